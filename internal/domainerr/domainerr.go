@@ -1,0 +1,150 @@
+// Package domainerr defines the errors domain packages return and the API maps to
+// GraphQL extensions.code. Domain code returns these; only the server's error presenter reads them.
+package domainerr
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Code is the value of a GraphQL error's extensions.code.
+type Code string
+
+// The codes the API returns.
+const (
+	CodeValidation        Code = "VALIDATION_FAILED"
+	CodeNotFound          Code = "NOT_FOUND"
+	CodeConflict          Code = "CONFLICT"
+	CodeForbidden         Code = "FORBIDDEN"
+	CodeUnauthenticated   Code = "UNAUTHENTICATED"
+	CodeTransitionDenied  Code = "TRANSITION_DENIED"
+	CodeRateLimited       Code = "RATE_LIMITED"
+	CodePolicyUnavailable Code = "POLICY_UNAVAILABLE"
+	CodeInternal          Code = "INTERNAL"
+)
+
+// Coded is implemented by every domain error: its code and the extensions it adds.
+type Coded interface {
+	error
+	Code() Code
+	Extensions() map[string]any
+}
+
+// ValidationError is bad input at a field path such as ["input", "email"].
+type ValidationError struct {
+	Field  []string
+	Reason string
+}
+
+// Validation returns a ValidationError for the given input field (dotted path, e.g. "input.email").
+func Validation(field, reason string) *ValidationError {
+	return &ValidationError{Field: strings.Split(field, "."), Reason: reason}
+}
+
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("%s: %s", strings.Join(e.Field, "."), e.Reason)
+}
+
+// Code implements Coded.
+func (e *ValidationError) Code() Code { return CodeValidation }
+
+// Extensions implements Coded.
+func (e *ValidationError) Extensions() map[string]any {
+	return map[string]any{"field": strings.Join(e.Field, "."), "reason": e.Reason}
+}
+
+// NotFoundError says no node of Type with ID exists (or the caller may not see it).
+type NotFoundError struct {
+	Type string
+	ID   string
+}
+
+// NotFound returns a NotFoundError.
+func NotFound(typ string, id any) *NotFoundError {
+	return &NotFoundError{Type: typ, ID: fmt.Sprint(id)}
+}
+
+func (e *NotFoundError) Error() string { return fmt.Sprintf("%s %s not found", e.Type, e.ID) }
+
+// Code implements Coded.
+func (e *NotFoundError) Code() Code { return CodeNotFound }
+
+// Extensions implements Coded.
+func (e *NotFoundError) Extensions() map[string]any {
+	return map[string]any{"type": e.Type, "id": e.ID}
+}
+
+// ConflictError is a write that collides with stored state: a unique value that exists (ExistingID
+// names the node holding it) or a stale version (CurrentVersion is the stored one).
+type ConflictError struct {
+	Message        string
+	Field          string
+	ExistingID     string
+	CurrentVersion int
+}
+
+func (e *ConflictError) Error() string { return e.Message }
+
+// Code implements Coded.
+func (e *ConflictError) Code() Code { return CodeConflict }
+
+// Extensions implements Coded.
+func (e *ConflictError) Extensions() map[string]any {
+	ext := map[string]any{}
+	if e.Field != "" {
+		ext["field"] = e.Field
+	}
+	if e.ExistingID != "" {
+		ext["existingId"] = e.ExistingID
+	}
+	if e.CurrentVersion != 0 {
+		ext["currentVersion"] = e.CurrentVersion
+	}
+	return ext
+}
+
+// Reason is one explanation of a policy refusal.
+type Reason struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// DeniedError is a transition the policy refused, with the reasons it gave.
+type DeniedError struct {
+	From, To string
+	Reasons  []Reason
+}
+
+func (e *DeniedError) Error() string {
+	msgs := make([]string, len(e.Reasons))
+	for i, r := range e.Reasons {
+		msgs[i] = r.Message
+	}
+	return fmt.Sprintf("transition %s → %s denied: %s", e.From, e.To, strings.Join(msgs, "; "))
+}
+
+// Code implements Coded.
+func (e *DeniedError) Code() Code { return CodeTransitionDenied }
+
+// Extensions implements Coded.
+func (e *DeniedError) Extensions() map[string]any {
+	return map[string]any{"reasons": e.Reasons, "from": e.From, "to": e.To}
+}
+
+// ForbiddenError is an operation the access policy refused.
+type ForbiddenError struct {
+	Operation string
+	Reason    string
+}
+
+func (e *ForbiddenError) Error() string {
+	return fmt.Sprintf("%s is forbidden: %s", e.Operation, e.Reason)
+}
+
+// Code implements Coded.
+func (e *ForbiddenError) Code() Code { return CodeForbidden }
+
+// Extensions implements Coded.
+func (e *ForbiddenError) Extensions() map[string]any {
+	return map[string]any{"operation": e.Operation, "reason": e.Reason}
+}
