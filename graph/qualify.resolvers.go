@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/graph/model"
@@ -15,77 +14,77 @@ import (
 
 // Qualification is the resolver for the qualification field.
 func (r *leadResolver) Qualification(ctx context.Context, obj *ent.Lead) (*model.Qualification, error) {
-	panic(fmt.Errorf("not implemented: Qualification - qualification"))
+	return qualificationOf(obj), nil
 }
 
 // CreateUser is the resolver for the createUser field.
 func (r *mutationResolver) CreateUser(ctx context.Context, input ent.CreateUserInput) (*ent.User, error) {
-	panic(fmt.Errorf("not implemented: CreateUser - createUser"))
+	return r.crm.CreateUser(ctx, input)
 }
 
 // UpdateUser is the resolver for the updateUser field.
 func (r *mutationResolver) UpdateUser(ctx context.Context, id int, input ent.UpdateUserInput) (*ent.User, error) {
-	panic(fmt.Errorf("not implemented: UpdateUser - updateUser"))
+	return r.crm.UpdateUser(ctx, id, input)
 }
 
 // CreateAccount is the resolver for the createAccount field.
 func (r *mutationResolver) CreateAccount(ctx context.Context, input ent.CreateAccountInput) (*ent.Account, error) {
-	panic(fmt.Errorf("not implemented: CreateAccount - createAccount"))
+	return r.crm.CreateAccount(ctx, input)
 }
 
 // UpdateAccount is the resolver for the updateAccount field.
 func (r *mutationResolver) UpdateAccount(ctx context.Context, id int, input ent.UpdateAccountInput) (*ent.Account, error) {
-	panic(fmt.Errorf("not implemented: UpdateAccount - updateAccount"))
+	return r.crm.UpdateAccount(ctx, id, input)
 }
 
 // CreateContact is the resolver for the createContact field.
 func (r *mutationResolver) CreateContact(ctx context.Context, input ent.CreateContactInput) (*ent.Contact, error) {
-	panic(fmt.Errorf("not implemented: CreateContact - createContact"))
+	return r.crm.CreateContact(ctx, input)
 }
 
 // UpdateContact is the resolver for the updateContact field.
 func (r *mutationResolver) UpdateContact(ctx context.Context, id int, input ent.UpdateContactInput) (*ent.Contact, error) {
-	panic(fmt.Errorf("not implemented: UpdateContact - updateContact"))
+	return r.crm.UpdateContact(ctx, id, input)
 }
 
 // CreateLead is the resolver for the createLead field.
 func (r *mutationResolver) CreateLead(ctx context.Context, input ent.CreateLeadInput, idempotencyKey *string) (*ent.Lead, error) {
-	panic(fmt.Errorf("not implemented: CreateLead - createLead"))
+	return r.lifecycle.CreateLead(ctx, input, idempotencyKey)
 }
 
 // UpdateLead is the resolver for the updateLead field.
 func (r *mutationResolver) UpdateLead(ctx context.Context, id int, input ent.UpdateLeadInput, expectedVersion *int) (*ent.Lead, error) {
-	panic(fmt.Errorf("not implemented: UpdateLead - updateLead"))
+	return r.lifecycle.UpdateLead(ctx, id, input, expectedVersion)
 }
 
 // CreateProject is the resolver for the createProject field.
 func (r *mutationResolver) CreateProject(ctx context.Context, input ent.CreateProjectInput) (*ent.Project, error) {
-	panic(fmt.Errorf("not implemented: CreateProject - createProject"))
+	return r.crm.CreateProject(ctx, input)
 }
 
 // UpdateProject is the resolver for the updateProject field.
 func (r *mutationResolver) UpdateProject(ctx context.Context, id int, input ent.UpdateProjectInput) (*ent.Project, error) {
-	panic(fmt.Errorf("not implemented: UpdateProject - updateProject"))
+	return r.crm.UpdateProject(ctx, id, input)
 }
 
 // CreateActivity is the resolver for the createActivity field.
 func (r *mutationResolver) CreateActivity(ctx context.Context, input ent.CreateActivityInput) (*ent.Activity, error) {
-	panic(fmt.Errorf("not implemented: CreateActivity - createActivity"))
+	return r.crm.CreateActivity(ctx, input)
 }
 
 // UpdateActivity is the resolver for the updateActivity field.
 func (r *mutationResolver) UpdateActivity(ctx context.Context, id int, input ent.UpdateActivityInput) (*ent.Activity, error) {
-	panic(fmt.Errorf("not implemented: UpdateActivity - updateActivity"))
+	return r.crm.UpdateActivity(ctx, id, input)
 }
 
 // Files is the resolver for the files field.
 func (r *policyRevisionResolver) Files(ctx context.Context, obj *ent.PolicyRevision) ([]*model.PolicyFile, error) {
-	panic(fmt.Errorf("not implemented: Files - files"))
+	return filesOf(obj), nil
 }
 
 // PolicyStatus is the resolver for the policyStatus field.
 func (r *queryResolver) PolicyStatus(ctx context.Context) (*model.PolicyStatus, error) {
-	panic(fmt.Errorf("not implemented: PolicyStatus - policyStatus"))
+	return policyStatus(ctx, r.client, r.policy)
 }
 
 // Mutation returns MutationResolver implementation.
@@ -93,24 +92,3 @@ func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
 type mutationResolver struct{ *Resolver }
 
-// !!! WARNING !!!
-// The code below was going to be deleted when updating resolvers. It has been copied here so you have
-// one last chance to move it out of harms way if you want. There are two reasons this happens:
-//  - When renaming or deleting a resolver the old code will be put in here. You can safely delete
-//    it when you're done.
-//  - You have helper methods in this file. Move them out to keep these resolver files clean.
-/*
-	func (r *policyRevisionResolver) Problems(ctx context.Context, obj *ent.PolicyRevision) ([]*model.PolicyProblem, error) {
-	panic(fmt.Errorf("not implemented: Problems - problems"))
-}
-func (r *reasonResolver) Code(ctx context.Context, obj *func(v string) predicate.StageTransition) (string, error) {
-	panic(fmt.Errorf("not implemented: Code - code"))
-}
-func (r *reasonResolver) Message(ctx context.Context, obj *func(v string) predicate.StageTransition) (string, error) {
-	panic(fmt.Errorf("not implemented: Message - message"))
-}
-func (r *reasonResolver) Points(ctx context.Context, obj *func(v string) predicate.StageTransition) (int, error) {
-	panic(fmt.Errorf("not implemented: Points - points"))
-}
-func (r *Resolver) Reason() ReasonResolver { return &reasonResolver{r} }
-*/

@@ -1,0 +1,44 @@
+# Qualify: see README.md. `make run` serves a demo, `make test` runs every test.
+GO       ?= go
+ADDR     ?= :8080
+DB       ?= qualify.db
+DEMO     ?= 5000
+PKGS     := ./...
+
+.PHONY: run build test test-go test-policy generate migration lint bench
+
+build:
+	$(GO) build -o bin/qualify ./cmd/qualify
+
+## run: build and serve on $(ADDR) with a SQLite file, seeding demo data into an empty database.
+run: build
+	./bin/qualify serve --dev --addr $(ADDR) --sqlite $(DB) --seed-if-empty $(DEMO)
+
+## test: every Go test (SQLite always; PostgreSQL via testcontainers or DATABASE_URL) and the policy tests.
+test: test-policy test-go
+
+test-go:
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+## test-policy: the shipped bundle with the stock OPA CLI of the version in go.mod.
+test-policy:
+	$(GO) tool opa fmt --list --fail policies/
+	$(GO) tool opa check --strict policies/
+	$(GO) tool opa test policies/
+
+## generate: ent client, GraphQL schema and gqlgen code. Idempotent.
+generate:
+	$(GO) run -mod=mod ./ent/entc.go
+	$(GO) tool gqlgen generate
+
+## migration: write a new versioned migration for both databases from the ent schema: make migration name=add_x
+migration:
+	$(GO) run -mod=mod ./internal/store/migrations/gen.go $(name)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+## bench: the benchmarks of the targets in PRODUCT.md §7.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

@@ -1,0 +1,98 @@
+// Command qualify is the Qualify server and its tools: serve, migrate, seed and policy.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/qualify/qualify/internal/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := root().ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "qualify:", err)
+		os.Exit(1)
+	}
+}
+
+// dbFlags are the database flags every command that opens the database shares.
+type dbFlags struct {
+	url    string
+	sqlite string
+}
+
+func (f *dbFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.url, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL (env DATABASE_URL); empty means the SQLite file")
+	cmd.Flags().StringVar(&f.sqlite, "sqlite", envOr("QUALIFY_SQLITE", store.DefaultSQLitePath), "SQLite database file (env QUALIFY_SQLITE)")
+}
+
+// open opens and migrates the database.
+func (f *dbFlags) open(ctx context.Context, log *slog.Logger) (*store.DB, error) {
+	db, err := store.Open(ctx, store.Config{URL: f.url, SQLitePath: f.sqlite, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return db, nil
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func logger() *slog.Logger {
+	level := slog.LevelInfo
+	if os.Getenv("QUALIFY_DEBUG") != "" {
+		level = slog.LevelDebug
+	}
+	var h slog.Handler = slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})
+	if os.Getenv("QUALIFY_LOG_FORMAT") == "text" {
+		h = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})
+	}
+	return slog.New(h)
+}
+
+func root() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:           "qualify",
+		Short:         "Qualify: B2B lead qualification behind a GraphQL API, with rules in Rego",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	cmd.AddCommand(serveCmd(), migrateCmd(), seedCmd(), policyCmd())
+	return cmd
+}
+
+func migrateCmd() *cobra.Command {
+	var db dbFlags
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply pending schema migrations",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log := logger()
+			d, err := db.open(cmd.Context(), log)
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			log.Info("database is up to date", "dialect", d.Dialect)
+			return nil
+		},
+	}
+	db.register(cmd)
+	return cmd
+}

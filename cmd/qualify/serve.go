@@ -1,0 +1,83 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/qualify/qualify/internal/app"
+)
+
+func serveCmd() *cobra.Command {
+	var (
+		db          dbFlags
+		cfg         app.Config
+		origins     string
+		seedIfEmpty int
+		seedValue   uint64
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the GraphQL API, GraphiQL, health and metrics",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			log := logger()
+			cfg.Logger = log
+			if origins != "" {
+				cfg.Server.AllowedOrigins = strings.Split(origins, ",")
+			}
+			d, err := db.open(ctx, log)
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			a, err := app.New(ctx, d, cfg)
+			if err != nil {
+				return err
+			}
+			if seedIfEmpty > 0 {
+				if err := seedWhenEmpty(ctx, a, seedIfEmpty, seedValue, log); err != nil {
+					return err
+				}
+			}
+			url := "http://localhost" + cfg.Server.Addr
+			if !strings.HasPrefix(cfg.Server.Addr, ":") {
+				url = "http://" + cfg.Server.Addr
+			}
+			log.Info("qualify is serving", "graphiql", url+"/", "graphql", url+"/graphql", "dialect", d.Dialect,
+				"policy", a.Engine.Active().ID())
+			if !cfg.Server.Production {
+				fmt.Fprintf(os.Stderr, "\n  GraphiQL: %s/\n\n", url)
+			}
+			return a.Run(ctx)
+		},
+	}
+	f := cmd.Flags()
+	db.register(cmd)
+	f.StringVar(&cfg.Server.Addr, "addr", envOr("QUALIFY_ADDR", ":8080"), "listen address (env QUALIFY_ADDR)")
+	f.StringVar(&cfg.PoliciesDir, "policies", envOr("QUALIFY_POLICIES", "./policies"), "watched policy bundle directory (env QUALIFY_POLICIES)")
+	f.StringVar(&cfg.BundleURL, "policy-bundle-url", os.Getenv("QUALIFY_POLICY_BUNDLE_URL"), "OPA bundle service URL; replaces --policies (env QUALIFY_POLICY_BUNDLE_URL)")
+	f.DurationVar(&cfg.PolicyPoll, "policy-poll", 2*time.Second, "policy directory hash poll / bundle service poll interval")
+	f.IntVar(&cfg.PageDefault, "page-default", envInt("QUALIFY_PAGE_DEFAULT", 50), "page size when first/last are not given (env QUALIFY_PAGE_DEFAULT)")
+	f.IntVar(&cfg.PageMax, "page-max", envInt("QUALIFY_PAGE_MAX", 200), "largest page size a client may ask for (env QUALIFY_PAGE_MAX)")
+	f.BoolVar(&cfg.Server.Production, "production", os.Getenv("QUALIFY_PRODUCTION") == "true", "turn introspection and GraphiQL off (env QUALIFY_PRODUCTION=true)")
+	f.IntVar(&cfg.Server.ComplexityLimit, "complexity-limit", 2000, "highest query complexity")
+	f.IntVar(&cfg.Server.MaxDepth, "max-depth", 12, "deepest query nesting")
+	f.DurationVar(&cfg.Server.RequestTimeout, "request-timeout", 15*time.Second, "deadline of one request")
+	f.Int64Var(&cfg.Server.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body")
+	f.StringVar(&origins, "allowed-origins", os.Getenv("QUALIFY_ALLOWED_ORIGINS"), "comma-separated origins allowed to open websockets (env QUALIFY_ALLOWED_ORIGINS)")
+	f.IntVar(&seedIfEmpty, "seed-if-empty", 0, "seed this many demo leads when the database has none")
+	f.Uint64Var(&seedValue, "seed", 1, "random seed of the demo data")
+	return cmd
+}
+
+func envInt(key string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(key)); err == nil {
+		return n
+	}
+	return def
+}

@@ -1,0 +1,129 @@
+// Package apitest runs a whole Qualify instance behind an httptest server for end-to-end tests
+// and speaks GraphQL to it over HTTP, as a frontend would.
+package apitest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qualify/qualify/internal/app"
+	"github.com/qualify/qualify/internal/store"
+)
+
+// PoliciesDir is the shipped bundle of this repository.
+func PoliciesDir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "policies")
+}
+
+// Instance is a running server over one database.
+type Instance struct {
+	App    *app.App
+	Server *httptest.Server
+	// Header is sent with every request (e.g. Authorization).
+	Header http.Header
+}
+
+// Option adjusts the app configuration before the instance starts.
+type Option func(*app.Config)
+
+// Start builds the app on db with the shipped policies and serves it until the test ends.
+func Start(t testing.TB, db *store.DB, opts ...Option) *Instance {
+	t.Helper()
+	cfg := app.Config{
+		PoliciesDir: PoliciesDir(),
+		PolicyPoll:  time.Hour, // tests that need hot reload start the source themselves
+		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	a, err := app.New(ctx, db, cfg)
+	if err != nil {
+		t.Fatalf("apitest: start app: %v", err)
+	}
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	return &Instance{App: a, Server: srv, Header: http.Header{}}
+}
+
+// Error is one GraphQL error of a response.
+type Error struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// Code is extensions.code.
+func (e Error) Code() string { s, _ := e.Extensions["code"].(string); return s }
+
+// Response is a decoded GraphQL response.
+type Response struct {
+	Status int
+	Data   json.RawMessage `json:"data"`
+	Errors []Error         `json:"errors"`
+}
+
+// Do posts one operation and decodes the response. It fails the test only on transport errors.
+func (in *Instance) Do(t testing.TB, query string, vars map[string]any) Response {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, in.Server.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range in.Header {
+		req.Header[k] = v
+	}
+	res, err := in.Server.Client().Do(req)
+	if err != nil {
+		t.Fatalf("apitest: post: %v", err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	var r Response
+	if err := json.Unmarshal(raw, &r); err != nil {
+		t.Fatalf("apitest: status %d, body %q: %v", res.StatusCode, raw, err)
+	}
+	r.Status = res.StatusCode
+	return r
+}
+
+// Data runs an operation that must succeed and decodes its data into out.
+func (in *Instance) Data(t testing.TB, query string, vars map[string]any, out any) {
+	t.Helper()
+	r := in.Do(t, query, vars)
+	if len(r.Errors) > 0 {
+		t.Fatalf("apitest: unexpected errors: %+v", r.Errors)
+	}
+	if err := json.Unmarshal(r.Data, out); err != nil {
+		t.Fatalf("apitest: decode %s: %v", r.Data, err)
+	}
+}
+
+// Fail runs an operation that must fail with code and returns its first error.
+func (in *Instance) Fail(t testing.TB, code, query string, vars map[string]any) Error {
+	t.Helper()
+	r := in.Do(t, query, vars)
+	for _, e := range r.Errors {
+		if e.Code() == code {
+			return e
+		}
+	}
+	var codes []string
+	for _, e := range r.Errors {
+		codes = append(codes, e.Code()+": "+e.Message)
+	}
+	t.Fatalf("apitest: want error %s, got [%s] (data %s)", code, strings.Join(codes, "; "), r.Data)
+	return Error{}
+}

@@ -1,0 +1,143 @@
+// Package app assembles Qualify: database, policy engine and its sources, domain services,
+// GraphQL and the HTTP server. `qualify serve` and the end-to-end tests build the same App.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/ent/policyrevision"
+	"github.com/qualify/qualify/graph"
+	"github.com/qualify/qualify/internal/crm"
+	"github.com/qualify/qualify/internal/lifecycle"
+	"github.com/qualify/qualify/internal/policy"
+	"github.com/qualify/qualify/internal/policystore"
+	"github.com/qualify/qualify/internal/server"
+	"github.com/qualify/qualify/internal/store"
+)
+
+// Config is everything `qualify serve` can be told.
+type Config struct {
+	// PoliciesDir is the watched bundle directory (used when BundleURL is empty).
+	PoliciesDir string
+	// BundleURL is an OPA bundle service URL; when set it replaces the directory.
+	BundleURL string
+	// PolicyPoll is the fallback content-hash poll of the directory, or the bundle poll interval.
+	PolicyPoll time.Duration
+	// PageDefault and PageMax bound every connection's page size.
+	PageDefault, PageMax int
+	Server               server.Config
+	Logger               *slog.Logger
+}
+
+// App is a running Qualify instance over an open, migrated database.
+type App struct {
+	DB        *store.DB
+	Engine    *policy.Engine
+	Lifecycle *lifecycle.Service
+	CRM       *crm.Service
+	Server    *server.Server
+	source    interface{ Run(context.Context) error }
+	log       *slog.Logger
+}
+
+// New builds an App on db (already migrated) and activates the first policy revision: the
+// configured source's, or if that is refused, the newest revision that was active before, so a
+// broken edit made while the server was down does not keep it down.
+func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.PageDefault == 0 {
+		cfg.PageDefault = 50
+	}
+	if cfg.PageMax == 0 {
+		cfg.PageMax = 200
+	}
+	ps := policystore.New(db.Client)
+	engine := policy.New(policy.Options{Guard: ps, Recorder: ps, Logger: cfg.Logger})
+	ps.Attach(engine)
+
+	a := &App{DB: db, Engine: engine, log: cfg.Logger}
+	if cfg.BundleURL != "" {
+		src := policy.NewBundleSource(engine, cfg.BundleURL, policy.BundleOptions{Interval: cfg.PolicyPoll, Logger: cfg.Logger})
+		a.source = src
+		if err := src.Sync(ctx); err != nil {
+			cfg.Logger.Warn("policy bundle service not usable at start", "url", cfg.BundleURL, "err", err)
+		}
+	} else {
+		src := policy.NewDirSource(engine, cfg.PoliciesDir, policy.DirOptions{PollInterval: cfg.PolicyPoll, Logger: cfg.Logger})
+		a.source = src
+		if err := src.Sync(ctx); err != nil {
+			cfg.Logger.Error("policy directory refused at start", "dir", cfg.PoliciesDir, "err", err)
+		}
+	}
+	if engine.Active() == nil {
+		if err := a.restoreLastGood(ctx); err != nil {
+			return nil, err
+		}
+	}
+
+	a.Lifecycle = lifecycle.New(db.Client, engine, lifecycle.WithLogger(cfg.Logger))
+	a.CRM = crm.New(db.Client, a.Lifecycle)
+	schema := graph.NewExecutableSchema(graph.Config{
+		Resolvers: graph.NewResolver(db.Client, a.CRM, a.Lifecycle, engine),
+	})
+	a.Server = server.New(cfg.Server, server.Deps{
+		Schema:     schema,
+		Ready:      db.Ping,
+		Logger:     cfg.Logger,
+		Extensions: []graphql.HandlerExtension{graph.PageLimit{Default: cfg.PageDefault, Max: cfg.PageMax}},
+	})
+	return a, nil
+}
+
+// restoreLastGood activates the newest stored revision that was once active.
+func (a *App) restoreLastGood(ctx context.Context) error {
+	recs, err := a.DB.Client.PolicyRevision.Query().
+		Where(policyrevision.StatusIn(policyrevision.StatusACTIVE, policyrevision.StatusSUPERSEDED),
+			policyrevision.ActivatedAtNotNil()).
+		Order(ent.Desc(policyrevision.FieldActivatedAt)).Limit(5).All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		files := make(map[string][]byte, len(r.Files))
+		for p, c := range r.Files {
+			files[p] = []byte(c)
+		}
+		fs, err := policy.NewFiles(files)
+		if err != nil {
+			continue
+		}
+		if _, err := a.Engine.Load(ctx, fs, "database:"+r.Hash); err == nil {
+			a.log.Warn("serving the last good policy revision from the database", "revision", r.Revision, "hash", r.Hash)
+			return nil
+		}
+	}
+	return errors.New("no usable policy: the configured source was refused and no earlier revision is stored")
+}
+
+// Handler is the HTTP handler (for tests).
+func (a *App) Handler() http.Handler { return a.Server.Handler() }
+
+// Run serves HTTP and follows the policy source until ctx ends.
+func (a *App) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	srcDone := make(chan error, 1)
+	go func() { srcDone <- a.source.Run(ctx) }()
+	err := a.Server.Run(ctx)
+	cancel()
+	if serr := <-srcDone; serr != nil && !errors.Is(serr, context.Canceled) && err == nil {
+		err = fmt.Errorf("policy source: %w", serr)
+	}
+	return err
+}

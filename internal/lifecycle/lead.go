@@ -1,0 +1,197 @@
+package lifecycle
+
+import (
+	"context"
+	"strings"
+
+	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/ent/account"
+	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/lead"
+	"github.com/qualify/qualify/ent/stagetransition"
+	"github.com/qualify/qualify/internal/crm"
+	"github.com/qualify/qualify/internal/domainerr"
+	"github.com/qualify/qualify/internal/principal"
+	"github.com/qualify/qualify/internal/txn"
+)
+
+// freeMail are mailbox providers whose domain says nothing about the lead's company.
+var freeMail = map[string]bool{
+	"gmail.com": true, "googlemail.com": true, "yahoo.com": true, "outlook.com": true, "hotmail.com": true,
+	"live.com": true, "icloud.com": true, "aol.com": true, "gmx.de": true, "gmx.net": true, "web.de": true,
+	"proton.me": true, "protonmail.com": true, "mail.com": true, "yandex.com": true,
+}
+
+// CreateLead creates a lead in the funnel's entry stage, with its first history row, and
+// qualifies it. The same idempotency key twice returns the first lead. A lead without an
+// account is matched to the account of its email's company domain and to the contact with its
+// email, never duplicating them.
+func (s *Service) CreateLead(ctx context.Context, in ent.CreateLeadInput, idempotencyKey *string) (*ent.Lead, error) {
+	if idempotencyKey != nil {
+		if *idempotencyKey = strings.TrimSpace(*idempotencyKey); *idempotencyKey == "" {
+			return nil, domainerr.Validation("idempotencyKey", "must not be blank")
+		}
+		if l, err := s.byIdempotencyKey(ctx, *idempotencyKey); l != nil || err != nil {
+			return l, err
+		}
+	}
+	var (
+		out *ent.Lead
+		evs []Event
+	)
+	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
+		if err := s.matchLead(ctx, tx, &in); err != nil {
+			return err
+		}
+		f, err := loadFunnel(ctx, tx)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		l, err := tx.Lead.Create().SetInput(in).
+			SetStageID(f.first.ID).SetFurthestStageID(f.first.ID).
+			SetStageEnteredAt(now).SetCreatedAt(now).
+			SetNillableIdempotencyKey(idempotencyKey).
+			Save(ctx)
+		if err != nil {
+			return err
+		}
+		actor, _ := principal.From(ctx)
+		var actorID *int
+		if actor.UserID != 0 {
+			actorID = &actor.UserID
+		}
+		err = tx.StageTransition.Create().
+			SetLeadID(l.ID).SetToStageID(f.first.ID).SetOccurredAt(now).
+			SetNillableActorID(actorID).SetActorKind(actorKind(actor)).
+			SetTrigger(stagetransition.TriggerAPI).SetReason("lead created").
+			Exec(ctx)
+		if err != nil {
+			return err
+		}
+		ev, err := s.qualify(ctx, tx, f, l.ID, stagetransition.TriggerAUTO)
+		if err != nil {
+			return err
+		}
+		if ev != nil {
+			evs = append(evs, *ev)
+		}
+		out, err = tx.Lead.Get(ctx, l.ID)
+		return err
+	})
+	if ent.IsConstraintError(err) && idempotencyKey != nil {
+		// A concurrent request with the same key won the race: answer with its lead.
+		if l, lerr := s.byIdempotencyKey(ctx, *idempotencyKey); l != nil {
+			return l, lerr
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.publish(context.WithoutCancel(ctx), evs)
+	return out, nil
+}
+
+func (s *Service) byIdempotencyKey(ctx context.Context, key string) (*ent.Lead, error) {
+	l, err := s.client.Lead.Query().Where(lead.IdempotencyKey(key)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return l, err
+}
+
+// matchLead cleans the lead's email and phone and links the existing account and contact the
+// email points at.
+func (s *Service) matchLead(ctx context.Context, tx *ent.Client, in *ent.CreateLeadInput) error {
+	country := ""
+	if in.Country != nil {
+		country = *in.Country
+	}
+	if in.Phone != nil && in.AccountID != nil && country == "" {
+		if a, err := tx.Account.Get(ctx, *in.AccountID); err == nil {
+			country = a.Country
+		}
+	}
+	if err := crm.NormalizeLeadContactData(in.Email, in.Phone, country); err != nil {
+		return err
+	}
+	if in.Email == nil {
+		return nil
+	}
+	email := *in.Email
+	if in.AccountID == nil {
+		if domain := email[strings.LastIndexByte(email, '@')+1:]; !freeMail[domain] {
+			id, err := tx.Account.Query().Where(account.Domain(domain)).OnlyID(ctx)
+			if err == nil {
+				in.AccountID = &id
+			} else if !ent.IsNotFound(err) {
+				return err
+			}
+		}
+	}
+	id, err := tx.Contact.Query().Where(contact.Email(email)).OnlyID(ctx)
+	switch {
+	case err == nil:
+		for _, c := range in.ContactIDs {
+			if c == id {
+				return nil
+			}
+		}
+		in.ContactIDs = append(in.ContactIDs, id)
+	case !ent.IsNotFound(err):
+		return err
+	}
+	return nil
+}
+
+// UpdateLead changes a lead's data and re-qualifies it in the same transaction. With
+// expectedVersion set, a lead changed since is a conflict carrying its current version.
+func (s *Service) UpdateLead(ctx context.Context, id int, in ent.UpdateLeadInput, expectedVersion *int) (*ent.Lead, error) {
+	var (
+		out *ent.Lead
+		evs []Event
+	)
+	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
+		cur, err := tx.Lead.Get(ctx, id)
+		if ent.IsNotFound(err) {
+			return domainerr.NotFound("Lead", id)
+		} else if err != nil {
+			return err
+		}
+		if expectedVersion != nil && *expectedVersion != cur.Version {
+			return &domainerr.ConflictError{
+				Message: "the lead was changed by someone else; reload it and try again",
+				Field:   "expectedVersion", CurrentVersion: cur.Version,
+			}
+		}
+		if err := crm.NormalizeLeadContactData(in.Email, in.Phone, cur.Country); err != nil {
+			return err
+		}
+		n, err := tx.Lead.Update().Where(lead.ID(id), lead.Version(cur.Version)).
+			SetInput(in).AddVersion(1).Save(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return staleVersion(ctx, tx, id, cur.Version)
+		}
+		f, err := loadFunnel(ctx, tx)
+		if err != nil {
+			return err
+		}
+		ev, err := s.qualify(ctx, tx, f, id, stagetransition.TriggerAUTO)
+		if err != nil {
+			return err
+		}
+		if ev != nil {
+			evs = append(evs, *ev)
+		}
+		out, err = tx.Lead.Get(ctx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.publish(context.WithoutCancel(ctx), evs)
+	return out, nil
+}

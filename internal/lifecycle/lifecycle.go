@@ -1,0 +1,73 @@
+// Package lifecycle qualifies leads and moves them between stages: every change is decided by the
+// policy, written with its history in one transaction, and never loses a concurrent update.
+package lifecycle
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/internal/policy"
+)
+
+// Decider is the policy engine as lifecycle uses it.
+type Decider interface {
+	DecideLead(ctx context.Context, in policy.LeadInput) (policy.LeadDecision, policy.Meta, error)
+	DecideTransition(ctx context.Context, in policy.TransitionInput) (policy.TransitionDecision, policy.Meta, error)
+	DecideRouting(ctx context.Context, in policy.RoutingInput) (policy.RoutingDecision, policy.Meta, error)
+}
+
+// Event is a committed stage change, for subscribers.
+type Event struct {
+	LeadID       int
+	TransitionID int
+	From, To     string
+	Trigger      string
+	OwnerID      *int
+	At           time.Time
+}
+
+// Publisher receives committed transitions (subscriptions). It must not block.
+type Publisher interface {
+	Publish(ctx context.Context, ev Event)
+}
+
+// Service is the lead lifecycle.
+type Service struct {
+	client    *ent.Client
+	decider   Decider
+	publisher Publisher
+	now       func() time.Time
+	log       *slog.Logger
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock replaces time.Now (tests).
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithPublisher sets where committed transitions are announced.
+func WithPublisher(p Publisher) Option { return func(s *Service) { s.publisher = p } }
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
+
+// New returns the lifecycle service.
+func New(client *ent.Client, decider Decider, opts ...Option) *Service {
+	s := &Service{client: client, decider: decider, now: time.Now, log: slog.Default()}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+func (s *Service) publish(ctx context.Context, evs []Event) {
+	if s.publisher == nil {
+		return
+	}
+	for _, ev := range evs {
+		s.publisher.Publish(ctx, ev)
+	}
+}

@@ -1,0 +1,150 @@
+package lifecycle
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/lead"
+	"github.com/qualify/qualify/ent/predicate"
+	"github.com/qualify/qualify/ent/schema/qualtype"
+	"github.com/qualify/qualify/ent/stagetransition"
+	"github.com/qualify/qualify/internal/crm"
+	"github.com/qualify/qualify/internal/policy"
+	"github.com/qualify/qualify/internal/principal"
+	"github.com/qualify/qualify/internal/txn"
+)
+
+// Requalify implements crm.Requalifier: it re-evaluates every lead a change touched.
+func (s *Service) Requalify(ctx context.Context, tx *ent.Client, t crm.Touched) error {
+	ids, err := touchedLeads(ctx, tx, t)
+	if err != nil {
+		return err
+	}
+	f, err := loadFunnel(ctx, tx)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		ev, err := s.qualify(ctx, tx, f, id, stagetransition.TriggerAUTO)
+		if err != nil {
+			return err
+		}
+		if ev != nil {
+			evs := []Event{*ev}
+			txn.AfterCommit(ctx, func() { s.publish(context.WithoutCancel(ctx), evs) })
+		}
+	}
+	return nil
+}
+
+func touchedLeads(ctx context.Context, c *ent.Client, t crm.Touched) ([]int, error) {
+	q := c.Lead.Query()
+	switch {
+	case t.LeadID != nil:
+		return []int{*t.LeadID}, nil
+	case t.ContactID != nil && t.AccountID != nil:
+		q = q.Where(lead.Or(lead.AccountID(*t.AccountID), lead.HasContactsWith(contactID(*t.ContactID))))
+	case t.ContactID != nil:
+		q = q.Where(lead.HasContactsWith(contactID(*t.ContactID)))
+	case t.AccountID != nil:
+		q = q.Where(lead.AccountID(*t.AccountID))
+	default:
+		return nil, nil
+	}
+	return q.IDs(ctx)
+}
+
+// qualify evaluates the qualification policy for one lead and stores the decision with a single
+// UPDATE. When the policy recommends another stage and the transition policy allows the move
+// (trigger auto or requalify), the lead moves in the same write. It returns the move, if any.
+func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int, trigger stagetransition.Trigger) (*Event, error) {
+	now := s.now()
+	l, err := loadLead(ctx, tx, id, now)
+	if err != nil {
+		return nil, err
+	}
+	in := leadInput(l, now)
+	d, meta, err := s.decider.DecideLead(ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("qualify lead %d: %w", id, err)
+	}
+	upd := tx.Lead.Update().Where(lead.ID(l.ID), lead.Version(l.Version)).AddVersion(1)
+	setDecision(upd.Mutation(), d, meta, now)
+
+	var move *plannedMove
+	if to, ok := f.byKey[d.Stage]; ok && d.Stage != l.Edges.Stage.Key {
+		td, tmeta, err := s.decider.DecideTransition(ctx, policy.TransitionInput{
+			Lead: in.Lead, From: l.Edges.Stage.Key, To: d.Stage,
+			Actor:   policy.Actor{ID: "", Role: principal.System.Role},
+			Trigger: lower(trigger), ReasonCode: d.DisqualifyReasonCode,
+			Reason:        "recommended by the qualification policy",
+			Qualification: d,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("transition policy for lead %d: %w", id, err)
+		}
+		if td.Allow {
+			move = &plannedMove{
+				lead: l, from: l.Edges.Stage, to: to, trigger: trigger, actorKind: stagetransition.ActorKindPOLICY,
+				reasonCode: d.DisqualifyReasonCode, reason: stageReason(d), meta: tmeta,
+			}
+			if err := s.route(ctx, tx, move, in); err != nil {
+				return nil, err
+			}
+			move.apply(upd.Mutation(), f, now)
+		}
+	}
+	n, err := upd.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, staleVersion(ctx, tx, l.ID, l.Version)
+	}
+	if move == nil {
+		return nil, nil
+	}
+	return move.record(ctx, tx, now)
+}
+
+// setDecision writes a qualification decision onto a lead mutation.
+func setDecision(m *ent.LeadMutation, d policy.LeadDecision, meta policy.Meta, now time.Time) {
+	m.SetFitScore(d.FitScore)
+	m.SetEngagementScore(d.EngagementScore)
+	m.SetScore(d.Score)
+	if g := lead.Grade(d.Grade); lead.GradeValidator(g) == nil {
+		m.SetGrade(g)
+	}
+	if t := lead.Temperature(upper(d.Temperature)); lead.TemperatureValidator(t) == nil {
+		m.SetTemperature(t)
+	}
+	m.SetRecommendedStage(d.Stage)
+	reasons := make([]qualtype.Reason, len(d.Reasons))
+	for i, r := range d.Reasons {
+		reasons[i] = qualtype.Reason{Code: r.Code, Message: r.Message, Points: r.Points}
+	}
+	m.SetReasons(reasons)
+	m.SetBant(qualtype.BANT(d.BANT))
+	m.SetCoverage(qualtype.Coverage(d.Coverage))
+	m.SetProjectSignal(d.ProjectSignal)
+	m.SetPolicyRevision(meta.Revision)
+	m.SetQualifiedAt(now)
+}
+
+func contactID(id int) predicate.Contact { return contact.ID(id) }
+
+func upper(s string) string { return strings.ToUpper(s) }
+
+// stageReason is the reason text of an automatic move: the policy's stage reasons.
+func stageReason(d policy.LeadDecision) string {
+	for _, r := range d.Reasons {
+		if r.Points == 0 && len(r.Code) > 6 && r.Code[:6] == "STAGE_" {
+			return r.Message
+		}
+	}
+	return "recommended by the qualification policy"
+}

@@ -1,0 +1,58 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/ent/stage"
+)
+
+// funnel is the stage table read once per unit of work (a handful of rows).
+type funnel struct {
+	byKey map[string]*ent.Stage
+	byID  map[int]*ent.Stage
+	first *ent.Stage // the entry stage: the lowest open stage
+}
+
+func loadFunnel(ctx context.Context, c *ent.Client) (*funnel, error) {
+	all, err := c.Stage.Query().Where(stage.Retired(false)).Order(ent.Asc(stage.FieldPosition)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f := &funnel{byKey: map[string]*ent.Stage{}, byID: map[int]*ent.Stage{}}
+	for _, s := range all {
+		f.byKey[s.Key], f.byID[s.ID] = s, s
+		if f.first == nil && s.Kind == stage.KindOPEN {
+			f.first = s
+		}
+	}
+	if f.first == nil {
+		return nil, errors.New("no open stage: the active policy has not synced the funnel's stages")
+	}
+	return f, nil
+}
+
+// inFunnel reports whether a stage counts toward "furthest reached": open and won stages do,
+// parked and lost exits do not.
+func inFunnel(s *ent.Stage) bool { return s.Kind == stage.KindOPEN || s.Kind == stage.KindWON }
+
+// furthest returns the further of the lead's furthest stage and to.
+func (f *funnel) furthest(currentFurthestID int, to *ent.Stage) int {
+	cur := f.byID[currentFurthestID]
+	if inFunnel(to) && (cur == nil || to.Position > cur.Position) {
+		return to.ID
+	}
+	return currentFurthestID
+}
+
+// keys lists the stage keys in funnel order.
+func (f *funnel) keys() []string {
+	out := make([]string, 0, len(f.byKey))
+	for k := range f.byKey {
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b string) int { return f.byKey[a].Position - f.byKey[b].Position })
+	return out
+}

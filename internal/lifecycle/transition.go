@@ -1,0 +1,129 @@
+package lifecycle
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/ent/lead"
+	"github.com/qualify/qualify/ent/stagetransition"
+	"github.com/qualify/qualify/internal/domainerr"
+	"github.com/qualify/qualify/internal/policy"
+	"github.com/qualify/qualify/internal/principal"
+	"github.com/qualify/qualify/internal/txn"
+)
+
+// TransitionRequest asks to move a lead to another stage.
+type TransitionRequest struct {
+	LeadID     int
+	To         string
+	ReasonCode string
+	Reason     string
+	// ExpectedVersion, when set, must equal the lead's version or the move is a conflict.
+	ExpectedVersion *int
+	Trigger         stagetransition.Trigger // MANUAL when empty
+}
+
+// Transition asks the transition policy and, when it allows, moves the lead in one transaction:
+// the lead's stage, entered-at, furthest stage, owner (on handoff) and version, and the history
+// row. A refusal is a *domainerr.DeniedError with the policy's reasons and writes nothing.
+func (s *Service) Transition(ctx context.Context, req TransitionRequest) (*ent.Lead, *ent.StageTransition, error) {
+	actor, _ := principal.From(ctx)
+	if req.Trigger == "" {
+		req.Trigger = stagetransition.TriggerMANUAL
+	}
+	var (
+		out *ent.Lead
+		tr  *ent.StageTransition
+		ev  *Event
+	)
+	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
+		now := s.now()
+		f, err := loadFunnel(ctx, tx)
+		if err != nil {
+			return err
+		}
+		l, err := loadLead(ctx, tx, req.LeadID, now)
+		if err != nil {
+			return err
+		}
+		if req.ExpectedVersion != nil && *req.ExpectedVersion != l.Version {
+			return &domainerr.ConflictError{
+				Message: fmt.Sprintf("the lead is at version %d, not %d; reload it and try again", l.Version, *req.ExpectedVersion),
+				Field:   "input.expectedVersion", CurrentVersion: l.Version,
+			}
+		}
+		in := leadInput(l, now)
+		qual, _, err := s.decider.DecideLead(ctx, in)
+		if err != nil {
+			return err
+		}
+		d, meta, err := s.decider.DecideTransition(ctx, policy.TransitionInput{
+			Lead: in.Lead, From: l.Edges.Stage.Key, To: req.To,
+			Actor:   policy.Actor{ID: strconv.Itoa(actor.UserID), Role: actor.Role},
+			Trigger: lower(req.Trigger), ReasonCode: req.ReasonCode, Reason: req.Reason,
+			Qualification: qual,
+		})
+		if err != nil {
+			return err
+		}
+		to, known := f.byKey[req.To]
+		if !d.Allow || !known {
+			return denied(l.Edges.Stage.Key, req.To, d.Reasons, known)
+		}
+		m := &plannedMove{
+			lead: l, from: l.Edges.Stage, to: to, trigger: req.Trigger, actorKind: actorKind(actor),
+			reasonCode: req.ReasonCode, reason: req.Reason, meta: meta,
+		}
+		if actor.UserID != 0 {
+			m.actorID = &actor.UserID
+		}
+		if err := s.route(ctx, tx, m, in); err != nil {
+			return err
+		}
+		upd := tx.Lead.Update().Where(lead.ID(l.ID), lead.Version(l.Version)).AddVersion(1)
+		m.apply(upd.Mutation(), f, now)
+		n, err := upd.Save(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return staleVersion(ctx, tx, l.ID, l.Version)
+		}
+		if ev, err = m.record(ctx, tx, now); err != nil {
+			return err
+		}
+		if tr, err = tx.StageTransition.Get(ctx, ev.TransitionID); err != nil {
+			return err
+		}
+		out, err = tx.Lead.Get(ctx, l.ID)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	s.publish(context.WithoutCancel(ctx), []Event{*ev})
+	return out, tr, nil
+}
+
+func denied(from, to string, reasons []policy.Reason, known bool) error {
+	e := &domainerr.DeniedError{From: from, To: to}
+	for _, r := range reasons {
+		e.Reasons = append(e.Reasons, domainerr.Reason{Code: r.Code, Message: r.Message})
+	}
+	if !known && len(e.Reasons) == 0 {
+		e.Reasons = append(e.Reasons, domainerr.Reason{Code: "UNKNOWN_STAGE", Message: fmt.Sprintf("no stage %q in the funnel", to)})
+	}
+	if len(e.Reasons) == 0 {
+		e.Reasons = append(e.Reasons, domainerr.Reason{Code: "DENIED", Message: "the transition policy refused the move"})
+	}
+	return e
+}
+
+func actorKind(p principal.Principal) stagetransition.ActorKind {
+	if p.Via == principal.System.Via || p.Role == "" {
+		return stagetransition.ActorKindSYSTEM
+	}
+	return stagetransition.ActorKindUSER
+}

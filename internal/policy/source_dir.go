@@ -1,0 +1,232 @@
+package policy
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// Loader is what a source feeds bundles to; *Engine is one.
+type Loader interface {
+	Load(ctx context.Context, files Files, source string) (*Revision, error)
+}
+
+// DirOptions configure a DirSource. The zero value is usable.
+type DirOptions struct {
+	// Debounce is the quiet time after the last file event before the directory is read; an
+	// editor's save or a ConfigMap update is a burst of events. Default 100ms.
+	Debounce time.Duration
+	// PollInterval is how often the directory is re-hashed anyway, for file systems without
+	// inotify (some network and container mounts) and for events missed. Default 2s; < 0: never.
+	PollInterval time.Duration
+	Logger       *slog.Logger
+}
+
+// DirSource keeps an Engine on the content of a directory: it watches the tree with fsnotify and
+// polls a content hash as a fallback, and calls Load whenever the bundle's content changed.
+//
+// It is indifferent to how files change: writes in place, editors that save by writing a new file
+// and renaming it over the old one, and Kubernetes ConfigMap volumes that swap a "..data" symlink
+// all end in "read the tree, compare the hash". Watches are re-established after every read, so
+// directories that are replaced (including the root, through a watch on its parent) stay watched.
+type DirSource struct {
+	loader   Loader
+	dir      string // absolute
+	debounce time.Duration
+	maxDelay time.Duration // a stream of events cannot postpone a read longer than this
+	poll     time.Duration
+	log      *slog.Logger
+
+	mu       sync.Mutex // guards lastHash and lastErr: Sync may be called beside Run
+	lastHash string
+	lastErr  string
+
+	watched map[string]os.FileInfo // owned by Run's goroutine
+}
+
+// NewDirSource returns a source for dir; call Sync to load it once, Run to follow it.
+func NewDirSource(l Loader, dir string, opts DirOptions) *DirSource {
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	s := &DirSource{loader: l, dir: dir, debounce: opts.Debounce, poll: opts.PollInterval, log: opts.Logger}
+	if s.debounce <= 0 {
+		s.debounce = 100 * time.Millisecond
+	}
+	s.maxDelay = 5 * s.debounce
+	if s.poll == 0 {
+		s.poll = 2 * time.Second
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	return s
+}
+
+// Sync reads the directory and loads it if its content changed since the last read. It returns
+// the read error or Load's (a *RefusedError when refused).
+func (s *DirSource) Sync(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	files, err := ReadDir(s.dir)
+	if err != nil {
+		if msg := err.Error(); msg != s.lastErr { // once per distinct error, not once per poll
+			s.log.Warn("policy directory unreadable; the active revision keeps serving", "dir", s.dir, "err", err)
+			s.lastErr = msg
+		}
+		return err
+	}
+	s.lastErr = ""
+	if files.Hash() == s.lastHash {
+		return nil
+	}
+	_, err = s.loader.Load(ctx, files, "dir:"+s.dir)
+	if ctx.Err() == nil {
+		// A refused bundle is not retried until its content changes; Load logged and recorded it.
+		s.lastHash = files.Hash()
+	}
+	return err
+}
+
+// Run loads the directory, then follows it until ctx is done, and returns nil then. Refusals are
+// logged and recorded by the Engine; Run itself never stops on them.
+func (s *DirSource) Run(ctx context.Context) error {
+	var events <-chan fsnotify.Event
+	var errs <-chan error
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		s.log.Warn("policy directory not watched, polling only", "dir", s.dir, "err", err)
+		if s.poll < 0 {
+			s.poll = 2 * time.Second
+		}
+	} else {
+		defer w.Close()
+		events, errs = w.Events, w.Errors
+	}
+	s.watched = map[string]os.FileInfo{}
+	s.refresh(ctx, w)
+
+	var poll <-chan time.Time
+	if s.poll > 0 {
+		t := time.NewTicker(s.poll)
+		defer t.Stop()
+		poll = t.C
+	}
+	debounce := time.NewTimer(time.Hour)
+	debounce.Stop()
+	defer debounce.Stop()
+	var pendingSince time.Time
+
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-events:
+			if !ok {
+				events = nil
+				continue
+			}
+			if !s.concerns(ev) {
+				continue
+			}
+			now := time.Now()
+			if pendingSince.IsZero() {
+				pendingSince = now
+			}
+			debounce.Reset(max(0, min(s.debounce, s.maxDelay-now.Sub(pendingSince))))
+		case err, ok := <-errs:
+			if !ok {
+				errs = nil
+				continue
+			}
+			// Typically an inotify queue overflow: events were lost, so read now.
+			s.log.Warn("policy directory watch error", "dir", s.dir, "err", err)
+			s.refresh(ctx, w)
+		case <-debounce.C:
+			pendingSince = time.Time{}
+			s.refresh(ctx, w)
+		case <-poll:
+			s.refresh(ctx, w)
+		}
+	}
+}
+
+// refresh re-establishes watches first, so that a change made while the tree is read raises an
+// event, then reads the tree.
+func (s *DirSource) refresh(ctx context.Context, w *fsnotify.Watcher) {
+	if w != nil {
+		s.syncWatches(w)
+	}
+	_ = s.Sync(ctx) // logged by Sync or the Engine
+}
+
+// concerns reports whether an event may change the bundle: anything at or under the root, which
+// includes ConfigMap's "..data" swap and editor temp files (a hash compare settles those).
+// Attribute changes alone do not change content.
+func (s *DirSource) concerns(ev fsnotify.Event) bool {
+	if ev.Op == fsnotify.Chmod {
+		return false
+	}
+	return ev.Name == s.dir || strings.HasPrefix(ev.Name, s.dir+string(filepath.Separator))
+}
+
+// syncWatches watches the root's parent, the root and every directory below it that ReadDir
+// reads. A path whose directory was replaced (a new inode behind the same name, e.g. a swapped
+// symlink) is watched anew; inotify follows a symlink once, when the watch is added.
+func (s *DirSource) syncWatches(w *fsnotify.Watcher) {
+	want := map[string]os.FileInfo{}
+	if info, err := os.Stat(filepath.Dir(s.dir)); err == nil {
+		want[filepath.Dir(s.dir)] = info
+	}
+	if info, err := os.Stat(s.dir); err == nil && info.IsDir() {
+		want[s.dir] = info
+		listDirs(s.dir, want, 0)
+	}
+	for p, old := range s.watched {
+		if info, ok := want[p]; !ok || !os.SameFile(old, info) {
+			_ = w.Remove(p) // fails when inotify already dropped it with its directory
+			delete(s.watched, p)
+		}
+	}
+	for p, info := range want {
+		if _, ok := s.watched[p]; ok {
+			continue
+		}
+		if err := w.Add(p); err != nil {
+			if !errors.Is(err, fs.ErrNotExist) {
+				s.log.Warn("policy directory not watched", "dir", p, "err", err)
+			}
+			continue
+		}
+		s.watched[p] = info
+	}
+}
+
+// listDirs adds the directories under dir that readTree descends into.
+func listDirs(dir string, into map[string]os.FileInfo, depth int) {
+	if depth > 32 {
+		return
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if info, err := os.Stat(p); err == nil && info.IsDir() {
+			into[p] = info
+			listDirs(p, into, depth+1)
+		}
+	}
+}

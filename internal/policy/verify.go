@@ -1,0 +1,337 @@
+package policy
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/bundle"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/tester"
+	"github.com/open-policy-agent/opa/v1/util"
+)
+
+// unsafeBuiltins may not appear in a policy: a decision runs on the request path and during
+// simulations over every stored lead, so it must not do network I/O or read the process.
+var unsafeBuiltins = map[string]struct{}{
+	ast.HTTPSend.Name:        {},
+	ast.NetLookupIPAddr.Name: {},
+	ast.OPARuntime.Name:      {},
+}
+
+// verifyConfig are the limits the pipeline runs under.
+type verifyConfig struct {
+	evalTimeout time.Duration // per decision
+	testTimeout time.Duration // per _test.rego test
+}
+
+// probeTimeout is the deadline of a probe decision: the first evaluation of a revision builds
+// OPA's rule indexes, so it gets more room than a decision, yet a policy that needs this long
+// for a plain lead is refused rather than left to time out on every request.
+func (c verifyConfig) probeTimeout() time.Duration { return max(5*c.evalTimeout, time.Second) }
+
+// step says how far verification goes.
+type step int
+
+const (
+	stepTests step = iota // read, compile, test
+	stepAll               // … then prepare, read stages, probe
+)
+
+// verify runs the pipeline on files and returns the revision, nil unless the report is OK.
+func verify(ctx context.Context, files Files, source string, loadedAt time.Time, cfg verifyConfig, upTo step) (*Revision, *Report) {
+	start := time.Now()
+	rep := &Report{Hash: files.Hash(), Problems: []Problem{}, Tests: []TestResult{}}
+	defer func() {
+		sortProblems(rep.Problems)
+		rep.Duration = time.Since(start)
+	}()
+
+	b, err := readBundle(files)
+	if err != nil {
+		rep.Revision = manifestRevision(files) // so that the refusal is recorded under its name
+		rep.add(diagnose(files, err)...)
+		return nil, rep
+	}
+	rep.Revision = b.Manifest.Revision
+	if v := b.RegoVersion(ast.RegoV1); v != ast.RegoV1 {
+		rep.add(Problem{File: bundle.ManifestExt, Message: fmt.Sprintf("rego_version %v: Qualify policies are Rego v1", v)})
+		return nil, rep
+	}
+
+	// Bundle data is read-only from here on: no round trip on write, and values kept as AST so
+	// that a decision reading data.qualify.config does not convert it on every evaluation.
+	store := inmem.NewFromObjectWithOpts(b.Data, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
+	modules := b.ParsedModules("")
+
+	compiler, probs := compile(ctx, store, modules)
+	if len(probs) > 0 {
+		rep.add(probs...)
+		return nil, rep
+	}
+	rep.Tests, probs = runTests(ctx, store, modules, cfg.testTimeout)
+	rep.add(probs...)
+	if upTo == stepTests {
+		return nil, rep
+	}
+
+	rev := &Revision{
+		id:       b.Manifest.Revision,
+		hash:     files.Hash(),
+		source:   source,
+		loadedAt: loadedAt,
+		files:    files,
+		report:   rep,
+		timeout:  cfg.evalTimeout,
+	}
+	for q, name := range queryNames {
+		rev.queries[q], err = rego.New(rego.Query(name), rego.Compiler(compiler), rego.Store(store)).PrepareForEval(ctx)
+		if err != nil {
+			rep.add(problemsOf(err)...)
+			return nil, rep
+		}
+		rev.rules[q] = ruleLocation(compiler, name)
+	}
+	stages, probs := readStages(ctx, compiler, store, files)
+	rep.add(probs...)
+	rev.stages = stages
+	rev.stageSet = make(map[string]struct{}, len(stages))
+	for _, s := range stages {
+		rev.stageSet[s.Key] = struct{}{}
+	}
+	if len(probs) == 0 {
+		rep.add(probe(ctx, rev, cfg.probeTimeout())...)
+	}
+	if !rep.OK() {
+		return nil, rep
+	}
+	return rev, rep
+}
+
+// readBundle applies OPA's bundle rules (manifest, roots, where data may live) to files.
+func readBundle(files Files) (*bundle.Bundle, error) {
+	b, err := bundle.NewCustomReader(&filesLoader{f: files}).
+		WithRegoVersion(ast.RegoV1).
+		WithProcessAnnotations(true).
+		WithSkipBundleVerification(true).
+		Read()
+	return &b, err
+}
+
+// diagnose explains why OPA's reader refused files. The reader stops at its first error, and
+// loses the position of JSON errors; this pass looks at every file so that a report lists every
+// broken file with a location, and falls back to the reader's own message.
+func diagnose(files Files, readErr error) []Problem {
+	var out []Problem
+	popts := ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true}
+	for p, content := range files.All() {
+		switch {
+		case strings.HasSuffix(p, bundle.RegoExt):
+			if _, err := ast.ParseModuleWithOpts("/"+p, util.ByteSliceToString(content), popts); err != nil {
+				out = append(out, problemsOf(err)...)
+			}
+		case p == bundle.ManifestExt || strings.HasSuffix(p, ".json"):
+			var v any
+			if err := json.Unmarshal(content, &v); err != nil {
+				out = append(out, jsonProblem(p, content, err))
+			}
+		}
+	}
+	if len(out) == 0 {
+		p := Problem{Message: readErr.Error()}
+		for _, f := range files.Paths() { // "bundle load failed on /data.json: …" names its file
+			if strings.Contains(p.Message, "/"+f+":") || strings.Contains(p.Message, "'/"+f+"'") {
+				p.File = f
+				break
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func manifestRevision(files Files) string {
+	var m struct{ Revision string }
+	if b, ok := files.Get(bundle.ManifestExt); ok {
+		_ = json.Unmarshal(b, &m)
+	}
+	return m.Revision
+}
+
+func isTestFile(p string) bool { return strings.HasSuffix(p, "_test"+bundle.RegoExt) }
+
+// compile builds the compiler decisions run on. Test modules stay out of it: the test runner
+// compiles them on its own, and decisions have no use for them.
+func compile(ctx context.Context, store storage.Store, modules map[string]*ast.Module) (*ast.Compiler, []Problem) {
+	prod := make(map[string]*ast.Module, len(modules))
+	for name, m := range modules {
+		if !isTestFile(name) {
+			prod[name] = m
+		}
+	}
+	txn, err := store.NewTransaction(ctx)
+	if err != nil {
+		return nil, problemsOf(err)
+	}
+	defer store.Abort(ctx, txn)
+	c := ast.NewCompiler().
+		WithDefaultRegoVersion(ast.RegoV1).
+		WithEnablePrintStatements(false). // print() is for tests; erased from decisions
+		WithUnsafeBuiltins(unsafeBuiltins).
+		WithPathConflictsCheck(storage.NonEmpty(ctx, store, txn)) // a rule may not shadow data.json
+	if c.Compile(prod); c.Failed() {
+		return nil, problemsOf(c.Errors)
+	}
+	return c, nil
+}
+
+// runTests runs every test_ rule of the bundle with OPA's tester against the bundle's data, as
+// `opa test` does; a failed or errored test is a problem located at the test.
+func runTests(ctx context.Context, store storage.Store, modules map[string]*ast.Module, timeout time.Duration) ([]TestResult, []Problem) {
+	c := ast.NewCompiler().
+		WithDefaultRegoVersion(ast.RegoV1).
+		WithEnablePrintStatements(true).
+		WithUnsafeBuiltins(unsafeBuiltins)
+	ch, err := tester.NewRunner().
+		SetCompiler(c).
+		SetStore(store).
+		SetModules(modules).
+		SetTimeout(timeout).
+		CapturePrintOutput(true).
+		SetDefaultRegoVersion(ast.RegoV1).
+		RunTests(ctx, nil)
+	if err != nil {
+		return []TestResult{}, problemsOf(err)
+	}
+	results := []TestResult{}
+	var probs []Problem
+	for r := range ch {
+		t := TestResult{
+			Package:  r.Package,
+			Name:     r.Name,
+			Pass:     r.Pass(),
+			Skip:     r.Skip,
+			Duration: r.Duration,
+			Output:   string(r.Output),
+		}
+		if r.Location != nil {
+			t.File, t.Row = bundlePath(r.Location.File), r.Location.Row
+		}
+		if r.Error != nil {
+			t.Error = errorText(r.Error)
+		}
+		results = append(results, t)
+		if t.Pass || t.Skip {
+			continue
+		}
+		msg := fmt.Sprintf("test %s.%s failed", t.Package, t.Name)
+		if t.Error != "" {
+			msg = fmt.Sprintf("test %s.%s errored: %s", t.Package, t.Name, t.Error)
+		}
+		p := Problem{File: t.File, Row: t.Row, Message: msg}
+		if r.Location != nil {
+			p.Col = r.Location.Col
+		}
+		probs = append(probs, p)
+	}
+	slices.SortFunc(results, func(a, b TestResult) int {
+		return cmp.Or(strings.Compare(a.File, b.File), a.Row-b.Row, strings.Compare(a.Name, b.Name))
+	})
+	return results, probs
+}
+
+// errorText prints OPA errors with bundle paths ("qualify/lead.rego:6: …", not "/qualify/…").
+func errorText(err error) string {
+	if ps := problemsOf(err); len(ps) == 1 {
+		return ps[0].String()
+	}
+	return err.Error()
+}
+
+// ruleLocation is where a decision is defined (its first non-default rule), nil if nowhere.
+func ruleLocation(c *ast.Compiler, query string) *ast.Location {
+	ref, err := ast.ParseRef(query)
+	if err != nil {
+		return nil
+	}
+	var loc *ast.Location
+	for _, r := range c.GetRules(ref) {
+		if loc == nil || !r.Default {
+			loc = r.Loc()
+			if !r.Default {
+				break
+			}
+		}
+	}
+	return loc
+}
+
+var stageKinds = map[string]bool{"open": true, "won": true, "lost": true, "parked": true}
+
+// readStages reads and checks data.qualify.stages: every stage has a unique key, a name, a
+// unique position and a known kind, and the funnel has at least one open stage. Problems point
+// into the data file that lists the stages.
+func readStages(ctx context.Context, c *ast.Compiler, store storage.Store, files Files) ([]Stage, []Problem) {
+	stagesPath := []any{"qualify", "stages"}
+	rs, err := rego.New(rego.Query(QueryStages), rego.Compiler(c), rego.Store(store)).Eval(ctx)
+	if err != nil {
+		return nil, problemsOf(err)
+	}
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return nil, []Problem{{Message: QueryStages + " is undefined: the bundle must list its stages"}}
+	}
+	v, err := ast.InterfaceToValue(rs[0].Expressions[0].Value)
+	if err != nil {
+		return nil, problemsOf(err)
+	}
+	stages, err := decodeStages(v)
+	if err != nil {
+		pe := under(QueryStages, err).(*pathError)
+		return nil, []Problem{locateData(files, dataPath(stagesPath, strings.TrimPrefix(pe.path, QueryStages)), pe.Error())}
+	}
+	var probs []Problem
+	bad := func(i int, field, format string, args ...any) {
+		msg := fmt.Sprintf("%s[%d]: ", QueryStages, i) + fmt.Sprintf(format, args...)
+		probs = append(probs, locateData(files, append(slices.Clone(stagesPath), i, field), msg))
+	}
+	keys, positions := map[string]bool{}, map[int]string{}
+	open := 0
+	for i, s := range stages {
+		switch {
+		case s.Key == "" || strings.TrimSpace(s.Key) != s.Key || strings.ContainsAny(s.Key, " /"):
+			bad(i, "key", "key %q is not a usable stage key", s.Key)
+		case keys[s.Key]:
+			bad(i, "key", "key %q is used twice", s.Key)
+		}
+		keys[s.Key] = true
+		if strings.TrimSpace(s.Name) == "" {
+			bad(i, "name", "stage %q has no name", s.Key)
+		}
+		if !stageKinds[s.Kind] {
+			bad(i, "kind", "stage %q has kind %q; kinds are open, won, lost, parked", s.Key, s.Kind)
+		}
+		if s.Position < 0 {
+			bad(i, "position", "stage %q has a negative position", s.Key)
+		} else if other, dup := positions[s.Position]; dup {
+			bad(i, "position", "stages %q and %q share position %d", other, s.Key, s.Position)
+		}
+		positions[s.Position] = s.Key
+		if s.Kind == "open" {
+			open++
+		}
+	}
+	if len(stages) == 0 {
+		probs = append(probs, locateData(files, stagesPath, QueryStages+" is empty"))
+	} else if open == 0 {
+		probs = append(probs, locateData(files, stagesPath, QueryStages+": no stage of kind open; a lead could never enter the funnel"))
+	}
+	slices.SortStableFunc(stages, func(a, b Stage) int { return a.Position - b.Position })
+	return stages, probs
+}

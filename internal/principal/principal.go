@@ -1,0 +1,29 @@
+// Package principal carries the authenticated caller through a request's context.
+package principal
+
+import "context"
+
+// Principal is who is calling: a user, or a service client acting with a role.
+type Principal struct {
+	UserID int    // 0 for service clients without a user
+	Role   string // lower case: marketing, bdr, ae, revops, analyst, admin
+	Team   string
+	// Via says how the caller authenticated: "jwt", "apikey", "dev" or "system".
+	Via string
+}
+
+// System is the principal of work the service does on its own (auto-qualification, jobs).
+var System = Principal{Role: "system", Via: "system"}
+
+type ctxKey struct{}
+
+// With returns ctx carrying p.
+func With(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, ctxKey{}, p)
+}
+
+// From returns the principal of ctx, if any.
+func From(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(ctxKey{}).(Principal)
+	return p, ok
+}

@@ -1,0 +1,162 @@
+// Package seed builds a realistic, deterministic demo data set: a revenue team, accounts with
+// contacts and projects, and leads with the stage history and activities of their way through
+// the funnel.
+package seed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/qualify/qualify/ent"
+	_ "github.com/qualify/qualify/ent/runtime" // schema defaults and hooks
+	"github.com/qualify/qualify/ent/stage"
+)
+
+// Options says how much to generate and from what.
+type Options struct {
+	// Leads is the number of leads; accounts, contacts and the team scale with it.
+	Leads int
+	// Seed selects the data set: the same Leads, Seed and Now give the same rows.
+	Seed uint64
+	// Now anchors the data set: histories lie in the ~18 months before it, nothing after it.
+	// It is required; the seed never reads the clock for data.
+	Now time.Time
+	// BatchSize caps the rows of one INSERT statement and so the leads written per
+	// transaction. Zero takes as many as the dialect's bind-parameter limit allows.
+	BatchSize int
+	// Progress, when set, is called after each committed batch of leads.
+	Progress func(done, total int)
+}
+
+// Stats counts what Run wrote.
+type Stats struct {
+	Users, Accounts, Contacts, Projects, ProjectContacts int
+	Leads, LeadContacts, Transitions, Activities         int
+	// ByStage counts leads by the key of the stage they are in now.
+	ByStage map[string]int
+	Elapsed time.Duration
+}
+
+// ErrNotEmpty is returned when the database already holds accounts or leads.
+var ErrNotEmpty = errors.New("seed: the database already holds accounts or leads; seed a fresh database")
+
+// Run generates the data set described by opts and writes it with client, which must point at
+// a migrated database whose Stage table holds the policy bundle's stages (lead, mql, sal, sql,
+// opportunity, customer, nurture, disqualified). The team, accounts, contacts and projects are
+// written in a transaction each; leads follow in batches of one transaction each with their
+// contact links, stage transitions and activities. On error, batches already committed stay.
+func Run(ctx context.Context, client *ent.Client, opts Options) (st Stats, err error) {
+	began := time.Now() // for Stats.Elapsed only
+	defer func() { st.Elapsed = time.Since(began) }()
+	st.ByStage = map[string]int{}
+	switch {
+	case opts.Leads <= 0:
+		return st, fmt.Errorf("seed: Leads must be positive, got %d", opts.Leads)
+	case opts.Now.IsZero():
+		return st, errors.New("seed: Now is required: it anchors the data set")
+	case opts.BatchSize < 0:
+		return st, fmt.Errorf("seed: BatchSize must not be negative, got %d", opts.BatchSize)
+	}
+	stages, dia, err := loadStages(ctx, client)
+	if err != nil {
+		return st, err
+	}
+	if err := ensureEmpty(ctx, client); err != nil {
+		return st, err
+	}
+	w := &writer{client: client, stages: stages, limit: paramLimit(dia), batch: opts.BatchSize}
+
+	now := opts.Now.UTC().Truncate(time.Second)
+	start := now.Add(-window)
+	team := newStaff(newRNG(opts.Seed, streamUsers, 0), opts.Leads, now, start)
+	cs := newCompanies(newRNG(opts.Seed, streamAccounts, 0), max(20, opts.Leads*2/5), now)
+	plan := planLeads(newRNG(opts.Seed, streamPlan, 0), opts.Leads, cs, start, now)
+	r := newRNG(opts.Seed, streamPlan, 1)
+	for i := range cs {
+		settle(r, &cs[i], start, now)
+	}
+
+	if err := w.users(ctx, team); err != nil {
+		return st, err
+	}
+	st.Users = len(team.members)
+	if err := w.companies(ctx, cs, &st); err != nil {
+		return st, err
+	}
+	per := w.leadBatch()
+	batch := make([]*prospect, 0, per)
+	for lo := 0; lo < len(plan); lo += per {
+		batch = batch[:0]
+		for i := lo; i < min(lo+per, len(plan)); i++ {
+			r.reseed(opts.Seed, streamLead, uint64(i))
+			batch = append(batch, newProspect(r, team, cs, plan[i], now))
+		}
+		if err := w.leads(ctx, batch, cs, team, &st); err != nil {
+			return st, err
+		}
+		if opts.Progress != nil {
+			opts.Progress(st.Leads, len(plan))
+		}
+		if err := ctx.Err(); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+// stageRow is a stage as the Stage table has it.
+type stageRow struct {
+	id, position int
+	kind         stage.Kind
+}
+
+// funnel says whether reaching the stage counts as progress: open and won stages do, exits not.
+func (s stageRow) funnel() bool { return s.kind == stage.KindOPEN || s.kind == stage.KindWON }
+
+// loadStages looks the seed's stages up by key and notes the database's dialect on the way.
+func loadStages(ctx context.Context, c *ent.Client) ([numStages]stageRow, string, error) {
+	var out [numStages]stageRow
+	var dia string
+	rows, err := c.Stage.Query().
+		Where(stage.KeyIn(stageKeys[:]...), func(s *entsql.Selector) { dia = s.Dialect() }).
+		All(ctx)
+	if err != nil {
+		return out, "", fmt.Errorf("seed: read stages: %w", err)
+	}
+	var missing []string
+	for i, key := range stageKeys {
+		found := false
+		for _, s := range rows {
+			if s.Key == key && !s.Retired {
+				out[i] = stageRow{id: s.ID, position: s.Position, kind: s.Kind}
+				found = true
+			}
+		}
+		if !found {
+			missing = append(missing, key)
+		}
+	}
+	if len(missing) > 0 {
+		return out, "", fmt.Errorf("seed: the Stage table lacks active stages %s: sync the policy bundle's stages first",
+			strings.Join(missing, ", "))
+	}
+	return out, dia, nil
+}
+
+func ensureEmpty(ctx context.Context, c *ent.Client) error {
+	for _, exist := range []func(context.Context) (bool, error){c.Account.Query().Exist, c.Lead.Query().Exist} {
+		ok, err := exist(ctx)
+		if err != nil {
+			return fmt.Errorf("seed: check the database is empty: %w", err)
+		}
+		if ok {
+			return ErrNotEmpty
+		}
+	}
+	return nil
+}

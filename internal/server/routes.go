@@ -1,0 +1,199 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// readyTimeout bounds one readiness check.
+const readyTimeout = 2 * time.Second
+
+// routes assembles the mux and wraps it in the middleware every request goes through.
+//
+//	GET  /          GraphiQL, unless Production
+//	     /graphql   the API: POST, GET, OPTIONS, and websocket upgrades (GET)
+//	GET  /healthz   liveness: 200 "ok" while the process serves HTTP
+//	GET  /readyz    readiness: Deps.Ready within 2 s; 200 or 503 with the reason
+//	GET  /metrics   Prometheus (Config.MetricsPath), behind Deps.MetricsMiddleware
+func (s *Server) routes(gql http.Handler, deps Deps) http.Handler {
+	mux := http.NewServeMux()
+
+	api := s.graphqlRoute(gql, deps.Middleware)
+	for _, method := range []string{http.MethodPost, http.MethodGet, http.MethodOptions} {
+		mux.Handle(method+" /graphql", api)
+	}
+	if !s.cfg.Production {
+		mux.Handle("GET /{$}", graphiql())
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", s.readyz)
+	metrics := s.metrics.handler()
+	if deps.MetricsMiddleware != nil {
+		metrics = deps.MetricsMiddleware(metrics)
+	}
+	mux.Handle("GET "+s.cfg.MetricsPath, metrics)
+
+	return s.observe(mux)
+}
+
+// graphiql serves GraphiQL against /graphql. Once authentication is on, open the Headers tab and
+// set {"Authorization": "Bearer <token>"}; GraphiQL keeps it in the browser's local storage.
+func graphiql() http.Handler {
+	return playground.Handler("Qualify GraphiQL", "/graphql",
+		playground.WithGraphiqlUiHeaders(map[string]string{"Authorization": ""}),
+		playground.WithStoragePrefix("qualify:"),
+	)
+}
+
+// graphqlRoute puts the limits and Deps.Middleware around the gqlgen handler. Plain requests get
+// the body limit and the request timeout; websocket upgrades get the origin check and live until
+// the client or the shutdown closes them.
+func (s *Server) graphqlRoute(gql http.Handler, middleware []func(http.Handler) http.Handler) http.Handler {
+	h := gql
+	for i := len(middleware) - 1; i >= 0; i-- {
+		h = middleware[i](h)
+	}
+	plain := s.limitBody(s.withTimeout(h))
+	ws := s.websocket(h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The same test gqlgen's websocket transport uses to claim a request.
+		if r.Header.Get("Upgrade") != "" {
+			ws.ServeHTTP(w, r)
+			return
+		}
+		plain.ServeHTTP(w, r)
+	})
+}
+
+// limitBody reads the whole body up front, so a body over Config.MaxBodyBytes is refused with 413
+// (gqlgen would report a failed read as a GraphQL error with status 200).
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	limit := s.cfg.MaxBodyBytes
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.ContentLength > limit {
+			writeTooLarge(w, limit)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+		if err != nil {
+			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+				writeTooLarge(w, limit)
+				return
+			}
+			writeError(w, http.StatusBadRequest, "BAD_REQUEST", "could not read the request body", nil)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+func writeTooLarge(w http.ResponseWriter, limit int64) {
+	writeError(w, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE",
+		"request body too large", map[string]any{"limit": limit})
+}
+
+// withTimeout gives the request's context the Config.RequestTimeout deadline; the error presenter
+// reports work cut off by it as TIMEOUT.
+func (s *Server) withTimeout(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// websocket refuses foreign origins, and ties the connection to the server's shutdown so that Serve
+// can close it and wait for it.
+func (s *Server) websocket(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.originAllowed(r) {
+			s.log.WarnContext(r.Context(), "websocket origin refused",
+				"origin", r.Header.Get("Origin"), "host", r.Host, "request_id", RequestID(r.Context()))
+			writeError(w, http.StatusForbidden, "FORBIDDEN", "origin not allowed", nil)
+			return
+		}
+		s.websockets.Add(1)
+		defer s.websockets.Done()
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		stop := context.AfterFunc(s.closing, cancel)
+		defer stop()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// originAllowed reports whether a websocket may be opened from the request's Origin: no Origin
+// (not a browser), the server's own host, or one of Config.AllowedOrigins.
+func (s *Server) originAllowed(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	for _, allowed := range s.cfg.AllowedOrigins {
+		if allowed == "*" || strings.EqualFold(strings.TrimSuffix(allowed, "/"), u.Scheme+"://"+u.Host) {
+			return true
+		}
+	}
+	return false
+}
+
+// readyz answers 200 when Deps.Ready succeeds within readyTimeout, else 503 with the reason.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	reason := ""
+	if s.closing.Err() != nil {
+		reason = "shutting down"
+	} else if s.ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+		defer cancel()
+		if err := s.ready(ctx); err != nil {
+			reason = err.Error()
+			s.log.WarnContext(ctx, "not ready", "err", err, "request_id", RequestID(ctx))
+		}
+	}
+	if reason != "" {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": reason})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// writeError answers with a GraphQL-shaped error body outside gqlgen.
+func writeError(w http.ResponseWriter, status int, code, msg string, ext map[string]any) {
+	e := &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": code}}
+	for k, v := range ext {
+		e.Extensions[k] = v
+	}
+	writeJSON(w, status, &graphql.Response{Errors: gqlerror.List{e}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,159 @@
+// Package store opens the database (an SQLite file or PostgreSQL) and applies the schema
+// migrations committed under migrations/.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // registers the pure-Go "sqlite" database/sql driver
+
+	"github.com/qualify/qualify/ent"
+	_ "github.com/qualify/qualify/ent/runtime" // schema defaults and hooks
+)
+
+// DefaultSQLitePath is the database file used when neither URL nor SQLitePath is set.
+const DefaultSQLitePath = "qualify.db"
+
+// Config says which database to open.
+type Config struct {
+	// URL is a postgres:// or postgresql:// URL. Empty means the SQLite file at SQLitePath.
+	URL string
+	// SQLitePath is the SQLite database file; DefaultSQLitePath when empty.
+	SQLitePath string
+	// MaxOpenConns caps the connection pool; 0 picks a default for the dialect.
+	MaxOpenConns int
+	// Logger receives a line per applied migration file; nil discards them.
+	Logger *slog.Logger
+}
+
+// DB is an open database: the ent client and the *sql.DB under it.
+type DB struct {
+	Client *ent.Client
+	SQL    *sql.DB
+	// Dialect is dialect.SQLite ("sqlite3") or dialect.Postgres ("postgres").
+	Dialect string
+
+	log *slog.Logger
+}
+
+// Open connects to the database of cfg. It does not migrate; call Migrate.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	var (
+		db  *sql.DB
+		dia string
+		err error
+	)
+	switch {
+	case cfg.URL == "":
+		dia = dialect.SQLite
+		db, err = openSQLite(cfg)
+	case strings.HasPrefix(cfg.URL, "postgres://"), strings.HasPrefix(cfg.URL, "postgresql://"):
+		dia = dialect.Postgres
+		db, err = openPostgres(cfg)
+	default:
+		return nil, fmt.Errorf("store: unsupported database URL %q: want postgres:// or postgresql://, or none for SQLite", redact(cfg.URL))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: connect to %s: %w", dia, err)
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &DB{
+		Client:  ent.NewClient(ent.Driver(entsql.OpenDB(dia, db))),
+		SQL:     db,
+		Dialect: dia,
+		log:     logger,
+	}, nil
+}
+
+// SQLiteDSN is the modernc.org/sqlite data source name for the database file at path. The
+// pragmas are in the DSN so that every pooled connection gets them: foreign keys enforced,
+// WAL (readers do not block the writer), a 10 s busy timeout instead of failing at once when
+// another connection writes, and NORMAL sync (durable at checkpoints, safe with WAL).
+// Transactions begin IMMEDIATE: a transaction that reads, then writes cannot fail to upgrade
+// its lock halfway through. Times are written in UTC in SQLite's own format, so that its date
+// functions work on them and comparing them as text orders them in time.
+func SQLiteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_time_format", "sqlite")
+	q.Set("_timezone", "UTC")
+	q.Set("_txlock", "immediate")
+	return "file:" + filepath.ToSlash(path) + "?" + q.Encode()
+}
+
+func openSQLite(cfg Config) (*sql.DB, error) {
+	path := cfg.SQLitePath
+	if path == "" {
+		path = DefaultSQLitePath
+	}
+	db, err := sql.Open("sqlite", SQLiteDSN(path))
+	if err != nil {
+		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+	}
+	// One writer at a time is all SQLite allows; a few connections let reads run beside it.
+	n := cfg.MaxOpenConns
+	if n <= 0 {
+		n = max(4, runtime.GOMAXPROCS(0))
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	return db, nil
+}
+
+func openPostgres(cfg Config) (*sql.DB, error) {
+	db, err := sql.Open("pgx", cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("store: open postgres %s: %w", redact(cfg.URL), err)
+	}
+	n := cfg.MaxOpenConns
+	if n <= 0 {
+		n = max(8, 4*runtime.GOMAXPROCS(0))
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	db.SetConnMaxLifetime(30 * time.Minute)
+	return db, nil
+}
+
+// Ping checks that the database answers; for /readyz.
+func (db *DB) Ping(ctx context.Context) error {
+	return db.SQL.PingContext(ctx)
+}
+
+// Close closes the ent client and the connection pool.
+func (db *DB) Close() error {
+	// The ent client's driver wraps db.SQL: closing it closes the pool.
+	return db.Client.Close()
+}
+
+// redact hides the password of a database URL for messages.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "<unparsable URL>"
+	}
+	return u.Redacted()
+}

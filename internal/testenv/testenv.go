@@ -1,0 +1,80 @@
+// Package testenv gives each test a clean, migrated database with the funnel stages of the
+// shipped bundle: an SQLite file, or a fresh PostgreSQL database on a testcontainers server or
+// on the server of DATABASE_URL.
+package testenv
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/qualify/qualify/internal/stagesync"
+	"github.com/qualify/qualify/internal/store"
+)
+
+// setupTimeout bounds creating, migrating and seeding one test database.
+const setupTimeout = 2 * time.Minute
+
+// SQLite returns a migrated SQLite database in a file of the test's temporary directory,
+// closed when the test ends.
+func SQLite(t testing.TB) *store.DB {
+	t.Helper()
+	return open(t, store.Config{SQLitePath: filepath.Join(t.TempDir(), "qualify.db")})
+}
+
+// Postgres returns a migrated PostgreSQL database of the test's own, dropped when the test
+// ends. Without a server it skips the test, or fails it when CI=true.
+func Postgres(t testing.TB) *store.DB {
+	t.Helper()
+	return open(t, store.Config{URL: createDatabase(t)})
+}
+
+// PostgresURL returns the URL of a migrated PostgreSQL database of the test's own, dropped when
+// the test ends, for tests that open it more than once (two server instances on one database).
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	u := createDatabase(t)
+	db := open(t, store.Config{URL: u, MaxOpenConns: 2})
+	if err := db.Close(); err != nil {
+		t.Fatalf("testenv: close: %v", err)
+	}
+	return u
+}
+
+// EmptyPostgresURL returns the URL of an empty PostgreSQL database of the test's own, not
+// migrated, dropped when the test ends: for tests of the migrations themselves.
+func EmptyPostgresURL(t testing.TB) string {
+	t.Helper()
+	return createDatabase(t)
+}
+
+// EachDB runs fn as the subtests "sqlite" and "postgres", each with a database of its own.
+func EachDB(t *testing.T, fn func(t *testing.T, db *store.DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
+}
+
+// open opens the database of cfg, migrates it and syncs the stages; it is closed at cleanup.
+func open(t testing.TB, cfg store.Config) *store.DB {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+	defer cancel()
+	db, err := store.Open(ctx, cfg)
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("testenv: close %s: %v", db.Dialect, err)
+		}
+	})
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	if err := stagesync.Sync(ctx, db.Client, Stages(t)); err != nil {
+		t.Fatalf("testenv: sync stages: %v", err)
+	}
+	return db
+}
