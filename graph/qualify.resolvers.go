@@ -91,4 +91,3 @@ func (r *queryResolver) PolicyStatus(ctx context.Context) (*model.PolicyStatus, 
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
 type mutationResolver struct{ *Resolver }
-

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -43,7 +44,7 @@ func Start(t testing.TB, db *store.DB, opts ...Option) *Instance {
 	cfg := app.Config{
 		PoliciesDir: PoliciesDir(),
 		PolicyPoll:  time.Hour, // tests that need hot reload start the source themselves
-		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:      testLogger(),
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -126,4 +127,12 @@ func (in *Instance) Fail(t testing.TB, code, query string, vars map[string]any) 
 	}
 	t.Fatalf("apitest: want error %s, got [%s] (data %s)", code, strings.Join(codes, "; "), r.Data)
 	return Error{}
+}
+
+// testLogger discards logs unless QUALIFY_TEST_LOG is set.
+func testLogger() *slog.Logger {
+	if os.Getenv("QUALIFY_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }

@@ -128,12 +128,16 @@ func (a *App) restoreLastGood(ctx context.Context) error {
 // Handler is the HTTP handler (for tests).
 func (a *App) Handler() http.Handler { return a.Server.Handler() }
 
+// FollowPolicies follows the policy source (directory watch or bundle service) until ctx ends,
+// activating each good new revision.
+func (a *App) FollowPolicies(ctx context.Context) error { return a.source.Run(ctx) }
+
 // Run serves HTTP and follows the policy source until ctx ends.
 func (a *App) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	srcDone := make(chan error, 1)
-	go func() { srcDone <- a.source.Run(ctx) }()
+	go func() { srcDone <- a.FollowPolicies(ctx) }()
 	err := a.Server.Run(ctx)
 	cancel()
 	if serr := <-srcDone; serr != nil && !errors.Is(serr, context.Canceled) && err == nil {

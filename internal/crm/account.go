@@ -27,7 +27,7 @@ func (s *Service) CreateAccount(ctx context.Context, in ent.CreateAccountInput) 
 		out = a
 		return err
 	})
-	return out, err
+	return txn.Detach(out, err)
 }
 
 // UpdateAccount updates an account under the same domain rules.
@@ -49,7 +49,7 @@ func (s *Service) UpdateAccount(ctx context.Context, id int, in ent.UpdateAccoun
 		out = a
 		return s.requalify(ctx, c, Touched{AccountID: &id})
 	})
-	return out, err
+	return txn.Detach(out, err)
 }
 
 func normalizeDomain(p *string) error {

@@ -23,7 +23,7 @@ func (s *Service) CreateActivity(ctx context.Context, in ent.CreateActivityInput
 		out = a
 		return s.requalify(ctx, c, Touched{LeadID: a.LeadID, ContactID: a.ContactID})
 	})
-	return out, err
+	return txn.Detach(out, err)
 }
 
 // UpdateActivity corrects an activity (its kind, time or properties).
@@ -39,5 +39,5 @@ func (s *Service) UpdateActivity(ctx context.Context, id int, in ent.UpdateActiv
 		out = a
 		return s.requalify(ctx, c, Touched{LeadID: a.LeadID, ContactID: a.ContactID})
 	})
-	return out, err
+	return txn.Detach(out, err)
 }

@@ -26,7 +26,7 @@ func (s *Service) CreateContact(ctx context.Context, in ent.CreateContactInput) 
 		out = ct
 		return s.requalify(ctx, c, Touched{ContactID: &ct.ID, AccountID: ct.AccountID})
 	})
-	return out, err
+	return txn.Detach(out, err)
 }
 
 // UpdateContact updates a contact under the same rules.
@@ -51,7 +51,7 @@ func (s *Service) UpdateContact(ctx context.Context, id int, in ent.UpdateContac
 		}
 		return s.requalify(ctx, c, Touched{ContactID: &id, AccountID: out.AccountID})
 	})
-	return out, err
+	return txn.Detach(out, err)
 }
 
 func cleanContact(ctx context.Context, c *ent.Client, email, phone *string, accountID *int, self int) error {

@@ -24,7 +24,7 @@ func (s *Service) CreateProject(ctx context.Context, in ent.CreateProjectInput) 
 		out = p
 		return err
 	})
-	return out, err
+	return txn.Detach(out, err)
 }
 
 // UpdateProject updates a project under the same rules.
@@ -57,7 +57,7 @@ func (s *Service) UpdateProject(ctx context.Context, id int, in ent.UpdateProjec
 		out, err = c.Project.UpdateOne(cur).SetInput(in).Save(ctx)
 		return err
 	})
-	return out, err
+	return txn.Detach(out, err)
 }
 
 func checkDates(endsBeforeStart bool) error {

@@ -26,7 +26,7 @@ func (s *Service) CreateUser(ctx context.Context, in ent.CreateUserInput) (*ent.
 		out = u
 		return err
 	})
-	return out, err
+	return txn.Detach(out, err)
 }
 
 // UpdateUser updates a user.
@@ -48,7 +48,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int, in ent.UpdateUserInput
 		out = u
 		return err
 	})
-	return out, err
+	return txn.Detach(out, err)
 }
 
 func checkUserEmailFree(ctx context.Context, c *ent.Client, email string, self int) error {

@@ -89,7 +89,7 @@ func (s *Service) CreateLead(ctx context.Context, in ent.CreateLeadInput, idempo
 		return nil, err
 	}
 	s.publish(context.WithoutCancel(ctx), evs)
-	return out, nil
+	return out.Unwrap(), nil
 }
 
 func (s *Service) byIdempotencyKey(ctx context.Context, key string) (*ent.Lead, error) {
@@ -193,5 +193,5 @@ func (s *Service) UpdateLead(ctx context.Context, id int, in ent.UpdateLeadInput
 		return nil, err
 	}
 	s.publish(context.WithoutCancel(ctx), evs)
-	return out, nil
+	return out.Unwrap(), nil
 }

@@ -104,7 +104,7 @@ func (s *Service) Transition(ctx context.Context, req TransitionRequest) (*ent.L
 		return nil, nil, err
 	}
 	s.publish(context.WithoutCancel(ctx), []Event{*ev})
-	return out, tr, nil
+	return out.Unwrap(), tr.Unwrap(), nil
 }
 
 func denied(from, to string, reasons []policy.Reason, known bool) error {

@@ -51,3 +51,13 @@ func AfterCommit(ctx context.Context, f func()) {
 		})
 	})
 }
+
+// Detach returns v re-bound to the client that created its transaction, so the caller can load
+// its edges after the commit (ent entities read in a transaction keep using it otherwise).
+func Detach[T interface{ Unwrap() T }](v T, err error) (T, error) {
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v.Unwrap(), nil
+}

@@ -1,0 +1,138 @@
+package app_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qualify/qualify/internal/apitest"
+	"github.com/qualify/qualify/internal/app"
+	"github.com/qualify/qualify/internal/testenv"
+)
+
+// copyBundle copies the shipped bundle into a temporary directory the test may edit.
+func copyBundle(t *testing.T) string {
+	t.Helper()
+	dst := t.TempDir()
+	if err := os.CopyFS(dst, os.DirFS(apitest.PoliciesDir())); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+type policyStatus struct {
+	PolicyStatus struct {
+		Active      *struct{ Revision, Hash, Status string }
+		LastRefused *struct {
+			Hash     string
+			Problems []struct {
+				File     string
+				Row, Col int
+				Message  string
+			}
+		}
+	}
+}
+
+const statusQuery = `{ policyStatus { active { revision hash status } lastRefused { hash problems { file row col message } } } }`
+
+// eventually polls cond until it holds or the deadline passes.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Revenue ops edit the watched bundle; the running server activates good edits and refuses bad
+// ones with their location while the last good revision keeps deciding.
+func TestPolicyHotReload(t *testing.T) {
+	dir := copyBundle(t)
+	db := testenv.SQLite(t)
+	api := apitest.Start(t, db, func(c *app.Config) { c.PoliciesDir, c.PolicyPoll = dir, 500*time.Millisecond })
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go func() { _ = api.App.FollowPolicies(ctx) }()
+
+	var st policyStatus
+	api.Data(t, statusQuery, nil, &st)
+	if st.PolicyStatus.Active == nil || st.PolicyStatus.Active.Status != "ACTIVE" {
+		t.Fatalf("no active revision at start: %+v", st)
+	}
+	first := st.PolicyStatus.Active.Hash
+
+	// A data edit: rename a stage. The Stage table follows the bundle.
+	data := filepath.Join(dir, "data.json")
+	raw, err := os.ReadFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stages struct {
+		Stages struct{ Edges []struct{ Node struct{ Key, Name string } } }
+	}
+	api.Data(t, `{ stages(where: {key: "mql"}) { edges { node { key name } } } }`, nil, &stages)
+	oldName := stages.Stages.Edges[0].Node.Name
+	edited := strings.Replace(string(raw), `"`+oldName+`"`, `"Marketing qualified (edited)"`, 1)
+	if edited == string(raw) {
+		t.Fatalf("stage name %q not found in data.json", oldName)
+	}
+	writeFile(t, data, edited)
+	var second string
+	eventually(t, "the edited data.json to become active", func() bool {
+		api.Data(t, statusQuery, nil, &st)
+		second = st.PolicyStatus.Active.Hash
+		return second != first
+	})
+	api.Data(t, `{ stages(where: {key: "mql"}) { edges { node { key name } } } }`, nil, &stages)
+	if got := stages.Stages.Edges[0].Node.Name; got != "Marketing qualified (edited)" {
+		t.Errorf("stage name after edit = %q", got)
+	}
+
+	// A syntax error in a rule file is refused with its location; the last good revision serves.
+	var rule string
+	_ = filepath.WalkDir(filepath.Join(dir, "qualify", "lead"), func(p string, d os.DirEntry, _ error) error {
+		if rule == "" && strings.HasSuffix(p, ".rego") && !strings.HasSuffix(p, "_test.rego") {
+			rule = p
+		}
+		return nil
+	})
+	src, _ := os.ReadFile(rule)
+	writeFile(t, rule, string(src)+"\nbroken rule if {\n")
+	eventually(t, "the broken edit to be refused", func() bool {
+		api.Data(t, statusQuery, nil, &st)
+		return st.PolicyStatus.LastRefused != nil && len(st.PolicyStatus.LastRefused.Problems) > 0
+	})
+	p := st.PolicyStatus.LastRefused.Problems[0]
+	if !strings.HasSuffix(p.File, ".rego") || p.Row == 0 || p.Message == "" {
+		t.Errorf("refusal without a location: %+v", p)
+	}
+	if st.PolicyStatus.Active.Hash != second {
+		t.Errorf("active revision changed to %s after a broken edit", st.PolicyStatus.Active.Hash)
+	}
+	var created struct {
+		CreateLead struct{ Qualification struct{ PolicyRevision string } }
+	}
+	api.Data(t, `mutation { createLead(input: {lastName: "Still", source: REFERRAL}) { qualification { policyRevision } } }`, nil, &created)
+	if created.CreateLead.Qualification.PolicyRevision == "" {
+		t.Error("decisions stopped while a broken revision was refused")
+	}
+}
+
+// writeFile saves like an editor that writes a temporary file and renames it over the original.
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	tmp := path + ".tmp~"
+	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+}
