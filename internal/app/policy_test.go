@@ -75,7 +75,9 @@ func TestPolicyHotReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stages struct {
-		Stages struct{ Edges []struct{ Node struct{ Key, Name string } } }
+		Stages struct {
+			Edges []struct{ Node struct{ Key, Name string } }
+		}
 	}
 	api.Data(t, `{ stages(where: {key: "mql"}) { edges { node { key name } } } }`, nil, &stages)
 	oldName := stages.Stages.Edges[0].Node.Name
@@ -117,7 +119,9 @@ func TestPolicyHotReload(t *testing.T) {
 		t.Errorf("active revision changed to %s after a broken edit", st.PolicyStatus.Active.Hash)
 	}
 	var created struct {
-		CreateLead struct{ Qualification struct{ PolicyRevision string } }
+		CreateLead struct {
+			Qualification struct{ PolicyRevision string }
+		}
 	}
 	api.Data(t, `mutation { createLead(input: {lastName: "Still", source: REFERRAL}) { qualification { policyRevision } } }`, nil, &created)
 	if created.CreateLead.Qualification.PolicyRevision == "" {

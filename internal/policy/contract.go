@@ -63,7 +63,7 @@ type ContactFacts struct {
 
 // ActivityFacts is one engagement event.
 type ActivityFacts struct {
-	Kind       string `json:"kind"` // newsletter_signup, form_fill, content_download, web_visit, appointment_request, discovery_call, meeting, demo, email_reply, event_visit
+	Kind       string `json:"kind"`        // newsletter_signup, form_fill, content_download, web_visit, appointment_request, discovery_call, meeting, demo, email_reply, event_visit
 	OccurredAt string `json:"occurred_at"` // RFC 3339
 }
 

@@ -1,0 +1,43 @@
+package app_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/qualify/qualify/internal/apitest"
+	"github.com/qualify/qualify/internal/store"
+	"github.com/qualify/qualify/internal/testenv"
+)
+
+// The operational endpoints of a fully wired instance: health, readiness against the real
+// database, GraphiQL, and metrics labelled by operation.
+func TestOperationalEndpoints(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
+		api := apitest.Start(t, db)
+		api.Data(t, `query StageList { stages { totalCount } }`, nil, &struct{}{})
+		get := func(path string) (int, string) {
+			res, err := api.Server.Client().Get(api.Server.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			b, _ := io.ReadAll(res.Body)
+			return res.StatusCode, string(b)
+		}
+		for _, c := range []struct {
+			path, want string
+		}{
+			{"/healthz", "ok"},
+			{"/readyz", ""},
+			{"/", "graphiql"},
+			{"/metrics", `qualify_graphql_requests_total{kind="query",operation="StageList",status="ok"} 1`},
+		} {
+			code, body := get(c.path)
+			if code != http.StatusOK || !strings.Contains(strings.ToLower(body), strings.ToLower(c.want)) {
+				t.Errorf("GET %s = %d, body lacks %q:\n%.400s", c.path, code, c.want, body)
+			}
+		}
+	})
+}
