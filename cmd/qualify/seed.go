@@ -68,5 +68,17 @@ func runSeed(ctx context.Context, a *app.App, leads int, value uint64, log *slog
 	}
 	log.Info("seeded demo data", "leads", st.Leads, "accounts", st.Accounts, "contacts", st.Contacts,
 		"transitions", st.Transitions, "activities", st.Activities, "elapsed", st.Elapsed.Round(time.Millisecond))
+
+	// The seed writes facts and histories; the scores are the active policy's to compute.
+	began := time.Now()
+	bar = progressbar.NewOptions(st.Leads, progressbar.OptionSetDescription("scoring leads"),
+		progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
+	n, err := a.Lifecycle.Score(ctx, func(done, _ int) { _ = bar.Set(done) })
+	_ = bar.Finish()
+	if err != nil {
+		return fmt.Errorf("score seeded leads: %w", err)
+	}
+	log.Info("scored seeded leads with the active policy", "leads", n, "policy", a.Engine.Active().ID(),
+		"elapsed", time.Since(began).Round(time.Millisecond))
 	return nil
 }
