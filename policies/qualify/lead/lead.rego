@@ -36,7 +36,7 @@ reason_set contains {"code": recommendation.code, "message": recommendation.mess
 # --- the furthest stage the evidence supports ---------------------------------------------------
 
 # in_window(kinds) lists, in the order given, those of `kinds` with an activity inside the window.
-in_window(kinds) := [k | w := window_kinds; some k in kinds; k in w]
+in_window(kinds) := [k | w := activity.kinds; some k in kinds; k in w]
 
 mql_kinds := in_window(data.qualify.config.mql.activity_kinds)
 

@@ -9,20 +9,18 @@ package qualify.lead
 
 # lead and account carry every field the policy reads, so a missing field or a null account
 # never leaves the decision undefined.
-lead := object.union(lead_defaults, input.lead) if {
-	is_object(input.lead)
-} else := lead_defaults
+lead := object.union(
+	{"stage": "lead", "budget": "unknown", "authority": "unknown", "need": "unknown", "timing": "unknown", "country": "", "created_at": ""},
+	l,
+) if {
+	l := input.lead
+	is_object(l)
+} else := {"stage": "lead", "budget": "unknown", "authority": "unknown", "need": "unknown", "timing": "unknown", "country": "", "created_at": ""}
 
-lead_defaults := {
-	"stage": "lead", "budget": "unknown", "authority": "unknown", "need": "unknown",
-	"timing": "unknown", "country": "", "created_at": "",
-}
-
-account := object.union(account_defaults, input.account) if {
-	is_object(input.account)
-} else := account_defaults
-
-account_defaults := {"industry": "", "employee_count": 0, "region": "", "country": ""}
+account := object.union({"industry": "", "employee_count": 0, "region": "", "country": ""}, a) if {
+	a := input.account
+	is_object(a)
+} else := {"industry": "", "employee_count": 0, "region": "", "country": ""}
 
 has_account if is_object(input.account)
 
@@ -78,7 +76,7 @@ reason_set contains {"code": "FIT_EXCLUDED_COUNTRY", "message": concat(" ", ["co
 	excluded_country
 }
 
-reason_set contains {"code": "FIT_EXCLUDED_INDUSTRY", "message": concat(" ", ["industry", account.industry, "is excluded"]), "points": 0} if {
+reason_set contains {"code": "FIT_EXCLUDED_INDUSTRY", "message": "industry is excluded", "points": 0} if {
 	excluded_industry
 }
 
@@ -88,59 +86,51 @@ now_ns := t if {
 	t := time.parse_rfc3339_ns(input.now)
 } else := time.now_ns()
 
-# Cut-offs as RFC 3339 UTC strings: occurred_at >= cut-off means "at most N days old".
-full_cutoff := time.format(time.add_date(now_ns, 0, 0, 0 - data.qualify.config.engagement.full_days))
-
-window_cutoff := time.format(time.add_date(now_ns, 0, 0, 0 - data.qualify.config.engagement.window_days))
-
-# window_kinds lists the kind of every activity inside the window (triggers and nurture use it).
-window_kinds := ks if {
-	c := window_cutoff
-	ks := [a.kind | some a in input.activities; a.occurred_at >= c]
+# activity: the kinds of the activities inside the window (triggers and nurture use them), and
+# the points of the fresh and of the in-window activities. Times compare as RFC 3339 UTC
+# strings against cut-offs computed once: occurred_at >= cut-off means "at most N days old".
+activity := {"kinds": kinds, "fresh": fresh, "window": window, "window_cutoff": cw} if {
+	e := data.qualify.config.engagement
+	now := now_ns
+	cf := time.format(time.add_date(now, 0, 0, 0 - e.full_days))
+	cw := time.format(time.add_date(now, 0, 0, 0 - e.window_days))
+	pts := e.points
+	kinds := [a.kind | some a in input.activities; a.occurred_at >= cw]
+	fresh := [p | some a in input.activities; a.occurred_at >= cf; p := pts[a.kind]]
+	window := [p | some k in kinds; p := pts[k]]
 }
 
-# fresh_points and window_points are the points of the scored activities of either age.
-fresh_points := ps if {
-	c := full_cutoff
-	pts := data.qualify.config.engagement.points
-	ps := [p | some a in input.activities; a.occurred_at >= c; p := pts[a.kind]]
+# engagement: fresh points in full, older in-window points at decayed_percent (rounded half
+# up), the total capped.
+engagement := {"fresh": fresh, "decayed": decayed, "raw": raw, "score": min([raw, e.cap])} if {
+	e := data.qualify.config.engagement
+	act := activity
+	fresh := sum(act.fresh)
+	x := (max([0, sum(act.window) - fresh]) * e.decayed_percent) + 50
+	decayed := (x - (x % 100)) / 100
+	raw := fresh + decayed
 }
 
-window_points := ps if {
-	pts := data.qualify.config.engagement.points
-	ps := [p | some k in window_kinds; p := pts[k]]
-}
-
-engagement_fresh := sum(fresh_points)
-
-# engagement_decayed is decayed_percent of the older in-window points, rounded half up.
-engagement_decayed := (x - (x % 100)) / 100 if {
-	older := max([0, sum(window_points) - engagement_fresh])
-	x := (older * data.qualify.config.engagement.decayed_percent) + 50
-}
-
-engagement_raw := engagement_fresh + engagement_decayed
-
-engagement_score := min([engagement_raw, data.qualify.config.engagement.cap])
+engagement_score := engagement.score
 
 reason_set contains {
 	"code": "ENGAGEMENT_FRESH",
-	"message": sprintf("%d activities in the last %d days", [count(fresh_points), data.qualify.config.engagement.full_days]),
-	"points": engagement_fresh,
+	"message": sprintf("%d activities in the last %d days", [count(activity.fresh), data.qualify.config.engagement.full_days]),
+	"points": engagement.fresh,
 } if {
-	engagement_fresh != 0
+	engagement.fresh != 0
 }
 
 reason_set contains {
 	"code": "ENGAGEMENT_DECAYED",
-	"message": sprintf("%d older activities inside %d days at %d%%", [count(window_points) - count(fresh_points), data.qualify.config.engagement.window_days, data.qualify.config.engagement.decayed_percent]),
-	"points": engagement_decayed,
+	"message": sprintf("%d older activities inside %d days, at %d%%", [count(activity.window) - count(activity.fresh), data.qualify.config.engagement.window_days, data.qualify.config.engagement.decayed_percent]),
+	"points": engagement.decayed,
 } if {
-	engagement_decayed != 0
+	engagement.decayed != 0
 }
 
-reason_set contains {"code": "ENGAGEMENT_CAP", "message": "engagement is capped", "points": engagement_score - engagement_raw} if {
-	engagement_raw > engagement_score
+reason_set contains {"code": "ENGAGEMENT_CAP", "message": "engagement is capped", "points": engagement.score - engagement.raw} if {
+	engagement.raw > engagement.score
 }
 
 temperature := "hot" if {
@@ -151,25 +141,24 @@ temperature := "hot" if {
 
 # idle: no activity inside the window, and the lead itself is older than the window.
 idle if {
-	count(window_kinds) == 0
+	act := activity
+	count(act.kinds) == 0
 	created := lead.created_at
 	is_string(created)
 	created != ""
-	created < window_cutoff
+	created < act.window_cutoff
 }
 
 # --- BANT -------------------------------------------------------------------------------------
 
 bant := {"budget": b, "authority": a, "need": n, "timing": t, "confirmed": yes, "status": bant_status(n, yes)} if {
 	l := lead
-	b := object.get(answers, l.budget, "unknown")
-	a := object.get(answers, l.authority, "unknown")
-	n := object.get(answers, l.need, "unknown")
-	t := object.get(answers, l.timing, "unknown")
+	b := object.get({"yes": "yes", "no": "no"}, l.budget, "unknown")
+	a := object.get({"yes": "yes", "no": "no"}, l.authority, "unknown")
+	n := object.get({"yes": "yes", "no": "no"}, l.need, "unknown")
+	t := object.get({"yes": "yes", "no": "no"}, l.timing, "unknown")
 	yes := count([1 | some v in [b, a, n, t]; v == "yes"])
 }
-
-answers := {"yes": "yes", "no": "no"}
 
 bant_status(need, yes) := "unqualified" if {
 	need == "no"
@@ -180,17 +169,23 @@ bant_status(need, yes) := "unqualified" if {
 	yes >= data.qualify.config.bant.qualified_min_confirmed
 } else := "partial"
 
-bant_reasons := [r |
-	b := bant
-	pts := data.qualify.config.bant.points
-	some k in ["authority", "budget", "need", "timing"]
-	b[k] == "yes"
-	r := {"code": concat("_", ["BANT", upper(k)]), "message": concat(" ", [k, "confirmed"]), "points": pts[k]}
-]
+bant_points := sum([pts[k] | pts := data.qualify.config.bant.points; some k, v in bant; v == "yes"])
 
-bant_points := sum([r.points | some r in bant_reasons])
+reason_set contains {"code": "BANT_BUDGET", "message": "budget confirmed", "points": data.qualify.config.bant.points.budget} if {
+	bant.budget == "yes"
+}
 
-reason_set contains r if some r in bant_reasons
+reason_set contains {"code": "BANT_AUTHORITY", "message": "authority confirmed", "points": data.qualify.config.bant.points.authority} if {
+	bant.authority == "yes"
+}
+
+reason_set contains {"code": "BANT_NEED", "message": "need confirmed", "points": data.qualify.config.bant.points.need} if {
+	bant.need == "yes"
+}
+
+reason_set contains {"code": "BANT_TIMING", "message": "timing confirmed", "points": data.qualify.config.bant.points.timing} if {
+	bant.timing == "yes"
+}
 
 budget_or_timing if bant.budget == "yes"
 
@@ -202,17 +197,19 @@ coverage := {"decision_maker": "decision_maker" in roles, "recommender": "recomm
 	roles := {c.buying_role | some c in input.contacts}
 }
 
-coverage_reasons := [r |
-	cov := coverage
-	pts := data.qualify.config.coverage.points
-	some role in ["decision_maker", "influencer", "recommender"]
-	cov[role]
-	r := {"code": concat("_", ["COVERAGE", upper(role)]), "message": concat(" ", ["a", replace(role, "_", " "), "is known"]), "points": pts[role]}
-]
+coverage_points := sum([pts[role] | pts := data.qualify.config.coverage.points; some role, known in coverage; known])
 
-coverage_points := sum([r.points | some r in coverage_reasons])
+reason_set contains {"code": "COVERAGE_DECISION_MAKER", "message": "a decision maker is known", "points": data.qualify.config.coverage.points.decision_maker} if {
+	coverage.decision_maker
+}
 
-reason_set contains r if some r in coverage_reasons
+reason_set contains {"code": "COVERAGE_RECOMMENDER", "message": "a recommender is known", "points": data.qualify.config.coverage.points.recommender} if {
+	coverage.recommender
+}
+
+reason_set contains {"code": "COVERAGE_INFLUENCER", "message": "an influencer is known", "points": data.qualify.config.coverage.points.influencer} if {
+	coverage.influencer
+}
 
 # decision_maker_known: a decision-maker contact, or BANT authority confirmed (when configured).
 decision_maker_known if coverage.decision_maker
