@@ -62,7 +62,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		cfg.PageMax = 200
 	}
 	ps := policystore.New(db.Client)
-	engine := policy.New(policy.Options{Guard: ps, Recorder: ps, Logger: cfg.Logger})
+	engine := policy.New(policy.Options{Guard: ps, Recorder: ps, Logger: cfg.Logger, EvalTimeout: time.Second})
 	ps.Attach(engine)
 
 	a := &App{DB: db, Engine: engine, log: cfg.Logger}

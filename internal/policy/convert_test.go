@@ -134,7 +134,7 @@ func TestDecodeStrictly(t *testing.T) {
 	}{
 		{`{` + ok + `, "redact": []}`, ""},
 		{`{` + ok + `, "redact": {"contact.phone", "contact.email"}}`, ""}, // a set, as `redact contains x if …` makes
-		{`{` + ok + `, "redact": [], "reason": "r"}`, ""},                   // optional key
+		{`{` + ok + `, "redact": [], "reason": "r"}`, ""},                  // optional key
 		{`{` + ok + `}`, `missing key "redact"`},
 		{`{` + ok + `, "redact": [], "extra": 1}`, `unexpected key "extra"`},
 		{`{` + ok + `, "redact": [1]}`, `redact[0]: want a string, got number 1`},

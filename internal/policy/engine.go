@@ -32,7 +32,9 @@ type Recorder interface {
 type RecorderFunc func(ctx context.Context, rec RevisionRecord) error
 
 // RecordRevision calls f.
-func (f RecorderFunc) RecordRevision(ctx context.Context, rec RevisionRecord) error { return f(ctx, rec) }
+func (f RecorderFunc) RecordRevision(ctx context.Context, rec RevisionRecord) error {
+	return f(ctx, rec)
+}
 
 // Status of a revision in its history.
 type Status string

@@ -266,7 +266,7 @@ func (l *filesLoader) NextFile() (*bundle.Descriptor, error) {
 	return bundle.NewDescriptor(p, "/"+p, bytes.NewReader(l.f.content[p])), nil
 }
 
-func (l *filesLoader) WithFilter(filter.LoaderFilter) bundle.DirectoryLoader       { return l }
-func (l *filesLoader) WithPathFormat(bundle.PathFormat) bundle.DirectoryLoader     { return l }
-func (l *filesLoader) WithSizeLimitBytes(int64) bundle.DirectoryLoader             { return l }
-func (l *filesLoader) WithFollowSymlinks(bool) bundle.DirectoryLoader              { return l }
+func (l *filesLoader) WithFilter(filter.LoaderFilter) bundle.DirectoryLoader   { return l }
+func (l *filesLoader) WithPathFormat(bundle.PathFormat) bundle.DirectoryLoader { return l }
+func (l *filesLoader) WithSizeLimitBytes(int64) bundle.DirectoryLoader         { return l }
+func (l *filesLoader) WithFollowSymlinks(bool) bundle.DirectoryLoader          { return l }

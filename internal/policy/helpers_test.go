@@ -52,6 +52,11 @@ func newTestEngine(t testing.TB, opts Options) *Engine {
 	if opts.Logger == nil {
 		opts.Logger = testLogger(t)
 	}
+	if opts.EvalTimeout == 0 {
+		// Only the deadline test is about deadlines; elsewhere a slow, busy -race run must not
+		// turn into failed decisions.
+		opts.EvalTimeout = 10 * time.Second
+	}
 	return New(opts)
 }
 

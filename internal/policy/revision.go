@@ -116,11 +116,19 @@ var evalRaw = rego.EvalGenerateJSON(rawResult)
 
 // eval runs one prepared query under the revision's deadline.
 func (r *Revision) eval(ctx context.Context, q int, input ast.Value, timeout time.Duration) (ast.Value, error) {
-	ectx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	rs, err := r.queries[q].Eval(ectx, rego.EvalParsedInput(input), evalRaw)
+	// One timer cancels the evaluation at the deadline or when the caller gives up; this spares
+	// the goroutine OPA would otherwise start per evaluation to watch a context.
+	if err := ctx.Err(); err != nil {
+		return nil, r.evalError(q, err)
+	}
+	cancel := topdown.NewCancel()
+	timer := time.AfterFunc(timeout, cancel.Cancel)
+	stop := context.AfterFunc(ctx, cancel.Cancel)
+	rs, err := r.queries[q].Eval(ctx, rego.EvalParsedInput(input), evalRaw, rego.EvalExternalCancel(cancel))
+	timer.Stop()
+	stop()
 	if err != nil {
-		if topdown.IsCancel(err) || ectx.Err() != nil {
+		if topdown.IsCancel(err) {
 			if ctx.Err() != nil {
 				err = ctx.Err() // the caller gave up, not the policy
 			} else {

@@ -107,9 +107,9 @@ test_sal_on_conversation_with_fit if {
 }
 
 test_sal_fit_boundary if {
-	# base fit is 27: a minimum of 27 is met, 28 is not.
-	decide(with_activities([act("demo", 2)])).stage == "sal" with data.qualify.config.sal.min_fit as 27
-	decide(with_activities([act("demo", 2)])).stage == "mql" with data.qualify.config.sal.min_fit as 28
+	# base fit is 30: a minimum of 30 is met, 31 is not.
+	decide(with_activities([act("demo", 2)])).stage == "sal" with data.qualify.config.sal.min_fit as 30
+	decide(with_activities([act("demo", 2)])).stage == "mql" with data.qualify.config.sal.min_fit as 31
 }
 
 test_sal_conversation_outside_window_does_not_count if {

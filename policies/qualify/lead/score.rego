@@ -2,25 +2,28 @@
 # decay by age, BANT, buying-role coverage and the project signal. Every point comes with a
 # reason in reason_set; the knobs live in data.qualify.config.
 #
-# Written for speed (one decision should cost tens of microseconds): each loop sits in a small
-# rule body, data subtrees are bound to locals before a loop, no number is parsed or divided
-# per activity, and times are compared as RFC 3339 UTC strings against cut-offs computed once.
+# Written for speed, since the interpreter pays per expression evaluated: each loop sits in a
+# small rule body, data subtrees are bound to locals before a loop, and no time is parsed nor any
+# number divided per activity: occurred_at is compared, as an RFC 3339 UTC string, with two
+# cut-offs computed once from input.now.
 package qualify.lead
 
 # lead and account carry every field the policy reads, so a missing field or a null account
 # never leaves the decision undefined.
-lead := object.union(
-	{"stage": "lead", "budget": "unknown", "authority": "unknown", "need": "unknown", "timing": "unknown", "country": "", "created_at": ""},
-	l,
-) if {
-	l := input.lead
-	is_object(l)
-} else := {"stage": "lead", "budget": "unknown", "authority": "unknown", "need": "unknown", "timing": "unknown", "country": "", "created_at": ""}
+lead := object.union(lead_defaults, input.lead) if {
+	is_object(input.lead)
+} else := lead_defaults
 
-account := object.union({"industry": "", "employee_count": 0, "region": "", "country": ""}, a) if {
-	a := input.account
-	is_object(a)
-} else := {"industry": "", "employee_count": 0, "region": "", "country": ""}
+lead_defaults := {
+	"stage": "lead", "budget": "unknown", "authority": "unknown", "need": "unknown",
+	"timing": "unknown", "country": "", "created_at": "",
+}
+
+account := object.union(account_defaults, input.account) if {
+	is_object(input.account)
+} else := account_defaults
+
+account_defaults := {"industry": "", "employee_count": 0, "region": "", "country": ""}
 
 has_account if is_object(input.account)
 
@@ -56,7 +59,7 @@ reason_set contains {"code": "FIT_NO_ACCOUNT", "message": "no account: fit is 0 
 
 # --- hard misfits: excluded countries and industries disqualify ----------------------------
 
-# country is the account's, else the lead's own.
+# country is the account's, else the lead's own; compared upper-cased.
 country := upper(account.country) if {
 	account.country != ""
 } else := upper(lead.country)
@@ -193,8 +196,11 @@ budget_or_timing if bant.timing == "yes"
 
 # --- buying-role coverage among the lead's and its account's contacts -------------------------
 
-coverage := {"decision_maker": "decision_maker" in roles, "recommender": "recommender" in roles, "influencer": "influencer" in roles} if {
+coverage := {"decision_maker": dm, "recommender": rec, "influencer": inf} if {
 	roles := {c.buying_role | some c in input.contacts}
+	dm := "decision_maker" in roles
+	rec := "recommender" in roles
+	inf := "influencer" in roles
 }
 
 coverage_points := sum([pts[role] | pts := data.qualify.config.coverage.points; some role, known in coverage; known])

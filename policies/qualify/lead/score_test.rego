@@ -47,15 +47,15 @@ points(d, code) := [r.points | some r in d.reasons; r.code == code][0]
 
 test_fit_icp_match if {
 	d := decide(base)
-	d.fit_score == 27 # manufacturing 12 + emea 5 + 200..1999 employees 10
-	points(d, "FIT_INDUSTRY") == 12
+	d.fit_score == 30 # manufacturing 15 + emea 5 + 200..1999 employees 10
+	points(d, "FIT_INDUSTRY") == 15
 	points(d, "FIT_REGION") == 5
 	points(d, "FIT_EMPLOYEES") == 10
 }
 
 test_fit_employee_range_boundaries if {
 	every n, want in {0: 0, 1: 0, 9: 0, 10: 3, 49: 3, 50: 6, 199: 6, 200: 10, 1999: 10, 2000: 8, 9999: 8, 10000: 6} {
-		decide(with_account({"employee_count": n})).fit_score == 17 + want
+		decide(with_account({"employee_count": n})).fit_score == 20 + want
 	}
 }
 
@@ -262,24 +262,25 @@ test_score_is_sum_of_reason_points if {
 		"contacts": [{"id": "c1", "buying_role": "recommender", "seniority": "vp", "on_lead": true}],
 		"projects": [{"id": "p1", "status": "scheduled"}],
 	}))
-	d.score == (((27 + 19) + 10) + 2) + 10
+	d.score == (((30 + 19) + 10) + 2) + 10
 	d.score == sum([r.points | some r in d.reasons])
 }
 
-# base scores 27 (fit only): each cut-off exactly at and one above the score.
+# base scores 30 (fit only): each cut-off exactly at and one above the score.
 test_grade_boundaries if {
-	decide(base).grade == "D"
-	decide(base).grade == "A" with data.qualify.config.grades as {"A": 27, "B": 20, "C": 10}
-	decide(base).grade == "B" with data.qualify.config.grades as {"A": 28, "B": 27, "C": 10}
-	decide(base).grade == "C" with data.qualify.config.grades as {"A": 50, "B": 28, "C": 27}
-	decide(base).grade == "D" with data.qualify.config.grades as {"A": 50, "B": 40, "C": 28}
+	decide(base).grade == "C" # exactly the shipped C cut-off of 30
+	decide(base).grade == "A" with data.qualify.config.grades as {"A": 30, "B": 20, "C": 10}
+	decide(base).grade == "B" with data.qualify.config.grades as {"A": 31, "B": 30, "C": 10}
+	decide(base).grade == "C" with data.qualify.config.grades as {"A": 50, "B": 31, "C": 30}
+	decide(base).grade == "D" with data.qualify.config.grades as {"A": 50, "B": 40, "C": 31}
 }
 
 test_grade_shipped_cutoffs if {
+	decide(with_account({"region": "mars"})).grade == "D" # 25, below C
 	a := object.union(with_lead({"need": "yes", "budget": "yes", "timing": "yes", "authority": "yes"}), {
 		"activities": [act("demo", 1), act("discovery_call", 1)],
 		"contacts": [{"id": "c1", "buying_role": "decision_maker", "seniority": "vp", "on_lead": true}],
 	})
-	decide(a).score == 83
+	decide(a).score == 86
 	decide(a).grade == "A"
 }
