@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
 )
 
 // benchBundle is the shipped bundle when it exists, else the fixture; POLICY_BENCH=fixture
@@ -89,6 +90,26 @@ func BenchmarkDecide(b *testing.B) {
 			raw, _ := json.Marshal(rs[0].Expressions[0].Value)
 			var d LeadDecision
 			if err := json.Unmarshal(raw, &d); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+
+	// The engine's own share: the same path (convert, evaluate, decode, meta) for a decision that
+	// is a literal, so that the policy costs nothing.
+	b.Run("lead-engine-only", func(b *testing.B) {
+		b.ReportAllocs()
+		rev := *e.Active()
+		d := probeQualification()
+		d.Stage = "mql"
+		literal := leadDecisionValue(&d).String()
+		pq, err := rego.New(rego.Query(literal), rego.Store(inmem.New())).PrepareForEval(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rev.queries[qLead] = pq
+		for b.Loop() {
+			if _, _, err := rev.DecideLead(ctx, in); err != nil {
 				b.Fatal(err)
 			}
 		}

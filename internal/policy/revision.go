@@ -116,11 +116,11 @@ var evalRaw = rego.EvalGenerateJSON(rawResult)
 
 // eval runs one prepared query under the revision's deadline.
 func (r *Revision) eval(ctx context.Context, q int, input ast.Value, timeout time.Duration) (ast.Value, error) {
-	// One timer cancels the evaluation at the deadline or when the caller gives up; this spares
-	// the goroutine OPA would otherwise start per evaluation to watch a context.
 	if err := ctx.Err(); err != nil {
 		return nil, r.evalError(q, err)
 	}
+	// One timer cancels the evaluation at the deadline, one callback when the caller gives up;
+	// this spares the goroutine OPA would otherwise start per evaluation to watch a context.
 	cancel := topdown.NewCancel()
 	timer := time.AfterFunc(timeout, cancel.Cancel)
 	stop := context.AfterFunc(ctx, cancel.Cancel)
