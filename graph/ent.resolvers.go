@@ -14,59 +14,59 @@ import (
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id int) (ent.Noder, error) {
-	return r.client.Noder(ctx, id)
+	return r.Client.Noder(ctx, id)
 }
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, error) {
-	return r.client.Noders(ctx, ids)
+	return r.Client.Noders(ctx, ids)
 }
 
 // Accounts is the resolver for the accounts field.
 func (r *queryResolver) Accounts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AccountOrder, where *ent.AccountWhereInput) (*ent.AccountConnection, error) {
-	return r.client.Account.Query().Paginate(ctx, after, first, before, last,
+	return r.Client.Account.Query().Paginate(ctx, after, first, before, last,
 		ent.WithAccountOrder(orderBy), ent.WithAccountFilter(where.Filter))
 }
 
 // Activities is the resolver for the activities field.
 func (r *queryResolver) Activities(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ActivityOrder, where *ent.ActivityWhereInput) (*ent.ActivityConnection, error) {
-	return r.client.Activity.Query().Paginate(ctx, after, first, before, last,
+	return r.Client.Activity.Query().Paginate(ctx, after, first, before, last,
 		ent.WithActivityOrder(orderBy), ent.WithActivityFilter(where.Filter))
 }
 
 // Contacts is the resolver for the contacts field.
 func (r *queryResolver) Contacts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput) (*ent.ContactConnection, error) {
-	return r.client.Contact.Query().Paginate(ctx, after, first, before, last,
+	return r.Client.Contact.Query().Paginate(ctx, after, first, before, last,
 		ent.WithContactOrder(orderBy), ent.WithContactFilter(where.Filter))
 }
 
 // Leads is the resolver for the leads field.
 func (r *queryResolver) Leads(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LeadOrder, where *ent.LeadWhereInput) (*ent.LeadConnection, error) {
-	return r.client.Lead.Query().Paginate(ctx, after, first, before, last,
+	return r.Client.Lead.Query().Paginate(ctx, after, first, before, last,
 		ent.WithLeadOrder(orderBy), ent.WithLeadFilter(where.Filter))
 }
 
 // PolicyRevisions is the resolver for the policyRevisions field.
 func (r *queryResolver) PolicyRevisions(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PolicyRevisionOrder, where *ent.PolicyRevisionWhereInput) (*ent.PolicyRevisionConnection, error) {
-	return r.client.PolicyRevision.Query().Paginate(ctx, after, first, before, last,
+	return r.Client.PolicyRevision.Query().Paginate(ctx, after, first, before, last,
 		ent.WithPolicyRevisionOrder(orderBy), ent.WithPolicyRevisionFilter(where.Filter))
 }
 
 // Projects is the resolver for the projects field.
 func (r *queryResolver) Projects(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ProjectOrder, where *ent.ProjectWhereInput) (*ent.ProjectConnection, error) {
-	return r.client.Project.Query().Paginate(ctx, after, first, before, last,
+	return r.Client.Project.Query().Paginate(ctx, after, first, before, last,
 		ent.WithProjectOrder(orderBy), ent.WithProjectFilter(where.Filter))
 }
 
 // Stages is the resolver for the stages field.
 func (r *queryResolver) Stages(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StageOrder, where *ent.StageWhereInput) (*ent.StageConnection, error) {
-	return r.client.Stage.Query().Paginate(ctx, after, first, before, last,
+	return r.Client.Stage.Query().Paginate(ctx, after, first, before, last,
 		ent.WithStageOrder(orderBy), ent.WithStageFilter(where.Filter))
 }
 
 // Users is the resolver for the users field.
 func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
-	return r.client.User.Query().Paginate(ctx, after, first, before, last,
+	return r.Client.User.Query().Paginate(ctx, after, first, before, last,
 		ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 }
 

@@ -19,62 +19,62 @@ func (r *leadResolver) Qualification(ctx context.Context, obj *ent.Lead) (*model
 
 // CreateUser is the resolver for the createUser field.
 func (r *mutationResolver) CreateUser(ctx context.Context, input ent.CreateUserInput) (*ent.User, error) {
-	return r.crm.CreateUser(ctx, input)
+	return r.CRM.CreateUser(ctx, input)
 }
 
 // UpdateUser is the resolver for the updateUser field.
 func (r *mutationResolver) UpdateUser(ctx context.Context, id int, input ent.UpdateUserInput) (*ent.User, error) {
-	return r.crm.UpdateUser(ctx, id, input)
+	return r.CRM.UpdateUser(ctx, id, input)
 }
 
 // CreateAccount is the resolver for the createAccount field.
 func (r *mutationResolver) CreateAccount(ctx context.Context, input ent.CreateAccountInput) (*ent.Account, error) {
-	return r.crm.CreateAccount(ctx, input)
+	return r.CRM.CreateAccount(ctx, input)
 }
 
 // UpdateAccount is the resolver for the updateAccount field.
 func (r *mutationResolver) UpdateAccount(ctx context.Context, id int, input ent.UpdateAccountInput) (*ent.Account, error) {
-	return r.crm.UpdateAccount(ctx, id, input)
+	return r.CRM.UpdateAccount(ctx, id, input)
 }
 
 // CreateContact is the resolver for the createContact field.
 func (r *mutationResolver) CreateContact(ctx context.Context, input ent.CreateContactInput) (*ent.Contact, error) {
-	return r.crm.CreateContact(ctx, input)
+	return r.CRM.CreateContact(ctx, input)
 }
 
 // UpdateContact is the resolver for the updateContact field.
 func (r *mutationResolver) UpdateContact(ctx context.Context, id int, input ent.UpdateContactInput) (*ent.Contact, error) {
-	return r.crm.UpdateContact(ctx, id, input)
+	return r.CRM.UpdateContact(ctx, id, input)
 }
 
 // CreateLead is the resolver for the createLead field.
 func (r *mutationResolver) CreateLead(ctx context.Context, input ent.CreateLeadInput, idempotencyKey *string) (*ent.Lead, error) {
-	return r.lifecycle.CreateLead(ctx, input, idempotencyKey)
+	return r.Lifecycle.CreateLead(ctx, input, idempotencyKey)
 }
 
 // UpdateLead is the resolver for the updateLead field.
 func (r *mutationResolver) UpdateLead(ctx context.Context, id int, input ent.UpdateLeadInput, expectedVersion *int) (*ent.Lead, error) {
-	return r.lifecycle.UpdateLead(ctx, id, input, expectedVersion)
+	return r.Lifecycle.UpdateLead(ctx, id, input, expectedVersion)
 }
 
 // CreateProject is the resolver for the createProject field.
 func (r *mutationResolver) CreateProject(ctx context.Context, input ent.CreateProjectInput) (*ent.Project, error) {
-	return r.crm.CreateProject(ctx, input)
+	return r.CRM.CreateProject(ctx, input)
 }
 
 // UpdateProject is the resolver for the updateProject field.
 func (r *mutationResolver) UpdateProject(ctx context.Context, id int, input ent.UpdateProjectInput) (*ent.Project, error) {
-	return r.crm.UpdateProject(ctx, id, input)
+	return r.CRM.UpdateProject(ctx, id, input)
 }
 
 // CreateActivity is the resolver for the createActivity field.
 func (r *mutationResolver) CreateActivity(ctx context.Context, input ent.CreateActivityInput) (*ent.Activity, error) {
-	return r.crm.CreateActivity(ctx, input)
+	return r.CRM.CreateActivity(ctx, input)
 }
 
 // UpdateActivity is the resolver for the updateActivity field.
 func (r *mutationResolver) UpdateActivity(ctx context.Context, id int, input ent.UpdateActivityInput) (*ent.Activity, error) {
-	return r.crm.UpdateActivity(ctx, id, input)
+	return r.CRM.UpdateActivity(ctx, id, input)
 }
 
 // Files is the resolver for the files field.
@@ -84,7 +84,7 @@ func (r *policyRevisionResolver) Files(ctx context.Context, obj *ent.PolicyRevis
 
 // PolicyStatus is the resolver for the policyStatus field.
 func (r *queryResolver) PolicyStatus(ctx context.Context) (*model.PolicyStatus, error) {
-	return policyStatus(ctx, r.client, r.policy)
+	return policyStatus(ctx, r.Client, r.Policy)
 }
 
 // Mutation returns MutationResolver implementation.

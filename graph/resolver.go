@@ -9,16 +9,19 @@ import (
 	"github.com/qualify/qualify/internal/policy"
 )
 
-// Resolver holds the services resolvers call. Resolvers stay thin: they translate GraphQL
+// Services are the domain services resolvers call. Resolvers stay thin: they translate GraphQL
 // arguments and call one domain method.
+type Services struct {
+	Client    *ent.Client
+	CRM       *crm.Service
+	Lifecycle *lifecycle.Service
+	Policy    *policy.Engine
+}
+
+// Resolver is the root resolver.
 type Resolver struct {
-	client    *ent.Client
-	crm       *crm.Service
-	lifecycle *lifecycle.Service
-	policy    *policy.Engine
+	Services
 }
 
 // NewResolver wires the resolvers to their services.
-func NewResolver(client *ent.Client, crm *crm.Service, lc *lifecycle.Service, engine *policy.Engine) *Resolver {
-	return &Resolver{client: client, crm: crm, lifecycle: lc, policy: engine}
-}
+func NewResolver(s Services) *Resolver { return &Resolver{Services: s} }

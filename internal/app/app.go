@@ -88,7 +88,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	a.Lifecycle = lifecycle.New(db.Client, engine, lifecycle.WithLogger(cfg.Logger))
 	a.CRM = crm.New(db.Client, a.Lifecycle)
 	schema := graph.NewExecutableSchema(graph.Config{
-		Resolvers: graph.NewResolver(db.Client, a.CRM, a.Lifecycle, engine),
+		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine}),
 	})
 	a.Server = server.New(cfg.Server, server.Deps{
 		Schema:     schema,
