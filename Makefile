@@ -12,7 +12,7 @@ build:
 
 ## run: build and serve on $(ADDR) with a SQLite file, seeding demo data into an empty database.
 run: build
-	./bin/qualify serve --addr $(ADDR) --sqlite $(DB) --seed-if-empty $(DEMO)
+	./bin/qualify serve --dev --addr $(ADDR) --sqlite $(DB) --seed-if-empty $(DEMO)
 
 ## test: every Go test (SQLite always; PostgreSQL via testcontainers or DATABASE_URL) and the policy tests.
 test: test-policy test-go

@@ -17,10 +17,13 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/qualify/qualify/ent/account"
 	"github.com/qualify/qualify/ent/activity"
+	"github.com/qualify/qualify/ent/apikey"
 	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/funnelreach"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
+	"github.com/qualify/qualify/ent/requalifyjob"
 	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/ent/user"
@@ -33,18 +36,24 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// APIKey is the client for interacting with the APIKey builders.
+	APIKey *APIKeyClient
 	// Account is the client for interacting with the Account builders.
 	Account *AccountClient
 	// Activity is the client for interacting with the Activity builders.
 	Activity *ActivityClient
 	// Contact is the client for interacting with the Contact builders.
 	Contact *ContactClient
+	// FunnelReach is the client for interacting with the FunnelReach builders.
+	FunnelReach *FunnelReachClient
 	// Lead is the client for interacting with the Lead builders.
 	Lead *LeadClient
 	// PolicyRevision is the client for interacting with the PolicyRevision builders.
 	PolicyRevision *PolicyRevisionClient
 	// Project is the client for interacting with the Project builders.
 	Project *ProjectClient
+	// RequalifyJob is the client for interacting with the RequalifyJob builders.
+	RequalifyJob *RequalifyJobClient
 	// Stage is the client for interacting with the Stage builders.
 	Stage *StageClient
 	// StageTransition is the client for interacting with the StageTransition builders.
@@ -62,12 +71,15 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.APIKey = NewAPIKeyClient(c.config)
 	c.Account = NewAccountClient(c.config)
 	c.Activity = NewActivityClient(c.config)
 	c.Contact = NewContactClient(c.config)
+	c.FunnelReach = NewFunnelReachClient(c.config)
 	c.Lead = NewLeadClient(c.config)
 	c.PolicyRevision = NewPolicyRevisionClient(c.config)
 	c.Project = NewProjectClient(c.config)
+	c.RequalifyJob = NewRequalifyJobClient(c.config)
 	c.Stage = NewStageClient(c.config)
 	c.StageTransition = NewStageTransitionClient(c.config)
 	c.User = NewUserClient(c.config)
@@ -163,12 +175,15 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	return &Tx{
 		ctx:             ctx,
 		config:          cfg,
+		APIKey:          NewAPIKeyClient(cfg),
 		Account:         NewAccountClient(cfg),
 		Activity:        NewActivityClient(cfg),
 		Contact:         NewContactClient(cfg),
+		FunnelReach:     NewFunnelReachClient(cfg),
 		Lead:            NewLeadClient(cfg),
 		PolicyRevision:  NewPolicyRevisionClient(cfg),
 		Project:         NewProjectClient(cfg),
+		RequalifyJob:    NewRequalifyJobClient(cfg),
 		Stage:           NewStageClient(cfg),
 		StageTransition: NewStageTransitionClient(cfg),
 		User:            NewUserClient(cfg),
@@ -191,12 +206,15 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	return &Tx{
 		ctx:             ctx,
 		config:          cfg,
+		APIKey:          NewAPIKeyClient(cfg),
 		Account:         NewAccountClient(cfg),
 		Activity:        NewActivityClient(cfg),
 		Contact:         NewContactClient(cfg),
+		FunnelReach:     NewFunnelReachClient(cfg),
 		Lead:            NewLeadClient(cfg),
 		PolicyRevision:  NewPolicyRevisionClient(cfg),
 		Project:         NewProjectClient(cfg),
+		RequalifyJob:    NewRequalifyJobClient(cfg),
 		Stage:           NewStageClient(cfg),
 		StageTransition: NewStageTransitionClient(cfg),
 		User:            NewUserClient(cfg),
@@ -206,7 +224,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		Account.
+//		APIKey.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -229,8 +247,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Account, c.Activity, c.Contact, c.Lead, c.PolicyRevision, c.Project, c.Stage,
-		c.StageTransition, c.User,
+		c.APIKey, c.Account, c.Activity, c.Contact, c.FunnelReach, c.Lead,
+		c.PolicyRevision, c.Project, c.RequalifyJob, c.Stage, c.StageTransition,
+		c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -240,8 +259,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Account, c.Activity, c.Contact, c.Lead, c.PolicyRevision, c.Project, c.Stage,
-		c.StageTransition, c.User,
+		c.APIKey, c.Account, c.Activity, c.Contact, c.FunnelReach, c.Lead,
+		c.PolicyRevision, c.Project, c.RequalifyJob, c.Stage, c.StageTransition,
+		c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -250,18 +270,24 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *APIKeyMutation:
+		return c.APIKey.mutate(ctx, m)
 	case *AccountMutation:
 		return c.Account.mutate(ctx, m)
 	case *ActivityMutation:
 		return c.Activity.mutate(ctx, m)
 	case *ContactMutation:
 		return c.Contact.mutate(ctx, m)
+	case *FunnelReachMutation:
+		return c.FunnelReach.mutate(ctx, m)
 	case *LeadMutation:
 		return c.Lead.mutate(ctx, m)
 	case *PolicyRevisionMutation:
 		return c.PolicyRevision.mutate(ctx, m)
 	case *ProjectMutation:
 		return c.Project.mutate(ctx, m)
+	case *RequalifyJobMutation:
+		return c.RequalifyJob.mutate(ctx, m)
 	case *StageMutation:
 		return c.Stage.mutate(ctx, m)
 	case *StageTransitionMutation:
@@ -270,6 +296,155 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.User.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// APIKeyClient is a client for the APIKey schema.
+type APIKeyClient struct {
+	config
+}
+
+// NewAPIKeyClient returns a client for the APIKey from the given config.
+func NewAPIKeyClient(c config) *APIKeyClient {
+	return &APIKeyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `apikey.Hooks(f(g(h())))`.
+func (c *APIKeyClient) Use(hooks ...Hook) {
+	c.hooks.APIKey = append(c.hooks.APIKey, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `apikey.Intercept(f(g(h())))`.
+func (c *APIKeyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.APIKey = append(c.inters.APIKey, interceptors...)
+}
+
+// Create returns a builder for creating a APIKey entity.
+func (c *APIKeyClient) Create() *APIKeyCreate {
+	mutation := newAPIKeyMutation(c.config, OpCreate)
+	return &APIKeyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of APIKey entities.
+func (c *APIKeyClient) CreateBulk(builders ...*APIKeyCreate) *APIKeyCreateBulk {
+	return &APIKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *APIKeyClient) MapCreateBulk(slice any, setFunc func(*APIKeyCreate, int)) *APIKeyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &APIKeyCreateBulk{err: fmt.Errorf("calling to APIKeyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*APIKeyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &APIKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for APIKey.
+func (c *APIKeyClient) Update() *APIKeyUpdate {
+	mutation := newAPIKeyMutation(c.config, OpUpdate)
+	return &APIKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *APIKeyClient) UpdateOne(_m *APIKey) *APIKeyUpdateOne {
+	mutation := newAPIKeyMutation(c.config, OpUpdateOne, withAPIKey(_m))
+	return &APIKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *APIKeyClient) UpdateOneID(id int) *APIKeyUpdateOne {
+	mutation := newAPIKeyMutation(c.config, OpUpdateOne, withAPIKeyID(id))
+	return &APIKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for APIKey.
+func (c *APIKeyClient) Delete() *APIKeyDelete {
+	mutation := newAPIKeyMutation(c.config, OpDelete)
+	return &APIKeyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *APIKeyClient) DeleteOne(_m *APIKey) *APIKeyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *APIKeyClient) DeleteOneID(id int) *APIKeyDeleteOne {
+	builder := c.Delete().Where(apikey.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &APIKeyDeleteOne{builder}
+}
+
+// Query returns a query builder for APIKey.
+func (c *APIKeyClient) Query() *APIKeyQuery {
+	return &APIKeyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAPIKey},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a APIKey entity by its id.
+func (c *APIKeyClient) Get(ctx context.Context, id int) (*APIKey, error) {
+	return c.Query().Where(apikey.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *APIKeyClient) GetX(ctx context.Context, id int) *APIKey {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a APIKey.
+func (c *APIKeyClient) QueryUser(_m *APIKey) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(apikey.Table, apikey.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, apikey.UserTable, apikey.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *APIKeyClient) Hooks() []Hook {
+	return c.hooks.APIKey
+}
+
+// Interceptors returns the client interceptors.
+func (c *APIKeyClient) Interceptors() []Interceptor {
+	return c.inters.APIKey
+}
+
+func (c *APIKeyClient) mutate(ctx context.Context, m *APIKeyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&APIKeyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&APIKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&APIKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&APIKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown APIKey mutation op: %q", m.Op())
 	}
 }
 
@@ -813,6 +988,139 @@ func (c *ContactClient) mutate(ctx context.Context, m *ContactMutation) (Value, 
 		return (&ContactDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Contact mutation op: %q", m.Op())
+	}
+}
+
+// FunnelReachClient is a client for the FunnelReach schema.
+type FunnelReachClient struct {
+	config
+}
+
+// NewFunnelReachClient returns a client for the FunnelReach from the given config.
+func NewFunnelReachClient(c config) *FunnelReachClient {
+	return &FunnelReachClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `funnelreach.Hooks(f(g(h())))`.
+func (c *FunnelReachClient) Use(hooks ...Hook) {
+	c.hooks.FunnelReach = append(c.hooks.FunnelReach, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `funnelreach.Intercept(f(g(h())))`.
+func (c *FunnelReachClient) Intercept(interceptors ...Interceptor) {
+	c.inters.FunnelReach = append(c.inters.FunnelReach, interceptors...)
+}
+
+// Create returns a builder for creating a FunnelReach entity.
+func (c *FunnelReachClient) Create() *FunnelReachCreate {
+	mutation := newFunnelReachMutation(c.config, OpCreate)
+	return &FunnelReachCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of FunnelReach entities.
+func (c *FunnelReachClient) CreateBulk(builders ...*FunnelReachCreate) *FunnelReachCreateBulk {
+	return &FunnelReachCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *FunnelReachClient) MapCreateBulk(slice any, setFunc func(*FunnelReachCreate, int)) *FunnelReachCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &FunnelReachCreateBulk{err: fmt.Errorf("calling to FunnelReachClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*FunnelReachCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &FunnelReachCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for FunnelReach.
+func (c *FunnelReachClient) Update() *FunnelReachUpdate {
+	mutation := newFunnelReachMutation(c.config, OpUpdate)
+	return &FunnelReachUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *FunnelReachClient) UpdateOne(_m *FunnelReach) *FunnelReachUpdateOne {
+	mutation := newFunnelReachMutation(c.config, OpUpdateOne, withFunnelReach(_m))
+	return &FunnelReachUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *FunnelReachClient) UpdateOneID(id int) *FunnelReachUpdateOne {
+	mutation := newFunnelReachMutation(c.config, OpUpdateOne, withFunnelReachID(id))
+	return &FunnelReachUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for FunnelReach.
+func (c *FunnelReachClient) Delete() *FunnelReachDelete {
+	mutation := newFunnelReachMutation(c.config, OpDelete)
+	return &FunnelReachDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *FunnelReachClient) DeleteOne(_m *FunnelReach) *FunnelReachDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *FunnelReachClient) DeleteOneID(id int) *FunnelReachDeleteOne {
+	builder := c.Delete().Where(funnelreach.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &FunnelReachDeleteOne{builder}
+}
+
+// Query returns a query builder for FunnelReach.
+func (c *FunnelReachClient) Query() *FunnelReachQuery {
+	return &FunnelReachQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeFunnelReach},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a FunnelReach entity by its id.
+func (c *FunnelReachClient) Get(ctx context.Context, id int) (*FunnelReach, error) {
+	return c.Query().Where(funnelreach.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *FunnelReachClient) GetX(ctx context.Context, id int) *FunnelReach {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *FunnelReachClient) Hooks() []Hook {
+	return c.hooks.FunnelReach
+}
+
+// Interceptors returns the client interceptors.
+func (c *FunnelReachClient) Interceptors() []Interceptor {
+	return c.inters.FunnelReach
+}
+
+func (c *FunnelReachClient) mutate(ctx context.Context, m *FunnelReachMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&FunnelReachCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&FunnelReachUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&FunnelReachUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&FunnelReachDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown FunnelReach mutation op: %q", m.Op())
 	}
 }
 
@@ -1360,6 +1668,139 @@ func (c *ProjectClient) mutate(ctx context.Context, m *ProjectMutation) (Value, 
 	}
 }
 
+// RequalifyJobClient is a client for the RequalifyJob schema.
+type RequalifyJobClient struct {
+	config
+}
+
+// NewRequalifyJobClient returns a client for the RequalifyJob from the given config.
+func NewRequalifyJobClient(c config) *RequalifyJobClient {
+	return &RequalifyJobClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `requalifyjob.Hooks(f(g(h())))`.
+func (c *RequalifyJobClient) Use(hooks ...Hook) {
+	c.hooks.RequalifyJob = append(c.hooks.RequalifyJob, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `requalifyjob.Intercept(f(g(h())))`.
+func (c *RequalifyJobClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RequalifyJob = append(c.inters.RequalifyJob, interceptors...)
+}
+
+// Create returns a builder for creating a RequalifyJob entity.
+func (c *RequalifyJobClient) Create() *RequalifyJobCreate {
+	mutation := newRequalifyJobMutation(c.config, OpCreate)
+	return &RequalifyJobCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RequalifyJob entities.
+func (c *RequalifyJobClient) CreateBulk(builders ...*RequalifyJobCreate) *RequalifyJobCreateBulk {
+	return &RequalifyJobCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RequalifyJobClient) MapCreateBulk(slice any, setFunc func(*RequalifyJobCreate, int)) *RequalifyJobCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RequalifyJobCreateBulk{err: fmt.Errorf("calling to RequalifyJobClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RequalifyJobCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RequalifyJobCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RequalifyJob.
+func (c *RequalifyJobClient) Update() *RequalifyJobUpdate {
+	mutation := newRequalifyJobMutation(c.config, OpUpdate)
+	return &RequalifyJobUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RequalifyJobClient) UpdateOne(_m *RequalifyJob) *RequalifyJobUpdateOne {
+	mutation := newRequalifyJobMutation(c.config, OpUpdateOne, withRequalifyJob(_m))
+	return &RequalifyJobUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RequalifyJobClient) UpdateOneID(id int) *RequalifyJobUpdateOne {
+	mutation := newRequalifyJobMutation(c.config, OpUpdateOne, withRequalifyJobID(id))
+	return &RequalifyJobUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RequalifyJob.
+func (c *RequalifyJobClient) Delete() *RequalifyJobDelete {
+	mutation := newRequalifyJobMutation(c.config, OpDelete)
+	return &RequalifyJobDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RequalifyJobClient) DeleteOne(_m *RequalifyJob) *RequalifyJobDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RequalifyJobClient) DeleteOneID(id int) *RequalifyJobDeleteOne {
+	builder := c.Delete().Where(requalifyjob.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RequalifyJobDeleteOne{builder}
+}
+
+// Query returns a query builder for RequalifyJob.
+func (c *RequalifyJobClient) Query() *RequalifyJobQuery {
+	return &RequalifyJobQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRequalifyJob},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RequalifyJob entity by its id.
+func (c *RequalifyJobClient) Get(ctx context.Context, id int) (*RequalifyJob, error) {
+	return c.Query().Where(requalifyjob.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RequalifyJobClient) GetX(ctx context.Context, id int) *RequalifyJob {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *RequalifyJobClient) Hooks() []Hook {
+	return c.hooks.RequalifyJob
+}
+
+// Interceptors returns the client interceptors.
+func (c *RequalifyJobClient) Interceptors() []Interceptor {
+	return c.inters.RequalifyJob
+}
+
+func (c *RequalifyJobClient) mutate(ctx context.Context, m *RequalifyJobMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RequalifyJobCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RequalifyJobUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RequalifyJobUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RequalifyJobDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RequalifyJob mutation op: %q", m.Op())
+	}
+}
+
 // StageClient is a client for the Stage schema.
 type StageClient struct {
 	config
@@ -1859,12 +2300,12 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Account, Activity, Contact, Lead, PolicyRevision, Project, Stage,
-		StageTransition, User []ent.Hook
+		APIKey, Account, Activity, Contact, FunnelReach, Lead, PolicyRevision, Project,
+		RequalifyJob, Stage, StageTransition, User []ent.Hook
 	}
 	inters struct {
-		Account, Activity, Contact, Lead, PolicyRevision, Project, Stage,
-		StageTransition, User []ent.Interceptor
+		APIKey, Account, Activity, Contact, FunnelReach, Lead, PolicyRevision, Project,
+		RequalifyJob, Stage, StageTransition, User []ent.Interceptor
 	}
 )
 

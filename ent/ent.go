@@ -14,10 +14,13 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/qualify/qualify/ent/account"
 	"github.com/qualify/qualify/ent/activity"
+	"github.com/qualify/qualify/ent/apikey"
 	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/funnelreach"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
+	"github.com/qualify/qualify/ent/requalifyjob"
 	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/ent/user"
@@ -81,12 +84,15 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			apikey.Table:          apikey.ValidColumn,
 			account.Table:         account.ValidColumn,
 			activity.Table:        activity.ValidColumn,
 			contact.Table:         contact.ValidColumn,
+			funnelreach.Table:     funnelreach.ValidColumn,
 			lead.Table:            lead.ValidColumn,
 			policyrevision.Table:  policyrevision.ValidColumn,
 			project.Table:         project.ValidColumn,
+			requalifyjob.Table:    requalifyjob.ValidColumn,
 			stage.Table:           stage.ValidColumn,
 			stagetransition.Table: stagetransition.ValidColumn,
 			user.Table:            user.ValidColumn,

@@ -12,14 +12,161 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/qualify/qualify/ent/account"
 	"github.com/qualify/qualify/ent/activity"
+	"github.com/qualify/qualify/ent/apikey"
 	"github.com/qualify/qualify/ent/contact"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
+	"github.com/qualify/qualify/ent/requalifyjob"
 	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/ent/user"
 )
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *APIKeyQuery) CollectFields(ctx context.Context, satisfies ...string) (*APIKeyQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *APIKeyQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(apikey.Columns))
+		selectedFields = []string{apikey.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "user":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withUser = query
+			if _, ok := fieldSeen[apikey.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, apikey.FieldUserID)
+				fieldSeen[apikey.FieldUserID] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[apikey.FieldName]; !ok {
+				selectedFields = append(selectedFields, apikey.FieldName)
+				fieldSeen[apikey.FieldName] = struct{}{}
+			}
+		case "role":
+			if _, ok := fieldSeen[apikey.FieldRole]; !ok {
+				selectedFields = append(selectedFields, apikey.FieldRole)
+				fieldSeen[apikey.FieldRole] = struct{}{}
+			}
+		case "team":
+			if _, ok := fieldSeen[apikey.FieldTeam]; !ok {
+				selectedFields = append(selectedFields, apikey.FieldTeam)
+				fieldSeen[apikey.FieldTeam] = struct{}{}
+			}
+		case "userID":
+			if _, ok := fieldSeen[apikey.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, apikey.FieldUserID)
+				fieldSeen[apikey.FieldUserID] = struct{}{}
+			}
+		case "prefix":
+			if _, ok := fieldSeen[apikey.FieldPrefix]; !ok {
+				selectedFields = append(selectedFields, apikey.FieldPrefix)
+				fieldSeen[apikey.FieldPrefix] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[apikey.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, apikey.FieldCreatedAt)
+				fieldSeen[apikey.FieldCreatedAt] = struct{}{}
+			}
+		case "lastUsedAt":
+			if _, ok := fieldSeen[apikey.FieldLastUsedAt]; !ok {
+				selectedFields = append(selectedFields, apikey.FieldLastUsedAt)
+				fieldSeen[apikey.FieldLastUsedAt] = struct{}{}
+			}
+		case "revokedAt":
+			if _, ok := fieldSeen[apikey.FieldRevokedAt]; !ok {
+				selectedFields = append(selectedFields, apikey.FieldRevokedAt)
+				fieldSeen[apikey.FieldRevokedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type apikeyPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []APIKeyPaginateOption
+}
+
+func newAPIKeyPaginateArgs(rv map[string]any) *apikeyPaginateArgs {
+	args := &apikeyPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*APIKeyOrder:
+			args.opts = append(args.opts, WithAPIKeyOrder(v))
+		case []any:
+			var orders []*APIKeyOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &APIKeyOrder{Field: &APIKeyOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithAPIKeyOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*APIKeyWhereInput); ok {
+		args.opts = append(args.opts, WithAPIKeyFilter(v.Filter))
+	}
+	return args
+}
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *AccountQuery) CollectFields(ctx context.Context, satisfies ...string) (*AccountQuery, error) {
@@ -1500,6 +1647,16 @@ func (_q *LeadQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				selectedFields = append(selectedFields, lead.FieldVersion)
 				fieldSeen[lead.FieldVersion] = struct{}{}
 			}
+		case "opportunityName":
+			if _, ok := fieldSeen[lead.FieldOpportunityName]; !ok {
+				selectedFields = append(selectedFields, lead.FieldOpportunityName)
+				fieldSeen[lead.FieldOpportunityName] = struct{}{}
+			}
+		case "convertedAt":
+			if _, ok := fieldSeen[lead.FieldConvertedAt]; !ok {
+				selectedFields = append(selectedFields, lead.FieldConvertedAt)
+				fieldSeen[lead.FieldConvertedAt] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -1927,6 +2084,120 @@ func newProjectPaginateArgs(rv map[string]any) *projectPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*ProjectWhereInput); ok {
 		args.opts = append(args.opts, WithProjectFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *RequalifyJobQuery) CollectFields(ctx context.Context, satisfies ...string) (*RequalifyJobQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *RequalifyJobQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(requalifyjob.Columns))
+		selectedFields = []string{requalifyjob.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "status":
+			if _, ok := fieldSeen[requalifyjob.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, requalifyjob.FieldStatus)
+				fieldSeen[requalifyjob.FieldStatus] = struct{}{}
+			}
+		case "where":
+			if _, ok := fieldSeen[requalifyjob.FieldWhere]; !ok {
+				selectedFields = append(selectedFields, requalifyjob.FieldWhere)
+				fieldSeen[requalifyjob.FieldWhere] = struct{}{}
+			}
+		case "total":
+			if _, ok := fieldSeen[requalifyjob.FieldTotal]; !ok {
+				selectedFields = append(selectedFields, requalifyjob.FieldTotal)
+				fieldSeen[requalifyjob.FieldTotal] = struct{}{}
+			}
+		case "processed":
+			if _, ok := fieldSeen[requalifyjob.FieldProcessed]; !ok {
+				selectedFields = append(selectedFields, requalifyjob.FieldProcessed)
+				fieldSeen[requalifyjob.FieldProcessed] = struct{}{}
+			}
+		case "moved":
+			if _, ok := fieldSeen[requalifyjob.FieldMoved]; !ok {
+				selectedFields = append(selectedFields, requalifyjob.FieldMoved)
+				fieldSeen[requalifyjob.FieldMoved] = struct{}{}
+			}
+		case "failed":
+			if _, ok := fieldSeen[requalifyjob.FieldFailed]; !ok {
+				selectedFields = append(selectedFields, requalifyjob.FieldFailed)
+				fieldSeen[requalifyjob.FieldFailed] = struct{}{}
+			}
+		case "errors":
+			if _, ok := fieldSeen[requalifyjob.FieldErrors]; !ok {
+				selectedFields = append(selectedFields, requalifyjob.FieldErrors)
+				fieldSeen[requalifyjob.FieldErrors] = struct{}{}
+			}
+		case "policyRevision":
+			if _, ok := fieldSeen[requalifyjob.FieldPolicyRevision]; !ok {
+				selectedFields = append(selectedFields, requalifyjob.FieldPolicyRevision)
+				fieldSeen[requalifyjob.FieldPolicyRevision] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[requalifyjob.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, requalifyjob.FieldCreatedAt)
+				fieldSeen[requalifyjob.FieldCreatedAt] = struct{}{}
+			}
+		case "startedAt":
+			if _, ok := fieldSeen[requalifyjob.FieldStartedAt]; !ok {
+				selectedFields = append(selectedFields, requalifyjob.FieldStartedAt)
+				fieldSeen[requalifyjob.FieldStartedAt] = struct{}{}
+			}
+		case "finishedAt":
+			if _, ok := fieldSeen[requalifyjob.FieldFinishedAt]; !ok {
+				selectedFields = append(selectedFields, requalifyjob.FieldFinishedAt)
+				fieldSeen[requalifyjob.FieldFinishedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type requalifyjobPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []RequalifyJobPaginateOption
+}
+
+func newRequalifyJobPaginateArgs(rv map[string]any) *requalifyjobPaginateArgs {
+	args := &requalifyjobPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
 	}
 	return args
 }

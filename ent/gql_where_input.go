@@ -9,6 +9,7 @@ import (
 
 	"github.com/qualify/qualify/ent/account"
 	"github.com/qualify/qualify/ent/activity"
+	"github.com/qualify/qualify/ent/apikey"
 	"github.com/qualify/qualify/ent/contact"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/policyrevision"
@@ -18,6 +19,476 @@ import (
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/ent/user"
 )
+
+// APIKeyWhereInput represents a where input for filtering APIKey queries.
+type APIKeyWhereInput struct {
+	Predicates []predicate.APIKey  `json:"-"`
+	Not        *APIKeyWhereInput   `json:"not,omitempty"`
+	Or         []*APIKeyWhereInput `json:"or,omitempty"`
+	And        []*APIKeyWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "role" field predicates.
+	Role      *apikey.Role  `json:"role,omitempty"`
+	RoleNEQ   *apikey.Role  `json:"roleNEQ,omitempty"`
+	RoleIn    []apikey.Role `json:"roleIn,omitempty"`
+	RoleNotIn []apikey.Role `json:"roleNotIn,omitempty"`
+
+	// "team" field predicates.
+	Team             *string  `json:"team,omitempty"`
+	TeamNEQ          *string  `json:"teamNEQ,omitempty"`
+	TeamIn           []string `json:"teamIn,omitempty"`
+	TeamNotIn        []string `json:"teamNotIn,omitempty"`
+	TeamGT           *string  `json:"teamGT,omitempty"`
+	TeamGTE          *string  `json:"teamGTE,omitempty"`
+	TeamLT           *string  `json:"teamLT,omitempty"`
+	TeamLTE          *string  `json:"teamLTE,omitempty"`
+	TeamContains     *string  `json:"teamContains,omitempty"`
+	TeamHasPrefix    *string  `json:"teamHasPrefix,omitempty"`
+	TeamHasSuffix    *string  `json:"teamHasSuffix,omitempty"`
+	TeamEqualFold    *string  `json:"teamEqualFold,omitempty"`
+	TeamContainsFold *string  `json:"teamContainsFold,omitempty"`
+
+	// "user_id" field predicates.
+	UserID       *int  `json:"userID,omitempty"`
+	UserIDNEQ    *int  `json:"userIDNEQ,omitempty"`
+	UserIDIn     []int `json:"userIDIn,omitempty"`
+	UserIDNotIn  []int `json:"userIDNotIn,omitempty"`
+	UserIDIsNil  bool  `json:"userIDIsNil,omitempty"`
+	UserIDNotNil bool  `json:"userIDNotNil,omitempty"`
+
+	// "prefix" field predicates.
+	Prefix             *string  `json:"prefix,omitempty"`
+	PrefixNEQ          *string  `json:"prefixNEQ,omitempty"`
+	PrefixIn           []string `json:"prefixIn,omitempty"`
+	PrefixNotIn        []string `json:"prefixNotIn,omitempty"`
+	PrefixGT           *string  `json:"prefixGT,omitempty"`
+	PrefixGTE          *string  `json:"prefixGTE,omitempty"`
+	PrefixLT           *string  `json:"prefixLT,omitempty"`
+	PrefixLTE          *string  `json:"prefixLTE,omitempty"`
+	PrefixContains     *string  `json:"prefixContains,omitempty"`
+	PrefixHasPrefix    *string  `json:"prefixHasPrefix,omitempty"`
+	PrefixHasSuffix    *string  `json:"prefixHasSuffix,omitempty"`
+	PrefixEqualFold    *string  `json:"prefixEqualFold,omitempty"`
+	PrefixContainsFold *string  `json:"prefixContainsFold,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "last_used_at" field predicates.
+	LastUsedAt       *time.Time  `json:"lastUsedAt,omitempty"`
+	LastUsedAtNEQ    *time.Time  `json:"lastUsedAtNEQ,omitempty"`
+	LastUsedAtIn     []time.Time `json:"lastUsedAtIn,omitempty"`
+	LastUsedAtNotIn  []time.Time `json:"lastUsedAtNotIn,omitempty"`
+	LastUsedAtGT     *time.Time  `json:"lastUsedAtGT,omitempty"`
+	LastUsedAtGTE    *time.Time  `json:"lastUsedAtGTE,omitempty"`
+	LastUsedAtLT     *time.Time  `json:"lastUsedAtLT,omitempty"`
+	LastUsedAtLTE    *time.Time  `json:"lastUsedAtLTE,omitempty"`
+	LastUsedAtIsNil  bool        `json:"lastUsedAtIsNil,omitempty"`
+	LastUsedAtNotNil bool        `json:"lastUsedAtNotNil,omitempty"`
+
+	// "revoked_at" field predicates.
+	RevokedAt       *time.Time  `json:"revokedAt,omitempty"`
+	RevokedAtNEQ    *time.Time  `json:"revokedAtNEQ,omitempty"`
+	RevokedAtIn     []time.Time `json:"revokedAtIn,omitempty"`
+	RevokedAtNotIn  []time.Time `json:"revokedAtNotIn,omitempty"`
+	RevokedAtGT     *time.Time  `json:"revokedAtGT,omitempty"`
+	RevokedAtGTE    *time.Time  `json:"revokedAtGTE,omitempty"`
+	RevokedAtLT     *time.Time  `json:"revokedAtLT,omitempty"`
+	RevokedAtLTE    *time.Time  `json:"revokedAtLTE,omitempty"`
+	RevokedAtIsNil  bool        `json:"revokedAtIsNil,omitempty"`
+	RevokedAtNotNil bool        `json:"revokedAtNotNil,omitempty"`
+
+	// "user" edge predicates.
+	HasUser     *bool             `json:"hasUser,omitempty"`
+	HasUserWith []*UserWhereInput `json:"hasUserWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *APIKeyWhereInput) AddPredicates(predicates ...predicate.APIKey) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the APIKeyWhereInput filter on the APIKeyQuery builder.
+func (i *APIKeyWhereInput) Filter(q *APIKeyQuery) (*APIKeyQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyAPIKeyWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyAPIKeyWhereInput is returned in case the APIKeyWhereInput is empty.
+var ErrEmptyAPIKeyWhereInput = errors.New("ent: empty predicate APIKeyWhereInput")
+
+// P returns a predicate for filtering apikeys.
+// An error is returned if the input is empty or invalid.
+func (i *APIKeyWhereInput) P() (predicate.APIKey, error) {
+	var predicates []predicate.APIKey
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, apikey.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.APIKey, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, apikey.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.APIKey, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, apikey.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, apikey.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, apikey.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, apikey.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, apikey.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, apikey.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, apikey.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, apikey.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, apikey.IDLTE(*i.IDLTE))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, apikey.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, apikey.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, apikey.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, apikey.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, apikey.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, apikey.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, apikey.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, apikey.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, apikey.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, apikey.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, apikey.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, apikey.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, apikey.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.Role != nil {
+		predicates = append(predicates, apikey.RoleEQ(*i.Role))
+	}
+	if i.RoleNEQ != nil {
+		predicates = append(predicates, apikey.RoleNEQ(*i.RoleNEQ))
+	}
+	if len(i.RoleIn) > 0 {
+		predicates = append(predicates, apikey.RoleIn(i.RoleIn...))
+	}
+	if len(i.RoleNotIn) > 0 {
+		predicates = append(predicates, apikey.RoleNotIn(i.RoleNotIn...))
+	}
+	if i.Team != nil {
+		predicates = append(predicates, apikey.TeamEQ(*i.Team))
+	}
+	if i.TeamNEQ != nil {
+		predicates = append(predicates, apikey.TeamNEQ(*i.TeamNEQ))
+	}
+	if len(i.TeamIn) > 0 {
+		predicates = append(predicates, apikey.TeamIn(i.TeamIn...))
+	}
+	if len(i.TeamNotIn) > 0 {
+		predicates = append(predicates, apikey.TeamNotIn(i.TeamNotIn...))
+	}
+	if i.TeamGT != nil {
+		predicates = append(predicates, apikey.TeamGT(*i.TeamGT))
+	}
+	if i.TeamGTE != nil {
+		predicates = append(predicates, apikey.TeamGTE(*i.TeamGTE))
+	}
+	if i.TeamLT != nil {
+		predicates = append(predicates, apikey.TeamLT(*i.TeamLT))
+	}
+	if i.TeamLTE != nil {
+		predicates = append(predicates, apikey.TeamLTE(*i.TeamLTE))
+	}
+	if i.TeamContains != nil {
+		predicates = append(predicates, apikey.TeamContains(*i.TeamContains))
+	}
+	if i.TeamHasPrefix != nil {
+		predicates = append(predicates, apikey.TeamHasPrefix(*i.TeamHasPrefix))
+	}
+	if i.TeamHasSuffix != nil {
+		predicates = append(predicates, apikey.TeamHasSuffix(*i.TeamHasSuffix))
+	}
+	if i.TeamEqualFold != nil {
+		predicates = append(predicates, apikey.TeamEqualFold(*i.TeamEqualFold))
+	}
+	if i.TeamContainsFold != nil {
+		predicates = append(predicates, apikey.TeamContainsFold(*i.TeamContainsFold))
+	}
+	if i.UserID != nil {
+		predicates = append(predicates, apikey.UserIDEQ(*i.UserID))
+	}
+	if i.UserIDNEQ != nil {
+		predicates = append(predicates, apikey.UserIDNEQ(*i.UserIDNEQ))
+	}
+	if len(i.UserIDIn) > 0 {
+		predicates = append(predicates, apikey.UserIDIn(i.UserIDIn...))
+	}
+	if len(i.UserIDNotIn) > 0 {
+		predicates = append(predicates, apikey.UserIDNotIn(i.UserIDNotIn...))
+	}
+	if i.UserIDIsNil {
+		predicates = append(predicates, apikey.UserIDIsNil())
+	}
+	if i.UserIDNotNil {
+		predicates = append(predicates, apikey.UserIDNotNil())
+	}
+	if i.Prefix != nil {
+		predicates = append(predicates, apikey.PrefixEQ(*i.Prefix))
+	}
+	if i.PrefixNEQ != nil {
+		predicates = append(predicates, apikey.PrefixNEQ(*i.PrefixNEQ))
+	}
+	if len(i.PrefixIn) > 0 {
+		predicates = append(predicates, apikey.PrefixIn(i.PrefixIn...))
+	}
+	if len(i.PrefixNotIn) > 0 {
+		predicates = append(predicates, apikey.PrefixNotIn(i.PrefixNotIn...))
+	}
+	if i.PrefixGT != nil {
+		predicates = append(predicates, apikey.PrefixGT(*i.PrefixGT))
+	}
+	if i.PrefixGTE != nil {
+		predicates = append(predicates, apikey.PrefixGTE(*i.PrefixGTE))
+	}
+	if i.PrefixLT != nil {
+		predicates = append(predicates, apikey.PrefixLT(*i.PrefixLT))
+	}
+	if i.PrefixLTE != nil {
+		predicates = append(predicates, apikey.PrefixLTE(*i.PrefixLTE))
+	}
+	if i.PrefixContains != nil {
+		predicates = append(predicates, apikey.PrefixContains(*i.PrefixContains))
+	}
+	if i.PrefixHasPrefix != nil {
+		predicates = append(predicates, apikey.PrefixHasPrefix(*i.PrefixHasPrefix))
+	}
+	if i.PrefixHasSuffix != nil {
+		predicates = append(predicates, apikey.PrefixHasSuffix(*i.PrefixHasSuffix))
+	}
+	if i.PrefixEqualFold != nil {
+		predicates = append(predicates, apikey.PrefixEqualFold(*i.PrefixEqualFold))
+	}
+	if i.PrefixContainsFold != nil {
+		predicates = append(predicates, apikey.PrefixContainsFold(*i.PrefixContainsFold))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, apikey.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, apikey.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, apikey.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, apikey.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, apikey.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, apikey.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, apikey.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, apikey.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.LastUsedAt != nil {
+		predicates = append(predicates, apikey.LastUsedAtEQ(*i.LastUsedAt))
+	}
+	if i.LastUsedAtNEQ != nil {
+		predicates = append(predicates, apikey.LastUsedAtNEQ(*i.LastUsedAtNEQ))
+	}
+	if len(i.LastUsedAtIn) > 0 {
+		predicates = append(predicates, apikey.LastUsedAtIn(i.LastUsedAtIn...))
+	}
+	if len(i.LastUsedAtNotIn) > 0 {
+		predicates = append(predicates, apikey.LastUsedAtNotIn(i.LastUsedAtNotIn...))
+	}
+	if i.LastUsedAtGT != nil {
+		predicates = append(predicates, apikey.LastUsedAtGT(*i.LastUsedAtGT))
+	}
+	if i.LastUsedAtGTE != nil {
+		predicates = append(predicates, apikey.LastUsedAtGTE(*i.LastUsedAtGTE))
+	}
+	if i.LastUsedAtLT != nil {
+		predicates = append(predicates, apikey.LastUsedAtLT(*i.LastUsedAtLT))
+	}
+	if i.LastUsedAtLTE != nil {
+		predicates = append(predicates, apikey.LastUsedAtLTE(*i.LastUsedAtLTE))
+	}
+	if i.LastUsedAtIsNil {
+		predicates = append(predicates, apikey.LastUsedAtIsNil())
+	}
+	if i.LastUsedAtNotNil {
+		predicates = append(predicates, apikey.LastUsedAtNotNil())
+	}
+	if i.RevokedAt != nil {
+		predicates = append(predicates, apikey.RevokedAtEQ(*i.RevokedAt))
+	}
+	if i.RevokedAtNEQ != nil {
+		predicates = append(predicates, apikey.RevokedAtNEQ(*i.RevokedAtNEQ))
+	}
+	if len(i.RevokedAtIn) > 0 {
+		predicates = append(predicates, apikey.RevokedAtIn(i.RevokedAtIn...))
+	}
+	if len(i.RevokedAtNotIn) > 0 {
+		predicates = append(predicates, apikey.RevokedAtNotIn(i.RevokedAtNotIn...))
+	}
+	if i.RevokedAtGT != nil {
+		predicates = append(predicates, apikey.RevokedAtGT(*i.RevokedAtGT))
+	}
+	if i.RevokedAtGTE != nil {
+		predicates = append(predicates, apikey.RevokedAtGTE(*i.RevokedAtGTE))
+	}
+	if i.RevokedAtLT != nil {
+		predicates = append(predicates, apikey.RevokedAtLT(*i.RevokedAtLT))
+	}
+	if i.RevokedAtLTE != nil {
+		predicates = append(predicates, apikey.RevokedAtLTE(*i.RevokedAtLTE))
+	}
+	if i.RevokedAtIsNil {
+		predicates = append(predicates, apikey.RevokedAtIsNil())
+	}
+	if i.RevokedAtNotNil {
+		predicates = append(predicates, apikey.RevokedAtNotNil())
+	}
+
+	if i.HasUser != nil {
+		p := apikey.HasUser()
+		if !*i.HasUser {
+			p = apikey.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasUserWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasUserWith))
+		for _, w := range i.HasUserWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasUserWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, apikey.HasUserWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyAPIKeyWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return apikey.And(predicates...), nil
+	}
+}
 
 // AccountWhereInput represents a where input for filtering Account queries.
 type AccountWhereInput struct {
@@ -1885,6 +2356,35 @@ type LeadWhereInput struct {
 	VersionLT    *int  `json:"versionLT,omitempty"`
 	VersionLTE   *int  `json:"versionLTE,omitempty"`
 
+	// "opportunity_name" field predicates.
+	OpportunityName             *string  `json:"opportunityName,omitempty"`
+	OpportunityNameNEQ          *string  `json:"opportunityNameNEQ,omitempty"`
+	OpportunityNameIn           []string `json:"opportunityNameIn,omitempty"`
+	OpportunityNameNotIn        []string `json:"opportunityNameNotIn,omitempty"`
+	OpportunityNameGT           *string  `json:"opportunityNameGT,omitempty"`
+	OpportunityNameGTE          *string  `json:"opportunityNameGTE,omitempty"`
+	OpportunityNameLT           *string  `json:"opportunityNameLT,omitempty"`
+	OpportunityNameLTE          *string  `json:"opportunityNameLTE,omitempty"`
+	OpportunityNameContains     *string  `json:"opportunityNameContains,omitempty"`
+	OpportunityNameHasPrefix    *string  `json:"opportunityNameHasPrefix,omitempty"`
+	OpportunityNameHasSuffix    *string  `json:"opportunityNameHasSuffix,omitempty"`
+	OpportunityNameIsNil        bool     `json:"opportunityNameIsNil,omitempty"`
+	OpportunityNameNotNil       bool     `json:"opportunityNameNotNil,omitempty"`
+	OpportunityNameEqualFold    *string  `json:"opportunityNameEqualFold,omitempty"`
+	OpportunityNameContainsFold *string  `json:"opportunityNameContainsFold,omitempty"`
+
+	// "converted_at" field predicates.
+	ConvertedAt       *time.Time  `json:"convertedAt,omitempty"`
+	ConvertedAtNEQ    *time.Time  `json:"convertedAtNEQ,omitempty"`
+	ConvertedAtIn     []time.Time `json:"convertedAtIn,omitempty"`
+	ConvertedAtNotIn  []time.Time `json:"convertedAtNotIn,omitempty"`
+	ConvertedAtGT     *time.Time  `json:"convertedAtGT,omitempty"`
+	ConvertedAtGTE    *time.Time  `json:"convertedAtGTE,omitempty"`
+	ConvertedAtLT     *time.Time  `json:"convertedAtLT,omitempty"`
+	ConvertedAtLTE    *time.Time  `json:"convertedAtLTE,omitempty"`
+	ConvertedAtIsNil  bool        `json:"convertedAtIsNil,omitempty"`
+	ConvertedAtNotNil bool        `json:"convertedAtNotNil,omitempty"`
+
 	// "account" edge predicates.
 	HasAccount     *bool                `json:"hasAccount,omitempty"`
 	HasAccountWith []*AccountWhereInput `json:"hasAccountWith,omitempty"`
@@ -2707,6 +3207,81 @@ func (i *LeadWhereInput) P() (predicate.Lead, error) {
 	}
 	if i.VersionLTE != nil {
 		predicates = append(predicates, lead.VersionLTE(*i.VersionLTE))
+	}
+	if i.OpportunityName != nil {
+		predicates = append(predicates, lead.OpportunityNameEQ(*i.OpportunityName))
+	}
+	if i.OpportunityNameNEQ != nil {
+		predicates = append(predicates, lead.OpportunityNameNEQ(*i.OpportunityNameNEQ))
+	}
+	if len(i.OpportunityNameIn) > 0 {
+		predicates = append(predicates, lead.OpportunityNameIn(i.OpportunityNameIn...))
+	}
+	if len(i.OpportunityNameNotIn) > 0 {
+		predicates = append(predicates, lead.OpportunityNameNotIn(i.OpportunityNameNotIn...))
+	}
+	if i.OpportunityNameGT != nil {
+		predicates = append(predicates, lead.OpportunityNameGT(*i.OpportunityNameGT))
+	}
+	if i.OpportunityNameGTE != nil {
+		predicates = append(predicates, lead.OpportunityNameGTE(*i.OpportunityNameGTE))
+	}
+	if i.OpportunityNameLT != nil {
+		predicates = append(predicates, lead.OpportunityNameLT(*i.OpportunityNameLT))
+	}
+	if i.OpportunityNameLTE != nil {
+		predicates = append(predicates, lead.OpportunityNameLTE(*i.OpportunityNameLTE))
+	}
+	if i.OpportunityNameContains != nil {
+		predicates = append(predicates, lead.OpportunityNameContains(*i.OpportunityNameContains))
+	}
+	if i.OpportunityNameHasPrefix != nil {
+		predicates = append(predicates, lead.OpportunityNameHasPrefix(*i.OpportunityNameHasPrefix))
+	}
+	if i.OpportunityNameHasSuffix != nil {
+		predicates = append(predicates, lead.OpportunityNameHasSuffix(*i.OpportunityNameHasSuffix))
+	}
+	if i.OpportunityNameIsNil {
+		predicates = append(predicates, lead.OpportunityNameIsNil())
+	}
+	if i.OpportunityNameNotNil {
+		predicates = append(predicates, lead.OpportunityNameNotNil())
+	}
+	if i.OpportunityNameEqualFold != nil {
+		predicates = append(predicates, lead.OpportunityNameEqualFold(*i.OpportunityNameEqualFold))
+	}
+	if i.OpportunityNameContainsFold != nil {
+		predicates = append(predicates, lead.OpportunityNameContainsFold(*i.OpportunityNameContainsFold))
+	}
+	if i.ConvertedAt != nil {
+		predicates = append(predicates, lead.ConvertedAtEQ(*i.ConvertedAt))
+	}
+	if i.ConvertedAtNEQ != nil {
+		predicates = append(predicates, lead.ConvertedAtNEQ(*i.ConvertedAtNEQ))
+	}
+	if len(i.ConvertedAtIn) > 0 {
+		predicates = append(predicates, lead.ConvertedAtIn(i.ConvertedAtIn...))
+	}
+	if len(i.ConvertedAtNotIn) > 0 {
+		predicates = append(predicates, lead.ConvertedAtNotIn(i.ConvertedAtNotIn...))
+	}
+	if i.ConvertedAtGT != nil {
+		predicates = append(predicates, lead.ConvertedAtGT(*i.ConvertedAtGT))
+	}
+	if i.ConvertedAtGTE != nil {
+		predicates = append(predicates, lead.ConvertedAtGTE(*i.ConvertedAtGTE))
+	}
+	if i.ConvertedAtLT != nil {
+		predicates = append(predicates, lead.ConvertedAtLT(*i.ConvertedAtLT))
+	}
+	if i.ConvertedAtLTE != nil {
+		predicates = append(predicates, lead.ConvertedAtLTE(*i.ConvertedAtLTE))
+	}
+	if i.ConvertedAtIsNil {
+		predicates = append(predicates, lead.ConvertedAtIsNil())
+	}
+	if i.ConvertedAtNotNil {
+		predicates = append(predicates, lead.ConvertedAtNotNil())
 	}
 
 	if i.HasAccount != nil {

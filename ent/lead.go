@@ -92,6 +92,10 @@ type Lead struct {
 	PolicyRevision *string `json:"policy_revision,omitempty"`
 	// optimistic concurrency: bumped by every write
 	Version int `json:"version,omitempty"`
+	// OpportunityName holds the value of the "opportunity_name" field.
+	OpportunityName *string `json:"opportunity_name,omitempty"`
+	// when convertLead made the lead an opportunity
+	ConvertedAt *time.Time `json:"converted_at,omitempty"`
 	// IdempotencyKey holds the value of the "idempotency_key" field.
 	IdempotencyKey *string `json:"idempotency_key,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -211,9 +215,9 @@ func (*Lead) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullFloat64)
 		case lead.FieldID, lead.FieldAccountID, lead.FieldOwnerID, lead.FieldStageID, lead.FieldFurthestStageID, lead.FieldFitScore, lead.FieldEngagementScore, lead.FieldScore, lead.FieldVersion:
 			values[i] = new(sql.NullInt64)
-		case lead.FieldFirstName, lead.FieldLastName, lead.FieldEmail, lead.FieldPhone, lead.FieldCompanyName, lead.FieldJobTitle, lead.FieldCountry, lead.FieldSource, lead.FieldBudget, lead.FieldAuthority, lead.FieldNeed, lead.FieldTiming, lead.FieldGrade, lead.FieldTemperature, lead.FieldRecommendedStage, lead.FieldPolicyRevision, lead.FieldIdempotencyKey:
+		case lead.FieldFirstName, lead.FieldLastName, lead.FieldEmail, lead.FieldPhone, lead.FieldCompanyName, lead.FieldJobTitle, lead.FieldCountry, lead.FieldSource, lead.FieldBudget, lead.FieldAuthority, lead.FieldNeed, lead.FieldTiming, lead.FieldGrade, lead.FieldTemperature, lead.FieldRecommendedStage, lead.FieldPolicyRevision, lead.FieldOpportunityName, lead.FieldIdempotencyKey:
 			values[i] = new(sql.NullString)
-		case lead.FieldCreatedAt, lead.FieldUpdatedAt, lead.FieldTimingDate, lead.FieldStageEnteredAt, lead.FieldQualifiedAt:
+		case lead.FieldCreatedAt, lead.FieldUpdatedAt, lead.FieldTimingDate, lead.FieldStageEnteredAt, lead.FieldQualifiedAt, lead.FieldConvertedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -464,6 +468,20 @@ func (_m *Lead) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Version = int(value.Int64)
 			}
+		case lead.FieldOpportunityName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field opportunity_name", values[i])
+			} else if value.Valid {
+				_m.OpportunityName = new(string)
+				*_m.OpportunityName = value.String
+			}
+		case lead.FieldConvertedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field converted_at", values[i])
+			} else if value.Valid {
+				_m.ConvertedAt = new(time.Time)
+				*_m.ConvertedAt = value.Time
+			}
 		case lead.FieldIdempotencyKey:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field idempotency_key", values[i])
@@ -670,6 +688,16 @@ func (_m *Lead) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("version=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Version))
+	builder.WriteString(", ")
+	if v := _m.OpportunityName; v != nil {
+		builder.WriteString("opportunity_name=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.ConvertedAt; v != nil {
+		builder.WriteString("converted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteString(", ")
 	if v := _m.IdempotencyKey; v != nil {
 		builder.WriteString("idempotency_key=")

@@ -487,6 +487,34 @@ func (_c *LeadCreate) SetNillableVersion(v *int) *LeadCreate {
 	return _c
 }
 
+// SetOpportunityName sets the "opportunity_name" field.
+func (_c *LeadCreate) SetOpportunityName(v string) *LeadCreate {
+	_c.mutation.SetOpportunityName(v)
+	return _c
+}
+
+// SetNillableOpportunityName sets the "opportunity_name" field if the given value is not nil.
+func (_c *LeadCreate) SetNillableOpportunityName(v *string) *LeadCreate {
+	if v != nil {
+		_c.SetOpportunityName(*v)
+	}
+	return _c
+}
+
+// SetConvertedAt sets the "converted_at" field.
+func (_c *LeadCreate) SetConvertedAt(v time.Time) *LeadCreate {
+	_c.mutation.SetConvertedAt(v)
+	return _c
+}
+
+// SetNillableConvertedAt sets the "converted_at" field if the given value is not nil.
+func (_c *LeadCreate) SetNillableConvertedAt(v *time.Time) *LeadCreate {
+	if v != nil {
+		_c.SetConvertedAt(*v)
+	}
+	return _c
+}
+
 // SetIdempotencyKey sets the "idempotency_key" field.
 func (_c *LeadCreate) SetIdempotencyKey(v string) *LeadCreate {
 	_c.mutation.SetIdempotencyKey(v)
@@ -936,6 +964,14 @@ func (_c *LeadCreate) createSpec() (*Lead, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Version(); ok {
 		_spec.SetField(lead.FieldVersion, field.TypeInt, value)
 		_node.Version = value
+	}
+	if value, ok := _c.mutation.OpportunityName(); ok {
+		_spec.SetField(lead.FieldOpportunityName, field.TypeString, value)
+		_node.OpportunityName = &value
+	}
+	if value, ok := _c.mutation.ConvertedAt(); ok {
+		_spec.SetField(lead.FieldConvertedAt, field.TypeTime, value)
+		_node.ConvertedAt = &value
 	}
 	if value, ok := _c.mutation.IdempotencyKey(); ok {
 		_spec.SetField(lead.FieldIdempotencyKey, field.TypeString, value)
@@ -1643,6 +1679,42 @@ func (u *LeadUpsert) AddVersion(v int) *LeadUpsert {
 	return u
 }
 
+// SetOpportunityName sets the "opportunity_name" field.
+func (u *LeadUpsert) SetOpportunityName(v string) *LeadUpsert {
+	u.Set(lead.FieldOpportunityName, v)
+	return u
+}
+
+// UpdateOpportunityName sets the "opportunity_name" field to the value that was provided on create.
+func (u *LeadUpsert) UpdateOpportunityName() *LeadUpsert {
+	u.SetExcluded(lead.FieldOpportunityName)
+	return u
+}
+
+// ClearOpportunityName clears the value of the "opportunity_name" field.
+func (u *LeadUpsert) ClearOpportunityName() *LeadUpsert {
+	u.SetNull(lead.FieldOpportunityName)
+	return u
+}
+
+// SetConvertedAt sets the "converted_at" field.
+func (u *LeadUpsert) SetConvertedAt(v time.Time) *LeadUpsert {
+	u.Set(lead.FieldConvertedAt, v)
+	return u
+}
+
+// UpdateConvertedAt sets the "converted_at" field to the value that was provided on create.
+func (u *LeadUpsert) UpdateConvertedAt() *LeadUpsert {
+	u.SetExcluded(lead.FieldConvertedAt)
+	return u
+}
+
+// ClearConvertedAt clears the value of the "converted_at" field.
+func (u *LeadUpsert) ClearConvertedAt() *LeadUpsert {
+	u.SetNull(lead.FieldConvertedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -2311,6 +2383,48 @@ func (u *LeadUpsertOne) AddVersion(v int) *LeadUpsertOne {
 func (u *LeadUpsertOne) UpdateVersion() *LeadUpsertOne {
 	return u.Update(func(s *LeadUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetOpportunityName sets the "opportunity_name" field.
+func (u *LeadUpsertOne) SetOpportunityName(v string) *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.SetOpportunityName(v)
+	})
+}
+
+// UpdateOpportunityName sets the "opportunity_name" field to the value that was provided on create.
+func (u *LeadUpsertOne) UpdateOpportunityName() *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.UpdateOpportunityName()
+	})
+}
+
+// ClearOpportunityName clears the value of the "opportunity_name" field.
+func (u *LeadUpsertOne) ClearOpportunityName() *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.ClearOpportunityName()
+	})
+}
+
+// SetConvertedAt sets the "converted_at" field.
+func (u *LeadUpsertOne) SetConvertedAt(v time.Time) *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.SetConvertedAt(v)
+	})
+}
+
+// UpdateConvertedAt sets the "converted_at" field to the value that was provided on create.
+func (u *LeadUpsertOne) UpdateConvertedAt() *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.UpdateConvertedAt()
+	})
+}
+
+// ClearConvertedAt clears the value of the "converted_at" field.
+func (u *LeadUpsertOne) ClearConvertedAt() *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.ClearConvertedAt()
 	})
 }
 
@@ -3148,6 +3262,48 @@ func (u *LeadUpsertBulk) AddVersion(v int) *LeadUpsertBulk {
 func (u *LeadUpsertBulk) UpdateVersion() *LeadUpsertBulk {
 	return u.Update(func(s *LeadUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetOpportunityName sets the "opportunity_name" field.
+func (u *LeadUpsertBulk) SetOpportunityName(v string) *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.SetOpportunityName(v)
+	})
+}
+
+// UpdateOpportunityName sets the "opportunity_name" field to the value that was provided on create.
+func (u *LeadUpsertBulk) UpdateOpportunityName() *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.UpdateOpportunityName()
+	})
+}
+
+// ClearOpportunityName clears the value of the "opportunity_name" field.
+func (u *LeadUpsertBulk) ClearOpportunityName() *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.ClearOpportunityName()
+	})
+}
+
+// SetConvertedAt sets the "converted_at" field.
+func (u *LeadUpsertBulk) SetConvertedAt(v time.Time) *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.SetConvertedAt(v)
+	})
+}
+
+// UpdateConvertedAt sets the "converted_at" field to the value that was provided on create.
+func (u *LeadUpsertBulk) UpdateConvertedAt() *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.UpdateConvertedAt()
+	})
+}
+
+// ClearConvertedAt clears the value of the "converted_at" field.
+func (u *LeadUpsertBulk) ClearConvertedAt() *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.ClearConvertedAt()
 	})
 }
 

@@ -635,6 +635,46 @@ func (_u *LeadUpdate) AddVersion(v int) *LeadUpdate {
 	return _u
 }
 
+// SetOpportunityName sets the "opportunity_name" field.
+func (_u *LeadUpdate) SetOpportunityName(v string) *LeadUpdate {
+	_u.mutation.SetOpportunityName(v)
+	return _u
+}
+
+// SetNillableOpportunityName sets the "opportunity_name" field if the given value is not nil.
+func (_u *LeadUpdate) SetNillableOpportunityName(v *string) *LeadUpdate {
+	if v != nil {
+		_u.SetOpportunityName(*v)
+	}
+	return _u
+}
+
+// ClearOpportunityName clears the value of the "opportunity_name" field.
+func (_u *LeadUpdate) ClearOpportunityName() *LeadUpdate {
+	_u.mutation.ClearOpportunityName()
+	return _u
+}
+
+// SetConvertedAt sets the "converted_at" field.
+func (_u *LeadUpdate) SetConvertedAt(v time.Time) *LeadUpdate {
+	_u.mutation.SetConvertedAt(v)
+	return _u
+}
+
+// SetNillableConvertedAt sets the "converted_at" field if the given value is not nil.
+func (_u *LeadUpdate) SetNillableConvertedAt(v *time.Time) *LeadUpdate {
+	if v != nil {
+		_u.SetConvertedAt(*v)
+	}
+	return _u
+}
+
+// ClearConvertedAt clears the value of the "converted_at" field.
+func (_u *LeadUpdate) ClearConvertedAt() *LeadUpdate {
+	_u.mutation.ClearConvertedAt()
+	return _u
+}
+
 // SetAccount sets the "account" edge to the Account entity.
 func (_u *LeadUpdate) SetAccount(v *Account) *LeadUpdate {
 	return _u.SetAccountID(v.ID)
@@ -1049,6 +1089,18 @@ func (_u *LeadUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(lead.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.OpportunityName(); ok {
+		_spec.SetField(lead.FieldOpportunityName, field.TypeString, value)
+	}
+	if _u.mutation.OpportunityNameCleared() {
+		_spec.ClearField(lead.FieldOpportunityName, field.TypeString)
+	}
+	if value, ok := _u.mutation.ConvertedAt(); ok {
+		_spec.SetField(lead.FieldConvertedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ConvertedAtCleared() {
+		_spec.ClearField(lead.FieldConvertedAt, field.TypeTime)
 	}
 	if _u.mutation.IdempotencyKeyCleared() {
 		_spec.ClearField(lead.FieldIdempotencyKey, field.TypeString)
@@ -1924,6 +1976,46 @@ func (_u *LeadUpdateOne) AddVersion(v int) *LeadUpdateOne {
 	return _u
 }
 
+// SetOpportunityName sets the "opportunity_name" field.
+func (_u *LeadUpdateOne) SetOpportunityName(v string) *LeadUpdateOne {
+	_u.mutation.SetOpportunityName(v)
+	return _u
+}
+
+// SetNillableOpportunityName sets the "opportunity_name" field if the given value is not nil.
+func (_u *LeadUpdateOne) SetNillableOpportunityName(v *string) *LeadUpdateOne {
+	if v != nil {
+		_u.SetOpportunityName(*v)
+	}
+	return _u
+}
+
+// ClearOpportunityName clears the value of the "opportunity_name" field.
+func (_u *LeadUpdateOne) ClearOpportunityName() *LeadUpdateOne {
+	_u.mutation.ClearOpportunityName()
+	return _u
+}
+
+// SetConvertedAt sets the "converted_at" field.
+func (_u *LeadUpdateOne) SetConvertedAt(v time.Time) *LeadUpdateOne {
+	_u.mutation.SetConvertedAt(v)
+	return _u
+}
+
+// SetNillableConvertedAt sets the "converted_at" field if the given value is not nil.
+func (_u *LeadUpdateOne) SetNillableConvertedAt(v *time.Time) *LeadUpdateOne {
+	if v != nil {
+		_u.SetConvertedAt(*v)
+	}
+	return _u
+}
+
+// ClearConvertedAt clears the value of the "converted_at" field.
+func (_u *LeadUpdateOne) ClearConvertedAt() *LeadUpdateOne {
+	_u.mutation.ClearConvertedAt()
+	return _u
+}
+
 // SetAccount sets the "account" edge to the Account entity.
 func (_u *LeadUpdateOne) SetAccount(v *Account) *LeadUpdateOne {
 	return _u.SetAccountID(v.ID)
@@ -2368,6 +2460,18 @@ func (_u *LeadUpdateOne) sqlSave(ctx context.Context) (_node *Lead, err error) {
 	}
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(lead.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.OpportunityName(); ok {
+		_spec.SetField(lead.FieldOpportunityName, field.TypeString, value)
+	}
+	if _u.mutation.OpportunityNameCleared() {
+		_spec.ClearField(lead.FieldOpportunityName, field.TypeString)
+	}
+	if value, ok := _u.mutation.ConvertedAt(); ok {
+		_spec.SetField(lead.FieldConvertedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ConvertedAtCleared() {
+		_spec.ClearField(lead.FieldConvertedAt, field.TypeTime)
 	}
 	if _u.mutation.IdempotencyKeyCleared() {
 		_spec.ClearField(lead.FieldIdempotencyKey, field.TypeString)

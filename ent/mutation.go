@@ -13,11 +13,14 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/qualify/qualify/ent/account"
 	"github.com/qualify/qualify/ent/activity"
+	"github.com/qualify/qualify/ent/apikey"
 	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/funnelreach"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/predicate"
 	"github.com/qualify/qualify/ent/project"
+	"github.com/qualify/qualify/ent/requalifyjob"
 	"github.com/qualify/qualify/ent/schema/qualtype"
 	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/ent/stagetransition"
@@ -33,16 +36,894 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
+	TypeAPIKey          = "APIKey"
 	TypeAccount         = "Account"
 	TypeActivity        = "Activity"
 	TypeContact         = "Contact"
+	TypeFunnelReach     = "FunnelReach"
 	TypeLead            = "Lead"
 	TypePolicyRevision  = "PolicyRevision"
 	TypeProject         = "Project"
+	TypeRequalifyJob    = "RequalifyJob"
 	TypeStage           = "Stage"
 	TypeStageTransition = "StageTransition"
 	TypeUser            = "User"
 )
+
+// APIKeyMutation represents an operation that mutates the APIKey nodes in the graph.
+type APIKeyMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	name          *string
+	role          *apikey.Role
+	team          *string
+	prefix        *string
+	key_hash      *string
+	created_at    *time.Time
+	last_used_at  *time.Time
+	revoked_at    *time.Time
+	clearedFields map[string]struct{}
+	user          *int
+	cleareduser   bool
+	done          bool
+	oldValue      func(context.Context) (*APIKey, error)
+	predicates    []predicate.APIKey
+}
+
+var _ ent.Mutation = (*APIKeyMutation)(nil)
+
+// apikeyOption allows management of the mutation configuration using functional options.
+type apikeyOption func(*APIKeyMutation)
+
+// newAPIKeyMutation creates new mutation for the APIKey entity.
+func newAPIKeyMutation(c config, op Op, opts ...apikeyOption) *APIKeyMutation {
+	m := &APIKeyMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAPIKey,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAPIKeyID sets the ID field of the mutation.
+func withAPIKeyID(id int) apikeyOption {
+	return func(m *APIKeyMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *APIKey
+		)
+		m.oldValue = func(ctx context.Context) (*APIKey, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().APIKey.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAPIKey sets the old APIKey of the mutation.
+func withAPIKey(node *APIKey) apikeyOption {
+	return func(m *APIKeyMutation) {
+		m.oldValue = func(context.Context) (*APIKey, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m APIKeyMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m APIKeyMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *APIKeyMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *APIKeyMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().APIKey.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetName sets the "name" field.
+func (m *APIKeyMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *APIKeyMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *APIKeyMutation) ResetName() {
+	m.name = nil
+}
+
+// SetRole sets the "role" field.
+func (m *APIKeyMutation) SetRole(a apikey.Role) {
+	m.role = &a
+}
+
+// Role returns the value of the "role" field in the mutation.
+func (m *APIKeyMutation) Role() (r apikey.Role, exists bool) {
+	v := m.role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRole returns the old "role" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldRole(ctx context.Context) (v apikey.Role, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRole: %w", err)
+	}
+	return oldValue.Role, nil
+}
+
+// ResetRole resets all changes to the "role" field.
+func (m *APIKeyMutation) ResetRole() {
+	m.role = nil
+}
+
+// SetTeam sets the "team" field.
+func (m *APIKeyMutation) SetTeam(s string) {
+	m.team = &s
+}
+
+// Team returns the value of the "team" field in the mutation.
+func (m *APIKeyMutation) Team() (r string, exists bool) {
+	v := m.team
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTeam returns the old "team" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldTeam(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTeam is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTeam requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTeam: %w", err)
+	}
+	return oldValue.Team, nil
+}
+
+// ResetTeam resets all changes to the "team" field.
+func (m *APIKeyMutation) ResetTeam() {
+	m.team = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *APIKeyMutation) SetUserID(i int) {
+	m.user = &i
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *APIKeyMutation) UserID() (r int, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldUserID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ClearUserID clears the value of the "user_id" field.
+func (m *APIKeyMutation) ClearUserID() {
+	m.user = nil
+	m.clearedFields[apikey.FieldUserID] = struct{}{}
+}
+
+// UserIDCleared returns if the "user_id" field was cleared in this mutation.
+func (m *APIKeyMutation) UserIDCleared() bool {
+	_, ok := m.clearedFields[apikey.FieldUserID]
+	return ok
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *APIKeyMutation) ResetUserID() {
+	m.user = nil
+	delete(m.clearedFields, apikey.FieldUserID)
+}
+
+// SetPrefix sets the "prefix" field.
+func (m *APIKeyMutation) SetPrefix(s string) {
+	m.prefix = &s
+}
+
+// Prefix returns the value of the "prefix" field in the mutation.
+func (m *APIKeyMutation) Prefix() (r string, exists bool) {
+	v := m.prefix
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPrefix returns the old "prefix" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldPrefix(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPrefix is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPrefix requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPrefix: %w", err)
+	}
+	return oldValue.Prefix, nil
+}
+
+// ResetPrefix resets all changes to the "prefix" field.
+func (m *APIKeyMutation) ResetPrefix() {
+	m.prefix = nil
+}
+
+// SetKeyHash sets the "key_hash" field.
+func (m *APIKeyMutation) SetKeyHash(s string) {
+	m.key_hash = &s
+}
+
+// KeyHash returns the value of the "key_hash" field in the mutation.
+func (m *APIKeyMutation) KeyHash() (r string, exists bool) {
+	v := m.key_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKeyHash returns the old "key_hash" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldKeyHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKeyHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKeyHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKeyHash: %w", err)
+	}
+	return oldValue.KeyHash, nil
+}
+
+// ResetKeyHash resets all changes to the "key_hash" field.
+func (m *APIKeyMutation) ResetKeyHash() {
+	m.key_hash = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *APIKeyMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *APIKeyMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *APIKeyMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetLastUsedAt sets the "last_used_at" field.
+func (m *APIKeyMutation) SetLastUsedAt(t time.Time) {
+	m.last_used_at = &t
+}
+
+// LastUsedAt returns the value of the "last_used_at" field in the mutation.
+func (m *APIKeyMutation) LastUsedAt() (r time.Time, exists bool) {
+	v := m.last_used_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastUsedAt returns the old "last_used_at" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldLastUsedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastUsedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastUsedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastUsedAt: %w", err)
+	}
+	return oldValue.LastUsedAt, nil
+}
+
+// ClearLastUsedAt clears the value of the "last_used_at" field.
+func (m *APIKeyMutation) ClearLastUsedAt() {
+	m.last_used_at = nil
+	m.clearedFields[apikey.FieldLastUsedAt] = struct{}{}
+}
+
+// LastUsedAtCleared returns if the "last_used_at" field was cleared in this mutation.
+func (m *APIKeyMutation) LastUsedAtCleared() bool {
+	_, ok := m.clearedFields[apikey.FieldLastUsedAt]
+	return ok
+}
+
+// ResetLastUsedAt resets all changes to the "last_used_at" field.
+func (m *APIKeyMutation) ResetLastUsedAt() {
+	m.last_used_at = nil
+	delete(m.clearedFields, apikey.FieldLastUsedAt)
+}
+
+// SetRevokedAt sets the "revoked_at" field.
+func (m *APIKeyMutation) SetRevokedAt(t time.Time) {
+	m.revoked_at = &t
+}
+
+// RevokedAt returns the value of the "revoked_at" field in the mutation.
+func (m *APIKeyMutation) RevokedAt() (r time.Time, exists bool) {
+	v := m.revoked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevokedAt returns the old "revoked_at" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldRevokedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevokedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevokedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevokedAt: %w", err)
+	}
+	return oldValue.RevokedAt, nil
+}
+
+// ClearRevokedAt clears the value of the "revoked_at" field.
+func (m *APIKeyMutation) ClearRevokedAt() {
+	m.revoked_at = nil
+	m.clearedFields[apikey.FieldRevokedAt] = struct{}{}
+}
+
+// RevokedAtCleared returns if the "revoked_at" field was cleared in this mutation.
+func (m *APIKeyMutation) RevokedAtCleared() bool {
+	_, ok := m.clearedFields[apikey.FieldRevokedAt]
+	return ok
+}
+
+// ResetRevokedAt resets all changes to the "revoked_at" field.
+func (m *APIKeyMutation) ResetRevokedAt() {
+	m.revoked_at = nil
+	delete(m.clearedFields, apikey.FieldRevokedAt)
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *APIKeyMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[apikey.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *APIKeyMutation) UserCleared() bool {
+	return m.UserIDCleared() || m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *APIKeyMutation) UserIDs() (ids []int) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *APIKeyMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the APIKeyMutation builder.
+func (m *APIKeyMutation) Where(ps ...predicate.APIKey) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the APIKeyMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *APIKeyMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.APIKey, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *APIKeyMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *APIKeyMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (APIKey).
+func (m *APIKeyMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *APIKeyMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.name != nil {
+		fields = append(fields, apikey.FieldName)
+	}
+	if m.role != nil {
+		fields = append(fields, apikey.FieldRole)
+	}
+	if m.team != nil {
+		fields = append(fields, apikey.FieldTeam)
+	}
+	if m.user != nil {
+		fields = append(fields, apikey.FieldUserID)
+	}
+	if m.prefix != nil {
+		fields = append(fields, apikey.FieldPrefix)
+	}
+	if m.key_hash != nil {
+		fields = append(fields, apikey.FieldKeyHash)
+	}
+	if m.created_at != nil {
+		fields = append(fields, apikey.FieldCreatedAt)
+	}
+	if m.last_used_at != nil {
+		fields = append(fields, apikey.FieldLastUsedAt)
+	}
+	if m.revoked_at != nil {
+		fields = append(fields, apikey.FieldRevokedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *APIKeyMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case apikey.FieldName:
+		return m.Name()
+	case apikey.FieldRole:
+		return m.Role()
+	case apikey.FieldTeam:
+		return m.Team()
+	case apikey.FieldUserID:
+		return m.UserID()
+	case apikey.FieldPrefix:
+		return m.Prefix()
+	case apikey.FieldKeyHash:
+		return m.KeyHash()
+	case apikey.FieldCreatedAt:
+		return m.CreatedAt()
+	case apikey.FieldLastUsedAt:
+		return m.LastUsedAt()
+	case apikey.FieldRevokedAt:
+		return m.RevokedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *APIKeyMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case apikey.FieldName:
+		return m.OldName(ctx)
+	case apikey.FieldRole:
+		return m.OldRole(ctx)
+	case apikey.FieldTeam:
+		return m.OldTeam(ctx)
+	case apikey.FieldUserID:
+		return m.OldUserID(ctx)
+	case apikey.FieldPrefix:
+		return m.OldPrefix(ctx)
+	case apikey.FieldKeyHash:
+		return m.OldKeyHash(ctx)
+	case apikey.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case apikey.FieldLastUsedAt:
+		return m.OldLastUsedAt(ctx)
+	case apikey.FieldRevokedAt:
+		return m.OldRevokedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown APIKey field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *APIKeyMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case apikey.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case apikey.FieldRole:
+		v, ok := value.(apikey.Role)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRole(v)
+		return nil
+	case apikey.FieldTeam:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTeam(v)
+		return nil
+	case apikey.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case apikey.FieldPrefix:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPrefix(v)
+		return nil
+	case apikey.FieldKeyHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKeyHash(v)
+		return nil
+	case apikey.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case apikey.FieldLastUsedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastUsedAt(v)
+		return nil
+	case apikey.FieldRevokedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevokedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown APIKey field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *APIKeyMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *APIKeyMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *APIKeyMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown APIKey numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *APIKeyMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(apikey.FieldUserID) {
+		fields = append(fields, apikey.FieldUserID)
+	}
+	if m.FieldCleared(apikey.FieldLastUsedAt) {
+		fields = append(fields, apikey.FieldLastUsedAt)
+	}
+	if m.FieldCleared(apikey.FieldRevokedAt) {
+		fields = append(fields, apikey.FieldRevokedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *APIKeyMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *APIKeyMutation) ClearField(name string) error {
+	switch name {
+	case apikey.FieldUserID:
+		m.ClearUserID()
+		return nil
+	case apikey.FieldLastUsedAt:
+		m.ClearLastUsedAt()
+		return nil
+	case apikey.FieldRevokedAt:
+		m.ClearRevokedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown APIKey nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *APIKeyMutation) ResetField(name string) error {
+	switch name {
+	case apikey.FieldName:
+		m.ResetName()
+		return nil
+	case apikey.FieldRole:
+		m.ResetRole()
+		return nil
+	case apikey.FieldTeam:
+		m.ResetTeam()
+		return nil
+	case apikey.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case apikey.FieldPrefix:
+		m.ResetPrefix()
+		return nil
+	case apikey.FieldKeyHash:
+		m.ResetKeyHash()
+		return nil
+	case apikey.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case apikey.FieldLastUsedAt:
+		m.ResetLastUsedAt()
+		return nil
+	case apikey.FieldRevokedAt:
+		m.ResetRevokedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown APIKey field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *APIKeyMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.user != nil {
+		edges = append(edges, apikey.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *APIKeyMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case apikey.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *APIKeyMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *APIKeyMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *APIKeyMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cleareduser {
+		edges = append(edges, apikey.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *APIKeyMutation) EdgeCleared(name string) bool {
+	switch name {
+	case apikey.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *APIKeyMutation) ClearEdge(name string) error {
+	switch name {
+	case apikey.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown APIKey unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *APIKeyMutation) ResetEdge(name string) error {
+	switch name {
+	case apikey.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown APIKey edge %s", name)
+}
 
 // AccountMutation represents an operation that mutates the Account nodes in the graph.
 type AccountMutation struct {
@@ -3204,6 +4085,1298 @@ func (m *ContactMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Contact edge %s", name)
 }
 
+// FunnelReachMutation represents an operation that mutates the FunnelReach nodes in the graph.
+type FunnelReachMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	lead_id             *int
+	addlead_id          *int
+	stage_id            *int
+	addstage_id         *int
+	lead_created_at     *time.Time
+	cohort_month        *string
+	reached_at          *time.Time
+	entered             *bool
+	source              *string
+	owner_id            *int
+	addowner_id         *int
+	team                *string
+	industry            *string
+	region              *string
+	stays               *int
+	addstays            *int
+	latest_stay_days    *float64
+	addlatest_stay_days *float64
+	total_stay_days     *float64
+	addtotal_stay_days  *float64
+	clearedFields       map[string]struct{}
+	done                bool
+	oldValue            func(context.Context) (*FunnelReach, error)
+	predicates          []predicate.FunnelReach
+}
+
+var _ ent.Mutation = (*FunnelReachMutation)(nil)
+
+// funnelreachOption allows management of the mutation configuration using functional options.
+type funnelreachOption func(*FunnelReachMutation)
+
+// newFunnelReachMutation creates new mutation for the FunnelReach entity.
+func newFunnelReachMutation(c config, op Op, opts ...funnelreachOption) *FunnelReachMutation {
+	m := &FunnelReachMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeFunnelReach,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withFunnelReachID sets the ID field of the mutation.
+func withFunnelReachID(id int) funnelreachOption {
+	return func(m *FunnelReachMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *FunnelReach
+		)
+		m.oldValue = func(ctx context.Context) (*FunnelReach, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().FunnelReach.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withFunnelReach sets the old FunnelReach of the mutation.
+func withFunnelReach(node *FunnelReach) funnelreachOption {
+	return func(m *FunnelReachMutation) {
+		m.oldValue = func(context.Context) (*FunnelReach, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m FunnelReachMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m FunnelReachMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *FunnelReachMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *FunnelReachMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().FunnelReach.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetLeadID sets the "lead_id" field.
+func (m *FunnelReachMutation) SetLeadID(i int) {
+	m.lead_id = &i
+	m.addlead_id = nil
+}
+
+// LeadID returns the value of the "lead_id" field in the mutation.
+func (m *FunnelReachMutation) LeadID() (r int, exists bool) {
+	v := m.lead_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeadID returns the old "lead_id" field's value of the FunnelReach entity.
+// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelReachMutation) OldLeadID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeadID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeadID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeadID: %w", err)
+	}
+	return oldValue.LeadID, nil
+}
+
+// AddLeadID adds i to the "lead_id" field.
+func (m *FunnelReachMutation) AddLeadID(i int) {
+	if m.addlead_id != nil {
+		*m.addlead_id += i
+	} else {
+		m.addlead_id = &i
+	}
+}
+
+// AddedLeadID returns the value that was added to the "lead_id" field in this mutation.
+func (m *FunnelReachMutation) AddedLeadID() (r int, exists bool) {
+	v := m.addlead_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLeadID resets all changes to the "lead_id" field.
+func (m *FunnelReachMutation) ResetLeadID() {
+	m.lead_id = nil
+	m.addlead_id = nil
+}
+
+// SetStageID sets the "stage_id" field.
+func (m *FunnelReachMutation) SetStageID(i int) {
+	m.stage_id = &i
+	m.addstage_id = nil
+}
+
+// StageID returns the value of the "stage_id" field in the mutation.
+func (m *FunnelReachMutation) StageID() (r int, exists bool) {
+	v := m.stage_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStageID returns the old "stage_id" field's value of the FunnelReach entity.
+// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelReachMutation) OldStageID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStageID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStageID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStageID: %w", err)
+	}
+	return oldValue.StageID, nil
+}
+
+// AddStageID adds i to the "stage_id" field.
+func (m *FunnelReachMutation) AddStageID(i int) {
+	if m.addstage_id != nil {
+		*m.addstage_id += i
+	} else {
+		m.addstage_id = &i
+	}
+}
+
+// AddedStageID returns the value that was added to the "stage_id" field in this mutation.
+func (m *FunnelReachMutation) AddedStageID() (r int, exists bool) {
+	v := m.addstage_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetStageID resets all changes to the "stage_id" field.
+func (m *FunnelReachMutation) ResetStageID() {
+	m.stage_id = nil
+	m.addstage_id = nil
+}
+
+// SetLeadCreatedAt sets the "lead_created_at" field.
+func (m *FunnelReachMutation) SetLeadCreatedAt(t time.Time) {
+	m.lead_created_at = &t
+}
+
+// LeadCreatedAt returns the value of the "lead_created_at" field in the mutation.
+func (m *FunnelReachMutation) LeadCreatedAt() (r time.Time, exists bool) {
+	v := m.lead_created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeadCreatedAt returns the old "lead_created_at" field's value of the FunnelReach entity.
+// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelReachMutation) OldLeadCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeadCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeadCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeadCreatedAt: %w", err)
+	}
+	return oldValue.LeadCreatedAt, nil
+}
+
+// ResetLeadCreatedAt resets all changes to the "lead_created_at" field.
+func (m *FunnelReachMutation) ResetLeadCreatedAt() {
+	m.lead_created_at = nil
+}
+
+// SetCohortMonth sets the "cohort_month" field.
+func (m *FunnelReachMutation) SetCohortMonth(s string) {
+	m.cohort_month = &s
+}
+
+// CohortMonth returns the value of the "cohort_month" field in the mutation.
+func (m *FunnelReachMutation) CohortMonth() (r string, exists bool) {
+	v := m.cohort_month
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCohortMonth returns the old "cohort_month" field's value of the FunnelReach entity.
+// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelReachMutation) OldCohortMonth(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCohortMonth is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCohortMonth requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCohortMonth: %w", err)
+	}
+	return oldValue.CohortMonth, nil
+}
+
+// ResetCohortMonth resets all changes to the "cohort_month" field.
+func (m *FunnelReachMutation) ResetCohortMonth() {
+	m.cohort_month = nil
+}
+
+// SetReachedAt sets the "reached_at" field.
+func (m *FunnelReachMutation) SetReachedAt(t time.Time) {
+	m.reached_at = &t
+}
+
+// ReachedAt returns the value of the "reached_at" field in the mutation.
+func (m *FunnelReachMutation) ReachedAt() (r time.Time, exists bool) {
+	v := m.reached_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReachedAt returns the old "reached_at" field's value of the FunnelReach entity.
+// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelReachMutation) OldReachedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReachedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReachedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReachedAt: %w", err)
+	}
+	return oldValue.ReachedAt, nil
+}
+
+// ResetReachedAt resets all changes to the "reached_at" field.
+func (m *FunnelReachMutation) ResetReachedAt() {
+	m.reached_at = nil
+}
+
+// SetEntered sets the "entered" field.
+func (m *FunnelReachMutation) SetEntered(b bool) {
+	m.entered = &b
+}
+
+// Entered returns the value of the "entered" field in the mutation.
+func (m *FunnelReachMutation) Entered() (r bool, exists bool) {
+	v := m.entered
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEntered returns the old "entered" field's value of the FunnelReach entity.
+// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelReachMutation) OldEntered(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEntered is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEntered requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEntered: %w", err)
+	}
+	return oldValue.Entered, nil
+}
+
+// ResetEntered resets all changes to the "entered" field.
+func (m *FunnelReachMutation) ResetEntered() {
+	m.entered = nil
+}
+
+// SetSource sets the "source" field.
+func (m *FunnelReachMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *FunnelReachMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the FunnelReach entity.
+// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelReachMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *FunnelReachMutation) ResetSource() {
+	m.source = nil
+}
+
+// SetOwnerID sets the "owner_id" field.
+func (m *FunnelReachMutation) SetOwnerID(i int) {
+	m.owner_id = &i
+	m.addowner_id = nil
+}
+
+// OwnerID returns the value of the "owner_id" field in the mutation.
+func (m *FunnelReachMutation) OwnerID() (r int, exists bool) {
+	v := m.owner_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOwnerID returns the old "owner_id" field's value of the FunnelReach entity.
+// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelReachMutation) OldOwnerID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOwnerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOwnerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOwnerID: %w", err)
+	}
+	return oldValue.OwnerID, nil
+}
+
+// AddOwnerID adds i to the "owner_id" field.
+func (m *FunnelReachMutation) AddOwnerID(i int) {
+	if m.addowner_id != nil {
+		*m.addowner_id += i
+	} else {
+		m.addowner_id = &i
+	}
+}
+
+// AddedOwnerID returns the value that was added to the "owner_id" field in this mutation.
+func (m *FunnelReachMutation) AddedOwnerID() (r int, exists bool) {
+	v := m.addowner_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearOwnerID clears the value of the "owner_id" field.
+func (m *FunnelReachMutation) ClearOwnerID() {
+	m.owner_id = nil
+	m.addowner_id = nil
+	m.clearedFields[funnelreach.FieldOwnerID] = struct{}{}
+}
+
+// OwnerIDCleared returns if the "owner_id" field was cleared in this mutation.
+func (m *FunnelReachMutation) OwnerIDCleared() bool {
+	_, ok := m.clearedFields[funnelreach.FieldOwnerID]
+	return ok
+}
+
+// ResetOwnerID resets all changes to the "owner_id" field.
+func (m *FunnelReachMutation) ResetOwnerID() {
+	m.owner_id = nil
+	m.addowner_id = nil
+	delete(m.clearedFields, funnelreach.FieldOwnerID)
+}
+
+// SetTeam sets the "team" field.
+func (m *FunnelReachMutation) SetTeam(s string) {
+	m.team = &s
+}
+
+// Team returns the value of the "team" field in the mutation.
+func (m *FunnelReachMutation) Team() (r string, exists bool) {
+	v := m.team
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTeam returns the old "team" field's value of the FunnelReach entity.
+// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelReachMutation) OldTeam(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTeam is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTeam requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTeam: %w", err)
+	}
+	return oldValue.Team, nil
+}
+
+// ResetTeam resets all changes to the "team" field.
+func (m *FunnelReachMutation) ResetTeam() {
+	m.team = nil
+}
+
+// SetIndustry sets the "industry" field.
+func (m *FunnelReachMutation) SetIndustry(s string) {
+	m.industry = &s
+}
+
+// Industry returns the value of the "industry" field in the mutation.
+func (m *FunnelReachMutation) Industry() (r string, exists bool) {
+	v := m.industry
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIndustry returns the old "industry" field's value of the FunnelReach entity.
+// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelReachMutation) OldIndustry(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIndustry is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIndustry requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIndustry: %w", err)
+	}
+	return oldValue.Industry, nil
+}
+
+// ResetIndustry resets all changes to the "industry" field.
+func (m *FunnelReachMutation) ResetIndustry() {
+	m.industry = nil
+}
+
+// SetRegion sets the "region" field.
+func (m *FunnelReachMutation) SetRegion(s string) {
+	m.region = &s
+}
+
+// Region returns the value of the "region" field in the mutation.
+func (m *FunnelReachMutation) Region() (r string, exists bool) {
+	v := m.region
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegion returns the old "region" field's value of the FunnelReach entity.
+// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelReachMutation) OldRegion(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegion: %w", err)
+	}
+	return oldValue.Region, nil
+}
+
+// ResetRegion resets all changes to the "region" field.
+func (m *FunnelReachMutation) ResetRegion() {
+	m.region = nil
+}
+
+// SetStays sets the "stays" field.
+func (m *FunnelReachMutation) SetStays(i int) {
+	m.stays = &i
+	m.addstays = nil
+}
+
+// Stays returns the value of the "stays" field in the mutation.
+func (m *FunnelReachMutation) Stays() (r int, exists bool) {
+	v := m.stays
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStays returns the old "stays" field's value of the FunnelReach entity.
+// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelReachMutation) OldStays(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStays is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStays requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStays: %w", err)
+	}
+	return oldValue.Stays, nil
+}
+
+// AddStays adds i to the "stays" field.
+func (m *FunnelReachMutation) AddStays(i int) {
+	if m.addstays != nil {
+		*m.addstays += i
+	} else {
+		m.addstays = &i
+	}
+}
+
+// AddedStays returns the value that was added to the "stays" field in this mutation.
+func (m *FunnelReachMutation) AddedStays() (r int, exists bool) {
+	v := m.addstays
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetStays resets all changes to the "stays" field.
+func (m *FunnelReachMutation) ResetStays() {
+	m.stays = nil
+	m.addstays = nil
+}
+
+// SetLatestStayDays sets the "latest_stay_days" field.
+func (m *FunnelReachMutation) SetLatestStayDays(f float64) {
+	m.latest_stay_days = &f
+	m.addlatest_stay_days = nil
+}
+
+// LatestStayDays returns the value of the "latest_stay_days" field in the mutation.
+func (m *FunnelReachMutation) LatestStayDays() (r float64, exists bool) {
+	v := m.latest_stay_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLatestStayDays returns the old "latest_stay_days" field's value of the FunnelReach entity.
+// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelReachMutation) OldLatestStayDays(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLatestStayDays is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLatestStayDays requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLatestStayDays: %w", err)
+	}
+	return oldValue.LatestStayDays, nil
+}
+
+// AddLatestStayDays adds f to the "latest_stay_days" field.
+func (m *FunnelReachMutation) AddLatestStayDays(f float64) {
+	if m.addlatest_stay_days != nil {
+		*m.addlatest_stay_days += f
+	} else {
+		m.addlatest_stay_days = &f
+	}
+}
+
+// AddedLatestStayDays returns the value that was added to the "latest_stay_days" field in this mutation.
+func (m *FunnelReachMutation) AddedLatestStayDays() (r float64, exists bool) {
+	v := m.addlatest_stay_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearLatestStayDays clears the value of the "latest_stay_days" field.
+func (m *FunnelReachMutation) ClearLatestStayDays() {
+	m.latest_stay_days = nil
+	m.addlatest_stay_days = nil
+	m.clearedFields[funnelreach.FieldLatestStayDays] = struct{}{}
+}
+
+// LatestStayDaysCleared returns if the "latest_stay_days" field was cleared in this mutation.
+func (m *FunnelReachMutation) LatestStayDaysCleared() bool {
+	_, ok := m.clearedFields[funnelreach.FieldLatestStayDays]
+	return ok
+}
+
+// ResetLatestStayDays resets all changes to the "latest_stay_days" field.
+func (m *FunnelReachMutation) ResetLatestStayDays() {
+	m.latest_stay_days = nil
+	m.addlatest_stay_days = nil
+	delete(m.clearedFields, funnelreach.FieldLatestStayDays)
+}
+
+// SetTotalStayDays sets the "total_stay_days" field.
+func (m *FunnelReachMutation) SetTotalStayDays(f float64) {
+	m.total_stay_days = &f
+	m.addtotal_stay_days = nil
+}
+
+// TotalStayDays returns the value of the "total_stay_days" field in the mutation.
+func (m *FunnelReachMutation) TotalStayDays() (r float64, exists bool) {
+	v := m.total_stay_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTotalStayDays returns the old "total_stay_days" field's value of the FunnelReach entity.
+// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelReachMutation) OldTotalStayDays(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTotalStayDays is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTotalStayDays requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTotalStayDays: %w", err)
+	}
+	return oldValue.TotalStayDays, nil
+}
+
+// AddTotalStayDays adds f to the "total_stay_days" field.
+func (m *FunnelReachMutation) AddTotalStayDays(f float64) {
+	if m.addtotal_stay_days != nil {
+		*m.addtotal_stay_days += f
+	} else {
+		m.addtotal_stay_days = &f
+	}
+}
+
+// AddedTotalStayDays returns the value that was added to the "total_stay_days" field in this mutation.
+func (m *FunnelReachMutation) AddedTotalStayDays() (r float64, exists bool) {
+	v := m.addtotal_stay_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearTotalStayDays clears the value of the "total_stay_days" field.
+func (m *FunnelReachMutation) ClearTotalStayDays() {
+	m.total_stay_days = nil
+	m.addtotal_stay_days = nil
+	m.clearedFields[funnelreach.FieldTotalStayDays] = struct{}{}
+}
+
+// TotalStayDaysCleared returns if the "total_stay_days" field was cleared in this mutation.
+func (m *FunnelReachMutation) TotalStayDaysCleared() bool {
+	_, ok := m.clearedFields[funnelreach.FieldTotalStayDays]
+	return ok
+}
+
+// ResetTotalStayDays resets all changes to the "total_stay_days" field.
+func (m *FunnelReachMutation) ResetTotalStayDays() {
+	m.total_stay_days = nil
+	m.addtotal_stay_days = nil
+	delete(m.clearedFields, funnelreach.FieldTotalStayDays)
+}
+
+// Where appends a list predicates to the FunnelReachMutation builder.
+func (m *FunnelReachMutation) Where(ps ...predicate.FunnelReach) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the FunnelReachMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *FunnelReachMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.FunnelReach, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *FunnelReachMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *FunnelReachMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (FunnelReach).
+func (m *FunnelReachMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *FunnelReachMutation) Fields() []string {
+	fields := make([]string, 0, 14)
+	if m.lead_id != nil {
+		fields = append(fields, funnelreach.FieldLeadID)
+	}
+	if m.stage_id != nil {
+		fields = append(fields, funnelreach.FieldStageID)
+	}
+	if m.lead_created_at != nil {
+		fields = append(fields, funnelreach.FieldLeadCreatedAt)
+	}
+	if m.cohort_month != nil {
+		fields = append(fields, funnelreach.FieldCohortMonth)
+	}
+	if m.reached_at != nil {
+		fields = append(fields, funnelreach.FieldReachedAt)
+	}
+	if m.entered != nil {
+		fields = append(fields, funnelreach.FieldEntered)
+	}
+	if m.source != nil {
+		fields = append(fields, funnelreach.FieldSource)
+	}
+	if m.owner_id != nil {
+		fields = append(fields, funnelreach.FieldOwnerID)
+	}
+	if m.team != nil {
+		fields = append(fields, funnelreach.FieldTeam)
+	}
+	if m.industry != nil {
+		fields = append(fields, funnelreach.FieldIndustry)
+	}
+	if m.region != nil {
+		fields = append(fields, funnelreach.FieldRegion)
+	}
+	if m.stays != nil {
+		fields = append(fields, funnelreach.FieldStays)
+	}
+	if m.latest_stay_days != nil {
+		fields = append(fields, funnelreach.FieldLatestStayDays)
+	}
+	if m.total_stay_days != nil {
+		fields = append(fields, funnelreach.FieldTotalStayDays)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *FunnelReachMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case funnelreach.FieldLeadID:
+		return m.LeadID()
+	case funnelreach.FieldStageID:
+		return m.StageID()
+	case funnelreach.FieldLeadCreatedAt:
+		return m.LeadCreatedAt()
+	case funnelreach.FieldCohortMonth:
+		return m.CohortMonth()
+	case funnelreach.FieldReachedAt:
+		return m.ReachedAt()
+	case funnelreach.FieldEntered:
+		return m.Entered()
+	case funnelreach.FieldSource:
+		return m.Source()
+	case funnelreach.FieldOwnerID:
+		return m.OwnerID()
+	case funnelreach.FieldTeam:
+		return m.Team()
+	case funnelreach.FieldIndustry:
+		return m.Industry()
+	case funnelreach.FieldRegion:
+		return m.Region()
+	case funnelreach.FieldStays:
+		return m.Stays()
+	case funnelreach.FieldLatestStayDays:
+		return m.LatestStayDays()
+	case funnelreach.FieldTotalStayDays:
+		return m.TotalStayDays()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *FunnelReachMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case funnelreach.FieldLeadID:
+		return m.OldLeadID(ctx)
+	case funnelreach.FieldStageID:
+		return m.OldStageID(ctx)
+	case funnelreach.FieldLeadCreatedAt:
+		return m.OldLeadCreatedAt(ctx)
+	case funnelreach.FieldCohortMonth:
+		return m.OldCohortMonth(ctx)
+	case funnelreach.FieldReachedAt:
+		return m.OldReachedAt(ctx)
+	case funnelreach.FieldEntered:
+		return m.OldEntered(ctx)
+	case funnelreach.FieldSource:
+		return m.OldSource(ctx)
+	case funnelreach.FieldOwnerID:
+		return m.OldOwnerID(ctx)
+	case funnelreach.FieldTeam:
+		return m.OldTeam(ctx)
+	case funnelreach.FieldIndustry:
+		return m.OldIndustry(ctx)
+	case funnelreach.FieldRegion:
+		return m.OldRegion(ctx)
+	case funnelreach.FieldStays:
+		return m.OldStays(ctx)
+	case funnelreach.FieldLatestStayDays:
+		return m.OldLatestStayDays(ctx)
+	case funnelreach.FieldTotalStayDays:
+		return m.OldTotalStayDays(ctx)
+	}
+	return nil, fmt.Errorf("unknown FunnelReach field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *FunnelReachMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case funnelreach.FieldLeadID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeadID(v)
+		return nil
+	case funnelreach.FieldStageID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStageID(v)
+		return nil
+	case funnelreach.FieldLeadCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeadCreatedAt(v)
+		return nil
+	case funnelreach.FieldCohortMonth:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCohortMonth(v)
+		return nil
+	case funnelreach.FieldReachedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReachedAt(v)
+		return nil
+	case funnelreach.FieldEntered:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEntered(v)
+		return nil
+	case funnelreach.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case funnelreach.FieldOwnerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOwnerID(v)
+		return nil
+	case funnelreach.FieldTeam:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTeam(v)
+		return nil
+	case funnelreach.FieldIndustry:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIndustry(v)
+		return nil
+	case funnelreach.FieldRegion:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegion(v)
+		return nil
+	case funnelreach.FieldStays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStays(v)
+		return nil
+	case funnelreach.FieldLatestStayDays:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLatestStayDays(v)
+		return nil
+	case funnelreach.FieldTotalStayDays:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTotalStayDays(v)
+		return nil
+	}
+	return fmt.Errorf("unknown FunnelReach field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *FunnelReachMutation) AddedFields() []string {
+	var fields []string
+	if m.addlead_id != nil {
+		fields = append(fields, funnelreach.FieldLeadID)
+	}
+	if m.addstage_id != nil {
+		fields = append(fields, funnelreach.FieldStageID)
+	}
+	if m.addowner_id != nil {
+		fields = append(fields, funnelreach.FieldOwnerID)
+	}
+	if m.addstays != nil {
+		fields = append(fields, funnelreach.FieldStays)
+	}
+	if m.addlatest_stay_days != nil {
+		fields = append(fields, funnelreach.FieldLatestStayDays)
+	}
+	if m.addtotal_stay_days != nil {
+		fields = append(fields, funnelreach.FieldTotalStayDays)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *FunnelReachMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case funnelreach.FieldLeadID:
+		return m.AddedLeadID()
+	case funnelreach.FieldStageID:
+		return m.AddedStageID()
+	case funnelreach.FieldOwnerID:
+		return m.AddedOwnerID()
+	case funnelreach.FieldStays:
+		return m.AddedStays()
+	case funnelreach.FieldLatestStayDays:
+		return m.AddedLatestStayDays()
+	case funnelreach.FieldTotalStayDays:
+		return m.AddedTotalStayDays()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *FunnelReachMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case funnelreach.FieldLeadID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLeadID(v)
+		return nil
+	case funnelreach.FieldStageID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStageID(v)
+		return nil
+	case funnelreach.FieldOwnerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOwnerID(v)
+		return nil
+	case funnelreach.FieldStays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStays(v)
+		return nil
+	case funnelreach.FieldLatestStayDays:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLatestStayDays(v)
+		return nil
+	case funnelreach.FieldTotalStayDays:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTotalStayDays(v)
+		return nil
+	}
+	return fmt.Errorf("unknown FunnelReach numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *FunnelReachMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(funnelreach.FieldOwnerID) {
+		fields = append(fields, funnelreach.FieldOwnerID)
+	}
+	if m.FieldCleared(funnelreach.FieldLatestStayDays) {
+		fields = append(fields, funnelreach.FieldLatestStayDays)
+	}
+	if m.FieldCleared(funnelreach.FieldTotalStayDays) {
+		fields = append(fields, funnelreach.FieldTotalStayDays)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *FunnelReachMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *FunnelReachMutation) ClearField(name string) error {
+	switch name {
+	case funnelreach.FieldOwnerID:
+		m.ClearOwnerID()
+		return nil
+	case funnelreach.FieldLatestStayDays:
+		m.ClearLatestStayDays()
+		return nil
+	case funnelreach.FieldTotalStayDays:
+		m.ClearTotalStayDays()
+		return nil
+	}
+	return fmt.Errorf("unknown FunnelReach nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *FunnelReachMutation) ResetField(name string) error {
+	switch name {
+	case funnelreach.FieldLeadID:
+		m.ResetLeadID()
+		return nil
+	case funnelreach.FieldStageID:
+		m.ResetStageID()
+		return nil
+	case funnelreach.FieldLeadCreatedAt:
+		m.ResetLeadCreatedAt()
+		return nil
+	case funnelreach.FieldCohortMonth:
+		m.ResetCohortMonth()
+		return nil
+	case funnelreach.FieldReachedAt:
+		m.ResetReachedAt()
+		return nil
+	case funnelreach.FieldEntered:
+		m.ResetEntered()
+		return nil
+	case funnelreach.FieldSource:
+		m.ResetSource()
+		return nil
+	case funnelreach.FieldOwnerID:
+		m.ResetOwnerID()
+		return nil
+	case funnelreach.FieldTeam:
+		m.ResetTeam()
+		return nil
+	case funnelreach.FieldIndustry:
+		m.ResetIndustry()
+		return nil
+	case funnelreach.FieldRegion:
+		m.ResetRegion()
+		return nil
+	case funnelreach.FieldStays:
+		m.ResetStays()
+		return nil
+	case funnelreach.FieldLatestStayDays:
+		m.ResetLatestStayDays()
+		return nil
+	case funnelreach.FieldTotalStayDays:
+		m.ResetTotalStayDays()
+		return nil
+	}
+	return fmt.Errorf("unknown FunnelReach field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *FunnelReachMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *FunnelReachMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *FunnelReachMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *FunnelReachMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *FunnelReachMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *FunnelReachMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *FunnelReachMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown FunnelReach unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *FunnelReachMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown FunnelReach edge %s", name)
+}
+
 // LeadMutation represents an operation that mutates the Lead nodes in the graph.
 type LeadMutation struct {
 	config
@@ -3248,6 +5421,8 @@ type LeadMutation struct {
 	policy_revision       *string
 	version               *int
 	addversion            *int
+	opportunity_name      *string
+	converted_at          *time.Time
 	idempotency_key       *string
 	clearedFields         map[string]struct{}
 	account               *int
@@ -4963,6 +7138,104 @@ func (m *LeadMutation) ResetVersion() {
 	m.addversion = nil
 }
 
+// SetOpportunityName sets the "opportunity_name" field.
+func (m *LeadMutation) SetOpportunityName(s string) {
+	m.opportunity_name = &s
+}
+
+// OpportunityName returns the value of the "opportunity_name" field in the mutation.
+func (m *LeadMutation) OpportunityName() (r string, exists bool) {
+	v := m.opportunity_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOpportunityName returns the old "opportunity_name" field's value of the Lead entity.
+// If the Lead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadMutation) OldOpportunityName(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOpportunityName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOpportunityName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOpportunityName: %w", err)
+	}
+	return oldValue.OpportunityName, nil
+}
+
+// ClearOpportunityName clears the value of the "opportunity_name" field.
+func (m *LeadMutation) ClearOpportunityName() {
+	m.opportunity_name = nil
+	m.clearedFields[lead.FieldOpportunityName] = struct{}{}
+}
+
+// OpportunityNameCleared returns if the "opportunity_name" field was cleared in this mutation.
+func (m *LeadMutation) OpportunityNameCleared() bool {
+	_, ok := m.clearedFields[lead.FieldOpportunityName]
+	return ok
+}
+
+// ResetOpportunityName resets all changes to the "opportunity_name" field.
+func (m *LeadMutation) ResetOpportunityName() {
+	m.opportunity_name = nil
+	delete(m.clearedFields, lead.FieldOpportunityName)
+}
+
+// SetConvertedAt sets the "converted_at" field.
+func (m *LeadMutation) SetConvertedAt(t time.Time) {
+	m.converted_at = &t
+}
+
+// ConvertedAt returns the value of the "converted_at" field in the mutation.
+func (m *LeadMutation) ConvertedAt() (r time.Time, exists bool) {
+	v := m.converted_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConvertedAt returns the old "converted_at" field's value of the Lead entity.
+// If the Lead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadMutation) OldConvertedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConvertedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConvertedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConvertedAt: %w", err)
+	}
+	return oldValue.ConvertedAt, nil
+}
+
+// ClearConvertedAt clears the value of the "converted_at" field.
+func (m *LeadMutation) ClearConvertedAt() {
+	m.converted_at = nil
+	m.clearedFields[lead.FieldConvertedAt] = struct{}{}
+}
+
+// ConvertedAtCleared returns if the "converted_at" field was cleared in this mutation.
+func (m *LeadMutation) ConvertedAtCleared() bool {
+	_, ok := m.clearedFields[lead.FieldConvertedAt]
+	return ok
+}
+
+// ResetConvertedAt resets all changes to the "converted_at" field.
+func (m *LeadMutation) ResetConvertedAt() {
+	m.converted_at = nil
+	delete(m.clearedFields, lead.FieldConvertedAt)
+}
+
 // SetIdempotencyKey sets the "idempotency_key" field.
 func (m *LeadMutation) SetIdempotencyKey(s string) {
 	m.idempotency_key = &s
@@ -5316,7 +7589,7 @@ func (m *LeadMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *LeadMutation) Fields() []string {
-	fields := make([]string, 0, 36)
+	fields := make([]string, 0, 38)
 	if m.created_at != nil {
 		fields = append(fields, lead.FieldCreatedAt)
 	}
@@ -5422,6 +7695,12 @@ func (m *LeadMutation) Fields() []string {
 	if m.version != nil {
 		fields = append(fields, lead.FieldVersion)
 	}
+	if m.opportunity_name != nil {
+		fields = append(fields, lead.FieldOpportunityName)
+	}
+	if m.converted_at != nil {
+		fields = append(fields, lead.FieldConvertedAt)
+	}
 	if m.idempotency_key != nil {
 		fields = append(fields, lead.FieldIdempotencyKey)
 	}
@@ -5503,6 +7782,10 @@ func (m *LeadMutation) Field(name string) (ent.Value, bool) {
 		return m.PolicyRevision()
 	case lead.FieldVersion:
 		return m.Version()
+	case lead.FieldOpportunityName:
+		return m.OpportunityName()
+	case lead.FieldConvertedAt:
+		return m.ConvertedAt()
 	case lead.FieldIdempotencyKey:
 		return m.IdempotencyKey()
 	}
@@ -5584,6 +7867,10 @@ func (m *LeadMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldPolicyRevision(ctx)
 	case lead.FieldVersion:
 		return m.OldVersion(ctx)
+	case lead.FieldOpportunityName:
+		return m.OldOpportunityName(ctx)
+	case lead.FieldConvertedAt:
+		return m.OldConvertedAt(ctx)
 	case lead.FieldIdempotencyKey:
 		return m.OldIdempotencyKey(ctx)
 	}
@@ -5840,6 +8127,20 @@ func (m *LeadMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetVersion(v)
 		return nil
+	case lead.FieldOpportunityName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOpportunityName(v)
+		return nil
+	case lead.FieldConvertedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConvertedAt(v)
+		return nil
 	case lead.FieldIdempotencyKey:
 		v, ok := value.(string)
 		if !ok {
@@ -5997,6 +8298,12 @@ func (m *LeadMutation) ClearedFields() []string {
 	if m.FieldCleared(lead.FieldPolicyRevision) {
 		fields = append(fields, lead.FieldPolicyRevision)
 	}
+	if m.FieldCleared(lead.FieldOpportunityName) {
+		fields = append(fields, lead.FieldOpportunityName)
+	}
+	if m.FieldCleared(lead.FieldConvertedAt) {
+		fields = append(fields, lead.FieldConvertedAt)
+	}
 	if m.FieldCleared(lead.FieldIdempotencyKey) {
 		fields = append(fields, lead.FieldIdempotencyKey)
 	}
@@ -6058,6 +8365,12 @@ func (m *LeadMutation) ClearField(name string) error {
 		return nil
 	case lead.FieldPolicyRevision:
 		m.ClearPolicyRevision()
+		return nil
+	case lead.FieldOpportunityName:
+		m.ClearOpportunityName()
+		return nil
+	case lead.FieldConvertedAt:
+		m.ClearConvertedAt()
 		return nil
 	case lead.FieldIdempotencyKey:
 		m.ClearIdempotencyKey()
@@ -6174,6 +8487,12 @@ func (m *LeadMutation) ResetField(name string) error {
 		return nil
 	case lead.FieldVersion:
 		m.ResetVersion()
+		return nil
+	case lead.FieldOpportunityName:
+		m.ResetOpportunityName()
+		return nil
+	case lead.FieldConvertedAt:
+		m.ResetConvertedAt()
 		return nil
 	case lead.FieldIdempotencyKey:
 		m.ResetIdempotencyKey()
@@ -8198,6 +10517,1103 @@ func (m *ProjectMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Project edge %s", name)
+}
+
+// RequalifyJobMutation represents an operation that mutates the RequalifyJob nodes in the graph.
+type RequalifyJobMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	status          *requalifyjob.Status
+	where           *map[string]interface{}
+	total           *int
+	addtotal        *int
+	processed       *int
+	addprocessed    *int
+	moved           *int
+	addmoved        *int
+	failed          *int
+	addfailed       *int
+	errors          *[]string
+	appenderrors    []string
+	policy_revision *string
+	created_at      *time.Time
+	started_at      *time.Time
+	finished_at     *time.Time
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*RequalifyJob, error)
+	predicates      []predicate.RequalifyJob
+}
+
+var _ ent.Mutation = (*RequalifyJobMutation)(nil)
+
+// requalifyjobOption allows management of the mutation configuration using functional options.
+type requalifyjobOption func(*RequalifyJobMutation)
+
+// newRequalifyJobMutation creates new mutation for the RequalifyJob entity.
+func newRequalifyJobMutation(c config, op Op, opts ...requalifyjobOption) *RequalifyJobMutation {
+	m := &RequalifyJobMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRequalifyJob,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRequalifyJobID sets the ID field of the mutation.
+func withRequalifyJobID(id int) requalifyjobOption {
+	return func(m *RequalifyJobMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RequalifyJob
+		)
+		m.oldValue = func(ctx context.Context) (*RequalifyJob, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RequalifyJob.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRequalifyJob sets the old RequalifyJob of the mutation.
+func withRequalifyJob(node *RequalifyJob) requalifyjobOption {
+	return func(m *RequalifyJobMutation) {
+		m.oldValue = func(context.Context) (*RequalifyJob, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RequalifyJobMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RequalifyJobMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RequalifyJobMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RequalifyJobMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RequalifyJob.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetStatus sets the "status" field.
+func (m *RequalifyJobMutation) SetStatus(r requalifyjob.Status) {
+	m.status = &r
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *RequalifyJobMutation) Status() (r requalifyjob.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the RequalifyJob entity.
+// If the RequalifyJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequalifyJobMutation) OldStatus(ctx context.Context) (v requalifyjob.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *RequalifyJobMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetWhere sets the "where" field.
+func (m *RequalifyJobMutation) SetWhere(value map[string]interface{}) {
+	m.where = &value
+}
+
+// GetWhere returns the value of the "where" field in the mutation.
+func (m *RequalifyJobMutation) GetWhere() (r map[string]interface{}, exists bool) {
+	v := m.where
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWhere returns the old "where" field's value of the RequalifyJob entity.
+// If the RequalifyJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequalifyJobMutation) OldWhere(ctx context.Context) (v map[string]interface{}, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWhere is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWhere requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWhere: %w", err)
+	}
+	return oldValue.Where, nil
+}
+
+// ClearWhere clears the value of the "where" field.
+func (m *RequalifyJobMutation) ClearWhere() {
+	m.where = nil
+	m.clearedFields[requalifyjob.FieldWhere] = struct{}{}
+}
+
+// WhereCleared returns if the "where" field was cleared in this mutation.
+func (m *RequalifyJobMutation) WhereCleared() bool {
+	_, ok := m.clearedFields[requalifyjob.FieldWhere]
+	return ok
+}
+
+// ResetWhere resets all changes to the "where" field.
+func (m *RequalifyJobMutation) ResetWhere() {
+	m.where = nil
+	delete(m.clearedFields, requalifyjob.FieldWhere)
+}
+
+// SetTotal sets the "total" field.
+func (m *RequalifyJobMutation) SetTotal(i int) {
+	m.total = &i
+	m.addtotal = nil
+}
+
+// Total returns the value of the "total" field in the mutation.
+func (m *RequalifyJobMutation) Total() (r int, exists bool) {
+	v := m.total
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTotal returns the old "total" field's value of the RequalifyJob entity.
+// If the RequalifyJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequalifyJobMutation) OldTotal(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTotal is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTotal requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTotal: %w", err)
+	}
+	return oldValue.Total, nil
+}
+
+// AddTotal adds i to the "total" field.
+func (m *RequalifyJobMutation) AddTotal(i int) {
+	if m.addtotal != nil {
+		*m.addtotal += i
+	} else {
+		m.addtotal = &i
+	}
+}
+
+// AddedTotal returns the value that was added to the "total" field in this mutation.
+func (m *RequalifyJobMutation) AddedTotal() (r int, exists bool) {
+	v := m.addtotal
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTotal resets all changes to the "total" field.
+func (m *RequalifyJobMutation) ResetTotal() {
+	m.total = nil
+	m.addtotal = nil
+}
+
+// SetProcessed sets the "processed" field.
+func (m *RequalifyJobMutation) SetProcessed(i int) {
+	m.processed = &i
+	m.addprocessed = nil
+}
+
+// Processed returns the value of the "processed" field in the mutation.
+func (m *RequalifyJobMutation) Processed() (r int, exists bool) {
+	v := m.processed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProcessed returns the old "processed" field's value of the RequalifyJob entity.
+// If the RequalifyJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequalifyJobMutation) OldProcessed(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProcessed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProcessed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProcessed: %w", err)
+	}
+	return oldValue.Processed, nil
+}
+
+// AddProcessed adds i to the "processed" field.
+func (m *RequalifyJobMutation) AddProcessed(i int) {
+	if m.addprocessed != nil {
+		*m.addprocessed += i
+	} else {
+		m.addprocessed = &i
+	}
+}
+
+// AddedProcessed returns the value that was added to the "processed" field in this mutation.
+func (m *RequalifyJobMutation) AddedProcessed() (r int, exists bool) {
+	v := m.addprocessed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetProcessed resets all changes to the "processed" field.
+func (m *RequalifyJobMutation) ResetProcessed() {
+	m.processed = nil
+	m.addprocessed = nil
+}
+
+// SetMoved sets the "moved" field.
+func (m *RequalifyJobMutation) SetMoved(i int) {
+	m.moved = &i
+	m.addmoved = nil
+}
+
+// Moved returns the value of the "moved" field in the mutation.
+func (m *RequalifyJobMutation) Moved() (r int, exists bool) {
+	v := m.moved
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMoved returns the old "moved" field's value of the RequalifyJob entity.
+// If the RequalifyJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequalifyJobMutation) OldMoved(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMoved is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMoved requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMoved: %w", err)
+	}
+	return oldValue.Moved, nil
+}
+
+// AddMoved adds i to the "moved" field.
+func (m *RequalifyJobMutation) AddMoved(i int) {
+	if m.addmoved != nil {
+		*m.addmoved += i
+	} else {
+		m.addmoved = &i
+	}
+}
+
+// AddedMoved returns the value that was added to the "moved" field in this mutation.
+func (m *RequalifyJobMutation) AddedMoved() (r int, exists bool) {
+	v := m.addmoved
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMoved resets all changes to the "moved" field.
+func (m *RequalifyJobMutation) ResetMoved() {
+	m.moved = nil
+	m.addmoved = nil
+}
+
+// SetFailed sets the "failed" field.
+func (m *RequalifyJobMutation) SetFailed(i int) {
+	m.failed = &i
+	m.addfailed = nil
+}
+
+// Failed returns the value of the "failed" field in the mutation.
+func (m *RequalifyJobMutation) Failed() (r int, exists bool) {
+	v := m.failed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFailed returns the old "failed" field's value of the RequalifyJob entity.
+// If the RequalifyJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequalifyJobMutation) OldFailed(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFailed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFailed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFailed: %w", err)
+	}
+	return oldValue.Failed, nil
+}
+
+// AddFailed adds i to the "failed" field.
+func (m *RequalifyJobMutation) AddFailed(i int) {
+	if m.addfailed != nil {
+		*m.addfailed += i
+	} else {
+		m.addfailed = &i
+	}
+}
+
+// AddedFailed returns the value that was added to the "failed" field in this mutation.
+func (m *RequalifyJobMutation) AddedFailed() (r int, exists bool) {
+	v := m.addfailed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetFailed resets all changes to the "failed" field.
+func (m *RequalifyJobMutation) ResetFailed() {
+	m.failed = nil
+	m.addfailed = nil
+}
+
+// SetErrors sets the "errors" field.
+func (m *RequalifyJobMutation) SetErrors(s []string) {
+	m.errors = &s
+	m.appenderrors = nil
+}
+
+// Errors returns the value of the "errors" field in the mutation.
+func (m *RequalifyJobMutation) Errors() (r []string, exists bool) {
+	v := m.errors
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldErrors returns the old "errors" field's value of the RequalifyJob entity.
+// If the RequalifyJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequalifyJobMutation) OldErrors(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldErrors is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldErrors requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldErrors: %w", err)
+	}
+	return oldValue.Errors, nil
+}
+
+// AppendErrors adds s to the "errors" field.
+func (m *RequalifyJobMutation) AppendErrors(s []string) {
+	m.appenderrors = append(m.appenderrors, s...)
+}
+
+// AppendedErrors returns the list of values that were appended to the "errors" field in this mutation.
+func (m *RequalifyJobMutation) AppendedErrors() ([]string, bool) {
+	if len(m.appenderrors) == 0 {
+		return nil, false
+	}
+	return m.appenderrors, true
+}
+
+// ClearErrors clears the value of the "errors" field.
+func (m *RequalifyJobMutation) ClearErrors() {
+	m.errors = nil
+	m.appenderrors = nil
+	m.clearedFields[requalifyjob.FieldErrors] = struct{}{}
+}
+
+// ErrorsCleared returns if the "errors" field was cleared in this mutation.
+func (m *RequalifyJobMutation) ErrorsCleared() bool {
+	_, ok := m.clearedFields[requalifyjob.FieldErrors]
+	return ok
+}
+
+// ResetErrors resets all changes to the "errors" field.
+func (m *RequalifyJobMutation) ResetErrors() {
+	m.errors = nil
+	m.appenderrors = nil
+	delete(m.clearedFields, requalifyjob.FieldErrors)
+}
+
+// SetPolicyRevision sets the "policy_revision" field.
+func (m *RequalifyJobMutation) SetPolicyRevision(s string) {
+	m.policy_revision = &s
+}
+
+// PolicyRevision returns the value of the "policy_revision" field in the mutation.
+func (m *RequalifyJobMutation) PolicyRevision() (r string, exists bool) {
+	v := m.policy_revision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPolicyRevision returns the old "policy_revision" field's value of the RequalifyJob entity.
+// If the RequalifyJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequalifyJobMutation) OldPolicyRevision(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPolicyRevision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPolicyRevision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPolicyRevision: %w", err)
+	}
+	return oldValue.PolicyRevision, nil
+}
+
+// ResetPolicyRevision resets all changes to the "policy_revision" field.
+func (m *RequalifyJobMutation) ResetPolicyRevision() {
+	m.policy_revision = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *RequalifyJobMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *RequalifyJobMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the RequalifyJob entity.
+// If the RequalifyJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequalifyJobMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *RequalifyJobMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetStartedAt sets the "started_at" field.
+func (m *RequalifyJobMutation) SetStartedAt(t time.Time) {
+	m.started_at = &t
+}
+
+// StartedAt returns the value of the "started_at" field in the mutation.
+func (m *RequalifyJobMutation) StartedAt() (r time.Time, exists bool) {
+	v := m.started_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedAt returns the old "started_at" field's value of the RequalifyJob entity.
+// If the RequalifyJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequalifyJobMutation) OldStartedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedAt: %w", err)
+	}
+	return oldValue.StartedAt, nil
+}
+
+// ClearStartedAt clears the value of the "started_at" field.
+func (m *RequalifyJobMutation) ClearStartedAt() {
+	m.started_at = nil
+	m.clearedFields[requalifyjob.FieldStartedAt] = struct{}{}
+}
+
+// StartedAtCleared returns if the "started_at" field was cleared in this mutation.
+func (m *RequalifyJobMutation) StartedAtCleared() bool {
+	_, ok := m.clearedFields[requalifyjob.FieldStartedAt]
+	return ok
+}
+
+// ResetStartedAt resets all changes to the "started_at" field.
+func (m *RequalifyJobMutation) ResetStartedAt() {
+	m.started_at = nil
+	delete(m.clearedFields, requalifyjob.FieldStartedAt)
+}
+
+// SetFinishedAt sets the "finished_at" field.
+func (m *RequalifyJobMutation) SetFinishedAt(t time.Time) {
+	m.finished_at = &t
+}
+
+// FinishedAt returns the value of the "finished_at" field in the mutation.
+func (m *RequalifyJobMutation) FinishedAt() (r time.Time, exists bool) {
+	v := m.finished_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFinishedAt returns the old "finished_at" field's value of the RequalifyJob entity.
+// If the RequalifyJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequalifyJobMutation) OldFinishedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFinishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFinishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFinishedAt: %w", err)
+	}
+	return oldValue.FinishedAt, nil
+}
+
+// ClearFinishedAt clears the value of the "finished_at" field.
+func (m *RequalifyJobMutation) ClearFinishedAt() {
+	m.finished_at = nil
+	m.clearedFields[requalifyjob.FieldFinishedAt] = struct{}{}
+}
+
+// FinishedAtCleared returns if the "finished_at" field was cleared in this mutation.
+func (m *RequalifyJobMutation) FinishedAtCleared() bool {
+	_, ok := m.clearedFields[requalifyjob.FieldFinishedAt]
+	return ok
+}
+
+// ResetFinishedAt resets all changes to the "finished_at" field.
+func (m *RequalifyJobMutation) ResetFinishedAt() {
+	m.finished_at = nil
+	delete(m.clearedFields, requalifyjob.FieldFinishedAt)
+}
+
+// Where appends a list predicates to the RequalifyJobMutation builder.
+func (m *RequalifyJobMutation) Where(ps ...predicate.RequalifyJob) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RequalifyJobMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RequalifyJobMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RequalifyJob, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RequalifyJobMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RequalifyJobMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RequalifyJob).
+func (m *RequalifyJobMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RequalifyJobMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.status != nil {
+		fields = append(fields, requalifyjob.FieldStatus)
+	}
+	if m.where != nil {
+		fields = append(fields, requalifyjob.FieldWhere)
+	}
+	if m.total != nil {
+		fields = append(fields, requalifyjob.FieldTotal)
+	}
+	if m.processed != nil {
+		fields = append(fields, requalifyjob.FieldProcessed)
+	}
+	if m.moved != nil {
+		fields = append(fields, requalifyjob.FieldMoved)
+	}
+	if m.failed != nil {
+		fields = append(fields, requalifyjob.FieldFailed)
+	}
+	if m.errors != nil {
+		fields = append(fields, requalifyjob.FieldErrors)
+	}
+	if m.policy_revision != nil {
+		fields = append(fields, requalifyjob.FieldPolicyRevision)
+	}
+	if m.created_at != nil {
+		fields = append(fields, requalifyjob.FieldCreatedAt)
+	}
+	if m.started_at != nil {
+		fields = append(fields, requalifyjob.FieldStartedAt)
+	}
+	if m.finished_at != nil {
+		fields = append(fields, requalifyjob.FieldFinishedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RequalifyJobMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case requalifyjob.FieldStatus:
+		return m.Status()
+	case requalifyjob.FieldWhere:
+		return m.GetWhere()
+	case requalifyjob.FieldTotal:
+		return m.Total()
+	case requalifyjob.FieldProcessed:
+		return m.Processed()
+	case requalifyjob.FieldMoved:
+		return m.Moved()
+	case requalifyjob.FieldFailed:
+		return m.Failed()
+	case requalifyjob.FieldErrors:
+		return m.Errors()
+	case requalifyjob.FieldPolicyRevision:
+		return m.PolicyRevision()
+	case requalifyjob.FieldCreatedAt:
+		return m.CreatedAt()
+	case requalifyjob.FieldStartedAt:
+		return m.StartedAt()
+	case requalifyjob.FieldFinishedAt:
+		return m.FinishedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RequalifyJobMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case requalifyjob.FieldStatus:
+		return m.OldStatus(ctx)
+	case requalifyjob.FieldWhere:
+		return m.OldWhere(ctx)
+	case requalifyjob.FieldTotal:
+		return m.OldTotal(ctx)
+	case requalifyjob.FieldProcessed:
+		return m.OldProcessed(ctx)
+	case requalifyjob.FieldMoved:
+		return m.OldMoved(ctx)
+	case requalifyjob.FieldFailed:
+		return m.OldFailed(ctx)
+	case requalifyjob.FieldErrors:
+		return m.OldErrors(ctx)
+	case requalifyjob.FieldPolicyRevision:
+		return m.OldPolicyRevision(ctx)
+	case requalifyjob.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case requalifyjob.FieldStartedAt:
+		return m.OldStartedAt(ctx)
+	case requalifyjob.FieldFinishedAt:
+		return m.OldFinishedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown RequalifyJob field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RequalifyJobMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case requalifyjob.FieldStatus:
+		v, ok := value.(requalifyjob.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case requalifyjob.FieldWhere:
+		v, ok := value.(map[string]interface{})
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWhere(v)
+		return nil
+	case requalifyjob.FieldTotal:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTotal(v)
+		return nil
+	case requalifyjob.FieldProcessed:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProcessed(v)
+		return nil
+	case requalifyjob.FieldMoved:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMoved(v)
+		return nil
+	case requalifyjob.FieldFailed:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFailed(v)
+		return nil
+	case requalifyjob.FieldErrors:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetErrors(v)
+		return nil
+	case requalifyjob.FieldPolicyRevision:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPolicyRevision(v)
+		return nil
+	case requalifyjob.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case requalifyjob.FieldStartedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedAt(v)
+		return nil
+	case requalifyjob.FieldFinishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFinishedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RequalifyJob field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RequalifyJobMutation) AddedFields() []string {
+	var fields []string
+	if m.addtotal != nil {
+		fields = append(fields, requalifyjob.FieldTotal)
+	}
+	if m.addprocessed != nil {
+		fields = append(fields, requalifyjob.FieldProcessed)
+	}
+	if m.addmoved != nil {
+		fields = append(fields, requalifyjob.FieldMoved)
+	}
+	if m.addfailed != nil {
+		fields = append(fields, requalifyjob.FieldFailed)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RequalifyJobMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case requalifyjob.FieldTotal:
+		return m.AddedTotal()
+	case requalifyjob.FieldProcessed:
+		return m.AddedProcessed()
+	case requalifyjob.FieldMoved:
+		return m.AddedMoved()
+	case requalifyjob.FieldFailed:
+		return m.AddedFailed()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RequalifyJobMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case requalifyjob.FieldTotal:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTotal(v)
+		return nil
+	case requalifyjob.FieldProcessed:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddProcessed(v)
+		return nil
+	case requalifyjob.FieldMoved:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMoved(v)
+		return nil
+	case requalifyjob.FieldFailed:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFailed(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RequalifyJob numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RequalifyJobMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(requalifyjob.FieldWhere) {
+		fields = append(fields, requalifyjob.FieldWhere)
+	}
+	if m.FieldCleared(requalifyjob.FieldErrors) {
+		fields = append(fields, requalifyjob.FieldErrors)
+	}
+	if m.FieldCleared(requalifyjob.FieldStartedAt) {
+		fields = append(fields, requalifyjob.FieldStartedAt)
+	}
+	if m.FieldCleared(requalifyjob.FieldFinishedAt) {
+		fields = append(fields, requalifyjob.FieldFinishedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RequalifyJobMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RequalifyJobMutation) ClearField(name string) error {
+	switch name {
+	case requalifyjob.FieldWhere:
+		m.ClearWhere()
+		return nil
+	case requalifyjob.FieldErrors:
+		m.ClearErrors()
+		return nil
+	case requalifyjob.FieldStartedAt:
+		m.ClearStartedAt()
+		return nil
+	case requalifyjob.FieldFinishedAt:
+		m.ClearFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown RequalifyJob nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RequalifyJobMutation) ResetField(name string) error {
+	switch name {
+	case requalifyjob.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case requalifyjob.FieldWhere:
+		m.ResetWhere()
+		return nil
+	case requalifyjob.FieldTotal:
+		m.ResetTotal()
+		return nil
+	case requalifyjob.FieldProcessed:
+		m.ResetProcessed()
+		return nil
+	case requalifyjob.FieldMoved:
+		m.ResetMoved()
+		return nil
+	case requalifyjob.FieldFailed:
+		m.ResetFailed()
+		return nil
+	case requalifyjob.FieldErrors:
+		m.ResetErrors()
+		return nil
+	case requalifyjob.FieldPolicyRevision:
+		m.ResetPolicyRevision()
+		return nil
+	case requalifyjob.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case requalifyjob.FieldStartedAt:
+		m.ResetStartedAt()
+		return nil
+	case requalifyjob.FieldFinishedAt:
+		m.ResetFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown RequalifyJob field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RequalifyJobMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RequalifyJobMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RequalifyJobMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RequalifyJobMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RequalifyJobMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RequalifyJobMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RequalifyJobMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown RequalifyJob unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RequalifyJobMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown RequalifyJob edge %s", name)
 }
 
 // StageMutation represents an operation that mutates the Stage nodes in the graph.

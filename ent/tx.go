@@ -14,18 +14,24 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// APIKey is the client for interacting with the APIKey builders.
+	APIKey *APIKeyClient
 	// Account is the client for interacting with the Account builders.
 	Account *AccountClient
 	// Activity is the client for interacting with the Activity builders.
 	Activity *ActivityClient
 	// Contact is the client for interacting with the Contact builders.
 	Contact *ContactClient
+	// FunnelReach is the client for interacting with the FunnelReach builders.
+	FunnelReach *FunnelReachClient
 	// Lead is the client for interacting with the Lead builders.
 	Lead *LeadClient
 	// PolicyRevision is the client for interacting with the PolicyRevision builders.
 	PolicyRevision *PolicyRevisionClient
 	// Project is the client for interacting with the Project builders.
 	Project *ProjectClient
+	// RequalifyJob is the client for interacting with the RequalifyJob builders.
+	RequalifyJob *RequalifyJobClient
 	// Stage is the client for interacting with the Stage builders.
 	Stage *StageClient
 	// StageTransition is the client for interacting with the StageTransition builders.
@@ -163,12 +169,15 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.APIKey = NewAPIKeyClient(tx.config)
 	tx.Account = NewAccountClient(tx.config)
 	tx.Activity = NewActivityClient(tx.config)
 	tx.Contact = NewContactClient(tx.config)
+	tx.FunnelReach = NewFunnelReachClient(tx.config)
 	tx.Lead = NewLeadClient(tx.config)
 	tx.PolicyRevision = NewPolicyRevisionClient(tx.config)
 	tx.Project = NewProjectClient(tx.config)
+	tx.RequalifyJob = NewRequalifyJobClient(tx.config)
 	tx.Stage = NewStageClient(tx.config)
 	tx.StageTransition = NewStageTransitionClient(tx.config)
 	tx.User = NewUserClient(tx.config)
@@ -181,7 +190,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: Account.QueryXXX(), the query will be executed
+// applies a query, for example: APIKey.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

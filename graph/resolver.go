@@ -4,9 +4,13 @@ package graph
 
 import (
 	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/internal/auth"
 	"github.com/qualify/qualify/internal/crm"
+	"github.com/qualify/qualify/internal/funnel"
 	"github.com/qualify/qualify/internal/lifecycle"
 	"github.com/qualify/qualify/internal/policy"
+	"github.com/qualify/qualify/internal/policyadmin"
+	"github.com/qualify/qualify/internal/stagefeed"
 )
 
 // Services are the domain services resolvers call. Resolvers stay thin: they translate GraphQL
@@ -16,6 +20,12 @@ type Services struct {
 	CRM       *crm.Service
 	Lifecycle *lifecycle.Service
 	Policy    *policy.Engine
+	// Keys creates, revokes and checks API keys.
+	Keys  *auth.Keys
+	Feed  *stagefeed.Broker
+	Admin *policyadmin.Service
+	// Funnel answers the funnel analytics queries.
+	Funnel *funnel.Service
 }
 
 // Resolver is the root resolver.

@@ -73,7 +73,7 @@ func root() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	cmd.AddCommand(serveCmd(), migrateCmd(), seedCmd(), policyCmd())
+	cmd.AddCommand(serveCmd(), migrateCmd(), seedCmd(), policyCmd(), funnelCmd())
 	return cmd
 }
 

@@ -14,8 +14,9 @@ import (
 )
 
 func policyCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "policy", Short: "Test, check and inspect policy bundles"}
+	cmd := &cobra.Command{Use: "policy", Short: "Test, check, inspect, simulate, publish and roll back policy bundles"}
 	cmd.AddCommand(policyTestCmd(), policyCheckCmd(), policyStatusCmd())
+	cmd.AddCommand(policyAdminCmds()...)
 	return cmd
 }
 

@@ -19,6 +19,7 @@ func serveCmd() *cobra.Command {
 		origins     string
 		seedIfEmpty int
 		seedValue   uint64
+		access      accessFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -27,6 +28,9 @@ func serveCmd() *cobra.Command {
 			ctx := cmd.Context()
 			log := logger()
 			cfg.Logger = log
+			if err := access.apply(&cfg, db.url, log); err != nil {
+				return err
+			}
 			if origins != "" {
 				cfg.Server.AllowedOrigins = strings.Split(origins, ",")
 			}
@@ -41,6 +45,11 @@ func serveCmd() *cobra.Command {
 			}
 			if seedIfEmpty > 0 {
 				if err := seedWhenEmpty(ctx, a, seedIfEmpty, seedValue, log); err != nil {
+					return err
+				}
+			}
+			if access.dev {
+				if err := printDevTokens(ctx, a, cfg, cmd.ErrOrStderr()); err != nil {
 					return err
 				}
 			}
@@ -72,6 +81,7 @@ func serveCmd() *cobra.Command {
 	f.StringVar(&origins, "allowed-origins", os.Getenv("QUALIFY_ALLOWED_ORIGINS"), "comma-separated origins allowed to open websockets (env QUALIFY_ALLOWED_ORIGINS)")
 	f.IntVar(&seedIfEmpty, "seed-if-empty", 0, "seed this many demo leads when the database has none")
 	f.Uint64Var(&seedValue, "seed", 1, "random seed of the demo data")
+	access.register(cmd)
 	return cmd
 }
 

@@ -88,6 +88,10 @@ const (
 	FieldPolicyRevision = "policy_revision"
 	// FieldVersion holds the string denoting the version field in the database.
 	FieldVersion = "version"
+	// FieldOpportunityName holds the string denoting the opportunity_name field in the database.
+	FieldOpportunityName = "opportunity_name"
+	// FieldConvertedAt holds the string denoting the converted_at field in the database.
+	FieldConvertedAt = "converted_at"
 	// FieldIdempotencyKey holds the string denoting the idempotency_key field in the database.
 	FieldIdempotencyKey = "idempotency_key"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
@@ -193,6 +197,8 @@ var Columns = []string{
 	FieldQualifiedAt,
 	FieldPolicyRevision,
 	FieldVersion,
+	FieldOpportunityName,
+	FieldConvertedAt,
 	FieldIdempotencyKey,
 }
 
@@ -602,6 +608,16 @@ func ByPolicyRevision(opts ...sql.OrderTermOption) OrderOption {
 // ByVersion orders the results by the version field.
 func ByVersion(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldVersion, opts...).ToFunc()
+}
+
+// ByOpportunityName orders the results by the opportunity_name field.
+func ByOpportunityName(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOpportunityName, opts...).ToFunc()
+}
+
+// ByConvertedAt orders the results by the converted_at field.
+func ByConvertedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldConvertedAt, opts...).ToFunc()
 }
 
 // ByIdempotencyKey orders the results by the idempotency_key field.

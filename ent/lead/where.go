@@ -180,6 +180,16 @@ func Version(v int) predicate.Lead {
 	return predicate.Lead(sql.FieldEQ(FieldVersion, v))
 }
 
+// OpportunityName applies equality check predicate on the "opportunity_name" field. It's identical to OpportunityNameEQ.
+func OpportunityName(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldEQ(FieldOpportunityName, v))
+}
+
+// ConvertedAt applies equality check predicate on the "converted_at" field. It's identical to ConvertedAtEQ.
+func ConvertedAt(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldEQ(FieldConvertedAt, v))
+}
+
 // IdempotencyKey applies equality check predicate on the "idempotency_key" field. It's identical to IdempotencyKeyEQ.
 func IdempotencyKey(v string) predicate.Lead {
 	return predicate.Lead(sql.FieldEQ(FieldIdempotencyKey, v))
@@ -1588,6 +1598,131 @@ func VersionLT(v int) predicate.Lead {
 // VersionLTE applies the LTE predicate on the "version" field.
 func VersionLTE(v int) predicate.Lead {
 	return predicate.Lead(sql.FieldLTE(FieldVersion, v))
+}
+
+// OpportunityNameEQ applies the EQ predicate on the "opportunity_name" field.
+func OpportunityNameEQ(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldEQ(FieldOpportunityName, v))
+}
+
+// OpportunityNameNEQ applies the NEQ predicate on the "opportunity_name" field.
+func OpportunityNameNEQ(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldNEQ(FieldOpportunityName, v))
+}
+
+// OpportunityNameIn applies the In predicate on the "opportunity_name" field.
+func OpportunityNameIn(vs ...string) predicate.Lead {
+	return predicate.Lead(sql.FieldIn(FieldOpportunityName, vs...))
+}
+
+// OpportunityNameNotIn applies the NotIn predicate on the "opportunity_name" field.
+func OpportunityNameNotIn(vs ...string) predicate.Lead {
+	return predicate.Lead(sql.FieldNotIn(FieldOpportunityName, vs...))
+}
+
+// OpportunityNameGT applies the GT predicate on the "opportunity_name" field.
+func OpportunityNameGT(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldGT(FieldOpportunityName, v))
+}
+
+// OpportunityNameGTE applies the GTE predicate on the "opportunity_name" field.
+func OpportunityNameGTE(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldGTE(FieldOpportunityName, v))
+}
+
+// OpportunityNameLT applies the LT predicate on the "opportunity_name" field.
+func OpportunityNameLT(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldLT(FieldOpportunityName, v))
+}
+
+// OpportunityNameLTE applies the LTE predicate on the "opportunity_name" field.
+func OpportunityNameLTE(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldLTE(FieldOpportunityName, v))
+}
+
+// OpportunityNameContains applies the Contains predicate on the "opportunity_name" field.
+func OpportunityNameContains(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldContains(FieldOpportunityName, v))
+}
+
+// OpportunityNameHasPrefix applies the HasPrefix predicate on the "opportunity_name" field.
+func OpportunityNameHasPrefix(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldHasPrefix(FieldOpportunityName, v))
+}
+
+// OpportunityNameHasSuffix applies the HasSuffix predicate on the "opportunity_name" field.
+func OpportunityNameHasSuffix(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldHasSuffix(FieldOpportunityName, v))
+}
+
+// OpportunityNameIsNil applies the IsNil predicate on the "opportunity_name" field.
+func OpportunityNameIsNil() predicate.Lead {
+	return predicate.Lead(sql.FieldIsNull(FieldOpportunityName))
+}
+
+// OpportunityNameNotNil applies the NotNil predicate on the "opportunity_name" field.
+func OpportunityNameNotNil() predicate.Lead {
+	return predicate.Lead(sql.FieldNotNull(FieldOpportunityName))
+}
+
+// OpportunityNameEqualFold applies the EqualFold predicate on the "opportunity_name" field.
+func OpportunityNameEqualFold(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldEqualFold(FieldOpportunityName, v))
+}
+
+// OpportunityNameContainsFold applies the ContainsFold predicate on the "opportunity_name" field.
+func OpportunityNameContainsFold(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldContainsFold(FieldOpportunityName, v))
+}
+
+// ConvertedAtEQ applies the EQ predicate on the "converted_at" field.
+func ConvertedAtEQ(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldEQ(FieldConvertedAt, v))
+}
+
+// ConvertedAtNEQ applies the NEQ predicate on the "converted_at" field.
+func ConvertedAtNEQ(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldNEQ(FieldConvertedAt, v))
+}
+
+// ConvertedAtIn applies the In predicate on the "converted_at" field.
+func ConvertedAtIn(vs ...time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldIn(FieldConvertedAt, vs...))
+}
+
+// ConvertedAtNotIn applies the NotIn predicate on the "converted_at" field.
+func ConvertedAtNotIn(vs ...time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldNotIn(FieldConvertedAt, vs...))
+}
+
+// ConvertedAtGT applies the GT predicate on the "converted_at" field.
+func ConvertedAtGT(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldGT(FieldConvertedAt, v))
+}
+
+// ConvertedAtGTE applies the GTE predicate on the "converted_at" field.
+func ConvertedAtGTE(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldGTE(FieldConvertedAt, v))
+}
+
+// ConvertedAtLT applies the LT predicate on the "converted_at" field.
+func ConvertedAtLT(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldLT(FieldConvertedAt, v))
+}
+
+// ConvertedAtLTE applies the LTE predicate on the "converted_at" field.
+func ConvertedAtLTE(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldLTE(FieldConvertedAt, v))
+}
+
+// ConvertedAtIsNil applies the IsNil predicate on the "converted_at" field.
+func ConvertedAtIsNil() predicate.Lead {
+	return predicate.Lead(sql.FieldIsNull(FieldConvertedAt))
+}
+
+// ConvertedAtNotNil applies the NotNil predicate on the "converted_at" field.
+func ConvertedAtNotNil() predicate.Lead {
+	return predicate.Lead(sql.FieldNotNull(FieldConvertedAt))
 }
 
 // IdempotencyKeyEQ applies the EQ predicate on the "idempotency_key" field.

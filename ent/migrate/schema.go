@@ -9,6 +9,40 @@ import (
 )
 
 var (
+	// APIKeysColumns holds the columns for the "api_keys" table.
+	APIKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "name", Type: field.TypeString},
+		{Name: "role", Type: field.TypeEnum, Enums: []string{"MARKETING", "BDR", "AE", "REVOPS", "ANALYST", "ADMIN"}},
+		{Name: "team", Type: field.TypeString, Default: ""},
+		{Name: "prefix", Type: field.TypeString, Unique: true},
+		{Name: "key_hash", Type: field.TypeString, Unique: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "last_used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "user_id", Type: field.TypeInt, Nullable: true},
+	}
+	// APIKeysTable holds the schema information for the "api_keys" table.
+	APIKeysTable = &schema.Table{
+		Name:       "api_keys",
+		Columns:    APIKeysColumns,
+		PrimaryKey: []*schema.Column{APIKeysColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "api_keys_users_user",
+				Columns:    []*schema.Column{APIKeysColumns[9]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "apikey_revoked_at",
+				Unique:  false,
+				Columns: []*schema.Column{APIKeysColumns[8]},
+			},
+		},
+	}
 	// AccountsColumns holds the columns for the "accounts" table.
 	AccountsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -118,6 +152,47 @@ var (
 			},
 		},
 	}
+	// FunnelReachesColumns holds the columns for the "funnel_reaches" table.
+	FunnelReachesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "lead_id", Type: field.TypeInt},
+		{Name: "stage_id", Type: field.TypeInt},
+		{Name: "lead_created_at", Type: field.TypeTime},
+		{Name: "cohort_month", Type: field.TypeString},
+		{Name: "reached_at", Type: field.TypeTime},
+		{Name: "entered", Type: field.TypeBool},
+		{Name: "source", Type: field.TypeString},
+		{Name: "owner_id", Type: field.TypeInt, Nullable: true},
+		{Name: "team", Type: field.TypeString, Default: ""},
+		{Name: "industry", Type: field.TypeString, Default: ""},
+		{Name: "region", Type: field.TypeString, Default: ""},
+		{Name: "stays", Type: field.TypeInt, Default: 0},
+		{Name: "latest_stay_days", Type: field.TypeFloat64, Nullable: true},
+		{Name: "total_stay_days", Type: field.TypeFloat64, Nullable: true},
+	}
+	// FunnelReachesTable holds the schema information for the "funnel_reaches" table.
+	FunnelReachesTable = &schema.Table{
+		Name:       "funnel_reaches",
+		Columns:    FunnelReachesColumns,
+		PrimaryKey: []*schema.Column{FunnelReachesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "funnelreach_lead_id_stage_id",
+				Unique:  true,
+				Columns: []*schema.Column{FunnelReachesColumns[1], FunnelReachesColumns[2]},
+			},
+			{
+				Name:    "funnelreach_stage_id_lead_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{FunnelReachesColumns[2], FunnelReachesColumns[3]},
+			},
+			{
+				Name:    "funnelreach_stage_id_reached_at",
+				Unique:  false,
+				Columns: []*schema.Column{FunnelReachesColumns[2], FunnelReachesColumns[5]},
+			},
+		},
+	}
 	// LeadsColumns holds the columns for the "leads" table.
 	LeadsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -152,6 +227,8 @@ var (
 		{Name: "qualified_at", Type: field.TypeTime, Nullable: true},
 		{Name: "policy_revision", Type: field.TypeString, Nullable: true},
 		{Name: "version", Type: field.TypeInt, Default: 1},
+		{Name: "opportunity_name", Type: field.TypeString, Nullable: true},
+		{Name: "converted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "idempotency_key", Type: field.TypeString, Unique: true, Nullable: true},
 		{Name: "account_id", Type: field.TypeInt, Nullable: true},
 		{Name: "stage_id", Type: field.TypeInt},
@@ -166,25 +243,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "leads_accounts_leads",
-				Columns:    []*schema.Column{LeadsColumns[33]},
+				Columns:    []*schema.Column{LeadsColumns[35]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "leads_stages_stage",
-				Columns:    []*schema.Column{LeadsColumns[34]},
+				Columns:    []*schema.Column{LeadsColumns[36]},
 				RefColumns: []*schema.Column{StagesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "leads_stages_furthest_stage",
-				Columns:    []*schema.Column{LeadsColumns[35]},
+				Columns:    []*schema.Column{LeadsColumns[37]},
 				RefColumns: []*schema.Column{StagesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "leads_users_owned_leads",
-				Columns:    []*schema.Column{LeadsColumns[36]},
+				Columns:    []*schema.Column{LeadsColumns[38]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -193,12 +270,12 @@ var (
 			{
 				Name:    "lead_stage_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[34], LeadsColumns[1]},
+				Columns: []*schema.Column{LeadsColumns[36], LeadsColumns[1]},
 			},
 			{
 				Name:    "lead_owner_id_stage_id",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[36], LeadsColumns[34]},
+				Columns: []*schema.Column{LeadsColumns[38], LeadsColumns[36]},
 			},
 			{
 				Name:    "lead_source_created_at",
@@ -213,7 +290,7 @@ var (
 			{
 				Name:    "lead_account_id",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[33]},
+				Columns: []*schema.Column{LeadsColumns[35]},
 			},
 			{
 				Name:    "lead_email",
@@ -281,6 +358,27 @@ var (
 				Columns: []*schema.Column{ProjectsColumns[9], ProjectsColumns[5]},
 			},
 		},
+	}
+	// RequalifyJobsColumns holds the columns for the "requalify_jobs" table.
+	RequalifyJobsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"QUEUED", "RUNNING", "SUCCEEDED", "FAILED"}, Default: "QUEUED"},
+		{Name: "where", Type: field.TypeJSON, Nullable: true},
+		{Name: "total", Type: field.TypeInt, Default: 0},
+		{Name: "processed", Type: field.TypeInt, Default: 0},
+		{Name: "moved", Type: field.TypeInt, Default: 0},
+		{Name: "failed", Type: field.TypeInt, Default: 0},
+		{Name: "errors", Type: field.TypeJSON, Nullable: true},
+		{Name: "policy_revision", Type: field.TypeString, Default: ""},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "started_at", Type: field.TypeTime, Nullable: true},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+	}
+	// RequalifyJobsTable holds the schema information for the "requalify_jobs" table.
+	RequalifyJobsTable = &schema.Table{
+		Name:       "requalify_jobs",
+		Columns:    RequalifyJobsColumns,
+		PrimaryKey: []*schema.Column{RequalifyJobsColumns[0]},
 	}
 	// StagesColumns holds the columns for the "stages" table.
 	StagesColumns = []*schema.Column{
@@ -440,12 +538,15 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		APIKeysTable,
 		AccountsTable,
 		ActivitiesTable,
 		ContactsTable,
+		FunnelReachesTable,
 		LeadsTable,
 		PolicyRevisionsTable,
 		ProjectsTable,
+		RequalifyJobsTable,
 		StagesTable,
 		StageTransitionsTable,
 		UsersTable,
@@ -455,6 +556,10 @@ var (
 )
 
 func init() {
+	APIKeysTable.ForeignKeys[0].RefTable = UsersTable
+	APIKeysTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(42949672960),
+	}
 	AccountsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(0),
 	}
@@ -466,6 +571,9 @@ func init() {
 	ContactsTable.ForeignKeys[0].RefTable = AccountsTable
 	ContactsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(8589934592),
+	}
+	FunnelReachesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(47244640256),
 	}
 	LeadsTable.ForeignKeys[0].RefTable = AccountsTable
 	LeadsTable.ForeignKeys[1].RefTable = StagesTable
@@ -480,6 +588,9 @@ func init() {
 	ProjectsTable.ForeignKeys[0].RefTable = AccountsTable
 	ProjectsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(21474836480),
+	}
+	RequalifyJobsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(38654705664),
 	}
 	StagesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(25769803776),

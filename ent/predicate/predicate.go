@@ -6,6 +6,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// APIKey is the predicate function for apikey builders.
+type APIKey func(*sql.Selector)
+
 // Account is the predicate function for account builders.
 type Account func(*sql.Selector)
 
@@ -15,6 +18,9 @@ type Activity func(*sql.Selector)
 // Contact is the predicate function for contact builders.
 type Contact func(*sql.Selector)
 
+// FunnelReach is the predicate function for funnelreach builders.
+type FunnelReach func(*sql.Selector)
+
 // Lead is the predicate function for lead builders.
 type Lead func(*sql.Selector)
 
@@ -23,6 +29,9 @@ type PolicyRevision func(*sql.Selector)
 
 // Project is the predicate function for project builders.
 type Project func(*sql.Selector)
+
+// RequalifyJob is the predicate function for requalifyjob builders.
+type RequalifyJob func(*sql.Selector)
 
 // Stage is the predicate function for stage builders.
 type Stage func(*sql.Selector)

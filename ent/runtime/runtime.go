@@ -7,10 +7,13 @@ import (
 
 	"github.com/qualify/qualify/ent/account"
 	"github.com/qualify/qualify/ent/activity"
+	"github.com/qualify/qualify/ent/apikey"
 	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/funnelreach"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
+	"github.com/qualify/qualify/ent/requalifyjob"
 	"github.com/qualify/qualify/ent/schema"
 	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/ent/stagetransition"
@@ -21,6 +24,28 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	apikeyFields := schema.APIKey{}.Fields()
+	_ = apikeyFields
+	// apikeyDescName is the schema descriptor for name field.
+	apikeyDescName := apikeyFields[0].Descriptor()
+	// apikey.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	apikey.NameValidator = apikeyDescName.Validators[0].(func(string) error)
+	// apikeyDescTeam is the schema descriptor for team field.
+	apikeyDescTeam := apikeyFields[2].Descriptor()
+	// apikey.DefaultTeam holds the default value on creation for the team field.
+	apikey.DefaultTeam = apikeyDescTeam.Default.(string)
+	// apikeyDescPrefix is the schema descriptor for prefix field.
+	apikeyDescPrefix := apikeyFields[4].Descriptor()
+	// apikey.PrefixValidator is a validator for the "prefix" field. It is called by the builders before save.
+	apikey.PrefixValidator = apikeyDescPrefix.Validators[0].(func(string) error)
+	// apikeyDescKeyHash is the schema descriptor for key_hash field.
+	apikeyDescKeyHash := apikeyFields[5].Descriptor()
+	// apikey.KeyHashValidator is a validator for the "key_hash" field. It is called by the builders before save.
+	apikey.KeyHashValidator = apikeyDescKeyHash.Validators[0].(func(string) error)
+	// apikeyDescCreatedAt is the schema descriptor for created_at field.
+	apikeyDescCreatedAt := apikeyFields[6].Descriptor()
+	// apikey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	apikey.DefaultCreatedAt = apikeyDescCreatedAt.Default.(func() time.Time)
 	accountMixin := schema.Account{}.Mixin()
 	accountMixinFields0 := accountMixin[0].Fields()
 	_ = accountMixinFields0
@@ -98,6 +123,24 @@ func init() {
 	contactDescTitle := contactFields[4].Descriptor()
 	// contact.DefaultTitle holds the default value on creation for the title field.
 	contact.DefaultTitle = contactDescTitle.Default.(string)
+	funnelreachFields := schema.FunnelReach{}.Fields()
+	_ = funnelreachFields
+	// funnelreachDescTeam is the schema descriptor for team field.
+	funnelreachDescTeam := funnelreachFields[8].Descriptor()
+	// funnelreach.DefaultTeam holds the default value on creation for the team field.
+	funnelreach.DefaultTeam = funnelreachDescTeam.Default.(string)
+	// funnelreachDescIndustry is the schema descriptor for industry field.
+	funnelreachDescIndustry := funnelreachFields[9].Descriptor()
+	// funnelreach.DefaultIndustry holds the default value on creation for the industry field.
+	funnelreach.DefaultIndustry = funnelreachDescIndustry.Default.(string)
+	// funnelreachDescRegion is the schema descriptor for region field.
+	funnelreachDescRegion := funnelreachFields[10].Descriptor()
+	// funnelreach.DefaultRegion holds the default value on creation for the region field.
+	funnelreach.DefaultRegion = funnelreachDescRegion.Default.(string)
+	// funnelreachDescStays is the schema descriptor for stays field.
+	funnelreachDescStays := funnelreachFields[11].Descriptor()
+	// funnelreach.DefaultStays holds the default value on creation for the stays field.
+	funnelreach.DefaultStays = funnelreachDescStays.Default.(int)
 	leadMixin := schema.Lead{}.Mixin()
 	leadHooks := schema.Lead{}.Hooks()
 	lead.Hooks[0] = leadHooks[0]
@@ -196,6 +239,32 @@ func init() {
 	projectDescDescription := projectFields[1].Descriptor()
 	// project.DefaultDescription holds the default value on creation for the description field.
 	project.DefaultDescription = projectDescDescription.Default.(string)
+	requalifyjobFields := schema.RequalifyJob{}.Fields()
+	_ = requalifyjobFields
+	// requalifyjobDescTotal is the schema descriptor for total field.
+	requalifyjobDescTotal := requalifyjobFields[2].Descriptor()
+	// requalifyjob.DefaultTotal holds the default value on creation for the total field.
+	requalifyjob.DefaultTotal = requalifyjobDescTotal.Default.(int)
+	// requalifyjobDescProcessed is the schema descriptor for processed field.
+	requalifyjobDescProcessed := requalifyjobFields[3].Descriptor()
+	// requalifyjob.DefaultProcessed holds the default value on creation for the processed field.
+	requalifyjob.DefaultProcessed = requalifyjobDescProcessed.Default.(int)
+	// requalifyjobDescMoved is the schema descriptor for moved field.
+	requalifyjobDescMoved := requalifyjobFields[4].Descriptor()
+	// requalifyjob.DefaultMoved holds the default value on creation for the moved field.
+	requalifyjob.DefaultMoved = requalifyjobDescMoved.Default.(int)
+	// requalifyjobDescFailed is the schema descriptor for failed field.
+	requalifyjobDescFailed := requalifyjobFields[5].Descriptor()
+	// requalifyjob.DefaultFailed holds the default value on creation for the failed field.
+	requalifyjob.DefaultFailed = requalifyjobDescFailed.Default.(int)
+	// requalifyjobDescPolicyRevision is the schema descriptor for policy_revision field.
+	requalifyjobDescPolicyRevision := requalifyjobFields[7].Descriptor()
+	// requalifyjob.DefaultPolicyRevision holds the default value on creation for the policy_revision field.
+	requalifyjob.DefaultPolicyRevision = requalifyjobDescPolicyRevision.Default.(string)
+	// requalifyjobDescCreatedAt is the schema descriptor for created_at field.
+	requalifyjobDescCreatedAt := requalifyjobFields[8].Descriptor()
+	// requalifyjob.DefaultCreatedAt holds the default value on creation for the created_at field.
+	requalifyjob.DefaultCreatedAt = requalifyjobDescCreatedAt.Default.(func() time.Time)
 	stageFields := schema.Stage{}.Fields()
 	_ = stageFields
 	// stageDescKey is the schema descriptor for key field.

@@ -67,6 +67,10 @@ func (Lead) Fields() []ent.Field {
 		field.Int("version").Default(1).
 			Comment("optimistic concurrency: bumped by every write").
 			Annotations(skipInputs),
+		field.String("opportunity_name").Optional().Nillable().Annotations(skipInputs),
+		field.Time("converted_at").Optional().Nillable().
+			Comment("when convertLead made the lead an opportunity").
+			Annotations(skipInputs, entgql.OrderField("CONVERTED_AT")),
 		field.String("idempotency_key").Optional().Nillable().Unique().Immutable().
 			Annotations(entgql.Skip()),
 	}

@@ -6,9 +6,62 @@ import (
 	"time"
 
 	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/ent/apikey"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/schema/qualtype"
+	"github.com/qualify/qualify/internal/policyadmin"
 )
+
+type ConvertLeadInput struct {
+	LeadID          int    `json:"leadId"`
+	OpportunityName string `json:"opportunityName"`
+	// The opportunity's amount; becomes the lead's estimated value.
+	Amount *float64 `json:"amount,omitempty"`
+	// Company of the opportunity when the lead has no account yet; matched by domain, never duplicated.
+	AccountName     *string `json:"accountName,omitempty"`
+	AccountDomain   *string `json:"accountDomain,omitempty"`
+	ExpectedVersion *int    `json:"expectedVersion,omitempty"`
+}
+
+type ConvertLeadPayload struct {
+	Lead       *ent.Lead            `json:"lead"`
+	Transition *ent.StageTransition `json:"transition"`
+	Account    *ent.Account         `json:"account"`
+	// The lead's primary contact, matched by email or created from the lead.
+	Contact *ent.Contact `json:"contact,omitempty"`
+}
+
+type CreateAPIKeyInput struct {
+	Name string      `json:"name"`
+	Role apikey.Role `json:"role"`
+	Team *string     `json:"team,omitempty"`
+	// The user the key acts as, if any.
+	UserID *int `json:"userID,omitempty"`
+}
+
+type CreateAPIKeyPayload struct {
+	APIKey *ent.APIKey `json:"apiKey"`
+	// The key to send as Authorization: Bearer <secret>. Shown once: only its hash is stored.
+	Secret string `json:"secret"`
+}
+
+type LeadStageChangedEvent struct {
+	LeadID       int                  `json:"leadId"`
+	TransitionID int                  `json:"transitionId"`
+	From         string               `json:"from"`
+	To           string               `json:"to"`
+	Trigger      string               `json:"trigger"`
+	At           time.Time            `json:"at"`
+	Lead         *ent.Lead            `json:"lead"`
+	Transition   *ent.StageTransition `json:"transition"`
+}
+
+type LeadStageChangedFilter struct {
+	LeadIds []int `json:"leadIds,omitempty"`
+	// Only moves into these stages.
+	ToStages []string `json:"toStages,omitempty"`
+	OwnerID  *int     `json:"ownerId,omitempty"`
+}
 
 type PolicyFile struct {
 	Path    string `json:"path"`
@@ -19,6 +72,16 @@ type PolicyFile struct {
 type PolicyStatus struct {
 	Active      *ent.PolicyRevision `json:"active,omitempty"`
 	LastRefused *ent.PolicyRevision `json:"lastRefused,omitempty"`
+}
+
+type PublishPolicyInput struct {
+	Draft   *policyadmin.PolicyDraftInput `json:"draft"`
+	Message string                        `json:"message"`
+}
+
+type PublishPolicyPayload struct {
+	// The new revision, active.
+	Revision *ent.PolicyRevision `json:"revision"`
 }
 
 // The latest qualification decision of a lead: what the policy computed, why, and which revision did it.
@@ -37,4 +100,68 @@ type Qualification struct {
 	// The policy revision (manifest revision) that made the decision.
 	PolicyRevision *string    `json:"policyRevision,omitempty"`
 	QualifiedAt    *time.Time `json:"qualifiedAt,omitempty"`
+}
+
+type RequalifyLeadsInput struct {
+	Where *ent.LeadWhereInput `json:"where,omitempty"`
+}
+
+type RequalifyLeadsPayload struct {
+	Job *ent.RequalifyJob `json:"job"`
+}
+
+type RevokeAPIKeyPayload struct {
+	APIKey *ent.APIKey `json:"apiKey"`
+}
+
+type RollbackPolicyInput struct {
+	// The manifest revision or hash of a stored revision that was once active.
+	Revision string  `json:"revision"`
+	Message  *string `json:"message,omitempty"`
+}
+
+type RollbackPolicyPayload struct {
+	// The new revision, with the restored files, active.
+	Revision *ent.PolicyRevision `json:"revision"`
+}
+
+// Time a lead spent in one stage, summed over every stay.
+type StageTime struct {
+	Stage   *ent.Stage `json:"stage"`
+	Seconds int        `json:"seconds"`
+	Visits  int        `json:"visits"`
+}
+
+type Subscription struct {
+}
+
+type TransitionLeadInput struct {
+	LeadID int `json:"leadId"`
+	// Key of the target stage, e.g. sql, nurture, disqualified.
+	ToStage string `json:"toStage"`
+	// Required by the policy for disqualify, nurture and backward moves, e.g. no_budget.
+	ReasonCode *string `json:"reasonCode,omitempty"`
+	Reason     *string `json:"reason,omitempty"`
+	// When set, a lead changed since is a CONFLICT carrying its current version.
+	ExpectedVersion *int `json:"expectedVersion,omitempty"`
+}
+
+type TransitionLeadPayload struct {
+	Lead       *ent.Lead            `json:"lead"`
+	Transition *ent.StageTransition `json:"transition"`
+}
+
+// The authenticated caller.
+type Viewer struct {
+	// The user the caller acts as; null for a service client without a user.
+	User *ent.User `json:"user,omitempty"`
+	// marketing, bdr, ae, revops, analyst or admin.
+	Role string `json:"role"`
+	Team string `json:"team"`
+	// How the caller authenticated: jwt or apikey.
+	Via string `json:"via"`
+	// The rows the caller sees of leads: all, team, own_or_team or own.
+	RowFilter string `json:"rowFilter"`
+	// Fields the caller reads as null, e.g. contact.email.
+	Redacted []string `json:"redacted"`
 }

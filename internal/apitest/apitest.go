@@ -13,11 +13,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/qualify/qualify/internal/app"
+	"github.com/qualify/qualify/internal/auth"
 	"github.com/qualify/qualify/internal/store"
 )
 
@@ -27,11 +29,20 @@ func PoliciesDir() string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "policies")
 }
 
+// The JWT settings of every test app: tests mint tokens with them (As, Token).
+const (
+	Secret   = "apitest-hs256-secret-of-at-least-32-bytes"
+	Issuer   = "qualify-test"
+	Audience = "qualify-api"
+)
+
 // Instance is a running server over one database.
 type Instance struct {
 	App    *app.App
 	Server *httptest.Server
-	// Header is sent with every request (e.g. Authorization).
+	// Header is sent with every request. Start puts an admin token in its Authorization, so a
+	// test that is not about access control calls as an unrestricted admin; As calls as another
+	// role, Anonymous without credentials.
 	Header http.Header
 }
 
@@ -45,6 +56,7 @@ func Start(t testing.TB, db *store.DB, opts ...Option) *Instance {
 		PoliciesDir: PoliciesDir(),
 		PolicyPoll:  time.Hour, // tests that need hot reload start the source themselves
 		Logger:      testLogger(),
+		Auth:        auth.Config{Secret: []byte(Secret), Issuer: Issuer, Audience: Audience},
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -55,9 +67,54 @@ func Start(t testing.TB, db *store.DB, opts ...Option) *Instance {
 	if err != nil {
 		t.Fatalf("apitest: start app: %v", err)
 	}
+	bg, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = a.Background(bg) }()
 	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(srv.Close)
-	return &Instance{App: a, Server: srv, Header: http.Header{}}
+	t.Cleanup(func() { srv.Close(); stop(); <-done })
+	in := &Instance{App: a, Server: srv, Header: http.Header{}}
+	in.Header.Set("Authorization", "Bearer "+Token(t, "admin", "", ""))
+	return in
+}
+
+// Token mints a test-app token for role and team, as user userID (a GraphQL ID; "" for none).
+func Token(t testing.TB, role, team, userID string) string {
+	t.Helper()
+	uid := 0
+	if userID != "" {
+		n, err := strconv.Atoi(userID)
+		if err != nil {
+			t.Fatalf("apitest: user id %q: %v", userID, err)
+		}
+		uid = n
+	}
+	tok, err := auth.Mint([]byte(Secret), Issuer, Audience, role, team, uid, time.Hour)
+	if err != nil {
+		t.Fatalf("apitest: mint token: %v", err)
+	}
+	return tok
+}
+
+// As returns a copy of the instance that calls as role (marketing, bdr, ae, revops, analyst,
+// admin) of team, as user userID (a GraphQL ID; "" for none).
+func (in *Instance) As(t testing.TB, role, team, userID string) *Instance {
+	t.Helper()
+	return in.WithAuthorization("Bearer " + Token(t, role, team, userID))
+}
+
+// Anonymous returns a copy of the instance that sends no credentials.
+func (in *Instance) Anonymous() *Instance { return in.WithAuthorization("") }
+
+// WithAuthorization returns a copy of the instance that sends this Authorization header ("" for
+// none).
+func (in *Instance) WithAuthorization(value string) *Instance {
+	cp := *in
+	cp.Header = in.Header.Clone()
+	cp.Header.Del("Authorization")
+	if value != "" {
+		cp.Header.Set("Authorization", value)
+	}
+	return &cp
 }
 
 // Error is one GraphQL error of a response.

@@ -15,11 +15,17 @@ import (
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/graph"
+	"github.com/qualify/qualify/internal/auth"
+	"github.com/qualify/qualify/internal/authz"
 	"github.com/qualify/qualify/internal/crm"
+	"github.com/qualify/qualify/internal/funnel"
 	"github.com/qualify/qualify/internal/lifecycle"
 	"github.com/qualify/qualify/internal/policy"
+	"github.com/qualify/qualify/internal/policyadmin"
 	"github.com/qualify/qualify/internal/policystore"
+	"github.com/qualify/qualify/internal/ratelimit"
 	"github.com/qualify/qualify/internal/server"
+	"github.com/qualify/qualify/internal/stagefeed"
 	"github.com/qualify/qualify/internal/store"
 )
 
@@ -34,7 +40,14 @@ type Config struct {
 	// PageDefault and PageMax bound every connection's page size.
 	PageDefault, PageMax int
 	Server               server.Config
-	Logger               *slog.Logger
+	// Auth says which credentials the API accepts (JWT secret, JWKS URL, issuer, audience); API
+	// keys are always accepted.
+	Auth auth.Config
+	// RateLimit is each principal's request budget; zero means unlimited.
+	RateLimit ratelimit.Config
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
+	Logger       *slog.Logger
 }
 
 // App is a running Qualify instance over an open, migrated database.
@@ -44,8 +57,16 @@ type App struct {
 	Lifecycle *lifecycle.Service
 	CRM       *crm.Service
 	Server    *server.Server
-	source    interface{ Run(context.Context) error }
-	log       *slog.Logger
+	// Auth authenticates API callers and holds the API keys.
+	Auth *auth.Authenticator
+	// Admin validates, simulates and publishes policy drafts and runs re-qualification jobs.
+	Admin *policyadmin.Service
+	// Feed delivers committed stage changes to subscriptions; Background runs its listener.
+	Feed *stagefeed.Broker
+	// Funnel answers the funnel analytics and keeps its rollup in step with the transitions.
+	Funnel *funnel.Service
+	source interface{ Run(context.Context) error }
+	log    *slog.Logger
 }
 
 // New builds an App on db (already migrated) and activates the first policy revision: the
@@ -85,16 +106,40 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		}
 	}
 
-	a.Lifecycle = lifecycle.New(db.Client, engine, lifecycle.WithLogger(cfg.Logger))
+	a.Feed = stagefeed.New(db.SQL, db.Dialect, cfg.Logger)
+	a.Funnel = funnel.New(db.Client, db.Dialect)
+	a.Lifecycle = lifecycle.New(db.Client, engine, lifecycle.WithLogger(cfg.Logger), lifecycle.WithPublisher(a.Feed),
+		lifecycle.WithTransitionHook(a.Funnel.Rollups().Record))
 	a.CRM = crm.New(db.Client, a.Lifecycle)
+	// Access control: rows filtered by the authz scope of each GraphQL field (none outside the API).
+	authz.Install(db.Client)
+	authn, err := auth.New(ctx, db.Client, cfg.Auth, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+	a.Auth = authn
+	adminDir := cfg.PoliciesDir
+	if cfg.BundleURL != "" {
+		adminDir = "" // publishing is refused in bundle-service mode
+	}
+	a.Admin = policyadmin.New(policyadmin.Config{Client: db.Client, Engine: engine, Lifecycle: a.Lifecycle, Dir: adminDir, Logger: cfg.Logger})
 	schema := graph.NewExecutableSchema(graph.Config{
-		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine}),
+		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine, Keys: authn.Keys(), Feed: a.Feed, Admin: a.Admin, Funnel: a.Funnel}),
 	})
 	a.Server = server.New(cfg.Server, server.Deps{
-		Schema:     schema,
-		Ready:      db.Ping,
-		Logger:     cfg.Logger,
-		Extensions: []graphql.HandlerExtension{graph.PageLimit{Default: cfg.PageDefault, Max: cfg.PageMax}},
+		Schema: schema,
+		Ready:  db.Ping,
+		Logger: cfg.Logger,
+		Extensions: []graphql.HandlerExtension{
+			authz.Extension{Policy: engine, Client: db.Client},
+			graph.PageLimit{Default: cfg.PageDefault, Max: cfg.PageMax},
+		},
+		Middleware:    []func(http.Handler) http.Handler{authn.Middleware, ratelimit.New(cfg.RateLimit).Middleware},
+		WebsocketInit: authn.WebsocketInit,
+		Routes: map[string]http.Handler{
+			"GET /export/funnel.csv": funnel.ExportHandler(func() http.Handler { return a.Server.Handler() }),
+		},
+		MetricsMiddleware: auth.MetricsGuard(cfg.MetricsToken),
 	})
 	return a, nil
 }
@@ -132,10 +177,20 @@ func (a *App) Handler() http.Handler { return a.Server.Handler() }
 // activating each good new revision.
 func (a *App) FollowPolicies(ctx context.Context) error { return a.source.Run(ctx) }
 
-// Run serves HTTP and follows the policy source until ctx ends.
+// Background runs what serves alongside HTTP apart from the policy source (the stage-change
+// listener) until ctx ends.
+func (a *App) Background(ctx context.Context) error { return a.Feed.Run(ctx) }
+
+// Run serves HTTP, follows the policy source and runs the background work until ctx ends.
 func (a *App) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	defer a.Admin.Close() // stop the re-qualification jobs (they are marked FAILED, interrupted)
+	go func() {
+		if err := a.Background(ctx); err != nil {
+			a.log.Error("background work stopped", "err", err)
+		}
+	}()
 	srcDone := make(chan error, 1)
 	go func() { srcDone <- a.FollowPolicies(ctx) }()
 	err := a.Server.Run(ctx)

@@ -148,3 +148,15 @@ func (e *ForbiddenError) Code() Code { return CodeForbidden }
 func (e *ForbiddenError) Extensions() map[string]any {
 	return map[string]any{"operation": e.Operation, "reason": e.Reason}
 }
+
+// UnauthenticatedError is a request without a usable credential. Reason says why without
+// echoing the credential.
+type UnauthenticatedError struct{ Reason string }
+
+func (e *UnauthenticatedError) Error() string { return "unauthenticated: " + e.Reason }
+
+// Code implements Coded.
+func (e *UnauthenticatedError) Code() Code { return CodeUnauthenticated }
+
+// Extensions implements Coded.
+func (e *UnauthenticatedError) Extensions() map[string]any { return map[string]any{"reason": e.Reason} }

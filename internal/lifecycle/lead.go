@@ -35,10 +35,7 @@ func (s *Service) CreateLead(ctx context.Context, in ent.CreateLeadInput, idempo
 			return l, err
 		}
 	}
-	var (
-		out *ent.Lead
-		evs []Event
-	)
+	var out *ent.Lead
 	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		if err := s.matchLead(ctx, tx, &in); err != nil {
 			return err
@@ -61,20 +58,21 @@ func (s *Service) CreateLead(ctx context.Context, in ent.CreateLeadInput, idempo
 		if actor.UserID != 0 {
 			actorID = &actor.UserID
 		}
-		err = tx.StageTransition.Create().
+		first, err := tx.StageTransition.Create().
 			SetLeadID(l.ID).SetToStageID(f.first.ID).SetOccurredAt(now).
 			SetNillableActorID(actorID).SetActorKind(actorKind(actor)).
 			SetTrigger(stagetransition.TriggerAPI).SetReason("lead created").
-			Exec(ctx)
+			Save(ctx)
 		if err != nil {
 			return err
 		}
-		ev, err := s.qualify(ctx, tx, f, l.ID, stagetransition.TriggerAUTO)
-		if err != nil {
-			return err
+		for _, h := range s.hooks {
+			if err := h(ctx, tx, first); err != nil {
+				return err
+			}
 		}
-		if ev != nil {
-			evs = append(evs, *ev)
+		if err := s.qualify(ctx, tx, f, l.ID, stagetransition.TriggerAUTO); err != nil {
+			return err
 		}
 		out, err = tx.Lead.Get(ctx, l.ID)
 		return err
@@ -88,7 +86,6 @@ func (s *Service) CreateLead(ctx context.Context, in ent.CreateLeadInput, idempo
 	if err != nil {
 		return nil, err
 	}
-	s.publish(context.WithoutCancel(ctx), evs)
 	return out.Unwrap(), nil
 }
 
@@ -147,10 +144,7 @@ func (s *Service) matchLead(ctx context.Context, tx *ent.Client, in *ent.CreateL
 // UpdateLead changes a lead's data and re-qualifies it in the same transaction. With
 // expectedVersion set, a lead changed since is a conflict carrying its current version.
 func (s *Service) UpdateLead(ctx context.Context, id int, in ent.UpdateLeadInput, expectedVersion *int) (*ent.Lead, error) {
-	var (
-		out *ent.Lead
-		evs []Event
-	)
+	var out *ent.Lead
 	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		cur, err := tx.Lead.Get(ctx, id)
 		if ent.IsNotFound(err) {
@@ -179,12 +173,8 @@ func (s *Service) UpdateLead(ctx context.Context, id int, in ent.UpdateLeadInput
 		if err != nil {
 			return err
 		}
-		ev, err := s.qualify(ctx, tx, f, id, stagetransition.TriggerAUTO)
-		if err != nil {
+		if err := s.qualify(ctx, tx, f, id, stagetransition.TriggerAUTO); err != nil {
 			return err
-		}
-		if ev != nil {
-			evs = append(evs, *ev)
 		}
 		out, err = tx.Lead.Get(ctx, id)
 		return err
@@ -192,6 +182,5 @@ func (s *Service) UpdateLead(ctx context.Context, id int, in ent.UpdateLeadInput
 	if err != nil {
 		return nil, err
 	}
-	s.publish(context.WithoutCancel(ctx), evs)
 	return out.Unwrap(), nil
 }

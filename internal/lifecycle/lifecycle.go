@@ -28,16 +28,21 @@ type Event struct {
 	At           time.Time
 }
 
-// Publisher receives committed transitions (subscriptions). It must not block.
+// Publisher announces stage changes to subscribers. It is called inside the transaction that
+// writes the transition and must deliver the event only if that transaction commits.
 type Publisher interface {
-	Publish(ctx context.Context, ev Event)
+	Publish(ctx context.Context, tx *ent.Client, ev Event) error
 }
+
+// TransitionHook runs inside the transaction of every transition written (funnel rollups).
+type TransitionHook func(ctx context.Context, tx *ent.Client, t *ent.StageTransition) error
 
 // Service is the lead lifecycle.
 type Service struct {
 	client    *ent.Client
 	decider   Decider
 	publisher Publisher
+	hooks     []TransitionHook
 	now       func() time.Time
 	log       *slog.Logger
 }
@@ -51,6 +56,11 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 // WithPublisher sets where committed transitions are announced.
 func WithPublisher(p Publisher) Option { return func(s *Service) { s.publisher = p } }
 
+// WithTransitionHook adds a hook run in the transaction of every transition.
+func WithTransitionHook(h TransitionHook) Option {
+	return func(s *Service) { s.hooks = append(s.hooks, h) }
+}
+
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 
@@ -61,13 +71,4 @@ func New(client *ent.Client, decider Decider, opts ...Option) *Service {
 		o(s)
 	}
 	return s
-}
-
-func (s *Service) publish(ctx context.Context, evs []Event) {
-	if s.publisher == nil {
-		return
-	}
-	for _, ev := range evs {
-		s.publisher.Publish(ctx, ev)
-	}
 }

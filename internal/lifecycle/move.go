@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/qualify/qualify/ent"
@@ -35,8 +36,9 @@ func (m *plannedMove) apply(u *ent.LeadMutation, f *funnel, now time.Time) {
 	}
 }
 
-// record appends the history row of the move.
-func (m *plannedMove) record(ctx context.Context, tx *ent.Client, now time.Time) (*Event, error) {
+// record appends the history row of the move and announces it: the publisher delivers the event
+// only once the transaction commits.
+func (s *Service) record(ctx context.Context, tx *ent.Client, m *plannedMove, now time.Time) (*ent.StageTransition, error) {
 	tr, err := tx.StageTransition.Create().
 		SetLeadID(m.lead.ID).
 		SetFromStageID(m.from.ID).
@@ -59,10 +61,21 @@ func (m *plannedMove) record(ctx context.Context, tx *ent.Client, now time.Time)
 	if m.assignTo != nil {
 		owner = m.assignTo
 	}
-	return &Event{
+	ev := Event{
 		LeadID: m.lead.ID, TransitionID: tr.ID, From: m.from.Key, To: m.to.Key,
 		Trigger: string(m.trigger), OwnerID: owner, At: now,
-	}, nil
+	}
+	for _, h := range s.hooks {
+		if err := h(ctx, tx, tr); err != nil {
+			return nil, err
+		}
+	}
+	if s.publisher != nil {
+		if err := s.publisher.Publish(ctx, tx, ev); err != nil {
+			return nil, fmt.Errorf("announce transition: %w", err)
+		}
+	}
+	return tr, nil
 }
 
 // staleVersion is the conflict of a write that found the lead changed since it was read.

@@ -15,7 +15,6 @@ import (
 	"github.com/qualify/qualify/internal/crm"
 	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/principal"
-	"github.com/qualify/qualify/internal/txn"
 )
 
 // Requalify implements crm.Requalifier: it re-evaluates every lead a change touched.
@@ -29,13 +28,8 @@ func (s *Service) Requalify(ctx context.Context, tx *ent.Client, t crm.Touched) 
 		return err
 	}
 	for _, id := range ids {
-		ev, err := s.qualify(ctx, tx, f, id, stagetransition.TriggerAUTO)
-		if err != nil {
+		if err := s.qualify(ctx, tx, f, id, stagetransition.TriggerAUTO); err != nil {
 			return err
-		}
-		if ev != nil {
-			evs := []Event{*ev}
-			txn.AfterCommit(ctx, func() { s.publish(context.WithoutCancel(ctx), evs) })
 		}
 	}
 	return nil
@@ -60,17 +54,17 @@ func touchedLeads(ctx context.Context, c *ent.Client, t crm.Touched) ([]int, err
 
 // qualify evaluates the qualification policy for one lead and stores the decision with a single
 // UPDATE. When the policy recommends another stage and the transition policy allows the move
-// (trigger auto or requalify), the lead moves in the same write. It returns the move, if any.
-func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int, trigger stagetransition.Trigger) (*Event, error) {
+// (trigger auto or requalify), the lead moves in the same write.
+func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int, trigger stagetransition.Trigger) error {
 	now := s.now()
 	l, err := loadLead(ctx, tx, id, now)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	in := leadInput(l, now)
 	d, meta, err := s.decider.DecideLead(ctx, in)
 	if err != nil {
-		return nil, fmt.Errorf("qualify lead %d: %w", id, err)
+		return fmt.Errorf("qualify lead %d: %w", id, err)
 	}
 	upd := tx.Lead.Update().Where(lead.ID(l.ID), lead.Version(l.Version)).AddVersion(1)
 	setDecision(upd.Mutation(), d, meta, now)
@@ -85,7 +79,7 @@ func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int
 			Qualification: d,
 		})
 		if err != nil {
-			return nil, fmt.Errorf("transition policy for lead %d: %w", id, err)
+			return fmt.Errorf("transition policy for lead %d: %w", id, err)
 		}
 		if td.Allow {
 			move = &plannedMove{
@@ -93,22 +87,23 @@ func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int
 				reasonCode: d.DisqualifyReasonCode, reason: stageReason(d), meta: tmeta,
 			}
 			if err := s.route(ctx, tx, move, in); err != nil {
-				return nil, err
+				return err
 			}
 			move.apply(upd.Mutation(), f, now)
 		}
 	}
 	n, err := upd.Save(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if n == 0 {
-		return nil, staleVersion(ctx, tx, l.ID, l.Version)
+		return staleVersion(ctx, tx, l.ID, l.Version)
 	}
 	if move == nil {
-		return nil, nil
+		return nil
 	}
-	return move.record(ctx, tx, now)
+	_, err = s.record(ctx, tx, move, now)
+	return err
 }
 
 // setDecision writes a qualification decision onto a lead mutation.

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/ent/predicate"
 	"github.com/qualify/qualify/ent/stage"
 )
 
@@ -56,3 +57,5 @@ func (f *funnel) keys() []string {
 	slices.SortFunc(out, func(a, b string) int { return f.byKey[a].Position - f.byKey[b].Position })
 	return out
 }
+
+func stageIDIn(ids []int) predicate.Stage { return stage.IDIn(ids...) }

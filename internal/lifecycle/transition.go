@@ -29,82 +29,89 @@ type TransitionRequest struct {
 // the lead's stage, entered-at, furthest stage, owner (on handoff) and version, and the history
 // row. A refusal is a *domainerr.DeniedError with the policy's reasons and writes nothing.
 func (s *Service) Transition(ctx context.Context, req TransitionRequest) (*ent.Lead, *ent.StageTransition, error) {
-	actor, _ := principal.From(ctx)
-	if req.Trigger == "" {
-		req.Trigger = stagetransition.TriggerMANUAL
-	}
 	var (
 		out *ent.Lead
 		tr  *ent.StageTransition
-		ev  *Event
 	)
 	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
-		now := s.now()
-		f, err := loadFunnel(ctx, tx)
-		if err != nil {
-			return err
-		}
-		l, err := loadLead(ctx, tx, req.LeadID, now)
-		if err != nil {
-			return err
-		}
-		if req.ExpectedVersion != nil && *req.ExpectedVersion != l.Version {
-			return &domainerr.ConflictError{
-				Message: fmt.Sprintf("the lead is at version %d, not %d; reload it and try again", l.Version, *req.ExpectedVersion),
-				Field:   "input.expectedVersion", CurrentVersion: l.Version,
-			}
-		}
-		in := leadInput(l, now)
-		qual, _, err := s.decider.DecideLead(ctx, in)
-		if err != nil {
-			return err
-		}
-		d, meta, err := s.decider.DecideTransition(ctx, policy.TransitionInput{
-			Lead: in.Lead, From: l.Edges.Stage.Key, To: req.To,
-			Actor:   policy.Actor{ID: strconv.Itoa(actor.UserID), Role: actor.Role},
-			Trigger: lower(req.Trigger), ReasonCode: req.ReasonCode, Reason: req.Reason,
-			Qualification: qual,
-		})
-		if err != nil {
-			return err
-		}
-		to, known := f.byKey[req.To]
-		if !d.Allow || !known {
-			return denied(l.Edges.Stage.Key, req.To, d.Reasons, known)
-		}
-		m := &plannedMove{
-			lead: l, from: l.Edges.Stage, to: to, trigger: req.Trigger, actorKind: actorKind(actor),
-			reasonCode: req.ReasonCode, reason: req.Reason, meta: meta,
-		}
-		if actor.UserID != 0 {
-			m.actorID = &actor.UserID
-		}
-		if err := s.route(ctx, tx, m, in); err != nil {
-			return err
-		}
-		upd := tx.Lead.Update().Where(lead.ID(l.ID), lead.Version(l.Version)).AddVersion(1)
-		m.apply(upd.Mutation(), f, now)
-		n, err := upd.Save(ctx)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return staleVersion(ctx, tx, l.ID, l.Version)
-		}
-		if ev, err = m.record(ctx, tx, now); err != nil {
-			return err
-		}
-		if tr, err = tx.StageTransition.Get(ctx, ev.TransitionID); err != nil {
-			return err
-		}
-		out, err = tx.Lead.Get(ctx, l.ID)
+		var err error
+		out, tr, err = s.transitionTx(ctx, tx, req, nil)
 		return err
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	s.publish(context.WithoutCancel(ctx), []Event{*ev})
 	return out.Unwrap(), tr.Unwrap(), nil
+}
+
+// transitionTx is Transition inside the caller's transaction; extra adds the caller's own
+// changes to the lead's single UPDATE (conversion sets its opportunity there).
+func (s *Service) transitionTx(ctx context.Context, tx *ent.Client, req TransitionRequest, extra func(*ent.LeadMutation)) (*ent.Lead, *ent.StageTransition, error) {
+	actor, _ := principal.From(ctx)
+	if req.Trigger == "" {
+		req.Trigger = stagetransition.TriggerMANUAL
+	}
+	now := s.now()
+	f, err := loadFunnel(ctx, tx)
+	if err != nil {
+		return nil, nil, err
+	}
+	l, err := loadLead(ctx, tx, req.LeadID, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	if req.ExpectedVersion != nil && *req.ExpectedVersion != l.Version {
+		return nil, nil, &domainerr.ConflictError{
+			Message: fmt.Sprintf("the lead is at version %d, not %d; reload it and try again", l.Version, *req.ExpectedVersion),
+			Field:   "input.expectedVersion", CurrentVersion: l.Version,
+		}
+	}
+	in := leadInput(l, now)
+	qual, _, err := s.decider.DecideLead(ctx, in)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, meta, err := s.decider.DecideTransition(ctx, policy.TransitionInput{
+		Lead: in.Lead, From: l.Edges.Stage.Key, To: req.To,
+		Actor:   policy.Actor{ID: strconv.Itoa(actor.UserID), Role: actor.Role},
+		Trigger: lower(req.Trigger), ReasonCode: req.ReasonCode, Reason: req.Reason,
+		Qualification: qual,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	to, known := f.byKey[req.To]
+	if !d.Allow || !known {
+		return nil, nil, denied(l.Edges.Stage.Key, req.To, d.Reasons, known)
+	}
+	m := &plannedMove{
+		lead: l, from: l.Edges.Stage, to: to, trigger: req.Trigger, actorKind: actorKind(actor),
+		reasonCode: req.ReasonCode, reason: req.Reason, meta: meta,
+	}
+	if actor.UserID != 0 {
+		m.actorID = &actor.UserID
+	}
+	if err := s.route(ctx, tx, m, in); err != nil {
+		return nil, nil, err
+	}
+	upd := tx.Lead.Update().Where(lead.ID(l.ID), lead.Version(l.Version)).AddVersion(1)
+	m.apply(upd.Mutation(), f, now)
+	if extra != nil {
+		extra(upd.Mutation())
+	}
+	n, err := upd.Save(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if n == 0 {
+		return nil, nil, staleVersion(ctx, tx, l.ID, l.Version)
+	}
+	tr, err := s.record(ctx, tx, m, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := tx.Lead.Get(ctx, l.ID)
+	return out, tr, err
 }
 
 func denied(from, to string, reasons []policy.Reason, known bool) error {

@@ -10,10 +10,16 @@ type Principal struct {
 	Team   string
 	// Via says how the caller authenticated: "jwt", "apikey", "dev" or "system".
 	Via string
+	// Subject identifies the caller across requests (rate limits, logs): "user:12", "apikey:7",
+	// or a JWT's "sub" when it names no user.
+	Subject string
 }
 
+// IsSystem reports whether p is the service itself, which access control never restricts.
+func (p Principal) IsSystem() bool { return p.Role == System.Role }
+
 // System is the principal of work the service does on its own (auto-qualification, jobs).
-var System = Principal{Role: "system", Via: "system"}
+var System = Principal{Role: "system", Via: "system", Subject: "system"}
 
 type ctxKey struct{}
 

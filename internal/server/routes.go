@@ -41,6 +41,12 @@ func (s *Server) routes(gql http.Handler, deps Deps) http.Handler {
 		_, _ = io.WriteString(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
+	for pattern, h := range deps.Routes {
+		for i := len(deps.Middleware) - 1; i >= 0; i-- {
+			h = deps.Middleware[i](h)
+		}
+		mux.Handle(pattern, s.limitBody(s.withTimeout(h)))
+	}
 	metrics := s.metrics.handler()
 	if deps.MetricsMiddleware != nil {
 		metrics = deps.MetricsMiddleware(metrics)

@@ -81,6 +81,9 @@ type Deps struct {
 	// Middleware wraps /graphql (after the body limit and the request timeout, before gqlgen), the
 	// first element outermost; authentication goes here.
 	Middleware []func(http.Handler) http.Handler
+	// Routes are further HTTP routes (ServeMux pattern → handler, e.g. "GET /export/funnel.csv"),
+	// each behind the request timeout and Middleware, like /graphql.
+	Routes map[string]http.Handler
 	// Extensions are further gqlgen extensions (field interceptors such as page limits and
 	// access control), used after the server's own.
 	Extensions []graphql.HandlerExtension

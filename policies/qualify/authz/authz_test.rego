@@ -128,3 +128,16 @@ test_admin_operation_sent_as_mutation_is_admin if {
 test_reason_names_role_and_operation if {
 	decide(req("analyst", "mutation", "createLead")).reason == "role analyst may not run mutation operation \"createLead\""
 }
+
+test_api_keys_are_admin_operations if {
+	every role in ["marketing", "bdr", "ae", "analyst"] {
+		every name in ["apiKeys", "createApiKey", "revokeApiKey"] {
+			deny(role, "query", name)
+			deny(role, "mutation", name)
+		}
+	}
+	every role in ["revops", "admin"] {
+		allow(role, "query", "apiKeys")
+		allow(role, "mutation", "createApiKey")
+	}
+}

@@ -4,51 +4,69 @@
 package qualify.lead
 
 decision := {
-	"fit_score": fit_score,
-	"engagement_score": engagement_score,
-	"score": score,
-	"grade": grade,
-	"temperature": temperature,
+	"fit_score": f.score,
+	"engagement_score": e.score,
+	"score": total,
+	"grade": grade(total),
+	"temperature": temperature(e.score),
 	"bant": bant,
 	"coverage": coverage,
 	"project_signal": project_signal,
-	"stage": recommendation.stage,
-	"disqualify_reason_code": disqualify_reason_code,
-	"reasons": sort(reason_set),
+	"stage": r.stage,
+	"disqualify_reason_code": disqualify_reason_code(r.stage),
+	"reasons": sort(reasons),
+} if {
+	f := fit
+	e := engagement
+	r := recommendation
+
+	# reasons: those of each part of the score, and exactly one STAGE_* reason that explains the
+	# recommendation. Every point comes with a reason, so the score is the sum of their points
+	# (the STAGE_* and misfit reasons carry 0, ENGAGEMENT_CAP the negative excess over the cap).
+	reasons := array.concat(
+		array.concat(array.concat(f.reasons, misfit.reasons), array.concat(e.reasons, bant_reasons)),
+		array.concat(array.concat(coverage_reasons, project_reasons), [{"code": r.code, "message": r.message, "points": 0}]),
+	)
+	total := sum([x.points | some x in reasons])
 }
 
 stages := {s.key: s | some s in data.qualify.stages}
 
 # current is the lead's stage; an unknown one reads as "lead".
-current := lead.stage if {
-	stages[lead.stage]
+current := s if {
+	s := object.get(lead_in, "stage", "lead")
+	stages[s]
 } else := "lead"
 
 current_kind := stages[current].kind
 
-disqualify_reason_code := misfit_code if {
-	recommendation.stage == "disqualified"
+# disqualify_reason_code(stage) is the misfit code when the recommended stage is disqualified.
+disqualify_reason_code(stage) := misfit_code if {
+	stage == "disqualified"
 } else := ""
-
-# Exactly one STAGE_* reason explains the recommendation.
-reason_set contains {"code": recommendation.code, "message": recommendation.message, "points": 0}
 
 # --- the furthest stage the evidence supports ---------------------------------------------------
 
 # in_window(kinds) lists, in the order given, those of `kinds` with an activity inside the window.
-in_window(kinds) := [k | w := activity.kinds; some k in kinds; k in w]
+in_window(kinds) := [k | w := window_kinds; some k in kinds; w[k]]
 
-mql_kinds := in_window(data.qualify.config.mql.activity_kinds)
-
-sal_kinds := in_window(data.qualify.config.sal.activity_kinds)
-
+# sql_ready: need confirmed, budget or timing confirmed, and a decision maker known: a
+# decision-maker contact, or BANT authority confirmed (when configured).
 sql_ready if {
-	bant.need == "yes"
-	budget_or_timing
+	b := bant
+	b.need == "yes"
+	"yes" in {b.budget, b.timing}
 	decision_maker_known
 }
 
-sal_fit if fit_score >= data.qualify.config.sal.min_fit
+decision_maker_known if coverage.decision_maker
+
+decision_maker_known if {
+	data.qualify.config.sql.authority_counts_as_decision_maker == true
+	bant.authority == "yes"
+}
+
+sal_fit if fit.score >= data.qualify.config.sal.min_fit
 
 qualified := {
 	"stage": "sql",
@@ -62,6 +80,7 @@ qualified := {
 	"message": concat("", ["recent ", concat(", ", sal_kinds), " and a fit of at least ", format_int(data.qualify.config.sal.min_fit, 10)]),
 } if {
 	sal_fit
+	sal_kinds := in_window(data.qualify.config.sal.activity_kinds)
 	count(sal_kinds) > 0
 } else := {
 	"stage": "sal",
@@ -76,13 +95,14 @@ qualified := {
 	"code": "STAGE_MQL_ENGAGEMENT",
 	"message": concat("", ["recent ", concat(", ", mql_kinds)]),
 } if {
+	mql_kinds := in_window(data.qualify.config.mql.activity_kinds)
 	count(mql_kinds) > 0
 } else := {
 	"stage": "mql",
 	"code": "STAGE_MQL_SCORE",
 	"message": concat("", ["engagement reaches the MQL threshold of ", format_int(data.qualify.config.mql.threshold, 10)]),
 } if {
-	engagement_score >= data.qualify.config.mql.threshold
+	engagement.score >= data.qualify.config.mql.threshold
 } else := {
 	"stage": "lead",
 	"code": "STAGE_LEAD_NO_SIGNAL",
@@ -92,7 +112,7 @@ qualified := {
 # nurture_due: cold, idle for the whole window, early in the funnel and not otherwise qualifying.
 nurture_due if {
 	qualified.stage == "lead"
-	temperature == "cold"
+	temperature(engagement.score) == "cold"
 	idle
 	current in data.qualify.config.nurture.from_stages
 }

@@ -110,6 +110,13 @@ test_misfit_lead_country_when_account_country_empty if {
 	d.disqualify_reason_code == "excluded_country"
 }
 
+test_misfit_odd_country_reads_as_none if {
+	d := decide(object.union(with_lead({"country": null}), {"account": object.union(base.account, {"country": ""})}))
+	d.disqualify_reason_code == ""
+	not "FIT_EXCLUDED_COUNTRY" in codes(d)
+	decide(object.union(with_lead({"country": null}), {"account": object.union(base.account, {"country": "", "industry": "tobacco"})})).disqualify_reason_code == "excluded_industry"
+}
+
 test_no_misfit_no_code if {
 	d := decide(base)
 	d.disqualify_reason_code == ""

@@ -1,0 +1,266 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/ent/policyrevision"
+	"github.com/qualify/qualify/internal/lifecycle"
+	"github.com/qualify/qualify/internal/policy"
+	"github.com/qualify/qualify/internal/policyadmin"
+)
+
+// policyAdminCmds are the revenue-ops twins of the admin API: simulate, publish, rollback.
+func policyAdminCmds() []*cobra.Command {
+	return []*cobra.Command{policySimulateCmd(), policyPublishCmd(), policyRollbackCmd()}
+}
+
+func policySimulateCmd() *cobra.Command {
+	var (
+		db                dbFlags
+		draft, policies   string
+		whereJSON         string
+		sample, batch, wk int
+	)
+	cmd := &cobra.Command{
+		Use:   "simulate --draft DIR",
+		Short: "Show what a draft bundle would change across the stored leads, writing nothing",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			var where *ent.LeadWhereInput
+			if whereJSON != "" {
+				where = &ent.LeadWhereInput{}
+				if err := json.Unmarshal([]byte(whereJSON), where); err != nil {
+					return fmt.Errorf("--where-json: %w", err)
+				}
+			}
+			engine := policy.New(policy.Options{Logger: logger(), EvalTimeout: time.Second})
+			activeFiles, err := policy.ReadDir(policies)
+			if err != nil {
+				return err
+			}
+			active, err := engine.Load(ctx, activeFiles, policies)
+			if err != nil {
+				return fmt.Errorf("active bundle %s: %w", policies, err)
+			}
+			draftFiles, err := policy.ReadDir(draft)
+			if err != nil {
+				return err
+			}
+			draftRev, rep := engine.Verify(ctx, draftFiles)
+			if draftRev == nil || !rep.OK() {
+				_ = rep.WriteText(cmd.OutOrStdout(), false)
+				return errRefused
+			}
+			d, err := db.open(ctx, logger())
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			bar := progressbar.NewOptions(-1, progressbar.OptionSetDescription("simulating"),
+				progressbar.OptionSetWriter(cmd.ErrOrStderr()), progressbar.OptionShowCount(),
+				progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
+			sim, err := policyadmin.Compare(ctx, lifecycle.New(d.Client, engine), active, draftRev, policyadmin.SimulateOptions{
+				Where: where, Sample: sample, Batch: batch, Workers: wk,
+				Progress: func(done, total int) { bar.ChangeMax(total); _ = bar.Set(done) },
+			})
+			_ = bar.Finish()
+			if err != nil {
+				return err
+			}
+			return writeSimulation(cmd.OutOrStdout(), sim)
+		},
+	}
+	db.register(cmd)
+	cmd.Flags().StringVar(&draft, "draft", "", "draft bundle directory (required)")
+	cmd.Flags().StringVar(&policies, "policies", envOr("QUALIFY_POLICIES", "./policies"), "the active bundle directory")
+	cmd.Flags().StringVar(&whereJSON, "where-json", "", `LeadWhereInput as JSON, e.g. {"source":"WEB_FORM"}`)
+	cmd.Flags().IntVar(&sample, "sample", 10, "changed leads to list")
+	cmd.Flags().IntVar(&batch, "batch", 500, "leads per query round")
+	cmd.Flags().IntVar(&wk, "workers", 0, "decision workers (0: GOMAXPROCS)")
+	_ = cmd.MarkFlagRequired("draft")
+	return cmd
+}
+
+// writeSimulation prints a simulation as tables.
+func writeSimulation(out io.Writer, s *policyadmin.PolicySimulation) error {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(w, "active %s → draft %s (%.12s): %d leads in %.0f ms", s.ActiveRevision, s.DraftRevision, s.DraftHash, s.Leads, s.DurationMs)
+	if s.Errors > 0 {
+		fmt.Fprintf(w, ", %d failed decisions (first: %s)", s.Errors, s.FirstError)
+	}
+	fmt.Fprintf(w, "\nchanged\tstage %d\tgrade %d\ttemperature %d\n\n", s.StageChanged, s.GradeChanged, s.TemperatureChanged)
+	fmt.Fprintln(w, "STAGE\tREACHED NOW\tREACHED DRAFT\tDELTA")
+	for _, p := range s.Funnel {
+		fmt.Fprintf(w, "%s\t%d\t%d\t%+d\n", p.Stage, p.ReachedNow, p.ReachedDraft, p.ReachedDraft-p.ReachedNow)
+	}
+	fmt.Fprintf(w, "MQL→SQL\t%s\t%s\t\n\n", pct(s.MqlToSqlNow), pct(s.MqlToSqlDraft))
+	fmt.Fprintln(w, "FROM\tTO\tLEADS\t")
+	if s.StageChanged == 0 {
+		fmt.Fprintln(w, "(no lead changes stage)\t\t\t")
+	}
+	for _, c := range s.StageMatrix {
+		if c.From != c.To {
+			fmt.Fprintf(w, "%s\t%s\t%d\t\n", c.From, c.To, c.Count)
+		}
+	}
+	fmt.Fprintln(w, "\nSCORE\tBEFORE\tAFTER\t")
+	for _, b := range s.ScoreHistogram {
+		hi := "…"
+		if b.Max != nil {
+			hi = fmt.Sprint(*b.Max - 1)
+		}
+		fmt.Fprintf(w, "%d–%s\t%d\t%d\t\n", b.Min, hi, b.Before, b.After)
+	}
+	fmt.Fprintln(w, "\nLEAD\tSTAGE\tSCORE\tGRADE\tTEMPERATURE\tNEW REASONS")
+	for _, l := range s.Sample {
+		codes := make([]string, len(l.NewReasons))
+		for i, r := range l.NewReasons {
+			codes[i] = r.Code
+		}
+		fmt.Fprintf(w, "%d\t%s→%s\t%d→%d\t%s→%s\t%s→%s\t%s\n", l.LeadID, l.OldStage, l.NewStage, l.OldScore, l.NewScore,
+			l.OldGrade, l.NewGrade, l.OldTemperature, l.NewTemperature, strings.Join(codes, ","))
+	}
+	return w.Flush()
+}
+
+func pct(r *float64) string {
+	if r == nil {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f%%", *r*100)
+}
+
+func policyPublishCmd() *cobra.Command {
+	var (
+		db       dbFlags
+		policies string
+		message  string
+		wait     time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "publish DIR -m MSG",
+		Short: "Verify a draft bundle and write it into the watched policy directory as a new revision",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fs, err := policy.ReadDir(args[0])
+			if err != nil {
+				return err
+			}
+			return publishAndWait(cmd, &db, policies, fs, message, wait)
+		},
+	}
+	publishFlags(cmd, &db, &policies, &message, &wait)
+	_ = cmd.MarkFlagRequired("message")
+	return cmd
+}
+
+func policyRollbackCmd() *cobra.Command {
+	var (
+		db       dbFlags
+		policies string
+		message  string
+		wait     time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "rollback REV",
+		Short: "Republish the files of a stored revision (manifest revision or hash) as a new revision",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := db.open(cmd.Context(), logger())
+			if err != nil {
+				return err
+			}
+			old, err := policyadmin.FindRevision(cmd.Context(), d.Client, args[0])
+			d.Close()
+			if err != nil {
+				return err
+			}
+			fs, err := policyadmin.StoredFiles(old)
+			if err != nil {
+				return err
+			}
+			if message == "" {
+				message = fmt.Sprintf("rollback to %s (%.12s)", old.Revision, old.Hash)
+			}
+			return publishAndWait(cmd, &db, policies, fs, message, wait)
+		},
+	}
+	publishFlags(cmd, &db, &policies, &message, &wait)
+	return cmd
+}
+
+func publishFlags(cmd *cobra.Command, db *dbFlags, policies, message *string, wait *time.Duration) {
+	db.register(cmd)
+	cmd.Flags().StringVar(policies, "policies", envOr("QUALIFY_POLICIES", "./policies"), "the watched bundle directory to publish into")
+	cmd.Flags().StringVarP(message, "message", "m", "", "what changed and why")
+	cmd.Flags().DurationVar(wait, "wait", 30*time.Second, "how long to wait for a server to activate it (0: do not wait)")
+}
+
+// publishAndWait writes fs into the watched directory and waits until a server watching it has
+// recorded the new revision in the database as active or refused.
+func publishAndWait(cmd *cobra.Command, db *dbFlags, dir string, fs policy.Files, message string, wait time.Duration) error {
+	ctx := cmd.Context()
+	out := cmd.OutOrStdout()
+	written, err := policyadmin.PublishDir(ctx, policy.New(policy.Options{Logger: logger()}), dir, fs)
+	if err != nil {
+		if de, ok := errors.AsType[*policyadmin.DraftError](err); ok {
+			_ = de.Report.WriteText(out, false)
+			return errRefused
+		}
+		return err
+	}
+	fmt.Fprintf(out, "wrote %.12s into %s\n", written.Hash(), dir)
+	if wait == 0 {
+		return nil
+	}
+	d, err := db.open(ctx, logger())
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	bar := progressbar.NewOptions(-1, progressbar.OptionSetDescription("waiting for a server to activate it"),
+		progressbar.OptionSetWriter(cmd.ErrOrStderr()), progressbar.OptionClearOnFinish())
+	defer bar.Finish()
+	for {
+		r, err := d.Client.PolicyRevision.Query().Where(policyrevision.Hash(written.Hash())).Only(ctx)
+		switch {
+		case err == nil && r.Status == policyrevision.StatusREFUSED:
+			_ = bar.Finish()
+			for _, p := range r.Problems {
+				fmt.Fprintf(out, "%s:%d:%d: %s\n", p.File, p.Row, p.Col, p.Message)
+			}
+			return errRefused
+		case err == nil:
+			_ = bar.Finish()
+			if message != "" {
+				_ = d.Client.PolicyRevision.UpdateOne(r).SetMessage(message).Exec(ctx)
+			}
+			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "STATUS\tREVISION\tHASH\tMESSAGE")
+			fmt.Fprintf(w, "%s\t%s\t%.12s\t%s\n", r.Status, r.Revision, r.Hash, message)
+			return w.Flush()
+		case !ent.IsNotFound(err):
+			return err
+		}
+		_ = bar.Add(1)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("no server activated %.12s within %s: is one watching %s?", written.Hash(), wait, dir)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,166 @@
+package authz
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/internal/domainerr"
+	"github.com/qualify/qualify/internal/policy"
+	"github.com/qualify/qualify/internal/principal"
+)
+
+// Decider is the policy engine's access decision (policy.Engine implements it).
+type Decider interface {
+	DecideAuthz(ctx context.Context, in policy.AuthzInput) (policy.AuthzDecision, policy.Meta, error)
+}
+
+// Extension is the gqlgen field interceptor of access control. For every root field of a query,
+// mutation or subscription it asks the policy (operation kind and field name); a refusal is
+// FORBIDDEN with the policy's reason, a caller without a principal is UNAUTHENTICATED. The
+// allowed scope goes into the context of the field and everything nested under it, where the ent
+// interceptors (Interceptors) filter rows and InterceptField nulls redacted fields.
+type Extension struct {
+	Policy Decider
+	// Client checks that a mutation's target ids are visible to the caller.
+	Client *ent.Client
+}
+
+var (
+	_ graphql.HandlerExtension = Extension{}
+	_ graphql.FieldInterceptor = Extension{}
+)
+
+// ExtensionName implements graphql.HandlerExtension.
+func (Extension) ExtensionName() string { return "QualifyAuthz" }
+
+// Validate implements graphql.HandlerExtension.
+func (Extension) Validate(graphql.ExecutableSchema) error { return nil }
+
+// InterceptField implements graphql.FieldInterceptor.
+func (e Extension) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || strings.HasPrefix(fc.Field.Name, "__") {
+		return next(ctx)
+	}
+	if isRoot(fc) {
+		switch fc.Object {
+		case "Query", "Mutation", "Subscription":
+			return e.root(ctx, fc, next)
+		}
+		return next(ctx)
+	}
+	if s, ok := ctx.Value(scopeKey{}).(*Scope); ok && len(s.Redact) > 0 {
+		if redacted(s, fc) {
+			return nil, nil
+		}
+		if err := checkFilters(ctx, s, fc); err != nil {
+			return nil, err
+		}
+	}
+	return next(ctx)
+}
+
+// isRoot reports whether fc is a root field of the operation. gqlgen may put a field context
+// without a field above the root fields.
+func isRoot(fc *graphql.FieldContext) bool {
+	return fc.Parent == nil || fc.Parent.Field.Field == nil
+}
+
+func (e Extension) root(ctx context.Context, fc *graphql.FieldContext, next graphql.Resolver) (any, error) {
+	p, ok := principal.From(ctx)
+	if !ok || p.Role == "" {
+		return nil, &domainerr.UnauthenticatedError{Reason: "no credentials"}
+	}
+	kind := strings.ToLower(fc.Object)
+	s := &Scope{Principal: p, Operation: fc.Field.Name, Kind: kind, RowFilter: RowsAll}
+	if !p.IsSystem() {
+		d, _, err := e.Policy.DecideAuthz(ctx, policy.AuthzInput{
+			Principal: policy.Principal{ID: p.Subject, Role: p.Role, Team: p.Team},
+			Operation: policy.Operation{Kind: kind, Name: fc.Field.Name},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("authz decision for %s: %w", fc.Field.Name, err)
+		}
+		if !d.Allow {
+			return nil, &domainerr.ForbiddenError{Operation: fc.Field.Name, Reason: d.Reason}
+		}
+		s.RowFilter, s.Redact = d.RowFilter, d.Redact
+	}
+	ctx = WithScope(ctx, s)
+	if err := checkFilters(ctx, s, fc); err != nil {
+		return nil, err
+	}
+	if kind == "mutation" && !s.Unrestricted() && s.RowFilter != RowsAll {
+		if err := e.checkTargets(ctx, fc); err != nil {
+			return nil, err
+		}
+	}
+	return next(ctx)
+}
+
+// checkTargets refuses a mutation of a row the caller may not see: the ids it names at the top
+// level (id) or in its input (id, leadId, contactId) must be visible under the scope. An id
+// that names nothing is left to the resolver, which reports NOT_FOUND.
+func (e Extension) checkTargets(ctx context.Context, fc *graphql.FieldContext) error {
+	var vars map[string]any
+	if graphql.HasOperationContext(ctx) {
+		vars = graphql.GetOperationContext(ctx).Variables
+	}
+	args := fc.Field.ArgumentMap(vars)
+	ids := targetIDs(args)
+	if input, ok := args["input"].(map[string]any); ok {
+		ids = append(ids, targetIDs(input)...)
+	}
+	// Look the ids up as a nested field would: filtered.
+	nested := graphql.WithFieldContext(ctx, &graphql.FieldContext{Parent: fc, Object: fc.Object, Field: fc.Field})
+	for _, id := range ids {
+		if _, err := e.Client.Noder(nested, id); err == nil {
+			continue
+		} else if !ent.IsNotFound(err) && !isUnknownType(err) {
+			return err
+		}
+		if _, err := e.Client.Noder(WithScope(ctx, &Scope{Principal: principal.System, RowFilter: RowsAll}), id); err != nil {
+			continue // does not exist: the resolver says NOT_FOUND
+		}
+		s, _ := ScopeFrom(ctx)
+		return &domainerr.ForbiddenError{Operation: fc.Field.Name,
+			Reason: fmt.Sprintf("node %d is outside the rows role %s may see (%s)", id, s.Principal.Role, s.RowFilter)}
+	}
+	return nil
+}
+
+func targetIDs(m map[string]any) []int {
+	var ids []int
+	for _, k := range []string{"id", "leadID", "leadId", "contactID", "contactId"} {
+		if id, ok := asID(m[k]); ok {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+func asID(v any) (int, bool) {
+	switch x := v.(type) {
+	case string:
+		n, err := strconv.Atoi(x)
+		return n, err == nil
+	case json.Number:
+		n, err := x.Int64()
+		return int(n), err == nil
+	case int:
+		return x, true
+	case int64:
+		return int(x), true
+	case float64:
+		return int(x), true
+	}
+	return 0, false
+}
+
+func isUnknownType(err error) bool { return err != nil && strings.Contains(err.Error(), "unknown") }

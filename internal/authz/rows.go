@@ -1,0 +1,159 @@
+package authz
+
+import (
+	"context"
+
+	"entgo.io/ent/dialect/sql"
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/ent/account"
+	"github.com/qualify/qualify/ent/activity"
+	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/funnelreach"
+	"github.com/qualify/qualify/ent/intercept"
+	"github.com/qualify/qualify/ent/lead"
+	"github.com/qualify/qualify/ent/predicate"
+	"github.com/qualify/qualify/ent/stagetransition"
+	"github.com/qualify/qualify/ent/user"
+)
+
+// keyOperations are the root fields through which API keys may be read; the policy decides who
+// may run them. Through any other field (node, nodes, …) no key is visible.
+var keyOperations = map[string]bool{"apiKeys": true, "createApiKey": true, "revokeApiKey": true}
+
+// Install's interceptors filter ent queries by the scope in their context, so every list, totalCount,
+// node(id) and nested edge of the API holds only rows the caller may see:
+//
+//	Lead             by the row filter on its owner (own: owner is the caller; team: owner in
+//	                 the caller's team, or no owner yet: the inbound pool that BDRs work until
+//	                 routing assigns it at sal/sql; own_or_team: either)
+//	Contact          linked to a visible lead, or at an account with one
+//	Activity         on a visible lead or contact
+//	StageTransition  of a visible lead
+//	FunnelReach      of a visible lead (owner and team are copied onto the rollup)
+//	APIKey           only through the API-key operations
+//
+// Accounts, projects, users and stages are shared reference data and not filtered.
+// Install registers them on client.
+func Install(client *ent.Client) {
+	client.Lead.Intercept(
+		intercept.TraverseLead(func(ctx context.Context, q *ent.LeadQuery) error {
+			if p, ok := leadPredicate(ctx); ok {
+				q.Where(p)
+			}
+			return nil
+		}))
+	client.Contact.Intercept(
+		intercept.TraverseContact(func(ctx context.Context, q *ent.ContactQuery) error {
+			if p, ok := leadPredicate(ctx); ok {
+				q.Where(contactVisible(p))
+			}
+			return nil
+		}))
+	client.Activity.Intercept(
+		intercept.TraverseActivity(func(ctx context.Context, q *ent.ActivityQuery) error {
+			if p, ok := leadPredicate(ctx); ok {
+				q.Where(activity.Or(activity.HasLeadWith(p), activity.HasContactWith(contactVisible(p))))
+			}
+			return nil
+		}))
+	client.StageTransition.Intercept(
+		intercept.TraverseStageTransition(func(ctx context.Context, q *ent.StageTransitionQuery) error {
+			if p, ok := leadPredicate(ctx); ok {
+				q.Where(stagetransition.HasLeadWith(p))
+			}
+			return nil
+		}))
+	client.FunnelReach.Intercept(
+		intercept.TraverseFunnelReach(func(ctx context.Context, q *ent.FunnelReachQuery) error {
+			if s, ok := restriction(ctx); ok {
+				q.Where(reachPredicate(s))
+			}
+			return nil
+		}))
+	client.APIKey.Intercept(
+		intercept.TraverseAPIKey(func(ctx context.Context, q *ent.APIKeyQuery) error {
+			s, ok := ScopeFrom(ctx)
+			if ok && !s.Principal.IsSystem() && !keyOperations[s.Operation] {
+				q.Where(func(sel *sql.Selector) { sel.Where(sql.False()) })
+			}
+			return nil
+		}))
+}
+
+// LeadPredicate is the filter of the leads the caller of ctx may see, for code that builds its
+// own queries (e.g. aggregate SQL); ok is false when nothing is filtered.
+func LeadPredicate(ctx context.Context) (predicate.Lead, bool) { return leadPredicate(ctx) }
+
+// restriction returns the scope that restricts rows in ctx, if any. A mutation's own resolver
+// (the domain service it calls) is not restricted: the interceptor checked its target ids before
+// it ran, and the service must see every row (routing counts, duplicate matching). The fields
+// nested under its result are.
+func restriction(ctx context.Context) (*Scope, bool) {
+	s, ok := ScopeFrom(ctx)
+	if !ok || s.Principal.IsSystem() || s.RowFilter == RowsAll {
+		return nil, false
+	}
+	if s.Kind != "query" && s.Kind != "subscription" {
+		if fc := graphql.GetFieldContext(ctx); fc != nil && isRoot(fc) {
+			return nil, false
+		}
+	}
+	return s, true
+}
+
+func leadPredicate(ctx context.Context) (predicate.Lead, bool) {
+	s, ok := restriction(ctx)
+	if !ok {
+		return nil, false
+	}
+	p := s.Principal
+	own := leadNone
+	if p.UserID > 0 {
+		own = lead.OwnerID(p.UserID)
+	}
+	team := leadNone
+	if p.Team != "" {
+		team = lead.HasOwnerWith(user.Team(p.Team))
+	}
+	switch s.RowFilter {
+	case RowsOwn:
+		return own, true
+	case RowsTeam:
+		return lead.Or(team, lead.OwnerIDIsNil()), true
+	case RowsOwnOrTeam:
+		return lead.Or(own, team, lead.OwnerIDIsNil()), true
+	default: // none, or a filter this service does not know: fail closed
+		return leadNone, true
+	}
+}
+
+func reachPredicate(s *Scope) predicate.FunnelReach {
+	p := s.Principal
+	none := predicate.FunnelReach(func(sel *sql.Selector) { sel.Where(sql.False()) })
+	own, team := none, none
+	if p.UserID > 0 {
+		own = funnelreach.OwnerID(p.UserID)
+	}
+	if p.Team != "" {
+		team = funnelreach.Team(p.Team)
+	}
+	switch s.RowFilter {
+	case RowsOwn:
+		return own
+	case RowsTeam:
+		return funnelreach.Or(team, funnelreach.OwnerIDIsNil())
+	case RowsOwnOrTeam:
+		return funnelreach.Or(own, team, funnelreach.OwnerIDIsNil())
+	default:
+		return none
+	}
+}
+
+func contactVisible(p predicate.Lead) predicate.Contact {
+	return contact.Or(contact.HasLeadsWith(p), contact.HasAccountWith(account.HasLeadsWith(p)))
+}
+
+// leadNone matches no lead.
+var leadNone = predicate.Lead(func(sel *sql.Selector) { sel.Where(sql.False()) })

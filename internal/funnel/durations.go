@@ -1,0 +1,155 @@
+package funnel
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"slices"
+
+	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/internal/domainerr"
+)
+
+// Durations is the time leads spent in stages.
+type Durations struct {
+	Source Source           `json:"source"`
+	Groups []*DurationGroup `json:"groups"`
+}
+
+// DurationGroup is the time in stage of one group of leads.
+type DurationGroup struct {
+	GroupKey
+	Stages []*StageDuration `json:"stages"`
+}
+
+// StageDuration is the time in one stage over the leads of the group that left it at least
+// once: Latest is their last closed stay, Cumulative the sum of all their closed stays. A stay
+// still open is not counted.
+type StageDuration struct {
+	Stage      string        `json:"stage"`
+	Leads      int           `json:"leads"`
+	Latest     DurationStats `json:"latest"`
+	Cumulative DurationStats `json:"cumulative"`
+}
+
+// DurationStats are in days.
+type DurationStats struct {
+	Median *float64 `json:"median"`
+	P90    *float64 `json:"p90"`
+	Mean   *float64 `json:"mean"`
+}
+
+// StageDurations computes, per group and stage, the latest and cumulative stays of the cohort's
+// leads. Stages may include exit stages; empty means every stage.
+func (s *Service) StageDurations(ctx context.Context, in Input) (*Durations, error) {
+	if err := validPeriod(in.Period); err != nil {
+		return nil, err
+	}
+	sc, err := s.open(ctx, in.Where)
+	if err != nil {
+		return nil, err
+	}
+	stages, err := sc.set.resolveAny(in.Stages)
+	if err != nil {
+		return nil, err
+	}
+	first := sc.set.funnel[0].ID
+	if isFunnel(stages[0].Kind) {
+		first = stages[0].ID
+	}
+	ids := make([]int, len(stages))
+	index := map[int]int{}
+	for i, st := range stages {
+		ids[i], index[st.ID] = st.ID, i
+	}
+	cohort, cohortArgs := sc.cohortCond("r", in.cohort(), first, in.Period)
+	inner := &stmt{}
+	for m, col := range []string{"latest_stay_days", "total_stay_days"} {
+		if m > 0 {
+			inner.add("\nUNION ALL\n")
+		}
+		inner.add(`SELECT ` + dimCols("r", in.GroupBy) + `, r.stage_id AS k, ` + []string{"0", "1"}[m] + ` AS m, r.` + col + ` AS v
+FROM ` + sc.table + ` r WHERE r.stays > 0 AND r.stage_id IN (` + intList(ids) + `)`)
+		inner.add(cohort+sc.rowCond("r"), cohortArgs...)
+	}
+	st := sc.stmt()
+	st.add(s.percentileSQL(inner.body.String()), inner.args...)
+
+	res := &Durations{Source: sc.source}
+	groups := map[dims]*DurationGroup{}
+	err = sc.run(ctx, st, func(rows *sql.Rows) error {
+		var x stats
+		if err := rows.Scan(append(x.dest(), &x.k, &x.m, &x.n, &x.mean, &x.p50, &x.p90)...); err != nil {
+			return err
+		}
+		g, ok := groups[x.dims]
+		if !ok {
+			g = &DurationGroup{GroupKey: x.dims.key(in.GroupBy), Stages: make([]*StageDuration, len(stages))}
+			for i, st := range stages {
+				g.Stages[i] = &StageDuration{Stage: st.Key}
+			}
+			groups[x.dims] = g
+			res.Groups = append(res.Groups, g)
+		}
+		sd := g.Stages[index[x.k]]
+		ds := DurationStats{Median: nullable(x.p50), P90: nullable(x.p90), Mean: nullable(x.mean)}
+		if x.m == 0 {
+			sd.Leads, sd.Latest = x.n, ds
+		} else {
+			sd.Cumulative = ds
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sortGroups(res.Groups)
+	return res, nil
+}
+
+// resolveAny turns stage keys into stages of any kind; empty means every stage.
+func (set *stageSet) resolveAny(keys []string) ([]*ent.Stage, error) {
+	if len(keys) == 0 {
+		return append(slices.Clone(set.funnel), set.exits...), nil
+	}
+	out := make([]*ent.Stage, 0, len(keys))
+	for _, k := range keys {
+		st, ok := set.byKey[k]
+		if !ok {
+			return nil, domainerr.Validation("stages", "unknown stage "+k)
+		}
+		if slices.Contains(out, st) {
+			return nil, domainerr.Validation("stages", "stage "+k+" is listed twice")
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// keyed is a group with a key.
+type keyed interface{ groupKey() *GroupKey }
+
+func (g *Group) groupKey() *GroupKey         { return &g.GroupKey }
+func (g *DurationGroup) groupKey() *GroupKey { return &g.GroupKey }
+
+// sortGroups orders groups by their key, so answers are stable.
+func sortGroups[G keyed](gs []G) {
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	num := func(p *int) int {
+		if p == nil {
+			return 0
+		}
+		return *p
+	}
+	slices.SortFunc(gs, func(a, b G) int {
+		x, y := a.groupKey(), b.groupKey()
+		return cmp.Or(cmp.Compare(str(x.Source), str(y.Source)), cmp.Compare(num(x.OwnerID), num(y.OwnerID)),
+			cmp.Compare(str(x.Team), str(y.Team)), cmp.Compare(str(x.Industry), str(y.Industry)),
+			cmp.Compare(str(x.Region), str(y.Region)), cmp.Compare(str(x.CohortMonth), str(y.CohortMonth)))
+	})
+}

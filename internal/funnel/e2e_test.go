@@ -1,0 +1,144 @@
+package funnel_test
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/ent/funnelreach"
+	"github.com/qualify/qualify/ent/lead"
+	"github.com/qualify/qualify/internal/apitest"
+	"github.com/qualify/qualify/internal/funnel"
+	"github.com/qualify/qualify/internal/store"
+	"github.com/qualify/qualify/internal/testenv"
+)
+
+const (
+	funnelQuery = `query($input: FunnelInput!) { funnel(input: $input) { source groups { source team industry
+  steps { stage reached conversionFromPrevious conversionFromFirst medianDaysToNext p90DaysToNext }
+  exits { stage reasonCode count } } } }`
+	durationsQuery = `query($input: FunnelInput!) { stageDurations(input: $input) { source groups { source region
+  stages { stage leads latest { median p90 mean } cumulative { median p90 mean } } } } }`
+	trendQuery = `query($input: ConversionTrendInput!) { conversionTrend(input: $input) { source
+  points { periodStart reachedFrom reachedTo conversion } } }`
+)
+
+// TestFunnelOverHTTP checks the GraphQL queries and the CSV export end to end, with the
+// caller's row filter, against the brute force.
+func TestFunnelOverHTTP(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		svc := funnel.New(db.Client, db.Dialect)
+		w := buildWorld(t, ctx, db.Client, svc, rand.New(rand.NewPCG(11, 3)), 80, false)
+		if _, err := svc.Rollups().Rebuild(ctx); err != nil {
+			t.Fatal(err)
+		}
+		api := apitest.Start(t, db)
+		period := funnel.Period{From: base, To: base.AddDate(0, 6, 0)}
+		vars := func(in any) map[string]any { return map[string]any{"input": in} }
+		in := funnel.Input{Period: period, GroupBy: []funnel.Dimension{funnel.DimSource}}
+
+		var got struct{ Funnel funnel.Result }
+		api.Data(t, funnelQuery, vars(in), &got)
+		if got.Funnel.Source != funnel.SourceRollup {
+			t.Fatalf("source %s, want ROLLUP", got.Funnel.Source)
+		}
+		compareFunnel(t, "http", got.Funnel.Groups, w.bruteFunnel(in, nil))
+
+		// A where filter answers from the transitions.
+		sources := []lead.Source{"WEB_FORM", "PARTNER"}
+		keep := func(m *mlead) bool { return m.source == "WEB_FORM" || m.source == "PARTNER" }
+		din := funnel.Input{Period: period, Cohort: ptr(funnel.CohortEnteredFirstStage), Stages: []string{"mql", "sql", "nurture"},
+			Where: &ent.LeadWhereInput{SourceIn: sources}, GroupBy: []funnel.Dimension{funnel.DimRegion}}
+		var dur struct{ StageDurations funnel.Durations }
+		api.Data(t, durationsQuery, vars(din), &dur)
+		if dur.StageDurations.Source != funnel.SourceTransitions {
+			t.Fatalf("source %s, want TRANSITIONS", dur.StageDurations.Source)
+		}
+		compareDurations(t, "http", dur.StageDurations.Groups, w.bruteDurations(din, keep))
+
+		tin := funnel.TrendInput{From: "mql", To: "sql", Period: period, Interval: funnel.IntervalMonth}
+		var tr struct{ ConversionTrend funnel.Trend }
+		api.Data(t, trendQuery, vars(tin), &tr)
+		want := w.bruteTrend(tin, nil)
+		if b, _ := json.Marshal(tr.ConversionTrend.Points); string(b) != mustJSON(want) {
+			t.Fatalf("trend: got %s, want %s", b, mustJSON(want))
+		}
+
+		// A BDR of team north sees the leads owned in the team only, in the rollup as well.
+		north := func(m *mlead) bool { return m.team == "north" }
+		in.GroupBy = []funnel.Dimension{funnel.DimTeam}
+		var bdr struct{ Funnel funnel.Result }
+		api.As(t, "bdr", "north", "").Data(t, funnelQuery, vars(in), &bdr)
+		if len(bdr.Funnel.Groups) != 1 || *bdr.Funnel.Groups[0].Team != "north" {
+			t.Fatalf("bdr of north: groups %s", mustJSON(bdr.Funnel.Groups))
+		}
+		compareFunnel(t, "bdr", bdr.Funnel.Groups, w.bruteFunnel(in, north))
+		if e := api.As(t, "marketing", "", "").Fail(t, "FORBIDDEN", funnelQuery, vars(in)); e.Message == "" {
+			t.Fatal("marketing may not read the funnel")
+		}
+
+		// CSV export: the same figures, behind the same access control.
+		q := "/export/funnel.csv?from=" + period.From.Format(time.RFC3339) + "&to=" + period.To.Format(time.DateOnly) + "&groupBy=team"
+		rows := getCSV(t, api.As(t, "bdr", "north", ""), q, http.StatusOK)
+		byStage := map[string]int{}
+		for _, r := range rows[1:] {
+			if r[0] == "step" {
+				n, _ := strconv.Atoi(r[4])
+				byStage[r[2]] += n
+			}
+		}
+		for _, g := range w.bruteFunnel(in, north) {
+			for _, s := range g.Steps {
+				byStage[s.Stage] -= s.Reached
+			}
+		}
+		for st, diff := range byStage {
+			if diff != 0 {
+				t.Fatalf("csv: stage %s off by %d", st, diff)
+			}
+		}
+		getCSV(t, api.Anonymous(), q, http.StatusUnauthorized)
+		getCSV(t, api.As(t, "marketing", "", ""), q, http.StatusForbidden)
+		getCSV(t, api, "/export/funnel.csv?from=x", http.StatusBadRequest)
+
+		// Lifecycle writes the rollup in the transaction of each transition.
+		l, err := api.App.Lifecycle.CreateLead(ctx, ent.CreateLeadInput{Source: lead.SourceREFERRAL, FirstName: ptr("Ada")}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := db.Client.FunnelReach.Query().Where(funnelreach.LeadID(l.ID), funnelreach.StageID(l.StageID)).CountX(ctx); n != 1 {
+			t.Fatalf("new lead: %d rollup rows for its stage, want 1", n)
+		}
+	})
+}
+
+func getCSV(t *testing.T, api *apitest.Instance, path string, status int) [][]string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, api.Server.URL+path, nil)
+	req.Header = api.Header.Clone()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != status {
+		t.Fatalf("GET %s: status %d, want %d", path, resp.StatusCode, status)
+	}
+	if status != http.StatusOK {
+		return nil
+	}
+	rows, err := csv.NewReader(resp.Body).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+func mustJSON(v any) string { b, _ := json.Marshal(v); return string(b) }

@@ -1,0 +1,217 @@
+package funnel
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// exportQuery is the GraphQL operation the CSV export runs.
+const exportQuery = `query FunnelExport($input: FunnelInput!) { funnel(input: $input) {
+  groups { source ownerId team industry region cohortMonth
+    steps { stage reached conversionFromPrevious conversionFromFirst medianDaysToNext p90DaysToNext }
+    exits { stage reasonCode count } } } }`
+
+// ExportHandler serves GET /export/funnel.csv?from=&to=&stages=&cohort=&groupBy=&where= (stages
+// and groupBy comma-separated or repeated; from and to RFC 3339 or YYYY-MM-DD; where the JSON of
+// a LeadWhereInput). It runs the funnel query through api, the GraphQL endpoint, with the
+// request's own headers, so authentication, authorisation and row filters are exactly those of
+// the GraphQL query. api is called per request, so it may be built after the handler.
+func ExportHandler(api func() http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		input, by, err := exportInput(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		body, _ := json.Marshal(map[string]any{"query": exportQuery, "variables": map[string]any{"input": input}})
+		req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, "/graphql", bytes.NewReader(body))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		req.Header = r.Header.Clone()
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Del("Accept-Encoding")
+		req.RemoteAddr = r.RemoteAddr
+		rec := &recorder{header: http.Header{}, status: http.StatusOK}
+		api().ServeHTTP(rec, req)
+		var resp struct {
+			Data struct {
+				Funnel *Result `json:"funnel"`
+			} `json:"data"`
+			Errors []struct {
+				Message    string         `json:"message"`
+				Extensions map[string]any `json:"extensions"`
+			} `json:"errors"`
+		}
+		if rec.status != http.StatusOK {
+			http.Error(w, strings.TrimSpace(rec.body.String()), rec.status)
+			return
+		}
+		if err := json.Unmarshal(rec.body.Bytes(), &resp); err != nil {
+			http.Error(w, "funnel: bad GraphQL response: "+err.Error(), http.StatusBadGateway)
+			return
+		}
+		if len(resp.Errors) > 0 || resp.Data.Funnel == nil {
+			status, msg := http.StatusInternalServerError, "funnel query failed"
+			if len(resp.Errors) > 0 {
+				msg = resp.Errors[0].Message
+				code, _ := resp.Errors[0].Extensions["code"].(string)
+				status = statusOf(code)
+			}
+			http.Error(w, msg, status)
+			return
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="funnel.csv"`)
+		_ = writeCSV(w, by, resp.Data.Funnel)
+	})
+}
+
+func statusOf(code string) int {
+	switch code {
+	case "UNAUTHENTICATED":
+		return http.StatusUnauthorized
+	case "FORBIDDEN":
+		return http.StatusForbidden
+	case "VALIDATION_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT":
+		return http.StatusBadRequest
+	case "RATE_LIMITED":
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
+
+// exportInput reads the query parameters into the GraphQL FunnelInput variables.
+func exportInput(r *http.Request) (map[string]any, []Dimension, error) {
+	q := r.URL.Query()
+	from, err := parseTime(q.Get("from"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("from: %w", err)
+	}
+	to, err := parseTime(q.Get("to"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("to: %w", err)
+	}
+	in := map[string]any{"period": map[string]any{"from": from, "to": to}}
+	if st := list(q["stages"]); len(st) > 0 {
+		in["stages"] = st
+	}
+	var by []Dimension
+	for _, d := range list(q["groupBy"]) {
+		by = append(by, Dimension(strings.ToUpper(d)))
+	}
+	if len(by) > 0 {
+		in["groupBy"] = by
+	}
+	if c := q.Get("cohort"); c != "" {
+		in["cohort"] = strings.ToUpper(c)
+	}
+	if w := q.Get("where"); w != "" {
+		var raw json.RawMessage
+		if err := json.Unmarshal([]byte(w), &raw); err != nil {
+			return nil, nil, fmt.Errorf("where: %w", err)
+		}
+		in["where"] = raw
+	}
+	return in, by, nil
+}
+
+func parseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.DateOnly, s)
+}
+
+func list(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// writeCSV writes one row per step and one per exit of each group.
+func writeCSV(w http.ResponseWriter, by []Dimension, res *Result) error {
+	cw := csv.NewWriter(w)
+	head := []string{"row"}
+	for _, d := range by {
+		head = append(head, strings.ToLower(string(d)))
+	}
+	head = append(head, "stage", "reason_code", "count", "conversion_from_previous", "conversion_from_first",
+		"median_days_to_next", "p90_days_to_next")
+	_ = cw.Write(head)
+	f := func(p *float64) string {
+		if p == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*p, 'f', -1, 64)
+	}
+	for _, g := range res.Groups {
+		key := keyValues(by, g.GroupKey)
+		for _, s := range g.Steps {
+			_ = cw.Write(append(append([]string{"step"}, key...), s.Stage, "", strconv.Itoa(s.Reached),
+				f(s.ConversionFromPrevious), f(s.ConversionFromFirst), f(s.MedianDaysToNext), f(s.P90DaysToNext)))
+		}
+		for _, e := range g.Exits {
+			_ = cw.Write(append(append([]string{"exit"}, key...), e.Stage, e.ReasonCode, strconv.Itoa(e.Count), "", "", "", ""))
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func keyValues(by []Dimension, k GroupKey) []string {
+	s := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	out := make([]string, 0, len(by))
+	for _, d := range by {
+		switch d {
+		case DimSource:
+			out = append(out, s(k.Source))
+		case DimOwner:
+			if k.OwnerID != nil {
+				out = append(out, strconv.Itoa(*k.OwnerID))
+			} else {
+				out = append(out, "")
+			}
+		case DimTeam:
+			out = append(out, s(k.Team))
+		case DimIndustry:
+			out = append(out, s(k.Industry))
+		case DimRegion:
+			out = append(out, s(k.Region))
+		case DimCohortMonth:
+			out = append(out, s(k.CohortMonth))
+		default:
+			out = append(out, "")
+		}
+	}
+	return out
+}
+
+// recorder buffers the GraphQL response.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header         { return r.header }
+func (r *recorder) WriteHeader(status int)      { r.status = status }
+func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }

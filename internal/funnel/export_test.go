@@ -1,0 +1,4 @@
+package funnel
+
+// SetTrace makes s report each statement it runs (benchmarks print their plans).
+func SetTrace(s *Service, f func(query string, args []any)) { s.trace = f }

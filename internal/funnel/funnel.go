@@ -1,0 +1,191 @@
+// Package funnel answers the analysts' questions (conversion between stages, time in stage,
+// conversion trends) in SQL on SQLite and PostgreSQL, from the FunnelReach rollup kept in step
+// with every stage transition, or straight from the transitions when the filter needs it.
+package funnel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/ent/stage"
+	"github.com/qualify/qualify/internal/domainerr"
+)
+
+// Cohort says which leads a period selects.
+type Cohort string
+
+const (
+	// CohortCreated selects the leads created in the period.
+	CohortCreated Cohort = "CREATED"
+	// CohortEnteredFirstStage selects the leads that reached the first requested stage in the
+	// period (entered it, or skipped it by entering a later funnel stage).
+	CohortEnteredFirstStage Cohort = "ENTERED_FIRST_STAGE"
+)
+
+// Dimension is a grouping of the leads.
+type Dimension string
+
+const (
+	DimSource      Dimension = "SOURCE"
+	DimOwner       Dimension = "OWNER"
+	DimTeam        Dimension = "TEAM"
+	DimIndustry    Dimension = "INDUSTRY"
+	DimRegion      Dimension = "REGION"
+	DimCohortMonth Dimension = "COHORT_MONTH"
+)
+
+// Source says where an answer was computed from.
+type Source string
+
+const (
+	SourceRollup      Source = "ROLLUP"
+	SourceTransitions Source = "TRANSITIONS"
+)
+
+// Interval is the bucket of a trend.
+type Interval string
+
+const (
+	IntervalWeek  Interval = "WEEK"
+	IntervalMonth Interval = "MONTH"
+)
+
+// Period is the half-open time range [From, To).
+type Period struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+}
+
+// Input selects and groups the leads of a funnel or stage-durations query.
+type Input struct {
+	// Stages are funnel stage keys in funnel order; empty means every funnel stage.
+	Stages  []string            `json:"stages"`
+	Period  Period              `json:"period"`
+	Cohort  *Cohort             `json:"cohort"`
+	Where   *ent.LeadWhereInput `json:"where"`
+	GroupBy []Dimension         `json:"groupBy"`
+}
+
+// GroupKey holds the dimension values of a group; only the grouped ones are set.
+type GroupKey struct {
+	Source      *string `json:"source"`
+	OwnerID     *int    `json:"ownerId"`
+	Team        *string `json:"team"`
+	Industry    *string `json:"industry"`
+	Region      *string `json:"region"`
+	CohortMonth *string `json:"cohortMonth"`
+}
+
+// Result is a funnel.
+type Result struct {
+	Source Source   `json:"source"`
+	Groups []*Group `json:"groups"`
+}
+
+// Group is the funnel of one group of leads.
+type Group struct {
+	GroupKey
+	Steps []*Step `json:"steps"`
+	Exits []*Exit `json:"exits"`
+}
+
+// Step is one stage of a funnel. Conversions are nil when the denominator is zero; the days to
+// the next step are over the leads that reached both, nil when there are none or for the last.
+type Step struct {
+	Stage                  string   `json:"stage"`
+	Reached                int      `json:"reached"`
+	ConversionFromPrevious *float64 `json:"conversionFromPrevious"`
+	ConversionFromFirst    *float64 `json:"conversionFromFirst"`
+	MedianDaysToNext       *float64 `json:"medianDaysToNext"`
+	P90DaysToNext          *float64 `json:"p90DaysToNext"`
+}
+
+// Exit counts the leads of a group that went to an exit stage with a reason code.
+type Exit struct {
+	Stage      string `json:"stage"`
+	ReasonCode string `json:"reasonCode"`
+	Count      int    `json:"count"`
+}
+
+// Service answers funnel queries over one database.
+type Service struct {
+	client  *ent.Client
+	dialect string
+	trace   func(query string, args []any) // tests: each statement before it runs
+}
+
+// New returns the funnel service over client, whose database is of dialect (dialect.SQLite or
+// dialect.Postgres).
+func New(client *ent.Client, dialectName string) *Service {
+	return &Service{client: client, dialect: dialectName}
+}
+
+func (s *Service) pg() bool { return s.dialect == dialect.Postgres }
+
+// stageSet is the stage catalogue resolved for one query.
+type stageSet struct {
+	byKey  map[string]*ent.Stage
+	byID   map[int]*ent.Stage
+	funnel []*ent.Stage // open and won stages in position order
+	exits  []*ent.Stage // parked and lost stages
+}
+
+func (s *Service) stages(ctx context.Context) (*stageSet, error) {
+	all, err := s.client.Stage.Query().Order(ent.Asc(stage.FieldPosition)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	set := &stageSet{byKey: map[string]*ent.Stage{}, byID: map[int]*ent.Stage{}}
+	for _, st := range all {
+		set.byKey[st.Key], set.byID[st.ID] = st, st
+		if isFunnel(st.Kind) {
+			set.funnel = append(set.funnel, st)
+		} else {
+			set.exits = append(set.exits, st)
+		}
+	}
+	if len(set.funnel) == 0 {
+		return nil, errors.New("funnel: no funnel stages")
+	}
+	return set, nil
+}
+
+func isFunnel(k stage.Kind) bool { return k == stage.KindOPEN || k == stage.KindWON }
+
+// resolve turns stage keys into funnel stages in strictly increasing funnel order.
+func (set *stageSet) resolve(keys []string) ([]*ent.Stage, error) {
+	if len(keys) == 0 {
+		return set.funnel, nil
+	}
+	out := make([]*ent.Stage, 0, len(keys))
+	for i, k := range keys {
+		st, ok := set.byKey[k]
+		if !ok || !isFunnel(st.Kind) {
+			return nil, domainerr.Validation("stages", fmt.Sprintf("%q is not a funnel stage", k))
+		}
+		if i > 0 && st.Position <= out[i-1].Position {
+			return nil, domainerr.Validation("stages", "stages must be in funnel order without repeats")
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+func validPeriod(p Period) error {
+	if p.From.IsZero() || p.To.IsZero() || !p.From.Before(p.To) {
+		return domainerr.Validation("period", "from must be before to")
+	}
+	return nil
+}
+
+func (in *Input) cohort() Cohort {
+	if in.Cohort == nil {
+		return CohortCreated
+	}
+	return *in.Cohort
+}

@@ -1,0 +1,75 @@
+package funnel
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+
+	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/internal/domainerr"
+)
+
+// TrendInput asks for the conversion from one stage to a later one per week or month.
+type TrendInput struct {
+	From     string              `json:"from"`
+	To       string              `json:"to"`
+	Period   Period              `json:"period"`
+	Interval Interval            `json:"interval"`
+	Where    *ent.LeadWhereInput `json:"where"`
+}
+
+// Trend is a conversion per period.
+type Trend struct {
+	Source Source        `json:"source"`
+	Points []*TrendPoint `json:"points"`
+}
+
+// TrendPoint is one bucket: the leads that reached From in it (by the day they reached it, UTC;
+// weeks start on Monday) and how many of them have reached To since.
+type TrendPoint struct {
+	PeriodStart string   `json:"periodStart"`
+	ReachedFrom int      `json:"reachedFrom"`
+	ReachedTo   int      `json:"reachedTo"`
+	Conversion  *float64 `json:"conversion"`
+}
+
+// ConversionTrend computes the conversion From→To of the leads that reached From in the period,
+// bucketed by when they reached it.
+func (s *Service) ConversionTrend(ctx context.Context, in TrendInput) (*Trend, error) {
+	if err := validPeriod(in.Period); err != nil {
+		return nil, err
+	}
+	if in.Interval != IntervalWeek && in.Interval != IntervalMonth {
+		return nil, domainerr.Validation("interval", "must be WEEK or MONTH")
+	}
+	sc, err := s.open(ctx, in.Where)
+	if err != nil {
+		return nil, err
+	}
+	steps, err := sc.set.resolve([]string{in.From, in.To})
+	if err != nil {
+		return nil, err
+	}
+	st := sc.stmt()
+	bucket := s.bucketSQL("r.reached_at", in.Interval)
+	st.add(`SELECT b, COUNT(*), COUNT(nx) FROM (SELECT `+bucket+` AS b, nx.lead_id AS nx
+FROM `+sc.table+` r LEFT JOIN `+sc.table+` nx ON nx.lead_id = r.lead_id AND nx.stage_id = `+strconv.Itoa(steps[1].ID)+`
+WHERE r.stage_id = `+strconv.Itoa(steps[0].ID)+` AND r.reached_at >= ? AND r.reached_at < ?`+sc.rowCond("r")+`) q GROUP BY b ORDER BY b`,
+		in.Period.From.UTC(), in.Period.To.UTC())
+	res := &Trend{Source: sc.source, Points: []*TrendPoint{}}
+	err = sc.run(ctx, st, func(rows *sql.Rows) error {
+		p := &TrendPoint{}
+		if err := rows.Scan(&p.PeriodStart, &p.ReachedFrom, &p.ReachedTo); err != nil {
+			return err
+		}
+		if p.ReachedFrom > 0 {
+			p.Conversion = ptr(float64(p.ReachedTo) / float64(p.ReachedFrom))
+		}
+		res.Points = append(res.Points, p)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}

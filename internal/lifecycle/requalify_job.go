@@ -1,0 +1,109 @@
+package lifecycle
+
+import (
+	"context"
+	"time"
+
+	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/ent/activity"
+	"github.com/qualify/qualify/ent/lead"
+	"github.com/qualify/qualify/ent/project"
+	"github.com/qualify/qualify/ent/stagetransition"
+	"github.com/qualify/qualify/internal/policy"
+	"github.com/qualify/qualify/internal/txn"
+)
+
+// Candidate is a stored lead with the input the qualification policy sees of it, for
+// simulations and bulk re-qualification.
+type Candidate struct {
+	ID    int
+	Stage string // current stage key
+	Input policy.LeadInput
+}
+
+// leadFilter applies where (nil: every lead) to q.
+func leadFilter(q *ent.LeadQuery, where *ent.LeadWhereInput) (*ent.LeadQuery, error) {
+	if where == nil {
+		return q, nil
+	}
+	return where.Filter(q)
+}
+
+// CountLeads counts the leads matching where (nil: all).
+func (s *Service) CountLeads(ctx context.Context, where *ent.LeadWhereInput) (int, error) {
+	q, err := leadFilter(s.client.Lead.Query(), where)
+	if err != nil {
+		return 0, err
+	}
+	return q.Count(ctx)
+}
+
+// ScanLeads reads the leads matching where (nil: all) by ascending id in batches of size, each
+// with its facts eager-loaded (a constant number of queries per batch, as Score does), and calls
+// fn with each batch. Only one batch is held at a time. fn must not keep the slice.
+func (s *Service) ScanLeads(ctx context.Context, where *ent.LeadWhereInput, size int, fn func([]Candidate) error) error {
+	after := 0
+	for {
+		now := s.now()
+		q, err := leadFilter(s.client.Lead.Query(), where)
+		if err != nil {
+			return err
+		}
+		leads, err := q.Where(lead.IDGT(after)).Order(ent.Asc(lead.FieldID)).Limit(size).
+			WithStage().
+			WithAccount(func(q *ent.AccountQuery) {
+				q.WithContacts().WithProjects(func(pq *ent.ProjectQuery) { pq.Where(project.StatusNEQ(project.StatusDONE)) })
+			}).
+			WithContacts().
+			WithActivities(func(q *ent.ActivityQuery) { q.Where(activity.OccurredAtGTE(now.Add(-activityWindow))) }).
+			All(ctx)
+		if err != nil || len(leads) == 0 {
+			return err
+		}
+		batch := make([]Candidate, len(leads))
+		for i, l := range leads {
+			batch[i] = Candidate{ID: l.ID, Stage: l.Edges.Stage.Key, Input: leadInput(l, now)}
+		}
+		if err := fn(batch); err != nil {
+			return err
+		}
+		after = leads[len(leads)-1].ID
+	}
+}
+
+// LeadIDs returns the ids of the leads matching where (nil: all) above after, ascending, at most
+// limit of them: the pages of a bulk re-qualification.
+func (s *Service) LeadIDs(ctx context.Context, where *ent.LeadWhereInput, after, limit int) ([]int, error) {
+	q, err := leadFilter(s.client.Lead.Query(), where)
+	if err != nil {
+		return nil, err
+	}
+	return q.Where(lead.IDGT(after)).Order(ent.Asc(lead.FieldID)).Limit(limit).IDs(ctx)
+}
+
+// RequalifyLead re-qualifies one lead on the active policy in a transaction of its own, with
+// trigger REQUALIFY: it stores the decision and moves the lead when the policy recommends another
+// stage and the transition policy allows it. It reports whether the lead moved.
+func (s *Service) RequalifyLead(ctx context.Context, id int) (bool, error) {
+	moved := false
+	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
+		f, err := loadFunnel(ctx, tx)
+		if err != nil {
+			return err
+		}
+		before, err := tx.Lead.Query().Where(lead.ID(id)).Select(lead.FieldStageID).Int(ctx)
+		if err != nil {
+			return err
+		}
+		if err := s.qualify(ctx, tx, f, id, stagetransition.TriggerREQUALIFY); err != nil {
+			return err
+		}
+		after, err := tx.Lead.Query().Where(lead.ID(id)).Select(lead.FieldStageID).Int(ctx)
+		moved = after != before
+		return err
+	})
+	return moved, err
+}
+
+// Now is the service's clock.
+func (s *Service) Now() time.Time { return s.now() }

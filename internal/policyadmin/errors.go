@@ -1,0 +1,62 @@
+package policyadmin
+
+import (
+	"strings"
+
+	"github.com/qualify/qualify/internal/domainerr"
+	"github.com/qualify/qualify/internal/policy"
+)
+
+// CodeNotSupported is returned for an operation the configured policy source does not allow,
+// such as publishing while the bundle comes from a bundle service.
+const CodeNotSupported domainerr.Code = "NOT_SUPPORTED"
+
+// DraftError refuses a draft that does not verify: VALIDATION_FAILED, with the problems (file,
+// row, col, message) and failed tests in extensions.
+type DraftError struct {
+	Report *policy.Report
+}
+
+func (e *DraftError) Error() string {
+	var parts []string
+	for _, p := range e.Report.Problems {
+		parts = append(parts, p.String())
+	}
+	for _, t := range e.Report.Tests {
+		if !t.Pass && !t.Skip {
+			parts = append(parts, "test failed: "+t.Package+"."+t.Name)
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "refused")
+	}
+	return "policy draft refused: " + strings.Join(parts, "; ")
+}
+
+// Code implements domainerr.Coded.
+func (e *DraftError) Code() domainerr.Code { return domainerr.CodeValidation }
+
+// Extensions implements domainerr.Coded.
+func (e *DraftError) Extensions() map[string]any {
+	probs := make([]map[string]any, len(e.Report.Problems))
+	for i, p := range e.Report.Problems {
+		probs[i] = map[string]any{"file": p.File, "row": p.Row, "col": p.Col, "message": p.Message}
+	}
+	var failed []string
+	for _, t := range e.Report.Tests {
+		if !t.Pass && !t.Skip {
+			failed = append(failed, t.Package+"."+t.Name)
+		}
+	}
+	return map[string]any{"field": "draft", "problems": probs, "failedTests": failed}
+}
+
+// notSupported is an operation refused by configuration.
+type notSupported string
+
+func (e notSupported) Error() string              { return string(e) }
+func (e notSupported) Code() domainerr.Code       { return CodeNotSupported }
+func (e notSupported) Extensions() map[string]any { return nil }
+func invalidDraft(reason string) *domainerr.ValidationError {
+	return domainerr.Validation("draft", reason)
+}
