@@ -108,6 +108,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 
 	a.Feed = stagefeed.New(db.SQL, db.Dialect, cfg.Logger)
 	a.Funnel = funnel.New(db.Client, db.Dialect)
+	db.Client.Lead.Use(a.Funnel.Rollups().LeadHook())
 	a.Lifecycle = lifecycle.New(db.Client, engine, lifecycle.WithLogger(cfg.Logger), lifecycle.WithPublisher(a.Feed),
 		lifecycle.WithTransitionHook(a.Funnel.Rollups().Record))
 	a.CRM = crm.New(db.Client, a.Lifecycle)

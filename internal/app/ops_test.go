@@ -26,6 +26,11 @@ func TestOperationalEndpoints(t *testing.T) {
 			b, _ := io.ReadAll(res.Body)
 			return res.StatusCode, string(b)
 		}
+		// A document past the parser's token limit is refused as a parse error, not parsed.
+		huge := "{ " + strings.Repeat("stages { totalCount } ", 6000) + "}"
+		if r := api.Do(t, huge, nil); len(r.Errors) == 0 || r.Status >= 500 || !strings.Contains(r.Errors[0].Message, "token limit") {
+			t.Errorf("huge document: status %d, errors %+v", r.Status, r.Errors)
+		}
 		for _, c := range []struct {
 			path, want string
 		}{

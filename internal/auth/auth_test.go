@@ -104,7 +104,9 @@ func TestBadCredentials(t *testing.T) {
 		}
 
 		// A good token, for contrast.
-		var v struct{ Viewer struct{ Role, Team, Via string } }
+		var v struct {
+			Viewer struct{ Role, Team, Via string }
+		}
 		api.WithAuthorization("Bearer "+sign(t, jwt.SigningMethodHS256, secret, claims(), "")).Data(t, viewerQuery, nil, &v)
 		if v.Viewer.Role != "bdr" || v.Viewer.Team != "emea-bdr" || v.Viewer.Via != "jwt" {
 			t.Errorf("viewer = %+v", v.Viewer)
@@ -128,7 +130,9 @@ func TestAPIKeys(t *testing.T) {
 			t.Fatalf("created key %+v", k)
 		}
 		svc := api.WithAuthorization("Bearer " + k.Secret)
-		var v struct{ Viewer struct{ Role, Team, Via string } }
+		var v struct {
+			Viewer struct{ Role, Team, Via string }
+		}
 		svc.Data(t, viewerQuery, nil, &v)
 		if v.Viewer.Role != "analyst" || v.Viewer.Team != "data" || v.Viewer.Via != "apikey" {
 			t.Errorf("viewer of the key = %+v", v.Viewer)

@@ -187,6 +187,35 @@ func TestAccessMatrix(t *testing.T) {
 				t.Errorf("%s: %d contacts for %d visible leads", c.name, out.Contacts.TotalCount, out.Leads.TotalCount)
 			}
 		}
+		// Funnel numbers count only visible leads, on the rollup and on the transitions.
+		for _, where := range []string{"", `, where: {sourceNEQ: PARTNER}`} {
+			reached := map[string]int{}
+			for _, c := range []caller{callers[1], callers[5]} {
+				var f struct {
+					Funnel struct {
+						Groups []struct {
+							Steps []struct {
+								Stage   string
+								Reached int
+							}
+						}
+					}
+				}
+				w.as(t, c).Data(t, `{ funnel(input: {period: {from: "2000-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z"}`+where+`}) {
+					groups { steps { stage reached } } } }`, nil, &f)
+				for _, g := range f.Funnel.Groups {
+					for _, st := range g.Steps {
+						if st.Stage == "lead" {
+							reached[c.name] += st.Reached
+						}
+					}
+				}
+			}
+			if reached["bdr"] != wantCount["bdr"] || reached["admin"] != wantCount["admin"] {
+				t.Errorf("funnel%s: leads reached %v; want bdr %d, admin %d", where, reached, wantCount["bdr"], wantCount["admin"])
+			}
+		}
+
 		// Nested edges are filtered too: the rep's user record lists only visible owned leads.
 		var nested struct {
 			Node struct{ OwnedLeads struct{ TotalCount int } }
@@ -197,4 +226,42 @@ func TestAccessMatrix(t *testing.T) {
 			t.Errorf("bdr sees %d leads of another team's rep through User.ownedLeads", n)
 		}
 	})
+}
+
+// Redacted fields read as null and cannot be probed through filters or ordering.
+func TestRedaction(t *testing.T) {
+	w := setup(t, testenv.SQLite(t))
+	analyst := w.api.As(t, "analyst", "analytics", w.users["analyst"])
+	w.api.Data(t, `mutation { createAccount(input: {name: "Acme", domain: "acme.example", industry: "software", country: "DE"}) { id } }`, nil, &struct{}{})
+	var out struct {
+		Leads struct {
+			TotalCount int
+			Edges      []struct {
+				Node struct{ Email, Phone *string }
+			}
+		}
+	}
+	analyst.Data(t, `{ leads { totalCount edges { node { email phone } } } }`, nil, &out)
+	for _, e := range out.Leads.Edges {
+		if e.Node.Email != nil || e.Node.Phone != nil {
+			t.Errorf("analyst reads email %v phone %v", e.Node.Email, e.Node.Phone)
+		}
+	}
+	for _, q := range []string{
+		`{ leads(where: {emailContains: "acme"}) { totalCount } }`,
+		`{ leads(where: {or: [{phoneHasPrefix: "+49"}]}) { totalCount } }`,
+		`{ accounts { edges { node { contacts(where: {emailNotNil: true}) { totalCount } } } } }`,
+		`query($w: LeadWhereInput) { leads(where: $w) { totalCount } }`,
+	} {
+		r := analyst.Do(t, q, map[string]any{"w": map[string]any{"hasContactsWith": []any{map[string]any{"emailContains": "a"}}}})
+		if classify(r, nil) != deny {
+			t.Errorf("%s: %+v %s; want FORBIDDEN", q, r.Errors, r.Data)
+		}
+	}
+	// Other filters stay usable, and the admin sees the values.
+	analyst.Data(t, `{ leads(where: {lastNameContains: "phone"}) { totalCount } }`, nil, &struct{}{})
+	w.api.Data(t, `{ leads(where: {emailContains: "acme"}) { totalCount edges { node { email } } } }`, nil, &out)
+	if out.Leads.TotalCount != 1 || out.Leads.Edges[0].Node.Email == nil {
+		t.Errorf("admin: %+v", out.Leads)
+	}
 }

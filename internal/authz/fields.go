@@ -105,7 +105,7 @@ func (e Extension) root(ctx context.Context, fc *graphql.FieldContext, next grap
 }
 
 // checkTargets refuses a mutation of a row the caller may not see: the ids it names at the top
-// level (id) or in its input (id, leadId, contactId) must be visible under the scope. An id
+// level (id) or in its input (id, leadId, contactId, contactIDs, …) must be visible under the scope. An id
 // that names nothing is left to the resolver, which reports NOT_FOUND.
 func (e Extension) checkTargets(ctx context.Context, fc *graphql.FieldContext) error {
 	var vars map[string]any
@@ -140,6 +140,14 @@ func targetIDs(m map[string]any) []int {
 	for _, k := range []string{"id", "leadID", "leadId", "contactID", "contactId"} {
 		if id, ok := asID(m[k]); ok {
 			ids = append(ids, id)
+		}
+	}
+	for _, k := range []string{"contactIDs", "addContactIDs", "leadIDs", "addLeadIDs"} {
+		list, _ := m[k].([]any)
+		for _, v := range list {
+			if id, ok := asID(v); ok {
+				ids = append(ids, id)
+			}
 		}
 	}
 	return ids

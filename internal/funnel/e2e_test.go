@@ -71,12 +71,13 @@ func TestFunnelOverHTTP(t *testing.T) {
 			t.Fatalf("trend: got %s, want %s", b, mustJSON(want))
 		}
 
-		// A BDR of team north sees the leads owned in the team only, in the rollup as well.
-		north := func(m *mlead) bool { return m.team == "north" }
+		// A BDR of team north sees the leads owned in the team and the unassigned ones (the row
+		// filter of internal/authz), in the rollup as well.
+		north := func(m *mlead) bool { return m.team == "north" || m.owner == 0 }
 		in.GroupBy = []funnel.Dimension{funnel.DimTeam}
 		var bdr struct{ Funnel funnel.Result }
 		api.As(t, "bdr", "north", "").Data(t, funnelQuery, vars(in), &bdr)
-		if len(bdr.Funnel.Groups) != 1 || *bdr.Funnel.Groups[0].Team != "north" {
+		if len(bdr.Funnel.Groups) != 2 || *bdr.Funnel.Groups[0].Team != "" || *bdr.Funnel.Groups[1].Team != "north" {
 			t.Fatalf("bdr of north: groups %s", mustJSON(bdr.Funnel.Groups))
 		}
 		compareFunnel(t, "bdr", bdr.Funnel.Groups, w.bruteFunnel(in, north))
@@ -115,6 +116,12 @@ func TestFunnelOverHTTP(t *testing.T) {
 		}
 		if n := db.Client.FunnelReach.Query().Where(funnelreach.LeadID(l.ID), funnelreach.StageID(l.StageID)).CountX(ctx); n != 1 {
 			t.Fatalf("new lead: %d rollup rows for its stage, want 1", n)
+		}
+		// and when a lead changes owner outside a transition.
+		owner := db.Client.User.Query().FirstX(ctx)
+		db.Client.Lead.UpdateOneID(l.ID).SetOwnerID(owner.ID).ExecX(ctx)
+		if n := db.Client.FunnelReach.Query().Where(funnelreach.LeadID(l.ID), funnelreach.OwnerID(owner.ID), funnelreach.Team(owner.Team)).CountX(ctx); n == 0 {
+			t.Fatal("reassigned lead: the rollup keeps the old owner")
 		}
 	})
 }

@@ -76,7 +76,7 @@ FROM ` + sc.table + ` r WHERE r.stage_id IN (` + intList(ids) + `)`)
 		inner := &stmt{}
 		inner.add(`SELECT ` + dimCols("r", in.GroupBy) + `, r.stage_id AS k, 0 AS m, ` + s.daysSQL("nx.reached_at", "r.reached_at") + ` AS v
 FROM ` + sc.table + ` r JOIN ` + sc.table + ` nx ON nx.lead_id = r.lead_id AND nx.stage_id = ` + next.String())
-		inner.add(` WHERE r.stage_id IN (` + intList(ids[:len(ids)-1]) + `)`)
+		inner.add(` WHERE r.stage_id IN (` + intList(ids[:len(ids)-1]) + `) AND nx.stage_id IN (` + intList(ids[1:]) + `)`)
 		inner.add(cohort+sc.rowCond("r"), cohortArgs...)
 		st.add(s.percentileSQL(inner.body.String()), inner.args...)
 		err = sc.run(ctx, st, func(rows *sql.Rows) error {

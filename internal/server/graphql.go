@@ -56,6 +56,7 @@ func (s *Server) graphqlHandler(deps Deps) http.Handler {
 	}
 
 	srv.SetRecoverFunc(s.recoverPanic)
+	srv.SetParserTokenLimit(s.cfg.ParserTokenLimit)
 	srv.SetErrorPresenter(s.presentError)
 	return srv
 }

@@ -42,6 +42,9 @@ type Config struct {
 	// MaxDepth is the deepest field nesting an operation may have (introspection fields aside).
 	// Default 12.
 	MaxDepth int
+	// ParserTokenLimit caps the tokens of a query document, so a huge document is refused before
+	// it costs parsing time. Default 15000.
+	ParserTokenLimit int
 	// QueryCacheSize is the number of parsed and validated documents kept. Default 1000.
 	QueryCacheSize int
 	// APQCacheSize is the number of automatic persisted queries kept. Default 1000.
@@ -232,6 +235,7 @@ func (c Config) withDefaults() Config {
 	def(&c.WebsocketKeepAlive, 15*time.Second)
 	defInt(&c.ComplexityLimit, 2000)
 	defInt(&c.MaxDepth, 12)
+	defInt(&c.ParserTokenLimit, 15000)
 	defInt(&c.QueryCacheSize, 1000)
 	defInt(&c.APQCacheSize, 1000)
 	defInt(&c.MaxOperationLabels, 200)

@@ -30,6 +30,9 @@ decision := {
 	total := sum([x.points | some x in reasons])
 }
 
+# config is data.qualify.config: the knobs (see score.rego for why rules read it through here).
+config := data.qualify.config
+
 stages := {s.key: s | some s in data.qualify.stages}
 
 # current is the lead's stage; an unknown one reads as "lead".
@@ -50,59 +53,55 @@ disqualify_reason_code(stage) := misfit_code if {
 # in_window(kinds) lists, in the order given, those of `kinds` with an activity inside the window.
 in_window(kinds) := [k | w := window_kinds; some k in kinds; w[k]]
 
-# sql_ready: need confirmed, budget or timing confirmed, and a decision maker known: a
-# decision-maker contact, or BANT authority confirmed (when configured).
-sql_ready if {
-	b := bant
-	b.need == "yes"
-	"yes" in {b.budget, b.timing}
-	decision_maker_known
-}
-
+# decision_maker_known: a decision-maker contact, or BANT authority confirmed (when configured).
 decision_maker_known if coverage.decision_maker
 
 decision_maker_known if {
-	data.qualify.config.sql.authority_counts_as_decision_maker == true
+	config.sql.authority_counts_as_decision_maker == true
 	bant.authority == "yes"
 }
 
-sal_fit if fit.score >= data.qualify.config.sal.min_fit
+sal_fit if fit.score >= config.sal.min_fit
 
 qualified := {
 	"stage": "sql",
 	"code": "STAGE_SQL_BANT",
 	"message": "need confirmed, budget or timing confirmed, decision maker known",
 } if {
-	sql_ready
+	# need confirmed, budget or timing confirmed, and a decision maker known
+	b := bant
+	b.need == "yes"
+	"yes" in {b.budget, b.timing}
+	decision_maker_known
 } else := {
 	"stage": "sal",
 	"code": "STAGE_SAL_CONVERSATION",
-	"message": concat("", ["recent ", concat(", ", sal_kinds), " and a fit of at least ", format_int(data.qualify.config.sal.min_fit, 10)]),
+	"message": concat("", ["recent ", concat(", ", sal_kinds), " and a fit of at least ", format_int(config.sal.min_fit, 10)]),
 } if {
 	sal_fit
-	sal_kinds := in_window(data.qualify.config.sal.activity_kinds)
+	sal_kinds := in_window(config.sal.activity_kinds)
 	count(sal_kinds) > 0
 } else := {
 	"stage": "sal",
 	"code": "STAGE_SAL_PROJECT",
-	"message": concat("", ["identified project and a fit of at least ", format_int(data.qualify.config.sal.min_fit, 10)]),
+	"message": concat("", ["identified project and a fit of at least ", format_int(config.sal.min_fit, 10)]),
 } if {
 	sal_fit
-	data.qualify.config.sal.project_counts == true
+	config.sal.project_counts == true
 	project_signal
 } else := {
 	"stage": "mql",
 	"code": "STAGE_MQL_ENGAGEMENT",
 	"message": concat("", ["recent ", concat(", ", mql_kinds)]),
 } if {
-	mql_kinds := in_window(data.qualify.config.mql.activity_kinds)
+	mql_kinds := in_window(config.mql.activity_kinds)
 	count(mql_kinds) > 0
 } else := {
 	"stage": "mql",
 	"code": "STAGE_MQL_SCORE",
-	"message": concat("", ["engagement reaches the MQL threshold of ", format_int(data.qualify.config.mql.threshold, 10)]),
+	"message": concat("", ["engagement reaches the MQL threshold of ", format_int(config.mql.threshold, 10)]),
 } if {
-	engagement.score >= data.qualify.config.mql.threshold
+	engagement.score >= config.mql.threshold
 } else := {
 	"stage": "lead",
 	"code": "STAGE_LEAD_NO_SIGNAL",
@@ -114,7 +113,7 @@ nurture_due if {
 	qualified.stage == "lead"
 	temperature(engagement.score) == "cold"
 	idle
-	current in data.qualify.config.nurture.from_stages
+	current in config.nurture.from_stages
 }
 
 # --- the recommendation: never behind the current open stage ----------------------------------
@@ -149,7 +148,7 @@ recommendation := {
 } else := {
 	"stage": "nurture",
 	"code": "STAGE_NURTURE_COLD",
-	"message": concat("", ["cold, and no activity in the last ", format_int(data.qualify.config.engagement.window_days, 10), " days"]),
+	"message": concat("", ["cold, and no activity in the last ", format_int(config.engagement.window_days, 10), " days"]),
 } if {
 	nurture_due
 } else := qualified if {

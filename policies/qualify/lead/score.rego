@@ -1,6 +1,6 @@
 # Scoring half of qualify.lead: fit against the ideal customer profile, engagement with a step
 # decay by age, BANT, buying-role coverage and the project signal. Every point comes with a
-# reason; the knobs live in data.qualify.config.
+# reason; the knobs live in data.qualify.config, read through the rule `config` (lead.rego).
 #
 # Written for speed, since the interpreter pays for every rule, expression and loop step it
 # evaluates, and the lead decision runs for every new activity and for every lead of a
@@ -10,7 +10,9 @@
 # stage recommendation (lead.rego) only looks values up in these objects. Each loop over
 # activities, contacts or ranges runs once per cut-off, and no time is parsed nor any number
 # divided per activity: occurred_at is compared, as an RFC 3339 UTC string, with two cut-offs
-# computed once from input.now.
+# computed once from input.now. Knobs are read as config.<part>.<knob>, not as
+# data.qualify.config.<part>.<knob>: every lookup of a rule re-reads the base-data refs of its
+# body (to index it), and a ref to the rule `config` costs nothing there.
 package qualify.lead
 
 # lead_in and account_in are the input's lead and account, or {} when missing or not objects:
@@ -30,7 +32,7 @@ account_in := input.account if {
 # by min, whose min is at most the employee count), their sum, and the FIT_* reasons of those
 # that score; FIT_NO_ACCOUNT when there is no account (its fields then read as "" and 0).
 fit := {"score": (industry + region) + employees, "reasons": array.concat(scoring, no_account)} if {
-	f := data.qualify.config.fit
+	f := config.fit
 	a := account_in
 	industry := object.get(f.industries, object.get(a, "industry", ""), 0)
 	region := object.get(f.regions, object.get(a, "region", ""), 0)
@@ -63,7 +65,7 @@ country := upper(c) if {
 # misfit: whether the country and the industry are excluded, and a FIT_EXCLUDED_* reason (0
 # points) for each that is.
 misfit := {"country_excluded": country_excluded, "industry_excluded": industry_excluded, "reasons": reasons} if {
-	f := data.qualify.config.fit
+	f := config.fit
 	c := country
 	country_excluded := c in f.excluded_countries
 	industry_excluded := object.get(account_in, "industry", "") in f.excluded_industries
@@ -97,7 +99,7 @@ now_ns := t if {
 # once: occurred_at >= cut-off means "at most N days old". Unknown kinds score nothing and are
 # not counted.
 engagement := {"score": score, "window_cutoff": cw, "reasons": reasons} if {
-	e := data.qualify.config.engagement
+	e := config.engagement
 	now := now_ns
 	cf := time.format(time.add_date(now, 0, 0, 0 - e.full_days))
 	cw := time.format(time.add_date(now, 0, 0, 0 - e.window_days))
@@ -120,9 +122,9 @@ engagement := {"score": score, "window_cutoff": cw, "reasons": reasons} if {
 }
 
 temperature(engagement_score) := "hot" if {
-	engagement_score >= data.qualify.config.temperature.hot
+	engagement_score >= config.temperature.hot
 } else := "warm" if {
-	engagement_score >= data.qualify.config.temperature.warm
+	engagement_score >= config.temperature.warm
 } else := "cold"
 
 # window_kinds: the kinds of the activities inside the window (MQL/SAL triggers and nurture).
@@ -160,12 +162,12 @@ bant_status(need, yes) := "unqualified" if {
 	yes == 0
 } else := "qualified" if {
 	need == "yes"
-	yes >= data.qualify.config.bant.qualified_min_confirmed
+	yes >= config.bant.qualified_min_confirmed
 } else := "partial"
 
 # bant_reasons: a BANT_* reason with bant.points for each answer that is "yes".
 bant_reasons := [{"code": code, "message": message, "points": pts[k]} |
-	pts := data.qualify.config.bant.points
+	pts := config.bant.points
 	b := bant
 	some [k, code, message] in [
 		["budget", "BANT_BUDGET", "budget confirmed"],
@@ -184,7 +186,7 @@ coverage := {"decision_maker": "decision_maker" in roles, "recommender": "recomm
 
 # coverage_reasons: a COVERAGE_* reason with coverage.points for each buying role known.
 coverage_reasons := [{"code": code, "message": message, "points": pts[k]} |
-	pts := data.qualify.config.coverage.points
+	pts := config.coverage.points
 	c := coverage
 	some [k, code, message] in [
 		["decision_maker", "COVERAGE_DECISION_MAKER", "a decision maker is known"],
@@ -199,21 +201,21 @@ coverage_reasons := [{"code": code, "message": message, "points": pts[k]} |
 default project_signal := false
 
 project_signal if {
-	statuses := data.qualify.config.project.signal_statuses
+	statuses := config.project.signal_statuses
 	some p in input.projects
 	p.status in statuses
 }
 
-project_reasons := [{"code": "PROJECT_SIGNAL", "message": "an identified project is planned, scheduled or in progress", "points": object.get(data.qualify.config.project, "points", 0)}] if {
+project_reasons := [{"code": "PROJECT_SIGNAL", "message": "an identified project is planned, scheduled or in progress", "points": object.get(config.project, "points", 0)}] if {
 	project_signal
 } else := []
 
 # --- total and grade ------------------------------------------------------------------------
 
 grade(score) := "A" if {
-	score >= data.qualify.config.grades.A
+	score >= config.grades.A
 } else := "B" if {
-	score >= data.qualify.config.grades.B
+	score >= config.grades.B
 } else := "C" if {
-	score >= data.qualify.config.grades.C
+	score >= config.grades.C
 } else := "D"

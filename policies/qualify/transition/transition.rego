@@ -3,7 +3,12 @@
 # contract.TransitionDecision: allowed when no rule refuses, otherwise every refusal with its code.
 package qualify.transition
 
-cfg := data.qualify.config.transition
+# config is data.qualify.config, cfg its transition knobs. Rules read knobs through these two
+# rather than as data.qualify.config.… refs: each lookup of a rule re-reads the base-data refs of
+# its body to index it, while a ref to a rule costs nothing there.
+config := data.qualify.config
+
+cfg := config.transition
 
 decision := {"allow": count(refusals) == 0, "reasons": sort(refusals)}
 
@@ -38,7 +43,7 @@ reason_code := c if {
 } else := object.get(q, "disqualify_reason_code", "") if {
 	auto
 	to_kind == "lost"
-} else := data.qualify.config.nurture.auto_reason_code if {
+} else := config.nurture.auto_reason_code if {
 	auto
 	to_kind == "parked"
 } else := ""
@@ -92,7 +97,7 @@ at_least(stage) if {
 decision_maker_known if object.get(q, ["coverage", "decision_maker"], false) == true
 
 decision_maker_known if {
-	data.qualify.config.sql.authority_counts_as_decision_maker == true
+	config.sql.authority_counts_as_decision_maker == true
 	object.get(q, ["bant", "authority"], "") == "yes"
 }
 
@@ -223,11 +228,11 @@ refusals contains refusal("MQL_NEEDS_ENGAGEMENT", "an MQL needs engagement or a 
 	object.get(q, "engagement_score", 0) < cfg.mql_min_engagement
 }
 
-refusals contains refusal("SAL_NEEDS_FIT", sprintf("an SAL needs a fit of at least %d or a qualification at SAL or beyond", [data.qualify.config.sal.min_fit])) if {
+refusals contains refusal("SAL_NEEDS_FIT", sprintf("an SAL needs a fit of at least %d or a qualification at SAL or beyond", [config.sal.min_fit])) if {
 	entering
 	to == "sal"
 	not at_least("sal")
-	object.get(q, "fit_score", 0) < data.qualify.config.sal.min_fit
+	object.get(q, "fit_score", 0) < config.sal.min_fit
 }
 
 refusals contains refusal("SQL_NEEDS_NEED", "an SQL needs a confirmed need") if {
