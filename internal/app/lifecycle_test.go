@@ -141,7 +141,7 @@ func TestLeadLifecycle(t *testing.T) {
 			Node struct {
 				TimeInStage int
 				StageTimes  []struct {
-					Stage          struct{ Key string }
+					Stage           struct{ Key string }
 					Seconds, Visits int
 				}
 			}
@@ -225,4 +225,3 @@ func TestConvertLeadReusesAccount(t *testing.T) {
 		}
 	})
 }
-

@@ -2,7 +2,6 @@ package lifecycle
 
 import (
 	"context"
-	"time"
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/ent/activity"
@@ -104,6 +103,3 @@ func (s *Service) RequalifyLead(ctx context.Context, id int) (bool, error) {
 	})
 	return moved, err
 }
-
-// Now is the service's clock.
-func (s *Service) Now() time.Time { return s.now() }
