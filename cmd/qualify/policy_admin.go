@@ -68,14 +68,23 @@ func policySimulateCmd() *cobra.Command {
 				return err
 			}
 			defer d.Close()
-			bar := progressbar.NewOptions(-1, progressbar.OptionSetDescription("simulating"),
-				progressbar.OptionSetWriter(cmd.ErrOrStderr()), progressbar.OptionShowCount(),
-				progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
+			// The bar is made once the total is known: an open-ended bar runs a spinner goroutine
+			// that races with updates inside progressbar v3.19.
+			var bar *progressbar.ProgressBar
 			sim, err := policyadmin.Compare(ctx, lifecycle.New(d.Client, engine), active, draftRev, policyadmin.SimulateOptions{
 				Where: where, Sample: sample, Batch: batch, Workers: wk,
-				Progress: func(done, total int) { bar.ChangeMax(total); _ = bar.Set(done) },
+				Progress: func(done, total int) {
+					if bar == nil {
+						bar = progressbar.NewOptions(total, progressbar.OptionSetDescription("simulating"),
+							progressbar.OptionSetWriter(cmd.ErrOrStderr()), progressbar.OptionShowCount(),
+							progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
+					}
+					_ = bar.Set(done)
+				},
 			})
-			_ = bar.Finish()
+			if bar != nil {
+				_ = bar.Finish()
+			}
 			if err != nil {
 				return err
 			}
@@ -232,20 +241,16 @@ func publishAndWait(cmd *cobra.Command, db *dbFlags, dir string, fs policy.Files
 	defer d.Close()
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	bar := progressbar.NewOptions(-1, progressbar.OptionSetDescription("waiting for a server to activate it"),
-		progressbar.OptionSetWriter(cmd.ErrOrStderr()), progressbar.OptionClearOnFinish())
-	defer bar.Finish()
+	fmt.Fprintf(cmd.ErrOrStderr(), "waiting up to %s for a server watching %s to activate %.12s\n", wait, dir, written.Hash())
 	for {
 		r, err := d.Client.PolicyRevision.Query().Where(policyrevision.Hash(written.Hash())).Only(ctx)
 		switch {
 		case err == nil && r.Status == policyrevision.StatusREFUSED:
-			_ = bar.Finish()
 			for _, p := range r.Problems {
 				fmt.Fprintf(out, "%s:%d:%d: %s\n", p.File, p.Row, p.Col, p.Message)
 			}
 			return errRefused
 		case err == nil:
-			_ = bar.Finish()
 			if message != "" {
 				_ = d.Client.PolicyRevision.UpdateOne(r).SetMessage(message).Exec(ctx)
 			}
@@ -256,7 +261,6 @@ func publishAndWait(cmd *cobra.Command, db *dbFlags, dir string, fs policy.Files
 		case !ent.IsNotFound(err):
 			return err
 		}
-		_ = bar.Add(1)
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("no server activated %.12s within %s: is one watching %s?", written.Hash(), wait, dir)
