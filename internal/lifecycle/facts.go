@@ -21,10 +21,12 @@ const (
 	maxActivities  = 100
 )
 
-// loadLead reads a lead with everything the qualification policy looks at.
-func loadLead(ctx context.Context, c *ent.Client, id int, now time.Time) (*ent.Lead, error) {
-	l, err := c.Lead.Query().Where(lead.ID(id)).
-		WithStage().
+// withFacts eager-loads everything the qualification policy looks at: the stage, the account
+// with its contacts and open projects, the lead's contacts and its activities in the window.
+// limitActivities caps them per lead, which is only correct when q reads a single lead (ent
+// applies an eager-load limit to the whole batch).
+func withFacts(q *ent.LeadQuery, now time.Time, limitActivities bool) *ent.LeadQuery {
+	return q.WithStage().
 		WithAccount(func(q *ent.AccountQuery) {
 			q.WithContacts().WithProjects(func(pq *ent.ProjectQuery) {
 				pq.Where(project.StatusNEQ(project.StatusDONE))
@@ -32,10 +34,16 @@ func loadLead(ctx context.Context, c *ent.Client, id int, now time.Time) (*ent.L
 		}).
 		WithContacts().
 		WithActivities(func(q *ent.ActivityQuery) {
-			q.Where(activity.OccurredAtGTE(now.Add(-activityWindow))).
-				Order(ent.Desc(activity.FieldOccurredAt)).Limit(maxActivities)
-		}).
-		Only(ctx)
+			q.Where(activity.OccurredAtGTE(now.Add(-activityWindow))).Order(ent.Desc(activity.FieldOccurredAt))
+			if limitActivities {
+				q.Limit(maxActivities)
+			}
+		})
+}
+
+// loadLead reads a lead with everything the qualification policy looks at.
+func loadLead(ctx context.Context, c *ent.Client, id int, now time.Time) (*ent.Lead, error) {
+	l, err := withFacts(c.Lead.Query().Where(lead.ID(id)), now, true).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, domainerr.NotFound("Lead", id)
 	}

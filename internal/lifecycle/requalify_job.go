@@ -4,9 +4,7 @@ import (
 	"context"
 
 	"github.com/qualify/qualify/ent"
-	"github.com/qualify/qualify/ent/activity"
 	"github.com/qualify/qualify/ent/lead"
-	"github.com/qualify/qualify/ent/project"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/txn"
@@ -48,14 +46,7 @@ func (s *Service) ScanLeads(ctx context.Context, where *ent.LeadWhereInput, size
 		if err != nil {
 			return err
 		}
-		leads, err := q.Where(lead.IDGT(after)).Order(ent.Asc(lead.FieldID)).Limit(size).
-			WithStage().
-			WithAccount(func(q *ent.AccountQuery) {
-				q.WithContacts().WithProjects(func(pq *ent.ProjectQuery) { pq.Where(project.StatusNEQ(project.StatusDONE)) })
-			}).
-			WithContacts().
-			WithActivities(func(q *ent.ActivityQuery) { q.Where(activity.OccurredAtGTE(now.Add(-activityWindow))) }).
-			All(ctx)
+		leads, err := withFacts(q.Where(lead.IDGT(after)).Order(ent.Asc(lead.FieldID)).Limit(size), now, false).All(ctx)
 		if err != nil || len(leads) == 0 {
 			return err
 		}
