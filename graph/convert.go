@@ -28,14 +28,6 @@ func qualificationOf(l *ent.Lead) *model.Qualification {
 	return q
 }
 
-func problemsOf(r *ent.PolicyRevision) []*qualtype.Problem {
-	out := make([]*qualtype.Problem, len(r.Problems))
-	for i := range r.Problems {
-		out[i] = &r.Problems[i]
-	}
-	return out
-}
-
 func filesOf(r *ent.PolicyRevision) []*model.PolicyFile {
 	out := make([]*model.PolicyFile, 0, len(r.Files))
 	for p, c := range r.Files {

@@ -20,7 +20,6 @@ const (
 
 type caller struct {
 	name, role, team string
-	user             string // GraphQL id of the user, set up per run
 }
 
 // world is the data every case runs against: two reps' leads in two teams and an AE's lead.

@@ -15,7 +15,6 @@ type scope struct {
 	svc    *Service
 	source Source
 	set    *stageSet
-	where  *ent.LeadWhereInput
 	table  string // funnel_reaches, or the CTE f derived from the transitions
 	lf     *leadFilter
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/ent/contact"
 	"github.com/qualify/qualify/ent/lead"
-	"github.com/qualify/qualify/ent/predicate"
 	"github.com/qualify/qualify/ent/schema/qualtype"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/internal/crm"
@@ -41,9 +40,9 @@ func touchedLeads(ctx context.Context, c *ent.Client, t crm.Touched) ([]int, err
 	case t.LeadID != nil:
 		return []int{*t.LeadID}, nil
 	case t.ContactID != nil && t.AccountID != nil:
-		q = q.Where(lead.Or(lead.AccountID(*t.AccountID), lead.HasContactsWith(contactID(*t.ContactID))))
+		q = q.Where(lead.Or(lead.AccountID(*t.AccountID), lead.HasContactsWith(contact.ID(*t.ContactID))))
 	case t.ContactID != nil:
-		q = q.Where(lead.HasContactsWith(contactID(*t.ContactID)))
+		q = q.Where(lead.HasContactsWith(contact.ID(*t.ContactID)))
 	case t.AccountID != nil:
 		q = q.Where(lead.AccountID(*t.AccountID))
 	default:
@@ -129,8 +128,6 @@ func setDecision(m *ent.LeadMutation, d policy.LeadDecision, meta policy.Meta, n
 	m.SetPolicyRevision(meta.Revision)
 	m.SetQualifiedAt(now)
 }
-
-func contactID(id int) predicate.Contact { return contact.ID(id) }
 
 func upper(s string) string { return strings.ToUpper(s) }
 

@@ -3,10 +3,8 @@ package lifecycle
 import (
 	"context"
 	"errors"
-	"slices"
 
 	"github.com/qualify/qualify/ent"
-	"github.com/qualify/qualify/ent/predicate"
 	"github.com/qualify/qualify/ent/stage"
 )
 
@@ -47,15 +45,3 @@ func (f *funnel) furthest(currentFurthestID int, to *ent.Stage) int {
 	}
 	return currentFurthestID
 }
-
-// keys lists the stage keys in funnel order.
-func (f *funnel) keys() []string {
-	out := make([]string, 0, len(f.byKey))
-	for k := range f.byKey {
-		out = append(out, k)
-	}
-	slices.SortFunc(out, func(a, b string) int { return f.byKey[a].Position - f.byKey[b].Position })
-	return out
-}
-
-func stageIDIn(ids []int) predicate.Stage { return stage.IDIn(ids...) }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/ent/stagetransition"
 )
 
@@ -49,7 +50,7 @@ func (s *Service) StageTimes(ctx context.Context, l *ent.Lead) ([]StageTime, err
 	for id := range byStage {
 		ids = append(ids, id)
 	}
-	stages, err := s.client.Stage.Query().Where(stageIDIn(ids)).All(ctx)
+	stages, err := s.client.Stage.Query().Where(stage.IDIn(ids...)).All(ctx)
 	if err != nil {
 		return nil, err
 	}
