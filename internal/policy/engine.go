@@ -90,7 +90,7 @@ type Options struct {
 	Clock func() time.Time
 }
 
-// ActivateFunc runs after a revision became active (prev is nil the first time).
+// ActivateFunc runs as a revision goes live, before decisions use it (prev is nil the first time).
 type ActivateFunc func(ctx context.Context, rev, prev *Revision) error
 
 // Engine serves decisions on the active revision and swaps it atomically. A decision loads the
@@ -134,7 +134,8 @@ func New(opts Options) *Engine {
 	return e
 }
 
-// OnActivate registers f to run after each activation, in registration order, e.g. to sync the
+// OnActivate registers f to run on each activation, just before decisions switch to the new
+// revision, in registration order, e.g. to sync the
 // Stage table or update metrics. Register hooks before the first Load. Errors are logged.
 func (e *Engine) OnActivate(f ActivateFunc) {
 	e.mu.Lock()
@@ -194,9 +195,9 @@ func (e *Engine) Load(ctx context.Context, files Files, source string) (*Revisio
 		return nil, e.refuse(ctx, files, source, loadedAt, rep)
 	}
 
-	e.active.Store(rev)
-	e.log.Info("policy activated", "revision", rev.id, "hash", shortHash(rev.hash), "source", source,
-		"tests", len(rep.Tests), "stages", len(rev.stages), "took", rep.Duration)
+	// The history and the hooks (the Stage table) are brought up to date before decisions see the
+	// new revision, so nothing can observe a live revision that is not recorded, or a
+	// recommended stage that is not in the table yet.
 	now := e.clock()
 	if prev != nil {
 		e.record(ctx, recordOf(prev, StatusSuperseded, now))
@@ -207,6 +208,9 @@ func (e *Engine) Load(ctx context.Context, files Files, source string) (*Revisio
 			e.log.Error("policy activation hook failed", "revision", rev.id, "hash", shortHash(rev.hash), "err", err)
 		}
 	}
+	e.active.Store(rev)
+	e.log.Info("policy activated", "revision", rev.id, "hash", shortHash(rev.hash), "source", source,
+		"tests", len(rep.Tests), "stages", len(rev.stages), "took", rep.Duration)
 	return rev, nil
 }
 
