@@ -23,6 +23,9 @@ type SimulateOptions struct {
 	Batch int
 	// Workers evaluating decisions; default GOMAXPROCS.
 	Workers int
+	// Readers loading batches of facts; default GOMAXPROCS. They spend much of their time
+	// waiting for the database, so they share the cores with the workers.
+	Readers int
 	// Progress, if set, is called after each evaluated batch (serialized).
 	Progress func(done, total int)
 }
@@ -120,7 +123,11 @@ func (s *Service) Simulate(ctx context.Context, d PolicyDraftInput, opts Simulat
 	return Compare(ctx, s.cfg.Lifecycle, active, draft, opts)
 }
 
-// Compare runs a simulation of draft against active over the leads of lc.
+// Compare runs a simulation of draft against active over the leads of lc. It is a pipeline of
+// three stages joined by bounded channels: one goroutine pages through the matching ids (index
+// only), opts.Readers load the pages' facts, opts.Workers decide them. At most a few batches are
+// in memory, loading overlaps deciding (and database round trips), and the first error or the
+// end of ctx stops every stage.
 func Compare(ctx context.Context, lc *lifecycle.Service, active, draft *policy.Revision, opts SimulateOptions) (*PolicySimulation, error) {
 	start := time.Now()
 	opts = withDefaults(opts)
@@ -131,24 +138,52 @@ func Compare(ctx context.Context, lc *lifecycle.Service, active, draft *policy.R
 			return nil, err
 		}
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	facts, err := lc.NewFactsReader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	pages := make(chan []int, opts.Readers)
 	batches := make(chan []lifecycle.Candidate, opts.Workers)
+	var pager, readers, workers sync.WaitGroup
+	pager.Go(func() {
+		defer close(pages)
+		if err := lc.PageLeadIDs(ctx, opts.Where, opts.Batch, func(ids []int) error { return send(ctx, pages, ids) }); err != nil {
+			cancel(err)
+		}
+	})
+	for range opts.Readers {
+		readers.Go(func() {
+			for ids := range pages {
+				b, err := facts.Load(ctx, ids)
+				if err != nil {
+					cancel(err)
+					return
+				}
+				if send(ctx, batches, b) != nil {
+					return
+				}
+			}
+		})
+	}
 	tallies := make([]*tally, opts.Workers)
 	var (
-		wg   sync.WaitGroup
 		pmu  sync.Mutex
 		done int
 	)
 	for w := range opts.Workers {
 		t := &tally{matrix: map[[2]string]int{}}
 		tallies[w] = t
-		wg.Go(func() {
+		workers.Go(func() {
 			for b := range batches {
 				for _, c := range b {
+					if ctx.Err() != nil {
+						break // drain: the senders stop on ctx too
+					}
 					t.add(ctx, active, draft, c, opts.Sample)
 				}
-				if opts.Progress != nil {
+				if opts.Progress != nil && ctx.Err() == nil {
 					pmu.Lock()
 					done += len(b)
 					opts.Progress(done, total)
@@ -157,20 +192,11 @@ func Compare(ctx context.Context, lc *lifecycle.Service, active, draft *policy.R
 			}
 		})
 	}
-	scanErr := lc.ScanLeads(ctx, opts.Where, opts.Batch, func(b []lifecycle.Candidate) error {
-		select {
-		case batches <- b:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	})
+	readers.Wait()
 	close(batches)
-	wg.Wait()
-	if scanErr != nil {
-		return nil, scanErr
-	}
-	if err := ctx.Err(); err != nil {
+	workers.Wait()
+	pager.Wait()
+	if err := context.Cause(ctx); err != nil {
 		return nil, err
 	}
 	out := merge(tallies, opts.Sample)
@@ -178,6 +204,16 @@ func Compare(ctx context.Context, lc *lifecycle.Service, active, draft *policy.R
 	out.Funnel, out.MqlToSqlNow, out.MqlToSqlDraft = project(tallies, active.Stages(), draft.Stages())
 	out.DurationMs = ms(time.Since(start))
 	return out, nil
+}
+
+// send passes v on unless ctx ends first.
+func send[T any](ctx context.Context, ch chan<- T, v T) error {
+	select {
+	case ch <- v:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func withDefaults(o SimulateOptions) SimulateOptions {
@@ -190,6 +226,9 @@ func withDefaults(o SimulateOptions) SimulateOptions {
 	}
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.Readers <= 0 {
+		o.Readers = runtime.GOMAXPROCS(0)
 	}
 	return o
 }
@@ -237,14 +276,18 @@ func (t *tally) record(c lifecycle.Candidate, old, nd policy.LeadDecision, sampl
 		t.temp++
 		changed = true
 	}
-	if changed && len(t.sample) < sample {
-		t.sample = append(t.sample, &SimulatedLead{
-			LeadID: c.ID, CurrentStage: c.Stage, OldStage: old.Stage, NewStage: nd.Stage,
-			OldScore: old.Score, NewScore: nd.Score, OldGrade: old.Grade, NewGrade: nd.Grade,
-			OldTemperature: old.Temperature, NewTemperature: nd.Temperature,
-			OldReasons: reasons(old.Reasons), NewReasons: reasons(nd.Reasons),
-		})
+	// Batches arrive out of id order (readers run in parallel): keep the lowest ids seen, sorted.
+	if !changed || (len(t.sample) == sample && c.ID > t.sample[sample-1].LeadID) {
+		return
 	}
+	at, _ := slices.BinarySearchFunc(t.sample, c.ID, func(s *SimulatedLead, id int) int { return s.LeadID - id })
+	t.sample = slices.Insert(t.sample, at, &SimulatedLead{
+		LeadID: c.ID, CurrentStage: c.Stage, OldStage: old.Stage, NewStage: nd.Stage,
+		OldScore: old.Score, NewScore: nd.Score, OldGrade: old.Grade, NewGrade: nd.Grade,
+		OldTemperature: old.Temperature, NewTemperature: nd.Temperature,
+		OldReasons: reasons(old.Reasons), NewReasons: reasons(nd.Reasons),
+	})
+	t.sample = t.sample[:min(len(t.sample), sample)]
 }
 
 func bucket(score int) int { return min(max(score, 0)/bucketWidth, buckets-1) }
@@ -257,8 +300,8 @@ func reasons(rs []policy.Reason) []qualtype.Reason {
 	return out
 }
 
-// merge adds the workers' tallies. Each worker sees its batches in id order, so the union of
-// their first samples holds the lowest ids overall.
+// merge adds the workers' tallies. Each keeps the lowest changed ids it saw, so the union of
+// their samples holds the lowest ids overall.
 func merge(ts []*tally, sample int) *PolicySimulation {
 	out := &PolicySimulation{}
 	matrix := map[[2]string]int{}
