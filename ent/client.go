@@ -19,7 +19,10 @@ import (
 	"github.com/qualify/qualify/ent/activity"
 	"github.com/qualify/qualify/ent/apikey"
 	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/funnelcount"
+	"github.com/qualify/qualify/ent/funnelexit"
 	"github.com/qualify/qualify/ent/funnelreach"
+	"github.com/qualify/qualify/ent/funnelsketch"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
@@ -44,8 +47,14 @@ type Client struct {
 	Activity *ActivityClient
 	// Contact is the client for interacting with the Contact builders.
 	Contact *ContactClient
+	// FunnelCount is the client for interacting with the FunnelCount builders.
+	FunnelCount *FunnelCountClient
+	// FunnelExit is the client for interacting with the FunnelExit builders.
+	FunnelExit *FunnelExitClient
 	// FunnelReach is the client for interacting with the FunnelReach builders.
 	FunnelReach *FunnelReachClient
+	// FunnelSketch is the client for interacting with the FunnelSketch builders.
+	FunnelSketch *FunnelSketchClient
 	// Lead is the client for interacting with the Lead builders.
 	Lead *LeadClient
 	// PolicyRevision is the client for interacting with the PolicyRevision builders.
@@ -75,7 +84,10 @@ func (c *Client) init() {
 	c.Account = NewAccountClient(c.config)
 	c.Activity = NewActivityClient(c.config)
 	c.Contact = NewContactClient(c.config)
+	c.FunnelCount = NewFunnelCountClient(c.config)
+	c.FunnelExit = NewFunnelExitClient(c.config)
 	c.FunnelReach = NewFunnelReachClient(c.config)
+	c.FunnelSketch = NewFunnelSketchClient(c.config)
 	c.Lead = NewLeadClient(c.config)
 	c.PolicyRevision = NewPolicyRevisionClient(c.config)
 	c.Project = NewProjectClient(c.config)
@@ -179,7 +191,10 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Account:         NewAccountClient(cfg),
 		Activity:        NewActivityClient(cfg),
 		Contact:         NewContactClient(cfg),
+		FunnelCount:     NewFunnelCountClient(cfg),
+		FunnelExit:      NewFunnelExitClient(cfg),
 		FunnelReach:     NewFunnelReachClient(cfg),
+		FunnelSketch:    NewFunnelSketchClient(cfg),
 		Lead:            NewLeadClient(cfg),
 		PolicyRevision:  NewPolicyRevisionClient(cfg),
 		Project:         NewProjectClient(cfg),
@@ -210,7 +225,10 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Account:         NewAccountClient(cfg),
 		Activity:        NewActivityClient(cfg),
 		Contact:         NewContactClient(cfg),
+		FunnelCount:     NewFunnelCountClient(cfg),
+		FunnelExit:      NewFunnelExitClient(cfg),
 		FunnelReach:     NewFunnelReachClient(cfg),
+		FunnelSketch:    NewFunnelSketchClient(cfg),
 		Lead:            NewLeadClient(cfg),
 		PolicyRevision:  NewPolicyRevisionClient(cfg),
 		Project:         NewProjectClient(cfg),
@@ -247,9 +265,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.Account, c.Activity, c.Contact, c.FunnelReach, c.Lead,
-		c.PolicyRevision, c.Project, c.RequalifyJob, c.Stage, c.StageTransition,
-		c.User,
+		c.APIKey, c.Account, c.Activity, c.Contact, c.FunnelCount, c.FunnelExit,
+		c.FunnelReach, c.FunnelSketch, c.Lead, c.PolicyRevision, c.Project,
+		c.RequalifyJob, c.Stage, c.StageTransition, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -259,9 +277,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.Account, c.Activity, c.Contact, c.FunnelReach, c.Lead,
-		c.PolicyRevision, c.Project, c.RequalifyJob, c.Stage, c.StageTransition,
-		c.User,
+		c.APIKey, c.Account, c.Activity, c.Contact, c.FunnelCount, c.FunnelExit,
+		c.FunnelReach, c.FunnelSketch, c.Lead, c.PolicyRevision, c.Project,
+		c.RequalifyJob, c.Stage, c.StageTransition, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -278,8 +296,14 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Activity.mutate(ctx, m)
 	case *ContactMutation:
 		return c.Contact.mutate(ctx, m)
+	case *FunnelCountMutation:
+		return c.FunnelCount.mutate(ctx, m)
+	case *FunnelExitMutation:
+		return c.FunnelExit.mutate(ctx, m)
 	case *FunnelReachMutation:
 		return c.FunnelReach.mutate(ctx, m)
+	case *FunnelSketchMutation:
+		return c.FunnelSketch.mutate(ctx, m)
 	case *LeadMutation:
 		return c.Lead.mutate(ctx, m)
 	case *PolicyRevisionMutation:
@@ -991,6 +1015,272 @@ func (c *ContactClient) mutate(ctx context.Context, m *ContactMutation) (Value, 
 	}
 }
 
+// FunnelCountClient is a client for the FunnelCount schema.
+type FunnelCountClient struct {
+	config
+}
+
+// NewFunnelCountClient returns a client for the FunnelCount from the given config.
+func NewFunnelCountClient(c config) *FunnelCountClient {
+	return &FunnelCountClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `funnelcount.Hooks(f(g(h())))`.
+func (c *FunnelCountClient) Use(hooks ...Hook) {
+	c.hooks.FunnelCount = append(c.hooks.FunnelCount, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `funnelcount.Intercept(f(g(h())))`.
+func (c *FunnelCountClient) Intercept(interceptors ...Interceptor) {
+	c.inters.FunnelCount = append(c.inters.FunnelCount, interceptors...)
+}
+
+// Create returns a builder for creating a FunnelCount entity.
+func (c *FunnelCountClient) Create() *FunnelCountCreate {
+	mutation := newFunnelCountMutation(c.config, OpCreate)
+	return &FunnelCountCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of FunnelCount entities.
+func (c *FunnelCountClient) CreateBulk(builders ...*FunnelCountCreate) *FunnelCountCreateBulk {
+	return &FunnelCountCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *FunnelCountClient) MapCreateBulk(slice any, setFunc func(*FunnelCountCreate, int)) *FunnelCountCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &FunnelCountCreateBulk{err: fmt.Errorf("calling to FunnelCountClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*FunnelCountCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &FunnelCountCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for FunnelCount.
+func (c *FunnelCountClient) Update() *FunnelCountUpdate {
+	mutation := newFunnelCountMutation(c.config, OpUpdate)
+	return &FunnelCountUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *FunnelCountClient) UpdateOne(_m *FunnelCount) *FunnelCountUpdateOne {
+	mutation := newFunnelCountMutation(c.config, OpUpdateOne, withFunnelCount(_m))
+	return &FunnelCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *FunnelCountClient) UpdateOneID(id int) *FunnelCountUpdateOne {
+	mutation := newFunnelCountMutation(c.config, OpUpdateOne, withFunnelCountID(id))
+	return &FunnelCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for FunnelCount.
+func (c *FunnelCountClient) Delete() *FunnelCountDelete {
+	mutation := newFunnelCountMutation(c.config, OpDelete)
+	return &FunnelCountDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *FunnelCountClient) DeleteOne(_m *FunnelCount) *FunnelCountDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *FunnelCountClient) DeleteOneID(id int) *FunnelCountDeleteOne {
+	builder := c.Delete().Where(funnelcount.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &FunnelCountDeleteOne{builder}
+}
+
+// Query returns a query builder for FunnelCount.
+func (c *FunnelCountClient) Query() *FunnelCountQuery {
+	return &FunnelCountQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeFunnelCount},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a FunnelCount entity by its id.
+func (c *FunnelCountClient) Get(ctx context.Context, id int) (*FunnelCount, error) {
+	return c.Query().Where(funnelcount.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *FunnelCountClient) GetX(ctx context.Context, id int) *FunnelCount {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *FunnelCountClient) Hooks() []Hook {
+	return c.hooks.FunnelCount
+}
+
+// Interceptors returns the client interceptors.
+func (c *FunnelCountClient) Interceptors() []Interceptor {
+	return c.inters.FunnelCount
+}
+
+func (c *FunnelCountClient) mutate(ctx context.Context, m *FunnelCountMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&FunnelCountCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&FunnelCountUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&FunnelCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&FunnelCountDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown FunnelCount mutation op: %q", m.Op())
+	}
+}
+
+// FunnelExitClient is a client for the FunnelExit schema.
+type FunnelExitClient struct {
+	config
+}
+
+// NewFunnelExitClient returns a client for the FunnelExit from the given config.
+func NewFunnelExitClient(c config) *FunnelExitClient {
+	return &FunnelExitClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `funnelexit.Hooks(f(g(h())))`.
+func (c *FunnelExitClient) Use(hooks ...Hook) {
+	c.hooks.FunnelExit = append(c.hooks.FunnelExit, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `funnelexit.Intercept(f(g(h())))`.
+func (c *FunnelExitClient) Intercept(interceptors ...Interceptor) {
+	c.inters.FunnelExit = append(c.inters.FunnelExit, interceptors...)
+}
+
+// Create returns a builder for creating a FunnelExit entity.
+func (c *FunnelExitClient) Create() *FunnelExitCreate {
+	mutation := newFunnelExitMutation(c.config, OpCreate)
+	return &FunnelExitCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of FunnelExit entities.
+func (c *FunnelExitClient) CreateBulk(builders ...*FunnelExitCreate) *FunnelExitCreateBulk {
+	return &FunnelExitCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *FunnelExitClient) MapCreateBulk(slice any, setFunc func(*FunnelExitCreate, int)) *FunnelExitCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &FunnelExitCreateBulk{err: fmt.Errorf("calling to FunnelExitClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*FunnelExitCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &FunnelExitCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for FunnelExit.
+func (c *FunnelExitClient) Update() *FunnelExitUpdate {
+	mutation := newFunnelExitMutation(c.config, OpUpdate)
+	return &FunnelExitUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *FunnelExitClient) UpdateOne(_m *FunnelExit) *FunnelExitUpdateOne {
+	mutation := newFunnelExitMutation(c.config, OpUpdateOne, withFunnelExit(_m))
+	return &FunnelExitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *FunnelExitClient) UpdateOneID(id int) *FunnelExitUpdateOne {
+	mutation := newFunnelExitMutation(c.config, OpUpdateOne, withFunnelExitID(id))
+	return &FunnelExitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for FunnelExit.
+func (c *FunnelExitClient) Delete() *FunnelExitDelete {
+	mutation := newFunnelExitMutation(c.config, OpDelete)
+	return &FunnelExitDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *FunnelExitClient) DeleteOne(_m *FunnelExit) *FunnelExitDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *FunnelExitClient) DeleteOneID(id int) *FunnelExitDeleteOne {
+	builder := c.Delete().Where(funnelexit.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &FunnelExitDeleteOne{builder}
+}
+
+// Query returns a query builder for FunnelExit.
+func (c *FunnelExitClient) Query() *FunnelExitQuery {
+	return &FunnelExitQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeFunnelExit},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a FunnelExit entity by its id.
+func (c *FunnelExitClient) Get(ctx context.Context, id int) (*FunnelExit, error) {
+	return c.Query().Where(funnelexit.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *FunnelExitClient) GetX(ctx context.Context, id int) *FunnelExit {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *FunnelExitClient) Hooks() []Hook {
+	return c.hooks.FunnelExit
+}
+
+// Interceptors returns the client interceptors.
+func (c *FunnelExitClient) Interceptors() []Interceptor {
+	return c.inters.FunnelExit
+}
+
+func (c *FunnelExitClient) mutate(ctx context.Context, m *FunnelExitMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&FunnelExitCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&FunnelExitUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&FunnelExitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&FunnelExitDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown FunnelExit mutation op: %q", m.Op())
+	}
+}
+
 // FunnelReachClient is a client for the FunnelReach schema.
 type FunnelReachClient struct {
 	config
@@ -1121,6 +1411,139 @@ func (c *FunnelReachClient) mutate(ctx context.Context, m *FunnelReachMutation) 
 		return (&FunnelReachDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown FunnelReach mutation op: %q", m.Op())
+	}
+}
+
+// FunnelSketchClient is a client for the FunnelSketch schema.
+type FunnelSketchClient struct {
+	config
+}
+
+// NewFunnelSketchClient returns a client for the FunnelSketch from the given config.
+func NewFunnelSketchClient(c config) *FunnelSketchClient {
+	return &FunnelSketchClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `funnelsketch.Hooks(f(g(h())))`.
+func (c *FunnelSketchClient) Use(hooks ...Hook) {
+	c.hooks.FunnelSketch = append(c.hooks.FunnelSketch, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `funnelsketch.Intercept(f(g(h())))`.
+func (c *FunnelSketchClient) Intercept(interceptors ...Interceptor) {
+	c.inters.FunnelSketch = append(c.inters.FunnelSketch, interceptors...)
+}
+
+// Create returns a builder for creating a FunnelSketch entity.
+func (c *FunnelSketchClient) Create() *FunnelSketchCreate {
+	mutation := newFunnelSketchMutation(c.config, OpCreate)
+	return &FunnelSketchCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of FunnelSketch entities.
+func (c *FunnelSketchClient) CreateBulk(builders ...*FunnelSketchCreate) *FunnelSketchCreateBulk {
+	return &FunnelSketchCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *FunnelSketchClient) MapCreateBulk(slice any, setFunc func(*FunnelSketchCreate, int)) *FunnelSketchCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &FunnelSketchCreateBulk{err: fmt.Errorf("calling to FunnelSketchClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*FunnelSketchCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &FunnelSketchCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for FunnelSketch.
+func (c *FunnelSketchClient) Update() *FunnelSketchUpdate {
+	mutation := newFunnelSketchMutation(c.config, OpUpdate)
+	return &FunnelSketchUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *FunnelSketchClient) UpdateOne(_m *FunnelSketch) *FunnelSketchUpdateOne {
+	mutation := newFunnelSketchMutation(c.config, OpUpdateOne, withFunnelSketch(_m))
+	return &FunnelSketchUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *FunnelSketchClient) UpdateOneID(id int) *FunnelSketchUpdateOne {
+	mutation := newFunnelSketchMutation(c.config, OpUpdateOne, withFunnelSketchID(id))
+	return &FunnelSketchUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for FunnelSketch.
+func (c *FunnelSketchClient) Delete() *FunnelSketchDelete {
+	mutation := newFunnelSketchMutation(c.config, OpDelete)
+	return &FunnelSketchDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *FunnelSketchClient) DeleteOne(_m *FunnelSketch) *FunnelSketchDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *FunnelSketchClient) DeleteOneID(id int) *FunnelSketchDeleteOne {
+	builder := c.Delete().Where(funnelsketch.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &FunnelSketchDeleteOne{builder}
+}
+
+// Query returns a query builder for FunnelSketch.
+func (c *FunnelSketchClient) Query() *FunnelSketchQuery {
+	return &FunnelSketchQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeFunnelSketch},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a FunnelSketch entity by its id.
+func (c *FunnelSketchClient) Get(ctx context.Context, id int) (*FunnelSketch, error) {
+	return c.Query().Where(funnelsketch.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *FunnelSketchClient) GetX(ctx context.Context, id int) *FunnelSketch {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *FunnelSketchClient) Hooks() []Hook {
+	return c.hooks.FunnelSketch
+}
+
+// Interceptors returns the client interceptors.
+func (c *FunnelSketchClient) Interceptors() []Interceptor {
+	return c.inters.FunnelSketch
+}
+
+func (c *FunnelSketchClient) mutate(ctx context.Context, m *FunnelSketchMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&FunnelSketchCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&FunnelSketchUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&FunnelSketchUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&FunnelSketchDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown FunnelSketch mutation op: %q", m.Op())
 	}
 }
 
@@ -2300,12 +2723,14 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, Account, Activity, Contact, FunnelReach, Lead, PolicyRevision, Project,
-		RequalifyJob, Stage, StageTransition, User []ent.Hook
+		APIKey, Account, Activity, Contact, FunnelCount, FunnelExit, FunnelReach,
+		FunnelSketch, Lead, PolicyRevision, Project, RequalifyJob, Stage,
+		StageTransition, User []ent.Hook
 	}
 	inters struct {
-		APIKey, Account, Activity, Contact, FunnelReach, Lead, PolicyRevision, Project,
-		RequalifyJob, Stage, StageTransition, User []ent.Interceptor
+		APIKey, Account, Activity, Contact, FunnelCount, FunnelExit, FunnelReach,
+		FunnelSketch, Lead, PolicyRevision, Project, RequalifyJob, Stage,
+		StageTransition, User []ent.Interceptor
 	}
 )
 

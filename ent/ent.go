@@ -16,7 +16,10 @@ import (
 	"github.com/qualify/qualify/ent/activity"
 	"github.com/qualify/qualify/ent/apikey"
 	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/funnelcount"
+	"github.com/qualify/qualify/ent/funnelexit"
 	"github.com/qualify/qualify/ent/funnelreach"
+	"github.com/qualify/qualify/ent/funnelsketch"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
@@ -88,7 +91,10 @@ func checkColumn(t, c string) error {
 			account.Table:         account.ValidColumn,
 			activity.Table:        activity.ValidColumn,
 			contact.Table:         contact.ValidColumn,
+			funnelcount.Table:     funnelcount.ValidColumn,
+			funnelexit.Table:      funnelexit.ValidColumn,
 			funnelreach.Table:     funnelreach.ValidColumn,
+			funnelsketch.Table:    funnelsketch.ValidColumn,
 			lead.Table:            lead.ValidColumn,
 			policyrevision.Table:  policyrevision.ValidColumn,
 			project.Table:         project.ValidColumn,

@@ -15,7 +15,10 @@ import (
 	"github.com/qualify/qualify/ent/activity"
 	"github.com/qualify/qualify/ent/apikey"
 	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/funnelcount"
+	"github.com/qualify/qualify/ent/funnelexit"
 	"github.com/qualify/qualify/ent/funnelreach"
+	"github.com/qualify/qualify/ent/funnelsketch"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/predicate"
@@ -40,7 +43,10 @@ const (
 	TypeAccount         = "Account"
 	TypeActivity        = "Activity"
 	TypeContact         = "Contact"
+	TypeFunnelCount     = "FunnelCount"
+	TypeFunnelExit      = "FunnelExit"
 	TypeFunnelReach     = "FunnelReach"
+	TypeFunnelSketch    = "FunnelSketch"
 	TypeLead            = "Lead"
 	TypePolicyRevision  = "PolicyRevision"
 	TypeProject         = "Project"
@@ -4085,6 +4091,1261 @@ func (m *ContactMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Contact edge %s", name)
 }
 
+// FunnelCountMutation represents an operation that mutates the FunnelCount nodes in the graph.
+type FunnelCountMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	cohort_stage    *int
+	addcohort_stage *int
+	cohort_day      *string
+	stage_id        *int
+	addstage_id     *int
+	reason_code     *string
+	dim             *string
+	dim_value       *string
+	n               *int
+	addn            *int
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*FunnelCount, error)
+	predicates      []predicate.FunnelCount
+}
+
+var _ ent.Mutation = (*FunnelCountMutation)(nil)
+
+// funnelcountOption allows management of the mutation configuration using functional options.
+type funnelcountOption func(*FunnelCountMutation)
+
+// newFunnelCountMutation creates new mutation for the FunnelCount entity.
+func newFunnelCountMutation(c config, op Op, opts ...funnelcountOption) *FunnelCountMutation {
+	m := &FunnelCountMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeFunnelCount,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withFunnelCountID sets the ID field of the mutation.
+func withFunnelCountID(id int) funnelcountOption {
+	return func(m *FunnelCountMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *FunnelCount
+		)
+		m.oldValue = func(ctx context.Context) (*FunnelCount, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().FunnelCount.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withFunnelCount sets the old FunnelCount of the mutation.
+func withFunnelCount(node *FunnelCount) funnelcountOption {
+	return func(m *FunnelCountMutation) {
+		m.oldValue = func(context.Context) (*FunnelCount, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m FunnelCountMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m FunnelCountMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *FunnelCountMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *FunnelCountMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().FunnelCount.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCohortStage sets the "cohort_stage" field.
+func (m *FunnelCountMutation) SetCohortStage(i int) {
+	m.cohort_stage = &i
+	m.addcohort_stage = nil
+}
+
+// CohortStage returns the value of the "cohort_stage" field in the mutation.
+func (m *FunnelCountMutation) CohortStage() (r int, exists bool) {
+	v := m.cohort_stage
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCohortStage returns the old "cohort_stage" field's value of the FunnelCount entity.
+// If the FunnelCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelCountMutation) OldCohortStage(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCohortStage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCohortStage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCohortStage: %w", err)
+	}
+	return oldValue.CohortStage, nil
+}
+
+// AddCohortStage adds i to the "cohort_stage" field.
+func (m *FunnelCountMutation) AddCohortStage(i int) {
+	if m.addcohort_stage != nil {
+		*m.addcohort_stage += i
+	} else {
+		m.addcohort_stage = &i
+	}
+}
+
+// AddedCohortStage returns the value that was added to the "cohort_stage" field in this mutation.
+func (m *FunnelCountMutation) AddedCohortStage() (r int, exists bool) {
+	v := m.addcohort_stage
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCohortStage resets all changes to the "cohort_stage" field.
+func (m *FunnelCountMutation) ResetCohortStage() {
+	m.cohort_stage = nil
+	m.addcohort_stage = nil
+}
+
+// SetCohortDay sets the "cohort_day" field.
+func (m *FunnelCountMutation) SetCohortDay(s string) {
+	m.cohort_day = &s
+}
+
+// CohortDay returns the value of the "cohort_day" field in the mutation.
+func (m *FunnelCountMutation) CohortDay() (r string, exists bool) {
+	v := m.cohort_day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCohortDay returns the old "cohort_day" field's value of the FunnelCount entity.
+// If the FunnelCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelCountMutation) OldCohortDay(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCohortDay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCohortDay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCohortDay: %w", err)
+	}
+	return oldValue.CohortDay, nil
+}
+
+// ResetCohortDay resets all changes to the "cohort_day" field.
+func (m *FunnelCountMutation) ResetCohortDay() {
+	m.cohort_day = nil
+}
+
+// SetStageID sets the "stage_id" field.
+func (m *FunnelCountMutation) SetStageID(i int) {
+	m.stage_id = &i
+	m.addstage_id = nil
+}
+
+// StageID returns the value of the "stage_id" field in the mutation.
+func (m *FunnelCountMutation) StageID() (r int, exists bool) {
+	v := m.stage_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStageID returns the old "stage_id" field's value of the FunnelCount entity.
+// If the FunnelCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelCountMutation) OldStageID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStageID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStageID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStageID: %w", err)
+	}
+	return oldValue.StageID, nil
+}
+
+// AddStageID adds i to the "stage_id" field.
+func (m *FunnelCountMutation) AddStageID(i int) {
+	if m.addstage_id != nil {
+		*m.addstage_id += i
+	} else {
+		m.addstage_id = &i
+	}
+}
+
+// AddedStageID returns the value that was added to the "stage_id" field in this mutation.
+func (m *FunnelCountMutation) AddedStageID() (r int, exists bool) {
+	v := m.addstage_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetStageID resets all changes to the "stage_id" field.
+func (m *FunnelCountMutation) ResetStageID() {
+	m.stage_id = nil
+	m.addstage_id = nil
+}
+
+// SetReasonCode sets the "reason_code" field.
+func (m *FunnelCountMutation) SetReasonCode(s string) {
+	m.reason_code = &s
+}
+
+// ReasonCode returns the value of the "reason_code" field in the mutation.
+func (m *FunnelCountMutation) ReasonCode() (r string, exists bool) {
+	v := m.reason_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReasonCode returns the old "reason_code" field's value of the FunnelCount entity.
+// If the FunnelCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelCountMutation) OldReasonCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReasonCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReasonCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReasonCode: %w", err)
+	}
+	return oldValue.ReasonCode, nil
+}
+
+// ResetReasonCode resets all changes to the "reason_code" field.
+func (m *FunnelCountMutation) ResetReasonCode() {
+	m.reason_code = nil
+}
+
+// SetDim sets the "dim" field.
+func (m *FunnelCountMutation) SetDim(s string) {
+	m.dim = &s
+}
+
+// Dim returns the value of the "dim" field in the mutation.
+func (m *FunnelCountMutation) Dim() (r string, exists bool) {
+	v := m.dim
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDim returns the old "dim" field's value of the FunnelCount entity.
+// If the FunnelCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelCountMutation) OldDim(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDim is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDim requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDim: %w", err)
+	}
+	return oldValue.Dim, nil
+}
+
+// ResetDim resets all changes to the "dim" field.
+func (m *FunnelCountMutation) ResetDim() {
+	m.dim = nil
+}
+
+// SetDimValue sets the "dim_value" field.
+func (m *FunnelCountMutation) SetDimValue(s string) {
+	m.dim_value = &s
+}
+
+// DimValue returns the value of the "dim_value" field in the mutation.
+func (m *FunnelCountMutation) DimValue() (r string, exists bool) {
+	v := m.dim_value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDimValue returns the old "dim_value" field's value of the FunnelCount entity.
+// If the FunnelCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelCountMutation) OldDimValue(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDimValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDimValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDimValue: %w", err)
+	}
+	return oldValue.DimValue, nil
+}
+
+// ResetDimValue resets all changes to the "dim_value" field.
+func (m *FunnelCountMutation) ResetDimValue() {
+	m.dim_value = nil
+}
+
+// SetN sets the "n" field.
+func (m *FunnelCountMutation) SetN(i int) {
+	m.n = &i
+	m.addn = nil
+}
+
+// N returns the value of the "n" field in the mutation.
+func (m *FunnelCountMutation) N() (r int, exists bool) {
+	v := m.n
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldN returns the old "n" field's value of the FunnelCount entity.
+// If the FunnelCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelCountMutation) OldN(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldN is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldN requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldN: %w", err)
+	}
+	return oldValue.N, nil
+}
+
+// AddN adds i to the "n" field.
+func (m *FunnelCountMutation) AddN(i int) {
+	if m.addn != nil {
+		*m.addn += i
+	} else {
+		m.addn = &i
+	}
+}
+
+// AddedN returns the value that was added to the "n" field in this mutation.
+func (m *FunnelCountMutation) AddedN() (r int, exists bool) {
+	v := m.addn
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetN resets all changes to the "n" field.
+func (m *FunnelCountMutation) ResetN() {
+	m.n = nil
+	m.addn = nil
+}
+
+// Where appends a list predicates to the FunnelCountMutation builder.
+func (m *FunnelCountMutation) Where(ps ...predicate.FunnelCount) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the FunnelCountMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *FunnelCountMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.FunnelCount, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *FunnelCountMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *FunnelCountMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (FunnelCount).
+func (m *FunnelCountMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *FunnelCountMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.cohort_stage != nil {
+		fields = append(fields, funnelcount.FieldCohortStage)
+	}
+	if m.cohort_day != nil {
+		fields = append(fields, funnelcount.FieldCohortDay)
+	}
+	if m.stage_id != nil {
+		fields = append(fields, funnelcount.FieldStageID)
+	}
+	if m.reason_code != nil {
+		fields = append(fields, funnelcount.FieldReasonCode)
+	}
+	if m.dim != nil {
+		fields = append(fields, funnelcount.FieldDim)
+	}
+	if m.dim_value != nil {
+		fields = append(fields, funnelcount.FieldDimValue)
+	}
+	if m.n != nil {
+		fields = append(fields, funnelcount.FieldN)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *FunnelCountMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case funnelcount.FieldCohortStage:
+		return m.CohortStage()
+	case funnelcount.FieldCohortDay:
+		return m.CohortDay()
+	case funnelcount.FieldStageID:
+		return m.StageID()
+	case funnelcount.FieldReasonCode:
+		return m.ReasonCode()
+	case funnelcount.FieldDim:
+		return m.Dim()
+	case funnelcount.FieldDimValue:
+		return m.DimValue()
+	case funnelcount.FieldN:
+		return m.N()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *FunnelCountMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case funnelcount.FieldCohortStage:
+		return m.OldCohortStage(ctx)
+	case funnelcount.FieldCohortDay:
+		return m.OldCohortDay(ctx)
+	case funnelcount.FieldStageID:
+		return m.OldStageID(ctx)
+	case funnelcount.FieldReasonCode:
+		return m.OldReasonCode(ctx)
+	case funnelcount.FieldDim:
+		return m.OldDim(ctx)
+	case funnelcount.FieldDimValue:
+		return m.OldDimValue(ctx)
+	case funnelcount.FieldN:
+		return m.OldN(ctx)
+	}
+	return nil, fmt.Errorf("unknown FunnelCount field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *FunnelCountMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case funnelcount.FieldCohortStage:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCohortStage(v)
+		return nil
+	case funnelcount.FieldCohortDay:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCohortDay(v)
+		return nil
+	case funnelcount.FieldStageID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStageID(v)
+		return nil
+	case funnelcount.FieldReasonCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReasonCode(v)
+		return nil
+	case funnelcount.FieldDim:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDim(v)
+		return nil
+	case funnelcount.FieldDimValue:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDimValue(v)
+		return nil
+	case funnelcount.FieldN:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetN(v)
+		return nil
+	}
+	return fmt.Errorf("unknown FunnelCount field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *FunnelCountMutation) AddedFields() []string {
+	var fields []string
+	if m.addcohort_stage != nil {
+		fields = append(fields, funnelcount.FieldCohortStage)
+	}
+	if m.addstage_id != nil {
+		fields = append(fields, funnelcount.FieldStageID)
+	}
+	if m.addn != nil {
+		fields = append(fields, funnelcount.FieldN)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *FunnelCountMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case funnelcount.FieldCohortStage:
+		return m.AddedCohortStage()
+	case funnelcount.FieldStageID:
+		return m.AddedStageID()
+	case funnelcount.FieldN:
+		return m.AddedN()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *FunnelCountMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case funnelcount.FieldCohortStage:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCohortStage(v)
+		return nil
+	case funnelcount.FieldStageID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStageID(v)
+		return nil
+	case funnelcount.FieldN:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddN(v)
+		return nil
+	}
+	return fmt.Errorf("unknown FunnelCount numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *FunnelCountMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *FunnelCountMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *FunnelCountMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown FunnelCount nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *FunnelCountMutation) ResetField(name string) error {
+	switch name {
+	case funnelcount.FieldCohortStage:
+		m.ResetCohortStage()
+		return nil
+	case funnelcount.FieldCohortDay:
+		m.ResetCohortDay()
+		return nil
+	case funnelcount.FieldStageID:
+		m.ResetStageID()
+		return nil
+	case funnelcount.FieldReasonCode:
+		m.ResetReasonCode()
+		return nil
+	case funnelcount.FieldDim:
+		m.ResetDim()
+		return nil
+	case funnelcount.FieldDimValue:
+		m.ResetDimValue()
+		return nil
+	case funnelcount.FieldN:
+		m.ResetN()
+		return nil
+	}
+	return fmt.Errorf("unknown FunnelCount field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *FunnelCountMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *FunnelCountMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *FunnelCountMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *FunnelCountMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *FunnelCountMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *FunnelCountMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *FunnelCountMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown FunnelCount unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *FunnelCountMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown FunnelCount edge %s", name)
+}
+
+// FunnelExitMutation represents an operation that mutates the FunnelExit nodes in the graph.
+type FunnelExitMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	lead_id       *int
+	addlead_id    *int
+	stage_id      *int
+	addstage_id   *int
+	reason_code   *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*FunnelExit, error)
+	predicates    []predicate.FunnelExit
+}
+
+var _ ent.Mutation = (*FunnelExitMutation)(nil)
+
+// funnelexitOption allows management of the mutation configuration using functional options.
+type funnelexitOption func(*FunnelExitMutation)
+
+// newFunnelExitMutation creates new mutation for the FunnelExit entity.
+func newFunnelExitMutation(c config, op Op, opts ...funnelexitOption) *FunnelExitMutation {
+	m := &FunnelExitMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeFunnelExit,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withFunnelExitID sets the ID field of the mutation.
+func withFunnelExitID(id int) funnelexitOption {
+	return func(m *FunnelExitMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *FunnelExit
+		)
+		m.oldValue = func(ctx context.Context) (*FunnelExit, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().FunnelExit.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withFunnelExit sets the old FunnelExit of the mutation.
+func withFunnelExit(node *FunnelExit) funnelexitOption {
+	return func(m *FunnelExitMutation) {
+		m.oldValue = func(context.Context) (*FunnelExit, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m FunnelExitMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m FunnelExitMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *FunnelExitMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *FunnelExitMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().FunnelExit.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetLeadID sets the "lead_id" field.
+func (m *FunnelExitMutation) SetLeadID(i int) {
+	m.lead_id = &i
+	m.addlead_id = nil
+}
+
+// LeadID returns the value of the "lead_id" field in the mutation.
+func (m *FunnelExitMutation) LeadID() (r int, exists bool) {
+	v := m.lead_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeadID returns the old "lead_id" field's value of the FunnelExit entity.
+// If the FunnelExit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelExitMutation) OldLeadID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeadID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeadID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeadID: %w", err)
+	}
+	return oldValue.LeadID, nil
+}
+
+// AddLeadID adds i to the "lead_id" field.
+func (m *FunnelExitMutation) AddLeadID(i int) {
+	if m.addlead_id != nil {
+		*m.addlead_id += i
+	} else {
+		m.addlead_id = &i
+	}
+}
+
+// AddedLeadID returns the value that was added to the "lead_id" field in this mutation.
+func (m *FunnelExitMutation) AddedLeadID() (r int, exists bool) {
+	v := m.addlead_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLeadID resets all changes to the "lead_id" field.
+func (m *FunnelExitMutation) ResetLeadID() {
+	m.lead_id = nil
+	m.addlead_id = nil
+}
+
+// SetStageID sets the "stage_id" field.
+func (m *FunnelExitMutation) SetStageID(i int) {
+	m.stage_id = &i
+	m.addstage_id = nil
+}
+
+// StageID returns the value of the "stage_id" field in the mutation.
+func (m *FunnelExitMutation) StageID() (r int, exists bool) {
+	v := m.stage_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStageID returns the old "stage_id" field's value of the FunnelExit entity.
+// If the FunnelExit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelExitMutation) OldStageID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStageID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStageID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStageID: %w", err)
+	}
+	return oldValue.StageID, nil
+}
+
+// AddStageID adds i to the "stage_id" field.
+func (m *FunnelExitMutation) AddStageID(i int) {
+	if m.addstage_id != nil {
+		*m.addstage_id += i
+	} else {
+		m.addstage_id = &i
+	}
+}
+
+// AddedStageID returns the value that was added to the "stage_id" field in this mutation.
+func (m *FunnelExitMutation) AddedStageID() (r int, exists bool) {
+	v := m.addstage_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetStageID resets all changes to the "stage_id" field.
+func (m *FunnelExitMutation) ResetStageID() {
+	m.stage_id = nil
+	m.addstage_id = nil
+}
+
+// SetReasonCode sets the "reason_code" field.
+func (m *FunnelExitMutation) SetReasonCode(s string) {
+	m.reason_code = &s
+}
+
+// ReasonCode returns the value of the "reason_code" field in the mutation.
+func (m *FunnelExitMutation) ReasonCode() (r string, exists bool) {
+	v := m.reason_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReasonCode returns the old "reason_code" field's value of the FunnelExit entity.
+// If the FunnelExit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelExitMutation) OldReasonCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReasonCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReasonCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReasonCode: %w", err)
+	}
+	return oldValue.ReasonCode, nil
+}
+
+// ResetReasonCode resets all changes to the "reason_code" field.
+func (m *FunnelExitMutation) ResetReasonCode() {
+	m.reason_code = nil
+}
+
+// Where appends a list predicates to the FunnelExitMutation builder.
+func (m *FunnelExitMutation) Where(ps ...predicate.FunnelExit) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the FunnelExitMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *FunnelExitMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.FunnelExit, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *FunnelExitMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *FunnelExitMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (FunnelExit).
+func (m *FunnelExitMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *FunnelExitMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.lead_id != nil {
+		fields = append(fields, funnelexit.FieldLeadID)
+	}
+	if m.stage_id != nil {
+		fields = append(fields, funnelexit.FieldStageID)
+	}
+	if m.reason_code != nil {
+		fields = append(fields, funnelexit.FieldReasonCode)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *FunnelExitMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case funnelexit.FieldLeadID:
+		return m.LeadID()
+	case funnelexit.FieldStageID:
+		return m.StageID()
+	case funnelexit.FieldReasonCode:
+		return m.ReasonCode()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *FunnelExitMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case funnelexit.FieldLeadID:
+		return m.OldLeadID(ctx)
+	case funnelexit.FieldStageID:
+		return m.OldStageID(ctx)
+	case funnelexit.FieldReasonCode:
+		return m.OldReasonCode(ctx)
+	}
+	return nil, fmt.Errorf("unknown FunnelExit field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *FunnelExitMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case funnelexit.FieldLeadID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeadID(v)
+		return nil
+	case funnelexit.FieldStageID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStageID(v)
+		return nil
+	case funnelexit.FieldReasonCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReasonCode(v)
+		return nil
+	}
+	return fmt.Errorf("unknown FunnelExit field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *FunnelExitMutation) AddedFields() []string {
+	var fields []string
+	if m.addlead_id != nil {
+		fields = append(fields, funnelexit.FieldLeadID)
+	}
+	if m.addstage_id != nil {
+		fields = append(fields, funnelexit.FieldStageID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *FunnelExitMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case funnelexit.FieldLeadID:
+		return m.AddedLeadID()
+	case funnelexit.FieldStageID:
+		return m.AddedStageID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *FunnelExitMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case funnelexit.FieldLeadID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLeadID(v)
+		return nil
+	case funnelexit.FieldStageID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStageID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown FunnelExit numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *FunnelExitMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *FunnelExitMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *FunnelExitMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown FunnelExit nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *FunnelExitMutation) ResetField(name string) error {
+	switch name {
+	case funnelexit.FieldLeadID:
+		m.ResetLeadID()
+		return nil
+	case funnelexit.FieldStageID:
+		m.ResetStageID()
+		return nil
+	case funnelexit.FieldReasonCode:
+		m.ResetReasonCode()
+		return nil
+	}
+	return fmt.Errorf("unknown FunnelExit field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *FunnelExitMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *FunnelExitMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *FunnelExitMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *FunnelExitMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *FunnelExitMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *FunnelExitMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *FunnelExitMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown FunnelExit unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *FunnelExitMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown FunnelExit edge %s", name)
+}
+
 // FunnelReachMutation represents an operation that mutates the FunnelReach nodes in the graph.
 type FunnelReachMutation struct {
 	config
@@ -5375,6 +6636,1052 @@ func (m *FunnelReachMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *FunnelReachMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown FunnelReach edge %s", name)
+}
+
+// FunnelSketchMutation represents an operation that mutates the FunnelSketch nodes in the graph.
+type FunnelSketchMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	cohort_stage    *int
+	addcohort_stage *int
+	cohort_month    *string
+	metric          *int
+	addmetric       *int
+	stage_id        *int
+	addstage_id     *int
+	to_stage_id     *int
+	addto_stage_id  *int
+	dim             *string
+	dim_value       *string
+	bucket          *int
+	addbucket       *int
+	n               *int
+	addn            *int
+	value_sum       *float64
+	addvalue_sum    *float64
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*FunnelSketch, error)
+	predicates      []predicate.FunnelSketch
+}
+
+var _ ent.Mutation = (*FunnelSketchMutation)(nil)
+
+// funnelsketchOption allows management of the mutation configuration using functional options.
+type funnelsketchOption func(*FunnelSketchMutation)
+
+// newFunnelSketchMutation creates new mutation for the FunnelSketch entity.
+func newFunnelSketchMutation(c config, op Op, opts ...funnelsketchOption) *FunnelSketchMutation {
+	m := &FunnelSketchMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeFunnelSketch,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withFunnelSketchID sets the ID field of the mutation.
+func withFunnelSketchID(id int) funnelsketchOption {
+	return func(m *FunnelSketchMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *FunnelSketch
+		)
+		m.oldValue = func(ctx context.Context) (*FunnelSketch, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().FunnelSketch.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withFunnelSketch sets the old FunnelSketch of the mutation.
+func withFunnelSketch(node *FunnelSketch) funnelsketchOption {
+	return func(m *FunnelSketchMutation) {
+		m.oldValue = func(context.Context) (*FunnelSketch, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m FunnelSketchMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m FunnelSketchMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *FunnelSketchMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *FunnelSketchMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().FunnelSketch.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCohortStage sets the "cohort_stage" field.
+func (m *FunnelSketchMutation) SetCohortStage(i int) {
+	m.cohort_stage = &i
+	m.addcohort_stage = nil
+}
+
+// CohortStage returns the value of the "cohort_stage" field in the mutation.
+func (m *FunnelSketchMutation) CohortStage() (r int, exists bool) {
+	v := m.cohort_stage
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCohortStage returns the old "cohort_stage" field's value of the FunnelSketch entity.
+// If the FunnelSketch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelSketchMutation) OldCohortStage(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCohortStage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCohortStage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCohortStage: %w", err)
+	}
+	return oldValue.CohortStage, nil
+}
+
+// AddCohortStage adds i to the "cohort_stage" field.
+func (m *FunnelSketchMutation) AddCohortStage(i int) {
+	if m.addcohort_stage != nil {
+		*m.addcohort_stage += i
+	} else {
+		m.addcohort_stage = &i
+	}
+}
+
+// AddedCohortStage returns the value that was added to the "cohort_stage" field in this mutation.
+func (m *FunnelSketchMutation) AddedCohortStage() (r int, exists bool) {
+	v := m.addcohort_stage
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCohortStage resets all changes to the "cohort_stage" field.
+func (m *FunnelSketchMutation) ResetCohortStage() {
+	m.cohort_stage = nil
+	m.addcohort_stage = nil
+}
+
+// SetCohortMonth sets the "cohort_month" field.
+func (m *FunnelSketchMutation) SetCohortMonth(s string) {
+	m.cohort_month = &s
+}
+
+// CohortMonth returns the value of the "cohort_month" field in the mutation.
+func (m *FunnelSketchMutation) CohortMonth() (r string, exists bool) {
+	v := m.cohort_month
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCohortMonth returns the old "cohort_month" field's value of the FunnelSketch entity.
+// If the FunnelSketch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelSketchMutation) OldCohortMonth(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCohortMonth is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCohortMonth requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCohortMonth: %w", err)
+	}
+	return oldValue.CohortMonth, nil
+}
+
+// ResetCohortMonth resets all changes to the "cohort_month" field.
+func (m *FunnelSketchMutation) ResetCohortMonth() {
+	m.cohort_month = nil
+}
+
+// SetMetric sets the "metric" field.
+func (m *FunnelSketchMutation) SetMetric(i int) {
+	m.metric = &i
+	m.addmetric = nil
+}
+
+// Metric returns the value of the "metric" field in the mutation.
+func (m *FunnelSketchMutation) Metric() (r int, exists bool) {
+	v := m.metric
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMetric returns the old "metric" field's value of the FunnelSketch entity.
+// If the FunnelSketch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelSketchMutation) OldMetric(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMetric is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMetric requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMetric: %w", err)
+	}
+	return oldValue.Metric, nil
+}
+
+// AddMetric adds i to the "metric" field.
+func (m *FunnelSketchMutation) AddMetric(i int) {
+	if m.addmetric != nil {
+		*m.addmetric += i
+	} else {
+		m.addmetric = &i
+	}
+}
+
+// AddedMetric returns the value that was added to the "metric" field in this mutation.
+func (m *FunnelSketchMutation) AddedMetric() (r int, exists bool) {
+	v := m.addmetric
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMetric resets all changes to the "metric" field.
+func (m *FunnelSketchMutation) ResetMetric() {
+	m.metric = nil
+	m.addmetric = nil
+}
+
+// SetStageID sets the "stage_id" field.
+func (m *FunnelSketchMutation) SetStageID(i int) {
+	m.stage_id = &i
+	m.addstage_id = nil
+}
+
+// StageID returns the value of the "stage_id" field in the mutation.
+func (m *FunnelSketchMutation) StageID() (r int, exists bool) {
+	v := m.stage_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStageID returns the old "stage_id" field's value of the FunnelSketch entity.
+// If the FunnelSketch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelSketchMutation) OldStageID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStageID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStageID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStageID: %w", err)
+	}
+	return oldValue.StageID, nil
+}
+
+// AddStageID adds i to the "stage_id" field.
+func (m *FunnelSketchMutation) AddStageID(i int) {
+	if m.addstage_id != nil {
+		*m.addstage_id += i
+	} else {
+		m.addstage_id = &i
+	}
+}
+
+// AddedStageID returns the value that was added to the "stage_id" field in this mutation.
+func (m *FunnelSketchMutation) AddedStageID() (r int, exists bool) {
+	v := m.addstage_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetStageID resets all changes to the "stage_id" field.
+func (m *FunnelSketchMutation) ResetStageID() {
+	m.stage_id = nil
+	m.addstage_id = nil
+}
+
+// SetToStageID sets the "to_stage_id" field.
+func (m *FunnelSketchMutation) SetToStageID(i int) {
+	m.to_stage_id = &i
+	m.addto_stage_id = nil
+}
+
+// ToStageID returns the value of the "to_stage_id" field in the mutation.
+func (m *FunnelSketchMutation) ToStageID() (r int, exists bool) {
+	v := m.to_stage_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToStageID returns the old "to_stage_id" field's value of the FunnelSketch entity.
+// If the FunnelSketch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelSketchMutation) OldToStageID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToStageID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToStageID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToStageID: %w", err)
+	}
+	return oldValue.ToStageID, nil
+}
+
+// AddToStageID adds i to the "to_stage_id" field.
+func (m *FunnelSketchMutation) AddToStageID(i int) {
+	if m.addto_stage_id != nil {
+		*m.addto_stage_id += i
+	} else {
+		m.addto_stage_id = &i
+	}
+}
+
+// AddedToStageID returns the value that was added to the "to_stage_id" field in this mutation.
+func (m *FunnelSketchMutation) AddedToStageID() (r int, exists bool) {
+	v := m.addto_stage_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetToStageID resets all changes to the "to_stage_id" field.
+func (m *FunnelSketchMutation) ResetToStageID() {
+	m.to_stage_id = nil
+	m.addto_stage_id = nil
+}
+
+// SetDim sets the "dim" field.
+func (m *FunnelSketchMutation) SetDim(s string) {
+	m.dim = &s
+}
+
+// Dim returns the value of the "dim" field in the mutation.
+func (m *FunnelSketchMutation) Dim() (r string, exists bool) {
+	v := m.dim
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDim returns the old "dim" field's value of the FunnelSketch entity.
+// If the FunnelSketch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelSketchMutation) OldDim(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDim is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDim requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDim: %w", err)
+	}
+	return oldValue.Dim, nil
+}
+
+// ResetDim resets all changes to the "dim" field.
+func (m *FunnelSketchMutation) ResetDim() {
+	m.dim = nil
+}
+
+// SetDimValue sets the "dim_value" field.
+func (m *FunnelSketchMutation) SetDimValue(s string) {
+	m.dim_value = &s
+}
+
+// DimValue returns the value of the "dim_value" field in the mutation.
+func (m *FunnelSketchMutation) DimValue() (r string, exists bool) {
+	v := m.dim_value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDimValue returns the old "dim_value" field's value of the FunnelSketch entity.
+// If the FunnelSketch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelSketchMutation) OldDimValue(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDimValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDimValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDimValue: %w", err)
+	}
+	return oldValue.DimValue, nil
+}
+
+// ResetDimValue resets all changes to the "dim_value" field.
+func (m *FunnelSketchMutation) ResetDimValue() {
+	m.dim_value = nil
+}
+
+// SetBucket sets the "bucket" field.
+func (m *FunnelSketchMutation) SetBucket(i int) {
+	m.bucket = &i
+	m.addbucket = nil
+}
+
+// Bucket returns the value of the "bucket" field in the mutation.
+func (m *FunnelSketchMutation) Bucket() (r int, exists bool) {
+	v := m.bucket
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBucket returns the old "bucket" field's value of the FunnelSketch entity.
+// If the FunnelSketch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelSketchMutation) OldBucket(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBucket is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBucket requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBucket: %w", err)
+	}
+	return oldValue.Bucket, nil
+}
+
+// AddBucket adds i to the "bucket" field.
+func (m *FunnelSketchMutation) AddBucket(i int) {
+	if m.addbucket != nil {
+		*m.addbucket += i
+	} else {
+		m.addbucket = &i
+	}
+}
+
+// AddedBucket returns the value that was added to the "bucket" field in this mutation.
+func (m *FunnelSketchMutation) AddedBucket() (r int, exists bool) {
+	v := m.addbucket
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBucket resets all changes to the "bucket" field.
+func (m *FunnelSketchMutation) ResetBucket() {
+	m.bucket = nil
+	m.addbucket = nil
+}
+
+// SetN sets the "n" field.
+func (m *FunnelSketchMutation) SetN(i int) {
+	m.n = &i
+	m.addn = nil
+}
+
+// N returns the value of the "n" field in the mutation.
+func (m *FunnelSketchMutation) N() (r int, exists bool) {
+	v := m.n
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldN returns the old "n" field's value of the FunnelSketch entity.
+// If the FunnelSketch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelSketchMutation) OldN(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldN is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldN requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldN: %w", err)
+	}
+	return oldValue.N, nil
+}
+
+// AddN adds i to the "n" field.
+func (m *FunnelSketchMutation) AddN(i int) {
+	if m.addn != nil {
+		*m.addn += i
+	} else {
+		m.addn = &i
+	}
+}
+
+// AddedN returns the value that was added to the "n" field in this mutation.
+func (m *FunnelSketchMutation) AddedN() (r int, exists bool) {
+	v := m.addn
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetN resets all changes to the "n" field.
+func (m *FunnelSketchMutation) ResetN() {
+	m.n = nil
+	m.addn = nil
+}
+
+// SetValueSum sets the "value_sum" field.
+func (m *FunnelSketchMutation) SetValueSum(f float64) {
+	m.value_sum = &f
+	m.addvalue_sum = nil
+}
+
+// ValueSum returns the value of the "value_sum" field in the mutation.
+func (m *FunnelSketchMutation) ValueSum() (r float64, exists bool) {
+	v := m.value_sum
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValueSum returns the old "value_sum" field's value of the FunnelSketch entity.
+// If the FunnelSketch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelSketchMutation) OldValueSum(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValueSum is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValueSum requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValueSum: %w", err)
+	}
+	return oldValue.ValueSum, nil
+}
+
+// AddValueSum adds f to the "value_sum" field.
+func (m *FunnelSketchMutation) AddValueSum(f float64) {
+	if m.addvalue_sum != nil {
+		*m.addvalue_sum += f
+	} else {
+		m.addvalue_sum = &f
+	}
+}
+
+// AddedValueSum returns the value that was added to the "value_sum" field in this mutation.
+func (m *FunnelSketchMutation) AddedValueSum() (r float64, exists bool) {
+	v := m.addvalue_sum
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetValueSum resets all changes to the "value_sum" field.
+func (m *FunnelSketchMutation) ResetValueSum() {
+	m.value_sum = nil
+	m.addvalue_sum = nil
+}
+
+// Where appends a list predicates to the FunnelSketchMutation builder.
+func (m *FunnelSketchMutation) Where(ps ...predicate.FunnelSketch) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the FunnelSketchMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *FunnelSketchMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.FunnelSketch, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *FunnelSketchMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *FunnelSketchMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (FunnelSketch).
+func (m *FunnelSketchMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *FunnelSketchMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.cohort_stage != nil {
+		fields = append(fields, funnelsketch.FieldCohortStage)
+	}
+	if m.cohort_month != nil {
+		fields = append(fields, funnelsketch.FieldCohortMonth)
+	}
+	if m.metric != nil {
+		fields = append(fields, funnelsketch.FieldMetric)
+	}
+	if m.stage_id != nil {
+		fields = append(fields, funnelsketch.FieldStageID)
+	}
+	if m.to_stage_id != nil {
+		fields = append(fields, funnelsketch.FieldToStageID)
+	}
+	if m.dim != nil {
+		fields = append(fields, funnelsketch.FieldDim)
+	}
+	if m.dim_value != nil {
+		fields = append(fields, funnelsketch.FieldDimValue)
+	}
+	if m.bucket != nil {
+		fields = append(fields, funnelsketch.FieldBucket)
+	}
+	if m.n != nil {
+		fields = append(fields, funnelsketch.FieldN)
+	}
+	if m.value_sum != nil {
+		fields = append(fields, funnelsketch.FieldValueSum)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *FunnelSketchMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case funnelsketch.FieldCohortStage:
+		return m.CohortStage()
+	case funnelsketch.FieldCohortMonth:
+		return m.CohortMonth()
+	case funnelsketch.FieldMetric:
+		return m.Metric()
+	case funnelsketch.FieldStageID:
+		return m.StageID()
+	case funnelsketch.FieldToStageID:
+		return m.ToStageID()
+	case funnelsketch.FieldDim:
+		return m.Dim()
+	case funnelsketch.FieldDimValue:
+		return m.DimValue()
+	case funnelsketch.FieldBucket:
+		return m.Bucket()
+	case funnelsketch.FieldN:
+		return m.N()
+	case funnelsketch.FieldValueSum:
+		return m.ValueSum()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *FunnelSketchMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case funnelsketch.FieldCohortStage:
+		return m.OldCohortStage(ctx)
+	case funnelsketch.FieldCohortMonth:
+		return m.OldCohortMonth(ctx)
+	case funnelsketch.FieldMetric:
+		return m.OldMetric(ctx)
+	case funnelsketch.FieldStageID:
+		return m.OldStageID(ctx)
+	case funnelsketch.FieldToStageID:
+		return m.OldToStageID(ctx)
+	case funnelsketch.FieldDim:
+		return m.OldDim(ctx)
+	case funnelsketch.FieldDimValue:
+		return m.OldDimValue(ctx)
+	case funnelsketch.FieldBucket:
+		return m.OldBucket(ctx)
+	case funnelsketch.FieldN:
+		return m.OldN(ctx)
+	case funnelsketch.FieldValueSum:
+		return m.OldValueSum(ctx)
+	}
+	return nil, fmt.Errorf("unknown FunnelSketch field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *FunnelSketchMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case funnelsketch.FieldCohortStage:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCohortStage(v)
+		return nil
+	case funnelsketch.FieldCohortMonth:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCohortMonth(v)
+		return nil
+	case funnelsketch.FieldMetric:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMetric(v)
+		return nil
+	case funnelsketch.FieldStageID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStageID(v)
+		return nil
+	case funnelsketch.FieldToStageID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToStageID(v)
+		return nil
+	case funnelsketch.FieldDim:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDim(v)
+		return nil
+	case funnelsketch.FieldDimValue:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDimValue(v)
+		return nil
+	case funnelsketch.FieldBucket:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBucket(v)
+		return nil
+	case funnelsketch.FieldN:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetN(v)
+		return nil
+	case funnelsketch.FieldValueSum:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValueSum(v)
+		return nil
+	}
+	return fmt.Errorf("unknown FunnelSketch field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *FunnelSketchMutation) AddedFields() []string {
+	var fields []string
+	if m.addcohort_stage != nil {
+		fields = append(fields, funnelsketch.FieldCohortStage)
+	}
+	if m.addmetric != nil {
+		fields = append(fields, funnelsketch.FieldMetric)
+	}
+	if m.addstage_id != nil {
+		fields = append(fields, funnelsketch.FieldStageID)
+	}
+	if m.addto_stage_id != nil {
+		fields = append(fields, funnelsketch.FieldToStageID)
+	}
+	if m.addbucket != nil {
+		fields = append(fields, funnelsketch.FieldBucket)
+	}
+	if m.addn != nil {
+		fields = append(fields, funnelsketch.FieldN)
+	}
+	if m.addvalue_sum != nil {
+		fields = append(fields, funnelsketch.FieldValueSum)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *FunnelSketchMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case funnelsketch.FieldCohortStage:
+		return m.AddedCohortStage()
+	case funnelsketch.FieldMetric:
+		return m.AddedMetric()
+	case funnelsketch.FieldStageID:
+		return m.AddedStageID()
+	case funnelsketch.FieldToStageID:
+		return m.AddedToStageID()
+	case funnelsketch.FieldBucket:
+		return m.AddedBucket()
+	case funnelsketch.FieldN:
+		return m.AddedN()
+	case funnelsketch.FieldValueSum:
+		return m.AddedValueSum()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *FunnelSketchMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case funnelsketch.FieldCohortStage:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCohortStage(v)
+		return nil
+	case funnelsketch.FieldMetric:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMetric(v)
+		return nil
+	case funnelsketch.FieldStageID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStageID(v)
+		return nil
+	case funnelsketch.FieldToStageID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddToStageID(v)
+		return nil
+	case funnelsketch.FieldBucket:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBucket(v)
+		return nil
+	case funnelsketch.FieldN:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddN(v)
+		return nil
+	case funnelsketch.FieldValueSum:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddValueSum(v)
+		return nil
+	}
+	return fmt.Errorf("unknown FunnelSketch numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *FunnelSketchMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *FunnelSketchMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *FunnelSketchMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown FunnelSketch nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *FunnelSketchMutation) ResetField(name string) error {
+	switch name {
+	case funnelsketch.FieldCohortStage:
+		m.ResetCohortStage()
+		return nil
+	case funnelsketch.FieldCohortMonth:
+		m.ResetCohortMonth()
+		return nil
+	case funnelsketch.FieldMetric:
+		m.ResetMetric()
+		return nil
+	case funnelsketch.FieldStageID:
+		m.ResetStageID()
+		return nil
+	case funnelsketch.FieldToStageID:
+		m.ResetToStageID()
+		return nil
+	case funnelsketch.FieldDim:
+		m.ResetDim()
+		return nil
+	case funnelsketch.FieldDimValue:
+		m.ResetDimValue()
+		return nil
+	case funnelsketch.FieldBucket:
+		m.ResetBucket()
+		return nil
+	case funnelsketch.FieldN:
+		m.ResetN()
+		return nil
+	case funnelsketch.FieldValueSum:
+		m.ResetValueSum()
+		return nil
+	}
+	return fmt.Errorf("unknown FunnelSketch field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *FunnelSketchMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *FunnelSketchMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *FunnelSketchMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *FunnelSketchMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *FunnelSketchMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *FunnelSketchMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *FunnelSketchMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown FunnelSketch unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *FunnelSketchMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown FunnelSketch edge %s", name)
 }
 
 // LeadMutation represents an operation that mutates the Lead nodes in the graph.

@@ -22,8 +22,14 @@ type Tx struct {
 	Activity *ActivityClient
 	// Contact is the client for interacting with the Contact builders.
 	Contact *ContactClient
+	// FunnelCount is the client for interacting with the FunnelCount builders.
+	FunnelCount *FunnelCountClient
+	// FunnelExit is the client for interacting with the FunnelExit builders.
+	FunnelExit *FunnelExitClient
 	// FunnelReach is the client for interacting with the FunnelReach builders.
 	FunnelReach *FunnelReachClient
+	// FunnelSketch is the client for interacting with the FunnelSketch builders.
+	FunnelSketch *FunnelSketchClient
 	// Lead is the client for interacting with the Lead builders.
 	Lead *LeadClient
 	// PolicyRevision is the client for interacting with the PolicyRevision builders.
@@ -173,7 +179,10 @@ func (tx *Tx) init() {
 	tx.Account = NewAccountClient(tx.config)
 	tx.Activity = NewActivityClient(tx.config)
 	tx.Contact = NewContactClient(tx.config)
+	tx.FunnelCount = NewFunnelCountClient(tx.config)
+	tx.FunnelExit = NewFunnelExitClient(tx.config)
 	tx.FunnelReach = NewFunnelReachClient(tx.config)
+	tx.FunnelSketch = NewFunnelSketchClient(tx.config)
 	tx.Lead = NewLeadClient(tx.config)
 	tx.PolicyRevision = NewPolicyRevisionClient(tx.config)
 	tx.Project = NewProjectClient(tx.config)

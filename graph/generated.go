@@ -217,8 +217,9 @@ type ComplexityRoot struct {
 	}
 
 	FunnelResult struct {
-		Groups func(childComplexity int) int
-		Source func(childComplexity int) int
+		Groups      func(childComplexity int) int
+		Percentiles func(childComplexity int) int
+		Source      func(childComplexity int) int
 	}
 
 	FunnelStep struct {
@@ -587,8 +588,9 @@ type ComplexityRoot struct {
 	}
 
 	StageDurations struct {
-		Groups func(childComplexity int) int
-		Source func(childComplexity int) int
+		Groups      func(childComplexity int) int
+		Percentiles func(childComplexity int) int
+		Source      func(childComplexity int) int
 	}
 
 	StageEdge struct {
@@ -1418,6 +1420,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FunnelResult.Groups(childComplexity), true
+	case "FunnelResult.percentiles":
+		if e.ComplexityRoot.FunnelResult.Percentiles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelResult.Percentiles(childComplexity), true
 	case "FunnelResult.source":
 		if e.ComplexityRoot.FunnelResult.Source == nil {
 			break
@@ -3220,6 +3228,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StageDurations.Groups(childComplexity), true
+	case "StageDurations.percentiles":
+		if e.ComplexityRoot.StageDurations.Percentiles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageDurations.Percentiles(childComplexity), true
 	case "StageDurations.source":
 		if e.ComplexityRoot.StageDurations.Source == nil {
 			break
@@ -4096,6 +4110,8 @@ func (ec *executionContext) childFields_FunnelResult(ctx context.Context, field 
 	switch field.Name {
 	case "source":
 		return ec.fieldContext_FunnelResult_source(ctx, field)
+	case "percentiles":
+		return ec.fieldContext_FunnelResult_percentiles(ctx, field)
 	case "groups":
 		return ec.fieldContext_FunnelResult_groups(ctx, field)
 	}
@@ -4744,6 +4760,8 @@ func (ec *executionContext) childFields_StageDurations(ctx context.Context, fiel
 	switch field.Name {
 	case "source":
 		return ec.fieldContext_StageDurations_source(ctx, field)
+	case "percentiles":
+		return ec.fieldContext_StageDurations_percentiles(ctx, field)
 	case "groups":
 		return ec.fieldContext_StageDurations_groups(ctx, field)
 	}
@@ -9356,6 +9374,29 @@ func (ec *executionContext) _FunnelResult_source(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_FunnelResult_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FunnelResult", field, false, false, "FunnelSource")
+}
+
+func (ec *executionContext) _FunnelResult_percentiles(ctx context.Context, field graphql.CollectedField, obj *funnel.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelResult_percentiles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Percentiles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v funnel.PercentileMethod) graphql.Marshaler {
+			return ec.marshalNPercentileMethod2githubᚗcomᚋqualifyᚋqualifyᚋinternalᚋfunnelᚐPercentileMethod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelResult_percentiles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelResult", field, false, false, "PercentileMethod")
 }
 
 func (ec *executionContext) _FunnelResult_groups(ctx context.Context, field graphql.CollectedField, obj *funnel.Result) (ret graphql.Marshaler) {
@@ -16687,6 +16728,29 @@ func (ec *executionContext) fieldContext_StageDurations_source(_ context.Context
 	return graphql.NewScalarFieldContext("StageDurations", field, false, false, "FunnelSource")
 }
 
+func (ec *executionContext) _StageDurations_percentiles(ctx context.Context, field graphql.CollectedField, obj *funnel.Durations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageDurations_percentiles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Percentiles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v funnel.PercentileMethod) graphql.Marshaler {
+			return ec.marshalNPercentileMethod2githubᚗcomᚋqualifyᚋqualifyᚋinternalᚋfunnelᚐPercentileMethod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageDurations_percentiles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageDurations", field, false, false, "PercentileMethod")
+}
+
 func (ec *executionContext) _StageDurations_groups(ctx context.Context, field graphql.CollectedField, obj *funnel.Durations) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23142,7 +23206,7 @@ func (ec *executionContext) unmarshalInputFunnelInput(ctx context.Context, obj a
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"stages", "period", "cohort", "where", "groupBy"}
+	fieldsInOrder := [...]string{"stages", "period", "cohort", "where", "groupBy", "exact"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -23184,6 +23248,13 @@ func (ec *executionContext) unmarshalInputFunnelInput(ctx context.Context, obj a
 				return it, err
 			}
 			it.GroupBy = data
+		case "exact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exact"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Exact = data
 		}
 	}
 	return it, nil
@@ -31179,6 +31250,11 @@ func (ec *executionContext) _FunnelResult(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "percentiles":
+			out.Values[i] = ec._FunnelResult_percentiles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "groups":
 			out.Values[i] = ec._FunnelResult_groups(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -33612,6 +33688,11 @@ func (ec *executionContext) _StageDurations(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "percentiles":
+			out.Values[i] = ec._StageDurations_percentiles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "groups":
 			out.Values[i] = ec._StageDurations_groups(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -35286,6 +35367,21 @@ func (ec *executionContext) marshalNOrderDirection2entgoᚗioᚋcontribᚋentgql
 
 func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNPercentileMethod2githubᚗcomᚋqualifyᚋqualifyᚋinternalᚋfunnelᚐPercentileMethod(ctx context.Context, v any) (funnel.PercentileMethod, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := funnel.PercentileMethod(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPercentileMethod2githubᚗcomᚋqualifyᚋqualifyᚋinternalᚋfunnelᚐPercentileMethod(ctx context.Context, sel ast.SelectionSet, v funnel.PercentileMethod) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "PercentileMethod!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNPolicyDraftInput2githubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐPolicyDraftInput(ctx context.Context, v any) (policyadmin.PolicyDraftInput, error) {

@@ -18,7 +18,7 @@ func funnelRebuildCmd() *cobra.Command {
 	var db dbFlags
 	cmd := &cobra.Command{
 		Use:   "rebuild",
-		Short: "Recompute the funnel rollup from the stage transitions (after bulk writes)",
+		Short: "Recompute the funnel rollups (per-lead ledger and aggregate) from the stage transitions (after bulk writes)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := logger()
 			d, err := db.open(cmd.Context(), log)
@@ -30,7 +30,8 @@ func funnelRebuildCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			log.Info("rebuilt the funnel rollup", "rows", st.Rows, "elapsed", st.Duration.Round(time.Millisecond))
+			log.Info("rebuilt the funnel rollups", "reaches", st.Rows, "exits", st.Exits, "counts", st.Counts,
+				"sketches", st.Sketches, "elapsed", st.Duration.Round(time.Millisecond))
 			return nil
 		},
 	}

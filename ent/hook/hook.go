@@ -57,6 +57,30 @@ func (f ContactFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ContactMutation", m)
 }
 
+// The FunnelCountFunc type is an adapter to allow the use of ordinary
+// function as FunnelCount mutator.
+type FunnelCountFunc func(context.Context, *ent.FunnelCountMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f FunnelCountFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.FunnelCountMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.FunnelCountMutation", m)
+}
+
+// The FunnelExitFunc type is an adapter to allow the use of ordinary
+// function as FunnelExit mutator.
+type FunnelExitFunc func(context.Context, *ent.FunnelExitMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f FunnelExitFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.FunnelExitMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.FunnelExitMutation", m)
+}
+
 // The FunnelReachFunc type is an adapter to allow the use of ordinary
 // function as FunnelReach mutator.
 type FunnelReachFunc func(context.Context, *ent.FunnelReachMutation) (ent.Value, error)
@@ -67,6 +91,18 @@ func (f FunnelReachFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.FunnelReachMutation", m)
+}
+
+// The FunnelSketchFunc type is an adapter to allow the use of ordinary
+// function as FunnelSketch mutator.
+type FunnelSketchFunc func(context.Context, *ent.FunnelSketchMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f FunnelSketchFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.FunnelSketchMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.FunnelSketchMutation", m)
 }
 
 // The LeadFunc type is an adapter to allow the use of ordinary

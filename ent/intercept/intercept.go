@@ -12,7 +12,10 @@ import (
 	"github.com/qualify/qualify/ent/activity"
 	"github.com/qualify/qualify/ent/apikey"
 	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/funnelcount"
+	"github.com/qualify/qualify/ent/funnelexit"
 	"github.com/qualify/qualify/ent/funnelreach"
+	"github.com/qualify/qualify/ent/funnelsketch"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/predicate"
@@ -187,6 +190,60 @@ func (f TraverseContact) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.ContactQuery", q)
 }
 
+// The FunnelCountFunc type is an adapter to allow the use of ordinary function as a Querier.
+type FunnelCountFunc func(context.Context, *ent.FunnelCountQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f FunnelCountFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.FunnelCountQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.FunnelCountQuery", q)
+}
+
+// The TraverseFunnelCount type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseFunnelCount func(context.Context, *ent.FunnelCountQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseFunnelCount) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseFunnelCount) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.FunnelCountQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.FunnelCountQuery", q)
+}
+
+// The FunnelExitFunc type is an adapter to allow the use of ordinary function as a Querier.
+type FunnelExitFunc func(context.Context, *ent.FunnelExitQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f FunnelExitFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.FunnelExitQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.FunnelExitQuery", q)
+}
+
+// The TraverseFunnelExit type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseFunnelExit func(context.Context, *ent.FunnelExitQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseFunnelExit) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseFunnelExit) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.FunnelExitQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.FunnelExitQuery", q)
+}
+
 // The FunnelReachFunc type is an adapter to allow the use of ordinary function as a Querier.
 type FunnelReachFunc func(context.Context, *ent.FunnelReachQuery) (ent.Value, error)
 
@@ -212,6 +269,33 @@ func (f TraverseFunnelReach) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.FunnelReachQuery", q)
+}
+
+// The FunnelSketchFunc type is an adapter to allow the use of ordinary function as a Querier.
+type FunnelSketchFunc func(context.Context, *ent.FunnelSketchQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f FunnelSketchFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.FunnelSketchQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.FunnelSketchQuery", q)
+}
+
+// The TraverseFunnelSketch type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseFunnelSketch func(context.Context, *ent.FunnelSketchQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseFunnelSketch) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseFunnelSketch) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.FunnelSketchQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.FunnelSketchQuery", q)
 }
 
 // The LeadFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -414,8 +498,14 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ActivityQuery, predicate.Activity, activity.OrderOption]{typ: ent.TypeActivity, tq: q}, nil
 	case *ent.ContactQuery:
 		return &query[*ent.ContactQuery, predicate.Contact, contact.OrderOption]{typ: ent.TypeContact, tq: q}, nil
+	case *ent.FunnelCountQuery:
+		return &query[*ent.FunnelCountQuery, predicate.FunnelCount, funnelcount.OrderOption]{typ: ent.TypeFunnelCount, tq: q}, nil
+	case *ent.FunnelExitQuery:
+		return &query[*ent.FunnelExitQuery, predicate.FunnelExit, funnelexit.OrderOption]{typ: ent.TypeFunnelExit, tq: q}, nil
 	case *ent.FunnelReachQuery:
 		return &query[*ent.FunnelReachQuery, predicate.FunnelReach, funnelreach.OrderOption]{typ: ent.TypeFunnelReach, tq: q}, nil
+	case *ent.FunnelSketchQuery:
+		return &query[*ent.FunnelSketchQuery, predicate.FunnelSketch, funnelsketch.OrderOption]{typ: ent.TypeFunnelSketch, tq: q}, nil
 	case *ent.LeadQuery:
 		return &query[*ent.LeadQuery, predicate.Lead, lead.OrderOption]{typ: ent.TypeLead, tq: q}, nil
 	case *ent.PolicyRevisionQuery:

@@ -152,6 +152,50 @@ var (
 			},
 		},
 	}
+	// FunnelCountsColumns holds the columns for the "funnel_counts" table.
+	FunnelCountsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "cohort_stage", Type: field.TypeInt},
+		{Name: "cohort_day", Type: field.TypeString},
+		{Name: "stage_id", Type: field.TypeInt},
+		{Name: "reason_code", Type: field.TypeString, Default: ""},
+		{Name: "dim", Type: field.TypeString, Default: ""},
+		{Name: "dim_value", Type: field.TypeString, Default: ""},
+		{Name: "n", Type: field.TypeInt},
+	}
+	// FunnelCountsTable holds the schema information for the "funnel_counts" table.
+	FunnelCountsTable = &schema.Table{
+		Name:       "funnel_counts",
+		Columns:    FunnelCountsColumns,
+		PrimaryKey: []*schema.Column{FunnelCountsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "funnelcount_key",
+				Unique:  true,
+				Columns: []*schema.Column{FunnelCountsColumns[1], FunnelCountsColumns[5], FunnelCountsColumns[2], FunnelCountsColumns[3], FunnelCountsColumns[4], FunnelCountsColumns[6]},
+			},
+		},
+	}
+	// FunnelExitsColumns holds the columns for the "funnel_exits" table.
+	FunnelExitsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "lead_id", Type: field.TypeInt},
+		{Name: "stage_id", Type: field.TypeInt},
+		{Name: "reason_code", Type: field.TypeString, Default: ""},
+	}
+	// FunnelExitsTable holds the schema information for the "funnel_exits" table.
+	FunnelExitsTable = &schema.Table{
+		Name:       "funnel_exits",
+		Columns:    FunnelExitsColumns,
+		PrimaryKey: []*schema.Column{FunnelExitsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "funnelexit_lead_id_stage_id_reason_code",
+				Unique:  true,
+				Columns: []*schema.Column{FunnelExitsColumns[1], FunnelExitsColumns[2], FunnelExitsColumns[3]},
+			},
+		},
+	}
 	// FunnelReachesColumns holds the columns for the "funnel_reaches" table.
 	FunnelReachesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -190,6 +234,33 @@ var (
 				Name:    "funnelreach_stage_id_reached_at",
 				Unique:  false,
 				Columns: []*schema.Column{FunnelReachesColumns[2], FunnelReachesColumns[5]},
+			},
+		},
+	}
+	// FunnelSketchesColumns holds the columns for the "funnel_sketches" table.
+	FunnelSketchesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "cohort_stage", Type: field.TypeInt},
+		{Name: "cohort_month", Type: field.TypeString},
+		{Name: "metric", Type: field.TypeInt},
+		{Name: "stage_id", Type: field.TypeInt},
+		{Name: "to_stage_id", Type: field.TypeInt, Default: 0},
+		{Name: "dim", Type: field.TypeString, Default: ""},
+		{Name: "dim_value", Type: field.TypeString, Default: ""},
+		{Name: "bucket", Type: field.TypeInt},
+		{Name: "n", Type: field.TypeInt},
+		{Name: "value_sum", Type: field.TypeFloat64, Default: 0},
+	}
+	// FunnelSketchesTable holds the schema information for the "funnel_sketches" table.
+	FunnelSketchesTable = &schema.Table{
+		Name:       "funnel_sketches",
+		Columns:    FunnelSketchesColumns,
+		PrimaryKey: []*schema.Column{FunnelSketchesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "funnelsketch_key",
+				Unique:  true,
+				Columns: []*schema.Column{FunnelSketchesColumns[1], FunnelSketchesColumns[6], FunnelSketchesColumns[3], FunnelSketchesColumns[4], FunnelSketchesColumns[5], FunnelSketchesColumns[2], FunnelSketchesColumns[7], FunnelSketchesColumns[8]},
 			},
 		},
 	}
@@ -542,7 +613,10 @@ var (
 		AccountsTable,
 		ActivitiesTable,
 		ContactsTable,
+		FunnelCountsTable,
+		FunnelExitsTable,
 		FunnelReachesTable,
+		FunnelSketchesTable,
 		LeadsTable,
 		PolicyRevisionsTable,
 		ProjectsTable,
@@ -572,8 +646,17 @@ func init() {
 	ContactsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(8589934592),
 	}
+	FunnelCountsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(51539607552),
+	}
+	FunnelExitsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(55834574848),
+	}
 	FunnelReachesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(47244640256),
+	}
+	FunnelSketchesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(60129542144),
 	}
 	LeadsTable.ForeignKeys[0].RefTable = AccountsTable
 	LeadsTable.ForeignKeys[1].RefTable = StagesTable

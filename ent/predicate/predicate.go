@@ -18,8 +18,17 @@ type Activity func(*sql.Selector)
 // Contact is the predicate function for contact builders.
 type Contact func(*sql.Selector)
 
+// FunnelCount is the predicate function for funnelcount builders.
+type FunnelCount func(*sql.Selector)
+
+// FunnelExit is the predicate function for funnelexit builders.
+type FunnelExit func(*sql.Selector)
+
 // FunnelReach is the predicate function for funnelreach builders.
 type FunnelReach func(*sql.Selector)
+
+// FunnelSketch is the predicate function for funnelsketch builders.
+type FunnelSketch func(*sql.Selector)
 
 // Lead is the predicate function for lead builders.
 type Lead func(*sql.Selector)

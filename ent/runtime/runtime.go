@@ -9,7 +9,10 @@ import (
 	"github.com/qualify/qualify/ent/activity"
 	"github.com/qualify/qualify/ent/apikey"
 	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/funnelcount"
+	"github.com/qualify/qualify/ent/funnelexit"
 	"github.com/qualify/qualify/ent/funnelreach"
+	"github.com/qualify/qualify/ent/funnelsketch"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
@@ -123,6 +126,26 @@ func init() {
 	contactDescTitle := contactFields[4].Descriptor()
 	// contact.DefaultTitle holds the default value on creation for the title field.
 	contact.DefaultTitle = contactDescTitle.Default.(string)
+	funnelcountFields := schema.FunnelCount{}.Fields()
+	_ = funnelcountFields
+	// funnelcountDescReasonCode is the schema descriptor for reason_code field.
+	funnelcountDescReasonCode := funnelcountFields[3].Descriptor()
+	// funnelcount.DefaultReasonCode holds the default value on creation for the reason_code field.
+	funnelcount.DefaultReasonCode = funnelcountDescReasonCode.Default.(string)
+	// funnelcountDescDim is the schema descriptor for dim field.
+	funnelcountDescDim := funnelcountFields[4].Descriptor()
+	// funnelcount.DefaultDim holds the default value on creation for the dim field.
+	funnelcount.DefaultDim = funnelcountDescDim.Default.(string)
+	// funnelcountDescDimValue is the schema descriptor for dim_value field.
+	funnelcountDescDimValue := funnelcountFields[5].Descriptor()
+	// funnelcount.DefaultDimValue holds the default value on creation for the dim_value field.
+	funnelcount.DefaultDimValue = funnelcountDescDimValue.Default.(string)
+	funnelexitFields := schema.FunnelExit{}.Fields()
+	_ = funnelexitFields
+	// funnelexitDescReasonCode is the schema descriptor for reason_code field.
+	funnelexitDescReasonCode := funnelexitFields[2].Descriptor()
+	// funnelexit.DefaultReasonCode holds the default value on creation for the reason_code field.
+	funnelexit.DefaultReasonCode = funnelexitDescReasonCode.Default.(string)
 	funnelreachFields := schema.FunnelReach{}.Fields()
 	_ = funnelreachFields
 	// funnelreachDescTeam is the schema descriptor for team field.
@@ -141,6 +164,24 @@ func init() {
 	funnelreachDescStays := funnelreachFields[11].Descriptor()
 	// funnelreach.DefaultStays holds the default value on creation for the stays field.
 	funnelreach.DefaultStays = funnelreachDescStays.Default.(int)
+	funnelsketchFields := schema.FunnelSketch{}.Fields()
+	_ = funnelsketchFields
+	// funnelsketchDescToStageID is the schema descriptor for to_stage_id field.
+	funnelsketchDescToStageID := funnelsketchFields[4].Descriptor()
+	// funnelsketch.DefaultToStageID holds the default value on creation for the to_stage_id field.
+	funnelsketch.DefaultToStageID = funnelsketchDescToStageID.Default.(int)
+	// funnelsketchDescDim is the schema descriptor for dim field.
+	funnelsketchDescDim := funnelsketchFields[5].Descriptor()
+	// funnelsketch.DefaultDim holds the default value on creation for the dim field.
+	funnelsketch.DefaultDim = funnelsketchDescDim.Default.(string)
+	// funnelsketchDescDimValue is the schema descriptor for dim_value field.
+	funnelsketchDescDimValue := funnelsketchFields[6].Descriptor()
+	// funnelsketch.DefaultDimValue holds the default value on creation for the dim_value field.
+	funnelsketch.DefaultDimValue = funnelsketchDescDimValue.Default.(string)
+	// funnelsketchDescValueSum is the schema descriptor for value_sum field.
+	funnelsketchDescValueSum := funnelsketchFields[9].Descriptor()
+	// funnelsketch.DefaultValueSum holds the default value on creation for the value_sum field.
+	funnelsketch.DefaultValueSum = funnelsketchDescValueSum.Default.(float64)
 	leadMixin := schema.Lead{}.Mixin()
 	leadHooks := schema.Lead{}.Hooks()
 	lead.Hooks[0] = leadHooks[0]

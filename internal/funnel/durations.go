@@ -12,8 +12,9 @@ import (
 
 // Durations is the time leads spent in stages.
 type Durations struct {
-	Source Source           `json:"source"`
-	Groups []*DurationGroup `json:"groups"`
+	Source      Source           `json:"source"`
+	Percentiles PercentileMethod `json:"percentiles"`
+	Groups      []*DurationGroup `json:"groups"`
 }
 
 // DurationGroup is the time in stage of one group of leads.
@@ -62,26 +63,9 @@ func (s *Service) StageDurations(ctx context.Context, in Input) (*Durations, err
 	for i, st := range stages {
 		ids[i], index[st.ID] = st.ID, i
 	}
-	cohort, cohortArgs := sc.cohortCond("r", in.cohort(), first, in.Period)
-	inner := &stmt{}
-	for m, col := range []string{"latest_stay_days", "total_stay_days"} {
-		if m > 0 {
-			inner.add("\nUNION ALL\n")
-		}
-		inner.add(`SELECT ` + dimCols("r", in.GroupBy) + `, r.stage_id AS k, ` + []string{"0", "1"}[m] + ` AS m, r.` + col + ` AS v
-FROM ` + sc.table + ` r WHERE r.stays > 0 AND r.stage_id IN (` + intList(ids) + `)`)
-		inner.add(cohort+sc.rowCond("r"), cohortArgs...)
-	}
-	st := sc.stmt()
-	st.add(s.percentileSQL(inner.body.String()), inner.args...)
-
-	res := &Durations{Source: sc.source}
+	res := &Durations{Source: sc.source, Percentiles: PercentilesExact}
 	groups := map[dims]*DurationGroup{}
-	err = sc.run(ctx, st, func(rows *sql.Rows) error {
-		var x stats
-		if err := rows.Scan(append(x.dest(), &x.k, &x.m, &x.n, &x.mean, &x.p50, &x.p90)...); err != nil {
-			return err
-		}
+	add := func(x *stats) {
 		g, ok := groups[x.dims]
 		if !ok {
 			g = &DurationGroup{GroupKey: x.dims.key(in.GroupBy), Stages: make([]*StageDuration, len(stages))}
@@ -98,6 +82,40 @@ FROM ` + sc.table + ` r WHERE r.stays > 0 AND r.stage_id IN (` + intList(ids) + 
 		} else {
 			sd.Cumulative = ds
 		}
+	}
+	// Every figure here is a percentile or comes with one, so the aggregate answers only with
+	// its sketches.
+	if p := sc.aggregate(in); p != nil && p.sketch {
+		res.Source, res.Percentiles = SourceAggregate, PercentilesSketch
+		cohortStage := 0
+		if in.cohort() == CohortEnteredFirstStage {
+			cohortStage = first
+		}
+		err = sc.aggSketches(ctx, p, cohortStage, staysCond(ids), func(x *stats, _ int) { add(x) })
+		if err != nil {
+			return nil, err
+		}
+		sortGroups(res.Groups)
+		return res, nil
+	}
+	cohort, cohortArgs := sc.cohortCond("r", in.cohort(), first, in.Period)
+	inner := &stmt{}
+	for m, col := range []string{"latest_stay_days", "total_stay_days"} {
+		if m > 0 {
+			inner.add("\nUNION ALL\n")
+		}
+		inner.add(`SELECT ` + dimCols("r", in.GroupBy) + `, r.stage_id AS k, ` + []string{"0", "1"}[m] + ` AS m, r.` + col + ` AS v
+FROM ` + sc.table + ` r WHERE r.stays > 0 AND r.stage_id IN (` + intList(ids) + `)`)
+		inner.add(cohort+sc.rowCond("r"), cohortArgs...)
+	}
+	st := sc.stmt()
+	st.add(s.percentileSQL(inner.body.String()), inner.args...)
+	err = sc.run(ctx, st, func(rows *sql.Rows) error {
+		var x stats
+		if err := rows.Scan(append(x.dest(), &x.k, &x.m, &x.n, &x.mean, &x.p50, &x.p90)...); err != nil {
+			return err
+		}
+		add(&x)
 		return nil
 	})
 	if err != nil {

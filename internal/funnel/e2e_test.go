@@ -20,10 +20,10 @@ import (
 )
 
 const (
-	funnelQuery = `query($input: FunnelInput!) { funnel(input: $input) { source groups { source team industry
+	funnelQuery = `query($input: FunnelInput!) { funnel(input: $input) { source percentiles groups { source team industry
   steps { stage reached conversionFromPrevious conversionFromFirst medianDaysToNext p90DaysToNext }
   exits { stage reasonCode count } } } }`
-	durationsQuery = `query($input: FunnelInput!) { stageDurations(input: $input) { source groups { source region
+	durationsQuery = `query($input: FunnelInput!) { stageDurations(input: $input) { source percentiles groups { source region
   stages { stage leads latest { median p90 mean } cumulative { median p90 mean } } } } }`
 	trendQuery = `query($input: ConversionTrendInput!) { conversionTrend(input: $input) { source
   points { periodStart reachedFrom reachedTo conversion } } }`
@@ -46,10 +46,23 @@ func TestFunnelOverHTTP(t *testing.T) {
 
 		var got struct{ Funnel funnel.Result }
 		api.Data(t, funnelQuery, vars(in), &got)
-		if got.Funnel.Source != funnel.SourceRollup {
-			t.Fatalf("source %s, want ROLLUP", got.Funnel.Source)
+		if got.Funnel.Source != funnel.SourceAggregate || got.Funnel.Percentiles != funnel.PercentilesExact {
+			t.Fatalf("source %s %s, want AGGREGATE EXACT (whole days, not whole months)", got.Funnel.Source, got.Funnel.Percentiles)
 		}
-		compareFunnel(t, "http", got.Funnel.Groups, w.bruteFunnel(in, nil))
+		compareFunnel(t, "http", got.Funnel.Groups, w.bruteFunnel(in, nil), false)
+
+		// Whole months: the sketches answer the percentiles, unless exact ones are asked for.
+		months := funnel.Input{Period: funnel.Period{From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)},
+			GroupBy: []funnel.Dimension{funnel.DimIndustry}}
+		for _, exact := range []bool{false, true} {
+			months.Exact = exact
+			var mf struct{ Funnel funnel.Result }
+			api.Data(t, funnelQuery, vars(months), &mf)
+			if want := map[bool]funnel.PercentileMethod{false: funnel.PercentilesSketch, true: funnel.PercentilesExact}[exact]; mf.Funnel.Source != funnel.SourceAggregate || mf.Funnel.Percentiles != want {
+				t.Fatalf("months, exact %v: source %s %s, want AGGREGATE %s", exact, mf.Funnel.Source, mf.Funnel.Percentiles, want)
+			}
+			compareFunnel(t, "http months", mf.Funnel.Groups, w.bruteFunnel(months, nil), !exact)
+		}
 
 		// A where filter answers from the transitions.
 		sources := []lead.Source{"WEB_FORM", "PARTNER"}
@@ -61,7 +74,7 @@ func TestFunnelOverHTTP(t *testing.T) {
 		if dur.StageDurations.Source != funnel.SourceTransitions {
 			t.Fatalf("source %s, want TRANSITIONS", dur.StageDurations.Source)
 		}
-		compareDurations(t, "http", dur.StageDurations.Groups, w.bruteDurations(din, keep))
+		compareDurations(t, "http", dur.StageDurations.Groups, w.bruteDurations(din, keep), false)
 
 		tin := funnel.TrendInput{From: "mql", To: "sql", Period: period, Interval: funnel.IntervalMonth}
 		var tr struct{ ConversionTrend funnel.Trend }
@@ -80,7 +93,10 @@ func TestFunnelOverHTTP(t *testing.T) {
 		if len(bdr.Funnel.Groups) != 2 || *bdr.Funnel.Groups[0].Team != "" || *bdr.Funnel.Groups[1].Team != "north" {
 			t.Fatalf("bdr of north: groups %s", mustJSON(bdr.Funnel.Groups))
 		}
-		compareFunnel(t, "bdr", bdr.Funnel.Groups, w.bruteFunnel(in, north))
+		if bdr.Funnel.Source != funnel.SourceRollup {
+			t.Fatalf("bdr of north: source %s, want ROLLUP (the aggregate cannot apply a row filter)", bdr.Funnel.Source)
+		}
+		compareFunnel(t, "bdr", bdr.Funnel.Groups, w.bruteFunnel(in, north), false)
 		if e := api.As(t, "marketing", "", "").Fail(t, "FORBIDDEN", funnelQuery, vars(in)); e.Message == "" {
 			t.Fatal("marketing may not read the funnel")
 		}
@@ -117,11 +133,20 @@ func TestFunnelOverHTTP(t *testing.T) {
 		if n := db.Client.FunnelReach.Query().Where(funnelreach.LeadID(l.ID), funnelreach.StageID(l.StageID)).CountX(ctx); n != 1 {
 			t.Fatalf("new lead: %d rollup rows for its stage, want 1", n)
 		}
+		today := funnel.Period{From: l.CreatedAt.UTC().Truncate(24 * time.Hour)}
+		today.To = today.From.AddDate(0, 0, 1)
+		byOwner := funnel.Input{Period: today, Stages: []string{"lead"}, GroupBy: []funnel.Dimension{funnel.DimOwner}}
+		if f, err := svc.Funnel(ctx, byOwner); err != nil || f.Source != funnel.SourceAggregate || len(f.Groups) != 1 || f.Groups[0].OwnerID != nil || f.Groups[0].Steps[0].Reached != 1 {
+			t.Fatalf("new lead: the aggregate does not count it: %s %v", mustJSON(f), err)
+		}
 		// and when a lead changes owner outside a transition.
 		owner := db.Client.User.Query().FirstX(ctx)
 		db.Client.Lead.UpdateOneID(l.ID).SetOwnerID(owner.ID).ExecX(ctx)
 		if n := db.Client.FunnelReach.Query().Where(funnelreach.LeadID(l.ID), funnelreach.OwnerID(owner.ID), funnelreach.Team(owner.Team)).CountX(ctx); n == 0 {
 			t.Fatal("reassigned lead: the rollup keeps the old owner")
+		}
+		if f, err := svc.Funnel(ctx, byOwner); err != nil || len(f.Groups) != 1 || f.Groups[0].OwnerID == nil || *f.Groups[0].OwnerID != owner.ID || f.Groups[0].Steps[0].Reached != 1 {
+			t.Fatalf("reassigned lead: the aggregate keeps the old owner: %s %v", mustJSON(f), err)
 		}
 	})
 }

@@ -17,9 +17,10 @@ const exportQuery = `query FunnelExport($input: FunnelInput!) { funnel(input: $i
     steps { stage reached conversionFromPrevious conversionFromFirst medianDaysToNext p90DaysToNext }
     exits { stage reasonCode count } } } }`
 
-// ExportHandler serves GET /export/funnel.csv?from=&to=&stages=&cohort=&groupBy=&where= (stages
-// and groupBy comma-separated or repeated; from and to RFC 3339 or YYYY-MM-DD; where the JSON of
-// a LeadWhereInput). It runs the funnel query through api, the GraphQL endpoint, with the
+// ExportHandler serves GET /export/funnel.csv?from=&to=&stages=&cohort=&groupBy=&where=&exact=
+// (stages and groupBy comma-separated or repeated; from and to RFC 3339 or YYYY-MM-DD; where the
+// JSON of a LeadWhereInput; exact true for exact percentiles). Being the funnel query, it reads
+// the aggregate whenever the funnel query would. It runs the funnel query through api, the GraphQL endpoint, with the
 // request's own headers, so authentication, authorisation and row filters are exactly those of
 // the GraphQL query. api is called per request, so it may be built after the handler.
 func ExportHandler(api func() http.Handler) http.Handler {
@@ -112,6 +113,13 @@ func exportInput(r *http.Request) (map[string]any, []Dimension, error) {
 	}
 	if c := q.Get("cohort"); c != "" {
 		in["cohort"] = strings.ToUpper(c)
+	}
+	if e := q.Get("exact"); e != "" {
+		exact, err := strconv.ParseBool(e)
+		if err != nil {
+			return nil, nil, fmt.Errorf("exact: %w", err)
+		}
+		in["exact"] = exact
 	}
 	if w := q.Get("where"); w != "" {
 		var raw json.RawMessage

@@ -1,6 +1,7 @@
 // Package funnel answers the analysts' questions (conversion between stages, time in stage,
-// conversion trends) in SQL on SQLite and PostgreSQL, from the FunnelReach rollup kept in step
-// with every stage transition, or straight from the transitions when the filter needs it.
+// conversion trends) in SQL on SQLite and PostgreSQL: from the pre-aggregated FunnelCount and
+// FunnelSketch when the request allows, else from the per-lead FunnelReach rollup, or straight
+// from the transitions when the filter needs it. The rollups follow every stage transition.
 package funnel
 
 import (
@@ -43,8 +44,20 @@ const (
 type Source string
 
 const (
+	SourceAggregate   Source = "AGGREGATE"
 	SourceRollup      Source = "ROLLUP"
 	SourceTransitions Source = "TRANSITIONS"
+)
+
+// PercentileMethod says how the percentiles of an answer were computed.
+type PercentileMethod string
+
+const (
+	// PercentilesExact is percentile_cont over the values.
+	PercentilesExact PercentileMethod = "EXACT"
+	// PercentilesSketch is percentile_cont's interpolation over the aggregate's log-bucketed
+	// histograms, within SketchRelativeError of the exact value.
+	PercentilesSketch PercentileMethod = "SKETCH"
 )
 
 // Interval is the bucket of a trend.
@@ -69,6 +82,8 @@ type Input struct {
 	Cohort  *Cohort             `json:"cohort"`
 	Where   *ent.LeadWhereInput `json:"where"`
 	GroupBy []Dimension         `json:"groupBy"`
+	// Exact asks for percentile_cont percentiles even when a sketch could answer.
+	Exact bool `json:"exact"`
 }
 
 // GroupKey holds the dimension values of a group; only the grouped ones are set.
@@ -83,8 +98,9 @@ type GroupKey struct {
 
 // Result is a funnel.
 type Result struct {
-	Source Source   `json:"source"`
-	Groups []*Group `json:"groups"`
+	Source      Source           `json:"source"`
+	Percentiles PercentileMethod `json:"percentiles"`
+	Groups      []*Group         `json:"groups"`
 }
 
 // Group is the funnel of one group of leads.

@@ -26,7 +26,7 @@ func (s *Service) Funnel(ctx context.Context, in Input) (*Result, error) {
 	for i, st := range steps {
 		ids[i] = st.ID
 	}
-	res := &Result{Source: sc.source}
+	res := &Result{Source: sc.source, Percentiles: PercentilesExact}
 	groups := map[dims]*Group{}
 	group := func(d dims) *Group {
 		g, ok := groups[d]
@@ -44,29 +44,32 @@ func (s *Service) Funnel(ctx context.Context, in Input) (*Result, error) {
 	for i, id := range ids {
 		index[id] = i
 	}
-	cohort, cohortArgs := sc.cohortCond("r", in.cohort(), ids[0], in.Period)
-
-	// Reached: one FunnelReach row per lead and stage.
-	st := sc.stmt()
-	st.add(`SELECT ` + dimList + `, stage_id, COUNT(*) FROM (SELECT ` + dimCols("r", in.GroupBy) + `, r.stage_id
-FROM ` + sc.table + ` r WHERE r.stage_id IN (` + intList(ids) + `)`)
-	st.add(cohort+sc.rowCond("r")+`) q GROUP BY `+dimList+`, stage_id`, cohortArgs...)
-	err = sc.run(ctx, st, func(rows *sql.Rows) error {
-		var d dims
-		var stageID, n int
-		if err := rows.Scan(append(d.dest(), &stageID, &n)...); err != nil {
-			return err
+	plan := sc.aggregate(in)
+	if plan != nil {
+		res.Source = SourceAggregate
+		if err := sc.aggFunnel(ctx, in, plan, ids, index, group); err != nil {
+			return nil, err
 		}
-		group(d).Steps[index[stageID]].Reached = n
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		if plan.sketch || len(ids) < 2 {
+			if plan.sketch {
+				res.Percentiles = PercentilesSketch
+			}
+			return finish(res), nil
+		}
+	}
+	cohort, cohortArgs := sc.cohortCond("r", in.cohort(), ids[0], in.Period)
+	if plan == nil {
+		if err := sc.reached(ctx, in, ids, index, cohort, cohortArgs, group); err != nil {
+			return nil, err
+		}
+		if err := sc.exits(ctx, in, ids[0], cohort, cohortArgs, group); err != nil {
+			return nil, err
+		}
 	}
 
 	// Days from reaching one step to reaching the next, over the leads that reached both.
 	if len(ids) > 1 {
-		st = sc.stmt()
+		st := sc.stmt()
 		var next strings.Builder
 		next.WriteString("CASE r.stage_id")
 		for i := 0; i+1 < len(ids); i++ {
@@ -92,15 +95,57 @@ FROM ` + sc.table + ` r JOIN ` + sc.table + ` nx ON nx.lead_id = r.lead_id AND n
 			return nil, err
 		}
 	}
+	return finish(res), nil
+}
 
-	if err := sc.exits(ctx, in, ids[0], cohort, cohortArgs, group); err != nil {
-		return nil, err
-	}
+// finish fills the conversions and orders the groups.
+func finish(res *Result) *Result {
 	for _, g := range res.Groups {
 		conversions(g.Steps)
 	}
 	sortGroups(res.Groups)
-	return res, nil
+	return res
+}
+
+// reached counts the leads of the cohort per group and stage: one FunnelReach row per lead
+// and stage.
+func (sc *scope) reached(ctx context.Context, in Input, ids []int, index map[int]int, cohort string, cohortArgs []any, group func(dims) *Group) error {
+	st := sc.stmt()
+	st.add(`SELECT ` + dimList + `, stage_id, COUNT(*) FROM (SELECT ` + dimCols("r", in.GroupBy) + `, r.stage_id
+FROM ` + sc.table + ` r WHERE r.stage_id IN (` + intList(ids) + `)`)
+	st.add(cohort+sc.rowCond("r")+`) q GROUP BY `+dimList+`, stage_id`, cohortArgs...)
+	return sc.run(ctx, st, func(rows *sql.Rows) error {
+		var d dims
+		var stageID, n int
+		if err := rows.Scan(append(d.dest(), &stageID, &n)...); err != nil {
+			return err
+		}
+		group(d).Steps[index[stageID]].Reached = n
+		return nil
+	})
+}
+
+// aggFunnel answers the counts (and with a sketch plan the days to next) from the aggregate.
+func (sc *scope) aggFunnel(ctx context.Context, in Input, p *aggPlan, ids []int, index map[int]int, group func(dims) *Group) error {
+	cohortStage := 0
+	if in.cohort() == CohortEnteredFirstStage {
+		cohortStage = ids[0]
+	}
+	err := sc.aggCounts(ctx, p, cohortStage, ids, func(d dims, k int, rc string, n int) {
+		g := group(d)
+		if i, ok := index[k]; ok {
+			g.Steps[i].Reached = n
+			return
+		}
+		g.Exits = append(g.Exits, &Exit{Stage: sc.set.byID[k].Key, ReasonCode: rc, Count: n})
+	})
+	if err != nil || !p.sketch || len(ids) < 2 {
+		return err
+	}
+	return sc.aggSketches(ctx, p, cohortStage, pairsCond(ids), func(x *stats, _ int) {
+		step := group(x.dims).Steps[index[x.k]]
+		step.MedianDaysToNext, step.P90DaysToNext = nullable(x.p50), nullable(x.p90)
+	})
 }
 
 // exits counts the leads of the cohort that entered an exit stage, per stage and reason code.

@@ -3,13 +3,16 @@ package funnel
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/internal/txn"
 )
 
-// Rollups keeps funnel_reaches in step with stage_transitions. Record is the hook lifecycle
+// Rollups keeps the ledger (funnel_reaches, funnel_exits) and the aggregate (funnel_counts,
+// funnel_sketches) in step with stage_transitions. Record is the hook lifecycle
 // calls after each StageTransition insert, inside the transaction of the insert.
 type Rollups struct {
 	svc *Service
@@ -31,48 +34,87 @@ func (r *Rollups) Record(ctx context.Context, tx *ent.Client, t *ent.StageTransi
 	return r.RecordLead(ctx, tx, t.LeadID)
 }
 
-// RecordLead rewrites the rollup rows of one lead through tx.
+// RecordLead rewrites the ledger rows of one lead (FunnelReach, FunnelExit) through tx, and
+// moves the lead's contribution in the aggregate from its old rows to its new ones.
 func (r *Rollups) RecordLead(ctx context.Context, tx *ent.Client, leadID int) error {
-	del := &stmt{pg: r.svc.pg()}
-	del.add("DELETE FROM funnel_reaches WHERE lead_id = ?", leadID)
-	if _, err := tx.ExecContext(ctx, del.String(), del.args...); err != nil {
-		return fmt.Errorf("funnel: record lead %d: %w", leadID, err)
+	s := r.svc
+	counts := s.deltaWith(leadID)
+	counts.add(s.countsSQL("lr", "le", aggDims))
+	sketches := s.deltaWith(leadID)
+	sketches.add(s.sketchesSQL("lr", aggDims))
+	stmts := []*stmt{counts, sketches}
+	for _, q := range []string{
+		"DELETE FROM funnel_reaches WHERE lead_id = ?",
+		"DELETE FROM funnel_exits WHERE lead_id = ?",
+		"INSERT INTO funnel_reaches (" + factColumns + ") " + s.factsSQL("%s = ?"),
+		"INSERT INTO funnel_exits (lead_id, stage_id, reason_code) " + exitsSQL("%s = ?"),
+	} {
+		st := &stmt{pg: s.pg()}
+		st.add(q, slices.Repeat([]any{leadID}, strings.Count(q, "?"))...)
+		stmts = append(stmts, st)
 	}
-	ins := &stmt{pg: r.svc.pg()}
-	ins.add("INSERT INTO funnel_reaches ("+factColumns+") "+r.svc.factsSQL("%s = ?"), leadID, leadID)
-	if _, err := tx.ExecContext(ctx, ins.String(), ins.args...); err != nil {
-		return fmt.Errorf("funnel: record lead %d: %w", leadID, err)
+	for _, st := range stmts {
+		if _, err := tx.ExecContext(ctx, st.String(), st.args...); err != nil {
+			return fmt.Errorf("funnel: record lead %d: %w", leadID, err)
+		}
 	}
 	return nil
 }
 
-// RebuildStats reports a rebuild.
+// RebuildStats reports a rebuild: the rows of each table and how long it took.
 type RebuildStats struct {
-	Rows     int64
+	Rows     int64 // funnel_reaches
+	Exits    int64
+	Counts   int64
+	Sketches int64
 	Duration time.Duration
 }
 
-// Rebuild recomputes the whole rollup from the transitions in one transaction: what
-// `qualify funnel rebuild` runs after bulk writes such as the seed.
+// Rebuild recomputes the ledger and the aggregate from the transitions in one transaction:
+// what `qualify funnel rebuild` runs after bulk writes such as the seed.
 func (r *Rollups) Rebuild(ctx context.Context) (RebuildStats, error) {
 	start := time.Now()
 	var stats RebuildStats
-	err := txn.Run(ctx, r.svc.client, func(ctx context.Context, tx *ent.Client) error {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM funnel_reaches"); err != nil {
+	s := r.svc
+	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
+		for _, t := range []string{"funnel_counts", "funnel_sketches", "funnel_exits", "funnel_reaches"} {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM "+t); err != nil {
+				return err
+			}
+		}
+		exec := func(n *int64, q string) error {
+			res, err := tx.ExecContext(ctx, q)
+			if err != nil {
+				return err
+			}
+			k, _ := res.RowsAffected()
+			*n += k
+			return nil
+		}
+		if err := exec(&stats.Rows, "INSERT INTO funnel_reaches ("+factColumns+") "+s.factsSQL("%s IS NOT NULL")); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, "INSERT INTO funnel_reaches ("+factColumns+") "+r.svc.factsSQL("%s IS NOT NULL"))
-		if err != nil {
+		if err := exec(&stats.Exits, "INSERT INTO funnel_exits (lead_id, stage_id, reason_code) "+exitsSQL("%s IS NOT NULL")); err != nil {
 			return err
 		}
-		stats.Rows, _ = res.RowsAffected()
+		lr := "(SELECT " + ledgerCols + ", 1 AS sg FROM funnel_reaches)"
+		le := "(SELECT lead_id, stage_id, reason_code, 1 AS sg FROM funnel_exits)"
+		// One dimension per statement: each GROUP BY stays a sixth of the size.
+		for _, d := range aggDims {
+			if err := exec(&stats.Counts, s.countsSQL(lr, le, []Dimension{d})); err != nil {
+				return err
+			}
+			if err := exec(&stats.Sketches, s.sketchesSQL(lr, []Dimension{d})); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
 		return stats, fmt.Errorf("funnel: rebuild: %w", err)
 	}
-	if r.svc.pg() {
-		if _, err := r.svc.client.ExecContext(ctx, "ANALYZE funnel_reaches"); err != nil {
+	if s.pg() {
+		if _, err := s.client.ExecContext(ctx, "ANALYZE funnel_reaches, funnel_exits, funnel_counts, funnel_sketches"); err != nil {
 			return stats, fmt.Errorf("funnel: analyze: %w", err)
 		}
 	}
