@@ -209,6 +209,9 @@ func (e *Engine) Load(ctx context.Context, files Files, source string) (*Revisio
 		}
 	}
 	e.active.Store(rev)
+	for query, why := range rev.planNotes {
+		e.log.Warn("policy query served by the topdown interpreter", "revision", rev.id, "query", query, "why", why)
+	}
 	e.log.Info("policy activated", "revision", rev.id, "hash", shortHash(rev.hash), "source", source,
 		"tests", len(rep.Tests), "stages", len(rev.stages), "took", rep.Duration)
 	return rev, nil

@@ -55,6 +55,24 @@ func probeLeadInputs() []probeCase[LeadInput] {
 	}
 }
 
+func probeTransitionInputs() []probeCase[TransitionInput] {
+	return []probeCase[TransitionInput]{
+		{"bdr moves mql to sql", TransitionInput{Lead: probeLead, From: "mql", To: "sql",
+			Actor: Actor{ID: "probe-user", Role: "bdr"}, Trigger: "manual", Qualification: probeQualification()}},
+		{"disqualify without reason", TransitionInput{Lead: probeLead, From: "mql", To: "disqualified",
+			Actor: Actor{ID: "probe-user", Role: "bdr"}, Trigger: "manual", Qualification: probeQualification()}},
+	}
+}
+
+func probeRoutingInput() RoutingInput {
+	account := probeAccount
+	return RoutingInput{Lead: probeLead, Account: &account, To: "sal"}
+}
+
+func probeAuthzInput() AuthzInput {
+	return AuthzInput{Principal: Principal{ID: "probe-user", Role: "bdr", Team: "emea"}, Operation: Operation{Kind: "query", Name: "leads"}}
+}
+
 type probeCase[T any] struct {
 	name string
 	in   T
@@ -76,28 +94,22 @@ func probe(ctx context.Context, rev *Revision, timeout time.Duration) []Problem 
 	fail := func(q int, input string, err error) {
 		probs = append(probs, probeProblem(rev, q, input, err))
 	}
+	rev.checkPlans(ctx)
 	for _, c := range probeLeadInputs() {
 		if _, _, err := rev.decideLead(ctx, &c.in, timeout); err != nil {
 			fail(qLead, c.name, err)
 		}
 	}
-	account := probeAccount
-	transitions := []probeCase[TransitionInput]{
-		{"bdr moves mql to sql", TransitionInput{Lead: probeLead, From: "mql", To: "sql",
-			Actor: Actor{ID: "probe-user", Role: "bdr"}, Trigger: "manual", Qualification: probeQualification()}},
-		{"disqualify without reason", TransitionInput{Lead: probeLead, From: "mql", To: "disqualified",
-			Actor: Actor{ID: "probe-user", Role: "bdr"}, Trigger: "manual", Qualification: probeQualification()}},
-	}
-	for _, c := range transitions {
+	for _, c := range probeTransitionInputs() {
 		if _, _, err := rev.decideTransition(ctx, &c.in, timeout); err != nil {
 			fail(qTransition, c.name, err)
 		}
 	}
-	routing := RoutingInput{Lead: probeLead, Account: &account, To: "sal"}
+	routing := probeRoutingInput()
 	if _, _, err := rev.decideRouting(ctx, &routing, timeout); err != nil {
 		fail(qRouting, "lead reaching sal", err)
 	}
-	authz := AuthzInput{Principal: Principal{ID: "probe-user", Role: "bdr", Team: "emea"}, Operation: Operation{Kind: "query", Name: "leads"}}
+	authz := probeAuthzInput()
 	if _, _, err := rev.decideAuthz(ctx, &authz, timeout); err != nil {
 		fail(qAuthz, "bdr lists leads", err)
 	}

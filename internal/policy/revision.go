@@ -73,7 +73,12 @@ type Revision struct {
 	stages   []Stage // by position
 	stageSet map[string]struct{}
 	timeout  time.Duration
-	queries  [numQueries]rego.PreparedEvalQuery
+	queries  [numQueries]rego.PreparedEvalQuery // topdown
+	plans    [numQueries]rego.PreparedEvalQuery // the plan evaluator, where hasPlan
+	hasPlan  [numQueries]bool
+	// planNotes says, per query, why topdown serves it (the plan evaluator refused the plan or
+	// disagreed with topdown on a probe input).
+	planNotes map[string]error
 	rules    [numQueries]*ast.Location // where each decision is defined, to locate probe problems
 }
 
@@ -116,6 +121,24 @@ var evalRaw = rego.EvalGenerateJSON(rawResult)
 
 // eval runs one prepared query under the revision's deadline.
 func (r *Revision) eval(ctx context.Context, q int, input ast.Value, timeout time.Duration) (ast.Value, error) {
+	pq := r.queries[q]
+	if r.hasPlan[q] {
+		pq = r.plans[q]
+	}
+	return r.evalOn(ctx, pq, q, input, timeout)
+}
+
+// Evaluator names the evaluator that serves query q (EvaluatorPlan or EvaluatorTopdown).
+func (r *Revision) Evaluator(query string) string {
+	for q, name := range queryNames {
+		if name == query && r.hasPlan[q] {
+			return EvaluatorPlan
+		}
+	}
+	return EvaluatorTopdown
+}
+
+func (r *Revision) evalOn(ctx context.Context, pq rego.PreparedEvalQuery, q int, input ast.Value, timeout time.Duration) (ast.Value, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, r.evalError(q, err)
 	}
@@ -124,7 +147,7 @@ func (r *Revision) eval(ctx context.Context, q int, input ast.Value, timeout tim
 	cancel := topdown.NewCancel()
 	timer := time.AfterFunc(timeout, cancel.Cancel)
 	stop := context.AfterFunc(ctx, cancel.Cancel)
-	rs, err := r.queries[q].Eval(ctx, rego.EvalParsedInput(input), evalRaw, rego.EvalExternalCancel(cancel))
+	rs, err := pq.Eval(ctx, rego.EvalParsedInput(input), evalRaw, rego.EvalExternalCancel(cancel))
 	timer.Stop()
 	stop()
 	if err != nil {

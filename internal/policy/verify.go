@@ -99,6 +99,7 @@ func verify(ctx context.Context, files Files, source string, loadedAt time.Time,
 		}
 		rev.rules[q] = ruleLocation(compiler, name)
 	}
+	rev.planNotes = rev.preparePlans(ctx, compiler, store)
 	stages, probs := readStages(ctx, compiler, store, files)
 	rep.add(probs...)
 	rev.stages = stages

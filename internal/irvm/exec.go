@@ -1,0 +1,591 @@
+package irvm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/ir"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/topdown"
+	"github.com/open-policy-agent/opa/v1/topdown/builtins"
+)
+
+// A block's outcome: it ran to its end (done), a return statement ran (returned), or it was
+// left, by an undefined statement or a break, with n ≥ 0 more enclosing blocks to leave. The
+// levels are those of OPA's Wasm compiler: every block is one, and a scan is two (its loop,
+// where 0 means the next element, and the scan itself, where 1 means past the scan).
+const (
+	done     = -1
+	returned = -2
+)
+
+// checkEvery is how many calls and scan steps pass between two looks at the context.
+const checkEvery = 64
+
+type machine struct {
+	ctx    context.Context
+	prog   *program
+	cancel topdown.Cancel
+	strict bool
+	bctx   topdown.BuiltinContext
+	memo   []*ast.Term
+	known  []bool
+	result ast.Set
+	ret    *ast.Term
+	steps  int
+	out    *ast.Term             // a built-in's output
+	iter   func(*ast.Term) error // stores a built-in's output in out
+	stack  []*ast.Term           // frames and arguments, grown by chunks
+	items  [][2]*ast.Term        // object literal scratch: ast.NewObject copies its items
+	sp     int
+}
+
+// stackChunk is the size of a frame chunk: the shipped lead decision peaks near 200 locals.
+const stackChunk = 1024
+
+// push returns n cleared locals on the stack; pop(mark) releases everything pushed since mark.
+// A chunk that is too small is replaced, and frames in the old one stay valid for their callers.
+func (m *machine) push(n int) ([]*ast.Term, stackMark) {
+	mark := stackMark{m.stack, m.sp}
+	if m.sp+n > len(m.stack) {
+		m.stack, m.sp = make([]*ast.Term, max(stackChunk, n)), 0
+	}
+	fr := m.stack[m.sp : m.sp+n : m.sp+n]
+	clear(fr)
+	m.sp += n
+	return fr, mark
+}
+
+type stackMark struct {
+	stack []*ast.Term
+	sp    int
+}
+
+func (m *machine) pop(mark stackMark) { m.stack, m.sp = mark.stack, mark.sp }
+
+// machines are reused: their stack and memo tables are the bulk of an evaluation's garbage.
+var machines = sync.Pool{New: func() any {
+	m := &machine{stack: make([]*ast.Term, stackChunk)}
+	m.iter = func(t *ast.Term) error {
+		m.out = t
+		return nil
+	}
+	return m
+}}
+
+func newMachine(ctx context.Context, p *program, ectx *rego.EvalContext) *machine {
+	now := ectx.Time()
+	if now.IsZero() {
+		now = timeNow()
+	}
+	m := machines.Get().(*machine)
+	if len(m.memo) < len(p.funcs) {
+		m.memo, m.known = make([]*ast.Term, len(p.funcs)), make([]bool, len(p.funcs))
+	} else {
+		m.memo, m.known = m.memo[:len(p.funcs)], m.known[:len(p.funcs)]
+		clear(m.memo)
+		clear(m.known)
+	}
+	if len(m.stack) < stackChunk {
+		m.stack = make([]*ast.Term, stackChunk)
+	}
+	*m = machine{
+		ctx:    ctx,
+		prog:   p,
+		cancel: ectx.ExternalCancel(),
+		strict: ectx.StrictBuiltinErrors(),
+		memo:   m.memo,
+		known:  m.known,
+		iter:   m.iter,
+		stack:  m.stack,
+		items:  m.items,
+		result: ast.NewSet(),
+		bctx: topdown.BuiltinContext{
+			Context:      ctx,
+			Metrics:      ectx.Metrics(),
+			Seed:         ectx.Seed(),
+			Time:         ast.NewTerm(ast.Number(strconv.FormatInt(now.UnixNano(), 10))),
+			Cancel:       ectx.ExternalCancel(),
+			Cache:        builtins.Cache{},
+			PrintHook:    ectx.PrintHook(),
+			Capabilities: ectx.Capabilities(),
+		},
+	}
+	return m
+}
+
+// release returns m to the pool, dropping what it references.
+func (m *machine) release() {
+	clear(m.stack)
+	clear(m.memo)
+	m.ctx, m.prog, m.result, m.ret, m.out, m.bctx = nil, nil, nil, nil, nil, topdown.BuiltinContext{}
+	machines.Put(m)
+}
+
+func (m *machine) runPlan(input *ast.Term) (ast.Value, error) {
+	l, mark := m.push(m.prog.plan.nlocals)
+	defer m.pop(mark)
+	l[ir.Input], l[ir.Data] = input, m.prog.data
+	for _, b := range m.prog.plan.blocks {
+		r, err := m.block(b, l)
+		if err != nil {
+			return nil, err
+		}
+		if r == returned {
+			break
+		}
+		if r > 0 {
+			return nil, errors.New("irvm: break out of the plan")
+		}
+	}
+	return m.result, nil
+}
+
+// check stops a runaway evaluation: the caller's cancel (rego.EvalExternalCancel) is an atomic
+// load, the context is looked at every checkEvery steps.
+func (m *machine) check() error {
+	if m.cancel != nil && m.cancel.Cancelled() {
+		return &topdown.Error{Code: topdown.CancelErr, Message: "caller cancelled query execution"}
+	}
+	m.steps++
+	if m.steps%checkEvery == 0 {
+		if err := m.ctx.Err(); err != nil {
+			return &topdown.Error{Code: topdown.CancelErr, Message: "caller cancelled query execution: " + err.Error()}
+		}
+	}
+	return nil
+}
+
+// call runs a planned function with the arguments of s read from the caller's locals.
+func (m *machine) call(s *stmt, caller []*ast.Term) (*ast.Term, error) {
+	fn := s.fn
+	if fn.memo && m.known[fn.index] {
+		return m.memo[fn.index], nil
+	}
+	if err := m.check(); err != nil {
+		return nil, err
+	}
+	l, mark := m.push(fn.nlocals)
+	defer m.pop(mark)
+	for i, p := range fn.params {
+		l[p] = read(s.args[i], caller)
+	}
+	var out *ast.Term
+	for _, b := range fn.blocks {
+		r, err := m.block(b, l)
+		if err != nil {
+			return nil, err
+		}
+		if r == returned {
+			out = m.ret
+			break
+		}
+		if r > 0 {
+			return nil, fmt.Errorf("irvm: break out of %s", fn.name)
+		}
+	}
+	if fn.memo {
+		m.memo[fn.index], m.known[fn.index] = out, true
+	}
+	return out, nil
+}
+
+// read is an operand's term, with an array under construction made an ast.Array first.
+func read(o operand, l []*ast.Term) *ast.Term {
+	if o.term != nil {
+		return o.term
+	}
+	return final(l[o.local])
+}
+
+// final turns an array built by appends into an ast.Array, in place so that every alias of the
+// term sees it, the first time anything but an append looks at it.
+func final(t *ast.Term) *ast.Term {
+	if t != nil {
+		if b, ok := t.Value.(*arrayBuilder); ok {
+			t.Value = ast.NewArray(b.elems...)
+		}
+	}
+	return t
+}
+
+func (m *machine) block(stmts []stmt, l []*ast.Term) (int, error) {
+	for i := range stmts {
+		s := &stmts[i]
+		switch s.op {
+		case opReturn:
+			m.ret = l[s.a.local]
+			return returned, nil
+
+		case opCallFunc:
+			v, err := m.call(s, l)
+			if err != nil {
+				return 0, err
+			}
+			if v == nil {
+				return 0, nil
+			}
+			l[s.target] = v
+
+		case opCallBuiltin:
+			v, err := m.builtin(s, l)
+			if err != nil {
+				return 0, err
+			}
+			if v == nil {
+				return 0, nil
+			}
+			l[s.target] = v
+
+		case opBlock:
+			for _, b := range s.blocks {
+				r, err := m.block(b, l)
+				if err != nil || r == returned {
+					return r, err
+				}
+				if r > 0 {
+					return r - 1, nil
+				}
+			}
+
+		case opBreak:
+			return s.n, nil
+
+		case opDot:
+			src, key := read(s.a, l), read(s.b, l)
+			if src == nil || key == nil {
+				return 0, nil
+			}
+			v := dot(src.Value, key)
+			if v == nil {
+				return 0, nil
+			}
+			l[s.target] = v
+
+		case opLen:
+			src := read(s.a, l)
+			if src == nil {
+				return 0, nil
+			}
+			l[s.target] = ast.InternedTerm(length(src.Value))
+
+		case opScan:
+			r, err := m.scan(s, l)
+			if err != nil || r != done {
+				return r, err
+			}
+
+		case opNot:
+			r, err := m.block(s.blocks[0], l)
+			switch {
+			case err != nil || r == returned:
+				return r, err
+			case r == done: // the negated block holds
+				return 0, nil
+			case r > 0:
+				return r - 1, nil
+			}
+
+		case opAssign:
+			l[s.target] = read(s.a, l)
+
+		case opAssignOnce:
+			v, cur := read(s.a, l), l[s.target]
+			if cur != nil && (v == nil || ast.Compare(cur.Value, v.Value) != 0) {
+				return 0, conflict(s.loc, "complete rules must not produce multiple outputs")
+			}
+			l[s.target] = v
+
+		case opReset:
+			l[s.target] = nil
+
+		case opMake:
+			l[s.target] = s.a.term
+
+		case opMakeArray:
+			l[s.target] = ast.NewTerm(&arrayBuilder{elems: make([]*ast.Term, 0, max(s.n, 4))})
+
+		case opMakeObject:
+			l[s.target] = ast.NewTerm(ast.NewObject())
+
+		case opMakeSet:
+			l[s.target] = ast.NewTerm(ast.NewSet())
+
+		case opEqual, opNotEqual:
+			a, b := read(s.a, l), read(s.b, l)
+			if a == nil || b == nil || (ast.Compare(a.Value, b.Value) == 0) != (s.op == opEqual) {
+				return 0, nil
+			}
+
+		case opIsArray, opIsObject, opIsSet:
+			v := read(s.a, l)
+			if v == nil || !isKind(s.op, v.Value) {
+				return 0, nil
+			}
+
+		case opIsDefined:
+			if l[s.a.local] == nil {
+				return 0, nil
+			}
+
+		case opIsUndefined:
+			if l[s.a.local] != nil {
+				return 0, nil
+			}
+
+		case opArrayAppend:
+			// Collections built by a plan are mutated in place, as the Wasm runtime does: an
+			// alias of the local sees the element.
+			t, v := l[s.target], read(s.a, l)
+			if v == nil {
+				return 0, errors.New("irvm: append of an undefined value")
+			}
+			switch arr := t.Value.(type) {
+			case *arrayBuilder:
+				arr.elems = append(arr.elems, v)
+			case *ast.Array:
+				t.Value = arr.Append(v)
+			default:
+				return 0, fmt.Errorf("irvm: append to %T", t.Value)
+			}
+
+		case opObjectInsert, opObjectInsertOnce:
+			obj, ok := l[s.target].Value.(ast.Object)
+			k, v := read(s.a, l), read(s.b, l)
+			if !ok || k == nil || v == nil {
+				return 0, fmt.Errorf("irvm: insert into %T", l[s.target].Value)
+			}
+			if s.op == opObjectInsertOnce {
+				if cur := obj.Get(k); cur != nil {
+					if ast.Compare(cur.Value, v.Value) != 0 {
+						return 0, conflict(s.loc, "object keys must be unique")
+					}
+					continue
+				}
+			}
+			obj.Insert(k, v)
+
+		case opSetAdd:
+			set, ok := l[s.target].Value.(ast.Set)
+			v := read(s.a, l)
+			if !ok || v == nil {
+				return 0, fmt.Errorf("irvm: add to %T", l[s.target].Value)
+			}
+			set.Add(v)
+
+		case opArrayOf:
+			terms := make([]*ast.Term, len(s.args))
+			for i, a := range s.args {
+				if terms[i] = read(a, l); terms[i] == nil {
+					return 0, errors.New("irvm: undefined array element")
+				}
+			}
+			l[s.target] = ast.NewTerm(ast.NewArray(terms...))
+
+		case opSetOf:
+			set := ast.NewSetWithCapacity(len(s.args))
+			for _, a := range s.args {
+				v := read(a, l)
+				if v == nil {
+					return 0, errors.New("irvm: undefined set element")
+				}
+				set.Add(v)
+			}
+			l[s.target] = ast.NewTerm(set)
+
+		case opObjectOf:
+			obj, err := m.object(s, l)
+			if err != nil {
+				return 0, err
+			}
+			l[s.target] = ast.NewTerm(obj)
+
+		case opResultSetAdd:
+			if v := final(l[s.a.local]); v != nil {
+				m.result.Add(v)
+			}
+
+		case opNop:
+		}
+	}
+	return done, nil
+}
+
+// scan runs the body once per element of a collection; a scalar or undefined source has none.
+func (m *machine) scan(s *stmt, l []*ast.Term) (int, error) {
+	src := final(l[s.a.local])
+	if src == nil {
+		return done, nil
+	}
+	out := done
+	step := func(k, v *ast.Term) (bool, error) {
+		if err := m.check(); err != nil {
+			return true, err
+		}
+		l[s.key], l[s.val] = k, v
+		r, err := m.block(s.blocks[0], l)
+		switch {
+		case err != nil || r == returned:
+			out = r
+			return true, err
+		case r == done || r == 0: // next element
+			return false, nil
+		case r == 1: // past the scan
+			return true, nil
+		default:
+			out = r - 2
+			return true, nil
+		}
+	}
+	var err error
+	switch x := src.Value.(type) {
+	case *ast.Array:
+		for i := range x.Len() {
+			var stop bool
+			if stop, err = step(ast.InternedTerm(i), x.Elem(i)); stop {
+				break
+			}
+		}
+	case ast.Object:
+		x.Until(func(k, v *ast.Term) bool {
+			var stop bool
+			stop, err = step(k, v)
+			return stop
+		})
+	case ast.Set:
+		x.Until(func(e *ast.Term) bool {
+			var stop bool
+			stop, err = step(e, e)
+			return stop
+		})
+	}
+	return out, err
+}
+
+func (m *machine) builtin(s *stmt, l []*ast.Term) (*ast.Term, error) {
+	// The arguments live on the stack for the call only: built-ins keep terms, not the slice.
+	args, mark := m.push(len(s.args))
+	defer m.pop(mark)
+	for i, a := range s.args {
+		args[i] = read(a, l)
+	}
+	m.out = nil
+	bctx := m.bctx
+	bctx.Location = s.loc
+	err := s.builtin(bctx, args, m.iter)
+	out := m.out
+	if err != nil {
+		// As topdown without strict built-in errors: the call is undefined, unless the
+		// built-in halts evaluation.
+		var halt topdown.Halt
+		if m.strict || errors.As(err, &halt) {
+			return nil, err
+		}
+		return nil, nil
+	}
+	return out, nil
+}
+
+// dot looks key up in a collection: an object's value, an array's element, a set's member.
+func dot(src ast.Value, key *ast.Term) *ast.Term {
+	switch x := src.(type) {
+	case ast.Object:
+		return x.Get(key)
+	case *ast.Array:
+		n, ok := key.Value.(ast.Number)
+		if !ok {
+			return nil
+		}
+		i, ok := n.Int()
+		if !ok || i < 0 || i >= x.Len() {
+			return nil
+		}
+		return x.Elem(i)
+	case ast.Set:
+		if x.Contains(key) {
+			return key
+		}
+	}
+	return nil
+}
+
+func length(v ast.Value) int {
+	switch x := v.(type) {
+	case *ast.Array:
+		return x.Len()
+	case ast.Object:
+		return x.Len()
+	case ast.Set:
+		return x.Len()
+	case ast.String:
+		return utf8.RuneCountInString(string(x))
+	}
+	return 0
+}
+
+func isKind(o op, v ast.Value) bool {
+	switch o {
+	case opIsArray:
+		_, ok := v.(*ast.Array)
+		return ok
+	case opIsObject:
+		_, ok := v.(ast.Object)
+		return ok
+	default:
+		_, ok := v.(ast.Set)
+		return ok
+	}
+}
+
+func conflict(loc *ast.Location, msg string) error {
+	return &topdown.Error{Code: topdown.ConflictErr, Message: msg, Location: loc}
+}
+
+var timeNow = time.Now
+
+// object builds an object literal. ast.NewObject takes the items in one allocation but keeps
+// duplicate keys, so keys that are not distinct constants are inserted one by one, where a
+// later key replaces an earlier one as the unfused inserts would.
+func (m *machine) object(s *stmt, l []*ast.Term) (ast.Object, error) {
+	n := len(s.args) / 2
+	if !s.distinct {
+		obj := ast.NewObjectWithCapacity(n)
+		for i := 0; i < len(s.args); i += 2 {
+			k, v := read(s.args[i], l), read(s.args[i+1], l)
+			if k == nil || v == nil {
+				return nil, errors.New("irvm: undefined object item")
+			}
+			obj.Insert(k, v)
+		}
+		return obj, nil
+	}
+	items := m.items[:0]
+	for i := 0; i < len(s.args); i += 2 {
+		k, v := read(s.args[i], l), read(s.args[i+1], l)
+		if k == nil || v == nil {
+			return nil, errors.New("irvm: undefined object item")
+		}
+		items = append(items, [2]*ast.Term{k, v})
+	}
+	m.items = items[:0]
+	return ast.NewObject(items...), nil
+}
+
+// arrayBuilder is an array a plan is appending to, element by element (a comprehension): a Go
+// slice until it is read, where ast.Array.Append would copy the array header and grow two
+// slices on every element. It never leaves the machine: read and final replace it.
+type arrayBuilder struct{ elems []*ast.Term }
+
+func (b *arrayBuilder) array() *ast.Array                    { return ast.NewArray(b.elems...) }
+func (b *arrayBuilder) Compare(other ast.Value) int          { return b.array().Compare(other) }
+func (b *arrayBuilder) Find(path ast.Ref) (ast.Value, error) { return b.array().Find(path) }
+func (b *arrayBuilder) Hash() int                            { return b.array().Hash() }
+func (b *arrayBuilder) IsGround() bool                       { return b.array().IsGround() }
+func (b *arrayBuilder) String() string                       { return b.array().String() }
+func (b *arrayBuilder) StringLength() int                    { return b.array().StringLength() }

@@ -1,0 +1,95 @@
+package policy
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+
+	"github.com/qualify/qualify/internal/irvm"
+)
+
+// Evaluators. Decisions run on OPA's plan of the query (internal/irvm), several times faster
+// than the topdown interpreter; topdown stays prepared beside it, serves any query the plan
+// cannot, and checks the plan's answers on the probe inputs before a revision is accepted.
+const (
+	EvaluatorPlan    = "plan"
+	EvaluatorTopdown = "topdown"
+)
+
+// preparePlans prepares each decision query on the plan evaluator, after every topdown query
+// (rego marks the shared compiler for planning). A query the evaluator refuses stays on
+// topdown; why is returned per query, for the log.
+func (rev *Revision) preparePlans(ctx context.Context, compiler *ast.Compiler, store storage.Store) map[string]error {
+	notes := map[string]error{}
+	txn, err := store.NewTransaction(ctx)
+	if err != nil {
+		notes["*"] = err
+		return notes
+	}
+	raw, err := store.Read(ctx, txn, storage.Path{})
+	store.Abort(ctx, txn)
+	if err != nil {
+		notes["*"] = err
+		return notes
+	}
+	data, ok := raw.(ast.Value)
+	if !ok {
+		if data, err = ast.InterfaceToValue(raw); err != nil {
+			notes["*"] = err
+			return notes
+		}
+	}
+	for q, name := range queryNames {
+		pq, err := rego.New(rego.Query(name), rego.Compiler(compiler), rego.Store(store), rego.Target(irvm.Target)).
+			PrepareForEval(irvm.WithData(ctx, data))
+		if err != nil {
+			notes[name] = err
+			continue
+		}
+		rev.plans[q], rev.hasPlan[q] = pq, true
+	}
+	return notes
+}
+
+// agree evaluates input on both evaluators of query q and reports a difference; a query
+// whose plan disagrees with topdown on any probe input is served by topdown.
+func (rev *Revision) agree(ctx context.Context, q int, input ast.Value) error {
+	if !rev.hasPlan[q] {
+		return nil
+	}
+	want, werr := rev.evalOn(ctx, rev.queries[q], q, input, rev.timeout*5)
+	got, gerr := rev.evalOn(ctx, rev.plans[q], q, input, rev.timeout*5)
+	switch {
+	case (werr == nil) != (gerr == nil):
+		return fmt.Errorf("topdown: %v, plan: %v", werr, gerr)
+	case werr == nil && ast.Compare(want, got) != 0:
+		return fmt.Errorf("topdown: %v, plan: %v", want, got)
+	}
+	return nil
+}
+
+// checkPlans puts on topdown every query whose plan answers a probe input differently.
+func (rev *Revision) checkPlans(ctx context.Context) {
+	inputs := map[int][]ast.Value{}
+	for _, c := range probeLeadInputs() {
+		inputs[qLead] = append(inputs[qLead], leadInputValue(&c.in))
+	}
+	for _, c := range probeTransitionInputs() {
+		inputs[qTransition] = append(inputs[qTransition], transitionInputValue(&c.in))
+	}
+	routing, authz := probeRoutingInput(), probeAuthzInput()
+	inputs[qRouting] = []ast.Value{routingInputValue(&routing)}
+	inputs[qAuthz] = []ast.Value{authzInputValue(&authz)}
+	for q, ins := range inputs {
+		for _, in := range ins {
+			if err := rev.agree(ctx, q, in); err != nil {
+				rev.hasPlan[q] = false
+				rev.planNotes[queryNames[q]] = fmt.Errorf("plan disagrees with topdown on a probe input: %w", err)
+				break
+			}
+		}
+	}
+}
