@@ -11,7 +11,6 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/ir"
-	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/topdown"
 	"github.com/open-policy-agent/opa/v1/topdown/builtins"
 )
@@ -39,11 +38,13 @@ type machine struct {
 	result ast.Set
 	ret    *ast.Term
 	steps  int
-	out    *ast.Term             // a built-in's output
-	iter   func(*ast.Term) error // stores a built-in's output in out
-	stack  []*ast.Term           // frames and arguments, grown by chunks
-	items  [][2]*ast.Term        // object literal scratch: ast.NewObject copies its items
-	sp     int
+	// deadline is polled with the context, which spares a caller a timer per evaluation.
+	deadline time.Time
+	out      *ast.Term             // a built-in's output
+	iter     func(*ast.Term) error // stores a built-in's output in out
+	stack    []*ast.Term           // frames and arguments, grown by chunks
+	items    [][2]*ast.Term        // object literal scratch: ast.NewObject copies its items
+	sp       int
 }
 
 // stackChunk is the size of a frame chunk: the shipped lead decision peaks near 200 locals.
@@ -79,8 +80,7 @@ var machines = sync.Pool{New: func() any {
 	return m
 }}
 
-func newMachine(ctx context.Context, p *program, ectx *rego.EvalContext) *machine {
-	now := ectx.Time()
+func newMachine(ctx context.Context, p *program, cancel topdown.Cancel, strict bool, now time.Time) *machine {
 	if now.IsZero() {
 		now = timeNow()
 	}
@@ -98,8 +98,8 @@ func newMachine(ctx context.Context, p *program, ectx *rego.EvalContext) *machin
 	*m = machine{
 		ctx:    ctx,
 		prog:   p,
-		cancel: ectx.ExternalCancel(),
-		strict: ectx.StrictBuiltinErrors(),
+		cancel: cancel,
+		strict: strict,
 		memo:   m.memo,
 		known:  m.known,
 		iter:   m.iter,
@@ -107,14 +107,10 @@ func newMachine(ctx context.Context, p *program, ectx *rego.EvalContext) *machin
 		items:  m.items,
 		result: ast.NewSet(),
 		bctx: topdown.BuiltinContext{
-			Context:      ctx,
-			Metrics:      ectx.Metrics(),
-			Seed:         ectx.Seed(),
-			Time:         ast.NewTerm(ast.Number(strconv.FormatInt(now.UnixNano(), 10))),
-			Cancel:       ectx.ExternalCancel(),
-			Cache:        builtins.Cache{},
-			PrintHook:    ectx.PrintHook(),
-			Capabilities: ectx.Capabilities(),
+			Context: ctx,
+			Time:    ast.NewTerm(ast.Number(strconv.FormatInt(now.UnixNano(), 10))),
+			Cancel:  cancel,
+			Cache:   builtins.Cache{},
 		},
 	}
 	return m
@@ -157,6 +153,9 @@ func (m *machine) check() error {
 	if m.steps%checkEvery == 0 {
 		if err := m.ctx.Err(); err != nil {
 			return &topdown.Error{Code: topdown.CancelErr, Message: "caller cancelled query execution: " + err.Error()}
+		}
+		if !m.deadline.IsZero() && timeNow().After(m.deadline) {
+			return ErrDeadline
 		}
 	}
 	return nil
@@ -309,7 +308,9 @@ func (m *machine) block(stmts []stmt, l []*ast.Term) (int, error) {
 			l[s.target] = s.a.term
 
 		case opMakeArray:
-			l[s.target] = ast.NewTerm(&arrayBuilder{elems: make([]*ast.Term, 0, max(s.n, 4))})
+			b := &arrayBuilder{elems: make([]*ast.Term, 0, max(s.n, 4))}
+			b.term.Value = b
+			l[s.target] = &b.term
 
 		case opMakeObject:
 			l[s.target] = ast.NewTerm(ast.NewObject())
@@ -423,49 +424,47 @@ func (m *machine) scan(s *stmt, l []*ast.Term) (int, error) {
 	if src == nil {
 		return done, nil
 	}
-	out := done
-	step := func(k, v *ast.Term) (bool, error) {
-		if err := m.check(); err != nil {
-			return true, err
-		}
-		l[s.key], l[s.val] = k, v
-		r, err := m.block(s.blocks[0], l)
-		switch {
-		case err != nil || r == returned:
-			out = r
-			return true, err
-		case r == done || r == 0: // next element
-			return false, nil
-		case r == 1: // past the scan
-			return true, nil
-		default:
-			out = r - 2
-			return true, nil
-		}
-	}
+	out := done // also when there are no elements
+	var stop bool
 	var err error
 	switch x := src.Value.(type) {
 	case *ast.Array:
 		for i := range x.Len() {
-			var stop bool
-			if stop, err = step(ast.InternedTerm(i), x.Elem(i)); stop {
+			if out, stop, err = m.step(s, l, ast.InternedTerm(i), x.Elem(i)); stop {
 				break
 			}
 		}
 	case ast.Object:
 		x.Until(func(k, v *ast.Term) bool {
-			var stop bool
-			stop, err = step(k, v)
+			out, stop, err = m.step(s, l, k, v)
 			return stop
 		})
 	case ast.Set:
 		x.Until(func(e *ast.Term) bool {
-			var stop bool
-			stop, err = step(e, e)
+			out, stop, err = m.step(s, l, e, e)
 			return stop
 		})
 	}
 	return out, err
+}
+
+// step runs a scan's body for one element; stop ends the scan, whose outcome is out.
+func (m *machine) step(s *stmt, l []*ast.Term, k, v *ast.Term) (out int, stop bool, err error) {
+	if err := m.check(); err != nil {
+		return 0, true, err
+	}
+	l[s.key], l[s.val] = k, v
+	r, err := m.block(s.blocks[0], l)
+	switch {
+	case err != nil || r == returned:
+		return r, true, err
+	case r == done || r == 0: // next element
+		return done, false, nil
+	case r == 1: // past the scan
+		return done, true, nil
+	default:
+		return r - 2, true, nil
+	}
 }
 
 func (m *machine) builtin(s *stmt, l []*ast.Term) (*ast.Term, error) {
@@ -580,7 +579,10 @@ func (m *machine) object(s *stmt, l []*ast.Term) (ast.Object, error) {
 // arrayBuilder is an array a plan is appending to, element by element (a comprehension): a Go
 // slice until it is read, where ast.Array.Append would copy the array header and grow two
 // slices on every element. It never leaves the machine: read and final replace it.
-type arrayBuilder struct{ elems []*ast.Term }
+type arrayBuilder struct {
+	term  ast.Term // the local's term, allocated with the builder
+	elems []*ast.Term
+}
 
 func (b *arrayBuilder) array() *ast.Array                    { return ast.NewArray(b.elems...) }
 func (b *arrayBuilder) Compare(other ast.Value) int          { return b.array().Compare(other) }

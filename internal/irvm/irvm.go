@@ -16,10 +16,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/ir"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/topdown"
 )
 
 // Target is the name to pass to rego.Target.
@@ -28,6 +30,15 @@ const Target = "qualify.irvm"
 func init() { rego.RegisterPlugin(Target, plugin{}) }
 
 type dataKey struct{}
+
+type captureKey struct{}
+
+// Capture returns a context under which PrepareForEval also stores the prepared program in
+// *dst, so that the caller can evaluate it with Program.Eval, without rego's per-evaluation
+// setup (an evaluation context, the result set turned into bindings and expressions).
+func Capture(ctx context.Context, dst **Program) context.Context {
+	return context.WithValue(ctx, captureKey{}, dst)
+}
 
 // WithData returns a context that makes PrepareForEval plan against data, the whole data
 // document (base documents only; rules are planned from the compiler's modules).
@@ -52,13 +63,62 @@ func (plugin) PrepareForEval(ctx context.Context, p *ir.Policy, _ ...rego.Prepar
 		return nil, fmt.Errorf("irvm: %w", err)
 	}
 	prog.data = ast.NewTerm(data)
+	if dst, ok := ctx.Value(captureKey{}).(**Program); ok {
+		*dst = &Program{prog: prog}
+	}
 	return prog, nil
+}
+
+// Program is a prepared query plan, safe for concurrent use.
+type Program struct{ prog *program }
+
+// Options are what an evaluation may set; zero values are fine.
+type Options struct {
+	Cancel   topdown.Cancel // stops the evaluation when cancelled
+	Deadline time.Time      // stops the evaluation when passed; zero means none
+	Time     time.Time      // time.now_ns(); zero means now
+}
+
+// ErrDeadline is returned by Eval when Options.Deadline passes during the evaluation.
+var ErrDeadline = errors.New("irvm: evaluation deadline passed")
+
+// ErrShape is returned by Eval when the query has several results or bindings: Eval serves
+// queries of one expression, such as data.pkg.rule.
+var ErrShape = errors.New("irvm: the query has more than one result")
+
+// Eval evaluates the query for input and returns the value of its expression; ok is false
+// when the query is undefined.
+func (p *Program) Eval(ctx context.Context, input ast.Value, opts Options) (v ast.Value, ok bool, err error) {
+	m := newMachine(ctx, p.prog, opts.Cancel, false, opts.Time)
+	m.deadline = opts.Deadline
+	defer m.release()
+	var in *ast.Term
+	if input != nil {
+		in = ast.NewTerm(input)
+	}
+	rs, err := m.runPlan(in)
+	if err != nil {
+		return nil, false, err
+	}
+	set := rs.(ast.Set)
+	switch set.Len() {
+	case 0:
+		return nil, false, nil
+	case 1:
+		obj, isObj := set.Slice()[0].Value.(ast.Object)
+		if !isObj || obj.Len() != 1 {
+			return nil, false, ErrShape
+		}
+		return obj.Get(obj.Keys()[0]).Value, true, nil
+	}
+	return nil, false, ErrShape
 }
 
 // Eval runs the plan once: it returns the result set, a set of objects binding the query's
 // variables, as rego expects of a target plugin.
 func (p *program) Eval(ctx context.Context, ectx *rego.EvalContext, _ ast.Value) (ast.Value, error) {
-	m := newMachine(ctx, p, ectx)
+	m := newMachine(ctx, p, ectx.ExternalCancel(), ectx.StrictBuiltinErrors(), ectx.Time())
+	m.bctx.Metrics, m.bctx.Seed, m.bctx.PrintHook, m.bctx.Capabilities = ectx.Metrics(), ectx.Seed(), ectx.PrintHook(), ectx.Capabilities()
 	defer m.release()
 	input := ectx.ParsedInput()
 	var in *ast.Term

@@ -89,7 +89,8 @@ ys := [l.name | some l in data.cfg.levels; l.min <= input.n]`, `{"cfg": {"levels
 			}
 			for _, query := range tc.queries {
 				td := prepare(t, tc.module, data, query, "rego")
-				vm := prepare(t, tc.module, data, query, irvm.Target)
+				var prog *irvm.Program
+				vm := prepareCapture(t, tc.module, data, query, irvm.Target, &prog)
 				for _, in := range tc.inputs {
 					input := ast.MustParseTerm(in).Value
 					want, werr := eval(ctx, td, input)
@@ -100,6 +101,14 @@ ys := [l.name | some l in data.cfg.levels; l.min <= input.n]`, `{"cfg": {"levels
 					if werr == nil && ast.Compare(want, got) != 0 {
 						t.Errorf("%s, input %s:\n topdown %v\n plan    %v", query, in, want, got)
 					}
+					// The same plan evaluated directly, without rego's result set.
+					direct, ok, derr := prog.Eval(ctx, input, irvm.Options{})
+					if !ok && derr == nil {
+						direct = ast.NullValue
+					}
+					if (derr == nil) != (werr == nil) || (derr == nil && ast.Compare(want, direct) != 0) {
+						t.Errorf("%s, input %s: direct %v %v, topdown %v %v", query, in, direct, derr, want, werr)
+					}
 				}
 			}
 		})
@@ -108,7 +117,13 @@ ys := [l.name | some l in data.cfg.levels; l.min <= input.n]`, `{"cfg": {"levels
 
 func prepare(t *testing.T, module string, data map[string]any, query, target string) rego.PreparedEvalQuery {
 	t.Helper()
-	ctx := irvm.WithData(context.Background(), ast.MustInterfaceToValue(data))
+	var prog *irvm.Program
+	return prepareCapture(t, module, data, query, target, &prog)
+}
+
+func prepareCapture(t *testing.T, module string, data map[string]any, query, target string, prog **irvm.Program) rego.PreparedEvalQuery {
+	t.Helper()
+	ctx := irvm.Capture(irvm.WithData(context.Background(), ast.MustInterfaceToValue(data)), prog)
 	pq, err := rego.New(rego.Query(query), rego.Module("p.rego", module), rego.Store(inmem.NewFromObject(data)),
 		rego.Target(target)).PrepareForEval(ctx)
 	if err != nil {
@@ -118,15 +133,18 @@ func prepare(t *testing.T, module string, data map[string]any, query, target str
 }
 
 func eval(ctx context.Context, pq rego.PreparedEvalQuery, input ast.Value, opts ...rego.EvalOption) (ast.Value, error) {
-	rs, err := pq.Eval(ctx, append(opts, rego.EvalParsedInput(input))...)
+	rs, err := pq.Eval(ctx, append(opts, rego.EvalParsedInput(input), raw)...)
 	if err != nil {
 		return nil, err
 	}
 	if len(rs) == 0 {
 		return ast.NullValue, nil // undefined, told apart from a null result by no test here
 	}
-	return ast.InterfaceToValue(rs[0].Expressions[0].Value)
+	return rs[0].Expressions[0].Value.(ast.Value), nil
 }
+
+// raw keeps results as AST values, so that sets stay sets.
+var raw = rego.EvalGenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t.Value, nil })
 
 func TestRefusesWhatItDoesNotRun(t *testing.T) {
 	ctx := irvm.WithData(context.Background(), ast.NewObject())
@@ -155,5 +173,20 @@ n := count([x | some x in numbers.range(1, 50000000); x % 7 == 0])`, map[string]
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Fatalf("cancel took %s", d)
+	}
+}
+
+// A scan over nothing leaves the statements after it running: here the count after the scan.
+func TestEmptyScanContinues(t *testing.T) {
+	pq := prepare(t, `package p
+n := x if {
+	every a in input.xs { a > 0 }
+	x := count(input.xs)
+}`, map[string]any{}, "data.p.n", irvm.Target)
+	for in, want := range map[string]string{`{"xs": []}`: "0", `{"xs": [1, 2]}`: "2", `{"xs": {}}`: "0"} {
+		got, err := eval(context.Background(), pq, ast.MustParseTerm(in).Value)
+		if err != nil || got.String() != want {
+			t.Errorf("%s: got %v %v, want %s", in, got, err, want)
+		}
 	}
 }

@@ -130,6 +130,19 @@ func BenchmarkDecide(b *testing.B) {
 		}
 	})
 
+	// The plan evaluator's share: the lead decision on an input converted once.
+	b.Run("lead-plan-only/"+name, func(b *testing.B) {
+		b.ReportAllocs()
+		rev := e.Active()
+		input := leadInputValue(&in)
+		defer reportCPU(b)()
+		for b.Loop() {
+			if _, err := rev.evalPlan(ctx, qLead, input, time.Second); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+
 	b.Run("lead-input-conversion", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -214,7 +227,7 @@ func BenchmarkSaveToActive(b *testing.B) {
 func reportCPU(b *testing.B) func() {
 	before := cpuTime()
 	return func() {
-		b.ReportMetric(float64((cpuTime() - before).Nanoseconds())/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64((cpuTime()-before).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }
 

@@ -43,13 +43,14 @@ func (rev *Revision) preparePlans(ctx context.Context, compiler *ast.Compiler, s
 		}
 	}
 	for q, name := range queryNames {
-		pq, err := rego.New(rego.Query(name), rego.Compiler(compiler), rego.Store(store), rego.Target(irvm.Target)).
-			PrepareForEval(irvm.WithData(ctx, data))
+		var prog *irvm.Program
+		_, err := rego.New(rego.Query(name), rego.Compiler(compiler), rego.Store(store), rego.Target(irvm.Target)).
+			PrepareForEval(irvm.Capture(irvm.WithData(ctx, data), &prog))
 		if err != nil {
 			notes[name] = err
 			continue
 		}
-		rev.plans[q], rev.hasPlan[q] = pq, true
+		rev.programs[q], rev.hasPlan[q] = prog, true
 	}
 	return notes
 }
@@ -61,7 +62,7 @@ func (rev *Revision) agree(ctx context.Context, q int, input ast.Value) error {
 		return nil
 	}
 	want, werr := rev.evalOn(ctx, rev.queries[q], q, input, rev.timeout*5)
-	got, gerr := rev.evalOn(ctx, rev.plans[q], q, input, rev.timeout*5)
+	got, gerr := rev.evalPlan(ctx, q, input, rev.timeout*5)
 	switch {
 	case (werr == nil) != (gerr == nil):
 		return fmt.Errorf("topdown: %v, plan: %v", werr, gerr)

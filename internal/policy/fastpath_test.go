@@ -31,7 +31,7 @@ func TestPlanAgreesWithTopdownOnShippedBundle(t *testing.T) {
 	check := func(q int, input ast.Value) {
 		t.Helper()
 		want, werr := rev.evalOn(ctx, rev.queries[q], q, input, time.Second)
-		got, gerr := rev.evalOn(ctx, rev.plans[q], q, input, time.Second)
+		got, gerr := rev.evalPlan(ctx, q, input, time.Second)
 		if (werr == nil) != (gerr == nil) || (werr == nil && ast.Compare(want, got) != 0) {
 			t.Fatalf("%s on %v:\n topdown %v %v\n plan    %v %v", queryNames[q], input, want, werr, got, gerr)
 		}
@@ -65,7 +65,9 @@ func pick[T any](rng *rand.Rand, xs []T) T { return xs[rng.IntN(len(xs))] }
 
 func randomLead(rng *rand.Rand) LeadInput {
 	now := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
-	day := func(max int) string { return now.Add(-time.Duration(rng.IntN(max*24)) * time.Hour).Format(time.RFC3339) }
+	day := func(max int) string {
+		return now.Add(-time.Duration(rng.IntN(max*24)) * time.Hour).Format(time.RFC3339)
+	}
 	answer := func() string { return pick(rng, []string{"yes", "no", "unknown", "", "maybe"}) }
 	in := LeadInput{
 		Now: now.Format(time.RFC3339),

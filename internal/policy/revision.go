@@ -12,6 +12,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/topdown"
+
+	"github.com/qualify/qualify/internal/irvm"
 )
 
 // The decisions a revision prepares, indexes into Revision.queries.
@@ -74,12 +76,12 @@ type Revision struct {
 	stageSet map[string]struct{}
 	timeout  time.Duration
 	queries  [numQueries]rego.PreparedEvalQuery // topdown
-	plans    [numQueries]rego.PreparedEvalQuery // the plan evaluator, where hasPlan
 	hasPlan  [numQueries]bool
+	programs [numQueries]*irvm.Program // the plans, evaluated without rego's per-evaluation setup
 	// planNotes says, per query, why topdown serves it (the plan evaluator refused the plan or
 	// disagreed with topdown on a probe input).
 	planNotes map[string]error
-	rules    [numQueries]*ast.Location // where each decision is defined, to locate probe problems
+	rules     [numQueries]*ast.Location // where each decision is defined, to locate probe problems
 }
 
 // ID returns the .manifest revision ("" when the manifest has none).
@@ -121,11 +123,29 @@ var evalRaw = rego.EvalGenerateJSON(rawResult)
 
 // eval runs one prepared query under the revision's deadline.
 func (r *Revision) eval(ctx context.Context, q int, input ast.Value, timeout time.Duration) (ast.Value, error) {
-	pq := r.queries[q]
 	if r.hasPlan[q] {
-		pq = r.plans[q]
+		return r.evalPlan(ctx, q, input, timeout)
 	}
-	return r.evalOn(ctx, pq, q, input, timeout)
+	return r.evalOn(ctx, r.queries[q], q, input, timeout)
+}
+
+// evalPlan runs query q's plan directly; the evaluator polls the deadline and the context.
+func (r *Revision) evalPlan(ctx context.Context, q int, input ast.Value, timeout time.Duration) (ast.Value, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, r.evalError(q, err)
+	}
+	v, ok, err := r.programs[q].Eval(ctx, input, irvm.Options{Deadline: time.Now().Add(timeout)})
+	switch {
+	case errors.Is(err, irvm.ErrDeadline):
+		return nil, r.evalError(q, fmt.Errorf("evaluation stopped after %s: %w", timeout, context.DeadlineExceeded))
+	case err != nil && topdown.IsCancel(err) && ctx.Err() != nil:
+		return nil, r.evalError(q, ctx.Err()) // the caller gave up, not the policy
+	case err != nil:
+		return nil, r.evalError(q, err)
+	case !ok:
+		return nil, r.evalError(q, ErrUndefined)
+	}
+	return v, nil
 }
 
 // Evaluator names the evaluator that serves query q (EvaluatorPlan or EvaluatorTopdown).
