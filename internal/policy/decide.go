@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 // Decisions live on Revision so that a caller can make several decisions on one version (take
@@ -16,9 +18,25 @@ func (r *Revision) DecideLead(ctx context.Context, in LeadInput) (LeadDecision, 
 	return r.decideLead(ctx, &in, r.timeout)
 }
 
+// ConvertedLeadInput is a LeadInput converted for evaluation once, to be decided on several
+// revisions (a simulation compares a draft with the active revision on every lead).
+type ConvertedLeadInput struct{ v ast.Value }
+
+// ConvertLeadInput converts in for DecideConverted.
+func ConvertLeadInput(in *LeadInput) ConvertedLeadInput { return ConvertedLeadInput{leadInputValue(in)} }
+
+// DecideConverted is DecideLead on an input converted by ConvertLeadInput.
+func (r *Revision) DecideConverted(ctx context.Context, in ConvertedLeadInput) (LeadDecision, Meta, error) {
+	return r.decideLeadValue(ctx, in.v, r.timeout)
+}
+
 func (r *Revision) decideLead(ctx context.Context, in *LeadInput, timeout time.Duration) (LeadDecision, Meta, error) {
+	return r.decideLeadValue(ctx, leadInputValue(in), timeout)
+}
+
+func (r *Revision) decideLeadValue(ctx context.Context, input ast.Value, timeout time.Duration) (LeadDecision, Meta, error) {
 	meta := r.meta()
-	v, err := r.eval(ctx, qLead, leadInputValue(in), timeout)
+	v, err := r.eval(ctx, qLead, input, timeout)
 	if err != nil {
 		return LeadDecision{}, meta, err
 	}

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -89,4 +90,25 @@ func randomLead(rng *rand.Rand) LeadInput {
 		in.Projects = []ProjectFacts{{ID: "p", Status: pick(rng, []string{"planned", "done", "in_progress"})}}
 	}
 	return in
+}
+
+// An input converted once decides like the input itself, on any revision.
+func TestDecideConverted(t *testing.T) {
+	files, err := ReadDir(realDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev := mustLoad(t, newTestEngine(t, Options{}), files)
+	in := realisticLead()
+	want, _, err := rev.DecideLead(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := rev.DecideConverted(context.Background(), ConvertLeadInput(&in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(want) != fmt.Sprint(got) {
+		t.Fatalf("converted input decides %+v, the input %+v", got, want)
+	}
 }
