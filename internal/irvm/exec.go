@@ -45,6 +45,7 @@ type machine struct {
 	stack    []*ast.Term           // frames and arguments, grown by chunks
 	items    [][2]*ast.Term        // object literal scratch: ast.NewObject copies its items
 	sp       int
+	high     int // the highest sp of the evaluation, to clear only what was used
 }
 
 // stackChunk is the size of a frame chunk: the shipped lead decision peaks near 200 locals.
@@ -60,6 +61,7 @@ func (m *machine) push(n int) ([]*ast.Term, stackMark) {
 	fr := m.stack[m.sp : m.sp+n : m.sp+n]
 	clear(fr)
 	m.sp += n
+	m.high = max(m.high, m.sp)
 	return fr, mark
 }
 
@@ -118,7 +120,7 @@ func newMachine(ctx context.Context, p *program, cancel topdown.Cancel, strict b
 
 // release returns m to the pool, dropping what it references.
 func (m *machine) release() {
-	clear(m.stack)
+	clear(m.stack[:min(m.high, len(m.stack))])
 	clear(m.memo)
 	m.ctx, m.prog, m.result, m.ret, m.out, m.bctx = nil, nil, nil, nil, nil, topdown.BuiltinContext{}
 	machines.Put(m)
