@@ -123,7 +123,11 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	if cfg.BundleURL != "" {
 		adminDir = "" // publishing is refused in bundle-service mode
 	}
-	a.Admin = policyadmin.New(policyadmin.Config{Client: db.Client, Engine: engine, Lifecycle: a.Lifecycle, Dir: adminDir, Logger: cfg.Logger})
+	a.Admin = policyadmin.New(policyadmin.Config{Client: db.Client, SQL: db.SQL, Dialect: db.Dialect, Engine: engine, Lifecycle: a.Lifecycle, Dir: adminDir, Logger: cfg.Logger})
+	// A crash of this or another replica may have left jobs RUNNING with no runner.
+	if _, err := a.Admin.ReclaimJobs(ctx); err != nil {
+		cfg.Logger.Error("requalify jobs: fail those orphaned by a stopped runner", "err", err)
+	}
 	schema := graph.NewExecutableSchema(graph.Config{
 		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine, Keys: authn.Keys(), Feed: a.Feed, Admin: a.Admin, Funnel: a.Funnel}),
 	})

@@ -5,6 +5,7 @@ package policyadmin
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -18,7 +19,12 @@ import (
 
 // Config is what the Service needs.
 type Config struct {
-	Client    *ent.Client
+	Client *ent.Client
+	// SQL and Dialect are the database under Client. On PostgreSQL, re-qualification jobs hold
+	// an advisory lock on a session of SQL while they run, so that any replica can tell a job
+	// whose runner is gone; without them jobs are tracked in this process only (SQLite).
+	SQL       *sql.DB
+	Dialect   string
 	Engine    *policy.Engine
 	Lifecycle *lifecycle.Service
 	// Dir is the watched bundle directory publish writes into; empty in bundle-service mode,
@@ -32,13 +38,15 @@ type Config struct {
 
 // Service is the policy administration.
 type Service struct {
-	cfg  Config
-	log  *slog.Logger
-	mu   sync.Mutex // serializes publishes of this process; the lock file those of others
-	jobs jobRunner
+	cfg    Config
+	log    *slog.Logger
+	mu     sync.Mutex // serializes publishes of this process; the lock file those of others
+	jobs   jobRunner
+	leases leases
 }
 
-// New returns a Service. Background jobs run until Close.
+// New returns a Service. Background jobs run until Close. Call ReclaimJobs at start to fail the
+// jobs that a crash of this or another replica left QUEUED or RUNNING.
 func New(cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -46,7 +54,7 @@ func New(cfg Config) *Service {
 	if cfg.ActivationTimeout == 0 {
 		cfg.ActivationTimeout = 15 * time.Second
 	}
-	s := &Service{cfg: cfg, log: cfg.Logger}
+	s := &Service{cfg: cfg, log: cfg.Logger, leases: newLeases(cfg.SQL, cfg.Dialect)}
 	s.jobs.init()
 	return s
 }
