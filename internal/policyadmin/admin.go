@@ -131,6 +131,9 @@ func (s *Service) Validate(ctx context.Context, d PolicyDraftInput) (*PolicyVali
 		return nil, err
 	}
 	rev, rep := s.cfg.Engine.Verify(ctx, fs)
+	if err := ctx.Err(); err != nil {
+		return nil, err // the problems are the deadline's, not the draft's
+	}
 	return &PolicyValidation{
 		OK: rep.OK(), Revision: rep.Revision, Hash: rep.Hash, Problems: problems(rep),
 		Probe: rev != nil, Tests: len(rep.Tests), Failed: rep.Failed(), DurationMs: ms(rep.Duration),
@@ -167,6 +170,9 @@ func (s *Service) Test(ctx context.Context, d PolicyDraftInput) (*PolicyTestRun,
 		return nil, err
 	}
 	rep := s.cfg.Engine.Test(ctx, fs)
+	if err := ctx.Err(); err != nil {
+		return nil, err // the problems are the deadline's, not the draft's
+	}
 	out := &PolicyTestRun{OK: rep.OK(), Problems: problems(rep), Passed: rep.Passed(), Failed: rep.Failed(), DurationMs: ms(rep.Duration)}
 	for _, t := range rep.Tests {
 		out.Tests = append(out.Tests, &PolicyTestResult{
@@ -184,6 +190,9 @@ func (s *Service) verified(ctx context.Context, d PolicyDraftInput) (*policy.Rev
 		return nil, err
 	}
 	rev, rep := s.cfg.Engine.Verify(ctx, fs)
+	if err := ctx.Err(); err != nil {
+		return nil, err // the problems are the deadline's, not the draft's
+	}
 	if rev == nil || !rep.OK() {
 		return nil, &DraftError{Report: rep}
 	}

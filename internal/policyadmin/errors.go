@@ -1,7 +1,9 @@
 package policyadmin
 
 import (
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/qualify/qualify/internal/domainerr"
 	"github.com/qualify/qualify/internal/policy"
@@ -59,4 +61,30 @@ func (e notSupported) Code() domainerr.Code       { return CodeNotSupported }
 func (e notSupported) Extensions() map[string]any { return nil }
 func invalidDraft(reason string) *domainerr.ValidationError {
 	return domainerr.Validation("draft", reason)
+}
+
+// CodeTimeout is the code of a request stopped by (or, as a TooSlowError, before) its deadline,
+// as the server reports the requests its timeout cuts off.
+const CodeTimeout domainerr.Code = "TIMEOUT"
+
+// TooSlowError stops a simulation whose pace shows it cannot finish within its request's
+// deadline. Simulations that large belong to the CLI, which has no deadline, or to a narrower
+// where.
+type TooSlowError struct {
+	Leads     int
+	Projected time.Duration
+	Allowed   time.Duration
+}
+
+func (e *TooSlowError) Error() string {
+	return fmt.Sprintf("simulating %d leads would take about %s, more than the %s a request may take: "+
+		"narrow where, or run `qualify policy simulate`", e.Leads, e.Projected.Round(time.Second), e.Allowed.Round(time.Second))
+}
+
+// Code implements domainerr.Coded.
+func (e *TooSlowError) Code() domainerr.Code { return CodeTimeout }
+
+// Extensions implements domainerr.Coded.
+func (e *TooSlowError) Extensions() map[string]any {
+	return map[string]any{"leads": e.Leads, "projectedMs": e.Projected.Milliseconds(), "allowedMs": e.Allowed.Milliseconds()}
 }

@@ -128,7 +128,9 @@ func PublishDir(ctx context.Context, v Verifier, dir string, fs policy.Files) (p
 	if fs, err = withRevision(fs, nextRevision()); err != nil {
 		return policy.Files{}, err
 	}
-	if rev, rep := v.Verify(ctx, fs); rev == nil || !rep.OK() {
+	if rev, rep := v.Verify(ctx, fs); ctx.Err() != nil {
+		return policy.Files{}, ctx.Err() // the problems are the deadline's, not the draft's
+	} else if rev == nil || !rep.OK() {
 		return policy.Files{}, &DraftError{Report: rep}
 	}
 	if err := writeBundle(dir, fs); err != nil {

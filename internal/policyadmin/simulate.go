@@ -111,6 +111,11 @@ type tally struct {
 // Simulate evaluates the draft and the active revision on every lead matching opts.Where and
 // reports the difference. Leads are streamed in batches (bounded memory: a few batches in
 // flight) and decided on opts.Workers goroutines. Nothing is written.
+//
+// It stops when ctx ends: over GraphQL that is the client going away or the server's request
+// timeout, which this operation shares with every other (see TooSlowError). When ctx has a
+// deadline that the run will clearly miss, it stops as soon as its pace shows it, rather than
+// spending the server's cores until the deadline on an answer nobody will get.
 func (s *Service) Simulate(ctx context.Context, d PolicyDraftInput, opts SimulateOptions) (*PolicySimulation, error) {
 	draft, err := s.verified(ctx, d)
 	if err != nil {
@@ -120,7 +125,29 @@ func (s *Service) Simulate(ctx context.Context, d PolicyDraftInput, opts Simulat
 	if err != nil {
 		return nil, err
 	}
+	if deadline, ok := ctx.Deadline(); ok && opts.Progress == nil {
+		var cancel context.CancelCauseFunc
+		ctx, cancel = context.WithCancelCause(ctx)
+		defer cancel(nil)
+		opts.Progress = paceCheck(time.Now(), deadline, cancel)
+	}
 	return Compare(ctx, s.cfg.Lifecycle, active, draft, opts)
+}
+
+// paceCheck is a progress callback that cancels with a *TooSlowError once the pace of the first
+// second (or first 2,000 leads) projects a finish well past deadline. The slack absorbs the
+// pace's swings on busy cores: a run that may just make it is let run.
+func paceCheck(start, deadline time.Time, cancel context.CancelCauseFunc) func(done, total int) {
+	return func(done, total int) {
+		elapsed := time.Since(start)
+		if done == 0 || (elapsed < time.Second && done < 2000) {
+			return
+		}
+		projected := time.Duration(float64(elapsed) * float64(total) / float64(done))
+		if allowed := deadline.Sub(start); projected > allowed+allowed/4 {
+			cancel(&TooSlowError{Leads: total, Projected: projected, Allowed: allowed})
+		}
+	}
 }
 
 // Compare runs a simulation of draft against active over the leads of lc. It is a pipeline of
