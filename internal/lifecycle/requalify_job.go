@@ -2,15 +2,9 @@ package lifecycle
 
 import (
 	"context"
-	"time"
 
 	"github.com/qualify/qualify/ent"
-	"github.com/qualify/qualify/ent/account"
-	"github.com/qualify/qualify/ent/activity"
-	"github.com/qualify/qualify/ent/contact"
 	"github.com/qualify/qualify/ent/lead"
-	"github.com/qualify/qualify/ent/project"
-	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/txn"
@@ -73,66 +67,6 @@ func (s *Service) PageLeadIDs(ctx context.Context, where *ent.LeadWhereInput, si
 		}
 		after = ids[len(ids)-1]
 	}
-}
-
-// FactsReader loads the qualification inputs of leads in bulk, all at one moment. It is safe for
-// concurrent use.
-type FactsReader struct {
-	client *ent.Client
-	now    string
-	cutoff time.Time
-	stages map[int]string // stage id → key, read once instead of a query per batch
-}
-
-// NewFactsReader returns a reader whose inputs say now is the time of this call.
-func (s *Service) NewFactsReader(ctx context.Context) (*FactsReader, error) {
-	stages, err := s.client.Stage.Query().Select(stage.FieldID, stage.FieldKey).All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	now := s.now()
-	r := &FactsReader{client: s.client, now: rfc3339(now), cutoff: now.Add(-activityWindow), stages: make(map[int]string, len(stages))}
-	for _, st := range stages {
-		r.stages[st.ID] = st.Key
-	}
-	return r, nil
-}
-
-// Load reads the leads with the given ids (ascending) and their facts in six queries, selecting
-// only the columns the policy sees (the rest, JSON columns above all, cost more to decode than
-// the decisions they are not used in), and returns them in id order. Ids not found are skipped.
-func (r *FactsReader) Load(ctx context.Context, ids []int) ([]Candidate, error) {
-	leads, err := r.client.Lead.Query().Where(lead.IDIn(ids...)).Order(ent.Asc(lead.FieldID)).
-		Select(lead.FieldStageID, lead.FieldSource, lead.FieldBudget, lead.FieldBudgetAmount, lead.FieldAuthority,
-			lead.FieldNeed, lead.FieldTiming, lead.FieldTimingDate, lead.FieldEstimatedValue, lead.FieldCountry,
-			lead.FieldCreatedAt, lead.FieldStageEnteredAt).
-		WithAccount(func(q *ent.AccountQuery) {
-			q.Select(account.FieldDomain, account.FieldIndustry, account.FieldEmployeeCount, account.FieldAnnualRevenue,
-				account.FieldCountry, account.FieldRegion).
-				WithContacts(func(q *ent.ContactQuery) { q.Select(contact.FieldBuyingRole, contact.FieldSeniority) }).
-				WithProjects(func(q *ent.ProjectQuery) {
-					q.Where(project.StatusNEQ(project.StatusDONE)).Select(project.FieldStatus)
-				})
-		}).
-		WithContacts(func(q *ent.ContactQuery) { q.Select(contact.FieldBuyingRole, contact.FieldSeniority) }).
-		WithActivities(func(q *ent.ActivityQuery) {
-			q.Where(activity.OccurredAtGTE(r.cutoff)).Order(ent.Desc(activity.FieldOccurredAt)).
-				Select(activity.FieldKind, activity.FieldOccurredAt)
-		}).
-		All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Candidate, len(leads))
-	for i, l := range leads {
-		// The same cap as a single lead's qualification, so a simulation sees what it would.
-		if len(l.Edges.Activities) > maxActivities {
-			l.Edges.Activities = l.Edges.Activities[:maxActivities]
-		}
-		key := r.stages[l.StageID]
-		out[i] = Candidate{ID: l.ID, Stage: key, Input: leadInputAt(l, key, r.now)}
-	}
-	return out, nil
 }
 
 // LeadIDs returns the ids of the leads matching where (nil: all) above after, ascending, at most
