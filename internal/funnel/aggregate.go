@@ -80,40 +80,49 @@ ORDER BY cs, dk, cday, k, rc, dv
 ON CONFLICT (cohort_stage, dim, cohort_day, stage_id, reason_code, dim_value) DO UPDATE SET n = funnel_counts.n + excluded.n`
 }
 
-// sketchesSQL is the upsert of the histogram contributions of the ledger relation lr for the
-// dimension keys ds: metric 0 and 1 the latest and cumulative stays in a stage, metric 2 the
-// days from reaching one funnel stage to reaching a later one.
-func (s *Service) sketchesSQL(lr string, ds []Dimension) string {
-	dk := dimRel(ds)
+// sketchRowsSQL is one row per histogram entry the ledger relation lr contributes, before the
+// dimensions: cs, cm (cohort month), m (metric 0 and 1 the latest and cumulative stays in stage
+// k, metric 2 the days from reaching funnel stage k to reaching the later k2), v (the value),
+// bk (its bucket), sg, and the lead's dimension columns.
+func (s *Service) sketchRowsSQL(lr string) string {
 	stay := "CASE m.m WHEN 0 THEN r.latest_stay_days ELSE r.total_stay_days END"
 	gap := s.daysSQL("b.reached_at", "a.reached_at")
-	return `INSERT INTO funnel_sketches (cohort_stage, cohort_month, metric, stage_id, to_stage_id, dim, dim_value, bucket, n, value_sum)
-SELECT cs, cm, m, k, k2, dk, dv, bk, SUM(sg), SUM(sg * v) FROM (SELECT y.*, ` + bucketIndexSQL("y.v") + ` AS bk FROM (
-  SELECT 0 AS cs, ` + s.monthSQL("r.lead_created_at") + ` AS cm, m.m, r.stage_id AS k, 0 AS k2, d.dk, ` + dimValue("r") + ` AS dv, ` + stay + ` AS v, r.sg
-  FROM ` + lr + ` r CROSS JOIN (SELECT 0 AS m UNION ALL SELECT 1) m CROSS JOIN ` + dk + ` d
+	lead := func(a string) string {
+		return a + ".source, " + a + ".owner_id, " + a + ".team, " + a + ".industry, " + a + ".region"
+	}
+	return `SELECT y.*, ` + bucketIndexSQL("y.v") + ` AS bk FROM (
+  SELECT 0 AS cs, ` + s.monthSQL("r.lead_created_at") + ` AS cm, m.m, r.stage_id AS k, 0 AS k2, ` + stay + ` AS v, r.sg, ` + lead("r") + `
+  FROM ` + lr + ` r CROSS JOIN (SELECT 0 AS m UNION ALL SELECT 1) m
   WHERE r.stays > 0
   UNION ALL
-  SELECT c.stage_id, ` + s.monthSQL("c.reached_at") + `, m.m, r.stage_id, 0, d.dk, ` + dimValue("r") + `, ` + stay + `, r.sg
+  SELECT c.stage_id, ` + s.monthSQL("c.reached_at") + `, m.m, r.stage_id, 0, ` + stay + `, r.sg, ` + lead("r") + `
   FROM ` + lr + ` r JOIN ` + lr + ` c ON c.lead_id = r.lead_id AND c.sg = r.sg
   JOIN stages cs ON cs.id = c.stage_id AND cs.kind IN ` + funnelKinds + `
-  CROSS JOIN (SELECT 0 AS m UNION ALL SELECT 1) m CROSS JOIN ` + dk + ` d
+  CROSS JOIN (SELECT 0 AS m UNION ALL SELECT 1) m
   WHERE r.stays > 0
   UNION ALL
-  SELECT 0, ` + s.monthSQL("a.lead_created_at") + `, 2, a.stage_id, b.stage_id, d.dk, ` + dimValue("a") + `, ` + gap + `, a.sg
+  SELECT 0, ` + s.monthSQL("a.lead_created_at") + `, 2, a.stage_id, b.stage_id, ` + gap + `, a.sg, ` + lead("a") + `
   FROM ` + lr + ` a JOIN stages sa ON sa.id = a.stage_id AND sa.kind IN ` + funnelKinds + `
   JOIN ` + lr + ` b ON b.lead_id = a.lead_id AND b.sg = a.sg
   JOIN stages sb ON sb.id = b.stage_id AND sb.kind IN ` + funnelKinds + ` AND sb.position > sa.position
-  CROSS JOIN ` + dk + ` d
   UNION ALL
-  SELECT c.stage_id, ` + s.monthSQL("c.reached_at") + `, 2, a.stage_id, b.stage_id, d.dk, ` + dimValue("a") + `, ` + gap + `, a.sg
+  SELECT c.stage_id, ` + s.monthSQL("c.reached_at") + `, 2, a.stage_id, b.stage_id, ` + gap + `, a.sg, ` + lead("a") + `
   FROM ` + lr + ` a JOIN stages sa ON sa.id = a.stage_id AND sa.kind IN ` + funnelKinds + `
   JOIN ` + lr + ` b ON b.lead_id = a.lead_id AND b.sg = a.sg
   JOIN stages sb ON sb.id = b.stage_id AND sb.kind IN ` + funnelKinds + ` AND sb.position > sa.position
   JOIN ` + lr + ` c ON c.lead_id = a.lead_id AND c.sg = a.sg
   JOIN stages cs ON cs.id = c.stage_id AND cs.kind IN ` + funnelKinds + ` AND cs.position <= sa.position
-  CROSS JOIN ` + dk + ` d
-) y) x GROUP BY cs, dk, m, k, k2, cm, dv, bk HAVING SUM(sg) <> 0 OR SUM(sg * v) <> 0
-ORDER BY cs, dk, m, k, k2, cm, dv, bk
+) y`
+}
+
+// sketchesSQL is the upsert of the histogram entries of rows (a relation shaped like
+// sketchRowsSQL) for the dimension keys ds.
+func sketchesSQL(rows string, ds []Dimension) string {
+	return `INSERT INTO funnel_sketches (cohort_stage, cohort_month, metric, stage_id, to_stage_id, dim, dim_value, bucket, n, value_sum)
+SELECT cs, cm, m, k, k2, d.dk, ` + dimValue("x") + ` AS dv, bk, SUM(sg), SUM(sg * v)
+FROM ` + rows + ` x CROSS JOIN ` + dimRel(ds) + ` d
+GROUP BY cs, d.dk, m, k, k2, cm, dv, bk HAVING SUM(sg) <> 0 OR SUM(sg * v) <> 0
+ORDER BY cs, d.dk, m, k, k2, cm, dv, bk
 ON CONFLICT (cohort_stage, dim, metric, stage_id, to_stage_id, cohort_month, dim_value, bucket)
 DO UPDATE SET n = funnel_sketches.n + excluded.n, value_sum = funnel_sketches.value_sum + excluded.value_sum`
 }

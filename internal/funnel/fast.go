@@ -53,8 +53,18 @@ func (sc *scope) aggregate(in Input) *aggPlan {
 
 func midnight(t time.Time) bool { return t.Equal(t.Truncate(24 * time.Hour)) }
 
+// binary makes PostgreSQL group and sort the text expression by bytes, not by the database's
+// locale, several times cheaper over the tens of thousands of aggregate rows a query reads;
+// the order of the groups is Go's (sortGroups).
+func (s *Service) binary(expr string) string {
+	if s.pg() {
+		return expr + ` COLLATE "C"`
+	}
+	return expr
+}
+
 // cols are the dimension columns d1..d6 of an aggregate row whose cohort month is monthExpr.
-func (p *aggPlan) cols(monthExpr string) string {
+func (sc *scope) aggCols(p *aggPlan, monthExpr string) string {
 	col := func(d Dimension, zero string) string {
 		if p.dim != d {
 			return zero
@@ -62,7 +72,7 @@ func (p *aggPlan) cols(monthExpr string) string {
 		if d == DimOwner {
 			return "CAST(dim_value AS BIGINT)"
 		}
-		return "dim_value"
+		return sc.svc.binary("dim_value")
 	}
 	month := "''"
 	if p.month {
@@ -82,7 +92,7 @@ func (sc *scope) aggCounts(ctx context.Context, p *aggPlan, cohortStage int, ids
 		all = append(all, e.ID)
 	}
 	st := sc.stmt()
-	st.add(`SELECT `+dimList+`, k, rc, SUM(n) FROM (SELECT `+p.cols("substr(cohort_day, 1, 7)")+`, stage_id AS k, reason_code AS rc, n
+	st.add(`SELECT `+dimList+`, k, rc, SUM(n) FROM (SELECT `+sc.aggCols(p, sc.svc.binary("substr(cohort_day, 1, 7)"))+`, stage_id AS k, reason_code AS rc, n
 FROM funnel_counts WHERE cohort_stage = ? AND dim = ? AND cohort_day >= ? AND cohort_day < ?
   AND stage_id IN (`+intList(all)+`) AND n > 0) q
 GROUP BY `+dimList+`, k, rc ORDER BY k, rc`, cohortStage, string(p.dim), p.fromDay, p.toDay)
@@ -101,8 +111,8 @@ GROUP BY `+dimList+`, k, rc ORDER BY k, rc`, cohortStage, string(p.dim), p.fromD
 // aggSketches runs sketchPercentileSQL over the histograms of cohortStage selected by cond (a
 // condition on stage_id, to_stage_id and metric).
 func (sc *scope) aggSketches(ctx context.Context, p *aggPlan, cohortStage int, cond string, scan func(x *stats, k2 int)) error {
-	hist := `SELECT ` + dimList + `, k, k2, m, bucket, CAST(SUM(n) AS BIGINT) AS n, SUM(s) AS s FROM (
-  SELECT ` + p.cols("cohort_month") + `, stage_id AS k, to_stage_id AS k2, metric AS m, bucket, n, value_sum AS s
+	hist := `SELECT ` + dimList + `, k, k2, m, bucket, CAST(SUM(n) AS INTEGER) AS n, SUM(s) AS s FROM (
+  SELECT ` + sc.aggCols(p, sc.svc.binary("cohort_month")) + `, stage_id AS k, to_stage_id AS k2, metric AS m, bucket, n, value_sum AS s
   FROM funnel_sketches WHERE cohort_stage = ? AND dim = ? AND (` + cond + `) AND cohort_month >= ? AND cohort_month < ? AND n > 0
 ) q GROUP BY ` + dimList + `, k, k2, m, bucket`
 	st := sc.stmt()

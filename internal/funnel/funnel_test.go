@@ -59,12 +59,13 @@ func (w *world) randomInput(rng *rand.Rand) funnel.Input {
 // sketches when the period is also whole months and exact percentiles are not asked for.
 func plan(in funnel.Input) (agg, sketch bool) {
 	day := func(t time.Time) bool { return t.Equal(t.Truncate(24 * time.Hour)) }
+	entered := in.Cohort != nil && *in.Cohort == funnel.CohortEnteredFirstStage
 	n := 0
 	for _, d := range in.GroupBy {
 		if d != funnel.DimCohortMonth {
 			n++
-		} else if in.Cohort != nil && *in.Cohort == funnel.CohortEnteredFirstStage {
-			n = 2
+		} else if entered {
+			return false, false
 		}
 	}
 	agg = in.Where == nil && n <= 1 && day(in.Period.From) && day(in.Period.To)

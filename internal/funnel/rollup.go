@@ -41,7 +41,7 @@ func (r *Rollups) RecordLead(ctx context.Context, tx *ent.Client, leadID int) er
 	counts := s.deltaWith(leadID)
 	counts.add(s.countsSQL("lr", "le", aggDims))
 	sketches := s.deltaWith(leadID)
-	sketches.add(s.sketchesSQL("lr", aggDims))
+	sketches.add(sketchesSQL("("+s.sketchRowsSQL("lr")+")", aggDims))
 	stmts := []*stmt{counts, sketches}
 	for _, q := range []string{
 		"DELETE FROM funnel_reaches WHERE lead_id = ?",
@@ -99,16 +99,22 @@ func (r *Rollups) Rebuild(ctx context.Context) (RebuildStats, error) {
 		}
 		lr := "(SELECT " + ledgerCols + ", 1 AS sg FROM funnel_reaches)"
 		le := "(SELECT lead_id, stage_id, reason_code, 1 AS sg FROM funnel_exits)"
-		// One dimension per statement: each GROUP BY stays a sixth of the size.
+		// The histogram entries come from self-joins of the ledger: join once into a scratch
+		// table, then aggregate it one dimension per statement (each GROUP BY a sixth of the
+		// size). The transaction's single connection sees its TEMP table.
+		if _, err := tx.ExecContext(ctx, "CREATE TEMP TABLE funnel_sketch_rows AS "+s.sketchRowsSQL(lr)); err != nil {
+			return err
+		}
 		for _, d := range aggDims {
 			if err := exec(&stats.Counts, s.countsSQL(lr, le, []Dimension{d})); err != nil {
 				return err
 			}
-			if err := exec(&stats.Sketches, s.sketchesSQL(lr, []Dimension{d})); err != nil {
+			if err := exec(&stats.Sketches, sketchesSQL("funnel_sketch_rows", []Dimension{d})); err != nil {
 				return err
 			}
 		}
-		return nil
+		_, err := tx.ExecContext(ctx, "DROP TABLE funnel_sketch_rows")
+		return err
 	})
 	if err != nil {
 		return stats, fmt.Errorf("funnel: rebuild: %w", err)
