@@ -260,12 +260,13 @@ func withDefaults(o SimulateOptions) SimulateOptions {
 	return o
 }
 
-// add decides one lead on both revisions.
+// add decides one lead on both revisions, converting its input for evaluation once.
 func (t *tally) add(ctx context.Context, active, draft *policy.Revision, c lifecycle.Candidate, sample int) {
-	old, _, err := active.DecideLead(ctx, c.Input)
+	in := policy.ConvertLeadInput(&c.Input)
+	old, _, err := active.DecideConverted(ctx, in)
 	if err == nil {
 		var nd policy.LeadDecision
-		nd, _, err = draft.DecideLead(ctx, c.Input)
+		nd, _, err = draft.DecideConverted(ctx, in)
 		if err == nil {
 			t.record(c, old, nd, sample)
 			return
