@@ -84,7 +84,7 @@ var machines = sync.Pool{New: func() any {
 
 func newMachine(ctx context.Context, p *program, cancel topdown.Cancel, strict bool, now time.Time) *machine {
 	if now.IsZero() {
-		now = timeNow()
+		now = time.Now()
 	}
 	m := machines.Get().(*machine)
 	if len(m.memo) < len(p.funcs) {
@@ -156,7 +156,7 @@ func (m *machine) check() error {
 		if err := m.ctx.Err(); err != nil {
 			return &topdown.Error{Code: topdown.CancelErr, Message: "caller cancelled query execution: " + err.Error()}
 		}
-		if !m.deadline.IsZero() && timeNow().After(m.deadline) {
+		if !m.deadline.IsZero() && time.Now().After(m.deadline) {
 			return ErrDeadline
 		}
 	}
@@ -547,8 +547,6 @@ func isKind(o op, v ast.Value) bool {
 func conflict(loc *ast.Location, msg string) error {
 	return &topdown.Error{Code: topdown.ConflictErr, Message: msg, Location: loc}
 }
-
-var timeNow = time.Now
 
 // object builds an object literal. ast.NewObject takes the items in one allocation but keeps
 // duplicate keys, so keys that are not distinct constants are inserted one by one, where a

@@ -1,16 +1,14 @@
-// Package irvm evaluates Rego queries from OPA's intermediate representation (the plan that
-// `opa build -t plan` writes): a rego target plugin that runs a prepared query several times
-// faster than the topdown interpreter, which pays for unification, bindings and backtracking
-// on every expression. The plan is the one OPA's own Wasm compiler consumes; this package
-// follows that compiler's semantics statement by statement, and calls OPA's own built-in
-// functions, so a decision is the same value topdown computes.
-//
-// Use it by preparing a query with rego.Target(irvm.Target) under a context that carries the
-// data document (WithData): the plugin interface hands a plan no store.
-//
-// Plans with statements this package does not run (with, dynamic calls, object merges) are
-// refused at prepare time, so a caller can fall back to topdown.
+// Package irvm evaluates Rego queries from OPA's intermediate representation (the plan OPA's
+// Wasm compiler consumes), as a rego target plugin several times faster than topdown.
 package irvm
+
+// The plan is the one `opa build -t plan` writes. Statements follow the semantics of OPA's Wasm
+// compiler, built-in functions are OPA's own, so a decision is the value topdown computes; the
+// topdown interpreter pays for unification, bindings and backtracking on every expression, a
+// plan for none of it. Prepare a query with rego.Target(Target) under a context that carries
+// the data document (WithData): the plugin interface hands a plan no store. Plans with
+// statements this package does not run (with, dynamic calls, object merges) are refused at
+// prepare time, so that a caller can fall back to topdown.
 
 import (
 	"context"
