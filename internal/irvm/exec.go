@@ -1,18 +1,13 @@
 package irvm
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/ir"
 	"github.com/open-policy-agent/opa/v1/topdown"
-	"github.com/open-policy-agent/opa/v1/topdown/builtins"
 )
 
 // A block's outcome: it ran to its end (done), a return statement ran (returned), or it was
@@ -26,105 +21,6 @@ const (
 
 // checkEvery is how many calls and scan steps pass between two looks at the context.
 const checkEvery = 64
-
-type machine struct {
-	ctx    context.Context
-	prog   *program
-	cancel topdown.Cancel
-	strict bool
-	bctx   topdown.BuiltinContext
-	memo   []*ast.Term
-	known  []bool
-	result ast.Set
-	ret    *ast.Term
-	steps  int
-	// deadline is polled with the context, which spares a caller a timer per evaluation.
-	deadline time.Time
-	out      *ast.Term             // a built-in's output
-	iter     func(*ast.Term) error // stores a built-in's output in out
-	stack    []*ast.Term           // frames and arguments, grown by chunks
-	items    [][2]*ast.Term        // object literal scratch: ast.NewObject copies its items
-	sp       int
-	high     int // the highest sp of the evaluation, to clear only what was used
-}
-
-// stackChunk is the size of a frame chunk: the shipped lead decision peaks near 200 locals.
-const stackChunk = 1024
-
-// push returns n cleared locals on the stack; pop(mark) releases everything pushed since mark.
-// A chunk that is too small is replaced, and frames in the old one stay valid for their callers.
-func (m *machine) push(n int) ([]*ast.Term, stackMark) {
-	mark := stackMark{m.stack, m.sp}
-	if m.sp+n > len(m.stack) {
-		m.stack, m.sp = make([]*ast.Term, max(stackChunk, n)), 0
-	}
-	fr := m.stack[m.sp : m.sp+n : m.sp+n]
-	clear(fr)
-	m.sp += n
-	m.high = max(m.high, m.sp)
-	return fr, mark
-}
-
-type stackMark struct {
-	stack []*ast.Term
-	sp    int
-}
-
-func (m *machine) pop(mark stackMark) { m.stack, m.sp = mark.stack, mark.sp }
-
-// machines are reused: their stack and memo tables are the bulk of an evaluation's garbage.
-var machines = sync.Pool{New: func() any {
-	m := &machine{stack: make([]*ast.Term, stackChunk)}
-	m.iter = func(t *ast.Term) error {
-		m.out = t
-		return nil
-	}
-	return m
-}}
-
-func newMachine(ctx context.Context, p *program, cancel topdown.Cancel, strict bool, now time.Time) *machine {
-	if now.IsZero() {
-		now = time.Now()
-	}
-	m := machines.Get().(*machine)
-	if len(m.memo) < len(p.funcs) {
-		m.memo, m.known = make([]*ast.Term, len(p.funcs)), make([]bool, len(p.funcs))
-	} else {
-		m.memo, m.known = m.memo[:len(p.funcs)], m.known[:len(p.funcs)]
-		clear(m.memo)
-		clear(m.known)
-	}
-	if len(m.stack) < stackChunk {
-		m.stack = make([]*ast.Term, stackChunk)
-	}
-	*m = machine{
-		ctx:    ctx,
-		prog:   p,
-		cancel: cancel,
-		strict: strict,
-		memo:   m.memo,
-		known:  m.known,
-		iter:   m.iter,
-		stack:  m.stack,
-		items:  m.items,
-		result: ast.NewSet(),
-		bctx: topdown.BuiltinContext{
-			Context: ctx,
-			Time:    ast.NewTerm(ast.Number(strconv.FormatInt(now.UnixNano(), 10))),
-			Cancel:  cancel,
-			Cache:   builtins.Cache{},
-		},
-	}
-	return m
-}
-
-// release returns m to the pool, dropping what it references.
-func (m *machine) release() {
-	clear(m.stack[:min(m.high, len(m.stack))])
-	clear(m.memo)
-	m.ctx, m.prog, m.result, m.ret, m.out, m.bctx = nil, nil, nil, nil, nil, topdown.BuiltinContext{}
-	machines.Put(m)
-}
 
 func (m *machine) runPlan(input *ast.Term) (ast.Value, error) {
 	l, mark := m.push(m.prog.plan.nlocals)
@@ -492,102 +388,3 @@ func (m *machine) builtin(s *stmt, l []*ast.Term) (*ast.Term, error) {
 	}
 	return out, nil
 }
-
-// dot looks key up in a collection: an object's value, an array's element, a set's member.
-func dot(src ast.Value, key *ast.Term) *ast.Term {
-	switch x := src.(type) {
-	case ast.Object:
-		return x.Get(key)
-	case *ast.Array:
-		n, ok := key.Value.(ast.Number)
-		if !ok {
-			return nil
-		}
-		i, ok := n.Int()
-		if !ok || i < 0 || i >= x.Len() {
-			return nil
-		}
-		return x.Elem(i)
-	case ast.Set:
-		if x.Contains(key) {
-			return key
-		}
-	}
-	return nil
-}
-
-func length(v ast.Value) int {
-	switch x := v.(type) {
-	case *ast.Array:
-		return x.Len()
-	case ast.Object:
-		return x.Len()
-	case ast.Set:
-		return x.Len()
-	case ast.String:
-		return utf8.RuneCountInString(string(x))
-	}
-	return 0
-}
-
-func isKind(o op, v ast.Value) bool {
-	switch o {
-	case opIsArray:
-		_, ok := v.(*ast.Array)
-		return ok
-	case opIsObject:
-		_, ok := v.(ast.Object)
-		return ok
-	default:
-		_, ok := v.(ast.Set)
-		return ok
-	}
-}
-
-func conflict(loc *ast.Location, msg string) error {
-	return &topdown.Error{Code: topdown.ConflictErr, Message: msg, Location: loc}
-}
-
-// object builds an object literal. ast.NewObject takes the items in one allocation but keeps
-// duplicate keys, so keys that are not distinct constants are inserted one by one, where a
-// later key replaces an earlier one as the unfused inserts would.
-func (m *machine) object(s *stmt, l []*ast.Term) (ast.Object, error) {
-	n := len(s.args) / 2
-	if !s.distinct {
-		obj := ast.NewObjectWithCapacity(n)
-		for i := 0; i < len(s.args); i += 2 {
-			k, v := read(s.args[i], l), read(s.args[i+1], l)
-			if k == nil || v == nil {
-				return nil, errors.New("irvm: undefined object item")
-			}
-			obj.Insert(k, v)
-		}
-		return obj, nil
-	}
-	items := m.items[:0]
-	for i := 0; i < len(s.args); i += 2 {
-		k, v := read(s.args[i], l), read(s.args[i+1], l)
-		if k == nil || v == nil {
-			return nil, errors.New("irvm: undefined object item")
-		}
-		items = append(items, [2]*ast.Term{k, v})
-	}
-	m.items = items[:0]
-	return ast.NewObject(items...), nil
-}
-
-// arrayBuilder is an array a plan is appending to, element by element (a comprehension): a Go
-// slice until it is read, where ast.Array.Append would copy the array header and grow two
-// slices on every element. It never leaves the machine: read and final replace it.
-type arrayBuilder struct {
-	term  ast.Term // the local's term, allocated with the builder
-	elems []*ast.Term
-}
-
-func (b *arrayBuilder) array() *ast.Array                    { return ast.NewArray(b.elems...) }
-func (b *arrayBuilder) Compare(other ast.Value) int          { return b.array().Compare(other) }
-func (b *arrayBuilder) Find(path ast.Ref) (ast.Value, error) { return b.array().Find(path) }
-func (b *arrayBuilder) Hash() int                            { return b.array().Hash() }
-func (b *arrayBuilder) IsGround() bool                       { return b.array().IsGround() }
-func (b *arrayBuilder) String() string                       { return b.array().String() }
-func (b *arrayBuilder) StringLength() int                    { return b.array().StringLength() }
