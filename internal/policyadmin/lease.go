@@ -73,12 +73,19 @@ func (l pgLeases) claimOrphan(ctx context.Context, id int, fail func() error) (b
 	if err != nil {
 		return false, err
 	}
-	defer discard(conn)
 	a, b := lockKeys(id)
 	var free bool
-	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1, $2)", a, b).Scan(&free); err != nil || !free {
+	switch err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1, $2)", a, b).Scan(&free); {
+	case err != nil:
+		discard(conn)
 		return false, err
+	case !free:
+		// A live runner: the usual answer to a client polling its job. Nothing was locked, so
+		// the session goes back to the pool rather than costing a new one per poll.
+		_ = conn.Close()
+		return false, nil
 	}
+	defer discard(conn)
 	return true, fail()
 }
 
