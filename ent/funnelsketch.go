@@ -18,7 +18,7 @@ type FunnelSketch struct {
 	ID int `json:"id,omitempty"`
 	// 0: cohort CREATED; else the funnel stage of ENTERED_FIRST_STAGE
 	CohortStage int `json:"cohort_stage,omitempty"`
-	// YYYY-MM (UTC) the lead was created or reached cohort_stage
+	// YYYY-MM (UTC) the lead was created or reached cohort_stage, and again as YYYY-Qn and YYYY
 	CohortMonth string `json:"cohort_month,omitempty"`
 	// 0 latest stay, 1 cumulative stay in stage_id; 2 days from stage_id to to_stage_id
 	Metric int `json:"metric,omitempty"`

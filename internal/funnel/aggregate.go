@@ -116,13 +116,18 @@ func (s *Service) sketchRowsSQL(lr string) string {
 }
 
 // sketchesSQL is the upsert of the histogram entries of rows (a relation shaped like
-// sketchRowsSQL) for the dimension keys ds.
+// sketchRowsSQL) for the dimension keys ds. Each entry goes to its cohort month, quarter and
+// year (cohortPeriods), so that a long period reads a few quarters and years instead of every
+// month.
 func sketchesSQL(rows string, ds []Dimension) string {
+	year := "substr(x.cm, 1, 4)"
+	quarter := year + " || '-Q' || CAST((CAST(substr(x.cm, 6, 2) AS INTEGER) + 2) / 3 AS TEXT)"
 	return `INSERT INTO funnel_sketches (cohort_stage, cohort_month, metric, stage_id, to_stage_id, dim, dim_value, bucket, n, value_sum)
-SELECT cs, cm, m, k, k2, d.dk, ` + dimValue("x") + ` AS dv, bk, SUM(sg), SUM(sg * v)
-FROM ` + rows + ` x CROSS JOIN ` + dimRel(ds) + ` d
-GROUP BY cs, d.dk, m, k, k2, cm, dv, bk HAVING SUM(sg) <> 0 OR SUM(sg * v) <> 0
-ORDER BY cs, d.dk, m, k, k2, cm, dv, bk
+SELECT cs, CASE p.lvl WHEN 0 THEN x.cm WHEN 1 THEN ` + quarter + ` ELSE ` + year + ` END AS cp,
+  m, k, k2, d.dk, ` + dimValue("x") + ` AS dv, bk, SUM(sg), SUM(sg * v)
+FROM ` + rows + ` x CROSS JOIN ` + dimRel(ds) + ` d CROSS JOIN (SELECT 0 AS lvl UNION ALL SELECT 1 UNION ALL SELECT 2) p
+GROUP BY cs, d.dk, m, k, k2, cp, dv, bk HAVING SUM(sg) <> 0 OR SUM(sg * v) <> 0
+ORDER BY cs, d.dk, m, k, k2, cp, dv, bk
 ON CONFLICT (cohort_stage, dim, metric, stage_id, to_stage_id, cohort_month, dim_value, bucket)
 DO UPDATE SET n = funnel_sketches.n + excluded.n, value_sum = funnel_sketches.value_sum + excluded.value_sum`
 }

@@ -15,7 +15,7 @@ type aggPlan struct {
 	month          bool      // grouped by COHORT_MONTH
 	fromDay, toDay string    // the period as cohort days, [from, to)
 	sketch         bool      // the period is whole months and exact percentiles are not asked for
-	fromMon, toMon string
+	periods        []string  // with sketch: the cohort periods of funnel_sketches that tile the period
 }
 
 // aggregate returns the plan of in over the aggregate, or nil when the aggregate cannot answer:
@@ -46,9 +46,30 @@ func (sc *scope) aggregate(in Input) *aggPlan {
 	}
 	p.fromDay, p.toDay = from.Format(time.DateOnly), to.Format(time.DateOnly)
 	if !in.Exact && from.Day() == 1 && to.Day() == 1 {
-		p.sketch, p.fromMon, p.toMon = true, from.Format("2006-01"), to.Format("2006-01")
+		p.sketch, p.periods = true, cohortPeriods(from, to, p.month)
 	}
 	return p
+}
+
+// cohortPeriods tiles the months [from, to) with the fewest cohort periods of funnel_sketches:
+// whole years ("2025"), whole quarters ("2025-Q2") and months ("2025-07"); only months when the
+// answer is grouped by cohort month.
+func cohortPeriods(from, to time.Time, months bool) []string {
+	var out []string
+	for t := from; t.Before(to); {
+		switch {
+		case !months && t.Month() == time.January && !t.AddDate(1, 0, 0).After(to):
+			out = append(out, t.Format("2006"))
+			t = t.AddDate(1, 0, 0)
+		case !months && (t.Month()-1)%3 == 0 && !t.AddDate(0, 3, 0).After(to):
+			out = append(out, fmt.Sprintf("%d-Q%d", t.Year(), (t.Month()-1)/3+1))
+			t = t.AddDate(0, 3, 0)
+		default:
+			out = append(out, t.Format("2006-01"))
+			t = t.AddDate(0, 1, 0)
+		}
+	}
+	return out
 }
 
 func midnight(t time.Time) bool { return t.Equal(t.Truncate(24 * time.Hour)) }
@@ -63,20 +84,20 @@ func (s *Service) binary(expr string) string {
 	return expr
 }
 
-// cols are the dimension columns d1..d6 of an aggregate row whose cohort month is monthExpr.
-func (sc *scope) aggCols(p *aggPlan, monthExpr string) string {
+// aggCols are the dimension columns d1..d6 of an aggregate row whose dimension value is the
+// expression value and cohort month month.
+func (p *aggPlan) aggCols(value, month string) string {
 	col := func(d Dimension, zero string) string {
 		if p.dim != d {
 			return zero
 		}
 		if d == DimOwner {
-			return "CAST(dim_value AS BIGINT)"
+			return "CAST(" + value + " AS BIGINT)"
 		}
-		return sc.svc.binary("dim_value")
+		return value
 	}
-	month := "''"
-	if p.month {
-		month = monthExpr
+	if !p.month {
+		month = "''"
 	}
 	return strings.Join([]string{
 		col(DimSource, "''") + " AS d1", col(DimOwner, "0") + " AS d2", col(DimTeam, "''") + " AS d3",
@@ -92,7 +113,7 @@ func (sc *scope) aggCounts(ctx context.Context, p *aggPlan, cohortStage int, ids
 		all = append(all, e.ID)
 	}
 	st := sc.stmt()
-	st.add(`SELECT `+dimList+`, k, rc, SUM(n) FROM (SELECT `+sc.aggCols(p, sc.svc.binary("substr(cohort_day, 1, 7)"))+`, stage_id AS k, reason_code AS rc, n
+	st.add(`SELECT `+dimList+`, k, rc, SUM(n) FROM (SELECT `+p.aggCols(sc.svc.binary("dim_value"), sc.svc.binary("substr(cohort_day, 1, 7)"))+`, stage_id AS k, reason_code AS rc, n
 FROM funnel_counts WHERE cohort_stage = ? AND dim = ? AND cohort_day >= ? AND cohort_day < ?
   AND stage_id IN (`+intList(all)+`) AND n > 0) q
 GROUP BY `+dimList+`, k, rc ORDER BY k, rc`, cohortStage, string(p.dim), p.fromDay, p.toDay)
@@ -111,12 +132,26 @@ GROUP BY `+dimList+`, k, rc ORDER BY k, rc`, cohortStage, string(p.dim), p.fromD
 // aggSketches runs sketchPercentileSQL over the histograms of cohortStage selected by cond (a
 // condition on stage_id, to_stage_id and metric).
 func (sc *scope) aggSketches(ctx context.Context, p *aggPlan, cohortStage int, cond string, scan func(x *stats, k2 int)) error {
-	hist := `SELECT ` + dimList + `, k, k2, m, bucket, CAST(SUM(n) AS INTEGER) AS n, SUM(s) AS s FROM (
-  SELECT ` + sc.aggCols(p, sc.svc.binary("cohort_month")) + `, stage_id AS k, to_stage_id AS k2, metric AS m, bucket, n, value_sum AS s
-  FROM funnel_sketches WHERE cohort_stage = ? AND dim = ? AND (` + cond + `) AND cohort_month >= ? AND cohort_month < ? AND n > 0
-) q GROUP BY ` + dimList + `, k, k2, m, bucket`
+	// Only the two varying keys, g1 (the dimension's value) and g2 (the cohort month), go
+	// through the sorts and windows; narrow rows sort in memory.
+	g1, g2 := "''", "''"
+	if p.dim != "" {
+		g1 = sc.svc.binary("dim_value")
+	}
+	if p.month {
+		g2 = sc.svc.binary("cohort_month")
+	}
+	hist := `SELECT g1, g2, k, k2, m, bucket, CAST(SUM(n) AS INTEGER) AS n, SUM(s) AS s FROM (
+  SELECT ` + g1 + ` AS g1, ` + g2 + ` AS g2, stage_id AS k, to_stage_id AS k2, metric AS m, bucket, n, value_sum AS s
+  FROM funnel_sketches WHERE cohort_stage = ? AND dim = ? AND (` + cond + `)
+    AND cohort_month IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(p.periods)), ", ") + `) AND n > 0
+) q GROUP BY g1, g2, k, k2, m, bucket`
+	args := []any{cohortStage, string(p.dim)}
+	for _, c := range p.periods {
+		args = append(args, c)
+	}
 	st := sc.stmt()
-	st.add(sketchPercentileSQL(hist), cohortStage, string(p.dim), p.fromMon, p.toMon)
+	st.add(sketchPercentileSQL(hist, p.aggCols("g1", "g2")), args...)
 	return sc.run(ctx, st, func(rows *sql.Rows) error {
 		var x stats
 		var k2 int

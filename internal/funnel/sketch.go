@@ -16,6 +16,9 @@ import (
 // interpolated) with each of the two values read from the bucket holding that rank, found with
 // cumulative bucket counts; a convex combination of two values each within α of the true one
 // is itself within α of percentile_cont. Means are exact: each bucket keeps the sum of its values.
+//
+// Histograms are kept per cohort month, quarter and year, and a period of whole months is read
+// as the fewest of them that tile it (cohortPeriods): two years are 7 histograms, not 24.
 
 // SketchRelativeError is α: a SKETCH percentile is within α·|exact| of the exact one.
 const SketchRelativeError = 0.02
@@ -42,11 +45,12 @@ func bucketValueSQL(b string) string {
 		sqlFloat(2/(sketchGamma+1)) + " * exp(" + b + " * " + sqlFloat(lnGamma) + ") END"
 }
 
-// sketchPercentileSQL aggregates hist (columns d1..d6, k, k2, m, bucket, n, s: summed bucket
-// counts as INTEGER, so that their window sums are BIGINT and not NUMERIC on PostgreSQL, and
-// value sums; n > 0) into d1..d6, k, k2, m, count, mean, median and 90th percentile.
-func sketchPercentileSQL(hist string) string {
-	part := "PARTITION BY " + dimList + ", k, k2, m"
+// sketchPercentileSQL aggregates hist (columns g1, g2: the group's keys, k, k2, m, bucket, n,
+// s: summed bucket counts as INTEGER, so that their window sums are BIGINT and not NUMERIC on
+// PostgreSQL, and value sums; n > 0) into dcols (d1..d6 computed from g1 and g2), k, k2, m,
+// count, mean, median and 90th percentile.
+func sketchPercentileSQL(hist, dcols string) string {
+	part := "PARTITION BY g1, g2, k, k2, m"
 	pct := func(p string) string {
 		// In floating point: PostgreSQL's numeric arithmetic costs more than the windows.
 		h := p + " * CAST(cnt - 1 AS DOUBLE PRECISION)"
@@ -57,10 +61,10 @@ func sketchPercentileSQL(hist string) string {
 		lo, hi := at("1"), at("2")
 		return lo + " + MAX(" + h + " - floor(" + h + ")) * (COALESCE(" + hi + ", " + lo + ") - " + lo + ")"
 	}
-	return `SELECT ` + dimList + `, k, k2, m, MAX(cnt), MAX(tot) / MAX(cnt), ` + pct("0.5") + `, ` + pct("0.9") + `
+	return `SELECT ` + dcols + `, k, k2, m, MAX(cnt), MAX(tot) / MAX(cnt), ` + pct("0.5") + `, ` + pct("0.9") + `
 FROM (SELECT h.*, ` + bucketValueSQL("h.bucket") + ` AS est,
     SUM(n) OVER (` + part + ` ORDER BY bucket ROWS UNBOUNDED PRECEDING) AS cum,
     SUM(n) OVER (` + part + `) AS cnt, SUM(s) OVER (` + part + `) AS tot
   FROM (` + hist + `) h) w
-GROUP BY ` + dimList + `, k, k2, m`
+GROUP BY g1, g2, k, k2, m`
 }
