@@ -23,7 +23,9 @@ func (r *Revision) DecideLead(ctx context.Context, in LeadInput) (LeadDecision, 
 type ConvertedLeadInput struct{ v ast.Value }
 
 // ConvertLeadInput converts in for DecideConverted.
-func ConvertLeadInput(in *LeadInput) ConvertedLeadInput { return ConvertedLeadInput{leadInputValue(in)} }
+func ConvertLeadInput(in *LeadInput) ConvertedLeadInput {
+	return ConvertedLeadInput{leadInputValue(in)}
+}
 
 // DecideConverted is DecideLead on an input converted by ConvertLeadInput.
 func (r *Revision) DecideConverted(ctx context.Context, in ConvertedLeadInput) (LeadDecision, Meta, error) {
