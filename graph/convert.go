@@ -48,8 +48,15 @@ func filesOf(r *ent.PolicyRevision) []*model.PolicyFile {
 // policyStatus reads the stored records of the revision this server decides with and of the
 // newest refused one.
 func policyStatus(ctx context.Context, c *ent.Client, e *policy.Engine) (*model.PolicyStatus, error) {
-	st := &model.PolicyStatus{}
+	st := &model.PolicyStatus{Evaluators: []*model.PolicyEvaluator{}}
 	if rev := e.Active(); rev != nil {
+		for _, ev := range rev.Evaluators() {
+			pe := &model.PolicyEvaluator{Query: ev.Query, Evaluator: model.PolicyEvaluatorKindPlan}
+			if ev.Evaluator == policy.EvaluatorTopdown {
+				pe.Evaluator, pe.Reason = model.PolicyEvaluatorKindTopdown, &ev.Reason
+			}
+			st.Evaluators = append(st.Evaluators, pe)
+		}
 		r, err := c.PolicyRevision.Query().Where(policyrevision.Hash(rev.Hash())).Only(ctx)
 		if err != nil && !ent.IsNotFound(err) {
 			return nil, err

@@ -326,6 +326,12 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	PolicyEvaluator struct {
+		Evaluator func(childComplexity int) int
+		Query     func(childComplexity int) int
+		Reason    func(childComplexity int) int
+	}
+
 	PolicyFile struct {
 		Content func(childComplexity int) int
 		Path    func(childComplexity int) int
@@ -389,6 +395,7 @@ type ComplexityRoot struct {
 
 	PolicyStatus struct {
 		Active      func(childComplexity int) int
+		Evaluators  func(childComplexity int) int
 		LastRefused func(childComplexity int) int
 	}
 
@@ -2048,6 +2055,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "PolicyEvaluator.evaluator":
+		if e.ComplexityRoot.PolicyEvaluator.Evaluator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyEvaluator.Evaluator(childComplexity), true
+	case "PolicyEvaluator.query":
+		if e.ComplexityRoot.PolicyEvaluator.Query == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyEvaluator.Query(childComplexity), true
+	case "PolicyEvaluator.reason":
+		if e.ComplexityRoot.PolicyEvaluator.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyEvaluator.Reason(childComplexity), true
+
 	case "PolicyFile.content":
 		if e.ComplexityRoot.PolicyFile.Content == nil {
 			break
@@ -2301,6 +2327,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PolicyStatus.Active(childComplexity), true
+	case "PolicyStatus.evaluators":
+		if e.ComplexityRoot.PolicyStatus.Evaluators == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyStatus.Evaluators(childComplexity), true
 	case "PolicyStatus.lastRefused":
 		if e.ComplexityRoot.PolicyStatus.LastRefused == nil {
 			break
@@ -4282,6 +4314,18 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PolicyEvaluator(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "query":
+		return ec.fieldContext_PolicyEvaluator_query(ctx, field)
+	case "evaluator":
+		return ec.fieldContext_PolicyEvaluator_evaluator(ctx, field)
+	case "reason":
+		return ec.fieldContext_PolicyEvaluator_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PolicyEvaluator", field.Name)
+}
+
 func (ec *executionContext) childFields_PolicyFile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "path":
@@ -4410,6 +4454,8 @@ func (ec *executionContext) childFields_PolicyStatus(ctx context.Context, field 
 		return ec.fieldContext_PolicyStatus_active(ctx, field)
 	case "lastRefused":
 		return ec.fieldContext_PolicyStatus_lastRefused(ctx, field)
+	case "evaluators":
+		return ec.fieldContext_PolicyStatus_evaluators(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PolicyStatus", field.Name)
 }
@@ -11901,6 +11947,75 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _PolicyEvaluator_query(ctx context.Context, field graphql.CollectedField, obj *model.PolicyEvaluator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyEvaluator_query(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Query, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyEvaluator_query(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyEvaluator", field, false, false, "String")
+}
+
+func (ec *executionContext) _PolicyEvaluator_evaluator(ctx context.Context, field graphql.CollectedField, obj *model.PolicyEvaluator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyEvaluator_evaluator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evaluator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PolicyEvaluatorKind) graphql.Marshaler {
+			return ec.marshalNPolicyEvaluatorKind2githubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐPolicyEvaluatorKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyEvaluator_evaluator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyEvaluator", field, false, false, "PolicyEvaluatorKind")
+}
+
+func (ec *executionContext) _PolicyEvaluator_reason(ctx context.Context, field graphql.CollectedField, obj *model.PolicyEvaluator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyEvaluator_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyEvaluator_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyEvaluator", field, false, false, "String")
+}
+
 func (ec *executionContext) _PolicyFile_path(ctx context.Context, field graphql.CollectedField, obj *model.PolicyFile) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12961,6 +13076,38 @@ func (ec *executionContext) fieldContext_PolicyStatus_lastRefused(_ context.Cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PolicyRevision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PolicyStatus_evaluators(ctx context.Context, field graphql.CollectedField, obj *model.PolicyStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyStatus_evaluators(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evaluators, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PolicyEvaluator) graphql.Marshaler {
+			return ec.marshalNPolicyEvaluator2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐPolicyEvaluatorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyStatus_evaluators(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicyStatus",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyEvaluator(ctx, field)
 		},
 	}
 	return fc, nil
@@ -31944,6 +32091,49 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var policyEvaluatorImplementors = []string{"PolicyEvaluator"}
+
+func (ec *executionContext) _PolicyEvaluator(ctx context.Context, sel ast.SelectionSet, obj *model.PolicyEvaluator) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, policyEvaluatorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PolicyEvaluator")
+		case "query":
+			out.Values[i] = ec._PolicyEvaluator_query(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "evaluator":
+			out.Values[i] = ec._PolicyEvaluator_evaluator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._PolicyEvaluator_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var policyFileImplementors = []string{"PolicyFile"}
 
 func (ec *executionContext) _PolicyFile(ctx context.Context, sel ast.SelectionSet, obj *model.PolicyFile) graphql.Marshaler {
@@ -32360,6 +32550,11 @@ func (ec *executionContext) _PolicyStatus(ctx context.Context, sel ast.Selection
 		case "lastRefused":
 			out.Values[i] = ec._PolicyStatus_lastRefused(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "evaluators":
+			out.Values[i] = ec._PolicyStatus_evaluators(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -35392,6 +35587,40 @@ func (ec *executionContext) unmarshalNPolicyDraftInput2githubᚗcomᚋqualifyᚋ
 func (ec *executionContext) unmarshalNPolicyDraftInput2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐPolicyDraftInput(ctx context.Context, v any) (*policyadmin.PolicyDraftInput, error) {
 	res, err := ec.unmarshalInputPolicyDraftInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPolicyEvaluator2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐPolicyEvaluatorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PolicyEvaluator) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPolicyEvaluator2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐPolicyEvaluator(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPolicyEvaluator2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐPolicyEvaluator(ctx context.Context, sel ast.SelectionSet, v *model.PolicyEvaluator) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PolicyEvaluator!")
+		return graphql.Null
+	}
+	return ec._PolicyEvaluator(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPolicyEvaluatorKind2githubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐPolicyEvaluatorKind(ctx context.Context, v any) (model.PolicyEvaluatorKind, error) {
+	var res model.PolicyEvaluatorKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPolicyEvaluatorKind2githubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐPolicyEvaluatorKind(ctx context.Context, sel ast.SelectionSet, v model.PolicyEvaluatorKind) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNPolicyFile2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐPolicyFileᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PolicyFile) graphql.Marshaler {

@@ -3,6 +3,10 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"github.com/qualify/qualify/ent"
@@ -63,6 +67,14 @@ type LeadStageChangedFilter struct {
 	OwnerID  *int     `json:"ownerId,omitempty"`
 }
 
+type PolicyEvaluator struct {
+	// The decision's query, such as data.qualify.lead.decision.
+	Query     string              `json:"query"`
+	Evaluator PolicyEvaluatorKind `json:"evaluator"`
+	// Why the interpreter serves the decision; null on the plan evaluator.
+	Reason *string `json:"reason,omitempty"`
+}
+
 type PolicyFile struct {
 	Path    string `json:"path"`
 	Content string `json:"content"`
@@ -72,6 +84,10 @@ type PolicyFile struct {
 type PolicyStatus struct {
 	Active      *ent.PolicyRevision `json:"active,omitempty"`
 	LastRefused *ent.PolicyRevision `json:"lastRefused,omitempty"`
+	// How this server evaluates each decision of its active revision. Decisions run on OPA's plan of
+	// the query; one that the plan evaluator cannot run, or that disagreed with OPA's interpreter on
+	// the probe inputs, runs on the interpreter (correct, several times slower) and says why.
+	Evaluators []*PolicyEvaluator `json:"evaluators"`
 }
 
 type PublishPolicyInput struct {
@@ -164,4 +180,61 @@ type Viewer struct {
 	RowFilter string `json:"rowFilter"`
 	// Fields the caller reads as null, e.g. contact.email.
 	Redacted []string `json:"redacted"`
+}
+
+type PolicyEvaluatorKind string
+
+const (
+	// OPA's plan of the query, run by Qualify's evaluator.
+	PolicyEvaluatorKindPlan PolicyEvaluatorKind = "PLAN"
+	// OPA's topdown interpreter.
+	PolicyEvaluatorKindTopdown PolicyEvaluatorKind = "TOPDOWN"
+)
+
+var AllPolicyEvaluatorKind = []PolicyEvaluatorKind{
+	PolicyEvaluatorKindPlan,
+	PolicyEvaluatorKindTopdown,
+}
+
+func (e PolicyEvaluatorKind) IsValid() bool {
+	switch e {
+	case PolicyEvaluatorKindPlan, PolicyEvaluatorKindTopdown:
+		return true
+	}
+	return false
+}
+
+func (e PolicyEvaluatorKind) String() string {
+	return string(e)
+}
+
+func (e *PolicyEvaluatorKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PolicyEvaluatorKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PolicyEvaluatorKind", str)
+	}
+	return nil
+}
+
+func (e PolicyEvaluatorKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PolicyEvaluatorKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PolicyEvaluatorKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

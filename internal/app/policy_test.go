@@ -140,3 +140,72 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// policyStatus says which evaluator serves each decision: the plan evaluator for the shipped
+// bundle, OPA's interpreter (with the reason) for a decision the plan evaluator cannot run.
+func TestPolicyEvaluators(t *testing.T) {
+	dir := copyBundle(t)
+	db := testenv.SQLite(t)
+	api := apitest.Start(t, db, func(c *app.Config) { c.PoliciesDir, c.PolicyPoll = dir, 500*time.Millisecond })
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go func() { _ = api.App.FollowPolicies(ctx) }()
+
+	type evaluators struct {
+		PolicyStatus struct {
+			Active     struct{ Hash string }
+			Evaluators []struct {
+				Query, Evaluator string
+				Reason           *string
+			}
+		}
+	}
+	const q = `{ policyStatus { active { hash } evaluators { query evaluator reason } } }`
+	var st evaluators
+	api.Data(t, q, nil, &st)
+	if len(st.PolicyStatus.Evaluators) != 4 {
+		t.Fatalf("want the four decisions, got %+v", st.PolicyStatus.Evaluators)
+	}
+	for _, ev := range st.PolicyStatus.Evaluators {
+		if ev.Evaluator != "PLAN" || ev.Reason != nil {
+			t.Errorf("shipped %s on %s (%v), want PLAN", ev.Query, ev.Evaluator, ev.Reason)
+		}
+	}
+
+	// `with` inside the routing decision: the plan evaluator does not run it.
+	path := filepath.Join(dir, "qualify", "routing", "routing.rego")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(src), `to := object.get(input, "to", "")`,
+		`to := t if {
+	t := object.get(input, "to", "") with input.unused as 1
+}`, 1)
+	if edited == string(src) {
+		t.Fatal("routing.rego has no `to` rule to edit")
+	}
+	first := st.PolicyStatus.Active.Hash
+	writeFile(t, path, edited)
+	eventually(t, "the edited routing to become active", func() bool {
+		api.Data(t, q, nil, &st)
+		return st.PolicyStatus.Active.Hash != first
+	})
+	for _, ev := range st.PolicyStatus.Evaluators {
+		routing := ev.Query == "data.qualify.routing.decision"
+		switch {
+		case routing && (ev.Evaluator != "TOPDOWN" || ev.Reason == nil || !strings.Contains(*ev.Reason, "unsupported statement")):
+			t.Errorf("edited routing on %s (%v), want TOPDOWN with the reason", ev.Evaluator, ev.Reason)
+		case !routing && ev.Evaluator != "PLAN":
+			t.Errorf("%s on %s after a routing edit", ev.Query, ev.Evaluator)
+		}
+	}
+	// Decisions keep flowing on the new revision.
+	var created struct {
+		CreateLead struct{ Qualification struct{ PolicyRevision string } }
+	}
+	api.Data(t, `mutation { createLead(input: {lastName: "Routed", source: REFERRAL}) { qualification { policyRevision } } }`, nil, &created)
+	if created.CreateLead.Qualification.PolicyRevision == "" {
+		t.Error("no decision after the routing edit")
+	}
+}

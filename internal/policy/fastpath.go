@@ -94,3 +94,27 @@ func (rev *Revision) checkPlans(ctx context.Context) {
 		}
 	}
 }
+
+// EvaluatorStatus says how one decision of a revision is evaluated.
+type EvaluatorStatus struct {
+	Query     string
+	Evaluator string // EvaluatorPlan or EvaluatorTopdown
+	Reason    string // why topdown serves the query; "" on the plan evaluator
+}
+
+// Evaluators says, per decision query, which evaluator serves it.
+func (rev *Revision) Evaluators() []EvaluatorStatus {
+	out := make([]EvaluatorStatus, len(queryNames))
+	for q, name := range queryNames {
+		out[q] = EvaluatorStatus{Query: name, Evaluator: EvaluatorPlan}
+		if !rev.hasPlan[q] {
+			out[q].Evaluator = EvaluatorTopdown
+			if why := rev.planNotes[name]; why != nil {
+				out[q].Reason = why.Error()
+			} else if why := rev.planNotes["*"]; why != nil {
+				out[q].Reason = why.Error()
+			}
+		}
+	}
+	return out
+}
