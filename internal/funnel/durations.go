@@ -91,7 +91,7 @@ func (s *Service) StageDurations(ctx context.Context, in Input) (*Durations, err
 		if in.cohort() == CohortEnteredFirstStage {
 			cohortStage = first
 		}
-		err = sc.aggSketches(ctx, p, cohortStage, staysCond(ids), func(x *stats, _ int) { add(x) })
+		err = sc.aggSketches(ctx, p, cohortStage, staysCond(ids), add)
 		if err != nil {
 			return nil, err
 		}

@@ -105,7 +105,7 @@ func (p *aggPlan) aggCols(value, month string) string {
 	}, ", ")
 }
 
-// counts reads, per group, the reached counts of the stages ids and the exits by reason of the
+// aggCounts reads, per group, the reached counts of the stages ids and the exits by reason of the
 // leads of cohortStage (0 for CREATED).
 func (sc *scope) aggCounts(ctx context.Context, p *aggPlan, cohortStage int, ids []int, scan func(d dims, stageID int, rc string, n int)) error {
 	all := append([]int{}, ids...)
@@ -131,7 +131,7 @@ GROUP BY `+dimList+`, k, rc ORDER BY k, rc`, cohortStage, string(p.dim), p.fromD
 
 // aggSketches runs sketchPercentileSQL over the histograms of cohortStage selected by cond (a
 // condition on stage_id, to_stage_id and metric).
-func (sc *scope) aggSketches(ctx context.Context, p *aggPlan, cohortStage int, cond string, scan func(x *stats, k2 int)) error {
+func (sc *scope) aggSketches(ctx context.Context, p *aggPlan, cohortStage int, cond string, scan func(x *stats)) error {
 	// Only the two varying keys, g1 (the dimension's value) and g2 (the cohort month), go
 	// through the sorts and windows; narrow rows sort in memory.
 	g1, g2 := "''", "''"
@@ -154,11 +154,11 @@ func (sc *scope) aggSketches(ctx context.Context, p *aggPlan, cohortStage int, c
 	st.add(sketchPercentileSQL(hist, p.aggCols("g1", "g2")), args...)
 	return sc.run(ctx, st, func(rows *sql.Rows) error {
 		var x stats
-		var k2 int
+		var k2 int // the pair's second stage: known from k
 		if err := rows.Scan(append(x.dest(), &x.k, &k2, &x.m, &x.n, &x.mean, &x.p50, &x.p90)...); err != nil {
 			return err
 		}
-		scan(&x, k2)
+		scan(&x)
 		return nil
 	})
 }

@@ -142,7 +142,7 @@ func (sc *scope) aggFunnel(ctx context.Context, in Input, p *aggPlan, ids []int,
 	if err != nil || !p.sketch || len(ids) < 2 {
 		return err
 	}
-	return sc.aggSketches(ctx, p, cohortStage, pairsCond(ids), func(x *stats, _ int) {
+	return sc.aggSketches(ctx, p, cohortStage, pairsCond(ids), func(x *stats) {
 		step := group(x.dims).Steps[index[x.k]]
 		step.MedianDaysToNext, step.P90DaysToNext = nullable(x.p50), nullable(x.p90)
 	})
