@@ -202,7 +202,9 @@ func TestPolicyEvaluators(t *testing.T) {
 	}
 	// Decisions keep flowing on the new revision.
 	var created struct {
-		CreateLead struct{ Qualification struct{ PolicyRevision string } }
+		CreateLead struct {
+			Qualification struct{ PolicyRevision string }
+		}
 	}
 	api.Data(t, `mutation { createLead(input: {lastName: "Routed", source: REFERRAL}) { qualification { policyRevision } } }`, nil, &created)
 	if created.CreateLead.Qualification.PolicyRevision == "" {
