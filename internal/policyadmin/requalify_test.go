@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/internal/domainerr"
 	"github.com/qualify/qualify/internal/policyadmin"
@@ -28,6 +29,11 @@ const jobFields = `id status total processed moved failed errors startedAt finis
 func TestRequalifyJob(t *testing.T) {
 	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
 		api, _ := seeded(t, db, 120)
+		// The seeded histories hold REQUALIFY transitions of their own: count only the job's.
+		before, err := db.Client.StageTransition.Query().Aggregate(ent.Max(stagetransition.FieldID)).Int(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
 		var started struct{ RequalifyLeads struct{ Job job } }
 		api.Data(t, `mutation { requalifyLeads(input: {where: {hasAccount: true}}) { job { `+jobFields+` } } }`, nil, &started)
 		j := started.RequalifyLeads.Job
@@ -52,7 +58,8 @@ func TestRequalifyJob(t *testing.T) {
 		if n.Node.Processed != j.Processed {
 			t.Errorf("node(id) = %+v", n.Node)
 		}
-		moved, err := db.Client.StageTransition.Query().Where(stagetransition.TriggerEQ(stagetransition.TriggerREQUALIFY)).
+		moved, err := db.Client.StageTransition.Query().
+			Where(stagetransition.TriggerEQ(stagetransition.TriggerREQUALIFY), stagetransition.IDGT(before)).
 			GroupBy(stagetransition.FieldLeadID).Ints(context.Background())
 		if err != nil || len(moved) != j.Moved {
 			t.Errorf("%d leads with REQUALIFY transitions (%v), the job reports %d moves", len(moved), err, j.Moved)

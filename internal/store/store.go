@@ -76,8 +76,12 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	var drv dialect.Driver = entsql.OpenDB(dia, db)
+	if dia == dialect.SQLite {
+		drv = newSerialDriver(drv.(*entsql.Driver))
+	}
 	return &DB{
-		Client:  ent.NewClient(ent.Driver(entsql.OpenDB(dia, db))),
+		Client:  ent.NewClient(ent.Driver(drv)),
 		SQL:     db,
 		Dialect: dia,
 		log:     logger,
