@@ -82,7 +82,7 @@ func BenchmarkDecide(b *testing.B) {
 	b.Run("lead-topdown/"+name, func(b *testing.B) {
 		b.ReportAllocs()
 		rev := *e.Active()
-		rev.hasPlan[qLead] = false
+		rev.programs[qLead] = nil
 		defer reportCPU(b)()
 		for b.Loop() {
 			if _, _, err := rev.DecideLead(ctx, in); err != nil {
@@ -122,7 +122,7 @@ func BenchmarkDecide(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		rev.queries[qLead], rev.hasPlan[qLead] = pq, false
+		rev.queries[qLead], rev.programs[qLead] = pq, nil
 		for b.Loop() {
 			if _, _, err := rev.DecideLead(ctx, in); err != nil {
 				b.Fatal(err)

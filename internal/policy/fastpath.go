@@ -24,41 +24,45 @@ const (
 // topdown; why is returned per query, for the log.
 func (rev *Revision) preparePlans(ctx context.Context, compiler *ast.Compiler, store storage.Store) map[string]error {
 	notes := map[string]error{}
-	txn, err := store.NewTransaction(ctx)
-	if err != nil {
-		notes["*"] = err
-		return notes
-	}
-	raw, err := store.Read(ctx, txn, storage.Path{})
-	store.Abort(ctx, txn)
-	if err != nil {
-		notes["*"] = err
-		return notes
-	}
-	data, ok := raw.(ast.Value)
-	if !ok {
-		if data, err = ast.InterfaceToValue(raw); err != nil {
-			notes["*"] = err
-			return notes
-		}
-	}
+	data, err := dataDocument(ctx, store)
 	for q, name := range queryNames {
-		var prog *irvm.Program
-		_, err := rego.New(rego.Query(name), rego.Compiler(compiler), rego.Store(store), rego.Target(irvm.Target)).
-			PrepareForEval(irvm.Capture(irvm.WithData(ctx, data), &prog))
 		if err != nil {
 			notes[name] = err
 			continue
 		}
-		rev.programs[q], rev.hasPlan[q] = prog, true
+		var prog *irvm.Program
+		_, perr := rego.New(rego.Query(name), rego.Compiler(compiler), rego.Store(store), rego.Target(irvm.Target)).
+			PrepareForEval(irvm.Capture(irvm.WithData(ctx, data), &prog))
+		if perr != nil {
+			notes[name] = perr
+			continue
+		}
+		rev.programs[q] = prog
 	}
 	return notes
+}
+
+// dataDocument is the bundle's whole data document, as the plan evaluator takes it.
+func dataDocument(ctx context.Context, store storage.Store) (ast.Value, error) {
+	txn, err := store.NewTransaction(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer store.Abort(ctx, txn)
+	raw, err := store.Read(ctx, txn, storage.Path{})
+	if err != nil {
+		return nil, err
+	}
+	if v, ok := raw.(ast.Value); ok {
+		return v, nil
+	}
+	return ast.InterfaceToValue(raw)
 }
 
 // agree evaluates input on both evaluators of query q and reports a difference; a query
 // whose plan disagrees with topdown on any probe input is served by topdown.
 func (rev *Revision) agree(ctx context.Context, q int, input ast.Value) error {
-	if !rev.hasPlan[q] {
+	if rev.programs[q] == nil {
 		return nil
 	}
 	want, werr := rev.evalOn(ctx, rev.queries[q], q, input, rev.timeout*5)
@@ -87,7 +91,7 @@ func (rev *Revision) checkPlans(ctx context.Context) {
 	for q, ins := range inputs {
 		for _, in := range ins {
 			if err := rev.agree(ctx, q, in); err != nil {
-				rev.hasPlan[q] = false
+				rev.programs[q] = nil
 				rev.planNotes[queryNames[q]] = fmt.Errorf("plan disagrees with topdown on a probe input: %w", err)
 				break
 			}
@@ -107,11 +111,9 @@ func (rev *Revision) Evaluators() []EvaluatorStatus {
 	out := make([]EvaluatorStatus, len(queryNames))
 	for q, name := range queryNames {
 		out[q] = EvaluatorStatus{Query: name, Evaluator: EvaluatorPlan}
-		if !rev.hasPlan[q] {
+		if rev.programs[q] == nil {
 			out[q].Evaluator = EvaluatorTopdown
 			if why := rev.planNotes[name]; why != nil {
-				out[q].Reason = why.Error()
-			} else if why := rev.planNotes["*"]; why != nil {
 				out[q].Reason = why.Error()
 			}
 		}

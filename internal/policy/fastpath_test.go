@@ -22,9 +22,9 @@ func TestPlanAgreesWithTopdownOnShippedBundle(t *testing.T) {
 		t.Fatal(err)
 	}
 	rev := mustLoad(t, newTestEngine(t, Options{}), files)
-	for _, q := range queryNames {
-		if got := rev.Evaluator(q); got != EvaluatorPlan {
-			t.Fatalf("%s is served by %s: %v", q, got, rev.planNotes[q])
+	for _, ev := range rev.Evaluators() {
+		if ev.Evaluator != EvaluatorPlan {
+			t.Fatalf("%s is served by %s: %s", ev.Query, ev.Evaluator, ev.Reason)
 		}
 	}
 	ctx := context.Background()

@@ -76,8 +76,7 @@ type Revision struct {
 	stageSet map[string]struct{}
 	timeout  time.Duration
 	queries  [numQueries]rego.PreparedEvalQuery // topdown
-	hasPlan  [numQueries]bool
-	programs [numQueries]*irvm.Program // the plans, evaluated without rego's per-evaluation setup
+	programs [numQueries]*irvm.Program          // the plans; nil where topdown serves the query
 	// planNotes says, per query, why topdown serves it (the plan evaluator refused the plan or
 	// disagreed with topdown on a probe input).
 	planNotes map[string]error
@@ -123,7 +122,7 @@ var evalRaw = rego.EvalGenerateJSON(rawResult)
 
 // eval runs one prepared query under the revision's deadline.
 func (r *Revision) eval(ctx context.Context, q int, input ast.Value, timeout time.Duration) (ast.Value, error) {
-	if r.hasPlan[q] {
+	if r.programs[q] != nil {
 		return r.evalPlan(ctx, q, input, timeout)
 	}
 	return r.evalOn(ctx, r.queries[q], q, input, timeout)
@@ -146,16 +145,6 @@ func (r *Revision) evalPlan(ctx context.Context, q int, input ast.Value, timeout
 		return nil, r.evalError(q, ErrUndefined)
 	}
 	return v, nil
-}
-
-// Evaluator names the evaluator that serves query q (EvaluatorPlan or EvaluatorTopdown).
-func (r *Revision) Evaluator(query string) string {
-	for q, name := range queryNames {
-		if name == query && r.hasPlan[q] {
-			return EvaluatorPlan
-		}
-	}
-	return EvaluatorTopdown
 }
 
 func (r *Revision) evalOn(ctx context.Context, pq rego.PreparedEvalQuery, q int, input ast.Value, timeout time.Duration) (ast.Value, error) {
