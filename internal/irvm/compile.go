@@ -2,6 +2,9 @@ package irvm
 
 import (
 	"fmt"
+	"slices"
+	"strings"
+	"sync/atomic"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/ir"
@@ -11,11 +14,14 @@ import (
 // program is a plan resolved for execution: string constants made into terms, calls bound to
 // their function or built-in, and each function's frame size known.
 type program struct {
-	plan  *function
-	funcs []*function
-	data  *ast.Term
-	files []string
+	plan   *function
+	funcs  []*function
+	data   Value
+	files  []string
+	static []atomic.Pointer[staticResult] // per function: the result of a static one, once known
 }
+
+type staticResult struct{ v Value }
 
 type function struct {
 	name    string
@@ -25,6 +31,10 @@ type function struct {
 	nlocals int
 	memo    bool // input and data only: the result is the same all evaluation long
 	index   int
+	// static: memo, and neither it nor anything it calls reads the input or calls an impure
+	// built-in, so its result is the same for every evaluation of the program (a rule over data
+	// alone, such as the stage table), and is computed once.
+	static bool
 }
 
 type op uint8
@@ -65,10 +75,10 @@ const (
 	opSetOf
 )
 
-// operand is a local (term == nil) or a constant.
+// operand is a local (val == nil) or a constant.
 type operand struct {
 	local int
-	term  *ast.Term
+	val   Value
 }
 
 type stmt struct {
@@ -80,28 +90,32 @@ type stmt struct {
 	key, val int
 	fn       *function
 	builtin  topdown.BuiltinFunc
+	native   native // the built-in's own implementation here, if it has one
 	name     string
-	args     []operand // call arguments; fused literal elements, keys and values alternating for objects
-	distinct bool      // an object literal whose keys are distinct constants
+	args     []operand // call arguments; fused literal elements; an object's keys and values alternating, or its values in key order when keys is set
+	keys     []Value   // an object literal's keys when they are distinct constant strings, sorted
+	input    bool      // reads the input, other than by handing it on to a rule as its input
 	loc      *ast.Location
 }
 
 type compiler struct {
 	p       *ir.Policy
-	strings []*ast.Term
+	strings []Value
 	funcs   map[string]*function
 	files   []string
-	max     int // highest local of the function being compiled
+	shapes  map[string][]Value // sorted keys of object literals, by their names
+	max     int                // highest local of the function being compiled
+	input   bool               // the statement being compiled reads the input
 }
 
 func compile(p *ir.Policy) (*program, error) {
 	if p.Plans == nil || len(p.Plans.Plans) != 1 {
 		return nil, fmt.Errorf("want one plan")
 	}
-	c := &compiler{p: p, funcs: map[string]*function{}}
+	c := &compiler{p: p, funcs: map[string]*function{}, shapes: map[string][]Value{}}
 	if p.Static != nil {
 		for _, s := range p.Static.Strings {
-			c.strings = append(c.strings, ast.StringTerm(s.Value))
+			c.strings = append(c.strings, s.Value)
 		}
 		for _, f := range p.Static.Files {
 			c.files = append(c.files, f.Value)
@@ -131,6 +145,8 @@ func compile(p *ir.Policy) (*program, error) {
 			fn.blocks, fn.nlocals = blocks, c.max+1
 		}
 	}
+	markStatic(prog.funcs)
+	prog.static = make([]atomic.Pointer[staticResult], len(prog.funcs))
 	plan := p.Plans.Plans[0]
 	c.max = int(ir.Data)
 	blocks, err := c.blocks(plan.Blocks)
@@ -158,17 +174,23 @@ func (c *compiler) local(l ir.Local) int {
 	return int(l)
 }
 
+// source is a local the statement reads.
+func (c *compiler) source(l ir.Local) int {
+	c.input = c.input || l == ir.Input
+	return c.local(l)
+}
+
 func (c *compiler) operand(o ir.Operand) (operand, error) {
 	switch v := o.Value.(type) {
 	case ir.Local:
-		return operand{local: c.local(v)}, nil
+		return operand{local: c.source(v)}, nil
 	case ir.StringIndex:
 		if int(v) >= len(c.strings) {
 			return operand{}, fmt.Errorf("string %d out of range", v)
 		}
-		return operand{term: c.strings[v]}, nil
+		return operand{val: c.strings[v]}, nil
 	case ir.Bool:
-		return operand{term: ast.BooleanTerm(bool(v))}, nil
+		return operand{val: bool(v)}, nil
 	}
 	return operand{}, fmt.Errorf("operand %v", o.Value)
 }
@@ -182,13 +204,18 @@ func (c *compiler) location(l ir.Location) *ast.Location {
 }
 
 func (c *compiler) block(b *ir.Block) ([]stmt, error) {
+	outer := c.input
+	defer func() { c.input = outer }()
 	out := make([]stmt, 0, len(b.Stmts))
 	for i := 0; i < len(b.Stmts); i++ {
+		c.input = false
 		if st, n, ok := c.literal(b.Stmts[i:]); ok {
+			st.input = c.input
 			out = append(out, st)
 			i += n - 1
 			continue
 		}
+		c.input = false
 		st, err := c.stmt(b.Stmts[i])
 		if err != nil {
 			return nil, err
@@ -209,7 +236,7 @@ func (c *compiler) literal(ss []ir.Stmt) (stmt, int, bool) {
 	case *ir.MakeArrayStmt:
 		st, target = stmt{op: opArrayOf}, s.Target
 	case *ir.MakeObjectStmt:
-		st, target = stmt{op: opObjectOf, distinct: true}, s.Target
+		st, target = stmt{op: opObjectOf}, s.Target
 	case *ir.MakeSetStmt:
 		st, target = stmt{op: opSetOf}, s.Target
 	default:
@@ -217,7 +244,7 @@ func (c *compiler) literal(ss []ir.Stmt) (stmt, int, bool) {
 	}
 	st.target = c.local(target)
 	isTarget := func(o ir.Operand) bool { l, ok := o.Value.(ir.Local); return ok && l == target }
-	seen := map[string]bool{}
+	distinct, seen := true, map[string]bool{}
 	n := 1
 	for _, s := range ss[1:] {
 		var ops []ir.Operand
@@ -233,7 +260,7 @@ func (c *compiler) literal(ss []ir.Stmt) (stmt, int, bool) {
 			}
 			ops = []ir.Operand{s.Key, s.Value}
 			if k, ok := s.Key.Value.(ir.StringIndex); !ok || seen[c.p.Static.Strings[k].Value] {
-				st.distinct = false
+				distinct = false
 			} else {
 				seen[c.p.Static.Strings[k].Value] = true
 			}
@@ -255,9 +282,40 @@ func (c *compiler) literal(ss []ir.Stmt) (stmt, int, bool) {
 		}
 		n++
 	}
+	if st.op == opObjectOf && distinct {
+		c.sortLiteral(&st)
+	}
 	// A collection with nothing inserted right away is filled later (a comprehension): the
 	// plain Make statement keeps it growable.
 	return st, n, n > 1
+}
+
+// sortLiteral turns the alternating keys and values of an object literal with distinct constant
+// string keys into its sorted keys and the values in their order: the object is then built
+// without a single comparison, sharing its keys with every other evaluation.
+func (c *compiler) sortLiteral(st *stmt) {
+	type item struct {
+		key string
+		val operand
+	}
+	items := make([]item, 0, len(st.args)/2)
+	for i := 0; i < len(st.args); i += 2 {
+		items = append(items, item{st.args[i].val.(string), st.args[i+1]})
+	}
+	slices.SortFunc(items, func(a, b item) int { return strings.Compare(a.key, b.key) })
+	keys, names := make([]Value, len(items)), make([]string, len(items))
+	st.args = make([]operand, len(items))
+	for i, it := range items {
+		keys[i], names[i], st.args[i] = it.key, it.key, it.val
+	}
+	// Literals with the same keys share them, which lets Compare skip the keys.
+	id := strings.Join(names, "\x00")
+	if shared, ok := c.shapes[id]; ok {
+		keys = shared
+	} else {
+		c.shapes[id] = keys
+	}
+	st.keys = keys
 }
 
 func (c *compiler) stmt(s ir.Stmt) (stmt, error) {
@@ -282,16 +340,21 @@ func (c *compiler) stmt(s ir.Stmt) (stmt, error) {
 	var st stmt
 	switch s := s.(type) {
 	case *ir.ReturnLocalStmt:
-		st = stmt{op: opReturn, a: operand{local: c.local(s.Source)}}
+		st = stmt{op: opReturn, a: operand{local: c.source(s.Source)}}
 	case *ir.CallStmt:
 		st = stmt{target: c.local(s.Result), name: s.Func, loc: c.location(s.Location)}
-		for _, a := range s.Args {
+		fn := c.funcs[s.Func]
+		for i, a := range s.Args {
+			reads := c.input
 			st.args = append(st.args, one(a))
+			if l, ok := a.Value.(ir.Local); ok && l == ir.Input && fn != nil && i < len(fn.params) && fn.params[i] == int(ir.Input) {
+				c.input = reads // the callee's reads of its input are the callee's
+			}
 		}
-		if fn, ok := c.funcs[s.Func]; ok {
+		if fn != nil {
 			st.op, st.fn = opCallFunc, fn
 		} else if bi := topdown.GetBuiltin(s.Func); bi != nil {
-			st.op, st.builtin = opCallBuiltin, bi
+			st.op, st.builtin, st.native = opCallBuiltin, bi, natives[s.Func]
 		} else {
 			return st, fmt.Errorf("call of %s: no such function or built-in", s.Func)
 		}
@@ -307,12 +370,12 @@ func (c *compiler) stmt(s ir.Stmt) (stmt, error) {
 		st = stmt{op: opLen, a: one(s.Source), target: c.local(s.Target)}
 	case *ir.ScanStmt:
 		body, e := c.block(s.Block)
-		st, err = stmt{op: opScan, a: operand{local: c.local(s.Source)}, key: c.local(s.Key), val: c.local(s.Value), blocks: [][]stmt{body}}, e
+		st, err = stmt{op: opScan, a: operand{local: c.source(s.Source)}, key: c.local(s.Key), val: c.local(s.Value), blocks: [][]stmt{body}}, e
 	case *ir.NotStmt:
 		body, e := c.block(s.Block)
 		st, err = stmt{op: opNot, blocks: [][]stmt{body}}, e
 	case *ir.AssignIntStmt:
-		st = stmt{op: opAssign, a: operand{term: ast.InternedTerm(int(s.Value))}, target: c.local(s.Target)}
+		st = stmt{op: opAssign, a: operand{val: s.Value}, target: c.local(s.Target)}
 	case *ir.AssignVarStmt:
 		st = stmt{op: opAssign, a: one(s.Source), target: c.local(s.Target)}
 	case *ir.AssignVarOnceStmt:
@@ -320,15 +383,15 @@ func (c *compiler) stmt(s ir.Stmt) (stmt, error) {
 	case *ir.ResetLocalStmt:
 		st = stmt{op: opReset, target: c.local(s.Target)}
 	case *ir.MakeNullStmt:
-		st = stmt{op: opMake, a: operand{term: ast.NullTerm()}, target: c.local(s.Target)}
+		st = stmt{op: opMake, a: operand{val: Null}, target: c.local(s.Target)}
 	case *ir.MakeNumberIntStmt:
-		st = stmt{op: opMake, a: operand{term: ast.InternedTerm(int(s.Value))}, target: c.local(s.Target)}
+		st = stmt{op: opMake, a: operand{val: s.Value}, target: c.local(s.Target)}
 	case *ir.MakeNumberRefStmt:
 		if s.Index >= len(c.strings) {
 			return st, fmt.Errorf("number %d out of range", s.Index)
 		}
-		n := ast.NewTerm(ast.Number(c.strings[s.Index].Value.(ast.String)))
-		st = stmt{op: opMake, a: operand{term: n}, target: c.local(s.Target)}
+		n := Number(ast.Number(c.strings[s.Index].(string)))
+		st = stmt{op: opMake, a: operand{val: n}, target: c.local(s.Target)}
 	case *ir.MakeArrayStmt:
 		st = stmt{op: opMakeArray, n: int(s.Capacity), target: c.local(s.Target)}
 	case *ir.MakeObjectStmt:
@@ -348,9 +411,9 @@ func (c *compiler) stmt(s ir.Stmt) (stmt, error) {
 	case *ir.IsSetStmt:
 		st = stmt{op: opIsSet, a: one(s.Source)}
 	case *ir.IsDefinedStmt:
-		st = stmt{op: opIsDefined, a: operand{local: c.local(s.Source)}}
+		st = stmt{op: opIsDefined, a: operand{local: c.source(s.Source)}}
 	case *ir.IsUndefinedStmt:
-		st = stmt{op: opIsUndefined, a: operand{local: c.local(s.Source)}}
+		st = stmt{op: opIsUndefined, a: operand{local: c.source(s.Source)}}
 	case *ir.ArrayAppendStmt:
 		st = stmt{op: opArrayAppend, a: one(s.Value), target: c.local(s.Array)}
 	case *ir.ObjectInsertStmt:
@@ -364,11 +427,57 @@ func (c *compiler) stmt(s ir.Stmt) (stmt, error) {
 	case *ir.NopStmt:
 		st = stmt{op: opNop}
 	case *ir.ResultSetAddStmt:
-		st = stmt{op: opResultSetAdd, a: operand{local: c.local(s.Value)}}
+		st = stmt{op: opResultSetAdd, a: operand{local: c.source(s.Value)}}
 	default:
 		// WithStmt, CallDynamicStmt and ObjectMergeStmt: not planned for the queries this
 		// package serves; refusing them lets the caller use topdown instead.
 		return st, fmt.Errorf("unsupported statement %T", s)
 	}
+	st.input = c.input
 	return st, err
+}
+
+// markStatic finds the static functions: those that read no input (local 0, as the planner
+// passes it to rules) and call only natives (pure built-ins) and functions that read no input.
+func markStatic(funcs []*function) {
+	free := make(map[*function]bool, len(funcs))
+	for _, fn := range funcs {
+		free[fn] = true
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, fn := range funcs {
+			if free[fn] && !inputFree(fn.blocks, free) {
+				free[fn], changed = false, true
+			}
+		}
+	}
+	for _, fn := range funcs {
+		fn.static = fn.memo && free[fn]
+	}
+}
+
+func inputFree(blocks [][]stmt, free map[*function]bool) bool {
+	for _, b := range blocks {
+		for i := range b {
+			s := &b[i]
+			if s.input {
+				return false
+			}
+			switch s.op {
+			case opCallFunc:
+				if !free[s.fn] {
+					return false
+				}
+			case opCallBuiltin:
+				if s.native == nil {
+					return false
+				}
+			}
+			if !inputFree(s.blocks, free) {
+				return false
+			}
+		}
+	}
+	return true
 }

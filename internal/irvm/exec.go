@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/ir"
 	"github.com/open-policy-agent/opa/v1/topdown"
 )
@@ -22,7 +21,7 @@ const (
 // checkEvery is how many calls and scan steps pass between two looks at the context.
 const checkEvery = 64
 
-func (m *machine) runPlan(input *ast.Term) (ast.Value, error) {
+func (m *machine) runPlan(input Value) (*Set, error) {
 	l, mark := m.push(m.prog.plan.nlocals)
 	defer m.pop(mark)
 	l[ir.Input], l[ir.Data] = input, m.prog.data
@@ -60,10 +59,17 @@ func (m *machine) check() error {
 }
 
 // call runs a planned function with the arguments of s read from the caller's locals.
-func (m *machine) call(s *stmt, caller []*ast.Term) (*ast.Term, error) {
+func (m *machine) call(s *stmt, caller []Value) (Value, error) {
 	fn := s.fn
 	if fn.memo && m.known[fn.index] {
 		return m.memo[fn.index], nil
+	}
+	// Strict built-in errors may turn what a static function cached as undefined into an error.
+	static := fn.static && !m.strict
+	if static {
+		if r := m.prog.static[fn.index].Load(); r != nil {
+			return r.v, nil
+		}
 	}
 	if err := m.check(); err != nil {
 		return nil, err
@@ -73,7 +79,7 @@ func (m *machine) call(s *stmt, caller []*ast.Term) (*ast.Term, error) {
 	for i, p := range fn.params {
 		l[p] = read(s.args[i], caller)
 	}
-	var out *ast.Term
+	var out Value
 	for _, b := range fn.blocks {
 		r, err := m.block(b, l)
 		if err != nil {
@@ -90,29 +96,21 @@ func (m *machine) call(s *stmt, caller []*ast.Term) (*ast.Term, error) {
 	if fn.memo {
 		m.memo[fn.index], m.known[fn.index] = out, true
 	}
+	if static {
+		m.prog.static[fn.index].Store(&staticResult{out})
+	}
 	return out, nil
 }
 
-// read is an operand's term, with an array under construction made an ast.Array first.
-func read(o operand, l []*ast.Term) *ast.Term {
-	if o.term != nil {
-		return o.term
+// read is an operand's value.
+func read(o operand, l []Value) Value {
+	if o.val != nil {
+		return o.val
 	}
-	return final(l[o.local])
+	return l[o.local]
 }
 
-// final turns an array built by appends into an ast.Array, in place so that every alias of the
-// term sees it, the first time anything but an append looks at it.
-func final(t *ast.Term) *ast.Term {
-	if t != nil {
-		if b, ok := t.Value.(*arrayBuilder); ok {
-			t.Value = ast.NewArray(b.elems...)
-		}
-	}
-	return t
-}
-
-func (m *machine) block(stmts []stmt, l []*ast.Term) (int, error) {
+func (m *machine) block(stmts []stmt, l []Value) (int, error) {
 	for i := range stmts {
 		s := &stmts[i]
 		switch s.op {
@@ -159,7 +157,7 @@ func (m *machine) block(stmts []stmt, l []*ast.Term) (int, error) {
 			if src == nil || key == nil {
 				return 0, nil
 			}
-			v := dot(src.Value, key)
+			v := dot(src, key)
 			if v == nil {
 				return 0, nil
 			}
@@ -170,7 +168,11 @@ func (m *machine) block(stmts []stmt, l []*ast.Term) (int, error) {
 			if src == nil {
 				return 0, nil
 			}
-			l[s.target] = ast.InternedTerm(length(src.Value))
+			n, ok := length(src)
+			if !ok {
+				return 0, nil
+			}
+			l[s.target] = int64(n)
 
 		case opScan:
 			r, err := m.scan(s, l)
@@ -194,7 +196,7 @@ func (m *machine) block(stmts []stmt, l []*ast.Term) (int, error) {
 
 		case opAssignOnce:
 			v, cur := read(s.a, l), l[s.target]
-			if cur != nil && (v == nil || ast.Compare(cur.Value, v.Value) != 0) {
+			if cur != nil && (v == nil || !Equal(cur, v)) {
 				return 0, conflict(s.loc, "complete rules must not produce multiple outputs")
 			}
 			l[s.target] = v
@@ -203,28 +205,26 @@ func (m *machine) block(stmts []stmt, l []*ast.Term) (int, error) {
 			l[s.target] = nil
 
 		case opMake:
-			l[s.target] = s.a.term
+			l[s.target] = s.a.val
 
 		case opMakeArray:
-			b := &arrayBuilder{elems: make([]*ast.Term, 0, max(s.n, 4))}
-			b.term.Value = b
-			l[s.target] = &b.term
+			l[s.target] = newArray(s.n)
 
 		case opMakeObject:
-			l[s.target] = ast.NewTerm(ast.NewObject())
+			l[s.target] = &Object{}
 
 		case opMakeSet:
-			l[s.target] = ast.NewTerm(ast.NewSet())
+			l[s.target] = &Set{}
 
 		case opEqual, opNotEqual:
 			a, b := read(s.a, l), read(s.b, l)
-			if a == nil || b == nil || (ast.Compare(a.Value, b.Value) == 0) != (s.op == opEqual) {
+			if a == nil || b == nil || Equal(a, b) != (s.op == opEqual) {
 				return 0, nil
 			}
 
 		case opIsArray, opIsObject, opIsSet:
 			v := read(s.a, l)
-			if v == nil || !isKind(s.op, v.Value) {
+			if v == nil || !isKind(s.op, v) {
 				return 0, nil
 			}
 
@@ -241,28 +241,22 @@ func (m *machine) block(stmts []stmt, l []*ast.Term) (int, error) {
 		case opArrayAppend:
 			// Collections built by a plan are mutated in place, as the Wasm runtime does: an
 			// alias of the local sees the element.
-			t, v := l[s.target], read(s.a, l)
-			if v == nil {
-				return 0, errors.New("irvm: append of an undefined value")
+			arr, ok := l[s.target].(*Array)
+			v := read(s.a, l)
+			if !ok || v == nil {
+				return 0, fmt.Errorf("irvm: append to %T", l[s.target])
 			}
-			switch arr := t.Value.(type) {
-			case *arrayBuilder:
-				arr.elems = append(arr.elems, v)
-			case *ast.Array:
-				t.Value = arr.Append(v)
-			default:
-				return 0, fmt.Errorf("irvm: append to %T", t.Value)
-			}
+			arr.elems = append(arr.elems, v)
 
 		case opObjectInsert, opObjectInsertOnce:
-			obj, ok := l[s.target].Value.(ast.Object)
+			obj, ok := l[s.target].(*Object)
 			k, v := read(s.a, l), read(s.b, l)
 			if !ok || k == nil || v == nil {
-				return 0, fmt.Errorf("irvm: insert into %T", l[s.target].Value)
+				return 0, fmt.Errorf("irvm: insert into %T", l[s.target])
 			}
 			if s.op == opObjectInsertOnce {
 				if cur := obj.Get(k); cur != nil {
-					if ast.Compare(cur.Value, v.Value) != 0 {
+					if !Equal(cur, v) {
 						return 0, conflict(s.loc, "object keys must be unique")
 					}
 					continue
@@ -271,24 +265,26 @@ func (m *machine) block(stmts []stmt, l []*ast.Term) (int, error) {
 			obj.Insert(k, v)
 
 		case opSetAdd:
-			set, ok := l[s.target].Value.(ast.Set)
+			set, ok := l[s.target].(*Set)
 			v := read(s.a, l)
 			if !ok || v == nil {
-				return 0, fmt.Errorf("irvm: add to %T", l[s.target].Value)
+				return 0, fmt.Errorf("irvm: add to %T", l[s.target])
 			}
 			set.Add(v)
 
 		case opArrayOf:
-			terms := make([]*ast.Term, len(s.args))
-			for i, a := range s.args {
-				if terms[i] = read(a, l); terms[i] == nil {
+			arr := newArray(len(s.args))
+			for _, a := range s.args {
+				v := read(a, l)
+				if v == nil {
 					return 0, errors.New("irvm: undefined array element")
 				}
+				arr.elems = append(arr.elems, v)
 			}
-			l[s.target] = ast.NewTerm(ast.NewArray(terms...))
+			l[s.target] = arr
 
 		case opSetOf:
-			set := ast.NewSetWithCapacity(len(s.args))
+			set := &Set{elems: make([]Value, 0, len(s.args))}
 			for _, a := range s.args {
 				v := read(a, l)
 				if v == nil {
@@ -296,17 +292,17 @@ func (m *machine) block(stmts []stmt, l []*ast.Term) (int, error) {
 				}
 				set.Add(v)
 			}
-			l[s.target] = ast.NewTerm(set)
+			l[s.target] = set
 
 		case opObjectOf:
-			obj, err := m.object(s, l)
+			obj, err := object(s, l)
 			if err != nil {
 				return 0, err
 			}
-			l[s.target] = ast.NewTerm(obj)
+			l[s.target] = obj
 
 		case opResultSetAdd:
-			if v := final(l[s.a.local]); v != nil {
+			if v := l[s.a.local]; v != nil {
 				m.result.Add(v)
 			}
 
@@ -317,37 +313,35 @@ func (m *machine) block(stmts []stmt, l []*ast.Term) (int, error) {
 }
 
 // scan runs the body once per element of a collection; a scalar or undefined source has none.
-func (m *machine) scan(s *stmt, l []*ast.Term) (int, error) {
-	src := final(l[s.a.local])
-	if src == nil {
-		return done, nil
-	}
+func (m *machine) scan(s *stmt, l []Value) (int, error) {
 	out := done // also when there are no elements
 	var stop bool
 	var err error
-	switch x := src.Value.(type) {
-	case *ast.Array:
-		for i := range x.Len() {
-			if out, stop, err = m.step(s, l, ast.InternedTerm(i), x.Elem(i)); stop {
+	switch x := l[s.a.local].(type) {
+	case *Array:
+		for i := 0; i < len(x.elems); i++ {
+			if out, stop, err = m.step(s, l, int64(i), x.elems[i]); stop {
 				break
 			}
 		}
-	case ast.Object:
-		x.Until(func(k, v *ast.Term) bool {
-			out, stop, err = m.step(s, l, k, v)
-			return stop
-		})
-	case ast.Set:
-		x.Until(func(e *ast.Term) bool {
-			out, stop, err = m.step(s, l, e, e)
-			return stop
-		})
+	case *Object:
+		for i := 0; i < len(x.keys); i++ {
+			if out, stop, err = m.step(s, l, x.keys[i], x.vals[i]); stop {
+				break
+			}
+		}
+	case *Set:
+		for i := 0; i < len(x.elems); i++ {
+			if out, stop, err = m.step(s, l, x.elems[i], x.elems[i]); stop {
+				break
+			}
+		}
 	}
 	return out, err
 }
 
 // step runs a scan's body for one element; stop ends the scan, whose outcome is out.
-func (m *machine) step(s *stmt, l []*ast.Term, k, v *ast.Term) (out int, stop bool, err error) {
+func (m *machine) step(s *stmt, l []Value, k, v Value) (out int, stop bool, err error) {
 	if err := m.check(); err != nil {
 		return 0, true, err
 	}
@@ -363,28 +357,4 @@ func (m *machine) step(s *stmt, l []*ast.Term, k, v *ast.Term) (out int, stop bo
 	default:
 		return r - 2, true, nil
 	}
-}
-
-func (m *machine) builtin(s *stmt, l []*ast.Term) (*ast.Term, error) {
-	// The arguments live on the stack for the call only: built-ins keep terms, not the slice.
-	args, mark := m.push(len(s.args))
-	defer m.pop(mark)
-	for i, a := range s.args {
-		args[i] = read(a, l)
-	}
-	m.out = nil
-	bctx := m.bctx
-	bctx.Location = s.loc
-	err := s.builtin(bctx, args, m.iter)
-	out := m.out
-	if err != nil {
-		// As topdown without strict built-in errors: the call is undefined, unless the
-		// built-in halts evaluation.
-		var halt topdown.Halt
-		if m.strict || errors.As(err, &halt) {
-			return nil, err
-		}
-		return nil, nil
-	}
-	return out, nil
 }

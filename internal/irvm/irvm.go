@@ -60,7 +60,9 @@ func (plugin) PrepareForEval(ctx context.Context, p *ir.Policy, _ ...rego.Prepar
 	if err != nil {
 		return nil, fmt.Errorf("irvm: %w", err)
 	}
-	prog.data = ast.NewTerm(data)
+	if prog.data, err = FromAST(data); err != nil {
+		return nil, fmt.Errorf("irvm: data: %w", err)
+	}
 	if dst, ok := ctx.Value(captureKey{}).(**Program); ok {
 		*dst = &Program{prog: prog}
 	}
@@ -84,30 +86,27 @@ var ErrDeadline = errors.New("irvm: evaluation deadline passed")
 // queries of one expression, such as data.pkg.rule.
 var ErrShape = errors.New("irvm: the query has more than one result")
 
-// Eval evaluates the query for input and returns the value of its expression; ok is false
-// when the query is undefined.
-func (p *Program) Eval(ctx context.Context, input ast.Value, opts Options) (v ast.Value, ok bool, err error) {
+// Eval evaluates the query for input (nil for none) and returns the value of its expression;
+// ok is false when the query is undefined. The result may share parts with input and with the
+// data document: read it, do not change it.
+func (p *Program) Eval(ctx context.Context, input Value, opts Options) (v Value, ok bool, err error) {
 	m := newMachine(ctx, p.prog, opts.Cancel, false, opts.Time)
 	m.deadline = opts.Deadline
 	defer m.release()
-	var in *ast.Term
-	if input != nil {
-		in = ast.NewTerm(input)
-	}
-	rs, err := m.runPlan(in)
+	rs, err := m.runPlan(input)
 	if err != nil {
 		return nil, false, err
 	}
-	set := rs.(ast.Set)
-	switch set.Len() {
+	switch rs.Len() {
 	case 0:
 		return nil, false, nil
 	case 1:
-		obj, isObj := set.Slice()[0].Value.(ast.Object)
+		obj, isObj := rs.Elem(0).(*Object)
 		if !isObj || obj.Len() != 1 {
 			return nil, false, ErrShape
 		}
-		return obj.Get(obj.Keys()[0]).Value, true, nil
+		_, v := obj.Item(0)
+		return v, true, nil
 	}
 	return nil, false, ErrShape
 }
@@ -118,10 +117,16 @@ func (p *program) Eval(ctx context.Context, ectx *rego.EvalContext, _ ast.Value)
 	m := newMachine(ctx, p, ectx.ExternalCancel(), ectx.StrictBuiltinErrors(), ectx.Time())
 	m.bctx.Metrics, m.bctx.Seed, m.bctx.PrintHook, m.bctx.Capabilities = ectx.Metrics(), ectx.Seed(), ectx.PrintHook(), ectx.Capabilities()
 	defer m.release()
-	input := ectx.ParsedInput()
-	var in *ast.Term
-	if input != nil {
-		in = ast.NewTerm(input)
+	var in Value
+	if input := ectx.ParsedInput(); input != nil {
+		var err error
+		if in, err = FromAST(input); err != nil {
+			return nil, err
+		}
 	}
-	return m.runPlan(in)
+	rs, err := m.runPlan(in)
+	if err != nil {
+		return nil, err
+	}
+	return ToAST(rs), nil
 }

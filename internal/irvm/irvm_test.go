@@ -79,6 +79,38 @@ x := data.cfg.levels[input.i].name
 ys := [l.name | some l in data.cfg.levels; l.min <= input.n]`, `{"cfg": {"levels": [{"name": "low", "min": 0}, {"name": "high", "min": 10}]}}`,
 			[]string{`data.p.x`, `data.p.ys`, `data.cfg.levels[1]`},
 			[]string{`{"i": 1, "n": 5}`, `{"i": 7, "n": 50}`, `{"i": "a"}`}},
+		{"built-ins on their native path and off it", `package p
+import rego.v1
+sum_ := sum(input.ns)
+max_ := max(input.ns)
+min_ := min(input.ns)
+sorted := sort(input.mixed)
+arith := [input.a + input.b, input.a - input.b, input.a * input.b, input.a / input.b, input.a % input.b]
+cmp := [input.a < input.b, input.a >= input.b, input.a == input.b, input.a != input.b]
+member := [input.a in input.ns, input.a in {"x": input.b}, ["k", input.b] in {"k": input.b}, 1 in "abc"]
+joined := concat("-", input.strs)
+fmt := format_int(input.a, 10)
+got := [object.get(input.obj, "k", "d"), object.get(input.obj, ["k", "j"], "d"), object.get(input.obj, "none", 0)]
+kinds := [is_number(input.a), is_string(input.a), is_object(input.obj), is_array(input.ns), is_set(input.ns), is_null(input.z), is_boolean(true)]
+sizes := [count(input.strs), count("héllo"), count(input.obj)]
+texts := [upper("aé"), lower("AÉ"), trim_space("  x ")]
+keys := [k | some k, _ in input.byk]
+elems := [e | some e in {x | some x in input.mixed}]
+cat := array.concat(input.ns, input.strs)
+fmts := [sprintf("%d of %s, %q %v", [input.a, "x", "y", input.b]), sprintf("%s|%v", [input.ns, input.obj]), sprintf("%d", [1.5])]
+times := [time.format(time.add_date(time.parse_rfc3339_ns(input.t), 0, 1, -30)), time.format([0, "UTC"]), time.format(input.a)]
+bad_time := time.parse_rfc3339_ns("2025-02-30T00:00:00Z")
+zeros := [0 / input.b, 0 / -1, input.a % 3]
+paths := [object.get(input.obj, [], "d"), object.get(input.byk, ["a"], "d"), object.get(input, ["ns", 1], "d"), object.get(input, ["mixed", 0, "b"], "d")]`, `{}`,
+			[]string{`data.p.sum_`, `data.p.max_`, `data.p.min_`, `data.p.sorted`, `data.p.arith`, `data.p.cmp`, `data.p.member`,
+				`data.p.joined`, `data.p.fmt`, `data.p.got`, `data.p.kinds`, `data.p.sizes`, `data.p.texts`, `data.p.keys`, `data.p.elems`, `data.p.cat`, `data.p.fmts`, `data.p.paths`, `data.p.times`, `data.p.bad_time`, `data.p.zeros`},
+			[]string{
+				`{"ns": [3, 1, 2], "mixed": [{"b": 1}, "s", 2, null, [1], true, {"a": 2}, 1.5, {1, 2}, {"a": 1, "b": 0}], "a": 7, "b": 2, "strs": ["x", "y"], "obj": {"k": {"j": 1}}, "byk": {"b": 1, "a": 2, "1": 3, "c": 4}, "z": null, "t": "2025-03-03T09:00:00Z"}`,
+				`{"ns": [1.5, 2, 1.0], "mixed": [1, 1.0, 0.5, -3], "a": 1.0, "b": 1, "strs": ["x", 1], "obj": {"k": 1}, "byk": {}, "t": "2025-03-31T23:30:00.5+02:00"}`,
+				`{"ns": [9007199254740993, 9007199254740993], "mixed": [], "a": 2147483648, "b": 2147483647, "strs": [], "obj": {}, "byk": {"x": 1}, "t": "not a time"}`,
+				`{"ns": [], "mixed": ["b", "a"], "a": 6, "b": 0, "strs": "ab", "obj": [], "byk": []}`,
+				`{"ns": {3, 1}, "a": -7, "b": 2, "strs": {"b", "a"}}`,
+			}},
 	}
 	ctx := context.Background()
 	for _, tc := range cases {
@@ -102,9 +134,14 @@ ys := [l.name | some l in data.cfg.levels; l.min <= input.n]`, `{"cfg": {"levels
 						t.Errorf("%s, input %s:\n topdown %v\n plan    %v", query, in, want, got)
 					}
 					// The same plan evaluated directly, without rego's result set.
-					direct, ok, derr := prog.Eval(ctx, input, irvm.Options{})
-					if !ok && derr == nil {
-						direct = ast.NullValue
+					in, err := irvm.FromAST(input)
+					if err != nil {
+						t.Fatal(err)
+					}
+					native, ok, derr := prog.Eval(ctx, in, irvm.Options{})
+					var direct ast.Value = ast.NullValue
+					if ok && derr == nil {
+						direct = irvm.ToAST(native)
 					}
 					if (derr == nil) != (werr == nil) || (derr == nil && ast.Compare(want, direct) != 0) {
 						t.Errorf("%s, input %s: direct %v %v, topdown %v %v", query, in, direct, derr, want, werr)
@@ -187,6 +224,39 @@ n := x if {
 		got, err := eval(context.Background(), pq, ast.MustParseTerm(in).Value)
 		if err != nil || got.String() != want {
 			t.Errorf("%s: got %v %v, want %s", in, got, err, want)
+		}
+	}
+}
+
+// A rule over data alone is computed once per program; one that reads the input or the clock is
+// computed per evaluation.
+func TestStaticRulesAndTheClock(t *testing.T) {
+	const module = `package p
+import rego.v1
+names := {n | some n in data.names}
+known if input.name in names
+late if time.now_ns() > data.cutoff
+d := {"known": known, "late": late, "names": count(names)} if true
+default known := false
+default late := false`
+	data := map[string]any{"names": []any{"ann", "bob"}, "cutoff": 1_700_000_000_000_000_000}
+	var prog *irvm.Program
+	prepareCapture(t, module, data, "data.p.d", irvm.Target, &prog)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		at   time.Time
+		want string
+	}{
+		{"ann", time.Unix(0, 1_600_000_000_000_000_000), `{"known": true, "late": false, "names": 2}`},
+		{"eve", time.Unix(0, 1_600_000_000_000_000_000), `{"known": false, "late": false, "names": 2}`},
+		{"bob", time.Unix(0, 1_800_000_000_000_000_000), `{"known": true, "late": true, "names": 2}`},
+		{"eve", time.Unix(0, 1_800_000_000_000_000_000), `{"known": false, "late": true, "names": 2}`},
+	} {
+		in, _ := irvm.FromAST(ast.MustParseTerm(`{"name": "` + tc.name + `"}`).Value)
+		got, ok, err := prog.Eval(ctx, in, irvm.Options{Time: tc.at})
+		if err != nil || !ok || irvm.ToAST(got).Compare(ast.MustParseTerm(tc.want).Value) != 0 {
+			t.Errorf("%s at %d: got %v %v %v, want %s", tc.name, tc.at.UnixNano(), got, ok, err, tc.want)
 		}
 	}
 }

@@ -16,18 +16,18 @@ type machine struct {
 	prog   *program
 	cancel topdown.Cancel
 	strict bool
-	bctx   topdown.BuiltinContext
-	memo   []*ast.Term
+	bctx   topdown.BuiltinContext // see builtinContext
+	now    time.Time
+	memo   []Value
 	known  []bool
-	result ast.Set
-	ret    *ast.Term
+	result *Set
+	ret    Value
 	steps  int
 	// deadline is polled with the context, which spares a caller a timer per evaluation.
 	deadline time.Time
-	out      *ast.Term             // a built-in's output
-	iter     func(*ast.Term) error // stores a built-in's output in out
-	stack    []*ast.Term           // frames and arguments, grown by chunks
-	items    [][2]*ast.Term        // object literal scratch: ast.NewObject copies its items
+	out      *ast.Term             // an OPA built-in's output
+	iter     func(*ast.Term) error // stores an OPA built-in's output in out
+	stack    []Value               // frames and arguments, grown by chunks
 	sp       int
 	high     int // the highest sp of the evaluation, to clear only what was used
 }
@@ -37,10 +37,10 @@ const stackChunk = 1024
 
 // push returns n cleared locals on the stack; pop(mark) releases everything pushed since mark.
 // A chunk that is too small is replaced, and frames in the old one stay valid for their callers.
-func (m *machine) push(n int) ([]*ast.Term, stackMark) {
+func (m *machine) push(n int) ([]Value, stackMark) {
 	mark := stackMark{m.stack, m.sp}
 	if m.sp+n > len(m.stack) {
-		m.stack, m.sp = make([]*ast.Term, max(stackChunk, n)), 0
+		m.stack, m.sp = make([]Value, max(stackChunk, n)), 0
 	}
 	fr := m.stack[m.sp : m.sp+n : m.sp+n]
 	clear(fr)
@@ -50,7 +50,7 @@ func (m *machine) push(n int) ([]*ast.Term, stackMark) {
 }
 
 type stackMark struct {
-	stack []*ast.Term
+	stack []Value
 	sp    int
 }
 
@@ -58,7 +58,7 @@ func (m *machine) pop(mark stackMark) { m.stack, m.sp = mark.stack, mark.sp }
 
 // machines are reused: their stack and memo tables are the bulk of an evaluation's garbage.
 var machines = sync.Pool{New: func() any {
-	m := &machine{stack: make([]*ast.Term, stackChunk)}
+	m := &machine{stack: make([]Value, stackChunk)}
 	m.iter = func(t *ast.Term) error {
 		m.out = t
 		return nil
@@ -72,14 +72,14 @@ func newMachine(ctx context.Context, p *program, cancel topdown.Cancel, strict b
 	}
 	m := machines.Get().(*machine)
 	if len(m.memo) < len(p.funcs) {
-		m.memo, m.known = make([]*ast.Term, len(p.funcs)), make([]bool, len(p.funcs))
+		m.memo, m.known = make([]Value, len(p.funcs)), make([]bool, len(p.funcs))
 	} else {
 		m.memo, m.known = m.memo[:len(p.funcs)], m.known[:len(p.funcs)]
 		clear(m.memo)
 		clear(m.known)
 	}
 	if len(m.stack) < stackChunk {
-		m.stack = make([]*ast.Term, stackChunk)
+		m.stack = make([]Value, stackChunk)
 	}
 	*m = machine{
 		ctx:    ctx,
@@ -90,16 +90,21 @@ func newMachine(ctx context.Context, p *program, cancel topdown.Cancel, strict b
 		known:  m.known,
 		iter:   m.iter,
 		stack:  m.stack,
-		items:  m.items,
-		result: ast.NewSet(),
-		bctx: topdown.BuiltinContext{
-			Context: ctx,
-			Time:    ast.NewTerm(ast.Number(strconv.FormatInt(now.UnixNano(), 10))),
-			Cancel:  cancel,
-			Cache:   builtins.Cache{},
-		},
+		result: NewSet(),
+		now:    now,
+		bctx:   topdown.BuiltinContext{Context: ctx, Cancel: cancel},
 	}
 	return m
+}
+
+// builtinContext is the context of OPA's built-ins, completed the first time one is called:
+// most evaluations call none.
+func (m *machine) builtinContext() topdown.BuiltinContext {
+	if m.bctx.Time == nil {
+		m.bctx.Time = ast.NewTerm(ast.Number(strconv.FormatInt(m.now.UnixNano(), 10)))
+		m.bctx.Cache = builtins.Cache{}
+	}
+	return m.bctx
 }
 
 // release returns m to the pool, dropping what it references.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/qualify/qualify/internal/irvm"
 )
 
 // benchBundle is the shipped bundle when it exists, else the fixture; POLICY_BENCH=fixture
@@ -117,7 +118,7 @@ func BenchmarkDecide(b *testing.B) {
 		rev := *e.Active()
 		d := probeQualification()
 		d.Stage = "mql"
-		literal := leadDecisionValue(&d).String()
+		literal := irvm.ToAST(leadDecisionValue(&d)).String()
 		pq, err := rego.New(rego.Query(literal), rego.Store(inmem.New())).PrepareForEval(ctx)
 		if err != nil {
 			b.Fatal(err)

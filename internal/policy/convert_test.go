@@ -8,6 +8,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/util"
+	"github.com/qualify/qualify/internal/irvm"
 )
 
 // fill sets every field of v, recursively, to a distinct non-zero value, so that a field added to
@@ -82,7 +83,7 @@ func TestInputsMatchJSON(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var got ast.Value
+			var got irvm.Value
 			switch in := tc.in.(type) {
 			case LeadInput:
 				got = leadInputValue(&in)
@@ -93,7 +94,7 @@ func TestInputsMatchJSON(t *testing.T) {
 			case AuthzInput:
 				got = authzInputValue(&in)
 			}
-			if want := viaJSON(t, tc.in); got.Compare(want) != 0 {
+			if want := viaJSON(t, tc.in); irvm.ToAST(got).Compare(want) != 0 {
 				t.Errorf("hand-built input differs from encoding/json\n got %v\nwant %v", got, want)
 			}
 		})
@@ -101,16 +102,20 @@ func TestInputsMatchJSON(t *testing.T) {
 	// The one deliberate difference: nil slices are [] for the policy, not null.
 	v := leadInputValue(&LeadInput{})
 	for _, k := range []string{"contacts", "activities", "projects"} {
-		if got := v.(ast.Object).Get(ast.StringTerm(k)); got == nil || got.Value.Compare(ast.NewArray()) != 0 {
+		if got := v.(*irvm.Object).Get(k); got == nil || irvm.Compare(got, irvm.NewArray()) != 0 {
 			t.Errorf("%s = %v, want []", k, got)
 		}
 	}
 }
 
 func TestDecodersMatchJSON(t *testing.T) {
-	check := func(name string, want any, decode func(ast.Value) (any, error)) {
+	check := func(name string, want any, decode func(irvm.Value) (any, error)) {
 		t.Run(name, func(t *testing.T) {
-			got, err := decode(viaJSON(t, want))
+			v, err := irvm.FromAST(viaJSON(t, want))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := decode(v)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -119,11 +124,11 @@ func TestDecodersMatchJSON(t *testing.T) {
 			}
 		})
 	}
-	check("lead", filled[LeadDecision](), func(v ast.Value) (any, error) { return decodeLeadDecision(v) })
-	check("transition", filled[TransitionDecision](), func(v ast.Value) (any, error) { return decodeTransitionDecision(v) })
-	check("routing", filled[RoutingDecision](), func(v ast.Value) (any, error) { return decodeRoutingDecision(v) })
-	check("authz", filled[AuthzDecision](), func(v ast.Value) (any, error) { return decodeAuthzDecision(v) })
-	check("stages", []Stage{filled[Stage](), filled[Stage]()}, func(v ast.Value) (any, error) { return decodeStages(v) })
+	check("lead", filled[LeadDecision](), func(v irvm.Value) (any, error) { return decodeLeadDecision(v) })
+	check("transition", filled[TransitionDecision](), func(v irvm.Value) (any, error) { return decodeTransitionDecision(v) })
+	check("routing", filled[RoutingDecision](), func(v irvm.Value) (any, error) { return decodeRoutingDecision(v) })
+	check("authz", filled[AuthzDecision](), func(v irvm.Value) (any, error) { return decodeAuthzDecision(v) })
+	check("stages", []Stage{filled[Stage](), filled[Stage]()}, func(v irvm.Value) (any, error) { return decodeStages(v) })
 }
 
 func TestDecodeStrictly(t *testing.T) {
@@ -143,7 +148,11 @@ func TestDecodeStrictly(t *testing.T) {
 		{`{1: 2}`, "key 1 is not a string"},
 	}
 	for _, tc := range cases {
-		_, err := decodeAuthzDecision(ast.MustParseTerm(tc.rego).Value)
+		v, err := irvm.FromAST(ast.MustParseTerm(tc.rego).Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = decodeAuthzDecision(v)
 		if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("%s: err = %v, want %q", tc.rego, err, tc.want)
 		}
@@ -156,7 +165,7 @@ func TestDecodeStrictly(t *testing.T) {
 	}{{"12", 12, true}, {"12.0", 12, true}, {"1.2e1", 12, true}, {"-3", -3, true}, {"12.5", 0, false}, {"1e300", 0, false}}
 	for _, tc := range ints {
 		var n int
-		err := setInt(&n, ast.Number(tc.num))
+		err := setInt(&n, irvm.Number(ast.Number(tc.num)))
 		if (err == nil) != tc.ok || n != tc.want {
 			t.Errorf("setInt(%s) = %d, %v", tc.num, n, err)
 		}

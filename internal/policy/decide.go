@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/qualify/qualify/internal/irvm"
 )
 
 // Decisions live on Revision so that a caller can make several decisions on one version (take
@@ -20,7 +20,7 @@ func (r *Revision) DecideLead(ctx context.Context, in LeadInput) (LeadDecision, 
 
 // ConvertedLeadInput is a LeadInput converted for evaluation once, to be decided on several
 // revisions (a simulation compares a draft with the active revision on every lead).
-type ConvertedLeadInput struct{ v ast.Value }
+type ConvertedLeadInput struct{ v irvm.Value }
 
 // ConvertLeadInput converts in for DecideConverted.
 func ConvertLeadInput(in *LeadInput) ConvertedLeadInput {
@@ -36,7 +36,7 @@ func (r *Revision) decideLead(ctx context.Context, in *LeadInput, timeout time.D
 	return r.decideLeadValue(ctx, leadInputValue(in), timeout)
 }
 
-func (r *Revision) decideLeadValue(ctx context.Context, input ast.Value, timeout time.Duration) (LeadDecision, Meta, error) {
+func (r *Revision) decideLeadValue(ctx context.Context, input irvm.Value, timeout time.Duration) (LeadDecision, Meta, error) {
 	meta := r.meta()
 	v, err := r.eval(ctx, qLead, input, timeout)
 	if err != nil {

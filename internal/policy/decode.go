@@ -7,9 +7,11 @@ import (
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/qualify/qualify/internal/irvm"
 )
 
-// Decisions are decoded from ast.Values directly and strictly: a key the contract does not know,
+// Decisions are decoded from plan values (irvm.Value) directly and strictly: a key the contract does not know,
 // a missing required key or a value of the wrong type is an error naming its path, e.g.
 // "bant.confirmed: want an integer, got string". Optional keys are those whose absence has a
 // meaning in contract.go (omitempty fields, a reason's points).
@@ -18,7 +20,7 @@ import (
 type field[T any] struct {
 	name     string
 	required bool
-	set      func(*T, ast.Value) error
+	set      func(*T, irvm.Value) error
 }
 
 // pathError accumulates the path of a decoding error while it unwinds.
@@ -46,43 +48,37 @@ func under(seg string, err error) error {
 	return &pathError{path: seg, msg: err.Error()}
 }
 
-func wrongType(want string, v ast.Value) error {
-	got := ast.ValueName(v)
-	if s, ok := v.(ast.String); ok {
+func wrongType(want string, v irvm.Value) error {
+	a := irvm.ToAST(v)
+	got := ast.ValueName(a)
+	if s, ok := a.(ast.String); ok {
 		got += " " + strconv.Quote(string(s))
-	} else if n, ok := v.(ast.Number); ok {
+	} else if n, ok := a.(ast.Number); ok {
 		got += " " + string(n)
 	}
 	return &pathError{msg: "want " + want + ", got " + got}
 }
 
-func decodeObject[T any](v ast.Value, fields []field[T], dst *T) error {
-	o, ok := v.(ast.Object)
+func decodeObject[T any](v irvm.Value, fields []field[T], dst *T) error {
+	o, ok := v.(*irvm.Object)
 	if !ok {
 		return wrongType("an object", v)
 	}
 	var seen uint64 // fields has fewer than 64 entries
-	var err error
-	o.Until(func(k, val *ast.Term) bool {
-		ks, ok := k.Value.(ast.String)
+	for j := range o.Len() {
+		k, val := o.Item(j)
+		ks, ok := k.(string)
 		if !ok {
-			err = &pathError{msg: "key " + k.String() + " is not a string"}
-			return true
+			return &pathError{msg: "key " + irvm.ToAST(k).String() + " is not a string"}
 		}
-		i := indexOf(fields, string(ks))
+		i := indexOf(fields, ks)
 		if i < 0 {
-			err = &pathError{msg: fmt.Sprintf("unexpected key %q (not in contract.go)", string(ks))}
-			return true
+			return &pathError{msg: fmt.Sprintf("unexpected key %q (not in contract.go)", ks)}
 		}
 		seen |= 1 << i
-		if e := fields[i].set(dst, val.Value); e != nil {
-			err = under(string(ks), e)
-			return true
+		if e := fields[i].set(dst, val); e != nil {
+			return under(ks, e)
 		}
-		return false
-	})
-	if err != nil {
-		return err
 	}
 	for i, f := range fields {
 		if f.required && seen&(1<<i) == 0 {
@@ -103,45 +99,50 @@ func indexOf[T any](fields []field[T], name string) int {
 
 // decodeArray accepts sets too: `reasons contains r if …` is idiomatic Rego, and a set reaches
 // JSON clients as an array in sorted order, which is what it becomes here.
-func decodeArray[T any](v ast.Value, elem func(*T, ast.Value) error) ([]T, error) {
-	var a *ast.Array
+func decodeArray[T any](v irvm.Value, elem func(*T, irvm.Value) error) ([]T, error) {
+	var at func(int) irvm.Value
+	var n int
 	switch x := v.(type) {
-	case *ast.Array:
-		a = x
-	case ast.Set:
-		a = x.Sorted()
+	case *irvm.Array:
+		at, n = x.Elem, x.Len()
+	case *irvm.Set:
+		at, n = x.Elem, x.Len()
 	default:
 		return nil, wrongType("an array", v)
 	}
-	out := make([]T, a.Len())
+	out := make([]T, n)
 	for i := range out {
-		if err := elem(&out[i], a.Elem(i).Value); err != nil {
+		if err := elem(&out[i], at(i)); err != nil {
 			return nil, under("["+strconv.Itoa(i)+"]", err)
 		}
 	}
 	return out, nil
 }
 
-func setString(dst *string, v ast.Value) error {
-	s, ok := v.(ast.String)
+func setString(dst *string, v irvm.Value) error {
+	s, ok := v.(string)
 	if !ok {
 		return wrongType("a string", v)
 	}
-	*dst = string(s)
+	*dst = s
 	return nil
 }
 
-func setBool(dst *bool, v ast.Value) error {
-	b, ok := v.(ast.Boolean)
+func setBool(dst *bool, v irvm.Value) error {
+	b, ok := v.(bool)
 	if !ok {
 		return wrongType("a boolean", v)
 	}
-	*dst = bool(b)
+	*dst = b
 	return nil
 }
 
 // setInt accepts integral numbers in any spelling ("12", "12.0", "1.2e1"); 12.5 is an error, not 12.
-func setInt(dst *int, v ast.Value) error {
+func setInt(dst *int, v irvm.Value) error {
+	if i, ok := v.(int64); ok && int64(int(i)) == i {
+		*dst = int(i)
+		return nil
+	}
 	n, ok := v.(ast.Number)
 	if !ok {
 		return wrongType("an integer", v)
@@ -159,19 +160,19 @@ func setInt(dst *int, v ast.Value) error {
 }
 
 func str[T any](name string, required bool, get func(*T) *string) field[T] {
-	return field[T]{name, required, func(d *T, v ast.Value) error { return setString(get(d), v) }}
+	return field[T]{name, required, func(d *T, v irvm.Value) error { return setString(get(d), v) }}
 }
 
 func integer[T any](name string, required bool, get func(*T) *int) field[T] {
-	return field[T]{name, required, func(d *T, v ast.Value) error { return setInt(get(d), v) }}
+	return field[T]{name, required, func(d *T, v irvm.Value) error { return setInt(get(d), v) }}
 }
 
 func boolean[T any](name string, required bool, get func(*T) *bool) field[T] {
-	return field[T]{name, required, func(d *T, v ast.Value) error { return setBool(get(d), v) }}
+	return field[T]{name, required, func(d *T, v irvm.Value) error { return setBool(get(d), v) }}
 }
 
 func reasons[T any](name string, required bool, get func(*T) *[]Reason) field[T] {
-	return field[T]{name, required, func(d *T, v ast.Value) (err error) {
+	return field[T]{name, required, func(d *T, v irvm.Value) (err error) {
 		*get(d), err = decodeArray(v, decodeReason)
 		return err
 	}}
@@ -185,7 +186,7 @@ var reasonFields = []field[Reason]{
 	integer("points", opt, func(r *Reason) *int { return &r.Points }),
 }
 
-func decodeReason(r *Reason, v ast.Value) error { return decodeObject(v, reasonFields, r) }
+func decodeReason(r *Reason, v irvm.Value) error { return decodeObject(v, reasonFields, r) }
 
 var bantFields = []field[BANT]{
 	str("budget", req, func(b *BANT) *string { return &b.Budget }),
@@ -208,15 +209,15 @@ var leadDecisionFields = []field[LeadDecision]{
 	integer("score", req, func(d *LeadDecision) *int { return &d.Score }),
 	str("grade", req, func(d *LeadDecision) *string { return &d.Grade }),
 	str("temperature", req, func(d *LeadDecision) *string { return &d.Temperature }),
-	{"bant", req, func(d *LeadDecision, v ast.Value) error { return decodeObject(v, bantFields, &d.BANT) }},
-	{"coverage", req, func(d *LeadDecision, v ast.Value) error { return decodeObject(v, coverageFields, &d.Coverage) }},
+	{"bant", req, func(d *LeadDecision, v irvm.Value) error { return decodeObject(v, bantFields, &d.BANT) }},
+	{"coverage", req, func(d *LeadDecision, v irvm.Value) error { return decodeObject(v, coverageFields, &d.Coverage) }},
 	boolean("project_signal", req, func(d *LeadDecision) *bool { return &d.ProjectSignal }),
 	str("stage", req, func(d *LeadDecision) *string { return &d.Stage }),
 	str("disqualify_reason_code", opt, func(d *LeadDecision) *string { return &d.DisqualifyReasonCode }),
 	reasons("reasons", req, func(d *LeadDecision) *[]Reason { return &d.Reasons }),
 }
 
-func decodeLeadDecision(v ast.Value) (d LeadDecision, err error) {
+func decodeLeadDecision(v irvm.Value) (d LeadDecision, err error) {
 	return d, decodeObject(v, leadDecisionFields, &d)
 }
 
@@ -225,7 +226,7 @@ var transitionDecisionFields = []field[TransitionDecision]{
 	reasons("reasons", req, func(d *TransitionDecision) *[]Reason { return &d.Reasons }),
 }
 
-func decodeTransitionDecision(v ast.Value) (d TransitionDecision, err error) {
+func decodeTransitionDecision(v irvm.Value) (d TransitionDecision, err error) {
 	return d, decodeObject(v, transitionDecisionFields, &d)
 }
 
@@ -235,7 +236,7 @@ var routingDecisionFields = []field[RoutingDecision]{
 	reasons("reasons", req, func(d *RoutingDecision) *[]Reason { return &d.Reasons }),
 }
 
-func decodeRoutingDecision(v ast.Value) (d RoutingDecision, err error) {
+func decodeRoutingDecision(v irvm.Value) (d RoutingDecision, err error) {
 	return d, decodeObject(v, routingDecisionFields, &d)
 }
 
@@ -243,13 +244,13 @@ var authzDecisionFields = []field[AuthzDecision]{
 	boolean("allow", req, func(d *AuthzDecision) *bool { return &d.Allow }),
 	str("reason", opt, func(d *AuthzDecision) *string { return &d.Reason }),
 	str("row_filter", req, func(d *AuthzDecision) *string { return &d.RowFilter }),
-	{"redact", req, func(d *AuthzDecision, v ast.Value) (err error) {
+	{"redact", req, func(d *AuthzDecision, v irvm.Value) (err error) {
 		d.Redact, err = decodeArray(v, setString)
 		return err
 	}},
 }
 
-func decodeAuthzDecision(v ast.Value) (d AuthzDecision, err error) {
+func decodeAuthzDecision(v irvm.Value) (d AuthzDecision, err error) {
 	return d, decodeObject(v, authzDecisionFields, &d)
 }
 
@@ -260,6 +261,6 @@ var stageFields = []field[Stage]{
 	str("kind", req, func(s *Stage) *string { return &s.Kind }),
 }
 
-func decodeStages(v ast.Value) ([]Stage, error) {
-	return decodeArray(v, func(s *Stage, v ast.Value) error { return decodeObject(v, stageFields, s) })
+func decodeStages(v irvm.Value) ([]Stage, error) {
+	return decodeArray(v, func(s *Stage, v irvm.Value) error { return decodeObject(v, stageFields, s) })
 }

@@ -61,24 +61,24 @@ func dataDocument(ctx context.Context, store storage.Store) (ast.Value, error) {
 
 // agree evaluates input on both evaluators of query q and reports a difference; a query
 // whose plan disagrees with topdown on any probe input is served by topdown.
-func (rev *Revision) agree(ctx context.Context, q int, input ast.Value) error {
+func (rev *Revision) agree(ctx context.Context, q int, input irvm.Value) error {
 	if rev.programs[q] == nil {
 		return nil
 	}
-	want, werr := rev.evalOn(ctx, rev.queries[q], q, input, rev.timeout*5)
+	want, werr := rev.evalOn(ctx, rev.queries[q], q, irvm.ToAST(input), rev.timeout*5)
 	got, gerr := rev.evalPlan(ctx, q, input, rev.timeout*5)
 	switch {
 	case (werr == nil) != (gerr == nil):
 		return fmt.Errorf("topdown: %v, plan: %v", werr, gerr)
-	case werr == nil && ast.Compare(want, got) != 0:
-		return fmt.Errorf("topdown: %v, plan: %v", want, got)
+	case werr == nil && ast.Compare(want, irvm.ToAST(got)) != 0:
+		return fmt.Errorf("topdown: %v, plan: %v", want, irvm.ToAST(got))
 	}
 	return nil
 }
 
 // checkPlans puts on topdown every query whose plan answers a probe input differently.
 func (rev *Revision) checkPlans(ctx context.Context) {
-	inputs := map[int][]ast.Value{}
+	inputs := map[int][]irvm.Value{}
 	for _, c := range probeLeadInputs() {
 		inputs[qLead] = append(inputs[qLead], leadInputValue(&c.in))
 	}
@@ -86,8 +86,8 @@ func (rev *Revision) checkPlans(ctx context.Context) {
 		inputs[qTransition] = append(inputs[qTransition], transitionInputValue(&c.in))
 	}
 	routing, authz := probeRoutingInput(), probeAuthzInput()
-	inputs[qRouting] = []ast.Value{routingInputValue(&routing)}
-	inputs[qAuthz] = []ast.Value{authzInputValue(&authz)}
+	inputs[qRouting] = []irvm.Value{routingInputValue(&routing)}
+	inputs[qAuthz] = []irvm.Value{authzInputValue(&authz)}
 	for q, ins := range inputs {
 		for _, in := range ins {
 			if err := rev.agree(ctx, q, in); err != nil {

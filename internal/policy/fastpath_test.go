@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/qualify/qualify/internal/irvm"
 )
 
 // Every decision of the shipped bundle runs on the plan evaluator, and gives what topdown
@@ -29,11 +30,11 @@ func TestPlanAgreesWithTopdownOnShippedBundle(t *testing.T) {
 	}
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(1, 2))
-	check := func(q int, input ast.Value) {
+	check := func(q int, input irvm.Value) {
 		t.Helper()
-		want, werr := rev.evalOn(ctx, rev.queries[q], q, input, time.Second)
+		want, werr := rev.evalOn(ctx, rev.queries[q], q, irvm.ToAST(input), time.Second)
 		got, gerr := rev.evalPlan(ctx, q, input, time.Second)
-		if (werr == nil) != (gerr == nil) || (werr == nil && ast.Compare(want, got) != 0) {
+		if (werr == nil) != (gerr == nil) || (werr == nil && ast.Compare(want, irvm.ToAST(got)) != 0) {
 			t.Fatalf("%s on %v:\n topdown %v %v\n plan    %v %v", queryNames[q], input, want, werr, got, gerr)
 		}
 	}

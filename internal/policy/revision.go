@@ -121,15 +121,28 @@ func rawResult(t *ast.Term, _ *rego.EvalContext) (any, error) { return t.Value, 
 var evalRaw = rego.EvalGenerateJSON(rawResult)
 
 // eval runs one prepared query under the revision's deadline.
-func (r *Revision) eval(ctx context.Context, q int, input ast.Value, timeout time.Duration) (ast.Value, error) {
+func (r *Revision) eval(ctx context.Context, q int, input irvm.Value, timeout time.Duration) (irvm.Value, error) {
 	if r.programs[q] != nil {
 		return r.evalPlan(ctx, q, input, timeout)
 	}
-	return r.evalOn(ctx, r.queries[q], q, input, timeout)
+	return r.evalTopdown(ctx, q, input, timeout)
+}
+
+// evalTopdown runs query q on topdown, which takes and gives ast values.
+func (r *Revision) evalTopdown(ctx context.Context, q int, input irvm.Value, timeout time.Duration) (irvm.Value, error) {
+	v, err := r.evalOn(ctx, r.queries[q], q, irvm.ToAST(input), timeout)
+	if err != nil {
+		return nil, err
+	}
+	out, err := irvm.FromAST(v)
+	if err != nil {
+		return nil, r.shapeError(q, err)
+	}
+	return out, nil
 }
 
 // evalPlan runs query q's plan directly; the evaluator polls the deadline and the context.
-func (r *Revision) evalPlan(ctx context.Context, q int, input ast.Value, timeout time.Duration) (ast.Value, error) {
+func (r *Revision) evalPlan(ctx context.Context, q int, input irvm.Value, timeout time.Duration) (irvm.Value, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, r.evalError(q, err)
 	}

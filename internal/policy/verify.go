@@ -16,6 +16,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/tester"
 	"github.com/open-policy-agent/opa/v1/util"
+	"github.com/qualify/qualify/internal/irvm"
 )
 
 // unsafeBuiltins may not appear in a policy: a decision runs on the request path and during
@@ -288,7 +289,11 @@ func readStages(ctx context.Context, c *ast.Compiler, store storage.Store, files
 	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
 		return nil, []Problem{{Message: QueryStages + " is undefined: the bundle must list its stages"}}
 	}
-	v, err := ast.InterfaceToValue(rs[0].Expressions[0].Value)
+	av, err := ast.InterfaceToValue(rs[0].Expressions[0].Value)
+	if err != nil {
+		return nil, problemsOf(err)
+	}
+	v, err := irvm.FromAST(av)
 	if err != nil {
 		return nil, problemsOf(err)
 	}
