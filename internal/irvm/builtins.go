@@ -318,8 +318,12 @@ func sprintf(a []Value) (Value, bool) {
 
 // builtin calls s's built-in: its native form, or OPA's on the arguments' ast forms.
 func (m *machine) builtin(s *stmt, l []Value) (Value, error) {
-	args, mark := m.push(len(s.args))
-	defer m.pop(mark)
+	// Built-ins never call back into the plan, so one scratch slice serves every call.
+	args := m.args[:0]
+	if len(s.args) > cap(args) {
+		args = make([]Value, 0, len(s.args))
+	}
+	args = args[:len(s.args)]
 	for i, a := range s.args {
 		if args[i] = read(a, l); args[i] == nil {
 			return nil, nil

@@ -93,7 +93,7 @@ type stmt struct {
 	native   native // the built-in's own implementation here, if it has one
 	name     string
 	args     []operand // call arguments; fused literal elements; an object's keys and values alternating, or its values in key order when keys is set
-	keys     []Value   // an object literal's keys when they are distinct constant strings, sorted
+	keys     *keyList  // an object literal's keys when they are distinct constant strings
 	input    bool      // reads the input, other than by handing it on to a rule as its input
 	loc      *ast.Location
 }
@@ -103,16 +103,16 @@ type compiler struct {
 	strings []Value
 	funcs   map[string]*function
 	files   []string
-	shapes  map[string][]Value // sorted keys of object literals, by their names
-	max     int                // highest local of the function being compiled
-	input   bool               // the statement being compiled reads the input
+	shapes  map[string]*keyList // sorted keys of object literals, by their names
+	max     int                 // highest local of the function being compiled
+	input   bool                // the statement being compiled reads the input
 }
 
 func compile(p *ir.Policy) (*program, error) {
 	if p.Plans == nil || len(p.Plans.Plans) != 1 {
 		return nil, fmt.Errorf("want one plan")
 	}
-	c := &compiler{p: p, funcs: map[string]*function{}, shapes: map[string][]Value{}}
+	c := &compiler{p: p, funcs: map[string]*function{}, shapes: map[string]*keyList{}}
 	if p.Static != nil {
 		for _, s := range p.Static.Strings {
 			c.strings = append(c.strings, s.Value)
@@ -303,19 +303,17 @@ func (c *compiler) sortLiteral(st *stmt) {
 		items = append(items, item{st.args[i].val.(string), st.args[i+1]})
 	}
 	slices.SortFunc(items, func(a, b item) int { return strings.Compare(a.key, b.key) })
-	keys, names := make([]Value, len(items)), make([]string, len(items))
+	names := make([]string, len(items))
 	st.args = make([]operand, len(items))
 	for i, it := range items {
-		keys[i], names[i], st.args[i] = it.key, it.key, it.val
+		names[i], st.args[i] = it.key, it.val
 	}
 	// Literals with the same keys share them, which lets Compare skip the keys.
 	id := strings.Join(names, "\x00")
-	if shared, ok := c.shapes[id]; ok {
-		keys = shared
-	} else {
-		c.shapes[id] = keys
+	if c.shapes[id] == nil {
+		c.shapes[id] = newKeyList(names)
 	}
-	st.keys = keys
+	st.keys = c.shapes[id]
 }
 
 func (c *compiler) stmt(s ir.Stmt) (stmt, error) {

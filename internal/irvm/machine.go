@@ -27,7 +27,8 @@ type machine struct {
 	deadline time.Time
 	out      *ast.Term             // an OPA built-in's output
 	iter     func(*ast.Term) error // stores an OPA built-in's output in out
-	stack    []Value               // frames and arguments, grown by chunks
+	stack    []Value               // frames, grown by chunks
+	args     [8]Value              // a built-in's arguments
 	sp       int
 	high     int // the highest sp of the evaluation, to clear only what was used
 }
@@ -110,6 +111,7 @@ func (m *machine) builtinContext() topdown.BuiltinContext {
 // release returns m to the pool, dropping what it references.
 func (m *machine) release() {
 	clear(m.stack[:min(m.high, len(m.stack))])
+	clear(m.args[:])
 	clear(m.memo)
 	m.ctx, m.prog, m.result, m.ret, m.out, m.bctx = nil, nil, nil, nil, nil, topdown.BuiltinContext{}
 	machines.Put(m)

@@ -55,10 +55,25 @@ func newArray(n int) *Array {
 	return &Array{elems: make([]Value, 0, n)}
 }
 
-// newObject returns an object of keys, which it shares, with their values to be set.
-func newObject(keys []Value) *Object {
+// keyList is the sorted string keys of objects of one shape (a Shape, an object literal), in
+// both forms an Object keeps.
+type keyList struct {
+	keys []Value
+	strs []string
+}
+
+func newKeyList(sorted []string) *keyList {
+	kl := &keyList{keys: make([]Value, len(sorted)), strs: sorted}
+	for i, k := range sorted {
+		kl.keys[i] = k
+	}
+	return kl
+}
+
+// newObject returns an object of the keys of kl, which it shares, with their values to be set.
+func newObject(kl *keyList) *Object {
 	var o *Object
-	switch n := len(keys); {
+	switch n := len(kl.keys); {
 	case n <= 4:
 		x := &object4{}
 		x.o.vals, o = x.buf[:n:n], &x.o
@@ -68,7 +83,7 @@ func newObject(keys []Value) *Object {
 	default:
 		o = &Object{vals: make([]Value, n)}
 	}
-	o.keys, o.shared = keys, true
+	o.keys, o.strs, o.shared = kl.keys, kl.strs, true
 	return o
 }
 
@@ -85,7 +100,9 @@ func (a *Array) Elem(i int) Value { return a.elems[i] }
 // visits them in, and looked up by binary search; objects of one shape share their keys.
 type Object struct {
 	keys   []Value
+	strs   []string // keys as strings, when mixed is false: lookups by string compare no types
 	vals   []Value
+	mixed  bool // a key is not a string
 	shared bool // keys belong to a shape or a plan literal: copy them before an insert
 }
 
@@ -102,6 +119,10 @@ func (o *Object) Item(i int) (k, v Value) { return o.keys[i], o.vals[i] }
 
 // find is the position of k among the keys, or where it would be inserted.
 func (o *Object) find(k Value) (int, bool) {
+	if s, ok := k.(string); ok && !o.mixed {
+		i, found := slices.BinarySearch(o.strs, s)
+		return i, found
+	}
 	if s, ok := k.(string); ok {
 		if len(o.keys) <= 8 {
 			// Most objects are small and keyed by strings: a scan beats a search.
@@ -135,11 +156,11 @@ func (o *Object) find(k Value) (int, bool) {
 
 // Get is the value of k, or nil.
 func (o *Object) Get(k Value) Value {
-	if s, ok := k.(string); ok && len(o.keys) <= 16 {
+	if s, ok := k.(string); ok && !o.mixed && len(o.strs) <= 16 {
 		// Most objects are small and keyed by strings: equality, which compares lengths first,
 		// beats ordering them.
-		for i, key := range o.keys {
-			if ks, ok := key.(string); ok && ks == s {
+		for i, ks := range o.strs {
+			if ks == s {
 				return o.vals[i]
 			}
 		}
@@ -159,26 +180,28 @@ func (o *Object) Insert(k, v Value) {
 		return
 	}
 	if o.shared {
-		o.keys, o.shared = slices.Clone(o.keys), false
+		o.keys, o.strs, o.shared = slices.Clone(o.keys), slices.Clone(o.strs), false
 	}
 	o.keys, o.vals = slices.Insert(o.keys, i, k), slices.Insert(o.vals, i, v)
+	if s, ok := k.(string); ok && !o.mixed {
+		o.strs = slices.Insert(o.strs, i, s)
+	} else {
+		o.mixed, o.strs = true, nil
+	}
 }
 
 // Shape makes objects with a fixed set of string keys, given their values in the declared
 // order: the keys are sorted once, and every object of the shape shares them.
 type Shape struct {
-	keys []Value // sorted
-	pos  []int   // pos[i] is the sorted position of declared key i
+	kl  *keyList
+	pos []int // pos[i] is the sorted position of declared key i
 }
 
 // NewShape returns the shape of objects with the given distinct keys.
 func NewShape(keys ...string) *Shape {
 	sorted := slices.Clone(keys)
 	slices.Sort(sorted)
-	s := &Shape{keys: make([]Value, len(keys)), pos: make([]int, len(keys))}
-	for i, k := range sorted {
-		s.keys[i] = k
-	}
+	s := &Shape{kl: newKeyList(sorted), pos: make([]int, len(keys))}
 	for i, k := range keys {
 		s.pos[i] = slices.Index(sorted, k)
 	}
@@ -188,7 +211,7 @@ func NewShape(keys ...string) *Shape {
 // Object returns an object of the shape; vals follow the declared keys, and a nil value leaves
 // its key out.
 func (s *Shape) Object(vals ...Value) *Object {
-	o := newObject(s.keys)
+	o := newObject(s.kl)
 	s.Fill(o, vals...)
 	return o
 }
@@ -196,30 +219,31 @@ func (s *Shape) Object(vals ...Value) *Object {
 // Objects returns n objects of the shape for Fill, in two allocations: an array of many
 // objects (activities, contacts) costs no more than one of them.
 func (s *Shape) Objects(n int) []Object {
-	objs, vals := make([]Object, n), make([]Value, n*len(s.keys))
+	k := len(s.kl.keys)
+	objs, vals := make([]Object, n), make([]Value, n*k)
 	for i := range objs {
-		objs[i].vals = vals[i*len(s.keys) : (i+1)*len(s.keys) : (i+1)*len(s.keys)]
+		objs[i].vals = vals[i*k : (i+1)*k : (i+1)*k]
 	}
 	return objs
 }
 
 // Fill sets the values of o, one of Objects or a new object, as Object does.
 func (s *Shape) Fill(o *Object, vals ...Value) {
-	o.keys, o.shared = s.keys, true
+	o.keys, o.strs, o.shared = s.kl.keys, s.kl.strs, true
 	absent := false
 	for i, v := range vals {
 		o.vals[s.pos[i]] = v
 		absent = absent || v == nil
 	}
 	if absent {
-		keys := make([]Value, 0, len(s.keys))
+		keys, strs := make([]Value, 0, len(o.keys)), make([]string, 0, len(o.keys))
 		kept := o.vals[:0]
 		for i, v := range o.vals {
 			if v != nil {
-				keys, kept = append(keys, s.keys[i]), append(kept, v)
+				keys, strs, kept = append(keys, o.keys[i]), append(strs, o.strs[i]), append(kept, v)
 			}
 		}
-		o.keys, o.vals, o.shared = keys, kept, false
+		o.keys, o.strs, o.vals, o.shared = keys, strs, kept, false
 	}
 }
 
