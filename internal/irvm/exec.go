@@ -214,7 +214,7 @@ func (m *machine) block(stmts []stmt, l []Value) (int, error) {
 			l[s.target] = &Object{}
 
 		case opMakeSet:
-			l[s.target] = &Set{}
+			l[s.target] = newSet(0)
 
 		case opEqual, opNotEqual:
 			a, b := read(s.a, l), read(s.b, l)
@@ -284,7 +284,7 @@ func (m *machine) block(stmts []stmt, l []Value) (int, error) {
 			l[s.target] = arr
 
 		case opSetOf:
-			set := &Set{elems: make([]Value, 0, len(s.args))}
+			set := newSet(len(s.args))
 			for _, a := range s.args {
 				v := read(a, l)
 				if v == nil {

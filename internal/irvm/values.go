@@ -43,7 +43,21 @@ type (
 		o   Object
 		buf [8]Value
 	}
+	set4 struct {
+		s   Set
+		buf [4]Value
+	}
 )
+
+// newSet returns an empty set with room for n elements.
+func newSet(n int) *Set {
+	if n <= 4 {
+		x := &set4{}
+		x.s.elems = x.buf[:0:4]
+		return &x.s
+	}
+	return &Set{elems: make([]Value, 0, n)}
+}
 
 // newArray returns an empty array with room for n elements.
 func newArray(n int) *Array {
@@ -180,7 +194,9 @@ func (o *Object) Insert(k, v Value) {
 		return
 	}
 	if o.shared {
-		o.keys, o.strs, o.shared = slices.Clone(o.keys), slices.Clone(o.strs), false
+		// Room for a few more: an object that grows after its literal part grows again.
+		o.keys, o.strs, o.shared = slices.Grow(slices.Clone(o.keys), 4), slices.Grow(slices.Clone(o.strs), 4), false
+		o.vals = slices.Grow(o.vals, 4)
 	}
 	o.keys, o.vals = slices.Insert(o.keys, i, k), slices.Insert(o.vals, i, v)
 	if s, ok := k.(string); ok && !o.mixed {
