@@ -3,9 +3,11 @@
 package irvm
 
 // The plan is the one `opa build -t plan` writes. Statements follow the semantics of OPA's Wasm
-// compiler, built-in functions are OPA's own, so a decision is the value topdown computes; the
-// topdown interpreter pays for unification, bindings and backtracking on every expression, a
-// plan for none of it. Prepare a query with rego.Target(Target) under a context that carries
+// compiler; values are this package's own (Value), ordered as OPA orders them; the built-ins a
+// decision calls most are implemented here for their common case and every other call goes to
+// OPA's own on the ast forms of its arguments, so a decision is the value topdown computes. The
+// topdown interpreter pays for unification, bindings and backtracking on every expression, and
+// OPA's values for a map and a hash per object; a plan on these values for none of it. Prepare a query with rego.Target(Target) under a context that carries
 // the data document (WithData): the plugin interface hands a plan no store. Plans with
 // statements this package does not run (with, dynamic calls, object merges) are refused at
 // prepare time, so that a caller can fall back to topdown.
