@@ -101,9 +101,10 @@ fmts := [sprintf("%d of %s, %q %v", [input.a, "x", "y", input.b]), sprintf("%s|%
 times := [time.format(time.add_date(time.parse_rfc3339_ns(input.t), 0, 1, -30)), time.format([0, "UTC"]), time.format(input.a)]
 bad_time := time.parse_rfc3339_ns("2025-02-30T00:00:00Z")
 zeros := [0 / input.b, 0 / -1, input.a % 3]
+index := [input.ns[input.a], object.get(input, ["ns", input.a], "d")]
 paths := [object.get(input.obj, [], "d"), object.get(input.byk, ["a"], "d"), object.get(input, ["ns", 1], "d"), object.get(input, ["mixed", 0, "b"], "d")]`, `{}`,
 			[]string{`data.p.sum_`, `data.p.max_`, `data.p.min_`, `data.p.sorted`, `data.p.arith`, `data.p.cmp`, `data.p.member`,
-				`data.p.joined`, `data.p.fmt`, `data.p.got`, `data.p.kinds`, `data.p.sizes`, `data.p.texts`, `data.p.keys`, `data.p.elems`, `data.p.cat`, `data.p.fmts`, `data.p.paths`, `data.p.times`, `data.p.bad_time`, `data.p.zeros`},
+				`data.p.joined`, `data.p.fmt`, `data.p.got`, `data.p.kinds`, `data.p.sizes`, `data.p.texts`, `data.p.keys`, `data.p.elems`, `data.p.cat`, `data.p.fmts`, `data.p.paths`, `data.p.times`, `data.p.bad_time`, `data.p.zeros`, `data.p.index`},
 			[]string{
 				`{"ns": [3, 1, 2], "mixed": [{"b": 1}, "s", 2, null, [1], true, {"a": 2}, 1.5, {1, 2}, {"a": 1, "b": 0}], "a": 7, "b": 2, "strs": ["x", "y"], "obj": {"k": {"j": 1}}, "byk": {"b": 1, "a": 2, "1": 3, "c": 4}, "z": null, "t": "2025-03-03T09:00:00Z"}`,
 				`{"ns": [1.5, 2, 1.0], "mixed": [1, 1.0, 0.5, -3], "a": 1.0, "b": 1, "strs": ["x", 1], "obj": {"k": 1}, "byk": {}, "t": "2025-03-31T23:30:00.5+02:00"}`,

@@ -510,7 +510,11 @@ func dot(src, key Value) Value {
 	case *Object:
 		return x.Get(key)
 	case *Array:
-		if i, ok := key.(int64); ok && i >= 0 && i < int64(len(x.elems)) {
+		i, ok := key.(int64)
+		if n, isNum := key.(ast.Number); isNum {
+			i, ok = n.Int64() // as OPA's Array.Get, which reads "1.0" as 1
+		}
+		if ok && i >= 0 && i < int64(len(x.elems)) {
 			return x.elems[i]
 		}
 	case *Set:
