@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open-policy-agent/opa/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/qualify/qualify/internal/irvm"
@@ -111,19 +112,21 @@ func BenchmarkDecide(b *testing.B) {
 		}
 	})
 
-	// The engine's own share: the same path (convert, evaluate, decode, meta) for a decision that
-	// is a literal, so that the policy costs nothing.
+	// The engine's own share: the same path (convert, evaluate on the plan evaluator, decode,
+	// meta) for a decision that is a literal, so that the policy costs nothing.
 	b.Run("lead-engine-only", func(b *testing.B) {
 		b.ReportAllocs()
 		rev := *e.Active()
 		d := probeQualification()
 		d.Stage = "mql"
-		literal := irvm.ToAST(leadDecisionValue(&d)).String()
-		pq, err := rego.New(rego.Query(literal), rego.Store(inmem.New())).PrepareForEval(ctx)
+		module := "package bench\n\ndecision := " + irvm.ToAST(leadDecisionValue(&d)).String()
+		var prog *irvm.Program
+		_, err := rego.New(rego.Query("data.bench.decision"), rego.Module("bench.rego", module), rego.Store(inmem.New()),
+			rego.Target(irvm.Target)).PrepareForEval(irvm.Capture(irvm.WithData(ctx, ast.NewObject()), &prog))
 		if err != nil {
 			b.Fatal(err)
 		}
-		rev.queries[qLead], rev.programs[qLead] = pq, nil
+		rev.programs[qLead] = prog
 		for b.Loop() {
 			if _, _, err := rev.DecideLead(ctx, in); err != nil {
 				b.Fatal(err)
