@@ -17,7 +17,9 @@ func randomValue(rng *rand.Rand, depth int) ast.Value {
 		func() ast.Value { return ast.NullValue },
 		func() ast.Value { return ast.Boolean(rng.IntN(2) == 0) },
 		func() ast.Value { return ast.Number(strconv.Itoa(rng.IntN(7) - 3)) },
-		func() ast.Value { return ast.Number([]string{"1.0", "2.5", "-0.5", "1e3", "9007199254740993", "3"}[rng.IntN(6)]) },
+		func() ast.Value {
+			return ast.Number([]string{"1.0", "2.5", "-0.5", "1e3", "9007199254740993", "3"}[rng.IntN(6)])
+		},
 		func() ast.Value { return ast.String([]string{"", "a", "b", "ab", "é", "code", "points"}[rng.IntN(7)]) },
 	}
 	if depth == 0 || rng.IntN(3) > 0 {
