@@ -385,7 +385,7 @@ func object(s *stmt, l []Value) (*Object, error) {
 		}
 		return o, nil
 	}
-	obj := NewObject(len(s.args) / 2)
+	obj := emptyObject(len(s.args) / 2)
 	for i := 0; i < len(s.args); i += 2 {
 		k, v := read(s.args[i], l), read(s.args[i+1], l)
 		if k == nil || v == nil {

@@ -91,7 +91,7 @@ func newMachine(ctx context.Context, p *program, cancel topdown.Cancel, strict b
 		known:  m.known,
 		iter:   m.iter,
 		stack:  m.stack,
-		result: NewSet(),
+		result: newSet(1),
 		now:    now,
 		bctx:   topdown.BuiltinContext{Context: ctx, Cancel: cancel},
 	}

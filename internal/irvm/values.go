@@ -120,8 +120,8 @@ type Object struct {
 	shared bool // keys belong to a shape or a plan literal: copy them before an insert
 }
 
-// NewObject returns an empty object with room for n items.
-func NewObject(n int) *Object {
+// emptyObject returns an empty object with room for n items.
+func emptyObject(n int) *Object {
 	return &Object{keys: make([]Value, 0, n), vals: make([]Value, 0, n)}
 }
 
@@ -134,35 +134,7 @@ func (o *Object) Item(i int) (k, v Value) { return o.keys[i], o.vals[i] }
 // find is the position of k among the keys, or where it would be inserted.
 func (o *Object) find(k Value) (int, bool) {
 	if s, ok := k.(string); ok && !o.mixed {
-		i, found := slices.BinarySearch(o.strs, s)
-		return i, found
-	}
-	if s, ok := k.(string); ok {
-		if len(o.keys) <= 8 {
-			// Most objects are small and keyed by strings: a scan beats a search.
-			for i, key := range o.keys {
-				if ks, ok := key.(string); ok {
-					if ks >= s {
-						return i, ks == s
-					}
-				} else if rank(key) > rankString {
-					return i, false
-				}
-			}
-			return len(o.keys), false
-		}
-		// Strings sort after null, booleans and numbers and before collections.
-		i := sort.Search(len(o.keys), func(i int) bool {
-			if ks, ok := o.keys[i].(string); ok {
-				return ks >= s
-			}
-			return rank(o.keys[i]) > rankString
-		})
-		if i < len(o.keys) {
-			ks, ok := o.keys[i].(string)
-			return i, ok && ks == s
-		}
-		return i, false
+		return slices.BinarySearch(o.strs, s)
 	}
 	i := sort.Search(len(o.keys), func(i int) bool { return Compare(o.keys[i], k) >= 0 })
 	return i, i < len(o.keys) && Compare(o.keys[i], k) == 0
@@ -265,9 +237,6 @@ func (s *Shape) Fill(o *Object, vals ...Value) {
 
 // Set is a Rego set; its elements are kept sorted in OPA's order.
 type Set struct{ elems []Value }
-
-// NewSet returns an empty set.
-func NewSet() *Set { return &Set{} }
 
 // Len is the number of elements.
 func (s *Set) Len() int { return len(s.elems) }
@@ -427,7 +396,7 @@ func FromAST(v ast.Value) (Value, error) {
 		}
 		return &Array{elems: out}, nil
 	case ast.Object:
-		o := NewObject(x.Len())
+		o := emptyObject(x.Len())
 		err := x.Iter(func(k, v *ast.Term) error {
 			kv, err := FromAST(k.Value)
 			if err != nil {
@@ -442,7 +411,7 @@ func FromAST(v ast.Value) (Value, error) {
 		})
 		return o, err
 	case ast.Set:
-		s := &Set{elems: make([]Value, 0, x.Len())}
+		s := newSet(x.Len())
 		err := x.Iter(func(e *ast.Term) error {
 			ev, err := FromAST(e.Value)
 			if err == nil {
