@@ -210,6 +210,7 @@ type ComplexityRoot struct {
 		Exits       func(childComplexity int) int
 		Industry    func(childComplexity int) int
 		OwnerID     func(childComplexity int) int
+		OwnerName   func(childComplexity int) int
 		Region      func(childComplexity int) int
 		Source      func(childComplexity int) int
 		Steps       func(childComplexity int) int
@@ -588,6 +589,7 @@ type ComplexityRoot struct {
 		CohortMonth func(childComplexity int) int
 		Industry    func(childComplexity int) int
 		OwnerID     func(childComplexity int) int
+		OwnerName   func(childComplexity int) int
 		Region      func(childComplexity int) int
 		Source      func(childComplexity int) int
 		Stages      func(childComplexity int) int
@@ -1396,6 +1398,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FunnelGroup.OwnerID(childComplexity), true
+	case "FunnelGroup.ownerName":
+		if e.ComplexityRoot.FunnelGroup.OwnerName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelGroup.OwnerName(childComplexity), true
 	case "FunnelGroup.region":
 		if e.ComplexityRoot.FunnelGroup.Region == nil {
 			break
@@ -3229,6 +3237,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StageDurationGroup.OwnerID(childComplexity), true
+	case "StageDurationGroup.ownerName":
+		if e.ComplexityRoot.StageDurationGroup.OwnerName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageDurationGroup.OwnerName(childComplexity), true
 	case "StageDurationGroup.region":
 		if e.ComplexityRoot.StageDurationGroup.Region == nil {
 			break
@@ -4122,6 +4136,8 @@ func (ec *executionContext) childFields_FunnelGroup(ctx context.Context, field g
 		return ec.fieldContext_FunnelGroup_source(ctx, field)
 	case "ownerId":
 		return ec.fieldContext_FunnelGroup_ownerId(ctx, field)
+	case "ownerName":
+		return ec.fieldContext_FunnelGroup_ownerName(ctx, field)
 	case "team":
 		return ec.fieldContext_FunnelGroup_team(ctx, field)
 	case "industry":
@@ -4788,6 +4804,8 @@ func (ec *executionContext) childFields_StageDurationGroup(ctx context.Context, 
 		return ec.fieldContext_StageDurationGroup_source(ctx, field)
 	case "ownerId":
 		return ec.fieldContext_StageDurationGroup_ownerId(ctx, field)
+	case "ownerName":
+		return ec.fieldContext_StageDurationGroup_ownerName(ctx, field)
 	case "team":
 		return ec.fieldContext_StageDurationGroup_team(ctx, field)
 	case "industry":
@@ -9241,6 +9259,29 @@ func (ec *executionContext) _FunnelGroup_ownerId(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_FunnelGroup_ownerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FunnelGroup", field, false, false, "ID")
+}
+
+func (ec *executionContext) _FunnelGroup_ownerName(ctx context.Context, field graphql.CollectedField, obj *funnel.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelGroup_ownerName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OwnerName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelGroup_ownerName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelGroup", field, false, false, "String")
 }
 
 func (ec *executionContext) _FunnelGroup_team(ctx context.Context, field graphql.CollectedField, obj *funnel.Group) (ret graphql.Marshaler) {
@@ -16726,6 +16767,29 @@ func (ec *executionContext) _StageDurationGroup_ownerId(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_StageDurationGroup_ownerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StageDurationGroup", field, false, false, "ID")
+}
+
+func (ec *executionContext) _StageDurationGroup_ownerName(ctx context.Context, field graphql.CollectedField, obj *funnel.DurationGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageDurationGroup_ownerName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OwnerName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StageDurationGroup_ownerName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageDurationGroup", field, false, false, "String")
 }
 
 func (ec *executionContext) _StageDurationGroup_team(ctx context.Context, field graphql.CollectedField, obj *funnel.DurationGroup) (ret graphql.Marshaler) {
@@ -31334,6 +31398,11 @@ func (ec *executionContext) _FunnelGroup(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "ownerName":
+			out.Values[i] = ec._FunnelGroup_ownerName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "team":
 			out.Values[i] = ec._FunnelGroup_team(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -33822,6 +33891,11 @@ func (ec *executionContext) _StageDurationGroup(ctx context.Context, sel ast.Sel
 			}
 		case "ownerId":
 			out.Values[i] = ec._StageDurationGroup_ownerId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ownerName":
+			out.Values[i] = ec._StageDurationGroup_ownerName(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}

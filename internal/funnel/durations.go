@@ -43,6 +43,18 @@ type DurationStats struct {
 // StageDurations computes, per group and stage, the latest and cumulative stays of the cohort's
 // leads. Stages may include exit stages; empty means every stage.
 func (s *Service) StageDurations(ctx context.Context, in Input) (*Durations, error) {
+	res, err := s.stageDurations(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]*GroupKey, len(res.Groups))
+	for i, g := range res.Groups {
+		keys[i] = &g.GroupKey
+	}
+	return res, s.nameOwners(ctx, keys)
+}
+
+func (s *Service) stageDurations(ctx context.Context, in Input) (*Durations, error) {
 	if err := validPeriod(in.Period); err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 
 // exportQuery is the GraphQL operation the CSV export runs.
 const exportQuery = `query FunnelExport($input: FunnelInput!) { funnel(input: $input) {
-  groups { source ownerId team industry region cohortMonth
+  groups { source ownerId ownerName team industry region cohortMonth
     steps { stage reached conversionFromPrevious conversionFromFirst medianDaysToNext p90DaysToNext }
     exits { stage reasonCode count } } } }`
 
@@ -44,7 +44,7 @@ func ExportHandler(api func() http.Handler) http.Handler {
 		api().ServeHTTP(rec, req)
 		var resp struct {
 			Data struct {
-				Funnel *Result `json:"funnel"`
+				Funnel *exportResult `json:"funnel"`
 			} `json:"data"`
 			Errors []struct {
 				Message    string         `json:"message"`
@@ -151,11 +151,14 @@ func list(vals []string) []string {
 }
 
 // writeCSV writes one row per step and one per exit of each group.
-func writeCSV(w http.ResponseWriter, by []Dimension, res *Result) error {
+func writeCSV(w http.ResponseWriter, by []Dimension, res *exportResult) error {
 	cw := csv.NewWriter(w)
 	head := []string{"row"}
 	for _, d := range by {
 		head = append(head, strings.ToLower(string(d)))
+		if d == DimOwner {
+			head = append(head, "owner_name")
+		}
 	}
 	head = append(head, "stage", "reason_code", "count", "conversion_from_previous", "conversion_from_first",
 		"median_days_to_next", "p90_days_to_next")
@@ -167,7 +170,7 @@ func writeCSV(w http.ResponseWriter, by []Dimension, res *Result) error {
 		return strconv.FormatFloat(*p, 'f', -1, 64)
 	}
 	for _, g := range res.Groups {
-		key := keyValues(by, g.GroupKey)
+		key := keyValues(by, g.GroupKey, g.OwnerID)
 		for _, s := range g.Steps {
 			_ = cw.Write(append(append([]string{"step"}, key...), s.Stage, "", strconv.Itoa(s.Reached),
 				f(s.ConversionFromPrevious), f(s.ConversionFromFirst), f(s.MedianDaysToNext), f(s.P90DaysToNext)))
@@ -180,7 +183,7 @@ func writeCSV(w http.ResponseWriter, by []Dimension, res *Result) error {
 	return cw.Error()
 }
 
-func keyValues(by []Dimension, k GroupKey) []string {
+func keyValues(by []Dimension, k GroupKey, ownerID *string) []string {
 	s := func(p *string) string {
 		if p == nil {
 			return ""
@@ -193,11 +196,7 @@ func keyValues(by []Dimension, k GroupKey) []string {
 		case DimSource:
 			out = append(out, s(k.Source))
 		case DimOwner:
-			if k.OwnerID != nil {
-				out = append(out, strconv.Itoa(*k.OwnerID))
-			} else {
-				out = append(out, "")
-			}
+			out = append(out, s(ownerID), s(k.OwnerName))
 		case DimTeam:
 			out = append(out, s(k.Team))
 		case DimIndustry:
@@ -211,6 +210,14 @@ func keyValues(by []Dimension, k GroupKey) []string {
 		}
 	}
 	return out
+}
+
+// exportResult is the funnel as the API returns it: owners by their global ID, a string.
+type exportResult struct {
+	Groups []*struct {
+		Group
+		OwnerID *string `json:"ownerId"` // shadows GroupKey.OwnerID
+	} `json:"groups"`
 }
 
 // recorder buffers the GraphQL response.

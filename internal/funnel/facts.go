@@ -102,9 +102,16 @@ func (s *Service) leads(ctx context.Context, where *ent.LeadWhereInput) (*leadFi
 	var lf leadFilter
 	var n []int
 	// An aggregate function sees the finished selector (modifiers run before the predicates).
+	// The capture is a fresh selector over the same table, with the finished predicate wrapped
+	// in an AND: ent renders a selector's own top-level predicate only once correctly (a clone
+	// loses the operator of GT/GTE/LT/LTE; a second rendering numbers PostgreSQL's placeholders
+	// from where the first stopped), while a wrapped predicate renders afresh each time.
 	err := q.Aggregate(func(sel *sql.Selector) string {
-		c := sel.Clone() // rendering numbers PostgreSQL's placeholders for good: render a copy
-		lf.query, lf.args = c.Select(c.C(lead.FieldID)).Query()
+		c := sql.Dialect(sel.Dialect()).Select(sel.C(lead.FieldID)).From(sql.Table(sel.TableName()))
+		if p := sel.P(); p != nil {
+			c.Where(sql.And(p))
+		}
+		lf.query, lf.args = c.Query()
 		sel.Where(sql.False())
 		return "COUNT(*)"
 	}).Scan(ctx, &n)

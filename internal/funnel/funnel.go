@@ -90,6 +90,7 @@ type Input struct {
 type GroupKey struct {
 	Source      *string `json:"source"`
 	OwnerID     *int    `json:"ownerId"`
+	OwnerName   *string `json:"ownerName"` // with OwnerID, for screens and exports
 	Team        *string `json:"team"`
 	Industry    *string `json:"industry"`
 	Region      *string `json:"region"`

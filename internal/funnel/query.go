@@ -11,6 +11,18 @@ import (
 // Funnel counts, per group, the leads of the cohort that reached each requested stage, the
 // days between consecutive steps and the exits by reason code.
 func (s *Service) Funnel(ctx context.Context, in Input) (*Result, error) {
+	res, err := s.funnel(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]*GroupKey, len(res.Groups))
+	for i, g := range res.Groups {
+		keys[i] = &g.GroupKey
+	}
+	return res, s.nameOwners(ctx, keys)
+}
+
+func (s *Service) funnel(ctx context.Context, in Input) (*Result, error) {
 	if err := validPeriod(in.Period); err != nil {
 		return nil, err
 	}
