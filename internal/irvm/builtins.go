@@ -341,7 +341,16 @@ func (m *machine) builtin(s *stmt, l []Value) (Value, error) {
 	m.out = nil
 	bctx := m.builtinContext()
 	bctx.Location = s.loc
-	err := s.builtin(bctx, terms, m.iter)
+	var outs []Value
+	iter := m.iter
+	if s.relation {
+		iter = func(t *ast.Term) error {
+			v, err := FromAST(t.Value)
+			outs = append(outs, v)
+			return err
+		}
+	}
+	err := s.builtin(bctx, terms, iter)
 	out := m.out
 	if err != nil {
 		// As topdown without strict built-in errors: the call is undefined, unless the
@@ -351,6 +360,9 @@ func (m *machine) builtin(s *stmt, l []Value) (Value, error) {
 			return nil, err
 		}
 		return nil, nil
+	}
+	if s.relation { // the plan scans every output
+		return &Array{elems: outs}, nil
 	}
 	if out == nil {
 		return nil, nil

@@ -141,7 +141,7 @@ func BenchmarkDecide(b *testing.B) {
 		input := leadInputValue(&in)
 		defer reportCPU(b)()
 		for b.Loop() {
-			if _, err := rev.evalPlan(ctx, qLead, input, time.Second); err != nil {
+			if _, err := rev.evalPlan(ctx, rev.programs[qLead], qLead, input, time.Second, time.Now()); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/topdown"
 )
 
@@ -89,12 +90,13 @@ func probeQualification() LeadDecision {
 }
 
 // probe returns one problem per decision that fails on a probe input.
-func probe(ctx context.Context, rev *Revision, timeout time.Duration) []Problem {
+// Before that, the plans are checked against topdown on generated inputs (probegen.go).
+func probe(ctx context.Context, rev *Revision, timeout time.Duration, data ast.Value) []Problem {
 	var probs []Problem
 	fail := func(q int, input string, err error) {
 		probs = append(probs, probeProblem(rev, q, input, err))
 	}
-	rev.checkPlans(ctx)
+	rev.checkPlans(ctx, probeInputs(data))
 	for _, c := range probeLeadInputs() {
 		if _, _, err := rev.decideLead(ctx, &c.in, timeout); err != nil {
 			fail(qLead, c.name, err)
