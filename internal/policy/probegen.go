@@ -34,7 +34,9 @@ const (
 // vocab is what generated inputs are made of: the contract's values and the data's.
 type vocab struct {
 	strings []string // every string and object key of data.json, and the contract's enumerations
-	numbers []int    // every integer of data.json, ±1, and 0
+	data    []string // the strings and keys of data.json alone, taken in turn (cycle)
+	next    map[string]int
+	numbers []int // every integer of data.json, ±1, and 0
 	stages  []string
 	rng     *rand.Rand
 }
@@ -51,7 +53,7 @@ var contractWords = []string{
 }
 
 func newVocab(data ast.Value) *vocab {
-	v := &vocab{rng: rand.New(rand.NewPCG(14, 1))}
+	v := &vocab{rng: rand.New(rand.NewPCG(14, 1)), next: map[string]int{}}
 	seen := map[string]bool{}
 	nums := map[int]bool{0: true}
 	addString := func(s string) {
@@ -68,6 +70,7 @@ func newVocab(data ast.Value) *vocab {
 		switch x := x.(type) {
 		case ast.String:
 			addString(string(x))
+			v.data = append(v.data, string(x))
 		case ast.Number:
 			if i, ok := x.Int(); ok {
 				nums[i-1], nums[i], nums[i+1] = true, true, true
@@ -105,6 +108,18 @@ func newVocab(data ast.Value) *vocab {
 
 func (v *vocab) word() string { return v.strings[v.rng.IntN(len(v.strings))] }
 
+// cycle is, for one field, the data's strings in turn, so that every key of a table in
+// data.json (an industry, an activity kind) reaches the field once the field has been asked
+// for often enough.
+func (v *vocab) cycle(field string) string {
+	if len(v.data) == 0 || v.rng.IntN(4) == 0 {
+		return v.word()
+	}
+	i := v.next[field]
+	v.next[field] = i + 1
+	return v.data[i%len(v.data)]
+}
+
 // oneOf is a value of a known vocabulary most of the time, any word sometimes.
 func (v *vocab) oneOf(xs ...string) string {
 	if v.rng.IntN(5) == 0 {
@@ -141,7 +156,7 @@ func (v *vocab) account() *AccountFacts {
 	if v.rng.IntN(4) == 0 {
 		return nil
 	}
-	return &AccountFacts{ID: "probe-account", Domain: "example.com", Industry: v.word(), EmployeeCount: v.number(),
+	return &AccountFacts{ID: "probe-account", Domain: "example.com", Industry: v.cycle("industry"), EmployeeCount: v.number(),
 		AnnualRevenue: float64(v.number()) * 1e5, Country: v.oneOf("DE", "US", "KP", ""), Region: v.oneOf("emea", "na", "apac", "")}
 }
 
@@ -152,7 +167,7 @@ func (v *vocab) leadInput() LeadInput {
 			Seniority: v.oneOf("c_level", "vp", "director", "manager", "individual"), OnLead: v.rng.IntN(2) == 0})
 	}
 	for range v.rng.IntN(9) {
-		in.Activities = append(in.Activities, ActivityFacts{Kind: v.word(), OccurredAt: v.daysAgo()})
+		in.Activities = append(in.Activities, ActivityFacts{Kind: v.cycle("activity"), OccurredAt: v.daysAgo()})
 	}
 	for range v.rng.IntN(4) {
 		in.Projects = append(in.Projects, ProjectFacts{ID: "p", Status: v.oneOf("planned", "scheduled", "in_progress", "done")})
@@ -175,7 +190,7 @@ func (v *vocab) transitionInput() TransitionInput {
 	in := TransitionInput{Lead: v.lead(), From: v.stage(), To: v.stage(), Trigger: v.oneOf("manual", "auto", "api", "import", "requalify"),
 		Actor: Actor{ID: "probe-user", Role: v.oneOf("marketing", "bdr", "ae", "revops", "analyst", "admin", "system")}, Qualification: v.qualification()}
 	if v.rng.IntN(2) == 0 {
-		in.ReasonCode, in.Reason = v.word(), v.oneOf("", "asked to stop")
+		in.ReasonCode, in.Reason = v.cycle("reason_code"), v.oneOf("", "asked to stop")
 	}
 	in.Lead.Stage = in.From
 	return in
@@ -205,7 +220,7 @@ func probeInputs(data ast.Value) [numQueries][]irvm.Value {
 	}
 	for range probeAuthzs {
 		in := AuthzInput{Principal: Principal{ID: "probe-user", Role: v.oneOf("marketing", "bdr", "ae", "revops", "analyst", "admin", "system"), Team: v.oneOf("emea", "na", "")},
-			Operation: Operation{Kind: v.oneOf("query", "mutation", "subscription", "admin"), Name: v.word()}}
+			Operation: Operation{Kind: v.oneOf("query", "mutation", "subscription", "admin"), Name: v.cycle("operation")}}
 		out[qAuthz] = append(out[qAuthz], authzInputValue(&in))
 	}
 	return out
