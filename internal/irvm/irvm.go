@@ -84,9 +84,24 @@ type Options struct {
 	Seed     io.Reader      // randomness of rand.intn, uuid.rfc4122; nil means crypto/rand
 }
 
-// Builtins are the names of the built-in functions the plan calls, sorted: a caller may refuse a
-// plan that calls non-deterministic ones, whose answers no second evaluation can confirm.
+// Builtins are the names of the built-in functions the plan calls, sorted.
 func (p *Program) Builtins() []string { return slices.Clone(p.prog.calls) }
+
+// Unrepeatable are the built-ins the plan calls whose answer a second evaluation, given the same
+// time (Options.Time, rego.EvalTime), may not repeat: they draw random numbers or ask the
+// network. A caller that checks the plan's answers against topdown cannot check theirs. OPA's
+// other non-deterministic built-ins (time.now_ns, io.jwt.decode_verify) read only the time.
+func (p *Program) Unrepeatable() []string {
+	var out []string
+	for _, name := range p.prog.calls {
+		if b := ast.BuiltinMap[name]; b != nil && b.Nondeterministic && !timeOnly[name] {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+var timeOnly = map[string]bool{ast.NowNanos.Name: true, ast.JWTDecodeVerify.Name: true}
 
 // ErrUnplanned is returned (wrapped) by an evaluation that the plan cannot answer exactly as
 // topdown does; the caller asks topdown instead.

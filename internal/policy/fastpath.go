@@ -48,25 +48,13 @@ func (rev *Revision) preparePlans(ctx context.Context, compiler *ast.Compiler, s
 			notes[name] = perr
 			continue
 		}
-		if random := nondeterministic(prog); len(random) > 0 {
+		if random := prog.Unrepeatable(); len(random) > 0 {
 			notes[name] = fmt.Errorf("calls %s, whose answers no second evaluation can confirm", strings.Join(random, ", "))
 			continue
 		}
 		rev.programs[q] = prog
 	}
 	return notes
-}
-
-// nondeterministic are the built-ins a plan calls whose answer changes from one evaluation to
-// the next. time.now_ns is not one of them here: both evaluators are given the same time.
-func nondeterministic(p *irvm.Program) []string {
-	var out []string
-	for _, name := range p.Builtins() {
-		if b := ast.BuiltinMap[name]; b != nil && b.Nondeterministic && name != ast.NowNanos.Name {
-			out = append(out, name)
-		}
-	}
-	return out
 }
 
 // dataDocument is the bundle's whole data document, as the plan evaluator takes it.
