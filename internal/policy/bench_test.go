@@ -242,3 +242,32 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkPlanProbe is the plan probe's share of verification: the generated inputs asked of
+// every decision on both evaluators (probegen.go).
+func BenchmarkPlanProbe(b *testing.B) {
+	files, name := benchBundle(b)
+	rev := mustLoad(b, New(Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}), files)
+	bundle, err := readBundle(files)
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, err := ast.InterfaceToValue(bundle.Data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	programs := rev.programs
+	b.Run(name, func(b *testing.B) {
+		done := reportCPU(b)
+		for b.Loop() {
+			rev.programs = programs
+			rev.checkPlans(context.Background(), probeInputs(data))
+		}
+		done()
+	})
+	for q, ev := range rev.Evaluators() {
+		if ev.Evaluator != EvaluatorPlan && programs[q] != nil {
+			b.Fatalf("%s: %s", ev.Query, ev.Reason)
+		}
+	}
+}

@@ -85,7 +85,11 @@ func (r *Revision) plan(q int) *irvm.Program {
 // eval runs one prepared query under the revision's deadline: on its plan when it has one, on
 // topdown when not, and on topdown again whenever the plan does not answer.
 func (r *Revision) eval(ctx context.Context, q int, input irvm.Value, timeout time.Duration) (irvm.Value, error) {
-	now := time.Now()
+	return r.evalAt(ctx, q, input, timeout, time.Now())
+}
+
+// evalAt is eval at a given time.now_ns.
+func (r *Revision) evalAt(ctx context.Context, q int, input irvm.Value, timeout time.Duration, now time.Time) (irvm.Value, error) {
 	p := r.plan(q)
 	if p == nil {
 		return r.evalTopdown(ctx, q, input, timeout, now)

@@ -52,8 +52,8 @@ var contractWords = []string{
 	"leads", "lead", "transitionLead", "publishPolicy", "funnel", "createApiKey", "node", "policyStatus",
 }
 
-func newVocab(data ast.Value) *vocab {
-	v := &vocab{rng: rand.New(rand.NewPCG(14, 1)), next: map[string]int{}}
+func newVocab(data ast.Value, seed uint64) *vocab {
+	v := &vocab{rng: rand.New(rand.NewPCG(seed, 1)), next: map[string]int{}}
 	seen := map[string]bool{}
 	nums := map[int]bool{0: true}
 	addString := func(s string) {
@@ -182,8 +182,16 @@ func (v *vocab) qualification() LeadDecision {
 		BANT: BANT{Budget: v.answer(), Authority: v.answer(), Need: v.answer(), Timing: v.answer(), Confirmed: v.rng.IntN(5),
 			Status: v.oneOf("qualified", "partial", "unqualified")},
 		Coverage:      Coverage{DecisionMaker: v.rng.IntN(2) == 0, Recommender: v.rng.IntN(2) == 0, Influencer: v.rng.IntN(2) == 0},
-		ProjectSignal: v.rng.IntN(2) == 0, Stage: v.stage(), Reasons: []Reason{{Code: v.word(), Message: "m", Points: v.number()}},
+		ProjectSignal: v.rng.IntN(2) == 0, Stage: v.stage(), Reasons: v.reasons(),
 	}
+}
+
+func (v *vocab) reasons() []Reason {
+	out := []Reason{}
+	for range v.rng.IntN(4) {
+		out = append(out, Reason{Code: v.cycle("reason"), Message: "m", Points: v.number()})
+	}
+	return out
 }
 
 func (v *vocab) transitionInput() TransitionInput {
@@ -198,7 +206,7 @@ func (v *vocab) transitionInput() TransitionInput {
 
 // probeInputs are the generated inputs per decision, converted for evaluation.
 func probeInputs(data ast.Value) [numQueries][]irvm.Value {
-	v := newVocab(data)
+	v := newVocab(data, 14)
 	var out [numQueries][]irvm.Value
 	for _, c := range probeLeadInputs() {
 		out[qLead] = append(out[qLead], leadInputValue(&c.in))
