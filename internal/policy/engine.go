@@ -94,7 +94,7 @@ type Options struct {
 	// demotions); nil leaves them unregistered.
 	Registerer prometheus.Registerer
 	// ShadowRate is the share of live decisions answered by the plan evaluator that topdown
-	// re-evaluates in the background (shadow.go); default 0.01, negative for none.
+	// re-evaluates in the background (shadow.go); default 0.001, negative for none.
 	ShadowRate float64
 	// ShadowQueue bounds the answers waiting for their shadow check; default 64.
 	ShadowQueue int
@@ -142,7 +142,7 @@ func New(opts Options) *Engine {
 		e.cfg.testTimeout = 5 * time.Second
 	}
 	if opts.ShadowRate == 0 {
-		opts.ShadowRate = 0.01
+		opts.ShadowRate = 0.001
 	}
 	if opts.ShadowQueue <= 0 {
 		opts.ShadowQueue = 64
