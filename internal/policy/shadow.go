@@ -45,6 +45,16 @@ func newPlanMetrics(reg prometheus.Registerer) *planMetrics {
 			Help: "Decisions of a live revision moved from the plan evaluator to topdown after a disagreement, by query.",
 		}, []string{"query"}),
 	}
+	// Every series exists from the start, at 0, so that rates and alerts see it before the first event.
+	for _, q := range queryNames {
+		for _, r := range []string{"error", "panic", "unplanned"} {
+			m.fallbacks.WithLabelValues(q, r)
+		}
+		for _, r := range []string{"agree", "disagree", "dropped", "error"} {
+			m.shadowed.WithLabelValues(q, r)
+		}
+		m.demotions.WithLabelValues(q)
+	}
 	if reg != nil {
 		reg.MustRegister(m.fallbacks, m.shadowed, m.demotions)
 	}
