@@ -19,8 +19,9 @@ import (
 // the plan's could differ:
 //
 //   - a plan the evaluator refuses, or one that calls a non-deterministic built-in, is never used;
-//   - before activation the plan answers a generated probe (probegen.go) exactly as topdown, or
-//     its decision is served by topdown;
+//   - a plan serves its decision only once it answered a generated probe (probegen.go) exactly
+//     as topdown; the probe runs in the background after verification, so that it adds nothing
+//     to the time from a save to activation, and topdown serves meanwhile;
 //   - a plan evaluation that errors, panics or steps aside (irvm.ErrUnplanned) is answered again
 //     by topdown, so every error a caller sees is OPA's own;
 //   - a sample of live answers is re-evaluated on topdown in the background (shadow.go), and a
@@ -76,7 +77,7 @@ func dataDocument(ctx context.Context, store storage.Store) (ast.Value, error) {
 
 // plan is the program serving query q, nil when topdown serves it.
 func (r *Revision) plan(q int) *irvm.Program {
-	if r.programs[q] == nil || r.run.demoted[q].Load() != nil {
+	if r.programs[q] == nil || !r.run.promoted[q].Load() || r.run.demoted[q].Load() != nil {
 		return nil
 	}
 	return r.programs[q]
@@ -172,6 +173,9 @@ func (rev *Revision) Evaluators() []EvaluatorStatus {
 		case rev.run.demoted[q].Load() != nil:
 			out[q].Evaluator = EvaluatorTopdown
 			out[q].Reason = *rev.run.demoted[q].Load()
+		case !rev.run.promoted[q].Load():
+			out[q].Evaluator = EvaluatorTopdown
+			out[q].Reason = "the plan is being checked against topdown on the probe inputs"
 		}
 	}
 	return out

@@ -93,6 +93,7 @@ func loadFuzzBundles(tb testing.TB) []fuzzBundle {
 				fuzzErr = err
 				return
 			}
+			<-rev.run.probed
 			b, err := readBundle(f)
 			if err != nil {
 				fuzzErr = err

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -15,9 +16,10 @@ import (
 	"github.com/qualify/qualify/internal/irvm"
 )
 
-// The plan probe: before a revision goes live, every decision served by the plan evaluator is
+// The plan probe: before the plan evaluator serves a decision of a revision, the decision is
 // asked a few hundred generated questions on both evaluators, and a decision whose plan answers
-// one of them differently from topdown is served by topdown. The inputs have the contract's
+// one of them differently from topdown stays on topdown. It runs in the background once the
+// revision is verified (topdown serves until then). The inputs have the contract's
 // shapes (contract.go) and draw their values from the contract's vocabularies and from the
 // bundle's own data.json, thresholds ±1 included, so that they reach the branches an edit of
 // the policy or of its configuration adds. They are generated from a fixed seed: a revision
@@ -234,7 +236,22 @@ func probeInputs(data ast.Value) [numQueries][]irvm.Value {
 	return out
 }
 
-// checkPlans puts on topdown every query whose plan answers a probe input differently. The
+// probePlans runs the probe in the background and closes rev.run.probed when done.
+func (rev *Revision) probePlans(data ast.Value) {
+	rev.run.probed = make(chan struct{})
+	go func() {
+		defer close(rev.run.probed)
+		defer func() {
+			if p := recover(); p != nil { // evaluations recover; this guards the probe itself
+				rev.run.log.Error("policy plan probe panicked; topdown serves every decision", "revision", rev.id, "panic", p)
+			}
+		}()
+		rev.checkPlans(context.Background(), probeInputs(data))
+	}()
+}
+
+// checkPlans promotes to the plan evaluator every query whose plan answers the probe inputs as
+// topdown does, and leaves the others on topdown with the first difference as the reason. The
 // inputs are shared out among the processors; each query stops at its first disagreement.
 func (rev *Revision) checkPlans(ctx context.Context, inputs [numQueries][]irvm.Value) {
 	now, _ := time.Parse(time.RFC3339, probeNow)
@@ -243,25 +260,18 @@ func (rev *Revision) checkPlans(ctx context.Context, inputs [numQueries][]irvm.V
 		in irvm.Value
 	}
 	jobs := make(chan job)
-	var mu sync.Mutex
 	var wg sync.WaitGroup
-	var failed [numQueries]bool
+	var failed [numQueries]atomic.Bool
 	for range max(1, runtime.GOMAXPROCS(0)) {
 		wg.Go(func() {
 			for j := range jobs {
-				mu.Lock()
-				skip := failed[j.q]
-				mu.Unlock()
-				if skip {
+				if failed[j.q].Load() {
 					continue
 				}
-				if err := rev.agree(ctx, j.q, j.in, now); err != nil {
-					mu.Lock()
-					if !failed[j.q] {
-						failed[j.q] = true
-						rev.planNotes[queryNames[j.q]] = fmt.Errorf("plan disagrees with topdown on a probe input: %w", err)
-					}
-					mu.Unlock()
+				if err := rev.agree(ctx, j.q, j.in, now); err != nil && failed[j.q].CompareAndSwap(false, true) {
+					why := fmt.Sprintf("plan disagrees with topdown on a probe input: %v", err)
+					rev.run.demoted[j.q].CompareAndSwap(nil, &why)
+					rev.run.log.Warn("policy query served by the topdown interpreter", "revision", rev.id, "query", queryNames[j.q], "why", why)
 				}
 			}
 		})
@@ -277,8 +287,8 @@ func (rev *Revision) checkPlans(ctx context.Context, inputs [numQueries][]irvm.V
 	close(jobs)
 	wg.Wait()
 	for q := range failed {
-		if failed[q] {
-			rev.programs[q] = nil
+		if rev.programs[q] != nil && !failed[q].Load() {
+			rev.run.promoted[q].Store(true)
 		}
 	}
 }

@@ -16,6 +16,8 @@ import (
 // planRun is what a revision learns about its plans while it serves: the decisions moved to
 // topdown since activation, and where to log, count and shadow.
 type planRun struct {
+	promoted       [numQueries]atomic.Bool            // the plan passed the probe (probegen.go)
+	probed         chan struct{}                      // closed once the probe has run
 	demoted        [numQueries]atomic.Pointer[string] // why, once the plan disagreed with topdown
 	loggedFallback [numQueries]atomic.Bool            // a fallback to topdown was logged
 	log            *slog.Logger

@@ -121,16 +121,17 @@ func verify(ctx context.Context, files Files, source string, loadedAt time.Time,
 		rev.stageSet[s.Key] = struct{}{}
 	}
 	if len(probs) == 0 {
-		data, err := dataDocument(ctx, store)
-		if err != nil {
-			rep.add(problemsOf(err)...)
-			return nil, rep
-		}
-		rep.add(probe(ctx, rev, cfg.probeTimeout(), data)...)
+		rep.add(probe(ctx, rev, cfg.probeTimeout())...)
 	}
 	if !rep.OK() {
 		return nil, rep
 	}
+	data, err := dataDocument(ctx, store)
+	if err != nil {
+		rep.add(problemsOf(err)...)
+		return nil, rep
+	}
+	rev.probePlans(data)
 	return rev, rep
 }
 
