@@ -153,7 +153,7 @@ func TestProbeInputsCoverTheBundle(t *testing.T) {
 	for _, ins := range inputs {
 		total += len(ins)
 	}
-	if total < 300 {
+	if total < 250 {
 		t.Fatalf("%d probe inputs", total)
 	}
 	text := func(q int) string {

@@ -27,10 +27,10 @@ import (
 
 // Probe sizes per decision; the lead decision has the most branches and costs the most.
 const (
-	probeLeads       = 160
-	probeTransitions = 160
-	probeRoutings    = 60
-	probeAuthzs      = 80
+	probeLeads       = 100
+	probeTransitions = 100
+	probeRoutings    = 30
+	probeAuthzs      = 40
 )
 
 // vocab is what generated inputs are made of: the contract's values and the data's.
@@ -132,6 +132,13 @@ func (v *vocab) oneOf(xs ...string) string {
 
 func (v *vocab) number() int { return v.numbers[v.rng.IntN(len(v.numbers))] }
 
+// cycleNumber is, for one field, the data's numbers (±1) in turn: every threshold is crossed.
+func (v *vocab) cycleNumber(field string) int {
+	i := v.next[field]
+	v.next[field] = i + 1
+	return v.numbers[i%len(v.numbers)]
+}
+
 func (v *vocab) stage() string { return v.stages[v.rng.IntN(len(v.stages))] }
 
 // daysAgo is a time some days before the probe's now, on either side of the data's windows.
@@ -158,7 +165,7 @@ func (v *vocab) account() *AccountFacts {
 	if v.rng.IntN(4) == 0 {
 		return nil
 	}
-	return &AccountFacts{ID: "probe-account", Domain: "example.com", Industry: v.cycle("industry"), EmployeeCount: v.number(),
+	return &AccountFacts{ID: "probe-account", Domain: "example.com", Industry: v.cycle("industry"), EmployeeCount: v.cycleNumber("employees"),
 		AnnualRevenue: float64(v.number()) * 1e5, Country: v.oneOf("DE", "US", "KP", ""), Region: v.oneOf("emea", "na", "apac", "")}
 }
 
@@ -237,16 +244,20 @@ func probeInputs(data ast.Value) [numQueries][]irvm.Value {
 }
 
 // probePlans runs the probe in the background and closes rev.run.probed when done.
+// Superseding the revision stops it (stopProbe).
 func (rev *Revision) probePlans(data ast.Value) {
 	rev.run.probed = make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	rev.run.stopProbe = cancel
 	go func() {
+		defer cancel()
 		defer close(rev.run.probed)
 		defer func() {
 			if p := recover(); p != nil { // evaluations recover; this guards the probe itself
 				rev.run.log.Error("policy plan probe panicked; topdown serves every decision", "revision", rev.id, "panic", p)
 			}
 		}()
-		rev.checkPlans(context.Background(), probeInputs(data))
+		rev.checkPlans(ctx, probeInputs(data))
 	}()
 }
 
@@ -281,11 +292,17 @@ func (rev *Revision) checkPlans(ctx context.Context, inputs [numQueries][]irvm.V
 			continue
 		}
 		for _, in := range ins {
+			if ctx.Err() != nil {
+				break
+			}
 			jobs <- job{q, in}
 		}
 	}
 	close(jobs)
 	wg.Wait()
+	if ctx.Err() != nil {
+		return // stopped: nothing was checked to the end
+	}
 	for q := range failed {
 		if rev.programs[q] != nil && !failed[q].Load() {
 			rev.run.promoted[q].Store(true)

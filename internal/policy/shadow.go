@@ -18,6 +18,7 @@ import (
 type planRun struct {
 	promoted       [numQueries]atomic.Bool            // the plan passed the probe (probegen.go)
 	probed         chan struct{}                      // closed once the probe has run
+	stopProbe      context.CancelFunc                 // stops the probe of a superseded revision
 	demoted        [numQueries]atomic.Pointer[string] // why, once the plan disagreed with topdown
 	loggedFallback [numQueries]atomic.Bool            // a fallback to topdown was logged
 	log            *slog.Logger
