@@ -227,8 +227,9 @@ func (e *Engine) Load(ctx context.Context, files Files, source string) (*Revisio
 		}
 	}
 	e.active.Store(rev)
-	if prev != nil && prev.run.stopProbe != nil {
-		prev.run.stopProbe() // its plans are of no use any more: save the CPU for the new one
+	rev.startProbe()
+	if prev != nil {
+		prev.stopProbe() // its plans are of no use any more: save the CPU for the new one
 	}
 	for query, why := range rev.planNotes {
 		e.log.Warn("policy query served by the topdown interpreter", "revision", rev.id, "query", query, "why", why)

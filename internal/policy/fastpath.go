@@ -93,6 +93,9 @@ func (r *Revision) eval(ctx context.Context, q int, input irvm.Value, timeout ti
 func (r *Revision) evalAt(ctx context.Context, q int, input irvm.Value, timeout time.Duration, now time.Time) (irvm.Value, error) {
 	p := r.plan(q)
 	if p == nil {
+		if r.programs[q] != nil && r.run.probed != nil { // nil while verify itself decides
+			r.startProbe() // a draft's first decision; nothing once started
+		}
 		return r.evalTopdown(ctx, q, input, timeout, now)
 	}
 	v, err := r.evalPlan(ctx, p, q, input, timeout, now)
@@ -105,6 +108,14 @@ func (r *Revision) evalAt(ctx context.Context, q int, input irvm.Value, timeout 
 	}
 	r.fellBack(q, err)
 	return r.evalTopdown(ctx, q, input, timeout, now)
+}
+
+// stopProbe stops the probe of a revision, if it runs.
+func (r *Revision) stopProbe() {
+	r.run.probeOnce.Do(func() { close(r.run.probed) }) // never to start
+	if r.run.stopProbe != nil {
+		r.run.stopProbe()
+	}
 }
 
 // askTopdown says whether topdown answers after the plan failed with err: always, but for a

@@ -243,22 +243,24 @@ func probeInputs(data ast.Value) [numQueries][]irvm.Value {
 	return out
 }
 
-// probePlans runs the probe in the background and closes rev.run.probed when done.
-// Superseding the revision stops it (stopProbe).
-func (rev *Revision) probePlans(data ast.Value) {
-	rev.run.probed = make(chan struct{})
-	ctx, cancel := context.WithCancel(context.Background())
-	rev.run.stopProbe = cancel
-	go func() {
-		defer cancel()
-		defer close(rev.run.probed)
-		defer func() {
-			if p := recover(); p != nil { // evaluations recover; this guards the probe itself
-				rev.run.log.Error("policy plan probe panicked; topdown serves every decision", "revision", rev.id, "panic", p)
-			}
+// startProbe runs the probe in the background, once per revision: when it goes live, or at
+// its first decision (a draft verified for a simulation); a draft that is only validated costs
+// no probe. It closes rev.run.probed when done; superseding the revision stops it (stopProbe).
+func (rev *Revision) startProbe() {
+	rev.run.probeOnce.Do(func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		rev.run.stopProbe = cancel
+		go func() {
+			defer close(rev.run.probed)
+			defer cancel()
+			defer func() {
+				if p := recover(); p != nil { // evaluations recover; this guards the probe itself
+					rev.run.log.Error("policy plan probe panicked; topdown serves every decision", "revision", rev.id, "panic", p)
+				}
+			}()
+			rev.checkPlans(ctx, probeInputs(rev.run.data))
 		}()
-		rev.checkPlans(ctx, probeInputs(data))
-	}()
+	})
 }
 
 // checkPlans promotes to the plan evaluator every query whose plan answers the probe inputs as

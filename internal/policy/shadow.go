@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/qualify/qualify/internal/irvm"
@@ -16,9 +18,11 @@ import (
 // planRun is what a revision learns about its plans while it serves: the decisions moved to
 // topdown since activation, and where to log, count and shadow.
 type planRun struct {
-	promoted       [numQueries]atomic.Bool            // the plan passed the probe (probegen.go)
+	promoted       [numQueries]atomic.Bool // the plan passed the probe (probegen.go)
+	data           ast.Value               // the data document the probe draws from
+	probeOnce      sync.Once
 	probed         chan struct{}                      // closed once the probe has run
-	stopProbe      context.CancelFunc                 // stops the probe of a superseded revision
+	stopProbe      context.CancelFunc                 // stops the probe of a superseded revision; set by startProbe
 	demoted        [numQueries]atomic.Pointer[string] // why, once the plan disagreed with topdown
 	loggedFallback [numQueries]atomic.Bool            // a fallback to topdown was logged
 	log            *slog.Logger

@@ -131,7 +131,7 @@ func verify(ctx context.Context, files Files, source string, loadedAt time.Time,
 		rep.add(problemsOf(err)...)
 		return nil, rep
 	}
-	rev.probePlans(data)
+	rev.run.data, rev.run.probed = data, make(chan struct{})
 	return rev, rep
 }
 
