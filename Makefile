@@ -5,7 +5,7 @@ DB       ?= qualify.db
 DEMO     ?= 5000
 PKGS     := ./...
 
-.PHONY: run build test test-go test-policy generate migration lint bench
+.PHONY: run build test test-go test-policy test-fuzz generate migration lint bench
 
 build:
 	$(GO) build -o bin/qualify ./cmd/qualify
@@ -14,11 +14,18 @@ build:
 run: build
 	./bin/qualify serve --dev --addr $(ADDR) --sqlite $(DB) --seed-if-empty $(DEMO)
 
-## test: every Go test (SQLite always; PostgreSQL via testcontainers or DATABASE_URL) and the policy tests.
-test: test-policy test-go
+## test: every Go test (SQLite always; PostgreSQL via testcontainers or DATABASE_URL), the policy tests
+## and a bounded differential fuzz run of the plan evaluator against topdown.
+test: test-policy test-go test-fuzz
 
 test-go:
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+## test-fuzz: what the policy engine serves equals OPA's topdown answer, on the shipped bundle and
+## edited ones (internal/policy/fuzz_test.go), fuzzed for FUZZTIME.
+FUZZTIME ?= 30s
+test-fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzServedIsOPAs$$' -fuzztime $(FUZZTIME) ./internal/policy/
 
 ## test-policy: the shipped bundle with the stock OPA CLI of the version in go.mod.
 test-policy:

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/ent/policyrevision"
@@ -83,7 +85,10 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		cfg.PageMax = 200
 	}
 	ps := policystore.New(db.Client)
-	engine := policy.New(policy.Options{Guard: ps, Recorder: ps, Logger: cfg.Logger, EvalTimeout: time.Second})
+	// One registry for /metrics: the server's metrics, the policy engine's, Go's and the process's.
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	engine := policy.New(policy.Options{Guard: ps, Recorder: ps, Logger: cfg.Logger, EvalTimeout: time.Second, Registerer: registry})
 	ps.Attach(engine)
 
 	a := &App{DB: db, Engine: engine, log: cfg.Logger}
@@ -145,6 +150,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 			"GET /export/funnel.csv": funnel.ExportHandler(func() http.Handler { return a.Server.Handler() }),
 		},
 		MetricsMiddleware: auth.MetricsGuard(cfg.MetricsToken),
+		Registry:          registry,
 	})
 	return a, nil
 }

@@ -38,6 +38,8 @@ func TestOperationalEndpoints(t *testing.T) {
 			{"/readyz", ""},
 			{"/", "graphiql"},
 			{"/metrics", `qualify_graphql_requests_total{kind="query",operation="StageList",status="ok"} 1`},
+			{"/metrics", `qualify_policy_plan_fallbacks_total{query="data.qualify.lead.decision",reason="error"} 0`},
+			{"/metrics", `go_goroutines`},
 		} {
 			code, body := get(c.path)
 			if code != http.StatusOK || !strings.Contains(strings.ToLower(body), strings.ToLower(c.want)) {

@@ -162,7 +162,16 @@ func TestPolicyEvaluators(t *testing.T) {
 	}
 	const q = `{ policyStatus { active { hash } evaluators { query evaluator reason } } }`
 	var st evaluators
-	api.Data(t, q, nil, &st)
+	// topdown serves until the plans have answered the probe as topdown does (in the background)
+	eventually(t, "the shipped plans to pass the probe", func() bool {
+		api.Data(t, q, nil, &st)
+		for _, ev := range st.PolicyStatus.Evaluators {
+			if ev.Evaluator != "PLAN" {
+				return false
+			}
+		}
+		return true
+	})
 	if len(st.PolicyStatus.Evaluators) != 4 {
 		t.Fatalf("want the four decisions, got %+v", st.PolicyStatus.Evaluators)
 	}
@@ -187,9 +196,17 @@ func TestPolicyEvaluators(t *testing.T) {
 	}
 	first := st.PolicyStatus.Active.Hash
 	writeFile(t, path, edited)
-	eventually(t, "the edited routing to become active", func() bool {
+	eventually(t, "the edited routing to become active, its plans probed", func() bool {
 		api.Data(t, q, nil, &st)
-		return st.PolicyStatus.Active.Hash != first
+		if st.PolicyStatus.Active.Hash == first {
+			return false
+		}
+		for _, ev := range st.PolicyStatus.Evaluators {
+			if ev.Reason != nil && strings.Contains(*ev.Reason, "being checked") {
+				return false
+			}
+		}
+		return true
 	})
 	for _, ev := range st.PolicyStatus.Evaluators {
 		routing := ev.Query == "data.qualify.routing.decision"

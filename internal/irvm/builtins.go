@@ -338,24 +338,48 @@ func (m *machine) builtin(s *stmt, l []Value) (Value, error) {
 	for i, a := range args {
 		terms[i] = ast.NewTerm(ToAST(a))
 	}
+	if s.relation {
+		return m.relation(s, terms)
+	}
 	m.out = nil
 	bctx := m.builtinContext()
 	bctx.Location = s.loc
 	err := s.builtin(bctx, terms, m.iter)
 	out := m.out
 	if err != nil {
-		// As topdown without strict built-in errors: the call is undefined, unless the
-		// built-in halts evaluation.
-		var halt topdown.Halt
-		if m.strict || errors.As(err, &halt) {
-			return nil, err
-		}
-		return nil, nil
+		return m.builtinError(err)
 	}
 	if out == nil {
 		return nil, nil
 	}
 	return FromAST(out.Value)
+}
+
+// relation calls a built-in with several outputs (walk): the plan scans the array of all of them.
+func (m *machine) relation(s *stmt, terms []*ast.Term) (Value, error) {
+	bctx := m.builtinContext()
+	bctx.Location = s.loc
+	var outs []Value
+	err := s.builtin(bctx, terms, func(t *ast.Term) error {
+		v, err := FromAST(t.Value)
+		outs = append(outs, v)
+		return err
+	})
+	if err != nil {
+		return m.builtinError(err)
+	}
+	return &Array{elems: outs}, nil
+}
+
+// builtinError is what an OPA built-in's error makes of the call.
+// As topdown without strict built-in errors: the call is undefined, unless the built-in halts
+// evaluation.
+func (m *machine) builtinError(err error) (Value, error) {
+	var halt topdown.Halt
+	if m.strict || errors.As(err, &halt) {
+		return nil, err
+	}
+	return nil, nil
 }
 
 func isKind(o op, v Value) bool {

@@ -19,6 +19,7 @@ type program struct {
 	data   Value
 	files  []string
 	static []atomic.Pointer[staticResult] // per function: the result of a static one, once known
+	calls  []string                       // the built-ins the plan calls, sorted
 }
 
 type staticResult struct{ v Value }
@@ -95,6 +96,11 @@ type stmt struct {
 	args     []operand // call arguments; fused literal elements; an object's keys and values alternating, or its values in key order when keys is set
 	keys     *keyList  // an object literal's keys when they are distinct constant strings
 	input    bool      // reads the input, other than by handing it on to a rule as its input
+	// dataKey: a Dot into base data by a computed key. Topdown reads base data from the store
+	// by path, where 2 finds the key "2" and "1" the index 1; the plan compares keys as values.
+	// Such a lookup that misses is left to topdown (errUnplanned).
+	dataKey  bool
+	relation bool // a built-in with several outputs (walk): the plan scans all of them
 	loc      *ast.Location
 }
 
@@ -106,13 +112,17 @@ type compiler struct {
 	shapes  map[string]*keyList // sorted keys of object literals, by their names
 	max     int                 // highest local of the function being compiled
 	input   bool                // the statement being compiled reads the input
+	// fromData are the locals of the function being compiled that hold base data: data itself
+	// and what Dot, assignments and scans take from it.
+	fromData map[int]bool
+	calls    map[string]bool
 }
 
 func compile(p *ir.Policy) (*program, error) {
 	if p.Plans == nil || len(p.Plans.Plans) != 1 {
 		return nil, fmt.Errorf("want one plan")
 	}
-	c := &compiler{p: p, funcs: map[string]*function{}, shapes: map[string]*keyList{}}
+	c := &compiler{p: p, funcs: map[string]*function{}, shapes: map[string]*keyList{}, calls: map[string]bool{}}
 	if p.Static != nil {
 		for _, s := range p.Static.Strings {
 			c.strings = append(c.strings, s.Value)
@@ -138,6 +148,10 @@ func compile(p *ir.Policy) (*program, error) {
 			for _, a := range fn.params {
 				c.max = max(c.max, a)
 			}
+			c.fromData = map[int]bool{}
+			if len(fn.params) >= 2 { // the planner hands every function input and data first
+				c.fromData[fn.params[1]] = true
+			}
 			blocks, err := c.blocks(f.Blocks)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", f.Name, err)
@@ -149,11 +163,16 @@ func compile(p *ir.Policy) (*program, error) {
 	prog.static = make([]atomic.Pointer[staticResult], len(prog.funcs))
 	plan := p.Plans.Plans[0]
 	c.max = int(ir.Data)
+	c.fromData = map[int]bool{int(ir.Data): true}
 	blocks, err := c.blocks(plan.Blocks)
 	if err != nil {
 		return nil, fmt.Errorf("plan %s: %w", plan.Name, err)
 	}
 	prog.plan = &function{name: plan.Name, blocks: blocks, nlocals: c.max + 1}
+	for name := range c.calls {
+		prog.calls = append(prog.calls, name)
+	}
+	slices.Sort(prog.calls)
 	return prog, nil
 }
 
@@ -353,6 +372,8 @@ func (c *compiler) stmt(s ir.Stmt) (stmt, error) {
 			st.op, st.fn = opCallFunc, fn
 		} else if bi := topdown.GetBuiltin(s.Func); bi != nil {
 			st.op, st.builtin, st.native = opCallBuiltin, bi, natives[s.Func]
+			st.relation = ast.BuiltinMap[s.Func] != nil && ast.BuiltinMap[s.Func].Relation
+			c.calls[s.Func] = true
 		} else {
 			return st, fmt.Errorf("call of %s: no such function or built-in", s.Func)
 		}
@@ -364,9 +385,17 @@ func (c *compiler) stmt(s ir.Stmt) (stmt, error) {
 	case *ir.DotStmt:
 		st = stmt{op: opDot, target: c.local(s.Target)}
 		st.a, st.b = two(s.Source, s.Key)
+		if src, ok := s.Source.Value.(ir.Local); ok && c.fromData[int(src)] {
+			c.fromData[st.target] = true
+			_, computed := s.Key.Value.(ir.Local)
+			st.dataKey = computed
+		}
 	case *ir.LenStmt:
 		st = stmt{op: opLen, a: one(s.Source), target: c.local(s.Target)}
 	case *ir.ScanStmt:
+		if c.fromData[int(s.Source)] {
+			c.fromData[int(s.Value)] = true
+		}
 		body, e := c.block(s.Block)
 		st, err = stmt{op: opScan, a: operand{local: c.source(s.Source)}, key: c.local(s.Key), val: c.local(s.Value), blocks: [][]stmt{body}}, e
 	case *ir.NotStmt:
@@ -376,6 +405,9 @@ func (c *compiler) stmt(s ir.Stmt) (stmt, error) {
 		st = stmt{op: opAssign, a: operand{val: s.Value}, target: c.local(s.Target)}
 	case *ir.AssignVarStmt:
 		st = stmt{op: opAssign, a: one(s.Source), target: c.local(s.Target)}
+		if src, ok := s.Source.Value.(ir.Local); ok && c.fromData[int(src)] {
+			c.fromData[st.target] = true
+		}
 	case *ir.AssignVarOnceStmt:
 		st = stmt{op: opAssignOnce, a: one(s.Source), target: c.local(s.Target), loc: c.location(s.Location)}
 	case *ir.ResetLocalStmt:

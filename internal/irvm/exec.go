@@ -159,6 +159,9 @@ func (m *machine) block(stmts []stmt, l []Value) (int, error) {
 			}
 			v := dot(src, key)
 			if v == nil {
+				if s.dataKey && storeKey(src, key) {
+					return 0, errUnplanned
+				}
 				return 0, nil
 			}
 			l[s.target] = v
@@ -310,6 +313,23 @@ func (m *machine) block(stmts []stmt, l []Value) (int, error) {
 		}
 	}
 	return done, nil
+}
+
+// errUnplanned is an evaluation the plan cannot answer as topdown does.
+var errUnplanned = fmt.Errorf("%w: a computed key into base data of another type than the key it may find", ErrUnplanned)
+
+// storeKey reports whether topdown, which reads base data from the store by a path of strings,
+// may find key in src where comparing values does not: a non-string key of an object, a string
+// index of an array.
+func storeKey(src, key Value) bool {
+	_, isString := key.(string)
+	switch src.(type) {
+	case *Object:
+		return !isString
+	case *Array:
+		return isString
+	}
+	return false
 }
 
 // scan runs the body once per element of a collection; a scalar or undefined source has none.

@@ -16,6 +16,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -79,6 +81,38 @@ type Options struct {
 	Cancel   topdown.Cancel // stops the evaluation when cancelled
 	Deadline time.Time      // stops the evaluation when passed; zero means none
 	Time     time.Time      // time.now_ns(); zero means now
+	Seed     io.Reader      // randomness of rand.intn, uuid.rfc4122; nil means crypto/rand
+}
+
+// Builtins are the names of the built-in functions the plan calls, sorted.
+func (p *Program) Builtins() []string { return slices.Clone(p.prog.calls) }
+
+// Unrepeatable are the built-ins the plan calls whose answer a second evaluation, given the same
+// time (Options.Time, rego.EvalTime), may not repeat: they draw random numbers or ask the
+// network. A caller that checks the plan's answers against topdown cannot check theirs. OPA's
+// other non-deterministic built-ins (time.now_ns, io.jwt.decode_verify) read only the time.
+func (p *Program) Unrepeatable() []string {
+	var out []string
+	for _, name := range p.prog.calls {
+		if b := ast.BuiltinMap[name]; b != nil && b.Nondeterministic && !timeOnly[name] {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+var timeOnly = map[string]bool{ast.NowNanos.Name: true, ast.JWTDecodeVerify.Name: true}
+
+// ErrUnplanned is returned (wrapped) by an evaluation that the plan cannot answer exactly as
+// topdown does; the caller asks topdown instead.
+var ErrUnplanned = errors.New("irvm: not answered by the plan")
+
+// ErrPanic is returned (wrapped) by an evaluation that panicked: a bug here or in a built-in.
+var ErrPanic = errors.New("irvm: the evaluation panicked")
+
+// recovered turns a panic of an evaluation into an error.
+func recovered(r any) error {
+	return fmt.Errorf("%w: %v", ErrPanic, r)
 }
 
 // ErrDeadline is returned by Eval when Options.Deadline passes during the evaluation.
@@ -93,8 +127,14 @@ var ErrShape = errors.New("irvm: the query has more than one result")
 // data document: read it, do not change it.
 func (p *Program) Eval(ctx context.Context, input Value, opts Options) (v Value, ok bool, err error) {
 	m := newMachine(ctx, p.prog, opts.Cancel, false, opts.Time)
-	m.deadline = opts.Deadline
-	defer m.release()
+	m.deadline, m.bctx.Seed = opts.Deadline, opts.Seed
+	defer func() {
+		if r := recover(); r != nil {
+			v, ok, err = nil, false, recovered(r) // the machine is dropped, not pooled
+			return
+		}
+		m.release()
+	}()
 	rs, err := m.runPlan(input)
 	if err != nil {
 		return nil, false, err
@@ -115,10 +155,16 @@ func (p *Program) Eval(ctx context.Context, input Value, opts Options) (v Value,
 
 // Eval runs the plan once: it returns the result set, a set of objects binding the query's
 // variables, as rego expects of a target plugin.
-func (p *program) Eval(ctx context.Context, ectx *rego.EvalContext, _ ast.Value) (ast.Value, error) {
+func (p *program) Eval(ctx context.Context, ectx *rego.EvalContext, _ ast.Value) (_ ast.Value, err error) {
 	m := newMachine(ctx, p, ectx.ExternalCancel(), ectx.StrictBuiltinErrors(), ectx.Time())
 	m.bctx.Metrics, m.bctx.Seed, m.bctx.PrintHook, m.bctx.Capabilities = ectx.Metrics(), ectx.Seed(), ectx.PrintHook(), ectx.Capabilities()
-	defer m.release()
+	defer func() {
+		if r := recover(); r != nil {
+			err = recovered(r)
+			return
+		}
+		m.release()
+	}()
 	var in Value
 	if input := ectx.ParsedInput(); input != nil {
 		var err error

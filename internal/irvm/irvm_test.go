@@ -128,6 +128,9 @@ paths := [object.get(input.obj, [], "d"), object.get(input.byk, ["a"], "d"), obj
 					input := ast.MustParseTerm(in).Value
 					want, werr := eval(ctx, td, input)
 					got, gerr := eval(ctx, vm, input)
+					if errors.Is(gerr, irvm.ErrUnplanned) {
+						continue // the plan steps aside: its caller asks topdown
+					}
 					if (werr == nil) != (gerr == nil) {
 						t.Fatalf("%s, input %s: topdown error %v, plan error %v", query, in, werr, gerr)
 					}

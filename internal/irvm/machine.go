@@ -2,6 +2,7 @@ package irvm
 
 import (
 	"context"
+	"crypto/rand"
 	"strconv"
 	"sync"
 	"time"
@@ -104,6 +105,9 @@ func (m *machine) builtinContext() topdown.BuiltinContext {
 	if m.bctx.Time == nil {
 		m.bctx.Time = ast.NewTerm(ast.Number(strconv.FormatInt(m.now.UnixNano(), 10)))
 		m.bctx.Cache = builtins.Cache{}
+		if m.bctx.Seed == nil {
+			m.bctx.Seed = rand.Reader // as topdown without rego.Seed
+		}
 	}
 	return m.bctx
 }

@@ -36,9 +36,11 @@ func benchEngine(b *testing.B) (*Engine, string) {
 	// The deadline is generous: this measures speed, and a 2-core VM under a parallel benchmark
 	// stalls single decisions for tens of milliseconds now and then.
 	e := New(Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), EvalTimeout: time.Second})
-	if _, err := e.Load(context.Background(), files, "bench"); err != nil {
+	rev, err := e.Load(context.Background(), files, "bench")
+	if err != nil {
 		b.Fatal(err)
 	}
+	<-rev.run.probed // the plans serve once the probe has checked them
 	return e, name
 }
 
@@ -141,7 +143,7 @@ func BenchmarkDecide(b *testing.B) {
 		input := leadInputValue(&in)
 		defer reportCPU(b)()
 		for b.Loop() {
-			if _, err := rev.evalPlan(ctx, qLead, input, time.Second); err != nil {
+			if _, err := rev.evalPlan(ctx, rev.programs[qLead], qLead, input, time.Second, time.Now()); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -241,4 +243,31 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkPlanProbe is the plan probe's share of verification: the generated inputs asked of
+// every decision on both evaluators (probegen.go).
+func BenchmarkPlanProbe(b *testing.B) {
+	files, name := benchBundle(b)
+	rev := mustLoad(b, New(Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}), files)
+	bundle, err := readBundle(files)
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, err := ast.InterfaceToValue(bundle.Data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run(name, func(b *testing.B) {
+		done := reportCPU(b)
+		for b.Loop() {
+			rev.checkPlans(context.Background(), probeInputs(data))
+		}
+		done()
+	})
+	for _, ev := range rev.Evaluators() {
+		if ev.Evaluator != EvaluatorPlan && rev.planNotes[ev.Query] == nil {
+			b.Fatalf("%s: %s", ev.Query, ev.Reason)
+		}
+	}
 }

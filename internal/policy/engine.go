@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Guard may veto a verified revision before it goes live, e.g. one that drops a stage still
@@ -88,6 +90,14 @@ type Options struct {
 	TestTimeout time.Duration
 	// Clock stamps LoadedAt and ChangedAt; default time.Now.
 	Clock func() time.Time
+	// Registerer receives the plan evaluator's counters (fallbacks to topdown, shadow checks,
+	// demotions); nil leaves them unregistered.
+	Registerer prometheus.Registerer
+	// ShadowRate is the share of live decisions answered by the plan evaluator that topdown
+	// re-evaluates in the background (shadow.go); default 0.001, negative for none.
+	ShadowRate float64
+	// ShadowQueue bounds the answers waiting for their shadow check; default 64.
+	ShadowQueue int
 }
 
 // ActivateFunc runs as a revision goes live, before decisions use it (prev is nil the first time).
@@ -131,6 +141,14 @@ func New(opts Options) *Engine {
 	if e.cfg.testTimeout <= 0 {
 		e.cfg.testTimeout = 5 * time.Second
 	}
+	if opts.ShadowRate == 0 {
+		opts.ShadowRate = 0.001
+	}
+	if opts.ShadowQueue <= 0 {
+		opts.ShadowQueue = 64
+	}
+	e.cfg.log, e.cfg.metrics = e.log, newPlanMetrics(opts.Registerer)
+	e.cfg.shadow = newShadow(opts.ShadowRate, opts.ShadowQueue, e.cfg.metrics)
 	return e
 }
 
@@ -183,7 +201,7 @@ func (e *Engine) Load(ctx context.Context, files Files, source string) (*Revisio
 		return nil, ctx.Err()
 	}
 	if rev != nil && e.guard != nil {
-		if err := e.guard.CheckActivation(ctx, rev); err != nil {
+		if err := guarded(func() error { return e.guard.CheckActivation(ctx, rev) }); err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
@@ -204,17 +222,32 @@ func (e *Engine) Load(ctx context.Context, files Files, source string) (*Revisio
 	}
 	e.record(ctx, recordOf(rev, StatusActive, now))
 	for _, f := range e.onActivate {
-		if err := f(ctx, rev, prev); err != nil {
+		if err := guarded(func() error { return f(ctx, rev, prev) }); err != nil {
 			e.log.Error("policy activation hook failed", "revision", rev.id, "hash", shortHash(rev.hash), "err", err)
 		}
 	}
 	e.active.Store(rev)
+	rev.startProbe()
+	if prev != nil {
+		prev.stopProbe() // its plans are of no use any more: save the CPU for the new one
+	}
 	for query, why := range rev.planNotes {
 		e.log.Warn("policy query served by the topdown interpreter", "revision", rev.id, "query", query, "why", why)
 	}
 	e.log.Info("policy activated", "revision", rev.id, "hash", shortHash(rev.hash), "source", source,
 		"tests", len(rep.Tests), "stages", len(rev.stages), "took", rep.Duration)
 	return rev, nil
+}
+
+// guarded runs f, a Guard or a hook, turning a panic into an error: nothing a policy load calls
+// may take the process down.
+func guarded(f func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panicked: %v", p)
+		}
+	}()
+	return f()
 }
 
 func (e *Engine) refuse(ctx context.Context, files Files, source string, loadedAt time.Time, rep *Report) error {

@@ -243,8 +243,10 @@ func TestConcurrentDecisionsDuringSwaps(t *testing.T) {
 			}
 		})
 	}
-	for i := range 12 {
-		mustLoad(t, e, versions[i%len(versions)])
+	for i := range 12 { // swaps in quick succession: each stops the probe of the one before
+		if _, err := e.Load(ctx, versions[i%len(versions)], "test"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	close(stop)
 	wg.Wait()

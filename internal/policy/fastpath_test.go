@@ -32,8 +32,9 @@ func TestPlanAgreesWithTopdownOnShippedBundle(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	check := func(q int, input irvm.Value) {
 		t.Helper()
-		want, werr := rev.evalOn(ctx, rev.queries[q], q, irvm.ToAST(input), time.Second)
-		got, gerr := rev.evalPlan(ctx, q, input, time.Second)
+		now := time.Now()
+		want, werr := rev.evalOn(ctx, rev.queries[q], q, irvm.ToAST(input), time.Second, now)
+		got, gerr := rev.evalPlan(ctx, rev.programs[q], q, input, time.Second, now)
 		if (werr == nil) != (gerr == nil) || (werr == nil && ast.Compare(want, irvm.ToAST(got)) != 0) {
 			t.Fatalf("%s on %v:\n topdown %v %v\n plan    %v %v", queryNames[q], input, want, werr, got, gerr)
 		}

@@ -66,6 +66,7 @@ func mustLoad(t testing.TB, e *Engine, f Files) *Revision {
 	if err != nil {
 		t.Fatal(err)
 	}
+	<-rev.run.probed // the plans serve once the probe has checked them
 	return rev
 }
 

@@ -89,12 +89,12 @@ func probeQualification() LeadDecision {
 }
 
 // probe returns one problem per decision that fails on a probe input.
+// The decisions here are topdown's: the plans are checked later (probegen.go).
 func probe(ctx context.Context, rev *Revision, timeout time.Duration) []Problem {
 	var probs []Problem
 	fail := func(q int, input string, err error) {
 		probs = append(probs, probeProblem(rev, q, input, err))
 	}
-	rev.checkPlans(ctx)
 	for _, c := range probeLeadInputs() {
 		if _, _, err := rev.decideLead(ctx, &c.in, timeout); err != nil {
 			fail(qLead, c.name, err)

@@ -34,6 +34,7 @@ var ErrNoActivePolicy = errors.New("policy: no active policy revision")
 var (
 	ErrUndefined  = errors.New("decision is undefined")
 	ErrWrongShape = errors.New("decision of the wrong shape")
+	ErrPanicked   = errors.New("policy evaluation panicked")
 )
 
 // EvalError is a decision that could not be made: the policy errored, ran past its deadline
@@ -80,6 +81,7 @@ type Revision struct {
 	// planNotes says, per query, why topdown serves it (the plan evaluator refused the plan or
 	// disagreed with topdown on a probe input).
 	planNotes map[string]error
+	run       *planRun                  // what serving teaches about the plans (fastpath.go)
 	rules     [numQueries]*ast.Location // where each decision is defined, to locate probe problems
 }
 
@@ -120,17 +122,9 @@ func rawResult(t *ast.Term, _ *rego.EvalContext) (any, error) { return t.Value, 
 
 var evalRaw = rego.EvalGenerateJSON(rawResult)
 
-// eval runs one prepared query under the revision's deadline.
-func (r *Revision) eval(ctx context.Context, q int, input irvm.Value, timeout time.Duration) (irvm.Value, error) {
-	if r.programs[q] != nil {
-		return r.evalPlan(ctx, q, input, timeout)
-	}
-	return r.evalTopdown(ctx, q, input, timeout)
-}
-
 // evalTopdown runs query q on topdown, which takes and gives ast values.
-func (r *Revision) evalTopdown(ctx context.Context, q int, input irvm.Value, timeout time.Duration) (irvm.Value, error) {
-	v, err := r.evalOn(ctx, r.queries[q], q, irvm.ToAST(input), timeout)
+func (r *Revision) evalTopdown(ctx context.Context, q int, input irvm.Value, timeout time.Duration, now time.Time) (irvm.Value, error) {
+	v, err := r.evalOn(ctx, r.queries[q], q, irvm.ToAST(input), timeout, now)
 	if err != nil {
 		return nil, err
 	}
@@ -141,12 +135,12 @@ func (r *Revision) evalTopdown(ctx context.Context, q int, input irvm.Value, tim
 	return out, nil
 }
 
-// evalPlan runs query q's plan directly; the evaluator polls the deadline and the context.
-func (r *Revision) evalPlan(ctx context.Context, q int, input irvm.Value, timeout time.Duration) (irvm.Value, error) {
+// evalPlan runs query q's plan p directly; the evaluator polls the deadline and the context.
+func (r *Revision) evalPlan(ctx context.Context, p *irvm.Program, q int, input irvm.Value, timeout time.Duration, now time.Time) (irvm.Value, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, r.evalError(q, err)
 	}
-	v, ok, err := r.programs[q].Eval(ctx, input, irvm.Options{Deadline: time.Now().Add(timeout)})
+	v, ok, err := p.Eval(ctx, input, irvm.Options{Deadline: time.Now().Add(timeout), Time: now})
 	switch {
 	case errors.Is(err, irvm.ErrDeadline):
 		return nil, r.evalError(q, fmt.Errorf("evaluation stopped after %s: %w", timeout, context.DeadlineExceeded))
@@ -160,16 +154,23 @@ func (r *Revision) evalPlan(ctx context.Context, q int, input irvm.Value, timeou
 	return v, nil
 }
 
-func (r *Revision) evalOn(ctx context.Context, pq rego.PreparedEvalQuery, q int, input ast.Value, timeout time.Duration) (ast.Value, error) {
+// evalOn evaluates on topdown; now is time.now_ns() of the policy. A panic (a bug in OPA or in
+// a built-in) is an error of this decision, not of the process.
+func (r *Revision) evalOn(ctx context.Context, pq rego.PreparedEvalQuery, q int, input ast.Value, timeout time.Duration, now time.Time) (_ ast.Value, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, r.evalError(q, err)
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = r.evalError(q, fmt.Errorf("%w: %v", ErrPanicked, p))
+		}
+	}()
 	// One timer cancels the evaluation at the deadline, one callback when the caller gives up;
 	// this spares the goroutine OPA would otherwise start per evaluation to watch a context.
 	cancel := topdown.NewCancel()
 	timer := time.AfterFunc(timeout, cancel.Cancel)
 	stop := context.AfterFunc(ctx, cancel.Cancel)
-	rs, err := pq.Eval(ctx, rego.EvalParsedInput(input), evalRaw, rego.EvalExternalCancel(cancel))
+	rs, err := pq.Eval(ctx, rego.EvalParsedInput(input), evalRaw, rego.EvalExternalCancel(cancel), rego.EvalTime(now))
 	timer.Stop()
 	stop()
 	if err != nil {

@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -17,6 +18,18 @@ import (
 // Loader is what a source feeds bundles to; *Engine is one.
 type Loader interface {
 	Load(ctx context.Context, files Files, source string) (*Revision, error)
+}
+
+// safeLoad calls l.Load; a panic in it is an error of this load, so that a source's goroutine
+// survives it and keeps following its bundle.
+func safeLoad(ctx context.Context, l Loader, files Files, source string) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("policy load from %s panicked: %v", source, p)
+		}
+	}()
+	_, err = l.Load(ctx, files, source)
+	return err
 }
 
 // DirOptions configure a DirSource. The zero value is usable.
@@ -88,7 +101,7 @@ func (s *DirSource) Sync(ctx context.Context) error {
 	if files.Hash() == s.lastHash {
 		return nil
 	}
-	_, err = s.loader.Load(ctx, files, "dir:"+s.dir)
+	err = safeLoad(ctx, s.loader, files, "dir:"+s.dir)
 	if ctx.Err() == nil {
 		// A refused bundle is not retried until its content changes; Load logged and recorded it.
 		s.lastHash = files.Hash()

@@ -101,7 +101,7 @@ func (s *BundleSource) Sync(ctx context.Context) error {
 		return fmt.Errorf("%w: %s: %w", errFetch, s.url, err)
 	}
 	if files.Hash() != s.lastHash {
-		_, err = s.loader.Load(ctx, files, s.url)
+		err = safeLoad(ctx, s.loader, files, s.url)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}

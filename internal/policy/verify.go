@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -31,6 +33,9 @@ var unsafeBuiltins = map[string]struct{}{
 type verifyConfig struct {
 	evalTimeout time.Duration // per decision
 	testTimeout time.Duration // per _test.rego test
+	log         *slog.Logger
+	metrics     *planMetrics
+	shadow      *shadow
 }
 
 // probeTimeout is the deadline of a probe decision: the first evaluation of a revision builds
@@ -47,10 +52,16 @@ const (
 )
 
 // verify runs the pipeline on files and returns the revision, nil unless the report is OK.
-func verify(ctx context.Context, files Files, source string, loadedAt time.Time, cfg verifyConfig, upTo step) (*Revision, *Report) {
+// A panic anywhere in it (a bug of ours, of OPA or of a built-in) refuses the revision.
+func verify(ctx context.Context, files Files, source string, loadedAt time.Time, cfg verifyConfig, upTo step) (rev *Revision, rep *Report) {
 	start := time.Now()
-	rep := &Report{Hash: files.Hash(), Problems: []Problem{}, Tests: []TestResult{}}
+	rep = &Report{Hash: files.Hash(), Problems: []Problem{}, Tests: []TestResult{}}
 	defer func() {
+		if p := recover(); p != nil {
+			rev = nil
+			rep.add(Problem{Message: fmt.Sprintf("verification panicked: %v", p)})
+			cfg.log.Error("policy verification panicked", "revision", rep.Revision, "panic", p, "stack", string(debug.Stack()))
+		}
 		sortProblems(rep.Problems)
 		rep.Duration = time.Since(start)
 	}()
@@ -83,7 +94,8 @@ func verify(ctx context.Context, files Files, source string, loadedAt time.Time,
 		return nil, rep
 	}
 
-	rev := &Revision{
+	rev = &Revision{
+		run:      &planRun{log: cfg.log, metrics: cfg.metrics, shadow: cfg.shadow},
 		id:       b.Manifest.Revision,
 		hash:     files.Hash(),
 		source:   source,
@@ -114,6 +126,12 @@ func verify(ctx context.Context, files Files, source string, loadedAt time.Time,
 	if !rep.OK() {
 		return nil, rep
 	}
+	data, err := dataDocument(ctx, store)
+	if err != nil {
+		rep.add(problemsOf(err)...)
+		return nil, rep
+	}
+	rev.run.data, rev.run.probed = data, make(chan struct{})
 	return rev, rep
 }
 
