@@ -29,7 +29,7 @@ var keyOperations = map[string]bool{"apiKeys": true, "createApiKey": true, "revo
 //	                 the caller's team, or no owner yet: the inbound pool that BDRs work until
 //	                 routing assigns it at sal/sql; own_or_team: either)
 //	Contact          linked to a visible lead, or at an account with one
-//	Activity         on a visible lead or contact
+//	Activity         on a visible lead; without a lead, on a visible contact
 //	StageTransition  of a visible lead
 //	FunnelReach      of a visible lead (owner and team are copied onto the rollup)
 //	APIKey           only through the API-key operations
@@ -54,14 +54,14 @@ func Install(client *ent.Client) {
 	client.Activity.Intercept(
 		intercept.TraverseActivity(func(ctx context.Context, q *ent.ActivityQuery) error {
 			if p, ok := leadPredicate(ctx); ok {
-				q.Where(activity.Or(activity.HasLeadWith(p), activity.HasContactWith(contactVisible(p))))
+				q.Where(activityVisible(p))
 			}
 			return nil
 		}))
 	client.StageTransition.Intercept(
 		intercept.TraverseStageTransition(func(ctx context.Context, q *ent.StageTransitionQuery) error {
 			if p, ok := leadPredicate(ctx); ok {
-				q.Where(stagetransition.HasLeadWith(p))
+				q.Where(transitionVisible(p))
 			}
 			return nil
 		}))
@@ -106,6 +106,14 @@ func restriction(ctx context.Context) (*Scope, bool) {
 func leadPredicate(ctx context.Context) (predicate.Lead, bool) {
 	s, ok := restriction(ctx)
 	if !ok {
+		return nil, false
+	}
+	return scopeLeadPredicate(s)
+}
+
+// scopeLeadPredicate is the filter of the leads s may see; ok is false when s sees every lead.
+func scopeLeadPredicate(s *Scope) (predicate.Lead, bool) {
+	if s.Principal.IsSystem() || s.RowFilter == RowsAll {
 		return nil, false
 	}
 	p := s.Principal
@@ -153,6 +161,18 @@ func reachPredicate(s *Scope) predicate.FunnelReach {
 
 func contactVisible(p predicate.Lead) predicate.Contact {
 	return contact.Or(contact.HasLeadsWith(p), contact.HasAccountWith(account.HasLeadsWith(p)))
+}
+
+// activityVisible: an activity of a lead goes with its lead, whatever contact it also names (a
+// contact shared with a visible lead must not open a hidden lead's activities); one without a
+// lead goes with its contact.
+func activityVisible(p predicate.Lead) predicate.Activity {
+	return activity.Or(activity.HasLeadWith(p),
+		activity.And(activity.LeadIDIsNil(), activity.HasContactWith(contactVisible(p))))
+}
+
+func transitionVisible(p predicate.Lead) predicate.StageTransition {
+	return stagetransition.HasLeadWith(p)
 }
 
 // leadNone matches no lead.
