@@ -152,7 +152,7 @@ func (w *pathWorld) runSubscriptions(t *testing.T, subs []pathCase) map[string]e
 		for i, p := range subs {
 			last := map[string]wsEvent{}
 			for _, ev := range cl.events[i] {
-				if err := h.check(ev.resp); err != nil {
+				if err := h.checkEvent(ev.resp); err != nil {
 					fails[p.name] = fmt.Errorf("subscription %s as %s, lead %s: %v", p.name, cl.c.name, ev.leadID, err)
 				}
 				last[ev.leadID] = ev

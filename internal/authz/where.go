@@ -18,12 +18,13 @@ type rowFilters struct {
 	transition predicate.StageTransition
 }
 
+// filtersFor returns the row filters of s; ok is false when s sees every row.
 func filtersFor(s *Scope) (rowFilters, bool) {
-	p, ok := scopeLeadPredicate(s)
-	if !ok {
+	if s.Principal.IsSystem() || s.RowFilter == RowsAll {
 		return rowFilters{}, false
 	}
-	return rowFilters{lead: p, contact: contactVisible(p), activity: activityVisible(p), transition: transitionVisible(p)}, true
+	v := visibilityOf(s)
+	return rowFilters{lead: v.lead(), contact: v.contact(), activity: v.activity(), transition: v.transition()}, true
 }
 
 // restrictWhere ANDs the row filter into every Lead, Contact, Activity and StageTransition where
