@@ -131,4 +131,3 @@ func reachPredicate(s *Scope) predicate.FunnelReach {
 		return none
 	}
 }
-
