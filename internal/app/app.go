@@ -17,6 +17,7 @@ import (
 	"github.com/qualify/qualify/graph"
 	"github.com/qualify/qualify/internal/auth"
 	"github.com/qualify/qualify/internal/authz"
+	"github.com/qualify/qualify/internal/cost"
 	"github.com/qualify/qualify/internal/crm"
 	"github.com/qualify/qualify/internal/funnel"
 	"github.com/qualify/qualify/internal/lifecycle"
@@ -39,6 +40,9 @@ type Config struct {
 	PolicyPoll time.Duration
 	// PageDefault and PageMax bound every connection's page size.
 	PageDefault, PageMax int
+	// Cost bounds each operation by the rows it can return (page sizes are filled in from
+	// PageDefault and PageMax) and each principal's concurrent expensive operations.
+	Cost cost.Config
 	Server               server.Config
 	// Auth says which credentials the API accepts (JWT secret, JWKS URL, issuer, audience); API
 	// keys are always accepted.
@@ -138,6 +142,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		Extensions: []graphql.HandlerExtension{
 			authz.Extension{Policy: engine, Client: db.Client},
 			graph.PageLimit{Default: cfg.PageDefault, Max: cfg.PageMax},
+			cost.New(withPages(cfg.Cost, cfg.PageDefault, cfg.PageMax)),
 		},
 		Middleware:    []func(http.Handler) http.Handler{authn.Middleware, ratelimit.New(cfg.RateLimit).Middleware},
 		WebsocketInit: authn.WebsocketInit,
@@ -147,6 +152,11 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		MetricsMiddleware: auth.MetricsGuard(cfg.MetricsToken),
 	})
 	return a, nil
+}
+
+func withPages(c cost.Config, pageDefault, pageMax int) cost.Config {
+	c.PageDefault, c.PageMax = pageDefault, pageMax
+	return c
 }
 
 // restoreLastGood activates the newest stored revision that was once active.

@@ -24,6 +24,11 @@ const (
 	CodeRateLimited          Code = "RATE_LIMITED"
 	CodePolicyUnavailable    Code = "POLICY_UNAVAILABLE"
 	CodeInternal             Code = "INTERNAL"
+	// CodeCostLimit refuses an operation that could return more than the cost limit allows;
+	// extensions carry "cost" and "limit".
+	CodeCostLimit Code = "COST_LIMIT"
+	// CodeConcurrencyLimit refuses an expensive operation while the caller runs as many as it may.
+	CodeConcurrencyLimit Code = "CONCURRENCY_LIMIT"
 )
 
 // Coded is implemented by every domain error: its code and the extensions it adds.
