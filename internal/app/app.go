@@ -42,8 +42,8 @@ type Config struct {
 	PageDefault, PageMax int
 	// Cost bounds each operation by the rows it can return (page sizes are filled in from
 	// PageDefault and PageMax) and each principal's concurrent expensive operations.
-	Cost cost.Config
-	Server               server.Config
+	Cost   cost.Config
+	Server server.Config
 	// Auth says which credentials the API accepts (JWT secret, JWKS URL, issuer, audience); API
 	// keys are always accepted.
 	Auth auth.Config
