@@ -20,6 +20,7 @@ import (
 	"github.com/qualify/qualify/internal/cost"
 	"github.com/qualify/qualify/internal/crm"
 	"github.com/qualify/qualify/internal/funnel"
+	"github.com/qualify/qualify/internal/inputlimit"
 	"github.com/qualify/qualify/internal/lifecycle"
 	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/policyadmin"
@@ -143,6 +144,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 			authz.Extension{Policy: engine, Client: db.Client},
 			graph.PageLimit{Default: cfg.PageDefault, Max: cfg.PageMax},
 			cost.New(withPages(cfg.Cost, cfg.PageDefault, cfg.PageMax)),
+			inputlimit.New(inputlimit.Limits{}),
 		},
 		Middleware:    []func(http.Handler) http.Handler{authn.Middleware, ratelimit.New(cfg.RateLimit).Middleware},
 		WebsocketInit: authn.WebsocketInit,
