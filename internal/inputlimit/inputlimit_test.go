@@ -22,7 +22,7 @@ func TestInputLimits(t *testing.T) {
 		}
 		for _, c := range []struct {
 			name, query, field string
-			vars                map[string]any
+			vars               map[string]any
 		}{
 			{"long last name", create, "createLead.input.lastName", map[string]any{"l": long}},
 			{"NUL in a name", create, "createLead.input.lastName", map[string]any{"l": "Ada\x00Lovelace"}},
