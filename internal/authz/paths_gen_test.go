@@ -204,7 +204,7 @@ func subscriptionPaths(s *ast.Schema) []pathCase {
 			}
 			for _, sub := range walk(s, felem, pathDepth-1) {
 				c := pathCase{name: f.Name + "." + joinName(ef.Name, sub.name), op: "subscription", root: f.Name,
-					query: "subscription { " + f.Name + " { leadId " + fieldSel(ef, conn, sub.sel) + " } }"}
+					query: "subscription { " + f.Name + " { leadId to " + fieldSel(ef, conn, sub.sel) + " } }"}
 				if ef.Name == "lead" {
 					c.leadSel = sub.sel
 				}

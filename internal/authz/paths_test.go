@@ -52,6 +52,10 @@ func TestEveryPathHidesWhatTheCallerMayNotSee(t *testing.T) {
 			failed[name] = true
 			t.Error(err)
 		}
+		for name, err := range w.runQueriesOverWebsocket(t, queries) {
+			failed[name] = true
+			t.Error(err)
+		}
 		t.Logf("%d of %d paths and chains failed", len(failed), len(queries)+len(subs)+len(probes))
 	})
 }

@@ -17,7 +17,7 @@ import (
 
 // wsEvent is one message a subscription received.
 type wsEvent struct {
-	leadID string
+	leadID, to string
 	resp   apitest.Response
 	lead   any // the event's lead, decoded
 }
@@ -74,12 +74,12 @@ func (cl *wsClient) read(ctx context.Context) {
 			_ = json.Unmarshal(m.Payload, &ev.resp)
 			var d struct {
 				LeadStageChanged struct {
-					LeadID string
-					Lead   any
+					LeadID, To string
+					Lead       any
 				}
 			}
 			_ = json.Unmarshal(ev.resp.Data, &d)
-			ev.leadID, ev.lead = d.LeadStageChanged.LeadID, d.LeadStageChanged.Lead
+			ev.leadID, ev.to, ev.lead = d.LeadStageChanged.LeadID, d.LeadStageChanged.To, d.LeadStageChanged.Lead
 		case "error":
 			_ = json.Unmarshal(m.Payload, &ev.resp.Errors)
 		default:
@@ -107,6 +107,24 @@ func (cl *wsClient) got(n int, lead string) bool {
 	return true
 }
 
+// settled reports whether every subscription's last event of each lead moved to the stage final.
+func (cl *wsClient) settled(n int, final string, leads ...string) bool {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	for i := range n {
+		last := map[string]string{}
+		for _, e := range cl.events[i] {
+			last[e.leadID] = e.to
+		}
+		for _, l := range leads {
+			if l != "" && last[l] != final {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // runSubscriptions subscribes every path as every caller, moves one lead of each team and the
 // pool lead, and checks each event like an HTTP answer. An event of a visible lead must arrive,
 // and its lead must read exactly as the same selection does over HTTP (node(id)): redaction and
@@ -128,8 +146,9 @@ func (w *pathWorld) runSubscriptions(t *testing.T, subs []pathCase) map[string]e
 	leads := w.ids["Lead"]
 	alpha, beta, pool := leads[0], leads[2], leads[4]
 	stages := []string{"mql", "nurture"}
-	ready := false
+	ready, final := false, ""
 	for round := 0; round < 15; round++ {
+		final = stages[round%2]
 		for _, l := range []string{alpha, beta, pool} {
 			w.api.Data(t, `mutation($id: ID!, $to: String!) { transitionLead(input: {leadId: $id, toStage: $to,
 				reasonCode: "no_budget", reason: "path test"}) { lead { id } } }`,
@@ -144,7 +163,16 @@ func (w *pathWorld) runSubscriptions(t *testing.T, subs []pathCase) map[string]e
 			ready = ready && cl.got(len(subs), pool)
 		}
 	}
-	time.Sleep(300 * time.Millisecond)
+	// Wait for the last moves to arrive, so the last event of a lead shows its final state.
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		settled := true
+		for _, cl := range clients {
+			settled = settled && cl.settled(len(subs), final, pool, map[string]string{"alpha": alpha, "beta": beta}[cl.c.team])
+		}
+		if settled {
+			break
+		}
+	}
 	for _, cl := range clients {
 		h := w.hidden[cl.c.name]
 		api := w.api.As(t, cl.c.role, cl.c.team, w.users[cl.c.name])
@@ -213,4 +241,69 @@ func firstErrors(evs []wsEvent) []apitest.Error {
 		}
 	}
 	return nil
+}
+
+// runQueriesOverWebsocket sends every query path over graphql-transport-ws as each caller and
+// requires the answer of HTTP, byte for byte (clock fields aside), and the same checks.
+func (w *pathWorld) runQueriesOverWebsocket(t *testing.T, queries []pathCase) map[string]error {
+	fails := map[string]error{}
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	for _, c := range pathCallers {
+		cl := w.dial(ctx, t, c)
+		go cl.read(ctx)
+		api := w.api.As(t, c.role, c.team, w.users[c.name])
+		h := w.hidden[c.name]
+		type sent struct {
+			p    pathCase
+			vars map[string]any
+		}
+		var all []sent
+		for _, p := range queries {
+			for _, vars := range w.pathVars(p, h) {
+				all = append(all, sent{p, vars})
+			}
+		}
+		for i, s := range all {
+			cl.send(ctx, t, map[string]any{"id": strconv.Itoa(i), "type": "subscribe",
+				"payload": map[string]any{"query": s.p.query, "variables": s.vars}})
+		}
+		for !cl.answered(len(all)) {
+			select {
+			case <-ctx.Done():
+				t.Fatalf("%s: websocket answers missing", c.name)
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+		_ = cl.ws.CloseNow()
+		cl.mu.Lock()
+		for i, s := range all {
+			ev := cl.events[i][0]
+			if err := h.check(ev.resp); err != nil {
+				fails[s.p.name] = fmt.Errorf("websocket %s as %s: %v", s.p.name, c.name, err)
+				continue
+			}
+			r := api.Do(t, s.p.query, s.vars)
+			var a, b any
+			_ = json.Unmarshal(ev.resp.Data, &a)
+			_ = json.Unmarshal(r.Data, &b)
+			if sa, sb := stable(a), stable(b); sa != sb {
+				fails[s.p.name] = fmt.Errorf("websocket %s as %s differs from HTTP:\n ws   %s\n http %s", s.p.name, c.name, sa, sb)
+			}
+		}
+		cl.mu.Unlock()
+	}
+	return fails
+}
+
+// answered reports whether each of the first n operations has its answer.
+func (cl *wsClient) answered(n int) bool {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	for i := range n {
+		if len(cl.events[i]) == 0 {
+			return false
+		}
+	}
+	return true
 }
