@@ -13,7 +13,9 @@ func TestHasEdgeBooleansSeeOnlyVisibleRows(t *testing.T) {
 	rep := w.api.As(t, "bdr", "alpha", w.users["bdrA"])
 	names := func(where string) map[string]bool {
 		var out struct {
-			Accounts struct{ Edges []struct{ Node struct{ Name string } } }
+			Accounts struct {
+				Edges []struct{ Node struct{ Name string } }
+			}
 		}
 		rep.Data(t, `{ accounts(where: `+where+`) { edges { node { name } } } }`, nil, &out)
 		got := map[string]bool{}

@@ -18,8 +18,8 @@ import (
 // wsEvent is one message a subscription received.
 type wsEvent struct {
 	leadID, to string
-	resp   apitest.Response
-	lead   any // the event's lead, decoded
+	resp       apitest.Response
+	lead       any // the event's lead, decoded
 }
 
 // wsClient is one graphql-transport-ws connection with many subscriptions.
