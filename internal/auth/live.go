@@ -86,3 +86,21 @@ func (l *liveUsers) get(ctx context.Context, id int) (liveUser, error) {
 	l.mu.Unlock()
 	return u, nil
 }
+
+// Recheck reports whether the caller of ctx may still act as it did when its long-lived
+// operation (a subscription) started: an error once its user is gone or deactivated, or its
+// role or team changed (the operation's access scope was computed for the old ones).
+func (a *Authenticator) Recheck(ctx context.Context) error {
+	p, ok := principal.From(ctx)
+	if !ok || p.IsSystem() || p.UserID <= 0 {
+		return nil
+	}
+	now, err := a.live.check(ctx, p)
+	if err != nil {
+		return err
+	}
+	if now.Role != p.Role || now.Team != p.Team {
+		return unauthenticated("user %d now acts as %s of team %q; subscribe again", p.UserID, now.Role, now.Team)
+	}
+	return nil
+}
