@@ -529,6 +529,34 @@ func (_c *LeadCreate) SetNillableIdempotencyKey(v *string) *LeadCreate {
 	return _c
 }
 
+// SetIdempotencyScope sets the "idempotency_scope" field.
+func (_c *LeadCreate) SetIdempotencyScope(v string) *LeadCreate {
+	_c.mutation.SetIdempotencyScope(v)
+	return _c
+}
+
+// SetNillableIdempotencyScope sets the "idempotency_scope" field if the given value is not nil.
+func (_c *LeadCreate) SetNillableIdempotencyScope(v *string) *LeadCreate {
+	if v != nil {
+		_c.SetIdempotencyScope(*v)
+	}
+	return _c
+}
+
+// SetIdempotencyHash sets the "idempotency_hash" field.
+func (_c *LeadCreate) SetIdempotencyHash(v string) *LeadCreate {
+	_c.mutation.SetIdempotencyHash(v)
+	return _c
+}
+
+// SetNillableIdempotencyHash sets the "idempotency_hash" field if the given value is not nil.
+func (_c *LeadCreate) SetNillableIdempotencyHash(v *string) *LeadCreate {
+	if v != nil {
+		_c.SetIdempotencyHash(*v)
+	}
+	return _c
+}
+
 // SetAccount sets the "account" edge to the Account entity.
 func (_c *LeadCreate) SetAccount(v *Account) *LeadCreate {
 	return _c.SetAccountID(v.ID)
@@ -976,6 +1004,14 @@ func (_c *LeadCreate) createSpec() (*Lead, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.IdempotencyKey(); ok {
 		_spec.SetField(lead.FieldIdempotencyKey, field.TypeString, value)
 		_node.IdempotencyKey = &value
+	}
+	if value, ok := _c.mutation.IdempotencyScope(); ok {
+		_spec.SetField(lead.FieldIdempotencyScope, field.TypeString, value)
+		_node.IdempotencyScope = &value
+	}
+	if value, ok := _c.mutation.IdempotencyHash(); ok {
+		_spec.SetField(lead.FieldIdempotencyHash, field.TypeString, value)
+		_node.IdempotencyHash = &value
 	}
 	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -1731,6 +1767,12 @@ func (u *LeadUpsertOne) UpdateNewValues() *LeadUpsertOne {
 		}
 		if _, exists := u.create.mutation.IdempotencyKey(); exists {
 			s.SetIgnore(lead.FieldIdempotencyKey)
+		}
+		if _, exists := u.create.mutation.IdempotencyScope(); exists {
+			s.SetIgnore(lead.FieldIdempotencyScope)
+		}
+		if _, exists := u.create.mutation.IdempotencyHash(); exists {
+			s.SetIgnore(lead.FieldIdempotencyHash)
 		}
 	}))
 	return u
@@ -2609,6 +2651,12 @@ func (u *LeadUpsertBulk) UpdateNewValues() *LeadUpsertBulk {
 			}
 			if _, exists := b.mutation.IdempotencyKey(); exists {
 				s.SetIgnore(lead.FieldIdempotencyKey)
+			}
+			if _, exists := b.mutation.IdempotencyScope(); exists {
+				s.SetIgnore(lead.FieldIdempotencyScope)
+			}
+			if _, exists := b.mutation.IdempotencyHash(); exists {
+				s.SetIgnore(lead.FieldIdempotencyHash)
 			}
 		}
 	}))

@@ -1105,6 +1105,12 @@ func (_u *LeadUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.IdempotencyKeyCleared() {
 		_spec.ClearField(lead.FieldIdempotencyKey, field.TypeString)
 	}
+	if _u.mutation.IdempotencyScopeCleared() {
+		_spec.ClearField(lead.FieldIdempotencyScope, field.TypeString)
+	}
+	if _u.mutation.IdempotencyHashCleared() {
+		_spec.ClearField(lead.FieldIdempotencyHash, field.TypeString)
+	}
 	if _u.mutation.AccountCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -2475,6 +2481,12 @@ func (_u *LeadUpdateOne) sqlSave(ctx context.Context) (_node *Lead, err error) {
 	}
 	if _u.mutation.IdempotencyKeyCleared() {
 		_spec.ClearField(lead.FieldIdempotencyKey, field.TypeString)
+	}
+	if _u.mutation.IdempotencyScopeCleared() {
+		_spec.ClearField(lead.FieldIdempotencyScope, field.TypeString)
+	}
+	if _u.mutation.IdempotencyHashCleared() {
+		_spec.ClearField(lead.FieldIdempotencyHash, field.TypeString)
 	}
 	if _u.mutation.AccountCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -49,7 +49,7 @@ func (r *mutationResolver) ConvertLead(ctx context.Context, input model.ConvertL
 
 // LeadStageChanged is the resolver for the leadStageChanged field.
 func (r *subscriptionResolver) LeadStageChanged(ctx context.Context, where *model.LeadStageChangedFilter) (<-chan *model.LeadStageChangedEvent, error) {
-	return stageEvents(ctx, r.Client, r.Feed, where), nil
+	return stageEvents(ctx, r.Client, r.Feed, r.Recheck, where), nil
 }
 
 // Subscription returns SubscriptionResolver implementation.

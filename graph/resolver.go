@@ -3,6 +3,8 @@
 package graph
 
 import (
+	"context"
+
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/internal/auth"
 	"github.com/qualify/qualify/internal/crm"
@@ -26,6 +28,9 @@ type Services struct {
 	Admin *policyadmin.Service
 	// Funnel answers the funnel analytics queries.
 	Funnel *funnel.Service
+	// Recheck says whether the caller of a subscription may still receive events (its user is
+	// active, with the role and team it subscribed with); nil accepts every caller.
+	Recheck func(context.Context) error
 }
 
 // Resolver is the root resolver.

@@ -11,13 +11,18 @@ import (
 )
 
 // stageEvents turns the feed into GraphQL events for one subscriber: filtered by where, and
-// loaded with the subscriber's context so a lead the caller may not see is never sent.
-func stageEvents(ctx context.Context, c *ent.Client, feed *stagefeed.Broker, where *model.LeadStageChangedFilter) <-chan *model.LeadStageChangedEvent {
+// loaded with the subscriber's context so a lead the caller may not see is never sent. The
+// subscription ends once recheck refuses the caller (deactivated, or moved to another role or
+// team).
+func stageEvents(ctx context.Context, c *ent.Client, feed *stagefeed.Broker, recheck func(context.Context) error, where *model.LeadStageChangedFilter) <-chan *model.LeadStageChangedEvent {
 	out := make(chan *model.LeadStageChangedEvent)
 	in := feed.Subscribe(ctx)
 	go func() {
 		defer close(out)
 		for ev := range in {
+			if recheck != nil && recheck(ctx) != nil {
+				return
+			}
 			if !matches(ev, where) {
 				continue
 			}

@@ -21,6 +21,7 @@ type accessFlags struct {
 	rateLimit                         float64
 	rateBurst                         int
 	metricsToken                      string
+	userCacheTTL                      time.Duration
 	dev, forceDev                     bool
 }
 
@@ -33,6 +34,7 @@ func (f *accessFlags) register(cmd *cobra.Command) {
 	fs.Float64Var(&f.rateLimit, "rate-limit", envFloat("QUALIFY_RATE_LIMIT", 20), "requests per second per principal; 0 = unlimited (env QUALIFY_RATE_LIMIT)")
 	fs.IntVar(&f.rateBurst, "rate-burst", 0, "requests a principal may send at once; 0 = twice --rate-limit")
 	fs.StringVar(&f.metricsToken, "metrics-token", os.Getenv("QUALIFY_METRICS_TOKEN"), "bearer token /metrics requires; empty = open (env QUALIFY_METRICS_TOKEN)")
+	fs.DurationVar(&f.userCacheTTL, "user-cache-ttl", auth.DefaultUserCacheTTL, "how long a credential's user (active, role, team) is trusted before it is read again")
 	fs.BoolVar(&f.dev, "dev", false, "development mode: demo users with printed tokens signed by a public dev secret")
 	fs.BoolVar(&f.forceDev, "force-dev", false, "allow --dev with DATABASE_URL / --database-url set")
 }
@@ -40,7 +42,8 @@ func (f *accessFlags) register(cmd *cobra.Command) {
 // apply puts the flags into cfg. Development mode refuses a PostgreSQL database (a shared one,
 // most likely) unless forced, and signs tokens with auth.DevSecret when no secret is given.
 func (f *accessFlags) apply(cfg *app.Config, databaseURL string, log *slog.Logger) error {
-	cfg.Auth = auth.Config{Secret: []byte(f.secret), Issuer: f.issuer, Audience: f.audience, JWKSURL: f.jwksURL}
+	cfg.Auth = auth.Config{Secret: []byte(f.secret), Issuer: f.issuer, Audience: f.audience, JWKSURL: f.jwksURL,
+		UserCacheTTL: f.userCacheTTL}
 	cfg.RateLimit.PerSecond, cfg.RateLimit.Burst = f.rateLimit, f.rateBurst
 	cfg.MetricsToken = f.metricsToken
 	if !f.dev {

@@ -75,6 +75,8 @@ func serveCmd() *cobra.Command {
 	f.IntVar(&cfg.PageMax, "page-max", envInt("QUALIFY_PAGE_MAX", 200), "largest page size a client may ask for (env QUALIFY_PAGE_MAX)")
 	f.BoolVar(&cfg.Server.Production, "production", os.Getenv("QUALIFY_PRODUCTION") == "true", "turn introspection and GraphiQL off (env QUALIFY_PRODUCTION=true)")
 	f.IntVar(&cfg.Server.ComplexityLimit, "complexity-limit", 2000, "highest query complexity")
+	f.IntVar(&cfg.Cost.Limit, "cost-limit", envInt("QUALIFY_COST_LIMIT", 20000), "highest operation cost: rows it may return, expensive fields weighted (env QUALIFY_COST_LIMIT)")
+	f.IntVar(&cfg.Cost.Concurrent, "expensive-concurrency", 2, "expensive operations (simulation, funnel) one principal may run at once")
 	f.IntVar(&cfg.Server.MaxDepth, "max-depth", 12, "deepest query nesting")
 	f.DurationVar(&cfg.Server.RequestTimeout, "request-timeout", 15*time.Second, "deadline of one request")
 	f.Int64Var(&cfg.Server.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body")

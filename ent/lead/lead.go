@@ -94,6 +94,10 @@ const (
 	FieldConvertedAt = "converted_at"
 	// FieldIdempotencyKey holds the string denoting the idempotency_key field in the database.
 	FieldIdempotencyKey = "idempotency_key"
+	// FieldIdempotencyScope holds the string denoting the idempotency_scope field in the database.
+	FieldIdempotencyScope = "idempotency_scope"
+	// FieldIdempotencyHash holds the string denoting the idempotency_hash field in the database.
+	FieldIdempotencyHash = "idempotency_hash"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
 	EdgeAccount = "account"
 	// EdgeOwner holds the string denoting the owner edge name in mutations.
@@ -200,6 +204,8 @@ var Columns = []string{
 	FieldOpportunityName,
 	FieldConvertedAt,
 	FieldIdempotencyKey,
+	FieldIdempotencyScope,
+	FieldIdempotencyHash,
 }
 
 var (
@@ -623,6 +629,16 @@ func ByConvertedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByIdempotencyKey orders the results by the idempotency_key field.
 func ByIdempotencyKey(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldIdempotencyKey, opts...).ToFunc()
+}
+
+// ByIdempotencyScope orders the results by the idempotency_scope field.
+func ByIdempotencyScope(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdempotencyScope, opts...).ToFunc()
+}
+
+// ByIdempotencyHash orders the results by the idempotency_hash field.
+func ByIdempotencyHash(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdempotencyHash, opts...).ToFunc()
 }
 
 // ByAccountField orders the results by account field.

@@ -195,6 +195,16 @@ func IdempotencyKey(v string) predicate.Lead {
 	return predicate.Lead(sql.FieldEQ(FieldIdempotencyKey, v))
 }
 
+// IdempotencyScope applies equality check predicate on the "idempotency_scope" field. It's identical to IdempotencyScopeEQ.
+func IdempotencyScope(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldEQ(FieldIdempotencyScope, v))
+}
+
+// IdempotencyHash applies equality check predicate on the "idempotency_hash" field. It's identical to IdempotencyHashEQ.
+func IdempotencyHash(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldEQ(FieldIdempotencyHash, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Lead {
 	return predicate.Lead(sql.FieldEQ(FieldCreatedAt, v))
@@ -1798,6 +1808,156 @@ func IdempotencyKeyEqualFold(v string) predicate.Lead {
 // IdempotencyKeyContainsFold applies the ContainsFold predicate on the "idempotency_key" field.
 func IdempotencyKeyContainsFold(v string) predicate.Lead {
 	return predicate.Lead(sql.FieldContainsFold(FieldIdempotencyKey, v))
+}
+
+// IdempotencyScopeEQ applies the EQ predicate on the "idempotency_scope" field.
+func IdempotencyScopeEQ(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldEQ(FieldIdempotencyScope, v))
+}
+
+// IdempotencyScopeNEQ applies the NEQ predicate on the "idempotency_scope" field.
+func IdempotencyScopeNEQ(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldNEQ(FieldIdempotencyScope, v))
+}
+
+// IdempotencyScopeIn applies the In predicate on the "idempotency_scope" field.
+func IdempotencyScopeIn(vs ...string) predicate.Lead {
+	return predicate.Lead(sql.FieldIn(FieldIdempotencyScope, vs...))
+}
+
+// IdempotencyScopeNotIn applies the NotIn predicate on the "idempotency_scope" field.
+func IdempotencyScopeNotIn(vs ...string) predicate.Lead {
+	return predicate.Lead(sql.FieldNotIn(FieldIdempotencyScope, vs...))
+}
+
+// IdempotencyScopeGT applies the GT predicate on the "idempotency_scope" field.
+func IdempotencyScopeGT(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldGT(FieldIdempotencyScope, v))
+}
+
+// IdempotencyScopeGTE applies the GTE predicate on the "idempotency_scope" field.
+func IdempotencyScopeGTE(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldGTE(FieldIdempotencyScope, v))
+}
+
+// IdempotencyScopeLT applies the LT predicate on the "idempotency_scope" field.
+func IdempotencyScopeLT(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldLT(FieldIdempotencyScope, v))
+}
+
+// IdempotencyScopeLTE applies the LTE predicate on the "idempotency_scope" field.
+func IdempotencyScopeLTE(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldLTE(FieldIdempotencyScope, v))
+}
+
+// IdempotencyScopeContains applies the Contains predicate on the "idempotency_scope" field.
+func IdempotencyScopeContains(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldContains(FieldIdempotencyScope, v))
+}
+
+// IdempotencyScopeHasPrefix applies the HasPrefix predicate on the "idempotency_scope" field.
+func IdempotencyScopeHasPrefix(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldHasPrefix(FieldIdempotencyScope, v))
+}
+
+// IdempotencyScopeHasSuffix applies the HasSuffix predicate on the "idempotency_scope" field.
+func IdempotencyScopeHasSuffix(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldHasSuffix(FieldIdempotencyScope, v))
+}
+
+// IdempotencyScopeIsNil applies the IsNil predicate on the "idempotency_scope" field.
+func IdempotencyScopeIsNil() predicate.Lead {
+	return predicate.Lead(sql.FieldIsNull(FieldIdempotencyScope))
+}
+
+// IdempotencyScopeNotNil applies the NotNil predicate on the "idempotency_scope" field.
+func IdempotencyScopeNotNil() predicate.Lead {
+	return predicate.Lead(sql.FieldNotNull(FieldIdempotencyScope))
+}
+
+// IdempotencyScopeEqualFold applies the EqualFold predicate on the "idempotency_scope" field.
+func IdempotencyScopeEqualFold(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldEqualFold(FieldIdempotencyScope, v))
+}
+
+// IdempotencyScopeContainsFold applies the ContainsFold predicate on the "idempotency_scope" field.
+func IdempotencyScopeContainsFold(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldContainsFold(FieldIdempotencyScope, v))
+}
+
+// IdempotencyHashEQ applies the EQ predicate on the "idempotency_hash" field.
+func IdempotencyHashEQ(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldEQ(FieldIdempotencyHash, v))
+}
+
+// IdempotencyHashNEQ applies the NEQ predicate on the "idempotency_hash" field.
+func IdempotencyHashNEQ(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldNEQ(FieldIdempotencyHash, v))
+}
+
+// IdempotencyHashIn applies the In predicate on the "idempotency_hash" field.
+func IdempotencyHashIn(vs ...string) predicate.Lead {
+	return predicate.Lead(sql.FieldIn(FieldIdempotencyHash, vs...))
+}
+
+// IdempotencyHashNotIn applies the NotIn predicate on the "idempotency_hash" field.
+func IdempotencyHashNotIn(vs ...string) predicate.Lead {
+	return predicate.Lead(sql.FieldNotIn(FieldIdempotencyHash, vs...))
+}
+
+// IdempotencyHashGT applies the GT predicate on the "idempotency_hash" field.
+func IdempotencyHashGT(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldGT(FieldIdempotencyHash, v))
+}
+
+// IdempotencyHashGTE applies the GTE predicate on the "idempotency_hash" field.
+func IdempotencyHashGTE(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldGTE(FieldIdempotencyHash, v))
+}
+
+// IdempotencyHashLT applies the LT predicate on the "idempotency_hash" field.
+func IdempotencyHashLT(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldLT(FieldIdempotencyHash, v))
+}
+
+// IdempotencyHashLTE applies the LTE predicate on the "idempotency_hash" field.
+func IdempotencyHashLTE(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldLTE(FieldIdempotencyHash, v))
+}
+
+// IdempotencyHashContains applies the Contains predicate on the "idempotency_hash" field.
+func IdempotencyHashContains(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldContains(FieldIdempotencyHash, v))
+}
+
+// IdempotencyHashHasPrefix applies the HasPrefix predicate on the "idempotency_hash" field.
+func IdempotencyHashHasPrefix(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldHasPrefix(FieldIdempotencyHash, v))
+}
+
+// IdempotencyHashHasSuffix applies the HasSuffix predicate on the "idempotency_hash" field.
+func IdempotencyHashHasSuffix(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldHasSuffix(FieldIdempotencyHash, v))
+}
+
+// IdempotencyHashIsNil applies the IsNil predicate on the "idempotency_hash" field.
+func IdempotencyHashIsNil() predicate.Lead {
+	return predicate.Lead(sql.FieldIsNull(FieldIdempotencyHash))
+}
+
+// IdempotencyHashNotNil applies the NotNil predicate on the "idempotency_hash" field.
+func IdempotencyHashNotNil() predicate.Lead {
+	return predicate.Lead(sql.FieldNotNull(FieldIdempotencyHash))
+}
+
+// IdempotencyHashEqualFold applies the EqualFold predicate on the "idempotency_hash" field.
+func IdempotencyHashEqualFold(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldEqualFold(FieldIdempotencyHash, v))
+}
+
+// IdempotencyHashContainsFold applies the ContainsFold predicate on the "idempotency_hash" field.
+func IdempotencyHashContainsFold(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldContainsFold(FieldIdempotencyHash, v))
 }
 
 // HasAccount applies the HasEdge predicate on the "account" edge.

@@ -71,7 +71,14 @@ func (Lead) Fields() []ent.Field {
 		field.Time("converted_at").Optional().Nillable().
 			Comment("when convertLead made the lead an opportunity").
 			Annotations(skipInputs, entgql.OrderField("CONVERTED_AT")),
-		field.String("idempotency_key").Optional().Nillable().Unique().Immutable().
+		field.String("idempotency_key").Optional().Nillable().Immutable().
+			Comment("unique per idempotency_scope").
+			Annotations(entgql.Skip()),
+		field.String("idempotency_scope").Optional().Nillable().Immutable().
+			Comment("the caller the key belongs to: user:12, apikey:7").
+			Annotations(entgql.Skip()),
+		field.String("idempotency_hash").Optional().Nillable().Immutable().
+			Comment("sha256 of the request that used the key: a replay must send the same").
 			Annotations(entgql.Skip()),
 	}
 }
@@ -100,6 +107,8 @@ func (Lead) Indexes() []ent.Index {
 		index.Fields("created_at"),
 		index.Fields("account_id"),
 		index.Fields("email"),
+		// An idempotency key is the caller's: the same key from another caller is another lead.
+		index.Fields("idempotency_scope", "idempotency_key").Unique(),
 	}
 }
 

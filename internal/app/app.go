@@ -19,8 +19,10 @@ import (
 	"github.com/qualify/qualify/graph"
 	"github.com/qualify/qualify/internal/auth"
 	"github.com/qualify/qualify/internal/authz"
+	"github.com/qualify/qualify/internal/cost"
 	"github.com/qualify/qualify/internal/crm"
 	"github.com/qualify/qualify/internal/funnel"
+	"github.com/qualify/qualify/internal/inputlimit"
 	"github.com/qualify/qualify/internal/lifecycle"
 	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/policyadmin"
@@ -41,7 +43,10 @@ type Config struct {
 	PolicyPoll time.Duration
 	// PageDefault and PageMax bound every connection's page size.
 	PageDefault, PageMax int
-	Server               server.Config
+	// Cost bounds each operation by the rows it can return (page sizes are filled in from
+	// PageDefault and PageMax) and each principal's concurrent expensive operations.
+	Cost   cost.Config
+	Server server.Config
 	// Auth says which credentials the API accepts (JWT secret, JWKS URL, issuer, audience); API
 	// keys are always accepted.
 	Auth auth.Config
@@ -134,7 +139,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		cfg.Logger.Error("requalify jobs: fail those orphaned by a stopped runner", "err", err)
 	}
 	schema := graph.NewExecutableSchema(graph.Config{
-		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine, Keys: authn.Keys(), Feed: a.Feed, Admin: a.Admin, Funnel: a.Funnel}),
+		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine, Keys: authn.Keys(), Feed: a.Feed, Admin: a.Admin, Funnel: a.Funnel, Recheck: authn.Recheck}),
 	})
 	a.Server = server.New(cfg.Server, server.Deps{
 		Schema: schema,
@@ -143,6 +148,8 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		Extensions: []graphql.HandlerExtension{
 			authz.Extension{Policy: engine, Client: db.Client},
 			graph.PageLimit{Default: cfg.PageDefault, Max: cfg.PageMax},
+			cost.New(withPages(cfg.Cost, cfg.PageDefault, cfg.PageMax)),
+			inputlimit.New(inputlimit.Limits{}),
 		},
 		Middleware:    []func(http.Handler) http.Handler{authn.Middleware, ratelimit.New(cfg.RateLimit).Middleware},
 		WebsocketInit: authn.WebsocketInit,
@@ -153,6 +160,11 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		Registry:          registry,
 	})
 	return a, nil
+}
+
+func withPages(c cost.Config, pageDefault, pageMax int) cost.Config {
+	c.PageDefault, c.PageMax = pageDefault, pageMax
+	return c
 }
 
 // restoreLastGood activates the newest stored revision that was once active.

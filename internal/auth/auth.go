@@ -30,6 +30,9 @@ type Config struct {
 	Audience string
 	// Leeway tolerates clock skew on exp and nbf. Default 30 s.
 	Leeway time.Duration
+	// UserCacheTTL is how long the stored state of a credential's user (active, role, team) is
+	// trusted before it is read again. Default DefaultUserCacheTTL.
+	UserCacheTTL time.Duration
 }
 
 // UnauthenticatedError is a missing or unusable credential.
@@ -47,6 +50,7 @@ type Authenticator struct {
 	cfg  Config
 	jwks keyfunc.Keyfunc // nil without a JWKS URL
 	keys *Keys
+	live *liveUsers
 	log  *slog.Logger
 }
 
@@ -62,7 +66,7 @@ func New(ctx context.Context, client *ent.Client, cfg Config, log *slog.Logger) 
 	if len(cfg.Secret) > 0 && len(cfg.Secret) < 32 {
 		return nil, errors.New("auth: the JWT secret must be at least 32 bytes")
 	}
-	a := &Authenticator{cfg: cfg, keys: NewKeys(client), log: log}
+	a := &Authenticator{cfg: cfg, keys: NewKeys(client), live: newLiveUsers(client, cfg.UserCacheTTL), log: log}
 	if cfg.JWKSURL != "" {
 		kf, err := keyfunc.NewDefaultCtx(ctx, []string{cfg.JWKSURL})
 		if err != nil {
@@ -89,10 +93,17 @@ func (a *Authenticator) Authenticate(ctx context.Context, credential string) (pr
 	if credential == "" {
 		return principal.Principal{}, ErrNoCredentials
 	}
+	var p principal.Principal
+	var err error
 	if strings.HasPrefix(credential, KeyPrefix) {
-		return a.keys.Authenticate(ctx, credential)
+		p, err = a.keys.Authenticate(ctx, credential)
+	} else {
+		p, err = a.verifyJWT(credential)
 	}
-	return a.verifyJWT(credential)
+	if err != nil {
+		return principal.Principal{}, err
+	}
+	return a.live.check(ctx, p)
 }
 
 // Middleware authenticates every request to the API from its Authorization header and refuses

@@ -25,10 +25,11 @@ import (
 const viewerQuery = `{ viewer { role team via user { id } } }`
 
 // claims returns valid claims of the test app, for a case to spoil.
+// claims are a service client's: its subject names no user, so the token's role and team hold.
 func claims() jwt.MapClaims {
 	now := time.Now()
 	return jwt.MapClaims{
-		"sub": "42", "role": "bdr", "team": "emea-bdr",
+		"sub": "crm-sync", "role": "bdr", "team": "emea-bdr",
 		"iss": apitest.Issuer, "aud": apitest.Audience,
 		"iat": now.Unix(), "nbf": now.Add(-time.Minute).Unix(), "exp": now.Add(time.Hour).Unix(),
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -32,8 +33,9 @@ type Extension struct {
 }
 
 var (
-	_ graphql.HandlerExtension = Extension{}
-	_ graphql.FieldInterceptor = Extension{}
+	_ graphql.HandlerExtension     = Extension{}
+	_ graphql.FieldInterceptor     = Extension{}
+	_ graphql.OperationInterceptor = Extension{}
 )
 
 // ExtensionName implements graphql.HandlerExtension.
@@ -42,6 +44,31 @@ func (Extension) ExtensionName() string { return "QualifyAuthz" }
 // Validate implements graphql.HandlerExtension.
 func (Extension) Validate(graphql.ExecutableSchema) error { return nil }
 
+// InterceptOperation implements graphql.OperationInterceptor: it gives the operation a place
+// for its subscription's scope. gqlgen resolves each event of a subscription in the operation's
+// context, not in the root field's, so the scope the root field was given must be found there.
+func (Extension) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	return next(context.WithValue(ctx, operationKey{}, &operationScope{}))
+}
+
+type operationKey struct{}
+
+// operationScope holds the scope of a subscription's root field (a subscription has exactly one).
+type operationScope struct {
+	mu  sync.Mutex
+	sub *Scope
+}
+
+func subscriptionScope(ctx context.Context) (*Scope, bool) {
+	o, ok := ctx.Value(operationKey{}).(*operationScope)
+	if !ok {
+		return nil, false
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.sub, o.sub != nil
+}
+
 // InterceptField implements graphql.FieldInterceptor.
 func (e Extension) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
@@ -49,27 +76,51 @@ func (e Extension) InterceptField(ctx context.Context, next graphql.Resolver) (a
 		return next(ctx)
 	}
 	if isRoot(fc) {
-		switch fc.Object {
-		case "Query", "Mutation", "Subscription":
-			return e.root(ctx, fc, next)
-		}
-		return next(ctx)
+		return e.root(ctx, fc, next)
 	}
-	if s, ok := ctx.Value(scopeKey{}).(*Scope); ok && len(s.Redact) > 0 {
+	s, ok := ctx.Value(scopeKey{}).(*Scope)
+	if !ok {
+		if s, ok = subscriptionScope(ctx); ok {
+			ctx = WithScope(ctx, s)
+		}
+	}
+	if ok {
 		if redacted(s, fc) {
 			return nil, nil
 		}
 		if err := checkFilters(ctx, s, fc); err != nil {
 			return nil, err
 		}
+		restrictArgs(s, fc)
 	}
 	return next(ctx)
 }
 
-// isRoot reports whether fc is a root field of the operation. gqlgen may put a field context
-// without a field above the root fields.
+// isRoot reports whether fc is a root field of the operation: a field of Query, Mutation or
+// Subscription with no field above it. gqlgen puts field contexts without a field above the
+// root fields and above each element of a list (nodes[0].email is no root field).
 func isRoot(fc *graphql.FieldContext) bool {
-	return fc.Parent == nil || fc.Parent.Field.Field == nil
+	switch fc.Object {
+	case "Query", "Mutation", "Subscription":
+	default:
+		return false
+	}
+	for p := fc.Parent; p != nil; p = p.Parent {
+		if p.Field.Field != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// restrictArgs puts the row filter of s into every where input among fc's arguments.
+func restrictArgs(s *Scope, fc *graphql.FieldContext) {
+	if len(fc.Args) == 0 {
+		return
+	}
+	if f, ok := filtersFor(s); ok {
+		f.restrictWhere(fc.Args)
+	}
 }
 
 func (e Extension) root(ctx context.Context, fc *graphql.FieldContext, next graphql.Resolver) (any, error) {
@@ -93,9 +144,17 @@ func (e Extension) root(ctx context.Context, fc *graphql.FieldContext, next grap
 		s.RowFilter, s.Redact = d.RowFilter, d.Redact
 	}
 	ctx = WithScope(ctx, s)
+	if kind == "subscription" {
+		if o, ok := ctx.Value(operationKey{}).(*operationScope); ok {
+			o.mu.Lock()
+			o.sub = s
+			o.mu.Unlock()
+		}
+	}
 	if err := checkFilters(ctx, s, fc); err != nil {
 		return nil, err
 	}
+	restrictArgs(s, fc)
 	if kind == "mutation" && !s.Unrestricted() && s.RowFilter != RowsAll {
 		if err := e.checkTargets(ctx, fc); err != nil {
 			return nil, err

@@ -7,15 +7,9 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/qualify/qualify/ent"
-	"github.com/qualify/qualify/ent/account"
-	"github.com/qualify/qualify/ent/activity"
-	"github.com/qualify/qualify/ent/contact"
 	"github.com/qualify/qualify/ent/funnelreach"
 	"github.com/qualify/qualify/ent/intercept"
-	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/predicate"
-	"github.com/qualify/qualify/ent/stagetransition"
-	"github.com/qualify/qualify/ent/user"
 )
 
 // keyOperations are the root fields through which API keys may be read; the policy decides who
@@ -29,7 +23,7 @@ var keyOperations = map[string]bool{"apiKeys": true, "createApiKey": true, "revo
 //	                 the caller's team, or no owner yet: the inbound pool that BDRs work until
 //	                 routing assigns it at sal/sql; own_or_team: either)
 //	Contact          linked to a visible lead, or at an account with one
-//	Activity         on a visible lead or contact
+//	Activity         on a visible lead; without a lead, on a visible contact
 //	StageTransition  of a visible lead
 //	FunnelReach      of a visible lead (owner and team are copied onto the rollup)
 //	APIKey           only through the API-key operations
@@ -39,29 +33,29 @@ var keyOperations = map[string]bool{"apiKeys": true, "createApiKey": true, "revo
 func Install(client *ent.Client) {
 	client.Lead.Intercept(
 		intercept.TraverseLead(func(ctx context.Context, q *ent.LeadQuery) error {
-			if p, ok := leadPredicate(ctx); ok {
-				q.Where(p)
+			if f, ok := rowFiltersOf(ctx); ok {
+				q.Where(f.lead)
 			}
 			return nil
 		}))
 	client.Contact.Intercept(
 		intercept.TraverseContact(func(ctx context.Context, q *ent.ContactQuery) error {
-			if p, ok := leadPredicate(ctx); ok {
-				q.Where(contactVisible(p))
+			if f, ok := rowFiltersOf(ctx); ok {
+				q.Where(f.contact)
 			}
 			return nil
 		}))
 	client.Activity.Intercept(
 		intercept.TraverseActivity(func(ctx context.Context, q *ent.ActivityQuery) error {
-			if p, ok := leadPredicate(ctx); ok {
-				q.Where(activity.Or(activity.HasLeadWith(p), activity.HasContactWith(contactVisible(p))))
+			if f, ok := rowFiltersOf(ctx); ok {
+				q.Where(f.activity)
 			}
 			return nil
 		}))
 	client.StageTransition.Intercept(
 		intercept.TraverseStageTransition(func(ctx context.Context, q *ent.StageTransitionQuery) error {
-			if p, ok := leadPredicate(ctx); ok {
-				q.Where(stagetransition.HasLeadWith(p))
+			if f, ok := rowFiltersOf(ctx); ok {
+				q.Where(f.transition)
 			}
 			return nil
 		}))
@@ -104,29 +98,16 @@ func restriction(ctx context.Context) (*Scope, bool) {
 }
 
 func leadPredicate(ctx context.Context) (predicate.Lead, bool) {
+	f, ok := rowFiltersOf(ctx)
+	return f.lead, ok
+}
+
+func rowFiltersOf(ctx context.Context) (rowFilters, bool) {
 	s, ok := restriction(ctx)
 	if !ok {
-		return nil, false
+		return rowFilters{}, false
 	}
-	p := s.Principal
-	own := leadNone
-	if p.UserID > 0 {
-		own = lead.OwnerID(p.UserID)
-	}
-	team := leadNone
-	if p.Team != "" {
-		team = lead.HasOwnerWith(user.Team(p.Team))
-	}
-	switch s.RowFilter {
-	case RowsOwn:
-		return own, true
-	case RowsTeam:
-		return lead.Or(team, lead.OwnerIDIsNil()), true
-	case RowsOwnOrTeam:
-		return lead.Or(own, team, lead.OwnerIDIsNil()), true
-	default: // none, or a filter this service does not know: fail closed
-		return leadNone, true
-	}
+	return filtersFor(s)
 }
 
 func reachPredicate(s *Scope) predicate.FunnelReach {
@@ -150,10 +131,3 @@ func reachPredicate(s *Scope) predicate.FunnelReach {
 		return none
 	}
 }
-
-func contactVisible(p predicate.Lead) predicate.Contact {
-	return contact.Or(contact.HasLeadsWith(p), contact.HasAccountWith(account.HasLeadsWith(p)))
-}
-
-// leadNone matches no lead.
-var leadNone = predicate.Lead(func(sel *sql.Selector) { sel.Where(sql.False()) })

@@ -4,6 +4,7 @@ package domainerr
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -12,15 +13,22 @@ type Code string
 
 // The codes the API returns.
 const (
-	CodeValidation        Code = "VALIDATION_FAILED"
-	CodeNotFound          Code = "NOT_FOUND"
-	CodeConflict          Code = "CONFLICT"
-	CodeForbidden         Code = "FORBIDDEN"
-	CodeUnauthenticated   Code = "UNAUTHENTICATED"
-	CodeTransitionDenied  Code = "TRANSITION_DENIED"
-	CodeRateLimited       Code = "RATE_LIMITED"
-	CodePolicyUnavailable Code = "POLICY_UNAVAILABLE"
-	CodeInternal          Code = "INTERNAL"
+	CodeValidation Code = "VALIDATION_FAILED"
+	CodeNotFound   Code = "NOT_FOUND"
+	CodeConflict   Code = "CONFLICT"
+	// CodeIdempotencyKeyReused is a conflict: a key sent again with another input.
+	CodeIdempotencyKeyReused Code = "IDEMPOTENCY_KEY_REUSED"
+	CodeForbidden            Code = "FORBIDDEN"
+	CodeUnauthenticated      Code = "UNAUTHENTICATED"
+	CodeTransitionDenied     Code = "TRANSITION_DENIED"
+	CodeRateLimited          Code = "RATE_LIMITED"
+	CodePolicyUnavailable    Code = "POLICY_UNAVAILABLE"
+	CodeInternal             Code = "INTERNAL"
+	// CodeCostLimit refuses an operation that could return more than the cost limit allows;
+	// extensions carry "cost" and "limit".
+	CodeCostLimit Code = "COST_LIMIT"
+	// CodeConcurrencyLimit refuses an expensive operation while the caller runs as many as it may.
+	CodeConcurrencyLimit Code = "CONCURRENCY_LIMIT"
 )
 
 // Coded is implemented by every domain error: its code and the extensions it adds.
@@ -160,3 +168,23 @@ func (e *UnauthenticatedError) Code() Code { return CodeUnauthenticated }
 
 // Extensions implements Coded.
 func (e *UnauthenticatedError) Extensions() map[string]any { return map[string]any{"reason": e.Reason} }
+
+// IdempotencyKeyReusedError is a create sent again under an idempotency key the same caller
+// used before with another input: a CONFLICT of its own code, so a client tells a reused key
+// from a duplicate value. LeadID is the caller's own lead created under the key.
+type IdempotencyKeyReusedError struct {
+	Key    string
+	LeadID int
+}
+
+func (e *IdempotencyKeyReusedError) Error() string {
+	return "idempotency key was used before with a different input; use a new key for a new request"
+}
+
+// Code implements Coded.
+func (e *IdempotencyKeyReusedError) Code() Code { return CodeIdempotencyKeyReused }
+
+// Extensions implements Coded.
+func (e *IdempotencyKeyReusedError) Extensions() map[string]any {
+	return map[string]any{"field": "idempotencyKey", "existingId": strconv.Itoa(e.LeadID), "conflict": true}
+}

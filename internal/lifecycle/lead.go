@@ -23,15 +23,19 @@ var freeMail = map[string]bool{
 }
 
 // CreateLead creates a lead in the funnel's entry stage, with its first history row, and
-// qualifies it. The same idempotency key twice returns the first lead. A lead without an
+// qualifies it. An idempotency key is the caller's (principal.Subject): the same caller sending
+// the same key and input again gets the first lead; the same key with another input is
+// refused (IDEMPOTENCY_KEY_REUSED); another caller's key is another key. A lead without an
 // account is matched to the account of its email's company domain and to the contact with its
 // email, never duplicating them.
 func (s *Service) CreateLead(ctx context.Context, in ent.CreateLeadInput, idempotencyKey *string) (*ent.Lead, error) {
+	var idem *idempotency
 	if idempotencyKey != nil {
 		if *idempotencyKey = strings.TrimSpace(*idempotencyKey); *idempotencyKey == "" {
 			return nil, domainerr.Validation("idempotencyKey", "must not be blank")
 		}
-		if l, err := s.byIdempotencyKey(ctx, *idempotencyKey); l != nil || err != nil {
+		idem = newIdempotency(ctx, *idempotencyKey, in)
+		if l, err := s.replay(ctx, idem); l != nil || err != nil {
 			return l, err
 		}
 	}
@@ -49,6 +53,7 @@ func (s *Service) CreateLead(ctx context.Context, in ent.CreateLeadInput, idempo
 			SetStageID(f.first.ID).SetFurthestStageID(f.first.ID).
 			SetStageEnteredAt(now).SetCreatedAt(now).
 			SetNillableIdempotencyKey(idempotencyKey).
+			SetNillableIdempotencyScope(idem.scopeOrNil()).SetNillableIdempotencyHash(idem.hashOrNil()).
 			Save(ctx)
 		if err != nil {
 			return err
@@ -77,9 +82,9 @@ func (s *Service) CreateLead(ctx context.Context, in ent.CreateLeadInput, idempo
 		out, err = tx.Lead.Get(ctx, l.ID)
 		return err
 	})
-	if ent.IsConstraintError(err) && idempotencyKey != nil {
-		// A concurrent request with the same key won the race: answer with its lead.
-		if l, lerr := s.byIdempotencyKey(ctx, *idempotencyKey); l != nil {
+	if ent.IsConstraintError(err) && idem != nil {
+		// A concurrent request of the same caller with the same key won the race: answer as a replay.
+		if l, lerr := s.replay(ctx, idem); l != nil || lerr != nil {
 			return l, lerr
 		}
 	}
@@ -87,14 +92,6 @@ func (s *Service) CreateLead(ctx context.Context, in ent.CreateLeadInput, idempo
 		return nil, err
 	}
 	return out.Unwrap(), nil
-}
-
-func (s *Service) byIdempotencyKey(ctx context.Context, key string) (*ent.Lead, error) {
-	l, err := s.client.Lead.Query().Where(lead.IdempotencyKey(key)).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, nil
-	}
-	return l, err
 }
 
 // matchLead cleans the lead's email and phone and links the existing account and contact the
