@@ -48,7 +48,8 @@ func touchedLeads(ctx context.Context, c *ent.Client, t crm.Touched) ([]int, err
 	default:
 		return nil, nil
 	}
-	return q.IDs(ctx)
+	// In id order, so transactions that requalify overlapping sets lock the leads in one order.
+	return q.Order(ent.Asc(lead.FieldID)).IDs(ctx)
 }
 
 // qualify evaluates the qualification policy for one lead and stores the decision with a single
