@@ -37,7 +37,7 @@ func TestOperationalEndpoints(t *testing.T) {
 			{"/healthz", "ok"},
 			{"/readyz", ""},
 			{"/", "graphiql"},
-			{"/metrics", `qualify_graphql_requests_total{kind="query",operation="StageList",status="ok"} 1`},
+			{"/metrics", `qualify_graphql_requests_total{code="",kind="query",operation="StageList",status="ok"} 1`},
 		} {
 			code, body := get(c.path)
 			if code != http.StatusOK || !strings.Contains(strings.ToLower(body), strings.ToLower(c.want)) {

@@ -20,7 +20,12 @@ const (
 	CodeTransitionDenied  Code = "TRANSITION_DENIED"
 	CodeRateLimited       Code = "RATE_LIMITED"
 	CodePolicyUnavailable Code = "POLICY_UNAVAILABLE"
-	CodeInternal          Code = "INTERNAL"
+	// CodeUnavailable: the database or the policy is not reachable right now; the request did
+	// nothing and may be sent again (after extensions.retryAfter seconds).
+	CodeUnavailable Code = "UNAVAILABLE"
+	// CodeTimeout: the request ran out of time; a write may or may not have committed.
+	CodeTimeout  Code = "TIMEOUT"
+	CodeInternal Code = "INTERNAL"
 )
 
 // Coded is implemented by every domain error: its code and the extensions it adds.
@@ -160,3 +165,22 @@ func (e *UnauthenticatedError) Code() Code { return CodeUnauthenticated }
 
 // Extensions implements Coded.
 func (e *UnauthenticatedError) Extensions() map[string]any { return map[string]any{"reason": e.Reason} }
+
+// UnavailableError is a dependency (the database, the policy) that cannot answer now. The
+// request changed nothing; RetryAfter is a hint in seconds.
+type UnavailableError struct {
+	What       string // "database", "policy"
+	RetryAfter int
+}
+
+func (e *UnavailableError) Error() string {
+	return "the " + e.What + " is unavailable; try again shortly"
+}
+
+// Code implements Coded.
+func (e *UnavailableError) Code() Code { return CodeUnavailable }
+
+// Extensions implements Coded.
+func (e *UnavailableError) Extensions() map[string]any {
+	return map[string]any{"dependency": e.What, "retryAfter": e.RetryAfter}
+}

@@ -46,9 +46,6 @@ func withFacts(q *ent.LeadQuery, now time.Time, limitActivities bool) *ent.LeadQ
 
 // loadLead reads a lead with everything the qualification policy looks at.
 func loadLead(ctx context.Context, c *ent.Client, id int, now time.Time) (*ent.Lead, error) {
-	if err := lockLead(ctx, c, id); err != nil {
-		return nil, err
-	}
 	l, err := withFacts(c.Lead.Query().Where(lead.ID(id)), now, true).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, domainerr.NotFound("Lead", id)

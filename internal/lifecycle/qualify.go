@@ -56,6 +56,9 @@ func touchedLeads(ctx context.Context, c *ent.Client, t crm.Touched) ([]int, err
 // UPDATE. When the policy recommends another stage and the transition policy allows the move
 // (trigger auto or requalify), the lead moves in the same write.
 func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int, trigger stagetransition.Trigger) error {
+	if err := lockLead(ctx, tx, id); err != nil {
+		return err
+	}
 	now := s.now()
 	l, err := loadLead(ctx, tx, id, now)
 	if err != nil {

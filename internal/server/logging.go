@@ -26,6 +26,21 @@ type requestInfo struct {
 	mu        sync.Mutex // gqlgen may answer from other goroutines (websockets)
 	operation string
 	kind      string
+	code      string // extensions.code of the first error, "" for none
+	// unavailable is set when a response is nothing but UNAVAILABLE errors: it goes out as 503.
+	unavailable bool
+}
+
+func (i *requestInfo) setOutcome(code string, unavailable bool) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.code, i.unavailable = code, unavailable
+}
+
+func (i *requestInfo) outcome() (code string, unavailable bool) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.code, i.unavailable
 }
 
 func (i *requestInfo) setOperation(name, kind string) {
@@ -60,7 +75,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		start := time.Now()
 		info := &requestInfo{id: requestID(r.Header.Get(RequestIDHeader))}
 		w.Header().Set(RequestIDHeader, info.id)
-		rec := &recorder{ResponseWriter: w}
+		rec := &recorder{ResponseWriter: w, info: info}
 		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
 
 		defer func() {
@@ -133,13 +148,20 @@ func requestID(given string) string {
 // the websocket upgrade reach the connection underneath.
 type recorder struct {
 	http.ResponseWriter
+	info        *requestInfo
 	code        int
 	wroteHeader bool
 	bytes       int64
 }
 
+// WriteHeader turns the 200 of a GraphQL response that is nothing but UNAVAILABLE errors into
+// 503 with Retry-After, so load balancers and 5xx alerts see an outage.
 func (rec *recorder) WriteHeader(code int) {
 	if !rec.wroteHeader {
+		if _, unavailable := rec.info.outcome(); unavailable && code == http.StatusOK {
+			code = http.StatusServiceUnavailable
+			rec.Header().Set("Retry-After", strconv.Itoa(unavailableRetryAfter))
+		}
 		rec.code, rec.wroteHeader = code, true
 	}
 	rec.ResponseWriter.WriteHeader(code)
@@ -147,7 +169,7 @@ func (rec *recorder) WriteHeader(code int) {
 
 func (rec *recorder) Write(b []byte) (int, error) {
 	if !rec.wroteHeader {
-		rec.code, rec.wroteHeader = http.StatusOK, true
+		rec.WriteHeader(http.StatusOK)
 	}
 	n, err := rec.ResponseWriter.Write(b)
 	rec.bytes += int64(n)

@@ -108,6 +108,8 @@ type Server struct {
 	ready   func(ctx context.Context) error
 	metrics *metrics
 	handler http.Handler
+	// logErr holds back repeats of the same error line (an outage fails every request alike).
+	logErr *repeatLimiter
 
 	// closing is cancelled when shutdown begins: websockets are told to close and /readyz fails.
 	closing    context.Context
@@ -132,6 +134,7 @@ func New(cfg Config, deps Deps) *Server {
 		log:        log,
 		ready:      deps.Ready,
 		metrics:    newMetrics(deps.Registry, cfg.MaxOperationLabels),
+		logErr:     newRepeatLimiter(),
 		closing:    closing,
 		beginClose: beginClose,
 	}

@@ -112,11 +112,11 @@ func TestMetrics(t *testing.T) {
 	}
 	text := metricsText(t, h)
 	for _, want := range []string{
-		`qualify_graphql_requests_total{kind="query",operation="Hello",status="ok"} 2`,
-		`qualify_graphql_requests_total{kind="query",operation="anonymous:hello",status="ok"} 1`,
-		`qualify_graphql_requests_total{kind="unknown",operation="invalid",status="rejected"} 1`,
-		`qualify_graphql_requests_total{kind="query",operation="Failing",status="error"} 1`,
-		`qualify_graphql_requests_total{kind="query",operation="other",status="ok"} 1`,
+		`qualify_graphql_requests_total{code="",kind="query",operation="Hello",status="ok"} 2`,
+		`qualify_graphql_requests_total{code="",kind="query",operation="anonymous:hello",status="ok"} 1`,
+		`qualify_graphql_requests_total{code="GRAPHQL_VALIDATION_FAILED",kind="unknown",operation="invalid",status="rejected"} 1`,
+		`qualify_graphql_requests_total{code="INTERNAL",kind="query",operation="Failing",status="error"} 1`,
+		`qualify_graphql_requests_total{code="",kind="query",operation="other",status="ok"} 1`,
 		`qualify_graphql_request_duration_seconds_count{kind="query",operation="Hello"} 2`,
 		`qualify_http_requests_total{code="200",route="/graphql"} 5`,
 		`qualify_http_requests_total{code="422",route="/graphql"} 1`,

@@ -132,7 +132,12 @@ func (b *Broker) listen(ctx context.Context) error {
 		if _, err := pg.Exec(ctx, "LISTEN "+Channel); err != nil {
 			return fmt.Errorf("listen: %w", err)
 		}
-		defer func() { _, _ = pg.Exec(context.WithoutCancel(ctx), "UNLISTEN "+Channel) }()
+		defer func() {
+			// Bounded: an unreachable server must not hold the shutdown.
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+			defer cancel()
+			_, _ = pg.Exec(ctx, "UNLISTEN "+Channel)
+		}()
 		for {
 			n, err := pg.WaitForNotification(ctx)
 			if err != nil {
