@@ -133,7 +133,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	})
 	a.Server = server.New(cfg.Server, server.Deps{
 		Schema: schema,
-		Ready:  db.Ping,
+		Ready:  a.ready,
 		Logger: cfg.Logger,
 		Extensions: []graphql.HandlerExtension{
 			authz.Extension{Policy: engine, Client: db.Client},
@@ -147,6 +147,24 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		MetricsMiddleware: auth.MetricsGuard(cfg.MetricsToken),
 	})
 	return a, nil
+}
+
+// ready is the readiness check: the database answers, at the schema this binary expects, and
+// a policy revision is active. Its errors name the problem only (/readyz shows them to anyone);
+// the details are logged.
+func (a *App) ready(ctx context.Context) error {
+	if err := a.DB.CheckSchema(ctx); err != nil {
+		if errors.Is(err, store.ErrSchemaBehind) {
+			a.log.WarnContext(ctx, "not ready: schema", "err", err)
+			return errors.New("the database schema is not at the expected migration")
+		}
+		a.log.WarnContext(ctx, "not ready: database", "err", err)
+		return errors.New("the database is unreachable")
+	}
+	if a.Engine.Active() == nil {
+		return errors.New("no active policy revision")
+	}
+	return nil
 }
 
 // restoreLastGood activates the newest stored revision that was once active.

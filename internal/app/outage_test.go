@@ -210,3 +210,52 @@ func TestBlackholedDatabaseFailsFastBeyondThePool(t *testing.T) {
 		}
 	}
 }
+
+// readyz answers the readiness probe: status and body.
+func readyz(t *testing.T, api *apitest.Instance) (int, string) {
+	t.Helper()
+	res, err := api.Server.Client().Get(api.Server.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// Readiness needs the schema at the migration this binary expects (and an active policy): a
+// database whose newest migration is missing is not ready, and says so without naming the
+// database, its host or its user; an unreachable one neither.
+func TestReadinessNeedsTheExpectedSchema(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
+		api := apitest.Start(t, db)
+		if code, body := readyz(t, api); code != http.StatusOK || body != "ready" {
+			t.Fatalf("migrated: %d %q", code, body)
+		}
+		want, _ := db.ExpectedVersion()
+		q := "DELETE FROM " + store.RevisionsTable + " WHERE version = $1"
+		if db.Dialect == "sqlite3" {
+			q = "DELETE FROM " + store.RevisionsTable + " WHERE version = ?"
+		}
+		if _, err := db.SQL.ExecContext(context.Background(), q, want); err != nil {
+			t.Fatal(err)
+		}
+		if code, body := readyz(t, api); code != http.StatusServiceUnavailable ||
+			body != "not ready: the database schema is not at the expected migration" {
+			t.Errorf("newest migration missing: %d %q", code, body)
+		}
+	})
+	t.Run("unreachable", func(t *testing.T) {
+		api, proxy := startBehindProxy(t, store.Config{})
+		proxy.setDown()
+		code, body := readyz(t, api)
+		if code != http.StatusServiceUnavailable || body != "not ready: the database is unreachable" {
+			t.Errorf("database down: %d %q", code, body)
+		}
+		for _, leak := range []string{"postgres", "127.0.0.1", "qualify_t_"} {
+			if strings.Contains(body, leak) {
+				t.Errorf("readyz shows %q: %q", leak, body)
+			}
+		}
+	})
+}

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -34,7 +35,11 @@ type Config struct {
 	// RequestTimeout is the deadline of each GraphQL request's context (not of websocket
 	// connections, which live until the client or the server closes them). Default 15 s.
 	RequestTimeout time.Duration
-	// ShutdownTimeout bounds how long Run drains in-flight requests once its context is cancelled.
+	// ShutdownDrain is how long Serve goes on serving once its context is cancelled, with
+	// /readyz already failing, so that load balancers stop sending requests before it stops
+	// accepting them. Default 0 (none).
+	ShutdownDrain time.Duration
+	// ShutdownTimeout bounds how long Run drains in-flight requests once it stops accepting.
 	// Default 20 s.
 	ShutdownTimeout time.Duration
 	// ComplexityLimit is the highest complexity an operation may have. Default 2000.
@@ -76,8 +81,9 @@ type Deps struct {
 	// Schema is the executable GraphQL schema, e.g. graph.NewExecutableSchema(graph.Config{...}).
 	// Required.
 	Schema graphql.ExecutableSchema
-	// Ready reports whether the server can serve (typically: ping the database). Nil means always
-	// ready.
+	// Ready reports whether the server can serve (typically: the database answers at the expected
+	// schema). Its error text is shown by /readyz to anyone: name the problem, never hosts,
+	// users or credentials. Nil means always ready.
 	Ready func(ctx context.Context) error
 	// Logger receives the access log, panics and internal errors. Nil means slog.Default().
 	Logger *slog.Logger
@@ -111,7 +117,9 @@ type Server struct {
 	// logErr holds back repeats of the same error line (an outage fails every request alike).
 	logErr *repeatLimiter
 
-	// closing is cancelled when shutdown begins: websockets are told to close and /readyz fails.
+	// draining is set when shutdown begins: /readyz fails from then on.
+	draining atomic.Bool
+	// closing is cancelled when the server stops accepting: websockets are told to close.
 	closing    context.Context
 	beginClose context.CancelFunc
 	websockets sync.WaitGroup
@@ -154,8 +162,9 @@ func (s *Server) Run(ctx context.Context) error {
 	return s.Serve(ctx, ln)
 }
 
-// Serve serves on ln until ctx is cancelled, then stops accepting connections, closes websockets,
-// and waits up to Config.ShutdownTimeout for in-flight requests to finish. It returns nil after a
+// Serve serves on ln until ctx is cancelled; then /readyz fails at once, serving goes on for
+// Config.ShutdownDrain, and then it stops accepting connections, closes websockets, and waits up
+// to Config.ShutdownTimeout for in-flight requests to finish. It returns nil after a
 // clean shutdown. A Server serves once.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
@@ -172,11 +181,22 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 	select {
 	case err := <-served:
+		s.draining.Store(true)
 		s.beginClose()
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 
+	s.draining.Store(true)
+	if s.cfg.ShutdownDrain > 0 {
+		s.log.Info("draining: not ready, still serving", "drain", s.cfg.ShutdownDrain)
+		select {
+		case <-time.After(s.cfg.ShutdownDrain):
+		case err := <-served:
+			s.beginClose()
+			return fmt.Errorf("serve: %w", err)
+		}
+	}
 	s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout)
 	s.beginClose()
 	drain, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)

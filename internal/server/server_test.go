@@ -3,10 +3,8 @@ package server
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
-	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -17,12 +15,14 @@ import (
 	"github.com/coder/websocket"
 )
 
-func TestHealthz(t *testing.T) {
+func TestLivez(t *testing.T) {
 	s, _ := newTestServer(t, Config{}, func(d *Deps) {
 		d.Ready = func(context.Context) error { return errors.New("database is down") }
 	})
-	if code, body := get(t, s.Handler(), "/healthz"); code != http.StatusOK || body != "ok" {
-		t.Errorf("GET /healthz = %d %q, want 200 ok", code, body)
+	for _, path := range []string{"/livez", "/healthz"} {
+		if code, body := get(t, s.Handler(), path); code != http.StatusOK || body != "ok" {
+			t.Errorf("GET %s = %d %q, want 200 ok", path, code, body)
+		}
 	}
 }
 
@@ -31,29 +31,23 @@ func TestReadyz(t *testing.T) {
 		name   string
 		ready  func(context.Context) error
 		status int
-		want   map[string]string
+		want   string
 	}{
-		{name: "no check", status: http.StatusOK, want: map[string]string{"status": "ready"}},
+		{name: "no check", status: http.StatusOK, want: "ready"},
 		{name: "ready", ready: func(ctx context.Context) error {
 			if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > readyTimeout {
 				return errors.New("no 2 s deadline on the check")
 			}
 			return nil
-		}, status: http.StatusOK, want: map[string]string{"status": "ready"}},
-		{name: "not ready", ready: func(context.Context) error { return errors.New("ping: connection refused") },
-			status: http.StatusServiceUnavailable,
-			want:   map[string]string{"status": "unavailable", "reason": "ping: connection refused"}},
+		}, status: http.StatusOK, want: "ready"},
+		{name: "not ready", ready: func(context.Context) error { return errors.New("database unreachable") },
+			status: http.StatusServiceUnavailable, want: "not ready: database unreachable"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, _ := newTestServer(t, Config{}, func(d *Deps) { d.Ready = tt.ready })
-			code, body := get(t, s.Handler(), "/readyz")
-			var got map[string]string
-			if err := json.Unmarshal([]byte(body), &got); err != nil {
-				t.Fatalf("body %q: %v", body, err)
-			}
-			if code != tt.status || !maps.Equal(got, tt.want) {
-				t.Errorf("GET /readyz = %d %v, want %d %v", code, got, tt.status, tt.want)
+			if code, body := get(t, s.Handler(), "/readyz"); code != tt.status || body != tt.want {
+				t.Errorf("GET /readyz = %d %q, want %d %q", code, body, tt.status, tt.want)
 			}
 		})
 	}
@@ -294,5 +288,53 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if err := <-wsClosed; websocket.CloseStatus(err) != websocketGoingAway {
 		t.Errorf("websocket closed with %v, want going away", err)
+	}
+}
+
+// On shutdown the server first fails readiness while it goes on serving for the drain delay,
+// so a load balancer can take it out of rotation before it stops accepting.
+func TestShutdownDrain(t *testing.T) {
+	s, _ := newTestServer(t, Config{ShutdownDrain: 3 * time.Second, ShutdownTimeout: 5 * time.Second})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx, ln) }()
+	status := func(path string) int {
+		res, err := http.Get(base + path)
+		if err != nil {
+			return 0
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if got := status("/readyz"); got != http.StatusOK {
+		t.Fatalf("readyz before shutdown: %d", got)
+	}
+	cancel()
+	for status("/readyz") != http.StatusServiceUnavailable {
+		select {
+		case err := <-served:
+			t.Fatalf("Serve returned before readiness failed: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	res, err := http.Post(base+"/graphql", "application/json", strings.NewReader(`{"query":"{ hello }"}`))
+	if err != nil {
+		t.Fatalf("draining server refused a request: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("draining server answered %d", res.StatusCode)
+	}
+	if err := <-served; err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+	if status("/livez") != 0 {
+		t.Error("still serving after the drain and shutdown")
 	}
 }
