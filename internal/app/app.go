@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/ent/policyrevision"
@@ -27,6 +28,7 @@ import (
 	"github.com/qualify/qualify/internal/server"
 	"github.com/qualify/qualify/internal/stagefeed"
 	"github.com/qualify/qualify/internal/store"
+	"github.com/qualify/qualify/internal/txn"
 )
 
 // Config is everything `qualify serve` can be told.
@@ -145,6 +147,8 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 			"GET /export/funnel.csv": funnel.ExportHandler(func() http.Handler { return a.Server.Handler() }),
 		},
 		MetricsMiddleware: auth.MetricsGuard(cfg.MetricsToken),
+		Collectors: append(a.Feed.Collectors(), txn.Collector(),
+			collectors.NewDBStatsCollector(db.SQL, "qualify")),
 	})
 	return a, nil
 }

@@ -35,7 +35,11 @@ func TestOperationalEndpoints(t *testing.T) {
 			path, want string
 		}{
 			{"/healthz", "ok"},
-			{"/readyz", ""},
+			{"/livez", "ok"},
+			{"/readyz", "ready"},
+			{"/metrics", `go_sql_open_connections{db_name="qualify"}`},
+			{"/metrics", `qualify_websockets_open 0`},
+			{"/metrics", `qualify_stagefeed_subscribers 0`},
 			{"/", "graphiql"},
 			{"/metrics", `qualify_graphql_requests_total{code="",kind="query",operation="StageList",status="ok"} 1`},
 		} {

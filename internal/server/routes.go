@@ -138,6 +138,8 @@ func (s *Server) websocket(next http.Handler) http.Handler {
 		}
 		s.websockets.Add(1)
 		defer s.websockets.Done()
+		s.openWS.Add(1)
+		defer s.openWS.Add(-1)
 		ctx, cancel := context.WithCancel(r.Context())
 		defer cancel()
 		stop := context.AfterFunc(s.closing, cancel)

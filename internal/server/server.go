@@ -101,6 +101,9 @@ type Deps struct {
 	// WebsocketInit, if set, is called with a websocket's connection_init payload; browsers cannot
 	// set headers on websockets, so authentication of subscriptions goes here.
 	WebsocketInit transport.WebsocketInitFunc
+	// Collectors are further metrics to serve (database pool, transaction retries, listener),
+	// registered with the server's own.
+	Collectors []prometheus.Collector
 	// Registry receives the server's metrics. Nil means a fresh registry that also holds the Go
 	// and process collectors; a registry given here gets only the server's own metrics, and may
 	// back one Server only.
@@ -123,6 +126,7 @@ type Server struct {
 	closing    context.Context
 	beginClose context.CancelFunc
 	websockets sync.WaitGroup
+	openWS     atomic.Int64
 }
 
 // New builds a server. It panics if deps.Schema is nil or the metrics cannot be registered, both
@@ -146,6 +150,11 @@ func New(cfg Config, deps Deps) *Server {
 		closing:    closing,
 		beginClose: beginClose,
 	}
+	s.metrics.registry.MustRegister(deps.Collectors...)
+	s.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "qualify_websockets_open",
+		Help: "Websocket connections open on /graphql.",
+	}, func() float64 { return float64(s.openWS.Load()) }))
 	s.handler = s.routes(s.graphqlHandler(deps), deps)
 	return s
 }
