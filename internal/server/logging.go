@@ -27,14 +27,21 @@ type requestInfo struct {
 	operation string
 	kind      string
 	code      string // extensions.code of the first error, "" for none
+	principal string // the caller's Subject ("user:12", "apikey:7"), once authenticated
 	// unavailable is set when a response is nothing but UNAVAILABLE errors: it goes out as 503.
 	unavailable bool
 }
 
-func (i *requestInfo) setOutcome(code string, unavailable bool) {
+func (i *requestInfo) setOutcome(principal, code string, unavailable bool) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	i.code, i.unavailable = code, unavailable
+	i.principal, i.code, i.unavailable = principal, code, unavailable
+}
+
+func (i *requestInfo) caller() (principal, code string) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.principal, i.code
 }
 
 func (i *requestInfo) outcome() (code string, unavailable bool) {
@@ -118,6 +125,9 @@ func (s *Server) logRequest(r *http.Request, rec *recorder, info *requestInfo, t
 	}
 	if op, kind := info.get(); op != "" {
 		attrs = append(attrs, slog.String("operation", op), slog.String("kind", kind))
+	}
+	if who, code := info.caller(); who != "" || code != "" {
+		attrs = append(attrs, slog.String("principal", who), slog.String("code", code))
 	}
 	s.log.LogAttrs(r.Context(), level, "http request", attrs...)
 }

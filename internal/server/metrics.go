@@ -14,6 +14,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/qualify/qualify/internal/domainerr"
+	"github.com/qualify/qualify/internal/principal"
 )
 
 // The operation labels that are not operation names.
@@ -155,7 +156,8 @@ func (o observer) InterceptResponse(ctx context.Context, next graphql.ResponseHa
 	if info := infoFrom(ctx); info != nil {
 		info.setOperation(name, kind)
 		if kind != string(ast.Subscription) {
-			info.setOutcome(firstCode(resp), onlyUnavailable(resp))
+			who, _ := principal.From(ctx)
+			info.setOutcome(who.Subject, firstCode(resp), onlyUnavailable(resp))
 		}
 	}
 	return resp

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/qualify/qualify/internal/principal"
 )
 
 func TestLivez(t *testing.T) {
@@ -336,5 +338,28 @@ func TestShutdownDrain(t *testing.T) {
 	}
 	if status("/livez") != 0 {
 		t.Error("still serving after the drain and shutdown")
+	}
+}
+
+// The access log names the caller and the error code; the same internal error repeated is
+// written once, not once per request.
+func TestAccessLogCallerCodeAndRepeats(t *testing.T) {
+	s, logs := newTestServer(t, Config{}, func(d *Deps) {
+		d.Middleware = []func(http.Handler) http.Handler{func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				p := principal.Principal{UserID: 7, Role: "bdr", Subject: "user:7"}
+				next.ServeHTTP(w, r.WithContext(principal.With(r.Context(), p)))
+			})
+		}}
+	})
+	for range 5 {
+		post(t, s.Handler(), gqlRequest{Query: `query Failing { fail(kind: PLAIN) }`})
+	}
+	text := logs.String()
+	if !strings.Contains(text, `"operation":"Failing","kind":"query","principal":"user:7","code":"INTERNAL"`) {
+		t.Errorf("access log lacks principal and code:\n%s", text)
+	}
+	if n := strings.Count(text, `"msg":"internal error"`); n != 1 {
+		t.Errorf("the same internal error logged %d times, want once:\n%s", n, text)
 	}
 }

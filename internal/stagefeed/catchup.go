@@ -70,9 +70,11 @@ func (s *subscription) deliver(ctx context.Context, ev lifecycle.Event, out chan
 	if ev.TransitionID > s.lastID {
 		s.lastID, s.lastAt = ev.TransitionID, ev.At
 	}
-	for id, at := range s.seen { // forget what no catch-up reads back any more
-		if at.Before(s.lastAt.Add(-2 * replayWindow)) {
-			delete(s.seen, id)
+	if len(s.seen)%256 == 0 { // now and then, forget what no catch-up reads back any more
+		for id, at := range s.seen {
+			if at.Before(s.lastAt.Add(-2 * replayWindow)) {
+				delete(s.seen, id)
+			}
 		}
 	}
 	return true
