@@ -43,10 +43,10 @@ func serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if seedIfEmpty > 0 {
-				if err := seedWhenEmpty(ctx, a, seedIfEmpty, seedValue, log); err != nil {
-					return err
-				}
+			// Seeding and rebuilding run beside serving: a fresh or large database serves at once,
+			// and the funnel answers from the transitions (source TRANSITIONS) until they are done.
+			if err := startBackgroundFill(ctx, a, seedIfEmpty, seedValue, log); err != nil {
+				return err
 			}
 			if access.dev {
 				if err := printDevTokens(ctx, a, cfg, cmd.ErrOrStderr()); err != nil {

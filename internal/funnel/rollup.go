@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/qualify/qualify/ent"
@@ -84,6 +85,37 @@ func (r *Rollups) RecordLeads(ctx context.Context, tx *ent.Client, leadIDs []int
 		}
 	}
 	return nil
+}
+
+// Rebuilding marks the rollup as being rebuilt (by a rebuild in the background, after bulk
+// writes) until done is called: meanwhile the funnel answers from the transitions, always
+// current, and says so (source TRANSITIONS).
+func (r *Rollups) Rebuilding() (done func()) {
+	r.svc.rebuilding.Add(1)
+	return sync.OnceFunc(func() { r.svc.rebuilding.Add(-1) })
+}
+
+// Stale reports a rollup that is empty while transitions exist: the database was filled past
+// the rollup (an older binary, a bulk load) and needs a rebuild.
+func (r *Rollups) Stale(ctx context.Context) (bool, error) {
+	var transitions, reaches bool
+	for q, v := range map[string]*bool{
+		"SELECT EXISTS (SELECT 1 FROM stage_transitions)": &transitions,
+		"SELECT EXISTS (SELECT 1 FROM funnel_reaches)":    &reaches,
+	} {
+		rows, err := r.svc.client.QueryContext(ctx, q)
+		if err != nil {
+			return false, err
+		}
+		if rows.Next() {
+			err = rows.Scan(v)
+		}
+		rows.Close()
+		if err != nil {
+			return false, err
+		}
+	}
+	return transitions && !reaches, nil
 }
 
 // RebuildStats reports a rebuild: the rows of each table and how long it took.
