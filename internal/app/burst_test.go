@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -8,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/qualify/qualify/internal/apitest"
+	"github.com/qualify/qualify/internal/store"
+	"github.com/qualify/qualify/internal/testenv"
 	"github.com/qualify/qualify/internal/txn"
 )
 
@@ -30,13 +33,35 @@ func (o *burstOutcome) add(r apitest.Response) {
 	o.mu.Unlock()
 }
 
-// Two replicas on one PostgreSQL database, 200 concurrent createActivity / updateLead over 20
+// Two replicas on one database (PostgreSQL; and two pools on one SQLite file), 200 concurrent createActivity / updateLead over 20
 // leads (owners changing, so the rollup upkeep runs from the lead hook and from the transitions
 // in the same transactions): every write succeeds. Transient database errors (deadlocks,
 // serialization failures) are retried inside, and writes that send no expectedVersion never
 // fail because another writer got there first.
 func TestBurstAcrossReplicas(t *testing.T) {
-	a, b := twoReplicas(t)
+	t.Run("postgres", func(t *testing.T) { burst(t, twoReplicas) })
+	// Two processes on one SQLite file contend for its write lock (SQLITE_BUSY past the timeout).
+	t.Run("sqlite", func(t *testing.T) { burst(t, twoOnSQLite) })
+}
+
+// twoOnSQLite starts two instances, each with its own pool, on one SQLite file.
+func twoOnSQLite(t *testing.T) (*apitest.Instance, *apitest.Instance) {
+	t.Helper()
+	first := testenv.SQLite(t)
+	var path string
+	if err := first.SQL.QueryRow("SELECT file FROM pragma_database_list WHERE name = 'main'").Scan(&path); err != nil {
+		t.Fatal(err)
+	}
+	second, err := store.Open(context.Background(), store.Config{SQLitePath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = second.Close() })
+	return apitest.Start(t, first), apitest.Start(t, second)
+}
+
+func burst(t *testing.T, start func(t *testing.T) (*apitest.Instance, *apitest.Instance)) {
+	a, b := start(t)
 	owners := []string{user(t, a, "Bea", "BDR", "north"), user(t, a, "Ben", "BDR", "south")}
 	var leads []string
 	for i := range 20 {
