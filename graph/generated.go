@@ -653,7 +653,7 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		LeadStageChanged func(childComplexity int, where *model.LeadStageChangedFilter) int
+		LeadStageChanged func(childComplexity int, after *int, where *model.LeadStageChangedFilter) int
 	}
 
 	TransitionLeadPayload struct {
@@ -758,7 +758,7 @@ type QueryResolver interface {
 	PolicyStatus(ctx context.Context) (*model.PolicyStatus, error)
 }
 type SubscriptionResolver interface {
-	LeadStageChanged(ctx context.Context, where *model.LeadStageChangedFilter) (<-chan *model.LeadStageChangedEvent, error)
+	LeadStageChanged(ctx context.Context, after *int, where *model.LeadStageChangedFilter) (<-chan *model.LeadStageChangedEvent, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -3495,7 +3495,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.LeadStageChanged(childComplexity, args["where"].(*model.LeadStageChangedFilter)), true
+		return e.ComplexityRoot.Subscription.LeadStageChanged(childComplexity, args["after"].(*int), args["where"].(*model.LeadStageChangedFilter)), true
 
 	case "TransitionLeadPayload.lead":
 		if e.ComplexityRoot.TransitionLeadPayload.Lead == nil {
@@ -6673,14 +6673,22 @@ func (ec *executionContext) field_Query_validatePolicy_args(ctx context.Context,
 func (ec *executionContext) field_Subscription_leadStageChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*model.LeadStageChangedFilter, error) {
 			return ec.unmarshalOLeadStageChangedFilter2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐLeadStageChangedFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["where"] = arg0
+	args["where"] = arg1
 	return args, nil
 }
 
@@ -17830,7 +17838,7 @@ func (ec *executionContext) _Subscription_leadStageChanged(ctx context.Context, 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().LeadStageChanged(ctx, fc.Args["where"].(*model.LeadStageChangedFilter))
+			return ec.Resolvers.Subscription().LeadStageChanged(ctx, fc.Args["after"].(*int), fc.Args["where"].(*model.LeadStageChangedFilter))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.LeadStageChangedEvent) graphql.Marshaler {

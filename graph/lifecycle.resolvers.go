@@ -48,8 +48,8 @@ func (r *mutationResolver) ConvertLead(ctx context.Context, input model.ConvertL
 }
 
 // LeadStageChanged is the resolver for the leadStageChanged field.
-func (r *subscriptionResolver) LeadStageChanged(ctx context.Context, where *model.LeadStageChangedFilter) (<-chan *model.LeadStageChangedEvent, error) {
-	return stageEvents(ctx, r.Client, r.Feed, r.Recheck, where), nil
+func (r *subscriptionResolver) LeadStageChanged(ctx context.Context, after *int, where *model.LeadStageChangedFilter) (<-chan *model.LeadStageChangedEvent, error) {
+	return stageEvents(ctx, r.Client, r.Feed, r.Recheck, after, where)
 }
 
 // Subscription returns SubscriptionResolver implementation.

@@ -13,10 +13,17 @@ import (
 // stageEvents turns the feed into GraphQL events for one subscriber: filtered by where, and
 // loaded with the subscriber's context so a lead the caller may not see is never sent. The
 // subscription ends once recheck refuses the caller (deactivated, or moved to another role or
-// team).
-func stageEvents(ctx context.Context, c *ent.Client, feed *stagefeed.Broker, recheck func(context.Context) error, where *model.LeadStageChangedFilter) <-chan *model.LeadStageChangedEvent {
+// team). after (a transitionId) resumes the feed after that event.
+func stageEvents(ctx context.Context, c *ent.Client, feed *stagefeed.Broker, recheck func(context.Context) error, after *int, where *model.LeadStageChangedFilter) (<-chan *model.LeadStageChangedEvent, error) {
+	cursor := 0
+	if after != nil {
+		cursor = *after
+	}
+	in, err := feed.Subscribe(ctx, cursor)
+	if err != nil {
+		return nil, err
+	}
 	out := make(chan *model.LeadStageChangedEvent)
-	in := feed.Subscribe(ctx)
 	go func() {
 		defer close(out)
 		for ev := range in {
@@ -44,7 +51,7 @@ func stageEvents(ctx context.Context, c *ent.Client, feed *stagefeed.Broker, rec
 			}
 		}
 	}()
-	return out
+	return out, nil
 }
 
 func matches(ev lifecycle.Event, w *model.LeadStageChangedFilter) bool {

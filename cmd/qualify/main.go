@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,18 +26,21 @@ func main() {
 
 // dbFlags are the database flags every command that opens the database shares.
 type dbFlags struct {
-	url    string
-	sqlite string
+	url     string
+	sqlite  string
+	acquire time.Duration
 }
 
 func (f *dbFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.url, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL (env DATABASE_URL); empty means the SQLite file")
 	cmd.Flags().StringVar(&f.sqlite, "sqlite", envOr("QUALIFY_SQLITE", store.DefaultSQLitePath), "SQLite database file (env QUALIFY_SQLITE)")
+	cmd.Flags().DurationVar(&f.acquire, "db-acquire-timeout", envDuration("QUALIFY_DB_ACQUIRE_TIMEOUT", store.DefaultAcquireTimeout),
+		"longest wait for a pooled PostgreSQL connection, dialing included; past it a request is UNAVAILABLE (env QUALIFY_DB_ACQUIRE_TIMEOUT)")
 }
 
 // open opens and migrates the database.
 func (f *dbFlags) open(ctx context.Context, log *slog.Logger) (*store.DB, error) {
-	db, err := store.Open(ctx, store.Config{URL: f.url, SQLitePath: f.sqlite, Logger: log})
+	db, err := store.Open(ctx, store.Config{URL: f.url, SQLitePath: f.sqlite, AcquireTimeout: f.acquire, Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -50,6 +54,13 @@ func (f *dbFlags) open(ctx context.Context, log *slog.Logger) (*store.DB, error)
 func envOr(key, def string) string {
 	if v := os.Getenv(key); v != "" {
 		return v
+	}
+	return def
+}
+
+func envDuration(key string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(key)); err == nil {
+		return d
 	}
 	return def
 }

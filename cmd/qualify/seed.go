@@ -46,13 +46,43 @@ func seedCmd() *cobra.Command {
 	return cmd
 }
 
-// seedWhenEmpty seeds a demo data set when the database has no leads yet.
-func seedWhenEmpty(ctx context.Context, a *app.App, leads int, value uint64, log *slog.Logger) error {
-	n, err := a.DB.Client.Lead.Query().Count(ctx)
-	if err != nil || n > 0 {
-		return err
+// startBackgroundFill starts, beside serving, seeding a demo data set when the database has no
+// leads and seedIfEmpty > 0, or else rebuilding a stale funnel rollup; the funnel is marked as
+// rebuilding until the work is done.
+func startBackgroundFill(ctx context.Context, a *app.App, seedIfEmpty int, value uint64, log *slog.Logger) error {
+	rollups := a.Funnel.Rollups()
+	var work func(context.Context) error
+	if seedIfEmpty > 0 {
+		n, err := a.DB.Client.Lead.Query().Count(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			work = func(ctx context.Context) error { return runSeed(ctx, a, seedIfEmpty, value, log) }
+		}
 	}
-	return runSeed(ctx, a, leads, value, log)
+	if work == nil {
+		stale, err := rollups.Stale(ctx)
+		if err != nil || !stale {
+			return err
+		}
+		work = func(ctx context.Context) error {
+			st, err := rollups.Rebuild(ctx)
+			if err == nil {
+				log.Info("rebuilt the funnel rollup", "rows", st.Rows, "elapsed", st.Duration.Round(time.Millisecond))
+			}
+			return err
+		}
+	}
+	done := rollups.Rebuilding()
+	log.Info("filling the database in the background; the funnel reads the transitions until done")
+	go func() {
+		defer done()
+		if err := work(ctx); err != nil && ctx.Err() == nil {
+			log.Error("background fill failed; run `qualify funnel rebuild`", "err", err)
+		}
+	}()
+	return nil
 }
 
 func runSeed(ctx context.Context, a *app.App, leads int, value uint64, log *slog.Logger) error {

@@ -43,10 +43,10 @@ func serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if seedIfEmpty > 0 {
-				if err := seedWhenEmpty(ctx, a, seedIfEmpty, seedValue, log); err != nil {
-					return err
-				}
+			// Seeding and rebuilding run beside serving: a fresh or large database serves at once,
+			// and the funnel answers from the transitions (source TRANSITIONS) until they are done.
+			if err := startBackgroundFill(ctx, a, seedIfEmpty, seedValue, log); err != nil {
+				return err
 			}
 			if access.dev {
 				if err := printDevTokens(ctx, a, cfg, cmd.ErrOrStderr()); err != nil {
@@ -79,6 +79,9 @@ func serveCmd() *cobra.Command {
 	f.IntVar(&cfg.Cost.Concurrent, "expensive-concurrency", 2, "expensive operations (simulation, funnel) one principal may run at once")
 	f.IntVar(&cfg.Server.MaxDepth, "max-depth", 12, "deepest query nesting")
 	f.DurationVar(&cfg.Server.RequestTimeout, "request-timeout", 15*time.Second, "deadline of one request")
+	f.DurationVar(&cfg.Server.ShutdownDrain, "shutdown-drain", envDuration("QUALIFY_SHUTDOWN_DRAIN", 5*time.Second),
+		"after SIGTERM, how long to keep serving with /readyz failing before no longer accepting (env QUALIFY_SHUTDOWN_DRAIN)")
+	f.DurationVar(&cfg.Server.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "after the drain, how long in-flight requests may take to finish")
 	f.Int64Var(&cfg.Server.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body")
 	f.StringVar(&origins, "allowed-origins", os.Getenv("QUALIFY_ALLOWED_ORIGINS"), "comma-separated origins allowed to open websockets (env QUALIFY_ALLOWED_ORIGINS)")
 	f.IntVar(&seedIfEmpty, "seed-if-empty", 0, "seed this many demo leads when the database has none")

@@ -50,7 +50,8 @@ type CreateAPIKeyPayload struct {
 }
 
 type LeadStageChangedEvent struct {
-	LeadID       int                  `json:"leadId"`
+	LeadID int `json:"leadId"`
+	// The event's cursor (the history row's id): pass it as `after` to resume after this event.
 	TransitionID int                  `json:"transitionId"`
 	From         string               `json:"from"`
 	To           string               `json:"to"`

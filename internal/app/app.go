@@ -31,6 +31,7 @@ import (
 	"github.com/qualify/qualify/internal/server"
 	"github.com/qualify/qualify/internal/stagefeed"
 	"github.com/qualify/qualify/internal/store"
+	"github.com/qualify/qualify/internal/txn"
 )
 
 // Config is everything `qualify serve` can be told.
@@ -143,7 +144,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	})
 	a.Server = server.New(cfg.Server, server.Deps{
 		Schema: schema,
-		Ready:  db.Ping,
+		Ready:  a.ready,
 		Logger: cfg.Logger,
 		Extensions: []graphql.HandlerExtension{
 			authz.Extension{Policy: engine, Client: db.Client},
@@ -158,6 +159,8 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		},
 		MetricsMiddleware: auth.MetricsGuard(cfg.MetricsToken),
 		Registry:          registry,
+		Collectors: append(a.Feed.Collectors(), txn.Collector(),
+			collectors.NewDBStatsCollector(db.SQL, "qualify")),
 	})
 	return a, nil
 }
@@ -165,6 +168,24 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 func withPages(c cost.Config, pageDefault, pageMax int) cost.Config {
 	c.PageDefault, c.PageMax = pageDefault, pageMax
 	return c
+}
+
+// ready is the readiness check: the database answers, at the schema this binary expects, and
+// a policy revision is active. Its errors name the problem only (/readyz shows them to anyone);
+// the details are logged.
+func (a *App) ready(ctx context.Context) error {
+	if err := a.DB.CheckSchema(ctx); err != nil {
+		if errors.Is(err, store.ErrSchemaBehind) {
+			a.log.WarnContext(ctx, "not ready: schema", "err", err)
+			return errors.New("the database schema is not at the expected migration")
+		}
+		a.log.WarnContext(ctx, "not ready: database", "err", err)
+		return errors.New("the database is unreachable")
+	}
+	if a.Engine.Active() == nil {
+		return errors.New("no active policy revision")
+	}
+	return nil
 }
 
 // restoreLastGood activates the newest stored revision that was once active.

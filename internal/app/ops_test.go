@@ -35,9 +35,13 @@ func TestOperationalEndpoints(t *testing.T) {
 			path, want string
 		}{
 			{"/healthz", "ok"},
-			{"/readyz", ""},
+			{"/livez", "ok"},
+			{"/readyz", "ready"},
+			{"/metrics", `go_sql_open_connections{db_name="qualify"}`},
+			{"/metrics", `qualify_websockets_open 0`},
+			{"/metrics", `qualify_stagefeed_subscribers 0`},
 			{"/", "graphiql"},
-			{"/metrics", `qualify_graphql_requests_total{kind="query",operation="StageList",status="ok"} 1`},
+			{"/metrics", `qualify_graphql_requests_total{code="",kind="query",operation="StageList",status="ok"} 1`},
 			{"/metrics", `qualify_policy_plan_fallbacks_total{query="data.qualify.lead.decision",reason="error"} 0`},
 			{"/metrics", `go_goroutines`},
 		} {

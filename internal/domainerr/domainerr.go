@@ -23,12 +23,17 @@ const (
 	CodeTransitionDenied     Code = "TRANSITION_DENIED"
 	CodeRateLimited          Code = "RATE_LIMITED"
 	CodePolicyUnavailable    Code = "POLICY_UNAVAILABLE"
-	CodeInternal             Code = "INTERNAL"
+	// CodeUnavailable: the database or the policy is not reachable right now; the request did
+	// nothing and may be sent again (after extensions.retryAfter seconds).
+	CodeUnavailable Code = "UNAVAILABLE"
+	// CodeTimeout: the request ran out of time; a write may or may not have committed.
+	CodeTimeout Code = "TIMEOUT"
 	// CodeCostLimit refuses an operation that could return more than the cost limit allows;
 	// extensions carry "cost" and "limit".
 	CodeCostLimit Code = "COST_LIMIT"
 	// CodeConcurrencyLimit refuses an expensive operation while the caller runs as many as it may.
 	CodeConcurrencyLimit Code = "CONCURRENCY_LIMIT"
+	CodeInternal         Code = "INTERNAL"
 )
 
 // Coded is implemented by every domain error: its code and the extensions it adds.
@@ -187,4 +192,23 @@ func (e *IdempotencyKeyReusedError) Code() Code { return CodeIdempotencyKeyReuse
 // Extensions implements Coded.
 func (e *IdempotencyKeyReusedError) Extensions() map[string]any {
 	return map[string]any{"field": "idempotencyKey", "existingId": strconv.Itoa(e.LeadID), "conflict": true}
+}
+
+// UnavailableError is a dependency (the database, the policy) that cannot answer now. The
+// request changed nothing; RetryAfter is a hint in seconds.
+type UnavailableError struct {
+	What       string // "database", "policy"
+	RetryAfter int
+}
+
+func (e *UnavailableError) Error() string {
+	return "the " + e.What + " is unavailable; try again shortly"
+}
+
+// Code implements Coded.
+func (e *UnavailableError) Code() Code { return CodeUnavailable }
+
+// Extensions implements Coded.
+func (e *UnavailableError) Extensions() map[string]any {
+	return map[string]any{"dependency": e.What, "retryAfter": e.RetryAfter}
 }

@@ -2,6 +2,7 @@ package funnel
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -138,14 +139,15 @@ func exitsSQL(leadCond string) string {
 JOIN stages s ON s.id = t.to_stage_id WHERE s.kind NOT IN ` + funnelKinds + ` AND ` + fmt.Sprintf(leadCond, "t.lead_id")
 }
 
-// deltaWith is the WITH clause of a lead's delta: its ledger rows now (sg -1) and its facts
+// deltaWith is the WITH clause of the delta of the leads matching leadCond (a condition such
+// as "%s IN (?, ?)" with ids its arguments): their ledger rows now (sg -1) and their facts
 // derived afresh from the transitions (sg +1), as lr and le.
-func (s *Service) deltaWith(leadID int) *stmt {
+func (s *Service) deltaWith(leadCond string, ids []any) *stmt {
 	st := &stmt{pg: s.pg()}
-	st.add(`WITH lr AS (SELECT `+ledgerCols+`, -1 AS sg FROM funnel_reaches WHERE lead_id = ?
-  UNION ALL SELECT `+ledgerCols+`, 1 FROM (`+s.factsSQL("%s = ?")+`) nf),
-le AS (SELECT lead_id, stage_id, reason_code, -1 AS sg FROM funnel_exits WHERE lead_id = ?
-  UNION ALL SELECT lead_id, stage_id, reason_code, 1 FROM (`+exitsSQL("%s = ?")+`) ne)
-`, leadID, leadID, leadID, leadID, leadID)
+	st.add(`WITH lr AS (SELECT `+ledgerCols+`, -1 AS sg FROM funnel_reaches WHERE `+fmt.Sprintf(leadCond, "lead_id")+`
+  UNION ALL SELECT `+ledgerCols+`, 1 FROM (`+s.factsSQL(leadCond)+`) nf),
+le AS (SELECT lead_id, stage_id, reason_code, -1 AS sg FROM funnel_exits WHERE `+fmt.Sprintf(leadCond, "lead_id")+`
+  UNION ALL SELECT lead_id, stage_id, reason_code, 1 FROM (`+exitsSQL(leadCond)+`) ne)
+`, slices.Repeat(ids, 5)...)
 	return st
 }

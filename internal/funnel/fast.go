@@ -24,7 +24,7 @@ type aggPlan struct {
 // (the creation month, while that cohort's rows are keyed by the day the stage was reached), or
 // a period not on whole UTC days.
 func (sc *scope) aggregate(in Input) *aggPlan {
-	if in.Where != nil || sc.lf.filtered {
+	if in.Where != nil || sc.lf.filtered || sc.source == SourceTransitions {
 		return nil
 	}
 	p := &aggPlan{}

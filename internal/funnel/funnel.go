@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -134,6 +135,9 @@ type Service struct {
 	client  *ent.Client
 	dialect string
 	trace   func(query string, args []any) // tests: each statement before it runs
+	// rebuilding counts the rollup rebuilds under way in this process: while one runs, queries
+	// read the transitions (source TRANSITIONS) rather than a rollup that is not complete.
+	rebuilding atomic.Int32
 }
 
 // New returns the funnel service over client, whose database is of dialect (dialect.SQLite or

@@ -8,7 +8,7 @@ import (
 )
 
 // LeadHook keeps a lead's rollup rows in step when its owner or account changes outside a
-// transition (reassignment, edits), in the mutation's transaction. Register it with
+// transition (reassignment, edits), in the mutation's transaction (once, before it commits). Register it with
 // client.Lead.Use. Changes to a user's team or an account's industry or region reach the
 // rollup with the lead's next transition or the next rebuild.
 func (r *Rollups) LeadHook() ent.Hook {
@@ -28,7 +28,7 @@ func (r *Rollups) LeadHook() ent.Hook {
 				return nil, err
 			}
 			for _, id := range ids {
-				if err := r.RecordLead(ctx, m.Client(), id); err != nil {
+				if err := r.touch(ctx, m.Client(), id); err != nil {
 					return nil, err
 				}
 			}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/qualify/qualify/ent"
@@ -26,39 +27,95 @@ func NewRollups(client *ent.Client, dialectName string) *Rollups {
 	return New(client, dialectName).Rollups()
 }
 
-// Record rewrites the rollup rows of the transition's lead from its transitions, through tx
-// (the client of the transaction that inserted t), so the rollup commits or rolls back with
-// the transition. Rewriting the lead's rows also refreshes its dimensions (owner, team,
-// account industry and region) as they are when the transition lands.
+// rollupKey is the key under which a transaction's leads wait for their rollup rewrite.
+type rollupKey struct{}
+
+// Record has the rollup rows of the transition's lead rewritten through tx (the client of the
+// transaction that inserted t), so the rollup commits or rolls back with the transition.
+// Rewriting the lead's rows also refreshes its dimensions (owner, team, account industry and
+// region) as they are when the transaction commits.
 func (r *Rollups) Record(ctx context.Context, tx *ent.Client, t *ent.StageTransition) error {
-	return r.RecordLead(ctx, tx, t.LeadID)
+	return r.touch(ctx, tx, t.LeadID)
+}
+
+// touch defers the rewrite of a lead's rollup rows to the end of the transaction of ctx (see
+// txn.Defer): every lead the transaction touched is rewritten once, by one statement per
+// table, whose upserts take their row locks in key order. Two transactions then lock the
+// aggregate rows they share in the same order, so they cannot deadlock, however many moves and
+// reassignments each made and in whatever order.
+func (r *Rollups) touch(ctx context.Context, tx *ent.Client, leadID int) error {
+	return txn.Defer(ctx, tx, rollupKey{}, leadID, r.RecordLeads)
 }
 
 // RecordLead rewrites the ledger rows of one lead (FunnelReach, FunnelExit) through tx, and
 // moves the lead's contribution in the aggregate from its old rows to its new ones.
 func (r *Rollups) RecordLead(ctx context.Context, tx *ent.Client, leadID int) error {
+	return r.RecordLeads(ctx, tx, []int{leadID})
+}
+
+// RecordLeads is RecordLead for several leads at once, in one statement per table.
+func (r *Rollups) RecordLeads(ctx context.Context, tx *ent.Client, leadIDs []int) error {
+	if len(leadIDs) == 0 {
+		return nil
+	}
 	s := r.svc
-	counts := s.deltaWith(leadID)
+	in := "%s IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(leadIDs)), ", ") + ")"
+	ids := make([]any, len(leadIDs))
+	for i, id := range leadIDs {
+		ids[i] = id
+	}
+	counts := s.deltaWith(in, ids)
 	counts.add(s.countsSQL("lr", "le", aggDims))
-	sketches := s.deltaWith(leadID)
+	sketches := s.deltaWith(in, ids)
 	sketches.add(sketchesSQL("("+s.sketchRowsSQL("lr")+")", aggDims))
 	stmts := []*stmt{counts, sketches}
 	for _, q := range []string{
-		"DELETE FROM funnel_reaches WHERE lead_id = ?",
-		"DELETE FROM funnel_exits WHERE lead_id = ?",
-		"INSERT INTO funnel_reaches (" + factColumns + ") " + s.factsSQL("%s = ?"),
-		"INSERT INTO funnel_exits (lead_id, stage_id, reason_code) " + exitsSQL("%s = ?"),
+		"DELETE FROM funnel_reaches WHERE " + fmt.Sprintf(in, "lead_id"),
+		"DELETE FROM funnel_exits WHERE " + fmt.Sprintf(in, "lead_id"),
+		"INSERT INTO funnel_reaches (" + factColumns + ") " + s.factsSQL(in),
+		"INSERT INTO funnel_exits (lead_id, stage_id, reason_code) " + exitsSQL(in),
 	} {
 		st := &stmt{pg: s.pg()}
-		st.add(q, slices.Repeat([]any{leadID}, strings.Count(q, "?"))...)
+		st.add(q, slices.Repeat(ids, strings.Count(q, "?")/len(ids))...)
 		stmts = append(stmts, st)
 	}
 	for _, st := range stmts {
 		if _, err := tx.ExecContext(ctx, st.String(), st.args...); err != nil {
-			return fmt.Errorf("funnel: record lead %d: %w", leadID, err)
+			return fmt.Errorf("funnel: record leads %v: %w", leadIDs, err)
 		}
 	}
 	return nil
+}
+
+// Rebuilding marks the rollup as being rebuilt (by a rebuild in the background, after bulk
+// writes) until done is called: meanwhile the funnel answers from the transitions, always
+// current, and says so (source TRANSITIONS).
+func (r *Rollups) Rebuilding() (done func()) {
+	r.svc.rebuilding.Add(1)
+	return sync.OnceFunc(func() { r.svc.rebuilding.Add(-1) })
+}
+
+// Stale reports a rollup that is empty while transitions exist: the database was filled past
+// the rollup (an older binary, a bulk load) and needs a rebuild.
+func (r *Rollups) Stale(ctx context.Context) (bool, error) {
+	var transitions, reaches bool
+	for q, v := range map[string]*bool{
+		"SELECT EXISTS (SELECT 1 FROM stage_transitions)": &transitions,
+		"SELECT EXISTS (SELECT 1 FROM funnel_reaches)":    &reaches,
+	} {
+		rows, err := r.svc.client.QueryContext(ctx, q)
+		if err != nil {
+			return false, err
+		}
+		if rows.Next() {
+			err = rows.Scan(v)
+		}
+		rows.Close()
+		if err != nil {
+			return false, err
+		}
+	}
+	return transitions && !reaches, nil
 }
 
 // RebuildStats reports a rebuild: the rows of each table and how long it took.

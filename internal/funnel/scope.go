@@ -31,7 +31,7 @@ func (s *Service) open(ctx context.Context, where *ent.LeadWhereInput) (*scope, 
 		return nil, err
 	}
 	sc := &scope{svc: s, source: SourceRollup, set: set, table: "funnel_reaches", lf: lf}
-	if where != nil {
+	if where != nil || s.rebuilding.Load() > 0 {
 		sc.source, sc.table = SourceTransitions, "f"
 	}
 	return sc, nil

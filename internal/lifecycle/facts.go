@@ -6,6 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
+
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/ent/activity"
 	"github.com/qualify/qualify/ent/lead"
@@ -48,6 +51,20 @@ func loadLead(ctx context.Context, c *ent.Client, id int, now time.Time) (*ent.L
 		return nil, domainerr.NotFound("Lead", id)
 	}
 	return l, err
+}
+
+// lockLead locks the lead's row for the rest of the transaction (PostgreSQL: FOR NO KEY UPDATE,
+// which the foreign keys of rows inserted beside it do not wait for), so a write that read the
+// lead cannot find it changed by a concurrent one when it writes: concurrent writers queue on
+// the row instead of failing the version check. SQLite needs nothing: its write transactions
+// begin IMMEDIATE and run one at a time.
+func lockLead(ctx context.Context, c *ent.Client, id int) error {
+	_, err := c.Lead.Query().Where(lead.ID(id)).Select(lead.FieldID).Modify(func(s *sql.Selector) {
+		if s.Dialect() == dialect.Postgres {
+			s.For(sql.LockNoKeyUpdate)
+		}
+	}).Ints(ctx)
+	return err
 }
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }

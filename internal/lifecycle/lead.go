@@ -143,6 +143,9 @@ func (s *Service) matchLead(ctx context.Context, tx *ent.Client, in *ent.CreateL
 func (s *Service) UpdateLead(ctx context.Context, id int, in ent.UpdateLeadInput, expectedVersion *int) (*ent.Lead, error) {
 	var out *ent.Lead
 	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
+		if err := lockLead(ctx, tx, id); err != nil {
+			return err
+		}
 		cur, err := tx.Lead.Get(ctx, id)
 		if ent.IsNotFound(err) {
 			return domainerr.NotFound("Lead", id)

@@ -48,13 +48,17 @@ func touchedLeads(ctx context.Context, c *ent.Client, t crm.Touched) ([]int, err
 	default:
 		return nil, nil
 	}
-	return q.IDs(ctx)
+	// In id order, so transactions that requalify overlapping sets lock the leads in one order.
+	return q.Order(ent.Asc(lead.FieldID)).IDs(ctx)
 }
 
 // qualify evaluates the qualification policy for one lead and stores the decision with a single
 // UPDATE. When the policy recommends another stage and the transition policy allows the move
 // (trigger auto or requalify), the lead moves in the same write.
 func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int, trigger stagetransition.Trigger) error {
+	if err := lockLead(ctx, tx, id); err != nil {
+		return err
+	}
 	now := s.now()
 	l, err := loadLead(ctx, tx, id, now)
 	if err != nil {

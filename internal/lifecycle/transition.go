@@ -51,6 +51,10 @@ func (s *Service) transitionTx(ctx context.Context, tx *ent.Client, req Transiti
 	if req.Trigger == "" {
 		req.Trigger = stagetransition.TriggerMANUAL
 	}
+	// The lock first, the clock after it: a move that waited for another one is later in time too.
+	if err := lockLead(ctx, tx, req.LeadID); err != nil {
+		return nil, nil, err
+	}
 	now := s.now()
 	f, err := loadFunnel(ctx, tx)
 	if err != nil {

@@ -13,15 +13,20 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/internal/dberr"
 	"github.com/qualify/qualify/internal/domainerr"
+	"github.com/qualify/qualify/internal/policy"
 )
 
 // The codes the presenter adds to domainerr's.
 const (
-	codeTimeout    = "TIMEOUT"
+	codeTimeout    = string(domainerr.CodeTimeout)
 	codeCancelled  = "CANCELLED"
 	codeBadRequest = "BAD_REQUEST"
 )
+
+// unavailableRetryAfter is the Retry-After hint (seconds) of an UNAVAILABLE answer.
+const unavailableRetryAfter = 2
 
 // errPanicked stands for a recovered panic, which recoverPanic has already logged.
 var errPanicked = errors.New("panic while resolving")
@@ -34,6 +39,10 @@ var errPanicked = errors.New("panic while resolving")
 //   - ent: not-found → NOT_FOUND; constraint → CONFLICT (no SQL); validation → VALIDATION_FAILED
 //     with the field
 //   - context deadline (the request timeout) → TIMEOUT; client gone → CANCELLED
+//   - the database unreachable (connection refused or lost, no pooled connection within the
+//     acquisition timeout) or still failing transiently after the transaction's retries, and no
+//     active policy → UNAVAILABLE with retryAfter; a response that is nothing but UNAVAILABLE
+//     is HTTP 503 with Retry-After
 //   - gqlgen's refusals of the request keep their codes (GRAPHQL_PARSE_FAILED,
 //     GRAPHQL_VALIDATION_FAILED, PERSISTED_QUERY_NOT_FOUND, DEPTH_LIMIT, COMPLEXITY_LIMIT), except
 //     that bad variables and arguments become VALIDATION_FAILED with the field
@@ -81,6 +90,13 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return present(codeTimeout, "the request timed out", withRequestID)
 	}
+	if what := unavailable(err); what != "" {
+		s.logErr.warn(ctx, s.log, "dependency unavailable", s.errorAttrs(ctx, err)...)
+		ue := &domainerr.UnavailableError{What: what, RetryAfter: unavailableRetryAfter}
+		ext := ue.Extensions()
+		ext["requestId"] = RequestID(ctx)
+		return present(string(ue.Code()), ue.Error(), ext)
+	}
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		return present(codeCancelled, "the request was cancelled", nil)
 	}
@@ -107,8 +123,19 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 		return present(code, gqlErr.Message, gqlErr.Extensions)
 	}
 
-	s.log.ErrorContext(ctx, "internal error", s.errorAttrs(ctx, err)...)
+	s.logErr.error(ctx, s.log, "internal error", s.errorAttrs(ctx, err)...)
 	return present(string(domainerr.CodeInternal), "internal error", withRequestID)
+}
+
+// unavailable names the dependency err says is unreachable, or "".
+func unavailable(err error) string {
+	if errors.Is(err, policy.ErrNoActivePolicy) {
+		return "policy"
+	}
+	if dberr.Classify(err) != dberr.Other {
+		return "database"
+	}
+	return ""
 }
 
 // errorAttrs are the log attributes of an error the client does not see.

@@ -26,6 +26,28 @@ type requestInfo struct {
 	mu        sync.Mutex // gqlgen may answer from other goroutines (websockets)
 	operation string
 	kind      string
+	code      string // extensions.code of the first error, "" for none
+	principal string // the caller's Subject ("user:12", "apikey:7"), once authenticated
+	// unavailable is set when a response is nothing but UNAVAILABLE errors: it goes out as 503.
+	unavailable bool
+}
+
+func (i *requestInfo) setOutcome(principal, code string, unavailable bool) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.principal, i.code, i.unavailable = principal, code, unavailable
+}
+
+func (i *requestInfo) caller() (principal, code string) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.principal, i.code
+}
+
+func (i *requestInfo) outcome() (code string, unavailable bool) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.code, i.unavailable
 }
 
 func (i *requestInfo) setOperation(name, kind string) {
@@ -60,7 +82,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		start := time.Now()
 		info := &requestInfo{id: requestID(r.Header.Get(RequestIDHeader))}
 		w.Header().Set(RequestIDHeader, info.id)
-		rec := &recorder{ResponseWriter: w}
+		rec := &recorder{ResponseWriter: w, info: info}
 		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
 
 		defer func() {
@@ -104,6 +126,9 @@ func (s *Server) logRequest(r *http.Request, rec *recorder, info *requestInfo, t
 	if op, kind := info.get(); op != "" {
 		attrs = append(attrs, slog.String("operation", op), slog.String("kind", kind))
 	}
+	if who, code := info.caller(); who != "" || code != "" {
+		attrs = append(attrs, slog.String("principal", who), slog.String("code", code))
+	}
 	s.log.LogAttrs(r.Context(), level, "http request", attrs...)
 }
 
@@ -133,13 +158,20 @@ func requestID(given string) string {
 // the websocket upgrade reach the connection underneath.
 type recorder struct {
 	http.ResponseWriter
+	info        *requestInfo
 	code        int
 	wroteHeader bool
 	bytes       int64
 }
 
+// WriteHeader turns the 200 of a GraphQL response that is nothing but UNAVAILABLE errors into
+// 503 with Retry-After, so load balancers and 5xx alerts see an outage.
 func (rec *recorder) WriteHeader(code int) {
 	if !rec.wroteHeader {
+		if _, unavailable := rec.info.outcome(); unavailable && code == http.StatusOK {
+			code = http.StatusServiceUnavailable
+			rec.Header().Set("Retry-After", strconv.Itoa(unavailableRetryAfter))
+		}
 		rec.code, rec.wroteHeader = code, true
 	}
 	rec.ResponseWriter.WriteHeader(code)
@@ -147,7 +179,7 @@ func (rec *recorder) WriteHeader(code int) {
 
 func (rec *recorder) Write(b []byte) (int, error) {
 	if !rec.wroteHeader {
-		rec.code, rec.wroteHeader = http.StatusOK, true
+		rec.WriteHeader(http.StatusOK)
 	}
 	n, err := rec.ResponseWriter.Write(b)
 	rec.bytes += int64(n)

@@ -11,6 +11,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/qualify/qualify/internal/domainerr"
+	"github.com/qualify/qualify/internal/principal"
 )
 
 // The operation labels that are not operation names.
@@ -40,8 +44,10 @@ func newMetrics(reg Registry, maxNames int) *metrics {
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "qualify_graphql_requests_total",
 			Help: "GraphQL operations answered (subscriptions: events sent), by operation name, kind " +
-				"(query, mutation, subscription, unknown) and status (ok, error, rejected before execution).",
-		}, []string{"operation", "kind", "status"}),
+				"(query, mutation, subscription, unknown), status (ok, error, rejected before execution) and " +
+				"code (extensions.code of the first error, \"\" for none: a refusal such as FORBIDDEN or " +
+				"CONFLICT is told apart from INTERNAL, a bug, and UNAVAILABLE, an outage).",
+		}, []string{"operation", "kind", "status", "code"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "qualify_graphql_request_duration_seconds",
 			Help:    "Time from receiving a GraphQL query or mutation to its response, by operation name and kind.",
@@ -143,12 +149,43 @@ func (o observer) InterceptResponse(ctx context.Context, next graphql.ResponseHa
 	if name != opInvalid {
 		label = o.metrics.names.label(name)
 	}
-	o.metrics.requests.WithLabelValues(label, kind, status).Inc()
+	o.metrics.requests.WithLabelValues(label, kind, status, firstCode(resp)).Inc()
 	if kind != string(ast.Subscription) && !start.IsZero() {
 		o.metrics.duration.WithLabelValues(label, kind).Observe(time.Since(start).Seconds())
 	}
 	if info := infoFrom(ctx); info != nil {
 		info.setOperation(name, kind)
+		if kind != string(ast.Subscription) {
+			who, _ := principal.From(ctx)
+			info.setOutcome(who.Subject, firstCode(resp), onlyUnavailable(resp))
+		}
 	}
 	return resp
+}
+
+// errorCode is extensions.code of a presented error.
+func errorCode(e *gqlerror.Error) string {
+	code, _ := e.Extensions["code"].(string)
+	return code
+}
+
+// firstCode is the code of the response's first error, "" without errors.
+func firstCode(resp *graphql.Response) string {
+	if len(resp.Errors) == 0 {
+		return ""
+	}
+	return errorCode(resp.Errors[0])
+}
+
+// onlyUnavailable reports a response without data whose every error is UNAVAILABLE.
+func onlyUnavailable(resp *graphql.Response) bool {
+	if len(resp.Errors) == 0 || (len(resp.Data) > 0 && string(resp.Data) != "null") {
+		return false
+	}
+	for _, e := range resp.Errors {
+		if errorCode(e) != string(domainerr.CodeUnavailable) {
+			return false
+		}
+	}
+	return true
 }

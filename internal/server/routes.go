@@ -23,8 +23,9 @@ const readyTimeout = 2 * time.Second
 //
 //	GET  /          GraphiQL, unless Production
 //	     /graphql   the API: POST, GET, OPTIONS, and websocket upgrades (GET)
-//	GET  /healthz   liveness: 200 "ok" while the process serves HTTP
-//	GET  /readyz    readiness: Deps.Ready within 2 s; 200 or 503 with the reason
+//	GET  /livez     liveness: 200 "ok" while the process serves HTTP (/healthz: the same)
+//	GET  /readyz    readiness: 200 "ready", or 503 "not ready: <reason>" while draining or when
+//	                Deps.Ready fails within 2 s
 //	GET  /metrics   Prometheus (Config.MetricsPath), behind Deps.MetricsMiddleware
 func (s *Server) routes(gql http.Handler, deps Deps) http.Handler {
 	mux := http.NewServeMux()
@@ -36,10 +37,8 @@ func (s *Server) routes(gql http.Handler, deps Deps) http.Handler {
 	if !s.cfg.Production {
 		mux.Handle("GET /{$}", graphiql())
 	}
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, "ok")
-	})
+	mux.HandleFunc("GET /livez", livez)
+	mux.HandleFunc("GET /healthz", livez) // the older name of /livez
 	mux.HandleFunc("GET /readyz", s.readyz)
 	for pattern, h := range deps.Routes {
 		for i := len(deps.Middleware) - 1; i >= 0; i-- {
@@ -139,6 +138,8 @@ func (s *Server) websocket(next http.Handler) http.Handler {
 		}
 		s.websockets.Add(1)
 		defer s.websockets.Done()
+		s.openWS.Add(1)
+		defer s.openWS.Add(-1)
 		ctx, cancel := context.WithCancel(r.Context())
 		defer cancel()
 		stop := context.AfterFunc(s.closing, cancel)
@@ -169,24 +170,34 @@ func (s *Server) originAllowed(r *http.Request) bool {
 	return false
 }
 
-// readyz answers 200 when Deps.Ready succeeds within readyTimeout, else 503 with the reason.
+func livez(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, "ok")
+}
+
+// readyz answers 200 "ready" when the server is not draining and Deps.Ready succeeds within
+// readyTimeout, else 503 "not ready: <reason>" (the reason is Deps.Ready's error text, written
+// for anyone to read; the details go to the log).
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	reason := ""
-	if s.closing.Err() != nil {
+	if s.draining.Load() {
 		reason = "shutting down"
 	} else if s.ready != nil {
 		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 		defer cancel()
 		if err := s.ready(ctx); err != nil {
 			reason = err.Error()
-			s.log.WarnContext(ctx, "not ready", "err", err, "request_id", RequestID(ctx))
+			s.logErr.warn(ctx, s.log, "not ready", "err", reason, "request_id", RequestID(ctx))
 		}
 	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
 	if reason != "" {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": reason})
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, "not ready: "+reason)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	_, _ = io.WriteString(w, "ready")
 }
 
 // writeError answers with a GraphQL-shaped error body outside gqlgen.

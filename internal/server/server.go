@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -34,7 +35,11 @@ type Config struct {
 	// RequestTimeout is the deadline of each GraphQL request's context (not of websocket
 	// connections, which live until the client or the server closes them). Default 15 s.
 	RequestTimeout time.Duration
-	// ShutdownTimeout bounds how long Run drains in-flight requests once its context is cancelled.
+	// ShutdownDrain is how long Serve goes on serving once its context is cancelled, with
+	// /readyz already failing, so that load balancers stop sending requests before it stops
+	// accepting them. Default 0 (none).
+	ShutdownDrain time.Duration
+	// ShutdownTimeout bounds how long Run drains in-flight requests once it stops accepting.
 	// Default 20 s.
 	ShutdownTimeout time.Duration
 	// ComplexityLimit is the highest complexity an operation may have. Default 2000.
@@ -76,8 +81,9 @@ type Deps struct {
 	// Schema is the executable GraphQL schema, e.g. graph.NewExecutableSchema(graph.Config{...}).
 	// Required.
 	Schema graphql.ExecutableSchema
-	// Ready reports whether the server can serve (typically: ping the database). Nil means always
-	// ready.
+	// Ready reports whether the server can serve (typically: the database answers at the expected
+	// schema). Its error text is shown by /readyz to anyone: name the problem, never hosts,
+	// users or credentials. Nil means always ready.
 	Ready func(ctx context.Context) error
 	// Logger receives the access log, panics and internal errors. Nil means slog.Default().
 	Logger *slog.Logger
@@ -95,6 +101,9 @@ type Deps struct {
 	// WebsocketInit, if set, is called with a websocket's connection_init payload; browsers cannot
 	// set headers on websockets, so authentication of subscriptions goes here.
 	WebsocketInit transport.WebsocketInitFunc
+	// Collectors are further metrics to serve (database pool, transaction retries, listener),
+	// registered with the server's own.
+	Collectors []prometheus.Collector
 	// Registry receives the server's metrics. Nil means a fresh registry that also holds the Go
 	// and process collectors; a registry given here gets only the server's own metrics, and may
 	// back one Server only.
@@ -108,11 +117,16 @@ type Server struct {
 	ready   func(ctx context.Context) error
 	metrics *metrics
 	handler http.Handler
+	// logErr holds back repeats of the same error line (an outage fails every request alike).
+	logErr *repeatLimiter
 
-	// closing is cancelled when shutdown begins: websockets are told to close and /readyz fails.
+	// draining is set when shutdown begins: /readyz fails from then on.
+	draining atomic.Bool
+	// closing is cancelled when the server stops accepting: websockets are told to close.
 	closing    context.Context
 	beginClose context.CancelFunc
 	websockets sync.WaitGroup
+	openWS     atomic.Int64
 }
 
 // New builds a server. It panics if deps.Schema is nil or the metrics cannot be registered, both
@@ -132,9 +146,15 @@ func New(cfg Config, deps Deps) *Server {
 		log:        log,
 		ready:      deps.Ready,
 		metrics:    newMetrics(deps.Registry, cfg.MaxOperationLabels),
+		logErr:     newRepeatLimiter(),
 		closing:    closing,
 		beginClose: beginClose,
 	}
+	s.metrics.registry.MustRegister(deps.Collectors...)
+	s.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "qualify_websockets_open",
+		Help: "Websocket connections open on /graphql.",
+	}, func() float64 { return float64(s.openWS.Load()) }))
 	s.handler = s.routes(s.graphqlHandler(deps), deps)
 	return s
 }
@@ -151,8 +171,9 @@ func (s *Server) Run(ctx context.Context) error {
 	return s.Serve(ctx, ln)
 }
 
-// Serve serves on ln until ctx is cancelled, then stops accepting connections, closes websockets,
-// and waits up to Config.ShutdownTimeout for in-flight requests to finish. It returns nil after a
+// Serve serves on ln until ctx is cancelled; then /readyz fails at once, serving goes on for
+// Config.ShutdownDrain, and then it stops accepting connections, closes websockets, and waits up
+// to Config.ShutdownTimeout for in-flight requests to finish. It returns nil after a
 // clean shutdown. A Server serves once.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
@@ -169,11 +190,22 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 	select {
 	case err := <-served:
+		s.draining.Store(true)
 		s.beginClose()
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 
+	s.draining.Store(true)
+	if s.cfg.ShutdownDrain > 0 {
+		s.log.Info("draining: not ready, still serving", "drain", s.cfg.ShutdownDrain)
+		select {
+		case <-time.After(s.cfg.ShutdownDrain):
+		case err := <-served:
+			s.beginClose()
+			return fmt.Errorf("serve: %w", err)
+		}
+	}
 	s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout)
 	s.beginClose()
 	drain, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)

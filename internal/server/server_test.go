@@ -3,10 +3,8 @@ package server
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
-	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -15,14 +13,18 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/qualify/qualify/internal/principal"
 )
 
-func TestHealthz(t *testing.T) {
+func TestLivez(t *testing.T) {
 	s, _ := newTestServer(t, Config{}, func(d *Deps) {
 		d.Ready = func(context.Context) error { return errors.New("database is down") }
 	})
-	if code, body := get(t, s.Handler(), "/healthz"); code != http.StatusOK || body != "ok" {
-		t.Errorf("GET /healthz = %d %q, want 200 ok", code, body)
+	for _, path := range []string{"/livez", "/healthz"} {
+		if code, body := get(t, s.Handler(), path); code != http.StatusOK || body != "ok" {
+			t.Errorf("GET %s = %d %q, want 200 ok", path, code, body)
+		}
 	}
 }
 
@@ -31,29 +33,23 @@ func TestReadyz(t *testing.T) {
 		name   string
 		ready  func(context.Context) error
 		status int
-		want   map[string]string
+		want   string
 	}{
-		{name: "no check", status: http.StatusOK, want: map[string]string{"status": "ready"}},
+		{name: "no check", status: http.StatusOK, want: "ready"},
 		{name: "ready", ready: func(ctx context.Context) error {
 			if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > readyTimeout {
 				return errors.New("no 2 s deadline on the check")
 			}
 			return nil
-		}, status: http.StatusOK, want: map[string]string{"status": "ready"}},
-		{name: "not ready", ready: func(context.Context) error { return errors.New("ping: connection refused") },
-			status: http.StatusServiceUnavailable,
-			want:   map[string]string{"status": "unavailable", "reason": "ping: connection refused"}},
+		}, status: http.StatusOK, want: "ready"},
+		{name: "not ready", ready: func(context.Context) error { return errors.New("database unreachable") },
+			status: http.StatusServiceUnavailable, want: "not ready: database unreachable"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, _ := newTestServer(t, Config{}, func(d *Deps) { d.Ready = tt.ready })
-			code, body := get(t, s.Handler(), "/readyz")
-			var got map[string]string
-			if err := json.Unmarshal([]byte(body), &got); err != nil {
-				t.Fatalf("body %q: %v", body, err)
-			}
-			if code != tt.status || !maps.Equal(got, tt.want) {
-				t.Errorf("GET /readyz = %d %v, want %d %v", code, got, tt.status, tt.want)
+			if code, body := get(t, s.Handler(), "/readyz"); code != tt.status || body != tt.want {
+				t.Errorf("GET /readyz = %d %q, want %d %q", code, body, tt.status, tt.want)
 			}
 		})
 	}
@@ -112,11 +108,11 @@ func TestMetrics(t *testing.T) {
 	}
 	text := metricsText(t, h)
 	for _, want := range []string{
-		`qualify_graphql_requests_total{kind="query",operation="Hello",status="ok"} 2`,
-		`qualify_graphql_requests_total{kind="query",operation="anonymous:hello",status="ok"} 1`,
-		`qualify_graphql_requests_total{kind="unknown",operation="invalid",status="rejected"} 1`,
-		`qualify_graphql_requests_total{kind="query",operation="Failing",status="error"} 1`,
-		`qualify_graphql_requests_total{kind="query",operation="other",status="ok"} 1`,
+		`qualify_graphql_requests_total{code="",kind="query",operation="Hello",status="ok"} 2`,
+		`qualify_graphql_requests_total{code="",kind="query",operation="anonymous:hello",status="ok"} 1`,
+		`qualify_graphql_requests_total{code="GRAPHQL_VALIDATION_FAILED",kind="unknown",operation="invalid",status="rejected"} 1`,
+		`qualify_graphql_requests_total{code="INTERNAL",kind="query",operation="Failing",status="error"} 1`,
+		`qualify_graphql_requests_total{code="",kind="query",operation="other",status="ok"} 1`,
 		`qualify_graphql_request_duration_seconds_count{kind="query",operation="Hello"} 2`,
 		`qualify_http_requests_total{code="200",route="/graphql"} 5`,
 		`qualify_http_requests_total{code="422",route="/graphql"} 1`,
@@ -294,5 +290,76 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if err := <-wsClosed; websocket.CloseStatus(err) != websocketGoingAway {
 		t.Errorf("websocket closed with %v, want going away", err)
+	}
+}
+
+// On shutdown the server first fails readiness while it goes on serving for the drain delay,
+// so a load balancer can take it out of rotation before it stops accepting.
+func TestShutdownDrain(t *testing.T) {
+	s, _ := newTestServer(t, Config{ShutdownDrain: 3 * time.Second, ShutdownTimeout: 5 * time.Second})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx, ln) }()
+	status := func(path string) int {
+		res, err := http.Get(base + path)
+		if err != nil {
+			return 0
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if got := status("/readyz"); got != http.StatusOK {
+		t.Fatalf("readyz before shutdown: %d", got)
+	}
+	cancel()
+	for status("/readyz") != http.StatusServiceUnavailable {
+		select {
+		case err := <-served:
+			t.Fatalf("Serve returned before readiness failed: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	res, err := http.Post(base+"/graphql", "application/json", strings.NewReader(`{"query":"{ hello }"}`))
+	if err != nil {
+		t.Fatalf("draining server refused a request: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("draining server answered %d", res.StatusCode)
+	}
+	if err := <-served; err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+	if status("/livez") != 0 {
+		t.Error("still serving after the drain and shutdown")
+	}
+}
+
+// The access log names the caller and the error code; the same internal error repeated is
+// written once, not once per request.
+func TestAccessLogCallerCodeAndRepeats(t *testing.T) {
+	s, logs := newTestServer(t, Config{}, func(d *Deps) {
+		d.Middleware = []func(http.Handler) http.Handler{func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				p := principal.Principal{UserID: 7, Role: "bdr", Subject: "user:7"}
+				next.ServeHTTP(w, r.WithContext(principal.With(r.Context(), p)))
+			})
+		}}
+	})
+	for range 5 {
+		post(t, s.Handler(), gqlRequest{Query: `query Failing { fail(kind: PLAIN) }`})
+	}
+	text := logs.String()
+	if !strings.Contains(text, `"operation":"Failing","kind":"query","principal":"user:7","code":"INTERNAL"`) {
+		t.Errorf("access log lacks principal and code:\n%s", text)
+	}
+	if n := strings.Count(text, `"msg":"internal error"`); n != 1 {
+		t.Errorf("the same internal error logged %d times, want once:\n%s", n, text)
 	}
 }

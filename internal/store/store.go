@@ -34,6 +34,10 @@ type Config struct {
 	SQLitePath string
 	// MaxOpenConns caps the connection pool; 0 picks a default for the dialect.
 	MaxOpenConns int
+	// AcquireTimeout bounds the wait for a pooled PostgreSQL connection, dialing included;
+	// 0 means DefaultAcquireTimeout. Past it a query fails as unavailable instead of waiting
+	// for the request's deadline.
+	AcquireTimeout time.Duration
 	// Logger receives a line per applied migration file; nil discards them.
 	Logger *slog.Logger
 }
@@ -79,6 +83,8 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	var drv dialect.Driver = entsql.OpenDB(dia, db)
 	if dia == dialect.SQLite {
 		drv = newSerialDriver(drv.(*entsql.Driver))
+	} else {
+		drv = newAcquireDriver(drv.(*entsql.Driver), db, cfg.AcquireTimeout)
 	}
 	return &DB{
 		Client:  ent.NewClient(ent.Driver(drv)),
@@ -127,7 +133,7 @@ func openSQLite(cfg Config) (*sql.DB, error) {
 }
 
 func openPostgres(cfg Config) (*sql.DB, error) {
-	db, err := sql.Open("pgx", cfg.URL)
+	db, err := sql.Open("pgx", withConnectTimeout(cfg.URL))
 	if err != nil {
 		return nil, fmt.Errorf("store: open postgres %s: %w", redact(cfg.URL), err)
 	}
@@ -140,6 +146,24 @@ func openPostgres(cfg Config) (*sql.DB, error) {
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	db.SetConnMaxLifetime(30 * time.Minute)
 	return db, nil
+}
+
+// defaultConnectTimeout bounds dialing PostgreSQL (pgx's connect_timeout) unless the URL sets
+// its own: an unreachable host must fail fast, not after the kernel's TCP timeout.
+const defaultConnectTimeout = "5"
+
+func withConnectTimeout(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	q := u.Query()
+	if q.Get("connect_timeout") != "" {
+		return raw
+	}
+	q.Set("connect_timeout", defaultConnectTimeout)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // Ping checks that the database answers; for /readyz.

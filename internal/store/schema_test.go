@@ -1,0 +1,49 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/qualify/qualify/internal/store"
+	"github.com/qualify/qualify/internal/testenv"
+)
+
+// An empty database is not at the expected migration until it is migrated; a database missing
+// the newest migration is not either.
+func TestCheckSchema(t *testing.T) {
+	for name, cfg := range map[string]func(t *testing.T) store.Config{
+		"sqlite":   func(t *testing.T) store.Config { return store.Config{SQLitePath: filepath.Join(t.TempDir(), "q.db")} },
+		"postgres": func(t *testing.T) store.Config { return store.Config{URL: testenv.EmptyPostgresURL(t)} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			db, err := store.Open(ctx, cfg(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if err := db.CheckSchema(ctx); !errors.Is(err, store.ErrSchemaBehind) {
+				t.Fatalf("unmigrated: %v, want ErrSchemaBehind", err)
+			}
+			if err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.CheckSchema(ctx); err != nil {
+				t.Fatalf("migrated: %v", err)
+			}
+			want, _ := db.ExpectedVersion()
+			q := "DELETE FROM " + store.RevisionsTable + " WHERE version = $1"
+			if db.Dialect == "sqlite3" {
+				q = "DELETE FROM " + store.RevisionsTable + " WHERE version = ?"
+			}
+			if _, err := db.SQL.ExecContext(ctx, q, want); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.CheckSchema(ctx); !errors.Is(err, store.ErrSchemaBehind) {
+				t.Fatalf("newest migration missing: %v, want ErrSchemaBehind", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,70 @@
+package txn
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/qualify/qualify/ent"
+)
+
+type scopeKey struct{}
+
+// scope is what one attempt of Run defers to just before its commit.
+type scope struct {
+	order   []any // keys in the order they were first deferred
+	pending map[any]*deferred
+}
+
+// deferred is the work kept under one key: its item set (a map[T]struct{}) and what flushes it.
+type deferred struct {
+	set   any
+	flush func(ctx context.Context, tx *ent.Client) error
+}
+
+// Defer adds item to the set kept under key in the transaction of ctx (a transaction Run
+// started); just before that transaction commits, flush runs once, in it, with the set's items
+// sorted. Work that would otherwise run once per change (a rollup rewritten per lead touched)
+// then runs once per transaction, and its writes take their locks in one order whatever order
+// the changes came in. Without a transaction of Run in ctx, flush runs at once with item alone.
+func Defer[T cmp.Ordered](ctx context.Context, tx *ent.Client, key any, item T,
+	flush func(ctx context.Context, tx *ent.Client, items []T) error) error {
+	sc, _ := ctx.Value(scopeKey{}).(*scope)
+	if sc == nil {
+		return flush(ctx, tx, []T{item})
+	}
+	if sc.pending == nil {
+		sc.pending = map[any]*deferred{}
+	}
+	d, ok := sc.pending[key]
+	if !ok {
+		set := map[T]struct{}{}
+		d = &deferred{set: set, flush: func(ctx context.Context, tx *ent.Client) error {
+			items := make([]T, 0, len(set))
+			for it := range set {
+				items = append(items, it)
+			}
+			slices.Sort(items)
+			return flush(ctx, tx, items)
+		}}
+		sc.pending[key] = d
+		sc.order = append(sc.order, key)
+	}
+	set, ok := d.set.(map[T]struct{})
+	if !ok {
+		return fmt.Errorf("txn: items of another type deferred under key %v", key)
+	}
+	set[item] = struct{}{}
+	return nil
+}
+
+// flush runs the deferred work in the order it was first deferred.
+func (sc *scope) flush(ctx context.Context, tx *ent.Client) error {
+	for _, k := range sc.order {
+		if err := sc.pending[k].flush(ctx, tx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
