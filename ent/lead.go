@@ -90,6 +90,8 @@ type Lead struct {
 	QualifiedAt *time.Time `json:"qualified_at,omitempty"`
 	// PolicyRevision holds the value of the "policy_revision" field.
 	PolicyRevision *string `json:"policy_revision,omitempty"`
+	// content hash of the revision of the last qualification
+	PolicyHash *string `json:"policy_hash,omitempty"`
 	// optimistic concurrency: bumped by every write
 	Version int `json:"version,omitempty"`
 	// OpportunityName holds the value of the "opportunity_name" field.
@@ -215,7 +217,7 @@ func (*Lead) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullFloat64)
 		case lead.FieldID, lead.FieldAccountID, lead.FieldOwnerID, lead.FieldStageID, lead.FieldFurthestStageID, lead.FieldFitScore, lead.FieldEngagementScore, lead.FieldScore, lead.FieldVersion:
 			values[i] = new(sql.NullInt64)
-		case lead.FieldFirstName, lead.FieldLastName, lead.FieldEmail, lead.FieldPhone, lead.FieldCompanyName, lead.FieldJobTitle, lead.FieldCountry, lead.FieldSource, lead.FieldBudget, lead.FieldAuthority, lead.FieldNeed, lead.FieldTiming, lead.FieldGrade, lead.FieldTemperature, lead.FieldRecommendedStage, lead.FieldPolicyRevision, lead.FieldOpportunityName, lead.FieldIdempotencyKey:
+		case lead.FieldFirstName, lead.FieldLastName, lead.FieldEmail, lead.FieldPhone, lead.FieldCompanyName, lead.FieldJobTitle, lead.FieldCountry, lead.FieldSource, lead.FieldBudget, lead.FieldAuthority, lead.FieldNeed, lead.FieldTiming, lead.FieldGrade, lead.FieldTemperature, lead.FieldRecommendedStage, lead.FieldPolicyRevision, lead.FieldPolicyHash, lead.FieldOpportunityName, lead.FieldIdempotencyKey:
 			values[i] = new(sql.NullString)
 		case lead.FieldCreatedAt, lead.FieldUpdatedAt, lead.FieldTimingDate, lead.FieldStageEnteredAt, lead.FieldQualifiedAt, lead.FieldConvertedAt:
 			values[i] = new(sql.NullTime)
@@ -462,6 +464,13 @@ func (_m *Lead) assignValues(columns []string, values []any) error {
 				_m.PolicyRevision = new(string)
 				*_m.PolicyRevision = value.String
 			}
+		case lead.FieldPolicyHash:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field policy_hash", values[i])
+			} else if value.Valid {
+				_m.PolicyHash = new(string)
+				*_m.PolicyHash = value.String
+			}
 		case lead.FieldVersion:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field version", values[i])
@@ -683,6 +692,11 @@ func (_m *Lead) String() string {
 	builder.WriteString(", ")
 	if v := _m.PolicyRevision; v != nil {
 		builder.WriteString("policy_revision=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.PolicyHash; v != nil {
+		builder.WriteString("policy_hash=")
 		builder.WriteString(*v)
 	}
 	builder.WriteString(", ")

@@ -22,6 +22,7 @@ type accessFlags struct {
 	rateBurst                         int
 	metricsToken                      string
 	dev, forceDev                     bool
+	requireApproval                   bool
 }
 
 func (f *accessFlags) register(cmd *cobra.Command) {
@@ -33,6 +34,8 @@ func (f *accessFlags) register(cmd *cobra.Command) {
 	fs.Float64Var(&f.rateLimit, "rate-limit", envFloat("QUALIFY_RATE_LIMIT", 20), "requests per second per principal; 0 = unlimited (env QUALIFY_RATE_LIMIT)")
 	fs.IntVar(&f.rateBurst, "rate-burst", 0, "requests a principal may send at once; 0 = twice --rate-limit")
 	fs.StringVar(&f.metricsToken, "metrics-token", os.Getenv("QUALIFY_METRICS_TOKEN"), "bearer token /metrics requires; empty = open (env QUALIFY_METRICS_TOKEN)")
+	fs.BoolVar(&f.requireApproval, "require-publish-approval", os.Getenv("QUALIFY_REQUIRE_PUBLISH_APPROVAL") == "true",
+		"four-eyes publishing: publishPolicy needs another revops/admin's approvePolicyDraft of the same content (env QUALIFY_REQUIRE_PUBLISH_APPROVAL=true)")
 	fs.BoolVar(&f.dev, "dev", false, "development mode: demo users with printed tokens signed by a public dev secret")
 	fs.BoolVar(&f.forceDev, "force-dev", false, "allow --dev with DATABASE_URL / --database-url set")
 }
@@ -43,6 +46,7 @@ func (f *accessFlags) apply(cfg *app.Config, databaseURL string, log *slog.Logge
 	cfg.Auth = auth.Config{Secret: []byte(f.secret), Issuer: f.issuer, Audience: f.audience, JWKSURL: f.jwksURL}
 	cfg.RateLimit.PerSecond, cfg.RateLimit.Burst = f.rateLimit, f.rateBurst
 	cfg.MetricsToken = f.metricsToken
+	cfg.RequirePublishApproval = f.requireApproval
 	if !f.dev {
 		return nil
 	}
