@@ -117,7 +117,9 @@ func TestRevisionIdentity(t *testing.T) {
 			t.Errorf("qualification %+v, active %s", q, restored.Hash())
 		}
 		var job struct {
-			RequalifyLeads struct{ Job struct{ ID, PolicyHash string } }
+			RequalifyLeads struct {
+				Job struct{ ID, PolicyHash string }
+			}
 		}
 		api.Data(t, `mutation { requalifyLeads(input: {}) { job { id policyHash } } }`, nil, &job)
 		if job.RequalifyLeads.Job.PolicyHash != restored.Hash() {
