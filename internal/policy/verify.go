@@ -62,6 +62,10 @@ func verify(ctx context.Context, files Files, source string, loadedAt time.Time,
 		return nil, rep
 	}
 	rep.Revision = b.Manifest.Revision
+	if probs := checkDataSchemas(files); len(probs) > 0 {
+		rep.add(probs...)
+		return nil, rep
+	}
 	if v := b.RegoVersion(ast.RegoV1); v != ast.RegoV1 {
 		rep.add(Problem{File: bundle.ManifestExt, Message: fmt.Sprintf("rego_version %v: Qualify policies are Rego v1", v)})
 		return nil, rep
