@@ -217,5 +217,5 @@ type outOfOrder struct {
 	at           []string
 }
 
-func (e *outOfOrder) KeywordPath() []string                     { return []string{e.keyword} }
+func (e *outOfOrder) KeywordPath() []string                   { return []string{e.keyword} }
 func (e *outOfOrder) LocalizedString(*message.Printer) string { return e.msg }
