@@ -24,7 +24,8 @@ type Loader interface {
 // DirOptions configure a DirSource. The zero value is usable.
 type DirOptions struct {
 	// Debounce is the quiet time after the last file event before the directory is read; an
-	// editor's save or a ConfigMap update is a burst of events. Default 100ms.
+	// editor's save or a ConfigMap update is a burst of events. It only saves reads: the release
+	// rule (see DirSource), not the debounce, keeps a multi-file save whole. Default 25ms.
 	Debounce time.Duration
 	// PollInterval is how often the directory is re-hashed anyway, for file systems without
 	// inotify (some network and container mounts) and for events missed. Default 2s; < 0: never.
@@ -70,7 +71,7 @@ func NewDirSource(l Loader, dir string, opts DirOptions) *DirSource {
 	}
 	s := &DirSource{loader: l, dir: dir, debounce: opts.Debounce, poll: opts.PollInterval, log: opts.Logger}
 	if s.debounce <= 0 {
-		s.debounce = 100 * time.Millisecond
+		s.debounce = 25 * time.Millisecond
 	}
 	s.maxDelay = 5 * s.debounce
 	if s.poll == 0 {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -31,6 +32,41 @@ var unsafeBuiltins = map[string]struct{}{
 type verifyConfig struct {
 	evalTimeout time.Duration // per decision
 	testTimeout time.Duration // per _test.rego test
+	last        *lastVerified // nil: no reuse
+}
+
+// lastVerified is the last revision that passed the whole pipeline. A publish verifies its
+// draft, then the watcher loads the very same files: the second verification would repeat
+// the first, tests included, so it reuses the result. Content is the only input besides the
+// limits, which are the engine's and fixed.
+type lastVerified struct {
+	mu  sync.Mutex
+	rev *Revision
+}
+
+// reuse returns a copy of the last verified revision if it has hash, stamped for this load.
+func (l *lastVerified) reuse(hash, source string, loadedAt time.Time) (*Revision, *Report) {
+	if l == nil {
+		return nil, nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.rev == nil || l.rev.hash != hash {
+		return nil, nil
+	}
+	r := *l.rev      // the immutable parts are shared: prepared queries, plans, files
+	rep := *r.report // a load may add the Guard's refusal to its report
+	rep.Problems, rep.Tests = slices.Clone(rep.Problems), slices.Clone(rep.Tests)
+	r.source, r.loadedAt, r.report = source, loadedAt, &rep
+	return &r, &rep
+}
+
+func (l *lastVerified) remember(rev *Revision) {
+	if l != nil && rev != nil {
+		l.mu.Lock()
+		l.rev = rev
+		l.mu.Unlock()
+	}
 }
 
 // probeTimeout is the deadline of a probe decision: the first evaluation of a revision builds
@@ -48,6 +84,11 @@ const (
 
 // verify runs the pipeline on files and returns the revision, nil unless the report is OK.
 func verify(ctx context.Context, files Files, source string, loadedAt time.Time, cfg verifyConfig, upTo step) (*Revision, *Report) {
+	if upTo == stepAll {
+		if rev, rep := cfg.last.reuse(files.Hash(), source, loadedAt); rev != nil {
+			return rev, rep
+		}
+	}
 	start := time.Now()
 	rep := &Report{Hash: files.Hash(), Problems: []Problem{}, Tests: []TestResult{}}
 	defer func() {
@@ -118,6 +159,7 @@ func verify(ctx context.Context, files Files, source string, loadedAt time.Time,
 	if !rep.OK() {
 		return nil, rep
 	}
+	cfg.last.remember(rev)
 	return rev, rep
 }
 
