@@ -27,6 +27,9 @@ import (
 // content (its hash before the new manifest revision). Publishes serialize: within the process
 // on a mutex, across processes on a lock file. The publish is audited.
 func (s *Service) Publish(ctx context.Context, d PolicyDraftInput, message string) (*ent.PolicyRevision, error) {
+	if s.cfg.Dir == "" {
+		return nil, errBundleMode
+	}
 	fs, err := s.Resolve(d)
 	if err != nil {
 		return nil, err
@@ -42,10 +45,12 @@ func (s *Service) Publish(ctx context.Context, d PolicyDraftInput, message strin
 	return s.publish(ctx, fs, message, audit.PolicyPublish, details)
 }
 
+var errBundleMode = notSupported("publishing is not possible while policies come from a bundle service: publish through the bundle pipeline")
+
 // publish writes fs, waits for its activation and audits it as action.
 func (s *Service) publish(ctx context.Context, fs policy.Files, message string, action auditevent.Action, details map[string]any) (*ent.PolicyRevision, error) {
 	if s.cfg.Dir == "" {
-		return nil, notSupported("publishing is not possible while policies come from a bundle service: publish through the bundle pipeline")
+		return nil, errBundleMode
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
