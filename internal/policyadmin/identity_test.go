@@ -210,3 +210,41 @@ func TestFourEyesPublishing(t *testing.T) {
 		}
 	})
 }
+
+// Creating and revoking an API key are audited with their author; the secret is not.
+func TestAPIKeysAudited(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
+		api := apitest.Start(t, db)
+		admin := api.As(t, "admin", "", "7")
+		var c struct {
+			CreateApiKey struct {
+				APIKey struct{ ID string }
+				Secret string
+			}
+		}
+		admin.Data(t, `mutation { createApiKey(input: {name: "crm sync", role: BDR}) { apiKey { id } secret } }`, nil, &c)
+		admin.Data(t, `mutation($id: ID!) { revokeApiKey(id: $id) { apiKey { id } } }`, map[string]any{"id": c.CreateApiKey.APIKey.ID}, &struct{}{})
+		var out struct {
+			AuditEvents struct {
+				Edges []struct {
+					Node struct {
+						Action, Actor, Target string
+						Details               map[string]any
+					}
+				}
+			}
+		}
+		admin.Data(t, `{ auditEvents(where: {actionIn: [API_KEY_CREATE, API_KEY_REVOKE]}) { edges { node { action actor target details } } } }`, nil, &out)
+		got := map[string]string{}
+		for _, e := range out.AuditEvents.Edges {
+			raw, _ := json.Marshal(e.Node.Details)
+			if e.Node.Actor != "user:7" || strings.Contains(string(raw), c.CreateApiKey.Secret) {
+				t.Errorf("audit event %+v", e.Node)
+			}
+			got[e.Node.Action] = e.Node.Target
+		}
+		if len(got) != 2 || got["API_KEY_CREATE"] == "" || got["API_KEY_CREATE"] != got["API_KEY_REVOKE"] {
+			t.Errorf("API key audit: %v", got)
+		}
+	})
+}
