@@ -188,6 +188,13 @@ func TestSimulatePublishRollback(t *testing.T) {
 		if got, want := probe(t, api).RecommendedStage, before.RecommendedStage; got != want {
 			t.Errorf("after rollback a new lead is recommended %q, before the publish %q", got, want)
 		}
+		events := auditEvents(t, api)
+		if e := events["POLICY_SIMULATE"]; e.Actor == "" || e.Target == "" {
+			t.Errorf("simulation audit: %+v", e)
+		}
+		if e := events["POLICY_PUBLISH"]; e.Target != rev.Hash || e.Message != "lower MQL threshold" {
+			t.Errorf("publish audit: %+v", e)
+		}
 	})
 }
 
