@@ -15,6 +15,7 @@ import (
 	"github.com/qualify/qualify/ent/account"
 	"github.com/qualify/qualify/ent/activity"
 	"github.com/qualify/qualify/ent/apikey"
+	"github.com/qualify/qualify/ent/auditevent"
 	"github.com/qualify/qualify/ent/contact"
 	"github.com/qualify/qualify/ent/funnelcount"
 	"github.com/qualify/qualify/ent/funnelexit"
@@ -90,6 +91,7 @@ func checkColumn(t, c string) error {
 			apikey.Table:          apikey.ValidColumn,
 			account.Table:         account.ValidColumn,
 			activity.Table:        activity.ValidColumn,
+			auditevent.Table:      auditevent.ValidColumn,
 			contact.Table:         contact.ValidColumn,
 			funnelcount.Table:     funnelcount.ValidColumn,
 			funnelexit.Table:      funnelexit.ValidColumn,

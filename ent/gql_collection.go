@@ -13,6 +13,7 @@ import (
 	"github.com/qualify/qualify/ent/account"
 	"github.com/qualify/qualify/ent/activity"
 	"github.com/qualify/qualify/ent/apikey"
+	"github.com/qualify/qualify/ent/auditevent"
 	"github.com/qualify/qualify/ent/contact"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/policyrevision"
@@ -721,6 +722,135 @@ func newActivityPaginateArgs(rv map[string]any) *activityPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*ActivityWhereInput); ok {
 		args.opts = append(args.opts, WithActivityFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AuditEventQuery) CollectFields(ctx context.Context, satisfies ...string) (*AuditEventQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AuditEventQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(auditevent.Columns))
+		selectedFields = []string{auditevent.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "occurredAt":
+			if _, ok := fieldSeen[auditevent.FieldOccurredAt]; !ok {
+				selectedFields = append(selectedFields, auditevent.FieldOccurredAt)
+				fieldSeen[auditevent.FieldOccurredAt] = struct{}{}
+			}
+		case "action":
+			if _, ok := fieldSeen[auditevent.FieldAction]; !ok {
+				selectedFields = append(selectedFields, auditevent.FieldAction)
+				fieldSeen[auditevent.FieldAction] = struct{}{}
+			}
+		case "actor":
+			if _, ok := fieldSeen[auditevent.FieldActor]; !ok {
+				selectedFields = append(selectedFields, auditevent.FieldActor)
+				fieldSeen[auditevent.FieldActor] = struct{}{}
+			}
+		case "actorUserID":
+			if _, ok := fieldSeen[auditevent.FieldActorUserID]; !ok {
+				selectedFields = append(selectedFields, auditevent.FieldActorUserID)
+				fieldSeen[auditevent.FieldActorUserID] = struct{}{}
+			}
+		case "actorRole":
+			if _, ok := fieldSeen[auditevent.FieldActorRole]; !ok {
+				selectedFields = append(selectedFields, auditevent.FieldActorRole)
+				fieldSeen[auditevent.FieldActorRole] = struct{}{}
+			}
+		case "via":
+			if _, ok := fieldSeen[auditevent.FieldVia]; !ok {
+				selectedFields = append(selectedFields, auditevent.FieldVia)
+				fieldSeen[auditevent.FieldVia] = struct{}{}
+			}
+		case "target":
+			if _, ok := fieldSeen[auditevent.FieldTarget]; !ok {
+				selectedFields = append(selectedFields, auditevent.FieldTarget)
+				fieldSeen[auditevent.FieldTarget] = struct{}{}
+			}
+		case "message":
+			if _, ok := fieldSeen[auditevent.FieldMessage]; !ok {
+				selectedFields = append(selectedFields, auditevent.FieldMessage)
+				fieldSeen[auditevent.FieldMessage] = struct{}{}
+			}
+		case "details":
+			if _, ok := fieldSeen[auditevent.FieldDetails]; !ok {
+				selectedFields = append(selectedFields, auditevent.FieldDetails)
+				fieldSeen[auditevent.FieldDetails] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type auditeventPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AuditEventPaginateOption
+}
+
+func newAuditEventPaginateArgs(rv map[string]any) *auditeventPaginateArgs {
+	args := &auditeventPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &AuditEventOrder{Field: &AuditEventOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithAuditEventOrder(order))
+			}
+		case *AuditEventOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithAuditEventOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*AuditEventWhereInput); ok {
+		args.opts = append(args.opts, WithAuditEventFilter(v.Filter))
 	}
 	return args
 }
@@ -1752,6 +1882,11 @@ func (_q *PolicyRevisionQuery) collectField(ctx context.Context, oneNode bool, o
 				selectedFields = append(selectedFields, policyrevision.FieldRevision)
 				fieldSeen[policyrevision.FieldRevision] = struct{}{}
 			}
+		case "label":
+			if _, ok := fieldSeen[policyrevision.FieldLabel]; !ok {
+				selectedFields = append(selectedFields, policyrevision.FieldLabel)
+				fieldSeen[policyrevision.FieldLabel] = struct{}{}
+			}
 		case "hash":
 			if _, ok := fieldSeen[policyrevision.FieldHash]; !ok {
 				selectedFields = append(selectedFields, policyrevision.FieldHash)
@@ -2149,6 +2284,11 @@ func (_q *RequalifyJobQuery) collectField(ctx context.Context, oneNode bool, opC
 				selectedFields = append(selectedFields, requalifyjob.FieldPolicyRevision)
 				fieldSeen[requalifyjob.FieldPolicyRevision] = struct{}{}
 			}
+		case "policyHash":
+			if _, ok := fieldSeen[requalifyjob.FieldPolicyHash]; !ok {
+				selectedFields = append(selectedFields, requalifyjob.FieldPolicyHash)
+				fieldSeen[requalifyjob.FieldPolicyHash] = struct{}{}
+			}
 		case "createdAt":
 			if _, ok := fieldSeen[requalifyjob.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, requalifyjob.FieldCreatedAt)
@@ -2461,6 +2601,11 @@ func (_q *StageTransitionQuery) collectField(ctx context.Context, oneNode bool, 
 			if _, ok := fieldSeen[stagetransition.FieldPolicyRevision]; !ok {
 				selectedFields = append(selectedFields, stagetransition.FieldPolicyRevision)
 				fieldSeen[stagetransition.FieldPolicyRevision] = struct{}{}
+			}
+		case "policyHash":
+			if _, ok := fieldSeen[stagetransition.FieldPolicyHash]; !ok {
+				selectedFields = append(selectedFields, stagetransition.FieldPolicyHash)
+				fieldSeen[stagetransition.FieldPolicyHash] = struct{}{}
 			}
 		case "decisionID":
 			if _, ok := fieldSeen[stagetransition.FieldDecisionID]; !ok {

@@ -90,18 +90,16 @@ type Lead struct {
 	QualifiedAt *time.Time `json:"qualified_at,omitempty"`
 	// PolicyRevision holds the value of the "policy_revision" field.
 	PolicyRevision *string `json:"policy_revision,omitempty"`
+	// content hash of the revision of the last qualification
+	PolicyHash *string `json:"policy_hash,omitempty"`
 	// optimistic concurrency: bumped by every write
 	Version int `json:"version,omitempty"`
 	// OpportunityName holds the value of the "opportunity_name" field.
 	OpportunityName *string `json:"opportunity_name,omitempty"`
 	// when convertLead made the lead an opportunity
 	ConvertedAt *time.Time `json:"converted_at,omitempty"`
-	// unique per idempotency_scope
+	// IdempotencyKey holds the value of the "idempotency_key" field.
 	IdempotencyKey *string `json:"idempotency_key,omitempty"`
-	// the caller the key belongs to: user:12, apikey:7
-	IdempotencyScope *string `json:"idempotency_scope,omitempty"`
-	// sha256 of the request that used the key: a replay must send the same
-	IdempotencyHash *string `json:"idempotency_hash,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the LeadQuery when eager-loading is set.
 	Edges        LeadEdges `json:"edges"`
@@ -219,7 +217,7 @@ func (*Lead) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullFloat64)
 		case lead.FieldID, lead.FieldAccountID, lead.FieldOwnerID, lead.FieldStageID, lead.FieldFurthestStageID, lead.FieldFitScore, lead.FieldEngagementScore, lead.FieldScore, lead.FieldVersion:
 			values[i] = new(sql.NullInt64)
-		case lead.FieldFirstName, lead.FieldLastName, lead.FieldEmail, lead.FieldPhone, lead.FieldCompanyName, lead.FieldJobTitle, lead.FieldCountry, lead.FieldSource, lead.FieldBudget, lead.FieldAuthority, lead.FieldNeed, lead.FieldTiming, lead.FieldGrade, lead.FieldTemperature, lead.FieldRecommendedStage, lead.FieldPolicyRevision, lead.FieldOpportunityName, lead.FieldIdempotencyKey, lead.FieldIdempotencyScope, lead.FieldIdempotencyHash:
+		case lead.FieldFirstName, lead.FieldLastName, lead.FieldEmail, lead.FieldPhone, lead.FieldCompanyName, lead.FieldJobTitle, lead.FieldCountry, lead.FieldSource, lead.FieldBudget, lead.FieldAuthority, lead.FieldNeed, lead.FieldTiming, lead.FieldGrade, lead.FieldTemperature, lead.FieldRecommendedStage, lead.FieldPolicyRevision, lead.FieldPolicyHash, lead.FieldOpportunityName, lead.FieldIdempotencyKey:
 			values[i] = new(sql.NullString)
 		case lead.FieldCreatedAt, lead.FieldUpdatedAt, lead.FieldTimingDate, lead.FieldStageEnteredAt, lead.FieldQualifiedAt, lead.FieldConvertedAt:
 			values[i] = new(sql.NullTime)
@@ -466,6 +464,13 @@ func (_m *Lead) assignValues(columns []string, values []any) error {
 				_m.PolicyRevision = new(string)
 				*_m.PolicyRevision = value.String
 			}
+		case lead.FieldPolicyHash:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field policy_hash", values[i])
+			} else if value.Valid {
+				_m.PolicyHash = new(string)
+				*_m.PolicyHash = value.String
+			}
 		case lead.FieldVersion:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field version", values[i])
@@ -492,20 +497,6 @@ func (_m *Lead) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.IdempotencyKey = new(string)
 				*_m.IdempotencyKey = value.String
-			}
-		case lead.FieldIdempotencyScope:
-			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field idempotency_scope", values[i])
-			} else if value.Valid {
-				_m.IdempotencyScope = new(string)
-				*_m.IdempotencyScope = value.String
-			}
-		case lead.FieldIdempotencyHash:
-			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field idempotency_hash", values[i])
-			} else if value.Valid {
-				_m.IdempotencyHash = new(string)
-				*_m.IdempotencyHash = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -704,6 +695,11 @@ func (_m *Lead) String() string {
 		builder.WriteString(*v)
 	}
 	builder.WriteString(", ")
+	if v := _m.PolicyHash; v != nil {
+		builder.WriteString("policy_hash=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
 	builder.WriteString("version=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Version))
 	builder.WriteString(", ")
@@ -719,16 +715,6 @@ func (_m *Lead) String() string {
 	builder.WriteString(", ")
 	if v := _m.IdempotencyKey; v != nil {
 		builder.WriteString("idempotency_key=")
-		builder.WriteString(*v)
-	}
-	builder.WriteString(", ")
-	if v := _m.IdempotencyScope; v != nil {
-		builder.WriteString("idempotency_scope=")
-		builder.WriteString(*v)
-	}
-	builder.WriteString(", ")
-	if v := _m.IdempotencyHash; v != nil {
-		builder.WriteString("idempotency_hash=")
 		builder.WriteString(*v)
 	}
 	builder.WriteByte(')')

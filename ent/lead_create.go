@@ -473,6 +473,20 @@ func (_c *LeadCreate) SetNillablePolicyRevision(v *string) *LeadCreate {
 	return _c
 }
 
+// SetPolicyHash sets the "policy_hash" field.
+func (_c *LeadCreate) SetPolicyHash(v string) *LeadCreate {
+	_c.mutation.SetPolicyHash(v)
+	return _c
+}
+
+// SetNillablePolicyHash sets the "policy_hash" field if the given value is not nil.
+func (_c *LeadCreate) SetNillablePolicyHash(v *string) *LeadCreate {
+	if v != nil {
+		_c.SetPolicyHash(*v)
+	}
+	return _c
+}
+
 // SetVersion sets the "version" field.
 func (_c *LeadCreate) SetVersion(v int) *LeadCreate {
 	_c.mutation.SetVersion(v)
@@ -988,6 +1002,10 @@ func (_c *LeadCreate) createSpec() (*Lead, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.PolicyRevision(); ok {
 		_spec.SetField(lead.FieldPolicyRevision, field.TypeString, value)
 		_node.PolicyRevision = &value
+	}
+	if value, ok := _c.mutation.PolicyHash(); ok {
+		_spec.SetField(lead.FieldPolicyHash, field.TypeString, value)
+		_node.PolicyHash = &value
 	}
 	if value, ok := _c.mutation.Version(); ok {
 		_spec.SetField(lead.FieldVersion, field.TypeInt, value)
@@ -1694,6 +1712,24 @@ func (u *LeadUpsert) UpdatePolicyRevision() *LeadUpsert {
 // ClearPolicyRevision clears the value of the "policy_revision" field.
 func (u *LeadUpsert) ClearPolicyRevision() *LeadUpsert {
 	u.SetNull(lead.FieldPolicyRevision)
+	return u
+}
+
+// SetPolicyHash sets the "policy_hash" field.
+func (u *LeadUpsert) SetPolicyHash(v string) *LeadUpsert {
+	u.Set(lead.FieldPolicyHash, v)
+	return u
+}
+
+// UpdatePolicyHash sets the "policy_hash" field to the value that was provided on create.
+func (u *LeadUpsert) UpdatePolicyHash() *LeadUpsert {
+	u.SetExcluded(lead.FieldPolicyHash)
+	return u
+}
+
+// ClearPolicyHash clears the value of the "policy_hash" field.
+func (u *LeadUpsert) ClearPolicyHash() *LeadUpsert {
+	u.SetNull(lead.FieldPolicyHash)
 	return u
 }
 
@@ -2404,6 +2440,27 @@ func (u *LeadUpsertOne) UpdatePolicyRevision() *LeadUpsertOne {
 func (u *LeadUpsertOne) ClearPolicyRevision() *LeadUpsertOne {
 	return u.Update(func(s *LeadUpsert) {
 		s.ClearPolicyRevision()
+	})
+}
+
+// SetPolicyHash sets the "policy_hash" field.
+func (u *LeadUpsertOne) SetPolicyHash(v string) *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.SetPolicyHash(v)
+	})
+}
+
+// UpdatePolicyHash sets the "policy_hash" field to the value that was provided on create.
+func (u *LeadUpsertOne) UpdatePolicyHash() *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.UpdatePolicyHash()
+	})
+}
+
+// ClearPolicyHash clears the value of the "policy_hash" field.
+func (u *LeadUpsertOne) ClearPolicyHash() *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.ClearPolicyHash()
 	})
 }
 
@@ -3289,6 +3346,27 @@ func (u *LeadUpsertBulk) UpdatePolicyRevision() *LeadUpsertBulk {
 func (u *LeadUpsertBulk) ClearPolicyRevision() *LeadUpsertBulk {
 	return u.Update(func(s *LeadUpsert) {
 		s.ClearPolicyRevision()
+	})
+}
+
+// SetPolicyHash sets the "policy_hash" field.
+func (u *LeadUpsertBulk) SetPolicyHash(v string) *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.SetPolicyHash(v)
+	})
+}
+
+// UpdatePolicyHash sets the "policy_hash" field to the value that was provided on create.
+func (u *LeadUpsertBulk) UpdatePolicyHash() *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.UpdatePolicyHash()
+	})
+}
+
+// ClearPolicyHash clears the value of the "policy_hash" field.
+func (u *LeadUpsertBulk) ClearPolicyHash() *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.ClearPolicyHash()
 	})
 }
 

@@ -614,6 +614,26 @@ func (_u *LeadUpdate) ClearPolicyRevision() *LeadUpdate {
 	return _u
 }
 
+// SetPolicyHash sets the "policy_hash" field.
+func (_u *LeadUpdate) SetPolicyHash(v string) *LeadUpdate {
+	_u.mutation.SetPolicyHash(v)
+	return _u
+}
+
+// SetNillablePolicyHash sets the "policy_hash" field if the given value is not nil.
+func (_u *LeadUpdate) SetNillablePolicyHash(v *string) *LeadUpdate {
+	if v != nil {
+		_u.SetPolicyHash(*v)
+	}
+	return _u
+}
+
+// ClearPolicyHash clears the value of the "policy_hash" field.
+func (_u *LeadUpdate) ClearPolicyHash() *LeadUpdate {
+	_u.mutation.ClearPolicyHash()
+	return _u
+}
+
 // SetVersion sets the "version" field.
 func (_u *LeadUpdate) SetVersion(v int) *LeadUpdate {
 	_u.mutation.ResetVersion()
@@ -1083,6 +1103,12 @@ func (_u *LeadUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.PolicyRevisionCleared() {
 		_spec.ClearField(lead.FieldPolicyRevision, field.TypeString)
+	}
+	if value, ok := _u.mutation.PolicyHash(); ok {
+		_spec.SetField(lead.FieldPolicyHash, field.TypeString, value)
+	}
+	if _u.mutation.PolicyHashCleared() {
+		_spec.ClearField(lead.FieldPolicyHash, field.TypeString)
 	}
 	if value, ok := _u.mutation.Version(); ok {
 		_spec.SetField(lead.FieldVersion, field.TypeInt, value)
@@ -1961,6 +1987,26 @@ func (_u *LeadUpdateOne) ClearPolicyRevision() *LeadUpdateOne {
 	return _u
 }
 
+// SetPolicyHash sets the "policy_hash" field.
+func (_u *LeadUpdateOne) SetPolicyHash(v string) *LeadUpdateOne {
+	_u.mutation.SetPolicyHash(v)
+	return _u
+}
+
+// SetNillablePolicyHash sets the "policy_hash" field if the given value is not nil.
+func (_u *LeadUpdateOne) SetNillablePolicyHash(v *string) *LeadUpdateOne {
+	if v != nil {
+		_u.SetPolicyHash(*v)
+	}
+	return _u
+}
+
+// ClearPolicyHash clears the value of the "policy_hash" field.
+func (_u *LeadUpdateOne) ClearPolicyHash() *LeadUpdateOne {
+	_u.mutation.ClearPolicyHash()
+	return _u
+}
+
 // SetVersion sets the "version" field.
 func (_u *LeadUpdateOne) SetVersion(v int) *LeadUpdateOne {
 	_u.mutation.ResetVersion()
@@ -2460,6 +2506,12 @@ func (_u *LeadUpdateOne) sqlSave(ctx context.Context) (_node *Lead, err error) {
 	}
 	if _u.mutation.PolicyRevisionCleared() {
 		_spec.ClearField(lead.FieldPolicyRevision, field.TypeString)
+	}
+	if value, ok := _u.mutation.PolicyHash(); ok {
+		_spec.SetField(lead.FieldPolicyHash, field.TypeString, value)
+	}
+	if _u.mutation.PolicyHashCleared() {
+		_spec.ClearField(lead.FieldPolicyHash, field.TypeString)
 	}
 	if value, ok := _u.mutation.Version(); ok {
 		_spec.SetField(lead.FieldVersion, field.TypeInt, value)

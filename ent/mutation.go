@@ -14,6 +14,7 @@ import (
 	"github.com/qualify/qualify/ent/account"
 	"github.com/qualify/qualify/ent/activity"
 	"github.com/qualify/qualify/ent/apikey"
+	"github.com/qualify/qualify/ent/auditevent"
 	"github.com/qualify/qualify/ent/contact"
 	"github.com/qualify/qualify/ent/funnelcount"
 	"github.com/qualify/qualify/ent/funnelexit"
@@ -42,6 +43,7 @@ const (
 	TypeAPIKey          = "APIKey"
 	TypeAccount         = "Account"
 	TypeActivity        = "Activity"
+	TypeAuditEvent      = "AuditEvent"
 	TypeContact         = "Contact"
 	TypeFunnelCount     = "FunnelCount"
 	TypeFunnelExit      = "FunnelExit"
@@ -2909,6 +2911,842 @@ func (m *ActivityMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Activity edge %s", name)
+}
+
+// AuditEventMutation represents an operation that mutates the AuditEvent nodes in the graph.
+type AuditEventMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *int
+	occurred_at      *time.Time
+	action           *auditevent.Action
+	actor            *string
+	actor_user_id    *int
+	addactor_user_id *int
+	actor_role       *string
+	via              *auditevent.Via
+	target           *string
+	message          *string
+	details          *map[string]interface{}
+	clearedFields    map[string]struct{}
+	done             bool
+	oldValue         func(context.Context) (*AuditEvent, error)
+	predicates       []predicate.AuditEvent
+}
+
+var _ ent.Mutation = (*AuditEventMutation)(nil)
+
+// auditeventOption allows management of the mutation configuration using functional options.
+type auditeventOption func(*AuditEventMutation)
+
+// newAuditEventMutation creates new mutation for the AuditEvent entity.
+func newAuditEventMutation(c config, op Op, opts ...auditeventOption) *AuditEventMutation {
+	m := &AuditEventMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAuditEvent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAuditEventID sets the ID field of the mutation.
+func withAuditEventID(id int) auditeventOption {
+	return func(m *AuditEventMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AuditEvent
+		)
+		m.oldValue = func(ctx context.Context) (*AuditEvent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AuditEvent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAuditEvent sets the old AuditEvent of the mutation.
+func withAuditEvent(node *AuditEvent) auditeventOption {
+	return func(m *AuditEventMutation) {
+		m.oldValue = func(context.Context) (*AuditEvent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AuditEventMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AuditEventMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AuditEventMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AuditEventMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AuditEvent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOccurredAt sets the "occurred_at" field.
+func (m *AuditEventMutation) SetOccurredAt(t time.Time) {
+	m.occurred_at = &t
+}
+
+// OccurredAt returns the value of the "occurred_at" field in the mutation.
+func (m *AuditEventMutation) OccurredAt() (r time.Time, exists bool) {
+	v := m.occurred_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOccurredAt returns the old "occurred_at" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldOccurredAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOccurredAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOccurredAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOccurredAt: %w", err)
+	}
+	return oldValue.OccurredAt, nil
+}
+
+// ResetOccurredAt resets all changes to the "occurred_at" field.
+func (m *AuditEventMutation) ResetOccurredAt() {
+	m.occurred_at = nil
+}
+
+// SetAction sets the "action" field.
+func (m *AuditEventMutation) SetAction(a auditevent.Action) {
+	m.action = &a
+}
+
+// Action returns the value of the "action" field in the mutation.
+func (m *AuditEventMutation) Action() (r auditevent.Action, exists bool) {
+	v := m.action
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAction returns the old "action" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldAction(ctx context.Context) (v auditevent.Action, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAction is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAction requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAction: %w", err)
+	}
+	return oldValue.Action, nil
+}
+
+// ResetAction resets all changes to the "action" field.
+func (m *AuditEventMutation) ResetAction() {
+	m.action = nil
+}
+
+// SetActor sets the "actor" field.
+func (m *AuditEventMutation) SetActor(s string) {
+	m.actor = &s
+}
+
+// Actor returns the value of the "actor" field in the mutation.
+func (m *AuditEventMutation) Actor() (r string, exists bool) {
+	v := m.actor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActor returns the old "actor" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldActor(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActor: %w", err)
+	}
+	return oldValue.Actor, nil
+}
+
+// ResetActor resets all changes to the "actor" field.
+func (m *AuditEventMutation) ResetActor() {
+	m.actor = nil
+}
+
+// SetActorUserID sets the "actor_user_id" field.
+func (m *AuditEventMutation) SetActorUserID(i int) {
+	m.actor_user_id = &i
+	m.addactor_user_id = nil
+}
+
+// ActorUserID returns the value of the "actor_user_id" field in the mutation.
+func (m *AuditEventMutation) ActorUserID() (r int, exists bool) {
+	v := m.actor_user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorUserID returns the old "actor_user_id" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldActorUserID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorUserID: %w", err)
+	}
+	return oldValue.ActorUserID, nil
+}
+
+// AddActorUserID adds i to the "actor_user_id" field.
+func (m *AuditEventMutation) AddActorUserID(i int) {
+	if m.addactor_user_id != nil {
+		*m.addactor_user_id += i
+	} else {
+		m.addactor_user_id = &i
+	}
+}
+
+// AddedActorUserID returns the value that was added to the "actor_user_id" field in this mutation.
+func (m *AuditEventMutation) AddedActorUserID() (r int, exists bool) {
+	v := m.addactor_user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearActorUserID clears the value of the "actor_user_id" field.
+func (m *AuditEventMutation) ClearActorUserID() {
+	m.actor_user_id = nil
+	m.addactor_user_id = nil
+	m.clearedFields[auditevent.FieldActorUserID] = struct{}{}
+}
+
+// ActorUserIDCleared returns if the "actor_user_id" field was cleared in this mutation.
+func (m *AuditEventMutation) ActorUserIDCleared() bool {
+	_, ok := m.clearedFields[auditevent.FieldActorUserID]
+	return ok
+}
+
+// ResetActorUserID resets all changes to the "actor_user_id" field.
+func (m *AuditEventMutation) ResetActorUserID() {
+	m.actor_user_id = nil
+	m.addactor_user_id = nil
+	delete(m.clearedFields, auditevent.FieldActorUserID)
+}
+
+// SetActorRole sets the "actor_role" field.
+func (m *AuditEventMutation) SetActorRole(s string) {
+	m.actor_role = &s
+}
+
+// ActorRole returns the value of the "actor_role" field in the mutation.
+func (m *AuditEventMutation) ActorRole() (r string, exists bool) {
+	v := m.actor_role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorRole returns the old "actor_role" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldActorRole(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorRole: %w", err)
+	}
+	return oldValue.ActorRole, nil
+}
+
+// ResetActorRole resets all changes to the "actor_role" field.
+func (m *AuditEventMutation) ResetActorRole() {
+	m.actor_role = nil
+}
+
+// SetVia sets the "via" field.
+func (m *AuditEventMutation) SetVia(a auditevent.Via) {
+	m.via = &a
+}
+
+// Via returns the value of the "via" field in the mutation.
+func (m *AuditEventMutation) Via() (r auditevent.Via, exists bool) {
+	v := m.via
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVia returns the old "via" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldVia(ctx context.Context) (v auditevent.Via, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVia is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVia requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVia: %w", err)
+	}
+	return oldValue.Via, nil
+}
+
+// ResetVia resets all changes to the "via" field.
+func (m *AuditEventMutation) ResetVia() {
+	m.via = nil
+}
+
+// SetTarget sets the "target" field.
+func (m *AuditEventMutation) SetTarget(s string) {
+	m.target = &s
+}
+
+// Target returns the value of the "target" field in the mutation.
+func (m *AuditEventMutation) Target() (r string, exists bool) {
+	v := m.target
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTarget returns the old "target" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldTarget(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTarget is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTarget requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTarget: %w", err)
+	}
+	return oldValue.Target, nil
+}
+
+// ResetTarget resets all changes to the "target" field.
+func (m *AuditEventMutation) ResetTarget() {
+	m.target = nil
+}
+
+// SetMessage sets the "message" field.
+func (m *AuditEventMutation) SetMessage(s string) {
+	m.message = &s
+}
+
+// Message returns the value of the "message" field in the mutation.
+func (m *AuditEventMutation) Message() (r string, exists bool) {
+	v := m.message
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMessage returns the old "message" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldMessage(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMessage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMessage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMessage: %w", err)
+	}
+	return oldValue.Message, nil
+}
+
+// ResetMessage resets all changes to the "message" field.
+func (m *AuditEventMutation) ResetMessage() {
+	m.message = nil
+}
+
+// SetDetails sets the "details" field.
+func (m *AuditEventMutation) SetDetails(value map[string]interface{}) {
+	m.details = &value
+}
+
+// Details returns the value of the "details" field in the mutation.
+func (m *AuditEventMutation) Details() (r map[string]interface{}, exists bool) {
+	v := m.details
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDetails returns the old "details" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldDetails(ctx context.Context) (v map[string]interface{}, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDetails is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDetails requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDetails: %w", err)
+	}
+	return oldValue.Details, nil
+}
+
+// ClearDetails clears the value of the "details" field.
+func (m *AuditEventMutation) ClearDetails() {
+	m.details = nil
+	m.clearedFields[auditevent.FieldDetails] = struct{}{}
+}
+
+// DetailsCleared returns if the "details" field was cleared in this mutation.
+func (m *AuditEventMutation) DetailsCleared() bool {
+	_, ok := m.clearedFields[auditevent.FieldDetails]
+	return ok
+}
+
+// ResetDetails resets all changes to the "details" field.
+func (m *AuditEventMutation) ResetDetails() {
+	m.details = nil
+	delete(m.clearedFields, auditevent.FieldDetails)
+}
+
+// Where appends a list predicates to the AuditEventMutation builder.
+func (m *AuditEventMutation) Where(ps ...predicate.AuditEvent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AuditEventMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AuditEventMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AuditEvent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AuditEventMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AuditEventMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AuditEvent).
+func (m *AuditEventMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AuditEventMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.occurred_at != nil {
+		fields = append(fields, auditevent.FieldOccurredAt)
+	}
+	if m.action != nil {
+		fields = append(fields, auditevent.FieldAction)
+	}
+	if m.actor != nil {
+		fields = append(fields, auditevent.FieldActor)
+	}
+	if m.actor_user_id != nil {
+		fields = append(fields, auditevent.FieldActorUserID)
+	}
+	if m.actor_role != nil {
+		fields = append(fields, auditevent.FieldActorRole)
+	}
+	if m.via != nil {
+		fields = append(fields, auditevent.FieldVia)
+	}
+	if m.target != nil {
+		fields = append(fields, auditevent.FieldTarget)
+	}
+	if m.message != nil {
+		fields = append(fields, auditevent.FieldMessage)
+	}
+	if m.details != nil {
+		fields = append(fields, auditevent.FieldDetails)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AuditEventMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case auditevent.FieldOccurredAt:
+		return m.OccurredAt()
+	case auditevent.FieldAction:
+		return m.Action()
+	case auditevent.FieldActor:
+		return m.Actor()
+	case auditevent.FieldActorUserID:
+		return m.ActorUserID()
+	case auditevent.FieldActorRole:
+		return m.ActorRole()
+	case auditevent.FieldVia:
+		return m.Via()
+	case auditevent.FieldTarget:
+		return m.Target()
+	case auditevent.FieldMessage:
+		return m.Message()
+	case auditevent.FieldDetails:
+		return m.Details()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AuditEventMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case auditevent.FieldOccurredAt:
+		return m.OldOccurredAt(ctx)
+	case auditevent.FieldAction:
+		return m.OldAction(ctx)
+	case auditevent.FieldActor:
+		return m.OldActor(ctx)
+	case auditevent.FieldActorUserID:
+		return m.OldActorUserID(ctx)
+	case auditevent.FieldActorRole:
+		return m.OldActorRole(ctx)
+	case auditevent.FieldVia:
+		return m.OldVia(ctx)
+	case auditevent.FieldTarget:
+		return m.OldTarget(ctx)
+	case auditevent.FieldMessage:
+		return m.OldMessage(ctx)
+	case auditevent.FieldDetails:
+		return m.OldDetails(ctx)
+	}
+	return nil, fmt.Errorf("unknown AuditEvent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AuditEventMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case auditevent.FieldOccurredAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOccurredAt(v)
+		return nil
+	case auditevent.FieldAction:
+		v, ok := value.(auditevent.Action)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAction(v)
+		return nil
+	case auditevent.FieldActor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActor(v)
+		return nil
+	case auditevent.FieldActorUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorUserID(v)
+		return nil
+	case auditevent.FieldActorRole:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorRole(v)
+		return nil
+	case auditevent.FieldVia:
+		v, ok := value.(auditevent.Via)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVia(v)
+		return nil
+	case auditevent.FieldTarget:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTarget(v)
+		return nil
+	case auditevent.FieldMessage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMessage(v)
+		return nil
+	case auditevent.FieldDetails:
+		v, ok := value.(map[string]interface{})
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDetails(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AuditEvent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AuditEventMutation) AddedFields() []string {
+	var fields []string
+	if m.addactor_user_id != nil {
+		fields = append(fields, auditevent.FieldActorUserID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AuditEventMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case auditevent.FieldActorUserID:
+		return m.AddedActorUserID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AuditEventMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case auditevent.FieldActorUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddActorUserID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AuditEvent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AuditEventMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(auditevent.FieldActorUserID) {
+		fields = append(fields, auditevent.FieldActorUserID)
+	}
+	if m.FieldCleared(auditevent.FieldDetails) {
+		fields = append(fields, auditevent.FieldDetails)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AuditEventMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AuditEventMutation) ClearField(name string) error {
+	switch name {
+	case auditevent.FieldActorUserID:
+		m.ClearActorUserID()
+		return nil
+	case auditevent.FieldDetails:
+		m.ClearDetails()
+		return nil
+	}
+	return fmt.Errorf("unknown AuditEvent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AuditEventMutation) ResetField(name string) error {
+	switch name {
+	case auditevent.FieldOccurredAt:
+		m.ResetOccurredAt()
+		return nil
+	case auditevent.FieldAction:
+		m.ResetAction()
+		return nil
+	case auditevent.FieldActor:
+		m.ResetActor()
+		return nil
+	case auditevent.FieldActorUserID:
+		m.ResetActorUserID()
+		return nil
+	case auditevent.FieldActorRole:
+		m.ResetActorRole()
+		return nil
+	case auditevent.FieldVia:
+		m.ResetVia()
+		return nil
+	case auditevent.FieldTarget:
+		m.ResetTarget()
+		return nil
+	case auditevent.FieldMessage:
+		m.ResetMessage()
+		return nil
+	case auditevent.FieldDetails:
+		m.ResetDetails()
+		return nil
+	}
+	return fmt.Errorf("unknown AuditEvent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AuditEventMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AuditEventMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AuditEventMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AuditEventMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AuditEventMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AuditEventMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AuditEventMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown AuditEvent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AuditEventMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown AuditEvent edge %s", name)
 }
 
 // ContactMutation represents an operation that mutates the Contact nodes in the graph.
@@ -7726,13 +8564,12 @@ type LeadMutation struct {
 	project_signal        *bool
 	qualified_at          *time.Time
 	policy_revision       *string
+	policy_hash           *string
 	version               *int
 	addversion            *int
 	opportunity_name      *string
 	converted_at          *time.Time
 	idempotency_key       *string
-	idempotency_scope     *string
-	idempotency_hash      *string
 	clearedFields         map[string]struct{}
 	account               *int
 	clearedaccount        bool
@@ -9391,6 +10228,55 @@ func (m *LeadMutation) ResetPolicyRevision() {
 	delete(m.clearedFields, lead.FieldPolicyRevision)
 }
 
+// SetPolicyHash sets the "policy_hash" field.
+func (m *LeadMutation) SetPolicyHash(s string) {
+	m.policy_hash = &s
+}
+
+// PolicyHash returns the value of the "policy_hash" field in the mutation.
+func (m *LeadMutation) PolicyHash() (r string, exists bool) {
+	v := m.policy_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPolicyHash returns the old "policy_hash" field's value of the Lead entity.
+// If the Lead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadMutation) OldPolicyHash(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPolicyHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPolicyHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPolicyHash: %w", err)
+	}
+	return oldValue.PolicyHash, nil
+}
+
+// ClearPolicyHash clears the value of the "policy_hash" field.
+func (m *LeadMutation) ClearPolicyHash() {
+	m.policy_hash = nil
+	m.clearedFields[lead.FieldPolicyHash] = struct{}{}
+}
+
+// PolicyHashCleared returns if the "policy_hash" field was cleared in this mutation.
+func (m *LeadMutation) PolicyHashCleared() bool {
+	_, ok := m.clearedFields[lead.FieldPolicyHash]
+	return ok
+}
+
+// ResetPolicyHash resets all changes to the "policy_hash" field.
+func (m *LeadMutation) ResetPolicyHash() {
+	m.policy_hash = nil
+	delete(m.clearedFields, lead.FieldPolicyHash)
+}
+
 // SetVersion sets the "version" field.
 func (m *LeadMutation) SetVersion(i int) {
 	m.version = &i
@@ -9592,104 +10478,6 @@ func (m *LeadMutation) IdempotencyKeyCleared() bool {
 func (m *LeadMutation) ResetIdempotencyKey() {
 	m.idempotency_key = nil
 	delete(m.clearedFields, lead.FieldIdempotencyKey)
-}
-
-// SetIdempotencyScope sets the "idempotency_scope" field.
-func (m *LeadMutation) SetIdempotencyScope(s string) {
-	m.idempotency_scope = &s
-}
-
-// IdempotencyScope returns the value of the "idempotency_scope" field in the mutation.
-func (m *LeadMutation) IdempotencyScope() (r string, exists bool) {
-	v := m.idempotency_scope
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldIdempotencyScope returns the old "idempotency_scope" field's value of the Lead entity.
-// If the Lead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *LeadMutation) OldIdempotencyScope(ctx context.Context) (v *string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldIdempotencyScope is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldIdempotencyScope requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldIdempotencyScope: %w", err)
-	}
-	return oldValue.IdempotencyScope, nil
-}
-
-// ClearIdempotencyScope clears the value of the "idempotency_scope" field.
-func (m *LeadMutation) ClearIdempotencyScope() {
-	m.idempotency_scope = nil
-	m.clearedFields[lead.FieldIdempotencyScope] = struct{}{}
-}
-
-// IdempotencyScopeCleared returns if the "idempotency_scope" field was cleared in this mutation.
-func (m *LeadMutation) IdempotencyScopeCleared() bool {
-	_, ok := m.clearedFields[lead.FieldIdempotencyScope]
-	return ok
-}
-
-// ResetIdempotencyScope resets all changes to the "idempotency_scope" field.
-func (m *LeadMutation) ResetIdempotencyScope() {
-	m.idempotency_scope = nil
-	delete(m.clearedFields, lead.FieldIdempotencyScope)
-}
-
-// SetIdempotencyHash sets the "idempotency_hash" field.
-func (m *LeadMutation) SetIdempotencyHash(s string) {
-	m.idempotency_hash = &s
-}
-
-// IdempotencyHash returns the value of the "idempotency_hash" field in the mutation.
-func (m *LeadMutation) IdempotencyHash() (r string, exists bool) {
-	v := m.idempotency_hash
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldIdempotencyHash returns the old "idempotency_hash" field's value of the Lead entity.
-// If the Lead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *LeadMutation) OldIdempotencyHash(ctx context.Context) (v *string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldIdempotencyHash is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldIdempotencyHash requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldIdempotencyHash: %w", err)
-	}
-	return oldValue.IdempotencyHash, nil
-}
-
-// ClearIdempotencyHash clears the value of the "idempotency_hash" field.
-func (m *LeadMutation) ClearIdempotencyHash() {
-	m.idempotency_hash = nil
-	m.clearedFields[lead.FieldIdempotencyHash] = struct{}{}
-}
-
-// IdempotencyHashCleared returns if the "idempotency_hash" field was cleared in this mutation.
-func (m *LeadMutation) IdempotencyHashCleared() bool {
-	_, ok := m.clearedFields[lead.FieldIdempotencyHash]
-	return ok
-}
-
-// ResetIdempotencyHash resets all changes to the "idempotency_hash" field.
-func (m *LeadMutation) ResetIdempotencyHash() {
-	m.idempotency_hash = nil
-	delete(m.clearedFields, lead.FieldIdempotencyHash)
 }
 
 // ClearAccount clears the "account" edge to the Account entity.
@@ -9996,7 +10784,7 @@ func (m *LeadMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *LeadMutation) Fields() []string {
-	fields := make([]string, 0, 40)
+	fields := make([]string, 0, 39)
 	if m.created_at != nil {
 		fields = append(fields, lead.FieldCreatedAt)
 	}
@@ -10099,6 +10887,9 @@ func (m *LeadMutation) Fields() []string {
 	if m.policy_revision != nil {
 		fields = append(fields, lead.FieldPolicyRevision)
 	}
+	if m.policy_hash != nil {
+		fields = append(fields, lead.FieldPolicyHash)
+	}
 	if m.version != nil {
 		fields = append(fields, lead.FieldVersion)
 	}
@@ -10110,12 +10901,6 @@ func (m *LeadMutation) Fields() []string {
 	}
 	if m.idempotency_key != nil {
 		fields = append(fields, lead.FieldIdempotencyKey)
-	}
-	if m.idempotency_scope != nil {
-		fields = append(fields, lead.FieldIdempotencyScope)
-	}
-	if m.idempotency_hash != nil {
-		fields = append(fields, lead.FieldIdempotencyHash)
 	}
 	return fields
 }
@@ -10193,6 +10978,8 @@ func (m *LeadMutation) Field(name string) (ent.Value, bool) {
 		return m.QualifiedAt()
 	case lead.FieldPolicyRevision:
 		return m.PolicyRevision()
+	case lead.FieldPolicyHash:
+		return m.PolicyHash()
 	case lead.FieldVersion:
 		return m.Version()
 	case lead.FieldOpportunityName:
@@ -10201,10 +10988,6 @@ func (m *LeadMutation) Field(name string) (ent.Value, bool) {
 		return m.ConvertedAt()
 	case lead.FieldIdempotencyKey:
 		return m.IdempotencyKey()
-	case lead.FieldIdempotencyScope:
-		return m.IdempotencyScope()
-	case lead.FieldIdempotencyHash:
-		return m.IdempotencyHash()
 	}
 	return nil, false
 }
@@ -10282,6 +11065,8 @@ func (m *LeadMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldQualifiedAt(ctx)
 	case lead.FieldPolicyRevision:
 		return m.OldPolicyRevision(ctx)
+	case lead.FieldPolicyHash:
+		return m.OldPolicyHash(ctx)
 	case lead.FieldVersion:
 		return m.OldVersion(ctx)
 	case lead.FieldOpportunityName:
@@ -10290,10 +11075,6 @@ func (m *LeadMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldConvertedAt(ctx)
 	case lead.FieldIdempotencyKey:
 		return m.OldIdempotencyKey(ctx)
-	case lead.FieldIdempotencyScope:
-		return m.OldIdempotencyScope(ctx)
-	case lead.FieldIdempotencyHash:
-		return m.OldIdempotencyHash(ctx)
 	}
 	return nil, fmt.Errorf("unknown Lead field %s", name)
 }
@@ -10541,6 +11322,13 @@ func (m *LeadMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPolicyRevision(v)
 		return nil
+	case lead.FieldPolicyHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPolicyHash(v)
+		return nil
 	case lead.FieldVersion:
 		v, ok := value.(int)
 		if !ok {
@@ -10568,20 +11356,6 @@ func (m *LeadMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetIdempotencyKey(v)
-		return nil
-	case lead.FieldIdempotencyScope:
-		v, ok := value.(string)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetIdempotencyScope(v)
-		return nil
-	case lead.FieldIdempotencyHash:
-		v, ok := value.(string)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetIdempotencyHash(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Lead field %s", name)
@@ -10733,6 +11507,9 @@ func (m *LeadMutation) ClearedFields() []string {
 	if m.FieldCleared(lead.FieldPolicyRevision) {
 		fields = append(fields, lead.FieldPolicyRevision)
 	}
+	if m.FieldCleared(lead.FieldPolicyHash) {
+		fields = append(fields, lead.FieldPolicyHash)
+	}
 	if m.FieldCleared(lead.FieldOpportunityName) {
 		fields = append(fields, lead.FieldOpportunityName)
 	}
@@ -10741,12 +11518,6 @@ func (m *LeadMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(lead.FieldIdempotencyKey) {
 		fields = append(fields, lead.FieldIdempotencyKey)
-	}
-	if m.FieldCleared(lead.FieldIdempotencyScope) {
-		fields = append(fields, lead.FieldIdempotencyScope)
-	}
-	if m.FieldCleared(lead.FieldIdempotencyHash) {
-		fields = append(fields, lead.FieldIdempotencyHash)
 	}
 	return fields
 }
@@ -10807,6 +11578,9 @@ func (m *LeadMutation) ClearField(name string) error {
 	case lead.FieldPolicyRevision:
 		m.ClearPolicyRevision()
 		return nil
+	case lead.FieldPolicyHash:
+		m.ClearPolicyHash()
+		return nil
 	case lead.FieldOpportunityName:
 		m.ClearOpportunityName()
 		return nil
@@ -10815,12 +11589,6 @@ func (m *LeadMutation) ClearField(name string) error {
 		return nil
 	case lead.FieldIdempotencyKey:
 		m.ClearIdempotencyKey()
-		return nil
-	case lead.FieldIdempotencyScope:
-		m.ClearIdempotencyScope()
-		return nil
-	case lead.FieldIdempotencyHash:
-		m.ClearIdempotencyHash()
 		return nil
 	}
 	return fmt.Errorf("unknown Lead nullable field %s", name)
@@ -10932,6 +11700,9 @@ func (m *LeadMutation) ResetField(name string) error {
 	case lead.FieldPolicyRevision:
 		m.ResetPolicyRevision()
 		return nil
+	case lead.FieldPolicyHash:
+		m.ResetPolicyHash()
+		return nil
 	case lead.FieldVersion:
 		m.ResetVersion()
 		return nil
@@ -10943,12 +11714,6 @@ func (m *LeadMutation) ResetField(name string) error {
 		return nil
 	case lead.FieldIdempotencyKey:
 		m.ResetIdempotencyKey()
-		return nil
-	case lead.FieldIdempotencyScope:
-		m.ResetIdempotencyScope()
-		return nil
-	case lead.FieldIdempotencyHash:
-		m.ResetIdempotencyHash()
 		return nil
 	}
 	return fmt.Errorf("unknown Lead field %s", name)
@@ -11169,6 +11934,7 @@ type PolicyRevisionMutation struct {
 	typ            string
 	id             *int
 	revision       *string
+	label          *string
 	hash           *string
 	files          *map[string]string
 	source         *string
@@ -11316,6 +12082,55 @@ func (m *PolicyRevisionMutation) OldRevision(ctx context.Context) (v string, err
 // ResetRevision resets all changes to the "revision" field.
 func (m *PolicyRevisionMutation) ResetRevision() {
 	m.revision = nil
+}
+
+// SetLabel sets the "label" field.
+func (m *PolicyRevisionMutation) SetLabel(s string) {
+	m.label = &s
+}
+
+// Label returns the value of the "label" field in the mutation.
+func (m *PolicyRevisionMutation) Label() (r string, exists bool) {
+	v := m.label
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLabel returns the old "label" field's value of the PolicyRevision entity.
+// If the PolicyRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PolicyRevisionMutation) OldLabel(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLabel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLabel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLabel: %w", err)
+	}
+	return oldValue.Label, nil
+}
+
+// ClearLabel clears the value of the "label" field.
+func (m *PolicyRevisionMutation) ClearLabel() {
+	m.label = nil
+	m.clearedFields[policyrevision.FieldLabel] = struct{}{}
+}
+
+// LabelCleared returns if the "label" field was cleared in this mutation.
+func (m *PolicyRevisionMutation) LabelCleared() bool {
+	_, ok := m.clearedFields[policyrevision.FieldLabel]
+	return ok
+}
+
+// ResetLabel resets all changes to the "label" field.
+func (m *PolicyRevisionMutation) ResetLabel() {
+	m.label = nil
+	delete(m.clearedFields, policyrevision.FieldLabel)
 }
 
 // SetHash sets the "hash" field.
@@ -11682,9 +12497,12 @@ func (m *PolicyRevisionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PolicyRevisionMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.revision != nil {
 		fields = append(fields, policyrevision.FieldRevision)
+	}
+	if m.label != nil {
+		fields = append(fields, policyrevision.FieldLabel)
 	}
 	if m.hash != nil {
 		fields = append(fields, policyrevision.FieldHash)
@@ -11720,6 +12538,8 @@ func (m *PolicyRevisionMutation) Field(name string) (ent.Value, bool) {
 	switch name {
 	case policyrevision.FieldRevision:
 		return m.Revision()
+	case policyrevision.FieldLabel:
+		return m.Label()
 	case policyrevision.FieldHash:
 		return m.Hash()
 	case policyrevision.FieldFiles:
@@ -11747,6 +12567,8 @@ func (m *PolicyRevisionMutation) OldField(ctx context.Context, name string) (ent
 	switch name {
 	case policyrevision.FieldRevision:
 		return m.OldRevision(ctx)
+	case policyrevision.FieldLabel:
+		return m.OldLabel(ctx)
 	case policyrevision.FieldHash:
 		return m.OldHash(ctx)
 	case policyrevision.FieldFiles:
@@ -11778,6 +12600,13 @@ func (m *PolicyRevisionMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetRevision(v)
+		return nil
+	case policyrevision.FieldLabel:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLabel(v)
 		return nil
 	case policyrevision.FieldHash:
 		v, ok := value.(string)
@@ -11865,6 +12694,9 @@ func (m *PolicyRevisionMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *PolicyRevisionMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(policyrevision.FieldLabel) {
+		fields = append(fields, policyrevision.FieldLabel)
+	}
 	if m.FieldCleared(policyrevision.FieldActivatedAt) {
 		fields = append(fields, policyrevision.FieldActivatedAt)
 	}
@@ -11885,6 +12717,9 @@ func (m *PolicyRevisionMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *PolicyRevisionMutation) ClearField(name string) error {
 	switch name {
+	case policyrevision.FieldLabel:
+		m.ClearLabel()
+		return nil
 	case policyrevision.FieldActivatedAt:
 		m.ClearActivatedAt()
 		return nil
@@ -11901,6 +12736,9 @@ func (m *PolicyRevisionMutation) ResetField(name string) error {
 	switch name {
 	case policyrevision.FieldRevision:
 		m.ResetRevision()
+		return nil
+	case policyrevision.FieldLabel:
+		m.ResetLabel()
 		return nil
 	case policyrevision.FieldHash:
 		m.ResetHash()
@@ -12991,6 +13829,7 @@ type RequalifyJobMutation struct {
 	errors          *[]string
 	appenderrors    []string
 	policy_revision *string
+	policy_hash     *string
 	created_at      *time.Time
 	started_at      *time.Time
 	finished_at     *time.Time
@@ -13508,6 +14347,42 @@ func (m *RequalifyJobMutation) ResetPolicyRevision() {
 	m.policy_revision = nil
 }
 
+// SetPolicyHash sets the "policy_hash" field.
+func (m *RequalifyJobMutation) SetPolicyHash(s string) {
+	m.policy_hash = &s
+}
+
+// PolicyHash returns the value of the "policy_hash" field in the mutation.
+func (m *RequalifyJobMutation) PolicyHash() (r string, exists bool) {
+	v := m.policy_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPolicyHash returns the old "policy_hash" field's value of the RequalifyJob entity.
+// If the RequalifyJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequalifyJobMutation) OldPolicyHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPolicyHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPolicyHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPolicyHash: %w", err)
+	}
+	return oldValue.PolicyHash, nil
+}
+
+// ResetPolicyHash resets all changes to the "policy_hash" field.
+func (m *RequalifyJobMutation) ResetPolicyHash() {
+	m.policy_hash = nil
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (m *RequalifyJobMutation) SetCreatedAt(t time.Time) {
 	m.created_at = &t
@@ -13676,7 +14551,7 @@ func (m *RequalifyJobMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *RequalifyJobMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.status != nil {
 		fields = append(fields, requalifyjob.FieldStatus)
 	}
@@ -13700,6 +14575,9 @@ func (m *RequalifyJobMutation) Fields() []string {
 	}
 	if m.policy_revision != nil {
 		fields = append(fields, requalifyjob.FieldPolicyRevision)
+	}
+	if m.policy_hash != nil {
+		fields = append(fields, requalifyjob.FieldPolicyHash)
 	}
 	if m.created_at != nil {
 		fields = append(fields, requalifyjob.FieldCreatedAt)
@@ -13734,6 +14612,8 @@ func (m *RequalifyJobMutation) Field(name string) (ent.Value, bool) {
 		return m.Errors()
 	case requalifyjob.FieldPolicyRevision:
 		return m.PolicyRevision()
+	case requalifyjob.FieldPolicyHash:
+		return m.PolicyHash()
 	case requalifyjob.FieldCreatedAt:
 		return m.CreatedAt()
 	case requalifyjob.FieldStartedAt:
@@ -13765,6 +14645,8 @@ func (m *RequalifyJobMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldErrors(ctx)
 	case requalifyjob.FieldPolicyRevision:
 		return m.OldPolicyRevision(ctx)
+	case requalifyjob.FieldPolicyHash:
+		return m.OldPolicyHash(ctx)
 	case requalifyjob.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
 	case requalifyjob.FieldStartedAt:
@@ -13835,6 +14717,13 @@ func (m *RequalifyJobMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetPolicyRevision(v)
+		return nil
+	case requalifyjob.FieldPolicyHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPolicyHash(v)
 		return nil
 	case requalifyjob.FieldCreatedAt:
 		v, ok := value.(time.Time)
@@ -14007,6 +14896,9 @@ func (m *RequalifyJobMutation) ResetField(name string) error {
 		return nil
 	case requalifyjob.FieldPolicyRevision:
 		m.ResetPolicyRevision()
+		return nil
+	case requalifyjob.FieldPolicyHash:
+		m.ResetPolicyHash()
 		return nil
 	case requalifyjob.FieldCreatedAt:
 		m.ResetCreatedAt()
@@ -14660,6 +15552,7 @@ type StageTransitionMutation struct {
 	reason_code           *string
 	reason                *string
 	policy_revision       *string
+	policy_hash           *string
 	decision_id           *string
 	clearedFields         map[string]struct{}
 	lead                  *int
@@ -15210,6 +16103,42 @@ func (m *StageTransitionMutation) ResetPolicyRevision() {
 	m.policy_revision = nil
 }
 
+// SetPolicyHash sets the "policy_hash" field.
+func (m *StageTransitionMutation) SetPolicyHash(s string) {
+	m.policy_hash = &s
+}
+
+// PolicyHash returns the value of the "policy_hash" field in the mutation.
+func (m *StageTransitionMutation) PolicyHash() (r string, exists bool) {
+	v := m.policy_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPolicyHash returns the old "policy_hash" field's value of the StageTransition entity.
+// If the StageTransition object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StageTransitionMutation) OldPolicyHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPolicyHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPolicyHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPolicyHash: %w", err)
+	}
+	return oldValue.PolicyHash, nil
+}
+
+// ResetPolicyHash resets all changes to the "policy_hash" field.
+func (m *StageTransitionMutation) ResetPolicyHash() {
+	m.policy_hash = nil
+}
+
 // SetDecisionID sets the "decision_id" field.
 func (m *StageTransitionMutation) SetDecisionID(s string) {
 	m.decision_id = &s
@@ -15464,7 +16393,7 @@ func (m *StageTransitionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *StageTransitionMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 14)
 	if m.lead != nil {
 		fields = append(fields, stagetransition.FieldLeadID)
 	}
@@ -15497,6 +16426,9 @@ func (m *StageTransitionMutation) Fields() []string {
 	}
 	if m.policy_revision != nil {
 		fields = append(fields, stagetransition.FieldPolicyRevision)
+	}
+	if m.policy_hash != nil {
+		fields = append(fields, stagetransition.FieldPolicyHash)
 	}
 	if m.decision_id != nil {
 		fields = append(fields, stagetransition.FieldDecisionID)
@@ -15534,6 +16466,8 @@ func (m *StageTransitionMutation) Field(name string) (ent.Value, bool) {
 		return m.Reason()
 	case stagetransition.FieldPolicyRevision:
 		return m.PolicyRevision()
+	case stagetransition.FieldPolicyHash:
+		return m.PolicyHash()
 	case stagetransition.FieldDecisionID:
 		return m.DecisionID()
 	case stagetransition.FieldAssignedOwnerID:
@@ -15569,6 +16503,8 @@ func (m *StageTransitionMutation) OldField(ctx context.Context, name string) (en
 		return m.OldReason(ctx)
 	case stagetransition.FieldPolicyRevision:
 		return m.OldPolicyRevision(ctx)
+	case stagetransition.FieldPolicyHash:
+		return m.OldPolicyHash(ctx)
 	case stagetransition.FieldDecisionID:
 		return m.OldDecisionID(ctx)
 	case stagetransition.FieldAssignedOwnerID:
@@ -15658,6 +16594,13 @@ func (m *StageTransitionMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetPolicyRevision(v)
+		return nil
+	case stagetransition.FieldPolicyHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPolicyHash(v)
 		return nil
 	case stagetransition.FieldDecisionID:
 		v, ok := value.(string)
@@ -15784,6 +16727,9 @@ func (m *StageTransitionMutation) ResetField(name string) error {
 		return nil
 	case stagetransition.FieldPolicyRevision:
 		m.ResetPolicyRevision()
+		return nil
+	case stagetransition.FieldPolicyHash:
+		m.ResetPolicyHash()
 		return nil
 	case stagetransition.FieldDecisionID:
 		m.ResetDecisionID()

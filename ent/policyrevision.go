@@ -19,8 +19,10 @@ type PolicyRevision struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// from the bundle .manifest
+	// from the bundle .manifest; several contents may share one
 	Revision string `json:"revision,omitempty"`
+	// the manifest revision, or revision+<first 12 of hash> when another content already has it: unique
+	Label string `json:"label,omitempty"`
 	// sha256 of the bundle's files
 	Hash string `json:"hash,omitempty"`
 	// Files holds the value of the "files" field.
@@ -49,7 +51,7 @@ func (*PolicyRevision) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case policyrevision.FieldID:
 			values[i] = new(sql.NullInt64)
-		case policyrevision.FieldRevision, policyrevision.FieldHash, policyrevision.FieldSource, policyrevision.FieldStatus, policyrevision.FieldMessage:
+		case policyrevision.FieldRevision, policyrevision.FieldLabel, policyrevision.FieldHash, policyrevision.FieldSource, policyrevision.FieldStatus, policyrevision.FieldMessage:
 			values[i] = new(sql.NullString)
 		case policyrevision.FieldLoadedAt, policyrevision.FieldActivatedAt:
 			values[i] = new(sql.NullTime)
@@ -79,6 +81,12 @@ func (_m *PolicyRevision) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field revision", values[i])
 			} else if value.Valid {
 				_m.Revision = value.String
+			}
+		case policyrevision.FieldLabel:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field label", values[i])
+			} else if value.Valid {
+				_m.Label = value.String
 			}
 		case policyrevision.FieldHash:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -171,6 +179,9 @@ func (_m *PolicyRevision) String() string {
 	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
 	builder.WriteString("revision=")
 	builder.WriteString(_m.Revision)
+	builder.WriteString(", ")
+	builder.WriteString("label=")
+	builder.WriteString(_m.Label)
 	builder.WriteString(", ")
 	builder.WriteString("hash=")
 	builder.WriteString(_m.Hash)

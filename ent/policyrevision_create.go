@@ -29,6 +29,20 @@ func (_c *PolicyRevisionCreate) SetRevision(v string) *PolicyRevisionCreate {
 	return _c
 }
 
+// SetLabel sets the "label" field.
+func (_c *PolicyRevisionCreate) SetLabel(v string) *PolicyRevisionCreate {
+	_c.mutation.SetLabel(v)
+	return _c
+}
+
+// SetNillableLabel sets the "label" field if the given value is not nil.
+func (_c *PolicyRevisionCreate) SetNillableLabel(v *string) *PolicyRevisionCreate {
+	if v != nil {
+		_c.SetLabel(*v)
+	}
+	return _c
+}
+
 // SetHash sets the "hash" field.
 func (_c *PolicyRevisionCreate) SetHash(v string) *PolicyRevisionCreate {
 	_c.mutation.SetHash(v)
@@ -217,6 +231,10 @@ func (_c *PolicyRevisionCreate) createSpec() (*PolicyRevision, *sqlgraph.CreateS
 		_spec.SetField(policyrevision.FieldRevision, field.TypeString, value)
 		_node.Revision = value
 	}
+	if value, ok := _c.mutation.Label(); ok {
+		_spec.SetField(policyrevision.FieldLabel, field.TypeString, value)
+		_node.Label = value
+	}
 	if value, ok := _c.mutation.Hash(); ok {
 		_spec.SetField(policyrevision.FieldHash, field.TypeString, value)
 		_node.Hash = value
@@ -310,6 +328,24 @@ func (u *PolicyRevisionUpsert) SetRevision(v string) *PolicyRevisionUpsert {
 // UpdateRevision sets the "revision" field to the value that was provided on create.
 func (u *PolicyRevisionUpsert) UpdateRevision() *PolicyRevisionUpsert {
 	u.SetExcluded(policyrevision.FieldRevision)
+	return u
+}
+
+// SetLabel sets the "label" field.
+func (u *PolicyRevisionUpsert) SetLabel(v string) *PolicyRevisionUpsert {
+	u.Set(policyrevision.FieldLabel, v)
+	return u
+}
+
+// UpdateLabel sets the "label" field to the value that was provided on create.
+func (u *PolicyRevisionUpsert) UpdateLabel() *PolicyRevisionUpsert {
+	u.SetExcluded(policyrevision.FieldLabel)
+	return u
+}
+
+// ClearLabel clears the value of the "label" field.
+func (u *PolicyRevisionUpsert) ClearLabel() *PolicyRevisionUpsert {
+	u.SetNull(policyrevision.FieldLabel)
 	return u
 }
 
@@ -472,6 +508,27 @@ func (u *PolicyRevisionUpsertOne) SetRevision(v string) *PolicyRevisionUpsertOne
 func (u *PolicyRevisionUpsertOne) UpdateRevision() *PolicyRevisionUpsertOne {
 	return u.Update(func(s *PolicyRevisionUpsert) {
 		s.UpdateRevision()
+	})
+}
+
+// SetLabel sets the "label" field.
+func (u *PolicyRevisionUpsertOne) SetLabel(v string) *PolicyRevisionUpsertOne {
+	return u.Update(func(s *PolicyRevisionUpsert) {
+		s.SetLabel(v)
+	})
+}
+
+// UpdateLabel sets the "label" field to the value that was provided on create.
+func (u *PolicyRevisionUpsertOne) UpdateLabel() *PolicyRevisionUpsertOne {
+	return u.Update(func(s *PolicyRevisionUpsert) {
+		s.UpdateLabel()
+	})
+}
+
+// ClearLabel clears the value of the "label" field.
+func (u *PolicyRevisionUpsertOne) ClearLabel() *PolicyRevisionUpsertOne {
+	return u.Update(func(s *PolicyRevisionUpsert) {
+		s.ClearLabel()
 	})
 }
 
@@ -816,6 +873,27 @@ func (u *PolicyRevisionUpsertBulk) SetRevision(v string) *PolicyRevisionUpsertBu
 func (u *PolicyRevisionUpsertBulk) UpdateRevision() *PolicyRevisionUpsertBulk {
 	return u.Update(func(s *PolicyRevisionUpsert) {
 		s.UpdateRevision()
+	})
+}
+
+// SetLabel sets the "label" field.
+func (u *PolicyRevisionUpsertBulk) SetLabel(v string) *PolicyRevisionUpsertBulk {
+	return u.Update(func(s *PolicyRevisionUpsert) {
+		s.SetLabel(v)
+	})
+}
+
+// UpdateLabel sets the "label" field to the value that was provided on create.
+func (u *PolicyRevisionUpsertBulk) UpdateLabel() *PolicyRevisionUpsertBulk {
+	return u.Update(func(s *PolicyRevisionUpsert) {
+		s.UpdateLabel()
+	})
+}
+
+// ClearLabel clears the value of the "label" field.
+func (u *PolicyRevisionUpsertBulk) ClearLabel() *PolicyRevisionUpsertBulk {
+	return u.Update(func(s *PolicyRevisionUpsert) {
+		s.ClearLabel()
 	})
 }
 

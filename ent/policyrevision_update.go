@@ -45,6 +45,26 @@ func (_u *PolicyRevisionUpdate) SetNillableRevision(v *string) *PolicyRevisionUp
 	return _u
 }
 
+// SetLabel sets the "label" field.
+func (_u *PolicyRevisionUpdate) SetLabel(v string) *PolicyRevisionUpdate {
+	_u.mutation.SetLabel(v)
+	return _u
+}
+
+// SetNillableLabel sets the "label" field if the given value is not nil.
+func (_u *PolicyRevisionUpdate) SetNillableLabel(v *string) *PolicyRevisionUpdate {
+	if v != nil {
+		_u.SetLabel(*v)
+	}
+	return _u
+}
+
+// ClearLabel clears the value of the "label" field.
+func (_u *PolicyRevisionUpdate) ClearLabel() *PolicyRevisionUpdate {
+	_u.mutation.ClearLabel()
+	return _u
+}
+
 // SetHash sets the "hash" field.
 func (_u *PolicyRevisionUpdate) SetHash(v string) *PolicyRevisionUpdate {
 	_u.mutation.SetHash(v)
@@ -222,6 +242,12 @@ func (_u *PolicyRevisionUpdate) sqlSave(ctx context.Context) (_node int, err err
 	if value, ok := _u.mutation.Revision(); ok {
 		_spec.SetField(policyrevision.FieldRevision, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.Label(); ok {
+		_spec.SetField(policyrevision.FieldLabel, field.TypeString, value)
+	}
+	if _u.mutation.LabelCleared() {
+		_spec.ClearField(policyrevision.FieldLabel, field.TypeString)
+	}
 	if value, ok := _u.mutation.Hash(); ok {
 		_spec.SetField(policyrevision.FieldHash, field.TypeString, value)
 	}
@@ -290,6 +316,26 @@ func (_u *PolicyRevisionUpdateOne) SetNillableRevision(v *string) *PolicyRevisio
 	if v != nil {
 		_u.SetRevision(*v)
 	}
+	return _u
+}
+
+// SetLabel sets the "label" field.
+func (_u *PolicyRevisionUpdateOne) SetLabel(v string) *PolicyRevisionUpdateOne {
+	_u.mutation.SetLabel(v)
+	return _u
+}
+
+// SetNillableLabel sets the "label" field if the given value is not nil.
+func (_u *PolicyRevisionUpdateOne) SetNillableLabel(v *string) *PolicyRevisionUpdateOne {
+	if v != nil {
+		_u.SetLabel(*v)
+	}
+	return _u
+}
+
+// ClearLabel clears the value of the "label" field.
+func (_u *PolicyRevisionUpdateOne) ClearLabel() *PolicyRevisionUpdateOne {
+	_u.mutation.ClearLabel()
 	return _u
 }
 
@@ -499,6 +545,12 @@ func (_u *PolicyRevisionUpdateOne) sqlSave(ctx context.Context) (_node *PolicyRe
 	}
 	if value, ok := _u.mutation.Revision(); ok {
 		_spec.SetField(policyrevision.FieldRevision, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Label(); ok {
+		_spec.SetField(policyrevision.FieldLabel, field.TypeString, value)
+	}
+	if _u.mutation.LabelCleared() {
+		_spec.ClearField(policyrevision.FieldLabel, field.TypeString)
 	}
 	if value, ok := _u.mutation.Hash(); ok {
 		_spec.SetField(policyrevision.FieldHash, field.TypeString, value)

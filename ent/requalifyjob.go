@@ -34,6 +34,8 @@ type RequalifyJob struct {
 	Errors []string `json:"errors,omitempty"`
 	// PolicyRevision holds the value of the "policy_revision" field.
 	PolicyRevision string `json:"policy_revision,omitempty"`
+	// content hash of the revision the job decides with
+	PolicyHash string `json:"policy_hash,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// StartedAt holds the value of the "started_at" field.
@@ -52,7 +54,7 @@ func (*RequalifyJob) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case requalifyjob.FieldID, requalifyjob.FieldTotal, requalifyjob.FieldProcessed, requalifyjob.FieldMoved, requalifyjob.FieldFailed:
 			values[i] = new(sql.NullInt64)
-		case requalifyjob.FieldStatus, requalifyjob.FieldPolicyRevision:
+		case requalifyjob.FieldStatus, requalifyjob.FieldPolicyRevision, requalifyjob.FieldPolicyHash:
 			values[i] = new(sql.NullString)
 		case requalifyjob.FieldCreatedAt, requalifyjob.FieldStartedAt, requalifyjob.FieldFinishedAt:
 			values[i] = new(sql.NullTime)
@@ -128,6 +130,12 @@ func (_m *RequalifyJob) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field policy_revision", values[i])
 			} else if value.Valid {
 				_m.PolicyRevision = value.String
+			}
+		case requalifyjob.FieldPolicyHash:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field policy_hash", values[i])
+			} else if value.Valid {
+				_m.PolicyHash = value.String
 			}
 		case requalifyjob.FieldCreatedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -208,6 +216,9 @@ func (_m *RequalifyJob) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("policy_revision=")
 	builder.WriteString(_m.PolicyRevision)
+	builder.WriteString(", ")
+	builder.WriteString("policy_hash=")
+	builder.WriteString(_m.PolicyHash)
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))

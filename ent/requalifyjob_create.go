@@ -118,6 +118,20 @@ func (_c *RequalifyJobCreate) SetNillablePolicyRevision(v *string) *RequalifyJob
 	return _c
 }
 
+// SetPolicyHash sets the "policy_hash" field.
+func (_c *RequalifyJobCreate) SetPolicyHash(v string) *RequalifyJobCreate {
+	_c.mutation.SetPolicyHash(v)
+	return _c
+}
+
+// SetNillablePolicyHash sets the "policy_hash" field if the given value is not nil.
+func (_c *RequalifyJobCreate) SetNillablePolicyHash(v *string) *RequalifyJobCreate {
+	if v != nil {
+		_c.SetPolicyHash(*v)
+	}
+	return _c
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (_c *RequalifyJobCreate) SetCreatedAt(v time.Time) *RequalifyJobCreate {
 	_c.mutation.SetCreatedAt(v)
@@ -219,6 +233,10 @@ func (_c *RequalifyJobCreate) defaults() {
 		v := requalifyjob.DefaultPolicyRevision
 		_c.mutation.SetPolicyRevision(v)
 	}
+	if _, ok := _c.mutation.PolicyHash(); !ok {
+		v := requalifyjob.DefaultPolicyHash
+		_c.mutation.SetPolicyHash(v)
+	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		v := requalifyjob.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
@@ -249,6 +267,9 @@ func (_c *RequalifyJobCreate) check() error {
 	}
 	if _, ok := _c.mutation.PolicyRevision(); !ok {
 		return &ValidationError{Name: "policy_revision", err: errors.New(`ent: missing required field "RequalifyJob.policy_revision"`)}
+	}
+	if _, ok := _c.mutation.PolicyHash(); !ok {
+		return &ValidationError{Name: "policy_hash", err: errors.New(`ent: missing required field "RequalifyJob.policy_hash"`)}
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "RequalifyJob.created_at"`)}
@@ -311,6 +332,10 @@ func (_c *RequalifyJobCreate) createSpec() (*RequalifyJob, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.PolicyRevision(); ok {
 		_spec.SetField(requalifyjob.FieldPolicyRevision, field.TypeString, value)
 		_node.PolicyRevision = value
+	}
+	if value, ok := _c.mutation.PolicyHash(); ok {
+		_spec.SetField(requalifyjob.FieldPolicyHash, field.TypeString, value)
+		_node.PolicyHash = value
 	}
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(requalifyjob.FieldCreatedAt, field.TypeTime, value)
@@ -505,6 +530,18 @@ func (u *RequalifyJobUpsert) SetPolicyRevision(v string) *RequalifyJobUpsert {
 // UpdatePolicyRevision sets the "policy_revision" field to the value that was provided on create.
 func (u *RequalifyJobUpsert) UpdatePolicyRevision() *RequalifyJobUpsert {
 	u.SetExcluded(requalifyjob.FieldPolicyRevision)
+	return u
+}
+
+// SetPolicyHash sets the "policy_hash" field.
+func (u *RequalifyJobUpsert) SetPolicyHash(v string) *RequalifyJobUpsert {
+	u.Set(requalifyjob.FieldPolicyHash, v)
+	return u
+}
+
+// UpdatePolicyHash sets the "policy_hash" field to the value that was provided on create.
+func (u *RequalifyJobUpsert) UpdatePolicyHash() *RequalifyJobUpsert {
+	u.SetExcluded(requalifyjob.FieldPolicyHash)
 	return u
 }
 
@@ -740,6 +777,20 @@ func (u *RequalifyJobUpsertOne) SetPolicyRevision(v string) *RequalifyJobUpsertO
 func (u *RequalifyJobUpsertOne) UpdatePolicyRevision() *RequalifyJobUpsertOne {
 	return u.Update(func(s *RequalifyJobUpsert) {
 		s.UpdatePolicyRevision()
+	})
+}
+
+// SetPolicyHash sets the "policy_hash" field.
+func (u *RequalifyJobUpsertOne) SetPolicyHash(v string) *RequalifyJobUpsertOne {
+	return u.Update(func(s *RequalifyJobUpsert) {
+		s.SetPolicyHash(v)
+	})
+}
+
+// UpdatePolicyHash sets the "policy_hash" field to the value that was provided on create.
+func (u *RequalifyJobUpsertOne) UpdatePolicyHash() *RequalifyJobUpsertOne {
+	return u.Update(func(s *RequalifyJobUpsert) {
+		s.UpdatePolicyHash()
 	})
 }
 
@@ -1147,6 +1198,20 @@ func (u *RequalifyJobUpsertBulk) SetPolicyRevision(v string) *RequalifyJobUpsert
 func (u *RequalifyJobUpsertBulk) UpdatePolicyRevision() *RequalifyJobUpsertBulk {
 	return u.Update(func(s *RequalifyJobUpsert) {
 		s.UpdatePolicyRevision()
+	})
+}
+
+// SetPolicyHash sets the "policy_hash" field.
+func (u *RequalifyJobUpsertBulk) SetPolicyHash(v string) *RequalifyJobUpsertBulk {
+	return u.Update(func(s *RequalifyJobUpsert) {
+		s.SetPolicyHash(v)
+	})
+}
+
+// UpdatePolicyHash sets the "policy_hash" field to the value that was provided on create.
+func (u *RequalifyJobUpsertBulk) UpdatePolicyHash() *RequalifyJobUpsertBulk {
+	return u.Update(func(s *RequalifyJobUpsert) {
+		s.UpdatePolicyHash()
 	})
 }
 

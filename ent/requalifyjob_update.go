@@ -172,6 +172,20 @@ func (_u *RequalifyJobUpdate) SetNillablePolicyRevision(v *string) *RequalifyJob
 	return _u
 }
 
+// SetPolicyHash sets the "policy_hash" field.
+func (_u *RequalifyJobUpdate) SetPolicyHash(v string) *RequalifyJobUpdate {
+	_u.mutation.SetPolicyHash(v)
+	return _u
+}
+
+// SetNillablePolicyHash sets the "policy_hash" field if the given value is not nil.
+func (_u *RequalifyJobUpdate) SetNillablePolicyHash(v *string) *RequalifyJobUpdate {
+	if v != nil {
+		_u.SetPolicyHash(*v)
+	}
+	return _u
+}
+
 // SetStartedAt sets the "started_at" field.
 func (_u *RequalifyJobUpdate) SetStartedAt(v time.Time) *RequalifyJobUpdate {
 	_u.mutation.SetStartedAt(v)
@@ -318,6 +332,9 @@ func (_u *RequalifyJobUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if value, ok := _u.mutation.PolicyRevision(); ok {
 		_spec.SetField(requalifyjob.FieldPolicyRevision, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.PolicyHash(); ok {
+		_spec.SetField(requalifyjob.FieldPolicyHash, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.StartedAt(); ok {
 		_spec.SetField(requalifyjob.FieldStartedAt, field.TypeTime, value)
@@ -491,6 +508,20 @@ func (_u *RequalifyJobUpdateOne) SetPolicyRevision(v string) *RequalifyJobUpdate
 func (_u *RequalifyJobUpdateOne) SetNillablePolicyRevision(v *string) *RequalifyJobUpdateOne {
 	if v != nil {
 		_u.SetPolicyRevision(*v)
+	}
+	return _u
+}
+
+// SetPolicyHash sets the "policy_hash" field.
+func (_u *RequalifyJobUpdateOne) SetPolicyHash(v string) *RequalifyJobUpdateOne {
+	_u.mutation.SetPolicyHash(v)
+	return _u
+}
+
+// SetNillablePolicyHash sets the "policy_hash" field if the given value is not nil.
+func (_u *RequalifyJobUpdateOne) SetNillablePolicyHash(v *string) *RequalifyJobUpdateOne {
+	if v != nil {
+		_u.SetPolicyHash(*v)
 	}
 	return _u
 }
@@ -671,6 +702,9 @@ func (_u *RequalifyJobUpdateOne) sqlSave(ctx context.Context) (_node *RequalifyJ
 	}
 	if value, ok := _u.mutation.PolicyRevision(); ok {
 		_spec.SetField(requalifyjob.FieldPolicyRevision, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.PolicyHash(); ok {
+		_spec.SetField(requalifyjob.FieldPolicyHash, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.StartedAt(); ok {
 		_spec.SetField(requalifyjob.FieldStartedAt, field.TypeTime, value)

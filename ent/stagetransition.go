@@ -40,8 +40,10 @@ type StageTransition struct {
 	ReasonCode string `json:"reason_code,omitempty"`
 	// Reason holds the value of the "reason" field.
 	Reason string `json:"reason,omitempty"`
-	// PolicyRevision holds the value of the "policy_revision" field.
+	// the manifest revision: a label
 	PolicyRevision string `json:"policy_revision,omitempty"`
+	// content hash of the revision that decided: its identity
+	PolicyHash string `json:"policy_hash,omitempty"`
 	// DecisionID holds the value of the "decision_id" field.
 	DecisionID string `json:"decision_id,omitempty"`
 	// AssignedOwnerID holds the value of the "assigned_owner_id" field.
@@ -133,7 +135,7 @@ func (*StageTransition) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case stagetransition.FieldID, stagetransition.FieldLeadID, stagetransition.FieldFromStageID, stagetransition.FieldToStageID, stagetransition.FieldActorID, stagetransition.FieldAssignedOwnerID:
 			values[i] = new(sql.NullInt64)
-		case stagetransition.FieldActorKind, stagetransition.FieldTrigger, stagetransition.FieldReasonCode, stagetransition.FieldReason, stagetransition.FieldPolicyRevision, stagetransition.FieldDecisionID:
+		case stagetransition.FieldActorKind, stagetransition.FieldTrigger, stagetransition.FieldReasonCode, stagetransition.FieldReason, stagetransition.FieldPolicyRevision, stagetransition.FieldPolicyHash, stagetransition.FieldDecisionID:
 			values[i] = new(sql.NullString)
 		case stagetransition.FieldOccurredAt, stagetransition.FieldFromEnteredAt:
 			values[i] = new(sql.NullTime)
@@ -226,6 +228,12 @@ func (_m *StageTransition) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field policy_revision", values[i])
 			} else if value.Valid {
 				_m.PolicyRevision = value.String
+			}
+		case stagetransition.FieldPolicyHash:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field policy_hash", values[i])
+			} else if value.Valid {
+				_m.PolicyHash = value.String
 			}
 		case stagetransition.FieldDecisionID:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -339,6 +347,9 @@ func (_m *StageTransition) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("policy_revision=")
 	builder.WriteString(_m.PolicyRevision)
+	builder.WriteString(", ")
+	builder.WriteString("policy_hash=")
+	builder.WriteString(_m.PolicyHash)
 	builder.WriteString(", ")
 	builder.WriteString("decision_id=")
 	builder.WriteString(_m.DecisionID)

@@ -147,6 +147,20 @@ func (_c *StageTransitionCreate) SetNillablePolicyRevision(v *string) *StageTran
 	return _c
 }
 
+// SetPolicyHash sets the "policy_hash" field.
+func (_c *StageTransitionCreate) SetPolicyHash(v string) *StageTransitionCreate {
+	_c.mutation.SetPolicyHash(v)
+	return _c
+}
+
+// SetNillablePolicyHash sets the "policy_hash" field if the given value is not nil.
+func (_c *StageTransitionCreate) SetNillablePolicyHash(v *string) *StageTransitionCreate {
+	if v != nil {
+		_c.SetPolicyHash(*v)
+	}
+	return _c
+}
+
 // SetDecisionID sets the "decision_id" field.
 func (_c *StageTransitionCreate) SetDecisionID(v string) *StageTransitionCreate {
 	_c.mutation.SetDecisionID(v)
@@ -256,6 +270,10 @@ func (_c *StageTransitionCreate) defaults() error {
 		v := stagetransition.DefaultPolicyRevision
 		_c.mutation.SetPolicyRevision(v)
 	}
+	if _, ok := _c.mutation.PolicyHash(); !ok {
+		v := stagetransition.DefaultPolicyHash
+		_c.mutation.SetPolicyHash(v)
+	}
 	if _, ok := _c.mutation.DecisionID(); !ok {
 		v := stagetransition.DefaultDecisionID
 		_c.mutation.SetDecisionID(v)
@@ -298,6 +316,9 @@ func (_c *StageTransitionCreate) check() error {
 	}
 	if _, ok := _c.mutation.PolicyRevision(); !ok {
 		return &ValidationError{Name: "policy_revision", err: errors.New(`ent: missing required field "StageTransition.policy_revision"`)}
+	}
+	if _, ok := _c.mutation.PolicyHash(); !ok {
+		return &ValidationError{Name: "policy_hash", err: errors.New(`ent: missing required field "StageTransition.policy_hash"`)}
 	}
 	if _, ok := _c.mutation.DecisionID(); !ok {
 		return &ValidationError{Name: "decision_id", err: errors.New(`ent: missing required field "StageTransition.decision_id"`)}
@@ -362,6 +383,10 @@ func (_c *StageTransitionCreate) createSpec() (*StageTransition, *sqlgraph.Creat
 	if value, ok := _c.mutation.PolicyRevision(); ok {
 		_spec.SetField(stagetransition.FieldPolicyRevision, field.TypeString, value)
 		_node.PolicyRevision = value
+	}
+	if value, ok := _c.mutation.PolicyHash(); ok {
+		_spec.SetField(stagetransition.FieldPolicyHash, field.TypeString, value)
+		_node.PolicyHash = value
 	}
 	if value, ok := _c.mutation.DecisionID(); ok {
 		_spec.SetField(stagetransition.FieldDecisionID, field.TypeString, value)
@@ -547,6 +572,9 @@ func (u *StageTransitionUpsertOne) UpdateNewValues() *StageTransitionUpsertOne {
 		}
 		if _, exists := u.create.mutation.PolicyRevision(); exists {
 			s.SetIgnore(stagetransition.FieldPolicyRevision)
+		}
+		if _, exists := u.create.mutation.PolicyHash(); exists {
+			s.SetIgnore(stagetransition.FieldPolicyHash)
 		}
 		if _, exists := u.create.mutation.DecisionID(); exists {
 			s.SetIgnore(stagetransition.FieldDecisionID)
@@ -793,6 +821,9 @@ func (u *StageTransitionUpsertBulk) UpdateNewValues() *StageTransitionUpsertBulk
 			}
 			if _, exists := b.mutation.PolicyRevision(); exists {
 				s.SetIgnore(stagetransition.FieldPolicyRevision)
+			}
+			if _, exists := b.mutation.PolicyHash(); exists {
+				s.SetIgnore(stagetransition.FieldPolicyHash)
 			}
 			if _, exists := b.mutation.DecisionID(); exists {
 				s.SetIgnore(stagetransition.FieldDecisionID)

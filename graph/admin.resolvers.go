@@ -19,6 +19,15 @@ func (r *mutationResolver) PublishPolicy(ctx context.Context, input model.Publis
 	return &model.PublishPolicyPayload{Revision: rev}, err
 }
 
+// ApprovePolicyDraft is the resolver for the approvePolicyDraft field.
+func (r *mutationResolver) ApprovePolicyDraft(ctx context.Context, input model.ApprovePolicyDraftInput) (*model.ApprovePolicyDraftPayload, error) {
+	hash, ev, err := r.Admin.Approve(ctx, *input.Draft, input.Message)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ApprovePolicyDraftPayload{Hash: hash, Approval: ev}, nil
+}
+
 // RollbackPolicy is the resolver for the rollbackPolicy field.
 func (r *mutationResolver) RollbackPolicy(ctx context.Context, input model.RollbackPolicyInput) (*model.RollbackPolicyPayload, error) {
 	rev, err := r.Admin.Rollback(ctx, input.Revision, orZero(input.Message))
@@ -43,7 +52,11 @@ func (r *queryResolver) TestPolicy(ctx context.Context, draft policyadmin.Policy
 
 // SimulatePolicy is the resolver for the simulatePolicy field.
 func (r *queryResolver) SimulatePolicy(ctx context.Context, draft policyadmin.PolicyDraftInput, where *ent.LeadWhereInput, sample *int) (*policyadmin.PolicySimulation, error) {
-	return r.Admin.Simulate(ctx, draft, policyadmin.SimulateOptions{Where: where, Sample: orZero(sample)})
+	sim, err := r.Admin.Simulate(ctx, draft, policyadmin.SimulateOptions{Where: where, Sample: orZero(sample)})
+	if err != nil {
+		return nil, err
+	}
+	return sim, r.Admin.AuditSimulation(ctx, sim, where)
 }
 
 // PolicyRevisionDiff is the resolver for the policyRevisionDiff field.

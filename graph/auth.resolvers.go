@@ -11,6 +11,7 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/graph/model"
+	"github.com/qualify/qualify/internal/audit"
 	"github.com/qualify/qualify/internal/auth"
 )
 
@@ -20,6 +21,9 @@ func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateA
 	if err != nil {
 		return nil, err
 	}
+	if err := auditKey(ctx, r.Client, audit.APIKeyCreate, key); err != nil {
+		return nil, err
+	}
 	return &model.CreateAPIKeyPayload{APIKey: key, Secret: secret}, nil
 }
 
@@ -27,6 +31,9 @@ func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateA
 func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id int) (*model.RevokeAPIKeyPayload, error) {
 	key, err := r.Keys.Revoke(ctx, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := auditKey(ctx, r.Client, audit.APIKeyRevoke, key); err != nil {
 		return nil, err
 	}
 	return &model.RevokeAPIKeyPayload{APIKey: key}, nil

@@ -16,7 +16,7 @@ func qualificationOf(l *ent.Lead) *model.Qualification {
 	q := &model.Qualification{
 		FitScore: l.FitScore, EngagementScore: l.EngagementScore, Score: l.Score,
 		Grade: l.Grade, Temperature: l.Temperature, RecommendedStage: l.RecommendedStage,
-		ProjectSignal: l.ProjectSignal, PolicyRevision: l.PolicyRevision, QualifiedAt: l.QualifiedAt,
+		ProjectSignal: l.ProjectSignal, PolicyRevision: l.PolicyRevision, PolicyHash: l.PolicyHash, QualifiedAt: l.QualifiedAt,
 		Reasons: make([]*qualtype.Reason, len(l.Reasons)),
 	}
 	for i := range l.Reasons {

@@ -23,6 +23,7 @@ type accessFlags struct {
 	metricsToken                      string
 	userCacheTTL                      time.Duration
 	dev, forceDev                     bool
+	requireApproval                   bool
 }
 
 func (f *accessFlags) register(cmd *cobra.Command) {
@@ -35,6 +36,8 @@ func (f *accessFlags) register(cmd *cobra.Command) {
 	fs.IntVar(&f.rateBurst, "rate-burst", 0, "requests a principal may send at once; 0 = twice --rate-limit")
 	fs.StringVar(&f.metricsToken, "metrics-token", os.Getenv("QUALIFY_METRICS_TOKEN"), "bearer token /metrics requires; empty = open (env QUALIFY_METRICS_TOKEN)")
 	fs.DurationVar(&f.userCacheTTL, "user-cache-ttl", auth.DefaultUserCacheTTL, "how long a credential's user (active, role, team) is trusted before it is read again")
+	fs.BoolVar(&f.requireApproval, "require-publish-approval", os.Getenv("QUALIFY_REQUIRE_PUBLISH_APPROVAL") == "true",
+		"four-eyes publishing: publishPolicy needs another revops/admin's approvePolicyDraft of the same content (env QUALIFY_REQUIRE_PUBLISH_APPROVAL=true)")
 	fs.BoolVar(&f.dev, "dev", false, "development mode: demo users with printed tokens signed by a public dev secret")
 	fs.BoolVar(&f.forceDev, "force-dev", false, "allow --dev with DATABASE_URL / --database-url set")
 }
@@ -46,6 +49,7 @@ func (f *accessFlags) apply(cfg *app.Config, databaseURL string, log *slog.Logge
 		UserCacheTTL: f.userCacheTTL}
 	cfg.RateLimit.PerSecond, cfg.RateLimit.Burst = f.rateLimit, f.rateBurst
 	cfg.MetricsToken = f.metricsToken
+	cfg.RequirePublishApproval = f.requireApproval
 	if !f.dev {
 		return nil
 	}

@@ -77,7 +77,7 @@ func policyStatusCmd() *cobra.Command {
 		Use:   "status",
 		Short: "Show the database's active policy revision and the latest loaded ones",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			d, err := db.open(cmd.Context(), logger())
+			d, err := db.openExisting(cmd.Context(), logger())
 			if err != nil {
 				return err
 			}
@@ -88,9 +88,9 @@ func policyStatusCmd() *cobra.Command {
 				return err
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "STATUS\tREVISION\tHASH\tLOADED\tSOURCE\tPROBLEMS")
+			fmt.Fprintln(w, "STATUS\tLABEL\tHASH\tLOADED\tSOURCE\tPROBLEMS")
 			for _, r := range revs {
-				fmt.Fprintf(w, "%s\t%s\t%.12s\t%s\t%s\t%d\n", r.Status, r.Revision, r.Hash,
+				fmt.Fprintf(w, "%s\t%s\t%.12s\t%s\t%s\t%d\n", r.Status, r.Label, r.Hash,
 					r.LoadedAt.Format("2006-01-02 15:04:05"), r.Source, len(r.Problems))
 			}
 			if err := w.Flush(); err != nil {

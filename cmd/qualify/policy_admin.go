@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +13,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/ent/auditevent"
 	"github.com/qualify/qualify/ent/policyrevision"
+	"github.com/qualify/qualify/internal/audit"
+	"github.com/qualify/qualify/internal/domainerr"
 	"github.com/qualify/qualify/internal/lifecycle"
 	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/policyadmin"
@@ -22,7 +24,7 @@ import (
 
 // policyAdminCmds are the revenue-ops twins of the admin API: simulate, publish, rollback.
 func policyAdminCmds() []*cobra.Command {
-	return []*cobra.Command{policySimulateCmd(), policyPublishCmd(), policyRollbackCmd()}
+	return []*cobra.Command{policySimulateCmd(), policyPublishCmd(), policyRollbackCmd(), policyRequalifyCmd(), policyDiffCmd()}
 }
 
 func policySimulateCmd() *cobra.Command {
@@ -37,13 +39,10 @@ func policySimulateCmd() *cobra.Command {
 		Short: "Show what a draft bundle would change across the stored leads, writing nothing",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			var where *ent.LeadWhereInput
-			if whereJSON != "" {
-				where = &ent.LeadWhereInput{}
-				if err := json.Unmarshal([]byte(whereJSON), where); err != nil {
-					return fmt.Errorf("--where-json: %w", err)
-				}
+			ctx := audit.CLI(cmd.Context())
+			where, err := parseLeadWhere(whereJSON)
+			if err != nil {
+				return err
 			}
 			engine := policy.New(policy.Options{Logger: logger(), EvalTimeout: time.Second})
 			activeFiles, err := policy.ReadDir(policies)
@@ -63,7 +62,7 @@ func policySimulateCmd() *cobra.Command {
 				_ = rep.WriteText(cmd.OutOrStdout(), false)
 				return errRefused
 			}
-			d, err := db.open(ctx, logger())
+			d, err := db.openExisting(ctx, logger())
 			if err != nil {
 				return err
 			}
@@ -86,6 +85,13 @@ func policySimulateCmd() *cobra.Command {
 				_ = bar.Finish()
 			}
 			if err != nil {
+				return err
+			}
+			details := map[string]any{"activeHash": active.Hash(), "leads": sim.Leads, "stageChanged": sim.StageChanged}
+			if whereJSON != "" {
+				details["where"] = whereJSON
+			}
+			if _, err := audit.Record(ctx, d.Client, audit.Event{Action: audit.PolicySimulate, Target: sim.DraftHash, Details: details}); err != nil {
 				return err
 			}
 			return writeSimulation(cmd.OutOrStdout(), sim)
@@ -167,7 +173,7 @@ func policyPublishCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return publishAndWait(cmd, &db, policies, fs, message, wait)
+			return publishAndWait(cmd, &db, policies, fs, message, wait, audit.PolicyPublish, map[string]any{"draftHash": fs.Hash()})
 		},
 	}
 	publishFlags(cmd, &db, &policies, &message, &wait)
@@ -184,17 +190,17 @@ func policyRollbackCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "rollback REV",
-		Short: "Republish the files of a stored revision (manifest revision or hash) as a new revision",
+		Short: "Republish the files of a stored revision (hash, unique hash prefix such as the 12 characters status prints, or label) as a new revision",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := db.open(cmd.Context(), logger())
+			d, err := db.openExisting(cmd.Context(), logger())
 			if err != nil {
 				return err
 			}
 			old, err := policyadmin.FindRevision(cmd.Context(), d.Client, args[0])
 			d.Close()
 			if err != nil {
-				return err
+				return refError(err)
 			}
 			fs, err := policyadmin.StoredFiles(old)
 			if err != nil {
@@ -203,7 +209,7 @@ func policyRollbackCmd() *cobra.Command {
 			if message == "" {
 				message = fmt.Sprintf("rollback to %s (%.12s)", old.Revision, old.Hash)
 			}
-			return publishAndWait(cmd, &db, policies, fs, message, wait)
+			return publishAndWait(cmd, &db, policies, fs, message, wait, audit.PolicyRollback, map[string]any{"restoredHash": old.Hash})
 		},
 	}
 	publishFlags(cmd, &db, &policies, &message, &wait)
@@ -218,9 +224,11 @@ func publishFlags(cmd *cobra.Command, db *dbFlags, policies, message *string, wa
 }
 
 // publishAndWait writes fs into the watched directory and waits until a server watching it has
-// recorded the new revision in the database as active or refused.
-func publishAndWait(cmd *cobra.Command, db *dbFlags, dir string, fs policy.Files, message string, wait time.Duration) error {
-	ctx := cmd.Context()
+// recorded the new revision in the database as active or refused; an activation is audited as
+// action by the command's user. With --wait 0 nothing is recorded: no server has taken it yet.
+func publishAndWait(cmd *cobra.Command, db *dbFlags, dir string, fs policy.Files, message string, wait time.Duration,
+	action auditevent.Action, details map[string]any) error {
+	ctx := audit.CLI(cmd.Context())
 	out := cmd.OutOrStdout()
 	written, err := policyadmin.PublishDir(ctx, policy.New(policy.Options{Logger: logger()}), dir, fs)
 	if err != nil {
@@ -234,7 +242,7 @@ func publishAndWait(cmd *cobra.Command, db *dbFlags, dir string, fs policy.Files
 	if wait == 0 {
 		return nil
 	}
-	d, err := db.open(ctx, logger())
+	d, err := db.openExisting(ctx, logger())
 	if err != nil {
 		return err
 	}
@@ -254,9 +262,12 @@ func publishAndWait(cmd *cobra.Command, db *dbFlags, dir string, fs policy.Files
 			if message != "" {
 				_ = d.Client.PolicyRevision.UpdateOne(r).SetMessage(message).Exec(ctx)
 			}
+			if _, err := audit.Record(ctx, d.Client, audit.Event{Action: action, Target: r.Hash, Message: message, Details: details}); err != nil {
+				return err
+			}
 			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "STATUS\tREVISION\tHASH\tMESSAGE")
-			fmt.Fprintf(w, "%s\t%s\t%.12s\t%s\n", r.Status, r.Revision, r.Hash, message)
+			fmt.Fprintln(w, "STATUS\tLABEL\tHASH\tMESSAGE")
+			fmt.Fprintf(w, "%s\t%s\t%.12s\t%s\n", r.Status, r.Label, r.Hash, message)
 			return w.Flush()
 		case !ent.IsNotFound(err):
 			return err
@@ -267,4 +278,51 @@ func publishAndWait(cmd *cobra.Command, db *dbFlags, dir string, fs policy.Files
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+func policyDiffCmd() *cobra.Command {
+	var db dbFlags
+	cmd := &cobra.Command{
+		Use:   "diff FROM TO",
+		Short: "Unified diff between two stored revisions (each a hash, unique hash prefix or label)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			d, err := db.openExisting(ctx, logger())
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			var revs [2]*ent.PolicyRevision
+			for i, ref := range args {
+				if revs[i], err = policyadmin.FindRevision(ctx, d.Client, ref); err != nil {
+					return refError(err)
+				}
+			}
+			diffs, err := policyadmin.DiffFiles(revs[0].Files, revs[1].Files, revs[0].Label, revs[1].Label)
+			if err != nil {
+				return err
+			}
+			for _, df := range diffs {
+				fmt.Fprint(cmd.OutOrStdout(), df.Diff)
+			}
+			return nil
+		},
+	}
+	db.register(cmd)
+	return cmd
+}
+
+// refError spells out an ambiguous revision reference with its candidates, one a line.
+func refError(err error) error {
+	amb, ok := errors.AsType[*domainerr.AmbiguousError](err)
+	if !ok {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString(amb.Error())
+	for _, c := range amb.Candidates {
+		fmt.Fprintf(&b, "\n  %.12s  %-32v %v  %v", c["hash"], c["label"], c["status"], c["loadedAt"])
+	}
+	return errors.New(b.String())
 }

@@ -86,6 +86,8 @@ const (
 	FieldQualifiedAt = "qualified_at"
 	// FieldPolicyRevision holds the string denoting the policy_revision field in the database.
 	FieldPolicyRevision = "policy_revision"
+	// FieldPolicyHash holds the string denoting the policy_hash field in the database.
+	FieldPolicyHash = "policy_hash"
 	// FieldVersion holds the string denoting the version field in the database.
 	FieldVersion = "version"
 	// FieldOpportunityName holds the string denoting the opportunity_name field in the database.
@@ -200,6 +202,7 @@ var Columns = []string{
 	FieldProjectSignal,
 	FieldQualifiedAt,
 	FieldPolicyRevision,
+	FieldPolicyHash,
 	FieldVersion,
 	FieldOpportunityName,
 	FieldConvertedAt,
@@ -609,6 +612,11 @@ func ByQualifiedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByPolicyRevision orders the results by the policy_revision field.
 func ByPolicyRevision(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPolicyRevision, opts...).ToFunc()
+}
+
+// ByPolicyHash orders the results by the policy_hash field.
+func ByPolicyHash(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPolicyHash, opts...).ToFunc()
 }
 
 // ByVersion orders the results by the version field.

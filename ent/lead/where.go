@@ -175,6 +175,11 @@ func PolicyRevision(v string) predicate.Lead {
 	return predicate.Lead(sql.FieldEQ(FieldPolicyRevision, v))
 }
 
+// PolicyHash applies equality check predicate on the "policy_hash" field. It's identical to PolicyHashEQ.
+func PolicyHash(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldEQ(FieldPolicyHash, v))
+}
+
 // Version applies equality check predicate on the "version" field. It's identical to VersionEQ.
 func Version(v int) predicate.Lead {
 	return predicate.Lead(sql.FieldEQ(FieldVersion, v))
@@ -1568,6 +1573,81 @@ func PolicyRevisionEqualFold(v string) predicate.Lead {
 // PolicyRevisionContainsFold applies the ContainsFold predicate on the "policy_revision" field.
 func PolicyRevisionContainsFold(v string) predicate.Lead {
 	return predicate.Lead(sql.FieldContainsFold(FieldPolicyRevision, v))
+}
+
+// PolicyHashEQ applies the EQ predicate on the "policy_hash" field.
+func PolicyHashEQ(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldEQ(FieldPolicyHash, v))
+}
+
+// PolicyHashNEQ applies the NEQ predicate on the "policy_hash" field.
+func PolicyHashNEQ(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldNEQ(FieldPolicyHash, v))
+}
+
+// PolicyHashIn applies the In predicate on the "policy_hash" field.
+func PolicyHashIn(vs ...string) predicate.Lead {
+	return predicate.Lead(sql.FieldIn(FieldPolicyHash, vs...))
+}
+
+// PolicyHashNotIn applies the NotIn predicate on the "policy_hash" field.
+func PolicyHashNotIn(vs ...string) predicate.Lead {
+	return predicate.Lead(sql.FieldNotIn(FieldPolicyHash, vs...))
+}
+
+// PolicyHashGT applies the GT predicate on the "policy_hash" field.
+func PolicyHashGT(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldGT(FieldPolicyHash, v))
+}
+
+// PolicyHashGTE applies the GTE predicate on the "policy_hash" field.
+func PolicyHashGTE(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldGTE(FieldPolicyHash, v))
+}
+
+// PolicyHashLT applies the LT predicate on the "policy_hash" field.
+func PolicyHashLT(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldLT(FieldPolicyHash, v))
+}
+
+// PolicyHashLTE applies the LTE predicate on the "policy_hash" field.
+func PolicyHashLTE(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldLTE(FieldPolicyHash, v))
+}
+
+// PolicyHashContains applies the Contains predicate on the "policy_hash" field.
+func PolicyHashContains(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldContains(FieldPolicyHash, v))
+}
+
+// PolicyHashHasPrefix applies the HasPrefix predicate on the "policy_hash" field.
+func PolicyHashHasPrefix(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldHasPrefix(FieldPolicyHash, v))
+}
+
+// PolicyHashHasSuffix applies the HasSuffix predicate on the "policy_hash" field.
+func PolicyHashHasSuffix(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldHasSuffix(FieldPolicyHash, v))
+}
+
+// PolicyHashIsNil applies the IsNil predicate on the "policy_hash" field.
+func PolicyHashIsNil() predicate.Lead {
+	return predicate.Lead(sql.FieldIsNull(FieldPolicyHash))
+}
+
+// PolicyHashNotNil applies the NotNil predicate on the "policy_hash" field.
+func PolicyHashNotNil() predicate.Lead {
+	return predicate.Lead(sql.FieldNotNull(FieldPolicyHash))
+}
+
+// PolicyHashEqualFold applies the EqualFold predicate on the "policy_hash" field.
+func PolicyHashEqualFold(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldEqualFold(FieldPolicyHash, v))
+}
+
+// PolicyHashContainsFold applies the ContainsFold predicate on the "policy_hash" field.
+func PolicyHashContainsFold(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldContainsFold(FieldPolicyHash, v))
 }
 
 // VersionEQ applies the EQ predicate on the "version" field.

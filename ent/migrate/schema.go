@@ -117,6 +117,37 @@ var (
 			},
 		},
 	}
+	// AuditEventsColumns holds the columns for the "audit_events" table.
+	AuditEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "occurred_at", Type: field.TypeTime},
+		{Name: "action", Type: field.TypeEnum, Enums: []string{"POLICY_PUBLISH", "POLICY_ROLLBACK", "POLICY_APPROVE", "POLICY_SIMULATE", "REQUALIFY_START", "API_KEY_CREATE", "API_KEY_REVOKE"}},
+		{Name: "actor", Type: field.TypeString},
+		{Name: "actor_user_id", Type: field.TypeInt, Nullable: true},
+		{Name: "actor_role", Type: field.TypeString, Default: ""},
+		{Name: "via", Type: field.TypeEnum, Enums: []string{"API", "CLI"}, Default: "API"},
+		{Name: "target", Type: field.TypeString, Default: ""},
+		{Name: "message", Type: field.TypeString, Default: ""},
+		{Name: "details", Type: field.TypeJSON, Nullable: true},
+	}
+	// AuditEventsTable holds the schema information for the "audit_events" table.
+	AuditEventsTable = &schema.Table{
+		Name:       "audit_events",
+		Columns:    AuditEventsColumns,
+		PrimaryKey: []*schema.Column{AuditEventsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "auditevent_occurred_at",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEventsColumns[1]},
+			},
+			{
+				Name:    "auditevent_action_target",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEventsColumns[2], AuditEventsColumns[7]},
+			},
+		},
+	}
 	// ContactsColumns holds the columns for the "contacts" table.
 	ContactsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -297,12 +328,11 @@ var (
 		{Name: "project_signal", Type: field.TypeBool, Default: false},
 		{Name: "qualified_at", Type: field.TypeTime, Nullable: true},
 		{Name: "policy_revision", Type: field.TypeString, Nullable: true},
+		{Name: "policy_hash", Type: field.TypeString, Nullable: true},
 		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "opportunity_name", Type: field.TypeString, Nullable: true},
 		{Name: "converted_at", Type: field.TypeTime, Nullable: true},
-		{Name: "idempotency_key", Type: field.TypeString, Nullable: true},
-		{Name: "idempotency_scope", Type: field.TypeString, Nullable: true},
-		{Name: "idempotency_hash", Type: field.TypeString, Nullable: true},
+		{Name: "idempotency_key", Type: field.TypeString, Unique: true, Nullable: true},
 		{Name: "account_id", Type: field.TypeInt, Nullable: true},
 		{Name: "stage_id", Type: field.TypeInt},
 		{Name: "furthest_stage_id", Type: field.TypeInt},
@@ -316,25 +346,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "leads_accounts_leads",
-				Columns:    []*schema.Column{LeadsColumns[37]},
+				Columns:    []*schema.Column{LeadsColumns[36]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "leads_stages_stage",
-				Columns:    []*schema.Column{LeadsColumns[38]},
+				Columns:    []*schema.Column{LeadsColumns[37]},
 				RefColumns: []*schema.Column{StagesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "leads_stages_furthest_stage",
-				Columns:    []*schema.Column{LeadsColumns[39]},
+				Columns:    []*schema.Column{LeadsColumns[38]},
 				RefColumns: []*schema.Column{StagesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "leads_users_owned_leads",
-				Columns:    []*schema.Column{LeadsColumns[40]},
+				Columns:    []*schema.Column{LeadsColumns[39]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -343,12 +373,12 @@ var (
 			{
 				Name:    "lead_stage_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[38], LeadsColumns[1]},
+				Columns: []*schema.Column{LeadsColumns[37], LeadsColumns[1]},
 			},
 			{
 				Name:    "lead_owner_id_stage_id",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[40], LeadsColumns[38]},
+				Columns: []*schema.Column{LeadsColumns[39], LeadsColumns[37]},
 			},
 			{
 				Name:    "lead_source_created_at",
@@ -363,17 +393,12 @@ var (
 			{
 				Name:    "lead_account_id",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[37]},
+				Columns: []*schema.Column{LeadsColumns[36]},
 			},
 			{
 				Name:    "lead_email",
 				Unique:  false,
 				Columns: []*schema.Column{LeadsColumns[5]},
-			},
-			{
-				Name:    "lead_idempotency_scope_idempotency_key",
-				Unique:  true,
-				Columns: []*schema.Column{LeadsColumns[35], LeadsColumns[34]},
 			},
 		},
 	}
@@ -381,6 +406,7 @@ var (
 	PolicyRevisionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "revision", Type: field.TypeString},
+		{Name: "label", Type: field.TypeString, Unique: true, Nullable: true},
 		{Name: "hash", Type: field.TypeString, Unique: true},
 		{Name: "files", Type: field.TypeJSON},
 		{Name: "source", Type: field.TypeString, Default: ""},
@@ -399,7 +425,7 @@ var (
 			{
 				Name:    "policyrevision_status_loaded_at",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyRevisionsColumns[7], PolicyRevisionsColumns[5]},
+				Columns: []*schema.Column{PolicyRevisionsColumns[8], PolicyRevisionsColumns[6]},
 			},
 		},
 	}
@@ -448,6 +474,7 @@ var (
 		{Name: "failed", Type: field.TypeInt, Default: 0},
 		{Name: "errors", Type: field.TypeJSON, Nullable: true},
 		{Name: "policy_revision", Type: field.TypeString, Default: ""},
+		{Name: "policy_hash", Type: field.TypeString, Default: ""},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "started_at", Type: field.TypeTime, Nullable: true},
 		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
@@ -483,6 +510,7 @@ var (
 		{Name: "reason_code", Type: field.TypeString, Default: ""},
 		{Name: "reason", Type: field.TypeString, Default: ""},
 		{Name: "policy_revision", Type: field.TypeString, Default: ""},
+		{Name: "policy_hash", Type: field.TypeString, Default: ""},
 		{Name: "decision_id", Type: field.TypeString, Default: ""},
 		{Name: "lead_id", Type: field.TypeInt},
 		{Name: "from_stage_id", Type: field.TypeInt, Nullable: true},
@@ -498,31 +526,31 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "stage_transitions_leads_transitions",
-				Columns:    []*schema.Column{StageTransitionsColumns[9]},
+				Columns:    []*schema.Column{StageTransitionsColumns[10]},
 				RefColumns: []*schema.Column{LeadsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "stage_transitions_stages_from_stage",
-				Columns:    []*schema.Column{StageTransitionsColumns[10]},
+				Columns:    []*schema.Column{StageTransitionsColumns[11]},
 				RefColumns: []*schema.Column{StagesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "stage_transitions_stages_to_stage",
-				Columns:    []*schema.Column{StageTransitionsColumns[11]},
+				Columns:    []*schema.Column{StageTransitionsColumns[12]},
 				RefColumns: []*schema.Column{StagesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "stage_transitions_users_actor",
-				Columns:    []*schema.Column{StageTransitionsColumns[12]},
+				Columns:    []*schema.Column{StageTransitionsColumns[13]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "stage_transitions_users_assigned_owner",
-				Columns:    []*schema.Column{StageTransitionsColumns[13]},
+				Columns:    []*schema.Column{StageTransitionsColumns[14]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -531,12 +559,12 @@ var (
 			{
 				Name:    "stagetransition_lead_id_occurred_at",
 				Unique:  false,
-				Columns: []*schema.Column{StageTransitionsColumns[9], StageTransitionsColumns[1]},
+				Columns: []*schema.Column{StageTransitionsColumns[10], StageTransitionsColumns[1]},
 			},
 			{
 				Name:    "stagetransition_to_stage_id_occurred_at",
 				Unique:  false,
-				Columns: []*schema.Column{StageTransitionsColumns[11], StageTransitionsColumns[1]},
+				Columns: []*schema.Column{StageTransitionsColumns[12], StageTransitionsColumns[1]},
 			},
 		},
 	}
@@ -619,6 +647,7 @@ var (
 		APIKeysTable,
 		AccountsTable,
 		ActivitiesTable,
+		AuditEventsTable,
 		ContactsTable,
 		FunnelCountsTable,
 		FunnelExitsTable,
@@ -648,6 +677,9 @@ func init() {
 	ActivitiesTable.ForeignKeys[1].RefTable = LeadsTable
 	ActivitiesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(4294967296),
+	}
+	AuditEventsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(64424509440),
 	}
 	ContactsTable.ForeignKeys[0].RefTable = AccountsTable
 	ContactsTable.Annotation = &entsql.Annotation{

@@ -149,6 +149,81 @@ func RevisionContainsFold(v string) predicate.PolicyRevision {
 	return predicate.PolicyRevision(sql.FieldContainsFold(FieldRevision, v))
 }
 
+// LabelEQ applies the EQ predicate on the "label" field.
+func LabelEQ(v string) predicate.PolicyRevision {
+	return predicate.PolicyRevision(sql.FieldEQ(FieldLabel, v))
+}
+
+// LabelNEQ applies the NEQ predicate on the "label" field.
+func LabelNEQ(v string) predicate.PolicyRevision {
+	return predicate.PolicyRevision(sql.FieldNEQ(FieldLabel, v))
+}
+
+// LabelIn applies the In predicate on the "label" field.
+func LabelIn(vs ...string) predicate.PolicyRevision {
+	return predicate.PolicyRevision(sql.FieldIn(FieldLabel, vs...))
+}
+
+// LabelNotIn applies the NotIn predicate on the "label" field.
+func LabelNotIn(vs ...string) predicate.PolicyRevision {
+	return predicate.PolicyRevision(sql.FieldNotIn(FieldLabel, vs...))
+}
+
+// LabelGT applies the GT predicate on the "label" field.
+func LabelGT(v string) predicate.PolicyRevision {
+	return predicate.PolicyRevision(sql.FieldGT(FieldLabel, v))
+}
+
+// LabelGTE applies the GTE predicate on the "label" field.
+func LabelGTE(v string) predicate.PolicyRevision {
+	return predicate.PolicyRevision(sql.FieldGTE(FieldLabel, v))
+}
+
+// LabelLT applies the LT predicate on the "label" field.
+func LabelLT(v string) predicate.PolicyRevision {
+	return predicate.PolicyRevision(sql.FieldLT(FieldLabel, v))
+}
+
+// LabelLTE applies the LTE predicate on the "label" field.
+func LabelLTE(v string) predicate.PolicyRevision {
+	return predicate.PolicyRevision(sql.FieldLTE(FieldLabel, v))
+}
+
+// LabelContains applies the Contains predicate on the "label" field.
+func LabelContains(v string) predicate.PolicyRevision {
+	return predicate.PolicyRevision(sql.FieldContains(FieldLabel, v))
+}
+
+// LabelHasPrefix applies the HasPrefix predicate on the "label" field.
+func LabelHasPrefix(v string) predicate.PolicyRevision {
+	return predicate.PolicyRevision(sql.FieldHasPrefix(FieldLabel, v))
+}
+
+// LabelHasSuffix applies the HasSuffix predicate on the "label" field.
+func LabelHasSuffix(v string) predicate.PolicyRevision {
+	return predicate.PolicyRevision(sql.FieldHasSuffix(FieldLabel, v))
+}
+
+// LabelIsNil applies the IsNil predicate on the "label" field.
+func LabelIsNil() predicate.PolicyRevision {
+	return predicate.PolicyRevision(sql.FieldIsNull(FieldLabel))
+}
+
+// LabelNotNil applies the NotNil predicate on the "label" field.
+func LabelNotNil() predicate.PolicyRevision {
+	return predicate.PolicyRevision(sql.FieldNotNull(FieldLabel))
+}
+
+// LabelEqualFold applies the EqualFold predicate on the "label" field.
+func LabelEqualFold(v string) predicate.PolicyRevision {
+	return predicate.PolicyRevision(sql.FieldEqualFold(FieldLabel, v))
+}
+
+// LabelContainsFold applies the ContainsFold predicate on the "label" field.
+func LabelContainsFold(v string) predicate.PolicyRevision {
+	return predicate.PolicyRevision(sql.FieldContainsFold(FieldLabel, v))
+}
+
 // HashEQ applies the EQ predicate on the "hash" field.
 func HashEQ(v string) predicate.PolicyRevision {
 	return predicate.PolicyRevision(sql.FieldEQ(FieldHash, v))

@@ -32,6 +32,8 @@ const (
 	FieldErrors = "errors"
 	// FieldPolicyRevision holds the string denoting the policy_revision field in the database.
 	FieldPolicyRevision = "policy_revision"
+	// FieldPolicyHash holds the string denoting the policy_hash field in the database.
+	FieldPolicyHash = "policy_hash"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
 	// FieldStartedAt holds the string denoting the started_at field in the database.
@@ -53,6 +55,7 @@ var Columns = []string{
 	FieldFailed,
 	FieldErrors,
 	FieldPolicyRevision,
+	FieldPolicyHash,
 	FieldCreatedAt,
 	FieldStartedAt,
 	FieldFinishedAt,
@@ -79,6 +82,8 @@ var (
 	DefaultFailed int
 	// DefaultPolicyRevision holds the default value on creation for the "policy_revision" field.
 	DefaultPolicyRevision string
+	// DefaultPolicyHash holds the default value on creation for the "policy_hash" field.
+	DefaultPolicyHash string
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
 )
@@ -147,6 +152,11 @@ func ByFailed(opts ...sql.OrderTermOption) OrderOption {
 // ByPolicyRevision orders the results by the policy_revision field.
 func ByPolicyRevision(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPolicyRevision, opts...).ToFunc()
+}
+
+// ByPolicyHash orders the results by the policy_hash field.
+func ByPolicyHash(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPolicyHash, opts...).ToFunc()
 }
 
 // ByCreatedAt orders the results by the created_at field.

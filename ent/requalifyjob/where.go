@@ -79,6 +79,11 @@ func PolicyRevision(v string) predicate.RequalifyJob {
 	return predicate.RequalifyJob(sql.FieldEQ(FieldPolicyRevision, v))
 }
 
+// PolicyHash applies equality check predicate on the "policy_hash" field. It's identical to PolicyHashEQ.
+func PolicyHash(v string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldEQ(FieldPolicyHash, v))
+}
+
 // CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
 func CreatedAt(v time.Time) predicate.RequalifyJob {
 	return predicate.RequalifyJob(sql.FieldEQ(FieldCreatedAt, v))
@@ -357,6 +362,71 @@ func PolicyRevisionEqualFold(v string) predicate.RequalifyJob {
 // PolicyRevisionContainsFold applies the ContainsFold predicate on the "policy_revision" field.
 func PolicyRevisionContainsFold(v string) predicate.RequalifyJob {
 	return predicate.RequalifyJob(sql.FieldContainsFold(FieldPolicyRevision, v))
+}
+
+// PolicyHashEQ applies the EQ predicate on the "policy_hash" field.
+func PolicyHashEQ(v string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldEQ(FieldPolicyHash, v))
+}
+
+// PolicyHashNEQ applies the NEQ predicate on the "policy_hash" field.
+func PolicyHashNEQ(v string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldNEQ(FieldPolicyHash, v))
+}
+
+// PolicyHashIn applies the In predicate on the "policy_hash" field.
+func PolicyHashIn(vs ...string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldIn(FieldPolicyHash, vs...))
+}
+
+// PolicyHashNotIn applies the NotIn predicate on the "policy_hash" field.
+func PolicyHashNotIn(vs ...string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldNotIn(FieldPolicyHash, vs...))
+}
+
+// PolicyHashGT applies the GT predicate on the "policy_hash" field.
+func PolicyHashGT(v string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldGT(FieldPolicyHash, v))
+}
+
+// PolicyHashGTE applies the GTE predicate on the "policy_hash" field.
+func PolicyHashGTE(v string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldGTE(FieldPolicyHash, v))
+}
+
+// PolicyHashLT applies the LT predicate on the "policy_hash" field.
+func PolicyHashLT(v string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldLT(FieldPolicyHash, v))
+}
+
+// PolicyHashLTE applies the LTE predicate on the "policy_hash" field.
+func PolicyHashLTE(v string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldLTE(FieldPolicyHash, v))
+}
+
+// PolicyHashContains applies the Contains predicate on the "policy_hash" field.
+func PolicyHashContains(v string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldContains(FieldPolicyHash, v))
+}
+
+// PolicyHashHasPrefix applies the HasPrefix predicate on the "policy_hash" field.
+func PolicyHashHasPrefix(v string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldHasPrefix(FieldPolicyHash, v))
+}
+
+// PolicyHashHasSuffix applies the HasSuffix predicate on the "policy_hash" field.
+func PolicyHashHasSuffix(v string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldHasSuffix(FieldPolicyHash, v))
+}
+
+// PolicyHashEqualFold applies the EqualFold predicate on the "policy_hash" field.
+func PolicyHashEqualFold(v string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldEqualFold(FieldPolicyHash, v))
+}
+
+// PolicyHashContainsFold applies the ContainsFold predicate on the "policy_hash" field.
+func PolicyHashContainsFold(v string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldContainsFold(FieldPolicyHash, v))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.

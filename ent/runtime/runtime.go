@@ -8,6 +8,7 @@ import (
 	"github.com/qualify/qualify/ent/account"
 	"github.com/qualify/qualify/ent/activity"
 	"github.com/qualify/qualify/ent/apikey"
+	"github.com/qualify/qualify/ent/auditevent"
 	"github.com/qualify/qualify/ent/contact"
 	"github.com/qualify/qualify/ent/funnelcount"
 	"github.com/qualify/qualify/ent/funnelexit"
@@ -99,6 +100,26 @@ func init() {
 	activityDescOccurredAt := activityFields[1].Descriptor()
 	// activity.DefaultOccurredAt holds the default value on creation for the occurred_at field.
 	activity.DefaultOccurredAt = activityDescOccurredAt.Default.(func() time.Time)
+	auditeventHooks := schema.AuditEvent{}.Hooks()
+	auditevent.Hooks[0] = auditeventHooks[0]
+	auditeventFields := schema.AuditEvent{}.Fields()
+	_ = auditeventFields
+	// auditeventDescOccurredAt is the schema descriptor for occurred_at field.
+	auditeventDescOccurredAt := auditeventFields[0].Descriptor()
+	// auditevent.DefaultOccurredAt holds the default value on creation for the occurred_at field.
+	auditevent.DefaultOccurredAt = auditeventDescOccurredAt.Default.(func() time.Time)
+	// auditeventDescActorRole is the schema descriptor for actor_role field.
+	auditeventDescActorRole := auditeventFields[4].Descriptor()
+	// auditevent.DefaultActorRole holds the default value on creation for the actor_role field.
+	auditevent.DefaultActorRole = auditeventDescActorRole.Default.(string)
+	// auditeventDescTarget is the schema descriptor for target field.
+	auditeventDescTarget := auditeventFields[6].Descriptor()
+	// auditevent.DefaultTarget holds the default value on creation for the target field.
+	auditevent.DefaultTarget = auditeventDescTarget.Default.(string)
+	// auditeventDescMessage is the schema descriptor for message field.
+	auditeventDescMessage := auditeventFields[7].Descriptor()
+	// auditevent.DefaultMessage holds the default value on creation for the message field.
+	auditevent.DefaultMessage = auditeventDescMessage.Default.(string)
 	contactMixin := schema.Contact{}.Mixin()
 	contactMixinFields0 := contactMixin[0].Fields()
 	_ = contactMixinFields0
@@ -240,21 +261,21 @@ func init() {
 	// lead.DefaultProjectSignal holds the default value on creation for the project_signal field.
 	lead.DefaultProjectSignal = leadDescProjectSignal.Default.(bool)
 	// leadDescVersion is the schema descriptor for version field.
-	leadDescVersion := leadFields[32].Descriptor()
+	leadDescVersion := leadFields[33].Descriptor()
 	// lead.DefaultVersion holds the default value on creation for the version field.
 	lead.DefaultVersion = leadDescVersion.Default.(int)
 	policyrevisionFields := schema.PolicyRevision{}.Fields()
 	_ = policyrevisionFields
 	// policyrevisionDescSource is the schema descriptor for source field.
-	policyrevisionDescSource := policyrevisionFields[3].Descriptor()
+	policyrevisionDescSource := policyrevisionFields[4].Descriptor()
 	// policyrevision.DefaultSource holds the default value on creation for the source field.
 	policyrevision.DefaultSource = policyrevisionDescSource.Default.(string)
 	// policyrevisionDescLoadedAt is the schema descriptor for loaded_at field.
-	policyrevisionDescLoadedAt := policyrevisionFields[4].Descriptor()
+	policyrevisionDescLoadedAt := policyrevisionFields[5].Descriptor()
 	// policyrevision.DefaultLoadedAt holds the default value on creation for the loaded_at field.
 	policyrevision.DefaultLoadedAt = policyrevisionDescLoadedAt.Default.(func() time.Time)
 	// policyrevisionDescMessage is the schema descriptor for message field.
-	policyrevisionDescMessage := policyrevisionFields[8].Descriptor()
+	policyrevisionDescMessage := policyrevisionFields[9].Descriptor()
 	// policyrevision.DefaultMessage holds the default value on creation for the message field.
 	policyrevision.DefaultMessage = policyrevisionDescMessage.Default.(string)
 	projectMixin := schema.Project{}.Mixin()
@@ -302,8 +323,12 @@ func init() {
 	requalifyjobDescPolicyRevision := requalifyjobFields[7].Descriptor()
 	// requalifyjob.DefaultPolicyRevision holds the default value on creation for the policy_revision field.
 	requalifyjob.DefaultPolicyRevision = requalifyjobDescPolicyRevision.Default.(string)
+	// requalifyjobDescPolicyHash is the schema descriptor for policy_hash field.
+	requalifyjobDescPolicyHash := requalifyjobFields[8].Descriptor()
+	// requalifyjob.DefaultPolicyHash holds the default value on creation for the policy_hash field.
+	requalifyjob.DefaultPolicyHash = requalifyjobDescPolicyHash.Default.(string)
 	// requalifyjobDescCreatedAt is the schema descriptor for created_at field.
-	requalifyjobDescCreatedAt := requalifyjobFields[8].Descriptor()
+	requalifyjobDescCreatedAt := requalifyjobFields[9].Descriptor()
 	// requalifyjob.DefaultCreatedAt holds the default value on creation for the created_at field.
 	requalifyjob.DefaultCreatedAt = requalifyjobDescCreatedAt.Default.(func() time.Time)
 	stageFields := schema.Stage{}.Fields()
@@ -340,8 +365,12 @@ func init() {
 	stagetransitionDescPolicyRevision := stagetransitionFields[10].Descriptor()
 	// stagetransition.DefaultPolicyRevision holds the default value on creation for the policy_revision field.
 	stagetransition.DefaultPolicyRevision = stagetransitionDescPolicyRevision.Default.(string)
+	// stagetransitionDescPolicyHash is the schema descriptor for policy_hash field.
+	stagetransitionDescPolicyHash := stagetransitionFields[11].Descriptor()
+	// stagetransition.DefaultPolicyHash holds the default value on creation for the policy_hash field.
+	stagetransition.DefaultPolicyHash = stagetransitionDescPolicyHash.Default.(string)
 	// stagetransitionDescDecisionID is the schema descriptor for decision_id field.
-	stagetransitionDescDecisionID := stagetransitionFields[11].Descriptor()
+	stagetransitionDescDecisionID := stagetransitionFields[12].Descriptor()
 	// stagetransition.DefaultDecisionID holds the default value on creation for the decision_id field.
 	stagetransition.DefaultDecisionID = stagetransitionDescDecisionID.Default.(string)
 	userMixin := schema.User{}.Mixin()

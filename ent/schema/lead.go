@@ -64,6 +64,8 @@ func (Lead) Fields() []ent.Field {
 		field.Bool("project_signal").Default(false).Annotations(entgql.Skip()),
 		field.Time("qualified_at").Optional().Nillable().Annotations(entgql.Skip()),
 		field.String("policy_revision").Optional().Nillable().Annotations(entgql.Skip()),
+		field.String("policy_hash").Optional().Nillable().Annotations(entgql.Skip()).
+			Comment("content hash of the revision of the last qualification"),
 		field.Int("version").Default(1).
 			Comment("optimistic concurrency: bumped by every write").
 			Annotations(skipInputs),

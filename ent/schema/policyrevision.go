@@ -21,7 +21,9 @@ type PolicyRevision struct {
 // Fields of the PolicyRevision.
 func (PolicyRevision) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("revision").Comment("from the bundle .manifest"),
+		field.String("revision").Comment("from the bundle .manifest; several contents may share one"),
+		field.String("label").Optional().Unique().
+			Comment("the manifest revision, or revision+<first 12 of hash> when another content already has it: unique"),
 		field.String("hash").Unique().Comment("sha256 of the bundle's files"),
 		field.JSON("files", map[string]string{}).Annotations(entgql.Skip()),
 		field.String("source").Default(""),

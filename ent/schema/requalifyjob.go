@@ -27,6 +27,7 @@ func (RequalifyJob) Fields() []ent.Field {
 		field.Int("failed").Default(0).Comment("leads that could not be re-qualified"),
 		field.Strings("errors").Optional().Comment("the first errors, capped"),
 		field.String("policy_revision").Default(""),
+		field.String("policy_hash").Default("").Comment("content hash of the revision the job decides with"),
 		field.Time("created_at").Default(time.Now).Immutable(),
 		field.Time("started_at").Optional().Nillable(),
 		field.Time("finished_at").Optional().Nillable(),

@@ -35,7 +35,8 @@ func (StageTransition) Fields() []ent.Field {
 		field.Enum("trigger").Values("MANUAL", "AUTO", "API", "IMPORT", "REQUALIFY").Immutable(),
 		field.String("reason_code").Default("").Immutable(),
 		field.String("reason").Default("").Immutable(),
-		field.String("policy_revision").Default("").Immutable(),
+		field.String("policy_revision").Default("").Immutable().Comment("the manifest revision: a label"),
+		field.String("policy_hash").Default("").Immutable().Comment("content hash of the revision that decided: its identity"),
 		field.String("decision_id").Default("").Immutable(),
 		field.Int("assigned_owner_id").Optional().Nillable().Immutable(),
 	}

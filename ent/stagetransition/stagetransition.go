@@ -40,6 +40,8 @@ const (
 	FieldReason = "reason"
 	// FieldPolicyRevision holds the string denoting the policy_revision field in the database.
 	FieldPolicyRevision = "policy_revision"
+	// FieldPolicyHash holds the string denoting the policy_hash field in the database.
+	FieldPolicyHash = "policy_hash"
 	// FieldDecisionID holds the string denoting the decision_id field in the database.
 	FieldDecisionID = "decision_id"
 	// FieldAssignedOwnerID holds the string denoting the assigned_owner_id field in the database.
@@ -107,6 +109,7 @@ var Columns = []string{
 	FieldReasonCode,
 	FieldReason,
 	FieldPolicyRevision,
+	FieldPolicyHash,
 	FieldDecisionID,
 	FieldAssignedOwnerID,
 }
@@ -136,6 +139,8 @@ var (
 	DefaultReason string
 	// DefaultPolicyRevision holds the default value on creation for the "policy_revision" field.
 	DefaultPolicyRevision string
+	// DefaultPolicyHash holds the default value on creation for the "policy_hash" field.
+	DefaultPolicyHash string
 	// DefaultDecisionID holds the default value on creation for the "decision_id" field.
 	DefaultDecisionID string
 )
@@ -252,6 +257,11 @@ func ByReason(opts ...sql.OrderTermOption) OrderOption {
 // ByPolicyRevision orders the results by the policy_revision field.
 func ByPolicyRevision(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPolicyRevision, opts...).ToFunc()
+}
+
+// ByPolicyHash orders the results by the policy_hash field.
+func ByPolicyHash(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPolicyHash, opts...).ToFunc()
 }
 
 // ByDecisionID orders the results by the decision_id field.

@@ -100,6 +100,11 @@ func PolicyRevision(v string) predicate.StageTransition {
 	return predicate.StageTransition(sql.FieldEQ(FieldPolicyRevision, v))
 }
 
+// PolicyHash applies equality check predicate on the "policy_hash" field. It's identical to PolicyHashEQ.
+func PolicyHash(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldEQ(FieldPolicyHash, v))
+}
+
 // DecisionID applies equality check predicate on the "decision_id" field. It's identical to DecisionIDEQ.
 func DecisionID(v string) predicate.StageTransition {
 	return predicate.StageTransition(sql.FieldEQ(FieldDecisionID, v))
@@ -533,6 +538,71 @@ func PolicyRevisionEqualFold(v string) predicate.StageTransition {
 // PolicyRevisionContainsFold applies the ContainsFold predicate on the "policy_revision" field.
 func PolicyRevisionContainsFold(v string) predicate.StageTransition {
 	return predicate.StageTransition(sql.FieldContainsFold(FieldPolicyRevision, v))
+}
+
+// PolicyHashEQ applies the EQ predicate on the "policy_hash" field.
+func PolicyHashEQ(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldEQ(FieldPolicyHash, v))
+}
+
+// PolicyHashNEQ applies the NEQ predicate on the "policy_hash" field.
+func PolicyHashNEQ(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldNEQ(FieldPolicyHash, v))
+}
+
+// PolicyHashIn applies the In predicate on the "policy_hash" field.
+func PolicyHashIn(vs ...string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldIn(FieldPolicyHash, vs...))
+}
+
+// PolicyHashNotIn applies the NotIn predicate on the "policy_hash" field.
+func PolicyHashNotIn(vs ...string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldNotIn(FieldPolicyHash, vs...))
+}
+
+// PolicyHashGT applies the GT predicate on the "policy_hash" field.
+func PolicyHashGT(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldGT(FieldPolicyHash, v))
+}
+
+// PolicyHashGTE applies the GTE predicate on the "policy_hash" field.
+func PolicyHashGTE(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldGTE(FieldPolicyHash, v))
+}
+
+// PolicyHashLT applies the LT predicate on the "policy_hash" field.
+func PolicyHashLT(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldLT(FieldPolicyHash, v))
+}
+
+// PolicyHashLTE applies the LTE predicate on the "policy_hash" field.
+func PolicyHashLTE(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldLTE(FieldPolicyHash, v))
+}
+
+// PolicyHashContains applies the Contains predicate on the "policy_hash" field.
+func PolicyHashContains(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldContains(FieldPolicyHash, v))
+}
+
+// PolicyHashHasPrefix applies the HasPrefix predicate on the "policy_hash" field.
+func PolicyHashHasPrefix(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldHasPrefix(FieldPolicyHash, v))
+}
+
+// PolicyHashHasSuffix applies the HasSuffix predicate on the "policy_hash" field.
+func PolicyHashHasSuffix(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldHasSuffix(FieldPolicyHash, v))
+}
+
+// PolicyHashEqualFold applies the EqualFold predicate on the "policy_hash" field.
+func PolicyHashEqualFold(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldEqualFold(FieldPolicyHash, v))
+}
+
+// PolicyHashContainsFold applies the ContainsFold predicate on the "policy_hash" field.
+func PolicyHashContainsFold(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldContainsFold(FieldPolicyHash, v))
 }
 
 // DecisionIDEQ applies the EQ predicate on the "decision_id" field.

@@ -16,6 +16,18 @@ import (
 	"github.com/qualify/qualify/internal/policyadmin"
 )
 
+type ApprovePolicyDraftInput struct {
+	// The draft as it will be published; the approval holds for exactly this content.
+	Draft   *policyadmin.PolicyDraftInput `json:"draft"`
+	Message string                        `json:"message"`
+}
+
+type ApprovePolicyDraftPayload struct {
+	// The content hash approved: publishing a draft of this hash is allowed to anyone but the approver.
+	Hash     string          `json:"hash"`
+	Approval *ent.AuditEvent `json:"approval"`
+}
+
 type ConvertLeadInput struct {
 	LeadID          int    `json:"leadId"`
 	OpportunityName string `json:"opportunityName"`
@@ -114,9 +126,11 @@ type Qualification struct {
 	Coverage         *qualtype.Coverage `json:"coverage,omitempty"`
 	ProjectSignal    bool               `json:"projectSignal"`
 	Reasons          []*qualtype.Reason `json:"reasons"`
-	// The policy revision (manifest revision) that made the decision.
-	PolicyRevision *string    `json:"policyRevision,omitempty"`
-	QualifiedAt    *time.Time `json:"qualifiedAt,omitempty"`
+	// The label of the policy revision (its manifest revision) that made the decision.
+	PolicyRevision *string `json:"policyRevision,omitempty"`
+	// The content hash of that revision: its identity.
+	PolicyHash  *string    `json:"policyHash,omitempty"`
+	QualifiedAt *time.Time `json:"qualifiedAt,omitempty"`
 }
 
 type RequalifyLeadsInput struct {
@@ -132,7 +146,7 @@ type RevokeAPIKeyPayload struct {
 }
 
 type RollbackPolicyInput struct {
-	// The manifest revision or hash of a stored revision that was once active.
+	// A stored revision that was once active: its hash, a unique hash prefix, or its label.
 	Revision string  `json:"revision"`
 	Message  *string `json:"message,omitempty"`
 }

@@ -42,6 +42,8 @@ type Config struct {
 	BundleURL string
 	// PolicyPoll is the fallback content-hash poll of the directory, or the bundle poll interval.
 	PolicyPoll time.Duration
+	// RequirePublishApproval turns on four-eyes publishing (policyadmin.Config.RequireApproval).
+	RequirePublishApproval bool
 	// PageDefault and PageMax bound every connection's page size.
 	PageDefault, PageMax int
 	// Cost bounds each operation by the rows it can return (page sizes are filled in from
@@ -134,7 +136,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	if cfg.BundleURL != "" {
 		adminDir = "" // publishing is refused in bundle-service mode
 	}
-	a.Admin = policyadmin.New(policyadmin.Config{Client: db.Client, SQL: db.SQL, Dialect: db.Dialect, Engine: engine, Lifecycle: a.Lifecycle, Dir: adminDir, Logger: cfg.Logger})
+	a.Admin = policyadmin.New(policyadmin.Config{Client: db.Client, SQL: db.SQL, Dialect: db.Dialect, Engine: engine, Lifecycle: a.Lifecycle, Dir: adminDir, RequireApproval: cfg.RequirePublishApproval, Logger: cfg.Logger})
 	// A crash of this or another replica may have left jobs RUNNING with no runner.
 	if _, err := a.Admin.ReclaimJobs(ctx); err != nil {
 		cfg.Logger.Error("requalify jobs: fail those orphaned by a stopped runner", "err", err)

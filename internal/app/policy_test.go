@@ -129,9 +129,23 @@ func TestPolicyHotReload(t *testing.T) {
 	}
 }
 
-// writeFile saves like an editor that writes a temporary file and renames it over the original.
+// writeFile saves like an editor that writes a temporary file and renames it over the original,
+// then saves the bundle's .manifest again, unchanged, which releases the edit.
 func writeFile(t *testing.T, path, content string) {
 	t.Helper()
+	defer func() {
+		manifest := filepath.Join(filepath.Dir(path), ".manifest")
+		for filepath.Dir(manifest) != "/" {
+			if b, err := os.ReadFile(manifest); err == nil {
+				if err := os.WriteFile(manifest, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			manifest = filepath.Join(filepath.Dir(filepath.Dir(manifest)), ".manifest")
+		}
+		t.Fatalf("no .manifest above %s", path)
+	}()
 	tmp := path + ".tmp~"
 	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
 		t.Fatal(err)

@@ -42,6 +42,14 @@ func TestAuthzHotReload(t *testing.T) {
 	if err := os.WriteFile(path, []byte(edited), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Saving .manifest (unchanged) releases the edit.
+	manifest, err := os.ReadFile(filepath.Join(dir, ".manifest"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".manifest"), manifest, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		r := marketing.Do(t, q, nil)

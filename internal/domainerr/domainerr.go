@@ -212,3 +212,50 @@ func (e *UnavailableError) Code() Code { return CodeUnavailable }
 func (e *UnavailableError) Extensions() map[string]any {
 	return map[string]any{"dependency": e.What, "retryAfter": e.RetryAfter}
 }
+
+// CodeAmbiguous is a reference that names more than one thing, e.g. a policy revision given by
+// a manifest revision that several contents share.
+const CodeAmbiguous Code = "AMBIGUOUS"
+
+// AmbiguousError is a reference matching several nodes of Type; Candidates describe each of them
+// (with at least the value that names it uniquely) so that the caller can pick one.
+type AmbiguousError struct {
+	Type       string
+	Ref        string
+	Field      string
+	Candidates []map[string]any
+}
+
+func (e *AmbiguousError) Error() string {
+	return fmt.Sprintf("%s %q is ambiguous: %d %s match; give one of the candidates", e.Type, e.Ref, len(e.Candidates), e.Type)
+}
+
+// Code implements Coded.
+func (e *AmbiguousError) Code() Code { return CodeAmbiguous }
+
+// Extensions implements Coded.
+func (e *AmbiguousError) Extensions() map[string]any {
+	return map[string]any{"type": e.Type, "ref": e.Ref, "field": e.Field, "candidates": e.Candidates}
+}
+
+// CodeApprovalRequired is a publish that needs a second person's approval first.
+const CodeApprovalRequired Code = "APPROVAL_REQUIRED"
+
+// ApprovalRequiredError refuses a publish of a draft (by its content Hash) that nobody but the
+// publisher approved.
+type ApprovalRequiredError struct {
+	Hash   string
+	Reason string
+}
+
+func (e *ApprovalRequiredError) Error() string {
+	return fmt.Sprintf("publishing draft %.12s needs approval by another revops or admin: %s", e.Hash, e.Reason)
+}
+
+// Code implements Coded.
+func (e *ApprovalRequiredError) Code() Code { return CodeApprovalRequired }
+
+// Extensions implements Coded.
+func (e *ApprovalRequiredError) Extensions() map[string]any {
+	return map[string]any{"hash": e.Hash, "reason": e.Reason}
+}

@@ -130,10 +130,28 @@ type RebuildStats struct {
 // Rebuild recomputes the ledger and the aggregate from the transitions in one transaction:
 // what `qualify funnel rebuild` runs after bulk writes such as the seed.
 func (r *Rollups) Rebuild(ctx context.Context) (RebuildStats, error) {
+	return r.RebuildProgress(ctx, nil)
+}
+
+// RebuildProgress is Rebuild reporting each step done (of total) to progress, if not nil.
+func (r *Rollups) RebuildProgress(ctx context.Context, progress func(done, total int, step string)) (RebuildStats, error) {
 	start := time.Now()
 	var stats RebuildStats
 	s := r.svc
+	total, done := 4+len(aggDims), 0
+	if s.pg() {
+		total++
+	}
+	step := func(name string) {
+		if done++; progress != nil {
+			progress(done, total, name)
+		}
+	}
 	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
+		done = 0 // a retried transaction starts over
+		if progress != nil {
+			progress(0, total, "clearing")
+		}
 		for _, t := range []string{"funnel_counts", "funnel_sketches", "funnel_exits", "funnel_reaches"} {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM "+t); err != nil {
 				return err
@@ -148,12 +166,15 @@ func (r *Rollups) Rebuild(ctx context.Context) (RebuildStats, error) {
 			*n += k
 			return nil
 		}
+		step("cleared")
 		if err := exec(&stats.Rows, "INSERT INTO funnel_reaches ("+factColumns+") "+s.factsSQL("%s IS NOT NULL")); err != nil {
 			return err
 		}
+		step("reaches")
 		if err := exec(&stats.Exits, "INSERT INTO funnel_exits (lead_id, stage_id, reason_code) "+exitsSQL("%s IS NOT NULL")); err != nil {
 			return err
 		}
+		step("exits")
 		lr := "(SELECT " + ledgerCols + ", 1 AS sg FROM funnel_reaches)"
 		le := "(SELECT lead_id, stage_id, reason_code, 1 AS sg FROM funnel_exits)"
 		// The histogram entries come from self-joins of the ledger: join once into a scratch
@@ -162,6 +183,7 @@ func (r *Rollups) Rebuild(ctx context.Context) (RebuildStats, error) {
 		if _, err := tx.ExecContext(ctx, "CREATE TEMP TABLE funnel_sketch_rows AS "+s.sketchRowsSQL(lr)); err != nil {
 			return err
 		}
+		step("pairs")
 		for _, d := range aggDims {
 			if err := exec(&stats.Counts, s.countsSQL(lr, le, []Dimension{d})); err != nil {
 				return err
@@ -169,6 +191,7 @@ func (r *Rollups) Rebuild(ctx context.Context) (RebuildStats, error) {
 			if err := exec(&stats.Sketches, sketchesSQL("funnel_sketch_rows", []Dimension{d})); err != nil {
 				return err
 			}
+			step("by " + string(d))
 		}
 		_, err := tx.ExecContext(ctx, "DROP TABLE funnel_sketch_rows")
 		return err
@@ -182,6 +205,7 @@ func (r *Rollups) Rebuild(ctx context.Context) (RebuildStats, error) {
 		if _, err := s.client.ExecContext(ctx, "VACUUM ANALYZE funnel_reaches, funnel_exits, funnel_counts, funnel_sketches"); err != nil {
 			return stats, fmt.Errorf("funnel: vacuum: %w", err)
 		}
+		step("vacuum")
 	}
 	stats.Duration = time.Since(start)
 	return stats, nil

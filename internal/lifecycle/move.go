@@ -51,6 +51,7 @@ func (s *Service) record(ctx context.Context, tx *ent.Client, m *plannedMove, no
 		SetReasonCode(m.reasonCode).
 		SetReason(m.reason).
 		SetPolicyRevision(m.meta.Revision).
+		SetPolicyHash(m.meta.Hash).
 		SetDecisionID(m.meta.DecisionID).
 		SetNillableAssignedOwnerID(m.assignTo).
 		Save(ctx)

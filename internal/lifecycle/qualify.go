@@ -130,6 +130,7 @@ func setDecision(m *ent.LeadMutation, d policy.LeadDecision, meta policy.Meta, n
 	m.SetCoverage(qualtype.Coverage(d.Coverage))
 	m.SetProjectSignal(d.ProjectSignal)
 	m.SetPolicyRevision(meta.Revision)
+	m.SetPolicyHash(meta.Hash)
 	m.SetQualifiedAt(now)
 }
 

@@ -127,7 +127,7 @@ func New(opts Options) *Engine {
 		recorder: opts.Recorder,
 		log:      opts.Logger,
 		clock:    opts.Clock,
-		cfg:      verifyConfig{evalTimeout: opts.EvalTimeout, testTimeout: opts.TestTimeout},
+		cfg:      verifyConfig{evalTimeout: opts.EvalTimeout, testTimeout: opts.TestTimeout, last: &lastVerified{}},
 	}
 	if e.log == nil {
 		e.log = slog.Default()

@@ -28,7 +28,8 @@ const maxFileBytes = 16 << 20
 // build it with NewFiles, ReadDir or ReadTarball and never change it afterwards.
 //
 // Only bundle files are kept: ".manifest", "*.rego", and "data.json" / "data.yaml" / "data.yml"
-// in any directory. Editor swap files, READMEs and ConfigMap bookkeeping do not change a bundle.
+// with its JSON Schema "data.schema.json" in any directory. Editor swap files, READMEs and
+// ConfigMap bookkeeping do not change a bundle.
 type Files struct {
 	paths   []string // sorted
 	content map[string][]byte
@@ -233,7 +234,7 @@ func isBundleFile(p string) bool {
 		return true // only the root manifest counts, as in OPA
 	case strings.HasPrefix(base, "."):
 		return false
-	case strings.HasSuffix(base, bundle.RegoExt):
+	case strings.HasSuffix(base, bundle.RegoExt), base == schemaFile:
 		return true
 	}
 	return isDataFile(p)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -84,9 +85,15 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 }
 
 // writeTree writes files under dir, creating directories.
+// writeTree writes f into dir, .manifest last: saving it releases the bundle.
 func writeTree(t testing.TB, dir string, f Files) {
 	t.Helper()
-	for p, b := range f.All() {
+	paths := f.Paths()
+	if i := slices.Index(paths, ".manifest"); i >= 0 {
+		paths = append(slices.Delete(paths, i, i+1), ".manifest")
+	}
+	for _, p := range paths {
+		b, _ := f.Get(p)
 		full := filepath.Join(dir, filepath.FromSlash(p))
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 			t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+	"github.com/open-policy-agent/opa/v1/bundle"
 )
 
 // Loader is what a source feeds bundles to; *Engine is one.
@@ -35,7 +36,8 @@ func safeLoad(ctx context.Context, l Loader, files Files, source string) (err er
 // DirOptions configure a DirSource. The zero value is usable.
 type DirOptions struct {
 	// Debounce is the quiet time after the last file event before the directory is read; an
-	// editor's save or a ConfigMap update is a burst of events. Default 100ms.
+	// editor's save or a ConfigMap update is a burst of events. It only saves reads: the release
+	// rule (see DirSource), not the debounce, keeps a multi-file save whole. Default 25ms.
 	Debounce time.Duration
 	// PollInterval is how often the directory is re-hashed anyway, for file systems without
 	// inotify (some network and container mounts) and for events missed. Default 2s; < 0: never.
@@ -44,7 +46,14 @@ type DirOptions struct {
 }
 
 // DirSource keeps an Engine on the content of a directory: it watches the tree with fsnotify and
-// polls a content hash as a fallback, and calls Load whenever the bundle's content changed.
+// polls a content hash as a fallback, and loads the bundle when a release is made.
+//
+// The release rule: saving .manifest releases the bundle. Changes to the other files are
+// staged, and load together with the next save of .manifest (a new revision, or the same bytes
+// written again: its modification time is part of the stamp), so a multi-file save, however slow,
+// never activates half of itself, provided .manifest is saved last, as publishing does. A
+// directory without .manifest has no release marker and loads each change after the debounce.
+// The first read after start loads whatever is there.
 //
 // It is indifferent to how files change: writes in place, editors that save by writing a new file
 // and renaming it over the old one, and Kubernetes ConfigMap volumes that swap a "..data" symlink
@@ -58,9 +67,11 @@ type DirSource struct {
 	poll     time.Duration
 	log      *slog.Logger
 
-	mu       sync.Mutex // guards lastHash and lastErr: Sync may be called beside Run
-	lastHash string
-	lastErr  string
+	mu        sync.Mutex // guards the fields below: Sync may be called beside Run
+	lastHash  string
+	lastStamp string // the .manifest release stamp of the last load
+	staged    string // the content hash last logged as staged
+	lastErr   string
 
 	watched map[string]os.FileInfo // owned by Run's goroutine
 }
@@ -72,7 +83,7 @@ func NewDirSource(l Loader, dir string, opts DirOptions) *DirSource {
 	}
 	s := &DirSource{loader: l, dir: dir, debounce: opts.Debounce, poll: opts.PollInterval, log: opts.Logger}
 	if s.debounce <= 0 {
-		s.debounce = 100 * time.Millisecond
+		s.debounce = 25 * time.Millisecond
 	}
 	s.maxDelay = 5 * s.debounce
 	if s.poll == 0 {
@@ -89,6 +100,12 @@ func NewDirSource(l Loader, dir string, opts DirOptions) *DirSource {
 func (s *DirSource) Sync(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// .manifest's time is taken before the tree is read: a save during the read then makes
+	// another release, never one whose stamp is already spent on the older content.
+	var manifestMod int64
+	if info, err := os.Stat(filepath.Join(s.dir, bundle.ManifestExt)); err == nil {
+		manifestMod = info.ModTime().UnixNano()
+	}
 	files, err := ReadDir(s.dir)
 	if err != nil {
 		if msg := err.Error(); msg != s.lastErr { // once per distinct error, not once per poll
@@ -101,12 +118,31 @@ func (s *DirSource) Sync(ctx context.Context) error {
 	if files.Hash() == s.lastHash {
 		return nil
 	}
+	stamp, marked := releaseStamp(files, manifestMod)
+	if marked && s.lastHash != "" && stamp == s.lastStamp {
+		if s.staged != files.Hash() { // once per staged content, not once per poll
+			s.log.Info("policy changes staged: save .manifest to release them", "dir", s.dir, "staged", shortHash(files.Hash()))
+			s.staged = files.Hash()
+		}
+		return nil
+	}
 	err = safeLoad(ctx, s.loader, files, "dir:"+s.dir)
 	if ctx.Err() == nil {
-		// A refused bundle is not retried until its content changes; Load logged and recorded it.
-		s.lastHash = files.Hash()
+		// A refused bundle is not retried until its content changes and it is released again;
+		// Load logged and recorded it.
+		s.lastHash, s.lastStamp = files.Hash(), stamp
 	}
 	return err
+}
+
+// releaseStamp identifies one save of .manifest: its content and modification time. marked is
+// false when the bundle has no .manifest.
+func releaseStamp(files Files, modTime int64) (stamp string, marked bool) {
+	m, ok := files.Get(bundle.ManifestExt)
+	if !ok {
+		return "", false
+	}
+	return fmt.Sprintf("%d:%s", modTime, m), true
 }
 
 // Run loads the directory, then follows it until ctx is done, and returns nil then. Refusals are

@@ -119,7 +119,62 @@ func TestDirSourceSaveByRename(t *testing.T) {
 	if err := os.Rename(tmp, filepath.Join(dir, "data.json")); err != nil {
 		t.Fatal(err)
 	}
+	release(t, dir)
 	activeHashIs(t, e, v2)
+}
+
+// release saves .manifest again, unchanged: the release of the files saved before it.
+func release(t *testing.T, dir string) {
+	t.Helper()
+	path := filepath.Join(dir, ".manifest")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A multi-file save with seconds between the files (data.json, then the test that reads it,
+// then .manifest) never activates a mix: the files saved before .manifest are staged, and the
+// bundle loads whole once .manifest is saved. Only the first and the final content are ever
+// loaded, refused or not.
+func TestDirSourceMultiFileSaveNeverMixes(t *testing.T) {
+	dir := t.TempDir()
+	v1 := fixture(t)
+	writeTree(t, dir, v1)
+	rec := &memRecorder{}
+	e := newTestEngine(t, Options{Recorder: rec})
+	src := NewDirSource(e, dir, DirOptions{Logger: testLogger(t), PollInterval: 200 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- src.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	activeHashIs(t, e, v1)
+
+	v2 := edit(t, v1, map[string]string{
+		"data.json":              strings.Replace(readFixture(t, "data.json"), `"mql_score": 40`, `"mql_score": 45`, 1),
+		"qualify/lead_test.rego": readFixture(t, "qualify/lead_test.rego") + "\n# knobs saved with data.json\n",
+		".manifest":              `{"revision": "multi-2", "roots": ["qualify"]}`,
+	})
+	for i, p := range []string{"data.json", "qualify/lead_test.rego", ".manifest"} {
+		if i > 0 {
+			time.Sleep(2 * time.Second) // a person saving one file after the other
+		}
+		b, _ := v2.Get(p)
+		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(p)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	activeHashIs(t, e, v2)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	for _, r := range rec.recs {
+		if r.Hash != v1.Hash() && r.Hash != v2.Hash() {
+			t.Errorf("a mix of two saves was loaded: %s %s (%s)", r.Status, shortHash(r.Hash), r.Revision)
+		}
+	}
 }
 
 // A Kubernetes ConfigMap volume: every name is a symlink into ..data, itself a symlink to a

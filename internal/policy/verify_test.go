@@ -2,6 +2,7 @@ package policy
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -224,5 +225,41 @@ func TestCheckAndRunTests(t *testing.T) {
 	}
 	if rep := Check(context.Background(), dir+"/missing"); rep.OK() {
 		t.Error("Check of a missing directory is OK")
+	}
+}
+
+// Loading content that was just verified (a publish verifies its draft, then the watcher loads
+// the same files) reuses that verification; the load's own facts (source, time, the Guard's
+// refusal) stay its own.
+func TestLoadReusesTheLastVerification(t *testing.T) {
+	ctx := context.Background()
+	files := fixture(t)
+	refuse := true
+	e := newTestEngine(t, Options{Guard: GuardFunc(func(context.Context, *Revision) error {
+		if refuse {
+			return errors.New("not now")
+		}
+		return nil
+	})})
+	verified, rep := e.Verify(ctx, files)
+	if verified == nil {
+		t.Fatalf("fixture refused: %v", rep.Problems)
+	}
+	if _, err := e.Load(ctx, files, "dir:x"); err == nil {
+		t.Fatal("the Guard's refusal was not reported")
+	}
+	if again, rep := e.Verify(ctx, files); again == nil || !rep.OK() || len(rep.Problems) != 0 {
+		t.Fatalf("the Guard's refusal leaked into the verification: %v", rep.Problems)
+	}
+	refuse = false
+	loaded, err := e.Load(ctx, files, "dir:x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loaded.Source() != "dir:x" || loaded == verified || loaded.programs != verified.programs {
+		t.Errorf("load did not reuse the verification (source %q)", loaded.Source())
+	}
+	if verified.Source() != "" {
+		t.Errorf("the verified revision changed: source %q", verified.Source())
 	}
 }

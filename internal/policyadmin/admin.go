@@ -33,7 +33,10 @@ type Config struct {
 	// ActivationTimeout bounds how long a publish waits for the engine to take the new
 	// revision; default 15s.
 	ActivationTimeout time.Duration
-	Logger            *slog.Logger
+	// RequireApproval turns on four-eyes publishing: a draft is published only after another
+	// revops or admin approved its exact content (Approve).
+	RequireApproval bool
+	Logger          *slog.Logger
 }
 
 // Service is the policy administration.

@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/ent/auditevent"
 	"github.com/qualify/qualify/ent/policyrevision"
+	"github.com/qualify/qualify/internal/audit"
 	"github.com/qualify/qualify/internal/domainerr"
 	"github.com/qualify/qualify/internal/policy"
 )
@@ -21,24 +23,54 @@ import (
 // revision. A draft that does not verify is a *DraftError, and so is one the engine refuses
 // after the write (e.g. its Guard); the directory then holds the refused files, as after a bad
 // hand edit, while the last good revision keeps serving. Publishing is refused in bundle-service
-// mode. Publishes serialize: within the process on a mutex, across processes on a lock file.
+// mode, and, with RequireApproval, unless someone other than the caller approved the draft's
+// content (its hash before the new manifest revision). Publishes serialize: within the process
+// on a mutex, across processes on a lock file. The publish is audited.
 func (s *Service) Publish(ctx context.Context, d PolicyDraftInput, message string) (*ent.PolicyRevision, error) {
 	if s.cfg.Dir == "" {
-		return nil, notSupported("publishing is not possible while policies come from a bundle service: publish through the bundle pipeline")
+		return nil, errBundleMode
 	}
 	fs, err := s.Resolve(d)
 	if err != nil {
 		return nil, err
 	}
+	approval, err := s.approval(ctx, fs.Hash())
+	if err != nil {
+		return nil, err
+	}
+	details := map[string]any{"draftHash": fs.Hash()}
+	if approval != nil {
+		details["approvedBy"], details["approvalId"] = approval.Actor, approval.ID
+	}
+	return s.publish(ctx, fs, message, audit.PolicyPublish, details)
+}
+
+var errBundleMode = notSupported("publishing is not possible while policies come from a bundle service: publish through the bundle pipeline")
+
+// publish writes fs, waits for its activation and audits it as action.
+func (s *Service) publish(ctx context.Context, fs policy.Files, message string, action auditevent.Action, details map[string]any) (*ent.PolicyRevision, error) {
+	if s.cfg.Dir == "" {
+		return nil, errBundleMode
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if fs, err = PublishDir(ctx, s.cfg.Engine, s.cfg.Dir, fs); err != nil {
+	fs, err := PublishDir(ctx, s.cfg.Engine, s.cfg.Dir, fs)
+	if err != nil {
 		return nil, err
 	}
 	if err := s.awaitActive(ctx, fs); err != nil {
 		return nil, err
 	}
-	return s.recorded(ctx, fs.Hash(), message)
+	rev, err := s.recorded(ctx, fs.Hash(), message)
+	if err != nil {
+		return nil, err
+	}
+	// The revision is live whatever happens now; a failed audit write is logged, not returned,
+	// so that the caller does not retry a publish that took place.
+	if _, err := audit.Record(ctx, s.cfg.Client, audit.Event{Action: action, Target: rev.Hash, Message: message, Details: details}); err != nil {
+		s.log.Error("policy publish not audited", "hash", rev.Hash, "err", err)
+	}
+	return rev, nil
 }
 
 // recorded waits for the engine's recorder to store the activated revision (it may record after
@@ -66,8 +98,9 @@ func (s *Service) recorded(ctx context.Context, hash, message string) (*ent.Poli
 	}
 }
 
-// Rollback republishes the files of a stored revision (by manifest revision, the newest loaded
-// with it, or by hash) as a new revision; history is never rewritten.
+// Rollback republishes the files of a stored revision (see FindRevision for the references
+// taken) as a new revision; history is never rewritten. A rollback restores content that was
+// live once, so it needs no approval; it is audited with the revision it restores.
 func (s *Service) Rollback(ctx context.Context, ref, message string) (*ent.PolicyRevision, error) {
 	old, err := s.findRevision(ctx, ref)
 	if err != nil {
@@ -76,30 +109,14 @@ func (s *Service) Rollback(ctx context.Context, ref, message string) (*ent.Polic
 	if old.Status == policyrevision.StatusREFUSED {
 		return nil, domainerr.Validation("revision", fmt.Sprintf("revision %s was refused; only a revision that was active can be restored", ref))
 	}
-	d := PolicyDraftInput{}
-	for p, c := range old.Files {
-		d.Files = append(d.Files, PolicyFileInput{Path: p, Content: c})
+	fs, err := StoredFiles(old)
+	if err != nil {
+		return nil, err
 	}
 	if message == "" {
 		message = fmt.Sprintf("rollback to %s (%.12s)", old.Revision, old.Hash)
 	}
-	return s.Publish(ctx, d, message)
-}
-
-// findRevision finds a stored revision by hash or manifest revision.
-func (s *Service) findRevision(ctx context.Context, ref string) (*ent.PolicyRevision, error) {
-	return FindRevision(ctx, s.cfg.Client, ref)
-}
-
-// FindRevision finds a stored revision by hash or manifest revision (the newest loaded).
-func FindRevision(ctx context.Context, c *ent.Client, ref string) (*ent.PolicyRevision, error) {
-	r, err := c.PolicyRevision.Query().
-		Where(policyrevision.Or(policyrevision.Hash(ref), policyrevision.Revision(ref))).
-		Order(ent.Desc(policyrevision.FieldLoadedAt)).First(ctx)
-	if ent.IsNotFound(err) {
-		return nil, domainerr.NotFound("PolicyRevision", ref)
-	}
-	return r, err
+	return s.publish(ctx, fs, message, audit.PolicyRollback, map[string]any{"restoredHash": old.Hash, "restoredLabel": old.Label})
 }
 
 // StoredFiles returns the bundle files of a stored revision.

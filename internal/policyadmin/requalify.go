@@ -9,6 +9,7 @@ import (
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/ent/requalifyjob"
+	"github.com/qualify/qualify/internal/audit"
 	"github.com/qualify/qualify/internal/txn"
 )
 
@@ -50,7 +51,7 @@ func (s *Service) RequalifyLeads(ctx context.Context, where *ent.LeadWhereInput)
 		held lease
 	)
 	err = txn.Run(ctx, s.cfg.Client, func(ctx context.Context, tx *ent.Client) error {
-		create := tx.RequalifyJob.Create().SetTotal(total).SetPolicyRevision(active.ID())
+		create := tx.RequalifyJob.Create().SetTotal(total).SetPolicyRevision(active.ID()).SetPolicyHash(active.Hash())
 		if where != nil {
 			m, err := whereMap(where)
 			if err != nil {
@@ -59,6 +60,10 @@ func (s *Service) RequalifyLeads(ctx context.Context, where *ent.LeadWhereInput)
 			create.SetWhere(m)
 		}
 		if job, err = create.Save(ctx); err != nil {
+			return err
+		}
+		if _, err := audit.Record(ctx, tx, audit.Event{Action: audit.RequalifyStart, Target: fmt.Sprint(job.ID),
+			Details: map[string]any{"policyHash": active.Hash(), "total": total, "where": job.Where}}); err != nil {
 			return err
 		}
 		held, err = s.leases.acquire(ctx, job.ID)

@@ -48,21 +48,48 @@ func (s *Store) RecordRevision(ctx context.Context, rec policy.RevisionRecord) e
 		problems[i] = qualtype.Problem{File: p.File, Row: p.Row, Col: p.Col, Message: p.Message}
 	}
 	status := policyrevision.Status(strings.ToUpper(string(rec.Status)))
-	create := s.client.PolicyRevision.Create().
-		SetRevision(rec.Revision).SetHash(rec.Hash).SetFiles(files).SetSource(rec.Source).
-		SetLoadedAt(rec.LoadedAt).SetStatus(status).SetProblems(problems)
-	if status == policyrevision.StatusACTIVE {
-		create.SetActivatedAt(rec.ChangedAt)
+	// A new content gets its manifest revision as label, or revision+<hash prefix> when another
+	// content has it already; two replicas recording at once collide on the unique label, and
+	// the loser takes the suffixed one.
+	var err error
+	for _, label := range s.labels(ctx, rec) {
+		create := s.client.PolicyRevision.Create().
+			SetRevision(rec.Revision).SetLabel(label).SetHash(rec.Hash).SetFiles(files).SetSource(rec.Source).
+			SetLoadedAt(rec.LoadedAt).SetStatus(status).SetProblems(problems)
+		if status == policyrevision.StatusACTIVE {
+			create.SetActivatedAt(rec.ChangedAt)
+		}
+		err = create.OnConflictColumns(policyrevision.FieldHash).
+			Update(func(u *ent.PolicyRevisionUpsert) {
+				u.UpdateStatus().UpdateProblems().UpdateSource()
+				if status == policyrevision.StatusACTIVE {
+					u.UpdateActivatedAt().UpdateLoadedAt()
+				}
+			}).Exec(ctx)
+		if err == nil || !ent.IsConstraintError(err) {
+			break
+		}
 	}
-	err := create.OnConflictColumns(policyrevision.FieldHash).
-		Update(func(u *ent.PolicyRevisionUpsert) {
-			u.UpdateStatus().UpdateProblems().UpdateSource()
-			if status == policyrevision.StatusACTIVE {
-				u.UpdateActivatedAt().UpdateLoadedAt()
-			}
-		}).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("record policy revision %s: %w", rec.Hash, err)
 	}
 	return nil
+}
+
+// labels are the labels to try for rec, best first: the manifest revision while no other
+// content has it, then the revision with the first 12 characters of the hash, which is unique.
+func (s *Store) labels(ctx context.Context, rec policy.RevisionRecord) []string {
+	suffixed := rec.Hash[:min(12, len(rec.Hash))]
+	if rec.Revision != "" {
+		suffixed = rec.Revision + "+" + suffixed
+	}
+	if rec.Revision == "" {
+		return []string{suffixed}
+	}
+	taken, err := s.client.PolicyRevision.Query().
+		Where(policyrevision.LabelEQ(rec.Revision), policyrevision.HashNEQ(rec.Hash)).Exist(ctx)
+	if err != nil || taken {
+		return []string{suffixed}
+	}
+	return []string{rec.Revision, suffixed}
 }
