@@ -375,22 +375,29 @@ type ComplexityRoot struct {
 	}
 
 	PolicySimulation struct {
-		ActiveRevision     func(childComplexity int) int
-		DraftHash          func(childComplexity int) int
-		DraftRevision      func(childComplexity int) int
-		DurationMs         func(childComplexity int) int
-		Errors             func(childComplexity int) int
-		FirstError         func(childComplexity int) int
-		Funnel             func(childComplexity int) int
-		GradeChanged       func(childComplexity int) int
-		Leads              func(childComplexity int) int
-		MqlToSqlDraft      func(childComplexity int) int
-		MqlToSqlNow        func(childComplexity int) int
-		Sample             func(childComplexity int) int
-		ScoreHistogram     func(childComplexity int) int
-		StageChanged       func(childComplexity int) int
-		StageMatrix        func(childComplexity int) int
-		TemperatureChanged func(childComplexity int) int
+		ActiveRevision        func(childComplexity int) int
+		AlreadyStale          func(childComplexity int) int
+		ChangedOnlyMoves      func(childComplexity int) int
+		DraftHash             func(childComplexity int) int
+		DraftRevision         func(childComplexity int) int
+		DurationMs            func(childComplexity int) int
+		Errors                func(childComplexity int) int
+		FirstError            func(childComplexity int) int
+		Funnel                func(childComplexity int) int
+		GradeChanged          func(childComplexity int) int
+		Leads                 func(childComplexity int) int
+		MqlToSqlDraft         func(childComplexity int) int
+		MqlToSqlNow           func(childComplexity int) int
+		OutcomeChanged        func(childComplexity int) int
+		Protected             func(childComplexity int) int
+		ProtectedSample       func(childComplexity int) int
+		RecommendationChanged func(childComplexity int) int
+		RequalifyMatrix       func(childComplexity int) int
+		Sample                func(childComplexity int) int
+		ScoreHistogram        func(childComplexity int) int
+		StageChanged          func(childComplexity int) int
+		StageMatrix           func(childComplexity int) int
+		TemperatureChanged    func(childComplexity int) int
 	}
 
 	PolicyStatus struct {
@@ -513,6 +520,15 @@ type ComplexityRoot struct {
 		Points  func(childComplexity int) int
 	}
 
+	RequalifyCell struct {
+		Active        func(childComplexity int) int
+		Count         func(childComplexity int) int
+		Draft         func(childComplexity int) int
+		Outcome       func(childComplexity int) int
+		SampleLeadIDs func(childComplexity int) int
+		Stored        func(childComplexity int) int
+	}
+
 	RequalifyJob struct {
 		CreatedAt      func(childComplexity int) int
 		Errors         func(childComplexity int) int
@@ -548,7 +564,9 @@ type ComplexityRoot struct {
 	}
 
 	SimulatedLead struct {
+		ActiveOutcome  func(childComplexity int) int
 		CurrentStage   func(childComplexity int) int
+		DraftOutcome   func(childComplexity int) int
 		LeadID         func(childComplexity int) int
 		NewGrade       func(childComplexity int) int
 		NewReasons     func(childComplexity int) int
@@ -2230,6 +2248,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PolicySimulation.ActiveRevision(childComplexity), true
+	case "PolicySimulation.alreadyStale":
+		if e.ComplexityRoot.PolicySimulation.AlreadyStale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicySimulation.AlreadyStale(childComplexity), true
+	case "PolicySimulation.changedOnlyMoves":
+		if e.ComplexityRoot.PolicySimulation.ChangedOnlyMoves == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicySimulation.ChangedOnlyMoves(childComplexity), true
 	case "PolicySimulation.draftHash":
 		if e.ComplexityRoot.PolicySimulation.DraftHash == nil {
 			break
@@ -2290,6 +2320,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PolicySimulation.MqlToSqlNow(childComplexity), true
+	case "PolicySimulation.outcomeChanged":
+		if e.ComplexityRoot.PolicySimulation.OutcomeChanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicySimulation.OutcomeChanged(childComplexity), true
+	case "PolicySimulation.protected":
+		if e.ComplexityRoot.PolicySimulation.Protected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicySimulation.Protected(childComplexity), true
+	case "PolicySimulation.protectedSample":
+		if e.ComplexityRoot.PolicySimulation.ProtectedSample == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicySimulation.ProtectedSample(childComplexity), true
+	case "PolicySimulation.recommendationChanged":
+		if e.ComplexityRoot.PolicySimulation.RecommendationChanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicySimulation.RecommendationChanged(childComplexity), true
+	case "PolicySimulation.requalifyMatrix":
+		if e.ComplexityRoot.PolicySimulation.RequalifyMatrix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicySimulation.RequalifyMatrix(childComplexity), true
 	case "PolicySimulation.sample":
 		if e.ComplexityRoot.PolicySimulation.Sample == nil {
 			break
@@ -2938,6 +2998,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Reason.Points(childComplexity), true
 
+	case "RequalifyCell.active":
+		if e.ComplexityRoot.RequalifyCell.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequalifyCell.Active(childComplexity), true
+	case "RequalifyCell.count":
+		if e.ComplexityRoot.RequalifyCell.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequalifyCell.Count(childComplexity), true
+	case "RequalifyCell.draft":
+		if e.ComplexityRoot.RequalifyCell.Draft == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequalifyCell.Draft(childComplexity), true
+	case "RequalifyCell.outcome":
+		if e.ComplexityRoot.RequalifyCell.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequalifyCell.Outcome(childComplexity), true
+	case "RequalifyCell.sampleLeadIds":
+		if e.ComplexityRoot.RequalifyCell.SampleLeadIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequalifyCell.SampleLeadIDs(childComplexity), true
+	case "RequalifyCell.stored":
+		if e.ComplexityRoot.RequalifyCell.Stored == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequalifyCell.Stored(childComplexity), true
+
 	case "RequalifyJob.createdAt":
 		if e.ComplexityRoot.RequalifyJob.CreatedAt == nil {
 			break
@@ -3057,12 +3154,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ScoreBucket.Min(childComplexity), true
 
+	case "SimulatedLead.activeOutcome":
+		if e.ComplexityRoot.SimulatedLead.ActiveOutcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulatedLead.ActiveOutcome(childComplexity), true
 	case "SimulatedLead.currentStage":
 		if e.ComplexityRoot.SimulatedLead.CurrentStage == nil {
 			break
 		}
 
 		return e.ComplexityRoot.SimulatedLead.CurrentStage(childComplexity), true
+	case "SimulatedLead.draftOutcome":
+		if e.ComplexityRoot.SimulatedLead.DraftOutcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulatedLead.DraftOutcome(childComplexity), true
 	case "SimulatedLead.leadId":
 		if e.ComplexityRoot.SimulatedLead.LeadID == nil {
 			break
@@ -4422,6 +4531,20 @@ func (ec *executionContext) childFields_PolicySimulation(ctx context.Context, fi
 		return ec.fieldContext_PolicySimulation_leads(ctx, field)
 	case "stageChanged":
 		return ec.fieldContext_PolicySimulation_stageChanged(ctx, field)
+	case "recommendationChanged":
+		return ec.fieldContext_PolicySimulation_recommendationChanged(ctx, field)
+	case "alreadyStale":
+		return ec.fieldContext_PolicySimulation_alreadyStale(ctx, field)
+	case "outcomeChanged":
+		return ec.fieldContext_PolicySimulation_outcomeChanged(ctx, field)
+	case "changedOnlyMoves":
+		return ec.fieldContext_PolicySimulation_changedOnlyMoves(ctx, field)
+	case "protected":
+		return ec.fieldContext_PolicySimulation_protected(ctx, field)
+	case "protectedSample":
+		return ec.fieldContext_PolicySimulation_protectedSample(ctx, field)
+	case "requalifyMatrix":
+		return ec.fieldContext_PolicySimulation_requalifyMatrix(ctx, field)
 	case "gradeChanged":
 		return ec.fieldContext_PolicySimulation_gradeChanged(ctx, field)
 	case "temperatureChanged":
@@ -4640,6 +4763,24 @@ func (ec *executionContext) childFields_Reason(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Reason", field.Name)
 }
 
+func (ec *executionContext) childFields_RequalifyCell(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "stored":
+		return ec.fieldContext_RequalifyCell_stored(ctx, field)
+	case "active":
+		return ec.fieldContext_RequalifyCell_active(ctx, field)
+	case "draft":
+		return ec.fieldContext_RequalifyCell_draft(ctx, field)
+	case "outcome":
+		return ec.fieldContext_RequalifyCell_outcome(ctx, field)
+	case "count":
+		return ec.fieldContext_RequalifyCell_count(ctx, field)
+	case "sampleLeadIds":
+		return ec.fieldContext_RequalifyCell_sampleLeadIds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequalifyCell", field.Name)
+}
+
 func (ec *executionContext) childFields_RequalifyJob(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4714,6 +4855,10 @@ func (ec *executionContext) childFields_SimulatedLead(ctx context.Context, field
 		return ec.fieldContext_SimulatedLead_leadId(ctx, field)
 	case "currentStage":
 		return ec.fieldContext_SimulatedLead_currentStage(ctx, field)
+	case "activeOutcome":
+		return ec.fieldContext_SimulatedLead_activeOutcome(ctx, field)
+	case "draftOutcome":
+		return ec.fieldContext_SimulatedLead_draftOutcome(ctx, field)
 	case "oldStage":
 		return ec.fieldContext_SimulatedLead_oldStage(ctx, field)
 	case "newStage":
@@ -12728,6 +12873,185 @@ func (ec *executionContext) fieldContext_PolicySimulation_stageChanged(_ context
 	return graphql.NewScalarFieldContext("PolicySimulation", field, false, false, "Int")
 }
 
+func (ec *executionContext) _PolicySimulation_recommendationChanged(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicySimulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicySimulation_recommendationChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecommendationChanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicySimulation_recommendationChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicySimulation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PolicySimulation_alreadyStale(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicySimulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicySimulation_alreadyStale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AlreadyStale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicySimulation_alreadyStale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicySimulation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PolicySimulation_outcomeChanged(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicySimulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicySimulation_outcomeChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutcomeChanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicySimulation_outcomeChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicySimulation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PolicySimulation_changedOnlyMoves(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicySimulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicySimulation_changedOnlyMoves(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChangedOnlyMoves, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicySimulation_changedOnlyMoves(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicySimulation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PolicySimulation_protected(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicySimulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicySimulation_protected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Protected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicySimulation_protected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicySimulation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PolicySimulation_protectedSample(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicySimulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicySimulation_protectedSample(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProtectedSample, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*policyadmin.SimulatedLead) graphql.Marshaler {
+			return ec.marshalNSimulatedLead2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐSimulatedLeadᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicySimulation_protectedSample(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicySimulation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SimulatedLead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PolicySimulation_requalifyMatrix(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicySimulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicySimulation_requalifyMatrix(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequalifyMatrix, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*policyadmin.RequalifyCell) graphql.Marshaler {
+			return ec.marshalNRequalifyCell2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐRequalifyCellᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicySimulation_requalifyMatrix(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicySimulation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequalifyCell(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PolicySimulation_gradeChanged(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicySimulation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15589,6 +15913,144 @@ func (ec *executionContext) fieldContext_Reason_points(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Reason", field, false, false, "Int")
 }
 
+func (ec *executionContext) _RequalifyCell_stored(ctx context.Context, field graphql.CollectedField, obj *policyadmin.RequalifyCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequalifyCell_stored(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stored, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequalifyCell_stored(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequalifyCell", field, false, false, "String")
+}
+
+func (ec *executionContext) _RequalifyCell_active(ctx context.Context, field graphql.CollectedField, obj *policyadmin.RequalifyCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequalifyCell_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequalifyCell_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequalifyCell", field, false, false, "String")
+}
+
+func (ec *executionContext) _RequalifyCell_draft(ctx context.Context, field graphql.CollectedField, obj *policyadmin.RequalifyCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequalifyCell_draft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Draft, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequalifyCell_draft(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequalifyCell", field, false, false, "String")
+}
+
+func (ec *executionContext) _RequalifyCell_outcome(ctx context.Context, field graphql.CollectedField, obj *policyadmin.RequalifyCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequalifyCell_outcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outcome, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequalifyCell_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequalifyCell", field, false, false, "String")
+}
+
+func (ec *executionContext) _RequalifyCell_count(ctx context.Context, field graphql.CollectedField, obj *policyadmin.RequalifyCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequalifyCell_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequalifyCell_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequalifyCell", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RequalifyCell_sampleLeadIds(ctx context.Context, field graphql.CollectedField, obj *policyadmin.RequalifyCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequalifyCell_sampleLeadIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SampleLeadIDs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNID2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequalifyCell_sampleLeadIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequalifyCell", field, false, false, "ID")
+}
+
 func (ec *executionContext) _RequalifyJob_id(ctx context.Context, field graphql.CollectedField, obj *ent.RequalifyJob) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16096,6 +16558,52 @@ func (ec *executionContext) _SimulatedLead_currentStage(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_SimulatedLead_currentStage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulatedLead", field, false, false, "String")
+}
+
+func (ec *executionContext) _SimulatedLead_activeOutcome(ctx context.Context, field graphql.CollectedField, obj *policyadmin.SimulatedLead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulatedLead_activeOutcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActiveOutcome, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulatedLead_activeOutcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulatedLead", field, false, false, "String")
+}
+
+func (ec *executionContext) _SimulatedLead_draftOutcome(ctx context.Context, field graphql.CollectedField, obj *policyadmin.SimulatedLead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulatedLead_draftOutcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DraftOutcome, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulatedLead_draftOutcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SimulatedLead", field, false, false, "String")
 }
 
@@ -27194,7 +27702,7 @@ func (ec *executionContext) unmarshalInputRequalifyLeadsInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"where"}
+	fieldsInOrder := [...]string{"where", "onlyChangedFrom"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -27208,6 +27716,13 @@ func (ec *executionContext) unmarshalInputRequalifyLeadsInput(ctx context.Contex
 				return it, err
 			}
 			it.Where = data
+		case "onlyChangedFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("onlyChangedFrom"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OnlyChangedFrom = data
 		}
 	}
 	return it, nil
@@ -32459,6 +32974,41 @@ func (ec *executionContext) _PolicySimulation(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "recommendationChanged":
+			out.Values[i] = ec._PolicySimulation_recommendationChanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alreadyStale":
+			out.Values[i] = ec._PolicySimulation_alreadyStale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outcomeChanged":
+			out.Values[i] = ec._PolicySimulation_outcomeChanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changedOnlyMoves":
+			out.Values[i] = ec._PolicySimulation_changedOnlyMoves(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "protected":
+			out.Values[i] = ec._PolicySimulation_protected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "protectedSample":
+			out.Values[i] = ec._PolicySimulation_protectedSample(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requalifyMatrix":
+			out.Values[i] = ec._PolicySimulation_requalifyMatrix(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "gradeChanged":
 			out.Values[i] = ec._PolicySimulation_gradeChanged(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -33332,6 +33882,64 @@ func (ec *executionContext) _Reason(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var requalifyCellImplementors = []string{"RequalifyCell"}
+
+func (ec *executionContext) _RequalifyCell(ctx context.Context, sel ast.SelectionSet, obj *policyadmin.RequalifyCell) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requalifyCellImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequalifyCell")
+		case "stored":
+			out.Values[i] = ec._RequalifyCell_stored(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "active":
+			out.Values[i] = ec._RequalifyCell_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "draft":
+			out.Values[i] = ec._RequalifyCell_draft(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outcome":
+			out.Values[i] = ec._RequalifyCell_outcome(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._RequalifyCell_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sampleLeadIds":
+			out.Values[i] = ec._RequalifyCell_sampleLeadIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var requalifyJobImplementors = []string{"RequalifyJob", "Node"}
 
 func (ec *executionContext) _RequalifyJob(ctx context.Context, sel ast.SelectionSet, obj *ent.RequalifyJob) graphql.Marshaler {
@@ -33585,6 +34193,16 @@ func (ec *executionContext) _SimulatedLead(ctx context.Context, sel ast.Selectio
 			}
 		case "currentStage":
 			out.Values[i] = ec._SimulatedLead_currentStage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "activeOutcome":
+			out.Values[i] = ec._SimulatedLead_activeOutcome(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "draftOutcome":
+			out.Values[i] = ec._SimulatedLead_draftOutcome(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -35934,6 +36552,30 @@ func (ec *executionContext) marshalNReason2ᚖgithubᚗcomᚋqualifyᚋqualify�
 		return graphql.Null
 	}
 	return ec._Reason(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRequalifyCell2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐRequalifyCellᚄ(ctx context.Context, sel ast.SelectionSet, v []*policyadmin.RequalifyCell) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRequalifyCell2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐRequalifyCell(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRequalifyCell2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐRequalifyCell(ctx context.Context, sel ast.SelectionSet, v *policyadmin.RequalifyCell) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RequalifyCell!")
+		return graphql.Null
+	}
+	return ec._RequalifyCell(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRequalifyJob2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐRequalifyJob(ctx context.Context, sel ast.SelectionSet, v *ent.RequalifyJob) graphql.Marshaler {

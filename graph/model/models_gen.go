@@ -120,6 +120,10 @@ type Qualification struct {
 
 type RequalifyLeadsInput struct {
 	Where *ent.LeadWhereInput `json:"where,omitempty"`
+	// A stored revision (hash or manifest revision), typically the one active before a publish: only the leads whose
+	// requalify outcome the active revision changes compared with it are requalified; leads that already disagreed with it
+	// keep their stage (they count as processed). The simulation's changedOnlyMoves predicts the moves.
+	OnlyChangedFrom *string `json:"onlyChangedFrom,omitempty"`
 }
 
 type RequalifyLeadsPayload struct {

@@ -66,7 +66,10 @@ func (s *Service) transitionTx(ctx context.Context, tx *ent.Client, req Transiti
 			Field:   "input.expectedVersion", CurrentVersion: l.Version,
 		}
 	}
-	in := leadInput(l, now)
+	in, err := loadInput(ctx, tx, f, l, rfc3339(now))
+	if err != nil {
+		return nil, nil, err
+	}
 	qual, _, err := s.decider.DecideLead(ctx, in)
 	if err != nil {
 		return nil, nil, err
