@@ -16,6 +16,7 @@ import (
 	"github.com/qualify/qualify/ent/activity"
 	"github.com/qualify/qualify/ent/apikey"
 	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/funnelcount"
 	"github.com/qualify/qualify/ent/funnelexit"
 	"github.com/qualify/qualify/ent/funnelreach"
@@ -91,6 +92,7 @@ func checkColumn(t, c string) error {
 			account.Table:         account.ValidColumn,
 			activity.Table:        activity.ValidColumn,
 			contact.Table:         contact.ValidColumn,
+			decisionlog.Table:     decisionlog.ValidColumn,
 			funnelcount.Table:     funnelcount.ValidColumn,
 			funnelexit.Table:      funnelexit.ValidColumn,
 			funnelreach.Table:     funnelreach.ValidColumn,

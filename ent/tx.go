@@ -22,6 +22,8 @@ type Tx struct {
 	Activity *ActivityClient
 	// Contact is the client for interacting with the Contact builders.
 	Contact *ContactClient
+	// DecisionLog is the client for interacting with the DecisionLog builders.
+	DecisionLog *DecisionLogClient
 	// FunnelCount is the client for interacting with the FunnelCount builders.
 	FunnelCount *FunnelCountClient
 	// FunnelExit is the client for interacting with the FunnelExit builders.
@@ -179,6 +181,7 @@ func (tx *Tx) init() {
 	tx.Account = NewAccountClient(tx.config)
 	tx.Activity = NewActivityClient(tx.config)
 	tx.Contact = NewContactClient(tx.config)
+	tx.DecisionLog = NewDecisionLogClient(tx.config)
 	tx.FunnelCount = NewFunnelCountClient(tx.config)
 	tx.FunnelExit = NewFunnelExitClient(tx.config)
 	tx.FunnelReach = NewFunnelReachClient(tx.config)

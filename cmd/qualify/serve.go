@@ -79,10 +79,19 @@ func serveCmd() *cobra.Command {
 	f.DurationVar(&cfg.Server.RequestTimeout, "request-timeout", 15*time.Second, "deadline of one request")
 	f.Int64Var(&cfg.Server.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body")
 	f.StringVar(&origins, "allowed-origins", os.Getenv("QUALIFY_ALLOWED_ORIGINS"), "comma-separated origins allowed to open websockets (env QUALIFY_ALLOWED_ORIGINS)")
+	f.DurationVar(&cfg.DecisionRetention, "decision-retention", envDuration("QUALIFY_DECISION_RETENTION", 0),
+		"keep logged decisions this long, purged hourly; 0 keeps them (env QUALIFY_DECISION_RETENTION, e.g. 2160h)")
 	f.IntVar(&seedIfEmpty, "seed-if-empty", 0, "seed this many demo leads when the database has none")
 	f.Uint64Var(&seedValue, "seed", 1, "random seed of the demo data")
 	access.register(cmd)
 	return cmd
+}
+
+func envDuration(key string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(key)); err == nil {
+		return d
+	}
+	return def
 }
 
 func envInt(key string, def int) int {

@@ -49,6 +49,24 @@ type CreateAPIKeyPayload struct {
 	Secret string `json:"secret"`
 }
 
+// A logged decision re-run on a revision.
+type DecisionReplay struct {
+	Decision *ent.DecisionLog `json:"decision"`
+	// The revision the input was re-run on: its manifest label and its hash.
+	Revision     string `json:"revision"`
+	RevisionHash string `json:"revisionHash"`
+	// The logged result.
+	Original map[string]any `json:"original"`
+	// The result of the revision on the logged input.
+	Replayed map[string]any `json:"replayed"`
+	// Whether the replay reproduces the logged result exactly.
+	Same bool `json:"same"`
+	// Reasons of the logged result that the replay does not give.
+	ReasonsOnlyInOriginal []*qualtype.Reason `json:"reasonsOnlyInOriginal"`
+	// Reasons of the replay that the logged result did not give.
+	ReasonsOnlyInReplay []*qualtype.Reason `json:"reasonsOnlyInReplay"`
+}
+
 type LeadStageChangedEvent struct {
 	LeadID       int                  `json:"leadId"`
 	TransitionID int                  `json:"transitionId"`

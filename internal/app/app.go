@@ -18,6 +18,7 @@ import (
 	"github.com/qualify/qualify/internal/auth"
 	"github.com/qualify/qualify/internal/authz"
 	"github.com/qualify/qualify/internal/crm"
+	"github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/funnel"
 	"github.com/qualify/qualify/internal/lifecycle"
 	"github.com/qualify/qualify/internal/policy"
@@ -47,7 +48,9 @@ type Config struct {
 	RateLimit ratelimit.Config
 	// MetricsToken, when set, is the bearer token /metrics requires.
 	MetricsToken string
-	Logger       *slog.Logger
+	// DecisionRetention is how long logged decisions are kept (purged hourly); zero keeps them.
+	DecisionRetention time.Duration
+	Logger            *slog.Logger
 }
 
 // App is a running Qualify instance over an open, migrated database.
@@ -64,9 +67,10 @@ type App struct {
 	// Feed delivers committed stage changes to subscriptions; Background runs its listener.
 	Feed *stagefeed.Broker
 	// Funnel answers the funnel analytics and keeps its rollup in step with the transitions.
-	Funnel *funnel.Service
-	source interface{ Run(context.Context) error }
-	log    *slog.Logger
+	Funnel    *funnel.Service
+	source    interface{ Run(context.Context) error }
+	retention time.Duration // of the decision log
+	log       *slog.Logger
 }
 
 // New builds an App on db (already migrated) and activates the first policy revision: the
@@ -86,7 +90,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	engine := policy.New(policy.Options{Guard: ps, Recorder: ps, Logger: cfg.Logger, EvalTimeout: time.Second})
 	ps.Attach(engine)
 
-	a := &App{DB: db, Engine: engine, log: cfg.Logger}
+	a := &App{DB: db, Engine: engine, log: cfg.Logger, retention: cfg.DecisionRetention}
 	if cfg.BundleURL != "" {
 		src := policy.NewBundleSource(engine, cfg.BundleURL, policy.BundleOptions{Interval: cfg.PolicyPoll, Logger: cfg.Logger})
 		a.source = src
@@ -184,7 +188,10 @@ func (a *App) FollowPolicies(ctx context.Context) error { return a.source.Run(ct
 
 // Background runs what serves alongside HTTP apart from the policy source (the stage-change
 // listener) until ctx ends.
-func (a *App) Background(ctx context.Context) error { return a.Feed.Run(ctx) }
+func (a *App) Background(ctx context.Context) error {
+	go decisionlog.Retain(ctx, a.DB.Client, a.retention, time.Hour, a.log)
+	return a.Feed.Run(ctx)
+}
 
 // Run serves HTTP, follows the policy source and runs the background work until ctx ends.
 func (a *App) Run(ctx context.Context) error {

@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"context"
+	"time"
 
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/internal/policy"
@@ -23,6 +24,9 @@ type Move struct {
 	Asked    bool
 	Decision policy.TransitionDecision
 	Meta     policy.Meta
+	// Input and Latency are the transition decision's, for the decision log.
+	Input   policy.TransitionInput
+	Latency time.Duration
 }
 
 // PlanMove decides whether qualifying lead (at stage from) with the qualification q moves it: to
@@ -34,17 +38,19 @@ func PlanMove(ctx context.Context, dec TransitionDecider, lead policy.LeadFacts,
 	if q.Stage == from || !known {
 		return Move{}, nil
 	}
-	d, meta, err := dec.DecideTransition(ctx, policy.TransitionInput{
+	in := policy.TransitionInput{
 		Lead: lead, From: from, To: q.Stage,
 		Actor:   policy.Actor{ID: "", Role: principal.System.Role},
 		Trigger: lower(trigger), ReasonCode: q.DisqualifyReasonCode,
 		Reason:        "recommended by the qualification policy",
 		Qualification: q,
-	})
+	}
+	start := time.Now()
+	d, meta, err := dec.DecideTransition(ctx, in)
 	if err != nil {
 		return Move{}, err
 	}
-	m := Move{Asked: true, Decision: d, Meta: meta}
+	m := Move{Asked: true, Decision: d, Meta: meta, Input: in, Latency: time.Since(start)}
 	if d.Allow {
 		m.To = q.Stage
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/qualify/qualify/ent/schema/qualtype"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/internal/crm"
+	"github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/policy"
 )
 
@@ -63,7 +64,7 @@ func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int
 	if err != nil {
 		return err
 	}
-	d, meta, err := s.decider.DecideLead(ctx, in)
+	d, meta, err := s.decideLead(ctx, tx, id, in, lower(trigger))
 	if err != nil {
 		return fmt.Errorf("qualify lead %d: %w", id, err)
 	}
@@ -75,6 +76,12 @@ func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int
 	planned, err := PlanMove(ctx, s.decider, in.Lead, l.Edges.Stage.Key, d, trigger, known)
 	if err != nil {
 		return fmt.Errorf("transition policy for lead %d: %w", id, err)
+	}
+	if planned.Asked {
+		e := transitionEntry(id, planned.Input, planned.Decision, planned.Meta, planned.Latency)
+		if err := decisionlog.Write(ctx, tx, e); err != nil {
+			return err
+		}
 	}
 	if planned.To != "" {
 		move = &plannedMove{
