@@ -30,3 +30,13 @@ func reasonPtrs(rs []qualtype.Reason) []*qualtype.Reason {
 	}
 	return out
 }
+
+// decisionStats are the decisions per revision of policyStatus.
+func decisionStats(s *decisionlog.Stats) []*decisionlog.DecisionStats {
+	snap := s.Snapshot()
+	out := make([]*decisionlog.DecisionStats, len(snap))
+	for i := range snap {
+		out[i] = &snap[i]
+	}
+	return out
+}

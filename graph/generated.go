@@ -31,6 +31,7 @@ import (
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/ent/user"
 	"github.com/qualify/qualify/graph/model"
+	decisionlog1 "github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/funnel"
 	"github.com/qualify/qualify/internal/policyadmin"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -371,6 +372,18 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	PolicyDecisionStats struct {
+		Breach       func(childComplexity int) int
+		Count        func(childComplexity int) int
+		Decision     func(childComplexity int) int
+		Errors       func(childComplexity int) int
+		MaxMs        func(childComplexity int) int
+		MeanMs       func(childComplexity int) int
+		Revision     func(childComplexity int) int
+		RevisionHash func(childComplexity int) int
+		Timeouts     func(childComplexity int) int
+	}
+
 	PolicyEvaluator struct {
 		Evaluator func(childComplexity int) int
 		Query     func(childComplexity int) int
@@ -447,6 +460,7 @@ type ComplexityRoot struct {
 
 	PolicyStatus struct {
 		Active      func(childComplexity int) int
+		Decisions   func(childComplexity int) int
 		Evaluators  func(childComplexity int) int
 		LastRefused func(childComplexity int) int
 	}
@@ -2321,6 +2335,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "PolicyDecisionStats.breach":
+		if e.ComplexityRoot.PolicyDecisionStats.Breach == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyDecisionStats.Breach(childComplexity), true
+	case "PolicyDecisionStats.count":
+		if e.ComplexityRoot.PolicyDecisionStats.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyDecisionStats.Count(childComplexity), true
+	case "PolicyDecisionStats.decision":
+		if e.ComplexityRoot.PolicyDecisionStats.Decision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyDecisionStats.Decision(childComplexity), true
+	case "PolicyDecisionStats.errors":
+		if e.ComplexityRoot.PolicyDecisionStats.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyDecisionStats.Errors(childComplexity), true
+	case "PolicyDecisionStats.maxMs":
+		if e.ComplexityRoot.PolicyDecisionStats.MaxMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyDecisionStats.MaxMs(childComplexity), true
+	case "PolicyDecisionStats.meanMs":
+		if e.ComplexityRoot.PolicyDecisionStats.MeanMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyDecisionStats.MeanMs(childComplexity), true
+	case "PolicyDecisionStats.revision":
+		if e.ComplexityRoot.PolicyDecisionStats.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyDecisionStats.Revision(childComplexity), true
+	case "PolicyDecisionStats.revisionHash":
+		if e.ComplexityRoot.PolicyDecisionStats.RevisionHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyDecisionStats.RevisionHash(childComplexity), true
+	case "PolicyDecisionStats.timeouts":
+		if e.ComplexityRoot.PolicyDecisionStats.Timeouts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyDecisionStats.Timeouts(childComplexity), true
+
 	case "PolicyEvaluator.evaluator":
 		if e.ComplexityRoot.PolicyEvaluator.Evaluator == nil {
 			break
@@ -2635,6 +2704,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PolicyStatus.Active(childComplexity), true
+	case "PolicyStatus.decisions":
+		if e.ComplexityRoot.PolicyStatus.Decisions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyStatus.Decisions(childComplexity), true
 	case "PolicyStatus.evaluators":
 		if e.ComplexityRoot.PolicyStatus.Evaluators == nil {
 			break
@@ -4781,6 +4856,30 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PolicyDecisionStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "decision":
+		return ec.fieldContext_PolicyDecisionStats_decision(ctx, field)
+	case "revision":
+		return ec.fieldContext_PolicyDecisionStats_revision(ctx, field)
+	case "revisionHash":
+		return ec.fieldContext_PolicyDecisionStats_revisionHash(ctx, field)
+	case "count":
+		return ec.fieldContext_PolicyDecisionStats_count(ctx, field)
+	case "errors":
+		return ec.fieldContext_PolicyDecisionStats_errors(ctx, field)
+	case "timeouts":
+		return ec.fieldContext_PolicyDecisionStats_timeouts(ctx, field)
+	case "meanMs":
+		return ec.fieldContext_PolicyDecisionStats_meanMs(ctx, field)
+	case "maxMs":
+		return ec.fieldContext_PolicyDecisionStats_maxMs(ctx, field)
+	case "breach":
+		return ec.fieldContext_PolicyDecisionStats_breach(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PolicyDecisionStats", field.Name)
+}
+
 func (ec *executionContext) childFields_PolicyEvaluator(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "query":
@@ -4937,6 +5036,8 @@ func (ec *executionContext) childFields_PolicyStatus(ctx context.Context, field 
 		return ec.fieldContext_PolicyStatus_lastRefused(ctx, field)
 	case "evaluators":
 		return ec.fieldContext_PolicyStatus_evaluators(ctx, field)
+	case "decisions":
+		return ec.fieldContext_PolicyStatus_decisions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PolicyStatus", field.Name)
 }
@@ -13338,6 +13439,213 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _PolicyDecisionStats_decision(ctx context.Context, field graphql.CollectedField, obj *decisionlog1.DecisionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyDecisionStats_decision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyDecisionStats_decision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyDecisionStats", field, false, false, "String")
+}
+
+func (ec *executionContext) _PolicyDecisionStats_revision(ctx context.Context, field graphql.CollectedField, obj *decisionlog1.DecisionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyDecisionStats_revision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyDecisionStats_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyDecisionStats", field, false, false, "String")
+}
+
+func (ec *executionContext) _PolicyDecisionStats_revisionHash(ctx context.Context, field graphql.CollectedField, obj *decisionlog1.DecisionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyDecisionStats_revisionHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevisionHash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyDecisionStats_revisionHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyDecisionStats", field, false, false, "String")
+}
+
+func (ec *executionContext) _PolicyDecisionStats_count(ctx context.Context, field graphql.CollectedField, obj *decisionlog1.DecisionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyDecisionStats_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyDecisionStats_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyDecisionStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PolicyDecisionStats_errors(ctx context.Context, field graphql.CollectedField, obj *decisionlog1.DecisionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyDecisionStats_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyDecisionStats_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyDecisionStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PolicyDecisionStats_timeouts(ctx context.Context, field graphql.CollectedField, obj *decisionlog1.DecisionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyDecisionStats_timeouts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Timeouts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyDecisionStats_timeouts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyDecisionStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PolicyDecisionStats_meanMs(ctx context.Context, field graphql.CollectedField, obj *decisionlog1.DecisionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyDecisionStats_meanMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MeanMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyDecisionStats_meanMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyDecisionStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PolicyDecisionStats_maxMs(ctx context.Context, field graphql.CollectedField, obj *decisionlog1.DecisionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyDecisionStats_maxMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyDecisionStats_maxMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyDecisionStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PolicyDecisionStats_breach(ctx context.Context, field graphql.CollectedField, obj *decisionlog1.DecisionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyDecisionStats_breach(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Breach, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyDecisionStats_breach(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyDecisionStats", field, false, false, "String")
+}
+
 func (ec *executionContext) _PolicyEvaluator_query(ctx context.Context, field graphql.CollectedField, obj *model.PolicyEvaluator) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14678,6 +14986,38 @@ func (ec *executionContext) fieldContext_PolicyStatus_evaluators(_ context.Conte
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PolicyEvaluator(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PolicyStatus_decisions(ctx context.Context, field graphql.CollectedField, obj *model.PolicyStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyStatus_decisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decisions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*decisionlog1.DecisionStats) graphql.Marshaler {
+			return ec.marshalNPolicyDecisionStats2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋdecisionlogᚐDecisionStatsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyStatus_decisions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicyStatus",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyDecisionStats(ctx, field)
 		},
 	}
 	return fc, nil
@@ -34269,6 +34609,79 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var policyDecisionStatsImplementors = []string{"PolicyDecisionStats"}
+
+func (ec *executionContext) _PolicyDecisionStats(ctx context.Context, sel ast.SelectionSet, obj *decisionlog1.DecisionStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, policyDecisionStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PolicyDecisionStats")
+		case "decision":
+			out.Values[i] = ec._PolicyDecisionStats_decision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revision":
+			out.Values[i] = ec._PolicyDecisionStats_revision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revisionHash":
+			out.Values[i] = ec._PolicyDecisionStats_revisionHash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._PolicyDecisionStats_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._PolicyDecisionStats_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "timeouts":
+			out.Values[i] = ec._PolicyDecisionStats_timeouts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "meanMs":
+			out.Values[i] = ec._PolicyDecisionStats_meanMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maxMs":
+			out.Values[i] = ec._PolicyDecisionStats_maxMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "breach":
+			out.Values[i] = ec._PolicyDecisionStats_breach(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var policyEvaluatorImplementors = []string{"PolicyEvaluator"}
 
 func (ec *executionContext) _PolicyEvaluator(ctx context.Context, sel ast.SelectionSet, obj *model.PolicyEvaluator) graphql.Marshaler {
@@ -34767,6 +35180,11 @@ func (ec *executionContext) _PolicyStatus(ctx context.Context, sel ast.Selection
 			}
 		case "evaluators":
 			out.Values[i] = ec._PolicyStatus_evaluators(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "decisions":
+			out.Values[i] = ec._PolicyStatus_decisions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -37936,6 +38354,30 @@ func (ec *executionContext) marshalNPercentileMethod2githubᚗcomᚋqualifyᚋqu
 		graphql.AddInvalidNullFromMarshaler(ctx, "PercentileMethod!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNPolicyDecisionStats2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋdecisionlogᚐDecisionStatsᚄ(ctx context.Context, sel ast.SelectionSet, v []*decisionlog1.DecisionStats) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPolicyDecisionStats2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋdecisionlogᚐDecisionStats(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPolicyDecisionStats2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋdecisionlogᚐDecisionStats(ctx context.Context, sel ast.SelectionSet, v *decisionlog1.DecisionStats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PolicyDecisionStats!")
+		return graphql.Null
+	}
+	return ec._PolicyDecisionStats(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNPolicyDraftInput2githubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐPolicyDraftInput(ctx context.Context, v any) (policyadmin.PolicyDraftInput, error) {

@@ -6,6 +6,7 @@ import (
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/internal/auth"
 	"github.com/qualify/qualify/internal/crm"
+	"github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/funnel"
 	"github.com/qualify/qualify/internal/lifecycle"
 	"github.com/qualify/qualify/internal/policy"
@@ -26,6 +27,8 @@ type Services struct {
 	Admin *policyadmin.Service
 	// Funnel answers the funnel analytics queries.
 	Funnel *funnel.Service
+	// Stats are the decisions per revision against their bounds (policyStatus.decisions).
+	Stats *decisionlog.Stats
 }
 
 // Resolver is the root resolver.

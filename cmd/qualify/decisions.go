@@ -47,7 +47,7 @@ func decisionsExportCmd() *cobra.Command {
 				return err
 			}
 			defer d.Close()
-			n, err := decisionlog.Export(cmd.Context(), d.Client, os.Stdout, lo, hi)
+			n, err := decisionlog.Export(cmd.Context(), d.Client, cmd.OutOrStdout(), lo, hi)
 			fmt.Fprintf(os.Stderr, "%d decisions exported\n", n)
 			return err
 		},
@@ -81,7 +81,7 @@ func decisionsPurgeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(os.Stdout, "%d decisions purged (older than %s)\n", n, retention)
+			fmt.Fprintf(cmd.OutOrStdout(), "%d decisions purged (older than %s)\n", n, retention)
 			return nil
 		},
 	}

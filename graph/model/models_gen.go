@@ -13,6 +13,7 @@ import (
 	"github.com/qualify/qualify/ent/apikey"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/schema/qualtype"
+	"github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/policyadmin"
 )
 
@@ -106,6 +107,8 @@ type PolicyStatus struct {
 	// the query; one that the plan evaluator cannot run, or that disagreed with OPA's interpreter on
 	// the probe inputs, runs on the interpreter (correct, several times slower) and says why.
 	Evaluators []*PolicyEvaluator `json:"evaluators"`
+	// Decision latency and errors per revision on this server, with the bounds each crossed.
+	Decisions []*decisionlog.DecisionStats `json:"decisions"`
 }
 
 type PublishPolicyInput struct {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/ent/policyrevision"
@@ -50,7 +52,15 @@ type Config struct {
 	MetricsToken string
 	// DecisionRetention is how long logged decisions are kept (purged hourly); zero keeps them.
 	DecisionRetention time.Duration
-	Logger            *slog.Logger
+	// DecisionBounds are what each revision's decisions must stay within (latency, error
+	// rate); a revision that crosses them is reported in the logs and policyStatus, and rolled
+	// back to the last good one when RollbackOnBreach is set.
+	DecisionBounds   decisionlog.Bounds
+	RollbackOnBreach bool
+	// AuthzLogRate is the fraction (0..1) of authorisation decisions logged; the others are
+	// counted in the stats only.
+	AuthzLogRate float64
+	Logger       *slog.Logger
 }
 
 // App is a running Qualify instance over an open, migrated database.
@@ -67,7 +77,9 @@ type App struct {
 	// Feed delivers committed stage changes to subscriptions; Background runs its listener.
 	Feed *stagefeed.Broker
 	// Funnel answers the funnel analytics and keeps its rollup in step with the transitions.
-	Funnel    *funnel.Service
+	Funnel *funnel.Service
+	// Stats counts the decisions per revision against cfg.DecisionBounds.
+	Stats     *decisionlog.Stats
 	source    interface{ Run(context.Context) error }
 	retention time.Duration // of the decision log
 	log       *slog.Logger
@@ -113,8 +125,9 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	a.Feed = stagefeed.New(db.SQL, db.Dialect, cfg.Logger)
 	a.Funnel = funnel.New(db.Client, db.Dialect)
 	db.Client.Lead.Use(a.Funnel.Rollups().LeadHook())
+	a.Stats = decisionlog.NewStats(cfg.DecisionBounds, func(b decisionlog.Breach) { a.breached(b, cfg.RollbackOnBreach) })
 	a.Lifecycle = lifecycle.New(db.Client, engine, lifecycle.WithLogger(cfg.Logger), lifecycle.WithPublisher(a.Feed),
-		lifecycle.WithTransitionHook(a.Funnel.Rollups().Record))
+		lifecycle.WithTransitionHook(a.Funnel.Rollups().Record), lifecycle.WithStats(a.Stats))
 	a.CRM = crm.New(db.Client, a.Lifecycle)
 	// Access control: rows filtered by the authz scope of each GraphQL field (none outside the API).
 	authz.Install(db.Client)
@@ -133,14 +146,17 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		cfg.Logger.Error("requalify jobs: fail those orphaned by a stopped runner", "err", err)
 	}
 	schema := graph.NewExecutableSchema(graph.Config{
-		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine, Keys: authn.Keys(), Feed: a.Feed, Admin: a.Admin, Funnel: a.Funnel}),
+		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine, Keys: authn.Keys(), Feed: a.Feed, Admin: a.Admin, Funnel: a.Funnel, Stats: a.Stats}),
 	})
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), a.Stats)
 	a.Server = server.New(cfg.Server, server.Deps{
-		Schema: schema,
-		Ready:  db.Ping,
-		Logger: cfg.Logger,
+		Schema:   schema,
+		Registry: metrics,
+		Ready:    db.Ping,
+		Logger:   cfg.Logger,
 		Extensions: []graphql.HandlerExtension{
-			authz.Extension{Policy: engine, Client: db.Client},
+			authz.Extension{Policy: engine, Client: db.Client, Log: decisionlog.NewSampler(db.Client, cfg.AuthzLogRate), Stats: a.Stats},
 			graph.PageLimit{Default: cfg.PageDefault, Max: cfg.PageMax},
 		},
 		Middleware:    []func(http.Handler) http.Handler{authn.Middleware, ratelimit.New(cfg.RateLimit).Middleware},

@@ -20,6 +20,7 @@ const (
 	CodeTransitionDenied  Code = "TRANSITION_DENIED"
 	CodeRateLimited       Code = "RATE_LIMITED"
 	CodePolicyUnavailable Code = "POLICY_UNAVAILABLE"
+	CodePolicyTimeout     Code = "POLICY_TIMEOUT"
 	CodeInternal          Code = "INTERNAL"
 )
 
@@ -160,3 +161,27 @@ func (e *UnauthenticatedError) Code() Code { return CodeUnauthenticated }
 
 // Extensions implements Coded.
 func (e *UnauthenticatedError) Extensions() map[string]any { return map[string]any{"reason": e.Reason} }
+
+// PolicyTimeoutError is a request that died in a policy decision: the decision's deadline (or
+// the request's, while it was deciding) stopped the evaluation. It names the decision and the
+// revision, so that the caller and the logs blame the policy, not the database or the network.
+type PolicyTimeoutError struct {
+	Decision     string // the query, e.g. data.qualify.lead.decision
+	Revision     string // the .manifest label
+	RevisionHash string
+	Err          error
+}
+
+func (e *PolicyTimeoutError) Error() string {
+	return fmt.Sprintf("the policy decision %s of revision %q (%.12s) timed out", e.Decision, e.Revision, e.RevisionHash)
+}
+
+func (e *PolicyTimeoutError) Unwrap() error { return e.Err }
+
+// Code implements Coded.
+func (e *PolicyTimeoutError) Code() Code { return CodePolicyTimeout }
+
+// Extensions implements Coded.
+func (e *PolicyTimeoutError) Extensions() map[string]any {
+	return map[string]any{"decision": e.Decision, "revision": e.Revision, "revisionHash": e.RevisionHash}
+}

@@ -78,7 +78,7 @@ func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int
 		return fmt.Errorf("transition policy for lead %d: %w", id, err)
 	}
 	if planned.Asked {
-		e := transitionEntry(id, planned.Input, planned.Decision, planned.Meta, planned.Latency)
+		e := s.transitionEntry(id, planned.Input, planned.Decision, planned.Meta, planned.Latency)
 		if err := decisionlog.Write(ctx, tx, e); err != nil {
 			return err
 		}

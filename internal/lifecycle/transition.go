@@ -109,9 +109,10 @@ func (s *Service) transitionTx(ctx context.Context, tx *ent.Client, req Transiti
 	start := time.Now()
 	d, meta, err := s.decider.DecideTransition(ctx, tin)
 	if err != nil {
+		s.stats.Observe(policy.QueryTransition, meta, time.Since(start), err)
 		return nil, nil, err
 	}
-	entry := transitionEntry(l.ID, tin, d, meta, time.Since(start))
+	entry := s.transitionEntry(l.ID, tin, d, meta, time.Since(start))
 	to, known := f.byKey[req.To]
 	if !d.Allow || !known {
 		return nil, nil, &refusal{denied: denied(l.Edges.Stage.Key, req.To, d.Reasons, known), entry: entry}
