@@ -18,8 +18,8 @@ import (
 	"github.com/qualify/qualify/ent/account"
 	"github.com/qualify/qualify/ent/activity"
 	"github.com/qualify/qualify/ent/apikey"
-	"github.com/qualify/qualify/ent/auditevent"
 	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/funnelcount"
 	"github.com/qualify/qualify/ent/funnelexit"
 	"github.com/qualify/qualify/ent/funnelreach"
@@ -46,10 +46,10 @@ type Client struct {
 	Account *AccountClient
 	// Activity is the client for interacting with the Activity builders.
 	Activity *ActivityClient
-	// AuditEvent is the client for interacting with the AuditEvent builders.
-	AuditEvent *AuditEventClient
 	// Contact is the client for interacting with the Contact builders.
 	Contact *ContactClient
+	// DecisionLog is the client for interacting with the DecisionLog builders.
+	DecisionLog *DecisionLogClient
 	// FunnelCount is the client for interacting with the FunnelCount builders.
 	FunnelCount *FunnelCountClient
 	// FunnelExit is the client for interacting with the FunnelExit builders.
@@ -86,8 +86,8 @@ func (c *Client) init() {
 	c.APIKey = NewAPIKeyClient(c.config)
 	c.Account = NewAccountClient(c.config)
 	c.Activity = NewActivityClient(c.config)
-	c.AuditEvent = NewAuditEventClient(c.config)
 	c.Contact = NewContactClient(c.config)
+	c.DecisionLog = NewDecisionLogClient(c.config)
 	c.FunnelCount = NewFunnelCountClient(c.config)
 	c.FunnelExit = NewFunnelExitClient(c.config)
 	c.FunnelReach = NewFunnelReachClient(c.config)
@@ -194,8 +194,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		APIKey:          NewAPIKeyClient(cfg),
 		Account:         NewAccountClient(cfg),
 		Activity:        NewActivityClient(cfg),
-		AuditEvent:      NewAuditEventClient(cfg),
 		Contact:         NewContactClient(cfg),
+		DecisionLog:     NewDecisionLogClient(cfg),
 		FunnelCount:     NewFunnelCountClient(cfg),
 		FunnelExit:      NewFunnelExitClient(cfg),
 		FunnelReach:     NewFunnelReachClient(cfg),
@@ -229,8 +229,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		APIKey:          NewAPIKeyClient(cfg),
 		Account:         NewAccountClient(cfg),
 		Activity:        NewActivityClient(cfg),
-		AuditEvent:      NewAuditEventClient(cfg),
 		Contact:         NewContactClient(cfg),
+		DecisionLog:     NewDecisionLogClient(cfg),
 		FunnelCount:     NewFunnelCountClient(cfg),
 		FunnelExit:      NewFunnelExitClient(cfg),
 		FunnelReach:     NewFunnelReachClient(cfg),
@@ -271,7 +271,7 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.Account, c.Activity, c.AuditEvent, c.Contact, c.FunnelCount,
+		c.APIKey, c.Account, c.Activity, c.Contact, c.DecisionLog, c.FunnelCount,
 		c.FunnelExit, c.FunnelReach, c.FunnelSketch, c.Lead, c.PolicyRevision,
 		c.Project, c.RequalifyJob, c.Stage, c.StageTransition, c.User,
 	} {
@@ -283,7 +283,7 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.Account, c.Activity, c.AuditEvent, c.Contact, c.FunnelCount,
+		c.APIKey, c.Account, c.Activity, c.Contact, c.DecisionLog, c.FunnelCount,
 		c.FunnelExit, c.FunnelReach, c.FunnelSketch, c.Lead, c.PolicyRevision,
 		c.Project, c.RequalifyJob, c.Stage, c.StageTransition, c.User,
 	} {
@@ -300,10 +300,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Account.mutate(ctx, m)
 	case *ActivityMutation:
 		return c.Activity.mutate(ctx, m)
-	case *AuditEventMutation:
-		return c.AuditEvent.mutate(ctx, m)
 	case *ContactMutation:
 		return c.Contact.mutate(ctx, m)
+	case *DecisionLogMutation:
+		return c.DecisionLog.mutate(ctx, m)
 	case *FunnelCountMutation:
 		return c.FunnelCount.mutate(ctx, m)
 	case *FunnelExitMutation:
@@ -826,140 +826,6 @@ func (c *ActivityClient) mutate(ctx context.Context, m *ActivityMutation) (Value
 	}
 }
 
-// AuditEventClient is a client for the AuditEvent schema.
-type AuditEventClient struct {
-	config
-}
-
-// NewAuditEventClient returns a client for the AuditEvent from the given config.
-func NewAuditEventClient(c config) *AuditEventClient {
-	return &AuditEventClient{config: c}
-}
-
-// Use adds a list of mutation hooks to the hooks stack.
-// A call to `Use(f, g, h)` equals to `auditevent.Hooks(f(g(h())))`.
-func (c *AuditEventClient) Use(hooks ...Hook) {
-	c.hooks.AuditEvent = append(c.hooks.AuditEvent, hooks...)
-}
-
-// Intercept adds a list of query interceptors to the interceptors stack.
-// A call to `Intercept(f, g, h)` equals to `auditevent.Intercept(f(g(h())))`.
-func (c *AuditEventClient) Intercept(interceptors ...Interceptor) {
-	c.inters.AuditEvent = append(c.inters.AuditEvent, interceptors...)
-}
-
-// Create returns a builder for creating a AuditEvent entity.
-func (c *AuditEventClient) Create() *AuditEventCreate {
-	mutation := newAuditEventMutation(c.config, OpCreate)
-	return &AuditEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// CreateBulk returns a builder for creating a bulk of AuditEvent entities.
-func (c *AuditEventClient) CreateBulk(builders ...*AuditEventCreate) *AuditEventCreateBulk {
-	return &AuditEventCreateBulk{config: c.config, builders: builders}
-}
-
-// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
-// a builder and applies setFunc on it.
-func (c *AuditEventClient) MapCreateBulk(slice any, setFunc func(*AuditEventCreate, int)) *AuditEventCreateBulk {
-	rv := reflect.ValueOf(slice)
-	if rv.Kind() != reflect.Slice {
-		return &AuditEventCreateBulk{err: fmt.Errorf("calling to AuditEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
-	}
-	builders := make([]*AuditEventCreate, rv.Len())
-	for i := 0; i < rv.Len(); i++ {
-		builders[i] = c.Create()
-		setFunc(builders[i], i)
-	}
-	return &AuditEventCreateBulk{config: c.config, builders: builders}
-}
-
-// Update returns an update builder for AuditEvent.
-func (c *AuditEventClient) Update() *AuditEventUpdate {
-	mutation := newAuditEventMutation(c.config, OpUpdate)
-	return &AuditEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// UpdateOne returns an update builder for the given entity.
-func (c *AuditEventClient) UpdateOne(_m *AuditEvent) *AuditEventUpdateOne {
-	mutation := newAuditEventMutation(c.config, OpUpdateOne, withAuditEvent(_m))
-	return &AuditEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// UpdateOneID returns an update builder for the given id.
-func (c *AuditEventClient) UpdateOneID(id int) *AuditEventUpdateOne {
-	mutation := newAuditEventMutation(c.config, OpUpdateOne, withAuditEventID(id))
-	return &AuditEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// Delete returns a delete builder for AuditEvent.
-func (c *AuditEventClient) Delete() *AuditEventDelete {
-	mutation := newAuditEventMutation(c.config, OpDelete)
-	return &AuditEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// DeleteOne returns a builder for deleting the given entity.
-func (c *AuditEventClient) DeleteOne(_m *AuditEvent) *AuditEventDeleteOne {
-	return c.DeleteOneID(_m.ID)
-}
-
-// DeleteOneID returns a builder for deleting the given entity by its id.
-func (c *AuditEventClient) DeleteOneID(id int) *AuditEventDeleteOne {
-	builder := c.Delete().Where(auditevent.ID(id))
-	builder.mutation.id = &id
-	builder.mutation.op = OpDeleteOne
-	return &AuditEventDeleteOne{builder}
-}
-
-// Query returns a query builder for AuditEvent.
-func (c *AuditEventClient) Query() *AuditEventQuery {
-	return &AuditEventQuery{
-		config: c.config,
-		ctx:    &QueryContext{Type: TypeAuditEvent},
-		inters: c.Interceptors(),
-	}
-}
-
-// Get returns a AuditEvent entity by its id.
-func (c *AuditEventClient) Get(ctx context.Context, id int) (*AuditEvent, error) {
-	return c.Query().Where(auditevent.ID(id)).Only(ctx)
-}
-
-// GetX is like Get, but panics if an error occurs.
-func (c *AuditEventClient) GetX(ctx context.Context, id int) *AuditEvent {
-	obj, err := c.Get(ctx, id)
-	if err != nil {
-		panic(err)
-	}
-	return obj
-}
-
-// Hooks returns the client hooks.
-func (c *AuditEventClient) Hooks() []Hook {
-	hooks := c.hooks.AuditEvent
-	return append(hooks[:len(hooks):len(hooks)], auditevent.Hooks[:]...)
-}
-
-// Interceptors returns the client interceptors.
-func (c *AuditEventClient) Interceptors() []Interceptor {
-	return c.inters.AuditEvent
-}
-
-func (c *AuditEventClient) mutate(ctx context.Context, m *AuditEventMutation) (Value, error) {
-	switch m.Op() {
-	case OpCreate:
-		return (&AuditEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
-	case OpUpdate:
-		return (&AuditEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
-	case OpUpdateOne:
-		return (&AuditEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
-	case OpDelete, OpDeleteOne:
-		return (&AuditEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
-	default:
-		return nil, fmt.Errorf("ent: unknown AuditEvent mutation op: %q", m.Op())
-	}
-}
-
 // ContactClient is a client for the Contact schema.
 type ContactClient struct {
 	config
@@ -1154,6 +1020,156 @@ func (c *ContactClient) mutate(ctx context.Context, m *ContactMutation) (Value, 
 		return (&ContactDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Contact mutation op: %q", m.Op())
+	}
+}
+
+// DecisionLogClient is a client for the DecisionLog schema.
+type DecisionLogClient struct {
+	config
+}
+
+// NewDecisionLogClient returns a client for the DecisionLog from the given config.
+func NewDecisionLogClient(c config) *DecisionLogClient {
+	return &DecisionLogClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `decisionlog.Hooks(f(g(h())))`.
+func (c *DecisionLogClient) Use(hooks ...Hook) {
+	c.hooks.DecisionLog = append(c.hooks.DecisionLog, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `decisionlog.Intercept(f(g(h())))`.
+func (c *DecisionLogClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DecisionLog = append(c.inters.DecisionLog, interceptors...)
+}
+
+// Create returns a builder for creating a DecisionLog entity.
+func (c *DecisionLogClient) Create() *DecisionLogCreate {
+	mutation := newDecisionLogMutation(c.config, OpCreate)
+	return &DecisionLogCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DecisionLog entities.
+func (c *DecisionLogClient) CreateBulk(builders ...*DecisionLogCreate) *DecisionLogCreateBulk {
+	return &DecisionLogCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DecisionLogClient) MapCreateBulk(slice any, setFunc func(*DecisionLogCreate, int)) *DecisionLogCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DecisionLogCreateBulk{err: fmt.Errorf("calling to DecisionLogClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DecisionLogCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DecisionLogCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DecisionLog.
+func (c *DecisionLogClient) Update() *DecisionLogUpdate {
+	mutation := newDecisionLogMutation(c.config, OpUpdate)
+	return &DecisionLogUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DecisionLogClient) UpdateOne(_m *DecisionLog) *DecisionLogUpdateOne {
+	mutation := newDecisionLogMutation(c.config, OpUpdateOne, withDecisionLog(_m))
+	return &DecisionLogUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DecisionLogClient) UpdateOneID(id int) *DecisionLogUpdateOne {
+	mutation := newDecisionLogMutation(c.config, OpUpdateOne, withDecisionLogID(id))
+	return &DecisionLogUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DecisionLog.
+func (c *DecisionLogClient) Delete() *DecisionLogDelete {
+	mutation := newDecisionLogMutation(c.config, OpDelete)
+	return &DecisionLogDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DecisionLogClient) DeleteOne(_m *DecisionLog) *DecisionLogDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DecisionLogClient) DeleteOneID(id int) *DecisionLogDeleteOne {
+	builder := c.Delete().Where(decisionlog.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DecisionLogDeleteOne{builder}
+}
+
+// Query returns a query builder for DecisionLog.
+func (c *DecisionLogClient) Query() *DecisionLogQuery {
+	return &DecisionLogQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDecisionLog},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DecisionLog entity by its id.
+func (c *DecisionLogClient) Get(ctx context.Context, id int) (*DecisionLog, error) {
+	return c.Query().Where(decisionlog.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DecisionLogClient) GetX(ctx context.Context, id int) *DecisionLog {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryLead queries the lead edge of a DecisionLog.
+func (c *DecisionLogClient) QueryLead(_m *DecisionLog) *LeadQuery {
+	query := (&LeadClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(decisionlog.Table, decisionlog.FieldID, id),
+			sqlgraph.To(lead.Table, lead.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, decisionlog.LeadTable, decisionlog.LeadColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *DecisionLogClient) Hooks() []Hook {
+	hooks := c.hooks.DecisionLog
+	return append(hooks[:len(hooks):len(hooks)], decisionlog.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *DecisionLogClient) Interceptors() []Interceptor {
+	return c.inters.DecisionLog
+}
+
+func (c *DecisionLogClient) mutate(ctx context.Context, m *DecisionLogMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DecisionLogCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DecisionLogUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DecisionLogUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DecisionLogDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DecisionLog mutation op: %q", m.Op())
 	}
 }
 
@@ -1902,6 +1918,22 @@ func (c *LeadClient) QueryTransitions(_m *Lead) *StageTransitionQuery {
 			sqlgraph.From(lead.Table, lead.FieldID, id),
 			sqlgraph.To(stagetransition.Table, stagetransition.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, lead.TransitionsTable, lead.TransitionsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDecisions queries the decisions edge of a Lead.
+func (c *LeadClient) QueryDecisions(_m *Lead) *DecisionLogQuery {
+	query := (&DecisionLogClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(lead.Table, lead.FieldID, id),
+			sqlgraph.To(decisionlog.Table, decisionlog.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, lead.DecisionsTable, lead.DecisionsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -2865,12 +2897,12 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, Account, Activity, AuditEvent, Contact, FunnelCount, FunnelExit,
+		APIKey, Account, Activity, Contact, DecisionLog, FunnelCount, FunnelExit,
 		FunnelReach, FunnelSketch, Lead, PolicyRevision, Project, RequalifyJob, Stage,
 		StageTransition, User []ent.Hook
 	}
 	inters struct {
-		APIKey, Account, Activity, AuditEvent, Contact, FunnelCount, FunnelExit,
+		APIKey, Account, Activity, Contact, DecisionLog, FunnelCount, FunnelExit,
 		FunnelReach, FunnelSketch, Lead, PolicyRevision, Project, RequalifyJob, Stage,
 		StageTransition, User []ent.Interceptor
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/qualify/qualify/ent/apikey"
 	"github.com/qualify/qualify/ent/auditevent"
 	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/funnelcount"
 	"github.com/qualify/qualify/ent/funnelexit"
 	"github.com/qualify/qualify/ent/funnelreach"
@@ -93,6 +94,7 @@ func checkColumn(t, c string) error {
 			activity.Table:        activity.ValidColumn,
 			auditevent.Table:      auditevent.ValidColumn,
 			contact.Table:         contact.ValidColumn,
+			decisionlog.Table:     decisionlog.ValidColumn,
 			funnelcount.Table:     funnelcount.ValidColumn,
 			funnelexit.Table:      funnelexit.ValidColumn,
 			funnelreach.Table:     funnelreach.ValidColumn,

@@ -15,6 +15,7 @@ import (
 	"github.com/qualify/qualify/ent/apikey"
 	"github.com/qualify/qualify/ent/auditevent"
 	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
@@ -1286,6 +1287,157 @@ func newContactPaginateArgs(rv map[string]any) *contactPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *DecisionLogQuery) CollectFields(ctx context.Context, satisfies ...string) (*DecisionLogQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *DecisionLogQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(decisionlog.Columns))
+		selectedFields = []string{decisionlog.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "lead":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&LeadClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, leadImplementors)...); err != nil {
+				return err
+			}
+			_q.withLead = query
+			if _, ok := fieldSeen[decisionlog.FieldLeadID]; !ok {
+				selectedFields = append(selectedFields, decisionlog.FieldLeadID)
+				fieldSeen[decisionlog.FieldLeadID] = struct{}{}
+			}
+		case "decisionID":
+			if _, ok := fieldSeen[decisionlog.FieldDecisionID]; !ok {
+				selectedFields = append(selectedFields, decisionlog.FieldDecisionID)
+				fieldSeen[decisionlog.FieldDecisionID] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[decisionlog.FieldKind]; !ok {
+				selectedFields = append(selectedFields, decisionlog.FieldKind)
+				fieldSeen[decisionlog.FieldKind] = struct{}{}
+			}
+		case "path":
+			if _, ok := fieldSeen[decisionlog.FieldPath]; !ok {
+				selectedFields = append(selectedFields, decisionlog.FieldPath)
+				fieldSeen[decisionlog.FieldPath] = struct{}{}
+			}
+		case "leadID":
+			if _, ok := fieldSeen[decisionlog.FieldLeadID]; !ok {
+				selectedFields = append(selectedFields, decisionlog.FieldLeadID)
+				fieldSeen[decisionlog.FieldLeadID] = struct{}{}
+			}
+		case "revision":
+			if _, ok := fieldSeen[decisionlog.FieldRevision]; !ok {
+				selectedFields = append(selectedFields, decisionlog.FieldRevision)
+				fieldSeen[decisionlog.FieldRevision] = struct{}{}
+			}
+		case "revisionHash":
+			if _, ok := fieldSeen[decisionlog.FieldRevisionHash]; !ok {
+				selectedFields = append(selectedFields, decisionlog.FieldRevisionHash)
+				fieldSeen[decisionlog.FieldRevisionHash] = struct{}{}
+			}
+		case "error":
+			if _, ok := fieldSeen[decisionlog.FieldError]; !ok {
+				selectedFields = append(selectedFields, decisionlog.FieldError)
+				fieldSeen[decisionlog.FieldError] = struct{}{}
+			}
+		case "caller":
+			if _, ok := fieldSeen[decisionlog.FieldCaller]; !ok {
+				selectedFields = append(selectedFields, decisionlog.FieldCaller)
+				fieldSeen[decisionlog.FieldCaller] = struct{}{}
+			}
+		case "callerRole":
+			if _, ok := fieldSeen[decisionlog.FieldCallerRole]; !ok {
+				selectedFields = append(selectedFields, decisionlog.FieldCallerRole)
+				fieldSeen[decisionlog.FieldCallerRole] = struct{}{}
+			}
+		case "trigger":
+			if _, ok := fieldSeen[decisionlog.FieldTrigger]; !ok {
+				selectedFields = append(selectedFields, decisionlog.FieldTrigger)
+				fieldSeen[decisionlog.FieldTrigger] = struct{}{}
+			}
+		case "decidedAt":
+			if _, ok := fieldSeen[decisionlog.FieldDecidedAt]; !ok {
+				selectedFields = append(selectedFields, decisionlog.FieldDecidedAt)
+				fieldSeen[decisionlog.FieldDecidedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type decisionlogPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []DecisionLogPaginateOption
+}
+
+func newDecisionLogPaginateArgs(rv map[string]any) *decisionlogPaginateArgs {
+	args := &decisionlogPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &DecisionLogOrder{Field: &DecisionLogOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithDecisionLogOrder(order))
+			}
+		case *DecisionLogOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithDecisionLogOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *LeadQuery) CollectFields(ctx context.Context, satisfies ...string) (*LeadQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -1635,6 +1787,95 @@ func (_q *LeadQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				query = pager.applyOrder(query)
 			}
 			_q.WithNamedTransitions(alias, func(wq *StageTransitionQuery) {
+				*wq = *query
+			})
+
+		case "decisions":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&DecisionLogClient{config: _q.config}).Query()
+			)
+			args := newDecisionLogPaginateArgs(fieldArgs(ctx, nil, path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newDecisionLogPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Lead) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"lead_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(lead.DecisionsColumn), ids...))
+						})
+						if err := query.GroupBy(lead.DecisionsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[7] == nil {
+								nodes[i].Edges.totalCount[7] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[7][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Lead) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Decisions)
+							if nodes[i].Edges.totalCount[7] == nil {
+								nodes[i].Edges.totalCount[7] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[7][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, decisionlogImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(lead.DecisionsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedDecisions(alias, func(wq *DecisionLogQuery) {
 				*wq = *query
 			})
 		case "createdAt":

@@ -166,6 +166,14 @@ func (_m *Contact) Activities(
 	return _m.QueryActivities().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *DecisionLog) Lead(ctx context.Context) (*Lead, error) {
+	result, err := _m.Edges.LeadOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryLead().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Lead) Account(ctx context.Context) (*Account, error) {
 	result, err := _m.Edges.AccountOrErr()
 	if IsNotLoaded(err) {
@@ -259,6 +267,26 @@ func (_m *Lead) Transitions(
 		return conn, nil
 	}
 	return _m.QueryTransitions().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *Lead) Decisions(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *DecisionLogOrder,
+) (*DecisionLogConnection, error) {
+	opts := []DecisionLogPaginateOption{
+		WithDecisionLogOrder(orderBy),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[7][alias]
+	if nodes, err := _m.NamedDecisions(alias); err == nil || hasTotalCount {
+		pager, err := newDecisionLogPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &DecisionLogConnection{Edges: []*DecisionLogEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryDecisions().Paginate(ctx, after, first, before, last, opts...)
 }
 
 func (_m *Project) Account(ctx context.Context) (*Account, error) {

@@ -15,6 +15,7 @@ import (
 	"github.com/qualify/qualify/ent/apikey"
 	"github.com/qualify/qualify/ent/auditevent"
 	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/internal"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/policyrevision"
@@ -54,6 +55,11 @@ var contactImplementors = []string{"Contact", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Contact) IsNode() {}
+
+var decisionlogImplementors = []string{"DecisionLog", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*DecisionLog) IsNode() {}
 
 var leadImplementors = []string{"Lead", "Node"}
 
@@ -208,6 +214,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(contact.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, contactImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case decisionlog.Table:
+		query := c.DecisionLog.Query().
+			Where(decisionlog.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, decisionlogImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -416,6 +431,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Contact.Query().
 			Where(contact.IDIn(ids...))
 		query, err := query.CollectFields(ctx, contactImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case decisionlog.Table:
+		query := c.DecisionLog.Query().
+			Where(decisionlog.IDIn(ids...))
+		query, err := query.CollectFields(ctx, decisionlogImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/qualify/qualify/ent/apikey"
 	"github.com/qualify/qualify/ent/auditevent"
 	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
@@ -2034,6 +2035,302 @@ func (_m *Contact) ToEdge(order *ContactOrder) *ContactEdge {
 		order = DefaultContactOrder
 	}
 	return &ContactEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// DecisionLogEdge is the edge representation of DecisionLog.
+type DecisionLogEdge struct {
+	Node   *DecisionLog `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// DecisionLogConnection is the connection containing edges to DecisionLog.
+type DecisionLogConnection struct {
+	Edges      []*DecisionLogEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *DecisionLogConnection) build(nodes []*DecisionLog, pager *decisionlogPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *DecisionLog
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *DecisionLog {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *DecisionLog {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*DecisionLogEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &DecisionLogEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// DecisionLogPaginateOption enables pagination customization.
+type DecisionLogPaginateOption func(*decisionlogPager) error
+
+// WithDecisionLogOrder configures pagination ordering.
+func WithDecisionLogOrder(order *DecisionLogOrder) DecisionLogPaginateOption {
+	if order == nil {
+		order = DefaultDecisionLogOrder
+	}
+	o := *order
+	return func(pager *decisionlogPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultDecisionLogOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithDecisionLogFilter configures pagination filter.
+func WithDecisionLogFilter(filter func(*DecisionLogQuery) (*DecisionLogQuery, error)) DecisionLogPaginateOption {
+	return func(pager *decisionlogPager) error {
+		if filter == nil {
+			return errors.New("DecisionLogQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type decisionlogPager struct {
+	reverse bool
+	order   *DecisionLogOrder
+	filter  func(*DecisionLogQuery) (*DecisionLogQuery, error)
+}
+
+func newDecisionLogPager(opts []DecisionLogPaginateOption, reverse bool) (*decisionlogPager, error) {
+	pager := &decisionlogPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultDecisionLogOrder
+	}
+	return pager, nil
+}
+
+func (p *decisionlogPager) applyFilter(query *DecisionLogQuery) (*DecisionLogQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *decisionlogPager) toCursor(_m *DecisionLog) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *decisionlogPager) applyCursors(query *DecisionLogQuery, after, before *Cursor) (*DecisionLogQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultDecisionLogOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *decisionlogPager) applyOrder(query *DecisionLogQuery) *DecisionLogQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultDecisionLogOrder.Field {
+		query = query.Order(DefaultDecisionLogOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *decisionlogPager) orderExpr(query *DecisionLogQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultDecisionLogOrder.Field {
+			b.Comma().Ident(DefaultDecisionLogOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to DecisionLog.
+func (_m *DecisionLogQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...DecisionLogPaginateOption,
+) (*DecisionLogConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newDecisionLogPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &DecisionLogConnection{Edges: []*DecisionLogEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// DecisionLogOrderFieldDecidedAt orders DecisionLog by decided_at.
+	DecisionLogOrderFieldDecidedAt = &DecisionLogOrderField{
+		Value: func(_m *DecisionLog) (ent.Value, error) {
+			return _m.DecidedAt, nil
+		},
+		column: decisionlog.FieldDecidedAt,
+		toTerm: decisionlog.ByDecidedAt,
+		toCursor: func(_m *DecisionLog) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.DecidedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f DecisionLogOrderField) String() string {
+	var str string
+	switch f.column {
+	case DecisionLogOrderFieldDecidedAt.column:
+		str = "DECIDED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f DecisionLogOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *DecisionLogOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("DecisionLogOrderField %T must be a string", v)
+	}
+	switch str {
+	case "DECIDED_AT":
+		*f = *DecisionLogOrderFieldDecidedAt
+	default:
+		return fmt.Errorf("%s is not a valid DecisionLogOrderField", str)
+	}
+	return nil
+}
+
+// DecisionLogOrderField defines the ordering field of DecisionLog.
+type DecisionLogOrderField struct {
+	// Value extracts the ordering value from the given DecisionLog.
+	Value    func(*DecisionLog) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) decisionlog.OrderOption
+	toCursor func(*DecisionLog) Cursor
+}
+
+// DecisionLogOrder defines the ordering of DecisionLog.
+type DecisionLogOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *DecisionLogOrderField `json:"field"`
+}
+
+// DefaultDecisionLogOrder is the default ordering of DecisionLog.
+var DefaultDecisionLogOrder = &DecisionLogOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &DecisionLogOrderField{
+		Value: func(_m *DecisionLog) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: decisionlog.FieldID,
+		toTerm: decisionlog.ByID,
+		toCursor: func(_m *DecisionLog) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts DecisionLog into DecisionLogEdge.
+func (_m *DecisionLog) ToEdge(order *DecisionLogOrder) *DecisionLogEdge {
+	if order == nil {
+		order = DefaultDecisionLogOrder
+	}
+	return &DecisionLogEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -122,15 +122,18 @@ type LeadEdges struct {
 	Activities []*Activity `json:"activities,omitempty"`
 	// Transitions holds the value of the transitions edge.
 	Transitions []*StageTransition `json:"transitions,omitempty"`
+	// Decisions holds the value of the decisions edge.
+	Decisions []*DecisionLog `json:"decisions,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [7]bool
+	loadedTypes [8]bool
 	// totalCount holds the count of the edges above.
-	totalCount [7]map[string]int
+	totalCount [8]map[string]int
 
 	namedContacts    map[string][]*Contact
 	namedActivities  map[string][]*Activity
 	namedTransitions map[string][]*StageTransition
+	namedDecisions   map[string][]*DecisionLog
 }
 
 // AccountOrErr returns the Account value or an error if the edge
@@ -202,6 +205,15 @@ func (e LeadEdges) TransitionsOrErr() ([]*StageTransition, error) {
 		return e.Transitions, nil
 	}
 	return nil, &NotLoadedError{edge: "transitions"}
+}
+
+// DecisionsOrErr returns the Decisions value or an error if the edge
+// was not loaded in eager-loading.
+func (e LeadEdges) DecisionsOrErr() ([]*DecisionLog, error) {
+	if e.loadedTypes[7] {
+		return e.Decisions, nil
+	}
+	return nil, &NotLoadedError{edge: "decisions"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -546,6 +558,11 @@ func (_m *Lead) QueryTransitions() *StageTransitionQuery {
 	return NewLeadClient(_m.config).QueryTransitions(_m)
 }
 
+// QueryDecisions queries the "decisions" edge of the Lead entity.
+func (_m *Lead) QueryDecisions() *DecisionLogQuery {
+	return NewLeadClient(_m.config).QueryDecisions(_m)
+}
+
 // Update returns a builder for updating this Lead.
 // Note that you need to call Lead.Unwrap() before calling this method if this Lead
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -790,6 +807,30 @@ func (_m *Lead) appendNamedTransitions(name string, edges ...*StageTransition) {
 		_m.Edges.namedTransitions[name] = []*StageTransition{}
 	} else {
 		_m.Edges.namedTransitions[name] = append(_m.Edges.namedTransitions[name], edges...)
+	}
+}
+
+// NamedDecisions returns the Decisions named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Lead) NamedDecisions(name string) ([]*DecisionLog, error) {
+	if _m.Edges.namedDecisions == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedDecisions[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Lead) appendNamedDecisions(name string, edges ...*DecisionLog) {
+	if _m.Edges.namedDecisions == nil {
+		_m.Edges.namedDecisions = make(map[string][]*DecisionLog)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedDecisions[name] = []*DecisionLog{}
+	} else {
+		_m.Edges.namedDecisions[name] = append(_m.Edges.namedDecisions[name], edges...)
 	}
 }
 

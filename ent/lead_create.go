@@ -14,6 +14,7 @@ import (
 	"github.com/qualify/qualify/ent/account"
 	"github.com/qualify/qualify/ent/activity"
 	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/schema/qualtype"
 	"github.com/qualify/qualify/ent/stage"
@@ -636,6 +637,21 @@ func (_c *LeadCreate) AddTransitions(v ...*StageTransition) *LeadCreate {
 	return _c.AddTransitionIDs(ids...)
 }
 
+// AddDecisionIDs adds the "decisions" edge to the DecisionLog entity by IDs.
+func (_c *LeadCreate) AddDecisionIDs(ids ...int) *LeadCreate {
+	_c.mutation.AddDecisionIDs(ids...)
+	return _c
+}
+
+// AddDecisions adds the "decisions" edges to the DecisionLog entity.
+func (_c *LeadCreate) AddDecisions(v ...*DecisionLog) *LeadCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddDecisionIDs(ids...)
+}
+
 // Mutation returns the LeadMutation object of the builder.
 func (_c *LeadCreate) Mutation() *LeadMutation {
 	return _c.mutation
@@ -1140,6 +1156,22 @@ func (_c *LeadCreate) createSpec() (*Lead, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(stagetransition.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.DecisionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.DecisionsTable,
+			Columns: []string{lead.DecisionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(decisionlog.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -16,6 +16,7 @@ import (
 	"github.com/qualify/qualify/ent/account"
 	"github.com/qualify/qualify/ent/activity"
 	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/predicate"
 	"github.com/qualify/qualify/ent/stage"
@@ -37,11 +38,13 @@ type LeadQuery struct {
 	withContacts         *ContactQuery
 	withActivities       *ActivityQuery
 	withTransitions      *StageTransitionQuery
+	withDecisions        *DecisionLogQuery
 	loadTotal            []func(context.Context, []*Lead) error
 	modifiers            []func(*sql.Selector)
 	withNamedContacts    map[string]*ContactQuery
 	withNamedActivities  map[string]*ActivityQuery
 	withNamedTransitions map[string]*StageTransitionQuery
+	withNamedDecisions   map[string]*DecisionLogQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -225,6 +228,28 @@ func (_q *LeadQuery) QueryTransitions() *StageTransitionQuery {
 			sqlgraph.From(lead.Table, lead.FieldID, selector),
 			sqlgraph.To(stagetransition.Table, stagetransition.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, lead.TransitionsTable, lead.TransitionsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryDecisions chains the current query on the "decisions" edge.
+func (_q *LeadQuery) QueryDecisions() *DecisionLogQuery {
+	query := (&DecisionLogClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(lead.Table, lead.FieldID, selector),
+			sqlgraph.To(decisionlog.Table, decisionlog.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, lead.DecisionsTable, lead.DecisionsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -431,6 +456,7 @@ func (_q *LeadQuery) Clone() *LeadQuery {
 		withContacts:      _q.withContacts.Clone(),
 		withActivities:    _q.withActivities.Clone(),
 		withTransitions:   _q.withTransitions.Clone(),
+		withDecisions:     _q.withDecisions.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -515,6 +541,17 @@ func (_q *LeadQuery) WithTransitions(opts ...func(*StageTransitionQuery)) *LeadQ
 	return _q
 }
 
+// WithDecisions tells the query-builder to eager-load the nodes that are connected to
+// the "decisions" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *LeadQuery) WithDecisions(opts ...func(*DecisionLogQuery)) *LeadQuery {
+	query := (&DecisionLogClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withDecisions = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
 //
@@ -593,7 +630,7 @@ func (_q *LeadQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Lead, e
 	var (
 		nodes       = []*Lead{}
 		_spec       = _q.querySpec()
-		loadedTypes = [7]bool{
+		loadedTypes = [8]bool{
 			_q.withAccount != nil,
 			_q.withOwner != nil,
 			_q.withStage != nil,
@@ -601,6 +638,7 @@ func (_q *LeadQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Lead, e
 			_q.withContacts != nil,
 			_q.withActivities != nil,
 			_q.withTransitions != nil,
+			_q.withDecisions != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -669,6 +707,13 @@ func (_q *LeadQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Lead, e
 			return nil, err
 		}
 	}
+	if query := _q.withDecisions; query != nil {
+		if err := _q.loadDecisions(ctx, query, nodes,
+			func(n *Lead) { n.Edges.Decisions = []*DecisionLog{} },
+			func(n *Lead, e *DecisionLog) { n.Edges.Decisions = append(n.Edges.Decisions, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedContacts {
 		if err := _q.loadContacts(ctx, query, nodes,
 			func(n *Lead) { n.appendNamedContacts(name) },
@@ -687,6 +732,13 @@ func (_q *LeadQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Lead, e
 		if err := _q.loadTransitions(ctx, query, nodes,
 			func(n *Lead) { n.appendNamedTransitions(name) },
 			func(n *Lead, e *StageTransition) { n.appendNamedTransitions(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedDecisions {
+		if err := _q.loadDecisions(ctx, query, nodes,
+			func(n *Lead) { n.appendNamedDecisions(name) },
+			func(n *Lead, e *DecisionLog) { n.appendNamedDecisions(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -944,6 +996,39 @@ func (_q *LeadQuery) loadTransitions(ctx context.Context, query *StageTransition
 	}
 	return nil
 }
+func (_q *LeadQuery) loadDecisions(ctx context.Context, query *DecisionLogQuery, nodes []*Lead, init func(*Lead), assign func(*Lead, *DecisionLog)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Lead)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(decisionlog.FieldLeadID)
+	}
+	query.Where(predicate.DecisionLog(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(lead.DecisionsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.LeadID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "lead_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "lead_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *LeadQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1115,6 +1200,20 @@ func (_q *LeadQuery) WithNamedTransitions(name string, opts ...func(*StageTransi
 		_q.withNamedTransitions = make(map[string]*StageTransitionQuery)
 	}
 	_q.withNamedTransitions[name] = query
+	return _q
+}
+
+// WithNamedDecisions tells the query-builder to eager-load the nodes that are connected to the "decisions"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *LeadQuery) WithNamedDecisions(name string, opts ...func(*DecisionLogQuery)) *LeadQuery {
+	query := (&DecisionLogClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedDecisions == nil {
+		_q.withNamedDecisions = make(map[string]*DecisionLogQuery)
+	}
+	_q.withNamedDecisions[name] = query
 	return _q
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/qualify/qualify/ent/account"
 	"github.com/qualify/qualify/ent/activity"
 	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/predicate"
 	"github.com/qualify/qualify/ent/schema/qualtype"
@@ -760,6 +761,21 @@ func (_u *LeadUpdate) AddTransitions(v ...*StageTransition) *LeadUpdate {
 	return _u.AddTransitionIDs(ids...)
 }
 
+// AddDecisionIDs adds the "decisions" edge to the DecisionLog entity by IDs.
+func (_u *LeadUpdate) AddDecisionIDs(ids ...int) *LeadUpdate {
+	_u.mutation.AddDecisionIDs(ids...)
+	return _u
+}
+
+// AddDecisions adds the "decisions" edges to the DecisionLog entity.
+func (_u *LeadUpdate) AddDecisions(v ...*DecisionLog) *LeadUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDecisionIDs(ids...)
+}
+
 // Mutation returns the LeadMutation object of the builder.
 func (_u *LeadUpdate) Mutation() *LeadMutation {
 	return _u.mutation
@@ -850,6 +866,27 @@ func (_u *LeadUpdate) RemoveTransitions(v ...*StageTransition) *LeadUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveTransitionIDs(ids...)
+}
+
+// ClearDecisions clears all "decisions" edges to the DecisionLog entity.
+func (_u *LeadUpdate) ClearDecisions() *LeadUpdate {
+	_u.mutation.ClearDecisions()
+	return _u
+}
+
+// RemoveDecisionIDs removes the "decisions" edge to DecisionLog entities by IDs.
+func (_u *LeadUpdate) RemoveDecisionIDs(ids ...int) *LeadUpdate {
+	_u.mutation.RemoveDecisionIDs(ids...)
+	return _u
+}
+
+// RemoveDecisions removes "decisions" edges to DecisionLog entities.
+func (_u *LeadUpdate) RemoveDecisions(v ...*DecisionLog) *LeadUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDecisionIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -1381,6 +1418,51 @@ func (_u *LeadUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(stagetransition.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.DecisionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.DecisionsTable,
+			Columns: []string{lead.DecisionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(decisionlog.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDecisionsIDs(); len(nodes) > 0 && !_u.mutation.DecisionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.DecisionsTable,
+			Columns: []string{lead.DecisionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(decisionlog.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DecisionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.DecisionsTable,
+			Columns: []string{lead.DecisionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(decisionlog.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -2133,6 +2215,21 @@ func (_u *LeadUpdateOne) AddTransitions(v ...*StageTransition) *LeadUpdateOne {
 	return _u.AddTransitionIDs(ids...)
 }
 
+// AddDecisionIDs adds the "decisions" edge to the DecisionLog entity by IDs.
+func (_u *LeadUpdateOne) AddDecisionIDs(ids ...int) *LeadUpdateOne {
+	_u.mutation.AddDecisionIDs(ids...)
+	return _u
+}
+
+// AddDecisions adds the "decisions" edges to the DecisionLog entity.
+func (_u *LeadUpdateOne) AddDecisions(v ...*DecisionLog) *LeadUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDecisionIDs(ids...)
+}
+
 // Mutation returns the LeadMutation object of the builder.
 func (_u *LeadUpdateOne) Mutation() *LeadMutation {
 	return _u.mutation
@@ -2223,6 +2320,27 @@ func (_u *LeadUpdateOne) RemoveTransitions(v ...*StageTransition) *LeadUpdateOne
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveTransitionIDs(ids...)
+}
+
+// ClearDecisions clears all "decisions" edges to the DecisionLog entity.
+func (_u *LeadUpdateOne) ClearDecisions() *LeadUpdateOne {
+	_u.mutation.ClearDecisions()
+	return _u
+}
+
+// RemoveDecisionIDs removes the "decisions" edge to DecisionLog entities by IDs.
+func (_u *LeadUpdateOne) RemoveDecisionIDs(ids ...int) *LeadUpdateOne {
+	_u.mutation.RemoveDecisionIDs(ids...)
+	return _u
+}
+
+// RemoveDecisions removes "decisions" edges to DecisionLog entities.
+func (_u *LeadUpdateOne) RemoveDecisions(v ...*DecisionLog) *LeadUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDecisionIDs(ids...)
 }
 
 // Where appends a list predicates to the LeadUpdate builder.
@@ -2784,6 +2902,51 @@ func (_u *LeadUpdateOne) sqlSave(ctx context.Context) (_node *Lead, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(stagetransition.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.DecisionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.DecisionsTable,
+			Columns: []string{lead.DecisionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(decisionlog.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDecisionsIDs(); len(nodes) > 0 && !_u.mutation.DecisionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.DecisionsTable,
+			Columns: []string{lead.DecisionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(decisionlog.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DecisionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.DecisionsTable,
+			Columns: []string{lead.DecisionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(decisionlog.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

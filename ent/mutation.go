@@ -16,6 +16,7 @@ import (
 	"github.com/qualify/qualify/ent/apikey"
 	"github.com/qualify/qualify/ent/auditevent"
 	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/funnelcount"
 	"github.com/qualify/qualify/ent/funnelexit"
 	"github.com/qualify/qualify/ent/funnelreach"
@@ -45,6 +46,7 @@ const (
 	TypeActivity        = "Activity"
 	TypeAuditEvent      = "AuditEvent"
 	TypeContact         = "Contact"
+	TypeDecisionLog     = "DecisionLog"
 	TypeFunnelCount     = "FunnelCount"
 	TypeFunnelExit      = "FunnelExit"
 	TypeFunnelReach     = "FunnelReach"
@@ -4929,6 +4931,1165 @@ func (m *ContactMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Contact edge %s", name)
 }
 
+// DecisionLogMutation represents an operation that mutates the DecisionLog nodes in the graph.
+type DecisionLogMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	decision_id   *string
+	kind          *decisionlog.Kind
+	_path         *string
+	revision      *string
+	revision_hash *string
+	input         *map[string]interface{}
+	result        *map[string]interface{}
+	error         *string
+	latency_ns    *int64
+	addlatency_ns *int64
+	caller        *string
+	caller_role   *string
+	trigger       *string
+	decided_at    *time.Time
+	clearedFields map[string]struct{}
+	lead          *int
+	clearedlead   bool
+	done          bool
+	oldValue      func(context.Context) (*DecisionLog, error)
+	predicates    []predicate.DecisionLog
+}
+
+var _ ent.Mutation = (*DecisionLogMutation)(nil)
+
+// decisionlogOption allows management of the mutation configuration using functional options.
+type decisionlogOption func(*DecisionLogMutation)
+
+// newDecisionLogMutation creates new mutation for the DecisionLog entity.
+func newDecisionLogMutation(c config, op Op, opts ...decisionlogOption) *DecisionLogMutation {
+	m := &DecisionLogMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDecisionLog,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDecisionLogID sets the ID field of the mutation.
+func withDecisionLogID(id int) decisionlogOption {
+	return func(m *DecisionLogMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *DecisionLog
+		)
+		m.oldValue = func(ctx context.Context) (*DecisionLog, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().DecisionLog.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDecisionLog sets the old DecisionLog of the mutation.
+func withDecisionLog(node *DecisionLog) decisionlogOption {
+	return func(m *DecisionLogMutation) {
+		m.oldValue = func(context.Context) (*DecisionLog, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DecisionLogMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DecisionLogMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DecisionLogMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DecisionLogMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().DecisionLog.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetDecisionID sets the "decision_id" field.
+func (m *DecisionLogMutation) SetDecisionID(s string) {
+	m.decision_id = &s
+}
+
+// DecisionID returns the value of the "decision_id" field in the mutation.
+func (m *DecisionLogMutation) DecisionID() (r string, exists bool) {
+	v := m.decision_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecisionID returns the old "decision_id" field's value of the DecisionLog entity.
+// If the DecisionLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DecisionLogMutation) OldDecisionID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecisionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecisionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecisionID: %w", err)
+	}
+	return oldValue.DecisionID, nil
+}
+
+// ResetDecisionID resets all changes to the "decision_id" field.
+func (m *DecisionLogMutation) ResetDecisionID() {
+	m.decision_id = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *DecisionLogMutation) SetKind(d decisionlog.Kind) {
+	m.kind = &d
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *DecisionLogMutation) Kind() (r decisionlog.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the DecisionLog entity.
+// If the DecisionLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DecisionLogMutation) OldKind(ctx context.Context) (v decisionlog.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *DecisionLogMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetPath sets the "path" field.
+func (m *DecisionLogMutation) SetPath(s string) {
+	m._path = &s
+}
+
+// Path returns the value of the "path" field in the mutation.
+func (m *DecisionLogMutation) Path() (r string, exists bool) {
+	v := m._path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPath returns the old "path" field's value of the DecisionLog entity.
+// If the DecisionLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DecisionLogMutation) OldPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPath: %w", err)
+	}
+	return oldValue.Path, nil
+}
+
+// ResetPath resets all changes to the "path" field.
+func (m *DecisionLogMutation) ResetPath() {
+	m._path = nil
+}
+
+// SetLeadID sets the "lead_id" field.
+func (m *DecisionLogMutation) SetLeadID(i int) {
+	m.lead = &i
+}
+
+// LeadID returns the value of the "lead_id" field in the mutation.
+func (m *DecisionLogMutation) LeadID() (r int, exists bool) {
+	v := m.lead
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeadID returns the old "lead_id" field's value of the DecisionLog entity.
+// If the DecisionLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DecisionLogMutation) OldLeadID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeadID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeadID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeadID: %w", err)
+	}
+	return oldValue.LeadID, nil
+}
+
+// ClearLeadID clears the value of the "lead_id" field.
+func (m *DecisionLogMutation) ClearLeadID() {
+	m.lead = nil
+	m.clearedFields[decisionlog.FieldLeadID] = struct{}{}
+}
+
+// LeadIDCleared returns if the "lead_id" field was cleared in this mutation.
+func (m *DecisionLogMutation) LeadIDCleared() bool {
+	_, ok := m.clearedFields[decisionlog.FieldLeadID]
+	return ok
+}
+
+// ResetLeadID resets all changes to the "lead_id" field.
+func (m *DecisionLogMutation) ResetLeadID() {
+	m.lead = nil
+	delete(m.clearedFields, decisionlog.FieldLeadID)
+}
+
+// SetRevision sets the "revision" field.
+func (m *DecisionLogMutation) SetRevision(s string) {
+	m.revision = &s
+}
+
+// Revision returns the value of the "revision" field in the mutation.
+func (m *DecisionLogMutation) Revision() (r string, exists bool) {
+	v := m.revision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevision returns the old "revision" field's value of the DecisionLog entity.
+// If the DecisionLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DecisionLogMutation) OldRevision(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevision: %w", err)
+	}
+	return oldValue.Revision, nil
+}
+
+// ResetRevision resets all changes to the "revision" field.
+func (m *DecisionLogMutation) ResetRevision() {
+	m.revision = nil
+}
+
+// SetRevisionHash sets the "revision_hash" field.
+func (m *DecisionLogMutation) SetRevisionHash(s string) {
+	m.revision_hash = &s
+}
+
+// RevisionHash returns the value of the "revision_hash" field in the mutation.
+func (m *DecisionLogMutation) RevisionHash() (r string, exists bool) {
+	v := m.revision_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevisionHash returns the old "revision_hash" field's value of the DecisionLog entity.
+// If the DecisionLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DecisionLogMutation) OldRevisionHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevisionHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevisionHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevisionHash: %w", err)
+	}
+	return oldValue.RevisionHash, nil
+}
+
+// ResetRevisionHash resets all changes to the "revision_hash" field.
+func (m *DecisionLogMutation) ResetRevisionHash() {
+	m.revision_hash = nil
+}
+
+// SetInput sets the "input" field.
+func (m *DecisionLogMutation) SetInput(value map[string]interface{}) {
+	m.input = &value
+}
+
+// Input returns the value of the "input" field in the mutation.
+func (m *DecisionLogMutation) Input() (r map[string]interface{}, exists bool) {
+	v := m.input
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInput returns the old "input" field's value of the DecisionLog entity.
+// If the DecisionLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DecisionLogMutation) OldInput(ctx context.Context) (v map[string]interface{}, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInput is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInput requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInput: %w", err)
+	}
+	return oldValue.Input, nil
+}
+
+// ResetInput resets all changes to the "input" field.
+func (m *DecisionLogMutation) ResetInput() {
+	m.input = nil
+}
+
+// SetResult sets the "result" field.
+func (m *DecisionLogMutation) SetResult(value map[string]interface{}) {
+	m.result = &value
+}
+
+// Result returns the value of the "result" field in the mutation.
+func (m *DecisionLogMutation) Result() (r map[string]interface{}, exists bool) {
+	v := m.result
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResult returns the old "result" field's value of the DecisionLog entity.
+// If the DecisionLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DecisionLogMutation) OldResult(ctx context.Context) (v map[string]interface{}, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResult is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResult requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResult: %w", err)
+	}
+	return oldValue.Result, nil
+}
+
+// ClearResult clears the value of the "result" field.
+func (m *DecisionLogMutation) ClearResult() {
+	m.result = nil
+	m.clearedFields[decisionlog.FieldResult] = struct{}{}
+}
+
+// ResultCleared returns if the "result" field was cleared in this mutation.
+func (m *DecisionLogMutation) ResultCleared() bool {
+	_, ok := m.clearedFields[decisionlog.FieldResult]
+	return ok
+}
+
+// ResetResult resets all changes to the "result" field.
+func (m *DecisionLogMutation) ResetResult() {
+	m.result = nil
+	delete(m.clearedFields, decisionlog.FieldResult)
+}
+
+// SetError sets the "error" field.
+func (m *DecisionLogMutation) SetError(s string) {
+	m.error = &s
+}
+
+// Error returns the value of the "error" field in the mutation.
+func (m *DecisionLogMutation) Error() (r string, exists bool) {
+	v := m.error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldError returns the old "error" field's value of the DecisionLog entity.
+// If the DecisionLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DecisionLogMutation) OldError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldError: %w", err)
+	}
+	return oldValue.Error, nil
+}
+
+// ResetError resets all changes to the "error" field.
+func (m *DecisionLogMutation) ResetError() {
+	m.error = nil
+}
+
+// SetLatencyNs sets the "latency_ns" field.
+func (m *DecisionLogMutation) SetLatencyNs(i int64) {
+	m.latency_ns = &i
+	m.addlatency_ns = nil
+}
+
+// LatencyNs returns the value of the "latency_ns" field in the mutation.
+func (m *DecisionLogMutation) LatencyNs() (r int64, exists bool) {
+	v := m.latency_ns
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLatencyNs returns the old "latency_ns" field's value of the DecisionLog entity.
+// If the DecisionLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DecisionLogMutation) OldLatencyNs(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLatencyNs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLatencyNs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLatencyNs: %w", err)
+	}
+	return oldValue.LatencyNs, nil
+}
+
+// AddLatencyNs adds i to the "latency_ns" field.
+func (m *DecisionLogMutation) AddLatencyNs(i int64) {
+	if m.addlatency_ns != nil {
+		*m.addlatency_ns += i
+	} else {
+		m.addlatency_ns = &i
+	}
+}
+
+// AddedLatencyNs returns the value that was added to the "latency_ns" field in this mutation.
+func (m *DecisionLogMutation) AddedLatencyNs() (r int64, exists bool) {
+	v := m.addlatency_ns
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLatencyNs resets all changes to the "latency_ns" field.
+func (m *DecisionLogMutation) ResetLatencyNs() {
+	m.latency_ns = nil
+	m.addlatency_ns = nil
+}
+
+// SetCaller sets the "caller" field.
+func (m *DecisionLogMutation) SetCaller(s string) {
+	m.caller = &s
+}
+
+// Caller returns the value of the "caller" field in the mutation.
+func (m *DecisionLogMutation) Caller() (r string, exists bool) {
+	v := m.caller
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCaller returns the old "caller" field's value of the DecisionLog entity.
+// If the DecisionLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DecisionLogMutation) OldCaller(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCaller is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCaller requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCaller: %w", err)
+	}
+	return oldValue.Caller, nil
+}
+
+// ResetCaller resets all changes to the "caller" field.
+func (m *DecisionLogMutation) ResetCaller() {
+	m.caller = nil
+}
+
+// SetCallerRole sets the "caller_role" field.
+func (m *DecisionLogMutation) SetCallerRole(s string) {
+	m.caller_role = &s
+}
+
+// CallerRole returns the value of the "caller_role" field in the mutation.
+func (m *DecisionLogMutation) CallerRole() (r string, exists bool) {
+	v := m.caller_role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCallerRole returns the old "caller_role" field's value of the DecisionLog entity.
+// If the DecisionLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DecisionLogMutation) OldCallerRole(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCallerRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCallerRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCallerRole: %w", err)
+	}
+	return oldValue.CallerRole, nil
+}
+
+// ResetCallerRole resets all changes to the "caller_role" field.
+func (m *DecisionLogMutation) ResetCallerRole() {
+	m.caller_role = nil
+}
+
+// SetTrigger sets the "trigger" field.
+func (m *DecisionLogMutation) SetTrigger(s string) {
+	m.trigger = &s
+}
+
+// Trigger returns the value of the "trigger" field in the mutation.
+func (m *DecisionLogMutation) Trigger() (r string, exists bool) {
+	v := m.trigger
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTrigger returns the old "trigger" field's value of the DecisionLog entity.
+// If the DecisionLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DecisionLogMutation) OldTrigger(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTrigger is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTrigger requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTrigger: %w", err)
+	}
+	return oldValue.Trigger, nil
+}
+
+// ResetTrigger resets all changes to the "trigger" field.
+func (m *DecisionLogMutation) ResetTrigger() {
+	m.trigger = nil
+}
+
+// SetDecidedAt sets the "decided_at" field.
+func (m *DecisionLogMutation) SetDecidedAt(t time.Time) {
+	m.decided_at = &t
+}
+
+// DecidedAt returns the value of the "decided_at" field in the mutation.
+func (m *DecisionLogMutation) DecidedAt() (r time.Time, exists bool) {
+	v := m.decided_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecidedAt returns the old "decided_at" field's value of the DecisionLog entity.
+// If the DecisionLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DecisionLogMutation) OldDecidedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecidedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecidedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecidedAt: %w", err)
+	}
+	return oldValue.DecidedAt, nil
+}
+
+// ResetDecidedAt resets all changes to the "decided_at" field.
+func (m *DecisionLogMutation) ResetDecidedAt() {
+	m.decided_at = nil
+}
+
+// ClearLead clears the "lead" edge to the Lead entity.
+func (m *DecisionLogMutation) ClearLead() {
+	m.clearedlead = true
+	m.clearedFields[decisionlog.FieldLeadID] = struct{}{}
+}
+
+// LeadCleared reports if the "lead" edge to the Lead entity was cleared.
+func (m *DecisionLogMutation) LeadCleared() bool {
+	return m.LeadIDCleared() || m.clearedlead
+}
+
+// LeadIDs returns the "lead" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// LeadID instead. It exists only for internal usage by the builders.
+func (m *DecisionLogMutation) LeadIDs() (ids []int) {
+	if id := m.lead; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetLead resets all changes to the "lead" edge.
+func (m *DecisionLogMutation) ResetLead() {
+	m.lead = nil
+	m.clearedlead = false
+}
+
+// Where appends a list predicates to the DecisionLogMutation builder.
+func (m *DecisionLogMutation) Where(ps ...predicate.DecisionLog) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DecisionLogMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DecisionLogMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.DecisionLog, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DecisionLogMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DecisionLogMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (DecisionLog).
+func (m *DecisionLogMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DecisionLogMutation) Fields() []string {
+	fields := make([]string, 0, 14)
+	if m.decision_id != nil {
+		fields = append(fields, decisionlog.FieldDecisionID)
+	}
+	if m.kind != nil {
+		fields = append(fields, decisionlog.FieldKind)
+	}
+	if m._path != nil {
+		fields = append(fields, decisionlog.FieldPath)
+	}
+	if m.lead != nil {
+		fields = append(fields, decisionlog.FieldLeadID)
+	}
+	if m.revision != nil {
+		fields = append(fields, decisionlog.FieldRevision)
+	}
+	if m.revision_hash != nil {
+		fields = append(fields, decisionlog.FieldRevisionHash)
+	}
+	if m.input != nil {
+		fields = append(fields, decisionlog.FieldInput)
+	}
+	if m.result != nil {
+		fields = append(fields, decisionlog.FieldResult)
+	}
+	if m.error != nil {
+		fields = append(fields, decisionlog.FieldError)
+	}
+	if m.latency_ns != nil {
+		fields = append(fields, decisionlog.FieldLatencyNs)
+	}
+	if m.caller != nil {
+		fields = append(fields, decisionlog.FieldCaller)
+	}
+	if m.caller_role != nil {
+		fields = append(fields, decisionlog.FieldCallerRole)
+	}
+	if m.trigger != nil {
+		fields = append(fields, decisionlog.FieldTrigger)
+	}
+	if m.decided_at != nil {
+		fields = append(fields, decisionlog.FieldDecidedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DecisionLogMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case decisionlog.FieldDecisionID:
+		return m.DecisionID()
+	case decisionlog.FieldKind:
+		return m.Kind()
+	case decisionlog.FieldPath:
+		return m.Path()
+	case decisionlog.FieldLeadID:
+		return m.LeadID()
+	case decisionlog.FieldRevision:
+		return m.Revision()
+	case decisionlog.FieldRevisionHash:
+		return m.RevisionHash()
+	case decisionlog.FieldInput:
+		return m.Input()
+	case decisionlog.FieldResult:
+		return m.Result()
+	case decisionlog.FieldError:
+		return m.Error()
+	case decisionlog.FieldLatencyNs:
+		return m.LatencyNs()
+	case decisionlog.FieldCaller:
+		return m.Caller()
+	case decisionlog.FieldCallerRole:
+		return m.CallerRole()
+	case decisionlog.FieldTrigger:
+		return m.Trigger()
+	case decisionlog.FieldDecidedAt:
+		return m.DecidedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DecisionLogMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case decisionlog.FieldDecisionID:
+		return m.OldDecisionID(ctx)
+	case decisionlog.FieldKind:
+		return m.OldKind(ctx)
+	case decisionlog.FieldPath:
+		return m.OldPath(ctx)
+	case decisionlog.FieldLeadID:
+		return m.OldLeadID(ctx)
+	case decisionlog.FieldRevision:
+		return m.OldRevision(ctx)
+	case decisionlog.FieldRevisionHash:
+		return m.OldRevisionHash(ctx)
+	case decisionlog.FieldInput:
+		return m.OldInput(ctx)
+	case decisionlog.FieldResult:
+		return m.OldResult(ctx)
+	case decisionlog.FieldError:
+		return m.OldError(ctx)
+	case decisionlog.FieldLatencyNs:
+		return m.OldLatencyNs(ctx)
+	case decisionlog.FieldCaller:
+		return m.OldCaller(ctx)
+	case decisionlog.FieldCallerRole:
+		return m.OldCallerRole(ctx)
+	case decisionlog.FieldTrigger:
+		return m.OldTrigger(ctx)
+	case decisionlog.FieldDecidedAt:
+		return m.OldDecidedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown DecisionLog field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DecisionLogMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case decisionlog.FieldDecisionID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecisionID(v)
+		return nil
+	case decisionlog.FieldKind:
+		v, ok := value.(decisionlog.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case decisionlog.FieldPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPath(v)
+		return nil
+	case decisionlog.FieldLeadID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeadID(v)
+		return nil
+	case decisionlog.FieldRevision:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevision(v)
+		return nil
+	case decisionlog.FieldRevisionHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevisionHash(v)
+		return nil
+	case decisionlog.FieldInput:
+		v, ok := value.(map[string]interface{})
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInput(v)
+		return nil
+	case decisionlog.FieldResult:
+		v, ok := value.(map[string]interface{})
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResult(v)
+		return nil
+	case decisionlog.FieldError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetError(v)
+		return nil
+	case decisionlog.FieldLatencyNs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLatencyNs(v)
+		return nil
+	case decisionlog.FieldCaller:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCaller(v)
+		return nil
+	case decisionlog.FieldCallerRole:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCallerRole(v)
+		return nil
+	case decisionlog.FieldTrigger:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTrigger(v)
+		return nil
+	case decisionlog.FieldDecidedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecidedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DecisionLog field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DecisionLogMutation) AddedFields() []string {
+	var fields []string
+	if m.addlatency_ns != nil {
+		fields = append(fields, decisionlog.FieldLatencyNs)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DecisionLogMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case decisionlog.FieldLatencyNs:
+		return m.AddedLatencyNs()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DecisionLogMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case decisionlog.FieldLatencyNs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLatencyNs(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DecisionLog numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DecisionLogMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(decisionlog.FieldLeadID) {
+		fields = append(fields, decisionlog.FieldLeadID)
+	}
+	if m.FieldCleared(decisionlog.FieldResult) {
+		fields = append(fields, decisionlog.FieldResult)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DecisionLogMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DecisionLogMutation) ClearField(name string) error {
+	switch name {
+	case decisionlog.FieldLeadID:
+		m.ClearLeadID()
+		return nil
+	case decisionlog.FieldResult:
+		m.ClearResult()
+		return nil
+	}
+	return fmt.Errorf("unknown DecisionLog nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DecisionLogMutation) ResetField(name string) error {
+	switch name {
+	case decisionlog.FieldDecisionID:
+		m.ResetDecisionID()
+		return nil
+	case decisionlog.FieldKind:
+		m.ResetKind()
+		return nil
+	case decisionlog.FieldPath:
+		m.ResetPath()
+		return nil
+	case decisionlog.FieldLeadID:
+		m.ResetLeadID()
+		return nil
+	case decisionlog.FieldRevision:
+		m.ResetRevision()
+		return nil
+	case decisionlog.FieldRevisionHash:
+		m.ResetRevisionHash()
+		return nil
+	case decisionlog.FieldInput:
+		m.ResetInput()
+		return nil
+	case decisionlog.FieldResult:
+		m.ResetResult()
+		return nil
+	case decisionlog.FieldError:
+		m.ResetError()
+		return nil
+	case decisionlog.FieldLatencyNs:
+		m.ResetLatencyNs()
+		return nil
+	case decisionlog.FieldCaller:
+		m.ResetCaller()
+		return nil
+	case decisionlog.FieldCallerRole:
+		m.ResetCallerRole()
+		return nil
+	case decisionlog.FieldTrigger:
+		m.ResetTrigger()
+		return nil
+	case decisionlog.FieldDecidedAt:
+		m.ResetDecidedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown DecisionLog field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DecisionLogMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.lead != nil {
+		edges = append(edges, decisionlog.EdgeLead)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DecisionLogMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case decisionlog.EdgeLead:
+		if id := m.lead; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DecisionLogMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DecisionLogMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DecisionLogMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedlead {
+		edges = append(edges, decisionlog.EdgeLead)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DecisionLogMutation) EdgeCleared(name string) bool {
+	switch name {
+	case decisionlog.EdgeLead:
+		return m.clearedlead
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DecisionLogMutation) ClearEdge(name string) error {
+	switch name {
+	case decisionlog.EdgeLead:
+		m.ClearLead()
+		return nil
+	}
+	return fmt.Errorf("unknown DecisionLog unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DecisionLogMutation) ResetEdge(name string) error {
+	switch name {
+	case decisionlog.EdgeLead:
+		m.ResetLead()
+		return nil
+	}
+	return fmt.Errorf("unknown DecisionLog edge %s", name)
+}
+
 // FunnelCountMutation represents an operation that mutates the FunnelCount nodes in the graph.
 type FunnelCountMutation struct {
 	config
@@ -8588,6 +9749,9 @@ type LeadMutation struct {
 	transitions           map[int]struct{}
 	removedtransitions    map[int]struct{}
 	clearedtransitions    bool
+	decisions             map[int]struct{}
+	removeddecisions      map[int]struct{}
+	cleareddecisions      bool
 	done                  bool
 	oldValue              func(context.Context) (*Lead, error)
 	predicates            []predicate.Lead
@@ -10750,6 +11914,60 @@ func (m *LeadMutation) ResetTransitions() {
 	m.removedtransitions = nil
 }
 
+// AddDecisionIDs adds the "decisions" edge to the DecisionLog entity by ids.
+func (m *LeadMutation) AddDecisionIDs(ids ...int) {
+	if m.decisions == nil {
+		m.decisions = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.decisions[ids[i]] = struct{}{}
+	}
+}
+
+// ClearDecisions clears the "decisions" edge to the DecisionLog entity.
+func (m *LeadMutation) ClearDecisions() {
+	m.cleareddecisions = true
+}
+
+// DecisionsCleared reports if the "decisions" edge to the DecisionLog entity was cleared.
+func (m *LeadMutation) DecisionsCleared() bool {
+	return m.cleareddecisions
+}
+
+// RemoveDecisionIDs removes the "decisions" edge to the DecisionLog entity by IDs.
+func (m *LeadMutation) RemoveDecisionIDs(ids ...int) {
+	if m.removeddecisions == nil {
+		m.removeddecisions = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.decisions, ids[i])
+		m.removeddecisions[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedDecisions returns the removed IDs of the "decisions" edge to the DecisionLog entity.
+func (m *LeadMutation) RemovedDecisionsIDs() (ids []int) {
+	for id := range m.removeddecisions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// DecisionsIDs returns the "decisions" edge IDs in the mutation.
+func (m *LeadMutation) DecisionsIDs() (ids []int) {
+	for id := range m.decisions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetDecisions resets all changes to the "decisions" edge.
+func (m *LeadMutation) ResetDecisions() {
+	m.decisions = nil
+	m.cleareddecisions = false
+	m.removeddecisions = nil
+}
+
 // Where appends a list predicates to the LeadMutation builder.
 func (m *LeadMutation) Where(ps ...predicate.Lead) {
 	m.predicates = append(m.predicates, ps...)
@@ -11721,7 +12939,7 @@ func (m *LeadMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *LeadMutation) AddedEdges() []string {
-	edges := make([]string, 0, 7)
+	edges := make([]string, 0, 8)
 	if m.account != nil {
 		edges = append(edges, lead.EdgeAccount)
 	}
@@ -11742,6 +12960,9 @@ func (m *LeadMutation) AddedEdges() []string {
 	}
 	if m.transitions != nil {
 		edges = append(edges, lead.EdgeTransitions)
+	}
+	if m.decisions != nil {
+		edges = append(edges, lead.EdgeDecisions)
 	}
 	return edges
 }
@@ -11784,13 +13005,19 @@ func (m *LeadMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case lead.EdgeDecisions:
+		ids := make([]ent.Value, 0, len(m.decisions))
+		for id := range m.decisions {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *LeadMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 7)
+	edges := make([]string, 0, 8)
 	if m.removedcontacts != nil {
 		edges = append(edges, lead.EdgeContacts)
 	}
@@ -11799,6 +13026,9 @@ func (m *LeadMutation) RemovedEdges() []string {
 	}
 	if m.removedtransitions != nil {
 		edges = append(edges, lead.EdgeTransitions)
+	}
+	if m.removeddecisions != nil {
+		edges = append(edges, lead.EdgeDecisions)
 	}
 	return edges
 }
@@ -11825,13 +13055,19 @@ func (m *LeadMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case lead.EdgeDecisions:
+		ids := make([]ent.Value, 0, len(m.removeddecisions))
+		for id := range m.removeddecisions {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *LeadMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 7)
+	edges := make([]string, 0, 8)
 	if m.clearedaccount {
 		edges = append(edges, lead.EdgeAccount)
 	}
@@ -11852,6 +13088,9 @@ func (m *LeadMutation) ClearedEdges() []string {
 	}
 	if m.clearedtransitions {
 		edges = append(edges, lead.EdgeTransitions)
+	}
+	if m.cleareddecisions {
+		edges = append(edges, lead.EdgeDecisions)
 	}
 	return edges
 }
@@ -11874,6 +13113,8 @@ func (m *LeadMutation) EdgeCleared(name string) bool {
 		return m.clearedactivities
 	case lead.EdgeTransitions:
 		return m.clearedtransitions
+	case lead.EdgeDecisions:
+		return m.cleareddecisions
 	}
 	return false
 }
@@ -11922,6 +13163,9 @@ func (m *LeadMutation) ResetEdge(name string) error {
 		return nil
 	case lead.EdgeTransitions:
 		m.ResetTransitions()
+		return nil
+	case lead.EdgeDecisions:
+		m.ResetDecisions()
 		return nil
 	}
 	return fmt.Errorf("unknown Lead edge %s", name)

@@ -24,6 +24,8 @@ type Tx struct {
 	AuditEvent *AuditEventClient
 	// Contact is the client for interacting with the Contact builders.
 	Contact *ContactClient
+	// DecisionLog is the client for interacting with the DecisionLog builders.
+	DecisionLog *DecisionLogClient
 	// FunnelCount is the client for interacting with the FunnelCount builders.
 	FunnelCount *FunnelCountClient
 	// FunnelExit is the client for interacting with the FunnelExit builders.
@@ -182,6 +184,7 @@ func (tx *Tx) init() {
 	tx.Activity = NewActivityClient(tx.config)
 	tx.AuditEvent = NewAuditEventClient(tx.config)
 	tx.Contact = NewContactClient(tx.config)
+	tx.DecisionLog = NewDecisionLogClient(tx.config)
 	tx.FunnelCount = NewFunnelCountClient(tx.config)
 	tx.FunnelExit = NewFunnelExitClient(tx.config)
 	tx.FunnelReach = NewFunnelReachClient(tx.config)

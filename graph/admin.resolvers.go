@@ -36,7 +36,7 @@ func (r *mutationResolver) RollbackPolicy(ctx context.Context, input model.Rollb
 
 // RequalifyLeads is the resolver for the requalifyLeads field.
 func (r *mutationResolver) RequalifyLeads(ctx context.Context, input model.RequalifyLeadsInput) (*model.RequalifyLeadsPayload, error) {
-	job, err := r.Admin.RequalifyLeads(ctx, input.Where)
+	job, err := r.Admin.RequalifyLeads(ctx, input.Where, policyadmin.RequalifyOptions{OnlyChangedFrom: orZero(input.OnlyChangedFrom)})
 	return &model.RequalifyLeadsPayload{Job: job}, err
 }
 

@@ -76,6 +76,9 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], fi
 		ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 }
 
+// DecisionLog returns DecisionLogResolver implementation.
+func (r *Resolver) DecisionLog() DecisionLogResolver { return &decisionLogResolver{r} }
+
 // Lead returns LeadResolver implementation.
 func (r *Resolver) Lead() LeadResolver { return &leadResolver{r} }
 
@@ -86,6 +89,7 @@ func (r *Resolver) PolicyRevision() PolicyRevisionResolver { return &policyRevis
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 type (
+	decisionLogResolver    struct{ *Resolver }
 	leadResolver           struct{ *Resolver }
 	policyRevisionResolver struct{ *Resolver }
 	queryResolver          struct{ *Resolver }

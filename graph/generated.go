@@ -22,6 +22,7 @@ import (
 	"github.com/qualify/qualify/ent/apikey"
 	"github.com/qualify/qualify/ent/auditevent"
 	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
@@ -31,6 +32,7 @@ import (
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/ent/user"
 	"github.com/qualify/qualify/graph/model"
+	decisionlog1 "github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/funnel"
 	"github.com/qualify/qualify/internal/policyadmin"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -47,6 +49,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	DecisionLog() DecisionLogResolver
 	Lead() LeadResolver
 	Mutation() MutationResolver
 	PolicyRevision() PolicyRevisionResolver
@@ -223,6 +226,48 @@ type ComplexityRoot struct {
 		Secret func(childComplexity int) int
 	}
 
+	DecisionLog struct {
+		Caller       func(childComplexity int) int
+		CallerRole   func(childComplexity int) int
+		DecidedAt    func(childComplexity int) int
+		DecisionID   func(childComplexity int) int
+		Error        func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Input        func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		LatencyMs    func(childComplexity int) int
+		Lead         func(childComplexity int) int
+		LeadID       func(childComplexity int) int
+		Path         func(childComplexity int) int
+		Reasons      func(childComplexity int) int
+		Result       func(childComplexity int) int
+		Revision     func(childComplexity int) int
+		RevisionHash func(childComplexity int) int
+		Trigger      func(childComplexity int) int
+	}
+
+	DecisionLogConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DecisionLogEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	DecisionReplay struct {
+		Decision              func(childComplexity int) int
+		Original              func(childComplexity int) int
+		ReasonsOnlyInOriginal func(childComplexity int) int
+		ReasonsOnlyInReplay   func(childComplexity int) int
+		Replayed              func(childComplexity int) int
+		Revision              func(childComplexity int) int
+		RevisionHash          func(childComplexity int) int
+		Same                  func(childComplexity int) int
+	}
+
 	DurationStats struct {
 		Mean   func(childComplexity int) int
 		Median func(childComplexity int) int
@@ -274,6 +319,7 @@ type ComplexityRoot struct {
 		ConvertedAt     func(childComplexity int) int
 		Country         func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
+		Decisions       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.DecisionLogOrder) int
 		Email           func(childComplexity int) int
 		EngagementScore func(childComplexity int) int
 		EstimatedValue  func(childComplexity int) int
@@ -358,6 +404,18 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	PolicyDecisionStats struct {
+		Breach       func(childComplexity int) int
+		Count        func(childComplexity int) int
+		Decision     func(childComplexity int) int
+		Errors       func(childComplexity int) int
+		MaxMs        func(childComplexity int) int
+		MeanMs       func(childComplexity int) int
+		Revision     func(childComplexity int) int
+		RevisionHash func(childComplexity int) int
+		Timeouts     func(childComplexity int) int
+	}
+
 	PolicyEvaluator struct {
 		Evaluator func(childComplexity int) int
 		Query     func(childComplexity int) int
@@ -408,26 +466,34 @@ type ComplexityRoot struct {
 	}
 
 	PolicySimulation struct {
-		ActiveRevision     func(childComplexity int) int
-		DraftHash          func(childComplexity int) int
-		DraftRevision      func(childComplexity int) int
-		DurationMs         func(childComplexity int) int
-		Errors             func(childComplexity int) int
-		FirstError         func(childComplexity int) int
-		Funnel             func(childComplexity int) int
-		GradeChanged       func(childComplexity int) int
-		Leads              func(childComplexity int) int
-		MqlToSqlDraft      func(childComplexity int) int
-		MqlToSqlNow        func(childComplexity int) int
-		Sample             func(childComplexity int) int
-		ScoreHistogram     func(childComplexity int) int
-		StageChanged       func(childComplexity int) int
-		StageMatrix        func(childComplexity int) int
-		TemperatureChanged func(childComplexity int) int
+		ActiveRevision        func(childComplexity int) int
+		AlreadyStale          func(childComplexity int) int
+		ChangedOnlyMoves      func(childComplexity int) int
+		DraftHash             func(childComplexity int) int
+		DraftRevision         func(childComplexity int) int
+		DurationMs            func(childComplexity int) int
+		Errors                func(childComplexity int) int
+		FirstError            func(childComplexity int) int
+		Funnel                func(childComplexity int) int
+		GradeChanged          func(childComplexity int) int
+		Leads                 func(childComplexity int) int
+		MqlToSqlDraft         func(childComplexity int) int
+		MqlToSqlNow           func(childComplexity int) int
+		OutcomeChanged        func(childComplexity int) int
+		Protected             func(childComplexity int) int
+		ProtectedSample       func(childComplexity int) int
+		RecommendationChanged func(childComplexity int) int
+		RequalifyMatrix       func(childComplexity int) int
+		Sample                func(childComplexity int) int
+		ScoreHistogram        func(childComplexity int) int
+		StageChanged          func(childComplexity int) int
+		StageMatrix           func(childComplexity int) int
+		TemperatureChanged    func(childComplexity int) int
 	}
 
 	PolicyStatus struct {
 		Active      func(childComplexity int) int
+		Decisions   func(childComplexity int) int
 		Evaluators  func(childComplexity int) int
 		LastRefused func(childComplexity int) int
 	}
@@ -524,6 +590,7 @@ type ComplexityRoot struct {
 		AuditEvents        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
 		Contacts           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput) int
 		ConversionTrend    func(childComplexity int, input funnel.TrendInput) int
+		Decision           func(childComplexity int, id string) int
 		Funnel             func(childComplexity int, input funnel.Input) int
 		Leads              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LeadOrder, where *ent.LeadWhereInput) int
 		Node               func(childComplexity int, id int) int
@@ -532,6 +599,7 @@ type ComplexityRoot struct {
 		PolicyRevisions    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PolicyRevisionOrder, where *ent.PolicyRevisionWhereInput) int
 		PolicyStatus       func(childComplexity int) int
 		Projects           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ProjectOrder, where *ent.ProjectWhereInput) int
+		ReplayDecision     func(childComplexity int, id string, revision string) int
 		RequalifyJob       func(childComplexity int, id int) int
 		SimulatePolicy     func(childComplexity int, draft policyadmin.PolicyDraftInput, where *ent.LeadWhereInput, sample *int) int
 		StageDurations     func(childComplexity int, input funnel.Input) int
@@ -546,6 +614,15 @@ type ComplexityRoot struct {
 		Code    func(childComplexity int) int
 		Message func(childComplexity int) int
 		Points  func(childComplexity int) int
+	}
+
+	RequalifyCell struct {
+		Active        func(childComplexity int) int
+		Count         func(childComplexity int) int
+		Draft         func(childComplexity int) int
+		Outcome       func(childComplexity int) int
+		SampleLeadIDs func(childComplexity int) int
+		Stored        func(childComplexity int) int
 	}
 
 	RequalifyJob struct {
@@ -584,7 +661,9 @@ type ComplexityRoot struct {
 	}
 
 	SimulatedLead struct {
+		ActiveOutcome  func(childComplexity int) int
 		CurrentStage   func(childComplexity int) int
+		DraftOutcome   func(childComplexity int) int
 		LeadID         func(childComplexity int) int
 		NewGrade       func(childComplexity int) int
 		NewReasons     func(childComplexity int) int
@@ -741,6 +820,10 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type DecisionLogResolver interface {
+	Reasons(ctx context.Context, obj *ent.DecisionLog) ([]*qualtype.Reason, error)
+	LatencyMs(ctx context.Context, obj *ent.DecisionLog) (float64, error)
+}
 type LeadResolver interface {
 	TimeInStage(ctx context.Context, obj *ent.Lead) (int, error)
 	StageTimes(ctx context.Context, obj *ent.Lead) ([]*model.StageTime, error)
@@ -790,6 +873,8 @@ type QueryResolver interface {
 	RequalifyJob(ctx context.Context, id int) (*ent.RequalifyJob, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	APIKeys(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.APIKeyOrder, where *ent.APIKeyWhereInput) (*ent.APIKeyConnection, error)
+	Decision(ctx context.Context, id string) (*ent.DecisionLog, error)
+	ReplayDecision(ctx context.Context, id string, revision string) (*model.DecisionReplay, error)
 	Funnel(ctx context.Context, input funnel.Input) (*funnel.Result, error)
 	StageDurations(ctx context.Context, input funnel.Input) (*funnel.Durations, error)
 	ConversionTrend(ctx context.Context, input funnel.TrendInput) (*funnel.Trend, error)
@@ -1480,6 +1565,190 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateApiKeyPayload.Secret(childComplexity), true
 
+	case "DecisionLog.caller":
+		if e.ComplexityRoot.DecisionLog.Caller == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionLog.Caller(childComplexity), true
+	case "DecisionLog.callerRole":
+		if e.ComplexityRoot.DecisionLog.CallerRole == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionLog.CallerRole(childComplexity), true
+	case "DecisionLog.decidedAt":
+		if e.ComplexityRoot.DecisionLog.DecidedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionLog.DecidedAt(childComplexity), true
+	case "DecisionLog.decisionID":
+		if e.ComplexityRoot.DecisionLog.DecisionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionLog.DecisionID(childComplexity), true
+	case "DecisionLog.error":
+		if e.ComplexityRoot.DecisionLog.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionLog.Error(childComplexity), true
+	case "DecisionLog.id":
+		if e.ComplexityRoot.DecisionLog.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionLog.ID(childComplexity), true
+	case "DecisionLog.input":
+		if e.ComplexityRoot.DecisionLog.Input == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionLog.Input(childComplexity), true
+	case "DecisionLog.kind":
+		if e.ComplexityRoot.DecisionLog.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionLog.Kind(childComplexity), true
+	case "DecisionLog.latencyMs":
+		if e.ComplexityRoot.DecisionLog.LatencyMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionLog.LatencyMs(childComplexity), true
+	case "DecisionLog.lead":
+		if e.ComplexityRoot.DecisionLog.Lead == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionLog.Lead(childComplexity), true
+	case "DecisionLog.leadID":
+		if e.ComplexityRoot.DecisionLog.LeadID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionLog.LeadID(childComplexity), true
+	case "DecisionLog.path":
+		if e.ComplexityRoot.DecisionLog.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionLog.Path(childComplexity), true
+	case "DecisionLog.reasons":
+		if e.ComplexityRoot.DecisionLog.Reasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionLog.Reasons(childComplexity), true
+	case "DecisionLog.result":
+		if e.ComplexityRoot.DecisionLog.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionLog.Result(childComplexity), true
+	case "DecisionLog.revision":
+		if e.ComplexityRoot.DecisionLog.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionLog.Revision(childComplexity), true
+	case "DecisionLog.revisionHash":
+		if e.ComplexityRoot.DecisionLog.RevisionHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionLog.RevisionHash(childComplexity), true
+	case "DecisionLog.trigger":
+		if e.ComplexityRoot.DecisionLog.Trigger == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionLog.Trigger(childComplexity), true
+
+	case "DecisionLogConnection.edges":
+		if e.ComplexityRoot.DecisionLogConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionLogConnection.Edges(childComplexity), true
+	case "DecisionLogConnection.pageInfo":
+		if e.ComplexityRoot.DecisionLogConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionLogConnection.PageInfo(childComplexity), true
+	case "DecisionLogConnection.totalCount":
+		if e.ComplexityRoot.DecisionLogConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionLogConnection.TotalCount(childComplexity), true
+
+	case "DecisionLogEdge.cursor":
+		if e.ComplexityRoot.DecisionLogEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionLogEdge.Cursor(childComplexity), true
+	case "DecisionLogEdge.node":
+		if e.ComplexityRoot.DecisionLogEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionLogEdge.Node(childComplexity), true
+
+	case "DecisionReplay.decision":
+		if e.ComplexityRoot.DecisionReplay.Decision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionReplay.Decision(childComplexity), true
+	case "DecisionReplay.original":
+		if e.ComplexityRoot.DecisionReplay.Original == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionReplay.Original(childComplexity), true
+	case "DecisionReplay.reasonsOnlyInOriginal":
+		if e.ComplexityRoot.DecisionReplay.ReasonsOnlyInOriginal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionReplay.ReasonsOnlyInOriginal(childComplexity), true
+	case "DecisionReplay.reasonsOnlyInReplay":
+		if e.ComplexityRoot.DecisionReplay.ReasonsOnlyInReplay == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionReplay.ReasonsOnlyInReplay(childComplexity), true
+	case "DecisionReplay.replayed":
+		if e.ComplexityRoot.DecisionReplay.Replayed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionReplay.Replayed(childComplexity), true
+	case "DecisionReplay.revision":
+		if e.ComplexityRoot.DecisionReplay.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionReplay.Revision(childComplexity), true
+	case "DecisionReplay.revisionHash":
+		if e.ComplexityRoot.DecisionReplay.RevisionHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionReplay.RevisionHash(childComplexity), true
+	case "DecisionReplay.same":
+		if e.ComplexityRoot.DecisionReplay.Same == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionReplay.Same(childComplexity), true
+
 	case "DurationStats.mean":
 		if e.ComplexityRoot.DurationStats.Mean == nil {
 			break
@@ -1705,6 +1974,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Lead.CreatedAt(childComplexity), true
+	case "Lead.decisions":
+		if e.ComplexityRoot.Lead.Decisions == nil {
+			break
+		}
+
+		args, err := ec.field_Lead_decisions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Lead.Decisions(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.DecisionLogOrder)), true
 	case "Lead.email":
 		if e.ComplexityRoot.Lead.Email == nil {
 			break
@@ -2218,6 +2498,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "PolicyDecisionStats.breach":
+		if e.ComplexityRoot.PolicyDecisionStats.Breach == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyDecisionStats.Breach(childComplexity), true
+	case "PolicyDecisionStats.count":
+		if e.ComplexityRoot.PolicyDecisionStats.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyDecisionStats.Count(childComplexity), true
+	case "PolicyDecisionStats.decision":
+		if e.ComplexityRoot.PolicyDecisionStats.Decision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyDecisionStats.Decision(childComplexity), true
+	case "PolicyDecisionStats.errors":
+		if e.ComplexityRoot.PolicyDecisionStats.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyDecisionStats.Errors(childComplexity), true
+	case "PolicyDecisionStats.maxMs":
+		if e.ComplexityRoot.PolicyDecisionStats.MaxMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyDecisionStats.MaxMs(childComplexity), true
+	case "PolicyDecisionStats.meanMs":
+		if e.ComplexityRoot.PolicyDecisionStats.MeanMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyDecisionStats.MeanMs(childComplexity), true
+	case "PolicyDecisionStats.revision":
+		if e.ComplexityRoot.PolicyDecisionStats.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyDecisionStats.Revision(childComplexity), true
+	case "PolicyDecisionStats.revisionHash":
+		if e.ComplexityRoot.PolicyDecisionStats.RevisionHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyDecisionStats.RevisionHash(childComplexity), true
+	case "PolicyDecisionStats.timeouts":
+		if e.ComplexityRoot.PolicyDecisionStats.Timeouts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyDecisionStats.Timeouts(childComplexity), true
+
 	case "PolicyEvaluator.evaluator":
 		if e.ComplexityRoot.PolicyEvaluator.Evaluator == nil {
 			break
@@ -2399,6 +2734,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PolicySimulation.ActiveRevision(childComplexity), true
+	case "PolicySimulation.alreadyStale":
+		if e.ComplexityRoot.PolicySimulation.AlreadyStale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicySimulation.AlreadyStale(childComplexity), true
+	case "PolicySimulation.changedOnlyMoves":
+		if e.ComplexityRoot.PolicySimulation.ChangedOnlyMoves == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicySimulation.ChangedOnlyMoves(childComplexity), true
 	case "PolicySimulation.draftHash":
 		if e.ComplexityRoot.PolicySimulation.DraftHash == nil {
 			break
@@ -2459,6 +2806,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PolicySimulation.MqlToSqlNow(childComplexity), true
+	case "PolicySimulation.outcomeChanged":
+		if e.ComplexityRoot.PolicySimulation.OutcomeChanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicySimulation.OutcomeChanged(childComplexity), true
+	case "PolicySimulation.protected":
+		if e.ComplexityRoot.PolicySimulation.Protected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicySimulation.Protected(childComplexity), true
+	case "PolicySimulation.protectedSample":
+		if e.ComplexityRoot.PolicySimulation.ProtectedSample == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicySimulation.ProtectedSample(childComplexity), true
+	case "PolicySimulation.recommendationChanged":
+		if e.ComplexityRoot.PolicySimulation.RecommendationChanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicySimulation.RecommendationChanged(childComplexity), true
+	case "PolicySimulation.requalifyMatrix":
+		if e.ComplexityRoot.PolicySimulation.RequalifyMatrix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicySimulation.RequalifyMatrix(childComplexity), true
 	case "PolicySimulation.sample":
 		if e.ComplexityRoot.PolicySimulation.Sample == nil {
 			break
@@ -2496,6 +2873,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PolicyStatus.Active(childComplexity), true
+	case "PolicyStatus.decisions":
+		if e.ComplexityRoot.PolicyStatus.Decisions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyStatus.Decisions(childComplexity), true
 	case "PolicyStatus.evaluators":
 		if e.ComplexityRoot.PolicyStatus.Evaluators == nil {
 			break
@@ -2937,6 +3320,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ConversionTrend(childComplexity, args["input"].(funnel.TrendInput)), true
+	case "Query.decision":
+		if e.ComplexityRoot.Query.Decision == nil {
+			break
+		}
+
+		args, err := ec.field_Query_decision_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Decision(childComplexity, args["id"].(string)), true
 	case "Query.funnel":
 		if e.ComplexityRoot.Query.Funnel == nil {
 			break
@@ -3021,6 +3415,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Projects(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.ProjectOrder), args["where"].(*ent.ProjectWhereInput)), true
+	case "Query.replayDecision":
+		if e.ComplexityRoot.Query.ReplayDecision == nil {
+			break
+		}
+
+		args, err := ec.field_Query_replayDecision_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ReplayDecision(childComplexity, args["id"].(string), args["revision"].(string)), true
 	case "Query.requalifyJob":
 		if e.ComplexityRoot.Query.RequalifyJob == nil {
 			break
@@ -3123,6 +3528,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Reason.Points(childComplexity), true
+
+	case "RequalifyCell.active":
+		if e.ComplexityRoot.RequalifyCell.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequalifyCell.Active(childComplexity), true
+	case "RequalifyCell.count":
+		if e.ComplexityRoot.RequalifyCell.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequalifyCell.Count(childComplexity), true
+	case "RequalifyCell.draft":
+		if e.ComplexityRoot.RequalifyCell.Draft == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequalifyCell.Draft(childComplexity), true
+	case "RequalifyCell.outcome":
+		if e.ComplexityRoot.RequalifyCell.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequalifyCell.Outcome(childComplexity), true
+	case "RequalifyCell.sampleLeadIds":
+		if e.ComplexityRoot.RequalifyCell.SampleLeadIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequalifyCell.SampleLeadIDs(childComplexity), true
+	case "RequalifyCell.stored":
+		if e.ComplexityRoot.RequalifyCell.Stored == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequalifyCell.Stored(childComplexity), true
 
 	case "RequalifyJob.createdAt":
 		if e.ComplexityRoot.RequalifyJob.CreatedAt == nil {
@@ -3249,12 +3691,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ScoreBucket.Min(childComplexity), true
 
+	case "SimulatedLead.activeOutcome":
+		if e.ComplexityRoot.SimulatedLead.ActiveOutcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulatedLead.ActiveOutcome(childComplexity), true
 	case "SimulatedLead.currentStage":
 		if e.ComplexityRoot.SimulatedLead.CurrentStage == nil {
 			break
 		}
 
 		return e.ComplexityRoot.SimulatedLead.CurrentStage(childComplexity), true
+	case "SimulatedLead.draftOutcome":
+		if e.ComplexityRoot.SimulatedLead.DraftOutcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulatedLead.DraftOutcome(childComplexity), true
 	case "SimulatedLead.leadId":
 		if e.ComplexityRoot.SimulatedLead.LeadID == nil {
 			break
@@ -3883,6 +4337,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateLeadInput", ec.unmarshalInputCreateLeadInput),
 			graphql.NewInputUnmarshaler("CreateProjectInput", ec.unmarshalInputCreateProjectInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
+			graphql.NewInputUnmarshaler("DecisionLogOrder", ec.unmarshalInputDecisionLogOrder),
 			graphql.NewInputUnmarshaler("FunnelInput", ec.unmarshalInputFunnelInput),
 			graphql.NewInputUnmarshaler("FunnelPeriod", ec.unmarshalInputFunnelPeriod),
 			graphql.NewInputUnmarshaler("LeadOrder", ec.unmarshalInputLeadOrder),
@@ -4002,7 +4457,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "admin.graphqls" "auth.graphqls" "ent.graphqls" "funnel.graphqls" "lifecycle.graphqls" "qualify.graphqls"
+//go:embed "admin.graphqls" "auth.graphqls" "decisions.graphqls" "ent.graphqls" "funnel.graphqls" "lifecycle.graphqls" "qualify.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -4016,6 +4471,7 @@ func sourceData(filename string) string {
 var sources = []*ast.Source{
 	{Name: "admin.graphqls", Input: sourceData("admin.graphqls"), BuiltIn: false},
 	{Name: "auth.graphqls", Input: sourceData("auth.graphqls"), BuiltIn: false},
+	{Name: "decisions.graphqls", Input: sourceData("decisions.graphqls"), BuiltIn: false},
 	{Name: "ent.graphqls", Input: sourceData("ent.graphqls"), BuiltIn: false},
 	{Name: "funnel.graphqls", Input: sourceData("funnel.graphqls"), BuiltIn: false},
 	{Name: "lifecycle.graphqls", Input: sourceData("lifecycle.graphqls"), BuiltIn: false},
@@ -4357,6 +4813,90 @@ func (ec *executionContext) childFields_CreateApiKeyPayload(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type CreateApiKeyPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_DecisionLog(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DecisionLog_id(ctx, field)
+	case "decisionID":
+		return ec.fieldContext_DecisionLog_decisionID(ctx, field)
+	case "kind":
+		return ec.fieldContext_DecisionLog_kind(ctx, field)
+	case "path":
+		return ec.fieldContext_DecisionLog_path(ctx, field)
+	case "leadID":
+		return ec.fieldContext_DecisionLog_leadID(ctx, field)
+	case "revision":
+		return ec.fieldContext_DecisionLog_revision(ctx, field)
+	case "revisionHash":
+		return ec.fieldContext_DecisionLog_revisionHash(ctx, field)
+	case "error":
+		return ec.fieldContext_DecisionLog_error(ctx, field)
+	case "caller":
+		return ec.fieldContext_DecisionLog_caller(ctx, field)
+	case "callerRole":
+		return ec.fieldContext_DecisionLog_callerRole(ctx, field)
+	case "trigger":
+		return ec.fieldContext_DecisionLog_trigger(ctx, field)
+	case "decidedAt":
+		return ec.fieldContext_DecisionLog_decidedAt(ctx, field)
+	case "lead":
+		return ec.fieldContext_DecisionLog_lead(ctx, field)
+	case "input":
+		return ec.fieldContext_DecisionLog_input(ctx, field)
+	case "result":
+		return ec.fieldContext_DecisionLog_result(ctx, field)
+	case "reasons":
+		return ec.fieldContext_DecisionLog_reasons(ctx, field)
+	case "latencyMs":
+		return ec.fieldContext_DecisionLog_latencyMs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DecisionLog", field.Name)
+}
+
+func (ec *executionContext) childFields_DecisionLogConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DecisionLogConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DecisionLogConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DecisionLogConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DecisionLogConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DecisionLogEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_DecisionLogEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_DecisionLogEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DecisionLogEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DecisionReplay(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "decision":
+		return ec.fieldContext_DecisionReplay_decision(ctx, field)
+	case "revision":
+		return ec.fieldContext_DecisionReplay_revision(ctx, field)
+	case "revisionHash":
+		return ec.fieldContext_DecisionReplay_revisionHash(ctx, field)
+	case "original":
+		return ec.fieldContext_DecisionReplay_original(ctx, field)
+	case "replayed":
+		return ec.fieldContext_DecisionReplay_replayed(ctx, field)
+	case "same":
+		return ec.fieldContext_DecisionReplay_same(ctx, field)
+	case "reasonsOnlyInOriginal":
+		return ec.fieldContext_DecisionReplay_reasonsOnlyInOriginal(ctx, field)
+	case "reasonsOnlyInReplay":
+		return ec.fieldContext_DecisionReplay_reasonsOnlyInReplay(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DecisionReplay", field.Name)
+}
+
 func (ec *executionContext) childFields_DurationStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "median":
@@ -4513,6 +5053,8 @@ func (ec *executionContext) childFields_Lead(ctx context.Context, field graphql.
 		return ec.fieldContext_Lead_activities(ctx, field)
 	case "transitions":
 		return ec.fieldContext_Lead_transitions(ctx, field)
+	case "decisions":
+		return ec.fieldContext_Lead_decisions(ctx, field)
 	case "timeInStage":
 		return ec.fieldContext_Lead_timeInStage(ctx, field)
 	case "stageTimes":
@@ -4579,6 +5121,30 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PolicyDecisionStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "decision":
+		return ec.fieldContext_PolicyDecisionStats_decision(ctx, field)
+	case "revision":
+		return ec.fieldContext_PolicyDecisionStats_revision(ctx, field)
+	case "revisionHash":
+		return ec.fieldContext_PolicyDecisionStats_revisionHash(ctx, field)
+	case "count":
+		return ec.fieldContext_PolicyDecisionStats_count(ctx, field)
+	case "errors":
+		return ec.fieldContext_PolicyDecisionStats_errors(ctx, field)
+	case "timeouts":
+		return ec.fieldContext_PolicyDecisionStats_timeouts(ctx, field)
+	case "meanMs":
+		return ec.fieldContext_PolicyDecisionStats_meanMs(ctx, field)
+	case "maxMs":
+		return ec.fieldContext_PolicyDecisionStats_maxMs(ctx, field)
+	case "breach":
+		return ec.fieldContext_PolicyDecisionStats_breach(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PolicyDecisionStats", field.Name)
 }
 
 func (ec *executionContext) childFields_PolicyEvaluator(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4691,6 +5257,20 @@ func (ec *executionContext) childFields_PolicySimulation(ctx context.Context, fi
 		return ec.fieldContext_PolicySimulation_leads(ctx, field)
 	case "stageChanged":
 		return ec.fieldContext_PolicySimulation_stageChanged(ctx, field)
+	case "recommendationChanged":
+		return ec.fieldContext_PolicySimulation_recommendationChanged(ctx, field)
+	case "alreadyStale":
+		return ec.fieldContext_PolicySimulation_alreadyStale(ctx, field)
+	case "outcomeChanged":
+		return ec.fieldContext_PolicySimulation_outcomeChanged(ctx, field)
+	case "changedOnlyMoves":
+		return ec.fieldContext_PolicySimulation_changedOnlyMoves(ctx, field)
+	case "protected":
+		return ec.fieldContext_PolicySimulation_protected(ctx, field)
+	case "protectedSample":
+		return ec.fieldContext_PolicySimulation_protectedSample(ctx, field)
+	case "requalifyMatrix":
+		return ec.fieldContext_PolicySimulation_requalifyMatrix(ctx, field)
 	case "gradeChanged":
 		return ec.fieldContext_PolicySimulation_gradeChanged(ctx, field)
 	case "temperatureChanged":
@@ -4725,6 +5305,8 @@ func (ec *executionContext) childFields_PolicyStatus(ctx context.Context, field 
 		return ec.fieldContext_PolicyStatus_lastRefused(ctx, field)
 	case "evaluators":
 		return ec.fieldContext_PolicyStatus_evaluators(ctx, field)
+	case "decisions":
+		return ec.fieldContext_PolicyStatus_decisions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PolicyStatus", field.Name)
 }
@@ -4911,6 +5493,24 @@ func (ec *executionContext) childFields_Reason(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Reason", field.Name)
 }
 
+func (ec *executionContext) childFields_RequalifyCell(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "stored":
+		return ec.fieldContext_RequalifyCell_stored(ctx, field)
+	case "active":
+		return ec.fieldContext_RequalifyCell_active(ctx, field)
+	case "draft":
+		return ec.fieldContext_RequalifyCell_draft(ctx, field)
+	case "outcome":
+		return ec.fieldContext_RequalifyCell_outcome(ctx, field)
+	case "count":
+		return ec.fieldContext_RequalifyCell_count(ctx, field)
+	case "sampleLeadIds":
+		return ec.fieldContext_RequalifyCell_sampleLeadIds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequalifyCell", field.Name)
+}
+
 func (ec *executionContext) childFields_RequalifyJob(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4987,6 +5587,10 @@ func (ec *executionContext) childFields_SimulatedLead(ctx context.Context, field
 		return ec.fieldContext_SimulatedLead_leadId(ctx, field)
 	case "currentStage":
 		return ec.fieldContext_SimulatedLead_currentStage(ctx, field)
+	case "activeOutcome":
+		return ec.fieldContext_SimulatedLead_activeOutcome(ctx, field)
+	case "draftOutcome":
+		return ec.fieldContext_SimulatedLead_draftOutcome(ctx, field)
 	case "oldStage":
 		return ec.fieldContext_SimulatedLead_oldStage(ctx, field)
 	case "newStage":
@@ -5827,6 +6431,52 @@ func (ec *executionContext) field_Lead_contacts_args(ctx context.Context, rawArg
 	return args, nil
 }
 
+func (ec *executionContext) field_Lead_decisions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.DecisionLogOrder, error) {
+			return ec.unmarshalODecisionLogOrder2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐDecisionLogOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Lead_transitions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6577,6 +7227,20 @@ func (ec *executionContext) field_Query_conversionTrend_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_decision_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_funnel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6800,6 +7464,28 @@ func (ec *executionContext) field_Query_projects_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_replayDecision_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "revision",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["revision"] = arg1
 	return args, nil
 }
 
@@ -9839,6 +10525,768 @@ func (ec *executionContext) fieldContext_CreateApiKeyPayload_secret(_ context.Co
 	return graphql.NewScalarFieldContext("CreateApiKeyPayload", field, false, false, "String")
 }
 
+func (ec *executionContext) _DecisionLog_id(ctx context.Context, field graphql.CollectedField, obj *ent.DecisionLog) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionLog_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionLog_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionLog", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DecisionLog_decisionID(ctx context.Context, field graphql.CollectedField, obj *ent.DecisionLog) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionLog_decisionID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecisionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionLog_decisionID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionLog", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionLog_kind(ctx context.Context, field graphql.CollectedField, obj *ent.DecisionLog) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionLog_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v decisionlog.Kind) graphql.Marshaler {
+			return ec.marshalNDecisionLogKind2githubᚗcomᚋqualifyᚋqualifyᚋentᚋdecisionlogᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionLog_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionLog", field, false, false, "DecisionLogKind")
+}
+
+func (ec *executionContext) _DecisionLog_path(ctx context.Context, field graphql.CollectedField, obj *ent.DecisionLog) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionLog_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionLog_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionLog", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionLog_leadID(ctx context.Context, field graphql.CollectedField, obj *ent.DecisionLog) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionLog_leadID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LeadID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionLog_leadID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionLog", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DecisionLog_revision(ctx context.Context, field graphql.CollectedField, obj *ent.DecisionLog) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionLog_revision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionLog_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionLog", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionLog_revisionHash(ctx context.Context, field graphql.CollectedField, obj *ent.DecisionLog) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionLog_revisionHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevisionHash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionLog_revisionHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionLog", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionLog_error(ctx context.Context, field graphql.CollectedField, obj *ent.DecisionLog) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionLog_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionLog_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionLog", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionLog_caller(ctx context.Context, field graphql.CollectedField, obj *ent.DecisionLog) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionLog_caller(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Caller, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionLog_caller(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionLog", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionLog_callerRole(ctx context.Context, field graphql.CollectedField, obj *ent.DecisionLog) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionLog_callerRole(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CallerRole, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionLog_callerRole(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionLog", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionLog_trigger(ctx context.Context, field graphql.CollectedField, obj *ent.DecisionLog) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionLog_trigger(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Trigger, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionLog_trigger(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionLog", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionLog_decidedAt(ctx context.Context, field graphql.CollectedField, obj *ent.DecisionLog) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionLog_decidedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecidedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionLog_decidedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionLog", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DecisionLog_lead(ctx context.Context, field graphql.CollectedField, obj *ent.DecisionLog) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionLog_lead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lead(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Lead) graphql.Marshaler {
+			return ec.marshalOLead2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLead(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionLog_lead(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DecisionLog",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DecisionLog_input(ctx context.Context, field graphql.CollectedField, obj *ent.DecisionLog) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionLog_input(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Input, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalNMap2map(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionLog_input(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionLog", field, false, false, "Map")
+}
+
+func (ec *executionContext) _DecisionLog_result(ctx context.Context, field graphql.CollectedField, obj *ent.DecisionLog) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionLog_result(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Result, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalOMap2map(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionLog_result(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionLog", field, false, false, "Map")
+}
+
+func (ec *executionContext) _DecisionLog_reasons(ctx context.Context, field graphql.CollectedField, obj *ent.DecisionLog) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionLog_reasons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DecisionLog().Reasons(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*qualtype.Reason) graphql.Marshaler {
+			return ec.marshalNReason2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚋschemaᚋqualtypeᚐReasonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionLog_reasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DecisionLog",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reason(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DecisionLog_latencyMs(ctx context.Context, field graphql.CollectedField, obj *ent.DecisionLog) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionLog_latencyMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DecisionLog().LatencyMs(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionLog_latencyMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionLog", field, true, true, "Float")
+}
+
+func (ec *executionContext) _DecisionLogConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.DecisionLogConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionLogConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.DecisionLogEdge) graphql.Marshaler {
+			return ec.marshalODecisionLogEdge2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐDecisionLogEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionLogConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DecisionLogConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DecisionLogEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DecisionLogConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.DecisionLogConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionLogConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionLogConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DecisionLogConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DecisionLogConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.DecisionLogConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionLogConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionLogConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionLogConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DecisionLogEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.DecisionLogEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionLogEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.DecisionLog) graphql.Marshaler {
+			return ec.marshalODecisionLog2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐDecisionLog(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionLogEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DecisionLogEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DecisionLog(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DecisionLogEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.DecisionLogEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionLogEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionLogEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionLogEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _DecisionReplay_decision(ctx context.Context, field graphql.CollectedField, obj *model.DecisionReplay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionReplay_decision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.DecisionLog) graphql.Marshaler {
+			return ec.marshalNDecisionLog2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐDecisionLog(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionReplay_decision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DecisionReplay",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DecisionLog(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DecisionReplay_revision(ctx context.Context, field graphql.CollectedField, obj *model.DecisionReplay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionReplay_revision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionReplay_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionReplay", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionReplay_revisionHash(ctx context.Context, field graphql.CollectedField, obj *model.DecisionReplay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionReplay_revisionHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevisionHash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionReplay_revisionHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionReplay", field, false, false, "String")
+}
+
+func (ec *executionContext) _DecisionReplay_original(ctx context.Context, field graphql.CollectedField, obj *model.DecisionReplay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionReplay_original(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Original, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalNMap2map(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionReplay_original(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionReplay", field, false, false, "Map")
+}
+
+func (ec *executionContext) _DecisionReplay_replayed(ctx context.Context, field graphql.CollectedField, obj *model.DecisionReplay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionReplay_replayed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Replayed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalNMap2map(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionReplay_replayed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionReplay", field, false, false, "Map")
+}
+
+func (ec *executionContext) _DecisionReplay_same(ctx context.Context, field graphql.CollectedField, obj *model.DecisionReplay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionReplay_same(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Same, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionReplay_same(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionReplay", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _DecisionReplay_reasonsOnlyInOriginal(ctx context.Context, field graphql.CollectedField, obj *model.DecisionReplay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionReplay_reasonsOnlyInOriginal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonsOnlyInOriginal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*qualtype.Reason) graphql.Marshaler {
+			return ec.marshalNReason2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚋschemaᚋqualtypeᚐReasonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionReplay_reasonsOnlyInOriginal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DecisionReplay",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reason(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DecisionReplay_reasonsOnlyInReplay(ctx context.Context, field graphql.CollectedField, obj *model.DecisionReplay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionReplay_reasonsOnlyInReplay(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonsOnlyInReplay, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*qualtype.Reason) graphql.Marshaler {
+			return ec.marshalNReason2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚋschemaᚋqualtypeᚐReasonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionReplay_reasonsOnlyInReplay(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DecisionReplay",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reason(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DurationStats_median(ctx context.Context, field graphql.CollectedField, obj *funnel.DurationStats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11391,6 +12839,50 @@ func (ec *executionContext) fieldContext_Lead_transitions(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Lead_decisions(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_decisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Decisions(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.DecisionLogOrder))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.DecisionLogConnection) graphql.Marshaler {
+			return ec.marshalNDecisionLogConnection2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐDecisionLogConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_decisions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DecisionLogConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Lead_decisions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Lead_timeInStage(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12794,6 +14286,213 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _PolicyDecisionStats_decision(ctx context.Context, field graphql.CollectedField, obj *decisionlog1.DecisionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyDecisionStats_decision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyDecisionStats_decision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyDecisionStats", field, false, false, "String")
+}
+
+func (ec *executionContext) _PolicyDecisionStats_revision(ctx context.Context, field graphql.CollectedField, obj *decisionlog1.DecisionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyDecisionStats_revision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyDecisionStats_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyDecisionStats", field, false, false, "String")
+}
+
+func (ec *executionContext) _PolicyDecisionStats_revisionHash(ctx context.Context, field graphql.CollectedField, obj *decisionlog1.DecisionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyDecisionStats_revisionHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevisionHash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyDecisionStats_revisionHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyDecisionStats", field, false, false, "String")
+}
+
+func (ec *executionContext) _PolicyDecisionStats_count(ctx context.Context, field graphql.CollectedField, obj *decisionlog1.DecisionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyDecisionStats_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyDecisionStats_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyDecisionStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PolicyDecisionStats_errors(ctx context.Context, field graphql.CollectedField, obj *decisionlog1.DecisionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyDecisionStats_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyDecisionStats_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyDecisionStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PolicyDecisionStats_timeouts(ctx context.Context, field graphql.CollectedField, obj *decisionlog1.DecisionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyDecisionStats_timeouts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Timeouts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyDecisionStats_timeouts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyDecisionStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PolicyDecisionStats_meanMs(ctx context.Context, field graphql.CollectedField, obj *decisionlog1.DecisionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyDecisionStats_meanMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MeanMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyDecisionStats_meanMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyDecisionStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PolicyDecisionStats_maxMs(ctx context.Context, field graphql.CollectedField, obj *decisionlog1.DecisionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyDecisionStats_maxMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyDecisionStats_maxMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyDecisionStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PolicyDecisionStats_breach(ctx context.Context, field graphql.CollectedField, obj *decisionlog1.DecisionStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyDecisionStats_breach(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Breach, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyDecisionStats_breach(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyDecisionStats", field, false, false, "String")
+}
+
 func (ec *executionContext) _PolicyEvaluator_query(ctx context.Context, field graphql.CollectedField, obj *model.PolicyEvaluator) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13598,6 +15297,185 @@ func (ec *executionContext) fieldContext_PolicySimulation_stageChanged(_ context
 	return graphql.NewScalarFieldContext("PolicySimulation", field, false, false, "Int")
 }
 
+func (ec *executionContext) _PolicySimulation_recommendationChanged(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicySimulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicySimulation_recommendationChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecommendationChanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicySimulation_recommendationChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicySimulation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PolicySimulation_alreadyStale(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicySimulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicySimulation_alreadyStale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AlreadyStale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicySimulation_alreadyStale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicySimulation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PolicySimulation_outcomeChanged(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicySimulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicySimulation_outcomeChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutcomeChanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicySimulation_outcomeChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicySimulation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PolicySimulation_changedOnlyMoves(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicySimulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicySimulation_changedOnlyMoves(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChangedOnlyMoves, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicySimulation_changedOnlyMoves(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicySimulation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PolicySimulation_protected(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicySimulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicySimulation_protected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Protected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicySimulation_protected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicySimulation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PolicySimulation_protectedSample(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicySimulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicySimulation_protectedSample(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProtectedSample, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*policyadmin.SimulatedLead) graphql.Marshaler {
+			return ec.marshalNSimulatedLead2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐSimulatedLeadᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicySimulation_protectedSample(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicySimulation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SimulatedLead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PolicySimulation_requalifyMatrix(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicySimulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicySimulation_requalifyMatrix(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequalifyMatrix, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*policyadmin.RequalifyCell) graphql.Marshaler {
+			return ec.marshalNRequalifyCell2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐRequalifyCellᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicySimulation_requalifyMatrix(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicySimulation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequalifyCell(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PolicySimulation_gradeChanged(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicySimulation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13978,6 +15856,38 @@ func (ec *executionContext) fieldContext_PolicyStatus_evaluators(_ context.Conte
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PolicyEvaluator(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PolicyStatus_decisions(ctx context.Context, field graphql.CollectedField, obj *model.PolicyStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyStatus_decisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decisions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*decisionlog1.DecisionStats) graphql.Marshaler {
+			return ec.marshalNPolicyDecisionStats2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋdecisionlogᚐDecisionStatsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyStatus_decisions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicyStatus",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyDecisionStats(ctx, field)
 		},
 	}
 	return fc, nil
@@ -16217,6 +18127,94 @@ func (ec *executionContext) fieldContext_Query_apiKeys(ctx context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_decision(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_decision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Decision(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.DecisionLog) graphql.Marshaler {
+			return ec.marshalODecisionLog2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐDecisionLog(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_decision(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DecisionLog(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_decision_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_replayDecision(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_replayDecision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ReplayDecision(ctx, fc.Args["id"].(string), fc.Args["revision"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DecisionReplay) graphql.Marshaler {
+			return ec.marshalNDecisionReplay2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐDecisionReplay(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_replayDecision(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DecisionReplay(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_replayDecision_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_funnel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16524,6 +18522,144 @@ func (ec *executionContext) _Reason_points(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_Reason_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Reason", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RequalifyCell_stored(ctx context.Context, field graphql.CollectedField, obj *policyadmin.RequalifyCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequalifyCell_stored(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stored, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequalifyCell_stored(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequalifyCell", field, false, false, "String")
+}
+
+func (ec *executionContext) _RequalifyCell_active(ctx context.Context, field graphql.CollectedField, obj *policyadmin.RequalifyCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequalifyCell_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequalifyCell_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequalifyCell", field, false, false, "String")
+}
+
+func (ec *executionContext) _RequalifyCell_draft(ctx context.Context, field graphql.CollectedField, obj *policyadmin.RequalifyCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequalifyCell_draft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Draft, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequalifyCell_draft(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequalifyCell", field, false, false, "String")
+}
+
+func (ec *executionContext) _RequalifyCell_outcome(ctx context.Context, field graphql.CollectedField, obj *policyadmin.RequalifyCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequalifyCell_outcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outcome, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequalifyCell_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequalifyCell", field, false, false, "String")
+}
+
+func (ec *executionContext) _RequalifyCell_count(ctx context.Context, field graphql.CollectedField, obj *policyadmin.RequalifyCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequalifyCell_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequalifyCell_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequalifyCell", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RequalifyCell_sampleLeadIds(ctx context.Context, field graphql.CollectedField, obj *policyadmin.RequalifyCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequalifyCell_sampleLeadIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SampleLeadIDs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNID2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequalifyCell_sampleLeadIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequalifyCell", field, false, false, "ID")
 }
 
 func (ec *executionContext) _RequalifyJob_id(ctx context.Context, field graphql.CollectedField, obj *ent.RequalifyJob) (ret graphql.Marshaler) {
@@ -17056,6 +19192,52 @@ func (ec *executionContext) _SimulatedLead_currentStage(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_SimulatedLead_currentStage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulatedLead", field, false, false, "String")
+}
+
+func (ec *executionContext) _SimulatedLead_activeOutcome(ctx context.Context, field graphql.CollectedField, obj *policyadmin.SimulatedLead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulatedLead_activeOutcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActiveOutcome, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulatedLead_activeOutcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulatedLead", field, false, false, "String")
+}
+
+func (ec *executionContext) _SimulatedLead_draftOutcome(ctx context.Context, field graphql.CollectedField, obj *policyadmin.SimulatedLead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulatedLead_draftOutcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DraftOutcome, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulatedLead_draftOutcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SimulatedLead", field, false, false, "String")
 }
 
@@ -25108,6 +27290,59 @@ func UnmarshalCreateUserInput(ctx context.Context, raw any) (ent.CreateUserInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDecisionLogOrder(ctx context.Context, obj any) (ent.DecisionLogOrder, error) {
+	var it ent.DecisionLogOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNDecisionLogOrderField2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐDecisionLogOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDecisionLogOrder unmarshals raw into the DecisionLogOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDecisionLogOrder(ctx context.Context, raw any) (ent.DecisionLogOrder, error) {
+	var out ent.DecisionLogOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DecisionLogOrder", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputFunnelInput(ctx context.Context, obj any) (funnel.Input, error) {
 	var it funnel.Input
 	if obj == nil {
@@ -29065,7 +31300,7 @@ func (ec *executionContext) unmarshalInputRequalifyLeadsInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"where"}
+	fieldsInOrder := [...]string{"where", "onlyChangedFrom"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -29079,6 +31314,13 @@ func (ec *executionContext) unmarshalInputRequalifyLeadsInput(ctx context.Contex
 				return it, err
 			}
 			it.Where = data
+		case "onlyChangedFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("onlyChangedFrom"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OnlyChangedFrom = data
 		}
 	}
 	return it, nil
@@ -32245,6 +34487,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Lead(ctx, sel, obj)
+	case *ent.DecisionLog:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._DecisionLog(ctx, sel, obj)
 	case *ent.Contact:
 		if obj == nil {
 			return graphql.Null
@@ -33391,6 +35638,271 @@ func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.Se
 	return out
 }
 
+var decisionLogImplementors = []string{"DecisionLog", "Node"}
+
+func (ec *executionContext) _DecisionLog(ctx context.Context, sel ast.SelectionSet, obj *ent.DecisionLog) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, decisionLogImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DecisionLog")
+		case "id":
+			out.Values[i] = ec._DecisionLog_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decisionID":
+			out.Values[i] = ec._DecisionLog_decisionID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._DecisionLog_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "path":
+			out.Values[i] = ec._DecisionLog_path(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "leadID":
+			out.Values[i] = ec._DecisionLog_leadID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "revision":
+			out.Values[i] = ec._DecisionLog_revision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "revisionHash":
+			out.Values[i] = ec._DecisionLog_revisionHash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "error":
+			out.Values[i] = ec._DecisionLog_error(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "caller":
+			out.Values[i] = ec._DecisionLog_caller(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "callerRole":
+			out.Values[i] = ec._DecisionLog_callerRole(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "trigger":
+			out.Values[i] = ec._DecisionLog_trigger(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decidedAt":
+			out.Values[i] = ec._DecisionLog_decidedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lead":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DecisionLog_lead(ctx, field, obj)
+				})
+		case "input":
+			out.Values[i] = ec._DecisionLog_input(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "result":
+			out.Values[i] = ec._DecisionLog_result(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reasons":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DecisionLog_reasons(ctx, field, obj)
+				})
+		case "latencyMs":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DecisionLog_latencyMs(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var decisionLogConnectionImplementors = []string{"DecisionLogConnection"}
+
+func (ec *executionContext) _DecisionLogConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.DecisionLogConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, decisionLogConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DecisionLogConnection")
+		case "edges":
+			out.Values[i] = ec._DecisionLogConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._DecisionLogConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._DecisionLogConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var decisionLogEdgeImplementors = []string{"DecisionLogEdge"}
+
+func (ec *executionContext) _DecisionLogEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.DecisionLogEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, decisionLogEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DecisionLogEdge")
+		case "node":
+			out.Values[i] = ec._DecisionLogEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._DecisionLogEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var decisionReplayImplementors = []string{"DecisionReplay"}
+
+func (ec *executionContext) _DecisionReplay(ctx context.Context, sel ast.SelectionSet, obj *model.DecisionReplay) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, decisionReplayImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DecisionReplay")
+		case "decision":
+			out.Values[i] = ec._DecisionReplay_decision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revision":
+			out.Values[i] = ec._DecisionReplay_revision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revisionHash":
+			out.Values[i] = ec._DecisionReplay_revisionHash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "original":
+			out.Values[i] = ec._DecisionReplay_original(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "replayed":
+			out.Values[i] = ec._DecisionReplay_replayed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "same":
+			out.Values[i] = ec._DecisionReplay_same(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reasonsOnlyInOriginal":
+			out.Values[i] = ec._DecisionReplay_reasonsOnlyInOriginal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reasonsOnlyInReplay":
+			out.Values[i] = ec._DecisionReplay_reasonsOnlyInReplay(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var durationStatsImplementors = []string{"DurationStats"}
 
 func (ec *executionContext) _DurationStats(ctx context.Context, sel ast.SelectionSet, obj *funnel.DurationStats) graphql.Marshaler {
@@ -33859,6 +36371,12 @@ func (ec *executionContext) _Lead(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lead_transitions(ctx, field, obj)
 				})
+		case "decisions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_decisions(ctx, field, obj)
+				})
 		case "timeInStage":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -34267,6 +36785,79 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var policyDecisionStatsImplementors = []string{"PolicyDecisionStats"}
+
+func (ec *executionContext) _PolicyDecisionStats(ctx context.Context, sel ast.SelectionSet, obj *decisionlog1.DecisionStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, policyDecisionStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PolicyDecisionStats")
+		case "decision":
+			out.Values[i] = ec._PolicyDecisionStats_decision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revision":
+			out.Values[i] = ec._PolicyDecisionStats_revision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revisionHash":
+			out.Values[i] = ec._PolicyDecisionStats_revisionHash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._PolicyDecisionStats_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._PolicyDecisionStats_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "timeouts":
+			out.Values[i] = ec._PolicyDecisionStats_timeouts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "meanMs":
+			out.Values[i] = ec._PolicyDecisionStats_meanMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maxMs":
+			out.Values[i] = ec._PolicyDecisionStats_maxMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "breach":
+			out.Values[i] = ec._PolicyDecisionStats_breach(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var policyEvaluatorImplementors = []string{"PolicyEvaluator"}
 
 func (ec *executionContext) _PolicyEvaluator(ctx context.Context, sel ast.SelectionSet, obj *model.PolicyEvaluator) graphql.Marshaler {
@@ -34640,6 +37231,41 @@ func (ec *executionContext) _PolicySimulation(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "recommendationChanged":
+			out.Values[i] = ec._PolicySimulation_recommendationChanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alreadyStale":
+			out.Values[i] = ec._PolicySimulation_alreadyStale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outcomeChanged":
+			out.Values[i] = ec._PolicySimulation_outcomeChanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changedOnlyMoves":
+			out.Values[i] = ec._PolicySimulation_changedOnlyMoves(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "protected":
+			out.Values[i] = ec._PolicySimulation_protected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "protectedSample":
+			out.Values[i] = ec._PolicySimulation_protectedSample(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requalifyMatrix":
+			out.Values[i] = ec._PolicySimulation_requalifyMatrix(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "gradeChanged":
 			out.Values[i] = ec._PolicySimulation_gradeChanged(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -34735,6 +37361,11 @@ func (ec *executionContext) _PolicyStatus(ctx context.Context, sel ast.Selection
 			}
 		case "evaluators":
 			out.Values[i] = ec._PolicyStatus_evaluators(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "decisions":
+			out.Values[i] = ec._PolicyStatus_decisions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -35426,6 +38057,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_apiKeys(ctx, field)
 				})
+		case "decision":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_decision(ctx, field)
+				})
+		case "replayDecision":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_replayDecision(ctx, field)
+				})
 		case "funnel":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -35504,6 +38147,64 @@ func (ec *executionContext) _Reason(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "points":
 			out.Values[i] = ec._Reason_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var requalifyCellImplementors = []string{"RequalifyCell"}
+
+func (ec *executionContext) _RequalifyCell(ctx context.Context, sel ast.SelectionSet, obj *policyadmin.RequalifyCell) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requalifyCellImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequalifyCell")
+		case "stored":
+			out.Values[i] = ec._RequalifyCell_stored(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "active":
+			out.Values[i] = ec._RequalifyCell_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "draft":
+			out.Values[i] = ec._RequalifyCell_draft(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outcome":
+			out.Values[i] = ec._RequalifyCell_outcome(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._RequalifyCell_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sampleLeadIds":
+			out.Values[i] = ec._RequalifyCell_sampleLeadIds(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -35782,6 +38483,16 @@ func (ec *executionContext) _SimulatedLead(ctx context.Context, sel ast.Selectio
 			}
 		case "currentStage":
 			out.Values[i] = ec._SimulatedLead_currentStage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "activeOutcome":
+			out.Values[i] = ec._SimulatedLead_activeOutcome(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "draftOutcome":
+			out.Values[i] = ec._SimulatedLead_draftOutcome(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -37502,6 +40213,54 @@ func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCurso
 	return v
 }
 
+func (ec *executionContext) marshalNDecisionLog2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐDecisionLog(ctx context.Context, sel ast.SelectionSet, v *ent.DecisionLog) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DecisionLog!")
+		return graphql.Null
+	}
+	return ec._DecisionLog(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDecisionLogConnection2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐDecisionLogConnection(ctx context.Context, sel ast.SelectionSet, v *ent.DecisionLogConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DecisionLogConnection!")
+		return graphql.Null
+	}
+	return ec._DecisionLogConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDecisionLogKind2githubᚗcomᚋqualifyᚋqualifyᚋentᚋdecisionlogᚐKind(ctx context.Context, v any) (decisionlog.Kind, error) {
+	var res decisionlog.Kind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDecisionLogKind2githubᚗcomᚋqualifyᚋqualifyᚋentᚋdecisionlogᚐKind(ctx context.Context, sel ast.SelectionSet, v decisionlog.Kind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNDecisionLogOrderField2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐDecisionLogOrderField(ctx context.Context, v any) (*ent.DecisionLogOrderField, error) {
+	var res = new(ent.DecisionLogOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDecisionLogOrderField2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐDecisionLogOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.DecisionLogOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DecisionLogOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalNDecisionReplay2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐDecisionReplay(ctx context.Context, sel ast.SelectionSet, v *model.DecisionReplay) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DecisionReplay!")
+		return graphql.Null
+	}
+	return ec._DecisionReplay(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNDurationStats2githubᚗcomᚋqualifyᚋqualifyᚋinternalᚋfunnelᚐDurationStats(ctx context.Context, sel ast.SelectionSet, v funnel.DurationStats) graphql.Marshaler {
 	return ec._DurationStats(ctx, sel, &v)
 }
@@ -37815,6 +40574,24 @@ func (ec *executionContext) unmarshalNLeadWhereInput2ᚖgithubᚗcomᚋqualify�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNMap2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := graphql.UnmarshalMap(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMap2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Map!")
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalMap(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Map!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋqualifyᚋqualifyᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -37852,6 +40629,30 @@ func (ec *executionContext) marshalNPercentileMethod2githubᚗcomᚋqualifyᚋqu
 		graphql.AddInvalidNullFromMarshaler(ctx, "PercentileMethod!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNPolicyDecisionStats2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋdecisionlogᚐDecisionStatsᚄ(ctx context.Context, sel ast.SelectionSet, v []*decisionlog1.DecisionStats) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPolicyDecisionStats2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋdecisionlogᚐDecisionStats(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPolicyDecisionStats2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋdecisionlogᚐDecisionStats(ctx context.Context, sel ast.SelectionSet, v *decisionlog1.DecisionStats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PolicyDecisionStats!")
+		return graphql.Null
+	}
+	return ec._PolicyDecisionStats(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNPolicyDraftInput2githubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐPolicyDraftInput(ctx context.Context, v any) (policyadmin.PolicyDraftInput, error) {
@@ -38209,6 +41010,30 @@ func (ec *executionContext) marshalNReason2ᚖgithubᚗcomᚋqualifyᚋqualify�
 		return graphql.Null
 	}
 	return ec._Reason(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRequalifyCell2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐRequalifyCellᚄ(ctx context.Context, sel ast.SelectionSet, v []*policyadmin.RequalifyCell) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRequalifyCell2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐRequalifyCell(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRequalifyCell2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐRequalifyCell(ctx context.Context, sel ast.SelectionSet, v *policyadmin.RequalifyCell) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RequalifyCell!")
+		return graphql.Null
+	}
+	return ec._RequalifyCell(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRequalifyJob2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐRequalifyJob(ctx context.Context, sel ast.SelectionSet, v *ent.RequalifyJob) graphql.Marshaler {
@@ -39612,6 +42437,41 @@ func (ec *executionContext) marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCu
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalODecisionLog2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐDecisionLog(ctx context.Context, sel ast.SelectionSet, v *ent.DecisionLog) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DecisionLog(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalODecisionLogEdge2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐDecisionLogEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.DecisionLogEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalODecisionLogEdge2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐDecisionLogEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalODecisionLogEdge2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐDecisionLogEdge(ctx context.Context, sel ast.SelectionSet, v *ent.DecisionLogEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DecisionLogEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODecisionLogOrder2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐDecisionLogOrder(ctx context.Context, v any) (*ent.DecisionLogOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDecisionLogOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOFloat2ᚕfloat64ᚄ(ctx context.Context, v any) ([]float64, error) {

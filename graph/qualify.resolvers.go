@@ -84,7 +84,11 @@ func (r *policyRevisionResolver) Files(ctx context.Context, obj *ent.PolicyRevis
 
 // PolicyStatus is the resolver for the policyStatus field.
 func (r *queryResolver) PolicyStatus(ctx context.Context) (*model.PolicyStatus, error) {
-	return policyStatus(ctx, r.Client, r.Policy)
+	st, err := policyStatus(ctx, r.Client, r.Policy)
+	if st != nil {
+		st.Decisions = decisionStats(r.Stats)
+	}
+	return st, err
 }
 
 // Mutation returns MutationResolver implementation.

@@ -8,6 +8,7 @@ import (
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/internal/auth"
 	"github.com/qualify/qualify/internal/crm"
+	"github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/funnel"
 	"github.com/qualify/qualify/internal/lifecycle"
 	"github.com/qualify/qualify/internal/policy"
@@ -31,6 +32,8 @@ type Services struct {
 	// Recheck says whether the caller of a subscription may still receive events (its user is
 	// active, with the role and team it subscribed with); nil accepts every caller.
 	Recheck func(context.Context) error
+	// Stats are the decisions per revision against their bounds (policyStatus.decisions).
+	Stats *decisionlog.Stats
 }
 
 // Resolver is the root resolver.

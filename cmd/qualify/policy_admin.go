@@ -115,14 +115,17 @@ func writeSimulation(out io.Writer, s *policyadmin.PolicySimulation) error {
 	if s.Errors > 0 {
 		fmt.Fprintf(w, ", %d failed decisions (first: %s)", s.Errors, s.FirstError)
 	}
-	fmt.Fprintf(w, "\nchanged\tstage %d\tgrade %d\ttemperature %d\n\n", s.StageChanged, s.GradeChanged, s.TemperatureChanged)
+	fmt.Fprintf(w, "\nchanged\trecommended stage %d\tgrade %d\ttemperature %d\n", s.RecommendationChanged, s.GradeChanged, s.TemperatureChanged)
+	fmt.Fprintf(w, "a requalify under the draft\tmoves %d\t(%d already stale under the active revision)\t\n", s.StageChanged, s.AlreadyStale)
+	fmt.Fprintf(w, "limited to the draft's changes\tmoves %d\t(%d outcomes changed)\t\n", s.ChangedOnlyMoves, s.OutcomeChanged)
+	fmt.Fprintf(w, "held by a person's decision\t%d\t\t\n\n", s.Protected)
 	fmt.Fprintln(w, "STAGE\tREACHED NOW\tREACHED DRAFT\tDELTA")
 	for _, p := range s.Funnel {
 		fmt.Fprintf(w, "%s\t%d\t%d\t%+d\n", p.Stage, p.ReachedNow, p.ReachedDraft, p.ReachedDraft-p.ReachedNow)
 	}
 	fmt.Fprintf(w, "MQL→SQL\t%s\t%s\t\n\n", pct(s.MqlToSqlNow), pct(s.MqlToSqlDraft))
 	fmt.Fprintln(w, "FROM\tTO\tLEADS\t")
-	if s.StageChanged == 0 {
+	if s.RecommendationChanged == 0 {
 		fmt.Fprintln(w, "(no lead changes stage)\t\t\t")
 	}
 	for _, c := range s.StageMatrix {

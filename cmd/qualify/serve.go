@@ -84,10 +84,26 @@ func serveCmd() *cobra.Command {
 	f.DurationVar(&cfg.Server.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "after the drain, how long in-flight requests may take to finish")
 	f.Int64Var(&cfg.Server.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body")
 	f.StringVar(&origins, "allowed-origins", os.Getenv("QUALIFY_ALLOWED_ORIGINS"), "comma-separated origins allowed to open websockets (env QUALIFY_ALLOWED_ORIGINS)")
+	f.DurationVar(&cfg.DecisionRetention, "decision-retention", envDuration("QUALIFY_DECISION_RETENTION", 0),
+		"keep logged decisions this long, purged hourly; 0 keeps them (env QUALIFY_DECISION_RETENTION, e.g. 2160h)")
+	f.DurationVar(&cfg.DecisionBounds.MaxMeanLatency, "decision-max-mean-latency", envDuration("QUALIFY_DECISION_MAX_MEAN_LATENCY", 0),
+		"bound on a revision's mean decision latency; 0: none (env QUALIFY_DECISION_MAX_MEAN_LATENCY)")
+	f.Float64Var(&cfg.DecisionBounds.MaxErrorRate, "decision-max-error-rate", 0, "bound on a revision's decision error rate, timeouts included, e.g. 0.01; 0: none")
+	f.IntVar(&cfg.DecisionBounds.MinDecisions, "decision-bound-min", 20, "decisions of a kind a revision makes before its bounds are checked")
+	f.BoolVar(&cfg.RollbackOnBreach, "rollback-on-breach", os.Getenv("QUALIFY_ROLLBACK_ON_BREACH") == "true",
+		"roll a revision that crosses its decision bounds back to the last good one (env QUALIFY_ROLLBACK_ON_BREACH=true)")
+	f.Float64Var(&cfg.AuthzLogRate, "authz-log-sample", 0.01, "fraction of authorisation decisions written to the decision log (0..1)")
 	f.IntVar(&seedIfEmpty, "seed-if-empty", 0, "seed this many demo leads when the database has none")
 	f.Uint64Var(&seedValue, "seed", 1, "random seed of the demo data")
 	access.register(cmd)
 	return cmd
+}
+
+func envDuration(key string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(key)); err == nil {
+		return d
+	}
+	return def
 }
 
 func envInt(key string, def int) int {

@@ -69,6 +69,18 @@ func (f ContactFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ContactMutation", m)
 }
 
+// The DecisionLogFunc type is an adapter to allow the use of ordinary
+// function as DecisionLog mutator.
+type DecisionLogFunc func(context.Context, *ent.DecisionLogMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f DecisionLogFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.DecisionLogMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DecisionLogMutation", m)
+}
+
 // The FunnelCountFunc type is an adapter to allow the use of ordinary
 // function as FunnelCount mutator.
 type FunnelCountFunc func(context.Context, *ent.FunnelCountMutation) (ent.Value, error)

@@ -13,6 +13,7 @@ import (
 	"github.com/qualify/qualify/ent/apikey"
 	"github.com/qualify/qualify/ent/auditevent"
 	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/funnelcount"
 	"github.com/qualify/qualify/ent/funnelexit"
 	"github.com/qualify/qualify/ent/funnelreach"
@@ -216,6 +217,33 @@ func (f TraverseContact) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.ContactQuery", q)
+}
+
+// The DecisionLogFunc type is an adapter to allow the use of ordinary function as a Querier.
+type DecisionLogFunc func(context.Context, *ent.DecisionLogQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f DecisionLogFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.DecisionLogQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.DecisionLogQuery", q)
+}
+
+// The TraverseDecisionLog type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseDecisionLog func(context.Context, *ent.DecisionLogQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseDecisionLog) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseDecisionLog) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DecisionLogQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.DecisionLogQuery", q)
 }
 
 // The FunnelCountFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -528,6 +556,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AuditEventQuery, predicate.AuditEvent, auditevent.OrderOption]{typ: ent.TypeAuditEvent, tq: q}, nil
 	case *ent.ContactQuery:
 		return &query[*ent.ContactQuery, predicate.Contact, contact.OrderOption]{typ: ent.TypeContact, tq: q}, nil
+	case *ent.DecisionLogQuery:
+		return &query[*ent.DecisionLogQuery, predicate.DecisionLog, decisionlog.OrderOption]{typ: ent.TypeDecisionLog, tq: q}, nil
 	case *ent.FunnelCountQuery:
 		return &query[*ent.FunnelCountQuery, predicate.FunnelCount, funnelcount.OrderOption]{typ: ent.TypeFunnelCount, tq: q}, nil
 	case *ent.FunnelExitQuery:

@@ -114,6 +114,8 @@ const (
 	EdgeActivities = "activities"
 	// EdgeTransitions holds the string denoting the transitions edge name in mutations.
 	EdgeTransitions = "transitions"
+	// EdgeDecisions holds the string denoting the decisions edge name in mutations.
+	EdgeDecisions = "decisions"
 	// Table holds the table name of the lead in the database.
 	Table = "leads"
 	// AccountTable is the table that holds the account relation/edge.
@@ -163,6 +165,13 @@ const (
 	TransitionsInverseTable = "stage_transitions"
 	// TransitionsColumn is the table column denoting the transitions relation/edge.
 	TransitionsColumn = "lead_id"
+	// DecisionsTable is the table that holds the decisions relation/edge.
+	DecisionsTable = "decision_logs"
+	// DecisionsInverseTable is the table name for the DecisionLog entity.
+	// It exists in this package in order to avoid circular dependency with the "decisionlog" package.
+	DecisionsInverseTable = "decision_logs"
+	// DecisionsColumn is the table column denoting the decisions relation/edge.
+	DecisionsColumn = "lead_id"
 )
 
 // Columns holds all SQL columns for lead fields.
@@ -718,6 +727,20 @@ func ByTransitions(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newTransitionsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByDecisionsCount orders the results by decisions count.
+func ByDecisionsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newDecisionsStep(), opts...)
+	}
+}
+
+// ByDecisions orders the results by decisions terms.
+func ByDecisions(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newDecisionsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newAccountStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -765,6 +788,13 @@ func newTransitionsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(TransitionsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, TransitionsTable, TransitionsColumn),
+	)
+}
+func newDecisionsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(DecisionsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, DecisionsTable, DecisionsColumn),
 	)
 }
 

@@ -183,6 +183,50 @@ var (
 			},
 		},
 	}
+	// DecisionLogsColumns holds the columns for the "decision_logs" table.
+	DecisionLogsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "decision_id", Type: field.TypeString, Unique: true},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"LEAD", "TRANSITION", "ROUTING", "AUTHZ"}},
+		{Name: "path", Type: field.TypeString},
+		{Name: "revision", Type: field.TypeString, Default: ""},
+		{Name: "revision_hash", Type: field.TypeString},
+		{Name: "input", Type: field.TypeJSON},
+		{Name: "result", Type: field.TypeJSON, Nullable: true},
+		{Name: "error", Type: field.TypeString, Default: ""},
+		{Name: "latency_ns", Type: field.TypeInt64},
+		{Name: "caller", Type: field.TypeString, Default: ""},
+		{Name: "caller_role", Type: field.TypeString, Default: ""},
+		{Name: "trigger", Type: field.TypeString, Default: ""},
+		{Name: "decided_at", Type: field.TypeTime},
+		{Name: "lead_id", Type: field.TypeInt, Nullable: true},
+	}
+	// DecisionLogsTable holds the schema information for the "decision_logs" table.
+	DecisionLogsTable = &schema.Table{
+		Name:       "decision_logs",
+		Columns:    DecisionLogsColumns,
+		PrimaryKey: []*schema.Column{DecisionLogsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "decision_logs_leads_decisions",
+				Columns:    []*schema.Column{DecisionLogsColumns[14]},
+				RefColumns: []*schema.Column{LeadsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "decisionlog_lead_id_decided_at",
+				Unique:  false,
+				Columns: []*schema.Column{DecisionLogsColumns[14], DecisionLogsColumns[13]},
+			},
+			{
+				Name:    "decisionlog_decided_at",
+				Unique:  false,
+				Columns: []*schema.Column{DecisionLogsColumns[13]},
+			},
+		},
+	}
 	// FunnelCountsColumns holds the columns for the "funnel_counts" table.
 	FunnelCountsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -649,6 +693,7 @@ var (
 		ActivitiesTable,
 		AuditEventsTable,
 		ContactsTable,
+		DecisionLogsTable,
 		FunnelCountsTable,
 		FunnelExitsTable,
 		FunnelReachesTable,
@@ -684,6 +729,10 @@ func init() {
 	ContactsTable.ForeignKeys[0].RefTable = AccountsTable
 	ContactsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(8589934592),
+	}
+	DecisionLogsTable.ForeignKeys[0].RefTable = LeadsTable
+	DecisionLogsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(64424509440),
 	}
 	FunnelCountsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(51539607552),

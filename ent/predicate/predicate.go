@@ -21,6 +21,9 @@ type AuditEvent func(*sql.Selector)
 // Contact is the predicate function for contact builders.
 type Contact func(*sql.Selector)
 
+// DecisionLog is the predicate function for decisionlog builders.
+type DecisionLog func(*sql.Selector)
+
 // FunnelCount is the predicate function for funnelcount builders.
 type FunnelCount func(*sql.Selector)
 

@@ -10,6 +10,7 @@ import (
 	"github.com/qualify/qualify/ent/apikey"
 	"github.com/qualify/qualify/ent/auditevent"
 	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/funnelcount"
 	"github.com/qualify/qualify/ent/funnelexit"
 	"github.com/qualify/qualify/ent/funnelreach"
@@ -147,6 +148,34 @@ func init() {
 	contactDescTitle := contactFields[4].Descriptor()
 	// contact.DefaultTitle holds the default value on creation for the title field.
 	contact.DefaultTitle = contactDescTitle.Default.(string)
+	decisionlogHooks := schema.DecisionLog{}.Hooks()
+	decisionlog.Hooks[0] = decisionlogHooks[0]
+	decisionlogFields := schema.DecisionLog{}.Fields()
+	_ = decisionlogFields
+	// decisionlogDescRevision is the schema descriptor for revision field.
+	decisionlogDescRevision := decisionlogFields[4].Descriptor()
+	// decisionlog.DefaultRevision holds the default value on creation for the revision field.
+	decisionlog.DefaultRevision = decisionlogDescRevision.Default.(string)
+	// decisionlogDescError is the schema descriptor for error field.
+	decisionlogDescError := decisionlogFields[8].Descriptor()
+	// decisionlog.DefaultError holds the default value on creation for the error field.
+	decisionlog.DefaultError = decisionlogDescError.Default.(string)
+	// decisionlogDescCaller is the schema descriptor for caller field.
+	decisionlogDescCaller := decisionlogFields[10].Descriptor()
+	// decisionlog.DefaultCaller holds the default value on creation for the caller field.
+	decisionlog.DefaultCaller = decisionlogDescCaller.Default.(string)
+	// decisionlogDescCallerRole is the schema descriptor for caller_role field.
+	decisionlogDescCallerRole := decisionlogFields[11].Descriptor()
+	// decisionlog.DefaultCallerRole holds the default value on creation for the caller_role field.
+	decisionlog.DefaultCallerRole = decisionlogDescCallerRole.Default.(string)
+	// decisionlogDescTrigger is the schema descriptor for trigger field.
+	decisionlogDescTrigger := decisionlogFields[12].Descriptor()
+	// decisionlog.DefaultTrigger holds the default value on creation for the trigger field.
+	decisionlog.DefaultTrigger = decisionlogDescTrigger.Default.(string)
+	// decisionlogDescDecidedAt is the schema descriptor for decided_at field.
+	decisionlogDescDecidedAt := decisionlogFields[13].Descriptor()
+	// decisionlog.DefaultDecidedAt holds the default value on creation for the decided_at field.
+	decisionlog.DefaultDecidedAt = decisionlogDescDecidedAt.Default.(func() time.Time)
 	funnelcountFields := schema.FunnelCount{}.Fields()
 	_ = funnelcountFields
 	// funnelcountDescReasonCode is the schema descriptor for reason_code field.

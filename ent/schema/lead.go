@@ -97,6 +97,8 @@ func (Lead) Edges() []ent.Edge {
 		edge.To("activities", Activity.Type).Annotations(entgql.RelayConnection(), skipInputs),
 		edge.To("transitions", StageTransition.Type).
 			Annotations(entgql.RelayConnection(), skipInputs),
+		edge.To("decisions", DecisionLog.Type).
+			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipWhereInput)),
 	}
 }
 

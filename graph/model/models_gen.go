@@ -13,6 +13,7 @@ import (
 	"github.com/qualify/qualify/ent/apikey"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/schema/qualtype"
+	"github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/policyadmin"
 )
 
@@ -61,6 +62,24 @@ type CreateAPIKeyPayload struct {
 	Secret string `json:"secret"`
 }
 
+// A logged decision re-run on a revision.
+type DecisionReplay struct {
+	Decision *ent.DecisionLog `json:"decision"`
+	// The revision the input was re-run on: its manifest label and its hash.
+	Revision     string `json:"revision"`
+	RevisionHash string `json:"revisionHash"`
+	// The logged result.
+	Original map[string]any `json:"original"`
+	// The result of the revision on the logged input.
+	Replayed map[string]any `json:"replayed"`
+	// Whether the replay reproduces the logged result exactly.
+	Same bool `json:"same"`
+	// Reasons of the logged result that the replay does not give.
+	ReasonsOnlyInOriginal []*qualtype.Reason `json:"reasonsOnlyInOriginal"`
+	// Reasons of the replay that the logged result did not give.
+	ReasonsOnlyInReplay []*qualtype.Reason `json:"reasonsOnlyInReplay"`
+}
+
 type LeadStageChangedEvent struct {
 	LeadID int `json:"leadId"`
 	// The event's cursor (the history row's id): pass it as `after` to resume after this event.
@@ -101,6 +120,8 @@ type PolicyStatus struct {
 	// the query; one that the plan evaluator cannot run, or that disagreed with OPA's interpreter on
 	// the probe inputs, runs on the interpreter (correct, several times slower) and says why.
 	Evaluators []*PolicyEvaluator `json:"evaluators"`
+	// Decision latency and errors per revision on this server, with the bounds each crossed.
+	Decisions []*decisionlog.DecisionStats `json:"decisions"`
 }
 
 type PublishPolicyInput struct {
@@ -135,6 +156,10 @@ type Qualification struct {
 
 type RequalifyLeadsInput struct {
 	Where *ent.LeadWhereInput `json:"where,omitempty"`
+	// A stored revision (hash or manifest revision), typically the one active before a publish: only the leads whose
+	// requalify outcome the active revision changes compared with it are requalified; leads that already disagreed with it
+	// keep their stage (they count as processed). The simulation's changedOnlyMoves predicts the moves.
+	OnlyChangedFrom *string `json:"onlyChangedFrom,omitempty"`
 }
 
 type RequalifyLeadsPayload struct {

@@ -21,6 +21,7 @@ import (
 	"github.com/qualify/qualify/internal/authz"
 	"github.com/qualify/qualify/internal/cost"
 	"github.com/qualify/qualify/internal/crm"
+	"github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/funnel"
 	"github.com/qualify/qualify/internal/inputlimit"
 	"github.com/qualify/qualify/internal/lifecycle"
@@ -57,6 +58,16 @@ type Config struct {
 	RateLimit ratelimit.Config
 	// MetricsToken, when set, is the bearer token /metrics requires.
 	MetricsToken string
+	// DecisionRetention is how long logged decisions are kept (purged hourly); zero keeps them.
+	DecisionRetention time.Duration
+	// DecisionBounds are what each revision's decisions must stay within (latency, error
+	// rate); a revision that crosses them is reported in the logs and policyStatus, and rolled
+	// back to the last good one when RollbackOnBreach is set.
+	DecisionBounds   decisionlog.Bounds
+	RollbackOnBreach bool
+	// AuthzLogRate is the fraction (0..1) of authorisation decisions logged; the others are
+	// counted in the stats only.
+	AuthzLogRate float64
 	Logger       *slog.Logger
 }
 
@@ -75,8 +86,11 @@ type App struct {
 	Feed *stagefeed.Broker
 	// Funnel answers the funnel analytics and keeps its rollup in step with the transitions.
 	Funnel *funnel.Service
-	source interface{ Run(context.Context) error }
-	log    *slog.Logger
+	// Stats counts the decisions per revision against cfg.DecisionBounds.
+	Stats     *decisionlog.Stats
+	source    interface{ Run(context.Context) error }
+	retention time.Duration // of the decision log
+	log       *slog.Logger
 }
 
 // New builds an App on db (already migrated) and activates the first policy revision: the
@@ -99,7 +113,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	engine := policy.New(policy.Options{Guard: ps, Recorder: ps, Logger: cfg.Logger, EvalTimeout: time.Second, Registerer: registry})
 	ps.Attach(engine)
 
-	a := &App{DB: db, Engine: engine, log: cfg.Logger}
+	a := &App{DB: db, Engine: engine, log: cfg.Logger, retention: cfg.DecisionRetention}
 	if cfg.BundleURL != "" {
 		src := policy.NewBundleSource(engine, cfg.BundleURL, policy.BundleOptions{Interval: cfg.PolicyPoll, Logger: cfg.Logger})
 		a.source = src
@@ -122,8 +136,9 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	a.Feed = stagefeed.New(db.SQL, db.Dialect, cfg.Logger)
 	a.Funnel = funnel.New(db.Client, db.Dialect)
 	db.Client.Lead.Use(a.Funnel.Rollups().LeadHook())
+	a.Stats = decisionlog.NewStats(cfg.DecisionBounds, func(b decisionlog.Breach) { a.breached(b, cfg.RollbackOnBreach) })
 	a.Lifecycle = lifecycle.New(db.Client, engine, lifecycle.WithLogger(cfg.Logger), lifecycle.WithPublisher(a.Feed),
-		lifecycle.WithTransitionHook(a.Funnel.Rollups().Record))
+		lifecycle.WithTransitionHook(a.Funnel.Rollups().Record), lifecycle.WithStats(a.Stats))
 	a.CRM = crm.New(db.Client, a.Lifecycle)
 	// Access control: rows filtered by the authz scope of each GraphQL field (none outside the API).
 	authz.Install(db.Client)
@@ -142,14 +157,15 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		cfg.Logger.Error("requalify jobs: fail those orphaned by a stopped runner", "err", err)
 	}
 	schema := graph.NewExecutableSchema(graph.Config{
-		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine, Keys: authn.Keys(), Feed: a.Feed, Admin: a.Admin, Funnel: a.Funnel, Recheck: authn.Recheck}),
+		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine, Keys: authn.Keys(), Feed: a.Feed, Admin: a.Admin, Funnel: a.Funnel, Recheck: authn.Recheck, Stats: a.Stats}),
 	})
+	registry.MustRegister(a.Stats)
 	a.Server = server.New(cfg.Server, server.Deps{
 		Schema: schema,
 		Ready:  a.ready,
 		Logger: cfg.Logger,
 		Extensions: []graphql.HandlerExtension{
-			authz.Extension{Policy: engine, Client: db.Client},
+			authz.Extension{Policy: engine, Client: db.Client, Log: decisionlog.NewSampler(db.Client, cfg.AuthzLogRate), Stats: a.Stats},
 			graph.PageLimit{Default: cfg.PageDefault, Max: cfg.PageMax},
 			cost.New(withPages(cfg.Cost, cfg.PageDefault, cfg.PageMax)),
 			inputlimit.New(inputlimit.Limits{}),
@@ -225,7 +241,10 @@ func (a *App) FollowPolicies(ctx context.Context) error { return a.source.Run(ct
 
 // Background runs what serves alongside HTTP apart from the policy source (the stage-change
 // listener) until ctx ends.
-func (a *App) Background(ctx context.Context) error { return a.Feed.Run(ctx) }
+func (a *App) Background(ctx context.Context) error {
+	go decisionlog.Retain(ctx, a.DB.Client, a.retention, time.Hour, a.log)
+	return a.Feed.Run(ctx)
+}
 
 // Run serves HTTP, follows the policy source and runs the background work until ctx ends.
 func (a *App) Run(ctx context.Context) error {

@@ -7,10 +7,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/domainerr"
 	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/principal"
@@ -30,6 +32,9 @@ type Extension struct {
 	Policy Decider
 	// Client checks that a mutation's target ids are visible to the caller.
 	Client *ent.Client
+	// Log samples the decisions into the decision log and Stats counts them all; nil: neither.
+	Log   *decisionlog.Sampler
+	Stats *decisionlog.Stats
 }
 
 var (
@@ -131,12 +136,20 @@ func (e Extension) root(ctx context.Context, fc *graphql.FieldContext, next grap
 	kind := strings.ToLower(fc.Object)
 	s := &Scope{Principal: p, Operation: fc.Field.Name, Kind: kind, RowFilter: RowsAll}
 	if !p.IsSystem() {
-		d, _, err := e.Policy.DecideAuthz(ctx, policy.AuthzInput{
+		in := policy.AuthzInput{
 			Principal: policy.Principal{ID: p.Subject, Role: p.Role, Team: p.Team},
 			Operation: policy.Operation{Kind: kind, Name: fc.Field.Name},
-		})
+		}
+		start := time.Now()
+		d, meta, err := e.Policy.DecideAuthz(ctx, in)
+		latency := time.Since(start)
+		e.Stats.Observe(policy.QueryAuthz, meta, latency, err)
 		if err != nil {
 			return nil, fmt.Errorf("authz decision for %s: %w", fc.Field.Name, err)
+		}
+		entry := decisionlog.Entry{Kind: decisionlog.Authz, Meta: meta, Input: in, Result: d, Latency: latency, Trigger: kind}
+		if _, err := e.Log.Offer(ctx, entry); err != nil {
+			return nil, fmt.Errorf("authz decision log: %w", err)
 		}
 		if !d.Allow {
 			return nil, &domainerr.ForbiddenError{Operation: fc.Field.Name, Reason: d.Reason}

@@ -7,9 +7,16 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/ent/account"
+	"github.com/qualify/qualify/ent/activity"
+	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/funnelreach"
 	"github.com/qualify/qualify/ent/intercept"
 	"github.com/qualify/qualify/ent/predicate"
+	"github.com/qualify/qualify/ent/stagetransition"
+	"github.com/qualify/qualify/ent/user"
+	dlog "github.com/qualify/qualify/internal/decisionlog"
 )
 
 // keyOperations are the root fields through which API keys may be read; the policy decides who
@@ -25,6 +32,7 @@ var keyOperations = map[string]bool{"apiKeys": true, "createApiKey": true, "revo
 //	Contact          linked to a visible lead, or at an account with one
 //	Activity         on a visible lead; without a lead, on a visible contact
 //	StageTransition  of a visible lead
+//	DecisionLog      of a visible lead (decisions about no lead only unfiltered)
 //	FunnelReach      of a visible lead (owner and team are copied onto the rollup)
 //	APIKey           only through the API-key operations
 //
@@ -59,6 +67,14 @@ func Install(client *ent.Client) {
 			}
 			return nil
 		}))
+	client.DecisionLog.Intercept(
+		intercept.TraverseDecisionLog(func(ctx context.Context, q *ent.DecisionLogQuery) error {
+			if p, ok := leadPredicate(ctx); ok {
+				q.Where(decisionlog.HasLeadWith(p))
+			}
+			return nil
+		}),
+		redactDecisions)
 	client.FunnelReach.Intercept(
 		intercept.TraverseFunnelReach(func(ctx context.Context, q *ent.FunnelReachQuery) error {
 			if s, ok := restriction(ctx); ok {
@@ -75,6 +91,24 @@ func Install(client *ent.Client) {
 			return nil
 		}))
 }
+
+// redactDecisions removes the fields the caller may not see (the scope's redactions) from the
+// inputs and results of the decision logs a query returns, on every path that reads them.
+var redactDecisions = ent.InterceptFunc(func(next ent.Querier) ent.Querier {
+	return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {
+		v, err := next.Query(ctx, q)
+		s, ok := ScopeFrom(ctx)
+		if err != nil || !ok || len(s.Redact) == 0 {
+			return v, err
+		}
+		if rows, ok := v.([]*ent.DecisionLog); ok {
+			for _, d := range rows {
+				d.Input, d.Result = dlog.Redact(d.Input, s.Redact), dlog.Redact(d.Result, s.Redact)
+			}
+		}
+		return v, nil
+	})
+})
 
 // LeadPredicate is the filter of the leads the caller of ctx may see, for code that builds its
 // own queries (e.g. aggregate SQL); ok is false when nothing is filtered.

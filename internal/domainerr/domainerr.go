@@ -23,6 +23,8 @@ const (
 	CodeTransitionDenied     Code = "TRANSITION_DENIED"
 	CodeRateLimited          Code = "RATE_LIMITED"
 	CodePolicyUnavailable    Code = "POLICY_UNAVAILABLE"
+	// CodePolicyTimeout: a policy decision ran out of time; extensions name the decision and revision.
+	CodePolicyTimeout Code = "POLICY_TIMEOUT"
 	// CodeUnavailable: the database or the policy is not reachable right now; the request did
 	// nothing and may be sent again (after extensions.retryAfter seconds).
 	CodeUnavailable Code = "UNAVAILABLE"
@@ -258,4 +260,28 @@ func (e *ApprovalRequiredError) Code() Code { return CodeApprovalRequired }
 // Extensions implements Coded.
 func (e *ApprovalRequiredError) Extensions() map[string]any {
 	return map[string]any{"hash": e.Hash, "reason": e.Reason}
+}
+
+// PolicyTimeoutError is a request that died in a policy decision: the decision's deadline (or
+// the request's, while it was deciding) stopped the evaluation. It names the decision and the
+// revision, so that the caller and the logs blame the policy, not the database or the network.
+type PolicyTimeoutError struct {
+	Decision     string // the query, e.g. data.qualify.lead.decision
+	Revision     string // the .manifest label
+	RevisionHash string
+	Err          error
+}
+
+func (e *PolicyTimeoutError) Error() string {
+	return fmt.Sprintf("the policy decision %s of revision %q (%.12s) timed out", e.Decision, e.Revision, e.RevisionHash)
+}
+
+func (e *PolicyTimeoutError) Unwrap() error { return e.Err }
+
+// Code implements Coded.
+func (e *PolicyTimeoutError) Code() Code { return CodePolicyTimeout }
+
+// Extensions implements Coded.
+func (e *PolicyTimeoutError) Extensions() map[string]any {
+	return map[string]any{"decision": e.Decision, "revision": e.Revision, "revisionHash": e.RevisionHash}
 }

@@ -87,6 +87,10 @@ func (r *FactsReader) Load(ctx context.Context, ids []int) ([]Candidate, error) 
 	if err := r.leadContacts(ctx, b, pairs, byID, contacts); err != nil {
 		return nil, err
 	}
+	manual, err := manualDecisions(ctx, r.client, ids, func(id int) string { return r.stages[id] })
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Candidate, len(leads))
 	for i, l := range leads {
 		if l.AccountID != nil {
@@ -98,6 +102,7 @@ func (r *FactsReader) Load(ctx context.Context, ids []int) ([]Candidate, error) 
 		}
 		key := r.stages[l.StageID]
 		out[i] = Candidate{ID: l.ID, Stage: key, Input: leadInputAt(l, key, r.now)}
+		out[i].Input.Lead.Manual = manual[l.ID]
 	}
 	return out, nil
 }

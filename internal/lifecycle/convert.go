@@ -80,7 +80,7 @@ func (s *Service) Convert(ctx context.Context, req ConvertRequest) (*Conversion,
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.logRefusal(ctx, err)
 	}
 	c.Lead, c.Transition, c.Account = c.Lead.Unwrap(), c.Transition.Unwrap(), c.Account.Unwrap()
 	if c.Contact != nil {

@@ -112,11 +112,6 @@ func accountFacts(a *ent.Account) *policy.AccountFacts {
 	return f
 }
 
-// leadInput builds the qualification input of a lead loaded by loadLead.
-func leadInput(l *ent.Lead, now time.Time) policy.LeadInput {
-	return leadInputAt(l, l.Edges.Stage.Key, rfc3339(now))
-}
-
 // leadInputAt builds the qualification input of a lead whose facts are loaded (its stage edge
 // need not be: bulk reads map stage ids to keys once), at now formatted as RFC 3339.
 func leadInputAt(l *ent.Lead, stageKey, now string) policy.LeadInput {

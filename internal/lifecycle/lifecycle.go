@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/policy"
 )
 
@@ -45,6 +46,7 @@ type Service struct {
 	hooks     []TransitionHook
 	now       func() time.Time
 	log       *slog.Logger
+	stats     *decisionlog.Stats // nil: not counted
 }
 
 // Option configures a Service.
@@ -60,6 +62,9 @@ func WithPublisher(p Publisher) Option { return func(s *Service) { s.publisher =
 func WithTransitionHook(h TransitionHook) Option {
 	return func(s *Service) { s.hooks = append(s.hooks, h) }
 }
+
+// WithStats counts the decisions per revision (latency, errors) against their bounds.
+func WithStats(st *decisionlog.Stats) Option { return func(s *Service) { s.stats = st } }
 
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }

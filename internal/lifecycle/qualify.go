@@ -12,8 +12,8 @@ import (
 	"github.com/qualify/qualify/ent/schema/qualtype"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/internal/crm"
+	"github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/policy"
-	"github.com/qualify/qualify/internal/principal"
 )
 
 // Requalify implements crm.Requalifier: it re-evaluates every lead a change touched.
@@ -64,8 +64,11 @@ func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int
 	if err != nil {
 		return err
 	}
-	in := leadInput(l, now)
-	d, meta, err := s.decider.DecideLead(ctx, in)
+	in, err := loadInput(ctx, tx, f, l, rfc3339(now))
+	if err != nil {
+		return err
+	}
+	d, meta, err := s.decideLead(ctx, tx, id, in, lower(trigger))
 	if err != nil {
 		return fmt.Errorf("qualify lead %d: %w", id, err)
 	}
@@ -73,27 +76,26 @@ func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int
 	setDecision(upd.Mutation(), d, meta, now)
 
 	var move *plannedMove
-	if to, ok := f.byKey[d.Stage]; ok && d.Stage != l.Edges.Stage.Key {
-		td, tmeta, err := s.decider.DecideTransition(ctx, policy.TransitionInput{
-			Lead: in.Lead, From: l.Edges.Stage.Key, To: d.Stage,
-			Actor:   policy.Actor{ID: "", Role: principal.System.Role},
-			Trigger: lower(trigger), ReasonCode: d.DisqualifyReasonCode,
-			Reason:        "recommended by the qualification policy",
-			Qualification: d,
-		})
-		if err != nil {
-			return fmt.Errorf("transition policy for lead %d: %w", id, err)
+	to, known := f.byKey[d.Stage]
+	planned, err := PlanMove(ctx, s.decider, in.Lead, l.Edges.Stage.Key, d, trigger, known)
+	if err != nil {
+		return fmt.Errorf("transition policy for lead %d: %w", id, err)
+	}
+	if planned.Asked {
+		e := s.transitionEntry(id, planned.Input, planned.Decision, planned.Meta, planned.Latency)
+		if err := decisionlog.Write(ctx, tx, e); err != nil {
+			return err
 		}
-		if td.Allow {
-			move = &plannedMove{
-				lead: l, from: l.Edges.Stage, to: to, trigger: trigger, actorKind: stagetransition.ActorKindPOLICY,
-				reasonCode: d.DisqualifyReasonCode, reason: stageReason(d), meta: tmeta,
-			}
-			if err := s.route(ctx, tx, move, in); err != nil {
-				return err
-			}
-			move.apply(upd.Mutation(), f, now)
+	}
+	if planned.To != "" {
+		move = &plannedMove{
+			lead: l, from: l.Edges.Stage, to: to, trigger: trigger, actorKind: stagetransition.ActorKindPOLICY,
+			reasonCode: d.DisqualifyReasonCode, reason: stageReason(d), meta: planned.Meta,
 		}
+		if err := s.route(ctx, tx, move, in); err != nil {
+			return err
+		}
+		move.apply(upd.Mutation(), f, now)
 	}
 	n, err := upd.Save(ctx)
 	if err != nil {

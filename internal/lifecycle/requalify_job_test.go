@@ -26,9 +26,13 @@ func TestFactsReaderMatchesSingleLead(t *testing.T) {
 			t.Fatal(err)
 		}
 		s := New(db.Client, nil, WithClock(func() time.Time { return now }))
+		f, err := loadFunnel(ctx, db.Client)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var seen []int
 		withActs, withAccount := 0, 0
-		err := s.ScanLeads(ctx, nil, 40, func(batch []Candidate) error {
+		err = s.ScanLeads(ctx, nil, 40, func(batch []Candidate) error {
 			if len(batch) > 40 {
 				t.Errorf("batch of %d leads, asked for 40", len(batch))
 			}
@@ -38,7 +42,10 @@ func TestFactsReaderMatchesSingleLead(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				want := leadInput(l, now)
+				want, err := loadInput(ctx, db.Client, f, l, rfc3339(now))
+				if err != nil {
+					return err
+				}
 				if !reflect.DeepEqual(sortedInput(c.Input), sortedInput(want)) {
 					t.Errorf("lead %d:\nbulk   %+v\nsingle %+v", c.ID, c.Input, want)
 				}

@@ -21,7 +21,7 @@ func (s *Service) route(ctx context.Context, tx *ent.Client, m *plannedMove, in 
 	if !handoffStages[m.to.Key] {
 		return nil
 	}
-	d, _, err := s.decider.DecideRouting(ctx, policy.RoutingInput{Lead: in.Lead, Account: in.Account, To: m.to.Key})
+	d, err := s.decideRouting(ctx, tx, m.lead.ID, policy.RoutingInput{Lead: in.Lead, Account: in.Account, To: m.to.Key})
 	if err != nil {
 		return fmt.Errorf("routing policy: %w", err)
 	}

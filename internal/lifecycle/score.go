@@ -3,8 +3,10 @@ package lifecycle
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/txn"
 )
 
@@ -24,18 +26,22 @@ func (s *Service) Score(ctx context.Context, progress func(done, total int)) (in
 	err = s.ScanLeads(ctx, nil, scoreBatch, func(batch []Candidate) error {
 		now := s.now()
 		err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
+			logged := make([]decisionlog.Entry, 0, len(batch))
 			for _, c := range batch {
+				start := time.Now()
 				d, meta, err := s.decider.DecideLead(ctx, c.Input)
 				if err != nil {
 					return fmt.Errorf("score lead %d: %w", c.ID, err)
 				}
+				logged = append(logged, decisionlog.Entry{Kind: decisionlog.Lead, LeadID: c.ID, Meta: meta,
+					Input: c.Input, Result: d, Latency: time.Since(start), Trigger: "score"})
 				upd := tx.Lead.UpdateOneID(c.ID)
 				setDecision(upd.Mutation(), d, meta, now)
 				if err := upd.Exec(ctx); err != nil {
 					return err
 				}
 			}
-			return nil
+			return decisionlog.WriteAll(ctx, tx, logged)
 		})
 		if err != nil {
 			return err

@@ -2,12 +2,15 @@ package lifecycle
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/stagetransition"
+	"github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/domainerr"
 	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/principal"
@@ -39,9 +42,32 @@ func (s *Service) Transition(ctx context.Context, req TransitionRequest) (*ent.L
 		return err
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, s.logRefusal(ctx, err)
 	}
 	return out.Unwrap(), tr.Unwrap(), nil
+}
+
+// refusal is a denied transition with its decision, to be logged once its transaction has
+// rolled back (logRefusal); it reads as the *domainerr.DeniedError it wraps.
+type refusal struct {
+	denied error
+	entry  decisionlog.Entry
+}
+
+func (r *refusal) Error() string { return r.denied.Error() }
+func (r *refusal) Unwrap() error { return r.denied }
+
+// logRefusal logs the decision of a refused transition and returns the refusal itself; other
+// errors pass through.
+func (s *Service) logRefusal(ctx context.Context, err error) error {
+	var r *refusal
+	if !errors.As(err, &r) {
+		return err
+	}
+	if lerr := decisionlog.Write(ctx, s.client, r.entry); lerr != nil {
+		s.log.Error("decision log: a refused transition", "decision", r.entry.Meta.DecisionID, "err", lerr)
+	}
+	return r.denied
 }
 
 // transitionTx is Transition inside the caller's transaction; extra adds the caller's own
@@ -70,23 +96,33 @@ func (s *Service) transitionTx(ctx context.Context, tx *ent.Client, req Transiti
 			Field:   "input.expectedVersion", CurrentVersion: l.Version,
 		}
 	}
-	in := leadInput(l, now)
+	in, err := loadInput(ctx, tx, f, l, rfc3339(now))
+	if err != nil {
+		return nil, nil, err
+	}
 	qual, _, err := s.decider.DecideLead(ctx, in)
 	if err != nil {
 		return nil, nil, err
 	}
-	d, meta, err := s.decider.DecideTransition(ctx, policy.TransitionInput{
+	tin := policy.TransitionInput{
 		Lead: in.Lead, From: l.Edges.Stage.Key, To: req.To,
 		Actor:   policy.Actor{ID: strconv.Itoa(actor.UserID), Role: actor.Role},
 		Trigger: lower(req.Trigger), ReasonCode: req.ReasonCode, Reason: req.Reason,
 		Qualification: qual,
-	})
+	}
+	start := time.Now()
+	d, meta, err := s.decider.DecideTransition(ctx, tin)
 	if err != nil {
+		s.stats.Observe(policy.QueryTransition, meta, time.Since(start), err)
 		return nil, nil, err
 	}
+	entry := s.transitionEntry(l.ID, tin, d, meta, time.Since(start))
 	to, known := f.byKey[req.To]
 	if !d.Allow || !known {
-		return nil, nil, denied(l.Edges.Stage.Key, req.To, d.Reasons, known)
+		return nil, nil, &refusal{denied: denied(l.Edges.Stage.Key, req.To, d.Reasons, known), entry: entry}
+	}
+	if err := decisionlog.Write(ctx, tx, entry); err != nil {
+		return nil, nil, err
 	}
 	m := &plannedMove{
 		lead: l, from: l.Edges.Stage, to: to, trigger: req.Trigger, actorKind: actorKind(actor),

@@ -39,6 +39,17 @@ type LeadFacts struct {
 	Country        string  `json:"country,omitempty"` // ISO 3166-1 alpha-2, from the lead when it has no account
 	CreatedAt      string  `json:"created_at"`        // RFC 3339
 	StageEnteredAt string  `json:"stage_entered_at"`  // RFC 3339
+	// Manual is the move a person made into the current stage, nil when a policy, an import or
+	// the system put the lead there: the policy may let such a decision stand.
+	Manual *ManualDecision `json:"manual,omitempty"`
+}
+
+// ManualDecision is a stage change a person made (trigger manual or api).
+type ManualDecision struct {
+	From       string `json:"from"`
+	To         string `json:"to"`
+	At         string `json:"at"` // RFC 3339
+	ReasonCode string `json:"reason_code,omitempty"`
 }
 
 // AccountFacts is the firmographic data of the lead's company. Nil when the lead has no account.

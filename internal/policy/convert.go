@@ -16,7 +16,8 @@ import (
 
 var (
 	leadShape = irvm.NewShape("id", "source", "stage", "budget", "authority", "need", "timing", "created_at",
-		"stage_entered_at", "budget_amount", "timing_date", "estimated_value", "country")
+		"stage_entered_at", "budget_amount", "timing_date", "estimated_value", "country", "manual")
+	manualShape       = irvm.NewShape("from", "to", "at", "reason_code")
 	accountShape      = irvm.NewShape("id", "domain", "industry", "employee_count", "annual_revenue", "country", "region")
 	contactShape      = irvm.NewShape("id", "buying_role", "seniority", "on_lead")
 	activityShape     = irvm.NewShape("kind", "occurred_at")
@@ -85,7 +86,15 @@ func number(f float64) irvm.Value {
 
 func leadFactsValue(l *LeadFacts) irvm.Value {
 	return leadShape.Object(l.ID, enum(l.Source), enum(l.Stage), enum(l.Budget), enum(l.Authority), enum(l.Need), enum(l.Timing), l.CreatedAt,
-		l.StageEnteredAt, optNum(l.BudgetAmount), optStr(l.TimingDate), optNum(l.EstimatedValue), optStr(l.Country))
+		l.StageEnteredAt, optNum(l.BudgetAmount), optStr(l.TimingDate), optNum(l.EstimatedValue), optStr(l.Country), manualValue(l.Manual))
+}
+
+// manualValue leaves the key out when m is nil (omitempty).
+func manualValue(m *ManualDecision) irvm.Value {
+	if m == nil {
+		return nil
+	}
+	return manualShape.Object(enum(m.From), enum(m.To), m.At, optStr(m.ReasonCode))
 }
 
 func accountValue(a *AccountFacts) irvm.Value {

@@ -13,6 +13,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/topdown"
 
+	"github.com/qualify/qualify/internal/domainerr"
 	"github.com/qualify/qualify/internal/irvm"
 )
 
@@ -55,6 +56,25 @@ func (e *EvalError) Unwrap() error { return e.Err }
 
 // Timeout reports whether the evaluation was stopped by its deadline.
 func (e *EvalError) Timeout() bool { return errors.Is(e.Err, context.DeadlineExceeded) }
+
+// As lets a timed-out decision read as a *domainerr.PolicyTimeoutError (and so as a
+// domainerr.Coded): wherever it surfaces, the API answers POLICY_TIMEOUT naming the decision
+// and the revision rather than a bare TIMEOUT.
+func (e *EvalError) As(target any) bool {
+	if !e.Timeout() {
+		return false
+	}
+	pt := &domainerr.PolicyTimeoutError{Decision: e.Query, Revision: e.Revision, RevisionHash: e.Hash, Err: e.Err}
+	switch t := target.(type) {
+	case **domainerr.PolicyTimeoutError:
+		*t = pt
+	case *domainerr.Coded:
+		*t = pt
+	default:
+		return false
+	}
+	return true
+}
 
 // Meta says which policy made a decision; lifecycle writes it into the stage history.
 type Meta struct {

@@ -41,11 +41,12 @@ type Config struct {
 
 // Service is the policy administration.
 type Service struct {
-	cfg    Config
-	log    *slog.Logger
-	mu     sync.Mutex // serializes publishes of this process; the lock file those of others
-	jobs   jobRunner
-	leases leases
+	cfg      Config
+	log      *slog.Logger
+	mu       sync.Mutex // serializes publishes of this process; the lock file those of others
+	jobs     jobRunner
+	leases   leases
+	prepared revisionCache
 }
 
 // New returns a Service. Background jobs run until Close. Call ReclaimJobs at start to fail the

@@ -34,10 +34,16 @@ func (j *jobRunner) close() { j.cancel(); j.wg.Wait() }
 // on the active policy, with trigger REQUALIFY, one transaction per lead. It returns the queued
 // job at once; its progress is stored as it runs. Jobs orphaned by a stopped runner are failed
 // first, so that the list of jobs never shows two as running when only one is.
-func (s *Service) RequalifyLeads(ctx context.Context, where *ent.LeadWhereInput) (*ent.RequalifyJob, error) {
+func (s *Service) RequalifyLeads(ctx context.Context, where *ent.LeadWhereInput, opts RequalifyOptions) (*ent.RequalifyJob, error) {
 	active, err := activeOrFail(s.cfg.Engine)
 	if err != nil {
 		return nil, err
+	}
+	var filter pageFilter
+	if opts.OnlyChangedFrom != "" {
+		if filter, err = s.changedOnly(ctx, opts.OnlyChangedFrom); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := s.ReclaimJobs(ctx); err != nil {
 		return nil, err
@@ -77,7 +83,7 @@ func (s *Service) RequalifyLeads(ctx context.Context, where *ent.LeadWhereInput)
 	}
 	s.jobs.wg.Go(func() {
 		defer held.release()
-		s.runJob(s.jobs.ctx, job.ID, where, held)
+		s.runJob(s.jobs.ctx, job.ID, where, filter, held)
 	})
 	return job.Unwrap(), nil
 }
@@ -160,10 +166,10 @@ func whereMap(where *ent.LeadWhereInput) (map[string]any, error) {
 	return m, json.Unmarshal(raw, &m)
 }
 
-// runJob re-qualifies the job's leads page by page and stores its progress after each page. It
-// stops when its lease may be lost or its job was failed by someone else meanwhile, since then
+// runJob re-qualifies the job's leads page by page (those filter keeps, when set; the others
+// count as processed) and stores its progress after each page. It stops when its lease may be lost or its job was failed by someone else meanwhile, since then
 // another replica may already have reported the job as orphaned.
-func (s *Service) runJob(ctx context.Context, id int, where *ent.LeadWhereInput, held lease) {
+func (s *Service) runJob(ctx context.Context, id int, where *ent.LeadWhereInput, filter pageFilter, held lease) {
 	c, lc := s.cfg.Client, s.cfg.Lifecycle
 	var (
 		processed, moved, failed, after int
@@ -210,7 +216,15 @@ func (s *Service) runJob(ctx context.Context, id int, where *ent.LeadWhereInput,
 			finish(requalifyjob.StatusSUCCEEDED, nil)
 			return
 		}
-		for _, lid := range ids {
+		page := ids
+		if filter != nil {
+			if page, err = filter(ctx, ids); err != nil {
+				finish(requalifyjob.StatusFAILED, err)
+				return
+			}
+			processed += len(ids) - len(page)
+		}
+		for _, lid := range page {
 			m, err := lc.RequalifyLead(ctx, lid)
 			if ctx.Err() != nil {
 				finish(requalifyjob.StatusFAILED, fmt.Errorf("interrupted: %w", ctx.Err()))

@@ -2,9 +2,7 @@ package policyadmin
 
 import (
 	"context"
-	"errors"
 	"runtime"
-	"slices"
 	"sync"
 	"time"
 
@@ -30,15 +28,35 @@ type SimulateOptions struct {
 	Progress func(done, total int)
 }
 
-// PolicySimulation is what a draft would change across the stored leads, compared with the
-// active revision evaluated on the same facts at the same moment (not with the stored fields,
-// which may be stale).
+// PolicySimulation is what a draft would change across the stored leads. Per lead it holds
+// three stages: the stored one, the one the active revision recommends and the one the draft
+// recommends, and what a requalify under the draft would do from the stored stage (the same
+// PlanMove a requalify runs, transition policy included). StageChanged is that requalify's moves;
+// RecommendationChanged the leads whose recommendation differs between the two revisions.
 type PolicySimulation struct {
-	ActiveRevision     string             `json:"activeRevision"`
-	DraftRevision      string             `json:"draftRevision"`
-	DraftHash          string             `json:"draftHash"`
-	Leads              int                `json:"leads"`
-	StageChanged       int                `json:"stageChanged"`
+	ActiveRevision string `json:"activeRevision"`
+	DraftRevision  string `json:"draftRevision"`
+	DraftHash      string `json:"draftHash"`
+	Leads          int    `json:"leads"`
+	// StageChanged counts the leads a requalify under the draft would move.
+	StageChanged int `json:"stageChanged"`
+	// RecommendationChanged counts the leads whose recommended stage the draft changes.
+	RecommendationChanged int `json:"recommendationChanged"`
+	// AlreadyStale counts the leads a requalify under the active revision would move: their
+	// stored stage already disagrees with the unchanged policy.
+	AlreadyStale int `json:"alreadyStale"`
+	// OutcomeChanged counts the leads whose requalify outcome the draft changes (the stage after
+	// a requalify under the draft differs from that under the active revision).
+	OutcomeChanged int `json:"outcomeChanged"`
+	// ChangedOnlyMoves counts the moves of a requalify limited to those leads
+	// (requalifyLeads with onlyChangedFrom the active revision).
+	ChangedOnlyMoves int `json:"changedOnlyMoves"`
+	// Protected counts the leads a person's decision holds (STAGE_KEEP_MANUAL under the draft)
+	// where the evidence says another stage; ProtectedSample lists the lowest ids.
+	Protected       int              `json:"protected"`
+	ProtectedSample []*SimulatedLead `json:"protectedSample"`
+	// RequalifyMatrix counts the leads per (stored, active, draft, outcome) with sample ids.
+	RequalifyMatrix    []*RequalifyCell   `json:"requalifyMatrix"`
 	GradeChanged       int                `json:"gradeChanged"`
 	TemperatureChanged int                `json:"temperatureChanged"`
 	Errors             int                `json:"errors"`
@@ -77,10 +95,26 @@ type ScoreBucket struct {
 	After  int  `json:"after"`
 }
 
-// SimulatedLead is one lead whose recommendation the draft changes.
+// RequalifyCell counts the leads at Stored whose recommendation is Active under the active
+// revision and Draft under the draft, and which a requalify under the draft leaves at Outcome.
+type RequalifyCell struct {
+	Stored  string `json:"stored"`
+	Active  string `json:"active"`
+	Draft   string `json:"draft"`
+	Outcome string `json:"outcome"`
+	Count   int    `json:"count"`
+	// SampleLeadIDs are the lowest ids of the cell, at most cellSample.
+	SampleLeadIDs []int `json:"sampleLeadIds"`
+}
+
+// SimulatedLead is one lead whose recommendation, grade, temperature or requalify outcome the
+// draft changes.
 type SimulatedLead struct {
-	LeadID         int               `json:"leadId"`
-	CurrentStage   string            `json:"currentStage"`
+	LeadID       int    `json:"leadId"`
+	CurrentStage string `json:"currentStage"`
+	// ActiveOutcome and DraftOutcome are the stages after a requalify under each revision.
+	ActiveOutcome  string            `json:"activeOutcome"`
+	DraftOutcome   string            `json:"draftOutcome"`
 	OldStage       string            `json:"oldStage"`
 	NewStage       string            `json:"newStage"`
 	OldScore       int               `json:"oldScore"`
@@ -91,21 +125,6 @@ type SimulatedLead struct {
 	NewTemperature string            `json:"newTemperature"`
 	OldReasons     []qualtype.Reason `json:"oldReasons"`
 	NewReasons     []qualtype.Reason `json:"newReasons"`
-}
-
-// histogram: buckets of bucketWidth from 0; the last is open-ended.
-const (
-	bucketWidth = 10
-	buckets     = 11
-)
-
-// tally is one worker's share of a simulation; tallies are merged at the end.
-type tally struct {
-	leads, stage, grade, temp, errs int
-	firstErr                        string
-	matrix                          map[[2]string]int
-	before, after                   [buckets]int
-	sample                          []*SimulatedLead
 }
 
 // Simulate evaluates the draft and the active revision on every lead matching opts.Where and
@@ -200,7 +219,7 @@ func Compare(ctx context.Context, lc *lifecycle.Service, active, draft *policy.R
 		done int
 	)
 	for w := range opts.Workers {
-		t := &tally{matrix: map[[2]string]int{}}
+		t := newTally()
 		tallies[w] = t
 		workers.Go(func() {
 			for b := range batches {
@@ -258,128 +277,4 @@ func withDefaults(o SimulateOptions) SimulateOptions {
 		o.Readers = runtime.GOMAXPROCS(0)
 	}
 	return o
-}
-
-// add decides one lead on both revisions, converting its input for evaluation once.
-func (t *tally) add(ctx context.Context, active, draft *policy.Revision, c lifecycle.Candidate, sample int) {
-	in := policy.ConvertLeadInput(&c.Input)
-	old, _, err := active.DecideConverted(ctx, in)
-	if err == nil {
-		var nd policy.LeadDecision
-		nd, _, err = draft.DecideConverted(ctx, in)
-		if err == nil {
-			t.record(c, old, nd, sample)
-			return
-		}
-	}
-	if ctx.Err() != nil {
-		return
-	}
-	t.errs++
-	if t.firstErr == "" {
-		var ee *policy.EvalError
-		if errors.As(err, &ee) {
-			t.firstErr = ee.Error()
-		} else {
-			t.firstErr = err.Error()
-		}
-	}
-}
-
-func (t *tally) record(c lifecycle.Candidate, old, nd policy.LeadDecision, sample int) {
-	t.leads++
-	t.matrix[[2]string{old.Stage, nd.Stage}]++
-	t.before[bucket(old.Score)]++
-	t.after[bucket(nd.Score)]++
-	changed := false
-	if old.Stage != nd.Stage {
-		t.stage++
-		changed = true
-	}
-	if old.Grade != nd.Grade {
-		t.grade++
-		changed = true
-	}
-	if old.Temperature != nd.Temperature {
-		t.temp++
-		changed = true
-	}
-	// Batches arrive out of id order (readers run in parallel): keep the lowest ids seen, sorted.
-	if !changed || (len(t.sample) == sample && c.ID > t.sample[sample-1].LeadID) {
-		return
-	}
-	at, _ := slices.BinarySearchFunc(t.sample, c.ID, func(s *SimulatedLead, id int) int { return s.LeadID - id })
-	t.sample = slices.Insert(t.sample, at, &SimulatedLead{
-		LeadID: c.ID, CurrentStage: c.Stage, OldStage: old.Stage, NewStage: nd.Stage,
-		OldScore: old.Score, NewScore: nd.Score, OldGrade: old.Grade, NewGrade: nd.Grade,
-		OldTemperature: old.Temperature, NewTemperature: nd.Temperature,
-		OldReasons: reasons(old.Reasons), NewReasons: reasons(nd.Reasons),
-	})
-	t.sample = t.sample[:min(len(t.sample), sample)]
-}
-
-func bucket(score int) int { return min(max(score, 0)/bucketWidth, buckets-1) }
-
-func reasons(rs []policy.Reason) []qualtype.Reason {
-	out := make([]qualtype.Reason, len(rs))
-	for i, r := range rs {
-		out[i] = qualtype.Reason{Code: r.Code, Message: r.Message, Points: r.Points}
-	}
-	return out
-}
-
-// merge adds the workers' tallies. Each keeps the lowest changed ids it saw, so the union of
-// their samples holds the lowest ids overall.
-func merge(ts []*tally, sample int) *PolicySimulation {
-	out := &PolicySimulation{}
-	matrix := map[[2]string]int{}
-	var before, after [buckets]int
-	for _, t := range ts {
-		out.Leads += t.leads
-		out.StageChanged += t.stage
-		out.GradeChanged += t.grade
-		out.TemperatureChanged += t.temp
-		out.Errors += t.errs
-		if out.FirstError == "" {
-			out.FirstError = t.firstErr
-		}
-		for k, n := range t.matrix {
-			matrix[k] += n
-		}
-		for i := range buckets {
-			before[i] += t.before[i]
-			after[i] += t.after[i]
-		}
-		out.Sample = append(out.Sample, t.sample...)
-	}
-	slices.SortFunc(out.Sample, func(a, b *SimulatedLead) int { return a.LeadID - b.LeadID })
-	out.Sample = out.Sample[:min(len(out.Sample), sample)]
-	for k, n := range matrix {
-		out.StageMatrix = append(out.StageMatrix, &StageMatrixCell{From: k[0], To: k[1], Count: n})
-	}
-	slices.SortFunc(out.StageMatrix, func(a, b *StageMatrixCell) int {
-		if a.From != b.From {
-			return cmpString(a.From, b.From)
-		}
-		return cmpString(a.To, b.To)
-	})
-	for i := range buckets {
-		b := &ScoreBucket{Min: i * bucketWidth, Before: before[i], After: after[i]}
-		if i < buckets-1 {
-			hi := (i + 1) * bucketWidth
-			b.Max = &hi
-		}
-		out.ScoreHistogram = append(out.ScoreHistogram, b)
-	}
-	return out
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -68,6 +68,10 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 		return present(string(domainerr.CodeInternal), "internal error", withRequestID)
 	}
 	if coded, ok := errors.AsType[domainerr.Coded](err); ok {
+		if coded.Code() == domainerr.CodePolicyTimeout {
+			// The request died in the policy: say so in the logs too, with the decision and revision.
+			s.log.WarnContext(ctx, "policy decision timed out", append(s.errorAttrs(ctx, err), "decision", coded.Extensions())...)
+		}
 		return present(string(coded.Code()), coded.Error(), coded.Extensions())
 	}
 	if ent.IsNotFound(err) {

@@ -116,9 +116,10 @@ nurture_due if {
 	current in config.nurture.from_stages
 }
 
-# --- the recommendation: never behind the current open stage ----------------------------------
+# --- the recommendation on the evidence: never behind the current open stage -------------------
+# (manual.rego holds it where a person decided otherwise)
 
-recommendation := {
+evidence_recommendation := {
 	"stage": current,
 	"code": "STAGE_KEEP_WON",
 	"message": "a won stage is final for the policy",
