@@ -14,6 +14,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/qualify/qualify/internal/console"
 )
 
 // readyTimeout bounds one readiness check.
@@ -36,6 +38,7 @@ func (s *Server) routes(gql http.Handler, deps Deps) http.Handler {
 	if !s.cfg.Production {
 		mux.Handle("GET /{$}", graphiql())
 	}
+	mux.Handle("GET "+console.Prefix, console.Handler()) // static; it signs in to /graphql itself
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok")
