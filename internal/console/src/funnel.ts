@@ -90,6 +90,12 @@ export function funnelScreen(root: HTMLElement) {
   void show();
 }
 
+// groupKey is the group's value as the CSV export writes it (the owner's id for OWNER).
+function groupKey(g: Group, dim: string): string {
+  const v = { SOURCE: g.source, OWNER: g.ownerId, TEAM: g.team, INDUSTRY: g.industry, REGION: g.region, COHORT_MONTH: g.cohortMonth }[dim];
+  return v ?? "";
+}
+
 function groupName(g: Group, dim: string): string {
   const v = { SOURCE: g.source, OWNER: g.ownerName ?? g.ownerId, TEAM: g.team, INDUSTRY: g.industry, REGION: g.region, COHORT_MONTH: g.cohortMonth }[dim];
   return v || "(none)";
@@ -113,7 +119,7 @@ function funnelTable(groups: Group[], dim: string, label: string): HTMLElement {
         g.steps.map((s, i) =>
           h(
             "tr",
-            { "data-group": groupName(g, dim), "data-stage": s.stage },
+            { "data-group": groupName(g, dim), "data-key": groupKey(g, dim), "data-stage": s.stage },
             i === 0 ? h("th", { scope: "rowgroup", rowspan: g.steps.length }, groupName(g, dim)) : null,
             h("td", {}, s.stage),
             h(
