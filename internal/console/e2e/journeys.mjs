@@ -48,6 +48,16 @@ async function revops(page) {
   const err = await page.locator(`[id="${await cap.getAttribute("aria-describedby")}"]`).textContent();
   check(err.startsWith(located.split(" ")[0]), `the knob's error names the location: ${err}`);
 
+  // A broken rule: located in its .rego file and underlined in the editor.
+  await page.getByLabel("File").selectOption("qualify/routing/routing.rego");
+  const source = page.getByLabel("Source");
+  const rule = await source.inputValue();
+  await source.fill(rule + "\nbroken := {\n");
+  await page.getByRole("button", { name: "Validate" }).click();
+  await page.locator(".problems li", { hasText: "qualify/routing/routing.rego:" }).first().waitFor();
+  check((await page.locator(".highlight .bad").count()) > 0, "the editor marks the broken row");
+  await source.fill(rule);
+
   const changed = String(Number(original) + 1);
   await cap.fill(changed);
   await page.getByRole("button", { name: "Validate" }).click();

@@ -5,6 +5,7 @@ import { ApiError, gql, Problem } from "./api";
 import { field, h, replace, status } from "./dom";
 import { Knob, lineOf, parseKnobs, toRaw, toTyped } from "./knobs";
 import { renderHistory } from "./history";
+import { RegoEditor } from "./rego";
 import { renderSimulation, Simulation } from "./simulation";
 
 interface File {
@@ -83,11 +84,12 @@ class Workspace {
   private inputs: HTMLInputElement[] = [];
   private errs: HTMLElement[] = [];
   private rego = new Map<string, string>();
-  private editor: HTMLTextAreaElement;
+  private editor: RegoEditor;
   private fileSelect: HTMLSelectElement;
   private results = status();
   private problems = h("ul", { class: "problems", "aria-label": "Problems" });
   private message: HTMLInputElement;
+  private lastProblems: Problem[] = [];
 
   constructor(private active: Revision, private reload: () => void) {
     this.data = active.files.find((f) => f.path === "data.json")?.content ?? "{}";
@@ -99,14 +101,7 @@ class Workspace {
     }
     const paths = [...this.rego.keys()].sort();
     this.fileSelect = h("select", { id: "rego-file", onchange: () => this.showFile() }, paths.map((p) => h("option", { value: p }, p)));
-    this.editor = h("textarea", {
-      id: "rego-editor",
-      class: "editor",
-      rows: 24,
-      spellcheck: "false",
-      autocapitalize: "off",
-      oninput: () => this.rego.set(this.fileSelect.value, this.editor.value),
-    });
+    this.editor = new RegoEditor("rego-editor", (text) => this.rego.set(this.fileSelect.value, text));
     this.message = h("input", { id: "publish-message", type: "text", required: true, placeholder: "What changed and why" });
     this.el = h(
       "section",
@@ -117,7 +112,7 @@ class Workspace {
         "div",
         { class: "workspace" },
         h("form", { class: "knobs", "aria-labelledby": "knobs-h", onsubmit: (e: Event) => e.preventDefault() }, h("h3", { id: "knobs-h" }, "Knobs (data.json)"), this.knobForm()),
-        h("div", { class: "rego" }, h("h3", {}, "Rego"), field("File", this.fileSelect), field("Source", this.editor)),
+        h("div", { class: "rego" }, h("h3", {}, "Rego"), field("File", this.fileSelect), h("div", { class: "field" }, h("label", { for: "rego-editor" }, "Source"), this.editor.el)),
       ),
       h(
         "div",
@@ -170,9 +165,27 @@ class Workspace {
     return out;
   }
 
+  // stageOrder is the stage keys of the active data.json by position.
+  private stageOrder(): string[] {
+    try {
+      const stages = (JSON.parse(this.data).qualify?.stages ?? []) as { key: string; position: number }[];
+      return [...stages].sort((a, b) => a.position - b.position).map((s) => s.key);
+    } catch {
+      return [];
+    }
+  }
+
   private showFile() {
     this.editor.value = this.rego.get(this.fileSelect.value) ?? "";
-    this.editor.setAttribute("aria-label", this.fileSelect.value);
+    this.editor.textarea.setAttribute("aria-description", `Rego source of ${this.fileSelect.value}`);
+    this.markRego();
+  }
+
+  // markRego underlines the rows of the shown file that the last problems point at.
+  private markRego() {
+    const rows = new Map<number, string>();
+    for (const p of this.lastProblems) if (p.file === this.fileSelect.value) rows.set(p.row, `${p.file}:${p.row}:${p.col} ${p.message}`);
+    this.editor.mark(rows);
   }
 
   // dataJSON is data.json with the knobs as typed, and the line each knob starts on.
@@ -236,7 +249,7 @@ class Workspace {
               oldReasons { code message points } newReasons { code message points } } } }`,
           { draft },
         );
-        replace(this.results, renderSimulation(s));
+        replace(this.results, renderSimulation(s, this.stageOrder()));
       } else {
         if (!this.message.value.trim()) {
           this.message.focus();
@@ -258,6 +271,8 @@ class Workspace {
 
   // showProblems lists problems as file:row:col and marks the knob or editor line they point at.
   private showProblems(problems: Problem[]) {
+    this.lastProblems = problems;
+    this.markRego();
     this.errs.forEach((e, n) => {
       e.textContent = "";
       this.inputs[n].removeAttribute("aria-invalid");
@@ -290,12 +305,15 @@ class Workspace {
     if (!this.rego.has(p.file)) return;
     this.fileSelect.value = p.file;
     this.showFile();
-    const lines = this.editor.value.split("\n");
+    const lines = this.editor.textarea.value.split("\n");
     let at = 0;
     for (let i = 0; i < p.row - 1 && i < lines.length; i++) at += lines[i].length + 1;
     at += Math.max(0, p.col - 1);
-    this.editor.focus();
-    this.editor.setSelectionRange(at, at);
+    const ta = this.editor.textarea;
+    ta.focus();
+    ta.setSelectionRange(at, at);
+    // Bring the row into view: the textarea scrolls to the caret only on some browsers.
+    ta.scrollTop = Math.max(0, (p.row - 5) * parseFloat(getComputedStyle(ta).lineHeight || "19"));
   }
 }
 

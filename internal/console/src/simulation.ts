@@ -33,9 +33,12 @@ export interface Simulation {
   }[];
 }
 
-export function renderSimulation(s: Simulation): HTMLElement {
-  const from = [...new Set(s.stageMatrix.map((c) => c.from))];
-  const to = [...new Set(s.stageMatrix.map((c) => c.to))];
+// renderSimulation shows s; order lists the stage keys in the policy's order.
+export function renderSimulation(s: Simulation, order: string[]): HTMLElement {
+  const rank = (k: string) => (order.indexOf(k) + 1 || order.length + 1);
+  const sorted = (ks: string[]) => [...new Set(ks)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const from = sorted(s.stageMatrix.map((c) => c.from));
+  const to = sorted(s.stageMatrix.map((c) => c.to));
   const count = (f: string, t: string) => s.stageMatrix.find((c) => c.from === f && c.to === t)?.count ?? 0;
   return h(
     "div",
@@ -52,7 +55,7 @@ export function renderSimulation(s: Simulation): HTMLElement {
       "table",
       { class: "matrix" },
       h("caption", {}, "Recommended stage: active revision (rows) × draft (columns)"),
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "active \\ draft"), to.map((t) => h("th", { scope: "col" }, t)))),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "active \\ draft"), to.map((t) => h("th", { scope: "col", class: "num" }, t)))),
       h(
         "tbody",
         {},
