@@ -141,6 +141,10 @@ async function analyst(page) {
     const same = r[0] === s[0] && r[1] === s[1] && r.slice(2).every((v, j) => num(v) === num(s[j + 2]));
     check(same, `CSV row ${i + 1} ${JSON.stringify(r)} equals the screen's ${JSON.stringify(s)}`);
   });
+  const exitsOnScreen = await page.locator("#funnel-table tr.exits li").evaluateAll((lis) => lis.map((li) => [li.dataset.key, li.dataset.stage, li.dataset.reason, li.dataset.count].join("|")));
+  const exitsInCSV = csv.slice(1).filter((r) => r[0] === "exit").map((r) => [r[1], r[2], r[3], r[4]].join("|"));
+  check(exitsInCSV.length > 0, "the CSV has exits");
+  check(exitsInCSV.join("\n") === exitsOnScreen.join("\n"), `the CSV's exits ${exitsInCSV.length} equal the screen's ${exitsOnScreen.length}`);
 }
 
 const journeys = { revops, analyst };

@@ -28,11 +28,21 @@ interface Group {
   region: string | null;
   cohortMonth: string | null;
   steps: Step[];
+  exits: { stage: string; reasonCode: string; count: number }[];
 }
 
-const FUNNEL = `query ConsoleFunnel($input: FunnelInput!, $trend: ConversionTrendInput!) {
+interface Duration {
+  stage: string;
+  leads: number;
+  latest: { median: number | null; p90: number | null; mean: number | null };
+}
+
+// One request for the whole screen: the funnel, the time in stage and the trend.
+const FUNNEL = `query ConsoleFunnel($input: FunnelInput!, $durations: FunnelInput!, $trend: ConversionTrendInput!) {
   funnel(input: $input) { source groups { source ownerId ownerName team industry region cohortMonth
-    steps { stage reached conversionFromPrevious conversionFromFirst medianDaysToNext } } }
+    steps { stage reached conversionFromPrevious conversionFromFirst medianDaysToNext }
+    exits { stage reasonCode count } } }
+  stageDurations(input: $durations) { groups { stages { stage leads latest { median p90 mean } } } }
   conversionTrend(input: $trend) { points { periodStart reachedFrom reachedTo conversion } } }`;
 
 function isoDay(d: Date): string {
@@ -63,14 +73,19 @@ export function funnelScreen(root: HTMLElement) {
     const input = { period, cohort: cohort.value, groupBy: [dim.value] };
     replace(say, "Loading the funnel…");
     try {
-      const data = await gql<{ funnel: { source: string; groups: Group[] }; conversionTrend: { points: TrendPoint[] } }>(FUNNEL, {
+      const data = await gql<{ funnel: { source: string; groups: Group[] }; stageDurations: { groups: { stages: Duration[] }[] }; conversionTrend: { points: TrendPoint[] } }>(FUNNEL, {
         input,
+        durations: { period, cohort: cohort.value },
         trend: { from: "mql", to: "sql", period, interval: "MONTH" },
       });
       csvURL = `/export/funnel.csv?${new URLSearchParams({ from: period.from, to: period.to, cohort: cohort.value, groupBy: dim.value.toLowerCase() })}`;
       csv.disabled = false;
       const label = DIMENSIONS.find(([v]) => v === dim.value)![1];
-      replace(out, funnelTable(data.funnel.groups, dim.value, label), trendChart(data.conversionTrend.points));
+      replace(
+        out,
+        funnelTable(data.funnel.groups, dim.value, label),
+        h("div", { class: "pair" }, trendChart(data.conversionTrend.points), durationTable(data.stageDurations.groups[0]?.stages ?? [])),
+      );
       replace(say, `${data.funnel.groups.length} groups by ${label.toLowerCase()}, from the ${data.funnel.source.toLowerCase()}.`);
     } catch (err) {
       replace(say, h("span", { role: "alert", class: "error" }, String(err instanceof ApiError ? `${err.code}: ${err.message}` : err)));
@@ -120,7 +135,7 @@ function funnelTable(groups: Group[], dim: string, label: string): HTMLElement {
           h(
             "tr",
             { "data-group": groupName(g, dim), "data-key": groupKey(g, dim), "data-stage": s.stage },
-            i === 0 ? h("th", { scope: "rowgroup", rowspan: g.steps.length }, groupName(g, dim)) : null,
+            i === 0 ? h("th", { scope: "rowgroup", rowspan: g.steps.length + (g.exits.length ? 1 : 0) }, groupName(g, dim)) : null,
             h("td", {}, s.stage),
             h(
               "td",
@@ -133,7 +148,34 @@ function funnelTable(groups: Group[], dim: string, label: string): HTMLElement {
             h("td", { class: "num", "data-value": s.medianDaysToNext ?? "" }, days(s.medianDaysToNext)),
           ),
         ),
+        g.exits.length
+          ? h(
+              "tr",
+              { class: "exits" },
+              h("td", {}, "Exits"),
+              h(
+                "td",
+                { colspan: 4 },
+                h("ul", {}, g.exits.map((e) => h("li", { "data-key": groupKey(g, dim), "data-stage": e.stage, "data-reason": e.reasonCode, "data-count": e.count }, `${e.stage}: ${e.reasonCode} ${e.count}`))),
+              ),
+            )
+          : null,
       ),
+    ),
+  );
+}
+
+// durationTable is the time leads spent in each stage (their latest stay).
+function durationTable(stages: Duration[]): HTMLElement {
+  return h(
+    "table",
+    { class: "durations" },
+    h("caption", {}, "Days in stage (latest stay), all groups"),
+    h("thead", {}, h("tr", {}, ["Stage", "Leads", "Median", "p90", "Mean"].map((c, i) => h("th", { scope: "col", class: i ? "num" : undefined }, c)))),
+    h(
+      "tbody",
+      {},
+      stages.map((s) => h("tr", {}, h("th", { scope: "row" }, s.stage), h("td", { class: "num" }, s.leads), h("td", { class: "num" }, days(s.latest.median)), h("td", { class: "num" }, days(s.latest.p90)), h("td", { class: "num" }, days(s.latest.mean)))),
     ),
   );
 }
