@@ -69,6 +69,7 @@ async function revops(page) {
   await sim.waitFor({ timeout: 60000 });
   check((await sim.getByRole("table").first().locator("tbody tr").count()) > 0, "the stage matrix has rows");
   await shot(page.locator("section[aria-labelledby=draft-h]"), "policy-workspace.png");
+  const sampleLead = await sim.locator("table.sample tbody a").first().textContent().catch(() => null);
 
   const message = `LATAM fit ${changed} (console journey ${Date.now()})`;
   await page.getByLabel("Publish message").fill(message);
@@ -90,6 +91,13 @@ async function revops(page) {
   // The diff between the published and the restored revision names data.json.
   await page.getByRole("button", { name: "Show diff" }).click();
   await page.locator(".diff h4").first().waitFor();
+
+  // The lead page says why: a changed lead of the simulation, its reasons and its history.
+  check(sampleLead, "the simulation sampled a changed lead (the demo seed is deterministic)");
+  await page.goto(`${base}/console/#/lead/${encodeURIComponent(sampleLead)}`);
+  await page.getByText("Why: the reasons of the score").waitFor();
+  check((await page.locator("table", { hasText: "Why: the reasons" }).locator("tbody tr").count()) > 0, "the lead has reasons");
+  check((await page.locator("table", { hasText: "Stage history" }).locator("tbody tr").count()) > 0, "the lead has a history");
 }
 
 // parseCSV reads RFC 4180 text into rows.

@@ -4,6 +4,7 @@ import "./style.css";
 import { ApiError, gql, setOnUnauthenticated, setToken, token } from "./api";
 import { field, h, replace } from "./dom";
 import { funnelScreen } from "./funnel";
+import { leadScreen } from "./lead";
 import { policyScreen } from "./policy";
 
 const SCREENS: Record<string, { title: string; show: (root: HTMLElement) => unknown }> = {
@@ -42,12 +43,16 @@ async function start() {
   );
   const route = () => {
     const key = location.hash.replace(/^#\/?/, "") || (viewer.role === "analyst" ? "funnel" : "policy");
-    const screen = SCREENS[key] ?? SCREENS.policy;
+    const lead = /^lead\/(.+)$/.exec(key);
+    const screen = lead ? { title: "Lead", show: (root: HTMLElement) => leadScreen(root, decodeURIComponent(lead[1])) } : (SCREENS[key] ?? SCREENS.policy);
     for (const a of nav.querySelectorAll("a")) a.toggleAttribute("aria-current", a.dataset.screen === key);
     document.title = `${screen.title} · Qualify console`;
     Promise.resolve(screen.show(main)).catch((e) => replace(main, h("p", { role: "alert", class: "error" }, e instanceof ApiError ? `${e.code}: ${e.message}` : String(e))));
   };
-  window.onhashchange = route;
+  window.onhashchange = () => {
+    route();
+    main.focus(); // a screen change moves the reading position to the new screen
+  };
   route();
 }
 

@@ -86,7 +86,7 @@ export function renderSimulation(s: Simulation, order: string[]): HTMLElement {
               h(
                 "tr",
                 {},
-                h("td", { class: "mono" }, l.leadId),
+                h("td", { class: "mono" }, h("a", { href: `#/lead/${encodeURIComponent(l.leadId)}`, target: "_blank", rel: "opener" }, l.leadId)),
                 h("td", {}, l.currentStage),
                 h("td", {}, `${l.oldStage} → ${l.newStage}`),
                 h("td", { class: "num" }, `${l.oldScore} → ${l.newScore}`),
