@@ -124,6 +124,11 @@ async function analyst(page) {
   await signIn(page, env.ANALYST_TOKEN);
   await page.goto(`${base}/console/#/funnel`);
   await page.getByLabel("Group by").selectOption("SOURCE");
+  const from12 = await page.getByLabel("From", { exact: true }).inputValue();
+  await page.getByLabel("Period").selectOption("lastQuarter");
+  check((await page.getByLabel("From", { exact: true }).inputValue()) !== from12, "a period preset sets the dates");
+  await page.getByLabel("Period").selectOption("12m");
+  check((await page.getByLabel("From", { exact: true }).inputValue()) === from12, "and back");
   await page.getByRole("button", { name: "Show" }).click();
   await page.getByText(/groups by source/).waitFor();
   const screen = await page.locator("#funnel-table tr[data-stage]").evaluateAll((trs) =>
@@ -173,6 +178,8 @@ for (const name of (env.JOURNEYS ?? "revops,analyst").split(",")) {
   const t0 = Date.now();
   try {
     await journeys[name](page);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    check(width <= 1280, `the page fits 1280 px (it is ${width} px wide)`);
     check(pageErrors.length === 0, `no errors in the page: ${pageErrors.join("; ")}`);
     console.log(`ok   ${name} (${Date.now() - t0} ms)`);
   } catch (e) {

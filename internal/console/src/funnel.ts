@@ -56,6 +56,38 @@ export function funnelScreen(root: HTMLElement) {
   const dim = h("select", { id: "funnel-dimension" }, DIMENSIONS.map(([v, l]) => h("option", { value: v }, l)));
   const fromIn = h("input", { id: "funnel-from", type: "date", value: isoDay(from), required: true });
   const toIn = h("input", { id: "funnel-to", type: "date", value: isoDay(to), required: true });
+  // Presets fill the dates; editing a date makes the period custom.
+  const presets: Record<string, () => [Date, Date]> = {
+    "12m": () => [from, to],
+    quarter: () => {
+      const q = Math.floor(now.getUTCMonth() / 3) * 3;
+      return [new Date(Date.UTC(now.getUTCFullYear(), q, 1)), new Date(Date.UTC(now.getUTCFullYear(), q + 3, 1))];
+    },
+    lastQuarter: () => {
+      const q = Math.floor(now.getUTCMonth() / 3) * 3;
+      return [new Date(Date.UTC(now.getUTCFullYear(), q - 3, 1)), new Date(Date.UTC(now.getUTCFullYear(), q, 1))];
+    },
+    year: () => [new Date(Date.UTC(now.getUTCFullYear(), 0, 1)), new Date(Date.UTC(now.getUTCFullYear() + 1, 0, 1))],
+  };
+  const preset = h(
+    "select",
+    {
+      id: "funnel-period",
+      onchange: () => {
+        const f = presets[preset.value];
+        if (!f) return;
+        const [a, b] = f();
+        fromIn.value = isoDay(a);
+        toIn.value = isoDay(b);
+      },
+    },
+    h("option", { value: "12m" }, "Last 12 months"),
+    h("option", { value: "quarter" }, "This quarter"),
+    h("option", { value: "lastQuarter" }, "Last quarter"),
+    h("option", { value: "year" }, "This year"),
+    h("option", { value: "custom" }, "Custom"),
+  );
+  for (const d of [fromIn, toIn]) d.addEventListener("input", () => (preset.value = "custom"));
   const cohort = h("select", { id: "funnel-cohort" }, h("option", { value: "CREATED" }, "Created in the period"), h("option", { value: "ENTERED_FIRST_STAGE" }, "Entered the first stage in the period"));
   const say = status();
   const out = h("div", { class: "funnel-out" });
@@ -97,7 +129,7 @@ export function funnelScreen(root: HTMLElement) {
       "section",
       { class: "card", "aria-labelledby": "funnel-h" },
       h("h2", { id: "funnel-h" }, "Funnel"),
-      h("form", { class: "filters", onsubmit: show }, field("Group by", dim), field("From", fromIn), field("To (exclusive)", toIn), field("Cohort", cohort), h("button", { type: "submit" }, "Show"), csv),
+      h("form", { class: "filters", onsubmit: show }, field("Group by", dim), field("Period", preset), field("From", fromIn), field("To (exclusive)", toIn), field("Cohort", cohort), h("button", { type: "submit" }, "Show"), csv),
       say,
       out,
     ),
