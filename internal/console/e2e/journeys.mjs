@@ -180,6 +180,10 @@ for (const name of (env.JOURNEYS ?? "revops,analyst").split(",")) {
     await journeys[name](page);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     check(width <= 1280, `the page fits 1280 px (it is ${width} px wide)`);
+    // And a tablet held upright.
+    await page.setViewportSize({ width: 820, height: 1180 });
+    const tablet = await page.evaluate(() => document.documentElement.scrollWidth);
+    check(tablet <= 820, `the page fits a tablet's 820 px (it is ${tablet} px wide)`);
     check(pageErrors.length === 0, `no errors in the page: ${pageErrors.join("; ")}`);
     console.log(`ok   ${name} (${Date.now() - t0} ms)`);
   } catch (e) {
