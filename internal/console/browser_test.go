@@ -137,7 +137,7 @@ func startServer(t *testing.T, bin, addr, dir, policies string) *server {
 		timer.Stop()
 	})
 	// Ready once it answers and has printed the development tokens.
-	deadline := time.Now().Add(90 * time.Second)
+	deadline := time.Now().Add(3 * time.Minute) // seeding on a loaded CI machine
 	for {
 		res, err := http.Get("http://" + addr + "/readyz")
 		if err == nil {

@@ -34,6 +34,8 @@ async function revops(page) {
   const active = page.getByTestId("active-revision");
   await active.waitFor();
   const before = await active.textContent();
+  // By hash: two revisions may carry the same manifest revision.
+  const beforeHash = await page.getByTestId("active-hash").getAttribute("data-hash");
   const cap = page.getByLabel("latam", { exact: true });
   const original = await cap.inputValue();
   check(original !== "", "the latam region knob shows its value");
@@ -81,7 +83,7 @@ async function revops(page) {
   // The history shows it; roll back to the revision before.
   const history = page.locator("table.history");
   await history.getByText(message).waitFor();
-  await page.getByRole("button", { name: `Roll back to ${before}` }).first().click();
+  await page.getByRole("button", { name: `Roll back to ${before} (${beforeHash.slice(0, 8)})` }).click();
   const dialog = page.getByRole("dialog");
   await dialog.getByLabel("Message").fill(`Roll back the console journey`);
   await dialog.getByRole("button", { name: "Roll back" }).click();

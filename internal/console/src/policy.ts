@@ -52,7 +52,7 @@ export async function policyScreen(root: HTMLElement) {
         h("dt", {}, "Revision"),
         h("dd", { "data-testid": "active-revision" }, active.revision),
         h("dt", {}, "Hash"),
-        h("dd", { class: "mono" }, active.hash.slice(0, 12)),
+        h("dd", { class: "mono", "data-testid": "active-hash", "data-hash": active.hash }, active.hash.slice(0, 12)),
         h("dt", {}, "Activated"),
         h("dd", {}, active.activatedAt ? new Date(active.activatedAt).toLocaleString() : "–"),
         h("dt", {}, "Message"),
