@@ -40,9 +40,9 @@ migration:
 console:
 	$(GO) run ./internal/console/build
 
-## console-deps: Playwright's core for the browser journeys, when npm is there and it is missing.
+## console-deps: Playwright's core and TypeScript for the console's tests, when npm is there and they are missing.
 console-deps:
-	@if [ -d internal/console/e2e/node_modules/playwright-core ]; then :; \
+	@if [ -d internal/console/e2e/node_modules/playwright-core ] && [ -d internal/console/e2e/node_modules/typescript ]; then :; \
 	elif command -v npm >/dev/null; then npm ci --prefix internal/console/e2e --no-audit --no-fund; \
 	else echo "console-deps: no npm; the browser journeys will be skipped"; fi
 
