@@ -5,7 +5,7 @@ DB       ?= qualify.db
 DEMO     ?= 5000
 PKGS     := ./...
 
-.PHONY: run build test test-go test-policy test-fuzz generate migration lint bench
+.PHONY: run build test test-go test-policy test-fuzz generate migration lint bench console console-deps console-screenshots
 
 build:
 	$(GO) build -o bin/qualify ./cmd/qualify
@@ -15,8 +15,9 @@ run: build
 	./bin/qualify serve --dev --addr $(ADDR) --sqlite $(DB) --seed-if-empty $(DEMO)
 
 ## test: every Go test (SQLite always; PostgreSQL via testcontainers or DATABASE_URL), the policy tests
-## and a bounded differential fuzz run of the plan evaluator against topdown.
-test: test-policy test-go test-fuzz
+## and a bounded differential fuzz run of the plan evaluator against topdown, and the console's browser
+## journeys (internal/console: chromium and node; skipped without them, except under CI=true).
+test: test-policy console-deps test-go test-fuzz
 
 test-go:
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
@@ -41,6 +42,20 @@ generate:
 ## migration: write a new versioned migration for both databases from the ent schema: make migration name=add_x
 migration:
 	$(GO) run -mod=mod ./internal/store/migrations/gen.go $(name)
+
+## console: rebuild the console's committed assets (internal/console/dist) from its sources; needs no Node.
+console:
+	$(GO) run ./internal/console/build
+
+## console-deps: Playwright's core and TypeScript for the console's tests, when npm is there and they are missing.
+console-deps:
+	@if [ -d internal/console/e2e/node_modules/playwright-core ] && [ -d internal/console/e2e/node_modules/typescript ]; then :; \
+	elif command -v npm >/dev/null; then npm ci --prefix internal/console/e2e --no-audit --no-fund; \
+	else echo "console-deps: no npm; the browser journeys will be skipped"; fi
+
+## console-screenshots: run the browser journeys and write the README's screenshots.
+console-screenshots: console-deps
+	QUALIFY_CONSOLE_SCREENSHOTS=$(CURDIR)/internal/console/docs $(GO) test -count=1 -run TestBrowserJourneys ./internal/console/
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi

@@ -14,6 +14,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/qualify/qualify/internal/console"
 )
 
 // readyTimeout bounds one readiness check.
@@ -39,6 +41,7 @@ func (s *Server) routes(gql http.Handler, deps Deps) http.Handler {
 	}
 	mux.HandleFunc("GET /livez", livez)
 	mux.HandleFunc("GET /healthz", livez) // the older name of /livez
+	mux.Handle("GET "+console.Prefix, console.Handler()) // static; it signs in to /graphql itself
 	mux.HandleFunc("GET /readyz", s.readyz)
 	for pattern, h := range deps.Routes {
 		for i := len(deps.Middleware) - 1; i >= 0; i-- {

@@ -1,0 +1,201 @@
+// The console's browser journeys: Playwright's core driving the system's chromium against a running
+// `qualify serve --dev`. Run by internal/console/browser_test.go, which starts the server and sets:
+//   BASE_URL, REVOPS_TOKEN, ANALYST_TOKEN, CHROMIUM (executable), ARTIFACTS (failure screenshots),
+//   SCREENSHOTS (optional: where to write the README's screenshots), JOURNEYS (optional: which to run).
+import { chromium } from "playwright-core";
+import { readFile, mkdir } from "node:fs/promises";
+import path from "node:path";
+
+const env = process.env;
+const base = env.BASE_URL;
+const artifacts = env.ARTIFACTS ?? "artifacts";
+
+function check(ok, what) {
+  if (!ok) throw new Error(`check failed: ${what}`);
+}
+
+async function signIn(page, token) {
+  await page.goto(`${base}/console/`);
+  await page.getByLabel("Bearer token or API key").fill(token);
+  await page.keyboard.press("Enter");
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
+}
+
+async function shot(locator, name) {
+  if (!env.SCREENSHOTS) return;
+  await mkdir(env.SCREENSHOTS, { recursive: true });
+  await locator.screenshot({ path: path.join(env.SCREENSHOTS, name), animations: "disabled" });
+}
+
+// revops: edit a knob into an invalid value and see the located error, fix it, simulate, publish,
+// see it live, roll back.
+async function revops(page) {
+  await signIn(page, env.REVOPS_TOKEN);
+  const active = page.getByTestId("active-revision");
+  await active.waitFor();
+  const before = await active.textContent();
+  // By hash: two revisions may carry the same manifest revision.
+  const beforeHash = await page.getByTestId("active-hash").getAttribute("data-hash");
+  const cap = page.getByLabel("latam", { exact: true });
+  const original = await cap.inputValue();
+  check(original !== "", "the latam region knob shows its value");
+
+  await cap.fill("3x");
+  await page.getByRole("button", { name: "Validate" }).click();
+  const problem = page.locator(".problems li").first();
+  await problem.waitFor();
+  const located = await problem.textContent();
+  check(/^data\.json:\d+:\d+/.test(located), `a located problem in data.json, got ${JSON.stringify(located)}`);
+  check((await cap.getAttribute("aria-invalid")) === "true", "the latam knob is marked invalid");
+  const err = await page.locator(`[id="${await cap.getAttribute("aria-describedby")}"]`).textContent();
+  check(err.startsWith(located.split(" ")[0]), `the knob's error names the location: ${err}`);
+
+  // A broken rule: located in its .rego file and underlined in the editor.
+  await page.getByLabel("File").selectOption("qualify/routing/routing.rego");
+  const source = page.getByLabel("Source");
+  const rule = await source.inputValue();
+  await source.fill(rule + "\nbroken := {\n");
+  await page.getByRole("button", { name: "Validate" }).click();
+  await page.locator(".problems li", { hasText: "qualify/routing/routing.rego:" }).first().waitFor();
+  check((await page.locator(".highlight .bad").count()) > 0, "the editor marks the broken row");
+  await source.fill(rule);
+
+  const changed = String(Number(original) + 1);
+  await cap.fill(changed);
+  await page.getByRole("button", { name: "Validate" }).click();
+  await page.getByText(/^Valid: \d+ tests passed\.$/).waitFor();
+  check((await page.locator(".problems li").count()) === 0, "no problems once fixed");
+
+  await page.getByRole("button", { name: "Simulate" }).click();
+  const sim = page.getByTestId("simulation");
+  await sim.waitFor({ timeout: 60000 });
+  check((await sim.getByRole("table").first().locator("tbody tr").count()) > 0, "the stage matrix has rows");
+  await shot(page.locator("section[aria-labelledby=draft-h]"), "policy-workspace.png");
+  const sampleLead = await sim.locator("table.sample tbody a").first().textContent().catch(() => null);
+
+  const message = `LATAM fit ${changed} (console journey ${Date.now()})`;
+  await page.getByLabel("Publish message").fill(message);
+  await page.getByRole("button", { name: "Publish" }).click();
+  await page.getByTestId("active-message").filter({ hasText: message }).waitFor({ timeout: 60000 });
+  check((await active.textContent()) !== before, "a new revision is active");
+  check((await page.getByLabel("latam", { exact: true }).inputValue()) === changed, `the live policy has latam ${changed}`);
+
+  // The history shows it; roll back to the revision before.
+  const history = page.locator("table.history");
+  await history.getByText(message).waitFor();
+  await page.getByRole("button", { name: `Roll back to ${before} (${beforeHash.slice(0, 8)})` }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByLabel("Message").fill(`Roll back the console journey`);
+  await dialog.getByRole("button", { name: "Roll back" }).click();
+  await page.getByTestId("active-message").filter({ hasText: "Roll back the console journey" }).waitFor({ timeout: 60000 });
+  check((await page.getByLabel("latam", { exact: true }).inputValue()) === original, "the rolled-back policy has the original value");
+
+  // The diff between the published and the restored revision names data.json.
+  await page.getByRole("button", { name: "Show diff" }).click();
+  await page.locator(".diff h4").first().waitFor();
+
+  // The lead page says why: a changed lead of the simulation, its reasons and its history.
+  check(sampleLead, "the simulation sampled a changed lead (the demo seed is deterministic)");
+  await page.goto(`${base}/console/#/lead/${encodeURIComponent(sampleLead)}`);
+  await page.getByText("Why: the reasons of the score").waitFor();
+  check((await page.locator("table", { hasText: "Why: the reasons" }).locator("tbody tr").count()) > 0, "the lead has reasons");
+  check((await page.locator("table", { hasText: "Stage history" }).locator("tbody tr").count()) > 0, "the lead has a history");
+}
+
+// parseCSV reads RFC 4180 text into rows.
+function parseCSV(text) {
+  const rows = [];
+  let row = [], cell = "", q = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (q) {
+      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      else if (c === '"') q = false;
+      else cell += c;
+    } else if (c === '"') q = true;
+    else if (c === ",") row.push(cell), (cell = "");
+    else if (c === "\n") row.push(cell), rows.push(row), (row = []), (cell = "");
+    else if (c !== "\r") cell += c;
+  }
+  if (cell !== "" || row.length) row.push(cell), rows.push(row);
+  return rows;
+}
+
+// analyst: the funnel by source; the CSV download equals what is on screen.
+async function analyst(page) {
+  await signIn(page, env.ANALYST_TOKEN);
+  await page.goto(`${base}/console/#/funnel`);
+  await page.getByLabel("Group by").selectOption("SOURCE");
+  const from12 = await page.getByLabel("From", { exact: true }).inputValue();
+  await page.getByLabel("Period").selectOption("lastQuarter");
+  check((await page.getByLabel("From", { exact: true }).inputValue()) !== from12, "a period preset sets the dates");
+  await page.getByLabel("Period").selectOption("12m");
+  check((await page.getByLabel("From", { exact: true }).inputValue()) === from12, "and back");
+  await page.getByRole("button", { name: "Show" }).click();
+  await page.getByText(/groups by source/).waitFor();
+  const screen = await page.locator("#funnel-table tr[data-stage]").evaluateAll((trs) =>
+    trs.map((tr) => {
+      const v = [...tr.querySelectorAll("td[data-value]")].map((td) => td.dataset.value);
+      return [tr.dataset.key, tr.dataset.stage, ...v];
+    }),
+  );
+  check(screen.length > 0, "the funnel has rows");
+  check(new Set(screen.map((r) => r[0])).size > 1, "more than one source");
+  await page.locator("svg[role=img] polyline").waitFor();
+  await shot(page.locator("section[aria-labelledby=funnel-h]"), "funnel.png");
+
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download CSV" }).click()]);
+  const csv = parseCSV(await readFile(await dl.path(), "utf8"));
+  const head = csv[0];
+  check(head.join(",") === "row,source,stage,reason_code,count,conversion_from_previous,conversion_from_first,median_days_to_next,p90_days_to_next", `CSV header ${head}`);
+  const steps = csv.slice(1).filter((r) => r[0] === "step").map((r) => [r[1], r[2], r[4], r[5], r[6], r[7]]);
+  const num = (s) => (s === "" ? "" : String(Number(s)));
+  check(steps.length === screen.length, `CSV has ${steps.length} step rows, the screen ${screen.length}`);
+  steps.forEach((r, i) => {
+    const s = screen[i];
+    const same = r[0] === s[0] && r[1] === s[1] && r.slice(2).every((v, j) => num(v) === num(s[j + 2]));
+    check(same, `CSV row ${i + 1} ${JSON.stringify(r)} equals the screen's ${JSON.stringify(s)}`);
+  });
+  const exitsOnScreen = await page.locator("#funnel-table tr.exits li").evaluateAll((lis) => lis.map((li) => [li.dataset.key, li.dataset.stage, li.dataset.reason, li.dataset.count].join("|")));
+  const exitsInCSV = csv.slice(1).filter((r) => r[0] === "exit").map((r) => [r[1], r[2], r[3], r[4]].join("|"));
+  check(exitsInCSV.length > 0, "the CSV has exits");
+  check(exitsInCSV.join("\n") === exitsOnScreen.join("\n"), `the CSV's exits ${exitsInCSV.length} equal the screen's ${exitsOnScreen.length}`);
+}
+
+const journeys = { revops, analyst };
+const browser = await chromium.launch({
+  executablePath: env.CHROMIUM ?? "/usr/bin/chromium",
+  headless: true,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+let failed = 0;
+for (const name of (env.JOURNEYS ?? "revops,analyst").split(",")) {
+  // A fresh context per journey: its own storage, nothing shared.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  context.setDefaultTimeout(20000);
+  const page = await context.newPage();
+  const pageErrors = [];
+  page.on("pageerror", (e) => pageErrors.push(String(e)));
+  page.on("console", (m) => m.type() === "error" && pageErrors.push(m.text()));
+  const t0 = Date.now();
+  try {
+    await journeys[name](page);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    check(width <= 1280, `the page fits 1280 px (it is ${width} px wide)`);
+    // And a tablet held upright.
+    await page.setViewportSize({ width: 820, height: 1180 });
+    const tablet = await page.evaluate(() => document.documentElement.scrollWidth);
+    check(tablet <= 820, `the page fits a tablet's 820 px (it is ${tablet} px wide)`);
+    check(pageErrors.length === 0, `no errors in the page: ${pageErrors.join("; ")}`);
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failed++;
+    await mkdir(artifacts, { recursive: true });
+    const file = path.resolve(artifacts, `${name}-failure.png`);
+    await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+    console.log(`FAIL ${name}: ${e.message}\n     page errors: ${pageErrors.join("; ") || "none"}\n     screenshot: ${file}`);
+  }
+  await context.close();
+}
+await browser.close();
+process.exit(failed ? 1 : 0);

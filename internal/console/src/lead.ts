@@ -1,0 +1,110 @@
+// The lead page: why the policy decided what it did (score, reasons, recommended stage, revision)
+// and the lead's stage history with the revision behind each move. The reference for frontend
+// teams building their own lead screens.
+import { gql } from "./api";
+import { h, replace } from "./dom";
+
+interface Lead {
+  id: string;
+  firstName: string;
+  lastName: string;
+  companyName: string;
+  jobTitle: string;
+  country: string;
+  source: string;
+  stage: { key: string; name: string };
+  owner: { name: string } | null;
+  qualification: {
+    fitScore: number;
+    engagementScore: number;
+    score: number;
+    grade: string | null;
+    temperature: string | null;
+    recommendedStage: string | null;
+    policyRevision: string | null;
+    qualifiedAt: string | null;
+    reasons: { code: string; message: string; points: number }[];
+  };
+  transitions: {
+    edges: {
+      node: {
+        occurredAt: string;
+        fromStage: { key: string } | null;
+        toStage: { key: string };
+        actorKind: string;
+        trigger: string;
+        reasonCode: string;
+        reason: string;
+        policyRevision: string;
+        actor: { name: string } | null;
+      };
+    }[];
+  };
+}
+
+const LEAD = `query ConsoleLead($id: ID!) { node(id: $id) { ... on Lead {
+  id firstName lastName companyName jobTitle country source stage { key name } owner { name }
+  qualification { fitScore engagementScore score grade temperature recommendedStage policyRevision qualifiedAt
+    reasons { code message points } }
+  transitions(last: 100, orderBy: {field: OCCURRED_AT, direction: ASC}) { edges { node {
+    occurredAt fromStage { key } toStage { key } actorKind trigger reasonCode reason policyRevision actor { name } } } } } } }`;
+
+export async function leadScreen(root: HTMLElement, id: string) {
+  replace(root, h("p", {}, "Loading the lead…"));
+  const { node: lead } = await gql<{ node: Lead | null }>(LEAD, { id });
+  if (!lead) {
+    replace(root, h("p", { role: "alert" }, `No lead ${id} that you may see.`));
+    return;
+  }
+  const q = lead.qualification;
+  replace(
+    root,
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "lead-h" },
+      h("h2", { id: "lead-h" }, `${lead.firstName} ${lead.lastName}, ${lead.companyName}`),
+      h(
+        "dl",
+        { class: "facts" },
+        h("dt", {}, "Stage"),
+        h("dd", {}, `${lead.stage.name}${q.recommendedStage && q.recommendedStage !== lead.stage.key ? ` (the policy recommends ${q.recommendedStage})` : ""}`),
+        h("dt", {}, "Score"),
+        h("dd", {}, `${q.score} = fit ${q.fitScore} + engagement ${q.engagementScore}; grade ${q.grade ?? "–"}, ${q.temperature?.toLowerCase() ?? "–"}`),
+        h("dt", {}, "Decided by"),
+        h("dd", {}, `revision ${q.policyRevision ?? "–"}${q.qualifiedAt ? " at " + new Date(q.qualifiedAt).toLocaleString() : ""}`),
+        h("dt", {}, "Owner"),
+        h("dd", {}, lead.owner?.name ?? "–"),
+        h("dt", {}, "Source, country"),
+        h("dd", {}, `${lead.source}, ${lead.country}`),
+      ),
+      h(
+        "table",
+        {},
+        h("caption", {}, "Why: the reasons of the score"),
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Reason"), h("th", { scope: "col" }, "Code"), h("th", { scope: "col", class: "num" }, "Points"))),
+        h("tbody", {}, q.reasons.map((r) => h("tr", {}, h("td", {}, r.message), h("td", { class: "mono" }, r.code), h("td", { class: "num" }, r.points)))),
+      ),
+      h(
+        "table",
+        {},
+        h("caption", {}, "Stage history"),
+        h("thead", {}, h("tr", {}, ["When", "Move", "By", "Why", "Revision"].map((c) => h("th", { scope: "col" }, c)))),
+        h(
+          "tbody",
+          {},
+          lead.transitions.edges.map(({ node: t }) =>
+            h(
+              "tr",
+              {},
+              h("td", {}, new Date(t.occurredAt).toLocaleString()),
+              h("td", {}, `${t.fromStage?.key ?? "–"} → ${t.toStage.key}`),
+              h("td", {}, t.actor?.name ?? t.actorKind.toLowerCase(), ` (${t.trigger.toLowerCase()})`),
+              h("td", {}, t.reason || t.reasonCode),
+              h("td", { class: "mono" }, t.policyRevision || "–"),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
