@@ -98,8 +98,12 @@ type Lead struct {
 	OpportunityName *string `json:"opportunity_name,omitempty"`
 	// when convertLead made the lead an opportunity
 	ConvertedAt *time.Time `json:"converted_at,omitempty"`
-	// IdempotencyKey holds the value of the "idempotency_key" field.
+	// unique per idempotency_scope
 	IdempotencyKey *string `json:"idempotency_key,omitempty"`
+	// the caller the key belongs to: user:12, apikey:7
+	IdempotencyScope *string `json:"idempotency_scope,omitempty"`
+	// sha256 of the request that used the key: a replay must send the same
+	IdempotencyHash *string `json:"idempotency_hash,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the LeadQuery when eager-loading is set.
 	Edges        LeadEdges `json:"edges"`
@@ -229,7 +233,7 @@ func (*Lead) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullFloat64)
 		case lead.FieldID, lead.FieldAccountID, lead.FieldOwnerID, lead.FieldStageID, lead.FieldFurthestStageID, lead.FieldFitScore, lead.FieldEngagementScore, lead.FieldScore, lead.FieldVersion:
 			values[i] = new(sql.NullInt64)
-		case lead.FieldFirstName, lead.FieldLastName, lead.FieldEmail, lead.FieldPhone, lead.FieldCompanyName, lead.FieldJobTitle, lead.FieldCountry, lead.FieldSource, lead.FieldBudget, lead.FieldAuthority, lead.FieldNeed, lead.FieldTiming, lead.FieldGrade, lead.FieldTemperature, lead.FieldRecommendedStage, lead.FieldPolicyRevision, lead.FieldPolicyHash, lead.FieldOpportunityName, lead.FieldIdempotencyKey:
+		case lead.FieldFirstName, lead.FieldLastName, lead.FieldEmail, lead.FieldPhone, lead.FieldCompanyName, lead.FieldJobTitle, lead.FieldCountry, lead.FieldSource, lead.FieldBudget, lead.FieldAuthority, lead.FieldNeed, lead.FieldTiming, lead.FieldGrade, lead.FieldTemperature, lead.FieldRecommendedStage, lead.FieldPolicyRevision, lead.FieldPolicyHash, lead.FieldOpportunityName, lead.FieldIdempotencyKey, lead.FieldIdempotencyScope, lead.FieldIdempotencyHash:
 			values[i] = new(sql.NullString)
 		case lead.FieldCreatedAt, lead.FieldUpdatedAt, lead.FieldTimingDate, lead.FieldStageEnteredAt, lead.FieldQualifiedAt, lead.FieldConvertedAt:
 			values[i] = new(sql.NullTime)
@@ -510,6 +514,20 @@ func (_m *Lead) assignValues(columns []string, values []any) error {
 				_m.IdempotencyKey = new(string)
 				*_m.IdempotencyKey = value.String
 			}
+		case lead.FieldIdempotencyScope:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field idempotency_scope", values[i])
+			} else if value.Valid {
+				_m.IdempotencyScope = new(string)
+				*_m.IdempotencyScope = value.String
+			}
+		case lead.FieldIdempotencyHash:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field idempotency_hash", values[i])
+			} else if value.Valid {
+				_m.IdempotencyHash = new(string)
+				*_m.IdempotencyHash = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -732,6 +750,16 @@ func (_m *Lead) String() string {
 	builder.WriteString(", ")
 	if v := _m.IdempotencyKey; v != nil {
 		builder.WriteString("idempotency_key=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.IdempotencyScope; v != nil {
+		builder.WriteString("idempotency_scope=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.IdempotencyHash; v != nil {
+		builder.WriteString("idempotency_hash=")
 		builder.WriteString(*v)
 	}
 	builder.WriteByte(')')

@@ -9731,6 +9731,8 @@ type LeadMutation struct {
 	opportunity_name      *string
 	converted_at          *time.Time
 	idempotency_key       *string
+	idempotency_scope     *string
+	idempotency_hash      *string
 	clearedFields         map[string]struct{}
 	account               *int
 	clearedaccount        bool
@@ -11644,6 +11646,104 @@ func (m *LeadMutation) ResetIdempotencyKey() {
 	delete(m.clearedFields, lead.FieldIdempotencyKey)
 }
 
+// SetIdempotencyScope sets the "idempotency_scope" field.
+func (m *LeadMutation) SetIdempotencyScope(s string) {
+	m.idempotency_scope = &s
+}
+
+// IdempotencyScope returns the value of the "idempotency_scope" field in the mutation.
+func (m *LeadMutation) IdempotencyScope() (r string, exists bool) {
+	v := m.idempotency_scope
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdempotencyScope returns the old "idempotency_scope" field's value of the Lead entity.
+// If the Lead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadMutation) OldIdempotencyScope(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdempotencyScope is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdempotencyScope requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdempotencyScope: %w", err)
+	}
+	return oldValue.IdempotencyScope, nil
+}
+
+// ClearIdempotencyScope clears the value of the "idempotency_scope" field.
+func (m *LeadMutation) ClearIdempotencyScope() {
+	m.idempotency_scope = nil
+	m.clearedFields[lead.FieldIdempotencyScope] = struct{}{}
+}
+
+// IdempotencyScopeCleared returns if the "idempotency_scope" field was cleared in this mutation.
+func (m *LeadMutation) IdempotencyScopeCleared() bool {
+	_, ok := m.clearedFields[lead.FieldIdempotencyScope]
+	return ok
+}
+
+// ResetIdempotencyScope resets all changes to the "idempotency_scope" field.
+func (m *LeadMutation) ResetIdempotencyScope() {
+	m.idempotency_scope = nil
+	delete(m.clearedFields, lead.FieldIdempotencyScope)
+}
+
+// SetIdempotencyHash sets the "idempotency_hash" field.
+func (m *LeadMutation) SetIdempotencyHash(s string) {
+	m.idempotency_hash = &s
+}
+
+// IdempotencyHash returns the value of the "idempotency_hash" field in the mutation.
+func (m *LeadMutation) IdempotencyHash() (r string, exists bool) {
+	v := m.idempotency_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdempotencyHash returns the old "idempotency_hash" field's value of the Lead entity.
+// If the Lead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadMutation) OldIdempotencyHash(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdempotencyHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdempotencyHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdempotencyHash: %w", err)
+	}
+	return oldValue.IdempotencyHash, nil
+}
+
+// ClearIdempotencyHash clears the value of the "idempotency_hash" field.
+func (m *LeadMutation) ClearIdempotencyHash() {
+	m.idempotency_hash = nil
+	m.clearedFields[lead.FieldIdempotencyHash] = struct{}{}
+}
+
+// IdempotencyHashCleared returns if the "idempotency_hash" field was cleared in this mutation.
+func (m *LeadMutation) IdempotencyHashCleared() bool {
+	_, ok := m.clearedFields[lead.FieldIdempotencyHash]
+	return ok
+}
+
+// ResetIdempotencyHash resets all changes to the "idempotency_hash" field.
+func (m *LeadMutation) ResetIdempotencyHash() {
+	m.idempotency_hash = nil
+	delete(m.clearedFields, lead.FieldIdempotencyHash)
+}
+
 // ClearAccount clears the "account" edge to the Account entity.
 func (m *LeadMutation) ClearAccount() {
 	m.clearedaccount = true
@@ -12002,7 +12102,7 @@ func (m *LeadMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *LeadMutation) Fields() []string {
-	fields := make([]string, 0, 39)
+	fields := make([]string, 0, 41)
 	if m.created_at != nil {
 		fields = append(fields, lead.FieldCreatedAt)
 	}
@@ -12120,6 +12220,12 @@ func (m *LeadMutation) Fields() []string {
 	if m.idempotency_key != nil {
 		fields = append(fields, lead.FieldIdempotencyKey)
 	}
+	if m.idempotency_scope != nil {
+		fields = append(fields, lead.FieldIdempotencyScope)
+	}
+	if m.idempotency_hash != nil {
+		fields = append(fields, lead.FieldIdempotencyHash)
+	}
 	return fields
 }
 
@@ -12206,6 +12312,10 @@ func (m *LeadMutation) Field(name string) (ent.Value, bool) {
 		return m.ConvertedAt()
 	case lead.FieldIdempotencyKey:
 		return m.IdempotencyKey()
+	case lead.FieldIdempotencyScope:
+		return m.IdempotencyScope()
+	case lead.FieldIdempotencyHash:
+		return m.IdempotencyHash()
 	}
 	return nil, false
 }
@@ -12293,6 +12403,10 @@ func (m *LeadMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldConvertedAt(ctx)
 	case lead.FieldIdempotencyKey:
 		return m.OldIdempotencyKey(ctx)
+	case lead.FieldIdempotencyScope:
+		return m.OldIdempotencyScope(ctx)
+	case lead.FieldIdempotencyHash:
+		return m.OldIdempotencyHash(ctx)
 	}
 	return nil, fmt.Errorf("unknown Lead field %s", name)
 }
@@ -12575,6 +12689,20 @@ func (m *LeadMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetIdempotencyKey(v)
 		return nil
+	case lead.FieldIdempotencyScope:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdempotencyScope(v)
+		return nil
+	case lead.FieldIdempotencyHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdempotencyHash(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Lead field %s", name)
 }
@@ -12737,6 +12865,12 @@ func (m *LeadMutation) ClearedFields() []string {
 	if m.FieldCleared(lead.FieldIdempotencyKey) {
 		fields = append(fields, lead.FieldIdempotencyKey)
 	}
+	if m.FieldCleared(lead.FieldIdempotencyScope) {
+		fields = append(fields, lead.FieldIdempotencyScope)
+	}
+	if m.FieldCleared(lead.FieldIdempotencyHash) {
+		fields = append(fields, lead.FieldIdempotencyHash)
+	}
 	return fields
 }
 
@@ -12807,6 +12941,12 @@ func (m *LeadMutation) ClearField(name string) error {
 		return nil
 	case lead.FieldIdempotencyKey:
 		m.ClearIdempotencyKey()
+		return nil
+	case lead.FieldIdempotencyScope:
+		m.ClearIdempotencyScope()
+		return nil
+	case lead.FieldIdempotencyHash:
+		m.ClearIdempotencyHash()
 		return nil
 	}
 	return fmt.Errorf("unknown Lead nullable field %s", name)
@@ -12932,6 +13072,12 @@ func (m *LeadMutation) ResetField(name string) error {
 		return nil
 	case lead.FieldIdempotencyKey:
 		m.ResetIdempotencyKey()
+		return nil
+	case lead.FieldIdempotencyScope:
+		m.ResetIdempotencyScope()
+		return nil
+	case lead.FieldIdempotencyHash:
+		m.ResetIdempotencyHash()
 		return nil
 	}
 	return fmt.Errorf("unknown Lead field %s", name)

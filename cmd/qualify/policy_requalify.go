@@ -116,8 +116,9 @@ func activeStored(ctx context.Context, c *ent.Client) (*ent.PolicyRevision, poli
 
 func policyRequalifyCmd() *cobra.Command {
 	var (
-		db        dbFlags
-		whereJSON string
+		db              dbFlags
+		whereJSON       string
+		onlyChangedFrom string
 	)
 	cmd := &cobra.Command{
 		Use:   "requalify",
@@ -149,7 +150,7 @@ func policyRequalifyCmd() *cobra.Command {
 			lc := lifecycle.New(d.Client, engine, lifecycle.WithLogger(log), lifecycle.WithTransitionHook(f.Rollups().Record))
 			admin := policyadmin.New(policyadmin.Config{Client: d.Client, SQL: d.SQL, Dialect: d.Dialect, Engine: engine, Lifecycle: lc, Logger: log})
 			defer admin.Close()
-			job, err := admin.RequalifyLeads(ctx, where)
+			job, err := admin.RequalifyLeads(ctx, where, policyadmin.RequalifyOptions{OnlyChangedFrom: onlyChangedFrom})
 			if err != nil {
 				return err
 			}
@@ -180,5 +181,6 @@ func policyRequalifyCmd() *cobra.Command {
 	}
 	db.register(cmd)
 	cmd.Flags().StringVar(&whereJSON, "where-json", "", `LeadWhereInput as JSON, e.g. {"source":"WEB_FORM"}`)
+	cmd.Flags().StringVar(&onlyChangedFrom, "only-changed-from", "", "requalify only the leads whose outcome the active revision changes compared with this stored revision (hash, prefix or label)")
 	return cmd
 }

@@ -376,7 +376,9 @@ var (
 		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "opportunity_name", Type: field.TypeString, Nullable: true},
 		{Name: "converted_at", Type: field.TypeTime, Nullable: true},
-		{Name: "idempotency_key", Type: field.TypeString, Unique: true, Nullable: true},
+		{Name: "idempotency_key", Type: field.TypeString, Nullable: true},
+		{Name: "idempotency_scope", Type: field.TypeString, Nullable: true},
+		{Name: "idempotency_hash", Type: field.TypeString, Nullable: true},
 		{Name: "account_id", Type: field.TypeInt, Nullable: true},
 		{Name: "stage_id", Type: field.TypeInt},
 		{Name: "furthest_stage_id", Type: field.TypeInt},
@@ -390,25 +392,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "leads_accounts_leads",
-				Columns:    []*schema.Column{LeadsColumns[36]},
+				Columns:    []*schema.Column{LeadsColumns[38]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "leads_stages_stage",
-				Columns:    []*schema.Column{LeadsColumns[37]},
+				Columns:    []*schema.Column{LeadsColumns[39]},
 				RefColumns: []*schema.Column{StagesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "leads_stages_furthest_stage",
-				Columns:    []*schema.Column{LeadsColumns[38]},
+				Columns:    []*schema.Column{LeadsColumns[40]},
 				RefColumns: []*schema.Column{StagesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "leads_users_owned_leads",
-				Columns:    []*schema.Column{LeadsColumns[39]},
+				Columns:    []*schema.Column{LeadsColumns[41]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -417,12 +419,12 @@ var (
 			{
 				Name:    "lead_stage_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[37], LeadsColumns[1]},
+				Columns: []*schema.Column{LeadsColumns[39], LeadsColumns[1]},
 			},
 			{
 				Name:    "lead_owner_id_stage_id",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[39], LeadsColumns[37]},
+				Columns: []*schema.Column{LeadsColumns[41], LeadsColumns[39]},
 			},
 			{
 				Name:    "lead_source_created_at",
@@ -437,12 +439,17 @@ var (
 			{
 				Name:    "lead_account_id",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[36]},
+				Columns: []*schema.Column{LeadsColumns[38]},
 			},
 			{
 				Name:    "lead_email",
 				Unique:  false,
 				Columns: []*schema.Column{LeadsColumns[5]},
+			},
+			{
+				Name:    "lead_idempotency_scope_idempotency_key",
+				Unique:  true,
+				Columns: []*schema.Column{LeadsColumns[36], LeadsColumns[35]},
 			},
 		},
 	}
@@ -732,7 +739,7 @@ func init() {
 	}
 	DecisionLogsTable.ForeignKeys[0].RefTable = LeadsTable
 	DecisionLogsTable.Annotation = &entsql.Annotation{
-		IncrementStart: func(i int) *int { return &i }(64424509440),
+		IncrementStart: func(i int) *int { return &i }(68719476736),
 	}
 	FunnelCountsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(51539607552),

@@ -7,15 +7,10 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/qualify/qualify/ent"
-	"github.com/qualify/qualify/ent/account"
-	"github.com/qualify/qualify/ent/activity"
-	"github.com/qualify/qualify/ent/contact"
 	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/funnelreach"
 	"github.com/qualify/qualify/ent/intercept"
 	"github.com/qualify/qualify/ent/predicate"
-	"github.com/qualify/qualify/ent/stagetransition"
-	"github.com/qualify/qualify/ent/user"
 	dlog "github.com/qualify/qualify/internal/decisionlog"
 )
 
