@@ -47,11 +47,7 @@ func (s *Service) StageDurations(ctx context.Context, in Input) (*Durations, err
 	if err != nil {
 		return nil, err
 	}
-	keys := make([]*GroupKey, len(res.Groups))
-	for i, g := range res.Groups {
-		keys[i] = &g.GroupKey
-	}
-	return res, s.nameOwners(ctx, keys)
+	return res, nameOwners(ctx, s, res.Groups)
 }
 
 func (s *Service) stageDurations(ctx context.Context, in Input) (*Durations, error) {

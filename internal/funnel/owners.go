@@ -6,11 +6,11 @@ import (
 	"github.com/qualify/qualify/ent/user"
 )
 
-// nameOwners sets OwnerName on the keys grouped by owner, with one query for all of them.
-func (s *Service) nameOwners(ctx context.Context, keys []*GroupKey) error {
+// nameOwners sets OwnerName on the groups grouped by owner, with one query for all of them.
+func nameOwners[G keyed](ctx context.Context, s *Service, groups []G) error {
 	var ids []int
-	for _, k := range keys {
-		if k.OwnerID != nil {
+	for _, g := range groups {
+		if k := g.groupKey(); k.OwnerID != nil {
 			ids = append(ids, *k.OwnerID)
 		}
 	}
@@ -25,7 +25,8 @@ func (s *Service) nameOwners(ctx context.Context, keys []*GroupKey) error {
 	for _, u := range users {
 		names[u.ID] = u.Name
 	}
-	for _, k := range keys {
+	for _, g := range groups {
+		k := g.groupKey()
 		if k.OwnerID == nil {
 			continue
 		}

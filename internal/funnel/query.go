@@ -15,11 +15,7 @@ func (s *Service) Funnel(ctx context.Context, in Input) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys := make([]*GroupKey, len(res.Groups))
-	for i, g := range res.Groups {
-		keys[i] = &g.GroupKey
-	}
-	return res, s.nameOwners(ctx, keys)
+	return res, nameOwners(ctx, s, res.Groups)
 }
 
 func (s *Service) funnel(ctx context.Context, in Input) (*Result, error) {
