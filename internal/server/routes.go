@@ -40,7 +40,7 @@ func (s *Server) routes(gql http.Handler, deps Deps) http.Handler {
 		mux.Handle("GET /{$}", graphiql())
 	}
 	mux.HandleFunc("GET /livez", livez)
-	mux.HandleFunc("GET /healthz", livez) // the older name of /livez
+	mux.HandleFunc("GET /healthz", livez)                // the older name of /livez
 	mux.Handle("GET "+console.Prefix, console.Handler()) // static; it signs in to /graphql itself
 	mux.HandleFunc("GET /readyz", s.readyz)
 	for pattern, h := range deps.Routes {
