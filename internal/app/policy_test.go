@@ -42,7 +42,9 @@ const statusQuery = `{ policyStatus { active { revision hash status } lastRefuse
 // eventually polls cond until it holds or the deadline passes.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	// A liveness bound, not a speed check: under -race on a loaded 2-core machine the background
+	// plan probe of a new revision alone can take over 15 s.
+	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
