@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/qualify/qualify/internal/apitest"
+	"github.com/qualify/qualify/internal/app"
 	"github.com/qualify/qualify/internal/store"
 	"github.com/qualify/qualify/internal/testenv"
 	"github.com/qualify/qualify/internal/txn"
@@ -57,7 +59,10 @@ func twoOnSQLite(t *testing.T) (*apitest.Instance, *apitest.Instance) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = second.Close() })
-	return apitest.Start(t, first), apitest.Start(t, second)
+	// SQLite has one writer: 200 writes queue behind it, which under -race on a loaded machine
+	// outlasts the default request timeout. The property here is that none fails from contention.
+	patient := func(c *app.Config) { c.Server.RequestTimeout = 2 * time.Minute }
+	return apitest.Start(t, first, patient), apitest.Start(t, second, patient)
 }
 
 func burst(t *testing.T, start func(t *testing.T) (*apitest.Instance, *apitest.Instance)) {

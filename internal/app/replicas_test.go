@@ -66,7 +66,12 @@ func TestConcurrentTransitionsAcrossReplicas(t *testing.T) {
 			if len(r.Errors) > 0 {
 				key = codes(r)
 			}
-			if r.Status >= 500 {
+			// 503 UNAVAILABLE (Retry-After) is load shedding: fifty writers queued on one lead's row
+			// lock hold every pooled connection past the acquisition timeout. Anything else >= 500
+			// is a bug.
+			if r.Status == 503 && strings.Trim(strings.ReplaceAll(key, "UNAVAILABLE", ""), ",") == "" {
+				key = "UNAVAILABLE"
+			} else if r.Status >= 500 {
 				key = fmt.Sprintf("HTTP %d", r.Status)
 			}
 			mu.Lock()
@@ -77,8 +82,8 @@ func TestConcurrentTransitionsAcrossReplicas(t *testing.T) {
 	wg.Wait()
 	t.Logf("outcomes: %v", outcome)
 	for k := range outcome {
-		if k != "ok" && k != "CONFLICT" && k != "TRANSITION_DENIED" {
-			t.Errorf("outcome %q: want only ok, CONFLICT or TRANSITION_DENIED", k)
+		if k != "ok" && k != "CONFLICT" && k != "TRANSITION_DENIED" && k != "UNAVAILABLE" {
+			t.Errorf("outcome %q: want only ok, CONFLICT, TRANSITION_DENIED or UNAVAILABLE", k)
 		}
 	}
 	if outcome["ok"] == 0 {

@@ -15,6 +15,7 @@ import (
 	"github.com/MicahParks/keyfunc/v3"
 
 	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/internal/dberr"
 	"github.com/qualify/qualify/internal/domainerr"
 	"github.com/qualify/qualify/internal/principal"
 )
@@ -128,6 +129,15 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 
 func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	var ue *UnauthenticatedError
+	if !errors.As(err, &ue) && dberr.Classify(err) != dberr.Other {
+		// The user table could not be read (database down, or its pool saturated): the client
+		// may retry, and a load balancer sees a 503, not a bug.
+		a.log.WarnContext(r.Context(), "authentication: database unavailable", "err", err)
+		w.Header().Set("Retry-After", "2")
+		writeError(w, http.StatusServiceUnavailable, string(domainerr.CodeUnavailable), "the database is unavailable; try again shortly",
+			map[string]any{"dependency": "database", "retryAfter": 2})
+		return
+	}
 	if !errors.As(err, &ue) {
 		a.log.ErrorContext(r.Context(), "authentication failed", "err", err)
 		writeError(w, http.StatusInternalServerError, string(domainerr.CodeInternal), "internal error", nil)
