@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -109,6 +110,11 @@ func startServer(t *testing.T, bin, addr, dir, policies string) *server {
 	cmd := exec.Command(bin, "serve", "--dev", "--addr", addr, "--sqlite", filepath.Join(dir, "qualify.db"),
 		"--policies", policies, "--seed-if-empty", "400", "--policy-poll", "200ms")
 	cmd.Dir = dir
+	// The journeys run on their own SQLite file: a DATABASE_URL in the environment (CI sets one
+	// for the PostgreSQL suite) would point the server at PostgreSQL, which --dev refuses.
+	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, "DATABASE_URL=") || strings.HasPrefix(kv, "QUALIFY_DATABASE_URL=")
+	})
 	s := &server{}
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
