@@ -104,7 +104,9 @@ async function revops(page) {
 
   // The history shows it; roll back to the revision before.
   const history = page.locator("table.history");
-  await history.getByText(message).waitFor();
+  await history.getByText(message).first().waitFor();
+  const acts = await history.locator("tr", { hasText: message }).getByTestId("revision-acts").textContent();
+  check(acts.includes("publish: user:") && acts.includes("(revops)") && acts.includes(message), `the history says who published it, got ${JSON.stringify(acts)}`);
   await page.getByRole("button", { name: `Roll back to ${before} (${beforeHash.slice(0, 8)})` }).click();
   const dialog = page.getByRole("dialog");
   await dialog.getByLabel("Message").fill(`Roll back the console journey`);
@@ -115,6 +117,15 @@ async function revops(page) {
   // The diff between the published and the restored revision names data.json.
   await page.getByRole("button", { name: "Show diff" }).click();
   await page.locator(".diff h4").first().waitFor();
+
+  // The audit trail lists the rollback, by whom and with its message.
+  await page.goto(`${base}/console/#/audit`);
+  const audit = page.getByTestId("audit");
+  await audit.locator("tbody tr").first().waitFor();
+  await page.getByLabel("Act").selectOption("POLICY_ROLLBACK");
+  const latest = audit.locator("tbody tr").first();
+  await latest.filter({ hasText: "Roll back the console journey" }).waitFor();
+  check((await latest.textContent()).includes("policy rollback"), "the audit trail names the act");
 
   // The lead page says why: a changed lead of the simulation, its reasons and its history.
   check(sampleLead, "the simulation sampled a changed lead (the demo seed is deterministic)");
