@@ -100,6 +100,7 @@ async function revops(page) {
   await page.getByRole("button", { name: "Publish" }).click();
   await page.getByTestId("active-message").filter({ hasText: message }).waitFor({ timeout: 60000 });
   check((await active.textContent()) !== before, "a new revision is active");
+  const publishedHash = await page.getByTestId("active-hash").getAttribute("data-hash");
   check((await page.getByLabel("latam", { exact: true }).inputValue()) === changed, `the live policy has latam ${changed}`);
 
   // The history shows it; roll back to the revision before.
@@ -133,6 +134,20 @@ async function revops(page) {
   await page.getByText("Why: the reasons of the score").waitFor();
   check((await page.locator("table", { hasText: "Why: the reasons" }).locator("tbody tr").count()) > 0, "the lead has reasons");
   check((await page.locator("table", { hasText: "Stage history" }).locator("tbody tr").count()) > 0, "the lead has a history");
+
+  // Its decision log, and a logged decision replayed on the revision published above.
+  const decisions = page.getByTestId("decisions").locator("tbody tr");
+  check((await decisions.count()) > 0, "the lead has logged decisions");
+  const logged = decisions.first();
+  await logged.getByText("Replay on revision…").click();
+  const pick = logged.getByLabel(/^Revision to replay decision/);
+  await pick.locator(`option[value="${publishedHash}"]`).waitFor({ state: "attached" });
+  await pick.selectOption(publishedHash);
+  await logged.getByRole("button", { name: "Replay", exact: true }).click();
+  const replayed = logged.getByTestId("replay-result");
+  await replayed.waitFor();
+  const said = await replayed.textContent();
+  check(said.includes(publishedHash.slice(0, 8)) && /^(Same result|A different result)/.test(said), `the replay names its revision and outcome: ${said}`);
 }
 
 // parseCSV reads RFC 4180 text into rows.
