@@ -40,14 +40,24 @@ async function revops(page) {
   const original = await cap.inputValue();
   check(original !== "", "the latam region knob shows its value");
 
-  await cap.fill("3x");
+  // The form comes from data.schema.json: the range as help text, an enum as a list to pick from,
+  // and keys the schema does not describe inferred from their values.
+  const help = await page.locator(`[id="${(await cap.getAttribute("aria-describedby")).split(" ")[0]}"]`).textContent();
+  check(/from -100 to 100/.test(help), `the latam knob's help text gives the schema's range, got ${JSON.stringify(help)}`);
+  check((await cap.getAttribute("data-source")) === "schema", "the latam knob is described by the schema");
+  const kind = page.locator('[id="knob-qualify.stages.0.kind"]');
+  check((await kind.evaluate((el) => el.tagName)) === "SELECT", "an enum knob (stage kind) is a select");
+  check((await kind.locator("option").allTextContents()).join() === "open,won,lost,parked", "the stage kind offers the schema's enum");
+
+  // Out of the schema's range: the server's validation locates it at the knob.
+  await cap.fill("101");
   await page.getByRole("button", { name: "Validate" }).click();
   const problem = page.locator(".problems li").first();
   await problem.waitFor();
   const located = await problem.textContent();
   check(/^data\.json:\d+:\d+/.test(located), `a located problem in data.json, got ${JSON.stringify(located)}`);
   check((await cap.getAttribute("aria-invalid")) === "true", "the latam knob is marked invalid");
-  const err = await page.locator(`[id="${await cap.getAttribute("aria-describedby")}"]`).textContent();
+  const err = await page.locator(`[id="${(await cap.getAttribute("aria-describedby")).split(" ").pop()}"]`).textContent();
   check(err.startsWith(located.split(" ")[0]), `the knob's error names the location: ${err}`);
 
   // A broken rule: located in its .rego file and underlined in the editor.
@@ -69,7 +79,19 @@ async function revops(page) {
   await page.getByRole("button", { name: "Simulate" }).click();
   const sim = page.getByTestId("simulation");
   await sim.waitFor({ timeout: 60000 });
-  check((await sim.getByRole("table").first().locator("tbody tr").count()) > 0, "the stage matrix has rows");
+  // The requalify matrix: stored × active × draft → outcome, counts adding up to at most the leads
+  // simulated, and the draft's change (latam +1) moves someone somewhere.
+  const summary = await sim.locator("p").first().textContent();
+  const simulated = Number(/^(\d+) leads simulated/.exec(summary)?.[1]);
+  const rows = sim.getByTestId("requalify-matrix").locator("tbody tr");
+  check((await rows.count()) > 0, "the requalify matrix has rows");
+  const counts = (await rows.locator("td:nth-child(5)").allTextContents()).map(Number);
+  const total = counts.reduce((a, b) => a + b, 0);
+  check(total > 0 && total <= simulated, `the matrix counts ${total} of ${simulated} leads`);
+  check((await rows.first().locator("td").count()) === 6, "each cell names stored, active, draft, outcome, count and sample leads");
+  check((await sim.getByTestId("requalify-matrix").locator("tbody a").count()) > 0, "cells link their sample leads");
+  check(/^\d+ protected leads/.test(await sim.getByTestId("protected").locator("p").textContent()), "the protected leads are counted");
+  check((await sim.locator("table.matrix tbody tr").count()) > 0, "the stage matrix has rows");
   await shot(page.locator("section[aria-labelledby=draft-h]"), "policy-workspace.png");
   const sampleLead = await sim.locator("table.sample tbody a").first().textContent().catch(() => null);
 
@@ -78,11 +100,14 @@ async function revops(page) {
   await page.getByRole("button", { name: "Publish" }).click();
   await page.getByTestId("active-message").filter({ hasText: message }).waitFor({ timeout: 60000 });
   check((await active.textContent()) !== before, "a new revision is active");
+  const publishedHash = await page.getByTestId("active-hash").getAttribute("data-hash");
   check((await page.getByLabel("latam", { exact: true }).inputValue()) === changed, `the live policy has latam ${changed}`);
 
   // The history shows it; roll back to the revision before.
   const history = page.locator("table.history");
-  await history.getByText(message).waitFor();
+  await history.getByText(message).first().waitFor();
+  const acts = await history.locator("tr", { hasText: message }).getByTestId("revision-acts").textContent();
+  check(acts.includes("publish: user:") && acts.includes("(revops)") && acts.includes(message), `the history says who published it, got ${JSON.stringify(acts)}`);
   await page.getByRole("button", { name: `Roll back to ${before} (${beforeHash.slice(0, 8)})` }).click();
   const dialog = page.getByRole("dialog");
   await dialog.getByLabel("Message").fill(`Roll back the console journey`);
@@ -94,12 +119,35 @@ async function revops(page) {
   await page.getByRole("button", { name: "Show diff" }).click();
   await page.locator(".diff h4").first().waitFor();
 
+  // The audit trail lists the rollback, by whom and with its message.
+  await page.goto(`${base}/console/#/audit`);
+  const audit = page.getByTestId("audit");
+  await audit.locator("tbody tr").first().waitFor();
+  await page.getByLabel("Act").selectOption("POLICY_ROLLBACK");
+  const latest = audit.locator("tbody tr").first();
+  await latest.filter({ hasText: "Roll back the console journey" }).waitFor();
+  check((await latest.textContent()).includes("policy rollback"), "the audit trail names the act");
+
   // The lead page says why: a changed lead of the simulation, its reasons and its history.
   check(sampleLead, "the simulation sampled a changed lead (the demo seed is deterministic)");
   await page.goto(`${base}/console/#/lead/${encodeURIComponent(sampleLead)}`);
   await page.getByText("Why: the reasons of the score").waitFor();
   check((await page.locator("table", { hasText: "Why: the reasons" }).locator("tbody tr").count()) > 0, "the lead has reasons");
   check((await page.locator("table", { hasText: "Stage history" }).locator("tbody tr").count()) > 0, "the lead has a history");
+
+  // Its decision log, and a logged decision replayed on the revision published above.
+  const decisions = page.getByTestId("decisions").locator("tbody tr");
+  check((await decisions.count()) > 0, "the lead has logged decisions");
+  const logged = decisions.first();
+  await logged.getByText("Replay on revision…").click();
+  const pick = logged.getByLabel(/^Revision to replay decision/);
+  await pick.locator(`option[value="${publishedHash}"]`).waitFor({ state: "attached" });
+  await pick.selectOption(publishedHash);
+  await logged.getByRole("button", { name: "Replay", exact: true }).click();
+  const replayed = logged.getByTestId("replay-result");
+  await replayed.waitFor();
+  const said = await replayed.textContent();
+  check(said.includes(publishedHash.slice(0, 8)) && /^(Same result|A different result)/.test(said), `the replay names its revision and outcome: ${said}`);
 }
 
 // parseCSV reads RFC 4180 text into rows.

@@ -1,5 +1,6 @@
 // The revision history: stored revisions newest first, a diff between any two, roll back.
 import { ApiError, gql } from "./api";
+import { AuditEvent, label } from "./audit";
 import { field, h, replace, status } from "./dom";
 
 interface Rev {
@@ -13,11 +14,16 @@ interface Rev {
 }
 
 export async function renderHistory(root: HTMLElement, activeHash: string, reload: () => void) {
-  const { policyRevisions } = await gql<{ policyRevisions: { edges: { node: Rev }[] } }>(
+  // One request: the revisions and who published or rolled back to them (audited by hash).
+  const { policyRevisions, auditEvents } = await gql<{ policyRevisions: { edges: { node: Rev }[] }; auditEvents: { edges: { node: AuditEvent }[] } }>(
     `query ConsoleHistory { policyRevisions(first: 30, orderBy: {field: LOADED_AT, direction: DESC}) {
-      edges { node { revision hash status source message loadedAt activatedAt } } } }`,
+      edges { node { revision hash status source message loadedAt activatedAt } } }
+      auditEvents(first: 100, where: {actionIn: [POLICY_PUBLISH, POLICY_ROLLBACK, POLICY_APPROVE]}, orderBy: {field: OCCURRED_AT, direction: DESC}) {
+      edges { node { occurredAt action actor actorRole via target message details } } } }`,
   );
   const revs = policyRevisions.edges.map((e) => e.node);
+  const acts = new Map<string, AuditEvent[]>();
+  for (const { node: e } of auditEvents.edges) acts.set(e.target, [...(acts.get(e.target) ?? []), e]);
   const option = (r: Rev) => h("option", { value: r.hash }, `${r.revision} (${r.hash.slice(0, 8)})`);
   const from = h("select", { id: "diff-from" }, revs.map(option));
   const to = h("select", { id: "diff-to" }, revs.map(option));
@@ -80,7 +86,7 @@ export async function renderHistory(root: HTMLElement, activeHash: string, reloa
     h(
       "table",
       { class: "history" },
-      h("thead", {}, h("tr", {}, ["Revision", "Status", "Loaded", "Source", "Message", ""].map((c) => h("th", { scope: "col" }, c)))),
+      h("thead", {}, h("tr", {}, ["Revision", "Status", "Loaded", "Source", "Message", "Who", ""].map((c) => h("th", { scope: "col" }, c)))),
       h(
         "tbody",
         {},
@@ -93,6 +99,13 @@ export async function renderHistory(root: HTMLElement, activeHash: string, reloa
             h("td", {}, new Date(r.loadedAt).toLocaleString()),
             h("td", { class: "mono" }, r.source),
             h("td", {}, r.message || "–"),
+            h(
+              "td",
+              { "data-testid": "revision-acts" },
+              (acts.get(r.hash) ?? []).map((e) =>
+                h("div", {}, `${label(e.action).replace("policy ", "")}: `, h("span", { class: "mono" }, e.actor), ` (${e.actorRole}), ${new Date(e.occurredAt).toLocaleString()}`, e.message ? ` — ${e.message}` : ""),
+              ),
+            ),
             h("td", {}, r.hash !== activeHash && r.activatedAt ? h("button", { type: "button", onclick: () => rollback(r), "aria-label": `Roll back to ${r.revision} (${r.hash.slice(0, 8)})` }, "Roll back") : null),
           ),
         ),

@@ -1,5 +1,6 @@
 // Unit tests of the knob parser, run by node from knobs_test.go (bundled with esbuild first).
 import { lineOf, parseKnobs, render, toRaw } from "./knobs";
+import { hint, knobSchema } from "./schema";
 
 let failed = 0;
 function eq(got: unknown, want: unknown, what: string) {
@@ -52,6 +53,29 @@ try {
   threw = true;
 }
 eq(threw, true, "bad JSON is refused");
+
+// The knob schema: through properties, additionalProperties, items and $ref; null where it is silent.
+const schema = {
+  type: "object",
+  properties: {
+    a: { type: "object", properties: { n: { type: "number", maximum: 2, description: "How much." }, s: { enum: ["x", "y"] } } },
+    pts: { type: "object", additionalProperties: { $ref: "#/$defs/point" } },
+    objs: { type: "array", items: { type: "object", properties: { min: { type: "integer", minimum: 0 } } } },
+    names: { type: "array", items: { type: "string" } },
+  },
+  $defs: { point: { type: "integer", minimum: -100, maximum: 100 } },
+};
+eq(knobSchema(schema, ["a", "n"]), { type: "number", maximum: 2, description: "How much." }, "a property's type, range and description");
+eq(knobSchema(schema, ["a", "s"])?.enum, ["x", "y"], "an enum");
+eq(knobSchema(schema, ["pts", "latam"]), { type: "integer", minimum: -100, maximum: 100 }, "additionalProperties through a $ref");
+eq(knobSchema(schema, ["objs", 1, "min"])?.minimum, 0, "array items by index");
+eq(knobSchema(schema, ["names"])?.itemType, "string", "a list's item type");
+eq(knobSchema(schema, ["a", "unknown"]), null, "a key the schema does not describe");
+eq(knobSchema(schema, ["objs", 0, "points"]), null, "an item key the schema does not describe");
+eq(knobSchema(null, ["a"]), null, "no schema");
+eq(knobSchema({ $ref: "#/$defs/none" }, []), null, "a dangling $ref");
+eq(hint(knobSchema(schema, ["pts", "latam"])), "integer from -100 to 100", "range help text");
+eq(hint(knobSchema(schema, ["a", "n"])), "How much.; number, at most 2", "description and bound");
 
 if (failed) process.exit(1);
 console.log("ok knobs");

@@ -1,7 +1,8 @@
 // The lead page: why the policy decided what it did (score, reasons, recommended stage, revision)
-// and the lead's stage history with the revision behind each move. The reference for frontend
-// teams building their own lead screens.
+// the lead's stage history with the revision behind each move, and its decision log with replay on
+// another revision. The reference for frontend teams building their own lead screens.
 import { gql } from "./api";
+import { Decision, DECISION_FIELDS, decisionLog } from "./decisions";
 import { h, replace } from "./dom";
 
 interface Lead {
@@ -40,6 +41,7 @@ interface Lead {
       };
     }[];
   };
+  decisions: { edges: { node: Decision }[] };
 }
 
 const LEAD = `query ConsoleLead($id: ID!) { node(id: $id) { ... on Lead {
@@ -47,7 +49,8 @@ const LEAD = `query ConsoleLead($id: ID!) { node(id: $id) { ... on Lead {
   qualification { fitScore engagementScore score grade temperature recommendedStage policyRevision qualifiedAt
     reasons { code message points } }
   transitions(last: 100, orderBy: {field: OCCURRED_AT, direction: ASC}) { edges { node {
-    occurredAt fromStage { key } toStage { key } actorKind trigger reasonCode reason policyRevision actor { name } } } } } } }`;
+    occurredAt fromStage { key } toStage { key } actorKind trigger reasonCode reason policyRevision actor { name } } } }
+  decisions(first: 50, orderBy: {field: DECIDED_AT, direction: DESC}) { edges { node { ${DECISION_FIELDS} } } } } } }`;
 
 export async function leadScreen(root: HTMLElement, id: string) {
   replace(root, h("p", {}, "Loading the lead…"));
@@ -105,6 +108,7 @@ export async function leadScreen(root: HTMLElement, id: string) {
           ),
         ),
       ),
+      lead.decisions.edges.length ? decisionLog(lead.decisions.edges.map((e) => e.node)) : h("p", {}, "No logged decisions."),
     ),
   );
 }

@@ -1,6 +1,7 @@
 // The Qualify console: sign in with a token, then the policy (revenue ops) and funnel (analysts)
 // screens, chosen by the URL's fragment.
 import "./style.css";
+import { auditScreen } from "./audit";
 import { ApiError, gql, setOnUnauthenticated, setToken, token } from "./api";
 import { field, h, replace } from "./dom";
 import { funnelScreen } from "./funnel";
@@ -10,6 +11,7 @@ import { policyScreen } from "./policy";
 const SCREENS: Record<string, { title: string; show: (root: HTMLElement) => unknown }> = {
   policy: { title: "Policy", show: policyScreen },
   funnel: { title: "Funnel", show: funnelScreen },
+  audit: { title: "Audit trail", show: auditScreen },
 };
 
 const app = document.getElementById("app")!;

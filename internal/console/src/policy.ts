@@ -6,6 +6,7 @@ import { field, h, replace, status } from "./dom";
 import { Knob, lineOf, parseKnobs, toRaw, toTyped } from "./knobs";
 import { renderHistory } from "./history";
 import { RegoEditor } from "./rego";
+import { hint, knobSchema } from "./schema";
 import { renderSimulation, Simulation } from "./simulation";
 
 interface File {
@@ -81,7 +82,8 @@ class Workspace {
   el: HTMLElement;
   private data: string;
   private knobs: Knob[] = [];
-  private inputs: HTMLInputElement[] = [];
+  private inputs: (HTMLInputElement | HTMLSelectElement)[] = [];
+  private schema: unknown = null;
   private errs: HTMLElement[] = [];
   private rego = new Map<string, string>();
   private editor: RegoEditor;
@@ -98,6 +100,11 @@ class Workspace {
       this.knobs = parseKnobs(this.data);
     } catch (e) {
       this.knobs = [];
+    }
+    try {
+      this.schema = JSON.parse(active.files.find((f) => f.path === "data.schema.json")?.content ?? "null");
+    } catch {
+      this.schema = null; // the server refuses such a bundle; the form falls back to the values
     }
     const paths = [...this.rego.keys()].sort();
     this.fileSelect = h("select", { id: "rego-file", onchange: () => this.showFile() }, paths.map((p) => h("option", { value: p }, p)));
@@ -148,23 +155,34 @@ class Workspace {
       }
       const id = "knob-" + k.path.join(".");
       const err = h("span", { class: "error", id: id + "-error" });
-      const input = h("input", {
-        id,
-        type: k.kind === "boolean" ? "checkbox" : "text",
-        inputmode: k.kind === "number" ? "decimal" : undefined,
-        checked: k.kind === "boolean" && k.raw === "true",
-        value: k.kind === "boolean" ? undefined : toTyped(k.kind, k.raw),
-        "aria-describedby": err.id,
-        "data-kind": k.kind,
-      });
+      // The schema, where it describes the knob, says the control and the help text; elsewhere
+      // the value's own type does.
+      const sch = knobSchema(this.schema, k.path);
+      const help = hint(sch);
+      const helpEl = help ? h("small", { id: id + "-help" }, help) : null;
+      const common = { id, "aria-describedby": [helpEl?.id, err.id].filter(Boolean).join(" "), "data-kind": k.kind, "data-source": sch ? "schema" : "inferred" };
+      const input: HTMLInputElement | HTMLSelectElement =
+        sch?.enum && k.kind !== "list"
+          ? h(
+              "select",
+              common,
+              sch.enum.map((v) => h("option", { value: String(v) }, String(v))),
+            )
+          : h("input", {
+              ...common,
+              type: k.kind === "boolean" ? "checkbox" : "text",
+              inputmode: k.kind === "number" ? (sch?.type === "integer" ? "numeric" : "decimal") : undefined,
+              checked: k.kind === "boolean" && k.raw === "true",
+              value: k.kind === "boolean" ? undefined : toTyped(k.kind, k.raw),
+            });
+      if (input instanceof HTMLSelectElement) input.value = toTyped(k.kind, k.raw);
       this.inputs[n] = input;
       this.errs[n] = err;
       const label = String(k.path[k.path.length - 1]);
-      fs.append(h("div", { class: "field knob" }, h("label", { for: id }, label, k.kind === "list" ? " (comma-separated)" : ""), input, err));
+      fs.append(h("div", { class: "field knob" }, h("label", { for: id }, label, k.kind === "list" ? " (comma-separated)" : ""), input, helpEl, err));
     });
     return out;
   }
-
   // stageOrder is the stage keys of the active data.json by position.
   private stageOrder(): string[] {
     try {
@@ -195,7 +213,7 @@ class Workspace {
     const lines: number[] = [];
     this.knobs.forEach((k, n) => {
       const input = this.inputs[n];
-      const raw = k.kind === "boolean" ? String(input.checked) : toRaw(k.kind, input.value, k.raw);
+      const raw = k.kind === "boolean" && input instanceof HTMLInputElement ? String(input.checked) : toRaw(k.kind, input.value, k.raw);
       text += this.data.slice(at, k.start);
       lines[n] = lineOf(text, text.length);
       text += raw === toRaw(k.kind, toTyped(k.kind, k.raw), k.raw) ? k.raw : raw;
@@ -243,8 +261,11 @@ class Workspace {
       } else if (what === "simulate") {
         const { simulatePolicy: s } = await gql<{ simulatePolicy: Simulation }>(
           `query ConsoleSimulate($draft: PolicyDraftInput!) { simulatePolicy(draft: $draft, sample: 20) {
-            activeRevision leads stageChanged gradeChanged temperatureChanged errors firstError mqlToSqlNow mqlToSqlDraft durationMs
+            activeRevision leads stageChanged recommendationChanged alreadyStale outcomeChanged changedOnlyMoves protected
+            gradeChanged temperatureChanged errors firstError mqlToSqlNow mqlToSqlDraft durationMs
             stageMatrix { from to count }
+            requalifyMatrix { stored active draft outcome count sampleLeadIds }
+            protectedSample { leadId currentStage activeOutcome draftOutcome newStage newScore }
             sample { leadId currentStage oldStage newStage oldScore newScore oldGrade newGrade
               oldReasons { code message points } newReasons { code message points } } } }`,
           { draft },
