@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qualify/qualify/internal/app"
+	"github.com/qualify/qualify/internal/tracing"
 )
 
 func serveCmd() *cobra.Command {
@@ -33,6 +35,22 @@ func serveCmd() *cobra.Command {
 			}
 			if origins != "" {
 				cfg.Server.AllowedOrigins = strings.Split(origins, ",")
+			}
+			// Tracing is configured by the standard OTEL_* variables only; off unless they ask.
+			tp, stopTracing, err := tracing.Setup(ctx, os.Getenv)
+			if err != nil {
+				return err
+			}
+			defer func() {
+				flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				if err := stopTracing(flushCtx); err != nil {
+					log.Warn("tracing: spans not flushed", "err", err)
+				}
+			}()
+			if tp != nil {
+				cfg.TracerProvider = tp
+				log.Info("tracing on", "exporter", "otlp")
 			}
 			d, err := db.open(ctx, log)
 			if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/ent/policyrevision"
@@ -68,7 +69,9 @@ type Config struct {
 	// AuthzLogRate is the fraction (0..1) of authorisation decisions logged; the others are
 	// counted in the stats only.
 	AuthzLogRate float64
-	Logger       *slog.Logger
+	// TracerProvider, if set, traces requests, operations and policy decisions (internal/tracing).
+	TracerProvider trace.TracerProvider
+	Logger         *slog.Logger
 }
 
 // App is a running Qualify instance over an open, migrated database.
@@ -177,6 +180,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		},
 		MetricsMiddleware: auth.MetricsGuard(cfg.MetricsToken),
 		Registry:          registry,
+		TracerProvider:    cfg.TracerProvider,
 		Collectors: append(a.Feed.Collectors(), txn.Collector(),
 			collectors.NewDBStatsCollector(db.SQL, "qualify")),
 	})

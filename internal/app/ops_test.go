@@ -43,6 +43,8 @@ func TestOperationalEndpoints(t *testing.T) {
 			{"/", "graphiql"},
 			{"/metrics", `qualify_graphql_requests_total{code="",kind="query",operation="StageList",status="ok"} 1`},
 			{"/metrics", `qualify_policy_plan_fallbacks_total{query="data.qualify.lead.decision",reason="error"} 0`},
+			{"/metrics", `qualify_policy_activations_total{source="dir"} 1`},
+			{"/metrics", `qualify_policy_active_info{hash="`},
 			{"/metrics", `go_goroutines`},
 		} {
 			code, body := get(c.path)

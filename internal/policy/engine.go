@@ -90,8 +90,9 @@ type Options struct {
 	TestTimeout time.Duration
 	// Clock stamps LoadedAt and ChangedAt; default time.Now.
 	Clock func() time.Time
-	// Registerer receives the plan evaluator's counters (fallbacks to topdown, shadow checks,
-	// demotions); nil leaves them unregistered.
+	// Registerer receives the engine's metrics: activations, refusals and the active revision,
+	// and the plan evaluator's counters (fallbacks to topdown, shadow checks, demotions); nil
+	// leaves them unregistered.
 	Registerer prometheus.Registerer
 	// ShadowRate is the share of live decisions answered by the plan evaluator that topdown
 	// re-evaluates in the background (shadow.go); default 0.001, negative for none.
@@ -117,6 +118,7 @@ type Engine struct {
 	log      *slog.Logger
 	clock    func() time.Time
 	cfg      verifyConfig
+	metrics  *activationMetrics
 }
 
 // New returns an Engine with no active revision; decisions fail with ErrNoActivePolicy until a
@@ -148,6 +150,7 @@ func New(opts Options) *Engine {
 		opts.ShadowQueue = 64
 	}
 	e.cfg.log, e.cfg.metrics = e.log, newPlanMetrics(opts.Registerer)
+	e.metrics = newActivationMetrics(opts.Registerer)
 	e.cfg.shadow = newShadow(opts.ShadowRate, opts.ShadowQueue, e.cfg.metrics)
 	return e
 }
@@ -227,6 +230,7 @@ func (e *Engine) Load(ctx context.Context, files Files, source string) (*Revisio
 		}
 	}
 	e.active.Store(rev)
+	e.metrics.activated(rev)
 	rev.startProbe()
 	if prev != nil {
 		prev.stopProbe() // its plans are of no use any more: save the CPU for the new one
@@ -256,6 +260,7 @@ func (e *Engine) refuse(ctx context.Context, files Files, source string, loadedA
 		LoadedAt: loadedAt, Status: StatusRefused, ChangedAt: e.clock(), Problems: rep.Problems,
 	}
 	e.lastRefused.Store(&rec)
+	e.metrics.refused(source)
 	attrs := []any{"revision", rep.Revision, "hash", shortHash(rec.Hash), "source", source, "problems", len(rep.Problems)}
 	for i, p := range rep.Problems {
 		if i == 5 {

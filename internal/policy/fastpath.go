@@ -86,7 +86,10 @@ func (r *Revision) plan(q int) *irvm.Program {
 // eval runs one prepared query under the revision's deadline: on its plan when it has one, on
 // topdown when not, and on topdown again whenever the plan does not answer.
 func (r *Revision) eval(ctx context.Context, q int, input irvm.Value, timeout time.Duration) (irvm.Value, error) {
-	return r.evalAt(ctx, q, input, timeout, time.Now())
+	ctx, end := r.traceDecision(ctx, q)
+	v, err := r.evalAt(ctx, q, input, timeout, time.Now())
+	end(err)
+	return v, err
 }
 
 // evalAt is eval at a given time.now_ns.

@@ -51,6 +51,9 @@ func (s *Server) graphqlHandler(deps Deps) http.Handler {
 	srv.Use(depthLimit{max: s.cfg.MaxDepth})
 	srv.Use(complexityLimit{extension.FixedComplexityLimit(s.cfg.ComplexityLimit)})
 	srv.Use(observer{metrics: s.metrics})
+	if deps.TracerProvider != nil {
+		srv.Use(tracer{deps.TracerProvider.Tracer(tracerName)})
+	}
 	for _, ext := range deps.Extensions {
 		srv.Use(ext)
 	}

@@ -32,7 +32,7 @@ const readyTimeout = 2 * time.Second
 func (s *Server) routes(gql http.Handler, deps Deps) http.Handler {
 	mux := http.NewServeMux()
 
-	api := s.graphqlRoute(gql, deps.Middleware)
+	api := traceHTTP(s.graphqlRoute(gql, deps.Middleware), deps.TracerProvider, "/graphql")
 	for _, method := range []string{http.MethodPost, http.MethodGet, http.MethodOptions} {
 		mux.Handle(method+" /graphql", api)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Config holds the server's settings. The zero value of every field means its default.
@@ -104,6 +105,9 @@ type Deps struct {
 	// Collectors are further metrics to serve (database pool, transaction retries, listener),
 	// registered with the server's own.
 	Collectors []prometheus.Collector
+	// TracerProvider, if set, traces each /graphql request and the operation in it (see
+	// internal/tracing); nil turns tracing off at no cost per request.
+	TracerProvider trace.TracerProvider
 	// Registry receives the server's metrics. Nil means a fresh registry that also holds the Go
 	// and process collectors; a registry given here gets only the server's own metrics, and may
 	// back one Server only.

@@ -20,8 +20,8 @@ const DefaultAcquireTimeout = 3 * time.Second
 // acquireDriver bounds the wait for a pooled connection on its own, shorter than the request's
 // deadline: when the database is unreachable or blackholed, the connections in use hang, and
 // every further request would queue behind them for its whole deadline. With the bound it is
-// told at once, as dberr.ErrPoolTimeout (UNAVAILABLE), and holds nothing. Transactions and ent's
-// queries go through it; raw QueryContext / ExecContext calls use the pool directly.
+// told at once, as dberr.ErrPoolTimeout (UNAVAILABLE), and holds nothing. Transactions, ent's
+// queries and raw SQL (the client's QueryContext / ExecContext) all go through it.
 type acquireDriver struct {
 	*entsql.Driver
 	db      *sql.DB
@@ -87,6 +87,34 @@ func (d *acquireDriver) Query(ctx context.Context, query string, args, v any) er
 	rows := v.(*entsql.Rows) // Conn.Query accepted it
 	rows.ColumnScanner = &connRows{ColumnScanner: rows.ColumnScanner, conn: c}
 	return nil
+}
+
+// ExecContext runs raw SQL outside a transaction on an acquired connection.
+func (d *acquireDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	c, err := d.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	return c.ExecContext(ctx, query, args...)
+}
+
+// QueryContext runs raw SQL outside a transaction on an acquired connection. *sql.Rows cannot
+// be wrapped, so the connection is released by a goroutine that waits for the rows: sql.Conn's
+// Close blocks until the rows it returned are closed (by the caller, by reading to the end, or
+// when ctx ends).
+func (d *acquireDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	c, err := d.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := c.QueryContext(ctx, query, args...)
+	if err != nil {
+		_ = c.Close()
+		return nil, err
+	}
+	go func() { _ = c.Close() }()
+	return rows, nil
 }
 
 // connTx is a transaction that releases its connection when it ends.
