@@ -27,8 +27,13 @@ func SQLite(t testing.TB) *store.DB {
 // ends. Without a server it skips the test, or fails it when CI=true.
 func Postgres(t testing.TB) *store.DB {
 	t.Helper()
-	return open(t, store.Config{URL: createDatabase(t)})
+	// Tests share two cores under -race with other packages' tests: a pool wait there says
+	// nothing about the database, so it gets longer than the product's fail-fast default (the
+	// outage tests set their own).
+	return open(t, store.Config{URL: createDatabase(t), AcquireTimeout: testAcquireTimeout})
 }
+
+const testAcquireTimeout = 30 * time.Second
 
 // PostgresURL returns the URL of a migrated PostgreSQL database of the test's own, dropped when
 // the test ends, for tests that open it more than once (two server instances on one database).
