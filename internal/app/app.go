@@ -92,7 +92,7 @@ type App struct {
 	retention time.Duration // of the decision log
 	// stagesChanged wakes the funnel's rebuild after an activation, which may change the stages.
 	stagesChanged chan struct{}
-	log       *slog.Logger
+	log           *slog.Logger
 }
 
 // New builds an App on db (already migrated) and activates the first policy revision: the
