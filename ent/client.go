@@ -21,6 +21,7 @@ import (
 	"github.com/qualify/qualify/ent/auditevent"
 	"github.com/qualify/qualify/ent/contact"
 	"github.com/qualify/qualify/ent/decisionlog"
+	"github.com/qualify/qualify/ent/funnelbuild"
 	"github.com/qualify/qualify/ent/funnelcount"
 	"github.com/qualify/qualify/ent/funnelexit"
 	"github.com/qualify/qualify/ent/funnelreach"
@@ -53,6 +54,8 @@ type Client struct {
 	Contact *ContactClient
 	// DecisionLog is the client for interacting with the DecisionLog builders.
 	DecisionLog *DecisionLogClient
+	// FunnelBuild is the client for interacting with the FunnelBuild builders.
+	FunnelBuild *FunnelBuildClient
 	// FunnelCount is the client for interacting with the FunnelCount builders.
 	FunnelCount *FunnelCountClient
 	// FunnelExit is the client for interacting with the FunnelExit builders.
@@ -92,6 +95,7 @@ func (c *Client) init() {
 	c.AuditEvent = NewAuditEventClient(c.config)
 	c.Contact = NewContactClient(c.config)
 	c.DecisionLog = NewDecisionLogClient(c.config)
+	c.FunnelBuild = NewFunnelBuildClient(c.config)
 	c.FunnelCount = NewFunnelCountClient(c.config)
 	c.FunnelExit = NewFunnelExitClient(c.config)
 	c.FunnelReach = NewFunnelReachClient(c.config)
@@ -201,6 +205,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		AuditEvent:      NewAuditEventClient(cfg),
 		Contact:         NewContactClient(cfg),
 		DecisionLog:     NewDecisionLogClient(cfg),
+		FunnelBuild:     NewFunnelBuildClient(cfg),
 		FunnelCount:     NewFunnelCountClient(cfg),
 		FunnelExit:      NewFunnelExitClient(cfg),
 		FunnelReach:     NewFunnelReachClient(cfg),
@@ -237,6 +242,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		AuditEvent:      NewAuditEventClient(cfg),
 		Contact:         NewContactClient(cfg),
 		DecisionLog:     NewDecisionLogClient(cfg),
+		FunnelBuild:     NewFunnelBuildClient(cfg),
 		FunnelCount:     NewFunnelCountClient(cfg),
 		FunnelExit:      NewFunnelExitClient(cfg),
 		FunnelReach:     NewFunnelReachClient(cfg),
@@ -278,9 +284,9 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Account, c.Activity, c.AuditEvent, c.Contact, c.DecisionLog,
-		c.FunnelCount, c.FunnelExit, c.FunnelReach, c.FunnelSketch, c.Lead,
-		c.PolicyRevision, c.Project, c.RequalifyJob, c.Stage, c.StageTransition,
-		c.User,
+		c.FunnelBuild, c.FunnelCount, c.FunnelExit, c.FunnelReach, c.FunnelSketch,
+		c.Lead, c.PolicyRevision, c.Project, c.RequalifyJob, c.Stage,
+		c.StageTransition, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -291,9 +297,9 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Account, c.Activity, c.AuditEvent, c.Contact, c.DecisionLog,
-		c.FunnelCount, c.FunnelExit, c.FunnelReach, c.FunnelSketch, c.Lead,
-		c.PolicyRevision, c.Project, c.RequalifyJob, c.Stage, c.StageTransition,
-		c.User,
+		c.FunnelBuild, c.FunnelCount, c.FunnelExit, c.FunnelReach, c.FunnelSketch,
+		c.Lead, c.PolicyRevision, c.Project, c.RequalifyJob, c.Stage,
+		c.StageTransition, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -314,6 +320,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Contact.mutate(ctx, m)
 	case *DecisionLogMutation:
 		return c.DecisionLog.mutate(ctx, m)
+	case *FunnelBuildMutation:
+		return c.FunnelBuild.mutate(ctx, m)
 	case *FunnelCountMutation:
 		return c.FunnelCount.mutate(ctx, m)
 	case *FunnelExitMutation:
@@ -1314,6 +1322,139 @@ func (c *DecisionLogClient) mutate(ctx context.Context, m *DecisionLogMutation) 
 		return (&DecisionLogDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown DecisionLog mutation op: %q", m.Op())
+	}
+}
+
+// FunnelBuildClient is a client for the FunnelBuild schema.
+type FunnelBuildClient struct {
+	config
+}
+
+// NewFunnelBuildClient returns a client for the FunnelBuild from the given config.
+func NewFunnelBuildClient(c config) *FunnelBuildClient {
+	return &FunnelBuildClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `funnelbuild.Hooks(f(g(h())))`.
+func (c *FunnelBuildClient) Use(hooks ...Hook) {
+	c.hooks.FunnelBuild = append(c.hooks.FunnelBuild, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `funnelbuild.Intercept(f(g(h())))`.
+func (c *FunnelBuildClient) Intercept(interceptors ...Interceptor) {
+	c.inters.FunnelBuild = append(c.inters.FunnelBuild, interceptors...)
+}
+
+// Create returns a builder for creating a FunnelBuild entity.
+func (c *FunnelBuildClient) Create() *FunnelBuildCreate {
+	mutation := newFunnelBuildMutation(c.config, OpCreate)
+	return &FunnelBuildCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of FunnelBuild entities.
+func (c *FunnelBuildClient) CreateBulk(builders ...*FunnelBuildCreate) *FunnelBuildCreateBulk {
+	return &FunnelBuildCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *FunnelBuildClient) MapCreateBulk(slice any, setFunc func(*FunnelBuildCreate, int)) *FunnelBuildCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &FunnelBuildCreateBulk{err: fmt.Errorf("calling to FunnelBuildClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*FunnelBuildCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &FunnelBuildCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for FunnelBuild.
+func (c *FunnelBuildClient) Update() *FunnelBuildUpdate {
+	mutation := newFunnelBuildMutation(c.config, OpUpdate)
+	return &FunnelBuildUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *FunnelBuildClient) UpdateOne(_m *FunnelBuild) *FunnelBuildUpdateOne {
+	mutation := newFunnelBuildMutation(c.config, OpUpdateOne, withFunnelBuild(_m))
+	return &FunnelBuildUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *FunnelBuildClient) UpdateOneID(id int) *FunnelBuildUpdateOne {
+	mutation := newFunnelBuildMutation(c.config, OpUpdateOne, withFunnelBuildID(id))
+	return &FunnelBuildUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for FunnelBuild.
+func (c *FunnelBuildClient) Delete() *FunnelBuildDelete {
+	mutation := newFunnelBuildMutation(c.config, OpDelete)
+	return &FunnelBuildDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *FunnelBuildClient) DeleteOne(_m *FunnelBuild) *FunnelBuildDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *FunnelBuildClient) DeleteOneID(id int) *FunnelBuildDeleteOne {
+	builder := c.Delete().Where(funnelbuild.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &FunnelBuildDeleteOne{builder}
+}
+
+// Query returns a query builder for FunnelBuild.
+func (c *FunnelBuildClient) Query() *FunnelBuildQuery {
+	return &FunnelBuildQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeFunnelBuild},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a FunnelBuild entity by its id.
+func (c *FunnelBuildClient) Get(ctx context.Context, id int) (*FunnelBuild, error) {
+	return c.Query().Where(funnelbuild.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *FunnelBuildClient) GetX(ctx context.Context, id int) *FunnelBuild {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *FunnelBuildClient) Hooks() []Hook {
+	return c.hooks.FunnelBuild
+}
+
+// Interceptors returns the client interceptors.
+func (c *FunnelBuildClient) Interceptors() []Interceptor {
+	return c.inters.FunnelBuild
+}
+
+func (c *FunnelBuildClient) mutate(ctx context.Context, m *FunnelBuildMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&FunnelBuildCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&FunnelBuildUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&FunnelBuildUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&FunnelBuildDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown FunnelBuild mutation op: %q", m.Op())
 	}
 }
 
@@ -3041,14 +3182,14 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, Account, Activity, AuditEvent, Contact, DecisionLog, FunnelCount,
-		FunnelExit, FunnelReach, FunnelSketch, Lead, PolicyRevision, Project,
-		RequalifyJob, Stage, StageTransition, User []ent.Hook
+		APIKey, Account, Activity, AuditEvent, Contact, DecisionLog, FunnelBuild,
+		FunnelCount, FunnelExit, FunnelReach, FunnelSketch, Lead, PolicyRevision,
+		Project, RequalifyJob, Stage, StageTransition, User []ent.Hook
 	}
 	inters struct {
-		APIKey, Account, Activity, AuditEvent, Contact, DecisionLog, FunnelCount,
-		FunnelExit, FunnelReach, FunnelSketch, Lead, PolicyRevision, Project,
-		RequalifyJob, Stage, StageTransition, User []ent.Interceptor
+		APIKey, Account, Activity, AuditEvent, Contact, DecisionLog, FunnelBuild,
+		FunnelCount, FunnelExit, FunnelReach, FunnelSketch, Lead, PolicyRevision,
+		Project, RequalifyJob, Stage, StageTransition, User []ent.Interceptor
 	}
 )
 

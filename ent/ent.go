@@ -18,6 +18,7 @@ import (
 	"github.com/qualify/qualify/ent/auditevent"
 	"github.com/qualify/qualify/ent/contact"
 	"github.com/qualify/qualify/ent/decisionlog"
+	"github.com/qualify/qualify/ent/funnelbuild"
 	"github.com/qualify/qualify/ent/funnelcount"
 	"github.com/qualify/qualify/ent/funnelexit"
 	"github.com/qualify/qualify/ent/funnelreach"
@@ -95,6 +96,7 @@ func checkColumn(t, c string) error {
 			auditevent.Table:      auditevent.ValidColumn,
 			contact.Table:         contact.ValidColumn,
 			decisionlog.Table:     decisionlog.ValidColumn,
+			funnelbuild.Table:     funnelbuild.ValidColumn,
 			funnelcount.Table:     funnelcount.ValidColumn,
 			funnelexit.Table:      funnelexit.ValidColumn,
 			funnelreach.Table:     funnelreach.ValidColumn,

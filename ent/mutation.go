@@ -17,6 +17,7 @@ import (
 	"github.com/qualify/qualify/ent/auditevent"
 	"github.com/qualify/qualify/ent/contact"
 	"github.com/qualify/qualify/ent/decisionlog"
+	"github.com/qualify/qualify/ent/funnelbuild"
 	"github.com/qualify/qualify/ent/funnelcount"
 	"github.com/qualify/qualify/ent/funnelexit"
 	"github.com/qualify/qualify/ent/funnelreach"
@@ -47,6 +48,7 @@ const (
 	TypeAuditEvent      = "AuditEvent"
 	TypeContact         = "Contact"
 	TypeDecisionLog     = "DecisionLog"
+	TypeFunnelBuild     = "FunnelBuild"
 	TypeFunnelCount     = "FunnelCount"
 	TypeFunnelExit      = "FunnelExit"
 	TypeFunnelReach     = "FunnelReach"
@@ -6088,6 +6090,440 @@ func (m *DecisionLogMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown DecisionLog edge %s", name)
+}
+
+// FunnelBuildMutation represents an operation that mutates the FunnelBuild nodes in the graph.
+type FunnelBuildMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	key                *string
+	stages_fingerprint *string
+	built_at           *time.Time
+	clearedFields      map[string]struct{}
+	done               bool
+	oldValue           func(context.Context) (*FunnelBuild, error)
+	predicates         []predicate.FunnelBuild
+}
+
+var _ ent.Mutation = (*FunnelBuildMutation)(nil)
+
+// funnelbuildOption allows management of the mutation configuration using functional options.
+type funnelbuildOption func(*FunnelBuildMutation)
+
+// newFunnelBuildMutation creates new mutation for the FunnelBuild entity.
+func newFunnelBuildMutation(c config, op Op, opts ...funnelbuildOption) *FunnelBuildMutation {
+	m := &FunnelBuildMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeFunnelBuild,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withFunnelBuildID sets the ID field of the mutation.
+func withFunnelBuildID(id int) funnelbuildOption {
+	return func(m *FunnelBuildMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *FunnelBuild
+		)
+		m.oldValue = func(ctx context.Context) (*FunnelBuild, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().FunnelBuild.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withFunnelBuild sets the old FunnelBuild of the mutation.
+func withFunnelBuild(node *FunnelBuild) funnelbuildOption {
+	return func(m *FunnelBuildMutation) {
+		m.oldValue = func(context.Context) (*FunnelBuild, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m FunnelBuildMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m FunnelBuildMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *FunnelBuildMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *FunnelBuildMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().FunnelBuild.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetKey sets the "key" field.
+func (m *FunnelBuildMutation) SetKey(s string) {
+	m.key = &s
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *FunnelBuildMutation) Key() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the FunnelBuild entity.
+// If the FunnelBuild object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelBuildMutation) OldKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *FunnelBuildMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetStagesFingerprint sets the "stages_fingerprint" field.
+func (m *FunnelBuildMutation) SetStagesFingerprint(s string) {
+	m.stages_fingerprint = &s
+}
+
+// StagesFingerprint returns the value of the "stages_fingerprint" field in the mutation.
+func (m *FunnelBuildMutation) StagesFingerprint() (r string, exists bool) {
+	v := m.stages_fingerprint
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStagesFingerprint returns the old "stages_fingerprint" field's value of the FunnelBuild entity.
+// If the FunnelBuild object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelBuildMutation) OldStagesFingerprint(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStagesFingerprint is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStagesFingerprint requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStagesFingerprint: %w", err)
+	}
+	return oldValue.StagesFingerprint, nil
+}
+
+// ResetStagesFingerprint resets all changes to the "stages_fingerprint" field.
+func (m *FunnelBuildMutation) ResetStagesFingerprint() {
+	m.stages_fingerprint = nil
+}
+
+// SetBuiltAt sets the "built_at" field.
+func (m *FunnelBuildMutation) SetBuiltAt(t time.Time) {
+	m.built_at = &t
+}
+
+// BuiltAt returns the value of the "built_at" field in the mutation.
+func (m *FunnelBuildMutation) BuiltAt() (r time.Time, exists bool) {
+	v := m.built_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBuiltAt returns the old "built_at" field's value of the FunnelBuild entity.
+// If the FunnelBuild object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelBuildMutation) OldBuiltAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBuiltAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBuiltAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBuiltAt: %w", err)
+	}
+	return oldValue.BuiltAt, nil
+}
+
+// ResetBuiltAt resets all changes to the "built_at" field.
+func (m *FunnelBuildMutation) ResetBuiltAt() {
+	m.built_at = nil
+}
+
+// Where appends a list predicates to the FunnelBuildMutation builder.
+func (m *FunnelBuildMutation) Where(ps ...predicate.FunnelBuild) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the FunnelBuildMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *FunnelBuildMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.FunnelBuild, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *FunnelBuildMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *FunnelBuildMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (FunnelBuild).
+func (m *FunnelBuildMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *FunnelBuildMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.key != nil {
+		fields = append(fields, funnelbuild.FieldKey)
+	}
+	if m.stages_fingerprint != nil {
+		fields = append(fields, funnelbuild.FieldStagesFingerprint)
+	}
+	if m.built_at != nil {
+		fields = append(fields, funnelbuild.FieldBuiltAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *FunnelBuildMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case funnelbuild.FieldKey:
+		return m.Key()
+	case funnelbuild.FieldStagesFingerprint:
+		return m.StagesFingerprint()
+	case funnelbuild.FieldBuiltAt:
+		return m.BuiltAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *FunnelBuildMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case funnelbuild.FieldKey:
+		return m.OldKey(ctx)
+	case funnelbuild.FieldStagesFingerprint:
+		return m.OldStagesFingerprint(ctx)
+	case funnelbuild.FieldBuiltAt:
+		return m.OldBuiltAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown FunnelBuild field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *FunnelBuildMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case funnelbuild.FieldKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case funnelbuild.FieldStagesFingerprint:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStagesFingerprint(v)
+		return nil
+	case funnelbuild.FieldBuiltAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBuiltAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown FunnelBuild field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *FunnelBuildMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *FunnelBuildMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *FunnelBuildMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown FunnelBuild numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *FunnelBuildMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *FunnelBuildMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *FunnelBuildMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown FunnelBuild nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *FunnelBuildMutation) ResetField(name string) error {
+	switch name {
+	case funnelbuild.FieldKey:
+		m.ResetKey()
+		return nil
+	case funnelbuild.FieldStagesFingerprint:
+		m.ResetStagesFingerprint()
+		return nil
+	case funnelbuild.FieldBuiltAt:
+		m.ResetBuiltAt()
+		return nil
+	}
+	return fmt.Errorf("unknown FunnelBuild field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *FunnelBuildMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *FunnelBuildMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *FunnelBuildMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *FunnelBuildMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *FunnelBuildMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *FunnelBuildMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *FunnelBuildMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown FunnelBuild unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *FunnelBuildMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown FunnelBuild edge %s", name)
 }
 
 // FunnelCountMutation represents an operation that mutates the FunnelCount nodes in the graph.

@@ -26,6 +26,8 @@ type Tx struct {
 	Contact *ContactClient
 	// DecisionLog is the client for interacting with the DecisionLog builders.
 	DecisionLog *DecisionLogClient
+	// FunnelBuild is the client for interacting with the FunnelBuild builders.
+	FunnelBuild *FunnelBuildClient
 	// FunnelCount is the client for interacting with the FunnelCount builders.
 	FunnelCount *FunnelCountClient
 	// FunnelExit is the client for interacting with the FunnelExit builders.
@@ -185,6 +187,7 @@ func (tx *Tx) init() {
 	tx.AuditEvent = NewAuditEventClient(tx.config)
 	tx.Contact = NewContactClient(tx.config)
 	tx.DecisionLog = NewDecisionLogClient(tx.config)
+	tx.FunnelBuild = NewFunnelBuildClient(tx.config)
 	tx.FunnelCount = NewFunnelCountClient(tx.config)
 	tx.FunnelExit = NewFunnelExitClient(tx.config)
 	tx.FunnelReach = NewFunnelReachClient(tx.config)

@@ -81,6 +81,18 @@ func (f DecisionLogFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DecisionLogMutation", m)
 }
 
+// The FunnelBuildFunc type is an adapter to allow the use of ordinary
+// function as FunnelBuild mutator.
+type FunnelBuildFunc func(context.Context, *ent.FunnelBuildMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f FunnelBuildFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.FunnelBuildMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.FunnelBuildMutation", m)
+}
+
 // The FunnelCountFunc type is an adapter to allow the use of ordinary
 // function as FunnelCount mutator.
 type FunnelCountFunc func(context.Context, *ent.FunnelCountMutation) (ent.Value, error)

@@ -14,6 +14,7 @@ import (
 	"github.com/qualify/qualify/ent/auditevent"
 	"github.com/qualify/qualify/ent/contact"
 	"github.com/qualify/qualify/ent/decisionlog"
+	"github.com/qualify/qualify/ent/funnelbuild"
 	"github.com/qualify/qualify/ent/funnelcount"
 	"github.com/qualify/qualify/ent/funnelexit"
 	"github.com/qualify/qualify/ent/funnelreach"
@@ -244,6 +245,33 @@ func (f TraverseDecisionLog) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.DecisionLogQuery", q)
+}
+
+// The FunnelBuildFunc type is an adapter to allow the use of ordinary function as a Querier.
+type FunnelBuildFunc func(context.Context, *ent.FunnelBuildQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f FunnelBuildFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.FunnelBuildQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.FunnelBuildQuery", q)
+}
+
+// The TraverseFunnelBuild type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseFunnelBuild func(context.Context, *ent.FunnelBuildQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseFunnelBuild) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseFunnelBuild) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.FunnelBuildQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.FunnelBuildQuery", q)
 }
 
 // The FunnelCountFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -558,6 +586,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ContactQuery, predicate.Contact, contact.OrderOption]{typ: ent.TypeContact, tq: q}, nil
 	case *ent.DecisionLogQuery:
 		return &query[*ent.DecisionLogQuery, predicate.DecisionLog, decisionlog.OrderOption]{typ: ent.TypeDecisionLog, tq: q}, nil
+	case *ent.FunnelBuildQuery:
+		return &query[*ent.FunnelBuildQuery, predicate.FunnelBuild, funnelbuild.OrderOption]{typ: ent.TypeFunnelBuild, tq: q}, nil
 	case *ent.FunnelCountQuery:
 		return &query[*ent.FunnelCountQuery, predicate.FunnelCount, funnelcount.OrderOption]{typ: ent.TypeFunnelCount, tq: q}, nil
 	case *ent.FunnelExitQuery:

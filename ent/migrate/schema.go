@@ -227,6 +227,19 @@ var (
 			},
 		},
 	}
+	// FunnelBuildsColumns holds the columns for the "funnel_builds" table.
+	FunnelBuildsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "key", Type: field.TypeString, Unique: true},
+		{Name: "stages_fingerprint", Type: field.TypeString},
+		{Name: "built_at", Type: field.TypeTime},
+	}
+	// FunnelBuildsTable holds the schema information for the "funnel_builds" table.
+	FunnelBuildsTable = &schema.Table{
+		Name:       "funnel_builds",
+		Columns:    FunnelBuildsColumns,
+		PrimaryKey: []*schema.Column{FunnelBuildsColumns[0]},
+	}
 	// FunnelCountsColumns holds the columns for the "funnel_counts" table.
 	FunnelCountsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -701,6 +714,7 @@ var (
 		AuditEventsTable,
 		ContactsTable,
 		DecisionLogsTable,
+		FunnelBuildsTable,
 		FunnelCountsTable,
 		FunnelExitsTable,
 		FunnelReachesTable,
@@ -740,6 +754,9 @@ func init() {
 	DecisionLogsTable.ForeignKeys[0].RefTable = LeadsTable
 	DecisionLogsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(68719476736),
+	}
+	FunnelBuildsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(73014444032),
 	}
 	FunnelCountsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(51539607552),

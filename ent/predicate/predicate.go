@@ -24,6 +24,9 @@ type Contact func(*sql.Selector)
 // DecisionLog is the predicate function for decisionlog builders.
 type DecisionLog func(*sql.Selector)
 
+// FunnelBuild is the predicate function for funnelbuild builders.
+type FunnelBuild func(*sql.Selector)
+
 // FunnelCount is the predicate function for funnelcount builders.
 type FunnelCount func(*sql.Selector)
 

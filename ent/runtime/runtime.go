@@ -11,6 +11,7 @@ import (
 	"github.com/qualify/qualify/ent/auditevent"
 	"github.com/qualify/qualify/ent/contact"
 	"github.com/qualify/qualify/ent/decisionlog"
+	"github.com/qualify/qualify/ent/funnelbuild"
 	"github.com/qualify/qualify/ent/funnelcount"
 	"github.com/qualify/qualify/ent/funnelexit"
 	"github.com/qualify/qualify/ent/funnelreach"
@@ -176,6 +177,12 @@ func init() {
 	decisionlogDescDecidedAt := decisionlogFields[13].Descriptor()
 	// decisionlog.DefaultDecidedAt holds the default value on creation for the decided_at field.
 	decisionlog.DefaultDecidedAt = decisionlogDescDecidedAt.Default.(func() time.Time)
+	funnelbuildFields := schema.FunnelBuild{}.Fields()
+	_ = funnelbuildFields
+	// funnelbuildDescKey is the schema descriptor for key field.
+	funnelbuildDescKey := funnelbuildFields[0].Descriptor()
+	// funnelbuild.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	funnelbuild.KeyValidator = funnelbuildDescKey.Validators[0].(func(string) error)
 	funnelcountFields := schema.FunnelCount{}.Fields()
 	_ = funnelcountFields
 	// funnelcountDescReasonCode is the schema descriptor for reason_code field.

@@ -93,7 +93,9 @@ type App struct {
 	Stats     *decisionlog.Stats
 	source    interface{ Run(context.Context) error }
 	retention time.Duration // of the decision log
-	log       *slog.Logger
+	// stagesChanged wakes the funnel's rebuild after an activation, which may change the stages.
+	stagesChanged chan struct{}
+	log           *slog.Logger
 }
 
 // New builds an App on db (already migrated) and activates the first policy revision: the
@@ -139,6 +141,19 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	a.Feed = stagefeed.New(db.SQL, db.Dialect, cfg.Logger)
 	a.Funnel = funnel.New(db.Client, db.Dialect)
 	db.Client.Lead.Use(a.Funnel.Rollups().LeadHook())
+	// The rollup follows the stage list: record the one it follows now (before an activation
+	// can change it), then rebuild in the background after activations that change it.
+	if err := a.Funnel.Rollups().Adopt(ctx); err != nil {
+		return nil, err
+	}
+	a.stagesChanged = make(chan struct{}, 1)
+	engine.OnActivate(func(context.Context, *policy.Revision, *policy.Revision) error {
+		select {
+		case a.stagesChanged <- struct{}{}:
+		default: // a rebuild check is pending already
+		}
+		return nil
+	})
 	a.Stats = decisionlog.NewStats(cfg.DecisionBounds, func(b decisionlog.Breach) { a.breached(b, cfg.RollbackOnBreach) })
 	a.Lifecycle = lifecycle.New(db.Client, engine, lifecycle.WithLogger(cfg.Logger), lifecycle.WithPublisher(a.Feed),
 		lifecycle.WithTransitionHook(a.Funnel.Rollups().Record), lifecycle.WithStats(a.Stats))
@@ -247,7 +262,14 @@ func (a *App) FollowPolicies(ctx context.Context) error { return a.source.Run(ct
 // listener) until ctx ends.
 func (a *App) Background(ctx context.Context) error {
 	go decisionlog.Retain(ctx, a.DB.Client, a.retention, time.Hour, a.log)
+	go func() { _ = a.FollowStages(ctx) }()
 	return a.Feed.Run(ctx)
+}
+
+// FollowStages rebuilds the funnel rollup in the background whenever an activation changed the
+// stage list it was built for, until ctx ends; the funnel reads the transitions meanwhile.
+func (a *App) FollowStages(ctx context.Context) error {
+	return a.Funnel.Rollups().FollowStages(ctx, a.stagesChanged, a.log)
 }
 
 // Run serves HTTP, follows the policy source and runs the background work until ctx ends.

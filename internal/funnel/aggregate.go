@@ -69,7 +69,7 @@ SELECT cs, cday, k, rc, dk, dv, SUM(sg) FROM (
   UNION ALL
   SELECT 0, ` + s.daySQL("r.lead_created_at") + `, e.stage_id, e.reason_code, d.dk, ` + dimValue("r") + `, e.sg
   FROM ` + le + ` e JOIN ` + lr + ` r ON r.lead_id = e.lead_id AND r.sg = e.sg
-    AND r.stage_id = (SELECT id FROM stages WHERE kind IN ` + funnelKinds + ` ORDER BY position LIMIT 1)
+    AND r.stage_id = (SELECT id FROM stages WHERE kind IN ` + funnelKinds + ` AND NOT retired ORDER BY position LIMIT 1)
   CROSS JOIN ` + dk + ` d
   UNION ALL
   SELECT c.stage_id, ` + s.daySQL("c.reached_at") + `, e.stage_id, e.reason_code, d.dk, ` + dimValue("c") + `, e.sg

@@ -19,7 +19,9 @@ const factColumns = "lead_id, stage_id, lead_created_at, cohort_month, reached_a
 // factsSQL is the SELECT that derives the FunnelReach rows of the leads matching leadCond (a
 // condition on the column expression it is given, such as "%s = ?") from stage_transitions:
 // one row per lead and stage it reached. A funnel stage (open or won) is reached by entering it
-// or any later funnel stage; an exit stage by entering it. Stays come from the transitions out
+// or any later funnel stage; an exit stage by entering it. A retired stage is in no funnel: it
+// is reached only by entering it, and entering it implies no other stage (a lead that went
+// sal → demo_booked → sal, demo_booked retired, never reached sql). Stays come from the transitions out
 // of the stage (from_entered_at to occurred_at), so a stay is one row and needs no window.
 func (s *Service) factsSQL(leadCond string) string {
 	days := s.daysSQL("x.occurred_at", "x.from_entered_at")
@@ -32,7 +34,8 @@ func (s *Service) factsSQL(leadCond string) string {
 FROM leads l
 JOIN stage_transitions t ON t.lead_id = l.id
 JOIN stages ts ON ts.id = t.to_stage_id
-JOIN stages rs ON rs.id = ts.id OR (rs.kind IN ('OPEN', 'WON') AND ts.kind IN ('OPEN', 'WON') AND ts.position >= rs.position)
+JOIN stages rs ON rs.id = ts.id OR (rs.kind IN ('OPEN', 'WON') AND ts.kind IN ('OPEN', 'WON') AND ts.position >= rs.position
+  AND NOT rs.retired AND NOT ts.retired)
 LEFT JOIN users u ON u.id = l.owner_id
 LEFT JOIN accounts a ON a.id = l.account_id
 LEFT JOIN (

@@ -152,18 +152,25 @@ func (s *Service) pg() bool { return s.dialect == dialect.Postgres }
 type stageSet struct {
 	byKey  map[string]*ent.Stage
 	byID   map[int]*ent.Stage
-	funnel []*ent.Stage // open and won stages in position order
-	exits  []*ent.Stage // parked and lost stages
+	funnel []*ent.Stage // open and won stages in position order, not retired
+	exits  []*ent.Stage // parked and lost stages, not retired
 }
 
-func (s *Service) stages(ctx context.Context) (*stageSet, error) {
-	all, err := s.client.Stage.Query().Order(ent.Asc(stage.FieldPosition)).All(ctx)
+func (s *Service) stages(ctx context.Context) (*stageSet, error) { return s.stagesOf(ctx, s.client) }
+
+// stagesOf reads the stage catalogue through c. Retired stages are known by key and id (history
+// names them) but are not in the funnel.
+func (s *Service) stagesOf(ctx context.Context, c *ent.Client) (*stageSet, error) {
+	all, err := c.Stage.Query().Order(ent.Asc(stage.FieldPosition)).All(ctx)
 	if err != nil {
 		return nil, err
 	}
 	set := &stageSet{byKey: map[string]*ent.Stage{}, byID: map[int]*ent.Stage{}}
 	for _, st := range all {
 		set.byKey[st.Key], set.byID[st.ID] = st, st
+		if st.Retired {
+			continue
+		}
 		if isFunnel(st.Kind) {
 			set.funnel = append(set.funnel, st)
 		} else {
@@ -186,7 +193,7 @@ func (set *stageSet) resolve(keys []string) ([]*ent.Stage, error) {
 	out := make([]*ent.Stage, 0, len(keys))
 	for i, k := range keys {
 		st, ok := set.byKey[k]
-		if !ok || !isFunnel(st.Kind) {
+		if !ok || !isFunnel(st.Kind) || st.Retired {
 			return nil, domainerr.Validation("stages", fmt.Sprintf("%q is not a funnel stage", k))
 		}
 		if i > 0 && st.Position <= out[i-1].Position {

@@ -149,6 +149,15 @@ func (r *Rollups) RebuildProgress(ctx context.Context, progress func(done, total
 	}
 	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		done = 0 // a retried transaction starts over
+		// The stage list is read in the transaction: a change during the rebuild differs
+		// from the one recorded, so it rebuilds again.
+		set, err := s.stagesOf(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := recordBuilt(ctx, tx, set); err != nil {
+			return err
+		}
 		if progress != nil {
 			progress(0, total, "clearing")
 		}
@@ -193,7 +202,7 @@ func (r *Rollups) RebuildProgress(ctx context.Context, progress func(done, total
 			}
 			step("by " + string(d))
 		}
-		_, err := tx.ExecContext(ctx, "DROP TABLE funnel_sketch_rows")
+		_, err = tx.ExecContext(ctx, "DROP TABLE funnel_sketch_rows")
 		return err
 	})
 	if err != nil {

@@ -30,8 +30,14 @@ func (s *Service) open(ctx context.Context, where *ent.LeadWhereInput) (*scope, 
 	if err != nil {
 		return nil, err
 	}
+	current, err := s.current(ctx, set)
+	if err != nil {
+		return nil, err
+	}
 	sc := &scope{svc: s, source: SourceRollup, set: set, table: "funnel_reaches", lf: lf}
-	if where != nil || s.rebuilding.Load() > 0 {
+	// A rollup built for another stage list (a stage added, retired or moved since) is wrong
+	// until its rebuild: the transitions answer meanwhile.
+	if where != nil || s.rebuilding.Load() > 0 || !current {
 		sc.source, sc.table = SourceTransitions, "f"
 	}
 	return sc, nil
