@@ -147,6 +147,13 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.stagesChanged = make(chan struct{}, 1)
+	// A stage change made while no replica ran is rebuilt for at once, in the background; the
+	// check runs here so that a running server spends no statement on it unless a stage changed.
+	if ok, err := a.Funnel.Rollups().StagesCurrent(ctx); err != nil {
+		return nil, err
+	} else if !ok {
+		a.stagesChanged <- struct{}{}
+	}
 	engine.OnActivate(func(context.Context, *policy.Revision, *policy.Revision) error {
 		select {
 		case a.stagesChanged <- struct{}{}:

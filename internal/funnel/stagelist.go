@@ -79,15 +79,24 @@ func (r *Rollups) Adopt(ctx context.Context) error {
 // transitions (source TRANSITIONS). It returns when ctx ends.
 func (r *Rollups) FollowStages(ctx context.Context, changed <-chan struct{}, log *slog.Logger) error {
 	for {
-		if err := r.RebuildIfStagesChanged(ctx, log); err != nil && ctx.Err() == nil {
-			log.Error("funnel: rebuild after a stage change failed; the funnel reads the transitions until `qualify funnel rebuild`", "err", err)
-		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-changed:
 		}
+		if err := r.RebuildIfStagesChanged(ctx, log); err != nil && ctx.Err() == nil {
+			log.Error("funnel: rebuild after a stage change failed; the funnel reads the transitions until `qualify funnel rebuild`", "err", err)
+		}
 	}
+}
+
+// StagesCurrent says whether the rollup was built for the stage list of now.
+func (r *Rollups) StagesCurrent(ctx context.Context) (bool, error) {
+	set, err := r.svc.stages(ctx)
+	if err != nil {
+		return false, err
+	}
+	return r.svc.current(ctx, set)
 }
 
 // RebuildIfStagesChanged rebuilds the rollup when the stage list differs from the one it was
