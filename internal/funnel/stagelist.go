@@ -74,8 +74,8 @@ func (r *Rollups) Adopt(ctx context.Context) error {
 }
 
 // FollowStages rebuilds the rollup in the background whenever the stage list differs from the
-// one it was built for (a stage added, retired, moved or changed kind): at start and at each
-// signal on changed (the policy engine's activations). Meanwhile the funnel reads the
+// one it was built for (a stage added, retired, moved or changed kind), at each signal on
+// changed (the policy engine's activations, and the start when the list changed meanwhile). Meanwhile the funnel reads the
 // transitions (source TRANSITIONS). It returns when ctx ends.
 func (r *Rollups) FollowStages(ctx context.Context, changed <-chan struct{}, log *slog.Logger) error {
 	for {
