@@ -30,7 +30,11 @@ func seeded(t *testing.T, db *store.DB, leads int) (*apitest.Instance, string) {
 	if _, err := seed.Run(ctx, db.Client, seed.Options{Leads: leads, Seed: 7, Now: time.Now().UTC().Truncate(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	api := apitest.Start(t, db, func(c *app.Config) { c.PoliciesDir, c.PolicyPoll = dir, 500*time.Millisecond })
+	// A functional test, not a speed check: under -race the simulation's early TIMEOUT projection
+	// would refuse 600 leads within the default request timeout.
+	api := apitest.Start(t, db, func(c *app.Config) {
+		c.PoliciesDir, c.PolicyPoll, c.Server.RequestTimeout = dir, 500*time.Millisecond, 2*time.Minute
+	})
 	t.Cleanup(api.App.Admin.Close)
 	fctx, cancel := context.WithCancel(ctx)
 	t.Cleanup(cancel)

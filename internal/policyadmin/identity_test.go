@@ -172,7 +172,8 @@ func TestFourEyesPublishing(t *testing.T) {
 		t.Cleanup(cancel)
 		go func() { _ = api.App.FollowPolicies(fctx) }()
 
-		ann, bob := api.As(t, "revops", "", "101"), api.As(t, "admin", "", "102")
+		annID, bobID := mkUser(t, api, "Ann", "REVOPS"), mkUser(t, api, "Bob", "ADMIN")
+		ann, bob := api.As(t, "revops", "", annID), api.As(t, "admin", "", bobID)
 		draft := lowerMQL(t, dir)
 		const publish = `mutation($d: PolicyDraftInput!) { publishPolicy(input: {draft: $d, message: "lower MQL"}) { revision { hash status } } }`
 		const approve = `mutation($d: PolicyDraftInput!, $m: String!) { approvePolicyDraft(input: {draft: $d, message: $m}) { hash approval { actor action } } }`
@@ -202,10 +203,10 @@ func TestFourEyesPublishing(t *testing.T) {
 			t.Fatalf("approved publish: %+v", pub.PublishPolicy.Revision)
 		}
 		events := auditEvents(t, bob)
-		if p := events["POLICY_PUBLISH"]; p.Actor != "user:101" || p.Target != pub.PublishPolicy.Revision.Hash || p.Message != "lower MQL" {
+		if p := events["POLICY_PUBLISH"]; p.Actor != "user:"+annID || p.Target != pub.PublishPolicy.Revision.Hash || p.Message != "lower MQL" {
 			t.Errorf("publish audit %+v", p)
 		}
-		if a := events["POLICY_APPROVE"]; a.Actor != "user:102" || a.Target != own.ApprovePolicyDraft.Hash || a.Via != "API" {
+		if a := events["POLICY_APPROVE"]; a.Actor != "user:"+bobID || a.Target != own.ApprovePolicyDraft.Hash || a.Via != "API" {
 			t.Errorf("approve audit %+v", a)
 		}
 	})
@@ -215,7 +216,8 @@ func TestFourEyesPublishing(t *testing.T) {
 func TestAPIKeysAudited(t *testing.T) {
 	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
 		api := apitest.Start(t, db)
-		admin := api.As(t, "admin", "", "7")
+		adminID := mkUser(t, api, "Ada", "ADMIN")
+		admin := api.As(t, "admin", "", adminID)
 		var c struct {
 			CreateApiKey struct {
 				APIKey struct{ ID string }
@@ -238,7 +240,7 @@ func TestAPIKeysAudited(t *testing.T) {
 		got := map[string]string{}
 		for _, e := range out.AuditEvents.Edges {
 			raw, _ := json.Marshal(e.Node.Details)
-			if e.Node.Actor != "user:7" || strings.Contains(string(raw), c.CreateApiKey.Secret) {
+			if e.Node.Actor != "user:"+adminID || strings.Contains(string(raw), c.CreateApiKey.Secret) {
 				t.Errorf("audit event %+v", e.Node)
 			}
 			got[e.Node.Action] = e.Node.Target
@@ -247,4 +249,13 @@ func TestAPIKeysAudited(t *testing.T) {
 			t.Errorf("API key audit: %v", got)
 		}
 	})
+}
+
+// mkUser creates a user (tokens are checked against the User table) and returns its id.
+func mkUser(t *testing.T, api *apitest.Instance, name, role string) string {
+	t.Helper()
+	var out struct{ CreateUser struct{ ID string } }
+	api.Data(t, `mutation($n: String!, $e: String!, $r: UserRole!) { createUser(input: {name: $n, email: $e, role: $r, team: "revops"}) { id } }`,
+		map[string]any{"n": name, "e": strings.ToLower(name) + "@qualify.example", "r": role}, &out)
+	return out.CreateUser.ID
 }
