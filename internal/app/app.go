@@ -141,6 +141,8 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	a.Feed = stagefeed.New(db.SQL, db.Dialect, cfg.Logger)
 	a.Funnel = funnel.New(db.Client, db.Dialect)
 	db.Client.Lead.Use(a.Funnel.Rollups().LeadHook())
+	db.Client.User.Use(a.Funnel.Rollups().UserHook())
+	db.Client.Account.Use(a.Funnel.Rollups().AccountHook())
 	// The rollup follows the stage list: record the one it follows now (before an activation
 	// can change it), then rebuild in the background after activations that change it.
 	if err := a.Funnel.Rollups().Adopt(ctx); err != nil {

@@ -53,8 +53,22 @@ func (r *Rollups) RecordLead(ctx context.Context, tx *ent.Client, leadID int) er
 	return r.RecordLeads(ctx, tx, []int{leadID})
 }
 
-// RecordLeads is RecordLead for several leads at once, in one statement per table.
+// recordChunk bounds the leads one rewrite names: a user changing team can move thousands of
+// leads, and each statement repeats the id list (SQLite allows 32,766 parameters).
+const recordChunk = 2000
+
+// RecordLeads is RecordLead for several leads at once, in one statement per table (per
+// recordChunk leads).
 func (r *Rollups) RecordLeads(ctx context.Context, tx *ent.Client, leadIDs []int) error {
+	for chunk := range slices.Chunk(leadIDs, recordChunk) {
+		if err := r.recordLeads(ctx, tx, chunk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Rollups) recordLeads(ctx context.Context, tx *ent.Client, leadIDs []int) error {
 	if len(leadIDs) == 0 {
 		return nil
 	}
