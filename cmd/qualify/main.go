@@ -12,8 +12,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/store"
 )
+
+// verified is shared by the engines of the process. A command builds one or two, so this
+// rarely saves anything in use; the tests run many commands in one process on the shipped
+// bundle, and verify it once instead of at each command.
+var verified = policy.NewVerifiedCache()
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)

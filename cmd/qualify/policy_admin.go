@@ -44,7 +44,7 @@ func policySimulateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			engine := policy.New(policy.Options{Logger: logger(), EvalTimeout: time.Second})
+			engine := policy.New(policy.Options{Logger: logger(), EvalTimeout: time.Second, Verified: verified})
 			activeFiles, err := policy.ReadDir(policies)
 			if err != nil {
 				return err
@@ -233,7 +233,7 @@ func publishAndWait(cmd *cobra.Command, db *dbFlags, dir string, fs policy.Files
 	action auditevent.Action, details map[string]any) error {
 	ctx := audit.CLI(cmd.Context())
 	out := cmd.OutOrStdout()
-	written, err := policyadmin.PublishDir(ctx, policy.New(policy.Options{Logger: logger()}), dir, fs)
+	written, err := policyadmin.PublishDir(ctx, policy.New(policy.Options{Logger: logger(), Verified: verified}), dir, fs)
 	if err != nil {
 		if de, ok := errors.AsType[*policyadmin.DraftError](err); ok {
 			_ = de.Report.WriteText(out, false)

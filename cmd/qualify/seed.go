@@ -32,7 +32,7 @@ func seedCmd() *cobra.Command {
 			}
 			defer d.Close()
 			// The app activates the policy bundle, which syncs the funnel's stages.
-			a, err := app.New(ctx, d, app.Config{PoliciesDir: policies, Logger: log})
+			a, err := app.New(ctx, d, app.Config{PoliciesDir: policies, Logger: log, PolicyCache: verified})
 			if err != nil {
 				return err
 			}

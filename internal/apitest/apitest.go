@@ -20,6 +20,7 @@ import (
 
 	"github.com/qualify/qualify/internal/app"
 	"github.com/qualify/qualify/internal/auth"
+	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/store"
 )
 
@@ -49,11 +50,17 @@ type Instance struct {
 // Option adjusts the app configuration before the instance starts.
 type Option func(*app.Config)
 
+// verified is shared by every app of the test binary: the shipped bundle (or a test's copy of
+// it) is verified once, not at each Start. A test that needs its own verification sets
+// Config.PolicyCache to nil.
+var verified = policy.NewVerifiedCache()
+
 // Start builds the app on db with the shipped policies and serves it until the test ends.
 func Start(t testing.TB, db *store.DB, opts ...Option) *Instance {
 	t.Helper()
 	cfg := app.Config{
 		PoliciesDir: PoliciesDir(),
+		PolicyCache: verified,
 		PolicyPoll:  time.Hour, // tests that need hot reload start the source themselves
 		Logger:      testLogger(),
 		Auth:        auth.Config{Secret: []byte(Secret), Issuer: Issuer, Audience: Audience},

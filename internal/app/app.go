@@ -44,6 +44,9 @@ type Config struct {
 	BundleURL string
 	// PolicyPoll is the fallback content-hash poll of the directory, or the bundle poll interval.
 	PolicyPoll time.Duration
+	// PolicyCache, when set, shares verified bundles with the process's other apps
+	// (policy.Options.Verified): tests start many apps on the shipped bundle.
+	PolicyCache *policy.VerifiedCache
 	// RequirePublishApproval turns on four-eyes publishing (policyadmin.Config.RequireApproval).
 	RequirePublishApproval bool
 	// PageDefault and PageMax bound every connection's page size.
@@ -115,7 +118,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	// One registry for /metrics: the server's metrics, the policy engine's, Go's and the process's.
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	engine := policy.New(policy.Options{Guard: ps, Recorder: ps, Logger: cfg.Logger, EvalTimeout: time.Second, Registerer: registry})
+	engine := policy.New(policy.Options{Guard: ps, Recorder: ps, Logger: cfg.Logger, EvalTimeout: time.Second, Registerer: registry, Verified: cfg.PolicyCache})
 	ps.Attach(engine)
 
 	a := &App{DB: db, Engine: engine, log: cfg.Logger, retention: cfg.DecisionRetention}

@@ -99,6 +99,9 @@ type Options struct {
 	ShadowRate float64
 	// ShadowQueue bounds the answers waiting for their shadow check; default 64.
 	ShadowQueue int
+	// Verified, when set, is shared with the process's other engines: a bundle verified by
+	// any of them under the same limits is not verified again.
+	Verified *VerifiedCache
 }
 
 // ActivateFunc runs as a revision goes live, before decisions use it (prev is nil the first time).
@@ -129,7 +132,7 @@ func New(opts Options) *Engine {
 		recorder: opts.Recorder,
 		log:      opts.Logger,
 		clock:    opts.Clock,
-		cfg:      verifyConfig{evalTimeout: opts.EvalTimeout, testTimeout: opts.TestTimeout, last: &lastVerified{}},
+		cfg:      verifyConfig{evalTimeout: opts.EvalTimeout, testTimeout: opts.TestTimeout, last: &lastVerified{}, shared: opts.Verified},
 	}
 	if e.log == nil {
 		e.log = slog.Default()

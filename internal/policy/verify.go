@@ -37,7 +37,8 @@ type verifyConfig struct {
 	log         *slog.Logger
 	metrics     *planMetrics
 	shadow      *shadow
-	last        *lastVerified // nil: no reuse
+	last        *lastVerified  // nil: no reuse
+	shared      *VerifiedCache // nil: none
 }
 
 // lastVerified is the last revision that passed the whole pipeline. A publish verifies its
@@ -92,6 +93,10 @@ const (
 func verify(ctx context.Context, files Files, source string, loadedAt time.Time, cfg verifyConfig, upTo step) (rev *Revision, rep *Report) {
 	if upTo == stepAll {
 		if rev, rep := cfg.last.reuse(files.Hash(), source, loadedAt); rev != nil {
+			return rev, rep
+		}
+		if rev, rep := cfg.shared.reuse(files.Hash(), source, loadedAt, cfg); rev != nil {
+			cfg.last.remember(rev)
 			return rev, rep
 		}
 	}
@@ -178,6 +183,7 @@ func verify(ctx context.Context, files Files, source string, loadedAt time.Time,
 	}
 	rev.run.data, rev.run.probed = data, make(chan struct{})
 	cfg.last.remember(rev)
+	cfg.shared.remember(rev, cfg)
 	return rev, rep
 }
 

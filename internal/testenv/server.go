@@ -125,19 +125,19 @@ func inCI() bool {
 	return ci
 }
 
-// createDatabase creates an empty database for the test, dropped (with FORCE, whatever is still
-// connected) when the test ends, and returns its URL.
-func createDatabase(t testing.TB) string {
+// createDatabase creates a database for the test, a copy of template or empty when template is
+// "", dropped (with FORCE, whatever is still connected) when the test ends, and returns its URL.
+func createDatabase(t testing.TB, template string) string {
 	t.Helper()
 	srv := requireServer(t)
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	name := "qualify_t_" + hex.EncodeToString(b)
+	name := "qualify_t_" + randomHex()
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
-	if _, err := srv.admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+	stmt := "CREATE DATABASE " + name
+	if template != "" {
+		stmt += " TEMPLATE " + template
+	}
+	if _, err := srv.admin.ExecContext(ctx, stmt); err != nil {
 		t.Fatalf("testenv: create database %s on %s (%s): %v", name, srv.base.Redacted(), srv.origin, err)
 	}
 	t.Cleanup(func() {
@@ -147,8 +147,22 @@ func createDatabase(t testing.TB) string {
 			t.Errorf("testenv: drop database %s: %v", name, err)
 		}
 	})
+	return srv.urlOf(name)
+}
+
+// urlOf is the URL of database name on the server.
+func (srv *server) urlOf(name string) string {
 	u := *srv.base
 	u.Path = "/" + name
 	u.RawPath = ""
 	return u.String()
+}
+
+// randomHex is 16 random hex digits, for database names.
+func randomHex() string {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on Linux
+	}
+	return hex.EncodeToString(b)
 }

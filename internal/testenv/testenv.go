@@ -1,6 +1,6 @@
 // Package testenv gives each test a clean, migrated database with the funnel stages of the
 // shipped bundle: an SQLite file, or a fresh PostgreSQL database on a testcontainers server or
-// on the server of DATABASE_URL.
+// on the server of DATABASE_URL. Each is a copy of a template migrated once (template.go).
 package testenv
 
 import (
@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qualify/qualify/internal/stagesync"
 	"github.com/qualify/qualify/internal/store"
 )
 
@@ -20,7 +19,11 @@ const setupTimeout = 2 * time.Minute
 // closed when the test ends.
 func SQLite(t testing.TB) *store.DB {
 	t.Helper()
-	return open(t, store.Config{SQLitePath: filepath.Join(t.TempDir(), "qualify.db")})
+	path := filepath.Join(t.TempDir(), "qualify.db")
+	if err := cloneSQLite(path); err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	return open(t, store.Config{SQLitePath: path})
 }
 
 // Postgres returns a migrated PostgreSQL database of the test's own, dropped when the test
@@ -30,7 +33,7 @@ func Postgres(t testing.TB) *store.DB {
 	// Tests share two cores under -race with other packages' tests: a pool wait there says
 	// nothing about the database, so it gets longer than the product's fail-fast default (the
 	// outage tests set their own).
-	return open(t, store.Config{URL: createDatabase(t), AcquireTimeout: testAcquireTimeout})
+	return open(t, store.Config{URL: migratedPostgres(t), AcquireTimeout: testAcquireTimeout})
 }
 
 const testAcquireTimeout = 30 * time.Second
@@ -39,19 +42,14 @@ const testAcquireTimeout = 30 * time.Second
 // the test ends, for tests that open it more than once (two server instances on one database).
 func PostgresURL(t testing.TB) string {
 	t.Helper()
-	u := createDatabase(t)
-	db := open(t, store.Config{URL: u, MaxOpenConns: 2})
-	if err := db.Close(); err != nil {
-		t.Fatalf("testenv: close: %v", err)
-	}
-	return u
+	return migratedPostgres(t)
 }
 
 // EmptyPostgresURL returns the URL of an empty PostgreSQL database of the test's own, not
 // migrated, dropped when the test ends: for tests of the migrations themselves.
 func EmptyPostgresURL(t testing.TB) string {
 	t.Helper()
-	return createDatabase(t)
+	return createDatabase(t, "")
 }
 
 // EachDB runs fn as the subtests "sqlite" and "postgres", each with a database of its own.
@@ -61,7 +59,18 @@ func EachDB(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
 }
 
-// open opens the database of cfg, migrates it and syncs the stages; it is closed at cleanup.
+// migratedPostgres creates the test's database as a copy of the migrated template.
+func migratedPostgres(t testing.TB) string {
+	t.Helper()
+	requireServer(t) // skips or fails the test as the server's absence demands
+	tmpl, err := postgresTemplate()
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	return createDatabase(t, tmpl)
+}
+
+// open opens the copy of the template at cfg; it is closed at cleanup.
 func open(t testing.TB, cfg store.Config) *store.DB {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
@@ -75,11 +84,5 @@ func open(t testing.TB, cfg store.Config) *store.DB {
 			t.Errorf("testenv: close %s: %v", db.Dialect, err)
 		}
 	})
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatalf("testenv: %v", err)
-	}
-	if err := stagesync.Sync(ctx, db.Client, Stages(t)); err != nil {
-		t.Fatalf("testenv: sync stages: %v", err)
-	}
 	return db
 }
