@@ -129,7 +129,7 @@ func New(opts Options) *Engine {
 		recorder: opts.Recorder,
 		log:      opts.Logger,
 		clock:    opts.Clock,
-		cfg:      verifyConfig{evalTimeout: opts.EvalTimeout, testTimeout: opts.TestTimeout, last: &lastVerified{}},
+		cfg:      verifyConfig{evalTimeout: opts.EvalTimeout, testTimeout: opts.TestTimeout, last: &lastVerified{}, busy: newBusy()},
 	}
 	if e.log == nil {
 		e.log = slog.Default()
