@@ -138,7 +138,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		}
 	}
 
-	a.Feed = stagefeed.New(db.SQL, db.Dialect, cfg.Logger)
+	a.Feed = stagefeed.New(db.Raw, db.Dialect, cfg.Logger)
 	a.Funnel = funnel.New(db.Client, db.Dialect)
 	db.Client.Lead.Use(a.Funnel.Rollups().LeadHook())
 	// The rollup follows the stage list: record the one it follows now (before an activation
