@@ -185,12 +185,13 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine, Keys: authn.Keys(), Feed: a.Feed, Admin: a.Admin, Funnel: a.Funnel, Recheck: authn.Recheck, Stats: a.Stats}),
 	})
 	registry.MustRegister(a.Stats)
+	authzExt := authz.Extension{Policy: engine, Client: db.Client, Log: decisionlog.NewSampler(db.Client, cfg.AuthzLogRate), Stats: a.Stats}
 	a.Server = server.New(cfg.Server, server.Deps{
 		Schema: schema,
 		Ready:  a.ready,
 		Logger: cfg.Logger,
 		Extensions: []graphql.HandlerExtension{
-			authz.Extension{Policy: engine, Client: db.Client, Log: decisionlog.NewSampler(db.Client, cfg.AuthzLogRate), Stats: a.Stats},
+			authzExt,
 			graph.PageLimit{Default: cfg.PageDefault, Max: cfg.PageMax},
 			cost.New(withPages(cfg.Cost, cfg.PageDefault, cfg.PageMax)),
 			inputlimit.New(inputlimit.Limits{}),
@@ -199,6 +200,10 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		WebsocketInit: authn.WebsocketInit,
 		Routes: map[string]http.Handler{
 			"GET /export/funnel.csv": funnel.ExportHandler(func() http.Handler { return a.Server.Handler() }),
+			"GET /export/decisions.ndjson": decisionlog.ExportHandler(db.Client, func(ctx context.Context, kind, op string) (context.Context, error) {
+				ctx, _, err := authzExt.Authorize(ctx, kind, op)
+				return ctx, err
+			}),
 		},
 		MetricsMiddleware: auth.MetricsGuard(cfg.MetricsToken),
 		Registry:          registry,

@@ -51,7 +51,7 @@ func TestConcurrentTransitionsAcrossReplicas(t *testing.T) {
 		return db
 	}
 	a, b := apitest.Start(t, open()), apitest.Start(t, open())
-	revopsID := user(t, a, "Rita", "REVOPS", "revops")
+	revopsID := a.User(t, "Rita", "REVOPS", "revops")
 	ra, rb := as(t, a, revopsID, "revops", "revops"), as(t, b, revopsID, "revops", "revops")
 	var created struct{ CreateLead struct{ ID string } }
 	ra.Data(t, `mutation { createLead(input: {lastName: "Busy", email: "busy@gmail.com", source: TRADE_FAIR}) { id } }`, nil, &created)
@@ -152,7 +152,7 @@ func TestConcurrentTransitionsAcrossReplicas(t *testing.T) {
 // A subscriber on one replica sees a transition committed through the other.
 func TestSubscriptionAcrossReplicas(t *testing.T) {
 	a, b := twoReplicas(t)
-	revopsID := user(t, a, "Rosa", "REVOPS", "revops")
+	revopsID := a.User(t, "Rosa", "REVOPS", "revops")
 	ra, rb := as(t, a, revopsID, "revops", "revops"), as(t, b, revopsID, "revops", "revops")
 	var created struct{ CreateLead struct{ ID string } }
 	ra.Data(t, `mutation { createLead(input: {lastName: "Live", email: "live@gmail.com", source: WEB_FORM}) { id } }`, nil, &created)
