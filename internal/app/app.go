@@ -115,7 +115,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	// One registry for /metrics: the server's metrics, the policy engine's, Go's and the process's.
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	engine := policy.New(policy.Options{Guard: ps, Recorder: ps, Logger: cfg.Logger, EvalTimeout: time.Second, Registerer: registry})
+	engine := policy.New(policy.Options{Guard: ps, Recorder: ps, Logger: cfg.Logger, Registerer: registry})
 	ps.Attach(engine)
 
 	a := &App{DB: db, Engine: engine, log: cfg.Logger, retention: cfg.DecisionRetention}
