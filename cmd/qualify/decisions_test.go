@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -10,12 +9,17 @@ import (
 // `qualify decisions export` writes the seed's scoring decisions as OPA decision-log events;
 // `qualify decisions purge` keeps those inside the retention.
 func TestDecisionsCommands(t *testing.T) {
-	t.Setenv("DATABASE_URL", "")
-	path := filepath.Join(t.TempDir(), "q.db")
-	if out, err := run(t, "seed", "--sqlite", path, "--policies", "../../policies", "--leads", "30", "--seed", "3"); err != nil {
+	eachDB(t, func(t *testing.T, db ...string) {
+		testDecisionsCommands(t, db)
+	})
+}
+
+func testDecisionsCommands(t *testing.T, db []string) {
+	at := func(args ...string) []string { return append(args, db...) }
+	if out, err := run(t, at("seed", "--policies", "../../policies", "--leads", "30", "--seed", "3")...); err != nil {
 		t.Fatalf("seed: %v\n%s", err, out)
 	}
-	out, err := run(t, "decisions", "export", "--sqlite", path)
+	out, err := run(t, at("decisions", "export")...)
 	if err != nil {
 		t.Fatalf("export: %v\n%s", err, out)
 	}
@@ -34,13 +38,13 @@ func TestDecisionsCommands(t *testing.T) {
 		ev.Input["lead"] == nil || ev.Result["stage"] == nil || ev.Bundles["qualify"].Revision == "" {
 		t.Errorf("event %s (%v)", lines[0], err)
 	}
-	if out, err := run(t, "decisions", "purge", "--sqlite", path, "--retention", "1h"); err != nil || !strings.HasPrefix(out, "0 decisions purged") {
+	if out, err := run(t, at("decisions", "purge", "--retention", "1h")...); err != nil || !strings.HasPrefix(out, "0 decisions purged") {
 		t.Errorf("purge within the retention: %v\n%s", err, out)
 	}
-	if out, err := run(t, "decisions", "purge", "--sqlite", path, "--retention", "1ns"); err != nil || !strings.HasPrefix(out, "30 decisions purged") {
+	if out, err := run(t, at("decisions", "purge", "--retention", "1ns")...); err != nil || !strings.HasPrefix(out, "30 decisions purged") {
 		t.Errorf("purge: %v\n%s", err, out)
 	}
-	if _, err := run(t, "decisions", "purge", "--sqlite", path); err == nil {
+	if _, err := run(t, at("decisions", "purge")...); err == nil {
 		t.Error("purge without a retention succeeded")
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/internal/store"
+	"github.com/qualify/qualify/internal/testenv"
 )
 
 func run(t *testing.T, args ...string) (string, error) {
@@ -21,6 +22,19 @@ func run(t *testing.T, args ...string) (string, error) {
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(context.Background())
 	return out.String(), err
+}
+
+// eachDB runs fn as the subtests "sqlite" and "postgres" with the flags that point a command at
+// a database of the subtest's own: a new SQLite file, or a migrated PostgreSQL database
+// (testenv: skipped without a server, failed without one in CI).
+func eachDB(t *testing.T, fn func(t *testing.T, db ...string)) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Setenv("DATABASE_URL", "")
+		fn(t, "--sqlite", filepath.Join(t.TempDir(), "q.db"))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		fn(t, "--database-url", testenv.PostgresURL(t))
+	})
 }
 
 // `qualify seed` fills an empty SQLite database with histories and scores them with the shipped

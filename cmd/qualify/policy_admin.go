@@ -44,7 +44,7 @@ func policySimulateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			engine := policy.New(policy.Options{Logger: logger(), EvalTimeout: time.Second, Verified: verified})
+			engine := policy.New(policy.Options{Logger: logger(), Verified: verified})
 			activeFiles, err := policy.ReadDir(policies)
 			if err != nil {
 				return err

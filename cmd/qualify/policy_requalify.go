@@ -140,7 +140,7 @@ func policyRequalifyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			engine := policy.New(policy.Options{Logger: log, EvalTimeout: time.Second, Verified: verified}) // as the server decides
+			engine := policy.New(policy.Options{Logger: log, Verified: verified}) // DefaultEvalTimeout: as the server decides
 			if _, err := engine.Load(ctx, files, "db:"+stored.Hash); err != nil {
 				return fmt.Errorf("active revision %s: %w", stored.Label, err)
 			}

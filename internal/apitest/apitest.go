@@ -84,6 +84,17 @@ func Start(t testing.TB, db *store.DB, opts ...Option) *Instance {
 	return in
 }
 
+// User creates a user named name of role (a UserRole: "REVOPS") in team through the API and
+// returns its id. Tokens are checked against the User table, so a test that calls as a user
+// creates it first.
+func (in *Instance) User(t testing.TB, name, role, team string) string {
+	t.Helper()
+	var out struct{ CreateUser struct{ ID string } }
+	in.Data(t, `mutation($n: String!, $e: String!, $r: UserRole!, $t: String!) { createUser(input: {name: $n, email: $e, role: $r, team: $t}) { id } }`,
+		map[string]any{"n": name, "e": strings.ToLower(name) + "@qualify.example", "r": role, "t": team}, &out)
+	return out.CreateUser.ID
+}
+
 // Token mints a test-app token for role and team, as user userID (a GraphQL ID; "" for none).
 func Token(t testing.TB, role, team, userID string) string {
 	t.Helper()

@@ -118,7 +118,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	// One registry for /metrics: the server's metrics, the policy engine's, Go's and the process's.
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	engine := policy.New(policy.Options{Guard: ps, Recorder: ps, Logger: cfg.Logger, EvalTimeout: time.Second, Registerer: registry, Verified: cfg.PolicyCache})
+	engine := policy.New(policy.Options{Guard: ps, Recorder: ps, Logger: cfg.Logger, Registerer: registry, Verified: cfg.PolicyCache})
 	ps.Attach(engine)
 
 	a := &App{DB: db, Engine: engine, log: cfg.Logger, retention: cfg.DecisionRetention}
@@ -141,7 +141,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		}
 	}
 
-	a.Feed = stagefeed.New(db.SQL, db.Dialect, cfg.Logger)
+	a.Feed = stagefeed.New(db.Raw, db.Dialect, cfg.Logger)
 	a.Funnel = funnel.New(db.Client, db.Dialect)
 	db.Client.Lead.Use(a.Funnel.Rollups().LeadHook())
 	db.Client.User.Use(a.Funnel.Rollups().UserHook())
@@ -190,12 +190,13 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine, Keys: authn.Keys(), Feed: a.Feed, Admin: a.Admin, Funnel: a.Funnel, Recheck: authn.Recheck, Stats: a.Stats}),
 	})
 	registry.MustRegister(a.Stats)
+	authzExt := authz.Extension{Policy: engine, Client: db.Client, Log: decisionlog.NewSampler(db.Client, cfg.AuthzLogRate), Stats: a.Stats}
 	a.Server = server.New(cfg.Server, server.Deps{
 		Schema: schema,
 		Ready:  a.ready,
 		Logger: cfg.Logger,
 		Extensions: []graphql.HandlerExtension{
-			authz.Extension{Policy: engine, Client: db.Client, Log: decisionlog.NewSampler(db.Client, cfg.AuthzLogRate), Stats: a.Stats},
+			authzExt,
 			graph.PageLimit{Default: cfg.PageDefault, Max: cfg.PageMax},
 			cost.New(withPages(cfg.Cost, cfg.PageDefault, cfg.PageMax)),
 			inputlimit.New(inputlimit.Limits{}),
@@ -204,6 +205,10 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		WebsocketInit: authn.WebsocketInit,
 		Routes: map[string]http.Handler{
 			"GET /export/funnel.csv": funnel.ExportHandler(func() http.Handler { return a.Server.Handler() }),
+			"GET /export/decisions.ndjson": decisionlog.ExportHandler(db.Client, func(ctx context.Context, kind, op string) (context.Context, error) {
+				ctx, _, err := authzExt.Authorize(ctx, kind, op)
+				return ctx, err
+			}),
 		},
 		MetricsMiddleware: auth.MetricsGuard(cfg.MetricsToken),
 		Registry:          registry,

@@ -67,7 +67,7 @@ func twoOnSQLite(t *testing.T) (*apitest.Instance, *apitest.Instance) {
 
 func burst(t *testing.T, start func(t *testing.T) (*apitest.Instance, *apitest.Instance)) {
 	a, b := start(t)
-	owners := []string{user(t, a, "Bea", "BDR", "north"), user(t, a, "Ben", "BDR", "south")}
+	owners := []string{a.User(t, "Bea", "BDR", "north"), a.User(t, "Ben", "BDR", "south")}
 	var leads []string
 	for i := range 20 {
 		var out struct{ CreateLead struct{ ID string } }

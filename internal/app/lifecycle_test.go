@@ -43,15 +43,6 @@ func getLead(t *testing.T, api *apitest.Instance, id string) leadView {
 	return out.Node
 }
 
-// user creates a user of role in team and returns its id.
-func user(t *testing.T, api *apitest.Instance, name, role, team string) string {
-	t.Helper()
-	var out struct{ CreateUser struct{ ID string } }
-	api.Data(t, `mutation($n: String!, $e: String!, $r: UserRole!, $t: String!) { createUser(input: {name: $n, email: $e, role: $r, team: $t}) { id } }`,
-		map[string]any{"n": name, "e": strings.ToLower(name) + "@qualify.example", "r": role, "t": team}, &out)
-	return out.CreateUser.ID
-}
-
 func transition(api *apitest.Instance, t *testing.T, leadID, to, code, reason string) apitest.Response {
 	t.Helper()
 	return api.Do(t, `mutation($in: TransitionLeadInput!) { transitionLead(input: $in) { lead { `+leadFields+` } transition { toStage { key } } } }`,
@@ -69,11 +60,11 @@ func codes(r apitest.Response) string {
 func TestLeadLifecycle(t *testing.T) {
 	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
 		api := apitest.Start(t, db)
-		bdrID := user(t, api, "Bea", "BDR", "emea-bdr")
+		bdrID := api.User(t, "Bea", "BDR", "emea-bdr")
 		bdr := as(t, api, bdrID, "bdr", "emea-bdr")
-		revops := as(t, api, user(t, api, "Rex", "REVOPS", "revops"), "revops", "revops")
-		analyst := as(t, api, user(t, api, "Ana", "ANALYST", "analytics"), "analyst", "analytics")
-		ae := as(t, api, user(t, api, "Abe", "AE", "emea-ae"), "ae", "emea-ae")
+		revops := as(t, api, api.User(t, "Rex", "REVOPS", "revops"), "revops", "revops")
+		analyst := as(t, api, api.User(t, "Ana", "ANALYST", "analytics"), "analyst", "analytics")
+		ae := as(t, api, api.User(t, "Abe", "AE", "emea-ae"), "ae", "emea-ae")
 
 		// A new lead without engagement stays a lead.
 		var created struct{ CreateLead leadView }
@@ -177,7 +168,7 @@ func hasReason(l leadView, prefix string) bool {
 func TestConvertLeadReusesAccount(t *testing.T) {
 	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
 		api := apitest.Start(t, db)
-		ae := as(t, api, user(t, api, "Ada", "AE", "emea-ae"), "ae", "emea-ae")
+		ae := as(t, api, api.User(t, "Ada", "AE", "emea-ae"), "ae", "emea-ae")
 		var acc struct{ CreateAccount struct{ ID string } }
 		api.Data(t, `mutation { createAccount(input: {name: "Initech", domain: "initech.com", industry: "software", employeeCount: 800, country: "DE", region: EMEA}) { id } }`, nil, &acc)
 		var dm struct{ CreateContact struct{ ID string } }

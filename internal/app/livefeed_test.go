@@ -123,7 +123,7 @@ func TestLiveFeedLosesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer admin.Close()
-	revops := user(t, a, "Rhea", "REVOPS", "revops")
+	revops := a.User(t, "Rhea", "REVOPS", "revops")
 	ra, rb := as(t, a, revops, "revops", "revops"), as(t, b, revops, "revops", "revops")
 	var created struct{ CreateLead struct{ ID string } }
 	ra.Data(t, `mutation { createLead(input: {lastName: "Stream", email: "stream@gmail.com", source: WEB_FORM}) { id } }`, nil, &created)

@@ -32,6 +32,18 @@ func TestTracing(t *testing.T) {
 			t.Errorf("the operation span is not a child of the HTTP span")
 		}
 		wantAttrs(t, op, map[string]string{"graphql.operation.name": "TraceCreate", "graphql.operation.type": "mutation"})
+		// Each resolver runs in a span of its own under the operation; fields read off a loaded
+		// object (Lead.id) get none.
+		resolver := only(t, spans, func(s sdktrace.ReadOnlySpan) bool { return s.Name() == "Mutation.createLead" })
+		if resolver.Parent().SpanID() != op.SpanContext().SpanID() {
+			t.Errorf("the resolver span is not a child of the operation span")
+		}
+		wantAttrs(t, resolver, map[string]string{"graphql.field.path": "createLead"})
+		for _, s := range spans {
+			if s.Name() == "Lead.id" {
+				t.Errorf("a span for the trivial field Lead.id")
+			}
+		}
 		decisions := map[string]bool{}
 		for _, s := range spans {
 			if s.Name() != "policy decision" {

@@ -129,34 +129,11 @@ func restrictArgs(s *Scope, fc *graphql.FieldContext) {
 }
 
 func (e Extension) root(ctx context.Context, fc *graphql.FieldContext, next graphql.Resolver) (any, error) {
-	p, ok := principal.From(ctx)
-	if !ok || p.Role == "" {
-		return nil, &domainerr.UnauthenticatedError{Reason: "no credentials"}
-	}
 	kind := strings.ToLower(fc.Object)
-	s := &Scope{Principal: p, Operation: fc.Field.Name, Kind: kind, RowFilter: RowsAll}
-	if !p.IsSystem() {
-		in := policy.AuthzInput{
-			Principal: policy.Principal{ID: p.Subject, Role: p.Role, Team: p.Team},
-			Operation: policy.Operation{Kind: kind, Name: fc.Field.Name},
-		}
-		start := time.Now()
-		d, meta, err := e.Policy.DecideAuthz(ctx, in)
-		latency := time.Since(start)
-		e.Stats.Observe(policy.QueryAuthz, meta, latency, err)
-		if err != nil {
-			return nil, fmt.Errorf("authz decision for %s: %w", fc.Field.Name, err)
-		}
-		entry := decisionlog.Entry{Kind: decisionlog.Authz, Meta: meta, Input: in, Result: d, Latency: latency, Trigger: kind}
-		if _, err := e.Log.Offer(ctx, entry); err != nil {
-			return nil, fmt.Errorf("authz decision log: %w", err)
-		}
-		if !d.Allow {
-			return nil, &domainerr.ForbiddenError{Operation: fc.Field.Name, Reason: d.Reason}
-		}
-		s.RowFilter, s.Redact = d.RowFilter, d.Redact
+	ctx, s, err := e.Authorize(ctx, kind, fc.Field.Name)
+	if err != nil {
+		return nil, err
 	}
-	ctx = WithScope(ctx, s)
 	if kind == "subscription" {
 		if o, ok := ctx.Value(operationKey{}).(*operationScope); ok {
 			o.mu.Lock()
@@ -174,6 +151,40 @@ func (e Extension) root(ctx context.Context, fc *graphql.FieldContext, next grap
 		}
 	}
 	return next(ctx)
+}
+
+// Authorize asks the policy whether the caller of ctx may run operation (of kind query,
+// mutation, subscription or admin) and returns ctx carrying the scope it allows; HTTP routes
+// beside /graphql (exports) are judged by it as a root field is. A refusal is a domain error
+// (UNAUTHENTICATED, FORBIDDEN).
+func (e Extension) Authorize(ctx context.Context, kind, operation string) (context.Context, *Scope, error) {
+	p, ok := principal.From(ctx)
+	if !ok || p.Role == "" {
+		return ctx, nil, &domainerr.UnauthenticatedError{Reason: "no credentials"}
+	}
+	s := &Scope{Principal: p, Operation: operation, Kind: kind, RowFilter: RowsAll}
+	if !p.IsSystem() {
+		in := policy.AuthzInput{
+			Principal: policy.Principal{ID: p.Subject, Role: p.Role, Team: p.Team},
+			Operation: policy.Operation{Kind: kind, Name: operation},
+		}
+		start := time.Now()
+		d, meta, err := e.Policy.DecideAuthz(ctx, in)
+		latency := time.Since(start)
+		e.Stats.Observe(policy.QueryAuthz, meta, latency, err)
+		if err != nil {
+			return ctx, nil, fmt.Errorf("authz decision for %s: %w", operation, err)
+		}
+		entry := decisionlog.Entry{Kind: decisionlog.Authz, Meta: meta, Input: in, Result: d, Latency: latency, Trigger: kind}
+		if _, err := e.Log.Offer(ctx, entry); err != nil {
+			return ctx, nil, fmt.Errorf("authz decision log: %w", err)
+		}
+		if !d.Allow {
+			return ctx, nil, &domainerr.ForbiddenError{Operation: operation, Reason: d.Reason}
+		}
+		s.RowFilter, s.Redact = d.RowFilter, d.Redact
+	}
+	return WithScope(ctx, s), s, nil
 }
 
 // checkTargets refuses a mutation of a row the caller may not see: the ids it names at the top

@@ -70,5 +70,8 @@ func Export(ctx context.Context, c *ent.Client, w io.Writer, from, to time.Time)
 			n++
 		}
 		after = page[len(page)-1].ID
+		if f, ok := w.(interface{ Flush() }); ok { // an HTTP response streams page by page
+			f.Flush()
+		}
 	}
 }

@@ -42,8 +42,13 @@ func (s *Service) Convert(ctx context.Context, req ConvertRequest) (*Conversion,
 	if strings.TrimSpace(req.OpportunityName) == "" {
 		return nil, domainerr.Validation("input.opportunityName", "must not be blank")
 	}
+	release, err := s.leadTurn(ctx, req.LeadID)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	var c Conversion
-	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
+	err = txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		l, err := tx.Lead.Get(ctx, req.LeadID)
 		if ent.IsNotFound(err) {
 			return domainerr.NotFound("Lead", req.LeadID)

@@ -141,8 +141,13 @@ func (s *Service) matchLead(ctx context.Context, tx *ent.Client, in *ent.CreateL
 // UpdateLead changes a lead's data and re-qualifies it in the same transaction. With
 // expectedVersion set, a lead changed since is a conflict carrying its current version.
 func (s *Service) UpdateLead(ctx context.Context, id int, in ent.UpdateLeadInput, expectedVersion *int) (*ent.Lead, error) {
+	release, err := s.leadTurn(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	var out *ent.Lead
-	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
+	err = txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		if err := lockLead(ctx, tx, id); err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/internal/decisionlog"
+	"github.com/qualify/qualify/internal/keyqueue"
 	"github.com/qualify/qualify/internal/policy"
 )
 
@@ -47,6 +48,10 @@ type Service struct {
 	now       func() time.Time
 	log       *slog.Logger
 	stats     *decisionlog.Stats // nil: not counted
+	// turns queues this process's writers of one lead before they take a pooled connection:
+	// on PostgreSQL they would otherwise each hold one while waiting on the lead's row lock,
+	// and fifty moves of a hot lead would starve every other request of the pool.
+	turns keyqueue.Queue[int]
 }
 
 // Option configures a Service.
@@ -76,4 +81,10 @@ func New(client *ent.Client, decider Decider, opts ...Option) *Service {
 		o(s)
 	}
 	return s
+}
+
+// leadTurn waits, holding no connection, until this process's earlier writers of lead id are
+// done, or ctx ends. The caller writes the lead, then calls release.
+func (s *Service) leadTurn(ctx context.Context, id int) (release func(), err error) {
+	return s.turns.Wait(ctx, id)
 }

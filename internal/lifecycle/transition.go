@@ -36,7 +36,12 @@ func (s *Service) Transition(ctx context.Context, req TransitionRequest) (*ent.L
 		out *ent.Lead
 		tr  *ent.StageTransition
 	)
-	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
+	release, err := s.leadTurn(ctx, req.LeadID)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer release()
+	err = txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		var err error
 		out, tr, err = s.transitionTx(ctx, tx, req, nil)
 		return err

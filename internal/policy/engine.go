@@ -79,12 +79,16 @@ func (e *RefusedError) Error() string {
 	return b.String()
 }
 
+// DefaultEvalTimeout bounds one decision when Options.EvalTimeout is zero: the server's deadline,
+// so that every engine (server, CLI publish, simulate, requalify) judges a policy alike.
+const DefaultEvalTimeout = time.Second
+
 // Options configure an Engine. The zero value is usable.
 type Options struct {
 	Guard    Guard
 	Recorder Recorder
 	Logger   *slog.Logger // default slog.Default()
-	// EvalTimeout bounds one decision; default 100ms.
+	// EvalTimeout bounds one decision; default DefaultEvalTimeout.
 	EvalTimeout time.Duration
 	// TestTimeout bounds one _test.rego test during verification; default 5s.
 	TestTimeout time.Duration
@@ -132,7 +136,7 @@ func New(opts Options) *Engine {
 		recorder: opts.Recorder,
 		log:      opts.Logger,
 		clock:    opts.Clock,
-		cfg:      verifyConfig{evalTimeout: opts.EvalTimeout, testTimeout: opts.TestTimeout, last: &lastVerified{}, shared: opts.Verified},
+		cfg:      verifyConfig{evalTimeout: opts.EvalTimeout, testTimeout: opts.TestTimeout, last: &lastVerified{}, shared: opts.Verified, busy: newBusy()},
 	}
 	if e.log == nil {
 		e.log = slog.Default()
@@ -141,7 +145,7 @@ func New(opts Options) *Engine {
 		e.clock = time.Now
 	}
 	if e.cfg.evalTimeout <= 0 {
-		e.cfg.evalTimeout = 100 * time.Millisecond
+		e.cfg.evalTimeout = DefaultEvalTimeout
 	}
 	if e.cfg.testTimeout <= 0 {
 		e.cfg.testTimeout = 5 * time.Second

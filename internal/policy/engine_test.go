@@ -211,6 +211,26 @@ grade := "X" if input.lead.source == "conflict"
 	}
 }
 
+// An engine built without an EvalTimeout decides under the server's deadline of one second,
+// so that the CLI's engines (publish, simulate, requalify) judge a policy as the server does.
+func TestDefaultDecisionDeadline(t *testing.T) {
+	e := New(Options{Logger: testLogger(t)})
+	mustLoad(t, e, edit(t, fixture(t), map[string]string{"qualify/runaway.rego": `package qualify.lead
+
+fit_reasons contains {"code": "spin", "message": "never", "points": n} if {
+	input.lead.source == "spin"
+	n := count([1 | some i in numbers.range(1, 5000); some j in numbers.range(1, 5000); some k in numbers.range(1, 5000); i + j == k])
+}
+`}))
+	in := realisticLead()
+	in.Lead.Source = "spin"
+	_, _, err := e.DecideLead(context.Background(), in)
+	var ee *EvalError
+	if !errors.As(err, &ee) || !ee.Timeout() || !strings.Contains(err.Error(), "evaluation stopped after "+DefaultEvalTimeout.String()) {
+		t.Errorf("err = %v, want the deadline of %s", err, DefaultEvalTimeout)
+	}
+}
+
 // Decisions in flight during swaps finish on the revision they started with (run with -race).
 func TestConcurrentDecisionsDuringSwaps(t *testing.T) {
 	ctx := context.Background()

@@ -278,7 +278,7 @@ func (rev *Revision) checkPlans(ctx context.Context, inputs [numQueries][]irvm.V
 	for range max(1, runtime.GOMAXPROCS(0)) {
 		wg.Go(func() {
 			for j := range jobs {
-				if failed[j.q].Load() {
+				if failed[j.q].Load() || rev.run.busy.wait(ctx) != nil {
 					continue
 				}
 				if err := rev.agree(ctx, j.q, j.in, now); err != nil && failed[j.q].CompareAndSwap(false, true) {

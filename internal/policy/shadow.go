@@ -28,6 +28,7 @@ type planRun struct {
 	log            *slog.Logger
 	metrics        *planMetrics
 	shadow         *shadow
+	busy           *busy // the engine's verifications, which the probe yields to
 }
 
 // planMetrics count what the plan evaluator left to topdown.

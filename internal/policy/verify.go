@@ -39,6 +39,7 @@ type verifyConfig struct {
 	shadow      *shadow
 	last        *lastVerified  // nil: no reuse
 	shared      *VerifiedCache // nil: none
+	busy        *busy          // verifications running, which background probes yield to
 }
 
 // lastVerified is the last revision that passed the whole pipeline. A publish verifies its
@@ -100,6 +101,7 @@ func verify(ctx context.Context, files Files, source string, loadedAt time.Time,
 			return rev, rep
 		}
 	}
+	defer cfg.busy.enter()()
 	start := time.Now()
 	rep = &Report{Hash: files.Hash(), Problems: []Problem{}, Tests: []TestResult{}}
 	defer func() {
@@ -138,14 +140,36 @@ func verify(ctx context.Context, files Files, source string, loadedAt time.Time,
 		rep.add(probs...)
 		return nil, rep
 	}
-	rep.Tests, probs = runTests(ctx, store, modules, cfg.testTimeout)
-	rep.add(probs...)
 	if upTo == stepTests {
+		rep.Tests, probs = runTests(ctx, store, modules, cfg.testTimeout)
+		rep.add(probs...)
 		return nil, rep
 	}
+	// The tests run beside the rest of the pipeline: both only read the store, the report is
+	// the same (a failed test never skipped the later steps), and a save takes the longer of the
+	// two instead of their sum where a core is free.
+	tests := make(chan testRun, 1)
+	go func() { tests <- runTestsSafely(ctx, store, modules, cfg.testTimeout) }()
+	rev = prepare(ctx, files, source, loadedAt, cfg, b, compiler, store, rep)
+	t := <-tests
+	rep.Tests = t.results
+	rep.add(t.problems...)
+	if rev == nil || !rep.OK() {
+		return nil, rep
+	}
+	cfg.last.remember(rev)
+	cfg.shared.remember(rev, cfg)
+	return rev, rep
+}
 
-	rev = &Revision{
-		run:      &planRun{log: cfg.log, metrics: cfg.metrics, shadow: cfg.shadow},
+// prepare is the decision side of verification: it prepares the queries and their plans on the
+// compiled bundle, reads the stages and probes each decision. It returns nil when any of this
+// failed; problems go into rep.
+func prepare(ctx context.Context, files Files, source string, loadedAt time.Time, cfg verifyConfig,
+	b *bundle.Bundle, compiler *ast.Compiler, store storage.Store, rep *Report) *Revision {
+	var err error
+	rev := &Revision{
+		run:      &planRun{log: cfg.log, metrics: cfg.metrics, shadow: cfg.shadow, busy: cfg.busy},
 		id:       b.Manifest.Revision,
 		hash:     files.Hash(),
 		source:   source,
@@ -158,7 +182,7 @@ func verify(ctx context.Context, files Files, source string, loadedAt time.Time,
 		rev.queries[q], err = rego.New(rego.Query(name), rego.Compiler(compiler), rego.Store(store)).PrepareForEval(ctx)
 		if err != nil {
 			rep.add(problemsOf(err)...)
-			return nil, rep
+			return nil
 		}
 		rev.rules[q] = ruleLocation(compiler, name)
 	}
@@ -174,17 +198,15 @@ func verify(ctx context.Context, files Files, source string, loadedAt time.Time,
 		rep.add(probe(ctx, rev, cfg.probeTimeout())...)
 	}
 	if !rep.OK() {
-		return nil, rep
+		return nil
 	}
 	data, err := dataDocument(ctx, store)
 	if err != nil {
 		rep.add(problemsOf(err)...)
-		return nil, rep
+		return nil
 	}
 	rev.run.data, rev.run.probed = data, make(chan struct{})
-	cfg.last.remember(rev)
-	cfg.shared.remember(rev, cfg)
-	return rev, rep
+	return rev
 }
 
 // readBundle applies OPA's bundle rules (manifest, roots, where data may live) to files.
@@ -262,6 +284,24 @@ func compile(ctx context.Context, store storage.Store, modules map[string]*ast.M
 		return nil, problemsOf(c.Errors)
 	}
 	return c, nil
+}
+
+// testRun is what runTests found.
+type testRun struct {
+	results  []TestResult
+	problems []Problem
+}
+
+// runTestsSafely is runTests on a goroutine of its own: a panic there is a problem of the
+// revision, as it is in verify.
+func runTestsSafely(ctx context.Context, store storage.Store, modules map[string]*ast.Module, timeout time.Duration) (t testRun) {
+	defer func() {
+		if p := recover(); p != nil {
+			t = testRun{results: []TestResult{}, problems: []Problem{{Message: fmt.Sprintf("verification panicked: %v", p)}}}
+		}
+	}()
+	t.results, t.problems = runTests(ctx, store, modules, timeout)
+	return t
 }
 
 // runTests runs every test_ rule of the bundle with OPA's tester against the bundle's data, as

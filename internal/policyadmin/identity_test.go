@@ -172,7 +172,7 @@ func TestFourEyesPublishing(t *testing.T) {
 		t.Cleanup(cancel)
 		go func() { _ = api.App.FollowPolicies(fctx) }()
 
-		annID, bobID := mkUser(t, api, "Ann", "REVOPS"), mkUser(t, api, "Bob", "ADMIN")
+		annID, bobID := api.User(t, "Ann", "REVOPS", "revops"), api.User(t, "Bob", "ADMIN", "revops")
 		ann, bob := api.As(t, "revops", "", annID), api.As(t, "admin", "", bobID)
 		draft := lowerMQL(t, dir)
 		const publish = `mutation($d: PolicyDraftInput!) { publishPolicy(input: {draft: $d, message: "lower MQL"}) { revision { hash status } } }`
@@ -216,7 +216,7 @@ func TestFourEyesPublishing(t *testing.T) {
 func TestAPIKeysAudited(t *testing.T) {
 	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
 		api := apitest.Start(t, db)
-		adminID := mkUser(t, api, "Ada", "ADMIN")
+		adminID := api.User(t, "Ada", "ADMIN", "revops")
 		admin := api.As(t, "admin", "", adminID)
 		var c struct {
 			CreateApiKey struct {
@@ -249,13 +249,4 @@ func TestAPIKeysAudited(t *testing.T) {
 			t.Errorf("API key audit: %v", got)
 		}
 	})
-}
-
-// mkUser creates a user (tokens are checked against the User table) and returns its id.
-func mkUser(t *testing.T, api *apitest.Instance, name, role string) string {
-	t.Helper()
-	var out struct{ CreateUser struct{ ID string } }
-	api.Data(t, `mutation($n: String!, $e: String!, $r: UserRole!) { createUser(input: {name: $n, email: $e, role: $r, team: "revops"}) { id } }`,
-		map[string]any{"n": name, "e": strings.ToLower(name) + "@qualify.example", "r": role}, &out)
-	return out.CreateUser.ID
 }

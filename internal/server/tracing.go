@@ -37,6 +37,7 @@ type tracer struct{ t trace.Tracer }
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationInterceptor
+	graphql.FieldInterceptor
 } = tracer{}
 
 func (tracer) ExtensionName() string                   { return "QualifyTracer" }
@@ -66,4 +67,24 @@ func (t tracer) InterceptOperation(ctx context.Context, next graphql.OperationHa
 		}
 		return resp
 	}
+}
+
+// InterceptField gives each resolver call a span ("Mutation.createLead", with the field's path),
+// so a slow request shows which resolver took the time. Fields read off an object already
+// loaded (Lead.id, and ent's edge methods, which gqlgen does not count as resolvers) get none:
+// a list of a hundred leads would otherwise be thousands of spans that say nothing.
+func (t tracer) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || !fc.IsResolver {
+		return next(ctx)
+	}
+	ctx, span := t.t.Start(ctx, fc.Object+"."+fc.Field.Name, trace.WithAttributes(
+		attribute.String("graphql.field.path", fc.Path().String()),
+	))
+	defer span.End()
+	res, err := next(ctx)
+	if err != nil {
+		span.SetStatus(codes.Error, err.Error())
+	}
+	return res, err
 }

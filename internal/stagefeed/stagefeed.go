@@ -23,6 +23,7 @@ import (
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/internal/lifecycle"
+	"github.com/qualify/qualify/internal/store"
 	"github.com/qualify/qualify/internal/txn"
 )
 
@@ -35,7 +36,7 @@ const subscriberBuffer = 64
 
 // Broker implements lifecycle.Publisher and fans events out to subscribers.
 type Broker struct {
-	db      *sql.DB
+	db      store.Raw // bounded waits for a pooled connection, as ent's
 	dialect string
 	log     *slog.Logger
 
@@ -47,7 +48,7 @@ type Broker struct {
 }
 
 // New returns a Broker over the database the lifecycle writes to.
-func New(db *sql.DB, dialectName string, log *slog.Logger) *Broker {
+func New(db store.Raw, dialectName string, log *slog.Logger) *Broker {
 	b := &Broker{db: db, dialect: dialectName, log: log, subs: map[*subscription]struct{}{}}
 	b.reconnects = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "qualify_stagefeed_listener_reconnects_total",
@@ -105,7 +106,7 @@ func (b *Broker) Subscribe(ctx context.Context, after int) (<-chan lifecycle.Eve
 	}
 	if after > 0 {
 		var at time.Time
-		err := b.db.QueryRowContext(ctx, b.sql("SELECT occurred_at FROM stage_transitions WHERE id = ?"), after).Scan(&at)
+		err := store.QueryRow(ctx, b.db, b.sql("SELECT occurred_at FROM stage_transitions WHERE id = ?"), []any{after}, &at)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
@@ -113,7 +114,7 @@ func (b *Broker) Subscribe(ctx context.Context, after int) (<-chan lifecycle.Eve
 		s.gap <- struct{}{} // replay what came after the cursor before anything live
 	} else {
 		s.lastAt = time.Now()
-		if err := b.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM stage_transitions").Scan(&s.lastID); err != nil {
+		if err := store.QueryRow(ctx, b.db, "SELECT COALESCE(MAX(id), 0) FROM stage_transitions", nil, &s.lastID); err != nil {
 			return nil, err
 		}
 	}

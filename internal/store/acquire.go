@@ -35,6 +35,9 @@ func newAcquireDriver(d *entsql.Driver, db *sql.DB, timeout time.Duration) *acqu
 	return &acquireDriver{Driver: d, db: db, timeout: timeout}
 }
 
+// Conn takes a connection from the pool within the acquisition timeout (DB.Raw).
+func (d *acquireDriver) Conn(ctx context.Context) (*sql.Conn, error) { return d.conn(ctx) }
+
 // conn takes a connection from the pool within the acquisition timeout.
 func (d *acquireDriver) conn(ctx context.Context) (*sql.Conn, error) {
 	actx, cancel := context.WithTimeout(ctx, d.timeout)

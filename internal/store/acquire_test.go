@@ -54,3 +54,55 @@ func TestRawSQLHonoursTheAcquireTimeout(t *testing.T) {
 		t.Errorf("ExecContext with the pool exhausted: %v, want ErrPoolTimeout", err)
 	}
 }
+
+// SQL written by hand outside ent (the schema check of /readyz, the live feed's catch-up and
+// LISTEN connection) waits for a pooled connection no longer than the acquisition timeout too.
+func TestHandWrittenSQLHonoursTheAcquireTimeout(t *testing.T) {
+	db, err := store.Open(context.Background(), store.Config{URL: testenv.PostgresURL(t), MaxOpenConns: 1, AcquireTimeout: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CheckSchema(ctx); err != nil {
+		t.Fatalf("schema check with a free pool: %v", err)
+	}
+	var one int
+	if err := store.QueryRow(ctx, db.Raw, "SELECT 1", nil, &one); err != nil || one != 1 {
+		t.Fatalf("QueryRow with a free pool: %d, %v", one, err)
+	}
+
+	tx, err := db.Client.Tx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	for name, call := range map[string]func(context.Context) error{
+		"CheckSchema": db.CheckSchema,
+		"Raw.Conn": func(ctx context.Context) error {
+			c, err := db.Raw.Conn(ctx)
+			if err == nil {
+				c.Close()
+			}
+			return err
+		},
+		"Raw.QueryContext": func(ctx context.Context) error {
+			rows, err := db.Raw.QueryContext(ctx, "SELECT 1")
+			if err == nil {
+				rows.Close()
+			}
+			return err
+		},
+		"QueryRow": func(ctx context.Context) error { return store.QueryRow(ctx, db.Raw, "SELECT 1", nil, &one) },
+	} {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		if err := call(ctx); !errors.Is(err, dberr.ErrPoolTimeout) {
+			t.Errorf("%s with the pool exhausted: %v, want ErrPoolTimeout", name, err)
+		}
+		cancel()
+	}
+}

@@ -37,8 +37,8 @@ func (db *DB) CheckSchema(ctx context.Context) error {
 		return err
 	}
 	var applied, total int64
-	err = db.SQL.QueryRowContext(ctx, "SELECT applied, total FROM "+RevisionsTable+" WHERE version = "+
-		db.placeholder(1), want).Scan(&applied, &total)
+	err = QueryRow(ctx, db.Raw, "SELECT applied, total FROM "+RevisionsTable+" WHERE version = "+
+		db.placeholder(1), []any{want}, &applied, &total)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("%w: %s not applied", ErrSchemaBehind, want)
@@ -60,7 +60,7 @@ func (db *DB) missingTable(ctx context.Context) bool {
 		q = "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1"
 	}
 	var n int
-	return db.SQL.QueryRowContext(ctx, q, RevisionsTable).Scan(&n) == nil && n == 0
+	return QueryRow(ctx, db.Raw, q, []any{RevisionsTable}, &n) == nil && n == 0
 }
 
 func (db *DB) placeholder(i int) string {

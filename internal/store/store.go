@@ -46,6 +46,8 @@ type Config struct {
 type DB struct {
 	Client *ent.Client
 	SQL    *sql.DB
+	// Raw is SQL through the pool without ent, waiting for a connection no longer than ent does.
+	Raw Raw
 	// Dialect is dialect.SQLite ("sqlite3") or dialect.Postgres ("postgres").
 	Dialect string
 
@@ -80,15 +82,20 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	var drv dialect.Driver = entsql.OpenDB(dia, db)
+	var (
+		drv dialect.Driver = entsql.OpenDB(dia, db)
+		raw Raw            = db
+	)
 	if dia == dialect.SQLite {
 		drv = newSerialDriver(drv.(*entsql.Driver))
 	} else {
-		drv = newAcquireDriver(drv.(*entsql.Driver), db, cfg.AcquireTimeout)
+		ad := newAcquireDriver(drv.(*entsql.Driver), db, cfg.AcquireTimeout)
+		drv, raw = ad, ad
 	}
 	return &DB{
 		Client:  ent.NewClient(ent.Driver(drv)),
 		SQL:     db,
+		Raw:     raw,
 		Dialect: dia,
 		log:     logger,
 	}, nil
