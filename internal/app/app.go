@@ -73,6 +73,8 @@ type Config struct {
 	// Jobs tunes the background job engine (worker concurrency, polling, rescue of the jobs of
 	// a replica that died). Its logger is Logger.
 	Jobs jobs.Config
+	// RequalifyBatch is the leads a requalify job commits at once with its checkpoint (200).
+	RequalifyBatch int
 	// TracerProvider, if set, traces requests, operations and policy decisions (internal/tracing).
 	TracerProvider trace.TracerProvider
 	Logger         *slog.Logger
@@ -194,11 +196,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	if cfg.BundleURL != "" {
 		adminDir = "" // publishing is refused in bundle-service mode
 	}
-	a.Admin = policyadmin.New(policyadmin.Config{Client: db.Client, SQL: db.SQL, Dialect: db.Dialect, Engine: engine, Lifecycle: a.Lifecycle, Dir: adminDir, RequireApproval: cfg.RequirePublishApproval, Logger: cfg.Logger})
-	// A crash of this or another replica may have left jobs RUNNING with no runner.
-	if _, err := a.Admin.ReclaimJobs(ctx); err != nil {
-		cfg.Logger.Error("requalify jobs: fail those orphaned by a stopped runner", "err", err)
-	}
+	a.Admin = policyadmin.New(policyadmin.Config{Client: db.Client, Jobs: a.Jobs, RequalifyBatch: cfg.RequalifyBatch, Engine: engine, Lifecycle: a.Lifecycle, Dir: adminDir, RequireApproval: cfg.RequirePublishApproval, Logger: cfg.Logger})
 	schema := graph.NewExecutableSchema(graph.Config{
 		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine, Keys: authn.Keys(), Feed: a.Feed, Admin: a.Admin, Funnel: a.Funnel, Recheck: authn.Recheck, Stats: a.Stats}),
 	})
@@ -319,7 +317,6 @@ func (a *App) FollowStages(ctx context.Context) error {
 func (a *App) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	defer a.Admin.Close() // stop the re-qualification jobs (they are marked FAILED, interrupted)
 	bgDone := make(chan struct{})
 	go func() {
 		defer close(bgDone)

@@ -23,6 +23,7 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -224,38 +225,72 @@ func InTx(ctx context.Context) (*sql.Tx, error) {
 	return stx, nil
 }
 
-// ErrInterrupted is what Interrupted's snooze wraps, for logs.
-var ErrInterrupted = errors.New("interrupted: the replica is stopping; the job resumes on the next one to fetch it")
+// ErrCancelled is what a job cancelled while it ran returns from Interrupted (wrapped in
+// River's cancel), so that it is not retried.
+var ErrCancelled = errors.New("cancelled on request")
 
 // resumeDelay is how soon an interrupted job is available again.
 const resumeDelay = 100 * time.Millisecond
 
 // Interrupted returns nil while the job may go on, and else the error the worker must return:
 // its replica is stopping (or its context ended), so the job is put back to run again at once
-// elsewhere. Call it at safe points only: with the work done so far committed.
+// elsewhere; or the job was cancelled (Cancel), so it ends cancelled (errors.Is ErrCancelled).
+// Call it at safe points only: with the work done so far committed. It reads the job's row
+// once (River's database/sql and SQLite drivers cannot signal a cancel to the running job).
 func Interrupted(ctx context.Context) error {
-	stopping, _ := ctx.Value(stoppingKey{}).(chan struct{})
+	jc, _ := ctx.Value(jobKey{}).(jobCtx)
 	select {
-	case <-stopping:
+	case <-jc.stopping:
 		return river.JobSnooze(resumeDelay)
 	default:
 	}
 	if ctx.Err() != nil {
 		return river.JobSnooze(resumeDelay)
 	}
+	if jc.e == nil {
+		return nil
+	}
+	row, err := jc.e.client.JobGet(ctx, jc.id)
+	if err != nil {
+		return nil // the next safe point asks again; the work itself reports a lost database
+	}
+	var meta struct {
+		CancelAttemptedAt *time.Time `json:"cancel_attempted_at"`
+	}
+	if json.Unmarshal(row.Metadata, &meta) == nil && meta.CancelAttemptedAt != nil {
+		return river.JobCancel(ErrCancelled)
+	}
 	return nil
 }
 
-type stoppingKey struct{}
+// Progress stores v as the running job id's progress (River's job output, shown by List and
+// the API), in the transaction of ctx: with the work it reports.
+func (e *Engine) Progress(ctx context.Context, id int64, v any) error {
+	stx, err := InTx(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = e.client.JobUpdateTx(ctx, stx, id, &river.JobUpdateParams{Output: v})
+	return err
+}
 
-// safePoints hands each job its engine's stopping signal, for Interrupted.
+type jobKey struct{}
+
+// jobCtx is what Interrupted needs of the running job.
+type jobCtx struct {
+	e        *Engine
+	id       int64
+	stopping chan struct{}
+}
+
+// safePoints hands each job its engine and id, for Interrupted, and times it.
 type safePoints struct{ e *Engine }
 
 func (safePoints) IsMiddleware() bool { return true }
 
 func (s safePoints) Work(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
 	start := time.Now()
-	err := doInner(context.WithValue(ctx, stoppingKey{}, s.e.stopping))
+	err := doInner(context.WithValue(ctx, jobKey{}, jobCtx{e: s.e, id: job.ID, stopping: s.e.stopping}))
 	s.e.metrics.ran(job.Kind, time.Since(start))
 	return err
 }
