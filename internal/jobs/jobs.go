@@ -23,8 +23,8 @@ package jobs
 
 import (
 	"context"
-	"encoding/json"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -48,8 +48,9 @@ type Config struct {
 	// and SQLite drivers do not LISTEN). Zero: DefaultPollInterval.
 	PollInterval time.Duration
 	// RescueAfter is how long a job may stay running before it is taken for one whose replica
-	// died (killed, lost host) and is made available again. Zero: DefaultRescueAfter. Jobs that
-	// checkpoint (requalify) never process an item twice even when rescued early.
+	// died (killed, lost host) and is made available again. Zero: DefaultRescueAfter. One
+	// attempt of a job runs at most half of it: its context is then cancelled, and a job that
+	// checkpoints (requalify) returns Interrupted's error and goes on in its next attempt.
 	RescueAfter time.Duration
 	// MaxAttempts is how often a failing job runs before it is discarded. Zero: River's default (25).
 	MaxAttempts int
@@ -101,9 +102,9 @@ func New(db *store.DB, cfg Config) (*Engine, error) {
 		FetchCooldown:        min(100*time.Millisecond, cfg.PollInterval),
 		PollOnly:             true,
 		RescueStuckJobsAfter: cfg.RescueAfter,
-		// Jobs bound their own work (checkpointed batches); River's default minute would cut a
-		// long requalify in the middle of a batch for nothing.
-		JobTimeout: -1,
+		// River rescues only jobs with a timeout; River's default minute would cut a long
+		// requalify far too often.
+		JobTimeout: cfg.RescueAfter / 2,
 		Middleware: []rivertype.Middleware{safePoints{e}},
 	}
 	if cfg.Workers > 0 {

@@ -209,7 +209,11 @@ func (w *requalifyWorker) Work(ctx context.Context, rj *river.Job[RequalifyArgs]
 		}
 		next, err := w.batch(ctx, rj.ID, job.ID, ids, filter, p)
 		if errors.Is(err, errTakenOver) {
-			return river.JobCancel(err)
+			s.log.Warn("requalify job: another run holds the checkpoint; this one ends", "job", job.ID)
+			return nil // the other run finishes the job and reports it
+		}
+		if ierr := jobs.Interrupted(ctx); err != nil && ierr != nil && !errors.Is(ierr, jobs.ErrCancelled) {
+			return ierr // stopped inside the batch, which rolled back: the next attempt does it
 		}
 		if err != nil {
 			return w.failOnLast(ctx, rj, job.ID, err)
