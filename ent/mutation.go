@@ -15639,30 +15639,35 @@ func (m *ProjectMutation) ResetEdge(name string) error {
 // RequalifyJobMutation represents an operation that mutates the RequalifyJob nodes in the graph.
 type RequalifyJobMutation struct {
 	config
-	op              Op
-	typ             string
-	id              *int
-	status          *requalifyjob.Status
-	where           *map[string]interface{}
-	total           *int
-	addtotal        *int
-	processed       *int
-	addprocessed    *int
-	moved           *int
-	addmoved        *int
-	failed          *int
-	addfailed       *int
-	errors          *[]string
-	appenderrors    []string
-	policy_revision *string
-	policy_hash     *string
-	created_at      *time.Time
-	started_at      *time.Time
-	finished_at     *time.Time
-	clearedFields   map[string]struct{}
-	done            bool
-	oldValue        func(context.Context) (*RequalifyJob, error)
-	predicates      []predicate.RequalifyJob
+	op                Op
+	typ               string
+	id                *int
+	status            *requalifyjob.Status
+	where             *map[string]interface{}
+	total             *int
+	addtotal          *int
+	processed         *int
+	addprocessed      *int
+	moved             *int
+	addmoved          *int
+	failed            *int
+	addfailed         *int
+	errors            *[]string
+	appenderrors      []string
+	policy_revision   *string
+	policy_hash       *string
+	created_at        *time.Time
+	started_at        *time.Time
+	finished_at       *time.Time
+	river_job_id      *int64
+	addriver_job_id   *int64
+	checkpoint        *int
+	addcheckpoint     *int
+	only_changed_from *string
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*RequalifyJob, error)
+	predicates        []predicate.RequalifyJob
 }
 
 var _ ent.Mutation = (*RequalifyJobMutation)(nil)
@@ -16343,6 +16348,168 @@ func (m *RequalifyJobMutation) ResetFinishedAt() {
 	delete(m.clearedFields, requalifyjob.FieldFinishedAt)
 }
 
+// SetRiverJobID sets the "river_job_id" field.
+func (m *RequalifyJobMutation) SetRiverJobID(i int64) {
+	m.river_job_id = &i
+	m.addriver_job_id = nil
+}
+
+// RiverJobID returns the value of the "river_job_id" field in the mutation.
+func (m *RequalifyJobMutation) RiverJobID() (r int64, exists bool) {
+	v := m.river_job_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRiverJobID returns the old "river_job_id" field's value of the RequalifyJob entity.
+// If the RequalifyJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequalifyJobMutation) OldRiverJobID(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRiverJobID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRiverJobID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRiverJobID: %w", err)
+	}
+	return oldValue.RiverJobID, nil
+}
+
+// AddRiverJobID adds i to the "river_job_id" field.
+func (m *RequalifyJobMutation) AddRiverJobID(i int64) {
+	if m.addriver_job_id != nil {
+		*m.addriver_job_id += i
+	} else {
+		m.addriver_job_id = &i
+	}
+}
+
+// AddedRiverJobID returns the value that was added to the "river_job_id" field in this mutation.
+func (m *RequalifyJobMutation) AddedRiverJobID() (r int64, exists bool) {
+	v := m.addriver_job_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearRiverJobID clears the value of the "river_job_id" field.
+func (m *RequalifyJobMutation) ClearRiverJobID() {
+	m.river_job_id = nil
+	m.addriver_job_id = nil
+	m.clearedFields[requalifyjob.FieldRiverJobID] = struct{}{}
+}
+
+// RiverJobIDCleared returns if the "river_job_id" field was cleared in this mutation.
+func (m *RequalifyJobMutation) RiverJobIDCleared() bool {
+	_, ok := m.clearedFields[requalifyjob.FieldRiverJobID]
+	return ok
+}
+
+// ResetRiverJobID resets all changes to the "river_job_id" field.
+func (m *RequalifyJobMutation) ResetRiverJobID() {
+	m.river_job_id = nil
+	m.addriver_job_id = nil
+	delete(m.clearedFields, requalifyjob.FieldRiverJobID)
+}
+
+// SetCheckpoint sets the "checkpoint" field.
+func (m *RequalifyJobMutation) SetCheckpoint(i int) {
+	m.checkpoint = &i
+	m.addcheckpoint = nil
+}
+
+// Checkpoint returns the value of the "checkpoint" field in the mutation.
+func (m *RequalifyJobMutation) Checkpoint() (r int, exists bool) {
+	v := m.checkpoint
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCheckpoint returns the old "checkpoint" field's value of the RequalifyJob entity.
+// If the RequalifyJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequalifyJobMutation) OldCheckpoint(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCheckpoint is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCheckpoint requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCheckpoint: %w", err)
+	}
+	return oldValue.Checkpoint, nil
+}
+
+// AddCheckpoint adds i to the "checkpoint" field.
+func (m *RequalifyJobMutation) AddCheckpoint(i int) {
+	if m.addcheckpoint != nil {
+		*m.addcheckpoint += i
+	} else {
+		m.addcheckpoint = &i
+	}
+}
+
+// AddedCheckpoint returns the value that was added to the "checkpoint" field in this mutation.
+func (m *RequalifyJobMutation) AddedCheckpoint() (r int, exists bool) {
+	v := m.addcheckpoint
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCheckpoint resets all changes to the "checkpoint" field.
+func (m *RequalifyJobMutation) ResetCheckpoint() {
+	m.checkpoint = nil
+	m.addcheckpoint = nil
+}
+
+// SetOnlyChangedFrom sets the "only_changed_from" field.
+func (m *RequalifyJobMutation) SetOnlyChangedFrom(s string) {
+	m.only_changed_from = &s
+}
+
+// OnlyChangedFrom returns the value of the "only_changed_from" field in the mutation.
+func (m *RequalifyJobMutation) OnlyChangedFrom() (r string, exists bool) {
+	v := m.only_changed_from
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOnlyChangedFrom returns the old "only_changed_from" field's value of the RequalifyJob entity.
+// If the RequalifyJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequalifyJobMutation) OldOnlyChangedFrom(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOnlyChangedFrom is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOnlyChangedFrom requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOnlyChangedFrom: %w", err)
+	}
+	return oldValue.OnlyChangedFrom, nil
+}
+
+// ResetOnlyChangedFrom resets all changes to the "only_changed_from" field.
+func (m *RequalifyJobMutation) ResetOnlyChangedFrom() {
+	m.only_changed_from = nil
+}
+
 // Where appends a list predicates to the RequalifyJobMutation builder.
 func (m *RequalifyJobMutation) Where(ps ...predicate.RequalifyJob) {
 	m.predicates = append(m.predicates, ps...)
@@ -16377,7 +16544,7 @@ func (m *RequalifyJobMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *RequalifyJobMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 15)
 	if m.status != nil {
 		fields = append(fields, requalifyjob.FieldStatus)
 	}
@@ -16414,6 +16581,15 @@ func (m *RequalifyJobMutation) Fields() []string {
 	if m.finished_at != nil {
 		fields = append(fields, requalifyjob.FieldFinishedAt)
 	}
+	if m.river_job_id != nil {
+		fields = append(fields, requalifyjob.FieldRiverJobID)
+	}
+	if m.checkpoint != nil {
+		fields = append(fields, requalifyjob.FieldCheckpoint)
+	}
+	if m.only_changed_from != nil {
+		fields = append(fields, requalifyjob.FieldOnlyChangedFrom)
+	}
 	return fields
 }
 
@@ -16446,6 +16622,12 @@ func (m *RequalifyJobMutation) Field(name string) (ent.Value, bool) {
 		return m.StartedAt()
 	case requalifyjob.FieldFinishedAt:
 		return m.FinishedAt()
+	case requalifyjob.FieldRiverJobID:
+		return m.RiverJobID()
+	case requalifyjob.FieldCheckpoint:
+		return m.Checkpoint()
+	case requalifyjob.FieldOnlyChangedFrom:
+		return m.OnlyChangedFrom()
 	}
 	return nil, false
 }
@@ -16479,6 +16661,12 @@ func (m *RequalifyJobMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldStartedAt(ctx)
 	case requalifyjob.FieldFinishedAt:
 		return m.OldFinishedAt(ctx)
+	case requalifyjob.FieldRiverJobID:
+		return m.OldRiverJobID(ctx)
+	case requalifyjob.FieldCheckpoint:
+		return m.OldCheckpoint(ctx)
+	case requalifyjob.FieldOnlyChangedFrom:
+		return m.OldOnlyChangedFrom(ctx)
 	}
 	return nil, fmt.Errorf("unknown RequalifyJob field %s", name)
 }
@@ -16572,6 +16760,27 @@ func (m *RequalifyJobMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetFinishedAt(v)
 		return nil
+	case requalifyjob.FieldRiverJobID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRiverJobID(v)
+		return nil
+	case requalifyjob.FieldCheckpoint:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCheckpoint(v)
+		return nil
+	case requalifyjob.FieldOnlyChangedFrom:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOnlyChangedFrom(v)
+		return nil
 	}
 	return fmt.Errorf("unknown RequalifyJob field %s", name)
 }
@@ -16592,6 +16801,12 @@ func (m *RequalifyJobMutation) AddedFields() []string {
 	if m.addfailed != nil {
 		fields = append(fields, requalifyjob.FieldFailed)
 	}
+	if m.addriver_job_id != nil {
+		fields = append(fields, requalifyjob.FieldRiverJobID)
+	}
+	if m.addcheckpoint != nil {
+		fields = append(fields, requalifyjob.FieldCheckpoint)
+	}
 	return fields
 }
 
@@ -16608,6 +16823,10 @@ func (m *RequalifyJobMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedMoved()
 	case requalifyjob.FieldFailed:
 		return m.AddedFailed()
+	case requalifyjob.FieldRiverJobID:
+		return m.AddedRiverJobID()
+	case requalifyjob.FieldCheckpoint:
+		return m.AddedCheckpoint()
 	}
 	return nil, false
 }
@@ -16645,6 +16864,20 @@ func (m *RequalifyJobMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddFailed(v)
 		return nil
+	case requalifyjob.FieldRiverJobID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRiverJobID(v)
+		return nil
+	case requalifyjob.FieldCheckpoint:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCheckpoint(v)
+		return nil
 	}
 	return fmt.Errorf("unknown RequalifyJob numeric field %s", name)
 }
@@ -16664,6 +16897,9 @@ func (m *RequalifyJobMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(requalifyjob.FieldFinishedAt) {
 		fields = append(fields, requalifyjob.FieldFinishedAt)
+	}
+	if m.FieldCleared(requalifyjob.FieldRiverJobID) {
+		fields = append(fields, requalifyjob.FieldRiverJobID)
 	}
 	return fields
 }
@@ -16690,6 +16926,9 @@ func (m *RequalifyJobMutation) ClearField(name string) error {
 		return nil
 	case requalifyjob.FieldFinishedAt:
 		m.ClearFinishedAt()
+		return nil
+	case requalifyjob.FieldRiverJobID:
+		m.ClearRiverJobID()
 		return nil
 	}
 	return fmt.Errorf("unknown RequalifyJob nullable field %s", name)
@@ -16734,6 +16973,15 @@ func (m *RequalifyJobMutation) ResetField(name string) error {
 		return nil
 	case requalifyjob.FieldFinishedAt:
 		m.ResetFinishedAt()
+		return nil
+	case requalifyjob.FieldRiverJobID:
+		m.ResetRiverJobID()
+		return nil
+	case requalifyjob.FieldCheckpoint:
+		m.ResetCheckpoint()
+		return nil
+	case requalifyjob.FieldOnlyChangedFrom:
+		m.ResetOnlyChangedFrom()
 		return nil
 	}
 	return fmt.Errorf("unknown RequalifyJob field %s", name)

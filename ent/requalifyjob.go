@@ -41,8 +41,14 @@ type RequalifyJob struct {
 	// StartedAt holds the value of the "started_at" field.
 	StartedAt *time.Time `json:"started_at,omitempty"`
 	// FinishedAt holds the value of the "finished_at" field.
-	FinishedAt   *time.Time `json:"finished_at,omitempty"`
-	selectValues sql.SelectValues
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	// the engine's job (internal/jobs) that runs it
+	RiverJobID *int64 `json:"river_job_id,omitempty"`
+	// id of the last lead processed: a resumed run goes on after it; written with each batch's changes
+	Checkpoint int `json:"checkpoint,omitempty"`
+	// RequalifyOptions.OnlyChangedFrom of the job
+	OnlyChangedFrom string `json:"only_changed_from,omitempty"`
+	selectValues    sql.SelectValues
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -52,9 +58,9 @@ func (*RequalifyJob) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case requalifyjob.FieldWhere, requalifyjob.FieldErrors:
 			values[i] = new([]byte)
-		case requalifyjob.FieldID, requalifyjob.FieldTotal, requalifyjob.FieldProcessed, requalifyjob.FieldMoved, requalifyjob.FieldFailed:
+		case requalifyjob.FieldID, requalifyjob.FieldTotal, requalifyjob.FieldProcessed, requalifyjob.FieldMoved, requalifyjob.FieldFailed, requalifyjob.FieldRiverJobID, requalifyjob.FieldCheckpoint:
 			values[i] = new(sql.NullInt64)
-		case requalifyjob.FieldStatus, requalifyjob.FieldPolicyRevision, requalifyjob.FieldPolicyHash:
+		case requalifyjob.FieldStatus, requalifyjob.FieldPolicyRevision, requalifyjob.FieldPolicyHash, requalifyjob.FieldOnlyChangedFrom:
 			values[i] = new(sql.NullString)
 		case requalifyjob.FieldCreatedAt, requalifyjob.FieldStartedAt, requalifyjob.FieldFinishedAt:
 			values[i] = new(sql.NullTime)
@@ -157,6 +163,25 @@ func (_m *RequalifyJob) assignValues(columns []string, values []any) error {
 				_m.FinishedAt = new(time.Time)
 				*_m.FinishedAt = value.Time
 			}
+		case requalifyjob.FieldRiverJobID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field river_job_id", values[i])
+			} else if value.Valid {
+				_m.RiverJobID = new(int64)
+				*_m.RiverJobID = value.Int64
+			}
+		case requalifyjob.FieldCheckpoint:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field checkpoint", values[i])
+			} else if value.Valid {
+				_m.Checkpoint = int(value.Int64)
+			}
+		case requalifyjob.FieldOnlyChangedFrom:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field only_changed_from", values[i])
+			} else if value.Valid {
+				_m.OnlyChangedFrom = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -232,6 +257,17 @@ func (_m *RequalifyJob) String() string {
 		builder.WriteString("finished_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	if v := _m.RiverJobID; v != nil {
+		builder.WriteString("river_job_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("checkpoint=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Checkpoint))
+	builder.WriteString(", ")
+	builder.WriteString("only_changed_from=")
+	builder.WriteString(_m.OnlyChangedFrom)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -174,6 +174,48 @@ func (_c *RequalifyJobCreate) SetNillableFinishedAt(v *time.Time) *RequalifyJobC
 	return _c
 }
 
+// SetRiverJobID sets the "river_job_id" field.
+func (_c *RequalifyJobCreate) SetRiverJobID(v int64) *RequalifyJobCreate {
+	_c.mutation.SetRiverJobID(v)
+	return _c
+}
+
+// SetNillableRiverJobID sets the "river_job_id" field if the given value is not nil.
+func (_c *RequalifyJobCreate) SetNillableRiverJobID(v *int64) *RequalifyJobCreate {
+	if v != nil {
+		_c.SetRiverJobID(*v)
+	}
+	return _c
+}
+
+// SetCheckpoint sets the "checkpoint" field.
+func (_c *RequalifyJobCreate) SetCheckpoint(v int) *RequalifyJobCreate {
+	_c.mutation.SetCheckpoint(v)
+	return _c
+}
+
+// SetNillableCheckpoint sets the "checkpoint" field if the given value is not nil.
+func (_c *RequalifyJobCreate) SetNillableCheckpoint(v *int) *RequalifyJobCreate {
+	if v != nil {
+		_c.SetCheckpoint(*v)
+	}
+	return _c
+}
+
+// SetOnlyChangedFrom sets the "only_changed_from" field.
+func (_c *RequalifyJobCreate) SetOnlyChangedFrom(v string) *RequalifyJobCreate {
+	_c.mutation.SetOnlyChangedFrom(v)
+	return _c
+}
+
+// SetNillableOnlyChangedFrom sets the "only_changed_from" field if the given value is not nil.
+func (_c *RequalifyJobCreate) SetNillableOnlyChangedFrom(v *string) *RequalifyJobCreate {
+	if v != nil {
+		_c.SetOnlyChangedFrom(*v)
+	}
+	return _c
+}
+
 // Mutation returns the RequalifyJobMutation object of the builder.
 func (_c *RequalifyJobCreate) Mutation() *RequalifyJobMutation {
 	return _c.mutation
@@ -241,6 +283,14 @@ func (_c *RequalifyJobCreate) defaults() {
 		v := requalifyjob.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
+	if _, ok := _c.mutation.Checkpoint(); !ok {
+		v := requalifyjob.DefaultCheckpoint
+		_c.mutation.SetCheckpoint(v)
+	}
+	if _, ok := _c.mutation.OnlyChangedFrom(); !ok {
+		v := requalifyjob.DefaultOnlyChangedFrom
+		_c.mutation.SetOnlyChangedFrom(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -273,6 +323,12 @@ func (_c *RequalifyJobCreate) check() error {
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "RequalifyJob.created_at"`)}
+	}
+	if _, ok := _c.mutation.Checkpoint(); !ok {
+		return &ValidationError{Name: "checkpoint", err: errors.New(`ent: missing required field "RequalifyJob.checkpoint"`)}
+	}
+	if _, ok := _c.mutation.OnlyChangedFrom(); !ok {
+		return &ValidationError{Name: "only_changed_from", err: errors.New(`ent: missing required field "RequalifyJob.only_changed_from"`)}
 	}
 	return nil
 }
@@ -348,6 +404,18 @@ func (_c *RequalifyJobCreate) createSpec() (*RequalifyJob, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.FinishedAt(); ok {
 		_spec.SetField(requalifyjob.FieldFinishedAt, field.TypeTime, value)
 		_node.FinishedAt = &value
+	}
+	if value, ok := _c.mutation.RiverJobID(); ok {
+		_spec.SetField(requalifyjob.FieldRiverJobID, field.TypeInt64, value)
+		_node.RiverJobID = &value
+	}
+	if value, ok := _c.mutation.Checkpoint(); ok {
+		_spec.SetField(requalifyjob.FieldCheckpoint, field.TypeInt, value)
+		_node.Checkpoint = value
+	}
+	if value, ok := _c.mutation.OnlyChangedFrom(); ok {
+		_spec.SetField(requalifyjob.FieldOnlyChangedFrom, field.TypeString, value)
+		_node.OnlyChangedFrom = value
 	}
 	return _node, _spec
 }
@@ -578,6 +646,60 @@ func (u *RequalifyJobUpsert) UpdateFinishedAt() *RequalifyJobUpsert {
 // ClearFinishedAt clears the value of the "finished_at" field.
 func (u *RequalifyJobUpsert) ClearFinishedAt() *RequalifyJobUpsert {
 	u.SetNull(requalifyjob.FieldFinishedAt)
+	return u
+}
+
+// SetRiverJobID sets the "river_job_id" field.
+func (u *RequalifyJobUpsert) SetRiverJobID(v int64) *RequalifyJobUpsert {
+	u.Set(requalifyjob.FieldRiverJobID, v)
+	return u
+}
+
+// UpdateRiverJobID sets the "river_job_id" field to the value that was provided on create.
+func (u *RequalifyJobUpsert) UpdateRiverJobID() *RequalifyJobUpsert {
+	u.SetExcluded(requalifyjob.FieldRiverJobID)
+	return u
+}
+
+// AddRiverJobID adds v to the "river_job_id" field.
+func (u *RequalifyJobUpsert) AddRiverJobID(v int64) *RequalifyJobUpsert {
+	u.Add(requalifyjob.FieldRiverJobID, v)
+	return u
+}
+
+// ClearRiverJobID clears the value of the "river_job_id" field.
+func (u *RequalifyJobUpsert) ClearRiverJobID() *RequalifyJobUpsert {
+	u.SetNull(requalifyjob.FieldRiverJobID)
+	return u
+}
+
+// SetCheckpoint sets the "checkpoint" field.
+func (u *RequalifyJobUpsert) SetCheckpoint(v int) *RequalifyJobUpsert {
+	u.Set(requalifyjob.FieldCheckpoint, v)
+	return u
+}
+
+// UpdateCheckpoint sets the "checkpoint" field to the value that was provided on create.
+func (u *RequalifyJobUpsert) UpdateCheckpoint() *RequalifyJobUpsert {
+	u.SetExcluded(requalifyjob.FieldCheckpoint)
+	return u
+}
+
+// AddCheckpoint adds v to the "checkpoint" field.
+func (u *RequalifyJobUpsert) AddCheckpoint(v int) *RequalifyJobUpsert {
+	u.Add(requalifyjob.FieldCheckpoint, v)
+	return u
+}
+
+// SetOnlyChangedFrom sets the "only_changed_from" field.
+func (u *RequalifyJobUpsert) SetOnlyChangedFrom(v string) *RequalifyJobUpsert {
+	u.Set(requalifyjob.FieldOnlyChangedFrom, v)
+	return u
+}
+
+// UpdateOnlyChangedFrom sets the "only_changed_from" field to the value that was provided on create.
+func (u *RequalifyJobUpsert) UpdateOnlyChangedFrom() *RequalifyJobUpsert {
+	u.SetExcluded(requalifyjob.FieldOnlyChangedFrom)
 	return u
 }
 
@@ -833,6 +955,69 @@ func (u *RequalifyJobUpsertOne) UpdateFinishedAt() *RequalifyJobUpsertOne {
 func (u *RequalifyJobUpsertOne) ClearFinishedAt() *RequalifyJobUpsertOne {
 	return u.Update(func(s *RequalifyJobUpsert) {
 		s.ClearFinishedAt()
+	})
+}
+
+// SetRiverJobID sets the "river_job_id" field.
+func (u *RequalifyJobUpsertOne) SetRiverJobID(v int64) *RequalifyJobUpsertOne {
+	return u.Update(func(s *RequalifyJobUpsert) {
+		s.SetRiverJobID(v)
+	})
+}
+
+// AddRiverJobID adds v to the "river_job_id" field.
+func (u *RequalifyJobUpsertOne) AddRiverJobID(v int64) *RequalifyJobUpsertOne {
+	return u.Update(func(s *RequalifyJobUpsert) {
+		s.AddRiverJobID(v)
+	})
+}
+
+// UpdateRiverJobID sets the "river_job_id" field to the value that was provided on create.
+func (u *RequalifyJobUpsertOne) UpdateRiverJobID() *RequalifyJobUpsertOne {
+	return u.Update(func(s *RequalifyJobUpsert) {
+		s.UpdateRiverJobID()
+	})
+}
+
+// ClearRiverJobID clears the value of the "river_job_id" field.
+func (u *RequalifyJobUpsertOne) ClearRiverJobID() *RequalifyJobUpsertOne {
+	return u.Update(func(s *RequalifyJobUpsert) {
+		s.ClearRiverJobID()
+	})
+}
+
+// SetCheckpoint sets the "checkpoint" field.
+func (u *RequalifyJobUpsertOne) SetCheckpoint(v int) *RequalifyJobUpsertOne {
+	return u.Update(func(s *RequalifyJobUpsert) {
+		s.SetCheckpoint(v)
+	})
+}
+
+// AddCheckpoint adds v to the "checkpoint" field.
+func (u *RequalifyJobUpsertOne) AddCheckpoint(v int) *RequalifyJobUpsertOne {
+	return u.Update(func(s *RequalifyJobUpsert) {
+		s.AddCheckpoint(v)
+	})
+}
+
+// UpdateCheckpoint sets the "checkpoint" field to the value that was provided on create.
+func (u *RequalifyJobUpsertOne) UpdateCheckpoint() *RequalifyJobUpsertOne {
+	return u.Update(func(s *RequalifyJobUpsert) {
+		s.UpdateCheckpoint()
+	})
+}
+
+// SetOnlyChangedFrom sets the "only_changed_from" field.
+func (u *RequalifyJobUpsertOne) SetOnlyChangedFrom(v string) *RequalifyJobUpsertOne {
+	return u.Update(func(s *RequalifyJobUpsert) {
+		s.SetOnlyChangedFrom(v)
+	})
+}
+
+// UpdateOnlyChangedFrom sets the "only_changed_from" field to the value that was provided on create.
+func (u *RequalifyJobUpsertOne) UpdateOnlyChangedFrom() *RequalifyJobUpsertOne {
+	return u.Update(func(s *RequalifyJobUpsert) {
+		s.UpdateOnlyChangedFrom()
 	})
 }
 
@@ -1254,6 +1439,69 @@ func (u *RequalifyJobUpsertBulk) UpdateFinishedAt() *RequalifyJobUpsertBulk {
 func (u *RequalifyJobUpsertBulk) ClearFinishedAt() *RequalifyJobUpsertBulk {
 	return u.Update(func(s *RequalifyJobUpsert) {
 		s.ClearFinishedAt()
+	})
+}
+
+// SetRiverJobID sets the "river_job_id" field.
+func (u *RequalifyJobUpsertBulk) SetRiverJobID(v int64) *RequalifyJobUpsertBulk {
+	return u.Update(func(s *RequalifyJobUpsert) {
+		s.SetRiverJobID(v)
+	})
+}
+
+// AddRiverJobID adds v to the "river_job_id" field.
+func (u *RequalifyJobUpsertBulk) AddRiverJobID(v int64) *RequalifyJobUpsertBulk {
+	return u.Update(func(s *RequalifyJobUpsert) {
+		s.AddRiverJobID(v)
+	})
+}
+
+// UpdateRiverJobID sets the "river_job_id" field to the value that was provided on create.
+func (u *RequalifyJobUpsertBulk) UpdateRiverJobID() *RequalifyJobUpsertBulk {
+	return u.Update(func(s *RequalifyJobUpsert) {
+		s.UpdateRiverJobID()
+	})
+}
+
+// ClearRiverJobID clears the value of the "river_job_id" field.
+func (u *RequalifyJobUpsertBulk) ClearRiverJobID() *RequalifyJobUpsertBulk {
+	return u.Update(func(s *RequalifyJobUpsert) {
+		s.ClearRiverJobID()
+	})
+}
+
+// SetCheckpoint sets the "checkpoint" field.
+func (u *RequalifyJobUpsertBulk) SetCheckpoint(v int) *RequalifyJobUpsertBulk {
+	return u.Update(func(s *RequalifyJobUpsert) {
+		s.SetCheckpoint(v)
+	})
+}
+
+// AddCheckpoint adds v to the "checkpoint" field.
+func (u *RequalifyJobUpsertBulk) AddCheckpoint(v int) *RequalifyJobUpsertBulk {
+	return u.Update(func(s *RequalifyJobUpsert) {
+		s.AddCheckpoint(v)
+	})
+}
+
+// UpdateCheckpoint sets the "checkpoint" field to the value that was provided on create.
+func (u *RequalifyJobUpsertBulk) UpdateCheckpoint() *RequalifyJobUpsertBulk {
+	return u.Update(func(s *RequalifyJobUpsert) {
+		s.UpdateCheckpoint()
+	})
+}
+
+// SetOnlyChangedFrom sets the "only_changed_from" field.
+func (u *RequalifyJobUpsertBulk) SetOnlyChangedFrom(v string) *RequalifyJobUpsertBulk {
+	return u.Update(func(s *RequalifyJobUpsert) {
+		s.SetOnlyChangedFrom(v)
+	})
+}
+
+// UpdateOnlyChangedFrom sets the "only_changed_from" field to the value that was provided on create.
+func (u *RequalifyJobUpsertBulk) UpdateOnlyChangedFrom() *RequalifyJobUpsertBulk {
+	return u.Update(func(s *RequalifyJobUpsert) {
+		s.UpdateOnlyChangedFrom()
 	})
 }
 

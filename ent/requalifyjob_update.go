@@ -226,6 +226,68 @@ func (_u *RequalifyJobUpdate) ClearFinishedAt() *RequalifyJobUpdate {
 	return _u
 }
 
+// SetRiverJobID sets the "river_job_id" field.
+func (_u *RequalifyJobUpdate) SetRiverJobID(v int64) *RequalifyJobUpdate {
+	_u.mutation.ResetRiverJobID()
+	_u.mutation.SetRiverJobID(v)
+	return _u
+}
+
+// SetNillableRiverJobID sets the "river_job_id" field if the given value is not nil.
+func (_u *RequalifyJobUpdate) SetNillableRiverJobID(v *int64) *RequalifyJobUpdate {
+	if v != nil {
+		_u.SetRiverJobID(*v)
+	}
+	return _u
+}
+
+// AddRiverJobID adds value to the "river_job_id" field.
+func (_u *RequalifyJobUpdate) AddRiverJobID(v int64) *RequalifyJobUpdate {
+	_u.mutation.AddRiverJobID(v)
+	return _u
+}
+
+// ClearRiverJobID clears the value of the "river_job_id" field.
+func (_u *RequalifyJobUpdate) ClearRiverJobID() *RequalifyJobUpdate {
+	_u.mutation.ClearRiverJobID()
+	return _u
+}
+
+// SetCheckpoint sets the "checkpoint" field.
+func (_u *RequalifyJobUpdate) SetCheckpoint(v int) *RequalifyJobUpdate {
+	_u.mutation.ResetCheckpoint()
+	_u.mutation.SetCheckpoint(v)
+	return _u
+}
+
+// SetNillableCheckpoint sets the "checkpoint" field if the given value is not nil.
+func (_u *RequalifyJobUpdate) SetNillableCheckpoint(v *int) *RequalifyJobUpdate {
+	if v != nil {
+		_u.SetCheckpoint(*v)
+	}
+	return _u
+}
+
+// AddCheckpoint adds value to the "checkpoint" field.
+func (_u *RequalifyJobUpdate) AddCheckpoint(v int) *RequalifyJobUpdate {
+	_u.mutation.AddCheckpoint(v)
+	return _u
+}
+
+// SetOnlyChangedFrom sets the "only_changed_from" field.
+func (_u *RequalifyJobUpdate) SetOnlyChangedFrom(v string) *RequalifyJobUpdate {
+	_u.mutation.SetOnlyChangedFrom(v)
+	return _u
+}
+
+// SetNillableOnlyChangedFrom sets the "only_changed_from" field if the given value is not nil.
+func (_u *RequalifyJobUpdate) SetNillableOnlyChangedFrom(v *string) *RequalifyJobUpdate {
+	if v != nil {
+		_u.SetOnlyChangedFrom(*v)
+	}
+	return _u
+}
+
 // Mutation returns the RequalifyJobMutation object of the builder.
 func (_u *RequalifyJobUpdate) Mutation() *RequalifyJobMutation {
 	return _u.mutation
@@ -347,6 +409,24 @@ func (_u *RequalifyJobUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if _u.mutation.FinishedAtCleared() {
 		_spec.ClearField(requalifyjob.FieldFinishedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.RiverJobID(); ok {
+		_spec.SetField(requalifyjob.FieldRiverJobID, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedRiverJobID(); ok {
+		_spec.AddField(requalifyjob.FieldRiverJobID, field.TypeInt64, value)
+	}
+	if _u.mutation.RiverJobIDCleared() {
+		_spec.ClearField(requalifyjob.FieldRiverJobID, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.Checkpoint(); ok {
+		_spec.SetField(requalifyjob.FieldCheckpoint, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedCheckpoint(); ok {
+		_spec.AddField(requalifyjob.FieldCheckpoint, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.OnlyChangedFrom(); ok {
+		_spec.SetField(requalifyjob.FieldOnlyChangedFrom, field.TypeString, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -566,6 +646,68 @@ func (_u *RequalifyJobUpdateOne) ClearFinishedAt() *RequalifyJobUpdateOne {
 	return _u
 }
 
+// SetRiverJobID sets the "river_job_id" field.
+func (_u *RequalifyJobUpdateOne) SetRiverJobID(v int64) *RequalifyJobUpdateOne {
+	_u.mutation.ResetRiverJobID()
+	_u.mutation.SetRiverJobID(v)
+	return _u
+}
+
+// SetNillableRiverJobID sets the "river_job_id" field if the given value is not nil.
+func (_u *RequalifyJobUpdateOne) SetNillableRiverJobID(v *int64) *RequalifyJobUpdateOne {
+	if v != nil {
+		_u.SetRiverJobID(*v)
+	}
+	return _u
+}
+
+// AddRiverJobID adds value to the "river_job_id" field.
+func (_u *RequalifyJobUpdateOne) AddRiverJobID(v int64) *RequalifyJobUpdateOne {
+	_u.mutation.AddRiverJobID(v)
+	return _u
+}
+
+// ClearRiverJobID clears the value of the "river_job_id" field.
+func (_u *RequalifyJobUpdateOne) ClearRiverJobID() *RequalifyJobUpdateOne {
+	_u.mutation.ClearRiverJobID()
+	return _u
+}
+
+// SetCheckpoint sets the "checkpoint" field.
+func (_u *RequalifyJobUpdateOne) SetCheckpoint(v int) *RequalifyJobUpdateOne {
+	_u.mutation.ResetCheckpoint()
+	_u.mutation.SetCheckpoint(v)
+	return _u
+}
+
+// SetNillableCheckpoint sets the "checkpoint" field if the given value is not nil.
+func (_u *RequalifyJobUpdateOne) SetNillableCheckpoint(v *int) *RequalifyJobUpdateOne {
+	if v != nil {
+		_u.SetCheckpoint(*v)
+	}
+	return _u
+}
+
+// AddCheckpoint adds value to the "checkpoint" field.
+func (_u *RequalifyJobUpdateOne) AddCheckpoint(v int) *RequalifyJobUpdateOne {
+	_u.mutation.AddCheckpoint(v)
+	return _u
+}
+
+// SetOnlyChangedFrom sets the "only_changed_from" field.
+func (_u *RequalifyJobUpdateOne) SetOnlyChangedFrom(v string) *RequalifyJobUpdateOne {
+	_u.mutation.SetOnlyChangedFrom(v)
+	return _u
+}
+
+// SetNillableOnlyChangedFrom sets the "only_changed_from" field if the given value is not nil.
+func (_u *RequalifyJobUpdateOne) SetNillableOnlyChangedFrom(v *string) *RequalifyJobUpdateOne {
+	if v != nil {
+		_u.SetOnlyChangedFrom(*v)
+	}
+	return _u
+}
+
 // Mutation returns the RequalifyJobMutation object of the builder.
 func (_u *RequalifyJobUpdateOne) Mutation() *RequalifyJobMutation {
 	return _u.mutation
@@ -717,6 +859,24 @@ func (_u *RequalifyJobUpdateOne) sqlSave(ctx context.Context) (_node *RequalifyJ
 	}
 	if _u.mutation.FinishedAtCleared() {
 		_spec.ClearField(requalifyjob.FieldFinishedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.RiverJobID(); ok {
+		_spec.SetField(requalifyjob.FieldRiverJobID, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedRiverJobID(); ok {
+		_spec.AddField(requalifyjob.FieldRiverJobID, field.TypeInt64, value)
+	}
+	if _u.mutation.RiverJobIDCleared() {
+		_spec.ClearField(requalifyjob.FieldRiverJobID, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.Checkpoint(); ok {
+		_spec.SetField(requalifyjob.FieldCheckpoint, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedCheckpoint(); ok {
+		_spec.AddField(requalifyjob.FieldCheckpoint, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.OnlyChangedFrom(); ok {
+		_spec.SetField(requalifyjob.FieldOnlyChangedFrom, field.TypeString, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &RequalifyJob{config: _u.config}

@@ -90,7 +90,7 @@ func root() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	cmd.AddCommand(serveCmd(), migrateCmd(), seedCmd(), policyCmd(), funnelCmd(), decisionsCmd())
+	cmd.AddCommand(serveCmd(), migrateCmd(), seedCmd(), policyCmd(), funnelCmd(), decisionsCmd(), jobsCmd())
 	return cmd
 }
 

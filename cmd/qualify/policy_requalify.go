@@ -18,6 +18,7 @@ import (
 	"github.com/qualify/qualify/ent/requalifyjob"
 	"github.com/qualify/qualify/internal/audit"
 	"github.com/qualify/qualify/internal/funnel"
+	"github.com/qualify/qualify/internal/jobs"
 	"github.com/qualify/qualify/internal/lifecycle"
 	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/policyadmin"
@@ -148,8 +149,21 @@ func policyRequalifyCmd() *cobra.Command {
 			f := funnel.New(d.Client, d.Dialect)
 			d.Client.Lead.Use(f.Rollups().LeadHook())
 			lc := lifecycle.New(d.Client, engine, lifecycle.WithLogger(log), lifecycle.WithTransitionHook(f.Rollups().Record))
-			admin := policyadmin.New(policyadmin.Config{Client: d.Client, SQL: d.SQL, Dialect: d.Dialect, Engine: engine, Lifecycle: lc, Logger: log})
-			defer admin.Close()
+			// This process works the job as one more replica: a server on the database may take
+			// (part of) it too, and either finishes it. Stopping (Ctrl-C) leaves it to the servers.
+			je, err := jobs.New(d, jobs.Config{Workers: 1, PollInterval: 200 * time.Millisecond, Logger: log})
+			if err != nil {
+				return err
+			}
+			admin := policyadmin.New(policyadmin.Config{Client: d.Client, Jobs: je, Engine: engine, Lifecycle: lc, Logger: log})
+			if err := je.Start(ctx); err != nil {
+				return err
+			}
+			defer func() {
+				sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+				defer cancel()
+				_ = je.Stop(sctx)
+			}()
 			job, err := admin.RequalifyLeads(ctx, where, policyadmin.RequalifyOptions{OnlyChangedFrom: onlyChangedFrom})
 			if err != nil {
 				return err

@@ -542,6 +542,9 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "started_at", Type: field.TypeTime, Nullable: true},
 		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+		{Name: "river_job_id", Type: field.TypeInt64, Nullable: true},
+		{Name: "checkpoint", Type: field.TypeInt, Default: 0},
+		{Name: "only_changed_from", Type: field.TypeString, Default: ""},
 	}
 	// RequalifyJobsTable holds the schema information for the "requalify_jobs" table.
 	RequalifyJobsTable = &schema.Table{

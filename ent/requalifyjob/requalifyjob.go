@@ -40,6 +40,12 @@ const (
 	FieldStartedAt = "started_at"
 	// FieldFinishedAt holds the string denoting the finished_at field in the database.
 	FieldFinishedAt = "finished_at"
+	// FieldRiverJobID holds the string denoting the river_job_id field in the database.
+	FieldRiverJobID = "river_job_id"
+	// FieldCheckpoint holds the string denoting the checkpoint field in the database.
+	FieldCheckpoint = "checkpoint"
+	// FieldOnlyChangedFrom holds the string denoting the only_changed_from field in the database.
+	FieldOnlyChangedFrom = "only_changed_from"
 	// Table holds the table name of the requalifyjob in the database.
 	Table = "requalify_jobs"
 )
@@ -59,6 +65,9 @@ var Columns = []string{
 	FieldCreatedAt,
 	FieldStartedAt,
 	FieldFinishedAt,
+	FieldRiverJobID,
+	FieldCheckpoint,
+	FieldOnlyChangedFrom,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -86,6 +95,10 @@ var (
 	DefaultPolicyHash string
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
+	// DefaultCheckpoint holds the default value on creation for the "checkpoint" field.
+	DefaultCheckpoint int
+	// DefaultOnlyChangedFrom holds the default value on creation for the "only_changed_from" field.
+	DefaultOnlyChangedFrom string
 )
 
 // Status defines the type for the "status" enum field.
@@ -172,6 +185,21 @@ func ByStartedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByFinishedAt orders the results by the finished_at field.
 func ByFinishedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldFinishedAt, opts...).ToFunc()
+}
+
+// ByRiverJobID orders the results by the river_job_id field.
+func ByRiverJobID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRiverJobID, opts...).ToFunc()
+}
+
+// ByCheckpoint orders the results by the checkpoint field.
+func ByCheckpoint(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCheckpoint, opts...).ToFunc()
+}
+
+// ByOnlyChangedFrom orders the results by the only_changed_from field.
+func ByOnlyChangedFrom(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOnlyChangedFrom, opts...).ToFunc()
 }
 
 // MarshalGQL implements graphql.Marshaler interface.

@@ -99,6 +99,21 @@ func FinishedAt(v time.Time) predicate.RequalifyJob {
 	return predicate.RequalifyJob(sql.FieldEQ(FieldFinishedAt, v))
 }
 
+// RiverJobID applies equality check predicate on the "river_job_id" field. It's identical to RiverJobIDEQ.
+func RiverJobID(v int64) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldEQ(FieldRiverJobID, v))
+}
+
+// Checkpoint applies equality check predicate on the "checkpoint" field. It's identical to CheckpointEQ.
+func Checkpoint(v int) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldEQ(FieldCheckpoint, v))
+}
+
+// OnlyChangedFrom applies equality check predicate on the "only_changed_from" field. It's identical to OnlyChangedFromEQ.
+func OnlyChangedFrom(v string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldEQ(FieldOnlyChangedFrom, v))
+}
+
 // StatusEQ applies the EQ predicate on the "status" field.
 func StatusEQ(v Status) predicate.RequalifyJob {
 	return predicate.RequalifyJob(sql.FieldEQ(FieldStatus, v))
@@ -567,6 +582,161 @@ func FinishedAtIsNil() predicate.RequalifyJob {
 // FinishedAtNotNil applies the NotNil predicate on the "finished_at" field.
 func FinishedAtNotNil() predicate.RequalifyJob {
 	return predicate.RequalifyJob(sql.FieldNotNull(FieldFinishedAt))
+}
+
+// RiverJobIDEQ applies the EQ predicate on the "river_job_id" field.
+func RiverJobIDEQ(v int64) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldEQ(FieldRiverJobID, v))
+}
+
+// RiverJobIDNEQ applies the NEQ predicate on the "river_job_id" field.
+func RiverJobIDNEQ(v int64) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldNEQ(FieldRiverJobID, v))
+}
+
+// RiverJobIDIn applies the In predicate on the "river_job_id" field.
+func RiverJobIDIn(vs ...int64) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldIn(FieldRiverJobID, vs...))
+}
+
+// RiverJobIDNotIn applies the NotIn predicate on the "river_job_id" field.
+func RiverJobIDNotIn(vs ...int64) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldNotIn(FieldRiverJobID, vs...))
+}
+
+// RiverJobIDGT applies the GT predicate on the "river_job_id" field.
+func RiverJobIDGT(v int64) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldGT(FieldRiverJobID, v))
+}
+
+// RiverJobIDGTE applies the GTE predicate on the "river_job_id" field.
+func RiverJobIDGTE(v int64) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldGTE(FieldRiverJobID, v))
+}
+
+// RiverJobIDLT applies the LT predicate on the "river_job_id" field.
+func RiverJobIDLT(v int64) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldLT(FieldRiverJobID, v))
+}
+
+// RiverJobIDLTE applies the LTE predicate on the "river_job_id" field.
+func RiverJobIDLTE(v int64) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldLTE(FieldRiverJobID, v))
+}
+
+// RiverJobIDIsNil applies the IsNil predicate on the "river_job_id" field.
+func RiverJobIDIsNil() predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldIsNull(FieldRiverJobID))
+}
+
+// RiverJobIDNotNil applies the NotNil predicate on the "river_job_id" field.
+func RiverJobIDNotNil() predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldNotNull(FieldRiverJobID))
+}
+
+// CheckpointEQ applies the EQ predicate on the "checkpoint" field.
+func CheckpointEQ(v int) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldEQ(FieldCheckpoint, v))
+}
+
+// CheckpointNEQ applies the NEQ predicate on the "checkpoint" field.
+func CheckpointNEQ(v int) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldNEQ(FieldCheckpoint, v))
+}
+
+// CheckpointIn applies the In predicate on the "checkpoint" field.
+func CheckpointIn(vs ...int) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldIn(FieldCheckpoint, vs...))
+}
+
+// CheckpointNotIn applies the NotIn predicate on the "checkpoint" field.
+func CheckpointNotIn(vs ...int) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldNotIn(FieldCheckpoint, vs...))
+}
+
+// CheckpointGT applies the GT predicate on the "checkpoint" field.
+func CheckpointGT(v int) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldGT(FieldCheckpoint, v))
+}
+
+// CheckpointGTE applies the GTE predicate on the "checkpoint" field.
+func CheckpointGTE(v int) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldGTE(FieldCheckpoint, v))
+}
+
+// CheckpointLT applies the LT predicate on the "checkpoint" field.
+func CheckpointLT(v int) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldLT(FieldCheckpoint, v))
+}
+
+// CheckpointLTE applies the LTE predicate on the "checkpoint" field.
+func CheckpointLTE(v int) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldLTE(FieldCheckpoint, v))
+}
+
+// OnlyChangedFromEQ applies the EQ predicate on the "only_changed_from" field.
+func OnlyChangedFromEQ(v string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldEQ(FieldOnlyChangedFrom, v))
+}
+
+// OnlyChangedFromNEQ applies the NEQ predicate on the "only_changed_from" field.
+func OnlyChangedFromNEQ(v string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldNEQ(FieldOnlyChangedFrom, v))
+}
+
+// OnlyChangedFromIn applies the In predicate on the "only_changed_from" field.
+func OnlyChangedFromIn(vs ...string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldIn(FieldOnlyChangedFrom, vs...))
+}
+
+// OnlyChangedFromNotIn applies the NotIn predicate on the "only_changed_from" field.
+func OnlyChangedFromNotIn(vs ...string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldNotIn(FieldOnlyChangedFrom, vs...))
+}
+
+// OnlyChangedFromGT applies the GT predicate on the "only_changed_from" field.
+func OnlyChangedFromGT(v string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldGT(FieldOnlyChangedFrom, v))
+}
+
+// OnlyChangedFromGTE applies the GTE predicate on the "only_changed_from" field.
+func OnlyChangedFromGTE(v string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldGTE(FieldOnlyChangedFrom, v))
+}
+
+// OnlyChangedFromLT applies the LT predicate on the "only_changed_from" field.
+func OnlyChangedFromLT(v string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldLT(FieldOnlyChangedFrom, v))
+}
+
+// OnlyChangedFromLTE applies the LTE predicate on the "only_changed_from" field.
+func OnlyChangedFromLTE(v string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldLTE(FieldOnlyChangedFrom, v))
+}
+
+// OnlyChangedFromContains applies the Contains predicate on the "only_changed_from" field.
+func OnlyChangedFromContains(v string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldContains(FieldOnlyChangedFrom, v))
+}
+
+// OnlyChangedFromHasPrefix applies the HasPrefix predicate on the "only_changed_from" field.
+func OnlyChangedFromHasPrefix(v string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldHasPrefix(FieldOnlyChangedFrom, v))
+}
+
+// OnlyChangedFromHasSuffix applies the HasSuffix predicate on the "only_changed_from" field.
+func OnlyChangedFromHasSuffix(v string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldHasSuffix(FieldOnlyChangedFrom, v))
+}
+
+// OnlyChangedFromEqualFold applies the EqualFold predicate on the "only_changed_from" field.
+func OnlyChangedFromEqualFold(v string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldEqualFold(FieldOnlyChangedFrom, v))
+}
+
+// OnlyChangedFromContainsFold applies the ContainsFold predicate on the "only_changed_from" field.
+func OnlyChangedFromContainsFold(v string) predicate.RequalifyJob {
+	return predicate.RequalifyJob(sql.FieldContainsFold(FieldOnlyChangedFrom, v))
 }
 
 // And groups predicates with the AND operator between them.

@@ -367,6 +367,14 @@ func init() {
 	requalifyjobDescCreatedAt := requalifyjobFields[9].Descriptor()
 	// requalifyjob.DefaultCreatedAt holds the default value on creation for the created_at field.
 	requalifyjob.DefaultCreatedAt = requalifyjobDescCreatedAt.Default.(func() time.Time)
+	// requalifyjobDescCheckpoint is the schema descriptor for checkpoint field.
+	requalifyjobDescCheckpoint := requalifyjobFields[13].Descriptor()
+	// requalifyjob.DefaultCheckpoint holds the default value on creation for the checkpoint field.
+	requalifyjob.DefaultCheckpoint = requalifyjobDescCheckpoint.Default.(int)
+	// requalifyjobDescOnlyChangedFrom is the schema descriptor for only_changed_from field.
+	requalifyjobDescOnlyChangedFrom := requalifyjobFields[14].Descriptor()
+	// requalifyjob.DefaultOnlyChangedFrom holds the default value on creation for the only_changed_from field.
+	requalifyjob.DefaultOnlyChangedFrom = requalifyjobDescOnlyChangedFrom.Default.(string)
 	stageFields := schema.Stage{}.Fields()
 	_ = stageFields
 	// stageDescKey is the schema descriptor for key field.

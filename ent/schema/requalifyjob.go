@@ -10,7 +10,8 @@ import (
 )
 
 // RequalifyJob is a background run of the active qualification policy over the stored leads
-// matching a filter. Its progress is persisted so that a client can follow it across reloads.
+// matching a filter, run by the job engine. Its progress is persisted with each batch of leads,
+// so that a client can follow it and an interrupted run resumes where it stopped.
 type RequalifyJob struct {
 	ent.Schema
 }
@@ -31,6 +32,12 @@ func (RequalifyJob) Fields() []ent.Field {
 		field.Time("created_at").Default(time.Now).Immutable(),
 		field.Time("started_at").Optional().Nillable(),
 		field.Time("finished_at").Optional().Nillable(),
+		field.Int64("river_job_id").Optional().Nillable().
+			Comment("the engine's job (internal/jobs) that runs it").Annotations(entgql.Skip()),
+		field.Int("checkpoint").Default(0).
+			Comment("id of the last lead processed: a resumed run goes on after it; written with each batch's changes").Annotations(entgql.Skip()),
+		field.String("only_changed_from").Default("").
+			Comment("RequalifyOptions.OnlyChangedFrom of the job").Annotations(entgql.Skip()),
 	}
 }
 

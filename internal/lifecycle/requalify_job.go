@@ -85,20 +85,27 @@ func (s *Service) LeadIDs(ctx context.Context, where *ent.LeadWhereInput, after,
 func (s *Service) RequalifyLead(ctx context.Context, id int) (bool, error) {
 	moved := false
 	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
-		f, err := loadFunnel(ctx, tx)
-		if err != nil {
-			return err
-		}
-		before, err := tx.Lead.Query().Where(lead.ID(id)).Select(lead.FieldStageID).Int(ctx)
-		if err != nil {
-			return err
-		}
-		if err := s.qualify(ctx, tx, f, id, stagetransition.TriggerREQUALIFY); err != nil {
-			return err
-		}
-		after, err := tx.Lead.Query().Where(lead.ID(id)).Select(lead.FieldStageID).Int(ctx)
-		moved = after != before
+		var err error
+		moved, err = s.RequalifyLeadTx(ctx, tx, id)
 		return err
 	})
 	return moved, err
+}
+
+// RequalifyLeadTx is RequalifyLead in the caller's transaction tx (a batch of a requalify job,
+// committed with the job's checkpoint).
+func (s *Service) RequalifyLeadTx(ctx context.Context, tx *ent.Client, id int) (bool, error) {
+	f, err := loadFunnel(ctx, tx)
+	if err != nil {
+		return false, err
+	}
+	before, err := tx.Lead.Query().Where(lead.ID(id)).Select(lead.FieldStageID).Int(ctx)
+	if err != nil {
+		return false, err
+	}
+	if err := s.qualify(ctx, tx, f, id, stagetransition.TriggerREQUALIFY); err != nil {
+		return false, err
+	}
+	after, err := tx.Lead.Query().Where(lead.ID(id)).Select(lead.FieldStageID).Int(ctx)
+	return after != before, err
 }

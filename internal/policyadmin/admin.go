@@ -5,7 +5,6 @@ package policyadmin
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/ent/schema/qualtype"
+	"github.com/qualify/qualify/internal/jobs"
 	"github.com/qualify/qualify/internal/lifecycle"
 	"github.com/qualify/qualify/internal/policy"
 )
@@ -20,13 +20,14 @@ import (
 // Config is what the Service needs.
 type Config struct {
 	Client *ent.Client
-	// SQL and Dialect are the database under Client. On PostgreSQL, re-qualification jobs hold
-	// an advisory lock on a session of SQL while they run, so that any replica can tell a job
-	// whose runner is gone; without them jobs are tracked in this process only (SQLite).
-	SQL       *sql.DB
-	Dialect   string
-	Engine    *policy.Engine
-	Lifecycle *lifecycle.Service
+	// Jobs is the job engine re-qualification and async simulation run on; New registers
+	// their workers. Without it those operations are refused.
+	Jobs *jobs.Engine
+	// RequalifyBatch is how many leads a requalify job commits at once with its checkpoint
+	// (default 200). A run stopped inside a batch rolls it back; the next run does it again.
+	RequalifyBatch int
+	Engine         *policy.Engine
+	Lifecycle      *lifecycle.Service
 	// Dir is the watched bundle directory publish writes into; empty in bundle-service mode,
 	// where publishing is refused.
 	Dir string
@@ -44,13 +45,10 @@ type Service struct {
 	cfg      Config
 	log      *slog.Logger
 	mu       sync.Mutex // serializes publishes of this process; the lock file those of others
-	jobs     jobRunner
-	leases   leases
 	prepared revisionCache
 }
 
-// New returns a Service. Background jobs run until Close. Call ReclaimJobs at start to fail the
-// jobs that a crash of this or another replica left QUEUED or RUNNING.
+// New returns a Service and registers its workers with cfg.Jobs (call it before the engine starts).
 func New(cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -58,13 +56,15 @@ func New(cfg Config) *Service {
 	if cfg.ActivationTimeout == 0 {
 		cfg.ActivationTimeout = 15 * time.Second
 	}
-	s := &Service{cfg: cfg, log: cfg.Logger, leases: newLeases(cfg.SQL, cfg.Dialect)}
-	s.jobs.init()
+	if cfg.RequalifyBatch <= 0 {
+		cfg.RequalifyBatch = jobPage
+	}
+	s := &Service{cfg: cfg, log: cfg.Logger}
+	if cfg.Jobs != nil {
+		jobs.Register(cfg.Jobs, &requalifyWorker{s: s})
+	}
 	return s
 }
-
-// Close stops the background jobs and waits for them.
-func (s *Service) Close() { s.jobs.close() }
 
 // PolicyFileInput is one file of a draft.
 type PolicyFileInput struct {

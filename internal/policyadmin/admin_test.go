@@ -35,7 +35,6 @@ func seeded(t *testing.T, db *store.DB, leads int) (*apitest.Instance, string) {
 	api := apitest.Start(t, db, func(c *app.Config) {
 		c.PoliciesDir, c.PolicyPoll, c.Server.RequestTimeout = dir, 500*time.Millisecond, 2*time.Minute
 	})
-	t.Cleanup(api.App.Admin.Close)
 	fctx, cancel := context.WithCancel(ctx)
 	t.Cleanup(cancel)
 	go func() { _ = api.App.FollowPolicies(fctx) }()

@@ -1,8 +1,4 @@
 package policyadmin
 
-// LeaseKeys are the advisory lock keys of a job's lease, for tests that play a runner on
-// another replica.
-var LeaseKeys = lockKeys
-
-// ErrOrphaned is the error an orphaned job is failed with.
-const ErrOrphaned = errOrphaned
+// JobPage is the batch size of a requalify job, for tests that interrupt one between batches.
+const JobPage = jobPage

@@ -167,7 +167,6 @@ func TestFourEyesPublishing(t *testing.T) {
 		api := apitest.Start(t, db, func(c *app.Config) {
 			c.PoliciesDir, c.PolicyPoll, c.RequirePublishApproval = dir, 500*time.Millisecond, true
 		})
-		t.Cleanup(api.App.Admin.Close)
 		fctx, cancel := context.WithCancel(context.Background())
 		t.Cleanup(cancel)
 		go func() { _ = api.App.FollowPolicies(fctx) }()

@@ -3,61 +3,64 @@ package policyadmin
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"sync"
 	"time"
+
+	"github.com/riverqueue/river"
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/ent/requalifyjob"
 	"github.com/qualify/qualify/internal/audit"
+	"github.com/qualify/qualify/internal/dberr"
+	"github.com/qualify/qualify/internal/jobs"
 	"github.com/qualify/qualify/internal/txn"
 )
 
-// Job tuning: leads per page of ids, and how many errors a job keeps.
+// Job tuning: leads per batch by default (one transaction, one checkpoint), how many errors a job keeps,
+// and how often a failing run is tried again before the job is failed.
 const (
-	jobPage      = 200
-	jobMaxErrors = 20
+	jobPage        = 200
+	jobMaxErrors   = 20
+	jobMaxAttempts = 10
 )
 
-// jobRunner owns the background jobs' goroutines: they live as long as the Service, not as
-// the request that started them.
-type jobRunner struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+// RequalifyArgs is the engine job of a RequalifyJob.
+type RequalifyArgs struct {
+	RequalifyJobID int `json:"requalifyJobId"`
 }
 
-func (j *jobRunner) init()  { j.ctx, j.cancel = context.WithCancel(context.Background()) }
-func (j *jobRunner) close() { j.cancel(); j.wg.Wait() }
+// Kind implements river.JobArgs.
+func (RequalifyArgs) Kind() string { return "requalify" }
 
 // RequalifyLeads starts a background job that re-qualifies every lead matching where (nil: all)
-// on the active policy, with trigger REQUALIFY, one transaction per lead. It returns the queued
-// job at once; its progress is stored as it runs. Jobs orphaned by a stopped runner are failed
-// first, so that the list of jobs never shows two as running when only one is.
+// on the active policy, with trigger REQUALIFY. It returns the queued job at once; the job and
+// its engine job are written in one transaction, so neither exists without the other. The job
+// runs in batches of leads by ascending id, each batch in one transaction with the job's
+// checkpoint (the last lead id done): a run stopped anywhere resumes after the last committed
+// batch, on any replica, and no lead is processed twice or skipped.
 func (s *Service) RequalifyLeads(ctx context.Context, where *ent.LeadWhereInput, opts RequalifyOptions) (*ent.RequalifyJob, error) {
 	active, err := activeOrFail(s.cfg.Engine)
 	if err != nil {
 		return nil, err
 	}
-	var filter pageFilter
+	if s.cfg.Jobs == nil {
+		return nil, errors.New("policyadmin: no job engine configured")
+	}
 	if opts.OnlyChangedFrom != "" {
-		if filter, err = s.changedOnly(ctx, opts.OnlyChangedFrom); err != nil {
+		// Refuse an unknown revision now, not in the background.
+		if _, err := s.changedOnly(ctx, opts.OnlyChangedFrom); err != nil {
 			return nil, err
 		}
-	}
-	if _, err := s.ReclaimJobs(ctx); err != nil {
-		return nil, err
 	}
 	total, err := s.cfg.Lifecycle.CountLeads(ctx, where)
 	if err != nil {
 		return nil, err
 	}
-	var (
-		job  *ent.RequalifyJob
-		held lease
-	)
+	var job *ent.RequalifyJob
 	err = txn.Run(ctx, s.cfg.Client, func(ctx context.Context, tx *ent.Client) error {
-		create := tx.RequalifyJob.Create().SetTotal(total).SetPolicyRevision(active.ID()).SetPolicyHash(active.Hash())
+		create := tx.RequalifyJob.Create().SetTotal(total).SetPolicyRevision(active.ID()).SetPolicyHash(active.Hash()).
+			SetOnlyChangedFrom(opts.OnlyChangedFrom)
 		if where != nil {
 			m, err := whereMap(where)
 			if err != nil {
@@ -72,67 +75,21 @@ func (s *Service) RequalifyLeads(ctx context.Context, where *ent.LeadWhereInput,
 			Details: map[string]any{"policyHash": active.Hash(), "total": total, "where": job.Where}}); err != nil {
 			return err
 		}
-		held, err = s.leases.acquire(ctx, job.ID)
+		res, err := s.cfg.Jobs.Insert(ctx, RequalifyArgs{RequalifyJobID: job.ID}, &river.InsertOpts{MaxAttempts: jobMaxAttempts})
+		if err != nil {
+			return err
+		}
+		job, err = job.Update().SetRiverJobID(res.Job.ID).Save(ctx)
 		return err
 	})
 	if err != nil {
-		if held != nil {
-			held.release()
-		}
 		return nil, err
 	}
-	s.jobs.wg.Go(func() {
-		defer held.release()
-		s.runJob(s.jobs.ctx, job.ID, where, filter, held)
-	})
 	return job.Unwrap(), nil
 }
 
-// errOrphaned is what a job whose runner stopped is failed with.
-const errOrphaned = "interrupted: the process running the job stopped; start a new job"
-
-// ReclaimJobs fails the QUEUED and RUNNING jobs (all, or those of ids) whose runner is gone, and
-// returns how many. It is safe to run on every replica at any time: a live runner's lease keeps
-// its job out of reach.
-func (s *Service) ReclaimJobs(ctx context.Context, ids ...int) (int, error) {
-	q := s.cfg.Client.RequalifyJob.Query().Where(requalifyjob.StatusIn(requalifyjob.StatusQUEUED, requalifyjob.StatusRUNNING))
-	if len(ids) > 0 {
-		q.Where(requalifyjob.IDIn(ids...))
-	}
-	jobs, err := q.All(ctx)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, j := range jobs {
-		claimed, err := s.leases.claimOrphan(ctx, j.ID, func() error {
-			// Conditional: a runner that finished after the read above keeps its outcome.
-			return s.cfg.Client.RequalifyJob.Update().
-				Where(requalifyjob.ID(j.ID), requalifyjob.StatusIn(requalifyjob.StatusQUEUED, requalifyjob.StatusRUNNING)).
-				SetStatus(requalifyjob.StatusFAILED).SetErrors(append(j.Errors, errOrphaned)).SetFinishedAt(time.Now()).
-				Exec(ctx)
-		})
-		if err != nil {
-			return n, fmt.Errorf("reclaim requalify job %d: %w", j.ID, err)
-		}
-		if claimed {
-			s.log.Warn("requalify job orphaned: marked failed", "job", j.ID, "processed", j.Processed, "total", j.Total)
-			n++
-		}
-	}
-	return n, nil
-}
-
-// Job returns a job by id. A job that claims to be running is checked first: a client following
-// a job whose runner is gone sees it fail, not wait forever.
+// Job returns a requalify job by id.
 func (s *Service) Job(ctx context.Context, id int) (*ent.RequalifyJob, error) {
-	j, err := s.cfg.Client.RequalifyJob.Get(ctx, id)
-	if err != nil || (j.Status != requalifyjob.StatusQUEUED && j.Status != requalifyjob.StatusRUNNING) {
-		return j, err
-	}
-	if n, err := s.ReclaimJobs(ctx, id); err != nil || n == 0 {
-		return j, err
-	}
 	return s.cfg.Client.RequalifyJob.Get(ctx, id)
 }
 
@@ -166,92 +123,198 @@ func whereMap(where *ent.LeadWhereInput) (map[string]any, error) {
 	return m, json.Unmarshal(raw, &m)
 }
 
-// runJob re-qualifies the job's leads page by page (those filter keeps, when set; the others
-// count as processed) and stores its progress after each page. It stops when its lease may be lost or its job was failed by someone else meanwhile, since then
-// another replica may already have reported the job as orphaned.
-func (s *Service) runJob(ctx context.Context, id int, where *ent.LeadWhereInput, filter pageFilter, held lease) {
-	c, lc := s.cfg.Client, s.cfg.Lifecycle
-	var (
-		processed, moved, failed, after int
-		errs                            []string
-	)
-	// store writes the job's fields where u's condition on its status holds, and tells whether
-	// it did: a job failed meanwhile as orphaned keeps that outcome.
-	store := func(ctx context.Context, u *ent.RequalifyJobUpdate) (bool, error) {
-		n, err := u.Where(requalifyjob.ID(id)).SetProcessed(processed).SetMoved(moved).SetFailed(failed).SetErrors(errs).Save(ctx)
-		return n == 1, err
+func whereOf(m map[string]any) (*ent.LeadWhereInput, error) {
+	if m == nil {
+		return nil, nil
 	}
-	finish := func(status requalifyjob.Status, cause error) {
-		if cause != nil && len(errs) < jobMaxErrors {
-			errs = append(errs, cause.Error())
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	w := &ent.LeadWhereInput{}
+	return w, json.Unmarshal(raw, w)
+}
+
+// requalifyWorker runs RequalifyJobs on the job engine.
+type requalifyWorker struct {
+	river.WorkerDefaults[RequalifyArgs]
+	s *Service
+}
+
+// errTakenOver stops a run whose checkpoint moved under it: another run of the same job (a
+// rescue of one taken for dead) got there first, and its batches stand.
+var errTakenOver = errors.New("requalify: another run of the job advanced its checkpoint; this run stops")
+
+// progress is a requalify run's counters, carried from batch to batch.
+type progress struct {
+	checkpoint, processed, moved, failed int
+	errs                                 []string
+}
+
+func (p *progress) note(err error) {
+	if len(p.errs) < jobMaxErrors {
+		p.errs = append(p.errs, err.Error())
+	}
+}
+
+// Work runs (or resumes) the job from its stored checkpoint, batch by batch, stopping between
+// batches when the replica stops or the job is cancelled.
+func (w *requalifyWorker) Work(ctx context.Context, rj *river.Job[RequalifyArgs]) error {
+	s, c := w.s, w.s.cfg.Client
+	job, err := c.RequalifyJob.Get(ctx, rj.Args.RequalifyJobID)
+	if ent.IsNotFound(err) {
+		return river.JobCancel(err)
+	}
+	if err != nil {
+		return err
+	}
+	if job.Status == requalifyjob.StatusSUCCEEDED {
+		return nil
+	}
+	where, err := whereOf(job.Where)
+	if err != nil {
+		return w.fail(ctx, job.ID, river.JobCancel(fmt.Errorf("stored filter: %w", err)))
+	}
+	var filter pageFilter
+	if job.OnlyChangedFrom != "" {
+		if filter, err = s.changedOnly(ctx, job.OnlyChangedFrom); err != nil {
+			return w.failOnLast(ctx, rj, job.ID, err)
 		}
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		ok, err := store(ctx, c.RequalifyJob.Update().Where(requalifyjob.StatusIn(requalifyjob.StatusQUEUED, requalifyjob.StatusRUNNING)).
-			SetStatus(status).SetFinishedAt(time.Now()))
-		if err != nil {
-			s.log.Error("requalify job: store the outcome", "job", id, "err", err)
-		} else if !ok {
-			s.log.Warn("requalify job: failed elsewhere as orphaned before it finished", "job", id)
-		}
-		s.log.Info("requalify job finished", "job", id, "status", status, "processed", processed, "moved", moved, "failed", failed)
 	}
-	ok, err := store(ctx, c.RequalifyJob.Update().Where(requalifyjob.StatusEQ(requalifyjob.StatusQUEUED)).
-		SetStatus(requalifyjob.StatusRUNNING).SetStartedAt(time.Now()))
-	switch {
-	case err != nil:
-		finish(requalifyjob.StatusFAILED, err)
-		return
-	case !ok:
-		s.log.Warn("requalify job: failed elsewhere as orphaned before it started", "job", id)
-		return
+	p := progress{checkpoint: job.Checkpoint, processed: job.Processed, moved: job.Moved, failed: job.Failed, errs: job.Errors}
+	upd := c.RequalifyJob.UpdateOneID(job.ID).SetStatus(requalifyjob.StatusRUNNING).ClearFinishedAt()
+	if job.StartedAt == nil {
+		upd.SetStartedAt(time.Now())
 	}
+	if err := upd.Exec(ctx); err != nil {
+		return err
+	}
+	s.log.Info("requalify job running", "job", job.ID, "attempt", rj.Attempt, "after", p.checkpoint, "processed", p.processed, "total", job.Total)
 	for {
-		ids, err := lc.LeadIDs(ctx, where, after, jobPage)
+		if err := jobs.Interrupted(ctx); err != nil {
+			s.log.Info("requalify job interrupted at a batch boundary", "job", job.ID, "after", p.checkpoint, "processed", p.processed)
+			if errors.Is(err, jobs.ErrCancelled) {
+				return w.fail(ctx, job.ID, err)
+			}
+			return err
+		}
+		ids, err := s.cfg.Lifecycle.LeadIDs(ctx, where, p.checkpoint, s.cfg.RequalifyBatch)
 		if err != nil {
-			finish(requalifyjob.StatusFAILED, err)
-			return
+			return w.failOnLast(ctx, rj, job.ID, err)
 		}
 		if len(ids) == 0 {
-			finish(requalifyjob.StatusSUCCEEDED, nil)
-			return
+			err := c.RequalifyJob.UpdateOneID(job.ID).SetStatus(requalifyjob.StatusSUCCEEDED).SetFinishedAt(time.Now()).Exec(ctx)
+			s.log.Info("requalify job finished", "job", job.ID, "processed", p.processed, "moved", p.moved, "failed", p.failed)
+			return err
+		}
+		next, err := w.batch(ctx, rj.ID, job.ID, ids, filter, p)
+		if errors.Is(err, errTakenOver) {
+			s.log.Warn("requalify job: another run holds the checkpoint; this one ends", "job", job.ID)
+			return nil // the other run finishes the job and reports it
+		}
+		if ierr := jobs.Interrupted(ctx); err != nil && ierr != nil && !errors.Is(ierr, jobs.ErrCancelled) {
+			return ierr // stopped inside the batch, which rolled back: the next attempt does it
+		}
+		if err != nil {
+			return w.failOnLast(ctx, rj, job.ID, err)
+		}
+		p = next
+	}
+}
+
+// batch re-qualifies the leads of ids (those filter keeps; the others count as processed) in one
+// transaction that also advances the job's checkpoint past ids, and returns the new progress.
+// The checkpoint is compared and set first: of two runs of one job only the one holding the
+// checkpoint commits, so each lead's re-qualification commits once.
+func (w *requalifyWorker) batch(ctx context.Context, riverID int64, id int, ids []int, filter pageFilter, p progress) (progress, error) {
+	var out progress
+	err := txn.Run(ctx, w.s.cfg.Client, func(ctx context.Context, tx *ent.Client) error {
+		out = p
+		out.errs = append([]string(nil), p.errs...)
+		n, err := tx.RequalifyJob.Update().
+			Where(requalifyjob.ID(id), requalifyjob.Checkpoint(p.checkpoint)).
+			SetCheckpoint(ids[len(ids)-1]).Save(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errTakenOver
 		}
 		page := ids
 		if filter != nil {
 			if page, err = filter(ctx, ids); err != nil {
-				finish(requalifyjob.StatusFAILED, err)
-				return
+				return err
 			}
-			processed += len(ids) - len(page)
 		}
+		out.processed += len(ids) - len(page)
 		for _, lid := range page {
-			m, err := lc.RequalifyLead(ctx, lid)
-			if ctx.Err() != nil {
-				finish(requalifyjob.StatusFAILED, fmt.Errorf("interrupted: %w", ctx.Err()))
-				return
-			}
-			processed++
-			if err != nil {
-				failed++
-				if len(errs) < jobMaxErrors {
-					errs = append(errs, fmt.Sprintf("lead %d: %v", lid, err))
-				}
-			} else if m {
-				moved++
+			moved, err := w.lead(ctx, tx, lid)
+			out.processed++
+			switch {
+			case err != nil && (dberr.Classify(err) != dberr.Other || ctx.Err() != nil):
+				return err // the batch is retried (txn) or the run resumes from the checkpoint
+			case err != nil:
+				out.failed++
+				out.note(fmt.Errorf("lead %d: %w", lid, err))
+			case moved:
+				out.moved++
 			}
 		}
-		after = ids[len(ids)-1]
-		if err := held.check(ctx); err != nil {
-			finish(requalifyjob.StatusFAILED, fmt.Errorf("lost the job's lease: %w", err))
-			return
+		out.checkpoint = ids[len(ids)-1]
+		if err := tx.RequalifyJob.UpdateOneID(id).SetProcessed(out.processed).SetMoved(out.moved).
+			SetFailed(out.failed).SetErrors(out.errs).Exec(ctx); err != nil {
+			return err
 		}
-		if ok, err := store(ctx, c.RequalifyJob.Update().Where(requalifyjob.StatusEQ(requalifyjob.StatusRUNNING))); err != nil || !ok {
-			if err == nil {
-				s.log.Warn("requalify job: failed elsewhere as orphaned while running; stopping", "job", id)
-				return
-			}
-			finish(requalifyjob.StatusFAILED, err)
-			return
+		// The engine job's own progress, for the job list: same transaction.
+		return w.s.cfg.Jobs.Progress(ctx, riverID, map[string]any{
+			"requalifyJobId": id, "checkpoint": out.checkpoint, "processed": out.processed, "moved": out.moved, "failed": out.failed,
+		})
+	})
+	return out, err
+}
+
+// lead re-qualifies one lead inside a savepoint, so that a lead the policy fails on is undone
+// alone and the batch goes on.
+func (w *requalifyWorker) lead(ctx context.Context, tx *ent.Client, id int) (bool, error) {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT requalify_lead"); err != nil {
+		return false, err
+	}
+	moved, err := w.s.cfg.Lifecycle.RequalifyLeadTx(ctx, tx, id)
+	if err != nil {
+		if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT requalify_lead"); rerr != nil {
+			return false, errors.Join(err, rerr)
 		}
 	}
+	if _, rerr := tx.ExecContext(ctx, "RELEASE SAVEPOINT requalify_lead"); rerr != nil {
+		return false, errors.Join(err, rerr)
+	}
+	return moved, err
+}
+
+// failOnLast returns err for the engine to retry the run, and fails the job first when this was
+// the last attempt.
+func (w *requalifyWorker) failOnLast(ctx context.Context, rj *river.Job[RequalifyArgs], id int, err error) error {
+	if rj.Attempt >= rj.MaxAttempts {
+		return w.fail(ctx, id, err)
+	}
+	return err
+}
+
+// fail marks the job FAILED with err among its errors and returns err.
+func (w *requalifyWorker) fail(ctx context.Context, id int, err error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	j, gerr := w.s.cfg.Client.RequalifyJob.Get(ctx, id)
+	if gerr != nil {
+		return errors.Join(err, gerr)
+	}
+	errs := j.Errors
+	if len(errs) < jobMaxErrors {
+		errs = append(errs, err.Error())
+	}
+	if uerr := j.Update().SetStatus(requalifyjob.StatusFAILED).SetFinishedAt(time.Now()).SetErrors(errs).Exec(ctx); uerr != nil {
+		return errors.Join(err, uerr)
+	}
+	w.s.log.Warn("requalify job failed", "job", id, "err", err)
+	return err
 }

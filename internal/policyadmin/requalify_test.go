@@ -98,7 +98,6 @@ func TestAdminForbidden(t *testing.T) {
 // Publishing is refused when policies come from a bundle service.
 func TestPublishRefusedInBundleMode(t *testing.T) {
 	svc := policyadmin.New(policyadmin.Config{})
-	defer svc.Close()
 	_, err := svc.Publish(context.Background(), policyadmin.PolicyDraftInput{}, "x")
 	var coded domainerr.Coded
 	if !errors.As(err, &coded) || coded.Code() != policyadmin.CodeNotSupported {

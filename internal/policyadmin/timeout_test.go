@@ -40,7 +40,6 @@ func TestPolicyTimeoutNamesTheDecision(t *testing.T) {
 			t.Fatal(err)
 		}
 		api := apitest.Start(t, db, func(c *app.Config) { c.PoliciesDir, c.PolicyPoll = dir, time.Hour })
-		t.Cleanup(api.App.Admin.Close)
 		hash := api.App.Engine.Active().Hash()
 
 		var ok struct{ CreateLead struct{ ID string } }
@@ -66,7 +65,6 @@ func TestBreachRollsBack(t *testing.T) {
 			c.PoliciesDir, c.PolicyPoll = dir, 500*time.Millisecond
 			c.DecisionBounds.MaxErrorRate, c.DecisionBounds.MinDecisions, c.RollbackOnBreach = 0.25, 2, true
 		})
-		t.Cleanup(api.App.Admin.Close)
 		ctx, cancel := context.WithCancel(context.Background())
 		t.Cleanup(cancel)
 		go func() { _ = api.App.FollowPolicies(ctx) }()

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/qualify/qualify/internal/jobs"
+	"github.com/qualify/qualify/internal/store"
+)
+
+type cliNoteArgs struct{}
+
+func (cliNoteArgs) Kind() string { return "cli_note" }
+
+// `qualify jobs list|cancel|retry` on the jobs of a migrated database: a scheduled job is
+// listed, cancelled (then listed as CANCELLED), and retried (AVAILABLE again).
+func TestJobsCommand(t *testing.T) {
+	t.Setenv("DATABASE_URL", "")
+	path := filepath.Join(t.TempDir(), "q.db")
+	if out, err := run(t, "migrate", "--sqlite", path); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, out)
+	}
+	db, err := store.Open(context.Background(), store.Config{SQLitePath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	e, err := jobs.New(db, jobs.Config{Workers: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Insert(context.Background(), cliNoteArgs{}, &river.InsertOpts{ScheduledAt: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := fmt.Sprint(res.Job.ID)
+	out, err := run(t, "jobs", "list", "--sqlite", path)
+	if err != nil || !strings.Contains(out, "cli_note") || !strings.Contains(out, "SCHEDULED") {
+		t.Fatalf("list: %v\n%s", err, out)
+	}
+	if out, err := run(t, "jobs", "cancel", id, "--sqlite", path); err != nil || !strings.Contains(out, "CANCELLED") {
+		t.Fatalf("cancel: %v\n%s", err, out)
+	}
+	out, err = run(t, "jobs", "list", "--sqlite", path, "--state", "cancelled", "--json")
+	if err != nil || !strings.Contains(out, `"id":`+id) {
+		t.Fatalf("list cancelled: %v\n%s", err, out)
+	}
+	if out, err := run(t, "jobs", "cancel", id, "--sqlite", path); err == nil {
+		t.Errorf("cancelling a cancelled job succeeded: %s", out)
+	}
+	if out, err := run(t, "jobs", "retry", id, "--sqlite", path); err != nil || !strings.Contains(out, "AVAILABLE") {
+		t.Fatalf("retry: %v\n%s", err, out)
+	}
+	if out, err := run(t, "jobs", "list", "--sqlite", path, "--state", "bogus"); err == nil {
+		t.Errorf("an unknown state was accepted: %s", out)
+	}
+}
