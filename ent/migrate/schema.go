@@ -187,7 +187,7 @@ var (
 	DecisionLogsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "decision_id", Type: field.TypeString, Unique: true},
-		{Name: "kind", Type: field.TypeEnum, Enums: []string{"LEAD", "TRANSITION", "ROUTING", "AUTHZ"}},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"LEAD", "TRANSITION", "ROUTING", "AUTHZ", "SCHEDULE"}},
 		{Name: "path", Type: field.TypeString},
 		{Name: "revision", Type: field.TypeString, Default: ""},
 		{Name: "revision_hash", Type: field.TypeString},
