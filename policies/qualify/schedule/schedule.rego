@@ -66,13 +66,17 @@ days(n) := n * day_ns
 
 # --- re-score: the decay steps of engagement, and the end of the idle window ---------------------
 
-# steps are the moments the lead decision's result may change by age alone.
+# steps are the moments the lead decision's result may change by age alone: a second after an
+# activity is full_days or window_days old (the lead decision counts exactly N days as at most
+# N days old, to the second), and a second after the lead's creation is window_days old (idle).
 steps := {t |
 	e := config.engagement
 	some a in activity_ns
 	some d in [e.full_days, e.window_days]
-	t := a + days(d)
-} | {created_ns + days(config.engagement.window_days)}
+	t := (a + days(d)) + second
+} | {(created_ns + days(config.engagement.window_days)) + second}
+
+second := 1000000000
 
 rescore if {
 	some t in steps

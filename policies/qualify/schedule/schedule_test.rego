@@ -9,6 +9,9 @@ day := ((24 * 60) * 60) * 1000000000
 
 at(s, d) := time.format(time.parse_rfc3339_ns(s) + (d * day))
 
+# step(s, d): a second after d days from s, when an age of d days has passed.
+step(s, d) := time.format((time.parse_rfc3339_ns(s) + (d * day)) + 1000000000)
+
 decide(x) := d if {
 	d := schedule.decision with input as x
 }
@@ -24,9 +27,9 @@ hot(now) := {
 
 test_hot_lead_next_review_is_its_first_decay_step if {
 	full := config.engagement.full_days
-	d := decide(hot(at("2026-11-02T10:00:00Z", full - 1)))
+	d := decide(hot(at("2026-11-02T10:00:00Z", full)))
 	d.rescore == false
-	d.next_review_at == at("2026-11-02T10:00:00Z", full)
+	d.next_review_at == step("2026-11-02T10:00:00Z", full)
 	d.escalations == []
 	not d.move
 	d.reasons == []
@@ -34,17 +37,17 @@ test_hot_lead_next_review_is_its_first_decay_step if {
 
 test_hot_lead_rescored_after_its_decay_step if {
 	full := config.engagement.full_days
-	d := decide(hot(at("2026-11-02T10:00:00Z", full)))
+	d := decide(hot(step("2026-11-02T10:00:00Z", full)))
 	d.rescore == true
 	d.reasons[0].code == "SCHEDULE_RESCORE"
 
 	# the next step: the end of the idle window counted from the lead's creation
-	d.next_review_at == at("2026-10-01T08:00:00Z", config.engagement.window_days)
+	d.next_review_at == step("2026-10-01T08:00:00Z", config.engagement.window_days)
 }
 
 test_rescored_lead_is_not_due_again if {
 	full := config.engagement.full_days
-	x := object.union(hot(at("2026-11-02T10:00:00Z", full + 1)), {"qualified_at": at("2026-11-02T10:00:00Z", full)})
+	x := object.union(hot(at("2026-11-02T10:00:00Z", full + 1)), {"qualified_at": step("2026-11-02T10:00:00Z", full)})
 	decide(x).rescore == false
 }
 
