@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"context"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -40,6 +41,7 @@ func Schedule(e *jobs.Engine, s *Sweeper) {
 	}
 	jobs.Register(e, &Worker{s: s})
 	e.AddPeriodic(s.cfg.Interval, func() (river.JobArgs, *river.InsertOpts) {
-		return Args{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: s.cfg.Interval}}
+		// River refuses a unique period under a second (and then enqueues nothing at all).
+		return Args{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: max(s.cfg.Interval, time.Second)}}
 	})
 }
