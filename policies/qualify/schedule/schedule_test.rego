@@ -139,3 +139,24 @@ test_bare_input_is_defined if {
 	is_boolean(d.rescore)
 	is_string(d.next_review_at)
 }
+
+test_revisit_activity_ends_a_long_manual_hold if {
+	m := config.schedule.moves[0]
+	now := at("2026-11-02T10:00:00Z", m.idle_days + 10)
+	manual := {"from": "sql", "to": "sal", "at": at("2026-11-02T10:00:00Z", 1)}
+	x := object.union(hot(now), {
+		"lead": {"stage": "sal", "stage_entered_at": "2026-11-02T10:00:00Z", "manual": manual},
+		"activities": [{"kind": "meeting", "occurred_at": at("2026-11-02T10:00:00Z", 2)}],
+	})
+	decide(x).move.to == m.to with data.qualify.config.manual.revisit_after_days as 365
+	not decide(object.union(x, {"activities": []})).move with data.qualify.config.manual.revisit_after_days as 365
+}
+
+test_first_due_move_wins if {
+	moves := [
+		{"key": "first", "from_stages": ["sql"], "idle_days": 10, "to": "nurture", "reason_code": "no_activity"},
+		{"key": "second", "from_stages": ["sql"], "idle_days": 5, "to": "disqualified", "reason_code": "unreachable"},
+	]
+	d := decide(hot(at("2026-11-02T10:00:00Z", 20))) with data.qualify.config.schedule.moves as moves
+	d.move.rule == "first"
+}
