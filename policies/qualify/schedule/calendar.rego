@@ -30,11 +30,14 @@ local_time(date, clock) := wall - offset if {
 }
 
 # business_deadline(ns, n): midnight (local) after the nth business day following the day of ns.
-# The search is bounded: at most 4 weeks per business day plus a year of holidays.
+# The search is bounded and short (it runs in every qualification): any 7 days in a row hold each
+# business weekday once, so 7 * ceil((n + holidays) / business weekdays) days hold n business days
+# however many holidays fall there; a week more covers the partial first week.
 business_deadline(ns, n) := local_time(local_date(days[n - 1] + day_ns), "00:00:00") if {
 	start := local_noon(ns)
+	weeks := ceil((n + count(cal.holidays)) / count(cal.business_days)) + 1
 	days := [d |
-		some k in numbers.range(1, (n * 28) + 366)
+		some k in numbers.range(1, weeks * 7)
 		d := start + (k * day_ns)
 		business_day(d)
 	]
