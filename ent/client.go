@@ -27,6 +27,7 @@ import (
 	"github.com/qualify/qualify/ent/funnelreach"
 	"github.com/qualify/qualify/ent/funnelsketch"
 	"github.com/qualify/qualify/ent/lead"
+	"github.com/qualify/qualify/ent/leadescalation"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
 	"github.com/qualify/qualify/ent/requalifyjob"
@@ -66,6 +67,8 @@ type Client struct {
 	FunnelSketch *FunnelSketchClient
 	// Lead is the client for interacting with the Lead builders.
 	Lead *LeadClient
+	// LeadEscalation is the client for interacting with the LeadEscalation builders.
+	LeadEscalation *LeadEscalationClient
 	// PolicyRevision is the client for interacting with the PolicyRevision builders.
 	PolicyRevision *PolicyRevisionClient
 	// Project is the client for interacting with the Project builders.
@@ -101,6 +104,7 @@ func (c *Client) init() {
 	c.FunnelReach = NewFunnelReachClient(c.config)
 	c.FunnelSketch = NewFunnelSketchClient(c.config)
 	c.Lead = NewLeadClient(c.config)
+	c.LeadEscalation = NewLeadEscalationClient(c.config)
 	c.PolicyRevision = NewPolicyRevisionClient(c.config)
 	c.Project = NewProjectClient(c.config)
 	c.RequalifyJob = NewRequalifyJobClient(c.config)
@@ -211,6 +215,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		FunnelReach:     NewFunnelReachClient(cfg),
 		FunnelSketch:    NewFunnelSketchClient(cfg),
 		Lead:            NewLeadClient(cfg),
+		LeadEscalation:  NewLeadEscalationClient(cfg),
 		PolicyRevision:  NewPolicyRevisionClient(cfg),
 		Project:         NewProjectClient(cfg),
 		RequalifyJob:    NewRequalifyJobClient(cfg),
@@ -248,6 +253,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		FunnelReach:     NewFunnelReachClient(cfg),
 		FunnelSketch:    NewFunnelSketchClient(cfg),
 		Lead:            NewLeadClient(cfg),
+		LeadEscalation:  NewLeadEscalationClient(cfg),
 		PolicyRevision:  NewPolicyRevisionClient(cfg),
 		Project:         NewProjectClient(cfg),
 		RequalifyJob:    NewRequalifyJobClient(cfg),
@@ -285,7 +291,7 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Account, c.Activity, c.AuditEvent, c.Contact, c.DecisionLog,
 		c.FunnelBuild, c.FunnelCount, c.FunnelExit, c.FunnelReach, c.FunnelSketch,
-		c.Lead, c.PolicyRevision, c.Project, c.RequalifyJob, c.Stage,
+		c.Lead, c.LeadEscalation, c.PolicyRevision, c.Project, c.RequalifyJob, c.Stage,
 		c.StageTransition, c.User,
 	} {
 		n.Use(hooks...)
@@ -298,7 +304,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Account, c.Activity, c.AuditEvent, c.Contact, c.DecisionLog,
 		c.FunnelBuild, c.FunnelCount, c.FunnelExit, c.FunnelReach, c.FunnelSketch,
-		c.Lead, c.PolicyRevision, c.Project, c.RequalifyJob, c.Stage,
+		c.Lead, c.LeadEscalation, c.PolicyRevision, c.Project, c.RequalifyJob, c.Stage,
 		c.StageTransition, c.User,
 	} {
 		n.Intercept(interceptors...)
@@ -332,6 +338,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.FunnelSketch.mutate(ctx, m)
 	case *LeadMutation:
 		return c.Lead.mutate(ctx, m)
+	case *LeadEscalationMutation:
+		return c.LeadEscalation.mutate(ctx, m)
 	case *PolicyRevisionMutation:
 		return c.PolicyRevision.mutate(ctx, m)
 	case *ProjectMutation:
@@ -2252,6 +2260,139 @@ func (c *LeadClient) mutate(ctx context.Context, m *LeadMutation) (Value, error)
 	}
 }
 
+// LeadEscalationClient is a client for the LeadEscalation schema.
+type LeadEscalationClient struct {
+	config
+}
+
+// NewLeadEscalationClient returns a client for the LeadEscalation from the given config.
+func NewLeadEscalationClient(c config) *LeadEscalationClient {
+	return &LeadEscalationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `leadescalation.Hooks(f(g(h())))`.
+func (c *LeadEscalationClient) Use(hooks ...Hook) {
+	c.hooks.LeadEscalation = append(c.hooks.LeadEscalation, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `leadescalation.Intercept(f(g(h())))`.
+func (c *LeadEscalationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.LeadEscalation = append(c.inters.LeadEscalation, interceptors...)
+}
+
+// Create returns a builder for creating a LeadEscalation entity.
+func (c *LeadEscalationClient) Create() *LeadEscalationCreate {
+	mutation := newLeadEscalationMutation(c.config, OpCreate)
+	return &LeadEscalationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of LeadEscalation entities.
+func (c *LeadEscalationClient) CreateBulk(builders ...*LeadEscalationCreate) *LeadEscalationCreateBulk {
+	return &LeadEscalationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *LeadEscalationClient) MapCreateBulk(slice any, setFunc func(*LeadEscalationCreate, int)) *LeadEscalationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &LeadEscalationCreateBulk{err: fmt.Errorf("calling to LeadEscalationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*LeadEscalationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &LeadEscalationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for LeadEscalation.
+func (c *LeadEscalationClient) Update() *LeadEscalationUpdate {
+	mutation := newLeadEscalationMutation(c.config, OpUpdate)
+	return &LeadEscalationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *LeadEscalationClient) UpdateOne(_m *LeadEscalation) *LeadEscalationUpdateOne {
+	mutation := newLeadEscalationMutation(c.config, OpUpdateOne, withLeadEscalation(_m))
+	return &LeadEscalationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *LeadEscalationClient) UpdateOneID(id int) *LeadEscalationUpdateOne {
+	mutation := newLeadEscalationMutation(c.config, OpUpdateOne, withLeadEscalationID(id))
+	return &LeadEscalationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for LeadEscalation.
+func (c *LeadEscalationClient) Delete() *LeadEscalationDelete {
+	mutation := newLeadEscalationMutation(c.config, OpDelete)
+	return &LeadEscalationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *LeadEscalationClient) DeleteOne(_m *LeadEscalation) *LeadEscalationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *LeadEscalationClient) DeleteOneID(id int) *LeadEscalationDeleteOne {
+	builder := c.Delete().Where(leadescalation.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &LeadEscalationDeleteOne{builder}
+}
+
+// Query returns a query builder for LeadEscalation.
+func (c *LeadEscalationClient) Query() *LeadEscalationQuery {
+	return &LeadEscalationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeLeadEscalation},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a LeadEscalation entity by its id.
+func (c *LeadEscalationClient) Get(ctx context.Context, id int) (*LeadEscalation, error) {
+	return c.Query().Where(leadescalation.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *LeadEscalationClient) GetX(ctx context.Context, id int) *LeadEscalation {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *LeadEscalationClient) Hooks() []Hook {
+	return c.hooks.LeadEscalation
+}
+
+// Interceptors returns the client interceptors.
+func (c *LeadEscalationClient) Interceptors() []Interceptor {
+	return c.inters.LeadEscalation
+}
+
+func (c *LeadEscalationClient) mutate(ctx context.Context, m *LeadEscalationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&LeadEscalationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&LeadEscalationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&LeadEscalationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&LeadEscalationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown LeadEscalation mutation op: %q", m.Op())
+	}
+}
+
 // PolicyRevisionClient is a client for the PolicyRevision schema.
 type PolicyRevisionClient struct {
 	config
@@ -3183,13 +3324,14 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 type (
 	hooks struct {
 		APIKey, Account, Activity, AuditEvent, Contact, DecisionLog, FunnelBuild,
-		FunnelCount, FunnelExit, FunnelReach, FunnelSketch, Lead, PolicyRevision,
-		Project, RequalifyJob, Stage, StageTransition, User []ent.Hook
+		FunnelCount, FunnelExit, FunnelReach, FunnelSketch, Lead, LeadEscalation,
+		PolicyRevision, Project, RequalifyJob, Stage, StageTransition, User []ent.Hook
 	}
 	inters struct {
 		APIKey, Account, Activity, AuditEvent, Contact, DecisionLog, FunnelBuild,
-		FunnelCount, FunnelExit, FunnelReach, FunnelSketch, Lead, PolicyRevision,
-		Project, RequalifyJob, Stage, StageTransition, User []ent.Interceptor
+		FunnelCount, FunnelExit, FunnelReach, FunnelSketch, Lead, LeadEscalation,
+		PolicyRevision, Project, RequalifyJob, Stage, StageTransition,
+		User []ent.Interceptor
 	}
 )
 

@@ -24,6 +24,7 @@ import (
 	"github.com/qualify/qualify/ent/funnelreach"
 	"github.com/qualify/qualify/ent/funnelsketch"
 	"github.com/qualify/qualify/ent/lead"
+	"github.com/qualify/qualify/ent/leadescalation"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
 	"github.com/qualify/qualify/ent/requalifyjob"
@@ -102,6 +103,7 @@ func checkColumn(t, c string) error {
 			funnelreach.Table:     funnelreach.ValidColumn,
 			funnelsketch.Table:    funnelsketch.ValidColumn,
 			lead.Table:            lead.ValidColumn,
+			leadescalation.Table:  leadescalation.ValidColumn,
 			policyrevision.Table:  policyrevision.ValidColumn,
 			project.Table:         project.ValidColumn,
 			requalifyjob.Table:    requalifyjob.ValidColumn,

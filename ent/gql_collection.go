@@ -2013,6 +2013,11 @@ func (_q *LeadQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				selectedFields = append(selectedFields, lead.FieldTemperature)
 				fieldSeen[lead.FieldTemperature] = struct{}{}
 			}
+		case "nextReviewAt":
+			if _, ok := fieldSeen[lead.FieldNextReviewAt]; !ok {
+				selectedFields = append(selectedFields, lead.FieldNextReviewAt)
+				fieldSeen[lead.FieldNextReviewAt] = struct{}{}
+			}
 		case "version":
 			if _, ok := fieldSeen[lead.FieldVersion]; !ok {
 				selectedFields = append(selectedFields, lead.FieldVersion)

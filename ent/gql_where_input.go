@@ -2799,6 +2799,18 @@ type LeadWhereInput struct {
 	TemperatureIsNil  bool               `json:"temperatureIsNil,omitempty"`
 	TemperatureNotNil bool               `json:"temperatureNotNil,omitempty"`
 
+	// "next_review_at" field predicates.
+	NextReviewAt       *time.Time  `json:"nextReviewAt,omitempty"`
+	NextReviewAtNEQ    *time.Time  `json:"nextReviewAtNEQ,omitempty"`
+	NextReviewAtIn     []time.Time `json:"nextReviewAtIn,omitempty"`
+	NextReviewAtNotIn  []time.Time `json:"nextReviewAtNotIn,omitempty"`
+	NextReviewAtGT     *time.Time  `json:"nextReviewAtGT,omitempty"`
+	NextReviewAtGTE    *time.Time  `json:"nextReviewAtGTE,omitempty"`
+	NextReviewAtLT     *time.Time  `json:"nextReviewAtLT,omitempty"`
+	NextReviewAtLTE    *time.Time  `json:"nextReviewAtLTE,omitempty"`
+	NextReviewAtIsNil  bool        `json:"nextReviewAtIsNil,omitempty"`
+	NextReviewAtNotNil bool        `json:"nextReviewAtNotNil,omitempty"`
+
 	// "version" field predicates.
 	Version      *int  `json:"version,omitempty"`
 	VersionNEQ   *int  `json:"versionNEQ,omitempty"`
@@ -3636,6 +3648,36 @@ func (i *LeadWhereInput) P() (predicate.Lead, error) {
 	}
 	if i.TemperatureNotNil {
 		predicates = append(predicates, lead.TemperatureNotNil())
+	}
+	if i.NextReviewAt != nil {
+		predicates = append(predicates, lead.NextReviewAtEQ(*i.NextReviewAt))
+	}
+	if i.NextReviewAtNEQ != nil {
+		predicates = append(predicates, lead.NextReviewAtNEQ(*i.NextReviewAtNEQ))
+	}
+	if len(i.NextReviewAtIn) > 0 {
+		predicates = append(predicates, lead.NextReviewAtIn(i.NextReviewAtIn...))
+	}
+	if len(i.NextReviewAtNotIn) > 0 {
+		predicates = append(predicates, lead.NextReviewAtNotIn(i.NextReviewAtNotIn...))
+	}
+	if i.NextReviewAtGT != nil {
+		predicates = append(predicates, lead.NextReviewAtGT(*i.NextReviewAtGT))
+	}
+	if i.NextReviewAtGTE != nil {
+		predicates = append(predicates, lead.NextReviewAtGTE(*i.NextReviewAtGTE))
+	}
+	if i.NextReviewAtLT != nil {
+		predicates = append(predicates, lead.NextReviewAtLT(*i.NextReviewAtLT))
+	}
+	if i.NextReviewAtLTE != nil {
+		predicates = append(predicates, lead.NextReviewAtLTE(*i.NextReviewAtLTE))
+	}
+	if i.NextReviewAtIsNil {
+		predicates = append(predicates, lead.NextReviewAtIsNil())
+	}
+	if i.NextReviewAtNotNil {
+		predicates = append(predicates, lead.NextReviewAtNotNil())
 	}
 	if i.Version != nil {
 		predicates = append(predicates, lead.VersionEQ(*i.Version))

@@ -88,6 +88,8 @@ type Lead struct {
 	ProjectSignal bool `json:"project_signal,omitempty"`
 	// QualifiedAt holds the value of the "qualified_at" field.
 	QualifiedAt *time.Time `json:"qualified_at,omitempty"`
+	// when the schedule decision may next find a timed rule due; null when none will
+	NextReviewAt *time.Time `json:"next_review_at,omitempty"`
 	// PolicyRevision holds the value of the "policy_revision" field.
 	PolicyRevision *string `json:"policy_revision,omitempty"`
 	// content hash of the revision of the last qualification
@@ -235,7 +237,7 @@ func (*Lead) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case lead.FieldFirstName, lead.FieldLastName, lead.FieldEmail, lead.FieldPhone, lead.FieldCompanyName, lead.FieldJobTitle, lead.FieldCountry, lead.FieldSource, lead.FieldBudget, lead.FieldAuthority, lead.FieldNeed, lead.FieldTiming, lead.FieldGrade, lead.FieldTemperature, lead.FieldRecommendedStage, lead.FieldPolicyRevision, lead.FieldPolicyHash, lead.FieldOpportunityName, lead.FieldIdempotencyKey, lead.FieldIdempotencyScope, lead.FieldIdempotencyHash:
 			values[i] = new(sql.NullString)
-		case lead.FieldCreatedAt, lead.FieldUpdatedAt, lead.FieldTimingDate, lead.FieldStageEnteredAt, lead.FieldQualifiedAt, lead.FieldConvertedAt:
+		case lead.FieldCreatedAt, lead.FieldUpdatedAt, lead.FieldTimingDate, lead.FieldStageEnteredAt, lead.FieldQualifiedAt, lead.FieldNextReviewAt, lead.FieldConvertedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -472,6 +474,13 @@ func (_m *Lead) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.QualifiedAt = new(time.Time)
 				*_m.QualifiedAt = value.Time
+			}
+		case lead.FieldNextReviewAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field next_review_at", values[i])
+			} else if value.Valid {
+				_m.NextReviewAt = new(time.Time)
+				*_m.NextReviewAt = value.Time
 			}
 		case lead.FieldPolicyRevision:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -722,6 +731,11 @@ func (_m *Lead) String() string {
 	builder.WriteString(", ")
 	if v := _m.QualifiedAt; v != nil {
 		builder.WriteString("qualified_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.NextReviewAt; v != nil {
+		builder.WriteString("next_review_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")

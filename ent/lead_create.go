@@ -460,6 +460,20 @@ func (_c *LeadCreate) SetNillableQualifiedAt(v *time.Time) *LeadCreate {
 	return _c
 }
 
+// SetNextReviewAt sets the "next_review_at" field.
+func (_c *LeadCreate) SetNextReviewAt(v time.Time) *LeadCreate {
+	_c.mutation.SetNextReviewAt(v)
+	return _c
+}
+
+// SetNillableNextReviewAt sets the "next_review_at" field if the given value is not nil.
+func (_c *LeadCreate) SetNillableNextReviewAt(v *time.Time) *LeadCreate {
+	if v != nil {
+		_c.SetNextReviewAt(*v)
+	}
+	return _c
+}
+
 // SetPolicyRevision sets the "policy_revision" field.
 func (_c *LeadCreate) SetPolicyRevision(v string) *LeadCreate {
 	_c.mutation.SetPolicyRevision(v)
@@ -1014,6 +1028,10 @@ func (_c *LeadCreate) createSpec() (*Lead, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.QualifiedAt(); ok {
 		_spec.SetField(lead.FieldQualifiedAt, field.TypeTime, value)
 		_node.QualifiedAt = &value
+	}
+	if value, ok := _c.mutation.NextReviewAt(); ok {
+		_spec.SetField(lead.FieldNextReviewAt, field.TypeTime, value)
+		_node.NextReviewAt = &value
 	}
 	if value, ok := _c.mutation.PolicyRevision(); ok {
 		_spec.SetField(lead.FieldPolicyRevision, field.TypeString, value)
@@ -1726,6 +1744,24 @@ func (u *LeadUpsert) UpdateQualifiedAt() *LeadUpsert {
 // ClearQualifiedAt clears the value of the "qualified_at" field.
 func (u *LeadUpsert) ClearQualifiedAt() *LeadUpsert {
 	u.SetNull(lead.FieldQualifiedAt)
+	return u
+}
+
+// SetNextReviewAt sets the "next_review_at" field.
+func (u *LeadUpsert) SetNextReviewAt(v time.Time) *LeadUpsert {
+	u.Set(lead.FieldNextReviewAt, v)
+	return u
+}
+
+// UpdateNextReviewAt sets the "next_review_at" field to the value that was provided on create.
+func (u *LeadUpsert) UpdateNextReviewAt() *LeadUpsert {
+	u.SetExcluded(lead.FieldNextReviewAt)
+	return u
+}
+
+// ClearNextReviewAt clears the value of the "next_review_at" field.
+func (u *LeadUpsert) ClearNextReviewAt() *LeadUpsert {
+	u.SetNull(lead.FieldNextReviewAt)
 	return u
 }
 
@@ -2451,6 +2487,27 @@ func (u *LeadUpsertOne) UpdateQualifiedAt() *LeadUpsertOne {
 func (u *LeadUpsertOne) ClearQualifiedAt() *LeadUpsertOne {
 	return u.Update(func(s *LeadUpsert) {
 		s.ClearQualifiedAt()
+	})
+}
+
+// SetNextReviewAt sets the "next_review_at" field.
+func (u *LeadUpsertOne) SetNextReviewAt(v time.Time) *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.SetNextReviewAt(v)
+	})
+}
+
+// UpdateNextReviewAt sets the "next_review_at" field to the value that was provided on create.
+func (u *LeadUpsertOne) UpdateNextReviewAt() *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.UpdateNextReviewAt()
+	})
+}
+
+// ClearNextReviewAt clears the value of the "next_review_at" field.
+func (u *LeadUpsertOne) ClearNextReviewAt() *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.ClearNextReviewAt()
 	})
 }
 
@@ -3357,6 +3414,27 @@ func (u *LeadUpsertBulk) UpdateQualifiedAt() *LeadUpsertBulk {
 func (u *LeadUpsertBulk) ClearQualifiedAt() *LeadUpsertBulk {
 	return u.Update(func(s *LeadUpsert) {
 		s.ClearQualifiedAt()
+	})
+}
+
+// SetNextReviewAt sets the "next_review_at" field.
+func (u *LeadUpsertBulk) SetNextReviewAt(v time.Time) *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.SetNextReviewAt(v)
+	})
+}
+
+// UpdateNextReviewAt sets the "next_review_at" field to the value that was provided on create.
+func (u *LeadUpsertBulk) UpdateNextReviewAt() *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.UpdateNextReviewAt()
+	})
+}
+
+// ClearNextReviewAt clears the value of the "next_review_at" field.
+func (u *LeadUpsertBulk) ClearNextReviewAt() *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.ClearNextReviewAt()
 	})
 }
 

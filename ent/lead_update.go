@@ -595,6 +595,26 @@ func (_u *LeadUpdate) ClearQualifiedAt() *LeadUpdate {
 	return _u
 }
 
+// SetNextReviewAt sets the "next_review_at" field.
+func (_u *LeadUpdate) SetNextReviewAt(v time.Time) *LeadUpdate {
+	_u.mutation.SetNextReviewAt(v)
+	return _u
+}
+
+// SetNillableNextReviewAt sets the "next_review_at" field if the given value is not nil.
+func (_u *LeadUpdate) SetNillableNextReviewAt(v *time.Time) *LeadUpdate {
+	if v != nil {
+		_u.SetNextReviewAt(*v)
+	}
+	return _u
+}
+
+// ClearNextReviewAt clears the value of the "next_review_at" field.
+func (_u *LeadUpdate) ClearNextReviewAt() *LeadUpdate {
+	_u.mutation.ClearNextReviewAt()
+	return _u
+}
+
 // SetPolicyRevision sets the "policy_revision" field.
 func (_u *LeadUpdate) SetPolicyRevision(v string) *LeadUpdate {
 	_u.mutation.SetPolicyRevision(v)
@@ -1134,6 +1154,12 @@ func (_u *LeadUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.QualifiedAtCleared() {
 		_spec.ClearField(lead.FieldQualifiedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.NextReviewAt(); ok {
+		_spec.SetField(lead.FieldNextReviewAt, field.TypeTime, value)
+	}
+	if _u.mutation.NextReviewAtCleared() {
+		_spec.ClearField(lead.FieldNextReviewAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.PolicyRevision(); ok {
 		_spec.SetField(lead.FieldPolicyRevision, field.TypeString, value)
@@ -2049,6 +2075,26 @@ func (_u *LeadUpdateOne) ClearQualifiedAt() *LeadUpdateOne {
 	return _u
 }
 
+// SetNextReviewAt sets the "next_review_at" field.
+func (_u *LeadUpdateOne) SetNextReviewAt(v time.Time) *LeadUpdateOne {
+	_u.mutation.SetNextReviewAt(v)
+	return _u
+}
+
+// SetNillableNextReviewAt sets the "next_review_at" field if the given value is not nil.
+func (_u *LeadUpdateOne) SetNillableNextReviewAt(v *time.Time) *LeadUpdateOne {
+	if v != nil {
+		_u.SetNextReviewAt(*v)
+	}
+	return _u
+}
+
+// ClearNextReviewAt clears the value of the "next_review_at" field.
+func (_u *LeadUpdateOne) ClearNextReviewAt() *LeadUpdateOne {
+	_u.mutation.ClearNextReviewAt()
+	return _u
+}
+
 // SetPolicyRevision sets the "policy_revision" field.
 func (_u *LeadUpdateOne) SetPolicyRevision(v string) *LeadUpdateOne {
 	_u.mutation.SetPolicyRevision(v)
@@ -2618,6 +2664,12 @@ func (_u *LeadUpdateOne) sqlSave(ctx context.Context) (_node *Lead, err error) {
 	}
 	if _u.mutation.QualifiedAtCleared() {
 		_spec.ClearField(lead.FieldQualifiedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.NextReviewAt(); ok {
+		_spec.SetField(lead.FieldNextReviewAt, field.TypeTime, value)
+	}
+	if _u.mutation.NextReviewAtCleared() {
+		_spec.ClearField(lead.FieldNextReviewAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.PolicyRevision(); ok {
 		_spec.SetField(lead.FieldPolicyRevision, field.TypeString, value)

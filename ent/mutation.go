@@ -23,6 +23,7 @@ import (
 	"github.com/qualify/qualify/ent/funnelreach"
 	"github.com/qualify/qualify/ent/funnelsketch"
 	"github.com/qualify/qualify/ent/lead"
+	"github.com/qualify/qualify/ent/leadescalation"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/predicate"
 	"github.com/qualify/qualify/ent/project"
@@ -54,6 +55,7 @@ const (
 	TypeFunnelReach     = "FunnelReach"
 	TypeFunnelSketch    = "FunnelSketch"
 	TypeLead            = "Lead"
+	TypeLeadEscalation  = "LeadEscalation"
 	TypePolicyRevision  = "PolicyRevision"
 	TypeProject         = "Project"
 	TypeRequalifyJob    = "RequalifyJob"
@@ -10160,6 +10162,7 @@ type LeadMutation struct {
 	coverage              *qualtype.Coverage
 	project_signal        *bool
 	qualified_at          *time.Time
+	next_review_at        *time.Time
 	policy_revision       *string
 	policy_hash           *string
 	version               *int
@@ -11781,6 +11784,55 @@ func (m *LeadMutation) ResetQualifiedAt() {
 	delete(m.clearedFields, lead.FieldQualifiedAt)
 }
 
+// SetNextReviewAt sets the "next_review_at" field.
+func (m *LeadMutation) SetNextReviewAt(t time.Time) {
+	m.next_review_at = &t
+}
+
+// NextReviewAt returns the value of the "next_review_at" field in the mutation.
+func (m *LeadMutation) NextReviewAt() (r time.Time, exists bool) {
+	v := m.next_review_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNextReviewAt returns the old "next_review_at" field's value of the Lead entity.
+// If the Lead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadMutation) OldNextReviewAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNextReviewAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNextReviewAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNextReviewAt: %w", err)
+	}
+	return oldValue.NextReviewAt, nil
+}
+
+// ClearNextReviewAt clears the value of the "next_review_at" field.
+func (m *LeadMutation) ClearNextReviewAt() {
+	m.next_review_at = nil
+	m.clearedFields[lead.FieldNextReviewAt] = struct{}{}
+}
+
+// NextReviewAtCleared returns if the "next_review_at" field was cleared in this mutation.
+func (m *LeadMutation) NextReviewAtCleared() bool {
+	_, ok := m.clearedFields[lead.FieldNextReviewAt]
+	return ok
+}
+
+// ResetNextReviewAt resets all changes to the "next_review_at" field.
+func (m *LeadMutation) ResetNextReviewAt() {
+	m.next_review_at = nil
+	delete(m.clearedFields, lead.FieldNextReviewAt)
+}
+
 // SetPolicyRevision sets the "policy_revision" field.
 func (m *LeadMutation) SetPolicyRevision(s string) {
 	m.policy_revision = &s
@@ -12538,7 +12590,7 @@ func (m *LeadMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *LeadMutation) Fields() []string {
-	fields := make([]string, 0, 41)
+	fields := make([]string, 0, 42)
 	if m.created_at != nil {
 		fields = append(fields, lead.FieldCreatedAt)
 	}
@@ -12638,6 +12690,9 @@ func (m *LeadMutation) Fields() []string {
 	if m.qualified_at != nil {
 		fields = append(fields, lead.FieldQualifiedAt)
 	}
+	if m.next_review_at != nil {
+		fields = append(fields, lead.FieldNextReviewAt)
+	}
 	if m.policy_revision != nil {
 		fields = append(fields, lead.FieldPolicyRevision)
 	}
@@ -12736,6 +12791,8 @@ func (m *LeadMutation) Field(name string) (ent.Value, bool) {
 		return m.ProjectSignal()
 	case lead.FieldQualifiedAt:
 		return m.QualifiedAt()
+	case lead.FieldNextReviewAt:
+		return m.NextReviewAt()
 	case lead.FieldPolicyRevision:
 		return m.PolicyRevision()
 	case lead.FieldPolicyHash:
@@ -12827,6 +12884,8 @@ func (m *LeadMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldProjectSignal(ctx)
 	case lead.FieldQualifiedAt:
 		return m.OldQualifiedAt(ctx)
+	case lead.FieldNextReviewAt:
+		return m.OldNextReviewAt(ctx)
 	case lead.FieldPolicyRevision:
 		return m.OldPolicyRevision(ctx)
 	case lead.FieldPolicyHash:
@@ -13083,6 +13142,13 @@ func (m *LeadMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetQualifiedAt(v)
 		return nil
+	case lead.FieldNextReviewAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNextReviewAt(v)
+		return nil
 	case lead.FieldPolicyRevision:
 		v, ok := value.(string)
 		if !ok {
@@ -13286,6 +13352,9 @@ func (m *LeadMutation) ClearedFields() []string {
 	if m.FieldCleared(lead.FieldQualifiedAt) {
 		fields = append(fields, lead.FieldQualifiedAt)
 	}
+	if m.FieldCleared(lead.FieldNextReviewAt) {
+		fields = append(fields, lead.FieldNextReviewAt)
+	}
 	if m.FieldCleared(lead.FieldPolicyRevision) {
 		fields = append(fields, lead.FieldPolicyRevision)
 	}
@@ -13362,6 +13431,9 @@ func (m *LeadMutation) ClearField(name string) error {
 		return nil
 	case lead.FieldQualifiedAt:
 		m.ClearQualifiedAt()
+		return nil
+	case lead.FieldNextReviewAt:
+		m.ClearNextReviewAt()
 		return nil
 	case lead.FieldPolicyRevision:
 		m.ClearPolicyRevision()
@@ -13490,6 +13562,9 @@ func (m *LeadMutation) ResetField(name string) error {
 		return nil
 	case lead.FieldQualifiedAt:
 		m.ResetQualifiedAt()
+		return nil
+	case lead.FieldNextReviewAt:
+		m.ResetNextReviewAt()
 		return nil
 	case lead.FieldPolicyRevision:
 		m.ResetPolicyRevision()
@@ -13751,6 +13826,1125 @@ func (m *LeadMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Lead edge %s", name)
+}
+
+// LeadEscalationMutation represents an operation that mutates the LeadEscalation nodes in the graph.
+type LeadEscalationMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *int
+	lead_id          *int
+	addlead_id       *int
+	rule             *string
+	stage            *string
+	stage_entered_at *time.Time
+	action           *leadescalation.Action
+	due_at           *time.Time
+	escalated_at     *time.Time
+	owner_id         *int
+	addowner_id      *int
+	team             *string
+	reassigned_to    *int
+	addreassigned_to *int
+	policy_revision  *string
+	policy_hash      *string
+	decision_id      *string
+	clearedFields    map[string]struct{}
+	done             bool
+	oldValue         func(context.Context) (*LeadEscalation, error)
+	predicates       []predicate.LeadEscalation
+}
+
+var _ ent.Mutation = (*LeadEscalationMutation)(nil)
+
+// leadescalationOption allows management of the mutation configuration using functional options.
+type leadescalationOption func(*LeadEscalationMutation)
+
+// newLeadEscalationMutation creates new mutation for the LeadEscalation entity.
+func newLeadEscalationMutation(c config, op Op, opts ...leadescalationOption) *LeadEscalationMutation {
+	m := &LeadEscalationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeLeadEscalation,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withLeadEscalationID sets the ID field of the mutation.
+func withLeadEscalationID(id int) leadescalationOption {
+	return func(m *LeadEscalationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *LeadEscalation
+		)
+		m.oldValue = func(ctx context.Context) (*LeadEscalation, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().LeadEscalation.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withLeadEscalation sets the old LeadEscalation of the mutation.
+func withLeadEscalation(node *LeadEscalation) leadescalationOption {
+	return func(m *LeadEscalationMutation) {
+		m.oldValue = func(context.Context) (*LeadEscalation, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m LeadEscalationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m LeadEscalationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *LeadEscalationMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *LeadEscalationMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().LeadEscalation.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetLeadID sets the "lead_id" field.
+func (m *LeadEscalationMutation) SetLeadID(i int) {
+	m.lead_id = &i
+	m.addlead_id = nil
+}
+
+// LeadID returns the value of the "lead_id" field in the mutation.
+func (m *LeadEscalationMutation) LeadID() (r int, exists bool) {
+	v := m.lead_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeadID returns the old "lead_id" field's value of the LeadEscalation entity.
+// If the LeadEscalation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadEscalationMutation) OldLeadID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeadID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeadID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeadID: %w", err)
+	}
+	return oldValue.LeadID, nil
+}
+
+// AddLeadID adds i to the "lead_id" field.
+func (m *LeadEscalationMutation) AddLeadID(i int) {
+	if m.addlead_id != nil {
+		*m.addlead_id += i
+	} else {
+		m.addlead_id = &i
+	}
+}
+
+// AddedLeadID returns the value that was added to the "lead_id" field in this mutation.
+func (m *LeadEscalationMutation) AddedLeadID() (r int, exists bool) {
+	v := m.addlead_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLeadID resets all changes to the "lead_id" field.
+func (m *LeadEscalationMutation) ResetLeadID() {
+	m.lead_id = nil
+	m.addlead_id = nil
+}
+
+// SetRule sets the "rule" field.
+func (m *LeadEscalationMutation) SetRule(s string) {
+	m.rule = &s
+}
+
+// Rule returns the value of the "rule" field in the mutation.
+func (m *LeadEscalationMutation) Rule() (r string, exists bool) {
+	v := m.rule
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRule returns the old "rule" field's value of the LeadEscalation entity.
+// If the LeadEscalation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadEscalationMutation) OldRule(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRule is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRule requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRule: %w", err)
+	}
+	return oldValue.Rule, nil
+}
+
+// ResetRule resets all changes to the "rule" field.
+func (m *LeadEscalationMutation) ResetRule() {
+	m.rule = nil
+}
+
+// SetStage sets the "stage" field.
+func (m *LeadEscalationMutation) SetStage(s string) {
+	m.stage = &s
+}
+
+// Stage returns the value of the "stage" field in the mutation.
+func (m *LeadEscalationMutation) Stage() (r string, exists bool) {
+	v := m.stage
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStage returns the old "stage" field's value of the LeadEscalation entity.
+// If the LeadEscalation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadEscalationMutation) OldStage(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStage: %w", err)
+	}
+	return oldValue.Stage, nil
+}
+
+// ResetStage resets all changes to the "stage" field.
+func (m *LeadEscalationMutation) ResetStage() {
+	m.stage = nil
+}
+
+// SetStageEnteredAt sets the "stage_entered_at" field.
+func (m *LeadEscalationMutation) SetStageEnteredAt(t time.Time) {
+	m.stage_entered_at = &t
+}
+
+// StageEnteredAt returns the value of the "stage_entered_at" field in the mutation.
+func (m *LeadEscalationMutation) StageEnteredAt() (r time.Time, exists bool) {
+	v := m.stage_entered_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStageEnteredAt returns the old "stage_entered_at" field's value of the LeadEscalation entity.
+// If the LeadEscalation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadEscalationMutation) OldStageEnteredAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStageEnteredAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStageEnteredAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStageEnteredAt: %w", err)
+	}
+	return oldValue.StageEnteredAt, nil
+}
+
+// ResetStageEnteredAt resets all changes to the "stage_entered_at" field.
+func (m *LeadEscalationMutation) ResetStageEnteredAt() {
+	m.stage_entered_at = nil
+}
+
+// SetAction sets the "action" field.
+func (m *LeadEscalationMutation) SetAction(l leadescalation.Action) {
+	m.action = &l
+}
+
+// Action returns the value of the "action" field in the mutation.
+func (m *LeadEscalationMutation) Action() (r leadescalation.Action, exists bool) {
+	v := m.action
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAction returns the old "action" field's value of the LeadEscalation entity.
+// If the LeadEscalation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadEscalationMutation) OldAction(ctx context.Context) (v leadescalation.Action, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAction is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAction requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAction: %w", err)
+	}
+	return oldValue.Action, nil
+}
+
+// ResetAction resets all changes to the "action" field.
+func (m *LeadEscalationMutation) ResetAction() {
+	m.action = nil
+}
+
+// SetDueAt sets the "due_at" field.
+func (m *LeadEscalationMutation) SetDueAt(t time.Time) {
+	m.due_at = &t
+}
+
+// DueAt returns the value of the "due_at" field in the mutation.
+func (m *LeadEscalationMutation) DueAt() (r time.Time, exists bool) {
+	v := m.due_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDueAt returns the old "due_at" field's value of the LeadEscalation entity.
+// If the LeadEscalation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadEscalationMutation) OldDueAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDueAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDueAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDueAt: %w", err)
+	}
+	return oldValue.DueAt, nil
+}
+
+// ResetDueAt resets all changes to the "due_at" field.
+func (m *LeadEscalationMutation) ResetDueAt() {
+	m.due_at = nil
+}
+
+// SetEscalatedAt sets the "escalated_at" field.
+func (m *LeadEscalationMutation) SetEscalatedAt(t time.Time) {
+	m.escalated_at = &t
+}
+
+// EscalatedAt returns the value of the "escalated_at" field in the mutation.
+func (m *LeadEscalationMutation) EscalatedAt() (r time.Time, exists bool) {
+	v := m.escalated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEscalatedAt returns the old "escalated_at" field's value of the LeadEscalation entity.
+// If the LeadEscalation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadEscalationMutation) OldEscalatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEscalatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEscalatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEscalatedAt: %w", err)
+	}
+	return oldValue.EscalatedAt, nil
+}
+
+// ResetEscalatedAt resets all changes to the "escalated_at" field.
+func (m *LeadEscalationMutation) ResetEscalatedAt() {
+	m.escalated_at = nil
+}
+
+// SetOwnerID sets the "owner_id" field.
+func (m *LeadEscalationMutation) SetOwnerID(i int) {
+	m.owner_id = &i
+	m.addowner_id = nil
+}
+
+// OwnerID returns the value of the "owner_id" field in the mutation.
+func (m *LeadEscalationMutation) OwnerID() (r int, exists bool) {
+	v := m.owner_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOwnerID returns the old "owner_id" field's value of the LeadEscalation entity.
+// If the LeadEscalation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadEscalationMutation) OldOwnerID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOwnerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOwnerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOwnerID: %w", err)
+	}
+	return oldValue.OwnerID, nil
+}
+
+// AddOwnerID adds i to the "owner_id" field.
+func (m *LeadEscalationMutation) AddOwnerID(i int) {
+	if m.addowner_id != nil {
+		*m.addowner_id += i
+	} else {
+		m.addowner_id = &i
+	}
+}
+
+// AddedOwnerID returns the value that was added to the "owner_id" field in this mutation.
+func (m *LeadEscalationMutation) AddedOwnerID() (r int, exists bool) {
+	v := m.addowner_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearOwnerID clears the value of the "owner_id" field.
+func (m *LeadEscalationMutation) ClearOwnerID() {
+	m.owner_id = nil
+	m.addowner_id = nil
+	m.clearedFields[leadescalation.FieldOwnerID] = struct{}{}
+}
+
+// OwnerIDCleared returns if the "owner_id" field was cleared in this mutation.
+func (m *LeadEscalationMutation) OwnerIDCleared() bool {
+	_, ok := m.clearedFields[leadescalation.FieldOwnerID]
+	return ok
+}
+
+// ResetOwnerID resets all changes to the "owner_id" field.
+func (m *LeadEscalationMutation) ResetOwnerID() {
+	m.owner_id = nil
+	m.addowner_id = nil
+	delete(m.clearedFields, leadescalation.FieldOwnerID)
+}
+
+// SetTeam sets the "team" field.
+func (m *LeadEscalationMutation) SetTeam(s string) {
+	m.team = &s
+}
+
+// Team returns the value of the "team" field in the mutation.
+func (m *LeadEscalationMutation) Team() (r string, exists bool) {
+	v := m.team
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTeam returns the old "team" field's value of the LeadEscalation entity.
+// If the LeadEscalation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadEscalationMutation) OldTeam(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTeam is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTeam requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTeam: %w", err)
+	}
+	return oldValue.Team, nil
+}
+
+// ResetTeam resets all changes to the "team" field.
+func (m *LeadEscalationMutation) ResetTeam() {
+	m.team = nil
+}
+
+// SetReassignedTo sets the "reassigned_to" field.
+func (m *LeadEscalationMutation) SetReassignedTo(i int) {
+	m.reassigned_to = &i
+	m.addreassigned_to = nil
+}
+
+// ReassignedTo returns the value of the "reassigned_to" field in the mutation.
+func (m *LeadEscalationMutation) ReassignedTo() (r int, exists bool) {
+	v := m.reassigned_to
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReassignedTo returns the old "reassigned_to" field's value of the LeadEscalation entity.
+// If the LeadEscalation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadEscalationMutation) OldReassignedTo(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReassignedTo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReassignedTo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReassignedTo: %w", err)
+	}
+	return oldValue.ReassignedTo, nil
+}
+
+// AddReassignedTo adds i to the "reassigned_to" field.
+func (m *LeadEscalationMutation) AddReassignedTo(i int) {
+	if m.addreassigned_to != nil {
+		*m.addreassigned_to += i
+	} else {
+		m.addreassigned_to = &i
+	}
+}
+
+// AddedReassignedTo returns the value that was added to the "reassigned_to" field in this mutation.
+func (m *LeadEscalationMutation) AddedReassignedTo() (r int, exists bool) {
+	v := m.addreassigned_to
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearReassignedTo clears the value of the "reassigned_to" field.
+func (m *LeadEscalationMutation) ClearReassignedTo() {
+	m.reassigned_to = nil
+	m.addreassigned_to = nil
+	m.clearedFields[leadescalation.FieldReassignedTo] = struct{}{}
+}
+
+// ReassignedToCleared returns if the "reassigned_to" field was cleared in this mutation.
+func (m *LeadEscalationMutation) ReassignedToCleared() bool {
+	_, ok := m.clearedFields[leadescalation.FieldReassignedTo]
+	return ok
+}
+
+// ResetReassignedTo resets all changes to the "reassigned_to" field.
+func (m *LeadEscalationMutation) ResetReassignedTo() {
+	m.reassigned_to = nil
+	m.addreassigned_to = nil
+	delete(m.clearedFields, leadescalation.FieldReassignedTo)
+}
+
+// SetPolicyRevision sets the "policy_revision" field.
+func (m *LeadEscalationMutation) SetPolicyRevision(s string) {
+	m.policy_revision = &s
+}
+
+// PolicyRevision returns the value of the "policy_revision" field in the mutation.
+func (m *LeadEscalationMutation) PolicyRevision() (r string, exists bool) {
+	v := m.policy_revision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPolicyRevision returns the old "policy_revision" field's value of the LeadEscalation entity.
+// If the LeadEscalation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadEscalationMutation) OldPolicyRevision(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPolicyRevision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPolicyRevision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPolicyRevision: %w", err)
+	}
+	return oldValue.PolicyRevision, nil
+}
+
+// ResetPolicyRevision resets all changes to the "policy_revision" field.
+func (m *LeadEscalationMutation) ResetPolicyRevision() {
+	m.policy_revision = nil
+}
+
+// SetPolicyHash sets the "policy_hash" field.
+func (m *LeadEscalationMutation) SetPolicyHash(s string) {
+	m.policy_hash = &s
+}
+
+// PolicyHash returns the value of the "policy_hash" field in the mutation.
+func (m *LeadEscalationMutation) PolicyHash() (r string, exists bool) {
+	v := m.policy_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPolicyHash returns the old "policy_hash" field's value of the LeadEscalation entity.
+// If the LeadEscalation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadEscalationMutation) OldPolicyHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPolicyHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPolicyHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPolicyHash: %w", err)
+	}
+	return oldValue.PolicyHash, nil
+}
+
+// ResetPolicyHash resets all changes to the "policy_hash" field.
+func (m *LeadEscalationMutation) ResetPolicyHash() {
+	m.policy_hash = nil
+}
+
+// SetDecisionID sets the "decision_id" field.
+func (m *LeadEscalationMutation) SetDecisionID(s string) {
+	m.decision_id = &s
+}
+
+// DecisionID returns the value of the "decision_id" field in the mutation.
+func (m *LeadEscalationMutation) DecisionID() (r string, exists bool) {
+	v := m.decision_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecisionID returns the old "decision_id" field's value of the LeadEscalation entity.
+// If the LeadEscalation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadEscalationMutation) OldDecisionID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecisionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecisionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecisionID: %w", err)
+	}
+	return oldValue.DecisionID, nil
+}
+
+// ResetDecisionID resets all changes to the "decision_id" field.
+func (m *LeadEscalationMutation) ResetDecisionID() {
+	m.decision_id = nil
+}
+
+// Where appends a list predicates to the LeadEscalationMutation builder.
+func (m *LeadEscalationMutation) Where(ps ...predicate.LeadEscalation) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the LeadEscalationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *LeadEscalationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.LeadEscalation, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *LeadEscalationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *LeadEscalationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (LeadEscalation).
+func (m *LeadEscalationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *LeadEscalationMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.lead_id != nil {
+		fields = append(fields, leadescalation.FieldLeadID)
+	}
+	if m.rule != nil {
+		fields = append(fields, leadescalation.FieldRule)
+	}
+	if m.stage != nil {
+		fields = append(fields, leadescalation.FieldStage)
+	}
+	if m.stage_entered_at != nil {
+		fields = append(fields, leadescalation.FieldStageEnteredAt)
+	}
+	if m.action != nil {
+		fields = append(fields, leadescalation.FieldAction)
+	}
+	if m.due_at != nil {
+		fields = append(fields, leadescalation.FieldDueAt)
+	}
+	if m.escalated_at != nil {
+		fields = append(fields, leadescalation.FieldEscalatedAt)
+	}
+	if m.owner_id != nil {
+		fields = append(fields, leadescalation.FieldOwnerID)
+	}
+	if m.team != nil {
+		fields = append(fields, leadescalation.FieldTeam)
+	}
+	if m.reassigned_to != nil {
+		fields = append(fields, leadescalation.FieldReassignedTo)
+	}
+	if m.policy_revision != nil {
+		fields = append(fields, leadescalation.FieldPolicyRevision)
+	}
+	if m.policy_hash != nil {
+		fields = append(fields, leadescalation.FieldPolicyHash)
+	}
+	if m.decision_id != nil {
+		fields = append(fields, leadescalation.FieldDecisionID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *LeadEscalationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case leadescalation.FieldLeadID:
+		return m.LeadID()
+	case leadescalation.FieldRule:
+		return m.Rule()
+	case leadescalation.FieldStage:
+		return m.Stage()
+	case leadescalation.FieldStageEnteredAt:
+		return m.StageEnteredAt()
+	case leadescalation.FieldAction:
+		return m.Action()
+	case leadescalation.FieldDueAt:
+		return m.DueAt()
+	case leadescalation.FieldEscalatedAt:
+		return m.EscalatedAt()
+	case leadescalation.FieldOwnerID:
+		return m.OwnerID()
+	case leadescalation.FieldTeam:
+		return m.Team()
+	case leadescalation.FieldReassignedTo:
+		return m.ReassignedTo()
+	case leadescalation.FieldPolicyRevision:
+		return m.PolicyRevision()
+	case leadescalation.FieldPolicyHash:
+		return m.PolicyHash()
+	case leadescalation.FieldDecisionID:
+		return m.DecisionID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *LeadEscalationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case leadescalation.FieldLeadID:
+		return m.OldLeadID(ctx)
+	case leadescalation.FieldRule:
+		return m.OldRule(ctx)
+	case leadescalation.FieldStage:
+		return m.OldStage(ctx)
+	case leadescalation.FieldStageEnteredAt:
+		return m.OldStageEnteredAt(ctx)
+	case leadescalation.FieldAction:
+		return m.OldAction(ctx)
+	case leadescalation.FieldDueAt:
+		return m.OldDueAt(ctx)
+	case leadescalation.FieldEscalatedAt:
+		return m.OldEscalatedAt(ctx)
+	case leadescalation.FieldOwnerID:
+		return m.OldOwnerID(ctx)
+	case leadescalation.FieldTeam:
+		return m.OldTeam(ctx)
+	case leadescalation.FieldReassignedTo:
+		return m.OldReassignedTo(ctx)
+	case leadescalation.FieldPolicyRevision:
+		return m.OldPolicyRevision(ctx)
+	case leadescalation.FieldPolicyHash:
+		return m.OldPolicyHash(ctx)
+	case leadescalation.FieldDecisionID:
+		return m.OldDecisionID(ctx)
+	}
+	return nil, fmt.Errorf("unknown LeadEscalation field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LeadEscalationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case leadescalation.FieldLeadID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeadID(v)
+		return nil
+	case leadescalation.FieldRule:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRule(v)
+		return nil
+	case leadescalation.FieldStage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStage(v)
+		return nil
+	case leadescalation.FieldStageEnteredAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStageEnteredAt(v)
+		return nil
+	case leadescalation.FieldAction:
+		v, ok := value.(leadescalation.Action)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAction(v)
+		return nil
+	case leadescalation.FieldDueAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDueAt(v)
+		return nil
+	case leadescalation.FieldEscalatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEscalatedAt(v)
+		return nil
+	case leadescalation.FieldOwnerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOwnerID(v)
+		return nil
+	case leadescalation.FieldTeam:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTeam(v)
+		return nil
+	case leadescalation.FieldReassignedTo:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReassignedTo(v)
+		return nil
+	case leadescalation.FieldPolicyRevision:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPolicyRevision(v)
+		return nil
+	case leadescalation.FieldPolicyHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPolicyHash(v)
+		return nil
+	case leadescalation.FieldDecisionID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecisionID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LeadEscalation field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *LeadEscalationMutation) AddedFields() []string {
+	var fields []string
+	if m.addlead_id != nil {
+		fields = append(fields, leadescalation.FieldLeadID)
+	}
+	if m.addowner_id != nil {
+		fields = append(fields, leadescalation.FieldOwnerID)
+	}
+	if m.addreassigned_to != nil {
+		fields = append(fields, leadescalation.FieldReassignedTo)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *LeadEscalationMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case leadescalation.FieldLeadID:
+		return m.AddedLeadID()
+	case leadescalation.FieldOwnerID:
+		return m.AddedOwnerID()
+	case leadescalation.FieldReassignedTo:
+		return m.AddedReassignedTo()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LeadEscalationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case leadescalation.FieldLeadID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLeadID(v)
+		return nil
+	case leadescalation.FieldOwnerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOwnerID(v)
+		return nil
+	case leadescalation.FieldReassignedTo:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddReassignedTo(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LeadEscalation numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *LeadEscalationMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(leadescalation.FieldOwnerID) {
+		fields = append(fields, leadescalation.FieldOwnerID)
+	}
+	if m.FieldCleared(leadescalation.FieldReassignedTo) {
+		fields = append(fields, leadescalation.FieldReassignedTo)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *LeadEscalationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *LeadEscalationMutation) ClearField(name string) error {
+	switch name {
+	case leadescalation.FieldOwnerID:
+		m.ClearOwnerID()
+		return nil
+	case leadescalation.FieldReassignedTo:
+		m.ClearReassignedTo()
+		return nil
+	}
+	return fmt.Errorf("unknown LeadEscalation nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *LeadEscalationMutation) ResetField(name string) error {
+	switch name {
+	case leadescalation.FieldLeadID:
+		m.ResetLeadID()
+		return nil
+	case leadescalation.FieldRule:
+		m.ResetRule()
+		return nil
+	case leadescalation.FieldStage:
+		m.ResetStage()
+		return nil
+	case leadescalation.FieldStageEnteredAt:
+		m.ResetStageEnteredAt()
+		return nil
+	case leadescalation.FieldAction:
+		m.ResetAction()
+		return nil
+	case leadescalation.FieldDueAt:
+		m.ResetDueAt()
+		return nil
+	case leadescalation.FieldEscalatedAt:
+		m.ResetEscalatedAt()
+		return nil
+	case leadescalation.FieldOwnerID:
+		m.ResetOwnerID()
+		return nil
+	case leadescalation.FieldTeam:
+		m.ResetTeam()
+		return nil
+	case leadescalation.FieldReassignedTo:
+		m.ResetReassignedTo()
+		return nil
+	case leadescalation.FieldPolicyRevision:
+		m.ResetPolicyRevision()
+		return nil
+	case leadescalation.FieldPolicyHash:
+		m.ResetPolicyHash()
+		return nil
+	case leadescalation.FieldDecisionID:
+		m.ResetDecisionID()
+		return nil
+	}
+	return fmt.Errorf("unknown LeadEscalation field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *LeadEscalationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *LeadEscalationMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *LeadEscalationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *LeadEscalationMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *LeadEscalationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *LeadEscalationMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *LeadEscalationMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown LeadEscalation unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *LeadEscalationMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown LeadEscalation edge %s", name)
 }
 
 // PolicyRevisionMutation represents an operation that mutates the PolicyRevision nodes in the graph.

@@ -38,6 +38,8 @@ type Tx struct {
 	FunnelSketch *FunnelSketchClient
 	// Lead is the client for interacting with the Lead builders.
 	Lead *LeadClient
+	// LeadEscalation is the client for interacting with the LeadEscalation builders.
+	LeadEscalation *LeadEscalationClient
 	// PolicyRevision is the client for interacting with the PolicyRevision builders.
 	PolicyRevision *PolicyRevisionClient
 	// Project is the client for interacting with the Project builders.
@@ -193,6 +195,7 @@ func (tx *Tx) init() {
 	tx.FunnelReach = NewFunnelReachClient(tx.config)
 	tx.FunnelSketch = NewFunnelSketchClient(tx.config)
 	tx.Lead = NewLeadClient(tx.config)
+	tx.LeadEscalation = NewLeadEscalationClient(tx.config)
 	tx.PolicyRevision = NewPolicyRevisionClient(tx.config)
 	tx.Project = NewProjectClient(tx.config)
 	tx.RequalifyJob = NewRequalifyJobClient(tx.config)

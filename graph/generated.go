@@ -332,6 +332,7 @@ type ComplexityRoot struct {
 		JobTitle        func(childComplexity int) int
 		LastName        func(childComplexity int) int
 		Need            func(childComplexity int) int
+		NextReviewAt    func(childComplexity int) int
 		OpportunityName func(childComplexity int) int
 		Owner           func(childComplexity int) int
 		OwnerID         func(childComplexity int) int
@@ -2057,6 +2058,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Lead.Need(childComplexity), true
+	case "Lead.nextReviewAt":
+		if e.ComplexityRoot.Lead.NextReviewAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.NextReviewAt(childComplexity), true
 	case "Lead.opportunityName":
 		if e.ComplexityRoot.Lead.OpportunityName == nil {
 			break
@@ -5033,6 +5040,8 @@ func (ec *executionContext) childFields_Lead(ctx context.Context, field graphql.
 		return ec.fieldContext_Lead_grade(ctx, field)
 	case "temperature":
 		return ec.fieldContext_Lead_temperature(ctx, field)
+	case "nextReviewAt":
+		return ec.fieldContext_Lead_nextReviewAt(ctx, field)
 	case "version":
 		return ec.fieldContext_Lead_version(ctx, field)
 	case "opportunityName":
@@ -12508,6 +12517,29 @@ func (ec *executionContext) _Lead_temperature(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Lead_temperature(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Lead", field, false, false, "LeadTemperature")
+}
+
+func (ec *executionContext) _Lead_nextReviewAt(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_nextReviewAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextReviewAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_nextReviewAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Lead_version(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
@@ -27589,7 +27621,7 @@ func (ec *executionContext) unmarshalInputLeadWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "firstName", "firstNameNEQ", "firstNameIn", "firstNameNotIn", "firstNameGT", "firstNameGTE", "firstNameLT", "firstNameLTE", "firstNameContains", "firstNameHasPrefix", "firstNameHasSuffix", "firstNameEqualFold", "firstNameContainsFold", "lastName", "lastNameNEQ", "lastNameIn", "lastNameNotIn", "lastNameGT", "lastNameGTE", "lastNameLT", "lastNameLTE", "lastNameContains", "lastNameHasPrefix", "lastNameHasSuffix", "lastNameEqualFold", "lastNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailIsNil", "emailNotNil", "emailEqualFold", "emailContainsFold", "phone", "phoneNEQ", "phoneIn", "phoneNotIn", "phoneGT", "phoneGTE", "phoneLT", "phoneLTE", "phoneContains", "phoneHasPrefix", "phoneHasSuffix", "phoneIsNil", "phoneNotNil", "phoneEqualFold", "phoneContainsFold", "companyName", "companyNameNEQ", "companyNameIn", "companyNameNotIn", "companyNameGT", "companyNameGTE", "companyNameLT", "companyNameLTE", "companyNameContains", "companyNameHasPrefix", "companyNameHasSuffix", "companyNameEqualFold", "companyNameContainsFold", "jobTitle", "jobTitleNEQ", "jobTitleIn", "jobTitleNotIn", "jobTitleGT", "jobTitleGTE", "jobTitleLT", "jobTitleLTE", "jobTitleContains", "jobTitleHasPrefix", "jobTitleHasSuffix", "jobTitleEqualFold", "jobTitleContainsFold", "country", "countryNEQ", "countryIn", "countryNotIn", "countryGT", "countryGTE", "countryLT", "countryLTE", "countryContains", "countryHasPrefix", "countryHasSuffix", "countryEqualFold", "countryContainsFold", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "budget", "budgetNEQ", "budgetIn", "budgetNotIn", "budgetAmount", "budgetAmountNEQ", "budgetAmountIn", "budgetAmountNotIn", "budgetAmountGT", "budgetAmountGTE", "budgetAmountLT", "budgetAmountLTE", "budgetAmountIsNil", "budgetAmountNotNil", "authority", "authorityNEQ", "authorityIn", "authorityNotIn", "need", "needNEQ", "needIn", "needNotIn", "timing", "timingNEQ", "timingIn", "timingNotIn", "timingDate", "timingDateNEQ", "timingDateIn", "timingDateNotIn", "timingDateGT", "timingDateGTE", "timingDateLT", "timingDateLTE", "timingDateIsNil", "timingDateNotNil", "estimatedValue", "estimatedValueNEQ", "estimatedValueIn", "estimatedValueNotIn", "estimatedValueGT", "estimatedValueGTE", "estimatedValueLT", "estimatedValueLTE", "estimatedValueIsNil", "estimatedValueNotNil", "accountID", "accountIDNEQ", "accountIDIn", "accountIDNotIn", "accountIDIsNil", "accountIDNotNil", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDIsNil", "ownerIDNotNil", "stageID", "stageIDNEQ", "stageIDIn", "stageIDNotIn", "stageEnteredAt", "stageEnteredAtNEQ", "stageEnteredAtIn", "stageEnteredAtNotIn", "stageEnteredAtGT", "stageEnteredAtGTE", "stageEnteredAtLT", "stageEnteredAtLTE", "furthestStageID", "furthestStageIDNEQ", "furthestStageIDIn", "furthestStageIDNotIn", "fitScore", "fitScoreNEQ", "fitScoreIn", "fitScoreNotIn", "fitScoreGT", "fitScoreGTE", "fitScoreLT", "fitScoreLTE", "engagementScore", "engagementScoreNEQ", "engagementScoreIn", "engagementScoreNotIn", "engagementScoreGT", "engagementScoreGTE", "engagementScoreLT", "engagementScoreLTE", "score", "scoreNEQ", "scoreIn", "scoreNotIn", "scoreGT", "scoreGTE", "scoreLT", "scoreLTE", "grade", "gradeNEQ", "gradeIn", "gradeNotIn", "gradeIsNil", "gradeNotNil", "temperature", "temperatureNEQ", "temperatureIn", "temperatureNotIn", "temperatureIsNil", "temperatureNotNil", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "opportunityName", "opportunityNameNEQ", "opportunityNameIn", "opportunityNameNotIn", "opportunityNameGT", "opportunityNameGTE", "opportunityNameLT", "opportunityNameLTE", "opportunityNameContains", "opportunityNameHasPrefix", "opportunityNameHasSuffix", "opportunityNameIsNil", "opportunityNameNotNil", "opportunityNameEqualFold", "opportunityNameContainsFold", "convertedAt", "convertedAtNEQ", "convertedAtIn", "convertedAtNotIn", "convertedAtGT", "convertedAtGTE", "convertedAtLT", "convertedAtLTE", "convertedAtIsNil", "convertedAtNotNil", "hasAccount", "hasAccountWith", "hasOwner", "hasOwnerWith", "hasStage", "hasStageWith", "hasFurthestStage", "hasFurthestStageWith", "hasContacts", "hasContactsWith", "hasActivities", "hasActivitiesWith", "hasTransitions", "hasTransitionsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "firstName", "firstNameNEQ", "firstNameIn", "firstNameNotIn", "firstNameGT", "firstNameGTE", "firstNameLT", "firstNameLTE", "firstNameContains", "firstNameHasPrefix", "firstNameHasSuffix", "firstNameEqualFold", "firstNameContainsFold", "lastName", "lastNameNEQ", "lastNameIn", "lastNameNotIn", "lastNameGT", "lastNameGTE", "lastNameLT", "lastNameLTE", "lastNameContains", "lastNameHasPrefix", "lastNameHasSuffix", "lastNameEqualFold", "lastNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailIsNil", "emailNotNil", "emailEqualFold", "emailContainsFold", "phone", "phoneNEQ", "phoneIn", "phoneNotIn", "phoneGT", "phoneGTE", "phoneLT", "phoneLTE", "phoneContains", "phoneHasPrefix", "phoneHasSuffix", "phoneIsNil", "phoneNotNil", "phoneEqualFold", "phoneContainsFold", "companyName", "companyNameNEQ", "companyNameIn", "companyNameNotIn", "companyNameGT", "companyNameGTE", "companyNameLT", "companyNameLTE", "companyNameContains", "companyNameHasPrefix", "companyNameHasSuffix", "companyNameEqualFold", "companyNameContainsFold", "jobTitle", "jobTitleNEQ", "jobTitleIn", "jobTitleNotIn", "jobTitleGT", "jobTitleGTE", "jobTitleLT", "jobTitleLTE", "jobTitleContains", "jobTitleHasPrefix", "jobTitleHasSuffix", "jobTitleEqualFold", "jobTitleContainsFold", "country", "countryNEQ", "countryIn", "countryNotIn", "countryGT", "countryGTE", "countryLT", "countryLTE", "countryContains", "countryHasPrefix", "countryHasSuffix", "countryEqualFold", "countryContainsFold", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "budget", "budgetNEQ", "budgetIn", "budgetNotIn", "budgetAmount", "budgetAmountNEQ", "budgetAmountIn", "budgetAmountNotIn", "budgetAmountGT", "budgetAmountGTE", "budgetAmountLT", "budgetAmountLTE", "budgetAmountIsNil", "budgetAmountNotNil", "authority", "authorityNEQ", "authorityIn", "authorityNotIn", "need", "needNEQ", "needIn", "needNotIn", "timing", "timingNEQ", "timingIn", "timingNotIn", "timingDate", "timingDateNEQ", "timingDateIn", "timingDateNotIn", "timingDateGT", "timingDateGTE", "timingDateLT", "timingDateLTE", "timingDateIsNil", "timingDateNotNil", "estimatedValue", "estimatedValueNEQ", "estimatedValueIn", "estimatedValueNotIn", "estimatedValueGT", "estimatedValueGTE", "estimatedValueLT", "estimatedValueLTE", "estimatedValueIsNil", "estimatedValueNotNil", "accountID", "accountIDNEQ", "accountIDIn", "accountIDNotIn", "accountIDIsNil", "accountIDNotNil", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDIsNil", "ownerIDNotNil", "stageID", "stageIDNEQ", "stageIDIn", "stageIDNotIn", "stageEnteredAt", "stageEnteredAtNEQ", "stageEnteredAtIn", "stageEnteredAtNotIn", "stageEnteredAtGT", "stageEnteredAtGTE", "stageEnteredAtLT", "stageEnteredAtLTE", "furthestStageID", "furthestStageIDNEQ", "furthestStageIDIn", "furthestStageIDNotIn", "fitScore", "fitScoreNEQ", "fitScoreIn", "fitScoreNotIn", "fitScoreGT", "fitScoreGTE", "fitScoreLT", "fitScoreLTE", "engagementScore", "engagementScoreNEQ", "engagementScoreIn", "engagementScoreNotIn", "engagementScoreGT", "engagementScoreGTE", "engagementScoreLT", "engagementScoreLTE", "score", "scoreNEQ", "scoreIn", "scoreNotIn", "scoreGT", "scoreGTE", "scoreLT", "scoreLTE", "grade", "gradeNEQ", "gradeIn", "gradeNotIn", "gradeIsNil", "gradeNotNil", "temperature", "temperatureNEQ", "temperatureIn", "temperatureNotIn", "temperatureIsNil", "temperatureNotNil", "nextReviewAt", "nextReviewAtNEQ", "nextReviewAtIn", "nextReviewAtNotIn", "nextReviewAtGT", "nextReviewAtGTE", "nextReviewAtLT", "nextReviewAtLTE", "nextReviewAtIsNil", "nextReviewAtNotNil", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "opportunityName", "opportunityNameNEQ", "opportunityNameIn", "opportunityNameNotIn", "opportunityNameGT", "opportunityNameGTE", "opportunityNameLT", "opportunityNameLTE", "opportunityNameContains", "opportunityNameHasPrefix", "opportunityNameHasSuffix", "opportunityNameIsNil", "opportunityNameNotNil", "opportunityNameEqualFold", "opportunityNameContainsFold", "convertedAt", "convertedAtNEQ", "convertedAtIn", "convertedAtNotIn", "convertedAtGT", "convertedAtGTE", "convertedAtLT", "convertedAtLTE", "convertedAtIsNil", "convertedAtNotNil", "hasAccount", "hasAccountWith", "hasOwner", "hasOwnerWith", "hasStage", "hasStageWith", "hasFurthestStage", "hasFurthestStageWith", "hasContacts", "hasContactsWith", "hasActivities", "hasActivitiesWith", "hasTransitions", "hasTransitionsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -29248,6 +29280,76 @@ func (ec *executionContext) unmarshalInputLeadWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.TemperatureNotNil = data
+		case "nextReviewAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextReviewAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextReviewAt = data
+		case "nextReviewAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextReviewAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextReviewAtNEQ = data
+		case "nextReviewAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextReviewAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextReviewAtIn = data
+		case "nextReviewAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextReviewAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextReviewAtNotIn = data
+		case "nextReviewAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextReviewAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextReviewAtGT = data
+		case "nextReviewAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextReviewAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextReviewAtGTE = data
+		case "nextReviewAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextReviewAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextReviewAtLT = data
+		case "nextReviewAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextReviewAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextReviewAtLTE = data
+		case "nextReviewAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextReviewAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextReviewAtIsNil = data
+		case "nextReviewAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextReviewAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextReviewAtNotNil = data
 		case "version":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -36311,6 +36413,11 @@ func (ec *executionContext) _Lead(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "temperature":
 			out.Values[i] = ec._Lead_temperature(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nextReviewAt":
+			out.Values[i] = ec._Lead_nextReviewAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/qualify/qualify/internal/app"
 	"github.com/qualify/qualify/internal/jobs"
+	"github.com/qualify/qualify/internal/sweep"
 	"github.com/qualify/qualify/internal/tracing"
 )
 
@@ -116,6 +117,11 @@ func serveCmd() *cobra.Command {
 	f.DurationVar(&cfg.Jobs.PollInterval, "job-poll", envDuration("QUALIFY_JOB_POLL", jobs.DefaultPollInterval), "how often an idle replica looks for jobs (env QUALIFY_JOB_POLL)")
 	f.DurationVar(&cfg.Jobs.RescueAfter, "job-rescue-after", envDuration("QUALIFY_JOB_RESCUE_AFTER", jobs.DefaultRescueAfter),
 		"a job running this long is taken for one whose replica died and runs again (env QUALIFY_JOB_RESCUE_AFTER)")
+	f.DurationVar(&cfg.Sweep.Interval, "sweep-interval", envDuration("QUALIFY_SWEEP_INTERVAL", sweep.DefaultInterval),
+		"how often the leader replica reviews the leads the schedule policy says are due; negative: never (env QUALIFY_SWEEP_INTERVAL)")
+	f.IntVar(&cfg.Sweep.BatchSize, "sweep-batch", envInt("QUALIFY_SWEEP_BATCH", sweep.DefaultBatchSize), "due leads one sweep batch reads (env QUALIFY_SWEEP_BATCH)")
+	f.IntVar(&cfg.Sweep.MaxBatches, "sweep-max-batches", envInt("QUALIFY_SWEEP_MAX_BATCHES", sweep.DefaultMaxBatches),
+		"batches one sweep run reviews at most; the rest waits for the next run (env QUALIFY_SWEEP_MAX_BATCHES)")
 	f.IntVar(&seedIfEmpty, "seed-if-empty", 0, "seed this many demo leads when the database has none")
 	f.Uint64Var(&seedValue, "seed", 1, "random seed of the demo data")
 	access.register(cmd)

@@ -118,6 +118,7 @@ const (
 	KindTRANSITION Kind = "TRANSITION"
 	KindROUTING    Kind = "ROUTING"
 	KindAUTHZ      Kind = "AUTHZ"
+	KindSCHEDULE   Kind = "SCHEDULE"
 )
 
 func (k Kind) String() string {
@@ -127,7 +128,7 @@ func (k Kind) String() string {
 // KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
 func KindValidator(k Kind) error {
 	switch k {
-	case KindLEAD, KindTRANSITION, KindROUTING, KindAUTHZ:
+	case KindLEAD, KindTRANSITION, KindROUTING, KindAUTHZ, KindSCHEDULE:
 		return nil
 	default:
 		return fmt.Errorf("decisionlog: invalid enum value for kind field: %q", k)

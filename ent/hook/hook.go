@@ -153,6 +153,18 @@ func (f LeadFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error)
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LeadMutation", m)
 }
 
+// The LeadEscalationFunc type is an adapter to allow the use of ordinary
+// function as LeadEscalation mutator.
+type LeadEscalationFunc func(context.Context, *ent.LeadEscalationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f LeadEscalationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.LeadEscalationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LeadEscalationMutation", m)
+}
+
 // The PolicyRevisionFunc type is an adapter to allow the use of ordinary
 // function as PolicyRevision mutator.
 type PolicyRevisionFunc func(context.Context, *ent.PolicyRevisionMutation) (ent.Value, error)

@@ -20,6 +20,7 @@ import (
 	"github.com/qualify/qualify/ent/funnelreach"
 	"github.com/qualify/qualify/ent/funnelsketch"
 	"github.com/qualify/qualify/ent/lead"
+	"github.com/qualify/qualify/ent/leadescalation"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/predicate"
 	"github.com/qualify/qualify/ent/project"
@@ -409,6 +410,33 @@ func (f TraverseLead) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.LeadQuery", q)
 }
 
+// The LeadEscalationFunc type is an adapter to allow the use of ordinary function as a Querier.
+type LeadEscalationFunc func(context.Context, *ent.LeadEscalationQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f LeadEscalationFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.LeadEscalationQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.LeadEscalationQuery", q)
+}
+
+// The TraverseLeadEscalation type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseLeadEscalation func(context.Context, *ent.LeadEscalationQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseLeadEscalation) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseLeadEscalation) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.LeadEscalationQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.LeadEscalationQuery", q)
+}
+
 // The PolicyRevisionFunc type is an adapter to allow the use of ordinary function as a Querier.
 type PolicyRevisionFunc func(context.Context, *ent.PolicyRevisionQuery) (ent.Value, error)
 
@@ -598,6 +626,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.FunnelSketchQuery, predicate.FunnelSketch, funnelsketch.OrderOption]{typ: ent.TypeFunnelSketch, tq: q}, nil
 	case *ent.LeadQuery:
 		return &query[*ent.LeadQuery, predicate.Lead, lead.OrderOption]{typ: ent.TypeLead, tq: q}, nil
+	case *ent.LeadEscalationQuery:
+		return &query[*ent.LeadEscalationQuery, predicate.LeadEscalation, leadescalation.OrderOption]{typ: ent.TypeLeadEscalation, tq: q}, nil
 	case *ent.PolicyRevisionQuery:
 		return &query[*ent.PolicyRevisionQuery, predicate.PolicyRevision, policyrevision.OrderOption]{typ: ent.TypePolicyRevision, tq: q}, nil
 	case *ent.ProjectQuery:

@@ -2,4 +2,4 @@
 
 package internal
 
-const IncrementStarts = "{\"accounts\":0,\"activities\":4294967296,\"api_keys\":42949672960,\"audit_events\":64424509440,\"contacts\":8589934592,\"decision_logs\":68719476736,\"funnel_builds\":73014444032,\"funnel_counts\":51539607552,\"funnel_exits\":55834574848,\"funnel_reaches\":47244640256,\"funnel_sketches\":60129542144,\"leads\":12884901888,\"policy_revisions\":17179869184,\"projects\":21474836480,\"requalify_jobs\":38654705664,\"stage_transitions\":30064771072,\"stages\":25769803776,\"users\":34359738368}"
+const IncrementStarts = "{\"accounts\":0,\"activities\":4294967296,\"api_keys\":42949672960,\"audit_events\":64424509440,\"contacts\":8589934592,\"decision_logs\":68719476736,\"funnel_builds\":73014444032,\"funnel_counts\":51539607552,\"funnel_exits\":55834574848,\"funnel_reaches\":47244640256,\"funnel_sketches\":60129542144,\"lead_escalations\":77309411328,\"leads\":12884901888,\"policy_revisions\":17179869184,\"projects\":21474836480,\"requalify_jobs\":38654705664,\"stage_transitions\":30064771072,\"stages\":25769803776,\"users\":34359738368}"

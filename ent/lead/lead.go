@@ -84,6 +84,8 @@ const (
 	FieldProjectSignal = "project_signal"
 	// FieldQualifiedAt holds the string denoting the qualified_at field in the database.
 	FieldQualifiedAt = "qualified_at"
+	// FieldNextReviewAt holds the string denoting the next_review_at field in the database.
+	FieldNextReviewAt = "next_review_at"
 	// FieldPolicyRevision holds the string denoting the policy_revision field in the database.
 	FieldPolicyRevision = "policy_revision"
 	// FieldPolicyHash holds the string denoting the policy_hash field in the database.
@@ -210,6 +212,7 @@ var Columns = []string{
 	FieldCoverage,
 	FieldProjectSignal,
 	FieldQualifiedAt,
+	FieldNextReviewAt,
 	FieldPolicyRevision,
 	FieldPolicyHash,
 	FieldVersion,
@@ -616,6 +619,11 @@ func ByProjectSignal(opts ...sql.OrderTermOption) OrderOption {
 // ByQualifiedAt orders the results by the qualified_at field.
 func ByQualifiedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldQualifiedAt, opts...).ToFunc()
+}
+
+// ByNextReviewAt orders the results by the next_review_at field.
+func ByNextReviewAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNextReviewAt, opts...).ToFunc()
 }
 
 // ByPolicyRevision orders the results by the policy_revision field.

@@ -170,6 +170,11 @@ func QualifiedAt(v time.Time) predicate.Lead {
 	return predicate.Lead(sql.FieldEQ(FieldQualifiedAt, v))
 }
 
+// NextReviewAt applies equality check predicate on the "next_review_at" field. It's identical to NextReviewAtEQ.
+func NextReviewAt(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldEQ(FieldNextReviewAt, v))
+}
+
 // PolicyRevision applies equality check predicate on the "policy_revision" field. It's identical to PolicyRevisionEQ.
 func PolicyRevision(v string) predicate.Lead {
 	return predicate.Lead(sql.FieldEQ(FieldPolicyRevision, v))
@@ -1498,6 +1503,56 @@ func QualifiedAtIsNil() predicate.Lead {
 // QualifiedAtNotNil applies the NotNil predicate on the "qualified_at" field.
 func QualifiedAtNotNil() predicate.Lead {
 	return predicate.Lead(sql.FieldNotNull(FieldQualifiedAt))
+}
+
+// NextReviewAtEQ applies the EQ predicate on the "next_review_at" field.
+func NextReviewAtEQ(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldEQ(FieldNextReviewAt, v))
+}
+
+// NextReviewAtNEQ applies the NEQ predicate on the "next_review_at" field.
+func NextReviewAtNEQ(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldNEQ(FieldNextReviewAt, v))
+}
+
+// NextReviewAtIn applies the In predicate on the "next_review_at" field.
+func NextReviewAtIn(vs ...time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldIn(FieldNextReviewAt, vs...))
+}
+
+// NextReviewAtNotIn applies the NotIn predicate on the "next_review_at" field.
+func NextReviewAtNotIn(vs ...time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldNotIn(FieldNextReviewAt, vs...))
+}
+
+// NextReviewAtGT applies the GT predicate on the "next_review_at" field.
+func NextReviewAtGT(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldGT(FieldNextReviewAt, v))
+}
+
+// NextReviewAtGTE applies the GTE predicate on the "next_review_at" field.
+func NextReviewAtGTE(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldGTE(FieldNextReviewAt, v))
+}
+
+// NextReviewAtLT applies the LT predicate on the "next_review_at" field.
+func NextReviewAtLT(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldLT(FieldNextReviewAt, v))
+}
+
+// NextReviewAtLTE applies the LTE predicate on the "next_review_at" field.
+func NextReviewAtLTE(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldLTE(FieldNextReviewAt, v))
+}
+
+// NextReviewAtIsNil applies the IsNil predicate on the "next_review_at" field.
+func NextReviewAtIsNil() predicate.Lead {
+	return predicate.Lead(sql.FieldIsNull(FieldNextReviewAt))
+}
+
+// NextReviewAtNotNil applies the NotNil predicate on the "next_review_at" field.
+func NextReviewAtNotNil() predicate.Lead {
+	return predicate.Lead(sql.FieldNotNull(FieldNextReviewAt))
 }
 
 // PolicyRevisionEQ applies the EQ predicate on the "policy_revision" field.

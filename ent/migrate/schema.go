@@ -187,7 +187,7 @@ var (
 	DecisionLogsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "decision_id", Type: field.TypeString, Unique: true},
-		{Name: "kind", Type: field.TypeEnum, Enums: []string{"LEAD", "TRANSITION", "ROUTING", "AUTHZ"}},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"LEAD", "TRANSITION", "ROUTING", "AUTHZ", "SCHEDULE"}},
 		{Name: "path", Type: field.TypeString},
 		{Name: "revision", Type: field.TypeString, Default: ""},
 		{Name: "revision_hash", Type: field.TypeString},
@@ -384,6 +384,7 @@ var (
 		{Name: "coverage", Type: field.TypeJSON, Nullable: true},
 		{Name: "project_signal", Type: field.TypeBool, Default: false},
 		{Name: "qualified_at", Type: field.TypeTime, Nullable: true},
+		{Name: "next_review_at", Type: field.TypeTime, Nullable: true},
 		{Name: "policy_revision", Type: field.TypeString, Nullable: true},
 		{Name: "policy_hash", Type: field.TypeString, Nullable: true},
 		{Name: "version", Type: field.TypeInt, Default: 1},
@@ -405,25 +406,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "leads_accounts_leads",
-				Columns:    []*schema.Column{LeadsColumns[38]},
+				Columns:    []*schema.Column{LeadsColumns[39]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "leads_stages_stage",
-				Columns:    []*schema.Column{LeadsColumns[39]},
-				RefColumns: []*schema.Column{StagesColumns[0]},
-				OnDelete:   schema.NoAction,
-			},
-			{
-				Symbol:     "leads_stages_furthest_stage",
 				Columns:    []*schema.Column{LeadsColumns[40]},
 				RefColumns: []*schema.Column{StagesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
-				Symbol:     "leads_users_owned_leads",
+				Symbol:     "leads_stages_furthest_stage",
 				Columns:    []*schema.Column{LeadsColumns[41]},
+				RefColumns: []*schema.Column{StagesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "leads_users_owned_leads",
+				Columns:    []*schema.Column{LeadsColumns[42]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -432,12 +433,12 @@ var (
 			{
 				Name:    "lead_stage_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[39], LeadsColumns[1]},
+				Columns: []*schema.Column{LeadsColumns[40], LeadsColumns[1]},
 			},
 			{
 				Name:    "lead_owner_id_stage_id",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[41], LeadsColumns[39]},
+				Columns: []*schema.Column{LeadsColumns[42], LeadsColumns[40]},
 			},
 			{
 				Name:    "lead_source_created_at",
@@ -452,7 +453,7 @@ var (
 			{
 				Name:    "lead_account_id",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[38]},
+				Columns: []*schema.Column{LeadsColumns[39]},
 			},
 			{
 				Name:    "lead_email",
@@ -460,9 +461,49 @@ var (
 				Columns: []*schema.Column{LeadsColumns[5]},
 			},
 			{
+				Name:    "lead_next_review_at",
+				Unique:  false,
+				Columns: []*schema.Column{LeadsColumns[30]},
+			},
+			{
 				Name:    "lead_idempotency_scope_idempotency_key",
 				Unique:  true,
-				Columns: []*schema.Column{LeadsColumns[36], LeadsColumns[35]},
+				Columns: []*schema.Column{LeadsColumns[37], LeadsColumns[36]},
+			},
+		},
+	}
+	// LeadEscalationsColumns holds the columns for the "lead_escalations" table.
+	LeadEscalationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "lead_id", Type: field.TypeInt},
+		{Name: "rule", Type: field.TypeString},
+		{Name: "stage", Type: field.TypeString},
+		{Name: "stage_entered_at", Type: field.TypeTime},
+		{Name: "action", Type: field.TypeEnum, Enums: []string{"FLAG_MANAGER", "REASSIGN"}},
+		{Name: "due_at", Type: field.TypeTime},
+		{Name: "escalated_at", Type: field.TypeTime},
+		{Name: "owner_id", Type: field.TypeInt, Nullable: true},
+		{Name: "team", Type: field.TypeString, Default: ""},
+		{Name: "reassigned_to", Type: field.TypeInt, Nullable: true},
+		{Name: "policy_revision", Type: field.TypeString},
+		{Name: "policy_hash", Type: field.TypeString},
+		{Name: "decision_id", Type: field.TypeString},
+	}
+	// LeadEscalationsTable holds the schema information for the "lead_escalations" table.
+	LeadEscalationsTable = &schema.Table{
+		Name:       "lead_escalations",
+		Columns:    LeadEscalationsColumns,
+		PrimaryKey: []*schema.Column{LeadEscalationsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "leadescalation_lead_id_rule_stage_entered_at",
+				Unique:  true,
+				Columns: []*schema.Column{LeadEscalationsColumns[1], LeadEscalationsColumns[2], LeadEscalationsColumns[4]},
+			},
+			{
+				Name:    "leadescalation_escalated_at",
+				Unique:  false,
+				Columns: []*schema.Column{LeadEscalationsColumns[7]},
 			},
 		},
 	}
@@ -573,7 +614,7 @@ var (
 		{Name: "occurred_at", Type: field.TypeTime},
 		{Name: "from_entered_at", Type: field.TypeTime, Nullable: true},
 		{Name: "actor_kind", Type: field.TypeEnum, Enums: []string{"USER", "POLICY", "IMPORT", "SYSTEM"}},
-		{Name: "trigger", Type: field.TypeEnum, Enums: []string{"MANUAL", "AUTO", "API", "IMPORT", "REQUALIFY"}},
+		{Name: "trigger", Type: field.TypeEnum, Enums: []string{"MANUAL", "AUTO", "API", "IMPORT", "REQUALIFY", "SCHEDULE"}},
 		{Name: "reason_code", Type: field.TypeString, Default: ""},
 		{Name: "reason", Type: field.TypeString, Default: ""},
 		{Name: "policy_revision", Type: field.TypeString, Default: ""},
@@ -723,6 +764,7 @@ var (
 		FunnelReachesTable,
 		FunnelSketchesTable,
 		LeadsTable,
+		LeadEscalationsTable,
 		PolicyRevisionsTable,
 		ProjectsTable,
 		RequalifyJobsTable,
@@ -779,6 +821,9 @@ func init() {
 	LeadsTable.ForeignKeys[3].RefTable = UsersTable
 	LeadsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(12884901888),
+	}
+	LeadEscalationsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(77309411328),
 	}
 	PolicyRevisionsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(17179869184),

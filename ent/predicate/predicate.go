@@ -42,6 +42,9 @@ type FunnelSketch func(*sql.Selector)
 // Lead is the predicate function for lead builders.
 type Lead func(*sql.Selector)
 
+// LeadEscalation is the predicate function for leadescalation builders.
+type LeadEscalation func(*sql.Selector)
+
 // PolicyRevision is the predicate function for policyrevision builders.
 type PolicyRevision func(*sql.Selector)
 

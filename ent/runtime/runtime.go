@@ -17,6 +17,7 @@ import (
 	"github.com/qualify/qualify/ent/funnelreach"
 	"github.com/qualify/qualify/ent/funnelsketch"
 	"github.com/qualify/qualify/ent/lead"
+	"github.com/qualify/qualify/ent/leadescalation"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
 	"github.com/qualify/qualify/ent/requalifyjob"
@@ -297,9 +298,15 @@ func init() {
 	// lead.DefaultProjectSignal holds the default value on creation for the project_signal field.
 	lead.DefaultProjectSignal = leadDescProjectSignal.Default.(bool)
 	// leadDescVersion is the schema descriptor for version field.
-	leadDescVersion := leadFields[33].Descriptor()
+	leadDescVersion := leadFields[34].Descriptor()
 	// lead.DefaultVersion holds the default value on creation for the version field.
 	lead.DefaultVersion = leadDescVersion.Default.(int)
+	leadescalationFields := schema.LeadEscalation{}.Fields()
+	_ = leadescalationFields
+	// leadescalationDescTeam is the schema descriptor for team field.
+	leadescalationDescTeam := leadescalationFields[8].Descriptor()
+	// leadescalation.DefaultTeam holds the default value on creation for the team field.
+	leadescalation.DefaultTeam = leadescalationDescTeam.Default.(string)
 	policyrevisionFields := schema.PolicyRevision{}.Fields()
 	_ = policyrevisionFields
 	// policyrevisionDescSource is the schema descriptor for source field.

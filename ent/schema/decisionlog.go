@@ -24,7 +24,7 @@ type DecisionLog struct {
 func (DecisionLog) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("decision_id").Unique().Immutable().Comment("the policy's decision id (26 characters, time-ordered)"),
-		field.Enum("kind").Values("LEAD", "TRANSITION", "ROUTING", "AUTHZ").Immutable(),
+		field.Enum("kind").Values("LEAD", "TRANSITION", "ROUTING", "AUTHZ", "SCHEDULE").Immutable(),
 		field.String("path").Immutable().Comment("the decision's rule path, e.g. qualify/lead/decision"),
 		field.Int("lead_id").Optional().Nillable().Immutable(),
 		field.String("revision").Default("").Immutable().Comment("the .manifest label of the revision"),

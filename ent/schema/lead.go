@@ -63,6 +63,9 @@ func (Lead) Fields() []ent.Field {
 		field.JSON("coverage", qualtype.Coverage{}).Optional().Annotations(entgql.Skip()),
 		field.Bool("project_signal").Default(false).Annotations(entgql.Skip()),
 		field.Time("qualified_at").Optional().Nillable().Annotations(entgql.Skip()),
+		field.Time("next_review_at").Optional().Nillable().
+			Comment("when the schedule decision may next find a timed rule due; null when none will").
+			Annotations(skipInputs),
 		field.String("policy_revision").Optional().Nillable().Annotations(entgql.Skip()),
 		field.String("policy_hash").Optional().Nillable().Annotations(entgql.Skip()).
 			Comment("content hash of the revision of the last qualification"),
@@ -111,6 +114,8 @@ func (Lead) Indexes() []ent.Index {
 		index.Fields("created_at"),
 		index.Fields("account_id"),
 		index.Fields("email"),
+		// The sweep finds due leads through this index, never by scanning leads.
+		index.Fields("next_review_at"),
 		// An idempotency key is the caller's: the same key from another caller is another lead.
 		index.Fields("idempotency_scope", "idempotency_key").Unique(),
 	}

@@ -32,7 +32,7 @@ func (StageTransition) Fields() []ent.Field {
 			Comment("when the lead entered from_stage, so a stay is one row, not a window"),
 		field.Int("actor_id").Optional().Nillable().Immutable(),
 		field.Enum("actor_kind").Values("USER", "POLICY", "IMPORT", "SYSTEM").Immutable(),
-		field.Enum("trigger").Values("MANUAL", "AUTO", "API", "IMPORT", "REQUALIFY").Immutable(),
+		field.Enum("trigger").Values("MANUAL", "AUTO", "API", "IMPORT", "REQUALIFY", "SCHEDULE").Immutable(),
 		field.String("reason_code").Default("").Immutable(),
 		field.String("reason").Default("").Immutable(),
 		field.String("policy_revision").Default("").Immutable().Comment("the manifest revision: a label"),

@@ -180,6 +180,7 @@ const (
 	TriggerAPI       Trigger = "API"
 	TriggerIMPORT    Trigger = "IMPORT"
 	TriggerREQUALIFY Trigger = "REQUALIFY"
+	TriggerSCHEDULE  Trigger = "SCHEDULE"
 )
 
 func (t Trigger) String() string {
@@ -189,7 +190,7 @@ func (t Trigger) String() string {
 // TriggerValidator is a validator for the "trigger" field enum values. It is called by the builders before save.
 func TriggerValidator(t Trigger) error {
 	switch t {
-	case TriggerMANUAL, TriggerAUTO, TriggerAPI, TriggerIMPORT, TriggerREQUALIFY:
+	case TriggerMANUAL, TriggerAUTO, TriggerAPI, TriggerIMPORT, TriggerREQUALIFY, TriggerSCHEDULE:
 		return nil
 	default:
 		return fmt.Errorf("stagetransition: invalid enum value for trigger field: %q", t)

@@ -34,6 +34,7 @@ import (
 	"github.com/qualify/qualify/internal/server"
 	"github.com/qualify/qualify/internal/stagefeed"
 	"github.com/qualify/qualify/internal/store"
+	"github.com/qualify/qualify/internal/sweep"
 	"github.com/qualify/qualify/internal/txn"
 )
 
@@ -78,6 +79,10 @@ type Config struct {
 	Jobs jobs.Config
 	// RequalifyBatch is the leads a requalify job commits at once with its checkpoint (200).
 	RequalifyBatch int
+	// Sweep bounds the periodic review of due leads (the schedule policy's timed rules).
+	Sweep sweep.Config
+	// Clock, if set, replaces time.Now for the lifecycle and the sweep (tests).
+	Clock func() time.Time
 	// TracerProvider, if set, traces requests, operations and policy decisions (internal/tracing).
 	TracerProvider trace.TracerProvider
 	Logger         *slog.Logger
@@ -101,7 +106,9 @@ type App struct {
 	// Stats counts the decisions per revision against cfg.DecisionBounds.
 	Stats *decisionlog.Stats
 	// Jobs is the background job engine (River on this database); Background works its jobs.
-	Jobs      *jobs.Engine
+	Jobs *jobs.Engine
+	// Sweeper reviews the leads the schedule policy says are due (a periodic job of the leader).
+	Sweeper   *sweep.Sweeper
 	jobsStop  time.Duration // how long a stop waits for running jobs to reach a safe point
 	source    interface{ Run(context.Context) error }
 	retention time.Duration // of the decision log
@@ -187,8 +194,15 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		a.jobsStop = 20 * time.Second
 	}
 	a.Stats = decisionlog.NewStats(cfg.DecisionBounds, func(b decisionlog.Breach) { a.breached(b, cfg.RollbackOnBreach) })
+	clock := cfg.Clock
+	if clock == nil {
+		clock = time.Now
+	}
 	a.Lifecycle = lifecycle.New(db.Client, engine, lifecycle.WithLogger(cfg.Logger), lifecycle.WithPublisher(a.Feed),
-		lifecycle.WithTransitionHook(a.Funnel.Rollups().Record), lifecycle.WithStats(a.Stats))
+		lifecycle.WithTransitionHook(a.Funnel.Rollups().Record), lifecycle.WithStats(a.Stats), lifecycle.WithClock(clock))
+	sweepMetrics := sweep.NewMetrics()
+	a.Sweeper = sweep.New(a.Lifecycle, cfg.Sweep, sweepMetrics, cfg.Logger)
+	sweep.Schedule(a.Jobs, a.Sweeper)
 	a.CRM = crm.New(db.Client, a.Lifecycle)
 	// Access control: rows filtered by the authz scope of each GraphQL field (none outside the API).
 	authz.Install(db.Client)
@@ -229,7 +243,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		MetricsMiddleware: auth.MetricsGuard(cfg.MetricsToken),
 		Registry:          registry,
 		TracerProvider:    cfg.TracerProvider,
-		Collectors: append(append(a.Feed.Collectors(), a.Jobs.Collectors()...), txn.Collector(),
+		Collectors: append(append(append(a.Feed.Collectors(), a.Jobs.Collectors()...), sweepMetrics.Collectors()...), txn.Collector(),
 			collectors.NewDBStatsCollector(db.SQL, "qualify")),
 	})
 	return a, nil

@@ -188,8 +188,8 @@ func TestPolicyEvaluators(t *testing.T) {
 		}
 		return true
 	})
-	if len(st.PolicyStatus.Evaluators) != 4 {
-		t.Fatalf("want the four decisions, got %+v", st.PolicyStatus.Evaluators)
+	if len(st.PolicyStatus.Evaluators) != 5 {
+		t.Fatalf("want the five decisions, got %+v", st.PolicyStatus.Evaluators)
 	}
 	for _, ev := range st.PolicyStatus.Evaluators {
 		if ev.Evaluator != "PLAN" || ev.Reason != nil {

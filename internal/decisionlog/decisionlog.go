@@ -22,6 +22,7 @@ const (
 	Transition = entdl.KindTRANSITION
 	Routing    = entdl.KindROUTING
 	Authz      = entdl.KindAUTHZ
+	Schedule   = entdl.KindSCHEDULE
 )
 
 var paths = map[entdl.Kind]string{
@@ -29,6 +30,7 @@ var paths = map[entdl.Kind]string{
 	Transition: "qualify/transition/decision",
 	Routing:    "qualify/routing/decision",
 	Authz:      "qualify/authz/decision",
+	Schedule:   "qualify/schedule/decision",
 }
 
 // Entry is one decision to log.

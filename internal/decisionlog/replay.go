@@ -18,6 +18,7 @@ type Decider interface {
 	DecideTransition(ctx context.Context, in policy.TransitionInput) (policy.TransitionDecision, policy.Meta, error)
 	DecideRouting(ctx context.Context, in policy.RoutingInput) (policy.RoutingDecision, policy.Meta, error)
 	DecideAuthz(ctx context.Context, in policy.AuthzInput) (policy.AuthzDecision, policy.Meta, error)
+	DecideSchedule(ctx context.Context, in policy.ScheduleInput) (policy.ScheduleDecision, policy.Meta, error)
 	ID() string
 	Hash() string
 }
@@ -53,6 +54,8 @@ func Run(ctx context.Context, d *ent.DecisionLog, rev Decider) (*Replay, error) 
 		result, err = replay(ctx, raw, rev.DecideRouting)
 	case Authz:
 		result, err = replay(ctx, raw, rev.DecideAuthz)
+	case Schedule:
+		result, err = replay(ctx, raw, rev.DecideSchedule)
 	default:
 		return nil, fmt.Errorf("decision %s: unknown kind %q", d.DecisionID, d.Kind)
 	}

@@ -18,6 +18,7 @@ type Decider interface {
 	DecideLead(ctx context.Context, in policy.LeadInput) (policy.LeadDecision, policy.Meta, error)
 	DecideTransition(ctx context.Context, in policy.TransitionInput) (policy.TransitionDecision, policy.Meta, error)
 	DecideRouting(ctx context.Context, in policy.RoutingInput) (policy.RoutingDecision, policy.Meta, error)
+	DecideSchedule(ctx context.Context, in policy.ScheduleInput) (policy.ScheduleDecision, policy.Meta, error)
 }
 
 // Event is a committed stage change, for subscribers.

@@ -97,6 +97,13 @@ func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int
 		}
 		move.apply(upd.Mutation(), f, now)
 	}
+	st := reviewState{in: in, qualifiedAt: &now, enteredAt: l.StageEnteredAt}
+	if move != nil {
+		st = st.moved(move.to.Key, now)
+	}
+	if err := s.setReview(ctx, tx, id, st, now, upd.Mutation()); err != nil {
+		return fmt.Errorf("schedule policy for lead %d: %w", id, err)
+	}
 	n, err := upd.Save(ctx)
 	if err != nil {
 		return err

@@ -37,6 +37,13 @@ func (s *Service) Score(ctx context.Context, progress func(done, total int)) (in
 					Input: c.Input, Result: d, Latency: time.Since(start), Trigger: "score"})
 				upd := tx.Lead.UpdateOneID(c.ID)
 				setDecision(upd.Mutation(), d, meta, now)
+				// Escalations are not read here (a batch stays a constant number of statements): a
+				// review that finds an SLA already escalated only moves the date on.
+				sd, _, err := s.decider.DecideSchedule(ctx, scheduleInput(reviewState{in: c.Input, qualifiedAt: &now}, now, nil))
+				if err != nil {
+					return fmt.Errorf("schedule lead %d: %w", c.ID, err)
+				}
+				setNextReview(upd.Mutation(), sd)
 				if err := upd.Exec(ctx); err != nil {
 					return err
 				}

@@ -141,6 +141,13 @@ func (s *Service) transitionTx(ctx context.Context, tx *ent.Client, req Transiti
 	}
 	upd := tx.Lead.Update().Where(lead.ID(l.ID), lead.Version(l.Version)).AddVersion(1)
 	m.apply(upd.Mutation(), f, now)
+	st := reviewState{in: in, qualifiedAt: l.QualifiedAt}.moved(req.To, now)
+	if m.actorKind == stagetransition.ActorKindUSER && (req.Trigger == stagetransition.TriggerMANUAL || req.Trigger == stagetransition.TriggerAPI) {
+		st.in.Lead.Manual = &policy.ManualDecision{From: l.Edges.Stage.Key, To: req.To, At: rfc3339(now), ReasonCode: req.ReasonCode}
+	}
+	if err := s.setReview(ctx, tx, l.ID, st, now, upd.Mutation()); err != nil {
+		return nil, nil, fmt.Errorf("schedule policy for lead %d: %w", l.ID, err)
+	}
 	if extra != nil {
 		extra(upd.Mutation())
 	}

@@ -10,6 +10,7 @@ const (
 	QueryTransition = "data.qualify.transition.decision"
 	QueryRouting    = "data.qualify.routing.decision"
 	QueryAuthz      = "data.qualify.authz.decision"
+	QuerySchedule   = "data.qualify.schedule.decision"
 	// QueryStages reads the funnel's stage list from the bundle's data.json.
 	QueryStages = "data.qualify.stages"
 )
@@ -203,4 +204,41 @@ type AuthzDecision struct {
 	RowFilter string `json:"row_filter"`
 	// Redact lists fields hidden from the principal, e.g. "contact.email", "contact.phone".
 	Redact []string `json:"redact"`
+}
+
+// ScheduleInput is `input` of data.qualify.schedule.decision: a lead as the clock sees it.
+type ScheduleInput struct {
+	Now        string          `json:"now"` // RFC 3339
+	Lead       LeadFacts       `json:"lead"`
+	Activities []ActivityFacts `json:"activities"`
+	// QualifiedAt is when the stored qualification was decided (RFC 3339), empty when never.
+	QualifiedAt string `json:"qualified_at,omitempty"`
+	// Escalated lists the SLA rules already escalated for the lead's current stay in its stage.
+	Escalated []string `json:"escalated"`
+}
+
+// ScheduleMove is a timed move a rule of config.schedule.moves makes due.
+type ScheduleMove struct {
+	To         string `json:"to"`
+	ReasonCode string `json:"reason_code"`
+	Rule       string `json:"rule"`
+}
+
+// Escalation is an SLA of config.schedule.slas past its deadline.
+type Escalation struct {
+	Rule   string `json:"rule"`
+	Action string `json:"action"` // flag_manager or reassign
+	DueAt  string `json:"due_at"` // RFC 3339
+}
+
+// ScheduleDecision is the result of data.qualify.schedule.decision.
+type ScheduleDecision struct {
+	// Rescore: deciding the lead again may change its qualification (engagement has aged).
+	Rescore bool `json:"rescore"`
+	// Move is nil when no timed move is due.
+	Move        *ScheduleMove `json:"move,omitempty"`
+	Escalations []Escalation  `json:"escalations"`
+	// NextReviewAt is when a rule may next fall due (RFC 3339), "" when none will.
+	NextReviewAt string   `json:"next_review_at"`
+	Reasons      []Reason `json:"reasons"`
 }

@@ -33,6 +33,7 @@ var (
 	principalShape    = irvm.NewShape("id", "role", "team")
 	operationShape    = irvm.NewShape("kind", "name")
 	authzShape        = irvm.NewShape("principal", "operation")
+	scheduleShape     = irvm.NewShape("now", "lead", "activities", "escalated", "qualified_at")
 )
 
 // enums are the strings of the closed vocabularies of contract.go (stages, BANT answers, roles,
@@ -46,7 +47,7 @@ var enums = func() map[string]irvm.Value {
 		newsletter_signup form_fill content_download web_visit appointment_request discovery_call
 		meeting demo email_reply event_visit planned scheduled in_progress done
 		emea na latam apac marketing bdr ae revops analyst admin system
-		manual auto api import requalify query mutation subscription`
+		manual auto api import requalify schedule query mutation subscription`
 	m := map[string]irvm.Value{}
 	for _, w := range strings.Fields(words) {
 		m[w] = w
@@ -153,4 +154,13 @@ func routingInputValue(in *RoutingInput) irvm.Value {
 func authzInputValue(in *AuthzInput) irvm.Value {
 	p := &in.Principal
 	return authzShape.Object(principalShape.Object(p.ID, enum(p.Role), enum(p.Team)), operationShape.Object(enum(in.Operation.Kind), in.Operation.Name))
+}
+
+func scheduleInputValue(in *ScheduleInput) irvm.Value {
+	esc := make([]irvm.Value, len(in.Escalated))
+	for i, e := range in.Escalated {
+		esc[i] = e
+	}
+	return scheduleShape.Object(in.Now, leadFactsValue(&in.Lead), array(in.Activities, activityShape, fillActivity),
+		irvm.NewArray(esc...), optStr(in.QualifiedAt))
 }

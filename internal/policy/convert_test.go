@@ -80,6 +80,8 @@ func TestInputsMatchJSON(t *testing.T) {
 		{"routing filled", filled[RoutingInput](), nil},
 		{"routing without account", RoutingInput{To: "sal"}, nil},
 		{"authz filled", filled[AuthzInput](), nil},
+		{"schedule filled", filled[ScheduleInput](), nil},
+		{"schedule zero", ScheduleInput{Activities: []ActivityFacts{}, Escalated: []string{}}, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -93,6 +95,8 @@ func TestInputsMatchJSON(t *testing.T) {
 				got = routingInputValue(&in)
 			case AuthzInput:
 				got = authzInputValue(&in)
+			case ScheduleInput:
+				got = scheduleInputValue(&in)
 			}
 			if want := viaJSON(t, tc.in); irvm.ToAST(got).Compare(want) != 0 {
 				t.Errorf("hand-built input differs from encoding/json\n got %v\nwant %v", got, want)
@@ -128,6 +132,7 @@ func TestDecodersMatchJSON(t *testing.T) {
 	check("transition", filled[TransitionDecision](), func(v irvm.Value) (any, error) { return decodeTransitionDecision(v) })
 	check("routing", filled[RoutingDecision](), func(v irvm.Value) (any, error) { return decodeRoutingDecision(v) })
 	check("authz", filled[AuthzDecision](), func(v irvm.Value) (any, error) { return decodeAuthzDecision(v) })
+	check("schedule", filled[ScheduleDecision](), func(v irvm.Value) (any, error) { return decodeScheduleDecision(v) })
 	check("stages", []Stage{filled[Stage](), filled[Stage]()}, func(v irvm.Value) (any, error) { return decodeStages(v) })
 }
 

@@ -109,6 +109,40 @@ func (r *Revision) decideAuthz(ctx context.Context, in *AuthzInput, timeout time
 	return d, meta, nil
 }
 
+// DecideSchedule says which timed rules are due for a lead and when to look at it next
+// (data.qualify.schedule.decision). A move it names is a known stage.
+func (r *Revision) DecideSchedule(ctx context.Context, in ScheduleInput) (ScheduleDecision, Meta, error) {
+	return r.decideSchedule(ctx, &in, r.timeout)
+}
+
+func (r *Revision) decideSchedule(ctx context.Context, in *ScheduleInput, timeout time.Duration) (ScheduleDecision, Meta, error) {
+	meta := r.meta()
+	v, err := r.eval(ctx, qSchedule, scheduleInputValue(in), timeout)
+	if err != nil {
+		return ScheduleDecision{}, meta, err
+	}
+	d, err := decodeScheduleDecision(v)
+	if err != nil {
+		return ScheduleDecision{}, meta, r.shapeError(qSchedule, err)
+	}
+	if _, err := time.Parse(time.RFC3339, d.NextReviewAt); d.NextReviewAt != "" && err != nil {
+		return ScheduleDecision{}, meta, r.shapeError(qSchedule, fmt.Errorf("next_review_at: not an RFC 3339 time: %q", d.NextReviewAt))
+	}
+	if d.Move != nil && !r.HasStage(d.Move.To) {
+		return ScheduleDecision{}, meta, r.shapeError(qSchedule, fmt.Errorf("move.to: %q is not one of %s", d.Move.To, QueryStages))
+	}
+	return d, meta, nil
+}
+
+// DecideSchedule decides on the active revision; see Revision.DecideSchedule.
+func (e *Engine) DecideSchedule(ctx context.Context, in ScheduleInput) (ScheduleDecision, Meta, error) {
+	r := e.active.Load()
+	if r == nil {
+		return ScheduleDecision{}, Meta{}, ErrNoActivePolicy
+	}
+	return r.decideSchedule(ctx, &in, r.timeout)
+}
+
 // DecideLead decides on the active revision; see Revision.DecideLead.
 func (e *Engine) DecideLead(ctx context.Context, in LeadInput) (LeadDecision, Meta, error) {
 	r := e.active.Load()

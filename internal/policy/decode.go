@@ -254,6 +254,36 @@ func decodeAuthzDecision(v irvm.Value) (d AuthzDecision, err error) {
 	return d, decodeObject(v, authzDecisionFields, &d)
 }
 
+var scheduleMoveFields = []field[ScheduleMove]{
+	str("to", req, func(m *ScheduleMove) *string { return &m.To }),
+	str("reason_code", req, func(m *ScheduleMove) *string { return &m.ReasonCode }),
+	str("rule", req, func(m *ScheduleMove) *string { return &m.Rule }),
+}
+
+var escalationFields = []field[Escalation]{
+	str("rule", req, func(e *Escalation) *string { return &e.Rule }),
+	str("action", req, func(e *Escalation) *string { return &e.Action }),
+	str("due_at", req, func(e *Escalation) *string { return &e.DueAt }),
+}
+
+var scheduleDecisionFields = []field[ScheduleDecision]{
+	boolean("rescore", req, func(d *ScheduleDecision) *bool { return &d.Rescore }),
+	{"move", opt, func(d *ScheduleDecision, v irvm.Value) error {
+		d.Move = &ScheduleMove{}
+		return decodeObject(v, scheduleMoveFields, d.Move)
+	}},
+	{"escalations", req, func(d *ScheduleDecision, v irvm.Value) (err error) {
+		d.Escalations, err = decodeArray(v, func(e *Escalation, v irvm.Value) error { return decodeObject(v, escalationFields, e) })
+		return err
+	}},
+	str("next_review_at", req, func(d *ScheduleDecision) *string { return &d.NextReviewAt }),
+	reasons("reasons", req, func(d *ScheduleDecision) *[]Reason { return &d.Reasons }),
+}
+
+func decodeScheduleDecision(v irvm.Value) (d ScheduleDecision, err error) {
+	return d, decodeObject(v, scheduleDecisionFields, &d)
+}
+
 var stageFields = []field[Stage]{
 	str("key", req, func(s *Stage) *string { return &s.Key }),
 	str("name", req, func(s *Stage) *string { return &s.Name }),

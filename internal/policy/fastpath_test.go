@@ -56,6 +56,9 @@ func TestPlanAgreesWithTopdownOnShippedBundle(t *testing.T) {
 			Operation: Operation{Kind: pick(rng, []string{"query", "mutation", "subscription"}),
 				Name: pick(rng, []string{"leads", "transitionLead", "publishPolicy", "funnel", "createApiKey", "node", "nope"})}}
 		check(qAuthz, authzInputValue(&az))
+		sc := ScheduleInput{Now: in.Now, Lead: in.Lead, Activities: in.Activities, QualifiedAt: pick(rng, []string{"", in.Lead.CreatedAt, in.Now}),
+			Escalated: pick(rng, [][]string{{}, {"mql_acceptance"}})}
+		check(qSchedule, scheduleInputValue(&sc))
 	}
 }
 

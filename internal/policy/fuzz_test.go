@@ -139,7 +139,10 @@ func FuzzServedIsOPAs(f *testing.F) {
 		routing := RoutingInput{Lead: v.lead(), Account: v.account(), To: v.stage()}
 		authz := AuthzInput{Principal: Principal{ID: s, Role: v.oneOf("bdr", "ae", "admin"), Team: v.oneOf("emea", "")},
 			Operation: Operation{Kind: v.oneOf("query", "mutation"), Name: v.cycle("operation")}}
-		inputs := [numQueries]irvm.Value{leadInputValue(&lead), transitionInputValue(&tr), routingInputValue(&routing), authzInputValue(&authz)}
+		sched := v.scheduleInput()
+		sched.Lead.ID = s
+		inputs := [numQueries]irvm.Value{leadInputValue(&lead), transitionInputValue(&tr), routingInputValue(&routing), authzInputValue(&authz),
+			scheduleInputValue(&sched)}
 		for q, in := range inputs {
 			servedIsOPAs(t, b, q, in)
 		}

@@ -73,6 +73,21 @@ func probeAuthzInput() AuthzInput {
 	return AuthzInput{Principal: Principal{ID: "probe-user", Role: "bdr", Team: "emea"}, Operation: Operation{Kind: "query", Name: "leads"}}
 }
 
+// probeScheduleInputs: an engaged lead qualified a while ago, and a bare one never qualified.
+func probeScheduleInputs() []probeCase[ScheduleInput] {
+	return []probeCase[ScheduleInput]{
+		{"engaged lead qualified a month ago", ScheduleInput{
+			Now: probeNow, Lead: probeLead, QualifiedAt: "2025-02-01T09:00:00Z", Escalated: []string{},
+			Activities: []ActivityFacts{{Kind: "form_fill", OccurredAt: "2025-02-08T14:00:00Z"}, {Kind: "demo", OccurredAt: "2025-02-25T15:30:00Z"}},
+		}},
+		{"bare lead never qualified", ScheduleInput{
+			Now: probeNow, Lead: LeadFacts{ID: "probe-bare", Source: "newsletter", Stage: "lead",
+				Budget: "unknown", Authority: "unknown", Need: "unknown", Timing: "unknown",
+				CreatedAt: "2025-03-01T08:00:00Z", StageEnteredAt: "2025-03-01T08:00:00Z"},
+		}},
+	}
+}
+
 type probeCase[T any] struct {
 	name string
 	in   T
@@ -112,6 +127,11 @@ func probe(ctx context.Context, rev *Revision, timeout time.Duration) []Problem 
 	authz := probeAuthzInput()
 	if _, _, err := rev.decideAuthz(ctx, &authz, timeout); err != nil {
 		fail(qAuthz, "bdr lists leads", err)
+	}
+	for _, c := range probeScheduleInputs() {
+		if _, _, err := rev.decideSchedule(ctx, &c.in, timeout); err != nil {
+			fail(qSchedule, c.name, err)
+		}
 	}
 	return probs
 }

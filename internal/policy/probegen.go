@@ -31,6 +31,7 @@ const (
 	probeTransitions = 100
 	probeRoutings    = 30
 	probeAuthzs      = 40
+	probeSchedules   = 60
 )
 
 // vocab is what generated inputs are made of: the contract's values and the data's.
@@ -49,7 +50,7 @@ var contractWords = []string{
 	"gatekeeper", "c_level", "vp", "director", "manager", "individual", "newsletter_signup", "form_fill",
 	"content_download", "web_visit", "appointment_request", "discovery_call", "meeting", "demo", "email_reply",
 	"event_visit", "planned", "scheduled", "in_progress", "done", "marketing", "bdr", "ae", "revops", "analyst",
-	"admin", "system", "manual", "auto", "api", "import", "requalify", "query", "mutation", "subscription",
+	"admin", "system", "manual", "auto", "api", "import", "requalify", "schedule", "query", "mutation", "subscription",
 	"qualified", "partial", "unqualified", "A", "B", "C", "D", "hot", "warm", "cold", "DE", "US", "FR", "KP",
 	"leads", "lead", "transitionLead", "publishPolicy", "funnel", "createApiKey", "node", "policyStatus",
 }
@@ -213,6 +214,25 @@ func (v *vocab) transitionInput() TransitionInput {
 	return in
 }
 
+// scheduleInput is a lead at any stage, sometimes moved there by a person, with activities
+// and a qualification stamp on either side of the data's windows, and some SLAs escalated.
+func (v *vocab) scheduleInput() ScheduleInput {
+	in := ScheduleInput{Now: probeNow, Lead: v.lead(), Escalated: []string{}}
+	if v.rng.IntN(3) == 0 {
+		in.Lead.Manual = &ManualDecision{From: v.stage(), To: in.Lead.Stage, At: v.daysAgo()}
+	}
+	for range v.rng.IntN(6) {
+		in.Activities = append(in.Activities, ActivityFacts{Kind: v.cycle("activity"), OccurredAt: v.daysAgo()})
+	}
+	if v.rng.IntN(5) != 0 {
+		in.QualifiedAt = v.daysAgo()
+	}
+	if v.rng.IntN(3) == 0 {
+		in.Escalated = append(in.Escalated, v.cycle("sla"))
+	}
+	return in
+}
+
 // probeInputs are the generated inputs per decision, converted for evaluation.
 func probeInputs(data ast.Value) [numQueries][]irvm.Value {
 	v := newVocab(data, 14)
@@ -239,6 +259,13 @@ func probeInputs(data ast.Value) [numQueries][]irvm.Value {
 		in := AuthzInput{Principal: Principal{ID: "probe-user", Role: v.oneOf("marketing", "bdr", "ae", "revops", "analyst", "admin", "system"), Team: v.oneOf("emea", "na", "")},
 			Operation: Operation{Kind: v.oneOf("query", "mutation", "subscription", "admin"), Name: v.cycle("operation")}}
 		out[qAuthz] = append(out[qAuthz], authzInputValue(&in))
+	}
+	for _, c := range probeScheduleInputs() {
+		out[qSchedule] = append(out[qSchedule], scheduleInputValue(&c.in))
+	}
+	for range probeSchedules {
+		in := v.scheduleInput()
+		out[qSchedule] = append(out[qSchedule], scheduleInputValue(&in))
 	}
 	return out
 }

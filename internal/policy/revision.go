@@ -23,10 +23,11 @@ const (
 	qTransition
 	qRouting
 	qAuthz
+	qSchedule
 	numQueries
 )
 
-var queryNames = [numQueries]string{QueryLead, QueryTransition, QueryRouting, QueryAuthz}
+var queryNames = [numQueries]string{QueryLead, QueryTransition, QueryRouting, QueryAuthz, QuerySchedule}
 
 // ErrNoActivePolicy is returned by the Engine's decisions before the first bundle is active.
 var ErrNoActivePolicy = errors.New("policy: no active policy revision")

@@ -16,8 +16,8 @@ func TestVerifyFixture(t *testing.T) {
 	if rep.Revision != "fixture-1" || rev.ID() != "fixture-1" {
 		t.Errorf("revision = %q", rep.Revision)
 	}
-	if rep.Passed() != 11 || rep.Failed() != 0 {
-		t.Errorf("tests: %d passed, %d failed; want 11, 0", rep.Passed(), rep.Failed())
+	if rep.Passed() != 13 || rep.Failed() != 0 {
+		t.Errorf("tests: %d passed, %d failed; want 13, 0", rep.Passed(), rep.Failed())
 	}
 	for _, tr := range rep.Tests {
 		if tr.File == "" || tr.Row == 0 || !strings.HasPrefix(tr.Package, "data.qualify.") {
@@ -213,7 +213,7 @@ func TestCheckAndRunTests(t *testing.T) {
 		t.Errorf("test file %q not prefixed with the directory", rep.Tests[0].File)
 	}
 	var out strings.Builder
-	if err := rep.WriteText(&out, false); err != nil || !strings.Contains(out.String(), "11 passed, 0 failed") {
+	if err := rep.WriteText(&out, false); err != nil || !strings.Contains(out.String(), "13 passed, 0 failed") {
 		t.Errorf("WriteText: %v\n%s", err, out.String())
 	}
 

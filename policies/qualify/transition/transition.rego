@@ -139,6 +139,17 @@ refusals contains refusal("AUTO_NOT_RECOMMENDED", sprintf("the qualification rec
 	auto
 	move
 	to != q_stage
+	not scheduled_move
+}
+
+# scheduled_move: a time rule of config.schedule.moves (trigger schedule) moves the lead, with
+# that rule's target and reason code, whatever the qualification recommends.
+scheduled_move if {
+	trigger == "schedule"
+	some m in config.schedule.moves
+	from in m.from_stages
+	m.to == to
+	m.reason_code == reason_code
 }
 
 refusals contains refusal("AUTO_CANNOT_MOVE_BACKWARD", "automatic moves never go backward") if {

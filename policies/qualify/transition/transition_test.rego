@@ -233,3 +233,32 @@ test_leaving_nurture if {
 	refused(req("nurture", "mql", "marketing"), "LEAVE_NURTURE_NEEDS_ROLE") with data.qualify.config.transition.leave_nurture_roles as ["revops"]
 	refused(with_q(req("nurture", "sal", "bdr"), {"stage": "nurture", "fit_score": 3}), "SAL_NEEDS_FIT")
 }
+
+# --- scheduled moves (trigger schedule) ------------------------------------------------------------
+
+scheduled(from, to, code) := {
+	"lead": {"id": "l1", "stage": from},
+	"from": from, "to": to,
+	"actor": {"id": "", "role": "system"},
+	"trigger": "schedule", "reason_code": code,
+	"qualification": {"stage": from},
+}
+
+test_scheduled_move_of_a_rule_is_allowed if {
+	m := data.qualify.config.schedule.moves[0]
+	d := transition.decision with input as scheduled(m.from_stages[0], m.to, m.reason_code)
+	d.allow
+}
+
+test_scheduled_move_not_of_a_rule_is_refused if {
+	d := transition.decision with input as scheduled("sal", "sql", "")
+	not d.allow
+	"AUTO_NOT_RECOMMENDED" in {r.code | some r in d.reasons}
+}
+
+test_schedule_trigger_needs_system if {
+	m := data.qualify.config.schedule.moves[0]
+	x := object.union(scheduled(m.from_stages[0], m.to, m.reason_code), {"actor": {"id": "u1", "role": "bdr"}})
+	d := transition.decision with input as x
+	"AUTO_TRIGGER_NEEDS_SYSTEM" in {r.code | some r in d.reasons}
+}
