@@ -30,6 +30,8 @@ require (
 	modernc.org/sqlite v1.61.1
 )
 
+require github.com/standard-webhooks/standard-webhooks/libraries v1.3.0
+
 require (
 	dario.cat/mergo v1.0.2 // indirect
 	github.com/Azure/go-ansiterm v0.0.0-20261006220739-8c912ac31dd4 // indirect

@@ -36,6 +36,10 @@ type Tx struct {
 	FunnelReach *FunnelReachClient
 	// FunnelSketch is the client for interacting with the FunnelSketch builders.
 	FunnelSketch *FunnelSketchClient
+	// ImportMapping is the client for interacting with the ImportMapping builders.
+	ImportMapping *ImportMappingClient
+	// ImportRun is the client for interacting with the ImportRun builders.
+	ImportRun *ImportRunClient
 	// Lead is the client for interacting with the Lead builders.
 	Lead *LeadClient
 	// PolicyRevision is the client for interacting with the PolicyRevision builders.
@@ -50,6 +54,12 @@ type Tx struct {
 	StageTransition *StageTransitionClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// WebhookAttempt is the client for interacting with the WebhookAttempt builders.
+	WebhookAttempt *WebhookAttemptClient
+	// WebhookDelivery is the client for interacting with the WebhookDelivery builders.
+	WebhookDelivery *WebhookDeliveryClient
+	// WebhookEndpoint is the client for interacting with the WebhookEndpoint builders.
+	WebhookEndpoint *WebhookEndpointClient
 
 	// lazily loaded.
 	client     *Client
@@ -192,6 +202,8 @@ func (tx *Tx) init() {
 	tx.FunnelExit = NewFunnelExitClient(tx.config)
 	tx.FunnelReach = NewFunnelReachClient(tx.config)
 	tx.FunnelSketch = NewFunnelSketchClient(tx.config)
+	tx.ImportMapping = NewImportMappingClient(tx.config)
+	tx.ImportRun = NewImportRunClient(tx.config)
 	tx.Lead = NewLeadClient(tx.config)
 	tx.PolicyRevision = NewPolicyRevisionClient(tx.config)
 	tx.Project = NewProjectClient(tx.config)
@@ -199,6 +211,9 @@ func (tx *Tx) init() {
 	tx.Stage = NewStageClient(tx.config)
 	tx.StageTransition = NewStageTransitionClient(tx.config)
 	tx.User = NewUserClient(tx.config)
+	tx.WebhookAttempt = NewWebhookAttemptClient(tx.config)
+	tx.WebhookDelivery = NewWebhookDeliveryClient(tx.config)
+	tx.WebhookEndpoint = NewWebhookEndpointClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

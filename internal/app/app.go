@@ -25,6 +25,7 @@ import (
 	"github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/funnel"
 	"github.com/qualify/qualify/internal/inputlimit"
+	"github.com/qualify/qualify/internal/leadimport"
 	"github.com/qualify/qualify/internal/lifecycle"
 	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/policyadmin"
@@ -34,6 +35,7 @@ import (
 	"github.com/qualify/qualify/internal/stagefeed"
 	"github.com/qualify/qualify/internal/store"
 	"github.com/qualify/qualify/internal/txn"
+	"github.com/qualify/qualify/internal/webhook"
 )
 
 // Config is everything `qualify serve` can be told.
@@ -69,6 +71,9 @@ type Config struct {
 	// AuthzLogRate is the fraction (0..1) of authorisation decisions logged; the others are
 	// counted in the stats only.
 	AuthzLogRate float64
+	// Webhooks tunes webhook delivery: retries, backoff, when a failing endpoint is disabled,
+	// outbound timeouts and size caps, and whether internal addresses may be reached.
+	Webhooks webhook.Config
 	// TracerProvider, if set, traces requests, operations and policy decisions (internal/tracing).
 	TracerProvider trace.TracerProvider
 	Logger         *slog.Logger
@@ -90,7 +95,12 @@ type App struct {
 	// Funnel answers the funnel analytics and keeps its rollup in step with the transitions.
 	Funnel *funnel.Service
 	// Stats counts the decisions per revision against cfg.DecisionBounds.
-	Stats     *decisionlog.Stats
+	Stats *decisionlog.Stats
+	// Webhooks delivers the webhook outbox; Endpoints manages the endpoints.
+	Webhooks  *webhook.Dispatcher
+	Endpoints *webhook.Endpoints
+	// Import imports leads from CSV files.
+	Import    *leadimport.Service
 	source    interface{ Run(context.Context) error }
 	retention time.Duration // of the decision log
 	// stagesChanged wakes the funnel's rebuild after an activation, which may change the stages.
@@ -162,8 +172,12 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		return nil
 	})
 	a.Stats = decisionlog.NewStats(cfg.DecisionBounds, func(b decisionlog.Breach) { a.breached(b, cfg.RollbackOnBreach) })
+	a.Webhooks = webhook.NewDispatcher(db.Client, cfg.Webhooks, cfg.Logger)
+	a.Endpoints = webhook.NewEndpoints(db.Client, cfg.Webhooks.HTTP.AllowPrivate, a.Webhooks.Wake)
 	a.Lifecycle = lifecycle.New(db.Client, engine, lifecycle.WithLogger(cfg.Logger), lifecycle.WithPublisher(a.Feed),
-		lifecycle.WithTransitionHook(a.Funnel.Rollups().Record), lifecycle.WithStats(a.Stats))
+		lifecycle.WithTransitionHook(a.Funnel.Rollups().Record), lifecycle.WithStats(a.Stats),
+		lifecycle.WithTransitionHook(webhook.NewOutbox(a.Webhooks.Wake).Record))
+	a.Import = leadimport.New(db.Client, a.Lifecycle)
 	a.CRM = crm.New(db.Client, a.Lifecycle)
 	// Access control: rows filtered by the authz scope of each GraphQL field (none outside the API).
 	authz.Install(db.Client)
@@ -182,7 +196,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		cfg.Logger.Error("requalify jobs: fail those orphaned by a stopped runner", "err", err)
 	}
 	schema := graph.NewExecutableSchema(graph.Config{
-		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine, Keys: authn.Keys(), Feed: a.Feed, Admin: a.Admin, Funnel: a.Funnel, Recheck: authn.Recheck, Stats: a.Stats}),
+		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine, Keys: authn.Keys(), Feed: a.Feed, Admin: a.Admin, Funnel: a.Funnel, Recheck: authn.Recheck, Stats: a.Stats, Webhooks: a.Endpoints, Import: a.Import}),
 	})
 	registry.MustRegister(a.Stats)
 	a.Server = server.New(cfg.Server, server.Deps{
@@ -270,6 +284,7 @@ func (a *App) FollowPolicies(ctx context.Context) error { return a.source.Run(ct
 func (a *App) Background(ctx context.Context) error {
 	go decisionlog.Retain(ctx, a.DB.Client, a.retention, time.Hour, a.log)
 	go func() { _ = a.FollowStages(ctx) }()
+	go func() { _ = a.Webhooks.Run(ctx) }()
 	return a.Feed.Run(ctx)
 }
 
