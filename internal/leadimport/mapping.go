@@ -34,7 +34,7 @@ var Fields = []string{FieldKey, FieldFirstName, FieldLastName, FieldEmail, Field
 // aliases are header spellings recognized without a mapping, after folding (lower case, letters
 // and digits only).
 var aliases = map[string]string{
-	"key": FieldKey, "rowkey": FieldKey, "id": FieldKey, "externalid": FieldKey, "leadid": FieldKey,
+	"key": FieldKey, "rowkey": FieldKey, "badge": FieldKey, "badgeid": FieldKey, "nr": FieldKey, "id": FieldKey, "externalid": FieldKey, "leadid": FieldKey,
 	"firstname": FieldFirstName, "first": FieldFirstName, "givenname": FieldFirstName, "vorname": FieldFirstName,
 	"lastname": FieldLastName, "last": FieldLastName, "surname": FieldLastName, "familyname": FieldLastName, "nachname": FieldLastName,
 	"email": FieldEmail, "emailaddress": FieldEmail, "mail": FieldEmail,
@@ -42,7 +42,7 @@ var aliases = map[string]string{
 	"company": FieldCompanyName, "companyname": FieldCompanyName, "organization": FieldCompanyName, "firma": FieldCompanyName,
 	"jobtitle": FieldJobTitle, "title": FieldJobTitle, "position": FieldJobTitle,
 	"country": FieldCountry, "countrycode": FieldCountry, "land": FieldCountry,
-	"source": FieldSource, "leadsource": FieldSource,
+	"source": FieldSource, "leadsource": FieldSource, "quelle": FieldSource,
 	"budget": FieldBudget, "budgetamount": FieldBudgetAmount,
 	"authority": FieldAuthority, "need": FieldNeed, "timing": FieldTiming,
 	"estimatedvalue": FieldEstimatedValue, "value": FieldEstimatedValue,
