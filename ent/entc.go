@@ -34,7 +34,7 @@ func main() {
 			gen.FeatureModifier,
 			gen.FeatureExecQuery,
 		},
-	}, entc.Extensions(ex))
+	}, entc.Extensions(ex), entc.TemplateFiles("./ent/template/dialecttx.tmpl"))
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qualify/qualify/internal/app"
+	"github.com/qualify/qualify/internal/jobs"
 	"github.com/qualify/qualify/internal/tracing"
 )
 
@@ -119,6 +120,10 @@ func serveCmd() *cobra.Command {
 	f.BoolVar(&cfg.RollbackOnBreach, "rollback-on-breach", os.Getenv("QUALIFY_ROLLBACK_ON_BREACH") == "true",
 		"roll a revision that crosses its decision bounds back to the last good one (env QUALIFY_ROLLBACK_ON_BREACH=true)")
 	f.Float64Var(&cfg.AuthzLogRate, "authz-log-sample", 0.01, "fraction of authorisation decisions written to the decision log (0..1)")
+	f.IntVar(&cfg.Jobs.Workers, "job-workers", envInt("QUALIFY_JOB_WORKERS", jobs.DefaultWorkers), "background jobs this replica works at once (env QUALIFY_JOB_WORKERS)")
+	f.DurationVar(&cfg.Jobs.PollInterval, "job-poll", envDuration("QUALIFY_JOB_POLL", jobs.DefaultPollInterval), "how often an idle replica looks for jobs (env QUALIFY_JOB_POLL)")
+	f.DurationVar(&cfg.Jobs.RescueAfter, "job-rescue-after", envDuration("QUALIFY_JOB_RESCUE_AFTER", jobs.DefaultRescueAfter),
+		"a job running this long is taken for one whose replica died and runs again (env QUALIFY_JOB_RESCUE_AFTER)")
 	f.IntVar(&seedIfEmpty, "seed-if-empty", 0, "seed this many demo leads when the database has none")
 	f.Uint64Var(&seedValue, "seed", 1, "random seed of the demo data")
 	access.register(cmd)

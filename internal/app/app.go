@@ -25,6 +25,7 @@ import (
 	"github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/funnel"
 	"github.com/qualify/qualify/internal/inputlimit"
+	"github.com/qualify/qualify/internal/jobs"
 	"github.com/qualify/qualify/internal/leadimport"
 	"github.com/qualify/qualify/internal/lifecycle"
 	"github.com/qualify/qualify/internal/policy"
@@ -74,6 +75,9 @@ type Config struct {
 	// Webhooks tunes webhook delivery: retries, backoff, when a failing endpoint is disabled,
 	// outbound timeouts and size caps, and whether internal addresses may be reached.
 	Webhooks webhook.Config
+	// Jobs tunes the background job engine (worker concurrency, polling, rescue of the jobs of
+	// a replica that died). Its logger is Logger.
+	Jobs jobs.Config
 	// TracerProvider, if set, traces requests, operations and policy decisions (internal/tracing).
 	TracerProvider trace.TracerProvider
 	Logger         *slog.Logger
@@ -96,6 +100,9 @@ type App struct {
 	Funnel *funnel.Service
 	// Stats counts the decisions per revision against cfg.DecisionBounds.
 	Stats *decisionlog.Stats
+	// Jobs is the background job engine (River on this database); Background works its jobs.
+	Jobs     *jobs.Engine
+	jobsStop time.Duration // how long a stop waits for running jobs to reach a safe point
 	// Webhooks delivers the webhook outbox; Endpoints manages the endpoints.
 	Webhooks  *webhook.Dispatcher
 	Endpoints *webhook.Endpoints
@@ -171,6 +178,17 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		}
 		return nil
 	})
+	jcfg := cfg.Jobs
+	jcfg.Logger = cfg.Logger
+	jobEngine, err := jobs.New(db, jcfg)
+	if err != nil {
+		return nil, err
+	}
+	a.Jobs = jobEngine
+	a.jobsStop = cfg.Server.ShutdownDrain + cfg.Server.ShutdownTimeout
+	if a.jobsStop <= 0 {
+		a.jobsStop = 20 * time.Second
+	}
 	a.Stats = decisionlog.NewStats(cfg.DecisionBounds, func(b decisionlog.Breach) { a.breached(b, cfg.RollbackOnBreach) })
 	a.Webhooks = webhook.NewDispatcher(db.Client, cfg.Webhooks, cfg.Logger)
 	a.Endpoints = webhook.NewEndpoints(db.Client, cfg.Webhooks.HTTP.AllowPrivate, a.Webhooks.Wake)
@@ -217,7 +235,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		MetricsMiddleware: auth.MetricsGuard(cfg.MetricsToken),
 		Registry:          registry,
 		TracerProvider:    cfg.TracerProvider,
-		Collectors: append(a.Feed.Collectors(), txn.Collector(),
+		Collectors: append(append(a.Feed.Collectors(), a.Jobs.Collectors()...), txn.Collector(),
 			collectors.NewDBStatsCollector(db.SQL, "qualify")),
 	})
 	return a, nil
@@ -280,12 +298,30 @@ func (a *App) Handler() http.Handler { return a.Server.Handler() }
 func (a *App) FollowPolicies(ctx context.Context) error { return a.source.Run(ctx) }
 
 // Background runs what serves alongside HTTP apart from the policy source (the stage-change
-// listener) until ctx ends.
+// listener, the job engine) until ctx ends. When ctx ends the running jobs are asked to stop at
+// their next safe point (they resume on another replica), and Background returns once they did.
 func (a *App) Background(ctx context.Context) error {
+	if err := a.Jobs.Start(ctx); err != nil {
+		return fmt.Errorf("jobs: %w", err)
+	}
+	jobsStopped := make(chan struct{})
+	go func() {
+		defer close(jobsStopped)
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), a.jobsStop)
+		defer cancel()
+		if err := a.Jobs.Stop(sctx); err != nil {
+			a.log.Error("jobs: stop", "err", err)
+		}
+	}()
 	go decisionlog.Retain(ctx, a.DB.Client, a.retention, time.Hour, a.log)
 	go func() { _ = a.FollowStages(ctx) }()
 	go func() { _ = a.Webhooks.Run(ctx) }()
-	return a.Feed.Run(ctx)
+	err := a.Feed.Run(ctx)
+	if ctx.Err() != nil {
+		<-jobsStopped
+	}
+	return err
 }
 
 // FollowStages rebuilds the funnel rollup in the background whenever an activation changed the
@@ -299,15 +335,20 @@ func (a *App) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer a.Admin.Close() // stop the re-qualification jobs (they are marked FAILED, interrupted)
+	bgDone := make(chan struct{})
 	go func() {
+		defer close(bgDone)
 		if err := a.Background(ctx); err != nil {
 			a.log.Error("background work stopped", "err", err)
 		}
 	}()
 	srcDone := make(chan error, 1)
 	go func() { srcDone <- a.FollowPolicies(ctx) }()
+	// On SIGTERM (ctx ends) the server drains while the jobs stop at their safe points; the
+	// process ends when both are done.
 	err := a.Server.Run(ctx)
 	cancel()
+	<-bgDone
 	if serr := <-srcDone; serr != nil && !errors.Is(serr, context.Canceled) && err == nil {
 		err = fmt.Errorf("policy source: %w", serr)
 	}

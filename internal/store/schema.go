@@ -42,25 +42,25 @@ func (db *DB) CheckSchema(ctx context.Context) error {
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("%w: %s not applied", ErrSchemaBehind, want)
-	case err != nil && db.missingTable(ctx):
+	case err != nil && db.missingTable(ctx, RevisionsTable):
 		return fmt.Errorf("%w: not migrated", ErrSchemaBehind)
 	case err != nil:
 		return err
 	case applied < total:
 		return fmt.Errorf("%w: %s applied in part", ErrSchemaBehind, want)
 	}
-	return nil
+	return db.checkRiver(ctx)
 }
 
-// missingTable reports whether the revisions table does not exist (the database answers, but
-// was never migrated).
-func (db *DB) missingTable(ctx context.Context) bool {
+// missingTable reports whether table does not exist (the database answers, but was never
+// migrated).
+func (db *DB) missingTable(ctx context.Context, table string) bool {
 	q := "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
 	if db.Dialect != dialect.SQLite {
 		q = "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1"
 	}
 	var n int
-	return db.SQL.QueryRowContext(ctx, q, RevisionsTable).Scan(&n) == nil && n == 0
+	return db.SQL.QueryRowContext(ctx, q, table).Scan(&n) == nil && n == 0
 }
 
 func (db *DB) placeholder(i int) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/qualify/qualify/internal/store"
@@ -32,6 +33,14 @@ func TestCheckSchema(t *testing.T) {
 			}
 			if err := db.CheckSchema(ctx); err != nil {
 				t.Fatalf("migrated: %v", err)
+			}
+			// The job queue's tables are part of the schema: without River's newest migration
+			// the database is not ready either.
+			if _, err := db.SQL.ExecContext(ctx, "DELETE FROM river_migration WHERE version = (SELECT MAX(version) FROM river_migration)"); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.CheckSchema(ctx); !errors.Is(err, store.ErrSchemaBehind) || !strings.Contains(err.Error(), "job queue") {
+				t.Fatalf("job queue's newest migration missing: %v, want ErrSchemaBehind", err)
 			}
 			want, _ := db.ExpectedVersion()
 			q := "DELETE FROM " + store.RevisionsTable + " WHERE version = $1"
