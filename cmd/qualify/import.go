@@ -12,6 +12,7 @@ import (
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/internal/audit"
 	"github.com/qualify/qualify/internal/funnel"
+	"github.com/qualify/qualify/internal/jobs"
 	"github.com/qualify/qualify/internal/leadimport"
 	"github.com/qualify/qualify/internal/lifecycle"
 	"github.com/qualify/qualify/internal/policy"
@@ -63,12 +64,16 @@ func importCmd() *cobra.Command {
 			if _, err := engine.Load(ctx, files, "db:"+stored.Hash); err != nil {
 				return fmt.Errorf("active revision %s: %w", stored.Label, err)
 			}
-			// The server's wiring of a transition: funnel rollups and the webhook outbox (the
-			// server's dispatcher delivers what the import writes there).
+			// The server's wiring of a transition: funnel rollups and the webhook outbox, whose
+			// delivery jobs the server works.
 			f := funnel.New(d.Client, d.Dialect)
 			d.Client.Lead.Use(f.Rollups().LeadHook())
+			je, err := jobs.New(d, jobs.Config{Workers: -1, Logger: log}) // enqueues only; the server delivers
+			if err != nil {
+				return err
+			}
 			lc := lifecycle.New(d.Client, engine, lifecycle.WithLogger(log), lifecycle.WithTransitionHook(f.Rollups().Record),
-				lifecycle.WithTransitionHook(webhook.NewOutbox(nil).Record))
+				lifecycle.WithTransitionHook(webhook.NewOutbox(webhook.RiverQueue(je, webhook.DefaultMaxAttempts)).Record))
 			svc := leadimport.New(d.Client, lc)
 			if saveAs != "" {
 				if _, err := svc.SaveMapping(ctx, saveAs, o.Columns); err != nil {

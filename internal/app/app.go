@@ -190,11 +190,14 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		a.jobsStop = 20 * time.Second
 	}
 	a.Stats = decisionlog.NewStats(cfg.DecisionBounds, func(b decisionlog.Breach) { a.breached(b, cfg.RollbackOnBreach) })
+	// Webhook deliveries are jobs, enqueued in the transaction of the change that caused them.
 	a.Webhooks = webhook.NewDispatcher(db.Client, cfg.Webhooks, cfg.Logger)
-	a.Endpoints = webhook.NewEndpoints(db.Client, cfg.Webhooks.HTTP.AllowPrivate, a.Webhooks.Wake)
+	jobs.Register(a.Jobs, webhook.NewWorker(a.Webhooks))
+	hookQueue := webhook.RiverQueue(a.Jobs, a.Webhooks.Config().MaxAttempts)
+	a.Endpoints = webhook.NewEndpoints(db.Client, cfg.Webhooks.HTTP.AllowPrivate, hookQueue)
 	a.Lifecycle = lifecycle.New(db.Client, engine, lifecycle.WithLogger(cfg.Logger), lifecycle.WithPublisher(a.Feed),
 		lifecycle.WithTransitionHook(a.Funnel.Rollups().Record), lifecycle.WithStats(a.Stats),
-		lifecycle.WithTransitionHook(webhook.NewOutbox(a.Webhooks.Wake).Record))
+		lifecycle.WithTransitionHook(webhook.NewOutbox(hookQueue).Record))
 	a.Import = leadimport.New(db.Client, a.Lifecycle)
 	a.CRM = crm.New(db.Client, a.Lifecycle)
 	// Access control: rows filtered by the authz scope of each GraphQL field (none outside the API).
@@ -316,7 +319,6 @@ func (a *App) Background(ctx context.Context) error {
 	}()
 	go decisionlog.Retain(ctx, a.DB.Client, a.retention, time.Hour, a.log)
 	go func() { _ = a.FollowStages(ctx) }()
-	go func() { _ = a.Webhooks.Run(ctx) }()
 	err := a.Feed.Run(ctx)
 	if ctx.Err() != nil {
 		<-jobsStopped

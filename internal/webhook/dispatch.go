@@ -36,6 +36,9 @@ type Config struct {
 	HTTP safehttp.Config
 }
 
+// DefaultMaxAttempts is how often a delivery is tried before it is FAILED.
+const DefaultMaxAttempts = 15
+
 func (c *Config) defaults() {
 	if c.Poll <= 0 {
 		c.Poll = time.Second
@@ -50,7 +53,7 @@ func (c *Config) defaults() {
 		c.MaxBackoff = time.Hour
 	}
 	if c.MaxAttempts <= 0 {
-		c.MaxAttempts = 15
+		c.MaxAttempts = DefaultMaxAttempts
 	}
 	if c.DisableAfter <= 0 {
 		c.DisableAfter = 24 * time.Hour
@@ -162,11 +165,32 @@ func (d *Dispatcher) DeliverDue(ctx context.Context) (int, error) {
 // Deliver sends one claimed delivery and records the attempt, its outcome and the endpoint's
 // health. The error is the database's; the receiver's failures are recorded, not returned.
 func (d *Dispatcher) Deliver(ctx context.Context, id int) error {
+	_, err := d.attempt(ctx, id)
+	return err
+}
+
+type outcome int
+
+const (
+	outcomeDone     outcome = iota // delivered now or before, or given up
+	outcomeRetry                   // failed; try again after the backoff
+	outcomeDisabled                // the endpoint is disabled: not sent
+)
+
+func (d *Dispatcher) attempt(ctx context.Context, id int) (outcome, error) {
 	dl, err := d.client.WebhookDelivery.Query().Where(webhookdelivery.ID(id)).WithEndpoint().Only(ctx)
-	if err != nil {
-		return err
+	if ent.IsNotFound(err) {
+		return outcomeDone, nil // its endpoint was deleted
+	} else if err != nil {
+		return outcomeDone, err
 	}
 	ep := dl.Edges.Endpoint
+	switch {
+	case dl.Status != webhookdelivery.StatusPENDING:
+		return outcomeDone, nil
+	case !ep.Enabled:
+		return outcomeDisabled, nil
+	}
 	start := d.now()
 	secrets := []string{ep.Secret}
 	if ep.PreviousSecret != nil && ep.PreviousSecretExpiresAt != nil && start.Before(*ep.PreviousSecretExpiresAt) {
@@ -188,26 +212,28 @@ func (d *Dispatcher) Deliver(ctx context.Context, id int) error {
 	}
 	if err := d.client.WebhookAttempt.Create().SetDeliveryID(id).SetAt(start).SetNillableStatusCode(code).
 		SetDurationMs(int(elapsed.Milliseconds())).SetError(errText).Exec(ctx); err != nil {
-		return err
+		return outcomeDone, err
 	}
 	upd := d.client.WebhookDelivery.UpdateOneID(id).AddAttempts(1).SetNillableLastStatusCode(code).SetLastError(errText)
 	if ok {
 		if err := upd.SetStatus(webhookdelivery.StatusDELIVERED).SetDeliveredAt(d.now()).Exec(ctx); err != nil {
-			return err
+			return outcomeDone, err
 		}
-		return d.client.WebhookEndpoint.Update().Where(webhookendpoint.ID(ep.ID), webhookendpoint.FailingSinceNotNil()).
+		return outcomeDone, d.client.WebhookEndpoint.Update().Where(webhookendpoint.ID(ep.ID), webhookendpoint.FailingSinceNotNil()).
 			ClearFailingSince().Exec(ctx)
 	}
+	res := outcomeRetry
 	attempts := dl.Attempts + 1
 	if attempts >= d.cfg.MaxAttempts {
 		upd.SetStatus(webhookdelivery.StatusFAILED)
+		res = outcomeDone
 	} else {
 		upd.SetNextAttemptAt(d.now().Add(d.backoff(attempts)))
 	}
 	if err := upd.Exec(ctx); err != nil {
-		return err
+		return outcomeDone, err
 	}
-	return d.failing(ctx, ep, start, errText)
+	return res, d.failing(ctx, ep, start, errText)
 }
 
 // failing notes an endpoint's failure and disables it once it has failed for DisableAfter.

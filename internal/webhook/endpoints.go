@@ -20,13 +20,14 @@ import (
 type Endpoints struct {
 	client       *ent.Client
 	allowPrivate bool
-	wake         func()
+	queue        Queue
 }
 
 // NewEndpoints returns the endpoint service; allowPrivate lets URLs name internal addresses
-// (as the dispatcher's safehttp.Config does); wake (may be nil) starts a redelivery at once.
-func NewEndpoints(client *ent.Client, allowPrivate bool, wake func()) *Endpoints {
-	return &Endpoints{client: client, allowPrivate: allowPrivate, wake: wake}
+// (as the dispatcher's safehttp.Config does); q starts redeliveries and, when an endpoint is
+// enabled again, its pending deliveries.
+func NewEndpoints(client *ent.Client, allowPrivate bool, q Queue) *Endpoints {
+	return &Endpoints{client: client, allowPrivate: allowPrivate, queue: q}
 }
 
 // Spec is an endpoint's settings; nil fields are left as they are on update.
@@ -109,8 +110,14 @@ func (e *Endpoints) Update(ctx context.Context, id int, s Spec) (*ent.WebhookEnd
 	if ent.IsNotFound(err) {
 		return nil, domainerr.NotFound("WebhookEndpoint", id)
 	}
-	if err == nil && s.Enabled != nil && *s.Enabled && e.wake != nil {
-		e.wake()
+	if err == nil && s.Enabled != nil && *s.Enabled {
+		ids, err := pendingOf(ctx, e, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := e.queue.Enqueue(ctx, ids...); err != nil {
+			return nil, err
+		}
 	}
 	return ep, err
 }
@@ -167,11 +174,10 @@ func (e *Endpoints) Redeliver(ctx context.Context, id int) (*ent.WebhookDelivery
 		SetNextAttemptAt(time.Now().UTC()).Save(ctx)
 	if ent.IsNotFound(err) {
 		return nil, domainerr.NotFound("WebhookDelivery", id)
+	} else if err != nil {
+		return nil, err
 	}
-	if err == nil && e.wake != nil {
-		e.wake()
-	}
-	return d, err
+	return d, e.queue.Enqueue(ctx, id)
 }
 
 // List returns endpoints, oldest first, optionally only (not) disabled or the caller's own.

@@ -16,7 +16,6 @@ import (
 	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/ent/user"
 	"github.com/qualify/qualify/ent/webhookendpoint"
-	"github.com/qualify/qualify/internal/txn"
 )
 
 // The event types an endpoint can subscribe to.
@@ -49,12 +48,12 @@ type payload struct {
 
 // Outbox writes deliveries for transitions; Record is a lifecycle transition hook.
 type Outbox struct {
-	wake func() // called after a commit that wrote deliveries; may be nil
+	queue Queue
 }
 
-// NewOutbox returns the outbox; wake (may be nil) is called once a transaction that wrote
-// deliveries has committed, so the dispatcher need not wait for its next poll.
-func NewOutbox(wake func()) *Outbox { return &Outbox{wake: wake} }
+// NewOutbox returns the outbox; q (nil: none, a polling dispatcher finds them) starts the
+// deliveries it writes, in the same transaction.
+func NewOutbox(q Queue) *Outbox { return &Outbox{queue: q} }
 
 // Record writes one delivery per enabled endpoint whose filters match the transition, inside
 // the transition's transaction (lifecycle.TransitionHook).
@@ -86,13 +85,15 @@ func (o *Outbox) Record(ctx context.Context, tx *ent.Client, t *ent.StageTransit
 	if len(creates) == 0 {
 		return nil
 	}
-	if err := tx.WebhookDelivery.CreateBulk(creates...).Exec(ctx); err != nil {
+	saved, err := tx.WebhookDelivery.CreateBulk(creates...).Save(ctx)
+	if err != nil || o.queue == nil {
 		return err
 	}
-	if o.wake != nil {
-		txn.AfterCommit(ctx, o.wake)
+	ids := make([]int, len(saved))
+	for i, d := range saved {
+		ids[i] = d.ID
 	}
-	return nil
+	return o.queue.Enqueue(ctx, ids...)
 }
 
 // eventID is the webhook-id of a transition's event: the same for every endpoint and attempt,
