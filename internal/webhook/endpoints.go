@@ -115,7 +115,7 @@ func (e *Endpoints) Update(ctx context.Context, id int, s Spec) (*ent.WebhookEnd
 		if err != nil {
 			return nil, err
 		}
-		if err := e.queue.Enqueue(ctx, ids...); err != nil {
+		if err := e.queue.Enqueue(ctx, 0, ids...); err != nil {
 			return nil, err
 		}
 	}
@@ -170,14 +170,24 @@ func (e *Endpoints) Rotate(ctx context.Context, id int, grace time.Duration) (*e
 
 // Redeliver queues a delivery again, keeping its webhook-id.
 func (e *Endpoints) Redeliver(ctx context.Context, id int) (*ent.WebhookDelivery, error) {
-	d, err := e.client.WebhookDelivery.UpdateOneID(id).SetStatus(webhookdelivery.StatusPENDING).
-		SetNextAttemptAt(time.Now().UTC()).Save(ctx)
+	cur, err := e.client.WebhookDelivery.Get(ctx, id)
 	if ent.IsNotFound(err) {
 		return nil, domainerr.NotFound("WebhookDelivery", id)
 	} else if err != nil {
 		return nil, err
 	}
-	return d, e.queue.Enqueue(ctx, id)
+	d, err := e.client.WebhookDelivery.UpdateOneID(id).SetStatus(webhookdelivery.StatusPENDING).
+		SetNextAttemptAt(time.Now().UTC()).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// A pending delivery has its job already; a finished one gets a job of a new round, since
+	// its last job may not have been marked finished yet.
+	round := 0
+	if cur.Status != webhookdelivery.StatusPENDING {
+		round = cur.Attempts
+	}
+	return d, e.queue.Enqueue(ctx, round, id)
 }
 
 // List returns endpoints, oldest first, optionally only (not) disabled or the caller's own.

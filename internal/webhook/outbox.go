@@ -93,7 +93,7 @@ func (o *Outbox) Record(ctx context.Context, tx *ent.Client, t *ent.StageTransit
 	for i, d := range saved {
 		ids[i] = d.ID
 	}
-	return o.queue.Enqueue(ctx, ids...)
+	return o.queue.Enqueue(ctx, 0, ids...)
 }
 
 // eventID is the webhook-id of a transition's event: the same for every endpoint and attempt,

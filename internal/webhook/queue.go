@@ -15,14 +15,15 @@ import (
 
 // Queue starts deliveries. Enqueue is called in the transaction that wrote (or reset) them, so
 // a delivery starts only if that transaction commits.
+// round tells a redelivery's job from the delivery's first one (0), which may still be finishing.
 type Queue interface {
-	Enqueue(ctx context.Context, ids ...int) error
+	Enqueue(ctx context.Context, round int, ids ...int) error
 }
 
 // pollQueue wakes the polling dispatcher after the commit (the server without a job engine).
 type pollQueue struct{ d *Dispatcher }
 
-func (q pollQueue) Enqueue(ctx context.Context, _ ...int) error {
+func (q pollQueue) Enqueue(ctx context.Context, _ int, _ ...int) error {
 	txn.AfterCommit(ctx, q.d.Wake)
 	return nil
 }
@@ -33,6 +34,9 @@ func PollQueue(d *Dispatcher) Queue { return pollQueue{d} }
 // DeliverArgs is the job of one delivery on the job engine.
 type DeliverArgs struct {
 	DeliveryID int `json:"delivery_id"`
+	// Round is 0, or the number of the redelivery: a redelivery is a job of its own even while
+	// the delivery's previous job is still finishing.
+	Round int `json:"round,omitempty"`
 }
 
 // Kind implements river.JobArgs.
@@ -47,13 +51,13 @@ type riverQueue struct {
 	max int
 }
 
-func (q riverQueue) Enqueue(ctx context.Context, ids ...int) error {
+func (q riverQueue) Enqueue(ctx context.Context, round int, ids ...int) error {
 	opts := &river.InsertOpts{MaxAttempts: q.max, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
 		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
 		rivertype.JobStateScheduled, rivertype.JobStateRetryable,
 	}}}
 	for _, id := range ids {
-		if _, err := q.e.Insert(ctx, DeliverArgs{DeliveryID: id}, opts); err != nil {
+		if _, err := q.e.Insert(ctx, DeliverArgs{DeliveryID: id, Round: round}, opts); err != nil {
 			return err
 		}
 	}
