@@ -35,6 +35,8 @@ require (
 	modernc.org/sqlite v1.61.1
 )
 
+require github.com/standard-webhooks/standard-webhooks/libraries v1.3.0
+
 require (
 	github.com/lib/pq v1.12.3 // indirect
 	github.com/riverqueue/river/riverdriver/riverpgxv5 v0.51.2 // indirect

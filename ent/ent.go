@@ -23,6 +23,8 @@ import (
 	"github.com/qualify/qualify/ent/funnelexit"
 	"github.com/qualify/qualify/ent/funnelreach"
 	"github.com/qualify/qualify/ent/funnelsketch"
+	"github.com/qualify/qualify/ent/importmapping"
+	"github.com/qualify/qualify/ent/importrun"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/leadescalation"
 	"github.com/qualify/qualify/ent/policyrevision"
@@ -31,6 +33,9 @@ import (
 	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/ent/user"
+	"github.com/qualify/qualify/ent/webhookattempt"
+	"github.com/qualify/qualify/ent/webhookdelivery"
+	"github.com/qualify/qualify/ent/webhookendpoint"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -102,6 +107,8 @@ func checkColumn(t, c string) error {
 			funnelexit.Table:      funnelexit.ValidColumn,
 			funnelreach.Table:     funnelreach.ValidColumn,
 			funnelsketch.Table:    funnelsketch.ValidColumn,
+			importmapping.Table:   importmapping.ValidColumn,
+			importrun.Table:       importrun.ValidColumn,
 			lead.Table:            lead.ValidColumn,
 			leadescalation.Table:  leadescalation.ValidColumn,
 			policyrevision.Table:  policyrevision.ValidColumn,
@@ -110,6 +117,9 @@ func checkColumn(t, c string) error {
 			stage.Table:           stage.ValidColumn,
 			stagetransition.Table: stagetransition.ValidColumn,
 			user.Table:            user.ValidColumn,
+			webhookattempt.Table:  webhookattempt.ValidColumn,
+			webhookdelivery.Table: webhookdelivery.ValidColumn,
+			webhookendpoint.Table: webhookendpoint.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

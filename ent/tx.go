@@ -36,6 +36,10 @@ type Tx struct {
 	FunnelReach *FunnelReachClient
 	// FunnelSketch is the client for interacting with the FunnelSketch builders.
 	FunnelSketch *FunnelSketchClient
+	// ImportMapping is the client for interacting with the ImportMapping builders.
+	ImportMapping *ImportMappingClient
+	// ImportRun is the client for interacting with the ImportRun builders.
+	ImportRun *ImportRunClient
 	// Lead is the client for interacting with the Lead builders.
 	Lead *LeadClient
 	// LeadEscalation is the client for interacting with the LeadEscalation builders.
@@ -52,6 +56,12 @@ type Tx struct {
 	StageTransition *StageTransitionClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// WebhookAttempt is the client for interacting with the WebhookAttempt builders.
+	WebhookAttempt *WebhookAttemptClient
+	// WebhookDelivery is the client for interacting with the WebhookDelivery builders.
+	WebhookDelivery *WebhookDeliveryClient
+	// WebhookEndpoint is the client for interacting with the WebhookEndpoint builders.
+	WebhookEndpoint *WebhookEndpointClient
 
 	// lazily loaded.
 	client     *Client
@@ -194,6 +204,8 @@ func (tx *Tx) init() {
 	tx.FunnelExit = NewFunnelExitClient(tx.config)
 	tx.FunnelReach = NewFunnelReachClient(tx.config)
 	tx.FunnelSketch = NewFunnelSketchClient(tx.config)
+	tx.ImportMapping = NewImportMappingClient(tx.config)
+	tx.ImportRun = NewImportRunClient(tx.config)
 	tx.Lead = NewLeadClient(tx.config)
 	tx.LeadEscalation = NewLeadEscalationClient(tx.config)
 	tx.PolicyRevision = NewPolicyRevisionClient(tx.config)
@@ -202,6 +214,9 @@ func (tx *Tx) init() {
 	tx.Stage = NewStageClient(tx.config)
 	tx.StageTransition = NewStageTransitionClient(tx.config)
 	tx.User = NewUserClient(tx.config)
+	tx.WebhookAttempt = NewWebhookAttemptClient(tx.config)
+	tx.WebhookDelivery = NewWebhookDeliveryClient(tx.config)
+	tx.WebhookEndpoint = NewWebhookEndpointClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

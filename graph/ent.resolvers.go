@@ -79,6 +79,9 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], fi
 // DecisionLog returns DecisionLogResolver implementation.
 func (r *Resolver) DecisionLog() DecisionLogResolver { return &decisionLogResolver{r} }
 
+// ImportMapping returns ImportMappingResolver implementation.
+func (r *Resolver) ImportMapping() ImportMappingResolver { return &importMappingResolver{r} }
+
 // Lead returns LeadResolver implementation.
 func (r *Resolver) Lead() LeadResolver { return &leadResolver{r} }
 
@@ -90,6 +93,7 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 type (
 	decisionLogResolver    struct{ *Resolver }
+	importMappingResolver  struct{ *Resolver }
 	leadResolver           struct{ *Resolver }
 	policyRevisionResolver struct{ *Resolver }
 	queryResolver          struct{ *Resolver }

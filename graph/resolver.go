@@ -3,6 +3,9 @@
 package graph
 
 import (
+	"github.com/qualify/qualify/internal/leadimport"
+	"github.com/qualify/qualify/internal/webhook"
+
 	"context"
 
 	"github.com/qualify/qualify/ent"
@@ -34,6 +37,10 @@ type Services struct {
 	Recheck func(context.Context) error
 	// Stats are the decisions per revision against their bounds (policyStatus.decisions).
 	Stats *decisionlog.Stats
+	// Webhooks manages webhook endpoints and their deliveries.
+	Webhooks *webhook.Endpoints
+	// Import imports leads from CSV files.
+	Import *leadimport.Service
 }
 
 // Resolver is the root resolver.

@@ -90,7 +90,7 @@ func root() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	cmd.AddCommand(serveCmd(), migrateCmd(), seedCmd(), policyCmd(), funnelCmd(), decisionsCmd(), jobsCmd())
+	cmd.AddCommand(serveCmd(), migrateCmd(), seedCmd(), policyCmd(), funnelCmd(), decisionsCmd(), jobsCmd(), importCmd())
 	return cmd
 }
 

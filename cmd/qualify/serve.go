@@ -103,6 +103,14 @@ func serveCmd() *cobra.Command {
 		"after SIGTERM, how long to keep serving with /readyz failing before no longer accepting (env QUALIFY_SHUTDOWN_DRAIN)")
 	f.DurationVar(&cfg.Server.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "after the drain, how long in-flight requests may take to finish")
 	f.Int64Var(&cfg.Server.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body")
+	f.Int64Var(&cfg.Server.MaxUploadBytes, "max-upload-bytes", 32<<20, "largest file upload (importLeads)")
+	f.DurationVar(&cfg.Webhooks.DisableAfter, "webhook-disable-after", envDuration("QUALIFY_WEBHOOK_DISABLE_AFTER", 24*time.Hour),
+		"an endpoint failing this long without a success is disabled (env QUALIFY_WEBHOOK_DISABLE_AFTER)")
+	f.IntVar(&cfg.Webhooks.MaxAttempts, "webhook-max-attempts", 15, "attempts of one delivery before it is FAILED (redeliverWebhook sends it again)")
+	f.DurationVar(&cfg.Webhooks.HTTP.Timeout, "webhook-timeout", 10*time.Second, "deadline of one webhook request")
+	f.Int64Var(&cfg.Webhooks.HTTP.MaxResponseBytes, "webhook-max-response-bytes", 64<<10, "webhook response bytes read")
+	f.BoolVar(&cfg.Webhooks.HTTP.AllowPrivate, "webhook-allow-private", os.Getenv("QUALIFY_WEBHOOK_ALLOW_PRIVATE") == "true",
+		"let webhook endpoints be loopback, private or link-local addresses (env QUALIFY_WEBHOOK_ALLOW_PRIVATE=true)")
 	f.StringVar(&origins, "allowed-origins", os.Getenv("QUALIFY_ALLOWED_ORIGINS"), "comma-separated origins allowed to open websockets (env QUALIFY_ALLOWED_ORIGINS)")
 	f.DurationVar(&cfg.DecisionRetention, "decision-retention", envDuration("QUALIFY_DECISION_RETENTION", 0),
 		"keep logged decisions this long, purged hourly; 0 keeps them (env QUALIFY_DECISION_RETENTION, e.g. 2160h)")

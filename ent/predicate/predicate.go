@@ -39,6 +39,12 @@ type FunnelReach func(*sql.Selector)
 // FunnelSketch is the predicate function for funnelsketch builders.
 type FunnelSketch func(*sql.Selector)
 
+// ImportMapping is the predicate function for importmapping builders.
+type ImportMapping func(*sql.Selector)
+
+// ImportRun is the predicate function for importrun builders.
+type ImportRun func(*sql.Selector)
+
 // Lead is the predicate function for lead builders.
 type Lead func(*sql.Selector)
 
@@ -62,3 +68,12 @@ type StageTransition func(*sql.Selector)
 
 // User is the predicate function for user builders.
 type User func(*sql.Selector)
+
+// WebhookAttempt is the predicate function for webhookattempt builders.
+type WebhookAttempt func(*sql.Selector)
+
+// WebhookDelivery is the predicate function for webhookdelivery builders.
+type WebhookDelivery func(*sql.Selector)
+
+// WebhookEndpoint is the predicate function for webhookendpoint builders.
+type WebhookEndpoint func(*sql.Selector)

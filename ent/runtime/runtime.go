@@ -16,6 +16,8 @@ import (
 	"github.com/qualify/qualify/ent/funnelexit"
 	"github.com/qualify/qualify/ent/funnelreach"
 	"github.com/qualify/qualify/ent/funnelsketch"
+	"github.com/qualify/qualify/ent/importmapping"
+	"github.com/qualify/qualify/ent/importrun"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/leadescalation"
 	"github.com/qualify/qualify/ent/policyrevision"
@@ -25,6 +27,9 @@ import (
 	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/ent/user"
+	"github.com/qualify/qualify/ent/webhookattempt"
+	"github.com/qualify/qualify/ent/webhookdelivery"
+	"github.com/qualify/qualify/ent/webhookendpoint"
 )
 
 // The init function reads all schema descriptors with runtime code
@@ -240,6 +245,68 @@ func init() {
 	funnelsketchDescValueSum := funnelsketchFields[9].Descriptor()
 	// funnelsketch.DefaultValueSum holds the default value on creation for the value_sum field.
 	funnelsketch.DefaultValueSum = funnelsketchDescValueSum.Default.(float64)
+	importmappingFields := schema.ImportMapping{}.Fields()
+	_ = importmappingFields
+	// importmappingDescName is the schema descriptor for name field.
+	importmappingDescName := importmappingFields[0].Descriptor()
+	// importmapping.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	importmapping.NameValidator = importmappingDescName.Validators[0].(func(string) error)
+	// importmappingDescCreatedAt is the schema descriptor for created_at field.
+	importmappingDescCreatedAt := importmappingFields[2].Descriptor()
+	// importmapping.DefaultCreatedAt holds the default value on creation for the created_at field.
+	importmapping.DefaultCreatedAt = importmappingDescCreatedAt.Default.(func() time.Time)
+	// importmappingDescUpdatedAt is the schema descriptor for updated_at field.
+	importmappingDescUpdatedAt := importmappingFields[3].Descriptor()
+	// importmapping.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	importmapping.DefaultUpdatedAt = importmappingDescUpdatedAt.Default.(func() time.Time)
+	// importmapping.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	importmapping.UpdateDefaultUpdatedAt = importmappingDescUpdatedAt.UpdateDefault.(func() time.Time)
+	importrunFields := schema.ImportRun{}.Fields()
+	_ = importrunFields
+	// importrunDescFileName is the schema descriptor for file_name field.
+	importrunDescFileName := importrunFields[0].Descriptor()
+	// importrun.DefaultFileName holds the default value on creation for the file_name field.
+	importrun.DefaultFileName = importrunDescFileName.Default.(string)
+	// importrunDescDryRun is the schema descriptor for dry_run field.
+	importrunDescDryRun := importrunFields[1].Descriptor()
+	// importrun.DefaultDryRun holds the default value on creation for the dry_run field.
+	importrun.DefaultDryRun = importrunDescDryRun.Default.(bool)
+	// importrunDescEncoding is the schema descriptor for encoding field.
+	importrunDescEncoding := importrunFields[3].Descriptor()
+	// importrun.DefaultEncoding holds the default value on creation for the encoding field.
+	importrun.DefaultEncoding = importrunDescEncoding.Default.(string)
+	// importrunDescDelimiter is the schema descriptor for delimiter field.
+	importrunDescDelimiter := importrunFields[4].Descriptor()
+	// importrun.DefaultDelimiter holds the default value on creation for the delimiter field.
+	importrun.DefaultDelimiter = importrunDescDelimiter.Default.(string)
+	// importrunDescTotal is the schema descriptor for total field.
+	importrunDescTotal := importrunFields[5].Descriptor()
+	// importrun.DefaultTotal holds the default value on creation for the total field.
+	importrun.DefaultTotal = importrunDescTotal.Default.(int)
+	// importrunDescProcessed is the schema descriptor for processed field.
+	importrunDescProcessed := importrunFields[6].Descriptor()
+	// importrun.DefaultProcessed holds the default value on creation for the processed field.
+	importrun.DefaultProcessed = importrunDescProcessed.Default.(int)
+	// importrunDescCreated is the schema descriptor for created field.
+	importrunDescCreated := importrunFields[7].Descriptor()
+	// importrun.DefaultCreated holds the default value on creation for the created field.
+	importrun.DefaultCreated = importrunDescCreated.Default.(int)
+	// importrunDescMatched is the schema descriptor for matched field.
+	importrunDescMatched := importrunFields[8].Descriptor()
+	// importrun.DefaultMatched holds the default value on creation for the matched field.
+	importrun.DefaultMatched = importrunDescMatched.Default.(int)
+	// importrunDescRefused is the schema descriptor for refused field.
+	importrunDescRefused := importrunFields[9].Descriptor()
+	// importrun.DefaultRefused holds the default value on creation for the refused field.
+	importrun.DefaultRefused = importrunDescRefused.Default.(int)
+	// importrunDescErrorCsv is the schema descriptor for error_csv field.
+	importrunDescErrorCsv := importrunFields[11].Descriptor()
+	// importrun.DefaultErrorCsv holds the default value on creation for the error_csv field.
+	importrun.DefaultErrorCsv = importrunDescErrorCsv.Default.(string)
+	// importrunDescCreatedAt is the schema descriptor for created_at field.
+	importrunDescCreatedAt := importrunFields[12].Descriptor()
+	// importrun.DefaultCreatedAt holds the default value on creation for the created_at field.
+	importrun.DefaultCreatedAt = importrunDescCreatedAt.Default.(func() time.Time)
 	leadMixin := schema.Lead{}.Mixin()
 	leadHooks := schema.Lead{}.Hooks()
 	lead.Hooks[0] = leadHooks[0]
@@ -455,6 +522,66 @@ func init() {
 	userDescActive := userFields[4].Descriptor()
 	// user.DefaultActive holds the default value on creation for the active field.
 	user.DefaultActive = userDescActive.Default.(bool)
+	webhookattemptFields := schema.WebhookAttempt{}.Fields()
+	_ = webhookattemptFields
+	// webhookattemptDescAt is the schema descriptor for at field.
+	webhookattemptDescAt := webhookattemptFields[1].Descriptor()
+	// webhookattempt.DefaultAt holds the default value on creation for the at field.
+	webhookattempt.DefaultAt = webhookattemptDescAt.Default.(func() time.Time)
+	// webhookattemptDescError is the schema descriptor for error field.
+	webhookattemptDescError := webhookattemptFields[4].Descriptor()
+	// webhookattempt.DefaultError holds the default value on creation for the error field.
+	webhookattempt.DefaultError = webhookattemptDescError.Default.(string)
+	webhookdeliveryFields := schema.WebhookDelivery{}.Fields()
+	_ = webhookdeliveryFields
+	// webhookdeliveryDescEventID is the schema descriptor for event_id field.
+	webhookdeliveryDescEventID := webhookdeliveryFields[1].Descriptor()
+	// webhookdelivery.EventIDValidator is a validator for the "event_id" field. It is called by the builders before save.
+	webhookdelivery.EventIDValidator = webhookdeliveryDescEventID.Validators[0].(func(string) error)
+	// webhookdeliveryDescAttempts is the schema descriptor for attempts field.
+	webhookdeliveryDescAttempts := webhookdeliveryFields[7].Descriptor()
+	// webhookdelivery.DefaultAttempts holds the default value on creation for the attempts field.
+	webhookdelivery.DefaultAttempts = webhookdeliveryDescAttempts.Default.(int)
+	// webhookdeliveryDescNextAttemptAt is the schema descriptor for next_attempt_at field.
+	webhookdeliveryDescNextAttemptAt := webhookdeliveryFields[8].Descriptor()
+	// webhookdelivery.DefaultNextAttemptAt holds the default value on creation for the next_attempt_at field.
+	webhookdelivery.DefaultNextAttemptAt = webhookdeliveryDescNextAttemptAt.Default.(func() time.Time)
+	// webhookdeliveryDescLastError is the schema descriptor for last_error field.
+	webhookdeliveryDescLastError := webhookdeliveryFields[10].Descriptor()
+	// webhookdelivery.DefaultLastError holds the default value on creation for the last_error field.
+	webhookdelivery.DefaultLastError = webhookdeliveryDescLastError.Default.(string)
+	// webhookdeliveryDescCreatedAt is the schema descriptor for created_at field.
+	webhookdeliveryDescCreatedAt := webhookdeliveryFields[12].Descriptor()
+	// webhookdelivery.DefaultCreatedAt holds the default value on creation for the created_at field.
+	webhookdelivery.DefaultCreatedAt = webhookdeliveryDescCreatedAt.Default.(func() time.Time)
+	webhookendpointFields := schema.WebhookEndpoint{}.Fields()
+	_ = webhookendpointFields
+	// webhookendpointDescURL is the schema descriptor for url field.
+	webhookendpointDescURL := webhookendpointFields[0].Descriptor()
+	// webhookendpoint.URLValidator is a validator for the "url" field. It is called by the builders before save.
+	webhookendpoint.URLValidator = webhookendpointDescURL.Validators[0].(func(string) error)
+	// webhookendpointDescDescription is the schema descriptor for description field.
+	webhookendpointDescDescription := webhookendpointFields[1].Descriptor()
+	// webhookendpoint.DefaultDescription holds the default value on creation for the description field.
+	webhookendpoint.DefaultDescription = webhookendpointDescDescription.Default.(string)
+	// webhookendpointDescEnabled is the schema descriptor for enabled field.
+	webhookendpointDescEnabled := webhookendpointFields[10].Descriptor()
+	// webhookendpoint.DefaultEnabled holds the default value on creation for the enabled field.
+	webhookendpoint.DefaultEnabled = webhookendpointDescEnabled.Default.(bool)
+	// webhookendpointDescDisabledReason is the schema descriptor for disabled_reason field.
+	webhookendpointDescDisabledReason := webhookendpointFields[12].Descriptor()
+	// webhookendpoint.DefaultDisabledReason holds the default value on creation for the disabled_reason field.
+	webhookendpoint.DefaultDisabledReason = webhookendpointDescDisabledReason.Default.(string)
+	// webhookendpointDescCreatedAt is the schema descriptor for created_at field.
+	webhookendpointDescCreatedAt := webhookendpointFields[14].Descriptor()
+	// webhookendpoint.DefaultCreatedAt holds the default value on creation for the created_at field.
+	webhookendpoint.DefaultCreatedAt = webhookendpointDescCreatedAt.Default.(func() time.Time)
+	// webhookendpointDescUpdatedAt is the schema descriptor for updated_at field.
+	webhookendpointDescUpdatedAt := webhookendpointFields[15].Descriptor()
+	// webhookendpoint.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	webhookendpoint.DefaultUpdatedAt = webhookendpointDescUpdatedAt.Default.(func() time.Time)
+	// webhookendpoint.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	webhookendpoint.UpdateDefaultUpdatedAt = webhookendpointDescUpdatedAt.UpdateDefault.(func() time.Time)
 }
 
 const (

@@ -62,6 +62,22 @@ type CreateAPIKeyPayload struct {
 	Secret string `json:"secret"`
 }
 
+type CreateWebhookEndpointInput struct {
+	// http or https; internal addresses are refused unless the server allows them.
+	URL         string  `json:"url"`
+	Description *string `json:"description,omitempty"`
+	// Event types (the payload's type): lead.created, lead.stage_changed. Empty or absent: every type.
+	EventTypes []string `json:"eventTypes,omitempty"`
+	// Stage keys the lead leaves; empty: any (a creation has no from stage).
+	FromStages []string `json:"fromStages,omitempty"`
+	// Stage keys the lead enters; empty: any.
+	ToStages []string `json:"toStages,omitempty"`
+	// Teams of the lead's owner; empty: any.
+	Teams []string `json:"teams,omitempty"`
+	// The user told when the endpoint is disabled; default the caller.
+	OwnerID *int `json:"ownerID,omitempty"`
+}
+
 // A logged decision re-run on a revision.
 type DecisionReplay struct {
 	Decision *ent.DecisionLog `json:"decision"`
@@ -78,6 +94,28 @@ type DecisionReplay struct {
 	ReasonsOnlyInOriginal []*qualtype.Reason `json:"reasonsOnlyInOriginal"`
 	// Reasons of the replay that the logged result did not give.
 	ReasonsOnlyInReplay []*qualtype.Reason `json:"reasonsOnlyInReplay"`
+}
+
+type ImportColumn struct {
+	Header string `json:"header"`
+	Field  string `json:"field"`
+}
+
+type ImportColumnInput struct {
+	Header string `json:"header"`
+	// key, firstName, lastName, email, phone, companyName, jobTitle, country, source, budget, budgetAmount, authority, need, timing, estimatedValue, or empty.
+	Field string `json:"field"`
+}
+
+type ImportLeadsInput struct {
+	// Name of a saved mapping (saveImportMapping).
+	Mapping *string `json:"mapping,omitempty"`
+	// Header -> field over the saved mapping; an empty field ignores the column.
+	Columns []*ImportColumnInput `json:"columns,omitempty"`
+	// Source of rows without one; default TRADE_FAIR.
+	DefaultSource *lead.Source `json:"defaultSource,omitempty"`
+	// Report what would be created, matched and refused; write no lead.
+	DryRun *bool `json:"dryRun,omitempty"`
 }
 
 type LeadStageChangedEvent struct {
@@ -207,6 +245,18 @@ type TransitionLeadPayload struct {
 	Transition *ent.StageTransition `json:"transition"`
 }
 
+type UpdateWebhookEndpointInput struct {
+	URL         *string  `json:"url,omitempty"`
+	Description *string  `json:"description,omitempty"`
+	EventTypes  []string `json:"eventTypes,omitempty"`
+	FromStages  []string `json:"fromStages,omitempty"`
+	ToStages    []string `json:"toStages,omitempty"`
+	Teams       []string `json:"teams,omitempty"`
+	OwnerID     *int     `json:"ownerID,omitempty"`
+	// true re-enables a disabled endpoint (its pending deliveries resume); false pauses it.
+	Enabled *bool `json:"enabled,omitempty"`
+}
+
 // The authenticated caller.
 type Viewer struct {
 	// The user the caller acts as; null for a service client without a user.
@@ -220,6 +270,12 @@ type Viewer struct {
 	RowFilter string `json:"rowFilter"`
 	// Fields the caller reads as null, e.g. contact.email.
 	Redacted []string `json:"redacted"`
+}
+
+type WebhookEndpointSecretPayload struct {
+	Endpoint *ent.WebhookEndpoint `json:"endpoint"`
+	// The signing secret (whsec_...): shown only now.
+	Secret string `json:"secret"`
 }
 
 type PolicyEvaluatorKind string

@@ -26,6 +26,7 @@ import (
 	"github.com/qualify/qualify/internal/funnel"
 	"github.com/qualify/qualify/internal/inputlimit"
 	"github.com/qualify/qualify/internal/jobs"
+	"github.com/qualify/qualify/internal/leadimport"
 	"github.com/qualify/qualify/internal/lifecycle"
 	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/policyadmin"
@@ -36,6 +37,7 @@ import (
 	"github.com/qualify/qualify/internal/store"
 	"github.com/qualify/qualify/internal/sweep"
 	"github.com/qualify/qualify/internal/txn"
+	"github.com/qualify/qualify/internal/webhook"
 )
 
 // Config is everything `qualify serve` can be told.
@@ -74,6 +76,9 @@ type Config struct {
 	// AuthzLogRate is the fraction (0..1) of authorisation decisions logged; the others are
 	// counted in the stats only.
 	AuthzLogRate float64
+	// Webhooks tunes webhook delivery: retries, backoff, when a failing endpoint is disabled,
+	// outbound timeouts and size caps, and whether internal addresses may be reached.
+	Webhooks webhook.Config
 	// Jobs tunes the background job engine (worker concurrency, polling, rescue of the jobs of
 	// a replica that died). Its logger is Logger.
 	Jobs jobs.Config
@@ -108,8 +113,13 @@ type App struct {
 	// Jobs is the background job engine (River on this database); Background works its jobs.
 	Jobs *jobs.Engine
 	// Sweeper reviews the leads the schedule policy says are due (a periodic job of the leader).
-	Sweeper   *sweep.Sweeper
-	jobsStop  time.Duration // how long a stop waits for running jobs to reach a safe point
+	Sweeper  *sweep.Sweeper
+	jobsStop time.Duration // how long a stop waits for running jobs to reach a safe point
+	// Webhooks delivers the webhook outbox; Endpoints manages the endpoints.
+	Webhooks  *webhook.Dispatcher
+	Endpoints *webhook.Endpoints
+	// Import imports leads from CSV files.
+	Import *leadimport.Service
 	source    interface{ Run(context.Context) error }
 	retention time.Duration // of the decision log
 	// stagesChanged wakes the funnel's rebuild after an activation, which may change the stages.
@@ -198,11 +208,18 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	if clock == nil {
 		clock = time.Now
 	}
+	// Webhook deliveries are jobs, enqueued in the transaction of the change that caused them.
+	a.Webhooks = webhook.NewDispatcher(db.Client, cfg.Webhooks, cfg.Logger)
+	jobs.Register(a.Jobs, webhook.NewWorker(a.Webhooks))
+	hookQueue := webhook.RiverQueue(a.Jobs, a.Webhooks.Config().MaxAttempts)
+	a.Endpoints = webhook.NewEndpoints(db.Client, cfg.Webhooks.HTTP.AllowPrivate, hookQueue)
 	a.Lifecycle = lifecycle.New(db.Client, engine, lifecycle.WithLogger(cfg.Logger), lifecycle.WithPublisher(a.Feed),
-		lifecycle.WithTransitionHook(a.Funnel.Rollups().Record), lifecycle.WithStats(a.Stats), lifecycle.WithClock(clock))
+		lifecycle.WithTransitionHook(a.Funnel.Rollups().Record), lifecycle.WithStats(a.Stats), lifecycle.WithClock(clock),
+		lifecycle.WithTransitionHook(webhook.NewOutbox(hookQueue).Record))
 	sweepMetrics := sweep.NewMetrics()
 	a.Sweeper = sweep.New(a.Lifecycle, cfg.Sweep, sweepMetrics, cfg.Logger)
 	sweep.Schedule(a.Jobs, a.Sweeper)
+	a.Import = leadimport.New(db.Client, a.Lifecycle)
 	a.CRM = crm.New(db.Client, a.Lifecycle)
 	// Access control: rows filtered by the authz scope of each GraphQL field (none outside the API).
 	authz.Install(db.Client)
@@ -217,7 +234,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	}
 	a.Admin = policyadmin.New(policyadmin.Config{Client: db.Client, Jobs: a.Jobs, RequalifyBatch: cfg.RequalifyBatch, Engine: engine, Lifecycle: a.Lifecycle, Dir: adminDir, RequireApproval: cfg.RequirePublishApproval, Logger: cfg.Logger})
 	schema := graph.NewExecutableSchema(graph.Config{
-		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine, Keys: authn.Keys(), Feed: a.Feed, Admin: a.Admin, Funnel: a.Funnel, Recheck: authn.Recheck, Stats: a.Stats}),
+		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine, Keys: authn.Keys(), Feed: a.Feed, Admin: a.Admin, Funnel: a.Funnel, Recheck: authn.Recheck, Stats: a.Stats, Webhooks: a.Endpoints, Import: a.Import}),
 	})
 	registry.MustRegister(a.Stats)
 	authzExt := authz.Extension{Policy: engine, Client: db.Client, Log: decisionlog.NewSampler(db.Client, cfg.AuthzLogRate), Stats: a.Stats}

@@ -39,6 +39,54 @@ func (s *Service) CreateLead(ctx context.Context, in ent.CreateLeadInput, idempo
 			return l, err
 		}
 	}
+	out, err := s.createLead(ctx, in, idempotencyKey, idem, stagetransition.TriggerAPI, stagetransition.TriggerAUTO)
+	if ent.IsConstraintError(err) && idem != nil {
+		// A concurrent request of the same caller with the same key won the race: answer as a replay.
+		if l, lerr := s.replay(ctx, idem); l != nil || lerr != nil {
+			return l, lerr
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out.Unwrap(), nil
+}
+
+// ImportScope is the idempotency scope of imported leads: one row key is one lead, whoever
+// imports the file and however (CLI or API).
+const ImportScope = "import"
+
+// ImportLead creates the lead of an import row with trigger IMPORT (its first history row and
+// its qualification), keyed by rowKey: a lead imported under the key before is returned with
+// created false and nothing is written. Matching and normalization are CreateLead's.
+func (s *Service) ImportLead(ctx context.Context, in ent.CreateLeadInput, rowKey string) (l *ent.Lead, created bool, err error) {
+	find := func() (*ent.Lead, error) {
+		l, err := s.client.Lead.Query().
+			Where(lead.IdempotencyScope(ImportScope), lead.IdempotencyKey(rowKey)).Only(ctx)
+		if ent.IsNotFound(err) {
+			return nil, nil
+		}
+		return l, err
+	}
+	if l, err := find(); l != nil || err != nil {
+		return l, false, err
+	}
+	idem := &idempotency{key: rowKey, scope: ImportScope}
+	out, err := s.createLead(ctx, in, &rowKey, idem, stagetransition.TriggerIMPORT, stagetransition.TriggerIMPORT)
+	if ent.IsConstraintError(err) {
+		if l, ferr := find(); l != nil || ferr != nil {
+			return l, false, ferr
+		}
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return out.Unwrap(), true, nil
+}
+
+// createLead writes a new lead, its first history row (trigger first) and its qualification
+// (trigger qualify) in one transaction.
+func (s *Service) createLead(ctx context.Context, in ent.CreateLeadInput, idempotencyKey *string, idem *idempotency, first, qualify stagetransition.Trigger) (*ent.Lead, error) {
 	var out *ent.Lead
 	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		if err := s.matchLead(ctx, tx, &in); err != nil {
@@ -63,35 +111,26 @@ func (s *Service) CreateLead(ctx context.Context, in ent.CreateLeadInput, idempo
 		if actor.UserID != 0 {
 			actorID = &actor.UserID
 		}
-		first, err := tx.StageTransition.Create().
+		tr, err := tx.StageTransition.Create().
 			SetLeadID(l.ID).SetToStageID(f.first.ID).SetOccurredAt(now).
 			SetNillableActorID(actorID).SetActorKind(actorKind(actor)).
-			SetTrigger(stagetransition.TriggerAPI).SetReason("lead created").
+			SetTrigger(first).SetReason("lead created").
 			Save(ctx)
 		if err != nil {
 			return err
 		}
 		for _, h := range s.hooks {
-			if err := h(ctx, tx, first); err != nil {
+			if err := h(ctx, tx, tr); err != nil {
 				return err
 			}
 		}
-		if err := s.qualify(ctx, tx, f, l.ID, stagetransition.TriggerAUTO); err != nil {
+		if err := s.qualify(ctx, tx, f, l.ID, qualify); err != nil {
 			return err
 		}
 		out, err = tx.Lead.Get(ctx, l.ID)
 		return err
 	})
-	if ent.IsConstraintError(err) && idem != nil {
-		// A concurrent request of the same caller with the same key won the race: answer as a replay.
-		if l, lerr := s.replay(ctx, idem); l != nil || lerr != nil {
-			return l, lerr
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	return out.Unwrap(), nil
+	return out, err
 }
 
 // matchLead cleans the lead's email and phone and links the existing account and contact the

@@ -35,6 +35,8 @@ func (s *Server) graphqlHandler(deps Deps) http.Handler {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
+	// File uploads (importLeads) per the GraphQL multipart request spec; limitBody bounds them.
+	srv.AddTransport(transport.MultipartForm{MaxUploadSize: s.cfg.MaxUploadBytes, MaxMemory: 8 << 20})
 
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](s.cfg.QueryCacheSize))
 	if s.cfg.Production {

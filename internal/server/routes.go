@@ -90,11 +90,14 @@ func (s *Server) graphqlRoute(gql http.Handler, middleware []func(http.Handler) 
 // limitBody reads the whole body up front, so a body over Config.MaxBodyBytes is refused with 413
 // (gqlgen would report a failed read as a GraphQL error with status 200).
 func (s *Server) limitBody(next http.Handler) http.Handler {
-	limit := s.cfg.MaxBodyBytes
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body == nil || r.Body == http.NoBody {
 			next.ServeHTTP(w, r)
 			return
+		}
+		limit := s.cfg.MaxBodyBytes
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			limit = s.cfg.MaxUploadBytes // file uploads (importLeads)
 		}
 		if r.ContentLength > limit {
 			writeTooLarge(w, limit)

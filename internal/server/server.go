@@ -26,6 +26,8 @@ type Config struct {
 	Addr string
 	// MaxBodyBytes caps a request body (and a websocket message). Default 1 MiB.
 	MaxBodyBytes int64
+	// MaxUploadBytes caps a multipart request (a file upload). Default 32 MiB.
+	MaxUploadBytes int64
 	// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout configure the http.Server.
 	// Defaults 5 s, 30 s, 30 s and 120 s. WriteTimeout must exceed RequestTimeout, or slow answers
 	// are cut off before they can report TIMEOUT.
@@ -258,6 +260,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Addr == "" {
 		c.Addr = ":8080"
+	}
+	if c.MaxUploadBytes <= 0 {
+		c.MaxUploadBytes = 32 << 20
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = 1 << 20

@@ -141,3 +141,19 @@ test_api_keys_are_admin_operations if {
 		allow(role, "mutation", "createApiKey")
 	}
 }
+
+test_webhooks_and_imports_are_admin_operations if {
+	every name in [
+		"webhookEndpoints", "webhookDeliveries", "createWebhookEndpoint", "updateWebhookEndpoint",
+		"deleteWebhookEndpoint", "rotateWebhookSecret", "redeliverWebhook",
+		"importLeads", "importMappings", "importRun", "saveImportMapping",
+	] {
+		every role in ["marketing", "bdr", "ae", "analyst"] {
+			deny(role, "query", name)
+			deny(role, "mutation", name)
+		}
+		every role in ["revops", "admin"] {
+			allow(role, "mutation", name)
+		}
+	}
+}

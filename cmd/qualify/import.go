@@ -1,0 +1,125 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/qualify/qualify/ent/lead"
+	"github.com/qualify/qualify/internal/audit"
+	"github.com/qualify/qualify/internal/funnel"
+	"github.com/qualify/qualify/internal/jobs"
+	"github.com/qualify/qualify/internal/leadimport"
+	"github.com/qualify/qualify/internal/lifecycle"
+	"github.com/qualify/qualify/internal/policy"
+	"github.com/qualify/qualify/internal/webhook"
+)
+
+func importCmd() *cobra.Command {
+	var (
+		db        dbFlags
+		o         leadimport.Options
+		source    string
+		columns   []string
+		saveAs    string
+		errorsOut string
+	)
+	cmd := &cobra.Command{
+		Use:   "import leads.csv",
+		Short: "Import leads from a CSV file (UTF-8 ±BOM or Windows-1252, ';' or ','), qualified with trigger IMPORT",
+		Long: "Import leads from a CSV file. Columns are mapped by header (known names, a saved --mapping, " +
+			"--column header=field); each row is validated and matched as the API does; a row's key (a key " +
+			"column, else the email) makes a second import of it a match, so the same file twice creates nothing.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := audit.CLI(cmd.Context())
+			log := logger()
+			raw, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			o.FileName, o.DefaultSource = args[0], lead.Source(strings.ToUpper(source))
+			o.Columns = map[string]string{}
+			for _, c := range columns {
+				h, f, ok := strings.Cut(c, "=")
+				if !ok {
+					return fmt.Errorf("--column %q: want header=field", c)
+				}
+				o.Columns[h] = f
+			}
+			d, err := db.openExisting(ctx, log)
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			stored, files, err := activeStored(ctx, d.Client)
+			if err != nil {
+				return err
+			}
+			engine := policy.New(policy.Options{Logger: log, EvalTimeout: time.Second}) // as the server decides
+			if _, err := engine.Load(ctx, files, "db:"+stored.Hash); err != nil {
+				return fmt.Errorf("active revision %s: %w", stored.Label, err)
+			}
+			// The server's wiring of a transition: funnel rollups and the webhook outbox, whose
+			// delivery jobs the server works.
+			f := funnel.New(d.Client, d.Dialect)
+			d.Client.Lead.Use(f.Rollups().LeadHook())
+			je, err := jobs.New(d, jobs.Config{Workers: -1, Logger: log}) // enqueues only; the server delivers
+			if err != nil {
+				return err
+			}
+			lc := lifecycle.New(d.Client, engine, lifecycle.WithLogger(log), lifecycle.WithTransitionHook(f.Rollups().Record),
+				lifecycle.WithTransitionHook(webhook.NewOutbox(webhook.RiverQueue(je, webhook.DefaultMaxAttempts)).Record))
+			svc := leadimport.New(d.Client, lc)
+			if saveAs != "" {
+				if _, err := svc.SaveMapping(ctx, saveAs, o.Columns); err != nil {
+					return err
+				}
+			}
+			var bar *progressbar.ProgressBar
+			o.Progress = func(n, total int) {
+				if bar == nil {
+					bar = progressbar.NewOptions(total, progressbar.OptionSetDescription("importing"), progressbar.OptionSetWriter(os.Stderr))
+				}
+				_ = bar.Set(n)
+			}
+			run, err := svc.Import(ctx, raw, o)
+			if bar != nil {
+				_ = bar.Finish()
+				fmt.Fprintln(os.Stderr)
+			}
+			if run != nil {
+				verb := "imported"
+				if run.DryRun {
+					verb = "dry run"
+				}
+				fmt.Printf("%s %s (%s, %q): %d rows, %d created, %d matched, %d refused\n", verb, args[0], run.Encoding, run.Delimiter,
+					run.Total, run.Created, run.Matched, run.Refused)
+				if len(run.UnknownColumns) > 0 {
+					fmt.Printf("ignored columns: %s\n", strings.Join(run.UnknownColumns, ", "))
+				}
+				if errorsOut != "" && run.Refused > 0 {
+					if werr := os.WriteFile(errorsOut, []byte(run.ErrorCsv), 0o644); werr != nil {
+						return werr
+					}
+					fmt.Printf("refused rows: %s\n", errorsOut)
+				}
+			}
+			return err
+		},
+	}
+	db.register(cmd)
+	fl := cmd.Flags()
+	fl.BoolVar(&o.DryRun, "dry-run", false, "report what would be created, matched and refused; write no lead")
+	fl.StringVar(&o.Mapping, "mapping", "", "name of a saved column mapping")
+	fl.StringArrayVar(&columns, "column", nil, "header=field, over the mapping (repeatable; an empty field ignores the column)")
+	fl.StringVar(&saveAs, "save-mapping", "", "save the --column mapping under this name first")
+	fl.StringVar(&source, "source", "TRADE_FAIR", "source of rows without one")
+	fl.IntVar(&o.Workers, "workers", 1, "leads created in parallel (PostgreSQL profits from 4)")
+	fl.StringVar(&errorsOut, "errors", "", "write the refused rows (row, column, code, reason, row) to this CSV file")
+	return cmd
+}
