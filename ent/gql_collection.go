@@ -1217,6 +1217,11 @@ func (_q *ContactQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, contact.FieldAccountID)
 				fieldSeen[contact.FieldAccountID] = struct{}{}
 			}
+		case "lastActivityAt":
+			if _, ok := fieldSeen[contact.FieldLastActivityAt]; !ok {
+				selectedFields = append(selectedFields, contact.FieldLastActivityAt)
+				fieldSeen[contact.FieldLastActivityAt] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -2027,6 +2032,11 @@ func (_q *LeadQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if _, ok := fieldSeen[lead.FieldConvertedAt]; !ok {
 				selectedFields = append(selectedFields, lead.FieldConvertedAt)
 				fieldSeen[lead.FieldConvertedAt] = struct{}{}
+			}
+		case "lastActivityAt":
+			if _, ok := fieldSeen[lead.FieldLastActivityAt]; !ok {
+				selectedFields = append(selectedFields, lead.FieldLastActivityAt)
+				fieldSeen[lead.FieldLastActivityAt] = struct{}{}
 			}
 		case "id":
 		case "__typename":

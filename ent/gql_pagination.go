@@ -27,6 +27,7 @@ import (
 	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/ent/user"
+	"github.com/qualify/qualify/internal/keyset"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -238,7 +239,7 @@ func (p *apikeyPager) applyCursors(query *APIKeyQuery, after, before *Cursor) (*
 		}
 		directions = append(directions, direction)
 	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+	predicates, err := keyset.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
 		FieldID:     DefaultAPIKeyOrder.Field.column,
 		DirectionID: idDirection,
 		Fields:      fields,
@@ -260,7 +261,7 @@ func (p *apikeyPager) applyOrder(query *APIKeyQuery) *APIKeyQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(keyset.Term(o.Field.column, o.Field.toTerm, direction))
 		if o.Field.column == DefaultAPIKeyOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -290,7 +291,7 @@ func (p *apikeyPager) orderExpr(query *APIKeyQuery) sql.Querier {
 			if p.reverse {
 				direction = direction.Reverse()
 			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			keyset.WriteTerm(b, o.Field.column, direction)
 			b.Comma()
 		}
 		direction := entgql.OrderDirectionAsc
@@ -606,7 +607,7 @@ func (p *accountPager) applyCursors(query *AccountQuery, after, before *Cursor) 
 		}
 		directions = append(directions, direction)
 	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+	predicates, err := keyset.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
 		FieldID:     DefaultAccountOrder.Field.column,
 		DirectionID: idDirection,
 		Fields:      fields,
@@ -628,7 +629,7 @@ func (p *accountPager) applyOrder(query *AccountQuery) *AccountQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(keyset.Term(o.Field.column, o.Field.toTerm, direction))
 		if o.Field.column == DefaultAccountOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -658,7 +659,7 @@ func (p *accountPager) orderExpr(query *AccountQuery) sql.Querier {
 			if p.reverse {
 				direction = direction.Reverse()
 			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			keyset.WriteTerm(b, o.Field.column, direction)
 			b.Comma()
 		}
 		direction := entgql.OrderDirectionAsc
@@ -1064,7 +1065,7 @@ func (p *activityPager) applyCursors(query *ActivityQuery, after, before *Cursor
 		}
 		directions = append(directions, direction)
 	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+	predicates, err := keyset.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
 		FieldID:     DefaultActivityOrder.Field.column,
 		DirectionID: idDirection,
 		Fields:      fields,
@@ -1086,7 +1087,7 @@ func (p *activityPager) applyOrder(query *ActivityQuery) *ActivityQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(keyset.Term(o.Field.column, o.Field.toTerm, direction))
 		if o.Field.column == DefaultActivityOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -1116,7 +1117,7 @@ func (p *activityPager) orderExpr(query *ActivityQuery) sql.Querier {
 			if p.reverse {
 				direction = direction.Reverse()
 			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			keyset.WriteTerm(b, o.Field.column, direction)
 			b.Comma()
 		}
 		direction := entgql.OrderDirectionAsc
@@ -1440,7 +1441,7 @@ func (p *auditeventPager) applyCursors(query *AuditEventQuery, after, before *Cu
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultAuditEventOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range keyset.CursorsPredicate(after, before, DefaultAuditEventOrder.Field.column, p.order.Field.column, p.order.Direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -1451,7 +1452,7 @@ func (p *auditeventPager) applyOrder(query *AuditEventQuery) *AuditEventQuery {
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(keyset.Term(p.order.Field.column, p.order.Field.toTerm, direction))
 	if p.order.Field != DefaultAuditEventOrder.Field {
 		query = query.Order(DefaultAuditEventOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -1470,7 +1471,7 @@ func (p *auditeventPager) orderExpr(query *AuditEventQuery) sql.Querier {
 		query.ctx.AppendFieldOnce(p.order.Field.column)
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		keyset.WriteTerm(b, p.order.Field.column, direction)
 		if p.order.Field != DefaultAuditEventOrder.Field {
 			b.Comma().Ident(DefaultAuditEventOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -1764,7 +1765,7 @@ func (p *contactPager) applyCursors(query *ContactQuery, after, before *Cursor) 
 		}
 		directions = append(directions, direction)
 	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+	predicates, err := keyset.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
 		FieldID:     DefaultContactOrder.Field.column,
 		DirectionID: idDirection,
 		Fields:      fields,
@@ -1786,12 +1787,16 @@ func (p *contactPager) applyOrder(query *ContactQuery) *ContactQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(keyset.Term(o.Field.column, o.Field.toTerm, direction))
 		if o.Field.column == DefaultContactOrder.Field.column {
 			defaultOrdered = true
 		}
-		if len(query.ctx.Fields) > 0 {
-			query.ctx.AppendFieldOnce(o.Field.column)
+		switch o.Field.column {
+		case ContactOrderFieldAccountName.column:
+		default:
+			if len(query.ctx.Fields) > 0 {
+				query.ctx.AppendFieldOnce(o.Field.column)
+			}
 		}
 	}
 	if !defaultOrdered {
@@ -1805,9 +1810,18 @@ func (p *contactPager) applyOrder(query *ContactQuery) *ContactQuery {
 }
 
 func (p *contactPager) orderExpr(query *ContactQuery) sql.Querier {
-	if len(query.ctx.Fields) > 0 {
-		for _, o := range p.order {
-			query.ctx.AppendFieldOnce(o.Field.column)
+	for _, o := range p.order {
+		switch o.Field.column {
+		case ContactOrderFieldAccountName.column:
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			query = query.Order(keyset.Term(o.Field.column, o.Field.toTerm, direction))
+		default:
+			if len(query.ctx.Fields) > 0 {
+				query.ctx.AppendFieldOnce(o.Field.column)
+			}
 		}
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
@@ -1816,7 +1830,7 @@ func (p *contactPager) orderExpr(query *ContactQuery) sql.Querier {
 			if p.reverse {
 				direction = direction.Reverse()
 			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			keyset.WriteTerm(b, o.Field.column, direction)
 			b.Comma()
 		}
 		direction := entgql.OrderDirectionAsc
@@ -1951,6 +1965,40 @@ var (
 			}
 		},
 	}
+	// ContactOrderFieldLastActivityAt orders Contact by last_activity_at.
+	ContactOrderFieldLastActivityAt = &ContactOrderField{
+		Value: func(_m *Contact) (ent.Value, error) {
+			return _m.LastActivityAt, nil
+		},
+		column: contact.FieldLastActivityAt,
+		toTerm: contact.ByLastActivityAt,
+		toCursor: func(_m *Contact) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.LastActivityAt,
+			}
+		},
+	}
+	// ContactOrderFieldAccountName orders by ACCOUNT_NAME.
+	ContactOrderFieldAccountName = &ContactOrderField{
+		Value: func(_m *Contact) (ent.Value, error) {
+			return _m.Value("account_name")
+		},
+		column: "account_name",
+		toTerm: func(opts ...sql.OrderTermOption) contact.OrderOption {
+			return contact.ByAccountField(
+				account.FieldName,
+				append(opts, sql.OrderSelectAs("account_name"))...,
+			)
+		},
+		toCursor: func(_m *Contact) Cursor {
+			cv, _ := _m.Value("account_name")
+			return Cursor{
+				ID:    _m.ID,
+				Value: cv,
+			}
+		},
+	}
 )
 
 // String implement fmt.Stringer interface.
@@ -1967,6 +2015,10 @@ func (f ContactOrderField) String() string {
 		str = "EMAIL"
 	case ContactOrderFieldBuyingRole.column:
 		str = "BUYING_ROLE"
+	case ContactOrderFieldLastActivityAt.column:
+		str = "LAST_ACTIVITY_AT"
+	case ContactOrderFieldAccountName.column:
+		str = "ACCOUNT_NAME"
 	}
 	return str
 }
@@ -1993,6 +2045,10 @@ func (f *ContactOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *ContactOrderFieldEmail
 	case "BUYING_ROLE":
 		*f = *ContactOrderFieldBuyingRole
+	case "LAST_ACTIVITY_AT":
+		*f = *ContactOrderFieldLastActivityAt
+	case "ACCOUNT_NAME":
+		*f = *ContactOrderFieldAccountName
 	default:
 		return fmt.Errorf("%s is not a valid ContactOrderField", str)
 	}
@@ -2158,7 +2214,7 @@ func (p *decisionlogPager) applyCursors(query *DecisionLogQuery, after, before *
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultDecisionLogOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range keyset.CursorsPredicate(after, before, DefaultDecisionLogOrder.Field.column, p.order.Field.column, p.order.Direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -2169,7 +2225,7 @@ func (p *decisionlogPager) applyOrder(query *DecisionLogQuery) *DecisionLogQuery
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(keyset.Term(p.order.Field.column, p.order.Field.toTerm, direction))
 	if p.order.Field != DefaultDecisionLogOrder.Field {
 		query = query.Order(DefaultDecisionLogOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -2188,7 +2244,7 @@ func (p *decisionlogPager) orderExpr(query *DecisionLogQuery) sql.Querier {
 		query.ctx.AppendFieldOnce(p.order.Field.column)
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		keyset.WriteTerm(b, p.order.Field.column, direction)
 		if p.order.Field != DefaultDecisionLogOrder.Field {
 			b.Comma().Ident(DefaultDecisionLogOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -2464,7 +2520,7 @@ func (p *leadPager) applyCursors(query *LeadQuery, after, before *Cursor) (*Lead
 		}
 		directions = append(directions, direction)
 	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+	predicates, err := keyset.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
 		FieldID:     DefaultLeadOrder.Field.column,
 		DirectionID: idDirection,
 		Fields:      fields,
@@ -2486,12 +2542,16 @@ func (p *leadPager) applyOrder(query *LeadQuery) *LeadQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(keyset.Term(o.Field.column, o.Field.toTerm, direction))
 		if o.Field.column == DefaultLeadOrder.Field.column {
 			defaultOrdered = true
 		}
-		if len(query.ctx.Fields) > 0 {
-			query.ctx.AppendFieldOnce(o.Field.column)
+		switch o.Field.column {
+		case LeadOrderFieldAccountName.column, LeadOrderFieldOwnerName.column, LeadOrderFieldStagePosition.column:
+		default:
+			if len(query.ctx.Fields) > 0 {
+				query.ctx.AppendFieldOnce(o.Field.column)
+			}
 		}
 	}
 	if !defaultOrdered {
@@ -2505,9 +2565,18 @@ func (p *leadPager) applyOrder(query *LeadQuery) *LeadQuery {
 }
 
 func (p *leadPager) orderExpr(query *LeadQuery) sql.Querier {
-	if len(query.ctx.Fields) > 0 {
-		for _, o := range p.order {
-			query.ctx.AppendFieldOnce(o.Field.column)
+	for _, o := range p.order {
+		switch o.Field.column {
+		case LeadOrderFieldAccountName.column, LeadOrderFieldOwnerName.column, LeadOrderFieldStagePosition.column:
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			query = query.Order(keyset.Term(o.Field.column, o.Field.toTerm, direction))
+		default:
+			if len(query.ctx.Fields) > 0 {
+				query.ctx.AppendFieldOnce(o.Field.column)
+			}
 		}
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
@@ -2516,7 +2585,7 @@ func (p *leadPager) orderExpr(query *LeadQuery) sql.Querier {
 			if p.reverse {
 				direction = direction.Reverse()
 			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			keyset.WriteTerm(b, o.Field.column, direction)
 			b.Comma()
 		}
 		direction := entgql.OrderDirectionAsc
@@ -2707,6 +2776,80 @@ var (
 			}
 		},
 	}
+	// LeadOrderFieldLastActivityAt orders Lead by last_activity_at.
+	LeadOrderFieldLastActivityAt = &LeadOrderField{
+		Value: func(_m *Lead) (ent.Value, error) {
+			return _m.LastActivityAt, nil
+		},
+		column: lead.FieldLastActivityAt,
+		toTerm: lead.ByLastActivityAt,
+		toCursor: func(_m *Lead) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.LastActivityAt,
+			}
+		},
+	}
+	// LeadOrderFieldAccountName orders by ACCOUNT_NAME.
+	LeadOrderFieldAccountName = &LeadOrderField{
+		Value: func(_m *Lead) (ent.Value, error) {
+			return _m.Value("account_name")
+		},
+		column: "account_name",
+		toTerm: func(opts ...sql.OrderTermOption) lead.OrderOption {
+			return lead.ByAccountField(
+				account.FieldName,
+				append(opts, sql.OrderSelectAs("account_name"))...,
+			)
+		},
+		toCursor: func(_m *Lead) Cursor {
+			cv, _ := _m.Value("account_name")
+			return Cursor{
+				ID:    _m.ID,
+				Value: cv,
+			}
+		},
+	}
+	// LeadOrderFieldOwnerName orders by OWNER_NAME.
+	LeadOrderFieldOwnerName = &LeadOrderField{
+		Value: func(_m *Lead) (ent.Value, error) {
+			return _m.Value("owner_name")
+		},
+		column: "owner_name",
+		toTerm: func(opts ...sql.OrderTermOption) lead.OrderOption {
+			return lead.ByOwnerField(
+				user.FieldName,
+				append(opts, sql.OrderSelectAs("owner_name"))...,
+			)
+		},
+		toCursor: func(_m *Lead) Cursor {
+			cv, _ := _m.Value("owner_name")
+			return Cursor{
+				ID:    _m.ID,
+				Value: cv,
+			}
+		},
+	}
+	// LeadOrderFieldStagePosition orders by STAGE_POSITION.
+	LeadOrderFieldStagePosition = &LeadOrderField{
+		Value: func(_m *Lead) (ent.Value, error) {
+			return _m.Value("stage_position")
+		},
+		column: "stage_position",
+		toTerm: func(opts ...sql.OrderTermOption) lead.OrderOption {
+			return lead.ByStageField(
+				stage.FieldPosition,
+				append(opts, sql.OrderSelectAs("stage_position"))...,
+			)
+		},
+		toCursor: func(_m *Lead) Cursor {
+			cv, _ := _m.Value("stage_position")
+			return Cursor{
+				ID:    _m.ID,
+				Value: cv,
+			}
+		},
+	}
 )
 
 // String implement fmt.Stringer interface.
@@ -2731,6 +2874,14 @@ func (f LeadOrderField) String() string {
 		str = "GRADE"
 	case LeadOrderFieldConvertedAt.column:
 		str = "CONVERTED_AT"
+	case LeadOrderFieldLastActivityAt.column:
+		str = "LAST_ACTIVITY_AT"
+	case LeadOrderFieldAccountName.column:
+		str = "ACCOUNT_NAME"
+	case LeadOrderFieldOwnerName.column:
+		str = "OWNER_NAME"
+	case LeadOrderFieldStagePosition.column:
+		str = "STAGE_POSITION"
 	}
 	return str
 }
@@ -2765,6 +2916,14 @@ func (f *LeadOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *LeadOrderFieldGrade
 	case "CONVERTED_AT":
 		*f = *LeadOrderFieldConvertedAt
+	case "LAST_ACTIVITY_AT":
+		*f = *LeadOrderFieldLastActivityAt
+	case "ACCOUNT_NAME":
+		*f = *LeadOrderFieldAccountName
+	case "OWNER_NAME":
+		*f = *LeadOrderFieldOwnerName
+	case "STAGE_POSITION":
+		*f = *LeadOrderFieldStagePosition
 	default:
 		return fmt.Errorf("%s is not a valid LeadOrderField", str)
 	}
@@ -2930,7 +3089,7 @@ func (p *policyrevisionPager) applyCursors(query *PolicyRevisionQuery, after, be
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultPolicyRevisionOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range keyset.CursorsPredicate(after, before, DefaultPolicyRevisionOrder.Field.column, p.order.Field.column, p.order.Direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -2941,7 +3100,7 @@ func (p *policyrevisionPager) applyOrder(query *PolicyRevisionQuery) *PolicyRevi
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(keyset.Term(p.order.Field.column, p.order.Field.toTerm, direction))
 	if p.order.Field != DefaultPolicyRevisionOrder.Field {
 		query = query.Order(DefaultPolicyRevisionOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -2960,7 +3119,7 @@ func (p *policyrevisionPager) orderExpr(query *PolicyRevisionQuery) sql.Querier 
 		query.ctx.AppendFieldOnce(p.order.Field.column)
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		keyset.WriteTerm(b, p.order.Field.column, direction)
 		if p.order.Field != DefaultPolicyRevisionOrder.Field {
 			b.Comma().Ident(DefaultPolicyRevisionOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -3254,7 +3413,7 @@ func (p *projectPager) applyCursors(query *ProjectQuery, after, before *Cursor) 
 		}
 		directions = append(directions, direction)
 	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+	predicates, err := keyset.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
 		FieldID:     DefaultProjectOrder.Field.column,
 		DirectionID: idDirection,
 		Fields:      fields,
@@ -3276,7 +3435,7 @@ func (p *projectPager) applyOrder(query *ProjectQuery) *ProjectQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(keyset.Term(o.Field.column, o.Field.toTerm, direction))
 		if o.Field.column == DefaultProjectOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -3306,7 +3465,7 @@ func (p *projectPager) orderExpr(query *ProjectQuery) sql.Querier {
 			if p.reverse {
 				direction = direction.Reverse()
 			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			keyset.WriteTerm(b, o.Field.column, direction)
 			b.Comma()
 		}
 		direction := entgql.OrderDirectionAsc
@@ -3648,7 +3807,7 @@ func (p *requalifyjobPager) applyCursors(query *RequalifyJobQuery, after, before
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultRequalifyJobOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range keyset.CursorsPredicate(after, before, DefaultRequalifyJobOrder.Field.column, p.order.Field.column, p.order.Direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -3659,7 +3818,7 @@ func (p *requalifyjobPager) applyOrder(query *RequalifyJobQuery) *RequalifyJobQu
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(keyset.Term(p.order.Field.column, p.order.Field.toTerm, direction))
 	if p.order.Field != DefaultRequalifyJobOrder.Field {
 		query = query.Order(DefaultRequalifyJobOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -3678,7 +3837,7 @@ func (p *requalifyjobPager) orderExpr(query *RequalifyJobQuery) sql.Querier {
 		query.ctx.AppendFieldOnce(p.order.Field.column)
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		keyset.WriteTerm(b, p.order.Field.column, direction)
 		if p.order.Field != DefaultRequalifyJobOrder.Field {
 			b.Comma().Ident(DefaultRequalifyJobOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -3897,7 +4056,7 @@ func (p *stagePager) applyCursors(query *StageQuery, after, before *Cursor) (*St
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultStageOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range keyset.CursorsPredicate(after, before, DefaultStageOrder.Field.column, p.order.Field.column, p.order.Direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -3908,7 +4067,7 @@ func (p *stagePager) applyOrder(query *StageQuery) *StageQuery {
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(keyset.Term(p.order.Field.column, p.order.Field.toTerm, direction))
 	if p.order.Field != DefaultStageOrder.Field {
 		query = query.Order(DefaultStageOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -3927,7 +4086,7 @@ func (p *stagePager) orderExpr(query *StageQuery) sql.Querier {
 		query.ctx.AppendFieldOnce(p.order.Field.column)
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		keyset.WriteTerm(b, p.order.Field.column, direction)
 		if p.order.Field != DefaultStageOrder.Field {
 			b.Comma().Ident(DefaultStageOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -4211,7 +4370,7 @@ func (p *stagetransitionPager) applyCursors(query *StageTransitionQuery, after, 
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultStageTransitionOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range keyset.CursorsPredicate(after, before, DefaultStageTransitionOrder.Field.column, p.order.Field.column, p.order.Direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -4222,7 +4381,7 @@ func (p *stagetransitionPager) applyOrder(query *StageTransitionQuery) *StageTra
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(keyset.Term(p.order.Field.column, p.order.Field.toTerm, direction))
 	if p.order.Field != DefaultStageTransitionOrder.Field {
 		query = query.Order(DefaultStageTransitionOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -4241,7 +4400,7 @@ func (p *stagetransitionPager) orderExpr(query *StageTransitionQuery) sql.Querie
 		query.ctx.AppendFieldOnce(p.order.Field.column)
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		keyset.WriteTerm(b, p.order.Field.column, direction)
 		if p.order.Field != DefaultStageTransitionOrder.Field {
 			b.Comma().Ident(DefaultStageTransitionOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -4517,7 +4676,7 @@ func (p *userPager) applyCursors(query *UserQuery, after, before *Cursor) (*User
 		}
 		directions = append(directions, direction)
 	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+	predicates, err := keyset.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
 		FieldID:     DefaultUserOrder.Field.column,
 		DirectionID: idDirection,
 		Fields:      fields,
@@ -4539,7 +4698,7 @@ func (p *userPager) applyOrder(query *UserQuery) *UserQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(keyset.Term(o.Field.column, o.Field.toTerm, direction))
 		if o.Field.column == DefaultUserOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -4569,7 +4728,7 @@ func (p *userPager) orderExpr(query *UserQuery) sql.Querier {
 			if p.reverse {
 				direction = direction.Reverse()
 			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			keyset.WriteTerm(b, o.Field.column, direction)
 			b.Comma()
 		}
 		direction := entgql.OrderDirectionAsc

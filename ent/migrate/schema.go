@@ -160,6 +160,7 @@ var (
 		{Name: "title", Type: field.TypeString, Default: ""},
 		{Name: "seniority", Type: field.TypeEnum, Enums: []string{"C_LEVEL", "VP", "DIRECTOR", "MANAGER", "INDIVIDUAL", "UNKNOWN"}, Default: "UNKNOWN"},
 		{Name: "buying_role", Type: field.TypeEnum, Enums: []string{"DECISION_MAKER", "RECOMMENDER", "INFLUENCER", "USER", "GATEKEEPER", "UNKNOWN"}, Default: "UNKNOWN"},
+		{Name: "last_activity_at", Type: field.TypeTime, Nullable: true},
 		{Name: "account_id", Type: field.TypeInt, Nullable: true},
 	}
 	// ContactsTable holds the schema information for the "contacts" table.
@@ -170,7 +171,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "contacts_accounts_contacts",
-				Columns:    []*schema.Column{ContactsColumns[10]},
+				Columns:    []*schema.Column{ContactsColumns[11]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -179,7 +180,7 @@ var (
 			{
 				Name:    "contact_account_id_buying_role",
 				Unique:  false,
-				Columns: []*schema.Column{ContactsColumns[10], ContactsColumns[9]},
+				Columns: []*schema.Column{ContactsColumns[11], ContactsColumns[9]},
 			},
 		},
 	}
@@ -389,6 +390,7 @@ var (
 		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "opportunity_name", Type: field.TypeString, Nullable: true},
 		{Name: "converted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_activity_at", Type: field.TypeTime, Nullable: true},
 		{Name: "idempotency_key", Type: field.TypeString, Nullable: true},
 		{Name: "idempotency_scope", Type: field.TypeString, Nullable: true},
 		{Name: "idempotency_hash", Type: field.TypeString, Nullable: true},
@@ -405,25 +407,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "leads_accounts_leads",
-				Columns:    []*schema.Column{LeadsColumns[38]},
+				Columns:    []*schema.Column{LeadsColumns[39]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "leads_stages_stage",
-				Columns:    []*schema.Column{LeadsColumns[39]},
-				RefColumns: []*schema.Column{StagesColumns[0]},
-				OnDelete:   schema.NoAction,
-			},
-			{
-				Symbol:     "leads_stages_furthest_stage",
 				Columns:    []*schema.Column{LeadsColumns[40]},
 				RefColumns: []*schema.Column{StagesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
-				Symbol:     "leads_users_owned_leads",
+				Symbol:     "leads_stages_furthest_stage",
 				Columns:    []*schema.Column{LeadsColumns[41]},
+				RefColumns: []*schema.Column{StagesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "leads_users_owned_leads",
+				Columns:    []*schema.Column{LeadsColumns[42]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -432,12 +434,12 @@ var (
 			{
 				Name:    "lead_stage_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[39], LeadsColumns[1]},
+				Columns: []*schema.Column{LeadsColumns[40], LeadsColumns[1]},
 			},
 			{
 				Name:    "lead_owner_id_stage_id",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[41], LeadsColumns[39]},
+				Columns: []*schema.Column{LeadsColumns[42], LeadsColumns[40]},
 			},
 			{
 				Name:    "lead_source_created_at",
@@ -452,7 +454,7 @@ var (
 			{
 				Name:    "lead_account_id",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[38]},
+				Columns: []*schema.Column{LeadsColumns[39]},
 			},
 			{
 				Name:    "lead_email",
@@ -460,9 +462,14 @@ var (
 				Columns: []*schema.Column{LeadsColumns[5]},
 			},
 			{
+				Name:    "lead_last_activity_at",
+				Unique:  false,
+				Columns: []*schema.Column{LeadsColumns[35]},
+			},
+			{
 				Name:    "lead_idempotency_scope_idempotency_key",
 				Unique:  true,
-				Columns: []*schema.Column{LeadsColumns[36], LeadsColumns[35]},
+				Columns: []*schema.Column{LeadsColumns[37], LeadsColumns[36]},
 			},
 		},
 	}

@@ -73,6 +73,9 @@ func (Lead) Fields() []ent.Field {
 		field.Time("converted_at").Optional().Nillable().
 			Comment("when convertLead made the lead an opportunity").
 			Annotations(skipInputs, entgql.OrderField("CONVERTED_AT")),
+		field.Time("last_activity_at").Optional().Nillable().
+			Comment("when the latest activity of the lead happened").
+			Annotations(skipInputs, entgql.OrderField("LAST_ACTIVITY_AT")),
 		field.String("idempotency_key").Optional().Nillable().Immutable().
 			Comment("unique per idempotency_scope").
 			Annotations(entgql.Skip()),
@@ -88,9 +91,12 @@ func (Lead) Fields() []ent.Field {
 // Edges of the Lead.
 func (Lead) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("account", Account.Type).Ref("leads").Field("account_id").Unique(),
-		edge.From("owner", User.Type).Ref("owned_leads").Field("owner_id").Unique(),
-		edge.To("stage", Stage.Type).Field("stage_id").Unique().Required().Annotations(skipInputs),
+		edge.From("account", Account.Type).Ref("leads").Field("account_id").Unique().
+			Annotations(entgql.OrderField("ACCOUNT_NAME")),
+		edge.From("owner", User.Type).Ref("owned_leads").Field("owner_id").Unique().
+			Annotations(entgql.OrderField("OWNER_NAME")),
+		edge.To("stage", Stage.Type).Field("stage_id").Unique().Required().
+			Annotations(skipInputs, entgql.OrderField("STAGE_POSITION")),
 		edge.To("furthest_stage", Stage.Type).Field("furthest_stage_id").Unique().Required().
 			Annotations(skipInputs),
 		edge.To("contacts", Contact.Type).Annotations(entgql.RelayConnection()),
@@ -111,6 +117,7 @@ func (Lead) Indexes() []ent.Index {
 		index.Fields("created_at"),
 		index.Fields("account_id"),
 		index.Fields("email"),
+		index.Fields("last_activity_at"),
 		// An idempotency key is the caller's: the same key from another caller is another lead.
 		index.Fields("idempotency_scope", "idempotency_key").Unique(),
 	}
