@@ -136,23 +136,20 @@ func (e Extension) root(ctx context.Context, fc *graphql.FieldContext, next grap
 	kind := strings.ToLower(fc.Object)
 	s := &Scope{Principal: p, Operation: fc.Field.Name, Kind: kind, RowFilter: RowsAll}
 	if !p.IsSystem() {
-		in := policy.AuthzInput{
-			Principal: policy.Principal{ID: p.Subject, Role: p.Role, Team: p.Team},
-			Operation: policy.Operation{Kind: kind, Name: fc.Field.Name},
-		}
-		start := time.Now()
-		d, meta, err := e.Policy.DecideAuthz(ctx, in)
-		latency := time.Since(start)
-		e.Stats.Observe(policy.QueryAuthz, meta, latency, err)
+		d, err := e.decide(ctx, p, kind, fc.Field.Name)
 		if err != nil {
-			return nil, fmt.Errorf("authz decision for %s: %w", fc.Field.Name, err)
-		}
-		entry := decisionlog.Entry{Kind: decisionlog.Authz, Meta: meta, Input: in, Result: d, Latency: latency, Trigger: kind}
-		if _, err := e.Log.Offer(ctx, entry); err != nil {
-			return nil, fmt.Errorf("authz decision log: %w", err)
+			return nil, err
 		}
 		if !d.Allow {
 			return nil, &domainerr.ForbiddenError{Operation: fc.Field.Name, Reason: d.Reason}
+		}
+		if fc.Field.Name == "node" || fc.Field.Name == "nodes" {
+			// An API key is a node too: whoever the policy lets list the keys may look one up.
+			keys, err := e.decide(ctx, p, "query", "apiKeys")
+			if err != nil {
+				return nil, err
+			}
+			s.KeysVisible = keys.Allow
 		}
 		s.RowFilter, s.Redact = d.RowFilter, d.Redact
 	}
@@ -174,6 +171,26 @@ func (e Extension) root(ctx context.Context, fc *graphql.FieldContext, next grap
 		}
 	}
 	return next(ctx)
+}
+
+// decide asks the policy whether p may run the root field name of kind, and logs the decision.
+func (e Extension) decide(ctx context.Context, p principal.Principal, kind, name string) (policy.AuthzDecision, error) {
+	in := policy.AuthzInput{
+		Principal: policy.Principal{ID: p.Subject, Role: p.Role, Team: p.Team},
+		Operation: policy.Operation{Kind: kind, Name: name},
+	}
+	start := time.Now()
+	d, meta, err := e.Policy.DecideAuthz(ctx, in)
+	latency := time.Since(start)
+	e.Stats.Observe(policy.QueryAuthz, meta, latency, err)
+	if err != nil {
+		return d, fmt.Errorf("authz decision for %s: %w", name, err)
+	}
+	entry := decisionlog.Entry{Kind: decisionlog.Authz, Meta: meta, Input: in, Result: d, Latency: latency, Trigger: kind}
+	if _, err := e.Log.Offer(ctx, entry); err != nil {
+		return d, fmt.Errorf("authz decision log: %w", err)
+	}
+	return d, nil
 }
 
 // checkTargets refuses a mutation of a row the caller may not see: the ids it names at the top
