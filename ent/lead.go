@@ -134,7 +134,7 @@ type LeadEdges struct {
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [8]bool
 	// totalCount holds the count of the edges above.
-	totalCount [8]map[string]int
+	totalCount [6]map[string]int
 
 	namedContacts    map[string][]*Contact
 	namedActivities  map[string][]*Activity

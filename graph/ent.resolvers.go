@@ -88,9 +88,13 @@ func (r *Resolver) PolicyRevision() PolicyRevisionResolver { return &policyRevis
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+// StageTransition returns StageTransitionResolver implementation.
+func (r *Resolver) StageTransition() StageTransitionResolver { return &stageTransitionResolver{r} }
+
 type (
-	decisionLogResolver    struct{ *Resolver }
-	leadResolver           struct{ *Resolver }
-	policyRevisionResolver struct{ *Resolver }
-	queryResolver          struct{ *Resolver }
+	decisionLogResolver     struct{ *Resolver }
+	leadResolver            struct{ *Resolver }
+	policyRevisionResolver  struct{ *Resolver }
+	queryResolver           struct{ *Resolver }
+	stageTransitionResolver struct{ *Resolver }
 )

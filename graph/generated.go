@@ -55,6 +55,7 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	PolicyRevision() PolicyRevisionResolver
 	Query() QueryResolver
+	StageTransition() StageTransitionResolver
 	Subscription() SubscriptionResolver
 }
 
@@ -831,6 +832,8 @@ type LeadResolver interface {
 	TimeInStage(ctx context.Context, obj *ent.Lead) (int, error)
 	StageTimes(ctx context.Context, obj *ent.Lead) ([]*model.StageTime, error)
 	Qualification(ctx context.Context, obj *ent.Lead) (*model.Qualification, error)
+	Stage(ctx context.Context, obj *ent.Lead) (*ent.Stage, error)
+	FurthestStage(ctx context.Context, obj *ent.Lead) (*ent.Stage, error)
 }
 type MutationResolver interface {
 	CreateUser(ctx context.Context, input ent.CreateUserInput) (*ent.User, error)
@@ -882,6 +885,10 @@ type QueryResolver interface {
 	StageDurations(ctx context.Context, input funnel.Input) (*funnel.Durations, error)
 	ConversionTrend(ctx context.Context, input funnel.TrendInput) (*funnel.Trend, error)
 	PolicyStatus(ctx context.Context) (*model.PolicyStatus, error)
+}
+type StageTransitionResolver interface {
+	FromStage(ctx context.Context, obj *ent.StageTransition) (*ent.Stage, error)
+	ToStage(ctx context.Context, obj *ent.StageTransition) (*ent.Stage, error)
 }
 type SubscriptionResolver interface {
 	LeadStageChanged(ctx context.Context, after *int, where *model.LeadStageChangedFilter) (<-chan *model.LeadStageChangedEvent, error)
@@ -4472,7 +4479,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "admin.graphqls" "auth.graphqls" "decisions.graphqls" "ent.graphqls" "funnel.graphqls" "lifecycle.graphqls" "qualify.graphqls"
+//go:embed "admin.graphqls" "auth.graphqls" "decisions.graphqls" "ent.graphqls" "funnel.graphqls" "lifecycle.graphqls" "qualify.graphqls" "stages.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -4491,6 +4498,7 @@ var sources = []*ast.Source{
 	{Name: "funnel.graphqls", Input: sourceData("funnel.graphqls"), BuiltIn: false},
 	{Name: "lifecycle.graphqls", Input: sourceData("lifecycle.graphqls"), BuiltIn: false},
 	{Name: "qualify.graphqls", Input: sourceData("qualify.graphqls"), BuiltIn: false},
+	{Name: "stages.graphqls", Input: sourceData("stages.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -5062,10 +5070,6 @@ func (ec *executionContext) childFields_Lead(ctx context.Context, field graphql.
 		return ec.fieldContext_Lead_account(ctx, field)
 	case "owner":
 		return ec.fieldContext_Lead_owner(ctx, field)
-	case "stage":
-		return ec.fieldContext_Lead_stage(ctx, field)
-	case "furthestStage":
-		return ec.fieldContext_Lead_furthestStage(ctx, field)
 	case "contacts":
 		return ec.fieldContext_Lead_contacts(ctx, field)
 	case "activities":
@@ -5080,6 +5084,10 @@ func (ec *executionContext) childFields_Lead(ctx context.Context, field graphql.
 		return ec.fieldContext_Lead_stageTimes(ctx, field)
 	case "qualification":
 		return ec.fieldContext_Lead_qualification(ctx, field)
+	case "stage":
+		return ec.fieldContext_Lead_stage(ctx, field)
+	case "furthestStage":
+		return ec.fieldContext_Lead_furthestStage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Lead", field.Name)
 }
@@ -5780,14 +5788,14 @@ func (ec *executionContext) childFields_StageTransition(ctx context.Context, fie
 		return ec.fieldContext_StageTransition_assignedOwnerID(ctx, field)
 	case "lead":
 		return ec.fieldContext_StageTransition_lead(ctx, field)
-	case "fromStage":
-		return ec.fieldContext_StageTransition_fromStage(ctx, field)
-	case "toStage":
-		return ec.fieldContext_StageTransition_toStage(ctx, field)
 	case "actor":
 		return ec.fieldContext_StageTransition_actor(ctx, field)
 	case "assignedOwner":
 		return ec.fieldContext_StageTransition_assignedOwner(ctx, field)
+	case "fromStage":
+		return ec.fieldContext_StageTransition_fromStage(ctx, field)
+	case "toStage":
+		return ec.fieldContext_StageTransition_toStage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StageTransition", field.Name)
 }
@@ -12708,70 +12716,6 @@ func (ec *executionContext) fieldContext_Lead_owner(_ context.Context, field gra
 	return fc, nil
 }
 
-func (ec *executionContext) _Lead_stage(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Lead_stage(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Stage(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
-			return ec.marshalNStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStage(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Lead_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Lead",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Stage(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Lead_furthestStage(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Lead_furthestStage(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FurthestStage(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
-			return ec.marshalNStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStage(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Lead_furthestStage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Lead",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Stage(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Lead_contacts(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13030,6 +12974,70 @@ func (ec *executionContext) fieldContext_Lead_qualification(_ context.Context, f
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Qualification(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lead_stage(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_stage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lead().Stage(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
+			return ec.marshalNStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Stage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lead_furthestStage(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_furthestStage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lead().FurthestStage(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
+			return ec.marshalNStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_furthestStage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Stage(ctx, field)
 		},
 	}
 	return fc, nil
@@ -20739,70 +20747,6 @@ func (ec *executionContext) fieldContext_StageTransition_lead(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _StageTransition_fromStage(ctx context.Context, field graphql.CollectedField, obj *ent.StageTransition) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_StageTransition_fromStage(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FromStage(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
-			return ec.marshalOStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStage(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_StageTransition_fromStage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "StageTransition",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Stage(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _StageTransition_toStage(ctx context.Context, field graphql.CollectedField, obj *ent.StageTransition) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_StageTransition_toStage(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ToStage(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
-			return ec.marshalNStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStage(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_StageTransition_toStage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "StageTransition",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Stage(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _StageTransition_actor(ctx context.Context, field graphql.CollectedField, obj *ent.StageTransition) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20862,6 +20806,70 @@ func (ec *executionContext) fieldContext_StageTransition_assignedOwner(_ context
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StageTransition_fromStage(ctx context.Context, field graphql.CollectedField, obj *ent.StageTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageTransition_fromStage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StageTransition().FromStage(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
+			return ec.marshalOStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StageTransition_fromStage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StageTransition",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Stage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StageTransition_toStage(ctx context.Context, field graphql.CollectedField, obj *ent.StageTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageTransition_toStage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StageTransition().ToStage(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
+			return ec.marshalNStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageTransition_toStage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StageTransition",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Stage(ctx, field)
 		},
 	}
 	return fc, nil
@@ -36556,18 +36564,6 @@ func (ec *executionContext) _Lead(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lead_owner(ctx, field, obj)
 				})
-		case "stage":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Lead_stage(ctx, field, obj)
-				})
-		case "furthestStage":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Lead_furthestStage(ctx, field, obj)
-				})
 		case "contacts":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -36609,6 +36605,18 @@ func (ec *executionContext) _Lead(ctx context.Context, sel ast.SelectionSet, obj
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lead_qualification(ctx, field, obj)
+				})
+		case "stage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_stage(ctx, field, obj)
+				})
+		case "furthestStage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_furthestStage(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -39254,18 +39262,6 @@ func (ec *executionContext) _StageTransition(ctx context.Context, sel ast.Select
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._StageTransition_lead(ctx, field, obj)
 				})
-		case "fromStage":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._StageTransition_fromStage(ctx, field, obj)
-				})
-		case "toStage":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._StageTransition_toStage(ctx, field, obj)
-				})
 		case "actor":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -39277,6 +39273,18 @@ func (ec *executionContext) _StageTransition(ctx context.Context, sel ast.Select
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._StageTransition_assignedOwner(ctx, field, obj)
+				})
+		case "fromStage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StageTransition_fromStage(ctx, field, obj)
+				})
+		case "toStage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StageTransition_toStage(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -13,6 +13,7 @@ import (
 	"github.com/qualify/qualify/internal/lifecycle"
 	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/policyadmin"
+	"github.com/qualify/qualify/internal/stagecache"
 	"github.com/qualify/qualify/internal/stagefeed"
 )
 
@@ -34,6 +35,8 @@ type Services struct {
 	Recheck func(context.Context) error
 	// Stats are the decisions per revision against their bounds (policyStatus.decisions).
 	Stats *decisionlog.Stats
+	// Stages serves Lead.stage and the stages of transitions from memory.
+	Stages *stagecache.Cache
 }
 
 // Resolver is the root resolver.

@@ -96,9 +96,9 @@ func (Lead) Edges() []ent.Edge {
 		edge.From("owner", User.Type).Ref("owned_leads").Field("owner_id").Unique().
 			Annotations(entgql.OrderField("OWNER_NAME")),
 		edge.To("stage", Stage.Type).Field("stage_id").Unique().Required().
-			Annotations(skipInputs, entgql.OrderField("STAGE_POSITION")),
+			Annotations(skipInputs, servedFromMemory, entgql.OrderField("STAGE_POSITION")),
 		edge.To("furthest_stage", Stage.Type).Field("furthest_stage_id").Unique().Required().
-			Annotations(skipInputs),
+			Annotations(skipInputs, servedFromMemory),
 		edge.To("contacts", Contact.Type).Annotations(entgql.RelayConnection()),
 		edge.To("activities", Activity.Type).Annotations(entgql.RelayConnection(), skipInputs),
 		edge.To("transitions", StageTransition.Type).

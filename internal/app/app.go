@@ -31,6 +31,7 @@ import (
 	"github.com/qualify/qualify/internal/policystore"
 	"github.com/qualify/qualify/internal/ratelimit"
 	"github.com/qualify/qualify/internal/server"
+	"github.com/qualify/qualify/internal/stagecache"
 	"github.com/qualify/qualify/internal/stagefeed"
 	"github.com/qualify/qualify/internal/store"
 	"github.com/qualify/qualify/internal/txn"
@@ -154,6 +155,12 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	} else if !ok {
 		a.stagesChanged <- struct{}{}
 	}
+	// Registered after the policy store's hook, which syncs the stage table first.
+	stages := stagecache.New(db.Client)
+	engine.OnActivate(func(context.Context, *policy.Revision, *policy.Revision) error {
+		stages.Invalidate()
+		return nil
+	})
 	engine.OnActivate(func(context.Context, *policy.Revision, *policy.Revision) error {
 		select {
 		case a.stagesChanged <- struct{}{}:
@@ -182,7 +189,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		cfg.Logger.Error("requalify jobs: fail those orphaned by a stopped runner", "err", err)
 	}
 	schema := graph.NewExecutableSchema(graph.Config{
-		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine, Keys: authn.Keys(), Feed: a.Feed, Admin: a.Admin, Funnel: a.Funnel, Recheck: authn.Recheck, Stats: a.Stats}),
+		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine, Keys: authn.Keys(), Feed: a.Feed, Admin: a.Admin, Funnel: a.Funnel, Recheck: authn.Recheck, Stats: a.Stats, Stages: stages}),
 	})
 	registry.MustRegister(a.Stats)
 	a.Server = server.New(cfg.Server, server.Deps{
