@@ -23,8 +23,12 @@ func TestNodeIDsFailPerItem(t *testing.T) {
 		}
 		api := apitest.Start(t, db)
 		var ids struct {
-			Leads    struct{ Edges []struct{ Node struct{ ID string } } }
-			Accounts struct{ Edges []struct{ Node struct{ ID string } } }
+			Leads struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+			Accounts struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
 		}
 		api.Data(t, `{ leads(first: 1) { edges { node { id } } } accounts(first: 1) { edges { node { id } } } }`, nil, &ids)
 		leadID, accountID := ids.Leads.Edges[0].Node.ID, ids.Accounts.Edges[0].Node.ID
@@ -66,7 +70,9 @@ func TestNodeIDsFailPerItem(t *testing.T) {
 			t.Errorf("nodes: errors %v, want %v", got, want)
 		}
 
-		var key struct{ CreateApiKey struct{ APIKey struct{ ID string } } }
+		var key struct {
+			CreateApiKey struct{ APIKey struct{ ID string } }
+		}
 		api.Data(t, `mutation { createApiKey(input: {name: "ci", role: ANALYST}) { apiKey { id } } }`, nil, &key)
 		var found struct{ Node *struct{ ID, Name string } }
 		api.Data(t, `query($id: ID!) { node(id: $id) { id ... on APIKey { name } } }`, map[string]any{"id": key.CreateApiKey.APIKey.ID}, &found)

@@ -133,7 +133,9 @@ func TestLeadPageWithTransitionsQueryCount(t *testing.T) {
 							Node struct {
 								Stage       struct{ Key string }
 								Transitions struct {
-									Edges []struct{ Node struct{ ToStage struct{ Key string } } }
+									Edges []struct {
+										Node struct{ ToStage struct{ Key string } }
+									}
 								}
 							}
 						}

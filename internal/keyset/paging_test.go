@@ -61,7 +61,9 @@ func TestNullsSortBelowValues(t *testing.T) {
 		for _, dir := range []string{"ASC", "DESC"} {
 			var out struct {
 				Leads struct {
-					Edges []struct{ Node struct{ EstimatedValue *float64 } }
+					Edges []struct {
+						Node struct{ EstimatedValue *float64 }
+					}
 				}
 			}
 			api.Data(t, `query($d: OrderDirection!) { leads(first: 1000, orderBy: [{field: ESTIMATED_VALUE, direction: $d}]) {
