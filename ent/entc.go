@@ -4,20 +4,25 @@
 package main
 
 import (
+	"bytes"
 	"log"
+	"text/template/parse"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/entc"
 	"entgo.io/ent/entc/gen"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 func main() {
+	nullAwarePagination()
 	ex, err := entgql.NewExtension(
 		entgql.WithConfigPath("./gqlgen.yml"),
 		entgql.WithSchemaGenerator(),
 		entgql.WithSchemaPath("./graph/ent.graphqls"),
 		entgql.WithWhereInputs(true),
 		entgql.WithNodeDescriptor(false),
+		entgql.WithSchemaHook(documentNullsOrder),
 	)
 	if err != nil {
 		log.Fatalf("creating entgql extension: %v", err)
@@ -38,4 +43,81 @@ func main() {
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}
+}
+
+// nullAwarePagination points entgql's generated pagination at internal/keyset for its cursor
+// predicates and ORDER BY terms: entgql v0.7.0 compares a cursor's NULL with = and >, so a page
+// after a row with a null sort key came back empty, and the two databases put NULL at opposite
+// ends. Rewriting these few calls in the template (rather than keeping a fork of it) keeps every
+// other line upstream's; a call that is not found any more stops the generation.
+func nullAwarePagination() {
+	rewrites := []struct{ from, to string }{
+		{`"entgo.io/contrib/entgql"`, `"entgo.io/contrib/entgql"` + "\n\t" + `"github.com/qualify/qualify/internal/keyset"`},
+		{`entgql.MultiCursorsPredicate(`, `keyset.MultiCursorsPredicate(`},
+		{`entgql.CursorsPredicate(`, `keyset.CursorsPredicate(`},
+		{`p.order.Field.column, direction) {`, `p.order.Field.column, p.order.Direction) {`},
+		{`p.order.Field.toTerm(direction.OrderTermOption())`, `keyset.Term(p.order.Field.column, p.order.Field.toTerm, direction)`},
+		{`o.Field.toTerm(direction.OrderTermOption())`, `keyset.Term(o.Field.column, o.Field.toTerm, direction)`},
+		{`b.Ident(p.order.Field.column).Pad().WriteString(string(direction))`, `keyset.WriteTerm(b, p.order.Field.column, direction)`},
+		{`b.Ident(o.Field.column).Pad().WriteString(string(direction))`, `keyset.WriteTerm(b, o.Field.column, direction)`},
+	}
+	done := make([]int, len(rewrites))
+	var walk func(parse.Node)
+	walk = func(n parse.Node) {
+		switch n := n.(type) {
+		case *parse.ListNode:
+			if n != nil {
+				for _, c := range n.Nodes {
+					walk(c)
+				}
+			}
+		case *parse.TextNode:
+			for i, r := range rewrites {
+				if c := bytes.Count(n.Text, []byte(r.from)); c > 0 {
+					n.Text = bytes.ReplaceAll(n.Text, []byte(r.from), []byte(r.to))
+					done[i] += c
+				}
+			}
+		case *parse.IfNode:
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.RangeNode:
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.WithNode:
+			walk(n.List)
+			walk(n.ElseList)
+		}
+	}
+	for _, t := range entgql.PaginationTemplate.Templates() {
+		if t.Tree != nil {
+			walk(t.Tree.Root)
+		}
+	}
+	for i, r := range rewrites {
+		if done[i] == 0 {
+			log.Fatalf("entc: entgql's pagination template no longer contains %q; review internal/keyset", r.from)
+		}
+	}
+}
+
+// documentNullsOrder states in the schema where rows without a value go, the order internal/keyset
+// implements on both databases.
+func documentNullsOrder(_ *gen.Graph, s *ast.Schema) error {
+	d, ok := s.Types["OrderDirection"]
+	if !ok {
+		log.Fatal("entc: no OrderDirection in the generated schema")
+	}
+	d.Description = "Possible directions in which to order a list of items when provided an `orderBy` argument. " +
+		"A null sorts below every value, on every field and database: first in ASC, last in DESC. " +
+		"Rows with equal values are ordered by id; `after`/`before` cursors continue across nulls and ties."
+	for _, v := range d.EnumValues {
+		switch v.Name {
+		case "ASC":
+			v.Description = "Ascending: nulls first, then the smallest value."
+		case "DESC":
+			v.Description = "Descending: the largest value first, nulls last."
+		}
+	}
+	return nil
 }

@@ -1222,6 +1222,11 @@ func (_q *ContactQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, contact.FieldAccountID)
 				fieldSeen[contact.FieldAccountID] = struct{}{}
 			}
+		case "lastActivityAt":
+			if _, ok := fieldSeen[contact.FieldLastActivityAt]; !ok {
+				selectedFields = append(selectedFields, contact.FieldLastActivityAt)
+				fieldSeen[contact.FieldLastActivityAt] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -1697,36 +1702,6 @@ func (_q *LeadQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				fieldSeen[lead.FieldOwnerID] = struct{}{}
 			}
 
-		case "stage":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&StageClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, stageImplementors)...); err != nil {
-				return err
-			}
-			_q.withStage = query
-			if _, ok := fieldSeen[lead.FieldStageID]; !ok {
-				selectedFields = append(selectedFields, lead.FieldStageID)
-				fieldSeen[lead.FieldStageID] = struct{}{}
-			}
-
-		case "furthestStage":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&StageClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, stageImplementors)...); err != nil {
-				return err
-			}
-			_q.withFurthestStage = query
-			if _, ok := fieldSeen[lead.FieldFurthestStageID]; !ok {
-				selectedFields = append(selectedFields, lead.FieldFurthestStageID)
-				fieldSeen[lead.FieldFurthestStageID] = struct{}{}
-			}
-
 		case "contacts":
 			var (
 				alias = field.Alias
@@ -1774,10 +1749,10 @@ func (_q *LeadQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 						}
 						for i := range nodes {
 							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[4] == nil {
-								nodes[i].Edges.totalCount[4] = make(map[string]int)
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[4][alias] = n
+							nodes[i].Edges.totalCount[2][alias] = n
 						}
 						return nil
 					})
@@ -1785,10 +1760,10 @@ func (_q *LeadQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Lead) error {
 						for i := range nodes {
 							n := len(nodes[i].Edges.Contacts)
-							if nodes[i].Edges.totalCount[4] == nil {
-								nodes[i].Edges.totalCount[4] = make(map[string]int)
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[4][alias] = n
+							nodes[i].Edges.totalCount[2][alias] = n
 						}
 						return nil
 					})
@@ -1863,10 +1838,10 @@ func (_q *LeadQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 						}
 						for i := range nodes {
 							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[5] == nil {
-								nodes[i].Edges.totalCount[5] = make(map[string]int)
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[5][alias] = n
+							nodes[i].Edges.totalCount[3][alias] = n
 						}
 						return nil
 					})
@@ -1874,10 +1849,10 @@ func (_q *LeadQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Lead) error {
 						for i := range nodes {
 							n := len(nodes[i].Edges.Activities)
-							if nodes[i].Edges.totalCount[5] == nil {
-								nodes[i].Edges.totalCount[5] = make(map[string]int)
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[5][alias] = n
+							nodes[i].Edges.totalCount[3][alias] = n
 						}
 						return nil
 					})
@@ -1952,10 +1927,10 @@ func (_q *LeadQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 						}
 						for i := range nodes {
 							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[6] == nil {
-								nodes[i].Edges.totalCount[6] = make(map[string]int)
+							if nodes[i].Edges.totalCount[4] == nil {
+								nodes[i].Edges.totalCount[4] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[6][alias] = n
+							nodes[i].Edges.totalCount[4][alias] = n
 						}
 						return nil
 					})
@@ -1963,10 +1938,10 @@ func (_q *LeadQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Lead) error {
 						for i := range nodes {
 							n := len(nodes[i].Edges.Transitions)
-							if nodes[i].Edges.totalCount[6] == nil {
-								nodes[i].Edges.totalCount[6] = make(map[string]int)
+							if nodes[i].Edges.totalCount[4] == nil {
+								nodes[i].Edges.totalCount[4] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[6][alias] = n
+							nodes[i].Edges.totalCount[4][alias] = n
 						}
 						return nil
 					})
@@ -2041,10 +2016,10 @@ func (_q *LeadQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 						}
 						for i := range nodes {
 							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[7] == nil {
-								nodes[i].Edges.totalCount[7] = make(map[string]int)
+							if nodes[i].Edges.totalCount[5] == nil {
+								nodes[i].Edges.totalCount[5] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[7][alias] = n
+							nodes[i].Edges.totalCount[5][alias] = n
 						}
 						return nil
 					})
@@ -2052,10 +2027,10 @@ func (_q *LeadQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Lead) error {
 						for i := range nodes {
 							n := len(nodes[i].Edges.Decisions)
-							if nodes[i].Edges.totalCount[7] == nil {
-								nodes[i].Edges.totalCount[7] = make(map[string]int)
+							if nodes[i].Edges.totalCount[5] == nil {
+								nodes[i].Edges.totalCount[5] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[7][alias] = n
+							nodes[i].Edges.totalCount[5][alias] = n
 						}
 						return nil
 					})
@@ -2240,6 +2215,11 @@ func (_q *LeadQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if _, ok := fieldSeen[lead.FieldConvertedAt]; !ok {
 				selectedFields = append(selectedFields, lead.FieldConvertedAt)
 				fieldSeen[lead.FieldConvertedAt] = struct{}{}
+			}
+		case "lastActivityAt":
+			if _, ok := fieldSeen[lead.FieldLastActivityAt]; !ok {
+				selectedFields = append(selectedFields, lead.FieldLastActivityAt)
+				fieldSeen[lead.FieldLastActivityAt] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -2940,36 +2920,6 @@ func (_q *StageTransitionQuery) collectField(ctx context.Context, oneNode bool, 
 			if _, ok := fieldSeen[stagetransition.FieldLeadID]; !ok {
 				selectedFields = append(selectedFields, stagetransition.FieldLeadID)
 				fieldSeen[stagetransition.FieldLeadID] = struct{}{}
-			}
-
-		case "fromStage":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&StageClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, stageImplementors)...); err != nil {
-				return err
-			}
-			_q.withFromStage = query
-			if _, ok := fieldSeen[stagetransition.FieldFromStageID]; !ok {
-				selectedFields = append(selectedFields, stagetransition.FieldFromStageID)
-				fieldSeen[stagetransition.FieldFromStageID] = struct{}{}
-			}
-
-		case "toStage":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&StageClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, stageImplementors)...); err != nil {
-				return err
-			}
-			_q.withToStage = query
-			if _, ok := fieldSeen[stagetransition.FieldToStageID]; !ok {
-				selectedFields = append(selectedFields, stagetransition.FieldToStageID)
-				fieldSeen[stagetransition.FieldToStageID] = struct{}{}
 			}
 
 		case "actor":

@@ -190,22 +190,6 @@ func (_m *Lead) Owner(ctx context.Context) (*User, error) {
 	return result, MaskNotFound(err)
 }
 
-func (_m *Lead) Stage(ctx context.Context) (*Stage, error) {
-	result, err := _m.Edges.StageOrErr()
-	if IsNotLoaded(err) {
-		result, err = _m.QueryStage().Only(ctx)
-	}
-	return result, err
-}
-
-func (_m *Lead) FurthestStage(ctx context.Context) (*Stage, error) {
-	result, err := _m.Edges.FurthestStageOrErr()
-	if IsNotLoaded(err) {
-		result, err = _m.QueryFurthestStage().Only(ctx)
-	}
-	return result, err
-}
-
 func (_m *Lead) Contacts(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*ContactOrder, where *ContactWhereInput,
 ) (*ContactConnection, error) {
@@ -214,7 +198,7 @@ func (_m *Lead) Contacts(
 		WithContactFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
 	if nodes, err := _m.NamedContacts(alias); err == nil || hasTotalCount {
 		pager, err := newContactPager(opts, last != nil)
 		if err != nil {
@@ -235,7 +219,7 @@ func (_m *Lead) Activities(
 		WithActivityFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[5][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
 	if nodes, err := _m.NamedActivities(alias); err == nil || hasTotalCount {
 		pager, err := newActivityPager(opts, last != nil)
 		if err != nil {
@@ -256,7 +240,7 @@ func (_m *Lead) Transitions(
 		WithStageTransitionFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[6][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
 	if nodes, err := _m.NamedTransitions(alias); err == nil || hasTotalCount {
 		pager, err := newStageTransitionPager(opts, last != nil)
 		if err != nil {
@@ -276,7 +260,7 @@ func (_m *Lead) Decisions(
 		WithDecisionLogOrder(orderBy),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[7][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[5][alias]
 	if nodes, err := _m.NamedDecisions(alias); err == nil || hasTotalCount {
 		pager, err := newDecisionLogPager(opts, last != nil)
 		if err != nil {
@@ -322,22 +306,6 @@ func (_m *StageTransition) Lead(ctx context.Context) (*Lead, error) {
 	result, err := _m.Edges.LeadOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryLead().Only(ctx)
-	}
-	return result, err
-}
-
-func (_m *StageTransition) FromStage(ctx context.Context) (*Stage, error) {
-	result, err := _m.Edges.FromStageOrErr()
-	if IsNotLoaded(err) {
-		result, err = _m.QueryFromStage().Only(ctx)
-	}
-	return result, MaskNotFound(err)
-}
-
-func (_m *StageTransition) ToStage(ctx context.Context) (*Stage, error) {
-	result, err := _m.Edges.ToStageOrErr()
-	if IsNotLoaded(err) {
-		result, err = _m.QueryToStage().Only(ctx)
 	}
 	return result, err
 }

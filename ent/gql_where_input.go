@@ -2011,6 +2011,18 @@ type ContactWhereInput struct {
 	AccountIDIsNil  bool  `json:"accountIDIsNil,omitempty"`
 	AccountIDNotNil bool  `json:"accountIDNotNil,omitempty"`
 
+	// "last_activity_at" field predicates.
+	LastActivityAt       *time.Time  `json:"lastActivityAt,omitempty"`
+	LastActivityAtNEQ    *time.Time  `json:"lastActivityAtNEQ,omitempty"`
+	LastActivityAtIn     []time.Time `json:"lastActivityAtIn,omitempty"`
+	LastActivityAtNotIn  []time.Time `json:"lastActivityAtNotIn,omitempty"`
+	LastActivityAtGT     *time.Time  `json:"lastActivityAtGT,omitempty"`
+	LastActivityAtGTE    *time.Time  `json:"lastActivityAtGTE,omitempty"`
+	LastActivityAtLT     *time.Time  `json:"lastActivityAtLT,omitempty"`
+	LastActivityAtLTE    *time.Time  `json:"lastActivityAtLTE,omitempty"`
+	LastActivityAtIsNil  bool        `json:"lastActivityAtIsNil,omitempty"`
+	LastActivityAtNotNil bool        `json:"lastActivityAtNotNil,omitempty"`
+
 	// "account" edge predicates.
 	HasAccount     *bool                `json:"hasAccount,omitempty"`
 	HasAccountWith []*AccountWhereInput `json:"hasAccountWith,omitempty"`
@@ -2419,6 +2431,36 @@ func (i *ContactWhereInput) P() (predicate.Contact, error) {
 	}
 	if i.AccountIDNotNil {
 		predicates = append(predicates, contact.AccountIDNotNil())
+	}
+	if i.LastActivityAt != nil {
+		predicates = append(predicates, contact.LastActivityAtEQ(*i.LastActivityAt))
+	}
+	if i.LastActivityAtNEQ != nil {
+		predicates = append(predicates, contact.LastActivityAtNEQ(*i.LastActivityAtNEQ))
+	}
+	if len(i.LastActivityAtIn) > 0 {
+		predicates = append(predicates, contact.LastActivityAtIn(i.LastActivityAtIn...))
+	}
+	if len(i.LastActivityAtNotIn) > 0 {
+		predicates = append(predicates, contact.LastActivityAtNotIn(i.LastActivityAtNotIn...))
+	}
+	if i.LastActivityAtGT != nil {
+		predicates = append(predicates, contact.LastActivityAtGT(*i.LastActivityAtGT))
+	}
+	if i.LastActivityAtGTE != nil {
+		predicates = append(predicates, contact.LastActivityAtGTE(*i.LastActivityAtGTE))
+	}
+	if i.LastActivityAtLT != nil {
+		predicates = append(predicates, contact.LastActivityAtLT(*i.LastActivityAtLT))
+	}
+	if i.LastActivityAtLTE != nil {
+		predicates = append(predicates, contact.LastActivityAtLTE(*i.LastActivityAtLTE))
+	}
+	if i.LastActivityAtIsNil {
+		predicates = append(predicates, contact.LastActivityAtIsNil())
+	}
+	if i.LastActivityAtNotNil {
+		predicates = append(predicates, contact.LastActivityAtNotNil())
 	}
 
 	if i.HasAccount != nil {
@@ -2849,6 +2891,18 @@ type LeadWhereInput struct {
 	ConvertedAtLTE    *time.Time  `json:"convertedAtLTE,omitempty"`
 	ConvertedAtIsNil  bool        `json:"convertedAtIsNil,omitempty"`
 	ConvertedAtNotNil bool        `json:"convertedAtNotNil,omitempty"`
+
+	// "last_activity_at" field predicates.
+	LastActivityAt       *time.Time  `json:"lastActivityAt,omitempty"`
+	LastActivityAtNEQ    *time.Time  `json:"lastActivityAtNEQ,omitempty"`
+	LastActivityAtIn     []time.Time `json:"lastActivityAtIn,omitempty"`
+	LastActivityAtNotIn  []time.Time `json:"lastActivityAtNotIn,omitempty"`
+	LastActivityAtGT     *time.Time  `json:"lastActivityAtGT,omitempty"`
+	LastActivityAtGTE    *time.Time  `json:"lastActivityAtGTE,omitempty"`
+	LastActivityAtLT     *time.Time  `json:"lastActivityAtLT,omitempty"`
+	LastActivityAtLTE    *time.Time  `json:"lastActivityAtLTE,omitempty"`
+	LastActivityAtIsNil  bool        `json:"lastActivityAtIsNil,omitempty"`
+	LastActivityAtNotNil bool        `json:"lastActivityAtNotNil,omitempty"`
 
 	// "account" edge predicates.
 	HasAccount     *bool                `json:"hasAccount,omitempty"`
@@ -3777,6 +3831,36 @@ func (i *LeadWhereInput) P() (predicate.Lead, error) {
 	}
 	if i.ConvertedAtNotNil {
 		predicates = append(predicates, lead.ConvertedAtNotNil())
+	}
+	if i.LastActivityAt != nil {
+		predicates = append(predicates, lead.LastActivityAtEQ(*i.LastActivityAt))
+	}
+	if i.LastActivityAtNEQ != nil {
+		predicates = append(predicates, lead.LastActivityAtNEQ(*i.LastActivityAtNEQ))
+	}
+	if len(i.LastActivityAtIn) > 0 {
+		predicates = append(predicates, lead.LastActivityAtIn(i.LastActivityAtIn...))
+	}
+	if len(i.LastActivityAtNotIn) > 0 {
+		predicates = append(predicates, lead.LastActivityAtNotIn(i.LastActivityAtNotIn...))
+	}
+	if i.LastActivityAtGT != nil {
+		predicates = append(predicates, lead.LastActivityAtGT(*i.LastActivityAtGT))
+	}
+	if i.LastActivityAtGTE != nil {
+		predicates = append(predicates, lead.LastActivityAtGTE(*i.LastActivityAtGTE))
+	}
+	if i.LastActivityAtLT != nil {
+		predicates = append(predicates, lead.LastActivityAtLT(*i.LastActivityAtLT))
+	}
+	if i.LastActivityAtLTE != nil {
+		predicates = append(predicates, lead.LastActivityAtLTE(*i.LastActivityAtLTE))
+	}
+	if i.LastActivityAtIsNil {
+		predicates = append(predicates, lead.LastActivityAtIsNil())
+	}
+	if i.LastActivityAtNotNil {
+		predicates = append(predicates, lead.LastActivityAtNotNil())
 	}
 
 	if i.HasAccount != nil {

@@ -544,6 +544,20 @@ func (_c *LeadCreate) SetNillableConvertedAt(v *time.Time) *LeadCreate {
 	return _c
 }
 
+// SetLastActivityAt sets the "last_activity_at" field.
+func (_c *LeadCreate) SetLastActivityAt(v time.Time) *LeadCreate {
+	_c.mutation.SetLastActivityAt(v)
+	return _c
+}
+
+// SetNillableLastActivityAt sets the "last_activity_at" field if the given value is not nil.
+func (_c *LeadCreate) SetNillableLastActivityAt(v *time.Time) *LeadCreate {
+	if v != nil {
+		_c.SetLastActivityAt(*v)
+	}
+	return _c
+}
+
 // SetIdempotencyKey sets the "idempotency_key" field.
 func (_c *LeadCreate) SetIdempotencyKey(v string) *LeadCreate {
 	_c.mutation.SetIdempotencyKey(v)
@@ -1052,6 +1066,10 @@ func (_c *LeadCreate) createSpec() (*Lead, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ConvertedAt(); ok {
 		_spec.SetField(lead.FieldConvertedAt, field.TypeTime, value)
 		_node.ConvertedAt = &value
+	}
+	if value, ok := _c.mutation.LastActivityAt(); ok {
+		_spec.SetField(lead.FieldLastActivityAt, field.TypeTime, value)
+		_node.LastActivityAt = &value
 	}
 	if value, ok := _c.mutation.IdempotencyKey(); ok {
 		_spec.SetField(lead.FieldIdempotencyKey, field.TypeString, value)
@@ -1855,6 +1873,24 @@ func (u *LeadUpsert) ClearConvertedAt() *LeadUpsert {
 	return u
 }
 
+// SetLastActivityAt sets the "last_activity_at" field.
+func (u *LeadUpsert) SetLastActivityAt(v time.Time) *LeadUpsert {
+	u.Set(lead.FieldLastActivityAt, v)
+	return u
+}
+
+// UpdateLastActivityAt sets the "last_activity_at" field to the value that was provided on create.
+func (u *LeadUpsert) UpdateLastActivityAt() *LeadUpsert {
+	u.SetExcluded(lead.FieldLastActivityAt)
+	return u
+}
+
+// ClearLastActivityAt clears the value of the "last_activity_at" field.
+func (u *LeadUpsert) ClearLastActivityAt() *LeadUpsert {
+	u.SetNull(lead.FieldLastActivityAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -2613,6 +2649,27 @@ func (u *LeadUpsertOne) UpdateConvertedAt() *LeadUpsertOne {
 func (u *LeadUpsertOne) ClearConvertedAt() *LeadUpsertOne {
 	return u.Update(func(s *LeadUpsert) {
 		s.ClearConvertedAt()
+	})
+}
+
+// SetLastActivityAt sets the "last_activity_at" field.
+func (u *LeadUpsertOne) SetLastActivityAt(v time.Time) *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.SetLastActivityAt(v)
+	})
+}
+
+// UpdateLastActivityAt sets the "last_activity_at" field to the value that was provided on create.
+func (u *LeadUpsertOne) UpdateLastActivityAt() *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.UpdateLastActivityAt()
+	})
+}
+
+// ClearLastActivityAt clears the value of the "last_activity_at" field.
+func (u *LeadUpsertOne) ClearLastActivityAt() *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.ClearLastActivityAt()
 	})
 }
 
@@ -3540,6 +3597,27 @@ func (u *LeadUpsertBulk) UpdateConvertedAt() *LeadUpsertBulk {
 func (u *LeadUpsertBulk) ClearConvertedAt() *LeadUpsertBulk {
 	return u.Update(func(s *LeadUpsert) {
 		s.ClearConvertedAt()
+	})
+}
+
+// SetLastActivityAt sets the "last_activity_at" field.
+func (u *LeadUpsertBulk) SetLastActivityAt(v time.Time) *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.SetLastActivityAt(v)
+	})
+}
+
+// UpdateLastActivityAt sets the "last_activity_at" field to the value that was provided on create.
+func (u *LeadUpsertBulk) UpdateLastActivityAt() *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.UpdateLastActivityAt()
+	})
+}
+
+// ClearLastActivityAt clears the value of the "last_activity_at" field.
+func (u *LeadUpsertBulk) ClearLastActivityAt() *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.ClearLastActivityAt()
 	})
 }
 

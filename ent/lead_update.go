@@ -716,6 +716,26 @@ func (_u *LeadUpdate) ClearConvertedAt() *LeadUpdate {
 	return _u
 }
 
+// SetLastActivityAt sets the "last_activity_at" field.
+func (_u *LeadUpdate) SetLastActivityAt(v time.Time) *LeadUpdate {
+	_u.mutation.SetLastActivityAt(v)
+	return _u
+}
+
+// SetNillableLastActivityAt sets the "last_activity_at" field if the given value is not nil.
+func (_u *LeadUpdate) SetNillableLastActivityAt(v *time.Time) *LeadUpdate {
+	if v != nil {
+		_u.SetLastActivityAt(*v)
+	}
+	return _u
+}
+
+// ClearLastActivityAt clears the value of the "last_activity_at" field.
+func (_u *LeadUpdate) ClearLastActivityAt() *LeadUpdate {
+	_u.mutation.ClearLastActivityAt()
+	return _u
+}
+
 // SetAccount sets the "account" edge to the Account entity.
 func (_u *LeadUpdate) SetAccount(v *Account) *LeadUpdate {
 	return _u.SetAccountID(v.ID)
@@ -1190,6 +1210,12 @@ func (_u *LeadUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.ConvertedAtCleared() {
 		_spec.ClearField(lead.FieldConvertedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.LastActivityAt(); ok {
+		_spec.SetField(lead.FieldLastActivityAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastActivityAtCleared() {
+		_spec.ClearField(lead.FieldLastActivityAt, field.TypeTime)
 	}
 	if _u.mutation.IdempotencyKeyCleared() {
 		_spec.ClearField(lead.FieldIdempotencyKey, field.TypeString)
@@ -2196,6 +2222,26 @@ func (_u *LeadUpdateOne) ClearConvertedAt() *LeadUpdateOne {
 	return _u
 }
 
+// SetLastActivityAt sets the "last_activity_at" field.
+func (_u *LeadUpdateOne) SetLastActivityAt(v time.Time) *LeadUpdateOne {
+	_u.mutation.SetLastActivityAt(v)
+	return _u
+}
+
+// SetNillableLastActivityAt sets the "last_activity_at" field if the given value is not nil.
+func (_u *LeadUpdateOne) SetNillableLastActivityAt(v *time.Time) *LeadUpdateOne {
+	if v != nil {
+		_u.SetLastActivityAt(*v)
+	}
+	return _u
+}
+
+// ClearLastActivityAt clears the value of the "last_activity_at" field.
+func (_u *LeadUpdateOne) ClearLastActivityAt() *LeadUpdateOne {
+	_u.mutation.ClearLastActivityAt()
+	return _u
+}
+
 // SetAccount sets the "account" edge to the Account entity.
 func (_u *LeadUpdateOne) SetAccount(v *Account) *LeadUpdateOne {
 	return _u.SetAccountID(v.ID)
@@ -2700,6 +2746,12 @@ func (_u *LeadUpdateOne) sqlSave(ctx context.Context) (_node *Lead, err error) {
 	}
 	if _u.mutation.ConvertedAtCleared() {
 		_spec.ClearField(lead.FieldConvertedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.LastActivityAt(); ok {
+		_spec.SetField(lead.FieldLastActivityAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastActivityAtCleared() {
+		_spec.ClearField(lead.FieldLastActivityAt, field.TypeTime)
 	}
 	if _u.mutation.IdempotencyKeyCleared() {
 		_spec.ClearField(lead.FieldIdempotencyKey, field.TypeString)

@@ -3780,6 +3780,7 @@ type ContactMutation struct {
 	title             *string
 	seniority         *contact.Seniority
 	buying_role       *contact.BuyingRole
+	last_activity_at  *time.Time
 	clearedFields     map[string]struct{}
 	account           *int
 	clearedaccount    bool
@@ -4294,6 +4295,55 @@ func (m *ContactMutation) ResetAccountID() {
 	delete(m.clearedFields, contact.FieldAccountID)
 }
 
+// SetLastActivityAt sets the "last_activity_at" field.
+func (m *ContactMutation) SetLastActivityAt(t time.Time) {
+	m.last_activity_at = &t
+}
+
+// LastActivityAt returns the value of the "last_activity_at" field in the mutation.
+func (m *ContactMutation) LastActivityAt() (r time.Time, exists bool) {
+	v := m.last_activity_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastActivityAt returns the old "last_activity_at" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldLastActivityAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastActivityAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastActivityAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastActivityAt: %w", err)
+	}
+	return oldValue.LastActivityAt, nil
+}
+
+// ClearLastActivityAt clears the value of the "last_activity_at" field.
+func (m *ContactMutation) ClearLastActivityAt() {
+	m.last_activity_at = nil
+	m.clearedFields[contact.FieldLastActivityAt] = struct{}{}
+}
+
+// LastActivityAtCleared returns if the "last_activity_at" field was cleared in this mutation.
+func (m *ContactMutation) LastActivityAtCleared() bool {
+	_, ok := m.clearedFields[contact.FieldLastActivityAt]
+	return ok
+}
+
+// ResetLastActivityAt resets all changes to the "last_activity_at" field.
+func (m *ContactMutation) ResetLastActivityAt() {
+	m.last_activity_at = nil
+	delete(m.clearedFields, contact.FieldLastActivityAt)
+}
+
 // ClearAccount clears the "account" edge to the Account entity.
 func (m *ContactMutation) ClearAccount() {
 	m.clearedaccount = true
@@ -4517,7 +4567,7 @@ func (m *ContactMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ContactMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, contact.FieldCreatedAt)
 	}
@@ -4548,6 +4598,9 @@ func (m *ContactMutation) Fields() []string {
 	if m.account != nil {
 		fields = append(fields, contact.FieldAccountID)
 	}
+	if m.last_activity_at != nil {
+		fields = append(fields, contact.FieldLastActivityAt)
+	}
 	return fields
 }
 
@@ -4576,6 +4629,8 @@ func (m *ContactMutation) Field(name string) (ent.Value, bool) {
 		return m.BuyingRole()
 	case contact.FieldAccountID:
 		return m.AccountID()
+	case contact.FieldLastActivityAt:
+		return m.LastActivityAt()
 	}
 	return nil, false
 }
@@ -4605,6 +4660,8 @@ func (m *ContactMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldBuyingRole(ctx)
 	case contact.FieldAccountID:
 		return m.OldAccountID(ctx)
+	case contact.FieldLastActivityAt:
+		return m.OldLastActivityAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Contact field %s", name)
 }
@@ -4684,6 +4741,13 @@ func (m *ContactMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAccountID(v)
 		return nil
+	case contact.FieldLastActivityAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastActivityAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Contact field %s", name)
 }
@@ -4726,6 +4790,9 @@ func (m *ContactMutation) ClearedFields() []string {
 	if m.FieldCleared(contact.FieldAccountID) {
 		fields = append(fields, contact.FieldAccountID)
 	}
+	if m.FieldCleared(contact.FieldLastActivityAt) {
+		fields = append(fields, contact.FieldLastActivityAt)
+	}
 	return fields
 }
 
@@ -4748,6 +4815,9 @@ func (m *ContactMutation) ClearField(name string) error {
 		return nil
 	case contact.FieldAccountID:
 		m.ClearAccountID()
+		return nil
+	case contact.FieldLastActivityAt:
+		m.ClearLastActivityAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Contact nullable field %s", name)
@@ -4786,6 +4856,9 @@ func (m *ContactMutation) ResetField(name string) error {
 		return nil
 	case contact.FieldAccountID:
 		m.ResetAccountID()
+		return nil
+	case contact.FieldLastActivityAt:
+		m.ResetLastActivityAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Contact field %s", name)
@@ -11921,6 +11994,7 @@ type LeadMutation struct {
 	addversion            *int
 	opportunity_name      *string
 	converted_at          *time.Time
+	last_activity_at      *time.Time
 	idempotency_key       *string
 	idempotency_scope     *string
 	idempotency_hash      *string
@@ -13837,6 +13911,55 @@ func (m *LeadMutation) ResetConvertedAt() {
 	delete(m.clearedFields, lead.FieldConvertedAt)
 }
 
+// SetLastActivityAt sets the "last_activity_at" field.
+func (m *LeadMutation) SetLastActivityAt(t time.Time) {
+	m.last_activity_at = &t
+}
+
+// LastActivityAt returns the value of the "last_activity_at" field in the mutation.
+func (m *LeadMutation) LastActivityAt() (r time.Time, exists bool) {
+	v := m.last_activity_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastActivityAt returns the old "last_activity_at" field's value of the Lead entity.
+// If the Lead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadMutation) OldLastActivityAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastActivityAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastActivityAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastActivityAt: %w", err)
+	}
+	return oldValue.LastActivityAt, nil
+}
+
+// ClearLastActivityAt clears the value of the "last_activity_at" field.
+func (m *LeadMutation) ClearLastActivityAt() {
+	m.last_activity_at = nil
+	m.clearedFields[lead.FieldLastActivityAt] = struct{}{}
+}
+
+// LastActivityAtCleared returns if the "last_activity_at" field was cleared in this mutation.
+func (m *LeadMutation) LastActivityAtCleared() bool {
+	_, ok := m.clearedFields[lead.FieldLastActivityAt]
+	return ok
+}
+
+// ResetLastActivityAt resets all changes to the "last_activity_at" field.
+func (m *LeadMutation) ResetLastActivityAt() {
+	m.last_activity_at = nil
+	delete(m.clearedFields, lead.FieldLastActivityAt)
+}
+
 // SetIdempotencyKey sets the "idempotency_key" field.
 func (m *LeadMutation) SetIdempotencyKey(s string) {
 	m.idempotency_key = &s
@@ -14460,6 +14583,9 @@ func (m *LeadMutation) Fields() []string {
 	if m.converted_at != nil {
 		fields = append(fields, lead.FieldConvertedAt)
 	}
+	if m.last_activity_at != nil {
+		fields = append(fields, lead.FieldLastActivityAt)
+	}
 	if m.idempotency_key != nil {
 		fields = append(fields, lead.FieldIdempotencyKey)
 	}
@@ -14555,6 +14681,8 @@ func (m *LeadMutation) Field(name string) (ent.Value, bool) {
 		return m.OpportunityName()
 	case lead.FieldConvertedAt:
 		return m.ConvertedAt()
+	case lead.FieldLastActivityAt:
+		return m.LastActivityAt()
 	case lead.FieldIdempotencyKey:
 		return m.IdempotencyKey()
 	case lead.FieldIdempotencyScope:
@@ -14648,6 +14776,8 @@ func (m *LeadMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldOpportunityName(ctx)
 	case lead.FieldConvertedAt:
 		return m.OldConvertedAt(ctx)
+	case lead.FieldLastActivityAt:
+		return m.OldLastActivityAt(ctx)
 	case lead.FieldIdempotencyKey:
 		return m.OldIdempotencyKey(ctx)
 	case lead.FieldIdempotencyScope:
@@ -14936,6 +15066,13 @@ func (m *LeadMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetConvertedAt(v)
 		return nil
+	case lead.FieldLastActivityAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastActivityAt(v)
+		return nil
 	case lead.FieldIdempotencyKey:
 		v, ok := value.(string)
 		if !ok {
@@ -15119,6 +15256,9 @@ func (m *LeadMutation) ClearedFields() []string {
 	if m.FieldCleared(lead.FieldConvertedAt) {
 		fields = append(fields, lead.FieldConvertedAt)
 	}
+	if m.FieldCleared(lead.FieldLastActivityAt) {
+		fields = append(fields, lead.FieldLastActivityAt)
+	}
 	if m.FieldCleared(lead.FieldIdempotencyKey) {
 		fields = append(fields, lead.FieldIdempotencyKey)
 	}
@@ -15198,6 +15338,9 @@ func (m *LeadMutation) ClearField(name string) error {
 		return nil
 	case lead.FieldConvertedAt:
 		m.ClearConvertedAt()
+		return nil
+	case lead.FieldLastActivityAt:
+		m.ClearLastActivityAt()
 		return nil
 	case lead.FieldIdempotencyKey:
 		m.ClearIdempotencyKey()
@@ -15332,6 +15475,9 @@ func (m *LeadMutation) ResetField(name string) error {
 		return nil
 	case lead.FieldConvertedAt:
 		m.ResetConvertedAt()
+		return nil
+	case lead.FieldLastActivityAt:
+		m.ResetLastActivityAt()
 		return nil
 	case lead.FieldIdempotencyKey:
 		m.ResetIdempotencyKey()

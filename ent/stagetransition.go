@@ -70,7 +70,7 @@ type StageTransitionEdges struct {
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
-	totalCount [5]map[string]int
+	totalCount [3]map[string]int
 }
 
 // LeadOrErr returns the Lead value or an error if the edge

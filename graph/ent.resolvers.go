@@ -19,7 +19,7 @@ func (r *queryResolver) Node(ctx context.Context, id int) (ent.Noder, error) {
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, error) {
-	return r.Client.Noders(ctx, ids)
+	return nodes(ctx, r.Client, ids)
 }
 
 // Accounts is the resolver for the accounts field.
@@ -91,10 +91,14 @@ func (r *Resolver) PolicyRevision() PolicyRevisionResolver { return &policyRevis
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+// StageTransition returns StageTransitionResolver implementation.
+func (r *Resolver) StageTransition() StageTransitionResolver { return &stageTransitionResolver{r} }
+
 type (
-	decisionLogResolver    struct{ *Resolver }
-	importMappingResolver  struct{ *Resolver }
-	leadResolver           struct{ *Resolver }
-	policyRevisionResolver struct{ *Resolver }
-	queryResolver          struct{ *Resolver }
+	decisionLogResolver     struct{ *Resolver }
+	importMappingResolver   struct{ *Resolver }
+	leadResolver            struct{ *Resolver }
+	policyRevisionResolver  struct{ *Resolver }
+	queryResolver           struct{ *Resolver }
+	stageTransitionResolver struct{ *Resolver }
 )

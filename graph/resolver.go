@@ -16,6 +16,7 @@ import (
 	"github.com/qualify/qualify/internal/lifecycle"
 	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/policyadmin"
+	"github.com/qualify/qualify/internal/stagecache"
 	"github.com/qualify/qualify/internal/stagefeed"
 )
 
@@ -41,6 +42,8 @@ type Services struct {
 	Webhooks *webhook.Endpoints
 	// Import imports leads from CSV files.
 	Import *leadimport.Service
+	// Stages serves Lead.stage and the stages of transitions from memory.
+	Stages *stagecache.Cache
 }
 
 // Resolver is the root resolver.

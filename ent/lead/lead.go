@@ -96,6 +96,8 @@ const (
 	FieldOpportunityName = "opportunity_name"
 	// FieldConvertedAt holds the string denoting the converted_at field in the database.
 	FieldConvertedAt = "converted_at"
+	// FieldLastActivityAt holds the string denoting the last_activity_at field in the database.
+	FieldLastActivityAt = "last_activity_at"
 	// FieldIdempotencyKey holds the string denoting the idempotency_key field in the database.
 	FieldIdempotencyKey = "idempotency_key"
 	// FieldIdempotencyScope holds the string denoting the idempotency_scope field in the database.
@@ -218,6 +220,7 @@ var Columns = []string{
 	FieldVersion,
 	FieldOpportunityName,
 	FieldConvertedAt,
+	FieldLastActivityAt,
 	FieldIdempotencyKey,
 	FieldIdempotencyScope,
 	FieldIdempotencyHash,
@@ -649,6 +652,11 @@ func ByOpportunityName(opts ...sql.OrderTermOption) OrderOption {
 // ByConvertedAt orders the results by the converted_at field.
 func ByConvertedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldConvertedAt, opts...).ToFunc()
+}
+
+// ByLastActivityAt orders the results by the last_activity_at field.
+func ByLastActivityAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastActivityAt, opts...).ToFunc()
 }
 
 // ByIdempotencyKey orders the results by the idempotency_key field.

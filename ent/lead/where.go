@@ -200,6 +200,11 @@ func ConvertedAt(v time.Time) predicate.Lead {
 	return predicate.Lead(sql.FieldEQ(FieldConvertedAt, v))
 }
 
+// LastActivityAt applies equality check predicate on the "last_activity_at" field. It's identical to LastActivityAtEQ.
+func LastActivityAt(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldEQ(FieldLastActivityAt, v))
+}
+
 // IdempotencyKey applies equality check predicate on the "idempotency_key" field. It's identical to IdempotencyKeyEQ.
 func IdempotencyKey(v string) predicate.Lead {
 	return predicate.Lead(sql.FieldEQ(FieldIdempotencyKey, v))
@@ -1868,6 +1873,56 @@ func ConvertedAtIsNil() predicate.Lead {
 // ConvertedAtNotNil applies the NotNil predicate on the "converted_at" field.
 func ConvertedAtNotNil() predicate.Lead {
 	return predicate.Lead(sql.FieldNotNull(FieldConvertedAt))
+}
+
+// LastActivityAtEQ applies the EQ predicate on the "last_activity_at" field.
+func LastActivityAtEQ(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldEQ(FieldLastActivityAt, v))
+}
+
+// LastActivityAtNEQ applies the NEQ predicate on the "last_activity_at" field.
+func LastActivityAtNEQ(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldNEQ(FieldLastActivityAt, v))
+}
+
+// LastActivityAtIn applies the In predicate on the "last_activity_at" field.
+func LastActivityAtIn(vs ...time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldIn(FieldLastActivityAt, vs...))
+}
+
+// LastActivityAtNotIn applies the NotIn predicate on the "last_activity_at" field.
+func LastActivityAtNotIn(vs ...time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldNotIn(FieldLastActivityAt, vs...))
+}
+
+// LastActivityAtGT applies the GT predicate on the "last_activity_at" field.
+func LastActivityAtGT(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldGT(FieldLastActivityAt, v))
+}
+
+// LastActivityAtGTE applies the GTE predicate on the "last_activity_at" field.
+func LastActivityAtGTE(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldGTE(FieldLastActivityAt, v))
+}
+
+// LastActivityAtLT applies the LT predicate on the "last_activity_at" field.
+func LastActivityAtLT(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldLT(FieldLastActivityAt, v))
+}
+
+// LastActivityAtLTE applies the LTE predicate on the "last_activity_at" field.
+func LastActivityAtLTE(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldLTE(FieldLastActivityAt, v))
+}
+
+// LastActivityAtIsNil applies the IsNil predicate on the "last_activity_at" field.
+func LastActivityAtIsNil() predicate.Lead {
+	return predicate.Lead(sql.FieldIsNull(FieldLastActivityAt))
+}
+
+// LastActivityAtNotNil applies the NotNil predicate on the "last_activity_at" field.
+func LastActivityAtNotNil() predicate.Lead {
+	return predicate.Lead(sql.FieldNotNull(FieldLastActivityAt))
 }
 
 // IdempotencyKeyEQ applies the EQ predicate on the "idempotency_key" field.

@@ -32,13 +32,17 @@ func (Contact) Fields() []ent.Field {
 			Default("UNKNOWN").
 			Annotations(entgql.OrderField("BUYING_ROLE")),
 		field.Int("account_id").Optional().Nillable(),
+		field.Time("last_activity_at").Optional().Nillable().
+			Comment("when the latest activity of the contact (or of a lead with its email) happened").
+			Annotations(skipInputs, entgql.OrderField("LAST_ACTIVITY_AT")),
 	}
 }
 
 // Edges of the Contact.
 func (Contact) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("account", Account.Type).Ref("contacts").Field("account_id").Unique(),
+		edge.From("account", Account.Type).Ref("contacts").Field("account_id").Unique().
+			Annotations(entgql.OrderField("ACCOUNT_NAME")),
 		edge.From("leads", Lead.Type).Ref("contacts").Annotations(entgql.RelayConnection()),
 		edge.From("projects", Project.Type).Ref("key_contacts").Annotations(entgql.RelayConnection()),
 		edge.To("activities", Activity.Type).Annotations(entgql.RelayConnection()),

@@ -76,6 +76,9 @@ func (Lead) Fields() []ent.Field {
 		field.Time("converted_at").Optional().Nillable().
 			Comment("when convertLead made the lead an opportunity").
 			Annotations(skipInputs, entgql.OrderField("CONVERTED_AT")),
+		field.Time("last_activity_at").Optional().Nillable().
+			Comment("when the latest activity of the lead happened").
+			Annotations(skipInputs, entgql.OrderField("LAST_ACTIVITY_AT")),
 		field.String("idempotency_key").Optional().Nillable().Immutable().
 			Comment("unique per idempotency_scope").
 			Annotations(entgql.Skip()),
@@ -91,11 +94,14 @@ func (Lead) Fields() []ent.Field {
 // Edges of the Lead.
 func (Lead) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("account", Account.Type).Ref("leads").Field("account_id").Unique(),
-		edge.From("owner", User.Type).Ref("owned_leads").Field("owner_id").Unique(),
-		edge.To("stage", Stage.Type).Field("stage_id").Unique().Required().Annotations(skipInputs),
+		edge.From("account", Account.Type).Ref("leads").Field("account_id").Unique().
+			Annotations(entgql.OrderField("ACCOUNT_NAME")),
+		edge.From("owner", User.Type).Ref("owned_leads").Field("owner_id").Unique().
+			Annotations(entgql.OrderField("OWNER_NAME")),
+		edge.To("stage", Stage.Type).Field("stage_id").Unique().Required().
+			Annotations(skipInputs, servedFromMemory, entgql.OrderField("STAGE_POSITION")),
 		edge.To("furthest_stage", Stage.Type).Field("furthest_stage_id").Unique().Required().
-			Annotations(skipInputs),
+			Annotations(skipInputs, servedFromMemory),
 		edge.To("contacts", Contact.Type).Annotations(entgql.RelayConnection()),
 		edge.To("activities", Activity.Type).Annotations(entgql.RelayConnection(), skipInputs),
 		edge.To("transitions", StageTransition.Type).
@@ -116,6 +122,7 @@ func (Lead) Indexes() []ent.Index {
 		index.Fields("email"),
 		// The sweep finds due leads through this index, never by scanning leads.
 		index.Fields("next_review_at"),
+		index.Fields("last_activity_at"),
 		// An idempotency key is the caller's: the same key from another caller is another lead.
 		index.Fields("idempotency_scope", "idempotency_key").Unique(),
 	}

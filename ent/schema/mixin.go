@@ -36,3 +36,8 @@ func (TimeMixin) Fields() []ent.Field {
 
 // skipInputs keeps a field out of the generated create and update inputs: the service writes it.
 var skipInputs = entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)
+
+// servedFromMemory leaves a stage edge out of the generated GraphQL type: graph/stages.graphqls
+// declares the field and resolves it from the stage cache, so a page spends no statement on it.
+// The edge keeps its where predicates (hasStageWith).
+var servedFromMemory = entgql.Skip(entgql.SkipType)

@@ -46,8 +46,10 @@ func (StageTransition) Fields() []ent.Field {
 func (StageTransition) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("lead", Lead.Type).Ref("transitions").Field("lead_id").Unique().Required().Immutable(),
-		edge.To("from_stage", Stage.Type).Field("from_stage_id").Unique().Immutable(),
-		edge.To("to_stage", Stage.Type).Field("to_stage_id").Unique().Required().Immutable(),
+		edge.To("from_stage", Stage.Type).Field("from_stage_id").Unique().Immutable().
+			Annotations(servedFromMemory),
+		edge.To("to_stage", Stage.Type).Field("to_stage_id").Unique().Required().Immutable().
+			Annotations(servedFromMemory),
 		edge.To("actor", User.Type).Field("actor_id").Unique().Immutable(),
 		edge.To("assigned_owner", User.Type).Field("assigned_owner_id").Unique().Immutable(),
 	}

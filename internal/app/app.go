@@ -33,6 +33,7 @@ import (
 	"github.com/qualify/qualify/internal/policystore"
 	"github.com/qualify/qualify/internal/ratelimit"
 	"github.com/qualify/qualify/internal/server"
+	"github.com/qualify/qualify/internal/stagecache"
 	"github.com/qualify/qualify/internal/stagefeed"
 	"github.com/qualify/qualify/internal/store"
 	"github.com/qualify/qualify/internal/sweep"
@@ -185,6 +186,12 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	} else if !ok {
 		a.stagesChanged <- struct{}{}
 	}
+	// Registered after the policy store's hook, which syncs the stage table first.
+	stages := stagecache.New(db.Client)
+	engine.OnActivate(func(context.Context, *policy.Revision, *policy.Revision) error {
+		stages.Invalidate()
+		return nil
+	})
 	engine.OnActivate(func(context.Context, *policy.Revision, *policy.Revision) error {
 		select {
 		case a.stagesChanged <- struct{}{}:
@@ -234,7 +241,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	}
 	a.Admin = policyadmin.New(policyadmin.Config{Client: db.Client, Jobs: a.Jobs, RequalifyBatch: cfg.RequalifyBatch, Engine: engine, Lifecycle: a.Lifecycle, Dir: adminDir, RequireApproval: cfg.RequirePublishApproval, Logger: cfg.Logger})
 	schema := graph.NewExecutableSchema(graph.Config{
-		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine, Keys: authn.Keys(), Feed: a.Feed, Admin: a.Admin, Funnel: a.Funnel, Recheck: authn.Recheck, Stats: a.Stats, Webhooks: a.Endpoints, Import: a.Import}),
+		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine, Keys: authn.Keys(), Feed: a.Feed, Admin: a.Admin, Funnel: a.Funnel, Recheck: authn.Recheck, Stats: a.Stats, Webhooks: a.Endpoints, Import: a.Import, Stages: stages}),
 	})
 	registry.MustRegister(a.Stats)
 	authzExt := authz.Extension{Policy: engine, Client: db.Client, Log: decisionlog.NewSampler(db.Client, cfg.AuthzLogRate), Stats: a.Stats}

@@ -31,6 +31,8 @@ type Scope struct {
 	Kind      string
 	RowFilter string
 	Redact    []string
+	// KeysVisible: node and nodes may return API keys (the caller may list them).
+	KeysVisible bool
 }
 
 // Unrestricted reports whether the scope filters nothing.

@@ -134,6 +134,14 @@ func (e Extension) root(ctx context.Context, fc *graphql.FieldContext, next grap
 	if err != nil {
 		return nil, err
 	}
+	if !s.Principal.IsSystem() && (fc.Field.Name == "node" || fc.Field.Name == "nodes") {
+		// An API key is a node too: whoever the policy lets list the keys may look one up.
+		keys, err := e.decide(ctx, s.Principal, "query", "apiKeys")
+		if err != nil {
+			return nil, err
+		}
+		s.KeysVisible = keys.Allow
+	}
 	if kind == "subscription" {
 		if o, ok := ctx.Value(operationKey{}).(*operationScope); ok {
 			o.mu.Lock()
@@ -164,20 +172,9 @@ func (e Extension) Authorize(ctx context.Context, kind, operation string) (conte
 	}
 	s := &Scope{Principal: p, Operation: operation, Kind: kind, RowFilter: RowsAll}
 	if !p.IsSystem() {
-		in := policy.AuthzInput{
-			Principal: policy.Principal{ID: p.Subject, Role: p.Role, Team: p.Team},
-			Operation: policy.Operation{Kind: kind, Name: operation},
-		}
-		start := time.Now()
-		d, meta, err := e.Policy.DecideAuthz(ctx, in)
-		latency := time.Since(start)
-		e.Stats.Observe(policy.QueryAuthz, meta, latency, err)
+		d, err := e.decide(ctx, p, kind, operation)
 		if err != nil {
-			return ctx, nil, fmt.Errorf("authz decision for %s: %w", operation, err)
-		}
-		entry := decisionlog.Entry{Kind: decisionlog.Authz, Meta: meta, Input: in, Result: d, Latency: latency, Trigger: kind}
-		if _, err := e.Log.Offer(ctx, entry); err != nil {
-			return ctx, nil, fmt.Errorf("authz decision log: %w", err)
+			return ctx, nil, err
 		}
 		if !d.Allow {
 			return ctx, nil, &domainerr.ForbiddenError{Operation: operation, Reason: d.Reason}
@@ -185,6 +182,26 @@ func (e Extension) Authorize(ctx context.Context, kind, operation string) (conte
 		s.RowFilter, s.Redact = d.RowFilter, d.Redact
 	}
 	return WithScope(ctx, s), s, nil
+}
+
+// decide asks the policy whether p may run the root field name of kind, and logs the decision.
+func (e Extension) decide(ctx context.Context, p principal.Principal, kind, name string) (policy.AuthzDecision, error) {
+	in := policy.AuthzInput{
+		Principal: policy.Principal{ID: p.Subject, Role: p.Role, Team: p.Team},
+		Operation: policy.Operation{Kind: kind, Name: name},
+	}
+	start := time.Now()
+	d, meta, err := e.Policy.DecideAuthz(ctx, in)
+	latency := time.Since(start)
+	e.Stats.Observe(policy.QueryAuthz, meta, latency, err)
+	if err != nil {
+		return d, fmt.Errorf("authz decision for %s: %w", name, err)
+	}
+	entry := decisionlog.Entry{Kind: decisionlog.Authz, Meta: meta, Input: in, Result: d, Latency: latency, Trigger: kind}
+	if _, err := e.Log.Offer(ctx, entry); err != nil {
+		return d, fmt.Errorf("authz decision log: %w", err)
+	}
+	return d, nil
 }
 
 // checkTargets refuses a mutation of a row the caller may not see: the ids it names at the top

@@ -80,7 +80,7 @@ func Install(client *ent.Client) {
 	client.APIKey.Intercept(
 		intercept.TraverseAPIKey(func(ctx context.Context, q *ent.APIKeyQuery) error {
 			s, ok := ScopeFrom(ctx)
-			if ok && !s.Principal.IsSystem() && !keyOperations[s.Operation] {
+			if ok && !s.Principal.IsSystem() && !keyOperations[s.Operation] && !s.KeysVisible {
 				q.Where(func(sel *sql.Selector) { sel.Where(sql.False()) })
 			}
 			return nil

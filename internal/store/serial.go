@@ -68,7 +68,7 @@ func (d *serialDriver) Query(ctx context.Context, query string, args, v any) err
 		return err
 	}
 	defer d.done(query)
-	return d.Driver.Query(ctx, query, args, v)
+	return withNullSafeTypes(v, d.Driver.Query(ctx, query, args, v))
 }
 
 func (d *serialDriver) QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error) {
@@ -136,6 +136,10 @@ func isRead(query string) bool {
 type serialTx struct {
 	*entsql.Tx
 	release func()
+}
+
+func (t *serialTx) Query(ctx context.Context, query string, args, v any) error {
+	return withNullSafeTypes(v, t.Tx.Query(ctx, query, args, v))
 }
 
 func (t *serialTx) Commit() error {
