@@ -164,7 +164,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	a.Stats = decisionlog.NewStats(cfg.DecisionBounds, func(b decisionlog.Breach) { a.breached(b, cfg.RollbackOnBreach) })
 	a.Lifecycle = lifecycle.New(db.Client, engine, lifecycle.WithLogger(cfg.Logger), lifecycle.WithPublisher(a.Feed),
 		lifecycle.WithTransitionHook(a.Funnel.Rollups().Record), lifecycle.WithStats(a.Stats))
-	a.CRM = crm.New(db.Client, a.Lifecycle)
+	a.CRM = crm.New(db.Client, a.Lifecycle, crm.WithVocabulary(engine))
 	// Access control: rows filtered by the authz scope of each GraphQL field (none outside the API).
 	authz.Install(db.Client)
 	authn, err := auth.New(ctx, db.Client, cfg.Auth, cfg.Logger)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/qualify/qualify/internal/domainerr"
 	"github.com/qualify/qualify/internal/irvm"
+	"github.com/qualify/qualify/internal/normalize"
 )
 
 // The decisions a revision prepares, indexes into Revision.queries.
@@ -95,6 +96,8 @@ type Revision struct {
 	report   *Report
 	stages   []Stage // by position
 	stageSet map[string]struct{}
+	// industries is the closed vocabulary of account industries (vocabulary.go).
+	industries *normalize.Industries
 	timeout  time.Duration
 	queries  [numQueries]rego.PreparedEvalQuery // topdown
 	programs [numQueries]*irvm.Program          // the plans; nil where topdown serves the query
