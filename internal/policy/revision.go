@@ -98,9 +98,9 @@ type Revision struct {
 	stageSet map[string]struct{}
 	// industries is the closed vocabulary of account industries (vocabulary.go).
 	industries *normalize.Industries
-	timeout  time.Duration
-	queries  [numQueries]rego.PreparedEvalQuery // topdown
-	programs [numQueries]*irvm.Program          // the plans; nil where topdown serves the query
+	timeout    time.Duration
+	queries    [numQueries]rego.PreparedEvalQuery // topdown
+	programs   [numQueries]*irvm.Program          // the plans; nil where topdown serves the query
 	// planNotes says, per query, why topdown serves it (the plan evaluator refused the plan or
 	// disagreed with topdown on a probe input).
 	planNotes map[string]error
