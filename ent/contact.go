@@ -38,6 +38,8 @@ type Contact struct {
 	BuyingRole contact.BuyingRole `json:"buying_role,omitempty"`
 	// AccountID holds the value of the "account_id" field.
 	AccountID *int `json:"account_id,omitempty"`
+	// when the latest activity of the contact, or of a lead with the same email, occurred
+	LastActivityAt *time.Time `json:"last_activity_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ContactQuery when eager-loading is set.
 	Edges        ContactEdges `json:"edges"`
@@ -112,7 +114,7 @@ func (*Contact) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case contact.FieldFirstName, contact.FieldLastName, contact.FieldEmail, contact.FieldPhone, contact.FieldTitle, contact.FieldSeniority, contact.FieldBuyingRole:
 			values[i] = new(sql.NullString)
-		case contact.FieldCreatedAt, contact.FieldUpdatedAt:
+		case contact.FieldCreatedAt, contact.FieldUpdatedAt, contact.FieldLastActivityAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -197,6 +199,13 @@ func (_m *Contact) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.AccountID = new(int)
 				*_m.AccountID = int(value.Int64)
+			}
+		case contact.FieldLastActivityAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field last_activity_at", values[i])
+			} else if value.Valid {
+				_m.LastActivityAt = new(time.Time)
+				*_m.LastActivityAt = value.Time
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -288,6 +297,11 @@ func (_m *Contact) String() string {
 	if v := _m.AccountID; v != nil {
 		builder.WriteString("account_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.LastActivityAt; v != nil {
+		builder.WriteString("last_activity_at=")
+		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')
 	return builder.String()

@@ -158,6 +158,20 @@ func (_c *ContactCreate) SetNillableAccountID(v *int) *ContactCreate {
 	return _c
 }
 
+// SetLastActivityAt sets the "last_activity_at" field.
+func (_c *ContactCreate) SetLastActivityAt(v time.Time) *ContactCreate {
+	_c.mutation.SetLastActivityAt(v)
+	return _c
+}
+
+// SetNillableLastActivityAt sets the "last_activity_at" field if the given value is not nil.
+func (_c *ContactCreate) SetNillableLastActivityAt(v *time.Time) *ContactCreate {
+	if v != nil {
+		_c.SetLastActivityAt(*v)
+	}
+	return _c
+}
+
 // SetAccount sets the "account" edge to the Account entity.
 func (_c *ContactCreate) SetAccount(v *Account) *ContactCreate {
 	return _c.SetAccountID(v.ID)
@@ -369,6 +383,10 @@ func (_c *ContactCreate) createSpec() (*Contact, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.BuyingRole(); ok {
 		_spec.SetField(contact.FieldBuyingRole, field.TypeEnum, value)
 		_node.BuyingRole = value
+	}
+	if value, ok := _c.mutation.LastActivityAt(); ok {
+		_spec.SetField(contact.FieldLastActivityAt, field.TypeTime, value)
+		_node.LastActivityAt = &value
 	}
 	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -613,6 +631,24 @@ func (u *ContactUpsert) ClearAccountID() *ContactUpsert {
 	return u
 }
 
+// SetLastActivityAt sets the "last_activity_at" field.
+func (u *ContactUpsert) SetLastActivityAt(v time.Time) *ContactUpsert {
+	u.Set(contact.FieldLastActivityAt, v)
+	return u
+}
+
+// UpdateLastActivityAt sets the "last_activity_at" field to the value that was provided on create.
+func (u *ContactUpsert) UpdateLastActivityAt() *ContactUpsert {
+	u.SetExcluded(contact.FieldLastActivityAt)
+	return u
+}
+
+// ClearLastActivityAt clears the value of the "last_activity_at" field.
+func (u *ContactUpsert) ClearLastActivityAt() *ContactUpsert {
+	u.SetNull(contact.FieldLastActivityAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -802,6 +838,27 @@ func (u *ContactUpsertOne) UpdateAccountID() *ContactUpsertOne {
 func (u *ContactUpsertOne) ClearAccountID() *ContactUpsertOne {
 	return u.Update(func(s *ContactUpsert) {
 		s.ClearAccountID()
+	})
+}
+
+// SetLastActivityAt sets the "last_activity_at" field.
+func (u *ContactUpsertOne) SetLastActivityAt(v time.Time) *ContactUpsertOne {
+	return u.Update(func(s *ContactUpsert) {
+		s.SetLastActivityAt(v)
+	})
+}
+
+// UpdateLastActivityAt sets the "last_activity_at" field to the value that was provided on create.
+func (u *ContactUpsertOne) UpdateLastActivityAt() *ContactUpsertOne {
+	return u.Update(func(s *ContactUpsert) {
+		s.UpdateLastActivityAt()
+	})
+}
+
+// ClearLastActivityAt clears the value of the "last_activity_at" field.
+func (u *ContactUpsertOne) ClearLastActivityAt() *ContactUpsertOne {
+	return u.Update(func(s *ContactUpsert) {
+		s.ClearLastActivityAt()
 	})
 }
 
@@ -1160,6 +1217,27 @@ func (u *ContactUpsertBulk) UpdateAccountID() *ContactUpsertBulk {
 func (u *ContactUpsertBulk) ClearAccountID() *ContactUpsertBulk {
 	return u.Update(func(s *ContactUpsert) {
 		s.ClearAccountID()
+	})
+}
+
+// SetLastActivityAt sets the "last_activity_at" field.
+func (u *ContactUpsertBulk) SetLastActivityAt(v time.Time) *ContactUpsertBulk {
+	return u.Update(func(s *ContactUpsert) {
+		s.SetLastActivityAt(v)
+	})
+}
+
+// UpdateLastActivityAt sets the "last_activity_at" field to the value that was provided on create.
+func (u *ContactUpsertBulk) UpdateLastActivityAt() *ContactUpsertBulk {
+	return u.Update(func(s *ContactUpsert) {
+		s.UpdateLastActivityAt()
+	})
+}
+
+// ClearLastActivityAt clears the value of the "last_activity_at" field.
+func (u *ContactUpsertBulk) ClearLastActivityAt() *ContactUpsertBulk {
+	return u.Update(func(s *ContactUpsert) {
+		s.ClearLastActivityAt()
 	})
 }
 

@@ -169,6 +169,26 @@ func (_u *ContactUpdate) ClearAccountID() *ContactUpdate {
 	return _u
 }
 
+// SetLastActivityAt sets the "last_activity_at" field.
+func (_u *ContactUpdate) SetLastActivityAt(v time.Time) *ContactUpdate {
+	_u.mutation.SetLastActivityAt(v)
+	return _u
+}
+
+// SetNillableLastActivityAt sets the "last_activity_at" field if the given value is not nil.
+func (_u *ContactUpdate) SetNillableLastActivityAt(v *time.Time) *ContactUpdate {
+	if v != nil {
+		_u.SetLastActivityAt(*v)
+	}
+	return _u
+}
+
+// ClearLastActivityAt clears the value of the "last_activity_at" field.
+func (_u *ContactUpdate) ClearLastActivityAt() *ContactUpdate {
+	_u.mutation.ClearLastActivityAt()
+	return _u
+}
+
 // SetAccount sets the "account" edge to the Account entity.
 func (_u *ContactUpdate) SetAccount(v *Account) *ContactUpdate {
 	return _u.SetAccountID(v.ID)
@@ -396,6 +416,12 @@ func (_u *ContactUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.BuyingRole(); ok {
 		_spec.SetField(contact.FieldBuyingRole, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.LastActivityAt(); ok {
+		_spec.SetField(contact.FieldLastActivityAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastActivityAtCleared() {
+		_spec.ClearField(contact.FieldLastActivityAt, field.TypeTime)
 	}
 	if _u.mutation.AccountCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -719,6 +745,26 @@ func (_u *ContactUpdateOne) ClearAccountID() *ContactUpdateOne {
 	return _u
 }
 
+// SetLastActivityAt sets the "last_activity_at" field.
+func (_u *ContactUpdateOne) SetLastActivityAt(v time.Time) *ContactUpdateOne {
+	_u.mutation.SetLastActivityAt(v)
+	return _u
+}
+
+// SetNillableLastActivityAt sets the "last_activity_at" field if the given value is not nil.
+func (_u *ContactUpdateOne) SetNillableLastActivityAt(v *time.Time) *ContactUpdateOne {
+	if v != nil {
+		_u.SetLastActivityAt(*v)
+	}
+	return _u
+}
+
+// ClearLastActivityAt clears the value of the "last_activity_at" field.
+func (_u *ContactUpdateOne) ClearLastActivityAt() *ContactUpdateOne {
+	_u.mutation.ClearLastActivityAt()
+	return _u
+}
+
 // SetAccount sets the "account" edge to the Account entity.
 func (_u *ContactUpdateOne) SetAccount(v *Account) *ContactUpdateOne {
 	return _u.SetAccountID(v.ID)
@@ -976,6 +1022,12 @@ func (_u *ContactUpdateOne) sqlSave(ctx context.Context) (_node *Contact, err er
 	}
 	if value, ok := _u.mutation.BuyingRole(); ok {
 		_spec.SetField(contact.FieldBuyingRole, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.LastActivityAt(); ok {
+		_spec.SetField(contact.FieldLastActivityAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastActivityAtCleared() {
+		_spec.ClearField(contact.FieldLastActivityAt, field.TypeTime)
 	}
 	if _u.mutation.AccountCleared() {
 		edge := &sqlgraph.EdgeSpec{

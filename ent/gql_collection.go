@@ -1217,6 +1217,11 @@ func (_q *ContactQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, contact.FieldAccountID)
 				fieldSeen[contact.FieldAccountID] = struct{}{}
 			}
+		case "lastActivityAt":
+			if _, ok := fieldSeen[contact.FieldLastActivityAt]; !ok {
+				selectedFields = append(selectedFields, contact.FieldLastActivityAt)
+				fieldSeen[contact.FieldLastActivityAt] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -1972,6 +1977,11 @@ func (_q *LeadQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if _, ok := fieldSeen[lead.FieldOwnerID]; !ok {
 				selectedFields = append(selectedFields, lead.FieldOwnerID)
 				fieldSeen[lead.FieldOwnerID] = struct{}{}
+			}
+		case "lastActivityAt":
+			if _, ok := fieldSeen[lead.FieldLastActivityAt]; !ok {
+				selectedFields = append(selectedFields, lead.FieldLastActivityAt)
+				fieldSeen[lead.FieldLastActivityAt] = struct{}{}
 			}
 		case "stageID":
 			if _, ok := fieldSeen[lead.FieldStageID]; !ok {
@@ -2857,6 +2867,21 @@ func (_q *StageTransitionQuery) collectField(ctx context.Context, oneNode bool, 
 			if _, ok := fieldSeen[stagetransition.FieldAssignedOwnerID]; !ok {
 				selectedFields = append(selectedFields, stagetransition.FieldAssignedOwnerID)
 				fieldSeen[stagetransition.FieldAssignedOwnerID] = struct{}{}
+			}
+		case "routingTeam":
+			if _, ok := fieldSeen[stagetransition.FieldRoutingTeam]; !ok {
+				selectedFields = append(selectedFields, stagetransition.FieldRoutingTeam)
+				fieldSeen[stagetransition.FieldRoutingTeam] = struct{}{}
+			}
+		case "routingCode":
+			if _, ok := fieldSeen[stagetransition.FieldRoutingCode]; !ok {
+				selectedFields = append(selectedFields, stagetransition.FieldRoutingCode)
+				fieldSeen[stagetransition.FieldRoutingCode] = struct{}{}
+			}
+		case "routingReason":
+			if _, ok := fieldSeen[stagetransition.FieldRoutingReason]; !ok {
+				selectedFields = append(selectedFields, stagetransition.FieldRoutingReason)
+				fieldSeen[stagetransition.FieldRoutingReason] = struct{}{}
 			}
 		case "id":
 		case "__typename":

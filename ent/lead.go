@@ -60,6 +60,8 @@ type Lead struct {
 	AccountID *int `json:"account_id,omitempty"`
 	// OwnerID holds the value of the "owner_id" field.
 	OwnerID *int `json:"owner_id,omitempty"`
+	// when the latest of the lead's activities occurred; kept by every activity write
+	LastActivityAt *time.Time `json:"last_activity_at,omitempty"`
 	// StageID holds the value of the "stage_id" field.
 	StageID int `json:"stage_id,omitempty"`
 	// StageEnteredAt holds the value of the "stage_entered_at" field.
@@ -235,7 +237,7 @@ func (*Lead) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case lead.FieldFirstName, lead.FieldLastName, lead.FieldEmail, lead.FieldPhone, lead.FieldCompanyName, lead.FieldJobTitle, lead.FieldCountry, lead.FieldSource, lead.FieldBudget, lead.FieldAuthority, lead.FieldNeed, lead.FieldTiming, lead.FieldGrade, lead.FieldTemperature, lead.FieldRecommendedStage, lead.FieldPolicyRevision, lead.FieldPolicyHash, lead.FieldOpportunityName, lead.FieldIdempotencyKey, lead.FieldIdempotencyScope, lead.FieldIdempotencyHash:
 			values[i] = new(sql.NullString)
-		case lead.FieldCreatedAt, lead.FieldUpdatedAt, lead.FieldTimingDate, lead.FieldStageEnteredAt, lead.FieldQualifiedAt, lead.FieldConvertedAt:
+		case lead.FieldCreatedAt, lead.FieldUpdatedAt, lead.FieldTimingDate, lead.FieldLastActivityAt, lead.FieldStageEnteredAt, lead.FieldQualifiedAt, lead.FieldConvertedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -378,6 +380,13 @@ func (_m *Lead) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.OwnerID = new(int)
 				*_m.OwnerID = int(value.Int64)
+			}
+		case lead.FieldLastActivityAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field last_activity_at", values[i])
+			} else if value.Valid {
+				_m.LastActivityAt = new(time.Time)
+				*_m.LastActivityAt = value.Time
 			}
 		case lead.FieldStageID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -673,6 +682,11 @@ func (_m *Lead) String() string {
 	if v := _m.OwnerID; v != nil {
 		builder.WriteString("owner_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.LastActivityAt; v != nil {
+		builder.WriteString("last_activity_at=")
+		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")
 	builder.WriteString("stage_id=")

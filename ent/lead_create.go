@@ -288,6 +288,20 @@ func (_c *LeadCreate) SetNillableOwnerID(v *int) *LeadCreate {
 	return _c
 }
 
+// SetLastActivityAt sets the "last_activity_at" field.
+func (_c *LeadCreate) SetLastActivityAt(v time.Time) *LeadCreate {
+	_c.mutation.SetLastActivityAt(v)
+	return _c
+}
+
+// SetNillableLastActivityAt sets the "last_activity_at" field if the given value is not nil.
+func (_c *LeadCreate) SetNillableLastActivityAt(v *time.Time) *LeadCreate {
+	if v != nil {
+		_c.SetLastActivityAt(*v)
+	}
+	return _c
+}
+
 // SetStageID sets the "stage_id" field.
 func (_c *LeadCreate) SetStageID(v int) *LeadCreate {
 	_c.mutation.SetStageID(v)
@@ -967,6 +981,10 @@ func (_c *LeadCreate) createSpec() (*Lead, *sqlgraph.CreateSpec) {
 		_spec.SetField(lead.FieldEstimatedValue, field.TypeFloat64, value)
 		_node.EstimatedValue = &value
 	}
+	if value, ok := _c.mutation.LastActivityAt(); ok {
+		_spec.SetField(lead.FieldLastActivityAt, field.TypeTime, value)
+		_node.LastActivityAt = &value
+	}
 	if value, ok := _c.mutation.StageEnteredAt(); ok {
 		_spec.SetField(lead.FieldStageEnteredAt, field.TypeTime, value)
 		_node.StageEnteredAt = value
@@ -1498,6 +1516,24 @@ func (u *LeadUpsert) UpdateOwnerID() *LeadUpsert {
 // ClearOwnerID clears the value of the "owner_id" field.
 func (u *LeadUpsert) ClearOwnerID() *LeadUpsert {
 	u.SetNull(lead.FieldOwnerID)
+	return u
+}
+
+// SetLastActivityAt sets the "last_activity_at" field.
+func (u *LeadUpsert) SetLastActivityAt(v time.Time) *LeadUpsert {
+	u.Set(lead.FieldLastActivityAt, v)
+	return u
+}
+
+// UpdateLastActivityAt sets the "last_activity_at" field to the value that was provided on create.
+func (u *LeadUpsert) UpdateLastActivityAt() *LeadUpsert {
+	u.SetExcluded(lead.FieldLastActivityAt)
+	return u
+}
+
+// ClearLastActivityAt clears the value of the "last_activity_at" field.
+func (u *LeadUpsert) ClearLastActivityAt() *LeadUpsert {
+	u.SetNull(lead.FieldLastActivityAt)
 	return u
 }
 
@@ -2185,6 +2221,27 @@ func (u *LeadUpsertOne) UpdateOwnerID() *LeadUpsertOne {
 func (u *LeadUpsertOne) ClearOwnerID() *LeadUpsertOne {
 	return u.Update(func(s *LeadUpsert) {
 		s.ClearOwnerID()
+	})
+}
+
+// SetLastActivityAt sets the "last_activity_at" field.
+func (u *LeadUpsertOne) SetLastActivityAt(v time.Time) *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.SetLastActivityAt(v)
+	})
+}
+
+// UpdateLastActivityAt sets the "last_activity_at" field to the value that was provided on create.
+func (u *LeadUpsertOne) UpdateLastActivityAt() *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.UpdateLastActivityAt()
+	})
+}
+
+// ClearLastActivityAt clears the value of the "last_activity_at" field.
+func (u *LeadUpsertOne) ClearLastActivityAt() *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.ClearLastActivityAt()
 	})
 }
 
@@ -3091,6 +3148,27 @@ func (u *LeadUpsertBulk) UpdateOwnerID() *LeadUpsertBulk {
 func (u *LeadUpsertBulk) ClearOwnerID() *LeadUpsertBulk {
 	return u.Update(func(s *LeadUpsert) {
 		s.ClearOwnerID()
+	})
+}
+
+// SetLastActivityAt sets the "last_activity_at" field.
+func (u *LeadUpsertBulk) SetLastActivityAt(v time.Time) *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.SetLastActivityAt(v)
+	})
+}
+
+// UpdateLastActivityAt sets the "last_activity_at" field to the value that was provided on create.
+func (u *LeadUpsertBulk) UpdateLastActivityAt() *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.UpdateLastActivityAt()
+	})
+}
+
+// ClearLastActivityAt clears the value of the "last_activity_at" field.
+func (u *LeadUpsertBulk) ClearLastActivityAt() *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.ClearLastActivityAt()
 	})
 }
 

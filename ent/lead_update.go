@@ -338,6 +338,26 @@ func (_u *LeadUpdate) ClearOwnerID() *LeadUpdate {
 	return _u
 }
 
+// SetLastActivityAt sets the "last_activity_at" field.
+func (_u *LeadUpdate) SetLastActivityAt(v time.Time) *LeadUpdate {
+	_u.mutation.SetLastActivityAt(v)
+	return _u
+}
+
+// SetNillableLastActivityAt sets the "last_activity_at" field if the given value is not nil.
+func (_u *LeadUpdate) SetNillableLastActivityAt(v *time.Time) *LeadUpdate {
+	if v != nil {
+		_u.SetLastActivityAt(*v)
+	}
+	return _u
+}
+
+// ClearLastActivityAt clears the value of the "last_activity_at" field.
+func (_u *LeadUpdate) ClearLastActivityAt() *LeadUpdate {
+	_u.mutation.ClearLastActivityAt()
+	return _u
+}
+
 // SetStageID sets the "stage_id" field.
 func (_u *LeadUpdate) SetStageID(v int) *LeadUpdate {
 	_u.mutation.SetStageID(v)
@@ -1064,6 +1084,12 @@ func (_u *LeadUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.EstimatedValueCleared() {
 		_spec.ClearField(lead.FieldEstimatedValue, field.TypeFloat64)
 	}
+	if value, ok := _u.mutation.LastActivityAt(); ok {
+		_spec.SetField(lead.FieldLastActivityAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastActivityAtCleared() {
+		_spec.ClearField(lead.FieldLastActivityAt, field.TypeTime)
+	}
 	if value, ok := _u.mutation.StageEnteredAt(); ok {
 		_spec.SetField(lead.FieldStageEnteredAt, field.TypeTime, value)
 	}
@@ -1789,6 +1815,26 @@ func (_u *LeadUpdateOne) SetNillableOwnerID(v *int) *LeadUpdateOne {
 // ClearOwnerID clears the value of the "owner_id" field.
 func (_u *LeadUpdateOne) ClearOwnerID() *LeadUpdateOne {
 	_u.mutation.ClearOwnerID()
+	return _u
+}
+
+// SetLastActivityAt sets the "last_activity_at" field.
+func (_u *LeadUpdateOne) SetLastActivityAt(v time.Time) *LeadUpdateOne {
+	_u.mutation.SetLastActivityAt(v)
+	return _u
+}
+
+// SetNillableLastActivityAt sets the "last_activity_at" field if the given value is not nil.
+func (_u *LeadUpdateOne) SetNillableLastActivityAt(v *time.Time) *LeadUpdateOne {
+	if v != nil {
+		_u.SetLastActivityAt(*v)
+	}
+	return _u
+}
+
+// ClearLastActivityAt clears the value of the "last_activity_at" field.
+func (_u *LeadUpdateOne) ClearLastActivityAt() *LeadUpdateOne {
+	_u.mutation.ClearLastActivityAt()
 	return _u
 }
 
@@ -2547,6 +2593,12 @@ func (_u *LeadUpdateOne) sqlSave(ctx context.Context) (_node *Lead, err error) {
 	}
 	if _u.mutation.EstimatedValueCleared() {
 		_spec.ClearField(lead.FieldEstimatedValue, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.LastActivityAt(); ok {
+		_spec.SetField(lead.FieldLastActivityAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastActivityAtCleared() {
+		_spec.ClearField(lead.FieldLastActivityAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.StageEnteredAt(); ok {
 		_spec.SetField(lead.FieldStageEnteredAt, field.TypeTime, value)

@@ -3768,6 +3768,7 @@ type ContactMutation struct {
 	title             *string
 	seniority         *contact.Seniority
 	buying_role       *contact.BuyingRole
+	last_activity_at  *time.Time
 	clearedFields     map[string]struct{}
 	account           *int
 	clearedaccount    bool
@@ -4282,6 +4283,55 @@ func (m *ContactMutation) ResetAccountID() {
 	delete(m.clearedFields, contact.FieldAccountID)
 }
 
+// SetLastActivityAt sets the "last_activity_at" field.
+func (m *ContactMutation) SetLastActivityAt(t time.Time) {
+	m.last_activity_at = &t
+}
+
+// LastActivityAt returns the value of the "last_activity_at" field in the mutation.
+func (m *ContactMutation) LastActivityAt() (r time.Time, exists bool) {
+	v := m.last_activity_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastActivityAt returns the old "last_activity_at" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldLastActivityAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastActivityAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastActivityAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastActivityAt: %w", err)
+	}
+	return oldValue.LastActivityAt, nil
+}
+
+// ClearLastActivityAt clears the value of the "last_activity_at" field.
+func (m *ContactMutation) ClearLastActivityAt() {
+	m.last_activity_at = nil
+	m.clearedFields[contact.FieldLastActivityAt] = struct{}{}
+}
+
+// LastActivityAtCleared returns if the "last_activity_at" field was cleared in this mutation.
+func (m *ContactMutation) LastActivityAtCleared() bool {
+	_, ok := m.clearedFields[contact.FieldLastActivityAt]
+	return ok
+}
+
+// ResetLastActivityAt resets all changes to the "last_activity_at" field.
+func (m *ContactMutation) ResetLastActivityAt() {
+	m.last_activity_at = nil
+	delete(m.clearedFields, contact.FieldLastActivityAt)
+}
+
 // ClearAccount clears the "account" edge to the Account entity.
 func (m *ContactMutation) ClearAccount() {
 	m.clearedaccount = true
@@ -4505,7 +4555,7 @@ func (m *ContactMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ContactMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, contact.FieldCreatedAt)
 	}
@@ -4536,6 +4586,9 @@ func (m *ContactMutation) Fields() []string {
 	if m.account != nil {
 		fields = append(fields, contact.FieldAccountID)
 	}
+	if m.last_activity_at != nil {
+		fields = append(fields, contact.FieldLastActivityAt)
+	}
 	return fields
 }
 
@@ -4564,6 +4617,8 @@ func (m *ContactMutation) Field(name string) (ent.Value, bool) {
 		return m.BuyingRole()
 	case contact.FieldAccountID:
 		return m.AccountID()
+	case contact.FieldLastActivityAt:
+		return m.LastActivityAt()
 	}
 	return nil, false
 }
@@ -4593,6 +4648,8 @@ func (m *ContactMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldBuyingRole(ctx)
 	case contact.FieldAccountID:
 		return m.OldAccountID(ctx)
+	case contact.FieldLastActivityAt:
+		return m.OldLastActivityAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Contact field %s", name)
 }
@@ -4672,6 +4729,13 @@ func (m *ContactMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAccountID(v)
 		return nil
+	case contact.FieldLastActivityAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastActivityAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Contact field %s", name)
 }
@@ -4714,6 +4778,9 @@ func (m *ContactMutation) ClearedFields() []string {
 	if m.FieldCleared(contact.FieldAccountID) {
 		fields = append(fields, contact.FieldAccountID)
 	}
+	if m.FieldCleared(contact.FieldLastActivityAt) {
+		fields = append(fields, contact.FieldLastActivityAt)
+	}
 	return fields
 }
 
@@ -4736,6 +4803,9 @@ func (m *ContactMutation) ClearField(name string) error {
 		return nil
 	case contact.FieldAccountID:
 		m.ClearAccountID()
+		return nil
+	case contact.FieldLastActivityAt:
+		m.ClearLastActivityAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Contact nullable field %s", name)
@@ -4774,6 +4844,9 @@ func (m *ContactMutation) ResetField(name string) error {
 		return nil
 	case contact.FieldAccountID:
 		m.ResetAccountID()
+		return nil
+	case contact.FieldLastActivityAt:
+		m.ResetLastActivityAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Contact field %s", name)
@@ -10144,6 +10217,7 @@ type LeadMutation struct {
 	timing_date           *time.Time
 	estimated_value       *float64
 	addestimated_value    *float64
+	last_activity_at      *time.Time
 	stage_entered_at      *time.Time
 	fit_score             *int
 	addfit_score          *int
@@ -11108,6 +11182,55 @@ func (m *LeadMutation) OwnerIDCleared() bool {
 func (m *LeadMutation) ResetOwnerID() {
 	m.owner = nil
 	delete(m.clearedFields, lead.FieldOwnerID)
+}
+
+// SetLastActivityAt sets the "last_activity_at" field.
+func (m *LeadMutation) SetLastActivityAt(t time.Time) {
+	m.last_activity_at = &t
+}
+
+// LastActivityAt returns the value of the "last_activity_at" field in the mutation.
+func (m *LeadMutation) LastActivityAt() (r time.Time, exists bool) {
+	v := m.last_activity_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastActivityAt returns the old "last_activity_at" field's value of the Lead entity.
+// If the Lead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadMutation) OldLastActivityAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastActivityAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastActivityAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastActivityAt: %w", err)
+	}
+	return oldValue.LastActivityAt, nil
+}
+
+// ClearLastActivityAt clears the value of the "last_activity_at" field.
+func (m *LeadMutation) ClearLastActivityAt() {
+	m.last_activity_at = nil
+	m.clearedFields[lead.FieldLastActivityAt] = struct{}{}
+}
+
+// LastActivityAtCleared returns if the "last_activity_at" field was cleared in this mutation.
+func (m *LeadMutation) LastActivityAtCleared() bool {
+	_, ok := m.clearedFields[lead.FieldLastActivityAt]
+	return ok
+}
+
+// ResetLastActivityAt resets all changes to the "last_activity_at" field.
+func (m *LeadMutation) ResetLastActivityAt() {
+	m.last_activity_at = nil
+	delete(m.clearedFields, lead.FieldLastActivityAt)
 }
 
 // SetStageID sets the "stage_id" field.
@@ -12538,7 +12661,7 @@ func (m *LeadMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *LeadMutation) Fields() []string {
-	fields := make([]string, 0, 41)
+	fields := make([]string, 0, 42)
 	if m.created_at != nil {
 		fields = append(fields, lead.FieldCreatedAt)
 	}
@@ -12595,6 +12718,9 @@ func (m *LeadMutation) Fields() []string {
 	}
 	if m.owner != nil {
 		fields = append(fields, lead.FieldOwnerID)
+	}
+	if m.last_activity_at != nil {
+		fields = append(fields, lead.FieldLastActivityAt)
 	}
 	if m.stage != nil {
 		fields = append(fields, lead.FieldStageID)
@@ -12708,6 +12834,8 @@ func (m *LeadMutation) Field(name string) (ent.Value, bool) {
 		return m.AccountID()
 	case lead.FieldOwnerID:
 		return m.OwnerID()
+	case lead.FieldLastActivityAt:
+		return m.LastActivityAt()
 	case lead.FieldStageID:
 		return m.StageID()
 	case lead.FieldStageEnteredAt:
@@ -12799,6 +12927,8 @@ func (m *LeadMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldAccountID(ctx)
 	case lead.FieldOwnerID:
 		return m.OldOwnerID(ctx)
+	case lead.FieldLastActivityAt:
+		return m.OldLastActivityAt(ctx)
 	case lead.FieldStageID:
 		return m.OldStageID(ctx)
 	case lead.FieldStageEnteredAt:
@@ -12984,6 +13114,13 @@ func (m *LeadMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetOwnerID(v)
+		return nil
+	case lead.FieldLastActivityAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastActivityAt(v)
 		return nil
 	case lead.FieldStageID:
 		v, ok := value.(int)
@@ -13265,6 +13402,9 @@ func (m *LeadMutation) ClearedFields() []string {
 	if m.FieldCleared(lead.FieldOwnerID) {
 		fields = append(fields, lead.FieldOwnerID)
 	}
+	if m.FieldCleared(lead.FieldLastActivityAt) {
+		fields = append(fields, lead.FieldLastActivityAt)
+	}
 	if m.FieldCleared(lead.FieldGrade) {
 		fields = append(fields, lead.FieldGrade)
 	}
@@ -13341,6 +13481,9 @@ func (m *LeadMutation) ClearField(name string) error {
 		return nil
 	case lead.FieldOwnerID:
 		m.ClearOwnerID()
+		return nil
+	case lead.FieldLastActivityAt:
+		m.ClearLastActivityAt()
 		return nil
 	case lead.FieldGrade:
 		m.ClearGrade()
@@ -13448,6 +13591,9 @@ func (m *LeadMutation) ResetField(name string) error {
 		return nil
 	case lead.FieldOwnerID:
 		m.ResetOwnerID()
+		return nil
+	case lead.FieldLastActivityAt:
+		m.ResetLastActivityAt()
 		return nil
 	case lead.FieldStageID:
 		m.ResetStageID()
@@ -17380,6 +17526,9 @@ type StageTransitionMutation struct {
 	policy_revision       *string
 	policy_hash           *string
 	decision_id           *string
+	routing_team          *string
+	routing_code          *string
+	routing_reason        *string
 	clearedFields         map[string]struct{}
 	lead                  *int
 	clearedlead           bool
@@ -18050,6 +18199,114 @@ func (m *StageTransitionMutation) ResetAssignedOwnerID() {
 	delete(m.clearedFields, stagetransition.FieldAssignedOwnerID)
 }
 
+// SetRoutingTeam sets the "routing_team" field.
+func (m *StageTransitionMutation) SetRoutingTeam(s string) {
+	m.routing_team = &s
+}
+
+// RoutingTeam returns the value of the "routing_team" field in the mutation.
+func (m *StageTransitionMutation) RoutingTeam() (r string, exists bool) {
+	v := m.routing_team
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRoutingTeam returns the old "routing_team" field's value of the StageTransition entity.
+// If the StageTransition object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StageTransitionMutation) OldRoutingTeam(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRoutingTeam is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRoutingTeam requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRoutingTeam: %w", err)
+	}
+	return oldValue.RoutingTeam, nil
+}
+
+// ResetRoutingTeam resets all changes to the "routing_team" field.
+func (m *StageTransitionMutation) ResetRoutingTeam() {
+	m.routing_team = nil
+}
+
+// SetRoutingCode sets the "routing_code" field.
+func (m *StageTransitionMutation) SetRoutingCode(s string) {
+	m.routing_code = &s
+}
+
+// RoutingCode returns the value of the "routing_code" field in the mutation.
+func (m *StageTransitionMutation) RoutingCode() (r string, exists bool) {
+	v := m.routing_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRoutingCode returns the old "routing_code" field's value of the StageTransition entity.
+// If the StageTransition object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StageTransitionMutation) OldRoutingCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRoutingCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRoutingCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRoutingCode: %w", err)
+	}
+	return oldValue.RoutingCode, nil
+}
+
+// ResetRoutingCode resets all changes to the "routing_code" field.
+func (m *StageTransitionMutation) ResetRoutingCode() {
+	m.routing_code = nil
+}
+
+// SetRoutingReason sets the "routing_reason" field.
+func (m *StageTransitionMutation) SetRoutingReason(s string) {
+	m.routing_reason = &s
+}
+
+// RoutingReason returns the value of the "routing_reason" field in the mutation.
+func (m *StageTransitionMutation) RoutingReason() (r string, exists bool) {
+	v := m.routing_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRoutingReason returns the old "routing_reason" field's value of the StageTransition entity.
+// If the StageTransition object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StageTransitionMutation) OldRoutingReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRoutingReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRoutingReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRoutingReason: %w", err)
+	}
+	return oldValue.RoutingReason, nil
+}
+
+// ResetRoutingReason resets all changes to the "routing_reason" field.
+func (m *StageTransitionMutation) ResetRoutingReason() {
+	m.routing_reason = nil
+}
+
 // ClearLead clears the "lead" edge to the Lead entity.
 func (m *StageTransitionMutation) ClearLead() {
 	m.clearedlead = true
@@ -18219,7 +18476,7 @@ func (m *StageTransitionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *StageTransitionMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 17)
 	if m.lead != nil {
 		fields = append(fields, stagetransition.FieldLeadID)
 	}
@@ -18262,6 +18519,15 @@ func (m *StageTransitionMutation) Fields() []string {
 	if m.assigned_owner != nil {
 		fields = append(fields, stagetransition.FieldAssignedOwnerID)
 	}
+	if m.routing_team != nil {
+		fields = append(fields, stagetransition.FieldRoutingTeam)
+	}
+	if m.routing_code != nil {
+		fields = append(fields, stagetransition.FieldRoutingCode)
+	}
+	if m.routing_reason != nil {
+		fields = append(fields, stagetransition.FieldRoutingReason)
+	}
 	return fields
 }
 
@@ -18298,6 +18564,12 @@ func (m *StageTransitionMutation) Field(name string) (ent.Value, bool) {
 		return m.DecisionID()
 	case stagetransition.FieldAssignedOwnerID:
 		return m.AssignedOwnerID()
+	case stagetransition.FieldRoutingTeam:
+		return m.RoutingTeam()
+	case stagetransition.FieldRoutingCode:
+		return m.RoutingCode()
+	case stagetransition.FieldRoutingReason:
+		return m.RoutingReason()
 	}
 	return nil, false
 }
@@ -18335,6 +18607,12 @@ func (m *StageTransitionMutation) OldField(ctx context.Context, name string) (en
 		return m.OldDecisionID(ctx)
 	case stagetransition.FieldAssignedOwnerID:
 		return m.OldAssignedOwnerID(ctx)
+	case stagetransition.FieldRoutingTeam:
+		return m.OldRoutingTeam(ctx)
+	case stagetransition.FieldRoutingCode:
+		return m.OldRoutingCode(ctx)
+	case stagetransition.FieldRoutingReason:
+		return m.OldRoutingReason(ctx)
 	}
 	return nil, fmt.Errorf("unknown StageTransition field %s", name)
 }
@@ -18441,6 +18719,27 @@ func (m *StageTransitionMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetAssignedOwnerID(v)
+		return nil
+	case stagetransition.FieldRoutingTeam:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRoutingTeam(v)
+		return nil
+	case stagetransition.FieldRoutingCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRoutingCode(v)
+		return nil
+	case stagetransition.FieldRoutingReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRoutingReason(v)
 		return nil
 	}
 	return fmt.Errorf("unknown StageTransition field %s", name)
@@ -18562,6 +18861,15 @@ func (m *StageTransitionMutation) ResetField(name string) error {
 		return nil
 	case stagetransition.FieldAssignedOwnerID:
 		m.ResetAssignedOwnerID()
+		return nil
+	case stagetransition.FieldRoutingTeam:
+		m.ResetRoutingTeam()
+		return nil
+	case stagetransition.FieldRoutingCode:
+		m.ResetRoutingCode()
+		return nil
+	case stagetransition.FieldRoutingReason:
+		m.ResetRoutingReason()
 		return nil
 	}
 	return fmt.Errorf("unknown StageTransition field %s", name)

@@ -181,21 +181,22 @@ type ComplexityRoot struct {
 	}
 
 	Contact struct {
-		Account    func(childComplexity int) int
-		AccountID  func(childComplexity int) int
-		Activities func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ActivityOrder, where *ent.ActivityWhereInput) int
-		BuyingRole func(childComplexity int) int
-		CreatedAt  func(childComplexity int) int
-		Email      func(childComplexity int) int
-		FirstName  func(childComplexity int) int
-		ID         func(childComplexity int) int
-		LastName   func(childComplexity int) int
-		Leads      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LeadOrder, where *ent.LeadWhereInput) int
-		Phone      func(childComplexity int) int
-		Projects   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ProjectOrder, where *ent.ProjectWhereInput) int
-		Seniority  func(childComplexity int) int
-		Title      func(childComplexity int) int
-		UpdatedAt  func(childComplexity int) int
+		Account        func(childComplexity int) int
+		AccountID      func(childComplexity int) int
+		Activities     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ActivityOrder, where *ent.ActivityWhereInput) int
+		BuyingRole     func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		Email          func(childComplexity int) int
+		FirstName      func(childComplexity int) int
+		ID             func(childComplexity int) int
+		LastActivityAt func(childComplexity int) int
+		LastName       func(childComplexity int) int
+		Leads          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LeadOrder, where *ent.LeadWhereInput) int
+		Phone          func(childComplexity int) int
+		Projects       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ProjectOrder, where *ent.ProjectWhereInput) int
+		Seniority      func(childComplexity int) int
+		Title          func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
 	}
 
 	ContactConnection struct {
@@ -330,6 +331,7 @@ type ComplexityRoot struct {
 		Grade           func(childComplexity int) int
 		ID              func(childComplexity int) int
 		JobTitle        func(childComplexity int) int
+		LastActivityAt  func(childComplexity int) int
 		LastName        func(childComplexity int) int
 		Need            func(childComplexity int) int
 		OpportunityName func(childComplexity int) int
@@ -751,6 +753,9 @@ type ComplexityRoot struct {
 		PolicyRevision  func(childComplexity int) int
 		Reason          func(childComplexity int) int
 		ReasonCode      func(childComplexity int) int
+		RoutingCode     func(childComplexity int) int
+		RoutingReason   func(childComplexity int) int
+		RoutingTeam     func(childComplexity int) int
 		ToStage         func(childComplexity int) int
 		ToStageID       func(childComplexity int) int
 		Trigger         func(childComplexity int) int
@@ -1429,6 +1434,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.ID(childComplexity), true
+	case "Contact.lastActivityAt":
+		if e.ComplexityRoot.Contact.LastActivityAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.LastActivityAt(childComplexity), true
 	case "Contact.lastName":
 		if e.ComplexityRoot.Contact.LastName == nil {
 			break
@@ -2045,6 +2056,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Lead.JobTitle(childComplexity), true
+	case "Lead.lastActivityAt":
+		if e.ComplexityRoot.Lead.LastActivityAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.LastActivityAt(childComplexity), true
 	case "Lead.lastName":
 		if e.ComplexityRoot.Lead.LastName == nil {
 			break
@@ -4078,6 +4095,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StageTransition.ReasonCode(childComplexity), true
+	case "StageTransition.routingCode":
+		if e.ComplexityRoot.StageTransition.RoutingCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageTransition.RoutingCode(childComplexity), true
+	case "StageTransition.routingReason":
+		if e.ComplexityRoot.StageTransition.RoutingReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageTransition.RoutingReason(childComplexity), true
+	case "StageTransition.routingTeam":
+		if e.ComplexityRoot.StageTransition.RoutingTeam == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageTransition.RoutingTeam(childComplexity), true
 	case "StageTransition.toStage":
 		if e.ComplexityRoot.StageTransition.ToStage == nil {
 			break
@@ -4745,6 +4780,8 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 		return ec.fieldContext_Contact_buyingRole(ctx, field)
 	case "accountID":
 		return ec.fieldContext_Contact_accountID(ctx, field)
+	case "lastActivityAt":
+		return ec.fieldContext_Contact_lastActivityAt(ctx, field)
 	case "account":
 		return ec.fieldContext_Contact_account(ctx, field)
 	case "leads":
@@ -5017,6 +5054,8 @@ func (ec *executionContext) childFields_Lead(ctx context.Context, field graphql.
 		return ec.fieldContext_Lead_accountID(ctx, field)
 	case "ownerID":
 		return ec.fieldContext_Lead_ownerID(ctx, field)
+	case "lastActivityAt":
+		return ec.fieldContext_Lead_lastActivityAt(ctx, field)
 	case "stageID":
 		return ec.fieldContext_Lead_stageID(ctx, field)
 	case "stageEnteredAt":
@@ -5759,6 +5798,12 @@ func (ec *executionContext) childFields_StageTransition(ctx context.Context, fie
 		return ec.fieldContext_StageTransition_decisionID(ctx, field)
 	case "assignedOwnerID":
 		return ec.fieldContext_StageTransition_assignedOwnerID(ctx, field)
+	case "routingTeam":
+		return ec.fieldContext_StageTransition_routingTeam(ctx, field)
+	case "routingCode":
+		return ec.fieldContext_StageTransition_routingCode(ctx, field)
+	case "routingReason":
+		return ec.fieldContext_StageTransition_routingReason(ctx, field)
 	case "lead":
 		return ec.fieldContext_StageTransition_lead(ctx, field)
 	case "fromStage":
@@ -9981,6 +10026,29 @@ func (ec *executionContext) fieldContext_Contact_accountID(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Contact", field, false, false, "ID")
 }
 
+func (ec *executionContext) _Contact_lastActivityAt(ctx context.Context, field graphql.CollectedField, obj *ent.Contact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Contact_lastActivityAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastActivityAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Contact_lastActivityAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Contact", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Contact_account(ctx context.Context, field graphql.CollectedField, obj *ent.Contact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12324,6 +12392,29 @@ func (ec *executionContext) _Lead_ownerID(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Lead_ownerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Lead", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Lead_lastActivityAt(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_lastActivityAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastActivityAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_lastActivityAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Lead_stageID(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
@@ -20642,6 +20733,75 @@ func (ec *executionContext) fieldContext_StageTransition_assignedOwnerID(_ conte
 	return graphql.NewScalarFieldContext("StageTransition", field, false, false, "ID")
 }
 
+func (ec *executionContext) _StageTransition_routingTeam(ctx context.Context, field graphql.CollectedField, obj *ent.StageTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageTransition_routingTeam(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RoutingTeam, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageTransition_routingTeam(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageTransition", field, false, false, "String")
+}
+
+func (ec *executionContext) _StageTransition_routingCode(ctx context.Context, field graphql.CollectedField, obj *ent.StageTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageTransition_routingCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RoutingCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageTransition_routingCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageTransition", field, false, false, "String")
+}
+
+func (ec *executionContext) _StageTransition_routingReason(ctx context.Context, field graphql.CollectedField, obj *ent.StageTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageTransition_routingReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RoutingReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageTransition_routingReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageTransition", field, false, false, "String")
+}
+
 func (ec *executionContext) _StageTransition_lead(ctx context.Context, field graphql.CollectedField, obj *ent.StageTransition) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25614,7 +25774,7 @@ func (ec *executionContext) unmarshalInputContactWhereInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "firstName", "firstNameNEQ", "firstNameIn", "firstNameNotIn", "firstNameGT", "firstNameGTE", "firstNameLT", "firstNameLTE", "firstNameContains", "firstNameHasPrefix", "firstNameHasSuffix", "firstNameEqualFold", "firstNameContainsFold", "lastName", "lastNameNEQ", "lastNameIn", "lastNameNotIn", "lastNameGT", "lastNameGTE", "lastNameLT", "lastNameLTE", "lastNameContains", "lastNameHasPrefix", "lastNameHasSuffix", "lastNameEqualFold", "lastNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailIsNil", "emailNotNil", "emailEqualFold", "emailContainsFold", "phone", "phoneNEQ", "phoneIn", "phoneNotIn", "phoneGT", "phoneGTE", "phoneLT", "phoneLTE", "phoneContains", "phoneHasPrefix", "phoneHasSuffix", "phoneIsNil", "phoneNotNil", "phoneEqualFold", "phoneContainsFold", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "seniority", "seniorityNEQ", "seniorityIn", "seniorityNotIn", "buyingRole", "buyingRoleNEQ", "buyingRoleIn", "buyingRoleNotIn", "accountID", "accountIDNEQ", "accountIDIn", "accountIDNotIn", "accountIDIsNil", "accountIDNotNil", "hasAccount", "hasAccountWith", "hasLeads", "hasLeadsWith", "hasProjects", "hasProjectsWith", "hasActivities", "hasActivitiesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "firstName", "firstNameNEQ", "firstNameIn", "firstNameNotIn", "firstNameGT", "firstNameGTE", "firstNameLT", "firstNameLTE", "firstNameContains", "firstNameHasPrefix", "firstNameHasSuffix", "firstNameEqualFold", "firstNameContainsFold", "lastName", "lastNameNEQ", "lastNameIn", "lastNameNotIn", "lastNameGT", "lastNameGTE", "lastNameLT", "lastNameLTE", "lastNameContains", "lastNameHasPrefix", "lastNameHasSuffix", "lastNameEqualFold", "lastNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailIsNil", "emailNotNil", "emailEqualFold", "emailContainsFold", "phone", "phoneNEQ", "phoneIn", "phoneNotIn", "phoneGT", "phoneGTE", "phoneLT", "phoneLTE", "phoneContains", "phoneHasPrefix", "phoneHasSuffix", "phoneIsNil", "phoneNotNil", "phoneEqualFold", "phoneContainsFold", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "seniority", "seniorityNEQ", "seniorityIn", "seniorityNotIn", "buyingRole", "buyingRoleNEQ", "buyingRoleIn", "buyingRoleNotIn", "accountID", "accountIDNEQ", "accountIDIn", "accountIDNotIn", "accountIDIsNil", "accountIDNotNil", "lastActivityAt", "lastActivityAtNEQ", "lastActivityAtIn", "lastActivityAtNotIn", "lastActivityAtGT", "lastActivityAtGTE", "lastActivityAtLT", "lastActivityAtLTE", "lastActivityAtIsNil", "lastActivityAtNotNil", "hasAccount", "hasAccountWith", "hasLeads", "hasLeadsWith", "hasProjects", "hasProjectsWith", "hasActivities", "hasActivitiesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -26391,6 +26551,76 @@ func (ec *executionContext) unmarshalInputContactWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.AccountIDNotNil = data
+		case "lastActivityAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAt = data
+		case "lastActivityAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtNEQ = data
+		case "lastActivityAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtIn = data
+		case "lastActivityAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtNotIn = data
+		case "lastActivityAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtGT = data
+		case "lastActivityAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtGTE = data
+		case "lastActivityAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtLT = data
+		case "lastActivityAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtLTE = data
+		case "lastActivityAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtIsNil = data
+		case "lastActivityAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtNotNil = data
 		case "hasAccount":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAccount"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -27589,7 +27819,7 @@ func (ec *executionContext) unmarshalInputLeadWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "firstName", "firstNameNEQ", "firstNameIn", "firstNameNotIn", "firstNameGT", "firstNameGTE", "firstNameLT", "firstNameLTE", "firstNameContains", "firstNameHasPrefix", "firstNameHasSuffix", "firstNameEqualFold", "firstNameContainsFold", "lastName", "lastNameNEQ", "lastNameIn", "lastNameNotIn", "lastNameGT", "lastNameGTE", "lastNameLT", "lastNameLTE", "lastNameContains", "lastNameHasPrefix", "lastNameHasSuffix", "lastNameEqualFold", "lastNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailIsNil", "emailNotNil", "emailEqualFold", "emailContainsFold", "phone", "phoneNEQ", "phoneIn", "phoneNotIn", "phoneGT", "phoneGTE", "phoneLT", "phoneLTE", "phoneContains", "phoneHasPrefix", "phoneHasSuffix", "phoneIsNil", "phoneNotNil", "phoneEqualFold", "phoneContainsFold", "companyName", "companyNameNEQ", "companyNameIn", "companyNameNotIn", "companyNameGT", "companyNameGTE", "companyNameLT", "companyNameLTE", "companyNameContains", "companyNameHasPrefix", "companyNameHasSuffix", "companyNameEqualFold", "companyNameContainsFold", "jobTitle", "jobTitleNEQ", "jobTitleIn", "jobTitleNotIn", "jobTitleGT", "jobTitleGTE", "jobTitleLT", "jobTitleLTE", "jobTitleContains", "jobTitleHasPrefix", "jobTitleHasSuffix", "jobTitleEqualFold", "jobTitleContainsFold", "country", "countryNEQ", "countryIn", "countryNotIn", "countryGT", "countryGTE", "countryLT", "countryLTE", "countryContains", "countryHasPrefix", "countryHasSuffix", "countryEqualFold", "countryContainsFold", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "budget", "budgetNEQ", "budgetIn", "budgetNotIn", "budgetAmount", "budgetAmountNEQ", "budgetAmountIn", "budgetAmountNotIn", "budgetAmountGT", "budgetAmountGTE", "budgetAmountLT", "budgetAmountLTE", "budgetAmountIsNil", "budgetAmountNotNil", "authority", "authorityNEQ", "authorityIn", "authorityNotIn", "need", "needNEQ", "needIn", "needNotIn", "timing", "timingNEQ", "timingIn", "timingNotIn", "timingDate", "timingDateNEQ", "timingDateIn", "timingDateNotIn", "timingDateGT", "timingDateGTE", "timingDateLT", "timingDateLTE", "timingDateIsNil", "timingDateNotNil", "estimatedValue", "estimatedValueNEQ", "estimatedValueIn", "estimatedValueNotIn", "estimatedValueGT", "estimatedValueGTE", "estimatedValueLT", "estimatedValueLTE", "estimatedValueIsNil", "estimatedValueNotNil", "accountID", "accountIDNEQ", "accountIDIn", "accountIDNotIn", "accountIDIsNil", "accountIDNotNil", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDIsNil", "ownerIDNotNil", "stageID", "stageIDNEQ", "stageIDIn", "stageIDNotIn", "stageEnteredAt", "stageEnteredAtNEQ", "stageEnteredAtIn", "stageEnteredAtNotIn", "stageEnteredAtGT", "stageEnteredAtGTE", "stageEnteredAtLT", "stageEnteredAtLTE", "furthestStageID", "furthestStageIDNEQ", "furthestStageIDIn", "furthestStageIDNotIn", "fitScore", "fitScoreNEQ", "fitScoreIn", "fitScoreNotIn", "fitScoreGT", "fitScoreGTE", "fitScoreLT", "fitScoreLTE", "engagementScore", "engagementScoreNEQ", "engagementScoreIn", "engagementScoreNotIn", "engagementScoreGT", "engagementScoreGTE", "engagementScoreLT", "engagementScoreLTE", "score", "scoreNEQ", "scoreIn", "scoreNotIn", "scoreGT", "scoreGTE", "scoreLT", "scoreLTE", "grade", "gradeNEQ", "gradeIn", "gradeNotIn", "gradeIsNil", "gradeNotNil", "temperature", "temperatureNEQ", "temperatureIn", "temperatureNotIn", "temperatureIsNil", "temperatureNotNil", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "opportunityName", "opportunityNameNEQ", "opportunityNameIn", "opportunityNameNotIn", "opportunityNameGT", "opportunityNameGTE", "opportunityNameLT", "opportunityNameLTE", "opportunityNameContains", "opportunityNameHasPrefix", "opportunityNameHasSuffix", "opportunityNameIsNil", "opportunityNameNotNil", "opportunityNameEqualFold", "opportunityNameContainsFold", "convertedAt", "convertedAtNEQ", "convertedAtIn", "convertedAtNotIn", "convertedAtGT", "convertedAtGTE", "convertedAtLT", "convertedAtLTE", "convertedAtIsNil", "convertedAtNotNil", "hasAccount", "hasAccountWith", "hasOwner", "hasOwnerWith", "hasStage", "hasStageWith", "hasFurthestStage", "hasFurthestStageWith", "hasContacts", "hasContactsWith", "hasActivities", "hasActivitiesWith", "hasTransitions", "hasTransitionsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "firstName", "firstNameNEQ", "firstNameIn", "firstNameNotIn", "firstNameGT", "firstNameGTE", "firstNameLT", "firstNameLTE", "firstNameContains", "firstNameHasPrefix", "firstNameHasSuffix", "firstNameEqualFold", "firstNameContainsFold", "lastName", "lastNameNEQ", "lastNameIn", "lastNameNotIn", "lastNameGT", "lastNameGTE", "lastNameLT", "lastNameLTE", "lastNameContains", "lastNameHasPrefix", "lastNameHasSuffix", "lastNameEqualFold", "lastNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailIsNil", "emailNotNil", "emailEqualFold", "emailContainsFold", "phone", "phoneNEQ", "phoneIn", "phoneNotIn", "phoneGT", "phoneGTE", "phoneLT", "phoneLTE", "phoneContains", "phoneHasPrefix", "phoneHasSuffix", "phoneIsNil", "phoneNotNil", "phoneEqualFold", "phoneContainsFold", "companyName", "companyNameNEQ", "companyNameIn", "companyNameNotIn", "companyNameGT", "companyNameGTE", "companyNameLT", "companyNameLTE", "companyNameContains", "companyNameHasPrefix", "companyNameHasSuffix", "companyNameEqualFold", "companyNameContainsFold", "jobTitle", "jobTitleNEQ", "jobTitleIn", "jobTitleNotIn", "jobTitleGT", "jobTitleGTE", "jobTitleLT", "jobTitleLTE", "jobTitleContains", "jobTitleHasPrefix", "jobTitleHasSuffix", "jobTitleEqualFold", "jobTitleContainsFold", "country", "countryNEQ", "countryIn", "countryNotIn", "countryGT", "countryGTE", "countryLT", "countryLTE", "countryContains", "countryHasPrefix", "countryHasSuffix", "countryEqualFold", "countryContainsFold", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "budget", "budgetNEQ", "budgetIn", "budgetNotIn", "budgetAmount", "budgetAmountNEQ", "budgetAmountIn", "budgetAmountNotIn", "budgetAmountGT", "budgetAmountGTE", "budgetAmountLT", "budgetAmountLTE", "budgetAmountIsNil", "budgetAmountNotNil", "authority", "authorityNEQ", "authorityIn", "authorityNotIn", "need", "needNEQ", "needIn", "needNotIn", "timing", "timingNEQ", "timingIn", "timingNotIn", "timingDate", "timingDateNEQ", "timingDateIn", "timingDateNotIn", "timingDateGT", "timingDateGTE", "timingDateLT", "timingDateLTE", "timingDateIsNil", "timingDateNotNil", "estimatedValue", "estimatedValueNEQ", "estimatedValueIn", "estimatedValueNotIn", "estimatedValueGT", "estimatedValueGTE", "estimatedValueLT", "estimatedValueLTE", "estimatedValueIsNil", "estimatedValueNotNil", "accountID", "accountIDNEQ", "accountIDIn", "accountIDNotIn", "accountIDIsNil", "accountIDNotNil", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDIsNil", "ownerIDNotNil", "lastActivityAt", "lastActivityAtNEQ", "lastActivityAtIn", "lastActivityAtNotIn", "lastActivityAtGT", "lastActivityAtGTE", "lastActivityAtLT", "lastActivityAtLTE", "lastActivityAtIsNil", "lastActivityAtNotNil", "stageID", "stageIDNEQ", "stageIDIn", "stageIDNotIn", "stageEnteredAt", "stageEnteredAtNEQ", "stageEnteredAtIn", "stageEnteredAtNotIn", "stageEnteredAtGT", "stageEnteredAtGTE", "stageEnteredAtLT", "stageEnteredAtLTE", "furthestStageID", "furthestStageIDNEQ", "furthestStageIDIn", "furthestStageIDNotIn", "fitScore", "fitScoreNEQ", "fitScoreIn", "fitScoreNotIn", "fitScoreGT", "fitScoreGTE", "fitScoreLT", "fitScoreLTE", "engagementScore", "engagementScoreNEQ", "engagementScoreIn", "engagementScoreNotIn", "engagementScoreGT", "engagementScoreGTE", "engagementScoreLT", "engagementScoreLTE", "score", "scoreNEQ", "scoreIn", "scoreNotIn", "scoreGT", "scoreGTE", "scoreLT", "scoreLTE", "grade", "gradeNEQ", "gradeIn", "gradeNotIn", "gradeIsNil", "gradeNotNil", "temperature", "temperatureNEQ", "temperatureIn", "temperatureNotIn", "temperatureIsNil", "temperatureNotNil", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "opportunityName", "opportunityNameNEQ", "opportunityNameIn", "opportunityNameNotIn", "opportunityNameGT", "opportunityNameGTE", "opportunityNameLT", "opportunityNameLTE", "opportunityNameContains", "opportunityNameHasPrefix", "opportunityNameHasSuffix", "opportunityNameIsNil", "opportunityNameNotNil", "opportunityNameEqualFold", "opportunityNameContainsFold", "convertedAt", "convertedAtNEQ", "convertedAtIn", "convertedAtNotIn", "convertedAtGT", "convertedAtGTE", "convertedAtLT", "convertedAtLTE", "convertedAtIsNil", "convertedAtNotNil", "hasAccount", "hasAccountWith", "hasOwner", "hasOwnerWith", "hasStage", "hasStageWith", "hasFurthestStage", "hasFurthestStageWith", "hasContacts", "hasContactsWith", "hasActivities", "hasActivitiesWith", "hasTransitions", "hasTransitionsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -28884,6 +29114,76 @@ func (ec *executionContext) unmarshalInputLeadWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.OwnerIDNotNil = data
+		case "lastActivityAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAt = data
+		case "lastActivityAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtNEQ = data
+		case "lastActivityAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtIn = data
+		case "lastActivityAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtNotIn = data
+		case "lastActivityAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtGT = data
+		case "lastActivityAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtGTE = data
+		case "lastActivityAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtLT = data
+		case "lastActivityAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtLTE = data
+		case "lastActivityAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtIsNil = data
+		case "lastActivityAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtNotNil = data
 		case "stageID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stageID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -31504,7 +31804,7 @@ func (ec *executionContext) unmarshalInputStageTransitionWhereInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "leadID", "leadIDNEQ", "leadIDIn", "leadIDNotIn", "fromStageID", "fromStageIDNEQ", "fromStageIDIn", "fromStageIDNotIn", "fromStageIDIsNil", "fromStageIDNotNil", "toStageID", "toStageIDNEQ", "toStageIDIn", "toStageIDNotIn", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE", "fromEnteredAt", "fromEnteredAtNEQ", "fromEnteredAtIn", "fromEnteredAtNotIn", "fromEnteredAtGT", "fromEnteredAtGTE", "fromEnteredAtLT", "fromEnteredAtLTE", "fromEnteredAtIsNil", "fromEnteredAtNotNil", "actorID", "actorIDNEQ", "actorIDIn", "actorIDNotIn", "actorIDIsNil", "actorIDNotNil", "actorKind", "actorKindNEQ", "actorKindIn", "actorKindNotIn", "trigger", "triggerNEQ", "triggerIn", "triggerNotIn", "reasonCode", "reasonCodeNEQ", "reasonCodeIn", "reasonCodeNotIn", "reasonCodeGT", "reasonCodeGTE", "reasonCodeLT", "reasonCodeLTE", "reasonCodeContains", "reasonCodeHasPrefix", "reasonCodeHasSuffix", "reasonCodeEqualFold", "reasonCodeContainsFold", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonEqualFold", "reasonContainsFold", "policyRevision", "policyRevisionNEQ", "policyRevisionIn", "policyRevisionNotIn", "policyRevisionGT", "policyRevisionGTE", "policyRevisionLT", "policyRevisionLTE", "policyRevisionContains", "policyRevisionHasPrefix", "policyRevisionHasSuffix", "policyRevisionEqualFold", "policyRevisionContainsFold", "policyHash", "policyHashNEQ", "policyHashIn", "policyHashNotIn", "policyHashGT", "policyHashGTE", "policyHashLT", "policyHashLTE", "policyHashContains", "policyHashHasPrefix", "policyHashHasSuffix", "policyHashEqualFold", "policyHashContainsFold", "decisionID", "decisionIDNEQ", "decisionIDIn", "decisionIDNotIn", "decisionIDGT", "decisionIDGTE", "decisionIDLT", "decisionIDLTE", "decisionIDContains", "decisionIDHasPrefix", "decisionIDHasSuffix", "decisionIDEqualFold", "decisionIDContainsFold", "assignedOwnerID", "assignedOwnerIDNEQ", "assignedOwnerIDIn", "assignedOwnerIDNotIn", "assignedOwnerIDIsNil", "assignedOwnerIDNotNil", "hasLead", "hasLeadWith", "hasFromStage", "hasFromStageWith", "hasToStage", "hasToStageWith", "hasActor", "hasActorWith", "hasAssignedOwner", "hasAssignedOwnerWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "leadID", "leadIDNEQ", "leadIDIn", "leadIDNotIn", "fromStageID", "fromStageIDNEQ", "fromStageIDIn", "fromStageIDNotIn", "fromStageIDIsNil", "fromStageIDNotNil", "toStageID", "toStageIDNEQ", "toStageIDIn", "toStageIDNotIn", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE", "fromEnteredAt", "fromEnteredAtNEQ", "fromEnteredAtIn", "fromEnteredAtNotIn", "fromEnteredAtGT", "fromEnteredAtGTE", "fromEnteredAtLT", "fromEnteredAtLTE", "fromEnteredAtIsNil", "fromEnteredAtNotNil", "actorID", "actorIDNEQ", "actorIDIn", "actorIDNotIn", "actorIDIsNil", "actorIDNotNil", "actorKind", "actorKindNEQ", "actorKindIn", "actorKindNotIn", "trigger", "triggerNEQ", "triggerIn", "triggerNotIn", "reasonCode", "reasonCodeNEQ", "reasonCodeIn", "reasonCodeNotIn", "reasonCodeGT", "reasonCodeGTE", "reasonCodeLT", "reasonCodeLTE", "reasonCodeContains", "reasonCodeHasPrefix", "reasonCodeHasSuffix", "reasonCodeEqualFold", "reasonCodeContainsFold", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonEqualFold", "reasonContainsFold", "policyRevision", "policyRevisionNEQ", "policyRevisionIn", "policyRevisionNotIn", "policyRevisionGT", "policyRevisionGTE", "policyRevisionLT", "policyRevisionLTE", "policyRevisionContains", "policyRevisionHasPrefix", "policyRevisionHasSuffix", "policyRevisionEqualFold", "policyRevisionContainsFold", "policyHash", "policyHashNEQ", "policyHashIn", "policyHashNotIn", "policyHashGT", "policyHashGTE", "policyHashLT", "policyHashLTE", "policyHashContains", "policyHashHasPrefix", "policyHashHasSuffix", "policyHashEqualFold", "policyHashContainsFold", "decisionID", "decisionIDNEQ", "decisionIDIn", "decisionIDNotIn", "decisionIDGT", "decisionIDGTE", "decisionIDLT", "decisionIDLTE", "decisionIDContains", "decisionIDHasPrefix", "decisionIDHasSuffix", "decisionIDEqualFold", "decisionIDContainsFold", "assignedOwnerID", "assignedOwnerIDNEQ", "assignedOwnerIDIn", "assignedOwnerIDNotIn", "assignedOwnerIDIsNil", "assignedOwnerIDNotNil", "routingTeam", "routingTeamNEQ", "routingTeamIn", "routingTeamNotIn", "routingTeamGT", "routingTeamGTE", "routingTeamLT", "routingTeamLTE", "routingTeamContains", "routingTeamHasPrefix", "routingTeamHasSuffix", "routingTeamEqualFold", "routingTeamContainsFold", "routingCode", "routingCodeNEQ", "routingCodeIn", "routingCodeNotIn", "routingCodeGT", "routingCodeGTE", "routingCodeLT", "routingCodeLTE", "routingCodeContains", "routingCodeHasPrefix", "routingCodeHasSuffix", "routingCodeEqualFold", "routingCodeContainsFold", "routingReason", "routingReasonNEQ", "routingReasonIn", "routingReasonNotIn", "routingReasonGT", "routingReasonGTE", "routingReasonLT", "routingReasonLTE", "routingReasonContains", "routingReasonHasPrefix", "routingReasonHasSuffix", "routingReasonEqualFold", "routingReasonContainsFold", "hasLead", "hasLeadWith", "hasFromStage", "hasFromStageWith", "hasToStage", "hasToStageWith", "hasActor", "hasActorWith", "hasAssignedOwner", "hasAssignedOwnerWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32407,6 +32707,279 @@ func (ec *executionContext) unmarshalInputStageTransitionWhereInput(ctx context.
 				return it, err
 			}
 			it.AssignedOwnerIDNotNil = data
+		case "routingTeam":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeam"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeam = data
+		case "routingTeamNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeamNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeamNEQ = data
+		case "routingTeamIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeamIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeamIn = data
+		case "routingTeamNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeamNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeamNotIn = data
+		case "routingTeamGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeamGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeamGT = data
+		case "routingTeamGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeamGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeamGTE = data
+		case "routingTeamLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeamLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeamLT = data
+		case "routingTeamLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeamLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeamLTE = data
+		case "routingTeamContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeamContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeamContains = data
+		case "routingTeamHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeamHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeamHasPrefix = data
+		case "routingTeamHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeamHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeamHasSuffix = data
+		case "routingTeamEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeamEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeamEqualFold = data
+		case "routingTeamContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeamContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeamContainsFold = data
+		case "routingCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCode = data
+		case "routingCodeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCodeNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCodeNEQ = data
+		case "routingCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCodeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCodeIn = data
+		case "routingCodeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCodeNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCodeNotIn = data
+		case "routingCodeGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCodeGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCodeGT = data
+		case "routingCodeGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCodeGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCodeGTE = data
+		case "routingCodeLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCodeLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCodeLT = data
+		case "routingCodeLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCodeLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCodeLTE = data
+		case "routingCodeContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCodeContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCodeContains = data
+		case "routingCodeHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCodeHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCodeHasPrefix = data
+		case "routingCodeHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCodeHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCodeHasSuffix = data
+		case "routingCodeEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCodeEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCodeEqualFold = data
+		case "routingCodeContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCodeContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCodeContainsFold = data
+		case "routingReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReason = data
+		case "routingReasonNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReasonNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReasonNEQ = data
+		case "routingReasonIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReasonIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReasonIn = data
+		case "routingReasonNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReasonNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReasonNotIn = data
+		case "routingReasonGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReasonGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReasonGT = data
+		case "routingReasonGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReasonGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReasonGTE = data
+		case "routingReasonLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReasonLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReasonLT = data
+		case "routingReasonLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReasonLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReasonLTE = data
+		case "routingReasonContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReasonContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReasonContains = data
+		case "routingReasonHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReasonHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReasonHasPrefix = data
+		case "routingReasonHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReasonHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReasonHasSuffix = data
+		case "routingReasonEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReasonEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReasonEqualFold = data
+		case "routingReasonContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReasonContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReasonContainsFold = data
 		case "hasLead":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasLead"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -35392,6 +35965,11 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "lastActivityAt":
+			out.Values[i] = ec._Contact_lastActivityAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "account":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -36271,6 +36849,11 @@ func (ec *executionContext) _Lead(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "ownerID":
 			out.Values[i] = ec._Lead_ownerID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastActivityAt":
+			out.Values[i] = ec._Lead_lastActivityAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -39031,6 +39614,21 @@ func (ec *executionContext) _StageTransition(ctx context.Context, sel ast.Select
 		case "assignedOwnerID":
 			out.Values[i] = ec._StageTransition_assignedOwnerID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "routingTeam":
+			out.Values[i] = ec._StageTransition_routingTeam(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "routingCode":
+			out.Values[i] = ec._StageTransition_routingCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "routingReason":
+			out.Values[i] = ec._StageTransition_routingReason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lead":

@@ -37,6 +37,8 @@ const (
 	FieldBuyingRole = "buying_role"
 	// FieldAccountID holds the string denoting the account_id field in the database.
 	FieldAccountID = "account_id"
+	// FieldLastActivityAt holds the string denoting the last_activity_at field in the database.
+	FieldLastActivityAt = "last_activity_at"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
 	EdgeAccount = "account"
 	// EdgeLeads holds the string denoting the leads edge name in mutations.
@@ -86,6 +88,7 @@ var Columns = []string{
 	FieldSeniority,
 	FieldBuyingRole,
 	FieldAccountID,
+	FieldLastActivityAt,
 }
 
 var (
@@ -238,6 +241,11 @@ func ByBuyingRole(opts ...sql.OrderTermOption) OrderOption {
 // ByAccountID orders the results by the account_id field.
 func ByAccountID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAccountID, opts...).ToFunc()
+}
+
+// ByLastActivityAt orders the results by the last_activity_at field.
+func ByLastActivityAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastActivityAt, opts...).ToFunc()
 }
 
 // ByAccountField orders the results by account field.

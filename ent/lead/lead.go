@@ -56,6 +56,8 @@ const (
 	FieldAccountID = "account_id"
 	// FieldOwnerID holds the string denoting the owner_id field in the database.
 	FieldOwnerID = "owner_id"
+	// FieldLastActivityAt holds the string denoting the last_activity_at field in the database.
+	FieldLastActivityAt = "last_activity_at"
 	// FieldStageID holds the string denoting the stage_id field in the database.
 	FieldStageID = "stage_id"
 	// FieldStageEnteredAt holds the string denoting the stage_entered_at field in the database.
@@ -196,6 +198,7 @@ var Columns = []string{
 	FieldEstimatedValue,
 	FieldAccountID,
 	FieldOwnerID,
+	FieldLastActivityAt,
 	FieldStageID,
 	FieldStageEnteredAt,
 	FieldFurthestStageID,
@@ -561,6 +564,11 @@ func ByAccountID(opts ...sql.OrderTermOption) OrderOption {
 // ByOwnerID orders the results by the owner_id field.
 func ByOwnerID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldOwnerID, opts...).ToFunc()
+}
+
+// ByLastActivityAt orders the results by the last_activity_at field.
+func ByLastActivityAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastActivityAt, opts...).ToFunc()
 }
 
 // ByStageID orders the results by the stage_id field.

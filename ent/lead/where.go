@@ -125,6 +125,11 @@ func OwnerID(v int) predicate.Lead {
 	return predicate.Lead(sql.FieldEQ(FieldOwnerID, v))
 }
 
+// LastActivityAt applies equality check predicate on the "last_activity_at" field. It's identical to LastActivityAtEQ.
+func LastActivityAt(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldEQ(FieldLastActivityAt, v))
+}
+
 // StageID applies equality check predicate on the "stage_id" field. It's identical to StageIDEQ.
 func StageID(v int) predicate.Lead {
 	return predicate.Lead(sql.FieldEQ(FieldStageID, v))
@@ -1073,6 +1078,56 @@ func OwnerIDIsNil() predicate.Lead {
 // OwnerIDNotNil applies the NotNil predicate on the "owner_id" field.
 func OwnerIDNotNil() predicate.Lead {
 	return predicate.Lead(sql.FieldNotNull(FieldOwnerID))
+}
+
+// LastActivityAtEQ applies the EQ predicate on the "last_activity_at" field.
+func LastActivityAtEQ(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldEQ(FieldLastActivityAt, v))
+}
+
+// LastActivityAtNEQ applies the NEQ predicate on the "last_activity_at" field.
+func LastActivityAtNEQ(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldNEQ(FieldLastActivityAt, v))
+}
+
+// LastActivityAtIn applies the In predicate on the "last_activity_at" field.
+func LastActivityAtIn(vs ...time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldIn(FieldLastActivityAt, vs...))
+}
+
+// LastActivityAtNotIn applies the NotIn predicate on the "last_activity_at" field.
+func LastActivityAtNotIn(vs ...time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldNotIn(FieldLastActivityAt, vs...))
+}
+
+// LastActivityAtGT applies the GT predicate on the "last_activity_at" field.
+func LastActivityAtGT(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldGT(FieldLastActivityAt, v))
+}
+
+// LastActivityAtGTE applies the GTE predicate on the "last_activity_at" field.
+func LastActivityAtGTE(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldGTE(FieldLastActivityAt, v))
+}
+
+// LastActivityAtLT applies the LT predicate on the "last_activity_at" field.
+func LastActivityAtLT(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldLT(FieldLastActivityAt, v))
+}
+
+// LastActivityAtLTE applies the LTE predicate on the "last_activity_at" field.
+func LastActivityAtLTE(v time.Time) predicate.Lead {
+	return predicate.Lead(sql.FieldLTE(FieldLastActivityAt, v))
+}
+
+// LastActivityAtIsNil applies the IsNil predicate on the "last_activity_at" field.
+func LastActivityAtIsNil() predicate.Lead {
+	return predicate.Lead(sql.FieldIsNull(FieldLastActivityAt))
+}
+
+// LastActivityAtNotNil applies the NotNil predicate on the "last_activity_at" field.
+func LastActivityAtNotNil() predicate.Lead {
+	return predicate.Lead(sql.FieldNotNull(FieldLastActivityAt))
 }
 
 // StageIDEQ applies the EQ predicate on the "stage_id" field.

@@ -160,6 +160,7 @@ var (
 		{Name: "title", Type: field.TypeString, Default: ""},
 		{Name: "seniority", Type: field.TypeEnum, Enums: []string{"C_LEVEL", "VP", "DIRECTOR", "MANAGER", "INDIVIDUAL", "UNKNOWN"}, Default: "UNKNOWN"},
 		{Name: "buying_role", Type: field.TypeEnum, Enums: []string{"DECISION_MAKER", "RECOMMENDER", "INFLUENCER", "USER", "GATEKEEPER", "UNKNOWN"}, Default: "UNKNOWN"},
+		{Name: "last_activity_at", Type: field.TypeTime, Nullable: true},
 		{Name: "account_id", Type: field.TypeInt, Nullable: true},
 	}
 	// ContactsTable holds the schema information for the "contacts" table.
@@ -170,7 +171,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "contacts_accounts_contacts",
-				Columns:    []*schema.Column{ContactsColumns[10]},
+				Columns:    []*schema.Column{ContactsColumns[11]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -179,7 +180,7 @@ var (
 			{
 				Name:    "contact_account_id_buying_role",
 				Unique:  false,
-				Columns: []*schema.Column{ContactsColumns[10], ContactsColumns[9]},
+				Columns: []*schema.Column{ContactsColumns[11], ContactsColumns[9]},
 			},
 		},
 	}
@@ -372,6 +373,7 @@ var (
 		{Name: "timing", Type: field.TypeEnum, Enums: []string{"UNKNOWN", "NO", "YES"}, Default: "UNKNOWN"},
 		{Name: "timing_date", Type: field.TypeTime, Nullable: true},
 		{Name: "estimated_value", Type: field.TypeFloat64, Nullable: true},
+		{Name: "last_activity_at", Type: field.TypeTime, Nullable: true},
 		{Name: "stage_entered_at", Type: field.TypeTime},
 		{Name: "fit_score", Type: field.TypeInt, Default: 0},
 		{Name: "engagement_score", Type: field.TypeInt, Default: 0},
@@ -405,25 +407,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "leads_accounts_leads",
-				Columns:    []*schema.Column{LeadsColumns[38]},
+				Columns:    []*schema.Column{LeadsColumns[39]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "leads_stages_stage",
-				Columns:    []*schema.Column{LeadsColumns[39]},
-				RefColumns: []*schema.Column{StagesColumns[0]},
-				OnDelete:   schema.NoAction,
-			},
-			{
-				Symbol:     "leads_stages_furthest_stage",
 				Columns:    []*schema.Column{LeadsColumns[40]},
 				RefColumns: []*schema.Column{StagesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
-				Symbol:     "leads_users_owned_leads",
+				Symbol:     "leads_stages_furthest_stage",
 				Columns:    []*schema.Column{LeadsColumns[41]},
+				RefColumns: []*schema.Column{StagesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "leads_users_owned_leads",
+				Columns:    []*schema.Column{LeadsColumns[42]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -432,12 +434,12 @@ var (
 			{
 				Name:    "lead_stage_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[39], LeadsColumns[1]},
+				Columns: []*schema.Column{LeadsColumns[40], LeadsColumns[1]},
 			},
 			{
 				Name:    "lead_owner_id_stage_id",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[41], LeadsColumns[39]},
+				Columns: []*schema.Column{LeadsColumns[42], LeadsColumns[40]},
 			},
 			{
 				Name:    "lead_source_created_at",
@@ -452,7 +454,7 @@ var (
 			{
 				Name:    "lead_account_id",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[38]},
+				Columns: []*schema.Column{LeadsColumns[39]},
 			},
 			{
 				Name:    "lead_email",
@@ -462,7 +464,7 @@ var (
 			{
 				Name:    "lead_idempotency_scope_idempotency_key",
 				Unique:  true,
-				Columns: []*schema.Column{LeadsColumns[36], LeadsColumns[35]},
+				Columns: []*schema.Column{LeadsColumns[37], LeadsColumns[36]},
 			},
 		},
 	}
@@ -576,6 +578,9 @@ var (
 		{Name: "policy_revision", Type: field.TypeString, Default: ""},
 		{Name: "policy_hash", Type: field.TypeString, Default: ""},
 		{Name: "decision_id", Type: field.TypeString, Default: ""},
+		{Name: "routing_team", Type: field.TypeString, Default: ""},
+		{Name: "routing_code", Type: field.TypeString, Default: ""},
+		{Name: "routing_reason", Type: field.TypeString, Default: ""},
 		{Name: "lead_id", Type: field.TypeInt},
 		{Name: "from_stage_id", Type: field.TypeInt, Nullable: true},
 		{Name: "to_stage_id", Type: field.TypeInt},
@@ -590,31 +595,31 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "stage_transitions_leads_transitions",
-				Columns:    []*schema.Column{StageTransitionsColumns[10]},
+				Columns:    []*schema.Column{StageTransitionsColumns[13]},
 				RefColumns: []*schema.Column{LeadsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "stage_transitions_stages_from_stage",
-				Columns:    []*schema.Column{StageTransitionsColumns[11]},
+				Columns:    []*schema.Column{StageTransitionsColumns[14]},
 				RefColumns: []*schema.Column{StagesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "stage_transitions_stages_to_stage",
-				Columns:    []*schema.Column{StageTransitionsColumns[12]},
+				Columns:    []*schema.Column{StageTransitionsColumns[15]},
 				RefColumns: []*schema.Column{StagesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "stage_transitions_users_actor",
-				Columns:    []*schema.Column{StageTransitionsColumns[13]},
+				Columns:    []*schema.Column{StageTransitionsColumns[16]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "stage_transitions_users_assigned_owner",
-				Columns:    []*schema.Column{StageTransitionsColumns[14]},
+				Columns:    []*schema.Column{StageTransitionsColumns[17]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -623,12 +628,12 @@ var (
 			{
 				Name:    "stagetransition_lead_id_occurred_at",
 				Unique:  false,
-				Columns: []*schema.Column{StageTransitionsColumns[10], StageTransitionsColumns[1]},
+				Columns: []*schema.Column{StageTransitionsColumns[13], StageTransitionsColumns[1]},
 			},
 			{
 				Name:    "stagetransition_to_stage_id_occurred_at",
 				Unique:  false,
-				Columns: []*schema.Column{StageTransitionsColumns[12], StageTransitionsColumns[1]},
+				Columns: []*schema.Column{StageTransitionsColumns[15], StageTransitionsColumns[1]},
 			},
 		},
 	}

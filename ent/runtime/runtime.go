@@ -277,27 +277,27 @@ func init() {
 	// lead.DefaultCountry holds the default value on creation for the country field.
 	lead.DefaultCountry = leadDescCountry.Default.(string)
 	// leadDescStageEnteredAt is the schema descriptor for stage_entered_at field.
-	leadDescStageEnteredAt := leadFields[18].Descriptor()
+	leadDescStageEnteredAt := leadFields[19].Descriptor()
 	// lead.DefaultStageEnteredAt holds the default value on creation for the stage_entered_at field.
 	lead.DefaultStageEnteredAt = leadDescStageEnteredAt.Default.(func() time.Time)
 	// leadDescFitScore is the schema descriptor for fit_score field.
-	leadDescFitScore := leadFields[20].Descriptor()
+	leadDescFitScore := leadFields[21].Descriptor()
 	// lead.DefaultFitScore holds the default value on creation for the fit_score field.
 	lead.DefaultFitScore = leadDescFitScore.Default.(int)
 	// leadDescEngagementScore is the schema descriptor for engagement_score field.
-	leadDescEngagementScore := leadFields[21].Descriptor()
+	leadDescEngagementScore := leadFields[22].Descriptor()
 	// lead.DefaultEngagementScore holds the default value on creation for the engagement_score field.
 	lead.DefaultEngagementScore = leadDescEngagementScore.Default.(int)
 	// leadDescScore is the schema descriptor for score field.
-	leadDescScore := leadFields[22].Descriptor()
+	leadDescScore := leadFields[23].Descriptor()
 	// lead.DefaultScore holds the default value on creation for the score field.
 	lead.DefaultScore = leadDescScore.Default.(int)
 	// leadDescProjectSignal is the schema descriptor for project_signal field.
-	leadDescProjectSignal := leadFields[29].Descriptor()
+	leadDescProjectSignal := leadFields[30].Descriptor()
 	// lead.DefaultProjectSignal holds the default value on creation for the project_signal field.
 	lead.DefaultProjectSignal = leadDescProjectSignal.Default.(bool)
 	// leadDescVersion is the schema descriptor for version field.
-	leadDescVersion := leadFields[33].Descriptor()
+	leadDescVersion := leadFields[34].Descriptor()
 	// lead.DefaultVersion holds the default value on creation for the version field.
 	lead.DefaultVersion = leadDescVersion.Default.(int)
 	policyrevisionFields := schema.PolicyRevision{}.Fields()
@@ -409,6 +409,18 @@ func init() {
 	stagetransitionDescDecisionID := stagetransitionFields[12].Descriptor()
 	// stagetransition.DefaultDecisionID holds the default value on creation for the decision_id field.
 	stagetransition.DefaultDecisionID = stagetransitionDescDecisionID.Default.(string)
+	// stagetransitionDescRoutingTeam is the schema descriptor for routing_team field.
+	stagetransitionDescRoutingTeam := stagetransitionFields[14].Descriptor()
+	// stagetransition.DefaultRoutingTeam holds the default value on creation for the routing_team field.
+	stagetransition.DefaultRoutingTeam = stagetransitionDescRoutingTeam.Default.(string)
+	// stagetransitionDescRoutingCode is the schema descriptor for routing_code field.
+	stagetransitionDescRoutingCode := stagetransitionFields[15].Descriptor()
+	// stagetransition.DefaultRoutingCode holds the default value on creation for the routing_code field.
+	stagetransition.DefaultRoutingCode = stagetransitionDescRoutingCode.Default.(string)
+	// stagetransitionDescRoutingReason is the schema descriptor for routing_reason field.
+	stagetransitionDescRoutingReason := stagetransitionFields[16].Descriptor()
+	// stagetransition.DefaultRoutingReason holds the default value on creation for the routing_reason field.
+	stagetransition.DefaultRoutingReason = stagetransitionDescRoutingReason.Default.(string)
 	userMixin := schema.User{}.Mixin()
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0

@@ -32,6 +32,8 @@ func (Contact) Fields() []ent.Field {
 			Default("UNKNOWN").
 			Annotations(entgql.OrderField("BUYING_ROLE")),
 		field.Int("account_id").Optional().Nillable(),
+		field.Time("last_activity_at").Optional().Nillable().Annotations(skipInputs).
+			Comment("when the latest activity of the contact, or of a lead with the same email, occurred"),
 	}
 }
 

@@ -46,6 +46,8 @@ func (Lead) Fields() []ent.Field {
 			Annotations(entgql.OrderField("ESTIMATED_VALUE")),
 		field.Int("account_id").Optional().Nillable(),
 		field.Int("owner_id").Optional().Nillable(),
+		field.Time("last_activity_at").Optional().Nillable().Annotations(skipInputs).
+			Comment("when the latest of the lead's activities occurred; kept by every activity write"),
 		field.Int("stage_id").Annotations(skipInputs),
 		field.Time("stage_entered_at").Default(time.Now).
 			Annotations(skipInputs, entgql.OrderField("STAGE_ENTERED_AT")),
