@@ -309,49 +309,50 @@ type ComplexityRoot struct {
 	}
 
 	Lead struct {
-		Account         func(childComplexity int) int
-		AccountID       func(childComplexity int) int
-		Activities      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ActivityOrder, where *ent.ActivityWhereInput) int
-		Authority       func(childComplexity int) int
-		Budget          func(childComplexity int) int
-		BudgetAmount    func(childComplexity int) int
-		CompanyName     func(childComplexity int) int
-		Contacts        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput) int
-		ConvertedAt     func(childComplexity int) int
-		Country         func(childComplexity int) int
-		CreatedAt       func(childComplexity int) int
-		Decisions       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.DecisionLogOrder) int
-		Email           func(childComplexity int) int
-		EngagementScore func(childComplexity int) int
-		EstimatedValue  func(childComplexity int) int
-		FirstName       func(childComplexity int) int
-		FitScore        func(childComplexity int) int
-		FurthestStage   func(childComplexity int) int
-		FurthestStageID func(childComplexity int) int
-		Grade           func(childComplexity int) int
-		ID              func(childComplexity int) int
-		JobTitle        func(childComplexity int) int
-		LastActivityAt  func(childComplexity int) int
-		LastName        func(childComplexity int) int
-		Need            func(childComplexity int) int
-		OpportunityName func(childComplexity int) int
-		Owner           func(childComplexity int) int
-		OwnerID         func(childComplexity int) int
-		Phone           func(childComplexity int) int
-		Qualification   func(childComplexity int) int
-		Score           func(childComplexity int) int
-		Source          func(childComplexity int) int
-		Stage           func(childComplexity int) int
-		StageEnteredAt  func(childComplexity int) int
-		StageID         func(childComplexity int) int
-		StageTimes      func(childComplexity int) int
-		Temperature     func(childComplexity int) int
-		TimeInStage     func(childComplexity int) int
-		Timing          func(childComplexity int) int
-		TimingDate      func(childComplexity int) int
-		Transitions     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StageTransitionOrder, where *ent.StageTransitionWhereInput) int
-		UpdatedAt       func(childComplexity int) int
-		Version         func(childComplexity int) int
+		Account              func(childComplexity int) int
+		AccountID            func(childComplexity int) int
+		Activities           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ActivityOrder, where *ent.ActivityWhereInput) int
+		Authority            func(childComplexity int) int
+		AvailableTransitions func(childComplexity int) int
+		Budget               func(childComplexity int) int
+		BudgetAmount         func(childComplexity int) int
+		CompanyName          func(childComplexity int) int
+		Contacts             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput) int
+		ConvertedAt          func(childComplexity int) int
+		Country              func(childComplexity int) int
+		CreatedAt            func(childComplexity int) int
+		Decisions            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.DecisionLogOrder) int
+		Email                func(childComplexity int) int
+		EngagementScore      func(childComplexity int) int
+		EstimatedValue       func(childComplexity int) int
+		FirstName            func(childComplexity int) int
+		FitScore             func(childComplexity int) int
+		FurthestStage        func(childComplexity int) int
+		FurthestStageID      func(childComplexity int) int
+		Grade                func(childComplexity int) int
+		ID                   func(childComplexity int) int
+		JobTitle             func(childComplexity int) int
+		LastActivityAt       func(childComplexity int) int
+		LastName             func(childComplexity int) int
+		Need                 func(childComplexity int) int
+		OpportunityName      func(childComplexity int) int
+		Owner                func(childComplexity int) int
+		OwnerID              func(childComplexity int) int
+		Phone                func(childComplexity int) int
+		Qualification        func(childComplexity int) int
+		Score                func(childComplexity int) int
+		Source               func(childComplexity int) int
+		Stage                func(childComplexity int) int
+		StageEnteredAt       func(childComplexity int) int
+		StageID              func(childComplexity int) int
+		StageTimes           func(childComplexity int) int
+		Temperature          func(childComplexity int) int
+		TimeInStage          func(childComplexity int) int
+		Timing               func(childComplexity int) int
+		TimingDate           func(childComplexity int) int
+		Transitions          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StageTransitionOrder, where *ent.StageTransitionWhereInput) int
+		UpdatedAt            func(childComplexity int) int
+		Version              func(childComplexity int) int
 	}
 
 	LeadConnection struct {
@@ -688,6 +689,12 @@ type ComplexityRoot struct {
 		Retired  func(childComplexity int) int
 	}
 
+	StageAvailability struct {
+		Allowed func(childComplexity int) int
+		Reasons func(childComplexity int) int
+		Stage   func(childComplexity int) int
+	}
+
 	StageConnection struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
@@ -832,6 +839,7 @@ type DecisionLogResolver interface {
 type LeadResolver interface {
 	TimeInStage(ctx context.Context, obj *ent.Lead) (int, error)
 	StageTimes(ctx context.Context, obj *ent.Lead) ([]*model.StageTime, error)
+	AvailableTransitions(ctx context.Context, obj *ent.Lead) ([]*model.StageAvailability, error)
 	Qualification(ctx context.Context, obj *ent.Lead) (*model.Qualification, error)
 }
 type MutationResolver interface {
@@ -1938,6 +1946,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Lead.Authority(childComplexity), true
+	case "Lead.availableTransitions":
+		if e.ComplexityRoot.Lead.AvailableTransitions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.AvailableTransitions(childComplexity), true
 	case "Lead.budget":
 		if e.ComplexityRoot.Lead.Budget == nil {
 			break
@@ -3830,6 +3844,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Stage.Retired(childComplexity), true
 
+	case "StageAvailability.allowed":
+		if e.ComplexityRoot.StageAvailability.Allowed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageAvailability.Allowed(childComplexity), true
+	case "StageAvailability.reasons":
+		if e.ComplexityRoot.StageAvailability.Reasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageAvailability.Reasons(childComplexity), true
+	case "StageAvailability.stage":
+		if e.ComplexityRoot.StageAvailability.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageAvailability.Stage(childComplexity), true
+
 	case "StageConnection.edges":
 		if e.ComplexityRoot.StageConnection.Edges == nil {
 			break
@@ -5098,6 +5131,8 @@ func (ec *executionContext) childFields_Lead(ctx context.Context, field graphql.
 		return ec.fieldContext_Lead_timeInStage(ctx, field)
 	case "stageTimes":
 		return ec.fieldContext_Lead_stageTimes(ctx, field)
+	case "availableTransitions":
+		return ec.fieldContext_Lead_availableTransitions(ctx, field)
 	case "qualification":
 		return ec.fieldContext_Lead_qualification(ctx, field)
 	}
@@ -5670,6 +5705,18 @@ func (ec *executionContext) childFields_Stage(ctx context.Context, field graphql
 		return ec.fieldContext_Stage_retired(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Stage", field.Name)
+}
+
+func (ec *executionContext) childFields_StageAvailability(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "stage":
+		return ec.fieldContext_StageAvailability_stage(ctx, field)
+	case "allowed":
+		return ec.fieldContext_StageAvailability_allowed(ctx, field)
+	case "reasons":
+		return ec.fieldContext_StageAvailability_reasons(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StageAvailability", field.Name)
 }
 
 func (ec *executionContext) childFields_StageConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13029,6 +13076,38 @@ func (ec *executionContext) fieldContext_Lead_stageTimes(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Lead_availableTransitions(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_availableTransitions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lead().AvailableTransitions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.StageAvailability) graphql.Marshaler {
+			return ec.marshalNStageAvailability2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐStageAvailabilityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_availableTransitions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StageAvailability(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Lead_qualification(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19716,6 +19795,93 @@ func (ec *executionContext) _Stage_retired(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_Stage_retired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Stage", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _StageAvailability_stage(ctx context.Context, field graphql.CollectedField, obj *model.StageAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageAvailability_stage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
+			return ec.marshalNStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageAvailability_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StageAvailability",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Stage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StageAvailability_allowed(ctx context.Context, field graphql.CollectedField, obj *model.StageAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageAvailability_allowed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Allowed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageAvailability_allowed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageAvailability", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _StageAvailability_reasons(ctx context.Context, field graphql.CollectedField, obj *model.StageAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageAvailability_reasons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reasons, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*qualtype.Reason) graphql.Marshaler {
+			return ec.marshalNReason2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚋschemaᚋqualtypeᚐReasonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageAvailability_reasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StageAvailability",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reason(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _StageConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.StageConnection) (ret graphql.Marshaler) {
@@ -36972,6 +37138,12 @@ func (ec *executionContext) _Lead(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lead_stageTimes(ctx, field, obj)
 				})
+		case "availableTransitions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_availableTransitions(ctx, field, obj)
+				})
 		case "qualification":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -39184,6 +39356,49 @@ func (ec *executionContext) _Stage(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "retired":
 			out.Values[i] = ec._Stage_retired(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var stageAvailabilityImplementors = []string{"StageAvailability"}
+
+func (ec *executionContext) _StageAvailability(ctx context.Context, sel ast.SelectionSet, obj *model.StageAvailability) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, stageAvailabilityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StageAvailability")
+		case "stage":
+			out.Values[i] = ec._StageAvailability_stage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "allowed":
+			out.Values[i] = ec._StageAvailability_allowed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reasons":
+			out.Values[i] = ec._StageAvailability_reasons(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -41740,6 +41955,30 @@ func (ec *executionContext) marshalNStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋ
 		return graphql.Null
 	}
 	return ec._Stage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStageAvailability2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐStageAvailabilityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.StageAvailability) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStageAvailability2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐStageAvailability(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStageAvailability2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐStageAvailability(ctx context.Context, sel ast.SelectionSet, v *model.StageAvailability) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StageAvailability!")
+		return graphql.Null
+	}
+	return ec._StageAvailability(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNStageConnection2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStageConnection(ctx context.Context, sel ast.SelectionSet, v *ent.StageConnection) graphql.Marshaler {

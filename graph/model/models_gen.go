@@ -181,6 +181,14 @@ type RollbackPolicyPayload struct {
 	Revision *ent.PolicyRevision `json:"revision"`
 }
 
+// Whether the caller may move a lead to one stage now, with the transition policy's reasons.
+type StageAvailability struct {
+	Stage   *ent.Stage `json:"stage"`
+	Allowed bool       `json:"allowed"`
+	// Why not (or, when allowed, what the policy noted); the same reasons transitionLead's TRANSITION_DENIED carries.
+	Reasons []*qualtype.Reason `json:"reasons"`
+}
+
 // Time a lead spent in one stage, summed over every stay.
 type StageTime struct {
 	Stage   *ent.Stage `json:"stage"`
