@@ -49,6 +49,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Account() AccountResolver
 	DecisionLog() DecisionLogResolver
 	Lead() LeadResolver
 	Mutation() MutationResolver
@@ -86,19 +87,20 @@ type ComplexityRoot struct {
 	}
 
 	Account struct {
-		AnnualRevenue func(childComplexity int) int
-		Contacts      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput) int
-		Country       func(childComplexity int) int
-		CreatedAt     func(childComplexity int) int
-		Domain        func(childComplexity int) int
-		EmployeeCount func(childComplexity int) int
-		ID            func(childComplexity int) int
-		Industry      func(childComplexity int) int
-		Leads         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LeadOrder, where *ent.LeadWhereInput) int
-		Name          func(childComplexity int) int
-		Projects      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ProjectOrder, where *ent.ProjectWhereInput) int
-		Region        func(childComplexity int) int
-		UpdatedAt     func(childComplexity int) int
+		AnnualRevenue         func(childComplexity int) int
+		Contacts              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput) int
+		Country               func(childComplexity int) int
+		CreatedAt             func(childComplexity int) int
+		DecisionMakerCoverage func(childComplexity int) int
+		Domain                func(childComplexity int) int
+		EmployeeCount         func(childComplexity int) int
+		ID                    func(childComplexity int) int
+		Industry              func(childComplexity int) int
+		Leads                 func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LeadOrder, where *ent.LeadWhereInput) int
+		Name                  func(childComplexity int) int
+		Projects              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ProjectOrder, where *ent.ProjectWhereInput) int
+		Region                func(childComplexity int) int
+		UpdatedAt             func(childComplexity int) int
 	}
 
 	AccountConnection struct {
@@ -256,6 +258,14 @@ type ComplexityRoot struct {
 	DecisionLogEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	DecisionMakerReach struct {
+		Contact        func(childComplexity int) int
+		LastActivity   func(childComplexity int) int
+		LastActivityAt func(childComplexity int) int
+		Reached        func(childComplexity int) int
+		ViaLead        func(childComplexity int) int
 	}
 
 	DecisionReplay struct {
@@ -832,6 +842,9 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AccountResolver interface {
+	DecisionMakerCoverage(ctx context.Context, obj *ent.Account) ([]*model.DecisionMakerReach, error)
+}
 type DecisionLogResolver interface {
 	Reasons(ctx context.Context, obj *ent.DecisionLog) ([]*qualtype.Reason, error)
 	LatencyMs(ctx context.Context, obj *ent.DecisionLog) (float64, error)
@@ -1037,6 +1050,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.CreatedAt(childComplexity), true
+	case "Account.decisionMakerCoverage":
+		if e.ComplexityRoot.Account.DecisionMakerCoverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.DecisionMakerCoverage(childComplexity), true
 	case "Account.domain":
 		if e.ComplexityRoot.Account.Domain == nil {
 			break
@@ -1718,6 +1737,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DecisionLogEdge.Node(childComplexity), true
+
+	case "DecisionMakerReach.contact":
+		if e.ComplexityRoot.DecisionMakerReach.Contact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionMakerReach.Contact(childComplexity), true
+	case "DecisionMakerReach.lastActivity":
+		if e.ComplexityRoot.DecisionMakerReach.LastActivity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionMakerReach.LastActivity(childComplexity), true
+	case "DecisionMakerReach.lastActivityAt":
+		if e.ComplexityRoot.DecisionMakerReach.LastActivityAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionMakerReach.LastActivityAt(childComplexity), true
+	case "DecisionMakerReach.reached":
+		if e.ComplexityRoot.DecisionMakerReach.Reached == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionMakerReach.Reached(childComplexity), true
+	case "DecisionMakerReach.viaLead":
+		if e.ComplexityRoot.DecisionMakerReach.ViaLead == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionMakerReach.ViaLead(childComplexity), true
 
 	case "DecisionReplay.decision":
 		if e.ComplexityRoot.DecisionReplay.Decision == nil {
@@ -4525,7 +4575,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "admin.graphqls" "auth.graphqls" "decisions.graphqls" "ent.graphqls" "funnel.graphqls" "lifecycle.graphqls" "qualify.graphqls"
+//go:embed "admin.graphqls" "auth.graphqls" "decisions.graphqls" "ent.graphqls" "funnel.graphqls" "lifecycle.graphqls" "qualify.graphqls" "reach.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -4544,6 +4594,7 @@ var sources = []*ast.Source{
 	{Name: "funnel.graphqls", Input: sourceData("funnel.graphqls"), BuiltIn: false},
 	{Name: "lifecycle.graphqls", Input: sourceData("lifecycle.graphqls"), BuiltIn: false},
 	{Name: "qualify.graphqls", Input: sourceData("qualify.graphqls"), BuiltIn: false},
+	{Name: "reach.graphqls", Input: sourceData("reach.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -4627,6 +4678,8 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_leads(ctx, field)
 	case "projects":
 		return ec.fieldContext_Account_projects(ctx, field)
+	case "decisionMakerCoverage":
+		return ec.fieldContext_Account_decisionMakerCoverage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
 }
@@ -4943,6 +4996,22 @@ func (ec *executionContext) childFields_DecisionLogEdge(ctx context.Context, fie
 		return ec.fieldContext_DecisionLogEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DecisionLogEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DecisionMakerReach(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contact":
+		return ec.fieldContext_DecisionMakerReach_contact(ctx, field)
+	case "reached":
+		return ec.fieldContext_DecisionMakerReach_reached(ctx, field)
+	case "lastActivityAt":
+		return ec.fieldContext_DecisionMakerReach_lastActivityAt(ctx, field)
+	case "lastActivity":
+		return ec.fieldContext_DecisionMakerReach_lastActivity(ctx, field)
+	case "viaLead":
+		return ec.fieldContext_DecisionMakerReach_viaLead(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DecisionMakerReach", field.Name)
 }
 
 func (ec *executionContext) childFields_DecisionReplay(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8654,6 +8723,38 @@ func (ec *executionContext) fieldContext_Account_projects(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Account_decisionMakerCoverage(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_decisionMakerCoverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().DecisionMakerCoverage(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DecisionMakerReach) graphql.Marshaler {
+			return ec.marshalNDecisionMakerReach2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐDecisionMakerReachᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_decisionMakerCoverage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DecisionMakerReach(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _AccountConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.AccountConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11189,6 +11290,148 @@ func (ec *executionContext) _DecisionLogEdge_cursor(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_DecisionLogEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DecisionLogEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _DecisionMakerReach_contact(ctx context.Context, field graphql.CollectedField, obj *model.DecisionMakerReach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionMakerReach_contact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Contact) graphql.Marshaler {
+			return ec.marshalNContact2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐContact(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionMakerReach_contact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DecisionMakerReach",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DecisionMakerReach_reached(ctx context.Context, field graphql.CollectedField, obj *model.DecisionMakerReach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionMakerReach_reached(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reached, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionMakerReach_reached(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionMakerReach", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _DecisionMakerReach_lastActivityAt(ctx context.Context, field graphql.CollectedField, obj *model.DecisionMakerReach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionMakerReach_lastActivityAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastActivityAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionMakerReach_lastActivityAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionMakerReach", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DecisionMakerReach_lastActivity(ctx context.Context, field graphql.CollectedField, obj *model.DecisionMakerReach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionMakerReach_lastActivity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastActivity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Activity) graphql.Marshaler {
+			return ec.marshalOActivity2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐActivity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionMakerReach_lastActivity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DecisionMakerReach",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Activity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DecisionMakerReach_viaLead(ctx context.Context, field graphql.CollectedField, obj *model.DecisionMakerReach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionMakerReach_viaLead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ViaLead, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Lead) graphql.Marshaler {
+			return ec.marshalOLead2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLead(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionMakerReach_viaLead(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DecisionMakerReach",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _DecisionReplay_decision(ctx context.Context, field graphql.CollectedField, obj *model.DecisionReplay) (ret graphql.Marshaler) {
@@ -35508,6 +35751,12 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Account_projects(ctx, field, obj)
 				})
+		case "decisionMakerCoverage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_decisionMakerCoverage(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -36560,6 +36809,59 @@ func (ec *executionContext) _DecisionLogEdge(ctx context.Context, sel ast.Select
 		case "cursor":
 			out.Values[i] = ec._DecisionLogEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var decisionMakerReachImplementors = []string{"DecisionMakerReach"}
+
+func (ec *executionContext) _DecisionMakerReach(ctx context.Context, sel ast.SelectionSet, obj *model.DecisionMakerReach) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, decisionMakerReachImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DecisionMakerReach")
+		case "contact":
+			out.Values[i] = ec._DecisionMakerReach_contact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reached":
+			out.Values[i] = ec._DecisionMakerReach_reached(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastActivityAt":
+			out.Values[i] = ec._DecisionMakerReach_lastActivityAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastActivity":
+			out.Values[i] = ec._DecisionMakerReach_lastActivity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "viaLead":
+			out.Values[i] = ec._DecisionMakerReach_viaLead(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -41064,6 +41366,30 @@ func (ec *executionContext) marshalNDecisionLogOrderField2ᚖgithubᚗcomᚋqual
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNDecisionMakerReach2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐDecisionMakerReachᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DecisionMakerReach) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDecisionMakerReach2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐDecisionMakerReach(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDecisionMakerReach2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐDecisionMakerReach(ctx context.Context, sel ast.SelectionSet, v *model.DecisionMakerReach) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DecisionMakerReach!")
+		return graphql.Null
+	}
+	return ec._DecisionMakerReach(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNDecisionReplay2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐDecisionReplay(ctx context.Context, sel ast.SelectionSet, v *model.DecisionReplay) graphql.Marshaler {

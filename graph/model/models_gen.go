@@ -62,6 +62,20 @@ type CreateAPIKeyPayload struct {
 	Secret string `json:"secret"`
 }
 
+// One decision maker of an account and the newest activity of that person, logged on the contact
+// or on a lead with the contact's email.
+type DecisionMakerReach struct {
+	Contact *ent.Contact `json:"contact"`
+	// Whether any activity of the person is known.
+	Reached bool `json:"reached"`
+	// When the newest activity occurred; null when never reached.
+	LastActivityAt *time.Time `json:"lastActivityAt,omitempty"`
+	// What the newest activity was; null when never reached.
+	LastActivity *ent.Activity `json:"lastActivity,omitempty"`
+	// The lead the newest activity was logged on, when it was logged on a lead rather than the contact.
+	ViaLead *ent.Lead `json:"viaLead,omitempty"`
+}
+
 // A logged decision re-run on a revision.
 type DecisionReplay struct {
 	Decision *ent.DecisionLog `json:"decision"`

@@ -100,7 +100,9 @@ func TestAvailableTransitionsDecideLikeTransitionLeadAndWriteNothing(t *testing.
 			}
 		}
 		sql := opts[slices.IndexFunc(opts, func(o availability) bool { return o.Stage.Key == "sql" })]
-		if sql.Allowed || !slices.ContainsFunc(sql.Reasons, func(r struct{ Code, Message string }) bool { return r.Code == "SQL_NEEDS_DECISION_MAKER" || contains(r.Code, "DECISION_MAKER") }) {
+		if sql.Allowed || !slices.ContainsFunc(sql.Reasons, func(r struct{ Code, Message string }) bool {
+			return r.Code == "SQL_NEEDS_DECISION_MAKER" || contains(r.Code, "DECISION_MAKER")
+		}) {
 			t.Errorf("sql = %+v, want refused for the missing decision maker", sql)
 		}
 		if allowed == "" {

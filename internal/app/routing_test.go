@@ -10,9 +10,9 @@ import (
 )
 
 type routedMove struct {
-	ToStage                                struct{ Key string }
+	ToStage                                 struct{ Key string }
 	RoutingTeam, RoutingCode, RoutingReason string
-	AssignedOwner                          *struct{ ID string }
+	AssignedOwner                           *struct{ ID string }
 }
 
 // toSAL brings a lead of account to sal (an appointment request, then a manual move if the
