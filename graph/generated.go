@@ -50,6 +50,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Account() AccountResolver
+	Bant() BantResolver
 	DecisionLog() DecisionLogResolver
 	Lead() LeadResolver
 	Mutation() MutationResolver
@@ -844,6 +845,14 @@ type ComplexityRoot struct {
 
 type AccountResolver interface {
 	DecisionMakerCoverage(ctx context.Context, obj *ent.Account) ([]*model.DecisionMakerReach, error)
+}
+type BantResolver interface {
+	Budget(ctx context.Context, obj *qualtype.BANT) (lead.Budget, error)
+	Authority(ctx context.Context, obj *qualtype.BANT) (lead.Authority, error)
+	Need(ctx context.Context, obj *qualtype.BANT) (lead.Need, error)
+	Timing(ctx context.Context, obj *qualtype.BANT) (lead.Timing, error)
+
+	Status(ctx context.Context, obj *qualtype.BANT) (model.BantStatus, error)
 }
 type DecisionLogResolver interface {
 	Reasons(ctx context.Context, obj *ent.DecisionLog) ([]*qualtype.Reason, error)
@@ -9723,18 +9732,18 @@ func (ec *executionContext) _Bant_budget(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Bant_budget(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Budget, nil
+			return ec.Resolvers.Bant().Budget(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v lead.Budget) graphql.Marshaler {
+			return ec.marshalNLeadBudget2githubᚗcomᚋqualifyᚋqualifyᚋentᚋleadᚐBudget(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Bant_budget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Bant", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Bant", field, true, true, "LeadBudget")
 }
 
 func (ec *executionContext) _Bant_authority(ctx context.Context, field graphql.CollectedField, obj *qualtype.BANT) (ret graphql.Marshaler) {
@@ -9746,18 +9755,18 @@ func (ec *executionContext) _Bant_authority(ctx context.Context, field graphql.C
 			return ec.fieldContext_Bant_authority(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Authority, nil
+			return ec.Resolvers.Bant().Authority(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v lead.Authority) graphql.Marshaler {
+			return ec.marshalNLeadAuthority2githubᚗcomᚋqualifyᚋqualifyᚋentᚋleadᚐAuthority(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Bant_authority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Bant", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Bant", field, true, true, "LeadAuthority")
 }
 
 func (ec *executionContext) _Bant_need(ctx context.Context, field graphql.CollectedField, obj *qualtype.BANT) (ret graphql.Marshaler) {
@@ -9769,18 +9778,18 @@ func (ec *executionContext) _Bant_need(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_Bant_need(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Need, nil
+			return ec.Resolvers.Bant().Need(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v lead.Need) graphql.Marshaler {
+			return ec.marshalNLeadNeed2githubᚗcomᚋqualifyᚋqualifyᚋentᚋleadᚐNeed(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Bant_need(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Bant", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Bant", field, true, true, "LeadNeed")
 }
 
 func (ec *executionContext) _Bant_timing(ctx context.Context, field graphql.CollectedField, obj *qualtype.BANT) (ret graphql.Marshaler) {
@@ -9792,18 +9801,18 @@ func (ec *executionContext) _Bant_timing(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Bant_timing(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Timing, nil
+			return ec.Resolvers.Bant().Timing(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v lead.Timing) graphql.Marshaler {
+			return ec.marshalNLeadTiming2githubᚗcomᚋqualifyᚋqualifyᚋentᚋleadᚐTiming(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Bant_timing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Bant", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Bant", field, true, true, "LeadTiming")
 }
 
 func (ec *executionContext) _Bant_confirmed(ctx context.Context, field graphql.CollectedField, obj *qualtype.BANT) (ret graphql.Marshaler) {
@@ -9838,18 +9847,18 @@ func (ec *executionContext) _Bant_status(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Bant_status(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
+			return ec.Resolvers.Bant().Status(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v model.BantStatus) graphql.Marshaler {
+			return ec.marshalNBantStatus2githubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐBantStatus(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Bant_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Bant", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Bant", field, true, true, "BantStatus")
 }
 
 func (ec *executionContext) _BuyingRoleCoverage_decisionMaker(ctx context.Context, field graphql.CollectedField, obj *qualtype.Coverage) (ret graphql.Marshaler) {
@@ -36225,35 +36234,40 @@ func (ec *executionContext) _Bant(ctx context.Context, sel ast.SelectionSet, obj
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Bant")
 		case "budget":
-			out.Values[i] = ec._Bant_budget(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Bant_budget(ctx, field, obj)
+				})
 		case "authority":
-			out.Values[i] = ec._Bant_authority(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Bant_authority(ctx, field, obj)
+				})
 		case "need":
-			out.Values[i] = ec._Bant_need(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Bant_need(ctx, field, obj)
+				})
 		case "timing":
-			out.Values[i] = ec._Bant_timing(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Bant_timing(ctx, field, obj)
+				})
 		case "confirmed":
 			out.Values[i] = ec._Bant_confirmed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
-			out.Values[i] = ec._Bant_status(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Bant_status(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -41173,6 +41187,16 @@ func (ec *executionContext) marshalNAuditEventVia2githubᚗcomᚋqualifyᚋquali
 func (ec *executionContext) unmarshalNAuditEventWhereInput2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐAuditEventWhereInput(ctx context.Context, v any) (*ent.AuditEventWhereInput, error) {
 	res, err := ec.unmarshalInputAuditEventWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNBantStatus2githubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐBantStatus(ctx context.Context, v any) (model.BantStatus, error) {
+	var res model.BantStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBantStatus2githubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐBantStatus(ctx context.Context, sel ast.SelectionSet, v model.BantStatus) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {

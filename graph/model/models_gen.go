@@ -244,6 +244,64 @@ type Viewer struct {
 	Redacted []string `json:"redacted"`
 }
 
+// Whether BANT qualifies the lead: enough of the four confirmed (QUALIFIED), some (PARTIAL), none (UNQUALIFIED).
+type BantStatus string
+
+const (
+	BantStatusQualified   BantStatus = "QUALIFIED"
+	BantStatusPartial     BantStatus = "PARTIAL"
+	BantStatusUnqualified BantStatus = "UNQUALIFIED"
+)
+
+var AllBantStatus = []BantStatus{
+	BantStatusQualified,
+	BantStatusPartial,
+	BantStatusUnqualified,
+}
+
+func (e BantStatus) IsValid() bool {
+	switch e {
+	case BantStatusQualified, BantStatusPartial, BantStatusUnqualified:
+		return true
+	}
+	return false
+}
+
+func (e BantStatus) String() string {
+	return string(e)
+}
+
+func (e *BantStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = BantStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid BantStatus", str)
+	}
+	return nil
+}
+
+func (e BantStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *BantStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e BantStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 type PolicyEvaluatorKind string
 
 const (

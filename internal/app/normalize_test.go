@@ -72,3 +72,24 @@ func TestFirmographicsAreNormalizedToThePolicyVocabulary(t *testing.T) {
 		}
 	})
 }
+
+// One casing for enum-like values: qualification.bant reads in the lead's own enums (YES, NO,
+// UNKNOWN) and an upper-case status, not the policy's lower-case strings.
+func TestBantValuesUseTheAPIEnumCasing(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
+		api := apitest.Start(t, db)
+		var got struct {
+			CreateLead struct {
+				Need          string
+				Qualification struct {
+					Bant struct{ Budget, Authority, Need, Timing, Status string }
+				}
+			}
+		}
+		api.Data(t, `mutation { createLead(input: {lastName: "Case", source: WEB_FORM, need: YES}) { need qualification { bant { budget authority need timing status } } } }`, nil, &got)
+		b := got.CreateLead.Qualification.Bant
+		if b.Need != got.CreateLead.Need || b.Need != "YES" || b.Budget != "UNKNOWN" || b.Status != "PARTIAL" {
+			t.Errorf("lead need %q, bant %+v; want YES / UNKNOWN / PARTIAL", got.CreateLead.Need, b)
+		}
+	})
+}
