@@ -51,9 +51,11 @@ func keepLastActivity(ctx context.Context, tx *ent.Client, leadIDs, contactIDs [
 		if err != nil {
 			return err
 		}
-		u := tx.Lead.Update().Where(lead.ID(*id)).ClearLastActivityAt()
+		u := tx.Lead.Update().Where(lead.ID(*id))
 		if last != nil {
 			u.SetLastActivityAt(last.OccurredAt)
+		} else {
+			u.ClearLastActivityAt()
 		}
 		if _, err := u.Save(ctx); err != nil {
 			return err
@@ -95,9 +97,11 @@ func keepContactLastActivity(ctx context.Context, tx *ent.Client, c *ent.Contact
 	if err != nil {
 		return nil, err
 	}
-	u := tx.Contact.UpdateOneID(c.ID).ClearLastActivityAt()
+	u := tx.Contact.UpdateOneID(c.ID)
 	if last != nil {
 		u.SetLastActivityAt(last.OccurredAt)
+	} else {
+		u.ClearLastActivityAt()
 	}
 	return u.Save(ctx)
 }
