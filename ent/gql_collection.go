@@ -3021,6 +3021,21 @@ func (_q *StageTransitionQuery) collectField(ctx context.Context, oneNode bool, 
 				selectedFields = append(selectedFields, stagetransition.FieldAssignedOwnerID)
 				fieldSeen[stagetransition.FieldAssignedOwnerID] = struct{}{}
 			}
+		case "routingTeam":
+			if _, ok := fieldSeen[stagetransition.FieldRoutingTeam]; !ok {
+				selectedFields = append(selectedFields, stagetransition.FieldRoutingTeam)
+				fieldSeen[stagetransition.FieldRoutingTeam] = struct{}{}
+			}
+		case "routingCode":
+			if _, ok := fieldSeen[stagetransition.FieldRoutingCode]; !ok {
+				selectedFields = append(selectedFields, stagetransition.FieldRoutingCode)
+				fieldSeen[stagetransition.FieldRoutingCode] = struct{}{}
+			}
+		case "routingReason":
+			if _, ok := fieldSeen[stagetransition.FieldRoutingReason]; !ok {
+				selectedFields = append(selectedFields, stagetransition.FieldRoutingReason)
+				fieldSeen[stagetransition.FieldRoutingReason] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

@@ -32,6 +32,7 @@ import (
 	"github.com/qualify/qualify/ent/webhookattempt"
 	"github.com/qualify/qualify/ent/webhookdelivery"
 	"github.com/qualify/qualify/ent/webhookendpoint"
+	"github.com/qualify/qualify/internal/keyset"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -243,7 +244,7 @@ func (p *apikeyPager) applyCursors(query *APIKeyQuery, after, before *Cursor) (*
 		}
 		directions = append(directions, direction)
 	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+	predicates, err := keyset.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
 		FieldID:     DefaultAPIKeyOrder.Field.column,
 		DirectionID: idDirection,
 		Fields:      fields,
@@ -265,7 +266,7 @@ func (p *apikeyPager) applyOrder(query *APIKeyQuery) *APIKeyQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(keyset.Term(o.Field.column, o.Field.toTerm, direction))
 		if o.Field.column == DefaultAPIKeyOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -295,7 +296,7 @@ func (p *apikeyPager) orderExpr(query *APIKeyQuery) sql.Querier {
 			if p.reverse {
 				direction = direction.Reverse()
 			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			keyset.WriteTerm(b, o.Field.column, direction)
 			b.Comma()
 		}
 		direction := entgql.OrderDirectionAsc
@@ -611,7 +612,7 @@ func (p *accountPager) applyCursors(query *AccountQuery, after, before *Cursor) 
 		}
 		directions = append(directions, direction)
 	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+	predicates, err := keyset.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
 		FieldID:     DefaultAccountOrder.Field.column,
 		DirectionID: idDirection,
 		Fields:      fields,
@@ -633,7 +634,7 @@ func (p *accountPager) applyOrder(query *AccountQuery) *AccountQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(keyset.Term(o.Field.column, o.Field.toTerm, direction))
 		if o.Field.column == DefaultAccountOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -663,7 +664,7 @@ func (p *accountPager) orderExpr(query *AccountQuery) sql.Querier {
 			if p.reverse {
 				direction = direction.Reverse()
 			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			keyset.WriteTerm(b, o.Field.column, direction)
 			b.Comma()
 		}
 		direction := entgql.OrderDirectionAsc
@@ -1069,7 +1070,7 @@ func (p *activityPager) applyCursors(query *ActivityQuery, after, before *Cursor
 		}
 		directions = append(directions, direction)
 	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+	predicates, err := keyset.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
 		FieldID:     DefaultActivityOrder.Field.column,
 		DirectionID: idDirection,
 		Fields:      fields,
@@ -1091,7 +1092,7 @@ func (p *activityPager) applyOrder(query *ActivityQuery) *ActivityQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(keyset.Term(o.Field.column, o.Field.toTerm, direction))
 		if o.Field.column == DefaultActivityOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -1121,7 +1122,7 @@ func (p *activityPager) orderExpr(query *ActivityQuery) sql.Querier {
 			if p.reverse {
 				direction = direction.Reverse()
 			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			keyset.WriteTerm(b, o.Field.column, direction)
 			b.Comma()
 		}
 		direction := entgql.OrderDirectionAsc
@@ -1445,7 +1446,7 @@ func (p *auditeventPager) applyCursors(query *AuditEventQuery, after, before *Cu
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultAuditEventOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range keyset.CursorsPredicate(after, before, DefaultAuditEventOrder.Field.column, p.order.Field.column, p.order.Direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -1456,7 +1457,7 @@ func (p *auditeventPager) applyOrder(query *AuditEventQuery) *AuditEventQuery {
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(keyset.Term(p.order.Field.column, p.order.Field.toTerm, direction))
 	if p.order.Field != DefaultAuditEventOrder.Field {
 		query = query.Order(DefaultAuditEventOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -1475,7 +1476,7 @@ func (p *auditeventPager) orderExpr(query *AuditEventQuery) sql.Querier {
 		query.ctx.AppendFieldOnce(p.order.Field.column)
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		keyset.WriteTerm(b, p.order.Field.column, direction)
 		if p.order.Field != DefaultAuditEventOrder.Field {
 			b.Comma().Ident(DefaultAuditEventOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -1769,7 +1770,7 @@ func (p *contactPager) applyCursors(query *ContactQuery, after, before *Cursor) 
 		}
 		directions = append(directions, direction)
 	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+	predicates, err := keyset.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
 		FieldID:     DefaultContactOrder.Field.column,
 		DirectionID: idDirection,
 		Fields:      fields,
@@ -1791,12 +1792,16 @@ func (p *contactPager) applyOrder(query *ContactQuery) *ContactQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(keyset.Term(o.Field.column, o.Field.toTerm, direction))
 		if o.Field.column == DefaultContactOrder.Field.column {
 			defaultOrdered = true
 		}
-		if len(query.ctx.Fields) > 0 {
-			query.ctx.AppendFieldOnce(o.Field.column)
+		switch o.Field.column {
+		case ContactOrderFieldAccountName.column:
+		default:
+			if len(query.ctx.Fields) > 0 {
+				query.ctx.AppendFieldOnce(o.Field.column)
+			}
 		}
 	}
 	if !defaultOrdered {
@@ -1810,9 +1815,18 @@ func (p *contactPager) applyOrder(query *ContactQuery) *ContactQuery {
 }
 
 func (p *contactPager) orderExpr(query *ContactQuery) sql.Querier {
-	if len(query.ctx.Fields) > 0 {
-		for _, o := range p.order {
-			query.ctx.AppendFieldOnce(o.Field.column)
+	for _, o := range p.order {
+		switch o.Field.column {
+		case ContactOrderFieldAccountName.column:
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			query = query.Order(keyset.Term(o.Field.column, o.Field.toTerm, direction))
+		default:
+			if len(query.ctx.Fields) > 0 {
+				query.ctx.AppendFieldOnce(o.Field.column)
+			}
 		}
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
@@ -1821,7 +1835,7 @@ func (p *contactPager) orderExpr(query *ContactQuery) sql.Querier {
 			if p.reverse {
 				direction = direction.Reverse()
 			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			keyset.WriteTerm(b, o.Field.column, direction)
 			b.Comma()
 		}
 		direction := entgql.OrderDirectionAsc
@@ -1956,6 +1970,40 @@ var (
 			}
 		},
 	}
+	// ContactOrderFieldLastActivityAt orders Contact by last_activity_at.
+	ContactOrderFieldLastActivityAt = &ContactOrderField{
+		Value: func(_m *Contact) (ent.Value, error) {
+			return _m.LastActivityAt, nil
+		},
+		column: contact.FieldLastActivityAt,
+		toTerm: contact.ByLastActivityAt,
+		toCursor: func(_m *Contact) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.LastActivityAt,
+			}
+		},
+	}
+	// ContactOrderFieldAccountName orders by ACCOUNT_NAME.
+	ContactOrderFieldAccountName = &ContactOrderField{
+		Value: func(_m *Contact) (ent.Value, error) {
+			return _m.Value("account_name")
+		},
+		column: "account_name",
+		toTerm: func(opts ...sql.OrderTermOption) contact.OrderOption {
+			return contact.ByAccountField(
+				account.FieldName,
+				append(opts, sql.OrderSelectAs("account_name"))...,
+			)
+		},
+		toCursor: func(_m *Contact) Cursor {
+			cv, _ := _m.Value("account_name")
+			return Cursor{
+				ID:    _m.ID,
+				Value: cv,
+			}
+		},
+	}
 )
 
 // String implement fmt.Stringer interface.
@@ -1972,6 +2020,10 @@ func (f ContactOrderField) String() string {
 		str = "EMAIL"
 	case ContactOrderFieldBuyingRole.column:
 		str = "BUYING_ROLE"
+	case ContactOrderFieldLastActivityAt.column:
+		str = "LAST_ACTIVITY_AT"
+	case ContactOrderFieldAccountName.column:
+		str = "ACCOUNT_NAME"
 	}
 	return str
 }
@@ -1998,6 +2050,10 @@ func (f *ContactOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *ContactOrderFieldEmail
 	case "BUYING_ROLE":
 		*f = *ContactOrderFieldBuyingRole
+	case "LAST_ACTIVITY_AT":
+		*f = *ContactOrderFieldLastActivityAt
+	case "ACCOUNT_NAME":
+		*f = *ContactOrderFieldAccountName
 	default:
 		return fmt.Errorf("%s is not a valid ContactOrderField", str)
 	}
@@ -2163,7 +2219,7 @@ func (p *decisionlogPager) applyCursors(query *DecisionLogQuery, after, before *
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultDecisionLogOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range keyset.CursorsPredicate(after, before, DefaultDecisionLogOrder.Field.column, p.order.Field.column, p.order.Direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -2174,7 +2230,7 @@ func (p *decisionlogPager) applyOrder(query *DecisionLogQuery) *DecisionLogQuery
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(keyset.Term(p.order.Field.column, p.order.Field.toTerm, direction))
 	if p.order.Field != DefaultDecisionLogOrder.Field {
 		query = query.Order(DefaultDecisionLogOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -2193,7 +2249,7 @@ func (p *decisionlogPager) orderExpr(query *DecisionLogQuery) sql.Querier {
 		query.ctx.AppendFieldOnce(p.order.Field.column)
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		keyset.WriteTerm(b, p.order.Field.column, direction)
 		if p.order.Field != DefaultDecisionLogOrder.Field {
 			b.Comma().Ident(DefaultDecisionLogOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -2459,7 +2515,7 @@ func (p *importmappingPager) applyCursors(query *ImportMappingQuery, after, befo
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultImportMappingOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range keyset.CursorsPredicate(after, before, DefaultImportMappingOrder.Field.column, p.order.Field.column, p.order.Direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -2470,7 +2526,7 @@ func (p *importmappingPager) applyOrder(query *ImportMappingQuery) *ImportMappin
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(keyset.Term(p.order.Field.column, p.order.Field.toTerm, direction))
 	if p.order.Field != DefaultImportMappingOrder.Field {
 		query = query.Order(DefaultImportMappingOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -2489,7 +2545,7 @@ func (p *importmappingPager) orderExpr(query *ImportMappingQuery) sql.Querier {
 		query.ctx.AppendFieldOnce(p.order.Field.column)
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		keyset.WriteTerm(b, p.order.Field.column, direction)
 		if p.order.Field != DefaultImportMappingOrder.Field {
 			b.Comma().Ident(DefaultImportMappingOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -2708,7 +2764,7 @@ func (p *importrunPager) applyCursors(query *ImportRunQuery, after, before *Curs
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultImportRunOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range keyset.CursorsPredicate(after, before, DefaultImportRunOrder.Field.column, p.order.Field.column, p.order.Direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -2719,7 +2775,7 @@ func (p *importrunPager) applyOrder(query *ImportRunQuery) *ImportRunQuery {
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(keyset.Term(p.order.Field.column, p.order.Field.toTerm, direction))
 	if p.order.Field != DefaultImportRunOrder.Field {
 		query = query.Order(DefaultImportRunOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -2738,7 +2794,7 @@ func (p *importrunPager) orderExpr(query *ImportRunQuery) sql.Querier {
 		query.ctx.AppendFieldOnce(p.order.Field.column)
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		keyset.WriteTerm(b, p.order.Field.column, direction)
 		if p.order.Field != DefaultImportRunOrder.Field {
 			b.Comma().Ident(DefaultImportRunOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -2967,7 +3023,7 @@ func (p *leadPager) applyCursors(query *LeadQuery, after, before *Cursor) (*Lead
 		}
 		directions = append(directions, direction)
 	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+	predicates, err := keyset.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
 		FieldID:     DefaultLeadOrder.Field.column,
 		DirectionID: idDirection,
 		Fields:      fields,
@@ -2989,12 +3045,16 @@ func (p *leadPager) applyOrder(query *LeadQuery) *LeadQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(keyset.Term(o.Field.column, o.Field.toTerm, direction))
 		if o.Field.column == DefaultLeadOrder.Field.column {
 			defaultOrdered = true
 		}
-		if len(query.ctx.Fields) > 0 {
-			query.ctx.AppendFieldOnce(o.Field.column)
+		switch o.Field.column {
+		case LeadOrderFieldAccountName.column, LeadOrderFieldOwnerName.column, LeadOrderFieldStagePosition.column:
+		default:
+			if len(query.ctx.Fields) > 0 {
+				query.ctx.AppendFieldOnce(o.Field.column)
+			}
 		}
 	}
 	if !defaultOrdered {
@@ -3008,9 +3068,18 @@ func (p *leadPager) applyOrder(query *LeadQuery) *LeadQuery {
 }
 
 func (p *leadPager) orderExpr(query *LeadQuery) sql.Querier {
-	if len(query.ctx.Fields) > 0 {
-		for _, o := range p.order {
-			query.ctx.AppendFieldOnce(o.Field.column)
+	for _, o := range p.order {
+		switch o.Field.column {
+		case LeadOrderFieldAccountName.column, LeadOrderFieldOwnerName.column, LeadOrderFieldStagePosition.column:
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			query = query.Order(keyset.Term(o.Field.column, o.Field.toTerm, direction))
+		default:
+			if len(query.ctx.Fields) > 0 {
+				query.ctx.AppendFieldOnce(o.Field.column)
+			}
 		}
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
@@ -3019,7 +3088,7 @@ func (p *leadPager) orderExpr(query *LeadQuery) sql.Querier {
 			if p.reverse {
 				direction = direction.Reverse()
 			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			keyset.WriteTerm(b, o.Field.column, direction)
 			b.Comma()
 		}
 		direction := entgql.OrderDirectionAsc
@@ -3210,6 +3279,80 @@ var (
 			}
 		},
 	}
+	// LeadOrderFieldLastActivityAt orders Lead by last_activity_at.
+	LeadOrderFieldLastActivityAt = &LeadOrderField{
+		Value: func(_m *Lead) (ent.Value, error) {
+			return _m.LastActivityAt, nil
+		},
+		column: lead.FieldLastActivityAt,
+		toTerm: lead.ByLastActivityAt,
+		toCursor: func(_m *Lead) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.LastActivityAt,
+			}
+		},
+	}
+	// LeadOrderFieldAccountName orders by ACCOUNT_NAME.
+	LeadOrderFieldAccountName = &LeadOrderField{
+		Value: func(_m *Lead) (ent.Value, error) {
+			return _m.Value("account_name")
+		},
+		column: "account_name",
+		toTerm: func(opts ...sql.OrderTermOption) lead.OrderOption {
+			return lead.ByAccountField(
+				account.FieldName,
+				append(opts, sql.OrderSelectAs("account_name"))...,
+			)
+		},
+		toCursor: func(_m *Lead) Cursor {
+			cv, _ := _m.Value("account_name")
+			return Cursor{
+				ID:    _m.ID,
+				Value: cv,
+			}
+		},
+	}
+	// LeadOrderFieldOwnerName orders by OWNER_NAME.
+	LeadOrderFieldOwnerName = &LeadOrderField{
+		Value: func(_m *Lead) (ent.Value, error) {
+			return _m.Value("owner_name")
+		},
+		column: "owner_name",
+		toTerm: func(opts ...sql.OrderTermOption) lead.OrderOption {
+			return lead.ByOwnerField(
+				user.FieldName,
+				append(opts, sql.OrderSelectAs("owner_name"))...,
+			)
+		},
+		toCursor: func(_m *Lead) Cursor {
+			cv, _ := _m.Value("owner_name")
+			return Cursor{
+				ID:    _m.ID,
+				Value: cv,
+			}
+		},
+	}
+	// LeadOrderFieldStagePosition orders by STAGE_POSITION.
+	LeadOrderFieldStagePosition = &LeadOrderField{
+		Value: func(_m *Lead) (ent.Value, error) {
+			return _m.Value("stage_position")
+		},
+		column: "stage_position",
+		toTerm: func(opts ...sql.OrderTermOption) lead.OrderOption {
+			return lead.ByStageField(
+				stage.FieldPosition,
+				append(opts, sql.OrderSelectAs("stage_position"))...,
+			)
+		},
+		toCursor: func(_m *Lead) Cursor {
+			cv, _ := _m.Value("stage_position")
+			return Cursor{
+				ID:    _m.ID,
+				Value: cv,
+			}
+		},
+	}
 )
 
 // String implement fmt.Stringer interface.
@@ -3234,6 +3377,14 @@ func (f LeadOrderField) String() string {
 		str = "GRADE"
 	case LeadOrderFieldConvertedAt.column:
 		str = "CONVERTED_AT"
+	case LeadOrderFieldLastActivityAt.column:
+		str = "LAST_ACTIVITY_AT"
+	case LeadOrderFieldAccountName.column:
+		str = "ACCOUNT_NAME"
+	case LeadOrderFieldOwnerName.column:
+		str = "OWNER_NAME"
+	case LeadOrderFieldStagePosition.column:
+		str = "STAGE_POSITION"
 	}
 	return str
 }
@@ -3268,6 +3419,14 @@ func (f *LeadOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *LeadOrderFieldGrade
 	case "CONVERTED_AT":
 		*f = *LeadOrderFieldConvertedAt
+	case "LAST_ACTIVITY_AT":
+		*f = *LeadOrderFieldLastActivityAt
+	case "ACCOUNT_NAME":
+		*f = *LeadOrderFieldAccountName
+	case "OWNER_NAME":
+		*f = *LeadOrderFieldOwnerName
+	case "STAGE_POSITION":
+		*f = *LeadOrderFieldStagePosition
 	default:
 		return fmt.Errorf("%s is not a valid LeadOrderField", str)
 	}
@@ -3433,7 +3592,7 @@ func (p *policyrevisionPager) applyCursors(query *PolicyRevisionQuery, after, be
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultPolicyRevisionOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range keyset.CursorsPredicate(after, before, DefaultPolicyRevisionOrder.Field.column, p.order.Field.column, p.order.Direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -3444,7 +3603,7 @@ func (p *policyrevisionPager) applyOrder(query *PolicyRevisionQuery) *PolicyRevi
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(keyset.Term(p.order.Field.column, p.order.Field.toTerm, direction))
 	if p.order.Field != DefaultPolicyRevisionOrder.Field {
 		query = query.Order(DefaultPolicyRevisionOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -3463,7 +3622,7 @@ func (p *policyrevisionPager) orderExpr(query *PolicyRevisionQuery) sql.Querier 
 		query.ctx.AppendFieldOnce(p.order.Field.column)
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		keyset.WriteTerm(b, p.order.Field.column, direction)
 		if p.order.Field != DefaultPolicyRevisionOrder.Field {
 			b.Comma().Ident(DefaultPolicyRevisionOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -3757,7 +3916,7 @@ func (p *projectPager) applyCursors(query *ProjectQuery, after, before *Cursor) 
 		}
 		directions = append(directions, direction)
 	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+	predicates, err := keyset.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
 		FieldID:     DefaultProjectOrder.Field.column,
 		DirectionID: idDirection,
 		Fields:      fields,
@@ -3779,7 +3938,7 @@ func (p *projectPager) applyOrder(query *ProjectQuery) *ProjectQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(keyset.Term(o.Field.column, o.Field.toTerm, direction))
 		if o.Field.column == DefaultProjectOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -3809,7 +3968,7 @@ func (p *projectPager) orderExpr(query *ProjectQuery) sql.Querier {
 			if p.reverse {
 				direction = direction.Reverse()
 			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			keyset.WriteTerm(b, o.Field.column, direction)
 			b.Comma()
 		}
 		direction := entgql.OrderDirectionAsc
@@ -4151,7 +4310,7 @@ func (p *requalifyjobPager) applyCursors(query *RequalifyJobQuery, after, before
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultRequalifyJobOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range keyset.CursorsPredicate(after, before, DefaultRequalifyJobOrder.Field.column, p.order.Field.column, p.order.Direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -4162,7 +4321,7 @@ func (p *requalifyjobPager) applyOrder(query *RequalifyJobQuery) *RequalifyJobQu
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(keyset.Term(p.order.Field.column, p.order.Field.toTerm, direction))
 	if p.order.Field != DefaultRequalifyJobOrder.Field {
 		query = query.Order(DefaultRequalifyJobOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -4181,7 +4340,7 @@ func (p *requalifyjobPager) orderExpr(query *RequalifyJobQuery) sql.Querier {
 		query.ctx.AppendFieldOnce(p.order.Field.column)
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		keyset.WriteTerm(b, p.order.Field.column, direction)
 		if p.order.Field != DefaultRequalifyJobOrder.Field {
 			b.Comma().Ident(DefaultRequalifyJobOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -4400,7 +4559,7 @@ func (p *stagePager) applyCursors(query *StageQuery, after, before *Cursor) (*St
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultStageOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range keyset.CursorsPredicate(after, before, DefaultStageOrder.Field.column, p.order.Field.column, p.order.Direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -4411,7 +4570,7 @@ func (p *stagePager) applyOrder(query *StageQuery) *StageQuery {
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(keyset.Term(p.order.Field.column, p.order.Field.toTerm, direction))
 	if p.order.Field != DefaultStageOrder.Field {
 		query = query.Order(DefaultStageOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -4430,7 +4589,7 @@ func (p *stagePager) orderExpr(query *StageQuery) sql.Querier {
 		query.ctx.AppendFieldOnce(p.order.Field.column)
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		keyset.WriteTerm(b, p.order.Field.column, direction)
 		if p.order.Field != DefaultStageOrder.Field {
 			b.Comma().Ident(DefaultStageOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -4714,7 +4873,7 @@ func (p *stagetransitionPager) applyCursors(query *StageTransitionQuery, after, 
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultStageTransitionOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range keyset.CursorsPredicate(after, before, DefaultStageTransitionOrder.Field.column, p.order.Field.column, p.order.Direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -4725,7 +4884,7 @@ func (p *stagetransitionPager) applyOrder(query *StageTransitionQuery) *StageTra
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(keyset.Term(p.order.Field.column, p.order.Field.toTerm, direction))
 	if p.order.Field != DefaultStageTransitionOrder.Field {
 		query = query.Order(DefaultStageTransitionOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -4744,7 +4903,7 @@ func (p *stagetransitionPager) orderExpr(query *StageTransitionQuery) sql.Querie
 		query.ctx.AppendFieldOnce(p.order.Field.column)
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		keyset.WriteTerm(b, p.order.Field.column, direction)
 		if p.order.Field != DefaultStageTransitionOrder.Field {
 			b.Comma().Ident(DefaultStageTransitionOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -5020,7 +5179,7 @@ func (p *userPager) applyCursors(query *UserQuery, after, before *Cursor) (*User
 		}
 		directions = append(directions, direction)
 	}
-	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+	predicates, err := keyset.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
 		FieldID:     DefaultUserOrder.Field.column,
 		DirectionID: idDirection,
 		Fields:      fields,
@@ -5042,7 +5201,7 @@ func (p *userPager) applyOrder(query *UserQuery) *UserQuery {
 		if p.reverse {
 			direction = direction.Reverse()
 		}
-		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		query = query.Order(keyset.Term(o.Field.column, o.Field.toTerm, direction))
 		if o.Field.column == DefaultUserOrder.Field.column {
 			defaultOrdered = true
 		}
@@ -5072,7 +5231,7 @@ func (p *userPager) orderExpr(query *UserQuery) sql.Querier {
 			if p.reverse {
 				direction = direction.Reverse()
 			}
-			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			keyset.WriteTerm(b, o.Field.column, direction)
 			b.Comma()
 		}
 		direction := entgql.OrderDirectionAsc
@@ -5432,7 +5591,7 @@ func (p *webhookattemptPager) applyCursors(query *WebhookAttemptQuery, after, be
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultWebhookAttemptOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range keyset.CursorsPredicate(after, before, DefaultWebhookAttemptOrder.Field.column, p.order.Field.column, p.order.Direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -5443,7 +5602,7 @@ func (p *webhookattemptPager) applyOrder(query *WebhookAttemptQuery) *WebhookAtt
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(keyset.Term(p.order.Field.column, p.order.Field.toTerm, direction))
 	if p.order.Field != DefaultWebhookAttemptOrder.Field {
 		query = query.Order(DefaultWebhookAttemptOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -5462,7 +5621,7 @@ func (p *webhookattemptPager) orderExpr(query *WebhookAttemptQuery) sql.Querier 
 		query.ctx.AppendFieldOnce(p.order.Field.column)
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		keyset.WriteTerm(b, p.order.Field.column, direction)
 		if p.order.Field != DefaultWebhookAttemptOrder.Field {
 			b.Comma().Ident(DefaultWebhookAttemptOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -5681,7 +5840,7 @@ func (p *webhookdeliveryPager) applyCursors(query *WebhookDeliveryQuery, after, 
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultWebhookDeliveryOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range keyset.CursorsPredicate(after, before, DefaultWebhookDeliveryOrder.Field.column, p.order.Field.column, p.order.Direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -5692,7 +5851,7 @@ func (p *webhookdeliveryPager) applyOrder(query *WebhookDeliveryQuery) *WebhookD
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(keyset.Term(p.order.Field.column, p.order.Field.toTerm, direction))
 	if p.order.Field != DefaultWebhookDeliveryOrder.Field {
 		query = query.Order(DefaultWebhookDeliveryOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -5711,7 +5870,7 @@ func (p *webhookdeliveryPager) orderExpr(query *WebhookDeliveryQuery) sql.Querie
 		query.ctx.AppendFieldOnce(p.order.Field.column)
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		keyset.WriteTerm(b, p.order.Field.column, direction)
 		if p.order.Field != DefaultWebhookDeliveryOrder.Field {
 			b.Comma().Ident(DefaultWebhookDeliveryOrder.Field.column).Pad().WriteString(string(direction))
 		}
@@ -5930,7 +6089,7 @@ func (p *webhookendpointPager) applyCursors(query *WebhookEndpointQuery, after, 
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultWebhookEndpointOrder.Field.column, p.order.Field.column, direction) {
+	for _, predicate := range keyset.CursorsPredicate(after, before, DefaultWebhookEndpointOrder.Field.column, p.order.Field.column, p.order.Direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
@@ -5941,7 +6100,7 @@ func (p *webhookendpointPager) applyOrder(query *WebhookEndpointQuery) *WebhookE
 	if p.reverse {
 		direction = direction.Reverse()
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	query = query.Order(keyset.Term(p.order.Field.column, p.order.Field.toTerm, direction))
 	if p.order.Field != DefaultWebhookEndpointOrder.Field {
 		query = query.Order(DefaultWebhookEndpointOrder.Field.toTerm(direction.OrderTermOption()))
 	}
@@ -5960,7 +6119,7 @@ func (p *webhookendpointPager) orderExpr(query *WebhookEndpointQuery) sql.Querie
 		query.ctx.AppendFieldOnce(p.order.Field.column)
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		keyset.WriteTerm(b, p.order.Field.column, direction)
 		if p.order.Field != DefaultWebhookEndpointOrder.Field {
 			b.Comma().Ident(DefaultWebhookEndpointOrder.Field.column).Pad().WriteString(string(direction))
 		}

@@ -5457,6 +5457,51 @@ type StageTransitionWhereInput struct {
 	AssignedOwnerIDIsNil  bool  `json:"assignedOwnerIDIsNil,omitempty"`
 	AssignedOwnerIDNotNil bool  `json:"assignedOwnerIDNotNil,omitempty"`
 
+	// "routing_team" field predicates.
+	RoutingTeam             *string  `json:"routingTeam,omitempty"`
+	RoutingTeamNEQ          *string  `json:"routingTeamNEQ,omitempty"`
+	RoutingTeamIn           []string `json:"routingTeamIn,omitempty"`
+	RoutingTeamNotIn        []string `json:"routingTeamNotIn,omitempty"`
+	RoutingTeamGT           *string  `json:"routingTeamGT,omitempty"`
+	RoutingTeamGTE          *string  `json:"routingTeamGTE,omitempty"`
+	RoutingTeamLT           *string  `json:"routingTeamLT,omitempty"`
+	RoutingTeamLTE          *string  `json:"routingTeamLTE,omitempty"`
+	RoutingTeamContains     *string  `json:"routingTeamContains,omitempty"`
+	RoutingTeamHasPrefix    *string  `json:"routingTeamHasPrefix,omitempty"`
+	RoutingTeamHasSuffix    *string  `json:"routingTeamHasSuffix,omitempty"`
+	RoutingTeamEqualFold    *string  `json:"routingTeamEqualFold,omitempty"`
+	RoutingTeamContainsFold *string  `json:"routingTeamContainsFold,omitempty"`
+
+	// "routing_code" field predicates.
+	RoutingCode             *string  `json:"routingCode,omitempty"`
+	RoutingCodeNEQ          *string  `json:"routingCodeNEQ,omitempty"`
+	RoutingCodeIn           []string `json:"routingCodeIn,omitempty"`
+	RoutingCodeNotIn        []string `json:"routingCodeNotIn,omitempty"`
+	RoutingCodeGT           *string  `json:"routingCodeGT,omitempty"`
+	RoutingCodeGTE          *string  `json:"routingCodeGTE,omitempty"`
+	RoutingCodeLT           *string  `json:"routingCodeLT,omitempty"`
+	RoutingCodeLTE          *string  `json:"routingCodeLTE,omitempty"`
+	RoutingCodeContains     *string  `json:"routingCodeContains,omitempty"`
+	RoutingCodeHasPrefix    *string  `json:"routingCodeHasPrefix,omitempty"`
+	RoutingCodeHasSuffix    *string  `json:"routingCodeHasSuffix,omitempty"`
+	RoutingCodeEqualFold    *string  `json:"routingCodeEqualFold,omitempty"`
+	RoutingCodeContainsFold *string  `json:"routingCodeContainsFold,omitempty"`
+
+	// "routing_reason" field predicates.
+	RoutingReason             *string  `json:"routingReason,omitempty"`
+	RoutingReasonNEQ          *string  `json:"routingReasonNEQ,omitempty"`
+	RoutingReasonIn           []string `json:"routingReasonIn,omitempty"`
+	RoutingReasonNotIn        []string `json:"routingReasonNotIn,omitempty"`
+	RoutingReasonGT           *string  `json:"routingReasonGT,omitempty"`
+	RoutingReasonGTE          *string  `json:"routingReasonGTE,omitempty"`
+	RoutingReasonLT           *string  `json:"routingReasonLT,omitempty"`
+	RoutingReasonLTE          *string  `json:"routingReasonLTE,omitempty"`
+	RoutingReasonContains     *string  `json:"routingReasonContains,omitempty"`
+	RoutingReasonHasPrefix    *string  `json:"routingReasonHasPrefix,omitempty"`
+	RoutingReasonHasSuffix    *string  `json:"routingReasonHasSuffix,omitempty"`
+	RoutingReasonEqualFold    *string  `json:"routingReasonEqualFold,omitempty"`
+	RoutingReasonContainsFold *string  `json:"routingReasonContainsFold,omitempty"`
+
 	// "lead" edge predicates.
 	HasLead     *bool             `json:"hasLead,omitempty"`
 	HasLeadWith []*LeadWhereInput `json:"hasLeadWith,omitempty"`
@@ -5923,6 +5968,123 @@ func (i *StageTransitionWhereInput) P() (predicate.StageTransition, error) {
 	}
 	if i.AssignedOwnerIDNotNil {
 		predicates = append(predicates, stagetransition.AssignedOwnerIDNotNil())
+	}
+	if i.RoutingTeam != nil {
+		predicates = append(predicates, stagetransition.RoutingTeamEQ(*i.RoutingTeam))
+	}
+	if i.RoutingTeamNEQ != nil {
+		predicates = append(predicates, stagetransition.RoutingTeamNEQ(*i.RoutingTeamNEQ))
+	}
+	if len(i.RoutingTeamIn) > 0 {
+		predicates = append(predicates, stagetransition.RoutingTeamIn(i.RoutingTeamIn...))
+	}
+	if len(i.RoutingTeamNotIn) > 0 {
+		predicates = append(predicates, stagetransition.RoutingTeamNotIn(i.RoutingTeamNotIn...))
+	}
+	if i.RoutingTeamGT != nil {
+		predicates = append(predicates, stagetransition.RoutingTeamGT(*i.RoutingTeamGT))
+	}
+	if i.RoutingTeamGTE != nil {
+		predicates = append(predicates, stagetransition.RoutingTeamGTE(*i.RoutingTeamGTE))
+	}
+	if i.RoutingTeamLT != nil {
+		predicates = append(predicates, stagetransition.RoutingTeamLT(*i.RoutingTeamLT))
+	}
+	if i.RoutingTeamLTE != nil {
+		predicates = append(predicates, stagetransition.RoutingTeamLTE(*i.RoutingTeamLTE))
+	}
+	if i.RoutingTeamContains != nil {
+		predicates = append(predicates, stagetransition.RoutingTeamContains(*i.RoutingTeamContains))
+	}
+	if i.RoutingTeamHasPrefix != nil {
+		predicates = append(predicates, stagetransition.RoutingTeamHasPrefix(*i.RoutingTeamHasPrefix))
+	}
+	if i.RoutingTeamHasSuffix != nil {
+		predicates = append(predicates, stagetransition.RoutingTeamHasSuffix(*i.RoutingTeamHasSuffix))
+	}
+	if i.RoutingTeamEqualFold != nil {
+		predicates = append(predicates, stagetransition.RoutingTeamEqualFold(*i.RoutingTeamEqualFold))
+	}
+	if i.RoutingTeamContainsFold != nil {
+		predicates = append(predicates, stagetransition.RoutingTeamContainsFold(*i.RoutingTeamContainsFold))
+	}
+	if i.RoutingCode != nil {
+		predicates = append(predicates, stagetransition.RoutingCodeEQ(*i.RoutingCode))
+	}
+	if i.RoutingCodeNEQ != nil {
+		predicates = append(predicates, stagetransition.RoutingCodeNEQ(*i.RoutingCodeNEQ))
+	}
+	if len(i.RoutingCodeIn) > 0 {
+		predicates = append(predicates, stagetransition.RoutingCodeIn(i.RoutingCodeIn...))
+	}
+	if len(i.RoutingCodeNotIn) > 0 {
+		predicates = append(predicates, stagetransition.RoutingCodeNotIn(i.RoutingCodeNotIn...))
+	}
+	if i.RoutingCodeGT != nil {
+		predicates = append(predicates, stagetransition.RoutingCodeGT(*i.RoutingCodeGT))
+	}
+	if i.RoutingCodeGTE != nil {
+		predicates = append(predicates, stagetransition.RoutingCodeGTE(*i.RoutingCodeGTE))
+	}
+	if i.RoutingCodeLT != nil {
+		predicates = append(predicates, stagetransition.RoutingCodeLT(*i.RoutingCodeLT))
+	}
+	if i.RoutingCodeLTE != nil {
+		predicates = append(predicates, stagetransition.RoutingCodeLTE(*i.RoutingCodeLTE))
+	}
+	if i.RoutingCodeContains != nil {
+		predicates = append(predicates, stagetransition.RoutingCodeContains(*i.RoutingCodeContains))
+	}
+	if i.RoutingCodeHasPrefix != nil {
+		predicates = append(predicates, stagetransition.RoutingCodeHasPrefix(*i.RoutingCodeHasPrefix))
+	}
+	if i.RoutingCodeHasSuffix != nil {
+		predicates = append(predicates, stagetransition.RoutingCodeHasSuffix(*i.RoutingCodeHasSuffix))
+	}
+	if i.RoutingCodeEqualFold != nil {
+		predicates = append(predicates, stagetransition.RoutingCodeEqualFold(*i.RoutingCodeEqualFold))
+	}
+	if i.RoutingCodeContainsFold != nil {
+		predicates = append(predicates, stagetransition.RoutingCodeContainsFold(*i.RoutingCodeContainsFold))
+	}
+	if i.RoutingReason != nil {
+		predicates = append(predicates, stagetransition.RoutingReasonEQ(*i.RoutingReason))
+	}
+	if i.RoutingReasonNEQ != nil {
+		predicates = append(predicates, stagetransition.RoutingReasonNEQ(*i.RoutingReasonNEQ))
+	}
+	if len(i.RoutingReasonIn) > 0 {
+		predicates = append(predicates, stagetransition.RoutingReasonIn(i.RoutingReasonIn...))
+	}
+	if len(i.RoutingReasonNotIn) > 0 {
+		predicates = append(predicates, stagetransition.RoutingReasonNotIn(i.RoutingReasonNotIn...))
+	}
+	if i.RoutingReasonGT != nil {
+		predicates = append(predicates, stagetransition.RoutingReasonGT(*i.RoutingReasonGT))
+	}
+	if i.RoutingReasonGTE != nil {
+		predicates = append(predicates, stagetransition.RoutingReasonGTE(*i.RoutingReasonGTE))
+	}
+	if i.RoutingReasonLT != nil {
+		predicates = append(predicates, stagetransition.RoutingReasonLT(*i.RoutingReasonLT))
+	}
+	if i.RoutingReasonLTE != nil {
+		predicates = append(predicates, stagetransition.RoutingReasonLTE(*i.RoutingReasonLTE))
+	}
+	if i.RoutingReasonContains != nil {
+		predicates = append(predicates, stagetransition.RoutingReasonContains(*i.RoutingReasonContains))
+	}
+	if i.RoutingReasonHasPrefix != nil {
+		predicates = append(predicates, stagetransition.RoutingReasonHasPrefix(*i.RoutingReasonHasPrefix))
+	}
+	if i.RoutingReasonHasSuffix != nil {
+		predicates = append(predicates, stagetransition.RoutingReasonHasSuffix(*i.RoutingReasonHasSuffix))
+	}
+	if i.RoutingReasonEqualFold != nil {
+		predicates = append(predicates, stagetransition.RoutingReasonEqualFold(*i.RoutingReasonEqualFold))
+	}
+	if i.RoutingReasonContainsFold != nil {
+		predicates = append(predicates, stagetransition.RoutingReasonContainsFold(*i.RoutingReasonContainsFold))
 	}
 
 	if i.HasLead != nil {

@@ -100,6 +100,8 @@ type Lead struct {
 	OpportunityName *string `json:"opportunity_name,omitempty"`
 	// when convertLead made the lead an opportunity
 	ConvertedAt *time.Time `json:"converted_at,omitempty"`
+	// when the latest of the lead's activities occurred; kept by every activity write
+	LastActivityAt *time.Time `json:"last_activity_at,omitempty"`
 	// unique per idempotency_scope
 	IdempotencyKey *string `json:"idempotency_key,omitempty"`
 	// the caller the key belongs to: user:12, apikey:7
@@ -134,7 +136,7 @@ type LeadEdges struct {
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [8]bool
 	// totalCount holds the count of the edges above.
-	totalCount [8]map[string]int
+	totalCount [6]map[string]int
 
 	namedContacts    map[string][]*Contact
 	namedActivities  map[string][]*Activity
@@ -237,7 +239,7 @@ func (*Lead) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case lead.FieldFirstName, lead.FieldLastName, lead.FieldEmail, lead.FieldPhone, lead.FieldCompanyName, lead.FieldJobTitle, lead.FieldCountry, lead.FieldSource, lead.FieldBudget, lead.FieldAuthority, lead.FieldNeed, lead.FieldTiming, lead.FieldGrade, lead.FieldTemperature, lead.FieldRecommendedStage, lead.FieldPolicyRevision, lead.FieldPolicyHash, lead.FieldOpportunityName, lead.FieldIdempotencyKey, lead.FieldIdempotencyScope, lead.FieldIdempotencyHash:
 			values[i] = new(sql.NullString)
-		case lead.FieldCreatedAt, lead.FieldUpdatedAt, lead.FieldTimingDate, lead.FieldStageEnteredAt, lead.FieldQualifiedAt, lead.FieldNextReviewAt, lead.FieldConvertedAt:
+		case lead.FieldCreatedAt, lead.FieldUpdatedAt, lead.FieldTimingDate, lead.FieldStageEnteredAt, lead.FieldQualifiedAt, lead.FieldNextReviewAt, lead.FieldConvertedAt, lead.FieldLastActivityAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -516,6 +518,13 @@ func (_m *Lead) assignValues(columns []string, values []any) error {
 				_m.ConvertedAt = new(time.Time)
 				*_m.ConvertedAt = value.Time
 			}
+		case lead.FieldLastActivityAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field last_activity_at", values[i])
+			} else if value.Valid {
+				_m.LastActivityAt = new(time.Time)
+				*_m.LastActivityAt = value.Time
+			}
 		case lead.FieldIdempotencyKey:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field idempotency_key", values[i])
@@ -759,6 +768,11 @@ func (_m *Lead) String() string {
 	builder.WriteString(", ")
 	if v := _m.ConvertedAt; v != nil {
 		builder.WriteString("converted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.LastActivityAt; v != nil {
+		builder.WriteString("last_activity_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")

@@ -14465,7 +14465,7 @@ func (m *LeadMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *LeadMutation) Fields() []string {
-	fields := make([]string, 0, 42)
+	fields := make([]string, 0, 43)
 	if m.created_at != nil {
 		fields = append(fields, lead.FieldCreatedAt)
 	}
@@ -20720,6 +20720,9 @@ type StageTransitionMutation struct {
 	policy_revision       *string
 	policy_hash           *string
 	decision_id           *string
+	routing_team          *string
+	routing_code          *string
+	routing_reason        *string
 	clearedFields         map[string]struct{}
 	lead                  *int
 	clearedlead           bool
@@ -21390,6 +21393,114 @@ func (m *StageTransitionMutation) ResetAssignedOwnerID() {
 	delete(m.clearedFields, stagetransition.FieldAssignedOwnerID)
 }
 
+// SetRoutingTeam sets the "routing_team" field.
+func (m *StageTransitionMutation) SetRoutingTeam(s string) {
+	m.routing_team = &s
+}
+
+// RoutingTeam returns the value of the "routing_team" field in the mutation.
+func (m *StageTransitionMutation) RoutingTeam() (r string, exists bool) {
+	v := m.routing_team
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRoutingTeam returns the old "routing_team" field's value of the StageTransition entity.
+// If the StageTransition object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StageTransitionMutation) OldRoutingTeam(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRoutingTeam is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRoutingTeam requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRoutingTeam: %w", err)
+	}
+	return oldValue.RoutingTeam, nil
+}
+
+// ResetRoutingTeam resets all changes to the "routing_team" field.
+func (m *StageTransitionMutation) ResetRoutingTeam() {
+	m.routing_team = nil
+}
+
+// SetRoutingCode sets the "routing_code" field.
+func (m *StageTransitionMutation) SetRoutingCode(s string) {
+	m.routing_code = &s
+}
+
+// RoutingCode returns the value of the "routing_code" field in the mutation.
+func (m *StageTransitionMutation) RoutingCode() (r string, exists bool) {
+	v := m.routing_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRoutingCode returns the old "routing_code" field's value of the StageTransition entity.
+// If the StageTransition object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StageTransitionMutation) OldRoutingCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRoutingCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRoutingCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRoutingCode: %w", err)
+	}
+	return oldValue.RoutingCode, nil
+}
+
+// ResetRoutingCode resets all changes to the "routing_code" field.
+func (m *StageTransitionMutation) ResetRoutingCode() {
+	m.routing_code = nil
+}
+
+// SetRoutingReason sets the "routing_reason" field.
+func (m *StageTransitionMutation) SetRoutingReason(s string) {
+	m.routing_reason = &s
+}
+
+// RoutingReason returns the value of the "routing_reason" field in the mutation.
+func (m *StageTransitionMutation) RoutingReason() (r string, exists bool) {
+	v := m.routing_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRoutingReason returns the old "routing_reason" field's value of the StageTransition entity.
+// If the StageTransition object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StageTransitionMutation) OldRoutingReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRoutingReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRoutingReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRoutingReason: %w", err)
+	}
+	return oldValue.RoutingReason, nil
+}
+
+// ResetRoutingReason resets all changes to the "routing_reason" field.
+func (m *StageTransitionMutation) ResetRoutingReason() {
+	m.routing_reason = nil
+}
+
 // ClearLead clears the "lead" edge to the Lead entity.
 func (m *StageTransitionMutation) ClearLead() {
 	m.clearedlead = true
@@ -21559,7 +21670,7 @@ func (m *StageTransitionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *StageTransitionMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 17)
 	if m.lead != nil {
 		fields = append(fields, stagetransition.FieldLeadID)
 	}
@@ -21602,6 +21713,15 @@ func (m *StageTransitionMutation) Fields() []string {
 	if m.assigned_owner != nil {
 		fields = append(fields, stagetransition.FieldAssignedOwnerID)
 	}
+	if m.routing_team != nil {
+		fields = append(fields, stagetransition.FieldRoutingTeam)
+	}
+	if m.routing_code != nil {
+		fields = append(fields, stagetransition.FieldRoutingCode)
+	}
+	if m.routing_reason != nil {
+		fields = append(fields, stagetransition.FieldRoutingReason)
+	}
 	return fields
 }
 
@@ -21638,6 +21758,12 @@ func (m *StageTransitionMutation) Field(name string) (ent.Value, bool) {
 		return m.DecisionID()
 	case stagetransition.FieldAssignedOwnerID:
 		return m.AssignedOwnerID()
+	case stagetransition.FieldRoutingTeam:
+		return m.RoutingTeam()
+	case stagetransition.FieldRoutingCode:
+		return m.RoutingCode()
+	case stagetransition.FieldRoutingReason:
+		return m.RoutingReason()
 	}
 	return nil, false
 }
@@ -21675,6 +21801,12 @@ func (m *StageTransitionMutation) OldField(ctx context.Context, name string) (en
 		return m.OldDecisionID(ctx)
 	case stagetransition.FieldAssignedOwnerID:
 		return m.OldAssignedOwnerID(ctx)
+	case stagetransition.FieldRoutingTeam:
+		return m.OldRoutingTeam(ctx)
+	case stagetransition.FieldRoutingCode:
+		return m.OldRoutingCode(ctx)
+	case stagetransition.FieldRoutingReason:
+		return m.OldRoutingReason(ctx)
 	}
 	return nil, fmt.Errorf("unknown StageTransition field %s", name)
 }
@@ -21781,6 +21913,27 @@ func (m *StageTransitionMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetAssignedOwnerID(v)
+		return nil
+	case stagetransition.FieldRoutingTeam:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRoutingTeam(v)
+		return nil
+	case stagetransition.FieldRoutingCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRoutingCode(v)
+		return nil
+	case stagetransition.FieldRoutingReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRoutingReason(v)
 		return nil
 	}
 	return fmt.Errorf("unknown StageTransition field %s", name)
@@ -21902,6 +22055,15 @@ func (m *StageTransitionMutation) ResetField(name string) error {
 		return nil
 	case stagetransition.FieldAssignedOwnerID:
 		m.ResetAssignedOwnerID()
+		return nil
+	case stagetransition.FieldRoutingTeam:
+		m.ResetRoutingTeam()
+		return nil
+	case stagetransition.FieldRoutingCode:
+		m.ResetRoutingCode()
+		return nil
+	case stagetransition.FieldRoutingReason:
+		m.ResetRoutingReason()
 		return nil
 	}
 	return fmt.Errorf("unknown StageTransition field %s", name)

@@ -48,6 +48,12 @@ type StageTransition struct {
 	DecisionID string `json:"decision_id,omitempty"`
 	// AssignedOwnerID holds the value of the "assigned_owner_id" field.
 	AssignedOwnerID *int `json:"assigned_owner_id,omitempty"`
+	// the team routing gave the lead to at a handoff stage; empty when not routed or no team had a member
+	RoutingTeam string `json:"routing_team,omitempty"`
+	// ROUTE_RULE, ROUTE_DEFAULT, ROUTE_FALLBACK or ROUTE_NO_MEMBER; empty when the stage is not routed
+	RoutingCode string `json:"routing_code,omitempty"`
+	// why routing chose that team, or why the owner stayed
+	RoutingReason string `json:"routing_reason,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the StageTransitionQuery when eager-loading is set.
 	Edges        StageTransitionEdges `json:"edges"`
@@ -135,7 +141,7 @@ func (*StageTransition) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case stagetransition.FieldID, stagetransition.FieldLeadID, stagetransition.FieldFromStageID, stagetransition.FieldToStageID, stagetransition.FieldActorID, stagetransition.FieldAssignedOwnerID:
 			values[i] = new(sql.NullInt64)
-		case stagetransition.FieldActorKind, stagetransition.FieldTrigger, stagetransition.FieldReasonCode, stagetransition.FieldReason, stagetransition.FieldPolicyRevision, stagetransition.FieldPolicyHash, stagetransition.FieldDecisionID:
+		case stagetransition.FieldActorKind, stagetransition.FieldTrigger, stagetransition.FieldReasonCode, stagetransition.FieldReason, stagetransition.FieldPolicyRevision, stagetransition.FieldPolicyHash, stagetransition.FieldDecisionID, stagetransition.FieldRoutingTeam, stagetransition.FieldRoutingCode, stagetransition.FieldRoutingReason:
 			values[i] = new(sql.NullString)
 		case stagetransition.FieldOccurredAt, stagetransition.FieldFromEnteredAt:
 			values[i] = new(sql.NullTime)
@@ -248,6 +254,24 @@ func (_m *StageTransition) assignValues(columns []string, values []any) error {
 				_m.AssignedOwnerID = new(int)
 				*_m.AssignedOwnerID = int(value.Int64)
 			}
+		case stagetransition.FieldRoutingTeam:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field routing_team", values[i])
+			} else if value.Valid {
+				_m.RoutingTeam = value.String
+			}
+		case stagetransition.FieldRoutingCode:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field routing_code", values[i])
+			} else if value.Valid {
+				_m.RoutingCode = value.String
+			}
+		case stagetransition.FieldRoutingReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field routing_reason", values[i])
+			} else if value.Valid {
+				_m.RoutingReason = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -358,6 +382,15 @@ func (_m *StageTransition) String() string {
 		builder.WriteString("assigned_owner_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("routing_team=")
+	builder.WriteString(_m.RoutingTeam)
+	builder.WriteString(", ")
+	builder.WriteString("routing_code=")
+	builder.WriteString(_m.RoutingCode)
+	builder.WriteString(", ")
+	builder.WriteString("routing_reason=")
+	builder.WriteString(_m.RoutingReason)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -189,6 +189,48 @@ func (_c *StageTransitionCreate) SetNillableAssignedOwnerID(v *int) *StageTransi
 	return _c
 }
 
+// SetRoutingTeam sets the "routing_team" field.
+func (_c *StageTransitionCreate) SetRoutingTeam(v string) *StageTransitionCreate {
+	_c.mutation.SetRoutingTeam(v)
+	return _c
+}
+
+// SetNillableRoutingTeam sets the "routing_team" field if the given value is not nil.
+func (_c *StageTransitionCreate) SetNillableRoutingTeam(v *string) *StageTransitionCreate {
+	if v != nil {
+		_c.SetRoutingTeam(*v)
+	}
+	return _c
+}
+
+// SetRoutingCode sets the "routing_code" field.
+func (_c *StageTransitionCreate) SetRoutingCode(v string) *StageTransitionCreate {
+	_c.mutation.SetRoutingCode(v)
+	return _c
+}
+
+// SetNillableRoutingCode sets the "routing_code" field if the given value is not nil.
+func (_c *StageTransitionCreate) SetNillableRoutingCode(v *string) *StageTransitionCreate {
+	if v != nil {
+		_c.SetRoutingCode(*v)
+	}
+	return _c
+}
+
+// SetRoutingReason sets the "routing_reason" field.
+func (_c *StageTransitionCreate) SetRoutingReason(v string) *StageTransitionCreate {
+	_c.mutation.SetRoutingReason(v)
+	return _c
+}
+
+// SetNillableRoutingReason sets the "routing_reason" field if the given value is not nil.
+func (_c *StageTransitionCreate) SetNillableRoutingReason(v *string) *StageTransitionCreate {
+	if v != nil {
+		_c.SetRoutingReason(*v)
+	}
+	return _c
+}
+
 // SetLead sets the "lead" edge to the Lead entity.
 func (_c *StageTransitionCreate) SetLead(v *Lead) *StageTransitionCreate {
 	return _c.SetLeadID(v.ID)
@@ -278,6 +320,18 @@ func (_c *StageTransitionCreate) defaults() error {
 		v := stagetransition.DefaultDecisionID
 		_c.mutation.SetDecisionID(v)
 	}
+	if _, ok := _c.mutation.RoutingTeam(); !ok {
+		v := stagetransition.DefaultRoutingTeam
+		_c.mutation.SetRoutingTeam(v)
+	}
+	if _, ok := _c.mutation.RoutingCode(); !ok {
+		v := stagetransition.DefaultRoutingCode
+		_c.mutation.SetRoutingCode(v)
+	}
+	if _, ok := _c.mutation.RoutingReason(); !ok {
+		v := stagetransition.DefaultRoutingReason
+		_c.mutation.SetRoutingReason(v)
+	}
 	return nil
 }
 
@@ -322,6 +376,15 @@ func (_c *StageTransitionCreate) check() error {
 	}
 	if _, ok := _c.mutation.DecisionID(); !ok {
 		return &ValidationError{Name: "decision_id", err: errors.New(`ent: missing required field "StageTransition.decision_id"`)}
+	}
+	if _, ok := _c.mutation.RoutingTeam(); !ok {
+		return &ValidationError{Name: "routing_team", err: errors.New(`ent: missing required field "StageTransition.routing_team"`)}
+	}
+	if _, ok := _c.mutation.RoutingCode(); !ok {
+		return &ValidationError{Name: "routing_code", err: errors.New(`ent: missing required field "StageTransition.routing_code"`)}
+	}
+	if _, ok := _c.mutation.RoutingReason(); !ok {
+		return &ValidationError{Name: "routing_reason", err: errors.New(`ent: missing required field "StageTransition.routing_reason"`)}
 	}
 	if len(_c.mutation.LeadIDs()) == 0 {
 		return &ValidationError{Name: "lead", err: errors.New(`ent: missing required edge "StageTransition.lead"`)}
@@ -391,6 +454,18 @@ func (_c *StageTransitionCreate) createSpec() (*StageTransition, *sqlgraph.Creat
 	if value, ok := _c.mutation.DecisionID(); ok {
 		_spec.SetField(stagetransition.FieldDecisionID, field.TypeString, value)
 		_node.DecisionID = value
+	}
+	if value, ok := _c.mutation.RoutingTeam(); ok {
+		_spec.SetField(stagetransition.FieldRoutingTeam, field.TypeString, value)
+		_node.RoutingTeam = value
+	}
+	if value, ok := _c.mutation.RoutingCode(); ok {
+		_spec.SetField(stagetransition.FieldRoutingCode, field.TypeString, value)
+		_node.RoutingCode = value
+	}
+	if value, ok := _c.mutation.RoutingReason(); ok {
+		_spec.SetField(stagetransition.FieldRoutingReason, field.TypeString, value)
+		_node.RoutingReason = value
 	}
 	if nodes := _c.mutation.LeadIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -581,6 +656,15 @@ func (u *StageTransitionUpsertOne) UpdateNewValues() *StageTransitionUpsertOne {
 		}
 		if _, exists := u.create.mutation.AssignedOwnerID(); exists {
 			s.SetIgnore(stagetransition.FieldAssignedOwnerID)
+		}
+		if _, exists := u.create.mutation.RoutingTeam(); exists {
+			s.SetIgnore(stagetransition.FieldRoutingTeam)
+		}
+		if _, exists := u.create.mutation.RoutingCode(); exists {
+			s.SetIgnore(stagetransition.FieldRoutingCode)
+		}
+		if _, exists := u.create.mutation.RoutingReason(); exists {
+			s.SetIgnore(stagetransition.FieldRoutingReason)
 		}
 	}))
 	return u
@@ -830,6 +914,15 @@ func (u *StageTransitionUpsertBulk) UpdateNewValues() *StageTransitionUpsertBulk
 			}
 			if _, exists := b.mutation.AssignedOwnerID(); exists {
 				s.SetIgnore(stagetransition.FieldAssignedOwnerID)
+			}
+			if _, exists := b.mutation.RoutingTeam(); exists {
+				s.SetIgnore(stagetransition.FieldRoutingTeam)
+			}
+			if _, exists := b.mutation.RoutingCode(); exists {
+				s.SetIgnore(stagetransition.FieldRoutingCode)
+			}
+			if _, exists := b.mutation.RoutingReason(); exists {
+				s.SetIgnore(stagetransition.FieldRoutingReason)
 			}
 		}
 	}))

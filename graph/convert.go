@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"strings"
+
 	"context"
 	"slices"
 
@@ -71,3 +73,7 @@ func policyStatus(ctx context.Context, c *ent.Client, e *policy.Engine) (*model.
 	st.LastRefused = r
 	return st, nil
 }
+
+// upper maps a policy value (yes, partial) to its API enum (YES, PARTIAL): the API spells every
+// enum upper-case, the policy's data lower-case.
+func upper(s string) string { return strings.ToUpper(s) }

@@ -76,6 +76,9 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], fi
 		ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 }
 
+// Account returns AccountResolver implementation.
+func (r *Resolver) Account() AccountResolver { return &accountResolver{r} }
+
 // DecisionLog returns DecisionLogResolver implementation.
 func (r *Resolver) DecisionLog() DecisionLogResolver { return &decisionLogResolver{r} }
 
@@ -95,6 +98,7 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 func (r *Resolver) StageTransition() StageTransitionResolver { return &stageTransitionResolver{r} }
 
 type (
+	accountResolver         struct{ *Resolver }
 	decisionLogResolver     struct{ *Resolver }
 	importMappingResolver   struct{ *Resolver }
 	leadResolver            struct{ *Resolver }

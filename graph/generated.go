@@ -36,6 +36,7 @@ import (
 	"github.com/qualify/qualify/graph/model"
 	decisionlog1 "github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/funnel"
+	"github.com/qualify/qualify/internal/gqlid"
 	"github.com/qualify/qualify/internal/policyadmin"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -51,12 +52,15 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Account() AccountResolver
+	Bant() BantResolver
 	DecisionLog() DecisionLogResolver
 	ImportMapping() ImportMappingResolver
 	Lead() LeadResolver
 	Mutation() MutationResolver
 	PolicyRevision() PolicyRevisionResolver
 	Query() QueryResolver
+	StageTransition() StageTransitionResolver
 	Subscription() SubscriptionResolver
 }
 
@@ -89,19 +93,20 @@ type ComplexityRoot struct {
 	}
 
 	Account struct {
-		AnnualRevenue func(childComplexity int) int
-		Contacts      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput) int
-		Country       func(childComplexity int) int
-		CreatedAt     func(childComplexity int) int
-		Domain        func(childComplexity int) int
-		EmployeeCount func(childComplexity int) int
-		ID            func(childComplexity int) int
-		Industry      func(childComplexity int) int
-		Leads         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LeadOrder, where *ent.LeadWhereInput) int
-		Name          func(childComplexity int) int
-		Projects      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ProjectOrder, where *ent.ProjectWhereInput) int
-		Region        func(childComplexity int) int
-		UpdatedAt     func(childComplexity int) int
+		AnnualRevenue         func(childComplexity int) int
+		Contacts              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput) int
+		Country               func(childComplexity int) int
+		CreatedAt             func(childComplexity int) int
+		DecisionMakerCoverage func(childComplexity int) int
+		Domain                func(childComplexity int) int
+		EmployeeCount         func(childComplexity int) int
+		ID                    func(childComplexity int) int
+		Industry              func(childComplexity int) int
+		Leads                 func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LeadOrder, where *ent.LeadWhereInput) int
+		Name                  func(childComplexity int) int
+		Projects              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ProjectOrder, where *ent.ProjectWhereInput) int
+		Region                func(childComplexity int) int
+		UpdatedAt             func(childComplexity int) int
 	}
 
 	AccountConnection struct {
@@ -184,21 +189,22 @@ type ComplexityRoot struct {
 	}
 
 	Contact struct {
-		Account    func(childComplexity int) int
-		AccountID  func(childComplexity int) int
-		Activities func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ActivityOrder, where *ent.ActivityWhereInput) int
-		BuyingRole func(childComplexity int) int
-		CreatedAt  func(childComplexity int) int
-		Email      func(childComplexity int) int
-		FirstName  func(childComplexity int) int
-		ID         func(childComplexity int) int
-		LastName   func(childComplexity int) int
-		Leads      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LeadOrder, where *ent.LeadWhereInput) int
-		Phone      func(childComplexity int) int
-		Projects   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ProjectOrder, where *ent.ProjectWhereInput) int
-		Seniority  func(childComplexity int) int
-		Title      func(childComplexity int) int
-		UpdatedAt  func(childComplexity int) int
+		Account        func(childComplexity int) int
+		AccountID      func(childComplexity int) int
+		Activities     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ActivityOrder, where *ent.ActivityWhereInput) int
+		BuyingRole     func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		Email          func(childComplexity int) int
+		FirstName      func(childComplexity int) int
+		ID             func(childComplexity int) int
+		LastActivityAt func(childComplexity int) int
+		LastName       func(childComplexity int) int
+		Leads          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LeadOrder, where *ent.LeadWhereInput) int
+		Phone          func(childComplexity int) int
+		Projects       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ProjectOrder, where *ent.ProjectWhereInput) int
+		Seniority      func(childComplexity int) int
+		Title          func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
 	}
 
 	ContactConnection struct {
@@ -258,6 +264,14 @@ type ComplexityRoot struct {
 	DecisionLogEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	DecisionMakerReach struct {
+		Contact        func(childComplexity int) int
+		LastActivity   func(childComplexity int) int
+		LastActivityAt func(childComplexity int) int
+		Reached        func(childComplexity int) int
+		ViaLead        func(childComplexity int) int
 	}
 
 	DecisionReplay struct {
@@ -342,49 +356,51 @@ type ComplexityRoot struct {
 	}
 
 	Lead struct {
-		Account         func(childComplexity int) int
-		AccountID       func(childComplexity int) int
-		Activities      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ActivityOrder, where *ent.ActivityWhereInput) int
-		Authority       func(childComplexity int) int
-		Budget          func(childComplexity int) int
-		BudgetAmount    func(childComplexity int) int
-		CompanyName     func(childComplexity int) int
-		Contacts        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput) int
-		ConvertedAt     func(childComplexity int) int
-		Country         func(childComplexity int) int
-		CreatedAt       func(childComplexity int) int
-		Decisions       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.DecisionLogOrder) int
-		Email           func(childComplexity int) int
-		EngagementScore func(childComplexity int) int
-		EstimatedValue  func(childComplexity int) int
-		FirstName       func(childComplexity int) int
-		FitScore        func(childComplexity int) int
-		FurthestStage   func(childComplexity int) int
-		FurthestStageID func(childComplexity int) int
-		Grade           func(childComplexity int) int
-		ID              func(childComplexity int) int
-		JobTitle        func(childComplexity int) int
-		LastName        func(childComplexity int) int
-		Need            func(childComplexity int) int
-		NextReviewAt    func(childComplexity int) int
-		OpportunityName func(childComplexity int) int
-		Owner           func(childComplexity int) int
-		OwnerID         func(childComplexity int) int
-		Phone           func(childComplexity int) int
-		Qualification   func(childComplexity int) int
-		Score           func(childComplexity int) int
-		Source          func(childComplexity int) int
-		Stage           func(childComplexity int) int
-		StageEnteredAt  func(childComplexity int) int
-		StageID         func(childComplexity int) int
-		StageTimes      func(childComplexity int) int
-		Temperature     func(childComplexity int) int
-		TimeInStage     func(childComplexity int) int
-		Timing          func(childComplexity int) int
-		TimingDate      func(childComplexity int) int
-		Transitions     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StageTransitionOrder, where *ent.StageTransitionWhereInput) int
-		UpdatedAt       func(childComplexity int) int
-		Version         func(childComplexity int) int
+		Account              func(childComplexity int) int
+		AccountID            func(childComplexity int) int
+		Activities           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ActivityOrder, where *ent.ActivityWhereInput) int
+		Authority            func(childComplexity int) int
+		AvailableTransitions func(childComplexity int) int
+		Budget               func(childComplexity int) int
+		BudgetAmount         func(childComplexity int) int
+		CompanyName          func(childComplexity int) int
+		Contacts             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput) int
+		ConvertedAt          func(childComplexity int) int
+		Country              func(childComplexity int) int
+		CreatedAt            func(childComplexity int) int
+		Decisions            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.DecisionLogOrder) int
+		Email                func(childComplexity int) int
+		EngagementScore      func(childComplexity int) int
+		EstimatedValue       func(childComplexity int) int
+		FirstName            func(childComplexity int) int
+		FitScore             func(childComplexity int) int
+		FurthestStage        func(childComplexity int) int
+		FurthestStageID      func(childComplexity int) int
+		Grade                func(childComplexity int) int
+		ID                   func(childComplexity int) int
+		JobTitle             func(childComplexity int) int
+		LastActivityAt       func(childComplexity int) int
+		LastName             func(childComplexity int) int
+		Need                 func(childComplexity int) int
+		NextReviewAt         func(childComplexity int) int
+		OpportunityName      func(childComplexity int) int
+		Owner                func(childComplexity int) int
+		OwnerID              func(childComplexity int) int
+		Phone                func(childComplexity int) int
+		Qualification        func(childComplexity int) int
+		Score                func(childComplexity int) int
+		Source               func(childComplexity int) int
+		Stage                func(childComplexity int) int
+		StageEnteredAt       func(childComplexity int) int
+		StageID              func(childComplexity int) int
+		StageTimes           func(childComplexity int) int
+		Temperature          func(childComplexity int) int
+		TimeInStage          func(childComplexity int) int
+		Timing               func(childComplexity int) int
+		TimingDate           func(childComplexity int) int
+		Transitions          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StageTransitionOrder, where *ent.StageTransitionWhereInput) int
+		UpdatedAt            func(childComplexity int) int
+		Version              func(childComplexity int) int
 	}
 
 	LeadConnection struct {
@@ -732,6 +748,12 @@ type ComplexityRoot struct {
 		Retired  func(childComplexity int) int
 	}
 
+	StageAvailability struct {
+		Allowed func(childComplexity int) int
+		Reasons func(childComplexity int) int
+		Stage   func(childComplexity int) int
+	}
+
 	StageConnection struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
@@ -797,6 +819,9 @@ type ComplexityRoot struct {
 		PolicyRevision  func(childComplexity int) int
 		Reason          func(childComplexity int) int
 		ReasonCode      func(childComplexity int) int
+		RoutingCode     func(childComplexity int) int
+		RoutingReason   func(childComplexity int) int
+		RoutingTeam     func(childComplexity int) int
 		ToStage         func(childComplexity int) int
 		ToStageID       func(childComplexity int) int
 		Trigger         func(childComplexity int) int
@@ -918,6 +943,17 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AccountResolver interface {
+	DecisionMakerCoverage(ctx context.Context, obj *ent.Account) ([]*model.DecisionMakerReach, error)
+}
+type BantResolver interface {
+	Budget(ctx context.Context, obj *qualtype.BANT) (lead.Budget, error)
+	Authority(ctx context.Context, obj *qualtype.BANT) (lead.Authority, error)
+	Need(ctx context.Context, obj *qualtype.BANT) (lead.Need, error)
+	Timing(ctx context.Context, obj *qualtype.BANT) (lead.Timing, error)
+
+	Status(ctx context.Context, obj *qualtype.BANT) (model.BantStatus, error)
+}
 type DecisionLogResolver interface {
 	Reasons(ctx context.Context, obj *ent.DecisionLog) ([]*qualtype.Reason, error)
 	LatencyMs(ctx context.Context, obj *ent.DecisionLog) (float64, error)
@@ -928,7 +964,10 @@ type ImportMappingResolver interface {
 type LeadResolver interface {
 	TimeInStage(ctx context.Context, obj *ent.Lead) (int, error)
 	StageTimes(ctx context.Context, obj *ent.Lead) ([]*model.StageTime, error)
+	AvailableTransitions(ctx context.Context, obj *ent.Lead) ([]*model.StageAvailability, error)
 	Qualification(ctx context.Context, obj *ent.Lead) (*model.Qualification, error)
+	Stage(ctx context.Context, obj *ent.Lead) (*ent.Stage, error)
+	FurthestStage(ctx context.Context, obj *ent.Lead) (*ent.Stage, error)
 }
 type MutationResolver interface {
 	CreateUser(ctx context.Context, input ent.CreateUserInput) (*ent.User, error)
@@ -991,6 +1030,10 @@ type QueryResolver interface {
 	ImportMappings(ctx context.Context) ([]*ent.ImportMapping, error)
 	ImportRun(ctx context.Context, id int) (*ent.ImportRun, error)
 	PolicyStatus(ctx context.Context) (*model.PolicyStatus, error)
+}
+type StageTransitionResolver interface {
+	FromStage(ctx context.Context, obj *ent.StageTransition) (*ent.Stage, error)
+	ToStage(ctx context.Context, obj *ent.StageTransition) (*ent.Stage, error)
 }
 type SubscriptionResolver interface {
 	LeadStageChanged(ctx context.Context, after *int, where *model.LeadStageChangedFilter) (<-chan *model.LeadStageChangedEvent, error)
@@ -1136,6 +1179,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.CreatedAt(childComplexity), true
+	case "Account.decisionMakerCoverage":
+		if e.ComplexityRoot.Account.DecisionMakerCoverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.DecisionMakerCoverage(childComplexity), true
 	case "Account.domain":
 		if e.ComplexityRoot.Account.Domain == nil {
 			break
@@ -1541,6 +1590,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.ID(childComplexity), true
+	case "Contact.lastActivityAt":
+		if e.ComplexityRoot.Contact.LastActivityAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.LastActivityAt(childComplexity), true
 	case "Contact.lastName":
 		if e.ComplexityRoot.Contact.LastName == nil {
 			break
@@ -1811,6 +1866,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DecisionLogEdge.Node(childComplexity), true
+
+	case "DecisionMakerReach.contact":
+		if e.ComplexityRoot.DecisionMakerReach.Contact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionMakerReach.Contact(childComplexity), true
+	case "DecisionMakerReach.lastActivity":
+		if e.ComplexityRoot.DecisionMakerReach.LastActivity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionMakerReach.LastActivity(childComplexity), true
+	case "DecisionMakerReach.lastActivityAt":
+		if e.ComplexityRoot.DecisionMakerReach.LastActivityAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionMakerReach.LastActivityAt(childComplexity), true
+	case "DecisionMakerReach.reached":
+		if e.ComplexityRoot.DecisionMakerReach.Reached == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionMakerReach.Reached(childComplexity), true
+	case "DecisionMakerReach.viaLead":
+		if e.ComplexityRoot.DecisionMakerReach.ViaLead == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionMakerReach.ViaLead(childComplexity), true
 
 	case "DecisionReplay.decision":
 		if e.ComplexityRoot.DecisionReplay.Decision == nil {
@@ -2174,6 +2260,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Lead.Authority(childComplexity), true
+	case "Lead.availableTransitions":
+		if e.ComplexityRoot.Lead.AvailableTransitions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.AvailableTransitions(childComplexity), true
 	case "Lead.budget":
 		if e.ComplexityRoot.Lead.Budget == nil {
 			break
@@ -2292,6 +2384,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Lead.JobTitle(childComplexity), true
+	case "Lead.lastActivityAt":
+		if e.ComplexityRoot.Lead.LastActivityAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.LastActivityAt(childComplexity), true
 	case "Lead.lastName":
 		if e.ComplexityRoot.Lead.LastName == nil {
 			break
@@ -4182,6 +4280,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Stage.Retired(childComplexity), true
 
+	case "StageAvailability.allowed":
+		if e.ComplexityRoot.StageAvailability.Allowed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageAvailability.Allowed(childComplexity), true
+	case "StageAvailability.reasons":
+		if e.ComplexityRoot.StageAvailability.Reasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageAvailability.Reasons(childComplexity), true
+	case "StageAvailability.stage":
+		if e.ComplexityRoot.StageAvailability.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageAvailability.Stage(childComplexity), true
+
 	case "StageConnection.edges":
 		if e.ComplexityRoot.StageConnection.Edges == nil {
 			break
@@ -4447,6 +4564,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StageTransition.ReasonCode(childComplexity), true
+	case "StageTransition.routingCode":
+		if e.ComplexityRoot.StageTransition.RoutingCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageTransition.RoutingCode(childComplexity), true
+	case "StageTransition.routingReason":
+		if e.ComplexityRoot.StageTransition.RoutingReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageTransition.RoutingReason(childComplexity), true
+	case "StageTransition.routingTeam":
+		if e.ComplexityRoot.StageTransition.RoutingTeam == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageTransition.RoutingTeam(childComplexity), true
 	case "StageTransition.toStage":
 		if e.ComplexityRoot.StageTransition.ToStage == nil {
 			break
@@ -5074,7 +5209,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "admin.graphqls" "auth.graphqls" "decisions.graphqls" "ent.graphqls" "funnel.graphqls" "hooks.graphqls" "lifecycle.graphqls" "qualify.graphqls"
+//go:embed "admin.graphqls" "auth.graphqls" "decisions.graphqls" "ent.graphqls" "funnel.graphqls" "hooks.graphqls" "lifecycle.graphqls" "qualify.graphqls" "reach.graphqls" "stages.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -5094,6 +5229,8 @@ var sources = []*ast.Source{
 	{Name: "hooks.graphqls", Input: sourceData("hooks.graphqls"), BuiltIn: false},
 	{Name: "lifecycle.graphqls", Input: sourceData("lifecycle.graphqls"), BuiltIn: false},
 	{Name: "qualify.graphqls", Input: sourceData("qualify.graphqls"), BuiltIn: false},
+	{Name: "reach.graphqls", Input: sourceData("reach.graphqls"), BuiltIn: false},
+	{Name: "stages.graphqls", Input: sourceData("stages.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -5177,6 +5314,8 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_leads(ctx, field)
 	case "projects":
 		return ec.fieldContext_Account_projects(ctx, field)
+	case "decisionMakerCoverage":
+		return ec.fieldContext_Account_decisionMakerCoverage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
 }
@@ -5363,6 +5502,8 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 		return ec.fieldContext_Contact_buyingRole(ctx, field)
 	case "accountID":
 		return ec.fieldContext_Contact_accountID(ctx, field)
+	case "lastActivityAt":
+		return ec.fieldContext_Contact_lastActivityAt(ctx, field)
 	case "account":
 		return ec.fieldContext_Contact_account(ctx, field)
 	case "leads":
@@ -5491,6 +5632,22 @@ func (ec *executionContext) childFields_DecisionLogEdge(ctx context.Context, fie
 		return ec.fieldContext_DecisionLogEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DecisionLogEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DecisionMakerReach(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contact":
+		return ec.fieldContext_DecisionMakerReach_contact(ctx, field)
+	case "reached":
+		return ec.fieldContext_DecisionMakerReach_reached(ctx, field)
+	case "lastActivityAt":
+		return ec.fieldContext_DecisionMakerReach_lastActivityAt(ctx, field)
+	case "lastActivity":
+		return ec.fieldContext_DecisionMakerReach_lastActivity(ctx, field)
+	case "viaLead":
+		return ec.fieldContext_DecisionMakerReach_viaLead(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DecisionMakerReach", field.Name)
 }
 
 func (ec *executionContext) childFields_DecisionReplay(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5721,14 +5878,12 @@ func (ec *executionContext) childFields_Lead(ctx context.Context, field graphql.
 		return ec.fieldContext_Lead_opportunityName(ctx, field)
 	case "convertedAt":
 		return ec.fieldContext_Lead_convertedAt(ctx, field)
+	case "lastActivityAt":
+		return ec.fieldContext_Lead_lastActivityAt(ctx, field)
 	case "account":
 		return ec.fieldContext_Lead_account(ctx, field)
 	case "owner":
 		return ec.fieldContext_Lead_owner(ctx, field)
-	case "stage":
-		return ec.fieldContext_Lead_stage(ctx, field)
-	case "furthestStage":
-		return ec.fieldContext_Lead_furthestStage(ctx, field)
 	case "contacts":
 		return ec.fieldContext_Lead_contacts(ctx, field)
 	case "activities":
@@ -5741,8 +5896,14 @@ func (ec *executionContext) childFields_Lead(ctx context.Context, field graphql.
 		return ec.fieldContext_Lead_timeInStage(ctx, field)
 	case "stageTimes":
 		return ec.fieldContext_Lead_stageTimes(ctx, field)
+	case "availableTransitions":
+		return ec.fieldContext_Lead_availableTransitions(ctx, field)
 	case "qualification":
 		return ec.fieldContext_Lead_qualification(ctx, field)
+	case "stage":
+		return ec.fieldContext_Lead_stage(ctx, field)
+	case "furthestStage":
+		return ec.fieldContext_Lead_furthestStage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Lead", field.Name)
 }
@@ -6315,6 +6476,18 @@ func (ec *executionContext) childFields_Stage(ctx context.Context, field graphql
 	return nil, fmt.Errorf("no field named %q was found under type Stage", field.Name)
 }
 
+func (ec *executionContext) childFields_StageAvailability(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "stage":
+		return ec.fieldContext_StageAvailability_stage(ctx, field)
+	case "allowed":
+		return ec.fieldContext_StageAvailability_allowed(ctx, field)
+	case "reasons":
+		return ec.fieldContext_StageAvailability_reasons(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StageAvailability", field.Name)
+}
+
 func (ec *executionContext) childFields_StageConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -6441,16 +6614,22 @@ func (ec *executionContext) childFields_StageTransition(ctx context.Context, fie
 		return ec.fieldContext_StageTransition_decisionID(ctx, field)
 	case "assignedOwnerID":
 		return ec.fieldContext_StageTransition_assignedOwnerID(ctx, field)
+	case "routingTeam":
+		return ec.fieldContext_StageTransition_routingTeam(ctx, field)
+	case "routingCode":
+		return ec.fieldContext_StageTransition_routingCode(ctx, field)
+	case "routingReason":
+		return ec.fieldContext_StageTransition_routingReason(ctx, field)
 	case "lead":
 		return ec.fieldContext_StageTransition_lead(ctx, field)
-	case "fromStage":
-		return ec.fieldContext_StageTransition_fromStage(ctx, field)
-	case "toStage":
-		return ec.fieldContext_StageTransition_toStage(ctx, field)
 	case "actor":
 		return ec.fieldContext_StageTransition_actor(ctx, field)
 	case "assignedOwner":
 		return ec.fieldContext_StageTransition_assignedOwner(ctx, field)
+	case "fromStage":
+		return ec.fieldContext_StageTransition_fromStage(ctx, field)
+	case "toStage":
+		return ec.fieldContext_StageTransition_toStage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StageTransition", field.Name)
 }
@@ -9544,6 +9723,38 @@ func (ec *executionContext) fieldContext_Account_projects(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Account_decisionMakerCoverage(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_decisionMakerCoverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().DecisionMakerCoverage(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DecisionMakerReach) graphql.Marshaler {
+			return ec.marshalNDecisionMakerReach2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐDecisionMakerReachᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_decisionMakerCoverage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DecisionMakerReach(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _AccountConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.AccountConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10512,18 +10723,18 @@ func (ec *executionContext) _Bant_budget(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Bant_budget(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Budget, nil
+			return ec.Resolvers.Bant().Budget(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v lead.Budget) graphql.Marshaler {
+			return ec.marshalNLeadBudget2githubᚗcomᚋqualifyᚋqualifyᚋentᚋleadᚐBudget(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Bant_budget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Bant", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Bant", field, true, true, "LeadBudget")
 }
 
 func (ec *executionContext) _Bant_authority(ctx context.Context, field graphql.CollectedField, obj *qualtype.BANT) (ret graphql.Marshaler) {
@@ -10535,18 +10746,18 @@ func (ec *executionContext) _Bant_authority(ctx context.Context, field graphql.C
 			return ec.fieldContext_Bant_authority(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Authority, nil
+			return ec.Resolvers.Bant().Authority(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v lead.Authority) graphql.Marshaler {
+			return ec.marshalNLeadAuthority2githubᚗcomᚋqualifyᚋqualifyᚋentᚋleadᚐAuthority(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Bant_authority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Bant", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Bant", field, true, true, "LeadAuthority")
 }
 
 func (ec *executionContext) _Bant_need(ctx context.Context, field graphql.CollectedField, obj *qualtype.BANT) (ret graphql.Marshaler) {
@@ -10558,18 +10769,18 @@ func (ec *executionContext) _Bant_need(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_Bant_need(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Need, nil
+			return ec.Resolvers.Bant().Need(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v lead.Need) graphql.Marshaler {
+			return ec.marshalNLeadNeed2githubᚗcomᚋqualifyᚋqualifyᚋentᚋleadᚐNeed(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Bant_need(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Bant", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Bant", field, true, true, "LeadNeed")
 }
 
 func (ec *executionContext) _Bant_timing(ctx context.Context, field graphql.CollectedField, obj *qualtype.BANT) (ret graphql.Marshaler) {
@@ -10581,18 +10792,18 @@ func (ec *executionContext) _Bant_timing(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Bant_timing(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Timing, nil
+			return ec.Resolvers.Bant().Timing(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v lead.Timing) graphql.Marshaler {
+			return ec.marshalNLeadTiming2githubᚗcomᚋqualifyᚋqualifyᚋentᚋleadᚐTiming(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Bant_timing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Bant", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Bant", field, true, true, "LeadTiming")
 }
 
 func (ec *executionContext) _Bant_confirmed(ctx context.Context, field graphql.CollectedField, obj *qualtype.BANT) (ret graphql.Marshaler) {
@@ -10627,18 +10838,18 @@ func (ec *executionContext) _Bant_status(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Bant_status(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
+			return ec.Resolvers.Bant().Status(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v model.BantStatus) graphql.Marshaler {
+			return ec.marshalNBantStatus2githubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐBantStatus(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Bant_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Bant", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Bant", field, true, true, "BantStatus")
 }
 
 func (ec *executionContext) _BuyingRoleCoverage_decisionMaker(ctx context.Context, field graphql.CollectedField, obj *qualtype.Coverage) (ret graphql.Marshaler) {
@@ -10961,6 +11172,29 @@ func (ec *executionContext) _Contact_accountID(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Contact_accountID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Contact", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Contact_lastActivityAt(ctx context.Context, field graphql.CollectedField, obj *ent.Contact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Contact_lastActivityAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastActivityAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Contact_lastActivityAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Contact", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Contact_account(ctx context.Context, field graphql.CollectedField, obj *ent.Contact) (ret graphql.Marshaler) {
@@ -12056,6 +12290,148 @@ func (ec *executionContext) _DecisionLogEdge_cursor(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_DecisionLogEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DecisionLogEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _DecisionMakerReach_contact(ctx context.Context, field graphql.CollectedField, obj *model.DecisionMakerReach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionMakerReach_contact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Contact) graphql.Marshaler {
+			return ec.marshalNContact2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐContact(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionMakerReach_contact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DecisionMakerReach",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DecisionMakerReach_reached(ctx context.Context, field graphql.CollectedField, obj *model.DecisionMakerReach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionMakerReach_reached(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reached, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionMakerReach_reached(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionMakerReach", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _DecisionMakerReach_lastActivityAt(ctx context.Context, field graphql.CollectedField, obj *model.DecisionMakerReach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionMakerReach_lastActivityAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastActivityAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionMakerReach_lastActivityAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecisionMakerReach", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DecisionMakerReach_lastActivity(ctx context.Context, field graphql.CollectedField, obj *model.DecisionMakerReach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionMakerReach_lastActivity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastActivity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Activity) graphql.Marshaler {
+			return ec.marshalOActivity2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐActivity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionMakerReach_lastActivity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DecisionMakerReach",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Activity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DecisionMakerReach_viaLead(ctx context.Context, field graphql.CollectedField, obj *model.DecisionMakerReach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecisionMakerReach_viaLead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ViaLead, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Lead) graphql.Marshaler {
+			return ec.marshalOLead2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLead(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DecisionMakerReach_viaLead(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DecisionMakerReach",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _DecisionReplay_decision(ctx context.Context, field graphql.CollectedField, obj *model.DecisionReplay) (ret graphql.Marshaler) {
@@ -14099,6 +14475,29 @@ func (ec *executionContext) fieldContext_Lead_convertedAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Lead", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Lead_lastActivityAt(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_lastActivityAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastActivityAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_lastActivityAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Lead_account(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14158,70 +14557,6 @@ func (ec *executionContext) fieldContext_Lead_owner(_ context.Context, field gra
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Lead_stage(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Lead_stage(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Stage(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
-			return ec.marshalNStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStage(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Lead_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Lead",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Stage(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Lead_furthestStage(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Lead_furthestStage(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FurthestStage(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
-			return ec.marshalNStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStage(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Lead_furthestStage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Lead",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Stage(ctx, field)
 		},
 	}
 	return fc, nil
@@ -14458,6 +14793,38 @@ func (ec *executionContext) fieldContext_Lead_stageTimes(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Lead_availableTransitions(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_availableTransitions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lead().AvailableTransitions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.StageAvailability) graphql.Marshaler {
+			return ec.marshalNStageAvailability2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐStageAvailabilityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_availableTransitions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StageAvailability(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Lead_qualification(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14485,6 +14852,70 @@ func (ec *executionContext) fieldContext_Lead_qualification(_ context.Context, f
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Qualification(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lead_stage(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_stage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lead().Stage(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
+			return ec.marshalNStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Stage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lead_furthestStage(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_furthestStage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lead().FurthestStage(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
+			return ec.marshalNStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_furthestStage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Stage(ctx, field)
 		},
 	}
 	return fc, nil
@@ -21619,6 +22050,93 @@ func (ec *executionContext) fieldContext_Stage_retired(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Stage", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _StageAvailability_stage(ctx context.Context, field graphql.CollectedField, obj *model.StageAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageAvailability_stage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
+			return ec.marshalNStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageAvailability_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StageAvailability",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Stage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StageAvailability_allowed(ctx context.Context, field graphql.CollectedField, obj *model.StageAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageAvailability_allowed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Allowed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageAvailability_allowed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageAvailability", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _StageAvailability_reasons(ctx context.Context, field graphql.CollectedField, obj *model.StageAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageAvailability_reasons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reasons, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*qualtype.Reason) graphql.Marshaler {
+			return ec.marshalNReason2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚋschemaᚋqualtypeᚐReasonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageAvailability_reasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StageAvailability",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reason(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _StageConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.StageConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22634,6 +23152,75 @@ func (ec *executionContext) fieldContext_StageTransition_assignedOwnerID(_ conte
 	return graphql.NewScalarFieldContext("StageTransition", field, false, false, "ID")
 }
 
+func (ec *executionContext) _StageTransition_routingTeam(ctx context.Context, field graphql.CollectedField, obj *ent.StageTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageTransition_routingTeam(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RoutingTeam, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageTransition_routingTeam(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageTransition", field, false, false, "String")
+}
+
+func (ec *executionContext) _StageTransition_routingCode(ctx context.Context, field graphql.CollectedField, obj *ent.StageTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageTransition_routingCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RoutingCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageTransition_routingCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageTransition", field, false, false, "String")
+}
+
+func (ec *executionContext) _StageTransition_routingReason(ctx context.Context, field graphql.CollectedField, obj *ent.StageTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageTransition_routingReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RoutingReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageTransition_routingReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageTransition", field, false, false, "String")
+}
+
 func (ec *executionContext) _StageTransition_lead(ctx context.Context, field graphql.CollectedField, obj *ent.StageTransition) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22661,70 +23248,6 @@ func (ec *executionContext) fieldContext_StageTransition_lead(_ context.Context,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Lead(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _StageTransition_fromStage(ctx context.Context, field graphql.CollectedField, obj *ent.StageTransition) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_StageTransition_fromStage(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FromStage(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
-			return ec.marshalOStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStage(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_StageTransition_fromStage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "StageTransition",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Stage(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _StageTransition_toStage(ctx context.Context, field graphql.CollectedField, obj *ent.StageTransition) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_StageTransition_toStage(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ToStage(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
-			return ec.marshalNStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStage(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_StageTransition_toStage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "StageTransition",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Stage(ctx, field)
 		},
 	}
 	return fc, nil
@@ -22789,6 +23312,70 @@ func (ec *executionContext) fieldContext_StageTransition_assignedOwner(_ context
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StageTransition_fromStage(ctx context.Context, field graphql.CollectedField, obj *ent.StageTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageTransition_fromStage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StageTransition().FromStage(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
+			return ec.marshalOStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StageTransition_fromStage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StageTransition",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Stage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StageTransition_toStage(ctx context.Context, field graphql.CollectedField, obj *ent.StageTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageTransition_toStage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StageTransition().ToStage(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
+			return ec.marshalNStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageTransition_toStage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StageTransition",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Stage(ctx, field)
 		},
 	}
 	return fc, nil
@@ -28571,7 +29158,7 @@ func (ec *executionContext) unmarshalInputContactWhereInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "firstName", "firstNameNEQ", "firstNameIn", "firstNameNotIn", "firstNameGT", "firstNameGTE", "firstNameLT", "firstNameLTE", "firstNameContains", "firstNameHasPrefix", "firstNameHasSuffix", "firstNameEqualFold", "firstNameContainsFold", "lastName", "lastNameNEQ", "lastNameIn", "lastNameNotIn", "lastNameGT", "lastNameGTE", "lastNameLT", "lastNameLTE", "lastNameContains", "lastNameHasPrefix", "lastNameHasSuffix", "lastNameEqualFold", "lastNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailIsNil", "emailNotNil", "emailEqualFold", "emailContainsFold", "phone", "phoneNEQ", "phoneIn", "phoneNotIn", "phoneGT", "phoneGTE", "phoneLT", "phoneLTE", "phoneContains", "phoneHasPrefix", "phoneHasSuffix", "phoneIsNil", "phoneNotNil", "phoneEqualFold", "phoneContainsFold", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "seniority", "seniorityNEQ", "seniorityIn", "seniorityNotIn", "buyingRole", "buyingRoleNEQ", "buyingRoleIn", "buyingRoleNotIn", "accountID", "accountIDNEQ", "accountIDIn", "accountIDNotIn", "accountIDIsNil", "accountIDNotNil", "hasAccount", "hasAccountWith", "hasLeads", "hasLeadsWith", "hasProjects", "hasProjectsWith", "hasActivities", "hasActivitiesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "firstName", "firstNameNEQ", "firstNameIn", "firstNameNotIn", "firstNameGT", "firstNameGTE", "firstNameLT", "firstNameLTE", "firstNameContains", "firstNameHasPrefix", "firstNameHasSuffix", "firstNameEqualFold", "firstNameContainsFold", "lastName", "lastNameNEQ", "lastNameIn", "lastNameNotIn", "lastNameGT", "lastNameGTE", "lastNameLT", "lastNameLTE", "lastNameContains", "lastNameHasPrefix", "lastNameHasSuffix", "lastNameEqualFold", "lastNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailIsNil", "emailNotNil", "emailEqualFold", "emailContainsFold", "phone", "phoneNEQ", "phoneIn", "phoneNotIn", "phoneGT", "phoneGTE", "phoneLT", "phoneLTE", "phoneContains", "phoneHasPrefix", "phoneHasSuffix", "phoneIsNil", "phoneNotNil", "phoneEqualFold", "phoneContainsFold", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "seniority", "seniorityNEQ", "seniorityIn", "seniorityNotIn", "buyingRole", "buyingRoleNEQ", "buyingRoleIn", "buyingRoleNotIn", "accountID", "accountIDNEQ", "accountIDIn", "accountIDNotIn", "accountIDIsNil", "accountIDNotNil", "lastActivityAt", "lastActivityAtNEQ", "lastActivityAtIn", "lastActivityAtNotIn", "lastActivityAtGT", "lastActivityAtGTE", "lastActivityAtLT", "lastActivityAtLTE", "lastActivityAtIsNil", "lastActivityAtNotNil", "hasAccount", "hasAccountWith", "hasLeads", "hasLeadsWith", "hasProjects", "hasProjectsWith", "hasActivities", "hasActivitiesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -29348,6 +29935,76 @@ func (ec *executionContext) unmarshalInputContactWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.AccountIDNotNil = data
+		case "lastActivityAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAt = data
+		case "lastActivityAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtNEQ = data
+		case "lastActivityAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtIn = data
+		case "lastActivityAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtNotIn = data
+		case "lastActivityAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtGT = data
+		case "lastActivityAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtGTE = data
+		case "lastActivityAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtLT = data
+		case "lastActivityAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtLTE = data
+		case "lastActivityAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtIsNil = data
+		case "lastActivityAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtNotNil = data
 		case "hasAccount":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAccount"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -30742,7 +31399,7 @@ func (ec *executionContext) unmarshalInputLeadWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "firstName", "firstNameNEQ", "firstNameIn", "firstNameNotIn", "firstNameGT", "firstNameGTE", "firstNameLT", "firstNameLTE", "firstNameContains", "firstNameHasPrefix", "firstNameHasSuffix", "firstNameEqualFold", "firstNameContainsFold", "lastName", "lastNameNEQ", "lastNameIn", "lastNameNotIn", "lastNameGT", "lastNameGTE", "lastNameLT", "lastNameLTE", "lastNameContains", "lastNameHasPrefix", "lastNameHasSuffix", "lastNameEqualFold", "lastNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailIsNil", "emailNotNil", "emailEqualFold", "emailContainsFold", "phone", "phoneNEQ", "phoneIn", "phoneNotIn", "phoneGT", "phoneGTE", "phoneLT", "phoneLTE", "phoneContains", "phoneHasPrefix", "phoneHasSuffix", "phoneIsNil", "phoneNotNil", "phoneEqualFold", "phoneContainsFold", "companyName", "companyNameNEQ", "companyNameIn", "companyNameNotIn", "companyNameGT", "companyNameGTE", "companyNameLT", "companyNameLTE", "companyNameContains", "companyNameHasPrefix", "companyNameHasSuffix", "companyNameEqualFold", "companyNameContainsFold", "jobTitle", "jobTitleNEQ", "jobTitleIn", "jobTitleNotIn", "jobTitleGT", "jobTitleGTE", "jobTitleLT", "jobTitleLTE", "jobTitleContains", "jobTitleHasPrefix", "jobTitleHasSuffix", "jobTitleEqualFold", "jobTitleContainsFold", "country", "countryNEQ", "countryIn", "countryNotIn", "countryGT", "countryGTE", "countryLT", "countryLTE", "countryContains", "countryHasPrefix", "countryHasSuffix", "countryEqualFold", "countryContainsFold", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "budget", "budgetNEQ", "budgetIn", "budgetNotIn", "budgetAmount", "budgetAmountNEQ", "budgetAmountIn", "budgetAmountNotIn", "budgetAmountGT", "budgetAmountGTE", "budgetAmountLT", "budgetAmountLTE", "budgetAmountIsNil", "budgetAmountNotNil", "authority", "authorityNEQ", "authorityIn", "authorityNotIn", "need", "needNEQ", "needIn", "needNotIn", "timing", "timingNEQ", "timingIn", "timingNotIn", "timingDate", "timingDateNEQ", "timingDateIn", "timingDateNotIn", "timingDateGT", "timingDateGTE", "timingDateLT", "timingDateLTE", "timingDateIsNil", "timingDateNotNil", "estimatedValue", "estimatedValueNEQ", "estimatedValueIn", "estimatedValueNotIn", "estimatedValueGT", "estimatedValueGTE", "estimatedValueLT", "estimatedValueLTE", "estimatedValueIsNil", "estimatedValueNotNil", "accountID", "accountIDNEQ", "accountIDIn", "accountIDNotIn", "accountIDIsNil", "accountIDNotNil", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDIsNil", "ownerIDNotNil", "stageID", "stageIDNEQ", "stageIDIn", "stageIDNotIn", "stageEnteredAt", "stageEnteredAtNEQ", "stageEnteredAtIn", "stageEnteredAtNotIn", "stageEnteredAtGT", "stageEnteredAtGTE", "stageEnteredAtLT", "stageEnteredAtLTE", "furthestStageID", "furthestStageIDNEQ", "furthestStageIDIn", "furthestStageIDNotIn", "fitScore", "fitScoreNEQ", "fitScoreIn", "fitScoreNotIn", "fitScoreGT", "fitScoreGTE", "fitScoreLT", "fitScoreLTE", "engagementScore", "engagementScoreNEQ", "engagementScoreIn", "engagementScoreNotIn", "engagementScoreGT", "engagementScoreGTE", "engagementScoreLT", "engagementScoreLTE", "score", "scoreNEQ", "scoreIn", "scoreNotIn", "scoreGT", "scoreGTE", "scoreLT", "scoreLTE", "grade", "gradeNEQ", "gradeIn", "gradeNotIn", "gradeIsNil", "gradeNotNil", "temperature", "temperatureNEQ", "temperatureIn", "temperatureNotIn", "temperatureIsNil", "temperatureNotNil", "nextReviewAt", "nextReviewAtNEQ", "nextReviewAtIn", "nextReviewAtNotIn", "nextReviewAtGT", "nextReviewAtGTE", "nextReviewAtLT", "nextReviewAtLTE", "nextReviewAtIsNil", "nextReviewAtNotNil", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "opportunityName", "opportunityNameNEQ", "opportunityNameIn", "opportunityNameNotIn", "opportunityNameGT", "opportunityNameGTE", "opportunityNameLT", "opportunityNameLTE", "opportunityNameContains", "opportunityNameHasPrefix", "opportunityNameHasSuffix", "opportunityNameIsNil", "opportunityNameNotNil", "opportunityNameEqualFold", "opportunityNameContainsFold", "convertedAt", "convertedAtNEQ", "convertedAtIn", "convertedAtNotIn", "convertedAtGT", "convertedAtGTE", "convertedAtLT", "convertedAtLTE", "convertedAtIsNil", "convertedAtNotNil", "hasAccount", "hasAccountWith", "hasOwner", "hasOwnerWith", "hasStage", "hasStageWith", "hasFurthestStage", "hasFurthestStageWith", "hasContacts", "hasContactsWith", "hasActivities", "hasActivitiesWith", "hasTransitions", "hasTransitionsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "firstName", "firstNameNEQ", "firstNameIn", "firstNameNotIn", "firstNameGT", "firstNameGTE", "firstNameLT", "firstNameLTE", "firstNameContains", "firstNameHasPrefix", "firstNameHasSuffix", "firstNameEqualFold", "firstNameContainsFold", "lastName", "lastNameNEQ", "lastNameIn", "lastNameNotIn", "lastNameGT", "lastNameGTE", "lastNameLT", "lastNameLTE", "lastNameContains", "lastNameHasPrefix", "lastNameHasSuffix", "lastNameEqualFold", "lastNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailIsNil", "emailNotNil", "emailEqualFold", "emailContainsFold", "phone", "phoneNEQ", "phoneIn", "phoneNotIn", "phoneGT", "phoneGTE", "phoneLT", "phoneLTE", "phoneContains", "phoneHasPrefix", "phoneHasSuffix", "phoneIsNil", "phoneNotNil", "phoneEqualFold", "phoneContainsFold", "companyName", "companyNameNEQ", "companyNameIn", "companyNameNotIn", "companyNameGT", "companyNameGTE", "companyNameLT", "companyNameLTE", "companyNameContains", "companyNameHasPrefix", "companyNameHasSuffix", "companyNameEqualFold", "companyNameContainsFold", "jobTitle", "jobTitleNEQ", "jobTitleIn", "jobTitleNotIn", "jobTitleGT", "jobTitleGTE", "jobTitleLT", "jobTitleLTE", "jobTitleContains", "jobTitleHasPrefix", "jobTitleHasSuffix", "jobTitleEqualFold", "jobTitleContainsFold", "country", "countryNEQ", "countryIn", "countryNotIn", "countryGT", "countryGTE", "countryLT", "countryLTE", "countryContains", "countryHasPrefix", "countryHasSuffix", "countryEqualFold", "countryContainsFold", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "budget", "budgetNEQ", "budgetIn", "budgetNotIn", "budgetAmount", "budgetAmountNEQ", "budgetAmountIn", "budgetAmountNotIn", "budgetAmountGT", "budgetAmountGTE", "budgetAmountLT", "budgetAmountLTE", "budgetAmountIsNil", "budgetAmountNotNil", "authority", "authorityNEQ", "authorityIn", "authorityNotIn", "need", "needNEQ", "needIn", "needNotIn", "timing", "timingNEQ", "timingIn", "timingNotIn", "timingDate", "timingDateNEQ", "timingDateIn", "timingDateNotIn", "timingDateGT", "timingDateGTE", "timingDateLT", "timingDateLTE", "timingDateIsNil", "timingDateNotNil", "estimatedValue", "estimatedValueNEQ", "estimatedValueIn", "estimatedValueNotIn", "estimatedValueGT", "estimatedValueGTE", "estimatedValueLT", "estimatedValueLTE", "estimatedValueIsNil", "estimatedValueNotNil", "accountID", "accountIDNEQ", "accountIDIn", "accountIDNotIn", "accountIDIsNil", "accountIDNotNil", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDIsNil", "ownerIDNotNil", "stageID", "stageIDNEQ", "stageIDIn", "stageIDNotIn", "stageEnteredAt", "stageEnteredAtNEQ", "stageEnteredAtIn", "stageEnteredAtNotIn", "stageEnteredAtGT", "stageEnteredAtGTE", "stageEnteredAtLT", "stageEnteredAtLTE", "furthestStageID", "furthestStageIDNEQ", "furthestStageIDIn", "furthestStageIDNotIn", "fitScore", "fitScoreNEQ", "fitScoreIn", "fitScoreNotIn", "fitScoreGT", "fitScoreGTE", "fitScoreLT", "fitScoreLTE", "engagementScore", "engagementScoreNEQ", "engagementScoreIn", "engagementScoreNotIn", "engagementScoreGT", "engagementScoreGTE", "engagementScoreLT", "engagementScoreLTE", "score", "scoreNEQ", "scoreIn", "scoreNotIn", "scoreGT", "scoreGTE", "scoreLT", "scoreLTE", "grade", "gradeNEQ", "gradeIn", "gradeNotIn", "gradeIsNil", "gradeNotNil", "temperature", "temperatureNEQ", "temperatureIn", "temperatureNotIn", "temperatureIsNil", "temperatureNotNil", "nextReviewAt", "nextReviewAtNEQ", "nextReviewAtIn", "nextReviewAtNotIn", "nextReviewAtGT", "nextReviewAtGTE", "nextReviewAtLT", "nextReviewAtLTE", "nextReviewAtIsNil", "nextReviewAtNotNil", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "opportunityName", "opportunityNameNEQ", "opportunityNameIn", "opportunityNameNotIn", "opportunityNameGT", "opportunityNameGTE", "opportunityNameLT", "opportunityNameLTE", "opportunityNameContains", "opportunityNameHasPrefix", "opportunityNameHasSuffix", "opportunityNameIsNil", "opportunityNameNotNil", "opportunityNameEqualFold", "opportunityNameContainsFold", "convertedAt", "convertedAtNEQ", "convertedAtIn", "convertedAtNotIn", "convertedAtGT", "convertedAtGTE", "convertedAtLT", "convertedAtLTE", "convertedAtIsNil", "convertedAtNotNil", "lastActivityAt", "lastActivityAtNEQ", "lastActivityAtIn", "lastActivityAtNotIn", "lastActivityAtGT", "lastActivityAtGTE", "lastActivityAtLT", "lastActivityAtLTE", "lastActivityAtIsNil", "lastActivityAtNotNil", "hasAccount", "hasAccountWith", "hasOwner", "hasOwnerWith", "hasStage", "hasStageWith", "hasFurthestStage", "hasFurthestStageWith", "hasContacts", "hasContactsWith", "hasActivities", "hasActivitiesWith", "hasTransitions", "hasTransitionsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32702,6 +33359,76 @@ func (ec *executionContext) unmarshalInputLeadWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.ConvertedAtNotNil = data
+		case "lastActivityAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAt = data
+		case "lastActivityAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtNEQ = data
+		case "lastActivityAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtIn = data
+		case "lastActivityAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtNotIn = data
+		case "lastActivityAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtGT = data
+		case "lastActivityAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtGTE = data
+		case "lastActivityAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtLT = data
+		case "lastActivityAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtLTE = data
+		case "lastActivityAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtIsNil = data
+		case "lastActivityAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastActivityAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastActivityAtNotNil = data
 		case "hasAccount":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAccount"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -34727,7 +35454,7 @@ func (ec *executionContext) unmarshalInputStageTransitionWhereInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "leadID", "leadIDNEQ", "leadIDIn", "leadIDNotIn", "fromStageID", "fromStageIDNEQ", "fromStageIDIn", "fromStageIDNotIn", "fromStageIDIsNil", "fromStageIDNotNil", "toStageID", "toStageIDNEQ", "toStageIDIn", "toStageIDNotIn", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE", "fromEnteredAt", "fromEnteredAtNEQ", "fromEnteredAtIn", "fromEnteredAtNotIn", "fromEnteredAtGT", "fromEnteredAtGTE", "fromEnteredAtLT", "fromEnteredAtLTE", "fromEnteredAtIsNil", "fromEnteredAtNotNil", "actorID", "actorIDNEQ", "actorIDIn", "actorIDNotIn", "actorIDIsNil", "actorIDNotNil", "actorKind", "actorKindNEQ", "actorKindIn", "actorKindNotIn", "trigger", "triggerNEQ", "triggerIn", "triggerNotIn", "reasonCode", "reasonCodeNEQ", "reasonCodeIn", "reasonCodeNotIn", "reasonCodeGT", "reasonCodeGTE", "reasonCodeLT", "reasonCodeLTE", "reasonCodeContains", "reasonCodeHasPrefix", "reasonCodeHasSuffix", "reasonCodeEqualFold", "reasonCodeContainsFold", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonEqualFold", "reasonContainsFold", "policyRevision", "policyRevisionNEQ", "policyRevisionIn", "policyRevisionNotIn", "policyRevisionGT", "policyRevisionGTE", "policyRevisionLT", "policyRevisionLTE", "policyRevisionContains", "policyRevisionHasPrefix", "policyRevisionHasSuffix", "policyRevisionEqualFold", "policyRevisionContainsFold", "policyHash", "policyHashNEQ", "policyHashIn", "policyHashNotIn", "policyHashGT", "policyHashGTE", "policyHashLT", "policyHashLTE", "policyHashContains", "policyHashHasPrefix", "policyHashHasSuffix", "policyHashEqualFold", "policyHashContainsFold", "decisionID", "decisionIDNEQ", "decisionIDIn", "decisionIDNotIn", "decisionIDGT", "decisionIDGTE", "decisionIDLT", "decisionIDLTE", "decisionIDContains", "decisionIDHasPrefix", "decisionIDHasSuffix", "decisionIDEqualFold", "decisionIDContainsFold", "assignedOwnerID", "assignedOwnerIDNEQ", "assignedOwnerIDIn", "assignedOwnerIDNotIn", "assignedOwnerIDIsNil", "assignedOwnerIDNotNil", "hasLead", "hasLeadWith", "hasFromStage", "hasFromStageWith", "hasToStage", "hasToStageWith", "hasActor", "hasActorWith", "hasAssignedOwner", "hasAssignedOwnerWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "leadID", "leadIDNEQ", "leadIDIn", "leadIDNotIn", "fromStageID", "fromStageIDNEQ", "fromStageIDIn", "fromStageIDNotIn", "fromStageIDIsNil", "fromStageIDNotNil", "toStageID", "toStageIDNEQ", "toStageIDIn", "toStageIDNotIn", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE", "fromEnteredAt", "fromEnteredAtNEQ", "fromEnteredAtIn", "fromEnteredAtNotIn", "fromEnteredAtGT", "fromEnteredAtGTE", "fromEnteredAtLT", "fromEnteredAtLTE", "fromEnteredAtIsNil", "fromEnteredAtNotNil", "actorID", "actorIDNEQ", "actorIDIn", "actorIDNotIn", "actorIDIsNil", "actorIDNotNil", "actorKind", "actorKindNEQ", "actorKindIn", "actorKindNotIn", "trigger", "triggerNEQ", "triggerIn", "triggerNotIn", "reasonCode", "reasonCodeNEQ", "reasonCodeIn", "reasonCodeNotIn", "reasonCodeGT", "reasonCodeGTE", "reasonCodeLT", "reasonCodeLTE", "reasonCodeContains", "reasonCodeHasPrefix", "reasonCodeHasSuffix", "reasonCodeEqualFold", "reasonCodeContainsFold", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonEqualFold", "reasonContainsFold", "policyRevision", "policyRevisionNEQ", "policyRevisionIn", "policyRevisionNotIn", "policyRevisionGT", "policyRevisionGTE", "policyRevisionLT", "policyRevisionLTE", "policyRevisionContains", "policyRevisionHasPrefix", "policyRevisionHasSuffix", "policyRevisionEqualFold", "policyRevisionContainsFold", "policyHash", "policyHashNEQ", "policyHashIn", "policyHashNotIn", "policyHashGT", "policyHashGTE", "policyHashLT", "policyHashLTE", "policyHashContains", "policyHashHasPrefix", "policyHashHasSuffix", "policyHashEqualFold", "policyHashContainsFold", "decisionID", "decisionIDNEQ", "decisionIDIn", "decisionIDNotIn", "decisionIDGT", "decisionIDGTE", "decisionIDLT", "decisionIDLTE", "decisionIDContains", "decisionIDHasPrefix", "decisionIDHasSuffix", "decisionIDEqualFold", "decisionIDContainsFold", "assignedOwnerID", "assignedOwnerIDNEQ", "assignedOwnerIDIn", "assignedOwnerIDNotIn", "assignedOwnerIDIsNil", "assignedOwnerIDNotNil", "routingTeam", "routingTeamNEQ", "routingTeamIn", "routingTeamNotIn", "routingTeamGT", "routingTeamGTE", "routingTeamLT", "routingTeamLTE", "routingTeamContains", "routingTeamHasPrefix", "routingTeamHasSuffix", "routingTeamEqualFold", "routingTeamContainsFold", "routingCode", "routingCodeNEQ", "routingCodeIn", "routingCodeNotIn", "routingCodeGT", "routingCodeGTE", "routingCodeLT", "routingCodeLTE", "routingCodeContains", "routingCodeHasPrefix", "routingCodeHasSuffix", "routingCodeEqualFold", "routingCodeContainsFold", "routingReason", "routingReasonNEQ", "routingReasonIn", "routingReasonNotIn", "routingReasonGT", "routingReasonGTE", "routingReasonLT", "routingReasonLTE", "routingReasonContains", "routingReasonHasPrefix", "routingReasonHasSuffix", "routingReasonEqualFold", "routingReasonContainsFold", "hasLead", "hasLeadWith", "hasFromStage", "hasFromStageWith", "hasToStage", "hasToStageWith", "hasActor", "hasActorWith", "hasAssignedOwner", "hasAssignedOwnerWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -35630,6 +36357,279 @@ func (ec *executionContext) unmarshalInputStageTransitionWhereInput(ctx context.
 				return it, err
 			}
 			it.AssignedOwnerIDNotNil = data
+		case "routingTeam":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeam"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeam = data
+		case "routingTeamNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeamNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeamNEQ = data
+		case "routingTeamIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeamIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeamIn = data
+		case "routingTeamNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeamNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeamNotIn = data
+		case "routingTeamGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeamGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeamGT = data
+		case "routingTeamGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeamGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeamGTE = data
+		case "routingTeamLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeamLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeamLT = data
+		case "routingTeamLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeamLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeamLTE = data
+		case "routingTeamContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeamContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeamContains = data
+		case "routingTeamHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeamHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeamHasPrefix = data
+		case "routingTeamHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeamHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeamHasSuffix = data
+		case "routingTeamEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeamEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeamEqualFold = data
+		case "routingTeamContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeamContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingTeamContainsFold = data
+		case "routingCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCode = data
+		case "routingCodeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCodeNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCodeNEQ = data
+		case "routingCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCodeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCodeIn = data
+		case "routingCodeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCodeNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCodeNotIn = data
+		case "routingCodeGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCodeGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCodeGT = data
+		case "routingCodeGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCodeGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCodeGTE = data
+		case "routingCodeLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCodeLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCodeLT = data
+		case "routingCodeLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCodeLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCodeLTE = data
+		case "routingCodeContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCodeContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCodeContains = data
+		case "routingCodeHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCodeHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCodeHasPrefix = data
+		case "routingCodeHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCodeHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCodeHasSuffix = data
+		case "routingCodeEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCodeEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCodeEqualFold = data
+		case "routingCodeContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingCodeContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingCodeContainsFold = data
+		case "routingReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReason = data
+		case "routingReasonNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReasonNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReasonNEQ = data
+		case "routingReasonIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReasonIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReasonIn = data
+		case "routingReasonNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReasonNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReasonNotIn = data
+		case "routingReasonGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReasonGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReasonGT = data
+		case "routingReasonGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReasonGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReasonGTE = data
+		case "routingReasonLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReasonLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReasonLT = data
+		case "routingReasonLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReasonLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReasonLTE = data
+		case "routingReasonContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReasonContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReasonContains = data
+		case "routingReasonHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReasonHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReasonHasPrefix = data
+		case "routingReasonHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReasonHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReasonHasSuffix = data
+		case "routingReasonEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReasonEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReasonEqualFold = data
+		case "routingReasonContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingReasonContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingReasonContainsFold = data
 		case "hasLead":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasLead"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -38108,6 +39108,12 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Account_projects(ctx, field, obj)
 				})
+		case "decisionMakerCoverage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_decisionMakerCoverage(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -38576,35 +39582,40 @@ func (ec *executionContext) _Bant(ctx context.Context, sel ast.SelectionSet, obj
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Bant")
 		case "budget":
-			out.Values[i] = ec._Bant_budget(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Bant_budget(ctx, field, obj)
+				})
 		case "authority":
-			out.Values[i] = ec._Bant_authority(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Bant_authority(ctx, field, obj)
+				})
 		case "need":
-			out.Values[i] = ec._Bant_need(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Bant_need(ctx, field, obj)
+				})
 		case "timing":
-			out.Values[i] = ec._Bant_timing(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Bant_timing(ctx, field, obj)
+				})
 		case "confirmed":
 			out.Values[i] = ec._Bant_confirmed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
-			out.Values[i] = ec._Bant_status(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Bant_status(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -38728,6 +39739,11 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "accountID":
 			out.Values[i] = ec._Contact_accountID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastActivityAt":
+			out.Values[i] = ec._Contact_lastActivityAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -39155,6 +40171,59 @@ func (ec *executionContext) _DecisionLogEdge(ctx context.Context, sel ast.Select
 		case "cursor":
 			out.Values[i] = ec._DecisionLogEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var decisionMakerReachImplementors = []string{"DecisionMakerReach"}
+
+func (ec *executionContext) _DecisionMakerReach(ctx context.Context, sel ast.SelectionSet, obj *model.DecisionMakerReach) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, decisionMakerReachImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DecisionMakerReach")
+		case "contact":
+			out.Values[i] = ec._DecisionMakerReach_contact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reached":
+			out.Values[i] = ec._DecisionMakerReach_reached(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastActivityAt":
+			out.Values[i] = ec._DecisionMakerReach_lastActivityAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastActivity":
+			out.Values[i] = ec._DecisionMakerReach_lastActivity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "viaLead":
+			out.Values[i] = ec._DecisionMakerReach_viaLead(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -39868,6 +40937,11 @@ func (ec *executionContext) _Lead(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "lastActivityAt":
+			out.Values[i] = ec._Lead_lastActivityAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "account":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -39879,18 +40953,6 @@ func (ec *executionContext) _Lead(ctx context.Context, sel ast.SelectionSet, obj
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lead_owner(ctx, field, obj)
-				})
-		case "stage":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Lead_stage(ctx, field, obj)
-				})
-		case "furthestStage":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Lead_furthestStage(ctx, field, obj)
 				})
 		case "contacts":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -39928,11 +40990,29 @@ func (ec *executionContext) _Lead(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lead_stageTimes(ctx, field, obj)
 				})
+		case "availableTransitions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_availableTransitions(ctx, field, obj)
+				})
 		case "qualification":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lead_qualification(ctx, field, obj)
+				})
+		case "stage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_stage(ctx, field, obj)
+				})
+		case "furthestStage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_furthestStage(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -42233,6 +43313,49 @@ func (ec *executionContext) _Stage(ctx context.Context, sel ast.SelectionSet, ob
 	return out
 }
 
+var stageAvailabilityImplementors = []string{"StageAvailability"}
+
+func (ec *executionContext) _StageAvailability(ctx context.Context, sel ast.SelectionSet, obj *model.StageAvailability) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, stageAvailabilityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StageAvailability")
+		case "stage":
+			out.Values[i] = ec._StageAvailability_stage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "allowed":
+			out.Values[i] = ec._StageAvailability_allowed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reasons":
+			out.Values[i] = ec._StageAvailability_reasons(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var stageConnectionImplementors = []string{"StageConnection"}
 
 func (ec *executionContext) _StageConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.StageConnection) graphql.Marshaler {
@@ -42645,23 +43768,26 @@ func (ec *executionContext) _StageTransition(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "routingTeam":
+			out.Values[i] = ec._StageTransition_routingTeam(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "routingCode":
+			out.Values[i] = ec._StageTransition_routingCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "routingReason":
+			out.Values[i] = ec._StageTransition_routingReason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "lead":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._StageTransition_lead(ctx, field, obj)
-				})
-		case "fromStage":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._StageTransition_fromStage(ctx, field, obj)
-				})
-		case "toStage":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._StageTransition_toStage(ctx, field, obj)
 				})
 		case "actor":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -42674,6 +43800,18 @@ func (ec *executionContext) _StageTransition(ctx context.Context, sel ast.Select
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._StageTransition_assignedOwner(ctx, field, obj)
+				})
+		case "fromStage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StageTransition_fromStage(ctx, field, obj)
+				})
+		case "toStage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StageTransition_toStage(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -43988,6 +45126,16 @@ func (ec *executionContext) unmarshalNAuditEventWhereInput2ᚖgithubᚗcomᚋqua
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNBantStatus2githubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐBantStatus(ctx context.Context, v any) (model.BantStatus, error) {
+	var res model.BantStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBantStatus2githubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐBantStatus(ctx context.Context, sel ast.SelectionSet, v model.BantStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -44186,6 +45334,30 @@ func (ec *executionContext) marshalNDecisionLogOrderField2ᚖgithubᚗcomᚋqual
 	return v
 }
 
+func (ec *executionContext) marshalNDecisionMakerReach2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐDecisionMakerReachᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DecisionMakerReach) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDecisionMakerReach2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐDecisionMakerReach(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDecisionMakerReach2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐDecisionMakerReach(ctx context.Context, sel ast.SelectionSet, v *model.DecisionMakerReach) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DecisionMakerReach!")
+		return graphql.Null
+	}
+	return ec._DecisionMakerReach(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNDecisionReplay2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐDecisionReplay(ctx context.Context, sel ast.SelectionSet, v *model.DecisionReplay) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DecisionReplay!")
@@ -44333,17 +45505,17 @@ func (ec *executionContext) marshalNFunnelStep2ᚖgithubᚗcomᚋqualifyᚋquali
 }
 
 func (ec *executionContext) unmarshalNID2int(ctx context.Context, v any) (int, error) {
-	res, err := graphql.UnmarshalIntID(v)
+	res, err := gqlid.UnmarshalIntID(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNID2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalIntID(v)
+	res := gqlid.MarshalIntID(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
 	}
-	return res
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalNID2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
@@ -45160,6 +46332,30 @@ func (ec *executionContext) marshalNStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋ
 		return graphql.Null
 	}
 	return ec._Stage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStageAvailability2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐStageAvailabilityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.StageAvailability) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStageAvailability2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐStageAvailability(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStageAvailability2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐStageAvailability(ctx context.Context, sel ast.SelectionSet, v *model.StageAvailability) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StageAvailability!")
+		return graphql.Null
+	}
+	return ec._StageAvailability(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNStageConnection2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStageConnection(ctx context.Context, sel ast.SelectionSet, v *ent.StageConnection) graphql.Marshaler {
@@ -46731,7 +47927,7 @@ func (ec *executionContext) unmarshalOID2ᚖint(ctx context.Context, v any) (*in
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalIntID(v)
+	res, err := gqlid.UnmarshalIntID(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -46740,9 +47936,8 @@ func (ec *executionContext) marshalOID2ᚖint(ctx context.Context, sel ast.Selec
 		return graphql.Null
 	}
 	_ = sel
-	_ = ctx
-	res := graphql.MarshalIntID(*v)
-	return res
+	res := gqlid.MarshalIntID(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalOImportColumnInput2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐImportColumnInputᚄ(ctx context.Context, v any) ([]*model.ImportColumnInput, error) {

@@ -23,6 +23,11 @@ func (r *leadResolver) StageTimes(ctx context.Context, obj *ent.Lead) ([]*model.
 	return stageTimes(r.Lifecycle.StageTimes(ctx, obj))
 }
 
+// AvailableTransitions is the resolver for the availableTransitions field.
+func (r *leadResolver) AvailableTransitions(ctx context.Context, obj *ent.Lead) ([]*model.StageAvailability, error) {
+	return availableTransitions(ctx, r.Policy, r.Lifecycle, obj.ID)
+}
+
 // TransitionLead is the resolver for the transitionLead field.
 func (r *mutationResolver) TransitionLead(ctx context.Context, input model.TransitionLeadInput) (*model.TransitionLeadPayload, error) {
 	l, t, err := r.Lifecycle.Transition(ctx, lifecycle.TransitionRequest{

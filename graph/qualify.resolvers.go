@@ -9,8 +9,35 @@ import (
 	"context"
 
 	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/ent/lead"
+	"github.com/qualify/qualify/ent/schema/qualtype"
 	"github.com/qualify/qualify/graph/model"
 )
+
+// Budget is the resolver for the budget field.
+func (r *bantResolver) Budget(ctx context.Context, obj *qualtype.BANT) (lead.Budget, error) {
+	return lead.Budget(upper(obj.Budget)), nil
+}
+
+// Authority is the resolver for the authority field.
+func (r *bantResolver) Authority(ctx context.Context, obj *qualtype.BANT) (lead.Authority, error) {
+	return lead.Authority(upper(obj.Authority)), nil
+}
+
+// Need is the resolver for the need field.
+func (r *bantResolver) Need(ctx context.Context, obj *qualtype.BANT) (lead.Need, error) {
+	return lead.Need(upper(obj.Need)), nil
+}
+
+// Timing is the resolver for the timing field.
+func (r *bantResolver) Timing(ctx context.Context, obj *qualtype.BANT) (lead.Timing, error) {
+	return lead.Timing(upper(obj.Timing)), nil
+}
+
+// Status is the resolver for the status field.
+func (r *bantResolver) Status(ctx context.Context, obj *qualtype.BANT) (model.BantStatus, error) {
+	return model.BantStatus(upper(obj.Status)), nil
+}
 
 // Qualification is the resolver for the qualification field.
 func (r *leadResolver) Qualification(ctx context.Context, obj *ent.Lead) (*model.Qualification, error) {
@@ -91,7 +118,13 @@ func (r *queryResolver) PolicyStatus(ctx context.Context) (*model.PolicyStatus, 
 	return st, err
 }
 
+// Bant returns BantResolver implementation.
+func (r *Resolver) Bant() BantResolver { return &bantResolver{r} }
+
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
-type mutationResolver struct{ *Resolver }
+type (
+	bantResolver     struct{ *Resolver }
+	mutationResolver struct{ *Resolver }
+)

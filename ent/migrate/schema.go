@@ -160,6 +160,7 @@ var (
 		{Name: "title", Type: field.TypeString, Default: ""},
 		{Name: "seniority", Type: field.TypeEnum, Enums: []string{"C_LEVEL", "VP", "DIRECTOR", "MANAGER", "INDIVIDUAL", "UNKNOWN"}, Default: "UNKNOWN"},
 		{Name: "buying_role", Type: field.TypeEnum, Enums: []string{"DECISION_MAKER", "RECOMMENDER", "INFLUENCER", "USER", "GATEKEEPER", "UNKNOWN"}, Default: "UNKNOWN"},
+		{Name: "last_activity_at", Type: field.TypeTime, Nullable: true},
 		{Name: "account_id", Type: field.TypeInt, Nullable: true},
 	}
 	// ContactsTable holds the schema information for the "contacts" table.
@@ -170,7 +171,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "contacts_accounts_contacts",
-				Columns:    []*schema.Column{ContactsColumns[10]},
+				Columns:    []*schema.Column{ContactsColumns[11]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -179,7 +180,7 @@ var (
 			{
 				Name:    "contact_account_id_buying_role",
 				Unique:  false,
-				Columns: []*schema.Column{ContactsColumns[10], ContactsColumns[9]},
+				Columns: []*schema.Column{ContactsColumns[11], ContactsColumns[9]},
 			},
 		},
 	}
@@ -428,6 +429,7 @@ var (
 		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "opportunity_name", Type: field.TypeString, Nullable: true},
 		{Name: "converted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_activity_at", Type: field.TypeTime, Nullable: true},
 		{Name: "idempotency_key", Type: field.TypeString, Nullable: true},
 		{Name: "idempotency_scope", Type: field.TypeString, Nullable: true},
 		{Name: "idempotency_hash", Type: field.TypeString, Nullable: true},
@@ -444,25 +446,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "leads_accounts_leads",
-				Columns:    []*schema.Column{LeadsColumns[39]},
+				Columns:    []*schema.Column{LeadsColumns[40]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "leads_stages_stage",
-				Columns:    []*schema.Column{LeadsColumns[40]},
-				RefColumns: []*schema.Column{StagesColumns[0]},
-				OnDelete:   schema.NoAction,
-			},
-			{
-				Symbol:     "leads_stages_furthest_stage",
 				Columns:    []*schema.Column{LeadsColumns[41]},
 				RefColumns: []*schema.Column{StagesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
-				Symbol:     "leads_users_owned_leads",
+				Symbol:     "leads_stages_furthest_stage",
 				Columns:    []*schema.Column{LeadsColumns[42]},
+				RefColumns: []*schema.Column{StagesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "leads_users_owned_leads",
+				Columns:    []*schema.Column{LeadsColumns[43]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -471,12 +473,12 @@ var (
 			{
 				Name:    "lead_stage_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[40], LeadsColumns[1]},
+				Columns: []*schema.Column{LeadsColumns[41], LeadsColumns[1]},
 			},
 			{
 				Name:    "lead_owner_id_stage_id",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[42], LeadsColumns[40]},
+				Columns: []*schema.Column{LeadsColumns[43], LeadsColumns[41]},
 			},
 			{
 				Name:    "lead_source_created_at",
@@ -491,7 +493,7 @@ var (
 			{
 				Name:    "lead_account_id",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[39]},
+				Columns: []*schema.Column{LeadsColumns[40]},
 			},
 			{
 				Name:    "lead_email",
@@ -504,9 +506,14 @@ var (
 				Columns: []*schema.Column{LeadsColumns[30]},
 			},
 			{
+				Name:    "lead_last_activity_at",
+				Unique:  false,
+				Columns: []*schema.Column{LeadsColumns[36]},
+			},
+			{
 				Name:    "lead_idempotency_scope_idempotency_key",
 				Unique:  true,
-				Columns: []*schema.Column{LeadsColumns[37], LeadsColumns[36]},
+				Columns: []*schema.Column{LeadsColumns[38], LeadsColumns[37]},
 			},
 		},
 	}
@@ -658,6 +665,9 @@ var (
 		{Name: "policy_revision", Type: field.TypeString, Default: ""},
 		{Name: "policy_hash", Type: field.TypeString, Default: ""},
 		{Name: "decision_id", Type: field.TypeString, Default: ""},
+		{Name: "routing_team", Type: field.TypeString, Default: ""},
+		{Name: "routing_code", Type: field.TypeString, Default: ""},
+		{Name: "routing_reason", Type: field.TypeString, Default: ""},
 		{Name: "lead_id", Type: field.TypeInt},
 		{Name: "from_stage_id", Type: field.TypeInt, Nullable: true},
 		{Name: "to_stage_id", Type: field.TypeInt},
@@ -672,31 +682,31 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "stage_transitions_leads_transitions",
-				Columns:    []*schema.Column{StageTransitionsColumns[10]},
+				Columns:    []*schema.Column{StageTransitionsColumns[13]},
 				RefColumns: []*schema.Column{LeadsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "stage_transitions_stages_from_stage",
-				Columns:    []*schema.Column{StageTransitionsColumns[11]},
+				Columns:    []*schema.Column{StageTransitionsColumns[14]},
 				RefColumns: []*schema.Column{StagesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "stage_transitions_stages_to_stage",
-				Columns:    []*schema.Column{StageTransitionsColumns[12]},
+				Columns:    []*schema.Column{StageTransitionsColumns[15]},
 				RefColumns: []*schema.Column{StagesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "stage_transitions_users_actor",
-				Columns:    []*schema.Column{StageTransitionsColumns[13]},
+				Columns:    []*schema.Column{StageTransitionsColumns[16]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "stage_transitions_users_assigned_owner",
-				Columns:    []*schema.Column{StageTransitionsColumns[14]},
+				Columns:    []*schema.Column{StageTransitionsColumns[17]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -705,12 +715,12 @@ var (
 			{
 				Name:    "stagetransition_lead_id_occurred_at",
 				Unique:  false,
-				Columns: []*schema.Column{StageTransitionsColumns[10], StageTransitionsColumns[1]},
+				Columns: []*schema.Column{StageTransitionsColumns[13], StageTransitionsColumns[1]},
 			},
 			{
 				Name:    "stagetransition_to_stage_id_occurred_at",
 				Unique:  false,
-				Columns: []*schema.Column{StageTransitionsColumns[12], StageTransitionsColumns[1]},
+				Columns: []*schema.Column{StageTransitionsColumns[15], StageTransitionsColumns[1]},
 			},
 		},
 	}

@@ -491,6 +491,18 @@ func init() {
 	stagetransitionDescDecisionID := stagetransitionFields[12].Descriptor()
 	// stagetransition.DefaultDecisionID holds the default value on creation for the decision_id field.
 	stagetransition.DefaultDecisionID = stagetransitionDescDecisionID.Default.(string)
+	// stagetransitionDescRoutingTeam is the schema descriptor for routing_team field.
+	stagetransitionDescRoutingTeam := stagetransitionFields[14].Descriptor()
+	// stagetransition.DefaultRoutingTeam holds the default value on creation for the routing_team field.
+	stagetransition.DefaultRoutingTeam = stagetransitionDescRoutingTeam.Default.(string)
+	// stagetransitionDescRoutingCode is the schema descriptor for routing_code field.
+	stagetransitionDescRoutingCode := stagetransitionFields[15].Descriptor()
+	// stagetransition.DefaultRoutingCode holds the default value on creation for the routing_code field.
+	stagetransition.DefaultRoutingCode = stagetransitionDescRoutingCode.Default.(string)
+	// stagetransitionDescRoutingReason is the schema descriptor for routing_reason field.
+	stagetransitionDescRoutingReason := stagetransitionFields[16].Descriptor()
+	// stagetransition.DefaultRoutingReason holds the default value on creation for the routing_reason field.
+	stagetransition.DefaultRoutingReason = stagetransitionDescRoutingReason.Default.(string)
 	userMixin := schema.User{}.Mixin()
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0

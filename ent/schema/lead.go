@@ -77,7 +77,7 @@ func (Lead) Fields() []ent.Field {
 			Comment("when convertLead made the lead an opportunity").
 			Annotations(skipInputs, entgql.OrderField("CONVERTED_AT")),
 		field.Time("last_activity_at").Optional().Nillable().
-			Comment("when the latest activity of the lead happened").
+			Comment("when the latest of the lead's activities occurred; kept by every activity write").
 			Annotations(skipInputs, entgql.OrderField("LAST_ACTIVITY_AT")),
 		field.String("idempotency_key").Optional().Nillable().Immutable().
 			Comment("unique per idempotency_scope").

@@ -39,6 +39,12 @@ func (StageTransition) Fields() []ent.Field {
 		field.String("policy_hash").Default("").Immutable().Comment("content hash of the revision that decided: its identity"),
 		field.String("decision_id").Default("").Immutable(),
 		field.Int("assigned_owner_id").Optional().Nillable().Immutable(),
+		field.String("routing_team").Default("").Immutable().
+			Comment("the team routing gave the lead to at a handoff stage; empty when not routed or no team had a member"),
+		field.String("routing_code").Default("").Immutable().
+			Comment("ROUTE_RULE, ROUTE_DEFAULT, ROUTE_FALLBACK or ROUTE_NO_MEMBER; empty when the stage is not routed"),
+		field.String("routing_reason").Default("").Immutable().
+			Comment("why routing chose that team, or why the owner stayed"),
 	}
 }
 

@@ -46,6 +46,12 @@ const (
 	FieldDecisionID = "decision_id"
 	// FieldAssignedOwnerID holds the string denoting the assigned_owner_id field in the database.
 	FieldAssignedOwnerID = "assigned_owner_id"
+	// FieldRoutingTeam holds the string denoting the routing_team field in the database.
+	FieldRoutingTeam = "routing_team"
+	// FieldRoutingCode holds the string denoting the routing_code field in the database.
+	FieldRoutingCode = "routing_code"
+	// FieldRoutingReason holds the string denoting the routing_reason field in the database.
+	FieldRoutingReason = "routing_reason"
 	// EdgeLead holds the string denoting the lead edge name in mutations.
 	EdgeLead = "lead"
 	// EdgeFromStage holds the string denoting the from_stage edge name in mutations.
@@ -112,6 +118,9 @@ var Columns = []string{
 	FieldPolicyHash,
 	FieldDecisionID,
 	FieldAssignedOwnerID,
+	FieldRoutingTeam,
+	FieldRoutingCode,
+	FieldRoutingReason,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -143,6 +152,12 @@ var (
 	DefaultPolicyHash string
 	// DefaultDecisionID holds the default value on creation for the "decision_id" field.
 	DefaultDecisionID string
+	// DefaultRoutingTeam holds the default value on creation for the "routing_team" field.
+	DefaultRoutingTeam string
+	// DefaultRoutingCode holds the default value on creation for the "routing_code" field.
+	DefaultRoutingCode string
+	// DefaultRoutingReason holds the default value on creation for the "routing_reason" field.
+	DefaultRoutingReason string
 )
 
 // ActorKind defines the type for the "actor_kind" enum field.
@@ -273,6 +288,21 @@ func ByDecisionID(opts ...sql.OrderTermOption) OrderOption {
 // ByAssignedOwnerID orders the results by the assigned_owner_id field.
 func ByAssignedOwnerID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAssignedOwnerID, opts...).ToFunc()
+}
+
+// ByRoutingTeam orders the results by the routing_team field.
+func ByRoutingTeam(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRoutingTeam, opts...).ToFunc()
+}
+
+// ByRoutingCode orders the results by the routing_code field.
+func ByRoutingCode(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRoutingCode, opts...).ToFunc()
+}
+
+// ByRoutingReason orders the results by the routing_reason field.
+func ByRoutingReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRoutingReason, opts...).ToFunc()
 }
 
 // ByLeadField orders the results by lead field.

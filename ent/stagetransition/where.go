@@ -115,6 +115,21 @@ func AssignedOwnerID(v int) predicate.StageTransition {
 	return predicate.StageTransition(sql.FieldEQ(FieldAssignedOwnerID, v))
 }
 
+// RoutingTeam applies equality check predicate on the "routing_team" field. It's identical to RoutingTeamEQ.
+func RoutingTeam(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldEQ(FieldRoutingTeam, v))
+}
+
+// RoutingCode applies equality check predicate on the "routing_code" field. It's identical to RoutingCodeEQ.
+func RoutingCode(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldEQ(FieldRoutingCode, v))
+}
+
+// RoutingReason applies equality check predicate on the "routing_reason" field. It's identical to RoutingReasonEQ.
+func RoutingReason(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldEQ(FieldRoutingReason, v))
+}
+
 // LeadIDEQ applies the EQ predicate on the "lead_id" field.
 func LeadIDEQ(v int) predicate.StageTransition {
 	return predicate.StageTransition(sql.FieldEQ(FieldLeadID, v))
@@ -698,6 +713,201 @@ func AssignedOwnerIDIsNil() predicate.StageTransition {
 // AssignedOwnerIDNotNil applies the NotNil predicate on the "assigned_owner_id" field.
 func AssignedOwnerIDNotNil() predicate.StageTransition {
 	return predicate.StageTransition(sql.FieldNotNull(FieldAssignedOwnerID))
+}
+
+// RoutingTeamEQ applies the EQ predicate on the "routing_team" field.
+func RoutingTeamEQ(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldEQ(FieldRoutingTeam, v))
+}
+
+// RoutingTeamNEQ applies the NEQ predicate on the "routing_team" field.
+func RoutingTeamNEQ(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldNEQ(FieldRoutingTeam, v))
+}
+
+// RoutingTeamIn applies the In predicate on the "routing_team" field.
+func RoutingTeamIn(vs ...string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldIn(FieldRoutingTeam, vs...))
+}
+
+// RoutingTeamNotIn applies the NotIn predicate on the "routing_team" field.
+func RoutingTeamNotIn(vs ...string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldNotIn(FieldRoutingTeam, vs...))
+}
+
+// RoutingTeamGT applies the GT predicate on the "routing_team" field.
+func RoutingTeamGT(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldGT(FieldRoutingTeam, v))
+}
+
+// RoutingTeamGTE applies the GTE predicate on the "routing_team" field.
+func RoutingTeamGTE(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldGTE(FieldRoutingTeam, v))
+}
+
+// RoutingTeamLT applies the LT predicate on the "routing_team" field.
+func RoutingTeamLT(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldLT(FieldRoutingTeam, v))
+}
+
+// RoutingTeamLTE applies the LTE predicate on the "routing_team" field.
+func RoutingTeamLTE(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldLTE(FieldRoutingTeam, v))
+}
+
+// RoutingTeamContains applies the Contains predicate on the "routing_team" field.
+func RoutingTeamContains(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldContains(FieldRoutingTeam, v))
+}
+
+// RoutingTeamHasPrefix applies the HasPrefix predicate on the "routing_team" field.
+func RoutingTeamHasPrefix(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldHasPrefix(FieldRoutingTeam, v))
+}
+
+// RoutingTeamHasSuffix applies the HasSuffix predicate on the "routing_team" field.
+func RoutingTeamHasSuffix(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldHasSuffix(FieldRoutingTeam, v))
+}
+
+// RoutingTeamEqualFold applies the EqualFold predicate on the "routing_team" field.
+func RoutingTeamEqualFold(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldEqualFold(FieldRoutingTeam, v))
+}
+
+// RoutingTeamContainsFold applies the ContainsFold predicate on the "routing_team" field.
+func RoutingTeamContainsFold(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldContainsFold(FieldRoutingTeam, v))
+}
+
+// RoutingCodeEQ applies the EQ predicate on the "routing_code" field.
+func RoutingCodeEQ(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldEQ(FieldRoutingCode, v))
+}
+
+// RoutingCodeNEQ applies the NEQ predicate on the "routing_code" field.
+func RoutingCodeNEQ(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldNEQ(FieldRoutingCode, v))
+}
+
+// RoutingCodeIn applies the In predicate on the "routing_code" field.
+func RoutingCodeIn(vs ...string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldIn(FieldRoutingCode, vs...))
+}
+
+// RoutingCodeNotIn applies the NotIn predicate on the "routing_code" field.
+func RoutingCodeNotIn(vs ...string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldNotIn(FieldRoutingCode, vs...))
+}
+
+// RoutingCodeGT applies the GT predicate on the "routing_code" field.
+func RoutingCodeGT(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldGT(FieldRoutingCode, v))
+}
+
+// RoutingCodeGTE applies the GTE predicate on the "routing_code" field.
+func RoutingCodeGTE(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldGTE(FieldRoutingCode, v))
+}
+
+// RoutingCodeLT applies the LT predicate on the "routing_code" field.
+func RoutingCodeLT(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldLT(FieldRoutingCode, v))
+}
+
+// RoutingCodeLTE applies the LTE predicate on the "routing_code" field.
+func RoutingCodeLTE(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldLTE(FieldRoutingCode, v))
+}
+
+// RoutingCodeContains applies the Contains predicate on the "routing_code" field.
+func RoutingCodeContains(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldContains(FieldRoutingCode, v))
+}
+
+// RoutingCodeHasPrefix applies the HasPrefix predicate on the "routing_code" field.
+func RoutingCodeHasPrefix(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldHasPrefix(FieldRoutingCode, v))
+}
+
+// RoutingCodeHasSuffix applies the HasSuffix predicate on the "routing_code" field.
+func RoutingCodeHasSuffix(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldHasSuffix(FieldRoutingCode, v))
+}
+
+// RoutingCodeEqualFold applies the EqualFold predicate on the "routing_code" field.
+func RoutingCodeEqualFold(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldEqualFold(FieldRoutingCode, v))
+}
+
+// RoutingCodeContainsFold applies the ContainsFold predicate on the "routing_code" field.
+func RoutingCodeContainsFold(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldContainsFold(FieldRoutingCode, v))
+}
+
+// RoutingReasonEQ applies the EQ predicate on the "routing_reason" field.
+func RoutingReasonEQ(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldEQ(FieldRoutingReason, v))
+}
+
+// RoutingReasonNEQ applies the NEQ predicate on the "routing_reason" field.
+func RoutingReasonNEQ(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldNEQ(FieldRoutingReason, v))
+}
+
+// RoutingReasonIn applies the In predicate on the "routing_reason" field.
+func RoutingReasonIn(vs ...string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldIn(FieldRoutingReason, vs...))
+}
+
+// RoutingReasonNotIn applies the NotIn predicate on the "routing_reason" field.
+func RoutingReasonNotIn(vs ...string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldNotIn(FieldRoutingReason, vs...))
+}
+
+// RoutingReasonGT applies the GT predicate on the "routing_reason" field.
+func RoutingReasonGT(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldGT(FieldRoutingReason, v))
+}
+
+// RoutingReasonGTE applies the GTE predicate on the "routing_reason" field.
+func RoutingReasonGTE(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldGTE(FieldRoutingReason, v))
+}
+
+// RoutingReasonLT applies the LT predicate on the "routing_reason" field.
+func RoutingReasonLT(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldLT(FieldRoutingReason, v))
+}
+
+// RoutingReasonLTE applies the LTE predicate on the "routing_reason" field.
+func RoutingReasonLTE(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldLTE(FieldRoutingReason, v))
+}
+
+// RoutingReasonContains applies the Contains predicate on the "routing_reason" field.
+func RoutingReasonContains(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldContains(FieldRoutingReason, v))
+}
+
+// RoutingReasonHasPrefix applies the HasPrefix predicate on the "routing_reason" field.
+func RoutingReasonHasPrefix(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldHasPrefix(FieldRoutingReason, v))
+}
+
+// RoutingReasonHasSuffix applies the HasSuffix predicate on the "routing_reason" field.
+func RoutingReasonHasSuffix(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldHasSuffix(FieldRoutingReason, v))
+}
+
+// RoutingReasonEqualFold applies the EqualFold predicate on the "routing_reason" field.
+func RoutingReasonEqualFold(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldEqualFold(FieldRoutingReason, v))
+}
+
+// RoutingReasonContainsFold applies the ContainsFold predicate on the "routing_reason" field.
+func RoutingReasonContainsFold(v string) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldContainsFold(FieldRoutingReason, v))
 }
 
 // HasLead applies the HasEdge predicate on the "lead" edge.

@@ -78,6 +78,20 @@ type CreateWebhookEndpointInput struct {
 	OwnerID *int `json:"ownerID,omitempty"`
 }
 
+// One decision maker of an account and the newest activity of that person, logged on the contact
+// or on a lead with the contact's email.
+type DecisionMakerReach struct {
+	Contact *ent.Contact `json:"contact"`
+	// Whether any activity of the person is known.
+	Reached bool `json:"reached"`
+	// When the newest activity occurred; null when never reached.
+	LastActivityAt *time.Time `json:"lastActivityAt,omitempty"`
+	// What the newest activity was; null when never reached.
+	LastActivity *ent.Activity `json:"lastActivity,omitempty"`
+	// The lead the newest activity was logged on, when it was logged on a lead rather than the contact.
+	ViaLead *ent.Lead `json:"viaLead,omitempty"`
+}
+
 // A logged decision re-run on a revision.
 type DecisionReplay struct {
 	Decision *ent.DecisionLog `json:"decision"`
@@ -219,6 +233,14 @@ type RollbackPolicyPayload struct {
 	Revision *ent.PolicyRevision `json:"revision"`
 }
 
+// Whether the caller may move a lead to one stage now, with the transition policy's reasons.
+type StageAvailability struct {
+	Stage   *ent.Stage `json:"stage"`
+	Allowed bool       `json:"allowed"`
+	// Why not (or, when allowed, what the policy noted); the same reasons transitionLead's TRANSITION_DENIED carries.
+	Reasons []*qualtype.Reason `json:"reasons"`
+}
+
 // Time a lead spent in one stage, summed over every stay.
 type StageTime struct {
 	Stage   *ent.Stage `json:"stage"`
@@ -276,6 +298,64 @@ type WebhookEndpointSecretPayload struct {
 	Endpoint *ent.WebhookEndpoint `json:"endpoint"`
 	// The signing secret (whsec_...): shown only now.
 	Secret string `json:"secret"`
+}
+
+// Whether BANT qualifies the lead: enough of the four confirmed (QUALIFIED), some (PARTIAL), none (UNQUALIFIED).
+type BantStatus string
+
+const (
+	BantStatusQualified   BantStatus = "QUALIFIED"
+	BantStatusPartial     BantStatus = "PARTIAL"
+	BantStatusUnqualified BantStatus = "UNQUALIFIED"
+)
+
+var AllBantStatus = []BantStatus{
+	BantStatusQualified,
+	BantStatusPartial,
+	BantStatusUnqualified,
+}
+
+func (e BantStatus) IsValid() bool {
+	switch e {
+	case BantStatusQualified, BantStatusPartial, BantStatusUnqualified:
+		return true
+	}
+	return false
+}
+
+func (e BantStatus) String() string {
+	return string(e)
+}
+
+func (e *BantStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = BantStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid BantStatus", str)
+	}
+	return nil
+}
+
+func (e BantStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *BantStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e BantStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type PolicyEvaluatorKind string

@@ -227,7 +227,18 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	a.Sweeper = sweep.New(a.Lifecycle, cfg.Sweep, sweepMetrics, cfg.Logger)
 	sweep.Schedule(a.Jobs, a.Sweeper)
 	a.Import = leadimport.New(db.Client, a.Lifecycle)
-	a.CRM = crm.New(db.Client, a.Lifecycle)
+	a.CRM = crm.New(db.Client, a.Lifecycle, crm.WithVocabulary(engine))
+	// Rows stored before input was normalized are brought to the form the policy keys on.
+	if engine.Active() != nil {
+		b, err := a.CRM.NormalizeStored(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("normalize stored accounts and leads: %w", err)
+		}
+		if b.Accounts+b.Leads > 0 || len(b.Unmapped) > 0 {
+			cfg.Logger.Warn("normalized stored input; re-qualify (qualify policy requalify) to rescore the leads of changed accounts",
+				"accounts", b.Accounts, "leads", b.Leads, "unmapped", b.Unmapped)
+		}
+	}
 	// Access control: rows filtered by the authz scope of each GraphQL field (none outside the API).
 	authz.Install(db.Client)
 	authn, err := auth.New(ctx, db.Client, cfg.Auth, cfg.Logger)

@@ -10,9 +10,17 @@ import (
 	"github.com/qualify/qualify/internal/txn"
 )
 
-// CreateAccount creates an account; a domain that normalizes to a stored one is a conflict.
+// CreateAccount creates an account; a domain that normalizes to a stored one is a conflict. The
+// industry must be in the policy's vocabulary (or a synonym of a key), the country ISO 3166-1
+// alpha-2; the region follows from the country.
 func (s *Service) CreateAccount(ctx context.Context, in ent.CreateAccountInput) (*ent.Account, error) {
 	if err := normalizeDomain(in.Domain); err != nil {
+		return nil, err
+	}
+	if err := s.normalizeIndustry(in.Industry); err != nil {
+		return nil, err
+	}
+	if err := accountGeo(in.Country, &in.Region, ""); err != nil {
 		return nil, err
 	}
 	var out *ent.Account
@@ -36,7 +44,17 @@ func (s *Service) UpdateAccount(ctx context.Context, id int, in ent.UpdateAccoun
 		return nil, err
 	}
 	var out *ent.Account
+	if err := s.normalizeIndustry(in.Industry); err != nil {
+		return nil, err
+	}
 	err := txn.Run(ctx, s.client, func(ctx context.Context, c *ent.Client) error {
+		stored, err := storedCountry(ctx, c, id, &in)
+		if err != nil {
+			return err
+		}
+		if err := accountGeo(in.Country, &in.Region, stored); err != nil {
+			return err
+		}
 		if err := checkDomainFree(ctx, c, in.Domain, id); err != nil {
 			return err
 		}

@@ -21,6 +21,9 @@ func (s *Service) CreateActivity(ctx context.Context, in ent.CreateActivityInput
 			return err
 		}
 		out = a
+		if err := keepLastActivity(ctx, c, []*int{a.LeadID}, []*int{a.ContactID}); err != nil {
+			return err
+		}
 		return s.requalify(ctx, c, Touched{LeadID: a.LeadID, ContactID: a.ContactID})
 	})
 	return txn.Detach(out, err)
@@ -30,13 +33,20 @@ func (s *Service) CreateActivity(ctx context.Context, in ent.CreateActivityInput
 func (s *Service) UpdateActivity(ctx context.Context, id int, in ent.UpdateActivityInput) (*ent.Activity, error) {
 	var out *ent.Activity
 	err := txn.Run(ctx, s.client, func(ctx context.Context, c *ent.Client) error {
-		a, err := c.Activity.UpdateOneID(id).SetInput(in).Save(ctx)
+		before, err := c.Activity.Get(ctx, id)
 		if ent.IsNotFound(err) {
 			return domainerr.NotFound("Activity", id)
 		} else if err != nil {
 			return err
 		}
+		a, err := c.Activity.UpdateOneID(id).SetInput(in).Save(ctx)
+		if err != nil {
+			return err
+		}
 		out = a
+		if err := keepLastActivity(ctx, c, []*int{a.LeadID, before.LeadID}, []*int{a.ContactID, before.ContactID}); err != nil {
+			return err
+		}
 		return s.requalify(ctx, c, Touched{LeadID: a.LeadID, ContactID: a.ContactID})
 	})
 	return txn.Detach(out, err)

@@ -23,7 +23,9 @@ func (s *Service) CreateContact(ctx context.Context, in ent.CreateContactInput) 
 		} else if err != nil {
 			return err
 		}
-		out = ct
+		if out, err = keepContactLastActivity(ctx, c, ct); err != nil {
+			return err
+		}
 		return s.requalify(ctx, c, Touched{ContactID: &ct.ID, AccountID: ct.AccountID})
 	})
 	return txn.Detach(out, err)
@@ -48,6 +50,11 @@ func (s *Service) UpdateContact(ctx context.Context, id int, in ent.UpdateContac
 		}
 		if out, err = c.Contact.UpdateOne(cur).SetInput(in).Save(ctx); err != nil {
 			return err
+		}
+		if in.Email != nil || in.ClearEmail {
+			if out, err = keepContactLastActivity(ctx, c, out); err != nil {
+				return err
+			}
 		}
 		return s.requalify(ctx, c, Touched{ContactID: &id, AccountID: out.AccountID})
 	})

@@ -29,11 +29,16 @@ type Requalifier interface {
 type Service struct {
 	client      *ent.Client
 	requalifier Requalifier
+	vocab       Vocabulary
 }
 
 // New returns a Service over client; r may be nil when no policy is wired (tests, tools).
-func New(client *ent.Client, r Requalifier) *Service {
-	return &Service{client: client, requalifier: r}
+func New(client *ent.Client, r Requalifier, opts ...Option) *Service {
+	s := &Service{client: client, requalifier: r}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 func (s *Service) requalify(ctx context.Context, tx *ent.Client, t Touched) error {
@@ -69,13 +74,20 @@ func normalizePhone(p *string, region, field string) error {
 	return nil
 }
 
-// NormalizeLeadContactData normalizes a lead's email and phone in place; the lifecycle package
-// uses it so leads and contacts share one definition of clean input.
-func NormalizeLeadContactData(email, phone *string, country string) error {
+// NormalizeLeadContactData normalizes a lead's country, email and phone in place; the phone's
+// default country is the input's, else fallbackCountry. The lifecycle package uses it so leads
+// and contacts share one definition of clean input.
+func NormalizeLeadContactData(email, phone, country *string, fallbackCountry string) error {
+	if err := NormalizeCountry(country, "input.country"); err != nil {
+		return err
+	}
+	if country != nil && *country != "" {
+		fallbackCountry = *country
+	}
 	if err := normalizeEmail(email, "input.email"); err != nil {
 		return err
 	}
-	return normalizePhone(phone, country, "input.phone")
+	return normalizePhone(phone, fallbackCountry, "input.phone")
 }
 
 // conflict names the node that already holds a unique value.

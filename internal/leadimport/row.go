@@ -97,11 +97,7 @@ func row(header, fields, rec []string, defaultSource lead.Source) (ent.CreateLea
 	if in.Source == "" {
 		return in, "", &rowError{Column: col[FieldSource], Code: string(domainerr.CodeValidation), Reason: "no source: map a column or give a default"}
 	}
-	country := ""
-	if in.Country != nil {
-		country = *in.Country
-	}
-	if err := crm.NormalizeLeadContactData(in.Email, in.Phone, country); err != nil {
+	if err := crm.NormalizeLeadContactData(in.Email, in.Phone, in.Country, ""); err != nil {
 		re := &rowError{Code: string(domainerr.CodeValidation), Reason: err.Error()}
 		if v, ok := err.(*domainerr.ValidationError); ok {
 			re.Reason = v.Reason

@@ -145,7 +145,7 @@ func (s *Service) matchLead(ctx context.Context, tx *ent.Client, in *ent.CreateL
 			country = a.Country
 		}
 	}
-	if err := crm.NormalizeLeadContactData(in.Email, in.Phone, country); err != nil {
+	if err := crm.NormalizeLeadContactData(in.Email, in.Phone, in.Country, country); err != nil {
 		return err
 	}
 	if in.Email == nil {
@@ -202,7 +202,7 @@ func (s *Service) UpdateLead(ctx context.Context, id int, in ent.UpdateLeadInput
 				Field:   "expectedVersion", CurrentVersion: cur.Version,
 			}
 		}
-		if err := crm.NormalizeLeadContactData(in.Email, in.Phone, cur.Country); err != nil {
+		if err := crm.NormalizeLeadContactData(in.Email, in.Phone, in.Country, cur.Country); err != nil {
 			return err
 		}
 		n, err := tx.Lead.Update().Where(lead.ID(id), lead.Version(cur.Version)).

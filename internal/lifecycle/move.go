@@ -24,6 +24,9 @@ type plannedMove struct {
 	reason     string
 	meta       policy.Meta
 	assignTo   *int // owner picked by routing
+	// routingTeam, routingCode and routingReason say which team took the lead at a handoff
+	// stage and why, or why no one did.
+	routingTeam, routingCode, routingReason string
 }
 
 // apply sets the stage fields on the lead's update.
@@ -54,6 +57,9 @@ func (s *Service) record(ctx context.Context, tx *ent.Client, m *plannedMove, no
 		SetPolicyHash(m.meta.Hash).
 		SetDecisionID(m.meta.DecisionID).
 		SetNillableAssignedOwnerID(m.assignTo).
+		SetRoutingTeam(m.routingTeam).
+		SetRoutingCode(m.routingCode).
+		SetRoutingReason(m.routingReason).
 		Save(ctx)
 	if err != nil {
 		return nil, err

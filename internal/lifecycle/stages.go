@@ -10,6 +10,7 @@ import (
 
 // funnel is the stage table read once per unit of work (a handful of rows).
 type funnel struct {
+	all   []*ent.Stage // by position
 	byKey map[string]*ent.Stage
 	byID  map[int]*ent.Stage
 	first *ent.Stage // the entry stage: the lowest open stage
@@ -20,7 +21,7 @@ func loadFunnel(ctx context.Context, c *ent.Client) (*funnel, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &funnel{byKey: map[string]*ent.Stage{}, byID: map[int]*ent.Stage{}}
+	f := &funnel{all: all, byKey: map[string]*ent.Stage{}, byID: map[int]*ent.Stage{}}
 	for _, s := range all {
 		f.byKey[s.Key], f.byID[s.ID] = s, s
 		if f.first == nil && s.Kind == stage.KindOPEN {
@@ -32,6 +33,9 @@ func loadFunnel(ctx context.Context, c *ent.Client) (*funnel, error) {
 	}
 	return f, nil
 }
+
+// ordered lists the stages by position.
+func (f *funnel) ordered() []*ent.Stage { return f.all }
 
 // inFunnel reports whether a stage counts toward "furthest reached": open and won stages do,
 // parked and lost exits do not.

@@ -101,20 +101,11 @@ func (s *Service) transitionTx(ctx context.Context, tx *ent.Client, req Transiti
 			Field:   "input.expectedVersion", CurrentVersion: l.Version,
 		}
 	}
-	in, err := loadInput(ctx, tx, f, l, rfc3339(now))
+	in, qual, err := s.qualification(ctx, tx, f, l, now)
 	if err != nil {
 		return nil, nil, err
 	}
-	qual, _, err := s.decider.DecideLead(ctx, in)
-	if err != nil {
-		return nil, nil, err
-	}
-	tin := policy.TransitionInput{
-		Lead: in.Lead, From: l.Edges.Stage.Key, To: req.To,
-		Actor:   policy.Actor{ID: strconv.Itoa(actor.UserID), Role: actor.Role},
-		Trigger: lower(req.Trigger), ReasonCode: req.ReasonCode, Reason: req.Reason,
-		Qualification: qual,
-	}
+	tin := transitionInput(l, in, qual, req, actor)
 	start := time.Now()
 	d, meta, err := s.decider.DecideTransition(ctx, tin)
 	if err != nil {
@@ -164,6 +155,27 @@ func (s *Service) transitionTx(ctx context.Context, tx *ent.Client, req Transiti
 	}
 	out, err := tx.Lead.Get(ctx, l.ID)
 	return out, tr, err
+}
+
+// qualification is the lead's policy input and the qualification decision a transition is
+// decided with.
+func (s *Service) qualification(ctx context.Context, c *ent.Client, f *funnel, l *ent.Lead, now time.Time) (policy.LeadInput, policy.LeadDecision, error) {
+	in, err := loadInput(ctx, c, f, l, rfc3339(now))
+	if err != nil {
+		return in, policy.LeadDecision{}, err
+	}
+	qual, _, err := s.decider.DecideLead(ctx, in)
+	return in, qual, err
+}
+
+// transitionInput is what the transition policy is asked about moving l as req says.
+func transitionInput(l *ent.Lead, in policy.LeadInput, qual policy.LeadDecision, req TransitionRequest, actor principal.Principal) policy.TransitionInput {
+	return policy.TransitionInput{
+		Lead: in.Lead, From: l.Edges.Stage.Key, To: req.To,
+		Actor:   policy.Actor{ID: strconv.Itoa(actor.UserID), Role: actor.Role},
+		Trigger: lower(req.Trigger), ReasonCode: req.ReasonCode, Reason: req.Reason,
+		Qualification: qual,
+	}
 }
 
 func denied(from, to string, reasons []policy.Reason, known bool) error {

@@ -1,5 +1,6 @@
-// Package normalize turns user-typed emails, phone numbers and company domains into the one
-// canonical form stored, so that duplicates are recognised.
+// Package normalize turns user-typed emails, phone numbers, company domains, countries and
+// industries into the one canonical form stored, so that duplicates are recognised and the policy
+// scores what it keys on.
 package normalize
 
 import (

@@ -66,3 +66,67 @@ func TestDomain(t *testing.T) {
 		}
 	}
 }
+
+func TestCountryAndRegion(t *testing.T) {
+	cases := []struct {
+		in, want, region string
+		ok               bool
+	}{
+		{"GB", "GB", "EMEA", true},
+		{" gb ", "GB", "EMEA", true},
+		{"uk", "GB", "EMEA", true},
+		{"de", "DE", "EMEA", true},
+		{"AE", "AE", "EMEA", true},
+		{"ZA", "ZA", "EMEA", true},
+		{"us", "US", "NA", true},
+		{"CA", "CA", "NA", true},
+		{"MX", "MX", "LATAM", true},
+		{"BR", "BR", "LATAM", true},
+		{"JP", "JP", "APAC", true},
+		{"IN", "IN", "APAC", true},
+		{"AU", "AU", "APAC", true},
+		{"EU", "", "", false},
+		{"ZZ", "", "", false},
+		{"XX", "", "", false},
+		{"QO", "", "", false},
+		{"DEU", "", "", false},
+		{"12", "", "", false},
+		{"", "", "", false},
+	}
+	for _, c := range cases {
+		got, err := Country(c.in)
+		if (err == nil) != c.ok || got != c.want {
+			t.Errorf("Country(%q) = %q, %v; want %q ok=%v", c.in, got, err, c.want, c.ok)
+			continue
+		}
+		if c.ok {
+			if r := Region(got); r != c.region {
+				t.Errorf("Region(%q) = %q, want %q", got, r, c.region)
+			}
+		}
+	}
+}
+
+func TestIndustry(t *testing.T) {
+	v := NewIndustries([]string{"manufacturing", "industrial_machinery", "software"}, map[string]string{"Mfg": "manufacturing", "SaaS": "software", "bogus": "nowhere"})
+	cases := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"Manufacturing", "manufacturing", true},
+		{"  MANUFACTURING ", "manufacturing", true},
+		{"Industrial Machinery", "industrial_machinery", true},
+		{"industrial-machinery", "industrial_machinery", true},
+		{"mfg", "manufacturing", true},
+		{"SAAS", "software", true},
+		{"", "", true},
+		{"bogus", "", false},
+		{"basket weaving", "", false},
+	}
+	for _, c := range cases {
+		got, err := v.Industry(c.in)
+		if (err == nil) != c.ok || got != c.want {
+			t.Errorf("Industry(%q) = %q, %v; want %q ok=%v", c.in, got, err, c.want, c.ok)
+		}
+	}
+}

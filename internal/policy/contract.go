@@ -170,10 +170,12 @@ type RoutingInput struct {
 }
 
 // RoutingDecision names the team (and role) whose least-loaded active user takes the lead.
+// Fallback lists the teams to try, in order, when Team has no active member of the role.
 type RoutingDecision struct {
-	Team    string   `json:"team"`
-	Role    string   `json:"role"` // bdr or ae
-	Reasons []Reason `json:"reasons"`
+	Team     string   `json:"team"`
+	Role     string   `json:"role"` // bdr or ae
+	Reasons  []Reason `json:"reasons"`
+	Fallback []string `json:"fallback,omitempty"`
 }
 
 // Principal is the authenticated caller.

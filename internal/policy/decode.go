@@ -234,6 +234,10 @@ var routingDecisionFields = []field[RoutingDecision]{
 	str("team", req, func(d *RoutingDecision) *string { return &d.Team }),
 	str("role", req, func(d *RoutingDecision) *string { return &d.Role }),
 	reasons("reasons", req, func(d *RoutingDecision) *[]Reason { return &d.Reasons }),
+	{"fallback", opt, func(d *RoutingDecision, v irvm.Value) (err error) {
+		d.Fallback, err = decodeArray(v, setString)
+		return err
+	}},
 }
 
 func decodeRoutingDecision(v irvm.Value) (d RoutingDecision, err error) {

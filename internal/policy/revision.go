@@ -15,6 +15,7 @@ import (
 
 	"github.com/qualify/qualify/internal/domainerr"
 	"github.com/qualify/qualify/internal/irvm"
+	"github.com/qualify/qualify/internal/normalize"
 )
 
 // The decisions a revision prepares, indexes into Revision.queries.
@@ -96,9 +97,11 @@ type Revision struct {
 	report   *Report
 	stages   []Stage // by position
 	stageSet map[string]struct{}
-	timeout  time.Duration
-	queries  [numQueries]rego.PreparedEvalQuery // topdown
-	programs [numQueries]*irvm.Program          // the plans; nil where topdown serves the query
+	// industries is the closed vocabulary of account industries (vocabulary.go).
+	industries *normalize.Industries
+	timeout    time.Duration
+	queries    [numQueries]rego.PreparedEvalQuery // topdown
+	programs   [numQueries]*irvm.Program          // the plans; nil where topdown serves the query
 	// planNotes says, per query, why topdown serves it (the plan evaluator refused the plan or
 	// disagreed with topdown on a probe input).
 	planNotes map[string]error

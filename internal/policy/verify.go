@@ -190,11 +190,14 @@ func prepare(ctx context.Context, files Files, source string, loadedAt time.Time
 	stages, probs := readStages(ctx, compiler, store, files)
 	rep.add(probs...)
 	rev.stages = stages
+	industries, vocabProbs := readIndustries(ctx, compiler, store)
+	rep.add(vocabProbs...)
+	rev.industries = industries
 	rev.stageSet = make(map[string]struct{}, len(stages))
 	for _, s := range stages {
 		rev.stageSet[s.Key] = struct{}{}
 	}
-	if len(probs) == 0 {
+	if len(probs) == 0 && len(vocabProbs) == 0 {
 		rep.add(probe(ctx, rev, cfg.probeTimeout())...)
 	}
 	if !rep.OK() {

@@ -2,6 +2,8 @@
 # Query data.qualify.routing.decision with a contract.RoutingInput; the result is a
 # contract.RoutingDecision. The first rule of data.qualify.config.routing.rules that matches the
 # target stage, the account's region and its size segment wins; else the stage's default team.
+# `fallback` lists the teams to try, in order, when the chosen team has no active member of the
+# role: after a rule's team, the stage's default team (and nothing after the default team).
 # A stage without routing (anything but sal and sql as shipped) gets team "" and role "": the
 # owner stays as it is.
 package qualify.routing
@@ -42,6 +44,7 @@ matches := [i |
 decision := {
 	"team": cfg.rules[i].team,
 	"role": route.role,
+	"fallback": [t | some t in [route.default_team]; t != cfg.rules[i].team],
 	"reasons": [{
 		"code": "ROUTE_RULE",
 		"message": sprintf("rule %d: %s, region %q, segment %s", [i + 1, to, region, segment]),
@@ -53,6 +56,7 @@ decision := {
 } else := {
 	"team": route.default_team,
 	"role": route.role,
+	"fallback": [],
 	"reasons": [{
 		"code": "ROUTE_DEFAULT",
 		"message": sprintf("no rule for %s, region %q, segment %s: default team", [to, region, segment]),
@@ -63,6 +67,7 @@ decision := {
 } else := {
 	"team": "",
 	"role": "",
+	"fallback": [],
 	"reasons": [{
 		"code": "ROUTE_NOT_ROUTED",
 		"message": sprintf("stage %q is not routed: the owner stays", [to]),

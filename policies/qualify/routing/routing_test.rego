@@ -89,8 +89,29 @@ test_stages_without_routing if {
 test_shape if {
 	every x in [req("sal", "emea", 10), req("sql", "mars", 0), {}] {
 		d := decide(x)
-		{k | some k, _ in d} == {"team", "role", "reasons"}
+		{k | some k, _ in d} == {"team", "role", "reasons", "fallback"}
 		count(d.reasons) == 1
 		d.reasons[0].points == 0
 	}
+}
+
+test_a_rule_team_falls_back_to_the_stage_default if {
+	decide(req("sal", "emea", 50)).fallback == ["global-bdr"]
+	decide(req("sql", "na", 500)).fallback == ["global-ae"]
+	decide(req("sql", "emea", 5000)).fallback == ["global-ae"]
+}
+
+test_the_default_team_has_no_fallback if {
+	d := decide(req("sal", "", 50))
+	d.team == "global-bdr"
+	d.fallback == []
+}
+
+test_a_rule_naming_the_default_team_does_not_fall_back_to_itself if {
+	rules := [{"stage": "sal", "region": "na", "team": "global-bdr"}]
+	decide(req("sal", "na", 20)).fallback == [] with data.qualify.config.routing.rules as rules
+}
+
+test_unrouted_stage_has_no_fallback if {
+	decide(req("mql", "emea", 50)).fallback == []
 }

@@ -1,0 +1,133 @@
+package crm
+
+import (
+	"context"
+
+	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/ent/activity"
+	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/lead"
+)
+
+// A person's activity is logged on a contact or on a lead; a lead and a contact with the same
+// email are the same person, so the activities of either count for both.
+
+// contactActivities selects the activities of contact c: its own and those of leads with its email.
+func contactActivities(c *ent.Contact) func(*ent.ActivityQuery) *ent.ActivityQuery {
+	return func(q *ent.ActivityQuery) *ent.ActivityQuery {
+		if c.Email == nil {
+			return q.Where(activity.ContactID(c.ID))
+		}
+		return q.Where(activity.Or(activity.ContactID(c.ID), activity.HasLeadWith(lead.Email(*c.Email))))
+	}
+}
+
+// latestActivity is the newest activity q selects, or nil.
+func latestActivity(ctx context.Context, q *ent.ActivityQuery) (*ent.Activity, error) {
+	a, err := q.Order(ent.Desc(activity.FieldOccurredAt), ent.Desc(activity.FieldID)).First(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return a, err
+}
+
+// keepLastActivity recomputes lastActivityAt of the lead and the contacts an activity concerns
+// (its contact, and the contact with its lead's email), in the activity's transaction. An
+// update passes the lead and contact from before it as well, in case it moved the activity.
+func keepLastActivity(ctx context.Context, tx *ent.Client, leadIDs, contactIDs []*int) error {
+	var emails []string
+	for _, id := range leadIDs {
+		if id == nil {
+			continue
+		}
+		l, err := tx.Lead.Query().Where(lead.ID(*id)).Select(lead.FieldEmail).Only(ctx)
+		if err != nil {
+			return err
+		}
+		if l.Email != nil {
+			emails = append(emails, *l.Email)
+		}
+		last, err := latestActivity(ctx, tx.Activity.Query().Where(activity.LeadID(*id)))
+		if err != nil {
+			return err
+		}
+		u := tx.Lead.Update().Where(lead.ID(*id))
+		if last != nil {
+			u.SetLastActivityAt(last.OccurredAt)
+		} else {
+			u.ClearLastActivityAt()
+		}
+		if _, err := u.Save(ctx); err != nil {
+			return err
+		}
+	}
+	var ids []int
+	for _, id := range contactIDs {
+		if id != nil {
+			ids = append(ids, *id)
+		}
+	}
+	q := tx.Contact.Query()
+	switch {
+	case len(ids) > 0 && len(emails) > 0:
+		q.Where(contact.Or(contact.IDIn(ids...), contact.EmailIn(emails...)))
+	case len(ids) > 0:
+		q.Where(contact.IDIn(ids...))
+	case len(emails) > 0:
+		q.Where(contact.EmailIn(emails...))
+	default:
+		return nil
+	}
+	cs, err := q.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if _, err := keepContactLastActivity(ctx, tx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// keepContactLastActivity sets c's lastActivityAt from its activities and its leads'.
+// A contact created or given an email takes the activity of leads with that email at once.
+func keepContactLastActivity(ctx context.Context, tx *ent.Client, c *ent.Contact) (*ent.Contact, error) {
+	last, err := latestActivity(ctx, contactActivities(c)(tx.Activity.Query()))
+	if err != nil {
+		return nil, err
+	}
+	u := tx.Contact.UpdateOneID(c.ID)
+	if last != nil {
+		u.SetLastActivityAt(last.OccurredAt)
+	} else {
+		u.ClearLastActivityAt()
+	}
+	return u.Save(ctx)
+}
+
+// Reach is whether a decision maker of an account has been reached: the newest activity of the
+// person, logged on the contact or on a lead with the same email.
+type Reach struct {
+	Contact *ent.Contact
+	Last    *ent.Activity // nil: never reached
+}
+
+// DecisionMakerReach lists the account's decision makers with their newest activity.
+func (s *Service) DecisionMakerReach(ctx context.Context, accountID int) ([]Reach, error) {
+	cs, err := s.client.Contact.Query().
+		Where(contact.AccountID(accountID), contact.BuyingRoleEQ(contact.BuyingRoleDECISION_MAKER)).
+		Order(ent.Asc(contact.FieldID)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Reach, len(cs))
+	for i, c := range cs {
+		last, err := latestActivity(ctx, contactActivities(c)(s.client.Activity.Query()))
+		if err != nil {
+			return nil, err
+		}
+		out[i] = Reach{Contact: c, Last: last}
+	}
+	return out, nil
+}
