@@ -120,7 +120,7 @@ type App struct {
 	Webhooks  *webhook.Dispatcher
 	Endpoints *webhook.Endpoints
 	// Import imports leads from CSV files.
-	Import *leadimport.Service
+	Import    *leadimport.Service
 	source    interface{ Run(context.Context) error }
 	retention time.Duration // of the decision log
 	// stagesChanged wakes the funnel's rebuild after an activation, which may change the stages.

@@ -46,9 +46,9 @@ func reasonCodes[T any](rs []T, code func(T) string) []string {
 func TestAvailableTransitionsDecideLikeTransitionLeadAndWriteNothing(t *testing.T) {
 	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
 		api := apitest.Start(t, db)
-		bdrID := user(t, api, "Bea", "BDR", "emea-bdr")
+		bdrID := api.User(t, "Bea", "BDR", "emea-bdr")
 		bdr := as(t, api, bdrID, "bdr", "emea-bdr")
-		analyst := as(t, api, user(t, api, "Ana", "ANALYST", "analytics"), "analyst", "analytics")
+		analyst := as(t, api, api.User(t, "Ana", "ANALYST", "analytics"), "analyst", "analytics")
 		var acc struct{ CreateAccount struct{ ID string } }
 		api.Data(t, `mutation { createAccount(input: {name: "Fit GmbH", industry: "manufacturing", employeeCount: 400, country: "DE"}) { id } }`, nil, &acc)
 		var created struct{ CreateLead struct{ ID string } }

@@ -51,7 +51,7 @@ func toSAL(t *testing.T, api *apitest.Instance, accountID, email string) (*struc
 func TestRoutingFallsBackWhenTheTeamHasNoActiveMember(t *testing.T) {
 	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
 		api := apitest.Start(t, db)
-		gilID := user(t, api, "Gil", "BDR", "global-bdr")
+		gilID := api.User(t, "Gil", "BDR", "global-bdr")
 		bdr := as(t, api, gilID, "bdr", "global-bdr")
 		var acc struct{ CreateAccount struct{ ID, Region string } }
 		api.Data(t, `mutation { createAccount(input: {name: "Albion Works", domain: "albion.co.uk", industry: "manufacturing", employeeCount: 400, country: "GB"}) { id region } }`, nil, &acc)
@@ -68,7 +68,7 @@ func TestRoutingFallsBackWhenTheTeamHasNoActiveMember(t *testing.T) {
 		}
 
 		// With an emea-bdr user the rule's team takes it, as the policy's rule says.
-		beaID := user(t, api, "Bea", "BDR", "emea-bdr")
+		beaID := api.User(t, "Bea", "BDR", "emea-bdr")
 		owner, tr = toSAL(t, api, acc.CreateAccount.ID, "second@albion.co.uk")
 		if owner == nil || owner.ID != beaID || tr.RoutingTeam != "emea-bdr" || tr.RoutingCode != "ROUTE_RULE" || tr.RoutingReason == "" {
 			t.Errorf("owner %+v, history row %+v; want emea-bdr's %s by ROUTE_RULE", owner, tr, beaID)
