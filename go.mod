@@ -35,7 +35,11 @@ require (
 	modernc.org/sqlite v1.61.1
 )
 
-require github.com/standard-webhooks/standard-webhooks/libraries v1.3.0
+require (
+	github.com/XSAM/otelsql v0.44.0
+	github.com/exaring/otelpgx v0.13.0
+	github.com/standard-webhooks/standard-webhooks/libraries v1.3.0
+)
 
 require (
 	github.com/lib/pq v1.12.3 // indirect

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/store"
@@ -35,6 +36,8 @@ type dbFlags struct {
 	url     string
 	sqlite  string
 	acquire time.Duration
+	// tracer, when serve turned tracing on, gives every SQL statement a span.
+	tracer trace.TracerProvider
 }
 
 func (f *dbFlags) register(cmd *cobra.Command) {
@@ -46,7 +49,7 @@ func (f *dbFlags) register(cmd *cobra.Command) {
 
 // open opens and migrates the database.
 func (f *dbFlags) open(ctx context.Context, log *slog.Logger) (*store.DB, error) {
-	db, err := store.Open(ctx, store.Config{URL: f.url, SQLitePath: f.sqlite, AcquireTimeout: f.acquire, Logger: log})
+	db, err := store.Open(ctx, store.Config{URL: f.url, SQLitePath: f.sqlite, AcquireTimeout: f.acquire, Logger: log, TracerProvider: f.tracer})
 	if err != nil {
 		return nil, err
 	}

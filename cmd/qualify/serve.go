@@ -52,6 +52,7 @@ func serveCmd() *cobra.Command {
 			}()
 			if tp != nil {
 				cfg.TracerProvider = tp
+				db.tracer = tp
 				log.Info("tracing on", "exporter", "otlp")
 			}
 			d, err := db.open(ctx, log)

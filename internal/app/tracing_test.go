@@ -16,12 +16,14 @@ import (
 )
 
 // With a tracer provider, one GraphQL request is one trace: the HTTP request, the operation in
-// it (named, with its error code when it fails), and the policy decisions it made.
+// it (named, with its error code when it fails), its resolvers, their SQL statements and the
+// policy decisions it made.
 func TestTracing(t *testing.T) {
-	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
-		rec := tracetest.NewSpanRecorder()
-		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	testenv.EachDBWith(t, func(c *store.Config) { c.TracerProvider = tp }, func(t *testing.T, db *store.DB) {
 		api := apitest.Start(t, db, func(c *app.Config) { c.TracerProvider = tp })
+		rec.Reset()
 		active := api.App.Engine.Active().Hash()
 
 		api.Data(t, `mutation TraceCreate { createLead(input: {lastName: "Trace", email: "trace@example.com", source: WEB_FORM}) { id } }`, nil, &struct{}{})
@@ -43,6 +45,24 @@ func TestTracing(t *testing.T) {
 			if s.Name() == "Lead.id" {
 				t.Errorf("a span for the trivial field Lead.id")
 			}
+		}
+		// Every statement of the request is a span in its trace; the insert of the lead is one
+		// of them, under the resolver.
+		var inserts int
+		for _, s := range spans {
+			stmt := attrMap(s)["db.query.text"] + attrMap(s)["db.statement"]
+			if stmt == "" {
+				continue
+			}
+			if s.SpanContext().TraceID() != op.SpanContext().TraceID() {
+				t.Errorf("SQL span %q outside the request's trace", s.Name())
+			}
+			if strings.Contains(stmt, "INSERT INTO") && strings.Contains(stmt, "leads") {
+				inserts++
+			}
+		}
+		if inserts == 0 {
+			t.Errorf("no SQL span inserting the lead among %d spans", len(spans))
 		}
 		decisions := map[string]bool{}
 		for _, s := range spans {

@@ -17,7 +17,8 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
-	_ "modernc.org/sqlite"             // registers the pure-Go "sqlite" database/sql driver
+	"go.opentelemetry.io/otel/trace"
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" database/sql driver
 
 	"github.com/qualify/qualify/ent"
 	_ "github.com/qualify/qualify/ent/runtime" // schema defaults and hooks
@@ -40,6 +41,9 @@ type Config struct {
 	AcquireTimeout time.Duration
 	// Logger receives a line per applied migration file; nil discards them.
 	Logger *slog.Logger
+	// TracerProvider, if set, gives every SQL statement a span (see tracing.go); nil: none,
+	// and no wrapper on the driver.
+	TracerProvider trace.TracerProvider
 }
 
 // DB is an open database: the ent client and the *sql.DB under it.
@@ -125,7 +129,15 @@ func openSQLite(cfg Config) (*sql.DB, error) {
 	if path == "" {
 		path = DefaultSQLitePath
 	}
-	db, err := sql.Open("sqlite", SQLiteDSN(path))
+	var (
+		db  *sql.DB
+		err error
+	)
+	if cfg.TracerProvider != nil {
+		db, err = openTracedSQLite(SQLiteDSN(path), cfg.TracerProvider)
+	} else {
+		db, err = sql.Open("sqlite", SQLiteDSN(path))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
 	}
@@ -140,10 +152,22 @@ func openSQLite(cfg Config) (*sql.DB, error) {
 }
 
 func openPostgres(cfg Config) (*sql.DB, error) {
+	if cfg.TracerProvider != nil {
+		db, err := openTracedPostgres(withConnectTimeout(cfg.URL), cfg.TracerProvider)
+		if err != nil {
+			return nil, err
+		}
+		return poolPostgres(db, cfg), nil
+	}
 	db, err := sql.Open("pgx", withConnectTimeout(cfg.URL))
 	if err != nil {
 		return nil, fmt.Errorf("store: open postgres %s: %w", redact(cfg.URL), err)
 	}
+	return poolPostgres(db, cfg), nil
+}
+
+// poolPostgres sizes the PostgreSQL pool.
+func poolPostgres(db *sql.DB, cfg Config) *sql.DB {
 	n := cfg.MaxOpenConns
 	if n <= 0 {
 		n = max(8, 4*runtime.GOMAXPROCS(0))
@@ -152,7 +176,7 @@ func openPostgres(cfg Config) (*sql.DB, error) {
 	db.SetMaxIdleConns(n)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	db.SetConnMaxLifetime(30 * time.Minute)
-	return db, nil
+	return db
 }
 
 // defaultConnectTimeout bounds dialing PostgreSQL (pgx's connect_timeout) unless the URL sets

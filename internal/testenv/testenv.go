@@ -19,11 +19,20 @@ const setupTimeout = 2 * time.Minute
 // closed when the test ends.
 func SQLite(t testing.TB) *store.DB {
 	t.Helper()
+	return sqliteWith(t, nil)
+}
+
+func sqliteWith(t testing.TB, adjust func(*store.Config)) *store.DB {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "qualify.db")
 	if err := cloneSQLite(path); err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
-	return open(t, store.Config{SQLitePath: path})
+	cfg := store.Config{SQLitePath: path}
+	if adjust != nil {
+		adjust(&cfg)
+	}
+	return open(t, cfg)
 }
 
 // Postgres returns a migrated PostgreSQL database of the test's own, dropped when the test
@@ -33,7 +42,16 @@ func Postgres(t testing.TB) *store.DB {
 	// Tests share two cores under -race with other packages' tests: a pool wait there says
 	// nothing about the database, so it gets longer than the product's fail-fast default (the
 	// outage tests set their own).
-	return open(t, store.Config{URL: migratedPostgres(t), AcquireTimeout: testAcquireTimeout})
+	return postgresWith(t, nil)
+}
+
+func postgresWith(t testing.TB, adjust func(*store.Config)) *store.DB {
+	t.Helper()
+	cfg := store.Config{URL: migratedPostgres(t), AcquireTimeout: testAcquireTimeout}
+	if adjust != nil {
+		adjust(&cfg)
+	}
+	return open(t, cfg)
 }
 
 const testAcquireTimeout = 30 * time.Second
@@ -57,6 +75,14 @@ func EachDB(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
 	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
+}
+
+// EachDBWith is EachDB with each store opened by a configuration adjust changed (a tracer
+// provider, say).
+func EachDBWith(t *testing.T, adjust func(*store.Config), fn func(t *testing.T, db *store.DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, sqliteWith(t, adjust)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, postgresWith(t, adjust)) })
 }
 
 // migratedPostgres creates the test's database as a copy of the migrated template.
