@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -15,7 +14,6 @@ import (
 	"github.com/qualify/qualify/internal/jobs"
 	"github.com/qualify/qualify/internal/leadimport"
 	"github.com/qualify/qualify/internal/lifecycle"
-	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/webhook"
 )
 
@@ -56,13 +54,9 @@ func importCmd() *cobra.Command {
 				return err
 			}
 			defer d.Close()
-			stored, files, err := activeStored(ctx, d.Client)
+			engine, _, err := activeEngine(ctx, d.Client, log)
 			if err != nil {
 				return err
-			}
-			engine := policy.New(policy.Options{Logger: log, EvalTimeout: time.Second}) // as the server decides
-			if _, err := engine.Load(ctx, files, "db:"+stored.Hash); err != nil {
-				return fmt.Errorf("active revision %s: %w", stored.Label, err)
 			}
 			// The server's wiring of a transition: funnel rollups and the webhook outbox, whose
 			// delivery jobs the server works.

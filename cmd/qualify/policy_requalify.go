@@ -115,6 +115,20 @@ func activeStored(ctx context.Context, c *ent.Client) (*ent.PolicyRevision, poli
 	return r, fs, err
 }
 
+// activeEngine loads the revision the database records as active into an engine that decides
+// as the server does (the server's per-decision deadline), for commands that change leads.
+func activeEngine(ctx context.Context, c *ent.Client, log *slog.Logger) (*policy.Engine, *ent.PolicyRevision, error) {
+	stored, files, err := activeStored(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	engine := policy.New(policy.Options{Logger: log, Verified: verified})
+	if _, err := engine.Load(ctx, files, "db:"+stored.Hash); err != nil {
+		return nil, nil, fmt.Errorf("active revision %s: %w", stored.Label, err)
+	}
+	return engine, stored, nil
+}
+
 func policyRequalifyCmd() *cobra.Command {
 	var (
 		db              dbFlags
@@ -137,13 +151,9 @@ func policyRequalifyCmd() *cobra.Command {
 				return err
 			}
 			defer d.Close()
-			stored, files, err := activeStored(ctx, d.Client)
+			engine, stored, err := activeEngine(ctx, d.Client, log)
 			if err != nil {
 				return err
-			}
-			engine := policy.New(policy.Options{Logger: log, Verified: verified}) // DefaultEvalTimeout: as the server decides
-			if _, err := engine.Load(ctx, files, "db:"+stored.Hash); err != nil {
-				return fmt.Errorf("active revision %s: %w", stored.Label, err)
 			}
 			// The server's wiring of a move: the funnel rollups follow every transition.
 			f := funnel.New(d.Client, d.Dialect)
