@@ -138,15 +138,23 @@ func TestAPIKeys(t *testing.T) {
 		if v.Viewer.Role != "analyst" || v.Viewer.Team != "data" || v.Viewer.Via != "apikey" {
 			t.Errorf("viewer of the key = %+v", v.Viewer)
 		}
-		// The analyst key may not manage keys, and keys are not readable through node(id).
+		// The analyst key may not manage keys. A key is readable through node(id) by exactly
+		// those the policy lets list keys (an admin), by nobody else.
 		svc.Fail(t, "FORBIDDEN", `{ apiKeys { totalCount } }`, nil)
-		var n struct{ Node *struct{ ID string } }
-		api.As(t, "bdr", "emea-bdr", "").Do(t, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": k.APIKey.ID})
-		if r := api.As(t, "revops", "revops", "").Do(t, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": k.APIKey.ID}); r.Errors == nil {
+		for _, c := range []struct {
+			caller *apitest.Instance
+			role   string
+		}{{api, "admin"}, {api.As(t, "revops", "revops", ""), "revops"}, {api.As(t, "bdr", "emea-bdr", ""), "bdr"}, {svc, "analyst key"}} {
+			mayList := c.caller.Do(t, `{ apiKeys { totalCount } }`, nil).Errors == nil
+			var n struct{ Node *struct{ ID string } }
+			r := c.caller.Do(t, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": k.APIKey.ID})
 			_ = json.Unmarshal(r.Data, &n)
-			if n.Node != nil {
-				t.Errorf("an API key is readable through node(id)")
+			if got := n.Node != nil && n.Node.ID == k.APIKey.ID; got != mayList {
+				t.Errorf("%s: key through node(id) %v, may list keys %v (errors %v)", c.role, got, mayList, r.Errors)
 			}
+		}
+		if r := api.As(t, "bdr", "emea-bdr", "").Do(t, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": k.APIKey.ID}); len(r.Errors) == 0 || r.Errors[0].Code() != "NOT_FOUND" {
+			t.Errorf("bdr: node(key) errors %v, want NOT_FOUND", r.Errors)
 		}
 
 		var list struct {

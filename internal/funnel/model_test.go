@@ -45,7 +45,7 @@ type mtr struct {
 
 var (
 	sources    = []string{"WEB_FORM", "NEWSLETTER", "TRADE_FAIR", "REFERRAL", "PAID_AD", "PARTNER"}
-	industries = []string{"software", "retail", "banking"}
+	industries = []string{"software", "retail", "financial_services"} // canonical: the app normalizes stored industries at start
 	regions    = []string{"EMEA", "NA", "APAC"}
 	teams      = []string{"north", "south"}
 	reasons    = []string{"NO_BUDGET", "BAD_FIT", "TIMING"}

@@ -163,6 +163,15 @@ func (r *Rollups) RebuildProgress(ctx context.Context, progress func(done, total
 	}
 	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		done = 0 // a retried transaction starts over
+		if s.pg() {
+			// Writers that record a lead while the rebuild runs wait for it: otherwise a lead
+			// committed between the rebuild's ledger and aggregate statements is counted by
+			// both the rebuild and its own delta. Readers are not blocked. The tables are
+			// locked in the order RecordLeads writes them, so neither waits on the other twice.
+			if _, err := tx.ExecContext(ctx, "LOCK TABLE funnel_counts, funnel_sketches, funnel_reaches, funnel_exits IN EXCLUSIVE MODE"); err != nil {
+				return err
+			}
+		}
 		// The stage list is read in the transaction: a change during the rebuild differs
 		// from the one recorded, so it rebuilds again.
 		set, err := s.stagesOf(ctx, tx)
