@@ -66,7 +66,7 @@ func (m *metrics) Describe(ch chan<- *prometheus.Desc) { ch <- m.stored }
 func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	rows, err := m.db.SQL.QueryContext(ctx, "SELECT kind, state, COUNT(*) FROM river_job GROUP BY kind, state")
+	rows, err := m.db.Raw.QueryContext(ctx, "SELECT kind, state, COUNT(*) FROM river_job GROUP BY kind, state")
 	if err != nil {
 		return
 	}
