@@ -19,12 +19,12 @@ run: build
 ## journeys (internal/console: chromium and node; skipped without them, except under CI=true).
 test: test-policy console-deps test-go test-fuzz
 
-## RACE: the race detector on every package of ours and every dependency but modernc's SQLite
-## and its C runtime. Those are C translated to Go (unsafe pointer arithmetic on a heap of their
-## own): instrumenting them (and checkptr, which -race implies) made every SQLite statement
-## several times slower under -race and found nothing of ours; our code that calls them is still
-## instrumented.
-RACE ?= -race -gcflags='modernc.org/...=-race=false'
+## RACE: the race detector on every package. `RACE="-race -gcflags='modernc.org/...=-race=false'"`
+## leaves modernc's C-translated SQLite uninstrumented and runs the SQLite tests much faster, but
+## the detector then misses the synchronization that happens inside it and reported a race in
+## encoding/json's cache between two job workers on SQLite; until that is understood, make test
+## instruments everything.
+RACE ?= -race
 
 test-go:
 	$(GO) test $(RACE) -count=1 -timeout 20m $(PKGS)

@@ -105,7 +105,7 @@ func (db *DB) MigrateDir(ctx context.Context, dir migrate.Dir) (err error) {
 			return fmt.Errorf("store: migrate: %w", err)
 		}
 		if done {
-			return db.migrateRiver(ctx)
+			return db.migrateRiver(ctx, conn)
 		}
 	}
 }

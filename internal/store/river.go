@@ -45,21 +45,44 @@ func SQLTx(tx *ent.Tx) *sql.Tx {
 	return stx
 }
 
-// migrateRiver applies River's own migrations (its job, leader and queue tables). Migrate calls
-// it while it holds the migration lock, so replicas starting together do not race on them.
-func (db *DB) migrateRiver(ctx context.Context) error {
+// migrateRiver applies River's own migrations (its job, leader and queue tables) on conn, the
+// connection that holds the migration lock: replicas starting together do not race on them,
+// and a pool of one connection does not wait for a second. One transaction per version, as
+// River's own Migrate does (a PostgreSQL enum value must commit before it is used).
+func (db *DB) migrateRiver(ctx context.Context, conn *sql.Conn) error {
 	m, err := rivermigrate.New(db.RiverDriver(), &rivermigrate.Config{Logger: db.log})
 	if err != nil {
 		return err
 	}
-	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	for {
+		applied, err := db.migrateRiverStep(ctx, conn, m)
+		if err != nil {
+			return fmt.Errorf("river: %w", err)
+		}
+		if !applied {
+			return nil
+		}
+	}
+}
+
+// migrateRiverStep applies River's next migration, if any, in a transaction of its own.
+func (db *DB) migrateRiverStep(ctx context.Context, conn *sql.Conn, m *rivermigrate.Migrator[*sql.Tx]) (bool, error) {
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("river: %w", err)
+		return false, err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it does nothing
+	res, err := m.MigrateTx(ctx, tx, rivermigrate.DirectionUp, &rivermigrate.MigrateOpts{MaxSteps: 1})
+	if err != nil {
+		return false, err
+	}
+	if err := tx.Commit(); err != nil {
+		return false, err
 	}
 	for _, v := range res.Versions {
 		db.log.InfoContext(ctx, "river migration applied", "dialect", db.Dialect, "version", v.Version, "name", v.Name)
 	}
-	return nil
+	return len(res.Versions) > 0, nil
 }
 
 // checkRiver returns an error wrapping ErrSchemaBehind unless River's newest migration is applied.
