@@ -27,7 +27,7 @@ test: test-policy console-deps test-go test-fuzz
 RACE ?= -race
 
 test-go:
-	$(GO) test $(RACE) -count=1 -timeout 20m $(PKGS)
+	$(GO) test $(RACE) -count=1 -timeout 30m $(PKGS)
 
 ## test-fuzz: what the policy engine serves equals OPA's topdown answer, on the shipped bundle and
 ## edited ones (internal/policy/fuzz_test.go), fuzzed for FUZZTIME.
