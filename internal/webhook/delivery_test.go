@@ -116,7 +116,7 @@ func (r *receiver) snapshot() (map[string]int, []string) {
 }
 
 func fastDelivery(c *app.Config) {
-	c.Webhooks = webhook.Config{Poll: 50 * time.Millisecond, BaseBackoff: 50 * time.Millisecond, MaxBackoff: 400 * time.Millisecond,
+	c.Webhooks = webhook.Config{BaseBackoff: 50 * time.Millisecond, MaxBackoff: 400 * time.Millisecond,
 		MaxAttempts: 1000, HTTP: webhook.Config{}.HTTP}
 	c.Webhooks.HTTP.AllowPrivate = true // the receiver is on loopback
 	c.Webhooks.HTTP.Timeout = 10 * time.Second

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/qualify/qualify/ent"
@@ -18,11 +17,6 @@ import (
 
 // Config tunes delivery.
 type Config struct {
-	// Poll is how often the outbox is read when nothing woke the dispatcher (default 1 s).
-	Poll time.Duration
-	// Lease hides a delivery being sent from other dispatchers (other replicas) (default 1 min,
-	// more than HTTP.Timeout).
-	Lease time.Duration
 	// BaseBackoff and MaxBackoff bound the exponential wait between attempts (1 s, 1 h).
 	BaseBackoff, MaxBackoff time.Duration
 	// MaxAttempts before a delivery is FAILED (default 15); it can still be redelivered.
@@ -40,12 +34,6 @@ type Config struct {
 const DefaultMaxAttempts = 15
 
 func (c *Config) defaults() {
-	if c.Poll <= 0 {
-		c.Poll = time.Second
-	}
-	if c.Lease <= 0 {
-		c.Lease = time.Minute
-	}
 	if c.BaseBackoff <= 0 {
 		c.BaseBackoff = time.Second
 	}
@@ -69,7 +57,6 @@ type Dispatcher struct {
 	client *ent.Client
 	http   *safehttp.Client
 	cfg    Config
-	wake   chan struct{}
 	log    *slog.Logger
 	now    func() time.Time
 }
@@ -80,87 +67,12 @@ func NewDispatcher(client *ent.Client, cfg Config, log *slog.Logger) *Dispatcher
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Dispatcher{client: client, http: safehttp.New(cfg.HTTP), cfg: cfg, wake: make(chan struct{}, 1), log: log,
+	return &Dispatcher{client: client, http: safehttp.New(cfg.HTTP), cfg: cfg, log: log,
 		now: func() time.Time { return time.Now().UTC() }}
 }
 
 // Config is the dispatcher's configuration with its defaults filled in.
 func (d *Dispatcher) Config() Config { return d.cfg }
-
-// Wake makes the dispatcher read the outbox now (after a commit that wrote to it).
-func (d *Dispatcher) Wake() {
-	select {
-	case d.wake <- struct{}{}:
-	default:
-	}
-}
-
-// Run delivers until ctx ends.
-func (d *Dispatcher) Run(ctx context.Context) error {
-	t := time.NewTicker(d.cfg.Poll)
-	defer t.Stop()
-	for {
-		if _, err := d.DeliverDue(ctx); err != nil && ctx.Err() == nil {
-			d.log.Warn("webhooks: reading the outbox", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-d.wake:
-		case <-t.C:
-		}
-	}
-}
-
-// DeliverDue sends every due delivery of an enabled endpoint once and returns how many it sent.
-func (d *Dispatcher) DeliverDue(ctx context.Context) (int, error) {
-	sent := 0
-	for {
-		now := d.now()
-		ids, err := d.client.WebhookDelivery.Query().
-			Where(webhookdelivery.StatusEQ(webhookdelivery.StatusPENDING), webhookdelivery.NextAttemptAtLTE(now),
-				webhookdelivery.HasEndpointWith(webhookendpoint.Enabled(true))).
-			Order(ent.Asc(webhookdelivery.FieldID)).Limit(100).IDs(ctx)
-		if err != nil || len(ids) == 0 {
-			return sent, err
-		}
-		sem := make(chan struct{}, d.cfg.Concurrency)
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		var firstErr error
-		for _, id := range ids {
-			claimed, err := d.client.WebhookDelivery.Update().
-				Where(webhookdelivery.ID(id), webhookdelivery.StatusEQ(webhookdelivery.StatusPENDING), webhookdelivery.NextAttemptAtLTE(now)).
-				SetNextAttemptAt(now.Add(d.cfg.Lease)).Save(ctx)
-			if err != nil {
-				return sent, err
-			}
-			if claimed == 0 {
-				continue // another dispatcher has it
-			}
-			sent++
-			sem <- struct{}{}
-			wg.Add(1)
-			go func() {
-				defer func() { <-sem; wg.Done() }()
-				if err := d.Deliver(ctx, id); err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-				}
-			}()
-		}
-		wg.Wait()
-		if firstErr != nil {
-			return sent, firstErr
-		}
-		if len(ids) < 100 {
-			return sent, nil
-		}
-	}
-}
 
 // Deliver sends one claimed delivery and records the attempt, its outcome and the endpoint's
 // health. The error is the database's; the receiver's failures are recorded, not returned.

@@ -10,7 +10,6 @@ import (
 
 	"github.com/qualify/qualify/ent/webhookdelivery"
 	"github.com/qualify/qualify/internal/jobs"
-	"github.com/qualify/qualify/internal/txn"
 )
 
 // Queue starts deliveries. Enqueue is called in the transaction that wrote (or reset) them, so
@@ -19,17 +18,6 @@ import (
 type Queue interface {
 	Enqueue(ctx context.Context, round int, ids ...int) error
 }
-
-// pollQueue wakes the polling dispatcher after the commit (the server without a job engine).
-type pollQueue struct{ d *Dispatcher }
-
-func (q pollQueue) Enqueue(ctx context.Context, _ int, _ ...int) error {
-	txn.AfterCommit(ctx, q.d.Wake)
-	return nil
-}
-
-// PollQueue is the queue of the polling dispatcher d (Dispatcher.Run).
-func PollQueue(d *Dispatcher) Queue { return pollQueue{d} }
 
 // DeliverArgs is the job of one delivery on the job engine.
 type DeliverArgs struct {
