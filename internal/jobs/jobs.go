@@ -50,7 +50,9 @@ type Config struct {
 	// RescueAfter is how long a job may stay running before it is taken for one whose replica
 	// died (killed, lost host) and is made available again. Zero: DefaultRescueAfter. One
 	// attempt of a job runs at most half of it: its context is then cancelled, and a job that
-	// checkpoints (requalify) returns Interrupted's error and goes on in its next attempt.
+	// checkpoints (requalify) returns Interrupted's error and goes on in its next attempt. Such
+	// a job yields on its own at a safe point once it has run a quarter of it (see Interrupted),
+	// so that the cut, which loses the batch in flight, is for a stalled attempt only.
 	RescueAfter time.Duration
 	// MaxAttempts is how often a failing job runs before it is discarded. Zero: River's default (25).
 	MaxAttempts int
@@ -234,22 +236,27 @@ var ErrCancelled = errors.New("cancelled on request")
 const resumeDelay = 100 * time.Millisecond
 
 // Interrupted returns nil while the job may go on, and else the error the worker must return:
-// its replica is stopping (or its context ended), so the job is put back to run again at once
-// elsewhere; or the job was cancelled (Cancel), so it ends cancelled (errors.Is ErrCancelled).
-// Call it at safe points only: with the work done so far committed. It reads the job's row
-// once (River's database/sql and SQLite drivers cannot signal a cancel to the running job).
+// its replica is stopping (or its context ended), or the attempt has used its time slice, so
+// the job is put back to run again at once (here or elsewhere); or the job was cancelled
+// (Cancel), so it ends cancelled (errors.Is ErrCancelled). Call it at safe points only: with
+// the work done so far committed. It reads the job's row once (River's database/sql and
+// SQLite drivers cannot signal a cancel to the running job).
+//
+// The slice ends an attempt well before the engine's hard cut (Config.RescueAfter), which
+// would roll back the work in flight: an attempt slower than the cut on a loaded machine would
+// otherwise start over and over without committing anything. The first safe point of an
+// attempt never yields for time, so that every attempt commits some work.
 func Interrupted(ctx context.Context) error {
-	jc, _ := ctx.Value(jobKey{}).(jobCtx)
-	select {
-	case <-jc.stopping:
-		return river.JobSnooze(resumeDelay)
-	default:
+	if err := Stopping(ctx); err != nil {
+		return err
 	}
-	if ctx.Err() != nil {
-		return river.JobSnooze(resumeDelay)
-	}
-	if jc.e == nil {
+	jc, _ := ctx.Value(jobKey{}).(*jobCtx)
+	if jc == nil {
 		return nil
+	}
+	jc.safePoints++
+	if jc.safePoints > 1 && time.Now().After(jc.yieldAt) {
+		return river.JobSnooze(0)
 	}
 	row, err := jc.e.client.JobGet(ctx, jc.id)
 	if err != nil {
@@ -275,13 +282,34 @@ func (e *Engine) Progress(ctx context.Context, id int64, v any) error {
 	return err
 }
 
+// Stopping returns the error a worker returns when its replica is stopping or its context
+// ended (the engine's cut): the job is put back to run again at once, here or elsewhere. A
+// worker whose work failed asks it to tell an interruption from a failure, which is retried
+// with backoff.
+func Stopping(ctx context.Context) error {
+	if jc, _ := ctx.Value(jobKey{}).(*jobCtx); jc != nil {
+		select {
+		case <-jc.stopping:
+			return river.JobSnooze(resumeDelay)
+		default:
+		}
+	}
+	if ctx.Err() != nil {
+		return river.JobSnooze(resumeDelay)
+	}
+	return nil
+}
+
 type jobKey struct{}
 
-// jobCtx is what Interrupted needs of the running job.
+// jobCtx is what Interrupted needs of the running job. One goroutine works a job, so it
+// needs no lock.
 type jobCtx struct {
-	e        *Engine
-	id       int64
-	stopping chan struct{}
+	e          *Engine
+	id         int64
+	stopping   chan struct{}
+	yieldAt    time.Time // the end of the attempt's time slice
+	safePoints int       // Interrupted calls so far in this attempt
 }
 
 // safePoints hands each job its engine and id, for Interrupted, and times it.
@@ -291,7 +319,8 @@ func (safePoints) IsMiddleware() bool { return true }
 
 func (s safePoints) Work(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
 	start := time.Now()
-	err := doInner(context.WithValue(ctx, jobKey{}, jobCtx{e: s.e, id: job.ID, stopping: s.e.stopping}))
+	jc := &jobCtx{e: s.e, id: job.ID, stopping: s.e.stopping, yieldAt: start.Add(s.e.cfg.RescueAfter / 4)}
+	err := doInner(context.WithValue(ctx, jobKey{}, jc))
 	s.e.metrics.ran(job.Kind, time.Since(start))
 	return err
 }

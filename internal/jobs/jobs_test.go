@@ -154,3 +154,74 @@ func TestRetryAndCancel(t *testing.T) {
 		}
 	})
 }
+
+type stepsArgs struct{ Steps int }
+
+func (stepsArgs) Kind() string { return "test_steps" }
+
+// stepsWorker does Steps steps of stepTime each, one per safe point, keeping its checkpoint
+// across attempts as a requalify job keeps its own in the database.
+type stepsWorker struct {
+	river.WorkerDefaults[stepsArgs]
+	stepTime time.Duration
+	done     atomic.Int64 // steps committed
+	attempts atomic.Int64
+	cut      atomic.Int64 // attempts the engine cut in the middle of a step
+}
+
+func (w *stepsWorker) Work(ctx context.Context, j *river.Job[stepsArgs]) error {
+	w.attempts.Add(1)
+	for w.done.Load() < int64(j.Args.Steps) {
+		if err := jobs.Interrupted(ctx); err != nil {
+			return err
+		}
+		select {
+		case <-time.After(w.stepTime):
+		case <-ctx.Done():
+			w.cut.Add(1)
+			return jobs.Stopping(ctx) // the engine's cut: the step in flight is lost
+		}
+		w.done.Add(1)
+	}
+	return nil
+}
+
+// A long job that checkpoints yields at a safe point once it has used its slice (a quarter of
+// RescueAfter), before the engine's cut at half of it would lose the step in flight, and goes
+// on in its next attempt until done: every step once, no attempt cut.
+func TestLongJobYieldsAtSafePoints(t *testing.T) {
+	db := testenv.SQLite(t)
+	w := &stepsWorker{stepTime: 100 * time.Millisecond}
+	e, err := jobs.New(db, jobs.Config{PollInterval: 20 * time.Millisecond, RescueAfter: 2 * time.Second, MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs.Register(e, w)
+	ctx := context.Background()
+	if err := e.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = e.Stop(ctx)
+	})
+	// 20 steps of 100 ms: 2 s of work, longer than the 1 s cut of one attempt.
+	res, err := e.Insert(ctx, stepsArgs{Steps: 20}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := waitState(t, e, res.Job.ID, rivertype.JobStateCompleted)
+	if got := w.done.Load(); got != 20 {
+		t.Errorf("%d steps done, want 20", got)
+	}
+	if n := w.cut.Load(); n != 0 {
+		t.Errorf("the engine cut %d attempts in the middle of a step", n)
+	}
+	if w.attempts.Load() < 2 {
+		t.Errorf("%d attempts: the job never yielded", w.attempts.Load())
+	}
+	if len(row.Errors) != 0 {
+		t.Errorf("attempts ended in errors (cut by the engine?): %+v", row.Errors)
+	}
+}

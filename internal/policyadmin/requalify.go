@@ -212,10 +212,10 @@ func (w *requalifyWorker) Work(ctx context.Context, rj *river.Job[RequalifyArgs]
 			s.log.Warn("requalify job: another run holds the checkpoint; this one ends", "job", job.ID)
 			return nil // the other run finishes the job and reports it
 		}
-		if ierr := jobs.Interrupted(ctx); err != nil && ierr != nil && !errors.Is(ierr, jobs.ErrCancelled) {
-			return ierr // stopped inside the batch, which rolled back: the next attempt does it
-		}
 		if err != nil {
+			if serr := jobs.Stopping(ctx); serr != nil {
+				return serr // stopped inside the batch, which rolled back: the next attempt does it
+			}
 			return w.failOnLast(ctx, rj, job.ID, err)
 		}
 		p = next

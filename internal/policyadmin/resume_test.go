@@ -211,7 +211,7 @@ func TestRequalifyResumesAfterKill(t *testing.T) {
 		if _, err := db.SQL.ExecContext(ctx, q, time.Now().Add(-time.Hour).UTC()); err != nil {
 			t.Fatal(err)
 		}
-		b := replica(t, url, file, 2*time.Second)
+		b := replica(t, url, file, 30*time.Second) // the backdated job is an hour past it
 		done := waitJob(t, b, started.ID)
 		if done.Status != "SUCCEEDED" || done.Processed != done.Total || done.Failed != 0 {
 			t.Fatalf("rescued job: %+v", done)
