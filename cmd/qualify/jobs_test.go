@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/qualify/qualify/internal/jobs"
 	"github.com/qualify/qualify/internal/store"
+	"github.com/qualify/qualify/internal/testenv"
 )
 
 type cliNoteArgs struct{}
@@ -22,7 +22,7 @@ func (cliNoteArgs) Kind() string { return "cli_note" }
 // listed, cancelled (then listed as CANCELLED), and retried (AVAILABLE again).
 func TestJobsCommand(t *testing.T) {
 	t.Setenv("DATABASE_URL", "")
-	path := filepath.Join(t.TempDir(), "q.db")
+	path := testenv.SQLiteFile(t)
 	if out, err := run(t, "migrate", "--sqlite", path); err != nil {
 		t.Fatalf("migrate: %v\n%s", err, out)
 	}

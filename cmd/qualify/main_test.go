@@ -30,7 +30,7 @@ func run(t *testing.T, args ...string) (string, error) {
 func eachDB(t *testing.T, fn func(t *testing.T, db ...string)) {
 	t.Run("sqlite", func(t *testing.T) {
 		t.Setenv("DATABASE_URL", "")
-		fn(t, "--sqlite", filepath.Join(t.TempDir(), "q.db"))
+		fn(t, "--sqlite", testenv.SQLiteFile(t))
 	})
 	t.Run("postgres", func(t *testing.T) {
 		fn(t, "--database-url", testenv.PostgresURL(t))
@@ -41,7 +41,7 @@ func eachDB(t *testing.T, fn func(t *testing.T, db ...string)) {
 // policy, without moving any lead.
 func TestSeedCommand(t *testing.T) {
 	t.Setenv("DATABASE_URL", "")
-	path := filepath.Join(t.TempDir(), "q.db")
+	path := testenv.SQLiteFile(t)
 	if out, err := run(t, "seed", "--sqlite", path, "--policies", "../../policies", "--leads", "300", "--seed", "3"); err != nil {
 		t.Fatalf("seed: %v\n%s", err, out)
 	}

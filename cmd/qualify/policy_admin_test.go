@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/qualify/qualify/internal/policy"
+	"github.com/qualify/qualify/internal/testenv"
 )
 
 // draftDir writes a copy of the shipped bundle with the MQL threshold lowered to 10: the knob
@@ -35,7 +36,7 @@ func replace(t *testing.T, path, old, new string) {
 // `qualify policy simulate`, `publish` and `rollback` on a seeded SQLite database.
 func TestPolicyAdminCommands(t *testing.T) {
 	t.Setenv("DATABASE_URL", "")
-	db := filepath.Join(t.TempDir(), "q.db")
+	db := testenv.SQLiteFile(t)
 	if out, err := run(t, "seed", "--sqlite", db, "--policies", "../../policies", "--leads", "200", "--seed", "5"); err != nil {
 		t.Fatalf("seed: %v\n%s", err, out)
 	}

@@ -10,12 +10,14 @@ import (
 
 	"github.com/qualify/qualify/ent/auditevent"
 	"github.com/qualify/qualify/internal/store"
+	"github.com/qualify/qualify/internal/testenv"
 )
 
 // The CLI refuses what it cannot do faithfully: a database that does not exist, a filter it
 // would ignore; revisions are named as `status` prints them; requalify and funnel rebuild run
 // from the command line and are audited.
 func TestPolicyCLIDefects(t *testing.T) {
+	testenv.Want(t, "sqlite")
 	t.Setenv("DATABASE_URL", "")
 	tmp := t.TempDir()
 

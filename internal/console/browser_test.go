@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/qualify/qualify/internal/testenv"
 )
 
 // TestBrowserJourneys runs e2e/journeys.mjs (Playwright's core driving the system's chromium) against
@@ -27,6 +29,7 @@ func TestBrowserJourneys(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser journeys: not with -short")
 	}
+	testenv.Want(t, "sqlite") // the server under test runs on a SQLite file: once per make test
 	chromium := envOr("QUALIFY_CHROMIUM", "/usr/bin/chromium")
 	_, err := os.Stat(chromium)
 	need(t, err == nil, "chromium at "+chromium+" (apt-get install -y chromium)")

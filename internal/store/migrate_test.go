@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -28,7 +27,7 @@ func emptyDB(t *testing.T, dialect string) *store.DB {
 func emptyConfig(t *testing.T, dialect string) store.Config {
 	t.Helper()
 	if dialect == "sqlite" {
-		return store.Config{SQLitePath: filepath.Join(t.TempDir(), "q.db")}
+		return store.Config{SQLitePath: testenv.SQLiteFile(t)}
 	}
 	return store.Config{URL: testenv.EmptyPostgresURL(t)}
 }

@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,7 +14,7 @@ import (
 // the newest migration is not either.
 func TestCheckSchema(t *testing.T) {
 	for name, cfg := range map[string]func(t *testing.T) store.Config{
-		"sqlite":   func(t *testing.T) store.Config { return store.Config{SQLitePath: filepath.Join(t.TempDir(), "q.db")} },
+		"sqlite":   func(t *testing.T) store.Config { return store.Config{SQLitePath: testenv.SQLiteFile(t)} },
 		"postgres": func(t *testing.T) store.Config { return store.Config{URL: testenv.EmptyPostgresURL(t)} },
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -107,7 +106,7 @@ func TestIncrementStartsInMigrations(t *testing.T) {
 // TestSQLitePragmas checks that every pooled connection has the pragmas of the DSN.
 func TestSQLitePragmas(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t, store.Config{SQLitePath: filepath.Join(t.TempDir(), "p.db"), MaxOpenConns: 3})
+	db := openDB(t, store.Config{SQLitePath: testenv.SQLiteFile(t), MaxOpenConns: 3})
 	if db.Dialect != "sqlite3" {
 		t.Fatalf("dialect = %q", db.Dialect)
 	}

@@ -104,6 +104,7 @@ func connect(ctx context.Context, raw, origin string) (*server, error) {
 // requireServer returns the shared server, or skips the test (fails it when CI is set).
 func requireServer(t testing.TB) *server {
 	t.Helper()
+	Want(t, "postgres")
 	srv, err := sharedServer()
 	switch {
 	case err == nil:
