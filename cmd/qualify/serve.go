@@ -12,6 +12,7 @@ import (
 
 	"github.com/qualify/qualify/internal/app"
 	"github.com/qualify/qualify/internal/jobs"
+	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/sweep"
 	"github.com/qualify/qualify/internal/tracing"
 )
@@ -100,6 +101,7 @@ func serveCmd() *cobra.Command {
 	f.IntVar(&cfg.Cost.Concurrent, "expensive-concurrency", 2, "expensive operations (simulation, funnel) one principal may run at once")
 	f.IntVar(&cfg.Server.MaxDepth, "max-depth", 12, "deepest query nesting")
 	f.DurationVar(&cfg.Server.RequestTimeout, "request-timeout", 15*time.Second, "deadline of one request")
+	f.DurationVar(&cfg.PolicyEvalTimeout, "policy-eval-timeout", policy.DefaultEvalTimeout, "deadline of one policy decision (POLICY_TIMEOUT past it); verification probes a draft with five times it")
 	f.DurationVar(&cfg.Server.ShutdownDrain, "shutdown-drain", envDuration("QUALIFY_SHUTDOWN_DRAIN", 5*time.Second),
 		"after SIGTERM, how long to keep serving with /readyz failing before no longer accepting (env QUALIFY_SHUTDOWN_DRAIN)")
 	f.DurationVar(&cfg.Server.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "after the drain, how long in-flight requests may take to finish")

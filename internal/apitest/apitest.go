@@ -62,8 +62,11 @@ func Start(t testing.TB, db *store.DB, opts ...Option) *Instance {
 		PoliciesDir: PoliciesDir(),
 		PolicyCache: verified,
 		PolicyPoll:  time.Hour, // tests that need hot reload start the source themselves
-		Logger:      testLogger(),
-		Auth:        auth.Config{Secret: []byte(Secret), Issuer: Issuer, Audience: Audience},
+		// A decision on a loaded 2-core machine under -race can take longer than the product's
+		// 1 s; the tests of POLICY_TIMEOUT set their own.
+		PolicyEvalTimeout: 10 * time.Second,
+		Logger:            testLogger(),
+		Auth:              auth.Config{Secret: []byte(Secret), Issuer: Issuer, Audience: Audience},
 	}
 	for _, o := range opts {
 		o(&cfg)

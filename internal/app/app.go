@@ -52,6 +52,9 @@ type Config struct {
 	// PolicyCache, when set, shares verified bundles with the process's other apps
 	// (policy.Options.Verified): tests start many apps on the shipped bundle.
 	PolicyCache *policy.VerifiedCache
+	// PolicyEvalTimeout bounds one policy decision (POLICY_TIMEOUT past it); zero:
+	// policy.DefaultEvalTimeout. Verification probes a draft with five times it.
+	PolicyEvalTimeout time.Duration
 	// RequirePublishApproval turns on four-eyes publishing (policyadmin.Config.RequireApproval).
 	RequirePublishApproval bool
 	// PageDefault and PageMax bound every connection's page size.
@@ -145,7 +148,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	// One registry for /metrics: the server's metrics, the policy engine's, Go's and the process's.
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	engine := policy.New(policy.Options{Guard: ps, Recorder: ps, Logger: cfg.Logger, Registerer: registry, Verified: cfg.PolicyCache})
+	engine := policy.New(policy.Options{Guard: ps, Recorder: ps, Logger: cfg.Logger, Registerer: registry, Verified: cfg.PolicyCache, EvalTimeout: cfg.PolicyEvalTimeout})
 	ps.Attach(engine)
 
 	a := &App{DB: db, Engine: engine, log: cfg.Logger, retention: cfg.DecisionRetention}

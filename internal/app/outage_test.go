@@ -176,7 +176,17 @@ func TestDatabaseOutageIsUnavailable(t *testing.T) {
 func TestBlackholedDatabaseFailsFastBeyondThePool(t *testing.T) {
 	api, proxy := startBehindProxy(t, store.Config{MaxOpenConns: 2, AcquireTimeout: 200 * time.Millisecond},
 		func(c *app.Config) { c.Server.RequestTimeout = 20 * time.Second })
-	api.Data(t, `{ leads(first: 1) { totalCount } }`, nil, &struct{}{})
+	// Before the blackhole the database answers; on a loaded machine the 200 ms acquisition
+	// timeout may still pass while the job engine holds both connections, so ask until it does.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		r := api.Do(t, `{ leads(first: 1) { totalCount } }`, nil)
+		if len(r.Errors) == 0 {
+			break
+		}
+		if r.Errors[0].Code() != "UNAVAILABLE" || time.Now().After(deadline) {
+			t.Fatalf("before the blackhole: %+v", r.Errors)
+		}
+	}
 	proxy.setBlackhole()
 
 	const n = 6

@@ -163,8 +163,16 @@ func (w *pathWorld) runSubscriptions(t *testing.T, subs []pathCase) map[string]e
 			ready = ready && cl.got(len(subs), pool)
 		}
 	}
-	// Wait for the last moves to arrive, so the last event of a lead shows its final state.
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	// One last move to a stage no earlier round used, so that "settled" cannot be fooled by an
+	// event of two rounds before (the rounds alternate two stages); then wait for it to arrive,
+	// so the last event of a lead shows its final state.
+	final = "disqualified"
+	for _, l := range []string{alpha, beta, pool} {
+		w.api.Data(t, `mutation($id: ID!, $to: String!) { transitionLead(input: {leadId: $id, toStage: $to,
+			reasonCode: "no_budget", reason: "path test"}) { lead { id } } }`,
+			map[string]any{"id": l, "to": final}, &struct{}{})
+	}
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		settled := true
 		for _, cl := range clients {
 			settled = settled && cl.settled(len(subs), final, pool, map[string]string{"alpha": alpha, "beta": beta}[cl.c.team])

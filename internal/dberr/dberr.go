@@ -49,6 +49,11 @@ func (k Kind) String() string {
 // timeout: the database is too slow or unreachable.
 var ErrPoolTimeout = errors.New("no database connection free within the acquisition timeout")
 
+// ErrLockTimeout is what a store returns when its wait for a lock of its own ran out (the SQLite
+// store's turn to write): like PostgreSQL's lock_not_available, the same transaction may succeed
+// when run again.
+var ErrLockTimeout = errors.New("lock wait timed out")
+
 // Classify returns the kind of err. A context's own cancellation or deadline is Other: the
 // caller gave up, the database did not fail.
 func Classify(err error) Kind {
@@ -57,6 +62,9 @@ func Classify(err error) Kind {
 	}
 	if errors.Is(err, ErrPoolTimeout) {
 		return Unavailable
+	}
+	if errors.Is(err, ErrLockTimeout) {
+		return Transient
 	}
 	if pg, ok := errors.AsType[*pgconn.PgError](err); ok {
 		return pgKind(pg.Code)

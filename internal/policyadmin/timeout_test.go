@@ -11,6 +11,7 @@ import (
 
 	"github.com/qualify/qualify/internal/apitest"
 	"github.com/qualify/qualify/internal/app"
+	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/store"
 	"github.com/qualify/qualify/internal/testenv"
 )
@@ -39,7 +40,9 @@ func TestPolicyTimeoutNamesTheDecision(t *testing.T) {
 		if err := os.WriteFile(lead, []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		api := apitest.Start(t, db, func(c *app.Config) { c.PoliciesDir, c.PolicyPoll = dir, time.Hour })
+		api := apitest.Start(t, db, func(c *app.Config) {
+			c.PoliciesDir, c.PolicyPoll, c.PolicyEvalTimeout = dir, time.Hour, policy.DefaultEvalTimeout
+		})
 		hash := api.App.Engine.Active().Hash()
 
 		var ok struct{ CreateLead struct{ ID string } }
@@ -62,7 +65,7 @@ func TestBreachRollsBack(t *testing.T) {
 			t.Fatal(err)
 		}
 		api := apitest.Start(t, db, func(c *app.Config) {
-			c.PoliciesDir, c.PolicyPoll = dir, 500*time.Millisecond
+			c.PoliciesDir, c.PolicyPoll, c.PolicyEvalTimeout = dir, 500*time.Millisecond, policy.DefaultEvalTimeout
 			c.DecisionBounds.MaxErrorRate, c.DecisionBounds.MinDecisions, c.RollbackOnBreach = 0.25, 2, true
 		})
 		ctx, cancel := context.WithCancel(context.Background())

@@ -3,13 +3,15 @@ package store
 import (
 	"context"
 	stdsql "database/sql"
-	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/qualify/qualify/internal/dberr"
 )
 
 // serialDriver queues the transactions of one process on a SQLite database in arrival order.
@@ -20,11 +22,12 @@ import (
 // serve process per database file is assumed (replicas use PostgreSQL).
 type serialDriver struct {
 	*entsql.Driver
-	turn chan struct{} // holds a token while a transaction runs
+	turn    chan struct{} // holds a token while a transaction runs
+	maxWait time.Duration // the longest wait for the turn of a caller without a deadline
 }
 
-func newSerialDriver(d *entsql.Driver) *serialDriver {
-	return &serialDriver{Driver: d, turn: make(chan struct{}, 1)}
+func newSerialDriver(d *entsql.Driver, maxWait time.Duration) *serialDriver {
+	return &serialDriver{Driver: d, turn: make(chan struct{}, 1), maxWait: maxWait}
 }
 
 func (d *serialDriver) Tx(ctx context.Context) (dialect.Tx, error) { return d.BeginTx(ctx, nil) }
@@ -86,27 +89,36 @@ func (d *serialDriver) wait(ctx context.Context, query string) error {
 	return d.take(ctx)
 }
 
-// maxWait bounds a wait for the turn, as SQLite's busy timeout bounded the polling it replaces:
-// a write issued outside the transaction its caller holds fails instead of hanging.
-const maxWait = 30 * time.Second
+// DefaultSQLiteWriteWait bounds a wait for the turn of a caller without a deadline, as SQLite's
+// busy timeout bounded the polling it replaces: a write issued outside the transaction its
+// caller holds fails instead of hanging.
+const DefaultSQLiteWriteWait = 30 * time.Second
 
-// ErrBusy is returned when the turn did not come within maxWait.
-var ErrBusy = errors.New("store: the SQLite database stayed busy for " + maxWait.String())
+// ErrBusy is returned when the turn did not come in time. It is a lock timeout
+// (dberr.Transient): the transaction runner tries again, and a request is never told INTERNAL
+// because others were writing.
+var ErrBusy = fmt.Errorf("store: the SQLite database stayed busy: %w", dberr.ErrLockTimeout)
 
+// take waits for the turn: as long as ctx's deadline allows (a request in a queue of writers
+// keeps its place until then), or maxWait for a ctx without one.
 func (d *serialDriver) take(ctx context.Context) error {
 	select {
 	case d.turn <- struct{}{}:
 		return nil
 	default:
 	}
-	timer := time.NewTimer(maxWait)
-	defer timer.Stop()
+	var expired <-chan time.Time
+	if _, ok := ctx.Deadline(); !ok {
+		timer := time.NewTimer(d.maxWait)
+		defer timer.Stop()
+		expired = timer.C
+	}
 	select {
 	case d.turn <- struct{}{}:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-timer.C:
+	case <-expired:
 		return ErrBusy
 	}
 }

@@ -28,7 +28,7 @@ func TestSerialDriverQueuesWriters(t *testing.T) {
 	if _, err := db.ExecContext(ctx, "CREATE TABLE n (v INTEGER)"); err != nil {
 		t.Fatal(err)
 	}
-	drv := newSerialDriver(entsql.OpenDB(dialect.SQLite, db))
+	drv := newSerialDriver(entsql.OpenDB(dialect.SQLite, db), DefaultSQLiteWriteWait)
 	const writers, each = 6, 40
 	var wg sync.WaitGroup
 	errs := make(chan error, writers*each)

@@ -3,6 +3,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -35,6 +36,10 @@ type Config struct {
 	SQLitePath string
 	// MaxOpenConns caps the connection pool; 0 picks a default for the dialect.
 	MaxOpenConns int
+	// SQLiteWriteWait bounds how long a SQLite write without a deadline of its own (background
+	// work) waits for its turn before failing as a lock timeout, which the transaction runner
+	// retries; 0 means DefaultSQLiteWriteWait. A request waits as long as its deadline allows.
+	SQLiteWriteWait time.Duration
 	// AcquireTimeout bounds the wait for a pooled PostgreSQL connection, dialing included;
 	// 0 means DefaultAcquireTimeout. Past it a query fails as unavailable instead of waiting
 	// for the request's deadline.
@@ -91,7 +96,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		raw Raw            = db
 	)
 	if dia == dialect.SQLite {
-		drv = newSerialDriver(drv.(*entsql.Driver))
+		drv = newSerialDriver(drv.(*entsql.Driver), cmp.Or(cfg.SQLiteWriteWait, DefaultSQLiteWriteWait))
 	} else {
 		ad := newAcquireDriver(drv.(*entsql.Driver), db, cfg.AcquireTimeout)
 		drv, raw = ad, ad

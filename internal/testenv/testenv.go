@@ -53,6 +53,12 @@ func SQLite(t testing.TB) *store.DB {
 	return sqliteWith(t, nil)
 }
 
+// SQLiteWith is SQLite with the store opened by a configuration adjust changed.
+func SQLiteWith(t testing.TB, adjust func(*store.Config)) *store.DB {
+	t.Helper()
+	return sqliteWith(t, adjust)
+}
+
 func sqliteWith(t testing.TB, adjust func(*store.Config)) *store.DB {
 	t.Helper()
 	path := SQLiteFile(t)
