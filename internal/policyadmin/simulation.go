@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/ent/policyrevision"
@@ -87,8 +88,30 @@ func (s *Service) StartSimulation(ctx context.Context, d PolicyDraftInput, where
 	return sim.Unwrap(), nil
 }
 
-// Simulation returns a simulation by id.
+// Simulation returns a simulation by id. One whose engine job ended without it (cancelled or
+// discarded before it ran: the worker that would record it never runs) is marked so first.
 func (s *Service) Simulation(ctx context.Context, id int) (*ent.Simulation, error) {
+	sim, err := s.cfg.Client.Simulation.Get(ctx, id)
+	if err != nil || s.cfg.Jobs == nil || sim.RiverJobID == nil ||
+		(sim.Status != simulation.StatusQUEUED && sim.Status != simulation.StatusRUNNING) {
+		return sim, err
+	}
+	j, err := s.cfg.Jobs.Get(ctx, *sim.RiverJobID)
+	if err != nil {
+		return sim, nil // the row is what is known; the job may have been cleaned up
+	}
+	status := map[rivertype.JobState]simulation.Status{
+		rivertype.JobStateCancelled: simulation.StatusCANCELLED, rivertype.JobStateDiscarded: simulation.StatusFAILED,
+	}[j.State]
+	if status == "" {
+		return sim, nil
+	}
+	err = s.cfg.Client.Simulation.Update().
+		Where(simulation.ID(id), simulation.StatusIn(simulation.StatusQUEUED, simulation.StatusRUNNING)).
+		SetStatus(status).SetFinishedAt(time.Now()).AppendErrors([]string{fmt.Sprintf("job %d %s", j.ID, j.State)}).Exec(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return s.cfg.Client.Simulation.Get(ctx, id)
 }
 

@@ -189,3 +189,25 @@ func TestSimulationResumesOnAnotherInstance(t *testing.T) {
 		sameResult(t, done.Result, syncResult(t, b, draft, nil))
 	})
 }
+
+// A simulation whose job is cancelled before any replica ran it reads CANCELLED, with no result.
+func TestSimulationCancelledBeforeItRuns(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
+		api, dir := seeded(t, db, 30)
+		stop, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := api.App.Jobs.Stop(stop); err != nil { // nothing works the job
+			t.Fatal(err)
+		}
+		started := startSimulation(t, api, lowerMQL(t, dir), nil)
+		var c struct{ CancelJob jobRow }
+		api.Data(t, `mutation($id: ID!) { cancelJob(id: $id) { id state } }`, map[string]any{"id": *started.JobID}, &c)
+		if c.CancelJob.State != "CANCELLED" {
+			t.Fatalf("cancelJob: %+v", c.CancelJob)
+		}
+		got := readSimulation(t, api, started.ID)
+		if got.Status != "CANCELLED" || got.Result != nil || got.FinishedAt == nil {
+			t.Fatalf("the cancelled simulation: %+v", got)
+		}
+	})
+}
