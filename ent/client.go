@@ -33,6 +33,7 @@ import (
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
 	"github.com/qualify/qualify/ent/requalifyjob"
+	"github.com/qualify/qualify/ent/simulation"
 	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/ent/user"
@@ -84,6 +85,8 @@ type Client struct {
 	Project *ProjectClient
 	// RequalifyJob is the client for interacting with the RequalifyJob builders.
 	RequalifyJob *RequalifyJobClient
+	// Simulation is the client for interacting with the Simulation builders.
+	Simulation *SimulationClient
 	// Stage is the client for interacting with the Stage builders.
 	Stage *StageClient
 	// StageTransition is the client for interacting with the StageTransition builders.
@@ -125,6 +128,7 @@ func (c *Client) init() {
 	c.PolicyRevision = NewPolicyRevisionClient(c.config)
 	c.Project = NewProjectClient(c.config)
 	c.RequalifyJob = NewRequalifyJobClient(c.config)
+	c.Simulation = NewSimulationClient(c.config)
 	c.Stage = NewStageClient(c.config)
 	c.StageTransition = NewStageTransitionClient(c.config)
 	c.User = NewUserClient(c.config)
@@ -241,6 +245,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		PolicyRevision:  NewPolicyRevisionClient(cfg),
 		Project:         NewProjectClient(cfg),
 		RequalifyJob:    NewRequalifyJobClient(cfg),
+		Simulation:      NewSimulationClient(cfg),
 		Stage:           NewStageClient(cfg),
 		StageTransition: NewStageTransitionClient(cfg),
 		User:            NewUserClient(cfg),
@@ -284,6 +289,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		PolicyRevision:  NewPolicyRevisionClient(cfg),
 		Project:         NewProjectClient(cfg),
 		RequalifyJob:    NewRequalifyJobClient(cfg),
+		Simulation:      NewSimulationClient(cfg),
 		Stage:           NewStageClient(cfg),
 		StageTransition: NewStageTransitionClient(cfg),
 		User:            NewUserClient(cfg),
@@ -322,7 +328,7 @@ func (c *Client) Use(hooks ...Hook) {
 		c.APIKey, c.Account, c.Activity, c.AuditEvent, c.Contact, c.DecisionLog,
 		c.FunnelBuild, c.FunnelCount, c.FunnelExit, c.FunnelReach, c.FunnelSketch,
 		c.ImportMapping, c.ImportRun, c.Lead, c.LeadEscalation, c.PolicyRevision,
-		c.Project, c.RequalifyJob, c.Stage, c.StageTransition, c.User,
+		c.Project, c.RequalifyJob, c.Simulation, c.Stage, c.StageTransition, c.User,
 		c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Use(hooks...)
@@ -336,7 +342,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.APIKey, c.Account, c.Activity, c.AuditEvent, c.Contact, c.DecisionLog,
 		c.FunnelBuild, c.FunnelCount, c.FunnelExit, c.FunnelReach, c.FunnelSketch,
 		c.ImportMapping, c.ImportRun, c.Lead, c.LeadEscalation, c.PolicyRevision,
-		c.Project, c.RequalifyJob, c.Stage, c.StageTransition, c.User,
+		c.Project, c.RequalifyJob, c.Simulation, c.Stage, c.StageTransition, c.User,
 		c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Intercept(interceptors...)
@@ -382,6 +388,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Project.mutate(ctx, m)
 	case *RequalifyJobMutation:
 		return c.RequalifyJob.mutate(ctx, m)
+	case *SimulationMutation:
+		return c.Simulation.mutate(ctx, m)
 	case *StageMutation:
 		return c.Stage.mutate(ctx, m)
 	case *StageTransitionMutation:
@@ -3132,6 +3140,139 @@ func (c *RequalifyJobClient) mutate(ctx context.Context, m *RequalifyJobMutation
 	}
 }
 
+// SimulationClient is a client for the Simulation schema.
+type SimulationClient struct {
+	config
+}
+
+// NewSimulationClient returns a client for the Simulation from the given config.
+func NewSimulationClient(c config) *SimulationClient {
+	return &SimulationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `simulation.Hooks(f(g(h())))`.
+func (c *SimulationClient) Use(hooks ...Hook) {
+	c.hooks.Simulation = append(c.hooks.Simulation, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `simulation.Intercept(f(g(h())))`.
+func (c *SimulationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Simulation = append(c.inters.Simulation, interceptors...)
+}
+
+// Create returns a builder for creating a Simulation entity.
+func (c *SimulationClient) Create() *SimulationCreate {
+	mutation := newSimulationMutation(c.config, OpCreate)
+	return &SimulationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Simulation entities.
+func (c *SimulationClient) CreateBulk(builders ...*SimulationCreate) *SimulationCreateBulk {
+	return &SimulationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SimulationClient) MapCreateBulk(slice any, setFunc func(*SimulationCreate, int)) *SimulationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SimulationCreateBulk{err: fmt.Errorf("calling to SimulationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SimulationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SimulationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Simulation.
+func (c *SimulationClient) Update() *SimulationUpdate {
+	mutation := newSimulationMutation(c.config, OpUpdate)
+	return &SimulationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SimulationClient) UpdateOne(_m *Simulation) *SimulationUpdateOne {
+	mutation := newSimulationMutation(c.config, OpUpdateOne, withSimulation(_m))
+	return &SimulationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SimulationClient) UpdateOneID(id int) *SimulationUpdateOne {
+	mutation := newSimulationMutation(c.config, OpUpdateOne, withSimulationID(id))
+	return &SimulationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Simulation.
+func (c *SimulationClient) Delete() *SimulationDelete {
+	mutation := newSimulationMutation(c.config, OpDelete)
+	return &SimulationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SimulationClient) DeleteOne(_m *Simulation) *SimulationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SimulationClient) DeleteOneID(id int) *SimulationDeleteOne {
+	builder := c.Delete().Where(simulation.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SimulationDeleteOne{builder}
+}
+
+// Query returns a query builder for Simulation.
+func (c *SimulationClient) Query() *SimulationQuery {
+	return &SimulationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSimulation},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Simulation entity by its id.
+func (c *SimulationClient) Get(ctx context.Context, id int) (*Simulation, error) {
+	return c.Query().Where(simulation.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SimulationClient) GetX(ctx context.Context, id int) *Simulation {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SimulationClient) Hooks() []Hook {
+	return c.hooks.Simulation
+}
+
+// Interceptors returns the client interceptors.
+func (c *SimulationClient) Interceptors() []Interceptor {
+	return c.inters.Simulation
+}
+
+func (c *SimulationClient) mutate(ctx context.Context, m *SimulationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SimulationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SimulationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SimulationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SimulationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Simulation mutation op: %q", m.Op())
+	}
+}
+
 // StageClient is a client for the Stage schema.
 type StageClient struct {
 	config
@@ -4112,14 +4253,14 @@ type (
 	hooks struct {
 		APIKey, Account, Activity, AuditEvent, Contact, DecisionLog, FunnelBuild,
 		FunnelCount, FunnelExit, FunnelReach, FunnelSketch, ImportMapping, ImportRun,
-		Lead, LeadEscalation, PolicyRevision, Project, RequalifyJob, Stage,
+		Lead, LeadEscalation, PolicyRevision, Project, RequalifyJob, Simulation, Stage,
 		StageTransition, User, WebhookAttempt, WebhookDelivery,
 		WebhookEndpoint []ent.Hook
 	}
 	inters struct {
 		APIKey, Account, Activity, AuditEvent, Contact, DecisionLog, FunnelBuild,
 		FunnelCount, FunnelExit, FunnelReach, FunnelSketch, ImportMapping, ImportRun,
-		Lead, LeadEscalation, PolicyRevision, Project, RequalifyJob, Stage,
+		Lead, LeadEscalation, PolicyRevision, Project, RequalifyJob, Simulation, Stage,
 		StageTransition, User, WebhookAttempt, WebhookDelivery,
 		WebhookEndpoint []ent.Interceptor
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
 	"github.com/qualify/qualify/ent/requalifyjob"
+	"github.com/qualify/qualify/ent/simulation"
 	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/ent/user"
@@ -114,6 +115,7 @@ func checkColumn(t, c string) error {
 			policyrevision.Table:  policyrevision.ValidColumn,
 			project.Table:         project.ValidColumn,
 			requalifyjob.Table:    requalifyjob.ValidColumn,
+			simulation.Table:      simulation.ValidColumn,
 			stage.Table:           stage.ValidColumn,
 			stagetransition.Table: stagetransition.ValidColumn,
 			user.Table:            user.ValidColumn,

@@ -22,6 +22,7 @@ import (
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
 	"github.com/qualify/qualify/ent/requalifyjob"
+	"github.com/qualify/qualify/ent/simulation"
 	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/ent/user"
@@ -2758,6 +2759,125 @@ type requalifyjobPaginateArgs struct {
 
 func newRequalifyJobPaginateArgs(rv map[string]any) *requalifyjobPaginateArgs {
 	args := &requalifyjobPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *SimulationQuery) CollectFields(ctx context.Context, satisfies ...string) (*SimulationQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *SimulationQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(simulation.Columns))
+		selectedFields = []string{simulation.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "status":
+			if _, ok := fieldSeen[simulation.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldStatus)
+				fieldSeen[simulation.FieldStatus] = struct{}{}
+			}
+		case "draftHash":
+			if _, ok := fieldSeen[simulation.FieldDraftHash]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldDraftHash)
+				fieldSeen[simulation.FieldDraftHash] = struct{}{}
+			}
+		case "activeHash":
+			if _, ok := fieldSeen[simulation.FieldActiveHash]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldActiveHash)
+				fieldSeen[simulation.FieldActiveHash] = struct{}{}
+			}
+		case "where":
+			if _, ok := fieldSeen[simulation.FieldWhere]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldWhere)
+				fieldSeen[simulation.FieldWhere] = struct{}{}
+			}
+		case "sample":
+			if _, ok := fieldSeen[simulation.FieldSample]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldSample)
+				fieldSeen[simulation.FieldSample] = struct{}{}
+			}
+		case "requestedBy":
+			if _, ok := fieldSeen[simulation.FieldRequestedBy]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldRequestedBy)
+				fieldSeen[simulation.FieldRequestedBy] = struct{}{}
+			}
+		case "total":
+			if _, ok := fieldSeen[simulation.FieldTotal]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldTotal)
+				fieldSeen[simulation.FieldTotal] = struct{}{}
+			}
+		case "processed":
+			if _, ok := fieldSeen[simulation.FieldProcessed]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldProcessed)
+				fieldSeen[simulation.FieldProcessed] = struct{}{}
+			}
+		case "errors":
+			if _, ok := fieldSeen[simulation.FieldErrors]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldErrors)
+				fieldSeen[simulation.FieldErrors] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[simulation.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldCreatedAt)
+				fieldSeen[simulation.FieldCreatedAt] = struct{}{}
+			}
+		case "startedAt":
+			if _, ok := fieldSeen[simulation.FieldStartedAt]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldStartedAt)
+				fieldSeen[simulation.FieldStartedAt] = struct{}{}
+			}
+		case "finishedAt":
+			if _, ok := fieldSeen[simulation.FieldFinishedAt]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldFinishedAt)
+				fieldSeen[simulation.FieldFinishedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type simulationPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []SimulationPaginateOption
+}
+
+func newSimulationPaginateArgs(rv map[string]any) *simulationPaginateArgs {
+	args := &simulationPaginateArgs{}
 	if rv == nil {
 		return args
 	}

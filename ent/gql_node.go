@@ -23,6 +23,7 @@ import (
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
 	"github.com/qualify/qualify/ent/requalifyjob"
+	"github.com/qualify/qualify/ent/simulation"
 	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/ent/user"
@@ -95,6 +96,11 @@ var requalifyjobImplementors = []string{"RequalifyJob", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*RequalifyJob) IsNode() {}
+
+var simulationImplementors = []string{"Simulation", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Simulation) IsNode() {}
 
 var stageImplementors = []string{"Stage", "Node"}
 
@@ -307,6 +313,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(requalifyjob.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, requalifyjobImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case simulation.Table:
+		query := c.Simulation.Query().
+			Where(simulation.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, simulationImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -618,6 +633,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.RequalifyJob.Query().
 			Where(requalifyjob.IDIn(ids...))
 		query, err := query.CollectFields(ctx, requalifyjobImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case simulation.Table:
+		query := c.Simulation.Query().
+			Where(simulation.IDIn(ids...))
+		query, err := query.CollectFields(ctx, simulationImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -26,6 +26,7 @@ import (
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
 	"github.com/qualify/qualify/ent/requalifyjob"
+	"github.com/qualify/qualify/ent/simulation"
 	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/ent/user"
@@ -4436,6 +4437,255 @@ func (_m *RequalifyJob) ToEdge(order *RequalifyJobOrder) *RequalifyJobEdge {
 		order = DefaultRequalifyJobOrder
 	}
 	return &RequalifyJobEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// SimulationEdge is the edge representation of Simulation.
+type SimulationEdge struct {
+	Node   *Simulation `json:"node"`
+	Cursor Cursor      `json:"cursor"`
+}
+
+// SimulationConnection is the connection containing edges to Simulation.
+type SimulationConnection struct {
+	Edges      []*SimulationEdge `json:"edges"`
+	PageInfo   PageInfo          `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+func (c *SimulationConnection) build(nodes []*Simulation, pager *simulationPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Simulation
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Simulation {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Simulation {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*SimulationEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &SimulationEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// SimulationPaginateOption enables pagination customization.
+type SimulationPaginateOption func(*simulationPager) error
+
+// WithSimulationOrder configures pagination ordering.
+func WithSimulationOrder(order *SimulationOrder) SimulationPaginateOption {
+	if order == nil {
+		order = DefaultSimulationOrder
+	}
+	o := *order
+	return func(pager *simulationPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultSimulationOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithSimulationFilter configures pagination filter.
+func WithSimulationFilter(filter func(*SimulationQuery) (*SimulationQuery, error)) SimulationPaginateOption {
+	return func(pager *simulationPager) error {
+		if filter == nil {
+			return errors.New("SimulationQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type simulationPager struct {
+	reverse bool
+	order   *SimulationOrder
+	filter  func(*SimulationQuery) (*SimulationQuery, error)
+}
+
+func newSimulationPager(opts []SimulationPaginateOption, reverse bool) (*simulationPager, error) {
+	pager := &simulationPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultSimulationOrder
+	}
+	return pager, nil
+}
+
+func (p *simulationPager) applyFilter(query *SimulationQuery) (*SimulationQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *simulationPager) toCursor(_m *Simulation) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *simulationPager) applyCursors(query *SimulationQuery, after, before *Cursor) (*SimulationQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range keyset.CursorsPredicate(after, before, DefaultSimulationOrder.Field.column, p.order.Field.column, p.order.Direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *simulationPager) applyOrder(query *SimulationQuery) *SimulationQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(keyset.Term(p.order.Field.column, p.order.Field.toTerm, direction))
+	if p.order.Field != DefaultSimulationOrder.Field {
+		query = query.Order(DefaultSimulationOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *simulationPager) orderExpr(query *SimulationQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		keyset.WriteTerm(b, p.order.Field.column, direction)
+		if p.order.Field != DefaultSimulationOrder.Field {
+			b.Comma().Ident(DefaultSimulationOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Simulation.
+func (_m *SimulationQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...SimulationPaginateOption,
+) (*SimulationConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newSimulationPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &SimulationConnection{Edges: []*SimulationEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// SimulationOrderField defines the ordering field of Simulation.
+type SimulationOrderField struct {
+	// Value extracts the ordering value from the given Simulation.
+	Value    func(*Simulation) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) simulation.OrderOption
+	toCursor func(*Simulation) Cursor
+}
+
+// SimulationOrder defines the ordering of Simulation.
+type SimulationOrder struct {
+	Direction OrderDirection        `json:"direction"`
+	Field     *SimulationOrderField `json:"field"`
+}
+
+// DefaultSimulationOrder is the default ordering of Simulation.
+var DefaultSimulationOrder = &SimulationOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &SimulationOrderField{
+		Value: func(_m *Simulation) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: simulation.FieldID,
+		toTerm: simulation.ByID,
+		toCursor: func(_m *Simulation) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Simulation into SimulationEdge.
+func (_m *Simulation) ToEdge(order *SimulationOrder) *SimulationEdge {
+	if order == nil {
+		order = DefaultSimulationOrder
+	}
+	return &SimulationEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -31,6 +32,7 @@ import (
 	"github.com/qualify/qualify/ent/project"
 	"github.com/qualify/qualify/ent/requalifyjob"
 	"github.com/qualify/qualify/ent/schema/qualtype"
+	"github.com/qualify/qualify/ent/simulation"
 	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/ent/user"
@@ -66,6 +68,7 @@ const (
 	TypePolicyRevision  = "PolicyRevision"
 	TypeProject         = "Project"
 	TypeRequalifyJob    = "RequalifyJob"
+	TypeSimulation      = "Simulation"
 	TypeStage           = "Stage"
 	TypeStageTransition = "StageTransition"
 	TypeUser            = "User"
@@ -20125,6 +20128,1462 @@ func (m *RequalifyJobMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *RequalifyJobMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown RequalifyJob edge %s", name)
+}
+
+// SimulationMutation represents an operation that mutates the Simulation nodes in the graph.
+type SimulationMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	status          *simulation.Status
+	draft_hash      *string
+	draft_files     *map[string]string
+	active_hash     *string
+	where           *map[string]interface{}
+	sample          *int
+	addsample       *int
+	requested_by    *string
+	total           *int
+	addtotal        *int
+	processed       *int
+	addprocessed    *int
+	errors          *[]string
+	appenderrors    []string
+	created_at      *time.Time
+	started_at      *time.Time
+	finished_at     *time.Time
+	river_job_id    *int64
+	addriver_job_id *int64
+	checkpoint      *int
+	addcheckpoint   *int
+	partial         *json.RawMessage
+	appendpartial   json.RawMessage
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*Simulation, error)
+	predicates      []predicate.Simulation
+}
+
+var _ ent.Mutation = (*SimulationMutation)(nil)
+
+// simulationOption allows management of the mutation configuration using functional options.
+type simulationOption func(*SimulationMutation)
+
+// newSimulationMutation creates new mutation for the Simulation entity.
+func newSimulationMutation(c config, op Op, opts ...simulationOption) *SimulationMutation {
+	m := &SimulationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSimulation,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSimulationID sets the ID field of the mutation.
+func withSimulationID(id int) simulationOption {
+	return func(m *SimulationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Simulation
+		)
+		m.oldValue = func(ctx context.Context) (*Simulation, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Simulation.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSimulation sets the old Simulation of the mutation.
+func withSimulation(node *Simulation) simulationOption {
+	return func(m *SimulationMutation) {
+		m.oldValue = func(context.Context) (*Simulation, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SimulationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SimulationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SimulationMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SimulationMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Simulation.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetStatus sets the "status" field.
+func (m *SimulationMutation) SetStatus(s simulation.Status) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *SimulationMutation) Status() (r simulation.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldStatus(ctx context.Context) (v simulation.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *SimulationMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetDraftHash sets the "draft_hash" field.
+func (m *SimulationMutation) SetDraftHash(s string) {
+	m.draft_hash = &s
+}
+
+// DraftHash returns the value of the "draft_hash" field in the mutation.
+func (m *SimulationMutation) DraftHash() (r string, exists bool) {
+	v := m.draft_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDraftHash returns the old "draft_hash" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldDraftHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDraftHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDraftHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDraftHash: %w", err)
+	}
+	return oldValue.DraftHash, nil
+}
+
+// ResetDraftHash resets all changes to the "draft_hash" field.
+func (m *SimulationMutation) ResetDraftHash() {
+	m.draft_hash = nil
+}
+
+// SetDraftFiles sets the "draft_files" field.
+func (m *SimulationMutation) SetDraftFiles(value map[string]string) {
+	m.draft_files = &value
+}
+
+// DraftFiles returns the value of the "draft_files" field in the mutation.
+func (m *SimulationMutation) DraftFiles() (r map[string]string, exists bool) {
+	v := m.draft_files
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDraftFiles returns the old "draft_files" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldDraftFiles(ctx context.Context) (v map[string]string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDraftFiles is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDraftFiles requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDraftFiles: %w", err)
+	}
+	return oldValue.DraftFiles, nil
+}
+
+// ResetDraftFiles resets all changes to the "draft_files" field.
+func (m *SimulationMutation) ResetDraftFiles() {
+	m.draft_files = nil
+}
+
+// SetActiveHash sets the "active_hash" field.
+func (m *SimulationMutation) SetActiveHash(s string) {
+	m.active_hash = &s
+}
+
+// ActiveHash returns the value of the "active_hash" field in the mutation.
+func (m *SimulationMutation) ActiveHash() (r string, exists bool) {
+	v := m.active_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActiveHash returns the old "active_hash" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldActiveHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActiveHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActiveHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActiveHash: %w", err)
+	}
+	return oldValue.ActiveHash, nil
+}
+
+// ResetActiveHash resets all changes to the "active_hash" field.
+func (m *SimulationMutation) ResetActiveHash() {
+	m.active_hash = nil
+}
+
+// SetWhere sets the "where" field.
+func (m *SimulationMutation) SetWhere(value map[string]interface{}) {
+	m.where = &value
+}
+
+// GetWhere returns the value of the "where" field in the mutation.
+func (m *SimulationMutation) GetWhere() (r map[string]interface{}, exists bool) {
+	v := m.where
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWhere returns the old "where" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldWhere(ctx context.Context) (v map[string]interface{}, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWhere is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWhere requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWhere: %w", err)
+	}
+	return oldValue.Where, nil
+}
+
+// ClearWhere clears the value of the "where" field.
+func (m *SimulationMutation) ClearWhere() {
+	m.where = nil
+	m.clearedFields[simulation.FieldWhere] = struct{}{}
+}
+
+// WhereCleared returns if the "where" field was cleared in this mutation.
+func (m *SimulationMutation) WhereCleared() bool {
+	_, ok := m.clearedFields[simulation.FieldWhere]
+	return ok
+}
+
+// ResetWhere resets all changes to the "where" field.
+func (m *SimulationMutation) ResetWhere() {
+	m.where = nil
+	delete(m.clearedFields, simulation.FieldWhere)
+}
+
+// SetSample sets the "sample" field.
+func (m *SimulationMutation) SetSample(i int) {
+	m.sample = &i
+	m.addsample = nil
+}
+
+// Sample returns the value of the "sample" field in the mutation.
+func (m *SimulationMutation) Sample() (r int, exists bool) {
+	v := m.sample
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSample returns the old "sample" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldSample(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSample is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSample requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSample: %w", err)
+	}
+	return oldValue.Sample, nil
+}
+
+// AddSample adds i to the "sample" field.
+func (m *SimulationMutation) AddSample(i int) {
+	if m.addsample != nil {
+		*m.addsample += i
+	} else {
+		m.addsample = &i
+	}
+}
+
+// AddedSample returns the value that was added to the "sample" field in this mutation.
+func (m *SimulationMutation) AddedSample() (r int, exists bool) {
+	v := m.addsample
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSample resets all changes to the "sample" field.
+func (m *SimulationMutation) ResetSample() {
+	m.sample = nil
+	m.addsample = nil
+}
+
+// SetRequestedBy sets the "requested_by" field.
+func (m *SimulationMutation) SetRequestedBy(s string) {
+	m.requested_by = &s
+}
+
+// RequestedBy returns the value of the "requested_by" field in the mutation.
+func (m *SimulationMutation) RequestedBy() (r string, exists bool) {
+	v := m.requested_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequestedBy returns the old "requested_by" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldRequestedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequestedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequestedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequestedBy: %w", err)
+	}
+	return oldValue.RequestedBy, nil
+}
+
+// ResetRequestedBy resets all changes to the "requested_by" field.
+func (m *SimulationMutation) ResetRequestedBy() {
+	m.requested_by = nil
+}
+
+// SetTotal sets the "total" field.
+func (m *SimulationMutation) SetTotal(i int) {
+	m.total = &i
+	m.addtotal = nil
+}
+
+// Total returns the value of the "total" field in the mutation.
+func (m *SimulationMutation) Total() (r int, exists bool) {
+	v := m.total
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTotal returns the old "total" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldTotal(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTotal is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTotal requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTotal: %w", err)
+	}
+	return oldValue.Total, nil
+}
+
+// AddTotal adds i to the "total" field.
+func (m *SimulationMutation) AddTotal(i int) {
+	if m.addtotal != nil {
+		*m.addtotal += i
+	} else {
+		m.addtotal = &i
+	}
+}
+
+// AddedTotal returns the value that was added to the "total" field in this mutation.
+func (m *SimulationMutation) AddedTotal() (r int, exists bool) {
+	v := m.addtotal
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTotal resets all changes to the "total" field.
+func (m *SimulationMutation) ResetTotal() {
+	m.total = nil
+	m.addtotal = nil
+}
+
+// SetProcessed sets the "processed" field.
+func (m *SimulationMutation) SetProcessed(i int) {
+	m.processed = &i
+	m.addprocessed = nil
+}
+
+// Processed returns the value of the "processed" field in the mutation.
+func (m *SimulationMutation) Processed() (r int, exists bool) {
+	v := m.processed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProcessed returns the old "processed" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldProcessed(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProcessed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProcessed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProcessed: %w", err)
+	}
+	return oldValue.Processed, nil
+}
+
+// AddProcessed adds i to the "processed" field.
+func (m *SimulationMutation) AddProcessed(i int) {
+	if m.addprocessed != nil {
+		*m.addprocessed += i
+	} else {
+		m.addprocessed = &i
+	}
+}
+
+// AddedProcessed returns the value that was added to the "processed" field in this mutation.
+func (m *SimulationMutation) AddedProcessed() (r int, exists bool) {
+	v := m.addprocessed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetProcessed resets all changes to the "processed" field.
+func (m *SimulationMutation) ResetProcessed() {
+	m.processed = nil
+	m.addprocessed = nil
+}
+
+// SetErrors sets the "errors" field.
+func (m *SimulationMutation) SetErrors(s []string) {
+	m.errors = &s
+	m.appenderrors = nil
+}
+
+// Errors returns the value of the "errors" field in the mutation.
+func (m *SimulationMutation) Errors() (r []string, exists bool) {
+	v := m.errors
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldErrors returns the old "errors" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldErrors(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldErrors is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldErrors requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldErrors: %w", err)
+	}
+	return oldValue.Errors, nil
+}
+
+// AppendErrors adds s to the "errors" field.
+func (m *SimulationMutation) AppendErrors(s []string) {
+	m.appenderrors = append(m.appenderrors, s...)
+}
+
+// AppendedErrors returns the list of values that were appended to the "errors" field in this mutation.
+func (m *SimulationMutation) AppendedErrors() ([]string, bool) {
+	if len(m.appenderrors) == 0 {
+		return nil, false
+	}
+	return m.appenderrors, true
+}
+
+// ClearErrors clears the value of the "errors" field.
+func (m *SimulationMutation) ClearErrors() {
+	m.errors = nil
+	m.appenderrors = nil
+	m.clearedFields[simulation.FieldErrors] = struct{}{}
+}
+
+// ErrorsCleared returns if the "errors" field was cleared in this mutation.
+func (m *SimulationMutation) ErrorsCleared() bool {
+	_, ok := m.clearedFields[simulation.FieldErrors]
+	return ok
+}
+
+// ResetErrors resets all changes to the "errors" field.
+func (m *SimulationMutation) ResetErrors() {
+	m.errors = nil
+	m.appenderrors = nil
+	delete(m.clearedFields, simulation.FieldErrors)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SimulationMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SimulationMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SimulationMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetStartedAt sets the "started_at" field.
+func (m *SimulationMutation) SetStartedAt(t time.Time) {
+	m.started_at = &t
+}
+
+// StartedAt returns the value of the "started_at" field in the mutation.
+func (m *SimulationMutation) StartedAt() (r time.Time, exists bool) {
+	v := m.started_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedAt returns the old "started_at" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldStartedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedAt: %w", err)
+	}
+	return oldValue.StartedAt, nil
+}
+
+// ClearStartedAt clears the value of the "started_at" field.
+func (m *SimulationMutation) ClearStartedAt() {
+	m.started_at = nil
+	m.clearedFields[simulation.FieldStartedAt] = struct{}{}
+}
+
+// StartedAtCleared returns if the "started_at" field was cleared in this mutation.
+func (m *SimulationMutation) StartedAtCleared() bool {
+	_, ok := m.clearedFields[simulation.FieldStartedAt]
+	return ok
+}
+
+// ResetStartedAt resets all changes to the "started_at" field.
+func (m *SimulationMutation) ResetStartedAt() {
+	m.started_at = nil
+	delete(m.clearedFields, simulation.FieldStartedAt)
+}
+
+// SetFinishedAt sets the "finished_at" field.
+func (m *SimulationMutation) SetFinishedAt(t time.Time) {
+	m.finished_at = &t
+}
+
+// FinishedAt returns the value of the "finished_at" field in the mutation.
+func (m *SimulationMutation) FinishedAt() (r time.Time, exists bool) {
+	v := m.finished_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFinishedAt returns the old "finished_at" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldFinishedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFinishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFinishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFinishedAt: %w", err)
+	}
+	return oldValue.FinishedAt, nil
+}
+
+// ClearFinishedAt clears the value of the "finished_at" field.
+func (m *SimulationMutation) ClearFinishedAt() {
+	m.finished_at = nil
+	m.clearedFields[simulation.FieldFinishedAt] = struct{}{}
+}
+
+// FinishedAtCleared returns if the "finished_at" field was cleared in this mutation.
+func (m *SimulationMutation) FinishedAtCleared() bool {
+	_, ok := m.clearedFields[simulation.FieldFinishedAt]
+	return ok
+}
+
+// ResetFinishedAt resets all changes to the "finished_at" field.
+func (m *SimulationMutation) ResetFinishedAt() {
+	m.finished_at = nil
+	delete(m.clearedFields, simulation.FieldFinishedAt)
+}
+
+// SetRiverJobID sets the "river_job_id" field.
+func (m *SimulationMutation) SetRiverJobID(i int64) {
+	m.river_job_id = &i
+	m.addriver_job_id = nil
+}
+
+// RiverJobID returns the value of the "river_job_id" field in the mutation.
+func (m *SimulationMutation) RiverJobID() (r int64, exists bool) {
+	v := m.river_job_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRiverJobID returns the old "river_job_id" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldRiverJobID(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRiverJobID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRiverJobID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRiverJobID: %w", err)
+	}
+	return oldValue.RiverJobID, nil
+}
+
+// AddRiverJobID adds i to the "river_job_id" field.
+func (m *SimulationMutation) AddRiverJobID(i int64) {
+	if m.addriver_job_id != nil {
+		*m.addriver_job_id += i
+	} else {
+		m.addriver_job_id = &i
+	}
+}
+
+// AddedRiverJobID returns the value that was added to the "river_job_id" field in this mutation.
+func (m *SimulationMutation) AddedRiverJobID() (r int64, exists bool) {
+	v := m.addriver_job_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearRiverJobID clears the value of the "river_job_id" field.
+func (m *SimulationMutation) ClearRiverJobID() {
+	m.river_job_id = nil
+	m.addriver_job_id = nil
+	m.clearedFields[simulation.FieldRiverJobID] = struct{}{}
+}
+
+// RiverJobIDCleared returns if the "river_job_id" field was cleared in this mutation.
+func (m *SimulationMutation) RiverJobIDCleared() bool {
+	_, ok := m.clearedFields[simulation.FieldRiverJobID]
+	return ok
+}
+
+// ResetRiverJobID resets all changes to the "river_job_id" field.
+func (m *SimulationMutation) ResetRiverJobID() {
+	m.river_job_id = nil
+	m.addriver_job_id = nil
+	delete(m.clearedFields, simulation.FieldRiverJobID)
+}
+
+// SetCheckpoint sets the "checkpoint" field.
+func (m *SimulationMutation) SetCheckpoint(i int) {
+	m.checkpoint = &i
+	m.addcheckpoint = nil
+}
+
+// Checkpoint returns the value of the "checkpoint" field in the mutation.
+func (m *SimulationMutation) Checkpoint() (r int, exists bool) {
+	v := m.checkpoint
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCheckpoint returns the old "checkpoint" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldCheckpoint(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCheckpoint is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCheckpoint requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCheckpoint: %w", err)
+	}
+	return oldValue.Checkpoint, nil
+}
+
+// AddCheckpoint adds i to the "checkpoint" field.
+func (m *SimulationMutation) AddCheckpoint(i int) {
+	if m.addcheckpoint != nil {
+		*m.addcheckpoint += i
+	} else {
+		m.addcheckpoint = &i
+	}
+}
+
+// AddedCheckpoint returns the value that was added to the "checkpoint" field in this mutation.
+func (m *SimulationMutation) AddedCheckpoint() (r int, exists bool) {
+	v := m.addcheckpoint
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCheckpoint resets all changes to the "checkpoint" field.
+func (m *SimulationMutation) ResetCheckpoint() {
+	m.checkpoint = nil
+	m.addcheckpoint = nil
+}
+
+// SetPartial sets the "partial" field.
+func (m *SimulationMutation) SetPartial(jm json.RawMessage) {
+	m.partial = &jm
+	m.appendpartial = nil
+}
+
+// Partial returns the value of the "partial" field in the mutation.
+func (m *SimulationMutation) Partial() (r json.RawMessage, exists bool) {
+	v := m.partial
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPartial returns the old "partial" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldPartial(ctx context.Context) (v json.RawMessage, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPartial is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPartial requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPartial: %w", err)
+	}
+	return oldValue.Partial, nil
+}
+
+// AppendPartial adds jm to the "partial" field.
+func (m *SimulationMutation) AppendPartial(jm json.RawMessage) {
+	m.appendpartial = append(m.appendpartial, jm...)
+}
+
+// AppendedPartial returns the list of values that were appended to the "partial" field in this mutation.
+func (m *SimulationMutation) AppendedPartial() (json.RawMessage, bool) {
+	if len(m.appendpartial) == 0 {
+		return nil, false
+	}
+	return m.appendpartial, true
+}
+
+// ClearPartial clears the value of the "partial" field.
+func (m *SimulationMutation) ClearPartial() {
+	m.partial = nil
+	m.appendpartial = nil
+	m.clearedFields[simulation.FieldPartial] = struct{}{}
+}
+
+// PartialCleared returns if the "partial" field was cleared in this mutation.
+func (m *SimulationMutation) PartialCleared() bool {
+	_, ok := m.clearedFields[simulation.FieldPartial]
+	return ok
+}
+
+// ResetPartial resets all changes to the "partial" field.
+func (m *SimulationMutation) ResetPartial() {
+	m.partial = nil
+	m.appendpartial = nil
+	delete(m.clearedFields, simulation.FieldPartial)
+}
+
+// Where appends a list predicates to the SimulationMutation builder.
+func (m *SimulationMutation) Where(ps ...predicate.Simulation) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SimulationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SimulationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Simulation, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SimulationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SimulationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Simulation).
+func (m *SimulationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SimulationMutation) Fields() []string {
+	fields := make([]string, 0, 16)
+	if m.status != nil {
+		fields = append(fields, simulation.FieldStatus)
+	}
+	if m.draft_hash != nil {
+		fields = append(fields, simulation.FieldDraftHash)
+	}
+	if m.draft_files != nil {
+		fields = append(fields, simulation.FieldDraftFiles)
+	}
+	if m.active_hash != nil {
+		fields = append(fields, simulation.FieldActiveHash)
+	}
+	if m.where != nil {
+		fields = append(fields, simulation.FieldWhere)
+	}
+	if m.sample != nil {
+		fields = append(fields, simulation.FieldSample)
+	}
+	if m.requested_by != nil {
+		fields = append(fields, simulation.FieldRequestedBy)
+	}
+	if m.total != nil {
+		fields = append(fields, simulation.FieldTotal)
+	}
+	if m.processed != nil {
+		fields = append(fields, simulation.FieldProcessed)
+	}
+	if m.errors != nil {
+		fields = append(fields, simulation.FieldErrors)
+	}
+	if m.created_at != nil {
+		fields = append(fields, simulation.FieldCreatedAt)
+	}
+	if m.started_at != nil {
+		fields = append(fields, simulation.FieldStartedAt)
+	}
+	if m.finished_at != nil {
+		fields = append(fields, simulation.FieldFinishedAt)
+	}
+	if m.river_job_id != nil {
+		fields = append(fields, simulation.FieldRiverJobID)
+	}
+	if m.checkpoint != nil {
+		fields = append(fields, simulation.FieldCheckpoint)
+	}
+	if m.partial != nil {
+		fields = append(fields, simulation.FieldPartial)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SimulationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case simulation.FieldStatus:
+		return m.Status()
+	case simulation.FieldDraftHash:
+		return m.DraftHash()
+	case simulation.FieldDraftFiles:
+		return m.DraftFiles()
+	case simulation.FieldActiveHash:
+		return m.ActiveHash()
+	case simulation.FieldWhere:
+		return m.GetWhere()
+	case simulation.FieldSample:
+		return m.Sample()
+	case simulation.FieldRequestedBy:
+		return m.RequestedBy()
+	case simulation.FieldTotal:
+		return m.Total()
+	case simulation.FieldProcessed:
+		return m.Processed()
+	case simulation.FieldErrors:
+		return m.Errors()
+	case simulation.FieldCreatedAt:
+		return m.CreatedAt()
+	case simulation.FieldStartedAt:
+		return m.StartedAt()
+	case simulation.FieldFinishedAt:
+		return m.FinishedAt()
+	case simulation.FieldRiverJobID:
+		return m.RiverJobID()
+	case simulation.FieldCheckpoint:
+		return m.Checkpoint()
+	case simulation.FieldPartial:
+		return m.Partial()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SimulationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case simulation.FieldStatus:
+		return m.OldStatus(ctx)
+	case simulation.FieldDraftHash:
+		return m.OldDraftHash(ctx)
+	case simulation.FieldDraftFiles:
+		return m.OldDraftFiles(ctx)
+	case simulation.FieldActiveHash:
+		return m.OldActiveHash(ctx)
+	case simulation.FieldWhere:
+		return m.OldWhere(ctx)
+	case simulation.FieldSample:
+		return m.OldSample(ctx)
+	case simulation.FieldRequestedBy:
+		return m.OldRequestedBy(ctx)
+	case simulation.FieldTotal:
+		return m.OldTotal(ctx)
+	case simulation.FieldProcessed:
+		return m.OldProcessed(ctx)
+	case simulation.FieldErrors:
+		return m.OldErrors(ctx)
+	case simulation.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case simulation.FieldStartedAt:
+		return m.OldStartedAt(ctx)
+	case simulation.FieldFinishedAt:
+		return m.OldFinishedAt(ctx)
+	case simulation.FieldRiverJobID:
+		return m.OldRiverJobID(ctx)
+	case simulation.FieldCheckpoint:
+		return m.OldCheckpoint(ctx)
+	case simulation.FieldPartial:
+		return m.OldPartial(ctx)
+	}
+	return nil, fmt.Errorf("unknown Simulation field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SimulationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case simulation.FieldStatus:
+		v, ok := value.(simulation.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case simulation.FieldDraftHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDraftHash(v)
+		return nil
+	case simulation.FieldDraftFiles:
+		v, ok := value.(map[string]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDraftFiles(v)
+		return nil
+	case simulation.FieldActiveHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActiveHash(v)
+		return nil
+	case simulation.FieldWhere:
+		v, ok := value.(map[string]interface{})
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWhere(v)
+		return nil
+	case simulation.FieldSample:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSample(v)
+		return nil
+	case simulation.FieldRequestedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequestedBy(v)
+		return nil
+	case simulation.FieldTotal:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTotal(v)
+		return nil
+	case simulation.FieldProcessed:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProcessed(v)
+		return nil
+	case simulation.FieldErrors:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetErrors(v)
+		return nil
+	case simulation.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case simulation.FieldStartedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedAt(v)
+		return nil
+	case simulation.FieldFinishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFinishedAt(v)
+		return nil
+	case simulation.FieldRiverJobID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRiverJobID(v)
+		return nil
+	case simulation.FieldCheckpoint:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCheckpoint(v)
+		return nil
+	case simulation.FieldPartial:
+		v, ok := value.(json.RawMessage)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPartial(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Simulation field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SimulationMutation) AddedFields() []string {
+	var fields []string
+	if m.addsample != nil {
+		fields = append(fields, simulation.FieldSample)
+	}
+	if m.addtotal != nil {
+		fields = append(fields, simulation.FieldTotal)
+	}
+	if m.addprocessed != nil {
+		fields = append(fields, simulation.FieldProcessed)
+	}
+	if m.addriver_job_id != nil {
+		fields = append(fields, simulation.FieldRiverJobID)
+	}
+	if m.addcheckpoint != nil {
+		fields = append(fields, simulation.FieldCheckpoint)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SimulationMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case simulation.FieldSample:
+		return m.AddedSample()
+	case simulation.FieldTotal:
+		return m.AddedTotal()
+	case simulation.FieldProcessed:
+		return m.AddedProcessed()
+	case simulation.FieldRiverJobID:
+		return m.AddedRiverJobID()
+	case simulation.FieldCheckpoint:
+		return m.AddedCheckpoint()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SimulationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case simulation.FieldSample:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSample(v)
+		return nil
+	case simulation.FieldTotal:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTotal(v)
+		return nil
+	case simulation.FieldProcessed:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddProcessed(v)
+		return nil
+	case simulation.FieldRiverJobID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRiverJobID(v)
+		return nil
+	case simulation.FieldCheckpoint:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCheckpoint(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Simulation numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SimulationMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(simulation.FieldWhere) {
+		fields = append(fields, simulation.FieldWhere)
+	}
+	if m.FieldCleared(simulation.FieldErrors) {
+		fields = append(fields, simulation.FieldErrors)
+	}
+	if m.FieldCleared(simulation.FieldStartedAt) {
+		fields = append(fields, simulation.FieldStartedAt)
+	}
+	if m.FieldCleared(simulation.FieldFinishedAt) {
+		fields = append(fields, simulation.FieldFinishedAt)
+	}
+	if m.FieldCleared(simulation.FieldRiverJobID) {
+		fields = append(fields, simulation.FieldRiverJobID)
+	}
+	if m.FieldCleared(simulation.FieldPartial) {
+		fields = append(fields, simulation.FieldPartial)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SimulationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SimulationMutation) ClearField(name string) error {
+	switch name {
+	case simulation.FieldWhere:
+		m.ClearWhere()
+		return nil
+	case simulation.FieldErrors:
+		m.ClearErrors()
+		return nil
+	case simulation.FieldStartedAt:
+		m.ClearStartedAt()
+		return nil
+	case simulation.FieldFinishedAt:
+		m.ClearFinishedAt()
+		return nil
+	case simulation.FieldRiverJobID:
+		m.ClearRiverJobID()
+		return nil
+	case simulation.FieldPartial:
+		m.ClearPartial()
+		return nil
+	}
+	return fmt.Errorf("unknown Simulation nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SimulationMutation) ResetField(name string) error {
+	switch name {
+	case simulation.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case simulation.FieldDraftHash:
+		m.ResetDraftHash()
+		return nil
+	case simulation.FieldDraftFiles:
+		m.ResetDraftFiles()
+		return nil
+	case simulation.FieldActiveHash:
+		m.ResetActiveHash()
+		return nil
+	case simulation.FieldWhere:
+		m.ResetWhere()
+		return nil
+	case simulation.FieldSample:
+		m.ResetSample()
+		return nil
+	case simulation.FieldRequestedBy:
+		m.ResetRequestedBy()
+		return nil
+	case simulation.FieldTotal:
+		m.ResetTotal()
+		return nil
+	case simulation.FieldProcessed:
+		m.ResetProcessed()
+		return nil
+	case simulation.FieldErrors:
+		m.ResetErrors()
+		return nil
+	case simulation.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case simulation.FieldStartedAt:
+		m.ResetStartedAt()
+		return nil
+	case simulation.FieldFinishedAt:
+		m.ResetFinishedAt()
+		return nil
+	case simulation.FieldRiverJobID:
+		m.ResetRiverJobID()
+		return nil
+	case simulation.FieldCheckpoint:
+		m.ResetCheckpoint()
+		return nil
+	case simulation.FieldPartial:
+		m.ResetPartial()
+		return nil
+	}
+	return fmt.Errorf("unknown Simulation field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SimulationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SimulationMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SimulationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SimulationMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SimulationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SimulationMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SimulationMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Simulation unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SimulationMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Simulation edge %s", name)
 }
 
 // StageMutation represents an operation that mutates the Stage nodes in the graph.

@@ -50,6 +50,8 @@ type Tx struct {
 	Project *ProjectClient
 	// RequalifyJob is the client for interacting with the RequalifyJob builders.
 	RequalifyJob *RequalifyJobClient
+	// Simulation is the client for interacting with the Simulation builders.
+	Simulation *SimulationClient
 	// Stage is the client for interacting with the Stage builders.
 	Stage *StageClient
 	// StageTransition is the client for interacting with the StageTransition builders.
@@ -211,6 +213,7 @@ func (tx *Tx) init() {
 	tx.PolicyRevision = NewPolicyRevisionClient(tx.config)
 	tx.Project = NewProjectClient(tx.config)
 	tx.RequalifyJob = NewRequalifyJobClient(tx.config)
+	tx.Simulation = NewSimulationClient(tx.config)
 	tx.Stage = NewStageClient(tx.config)
 	tx.StageTransition = NewStageTransitionClient(tx.config)
 	tx.User = NewUserClient(tx.config)

@@ -94,6 +94,9 @@ func (r *Resolver) PolicyRevision() PolicyRevisionResolver { return &policyRevis
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+// Simulation returns SimulationResolver implementation.
+func (r *Resolver) Simulation() SimulationResolver { return &simulationResolver{r} }
+
 // StageTransition returns StageTransitionResolver implementation.
 func (r *Resolver) StageTransition() StageTransitionResolver { return &stageTransitionResolver{r} }
 
@@ -104,5 +107,6 @@ type (
 	leadResolver            struct{ *Resolver }
 	policyRevisionResolver  struct{ *Resolver }
 	queryResolver           struct{ *Resolver }
+	simulationResolver      struct{ *Resolver }
 	stageTransitionResolver struct{ *Resolver }
 )

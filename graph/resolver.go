@@ -13,6 +13,7 @@ import (
 	"github.com/qualify/qualify/internal/crm"
 	"github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/funnel"
+	"github.com/qualify/qualify/internal/jobs"
 	"github.com/qualify/qualify/internal/lifecycle"
 	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/policyadmin"
@@ -42,6 +43,8 @@ type Services struct {
 	Webhooks *webhook.Endpoints
 	// Import imports leads from CSV files.
 	Import *leadimport.Service
+	// JobEngine is the background job engine (jobs, retryJob, cancelJob).
+	JobEngine *jobs.Engine
 	// Stages serves Lead.stage and the stages of transitions from memory.
 	Stages *stagecache.Cache
 }

@@ -67,7 +67,7 @@ func jobsListCmd() *cobra.Command {
 			for _, j := range rows {
 				v := jobView(j)
 				fmt.Fprintf(w, "%d\t%s\t%s\t%d/%d\t%s\t%s\t%s\n", j.ID, j.Kind, strings.ToUpper(string(j.State)), j.Attempt, j.MaxAttempts,
-					j.CreatedAt.UTC().Format(time.RFC3339), v["progress"], v["lastError"])
+					j.CreatedAt.UTC().Format(time.RFC3339), progressOf(j.Kind, j.Output()), v["lastError"])
 			}
 			if more {
 				fmt.Fprintln(w, "…\t(more: --first)")
@@ -144,4 +144,40 @@ func jobView(j *rivertype.JobRow) map[string]any {
 		v["finalizedAt"] = *j.FinalizedAt
 	}
 	return v
+}
+
+// progressOf reads a job's output for the list: "simulation 12: 400/1000 (40%)" for a job that
+// reports processed of total with the id of its row (simulation, requalify), else the raw JSON.
+func progressOf(kind string, out []byte) string {
+	if len(out) == 0 {
+		return ""
+	}
+	var p map[string]any
+	if json.Unmarshal(out, &p) != nil {
+		return string(out)
+	}
+	num := func(k string) (int64, bool) { f, ok := p[k].(float64); return int64(f), ok }
+	done, ok := num("processed")
+	if !ok {
+		return string(out)
+	}
+	s := fmt.Sprintf("%d", done)
+	if total, ok := num("total"); ok {
+		s = fmt.Sprintf("%d/%d", done, total)
+		if total > 0 {
+			s += fmt.Sprintf(" (%d%%)", done*100/total)
+		}
+	}
+	for _, k := range []string{"simulationId", "requalifyJobId"} {
+		if id, ok := num(k); ok {
+			s = fmt.Sprintf("%s %d: %s", kind, id, s)
+		}
+	}
+	if moved, ok := num("moved"); ok {
+		s += fmt.Sprintf(", %d moved", moved)
+	}
+	if failed, ok := num("failed"); ok && failed > 0 {
+		s += fmt.Sprintf(", %d failed", failed)
+	}
+	return s
 }

@@ -92,6 +92,8 @@ const (
 	ActionREQUALIFY_START Action = "REQUALIFY_START"
 	ActionAPI_KEY_CREATE  Action = "API_KEY_CREATE"
 	ActionAPI_KEY_REVOKE  Action = "API_KEY_REVOKE"
+	ActionJOB_RETRY       Action = "JOB_RETRY"
+	ActionJOB_CANCEL      Action = "JOB_CANCEL"
 )
 
 func (a Action) String() string {
@@ -101,7 +103,7 @@ func (a Action) String() string {
 // ActionValidator is a validator for the "action" field enum values. It is called by the builders before save.
 func ActionValidator(a Action) error {
 	switch a {
-	case ActionPOLICY_PUBLISH, ActionPOLICY_ROLLBACK, ActionPOLICY_APPROVE, ActionPOLICY_SIMULATE, ActionREQUALIFY_START, ActionAPI_KEY_CREATE, ActionAPI_KEY_REVOKE:
+	case ActionPOLICY_PUBLISH, ActionPOLICY_ROLLBACK, ActionPOLICY_APPROVE, ActionPOLICY_SIMULATE, ActionREQUALIFY_START, ActionAPI_KEY_CREATE, ActionAPI_KEY_REVOKE, ActionJOB_RETRY, ActionJOB_CANCEL:
 		return nil
 	default:
 		return fmt.Errorf("auditevent: invalid enum value for action field: %q", a)

@@ -225,6 +225,18 @@ func (f RequalifyJobFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RequalifyJobMutation", m)
 }
 
+// The SimulationFunc type is an adapter to allow the use of ordinary
+// function as Simulation mutator.
+type SimulationFunc func(context.Context, *ent.SimulationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SimulationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SimulationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SimulationMutation", m)
+}
+
 // The StageFunc type is an adapter to allow the use of ordinary
 // function as Stage mutator.
 type StageFunc func(context.Context, *ent.StageMutation) (ent.Value, error)

@@ -27,6 +27,7 @@ import (
 	"github.com/qualify/qualify/ent/predicate"
 	"github.com/qualify/qualify/ent/project"
 	"github.com/qualify/qualify/ent/requalifyjob"
+	"github.com/qualify/qualify/ent/simulation"
 	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/ent/user"
@@ -577,6 +578,33 @@ func (f TraverseRequalifyJob) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.RequalifyJobQuery", q)
 }
 
+// The SimulationFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SimulationFunc func(context.Context, *ent.SimulationQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SimulationFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SimulationQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SimulationQuery", q)
+}
+
+// The TraverseSimulation type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSimulation func(context.Context, *ent.SimulationQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSimulation) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSimulation) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SimulationQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SimulationQuery", q)
+}
+
 // The StageFunc type is an adapter to allow the use of ordinary function as a Querier.
 type StageFunc func(context.Context, *ent.StageQuery) (ent.Value, error)
 
@@ -778,6 +806,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ProjectQuery, predicate.Project, project.OrderOption]{typ: ent.TypeProject, tq: q}, nil
 	case *ent.RequalifyJobQuery:
 		return &query[*ent.RequalifyJobQuery, predicate.RequalifyJob, requalifyjob.OrderOption]{typ: ent.TypeRequalifyJob, tq: q}, nil
+	case *ent.SimulationQuery:
+		return &query[*ent.SimulationQuery, predicate.Simulation, simulation.OrderOption]{typ: ent.TypeSimulation, tq: q}, nil
 	case *ent.StageQuery:
 		return &query[*ent.StageQuery, predicate.Stage, stage.OrderOption]{typ: ent.TypeStage, tq: q}, nil
 	case *ent.StageTransitionQuery:

@@ -121,7 +121,7 @@ var (
 	AuditEventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "occurred_at", Type: field.TypeTime},
-		{Name: "action", Type: field.TypeEnum, Enums: []string{"POLICY_PUBLISH", "POLICY_ROLLBACK", "POLICY_APPROVE", "POLICY_SIMULATE", "REQUALIFY_START", "API_KEY_CREATE", "API_KEY_REVOKE"}},
+		{Name: "action", Type: field.TypeEnum, Enums: []string{"POLICY_PUBLISH", "POLICY_ROLLBACK", "POLICY_APPROVE", "POLICY_SIMULATE", "REQUALIFY_START", "API_KEY_CREATE", "API_KEY_REVOKE", "JOB_RETRY", "JOB_CANCEL"}},
 		{Name: "actor", Type: field.TypeString},
 		{Name: "actor_user_id", Type: field.TypeInt, Nullable: true},
 		{Name: "actor_role", Type: field.TypeString, Default: ""},
@@ -638,6 +638,32 @@ var (
 		Columns:    RequalifyJobsColumns,
 		PrimaryKey: []*schema.Column{RequalifyJobsColumns[0]},
 	}
+	// SimulationsColumns holds the columns for the "simulations" table.
+	SimulationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"}, Default: "QUEUED"},
+		{Name: "draft_hash", Type: field.TypeString},
+		{Name: "draft_files", Type: field.TypeJSON},
+		{Name: "active_hash", Type: field.TypeString},
+		{Name: "where", Type: field.TypeJSON, Nullable: true},
+		{Name: "sample", Type: field.TypeInt, Default: 20},
+		{Name: "requested_by", Type: field.TypeString, Default: ""},
+		{Name: "total", Type: field.TypeInt, Default: 0},
+		{Name: "processed", Type: field.TypeInt, Default: 0},
+		{Name: "errors", Type: field.TypeJSON, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "started_at", Type: field.TypeTime, Nullable: true},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+		{Name: "river_job_id", Type: field.TypeInt64, Nullable: true},
+		{Name: "checkpoint", Type: field.TypeInt, Default: 0},
+		{Name: "partial", Type: field.TypeJSON, Nullable: true},
+	}
+	// SimulationsTable holds the schema information for the "simulations" table.
+	SimulationsTable = &schema.Table{
+		Name:       "simulations",
+		Columns:    SimulationsColumns,
+		PrimaryKey: []*schema.Column{SimulationsColumns[0]},
+	}
 	// StagesColumns holds the columns for the "stages" table.
 	StagesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -923,6 +949,7 @@ var (
 		PolicyRevisionsTable,
 		ProjectsTable,
 		RequalifyJobsTable,
+		SimulationsTable,
 		StagesTable,
 		StageTransitionsTable,
 		UsersTable,
@@ -998,6 +1025,9 @@ func init() {
 	}
 	RequalifyJobsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(38654705664),
+	}
+	SimulationsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(103079215104),
 	}
 	StagesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(25769803776),

@@ -60,6 +60,9 @@ type Project func(*sql.Selector)
 // RequalifyJob is the predicate function for requalifyjob builders.
 type RequalifyJob func(*sql.Selector)
 
+// Simulation is the predicate function for simulation builders.
+type Simulation func(*sql.Selector)
+
 // Stage is the predicate function for stage builders.
 type Stage func(*sql.Selector)
 

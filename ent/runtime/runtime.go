@@ -24,6 +24,7 @@ import (
 	"github.com/qualify/qualify/ent/project"
 	"github.com/qualify/qualify/ent/requalifyjob"
 	"github.com/qualify/qualify/ent/schema"
+	"github.com/qualify/qualify/ent/simulation"
 	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/ent/user"
@@ -449,6 +450,32 @@ func init() {
 	requalifyjobDescOnlyChangedFrom := requalifyjobFields[14].Descriptor()
 	// requalifyjob.DefaultOnlyChangedFrom holds the default value on creation for the only_changed_from field.
 	requalifyjob.DefaultOnlyChangedFrom = requalifyjobDescOnlyChangedFrom.Default.(string)
+	simulationFields := schema.Simulation{}.Fields()
+	_ = simulationFields
+	// simulationDescSample is the schema descriptor for sample field.
+	simulationDescSample := simulationFields[5].Descriptor()
+	// simulation.DefaultSample holds the default value on creation for the sample field.
+	simulation.DefaultSample = simulationDescSample.Default.(int)
+	// simulationDescRequestedBy is the schema descriptor for requested_by field.
+	simulationDescRequestedBy := simulationFields[6].Descriptor()
+	// simulation.DefaultRequestedBy holds the default value on creation for the requested_by field.
+	simulation.DefaultRequestedBy = simulationDescRequestedBy.Default.(string)
+	// simulationDescTotal is the schema descriptor for total field.
+	simulationDescTotal := simulationFields[7].Descriptor()
+	// simulation.DefaultTotal holds the default value on creation for the total field.
+	simulation.DefaultTotal = simulationDescTotal.Default.(int)
+	// simulationDescProcessed is the schema descriptor for processed field.
+	simulationDescProcessed := simulationFields[8].Descriptor()
+	// simulation.DefaultProcessed holds the default value on creation for the processed field.
+	simulation.DefaultProcessed = simulationDescProcessed.Default.(int)
+	// simulationDescCreatedAt is the schema descriptor for created_at field.
+	simulationDescCreatedAt := simulationFields[10].Descriptor()
+	// simulation.DefaultCreatedAt holds the default value on creation for the created_at field.
+	simulation.DefaultCreatedAt = simulationDescCreatedAt.Default.(func() time.Time)
+	// simulationDescCheckpoint is the schema descriptor for checkpoint field.
+	simulationDescCheckpoint := simulationFields[14].Descriptor()
+	// simulation.DefaultCheckpoint holds the default value on creation for the checkpoint field.
+	simulation.DefaultCheckpoint = simulationDescCheckpoint.Default.(int)
 	stageFields := schema.Stage{}.Fields()
 	_ = stageFields
 	// stageDescKey is the schema descriptor for key field.

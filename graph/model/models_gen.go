@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"entgo.io/contrib/entgql"
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/ent/apikey"
 	"github.com/qualify/qualify/ent/lead"
@@ -130,6 +131,47 @@ type ImportLeadsInput struct {
 	DefaultSource *lead.Source `json:"defaultSource,omitempty"`
 	// Report what would be created, matched and refused; write no lead.
 	DryRun *bool `json:"dryRun,omitempty"`
+}
+
+// One background job of the engine.
+type Job struct {
+	// The engine's job id (not a node id).
+	ID int `json:"id"`
+	// requalify, simulation, schedule_sweep, webhook_delivery, ...
+	Kind  string   `json:"kind"`
+	State JobState `json:"state"`
+	// Attempts so far; the job is discarded after maxAttempts failures.
+	Attempt     int `json:"attempt"`
+	MaxAttempts int `json:"maxAttempts"`
+	// When its last attempt began.
+	AttemptedAt *time.Time `json:"attemptedAt,omitempty"`
+	CreatedAt   time.Time  `json:"createdAt"`
+	// When it runs (next).
+	ScheduledAt time.Time `json:"scheduledAt"`
+	// When it reached a final state (completed, cancelled, discarded).
+	FinalizedAt *time.Time `json:"finalizedAt,omitempty"`
+	// The job's arguments.
+	Args map[string]any `json:"args,omitempty"`
+	// What the job reported of its progress (for requalify and simulation: processed, total, ...); null before its first report.
+	Progress map[string]any `json:"progress,omitempty"`
+	// The errors of its failed attempts, oldest first.
+	Errors []*JobError `json:"errors"`
+}
+
+type JobConnection struct {
+	Edges    []*JobEdge            `json:"edges"`
+	PageInfo *entgql.PageInfo[int] `json:"pageInfo"`
+}
+
+type JobEdge struct {
+	Node   *Job               `json:"node"`
+	Cursor entgql.Cursor[int] `json:"cursor"`
+}
+
+type JobError struct {
+	Attempt int       `json:"attempt"`
+	At      time.Time `json:"at"`
+	Error   string    `json:"error"`
 }
 
 type LeadStageChangedEvent struct {
@@ -353,6 +395,74 @@ func (e *BantStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e BantStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A job's state, as the job engine (River) names it.
+type JobState string
+
+const (
+	JobStateAvailable JobState = "AVAILABLE"
+	JobStateCancelled JobState = "CANCELLED"
+	JobStateCompleted JobState = "COMPLETED"
+	JobStateDiscarded JobState = "DISCARDED"
+	JobStatePending   JobState = "PENDING"
+	JobStateRetryable JobState = "RETRYABLE"
+	JobStateRunning   JobState = "RUNNING"
+	JobStateScheduled JobState = "SCHEDULED"
+)
+
+var AllJobState = []JobState{
+	JobStateAvailable,
+	JobStateCancelled,
+	JobStateCompleted,
+	JobStateDiscarded,
+	JobStatePending,
+	JobStateRetryable,
+	JobStateRunning,
+	JobStateScheduled,
+}
+
+func (e JobState) IsValid() bool {
+	switch e {
+	case JobStateAvailable, JobStateCancelled, JobStateCompleted, JobStateDiscarded, JobStatePending, JobStateRetryable, JobStateRunning, JobStateScheduled:
+		return true
+	}
+	return false
+}
+
+func (e JobState) String() string {
+	return string(e)
+}
+
+func (e *JobState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = JobState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid JobState", str)
+	}
+	return nil
+}
+
+func (e JobState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *JobState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e JobState) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

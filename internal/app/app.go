@@ -88,6 +88,8 @@ type Config struct {
 	Jobs jobs.Config
 	// RequalifyBatch is the leads a requalify job commits at once with its checkpoint (200).
 	RequalifyBatch int
+	// SimulationBatch is the leads a background simulation compares between checkpoints (2000).
+	SimulationBatch int
 	// Sweep bounds the periodic review of due leads (the schedule policy's timed rules).
 	Sweep sweep.Config
 	// Clock, if set, replaces time.Now for the lifecycle and the sweep (tests).
@@ -253,9 +255,9 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	if cfg.BundleURL != "" {
 		adminDir = "" // publishing is refused in bundle-service mode
 	}
-	a.Admin = policyadmin.New(policyadmin.Config{Client: db.Client, Jobs: a.Jobs, RequalifyBatch: cfg.RequalifyBatch, Engine: engine, Lifecycle: a.Lifecycle, Dir: adminDir, RequireApproval: cfg.RequirePublishApproval, Logger: cfg.Logger})
+	a.Admin = policyadmin.New(policyadmin.Config{Client: db.Client, Jobs: a.Jobs, RequalifyBatch: cfg.RequalifyBatch, SimulationBatch: cfg.SimulationBatch, Engine: engine, Lifecycle: a.Lifecycle, Dir: adminDir, RequireApproval: cfg.RequirePublishApproval, Logger: cfg.Logger})
 	schema := graph.NewExecutableSchema(graph.Config{
-		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine, Keys: authn.Keys(), Feed: a.Feed, Admin: a.Admin, Funnel: a.Funnel, Recheck: authn.Recheck, Stats: a.Stats, Webhooks: a.Endpoints, Import: a.Import, Stages: stages}),
+		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine, Keys: authn.Keys(), Feed: a.Feed, Admin: a.Admin, Funnel: a.Funnel, Recheck: authn.Recheck, Stats: a.Stats, Webhooks: a.Endpoints, Import: a.Import, JobEngine: a.Jobs, Stages: stages}),
 	})
 	registry.MustRegister(a.Stats)
 	authzExt := authz.Extension{Policy: engine, Client: db.Client, Log: decisionlog.NewSampler(db.Client, cfg.AuthzLogRate), Stats: a.Stats}

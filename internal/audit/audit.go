@@ -21,6 +21,8 @@ const (
 	RequalifyStart = auditevent.ActionREQUALIFY_START
 	APIKeyCreate   = auditevent.ActionAPI_KEY_CREATE
 	APIKeyRevoke   = auditevent.ActionAPI_KEY_REVOKE
+	JobRetry       = auditevent.ActionJOB_RETRY
+	JobCancel      = auditevent.ActionJOB_CANCEL
 )
 
 // Event is one act to record; the actor comes from the context's principal.

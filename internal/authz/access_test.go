@@ -117,6 +117,8 @@ func TestAccessMatrix(t *testing.T) {
 				"analyst": analyst, "admin": admin, "unauthenticated": unauth}
 		}
 		ops := []op{
+			{"list background jobs", `{ jobs(first: 1) { edges { node { id } } } }`, nil, nil,
+				byRole(deny, deny, deny, ok, deny, ok)},
 			{"read own lead", `query($id: ID!) { node(id: $id) { id } }`,
 				func() map[string]any { return map[string]any{"id": w.ownLead} }, nodeVisible,
 				byRole(ok, ok, hidden, ok, ok, ok)},

@@ -33,6 +33,8 @@ type Scope struct {
 	Redact    []string
 	// KeysVisible: node and nodes may return API keys (the caller may list them).
 	KeysVisible bool
+	// SimulationsVisible: node and nodes may return simulations (the caller may read them).
+	SimulationsVisible bool
 }
 
 // Unrestricted reports whether the scope filters nothing.

@@ -141,6 +141,12 @@ func (e Extension) root(ctx context.Context, fc *graphql.FieldContext, next grap
 			return nil, err
 		}
 		s.KeysVisible = keys.Allow
+		// So is a simulation, whose draft and result are the policy admins'.
+		sims, err := e.decide(ctx, s.Principal, "query", "simulation")
+		if err != nil {
+			return nil, err
+		}
+		s.SimulationsVisible = sims.Allow
 	}
 	if kind == "subscription" {
 		if o, ok := ctx.Value(operationKey{}).(*operationScope); ok {

@@ -18,6 +18,9 @@ import (
 // may run them. Through any other field (node, nodes, …) no key is visible.
 var keyOperations = map[string]bool{"apiKeys": true, "createApiKey": true, "revokeApiKey": true}
 
+// simulationOperations are the root fields through which simulations may be read, as keys.
+var simulationOperations = map[string]bool{"simulation": true, "startSimulation": true}
+
 // Install's interceptors filter ent queries by the scope in their context, so every list, totalCount,
 // node(id) and nested edge of the API holds only rows the caller may see:
 //
@@ -30,6 +33,7 @@ var keyOperations = map[string]bool{"apiKeys": true, "createApiKey": true, "revo
 //	DecisionLog      of a visible lead (decisions about no lead only unfiltered)
 //	FunnelReach      of a visible lead (owner and team are copied onto the rollup)
 //	APIKey           only through the API-key operations
+//	Simulation       only through the simulation operations
 //
 // Accounts, projects, users and stages are shared reference data and not filtered.
 // Install registers them on client.
@@ -81,6 +85,14 @@ func Install(client *ent.Client) {
 		intercept.TraverseAPIKey(func(ctx context.Context, q *ent.APIKeyQuery) error {
 			s, ok := ScopeFrom(ctx)
 			if ok && !s.Principal.IsSystem() && !keyOperations[s.Operation] && !s.KeysVisible {
+				q.Where(func(sel *sql.Selector) { sel.Where(sql.False()) })
+			}
+			return nil
+		}))
+	client.Simulation.Intercept(
+		intercept.TraverseSimulation(func(ctx context.Context, q *ent.SimulationQuery) error {
+			s, ok := ScopeFrom(ctx)
+			if ok && !s.Principal.IsSystem() && !simulationOperations[s.Operation] && !s.SimulationsVisible {
 				q.Where(func(sel *sql.Selector) { sel.Where(sql.False()) })
 			}
 			return nil

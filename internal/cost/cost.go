@@ -32,6 +32,7 @@ var DefaultWeights = map[string]int{
 	"stageDurations":  1000,
 	"conversionTrend": 1000,
 	"requalifyLeads":  1000,
+	"startSimulation": 1000,
 	"publishPolicy":   1000,
 	"rollbackPolicy":  1000,
 }

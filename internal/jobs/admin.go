@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -10,7 +11,11 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/ent/auditevent"
+	"github.com/qualify/qualify/internal/audit"
 	"github.com/qualify/qualify/internal/domainerr"
+	"github.com/qualify/qualify/internal/txn"
 )
 
 // States are the job states, as River names them.
@@ -72,33 +77,49 @@ func (e *Engine) Get(ctx context.Context, id int64) (*rivertype.JobRow, error) {
 }
 
 // Retry makes a finished or waiting job available to run again at once (attempts go on from
-// where they were); a running job is left as it is: CONFLICT.
+// where they were); a running job is left as it is: VALIDATION_FAILED. The retry is audited in
+// its transaction.
 func (e *Engine) Retry(ctx context.Context, id int64) (*rivertype.JobRow, error) {
 	j, err := e.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if j.State == rivertype.JobStateRunning {
-		return nil, &domainerr.ConflictError{Message: fmt.Sprintf("job %d is running", id), Field: "id"}
+		return nil, domainerr.Validation("id", fmt.Sprintf("job %d is running: it cannot be retried until it ends", id))
 	}
-	j, err = e.client.JobRetry(ctx, id)
-	if errors.Is(err, river.ErrNotFound) {
-		return nil, domainerr.NotFound("Job", id)
-	}
-	return j, err
+	return e.audited(ctx, id, audit.JobRetry, e.client.JobRetryTx)
 }
 
 // Cancel cancels a job: one waiting never runs, a running one is asked to stop (its context is
-// cancelled on the replica running it) and is not retried. A finished job: CONFLICT.
+// cancelled on the replica running it) and is not retried. A finished job: VALIDATION_FAILED.
+// The cancel is audited in its transaction.
 func (e *Engine) Cancel(ctx context.Context, id int64) (*rivertype.JobRow, error) {
 	j, err := e.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if j.FinalizedAt != nil {
-		return nil, &domainerr.ConflictError{Message: fmt.Sprintf("job %d is already %s", id, j.State), Field: "id"}
+		return nil, domainerr.Validation("id", fmt.Sprintf("job %d is already %s: only a waiting or running job can be cancelled", id, j.State))
 	}
-	j, err = e.client.JobCancel(ctx, id)
+	return e.audited(ctx, id, audit.JobCancel, e.client.JobCancelTx)
+}
+
+// audited runs River's act on job id and records it as action, in one transaction.
+func (e *Engine) audited(ctx context.Context, id int64, action auditevent.Action,
+	act func(context.Context, *sql.Tx, int64) (*rivertype.JobRow, error)) (*rivertype.JobRow, error) {
+	var j *rivertype.JobRow
+	err := txn.Run(ctx, e.db.Client, func(ctx context.Context, tx *ent.Client) error {
+		stx, err := InTx(ctx)
+		if err != nil {
+			return err
+		}
+		if j, err = act(ctx, stx, id); err != nil {
+			return err
+		}
+		_, err = audit.Record(ctx, tx, audit.Event{Action: action, Target: fmt.Sprint(id),
+			Details: map[string]any{"kind": j.Kind, "state": string(j.State), "attempt": j.Attempt}})
+		return err
+	})
 	if errors.Is(err, river.ErrNotFound) {
 		return nil, domainerr.NotFound("Job", id)
 	}

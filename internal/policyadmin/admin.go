@@ -26,8 +26,11 @@ type Config struct {
 	// RequalifyBatch is how many leads a requalify job commits at once with its checkpoint
 	// (default 200). A run stopped inside a batch rolls it back; the next run does it again.
 	RequalifyBatch int
-	Engine         *policy.Engine
-	Lifecycle      *lifecycle.Service
+	// SimulationBatch is how many leads an async simulation compares between checkpoints
+	// (default 2000).
+	SimulationBatch int
+	Engine          *policy.Engine
+	Lifecycle       *lifecycle.Service
 	// Dir is the watched bundle directory publish writes into; empty in bundle-service mode,
 	// where publishing is refused.
 	Dir string
@@ -59,9 +62,13 @@ func New(cfg Config) *Service {
 	if cfg.RequalifyBatch <= 0 {
 		cfg.RequalifyBatch = jobPage
 	}
+	if cfg.SimulationBatch <= 0 {
+		cfg.SimulationBatch = simulationBatch
+	}
 	s := &Service{cfg: cfg, log: cfg.Logger}
 	if cfg.Jobs != nil {
 		jobs.Register(cfg.Jobs, &requalifyWorker{s: s})
+		jobs.Register(cfg.Jobs, &simulationWorker{s: s})
 	}
 	return s
 }

@@ -20,7 +20,7 @@ import (
 )
 
 // seeded starts the API on db with a seeded data set and a private, followed copy of the bundle.
-func seeded(t *testing.T, db *store.DB, leads int) (*apitest.Instance, string) {
+func seeded(t *testing.T, db *store.DB, leads int, opts ...apitest.Option) (*apitest.Instance, string) {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS(apitest.PoliciesDir())); err != nil {
@@ -32,9 +32,9 @@ func seeded(t *testing.T, db *store.DB, leads int) (*apitest.Instance, string) {
 	}
 	// A functional test, not a speed check: under -race the simulation's early TIMEOUT projection
 	// would refuse 600 leads within the default request timeout.
-	api := apitest.Start(t, db, func(c *app.Config) {
+	api := apitest.Start(t, db, append([]apitest.Option{func(c *app.Config) {
 		c.PoliciesDir, c.PolicyPoll, c.Server.RequestTimeout = dir, 500*time.Millisecond, 2*time.Minute
-	})
+	}}, opts...)...)
 	fctx, cancel := context.WithCancel(ctx)
 	t.Cleanup(cancel)
 	go func() { _ = api.App.FollowPolicies(fctx) }()

@@ -68,8 +68,8 @@ func invalidDraft(reason string) *domainerr.ValidationError {
 const CodeTimeout domainerr.Code = "TIMEOUT"
 
 // TooSlowError stops a simulation whose pace shows it cannot finish within its request's
-// deadline. Simulations that large belong to the CLI, which has no deadline, or to a narrower
-// where.
+// deadline. Simulations that large belong to startSimulation (a background job), to the CLI,
+// which has no deadline, or to a narrower where.
 type TooSlowError struct {
 	Leads     int
 	Projected time.Duration
@@ -78,7 +78,7 @@ type TooSlowError struct {
 
 func (e *TooSlowError) Error() string {
 	return fmt.Sprintf("simulating %d leads would take about %s, more than the %s a request may take: "+
-		"narrow where, or run `qualify policy simulate`", e.Leads, e.Projected.Round(time.Second), e.Allowed.Round(time.Second))
+		"start it in the background with startSimulation (follow it by simulation(id)), narrow where, or run `qualify policy simulate`", e.Leads, e.Projected.Round(time.Second), e.Allowed.Round(time.Second))
 }
 
 // Code implements domainerr.Coded.
@@ -86,5 +86,6 @@ func (e *TooSlowError) Code() domainerr.Code { return CodeTimeout }
 
 // Extensions implements domainerr.Coded.
 func (e *TooSlowError) Extensions() map[string]any {
-	return map[string]any{"leads": e.Leads, "projectedMs": e.Projected.Milliseconds(), "allowedMs": e.Allowed.Milliseconds()}
+	return map[string]any{"leads": e.Leads, "projectedMs": e.Projected.Milliseconds(), "allowedMs": e.Allowed.Milliseconds(),
+		"instead": "startSimulation"}
 }

@@ -3,6 +3,7 @@ package policyadmin
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -30,7 +31,7 @@ func TestPaceCheck(t *testing.T) {
 			if stopped := errors.As(context.Cause(ctx), &slow); stopped != c.stop {
 				t.Fatalf("stopped = %v (%v), want %v", stopped, context.Cause(ctx), c.stop)
 			}
-			if c.stop && (slow.Leads != c.total || slow.Allowed != c.left) {
+			if c.stop && (slow.Leads != c.total || slow.Allowed != c.left || !strings.Contains(slow.Error(), "startSimulation")) {
 				t.Errorf("error %+v", slow)
 			}
 		})

@@ -207,7 +207,7 @@ func (w *requalifyWorker) Work(ctx context.Context, rj *river.Job[RequalifyArgs]
 			s.log.Info("requalify job finished", "job", job.ID, "processed", p.processed, "moved", p.moved, "failed", p.failed)
 			return err
 		}
-		next, err := w.batch(ctx, rj.ID, job.ID, ids, filter, p)
+		next, err := w.batch(ctx, rj.ID, job.ID, job.Total, ids, filter, p)
 		if errors.Is(err, errTakenOver) {
 			s.log.Warn("requalify job: another run holds the checkpoint; this one ends", "job", job.ID)
 			return nil // the other run finishes the job and reports it
@@ -226,7 +226,7 @@ func (w *requalifyWorker) Work(ctx context.Context, rj *river.Job[RequalifyArgs]
 // transaction that also advances the job's checkpoint past ids, and returns the new progress.
 // The checkpoint is compared and set first: of two runs of one job only the one holding the
 // checkpoint commits, so each lead's re-qualification commits once.
-func (w *requalifyWorker) batch(ctx context.Context, riverID int64, id int, ids []int, filter pageFilter, p progress) (progress, error) {
+func (w *requalifyWorker) batch(ctx context.Context, riverID int64, id, total int, ids []int, filter pageFilter, p progress) (progress, error) {
 	var out progress
 	err := txn.Run(ctx, w.s.cfg.Client, func(ctx context.Context, tx *ent.Client) error {
 		out = p
@@ -267,7 +267,7 @@ func (w *requalifyWorker) batch(ctx context.Context, riverID int64, id int, ids 
 		}
 		// The engine job's own progress, for the job list: same transaction.
 		return w.s.cfg.Jobs.Progress(ctx, riverID, map[string]any{
-			"requalifyJobId": id, "checkpoint": out.checkpoint, "processed": out.processed, "moved": out.moved, "failed": out.failed,
+			"requalifyJobId": id, "checkpoint": out.checkpoint, "processed": out.processed, "total": total, "moved": out.moved, "failed": out.failed,
 		})
 	})
 	return out, err

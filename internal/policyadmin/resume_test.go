@@ -48,7 +48,7 @@ func waitJob(t *testing.T, api *apitest.Instance, id string) job {
 const resumeBatch = 10
 
 // replica starts an app instance on a connection pool of its own to the database at url (or
-// the SQLite file), with small requalify batches: one more replica.
+// the SQLite file), with small requalify and simulation batches: one more replica.
 func replica(t *testing.T, url, file string, rescueAfter time.Duration) *apitest.Instance {
 	t.Helper()
 	db, err := store.Open(context.Background(), store.Config{URL: url, SQLitePath: file})
@@ -57,7 +57,7 @@ func replica(t *testing.T, url, file string, rescueAfter time.Duration) *apitest
 	}
 	t.Cleanup(func() { _ = db.Close() })
 	return apitest.Start(t, db, func(c *app.Config) {
-		c.RequalifyBatch = resumeBatch
+		c.RequalifyBatch, c.SimulationBatch = resumeBatch, resumeBatch
 		c.Jobs = jobs.Config{PollInterval: 50 * time.Millisecond, RescueAfter: rescueAfter}
 		c.Server.RequestTimeout = 2 * time.Minute
 	})

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,6 +101,10 @@ func TestSimulationWithinRequestTimeout(t *testing.T) {
 		took := time.Since(began)
 		if len(r.Errors) == 0 || r.Errors[0].Code() != "TIMEOUT" {
 			t.Fatalf("simulation past the request timeout of %s: %+v", timeout, r.Errors)
+		}
+		// Stopped early by its pace (not cut at the deadline), it points to the background run.
+		if e := r.Errors[0]; e.Extensions["projectedMs"] != nil && (!strings.Contains(e.Message, "startSimulation") || e.Extensions["instead"] != "startSimulation") {
+			t.Errorf("the TIMEOUT does not point to startSimulation: %+v", e)
 		}
 		if whole := 2*verify + run; took > timeout+(whole-timeout)/2 {
 			t.Errorf("the answer took %s; the deadline was %s and the whole request takes about %s", took, timeout, whole)

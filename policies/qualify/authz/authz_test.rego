@@ -33,7 +33,8 @@ test_revops_and_admin_may_do_everything if {
 			["mutation", "transitionLead"], ["mutation", "deleteAccount"],
 			["admin", "publishPolicy"], ["admin", "rollbackPolicy"], ["admin", "createUser"],
 			["admin", "updateUser"], ["admin", "createApiKey"], ["admin", "revokeApiKey"],
-			["admin", "requalifyLeads"], ["admin", "simulatePolicy"],
+			["admin", "requalifyLeads"], ["admin", "simulatePolicy"], ["admin", "jobs"],
+			["admin", "retryJob"], ["admin", "cancelJob"], ["admin", "startSimulation"], ["admin", "simulation"],
 		] {
 			d := decide(req(role, op[0], op[1]))
 			d == {"allow": true, "reason": "", "row_filter": "all", "redact": []}
@@ -75,6 +76,9 @@ test_bdr_and_ae if {
 		deny(role, "mutation", "deleteAccount")
 		deny(role, "admin", "publishPolicy")
 		deny(role, "admin", "createUser")
+		every name in ["jobs", "retryJob", "cancelJob", "startSimulation", "simulation"] {
+			deny(role, "query", name) # judged as admin operations whatever the declared kind
+		}
 	}
 }
 
