@@ -25,6 +25,7 @@ import (
 	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/importrun"
 	"github.com/qualify/qualify/ent/lead"
+	"github.com/qualify/qualify/ent/leadescalation"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
 	"github.com/qualify/qualify/ent/requalifyjob"
@@ -410,6 +411,42 @@ type ComplexityRoot struct {
 	}
 
 	LeadEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	LeadEscalation struct {
+		AcknowledgedAt   func(childComplexity int) int
+		AcknowledgedBy   func(childComplexity int) int
+		AcknowledgedByID func(childComplexity int) int
+		Action           func(childComplexity int) int
+		DecisionID       func(childComplexity int) int
+		DueAt            func(childComplexity int) int
+		EscalatedAt      func(childComplexity int) int
+		FlagNote         func(childComplexity int) int
+		FlaggedUser      func(childComplexity int) int
+		FlaggedUserID    func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Lead             func(childComplexity int) int
+		LeadID           func(childComplexity int) int
+		Owner            func(childComplexity int) int
+		OwnerID          func(childComplexity int) int
+		PolicyHash       func(childComplexity int) int
+		PolicyRevision   func(childComplexity int) int
+		ReassignedTo     func(childComplexity int) int
+		Rule             func(childComplexity int) int
+		Stage            func(childComplexity int) int
+		StageEnteredAt   func(childComplexity int) int
+		Team             func(childComplexity int) int
+	}
+
+	LeadEscalationConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	LeadEscalationEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
@@ -815,6 +852,7 @@ type ComplexityRoot struct {
 		Lead            func(childComplexity int) int
 		LeadID          func(childComplexity int) int
 		OccurredAt      func(childComplexity int) int
+		OwnerID         func(childComplexity int) int
 		PolicyHash      func(childComplexity int) int
 		PolicyRevision  func(childComplexity int) int
 		Reason          func(childComplexity int) int
@@ -859,8 +897,11 @@ type ComplexityRoot struct {
 		CreatedAt  func(childComplexity int) int
 		Email      func(childComplexity int) int
 		ID         func(childComplexity int) int
+		Manager    func(childComplexity int) int
+		ManagerID  func(childComplexity int) int
 		Name       func(childComplexity int) int
 		OwnedLeads func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LeadOrder, where *ent.LeadWhereInput) int
+		Reports    func(childComplexity int) int
 		Role       func(childComplexity int) int
 		Team       func(childComplexity int) int
 		UpdatedAt  func(childComplexity int) int
@@ -2553,6 +2594,171 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LeadEdge.Node(childComplexity), true
+
+	case "LeadEscalation.acknowledgedAt":
+		if e.ComplexityRoot.LeadEscalation.AcknowledgedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.AcknowledgedAt(childComplexity), true
+	case "LeadEscalation.acknowledgedBy":
+		if e.ComplexityRoot.LeadEscalation.AcknowledgedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.AcknowledgedBy(childComplexity), true
+	case "LeadEscalation.acknowledgedByID":
+		if e.ComplexityRoot.LeadEscalation.AcknowledgedByID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.AcknowledgedByID(childComplexity), true
+	case "LeadEscalation.action":
+		if e.ComplexityRoot.LeadEscalation.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.Action(childComplexity), true
+	case "LeadEscalation.decisionID":
+		if e.ComplexityRoot.LeadEscalation.DecisionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.DecisionID(childComplexity), true
+	case "LeadEscalation.dueAt":
+		if e.ComplexityRoot.LeadEscalation.DueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.DueAt(childComplexity), true
+	case "LeadEscalation.escalatedAt":
+		if e.ComplexityRoot.LeadEscalation.EscalatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.EscalatedAt(childComplexity), true
+	case "LeadEscalation.flagNote":
+		if e.ComplexityRoot.LeadEscalation.FlagNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.FlagNote(childComplexity), true
+	case "LeadEscalation.flaggedUser":
+		if e.ComplexityRoot.LeadEscalation.FlaggedUser == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.FlaggedUser(childComplexity), true
+	case "LeadEscalation.flaggedUserID":
+		if e.ComplexityRoot.LeadEscalation.FlaggedUserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.FlaggedUserID(childComplexity), true
+	case "LeadEscalation.id":
+		if e.ComplexityRoot.LeadEscalation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.ID(childComplexity), true
+	case "LeadEscalation.lead":
+		if e.ComplexityRoot.LeadEscalation.Lead == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.Lead(childComplexity), true
+	case "LeadEscalation.leadID":
+		if e.ComplexityRoot.LeadEscalation.LeadID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.LeadID(childComplexity), true
+	case "LeadEscalation.owner":
+		if e.ComplexityRoot.LeadEscalation.Owner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.Owner(childComplexity), true
+	case "LeadEscalation.ownerID":
+		if e.ComplexityRoot.LeadEscalation.OwnerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.OwnerID(childComplexity), true
+	case "LeadEscalation.policyHash":
+		if e.ComplexityRoot.LeadEscalation.PolicyHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.PolicyHash(childComplexity), true
+	case "LeadEscalation.policyRevision":
+		if e.ComplexityRoot.LeadEscalation.PolicyRevision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.PolicyRevision(childComplexity), true
+	case "LeadEscalation.reassignedTo":
+		if e.ComplexityRoot.LeadEscalation.ReassignedTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.ReassignedTo(childComplexity), true
+	case "LeadEscalation.rule":
+		if e.ComplexityRoot.LeadEscalation.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.Rule(childComplexity), true
+	case "LeadEscalation.stage":
+		if e.ComplexityRoot.LeadEscalation.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.Stage(childComplexity), true
+	case "LeadEscalation.stageEnteredAt":
+		if e.ComplexityRoot.LeadEscalation.StageEnteredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.StageEnteredAt(childComplexity), true
+	case "LeadEscalation.team":
+		if e.ComplexityRoot.LeadEscalation.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.Team(childComplexity), true
+
+	case "LeadEscalationConnection.edges":
+		if e.ComplexityRoot.LeadEscalationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalationConnection.Edges(childComplexity), true
+	case "LeadEscalationConnection.pageInfo":
+		if e.ComplexityRoot.LeadEscalationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalationConnection.PageInfo(childComplexity), true
+	case "LeadEscalationConnection.totalCount":
+		if e.ComplexityRoot.LeadEscalationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalationConnection.TotalCount(childComplexity), true
+
+	case "LeadEscalationEdge.cursor":
+		if e.ComplexityRoot.LeadEscalationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalationEdge.Cursor(childComplexity), true
+	case "LeadEscalationEdge.node":
+		if e.ComplexityRoot.LeadEscalationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalationEdge.Node(childComplexity), true
 
 	case "LeadStageChangedEvent.at":
 		if e.ComplexityRoot.LeadStageChangedEvent.At == nil {
@@ -4540,6 +4746,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StageTransition.OccurredAt(childComplexity), true
+	case "StageTransition.ownerID":
+		if e.ComplexityRoot.StageTransition.OwnerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageTransition.OwnerID(childComplexity), true
 	case "StageTransition.policyHash":
 		if e.ComplexityRoot.StageTransition.PolicyHash == nil {
 			break
@@ -4707,6 +4919,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.ID(childComplexity), true
+	case "User.manager":
+		if e.ComplexityRoot.User.Manager == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Manager(childComplexity), true
+	case "User.managerID":
+		if e.ComplexityRoot.User.ManagerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.ManagerID(childComplexity), true
 	case "User.name":
 		if e.ComplexityRoot.User.Name == nil {
 			break
@@ -4724,6 +4948,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.OwnedLeads(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.LeadOrder), args["where"].(*ent.LeadWhereInput)), true
+	case "User.reports":
+		if e.ComplexityRoot.User.Reports == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Reports(childComplexity), true
 	case "User.role":
 		if e.ComplexityRoot.User.Role == nil {
 			break
@@ -5091,6 +5321,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("FunnelPeriod", ec.unmarshalInputFunnelPeriod),
 			graphql.NewInputUnmarshaler("ImportColumnInput", ec.unmarshalInputImportColumnInput),
 			graphql.NewInputUnmarshaler("ImportLeadsInput", ec.unmarshalInputImportLeadsInput),
+			graphql.NewInputUnmarshaler("LeadEscalationOrder", ec.unmarshalInputLeadEscalationOrder),
 			graphql.NewInputUnmarshaler("LeadOrder", ec.unmarshalInputLeadOrder),
 			graphql.NewInputUnmarshaler("LeadStageChangedFilter", ec.unmarshalInputLeadStageChangedFilter),
 			graphql.NewInputUnmarshaler("LeadWhereInput", ec.unmarshalInputLeadWhereInput),
@@ -5930,6 +6161,66 @@ func (ec *executionContext) childFields_LeadEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type LeadEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_LeadEscalation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_LeadEscalation_id(ctx, field)
+	case "leadID":
+		return ec.fieldContext_LeadEscalation_leadID(ctx, field)
+	case "rule":
+		return ec.fieldContext_LeadEscalation_rule(ctx, field)
+	case "stage":
+		return ec.fieldContext_LeadEscalation_stage(ctx, field)
+	case "stageEnteredAt":
+		return ec.fieldContext_LeadEscalation_stageEnteredAt(ctx, field)
+	case "action":
+		return ec.fieldContext_LeadEscalation_action(ctx, field)
+	case "dueAt":
+		return ec.fieldContext_LeadEscalation_dueAt(ctx, field)
+	case "escalatedAt":
+		return ec.fieldContext_LeadEscalation_escalatedAt(ctx, field)
+	case "ownerID":
+		return ec.fieldContext_LeadEscalation_ownerID(ctx, field)
+	case "team":
+		return ec.fieldContext_LeadEscalation_team(ctx, field)
+	case "reassignedTo":
+		return ec.fieldContext_LeadEscalation_reassignedTo(ctx, field)
+	case "flaggedUserID":
+		return ec.fieldContext_LeadEscalation_flaggedUserID(ctx, field)
+	case "flagNote":
+		return ec.fieldContext_LeadEscalation_flagNote(ctx, field)
+	case "acknowledgedAt":
+		return ec.fieldContext_LeadEscalation_acknowledgedAt(ctx, field)
+	case "acknowledgedByID":
+		return ec.fieldContext_LeadEscalation_acknowledgedByID(ctx, field)
+	case "policyRevision":
+		return ec.fieldContext_LeadEscalation_policyRevision(ctx, field)
+	case "policyHash":
+		return ec.fieldContext_LeadEscalation_policyHash(ctx, field)
+	case "decisionID":
+		return ec.fieldContext_LeadEscalation_decisionID(ctx, field)
+	case "lead":
+		return ec.fieldContext_LeadEscalation_lead(ctx, field)
+	case "owner":
+		return ec.fieldContext_LeadEscalation_owner(ctx, field)
+	case "flaggedUser":
+		return ec.fieldContext_LeadEscalation_flaggedUser(ctx, field)
+	case "acknowledgedBy":
+		return ec.fieldContext_LeadEscalation_acknowledgedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LeadEscalation", field.Name)
+}
+
+func (ec *executionContext) childFields_LeadEscalationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_LeadEscalationEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_LeadEscalationEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LeadEscalationEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_LeadStageChangedEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "leadId":
@@ -6614,6 +6905,8 @@ func (ec *executionContext) childFields_StageTransition(ctx context.Context, fie
 		return ec.fieldContext_StageTransition_decisionID(ctx, field)
 	case "assignedOwnerID":
 		return ec.fieldContext_StageTransition_assignedOwnerID(ctx, field)
+	case "ownerID":
+		return ec.fieldContext_StageTransition_ownerID(ctx, field)
 	case "routingTeam":
 		return ec.fieldContext_StageTransition_routingTeam(ctx, field)
 	case "routingCode":
@@ -6698,8 +6991,14 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_team(ctx, field)
 	case "active":
 		return ec.fieldContext_User_active(ctx, field)
+	case "managerID":
+		return ec.fieldContext_User_managerID(ctx, field)
 	case "ownedLeads":
 		return ec.fieldContext_User_ownedLeads(ctx, field)
+	case "manager":
+		return ec.fieldContext_User_manager(ctx, field)
+	case "reports":
+		return ec.fieldContext_User_reports(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }
@@ -15063,6 +15362,690 @@ func (ec *executionContext) fieldContext_LeadEdge_cursor(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("LeadEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _LeadEscalation_id(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LeadEscalation_leadID(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_leadID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LeadID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_leadID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LeadEscalation_rule(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeadEscalation_stage(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_stage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeadEscalation_stageEnteredAt(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_stageEnteredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StageEnteredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_stageEnteredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LeadEscalation_action(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v leadescalation.Action) graphql.Marshaler {
+			return ec.marshalNLeadEscalationAction2githubᚗcomᚋqualifyᚋqualifyᚋentᚋleadescalationᚐAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "LeadEscalationAction")
+}
+
+func (ec *executionContext) _LeadEscalation_dueAt(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_dueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_dueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LeadEscalation_escalatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_escalatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EscalatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_escalatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LeadEscalation_ownerID(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_ownerID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OwnerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_ownerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LeadEscalation_team(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_team(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Team, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_team(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeadEscalation_reassignedTo(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_reassignedTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReassignedTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_reassignedTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LeadEscalation_flaggedUserID(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_flaggedUserID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FlaggedUserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_flaggedUserID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LeadEscalation_flagNote(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_flagNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FlagNote, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_flagNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeadEscalation_acknowledgedAt(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_acknowledgedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AcknowledgedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_acknowledgedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LeadEscalation_acknowledgedByID(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_acknowledgedByID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AcknowledgedByID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_acknowledgedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LeadEscalation_policyRevision(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_policyRevision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PolicyRevision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_policyRevision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeadEscalation_policyHash(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_policyHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PolicyHash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_policyHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeadEscalation_decisionID(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_decisionID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecisionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_decisionID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeadEscalation_lead(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_lead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lead(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLead(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_lead(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadEscalation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadEscalation_owner(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_owner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Owner(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_owner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadEscalation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadEscalation_flaggedUser(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_flaggedUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FlaggedUser(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_flaggedUser(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadEscalation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadEscalation_acknowledgedBy(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_acknowledgedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AcknowledgedBy(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_acknowledgedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadEscalation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadEscalationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalationConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.LeadEscalationEdge) graphql.Marshaler {
+			return ec.marshalOLeadEscalationEdge2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadEscalationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeadEscalationEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadEscalationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalationConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadEscalationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadEscalationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalationConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalationConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LeadEscalationEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalationEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.LeadEscalation) graphql.Marshaler {
+			return ec.marshalOLeadEscalation2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadEscalationEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeadEscalation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadEscalationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalationEdge", field, false, false, "Cursor")
+}
+
 func (ec *executionContext) _LeadStageChangedEvent_leadId(ctx context.Context, field graphql.CollectedField, obj *model.LeadStageChangedEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23152,6 +24135,29 @@ func (ec *executionContext) fieldContext_StageTransition_assignedOwnerID(_ conte
 	return graphql.NewScalarFieldContext("StageTransition", field, false, false, "ID")
 }
 
+func (ec *executionContext) _StageTransition_ownerID(ctx context.Context, field graphql.CollectedField, obj *ent.StageTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageTransition_ownerID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OwnerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StageTransition_ownerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageTransition", field, false, false, "Int")
+}
+
 func (ec *executionContext) _StageTransition_routingTeam(ctx context.Context, field graphql.CollectedField, obj *ent.StageTransition) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23907,6 +24913,29 @@ func (ec *executionContext) fieldContext_User_active(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("User", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _User_managerID(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_managerID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ManagerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_managerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "ID")
+}
+
 func (ec *executionContext) _User_ownedLeads(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23947,6 +24976,70 @@ func (ec *executionContext) fieldContext_User_ownedLeads(ctx context.Context, fi
 	if fc.Args, err = ec.field_User_ownedLeads_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _User_manager(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_manager(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Manager(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_manager(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _User_reports(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_reports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reports(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUserᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_reports(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -30838,7 +31931,7 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "email", "role", "team", "active", "ownedLeadIDs"}
+	fieldsInOrder := [...]string{"name", "email", "role", "team", "active", "ownedLeadIDs", "managerID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30887,6 +31980,13 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 				return it, err
 			}
 			it.OwnedLeadIDs = data
+		case "managerID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerID = data
 		}
 	}
 	return it, nil
@@ -31276,6 +32376,59 @@ func (ec *executionContext) unmarshalInputImportLeadsInput(ctx context.Context, 
 func UnmarshalImportLeadsInput(ctx context.Context, raw any) (model.ImportLeadsInput, error) {
 	var out model.ImportLeadsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImportLeadsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLeadEscalationOrder(ctx context.Context, obj any) (ent.LeadEscalationOrder, error) {
+	var it ent.LeadEscalationOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNLeadEscalationOrderField2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLeadEscalationOrder unmarshals raw into the LeadEscalationOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLeadEscalationOrder(ctx context.Context, raw any) (ent.LeadEscalationOrder, error) {
+	var out ent.LeadEscalationOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LeadEscalationOrder", raw, &out)
 	return out, err
 }
 
@@ -35454,7 +36607,7 @@ func (ec *executionContext) unmarshalInputStageTransitionWhereInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "leadID", "leadIDNEQ", "leadIDIn", "leadIDNotIn", "fromStageID", "fromStageIDNEQ", "fromStageIDIn", "fromStageIDNotIn", "fromStageIDIsNil", "fromStageIDNotNil", "toStageID", "toStageIDNEQ", "toStageIDIn", "toStageIDNotIn", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE", "fromEnteredAt", "fromEnteredAtNEQ", "fromEnteredAtIn", "fromEnteredAtNotIn", "fromEnteredAtGT", "fromEnteredAtGTE", "fromEnteredAtLT", "fromEnteredAtLTE", "fromEnteredAtIsNil", "fromEnteredAtNotNil", "actorID", "actorIDNEQ", "actorIDIn", "actorIDNotIn", "actorIDIsNil", "actorIDNotNil", "actorKind", "actorKindNEQ", "actorKindIn", "actorKindNotIn", "trigger", "triggerNEQ", "triggerIn", "triggerNotIn", "reasonCode", "reasonCodeNEQ", "reasonCodeIn", "reasonCodeNotIn", "reasonCodeGT", "reasonCodeGTE", "reasonCodeLT", "reasonCodeLTE", "reasonCodeContains", "reasonCodeHasPrefix", "reasonCodeHasSuffix", "reasonCodeEqualFold", "reasonCodeContainsFold", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonEqualFold", "reasonContainsFold", "policyRevision", "policyRevisionNEQ", "policyRevisionIn", "policyRevisionNotIn", "policyRevisionGT", "policyRevisionGTE", "policyRevisionLT", "policyRevisionLTE", "policyRevisionContains", "policyRevisionHasPrefix", "policyRevisionHasSuffix", "policyRevisionEqualFold", "policyRevisionContainsFold", "policyHash", "policyHashNEQ", "policyHashIn", "policyHashNotIn", "policyHashGT", "policyHashGTE", "policyHashLT", "policyHashLTE", "policyHashContains", "policyHashHasPrefix", "policyHashHasSuffix", "policyHashEqualFold", "policyHashContainsFold", "decisionID", "decisionIDNEQ", "decisionIDIn", "decisionIDNotIn", "decisionIDGT", "decisionIDGTE", "decisionIDLT", "decisionIDLTE", "decisionIDContains", "decisionIDHasPrefix", "decisionIDHasSuffix", "decisionIDEqualFold", "decisionIDContainsFold", "assignedOwnerID", "assignedOwnerIDNEQ", "assignedOwnerIDIn", "assignedOwnerIDNotIn", "assignedOwnerIDIsNil", "assignedOwnerIDNotNil", "routingTeam", "routingTeamNEQ", "routingTeamIn", "routingTeamNotIn", "routingTeamGT", "routingTeamGTE", "routingTeamLT", "routingTeamLTE", "routingTeamContains", "routingTeamHasPrefix", "routingTeamHasSuffix", "routingTeamEqualFold", "routingTeamContainsFold", "routingCode", "routingCodeNEQ", "routingCodeIn", "routingCodeNotIn", "routingCodeGT", "routingCodeGTE", "routingCodeLT", "routingCodeLTE", "routingCodeContains", "routingCodeHasPrefix", "routingCodeHasSuffix", "routingCodeEqualFold", "routingCodeContainsFold", "routingReason", "routingReasonNEQ", "routingReasonIn", "routingReasonNotIn", "routingReasonGT", "routingReasonGTE", "routingReasonLT", "routingReasonLTE", "routingReasonContains", "routingReasonHasPrefix", "routingReasonHasSuffix", "routingReasonEqualFold", "routingReasonContainsFold", "hasLead", "hasLeadWith", "hasFromStage", "hasFromStageWith", "hasToStage", "hasToStageWith", "hasActor", "hasActorWith", "hasAssignedOwner", "hasAssignedOwnerWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "leadID", "leadIDNEQ", "leadIDIn", "leadIDNotIn", "fromStageID", "fromStageIDNEQ", "fromStageIDIn", "fromStageIDNotIn", "fromStageIDIsNil", "fromStageIDNotNil", "toStageID", "toStageIDNEQ", "toStageIDIn", "toStageIDNotIn", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE", "fromEnteredAt", "fromEnteredAtNEQ", "fromEnteredAtIn", "fromEnteredAtNotIn", "fromEnteredAtGT", "fromEnteredAtGTE", "fromEnteredAtLT", "fromEnteredAtLTE", "fromEnteredAtIsNil", "fromEnteredAtNotNil", "actorID", "actorIDNEQ", "actorIDIn", "actorIDNotIn", "actorIDIsNil", "actorIDNotNil", "actorKind", "actorKindNEQ", "actorKindIn", "actorKindNotIn", "trigger", "triggerNEQ", "triggerIn", "triggerNotIn", "reasonCode", "reasonCodeNEQ", "reasonCodeIn", "reasonCodeNotIn", "reasonCodeGT", "reasonCodeGTE", "reasonCodeLT", "reasonCodeLTE", "reasonCodeContains", "reasonCodeHasPrefix", "reasonCodeHasSuffix", "reasonCodeEqualFold", "reasonCodeContainsFold", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonEqualFold", "reasonContainsFold", "policyRevision", "policyRevisionNEQ", "policyRevisionIn", "policyRevisionNotIn", "policyRevisionGT", "policyRevisionGTE", "policyRevisionLT", "policyRevisionLTE", "policyRevisionContains", "policyRevisionHasPrefix", "policyRevisionHasSuffix", "policyRevisionEqualFold", "policyRevisionContainsFold", "policyHash", "policyHashNEQ", "policyHashIn", "policyHashNotIn", "policyHashGT", "policyHashGTE", "policyHashLT", "policyHashLTE", "policyHashContains", "policyHashHasPrefix", "policyHashHasSuffix", "policyHashEqualFold", "policyHashContainsFold", "decisionID", "decisionIDNEQ", "decisionIDIn", "decisionIDNotIn", "decisionIDGT", "decisionIDGTE", "decisionIDLT", "decisionIDLTE", "decisionIDContains", "decisionIDHasPrefix", "decisionIDHasSuffix", "decisionIDEqualFold", "decisionIDContainsFold", "assignedOwnerID", "assignedOwnerIDNEQ", "assignedOwnerIDIn", "assignedOwnerIDNotIn", "assignedOwnerIDIsNil", "assignedOwnerIDNotNil", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDGT", "ownerIDGTE", "ownerIDLT", "ownerIDLTE", "ownerIDIsNil", "ownerIDNotNil", "routingTeam", "routingTeamNEQ", "routingTeamIn", "routingTeamNotIn", "routingTeamGT", "routingTeamGTE", "routingTeamLT", "routingTeamLTE", "routingTeamContains", "routingTeamHasPrefix", "routingTeamHasSuffix", "routingTeamEqualFold", "routingTeamContainsFold", "routingCode", "routingCodeNEQ", "routingCodeIn", "routingCodeNotIn", "routingCodeGT", "routingCodeGTE", "routingCodeLT", "routingCodeLTE", "routingCodeContains", "routingCodeHasPrefix", "routingCodeHasSuffix", "routingCodeEqualFold", "routingCodeContainsFold", "routingReason", "routingReasonNEQ", "routingReasonIn", "routingReasonNotIn", "routingReasonGT", "routingReasonGTE", "routingReasonLT", "routingReasonLTE", "routingReasonContains", "routingReasonHasPrefix", "routingReasonHasSuffix", "routingReasonEqualFold", "routingReasonContainsFold", "hasLead", "hasLeadWith", "hasFromStage", "hasFromStageWith", "hasToStage", "hasToStageWith", "hasActor", "hasActorWith", "hasAssignedOwner", "hasAssignedOwnerWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -36357,6 +37510,76 @@ func (ec *executionContext) unmarshalInputStageTransitionWhereInput(ctx context.
 				return it, err
 			}
 			it.AssignedOwnerIDNotNil = data
+		case "ownerID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerID"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerID = data
+		case "ownerIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerIDNEQ = data
+		case "ownerIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerIDIn = data
+		case "ownerIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerIDNotIn = data
+		case "ownerIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerIDGT = data
+		case "ownerIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerIDGTE = data
+		case "ownerIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerIDLT = data
+		case "ownerIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerIDLTE = data
+		case "ownerIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerIDIsNil = data
+		case "ownerIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerIDNotNil = data
 		case "routingTeam":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeam"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -37981,7 +39204,7 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "email", "role", "team", "active", "addOwnedLeadIDs", "removeOwnedLeadIDs", "clearOwnedLeads"}
+	fieldsInOrder := [...]string{"name", "email", "role", "team", "active", "addOwnedLeadIDs", "removeOwnedLeadIDs", "clearOwnedLeads", "managerID", "clearManager"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -38044,6 +39267,20 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 				return it, err
 			}
 			it.ClearOwnedLeads = data
+		case "managerID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerID = data
+		case "clearManager":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearManager"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearManager = data
 		}
 	}
 	return it, nil
@@ -38216,7 +39453,7 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "role", "roleNEQ", "roleIn", "roleNotIn", "team", "teamNEQ", "teamIn", "teamNotIn", "teamGT", "teamGTE", "teamLT", "teamLTE", "teamContains", "teamHasPrefix", "teamHasSuffix", "teamEqualFold", "teamContainsFold", "active", "activeNEQ", "hasOwnedLeads", "hasOwnedLeadsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "role", "roleNEQ", "roleIn", "roleNotIn", "team", "teamNEQ", "teamIn", "teamNotIn", "teamGT", "teamGTE", "teamLT", "teamLTE", "teamContains", "teamHasPrefix", "teamHasSuffix", "teamEqualFold", "teamContainsFold", "active", "activeNEQ", "managerID", "managerIDNEQ", "managerIDIn", "managerIDNotIn", "managerIDIsNil", "managerIDNotNil", "hasOwnedLeads", "hasOwnedLeadsWith", "hasManager", "hasManagerWith", "hasReports", "hasReportsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -38727,6 +39964,48 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.ActiveNEQ = data
+		case "managerID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerID = data
+		case "managerIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerIDNEQ = data
+		case "managerIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerIDIn = data
+		case "managerIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerIDNotIn = data
+		case "managerIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerIDIsNil = data
+		case "managerIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerIDNotNil = data
 		case "hasOwnedLeads":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOwnedLeads"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -38741,6 +40020,34 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.HasOwnedLeadsWith = data
+		case "hasManager":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasManager"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasManager = data
+		case "hasManagerWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasManagerWith"))
+			data, err := ec.unmarshalOUserWhereInput2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUserWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasManagerWith = data
+		case "hasReports":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasReports"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasReports = data
+		case "hasReportsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasReportsWith"))
+			data, err := ec.unmarshalOUserWhereInput2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUserWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasReportsWith = data
 		}
 	}
 	return it, nil
@@ -38811,6 +40118,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._PolicyRevision(ctx, sel, obj)
+	case *ent.LeadEscalation:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._LeadEscalation(ctx, sel, obj)
 	case *ent.Lead:
 		if obj == nil {
 			return graphql.Null
@@ -41092,6 +42404,229 @@ func (ec *executionContext) _LeadEdge(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "cursor":
 			out.Values[i] = ec._LeadEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var leadEscalationImplementors = []string{"LeadEscalation", "Node"}
+
+func (ec *executionContext) _LeadEscalation(ctx context.Context, sel ast.SelectionSet, obj *ent.LeadEscalation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, leadEscalationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LeadEscalation")
+		case "id":
+			out.Values[i] = ec._LeadEscalation_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "leadID":
+			out.Values[i] = ec._LeadEscalation_leadID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rule":
+			out.Values[i] = ec._LeadEscalation_rule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "stage":
+			out.Values[i] = ec._LeadEscalation_stage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "stageEnteredAt":
+			out.Values[i] = ec._LeadEscalation_stageEnteredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "action":
+			out.Values[i] = ec._LeadEscalation_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dueAt":
+			out.Values[i] = ec._LeadEscalation_dueAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "escalatedAt":
+			out.Values[i] = ec._LeadEscalation_escalatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ownerID":
+			out.Values[i] = ec._LeadEscalation_ownerID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "team":
+			out.Values[i] = ec._LeadEscalation_team(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reassignedTo":
+			out.Values[i] = ec._LeadEscalation_reassignedTo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "flaggedUserID":
+			out.Values[i] = ec._LeadEscalation_flaggedUserID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "flagNote":
+			out.Values[i] = ec._LeadEscalation_flagNote(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "acknowledgedAt":
+			out.Values[i] = ec._LeadEscalation_acknowledgedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "acknowledgedByID":
+			out.Values[i] = ec._LeadEscalation_acknowledgedByID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "policyRevision":
+			out.Values[i] = ec._LeadEscalation_policyRevision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "policyHash":
+			out.Values[i] = ec._LeadEscalation_policyHash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decisionID":
+			out.Values[i] = ec._LeadEscalation_decisionID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lead":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LeadEscalation_lead(ctx, field, obj)
+				})
+		case "owner":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LeadEscalation_owner(ctx, field, obj)
+				})
+		case "flaggedUser":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LeadEscalation_flaggedUser(ctx, field, obj)
+				})
+		case "acknowledgedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LeadEscalation_acknowledgedBy(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var leadEscalationConnectionImplementors = []string{"LeadEscalationConnection"}
+
+func (ec *executionContext) _LeadEscalationConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.LeadEscalationConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, leadEscalationConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LeadEscalationConnection")
+		case "edges":
+			out.Values[i] = ec._LeadEscalationConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._LeadEscalationConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._LeadEscalationConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var leadEscalationEdgeImplementors = []string{"LeadEscalationEdge"}
+
+func (ec *executionContext) _LeadEscalationEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.LeadEscalationEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, leadEscalationEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LeadEscalationEdge")
+		case "node":
+			out.Values[i] = ec._LeadEscalationEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._LeadEscalationEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -43768,6 +45303,11 @@ func (ec *executionContext) _StageTransition(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "ownerID":
+			out.Values[i] = ec._StageTransition_ownerID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "routingTeam":
 			out.Values[i] = ec._StageTransition_routingTeam(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -44068,11 +45608,28 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "managerID":
+			out.Values[i] = ec._User_managerID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "ownedLeads":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_ownedLeads(ctx, field, obj)
+				})
+		case "manager":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_manager(ctx, field, obj)
+				})
+		case "reports":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_reports(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -45680,6 +47237,30 @@ func (ec *executionContext) marshalNLeadConnection2ᚖgithubᚗcomᚋqualifyᚋq
 		return graphql.Null
 	}
 	return ec._LeadConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLeadEscalationAction2githubᚗcomᚋqualifyᚋqualifyᚋentᚋleadescalationᚐAction(ctx context.Context, v any) (leadescalation.Action, error) {
+	var res leadescalation.Action
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLeadEscalationAction2githubᚗcomᚋqualifyᚋqualifyᚋentᚋleadescalationᚐAction(ctx context.Context, sel ast.SelectionSet, v leadescalation.Action) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNLeadEscalationOrderField2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationOrderField(ctx context.Context, v any) (*ent.LeadEscalationOrderField, error) {
+	var res = new(ent.LeadEscalationOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLeadEscalationOrderField2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.LeadEscalationOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LeadEscalationOrderField!")
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalNLeadGrade2githubᚗcomᚋqualifyᚋqualifyᚋentᚋleadᚐGrade(ctx context.Context, v any) (lead.Grade, error) {
@@ -48156,6 +49737,33 @@ func (ec *executionContext) marshalOLeadEdge2ᚖgithubᚗcomᚋqualifyᚋqualify
 	return ec._LeadEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOLeadEscalation2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalation(ctx context.Context, sel ast.SelectionSet, v *ent.LeadEscalation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LeadEscalation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOLeadEscalationEdge2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.LeadEscalationEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOLeadEscalationEdge2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOLeadEscalationEdge2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationEdge(ctx context.Context, sel ast.SelectionSet, v *ent.LeadEscalationEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LeadEscalationEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOLeadGrade2ᚕgithubᚗcomᚋqualifyᚋqualifyᚋentᚋleadᚐGradeᚄ(ctx context.Context, v any) ([]lead.Grade, error) {
 	if v == nil {
 		return nil, nil
@@ -49140,6 +50748,25 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := graphql.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOUser2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.User) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUser2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUser(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUser(ctx context.Context, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {
