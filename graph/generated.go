@@ -38,7 +38,9 @@ import (
 	decisionlog1 "github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/funnel"
 	"github.com/qualify/qualify/internal/gqlid"
+	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/policyadmin"
+	"github.com/qualify/qualify/internal/sla"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -63,6 +65,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	StageTransition() StageTransitionResolver
 	Subscription() SubscriptionResolver
+	Viewer() ViewerResolver
 }
 
 type DirectiveRoot struct {
@@ -463,6 +466,7 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AcknowledgeEscalation func(childComplexity int, id int) int
 		ApprovePolicyDraft    func(childComplexity int, input model.ApprovePolicyDraftInput) int
 		ConvertLead           func(childComplexity int, input model.ConvertLeadInput) int
 		CreateAPIKey          func(childComplexity int, input model.CreateAPIKeyInput) int
@@ -698,6 +702,7 @@ type ComplexityRoot struct {
 		Projects           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ProjectOrder, where *ent.ProjectWhereInput) int
 		ReplayDecision     func(childComplexity int, id string, revision string) int
 		RequalifyJob       func(childComplexity int, id int) int
+		SLAReport          func(childComplexity int, period funnel.Period, groupBy *sla.GroupBy) int
 		SimulatePolicy     func(childComplexity int, draft policyadmin.PolicyDraftInput, where *ent.LeadWhereInput, sample *int) int
 		StageDurations     func(childComplexity int, input funnel.Input) int
 		Stages             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StageOrder, where *ent.StageWhereInput) int
@@ -774,6 +779,37 @@ type ComplexityRoot struct {
 		OldScore       func(childComplexity int) int
 		OldStage       func(childComplexity int) int
 		OldTemperature func(childComplexity int) int
+	}
+
+	SlaGroup struct {
+		OwnerID   func(childComplexity int) int
+		OwnerName func(childComplexity int) int
+		SLAs      func(childComplexity int) int
+		Team      func(childComplexity int) int
+	}
+
+	SlaReport struct {
+		Groups func(childComplexity int) int
+		Rules  func(childComplexity int) int
+	}
+
+	SlaRule struct {
+		Action       func(childComplexity int) int
+		BusinessDays func(childComplexity int) int
+		Key          func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Stage        func(childComplexity int) int
+	}
+
+	SlaStats struct {
+		Breached          func(childComplexity int) int
+		Entered           func(childComplexity int) int
+		MedianDaysToLeave func(childComplexity int) int
+		Met               func(childComplexity int) int
+		Open              func(childComplexity int) int
+		P90DaysToLeave    func(childComplexity int) int
+		Rule              func(childComplexity int) int
+		Stage             func(childComplexity int) int
 	}
 
 	Stage struct {
@@ -919,12 +955,13 @@ type ComplexityRoot struct {
 	}
 
 	Viewer struct {
-		Redacted  func(childComplexity int) int
-		Role      func(childComplexity int) int
-		RowFilter func(childComplexity int) int
-		Team      func(childComplexity int) int
-		User      func(childComplexity int) int
-		Via       func(childComplexity int) int
+		Escalations func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, open *bool) int
+		Redacted    func(childComplexity int) int
+		Role        func(childComplexity int) int
+		RowFilter   func(childComplexity int) int
+		Team        func(childComplexity int) int
+		User        func(childComplexity int) int
+		Via         func(childComplexity int) int
 	}
 
 	WebhookAttempt struct {
@@ -1038,6 +1075,7 @@ type MutationResolver interface {
 	SaveImportMapping(ctx context.Context, name string, columns []*model.ImportColumnInput) (*ent.ImportMapping, error)
 	TransitionLead(ctx context.Context, input model.TransitionLeadInput) (*model.TransitionLeadPayload, error)
 	ConvertLead(ctx context.Context, input model.ConvertLeadInput) (*model.ConvertLeadPayload, error)
+	AcknowledgeEscalation(ctx context.Context, id int) (*ent.LeadEscalation, error)
 }
 type PolicyRevisionResolver interface {
 	Files(ctx context.Context, obj *ent.PolicyRevision) ([]*model.PolicyFile, error)
@@ -1071,6 +1109,7 @@ type QueryResolver interface {
 	ImportMappings(ctx context.Context) ([]*ent.ImportMapping, error)
 	ImportRun(ctx context.Context, id int) (*ent.ImportRun, error)
 	PolicyStatus(ctx context.Context) (*model.PolicyStatus, error)
+	SLAReport(ctx context.Context, period funnel.Period, groupBy *sla.GroupBy) (*sla.Report, error)
 }
 type StageTransitionResolver interface {
 	FromStage(ctx context.Context, obj *ent.StageTransition) (*ent.Stage, error)
@@ -1078,6 +1117,9 @@ type StageTransitionResolver interface {
 }
 type SubscriptionResolver interface {
 	LeadStageChanged(ctx context.Context, after *int, where *model.LeadStageChangedFilter) (<-chan *model.LeadStageChangedEvent, error)
+}
+type ViewerResolver interface {
+	Escalations(ctx context.Context, obj *model.Viewer, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, open *bool) (*ent.LeadEscalationConnection, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -2809,6 +2851,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LeadStageChangedEvent.Trigger(childComplexity), true
 
+	case "Mutation.acknowledgeEscalation":
+		if e.ComplexityRoot.Mutation.AcknowledgeEscalation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acknowledgeEscalation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcknowledgeEscalation(childComplexity, args["id"].(int)), true
 	case "Mutation.approvePolicyDraft":
 		if e.ComplexityRoot.Mutation.ApprovePolicyDraft == nil {
 			break
@@ -4088,6 +4141,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.RequalifyJob(childComplexity, args["id"].(int)), true
+	case "Query.slaReport":
+		if e.ComplexityRoot.Query.SLAReport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_slaReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SLAReport(childComplexity, args["period"].(funnel.Period), args["groupBy"].(*sla.GroupBy)), true
 	case "Query.simulatePolicy":
 		if e.ComplexityRoot.Query.SimulatePolicy == nil {
 			break
@@ -4448,6 +4512,124 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SimulatedLead.OldTemperature(childComplexity), true
+
+	case "SlaGroup.ownerId":
+		if e.ComplexityRoot.SlaGroup.OwnerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaGroup.OwnerID(childComplexity), true
+	case "SlaGroup.ownerName":
+		if e.ComplexityRoot.SlaGroup.OwnerName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaGroup.OwnerName(childComplexity), true
+	case "SlaGroup.slas":
+		if e.ComplexityRoot.SlaGroup.SLAs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaGroup.SLAs(childComplexity), true
+	case "SlaGroup.team":
+		if e.ComplexityRoot.SlaGroup.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaGroup.Team(childComplexity), true
+
+	case "SlaReport.groups":
+		if e.ComplexityRoot.SlaReport.Groups == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaReport.Groups(childComplexity), true
+	case "SlaReport.rules":
+		if e.ComplexityRoot.SlaReport.Rules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaReport.Rules(childComplexity), true
+
+	case "SlaRule.action":
+		if e.ComplexityRoot.SlaRule.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaRule.Action(childComplexity), true
+	case "SlaRule.businessDays":
+		if e.ComplexityRoot.SlaRule.BusinessDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaRule.BusinessDays(childComplexity), true
+	case "SlaRule.key":
+		if e.ComplexityRoot.SlaRule.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaRule.Key(childComplexity), true
+	case "SlaRule.name":
+		if e.ComplexityRoot.SlaRule.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaRule.Name(childComplexity), true
+	case "SlaRule.stage":
+		if e.ComplexityRoot.SlaRule.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaRule.Stage(childComplexity), true
+
+	case "SlaStats.breached":
+		if e.ComplexityRoot.SlaStats.Breached == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaStats.Breached(childComplexity), true
+	case "SlaStats.entered":
+		if e.ComplexityRoot.SlaStats.Entered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaStats.Entered(childComplexity), true
+	case "SlaStats.medianDaysToLeave":
+		if e.ComplexityRoot.SlaStats.MedianDaysToLeave == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaStats.MedianDaysToLeave(childComplexity), true
+	case "SlaStats.met":
+		if e.ComplexityRoot.SlaStats.Met == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaStats.Met(childComplexity), true
+	case "SlaStats.open":
+		if e.ComplexityRoot.SlaStats.Open == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaStats.Open(childComplexity), true
+	case "SlaStats.p90DaysToLeave":
+		if e.ComplexityRoot.SlaStats.P90DaysToLeave == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaStats.P90DaysToLeave(childComplexity), true
+	case "SlaStats.rule":
+		if e.ComplexityRoot.SlaStats.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaStats.Rule(childComplexity), true
+	case "SlaStats.stage":
+		if e.ComplexityRoot.SlaStats.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaStats.Stage(childComplexity), true
 
 	case "Stage.id":
 		if e.ComplexityRoot.Stage.ID == nil {
@@ -5005,6 +5187,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UserEdge.Node(childComplexity), true
 
+	case "Viewer.escalations":
+		if e.ComplexityRoot.Viewer.Escalations == nil {
+			break
+		}
+
+		args, err := ec.field_Viewer_escalations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Viewer.Escalations(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["open"].(*bool)), true
 	case "Viewer.redacted":
 		if e.ComplexityRoot.Viewer.Redacted == nil {
 			break
@@ -5440,7 +5633,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "admin.graphqls" "auth.graphqls" "decisions.graphqls" "ent.graphqls" "funnel.graphqls" "hooks.graphqls" "lifecycle.graphqls" "qualify.graphqls" "reach.graphqls" "stages.graphqls"
+//go:embed "admin.graphqls" "auth.graphqls" "decisions.graphqls" "ent.graphqls" "funnel.graphqls" "hooks.graphqls" "lifecycle.graphqls" "qualify.graphqls" "reach.graphqls" "sla.graphqls" "stages.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -5461,6 +5654,7 @@ var sources = []*ast.Source{
 	{Name: "lifecycle.graphqls", Input: sourceData("lifecycle.graphqls"), BuiltIn: false},
 	{Name: "qualify.graphqls", Input: sourceData("qualify.graphqls"), BuiltIn: false},
 	{Name: "reach.graphqls", Input: sourceData("reach.graphqls"), BuiltIn: false},
+	{Name: "sla.graphqls", Input: sourceData("sla.graphqls"), BuiltIn: false},
 	{Name: "stages.graphqls", Input: sourceData("stages.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -6211,6 +6405,18 @@ func (ec *executionContext) childFields_LeadEscalation(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type LeadEscalation", field.Name)
 }
 
+func (ec *executionContext) childFields_LeadEscalationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_LeadEscalationConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_LeadEscalationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_LeadEscalationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LeadEscalationConnection", field.Name)
+}
+
 func (ec *executionContext) childFields_LeadEscalationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "node":
@@ -6749,6 +6955,68 @@ func (ec *executionContext) childFields_SimulatedLead(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type SimulatedLead", field.Name)
 }
 
+func (ec *executionContext) childFields_SlaGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ownerId":
+		return ec.fieldContext_SlaGroup_ownerId(ctx, field)
+	case "ownerName":
+		return ec.fieldContext_SlaGroup_ownerName(ctx, field)
+	case "team":
+		return ec.fieldContext_SlaGroup_team(ctx, field)
+	case "slas":
+		return ec.fieldContext_SlaGroup_slas(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SlaGroup", field.Name)
+}
+
+func (ec *executionContext) childFields_SlaReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rules":
+		return ec.fieldContext_SlaReport_rules(ctx, field)
+	case "groups":
+		return ec.fieldContext_SlaReport_groups(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SlaReport", field.Name)
+}
+
+func (ec *executionContext) childFields_SlaRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_SlaRule_key(ctx, field)
+	case "name":
+		return ec.fieldContext_SlaRule_name(ctx, field)
+	case "stage":
+		return ec.fieldContext_SlaRule_stage(ctx, field)
+	case "businessDays":
+		return ec.fieldContext_SlaRule_businessDays(ctx, field)
+	case "action":
+		return ec.fieldContext_SlaRule_action(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SlaRule", field.Name)
+}
+
+func (ec *executionContext) childFields_SlaStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rule":
+		return ec.fieldContext_SlaStats_rule(ctx, field)
+	case "stage":
+		return ec.fieldContext_SlaStats_stage(ctx, field)
+	case "entered":
+		return ec.fieldContext_SlaStats_entered(ctx, field)
+	case "met":
+		return ec.fieldContext_SlaStats_met(ctx, field)
+	case "breached":
+		return ec.fieldContext_SlaStats_breached(ctx, field)
+	case "open":
+		return ec.fieldContext_SlaStats_open(ctx, field)
+	case "medianDaysToLeave":
+		return ec.fieldContext_SlaStats_medianDaysToLeave(ctx, field)
+	case "p90DaysToLeave":
+		return ec.fieldContext_SlaStats_p90DaysToLeave(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SlaStats", field.Name)
+}
+
 func (ec *executionContext) childFields_Stage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7039,6 +7307,8 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_rowFilter(ctx, field)
 	case "redacted":
 		return ec.fieldContext_Viewer_redacted(ctx, field)
+	case "escalations":
+		return ec.fieldContext_Viewer_escalations(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }
@@ -7792,6 +8062,20 @@ func (ec *executionContext) field_Lead_transitions_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_acknowledgeEscalation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -8941,6 +9225,28 @@ func (ec *executionContext) field_Query_simulatePolicy_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_slaReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "period",
+		func(ctx context.Context, v any) (funnel.Period, error) {
+			return ec.unmarshalNFunnelPeriod2githubᚗcomᚋqualifyᚋqualifyᚋinternalᚋfunnelᚐPeriod(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["period"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) (*sla.GroupBy, error) {
+			return ec.unmarshalOSlaGroupBy2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐGroupBy(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_stageDurations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9216,6 +9522,52 @@ func (ec *executionContext) field_User_ownedLeads_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Viewer_escalations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "open",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["open"] = arg4
 	return args, nil
 }
 
@@ -17436,6 +17788,50 @@ func (ec *executionContext) fieldContext_Mutation_convertLead(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_acknowledgeEscalation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_acknowledgeEscalation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AcknowledgeEscalation(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.LeadEscalation) graphql.Marshaler {
+			return ec.marshalNLeadEscalation2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_acknowledgeEscalation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeadEscalation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_acknowledgeEscalation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21785,6 +22181,50 @@ func (ec *executionContext) fieldContext_Query_policyStatus(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_slaReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_slaReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SLAReport(ctx, fc.Args["period"].(funnel.Period), fc.Args["groupBy"].(*sla.GroupBy))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sla.Report) graphql.Marshaler {
+			return ec.marshalNSlaReport2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_slaReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SlaReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_slaReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22893,6 +23333,470 @@ func (ec *executionContext) fieldContext_SimulatedLead_newReasons(_ context.Cont
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SlaGroup_ownerId(ctx context.Context, field graphql.CollectedField, obj *sla.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaGroup_ownerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OwnerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SlaGroup_ownerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaGroup", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SlaGroup_ownerName(ctx context.Context, field graphql.CollectedField, obj *sla.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaGroup_ownerName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OwnerName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SlaGroup_ownerName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _SlaGroup_team(ctx context.Context, field graphql.CollectedField, obj *sla.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaGroup_team(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Team, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SlaGroup_team(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _SlaGroup_slas(ctx context.Context, field graphql.CollectedField, obj *sla.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaGroup_slas(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SLAs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []sla.Stats) graphql.Marshaler {
+			return ec.marshalNSlaStats2ᚕgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐStatsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaGroup_slas(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SlaGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SlaStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SlaReport_rules(ctx context.Context, field graphql.CollectedField, obj *sla.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaReport_rules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rules, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []policy.SLA) graphql.Marshaler {
+			return ec.marshalNSlaRule2ᚕgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyᚐSLAᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaReport_rules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SlaReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SlaRule(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SlaReport_groups(ctx context.Context, field graphql.CollectedField, obj *sla.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaReport_groups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Groups, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sla.Group) graphql.Marshaler {
+			return ec.marshalNSlaGroup2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaReport_groups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SlaReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SlaGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SlaRule_key(ctx context.Context, field graphql.CollectedField, obj *policy.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaRule_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaRule_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _SlaRule_name(ctx context.Context, field graphql.CollectedField, obj *policy.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaRule_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaRule_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _SlaRule_stage(ctx context.Context, field graphql.CollectedField, obj *policy.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaRule_stage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaRule_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _SlaRule_businessDays(ctx context.Context, field graphql.CollectedField, obj *policy.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaRule_businessDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BusinessDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaRule_businessDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaRule", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SlaRule_action(ctx context.Context, field graphql.CollectedField, obj *policy.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaRule_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaRule_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _SlaStats_rule(ctx context.Context, field graphql.CollectedField, obj *sla.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaStats_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaStats_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaStats", field, false, false, "String")
+}
+
+func (ec *executionContext) _SlaStats_stage(ctx context.Context, field graphql.CollectedField, obj *sla.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaStats_stage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaStats_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaStats", field, false, false, "String")
+}
+
+func (ec *executionContext) _SlaStats_entered(ctx context.Context, field graphql.CollectedField, obj *sla.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaStats_entered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaStats_entered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SlaStats_met(ctx context.Context, field graphql.CollectedField, obj *sla.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaStats_met(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Met, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaStats_met(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SlaStats_breached(ctx context.Context, field graphql.CollectedField, obj *sla.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaStats_breached(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Breached, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaStats_breached(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SlaStats_open(ctx context.Context, field graphql.CollectedField, obj *sla.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaStats_open(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Open, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaStats_open(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SlaStats_medianDaysToLeave(ctx context.Context, field graphql.CollectedField, obj *sla.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaStats_medianDaysToLeave(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianDaysToLeave, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SlaStats_medianDaysToLeave(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SlaStats_p90DaysToLeave(ctx context.Context, field graphql.CollectedField, obj *sla.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaStats_p90DaysToLeave(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P90DaysToLeave, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SlaStats_p90DaysToLeave(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaStats", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Stage_id(ctx context.Context, field graphql.CollectedField, obj *ent.Stage) (ret graphql.Marshaler) {
@@ -25331,6 +26235,50 @@ func (ec *executionContext) _Viewer_redacted(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Viewer_redacted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Viewer", field, false, false, "String")
+}
+
+func (ec *executionContext) _Viewer_escalations(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_escalations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Viewer().Escalations(ctx, obj, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["open"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.LeadEscalationConnection) graphql.Marshaler {
+			return ec.marshalNLeadEscalationConnection2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_escalations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Viewer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeadEscalationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Viewer_escalations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _WebhookAttempt_id(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookAttempt) (ret graphql.Marshaler) {
@@ -42923,6 +43871,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "acknowledgeEscalation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_acknowledgeEscalation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -44320,6 +45275,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_policyStatus(ctx, field)
 				})
+		case "slaReport":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_slaReport(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -44771,6 +45732,213 @@ func (ec *executionContext) _SimulatedLead(ctx context.Context, sel ast.Selectio
 		case "newReasons":
 			out.Values[i] = ec._SimulatedLead_newReasons(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var slaGroupImplementors = []string{"SlaGroup"}
+
+func (ec *executionContext) _SlaGroup(ctx context.Context, sel ast.SelectionSet, obj *sla.Group) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, slaGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SlaGroup")
+		case "ownerId":
+			out.Values[i] = ec._SlaGroup_ownerId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ownerName":
+			out.Values[i] = ec._SlaGroup_ownerName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "team":
+			out.Values[i] = ec._SlaGroup_team(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "slas":
+			out.Values[i] = ec._SlaGroup_slas(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var slaReportImplementors = []string{"SlaReport"}
+
+func (ec *executionContext) _SlaReport(ctx context.Context, sel ast.SelectionSet, obj *sla.Report) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, slaReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SlaReport")
+		case "rules":
+			out.Values[i] = ec._SlaReport_rules(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "groups":
+			out.Values[i] = ec._SlaReport_groups(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var slaRuleImplementors = []string{"SlaRule"}
+
+func (ec *executionContext) _SlaRule(ctx context.Context, sel ast.SelectionSet, obj *policy.SLA) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, slaRuleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SlaRule")
+		case "key":
+			out.Values[i] = ec._SlaRule_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._SlaRule_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stage":
+			out.Values[i] = ec._SlaRule_stage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "businessDays":
+			out.Values[i] = ec._SlaRule_businessDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._SlaRule_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var slaStatsImplementors = []string{"SlaStats"}
+
+func (ec *executionContext) _SlaStats(ctx context.Context, sel ast.SelectionSet, obj *sla.Stats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, slaStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SlaStats")
+		case "rule":
+			out.Values[i] = ec._SlaStats_rule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stage":
+			out.Values[i] = ec._SlaStats_stage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entered":
+			out.Values[i] = ec._SlaStats_entered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "met":
+			out.Values[i] = ec._SlaStats_met(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "breached":
+			out.Values[i] = ec._SlaStats_breached(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "open":
+			out.Values[i] = ec._SlaStats_open(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "medianDaysToLeave":
+			out.Values[i] = ec._SlaStats_medianDaysToLeave(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "p90DaysToLeave":
+			out.Values[i] = ec._SlaStats_p90DaysToLeave(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -45743,33 +46911,39 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 		case "user":
 			out.Values[i] = ec._Viewer_user(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "role":
 			out.Values[i] = ec._Viewer_role(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "team":
 			out.Values[i] = ec._Viewer_team(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "via":
 			out.Values[i] = ec._Viewer_via(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "rowFilter":
 			out.Values[i] = ec._Viewer_rowFilter(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "redacted":
 			out.Values[i] = ec._Viewer_redacted(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "escalations":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Viewer_escalations(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -47239,6 +48413,14 @@ func (ec *executionContext) marshalNLeadConnection2ᚖgithubᚗcomᚋqualifyᚋq
 	return ec._LeadConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNLeadEscalation2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalation(ctx context.Context, sel ast.SelectionSet, v *ent.LeadEscalation) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LeadEscalation!")
+		return graphql.Null
+	}
+	return ec._LeadEscalation(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNLeadEscalationAction2githubᚗcomᚋqualifyᚋqualifyᚋentᚋleadescalationᚐAction(ctx context.Context, v any) (leadescalation.Action, error) {
 	var res leadescalation.Action
 	err := res.UnmarshalGQL(v)
@@ -47247,6 +48429,14 @@ func (ec *executionContext) unmarshalNLeadEscalationAction2githubᚗcomᚋqualif
 
 func (ec *executionContext) marshalNLeadEscalationAction2githubᚗcomᚋqualifyᚋqualifyᚋentᚋleadescalationᚐAction(ctx context.Context, sel ast.SelectionSet, v leadescalation.Action) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNLeadEscalationConnection2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationConnection(ctx context.Context, sel ast.SelectionSet, v *ent.LeadEscalationConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LeadEscalationConnection!")
+		return graphql.Null
+	}
+	return ec._LeadEscalationConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNLeadEscalationOrderField2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationOrderField(ctx context.Context, v any) (*ent.LeadEscalationOrderField, error) {
@@ -47905,6 +49095,78 @@ func (ec *executionContext) marshalNSimulatedLead2ᚖgithubᚗcomᚋqualifyᚋqu
 		return graphql.Null
 	}
 	return ec._SimulatedLead(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSlaGroup2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*sla.Group) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSlaGroup2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSlaGroup2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐGroup(ctx context.Context, sel ast.SelectionSet, v *sla.Group) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SlaGroup!")
+		return graphql.Null
+	}
+	return ec._SlaGroup(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSlaReport2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐReport(ctx context.Context, sel ast.SelectionSet, v *sla.Report) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SlaReport!")
+		return graphql.Null
+	}
+	return ec._SlaReport(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSlaRule2githubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyᚐSLA(ctx context.Context, sel ast.SelectionSet, v policy.SLA) graphql.Marshaler {
+	return ec._SlaRule(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSlaRule2ᚕgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyᚐSLAᚄ(ctx context.Context, sel ast.SelectionSet, v []policy.SLA) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSlaRule2githubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyᚐSLA(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSlaStats2githubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐStats(ctx context.Context, sel ast.SelectionSet, v sla.Stats) graphql.Marshaler {
+	return ec._SlaStats(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSlaStats2ᚕgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐStatsᚄ(ctx context.Context, sel ast.SelectionSet, v []sla.Stats) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSlaStats2githubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐStats(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStage(ctx context.Context, sel ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
@@ -50354,6 +51616,25 @@ func (ec *executionContext) marshalORequalifyJob2ᚖgithubᚗcomᚋqualifyᚋqua
 		return graphql.Null
 	}
 	return ec._RequalifyJob(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSlaGroupBy2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐGroupBy(ctx context.Context, v any) (*sla.GroupBy, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := sla.GroupBy(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSlaGroupBy2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐGroupBy(ctx context.Context, sel ast.SelectionSet, v *sla.GroupBy) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
 }
 
 func (ec *executionContext) marshalOStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStage(ctx context.Context, sel ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
