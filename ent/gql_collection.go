@@ -19,6 +19,7 @@ import (
 	"github.com/qualify/qualify/ent/importmapping"
 	"github.com/qualify/qualify/ent/importrun"
 	"github.com/qualify/qualify/ent/lead"
+	"github.com/qualify/qualify/ent/leadescalation"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
 	"github.com/qualify/qualify/ent/requalifyjob"
@@ -2292,6 +2293,232 @@ func newLeadPaginateArgs(rv map[string]any) *leadPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *LeadEscalationQuery) CollectFields(ctx context.Context, satisfies ...string) (*LeadEscalationQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *LeadEscalationQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(leadescalation.Columns))
+		selectedFields = []string{leadescalation.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "lead":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&LeadClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, leadImplementors)...); err != nil {
+				return err
+			}
+			_q.withLead = query
+			if _, ok := fieldSeen[leadescalation.FieldLeadID]; !ok {
+				selectedFields = append(selectedFields, leadescalation.FieldLeadID)
+				fieldSeen[leadescalation.FieldLeadID] = struct{}{}
+			}
+
+		case "owner":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withOwner = query
+			if _, ok := fieldSeen[leadescalation.FieldOwnerID]; !ok {
+				selectedFields = append(selectedFields, leadescalation.FieldOwnerID)
+				fieldSeen[leadescalation.FieldOwnerID] = struct{}{}
+			}
+
+		case "flaggedUser":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withFlaggedUser = query
+			if _, ok := fieldSeen[leadescalation.FieldFlaggedUserID]; !ok {
+				selectedFields = append(selectedFields, leadescalation.FieldFlaggedUserID)
+				fieldSeen[leadescalation.FieldFlaggedUserID] = struct{}{}
+			}
+
+		case "acknowledgedBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withAcknowledgedBy = query
+			if _, ok := fieldSeen[leadescalation.FieldAcknowledgedByID]; !ok {
+				selectedFields = append(selectedFields, leadescalation.FieldAcknowledgedByID)
+				fieldSeen[leadescalation.FieldAcknowledgedByID] = struct{}{}
+			}
+		case "leadID":
+			if _, ok := fieldSeen[leadescalation.FieldLeadID]; !ok {
+				selectedFields = append(selectedFields, leadescalation.FieldLeadID)
+				fieldSeen[leadescalation.FieldLeadID] = struct{}{}
+			}
+		case "rule":
+			if _, ok := fieldSeen[leadescalation.FieldRule]; !ok {
+				selectedFields = append(selectedFields, leadescalation.FieldRule)
+				fieldSeen[leadescalation.FieldRule] = struct{}{}
+			}
+		case "stage":
+			if _, ok := fieldSeen[leadescalation.FieldStage]; !ok {
+				selectedFields = append(selectedFields, leadescalation.FieldStage)
+				fieldSeen[leadescalation.FieldStage] = struct{}{}
+			}
+		case "stageEnteredAt":
+			if _, ok := fieldSeen[leadescalation.FieldStageEnteredAt]; !ok {
+				selectedFields = append(selectedFields, leadescalation.FieldStageEnteredAt)
+				fieldSeen[leadescalation.FieldStageEnteredAt] = struct{}{}
+			}
+		case "action":
+			if _, ok := fieldSeen[leadescalation.FieldAction]; !ok {
+				selectedFields = append(selectedFields, leadescalation.FieldAction)
+				fieldSeen[leadescalation.FieldAction] = struct{}{}
+			}
+		case "dueAt":
+			if _, ok := fieldSeen[leadescalation.FieldDueAt]; !ok {
+				selectedFields = append(selectedFields, leadescalation.FieldDueAt)
+				fieldSeen[leadescalation.FieldDueAt] = struct{}{}
+			}
+		case "escalatedAt":
+			if _, ok := fieldSeen[leadescalation.FieldEscalatedAt]; !ok {
+				selectedFields = append(selectedFields, leadescalation.FieldEscalatedAt)
+				fieldSeen[leadescalation.FieldEscalatedAt] = struct{}{}
+			}
+		case "ownerID":
+			if _, ok := fieldSeen[leadescalation.FieldOwnerID]; !ok {
+				selectedFields = append(selectedFields, leadescalation.FieldOwnerID)
+				fieldSeen[leadescalation.FieldOwnerID] = struct{}{}
+			}
+		case "team":
+			if _, ok := fieldSeen[leadescalation.FieldTeam]; !ok {
+				selectedFields = append(selectedFields, leadescalation.FieldTeam)
+				fieldSeen[leadescalation.FieldTeam] = struct{}{}
+			}
+		case "reassignedTo":
+			if _, ok := fieldSeen[leadescalation.FieldReassignedTo]; !ok {
+				selectedFields = append(selectedFields, leadescalation.FieldReassignedTo)
+				fieldSeen[leadescalation.FieldReassignedTo] = struct{}{}
+			}
+		case "flaggedUserID":
+			if _, ok := fieldSeen[leadescalation.FieldFlaggedUserID]; !ok {
+				selectedFields = append(selectedFields, leadescalation.FieldFlaggedUserID)
+				fieldSeen[leadescalation.FieldFlaggedUserID] = struct{}{}
+			}
+		case "flagNote":
+			if _, ok := fieldSeen[leadescalation.FieldFlagNote]; !ok {
+				selectedFields = append(selectedFields, leadescalation.FieldFlagNote)
+				fieldSeen[leadescalation.FieldFlagNote] = struct{}{}
+			}
+		case "acknowledgedAt":
+			if _, ok := fieldSeen[leadescalation.FieldAcknowledgedAt]; !ok {
+				selectedFields = append(selectedFields, leadescalation.FieldAcknowledgedAt)
+				fieldSeen[leadescalation.FieldAcknowledgedAt] = struct{}{}
+			}
+		case "acknowledgedByID":
+			if _, ok := fieldSeen[leadescalation.FieldAcknowledgedByID]; !ok {
+				selectedFields = append(selectedFields, leadescalation.FieldAcknowledgedByID)
+				fieldSeen[leadescalation.FieldAcknowledgedByID] = struct{}{}
+			}
+		case "policyRevision":
+			if _, ok := fieldSeen[leadescalation.FieldPolicyRevision]; !ok {
+				selectedFields = append(selectedFields, leadescalation.FieldPolicyRevision)
+				fieldSeen[leadescalation.FieldPolicyRevision] = struct{}{}
+			}
+		case "policyHash":
+			if _, ok := fieldSeen[leadescalation.FieldPolicyHash]; !ok {
+				selectedFields = append(selectedFields, leadescalation.FieldPolicyHash)
+				fieldSeen[leadescalation.FieldPolicyHash] = struct{}{}
+			}
+		case "decisionID":
+			if _, ok := fieldSeen[leadescalation.FieldDecisionID]; !ok {
+				selectedFields = append(selectedFields, leadescalation.FieldDecisionID)
+				fieldSeen[leadescalation.FieldDecisionID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type leadescalationPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []LeadEscalationPaginateOption
+}
+
+func newLeadEscalationPaginateArgs(rv map[string]any) *leadescalationPaginateArgs {
+	args := &leadescalationPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &LeadEscalationOrder{Field: &LeadEscalationOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithLeadEscalationOrder(order))
+			}
+		case *LeadEscalationOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithLeadEscalationOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *PolicyRevisionQuery) CollectFields(ctx context.Context, satisfies ...string) (*PolicyRevisionQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -3141,6 +3368,11 @@ func (_q *StageTransitionQuery) collectField(ctx context.Context, oneNode bool, 
 				selectedFields = append(selectedFields, stagetransition.FieldAssignedOwnerID)
 				fieldSeen[stagetransition.FieldAssignedOwnerID] = struct{}{}
 			}
+		case "ownerID":
+			if _, ok := fieldSeen[stagetransition.FieldOwnerID]; !ok {
+				selectedFields = append(selectedFields, stagetransition.FieldOwnerID)
+				fieldSeen[stagetransition.FieldOwnerID] = struct{}{}
+			}
 		case "routingTeam":
 			if _, ok := fieldSeen[stagetransition.FieldRoutingTeam]; !ok {
 				selectedFields = append(selectedFields, stagetransition.FieldRoutingTeam)
@@ -3329,6 +3561,34 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			_q.WithNamedOwnedLeads(alias, func(wq *LeadQuery) {
 				*wq = *query
 			})
+
+		case "manager":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withManager = query
+			if _, ok := fieldSeen[user.FieldManagerID]; !ok {
+				selectedFields = append(selectedFields, user.FieldManagerID)
+				fieldSeen[user.FieldManagerID] = struct{}{}
+			}
+
+		case "reports":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedReports(alias, func(wq *UserQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[user.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, user.FieldCreatedAt)
@@ -3363,6 +3623,11 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if _, ok := fieldSeen[user.FieldActive]; !ok {
 				selectedFields = append(selectedFields, user.FieldActive)
 				fieldSeen[user.FieldActive] = struct{}{}
+			}
+		case "managerID":
+			if _, ok := fieldSeen[user.FieldManagerID]; !ok {
+				selectedFields = append(selectedFields, user.FieldManagerID)
+				fieldSeen[user.FieldManagerID] = struct{}{}
 			}
 		case "id":
 		case "__typename":

@@ -273,6 +273,38 @@ func (_m *Lead) Decisions(
 	return _m.QueryDecisions().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *LeadEscalation) Lead(ctx context.Context) (*Lead, error) {
+	result, err := _m.Edges.LeadOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryLead().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *LeadEscalation) Owner(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.OwnerOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOwner().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *LeadEscalation) FlaggedUser(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.FlaggedUserOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryFlaggedUser().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *LeadEscalation) AcknowledgedBy(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.AcknowledgedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAcknowledgedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Project) Account(ctx context.Context) (*Account, error) {
 	result, err := _m.Edges.AccountOrErr()
 	if IsNotLoaded(err) {
@@ -345,6 +377,26 @@ func (_m *User) OwnedLeads(
 		return conn, nil
 	}
 	return _m.QueryOwnedLeads().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *User) Manager(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.ManagerOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryManager().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *User) Reports(ctx context.Context) (result []*User, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedReports(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.ReportsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryReports().All(ctx)
+	}
+	return result, err
 }
 
 func (_m *WebhookAttempt) Delivery(ctx context.Context) (*WebhookDelivery, error) {

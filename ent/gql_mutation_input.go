@@ -737,6 +737,7 @@ type CreateUserInput struct {
 	Team         *string
 	Active       *bool
 	OwnedLeadIDs []int
+	ManagerID    *int
 }
 
 // Mutate applies the CreateUserInput on the UserMutation builder.
@@ -752,6 +753,9 @@ func (i *CreateUserInput) Mutate(m *UserMutation) {
 	}
 	if v := i.OwnedLeadIDs; len(v) > 0 {
 		m.AddOwnedLeadIDs(v...)
+	}
+	if v := i.ManagerID; v != nil {
+		m.SetManagerID(*v)
 	}
 }
 
@@ -771,6 +775,8 @@ type UpdateUserInput struct {
 	ClearOwnedLeads    bool
 	AddOwnedLeadIDs    []int
 	RemoveOwnedLeadIDs []int
+	ClearManager       bool
+	ManagerID          *int
 }
 
 // Mutate applies the UpdateUserInput on the UserMutation builder.
@@ -798,6 +804,12 @@ func (i *UpdateUserInput) Mutate(m *UserMutation) {
 	}
 	if v := i.RemoveOwnedLeadIDs; len(v) > 0 {
 		m.RemoveOwnedLeadIDs(v...)
+	}
+	if i.ClearManager {
+		m.ClearManager()
+	}
+	if v := i.ManagerID; v != nil {
+		m.SetManagerID(*v)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/qualify/qualify/ent/importrun"
 	"github.com/qualify/qualify/ent/internal"
 	"github.com/qualify/qualify/ent/lead"
+	"github.com/qualify/qualify/ent/leadescalation"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
 	"github.com/qualify/qualify/ent/requalifyjob"
@@ -81,6 +82,11 @@ var leadImplementors = []string{"Lead", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Lead) IsNode() {}
+
+var leadescalationImplementors = []string{"LeadEscalation", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*LeadEscalation) IsNode() {}
 
 var policyrevisionImplementors = []string{"PolicyRevision", "Node"}
 
@@ -286,6 +292,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(lead.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, leadImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case leadescalation.Table:
+		query := c.LeadEscalation.Query().
+			Where(leadescalation.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, leadescalationImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -585,6 +600,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Lead.Query().
 			Where(lead.IDIn(ids...))
 		query, err := query.CollectFields(ctx, leadImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case leadescalation.Table:
+		query := c.LeadEscalation.Query().
+			Where(leadescalation.IDIn(ids...))
+		query, err := query.CollectFields(ctx, leadescalationImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/qualify/qualify/ent/importmapping"
 	"github.com/qualify/qualify/ent/importrun"
 	"github.com/qualify/qualify/ent/lead"
+	"github.com/qualify/qualify/ent/leadescalation"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
 	"github.com/qualify/qualify/ent/requalifyjob"
@@ -3470,6 +3471,302 @@ func (_m *Lead) ToEdge(order *LeadOrder) *LeadEdge {
 		order = DefaultLeadOrder
 	}
 	return &LeadEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// LeadEscalationEdge is the edge representation of LeadEscalation.
+type LeadEscalationEdge struct {
+	Node   *LeadEscalation `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// LeadEscalationConnection is the connection containing edges to LeadEscalation.
+type LeadEscalationConnection struct {
+	Edges      []*LeadEscalationEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *LeadEscalationConnection) build(nodes []*LeadEscalation, pager *leadescalationPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *LeadEscalation
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *LeadEscalation {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *LeadEscalation {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*LeadEscalationEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &LeadEscalationEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// LeadEscalationPaginateOption enables pagination customization.
+type LeadEscalationPaginateOption func(*leadescalationPager) error
+
+// WithLeadEscalationOrder configures pagination ordering.
+func WithLeadEscalationOrder(order *LeadEscalationOrder) LeadEscalationPaginateOption {
+	if order == nil {
+		order = DefaultLeadEscalationOrder
+	}
+	o := *order
+	return func(pager *leadescalationPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultLeadEscalationOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithLeadEscalationFilter configures pagination filter.
+func WithLeadEscalationFilter(filter func(*LeadEscalationQuery) (*LeadEscalationQuery, error)) LeadEscalationPaginateOption {
+	return func(pager *leadescalationPager) error {
+		if filter == nil {
+			return errors.New("LeadEscalationQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type leadescalationPager struct {
+	reverse bool
+	order   *LeadEscalationOrder
+	filter  func(*LeadEscalationQuery) (*LeadEscalationQuery, error)
+}
+
+func newLeadEscalationPager(opts []LeadEscalationPaginateOption, reverse bool) (*leadescalationPager, error) {
+	pager := &leadescalationPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultLeadEscalationOrder
+	}
+	return pager, nil
+}
+
+func (p *leadescalationPager) applyFilter(query *LeadEscalationQuery) (*LeadEscalationQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *leadescalationPager) toCursor(_m *LeadEscalation) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *leadescalationPager) applyCursors(query *LeadEscalationQuery, after, before *Cursor) (*LeadEscalationQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range keyset.CursorsPredicate(after, before, DefaultLeadEscalationOrder.Field.column, p.order.Field.column, p.order.Direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *leadescalationPager) applyOrder(query *LeadEscalationQuery) *LeadEscalationQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(keyset.Term(p.order.Field.column, p.order.Field.toTerm, direction))
+	if p.order.Field != DefaultLeadEscalationOrder.Field {
+		query = query.Order(DefaultLeadEscalationOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *leadescalationPager) orderExpr(query *LeadEscalationQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		keyset.WriteTerm(b, p.order.Field.column, direction)
+		if p.order.Field != DefaultLeadEscalationOrder.Field {
+			b.Comma().Ident(DefaultLeadEscalationOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to LeadEscalation.
+func (_m *LeadEscalationQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...LeadEscalationPaginateOption,
+) (*LeadEscalationConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newLeadEscalationPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &LeadEscalationConnection{Edges: []*LeadEscalationEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// LeadEscalationOrderFieldEscalatedAt orders LeadEscalation by escalated_at.
+	LeadEscalationOrderFieldEscalatedAt = &LeadEscalationOrderField{
+		Value: func(_m *LeadEscalation) (ent.Value, error) {
+			return _m.EscalatedAt, nil
+		},
+		column: leadescalation.FieldEscalatedAt,
+		toTerm: leadescalation.ByEscalatedAt,
+		toCursor: func(_m *LeadEscalation) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.EscalatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f LeadEscalationOrderField) String() string {
+	var str string
+	switch f.column {
+	case LeadEscalationOrderFieldEscalatedAt.column:
+		str = "ESCALATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f LeadEscalationOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *LeadEscalationOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("LeadEscalationOrderField %T must be a string", v)
+	}
+	switch str {
+	case "ESCALATED_AT":
+		*f = *LeadEscalationOrderFieldEscalatedAt
+	default:
+		return fmt.Errorf("%s is not a valid LeadEscalationOrderField", str)
+	}
+	return nil
+}
+
+// LeadEscalationOrderField defines the ordering field of LeadEscalation.
+type LeadEscalationOrderField struct {
+	// Value extracts the ordering value from the given LeadEscalation.
+	Value    func(*LeadEscalation) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) leadescalation.OrderOption
+	toCursor func(*LeadEscalation) Cursor
+}
+
+// LeadEscalationOrder defines the ordering of LeadEscalation.
+type LeadEscalationOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *LeadEscalationOrderField `json:"field"`
+}
+
+// DefaultLeadEscalationOrder is the default ordering of LeadEscalation.
+var DefaultLeadEscalationOrder = &LeadEscalationOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &LeadEscalationOrderField{
+		Value: func(_m *LeadEscalation) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: leadescalation.FieldID,
+		toTerm: leadescalation.ByID,
+		toCursor: func(_m *LeadEscalation) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts LeadEscalation into LeadEscalationEdge.
+func (_m *LeadEscalation) ToEdge(order *LeadEscalationOrder) *LeadEscalationEdge {
+	if order == nil {
+		order = DefaultLeadEscalationOrder
+	}
+	return &LeadEscalationEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -5457,6 +5457,18 @@ type StageTransitionWhereInput struct {
 	AssignedOwnerIDIsNil  bool  `json:"assignedOwnerIDIsNil,omitempty"`
 	AssignedOwnerIDNotNil bool  `json:"assignedOwnerIDNotNil,omitempty"`
 
+	// "owner_id" field predicates.
+	OwnerID       *int  `json:"ownerID,omitempty"`
+	OwnerIDNEQ    *int  `json:"ownerIDNEQ,omitempty"`
+	OwnerIDIn     []int `json:"ownerIDIn,omitempty"`
+	OwnerIDNotIn  []int `json:"ownerIDNotIn,omitempty"`
+	OwnerIDGT     *int  `json:"ownerIDGT,omitempty"`
+	OwnerIDGTE    *int  `json:"ownerIDGTE,omitempty"`
+	OwnerIDLT     *int  `json:"ownerIDLT,omitempty"`
+	OwnerIDLTE    *int  `json:"ownerIDLTE,omitempty"`
+	OwnerIDIsNil  bool  `json:"ownerIDIsNil,omitempty"`
+	OwnerIDNotNil bool  `json:"ownerIDNotNil,omitempty"`
+
 	// "routing_team" field predicates.
 	RoutingTeam             *string  `json:"routingTeam,omitempty"`
 	RoutingTeamNEQ          *string  `json:"routingTeamNEQ,omitempty"`
@@ -5969,6 +5981,36 @@ func (i *StageTransitionWhereInput) P() (predicate.StageTransition, error) {
 	if i.AssignedOwnerIDNotNil {
 		predicates = append(predicates, stagetransition.AssignedOwnerIDNotNil())
 	}
+	if i.OwnerID != nil {
+		predicates = append(predicates, stagetransition.OwnerIDEQ(*i.OwnerID))
+	}
+	if i.OwnerIDNEQ != nil {
+		predicates = append(predicates, stagetransition.OwnerIDNEQ(*i.OwnerIDNEQ))
+	}
+	if len(i.OwnerIDIn) > 0 {
+		predicates = append(predicates, stagetransition.OwnerIDIn(i.OwnerIDIn...))
+	}
+	if len(i.OwnerIDNotIn) > 0 {
+		predicates = append(predicates, stagetransition.OwnerIDNotIn(i.OwnerIDNotIn...))
+	}
+	if i.OwnerIDGT != nil {
+		predicates = append(predicates, stagetransition.OwnerIDGT(*i.OwnerIDGT))
+	}
+	if i.OwnerIDGTE != nil {
+		predicates = append(predicates, stagetransition.OwnerIDGTE(*i.OwnerIDGTE))
+	}
+	if i.OwnerIDLT != nil {
+		predicates = append(predicates, stagetransition.OwnerIDLT(*i.OwnerIDLT))
+	}
+	if i.OwnerIDLTE != nil {
+		predicates = append(predicates, stagetransition.OwnerIDLTE(*i.OwnerIDLTE))
+	}
+	if i.OwnerIDIsNil {
+		predicates = append(predicates, stagetransition.OwnerIDIsNil())
+	}
+	if i.OwnerIDNotNil {
+		predicates = append(predicates, stagetransition.OwnerIDNotNil())
+	}
 	if i.RoutingTeam != nil {
 		predicates = append(predicates, stagetransition.RoutingTeamEQ(*i.RoutingTeam))
 	}
@@ -6279,9 +6321,25 @@ type UserWhereInput struct {
 	Active    *bool `json:"active,omitempty"`
 	ActiveNEQ *bool `json:"activeNEQ,omitempty"`
 
+	// "manager_id" field predicates.
+	ManagerID       *int  `json:"managerID,omitempty"`
+	ManagerIDNEQ    *int  `json:"managerIDNEQ,omitempty"`
+	ManagerIDIn     []int `json:"managerIDIn,omitempty"`
+	ManagerIDNotIn  []int `json:"managerIDNotIn,omitempty"`
+	ManagerIDIsNil  bool  `json:"managerIDIsNil,omitempty"`
+	ManagerIDNotNil bool  `json:"managerIDNotNil,omitempty"`
+
 	// "owned_leads" edge predicates.
 	HasOwnedLeads     *bool             `json:"hasOwnedLeads,omitempty"`
 	HasOwnedLeadsWith []*LeadWhereInput `json:"hasOwnedLeadsWith,omitempty"`
+
+	// "manager" edge predicates.
+	HasManager     *bool             `json:"hasManager,omitempty"`
+	HasManagerWith []*UserWhereInput `json:"hasManagerWith,omitempty"`
+
+	// "reports" edge predicates.
+	HasReports     *bool             `json:"hasReports,omitempty"`
+	HasReportsWith []*UserWhereInput `json:"hasReportsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -6562,6 +6620,24 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 	if i.ActiveNEQ != nil {
 		predicates = append(predicates, user.ActiveNEQ(*i.ActiveNEQ))
 	}
+	if i.ManagerID != nil {
+		predicates = append(predicates, user.ManagerIDEQ(*i.ManagerID))
+	}
+	if i.ManagerIDNEQ != nil {
+		predicates = append(predicates, user.ManagerIDNEQ(*i.ManagerIDNEQ))
+	}
+	if len(i.ManagerIDIn) > 0 {
+		predicates = append(predicates, user.ManagerIDIn(i.ManagerIDIn...))
+	}
+	if len(i.ManagerIDNotIn) > 0 {
+		predicates = append(predicates, user.ManagerIDNotIn(i.ManagerIDNotIn...))
+	}
+	if i.ManagerIDIsNil {
+		predicates = append(predicates, user.ManagerIDIsNil())
+	}
+	if i.ManagerIDNotNil {
+		predicates = append(predicates, user.ManagerIDNotNil())
+	}
 
 	if i.HasOwnedLeads != nil {
 		p := user.HasOwnedLeads()
@@ -6580,6 +6656,42 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, user.HasOwnedLeadsWith(with...))
+	}
+	if i.HasManager != nil {
+		p := user.HasManager()
+		if !*i.HasManager {
+			p = user.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasManagerWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasManagerWith))
+		for _, w := range i.HasManagerWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasManagerWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, user.HasManagerWith(with...))
+	}
+	if i.HasReports != nil {
+		p := user.HasReports()
+		if !*i.HasReports {
+			p = user.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasReportsWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasReportsWith))
+		for _, w := range i.HasReportsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasReportsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, user.HasReportsWith(with...))
 	}
 	switch len(predicates) {
 	case 0:

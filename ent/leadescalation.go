@@ -9,7 +9,9 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/leadescalation"
+	"github.com/qualify/qualify/ent/user"
 )
 
 // LeadEscalation is the model entity for the LeadEscalation schema.
@@ -37,13 +39,85 @@ type LeadEscalation struct {
 	Team string `json:"team,omitempty"`
 	// ReassignedTo holds the value of the "reassigned_to" field.
 	ReassignedTo *int `json:"reassigned_to,omitempty"`
+	// FLAG_MANAGER: the owner's manager, who sees and acknowledges the escalation
+	FlaggedUserID *int `json:"flagged_user_id,omitempty"`
+	// why no one was flagged or reassigned to (no owner, no manager, manager inactive, no colleague)
+	FlagNote string `json:"flag_note,omitempty"`
+	// AcknowledgedAt holds the value of the "acknowledged_at" field.
+	AcknowledgedAt *time.Time `json:"acknowledged_at,omitempty"`
+	// AcknowledgedByID holds the value of the "acknowledged_by_id" field.
+	AcknowledgedByID *int `json:"acknowledged_by_id,omitempty"`
 	// PolicyRevision holds the value of the "policy_revision" field.
 	PolicyRevision string `json:"policy_revision,omitempty"`
 	// PolicyHash holds the value of the "policy_hash" field.
 	PolicyHash string `json:"policy_hash,omitempty"`
 	// DecisionID holds the value of the "decision_id" field.
-	DecisionID   string `json:"decision_id,omitempty"`
+	DecisionID string `json:"decision_id,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the LeadEscalationQuery when eager-loading is set.
+	Edges        LeadEscalationEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// LeadEscalationEdges holds the relations/edges for other nodes in the graph.
+type LeadEscalationEdges struct {
+	// Lead holds the value of the lead edge.
+	Lead *Lead `json:"lead,omitempty"`
+	// Owner holds the value of the owner edge.
+	Owner *User `json:"owner,omitempty"`
+	// FlaggedUser holds the value of the flagged_user edge.
+	FlaggedUser *User `json:"flagged_user,omitempty"`
+	// AcknowledgedBy holds the value of the acknowledged_by edge.
+	AcknowledgedBy *User `json:"acknowledged_by,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [4]bool
+	// totalCount holds the count of the edges above.
+	totalCount [4]map[string]int
+}
+
+// LeadOrErr returns the Lead value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e LeadEscalationEdges) LeadOrErr() (*Lead, error) {
+	if e.Lead != nil {
+		return e.Lead, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: lead.Label}
+	}
+	return nil, &NotLoadedError{edge: "lead"}
+}
+
+// OwnerOrErr returns the Owner value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e LeadEscalationEdges) OwnerOrErr() (*User, error) {
+	if e.Owner != nil {
+		return e.Owner, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "owner"}
+}
+
+// FlaggedUserOrErr returns the FlaggedUser value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e LeadEscalationEdges) FlaggedUserOrErr() (*User, error) {
+	if e.FlaggedUser != nil {
+		return e.FlaggedUser, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "flagged_user"}
+}
+
+// AcknowledgedByOrErr returns the AcknowledgedBy value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e LeadEscalationEdges) AcknowledgedByOrErr() (*User, error) {
+	if e.AcknowledgedBy != nil {
+		return e.AcknowledgedBy, nil
+	} else if e.loadedTypes[3] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "acknowledged_by"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -51,11 +125,11 @@ func (*LeadEscalation) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case leadescalation.FieldID, leadescalation.FieldLeadID, leadescalation.FieldOwnerID, leadescalation.FieldReassignedTo:
+		case leadescalation.FieldID, leadescalation.FieldLeadID, leadescalation.FieldOwnerID, leadescalation.FieldReassignedTo, leadescalation.FieldFlaggedUserID, leadescalation.FieldAcknowledgedByID:
 			values[i] = new(sql.NullInt64)
-		case leadescalation.FieldRule, leadescalation.FieldStage, leadescalation.FieldAction, leadescalation.FieldTeam, leadescalation.FieldPolicyRevision, leadescalation.FieldPolicyHash, leadescalation.FieldDecisionID:
+		case leadescalation.FieldRule, leadescalation.FieldStage, leadescalation.FieldAction, leadescalation.FieldTeam, leadescalation.FieldFlagNote, leadescalation.FieldPolicyRevision, leadescalation.FieldPolicyHash, leadescalation.FieldDecisionID:
 			values[i] = new(sql.NullString)
-		case leadescalation.FieldStageEnteredAt, leadescalation.FieldDueAt, leadescalation.FieldEscalatedAt:
+		case leadescalation.FieldStageEnteredAt, leadescalation.FieldDueAt, leadescalation.FieldEscalatedAt, leadescalation.FieldAcknowledgedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -140,6 +214,33 @@ func (_m *LeadEscalation) assignValues(columns []string, values []any) error {
 				_m.ReassignedTo = new(int)
 				*_m.ReassignedTo = int(value.Int64)
 			}
+		case leadescalation.FieldFlaggedUserID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field flagged_user_id", values[i])
+			} else if value.Valid {
+				_m.FlaggedUserID = new(int)
+				*_m.FlaggedUserID = int(value.Int64)
+			}
+		case leadescalation.FieldFlagNote:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field flag_note", values[i])
+			} else if value.Valid {
+				_m.FlagNote = value.String
+			}
+		case leadescalation.FieldAcknowledgedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field acknowledged_at", values[i])
+			} else if value.Valid {
+				_m.AcknowledgedAt = new(time.Time)
+				*_m.AcknowledgedAt = value.Time
+			}
+		case leadescalation.FieldAcknowledgedByID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field acknowledged_by_id", values[i])
+			} else if value.Valid {
+				_m.AcknowledgedByID = new(int)
+				*_m.AcknowledgedByID = int(value.Int64)
+			}
 		case leadescalation.FieldPolicyRevision:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field policy_revision", values[i])
@@ -169,6 +270,26 @@ func (_m *LeadEscalation) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *LeadEscalation) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryLead queries the "lead" edge of the LeadEscalation entity.
+func (_m *LeadEscalation) QueryLead() *LeadQuery {
+	return NewLeadEscalationClient(_m.config).QueryLead(_m)
+}
+
+// QueryOwner queries the "owner" edge of the LeadEscalation entity.
+func (_m *LeadEscalation) QueryOwner() *UserQuery {
+	return NewLeadEscalationClient(_m.config).QueryOwner(_m)
+}
+
+// QueryFlaggedUser queries the "flagged_user" edge of the LeadEscalation entity.
+func (_m *LeadEscalation) QueryFlaggedUser() *UserQuery {
+	return NewLeadEscalationClient(_m.config).QueryFlaggedUser(_m)
+}
+
+// QueryAcknowledgedBy queries the "acknowledged_by" edge of the LeadEscalation entity.
+func (_m *LeadEscalation) QueryAcknowledgedBy() *UserQuery {
+	return NewLeadEscalationClient(_m.config).QueryAcknowledgedBy(_m)
 }
 
 // Update returns a builder for updating this LeadEscalation.
@@ -225,6 +346,24 @@ func (_m *LeadEscalation) String() string {
 	builder.WriteString(", ")
 	if v := _m.ReassignedTo; v != nil {
 		builder.WriteString("reassigned_to=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.FlaggedUserID; v != nil {
+		builder.WriteString("flagged_user_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("flag_note=")
+	builder.WriteString(_m.FlagNote)
+	builder.WriteString(", ")
+	if v := _m.AcknowledgedAt; v != nil {
+		builder.WriteString("acknowledged_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.AcknowledgedByID; v != nil {
+		builder.WriteString("acknowledged_by_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")

@@ -11,7 +11,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/leadescalation"
+	"github.com/qualify/qualify/ent/user"
 )
 
 // LeadEscalationCreate is the builder for creating a LeadEscalation entity.
@@ -106,6 +108,62 @@ func (_c *LeadEscalationCreate) SetNillableReassignedTo(v *int) *LeadEscalationC
 	return _c
 }
 
+// SetFlaggedUserID sets the "flagged_user_id" field.
+func (_c *LeadEscalationCreate) SetFlaggedUserID(v int) *LeadEscalationCreate {
+	_c.mutation.SetFlaggedUserID(v)
+	return _c
+}
+
+// SetNillableFlaggedUserID sets the "flagged_user_id" field if the given value is not nil.
+func (_c *LeadEscalationCreate) SetNillableFlaggedUserID(v *int) *LeadEscalationCreate {
+	if v != nil {
+		_c.SetFlaggedUserID(*v)
+	}
+	return _c
+}
+
+// SetFlagNote sets the "flag_note" field.
+func (_c *LeadEscalationCreate) SetFlagNote(v string) *LeadEscalationCreate {
+	_c.mutation.SetFlagNote(v)
+	return _c
+}
+
+// SetNillableFlagNote sets the "flag_note" field if the given value is not nil.
+func (_c *LeadEscalationCreate) SetNillableFlagNote(v *string) *LeadEscalationCreate {
+	if v != nil {
+		_c.SetFlagNote(*v)
+	}
+	return _c
+}
+
+// SetAcknowledgedAt sets the "acknowledged_at" field.
+func (_c *LeadEscalationCreate) SetAcknowledgedAt(v time.Time) *LeadEscalationCreate {
+	_c.mutation.SetAcknowledgedAt(v)
+	return _c
+}
+
+// SetNillableAcknowledgedAt sets the "acknowledged_at" field if the given value is not nil.
+func (_c *LeadEscalationCreate) SetNillableAcknowledgedAt(v *time.Time) *LeadEscalationCreate {
+	if v != nil {
+		_c.SetAcknowledgedAt(*v)
+	}
+	return _c
+}
+
+// SetAcknowledgedByID sets the "acknowledged_by_id" field.
+func (_c *LeadEscalationCreate) SetAcknowledgedByID(v int) *LeadEscalationCreate {
+	_c.mutation.SetAcknowledgedByID(v)
+	return _c
+}
+
+// SetNillableAcknowledgedByID sets the "acknowledged_by_id" field if the given value is not nil.
+func (_c *LeadEscalationCreate) SetNillableAcknowledgedByID(v *int) *LeadEscalationCreate {
+	if v != nil {
+		_c.SetAcknowledgedByID(*v)
+	}
+	return _c
+}
+
 // SetPolicyRevision sets the "policy_revision" field.
 func (_c *LeadEscalationCreate) SetPolicyRevision(v string) *LeadEscalationCreate {
 	_c.mutation.SetPolicyRevision(v)
@@ -122,6 +180,26 @@ func (_c *LeadEscalationCreate) SetPolicyHash(v string) *LeadEscalationCreate {
 func (_c *LeadEscalationCreate) SetDecisionID(v string) *LeadEscalationCreate {
 	_c.mutation.SetDecisionID(v)
 	return _c
+}
+
+// SetLead sets the "lead" edge to the Lead entity.
+func (_c *LeadEscalationCreate) SetLead(v *Lead) *LeadEscalationCreate {
+	return _c.SetLeadID(v.ID)
+}
+
+// SetOwner sets the "owner" edge to the User entity.
+func (_c *LeadEscalationCreate) SetOwner(v *User) *LeadEscalationCreate {
+	return _c.SetOwnerID(v.ID)
+}
+
+// SetFlaggedUser sets the "flagged_user" edge to the User entity.
+func (_c *LeadEscalationCreate) SetFlaggedUser(v *User) *LeadEscalationCreate {
+	return _c.SetFlaggedUserID(v.ID)
+}
+
+// SetAcknowledgedBy sets the "acknowledged_by" edge to the User entity.
+func (_c *LeadEscalationCreate) SetAcknowledgedBy(v *User) *LeadEscalationCreate {
+	return _c.SetAcknowledgedByID(v.ID)
 }
 
 // Mutation returns the LeadEscalationMutation object of the builder.
@@ -163,6 +241,10 @@ func (_c *LeadEscalationCreate) defaults() {
 		v := leadescalation.DefaultTeam
 		_c.mutation.SetTeam(v)
 	}
+	if _, ok := _c.mutation.FlagNote(); !ok {
+		v := leadescalation.DefaultFlagNote
+		_c.mutation.SetFlagNote(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -196,6 +278,9 @@ func (_c *LeadEscalationCreate) check() error {
 	if _, ok := _c.mutation.Team(); !ok {
 		return &ValidationError{Name: "team", err: errors.New(`ent: missing required field "LeadEscalation.team"`)}
 	}
+	if _, ok := _c.mutation.FlagNote(); !ok {
+		return &ValidationError{Name: "flag_note", err: errors.New(`ent: missing required field "LeadEscalation.flag_note"`)}
+	}
 	if _, ok := _c.mutation.PolicyRevision(); !ok {
 		return &ValidationError{Name: "policy_revision", err: errors.New(`ent: missing required field "LeadEscalation.policy_revision"`)}
 	}
@@ -204,6 +289,9 @@ func (_c *LeadEscalationCreate) check() error {
 	}
 	if _, ok := _c.mutation.DecisionID(); !ok {
 		return &ValidationError{Name: "decision_id", err: errors.New(`ent: missing required field "LeadEscalation.decision_id"`)}
+	}
+	if len(_c.mutation.LeadIDs()) == 0 {
+		return &ValidationError{Name: "lead", err: errors.New(`ent: missing required edge "LeadEscalation.lead"`)}
 	}
 	return nil
 }
@@ -232,10 +320,6 @@ func (_c *LeadEscalationCreate) createSpec() (*LeadEscalation, *sqlgraph.CreateS
 		_spec = sqlgraph.NewCreateSpec(leadescalation.Table, sqlgraph.NewFieldSpec(leadescalation.FieldID, field.TypeInt))
 	)
 	_spec.OnConflict = _c.conflict
-	if value, ok := _c.mutation.LeadID(); ok {
-		_spec.SetField(leadescalation.FieldLeadID, field.TypeInt, value)
-		_node.LeadID = value
-	}
 	if value, ok := _c.mutation.Rule(); ok {
 		_spec.SetField(leadescalation.FieldRule, field.TypeString, value)
 		_node.Rule = value
@@ -260,10 +344,6 @@ func (_c *LeadEscalationCreate) createSpec() (*LeadEscalation, *sqlgraph.CreateS
 		_spec.SetField(leadescalation.FieldEscalatedAt, field.TypeTime, value)
 		_node.EscalatedAt = value
 	}
-	if value, ok := _c.mutation.OwnerID(); ok {
-		_spec.SetField(leadescalation.FieldOwnerID, field.TypeInt, value)
-		_node.OwnerID = &value
-	}
 	if value, ok := _c.mutation.Team(); ok {
 		_spec.SetField(leadescalation.FieldTeam, field.TypeString, value)
 		_node.Team = value
@@ -271,6 +351,14 @@ func (_c *LeadEscalationCreate) createSpec() (*LeadEscalation, *sqlgraph.CreateS
 	if value, ok := _c.mutation.ReassignedTo(); ok {
 		_spec.SetField(leadescalation.FieldReassignedTo, field.TypeInt, value)
 		_node.ReassignedTo = &value
+	}
+	if value, ok := _c.mutation.FlagNote(); ok {
+		_spec.SetField(leadescalation.FieldFlagNote, field.TypeString, value)
+		_node.FlagNote = value
+	}
+	if value, ok := _c.mutation.AcknowledgedAt(); ok {
+		_spec.SetField(leadescalation.FieldAcknowledgedAt, field.TypeTime, value)
+		_node.AcknowledgedAt = &value
 	}
 	if value, ok := _c.mutation.PolicyRevision(); ok {
 		_spec.SetField(leadescalation.FieldPolicyRevision, field.TypeString, value)
@@ -283,6 +371,74 @@ func (_c *LeadEscalationCreate) createSpec() (*LeadEscalation, *sqlgraph.CreateS
 	if value, ok := _c.mutation.DecisionID(); ok {
 		_spec.SetField(leadescalation.FieldDecisionID, field.TypeString, value)
 		_node.DecisionID = value
+	}
+	if nodes := _c.mutation.LeadIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   leadescalation.LeadTable,
+			Columns: []string{leadescalation.LeadColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(lead.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.LeadID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.OwnerIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   leadescalation.OwnerTable,
+			Columns: []string{leadescalation.OwnerColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OwnerID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.FlaggedUserIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   leadescalation.FlaggedUserTable,
+			Columns: []string{leadescalation.FlaggedUserColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.FlaggedUserID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AcknowledgedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   leadescalation.AcknowledgedByTable,
+			Columns: []string{leadescalation.AcknowledgedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.AcknowledgedByID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
 }
@@ -336,6 +492,42 @@ type (
 	}
 )
 
+// SetAcknowledgedAt sets the "acknowledged_at" field.
+func (u *LeadEscalationUpsert) SetAcknowledgedAt(v time.Time) *LeadEscalationUpsert {
+	u.Set(leadescalation.FieldAcknowledgedAt, v)
+	return u
+}
+
+// UpdateAcknowledgedAt sets the "acknowledged_at" field to the value that was provided on create.
+func (u *LeadEscalationUpsert) UpdateAcknowledgedAt() *LeadEscalationUpsert {
+	u.SetExcluded(leadescalation.FieldAcknowledgedAt)
+	return u
+}
+
+// ClearAcknowledgedAt clears the value of the "acknowledged_at" field.
+func (u *LeadEscalationUpsert) ClearAcknowledgedAt() *LeadEscalationUpsert {
+	u.SetNull(leadescalation.FieldAcknowledgedAt)
+	return u
+}
+
+// SetAcknowledgedByID sets the "acknowledged_by_id" field.
+func (u *LeadEscalationUpsert) SetAcknowledgedByID(v int) *LeadEscalationUpsert {
+	u.Set(leadescalation.FieldAcknowledgedByID, v)
+	return u
+}
+
+// UpdateAcknowledgedByID sets the "acknowledged_by_id" field to the value that was provided on create.
+func (u *LeadEscalationUpsert) UpdateAcknowledgedByID() *LeadEscalationUpsert {
+	u.SetExcluded(leadescalation.FieldAcknowledgedByID)
+	return u
+}
+
+// ClearAcknowledgedByID clears the value of the "acknowledged_by_id" field.
+func (u *LeadEscalationUpsert) ClearAcknowledgedByID() *LeadEscalationUpsert {
+	u.SetNull(leadescalation.FieldAcknowledgedByID)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -377,6 +569,12 @@ func (u *LeadEscalationUpsertOne) UpdateNewValues() *LeadEscalationUpsertOne {
 		if _, exists := u.create.mutation.ReassignedTo(); exists {
 			s.SetIgnore(leadescalation.FieldReassignedTo)
 		}
+		if _, exists := u.create.mutation.FlaggedUserID(); exists {
+			s.SetIgnore(leadescalation.FieldFlaggedUserID)
+		}
+		if _, exists := u.create.mutation.FlagNote(); exists {
+			s.SetIgnore(leadescalation.FieldFlagNote)
+		}
 		if _, exists := u.create.mutation.PolicyRevision(); exists {
 			s.SetIgnore(leadescalation.FieldPolicyRevision)
 		}
@@ -415,6 +613,48 @@ func (u *LeadEscalationUpsertOne) Update(set func(*LeadEscalationUpsert)) *LeadE
 		set(&LeadEscalationUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetAcknowledgedAt sets the "acknowledged_at" field.
+func (u *LeadEscalationUpsertOne) SetAcknowledgedAt(v time.Time) *LeadEscalationUpsertOne {
+	return u.Update(func(s *LeadEscalationUpsert) {
+		s.SetAcknowledgedAt(v)
+	})
+}
+
+// UpdateAcknowledgedAt sets the "acknowledged_at" field to the value that was provided on create.
+func (u *LeadEscalationUpsertOne) UpdateAcknowledgedAt() *LeadEscalationUpsertOne {
+	return u.Update(func(s *LeadEscalationUpsert) {
+		s.UpdateAcknowledgedAt()
+	})
+}
+
+// ClearAcknowledgedAt clears the value of the "acknowledged_at" field.
+func (u *LeadEscalationUpsertOne) ClearAcknowledgedAt() *LeadEscalationUpsertOne {
+	return u.Update(func(s *LeadEscalationUpsert) {
+		s.ClearAcknowledgedAt()
+	})
+}
+
+// SetAcknowledgedByID sets the "acknowledged_by_id" field.
+func (u *LeadEscalationUpsertOne) SetAcknowledgedByID(v int) *LeadEscalationUpsertOne {
+	return u.Update(func(s *LeadEscalationUpsert) {
+		s.SetAcknowledgedByID(v)
+	})
+}
+
+// UpdateAcknowledgedByID sets the "acknowledged_by_id" field to the value that was provided on create.
+func (u *LeadEscalationUpsertOne) UpdateAcknowledgedByID() *LeadEscalationUpsertOne {
+	return u.Update(func(s *LeadEscalationUpsert) {
+		s.UpdateAcknowledgedByID()
+	})
+}
+
+// ClearAcknowledgedByID clears the value of the "acknowledged_by_id" field.
+func (u *LeadEscalationUpsertOne) ClearAcknowledgedByID() *LeadEscalationUpsertOne {
+	return u.Update(func(s *LeadEscalationUpsert) {
+		s.ClearAcknowledgedByID()
+	})
 }
 
 // Exec executes the query.
@@ -623,6 +863,12 @@ func (u *LeadEscalationUpsertBulk) UpdateNewValues() *LeadEscalationUpsertBulk {
 			if _, exists := b.mutation.ReassignedTo(); exists {
 				s.SetIgnore(leadescalation.FieldReassignedTo)
 			}
+			if _, exists := b.mutation.FlaggedUserID(); exists {
+				s.SetIgnore(leadescalation.FieldFlaggedUserID)
+			}
+			if _, exists := b.mutation.FlagNote(); exists {
+				s.SetIgnore(leadescalation.FieldFlagNote)
+			}
 			if _, exists := b.mutation.PolicyRevision(); exists {
 				s.SetIgnore(leadescalation.FieldPolicyRevision)
 			}
@@ -662,6 +908,48 @@ func (u *LeadEscalationUpsertBulk) Update(set func(*LeadEscalationUpsert)) *Lead
 		set(&LeadEscalationUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetAcknowledgedAt sets the "acknowledged_at" field.
+func (u *LeadEscalationUpsertBulk) SetAcknowledgedAt(v time.Time) *LeadEscalationUpsertBulk {
+	return u.Update(func(s *LeadEscalationUpsert) {
+		s.SetAcknowledgedAt(v)
+	})
+}
+
+// UpdateAcknowledgedAt sets the "acknowledged_at" field to the value that was provided on create.
+func (u *LeadEscalationUpsertBulk) UpdateAcknowledgedAt() *LeadEscalationUpsertBulk {
+	return u.Update(func(s *LeadEscalationUpsert) {
+		s.UpdateAcknowledgedAt()
+	})
+}
+
+// ClearAcknowledgedAt clears the value of the "acknowledged_at" field.
+func (u *LeadEscalationUpsertBulk) ClearAcknowledgedAt() *LeadEscalationUpsertBulk {
+	return u.Update(func(s *LeadEscalationUpsert) {
+		s.ClearAcknowledgedAt()
+	})
+}
+
+// SetAcknowledgedByID sets the "acknowledged_by_id" field.
+func (u *LeadEscalationUpsertBulk) SetAcknowledgedByID(v int) *LeadEscalationUpsertBulk {
+	return u.Update(func(s *LeadEscalationUpsert) {
+		s.SetAcknowledgedByID(v)
+	})
+}
+
+// UpdateAcknowledgedByID sets the "acknowledged_by_id" field to the value that was provided on create.
+func (u *LeadEscalationUpsertBulk) UpdateAcknowledgedByID() *LeadEscalationUpsertBulk {
+	return u.Update(func(s *LeadEscalationUpsert) {
+		s.UpdateAcknowledgedByID()
+	})
+}
+
+// ClearAcknowledgedByID clears the value of the "acknowledged_by_id" field.
+func (u *LeadEscalationUpsertBulk) ClearAcknowledgedByID() *LeadEscalationUpsertBulk {
+	return u.Update(func(s *LeadEscalationUpsert) {
+		s.ClearAcknowledgedByID()
+	})
 }
 
 // Exec executes the query.

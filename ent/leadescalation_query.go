@@ -12,19 +12,25 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/leadescalation"
 	"github.com/qualify/qualify/ent/predicate"
+	"github.com/qualify/qualify/ent/user"
 )
 
 // LeadEscalationQuery is the builder for querying LeadEscalation entities.
 type LeadEscalationQuery struct {
 	config
-	ctx        *QueryContext
-	order      []leadescalation.OrderOption
-	inters     []Interceptor
-	predicates []predicate.LeadEscalation
-	loadTotal  []func(context.Context, []*LeadEscalation) error
-	modifiers  []func(*sql.Selector)
+	ctx                *QueryContext
+	order              []leadescalation.OrderOption
+	inters             []Interceptor
+	predicates         []predicate.LeadEscalation
+	withLead           *LeadQuery
+	withOwner          *UserQuery
+	withFlaggedUser    *UserQuery
+	withAcknowledgedBy *UserQuery
+	loadTotal          []func(context.Context, []*LeadEscalation) error
+	modifiers          []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -59,6 +65,94 @@ func (_q *LeadEscalationQuery) Unique(unique bool) *LeadEscalationQuery {
 func (_q *LeadEscalationQuery) Order(o ...leadescalation.OrderOption) *LeadEscalationQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryLead chains the current query on the "lead" edge.
+func (_q *LeadEscalationQuery) QueryLead() *LeadQuery {
+	query := (&LeadClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(leadescalation.Table, leadescalation.FieldID, selector),
+			sqlgraph.To(lead.Table, lead.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, leadescalation.LeadTable, leadescalation.LeadColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryOwner chains the current query on the "owner" edge.
+func (_q *LeadEscalationQuery) QueryOwner() *UserQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(leadescalation.Table, leadescalation.FieldID, selector),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, leadescalation.OwnerTable, leadescalation.OwnerColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryFlaggedUser chains the current query on the "flagged_user" edge.
+func (_q *LeadEscalationQuery) QueryFlaggedUser() *UserQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(leadescalation.Table, leadescalation.FieldID, selector),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, leadescalation.FlaggedUserTable, leadescalation.FlaggedUserColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAcknowledgedBy chains the current query on the "acknowledged_by" edge.
+func (_q *LeadEscalationQuery) QueryAcknowledgedBy() *UserQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(leadescalation.Table, leadescalation.FieldID, selector),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, leadescalation.AcknowledgedByTable, leadescalation.AcknowledgedByColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // First returns the first LeadEscalation entity from the query.
@@ -248,16 +342,64 @@ func (_q *LeadEscalationQuery) Clone() *LeadEscalationQuery {
 		return nil
 	}
 	return &LeadEscalationQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]leadescalation.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.LeadEscalation{}, _q.predicates...),
+		config:             _q.config,
+		ctx:                _q.ctx.Clone(),
+		order:              append([]leadescalation.OrderOption{}, _q.order...),
+		inters:             append([]Interceptor{}, _q.inters...),
+		predicates:         append([]predicate.LeadEscalation{}, _q.predicates...),
+		withLead:           _q.withLead.Clone(),
+		withOwner:          _q.withOwner.Clone(),
+		withFlaggedUser:    _q.withFlaggedUser.Clone(),
+		withAcknowledgedBy: _q.withAcknowledgedBy.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
 		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
+}
+
+// WithLead tells the query-builder to eager-load the nodes that are connected to
+// the "lead" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *LeadEscalationQuery) WithLead(opts ...func(*LeadQuery)) *LeadEscalationQuery {
+	query := (&LeadClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withLead = query
+	return _q
+}
+
+// WithOwner tells the query-builder to eager-load the nodes that are connected to
+// the "owner" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *LeadEscalationQuery) WithOwner(opts ...func(*UserQuery)) *LeadEscalationQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOwner = query
+	return _q
+}
+
+// WithFlaggedUser tells the query-builder to eager-load the nodes that are connected to
+// the "flagged_user" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *LeadEscalationQuery) WithFlaggedUser(opts ...func(*UserQuery)) *LeadEscalationQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withFlaggedUser = query
+	return _q
+}
+
+// WithAcknowledgedBy tells the query-builder to eager-load the nodes that are connected to
+// the "acknowledged_by" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *LeadEscalationQuery) WithAcknowledgedBy(opts ...func(*UserQuery)) *LeadEscalationQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAcknowledgedBy = query
+	return _q
 }
 
 // GroupBy is used to group vertices by one or more fields/columns.
@@ -336,8 +478,14 @@ func (_q *LeadEscalationQuery) prepareQuery(ctx context.Context) error {
 
 func (_q *LeadEscalationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*LeadEscalation, error) {
 	var (
-		nodes = []*LeadEscalation{}
-		_spec = _q.querySpec()
+		nodes       = []*LeadEscalation{}
+		_spec       = _q.querySpec()
+		loadedTypes = [4]bool{
+			_q.withLead != nil,
+			_q.withOwner != nil,
+			_q.withFlaggedUser != nil,
+			_q.withAcknowledgedBy != nil,
+		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*LeadEscalation).scanValues(nil, columns)
@@ -345,6 +493,7 @@ func (_q *LeadEscalationQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &LeadEscalation{config: _q.config}
 		nodes = append(nodes, node)
+		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -359,12 +508,162 @@ func (_q *LeadEscalationQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withLead; query != nil {
+		if err := _q.loadLead(ctx, query, nodes, nil,
+			func(n *LeadEscalation, e *Lead) { n.Edges.Lead = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withOwner; query != nil {
+		if err := _q.loadOwner(ctx, query, nodes, nil,
+			func(n *LeadEscalation, e *User) { n.Edges.Owner = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withFlaggedUser; query != nil {
+		if err := _q.loadFlaggedUser(ctx, query, nodes, nil,
+			func(n *LeadEscalation, e *User) { n.Edges.FlaggedUser = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withAcknowledgedBy; query != nil {
+		if err := _q.loadAcknowledgedBy(ctx, query, nodes, nil,
+			func(n *LeadEscalation, e *User) { n.Edges.AcknowledgedBy = e }); err != nil {
+			return nil, err
+		}
+	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
 			return nil, err
 		}
 	}
 	return nodes, nil
+}
+
+func (_q *LeadEscalationQuery) loadLead(ctx context.Context, query *LeadQuery, nodes []*LeadEscalation, init func(*LeadEscalation), assign func(*LeadEscalation, *Lead)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*LeadEscalation)
+	for i := range nodes {
+		fk := nodes[i].LeadID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(lead.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "lead_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *LeadEscalationQuery) loadOwner(ctx context.Context, query *UserQuery, nodes []*LeadEscalation, init func(*LeadEscalation), assign func(*LeadEscalation, *User)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*LeadEscalation)
+	for i := range nodes {
+		if nodes[i].OwnerID == nil {
+			continue
+		}
+		fk := *nodes[i].OwnerID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(user.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "owner_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *LeadEscalationQuery) loadFlaggedUser(ctx context.Context, query *UserQuery, nodes []*LeadEscalation, init func(*LeadEscalation), assign func(*LeadEscalation, *User)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*LeadEscalation)
+	for i := range nodes {
+		if nodes[i].FlaggedUserID == nil {
+			continue
+		}
+		fk := *nodes[i].FlaggedUserID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(user.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "flagged_user_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *LeadEscalationQuery) loadAcknowledgedBy(ctx context.Context, query *UserQuery, nodes []*LeadEscalation, init func(*LeadEscalation), assign func(*LeadEscalation, *User)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*LeadEscalation)
+	for i := range nodes {
+		if nodes[i].AcknowledgedByID == nil {
+			continue
+		}
+		fk := *nodes[i].AcknowledgedByID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(user.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "acknowledged_by_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
 }
 
 func (_q *LeadEscalationQuery) sqlCount(ctx context.Context) (int, error) {
@@ -394,6 +693,18 @@ func (_q *LeadEscalationQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != leadescalation.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withLead != nil {
+			_spec.Node.AddColumnOnce(leadescalation.FieldLeadID)
+		}
+		if _q.withOwner != nil {
+			_spec.Node.AddColumnOnce(leadescalation.FieldOwnerID)
+		}
+		if _q.withFlaggedUser != nil {
+			_spec.Node.AddColumnOnce(leadescalation.FieldFlaggedUserID)
+		}
+		if _q.withAcknowledgedBy != nil {
+			_spec.Node.AddColumnOnce(leadescalation.FieldAcknowledgedByID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

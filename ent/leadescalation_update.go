@@ -6,12 +6,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/qualify/qualify/ent/leadescalation"
 	"github.com/qualify/qualify/ent/predicate"
+	"github.com/qualify/qualify/ent/user"
 )
 
 // LeadEscalationUpdate is the builder for updating LeadEscalation entities.
@@ -28,9 +30,60 @@ func (_u *LeadEscalationUpdate) Where(ps ...predicate.LeadEscalation) *LeadEscal
 	return _u
 }
 
+// SetAcknowledgedAt sets the "acknowledged_at" field.
+func (_u *LeadEscalationUpdate) SetAcknowledgedAt(v time.Time) *LeadEscalationUpdate {
+	_u.mutation.SetAcknowledgedAt(v)
+	return _u
+}
+
+// SetNillableAcknowledgedAt sets the "acknowledged_at" field if the given value is not nil.
+func (_u *LeadEscalationUpdate) SetNillableAcknowledgedAt(v *time.Time) *LeadEscalationUpdate {
+	if v != nil {
+		_u.SetAcknowledgedAt(*v)
+	}
+	return _u
+}
+
+// ClearAcknowledgedAt clears the value of the "acknowledged_at" field.
+func (_u *LeadEscalationUpdate) ClearAcknowledgedAt() *LeadEscalationUpdate {
+	_u.mutation.ClearAcknowledgedAt()
+	return _u
+}
+
+// SetAcknowledgedByID sets the "acknowledged_by_id" field.
+func (_u *LeadEscalationUpdate) SetAcknowledgedByID(v int) *LeadEscalationUpdate {
+	_u.mutation.SetAcknowledgedByID(v)
+	return _u
+}
+
+// SetNillableAcknowledgedByID sets the "acknowledged_by_id" field if the given value is not nil.
+func (_u *LeadEscalationUpdate) SetNillableAcknowledgedByID(v *int) *LeadEscalationUpdate {
+	if v != nil {
+		_u.SetAcknowledgedByID(*v)
+	}
+	return _u
+}
+
+// ClearAcknowledgedByID clears the value of the "acknowledged_by_id" field.
+func (_u *LeadEscalationUpdate) ClearAcknowledgedByID() *LeadEscalationUpdate {
+	_u.mutation.ClearAcknowledgedByID()
+	return _u
+}
+
+// SetAcknowledgedBy sets the "acknowledged_by" edge to the User entity.
+func (_u *LeadEscalationUpdate) SetAcknowledgedBy(v *User) *LeadEscalationUpdate {
+	return _u.SetAcknowledgedByID(v.ID)
+}
+
 // Mutation returns the LeadEscalationMutation object of the builder.
 func (_u *LeadEscalationUpdate) Mutation() *LeadEscalationMutation {
 	return _u.mutation
+}
+
+// ClearAcknowledgedBy clears the "acknowledged_by" edge to the User entity.
+func (_u *LeadEscalationUpdate) ClearAcknowledgedBy() *LeadEscalationUpdate {
+	_u.mutation.ClearAcknowledgedBy()
+	return _u
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -60,6 +113,14 @@ func (_u *LeadEscalationUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *LeadEscalationUpdate) check() error {
+	if _u.mutation.LeadCleared() && len(_u.mutation.LeadIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "LeadEscalation.lead"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *LeadEscalationUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *LeadEscalationUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +128,9 @@ func (_u *LeadEscalationUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) 
 }
 
 func (_u *LeadEscalationUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(leadescalation.Table, leadescalation.Columns, sqlgraph.NewFieldSpec(leadescalation.FieldID, field.TypeInt))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -75,11 +139,43 @@ func (_u *LeadEscalationUpdate) sqlSave(ctx context.Context) (_node int, err err
 			}
 		}
 	}
-	if _u.mutation.OwnerIDCleared() {
-		_spec.ClearField(leadescalation.FieldOwnerID, field.TypeInt)
-	}
 	if _u.mutation.ReassignedToCleared() {
 		_spec.ClearField(leadescalation.FieldReassignedTo, field.TypeInt)
+	}
+	if value, ok := _u.mutation.AcknowledgedAt(); ok {
+		_spec.SetField(leadescalation.FieldAcknowledgedAt, field.TypeTime, value)
+	}
+	if _u.mutation.AcknowledgedAtCleared() {
+		_spec.ClearField(leadescalation.FieldAcknowledgedAt, field.TypeTime)
+	}
+	if _u.mutation.AcknowledgedByCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   leadescalation.AcknowledgedByTable,
+			Columns: []string{leadescalation.AcknowledgedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AcknowledgedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   leadescalation.AcknowledgedByTable,
+			Columns: []string{leadescalation.AcknowledgedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -103,9 +199,60 @@ type LeadEscalationUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetAcknowledgedAt sets the "acknowledged_at" field.
+func (_u *LeadEscalationUpdateOne) SetAcknowledgedAt(v time.Time) *LeadEscalationUpdateOne {
+	_u.mutation.SetAcknowledgedAt(v)
+	return _u
+}
+
+// SetNillableAcknowledgedAt sets the "acknowledged_at" field if the given value is not nil.
+func (_u *LeadEscalationUpdateOne) SetNillableAcknowledgedAt(v *time.Time) *LeadEscalationUpdateOne {
+	if v != nil {
+		_u.SetAcknowledgedAt(*v)
+	}
+	return _u
+}
+
+// ClearAcknowledgedAt clears the value of the "acknowledged_at" field.
+func (_u *LeadEscalationUpdateOne) ClearAcknowledgedAt() *LeadEscalationUpdateOne {
+	_u.mutation.ClearAcknowledgedAt()
+	return _u
+}
+
+// SetAcknowledgedByID sets the "acknowledged_by_id" field.
+func (_u *LeadEscalationUpdateOne) SetAcknowledgedByID(v int) *LeadEscalationUpdateOne {
+	_u.mutation.SetAcknowledgedByID(v)
+	return _u
+}
+
+// SetNillableAcknowledgedByID sets the "acknowledged_by_id" field if the given value is not nil.
+func (_u *LeadEscalationUpdateOne) SetNillableAcknowledgedByID(v *int) *LeadEscalationUpdateOne {
+	if v != nil {
+		_u.SetAcknowledgedByID(*v)
+	}
+	return _u
+}
+
+// ClearAcknowledgedByID clears the value of the "acknowledged_by_id" field.
+func (_u *LeadEscalationUpdateOne) ClearAcknowledgedByID() *LeadEscalationUpdateOne {
+	_u.mutation.ClearAcknowledgedByID()
+	return _u
+}
+
+// SetAcknowledgedBy sets the "acknowledged_by" edge to the User entity.
+func (_u *LeadEscalationUpdateOne) SetAcknowledgedBy(v *User) *LeadEscalationUpdateOne {
+	return _u.SetAcknowledgedByID(v.ID)
+}
+
 // Mutation returns the LeadEscalationMutation object of the builder.
 func (_u *LeadEscalationUpdateOne) Mutation() *LeadEscalationMutation {
 	return _u.mutation
+}
+
+// ClearAcknowledgedBy clears the "acknowledged_by" edge to the User entity.
+func (_u *LeadEscalationUpdateOne) ClearAcknowledgedBy() *LeadEscalationUpdateOne {
+	_u.mutation.ClearAcknowledgedBy()
+	return _u
 }
 
 // Where appends a list predicates to the LeadEscalationUpdate builder.
@@ -148,6 +295,14 @@ func (_u *LeadEscalationUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *LeadEscalationUpdateOne) check() error {
+	if _u.mutation.LeadCleared() && len(_u.mutation.LeadIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "LeadEscalation.lead"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *LeadEscalationUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *LeadEscalationUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -155,6 +310,9 @@ func (_u *LeadEscalationUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder
 }
 
 func (_u *LeadEscalationUpdateOne) sqlSave(ctx context.Context) (_node *LeadEscalation, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(leadescalation.Table, leadescalation.Columns, sqlgraph.NewFieldSpec(leadescalation.FieldID, field.TypeInt))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -180,11 +338,43 @@ func (_u *LeadEscalationUpdateOne) sqlSave(ctx context.Context) (_node *LeadEsca
 			}
 		}
 	}
-	if _u.mutation.OwnerIDCleared() {
-		_spec.ClearField(leadescalation.FieldOwnerID, field.TypeInt)
-	}
 	if _u.mutation.ReassignedToCleared() {
 		_spec.ClearField(leadescalation.FieldReassignedTo, field.TypeInt)
+	}
+	if value, ok := _u.mutation.AcknowledgedAt(); ok {
+		_spec.SetField(leadescalation.FieldAcknowledgedAt, field.TypeTime, value)
+	}
+	if _u.mutation.AcknowledgedAtCleared() {
+		_spec.ClearField(leadescalation.FieldAcknowledgedAt, field.TypeTime)
+	}
+	if _u.mutation.AcknowledgedByCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   leadescalation.AcknowledgedByTable,
+			Columns: []string{leadescalation.AcknowledgedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AcknowledgedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   leadescalation.AcknowledgedByTable,
+			Columns: []string{leadescalation.AcknowledgedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &LeadEscalation{config: _u.config}

@@ -15732,29 +15732,35 @@ func (m *LeadMutation) ResetEdge(name string) error {
 // LeadEscalationMutation represents an operation that mutates the LeadEscalation nodes in the graph.
 type LeadEscalationMutation struct {
 	config
-	op               Op
-	typ              string
-	id               *int
-	lead_id          *int
-	addlead_id       *int
-	rule             *string
-	stage            *string
-	stage_entered_at *time.Time
-	action           *leadescalation.Action
-	due_at           *time.Time
-	escalated_at     *time.Time
-	owner_id         *int
-	addowner_id      *int
-	team             *string
-	reassigned_to    *int
-	addreassigned_to *int
-	policy_revision  *string
-	policy_hash      *string
-	decision_id      *string
-	clearedFields    map[string]struct{}
-	done             bool
-	oldValue         func(context.Context) (*LeadEscalation, error)
-	predicates       []predicate.LeadEscalation
+	op                     Op
+	typ                    string
+	id                     *int
+	rule                   *string
+	stage                  *string
+	stage_entered_at       *time.Time
+	action                 *leadescalation.Action
+	due_at                 *time.Time
+	escalated_at           *time.Time
+	team                   *string
+	reassigned_to          *int
+	addreassigned_to       *int
+	flag_note              *string
+	acknowledged_at        *time.Time
+	policy_revision        *string
+	policy_hash            *string
+	decision_id            *string
+	clearedFields          map[string]struct{}
+	lead                   *int
+	clearedlead            bool
+	owner                  *int
+	clearedowner           bool
+	flagged_user           *int
+	clearedflagged_user    bool
+	acknowledged_by        *int
+	clearedacknowledged_by bool
+	done                   bool
+	oldValue               func(context.Context) (*LeadEscalation, error)
+	predicates             []predicate.LeadEscalation
 }
 
 var _ ent.Mutation = (*LeadEscalationMutation)(nil)
@@ -15857,13 +15863,12 @@ func (m *LeadEscalationMutation) IDs(ctx context.Context) ([]int, error) {
 
 // SetLeadID sets the "lead_id" field.
 func (m *LeadEscalationMutation) SetLeadID(i int) {
-	m.lead_id = &i
-	m.addlead_id = nil
+	m.lead = &i
 }
 
 // LeadID returns the value of the "lead_id" field in the mutation.
 func (m *LeadEscalationMutation) LeadID() (r int, exists bool) {
-	v := m.lead_id
+	v := m.lead
 	if v == nil {
 		return
 	}
@@ -15887,28 +15892,9 @@ func (m *LeadEscalationMutation) OldLeadID(ctx context.Context) (v int, err erro
 	return oldValue.LeadID, nil
 }
 
-// AddLeadID adds i to the "lead_id" field.
-func (m *LeadEscalationMutation) AddLeadID(i int) {
-	if m.addlead_id != nil {
-		*m.addlead_id += i
-	} else {
-		m.addlead_id = &i
-	}
-}
-
-// AddedLeadID returns the value that was added to the "lead_id" field in this mutation.
-func (m *LeadEscalationMutation) AddedLeadID() (r int, exists bool) {
-	v := m.addlead_id
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
 // ResetLeadID resets all changes to the "lead_id" field.
 func (m *LeadEscalationMutation) ResetLeadID() {
-	m.lead_id = nil
-	m.addlead_id = nil
+	m.lead = nil
 }
 
 // SetRule sets the "rule" field.
@@ -16129,13 +16115,12 @@ func (m *LeadEscalationMutation) ResetEscalatedAt() {
 
 // SetOwnerID sets the "owner_id" field.
 func (m *LeadEscalationMutation) SetOwnerID(i int) {
-	m.owner_id = &i
-	m.addowner_id = nil
+	m.owner = &i
 }
 
 // OwnerID returns the value of the "owner_id" field in the mutation.
 func (m *LeadEscalationMutation) OwnerID() (r int, exists bool) {
-	v := m.owner_id
+	v := m.owner
 	if v == nil {
 		return
 	}
@@ -16159,28 +16144,9 @@ func (m *LeadEscalationMutation) OldOwnerID(ctx context.Context) (v *int, err er
 	return oldValue.OwnerID, nil
 }
 
-// AddOwnerID adds i to the "owner_id" field.
-func (m *LeadEscalationMutation) AddOwnerID(i int) {
-	if m.addowner_id != nil {
-		*m.addowner_id += i
-	} else {
-		m.addowner_id = &i
-	}
-}
-
-// AddedOwnerID returns the value that was added to the "owner_id" field in this mutation.
-func (m *LeadEscalationMutation) AddedOwnerID() (r int, exists bool) {
-	v := m.addowner_id
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
 // ClearOwnerID clears the value of the "owner_id" field.
 func (m *LeadEscalationMutation) ClearOwnerID() {
-	m.owner_id = nil
-	m.addowner_id = nil
+	m.owner = nil
 	m.clearedFields[leadescalation.FieldOwnerID] = struct{}{}
 }
 
@@ -16192,8 +16158,7 @@ func (m *LeadEscalationMutation) OwnerIDCleared() bool {
 
 // ResetOwnerID resets all changes to the "owner_id" field.
 func (m *LeadEscalationMutation) ResetOwnerID() {
-	m.owner_id = nil
-	m.addowner_id = nil
+	m.owner = nil
 	delete(m.clearedFields, leadescalation.FieldOwnerID)
 }
 
@@ -16301,6 +16266,189 @@ func (m *LeadEscalationMutation) ResetReassignedTo() {
 	m.reassigned_to = nil
 	m.addreassigned_to = nil
 	delete(m.clearedFields, leadescalation.FieldReassignedTo)
+}
+
+// SetFlaggedUserID sets the "flagged_user_id" field.
+func (m *LeadEscalationMutation) SetFlaggedUserID(i int) {
+	m.flagged_user = &i
+}
+
+// FlaggedUserID returns the value of the "flagged_user_id" field in the mutation.
+func (m *LeadEscalationMutation) FlaggedUserID() (r int, exists bool) {
+	v := m.flagged_user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFlaggedUserID returns the old "flagged_user_id" field's value of the LeadEscalation entity.
+// If the LeadEscalation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadEscalationMutation) OldFlaggedUserID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFlaggedUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFlaggedUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFlaggedUserID: %w", err)
+	}
+	return oldValue.FlaggedUserID, nil
+}
+
+// ClearFlaggedUserID clears the value of the "flagged_user_id" field.
+func (m *LeadEscalationMutation) ClearFlaggedUserID() {
+	m.flagged_user = nil
+	m.clearedFields[leadescalation.FieldFlaggedUserID] = struct{}{}
+}
+
+// FlaggedUserIDCleared returns if the "flagged_user_id" field was cleared in this mutation.
+func (m *LeadEscalationMutation) FlaggedUserIDCleared() bool {
+	_, ok := m.clearedFields[leadescalation.FieldFlaggedUserID]
+	return ok
+}
+
+// ResetFlaggedUserID resets all changes to the "flagged_user_id" field.
+func (m *LeadEscalationMutation) ResetFlaggedUserID() {
+	m.flagged_user = nil
+	delete(m.clearedFields, leadescalation.FieldFlaggedUserID)
+}
+
+// SetFlagNote sets the "flag_note" field.
+func (m *LeadEscalationMutation) SetFlagNote(s string) {
+	m.flag_note = &s
+}
+
+// FlagNote returns the value of the "flag_note" field in the mutation.
+func (m *LeadEscalationMutation) FlagNote() (r string, exists bool) {
+	v := m.flag_note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFlagNote returns the old "flag_note" field's value of the LeadEscalation entity.
+// If the LeadEscalation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadEscalationMutation) OldFlagNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFlagNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFlagNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFlagNote: %w", err)
+	}
+	return oldValue.FlagNote, nil
+}
+
+// ResetFlagNote resets all changes to the "flag_note" field.
+func (m *LeadEscalationMutation) ResetFlagNote() {
+	m.flag_note = nil
+}
+
+// SetAcknowledgedAt sets the "acknowledged_at" field.
+func (m *LeadEscalationMutation) SetAcknowledgedAt(t time.Time) {
+	m.acknowledged_at = &t
+}
+
+// AcknowledgedAt returns the value of the "acknowledged_at" field in the mutation.
+func (m *LeadEscalationMutation) AcknowledgedAt() (r time.Time, exists bool) {
+	v := m.acknowledged_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAcknowledgedAt returns the old "acknowledged_at" field's value of the LeadEscalation entity.
+// If the LeadEscalation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadEscalationMutation) OldAcknowledgedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAcknowledgedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAcknowledgedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAcknowledgedAt: %w", err)
+	}
+	return oldValue.AcknowledgedAt, nil
+}
+
+// ClearAcknowledgedAt clears the value of the "acknowledged_at" field.
+func (m *LeadEscalationMutation) ClearAcknowledgedAt() {
+	m.acknowledged_at = nil
+	m.clearedFields[leadescalation.FieldAcknowledgedAt] = struct{}{}
+}
+
+// AcknowledgedAtCleared returns if the "acknowledged_at" field was cleared in this mutation.
+func (m *LeadEscalationMutation) AcknowledgedAtCleared() bool {
+	_, ok := m.clearedFields[leadescalation.FieldAcknowledgedAt]
+	return ok
+}
+
+// ResetAcknowledgedAt resets all changes to the "acknowledged_at" field.
+func (m *LeadEscalationMutation) ResetAcknowledgedAt() {
+	m.acknowledged_at = nil
+	delete(m.clearedFields, leadescalation.FieldAcknowledgedAt)
+}
+
+// SetAcknowledgedByID sets the "acknowledged_by_id" field.
+func (m *LeadEscalationMutation) SetAcknowledgedByID(i int) {
+	m.acknowledged_by = &i
+}
+
+// AcknowledgedByID returns the value of the "acknowledged_by_id" field in the mutation.
+func (m *LeadEscalationMutation) AcknowledgedByID() (r int, exists bool) {
+	v := m.acknowledged_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAcknowledgedByID returns the old "acknowledged_by_id" field's value of the LeadEscalation entity.
+// If the LeadEscalation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadEscalationMutation) OldAcknowledgedByID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAcknowledgedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAcknowledgedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAcknowledgedByID: %w", err)
+	}
+	return oldValue.AcknowledgedByID, nil
+}
+
+// ClearAcknowledgedByID clears the value of the "acknowledged_by_id" field.
+func (m *LeadEscalationMutation) ClearAcknowledgedByID() {
+	m.acknowledged_by = nil
+	m.clearedFields[leadescalation.FieldAcknowledgedByID] = struct{}{}
+}
+
+// AcknowledgedByIDCleared returns if the "acknowledged_by_id" field was cleared in this mutation.
+func (m *LeadEscalationMutation) AcknowledgedByIDCleared() bool {
+	_, ok := m.clearedFields[leadescalation.FieldAcknowledgedByID]
+	return ok
+}
+
+// ResetAcknowledgedByID resets all changes to the "acknowledged_by_id" field.
+func (m *LeadEscalationMutation) ResetAcknowledgedByID() {
+	m.acknowledged_by = nil
+	delete(m.clearedFields, leadescalation.FieldAcknowledgedByID)
 }
 
 // SetPolicyRevision sets the "policy_revision" field.
@@ -16411,6 +16559,114 @@ func (m *LeadEscalationMutation) ResetDecisionID() {
 	m.decision_id = nil
 }
 
+// ClearLead clears the "lead" edge to the Lead entity.
+func (m *LeadEscalationMutation) ClearLead() {
+	m.clearedlead = true
+	m.clearedFields[leadescalation.FieldLeadID] = struct{}{}
+}
+
+// LeadCleared reports if the "lead" edge to the Lead entity was cleared.
+func (m *LeadEscalationMutation) LeadCleared() bool {
+	return m.clearedlead
+}
+
+// LeadIDs returns the "lead" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// LeadID instead. It exists only for internal usage by the builders.
+func (m *LeadEscalationMutation) LeadIDs() (ids []int) {
+	if id := m.lead; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetLead resets all changes to the "lead" edge.
+func (m *LeadEscalationMutation) ResetLead() {
+	m.lead = nil
+	m.clearedlead = false
+}
+
+// ClearOwner clears the "owner" edge to the User entity.
+func (m *LeadEscalationMutation) ClearOwner() {
+	m.clearedowner = true
+	m.clearedFields[leadescalation.FieldOwnerID] = struct{}{}
+}
+
+// OwnerCleared reports if the "owner" edge to the User entity was cleared.
+func (m *LeadEscalationMutation) OwnerCleared() bool {
+	return m.OwnerIDCleared() || m.clearedowner
+}
+
+// OwnerIDs returns the "owner" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OwnerID instead. It exists only for internal usage by the builders.
+func (m *LeadEscalationMutation) OwnerIDs() (ids []int) {
+	if id := m.owner; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOwner resets all changes to the "owner" edge.
+func (m *LeadEscalationMutation) ResetOwner() {
+	m.owner = nil
+	m.clearedowner = false
+}
+
+// ClearFlaggedUser clears the "flagged_user" edge to the User entity.
+func (m *LeadEscalationMutation) ClearFlaggedUser() {
+	m.clearedflagged_user = true
+	m.clearedFields[leadescalation.FieldFlaggedUserID] = struct{}{}
+}
+
+// FlaggedUserCleared reports if the "flagged_user" edge to the User entity was cleared.
+func (m *LeadEscalationMutation) FlaggedUserCleared() bool {
+	return m.FlaggedUserIDCleared() || m.clearedflagged_user
+}
+
+// FlaggedUserIDs returns the "flagged_user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// FlaggedUserID instead. It exists only for internal usage by the builders.
+func (m *LeadEscalationMutation) FlaggedUserIDs() (ids []int) {
+	if id := m.flagged_user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetFlaggedUser resets all changes to the "flagged_user" edge.
+func (m *LeadEscalationMutation) ResetFlaggedUser() {
+	m.flagged_user = nil
+	m.clearedflagged_user = false
+}
+
+// ClearAcknowledgedBy clears the "acknowledged_by" edge to the User entity.
+func (m *LeadEscalationMutation) ClearAcknowledgedBy() {
+	m.clearedacknowledged_by = true
+	m.clearedFields[leadescalation.FieldAcknowledgedByID] = struct{}{}
+}
+
+// AcknowledgedByCleared reports if the "acknowledged_by" edge to the User entity was cleared.
+func (m *LeadEscalationMutation) AcknowledgedByCleared() bool {
+	return m.AcknowledgedByIDCleared() || m.clearedacknowledged_by
+}
+
+// AcknowledgedByIDs returns the "acknowledged_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AcknowledgedByID instead. It exists only for internal usage by the builders.
+func (m *LeadEscalationMutation) AcknowledgedByIDs() (ids []int) {
+	if id := m.acknowledged_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAcknowledgedBy resets all changes to the "acknowledged_by" edge.
+func (m *LeadEscalationMutation) ResetAcknowledgedBy() {
+	m.acknowledged_by = nil
+	m.clearedacknowledged_by = false
+}
+
 // Where appends a list predicates to the LeadEscalationMutation builder.
 func (m *LeadEscalationMutation) Where(ps ...predicate.LeadEscalation) {
 	m.predicates = append(m.predicates, ps...)
@@ -16445,8 +16701,8 @@ func (m *LeadEscalationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *LeadEscalationMutation) Fields() []string {
-	fields := make([]string, 0, 13)
-	if m.lead_id != nil {
+	fields := make([]string, 0, 17)
+	if m.lead != nil {
 		fields = append(fields, leadescalation.FieldLeadID)
 	}
 	if m.rule != nil {
@@ -16467,7 +16723,7 @@ func (m *LeadEscalationMutation) Fields() []string {
 	if m.escalated_at != nil {
 		fields = append(fields, leadescalation.FieldEscalatedAt)
 	}
-	if m.owner_id != nil {
+	if m.owner != nil {
 		fields = append(fields, leadescalation.FieldOwnerID)
 	}
 	if m.team != nil {
@@ -16475,6 +16731,18 @@ func (m *LeadEscalationMutation) Fields() []string {
 	}
 	if m.reassigned_to != nil {
 		fields = append(fields, leadescalation.FieldReassignedTo)
+	}
+	if m.flagged_user != nil {
+		fields = append(fields, leadescalation.FieldFlaggedUserID)
+	}
+	if m.flag_note != nil {
+		fields = append(fields, leadescalation.FieldFlagNote)
+	}
+	if m.acknowledged_at != nil {
+		fields = append(fields, leadescalation.FieldAcknowledgedAt)
+	}
+	if m.acknowledged_by != nil {
+		fields = append(fields, leadescalation.FieldAcknowledgedByID)
 	}
 	if m.policy_revision != nil {
 		fields = append(fields, leadescalation.FieldPolicyRevision)
@@ -16513,6 +16781,14 @@ func (m *LeadEscalationMutation) Field(name string) (ent.Value, bool) {
 		return m.Team()
 	case leadescalation.FieldReassignedTo:
 		return m.ReassignedTo()
+	case leadescalation.FieldFlaggedUserID:
+		return m.FlaggedUserID()
+	case leadescalation.FieldFlagNote:
+		return m.FlagNote()
+	case leadescalation.FieldAcknowledgedAt:
+		return m.AcknowledgedAt()
+	case leadescalation.FieldAcknowledgedByID:
+		return m.AcknowledgedByID()
 	case leadescalation.FieldPolicyRevision:
 		return m.PolicyRevision()
 	case leadescalation.FieldPolicyHash:
@@ -16548,6 +16824,14 @@ func (m *LeadEscalationMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldTeam(ctx)
 	case leadescalation.FieldReassignedTo:
 		return m.OldReassignedTo(ctx)
+	case leadescalation.FieldFlaggedUserID:
+		return m.OldFlaggedUserID(ctx)
+	case leadescalation.FieldFlagNote:
+		return m.OldFlagNote(ctx)
+	case leadescalation.FieldAcknowledgedAt:
+		return m.OldAcknowledgedAt(ctx)
+	case leadescalation.FieldAcknowledgedByID:
+		return m.OldAcknowledgedByID(ctx)
 	case leadescalation.FieldPolicyRevision:
 		return m.OldPolicyRevision(ctx)
 	case leadescalation.FieldPolicyHash:
@@ -16633,6 +16917,34 @@ func (m *LeadEscalationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetReassignedTo(v)
 		return nil
+	case leadescalation.FieldFlaggedUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFlaggedUserID(v)
+		return nil
+	case leadescalation.FieldFlagNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFlagNote(v)
+		return nil
+	case leadescalation.FieldAcknowledgedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAcknowledgedAt(v)
+		return nil
+	case leadescalation.FieldAcknowledgedByID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAcknowledgedByID(v)
+		return nil
 	case leadescalation.FieldPolicyRevision:
 		v, ok := value.(string)
 		if !ok {
@@ -16662,12 +16974,6 @@ func (m *LeadEscalationMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *LeadEscalationMutation) AddedFields() []string {
 	var fields []string
-	if m.addlead_id != nil {
-		fields = append(fields, leadescalation.FieldLeadID)
-	}
-	if m.addowner_id != nil {
-		fields = append(fields, leadescalation.FieldOwnerID)
-	}
 	if m.addreassigned_to != nil {
 		fields = append(fields, leadescalation.FieldReassignedTo)
 	}
@@ -16679,10 +16985,6 @@ func (m *LeadEscalationMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *LeadEscalationMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
-	case leadescalation.FieldLeadID:
-		return m.AddedLeadID()
-	case leadescalation.FieldOwnerID:
-		return m.AddedOwnerID()
 	case leadescalation.FieldReassignedTo:
 		return m.AddedReassignedTo()
 	}
@@ -16694,20 +16996,6 @@ func (m *LeadEscalationMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *LeadEscalationMutation) AddField(name string, value ent.Value) error {
 	switch name {
-	case leadescalation.FieldLeadID:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddLeadID(v)
-		return nil
-	case leadescalation.FieldOwnerID:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddOwnerID(v)
-		return nil
 	case leadescalation.FieldReassignedTo:
 		v, ok := value.(int)
 		if !ok {
@@ -16729,6 +17017,15 @@ func (m *LeadEscalationMutation) ClearedFields() []string {
 	if m.FieldCleared(leadescalation.FieldReassignedTo) {
 		fields = append(fields, leadescalation.FieldReassignedTo)
 	}
+	if m.FieldCleared(leadescalation.FieldFlaggedUserID) {
+		fields = append(fields, leadescalation.FieldFlaggedUserID)
+	}
+	if m.FieldCleared(leadescalation.FieldAcknowledgedAt) {
+		fields = append(fields, leadescalation.FieldAcknowledgedAt)
+	}
+	if m.FieldCleared(leadescalation.FieldAcknowledgedByID) {
+		fields = append(fields, leadescalation.FieldAcknowledgedByID)
+	}
 	return fields
 }
 
@@ -16748,6 +17045,15 @@ func (m *LeadEscalationMutation) ClearField(name string) error {
 		return nil
 	case leadescalation.FieldReassignedTo:
 		m.ClearReassignedTo()
+		return nil
+	case leadescalation.FieldFlaggedUserID:
+		m.ClearFlaggedUserID()
+		return nil
+	case leadescalation.FieldAcknowledgedAt:
+		m.ClearAcknowledgedAt()
+		return nil
+	case leadescalation.FieldAcknowledgedByID:
+		m.ClearAcknowledgedByID()
 		return nil
 	}
 	return fmt.Errorf("unknown LeadEscalation nullable field %s", name)
@@ -16787,6 +17093,18 @@ func (m *LeadEscalationMutation) ResetField(name string) error {
 	case leadescalation.FieldReassignedTo:
 		m.ResetReassignedTo()
 		return nil
+	case leadescalation.FieldFlaggedUserID:
+		m.ResetFlaggedUserID()
+		return nil
+	case leadescalation.FieldFlagNote:
+		m.ResetFlagNote()
+		return nil
+	case leadescalation.FieldAcknowledgedAt:
+		m.ResetAcknowledgedAt()
+		return nil
+	case leadescalation.FieldAcknowledgedByID:
+		m.ResetAcknowledgedByID()
+		return nil
 	case leadescalation.FieldPolicyRevision:
 		m.ResetPolicyRevision()
 		return nil
@@ -16802,19 +17120,49 @@ func (m *LeadEscalationMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *LeadEscalationMutation) AddedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 4)
+	if m.lead != nil {
+		edges = append(edges, leadescalation.EdgeLead)
+	}
+	if m.owner != nil {
+		edges = append(edges, leadescalation.EdgeOwner)
+	}
+	if m.flagged_user != nil {
+		edges = append(edges, leadescalation.EdgeFlaggedUser)
+	}
+	if m.acknowledged_by != nil {
+		edges = append(edges, leadescalation.EdgeAcknowledgedBy)
+	}
 	return edges
 }
 
 // AddedIDs returns all IDs (to other nodes) that were added for the given edge
 // name in this mutation.
 func (m *LeadEscalationMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case leadescalation.EdgeLead:
+		if id := m.lead; id != nil {
+			return []ent.Value{*id}
+		}
+	case leadescalation.EdgeOwner:
+		if id := m.owner; id != nil {
+			return []ent.Value{*id}
+		}
+	case leadescalation.EdgeFlaggedUser:
+		if id := m.flagged_user; id != nil {
+			return []ent.Value{*id}
+		}
+	case leadescalation.EdgeAcknowledgedBy:
+		if id := m.acknowledged_by; id != nil {
+			return []ent.Value{*id}
+		}
+	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *LeadEscalationMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 4)
 	return edges
 }
 
@@ -16826,25 +17174,75 @@ func (m *LeadEscalationMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *LeadEscalationMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 4)
+	if m.clearedlead {
+		edges = append(edges, leadescalation.EdgeLead)
+	}
+	if m.clearedowner {
+		edges = append(edges, leadescalation.EdgeOwner)
+	}
+	if m.clearedflagged_user {
+		edges = append(edges, leadescalation.EdgeFlaggedUser)
+	}
+	if m.clearedacknowledged_by {
+		edges = append(edges, leadescalation.EdgeAcknowledgedBy)
+	}
 	return edges
 }
 
 // EdgeCleared returns a boolean which indicates if the edge with the given name
 // was cleared in this mutation.
 func (m *LeadEscalationMutation) EdgeCleared(name string) bool {
+	switch name {
+	case leadescalation.EdgeLead:
+		return m.clearedlead
+	case leadescalation.EdgeOwner:
+		return m.clearedowner
+	case leadescalation.EdgeFlaggedUser:
+		return m.clearedflagged_user
+	case leadescalation.EdgeAcknowledgedBy:
+		return m.clearedacknowledged_by
+	}
 	return false
 }
 
 // ClearEdge clears the value of the edge with the given name. It returns an error
 // if that edge is not defined in the schema.
 func (m *LeadEscalationMutation) ClearEdge(name string) error {
+	switch name {
+	case leadescalation.EdgeLead:
+		m.ClearLead()
+		return nil
+	case leadescalation.EdgeOwner:
+		m.ClearOwner()
+		return nil
+	case leadescalation.EdgeFlaggedUser:
+		m.ClearFlaggedUser()
+		return nil
+	case leadescalation.EdgeAcknowledgedBy:
+		m.ClearAcknowledgedBy()
+		return nil
+	}
 	return fmt.Errorf("unknown LeadEscalation unique edge %s", name)
 }
 
 // ResetEdge resets all changes to the edge with the given name in this mutation.
 // It returns an error if the edge is not defined in the schema.
 func (m *LeadEscalationMutation) ResetEdge(name string) error {
+	switch name {
+	case leadescalation.EdgeLead:
+		m.ResetLead()
+		return nil
+	case leadescalation.EdgeOwner:
+		m.ResetOwner()
+		return nil
+	case leadescalation.EdgeFlaggedUser:
+		m.ResetFlaggedUser()
+		return nil
+	case leadescalation.EdgeAcknowledgedBy:
+		m.ResetAcknowledgedBy()
+		return nil
+	}
 	return fmt.Errorf("unknown LeadEscalation edge %s", name)
 }
 
@@ -22179,6 +22577,8 @@ type StageTransitionMutation struct {
 	policy_revision       *string
 	policy_hash           *string
 	decision_id           *string
+	owner_id              *int
+	addowner_id           *int
 	routing_team          *string
 	routing_code          *string
 	routing_reason        *string
@@ -22852,6 +23252,76 @@ func (m *StageTransitionMutation) ResetAssignedOwnerID() {
 	delete(m.clearedFields, stagetransition.FieldAssignedOwnerID)
 }
 
+// SetOwnerID sets the "owner_id" field.
+func (m *StageTransitionMutation) SetOwnerID(i int) {
+	m.owner_id = &i
+	m.addowner_id = nil
+}
+
+// OwnerID returns the value of the "owner_id" field in the mutation.
+func (m *StageTransitionMutation) OwnerID() (r int, exists bool) {
+	v := m.owner_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOwnerID returns the old "owner_id" field's value of the StageTransition entity.
+// If the StageTransition object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StageTransitionMutation) OldOwnerID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOwnerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOwnerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOwnerID: %w", err)
+	}
+	return oldValue.OwnerID, nil
+}
+
+// AddOwnerID adds i to the "owner_id" field.
+func (m *StageTransitionMutation) AddOwnerID(i int) {
+	if m.addowner_id != nil {
+		*m.addowner_id += i
+	} else {
+		m.addowner_id = &i
+	}
+}
+
+// AddedOwnerID returns the value that was added to the "owner_id" field in this mutation.
+func (m *StageTransitionMutation) AddedOwnerID() (r int, exists bool) {
+	v := m.addowner_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearOwnerID clears the value of the "owner_id" field.
+func (m *StageTransitionMutation) ClearOwnerID() {
+	m.owner_id = nil
+	m.addowner_id = nil
+	m.clearedFields[stagetransition.FieldOwnerID] = struct{}{}
+}
+
+// OwnerIDCleared returns if the "owner_id" field was cleared in this mutation.
+func (m *StageTransitionMutation) OwnerIDCleared() bool {
+	_, ok := m.clearedFields[stagetransition.FieldOwnerID]
+	return ok
+}
+
+// ResetOwnerID resets all changes to the "owner_id" field.
+func (m *StageTransitionMutation) ResetOwnerID() {
+	m.owner_id = nil
+	m.addowner_id = nil
+	delete(m.clearedFields, stagetransition.FieldOwnerID)
+}
+
 // SetRoutingTeam sets the "routing_team" field.
 func (m *StageTransitionMutation) SetRoutingTeam(s string) {
 	m.routing_team = &s
@@ -23129,7 +23599,7 @@ func (m *StageTransitionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *StageTransitionMutation) Fields() []string {
-	fields := make([]string, 0, 17)
+	fields := make([]string, 0, 18)
 	if m.lead != nil {
 		fields = append(fields, stagetransition.FieldLeadID)
 	}
@@ -23171,6 +23641,9 @@ func (m *StageTransitionMutation) Fields() []string {
 	}
 	if m.assigned_owner != nil {
 		fields = append(fields, stagetransition.FieldAssignedOwnerID)
+	}
+	if m.owner_id != nil {
+		fields = append(fields, stagetransition.FieldOwnerID)
 	}
 	if m.routing_team != nil {
 		fields = append(fields, stagetransition.FieldRoutingTeam)
@@ -23217,6 +23690,8 @@ func (m *StageTransitionMutation) Field(name string) (ent.Value, bool) {
 		return m.DecisionID()
 	case stagetransition.FieldAssignedOwnerID:
 		return m.AssignedOwnerID()
+	case stagetransition.FieldOwnerID:
+		return m.OwnerID()
 	case stagetransition.FieldRoutingTeam:
 		return m.RoutingTeam()
 	case stagetransition.FieldRoutingCode:
@@ -23260,6 +23735,8 @@ func (m *StageTransitionMutation) OldField(ctx context.Context, name string) (en
 		return m.OldDecisionID(ctx)
 	case stagetransition.FieldAssignedOwnerID:
 		return m.OldAssignedOwnerID(ctx)
+	case stagetransition.FieldOwnerID:
+		return m.OldOwnerID(ctx)
 	case stagetransition.FieldRoutingTeam:
 		return m.OldRoutingTeam(ctx)
 	case stagetransition.FieldRoutingCode:
@@ -23373,6 +23850,13 @@ func (m *StageTransitionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAssignedOwnerID(v)
 		return nil
+	case stagetransition.FieldOwnerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOwnerID(v)
+		return nil
 	case stagetransition.FieldRoutingTeam:
 		v, ok := value.(string)
 		if !ok {
@@ -23402,6 +23886,9 @@ func (m *StageTransitionMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *StageTransitionMutation) AddedFields() []string {
 	var fields []string
+	if m.addowner_id != nil {
+		fields = append(fields, stagetransition.FieldOwnerID)
+	}
 	return fields
 }
 
@@ -23410,6 +23897,8 @@ func (m *StageTransitionMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *StageTransitionMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case stagetransition.FieldOwnerID:
+		return m.AddedOwnerID()
 	}
 	return nil, false
 }
@@ -23419,6 +23908,13 @@ func (m *StageTransitionMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *StageTransitionMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case stagetransition.FieldOwnerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOwnerID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown StageTransition numeric field %s", name)
 }
@@ -23438,6 +23934,9 @@ func (m *StageTransitionMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(stagetransition.FieldAssignedOwnerID) {
 		fields = append(fields, stagetransition.FieldAssignedOwnerID)
+	}
+	if m.FieldCleared(stagetransition.FieldOwnerID) {
+		fields = append(fields, stagetransition.FieldOwnerID)
 	}
 	return fields
 }
@@ -23464,6 +23963,9 @@ func (m *StageTransitionMutation) ClearField(name string) error {
 		return nil
 	case stagetransition.FieldAssignedOwnerID:
 		m.ClearAssignedOwnerID()
+		return nil
+	case stagetransition.FieldOwnerID:
+		m.ClearOwnerID()
 		return nil
 	}
 	return fmt.Errorf("unknown StageTransition nullable field %s", name)
@@ -23514,6 +24016,9 @@ func (m *StageTransitionMutation) ResetField(name string) error {
 		return nil
 	case stagetransition.FieldAssignedOwnerID:
 		m.ResetAssignedOwnerID()
+		return nil
+	case stagetransition.FieldOwnerID:
+		m.ResetOwnerID()
 		return nil
 	case stagetransition.FieldRoutingTeam:
 		m.ResetRoutingTeam()
@@ -23691,6 +24196,11 @@ type UserMutation struct {
 	owned_leads        map[int]struct{}
 	removedowned_leads map[int]struct{}
 	clearedowned_leads bool
+	manager            *int
+	clearedmanager     bool
+	reports            map[int]struct{}
+	removedreports     map[int]struct{}
+	clearedreports     bool
 	done               bool
 	oldValue           func(context.Context) (*User, error)
 	predicates         []predicate.User
@@ -24046,6 +24556,55 @@ func (m *UserMutation) ResetActive() {
 	m.active = nil
 }
 
+// SetManagerID sets the "manager_id" field.
+func (m *UserMutation) SetManagerID(i int) {
+	m.manager = &i
+}
+
+// ManagerID returns the value of the "manager_id" field in the mutation.
+func (m *UserMutation) ManagerID() (r int, exists bool) {
+	v := m.manager
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldManagerID returns the old "manager_id" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldManagerID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldManagerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldManagerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldManagerID: %w", err)
+	}
+	return oldValue.ManagerID, nil
+}
+
+// ClearManagerID clears the value of the "manager_id" field.
+func (m *UserMutation) ClearManagerID() {
+	m.manager = nil
+	m.clearedFields[user.FieldManagerID] = struct{}{}
+}
+
+// ManagerIDCleared returns if the "manager_id" field was cleared in this mutation.
+func (m *UserMutation) ManagerIDCleared() bool {
+	_, ok := m.clearedFields[user.FieldManagerID]
+	return ok
+}
+
+// ResetManagerID resets all changes to the "manager_id" field.
+func (m *UserMutation) ResetManagerID() {
+	m.manager = nil
+	delete(m.clearedFields, user.FieldManagerID)
+}
+
 // AddOwnedLeadIDs adds the "owned_leads" edge to the Lead entity by ids.
 func (m *UserMutation) AddOwnedLeadIDs(ids ...int) {
 	if m.owned_leads == nil {
@@ -24100,6 +24659,87 @@ func (m *UserMutation) ResetOwnedLeads() {
 	m.removedowned_leads = nil
 }
 
+// ClearManager clears the "manager" edge to the User entity.
+func (m *UserMutation) ClearManager() {
+	m.clearedmanager = true
+	m.clearedFields[user.FieldManagerID] = struct{}{}
+}
+
+// ManagerCleared reports if the "manager" edge to the User entity was cleared.
+func (m *UserMutation) ManagerCleared() bool {
+	return m.ManagerIDCleared() || m.clearedmanager
+}
+
+// ManagerIDs returns the "manager" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ManagerID instead. It exists only for internal usage by the builders.
+func (m *UserMutation) ManagerIDs() (ids []int) {
+	if id := m.manager; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetManager resets all changes to the "manager" edge.
+func (m *UserMutation) ResetManager() {
+	m.manager = nil
+	m.clearedmanager = false
+}
+
+// AddReportIDs adds the "reports" edge to the User entity by ids.
+func (m *UserMutation) AddReportIDs(ids ...int) {
+	if m.reports == nil {
+		m.reports = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.reports[ids[i]] = struct{}{}
+	}
+}
+
+// ClearReports clears the "reports" edge to the User entity.
+func (m *UserMutation) ClearReports() {
+	m.clearedreports = true
+}
+
+// ReportsCleared reports if the "reports" edge to the User entity was cleared.
+func (m *UserMutation) ReportsCleared() bool {
+	return m.clearedreports
+}
+
+// RemoveReportIDs removes the "reports" edge to the User entity by IDs.
+func (m *UserMutation) RemoveReportIDs(ids ...int) {
+	if m.removedreports == nil {
+		m.removedreports = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.reports, ids[i])
+		m.removedreports[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedReports returns the removed IDs of the "reports" edge to the User entity.
+func (m *UserMutation) RemovedReportsIDs() (ids []int) {
+	for id := range m.removedreports {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ReportsIDs returns the "reports" edge IDs in the mutation.
+func (m *UserMutation) ReportsIDs() (ids []int) {
+	for id := range m.reports {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetReports resets all changes to the "reports" edge.
+func (m *UserMutation) ResetReports() {
+	m.reports = nil
+	m.clearedreports = false
+	m.removedreports = nil
+}
+
 // Where appends a list predicates to the UserMutation builder.
 func (m *UserMutation) Where(ps ...predicate.User) {
 	m.predicates = append(m.predicates, ps...)
@@ -24134,7 +24774,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.created_at != nil {
 		fields = append(fields, user.FieldCreatedAt)
 	}
@@ -24155,6 +24795,9 @@ func (m *UserMutation) Fields() []string {
 	}
 	if m.active != nil {
 		fields = append(fields, user.FieldActive)
+	}
+	if m.manager != nil {
+		fields = append(fields, user.FieldManagerID)
 	}
 	return fields
 }
@@ -24178,6 +24821,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.Team()
 	case user.FieldActive:
 		return m.Active()
+	case user.FieldManagerID:
+		return m.ManagerID()
 	}
 	return nil, false
 }
@@ -24201,6 +24846,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldTeam(ctx)
 	case user.FieldActive:
 		return m.OldActive(ctx)
+	case user.FieldManagerID:
+		return m.OldManagerID(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -24259,6 +24906,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetActive(v)
 		return nil
+	case user.FieldManagerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetManagerID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
@@ -24266,13 +24920,16 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *UserMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *UserMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
 	return nil, false
 }
 
@@ -24288,7 +24945,11 @@ func (m *UserMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *UserMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(user.FieldManagerID) {
+		fields = append(fields, user.FieldManagerID)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -24301,6 +24962,11 @@ func (m *UserMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *UserMutation) ClearField(name string) error {
+	switch name {
+	case user.FieldManagerID:
+		m.ClearManagerID()
+		return nil
+	}
 	return fmt.Errorf("unknown User nullable field %s", name)
 }
 
@@ -24329,15 +24995,24 @@ func (m *UserMutation) ResetField(name string) error {
 	case user.FieldActive:
 		m.ResetActive()
 		return nil
+	case user.FieldManagerID:
+		m.ResetManagerID()
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *UserMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 3)
 	if m.owned_leads != nil {
 		edges = append(edges, user.EdgeOwnedLeads)
+	}
+	if m.manager != nil {
+		edges = append(edges, user.EdgeManager)
+	}
+	if m.reports != nil {
+		edges = append(edges, user.EdgeReports)
 	}
 	return edges
 }
@@ -24352,15 +25027,28 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeManager:
+		if id := m.manager; id != nil {
+			return []ent.Value{*id}
+		}
+	case user.EdgeReports:
+		ids := make([]ent.Value, 0, len(m.reports))
+		for id := range m.reports {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *UserMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 3)
 	if m.removedowned_leads != nil {
 		edges = append(edges, user.EdgeOwnedLeads)
+	}
+	if m.removedreports != nil {
+		edges = append(edges, user.EdgeReports)
 	}
 	return edges
 }
@@ -24375,15 +25063,27 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeReports:
+		ids := make([]ent.Value, 0, len(m.removedreports))
+		for id := range m.removedreports {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *UserMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 3)
 	if m.clearedowned_leads {
 		edges = append(edges, user.EdgeOwnedLeads)
+	}
+	if m.clearedmanager {
+		edges = append(edges, user.EdgeManager)
+	}
+	if m.clearedreports {
+		edges = append(edges, user.EdgeReports)
 	}
 	return edges
 }
@@ -24394,6 +25094,10 @@ func (m *UserMutation) EdgeCleared(name string) bool {
 	switch name {
 	case user.EdgeOwnedLeads:
 		return m.clearedowned_leads
+	case user.EdgeManager:
+		return m.clearedmanager
+	case user.EdgeReports:
+		return m.clearedreports
 	}
 	return false
 }
@@ -24402,6 +25106,9 @@ func (m *UserMutation) EdgeCleared(name string) bool {
 // if that edge is not defined in the schema.
 func (m *UserMutation) ClearEdge(name string) error {
 	switch name {
+	case user.EdgeManager:
+		m.ClearManager()
+		return nil
 	}
 	return fmt.Errorf("unknown User unique edge %s", name)
 }
@@ -24412,6 +25119,12 @@ func (m *UserMutation) ResetEdge(name string) error {
 	switch name {
 	case user.EdgeOwnedLeads:
 		m.ResetOwnedLeads()
+		return nil
+	case user.EdgeManager:
+		m.ResetManager()
+		return nil
+	case user.EdgeReports:
+		m.ResetReports()
 		return nil
 	}
 	return fmt.Errorf("unknown User edge %s", name)

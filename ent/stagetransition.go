@@ -48,6 +48,8 @@ type StageTransition struct {
 	DecisionID string `json:"decision_id,omitempty"`
 	// AssignedOwnerID holds the value of the "assigned_owner_id" field.
 	AssignedOwnerID *int `json:"assigned_owner_id,omitempty"`
+	// the lead's owner once the move is made: whose stay in to_stage it is (SLA report)
+	OwnerID *int `json:"owner_id,omitempty"`
 	// the team routing gave the lead to at a handoff stage; empty when not routed or no team had a member
 	RoutingTeam string `json:"routing_team,omitempty"`
 	// ROUTE_RULE, ROUTE_DEFAULT, ROUTE_FALLBACK or ROUTE_NO_MEMBER; empty when the stage is not routed
@@ -139,7 +141,7 @@ func (*StageTransition) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case stagetransition.FieldID, stagetransition.FieldLeadID, stagetransition.FieldFromStageID, stagetransition.FieldToStageID, stagetransition.FieldActorID, stagetransition.FieldAssignedOwnerID:
+		case stagetransition.FieldID, stagetransition.FieldLeadID, stagetransition.FieldFromStageID, stagetransition.FieldToStageID, stagetransition.FieldActorID, stagetransition.FieldAssignedOwnerID, stagetransition.FieldOwnerID:
 			values[i] = new(sql.NullInt64)
 		case stagetransition.FieldActorKind, stagetransition.FieldTrigger, stagetransition.FieldReasonCode, stagetransition.FieldReason, stagetransition.FieldPolicyRevision, stagetransition.FieldPolicyHash, stagetransition.FieldDecisionID, stagetransition.FieldRoutingTeam, stagetransition.FieldRoutingCode, stagetransition.FieldRoutingReason:
 			values[i] = new(sql.NullString)
@@ -253,6 +255,13 @@ func (_m *StageTransition) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.AssignedOwnerID = new(int)
 				*_m.AssignedOwnerID = int(value.Int64)
+			}
+		case stagetransition.FieldOwnerID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field owner_id", values[i])
+			} else if value.Valid {
+				_m.OwnerID = new(int)
+				*_m.OwnerID = int(value.Int64)
 			}
 		case stagetransition.FieldRoutingTeam:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -380,6 +389,11 @@ func (_m *StageTransition) String() string {
 	builder.WriteString(", ")
 	if v := _m.AssignedOwnerID; v != nil {
 		builder.WriteString("assigned_owner_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.OwnerID; v != nil {
+		builder.WriteString("owner_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")

@@ -189,6 +189,20 @@ func (_c *StageTransitionCreate) SetNillableAssignedOwnerID(v *int) *StageTransi
 	return _c
 }
 
+// SetOwnerID sets the "owner_id" field.
+func (_c *StageTransitionCreate) SetOwnerID(v int) *StageTransitionCreate {
+	_c.mutation.SetOwnerID(v)
+	return _c
+}
+
+// SetNillableOwnerID sets the "owner_id" field if the given value is not nil.
+func (_c *StageTransitionCreate) SetNillableOwnerID(v *int) *StageTransitionCreate {
+	if v != nil {
+		_c.SetOwnerID(*v)
+	}
+	return _c
+}
+
 // SetRoutingTeam sets the "routing_team" field.
 func (_c *StageTransitionCreate) SetRoutingTeam(v string) *StageTransitionCreate {
 	_c.mutation.SetRoutingTeam(v)
@@ -455,6 +469,10 @@ func (_c *StageTransitionCreate) createSpec() (*StageTransition, *sqlgraph.Creat
 		_spec.SetField(stagetransition.FieldDecisionID, field.TypeString, value)
 		_node.DecisionID = value
 	}
+	if value, ok := _c.mutation.OwnerID(); ok {
+		_spec.SetField(stagetransition.FieldOwnerID, field.TypeInt, value)
+		_node.OwnerID = &value
+	}
 	if value, ok := _c.mutation.RoutingTeam(); ok {
 		_spec.SetField(stagetransition.FieldRoutingTeam, field.TypeString, value)
 		_node.RoutingTeam = value
@@ -656,6 +674,9 @@ func (u *StageTransitionUpsertOne) UpdateNewValues() *StageTransitionUpsertOne {
 		}
 		if _, exists := u.create.mutation.AssignedOwnerID(); exists {
 			s.SetIgnore(stagetransition.FieldAssignedOwnerID)
+		}
+		if _, exists := u.create.mutation.OwnerID(); exists {
+			s.SetIgnore(stagetransition.FieldOwnerID)
 		}
 		if _, exists := u.create.mutation.RoutingTeam(); exists {
 			s.SetIgnore(stagetransition.FieldRoutingTeam)
@@ -914,6 +935,9 @@ func (u *StageTransitionUpsertBulk) UpdateNewValues() *StageTransitionUpsertBulk
 			}
 			if _, exists := b.mutation.AssignedOwnerID(); exists {
 				s.SetIgnore(stagetransition.FieldAssignedOwnerID)
+			}
+			if _, exists := b.mutation.OwnerID(); exists {
+				s.SetIgnore(stagetransition.FieldOwnerID)
 			}
 			if _, exists := b.mutation.RoutingTeam(); exists {
 				s.SetIgnore(stagetransition.FieldRoutingTeam)

@@ -92,6 +92,9 @@ func (_u *StageTransitionUpdate) sqlSave(ctx context.Context) (_node int, err er
 	if _u.mutation.FromEnteredAtCleared() {
 		_spec.ClearField(stagetransition.FieldFromEnteredAt, field.TypeTime)
 	}
+	if _u.mutation.OwnerIDCleared() {
+		_spec.ClearField(stagetransition.FieldOwnerID, field.TypeInt)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -207,6 +210,9 @@ func (_u *StageTransitionUpdateOne) sqlSave(ctx context.Context) (_node *StageTr
 	}
 	if _u.mutation.FromEnteredAtCleared() {
 		_spec.ClearField(stagetransition.FieldFromEnteredAt, field.TypeTime)
+	}
+	if _u.mutation.OwnerIDCleared() {
+		_spec.ClearField(stagetransition.FieldOwnerID, field.TypeInt)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &StageTransition{config: _u.config}

@@ -31,6 +31,8 @@ type User struct {
 	Team string `json:"team,omitempty"`
 	// Active holds the value of the "active" field.
 	Active bool `json:"active,omitempty"`
+	// whom an SLA escalation of action flag_manager flags for this user's leads
+	ManagerID *int `json:"manager_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -41,13 +43,18 @@ type User struct {
 type UserEdges struct {
 	// OwnedLeads holds the value of the owned_leads edge.
 	OwnedLeads []*Lead `json:"owned_leads,omitempty"`
+	// Manager holds the value of the manager edge.
+	Manager *User `json:"manager,omitempty"`
+	// Reports holds the value of the reports edge.
+	Reports []*User `json:"reports,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
-	totalCount [1]map[string]int
+	totalCount [3]map[string]int
 
 	namedOwnedLeads map[string][]*Lead
+	namedReports    map[string][]*User
 }
 
 // OwnedLeadsOrErr returns the OwnedLeads value or an error if the edge
@@ -59,6 +66,26 @@ func (e UserEdges) OwnedLeadsOrErr() ([]*Lead, error) {
 	return nil, &NotLoadedError{edge: "owned_leads"}
 }
 
+// ManagerOrErr returns the Manager value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e UserEdges) ManagerOrErr() (*User, error) {
+	if e.Manager != nil {
+		return e.Manager, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "manager"}
+}
+
+// ReportsOrErr returns the Reports value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) ReportsOrErr() ([]*User, error) {
+	if e.loadedTypes[2] {
+		return e.Reports, nil
+	}
+	return nil, &NotLoadedError{edge: "reports"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -66,7 +93,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case user.FieldActive:
 			values[i] = new(sql.NullBool)
-		case user.FieldID:
+		case user.FieldID, user.FieldManagerID:
 			values[i] = new(sql.NullInt64)
 		case user.FieldName, user.FieldEmail, user.FieldRole, user.FieldTeam:
 			values[i] = new(sql.NullString)
@@ -135,6 +162,13 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Active = value.Bool
 			}
+		case user.FieldManagerID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field manager_id", values[i])
+			} else if value.Valid {
+				_m.ManagerID = new(int)
+				*_m.ManagerID = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -151,6 +185,16 @@ func (_m *User) Value(name string) (ent.Value, error) {
 // QueryOwnedLeads queries the "owned_leads" edge of the User entity.
 func (_m *User) QueryOwnedLeads() *LeadQuery {
 	return NewUserClient(_m.config).QueryOwnedLeads(_m)
+}
+
+// QueryManager queries the "manager" edge of the User entity.
+func (_m *User) QueryManager() *UserQuery {
+	return NewUserClient(_m.config).QueryManager(_m)
+}
+
+// QueryReports queries the "reports" edge of the User entity.
+func (_m *User) QueryReports() *UserQuery {
+	return NewUserClient(_m.config).QueryReports(_m)
 }
 
 // Update returns a builder for updating this User.
@@ -196,6 +240,11 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("active=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Active))
+	builder.WriteString(", ")
+	if v := _m.ManagerID; v != nil {
+		builder.WriteString("manager_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }
@@ -221,6 +270,30 @@ func (_m *User) appendNamedOwnedLeads(name string, edges ...*Lead) {
 		_m.Edges.namedOwnedLeads[name] = []*Lead{}
 	} else {
 		_m.Edges.namedOwnedLeads[name] = append(_m.Edges.namedOwnedLeads[name], edges...)
+	}
+}
+
+// NamedReports returns the Reports named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *User) NamedReports(name string) ([]*User, error) {
+	if _m.Edges.namedReports == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedReports[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *User) appendNamedReports(name string, edges ...*User) {
+	if _m.Edges.namedReports == nil {
+		_m.Edges.namedReports = make(map[string][]*User)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedReports[name] = []*User{}
+	} else {
+		_m.Edges.namedReports[name] = append(_m.Edges.namedReports[name], edges...)
 	}
 }
 

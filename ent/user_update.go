@@ -106,6 +106,26 @@ func (_u *UserUpdate) SetNillableActive(v *bool) *UserUpdate {
 	return _u
 }
 
+// SetManagerID sets the "manager_id" field.
+func (_u *UserUpdate) SetManagerID(v int) *UserUpdate {
+	_u.mutation.SetManagerID(v)
+	return _u
+}
+
+// SetNillableManagerID sets the "manager_id" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableManagerID(v *int) *UserUpdate {
+	if v != nil {
+		_u.SetManagerID(*v)
+	}
+	return _u
+}
+
+// ClearManagerID clears the value of the "manager_id" field.
+func (_u *UserUpdate) ClearManagerID() *UserUpdate {
+	_u.mutation.ClearManagerID()
+	return _u
+}
+
 // AddOwnedLeadIDs adds the "owned_leads" edge to the Lead entity by IDs.
 func (_u *UserUpdate) AddOwnedLeadIDs(ids ...int) *UserUpdate {
 	_u.mutation.AddOwnedLeadIDs(ids...)
@@ -119,6 +139,26 @@ func (_u *UserUpdate) AddOwnedLeads(v ...*Lead) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddOwnedLeadIDs(ids...)
+}
+
+// SetManager sets the "manager" edge to the User entity.
+func (_u *UserUpdate) SetManager(v *User) *UserUpdate {
+	return _u.SetManagerID(v.ID)
+}
+
+// AddReportIDs adds the "reports" edge to the User entity by IDs.
+func (_u *UserUpdate) AddReportIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddReportIDs(ids...)
+	return _u
+}
+
+// AddReports adds the "reports" edges to the User entity.
+func (_u *UserUpdate) AddReports(v ...*User) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReportIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -145,6 +185,33 @@ func (_u *UserUpdate) RemoveOwnedLeads(v ...*Lead) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveOwnedLeadIDs(ids...)
+}
+
+// ClearManager clears the "manager" edge to the User entity.
+func (_u *UserUpdate) ClearManager() *UserUpdate {
+	_u.mutation.ClearManager()
+	return _u
+}
+
+// ClearReports clears all "reports" edges to the User entity.
+func (_u *UserUpdate) ClearReports() *UserUpdate {
+	_u.mutation.ClearReports()
+	return _u
+}
+
+// RemoveReportIDs removes the "reports" edge to User entities by IDs.
+func (_u *UserUpdate) RemoveReportIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemoveReportIDs(ids...)
+	return _u
+}
+
+// RemoveReports removes "reports" edges to User entities.
+func (_u *UserUpdate) RemoveReports(v ...*User) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReportIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -284,6 +351,80 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.ManagerCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   user.ManagerTable,
+			Columns: []string{user.ManagerColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ManagerIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   user.ManagerTable,
+			Columns: []string{user.ManagerColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ReportsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ReportsTable,
+			Columns: []string{user.ReportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedReportsIDs(); len(nodes) > 0 && !_u.mutation.ReportsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ReportsTable,
+			Columns: []string{user.ReportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReportsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ReportsTable,
+			Columns: []string{user.ReportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -382,6 +523,26 @@ func (_u *UserUpdateOne) SetNillableActive(v *bool) *UserUpdateOne {
 	return _u
 }
 
+// SetManagerID sets the "manager_id" field.
+func (_u *UserUpdateOne) SetManagerID(v int) *UserUpdateOne {
+	_u.mutation.SetManagerID(v)
+	return _u
+}
+
+// SetNillableManagerID sets the "manager_id" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableManagerID(v *int) *UserUpdateOne {
+	if v != nil {
+		_u.SetManagerID(*v)
+	}
+	return _u
+}
+
+// ClearManagerID clears the value of the "manager_id" field.
+func (_u *UserUpdateOne) ClearManagerID() *UserUpdateOne {
+	_u.mutation.ClearManagerID()
+	return _u
+}
+
 // AddOwnedLeadIDs adds the "owned_leads" edge to the Lead entity by IDs.
 func (_u *UserUpdateOne) AddOwnedLeadIDs(ids ...int) *UserUpdateOne {
 	_u.mutation.AddOwnedLeadIDs(ids...)
@@ -395,6 +556,26 @@ func (_u *UserUpdateOne) AddOwnedLeads(v ...*Lead) *UserUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddOwnedLeadIDs(ids...)
+}
+
+// SetManager sets the "manager" edge to the User entity.
+func (_u *UserUpdateOne) SetManager(v *User) *UserUpdateOne {
+	return _u.SetManagerID(v.ID)
+}
+
+// AddReportIDs adds the "reports" edge to the User entity by IDs.
+func (_u *UserUpdateOne) AddReportIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddReportIDs(ids...)
+	return _u
+}
+
+// AddReports adds the "reports" edges to the User entity.
+func (_u *UserUpdateOne) AddReports(v ...*User) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReportIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -421,6 +602,33 @@ func (_u *UserUpdateOne) RemoveOwnedLeads(v ...*Lead) *UserUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveOwnedLeadIDs(ids...)
+}
+
+// ClearManager clears the "manager" edge to the User entity.
+func (_u *UserUpdateOne) ClearManager() *UserUpdateOne {
+	_u.mutation.ClearManager()
+	return _u
+}
+
+// ClearReports clears all "reports" edges to the User entity.
+func (_u *UserUpdateOne) ClearReports() *UserUpdateOne {
+	_u.mutation.ClearReports()
+	return _u
+}
+
+// RemoveReportIDs removes the "reports" edge to User entities by IDs.
+func (_u *UserUpdateOne) RemoveReportIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemoveReportIDs(ids...)
+	return _u
+}
+
+// RemoveReports removes "reports" edges to User entities.
+func (_u *UserUpdateOne) RemoveReports(v ...*User) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReportIDs(ids...)
 }
 
 // Where appends a list predicates to the UserUpdate builder.
@@ -583,6 +791,80 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(lead.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ManagerCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   user.ManagerTable,
+			Columns: []string{user.ManagerColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ManagerIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   user.ManagerTable,
+			Columns: []string{user.ManagerColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ReportsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ReportsTable,
+			Columns: []string{user.ReportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedReportsIDs(); len(nodes) > 0 && !_u.mutation.ReportsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ReportsTable,
+			Columns: []string{user.ReportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReportsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ReportsTable,
+			Columns: []string{user.ReportsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -17,6 +17,7 @@ import (
 	"github.com/qualify/qualify/internal/lifecycle"
 	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/policyadmin"
+	"github.com/qualify/qualify/internal/sla"
 	"github.com/qualify/qualify/internal/stagecache"
 	"github.com/qualify/qualify/internal/stagefeed"
 )
@@ -47,6 +48,8 @@ type Services struct {
 	JobEngine *jobs.Engine
 	// Stages serves Lead.stage and the stages of transitions from memory.
 	Stages *stagecache.Cache
+	// SLA reports on the bundle's SLAs and serves the escalations that flag a manager.
+	SLA *sla.Service
 }
 
 // Resolver is the root resolver.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 )
 
 const (
@@ -35,14 +36,58 @@ const (
 	FieldTeam = "team"
 	// FieldReassignedTo holds the string denoting the reassigned_to field in the database.
 	FieldReassignedTo = "reassigned_to"
+	// FieldFlaggedUserID holds the string denoting the flagged_user_id field in the database.
+	FieldFlaggedUserID = "flagged_user_id"
+	// FieldFlagNote holds the string denoting the flag_note field in the database.
+	FieldFlagNote = "flag_note"
+	// FieldAcknowledgedAt holds the string denoting the acknowledged_at field in the database.
+	FieldAcknowledgedAt = "acknowledged_at"
+	// FieldAcknowledgedByID holds the string denoting the acknowledged_by_id field in the database.
+	FieldAcknowledgedByID = "acknowledged_by_id"
 	// FieldPolicyRevision holds the string denoting the policy_revision field in the database.
 	FieldPolicyRevision = "policy_revision"
 	// FieldPolicyHash holds the string denoting the policy_hash field in the database.
 	FieldPolicyHash = "policy_hash"
 	// FieldDecisionID holds the string denoting the decision_id field in the database.
 	FieldDecisionID = "decision_id"
+	// EdgeLead holds the string denoting the lead edge name in mutations.
+	EdgeLead = "lead"
+	// EdgeOwner holds the string denoting the owner edge name in mutations.
+	EdgeOwner = "owner"
+	// EdgeFlaggedUser holds the string denoting the flagged_user edge name in mutations.
+	EdgeFlaggedUser = "flagged_user"
+	// EdgeAcknowledgedBy holds the string denoting the acknowledged_by edge name in mutations.
+	EdgeAcknowledgedBy = "acknowledged_by"
 	// Table holds the table name of the leadescalation in the database.
 	Table = "lead_escalations"
+	// LeadTable is the table that holds the lead relation/edge.
+	LeadTable = "lead_escalations"
+	// LeadInverseTable is the table name for the Lead entity.
+	// It exists in this package in order to avoid circular dependency with the "lead" package.
+	LeadInverseTable = "leads"
+	// LeadColumn is the table column denoting the lead relation/edge.
+	LeadColumn = "lead_id"
+	// OwnerTable is the table that holds the owner relation/edge.
+	OwnerTable = "lead_escalations"
+	// OwnerInverseTable is the table name for the User entity.
+	// It exists in this package in order to avoid circular dependency with the "user" package.
+	OwnerInverseTable = "users"
+	// OwnerColumn is the table column denoting the owner relation/edge.
+	OwnerColumn = "owner_id"
+	// FlaggedUserTable is the table that holds the flagged_user relation/edge.
+	FlaggedUserTable = "lead_escalations"
+	// FlaggedUserInverseTable is the table name for the User entity.
+	// It exists in this package in order to avoid circular dependency with the "user" package.
+	FlaggedUserInverseTable = "users"
+	// FlaggedUserColumn is the table column denoting the flagged_user relation/edge.
+	FlaggedUserColumn = "flagged_user_id"
+	// AcknowledgedByTable is the table that holds the acknowledged_by relation/edge.
+	AcknowledgedByTable = "lead_escalations"
+	// AcknowledgedByInverseTable is the table name for the User entity.
+	// It exists in this package in order to avoid circular dependency with the "user" package.
+	AcknowledgedByInverseTable = "users"
+	// AcknowledgedByColumn is the table column denoting the acknowledged_by relation/edge.
+	AcknowledgedByColumn = "acknowledged_by_id"
 )
 
 // Columns holds all SQL columns for leadescalation fields.
@@ -58,6 +103,10 @@ var Columns = []string{
 	FieldOwnerID,
 	FieldTeam,
 	FieldReassignedTo,
+	FieldFlaggedUserID,
+	FieldFlagNote,
+	FieldAcknowledgedAt,
+	FieldAcknowledgedByID,
 	FieldPolicyRevision,
 	FieldPolicyHash,
 	FieldDecisionID,
@@ -76,6 +125,8 @@ func ValidColumn(column string) bool {
 var (
 	// DefaultTeam holds the default value on creation for the "team" field.
 	DefaultTeam string
+	// DefaultFlagNote holds the default value on creation for the "flag_note" field.
+	DefaultFlagNote string
 )
 
 // Action defines the type for the "action" enum field.
@@ -159,6 +210,26 @@ func ByReassignedTo(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldReassignedTo, opts...).ToFunc()
 }
 
+// ByFlaggedUserID orders the results by the flagged_user_id field.
+func ByFlaggedUserID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFlaggedUserID, opts...).ToFunc()
+}
+
+// ByFlagNote orders the results by the flag_note field.
+func ByFlagNote(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFlagNote, opts...).ToFunc()
+}
+
+// ByAcknowledgedAt orders the results by the acknowledged_at field.
+func ByAcknowledgedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAcknowledgedAt, opts...).ToFunc()
+}
+
+// ByAcknowledgedByID orders the results by the acknowledged_by_id field.
+func ByAcknowledgedByID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAcknowledgedByID, opts...).ToFunc()
+}
+
 // ByPolicyRevision orders the results by the policy_revision field.
 func ByPolicyRevision(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPolicyRevision, opts...).ToFunc()
@@ -172,6 +243,62 @@ func ByPolicyHash(opts ...sql.OrderTermOption) OrderOption {
 // ByDecisionID orders the results by the decision_id field.
 func ByDecisionID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDecisionID, opts...).ToFunc()
+}
+
+// ByLeadField orders the results by lead field.
+func ByLeadField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newLeadStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByOwnerField orders the results by owner field.
+func ByOwnerField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOwnerStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByFlaggedUserField orders the results by flagged_user field.
+func ByFlaggedUserField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newFlaggedUserStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByAcknowledgedByField orders the results by acknowledged_by field.
+func ByAcknowledgedByField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAcknowledgedByStep(), sql.OrderByField(field, opts...))
+	}
+}
+func newLeadStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(LeadInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, LeadTable, LeadColumn),
+	)
+}
+func newOwnerStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OwnerInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, OwnerTable, OwnerColumn),
+	)
+}
+func newFlaggedUserStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(FlaggedUserInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, FlaggedUserTable, FlaggedUserColumn),
+	)
+}
+func newAcknowledgedByStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AcknowledgedByInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, AcknowledgedByTable, AcknowledgedByColumn),
+	)
 }
 
 // MarshalGQL implements graphql.Marshaler interface.

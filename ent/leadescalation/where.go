@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/qualify/qualify/ent/predicate"
 )
 
@@ -99,6 +100,26 @@ func ReassignedTo(v int) predicate.LeadEscalation {
 	return predicate.LeadEscalation(sql.FieldEQ(FieldReassignedTo, v))
 }
 
+// FlaggedUserID applies equality check predicate on the "flagged_user_id" field. It's identical to FlaggedUserIDEQ.
+func FlaggedUserID(v int) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldEQ(FieldFlaggedUserID, v))
+}
+
+// FlagNote applies equality check predicate on the "flag_note" field. It's identical to FlagNoteEQ.
+func FlagNote(v string) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldEQ(FieldFlagNote, v))
+}
+
+// AcknowledgedAt applies equality check predicate on the "acknowledged_at" field. It's identical to AcknowledgedAtEQ.
+func AcknowledgedAt(v time.Time) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldEQ(FieldAcknowledgedAt, v))
+}
+
+// AcknowledgedByID applies equality check predicate on the "acknowledged_by_id" field. It's identical to AcknowledgedByIDEQ.
+func AcknowledgedByID(v int) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldEQ(FieldAcknowledgedByID, v))
+}
+
 // PolicyRevision applies equality check predicate on the "policy_revision" field. It's identical to PolicyRevisionEQ.
 func PolicyRevision(v string) predicate.LeadEscalation {
 	return predicate.LeadEscalation(sql.FieldEQ(FieldPolicyRevision, v))
@@ -132,26 +153,6 @@ func LeadIDIn(vs ...int) predicate.LeadEscalation {
 // LeadIDNotIn applies the NotIn predicate on the "lead_id" field.
 func LeadIDNotIn(vs ...int) predicate.LeadEscalation {
 	return predicate.LeadEscalation(sql.FieldNotIn(FieldLeadID, vs...))
-}
-
-// LeadIDGT applies the GT predicate on the "lead_id" field.
-func LeadIDGT(v int) predicate.LeadEscalation {
-	return predicate.LeadEscalation(sql.FieldGT(FieldLeadID, v))
-}
-
-// LeadIDGTE applies the GTE predicate on the "lead_id" field.
-func LeadIDGTE(v int) predicate.LeadEscalation {
-	return predicate.LeadEscalation(sql.FieldGTE(FieldLeadID, v))
-}
-
-// LeadIDLT applies the LT predicate on the "lead_id" field.
-func LeadIDLT(v int) predicate.LeadEscalation {
-	return predicate.LeadEscalation(sql.FieldLT(FieldLeadID, v))
-}
-
-// LeadIDLTE applies the LTE predicate on the "lead_id" field.
-func LeadIDLTE(v int) predicate.LeadEscalation {
-	return predicate.LeadEscalation(sql.FieldLTE(FieldLeadID, v))
 }
 
 // RuleEQ applies the EQ predicate on the "rule" field.
@@ -444,26 +445,6 @@ func OwnerIDNotIn(vs ...int) predicate.LeadEscalation {
 	return predicate.LeadEscalation(sql.FieldNotIn(FieldOwnerID, vs...))
 }
 
-// OwnerIDGT applies the GT predicate on the "owner_id" field.
-func OwnerIDGT(v int) predicate.LeadEscalation {
-	return predicate.LeadEscalation(sql.FieldGT(FieldOwnerID, v))
-}
-
-// OwnerIDGTE applies the GTE predicate on the "owner_id" field.
-func OwnerIDGTE(v int) predicate.LeadEscalation {
-	return predicate.LeadEscalation(sql.FieldGTE(FieldOwnerID, v))
-}
-
-// OwnerIDLT applies the LT predicate on the "owner_id" field.
-func OwnerIDLT(v int) predicate.LeadEscalation {
-	return predicate.LeadEscalation(sql.FieldLT(FieldOwnerID, v))
-}
-
-// OwnerIDLTE applies the LTE predicate on the "owner_id" field.
-func OwnerIDLTE(v int) predicate.LeadEscalation {
-	return predicate.LeadEscalation(sql.FieldLTE(FieldOwnerID, v))
-}
-
 // OwnerIDIsNil applies the IsNil predicate on the "owner_id" field.
 func OwnerIDIsNil() predicate.LeadEscalation {
 	return predicate.LeadEscalation(sql.FieldIsNull(FieldOwnerID))
@@ -587,6 +568,181 @@ func ReassignedToIsNil() predicate.LeadEscalation {
 // ReassignedToNotNil applies the NotNil predicate on the "reassigned_to" field.
 func ReassignedToNotNil() predicate.LeadEscalation {
 	return predicate.LeadEscalation(sql.FieldNotNull(FieldReassignedTo))
+}
+
+// FlaggedUserIDEQ applies the EQ predicate on the "flagged_user_id" field.
+func FlaggedUserIDEQ(v int) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldEQ(FieldFlaggedUserID, v))
+}
+
+// FlaggedUserIDNEQ applies the NEQ predicate on the "flagged_user_id" field.
+func FlaggedUserIDNEQ(v int) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldNEQ(FieldFlaggedUserID, v))
+}
+
+// FlaggedUserIDIn applies the In predicate on the "flagged_user_id" field.
+func FlaggedUserIDIn(vs ...int) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldIn(FieldFlaggedUserID, vs...))
+}
+
+// FlaggedUserIDNotIn applies the NotIn predicate on the "flagged_user_id" field.
+func FlaggedUserIDNotIn(vs ...int) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldNotIn(FieldFlaggedUserID, vs...))
+}
+
+// FlaggedUserIDIsNil applies the IsNil predicate on the "flagged_user_id" field.
+func FlaggedUserIDIsNil() predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldIsNull(FieldFlaggedUserID))
+}
+
+// FlaggedUserIDNotNil applies the NotNil predicate on the "flagged_user_id" field.
+func FlaggedUserIDNotNil() predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldNotNull(FieldFlaggedUserID))
+}
+
+// FlagNoteEQ applies the EQ predicate on the "flag_note" field.
+func FlagNoteEQ(v string) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldEQ(FieldFlagNote, v))
+}
+
+// FlagNoteNEQ applies the NEQ predicate on the "flag_note" field.
+func FlagNoteNEQ(v string) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldNEQ(FieldFlagNote, v))
+}
+
+// FlagNoteIn applies the In predicate on the "flag_note" field.
+func FlagNoteIn(vs ...string) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldIn(FieldFlagNote, vs...))
+}
+
+// FlagNoteNotIn applies the NotIn predicate on the "flag_note" field.
+func FlagNoteNotIn(vs ...string) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldNotIn(FieldFlagNote, vs...))
+}
+
+// FlagNoteGT applies the GT predicate on the "flag_note" field.
+func FlagNoteGT(v string) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldGT(FieldFlagNote, v))
+}
+
+// FlagNoteGTE applies the GTE predicate on the "flag_note" field.
+func FlagNoteGTE(v string) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldGTE(FieldFlagNote, v))
+}
+
+// FlagNoteLT applies the LT predicate on the "flag_note" field.
+func FlagNoteLT(v string) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldLT(FieldFlagNote, v))
+}
+
+// FlagNoteLTE applies the LTE predicate on the "flag_note" field.
+func FlagNoteLTE(v string) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldLTE(FieldFlagNote, v))
+}
+
+// FlagNoteContains applies the Contains predicate on the "flag_note" field.
+func FlagNoteContains(v string) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldContains(FieldFlagNote, v))
+}
+
+// FlagNoteHasPrefix applies the HasPrefix predicate on the "flag_note" field.
+func FlagNoteHasPrefix(v string) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldHasPrefix(FieldFlagNote, v))
+}
+
+// FlagNoteHasSuffix applies the HasSuffix predicate on the "flag_note" field.
+func FlagNoteHasSuffix(v string) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldHasSuffix(FieldFlagNote, v))
+}
+
+// FlagNoteEqualFold applies the EqualFold predicate on the "flag_note" field.
+func FlagNoteEqualFold(v string) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldEqualFold(FieldFlagNote, v))
+}
+
+// FlagNoteContainsFold applies the ContainsFold predicate on the "flag_note" field.
+func FlagNoteContainsFold(v string) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldContainsFold(FieldFlagNote, v))
+}
+
+// AcknowledgedAtEQ applies the EQ predicate on the "acknowledged_at" field.
+func AcknowledgedAtEQ(v time.Time) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldEQ(FieldAcknowledgedAt, v))
+}
+
+// AcknowledgedAtNEQ applies the NEQ predicate on the "acknowledged_at" field.
+func AcknowledgedAtNEQ(v time.Time) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldNEQ(FieldAcknowledgedAt, v))
+}
+
+// AcknowledgedAtIn applies the In predicate on the "acknowledged_at" field.
+func AcknowledgedAtIn(vs ...time.Time) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldIn(FieldAcknowledgedAt, vs...))
+}
+
+// AcknowledgedAtNotIn applies the NotIn predicate on the "acknowledged_at" field.
+func AcknowledgedAtNotIn(vs ...time.Time) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldNotIn(FieldAcknowledgedAt, vs...))
+}
+
+// AcknowledgedAtGT applies the GT predicate on the "acknowledged_at" field.
+func AcknowledgedAtGT(v time.Time) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldGT(FieldAcknowledgedAt, v))
+}
+
+// AcknowledgedAtGTE applies the GTE predicate on the "acknowledged_at" field.
+func AcknowledgedAtGTE(v time.Time) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldGTE(FieldAcknowledgedAt, v))
+}
+
+// AcknowledgedAtLT applies the LT predicate on the "acknowledged_at" field.
+func AcknowledgedAtLT(v time.Time) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldLT(FieldAcknowledgedAt, v))
+}
+
+// AcknowledgedAtLTE applies the LTE predicate on the "acknowledged_at" field.
+func AcknowledgedAtLTE(v time.Time) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldLTE(FieldAcknowledgedAt, v))
+}
+
+// AcknowledgedAtIsNil applies the IsNil predicate on the "acknowledged_at" field.
+func AcknowledgedAtIsNil() predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldIsNull(FieldAcknowledgedAt))
+}
+
+// AcknowledgedAtNotNil applies the NotNil predicate on the "acknowledged_at" field.
+func AcknowledgedAtNotNil() predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldNotNull(FieldAcknowledgedAt))
+}
+
+// AcknowledgedByIDEQ applies the EQ predicate on the "acknowledged_by_id" field.
+func AcknowledgedByIDEQ(v int) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldEQ(FieldAcknowledgedByID, v))
+}
+
+// AcknowledgedByIDNEQ applies the NEQ predicate on the "acknowledged_by_id" field.
+func AcknowledgedByIDNEQ(v int) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldNEQ(FieldAcknowledgedByID, v))
+}
+
+// AcknowledgedByIDIn applies the In predicate on the "acknowledged_by_id" field.
+func AcknowledgedByIDIn(vs ...int) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldIn(FieldAcknowledgedByID, vs...))
+}
+
+// AcknowledgedByIDNotIn applies the NotIn predicate on the "acknowledged_by_id" field.
+func AcknowledgedByIDNotIn(vs ...int) predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldNotIn(FieldAcknowledgedByID, vs...))
+}
+
+// AcknowledgedByIDIsNil applies the IsNil predicate on the "acknowledged_by_id" field.
+func AcknowledgedByIDIsNil() predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldIsNull(FieldAcknowledgedByID))
+}
+
+// AcknowledgedByIDNotNil applies the NotNil predicate on the "acknowledged_by_id" field.
+func AcknowledgedByIDNotNil() predicate.LeadEscalation {
+	return predicate.LeadEscalation(sql.FieldNotNull(FieldAcknowledgedByID))
 }
 
 // PolicyRevisionEQ applies the EQ predicate on the "policy_revision" field.
@@ -782,6 +938,98 @@ func DecisionIDEqualFold(v string) predicate.LeadEscalation {
 // DecisionIDContainsFold applies the ContainsFold predicate on the "decision_id" field.
 func DecisionIDContainsFold(v string) predicate.LeadEscalation {
 	return predicate.LeadEscalation(sql.FieldContainsFold(FieldDecisionID, v))
+}
+
+// HasLead applies the HasEdge predicate on the "lead" edge.
+func HasLead() predicate.LeadEscalation {
+	return predicate.LeadEscalation(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, LeadTable, LeadColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasLeadWith applies the HasEdge predicate on the "lead" edge with a given conditions (other predicates).
+func HasLeadWith(preds ...predicate.Lead) predicate.LeadEscalation {
+	return predicate.LeadEscalation(func(s *sql.Selector) {
+		step := newLeadStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasOwner applies the HasEdge predicate on the "owner" edge.
+func HasOwner() predicate.LeadEscalation {
+	return predicate.LeadEscalation(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, OwnerTable, OwnerColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOwnerWith applies the HasEdge predicate on the "owner" edge with a given conditions (other predicates).
+func HasOwnerWith(preds ...predicate.User) predicate.LeadEscalation {
+	return predicate.LeadEscalation(func(s *sql.Selector) {
+		step := newOwnerStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasFlaggedUser applies the HasEdge predicate on the "flagged_user" edge.
+func HasFlaggedUser() predicate.LeadEscalation {
+	return predicate.LeadEscalation(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, FlaggedUserTable, FlaggedUserColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasFlaggedUserWith applies the HasEdge predicate on the "flagged_user" edge with a given conditions (other predicates).
+func HasFlaggedUserWith(preds ...predicate.User) predicate.LeadEscalation {
+	return predicate.LeadEscalation(func(s *sql.Selector) {
+		step := newFlaggedUserStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAcknowledgedBy applies the HasEdge predicate on the "acknowledged_by" edge.
+func HasAcknowledgedBy() predicate.LeadEscalation {
+	return predicate.LeadEscalation(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, AcknowledgedByTable, AcknowledgedByColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAcknowledgedByWith applies the HasEdge predicate on the "acknowledged_by" edge with a given conditions (other predicates).
+func HasAcknowledgedByWith(preds ...predicate.User) predicate.LeadEscalation {
+	return predicate.LeadEscalation(func(s *sql.Selector) {
+		step := newAcknowledgedByStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
 }
 
 // And groups predicates with the AND operator between them.

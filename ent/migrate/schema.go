@@ -520,35 +520,70 @@ var (
 	// LeadEscalationsColumns holds the columns for the "lead_escalations" table.
 	LeadEscalationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
-		{Name: "lead_id", Type: field.TypeInt},
 		{Name: "rule", Type: field.TypeString},
 		{Name: "stage", Type: field.TypeString},
 		{Name: "stage_entered_at", Type: field.TypeTime},
 		{Name: "action", Type: field.TypeEnum, Enums: []string{"FLAG_MANAGER", "REASSIGN"}},
 		{Name: "due_at", Type: field.TypeTime},
 		{Name: "escalated_at", Type: field.TypeTime},
-		{Name: "owner_id", Type: field.TypeInt, Nullable: true},
 		{Name: "team", Type: field.TypeString, Default: ""},
 		{Name: "reassigned_to", Type: field.TypeInt, Nullable: true},
+		{Name: "flag_note", Type: field.TypeString, Default: ""},
+		{Name: "acknowledged_at", Type: field.TypeTime, Nullable: true},
 		{Name: "policy_revision", Type: field.TypeString},
 		{Name: "policy_hash", Type: field.TypeString},
 		{Name: "decision_id", Type: field.TypeString},
+		{Name: "lead_id", Type: field.TypeInt},
+		{Name: "owner_id", Type: field.TypeInt, Nullable: true},
+		{Name: "flagged_user_id", Type: field.TypeInt, Nullable: true},
+		{Name: "acknowledged_by_id", Type: field.TypeInt, Nullable: true},
 	}
 	// LeadEscalationsTable holds the schema information for the "lead_escalations" table.
 	LeadEscalationsTable = &schema.Table{
 		Name:       "lead_escalations",
 		Columns:    LeadEscalationsColumns,
 		PrimaryKey: []*schema.Column{LeadEscalationsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "lead_escalations_leads_lead",
+				Columns:    []*schema.Column{LeadEscalationsColumns[14]},
+				RefColumns: []*schema.Column{LeadsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "lead_escalations_users_owner",
+				Columns:    []*schema.Column{LeadEscalationsColumns[15]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "lead_escalations_users_flagged_user",
+				Columns:    []*schema.Column{LeadEscalationsColumns[16]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "lead_escalations_users_acknowledged_by",
+				Columns:    []*schema.Column{LeadEscalationsColumns[17]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "leadescalation_lead_id_rule_stage_entered_at",
 				Unique:  true,
-				Columns: []*schema.Column{LeadEscalationsColumns[1], LeadEscalationsColumns[2], LeadEscalationsColumns[4]},
+				Columns: []*schema.Column{LeadEscalationsColumns[14], LeadEscalationsColumns[1], LeadEscalationsColumns[3]},
 			},
 			{
 				Name:    "leadescalation_escalated_at",
 				Unique:  false,
-				Columns: []*schema.Column{LeadEscalationsColumns[7]},
+				Columns: []*schema.Column{LeadEscalationsColumns[6]},
+			},
+			{
+				Name:    "leadescalation_flagged_user_id_acknowledged_at",
+				Unique:  false,
+				Columns: []*schema.Column{LeadEscalationsColumns[16], LeadEscalationsColumns[10]},
 			},
 		},
 	}
@@ -691,6 +726,7 @@ var (
 		{Name: "policy_revision", Type: field.TypeString, Default: ""},
 		{Name: "policy_hash", Type: field.TypeString, Default: ""},
 		{Name: "decision_id", Type: field.TypeString, Default: ""},
+		{Name: "owner_id", Type: field.TypeInt, Nullable: true},
 		{Name: "routing_team", Type: field.TypeString, Default: ""},
 		{Name: "routing_code", Type: field.TypeString, Default: ""},
 		{Name: "routing_reason", Type: field.TypeString, Default: ""},
@@ -708,31 +744,31 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "stage_transitions_leads_transitions",
-				Columns:    []*schema.Column{StageTransitionsColumns[13]},
+				Columns:    []*schema.Column{StageTransitionsColumns[14]},
 				RefColumns: []*schema.Column{LeadsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "stage_transitions_stages_from_stage",
-				Columns:    []*schema.Column{StageTransitionsColumns[14]},
+				Columns:    []*schema.Column{StageTransitionsColumns[15]},
 				RefColumns: []*schema.Column{StagesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "stage_transitions_stages_to_stage",
-				Columns:    []*schema.Column{StageTransitionsColumns[15]},
+				Columns:    []*schema.Column{StageTransitionsColumns[16]},
 				RefColumns: []*schema.Column{StagesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "stage_transitions_users_actor",
-				Columns:    []*schema.Column{StageTransitionsColumns[16]},
+				Columns:    []*schema.Column{StageTransitionsColumns[17]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "stage_transitions_users_assigned_owner",
-				Columns:    []*schema.Column{StageTransitionsColumns[17]},
+				Columns:    []*schema.Column{StageTransitionsColumns[18]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -741,12 +777,12 @@ var (
 			{
 				Name:    "stagetransition_lead_id_occurred_at",
 				Unique:  false,
-				Columns: []*schema.Column{StageTransitionsColumns[13], StageTransitionsColumns[1]},
+				Columns: []*schema.Column{StageTransitionsColumns[14], StageTransitionsColumns[1]},
 			},
 			{
 				Name:    "stagetransition_to_stage_id_occurred_at",
 				Unique:  false,
-				Columns: []*schema.Column{StageTransitionsColumns[15], StageTransitionsColumns[1]},
+				Columns: []*schema.Column{StageTransitionsColumns[16], StageTransitionsColumns[1]},
 			},
 		},
 	}
@@ -760,12 +796,21 @@ var (
 		{Name: "role", Type: field.TypeEnum, Enums: []string{"MARKETING", "BDR", "AE", "REVOPS", "ANALYST", "ADMIN"}},
 		{Name: "team", Type: field.TypeString, Default: ""},
 		{Name: "active", Type: field.TypeBool, Default: true},
+		{Name: "manager_id", Type: field.TypeInt, Nullable: true},
 	}
 	// UsersTable holds the schema information for the "users" table.
 	UsersTable = &schema.Table{
 		Name:       "users",
 		Columns:    UsersColumns,
 		PrimaryKey: []*schema.Column{UsersColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "users_users_reports",
+				Columns:    []*schema.Column{UsersColumns[8]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "user_team_role_active",
@@ -1013,6 +1058,10 @@ func init() {
 	LeadsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(12884901888),
 	}
+	LeadEscalationsTable.ForeignKeys[0].RefTable = LeadsTable
+	LeadEscalationsTable.ForeignKeys[1].RefTable = UsersTable
+	LeadEscalationsTable.ForeignKeys[2].RefTable = UsersTable
+	LeadEscalationsTable.ForeignKeys[3].RefTable = UsersTable
 	LeadEscalationsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(77309411328),
 	}
@@ -1040,6 +1089,7 @@ func init() {
 	StageTransitionsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(30064771072),
 	}
+	UsersTable.ForeignKeys[0].RefTable = UsersTable
 	UsersTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(34359738368),
 	}

@@ -375,6 +375,10 @@ func init() {
 	leadescalationDescTeam := leadescalationFields[8].Descriptor()
 	// leadescalation.DefaultTeam holds the default value on creation for the team field.
 	leadescalation.DefaultTeam = leadescalationDescTeam.Default.(string)
+	// leadescalationDescFlagNote is the schema descriptor for flag_note field.
+	leadescalationDescFlagNote := leadescalationFields[11].Descriptor()
+	// leadescalation.DefaultFlagNote holds the default value on creation for the flag_note field.
+	leadescalation.DefaultFlagNote = leadescalationDescFlagNote.Default.(string)
 	policyrevisionFields := schema.PolicyRevision{}.Fields()
 	_ = policyrevisionFields
 	// policyrevisionDescSource is the schema descriptor for source field.
@@ -519,15 +523,15 @@ func init() {
 	// stagetransition.DefaultDecisionID holds the default value on creation for the decision_id field.
 	stagetransition.DefaultDecisionID = stagetransitionDescDecisionID.Default.(string)
 	// stagetransitionDescRoutingTeam is the schema descriptor for routing_team field.
-	stagetransitionDescRoutingTeam := stagetransitionFields[14].Descriptor()
+	stagetransitionDescRoutingTeam := stagetransitionFields[15].Descriptor()
 	// stagetransition.DefaultRoutingTeam holds the default value on creation for the routing_team field.
 	stagetransition.DefaultRoutingTeam = stagetransitionDescRoutingTeam.Default.(string)
 	// stagetransitionDescRoutingCode is the schema descriptor for routing_code field.
-	stagetransitionDescRoutingCode := stagetransitionFields[15].Descriptor()
+	stagetransitionDescRoutingCode := stagetransitionFields[16].Descriptor()
 	// stagetransition.DefaultRoutingCode holds the default value on creation for the routing_code field.
 	stagetransition.DefaultRoutingCode = stagetransitionDescRoutingCode.Default.(string)
 	// stagetransitionDescRoutingReason is the schema descriptor for routing_reason field.
-	stagetransitionDescRoutingReason := stagetransitionFields[16].Descriptor()
+	stagetransitionDescRoutingReason := stagetransitionFields[17].Descriptor()
 	// stagetransition.DefaultRoutingReason holds the default value on creation for the routing_reason field.
 	stagetransition.DefaultRoutingReason = stagetransitionDescRoutingReason.Default.(string)
 	userMixin := schema.User{}.Mixin()

@@ -39,6 +39,8 @@ func (StageTransition) Fields() []ent.Field {
 		field.String("policy_hash").Default("").Immutable().Comment("content hash of the revision that decided: its identity"),
 		field.String("decision_id").Default("").Immutable(),
 		field.Int("assigned_owner_id").Optional().Nillable().Immutable(),
+		field.Int("owner_id").Optional().Nillable().Immutable().
+			Comment("the lead's owner once the move is made: whose stay in to_stage it is (SLA report)"),
 		field.String("routing_team").Default("").Immutable().
 			Comment("the team routing gave the lead to at a handoff stage; empty when not routed or no team had a member"),
 		field.String("routing_code").Default("").Immutable().

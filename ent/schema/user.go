@@ -24,6 +24,8 @@ func (User) Fields() []ent.Field {
 			Annotations(entgql.OrderField("ROLE")),
 		field.String("team").Default("").Annotations(entgql.OrderField("TEAM")),
 		field.Bool("active").Default(true),
+		field.Int("manager_id").Optional().Nillable().
+			Comment("whom an SLA escalation of action flag_manager flags for this user's leads"),
 	}
 }
 
@@ -31,6 +33,10 @@ func (User) Fields() []ent.Field {
 func (User) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("owned_leads", Lead.Type).Annotations(entgql.RelayConnection()),
+		// The manager is set by the user admin mutations (managerID); the reports are read only.
+		edge.To("reports", User.Type).
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)).
+			From("manager").Field("manager_id").Unique(),
 	}
 }
 

@@ -46,6 +46,8 @@ const (
 	FieldDecisionID = "decision_id"
 	// FieldAssignedOwnerID holds the string denoting the assigned_owner_id field in the database.
 	FieldAssignedOwnerID = "assigned_owner_id"
+	// FieldOwnerID holds the string denoting the owner_id field in the database.
+	FieldOwnerID = "owner_id"
 	// FieldRoutingTeam holds the string denoting the routing_team field in the database.
 	FieldRoutingTeam = "routing_team"
 	// FieldRoutingCode holds the string denoting the routing_code field in the database.
@@ -118,6 +120,7 @@ var Columns = []string{
 	FieldPolicyHash,
 	FieldDecisionID,
 	FieldAssignedOwnerID,
+	FieldOwnerID,
 	FieldRoutingTeam,
 	FieldRoutingCode,
 	FieldRoutingReason,
@@ -288,6 +291,11 @@ func ByDecisionID(opts ...sql.OrderTermOption) OrderOption {
 // ByAssignedOwnerID orders the results by the assigned_owner_id field.
 func ByAssignedOwnerID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAssignedOwnerID, opts...).ToFunc()
+}
+
+// ByOwnerID orders the results by the owner_id field.
+func ByOwnerID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOwnerID, opts...).ToFunc()
 }
 
 // ByRoutingTeam orders the results by the routing_team field.

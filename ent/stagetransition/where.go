@@ -115,6 +115,11 @@ func AssignedOwnerID(v int) predicate.StageTransition {
 	return predicate.StageTransition(sql.FieldEQ(FieldAssignedOwnerID, v))
 }
 
+// OwnerID applies equality check predicate on the "owner_id" field. It's identical to OwnerIDEQ.
+func OwnerID(v int) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldEQ(FieldOwnerID, v))
+}
+
 // RoutingTeam applies equality check predicate on the "routing_team" field. It's identical to RoutingTeamEQ.
 func RoutingTeam(v string) predicate.StageTransition {
 	return predicate.StageTransition(sql.FieldEQ(FieldRoutingTeam, v))
@@ -713,6 +718,56 @@ func AssignedOwnerIDIsNil() predicate.StageTransition {
 // AssignedOwnerIDNotNil applies the NotNil predicate on the "assigned_owner_id" field.
 func AssignedOwnerIDNotNil() predicate.StageTransition {
 	return predicate.StageTransition(sql.FieldNotNull(FieldAssignedOwnerID))
+}
+
+// OwnerIDEQ applies the EQ predicate on the "owner_id" field.
+func OwnerIDEQ(v int) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldEQ(FieldOwnerID, v))
+}
+
+// OwnerIDNEQ applies the NEQ predicate on the "owner_id" field.
+func OwnerIDNEQ(v int) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldNEQ(FieldOwnerID, v))
+}
+
+// OwnerIDIn applies the In predicate on the "owner_id" field.
+func OwnerIDIn(vs ...int) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldIn(FieldOwnerID, vs...))
+}
+
+// OwnerIDNotIn applies the NotIn predicate on the "owner_id" field.
+func OwnerIDNotIn(vs ...int) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldNotIn(FieldOwnerID, vs...))
+}
+
+// OwnerIDGT applies the GT predicate on the "owner_id" field.
+func OwnerIDGT(v int) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldGT(FieldOwnerID, v))
+}
+
+// OwnerIDGTE applies the GTE predicate on the "owner_id" field.
+func OwnerIDGTE(v int) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldGTE(FieldOwnerID, v))
+}
+
+// OwnerIDLT applies the LT predicate on the "owner_id" field.
+func OwnerIDLT(v int) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldLT(FieldOwnerID, v))
+}
+
+// OwnerIDLTE applies the LTE predicate on the "owner_id" field.
+func OwnerIDLTE(v int) predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldLTE(FieldOwnerID, v))
+}
+
+// OwnerIDIsNil applies the IsNil predicate on the "owner_id" field.
+func OwnerIDIsNil() predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldIsNull(FieldOwnerID))
+}
+
+// OwnerIDNotNil applies the NotNil predicate on the "owner_id" field.
+func OwnerIDNotNil() predicate.StageTransition {
+	return predicate.StageTransition(sql.FieldNotNull(FieldOwnerID))
 }
 
 // RoutingTeamEQ applies the EQ predicate on the "routing_team" field.

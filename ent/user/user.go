@@ -31,8 +31,14 @@ const (
 	FieldTeam = "team"
 	// FieldActive holds the string denoting the active field in the database.
 	FieldActive = "active"
+	// FieldManagerID holds the string denoting the manager_id field in the database.
+	FieldManagerID = "manager_id"
 	// EdgeOwnedLeads holds the string denoting the owned_leads edge name in mutations.
 	EdgeOwnedLeads = "owned_leads"
+	// EdgeManager holds the string denoting the manager edge name in mutations.
+	EdgeManager = "manager"
+	// EdgeReports holds the string denoting the reports edge name in mutations.
+	EdgeReports = "reports"
 	// Table holds the table name of the user in the database.
 	Table = "users"
 	// OwnedLeadsTable is the table that holds the owned_leads relation/edge.
@@ -42,6 +48,14 @@ const (
 	OwnedLeadsInverseTable = "leads"
 	// OwnedLeadsColumn is the table column denoting the owned_leads relation/edge.
 	OwnedLeadsColumn = "owner_id"
+	// ManagerTable is the table that holds the manager relation/edge.
+	ManagerTable = "users"
+	// ManagerColumn is the table column denoting the manager relation/edge.
+	ManagerColumn = "manager_id"
+	// ReportsTable is the table that holds the reports relation/edge.
+	ReportsTable = "users"
+	// ReportsColumn is the table column denoting the reports relation/edge.
+	ReportsColumn = "manager_id"
 )
 
 // Columns holds all SQL columns for user fields.
@@ -54,6 +68,7 @@ var Columns = []string{
 	FieldRole,
 	FieldTeam,
 	FieldActive,
+	FieldManagerID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -153,6 +168,11 @@ func ByActive(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldActive, opts...).ToFunc()
 }
 
+// ByManagerID orders the results by the manager_id field.
+func ByManagerID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldManagerID, opts...).ToFunc()
+}
+
 // ByOwnedLeadsCount orders the results by owned_leads count.
 func ByOwnedLeadsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -166,11 +186,46 @@ func ByOwnedLeads(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newOwnedLeadsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByManagerField orders the results by manager field.
+func ByManagerField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newManagerStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByReportsCount orders the results by reports count.
+func ByReportsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newReportsStep(), opts...)
+	}
+}
+
+// ByReports orders the results by reports terms.
+func ByReports(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newReportsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newOwnedLeadsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(OwnedLeadsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, OwnedLeadsTable, OwnedLeadsColumn),
+	)
+}
+func newManagerStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, ManagerTable, ManagerColumn),
+	)
+}
+func newReportsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ReportsTable, ReportsColumn),
 	)
 }
 

@@ -334,6 +334,8 @@ type Viewer struct {
 	RowFilter string `json:"rowFilter"`
 	// Fields the caller reads as null, e.g. contact.email.
 	Redacted []string `json:"redacted"`
+	// SLA escalations that flag the caller as an owner's manager, newest first; open: unacknowledged only.
+	Escalations *ent.LeadEscalationConnection `json:"escalations"`
 }
 
 type WebhookEndpointSecretPayload struct {

@@ -33,6 +33,7 @@ import (
 	"github.com/qualify/qualify/internal/policystore"
 	"github.com/qualify/qualify/internal/ratelimit"
 	"github.com/qualify/qualify/internal/server"
+	"github.com/qualify/qualify/internal/sla"
 	"github.com/qualify/qualify/internal/stagecache"
 	"github.com/qualify/qualify/internal/stagefeed"
 	"github.com/qualify/qualify/internal/store"
@@ -228,6 +229,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	a.Lifecycle = lifecycle.New(db.Client, engine, lifecycle.WithLogger(cfg.Logger), lifecycle.WithPublisher(a.Feed),
 		lifecycle.WithTransitionHook(a.Funnel.Rollups().Record), lifecycle.WithStats(a.Stats), lifecycle.WithClock(clock),
 		lifecycle.WithTransitionHook(webhook.NewOutbox(hookQueue).Record))
+	slas := sla.New(db.Client, engine, sla.WithClock(clock))
 	sweepMetrics := sweep.NewMetrics()
 	a.Sweeper = sweep.New(a.Lifecycle, cfg.Sweep, sweepMetrics, cfg.Logger)
 	sweep.Schedule(a.Jobs, a.Sweeper)
@@ -257,7 +259,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	}
 	a.Admin = policyadmin.New(policyadmin.Config{Client: db.Client, Jobs: a.Jobs, RequalifyBatch: cfg.RequalifyBatch, SimulationBatch: cfg.SimulationBatch, Engine: engine, Lifecycle: a.Lifecycle, Dir: adminDir, RequireApproval: cfg.RequirePublishApproval, Logger: cfg.Logger})
 	schema := graph.NewExecutableSchema(graph.Config{
-		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine, Keys: authn.Keys(), Feed: a.Feed, Admin: a.Admin, Funnel: a.Funnel, Recheck: authn.Recheck, Stats: a.Stats, Webhooks: a.Endpoints, Import: a.Import, JobEngine: a.Jobs, Stages: stages}),
+		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine, Keys: authn.Keys(), Feed: a.Feed, Admin: a.Admin, Funnel: a.Funnel, Recheck: authn.Recheck, Stats: a.Stats, Webhooks: a.Endpoints, Import: a.Import, JobEngine: a.Jobs, Stages: stages, SLA: slas}),
 	})
 	registry.MustRegister(a.Stats)
 	authzExt := authz.Extension{Policy: engine, Client: db.Client, Log: decisionlog.NewSampler(db.Client, cfg.AuthzLogRate), Stats: a.Stats}
@@ -275,6 +277,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 		WebsocketInit: authn.WebsocketInit,
 		Routes: map[string]http.Handler{
 			"GET /export/funnel.csv": funnel.ExportHandler(func() http.Handler { return a.Server.Handler() }),
+			"GET /export/sla.csv":    sla.ExportHandler(func() http.Handler { return a.Server.Handler() }),
 			"GET /export/decisions.ndjson": decisionlog.ExportHandler(db.Client, func(ctx context.Context, kind, op string) (context.Context, error) {
 				ctx, _, err := authzExt.Authorize(ctx, kind, op)
 				return ctx, err

@@ -10,6 +10,7 @@ import (
 	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/funnelreach"
 	"github.com/qualify/qualify/ent/intercept"
+	"github.com/qualify/qualify/ent/leadescalation"
 	"github.com/qualify/qualify/ent/predicate"
 	dlog "github.com/qualify/qualify/internal/decisionlog"
 )
@@ -32,6 +33,7 @@ var simulationOperations = map[string]bool{"simulation": true, "startSimulation"
 //	StageTransition  of a visible lead
 //	DecisionLog      of a visible lead (decisions about no lead only unfiltered)
 //	FunnelReach      of a visible lead (owner and team are copied onto the rollup)
+//	LeadEscalation   of a visible lead, or flagging the caller (the owner's manager)
 //	APIKey           only through the API-key operations
 //	Simulation       only through the simulation operations
 //
@@ -78,6 +80,14 @@ func Install(client *ent.Client) {
 		intercept.TraverseFunnelReach(func(ctx context.Context, q *ent.FunnelReachQuery) error {
 			if s, ok := restriction(ctx); ok {
 				q.Where(reachPredicate(s))
+			}
+			return nil
+		}))
+	client.LeadEscalation.Intercept(
+		intercept.TraverseLeadEscalation(func(ctx context.Context, q *ent.LeadEscalationQuery) error {
+			if p, ok := leadPredicate(ctx); ok {
+				s, _ := ScopeFrom(ctx)
+				q.Where(leadescalation.Or(leadescalation.HasLeadWith(p), leadescalation.FlaggedUserID(s.Principal.UserID)))
 			}
 			return nil
 		}))

@@ -19,6 +19,9 @@ func (s *Service) CreateUser(ctx context.Context, in ent.CreateUserInput) (*ent.
 		if err := checkUserEmailFree(ctx, c, in.Email, 0); err != nil {
 			return err
 		}
+		if err := checkManager(ctx, c, in.ManagerID, 0); err != nil {
+			return err
+		}
 		u, err := c.User.Create().SetInput(in).Save(ctx)
 		if ent.IsConstraintError(err) {
 			return checkUserEmailFree(ctx, s.client, in.Email, 0)
@@ -41,6 +44,9 @@ func (s *Service) UpdateUser(ctx context.Context, id int, in ent.UpdateUserInput
 				return err
 			}
 		}
+		if err := checkManager(ctx, c, in.ManagerID, id); err != nil {
+			return err
+		}
 		u, err := c.User.UpdateOneID(id).SetInput(in).Save(ctx)
 		if ent.IsNotFound(err) {
 			return domainerr.NotFound("User", id)
@@ -57,4 +63,36 @@ func checkUserEmailFree(ctx context.Context, c *ent.Client, email string, self i
 		return err
 	}
 	return conflict("a user", "email", email, id)
+}
+
+// checkManager refuses a manager that does not exist or whose chain of managers leads back to
+// self: escalations flag a manager, and a cycle would make "the owner's manager" the owner.
+func checkManager(ctx context.Context, c *ent.Client, managerID *int, self int) error {
+	if managerID == nil {
+		return nil
+	}
+	seen := map[int]bool{}
+	for id := *managerID; ; {
+		if id == self {
+			return domainerr.Validation("input.managerID", "a user cannot be their own manager, directly or through others")
+		}
+		if seen[id] { // a cycle above self, left from before: not ours to judge
+			return nil
+		}
+		seen[id] = true
+		u, err := c.User.Query().Where(user.ID(id)).Select(user.FieldManagerID).Only(ctx)
+		if ent.IsNotFound(err) {
+			if id == *managerID {
+				return domainerr.Validation("input.managerID", "no such user")
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if u.ManagerID == nil {
+			return nil
+		}
+		id = *u.ManagerID
+	}
 }

@@ -114,7 +114,7 @@ func (s *Service) createLead(ctx context.Context, in ent.CreateLeadInput, idempo
 		tr, err := tx.StageTransition.Create().
 			SetLeadID(l.ID).SetToStageID(f.first.ID).SetOccurredAt(now).
 			SetNillableActorID(actorID).SetActorKind(actorKind(actor)).
-			SetTrigger(first).SetReason("lead created").
+			SetTrigger(first).SetReason("lead created").SetNillableOwnerID(l.OwnerID).
 			Save(ctx)
 		if err != nil {
 			return err

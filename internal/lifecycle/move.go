@@ -42,6 +42,10 @@ func (m *plannedMove) apply(u *ent.LeadMutation, f *funnel, now time.Time) {
 // record appends the history row of the move and announces it: the publisher delivers the event
 // only once the transaction commits.
 func (s *Service) record(ctx context.Context, tx *ent.Client, m *plannedMove, now time.Time) (*ent.StageTransition, error) {
+	owner := m.lead.OwnerID
+	if m.assignTo != nil {
+		owner = m.assignTo
+	}
 	tr, err := tx.StageTransition.Create().
 		SetLeadID(m.lead.ID).
 		SetFromStageID(m.from.ID).
@@ -60,13 +64,10 @@ func (s *Service) record(ctx context.Context, tx *ent.Client, m *plannedMove, no
 		SetRoutingTeam(m.routingTeam).
 		SetRoutingCode(m.routingCode).
 		SetRoutingReason(m.routingReason).
+		SetNillableOwnerID(owner).
 		Save(ctx)
 	if err != nil {
 		return nil, err
-	}
-	owner := m.lead.OwnerID
-	if m.assignTo != nil {
-		owner = m.assignTo
 	}
 	ev := Event{
 		LeadID: m.lead.ID, TransitionID: tr.ID, From: m.from.Key, To: m.to.Key,

@@ -129,8 +129,10 @@ func (s *Service) Review(ctx context.Context, id int) (ReviewResult, error) {
 	return res, err
 }
 
-// escalate records an SLA breach once per lead, rule and stay, and reassigns the lead when the
-// rule says so: to another active user of the owner's team (the lowest id, deterministic).
+// escalate records an SLA breach once per lead, rule and stay. FLAG_MANAGER flags the owner's
+// manager, who then sees it (viewer.escalations); REASSIGN gives the lead to another active user
+// of the owner's team (the lowest id, deterministic). When neither can be done the row says why
+// in flag_note: an escalation is never silent.
 func (s *Service) escalate(ctx context.Context, tx *ent.Client, l *ent.Lead, e policy.Escalation, meta policy.Meta, now time.Time) error {
 	due, err := time.Parse(time.RFC3339, e.DueAt)
 	if err != nil {
@@ -141,36 +143,72 @@ func (s *Service) escalate(ctx context.Context, tx *ent.Client, l *ent.Lead, e p
 	if e.Action == "reassign" {
 		action = leadescalation.ActionREASSIGN
 	}
-	team := ""
+	var owner *ent.User
 	if l.OwnerID != nil {
-		u, err := tx.User.Get(ctx, *l.OwnerID)
-		if err != nil {
+		if owner, err = tx.User.Get(ctx, *l.OwnerID); err != nil {
 			return err
 		}
-		team = u.Team
 	}
 	create := tx.LeadEscalation.Create().
 		SetLeadID(l.ID).SetRule(e.Rule).SetStage(l.Edges.Stage.Key).SetStageEnteredAt(l.StageEnteredAt).
-		SetAction(action).SetDueAt(due).SetEscalatedAt(now).SetNillableOwnerID(l.OwnerID).SetTeam(team).
+		SetAction(action).SetDueAt(due).SetEscalatedAt(now).SetNillableOwnerID(l.OwnerID).
 		SetPolicyRevision(meta.Revision).SetPolicyHash(meta.Hash).SetDecisionID(meta.DecisionID)
-	if action == leadescalation.ActionREASSIGN && team != "" {
-		to, err := tx.User.Query().Where(user.Team(team), user.Active(true), user.IDNEQ(*l.OwnerID)).
-			Order(ent.Asc(user.FieldID)).FirstID(ctx)
-		if err != nil && !ent.IsNotFound(err) {
-			return err
-		}
-		if err == nil {
-			if err := tx.Lead.UpdateOneID(l.ID).SetOwnerID(to).AddVersion(1).Exec(ctx); err != nil {
-				return err
-			}
-			create.SetReassignedTo(to)
-		}
+	if owner != nil {
+		create.SetTeam(owner.Team)
 	}
-	if err := create.Exec(ctx); err != nil {
+	var note string
+	switch {
+	case owner == nil:
+		note = "the lead has no owner"
+	case action == leadescalation.ActionFLAG_MANAGER:
+		note, err = flagManager(ctx, tx, owner, create)
+	default:
+		note, err = reassign(ctx, tx, l.ID, owner, create)
+	}
+	if err != nil {
+		return err
+	}
+	if err := create.SetFlagNote(note).Exec(ctx); err != nil {
 		if ent.IsConstraintError(err) {
 			return &domainerr.ConflictError{Message: fmt.Sprintf("lead %d: %s was escalated already", l.ID, e.Rule)}
 		}
 		return err
 	}
 	return nil
+}
+
+// flagManager flags the owner's active manager on the escalation, or says why it cannot.
+func flagManager(ctx context.Context, tx *ent.Client, owner *ent.User, create *ent.LeadEscalationCreate) (string, error) {
+	if owner.ManagerID == nil {
+		return fmt.Sprintf("owner %s has no manager", owner.Name), nil
+	}
+	m, err := tx.User.Get(ctx, *owner.ManagerID)
+	if err != nil {
+		return "", err
+	}
+	if !m.Active {
+		return fmt.Sprintf("manager %s of owner %s is inactive", m.Name, owner.Name), nil
+	}
+	create.SetFlaggedUserID(m.ID)
+	return "", nil
+}
+
+// reassign gives the lead to the first other active user of the owner's team, or says why not.
+func reassign(ctx context.Context, tx *ent.Client, leadID int, owner *ent.User, create *ent.LeadEscalationCreate) (string, error) {
+	if owner.Team == "" {
+		return fmt.Sprintf("owner %s has no team", owner.Name), nil
+	}
+	to, err := tx.User.Query().Where(user.Team(owner.Team), user.Active(true), user.IDNEQ(owner.ID)).
+		Order(ent.Asc(user.FieldID)).FirstID(ctx)
+	if ent.IsNotFound(err) {
+		return fmt.Sprintf("no other active member in team %s", owner.Team), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if err := tx.Lead.UpdateOneID(leadID).SetOwnerID(to).AddVersion(1).Exec(ctx); err != nil {
+		return "", err
+	}
+	create.SetReassignedTo(to)
+	return "", nil
 }

@@ -99,6 +99,7 @@ type Revision struct {
 	stageSet map[string]struct{}
 	// industries is the closed vocabulary of account industries (vocabulary.go).
 	industries *normalize.Industries
+	schedule   ScheduleConfig // config.schedule: the SLA report's calendar and rules
 	timeout    time.Duration
 	queries    [numQueries]rego.PreparedEvalQuery // topdown
 	programs   [numQueries]*irvm.Program          // the plans; nil where topdown serves the query

@@ -192,6 +192,9 @@ func prepare(ctx context.Context, files Files, source string, loadedAt time.Time
 	rev.stages = stages
 	industries, vocabProbs := readIndustries(ctx, compiler, store)
 	rep.add(vocabProbs...)
+	schedule, schedProbs := readSchedule(ctx, compiler, store)
+	rep.add(schedProbs...)
+	rev.schedule = schedule
 	rev.industries = industries
 	rev.stageSet = make(map[string]struct{}, len(stages))
 	for _, s := range stages {

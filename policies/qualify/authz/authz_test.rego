@@ -161,3 +161,17 @@ test_webhooks_and_imports_are_admin_operations if {
 		}
 	}
 }
+
+# --- SLA: the report is a query; a manager of any selling role acknowledges escalations ---------
+
+test_sla_report_and_acknowledgement if {
+	every role in ["bdr", "ae", "analyst", "revops", "admin"] {
+		allow(role, "query", "slaReport")
+	}
+	deny("marketing", "query", "slaReport")
+	every role in ["bdr", "ae", "revops", "admin"] {
+		allow(role, "mutation", "acknowledgeEscalation")
+	}
+	deny("analyst", "mutation", "acknowledgeEscalation")
+	deny("marketing", "mutation", "acknowledgeEscalation")
+}

@@ -1,0 +1,176 @@
+package sla
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// exportQuery is the GraphQL operation the CSV export runs.
+const exportQuery = `query SlaExport($period: FunnelPeriod!, $groupBy: SlaGroupBy) {
+  slaReport(period: $period, groupBy: $groupBy) { groups { ownerId ownerName team
+    slas { rule stage entered met breached open medianDaysToLeave p90DaysToLeave } } } }`
+
+// ExportHandler serves GET /export/sla.csv?from=&to=&groupBy= (from and to RFC 3339 or
+// YYYY-MM-DD; groupBy owner or team): one row per group and rule. Like the funnel export it runs
+// the GraphQL query through api with the request's own headers, so authentication, authorisation
+// and the row filter are exactly those of slaReport, and the figures are its figures.
+func ExportHandler(api func() http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		vars, by, err := exportVars(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		body, _ := json.Marshal(map[string]any{"query": exportQuery, "variables": vars})
+		req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, "/graphql", bytes.NewReader(body))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		req.Header = r.Header.Clone()
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Del("Accept-Encoding")
+		req.RemoteAddr = r.RemoteAddr
+		rec := &recorder{header: http.Header{}, status: http.StatusOK}
+		api().ServeHTTP(rec, req)
+		if rec.status != http.StatusOK {
+			http.Error(w, strings.TrimSpace(rec.body.String()), rec.status)
+			return
+		}
+		var resp struct {
+			Data struct {
+				SLAReport *struct {
+					Groups []exportGroup `json:"groups"`
+				} `json:"slaReport"`
+			} `json:"data"`
+			Errors []struct {
+				Message    string         `json:"message"`
+				Extensions map[string]any `json:"extensions"`
+			} `json:"errors"`
+		}
+		if err := json.Unmarshal(rec.body.Bytes(), &resp); err != nil {
+			http.Error(w, "sla: bad GraphQL response: "+err.Error(), http.StatusBadGateway)
+			return
+		}
+		if len(resp.Errors) > 0 || resp.Data.SLAReport == nil {
+			status, msg := http.StatusInternalServerError, "sla report failed"
+			if len(resp.Errors) > 0 {
+				msg = resp.Errors[0].Message
+				code, _ := resp.Errors[0].Extensions["code"].(string)
+				status = statusOf(code)
+			}
+			http.Error(w, msg, status)
+			return
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="sla.csv"`)
+		_ = writeCSV(w, by, resp.Data.SLAReport.Groups)
+	})
+}
+
+// exportGroup is a group as the API returns it: the owner by its global ID, a string.
+type exportGroup struct {
+	OwnerID   *string `json:"ownerId"`
+	OwnerName *string `json:"ownerName"`
+	Team      *string `json:"team"`
+	SLAs      []Stats `json:"slas"`
+}
+
+func exportVars(r *http.Request) (map[string]any, GroupBy, error) {
+	q := r.URL.Query()
+	from, err := parseTime(q.Get("from"))
+	if err != nil {
+		return nil, "", fmt.Errorf("from: %w", err)
+	}
+	to, err := parseTime(q.Get("to"))
+	if err != nil {
+		return nil, "", fmt.Errorf("to: %w", err)
+	}
+	vars := map[string]any{"period": map[string]any{"from": from, "to": to}}
+	by := GroupBy(strings.ToUpper(strings.TrimSpace(q.Get("groupBy"))))
+	switch by {
+	case "":
+	case GroupOwner, GroupTeam:
+		vars["groupBy"] = by
+	default:
+		return nil, "", fmt.Errorf("groupBy: %q is neither owner nor team", q.Get("groupBy"))
+	}
+	return vars, by, nil
+}
+
+func parseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.DateOnly, s)
+}
+
+func writeCSV(w http.ResponseWriter, by GroupBy, groups []exportGroup) error {
+	cw := csv.NewWriter(w)
+	var head []string
+	switch by {
+	case GroupOwner:
+		head = []string{"owner_id", "owner_name"}
+	case GroupTeam:
+		head = []string{"team"}
+	}
+	_ = cw.Write(append(head, "rule", "stage", "entered", "met", "breached", "open", "median_days_to_leave", "p90_days_to_leave"))
+	s := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	f := func(p *float64) string {
+		if p == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*p, 'f', -1, 64)
+	}
+	for _, g := range groups {
+		var key []string
+		switch by {
+		case GroupOwner:
+			key = []string{s(g.OwnerID), s(g.OwnerName)}
+		case GroupTeam:
+			key = []string{s(g.Team)}
+		}
+		for _, st := range g.SLAs {
+			_ = cw.Write(append(append([]string(nil), key...), st.Rule, st.Stage, strconv.Itoa(st.Entered), strconv.Itoa(st.Met),
+				strconv.Itoa(st.Breached), strconv.Itoa(st.Open), f(st.MedianDaysToLeave), f(st.P90DaysToLeave)))
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func statusOf(code string) int {
+	switch code {
+	case "UNAUTHENTICATED":
+		return http.StatusUnauthorized
+	case "FORBIDDEN":
+		return http.StatusForbidden
+	case "VALIDATION_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT":
+		return http.StatusBadRequest
+	case "RATE_LIMITED":
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
+
+// recorder buffers the GraphQL response.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header         { return r.header }
+func (r *recorder) WriteHeader(status int)      { r.status = status }
+func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
