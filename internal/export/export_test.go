@@ -4,13 +4,18 @@ import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/ent/lead"
+	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/internal/apitest"
 	"github.com/qualify/qualify/internal/store"
 	"github.com/qualify/qualify/internal/testenv"
@@ -361,4 +366,54 @@ func get(t *testing.T, api *apitest.Instance, path string) (int, string, string)
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+}
+
+// An export longer than a page is read page after page by id: every row once, in id order, the
+// owner filter applied on every page.
+func TestExportPagesThroughEveryRow(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
+		api := apitest.Start(t, db)
+		bdrID := api.User(t, "Bea", "BDR", "emea-bdr")
+		other := api.User(t, "Ben", "BDR", "na-bdr")
+		ctx := t.Context()
+		c := api.App.DB.Client
+		first, err := c.Stage.Query().Order(ent.Asc(stage.FieldPosition)).First(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 1234 // two full pages and a part
+		owners := map[bool]int{}
+		for _, s := range []string{bdrID, other} {
+			id, _ := strconv.Atoi(s)
+			owners[s == bdrID] = id
+		}
+		for lo := 0; lo < n; lo += 400 {
+			var bulk []*ent.LeadCreate
+			for i := lo; i < min(lo+400, n); i++ {
+				bulk = append(bulk, c.Lead.Create().SetLastName(fmt.Sprint("L", i)).SetSource(lead.SourceDIRECTORY).
+					SetStageID(first.ID).SetFurthestStageID(first.ID).SetOwnerID(owners[i%3 != 0]))
+			}
+			if err := c.Lead.CreateBulk(bulk...).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, c := range []struct {
+			api  *apitest.Instance
+			want int
+		}{{api, n}, {api.As(t, "bdr", "emea-bdr", bdrID), n - (n+2)/3}} {
+			status, _, body := get(t, c.api, "/export/leads.ndjson?source=DIRECTORY")
+			rows := parseNDJSON(t, body)
+			if status != http.StatusOK || len(rows) != c.want {
+				t.Fatalf("%d: %d rows, want %d", status, len(rows), c.want)
+			}
+			prev := 0
+			for _, r := range rows {
+				id, _ := strconv.Atoi(r["id"].(string))
+				if id <= prev {
+					t.Fatalf("id %d after %d", id, prev)
+				}
+				prev = id
+			}
+		}
+	})
 }
