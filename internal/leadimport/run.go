@@ -21,6 +21,7 @@ import (
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/internal/domainerr"
 	"github.com/qualify/qualify/internal/lifecycle"
+	"github.com/qualify/qualify/internal/txn"
 )
 
 // Importer creates one lead of a row (lifecycle.Service.ImportLead).
@@ -144,7 +145,12 @@ func (s *Service) dryRun(ctx context.Context, f *File, fields []string, o Option
 	return nil
 }
 
-// apply imports the rows with o.Workers in parallel, saving progress every 200 rows.
+// batchSize is how many rows one transaction imports: one commit (one fsync) for them all,
+// each row in a savepoint of its own so that a bad row is refused alone.
+const batchSize = 200
+
+// apply imports the rows in batches of batchSize, o.Workers batches in parallel, saving
+// progress after each batch.
 func (s *Service) apply(ctx context.Context, f *File, fields []string, o Options, runID int, outcome func(int, result)) error {
 	workers := max(o.Workers, 1)
 	results := make([]result, len(f.Records))
@@ -159,28 +165,29 @@ func (s *Service) apply(ctx context.Context, f *File, fields []string, o Options
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				res, err := s.one(ctx, f, fields, o, i)
+			for lo := range next {
+				hi := min(lo+batchSize, len(f.Records))
+				err := s.batch(ctx, f, fields, o, results[lo:hi], lo)
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = err
 				}
-				res.done = err == nil
-				results[i] = res
-				done++
+				if err == nil {
+					done += hi - lo
+				}
 				d := done
 				mu.Unlock()
-				if d%200 == 0 {
+				if err == nil {
 					_ = s.client.ImportRun.UpdateOneID(runID).SetProcessed(d).Exec(ctx)
-				}
-				if o.Progress != nil {
-					o.Progress(d, len(f.Records))
+					if o.Progress != nil {
+						o.Progress(d, len(f.Records))
+					}
 				}
 			}
 		}()
 	}
 feed:
-	for i := range f.Records {
+	for lo := 0; lo < len(f.Records); lo += batchSize {
 		mu.Lock()
 		stop := firstErr != nil
 		mu.Unlock()
@@ -188,7 +195,7 @@ feed:
 			break
 		}
 		select {
-		case next <- i:
+		case next <- lo:
 		case <-ctx.Done():
 			break feed
 		}
@@ -204,6 +211,27 @@ feed:
 		}
 	}
 	return firstErr
+}
+
+// batch imports the rows lo… into out in one transaction (txn.Batch: each lead's own
+// transaction is a savepoint of it). An error of the system rolls the whole batch back and
+// leaves out without a done row; the transaction is retried whole on a transient failure.
+func (s *Service) batch(ctx context.Context, f *File, fields []string, o Options, out []result, lo int) error {
+	err := txn.Batch(ctx, s.client, func(ctx context.Context, _ *ent.Client) error {
+		for i := range out {
+			res, err := s.one(ctx, f, fields, o, lo+i)
+			if err != nil {
+				return err
+			}
+			res.done = true
+			out[i] = res
+		}
+		return nil
+	})
+	if err != nil {
+		clear(out) // rolled back: no row of the batch was imported
+	}
+	return err
 }
 
 // one imports row i. The row's own faults (validation, policy refusals, conflicts) refuse it;
