@@ -228,6 +228,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	a.Sweeper = sweep.New(a.Lifecycle, cfg.Sweep, sweepMetrics, cfg.Logger)
 	sweep.Schedule(a.Jobs, a.Sweeper)
 	a.Import = leadimport.New(db.Client, a.Lifecycle)
+	a.Import.UseJobs(a.Jobs) // imports run as jobs: resumable, on any replica
 	a.CRM = crm.New(db.Client, a.Lifecycle, crm.WithVocabulary(engine))
 	// Rows stored before input was normalized are brought to the form the policy keys on.
 	if engine.Active() != nil {

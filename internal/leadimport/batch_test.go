@@ -23,27 +23,7 @@ func TestImportAcrossBatches(t *testing.T) {
 		api := apitest.Start(t, db)
 		ctx := principal.With(context.Background(), principal.System)
 		const rows = 450
-		var sb strings.Builder
-		sb.WriteString("key,last name,email,source\n")
-		var want counts
-		for i := range rows {
-			key, email := fmt.Sprint("b", i), fmt.Sprintf("b%d@co%d.example", i, i%7)
-			switch {
-			case i%50 == 7:
-				email = "not-an-email"
-				want.refused++
-			case i%100 == 13: // the row before's key: same batch
-				key, email = fmt.Sprint("b", i-1), fmt.Sprintf("b%d@co%d.example", i-1, (i-1)%7)
-				want.matched++
-			case i == 305: // a key of the first batch
-				key, email = "b10", "b10@co3.example"
-				want.matched++
-			default:
-				want.created++
-			}
-			fmt.Fprintf(&sb, "%s,Lee,%s,directory\n", key, email)
-		}
-		raw := []byte(sb.String())
+		raw, want := batchFile(rows)
 		first := uploadCSV(t, api, "batches.csv", raw, false)
 		if got(first) != want || first.Total != rows {
 			t.Fatalf("import %+v of %d rows, want %+v", got(first), first.Total, want)
@@ -73,4 +53,31 @@ func TestImportAcrossBatches(t *testing.T) {
 			t.Errorf("%d leads after the second import, want %d", n, want.created)
 		}
 	})
+}
+
+// batchFile is a CSV of n rows over several batches: every 50th row has a bad email (refused),
+// every 100th+13 repeats the key of the row before (matched in its batch), row 305 a key of the
+// first batch (matched); the rest create a lead each. It returns the counts an import gives.
+func batchFile(n int) ([]byte, counts) {
+	var sb strings.Builder
+	sb.WriteString("key,last name,email,source\n")
+	var want counts
+	for i := range n {
+		key, email := fmt.Sprint("b", i), fmt.Sprintf("b%d@co%d.example", i, i%7)
+		switch {
+		case i%50 == 7:
+			email = "not-an-email"
+			want.refused++
+		case i%100 == 13:
+			key, email = fmt.Sprint("b", i-1), fmt.Sprintf("b%d@co%d.example", i-1, (i-1)%7)
+			want.matched++
+		case i == 305:
+			key, email = "b10", "b10@co3.example"
+			want.matched++
+		default:
+			want.created++
+		}
+		fmt.Fprintf(&sb, "%s,Lee,%s,directory\n", key, email)
+	}
+	return []byte(sb.String()), want
 }
