@@ -45,7 +45,17 @@ type ImportRun struct {
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// FinishedAt holds the value of the "finished_at" field.
-	FinishedAt   *time.Time `json:"finished_at,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	// the uploaded file, kept until the run finishes
+	File *[]byte `json:"file,omitempty"`
+	// the mapping the run applies: header -> lead field
+	Columns map[string]string `json:"columns,omitempty"`
+	// DefaultSource holds the value of the "default_source" field.
+	DefaultSource string `json:"default_source,omitempty"`
+	// rows committed, in file order: a resumed run starts after them
+	Checkpoint int `json:"checkpoint,omitempty"`
+	// RiverJobID holds the value of the "river_job_id" field.
+	RiverJobID   *int64 `json:"river_job_id,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -54,13 +64,13 @@ func (*ImportRun) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case importrun.FieldUnknownColumns:
+		case importrun.FieldUnknownColumns, importrun.FieldFile, importrun.FieldColumns:
 			values[i] = new([]byte)
 		case importrun.FieldDryRun:
 			values[i] = new(sql.NullBool)
-		case importrun.FieldID, importrun.FieldTotal, importrun.FieldProcessed, importrun.FieldCreated, importrun.FieldMatched, importrun.FieldRefused:
+		case importrun.FieldID, importrun.FieldTotal, importrun.FieldProcessed, importrun.FieldCreated, importrun.FieldMatched, importrun.FieldRefused, importrun.FieldCheckpoint, importrun.FieldRiverJobID:
 			values[i] = new(sql.NullInt64)
-		case importrun.FieldFileName, importrun.FieldStatus, importrun.FieldEncoding, importrun.FieldDelimiter, importrun.FieldErrorCsv:
+		case importrun.FieldFileName, importrun.FieldStatus, importrun.FieldEncoding, importrun.FieldDelimiter, importrun.FieldErrorCsv, importrun.FieldDefaultSource:
 			values[i] = new(sql.NullString)
 		case importrun.FieldCreatedAt, importrun.FieldFinishedAt:
 			values[i] = new(sql.NullTime)
@@ -172,6 +182,39 @@ func (_m *ImportRun) assignValues(columns []string, values []any) error {
 				_m.FinishedAt = new(time.Time)
 				*_m.FinishedAt = value.Time
 			}
+		case importrun.FieldFile:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field file", values[i])
+			} else if value != nil {
+				_m.File = value
+			}
+		case importrun.FieldColumns:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field columns", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Columns); err != nil {
+					return fmt.Errorf("unmarshal field columns: %w", err)
+				}
+			}
+		case importrun.FieldDefaultSource:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field default_source", values[i])
+			} else if value.Valid {
+				_m.DefaultSource = value.String
+			}
+		case importrun.FieldCheckpoint:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field checkpoint", values[i])
+			} else if value.Valid {
+				_m.Checkpoint = int(value.Int64)
+			}
+		case importrun.FieldRiverJobID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field river_job_id", values[i])
+			} else if value.Valid {
+				_m.RiverJobID = new(int64)
+				*_m.RiverJobID = value.Int64
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -250,6 +293,25 @@ func (_m *ImportRun) String() string {
 	if v := _m.FinishedAt; v != nil {
 		builder.WriteString("finished_at=")
 		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.File; v != nil {
+		builder.WriteString("file=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("columns=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Columns))
+	builder.WriteString(", ")
+	builder.WriteString("default_source=")
+	builder.WriteString(_m.DefaultSource)
+	builder.WriteString(", ")
+	builder.WriteString("checkpoint=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Checkpoint))
+	builder.WriteString(", ")
+	if v := _m.RiverJobID; v != nil {
+		builder.WriteString("river_job_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteByte(')')
 	return builder.String()

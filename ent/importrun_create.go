@@ -210,6 +210,60 @@ func (_c *ImportRunCreate) SetNillableFinishedAt(v *time.Time) *ImportRunCreate 
 	return _c
 }
 
+// SetFile sets the "file" field.
+func (_c *ImportRunCreate) SetFile(v []byte) *ImportRunCreate {
+	_c.mutation.SetFile(v)
+	return _c
+}
+
+// SetColumns sets the "columns" field.
+func (_c *ImportRunCreate) SetColumns(v map[string]string) *ImportRunCreate {
+	_c.mutation.SetColumns(v)
+	return _c
+}
+
+// SetDefaultSource sets the "default_source" field.
+func (_c *ImportRunCreate) SetDefaultSource(v string) *ImportRunCreate {
+	_c.mutation.SetDefaultSource(v)
+	return _c
+}
+
+// SetNillableDefaultSource sets the "default_source" field if the given value is not nil.
+func (_c *ImportRunCreate) SetNillableDefaultSource(v *string) *ImportRunCreate {
+	if v != nil {
+		_c.SetDefaultSource(*v)
+	}
+	return _c
+}
+
+// SetCheckpoint sets the "checkpoint" field.
+func (_c *ImportRunCreate) SetCheckpoint(v int) *ImportRunCreate {
+	_c.mutation.SetCheckpoint(v)
+	return _c
+}
+
+// SetNillableCheckpoint sets the "checkpoint" field if the given value is not nil.
+func (_c *ImportRunCreate) SetNillableCheckpoint(v *int) *ImportRunCreate {
+	if v != nil {
+		_c.SetCheckpoint(*v)
+	}
+	return _c
+}
+
+// SetRiverJobID sets the "river_job_id" field.
+func (_c *ImportRunCreate) SetRiverJobID(v int64) *ImportRunCreate {
+	_c.mutation.SetRiverJobID(v)
+	return _c
+}
+
+// SetNillableRiverJobID sets the "river_job_id" field if the given value is not nil.
+func (_c *ImportRunCreate) SetNillableRiverJobID(v *int64) *ImportRunCreate {
+	if v != nil {
+		_c.SetRiverJobID(*v)
+	}
+	return _c
+}
+
 // Mutation returns the ImportRunMutation object of the builder.
 func (_c *ImportRunCreate) Mutation() *ImportRunMutation {
 	return _c.mutation
@@ -293,6 +347,14 @@ func (_c *ImportRunCreate) defaults() {
 		v := importrun.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
+	if _, ok := _c.mutation.DefaultSource(); !ok {
+		v := importrun.DefaultDefaultSource
+		_c.mutation.SetDefaultSource(v)
+	}
+	if _, ok := _c.mutation.Checkpoint(); !ok {
+		v := importrun.DefaultCheckpoint
+		_c.mutation.SetCheckpoint(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -337,6 +399,12 @@ func (_c *ImportRunCreate) check() error {
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "ImportRun.created_at"`)}
+	}
+	if _, ok := _c.mutation.DefaultSource(); !ok {
+		return &ValidationError{Name: "default_source", err: errors.New(`ent: missing required field "ImportRun.default_source"`)}
+	}
+	if _, ok := _c.mutation.Checkpoint(); !ok {
+		return &ValidationError{Name: "checkpoint", err: errors.New(`ent: missing required field "ImportRun.checkpoint"`)}
 	}
 	return nil
 }
@@ -420,6 +488,26 @@ func (_c *ImportRunCreate) createSpec() (*ImportRun, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.FinishedAt(); ok {
 		_spec.SetField(importrun.FieldFinishedAt, field.TypeTime, value)
 		_node.FinishedAt = &value
+	}
+	if value, ok := _c.mutation.File(); ok {
+		_spec.SetField(importrun.FieldFile, field.TypeBytes, value)
+		_node.File = &value
+	}
+	if value, ok := _c.mutation.Columns(); ok {
+		_spec.SetField(importrun.FieldColumns, field.TypeJSON, value)
+		_node.Columns = value
+	}
+	if value, ok := _c.mutation.DefaultSource(); ok {
+		_spec.SetField(importrun.FieldDefaultSource, field.TypeString, value)
+		_node.DefaultSource = value
+	}
+	if value, ok := _c.mutation.Checkpoint(); ok {
+		_spec.SetField(importrun.FieldCheckpoint, field.TypeInt, value)
+		_node.Checkpoint = value
+	}
+	if value, ok := _c.mutation.RiverJobID(); ok {
+		_spec.SetField(importrun.FieldRiverJobID, field.TypeInt64, value)
+		_node.RiverJobID = &value
 	}
 	return _node, _spec
 }
@@ -668,6 +756,96 @@ func (u *ImportRunUpsert) UpdateFinishedAt() *ImportRunUpsert {
 // ClearFinishedAt clears the value of the "finished_at" field.
 func (u *ImportRunUpsert) ClearFinishedAt() *ImportRunUpsert {
 	u.SetNull(importrun.FieldFinishedAt)
+	return u
+}
+
+// SetFile sets the "file" field.
+func (u *ImportRunUpsert) SetFile(v []byte) *ImportRunUpsert {
+	u.Set(importrun.FieldFile, v)
+	return u
+}
+
+// UpdateFile sets the "file" field to the value that was provided on create.
+func (u *ImportRunUpsert) UpdateFile() *ImportRunUpsert {
+	u.SetExcluded(importrun.FieldFile)
+	return u
+}
+
+// ClearFile clears the value of the "file" field.
+func (u *ImportRunUpsert) ClearFile() *ImportRunUpsert {
+	u.SetNull(importrun.FieldFile)
+	return u
+}
+
+// SetColumns sets the "columns" field.
+func (u *ImportRunUpsert) SetColumns(v map[string]string) *ImportRunUpsert {
+	u.Set(importrun.FieldColumns, v)
+	return u
+}
+
+// UpdateColumns sets the "columns" field to the value that was provided on create.
+func (u *ImportRunUpsert) UpdateColumns() *ImportRunUpsert {
+	u.SetExcluded(importrun.FieldColumns)
+	return u
+}
+
+// ClearColumns clears the value of the "columns" field.
+func (u *ImportRunUpsert) ClearColumns() *ImportRunUpsert {
+	u.SetNull(importrun.FieldColumns)
+	return u
+}
+
+// SetDefaultSource sets the "default_source" field.
+func (u *ImportRunUpsert) SetDefaultSource(v string) *ImportRunUpsert {
+	u.Set(importrun.FieldDefaultSource, v)
+	return u
+}
+
+// UpdateDefaultSource sets the "default_source" field to the value that was provided on create.
+func (u *ImportRunUpsert) UpdateDefaultSource() *ImportRunUpsert {
+	u.SetExcluded(importrun.FieldDefaultSource)
+	return u
+}
+
+// SetCheckpoint sets the "checkpoint" field.
+func (u *ImportRunUpsert) SetCheckpoint(v int) *ImportRunUpsert {
+	u.Set(importrun.FieldCheckpoint, v)
+	return u
+}
+
+// UpdateCheckpoint sets the "checkpoint" field to the value that was provided on create.
+func (u *ImportRunUpsert) UpdateCheckpoint() *ImportRunUpsert {
+	u.SetExcluded(importrun.FieldCheckpoint)
+	return u
+}
+
+// AddCheckpoint adds v to the "checkpoint" field.
+func (u *ImportRunUpsert) AddCheckpoint(v int) *ImportRunUpsert {
+	u.Add(importrun.FieldCheckpoint, v)
+	return u
+}
+
+// SetRiverJobID sets the "river_job_id" field.
+func (u *ImportRunUpsert) SetRiverJobID(v int64) *ImportRunUpsert {
+	u.Set(importrun.FieldRiverJobID, v)
+	return u
+}
+
+// UpdateRiverJobID sets the "river_job_id" field to the value that was provided on create.
+func (u *ImportRunUpsert) UpdateRiverJobID() *ImportRunUpsert {
+	u.SetExcluded(importrun.FieldRiverJobID)
+	return u
+}
+
+// AddRiverJobID adds v to the "river_job_id" field.
+func (u *ImportRunUpsert) AddRiverJobID(v int64) *ImportRunUpsert {
+	u.Add(importrun.FieldRiverJobID, v)
+	return u
+}
+
+// ClearRiverJobID clears the value of the "river_job_id" field.
+func (u *ImportRunUpsert) ClearRiverJobID() *ImportRunUpsert {
+	u.SetNull(importrun.FieldRiverJobID)
 	return u
 }
 
@@ -944,6 +1122,111 @@ func (u *ImportRunUpsertOne) UpdateFinishedAt() *ImportRunUpsertOne {
 func (u *ImportRunUpsertOne) ClearFinishedAt() *ImportRunUpsertOne {
 	return u.Update(func(s *ImportRunUpsert) {
 		s.ClearFinishedAt()
+	})
+}
+
+// SetFile sets the "file" field.
+func (u *ImportRunUpsertOne) SetFile(v []byte) *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.SetFile(v)
+	})
+}
+
+// UpdateFile sets the "file" field to the value that was provided on create.
+func (u *ImportRunUpsertOne) UpdateFile() *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.UpdateFile()
+	})
+}
+
+// ClearFile clears the value of the "file" field.
+func (u *ImportRunUpsertOne) ClearFile() *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.ClearFile()
+	})
+}
+
+// SetColumns sets the "columns" field.
+func (u *ImportRunUpsertOne) SetColumns(v map[string]string) *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.SetColumns(v)
+	})
+}
+
+// UpdateColumns sets the "columns" field to the value that was provided on create.
+func (u *ImportRunUpsertOne) UpdateColumns() *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.UpdateColumns()
+	})
+}
+
+// ClearColumns clears the value of the "columns" field.
+func (u *ImportRunUpsertOne) ClearColumns() *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.ClearColumns()
+	})
+}
+
+// SetDefaultSource sets the "default_source" field.
+func (u *ImportRunUpsertOne) SetDefaultSource(v string) *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.SetDefaultSource(v)
+	})
+}
+
+// UpdateDefaultSource sets the "default_source" field to the value that was provided on create.
+func (u *ImportRunUpsertOne) UpdateDefaultSource() *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.UpdateDefaultSource()
+	})
+}
+
+// SetCheckpoint sets the "checkpoint" field.
+func (u *ImportRunUpsertOne) SetCheckpoint(v int) *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.SetCheckpoint(v)
+	})
+}
+
+// AddCheckpoint adds v to the "checkpoint" field.
+func (u *ImportRunUpsertOne) AddCheckpoint(v int) *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.AddCheckpoint(v)
+	})
+}
+
+// UpdateCheckpoint sets the "checkpoint" field to the value that was provided on create.
+func (u *ImportRunUpsertOne) UpdateCheckpoint() *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.UpdateCheckpoint()
+	})
+}
+
+// SetRiverJobID sets the "river_job_id" field.
+func (u *ImportRunUpsertOne) SetRiverJobID(v int64) *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.SetRiverJobID(v)
+	})
+}
+
+// AddRiverJobID adds v to the "river_job_id" field.
+func (u *ImportRunUpsertOne) AddRiverJobID(v int64) *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.AddRiverJobID(v)
+	})
+}
+
+// UpdateRiverJobID sets the "river_job_id" field to the value that was provided on create.
+func (u *ImportRunUpsertOne) UpdateRiverJobID() *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.UpdateRiverJobID()
+	})
+}
+
+// ClearRiverJobID clears the value of the "river_job_id" field.
+func (u *ImportRunUpsertOne) ClearRiverJobID() *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.ClearRiverJobID()
 	})
 }
 
@@ -1386,6 +1669,111 @@ func (u *ImportRunUpsertBulk) UpdateFinishedAt() *ImportRunUpsertBulk {
 func (u *ImportRunUpsertBulk) ClearFinishedAt() *ImportRunUpsertBulk {
 	return u.Update(func(s *ImportRunUpsert) {
 		s.ClearFinishedAt()
+	})
+}
+
+// SetFile sets the "file" field.
+func (u *ImportRunUpsertBulk) SetFile(v []byte) *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.SetFile(v)
+	})
+}
+
+// UpdateFile sets the "file" field to the value that was provided on create.
+func (u *ImportRunUpsertBulk) UpdateFile() *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.UpdateFile()
+	})
+}
+
+// ClearFile clears the value of the "file" field.
+func (u *ImportRunUpsertBulk) ClearFile() *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.ClearFile()
+	})
+}
+
+// SetColumns sets the "columns" field.
+func (u *ImportRunUpsertBulk) SetColumns(v map[string]string) *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.SetColumns(v)
+	})
+}
+
+// UpdateColumns sets the "columns" field to the value that was provided on create.
+func (u *ImportRunUpsertBulk) UpdateColumns() *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.UpdateColumns()
+	})
+}
+
+// ClearColumns clears the value of the "columns" field.
+func (u *ImportRunUpsertBulk) ClearColumns() *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.ClearColumns()
+	})
+}
+
+// SetDefaultSource sets the "default_source" field.
+func (u *ImportRunUpsertBulk) SetDefaultSource(v string) *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.SetDefaultSource(v)
+	})
+}
+
+// UpdateDefaultSource sets the "default_source" field to the value that was provided on create.
+func (u *ImportRunUpsertBulk) UpdateDefaultSource() *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.UpdateDefaultSource()
+	})
+}
+
+// SetCheckpoint sets the "checkpoint" field.
+func (u *ImportRunUpsertBulk) SetCheckpoint(v int) *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.SetCheckpoint(v)
+	})
+}
+
+// AddCheckpoint adds v to the "checkpoint" field.
+func (u *ImportRunUpsertBulk) AddCheckpoint(v int) *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.AddCheckpoint(v)
+	})
+}
+
+// UpdateCheckpoint sets the "checkpoint" field to the value that was provided on create.
+func (u *ImportRunUpsertBulk) UpdateCheckpoint() *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.UpdateCheckpoint()
+	})
+}
+
+// SetRiverJobID sets the "river_job_id" field.
+func (u *ImportRunUpsertBulk) SetRiverJobID(v int64) *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.SetRiverJobID(v)
+	})
+}
+
+// AddRiverJobID adds v to the "river_job_id" field.
+func (u *ImportRunUpsertBulk) AddRiverJobID(v int64) *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.AddRiverJobID(v)
+	})
+}
+
+// UpdateRiverJobID sets the "river_job_id" field to the value that was provided on create.
+func (u *ImportRunUpsertBulk) UpdateRiverJobID() *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.UpdateRiverJobID()
+	})
+}
+
+// ClearRiverJobID clears the value of the "river_job_id" field.
+func (u *ImportRunUpsertBulk) ClearRiverJobID() *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.ClearRiverJobID()
 	})
 }
 

@@ -257,6 +257,92 @@ func (_u *ImportRunUpdate) ClearFinishedAt() *ImportRunUpdate {
 	return _u
 }
 
+// SetFile sets the "file" field.
+func (_u *ImportRunUpdate) SetFile(v []byte) *ImportRunUpdate {
+	_u.mutation.SetFile(v)
+	return _u
+}
+
+// ClearFile clears the value of the "file" field.
+func (_u *ImportRunUpdate) ClearFile() *ImportRunUpdate {
+	_u.mutation.ClearFile()
+	return _u
+}
+
+// SetColumns sets the "columns" field.
+func (_u *ImportRunUpdate) SetColumns(v map[string]string) *ImportRunUpdate {
+	_u.mutation.SetColumns(v)
+	return _u
+}
+
+// ClearColumns clears the value of the "columns" field.
+func (_u *ImportRunUpdate) ClearColumns() *ImportRunUpdate {
+	_u.mutation.ClearColumns()
+	return _u
+}
+
+// SetDefaultSource sets the "default_source" field.
+func (_u *ImportRunUpdate) SetDefaultSource(v string) *ImportRunUpdate {
+	_u.mutation.SetDefaultSource(v)
+	return _u
+}
+
+// SetNillableDefaultSource sets the "default_source" field if the given value is not nil.
+func (_u *ImportRunUpdate) SetNillableDefaultSource(v *string) *ImportRunUpdate {
+	if v != nil {
+		_u.SetDefaultSource(*v)
+	}
+	return _u
+}
+
+// SetCheckpoint sets the "checkpoint" field.
+func (_u *ImportRunUpdate) SetCheckpoint(v int) *ImportRunUpdate {
+	_u.mutation.ResetCheckpoint()
+	_u.mutation.SetCheckpoint(v)
+	return _u
+}
+
+// SetNillableCheckpoint sets the "checkpoint" field if the given value is not nil.
+func (_u *ImportRunUpdate) SetNillableCheckpoint(v *int) *ImportRunUpdate {
+	if v != nil {
+		_u.SetCheckpoint(*v)
+	}
+	return _u
+}
+
+// AddCheckpoint adds value to the "checkpoint" field.
+func (_u *ImportRunUpdate) AddCheckpoint(v int) *ImportRunUpdate {
+	_u.mutation.AddCheckpoint(v)
+	return _u
+}
+
+// SetRiverJobID sets the "river_job_id" field.
+func (_u *ImportRunUpdate) SetRiverJobID(v int64) *ImportRunUpdate {
+	_u.mutation.ResetRiverJobID()
+	_u.mutation.SetRiverJobID(v)
+	return _u
+}
+
+// SetNillableRiverJobID sets the "river_job_id" field if the given value is not nil.
+func (_u *ImportRunUpdate) SetNillableRiverJobID(v *int64) *ImportRunUpdate {
+	if v != nil {
+		_u.SetRiverJobID(*v)
+	}
+	return _u
+}
+
+// AddRiverJobID adds value to the "river_job_id" field.
+func (_u *ImportRunUpdate) AddRiverJobID(v int64) *ImportRunUpdate {
+	_u.mutation.AddRiverJobID(v)
+	return _u
+}
+
+// ClearRiverJobID clears the value of the "river_job_id" field.
+func (_u *ImportRunUpdate) ClearRiverJobID() *ImportRunUpdate {
+	_u.mutation.ClearRiverJobID()
+	return _u
+}
+
 // Mutation returns the ImportRunMutation object of the builder.
 func (_u *ImportRunUpdate) Mutation() *ImportRunMutation {
 	return _u.mutation
@@ -381,6 +467,36 @@ func (_u *ImportRunUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.FinishedAtCleared() {
 		_spec.ClearField(importrun.FieldFinishedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.File(); ok {
+		_spec.SetField(importrun.FieldFile, field.TypeBytes, value)
+	}
+	if _u.mutation.FileCleared() {
+		_spec.ClearField(importrun.FieldFile, field.TypeBytes)
+	}
+	if value, ok := _u.mutation.Columns(); ok {
+		_spec.SetField(importrun.FieldColumns, field.TypeJSON, value)
+	}
+	if _u.mutation.ColumnsCleared() {
+		_spec.ClearField(importrun.FieldColumns, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.DefaultSource(); ok {
+		_spec.SetField(importrun.FieldDefaultSource, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Checkpoint(); ok {
+		_spec.SetField(importrun.FieldCheckpoint, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedCheckpoint(); ok {
+		_spec.AddField(importrun.FieldCheckpoint, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.RiverJobID(); ok {
+		_spec.SetField(importrun.FieldRiverJobID, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedRiverJobID(); ok {
+		_spec.AddField(importrun.FieldRiverJobID, field.TypeInt64, value)
+	}
+	if _u.mutation.RiverJobIDCleared() {
+		_spec.ClearField(importrun.FieldRiverJobID, field.TypeInt64)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -631,6 +747,92 @@ func (_u *ImportRunUpdateOne) ClearFinishedAt() *ImportRunUpdateOne {
 	return _u
 }
 
+// SetFile sets the "file" field.
+func (_u *ImportRunUpdateOne) SetFile(v []byte) *ImportRunUpdateOne {
+	_u.mutation.SetFile(v)
+	return _u
+}
+
+// ClearFile clears the value of the "file" field.
+func (_u *ImportRunUpdateOne) ClearFile() *ImportRunUpdateOne {
+	_u.mutation.ClearFile()
+	return _u
+}
+
+// SetColumns sets the "columns" field.
+func (_u *ImportRunUpdateOne) SetColumns(v map[string]string) *ImportRunUpdateOne {
+	_u.mutation.SetColumns(v)
+	return _u
+}
+
+// ClearColumns clears the value of the "columns" field.
+func (_u *ImportRunUpdateOne) ClearColumns() *ImportRunUpdateOne {
+	_u.mutation.ClearColumns()
+	return _u
+}
+
+// SetDefaultSource sets the "default_source" field.
+func (_u *ImportRunUpdateOne) SetDefaultSource(v string) *ImportRunUpdateOne {
+	_u.mutation.SetDefaultSource(v)
+	return _u
+}
+
+// SetNillableDefaultSource sets the "default_source" field if the given value is not nil.
+func (_u *ImportRunUpdateOne) SetNillableDefaultSource(v *string) *ImportRunUpdateOne {
+	if v != nil {
+		_u.SetDefaultSource(*v)
+	}
+	return _u
+}
+
+// SetCheckpoint sets the "checkpoint" field.
+func (_u *ImportRunUpdateOne) SetCheckpoint(v int) *ImportRunUpdateOne {
+	_u.mutation.ResetCheckpoint()
+	_u.mutation.SetCheckpoint(v)
+	return _u
+}
+
+// SetNillableCheckpoint sets the "checkpoint" field if the given value is not nil.
+func (_u *ImportRunUpdateOne) SetNillableCheckpoint(v *int) *ImportRunUpdateOne {
+	if v != nil {
+		_u.SetCheckpoint(*v)
+	}
+	return _u
+}
+
+// AddCheckpoint adds value to the "checkpoint" field.
+func (_u *ImportRunUpdateOne) AddCheckpoint(v int) *ImportRunUpdateOne {
+	_u.mutation.AddCheckpoint(v)
+	return _u
+}
+
+// SetRiverJobID sets the "river_job_id" field.
+func (_u *ImportRunUpdateOne) SetRiverJobID(v int64) *ImportRunUpdateOne {
+	_u.mutation.ResetRiverJobID()
+	_u.mutation.SetRiverJobID(v)
+	return _u
+}
+
+// SetNillableRiverJobID sets the "river_job_id" field if the given value is not nil.
+func (_u *ImportRunUpdateOne) SetNillableRiverJobID(v *int64) *ImportRunUpdateOne {
+	if v != nil {
+		_u.SetRiverJobID(*v)
+	}
+	return _u
+}
+
+// AddRiverJobID adds value to the "river_job_id" field.
+func (_u *ImportRunUpdateOne) AddRiverJobID(v int64) *ImportRunUpdateOne {
+	_u.mutation.AddRiverJobID(v)
+	return _u
+}
+
+// ClearRiverJobID clears the value of the "river_job_id" field.
+func (_u *ImportRunUpdateOne) ClearRiverJobID() *ImportRunUpdateOne {
+	_u.mutation.ClearRiverJobID()
+	return _u
+}
+
 // Mutation returns the ImportRunMutation object of the builder.
 func (_u *ImportRunUpdateOne) Mutation() *ImportRunMutation {
 	return _u.mutation
@@ -785,6 +987,36 @@ func (_u *ImportRunUpdateOne) sqlSave(ctx context.Context) (_node *ImportRun, er
 	}
 	if _u.mutation.FinishedAtCleared() {
 		_spec.ClearField(importrun.FieldFinishedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.File(); ok {
+		_spec.SetField(importrun.FieldFile, field.TypeBytes, value)
+	}
+	if _u.mutation.FileCleared() {
+		_spec.ClearField(importrun.FieldFile, field.TypeBytes)
+	}
+	if value, ok := _u.mutation.Columns(); ok {
+		_spec.SetField(importrun.FieldColumns, field.TypeJSON, value)
+	}
+	if _u.mutation.ColumnsCleared() {
+		_spec.ClearField(importrun.FieldColumns, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.DefaultSource(); ok {
+		_spec.SetField(importrun.FieldDefaultSource, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Checkpoint(); ok {
+		_spec.SetField(importrun.FieldCheckpoint, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedCheckpoint(); ok {
+		_spec.AddField(importrun.FieldCheckpoint, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.RiverJobID(); ok {
+		_spec.SetField(importrun.FieldRiverJobID, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedRiverJobID(); ok {
+		_spec.AddField(importrun.FieldRiverJobID, field.TypeInt64, value)
+	}
+	if _u.mutation.RiverJobIDCleared() {
+		_spec.ClearField(importrun.FieldRiverJobID, field.TypeInt64)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &ImportRun{config: _u.config}

@@ -10721,6 +10721,13 @@ type ImportRunMutation struct {
 	error_csv             *string
 	created_at            *time.Time
 	finished_at           *time.Time
+	file                  *[]byte
+	columns               *map[string]string
+	default_source        *string
+	checkpoint            *int
+	addcheckpoint         *int
+	river_job_id          *int64
+	addriver_job_id       *int64
 	clearedFields         map[string]struct{}
 	done                  bool
 	oldValue              func(context.Context) (*ImportRun, error)
@@ -11471,6 +11478,266 @@ func (m *ImportRunMutation) ResetFinishedAt() {
 	delete(m.clearedFields, importrun.FieldFinishedAt)
 }
 
+// SetFile sets the "file" field.
+func (m *ImportRunMutation) SetFile(b []byte) {
+	m.file = &b
+}
+
+// File returns the value of the "file" field in the mutation.
+func (m *ImportRunMutation) File() (r []byte, exists bool) {
+	v := m.file
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFile returns the old "file" field's value of the ImportRun entity.
+// If the ImportRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ImportRunMutation) OldFile(ctx context.Context) (v *[]byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFile is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFile requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFile: %w", err)
+	}
+	return oldValue.File, nil
+}
+
+// ClearFile clears the value of the "file" field.
+func (m *ImportRunMutation) ClearFile() {
+	m.file = nil
+	m.clearedFields[importrun.FieldFile] = struct{}{}
+}
+
+// FileCleared returns if the "file" field was cleared in this mutation.
+func (m *ImportRunMutation) FileCleared() bool {
+	_, ok := m.clearedFields[importrun.FieldFile]
+	return ok
+}
+
+// ResetFile resets all changes to the "file" field.
+func (m *ImportRunMutation) ResetFile() {
+	m.file = nil
+	delete(m.clearedFields, importrun.FieldFile)
+}
+
+// SetColumns sets the "columns" field.
+func (m *ImportRunMutation) SetColumns(value map[string]string) {
+	m.columns = &value
+}
+
+// Columns returns the value of the "columns" field in the mutation.
+func (m *ImportRunMutation) Columns() (r map[string]string, exists bool) {
+	v := m.columns
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldColumns returns the old "columns" field's value of the ImportRun entity.
+// If the ImportRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ImportRunMutation) OldColumns(ctx context.Context) (v map[string]string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldColumns is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldColumns requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldColumns: %w", err)
+	}
+	return oldValue.Columns, nil
+}
+
+// ClearColumns clears the value of the "columns" field.
+func (m *ImportRunMutation) ClearColumns() {
+	m.columns = nil
+	m.clearedFields[importrun.FieldColumns] = struct{}{}
+}
+
+// ColumnsCleared returns if the "columns" field was cleared in this mutation.
+func (m *ImportRunMutation) ColumnsCleared() bool {
+	_, ok := m.clearedFields[importrun.FieldColumns]
+	return ok
+}
+
+// ResetColumns resets all changes to the "columns" field.
+func (m *ImportRunMutation) ResetColumns() {
+	m.columns = nil
+	delete(m.clearedFields, importrun.FieldColumns)
+}
+
+// SetDefaultSource sets the "default_source" field.
+func (m *ImportRunMutation) SetDefaultSource(s string) {
+	m.default_source = &s
+}
+
+// DefaultSource returns the value of the "default_source" field in the mutation.
+func (m *ImportRunMutation) DefaultSource() (r string, exists bool) {
+	v := m.default_source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDefaultSource returns the old "default_source" field's value of the ImportRun entity.
+// If the ImportRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ImportRunMutation) OldDefaultSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDefaultSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDefaultSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDefaultSource: %w", err)
+	}
+	return oldValue.DefaultSource, nil
+}
+
+// ResetDefaultSource resets all changes to the "default_source" field.
+func (m *ImportRunMutation) ResetDefaultSource() {
+	m.default_source = nil
+}
+
+// SetCheckpoint sets the "checkpoint" field.
+func (m *ImportRunMutation) SetCheckpoint(i int) {
+	m.checkpoint = &i
+	m.addcheckpoint = nil
+}
+
+// Checkpoint returns the value of the "checkpoint" field in the mutation.
+func (m *ImportRunMutation) Checkpoint() (r int, exists bool) {
+	v := m.checkpoint
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCheckpoint returns the old "checkpoint" field's value of the ImportRun entity.
+// If the ImportRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ImportRunMutation) OldCheckpoint(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCheckpoint is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCheckpoint requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCheckpoint: %w", err)
+	}
+	return oldValue.Checkpoint, nil
+}
+
+// AddCheckpoint adds i to the "checkpoint" field.
+func (m *ImportRunMutation) AddCheckpoint(i int) {
+	if m.addcheckpoint != nil {
+		*m.addcheckpoint += i
+	} else {
+		m.addcheckpoint = &i
+	}
+}
+
+// AddedCheckpoint returns the value that was added to the "checkpoint" field in this mutation.
+func (m *ImportRunMutation) AddedCheckpoint() (r int, exists bool) {
+	v := m.addcheckpoint
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCheckpoint resets all changes to the "checkpoint" field.
+func (m *ImportRunMutation) ResetCheckpoint() {
+	m.checkpoint = nil
+	m.addcheckpoint = nil
+}
+
+// SetRiverJobID sets the "river_job_id" field.
+func (m *ImportRunMutation) SetRiverJobID(i int64) {
+	m.river_job_id = &i
+	m.addriver_job_id = nil
+}
+
+// RiverJobID returns the value of the "river_job_id" field in the mutation.
+func (m *ImportRunMutation) RiverJobID() (r int64, exists bool) {
+	v := m.river_job_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRiverJobID returns the old "river_job_id" field's value of the ImportRun entity.
+// If the ImportRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ImportRunMutation) OldRiverJobID(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRiverJobID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRiverJobID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRiverJobID: %w", err)
+	}
+	return oldValue.RiverJobID, nil
+}
+
+// AddRiverJobID adds i to the "river_job_id" field.
+func (m *ImportRunMutation) AddRiverJobID(i int64) {
+	if m.addriver_job_id != nil {
+		*m.addriver_job_id += i
+	} else {
+		m.addriver_job_id = &i
+	}
+}
+
+// AddedRiverJobID returns the value that was added to the "river_job_id" field in this mutation.
+func (m *ImportRunMutation) AddedRiverJobID() (r int64, exists bool) {
+	v := m.addriver_job_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearRiverJobID clears the value of the "river_job_id" field.
+func (m *ImportRunMutation) ClearRiverJobID() {
+	m.river_job_id = nil
+	m.addriver_job_id = nil
+	m.clearedFields[importrun.FieldRiverJobID] = struct{}{}
+}
+
+// RiverJobIDCleared returns if the "river_job_id" field was cleared in this mutation.
+func (m *ImportRunMutation) RiverJobIDCleared() bool {
+	_, ok := m.clearedFields[importrun.FieldRiverJobID]
+	return ok
+}
+
+// ResetRiverJobID resets all changes to the "river_job_id" field.
+func (m *ImportRunMutation) ResetRiverJobID() {
+	m.river_job_id = nil
+	m.addriver_job_id = nil
+	delete(m.clearedFields, importrun.FieldRiverJobID)
+}
+
 // Where appends a list predicates to the ImportRunMutation builder.
 func (m *ImportRunMutation) Where(ps ...predicate.ImportRun) {
 	m.predicates = append(m.predicates, ps...)
@@ -11505,7 +11772,7 @@ func (m *ImportRunMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ImportRunMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 19)
 	if m.file_name != nil {
 		fields = append(fields, importrun.FieldFileName)
 	}
@@ -11548,6 +11815,21 @@ func (m *ImportRunMutation) Fields() []string {
 	if m.finished_at != nil {
 		fields = append(fields, importrun.FieldFinishedAt)
 	}
+	if m.file != nil {
+		fields = append(fields, importrun.FieldFile)
+	}
+	if m.columns != nil {
+		fields = append(fields, importrun.FieldColumns)
+	}
+	if m.default_source != nil {
+		fields = append(fields, importrun.FieldDefaultSource)
+	}
+	if m.checkpoint != nil {
+		fields = append(fields, importrun.FieldCheckpoint)
+	}
+	if m.river_job_id != nil {
+		fields = append(fields, importrun.FieldRiverJobID)
+	}
 	return fields
 }
 
@@ -11584,6 +11866,16 @@ func (m *ImportRunMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case importrun.FieldFinishedAt:
 		return m.FinishedAt()
+	case importrun.FieldFile:
+		return m.File()
+	case importrun.FieldColumns:
+		return m.Columns()
+	case importrun.FieldDefaultSource:
+		return m.DefaultSource()
+	case importrun.FieldCheckpoint:
+		return m.Checkpoint()
+	case importrun.FieldRiverJobID:
+		return m.RiverJobID()
 	}
 	return nil, false
 }
@@ -11621,6 +11913,16 @@ func (m *ImportRunMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldCreatedAt(ctx)
 	case importrun.FieldFinishedAt:
 		return m.OldFinishedAt(ctx)
+	case importrun.FieldFile:
+		return m.OldFile(ctx)
+	case importrun.FieldColumns:
+		return m.OldColumns(ctx)
+	case importrun.FieldDefaultSource:
+		return m.OldDefaultSource(ctx)
+	case importrun.FieldCheckpoint:
+		return m.OldCheckpoint(ctx)
+	case importrun.FieldRiverJobID:
+		return m.OldRiverJobID(ctx)
 	}
 	return nil, fmt.Errorf("unknown ImportRun field %s", name)
 }
@@ -11728,6 +12030,41 @@ func (m *ImportRunMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetFinishedAt(v)
 		return nil
+	case importrun.FieldFile:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFile(v)
+		return nil
+	case importrun.FieldColumns:
+		v, ok := value.(map[string]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetColumns(v)
+		return nil
+	case importrun.FieldDefaultSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDefaultSource(v)
+		return nil
+	case importrun.FieldCheckpoint:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCheckpoint(v)
+		return nil
+	case importrun.FieldRiverJobID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRiverJobID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ImportRun field %s", name)
 }
@@ -11751,6 +12088,12 @@ func (m *ImportRunMutation) AddedFields() []string {
 	if m.addrefused != nil {
 		fields = append(fields, importrun.FieldRefused)
 	}
+	if m.addcheckpoint != nil {
+		fields = append(fields, importrun.FieldCheckpoint)
+	}
+	if m.addriver_job_id != nil {
+		fields = append(fields, importrun.FieldRiverJobID)
+	}
 	return fields
 }
 
@@ -11769,6 +12112,10 @@ func (m *ImportRunMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedMatched()
 	case importrun.FieldRefused:
 		return m.AddedRefused()
+	case importrun.FieldCheckpoint:
+		return m.AddedCheckpoint()
+	case importrun.FieldRiverJobID:
+		return m.AddedRiverJobID()
 	}
 	return nil, false
 }
@@ -11813,6 +12160,20 @@ func (m *ImportRunMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddRefused(v)
 		return nil
+	case importrun.FieldCheckpoint:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCheckpoint(v)
+		return nil
+	case importrun.FieldRiverJobID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRiverJobID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ImportRun numeric field %s", name)
 }
@@ -11826,6 +12187,15 @@ func (m *ImportRunMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(importrun.FieldFinishedAt) {
 		fields = append(fields, importrun.FieldFinishedAt)
+	}
+	if m.FieldCleared(importrun.FieldFile) {
+		fields = append(fields, importrun.FieldFile)
+	}
+	if m.FieldCleared(importrun.FieldColumns) {
+		fields = append(fields, importrun.FieldColumns)
+	}
+	if m.FieldCleared(importrun.FieldRiverJobID) {
+		fields = append(fields, importrun.FieldRiverJobID)
 	}
 	return fields
 }
@@ -11846,6 +12216,15 @@ func (m *ImportRunMutation) ClearField(name string) error {
 		return nil
 	case importrun.FieldFinishedAt:
 		m.ClearFinishedAt()
+		return nil
+	case importrun.FieldFile:
+		m.ClearFile()
+		return nil
+	case importrun.FieldColumns:
+		m.ClearColumns()
+		return nil
+	case importrun.FieldRiverJobID:
+		m.ClearRiverJobID()
 		return nil
 	}
 	return fmt.Errorf("unknown ImportRun nullable field %s", name)
@@ -11896,6 +12275,21 @@ func (m *ImportRunMutation) ResetField(name string) error {
 		return nil
 	case importrun.FieldFinishedAt:
 		m.ResetFinishedAt()
+		return nil
+	case importrun.FieldFile:
+		m.ResetFile()
+		return nil
+	case importrun.FieldColumns:
+		m.ResetColumns()
+		return nil
+	case importrun.FieldDefaultSource:
+		m.ResetDefaultSource()
+		return nil
+	case importrun.FieldCheckpoint:
+		m.ResetCheckpoint()
+		return nil
+	case importrun.FieldRiverJobID:
+		m.ResetRiverJobID()
 		return nil
 	}
 	return fmt.Errorf("unknown ImportRun field %s", name)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -25,13 +26,17 @@ func importCmd() *cobra.Command {
 		columns   []string
 		saveAs    string
 		errorsOut string
+		wait      bool
 	)
 	cmd := &cobra.Command{
 		Use:   "import leads.csv",
 		Short: "Import leads from a CSV file (UTF-8 ±BOM or Windows-1252, ';' or ','), qualified with trigger IMPORT",
 		Long: "Import leads from a CSV file. Columns are mapped by header (known names, a saved --mapping, " +
 			"--column header=field); each row is validated and matched as the API does; a row's key (a key " +
-			"column, else the email) makes a second import of it a match, so the same file twice creates nothing.",
+			"column, else the email) makes a second import of it a match, so the same file twice creates nothing. " +
+			"The run is stored with its file and queued as a job that a server works, 200 rows a transaction, resuming " +
+			"from its checkpoint after a restart; --wait works it in this process instead (a server that picks the job " +
+			"meanwhile goes on from the same checkpoint).",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := audit.CLI(cmd.Context())
@@ -69,6 +74,7 @@ func importCmd() *cobra.Command {
 			lc := lifecycle.New(d.Client, engine, lifecycle.WithLogger(log), lifecycle.WithTransitionHook(f.Rollups().Record),
 				lifecycle.WithTransitionHook(webhook.NewOutbox(webhook.RiverQueue(je, webhook.DefaultMaxAttempts)).Record))
 			svc := leadimport.New(d.Client, lc)
+			svc.UseJobs(je) // the run is queued: a server works it, or --wait works it here
 			if saveAs != "" {
 				if _, err := svc.SaveMapping(ctx, saveAs, o.Columns); err != nil {
 					return err
@@ -82,6 +88,19 @@ func importCmd() *cobra.Command {
 				_ = bar.Set(n)
 			}
 			run, err := svc.Import(ctx, raw, o)
+			if err == nil && !run.DryRun {
+				if !wait {
+					fmt.Printf("queued import run %d of %s (%d rows): a server works it; query importRun(id: %d), or import with --wait\n",
+						run.ID, args[0], run.Total, run.ID)
+					return nil
+				}
+				// Worked here, batch by batch; a server that takes the job meanwhile goes on
+				// from the same checkpoint, and this process then waits for it.
+				id := run.ID
+				if run, err = svc.Work(ctx, id, o.Progress); errors.Is(err, leadimport.ErrTakenOver) {
+					run, err = svc.WaitRun(ctx, id, nil)
+				}
+			}
 			if bar != nil {
 				_ = bar.Finish()
 				fmt.Fprintln(os.Stderr)
@@ -113,7 +132,7 @@ func importCmd() *cobra.Command {
 	fl.StringArrayVar(&columns, "column", nil, "header=field, over the mapping (repeatable; an empty field ignores the column)")
 	fl.StringVar(&saveAs, "save-mapping", "", "save the --column mapping under this name first")
 	fl.StringVar(&source, "source", "TRADE_FAIR", "source of rows without one")
-	fl.IntVar(&o.Workers, "workers", 1, "leads created in parallel (PostgreSQL profits from 4)")
+	fl.BoolVar(&wait, "wait", false, "work the import in this process and report its counts (else it is queued for a server)")
 	fl.StringVar(&errorsOut, "errors", "", "write the refused rows (row, column, code, reason, row) to this CSV file")
 	return cmd
 }

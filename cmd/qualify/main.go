@@ -93,7 +93,7 @@ func root() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	cmd.AddCommand(serveCmd(), migrateCmd(), seedCmd(), policyCmd(), funnelCmd(), decisionsCmd(), jobsCmd(), importCmd())
+	cmd.AddCommand(serveCmd(), migrateCmd(), seedCmd(), policyCmd(), funnelCmd(), decisionsCmd(), jobsCmd(), importCmd(), exportCmd())
 	return cmd
 }
 

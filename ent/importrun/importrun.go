@@ -44,6 +44,16 @@ const (
 	FieldCreatedAt = "created_at"
 	// FieldFinishedAt holds the string denoting the finished_at field in the database.
 	FieldFinishedAt = "finished_at"
+	// FieldFile holds the string denoting the file field in the database.
+	FieldFile = "file"
+	// FieldColumns holds the string denoting the columns field in the database.
+	FieldColumns = "columns"
+	// FieldDefaultSource holds the string denoting the default_source field in the database.
+	FieldDefaultSource = "default_source"
+	// FieldCheckpoint holds the string denoting the checkpoint field in the database.
+	FieldCheckpoint = "checkpoint"
+	// FieldRiverJobID holds the string denoting the river_job_id field in the database.
+	FieldRiverJobID = "river_job_id"
 	// Table holds the table name of the importrun in the database.
 	Table = "import_runs"
 )
@@ -65,6 +75,11 @@ var Columns = []string{
 	FieldErrorCsv,
 	FieldCreatedAt,
 	FieldFinishedAt,
+	FieldFile,
+	FieldColumns,
+	FieldDefaultSource,
+	FieldCheckpoint,
+	FieldRiverJobID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -100,6 +115,10 @@ var (
 	DefaultErrorCsv string
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
+	// DefaultDefaultSource holds the default value on creation for the "default_source" field.
+	DefaultDefaultSource string
+	// DefaultCheckpoint holds the default value on creation for the "checkpoint" field.
+	DefaultCheckpoint int
 )
 
 // Status defines the type for the "status" enum field.
@@ -110,6 +129,7 @@ const DefaultStatus = StatusRUNNING
 
 // Status values.
 const (
+	StatusQUEUED    Status = "QUEUED"
 	StatusRUNNING   Status = "RUNNING"
 	StatusSUCCEEDED Status = "SUCCEEDED"
 	StatusFAILED    Status = "FAILED"
@@ -122,7 +142,7 @@ func (s Status) String() string {
 // StatusValidator is a validator for the "status" field enum values. It is called by the builders before save.
 func StatusValidator(s Status) error {
 	switch s {
-	case StatusRUNNING, StatusSUCCEEDED, StatusFAILED:
+	case StatusQUEUED, StatusRUNNING, StatusSUCCEEDED, StatusFAILED:
 		return nil
 	default:
 		return fmt.Errorf("importrun: invalid enum value for status field: %q", s)
@@ -200,6 +220,21 @@ func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByFinishedAt orders the results by the finished_at field.
 func ByFinishedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldFinishedAt, opts...).ToFunc()
+}
+
+// ByDefaultSource orders the results by the default_source field.
+func ByDefaultSource(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDefaultSource, opts...).ToFunc()
+}
+
+// ByCheckpoint orders the results by the checkpoint field.
+func ByCheckpoint(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCheckpoint, opts...).ToFunc()
+}
+
+// ByRiverJobID orders the results by the river_job_id field.
+func ByRiverJobID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRiverJobID, opts...).ToFunc()
 }
 
 // MarshalGQL implements graphql.Marshaler interface.

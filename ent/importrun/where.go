@@ -114,6 +114,26 @@ func FinishedAt(v time.Time) predicate.ImportRun {
 	return predicate.ImportRun(sql.FieldEQ(FieldFinishedAt, v))
 }
 
+// File applies equality check predicate on the "file" field. It's identical to FileEQ.
+func File(v []byte) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldEQ(FieldFile, v))
+}
+
+// DefaultSource applies equality check predicate on the "default_source" field. It's identical to DefaultSourceEQ.
+func DefaultSource(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldEQ(FieldDefaultSource, v))
+}
+
+// Checkpoint applies equality check predicate on the "checkpoint" field. It's identical to CheckpointEQ.
+func Checkpoint(v int) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldEQ(FieldCheckpoint, v))
+}
+
+// RiverJobID applies equality check predicate on the "river_job_id" field. It's identical to RiverJobIDEQ.
+func RiverJobID(v int64) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldEQ(FieldRiverJobID, v))
+}
+
 // FileNameEQ applies the EQ predicate on the "file_name" field.
 func FileNameEQ(v string) predicate.ImportRun {
 	return predicate.ImportRun(sql.FieldEQ(FieldFileName, v))
@@ -702,6 +722,221 @@ func FinishedAtIsNil() predicate.ImportRun {
 // FinishedAtNotNil applies the NotNil predicate on the "finished_at" field.
 func FinishedAtNotNil() predicate.ImportRun {
 	return predicate.ImportRun(sql.FieldNotNull(FieldFinishedAt))
+}
+
+// FileEQ applies the EQ predicate on the "file" field.
+func FileEQ(v []byte) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldEQ(FieldFile, v))
+}
+
+// FileNEQ applies the NEQ predicate on the "file" field.
+func FileNEQ(v []byte) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldNEQ(FieldFile, v))
+}
+
+// FileIn applies the In predicate on the "file" field.
+func FileIn(vs ...[]byte) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldIn(FieldFile, vs...))
+}
+
+// FileNotIn applies the NotIn predicate on the "file" field.
+func FileNotIn(vs ...[]byte) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldNotIn(FieldFile, vs...))
+}
+
+// FileGT applies the GT predicate on the "file" field.
+func FileGT(v []byte) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldGT(FieldFile, v))
+}
+
+// FileGTE applies the GTE predicate on the "file" field.
+func FileGTE(v []byte) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldGTE(FieldFile, v))
+}
+
+// FileLT applies the LT predicate on the "file" field.
+func FileLT(v []byte) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldLT(FieldFile, v))
+}
+
+// FileLTE applies the LTE predicate on the "file" field.
+func FileLTE(v []byte) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldLTE(FieldFile, v))
+}
+
+// FileIsNil applies the IsNil predicate on the "file" field.
+func FileIsNil() predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldIsNull(FieldFile))
+}
+
+// FileNotNil applies the NotNil predicate on the "file" field.
+func FileNotNil() predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldNotNull(FieldFile))
+}
+
+// ColumnsIsNil applies the IsNil predicate on the "columns" field.
+func ColumnsIsNil() predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldIsNull(FieldColumns))
+}
+
+// ColumnsNotNil applies the NotNil predicate on the "columns" field.
+func ColumnsNotNil() predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldNotNull(FieldColumns))
+}
+
+// DefaultSourceEQ applies the EQ predicate on the "default_source" field.
+func DefaultSourceEQ(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldEQ(FieldDefaultSource, v))
+}
+
+// DefaultSourceNEQ applies the NEQ predicate on the "default_source" field.
+func DefaultSourceNEQ(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldNEQ(FieldDefaultSource, v))
+}
+
+// DefaultSourceIn applies the In predicate on the "default_source" field.
+func DefaultSourceIn(vs ...string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldIn(FieldDefaultSource, vs...))
+}
+
+// DefaultSourceNotIn applies the NotIn predicate on the "default_source" field.
+func DefaultSourceNotIn(vs ...string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldNotIn(FieldDefaultSource, vs...))
+}
+
+// DefaultSourceGT applies the GT predicate on the "default_source" field.
+func DefaultSourceGT(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldGT(FieldDefaultSource, v))
+}
+
+// DefaultSourceGTE applies the GTE predicate on the "default_source" field.
+func DefaultSourceGTE(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldGTE(FieldDefaultSource, v))
+}
+
+// DefaultSourceLT applies the LT predicate on the "default_source" field.
+func DefaultSourceLT(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldLT(FieldDefaultSource, v))
+}
+
+// DefaultSourceLTE applies the LTE predicate on the "default_source" field.
+func DefaultSourceLTE(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldLTE(FieldDefaultSource, v))
+}
+
+// DefaultSourceContains applies the Contains predicate on the "default_source" field.
+func DefaultSourceContains(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldContains(FieldDefaultSource, v))
+}
+
+// DefaultSourceHasPrefix applies the HasPrefix predicate on the "default_source" field.
+func DefaultSourceHasPrefix(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldHasPrefix(FieldDefaultSource, v))
+}
+
+// DefaultSourceHasSuffix applies the HasSuffix predicate on the "default_source" field.
+func DefaultSourceHasSuffix(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldHasSuffix(FieldDefaultSource, v))
+}
+
+// DefaultSourceEqualFold applies the EqualFold predicate on the "default_source" field.
+func DefaultSourceEqualFold(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldEqualFold(FieldDefaultSource, v))
+}
+
+// DefaultSourceContainsFold applies the ContainsFold predicate on the "default_source" field.
+func DefaultSourceContainsFold(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldContainsFold(FieldDefaultSource, v))
+}
+
+// CheckpointEQ applies the EQ predicate on the "checkpoint" field.
+func CheckpointEQ(v int) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldEQ(FieldCheckpoint, v))
+}
+
+// CheckpointNEQ applies the NEQ predicate on the "checkpoint" field.
+func CheckpointNEQ(v int) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldNEQ(FieldCheckpoint, v))
+}
+
+// CheckpointIn applies the In predicate on the "checkpoint" field.
+func CheckpointIn(vs ...int) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldIn(FieldCheckpoint, vs...))
+}
+
+// CheckpointNotIn applies the NotIn predicate on the "checkpoint" field.
+func CheckpointNotIn(vs ...int) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldNotIn(FieldCheckpoint, vs...))
+}
+
+// CheckpointGT applies the GT predicate on the "checkpoint" field.
+func CheckpointGT(v int) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldGT(FieldCheckpoint, v))
+}
+
+// CheckpointGTE applies the GTE predicate on the "checkpoint" field.
+func CheckpointGTE(v int) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldGTE(FieldCheckpoint, v))
+}
+
+// CheckpointLT applies the LT predicate on the "checkpoint" field.
+func CheckpointLT(v int) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldLT(FieldCheckpoint, v))
+}
+
+// CheckpointLTE applies the LTE predicate on the "checkpoint" field.
+func CheckpointLTE(v int) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldLTE(FieldCheckpoint, v))
+}
+
+// RiverJobIDEQ applies the EQ predicate on the "river_job_id" field.
+func RiverJobIDEQ(v int64) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldEQ(FieldRiverJobID, v))
+}
+
+// RiverJobIDNEQ applies the NEQ predicate on the "river_job_id" field.
+func RiverJobIDNEQ(v int64) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldNEQ(FieldRiverJobID, v))
+}
+
+// RiverJobIDIn applies the In predicate on the "river_job_id" field.
+func RiverJobIDIn(vs ...int64) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldIn(FieldRiverJobID, vs...))
+}
+
+// RiverJobIDNotIn applies the NotIn predicate on the "river_job_id" field.
+func RiverJobIDNotIn(vs ...int64) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldNotIn(FieldRiverJobID, vs...))
+}
+
+// RiverJobIDGT applies the GT predicate on the "river_job_id" field.
+func RiverJobIDGT(v int64) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldGT(FieldRiverJobID, v))
+}
+
+// RiverJobIDGTE applies the GTE predicate on the "river_job_id" field.
+func RiverJobIDGTE(v int64) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldGTE(FieldRiverJobID, v))
+}
+
+// RiverJobIDLT applies the LT predicate on the "river_job_id" field.
+func RiverJobIDLT(v int64) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldLT(FieldRiverJobID, v))
+}
+
+// RiverJobIDLTE applies the LTE predicate on the "river_job_id" field.
+func RiverJobIDLTE(v int64) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldLTE(FieldRiverJobID, v))
+}
+
+// RiverJobIDIsNil applies the IsNil predicate on the "river_job_id" field.
+func RiverJobIDIsNil() predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldIsNull(FieldRiverJobID))
+}
+
+// RiverJobIDNotNil applies the NotNil predicate on the "river_job_id" field.
+func RiverJobIDNotNil() predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldNotNull(FieldRiverJobID))
 }
 
 // And groups predicates with the AND operator between them.

@@ -372,7 +372,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "file_name", Type: field.TypeString, Default: ""},
 		{Name: "dry_run", Type: field.TypeBool, Default: false},
-		{Name: "status", Type: field.TypeEnum, Enums: []string{"RUNNING", "SUCCEEDED", "FAILED"}, Default: "RUNNING"},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"QUEUED", "RUNNING", "SUCCEEDED", "FAILED"}, Default: "RUNNING"},
 		{Name: "encoding", Type: field.TypeString, Default: ""},
 		{Name: "delimiter", Type: field.TypeString, Default: ""},
 		{Name: "total", Type: field.TypeInt, Default: 0},
@@ -384,6 +384,11 @@ var (
 		{Name: "error_csv", Type: field.TypeString, Size: 2147483647, Default: ""},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+		{Name: "file", Type: field.TypeBytes, Nullable: true},
+		{Name: "columns", Type: field.TypeJSON, Nullable: true},
+		{Name: "default_source", Type: field.TypeString, Default: ""},
+		{Name: "checkpoint", Type: field.TypeInt, Default: 0},
+		{Name: "river_job_id", Type: field.TypeInt64, Nullable: true},
 	}
 	// ImportRunsTable holds the schema information for the "import_runs" table.
 	ImportRunsTable = &schema.Table{

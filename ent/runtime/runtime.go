@@ -308,6 +308,14 @@ func init() {
 	importrunDescCreatedAt := importrunFields[12].Descriptor()
 	// importrun.DefaultCreatedAt holds the default value on creation for the created_at field.
 	importrun.DefaultCreatedAt = importrunDescCreatedAt.Default.(func() time.Time)
+	// importrunDescDefaultSource is the schema descriptor for default_source field.
+	importrunDescDefaultSource := importrunFields[16].Descriptor()
+	// importrun.DefaultDefaultSource holds the default value on creation for the default_source field.
+	importrun.DefaultDefaultSource = importrunDescDefaultSource.Default.(string)
+	// importrunDescCheckpoint is the schema descriptor for checkpoint field.
+	importrunDescCheckpoint := importrunFields[17].Descriptor()
+	// importrun.DefaultCheckpoint holds the default value on creation for the checkpoint field.
+	importrun.DefaultCheckpoint = importrunDescCheckpoint.Default.(int)
 	leadMixin := schema.Lead{}.Mixin()
 	leadHooks := schema.Lead{}.Hooks()
 	lead.Hooks[0] = leadHooks[0]

@@ -40,7 +40,7 @@ func (ImportRun) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("file_name").Default(""),
 		field.Bool("dry_run").Default(false),
-		field.Enum("status").Values("RUNNING", "SUCCEEDED", "FAILED").Default("RUNNING"),
+		field.Enum("status").Values("QUEUED", "RUNNING", "SUCCEEDED", "FAILED").Default("RUNNING"),
 		field.String("encoding").Default(""),
 		field.String("delimiter").Default(""),
 		field.Int("total").Default(0),
@@ -52,6 +52,16 @@ func (ImportRun) Fields() []ent.Field {
 		field.Text("error_csv").Default("").Comment("the per-row error report: row,column,code,reason, then the row"),
 		field.Time("created_at").Default(time.Now).Immutable(),
 		field.Time("finished_at").Optional().Nillable(),
+		// What a queued run works from: the file and the options it was started with. The file is
+		// dropped when the run finishes.
+		field.Bytes("file").Optional().Nillable().Annotations(entgql.Skip()).
+			Comment("the uploaded file, kept until the run finishes"),
+		field.JSON("columns", map[string]string{}).Optional().Annotations(entgql.Skip()).
+			Comment("the mapping the run applies: header -> lead field"),
+		field.String("default_source").Default("").Annotations(entgql.Skip()),
+		field.Int("checkpoint").Default(0).Annotations(entgql.Skip()).
+			Comment("rows committed, in file order: a resumed run starts after them"),
+		field.Int64("river_job_id").Optional().Nillable().Annotations(entgql.Skip()),
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/qualify/qualify/internal/cost"
 	"github.com/qualify/qualify/internal/crm"
 	"github.com/qualify/qualify/internal/decisionlog"
+	"github.com/qualify/qualify/internal/export"
 	"github.com/qualify/qualify/internal/funnel"
 	"github.com/qualify/qualify/internal/inputlimit"
 	"github.com/qualify/qualify/internal/jobs"
@@ -234,6 +235,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	a.Sweeper = sweep.New(a.Lifecycle, cfg.Sweep, sweepMetrics, cfg.Logger)
 	sweep.Schedule(a.Jobs, a.Sweeper)
 	a.Import = leadimport.New(db.Client, a.Lifecycle)
+	a.Import.UseJobs(a.Jobs) // imports run as jobs: resumable, on any replica
 	a.CRM = crm.New(db.Client, a.Lifecycle, crm.WithVocabulary(engine))
 	// Rows stored before input was normalized are brought to the form the policy keys on.
 	if engine.Active() != nil {
@@ -263,6 +265,10 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	})
 	registry.MustRegister(a.Stats)
 	authzExt := authz.Extension{Policy: engine, Client: db.Client, Log: decisionlog.NewSampler(db.Client, cfg.AuthzLogRate), Stats: a.Stats}
+	authorize := func(ctx context.Context, kind, op string) (context.Context, error) {
+		ctx, _, err := authzExt.Authorize(ctx, kind, op)
+		return ctx, err
+	}
 	a.Server = server.New(cfg.Server, server.Deps{
 		Schema: schema,
 		Ready:  a.ready,
@@ -273,16 +279,9 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 			cost.New(withPages(cfg.Cost, cfg.PageDefault, cfg.PageMax)),
 			inputlimit.New(inputlimit.Limits{}),
 		},
-		Middleware:    []func(http.Handler) http.Handler{authn.Middleware, ratelimit.New(cfg.RateLimit).Middleware},
-		WebsocketInit: authn.WebsocketInit,
-		Routes: map[string]http.Handler{
-			"GET /export/funnel.csv": funnel.ExportHandler(func() http.Handler { return a.Server.Handler() }),
-			"GET /export/sla.csv":    sla.ExportHandler(func() http.Handler { return a.Server.Handler() }),
-			"GET /export/decisions.ndjson": decisionlog.ExportHandler(db.Client, func(ctx context.Context, kind, op string) (context.Context, error) {
-				ctx, _, err := authzExt.Authorize(ctx, kind, op)
-				return ctx, err
-			}),
-		},
+		Middleware:        []func(http.Handler) http.Handler{authn.Middleware, ratelimit.New(cfg.RateLimit).Middleware},
+		WebsocketInit:     authn.WebsocketInit,
+		Routes:            routes(a, db, authorize),
 		MetricsMiddleware: auth.MetricsGuard(cfg.MetricsToken),
 		Registry:          registry,
 		TracerProvider:    cfg.TracerProvider,
@@ -290,6 +289,15 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 			collectors.NewDBStatsCollector(db.SQL, "qualify")),
 	})
 	return a, nil
+}
+
+// routes are the HTTP endpoints beside /graphql: the exports, each judged by the access policy.
+func routes(a *App, db *store.DB, authorize func(context.Context, string, string) (context.Context, error)) map[string]http.Handler {
+	r := export.Routes(db.Client, authorize)
+	r["GET /export/funnel.csv"] = funnel.ExportHandler(func() http.Handler { return a.Server.Handler() })
+	r["GET /export/sla.csv"] = sla.ExportHandler(func() http.Handler { return a.Server.Handler() })
+	r["GET /export/decisions.ndjson"] = decisionlog.ExportHandler(db.Client, authorize)
+	return r
 }
 
 func withPages(c cost.Config, pageDefault, pageMax int) cost.Config {

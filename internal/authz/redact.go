@@ -10,14 +10,18 @@ import (
 )
 
 // redacted returns whether fc reads a field the scope hides ("lead.email" for Lead.email).
-func redacted(s *Scope, fc *graphql.FieldContext) bool {
-	if fc.Field.Name != "email" && fc.Field.Name != "phone" {
+func redacted(s *Scope, fc *graphql.FieldContext) bool { return s.hides(fc.Object, fc.Field.Name) }
+
+// hides reports whether the field of a GraphQL object type (Lead, email) is one the policy may
+// redact and the scope redacts it: the one rule the API and the exports both apply.
+func (s *Scope) hides(object, field string) bool {
+	if field != "email" && field != "phone" {
 		return false
 	}
-	if fc.Object != "Lead" && fc.Object != "Contact" {
+	if object != "Lead" && object != "Contact" {
 		return false
 	}
-	return s.Redacts(strings.ToLower(fc.Object) + "." + fc.Field.Name)
+	return s.Redacts(strings.ToLower(object) + "." + field)
 }
 
 // checkFilters refuses where/orderBy arguments that test a redacted field (emailContains,

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/text/encoding/charmap"
 
@@ -49,7 +50,7 @@ func uploadCSV(t *testing.T, api *apitest.Instance, name string, raw []byte, dry
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
 	ops, _ := json.Marshal(map[string]any{
-		"query":     `mutation($f: Upload!, $d: Boolean) { importLeads(file: $f, input: {dryRun: $d}) { total created matched refused encoding delimiter unknownColumns errorCsv } }`,
+		"query":     `mutation($f: Upload!, $d: Boolean) { importLeads(file: $f, input: {dryRun: $d}) { id status } }`,
 		"variables": map[string]any{"f": nil, "d": dryRun},
 	})
 	_ = w.WriteField("operations", string(ops))
@@ -67,20 +68,41 @@ func uploadCSV(t *testing.T, api *apitest.Instance, name string, raw []byte, dry
 	defer resp.Body.Close()
 	var out struct {
 		Data struct {
-			ImportLeads struct {
-				Total, Created, Matched, Refused int
-				Encoding, Delimiter, ErrorCsv    string
-				UnknownColumns                   []string
-			}
+			ImportLeads struct{ ID, Status string }
 		}
 		Errors []apitest.Error
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || len(out.Errors) > 0 {
 		t.Fatalf("importLeads: status %d, %v %v", resp.StatusCode, err, out.Errors)
 	}
-	r := out.Data.ImportLeads
-	return &ent.ImportRun{Total: r.Total, Created: r.Created, Matched: r.Matched, Refused: r.Refused, Encoding: r.Encoding,
-		Delimiter: r.Delimiter, ErrorCsv: r.ErrorCsv, UnknownColumns: r.UnknownColumns}
+	return waitRun(t, api, out.Data.ImportLeads.ID)
+}
+
+// waitRun polls importRun(id) until the run has finished (a real import runs as a job).
+func waitRun(t *testing.T, api *apitest.Instance, id string) *ent.ImportRun {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		var out struct {
+			ImportRun struct {
+				Status                                      string
+				Total, Processed, Created, Matched, Refused int
+				Encoding, Delimiter, ErrorCsv               string
+				UnknownColumns                              []string
+			}
+		}
+		api.Data(t, `query($id: ID!) { importRun(id: $id) { status total processed created matched refused encoding delimiter unknownColumns errorCsv } }`,
+			map[string]any{"id": id}, &out)
+		r := out.ImportRun
+		if r.Status == "SUCCEEDED" || r.Status == "FAILED" || time.Now().After(deadline) {
+			if r.Status != "SUCCEEDED" || r.Processed != r.Total {
+				t.Fatalf("import run %s: %s, %d of %d rows", id, r.Status, r.Processed, r.Total)
+			}
+			return &ent.ImportRun{Total: r.Total, Created: r.Created, Matched: r.Matched, Refused: r.Refused, Encoding: r.Encoding,
+				Delimiter: r.Delimiter, ErrorCsv: r.ErrorCsv, UnknownColumns: r.UnknownColumns}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // A messy file in each encoding and delimiter: 3 created, 1 matched (its duplicate row), 3
@@ -123,10 +145,16 @@ func TestImportMessyCSV(t *testing.T) {
 				if dry, err = api.App.Import.Import(ctx, v.raw, leadimport.Options{DryRun: true}); err != nil {
 					t.Fatal(err)
 				}
-				if first, err = api.App.Import.Import(ctx, v.raw, leadimport.Options{Workers: 3}); err != nil {
+				if first, err = api.App.Import.Import(ctx, v.raw, leadimport.Options{}); err != nil {
+					t.Fatal(err)
+				}
+				if first, err = api.App.Import.WaitRun(ctx, first.ID, nil); err != nil {
 					t.Fatal(err)
 				}
 				if second, err = api.App.Import.Import(ctx, v.raw, leadimport.Options{}); err != nil {
+					t.Fatal(err)
+				}
+				if second, err = api.App.Import.WaitRun(ctx, second.ID, nil); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -192,6 +220,9 @@ func TestSavedMapping(t *testing.T) {
 	raw := []byte("Nr,Kontakt,Notiz\n7,someone@example.org,met at booth\n")
 	run, err := api.App.Import.Import(ctx, raw, leadimport.Options{Mapping: "fair"})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if run, err = api.App.Import.WaitRun(ctx, run.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got(run) != (counts{1, 0, 0}) || len(run.UnknownColumns) != 0 {

@@ -12,7 +12,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/qualify/qualify/ent"
@@ -20,6 +19,7 @@ import (
 	"github.com/qualify/qualify/ent/importrun"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/internal/domainerr"
+	"github.com/qualify/qualify/internal/jobs"
 	"github.com/qualify/qualify/internal/lifecycle"
 )
 
@@ -32,11 +32,20 @@ type Importer interface {
 type Service struct {
 	client   *ent.Client
 	importer Importer
+	jobs     *jobs.Engine
 }
 
-// New returns the import service.
+// New returns the import service. Without UseJobs, Import works each run in-process before it
+// returns.
 func New(client *ent.Client, importer Importer) *Service {
 	return &Service{client: client, importer: importer}
+}
+
+// UseJobs makes Import queue its runs as jobs of e (River) and registers their worker: a run
+// then survives a restart and resumes from its checkpoint on any replica.
+func (s *Service) UseJobs(e *jobs.Engine) {
+	s.jobs = e
+	jobs.Register(e, &worker{s: s})
 }
 
 // Options of one import.
@@ -48,15 +57,15 @@ type Options struct {
 	Columns map[string]string
 	// DefaultSource is the source of rows without one (default TRADE_FAIR).
 	DefaultSource lead.Source
-	// Workers create leads concurrently (default 1; PostgreSQL profits from more).
-	Workers int
-	// Progress, if set, is called with the rows processed so far.
+	// Progress, if set, is called with the rows processed so far (a run worked in-process).
 	Progress func(processed, total int)
 }
 
-// Import reads raw and imports its rows, recording the run (counts, progress, error report).
-// A file that cannot be read at all is a validation error on field "file"; bad rows are refused
-// one by one and the rest imported.
+// Import reads raw and imports its rows. A dry run is done at once; a real run is stored with
+// its file and queued as a job (UseJobs), whose progress and counts the returned run's row
+// shows as batches commit, or worked in-process before Import returns (no job engine). A file
+// that cannot be read at all is a validation error on field "file"; bad rows are refused one by
+// one and the rest imported.
 func (s *Service) Import(ctx context.Context, raw []byte, o Options) (*ent.ImportRun, error) {
 	f, err := Parse(raw)
 	if err != nil {
@@ -72,7 +81,14 @@ func (s *Service) Import(ctx context.Context, raw []byte, o Options) (*ent.Impor
 		return nil, domainerr.Validation("defaultSource", "unknown source")
 	}
 	fields, unknown := columns(f.Header, mapping)
-	run, err := s.client.ImportRun.Create().SetFileName(o.FileName).SetDryRun(o.DryRun).
+	if !o.DryRun {
+		run, err := s.queue(ctx, raw, f, o, mapping, unknown)
+		if err != nil || s.jobs != nil {
+			return run, err
+		}
+		return s.Work(ctx, run.ID, o.Progress)
+	}
+	run, err := s.client.ImportRun.Create().SetFileName(o.FileName).SetDryRun(true).
 		SetEncoding(f.Encoding).SetDelimiter(string(f.Delimiter)).SetTotal(len(f.Records)).
 		SetUnknownColumns(unknown).Save(ctx)
 	if err != nil {
@@ -80,7 +96,7 @@ func (s *Service) Import(ctx context.Context, raw []byte, o Options) (*ent.Impor
 	}
 	rep := newReport(f.Header)
 	var created, matched, refused int
-	outcome := func(i int, res result) {
+	err = s.dryRun(ctx, f, fields, o, func(i int, res result) {
 		switch {
 		case res.err != nil:
 			refused++
@@ -90,21 +106,15 @@ func (s *Service) Import(ctx context.Context, raw []byte, o Options) (*ent.Impor
 		default:
 			matched++
 		}
-	}
-	if o.DryRun {
-		err = s.dryRun(ctx, f, fields, o, outcome)
-	} else {
-		err = s.apply(ctx, f, fields, o, run.ID, outcome)
-	}
+	})
 	status := importrun.StatusSUCCEEDED
 	if err != nil {
 		status = importrun.StatusFAILED
 	}
-	// The run's record is written even when ctx ended, so a stopped import says how far it got.
-	wctx := context.WithoutCancel(ctx)
+	// The run's record is written even when ctx ended, so a stopped dry run says how far it got.
 	out, uerr := s.client.ImportRun.UpdateOneID(run.ID).SetStatus(status).
 		SetProcessed(created + matched + refused).SetCreated(created).SetMatched(matched).SetRefused(refused).
-		SetErrorCsv(rep.String()).SetFinishedAt(time.Now().UTC()).Save(wctx)
+		SetErrorCsv(rep.String()).SetFinishedAt(time.Now().UTC()).Save(context.WithoutCancel(ctx))
 	if err != nil {
 		return out, err
 	}
@@ -112,7 +122,6 @@ func (s *Service) Import(ctx context.Context, raw []byte, o Options) (*ent.Impor
 }
 
 type result struct {
-	done    bool
 	created bool
 	err     *rowError
 }
@@ -144,67 +153,9 @@ func (s *Service) dryRun(ctx context.Context, f *File, fields []string, o Option
 	return nil
 }
 
-// apply imports the rows with o.Workers in parallel, saving progress every 200 rows.
-func (s *Service) apply(ctx context.Context, f *File, fields []string, o Options, runID int, outcome func(int, result)) error {
-	workers := max(o.Workers, 1)
-	results := make([]result, len(f.Records))
-	next := make(chan int)
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		done     int
-	)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				res, err := s.one(ctx, f, fields, o, i)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				res.done = err == nil
-				results[i] = res
-				done++
-				d := done
-				mu.Unlock()
-				if d%200 == 0 {
-					_ = s.client.ImportRun.UpdateOneID(runID).SetProcessed(d).Exec(ctx)
-				}
-				if o.Progress != nil {
-					o.Progress(d, len(f.Records))
-				}
-			}
-		}()
-	}
-feed:
-	for i := range f.Records {
-		mu.Lock()
-		stop := firstErr != nil
-		mu.Unlock()
-		if stop {
-			break
-		}
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	if firstErr == nil {
-		firstErr = ctx.Err()
-	}
-	for i, res := range results {
-		if res.done {
-			outcome(i, res)
-		}
-	}
-	return firstErr
-}
+// batchSize is how many rows one transaction imports: one commit (one fsync) for them all,
+// each row in a savepoint of its own so that a bad row is refused alone.
+const batchSize = 200
 
 // one imports row i. The row's own faults (validation, policy refusals, conflicts) refuse it;
 // an error of the system (database down) stops the import.

@@ -60,8 +60,12 @@ const ImportScope = "import"
 // its qualification), keyed by rowKey: a lead imported under the key before is returned with
 // created false and nothing is written. Matching and normalization are CreateLead's.
 func (s *Service) ImportLead(ctx context.Context, in ent.CreateLeadInput, rowKey string) (l *ent.Lead, created bool, err error) {
+	c := s.client
+	if tx := ent.TxFromContext(ctx); tx != nil {
+		c = tx.Client() // an import's batch (txn.Batch): rows it created before are not committed yet
+	}
 	find := func() (*ent.Lead, error) {
-		l, err := s.client.Lead.Query().
+		l, err := c.Lead.Query().
 			Where(lead.IdempotencyScope(ImportScope), lead.IdempotencyKey(rowKey)).Only(ctx)
 		if ent.IsNotFound(err) {
 			return nil, nil

@@ -11,10 +11,19 @@ import (
 
 type scopeKey struct{}
 
-// scope is what one attempt of Run defers to just before its commit.
+// scope is what one attempt of Run defers to just before its commit. Inside a Batch, a
+// savepoint has a scope of its own (parent set): what it defers is kept aside and handed to
+// its parent only when the savepoint is released, so a unit of work rolled back leaves nothing
+// to flush and nothing to announce.
 type scope struct {
 	order   []any // keys in the order they were first deferred
 	pending map[any]*deferred
+
+	batch  bool   // a Run inside is a savepoint
+	parent *scope // the enclosing scope of a savepoint
+	depth  int
+	replay []func(*scope) error // Defer calls of a savepoint, for its parent
+	after  []func()             // AfterCommit calls of a savepoint
 }
 
 // deferred is the work kept under one key: its item set (a map[T]struct{}) and what flushes it.
@@ -33,6 +42,14 @@ func Defer[T cmp.Ordered](ctx context.Context, tx *ent.Client, key any, item T,
 	sc, _ := ctx.Value(scopeKey{}).(*scope)
 	if sc == nil {
 		return flush(ctx, tx, []T{item})
+	}
+	return deferIn(sc, key, item, flush)
+}
+
+func deferIn[T cmp.Ordered](sc *scope, key any, item T, flush func(ctx context.Context, tx *ent.Client, items []T) error) error {
+	if sc.parent != nil {
+		sc.replay = append(sc.replay, func(p *scope) error { return deferIn(p, key, item, flush) })
+		return nil
 	}
 	if sc.pending == nil {
 		sc.pending = map[any]*deferred{}

@@ -44,7 +44,14 @@ func Collector() prometheus.Collector { return retries }
 // deadline; fn must therefore only write through tx and announce through AfterCommit, so that
 // an attempt that rolled back leaves nothing behind. A failed commit is never retried: it may
 // have committed.
+//
+// Inside a Batch, Run is a savepoint of the batch's transaction instead (see Batch).
 func Run(ctx context.Context, client *ent.Client, fn func(ctx context.Context, tx *ent.Client) error) error {
+	if sc, ok := ctx.Value(scopeKey{}).(*scope); ok && sc.batch {
+		if tx := ent.TxFromContext(ctx); tx != nil {
+			return savepoint(ctx, tx, sc, fn)
+		}
+	}
 	for attempt := 1; ; attempt++ {
 		committing, err := runOnce(ctx, client, fn)
 		if err == nil {
@@ -97,7 +104,7 @@ func runOnce(ctx context.Context, client *ent.Client, fn func(ctx context.Contex
 			panic(p)
 		}
 	}()
-	sc := &scope{}
+	sc := &scope{batch: ctx.Value(batchKey{}) != nil}
 	ctx = context.WithValue(ent.NewTxContext(ctx, tx), scopeKey{}, sc)
 	if err := fn(ctx, tx.Client()); err != nil {
 		return false, rollback(tx, err)
@@ -127,6 +134,14 @@ func AfterCommit(ctx context.Context, f func()) {
 		f()
 		return
 	}
+	if sc, ok := ctx.Value(scopeKey{}).(*scope); ok && sc.parent != nil {
+		sc.after = append(sc.after, f) // a savepoint's: kept if it is released
+		return
+	}
+	onCommit(tx, f)
+}
+
+func onCommit(tx *ent.Tx, f func()) {
 	tx.OnCommit(func(next ent.Committer) ent.Committer {
 		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
 			if err := next.Commit(ctx, tx); err != nil {

@@ -175,3 +175,14 @@ test_sla_report_and_acknowledgement if {
 	deny("analyst", "mutation", "acknowledgeEscalation")
 	deny("marketing", "mutation", "acknowledgeEscalation")
 }
+
+# --- exports of leads and transitions (GET /export/leads.csv, …): queries ----------------------
+
+test_exports_are_queries_with_the_role_row_filter_and_redactions if {
+	every name in ["exportLeads", "exportTransitions"] {
+		decide(req("bdr", "query", name)) == {"allow": true, "reason": "", "row_filter": "own_or_team", "redact": []}
+		decide(req("analyst", "query", name)) == {"allow": true, "reason": "", "row_filter": "all", "redact": pii}
+		allow("revops", "query", name)
+		deny("marketing", "query", name)
+	}
+}
