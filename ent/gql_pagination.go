@@ -271,7 +271,7 @@ func (p *apikeyPager) applyOrder(query *APIKeyQuery) *APIKeyQuery {
 			defaultOrdered = true
 		}
 		if len(query.ctx.Fields) > 0 {
-			query.ctx.AppendFieldOnce(o.Field.column)
+			keyset.AppendColumn(query.ctx, o.Field.column)
 		}
 	}
 	if !defaultOrdered {
@@ -287,7 +287,7 @@ func (p *apikeyPager) applyOrder(query *APIKeyQuery) *APIKeyQuery {
 func (p *apikeyPager) orderExpr(query *APIKeyQuery) sql.Querier {
 	if len(query.ctx.Fields) > 0 {
 		for _, o := range p.order {
-			query.ctx.AppendFieldOnce(o.Field.column)
+			keyset.AppendColumn(query.ctx, o.Field.column)
 		}
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
@@ -639,7 +639,7 @@ func (p *accountPager) applyOrder(query *AccountQuery) *AccountQuery {
 			defaultOrdered = true
 		}
 		if len(query.ctx.Fields) > 0 {
-			query.ctx.AppendFieldOnce(o.Field.column)
+			keyset.AppendColumn(query.ctx, o.Field.column)
 		}
 	}
 	if !defaultOrdered {
@@ -655,7 +655,7 @@ func (p *accountPager) applyOrder(query *AccountQuery) *AccountQuery {
 func (p *accountPager) orderExpr(query *AccountQuery) sql.Querier {
 	if len(query.ctx.Fields) > 0 {
 		for _, o := range p.order {
-			query.ctx.AppendFieldOnce(o.Field.column)
+			keyset.AppendColumn(query.ctx, o.Field.column)
 		}
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
@@ -1097,7 +1097,7 @@ func (p *activityPager) applyOrder(query *ActivityQuery) *ActivityQuery {
 			defaultOrdered = true
 		}
 		if len(query.ctx.Fields) > 0 {
-			query.ctx.AppendFieldOnce(o.Field.column)
+			keyset.AppendColumn(query.ctx, o.Field.column)
 		}
 	}
 	if !defaultOrdered {
@@ -1113,7 +1113,7 @@ func (p *activityPager) applyOrder(query *ActivityQuery) *ActivityQuery {
 func (p *activityPager) orderExpr(query *ActivityQuery) sql.Querier {
 	if len(query.ctx.Fields) > 0 {
 		for _, o := range p.order {
-			query.ctx.AppendFieldOnce(o.Field.column)
+			keyset.AppendColumn(query.ctx, o.Field.column)
 		}
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
@@ -1800,7 +1800,7 @@ func (p *contactPager) applyOrder(query *ContactQuery) *ContactQuery {
 		case ContactOrderFieldAccountName.column:
 		default:
 			if len(query.ctx.Fields) > 0 {
-				query.ctx.AppendFieldOnce(o.Field.column)
+				keyset.AppendColumn(query.ctx, o.Field.column)
 			}
 		}
 	}
@@ -1825,7 +1825,7 @@ func (p *contactPager) orderExpr(query *ContactQuery) sql.Querier {
 			query = query.Order(keyset.Term(o.Field.column, o.Field.toTerm, direction))
 		default:
 			if len(query.ctx.Fields) > 0 {
-				query.ctx.AppendFieldOnce(o.Field.column)
+				keyset.AppendColumn(query.ctx, o.Field.column)
 			}
 		}
 	}
@@ -3053,7 +3053,7 @@ func (p *leadPager) applyOrder(query *LeadQuery) *LeadQuery {
 		case LeadOrderFieldAccountName.column, LeadOrderFieldOwnerName.column, LeadOrderFieldStagePosition.column:
 		default:
 			if len(query.ctx.Fields) > 0 {
-				query.ctx.AppendFieldOnce(o.Field.column)
+				keyset.AppendColumn(query.ctx, o.Field.column)
 			}
 		}
 	}
@@ -3078,7 +3078,7 @@ func (p *leadPager) orderExpr(query *LeadQuery) sql.Querier {
 			query = query.Order(keyset.Term(o.Field.column, o.Field.toTerm, direction))
 		default:
 			if len(query.ctx.Fields) > 0 {
-				query.ctx.AppendFieldOnce(o.Field.column)
+				keyset.AppendColumn(query.ctx, o.Field.column)
 			}
 		}
 	}
@@ -3943,7 +3943,7 @@ func (p *projectPager) applyOrder(query *ProjectQuery) *ProjectQuery {
 			defaultOrdered = true
 		}
 		if len(query.ctx.Fields) > 0 {
-			query.ctx.AppendFieldOnce(o.Field.column)
+			keyset.AppendColumn(query.ctx, o.Field.column)
 		}
 	}
 	if !defaultOrdered {
@@ -3959,7 +3959,7 @@ func (p *projectPager) applyOrder(query *ProjectQuery) *ProjectQuery {
 func (p *projectPager) orderExpr(query *ProjectQuery) sql.Querier {
 	if len(query.ctx.Fields) > 0 {
 		for _, o := range p.order {
-			query.ctx.AppendFieldOnce(o.Field.column)
+			keyset.AppendColumn(query.ctx, o.Field.column)
 		}
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
@@ -5206,7 +5206,7 @@ func (p *userPager) applyOrder(query *UserQuery) *UserQuery {
 			defaultOrdered = true
 		}
 		if len(query.ctx.Fields) > 0 {
-			query.ctx.AppendFieldOnce(o.Field.column)
+			keyset.AppendColumn(query.ctx, o.Field.column)
 		}
 	}
 	if !defaultOrdered {
@@ -5222,7 +5222,7 @@ func (p *userPager) applyOrder(query *UserQuery) *UserQuery {
 func (p *userPager) orderExpr(query *UserQuery) sql.Querier {
 	if len(query.ctx.Fields) > 0 {
 		for _, o := range p.order {
-			query.ctx.AppendFieldOnce(o.Field.column)
+			keyset.AppendColumn(query.ctx, o.Field.column)
 		}
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
