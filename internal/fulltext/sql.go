@@ -15,7 +15,7 @@ const (
 )
 
 // entity is a searchable table and its indexed document. pgDoc is the very expression the
-// migration indexes (to_tsvector('simple', pgDoc) and pgDoc gin_trgm_ops), so the planner can
+// migration indexes (qualify_words(pgDoc) and pgDoc gin_trgm_ops), so the planner can
 // use the indexes; fts is the SQLite FTS5 table whose rowid is the row's id.
 type entity struct {
 	table string
@@ -65,7 +65,7 @@ func own(b *sql.Builder, d string, e entity, id string, w word) {
 			b.WriteString(e.pgDoc + " LIKE public.qualify_fold(").Arg(likePattern(w.text)).WriteString(")")
 			return
 		}
-		b.WriteString("to_tsvector('simple', " + e.pgDoc + ") @@ to_tsquery('simple', public.qualify_fold(").
+		b.WriteString("public.qualify_words(" + e.pgDoc + ") @@ to_tsquery('simple', public.qualify_fold(").
 			Arg(w.tokens[0] + ":*").WriteString("))")
 		return
 	}
@@ -90,7 +90,7 @@ func (q *Query) rank(d string, e entity) sql.Querier {
 			for i, t := range toks {
 				prefix[i] = t + ":*"
 			}
-			vec := "to_tsvector('simple', " + e.pgDoc + ")"
+			vec := "public.qualify_words(" + e.pgDoc + ")"
 			b.WriteString("(ts_rank(" + vec + ", to_tsquery('simple', public.qualify_fold(").Arg(strings.Join(prefix, " | ")).
 				WriteString("))) + ts_rank(" + vec + ", to_tsquery('simple', public.qualify_fold(").Arg(strings.Join(toks, " | ")).
 				WriteString("))))::float8")

@@ -12,9 +12,13 @@ CREATE FUNCTION public.qualify_contact_doc(first_name text, last_name text, emai
   AS $$ SELECT public.qualify_fold(coalesce(first_name, '') || ' ' || coalesce(last_name, '') || ' ' || coalesce(email, '') || ' ' || coalesce(title, '')) $$;
 CREATE FUNCTION public.qualify_account_doc(name text, domain text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
   AS $$ SELECT public.qualify_fold(coalesce(name, '') || ' ' || coalesce(domain, '')) $$;
-CREATE INDEX "leads_search_words" ON "leads" USING gin (to_tsvector('simple', public.qualify_lead_doc(first_name, last_name, email, company_name, job_title)));
+-- The words of a document: '@', '.' and '_' split like spaces, so "acm" finds jane@acme.io as
+-- SQLite's FTS5 tokenizer does; fragments ("@acme.io") go to the trigram index instead.
+CREATE FUNCTION public.qualify_words(doc text) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+  AS $$ SELECT to_tsvector('simple'::regconfig, translate(doc, '@._', '   ')) $$;
+CREATE INDEX "leads_search_words" ON "leads" USING gin (public.qualify_words(public.qualify_lead_doc(first_name, last_name, email, company_name, job_title)));
 CREATE INDEX "leads_search_trigrams" ON "leads" USING gin (public.qualify_lead_doc(first_name, last_name, email, company_name, job_title) public.gin_trgm_ops);
-CREATE INDEX "contacts_search_words" ON "contacts" USING gin (to_tsvector('simple', public.qualify_contact_doc(first_name, last_name, email, title)));
+CREATE INDEX "contacts_search_words" ON "contacts" USING gin (public.qualify_words(public.qualify_contact_doc(first_name, last_name, email, title)));
 CREATE INDEX "contacts_search_trigrams" ON "contacts" USING gin (public.qualify_contact_doc(first_name, last_name, email, title) public.gin_trgm_ops);
-CREATE INDEX "accounts_search_words" ON "accounts" USING gin (to_tsvector('simple', public.qualify_account_doc(name, domain)));
+CREATE INDEX "accounts_search_words" ON "accounts" USING gin (public.qualify_words(public.qualify_account_doc(name, domain)));
 CREATE INDEX "accounts_search_trigrams" ON "accounts" USING gin (public.qualify_account_doc(name, domain) public.gin_trgm_ops);
