@@ -318,3 +318,30 @@ func TestSearchInput(t *testing.T) {
 		}
 	})
 }
+
+// An edit is found at once, and the old text no more: the indexes follow every write.
+func TestSearchFollowsWrites(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
+		c := setup(t, db)
+		c.api.Data(t, `mutation($id: ID!) { updateAccount(id: $id, input: {name: "Initrode AG", domain: "initrode.example"}) { id } }`,
+			map[string]any{"id": c.ids["globex"]}, &struct{}{})
+		c.api.Data(t, `mutation($id: ID!) { updateLead(id: $id, input: {lastName: "Lumbergh", clearEmail: true}) { id } }`,
+			map[string]any{"id": c.ids["bob"]}, &struct{}{})
+		for _, tc := range []struct {
+			field, search string
+			want          []string
+		}{
+			{"accounts", "initrode.example", []string{"globex"}},
+			{"accounts", "globex", nil},
+			{"leads", "initrode", []string{"carla"}},
+			{"leads", "lumb", []string{"bob"}},
+			{"leads", "acmeson", nil},
+			{"leads", "@example.org", nil},
+		} {
+			p := c.list(t, c.api, tc.field, "first: 10", map[string]any{"s": tc.search})
+			if !slices.Equal(sorted(p.ids), sorted(tc.want)) || p.errCode != "" {
+				t.Errorf("after the edit %s(search: %q) = %v %v, want %v", tc.field, tc.search, p.ids, p.errMessages, tc.want)
+			}
+		}
+	})
+}
