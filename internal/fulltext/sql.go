@@ -30,7 +30,9 @@ var (
 )
 
 // hits is the derived table of the rows of e that match every word, with their rank. Leads also
-// match a word through their account and their contacts (related, rank 0 from them).
+// match a word through their account and their contacts (related; the rank counts the lead's own
+// text only). Each word is an IN over a UNION of id lists, each list from one index: an OR of
+// the sources would make PostgreSQL scan the table.
 func (q *Query) hits(d string, e entity, related bool) *sql.Selector {
 	b := sql.Dialect(d)
 	t := b.Table(e.table)
@@ -42,14 +44,14 @@ func (q *Query) hits(d string, e entity, related bool) *sql.Selector {
 				if i > 0 {
 					pb.WriteString(" AND ")
 				}
-				pb.WriteString("(")
-				own(pb, d, e, e.table+".id", w)
+				pb.WriteString(e.table + ".id IN (")
+				ids(pb, d, e, w)
 				if related {
-					pb.WriteString(" OR " + e.table + ".account_id IN (SELECT id FROM accounts WHERE ")
-					own(pb, d, accountDocs, "accounts.id", w)
-					pb.WriteString(") OR " + e.table + ".id IN (SELECT lead_id FROM lead_contacts WHERE contact_id IN (SELECT id FROM contacts WHERE ")
-					own(pb, d, contactDocs, "contacts.id", w)
-					pb.WriteString("))")
+					pb.WriteString(" UNION ALL SELECT id FROM leads WHERE account_id IN (")
+					ids(pb, d, accountDocs, w)
+					pb.WriteString(") UNION ALL SELECT lead_id FROM lead_contacts WHERE contact_id IN (")
+					ids(pb, d, contactDocs, w)
+					pb.WriteString(")")
 				}
 				pb.WriteString(")")
 			}
@@ -57,9 +59,10 @@ func (q *Query) hits(d string, e entity, related bool) *sql.Selector {
 		As(hitsAlias)
 }
 
-// own writes "the document of the row of e whose id is id matches w".
-func own(b *sql.Builder, d string, e entity, id string, w word) {
+// ids writes a SELECT of the ids of the rows of e whose text matches w.
+func ids(b *sql.Builder, d string, e entity, w word) {
 	if d == dialect.Postgres {
+		b.WriteString("SELECT id FROM " + e.table + " WHERE ")
 		if w.fragment {
 			// A piece of the text, through the trigram index.
 			b.WriteString(e.pgDoc + " LIKE public.qualify_fold(").Arg(likePattern(w.text)).WriteString(")")
@@ -72,11 +75,10 @@ func own(b *sql.Builder, d string, e entity, id string, w word) {
 	// FTS5 reads a quoted string as a phrase of its words; "…"* makes the last a prefix. The
 	// index drops punctuation, so an ASCII fragment is confirmed on the stored text (SQLite's
 	// LIKE folds ASCII case only).
-	b.WriteString(id + " IN (SELECT rowid FROM " + e.fts + " WHERE " + e.fts + " MATCH ").Arg(phrase(w.text) + "*")
+	b.WriteString("SELECT rowid FROM " + e.fts + " WHERE " + e.fts + " MATCH ").Arg(phrase(w.text) + "*")
 	if w.fragment && isASCII(w.text) {
 		b.WriteString(" AND doc LIKE ").Arg(likePattern(w.text)).WriteString(` ESCAPE '\'`)
 	}
-	b.WriteString(")")
 }
 
 // rank scores a row of e against every token of the search: once as word prefixes and once as
