@@ -2,6 +2,7 @@ package fulltext_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -96,7 +97,8 @@ func BenchmarkSearch(b *testing.B) {
 				}
 				plan = append(plan, line)
 			}
-			b.Logf("plan of %q:\n%s", tc.search, strings.Join(plan, "\n"))
+			// Printed, not logged: the benchmark log is cut after a few lines.
+			fmt.Printf("plan of %q:\n%s\n", tc.search, strings.Join(plan, "\n"))
 		})
 	}
 }
