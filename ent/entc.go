@@ -127,7 +127,7 @@ func documentNullsOrder(_ *gen.Graph, s *ast.Schema) error {
 // searchDocs says, per connection, what its search argument matches (internal/search implements it).
 var searchDocs = map[string]string{
 	"leads": "the lead's first and last name, email, company name and job title, the name and domain of its account, " +
-		"and the names of its contacts",
+		"and the names, email and title of its contacts",
 	"contacts": "the contact's first and last name, email and title",
 	"accounts": "the account's name and domain",
 }
@@ -151,8 +151,8 @@ func searchArgument(_ *gen.Graph, s *ast.Schema) error {
 				"the start of a word (\"acm\" finds \"Acme GmbH\"), a word with punctuation is a fragment " +
 				"(\"@acme.io\", \"acme.io\"; on SQLite a fragment starts at a word boundary). Case and accents are " +
 				"ignored. Without orderBy the best matches come first (then by id); with orderBy, search only " +
-				"filters. Empty or blank means no search; text of punctuation only is VALIDATION_FAILED " +
-				"(field search). Rows the caller may not see are never found.",
+				"filters. Empty or blank means no search; text of punctuation only, or of more than 8 words, is " +
+				"VALIDATION_FAILED (field search). Rows the caller may not see are never found.",
 		})
 	}
 	return nil
