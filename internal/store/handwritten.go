@@ -10,7 +10,8 @@ import (
 // KeepHandWritten is the diff hook of every schema diff against ent/schema (the migration
 // generator, the drift check): it keeps the objects a migration adds by hand, which ent/schema
 // cannot describe and a diff would otherwise drop. They are the search indexes of the migration
-// "search" (internal/fulltext), named <table>_search_words and <table>_search_trigrams.
+// "search" (internal/fulltext), named <table>_search_words and <table>_search_trigrams, and the
+// index lead_contacts_search_contact that finds leads by contact.
 func KeepHandWritten(next entschema.Differ) entschema.Differ {
 	return entschema.DiffFunc(func(current, desired *atlas.Schema) ([]atlas.Change, error) {
 		changes, err := next.Diff(current, desired)
@@ -43,5 +44,6 @@ func dropHandWritten(changes []atlas.Change) []atlas.Change {
 }
 
 func handWrittenIndex(name string) bool {
-	return strings.HasSuffix(name, "_search_words") || strings.HasSuffix(name, "_search_trigrams")
+	return strings.HasSuffix(name, "_search_words") || strings.HasSuffix(name, "_search_trigrams") ||
+		name == "lead_contacts_search_contact"
 }

@@ -22,3 +22,6 @@ CREATE INDEX "contacts_search_words" ON "contacts" USING gin (public.qualify_wor
 CREATE INDEX "contacts_search_trigrams" ON "contacts" USING gin (public.qualify_contact_doc(first_name, last_name, email, title) public.gin_trgm_ops);
 CREATE INDEX "accounts_search_words" ON "accounts" USING gin (public.qualify_words(public.qualify_account_doc(name, domain)));
 CREATE INDEX "accounts_search_trigrams" ON "accounts" USING gin (public.qualify_account_doc(name, domain) public.gin_trgm_ops);
+-- A lead is found through its contacts: the join table's key starts with lead_id, so the lookup by
+-- contact needs its own index.
+CREATE INDEX "lead_contacts_search_contact" ON "lead_contacts" ("contact_id", "lead_id");

@@ -35,3 +35,6 @@ CREATE TRIGGER `accounts_search_delete` AFTER DELETE ON `accounts` BEGIN
   DELETE FROM `accounts_search` WHERE rowid = old.`id`;
 END;
 INSERT INTO `accounts_search` (rowid, doc) SELECT `id`, coalesce(`name`, '') || ' ' || coalesce(`domain`, '') FROM `accounts`;
+-- A lead is found through its contacts: the join table's key starts with lead_id, so the lookup by
+-- contact needs its own index.
+CREATE INDEX `lead_contacts_search_contact` ON `lead_contacts` (`contact_id`, `lead_id`);
