@@ -180,6 +180,20 @@ func TestSearchRanking(t *testing.T) {
 		if !slices.Equal(a.ids, []string{"acme", "acmeco"}) {
 			t.Fatalf("accounts(search: acme) = %v, want [acme acmeco]", a.ids)
 		}
+		// A whole word outranks a prefix seen as often, though the prefix's row is older (ids
+		// break ties).
+		for _, acc := range []struct{ key, name, domain string }{
+			{"hooliganz", "Hooliganz Hoolix", "hooliganz.example"}, {"hooli", "Hooli Inc", "hooli.example"},
+		} {
+			var out struct{ A struct{ ID string } }
+			c.api.Data(t, `mutation($n: String!, $d: String) { a: createAccount(input: {name: $n, domain: $d}) { id } }`,
+				map[string]any{"n": acc.name, "d": acc.domain}, &out)
+			c.ids[acc.key] = out.A.ID
+		}
+		a = c.list(t, c.api, "accounts", "first: 10", map[string]any{"s": "hooli"})
+		if !slices.Equal(a.ids, []string{"hooli", "hooliganz"}) {
+			t.Fatalf("accounts(search: hooli) = %v, want [hooli hooliganz]", a.ids)
+		}
 	})
 }
 

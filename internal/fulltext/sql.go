@@ -81,36 +81,27 @@ func ids(b *sql.Builder, d string, e entity, w word) {
 	}
 }
 
-// rank scores a row of e against every token of the search: once as word prefixes and once as
-// whole words, so "acme" ranks Acme above Acmeco. Higher is better; 0 when only related rows
-// matched.
+// rank scores a row of e against every token of the search, each as a word prefix or a whole
+// word: a whole word matches both, so "acme" ranks Acme above Acmeco. One scoring call, since
+// each one recomputes the document. Higher is better; 0 when only related rows matched.
 func (q *Query) rank(d string, e entity) sql.Querier {
 	toks := q.allTokens()
 	return sql.ExprFunc(func(b *sql.Builder) {
 		if d == dialect.Postgres {
-			prefix := make([]string, len(toks))
-			for i, t := range toks {
-				prefix[i] = t + ":*"
+			terms := make([]string, 0, 2*len(toks))
+			for _, t := range toks {
+				terms = append(terms, t+":*", t)
 			}
-			vec := "public.qualify_words(" + e.pgDoc + ")"
-			b.WriteString("(ts_rank(" + vec + ", to_tsquery('simple', public.qualify_fold(").Arg(strings.Join(prefix, " | ")).
-				WriteString("))) + ts_rank(" + vec + ", to_tsquery('simple', public.qualify_fold(").Arg(strings.Join(toks, " | ")).
-				WriteString("))))::float8")
+			b.WriteString("ts_rank(public.qualify_words(" + e.pgDoc + "), to_tsquery('simple', public.qualify_fold(").
+				Arg(strings.Join(terms, " | ")).WriteString(")))::float8")
 			return
 		}
-		prefix, exact := make([]string, len(toks)), make([]string, len(toks))
-		for i, t := range toks {
-			prefix[i], exact[i] = phrase(t)+"*", phrase(t)
+		terms := make([]string, 0, 2*len(toks))
+		for _, t := range toks {
+			terms = append(terms, phrase(t)+"*", phrase(t))
 		}
-		bm25 := func(match string) {
-			b.WriteString("coalesce((SELECT -bm25(" + e.fts + ") FROM " + e.fts + " WHERE " + e.fts + " MATCH ").Arg(match).
-				WriteString(" AND " + e.fts + ".rowid = " + e.table + ".id), 0.0)")
-		}
-		b.WriteString("(")
-		bm25(strings.Join(prefix, " OR "))
-		b.WriteString(" + ")
-		bm25(strings.Join(exact, " OR "))
-		b.WriteString(")")
+		b.WriteString("coalesce((SELECT -bm25(" + e.fts + ") FROM " + e.fts + " WHERE " + e.fts + " MATCH ").
+			Arg(strings.Join(terms, " OR ")).WriteString(" AND " + e.fts + ".rowid = " + e.table + ".id), 0.0)")
 	})
 }
 
