@@ -22,7 +22,7 @@ func main() {
 		entgql.WithSchemaPath("./graph/ent.graphqls"),
 		entgql.WithWhereInputs(true),
 		entgql.WithNodeDescriptor(false),
-		entgql.WithSchemaHook(documentNullsOrder),
+		entgql.WithSchemaHook(documentNullsOrder, searchArgument),
 	)
 	if err != nil {
 		log.Fatalf("creating entgql extension: %v", err)
@@ -39,7 +39,7 @@ func main() {
 			gen.FeatureModifier,
 			gen.FeatureExecQuery,
 		},
-	}, entc.Extensions(ex), entc.TemplateFiles("./ent/template/dialecttx.tmpl"))
+	}, entc.Extensions(ex), entc.TemplateFiles("./ent/template/dialecttx.tmpl", "./ent/template/computedorder.tmpl"))
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}
@@ -60,6 +60,8 @@ func nullAwarePagination() {
 		{`o.Field.toTerm(direction.OrderTermOption())`, `keyset.Term(o.Field.column, o.Field.toTerm, direction)`},
 		{`b.Ident(p.order.Field.column).Pad().WriteString(string(direction))`, `keyset.WriteTerm(b, p.order.Field.column, direction)`},
 		{`b.Ident(o.Field.column).Pad().WriteString(string(direction))`, `keyset.WriteTerm(b, o.Field.column, direction)`},
+		// A computed order term (the search rank) selects its own value; it is no column to add.
+		{`query.ctx.AppendFieldOnce(o.Field.column)`, `keyset.AppendColumn(query.ctx, o.Field.column)`},
 	}
 	done := make([]int, len(rewrites))
 	var walk func(parse.Node)
@@ -118,6 +120,40 @@ func documentNullsOrder(_ *gen.Graph, s *ast.Schema) error {
 		case "DESC":
 			v.Description = "Descending: the largest value first, nulls last."
 		}
+	}
+	return nil
+}
+
+// searchDocs says, per connection, what its search argument matches (internal/search implements it).
+var searchDocs = map[string]string{
+	"leads": "the lead's first and last name, email, company name and job title, the name and domain of its account, " +
+		"and the names, email and title of its contacts",
+	"contacts": "the contact's first and last name, email and title",
+	"accounts": "the account's name and domain",
+}
+
+// searchArgument adds `search: String` to the leads, contacts and accounts connections of Query:
+// entgql generates the connection fields, and a hand-written schema cannot add an argument to them.
+func searchArgument(_ *gen.Graph, s *ast.Schema) error {
+	q, ok := s.Types["Query"]
+	if !ok {
+		log.Fatal("entc: no Query in the generated schema")
+	}
+	for name, what := range searchDocs {
+		f := q.Fields.ForName(name)
+		if f == nil {
+			log.Fatalf("entc: no Query.%s in the generated schema", name)
+		}
+		f.Arguments = append(f.Arguments, &ast.ArgumentDefinition{
+			Name: "search",
+			Type: ast.NamedType("String", nil),
+			Description: "Free text over " + what + ". Each word must match: a word of letters and digits matches " +
+				"the start of a word (\"acm\" finds \"Acme GmbH\"), a word with punctuation is a fragment " +
+				"(\"@acme.io\", \"acme.io\"; on SQLite a fragment starts at a word boundary). Case and accents are " +
+				"ignored. Without orderBy the best matches come first (then by id); with orderBy, search only " +
+				"filters. Empty or blank means no search; text of punctuation only, or of more than 8 words, is " +
+				"VALIDATION_FAILED (field search). Rows the caller may not see are never found.",
+		})
 	}
 	return nil
 }

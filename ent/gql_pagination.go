@@ -273,7 +273,7 @@ func (p *apikeyPager) applyOrder(query *APIKeyQuery) *APIKeyQuery {
 			defaultOrdered = true
 		}
 		if len(query.ctx.Fields) > 0 {
-			query.ctx.AppendFieldOnce(o.Field.column)
+			keyset.AppendColumn(query.ctx, o.Field.column)
 		}
 	}
 	if !defaultOrdered {
@@ -289,7 +289,7 @@ func (p *apikeyPager) applyOrder(query *APIKeyQuery) *APIKeyQuery {
 func (p *apikeyPager) orderExpr(query *APIKeyQuery) sql.Querier {
 	if len(query.ctx.Fields) > 0 {
 		for _, o := range p.order {
-			query.ctx.AppendFieldOnce(o.Field.column)
+			keyset.AppendColumn(query.ctx, o.Field.column)
 		}
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
@@ -641,7 +641,7 @@ func (p *accountPager) applyOrder(query *AccountQuery) *AccountQuery {
 			defaultOrdered = true
 		}
 		if len(query.ctx.Fields) > 0 {
-			query.ctx.AppendFieldOnce(o.Field.column)
+			keyset.AppendColumn(query.ctx, o.Field.column)
 		}
 	}
 	if !defaultOrdered {
@@ -657,7 +657,7 @@ func (p *accountPager) applyOrder(query *AccountQuery) *AccountQuery {
 func (p *accountPager) orderExpr(query *AccountQuery) sql.Querier {
 	if len(query.ctx.Fields) > 0 {
 		for _, o := range p.order {
-			query.ctx.AppendFieldOnce(o.Field.column)
+			keyset.AppendColumn(query.ctx, o.Field.column)
 		}
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
@@ -1099,7 +1099,7 @@ func (p *activityPager) applyOrder(query *ActivityQuery) *ActivityQuery {
 			defaultOrdered = true
 		}
 		if len(query.ctx.Fields) > 0 {
-			query.ctx.AppendFieldOnce(o.Field.column)
+			keyset.AppendColumn(query.ctx, o.Field.column)
 		}
 	}
 	if !defaultOrdered {
@@ -1115,7 +1115,7 @@ func (p *activityPager) applyOrder(query *ActivityQuery) *ActivityQuery {
 func (p *activityPager) orderExpr(query *ActivityQuery) sql.Querier {
 	if len(query.ctx.Fields) > 0 {
 		for _, o := range p.order {
-			query.ctx.AppendFieldOnce(o.Field.column)
+			keyset.AppendColumn(query.ctx, o.Field.column)
 		}
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
@@ -1802,7 +1802,7 @@ func (p *contactPager) applyOrder(query *ContactQuery) *ContactQuery {
 		case ContactOrderFieldAccountName.column:
 		default:
 			if len(query.ctx.Fields) > 0 {
-				query.ctx.AppendFieldOnce(o.Field.column)
+				keyset.AppendColumn(query.ctx, o.Field.column)
 			}
 		}
 	}
@@ -1827,7 +1827,7 @@ func (p *contactPager) orderExpr(query *ContactQuery) sql.Querier {
 			query = query.Order(keyset.Term(o.Field.column, o.Field.toTerm, direction))
 		default:
 			if len(query.ctx.Fields) > 0 {
-				query.ctx.AppendFieldOnce(o.Field.column)
+				keyset.AppendColumn(query.ctx, o.Field.column)
 			}
 		}
 	}
@@ -3055,7 +3055,7 @@ func (p *leadPager) applyOrder(query *LeadQuery) *LeadQuery {
 		case LeadOrderFieldAccountName.column, LeadOrderFieldOwnerName.column, LeadOrderFieldStagePosition.column:
 		default:
 			if len(query.ctx.Fields) > 0 {
-				query.ctx.AppendFieldOnce(o.Field.column)
+				keyset.AppendColumn(query.ctx, o.Field.column)
 			}
 		}
 	}
@@ -3080,7 +3080,7 @@ func (p *leadPager) orderExpr(query *LeadQuery) sql.Querier {
 			query = query.Order(keyset.Term(o.Field.column, o.Field.toTerm, direction))
 		default:
 			if len(query.ctx.Fields) > 0 {
-				query.ctx.AppendFieldOnce(o.Field.column)
+				keyset.AppendColumn(query.ctx, o.Field.column)
 			}
 		}
 	}
@@ -4241,7 +4241,7 @@ func (p *projectPager) applyOrder(query *ProjectQuery) *ProjectQuery {
 			defaultOrdered = true
 		}
 		if len(query.ctx.Fields) > 0 {
-			query.ctx.AppendFieldOnce(o.Field.column)
+			keyset.AppendColumn(query.ctx, o.Field.column)
 		}
 	}
 	if !defaultOrdered {
@@ -4257,7 +4257,7 @@ func (p *projectPager) applyOrder(query *ProjectQuery) *ProjectQuery {
 func (p *projectPager) orderExpr(query *ProjectQuery) sql.Querier {
 	if len(query.ctx.Fields) > 0 {
 		for _, o := range p.order {
-			query.ctx.AppendFieldOnce(o.Field.column)
+			keyset.AppendColumn(query.ctx, o.Field.column)
 		}
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
@@ -5753,7 +5753,7 @@ func (p *userPager) applyOrder(query *UserQuery) *UserQuery {
 			defaultOrdered = true
 		}
 		if len(query.ctx.Fields) > 0 {
-			query.ctx.AppendFieldOnce(o.Field.column)
+			keyset.AppendColumn(query.ctx, o.Field.column)
 		}
 	}
 	if !defaultOrdered {
@@ -5769,7 +5769,7 @@ func (p *userPager) applyOrder(query *UserQuery) *UserQuery {
 func (p *userPager) orderExpr(query *UserQuery) sql.Querier {
 	if len(query.ctx.Fields) > 0 {
 		for _, o := range p.order {
-			query.ctx.AppendFieldOnce(o.Field.column)
+			keyset.AppendColumn(query.ctx, o.Field.column)
 		}
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {

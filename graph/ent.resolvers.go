@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/internal/fulltext"
 )
 
 // Node is the resolver for the node field.
@@ -23,8 +24,13 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 }
 
 // Accounts is the resolver for the accounts field.
-func (r *queryResolver) Accounts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AccountOrder, where *ent.AccountWhereInput) (*ent.AccountConnection, error) {
-	return r.Client.Account.Query().Paginate(ctx, after, first, before, last,
+func (r *queryResolver) Accounts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AccountOrder, where *ent.AccountWhereInput, search *string) (*ent.AccountConnection, error) {
+	q, err := fulltext.Parse("search", search)
+	if err != nil {
+		return nil, err
+	}
+	query, orderBy := fulltext.Accounts(q, r.Client.Account.Query(), orderBy)
+	return query.Paginate(ctx, after, first, before, last,
 		ent.WithAccountOrder(orderBy), ent.WithAccountFilter(where.Filter))
 }
 
@@ -41,14 +47,24 @@ func (r *queryResolver) AuditEvents(ctx context.Context, after *entgql.Cursor[in
 }
 
 // Contacts is the resolver for the contacts field.
-func (r *queryResolver) Contacts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput) (*ent.ContactConnection, error) {
-	return r.Client.Contact.Query().Paginate(ctx, after, first, before, last,
+func (r *queryResolver) Contacts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput, search *string) (*ent.ContactConnection, error) {
+	q, err := fulltext.Parse("search", search)
+	if err != nil {
+		return nil, err
+	}
+	query, orderBy := fulltext.Contacts(q, r.Client.Contact.Query(), orderBy)
+	return query.Paginate(ctx, after, first, before, last,
 		ent.WithContactOrder(orderBy), ent.WithContactFilter(where.Filter))
 }
 
 // Leads is the resolver for the leads field.
-func (r *queryResolver) Leads(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LeadOrder, where *ent.LeadWhereInput) (*ent.LeadConnection, error) {
-	return r.Client.Lead.Query().Paginate(ctx, after, first, before, last,
+func (r *queryResolver) Leads(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LeadOrder, where *ent.LeadWhereInput, search *string) (*ent.LeadConnection, error) {
+	q, err := fulltext.Parse("search", search)
+	if err != nil {
+		return nil, err
+	}
+	query, orderBy := fulltext.Leads(q, r.Client.Lead.Query(), orderBy)
+	return query.Paginate(ctx, after, first, before, last,
 		ent.WithLeadOrder(orderBy), ent.WithLeadFilter(where.Filter))
 }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 
 	"github.com/qualify/qualify/ent/migrate"
@@ -166,6 +167,14 @@ func beyond(col, field string, d entgql.OrderDirection, v any) *sql.Predicate {
 		return sql.Or(sql.LT(col, v), sql.IsNull(col))
 	default:
 		return sql.LT(col, v)
+	}
+}
+
+// AppendColumn adds column to the fields a query selects, so the cursor can carry its value,
+// unless no table has it: a computed order term (the search rank) selects its value itself.
+func AppendColumn(q *ent.QueryContext, column string) {
+	if _, stored := nonNull[column]; stored {
+		q.AppendFieldOnce(column)
 	}
 }
 

@@ -87,6 +87,7 @@ func drift(t *testing.T, db *store.DB) string {
 		schema.WithErrNoPlan(true),
 		schema.WithDropColumn(true),
 		schema.WithDropIndex(true),
+		schema.WithDiffHook(store.KeepHandWritten),
 	)
 	if err != nil {
 		t.Fatal(err)

@@ -34,6 +34,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	entmigrate "github.com/qualify/qualify/ent/migrate"
+	"github.com/qualify/qualify/internal/store"
 )
 
 const defaultAdminURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
@@ -118,6 +119,7 @@ func generate(ctx context.Context, path, dia, name string, dev func(context.Cont
 		schema.WithFormatter(migrate.DefaultFormatter),
 		schema.WithDropColumn(true),
 		schema.WithDropIndex(true),
+		schema.WithDiffHook(store.KeepHandWritten),
 	)
 	if err != nil {
 		return err

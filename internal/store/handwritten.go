@@ -1,0 +1,49 @@
+package store
+
+import (
+	"strings"
+
+	atlas "ariga.io/atlas/sql/schema"
+	entschema "entgo.io/ent/dialect/sql/schema"
+)
+
+// KeepHandWritten is the diff hook of every schema diff against ent/schema (the migration
+// generator, the drift check): it keeps the objects a migration adds by hand, which ent/schema
+// cannot describe and a diff would otherwise drop. They are the search indexes of the migration
+// "search" (internal/fulltext), named <table>_search_words and <table>_search_trigrams, and the
+// index lead_contacts_search_contact that finds leads by contact.
+func KeepHandWritten(next entschema.Differ) entschema.Differ {
+	return entschema.DiffFunc(func(current, desired *atlas.Schema) ([]atlas.Change, error) {
+		changes, err := next.Diff(current, desired)
+		if err != nil {
+			return nil, err
+		}
+		kept := changes[:0]
+		for _, c := range changes {
+			if m, ok := c.(*atlas.ModifyTable); ok {
+				m.Changes = dropHandWritten(m.Changes)
+				if len(m.Changes) == 0 {
+					continue
+				}
+			}
+			kept = append(kept, c)
+		}
+		return kept, nil
+	})
+}
+
+func dropHandWritten(changes []atlas.Change) []atlas.Change {
+	kept := changes[:0]
+	for _, c := range changes {
+		if d, ok := c.(*atlas.DropIndex); ok && handWrittenIndex(d.I.Name) {
+			continue
+		}
+		kept = append(kept, c)
+	}
+	return kept
+}
+
+func handWrittenIndex(name string) bool {
+	return strings.HasSuffix(name, "_search_words") || strings.HasSuffix(name, "_search_trigrams") ||
+		name == "lead_contacts_search_contact"
+}
