@@ -8,6 +8,7 @@ import { renderHistory } from "./history";
 import { RegoEditor } from "./rego";
 import { hint, knobSchema } from "./schema";
 import { renderSimulation, Simulation } from "./simulation";
+import { decisionStats, DecisionStats } from "./stats";
 
 interface File {
   path: string;
@@ -24,12 +25,14 @@ interface Status {
   policyStatus: {
     active: Revision | null;
     evaluators: { query: string; evaluator: string; reason: string | null }[];
+    decisions: DecisionStats[];
   };
 }
 
 const STATUS = `query ConsolePolicy { policyStatus {
   active { revision hash message activatedAt files { path content } }
-  evaluators { query evaluator reason } } }`;
+  evaluators { query evaluator reason }
+  decisions { decision revision revisionHash count errors timeouts meanMs maxMs breach } } }`;
 
 export async function policyScreen(root: HTMLElement) {
   replace(root, h("p", {}, "Loading the active policy…"));
@@ -70,11 +73,25 @@ export async function policyScreen(root: HTMLElement) {
           st.evaluators.map((e) => h("tr", {}, h("td", { class: "mono" }, e.query), h("td", {}, e.evaluator), h("td", {}, e.reason ?? "–"))),
         ),
       ),
+      decisionStats(st.decisions),
     ),
     workspace.el,
     history,
   );
   await renderHistory(history, active.hash, () => policyScreen(root));
+}
+
+// approvalNeeded says who must act when four-eyes publishing refuses a publish: another revops or
+// admin approves this exact draft (by its hash) with Approve, then the author publishes again.
+function approvalNeeded(e: ApiError): HTMLElement {
+  const hash = String(e.extensions.hash ?? "");
+  const why = String(e.extensions.reason ?? e.message);
+  return h(
+    "div",
+    { role: "alert", class: "error", "data-testid": "approval-required" },
+    h("p", {}, h("strong", {}, "Approval required."), ` Four-eyes publishing is on: another revops or admin, not you, must open this draft and press Approve before it can be published.`),
+    h("p", {}, `Draft ${hash.slice(0, 12)}: ${why}.`),
+  );
 }
 
 // Workspace is the draft: the active files with the knobs and .rego files edited.
@@ -136,6 +153,9 @@ class Workspace {
         { class: "publish", onsubmit: (e: Event) => (e.preventDefault(), this.run("publish")) },
         field("Publish message", this.message),
         h("button", { type: "submit" }, "Publish"),
+        // Four-eyes publishing (serve --require-publish-approval): a second revops or admin
+        // approves exactly this draft; the author then publishes it.
+        h("button", { type: "button", class: "secondary", onclick: () => this.run("approve") }, "Approve"),
       ),
     );
     this.showFile();
@@ -234,9 +254,9 @@ class Workspace {
     return { changed };
   }
 
-  private async run(what: "validate" | "test" | "simulate" | "publish") {
+  private async run(what: "validate" | "test" | "simulate" | "publish" | "approve") {
     this.showProblems([]);
-    replace(this.results, `${what === "test" ? "Running the tests" : what[0].toUpperCase() + what.slice(1) + "ing"}…`);
+    replace(this.results, `${what === "test" ? "Running the tests" : what[0].toUpperCase() + what.slice(1).replace(/e$/, "") + "ing"}…`);
     const draft = this.draft();
     try {
       if (what === "validate") {
@@ -277,6 +297,14 @@ class Workspace {
           replace(this.results, "Say what changed in the publish message.");
           return;
         }
+        if (what === "approve") {
+          const { approvePolicyDraft: a } = await gql<{ approvePolicyDraft: { hash: string } }>(
+            `mutation ConsoleApprove($input: ApprovePolicyDraftInput!) { approvePolicyDraft(input: $input) { hash } }`,
+            { input: { draft, message: this.message.value.trim() } },
+          );
+          replace(this.results, h("p", { "data-testid": "approved" }, `Approved draft ${a.hash.slice(0, 12)}: another revops or admin may publish exactly this content now; any edit voids the approval.`));
+          return;
+        }
         const { publishPolicy: p } = await gql<{ publishPolicy: { revision: { revision: string } } }>(
           `mutation ConsolePublish($input: PublishPolicyInput!) { publishPolicy(input: $input) { revision { revision } } }`,
           { input: { draft, message: this.message.value.trim() } },
@@ -286,6 +314,10 @@ class Workspace {
       }
     } catch (e) {
       if (e instanceof ApiError && e.problems.length) this.showProblems(e.problems);
+      if (e instanceof ApiError && e.code === "APPROVAL_REQUIRED") {
+        replace(this.results, approvalNeeded(e));
+        return;
+      }
       replace(this.results, h("p", { role: "alert", class: "error" }, e instanceof ApiError ? `${e.code}: ${e.message}` : String(e)));
     }
   }
