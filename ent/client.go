@@ -1002,6 +1002,22 @@ func (c *AuditEventClient) GetX(ctx context.Context, id int) *AuditEvent {
 	return obj
 }
 
+// QueryActorUser queries the actor_user edge of a AuditEvent.
+func (c *AuditEventClient) QueryActorUser(_m *AuditEvent) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(auditevent.Table, auditevent.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, auditevent.ActorUserTable, auditevent.ActorUserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *AuditEventClient) Hooks() []Hook {
 	hooks := c.hooks.AuditEvent

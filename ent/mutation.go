@@ -2932,23 +2932,23 @@ func (m *ActivityMutation) ResetEdge(name string) error {
 // AuditEventMutation represents an operation that mutates the AuditEvent nodes in the graph.
 type AuditEventMutation struct {
 	config
-	op               Op
-	typ              string
-	id               *int
-	occurred_at      *time.Time
-	action           *auditevent.Action
-	actor            *string
-	actor_user_id    *int
-	addactor_user_id *int
-	actor_role       *string
-	via              *auditevent.Via
-	target           *string
-	message          *string
-	details          *map[string]interface{}
-	clearedFields    map[string]struct{}
-	done             bool
-	oldValue         func(context.Context) (*AuditEvent, error)
-	predicates       []predicate.AuditEvent
+	op                Op
+	typ               string
+	id                *int
+	occurred_at       *time.Time
+	action            *auditevent.Action
+	actor             *string
+	actor_role        *string
+	via               *auditevent.Via
+	target            *string
+	message           *string
+	details           *map[string]interface{}
+	clearedFields     map[string]struct{}
+	actor_user        *int
+	clearedactor_user bool
+	done              bool
+	oldValue          func(context.Context) (*AuditEvent, error)
+	predicates        []predicate.AuditEvent
 }
 
 var _ ent.Mutation = (*AuditEventMutation)(nil)
@@ -3159,13 +3159,12 @@ func (m *AuditEventMutation) ResetActor() {
 
 // SetActorUserID sets the "actor_user_id" field.
 func (m *AuditEventMutation) SetActorUserID(i int) {
-	m.actor_user_id = &i
-	m.addactor_user_id = nil
+	m.actor_user = &i
 }
 
 // ActorUserID returns the value of the "actor_user_id" field in the mutation.
 func (m *AuditEventMutation) ActorUserID() (r int, exists bool) {
-	v := m.actor_user_id
+	v := m.actor_user
 	if v == nil {
 		return
 	}
@@ -3189,28 +3188,9 @@ func (m *AuditEventMutation) OldActorUserID(ctx context.Context) (v *int, err er
 	return oldValue.ActorUserID, nil
 }
 
-// AddActorUserID adds i to the "actor_user_id" field.
-func (m *AuditEventMutation) AddActorUserID(i int) {
-	if m.addactor_user_id != nil {
-		*m.addactor_user_id += i
-	} else {
-		m.addactor_user_id = &i
-	}
-}
-
-// AddedActorUserID returns the value that was added to the "actor_user_id" field in this mutation.
-func (m *AuditEventMutation) AddedActorUserID() (r int, exists bool) {
-	v := m.addactor_user_id
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
 // ClearActorUserID clears the value of the "actor_user_id" field.
 func (m *AuditEventMutation) ClearActorUserID() {
-	m.actor_user_id = nil
-	m.addactor_user_id = nil
+	m.actor_user = nil
 	m.clearedFields[auditevent.FieldActorUserID] = struct{}{}
 }
 
@@ -3222,8 +3202,7 @@ func (m *AuditEventMutation) ActorUserIDCleared() bool {
 
 // ResetActorUserID resets all changes to the "actor_user_id" field.
 func (m *AuditEventMutation) ResetActorUserID() {
-	m.actor_user_id = nil
-	m.addactor_user_id = nil
+	m.actor_user = nil
 	delete(m.clearedFields, auditevent.FieldActorUserID)
 }
 
@@ -3420,6 +3399,33 @@ func (m *AuditEventMutation) ResetDetails() {
 	delete(m.clearedFields, auditevent.FieldDetails)
 }
 
+// ClearActorUser clears the "actor_user" edge to the User entity.
+func (m *AuditEventMutation) ClearActorUser() {
+	m.clearedactor_user = true
+	m.clearedFields[auditevent.FieldActorUserID] = struct{}{}
+}
+
+// ActorUserCleared reports if the "actor_user" edge to the User entity was cleared.
+func (m *AuditEventMutation) ActorUserCleared() bool {
+	return m.ActorUserIDCleared() || m.clearedactor_user
+}
+
+// ActorUserIDs returns the "actor_user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ActorUserID instead. It exists only for internal usage by the builders.
+func (m *AuditEventMutation) ActorUserIDs() (ids []int) {
+	if id := m.actor_user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetActorUser resets all changes to the "actor_user" edge.
+func (m *AuditEventMutation) ResetActorUser() {
+	m.actor_user = nil
+	m.clearedactor_user = false
+}
+
 // Where appends a list predicates to the AuditEventMutation builder.
 func (m *AuditEventMutation) Where(ps ...predicate.AuditEvent) {
 	m.predicates = append(m.predicates, ps...)
@@ -3464,7 +3470,7 @@ func (m *AuditEventMutation) Fields() []string {
 	if m.actor != nil {
 		fields = append(fields, auditevent.FieldActor)
 	}
-	if m.actor_user_id != nil {
+	if m.actor_user != nil {
 		fields = append(fields, auditevent.FieldActorUserID)
 	}
 	if m.actor_role != nil {
@@ -3615,9 +3621,6 @@ func (m *AuditEventMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *AuditEventMutation) AddedFields() []string {
 	var fields []string
-	if m.addactor_user_id != nil {
-		fields = append(fields, auditevent.FieldActorUserID)
-	}
 	return fields
 }
 
@@ -3626,8 +3629,6 @@ func (m *AuditEventMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *AuditEventMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
-	case auditevent.FieldActorUserID:
-		return m.AddedActorUserID()
 	}
 	return nil, false
 }
@@ -3637,13 +3638,6 @@ func (m *AuditEventMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *AuditEventMutation) AddField(name string, value ent.Value) error {
 	switch name {
-	case auditevent.FieldActorUserID:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddActorUserID(v)
-		return nil
 	}
 	return fmt.Errorf("unknown AuditEvent numeric field %s", name)
 }
@@ -3719,19 +3713,28 @@ func (m *AuditEventMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *AuditEventMutation) AddedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 1)
+	if m.actor_user != nil {
+		edges = append(edges, auditevent.EdgeActorUser)
+	}
 	return edges
 }
 
 // AddedIDs returns all IDs (to other nodes) that were added for the given edge
 // name in this mutation.
 func (m *AuditEventMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case auditevent.EdgeActorUser:
+		if id := m.actor_user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *AuditEventMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 1)
 	return edges
 }
 
@@ -3743,25 +3746,42 @@ func (m *AuditEventMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *AuditEventMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 1)
+	if m.clearedactor_user {
+		edges = append(edges, auditevent.EdgeActorUser)
+	}
 	return edges
 }
 
 // EdgeCleared returns a boolean which indicates if the edge with the given name
 // was cleared in this mutation.
 func (m *AuditEventMutation) EdgeCleared(name string) bool {
+	switch name {
+	case auditevent.EdgeActorUser:
+		return m.clearedactor_user
+	}
 	return false
 }
 
 // ClearEdge clears the value of the edge with the given name. It returns an error
 // if that edge is not defined in the schema.
 func (m *AuditEventMutation) ClearEdge(name string) error {
+	switch name {
+	case auditevent.EdgeActorUser:
+		m.ClearActorUser()
+		return nil
+	}
 	return fmt.Errorf("unknown AuditEvent unique edge %s", name)
 }
 
 // ResetEdge resets all changes to the edge with the given name in this mutation.
 // It returns an error if the edge is not defined in the schema.
 func (m *AuditEventMutation) ResetEdge(name string) error {
+	switch name {
+	case auditevent.EdgeActorUser:
+		m.ResetActorUser()
+		return nil
+	}
 	return fmt.Errorf("unknown AuditEvent edge %s", name)
 }
 

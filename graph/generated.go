@@ -153,6 +153,7 @@ type ComplexityRoot struct {
 		Action      func(childComplexity int) int
 		Actor       func(childComplexity int) int
 		ActorRole   func(childComplexity int) int
+		ActorUser   func(childComplexity int) int
 		ActorUserID func(childComplexity int) int
 		Details     func(childComplexity int) int
 		ID          func(childComplexity int) int
@@ -1406,6 +1407,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEvent.ActorRole(childComplexity), true
+	case "AuditEvent.actorUser":
+		if e.ComplexityRoot.AuditEvent.ActorUser == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEvent.ActorUser(childComplexity), true
 	case "AuditEvent.actorUserID":
 		if e.ComplexityRoot.AuditEvent.ActorUserID == nil {
 			break
@@ -5422,6 +5429,8 @@ func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field gr
 		return ec.fieldContext_AuditEvent_message(ctx, field)
 	case "details":
 		return ec.fieldContext_AuditEvent_details(ctx, field)
+	case "actorUser":
+		return ec.fieldContext_AuditEvent_actorUser(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuditEvent", field.Name)
 }
@@ -10447,14 +10456,14 @@ func (ec *executionContext) _AuditEvent_actorUserID(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
+			return ec.marshalOID2ᚖint(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_AuditEvent_actorUserID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "ID")
 }
 
 func (ec *executionContext) _AuditEvent_actorRole(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
@@ -10570,6 +10579,38 @@ func (ec *executionContext) _AuditEvent_details(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_AuditEvent_details(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "Map")
+}
+
+func (ec *executionContext) _AuditEvent_actorUser(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEvent_actorUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActorUser(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEvent_actorUser(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _AuditEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEventConnection) (ret graphql.Marshaler) {
@@ -28447,7 +28488,7 @@ func (ec *executionContext) unmarshalInputAuditEventWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE", "action", "actionNEQ", "actionIn", "actionNotIn", "actor", "actorNEQ", "actorIn", "actorNotIn", "actorGT", "actorGTE", "actorLT", "actorLTE", "actorContains", "actorHasPrefix", "actorHasSuffix", "actorEqualFold", "actorContainsFold", "actorUserID", "actorUserIDNEQ", "actorUserIDIn", "actorUserIDNotIn", "actorUserIDGT", "actorUserIDGTE", "actorUserIDLT", "actorUserIDLTE", "actorUserIDIsNil", "actorUserIDNotNil", "actorRole", "actorRoleNEQ", "actorRoleIn", "actorRoleNotIn", "actorRoleGT", "actorRoleGTE", "actorRoleLT", "actorRoleLTE", "actorRoleContains", "actorRoleHasPrefix", "actorRoleHasSuffix", "actorRoleEqualFold", "actorRoleContainsFold", "via", "viaNEQ", "viaIn", "viaNotIn", "target", "targetNEQ", "targetIn", "targetNotIn", "targetGT", "targetGTE", "targetLT", "targetLTE", "targetContains", "targetHasPrefix", "targetHasSuffix", "targetEqualFold", "targetContainsFold", "message", "messageNEQ", "messageIn", "messageNotIn", "messageGT", "messageGTE", "messageLT", "messageLTE", "messageContains", "messageHasPrefix", "messageHasSuffix", "messageEqualFold", "messageContainsFold"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE", "action", "actionNEQ", "actionIn", "actionNotIn", "actor", "actorNEQ", "actorIn", "actorNotIn", "actorGT", "actorGTE", "actorLT", "actorLTE", "actorContains", "actorHasPrefix", "actorHasSuffix", "actorEqualFold", "actorContainsFold", "actorUserID", "actorUserIDNEQ", "actorUserIDIn", "actorUserIDNotIn", "actorUserIDIsNil", "actorUserIDNotNil", "actorRole", "actorRoleNEQ", "actorRoleIn", "actorRoleNotIn", "actorRoleGT", "actorRoleGTE", "actorRoleLT", "actorRoleLTE", "actorRoleContains", "actorRoleHasPrefix", "actorRoleHasSuffix", "actorRoleEqualFold", "actorRoleContainsFold", "via", "viaNEQ", "viaIn", "viaNotIn", "target", "targetNEQ", "targetIn", "targetNotIn", "targetGT", "targetGTE", "targetLT", "targetLTE", "targetContains", "targetHasPrefix", "targetHasSuffix", "targetEqualFold", "targetContainsFold", "message", "messageNEQ", "messageIn", "messageNotIn", "messageGT", "messageGTE", "messageLT", "messageLTE", "messageContains", "messageHasPrefix", "messageHasSuffix", "messageEqualFold", "messageContainsFold", "hasActorUser", "hasActorUserWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -28708,60 +28749,32 @@ func (ec *executionContext) unmarshalInputAuditEventWhereInput(ctx context.Conte
 			it.ActorContainsFold = data
 		case "actorUserID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorUserID"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorUserID = data
 		case "actorUserIDNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorUserIDNEQ"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorUserIDNEQ = data
 		case "actorUserIDIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorUserIDIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorUserIDIn = data
 		case "actorUserIDNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorUserIDNotIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorUserIDNotIn = data
-		case "actorUserIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorUserIDGT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActorUserIDGT = data
-		case "actorUserIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorUserIDGTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActorUserIDGTE = data
-		case "actorUserIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorUserIDLT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActorUserIDLT = data
-		case "actorUserIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorUserIDLTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActorUserIDLTE = data
 		case "actorUserIDIsNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorUserIDIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
@@ -29077,6 +29090,20 @@ func (ec *executionContext) unmarshalInputAuditEventWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.MessageContainsFold = data
+		case "hasActorUser":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasActorUser"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasActorUser = data
+		case "hasActorUserWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasActorUserWith"))
+			data, err := ec.unmarshalOUserWhereInput2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUserWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasActorUserWith = data
 		}
 	}
 	return it, nil
@@ -39425,53 +39452,59 @@ func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSe
 		case "id":
 			out.Values[i] = ec._AuditEvent_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "occurredAt":
 			out.Values[i] = ec._AuditEvent_occurredAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "action":
 			out.Values[i] = ec._AuditEvent_action(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "actor":
 			out.Values[i] = ec._AuditEvent_actor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "actorUserID":
 			out.Values[i] = ec._AuditEvent_actorUserID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "actorRole":
 			out.Values[i] = ec._AuditEvent_actorRole(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "via":
 			out.Values[i] = ec._AuditEvent_via(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "target":
 			out.Values[i] = ec._AuditEvent_target(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "message":
 			out.Values[i] = ec._AuditEvent_message(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "details":
 			out.Values[i] = ec._AuditEvent_details(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "actorUser":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEvent_actorUser(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
