@@ -463,6 +463,11 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	PolicyCoverage struct {
+		Files   func(childComplexity int) int
+		Percent func(childComplexity int) int
+	}
+
 	PolicyDecisionStats struct {
 		Breach       func(childComplexity int) int
 		Count        func(childComplexity int) int
@@ -484,6 +489,13 @@ type ComplexityRoot struct {
 	PolicyFile struct {
 		Content func(childComplexity int) int
 		Path    func(childComplexity int) int
+	}
+
+	PolicyFileCoverage struct {
+		Covered    func(childComplexity int) int
+		NotCovered func(childComplexity int) int
+		Path       func(childComplexity int) int
+		Percent    func(childComplexity int) int
 	}
 
 	PolicyFileDiff struct {
@@ -570,6 +582,7 @@ type ComplexityRoot struct {
 	}
 
 	PolicyTestRun struct {
+		Coverage   func(childComplexity int) int
 		DurationMs func(childComplexity int) int
 		Failed     func(childComplexity int) int
 		OK         func(childComplexity int) int
@@ -2933,6 +2946,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "PolicyCoverage.files":
+		if e.ComplexityRoot.PolicyCoverage.Files == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyCoverage.Files(childComplexity), true
+	case "PolicyCoverage.percent":
+		if e.ComplexityRoot.PolicyCoverage.Percent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyCoverage.Percent(childComplexity), true
+
 	case "PolicyDecisionStats.breach":
 		if e.ComplexityRoot.PolicyDecisionStats.Breach == nil {
 			break
@@ -3019,6 +3045,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PolicyFile.Path(childComplexity), true
+
+	case "PolicyFileCoverage.covered":
+		if e.ComplexityRoot.PolicyFileCoverage.Covered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyFileCoverage.Covered(childComplexity), true
+	case "PolicyFileCoverage.notCovered":
+		if e.ComplexityRoot.PolicyFileCoverage.NotCovered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyFileCoverage.NotCovered(childComplexity), true
+	case "PolicyFileCoverage.path":
+		if e.ComplexityRoot.PolicyFileCoverage.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyFileCoverage.Path(childComplexity), true
+	case "PolicyFileCoverage.percent":
+		if e.ComplexityRoot.PolicyFileCoverage.Percent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyFileCoverage.Percent(childComplexity), true
 
 	case "PolicyFileDiff.change":
 		if e.ComplexityRoot.PolicyFileDiff.Change == nil {
@@ -3382,6 +3433,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PolicyTestResult.Skip(childComplexity), true
 
+	case "PolicyTestRun.coverage":
+		if e.ComplexityRoot.PolicyTestRun.Coverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyTestRun.Coverage(childComplexity), true
 	case "PolicyTestRun.durationMs":
 		if e.ComplexityRoot.PolicyTestRun.DurationMs == nil {
 			break
@@ -5975,6 +6032,16 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PolicyCoverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "percent":
+		return ec.fieldContext_PolicyCoverage_percent(ctx, field)
+	case "files":
+		return ec.fieldContext_PolicyCoverage_files(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PolicyCoverage", field.Name)
+}
+
 func (ec *executionContext) childFields_PolicyDecisionStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "decision":
@@ -6019,6 +6086,20 @@ func (ec *executionContext) childFields_PolicyFile(ctx context.Context, field gr
 		return ec.fieldContext_PolicyFile_content(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PolicyFile", field.Name)
+}
+
+func (ec *executionContext) childFields_PolicyFileCoverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "path":
+		return ec.fieldContext_PolicyFileCoverage_path(ctx, field)
+	case "percent":
+		return ec.fieldContext_PolicyFileCoverage_percent(ctx, field)
+	case "covered":
+		return ec.fieldContext_PolicyFileCoverage_covered(ctx, field)
+	case "notCovered":
+		return ec.fieldContext_PolicyFileCoverage_notCovered(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PolicyFileCoverage", field.Name)
 }
 
 func (ec *executionContext) childFields_PolicyFileDiff(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6201,6 +6282,8 @@ func (ec *executionContext) childFields_PolicyTestRun(ctx context.Context, field
 		return ec.fieldContext_PolicyTestRun_tests(ctx, field)
 	case "durationMs":
 		return ec.fieldContext_PolicyTestRun_durationMs(ctx, field)
+	case "coverage":
+		return ec.fieldContext_PolicyTestRun_coverage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PolicyTestRun", field.Name)
 }
@@ -16586,6 +16669,61 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _PolicyCoverage_percent(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicyCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyCoverage_percent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Percent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyCoverage_percent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyCoverage", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PolicyCoverage_files(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicyCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyCoverage_files(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Files, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*policyadmin.PolicyFileCoverage) graphql.Marshaler {
+			return ec.marshalNPolicyFileCoverage2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐPolicyFileCoverageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyCoverage_files(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicyCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyFileCoverage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PolicyDecisionStats_decision(ctx context.Context, field graphql.CollectedField, obj *decisionlog1.DecisionStats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16906,6 +17044,98 @@ func (ec *executionContext) _PolicyFile_content(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PolicyFile_content(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PolicyFile", field, false, false, "String")
+}
+
+func (ec *executionContext) _PolicyFileCoverage_path(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicyFileCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyFileCoverage_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyFileCoverage_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyFileCoverage", field, false, false, "String")
+}
+
+func (ec *executionContext) _PolicyFileCoverage_percent(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicyFileCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyFileCoverage_percent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Percent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyFileCoverage_percent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyFileCoverage", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PolicyFileCoverage_covered(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicyFileCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyFileCoverage_covered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Covered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyFileCoverage_covered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyFileCoverage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PolicyFileCoverage_notCovered(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicyFileCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyFileCoverage_notCovered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NotCovered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyFileCoverage_notCovered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyFileCoverage", field, false, false, "Int")
 }
 
 func (ec *executionContext) _PolicyFileDiff_path(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicyFileDiff) (ret graphql.Marshaler) {
@@ -18554,6 +18784,38 @@ func (ec *executionContext) _PolicyTestRun_durationMs(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_PolicyTestRun_durationMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PolicyTestRun", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PolicyTestRun_coverage(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicyTestRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyTestRun_coverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Coverage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *policyadmin.PolicyCoverage) graphql.Marshaler {
+			return ec.marshalOPolicyCoverage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐPolicyCoverage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyTestRun_coverage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicyTestRun",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyCoverage(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PolicyValidation_ok(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicyValidation) (ret graphql.Marshaler) {
@@ -41486,6 +41748,44 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var policyCoverageImplementors = []string{"PolicyCoverage"}
+
+func (ec *executionContext) _PolicyCoverage(ctx context.Context, sel ast.SelectionSet, obj *policyadmin.PolicyCoverage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, policyCoverageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PolicyCoverage")
+		case "percent":
+			out.Values[i] = ec._PolicyCoverage_percent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "files":
+			out.Values[i] = ec._PolicyCoverage_files(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var policyDecisionStatsImplementors = []string{"PolicyDecisionStats"}
 
 func (ec *executionContext) _PolicyDecisionStats(ctx context.Context, sel ast.SelectionSet, obj *decisionlog1.DecisionStats) graphql.Marshaler {
@@ -41620,6 +41920,54 @@ func (ec *executionContext) _PolicyFile(ctx context.Context, sel ast.SelectionSe
 			}
 		case "content":
 			out.Values[i] = ec._PolicyFile_content(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var policyFileCoverageImplementors = []string{"PolicyFileCoverage"}
+
+func (ec *executionContext) _PolicyFileCoverage(ctx context.Context, sel ast.SelectionSet, obj *policyadmin.PolicyFileCoverage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, policyFileCoverageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PolicyFileCoverage")
+		case "path":
+			out.Values[i] = ec._PolicyFileCoverage_path(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "percent":
+			out.Values[i] = ec._PolicyFileCoverage_percent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "covered":
+			out.Values[i] = ec._PolicyFileCoverage_covered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "notCovered":
+			out.Values[i] = ec._PolicyFileCoverage_notCovered(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -42199,6 +42547,11 @@ func (ec *executionContext) _PolicyTestRun(ctx context.Context, sel ast.Selectio
 		case "durationMs":
 			out.Values[i] = ec._PolicyTestRun_durationMs(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "coverage":
+			out.Values[i] = ec._PolicyTestRun_coverage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -45679,6 +46032,35 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) unmarshalNInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNInt2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNLead2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLead(ctx context.Context, sel ast.SelectionSet, v *ent.Lead) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Lead!")
@@ -45944,6 +46326,30 @@ func (ec *executionContext) marshalNPolicyFile2ᚖgithubᚗcomᚋqualifyᚋquali
 		return graphql.Null
 	}
 	return ec._PolicyFile(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPolicyFileCoverage2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐPolicyFileCoverageᚄ(ctx context.Context, sel ast.SelectionSet, v []*policyadmin.PolicyFileCoverage) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPolicyFileCoverage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐPolicyFileCoverage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPolicyFileCoverage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐPolicyFileCoverage(ctx context.Context, sel ast.SelectionSet, v *policyadmin.PolicyFileCoverage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PolicyFileCoverage!")
+		return graphql.Null
+	}
+	return ec._PolicyFileCoverage(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPolicyFileDiff2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐPolicyFileDiffᚄ(ctx context.Context, sel ast.SelectionSet, v []*policyadmin.PolicyFileDiff) graphql.Marshaler {
@@ -48522,6 +48928,13 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋqualifyᚋqualifyᚋent�
 		return graphql.Null
 	}
 	return ec._Node(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPolicyCoverage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐPolicyCoverage(ctx context.Context, sel ast.SelectionSet, v *policyadmin.PolicyCoverage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PolicyCoverage(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOPolicyFileInput2ᚕgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐPolicyFileInputᚄ(ctx context.Context, v any) ([]policyadmin.PolicyFileInput, error) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/cover"
 	"github.com/open-policy-agent/opa/v1/bundle"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
@@ -141,7 +142,13 @@ func verify(ctx context.Context, files Files, source string, loadedAt time.Time,
 		return nil, rep
 	}
 	if upTo == stepTests {
-		rep.Tests, probs = runTests(ctx, store, modules, cfg.testTimeout)
+		// Only a test run measures coverage: the tracer slows every test down, so verification
+		// before activation goes without.
+		cov := cover.New()
+		rep.Tests, probs = runTests(ctx, store, modules, cfg.testTimeout, cov)
+		if len(probs) == 0 || len(rep.Tests) > 0 {
+			rep.Coverage = coverageOf(cov.Report(modules))
+		}
 		rep.add(probs...)
 		return nil, rep
 	}
@@ -303,18 +310,24 @@ func runTestsSafely(ctx context.Context, store storage.Store, modules map[string
 			t = testRun{results: []TestResult{}, problems: []Problem{{Message: fmt.Sprintf("verification panicked: %v", p)}}}
 		}
 	}()
-	t.results, t.problems = runTests(ctx, store, modules, timeout)
+	t.results, t.problems = runTests(ctx, store, modules, timeout, nil)
 	return t
 }
 
 // runTests runs every test_ rule of the bundle with OPA's tester against the bundle's data, as
 // `opa test` does; a failed or errored test is a problem located at the test.
-func runTests(ctx context.Context, store storage.Store, modules map[string]*ast.Module, timeout time.Duration) ([]TestResult, []Problem) {
+// With cov, it records which rows the tests evaluated (without OPA's supplementary passes that
+// re-run each test to explain uncovered rows).
+func runTests(ctx context.Context, store storage.Store, modules map[string]*ast.Module, timeout time.Duration, cov *cover.Cover) ([]TestResult, []Problem) {
 	c := ast.NewCompiler().
 		WithDefaultRegoVersion(ast.RegoV1).
 		WithEnablePrintStatements(true).
 		WithUnsafeBuiltins(unsafeBuiltins)
-	ch, err := tester.NewRunner().
+	runner := tester.NewRunner()
+	if cov != nil {
+		runner = runner.SetCoverageQueryTracer(cov).SetCoverageRuns([]cover.Kind{})
+	}
+	ch, err := runner.
 		SetCompiler(c).
 		SetStore(store).
 		SetModules(modules).
