@@ -90,6 +90,24 @@ async function revops(page) {
   await page.getByText(/^Valid: \d+ tests passed\.$/).waitFor();
   check((await page.locator(".problems li").count()) === 0, "no problems once fixed");
 
+  // The tests with coverage: a percentage, and a module's untested rows shaded in the editor.
+  await page.getByRole("button", { name: "Run tests" }).click();
+  await page.getByText(/^\d+ passed, 0 failed\.$/).waitFor({ timeout: 60000 });
+  const coverage = page.getByTestId("coverage");
+  expect((await coverage.count()) === 1, "the test run shows coverage");
+  if (await coverage.count()) {
+    const caption = await coverage.locator("caption").textContent();
+    expect(/^Test coverage: \d+\.\d% of the policy rows$/.test(caption), `coverage in percent: ${caption}`);
+    const gap = coverage.locator("td[data-rows]:not([data-rows=''])").first();
+    expect((await gap.count()) === 1, "some policy row is not covered by the shipped tests");
+    if (await gap.count()) {
+      const rows = (await gap.getAttribute("data-rows")).split(",");
+      await gap.locator("xpath=..").getByRole("button").click();
+      const shaded = await page.locator(".highlight .uncovered").count();
+      expect(shaded === rows.length, `the editor shades the ${rows.length} uncovered rows (${shaded})`);
+    }
+  }
+
   await page.getByRole("button", { name: "Simulate" }).click();
   const sim = page.getByTestId("simulation");
   await sim.waitFor({ timeout: 60000 });

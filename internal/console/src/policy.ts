@@ -8,7 +8,7 @@ import { renderHistory } from "./history";
 import { RegoEditor } from "./rego";
 import { hint, knobSchema } from "./schema";
 import { renderSimulation, Simulation } from "./simulation";
-import { decisionStats, DecisionStats } from "./stats";
+import { coverageTable, decisionStats, DecisionStats, TestRun } from "./stats";
 
 interface File {
   path: string;
@@ -109,6 +109,8 @@ class Workspace {
   private problems = h("ul", { class: "problems", "aria-label": "Problems" });
   private message: HTMLInputElement;
   private lastProblems: Problem[] = [];
+  // uncovered is the last test run's rows that no test evaluated, by file.
+  private uncovered = new Map<string, number[]>();
 
   constructor(private active: Revision, private reload: () => void) {
     this.data = active.files.find((f) => f.path === "data.json")?.content ?? "{}";
@@ -125,7 +127,10 @@ class Workspace {
     }
     const paths = [...this.rego.keys()].sort();
     this.fileSelect = h("select", { id: "rego-file", onchange: () => this.showFile() }, paths.map((p) => h("option", { value: p }, p)));
-    this.editor = new RegoEditor("rego-editor", (text) => this.rego.set(this.fileSelect.value, text));
+    this.editor = new RegoEditor("rego-editor", (text) => {
+      this.rego.set(this.fileSelect.value, text);
+      this.uncovered.delete(this.fileSelect.value);
+    });
     this.message = h("input", { id: "publish-message", type: "text", required: true, placeholder: "What changed and why" });
     this.el = h(
       "section",
@@ -216,6 +221,7 @@ class Workspace {
   private showFile() {
     this.editor.value = this.rego.get(this.fileSelect.value) ?? "";
     this.editor.textarea.setAttribute("aria-description", `Rego source of ${this.fileSelect.value}`);
+    this.editor.cover(this.uncovered.get(this.fileSelect.value) ?? []);
     this.markRego();
   }
 
@@ -267,16 +273,20 @@ class Workspace {
         this.showProblems(v.problems);
         replace(this.results, v.ok ? `Valid: ${v.tests} tests passed.` : `Not valid: ${v.problems.length} problems, ${v.failed} of ${v.tests} tests failed.`);
       } else if (what === "test") {
-        const { testPolicy: t } = await gql<{ testPolicy: { ok: boolean; passed: number; failed: number; problems: Problem[]; tests: { package: string; name: string; file: string; row: number; pass: boolean; skip: boolean; error: string; output: string }[] } }>(
-          `query ConsoleTest($draft: PolicyDraftInput!) { testPolicy(draft: $draft) { ok passed failed problems { file row col message } tests { package name file row pass skip error output } } }`,
+        const { testPolicy: t } = await gql<{ testPolicy: TestRun }>(
+          `query ConsoleTest($draft: PolicyDraftInput!) { testPolicy(draft: $draft) { ok passed failed problems { file row col message }
+            tests { package name file row pass skip error output } coverage { percent files { path percent notCovered } } } }`,
           { draft },
         );
         this.showProblems(t.problems);
         const failed = t.tests.filter((x) => !x.pass && !x.skip);
+        this.uncovered = new Map((t.coverage?.files ?? []).map((f) => [f.path, f.notCovered]));
+        this.editor.cover(this.uncovered.get(this.fileSelect.value) ?? []);
         replace(
           this.results,
           h("p", {}, `${t.passed} passed, ${t.failed} failed.`),
           failed.length ? h("ul", {}, failed.map((x) => h("li", {}, h("span", { class: "mono" }, `${x.file}:${x.row}`), ` ${x.package}.${x.name} `, x.error))) : null,
+          t.coverage ? coverageTable(t.coverage, (path) => this.openFile(path)) : null,
         );
       } else if (what === "simulate") {
         const { simulatePolicy: s } = await gql<{ simulatePolicy: Simulation }>(
@@ -352,6 +362,14 @@ class Workspace {
         return h("li", {}, h("button", { type: "button", class: "link", onclick: go }, h("span", { class: "mono" }, where)), " ", p.message);
       }),
     );
+  }
+
+  // openFile shows a .rego file in the editor.
+  private openFile(path: string) {
+    if (!this.rego.has(path)) return;
+    this.fileSelect.value = path;
+    this.showFile();
+    this.editor.textarea.focus();
   }
 
   private goToRego(p: Problem) {

@@ -1,4 +1,6 @@
-// The active revision's runtime safety net on screen: decision latency and errors per revision.
+// Numbers about a policy on screen: decision latency and errors per revision (the runtime safety
+// net), and which rows of a draft its tests cover.
+import { Problem } from "./api";
 import { h } from "./dom";
 
 export interface DecisionStats {
@@ -43,4 +45,49 @@ export function decisionStats(stats: DecisionStats[]): HTMLElement {
         : h("tr", {}, h("td", { colspan: cols.length }, "No decisions since this server started.")),
     ),
   );
+}
+
+export interface TestRun {
+  ok: boolean;
+  passed: number;
+  failed: number;
+  problems: Problem[];
+  tests: { package: string; name: string; file: string; row: number; pass: boolean; skip: boolean; error: string; output: string }[];
+  coverage: { percent: number; files: { path: string; percent: number; notCovered: number[] }[] } | null;
+}
+
+// coverageTable is the draft's test coverage by module, with the rows no test evaluated; open
+// shows a module in the editor, where those rows are shaded.
+export function coverageTable(c: NonNullable<TestRun["coverage"]>, open: (path: string) => void): HTMLElement {
+  return h(
+    "table",
+    { "data-testid": "coverage" },
+    h("caption", {}, `Test coverage: ${c.percent.toFixed(1)}% of the policy rows`),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Module"), h("th", { scope: "col", class: "num" }, "Covered"), h("th", { scope: "col" }, "Rows no test evaluated"))),
+    h(
+      "tbody",
+      {},
+      c.files.map((f) =>
+        h(
+          "tr",
+          { "data-path": f.path },
+          h("td", {}, h("button", { type: "button", class: "link", onclick: () => open(f.path) }, f.path)),
+          h("td", { class: "num" }, `${f.percent.toFixed(1)}%`),
+          h("td", { class: "mono", "data-rows": f.notCovered.join(",") }, rowRanges(f.notCovered) || "–"),
+        ),
+      ),
+    ),
+  );
+}
+
+// rowRanges writes rows as ranges: 3, 7–9, 12.
+function rowRanges(rows: number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < rows.length; ) {
+    let j = i;
+    while (j + 1 < rows.length && rows[j + 1] === rows[j] + 1) j++;
+    out.push(i === j ? String(rows[i]) : `${rows[i]}–${rows[j]}`);
+    i = j + 1;
+  }
+  return out.join(", ");
 }
