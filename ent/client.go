@@ -30,6 +30,7 @@ import (
 	"github.com/qualify/qualify/ent/importrun"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/leadescalation"
+	"github.com/qualify/qualify/ent/policyreplica"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
 	"github.com/qualify/qualify/ent/requalifyjob"
@@ -78,6 +79,8 @@ type Client struct {
 	Lead *LeadClient
 	// LeadEscalation is the client for interacting with the LeadEscalation builders.
 	LeadEscalation *LeadEscalationClient
+	// PolicyReplica is the client for interacting with the PolicyReplica builders.
+	PolicyReplica *PolicyReplicaClient
 	// PolicyRevision is the client for interacting with the PolicyRevision builders.
 	PolicyRevision *PolicyRevisionClient
 	// Project is the client for interacting with the Project builders.
@@ -122,6 +125,7 @@ func (c *Client) init() {
 	c.ImportRun = NewImportRunClient(c.config)
 	c.Lead = NewLeadClient(c.config)
 	c.LeadEscalation = NewLeadEscalationClient(c.config)
+	c.PolicyReplica = NewPolicyReplicaClient(c.config)
 	c.PolicyRevision = NewPolicyRevisionClient(c.config)
 	c.Project = NewProjectClient(c.config)
 	c.RequalifyJob = NewRequalifyJobClient(c.config)
@@ -238,6 +242,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ImportRun:       NewImportRunClient(cfg),
 		Lead:            NewLeadClient(cfg),
 		LeadEscalation:  NewLeadEscalationClient(cfg),
+		PolicyReplica:   NewPolicyReplicaClient(cfg),
 		PolicyRevision:  NewPolicyRevisionClient(cfg),
 		Project:         NewProjectClient(cfg),
 		RequalifyJob:    NewRequalifyJobClient(cfg),
@@ -281,6 +286,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ImportRun:       NewImportRunClient(cfg),
 		Lead:            NewLeadClient(cfg),
 		LeadEscalation:  NewLeadEscalationClient(cfg),
+		PolicyReplica:   NewPolicyReplicaClient(cfg),
 		PolicyRevision:  NewPolicyRevisionClient(cfg),
 		Project:         NewProjectClient(cfg),
 		RequalifyJob:    NewRequalifyJobClient(cfg),
@@ -321,9 +327,9 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Account, c.Activity, c.AuditEvent, c.Contact, c.DecisionLog,
 		c.FunnelBuild, c.FunnelCount, c.FunnelExit, c.FunnelReach, c.FunnelSketch,
-		c.ImportMapping, c.ImportRun, c.Lead, c.LeadEscalation, c.PolicyRevision,
-		c.Project, c.RequalifyJob, c.Stage, c.StageTransition, c.User,
-		c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
+		c.ImportMapping, c.ImportRun, c.Lead, c.LeadEscalation, c.PolicyReplica,
+		c.PolicyRevision, c.Project, c.RequalifyJob, c.Stage, c.StageTransition,
+		c.User, c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Use(hooks...)
 	}
@@ -335,9 +341,9 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Account, c.Activity, c.AuditEvent, c.Contact, c.DecisionLog,
 		c.FunnelBuild, c.FunnelCount, c.FunnelExit, c.FunnelReach, c.FunnelSketch,
-		c.ImportMapping, c.ImportRun, c.Lead, c.LeadEscalation, c.PolicyRevision,
-		c.Project, c.RequalifyJob, c.Stage, c.StageTransition, c.User,
-		c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
+		c.ImportMapping, c.ImportRun, c.Lead, c.LeadEscalation, c.PolicyReplica,
+		c.PolicyRevision, c.Project, c.RequalifyJob, c.Stage, c.StageTransition,
+		c.User, c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -376,6 +382,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Lead.mutate(ctx, m)
 	case *LeadEscalationMutation:
 		return c.LeadEscalation.mutate(ctx, m)
+	case *PolicyReplicaMutation:
+		return c.PolicyReplica.mutate(ctx, m)
 	case *PolicyRevisionMutation:
 		return c.PolicyRevision.mutate(ctx, m)
 	case *ProjectMutation:
@@ -2717,6 +2725,139 @@ func (c *LeadEscalationClient) mutate(ctx context.Context, m *LeadEscalationMuta
 	}
 }
 
+// PolicyReplicaClient is a client for the PolicyReplica schema.
+type PolicyReplicaClient struct {
+	config
+}
+
+// NewPolicyReplicaClient returns a client for the PolicyReplica from the given config.
+func NewPolicyReplicaClient(c config) *PolicyReplicaClient {
+	return &PolicyReplicaClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `policyreplica.Hooks(f(g(h())))`.
+func (c *PolicyReplicaClient) Use(hooks ...Hook) {
+	c.hooks.PolicyReplica = append(c.hooks.PolicyReplica, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `policyreplica.Intercept(f(g(h())))`.
+func (c *PolicyReplicaClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PolicyReplica = append(c.inters.PolicyReplica, interceptors...)
+}
+
+// Create returns a builder for creating a PolicyReplica entity.
+func (c *PolicyReplicaClient) Create() *PolicyReplicaCreate {
+	mutation := newPolicyReplicaMutation(c.config, OpCreate)
+	return &PolicyReplicaCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PolicyReplica entities.
+func (c *PolicyReplicaClient) CreateBulk(builders ...*PolicyReplicaCreate) *PolicyReplicaCreateBulk {
+	return &PolicyReplicaCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PolicyReplicaClient) MapCreateBulk(slice any, setFunc func(*PolicyReplicaCreate, int)) *PolicyReplicaCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PolicyReplicaCreateBulk{err: fmt.Errorf("calling to PolicyReplicaClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PolicyReplicaCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PolicyReplicaCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PolicyReplica.
+func (c *PolicyReplicaClient) Update() *PolicyReplicaUpdate {
+	mutation := newPolicyReplicaMutation(c.config, OpUpdate)
+	return &PolicyReplicaUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PolicyReplicaClient) UpdateOne(_m *PolicyReplica) *PolicyReplicaUpdateOne {
+	mutation := newPolicyReplicaMutation(c.config, OpUpdateOne, withPolicyReplica(_m))
+	return &PolicyReplicaUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PolicyReplicaClient) UpdateOneID(id int) *PolicyReplicaUpdateOne {
+	mutation := newPolicyReplicaMutation(c.config, OpUpdateOne, withPolicyReplicaID(id))
+	return &PolicyReplicaUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PolicyReplica.
+func (c *PolicyReplicaClient) Delete() *PolicyReplicaDelete {
+	mutation := newPolicyReplicaMutation(c.config, OpDelete)
+	return &PolicyReplicaDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PolicyReplicaClient) DeleteOne(_m *PolicyReplica) *PolicyReplicaDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PolicyReplicaClient) DeleteOneID(id int) *PolicyReplicaDeleteOne {
+	builder := c.Delete().Where(policyreplica.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PolicyReplicaDeleteOne{builder}
+}
+
+// Query returns a query builder for PolicyReplica.
+func (c *PolicyReplicaClient) Query() *PolicyReplicaQuery {
+	return &PolicyReplicaQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePolicyReplica},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PolicyReplica entity by its id.
+func (c *PolicyReplicaClient) Get(ctx context.Context, id int) (*PolicyReplica, error) {
+	return c.Query().Where(policyreplica.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PolicyReplicaClient) GetX(ctx context.Context, id int) *PolicyReplica {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PolicyReplicaClient) Hooks() []Hook {
+	return c.hooks.PolicyReplica
+}
+
+// Interceptors returns the client interceptors.
+func (c *PolicyReplicaClient) Interceptors() []Interceptor {
+	return c.inters.PolicyReplica
+}
+
+func (c *PolicyReplicaClient) mutate(ctx context.Context, m *PolicyReplicaMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PolicyReplicaCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PolicyReplicaUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PolicyReplicaUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PolicyReplicaDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PolicyReplica mutation op: %q", m.Op())
+	}
+}
+
 // PolicyRevisionClient is a client for the PolicyRevision schema.
 type PolicyRevisionClient struct {
 	config
@@ -4128,15 +4269,15 @@ type (
 	hooks struct {
 		APIKey, Account, Activity, AuditEvent, Contact, DecisionLog, FunnelBuild,
 		FunnelCount, FunnelExit, FunnelReach, FunnelSketch, ImportMapping, ImportRun,
-		Lead, LeadEscalation, PolicyRevision, Project, RequalifyJob, Stage,
-		StageTransition, User, WebhookAttempt, WebhookDelivery,
+		Lead, LeadEscalation, PolicyReplica, PolicyRevision, Project, RequalifyJob,
+		Stage, StageTransition, User, WebhookAttempt, WebhookDelivery,
 		WebhookEndpoint []ent.Hook
 	}
 	inters struct {
 		APIKey, Account, Activity, AuditEvent, Contact, DecisionLog, FunnelBuild,
 		FunnelCount, FunnelExit, FunnelReach, FunnelSketch, ImportMapping, ImportRun,
-		Lead, LeadEscalation, PolicyRevision, Project, RequalifyJob, Stage,
-		StageTransition, User, WebhookAttempt, WebhookDelivery,
+		Lead, LeadEscalation, PolicyReplica, PolicyRevision, Project, RequalifyJob,
+		Stage, StageTransition, User, WebhookAttempt, WebhookDelivery,
 		WebhookEndpoint []ent.Interceptor
 	}
 )

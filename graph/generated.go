@@ -37,6 +37,7 @@ import (
 	decisionlog1 "github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/funnel"
 	"github.com/qualify/qualify/internal/gqlid"
+	"github.com/qualify/qualify/internal/heartbeat"
 	"github.com/qualify/qualify/internal/policyadmin"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -59,6 +60,7 @@ type ResolverRoot interface {
 	Lead() LeadResolver
 	Mutation() MutationResolver
 	PolicyRevision() PolicyRevisionResolver
+	PolicyStatus() PolicyStatusResolver
 	Query() QueryResolver
 	StageTransition() StageTransitionResolver
 	Subscription() SubscriptionResolver
@@ -511,6 +513,15 @@ type ComplexityRoot struct {
 		Row     func(childComplexity int) int
 	}
 
+	PolicyReplica struct {
+		ID           func(childComplexity int) int
+		Revision     func(childComplexity int) int
+		RevisionHash func(childComplexity int) int
+		SeenAt       func(childComplexity int) int
+		Self         func(childComplexity int) int
+		StartedAt    func(childComplexity int) int
+	}
+
 	PolicyRevision struct {
 		ActivatedAt func(childComplexity int) int
 		Files       func(childComplexity int) int
@@ -567,6 +578,7 @@ type ComplexityRoot struct {
 		Decisions   func(childComplexity int) int
 		Evaluators  func(childComplexity int) int
 		LastRefused func(childComplexity int) int
+		Replicas    func(childComplexity int) int
 	}
 
 	PolicyTestResult struct {
@@ -1014,6 +1026,9 @@ type MutationResolver interface {
 }
 type PolicyRevisionResolver interface {
 	Files(ctx context.Context, obj *ent.PolicyRevision) ([]*model.PolicyFile, error)
+}
+type PolicyStatusResolver interface {
+	Replicas(ctx context.Context, obj *model.PolicyStatus) ([]*heartbeat.Replica, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -3115,6 +3130,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PolicyProblem.Row(childComplexity), true
 
+	case "PolicyReplica.id":
+		if e.ComplexityRoot.PolicyReplica.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyReplica.ID(childComplexity), true
+	case "PolicyReplica.revision":
+		if e.ComplexityRoot.PolicyReplica.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyReplica.Revision(childComplexity), true
+	case "PolicyReplica.revisionHash":
+		if e.ComplexityRoot.PolicyReplica.RevisionHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyReplica.RevisionHash(childComplexity), true
+	case "PolicyReplica.seenAt":
+		if e.ComplexityRoot.PolicyReplica.SeenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyReplica.SeenAt(childComplexity), true
+	case "PolicyReplica.self":
+		if e.ComplexityRoot.PolicyReplica.Self == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyReplica.Self(childComplexity), true
+	case "PolicyReplica.startedAt":
+		if e.ComplexityRoot.PolicyReplica.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyReplica.StartedAt(childComplexity), true
+
 	case "PolicyRevision.activatedAt":
 		if e.ComplexityRoot.PolicyRevision.ActivatedAt == nil {
 			break
@@ -3377,6 +3429,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PolicyStatus.LastRefused(childComplexity), true
+	case "PolicyStatus.replicas":
+		if e.ComplexityRoot.PolicyStatus.Replicas == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyStatus.Replicas(childComplexity), true
 
 	case "PolicyTestResult.durationMs":
 		if e.ComplexityRoot.PolicyTestResult.DurationMs == nil {
@@ -5273,7 +5331,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "admin.graphqls" "auth.graphqls" "decisions.graphqls" "ent.graphqls" "funnel.graphqls" "hooks.graphqls" "lifecycle.graphqls" "qualify.graphqls" "reach.graphqls" "stages.graphqls"
+//go:embed "admin.graphqls" "auth.graphqls" "decisions.graphqls" "ent.graphqls" "funnel.graphqls" "hooks.graphqls" "lifecycle.graphqls" "qualify.graphqls" "reach.graphqls" "replicas.graphqls" "stages.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -5294,6 +5352,7 @@ var sources = []*ast.Source{
 	{Name: "lifecycle.graphqls", Input: sourceData("lifecycle.graphqls"), BuiltIn: false},
 	{Name: "qualify.graphqls", Input: sourceData("qualify.graphqls"), BuiltIn: false},
 	{Name: "reach.graphqls", Input: sourceData("reach.graphqls"), BuiltIn: false},
+	{Name: "replicas.graphqls", Input: sourceData("replicas.graphqls"), BuiltIn: false},
 	{Name: "stages.graphqls", Input: sourceData("stages.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -6128,6 +6187,24 @@ func (ec *executionContext) childFields_PolicyProblem(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type PolicyProblem", field.Name)
 }
 
+func (ec *executionContext) childFields_PolicyReplica(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PolicyReplica_id(ctx, field)
+	case "revision":
+		return ec.fieldContext_PolicyReplica_revision(ctx, field)
+	case "revisionHash":
+		return ec.fieldContext_PolicyReplica_revisionHash(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_PolicyReplica_startedAt(ctx, field)
+	case "seenAt":
+		return ec.fieldContext_PolicyReplica_seenAt(ctx, field)
+	case "self":
+		return ec.fieldContext_PolicyReplica_self(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PolicyReplica", field.Name)
+}
+
 func (ec *executionContext) childFields_PolicyRevision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6240,6 +6317,8 @@ func (ec *executionContext) childFields_PolicyStatus(ctx context.Context, field 
 		return ec.fieldContext_PolicyStatus_evaluators(ctx, field)
 	case "decisions":
 		return ec.fieldContext_PolicyStatus_decisions(ctx, field)
+	case "replicas":
+		return ec.fieldContext_PolicyStatus_replicas(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PolicyStatus", field.Name)
 }
@@ -17299,6 +17378,144 @@ func (ec *executionContext) fieldContext_PolicyProblem_message(_ context.Context
 	return graphql.NewScalarFieldContext("PolicyProblem", field, false, false, "String")
 }
 
+func (ec *executionContext) _PolicyReplica_id(ctx context.Context, field graphql.CollectedField, obj *heartbeat.Replica) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyReplica_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyReplica_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyReplica", field, false, false, "String")
+}
+
+func (ec *executionContext) _PolicyReplica_revision(ctx context.Context, field graphql.CollectedField, obj *heartbeat.Replica) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyReplica_revision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyReplica_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyReplica", field, false, false, "String")
+}
+
+func (ec *executionContext) _PolicyReplica_revisionHash(ctx context.Context, field graphql.CollectedField, obj *heartbeat.Replica) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyReplica_revisionHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevisionHash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyReplica_revisionHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyReplica", field, false, false, "String")
+}
+
+func (ec *executionContext) _PolicyReplica_startedAt(ctx context.Context, field graphql.CollectedField, obj *heartbeat.Replica) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyReplica_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyReplica_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyReplica", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PolicyReplica_seenAt(ctx context.Context, field graphql.CollectedField, obj *heartbeat.Replica) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyReplica_seenAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SeenAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyReplica_seenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyReplica", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PolicyReplica_self(ctx context.Context, field graphql.CollectedField, obj *heartbeat.Replica) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyReplica_self(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Self, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyReplica_self(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyReplica", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _PolicyRevision_id(ctx context.Context, field graphql.CollectedField, obj *ent.PolicyRevision) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18418,6 +18635,38 @@ func (ec *executionContext) fieldContext_PolicyStatus_decisions(_ context.Contex
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PolicyDecisionStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PolicyStatus_replicas(ctx context.Context, field graphql.CollectedField, obj *model.PolicyStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyStatus_replicas(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PolicyStatus().Replicas(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*heartbeat.Replica) graphql.Marshaler {
+			return ec.marshalNPolicyReplica2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋheartbeatᚐReplicaᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyStatus_replicas(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicyStatus",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyReplica(ctx, field)
 		},
 	}
 	return fc, nil
@@ -42079,6 +42328,64 @@ func (ec *executionContext) _PolicyProblem(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var policyReplicaImplementors = []string{"PolicyReplica"}
+
+func (ec *executionContext) _PolicyReplica(ctx context.Context, sel ast.SelectionSet, obj *heartbeat.Replica) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, policyReplicaImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PolicyReplica")
+		case "id":
+			out.Values[i] = ec._PolicyReplica_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revision":
+			out.Values[i] = ec._PolicyReplica_revision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revisionHash":
+			out.Values[i] = ec._PolicyReplica_revisionHash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startedAt":
+			out.Values[i] = ec._PolicyReplica_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "seenAt":
+			out.Values[i] = ec._PolicyReplica_seenAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "self":
+			out.Values[i] = ec._PolicyReplica_self(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var policyRevisionImplementors = []string{"PolicyRevision", "Node"}
 
 func (ec *executionContext) _PolicyRevision(ctx context.Context, sel ast.SelectionSet, obj *ent.PolicyRevision) graphql.Marshaler {
@@ -42401,23 +42708,29 @@ func (ec *executionContext) _PolicyStatus(ctx context.Context, sel ast.Selection
 		case "active":
 			out.Values[i] = ec._PolicyStatus_active(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lastRefused":
 			out.Values[i] = ec._PolicyStatus_lastRefused(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "evaluators":
 			out.Values[i] = ec._PolicyStatus_evaluators(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "decisions":
 			out.Values[i] = ec._PolicyStatus_decisions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "replicas":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PolicyStatus_replicas(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -46399,6 +46712,30 @@ func (ec *executionContext) marshalNPolicyProblem2ᚕgithubᚗcomᚋqualifyᚋqu
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNPolicyReplica2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋheartbeatᚐReplicaᚄ(ctx context.Context, sel ast.SelectionSet, v []*heartbeat.Replica) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPolicyReplica2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋheartbeatᚐReplica(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPolicyReplica2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋheartbeatᚐReplica(ctx context.Context, sel ast.SelectionSet, v *heartbeat.Replica) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PolicyReplica!")
+		return graphql.Null
+	}
+	return ec._PolicyReplica(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPolicyRevision2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐPolicyRevision(ctx context.Context, sel ast.SelectionSet, v *ent.PolicyRevision) graphql.Marshaler {

@@ -13,6 +13,7 @@ import (
 	"github.com/qualify/qualify/internal/crm"
 	"github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/funnel"
+	"github.com/qualify/qualify/internal/heartbeat"
 	"github.com/qualify/qualify/internal/lifecycle"
 	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/policyadmin"
@@ -44,6 +45,8 @@ type Services struct {
 	Import *leadimport.Service
 	// Stages serves Lead.stage and the stages of transitions from memory.
 	Stages *stagecache.Cache
+	// Heartbeat lists the replicas and the revision each serves (policyStatus.replicas).
+	Heartbeat *heartbeat.Beat
 }
 
 // Resolver is the root resolver.

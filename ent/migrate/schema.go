@@ -560,6 +560,28 @@ var (
 			},
 		},
 	}
+	// PolicyReplicasColumns holds the columns for the "policy_replicas" table.
+	PolicyReplicasColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "replica", Type: field.TypeString, Unique: true},
+		{Name: "revision", Type: field.TypeString, Default: ""},
+		{Name: "revision_hash", Type: field.TypeString, Default: ""},
+		{Name: "started_at", Type: field.TypeTime},
+		{Name: "seen_at", Type: field.TypeTime},
+	}
+	// PolicyReplicasTable holds the schema information for the "policy_replicas" table.
+	PolicyReplicasTable = &schema.Table{
+		Name:       "policy_replicas",
+		Columns:    PolicyReplicasColumns,
+		PrimaryKey: []*schema.Column{PolicyReplicasColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "policyreplica_seen_at",
+				Unique:  false,
+				Columns: []*schema.Column{PolicyReplicasColumns[5]},
+			},
+		},
+	}
 	// PolicyRevisionsColumns holds the columns for the "policy_revisions" table.
 	PolicyRevisionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -928,6 +950,7 @@ var (
 		ImportRunsTable,
 		LeadsTable,
 		LeadEscalationsTable,
+		PolicyReplicasTable,
 		PolicyRevisionsTable,
 		ProjectsTable,
 		RequalifyJobsTable,
@@ -997,6 +1020,9 @@ func init() {
 	}
 	LeadEscalationsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(77309411328),
+	}
+	PolicyReplicasTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(103079215104),
 	}
 	PolicyRevisionsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(17179869184),

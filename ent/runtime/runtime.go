@@ -20,6 +20,7 @@ import (
 	"github.com/qualify/qualify/ent/importrun"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/leadescalation"
+	"github.com/qualify/qualify/ent/policyreplica"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
 	"github.com/qualify/qualify/ent/requalifyjob"
@@ -374,6 +375,16 @@ func init() {
 	leadescalationDescTeam := leadescalationFields[8].Descriptor()
 	// leadescalation.DefaultTeam holds the default value on creation for the team field.
 	leadescalation.DefaultTeam = leadescalationDescTeam.Default.(string)
+	policyreplicaFields := schema.PolicyReplica{}.Fields()
+	_ = policyreplicaFields
+	// policyreplicaDescRevision is the schema descriptor for revision field.
+	policyreplicaDescRevision := policyreplicaFields[1].Descriptor()
+	// policyreplica.DefaultRevision holds the default value on creation for the revision field.
+	policyreplica.DefaultRevision = policyreplicaDescRevision.Default.(string)
+	// policyreplicaDescRevisionHash is the schema descriptor for revision_hash field.
+	policyreplicaDescRevisionHash := policyreplicaFields[2].Descriptor()
+	// policyreplica.DefaultRevisionHash holds the default value on creation for the revision_hash field.
+	policyreplica.DefaultRevisionHash = policyreplicaDescRevisionHash.Default.(string)
 	policyrevisionFields := schema.PolicyRevision{}.Fields()
 	_ = policyrevisionFields
 	// policyrevisionDescSource is the schema descriptor for source field.

@@ -14,5 +14,13 @@ ALTER TABLE `new_audit_events` RENAME TO `audit_events`;
 CREATE INDEX `auditevent_occurred_at` ON `audit_events` (`occurred_at`);
 -- Create index "auditevent_action_target" to table: "audit_events"
 CREATE INDEX `auditevent_action_target` ON `audit_events` (`action`, `target`);
+-- Create "policy_replicas" table
+CREATE TABLE `policy_replicas` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `replica` text NOT NULL, `revision` text NOT NULL DEFAULT (''), `revision_hash` text NOT NULL DEFAULT (''), `started_at` datetime NOT NULL, `seen_at` datetime NOT NULL);
+-- Set sequence for "policy_replicas" table
+INSERT INTO sqlite_sequence (name, seq) VALUES ('policy_replicas', 103079215104);
+-- Create index "policy_replicas_replica_key" to table: "policy_replicas"
+CREATE UNIQUE INDEX `policy_replicas_replica_key` ON `policy_replicas` (`replica`);
+-- Create index "policyreplica_seen_at" to table: "policy_replicas"
+CREATE INDEX `policyreplica_seen_at` ON `policy_replicas` (`seen_at`);
 -- Enable back the enforcement of foreign-keys constraints
 PRAGMA foreign_keys = on;
