@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/qualify/qualify/ent"
@@ -83,7 +85,8 @@ func (b *Beat) beat(ctx context.Context) error {
 }
 
 // List returns the replicas whose heartbeat is at most three intervals old (a replica that died
-// drops out), by id, with this one marked Self; this one is listed even before its first write.
+// drops out), by id, with this one marked Self; this one is listed even before its first write,
+// and with what it serves now rather than at its last write.
 func (b *Beat) List(ctx context.Context) ([]*Replica, error) {
 	rows, err := b.client.PolicyReplica.Query().
 		Where(policyreplica.SeenAtGT(time.Now().Add(-3 * b.interval))).
@@ -91,15 +94,15 @@ func (b *Beat) List(ctx context.Context) ([]*Replica, error) {
 	if err != nil {
 		return nil, err
 	}
+	rev, hash := b.active()
+	me := &Replica{ID: b.id, Revision: rev, RevisionHash: hash, StartedAt: b.started, SeenAt: time.Now().UTC(), Self: true}
 	out := make([]*Replica, 0, len(rows)+1)
-	self := false
 	for _, r := range rows {
-		out = append(out, &Replica{ID: r.Replica, Revision: r.Revision, RevisionHash: r.RevisionHash, StartedAt: r.StartedAt, SeenAt: r.SeenAt, Self: r.Replica == b.id})
-		self = self || r.Replica == b.id
+		if r.Replica != b.id {
+			out = append(out, &Replica{ID: r.Replica, Revision: r.Revision, RevisionHash: r.RevisionHash, StartedAt: r.StartedAt, SeenAt: r.SeenAt})
+		}
 	}
-	if !self {
-		rev, hash := b.active()
-		out = append(out, &Replica{ID: b.id, Revision: rev, RevisionHash: hash, StartedAt: b.started, SeenAt: time.Now().UTC(), Self: true})
-	}
+	out = append(out, me)
+	slices.SortFunc(out, func(a, b *Replica) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }

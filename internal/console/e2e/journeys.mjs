@@ -43,6 +43,9 @@ async function revops(page) {
   const before = await active.textContent();
   // By hash: two revisions may carry the same manifest revision.
   const beforeHash = await page.getByTestId("active-hash").getAttribute("data-hash");
+  // What each replica serves (one here: this server), from the heartbeats.
+  const self = page.getByTestId("replicas").locator('tbody tr[data-self="true"]');
+  expect((await self.count()) === 1 && (await self.getAttribute("data-hash")) === beforeHash, "the replicas table shows this server serving the active revision");
   // Decision latency and errors per revision: the demo seed qualified leads on the active one.
   const stats = page.getByTestId("decision-stats").locator(`tbody tr[data-hash="${beforeHash}"]`);
   expect((await stats.count()) > 0, "decision latency and errors are shown for the active revision");
@@ -153,6 +156,7 @@ async function revops(page) {
   await page.getByTestId("active-message").filter({ hasText: message }).waitFor({ timeout: 60000 });
   check((await active.textContent()) !== before, "a new revision is active");
   const publishedHash = await page.getByTestId("active-hash").getAttribute("data-hash");
+  expect((await page.getByTestId("replicas").locator('tbody tr[data-self="true"]').getAttribute("data-hash").catch(() => null)) === publishedHash, "this server serves the published revision");
   check((await page.getByLabel("latam", { exact: true }).inputValue()) === changed, `the live policy has latam ${changed}`);
 
   // The history shows it; roll back to the revision before.

@@ -8,7 +8,7 @@ import { renderHistory } from "./history";
 import { RegoEditor } from "./rego";
 import { hint, knobSchema } from "./schema";
 import { renderSimulation, Simulation } from "./simulation";
-import { coverageTable, decisionStats, DecisionStats, TestRun } from "./stats";
+import { coverageTable, decisionStats, DecisionStats, Replica, replicasTable, TestRun } from "./stats";
 
 interface File {
   path: string;
@@ -26,13 +26,15 @@ interface Status {
     active: Revision | null;
     evaluators: { query: string; evaluator: string; reason: string | null }[];
     decisions: DecisionStats[];
+    replicas: Replica[];
   };
 }
 
 const STATUS = `query ConsolePolicy { policyStatus {
   active { revision hash message activatedAt files { path content } }
   evaluators { query evaluator reason }
-  decisions { decision revision revisionHash count errors timeouts meanMs maxMs breach } } }`;
+  decisions { decision revision revisionHash count errors timeouts meanMs maxMs breach }
+  replicas { id revision revisionHash seenAt self } } }`;
 
 export async function policyScreen(root: HTMLElement) {
   replace(root, h("p", {}, "Loading the active policy…"));
@@ -73,6 +75,7 @@ export async function policyScreen(root: HTMLElement) {
           st.evaluators.map((e) => h("tr", {}, h("td", { class: "mono" }, e.query), h("td", {}, e.evaluator), h("td", {}, e.reason ?? "–"))),
         ),
       ),
+      replicasTable(st.replicas, active.hash),
       decisionStats(st.decisions),
     ),
     workspace.el,

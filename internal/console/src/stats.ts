@@ -1,5 +1,5 @@
-// Numbers about a policy on screen: decision latency and errors per revision (the runtime safety
-// net), and which rows of a draft its tests cover.
+// Numbers about a policy on screen: what each replica serves, decision latency and errors per
+// revision (the runtime safety net), and which rows of a draft its tests cover.
 import { Problem } from "./api";
 import { h } from "./dom";
 
@@ -90,4 +90,37 @@ function rowRanges(rows: number[]): string {
     i = j + 1;
   }
   return out.join(", ");
+}
+
+export interface Replica {
+  id: string;
+  revision: string;
+  revisionHash: string;
+  seenAt: string;
+  self: boolean;
+}
+
+// replicasTable is what each server replica serves, from their heartbeats: after a publish, the
+// replicas converge on the new revision within their policy poll interval.
+export function replicasTable(replicas: Replica[], activeHash: string): HTMLElement {
+  const behind = replicas.filter((r) => r.revisionHash !== activeHash).length;
+  return h(
+    "table",
+    { "data-testid": "replicas" },
+    h("caption", {}, behind ? `Replicas: ${behind} of ${replicas.length} serve another revision` : `Replicas: all ${replicas.length} serve this revision`),
+    h("thead", {}, h("tr", {}, ["Replica", "Revision", "Last heartbeat"].map((c) => h("th", { scope: "col" }, c)))),
+    h(
+      "tbody",
+      {},
+      replicas.map((r) =>
+        h(
+          "tr",
+          { "data-hash": r.revisionHash, "data-self": String(r.self) },
+          h("td", { class: "mono" }, r.id, r.self ? h("span", {}, " (this server)") : null),
+          h("td", { class: r.revisionHash === activeHash ? undefined : "error" }, r.revision || "none", " ", h("span", { class: "mono" }, r.revisionHash.slice(0, 8))),
+          h("td", {}, new Date(r.seenAt).toLocaleTimeString()),
+        ),
+      ),
+    ),
+  );
 }
