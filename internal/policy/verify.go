@@ -86,8 +86,9 @@ func (c verifyConfig) probeTimeout() time.Duration { return max(5*c.evalTimeout,
 type step int
 
 const (
-	stepTests step = iota // read, compile, test
-	stepAll               // … then prepare, read stages, probe
+	stepTests        step = iota // read, compile, test
+	stepAll                      // … then prepare, read stages, probe
+	stepTestsCovered             // read, compile, test measuring coverage (Engine.Test)
 )
 
 // verify runs the pipeline on files and returns the revision, nil unless the report is OK.
@@ -141,12 +142,15 @@ func verify(ctx context.Context, files Files, source string, loadedAt time.Time,
 		rep.add(probs...)
 		return nil, rep
 	}
-	if upTo == stepTests {
-		// Only a test run measures coverage: the tracer slows every test down, so verification
-		// before activation goes without.
-		cov := cover.New()
+	if upTo == stepTests || upTo == stepTestsCovered {
+		// Only a test run asked for coverage measures it: the tracer slows every test down, so
+		// verification before activation and `qualify policy test` go without.
+		var cov *cover.Cover
+		if upTo == stepTestsCovered {
+			cov = cover.New()
+		}
 		rep.Tests, probs = runTests(ctx, store, modules, cfg.testTimeout, cov)
-		if len(probs) == 0 || len(rep.Tests) > 0 {
+		if cov != nil && len(rep.Tests) > 0 {
 			rep.Coverage = coverageOf(cov.Report(modules))
 		}
 		rep.add(probs...)
