@@ -4,8 +4,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qualify/qualify/internal/apitest"
+	"github.com/qualify/qualify/internal/app"
 	"github.com/qualify/qualify/internal/store"
 	"github.com/qualify/qualify/internal/testenv"
 )
@@ -14,7 +16,9 @@ import (
 // evaluated and those they did not; a rule no test reaches is not covered; test modules are left out.
 func TestPolicyTestCoverage(t *testing.T) {
 	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
-		api := apitest.Start(t, db)
+		// A functional test, not a speed check: the coverage tracer under -race on a loaded
+		// machine outlasts the default request timeout.
+		api := apitest.Start(t, db, func(c *app.Config) { c.Server.RequestTimeout = 2 * time.Minute })
 		const untested = "package qualify.untested\n\nanswer if {\n\tinput.question == 42\n}\n"
 		var out struct {
 			TestPolicy struct {
