@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/qualify/qualify/ent/auditevent"
+	"github.com/qualify/qualify/ent/user"
 )
 
 // AuditEventCreate is the builder for creating a AuditEvent entity.
@@ -122,6 +123,11 @@ func (_c *AuditEventCreate) SetNillableMessage(v *string) *AuditEventCreate {
 func (_c *AuditEventCreate) SetDetails(v map[string]interface{}) *AuditEventCreate {
 	_c.mutation.SetDetails(v)
 	return _c
+}
+
+// SetActorUser sets the "actor_user" edge to the User entity.
+func (_c *AuditEventCreate) SetActorUser(v *User) *AuditEventCreate {
+	return _c.SetActorUserID(v.ID)
 }
 
 // Mutation returns the AuditEventMutation object of the builder.
@@ -259,10 +265,6 @@ func (_c *AuditEventCreate) createSpec() (*AuditEvent, *sqlgraph.CreateSpec) {
 		_spec.SetField(auditevent.FieldActor, field.TypeString, value)
 		_node.Actor = value
 	}
-	if value, ok := _c.mutation.ActorUserID(); ok {
-		_spec.SetField(auditevent.FieldActorUserID, field.TypeInt, value)
-		_node.ActorUserID = &value
-	}
 	if value, ok := _c.mutation.ActorRole(); ok {
 		_spec.SetField(auditevent.FieldActorRole, field.TypeString, value)
 		_node.ActorRole = value
@@ -282,6 +284,23 @@ func (_c *AuditEventCreate) createSpec() (*AuditEvent, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Details(); ok {
 		_spec.SetField(auditevent.FieldDetails, field.TypeJSON, value)
 		_node.Details = value
+	}
+	if nodes := _c.mutation.ActorUserIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   auditevent.ActorUserTable,
+			Columns: []string{auditevent.ActorUserColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ActorUserID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
 }

@@ -14,17 +14,19 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/qualify/qualify/ent/auditevent"
 	"github.com/qualify/qualify/ent/predicate"
+	"github.com/qualify/qualify/ent/user"
 )
 
 // AuditEventQuery is the builder for querying AuditEvent entities.
 type AuditEventQuery struct {
 	config
-	ctx        *QueryContext
-	order      []auditevent.OrderOption
-	inters     []Interceptor
-	predicates []predicate.AuditEvent
-	loadTotal  []func(context.Context, []*AuditEvent) error
-	modifiers  []func(*sql.Selector)
+	ctx           *QueryContext
+	order         []auditevent.OrderOption
+	inters        []Interceptor
+	predicates    []predicate.AuditEvent
+	withActorUser *UserQuery
+	loadTotal     []func(context.Context, []*AuditEvent) error
+	modifiers     []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -59,6 +61,28 @@ func (_q *AuditEventQuery) Unique(unique bool) *AuditEventQuery {
 func (_q *AuditEventQuery) Order(o ...auditevent.OrderOption) *AuditEventQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryActorUser chains the current query on the "actor_user" edge.
+func (_q *AuditEventQuery) QueryActorUser() *UserQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(auditevent.Table, auditevent.FieldID, selector),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, auditevent.ActorUserTable, auditevent.ActorUserColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // First returns the first AuditEvent entity from the query.
@@ -248,16 +272,28 @@ func (_q *AuditEventQuery) Clone() *AuditEventQuery {
 		return nil
 	}
 	return &AuditEventQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]auditevent.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.AuditEvent{}, _q.predicates...),
+		config:        _q.config,
+		ctx:           _q.ctx.Clone(),
+		order:         append([]auditevent.OrderOption{}, _q.order...),
+		inters:        append([]Interceptor{}, _q.inters...),
+		predicates:    append([]predicate.AuditEvent{}, _q.predicates...),
+		withActorUser: _q.withActorUser.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
 		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
+}
+
+// WithActorUser tells the query-builder to eager-load the nodes that are connected to
+// the "actor_user" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AuditEventQuery) WithActorUser(opts ...func(*UserQuery)) *AuditEventQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withActorUser = query
+	return _q
 }
 
 // GroupBy is used to group vertices by one or more fields/columns.
@@ -336,8 +372,11 @@ func (_q *AuditEventQuery) prepareQuery(ctx context.Context) error {
 
 func (_q *AuditEventQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*AuditEvent, error) {
 	var (
-		nodes = []*AuditEvent{}
-		_spec = _q.querySpec()
+		nodes       = []*AuditEvent{}
+		_spec       = _q.querySpec()
+		loadedTypes = [1]bool{
+			_q.withActorUser != nil,
+		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*AuditEvent).scanValues(nil, columns)
@@ -345,6 +384,7 @@ func (_q *AuditEventQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*A
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &AuditEvent{config: _q.config}
 		nodes = append(nodes, node)
+		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -359,12 +399,51 @@ func (_q *AuditEventQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*A
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withActorUser; query != nil {
+		if err := _q.loadActorUser(ctx, query, nodes, nil,
+			func(n *AuditEvent, e *User) { n.Edges.ActorUser = e }); err != nil {
+			return nil, err
+		}
+	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
 			return nil, err
 		}
 	}
 	return nodes, nil
+}
+
+func (_q *AuditEventQuery) loadActorUser(ctx context.Context, query *UserQuery, nodes []*AuditEvent, init func(*AuditEvent), assign func(*AuditEvent, *User)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*AuditEvent)
+	for i := range nodes {
+		if nodes[i].ActorUserID == nil {
+			continue
+		}
+		fk := *nodes[i].ActorUserID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(user.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "actor_user_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
 }
 
 func (_q *AuditEventQuery) sqlCount(ctx context.Context) (int, error) {
@@ -394,6 +473,9 @@ func (_q *AuditEventQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != auditevent.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withActorUser != nil {
+			_spec.Node.AddColumnOnce(auditevent.FieldActorUserID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

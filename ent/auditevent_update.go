@@ -75,9 +75,6 @@ func (_u *AuditEventUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 			}
 		}
 	}
-	if _u.mutation.ActorUserIDCleared() {
-		_spec.ClearField(auditevent.FieldActorUserID, field.TypeInt)
-	}
 	if _u.mutation.DetailsCleared() {
 		_spec.ClearField(auditevent.FieldDetails, field.TypeJSON)
 	}
@@ -179,9 +176,6 @@ func (_u *AuditEventUpdateOne) sqlSave(ctx context.Context) (_node *AuditEvent, 
 				ps[i](selector)
 			}
 		}
-	}
-	if _u.mutation.ActorUserIDCleared() {
-		_spec.ClearField(auditevent.FieldActorUserID, field.TypeInt)
 	}
 	if _u.mutation.DetailsCleared() {
 		_spec.ClearField(auditevent.FieldDetails, field.TypeJSON)

@@ -30,10 +30,10 @@ import (
 	"github.com/qualify/qualify/ent/importrun"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/leadescalation"
+	"github.com/qualify/qualify/ent/policyreplica"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
 	"github.com/qualify/qualify/ent/requalifyjob"
-	"github.com/qualify/qualify/ent/simulation"
 	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/ent/user"
@@ -79,14 +79,14 @@ type Client struct {
 	Lead *LeadClient
 	// LeadEscalation is the client for interacting with the LeadEscalation builders.
 	LeadEscalation *LeadEscalationClient
+	// PolicyReplica is the client for interacting with the PolicyReplica builders.
+	PolicyReplica *PolicyReplicaClient
 	// PolicyRevision is the client for interacting with the PolicyRevision builders.
 	PolicyRevision *PolicyRevisionClient
 	// Project is the client for interacting with the Project builders.
 	Project *ProjectClient
 	// RequalifyJob is the client for interacting with the RequalifyJob builders.
 	RequalifyJob *RequalifyJobClient
-	// Simulation is the client for interacting with the Simulation builders.
-	Simulation *SimulationClient
 	// Stage is the client for interacting with the Stage builders.
 	Stage *StageClient
 	// StageTransition is the client for interacting with the StageTransition builders.
@@ -125,10 +125,10 @@ func (c *Client) init() {
 	c.ImportRun = NewImportRunClient(c.config)
 	c.Lead = NewLeadClient(c.config)
 	c.LeadEscalation = NewLeadEscalationClient(c.config)
+	c.PolicyReplica = NewPolicyReplicaClient(c.config)
 	c.PolicyRevision = NewPolicyRevisionClient(c.config)
 	c.Project = NewProjectClient(c.config)
 	c.RequalifyJob = NewRequalifyJobClient(c.config)
-	c.Simulation = NewSimulationClient(c.config)
 	c.Stage = NewStageClient(c.config)
 	c.StageTransition = NewStageTransitionClient(c.config)
 	c.User = NewUserClient(c.config)
@@ -242,10 +242,10 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ImportRun:       NewImportRunClient(cfg),
 		Lead:            NewLeadClient(cfg),
 		LeadEscalation:  NewLeadEscalationClient(cfg),
+		PolicyReplica:   NewPolicyReplicaClient(cfg),
 		PolicyRevision:  NewPolicyRevisionClient(cfg),
 		Project:         NewProjectClient(cfg),
 		RequalifyJob:    NewRequalifyJobClient(cfg),
-		Simulation:      NewSimulationClient(cfg),
 		Stage:           NewStageClient(cfg),
 		StageTransition: NewStageTransitionClient(cfg),
 		User:            NewUserClient(cfg),
@@ -286,10 +286,10 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ImportRun:       NewImportRunClient(cfg),
 		Lead:            NewLeadClient(cfg),
 		LeadEscalation:  NewLeadEscalationClient(cfg),
+		PolicyReplica:   NewPolicyReplicaClient(cfg),
 		PolicyRevision:  NewPolicyRevisionClient(cfg),
 		Project:         NewProjectClient(cfg),
 		RequalifyJob:    NewRequalifyJobClient(cfg),
-		Simulation:      NewSimulationClient(cfg),
 		Stage:           NewStageClient(cfg),
 		StageTransition: NewStageTransitionClient(cfg),
 		User:            NewUserClient(cfg),
@@ -327,9 +327,9 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Account, c.Activity, c.AuditEvent, c.Contact, c.DecisionLog,
 		c.FunnelBuild, c.FunnelCount, c.FunnelExit, c.FunnelReach, c.FunnelSketch,
-		c.ImportMapping, c.ImportRun, c.Lead, c.LeadEscalation, c.PolicyRevision,
-		c.Project, c.RequalifyJob, c.Simulation, c.Stage, c.StageTransition, c.User,
-		c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
+		c.ImportMapping, c.ImportRun, c.Lead, c.LeadEscalation, c.PolicyReplica,
+		c.PolicyRevision, c.Project, c.RequalifyJob, c.Stage, c.StageTransition,
+		c.User, c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Use(hooks...)
 	}
@@ -341,9 +341,9 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Account, c.Activity, c.AuditEvent, c.Contact, c.DecisionLog,
 		c.FunnelBuild, c.FunnelCount, c.FunnelExit, c.FunnelReach, c.FunnelSketch,
-		c.ImportMapping, c.ImportRun, c.Lead, c.LeadEscalation, c.PolicyRevision,
-		c.Project, c.RequalifyJob, c.Simulation, c.Stage, c.StageTransition, c.User,
-		c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
+		c.ImportMapping, c.ImportRun, c.Lead, c.LeadEscalation, c.PolicyReplica,
+		c.PolicyRevision, c.Project, c.RequalifyJob, c.Stage, c.StageTransition,
+		c.User, c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -382,14 +382,14 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Lead.mutate(ctx, m)
 	case *LeadEscalationMutation:
 		return c.LeadEscalation.mutate(ctx, m)
+	case *PolicyReplicaMutation:
+		return c.PolicyReplica.mutate(ctx, m)
 	case *PolicyRevisionMutation:
 		return c.PolicyRevision.mutate(ctx, m)
 	case *ProjectMutation:
 		return c.Project.mutate(ctx, m)
 	case *RequalifyJobMutation:
 		return c.RequalifyJob.mutate(ctx, m)
-	case *SimulationMutation:
-		return c.Simulation.mutate(ctx, m)
 	case *StageMutation:
 		return c.Stage.mutate(ctx, m)
 	case *StageTransitionMutation:
@@ -1008,6 +1008,22 @@ func (c *AuditEventClient) GetX(ctx context.Context, id int) *AuditEvent {
 		panic(err)
 	}
 	return obj
+}
+
+// QueryActorUser queries the actor_user edge of a AuditEvent.
+func (c *AuditEventClient) QueryActorUser(_m *AuditEvent) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(auditevent.Table, auditevent.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, auditevent.ActorUserTable, auditevent.ActorUserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
 }
 
 // Hooks returns the client hooks.
@@ -2684,70 +2700,6 @@ func (c *LeadEscalationClient) GetX(ctx context.Context, id int) *LeadEscalation
 	return obj
 }
 
-// QueryLead queries the lead edge of a LeadEscalation.
-func (c *LeadEscalationClient) QueryLead(_m *LeadEscalation) *LeadQuery {
-	query := (&LeadClient{config: c.config}).Query()
-	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
-		id := _m.ID
-		step := sqlgraph.NewStep(
-			sqlgraph.From(leadescalation.Table, leadescalation.FieldID, id),
-			sqlgraph.To(lead.Table, lead.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, leadescalation.LeadTable, leadescalation.LeadColumn),
-		)
-		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
-		return fromV, nil
-	}
-	return query
-}
-
-// QueryOwner queries the owner edge of a LeadEscalation.
-func (c *LeadEscalationClient) QueryOwner(_m *LeadEscalation) *UserQuery {
-	query := (&UserClient{config: c.config}).Query()
-	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
-		id := _m.ID
-		step := sqlgraph.NewStep(
-			sqlgraph.From(leadescalation.Table, leadescalation.FieldID, id),
-			sqlgraph.To(user.Table, user.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, leadescalation.OwnerTable, leadescalation.OwnerColumn),
-		)
-		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
-		return fromV, nil
-	}
-	return query
-}
-
-// QueryFlaggedUser queries the flagged_user edge of a LeadEscalation.
-func (c *LeadEscalationClient) QueryFlaggedUser(_m *LeadEscalation) *UserQuery {
-	query := (&UserClient{config: c.config}).Query()
-	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
-		id := _m.ID
-		step := sqlgraph.NewStep(
-			sqlgraph.From(leadescalation.Table, leadescalation.FieldID, id),
-			sqlgraph.To(user.Table, user.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, leadescalation.FlaggedUserTable, leadescalation.FlaggedUserColumn),
-		)
-		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
-		return fromV, nil
-	}
-	return query
-}
-
-// QueryAcknowledgedBy queries the acknowledged_by edge of a LeadEscalation.
-func (c *LeadEscalationClient) QueryAcknowledgedBy(_m *LeadEscalation) *UserQuery {
-	query := (&UserClient{config: c.config}).Query()
-	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
-		id := _m.ID
-		step := sqlgraph.NewStep(
-			sqlgraph.From(leadescalation.Table, leadescalation.FieldID, id),
-			sqlgraph.To(user.Table, user.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, leadescalation.AcknowledgedByTable, leadescalation.AcknowledgedByColumn),
-		)
-		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
-		return fromV, nil
-	}
-	return query
-}
-
 // Hooks returns the client hooks.
 func (c *LeadEscalationClient) Hooks() []Hook {
 	return c.hooks.LeadEscalation
@@ -2770,6 +2722,139 @@ func (c *LeadEscalationClient) mutate(ctx context.Context, m *LeadEscalationMuta
 		return (&LeadEscalationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown LeadEscalation mutation op: %q", m.Op())
+	}
+}
+
+// PolicyReplicaClient is a client for the PolicyReplica schema.
+type PolicyReplicaClient struct {
+	config
+}
+
+// NewPolicyReplicaClient returns a client for the PolicyReplica from the given config.
+func NewPolicyReplicaClient(c config) *PolicyReplicaClient {
+	return &PolicyReplicaClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `policyreplica.Hooks(f(g(h())))`.
+func (c *PolicyReplicaClient) Use(hooks ...Hook) {
+	c.hooks.PolicyReplica = append(c.hooks.PolicyReplica, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `policyreplica.Intercept(f(g(h())))`.
+func (c *PolicyReplicaClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PolicyReplica = append(c.inters.PolicyReplica, interceptors...)
+}
+
+// Create returns a builder for creating a PolicyReplica entity.
+func (c *PolicyReplicaClient) Create() *PolicyReplicaCreate {
+	mutation := newPolicyReplicaMutation(c.config, OpCreate)
+	return &PolicyReplicaCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PolicyReplica entities.
+func (c *PolicyReplicaClient) CreateBulk(builders ...*PolicyReplicaCreate) *PolicyReplicaCreateBulk {
+	return &PolicyReplicaCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PolicyReplicaClient) MapCreateBulk(slice any, setFunc func(*PolicyReplicaCreate, int)) *PolicyReplicaCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PolicyReplicaCreateBulk{err: fmt.Errorf("calling to PolicyReplicaClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PolicyReplicaCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PolicyReplicaCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PolicyReplica.
+func (c *PolicyReplicaClient) Update() *PolicyReplicaUpdate {
+	mutation := newPolicyReplicaMutation(c.config, OpUpdate)
+	return &PolicyReplicaUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PolicyReplicaClient) UpdateOne(_m *PolicyReplica) *PolicyReplicaUpdateOne {
+	mutation := newPolicyReplicaMutation(c.config, OpUpdateOne, withPolicyReplica(_m))
+	return &PolicyReplicaUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PolicyReplicaClient) UpdateOneID(id int) *PolicyReplicaUpdateOne {
+	mutation := newPolicyReplicaMutation(c.config, OpUpdateOne, withPolicyReplicaID(id))
+	return &PolicyReplicaUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PolicyReplica.
+func (c *PolicyReplicaClient) Delete() *PolicyReplicaDelete {
+	mutation := newPolicyReplicaMutation(c.config, OpDelete)
+	return &PolicyReplicaDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PolicyReplicaClient) DeleteOne(_m *PolicyReplica) *PolicyReplicaDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PolicyReplicaClient) DeleteOneID(id int) *PolicyReplicaDeleteOne {
+	builder := c.Delete().Where(policyreplica.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PolicyReplicaDeleteOne{builder}
+}
+
+// Query returns a query builder for PolicyReplica.
+func (c *PolicyReplicaClient) Query() *PolicyReplicaQuery {
+	return &PolicyReplicaQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePolicyReplica},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PolicyReplica entity by its id.
+func (c *PolicyReplicaClient) Get(ctx context.Context, id int) (*PolicyReplica, error) {
+	return c.Query().Where(policyreplica.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PolicyReplicaClient) GetX(ctx context.Context, id int) *PolicyReplica {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PolicyReplicaClient) Hooks() []Hook {
+	return c.hooks.PolicyReplica
+}
+
+// Interceptors returns the client interceptors.
+func (c *PolicyReplicaClient) Interceptors() []Interceptor {
+	return c.inters.PolicyReplica
+}
+
+func (c *PolicyReplicaClient) mutate(ctx context.Context, m *PolicyReplicaMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PolicyReplicaCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PolicyReplicaUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PolicyReplicaUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PolicyReplicaDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PolicyReplica mutation op: %q", m.Op())
 	}
 }
 
@@ -3201,139 +3286,6 @@ func (c *RequalifyJobClient) mutate(ctx context.Context, m *RequalifyJobMutation
 		return (&RequalifyJobDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown RequalifyJob mutation op: %q", m.Op())
-	}
-}
-
-// SimulationClient is a client for the Simulation schema.
-type SimulationClient struct {
-	config
-}
-
-// NewSimulationClient returns a client for the Simulation from the given config.
-func NewSimulationClient(c config) *SimulationClient {
-	return &SimulationClient{config: c}
-}
-
-// Use adds a list of mutation hooks to the hooks stack.
-// A call to `Use(f, g, h)` equals to `simulation.Hooks(f(g(h())))`.
-func (c *SimulationClient) Use(hooks ...Hook) {
-	c.hooks.Simulation = append(c.hooks.Simulation, hooks...)
-}
-
-// Intercept adds a list of query interceptors to the interceptors stack.
-// A call to `Intercept(f, g, h)` equals to `simulation.Intercept(f(g(h())))`.
-func (c *SimulationClient) Intercept(interceptors ...Interceptor) {
-	c.inters.Simulation = append(c.inters.Simulation, interceptors...)
-}
-
-// Create returns a builder for creating a Simulation entity.
-func (c *SimulationClient) Create() *SimulationCreate {
-	mutation := newSimulationMutation(c.config, OpCreate)
-	return &SimulationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// CreateBulk returns a builder for creating a bulk of Simulation entities.
-func (c *SimulationClient) CreateBulk(builders ...*SimulationCreate) *SimulationCreateBulk {
-	return &SimulationCreateBulk{config: c.config, builders: builders}
-}
-
-// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
-// a builder and applies setFunc on it.
-func (c *SimulationClient) MapCreateBulk(slice any, setFunc func(*SimulationCreate, int)) *SimulationCreateBulk {
-	rv := reflect.ValueOf(slice)
-	if rv.Kind() != reflect.Slice {
-		return &SimulationCreateBulk{err: fmt.Errorf("calling to SimulationClient.MapCreateBulk with wrong type %T, need slice", slice)}
-	}
-	builders := make([]*SimulationCreate, rv.Len())
-	for i := 0; i < rv.Len(); i++ {
-		builders[i] = c.Create()
-		setFunc(builders[i], i)
-	}
-	return &SimulationCreateBulk{config: c.config, builders: builders}
-}
-
-// Update returns an update builder for Simulation.
-func (c *SimulationClient) Update() *SimulationUpdate {
-	mutation := newSimulationMutation(c.config, OpUpdate)
-	return &SimulationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// UpdateOne returns an update builder for the given entity.
-func (c *SimulationClient) UpdateOne(_m *Simulation) *SimulationUpdateOne {
-	mutation := newSimulationMutation(c.config, OpUpdateOne, withSimulation(_m))
-	return &SimulationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// UpdateOneID returns an update builder for the given id.
-func (c *SimulationClient) UpdateOneID(id int) *SimulationUpdateOne {
-	mutation := newSimulationMutation(c.config, OpUpdateOne, withSimulationID(id))
-	return &SimulationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// Delete returns a delete builder for Simulation.
-func (c *SimulationClient) Delete() *SimulationDelete {
-	mutation := newSimulationMutation(c.config, OpDelete)
-	return &SimulationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// DeleteOne returns a builder for deleting the given entity.
-func (c *SimulationClient) DeleteOne(_m *Simulation) *SimulationDeleteOne {
-	return c.DeleteOneID(_m.ID)
-}
-
-// DeleteOneID returns a builder for deleting the given entity by its id.
-func (c *SimulationClient) DeleteOneID(id int) *SimulationDeleteOne {
-	builder := c.Delete().Where(simulation.ID(id))
-	builder.mutation.id = &id
-	builder.mutation.op = OpDeleteOne
-	return &SimulationDeleteOne{builder}
-}
-
-// Query returns a query builder for Simulation.
-func (c *SimulationClient) Query() *SimulationQuery {
-	return &SimulationQuery{
-		config: c.config,
-		ctx:    &QueryContext{Type: TypeSimulation},
-		inters: c.Interceptors(),
-	}
-}
-
-// Get returns a Simulation entity by its id.
-func (c *SimulationClient) Get(ctx context.Context, id int) (*Simulation, error) {
-	return c.Query().Where(simulation.ID(id)).Only(ctx)
-}
-
-// GetX is like Get, but panics if an error occurs.
-func (c *SimulationClient) GetX(ctx context.Context, id int) *Simulation {
-	obj, err := c.Get(ctx, id)
-	if err != nil {
-		panic(err)
-	}
-	return obj
-}
-
-// Hooks returns the client hooks.
-func (c *SimulationClient) Hooks() []Hook {
-	return c.hooks.Simulation
-}
-
-// Interceptors returns the client interceptors.
-func (c *SimulationClient) Interceptors() []Interceptor {
-	return c.inters.Simulation
-}
-
-func (c *SimulationClient) mutate(ctx context.Context, m *SimulationMutation) (Value, error) {
-	switch m.Op() {
-	case OpCreate:
-		return (&SimulationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
-	case OpUpdate:
-		return (&SimulationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
-	case OpUpdateOne:
-		return (&SimulationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
-	case OpDelete, OpDeleteOne:
-		return (&SimulationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
-	default:
-		return nil, fmt.Errorf("ent: unknown Simulation mutation op: %q", m.Op())
 	}
 }
 
@@ -3801,38 +3753,6 @@ func (c *UserClient) QueryOwnedLeads(_m *User) *LeadQuery {
 			sqlgraph.From(user.Table, user.FieldID, id),
 			sqlgraph.To(lead.Table, lead.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, user.OwnedLeadsTable, user.OwnedLeadsColumn),
-		)
-		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
-		return fromV, nil
-	}
-	return query
-}
-
-// QueryManager queries the manager edge of a User.
-func (c *UserClient) QueryManager(_m *User) *UserQuery {
-	query := (&UserClient{config: c.config}).Query()
-	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
-		id := _m.ID
-		step := sqlgraph.NewStep(
-			sqlgraph.From(user.Table, user.FieldID, id),
-			sqlgraph.To(user.Table, user.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, true, user.ManagerTable, user.ManagerColumn),
-		)
-		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
-		return fromV, nil
-	}
-	return query
-}
-
-// QueryReports queries the reports edge of a User.
-func (c *UserClient) QueryReports(_m *User) *UserQuery {
-	query := (&UserClient{config: c.config}).Query()
-	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
-		id := _m.ID
-		step := sqlgraph.NewStep(
-			sqlgraph.From(user.Table, user.FieldID, id),
-			sqlgraph.To(user.Table, user.FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, user.ReportsTable, user.ReportsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -4349,15 +4269,15 @@ type (
 	hooks struct {
 		APIKey, Account, Activity, AuditEvent, Contact, DecisionLog, FunnelBuild,
 		FunnelCount, FunnelExit, FunnelReach, FunnelSketch, ImportMapping, ImportRun,
-		Lead, LeadEscalation, PolicyRevision, Project, RequalifyJob, Simulation, Stage,
-		StageTransition, User, WebhookAttempt, WebhookDelivery,
+		Lead, LeadEscalation, PolicyReplica, PolicyRevision, Project, RequalifyJob,
+		Stage, StageTransition, User, WebhookAttempt, WebhookDelivery,
 		WebhookEndpoint []ent.Hook
 	}
 	inters struct {
 		APIKey, Account, Activity, AuditEvent, Contact, DecisionLog, FunnelBuild,
 		FunnelCount, FunnelExit, FunnelReach, FunnelSketch, ImportMapping, ImportRun,
-		Lead, LeadEscalation, PolicyRevision, Project, RequalifyJob, Simulation, Stage,
-		StageTransition, User, WebhookAttempt, WebhookDelivery,
+		Lead, LeadEscalation, PolicyReplica, PolicyRevision, Project, RequalifyJob,
+		Stage, StageTransition, User, WebhookAttempt, WebhookDelivery,
 		WebhookEndpoint []ent.Interceptor
 	}
 )

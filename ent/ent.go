@@ -27,6 +27,7 @@ import (
 	"github.com/qualify/qualify/ent/importrun"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/leadescalation"
+	"github.com/qualify/qualify/ent/policyreplica"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
 	"github.com/qualify/qualify/ent/requalifyjob"
@@ -112,6 +113,7 @@ func checkColumn(t, c string) error {
 			importrun.Table:       importrun.ValidColumn,
 			lead.Table:            lead.ValidColumn,
 			leadescalation.Table:  leadescalation.ValidColumn,
+			policyreplica.Table:   policyreplica.ValidColumn,
 			policyrevision.Table:  policyrevision.ValidColumn,
 			project.Table:         project.ValidColumn,
 			requalifyjob.Table:    requalifyjob.ValidColumn,

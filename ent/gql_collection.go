@@ -755,6 +755,21 @@ func (_q *AuditEventQuery) collectField(ctx context.Context, oneNode bool, opCtx
 	)
 	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
 		switch field.Name {
+
+		case "actorUser":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withActorUser = query
+			if _, ok := fieldSeen[auditevent.FieldActorUserID]; !ok {
+				selectedFields = append(selectedFields, auditevent.FieldActorUserID)
+				fieldSeen[auditevent.FieldActorUserID] = struct{}{}
+			}
 		case "occurredAt":
 			if _, ok := fieldSeen[auditevent.FieldOccurredAt]; !ok {
 				selectedFields = append(selectedFields, auditevent.FieldOccurredAt)

@@ -95,6 +95,14 @@ func (_m *Activity) Contact(ctx context.Context) (*Contact, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *AuditEvent) ActorUser(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.ActorUserOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryActorUser().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Contact) Account(ctx context.Context) (*Account, error) {
 	result, err := _m.Edges.AccountOrErr()
 	if IsNotLoaded(err) {

@@ -1476,10 +1476,6 @@ type AuditEventWhereInput struct {
 	ActorUserIDNEQ    *int  `json:"actorUserIDNEQ,omitempty"`
 	ActorUserIDIn     []int `json:"actorUserIDIn,omitempty"`
 	ActorUserIDNotIn  []int `json:"actorUserIDNotIn,omitempty"`
-	ActorUserIDGT     *int  `json:"actorUserIDGT,omitempty"`
-	ActorUserIDGTE    *int  `json:"actorUserIDGTE,omitempty"`
-	ActorUserIDLT     *int  `json:"actorUserIDLT,omitempty"`
-	ActorUserIDLTE    *int  `json:"actorUserIDLTE,omitempty"`
 	ActorUserIDIsNil  bool  `json:"actorUserIDIsNil,omitempty"`
 	ActorUserIDNotNil bool  `json:"actorUserIDNotNil,omitempty"`
 
@@ -1533,6 +1529,10 @@ type AuditEventWhereInput struct {
 	MessageHasSuffix    *string  `json:"messageHasSuffix,omitempty"`
 	MessageEqualFold    *string  `json:"messageEqualFold,omitempty"`
 	MessageContainsFold *string  `json:"messageContainsFold,omitempty"`
+
+	// "actor_user" edge predicates.
+	HasActorUser     *bool             `json:"hasActorUser,omitempty"`
+	HasActorUserWith []*UserWhereInput `json:"hasActorUserWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -1717,18 +1717,6 @@ func (i *AuditEventWhereInput) P() (predicate.AuditEvent, error) {
 	if len(i.ActorUserIDNotIn) > 0 {
 		predicates = append(predicates, auditevent.ActorUserIDNotIn(i.ActorUserIDNotIn...))
 	}
-	if i.ActorUserIDGT != nil {
-		predicates = append(predicates, auditevent.ActorUserIDGT(*i.ActorUserIDGT))
-	}
-	if i.ActorUserIDGTE != nil {
-		predicates = append(predicates, auditevent.ActorUserIDGTE(*i.ActorUserIDGTE))
-	}
-	if i.ActorUserIDLT != nil {
-		predicates = append(predicates, auditevent.ActorUserIDLT(*i.ActorUserIDLT))
-	}
-	if i.ActorUserIDLTE != nil {
-		predicates = append(predicates, auditevent.ActorUserIDLTE(*i.ActorUserIDLTE))
-	}
 	if i.ActorUserIDIsNil {
 		predicates = append(predicates, auditevent.ActorUserIDIsNil())
 	}
@@ -1865,6 +1853,24 @@ func (i *AuditEventWhereInput) P() (predicate.AuditEvent, error) {
 		predicates = append(predicates, auditevent.MessageContainsFold(*i.MessageContainsFold))
 	}
 
+	if i.HasActorUser != nil {
+		p := auditevent.HasActorUser()
+		if !*i.HasActorUser {
+			p = auditevent.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasActorUserWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasActorUserWith))
+		for _, w := range i.HasActorUserWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasActorUserWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, auditevent.HasActorUserWith(with...))
+	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyAuditEventWhereInput

@@ -27,6 +27,7 @@ import (
 	"github.com/qualify/qualify/ent/importrun"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/leadescalation"
+	"github.com/qualify/qualify/ent/policyreplica"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/predicate"
 	"github.com/qualify/qualify/ent/project"
@@ -65,6 +66,7 @@ const (
 	TypeImportRun       = "ImportRun"
 	TypeLead            = "Lead"
 	TypeLeadEscalation  = "LeadEscalation"
+	TypePolicyReplica   = "PolicyReplica"
 	TypePolicyRevision  = "PolicyRevision"
 	TypeProject         = "Project"
 	TypeRequalifyJob    = "RequalifyJob"
@@ -2935,23 +2937,23 @@ func (m *ActivityMutation) ResetEdge(name string) error {
 // AuditEventMutation represents an operation that mutates the AuditEvent nodes in the graph.
 type AuditEventMutation struct {
 	config
-	op               Op
-	typ              string
-	id               *int
-	occurred_at      *time.Time
-	action           *auditevent.Action
-	actor            *string
-	actor_user_id    *int
-	addactor_user_id *int
-	actor_role       *string
-	via              *auditevent.Via
-	target           *string
-	message          *string
-	details          *map[string]interface{}
-	clearedFields    map[string]struct{}
-	done             bool
-	oldValue         func(context.Context) (*AuditEvent, error)
-	predicates       []predicate.AuditEvent
+	op                Op
+	typ               string
+	id                *int
+	occurred_at       *time.Time
+	action            *auditevent.Action
+	actor             *string
+	actor_role        *string
+	via               *auditevent.Via
+	target            *string
+	message           *string
+	details           *map[string]interface{}
+	clearedFields     map[string]struct{}
+	actor_user        *int
+	clearedactor_user bool
+	done              bool
+	oldValue          func(context.Context) (*AuditEvent, error)
+	predicates        []predicate.AuditEvent
 }
 
 var _ ent.Mutation = (*AuditEventMutation)(nil)
@@ -3162,13 +3164,12 @@ func (m *AuditEventMutation) ResetActor() {
 
 // SetActorUserID sets the "actor_user_id" field.
 func (m *AuditEventMutation) SetActorUserID(i int) {
-	m.actor_user_id = &i
-	m.addactor_user_id = nil
+	m.actor_user = &i
 }
 
 // ActorUserID returns the value of the "actor_user_id" field in the mutation.
 func (m *AuditEventMutation) ActorUserID() (r int, exists bool) {
-	v := m.actor_user_id
+	v := m.actor_user
 	if v == nil {
 		return
 	}
@@ -3192,28 +3193,9 @@ func (m *AuditEventMutation) OldActorUserID(ctx context.Context) (v *int, err er
 	return oldValue.ActorUserID, nil
 }
 
-// AddActorUserID adds i to the "actor_user_id" field.
-func (m *AuditEventMutation) AddActorUserID(i int) {
-	if m.addactor_user_id != nil {
-		*m.addactor_user_id += i
-	} else {
-		m.addactor_user_id = &i
-	}
-}
-
-// AddedActorUserID returns the value that was added to the "actor_user_id" field in this mutation.
-func (m *AuditEventMutation) AddedActorUserID() (r int, exists bool) {
-	v := m.addactor_user_id
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
 // ClearActorUserID clears the value of the "actor_user_id" field.
 func (m *AuditEventMutation) ClearActorUserID() {
-	m.actor_user_id = nil
-	m.addactor_user_id = nil
+	m.actor_user = nil
 	m.clearedFields[auditevent.FieldActorUserID] = struct{}{}
 }
 
@@ -3225,8 +3207,7 @@ func (m *AuditEventMutation) ActorUserIDCleared() bool {
 
 // ResetActorUserID resets all changes to the "actor_user_id" field.
 func (m *AuditEventMutation) ResetActorUserID() {
-	m.actor_user_id = nil
-	m.addactor_user_id = nil
+	m.actor_user = nil
 	delete(m.clearedFields, auditevent.FieldActorUserID)
 }
 
@@ -3423,6 +3404,33 @@ func (m *AuditEventMutation) ResetDetails() {
 	delete(m.clearedFields, auditevent.FieldDetails)
 }
 
+// ClearActorUser clears the "actor_user" edge to the User entity.
+func (m *AuditEventMutation) ClearActorUser() {
+	m.clearedactor_user = true
+	m.clearedFields[auditevent.FieldActorUserID] = struct{}{}
+}
+
+// ActorUserCleared reports if the "actor_user" edge to the User entity was cleared.
+func (m *AuditEventMutation) ActorUserCleared() bool {
+	return m.ActorUserIDCleared() || m.clearedactor_user
+}
+
+// ActorUserIDs returns the "actor_user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ActorUserID instead. It exists only for internal usage by the builders.
+func (m *AuditEventMutation) ActorUserIDs() (ids []int) {
+	if id := m.actor_user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetActorUser resets all changes to the "actor_user" edge.
+func (m *AuditEventMutation) ResetActorUser() {
+	m.actor_user = nil
+	m.clearedactor_user = false
+}
+
 // Where appends a list predicates to the AuditEventMutation builder.
 func (m *AuditEventMutation) Where(ps ...predicate.AuditEvent) {
 	m.predicates = append(m.predicates, ps...)
@@ -3467,7 +3475,7 @@ func (m *AuditEventMutation) Fields() []string {
 	if m.actor != nil {
 		fields = append(fields, auditevent.FieldActor)
 	}
-	if m.actor_user_id != nil {
+	if m.actor_user != nil {
 		fields = append(fields, auditevent.FieldActorUserID)
 	}
 	if m.actor_role != nil {
@@ -3618,9 +3626,6 @@ func (m *AuditEventMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *AuditEventMutation) AddedFields() []string {
 	var fields []string
-	if m.addactor_user_id != nil {
-		fields = append(fields, auditevent.FieldActorUserID)
-	}
 	return fields
 }
 
@@ -3629,8 +3634,6 @@ func (m *AuditEventMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *AuditEventMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
-	case auditevent.FieldActorUserID:
-		return m.AddedActorUserID()
 	}
 	return nil, false
 }
@@ -3640,13 +3643,6 @@ func (m *AuditEventMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *AuditEventMutation) AddField(name string, value ent.Value) error {
 	switch name {
-	case auditevent.FieldActorUserID:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddActorUserID(v)
-		return nil
 	}
 	return fmt.Errorf("unknown AuditEvent numeric field %s", name)
 }
@@ -3722,19 +3718,28 @@ func (m *AuditEventMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *AuditEventMutation) AddedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 1)
+	if m.actor_user != nil {
+		edges = append(edges, auditevent.EdgeActorUser)
+	}
 	return edges
 }
 
 // AddedIDs returns all IDs (to other nodes) that were added for the given edge
 // name in this mutation.
 func (m *AuditEventMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case auditevent.EdgeActorUser:
+		if id := m.actor_user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *AuditEventMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 1)
 	return edges
 }
 
@@ -3746,25 +3751,42 @@ func (m *AuditEventMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *AuditEventMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 1)
+	if m.clearedactor_user {
+		edges = append(edges, auditevent.EdgeActorUser)
+	}
 	return edges
 }
 
 // EdgeCleared returns a boolean which indicates if the edge with the given name
 // was cleared in this mutation.
 func (m *AuditEventMutation) EdgeCleared(name string) bool {
+	switch name {
+	case auditevent.EdgeActorUser:
+		return m.clearedactor_user
+	}
 	return false
 }
 
 // ClearEdge clears the value of the edge with the given name. It returns an error
 // if that edge is not defined in the schema.
 func (m *AuditEventMutation) ClearEdge(name string) error {
+	switch name {
+	case auditevent.EdgeActorUser:
+		m.ClearActorUser()
+		return nil
+	}
 	return fmt.Errorf("unknown AuditEvent unique edge %s", name)
 }
 
 // ResetEdge resets all changes to the edge with the given name in this mutation.
 // It returns an error if the edge is not defined in the schema.
 func (m *AuditEventMutation) ResetEdge(name string) error {
+	switch name {
+	case auditevent.EdgeActorUser:
+		m.ResetActorUser()
+		return nil
+	}
 	return fmt.Errorf("unknown AuditEvent edge %s", name)
 }
 
@@ -17638,6 +17660,548 @@ func (m *LeadEscalationMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown LeadEscalation edge %s", name)
+}
+
+// PolicyReplicaMutation represents an operation that mutates the PolicyReplica nodes in the graph.
+type PolicyReplicaMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	replica       *string
+	revision      *string
+	revision_hash *string
+	started_at    *time.Time
+	seen_at       *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*PolicyReplica, error)
+	predicates    []predicate.PolicyReplica
+}
+
+var _ ent.Mutation = (*PolicyReplicaMutation)(nil)
+
+// policyreplicaOption allows management of the mutation configuration using functional options.
+type policyreplicaOption func(*PolicyReplicaMutation)
+
+// newPolicyReplicaMutation creates new mutation for the PolicyReplica entity.
+func newPolicyReplicaMutation(c config, op Op, opts ...policyreplicaOption) *PolicyReplicaMutation {
+	m := &PolicyReplicaMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePolicyReplica,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPolicyReplicaID sets the ID field of the mutation.
+func withPolicyReplicaID(id int) policyreplicaOption {
+	return func(m *PolicyReplicaMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PolicyReplica
+		)
+		m.oldValue = func(ctx context.Context) (*PolicyReplica, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PolicyReplica.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPolicyReplica sets the old PolicyReplica of the mutation.
+func withPolicyReplica(node *PolicyReplica) policyreplicaOption {
+	return func(m *PolicyReplicaMutation) {
+		m.oldValue = func(context.Context) (*PolicyReplica, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PolicyReplicaMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PolicyReplicaMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PolicyReplicaMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PolicyReplicaMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PolicyReplica.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetReplica sets the "replica" field.
+func (m *PolicyReplicaMutation) SetReplica(s string) {
+	m.replica = &s
+}
+
+// Replica returns the value of the "replica" field in the mutation.
+func (m *PolicyReplicaMutation) Replica() (r string, exists bool) {
+	v := m.replica
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReplica returns the old "replica" field's value of the PolicyReplica entity.
+// If the PolicyReplica object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PolicyReplicaMutation) OldReplica(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReplica is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReplica requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReplica: %w", err)
+	}
+	return oldValue.Replica, nil
+}
+
+// ResetReplica resets all changes to the "replica" field.
+func (m *PolicyReplicaMutation) ResetReplica() {
+	m.replica = nil
+}
+
+// SetRevision sets the "revision" field.
+func (m *PolicyReplicaMutation) SetRevision(s string) {
+	m.revision = &s
+}
+
+// Revision returns the value of the "revision" field in the mutation.
+func (m *PolicyReplicaMutation) Revision() (r string, exists bool) {
+	v := m.revision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevision returns the old "revision" field's value of the PolicyReplica entity.
+// If the PolicyReplica object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PolicyReplicaMutation) OldRevision(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevision: %w", err)
+	}
+	return oldValue.Revision, nil
+}
+
+// ResetRevision resets all changes to the "revision" field.
+func (m *PolicyReplicaMutation) ResetRevision() {
+	m.revision = nil
+}
+
+// SetRevisionHash sets the "revision_hash" field.
+func (m *PolicyReplicaMutation) SetRevisionHash(s string) {
+	m.revision_hash = &s
+}
+
+// RevisionHash returns the value of the "revision_hash" field in the mutation.
+func (m *PolicyReplicaMutation) RevisionHash() (r string, exists bool) {
+	v := m.revision_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevisionHash returns the old "revision_hash" field's value of the PolicyReplica entity.
+// If the PolicyReplica object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PolicyReplicaMutation) OldRevisionHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevisionHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevisionHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevisionHash: %w", err)
+	}
+	return oldValue.RevisionHash, nil
+}
+
+// ResetRevisionHash resets all changes to the "revision_hash" field.
+func (m *PolicyReplicaMutation) ResetRevisionHash() {
+	m.revision_hash = nil
+}
+
+// SetStartedAt sets the "started_at" field.
+func (m *PolicyReplicaMutation) SetStartedAt(t time.Time) {
+	m.started_at = &t
+}
+
+// StartedAt returns the value of the "started_at" field in the mutation.
+func (m *PolicyReplicaMutation) StartedAt() (r time.Time, exists bool) {
+	v := m.started_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedAt returns the old "started_at" field's value of the PolicyReplica entity.
+// If the PolicyReplica object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PolicyReplicaMutation) OldStartedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedAt: %w", err)
+	}
+	return oldValue.StartedAt, nil
+}
+
+// ResetStartedAt resets all changes to the "started_at" field.
+func (m *PolicyReplicaMutation) ResetStartedAt() {
+	m.started_at = nil
+}
+
+// SetSeenAt sets the "seen_at" field.
+func (m *PolicyReplicaMutation) SetSeenAt(t time.Time) {
+	m.seen_at = &t
+}
+
+// SeenAt returns the value of the "seen_at" field in the mutation.
+func (m *PolicyReplicaMutation) SeenAt() (r time.Time, exists bool) {
+	v := m.seen_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeenAt returns the old "seen_at" field's value of the PolicyReplica entity.
+// If the PolicyReplica object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PolicyReplicaMutation) OldSeenAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeenAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeenAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeenAt: %w", err)
+	}
+	return oldValue.SeenAt, nil
+}
+
+// ResetSeenAt resets all changes to the "seen_at" field.
+func (m *PolicyReplicaMutation) ResetSeenAt() {
+	m.seen_at = nil
+}
+
+// Where appends a list predicates to the PolicyReplicaMutation builder.
+func (m *PolicyReplicaMutation) Where(ps ...predicate.PolicyReplica) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PolicyReplicaMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PolicyReplicaMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PolicyReplica, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PolicyReplicaMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PolicyReplicaMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PolicyReplica).
+func (m *PolicyReplicaMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PolicyReplicaMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.replica != nil {
+		fields = append(fields, policyreplica.FieldReplica)
+	}
+	if m.revision != nil {
+		fields = append(fields, policyreplica.FieldRevision)
+	}
+	if m.revision_hash != nil {
+		fields = append(fields, policyreplica.FieldRevisionHash)
+	}
+	if m.started_at != nil {
+		fields = append(fields, policyreplica.FieldStartedAt)
+	}
+	if m.seen_at != nil {
+		fields = append(fields, policyreplica.FieldSeenAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PolicyReplicaMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case policyreplica.FieldReplica:
+		return m.Replica()
+	case policyreplica.FieldRevision:
+		return m.Revision()
+	case policyreplica.FieldRevisionHash:
+		return m.RevisionHash()
+	case policyreplica.FieldStartedAt:
+		return m.StartedAt()
+	case policyreplica.FieldSeenAt:
+		return m.SeenAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PolicyReplicaMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case policyreplica.FieldReplica:
+		return m.OldReplica(ctx)
+	case policyreplica.FieldRevision:
+		return m.OldRevision(ctx)
+	case policyreplica.FieldRevisionHash:
+		return m.OldRevisionHash(ctx)
+	case policyreplica.FieldStartedAt:
+		return m.OldStartedAt(ctx)
+	case policyreplica.FieldSeenAt:
+		return m.OldSeenAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown PolicyReplica field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PolicyReplicaMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case policyreplica.FieldReplica:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReplica(v)
+		return nil
+	case policyreplica.FieldRevision:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevision(v)
+		return nil
+	case policyreplica.FieldRevisionHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevisionHash(v)
+		return nil
+	case policyreplica.FieldStartedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedAt(v)
+		return nil
+	case policyreplica.FieldSeenAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeenAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PolicyReplica field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PolicyReplicaMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PolicyReplicaMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PolicyReplicaMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown PolicyReplica numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PolicyReplicaMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PolicyReplicaMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PolicyReplicaMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown PolicyReplica nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PolicyReplicaMutation) ResetField(name string) error {
+	switch name {
+	case policyreplica.FieldReplica:
+		m.ResetReplica()
+		return nil
+	case policyreplica.FieldRevision:
+		m.ResetRevision()
+		return nil
+	case policyreplica.FieldRevisionHash:
+		m.ResetRevisionHash()
+		return nil
+	case policyreplica.FieldStartedAt:
+		m.ResetStartedAt()
+		return nil
+	case policyreplica.FieldSeenAt:
+		m.ResetSeenAt()
+		return nil
+	}
+	return fmt.Errorf("unknown PolicyReplica field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PolicyReplicaMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PolicyReplicaMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PolicyReplicaMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PolicyReplicaMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PolicyReplicaMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PolicyReplicaMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PolicyReplicaMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown PolicyReplica unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PolicyReplicaMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown PolicyReplica edge %s", name)
 }
 
 // PolicyRevisionMutation represents an operation that mutates the PolicyRevision nodes in the graph.

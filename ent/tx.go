@@ -44,6 +44,8 @@ type Tx struct {
 	Lead *LeadClient
 	// LeadEscalation is the client for interacting with the LeadEscalation builders.
 	LeadEscalation *LeadEscalationClient
+	// PolicyReplica is the client for interacting with the PolicyReplica builders.
+	PolicyReplica *PolicyReplicaClient
 	// PolicyRevision is the client for interacting with the PolicyRevision builders.
 	PolicyRevision *PolicyRevisionClient
 	// Project is the client for interacting with the Project builders.
@@ -210,6 +212,7 @@ func (tx *Tx) init() {
 	tx.ImportRun = NewImportRunClient(tx.config)
 	tx.Lead = NewLeadClient(tx.config)
 	tx.LeadEscalation = NewLeadEscalationClient(tx.config)
+	tx.PolicyReplica = NewPolicyReplicaClient(tx.config)
 	tx.PolicyRevision = NewPolicyRevisionClient(tx.config)
 	tx.Project = NewProjectClient(tx.config)
 	tx.RequalifyJob = NewRequalifyJobClient(tx.config)

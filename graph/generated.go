@@ -25,7 +25,6 @@ import (
 	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/importrun"
 	"github.com/qualify/qualify/ent/lead"
-	"github.com/qualify/qualify/ent/leadescalation"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
 	"github.com/qualify/qualify/ent/requalifyjob"
@@ -38,9 +37,8 @@ import (
 	decisionlog1 "github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/funnel"
 	"github.com/qualify/qualify/internal/gqlid"
-	"github.com/qualify/qualify/internal/policy"
+	"github.com/qualify/qualify/internal/heartbeat"
 	"github.com/qualify/qualify/internal/policyadmin"
-	"github.com/qualify/qualify/internal/sla"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -62,10 +60,10 @@ type ResolverRoot interface {
 	Lead() LeadResolver
 	Mutation() MutationResolver
 	PolicyRevision() PolicyRevisionResolver
+	PolicyStatus() PolicyStatusResolver
 	Query() QueryResolver
 	StageTransition() StageTransitionResolver
 	Subscription() SubscriptionResolver
-	Viewer() ViewerResolver
 }
 
 type DirectiveRoot struct {
@@ -157,6 +155,7 @@ type ComplexityRoot struct {
 		Action      func(childComplexity int) int
 		Actor       func(childComplexity int) int
 		ActorRole   func(childComplexity int) int
+		ActorUser   func(childComplexity int) int
 		ActorUserID func(childComplexity int) int
 		Details     func(childComplexity int) int
 		ID          func(childComplexity int) int
@@ -418,42 +417,6 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
-	LeadEscalation struct {
-		AcknowledgedAt   func(childComplexity int) int
-		AcknowledgedBy   func(childComplexity int) int
-		AcknowledgedByID func(childComplexity int) int
-		Action           func(childComplexity int) int
-		DecisionID       func(childComplexity int) int
-		DueAt            func(childComplexity int) int
-		EscalatedAt      func(childComplexity int) int
-		FlagNote         func(childComplexity int) int
-		FlaggedUser      func(childComplexity int) int
-		FlaggedUserID    func(childComplexity int) int
-		ID               func(childComplexity int) int
-		Lead             func(childComplexity int) int
-		LeadID           func(childComplexity int) int
-		Owner            func(childComplexity int) int
-		OwnerID          func(childComplexity int) int
-		PolicyHash       func(childComplexity int) int
-		PolicyRevision   func(childComplexity int) int
-		ReassignedTo     func(childComplexity int) int
-		Rule             func(childComplexity int) int
-		Stage            func(childComplexity int) int
-		StageEnteredAt   func(childComplexity int) int
-		Team             func(childComplexity int) int
-	}
-
-	LeadEscalationConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
-	}
-
-	LeadEscalationEdge struct {
-		Cursor func(childComplexity int) int
-		Node   func(childComplexity int) int
-	}
-
 	LeadStageChangedEvent struct {
 		At           func(childComplexity int) int
 		From         func(childComplexity int) int
@@ -466,7 +429,6 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AcknowledgeEscalation func(childComplexity int, id int) int
 		ApprovePolicyDraft    func(childComplexity int, input model.ApprovePolicyDraftInput) int
 		ConvertLead           func(childComplexity int, input model.ConvertLeadInput) int
 		CreateAPIKey          func(childComplexity int, input model.CreateAPIKeyInput) int
@@ -503,6 +465,11 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	PolicyCoverage struct {
+		Files   func(childComplexity int) int
+		Percent func(childComplexity int) int
+	}
+
 	PolicyDecisionStats struct {
 		Breach       func(childComplexity int) int
 		Count        func(childComplexity int) int
@@ -526,6 +493,13 @@ type ComplexityRoot struct {
 		Path    func(childComplexity int) int
 	}
 
+	PolicyFileCoverage struct {
+		Covered    func(childComplexity int) int
+		NotCovered func(childComplexity int) int
+		Path       func(childComplexity int) int
+		Percent    func(childComplexity int) int
+	}
+
 	PolicyFileDiff struct {
 		Change func(childComplexity int) int
 		Diff   func(childComplexity int) int
@@ -537,6 +511,15 @@ type ComplexityRoot struct {
 		File    func(childComplexity int) int
 		Message func(childComplexity int) int
 		Row     func(childComplexity int) int
+	}
+
+	PolicyReplica struct {
+		ID           func(childComplexity int) int
+		Revision     func(childComplexity int) int
+		RevisionHash func(childComplexity int) int
+		SeenAt       func(childComplexity int) int
+		Self         func(childComplexity int) int
+		StartedAt    func(childComplexity int) int
 	}
 
 	PolicyRevision struct {
@@ -595,6 +578,7 @@ type ComplexityRoot struct {
 		Decisions   func(childComplexity int) int
 		Evaluators  func(childComplexity int) int
 		LastRefused func(childComplexity int) int
+		Replicas    func(childComplexity int) int
 	}
 
 	PolicyTestResult struct {
@@ -610,6 +594,7 @@ type ComplexityRoot struct {
 	}
 
 	PolicyTestRun struct {
+		Coverage   func(childComplexity int) int
 		DurationMs func(childComplexity int) int
 		Failed     func(childComplexity int) int
 		OK         func(childComplexity int) int
@@ -684,16 +669,16 @@ type ComplexityRoot struct {
 
 	Query struct {
 		APIKeys            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.APIKeyOrder, where *ent.APIKeyWhereInput) int
-		Accounts           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AccountOrder, where *ent.AccountWhereInput, search *string) int
+		Accounts           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AccountOrder, where *ent.AccountWhereInput) int
 		Activities         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ActivityOrder, where *ent.ActivityWhereInput) int
 		AuditEvents        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
-		Contacts           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput, search *string) int
+		Contacts           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput) int
 		ConversionTrend    func(childComplexity int, input funnel.TrendInput) int
 		Decision           func(childComplexity int, id string) int
 		Funnel             func(childComplexity int, input funnel.Input) int
 		ImportMappings     func(childComplexity int) int
 		ImportRun          func(childComplexity int, id int) int
-		Leads              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LeadOrder, where *ent.LeadWhereInput, search *string) int
+		Leads              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LeadOrder, where *ent.LeadWhereInput) int
 		Node               func(childComplexity int, id int) int
 		Nodes              func(childComplexity int, ids []int) int
 		PolicyRevisionDiff func(childComplexity int, from string, to string) int
@@ -702,7 +687,6 @@ type ComplexityRoot struct {
 		Projects           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ProjectOrder, where *ent.ProjectWhereInput) int
 		ReplayDecision     func(childComplexity int, id string, revision string) int
 		RequalifyJob       func(childComplexity int, id int) int
-		SLAReport          func(childComplexity int, period funnel.Period, groupBy *sla.GroupBy) int
 		SimulatePolicy     func(childComplexity int, draft policyadmin.PolicyDraftInput, where *ent.LeadWhereInput, sample *int) int
 		StageDurations     func(childComplexity int, input funnel.Input) int
 		Stages             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StageOrder, where *ent.StageWhereInput) int
@@ -781,37 +765,6 @@ type ComplexityRoot struct {
 		OldTemperature func(childComplexity int) int
 	}
 
-	SlaGroup struct {
-		OwnerID   func(childComplexity int) int
-		OwnerName func(childComplexity int) int
-		SLAs      func(childComplexity int) int
-		Team      func(childComplexity int) int
-	}
-
-	SlaReport struct {
-		Groups func(childComplexity int) int
-		Rules  func(childComplexity int) int
-	}
-
-	SlaRule struct {
-		Action       func(childComplexity int) int
-		BusinessDays func(childComplexity int) int
-		Key          func(childComplexity int) int
-		Name         func(childComplexity int) int
-		Stage        func(childComplexity int) int
-	}
-
-	SlaStats struct {
-		Breached          func(childComplexity int) int
-		Entered           func(childComplexity int) int
-		MedianDaysToLeave func(childComplexity int) int
-		Met               func(childComplexity int) int
-		Open              func(childComplexity int) int
-		P90DaysToLeave    func(childComplexity int) int
-		Rule              func(childComplexity int) int
-		Stage             func(childComplexity int) int
-	}
-
 	Stage struct {
 		ID       func(childComplexity int) int
 		Key      func(childComplexity int) int
@@ -888,7 +841,6 @@ type ComplexityRoot struct {
 		Lead            func(childComplexity int) int
 		LeadID          func(childComplexity int) int
 		OccurredAt      func(childComplexity int) int
-		OwnerID         func(childComplexity int) int
 		PolicyHash      func(childComplexity int) int
 		PolicyRevision  func(childComplexity int) int
 		Reason          func(childComplexity int) int
@@ -933,11 +885,8 @@ type ComplexityRoot struct {
 		CreatedAt  func(childComplexity int) int
 		Email      func(childComplexity int) int
 		ID         func(childComplexity int) int
-		Manager    func(childComplexity int) int
-		ManagerID  func(childComplexity int) int
 		Name       func(childComplexity int) int
 		OwnedLeads func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LeadOrder, where *ent.LeadWhereInput) int
-		Reports    func(childComplexity int) int
 		Role       func(childComplexity int) int
 		Team       func(childComplexity int) int
 		UpdatedAt  func(childComplexity int) int
@@ -955,13 +904,12 @@ type ComplexityRoot struct {
 	}
 
 	Viewer struct {
-		Escalations func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, open *bool) int
-		Redacted    func(childComplexity int) int
-		Role        func(childComplexity int) int
-		RowFilter   func(childComplexity int) int
-		Team        func(childComplexity int) int
-		User        func(childComplexity int) int
-		Via         func(childComplexity int) int
+		Redacted  func(childComplexity int) int
+		Role      func(childComplexity int) int
+		RowFilter func(childComplexity int) int
+		Team      func(childComplexity int) int
+		User      func(childComplexity int) int
+		Via       func(childComplexity int) int
 	}
 
 	WebhookAttempt struct {
@@ -1075,19 +1023,21 @@ type MutationResolver interface {
 	SaveImportMapping(ctx context.Context, name string, columns []*model.ImportColumnInput) (*ent.ImportMapping, error)
 	TransitionLead(ctx context.Context, input model.TransitionLeadInput) (*model.TransitionLeadPayload, error)
 	ConvertLead(ctx context.Context, input model.ConvertLeadInput) (*model.ConvertLeadPayload, error)
-	AcknowledgeEscalation(ctx context.Context, id int) (*ent.LeadEscalation, error)
 }
 type PolicyRevisionResolver interface {
 	Files(ctx context.Context, obj *ent.PolicyRevision) ([]*model.PolicyFile, error)
 }
+type PolicyStatusResolver interface {
+	Replicas(ctx context.Context, obj *model.PolicyStatus) ([]*heartbeat.Replica, error)
+}
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
 	Nodes(ctx context.Context, ids []int) ([]ent.Noder, error)
-	Accounts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AccountOrder, where *ent.AccountWhereInput, search *string) (*ent.AccountConnection, error)
+	Accounts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AccountOrder, where *ent.AccountWhereInput) (*ent.AccountConnection, error)
 	Activities(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ActivityOrder, where *ent.ActivityWhereInput) (*ent.ActivityConnection, error)
 	AuditEvents(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error)
-	Contacts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput, search *string) (*ent.ContactConnection, error)
-	Leads(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LeadOrder, where *ent.LeadWhereInput, search *string) (*ent.LeadConnection, error)
+	Contacts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput) (*ent.ContactConnection, error)
+	Leads(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LeadOrder, where *ent.LeadWhereInput) (*ent.LeadConnection, error)
 	PolicyRevisions(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PolicyRevisionOrder, where *ent.PolicyRevisionWhereInput) (*ent.PolicyRevisionConnection, error)
 	Projects(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ProjectOrder, where *ent.ProjectWhereInput) (*ent.ProjectConnection, error)
 	Stages(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StageOrder, where *ent.StageWhereInput) (*ent.StageConnection, error)
@@ -1109,7 +1059,6 @@ type QueryResolver interface {
 	ImportMappings(ctx context.Context) ([]*ent.ImportMapping, error)
 	ImportRun(ctx context.Context, id int) (*ent.ImportRun, error)
 	PolicyStatus(ctx context.Context) (*model.PolicyStatus, error)
-	SLAReport(ctx context.Context, period funnel.Period, groupBy *sla.GroupBy) (*sla.Report, error)
 }
 type StageTransitionResolver interface {
 	FromStage(ctx context.Context, obj *ent.StageTransition) (*ent.Stage, error)
@@ -1117,9 +1066,6 @@ type StageTransitionResolver interface {
 }
 type SubscriptionResolver interface {
 	LeadStageChanged(ctx context.Context, after *int, where *model.LeadStageChangedFilter) (<-chan *model.LeadStageChangedEvent, error)
-}
-type ViewerResolver interface {
-	Escalations(ctx context.Context, obj *model.Viewer, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, open *bool) (*ent.LeadEscalationConnection, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1489,6 +1435,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEvent.ActorRole(childComplexity), true
+	case "AuditEvent.actorUser":
+		if e.ComplexityRoot.AuditEvent.ActorUser == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEvent.ActorUser(childComplexity), true
 	case "AuditEvent.actorUserID":
 		if e.ComplexityRoot.AuditEvent.ActorUserID == nil {
 			break
@@ -2637,171 +2589,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LeadEdge.Node(childComplexity), true
 
-	case "LeadEscalation.acknowledgedAt":
-		if e.ComplexityRoot.LeadEscalation.AcknowledgedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalation.AcknowledgedAt(childComplexity), true
-	case "LeadEscalation.acknowledgedBy":
-		if e.ComplexityRoot.LeadEscalation.AcknowledgedBy == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalation.AcknowledgedBy(childComplexity), true
-	case "LeadEscalation.acknowledgedByID":
-		if e.ComplexityRoot.LeadEscalation.AcknowledgedByID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalation.AcknowledgedByID(childComplexity), true
-	case "LeadEscalation.action":
-		if e.ComplexityRoot.LeadEscalation.Action == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalation.Action(childComplexity), true
-	case "LeadEscalation.decisionID":
-		if e.ComplexityRoot.LeadEscalation.DecisionID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalation.DecisionID(childComplexity), true
-	case "LeadEscalation.dueAt":
-		if e.ComplexityRoot.LeadEscalation.DueAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalation.DueAt(childComplexity), true
-	case "LeadEscalation.escalatedAt":
-		if e.ComplexityRoot.LeadEscalation.EscalatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalation.EscalatedAt(childComplexity), true
-	case "LeadEscalation.flagNote":
-		if e.ComplexityRoot.LeadEscalation.FlagNote == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalation.FlagNote(childComplexity), true
-	case "LeadEscalation.flaggedUser":
-		if e.ComplexityRoot.LeadEscalation.FlaggedUser == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalation.FlaggedUser(childComplexity), true
-	case "LeadEscalation.flaggedUserID":
-		if e.ComplexityRoot.LeadEscalation.FlaggedUserID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalation.FlaggedUserID(childComplexity), true
-	case "LeadEscalation.id":
-		if e.ComplexityRoot.LeadEscalation.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalation.ID(childComplexity), true
-	case "LeadEscalation.lead":
-		if e.ComplexityRoot.LeadEscalation.Lead == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalation.Lead(childComplexity), true
-	case "LeadEscalation.leadID":
-		if e.ComplexityRoot.LeadEscalation.LeadID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalation.LeadID(childComplexity), true
-	case "LeadEscalation.owner":
-		if e.ComplexityRoot.LeadEscalation.Owner == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalation.Owner(childComplexity), true
-	case "LeadEscalation.ownerID":
-		if e.ComplexityRoot.LeadEscalation.OwnerID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalation.OwnerID(childComplexity), true
-	case "LeadEscalation.policyHash":
-		if e.ComplexityRoot.LeadEscalation.PolicyHash == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalation.PolicyHash(childComplexity), true
-	case "LeadEscalation.policyRevision":
-		if e.ComplexityRoot.LeadEscalation.PolicyRevision == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalation.PolicyRevision(childComplexity), true
-	case "LeadEscalation.reassignedTo":
-		if e.ComplexityRoot.LeadEscalation.ReassignedTo == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalation.ReassignedTo(childComplexity), true
-	case "LeadEscalation.rule":
-		if e.ComplexityRoot.LeadEscalation.Rule == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalation.Rule(childComplexity), true
-	case "LeadEscalation.stage":
-		if e.ComplexityRoot.LeadEscalation.Stage == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalation.Stage(childComplexity), true
-	case "LeadEscalation.stageEnteredAt":
-		if e.ComplexityRoot.LeadEscalation.StageEnteredAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalation.StageEnteredAt(childComplexity), true
-	case "LeadEscalation.team":
-		if e.ComplexityRoot.LeadEscalation.Team == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalation.Team(childComplexity), true
-
-	case "LeadEscalationConnection.edges":
-		if e.ComplexityRoot.LeadEscalationConnection.Edges == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalationConnection.Edges(childComplexity), true
-	case "LeadEscalationConnection.pageInfo":
-		if e.ComplexityRoot.LeadEscalationConnection.PageInfo == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalationConnection.PageInfo(childComplexity), true
-	case "LeadEscalationConnection.totalCount":
-		if e.ComplexityRoot.LeadEscalationConnection.TotalCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalationConnection.TotalCount(childComplexity), true
-
-	case "LeadEscalationEdge.cursor":
-		if e.ComplexityRoot.LeadEscalationEdge.Cursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalationEdge.Cursor(childComplexity), true
-	case "LeadEscalationEdge.node":
-		if e.ComplexityRoot.LeadEscalationEdge.Node == nil {
-			break
-		}
-
-		return e.ComplexityRoot.LeadEscalationEdge.Node(childComplexity), true
-
 	case "LeadStageChangedEvent.at":
 		if e.ComplexityRoot.LeadStageChangedEvent.At == nil {
 			break
@@ -2851,17 +2638,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LeadStageChangedEvent.Trigger(childComplexity), true
 
-	case "Mutation.acknowledgeEscalation":
-		if e.ComplexityRoot.Mutation.AcknowledgeEscalation == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_acknowledgeEscalation_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.AcknowledgeEscalation(childComplexity, args["id"].(int)), true
 	case "Mutation.approvePolicyDraft":
 		if e.ComplexityRoot.Mutation.ApprovePolicyDraft == nil {
 			break
@@ -3185,6 +2961,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "PolicyCoverage.files":
+		if e.ComplexityRoot.PolicyCoverage.Files == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyCoverage.Files(childComplexity), true
+	case "PolicyCoverage.percent":
+		if e.ComplexityRoot.PolicyCoverage.Percent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyCoverage.Percent(childComplexity), true
+
 	case "PolicyDecisionStats.breach":
 		if e.ComplexityRoot.PolicyDecisionStats.Breach == nil {
 			break
@@ -3272,6 +3061,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PolicyFile.Path(childComplexity), true
 
+	case "PolicyFileCoverage.covered":
+		if e.ComplexityRoot.PolicyFileCoverage.Covered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyFileCoverage.Covered(childComplexity), true
+	case "PolicyFileCoverage.notCovered":
+		if e.ComplexityRoot.PolicyFileCoverage.NotCovered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyFileCoverage.NotCovered(childComplexity), true
+	case "PolicyFileCoverage.path":
+		if e.ComplexityRoot.PolicyFileCoverage.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyFileCoverage.Path(childComplexity), true
+	case "PolicyFileCoverage.percent":
+		if e.ComplexityRoot.PolicyFileCoverage.Percent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyFileCoverage.Percent(childComplexity), true
+
 	case "PolicyFileDiff.change":
 		if e.ComplexityRoot.PolicyFileDiff.Change == nil {
 			break
@@ -3315,6 +3129,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PolicyProblem.Row(childComplexity), true
+
+	case "PolicyReplica.id":
+		if e.ComplexityRoot.PolicyReplica.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyReplica.ID(childComplexity), true
+	case "PolicyReplica.revision":
+		if e.ComplexityRoot.PolicyReplica.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyReplica.Revision(childComplexity), true
+	case "PolicyReplica.revisionHash":
+		if e.ComplexityRoot.PolicyReplica.RevisionHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyReplica.RevisionHash(childComplexity), true
+	case "PolicyReplica.seenAt":
+		if e.ComplexityRoot.PolicyReplica.SeenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyReplica.SeenAt(childComplexity), true
+	case "PolicyReplica.self":
+		if e.ComplexityRoot.PolicyReplica.Self == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyReplica.Self(childComplexity), true
+	case "PolicyReplica.startedAt":
+		if e.ComplexityRoot.PolicyReplica.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyReplica.StartedAt(childComplexity), true
 
 	case "PolicyRevision.activatedAt":
 		if e.ComplexityRoot.PolicyRevision.ActivatedAt == nil {
@@ -3578,6 +3429,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PolicyStatus.LastRefused(childComplexity), true
+	case "PolicyStatus.replicas":
+		if e.ComplexityRoot.PolicyStatus.Replicas == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyStatus.Replicas(childComplexity), true
 
 	case "PolicyTestResult.durationMs":
 		if e.ComplexityRoot.PolicyTestResult.DurationMs == nil {
@@ -3634,6 +3491,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PolicyTestResult.Skip(childComplexity), true
 
+	case "PolicyTestRun.coverage":
+		if e.ComplexityRoot.PolicyTestRun.Coverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyTestRun.Coverage(childComplexity), true
 	case "PolicyTestRun.durationMs":
 		if e.ComplexityRoot.PolicyTestRun.DurationMs == nil {
 			break
@@ -3962,7 +3825,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Accounts(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.AccountOrder), args["where"].(*ent.AccountWhereInput), args["search"].(*string)), true
+		return e.ComplexityRoot.Query.Accounts(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.AccountOrder), args["where"].(*ent.AccountWhereInput)), true
 	case "Query.activities":
 		if e.ComplexityRoot.Query.Activities == nil {
 			break
@@ -3995,7 +3858,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Contacts(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.ContactOrder), args["where"].(*ent.ContactWhereInput), args["search"].(*string)), true
+		return e.ComplexityRoot.Query.Contacts(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.ContactOrder), args["where"].(*ent.ContactWhereInput)), true
 	case "Query.conversionTrend":
 		if e.ComplexityRoot.Query.ConversionTrend == nil {
 			break
@@ -4057,7 +3920,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Leads(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.LeadOrder), args["where"].(*ent.LeadWhereInput), args["search"].(*string)), true
+		return e.ComplexityRoot.Query.Leads(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.LeadOrder), args["where"].(*ent.LeadWhereInput)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -4141,17 +4004,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.RequalifyJob(childComplexity, args["id"].(int)), true
-	case "Query.slaReport":
-		if e.ComplexityRoot.Query.SLAReport == nil {
-			break
-		}
-
-		args, err := ec.field_Query_slaReport_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.SLAReport(childComplexity, args["period"].(funnel.Period), args["groupBy"].(*sla.GroupBy)), true
 	case "Query.simulatePolicy":
 		if e.ComplexityRoot.Query.SimulatePolicy == nil {
 			break
@@ -4513,124 +4365,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SimulatedLead.OldTemperature(childComplexity), true
 
-	case "SlaGroup.ownerId":
-		if e.ComplexityRoot.SlaGroup.OwnerID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SlaGroup.OwnerID(childComplexity), true
-	case "SlaGroup.ownerName":
-		if e.ComplexityRoot.SlaGroup.OwnerName == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SlaGroup.OwnerName(childComplexity), true
-	case "SlaGroup.slas":
-		if e.ComplexityRoot.SlaGroup.SLAs == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SlaGroup.SLAs(childComplexity), true
-	case "SlaGroup.team":
-		if e.ComplexityRoot.SlaGroup.Team == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SlaGroup.Team(childComplexity), true
-
-	case "SlaReport.groups":
-		if e.ComplexityRoot.SlaReport.Groups == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SlaReport.Groups(childComplexity), true
-	case "SlaReport.rules":
-		if e.ComplexityRoot.SlaReport.Rules == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SlaReport.Rules(childComplexity), true
-
-	case "SlaRule.action":
-		if e.ComplexityRoot.SlaRule.Action == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SlaRule.Action(childComplexity), true
-	case "SlaRule.businessDays":
-		if e.ComplexityRoot.SlaRule.BusinessDays == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SlaRule.BusinessDays(childComplexity), true
-	case "SlaRule.key":
-		if e.ComplexityRoot.SlaRule.Key == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SlaRule.Key(childComplexity), true
-	case "SlaRule.name":
-		if e.ComplexityRoot.SlaRule.Name == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SlaRule.Name(childComplexity), true
-	case "SlaRule.stage":
-		if e.ComplexityRoot.SlaRule.Stage == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SlaRule.Stage(childComplexity), true
-
-	case "SlaStats.breached":
-		if e.ComplexityRoot.SlaStats.Breached == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SlaStats.Breached(childComplexity), true
-	case "SlaStats.entered":
-		if e.ComplexityRoot.SlaStats.Entered == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SlaStats.Entered(childComplexity), true
-	case "SlaStats.medianDaysToLeave":
-		if e.ComplexityRoot.SlaStats.MedianDaysToLeave == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SlaStats.MedianDaysToLeave(childComplexity), true
-	case "SlaStats.met":
-		if e.ComplexityRoot.SlaStats.Met == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SlaStats.Met(childComplexity), true
-	case "SlaStats.open":
-		if e.ComplexityRoot.SlaStats.Open == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SlaStats.Open(childComplexity), true
-	case "SlaStats.p90DaysToLeave":
-		if e.ComplexityRoot.SlaStats.P90DaysToLeave == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SlaStats.P90DaysToLeave(childComplexity), true
-	case "SlaStats.rule":
-		if e.ComplexityRoot.SlaStats.Rule == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SlaStats.Rule(childComplexity), true
-	case "SlaStats.stage":
-		if e.ComplexityRoot.SlaStats.Stage == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SlaStats.Stage(childComplexity), true
-
 	case "Stage.id":
 		if e.ComplexityRoot.Stage.ID == nil {
 			break
@@ -4928,12 +4662,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StageTransition.OccurredAt(childComplexity), true
-	case "StageTransition.ownerID":
-		if e.ComplexityRoot.StageTransition.OwnerID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.StageTransition.OwnerID(childComplexity), true
 	case "StageTransition.policyHash":
 		if e.ComplexityRoot.StageTransition.PolicyHash == nil {
 			break
@@ -5101,18 +4829,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.ID(childComplexity), true
-	case "User.manager":
-		if e.ComplexityRoot.User.Manager == nil {
-			break
-		}
-
-		return e.ComplexityRoot.User.Manager(childComplexity), true
-	case "User.managerID":
-		if e.ComplexityRoot.User.ManagerID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.User.ManagerID(childComplexity), true
 	case "User.name":
 		if e.ComplexityRoot.User.Name == nil {
 			break
@@ -5130,12 +4846,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.OwnedLeads(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.LeadOrder), args["where"].(*ent.LeadWhereInput)), true
-	case "User.reports":
-		if e.ComplexityRoot.User.Reports == nil {
-			break
-		}
-
-		return e.ComplexityRoot.User.Reports(childComplexity), true
 	case "User.role":
 		if e.ComplexityRoot.User.Role == nil {
 			break
@@ -5187,17 +4897,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UserEdge.Node(childComplexity), true
 
-	case "Viewer.escalations":
-		if e.ComplexityRoot.Viewer.Escalations == nil {
-			break
-		}
-
-		args, err := ec.field_Viewer_escalations_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Viewer.Escalations(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["open"].(*bool)), true
 	case "Viewer.redacted":
 		if e.ComplexityRoot.Viewer.Redacted == nil {
 			break
@@ -5514,7 +5213,6 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("FunnelPeriod", ec.unmarshalInputFunnelPeriod),
 			graphql.NewInputUnmarshaler("ImportColumnInput", ec.unmarshalInputImportColumnInput),
 			graphql.NewInputUnmarshaler("ImportLeadsInput", ec.unmarshalInputImportLeadsInput),
-			graphql.NewInputUnmarshaler("LeadEscalationOrder", ec.unmarshalInputLeadEscalationOrder),
 			graphql.NewInputUnmarshaler("LeadOrder", ec.unmarshalInputLeadOrder),
 			graphql.NewInputUnmarshaler("LeadStageChangedFilter", ec.unmarshalInputLeadStageChangedFilter),
 			graphql.NewInputUnmarshaler("LeadWhereInput", ec.unmarshalInputLeadWhereInput),
@@ -5633,7 +5331,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "admin.graphqls" "auth.graphqls" "decisions.graphqls" "ent.graphqls" "funnel.graphqls" "hooks.graphqls" "lifecycle.graphqls" "qualify.graphqls" "reach.graphqls" "sla.graphqls" "stages.graphqls"
+//go:embed "admin.graphqls" "auth.graphqls" "decisions.graphqls" "ent.graphqls" "funnel.graphqls" "hooks.graphqls" "lifecycle.graphqls" "qualify.graphqls" "reach.graphqls" "replicas.graphqls" "stages.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -5654,7 +5352,7 @@ var sources = []*ast.Source{
 	{Name: "lifecycle.graphqls", Input: sourceData("lifecycle.graphqls"), BuiltIn: false},
 	{Name: "qualify.graphqls", Input: sourceData("qualify.graphqls"), BuiltIn: false},
 	{Name: "reach.graphqls", Input: sourceData("reach.graphqls"), BuiltIn: false},
-	{Name: "sla.graphqls", Input: sourceData("sla.graphqls"), BuiltIn: false},
+	{Name: "replicas.graphqls", Input: sourceData("replicas.graphqls"), BuiltIn: false},
 	{Name: "stages.graphqls", Input: sourceData("stages.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -5847,6 +5545,8 @@ func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field gr
 		return ec.fieldContext_AuditEvent_message(ctx, field)
 	case "details":
 		return ec.fieldContext_AuditEvent_details(ctx, field)
+	case "actorUser":
+		return ec.fieldContext_AuditEvent_actorUser(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuditEvent", field.Name)
 }
@@ -6355,78 +6055,6 @@ func (ec *executionContext) childFields_LeadEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type LeadEdge", field.Name)
 }
 
-func (ec *executionContext) childFields_LeadEscalation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "id":
-		return ec.fieldContext_LeadEscalation_id(ctx, field)
-	case "leadID":
-		return ec.fieldContext_LeadEscalation_leadID(ctx, field)
-	case "rule":
-		return ec.fieldContext_LeadEscalation_rule(ctx, field)
-	case "stage":
-		return ec.fieldContext_LeadEscalation_stage(ctx, field)
-	case "stageEnteredAt":
-		return ec.fieldContext_LeadEscalation_stageEnteredAt(ctx, field)
-	case "action":
-		return ec.fieldContext_LeadEscalation_action(ctx, field)
-	case "dueAt":
-		return ec.fieldContext_LeadEscalation_dueAt(ctx, field)
-	case "escalatedAt":
-		return ec.fieldContext_LeadEscalation_escalatedAt(ctx, field)
-	case "ownerID":
-		return ec.fieldContext_LeadEscalation_ownerID(ctx, field)
-	case "team":
-		return ec.fieldContext_LeadEscalation_team(ctx, field)
-	case "reassignedTo":
-		return ec.fieldContext_LeadEscalation_reassignedTo(ctx, field)
-	case "flaggedUserID":
-		return ec.fieldContext_LeadEscalation_flaggedUserID(ctx, field)
-	case "flagNote":
-		return ec.fieldContext_LeadEscalation_flagNote(ctx, field)
-	case "acknowledgedAt":
-		return ec.fieldContext_LeadEscalation_acknowledgedAt(ctx, field)
-	case "acknowledgedByID":
-		return ec.fieldContext_LeadEscalation_acknowledgedByID(ctx, field)
-	case "policyRevision":
-		return ec.fieldContext_LeadEscalation_policyRevision(ctx, field)
-	case "policyHash":
-		return ec.fieldContext_LeadEscalation_policyHash(ctx, field)
-	case "decisionID":
-		return ec.fieldContext_LeadEscalation_decisionID(ctx, field)
-	case "lead":
-		return ec.fieldContext_LeadEscalation_lead(ctx, field)
-	case "owner":
-		return ec.fieldContext_LeadEscalation_owner(ctx, field)
-	case "flaggedUser":
-		return ec.fieldContext_LeadEscalation_flaggedUser(ctx, field)
-	case "acknowledgedBy":
-		return ec.fieldContext_LeadEscalation_acknowledgedBy(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type LeadEscalation", field.Name)
-}
-
-func (ec *executionContext) childFields_LeadEscalationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "edges":
-		return ec.fieldContext_LeadEscalationConnection_edges(ctx, field)
-	case "pageInfo":
-		return ec.fieldContext_LeadEscalationConnection_pageInfo(ctx, field)
-	case "totalCount":
-		return ec.fieldContext_LeadEscalationConnection_totalCount(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type LeadEscalationConnection", field.Name)
-}
-
-func (ec *executionContext) childFields_LeadEscalationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "node":
-		return ec.fieldContext_LeadEscalationEdge_node(ctx, field)
-	case "cursor":
-		return ec.fieldContext_LeadEscalationEdge_cursor(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type LeadEscalationEdge", field.Name)
-}
-
 func (ec *executionContext) childFields_LeadStageChangedEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "leadId":
@@ -6461,6 +6089,16 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PolicyCoverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "percent":
+		return ec.fieldContext_PolicyCoverage_percent(ctx, field)
+	case "files":
+		return ec.fieldContext_PolicyCoverage_files(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PolicyCoverage", field.Name)
 }
 
 func (ec *executionContext) childFields_PolicyDecisionStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6509,6 +6147,20 @@ func (ec *executionContext) childFields_PolicyFile(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type PolicyFile", field.Name)
 }
 
+func (ec *executionContext) childFields_PolicyFileCoverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "path":
+		return ec.fieldContext_PolicyFileCoverage_path(ctx, field)
+	case "percent":
+		return ec.fieldContext_PolicyFileCoverage_percent(ctx, field)
+	case "covered":
+		return ec.fieldContext_PolicyFileCoverage_covered(ctx, field)
+	case "notCovered":
+		return ec.fieldContext_PolicyFileCoverage_notCovered(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PolicyFileCoverage", field.Name)
+}
+
 func (ec *executionContext) childFields_PolicyFileDiff(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "path":
@@ -6533,6 +6185,24 @@ func (ec *executionContext) childFields_PolicyProblem(ctx context.Context, field
 		return ec.fieldContext_PolicyProblem_message(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PolicyProblem", field.Name)
+}
+
+func (ec *executionContext) childFields_PolicyReplica(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PolicyReplica_id(ctx, field)
+	case "revision":
+		return ec.fieldContext_PolicyReplica_revision(ctx, field)
+	case "revisionHash":
+		return ec.fieldContext_PolicyReplica_revisionHash(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_PolicyReplica_startedAt(ctx, field)
+	case "seenAt":
+		return ec.fieldContext_PolicyReplica_seenAt(ctx, field)
+	case "self":
+		return ec.fieldContext_PolicyReplica_self(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PolicyReplica", field.Name)
 }
 
 func (ec *executionContext) childFields_PolicyRevision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6647,6 +6317,8 @@ func (ec *executionContext) childFields_PolicyStatus(ctx context.Context, field 
 		return ec.fieldContext_PolicyStatus_evaluators(ctx, field)
 	case "decisions":
 		return ec.fieldContext_PolicyStatus_decisions(ctx, field)
+	case "replicas":
+		return ec.fieldContext_PolicyStatus_replicas(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PolicyStatus", field.Name)
 }
@@ -6689,6 +6361,8 @@ func (ec *executionContext) childFields_PolicyTestRun(ctx context.Context, field
 		return ec.fieldContext_PolicyTestRun_tests(ctx, field)
 	case "durationMs":
 		return ec.fieldContext_PolicyTestRun_durationMs(ctx, field)
+	case "coverage":
+		return ec.fieldContext_PolicyTestRun_coverage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PolicyTestRun", field.Name)
 }
@@ -6955,68 +6629,6 @@ func (ec *executionContext) childFields_SimulatedLead(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type SimulatedLead", field.Name)
 }
 
-func (ec *executionContext) childFields_SlaGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "ownerId":
-		return ec.fieldContext_SlaGroup_ownerId(ctx, field)
-	case "ownerName":
-		return ec.fieldContext_SlaGroup_ownerName(ctx, field)
-	case "team":
-		return ec.fieldContext_SlaGroup_team(ctx, field)
-	case "slas":
-		return ec.fieldContext_SlaGroup_slas(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type SlaGroup", field.Name)
-}
-
-func (ec *executionContext) childFields_SlaReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "rules":
-		return ec.fieldContext_SlaReport_rules(ctx, field)
-	case "groups":
-		return ec.fieldContext_SlaReport_groups(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type SlaReport", field.Name)
-}
-
-func (ec *executionContext) childFields_SlaRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "key":
-		return ec.fieldContext_SlaRule_key(ctx, field)
-	case "name":
-		return ec.fieldContext_SlaRule_name(ctx, field)
-	case "stage":
-		return ec.fieldContext_SlaRule_stage(ctx, field)
-	case "businessDays":
-		return ec.fieldContext_SlaRule_businessDays(ctx, field)
-	case "action":
-		return ec.fieldContext_SlaRule_action(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type SlaRule", field.Name)
-}
-
-func (ec *executionContext) childFields_SlaStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "rule":
-		return ec.fieldContext_SlaStats_rule(ctx, field)
-	case "stage":
-		return ec.fieldContext_SlaStats_stage(ctx, field)
-	case "entered":
-		return ec.fieldContext_SlaStats_entered(ctx, field)
-	case "met":
-		return ec.fieldContext_SlaStats_met(ctx, field)
-	case "breached":
-		return ec.fieldContext_SlaStats_breached(ctx, field)
-	case "open":
-		return ec.fieldContext_SlaStats_open(ctx, field)
-	case "medianDaysToLeave":
-		return ec.fieldContext_SlaStats_medianDaysToLeave(ctx, field)
-	case "p90DaysToLeave":
-		return ec.fieldContext_SlaStats_p90DaysToLeave(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type SlaStats", field.Name)
-}
-
 func (ec *executionContext) childFields_Stage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7173,8 +6785,6 @@ func (ec *executionContext) childFields_StageTransition(ctx context.Context, fie
 		return ec.fieldContext_StageTransition_decisionID(ctx, field)
 	case "assignedOwnerID":
 		return ec.fieldContext_StageTransition_assignedOwnerID(ctx, field)
-	case "ownerID":
-		return ec.fieldContext_StageTransition_ownerID(ctx, field)
 	case "routingTeam":
 		return ec.fieldContext_StageTransition_routingTeam(ctx, field)
 	case "routingCode":
@@ -7259,14 +6869,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_team(ctx, field)
 	case "active":
 		return ec.fieldContext_User_active(ctx, field)
-	case "managerID":
-		return ec.fieldContext_User_managerID(ctx, field)
 	case "ownedLeads":
 		return ec.fieldContext_User_ownedLeads(ctx, field)
-	case "manager":
-		return ec.fieldContext_User_manager(ctx, field)
-	case "reports":
-		return ec.fieldContext_User_reports(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }
@@ -7307,8 +6911,6 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_rowFilter(ctx, field)
 	case "redacted":
 		return ec.fieldContext_Viewer_redacted(ctx, field)
-	case "escalations":
-		return ec.fieldContext_Viewer_escalations(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }
@@ -8065,20 +7667,6 @@ func (ec *executionContext) field_Lead_transitions_args(ctx context.Context, raw
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_acknowledgeEscalation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNID2int(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["id"] = arg0
-	return args, nil
-}
-
 func (ec *executionContext) field_Mutation_approvePolicyDraft_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8672,14 +8260,6 @@ func (ec *executionContext) field_Query_accounts_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["where"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "search",
-		func(ctx context.Context, v any) (*string, error) {
-			return ec.unmarshalOString2ᚖstring(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["search"] = arg6
 	return args, nil
 }
 
@@ -8896,14 +8476,6 @@ func (ec *executionContext) field_Query_contacts_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["where"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "search",
-		func(ctx context.Context, v any) (*string, error) {
-			return ec.unmarshalOString2ᚖstring(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["search"] = arg6
 	return args, nil
 }
 
@@ -9014,14 +8586,6 @@ func (ec *executionContext) field_Query_leads_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["where"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "search",
-		func(ctx context.Context, v any) (*string, error) {
-			return ec.unmarshalOString2ᚖstring(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["search"] = arg6
 	return args, nil
 }
 
@@ -9246,28 +8810,6 @@ func (ec *executionContext) field_Query_simulatePolicy_args(ctx context.Context,
 		return nil, err
 	}
 	args["sample"] = arg2
-	return args, nil
-}
-
-func (ec *executionContext) field_Query_slaReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "period",
-		func(ctx context.Context, v any) (funnel.Period, error) {
-			return ec.unmarshalNFunnelPeriod2githubᚗcomᚋqualifyᚋqualifyᚋinternalᚋfunnelᚐPeriod(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["period"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
-		func(ctx context.Context, v any) (*sla.GroupBy, error) {
-			return ec.unmarshalOSlaGroupBy2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐGroupBy(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["groupBy"] = arg1
 	return args, nil
 }
 
@@ -9546,52 +9088,6 @@ func (ec *executionContext) field_User_ownedLeads_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["where"] = arg5
-	return args, nil
-}
-
-func (ec *executionContext) field_Viewer_escalations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
-		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
-			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["after"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
-		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
-			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["before"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
-		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["last"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "open",
-		func(ctx context.Context, v any) (*bool, error) {
-			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["open"] = arg4
 	return args, nil
 }
 
@@ -11122,14 +10618,14 @@ func (ec *executionContext) _AuditEvent_actorUserID(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
+			return ec.marshalOID2ᚖint(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_AuditEvent_actorUserID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "ID")
 }
 
 func (ec *executionContext) _AuditEvent_actorRole(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
@@ -11245,6 +10741,38 @@ func (ec *executionContext) _AuditEvent_details(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_AuditEvent_details(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "Map")
+}
+
+func (ec *executionContext) _AuditEvent_actorUser(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEvent_actorUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActorUser(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEvent_actorUser(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _AuditEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEventConnection) (ret graphql.Marshaler) {
@@ -15738,690 +15266,6 @@ func (ec *executionContext) fieldContext_LeadEdge_cursor(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("LeadEdge", field, false, false, "Cursor")
 }
 
-func (ec *executionContext) _LeadEscalation_id(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalation_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "ID")
-}
-
-func (ec *executionContext) _LeadEscalation_leadID(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalation_leadID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LeadID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalation_leadID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "ID")
-}
-
-func (ec *executionContext) _LeadEscalation_rule(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalation_rule(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Rule, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalation_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "String")
-}
-
-func (ec *executionContext) _LeadEscalation_stage(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalation_stage(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Stage, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalation_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "String")
-}
-
-func (ec *executionContext) _LeadEscalation_stageEnteredAt(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalation_stageEnteredAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StageEnteredAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalation_stageEnteredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "Time")
-}
-
-func (ec *executionContext) _LeadEscalation_action(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalation_action(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Action, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v leadescalation.Action) graphql.Marshaler {
-			return ec.marshalNLeadEscalationAction2githubᚗcomᚋqualifyᚋqualifyᚋentᚋleadescalationᚐAction(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalation_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "LeadEscalationAction")
-}
-
-func (ec *executionContext) _LeadEscalation_dueAt(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalation_dueAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DueAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalation_dueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "Time")
-}
-
-func (ec *executionContext) _LeadEscalation_escalatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalation_escalatedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EscalatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalation_escalatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "Time")
-}
-
-func (ec *executionContext) _LeadEscalation_ownerID(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalation_ownerID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OwnerID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOID2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalation_ownerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "ID")
-}
-
-func (ec *executionContext) _LeadEscalation_team(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalation_team(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Team, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalation_team(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "String")
-}
-
-func (ec *executionContext) _LeadEscalation_reassignedTo(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalation_reassignedTo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ReassignedTo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalation_reassignedTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "Int")
-}
-
-func (ec *executionContext) _LeadEscalation_flaggedUserID(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalation_flaggedUserID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FlaggedUserID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOID2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalation_flaggedUserID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "ID")
-}
-
-func (ec *executionContext) _LeadEscalation_flagNote(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalation_flagNote(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FlagNote, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalation_flagNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "String")
-}
-
-func (ec *executionContext) _LeadEscalation_acknowledgedAt(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalation_acknowledgedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AcknowledgedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalation_acknowledgedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "Time")
-}
-
-func (ec *executionContext) _LeadEscalation_acknowledgedByID(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalation_acknowledgedByID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AcknowledgedByID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOID2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalation_acknowledgedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "ID")
-}
-
-func (ec *executionContext) _LeadEscalation_policyRevision(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalation_policyRevision(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PolicyRevision, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalation_policyRevision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "String")
-}
-
-func (ec *executionContext) _LeadEscalation_policyHash(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalation_policyHash(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PolicyHash, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalation_policyHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "String")
-}
-
-func (ec *executionContext) _LeadEscalation_decisionID(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalation_decisionID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DecisionID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalation_decisionID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "String")
-}
-
-func (ec *executionContext) _LeadEscalation_lead(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalation_lead(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Lead(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Lead) graphql.Marshaler {
-			return ec.marshalNLead2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLead(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalation_lead(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "LeadEscalation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Lead(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _LeadEscalation_owner(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalation_owner(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Owner(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUser(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalation_owner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "LeadEscalation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_User(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _LeadEscalation_flaggedUser(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalation_flaggedUser(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FlaggedUser(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUser(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalation_flaggedUser(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "LeadEscalation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_User(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _LeadEscalation_acknowledgedBy(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalation_acknowledgedBy(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AcknowledgedBy(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUser(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalation_acknowledgedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "LeadEscalation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_User(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _LeadEscalationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalationConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.LeadEscalationEdge) graphql.Marshaler {
-			return ec.marshalOLeadEscalationEdge2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationEdge(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "LeadEscalationConnection",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_LeadEscalationEdge(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _LeadEscalationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalationConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "LeadEscalationConnection",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_PageInfo(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _LeadEscalationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalationConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LeadEscalationConnection", field, false, false, "Int")
-}
-
-func (ec *executionContext) _LeadEscalationEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalationEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalationEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.LeadEscalation) graphql.Marshaler {
-			return ec.marshalOLeadEscalation2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalation(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "LeadEscalationEdge",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_LeadEscalation(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _LeadEscalationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalationEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LeadEscalationEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_LeadEscalationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LeadEscalationEdge", field, false, false, "Cursor")
-}
-
 func (ec *executionContext) _LeadStageChangedEvent_leadId(ctx context.Context, field graphql.CollectedField, obj *model.LeadStageChangedEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17812,50 +16656,6 @@ func (ec *executionContext) fieldContext_Mutation_convertLead(ctx context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_acknowledgeEscalation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_acknowledgeEscalation(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().AcknowledgeEscalation(ctx, fc.Args["id"].(int))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.LeadEscalation) graphql.Marshaler {
-			return ec.marshalNLeadEscalation2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalation(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_acknowledgeEscalation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_LeadEscalation(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_acknowledgeEscalation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17946,6 +16746,61 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _PolicyCoverage_percent(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicyCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyCoverage_percent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Percent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyCoverage_percent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyCoverage", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PolicyCoverage_files(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicyCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyCoverage_files(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Files, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*policyadmin.PolicyFileCoverage) graphql.Marshaler {
+			return ec.marshalNPolicyFileCoverage2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐPolicyFileCoverageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyCoverage_files(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicyCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyFileCoverage(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PolicyDecisionStats_decision(ctx context.Context, field graphql.CollectedField, obj *decisionlog1.DecisionStats) (ret graphql.Marshaler) {
@@ -18270,6 +17125,98 @@ func (ec *executionContext) fieldContext_PolicyFile_content(_ context.Context, f
 	return graphql.NewScalarFieldContext("PolicyFile", field, false, false, "String")
 }
 
+func (ec *executionContext) _PolicyFileCoverage_path(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicyFileCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyFileCoverage_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyFileCoverage_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyFileCoverage", field, false, false, "String")
+}
+
+func (ec *executionContext) _PolicyFileCoverage_percent(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicyFileCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyFileCoverage_percent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Percent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyFileCoverage_percent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyFileCoverage", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PolicyFileCoverage_covered(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicyFileCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyFileCoverage_covered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Covered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyFileCoverage_covered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyFileCoverage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PolicyFileCoverage_notCovered(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicyFileCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyFileCoverage_notCovered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NotCovered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyFileCoverage_notCovered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyFileCoverage", field, false, false, "Int")
+}
+
 func (ec *executionContext) _PolicyFileDiff_path(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicyFileDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18429,6 +17376,144 @@ func (ec *executionContext) _PolicyProblem_message(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_PolicyProblem_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PolicyProblem", field, false, false, "String")
+}
+
+func (ec *executionContext) _PolicyReplica_id(ctx context.Context, field graphql.CollectedField, obj *heartbeat.Replica) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyReplica_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyReplica_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyReplica", field, false, false, "String")
+}
+
+func (ec *executionContext) _PolicyReplica_revision(ctx context.Context, field graphql.CollectedField, obj *heartbeat.Replica) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyReplica_revision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyReplica_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyReplica", field, false, false, "String")
+}
+
+func (ec *executionContext) _PolicyReplica_revisionHash(ctx context.Context, field graphql.CollectedField, obj *heartbeat.Replica) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyReplica_revisionHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevisionHash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyReplica_revisionHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyReplica", field, false, false, "String")
+}
+
+func (ec *executionContext) _PolicyReplica_startedAt(ctx context.Context, field graphql.CollectedField, obj *heartbeat.Replica) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyReplica_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyReplica_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyReplica", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PolicyReplica_seenAt(ctx context.Context, field graphql.CollectedField, obj *heartbeat.Replica) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyReplica_seenAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SeenAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyReplica_seenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyReplica", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PolicyReplica_self(ctx context.Context, field graphql.CollectedField, obj *heartbeat.Replica) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyReplica_self(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Self, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyReplica_self(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyReplica", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _PolicyRevision_id(ctx context.Context, field graphql.CollectedField, obj *ent.PolicyRevision) (ret graphql.Marshaler) {
@@ -19555,6 +18640,38 @@ func (ec *executionContext) fieldContext_PolicyStatus_decisions(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _PolicyStatus_replicas(ctx context.Context, field graphql.CollectedField, obj *model.PolicyStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyStatus_replicas(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PolicyStatus().Replicas(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*heartbeat.Replica) graphql.Marshaler {
+			return ec.marshalNPolicyReplica2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋheartbeatᚐReplicaᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyStatus_replicas(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicyStatus",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyReplica(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PolicyTestResult_package(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicyTestResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19916,6 +19033,38 @@ func (ec *executionContext) _PolicyTestRun_durationMs(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_PolicyTestRun_durationMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PolicyTestRun", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PolicyTestRun_coverage(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicyTestRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyTestRun_coverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Coverage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *policyadmin.PolicyCoverage) graphql.Marshaler {
+			return ec.marshalOPolicyCoverage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐPolicyCoverage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyTestRun_coverage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicyTestRun",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyCoverage(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PolicyValidation_ok(ctx context.Context, field graphql.CollectedField, obj *policyadmin.PolicyValidation) (ret graphql.Marshaler) {
@@ -21107,7 +20256,7 @@ func (ec *executionContext) _Query_accounts(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Accounts(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.AccountOrder), fc.Args["where"].(*ent.AccountWhereInput), fc.Args["search"].(*string))
+			return ec.Resolvers.Query().Accounts(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.AccountOrder), fc.Args["where"].(*ent.AccountWhereInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.AccountConnection) graphql.Marshaler {
@@ -21239,7 +20388,7 @@ func (ec *executionContext) _Query_contacts(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Contacts(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.ContactOrder), fc.Args["where"].(*ent.ContactWhereInput), fc.Args["search"].(*string))
+			return ec.Resolvers.Query().Contacts(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.ContactOrder), fc.Args["where"].(*ent.ContactWhereInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.ContactConnection) graphql.Marshaler {
@@ -21283,7 +20432,7 @@ func (ec *executionContext) _Query_leads(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Leads(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.LeadOrder), fc.Args["where"].(*ent.LeadWhereInput), fc.Args["search"].(*string))
+			return ec.Resolvers.Query().Leads(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.LeadOrder), fc.Args["where"].(*ent.LeadWhereInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.LeadConnection) graphql.Marshaler {
@@ -22201,50 +21350,6 @@ func (ec *executionContext) fieldContext_Query_policyStatus(_ context.Context, f
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PolicyStatus(ctx, field)
 		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_slaReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_slaReport(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().SLAReport(ctx, fc.Args["period"].(funnel.Period), fc.Args["groupBy"].(*sla.GroupBy))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *sla.Report) graphql.Marshaler {
-			return ec.marshalNSlaReport2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐReport(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_slaReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_SlaReport(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_slaReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
 	}
 	return fc, nil
 }
@@ -23357,470 +22462,6 @@ func (ec *executionContext) fieldContext_SimulatedLead_newReasons(_ context.Cont
 		},
 	}
 	return fc, nil
-}
-
-func (ec *executionContext) _SlaGroup_ownerId(ctx context.Context, field graphql.CollectedField, obj *sla.Group) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SlaGroup_ownerId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OwnerID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOID2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_SlaGroup_ownerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SlaGroup", field, false, false, "ID")
-}
-
-func (ec *executionContext) _SlaGroup_ownerName(ctx context.Context, field graphql.CollectedField, obj *sla.Group) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SlaGroup_ownerName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OwnerName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_SlaGroup_ownerName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SlaGroup", field, false, false, "String")
-}
-
-func (ec *executionContext) _SlaGroup_team(ctx context.Context, field graphql.CollectedField, obj *sla.Group) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SlaGroup_team(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Team, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_SlaGroup_team(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SlaGroup", field, false, false, "String")
-}
-
-func (ec *executionContext) _SlaGroup_slas(ctx context.Context, field graphql.CollectedField, obj *sla.Group) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SlaGroup_slas(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SLAs, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []sla.Stats) graphql.Marshaler {
-			return ec.marshalNSlaStats2ᚕgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐStatsᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_SlaGroup_slas(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "SlaGroup",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_SlaStats(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _SlaReport_rules(ctx context.Context, field graphql.CollectedField, obj *sla.Report) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SlaReport_rules(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Rules, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []policy.SLA) graphql.Marshaler {
-			return ec.marshalNSlaRule2ᚕgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyᚐSLAᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_SlaReport_rules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "SlaReport",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_SlaRule(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _SlaReport_groups(ctx context.Context, field graphql.CollectedField, obj *sla.Report) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SlaReport_groups(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Groups, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*sla.Group) graphql.Marshaler {
-			return ec.marshalNSlaGroup2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐGroupᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_SlaReport_groups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "SlaReport",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_SlaGroup(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _SlaRule_key(ctx context.Context, field graphql.CollectedField, obj *policy.SLA) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SlaRule_key(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Key, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_SlaRule_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SlaRule", field, false, false, "String")
-}
-
-func (ec *executionContext) _SlaRule_name(ctx context.Context, field graphql.CollectedField, obj *policy.SLA) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SlaRule_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_SlaRule_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SlaRule", field, false, false, "String")
-}
-
-func (ec *executionContext) _SlaRule_stage(ctx context.Context, field graphql.CollectedField, obj *policy.SLA) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SlaRule_stage(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Stage, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_SlaRule_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SlaRule", field, false, false, "String")
-}
-
-func (ec *executionContext) _SlaRule_businessDays(ctx context.Context, field graphql.CollectedField, obj *policy.SLA) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SlaRule_businessDays(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.BusinessDays, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_SlaRule_businessDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SlaRule", field, false, false, "Int")
-}
-
-func (ec *executionContext) _SlaRule_action(ctx context.Context, field graphql.CollectedField, obj *policy.SLA) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SlaRule_action(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Action, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_SlaRule_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SlaRule", field, false, false, "String")
-}
-
-func (ec *executionContext) _SlaStats_rule(ctx context.Context, field graphql.CollectedField, obj *sla.Stats) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SlaStats_rule(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Rule, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_SlaStats_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SlaStats", field, false, false, "String")
-}
-
-func (ec *executionContext) _SlaStats_stage(ctx context.Context, field graphql.CollectedField, obj *sla.Stats) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SlaStats_stage(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Stage, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_SlaStats_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SlaStats", field, false, false, "String")
-}
-
-func (ec *executionContext) _SlaStats_entered(ctx context.Context, field graphql.CollectedField, obj *sla.Stats) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SlaStats_entered(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Entered, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_SlaStats_entered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SlaStats", field, false, false, "Int")
-}
-
-func (ec *executionContext) _SlaStats_met(ctx context.Context, field graphql.CollectedField, obj *sla.Stats) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SlaStats_met(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Met, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_SlaStats_met(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SlaStats", field, false, false, "Int")
-}
-
-func (ec *executionContext) _SlaStats_breached(ctx context.Context, field graphql.CollectedField, obj *sla.Stats) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SlaStats_breached(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Breached, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_SlaStats_breached(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SlaStats", field, false, false, "Int")
-}
-
-func (ec *executionContext) _SlaStats_open(ctx context.Context, field graphql.CollectedField, obj *sla.Stats) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SlaStats_open(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Open, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_SlaStats_open(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SlaStats", field, false, false, "Int")
-}
-
-func (ec *executionContext) _SlaStats_medianDaysToLeave(ctx context.Context, field graphql.CollectedField, obj *sla.Stats) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SlaStats_medianDaysToLeave(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.MedianDaysToLeave, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
-			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_SlaStats_medianDaysToLeave(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SlaStats", field, false, false, "Float")
-}
-
-func (ec *executionContext) _SlaStats_p90DaysToLeave(ctx context.Context, field graphql.CollectedField, obj *sla.Stats) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SlaStats_p90DaysToLeave(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.P90DaysToLeave, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
-			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_SlaStats_p90DaysToLeave(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SlaStats", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Stage_id(ctx context.Context, field graphql.CollectedField, obj *ent.Stage) (ret graphql.Marshaler) {
@@ -25063,29 +23704,6 @@ func (ec *executionContext) fieldContext_StageTransition_assignedOwnerID(_ conte
 	return graphql.NewScalarFieldContext("StageTransition", field, false, false, "ID")
 }
 
-func (ec *executionContext) _StageTransition_ownerID(ctx context.Context, field graphql.CollectedField, obj *ent.StageTransition) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_StageTransition_ownerID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OwnerID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_StageTransition_ownerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("StageTransition", field, false, false, "Int")
-}
-
 func (ec *executionContext) _StageTransition_routingTeam(ctx context.Context, field graphql.CollectedField, obj *ent.StageTransition) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25841,29 +24459,6 @@ func (ec *executionContext) fieldContext_User_active(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("User", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _User_managerID(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_managerID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ManagerID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOID2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_User_managerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "ID")
-}
-
 func (ec *executionContext) _User_ownedLeads(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25904,70 +24499,6 @@ func (ec *executionContext) fieldContext_User_ownedLeads(ctx context.Context, fi
 	if fc.Args, err = ec.field_User_ownedLeads_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _User_manager(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_manager(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Manager(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUser(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_User_manager(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "User",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_User(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _User_reports(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_reports(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Reports(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUserᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_User_reports(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "User",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_User(ctx, field)
-		},
 	}
 	return fc, nil
 }
@@ -26259,50 +24790,6 @@ func (ec *executionContext) _Viewer_redacted(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Viewer_redacted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Viewer", field, false, false, "String")
-}
-
-func (ec *executionContext) _Viewer_escalations(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Viewer_escalations(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Viewer().Escalations(ctx, obj, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["open"].(*bool))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.LeadEscalationConnection) graphql.Marshaler {
-			return ec.marshalNLeadEscalationConnection2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationConnection(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Viewer_escalations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Viewer",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_LeadEscalationConnection(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Viewer_escalations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
 }
 
 func (ec *executionContext) _WebhookAttempt_id(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookAttempt) (ret graphql.Marshaler) {
@@ -30512,7 +28999,7 @@ func (ec *executionContext) unmarshalInputAuditEventWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE", "action", "actionNEQ", "actionIn", "actionNotIn", "actor", "actorNEQ", "actorIn", "actorNotIn", "actorGT", "actorGTE", "actorLT", "actorLTE", "actorContains", "actorHasPrefix", "actorHasSuffix", "actorEqualFold", "actorContainsFold", "actorUserID", "actorUserIDNEQ", "actorUserIDIn", "actorUserIDNotIn", "actorUserIDGT", "actorUserIDGTE", "actorUserIDLT", "actorUserIDLTE", "actorUserIDIsNil", "actorUserIDNotNil", "actorRole", "actorRoleNEQ", "actorRoleIn", "actorRoleNotIn", "actorRoleGT", "actorRoleGTE", "actorRoleLT", "actorRoleLTE", "actorRoleContains", "actorRoleHasPrefix", "actorRoleHasSuffix", "actorRoleEqualFold", "actorRoleContainsFold", "via", "viaNEQ", "viaIn", "viaNotIn", "target", "targetNEQ", "targetIn", "targetNotIn", "targetGT", "targetGTE", "targetLT", "targetLTE", "targetContains", "targetHasPrefix", "targetHasSuffix", "targetEqualFold", "targetContainsFold", "message", "messageNEQ", "messageIn", "messageNotIn", "messageGT", "messageGTE", "messageLT", "messageLTE", "messageContains", "messageHasPrefix", "messageHasSuffix", "messageEqualFold", "messageContainsFold"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE", "action", "actionNEQ", "actionIn", "actionNotIn", "actor", "actorNEQ", "actorIn", "actorNotIn", "actorGT", "actorGTE", "actorLT", "actorLTE", "actorContains", "actorHasPrefix", "actorHasSuffix", "actorEqualFold", "actorContainsFold", "actorUserID", "actorUserIDNEQ", "actorUserIDIn", "actorUserIDNotIn", "actorUserIDIsNil", "actorUserIDNotNil", "actorRole", "actorRoleNEQ", "actorRoleIn", "actorRoleNotIn", "actorRoleGT", "actorRoleGTE", "actorRoleLT", "actorRoleLTE", "actorRoleContains", "actorRoleHasPrefix", "actorRoleHasSuffix", "actorRoleEqualFold", "actorRoleContainsFold", "via", "viaNEQ", "viaIn", "viaNotIn", "target", "targetNEQ", "targetIn", "targetNotIn", "targetGT", "targetGTE", "targetLT", "targetLTE", "targetContains", "targetHasPrefix", "targetHasSuffix", "targetEqualFold", "targetContainsFold", "message", "messageNEQ", "messageIn", "messageNotIn", "messageGT", "messageGTE", "messageLT", "messageLTE", "messageContains", "messageHasPrefix", "messageHasSuffix", "messageEqualFold", "messageContainsFold", "hasActorUser", "hasActorUserWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30773,60 +29260,32 @@ func (ec *executionContext) unmarshalInputAuditEventWhereInput(ctx context.Conte
 			it.ActorContainsFold = data
 		case "actorUserID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorUserID"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorUserID = data
 		case "actorUserIDNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorUserIDNEQ"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorUserIDNEQ = data
 		case "actorUserIDIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorUserIDIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorUserIDIn = data
 		case "actorUserIDNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorUserIDNotIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorUserIDNotIn = data
-		case "actorUserIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorUserIDGT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActorUserIDGT = data
-		case "actorUserIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorUserIDGTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActorUserIDGTE = data
-		case "actorUserIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorUserIDLT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActorUserIDLT = data
-		case "actorUserIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorUserIDLTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActorUserIDLTE = data
 		case "actorUserIDIsNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorUserIDIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
@@ -31142,6 +29601,20 @@ func (ec *executionContext) unmarshalInputAuditEventWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.MessageContainsFold = data
+		case "hasActorUser":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasActorUser"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasActorUser = data
+		case "hasActorUserWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasActorUserWith"))
+			data, err := ec.unmarshalOUserWhereInput2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUserWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasActorUserWith = data
 		}
 	}
 	return it, nil
@@ -32903,7 +31376,7 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "email", "role", "team", "active", "ownedLeadIDs", "managerID"}
+	fieldsInOrder := [...]string{"name", "email", "role", "team", "active", "ownedLeadIDs"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32952,13 +31425,6 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 				return it, err
 			}
 			it.OwnedLeadIDs = data
-		case "managerID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerID"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ManagerID = data
 		}
 	}
 	return it, nil
@@ -33348,59 +31814,6 @@ func (ec *executionContext) unmarshalInputImportLeadsInput(ctx context.Context, 
 func UnmarshalImportLeadsInput(ctx context.Context, raw any) (model.ImportLeadsInput, error) {
 	var out model.ImportLeadsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImportLeadsInput", raw, &out)
-	return out, err
-}
-
-func (ec *executionContext) unmarshalInputLeadEscalationOrder(ctx context.Context, obj any) (ent.LeadEscalationOrder, error) {
-	var it ent.LeadEscalationOrder
-	if obj == nil {
-		return it, nil
-	}
-
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
-
-	if _, present := asMap["direction"]; !present {
-		asMap["direction"] = "ASC"
-	}
-
-	fieldsInOrder := [...]string{"direction", "field"}
-	for _, k := range fieldsInOrder {
-		v, ok := asMap[k]
-		if !ok {
-			continue
-		}
-		switch k {
-		case "direction":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
-			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Direction = data
-		case "field":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
-			data, err := ec.unmarshalNLeadEscalationOrderField2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationOrderField(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Field = data
-		}
-	}
-	return it, nil
-}
-
-// UnmarshalLeadEscalationOrder unmarshals raw into the LeadEscalationOrder input type, using the
-// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
-// object that was not passed as a field argument.
-//
-// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
-// and the returned error says so.
-func UnmarshalLeadEscalationOrder(ctx context.Context, raw any) (ent.LeadEscalationOrder, error) {
-	var out ent.LeadEscalationOrder
-	err := graphql.UnmarshalNamedInputFromContext(ctx, "LeadEscalationOrder", raw, &out)
 	return out, err
 }
 
@@ -37579,7 +35992,7 @@ func (ec *executionContext) unmarshalInputStageTransitionWhereInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "leadID", "leadIDNEQ", "leadIDIn", "leadIDNotIn", "fromStageID", "fromStageIDNEQ", "fromStageIDIn", "fromStageIDNotIn", "fromStageIDIsNil", "fromStageIDNotNil", "toStageID", "toStageIDNEQ", "toStageIDIn", "toStageIDNotIn", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE", "fromEnteredAt", "fromEnteredAtNEQ", "fromEnteredAtIn", "fromEnteredAtNotIn", "fromEnteredAtGT", "fromEnteredAtGTE", "fromEnteredAtLT", "fromEnteredAtLTE", "fromEnteredAtIsNil", "fromEnteredAtNotNil", "actorID", "actorIDNEQ", "actorIDIn", "actorIDNotIn", "actorIDIsNil", "actorIDNotNil", "actorKind", "actorKindNEQ", "actorKindIn", "actorKindNotIn", "trigger", "triggerNEQ", "triggerIn", "triggerNotIn", "reasonCode", "reasonCodeNEQ", "reasonCodeIn", "reasonCodeNotIn", "reasonCodeGT", "reasonCodeGTE", "reasonCodeLT", "reasonCodeLTE", "reasonCodeContains", "reasonCodeHasPrefix", "reasonCodeHasSuffix", "reasonCodeEqualFold", "reasonCodeContainsFold", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonEqualFold", "reasonContainsFold", "policyRevision", "policyRevisionNEQ", "policyRevisionIn", "policyRevisionNotIn", "policyRevisionGT", "policyRevisionGTE", "policyRevisionLT", "policyRevisionLTE", "policyRevisionContains", "policyRevisionHasPrefix", "policyRevisionHasSuffix", "policyRevisionEqualFold", "policyRevisionContainsFold", "policyHash", "policyHashNEQ", "policyHashIn", "policyHashNotIn", "policyHashGT", "policyHashGTE", "policyHashLT", "policyHashLTE", "policyHashContains", "policyHashHasPrefix", "policyHashHasSuffix", "policyHashEqualFold", "policyHashContainsFold", "decisionID", "decisionIDNEQ", "decisionIDIn", "decisionIDNotIn", "decisionIDGT", "decisionIDGTE", "decisionIDLT", "decisionIDLTE", "decisionIDContains", "decisionIDHasPrefix", "decisionIDHasSuffix", "decisionIDEqualFold", "decisionIDContainsFold", "assignedOwnerID", "assignedOwnerIDNEQ", "assignedOwnerIDIn", "assignedOwnerIDNotIn", "assignedOwnerIDIsNil", "assignedOwnerIDNotNil", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDGT", "ownerIDGTE", "ownerIDLT", "ownerIDLTE", "ownerIDIsNil", "ownerIDNotNil", "routingTeam", "routingTeamNEQ", "routingTeamIn", "routingTeamNotIn", "routingTeamGT", "routingTeamGTE", "routingTeamLT", "routingTeamLTE", "routingTeamContains", "routingTeamHasPrefix", "routingTeamHasSuffix", "routingTeamEqualFold", "routingTeamContainsFold", "routingCode", "routingCodeNEQ", "routingCodeIn", "routingCodeNotIn", "routingCodeGT", "routingCodeGTE", "routingCodeLT", "routingCodeLTE", "routingCodeContains", "routingCodeHasPrefix", "routingCodeHasSuffix", "routingCodeEqualFold", "routingCodeContainsFold", "routingReason", "routingReasonNEQ", "routingReasonIn", "routingReasonNotIn", "routingReasonGT", "routingReasonGTE", "routingReasonLT", "routingReasonLTE", "routingReasonContains", "routingReasonHasPrefix", "routingReasonHasSuffix", "routingReasonEqualFold", "routingReasonContainsFold", "hasLead", "hasLeadWith", "hasFromStage", "hasFromStageWith", "hasToStage", "hasToStageWith", "hasActor", "hasActorWith", "hasAssignedOwner", "hasAssignedOwnerWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "leadID", "leadIDNEQ", "leadIDIn", "leadIDNotIn", "fromStageID", "fromStageIDNEQ", "fromStageIDIn", "fromStageIDNotIn", "fromStageIDIsNil", "fromStageIDNotNil", "toStageID", "toStageIDNEQ", "toStageIDIn", "toStageIDNotIn", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE", "fromEnteredAt", "fromEnteredAtNEQ", "fromEnteredAtIn", "fromEnteredAtNotIn", "fromEnteredAtGT", "fromEnteredAtGTE", "fromEnteredAtLT", "fromEnteredAtLTE", "fromEnteredAtIsNil", "fromEnteredAtNotNil", "actorID", "actorIDNEQ", "actorIDIn", "actorIDNotIn", "actorIDIsNil", "actorIDNotNil", "actorKind", "actorKindNEQ", "actorKindIn", "actorKindNotIn", "trigger", "triggerNEQ", "triggerIn", "triggerNotIn", "reasonCode", "reasonCodeNEQ", "reasonCodeIn", "reasonCodeNotIn", "reasonCodeGT", "reasonCodeGTE", "reasonCodeLT", "reasonCodeLTE", "reasonCodeContains", "reasonCodeHasPrefix", "reasonCodeHasSuffix", "reasonCodeEqualFold", "reasonCodeContainsFold", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonEqualFold", "reasonContainsFold", "policyRevision", "policyRevisionNEQ", "policyRevisionIn", "policyRevisionNotIn", "policyRevisionGT", "policyRevisionGTE", "policyRevisionLT", "policyRevisionLTE", "policyRevisionContains", "policyRevisionHasPrefix", "policyRevisionHasSuffix", "policyRevisionEqualFold", "policyRevisionContainsFold", "policyHash", "policyHashNEQ", "policyHashIn", "policyHashNotIn", "policyHashGT", "policyHashGTE", "policyHashLT", "policyHashLTE", "policyHashContains", "policyHashHasPrefix", "policyHashHasSuffix", "policyHashEqualFold", "policyHashContainsFold", "decisionID", "decisionIDNEQ", "decisionIDIn", "decisionIDNotIn", "decisionIDGT", "decisionIDGTE", "decisionIDLT", "decisionIDLTE", "decisionIDContains", "decisionIDHasPrefix", "decisionIDHasSuffix", "decisionIDEqualFold", "decisionIDContainsFold", "assignedOwnerID", "assignedOwnerIDNEQ", "assignedOwnerIDIn", "assignedOwnerIDNotIn", "assignedOwnerIDIsNil", "assignedOwnerIDNotNil", "routingTeam", "routingTeamNEQ", "routingTeamIn", "routingTeamNotIn", "routingTeamGT", "routingTeamGTE", "routingTeamLT", "routingTeamLTE", "routingTeamContains", "routingTeamHasPrefix", "routingTeamHasSuffix", "routingTeamEqualFold", "routingTeamContainsFold", "routingCode", "routingCodeNEQ", "routingCodeIn", "routingCodeNotIn", "routingCodeGT", "routingCodeGTE", "routingCodeLT", "routingCodeLTE", "routingCodeContains", "routingCodeHasPrefix", "routingCodeHasSuffix", "routingCodeEqualFold", "routingCodeContainsFold", "routingReason", "routingReasonNEQ", "routingReasonIn", "routingReasonNotIn", "routingReasonGT", "routingReasonGTE", "routingReasonLT", "routingReasonLTE", "routingReasonContains", "routingReasonHasPrefix", "routingReasonHasSuffix", "routingReasonEqualFold", "routingReasonContainsFold", "hasLead", "hasLeadWith", "hasFromStage", "hasFromStageWith", "hasToStage", "hasToStageWith", "hasActor", "hasActorWith", "hasAssignedOwner", "hasAssignedOwnerWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -38482,76 +36895,6 @@ func (ec *executionContext) unmarshalInputStageTransitionWhereInput(ctx context.
 				return it, err
 			}
 			it.AssignedOwnerIDNotNil = data
-		case "ownerID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerID"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OwnerID = data
-		case "ownerIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDNEQ"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OwnerIDNEQ = data
-		case "ownerIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OwnerIDIn = data
-		case "ownerIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDNotIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OwnerIDNotIn = data
-		case "ownerIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDGT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OwnerIDGT = data
-		case "ownerIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDGTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OwnerIDGTE = data
-		case "ownerIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDLT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OwnerIDLT = data
-		case "ownerIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDLTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OwnerIDLTE = data
-		case "ownerIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OwnerIDIsNil = data
-		case "ownerIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OwnerIDNotNil = data
 		case "routingTeam":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeam"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -40176,7 +38519,7 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "email", "role", "team", "active", "addOwnedLeadIDs", "removeOwnedLeadIDs", "clearOwnedLeads", "managerID", "clearManager"}
+	fieldsInOrder := [...]string{"name", "email", "role", "team", "active", "addOwnedLeadIDs", "removeOwnedLeadIDs", "clearOwnedLeads"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -40239,20 +38582,6 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 				return it, err
 			}
 			it.ClearOwnedLeads = data
-		case "managerID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerID"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ManagerID = data
-		case "clearManager":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearManager"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ClearManager = data
 		}
 	}
 	return it, nil
@@ -40425,7 +38754,7 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "role", "roleNEQ", "roleIn", "roleNotIn", "team", "teamNEQ", "teamIn", "teamNotIn", "teamGT", "teamGTE", "teamLT", "teamLTE", "teamContains", "teamHasPrefix", "teamHasSuffix", "teamEqualFold", "teamContainsFold", "active", "activeNEQ", "managerID", "managerIDNEQ", "managerIDIn", "managerIDNotIn", "managerIDIsNil", "managerIDNotNil", "hasOwnedLeads", "hasOwnedLeadsWith", "hasManager", "hasManagerWith", "hasReports", "hasReportsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "role", "roleNEQ", "roleIn", "roleNotIn", "team", "teamNEQ", "teamIn", "teamNotIn", "teamGT", "teamGTE", "teamLT", "teamLTE", "teamContains", "teamHasPrefix", "teamHasSuffix", "teamEqualFold", "teamContainsFold", "active", "activeNEQ", "hasOwnedLeads", "hasOwnedLeadsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -40936,48 +39265,6 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.ActiveNEQ = data
-		case "managerID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerID"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ManagerID = data
-		case "managerIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDNEQ"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ManagerIDNEQ = data
-		case "managerIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ManagerIDIn = data
-		case "managerIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDNotIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ManagerIDNotIn = data
-		case "managerIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ManagerIDIsNil = data
-		case "managerIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ManagerIDNotNil = data
 		case "hasOwnedLeads":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOwnedLeads"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -40992,34 +39279,6 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.HasOwnedLeadsWith = data
-		case "hasManager":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasManager"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasManager = data
-		case "hasManagerWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasManagerWith"))
-			data, err := ec.unmarshalOUserWhereInput2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUserWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasManagerWith = data
-		case "hasReports":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasReports"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasReports = data
-		case "hasReportsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasReportsWith"))
-			data, err := ec.unmarshalOUserWhereInput2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUserWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasReportsWith = data
 		}
 	}
 	return it, nil
@@ -41090,11 +39349,6 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._PolicyRevision(ctx, sel, obj)
-	case *ent.LeadEscalation:
-		if obj == nil {
-			return graphql.Null
-		}
-		return ec._LeadEscalation(ctx, sel, obj)
 	case *ent.Lead:
 		if obj == nil {
 			return graphql.Null
@@ -41709,53 +39963,59 @@ func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSe
 		case "id":
 			out.Values[i] = ec._AuditEvent_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "occurredAt":
 			out.Values[i] = ec._AuditEvent_occurredAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "action":
 			out.Values[i] = ec._AuditEvent_action(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "actor":
 			out.Values[i] = ec._AuditEvent_actor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "actorUserID":
 			out.Values[i] = ec._AuditEvent_actorUserID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "actorRole":
 			out.Values[i] = ec._AuditEvent_actorRole(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "via":
 			out.Values[i] = ec._AuditEvent_via(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "target":
 			out.Values[i] = ec._AuditEvent_target(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "message":
 			out.Values[i] = ec._AuditEvent_message(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "details":
 			out.Values[i] = ec._AuditEvent_details(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "actorUser":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEvent_actorUser(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -43396,229 +41656,6 @@ func (ec *executionContext) _LeadEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
-var leadEscalationImplementors = []string{"LeadEscalation", "Node"}
-
-func (ec *executionContext) _LeadEscalation(ctx context.Context, sel ast.SelectionSet, obj *ent.LeadEscalation) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, leadEscalationImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("LeadEscalation")
-		case "id":
-			out.Values[i] = ec._LeadEscalation_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "leadID":
-			out.Values[i] = ec._LeadEscalation_leadID(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "rule":
-			out.Values[i] = ec._LeadEscalation_rule(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "stage":
-			out.Values[i] = ec._LeadEscalation_stage(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "stageEnteredAt":
-			out.Values[i] = ec._LeadEscalation_stageEnteredAt(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "action":
-			out.Values[i] = ec._LeadEscalation_action(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "dueAt":
-			out.Values[i] = ec._LeadEscalation_dueAt(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "escalatedAt":
-			out.Values[i] = ec._LeadEscalation_escalatedAt(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "ownerID":
-			out.Values[i] = ec._LeadEscalation_ownerID(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "team":
-			out.Values[i] = ec._LeadEscalation_team(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "reassignedTo":
-			out.Values[i] = ec._LeadEscalation_reassignedTo(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "flaggedUserID":
-			out.Values[i] = ec._LeadEscalation_flaggedUserID(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "flagNote":
-			out.Values[i] = ec._LeadEscalation_flagNote(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "acknowledgedAt":
-			out.Values[i] = ec._LeadEscalation_acknowledgedAt(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "acknowledgedByID":
-			out.Values[i] = ec._LeadEscalation_acknowledgedByID(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "policyRevision":
-			out.Values[i] = ec._LeadEscalation_policyRevision(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "policyHash":
-			out.Values[i] = ec._LeadEscalation_policyHash(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "decisionID":
-			out.Values[i] = ec._LeadEscalation_decisionID(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "lead":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._LeadEscalation_lead(ctx, field, obj)
-				})
-		case "owner":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._LeadEscalation_owner(ctx, field, obj)
-				})
-		case "flaggedUser":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._LeadEscalation_flaggedUser(ctx, field, obj)
-				})
-		case "acknowledgedBy":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._LeadEscalation_acknowledgedBy(ctx, field, obj)
-				})
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
-var leadEscalationConnectionImplementors = []string{"LeadEscalationConnection"}
-
-func (ec *executionContext) _LeadEscalationConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.LeadEscalationConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, leadEscalationConnectionImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("LeadEscalationConnection")
-		case "edges":
-			out.Values[i] = ec._LeadEscalationConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		case "pageInfo":
-			out.Values[i] = ec._LeadEscalationConnection_pageInfo(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "totalCount":
-			out.Values[i] = ec._LeadEscalationConnection_totalCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
-var leadEscalationEdgeImplementors = []string{"LeadEscalationEdge"}
-
-func (ec *executionContext) _LeadEscalationEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.LeadEscalationEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, leadEscalationEdgeImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("LeadEscalationEdge")
-		case "node":
-			out.Values[i] = ec._LeadEscalationEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		case "cursor":
-			out.Values[i] = ec._LeadEscalationEdge_cursor(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
 var leadStageChangedEventImplementors = []string{"LeadStageChangedEvent"}
 
 func (ec *executionContext) _LeadStageChangedEvent(ctx context.Context, sel ast.SelectionSet, obj *model.LeadStageChangedEvent) graphql.Marshaler {
@@ -43895,13 +41932,6 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "acknowledgeEscalation":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_acknowledgeEscalation(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -43948,6 +41978,44 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var policyCoverageImplementors = []string{"PolicyCoverage"}
+
+func (ec *executionContext) _PolicyCoverage(ctx context.Context, sel ast.SelectionSet, obj *policyadmin.PolicyCoverage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, policyCoverageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PolicyCoverage")
+		case "percent":
+			out.Values[i] = ec._PolicyCoverage_percent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "files":
+			out.Values[i] = ec._PolicyCoverage_files(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -44121,6 +42189,54 @@ func (ec *executionContext) _PolicyFile(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var policyFileCoverageImplementors = []string{"PolicyFileCoverage"}
+
+func (ec *executionContext) _PolicyFileCoverage(ctx context.Context, sel ast.SelectionSet, obj *policyadmin.PolicyFileCoverage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, policyFileCoverageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PolicyFileCoverage")
+		case "path":
+			out.Values[i] = ec._PolicyFileCoverage_path(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "percent":
+			out.Values[i] = ec._PolicyFileCoverage_percent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "covered":
+			out.Values[i] = ec._PolicyFileCoverage_covered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "notCovered":
+			out.Values[i] = ec._PolicyFileCoverage_notCovered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var policyFileDiffImplementors = []string{"PolicyFileDiff"}
 
 func (ec *executionContext) _PolicyFileDiff(ctx context.Context, sel ast.SelectionSet, obj *policyadmin.PolicyFileDiff) graphql.Marshaler {
@@ -44192,6 +42308,64 @@ func (ec *executionContext) _PolicyProblem(ctx context.Context, sel ast.Selectio
 			}
 		case "message":
 			out.Values[i] = ec._PolicyProblem_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var policyReplicaImplementors = []string{"PolicyReplica"}
+
+func (ec *executionContext) _PolicyReplica(ctx context.Context, sel ast.SelectionSet, obj *heartbeat.Replica) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, policyReplicaImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PolicyReplica")
+		case "id":
+			out.Values[i] = ec._PolicyReplica_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revision":
+			out.Values[i] = ec._PolicyReplica_revision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revisionHash":
+			out.Values[i] = ec._PolicyReplica_revisionHash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startedAt":
+			out.Values[i] = ec._PolicyReplica_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "seenAt":
+			out.Values[i] = ec._PolicyReplica_seenAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "self":
+			out.Values[i] = ec._PolicyReplica_self(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -44534,23 +42708,29 @@ func (ec *executionContext) _PolicyStatus(ctx context.Context, sel ast.Selection
 		case "active":
 			out.Values[i] = ec._PolicyStatus_active(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lastRefused":
 			out.Values[i] = ec._PolicyStatus_lastRefused(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "evaluators":
 			out.Values[i] = ec._PolicyStatus_evaluators(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "decisions":
 			out.Values[i] = ec._PolicyStatus_decisions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "replicas":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PolicyStatus_replicas(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -44680,6 +42860,11 @@ func (ec *executionContext) _PolicyTestRun(ctx context.Context, sel ast.Selectio
 		case "durationMs":
 			out.Values[i] = ec._PolicyTestRun_durationMs(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "coverage":
+			out.Values[i] = ec._PolicyTestRun_coverage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -45299,12 +43484,6 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_policyStatus(ctx, field)
 				})
-		case "slaReport":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_slaReport(ctx, field)
-				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -45756,213 +43935,6 @@ func (ec *executionContext) _SimulatedLead(ctx context.Context, sel ast.Selectio
 		case "newReasons":
 			out.Values[i] = ec._SimulatedLead_newReasons(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
-var slaGroupImplementors = []string{"SlaGroup"}
-
-func (ec *executionContext) _SlaGroup(ctx context.Context, sel ast.SelectionSet, obj *sla.Group) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, slaGroupImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("SlaGroup")
-		case "ownerId":
-			out.Values[i] = ec._SlaGroup_ownerId(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		case "ownerName":
-			out.Values[i] = ec._SlaGroup_ownerName(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		case "team":
-			out.Values[i] = ec._SlaGroup_team(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		case "slas":
-			out.Values[i] = ec._SlaGroup_slas(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
-var slaReportImplementors = []string{"SlaReport"}
-
-func (ec *executionContext) _SlaReport(ctx context.Context, sel ast.SelectionSet, obj *sla.Report) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, slaReportImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("SlaReport")
-		case "rules":
-			out.Values[i] = ec._SlaReport_rules(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "groups":
-			out.Values[i] = ec._SlaReport_groups(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
-var slaRuleImplementors = []string{"SlaRule"}
-
-func (ec *executionContext) _SlaRule(ctx context.Context, sel ast.SelectionSet, obj *policy.SLA) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, slaRuleImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("SlaRule")
-		case "key":
-			out.Values[i] = ec._SlaRule_key(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "name":
-			out.Values[i] = ec._SlaRule_name(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "stage":
-			out.Values[i] = ec._SlaRule_stage(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "businessDays":
-			out.Values[i] = ec._SlaRule_businessDays(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "action":
-			out.Values[i] = ec._SlaRule_action(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
-var slaStatsImplementors = []string{"SlaStats"}
-
-func (ec *executionContext) _SlaStats(ctx context.Context, sel ast.SelectionSet, obj *sla.Stats) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, slaStatsImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("SlaStats")
-		case "rule":
-			out.Values[i] = ec._SlaStats_rule(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "stage":
-			out.Values[i] = ec._SlaStats_stage(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "entered":
-			out.Values[i] = ec._SlaStats_entered(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "met":
-			out.Values[i] = ec._SlaStats_met(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "breached":
-			out.Values[i] = ec._SlaStats_breached(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "open":
-			out.Values[i] = ec._SlaStats_open(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "medianDaysToLeave":
-			out.Values[i] = ec._SlaStats_medianDaysToLeave(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		case "p90DaysToLeave":
-			out.Values[i] = ec._SlaStats_p90DaysToLeave(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -46495,11 +44467,6 @@ func (ec *executionContext) _StageTransition(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "ownerID":
-			out.Values[i] = ec._StageTransition_ownerID(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "routingTeam":
 			out.Values[i] = ec._StageTransition_routingTeam(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -46800,28 +44767,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "managerID":
-			out.Values[i] = ec._User_managerID(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "ownedLeads":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_ownedLeads(ctx, field, obj)
-				})
-		case "manager":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_manager(ctx, field, obj)
-				})
-		case "reports":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_reports(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -46935,39 +44885,33 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 		case "user":
 			out.Values[i] = ec._Viewer_user(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "role":
 			out.Values[i] = ec._Viewer_role(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "team":
 			out.Values[i] = ec._Viewer_team(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "via":
 			out.Values[i] = ec._Viewer_via(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "rowFilter":
 			out.Values[i] = ec._Viewer_rowFilter(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "redacted":
 			out.Values[i] = ec._Viewer_redacted(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
-		case "escalations":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Viewer_escalations(ctx, field, obj)
-				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -48401,6 +46345,35 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) unmarshalNInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNInt2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNLead2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLead(ctx context.Context, sel ast.SelectionSet, v *ent.Lead) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Lead!")
@@ -48435,46 +46408,6 @@ func (ec *executionContext) marshalNLeadConnection2ᚖgithubᚗcomᚋqualifyᚋq
 		return graphql.Null
 	}
 	return ec._LeadConnection(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNLeadEscalation2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalation(ctx context.Context, sel ast.SelectionSet, v *ent.LeadEscalation) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "LeadEscalation!")
-		return graphql.Null
-	}
-	return ec._LeadEscalation(ctx, sel, v)
-}
-
-func (ec *executionContext) unmarshalNLeadEscalationAction2githubᚗcomᚋqualifyᚋqualifyᚋentᚋleadescalationᚐAction(ctx context.Context, v any) (leadescalation.Action, error) {
-	var res leadescalation.Action
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNLeadEscalationAction2githubᚗcomᚋqualifyᚋqualifyᚋentᚋleadescalationᚐAction(ctx context.Context, sel ast.SelectionSet, v leadescalation.Action) graphql.Marshaler {
-	return v
-}
-
-func (ec *executionContext) marshalNLeadEscalationConnection2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationConnection(ctx context.Context, sel ast.SelectionSet, v *ent.LeadEscalationConnection) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "LeadEscalationConnection!")
-		return graphql.Null
-	}
-	return ec._LeadEscalationConnection(ctx, sel, v)
-}
-
-func (ec *executionContext) unmarshalNLeadEscalationOrderField2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationOrderField(ctx context.Context, v any) (*ent.LeadEscalationOrderField, error) {
-	var res = new(ent.LeadEscalationOrderField)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNLeadEscalationOrderField2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.LeadEscalationOrderField) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "LeadEscalationOrderField!")
-		return graphql.Null
-	}
-	return v
 }
 
 func (ec *executionContext) unmarshalNLeadGrade2githubᚗcomᚋqualifyᚋqualifyᚋentᚋleadᚐGrade(ctx context.Context, v any) (lead.Grade, error) {
@@ -48708,6 +46641,30 @@ func (ec *executionContext) marshalNPolicyFile2ᚖgithubᚗcomᚋqualifyᚋquali
 	return ec._PolicyFile(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPolicyFileCoverage2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐPolicyFileCoverageᚄ(ctx context.Context, sel ast.SelectionSet, v []*policyadmin.PolicyFileCoverage) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPolicyFileCoverage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐPolicyFileCoverage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPolicyFileCoverage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐPolicyFileCoverage(ctx context.Context, sel ast.SelectionSet, v *policyadmin.PolicyFileCoverage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PolicyFileCoverage!")
+		return graphql.Null
+	}
+	return ec._PolicyFileCoverage(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPolicyFileDiff2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐPolicyFileDiffᚄ(ctx context.Context, sel ast.SelectionSet, v []*policyadmin.PolicyFileDiff) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -48755,6 +46712,30 @@ func (ec *executionContext) marshalNPolicyProblem2ᚕgithubᚗcomᚋqualifyᚋqu
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNPolicyReplica2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋheartbeatᚐReplicaᚄ(ctx context.Context, sel ast.SelectionSet, v []*heartbeat.Replica) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPolicyReplica2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋheartbeatᚐReplica(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPolicyReplica2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋheartbeatᚐReplica(ctx context.Context, sel ast.SelectionSet, v *heartbeat.Replica) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PolicyReplica!")
+		return graphql.Null
+	}
+	return ec._PolicyReplica(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPolicyRevision2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐPolicyRevision(ctx context.Context, sel ast.SelectionSet, v *ent.PolicyRevision) graphql.Marshaler {
@@ -49119,78 +47100,6 @@ func (ec *executionContext) marshalNSimulatedLead2ᚖgithubᚗcomᚋqualifyᚋqu
 		return graphql.Null
 	}
 	return ec._SimulatedLead(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNSlaGroup2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*sla.Group) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNSlaGroup2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐGroup(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) marshalNSlaGroup2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐGroup(ctx context.Context, sel ast.SelectionSet, v *sla.Group) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "SlaGroup!")
-		return graphql.Null
-	}
-	return ec._SlaGroup(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNSlaReport2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐReport(ctx context.Context, sel ast.SelectionSet, v *sla.Report) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "SlaReport!")
-		return graphql.Null
-	}
-	return ec._SlaReport(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNSlaRule2githubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyᚐSLA(ctx context.Context, sel ast.SelectionSet, v policy.SLA) graphql.Marshaler {
-	return ec._SlaRule(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNSlaRule2ᚕgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyᚐSLAᚄ(ctx context.Context, sel ast.SelectionSet, v []policy.SLA) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNSlaRule2githubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyᚐSLA(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) marshalNSlaStats2githubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐStats(ctx context.Context, sel ast.SelectionSet, v sla.Stats) graphql.Marshaler {
-	return ec._SlaStats(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNSlaStats2ᚕgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐStatsᚄ(ctx context.Context, sel ast.SelectionSet, v []sla.Stats) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNSlaStats2githubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐStats(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) marshalNStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStage(ctx context.Context, sel ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
@@ -51023,33 +48932,6 @@ func (ec *executionContext) marshalOLeadEdge2ᚖgithubᚗcomᚋqualifyᚋqualify
 	return ec._LeadEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOLeadEscalation2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalation(ctx context.Context, sel ast.SelectionSet, v *ent.LeadEscalation) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._LeadEscalation(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOLeadEscalationEdge2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.LeadEscalationEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOLeadEscalationEdge2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOLeadEscalationEdge2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationEdge(ctx context.Context, sel ast.SelectionSet, v *ent.LeadEscalationEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._LeadEscalationEdge(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalOLeadGrade2ᚕgithubᚗcomᚋqualifyᚋqualifyᚋentᚋleadᚐGradeᚄ(ctx context.Context, v any) ([]lead.Grade, error) {
 	if v == nil {
 		return nil, nil
@@ -51385,6 +49267,13 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋqualifyᚋqualifyᚋent�
 	return ec._Node(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOPolicyCoverage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐPolicyCoverage(ctx context.Context, sel ast.SelectionSet, v *policyadmin.PolicyCoverage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PolicyCoverage(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOPolicyFileInput2ᚕgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐPolicyFileInputᚄ(ctx context.Context, v any) ([]policyadmin.PolicyFileInput, error) {
 	if v == nil {
 		return nil, nil
@@ -51640,25 +49529,6 @@ func (ec *executionContext) marshalORequalifyJob2ᚖgithubᚗcomᚋqualifyᚋqua
 		return graphql.Null
 	}
 	return ec._RequalifyJob(ctx, sel, v)
-}
-
-func (ec *executionContext) unmarshalOSlaGroupBy2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐGroupBy(ctx context.Context, v any) (*sla.GroupBy, error) {
-	if v == nil {
-		return nil, nil
-	}
-	tmp, err := graphql.UnmarshalString(v)
-	res := sla.GroupBy(tmp)
-	return &res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOSlaGroupBy2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐGroupBy(ctx context.Context, sel ast.SelectionSet, v *sla.GroupBy) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	_ = sel
-	_ = ctx
-	res := graphql.MarshalString(string(*v))
-	return res
 }
 
 func (ec *executionContext) marshalOStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStage(ctx context.Context, sel ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
@@ -52053,25 +49923,6 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := graphql.MarshalTime(*v)
 	return res
-}
-
-func (ec *executionContext) marshalOUser2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.User) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNUser2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUser(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUser(ctx context.Context, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {

@@ -124,7 +124,11 @@ func (r *Resolver) Bant() BantResolver { return &bantResolver{r} }
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
+// PolicyStatus returns PolicyStatusResolver implementation.
+func (r *Resolver) PolicyStatus() PolicyStatusResolver { return &policyStatusResolver{r} }
+
 type (
-	bantResolver     struct{ *Resolver }
-	mutationResolver struct{ *Resolver }
+	bantResolver         struct{ *Resolver }
+	mutationResolver     struct{ *Resolver }
+	policyStatusResolver struct{ *Resolver }
 )

@@ -14,6 +14,7 @@ import (
 	"github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/funnel"
 	"github.com/qualify/qualify/internal/jobs"
+	"github.com/qualify/qualify/internal/heartbeat"
 	"github.com/qualify/qualify/internal/lifecycle"
 	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/policyadmin"
@@ -50,6 +51,8 @@ type Services struct {
 	Stages *stagecache.Cache
 	// SLA reports on the bundle's SLAs and serves the escalations that flag a manager.
 	SLA *sla.Service
+	// Heartbeat lists the replicas and the revision each serves (policyStatus.replicas).
+	Heartbeat *heartbeat.Beat
 }
 
 // Resolver is the root resolver.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/qualify/qualify/ent/predicate"
 )
 
@@ -227,26 +228,6 @@ func ActorUserIDIn(vs ...int) predicate.AuditEvent {
 // ActorUserIDNotIn applies the NotIn predicate on the "actor_user_id" field.
 func ActorUserIDNotIn(vs ...int) predicate.AuditEvent {
 	return predicate.AuditEvent(sql.FieldNotIn(FieldActorUserID, vs...))
-}
-
-// ActorUserIDGT applies the GT predicate on the "actor_user_id" field.
-func ActorUserIDGT(v int) predicate.AuditEvent {
-	return predicate.AuditEvent(sql.FieldGT(FieldActorUserID, v))
-}
-
-// ActorUserIDGTE applies the GTE predicate on the "actor_user_id" field.
-func ActorUserIDGTE(v int) predicate.AuditEvent {
-	return predicate.AuditEvent(sql.FieldGTE(FieldActorUserID, v))
-}
-
-// ActorUserIDLT applies the LT predicate on the "actor_user_id" field.
-func ActorUserIDLT(v int) predicate.AuditEvent {
-	return predicate.AuditEvent(sql.FieldLT(FieldActorUserID, v))
-}
-
-// ActorUserIDLTE applies the LTE predicate on the "actor_user_id" field.
-func ActorUserIDLTE(v int) predicate.AuditEvent {
-	return predicate.AuditEvent(sql.FieldLTE(FieldActorUserID, v))
 }
 
 // ActorUserIDIsNil applies the IsNil predicate on the "actor_user_id" field.
@@ -482,6 +463,29 @@ func DetailsIsNil() predicate.AuditEvent {
 // DetailsNotNil applies the NotNil predicate on the "details" field.
 func DetailsNotNil() predicate.AuditEvent {
 	return predicate.AuditEvent(sql.FieldNotNull(FieldDetails))
+}
+
+// HasActorUser applies the HasEdge predicate on the "actor_user" edge.
+func HasActorUser() predicate.AuditEvent {
+	return predicate.AuditEvent(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ActorUserTable, ActorUserColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasActorUserWith applies the HasEdge predicate on the "actor_user" edge with a given conditions (other predicates).
+func HasActorUserWith(preds ...predicate.User) predicate.AuditEvent {
+	return predicate.AuditEvent(func(s *sql.Selector) {
+		step := newActorUserStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
 }
 
 // And groups predicates with the AND operator between them.

@@ -189,6 +189,18 @@ func (f LeadEscalationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Val
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LeadEscalationMutation", m)
 }
 
+// The PolicyReplicaFunc type is an adapter to allow the use of ordinary
+// function as PolicyReplica mutator.
+type PolicyReplicaFunc func(context.Context, *ent.PolicyReplicaMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PolicyReplicaFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PolicyReplicaMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PolicyReplicaMutation", m)
+}
+
 // The PolicyRevisionFunc type is an adapter to allow the use of ordinary
 // function as PolicyRevision mutator.
 type PolicyRevisionFunc func(context.Context, *ent.PolicyRevisionMutation) (ent.Value, error)

@@ -23,6 +23,7 @@ import (
 	"github.com/qualify/qualify/ent/importrun"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/leadescalation"
+	"github.com/qualify/qualify/ent/policyreplica"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/predicate"
 	"github.com/qualify/qualify/ent/project"
@@ -497,6 +498,33 @@ func (f TraverseLeadEscalation) Traverse(ctx context.Context, q ent.Query) error
 	return fmt.Errorf("unexpected query type %T. expect *ent.LeadEscalationQuery", q)
 }
 
+// The PolicyReplicaFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PolicyReplicaFunc func(context.Context, *ent.PolicyReplicaQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PolicyReplicaFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PolicyReplicaQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PolicyReplicaQuery", q)
+}
+
+// The TraversePolicyReplica type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePolicyReplica func(context.Context, *ent.PolicyReplicaQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePolicyReplica) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePolicyReplica) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PolicyReplicaQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PolicyReplicaQuery", q)
+}
+
 // The PolicyRevisionFunc type is an adapter to allow the use of ordinary function as a Querier.
 type PolicyRevisionFunc func(context.Context, *ent.PolicyRevisionQuery) (ent.Value, error)
 
@@ -800,6 +828,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.LeadQuery, predicate.Lead, lead.OrderOption]{typ: ent.TypeLead, tq: q}, nil
 	case *ent.LeadEscalationQuery:
 		return &query[*ent.LeadEscalationQuery, predicate.LeadEscalation, leadescalation.OrderOption]{typ: ent.TypeLeadEscalation, tq: q}, nil
+	case *ent.PolicyReplicaQuery:
+		return &query[*ent.PolicyReplicaQuery, predicate.PolicyReplica, policyreplica.OrderOption]{typ: ent.TypePolicyReplica, tq: q}, nil
 	case *ent.PolicyRevisionQuery:
 		return &query[*ent.PolicyRevisionQuery, predicate.PolicyRevision, policyrevision.OrderOption]{typ: ent.TypePolicyRevision, tq: q}, nil
 	case *ent.ProjectQuery:

@@ -123,18 +123,26 @@ var (
 		{Name: "occurred_at", Type: field.TypeTime},
 		{Name: "action", Type: field.TypeEnum, Enums: []string{"POLICY_PUBLISH", "POLICY_ROLLBACK", "POLICY_APPROVE", "POLICY_SIMULATE", "REQUALIFY_START", "API_KEY_CREATE", "API_KEY_REVOKE", "JOB_RETRY", "JOB_CANCEL"}},
 		{Name: "actor", Type: field.TypeString},
-		{Name: "actor_user_id", Type: field.TypeInt, Nullable: true},
 		{Name: "actor_role", Type: field.TypeString, Default: ""},
 		{Name: "via", Type: field.TypeEnum, Enums: []string{"API", "CLI"}, Default: "API"},
 		{Name: "target", Type: field.TypeString, Default: ""},
 		{Name: "message", Type: field.TypeString, Default: ""},
 		{Name: "details", Type: field.TypeJSON, Nullable: true},
+		{Name: "actor_user_id", Type: field.TypeInt, Nullable: true},
 	}
 	// AuditEventsTable holds the schema information for the "audit_events" table.
 	AuditEventsTable = &schema.Table{
 		Name:       "audit_events",
 		Columns:    AuditEventsColumns,
 		PrimaryKey: []*schema.Column{AuditEventsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "audit_events_users_actor_user",
+				Columns:    []*schema.Column{AuditEventsColumns[9]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "auditevent_occurred_at",
@@ -144,7 +152,7 @@ var (
 			{
 				Name:    "auditevent_action_target",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[2], AuditEventsColumns[7]},
+				Columns: []*schema.Column{AuditEventsColumns[2], AuditEventsColumns[6]},
 			},
 		},
 	}
@@ -592,6 +600,28 @@ var (
 			},
 		},
 	}
+	// PolicyReplicasColumns holds the columns for the "policy_replicas" table.
+	PolicyReplicasColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "replica", Type: field.TypeString, Unique: true},
+		{Name: "revision", Type: field.TypeString, Default: ""},
+		{Name: "revision_hash", Type: field.TypeString, Default: ""},
+		{Name: "started_at", Type: field.TypeTime},
+		{Name: "seen_at", Type: field.TypeTime},
+	}
+	// PolicyReplicasTable holds the schema information for the "policy_replicas" table.
+	PolicyReplicasTable = &schema.Table{
+		Name:       "policy_replicas",
+		Columns:    PolicyReplicasColumns,
+		PrimaryKey: []*schema.Column{PolicyReplicasColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "policyreplica_seen_at",
+				Unique:  false,
+				Columns: []*schema.Column{PolicyReplicasColumns[5]},
+			},
+		},
+	}
 	// PolicyRevisionsColumns holds the columns for the "policy_revisions" table.
 	PolicyRevisionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -996,6 +1026,7 @@ var (
 		ImportRunsTable,
 		LeadsTable,
 		LeadEscalationsTable,
+		PolicyReplicasTable,
 		PolicyRevisionsTable,
 		ProjectsTable,
 		RequalifyJobsTable,
@@ -1024,6 +1055,7 @@ func init() {
 	ActivitiesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(4294967296),
 	}
+	AuditEventsTable.ForeignKeys[0].RefTable = UsersTable
 	AuditEventsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(64424509440),
 	}
@@ -1069,6 +1101,9 @@ func init() {
 	LeadEscalationsTable.ForeignKeys[3].RefTable = UsersTable
 	LeadEscalationsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(77309411328),
+	}
+	PolicyReplicasTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(103079215104),
 	}
 	PolicyRevisionsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(17179869184),

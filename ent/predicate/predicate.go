@@ -51,6 +51,9 @@ type Lead func(*sql.Selector)
 // LeadEscalation is the predicate function for leadescalation builders.
 type LeadEscalation func(*sql.Selector)
 
+// PolicyReplica is the predicate function for policyreplica builders.
+type PolicyReplica func(*sql.Selector)
+
 // PolicyRevision is the predicate function for policyrevision builders.
 type PolicyRevision func(*sql.Selector)
 

@@ -15,6 +15,7 @@ import (
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/schema/qualtype"
 	"github.com/qualify/qualify/internal/decisionlog"
+	"github.com/qualify/qualify/internal/heartbeat"
 	"github.com/qualify/qualify/internal/policyadmin"
 )
 
@@ -216,6 +217,8 @@ type PolicyStatus struct {
 	Evaluators []*PolicyEvaluator `json:"evaluators"`
 	// Decision latency and errors per revision on this server, with the bounds each crossed.
 	Decisions []*decisionlog.DecisionStats `json:"decisions"`
+	// Every live replica and the revision it serves: after a publish they converge within their policy poll interval.
+	Replicas []*heartbeat.Replica `json:"replicas"`
 }
 
 type PublishPolicyInput struct {

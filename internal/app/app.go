@@ -25,6 +25,7 @@ import (
 	"github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/export"
 	"github.com/qualify/qualify/internal/funnel"
+	"github.com/qualify/qualify/internal/heartbeat"
 	"github.com/qualify/qualify/internal/inputlimit"
 	"github.com/qualify/qualify/internal/jobs"
 	"github.com/qualify/qualify/internal/leadimport"
@@ -72,6 +73,9 @@ type Config struct {
 	RateLimit ratelimit.Config
 	// MetricsToken, when set, is the bearer token /metrics requires.
 	MetricsToken string
+	// ReplicaHeartbeat is how often this replica records the revision it serves
+	// (policyStatus.replicas); zero is heartbeat.DefaultInterval.
+	ReplicaHeartbeat time.Duration
 	// DecisionRetention is how long logged decisions are kept (purged hourly); zero keeps them.
 	DecisionRetention time.Duration
 	// DecisionBounds are what each revision's decisions must stay within (latency, error
@@ -127,7 +131,9 @@ type App struct {
 	Webhooks  *webhook.Dispatcher
 	Endpoints *webhook.Endpoints
 	// Import imports leads from CSV files.
-	Import    *leadimport.Service
+	Import *leadimport.Service
+	// Heartbeat records the revision this replica serves; Background runs it.
+	Heartbeat *heartbeat.Beat
 	source    interface{ Run(context.Context) error }
 	retention time.Duration // of the decision log
 	// stagesChanged wakes the funnel's rebuild after an activation, which may change the stages.
@@ -217,6 +223,12 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	if a.jobsStop <= 0 {
 		a.jobsStop = 20 * time.Second
 	}
+	a.Heartbeat = heartbeat.New(db.Client, cfg.ReplicaHeartbeat, func() (string, string) {
+		if rev := engine.Active(); rev != nil {
+			return rev.ID(), rev.Hash()
+		}
+		return "", ""
+	}, cfg.Logger)
 	a.Stats = decisionlog.NewStats(cfg.DecisionBounds, func(b decisionlog.Breach) { a.breached(b, cfg.RollbackOnBreach) })
 	clock := cfg.Clock
 	if clock == nil {
@@ -261,7 +273,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	}
 	a.Admin = policyadmin.New(policyadmin.Config{Client: db.Client, Jobs: a.Jobs, RequalifyBatch: cfg.RequalifyBatch, SimulationBatch: cfg.SimulationBatch, Engine: engine, Lifecycle: a.Lifecycle, Dir: adminDir, RequireApproval: cfg.RequirePublishApproval, Logger: cfg.Logger})
 	schema := graph.NewExecutableSchema(graph.Config{
-		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine, Keys: authn.Keys(), Feed: a.Feed, Admin: a.Admin, Funnel: a.Funnel, Recheck: authn.Recheck, Stats: a.Stats, Webhooks: a.Endpoints, Import: a.Import, JobEngine: a.Jobs, Stages: stages, SLA: slas}),
+		Resolvers: graph.NewResolver(graph.Services{Client: db.Client, CRM: a.CRM, Lifecycle: a.Lifecycle, Policy: engine, Keys: authn.Keys(), Feed: a.Feed, Admin: a.Admin, Funnel: a.Funnel, Recheck: authn.Recheck, Stats: a.Stats, Webhooks: a.Endpoints, Import: a.Import, JobEngine: a.Jobs, Stages: stages, SLA: slas, Heartbeat: a.Heartbeat}),
 	})
 	registry.MustRegister(a.Stats)
 	authzExt := authz.Extension{Policy: engine, Client: db.Client, Log: decisionlog.NewSampler(db.Client, cfg.AuthzLogRate), Stats: a.Stats}
@@ -374,6 +386,7 @@ func (a *App) Background(ctx context.Context) error {
 		}
 	}()
 	go decisionlog.Retain(ctx, a.DB.Client, a.retention, time.Hour, a.log)
+	go a.Heartbeat.Run(ctx)
 	go func() { _ = a.FollowStages(ctx) }()
 	err := a.Feed.Run(ctx)
 	if ctx.Err() != nil {

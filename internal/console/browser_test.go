@@ -64,6 +64,7 @@ func TestBrowserJourneys(t *testing.T) {
 		"BASE_URL=http://"+addr,
 		"REVOPS_TOKEN="+srv.token(t, "revops"),
 		"ANALYST_TOKEN="+srv.token(t, "analyst"),
+		"ADMIN_TOKEN="+srv.token(t, "admin"),
 		"CHROMIUM="+chromium,
 		"ARTIFACTS=artifacts",
 		"SCREENSHOTS="+os.Getenv("QUALIFY_CONSOLE_SCREENSHOTS"),
@@ -111,7 +112,8 @@ type server struct {
 func startServer(t *testing.T, bin, addr, dir, policies string) *server {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--dev", "--addr", addr, "--sqlite", filepath.Join(dir, "qualify.db"),
-		"--policies", policies, "--seed-if-empty", "400", "--policy-poll", "200ms")
+		"--policies", policies, "--seed-if-empty", "400", "--policy-poll", "200ms",
+		"--require-publish-approval") // four-eyes: the revops journey publishes what an admin approved
 	cmd.Dir = dir
 	// The journeys run on their own SQLite file: a DATABASE_URL in the environment (CI sets one
 	// for the PostgreSQL suite) would point the server at PostgreSQL, which --dev refuses.

@@ -188,9 +188,9 @@ func (e *Engine) Verify(ctx context.Context, files Files) (*Revision, *Report) {
 	return verify(ctx, files, "", e.clock(), e.cfg, stepAll)
 }
 
-// Test reads, compiles and runs the tests of files, without the later steps.
+// Test reads, compiles and runs the tests of files, measuring their coverage, without the later steps.
 func (e *Engine) Test(ctx context.Context, files Files) *Report {
-	_, rep := verify(ctx, files, "", e.clock(), e.cfg, stepTests)
+	_, rep := verify(ctx, files, "", e.clock(), e.cfg, stepTestsCovered)
 	return rep
 }
 

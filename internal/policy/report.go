@@ -71,10 +71,12 @@ func (t TestResult) String() string {
 // Report is what verifying a bundle found. It is complete on its own, so the API can return it
 // for a draft (validatePolicy, testPolicy) without anything being activated.
 type Report struct {
-	Revision string        `json:"revision"` // from .manifest, "" when it has none
-	Hash     string        `json:"hash"`
-	Problems []Problem     `json:"problems"`
-	Tests    []TestResult  `json:"tests"`
+	Revision string       `json:"revision"` // from .manifest, "" when it has none
+	Hash     string       `json:"hash"`
+	Problems []Problem    `json:"problems"`
+	Tests    []TestResult `json:"tests"`
+	// Coverage is measured by Engine.Test only; nil elsewhere and when no test ran.
+	Coverage *TestCoverage `json:"coverage,omitempty"`
 	Duration time.Duration `json:"duration"`
 }
 

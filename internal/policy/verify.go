@@ -14,6 +14,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/bundle"
+	"github.com/open-policy-agent/opa/v1/cover"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
@@ -85,8 +86,9 @@ func (c verifyConfig) probeTimeout() time.Duration { return max(5*c.evalTimeout,
 type step int
 
 const (
-	stepTests step = iota // read, compile, test
-	stepAll               // … then prepare, read stages, probe
+	stepTests        step = iota // read, compile, test
+	stepAll                      // … then prepare, read stages, probe
+	stepTestsCovered             // read, compile, test measuring coverage (Engine.Test)
 )
 
 // verify runs the pipeline on files and returns the revision, nil unless the report is OK.
@@ -140,8 +142,17 @@ func verify(ctx context.Context, files Files, source string, loadedAt time.Time,
 		rep.add(probs...)
 		return nil, rep
 	}
-	if upTo == stepTests {
-		rep.Tests, probs = runTests(ctx, store, modules, cfg.testTimeout)
+	if upTo == stepTests || upTo == stepTestsCovered {
+		// Only a test run asked for coverage measures it: the tracer slows every test down, so
+		// verification before activation and `qualify policy test` go without.
+		var cov *cover.Cover
+		if upTo == stepTestsCovered {
+			cov = cover.New()
+		}
+		rep.Tests, probs = runTests(ctx, store, modules, cfg.testTimeout, cov)
+		if cov != nil && len(rep.Tests) > 0 {
+			rep.Coverage = coverageOf(cov.Report(modules))
+		}
 		rep.add(probs...)
 		return nil, rep
 	}
@@ -306,18 +317,24 @@ func runTestsSafely(ctx context.Context, store storage.Store, modules map[string
 			t = testRun{results: []TestResult{}, problems: []Problem{{Message: fmt.Sprintf("verification panicked: %v", p)}}}
 		}
 	}()
-	t.results, t.problems = runTests(ctx, store, modules, timeout)
+	t.results, t.problems = runTests(ctx, store, modules, timeout, nil)
 	return t
 }
 
 // runTests runs every test_ rule of the bundle with OPA's tester against the bundle's data, as
 // `opa test` does; a failed or errored test is a problem located at the test.
-func runTests(ctx context.Context, store storage.Store, modules map[string]*ast.Module, timeout time.Duration) ([]TestResult, []Problem) {
+// With cov, it records which rows the tests evaluated (without OPA's supplementary passes that
+// re-run each test to explain uncovered rows).
+func runTests(ctx context.Context, store storage.Store, modules map[string]*ast.Module, timeout time.Duration, cov *cover.Cover) ([]TestResult, []Problem) {
 	c := ast.NewCompiler().
 		WithDefaultRegoVersion(ast.RegoV1).
 		WithEnablePrintStatements(true).
 		WithUnsafeBuiltins(unsafeBuiltins)
-	ch, err := tester.NewRunner().
+	runner := tester.NewRunner()
+	if cov != nil {
+		runner = runner.SetCoverageQueryTracer(cov).SetCoverageRuns([]cover.Kind{})
+	}
+	ch, err := runner.
 		SetCompiler(c).
 		SetStore(store).
 		SetModules(modules).

@@ -159,6 +159,21 @@ type PolicyTestRun struct {
 	Failed     int                 `json:"failed"`
 	Tests      []*PolicyTestResult `json:"tests"`
 	DurationMs float64             `json:"durationMs"`
+	Coverage   *PolicyCoverage     `json:"coverage"`
+}
+
+// PolicyCoverage is which rows of the draft's policy modules its tests evaluated.
+type PolicyCoverage struct {
+	Percent float64               `json:"percent"`
+	Files   []*PolicyFileCoverage `json:"files"`
+}
+
+// PolicyFileCoverage is one module's covered and not-covered rows.
+type PolicyFileCoverage struct {
+	Path       string  `json:"path"`
+	Percent    float64 `json:"percent"`
+	Covered    []int   `json:"covered"`
+	NotCovered []int   `json:"notCovered"`
 }
 
 // PolicyTestResult is one test of a draft.
@@ -190,6 +205,12 @@ func (s *Service) Test(ctx context.Context, d PolicyDraftInput) (*PolicyTestRun,
 			Package: t.Package, Name: t.Name, File: t.File, Row: t.Row, Pass: t.Pass, Skip: t.Skip,
 			DurationMs: ms(t.Duration), Output: t.Output, Error: t.Error,
 		})
+	}
+	if c := rep.Coverage; c != nil {
+		out.Coverage = &PolicyCoverage{Percent: c.Percent}
+		for _, f := range c.Files {
+			out.Coverage.Files = append(out.Coverage.Files, &PolicyFileCoverage{Path: f.Path, Percent: f.Percent, Covered: f.Covered, NotCovered: f.NotCovered})
+		}
 	}
 	return out, nil
 }

@@ -1,6 +1,6 @@
 // The console's browser journeys: Playwright's core driving the system's chromium against a running
 // `qualify serve --dev`. Run by internal/console/browser_test.go, which starts the server and sets:
-//   BASE_URL, REVOPS_TOKEN, ANALYST_TOKEN, CHROMIUM (executable), ARTIFACTS (failure screenshots),
+//   BASE_URL, REVOPS_TOKEN, ANALYST_TOKEN, ADMIN_TOKEN (the second pair of eyes), CHROMIUM (executable), ARTIFACTS (failure screenshots),
 //   SCREENSHOTS (optional: where to write the README's screenshots), JOURNEYS (optional: which to run).
 import { chromium } from "playwright-core";
 import { readFile, mkdir } from "node:fs/promises";
@@ -12,6 +12,13 @@ const artifacts = env.ARTIFACTS ?? "artifacts";
 
 function check(ok, what) {
   if (!ok) throw new Error(`check failed: ${what}`);
+}
+
+// expect is a check that lets the journey go on, so that one run reports every screen that lacks
+// something; the journey fails at its end (see run below).
+let expected = [];
+function expect(ok, what) {
+  if (!ok) expected.push(what);
 }
 
 async function signIn(page, token) {
@@ -36,6 +43,16 @@ async function revops(page) {
   const before = await active.textContent();
   // By hash: two revisions may carry the same manifest revision.
   const beforeHash = await page.getByTestId("active-hash").getAttribute("data-hash");
+  // What each replica serves (one here: this server), from the heartbeats.
+  const self = page.getByTestId("replicas").locator('tbody tr[data-self="true"]');
+  expect((await self.count()) === 1 && (await self.getAttribute("data-hash")) === beforeHash, "the replicas table shows this server serving the active revision");
+  // Decision latency and errors per revision: the demo seed qualified leads on the active one.
+  const stats = page.getByTestId("decision-stats").locator(`tbody tr[data-hash="${beforeHash}"]`);
+  expect((await stats.count()) > 0, "decision latency and errors are shown for the active revision");
+  if (await stats.count()) {
+    const cells = await stats.first().locator("td").allTextContents();
+    expect(Number(cells[2]) > 0 && Number.isFinite(Number(cells[5])), `the active revision's decisions are counted with a mean latency: ${cells}`);
+  }
   const cap = page.getByLabel("latam", { exact: true });
   const original = await cap.inputValue();
   check(original !== "", "the latam region knob shows its value");
@@ -76,6 +93,24 @@ async function revops(page) {
   await page.getByText(/^Valid: \d+ tests passed\.$/).waitFor();
   check((await page.locator(".problems li").count()) === 0, "no problems once fixed");
 
+  // The tests with coverage: a percentage, and a module's untested rows shaded in the editor.
+  await page.getByRole("button", { name: "Run tests" }).click();
+  await page.getByText(/^\d+ passed, 0 failed\.$/).waitFor({ timeout: 60000 });
+  const coverage = page.getByTestId("coverage");
+  expect((await coverage.count()) === 1, "the test run shows coverage");
+  if (await coverage.count()) {
+    const caption = await coverage.locator("caption").textContent();
+    expect(/^Test coverage: \d+\.\d% of the policy rows$/.test(caption), `coverage in percent: ${caption}`);
+    const gap = coverage.locator("td[data-rows]:not([data-rows=''])").first();
+    expect((await gap.count()) === 1, "some policy row is not covered by the shipped tests");
+    if (await gap.count()) {
+      const rows = (await gap.getAttribute("data-rows")).split(",");
+      await gap.locator("xpath=..").getByRole("button").click();
+      const shaded = await page.locator(".highlight .uncovered").count();
+      expect(shaded === rows.length, `the editor shades the ${rows.length} uncovered rows (${shaded})`);
+    }
+  }
+
   await page.getByRole("button", { name: "Simulate" }).click();
   const sim = page.getByTestId("simulation");
   await sim.waitFor({ timeout: 60000 });
@@ -95,12 +130,33 @@ async function revops(page) {
   await shot(page.locator("section[aria-labelledby=draft-h]"), "policy-workspace.png");
   const sampleLead = await sim.locator("table.sample tbody a").first().textContent().catch(() => null);
 
+  // Four-eyes publishing (the journeys' server requires approval): the author's publish is
+  // refused with who must approve; an admin approves the same draft; then the author publishes.
   const message = `LATAM fit ${changed} (console journey ${Date.now()})`;
   await page.getByLabel("Publish message").fill(message);
+  await page.getByRole("button", { name: "Publish" }).click();
+  const refusal = page.getByTestId("approval-required");
+  await refusal.waitFor();
+  const refused = await refusal.textContent();
+  check(/another revops or admin, not you, must/.test(refused) && refused.includes("Approve"), `the refusal says who must approve: ${refused}`);
+  const second = await page.context().browser().newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    const admin = await second.newPage();
+    admin.setDefaultTimeout(20000);
+    await signIn(admin, env.ADMIN_TOKEN);
+    await admin.getByLabel("latam", { exact: true }).fill(changed);
+    await admin.getByLabel("Publish message").fill(`Reviewed: ${message}`);
+    await admin.getByRole("button", { name: "Approve" }).click();
+    const approved = await admin.getByTestId("approved").textContent({ timeout: 60000 });
+    check(approved.startsWith("Approved draft "), `the admin's approval is confirmed: ${approved}`);
+  } finally {
+    await second.close();
+  }
   await page.getByRole("button", { name: "Publish" }).click();
   await page.getByTestId("active-message").filter({ hasText: message }).waitFor({ timeout: 60000 });
   check((await active.textContent()) !== before, "a new revision is active");
   const publishedHash = await page.getByTestId("active-hash").getAttribute("data-hash");
+  expect((await page.getByTestId("replicas").locator('tbody tr[data-self="true"]').getAttribute("data-hash").catch(() => null)) === publishedHash, "this server serves the published revision");
   check((await page.getByLabel("latam", { exact: true }).inputValue()) === changed, `the live policy has latam ${changed}`);
 
   // The history shows it; roll back to the revision before.
@@ -210,14 +266,42 @@ async function analyst(page) {
   check(exitsInCSV.join("\n") === exitsOnScreen.join("\n"), `the CSV's exits ${exitsInCSV.length} equal the screen's ${exitsOnScreen.length}`);
 }
 
-const journeys = { revops, analyst };
+// frontend: the lead page as the reference for frontend teams (where the caller may move the lead,
+// and the policy's reasons where not), and the audit trail naming people.
+async function frontend(page) {
+  await signIn(page, env.REVOPS_TOKEN);
+  const me = (await page.locator("header .who").textContent()).split(" · ")[0];
+  const res = await page.request.post(`${base}/graphql`, {
+    headers: { Authorization: `Bearer ${env.REVOPS_TOKEN}` },
+    data: { query: "{ leads(first: 1, orderBy: {field: CREATED_AT, direction: ASC}) { edges { node { id } } } }" },
+  });
+  const lead = (await res.json()).data.leads.edges[0].node.id;
+  await page.goto(`${base}/console/#/lead/${encodeURIComponent(lead)}`);
+  await page.getByText("Why: the reasons of the score").waitFor();
+  const moves = page.getByTestId("transitions").locator("tbody tr");
+  expect((await moves.count()) > 1, "the lead page lists the stages the lead may move to");
+  const refused = moves.filter({ has: page.locator("td", { hasText: /^refused$/ }) });
+  expect((await refused.count()) > 0, "some move is refused");
+  for (const tr of await refused.all()) {
+    expect((await tr.locator("ul.reasons li").count()) > 0, `a refused move says why: ${await tr.textContent()}`);
+  }
+
+  // The journey's simulations and publishes are in the audit trail by name, not only by user id.
+  await page.goto(`${base}/console/#/audit`);
+  const rows = page.getByTestId("audit").locator("tbody tr");
+  await rows.first().waitFor();
+  const who = await rows.locator("td:nth-child(3)").allTextContents();
+  expect(who.some((w) => w.includes(me) && w.includes("(revops)")), `the audit trail names ${me}: ${who.slice(0, 3)}`);
+}
+
+const journeys = { revops, analyst, frontend };
 const browser = await chromium.launch({
   executablePath: env.CHROMIUM ?? "/usr/bin/chromium",
   headless: true,
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
 });
 let failed = 0;
-for (const name of (env.JOURNEYS ?? "revops,analyst").split(",")) {
+for (const name of (env.JOURNEYS ?? "revops,analyst,frontend").split(",")) {
   // A fresh context per journey: its own storage, nothing shared.
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   context.setDefaultTimeout(20000);
@@ -226,6 +310,7 @@ for (const name of (env.JOURNEYS ?? "revops,analyst").split(",")) {
   page.on("pageerror", (e) => pageErrors.push(String(e)));
   page.on("console", (m) => m.type() === "error" && pageErrors.push(m.text()));
   const t0 = Date.now();
+  expected = [];
   try {
     await journeys[name](page);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
@@ -234,6 +319,16 @@ for (const name of (env.JOURNEYS ?? "revops,analyst").split(",")) {
     await page.setViewportSize({ width: 820, height: 1180 });
     const tablet = await page.evaluate(() => document.documentElement.scrollWidth);
     check(tablet <= 820, `the page fits a tablet's 820 px (it is ${tablet} px wide)`);
+    // Fingers: every visible control at least 44 × 44 px (a text field 44 px high).
+    const small = await page.evaluate(() =>
+      [...document.querySelectorAll("button, select, input, summary, header nav a")]
+        .map((el) => [el, el.getBoundingClientRect()])
+        .filter(([, r]) => r.width > 0 && r.height > 0)
+        .filter(([el, r]) => r.height < 44 || (el.matches("button, summary, nav a, input[type=checkbox]") && r.width < 44))
+        .map(([el, r]) => `${el.tagName.toLowerCase()} "${(el.textContent || el.id).trim().slice(0, 20)}" ${Math.round(r.width)}×${Math.round(r.height)}`),
+    );
+    expect(small.length === 0, `touch targets of 44 px on a tablet; smaller: ${small.slice(0, 5).join(", ")}${small.length > 5 ? ` and ${small.length - 5} more` : ""}`);
+    check(expected.length === 0, expected.join("; "));
     check(pageErrors.length === 0, `no errors in the page: ${pageErrors.join("; ")}`);
     console.log(`ok   ${name} (${Date.now() - t0} ms)`);
   } catch (e) {
@@ -241,7 +336,8 @@ for (const name of (env.JOURNEYS ?? "revops,analyst").split(",")) {
     await mkdir(artifacts, { recursive: true });
     const file = path.resolve(artifacts, `${name}-failure.png`);
     await page.screenshot({ path: file, fullPage: true }).catch(() => {});
-    console.log(`FAIL ${name}: ${e.message}\n     page errors: ${pageErrors.join("; ") || "none"}\n     screenshot: ${file}`);
+    const also = expected.length && !e.message.includes(expected[0]) ? `\n     and before it: ${expected.join("; ")}` : "";
+    console.log(`FAIL ${name}: ${e.message}${also}\n     page errors: ${pageErrors.join("; ") || "none"}\n     screenshot: ${file}`);
   }
   await context.close();
 }

@@ -7,6 +7,7 @@ export interface AuditEvent {
   occurredAt: string;
   action: string;
   actor: string;
+  actorUser: { name: string } | null;
   actorRole: string;
   via: string;
   target: string;
@@ -20,7 +21,7 @@ const PAGE = 50;
 const QUERY = `query ConsoleAudit($first: Int!, $after: Cursor, $where: AuditEventWhereInput) {
   auditEvents(first: $first, after: $after, where: $where, orderBy: {field: OCCURRED_AT, direction: DESC}) {
     totalCount pageInfo { hasNextPage endCursor }
-    edges { node { occurredAt action actor actorRole via target message details } } } }`;
+    edges { node { occurredAt action actor actorUser { name } actorRole via target message details } } } }`;
 
 export async function auditScreen(root: HTMLElement) {
   const action = h("select", { id: "audit-action" }, h("option", { value: "" }, "All acts"), ACTIONS.map((a) => h("option", { value: a }, label(a))));
@@ -70,7 +71,8 @@ function row(e: AuditEvent): HTMLElement {
     {},
     h("td", {}, new Date(e.occurredAt).toLocaleString()),
     h("td", {}, label(e.action)),
-    h("td", {}, h("span", { class: "mono" }, e.actor), ` (${e.actorRole})`),
+    // By name where the actor is a person; the actor id stays for API keys, tokens and the CLI.
+    h("td", {}, e.actorUser ? h("span", { title: e.actor }, e.actorUser.name) : h("span", { class: "mono" }, e.actor), ` (${e.actorRole})`),
     h("td", {}, e.via),
     h("td", { class: "mono" }, e.target.length === 64 ? e.target.slice(0, 12) : e.target),
     h("td", {}, e.message || "–", e.details ? h("details", {}, h("summary", {}, "Details"), h("pre", { class: "mono" }, JSON.stringify(e.details, null, 2))) : null),

@@ -1,5 +1,6 @@
 // The lead page: why the policy decided what it did (score, reasons, recommended stage, revision)
-// the lead's stage history with the revision behind each move, and its decision log with replay on
+// where the caller may move the lead and the policy's reasons where not, the lead's stage history
+// with the revision behind each move, and its decision log with replay on
 // another revision. The reference for frontend teams building their own lead screens.
 import { gql } from "./api";
 import { Decision, DECISION_FIELDS, decisionLog } from "./decisions";
@@ -42,6 +43,7 @@ interface Lead {
     }[];
   };
   decisions: { edges: { node: Decision }[] };
+  availableTransitions: { stage: { key: string; name: string }; allowed: boolean; reasons: { code: string; message: string }[] }[];
 }
 
 const LEAD = `query ConsoleLead($id: ID!) { node(id: $id) { ... on Lead {
@@ -50,7 +52,8 @@ const LEAD = `query ConsoleLead($id: ID!) { node(id: $id) { ... on Lead {
     reasons { code message points } }
   transitions(last: 100, orderBy: {field: OCCURRED_AT, direction: ASC}) { edges { node {
     occurredAt fromStage { key } toStage { key } actorKind trigger reasonCode reason policyRevision actor { name } } } }
-  decisions(first: 50, orderBy: {field: DECIDED_AT, direction: DESC}) { edges { node { ${DECISION_FIELDS} } } } } } }`;
+  decisions(first: 50, orderBy: {field: DECIDED_AT, direction: DESC}) { edges { node { ${DECISION_FIELDS} } } }
+  availableTransitions { stage { key name } allowed reasons { code message } } } } }`;
 
 export async function leadScreen(root: HTMLElement, id: string) {
   replace(root, h("p", {}, "Loading the lead…"));
@@ -87,6 +90,7 @@ export async function leadScreen(root: HTMLElement, id: string) {
         h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Reason"), h("th", { scope: "col" }, "Code"), h("th", { scope: "col", class: "num" }, "Points"))),
         h("tbody", {}, q.reasons.map((r) => h("tr", {}, h("td", {}, r.message), h("td", { class: "mono" }, r.code), h("td", { class: "num" }, r.points)))),
       ),
+      transitionsTable(lead),
       h(
         "table",
         {},
@@ -109,6 +113,30 @@ export async function leadScreen(root: HTMLElement, id: string) {
         ),
       ),
       lead.decisions.edges.length ? decisionLog(lead.decisions.edges.map((e) => e.node)) : h("p", {}, "No logged decisions."),
+    ),
+  );
+}
+
+// transitionsTable is where the caller may move the lead now and, where not, the transition
+// policy's reasons: what a frontend shows beside its stage buttons.
+function transitionsTable(lead: Lead): HTMLElement {
+  return h(
+    "table",
+    { "data-testid": "transitions" },
+    h("caption", {}, "Where you may move this lead, and why not"),
+    h("thead", {}, h("tr", {}, ["Stage", "Move", "Reasons"].map((c) => h("th", { scope: "col" }, c)))),
+    h(
+      "tbody",
+      {},
+      lead.availableTransitions.map((t) =>
+        h(
+          "tr",
+          { "data-stage": t.stage.key, "data-allowed": String(t.allowed) },
+          h("td", {}, t.stage.name, t.stage.key === lead.stage.key ? " (current)" : ""),
+          h("td", { class: t.allowed ? "added" : "removed" }, t.allowed ? "allowed" : "refused"),
+          h("td", {}, t.reasons.length ? h("ul", { class: "reasons" }, t.reasons.map((r) => h("li", {}, r.message, " ", h("span", { class: "mono" }, r.code)))) : "–"),
+        ),
+      ),
     ),
   );
 }

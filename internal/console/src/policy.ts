@@ -8,6 +8,7 @@ import { renderHistory } from "./history";
 import { RegoEditor } from "./rego";
 import { hint, knobSchema } from "./schema";
 import { renderSimulation, Simulation } from "./simulation";
+import { coverageTable, decisionStats, DecisionStats, Replica, replicasTable, TestRun } from "./stats";
 
 interface File {
   path: string;
@@ -24,12 +25,16 @@ interface Status {
   policyStatus: {
     active: Revision | null;
     evaluators: { query: string; evaluator: string; reason: string | null }[];
+    decisions: DecisionStats[];
+    replicas: Replica[];
   };
 }
 
 const STATUS = `query ConsolePolicy { policyStatus {
   active { revision hash message activatedAt files { path content } }
-  evaluators { query evaluator reason } } }`;
+  evaluators { query evaluator reason }
+  decisions { decision revision revisionHash count errors timeouts meanMs maxMs breach }
+  replicas { id revision revisionHash seenAt self } } }`;
 
 export async function policyScreen(root: HTMLElement) {
   replace(root, h("p", {}, "Loading the active policy…"));
@@ -70,11 +75,26 @@ export async function policyScreen(root: HTMLElement) {
           st.evaluators.map((e) => h("tr", {}, h("td", { class: "mono" }, e.query), h("td", {}, e.evaluator), h("td", {}, e.reason ?? "–"))),
         ),
       ),
+      replicasTable(st.replicas, active.hash),
+      decisionStats(st.decisions),
     ),
     workspace.el,
     history,
   );
   await renderHistory(history, active.hash, () => policyScreen(root));
+}
+
+// approvalNeeded says who must act when four-eyes publishing refuses a publish: another revops or
+// admin approves this exact draft (by its hash) with Approve, then the author publishes again.
+function approvalNeeded(e: ApiError): HTMLElement {
+  const hash = String(e.extensions.hash ?? "");
+  const why = String(e.extensions.reason ?? e.message);
+  return h(
+    "div",
+    { role: "alert", class: "error", "data-testid": "approval-required" },
+    h("p", {}, h("strong", {}, "Approval required."), ` Four-eyes publishing is on: another revops or admin, not you, must open this draft and press Approve before it can be published.`),
+    h("p", {}, `Draft ${hash.slice(0, 12)}: ${why}.`),
+  );
 }
 
 // Workspace is the draft: the active files with the knobs and .rego files edited.
@@ -92,6 +112,8 @@ class Workspace {
   private problems = h("ul", { class: "problems", "aria-label": "Problems" });
   private message: HTMLInputElement;
   private lastProblems: Problem[] = [];
+  // uncovered is the last test run's rows that no test evaluated, by file.
+  private uncovered = new Map<string, number[]>();
 
   constructor(private active: Revision, private reload: () => void) {
     this.data = active.files.find((f) => f.path === "data.json")?.content ?? "{}";
@@ -108,7 +130,10 @@ class Workspace {
     }
     const paths = [...this.rego.keys()].sort();
     this.fileSelect = h("select", { id: "rego-file", onchange: () => this.showFile() }, paths.map((p) => h("option", { value: p }, p)));
-    this.editor = new RegoEditor("rego-editor", (text) => this.rego.set(this.fileSelect.value, text));
+    this.editor = new RegoEditor("rego-editor", (text) => {
+      this.rego.set(this.fileSelect.value, text);
+      this.uncovered.delete(this.fileSelect.value);
+    });
     this.message = h("input", { id: "publish-message", type: "text", required: true, placeholder: "What changed and why" });
     this.el = h(
       "section",
@@ -136,6 +161,9 @@ class Workspace {
         { class: "publish", onsubmit: (e: Event) => (e.preventDefault(), this.run("publish")) },
         field("Publish message", this.message),
         h("button", { type: "submit" }, "Publish"),
+        // Four-eyes publishing (serve --require-publish-approval): a second revops or admin
+        // approves exactly this draft; the author then publishes it.
+        h("button", { type: "button", class: "secondary", onclick: () => this.run("approve") }, "Approve"),
       ),
     );
     this.showFile();
@@ -196,6 +224,7 @@ class Workspace {
   private showFile() {
     this.editor.value = this.rego.get(this.fileSelect.value) ?? "";
     this.editor.textarea.setAttribute("aria-description", `Rego source of ${this.fileSelect.value}`);
+    this.editor.cover(this.uncovered.get(this.fileSelect.value) ?? []);
     this.markRego();
   }
 
@@ -234,9 +263,9 @@ class Workspace {
     return { changed };
   }
 
-  private async run(what: "validate" | "test" | "simulate" | "publish") {
+  private async run(what: "validate" | "test" | "simulate" | "publish" | "approve") {
     this.showProblems([]);
-    replace(this.results, `${what === "test" ? "Running the tests" : what[0].toUpperCase() + what.slice(1) + "ing"}…`);
+    replace(this.results, `${what === "test" ? "Running the tests" : what[0].toUpperCase() + what.slice(1).replace(/e$/, "") + "ing"}…`);
     const draft = this.draft();
     try {
       if (what === "validate") {
@@ -247,16 +276,20 @@ class Workspace {
         this.showProblems(v.problems);
         replace(this.results, v.ok ? `Valid: ${v.tests} tests passed.` : `Not valid: ${v.problems.length} problems, ${v.failed} of ${v.tests} tests failed.`);
       } else if (what === "test") {
-        const { testPolicy: t } = await gql<{ testPolicy: { ok: boolean; passed: number; failed: number; problems: Problem[]; tests: { package: string; name: string; file: string; row: number; pass: boolean; skip: boolean; error: string; output: string }[] } }>(
-          `query ConsoleTest($draft: PolicyDraftInput!) { testPolicy(draft: $draft) { ok passed failed problems { file row col message } tests { package name file row pass skip error output } } }`,
+        const { testPolicy: t } = await gql<{ testPolicy: TestRun }>(
+          `query ConsoleTest($draft: PolicyDraftInput!) { testPolicy(draft: $draft) { ok passed failed problems { file row col message }
+            tests { package name file row pass skip error output } coverage { percent files { path percent notCovered } } } }`,
           { draft },
         );
         this.showProblems(t.problems);
         const failed = t.tests.filter((x) => !x.pass && !x.skip);
+        this.uncovered = new Map((t.coverage?.files ?? []).map((f) => [f.path, f.notCovered]));
+        this.editor.cover(this.uncovered.get(this.fileSelect.value) ?? []);
         replace(
           this.results,
           h("p", {}, `${t.passed} passed, ${t.failed} failed.`),
           failed.length ? h("ul", {}, failed.map((x) => h("li", {}, h("span", { class: "mono" }, `${x.file}:${x.row}`), ` ${x.package}.${x.name} `, x.error))) : null,
+          t.coverage ? coverageTable(t.coverage, (path) => this.openFile(path)) : null,
         );
       } else if (what === "simulate") {
         const { simulatePolicy: s } = await gql<{ simulatePolicy: Simulation }>(
@@ -277,6 +310,14 @@ class Workspace {
           replace(this.results, "Say what changed in the publish message.");
           return;
         }
+        if (what === "approve") {
+          const { approvePolicyDraft: a } = await gql<{ approvePolicyDraft: { hash: string } }>(
+            `mutation ConsoleApprove($input: ApprovePolicyDraftInput!) { approvePolicyDraft(input: $input) { hash } }`,
+            { input: { draft, message: this.message.value.trim() } },
+          );
+          replace(this.results, h("p", { "data-testid": "approved" }, `Approved draft ${a.hash.slice(0, 12)}: another revops or admin may publish exactly this content now; any edit voids the approval.`));
+          return;
+        }
         const { publishPolicy: p } = await gql<{ publishPolicy: { revision: { revision: string } } }>(
           `mutation ConsolePublish($input: PublishPolicyInput!) { publishPolicy(input: $input) { revision { revision } } }`,
           { input: { draft, message: this.message.value.trim() } },
@@ -286,6 +327,10 @@ class Workspace {
       }
     } catch (e) {
       if (e instanceof ApiError && e.problems.length) this.showProblems(e.problems);
+      if (e instanceof ApiError && e.code === "APPROVAL_REQUIRED") {
+        replace(this.results, approvalNeeded(e));
+        return;
+      }
       replace(this.results, h("p", { role: "alert", class: "error" }, e instanceof ApiError ? `${e.code}: ${e.message}` : String(e)));
     }
   }
@@ -320,6 +365,14 @@ class Workspace {
         return h("li", {}, h("button", { type: "button", class: "link", onclick: go }, h("span", { class: "mono" }, where)), " ", p.message);
       }),
     );
+  }
+
+  // openFile shows a .rego file in the editor.
+  private openFile(path: string) {
+    if (!this.rego.has(path)) return;
+    this.fileSelect.value = path;
+    this.showFile();
+    this.editor.textarea.focus();
   }
 
   private goToRego(p: Problem) {

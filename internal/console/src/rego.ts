@@ -1,5 +1,5 @@
 // A Rego editor: a textarea over a highlighted copy of its text (keywords, strings, numbers,
-// comments), with the rows of problems marked. The textarea stays the control: keyboard, selection,
+// comments), with the rows of problems marked and the rows no test evaluated shaded. The textarea stays the control: keyboard, selection,
 // undo and screen readers work as in any text field.
 import { h } from "./dom";
 
@@ -11,6 +11,7 @@ export class RegoEditor {
   textarea: HTMLTextAreaElement;
   private view: HTMLElement;
   private bad = new Map<number, string>();
+  private uncovered = new Set<number>();
 
   constructor(id: string, oninput: (text: string) => void) {
     this.view = h("pre", { class: "highlight", "aria-hidden": "true" });
@@ -23,6 +24,7 @@ export class RegoEditor {
       wrap: "off",
       oninput: () => {
         this.bad.clear();
+        this.uncovered.clear(); // an edit moves rows: the last test run no longer says which
         this.paint();
         oninput(this.textarea.value);
       },
@@ -37,6 +39,13 @@ export class RegoEditor {
   set value(text: string) {
     this.textarea.value = text;
     this.bad.clear();
+    this.uncovered.clear();
+    this.paint();
+  }
+
+  // cover shades the given rows (1-based): those the tests did not evaluate.
+  cover(rows: Iterable<number>) {
+    this.uncovered = new Set(rows);
     this.paint();
   }
 
@@ -50,7 +59,8 @@ export class RegoEditor {
     const lines = this.textarea.value.split("\n");
     this.view.replaceChildren(
       ...lines.map((line, i) => {
-        const span = h("span", { class: this.bad.has(i + 1) ? "line bad" : "line" }, ...tokens(line), "\n");
+        const cls = ["line", this.bad.has(i + 1) ? "bad" : "", this.uncovered.has(i + 1) ? "uncovered" : ""].filter(Boolean).join(" ");
+        const span = h("span", { class: cls }, ...tokens(line), "\n");
         if (this.bad.has(i + 1)) span.title = this.bad.get(i + 1)!;
         return span;
       }),
