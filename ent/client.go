@@ -34,6 +34,7 @@ import (
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
 	"github.com/qualify/qualify/ent/requalifyjob"
+	"github.com/qualify/qualify/ent/simulation"
 	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/ent/user"
@@ -87,6 +88,8 @@ type Client struct {
 	Project *ProjectClient
 	// RequalifyJob is the client for interacting with the RequalifyJob builders.
 	RequalifyJob *RequalifyJobClient
+	// Simulation is the client for interacting with the Simulation builders.
+	Simulation *SimulationClient
 	// Stage is the client for interacting with the Stage builders.
 	Stage *StageClient
 	// StageTransition is the client for interacting with the StageTransition builders.
@@ -129,6 +132,7 @@ func (c *Client) init() {
 	c.PolicyRevision = NewPolicyRevisionClient(c.config)
 	c.Project = NewProjectClient(c.config)
 	c.RequalifyJob = NewRequalifyJobClient(c.config)
+	c.Simulation = NewSimulationClient(c.config)
 	c.Stage = NewStageClient(c.config)
 	c.StageTransition = NewStageTransitionClient(c.config)
 	c.User = NewUserClient(c.config)
@@ -246,6 +250,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		PolicyRevision:  NewPolicyRevisionClient(cfg),
 		Project:         NewProjectClient(cfg),
 		RequalifyJob:    NewRequalifyJobClient(cfg),
+		Simulation:      NewSimulationClient(cfg),
 		Stage:           NewStageClient(cfg),
 		StageTransition: NewStageTransitionClient(cfg),
 		User:            NewUserClient(cfg),
@@ -290,6 +295,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		PolicyRevision:  NewPolicyRevisionClient(cfg),
 		Project:         NewProjectClient(cfg),
 		RequalifyJob:    NewRequalifyJobClient(cfg),
+		Simulation:      NewSimulationClient(cfg),
 		Stage:           NewStageClient(cfg),
 		StageTransition: NewStageTransitionClient(cfg),
 		User:            NewUserClient(cfg),
@@ -328,8 +334,9 @@ func (c *Client) Use(hooks ...Hook) {
 		c.APIKey, c.Account, c.Activity, c.AuditEvent, c.Contact, c.DecisionLog,
 		c.FunnelBuild, c.FunnelCount, c.FunnelExit, c.FunnelReach, c.FunnelSketch,
 		c.ImportMapping, c.ImportRun, c.Lead, c.LeadEscalation, c.PolicyReplica,
-		c.PolicyRevision, c.Project, c.RequalifyJob, c.Stage, c.StageTransition,
-		c.User, c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
+		c.PolicyRevision, c.Project, c.RequalifyJob, c.Simulation, c.Stage,
+		c.StageTransition, c.User, c.WebhookAttempt, c.WebhookDelivery,
+		c.WebhookEndpoint,
 	} {
 		n.Use(hooks...)
 	}
@@ -342,8 +349,9 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.APIKey, c.Account, c.Activity, c.AuditEvent, c.Contact, c.DecisionLog,
 		c.FunnelBuild, c.FunnelCount, c.FunnelExit, c.FunnelReach, c.FunnelSketch,
 		c.ImportMapping, c.ImportRun, c.Lead, c.LeadEscalation, c.PolicyReplica,
-		c.PolicyRevision, c.Project, c.RequalifyJob, c.Stage, c.StageTransition,
-		c.User, c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
+		c.PolicyRevision, c.Project, c.RequalifyJob, c.Simulation, c.Stage,
+		c.StageTransition, c.User, c.WebhookAttempt, c.WebhookDelivery,
+		c.WebhookEndpoint,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -390,6 +398,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Project.mutate(ctx, m)
 	case *RequalifyJobMutation:
 		return c.RequalifyJob.mutate(ctx, m)
+	case *SimulationMutation:
+		return c.Simulation.mutate(ctx, m)
 	case *StageMutation:
 		return c.Stage.mutate(ctx, m)
 	case *StageTransitionMutation:
@@ -2700,6 +2710,70 @@ func (c *LeadEscalationClient) GetX(ctx context.Context, id int) *LeadEscalation
 	return obj
 }
 
+// QueryLead queries the lead edge of a LeadEscalation.
+func (c *LeadEscalationClient) QueryLead(_m *LeadEscalation) *LeadQuery {
+	query := (&LeadClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(leadescalation.Table, leadescalation.FieldID, id),
+			sqlgraph.To(lead.Table, lead.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, leadescalation.LeadTable, leadescalation.LeadColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryOwner queries the owner edge of a LeadEscalation.
+func (c *LeadEscalationClient) QueryOwner(_m *LeadEscalation) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(leadescalation.Table, leadescalation.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, leadescalation.OwnerTable, leadescalation.OwnerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryFlaggedUser queries the flagged_user edge of a LeadEscalation.
+func (c *LeadEscalationClient) QueryFlaggedUser(_m *LeadEscalation) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(leadescalation.Table, leadescalation.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, leadescalation.FlaggedUserTable, leadescalation.FlaggedUserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAcknowledgedBy queries the acknowledged_by edge of a LeadEscalation.
+func (c *LeadEscalationClient) QueryAcknowledgedBy(_m *LeadEscalation) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(leadescalation.Table, leadescalation.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, leadescalation.AcknowledgedByTable, leadescalation.AcknowledgedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *LeadEscalationClient) Hooks() []Hook {
 	return c.hooks.LeadEscalation
@@ -3289,6 +3363,139 @@ func (c *RequalifyJobClient) mutate(ctx context.Context, m *RequalifyJobMutation
 	}
 }
 
+// SimulationClient is a client for the Simulation schema.
+type SimulationClient struct {
+	config
+}
+
+// NewSimulationClient returns a client for the Simulation from the given config.
+func NewSimulationClient(c config) *SimulationClient {
+	return &SimulationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `simulation.Hooks(f(g(h())))`.
+func (c *SimulationClient) Use(hooks ...Hook) {
+	c.hooks.Simulation = append(c.hooks.Simulation, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `simulation.Intercept(f(g(h())))`.
+func (c *SimulationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Simulation = append(c.inters.Simulation, interceptors...)
+}
+
+// Create returns a builder for creating a Simulation entity.
+func (c *SimulationClient) Create() *SimulationCreate {
+	mutation := newSimulationMutation(c.config, OpCreate)
+	return &SimulationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Simulation entities.
+func (c *SimulationClient) CreateBulk(builders ...*SimulationCreate) *SimulationCreateBulk {
+	return &SimulationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SimulationClient) MapCreateBulk(slice any, setFunc func(*SimulationCreate, int)) *SimulationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SimulationCreateBulk{err: fmt.Errorf("calling to SimulationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SimulationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SimulationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Simulation.
+func (c *SimulationClient) Update() *SimulationUpdate {
+	mutation := newSimulationMutation(c.config, OpUpdate)
+	return &SimulationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SimulationClient) UpdateOne(_m *Simulation) *SimulationUpdateOne {
+	mutation := newSimulationMutation(c.config, OpUpdateOne, withSimulation(_m))
+	return &SimulationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SimulationClient) UpdateOneID(id int) *SimulationUpdateOne {
+	mutation := newSimulationMutation(c.config, OpUpdateOne, withSimulationID(id))
+	return &SimulationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Simulation.
+func (c *SimulationClient) Delete() *SimulationDelete {
+	mutation := newSimulationMutation(c.config, OpDelete)
+	return &SimulationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SimulationClient) DeleteOne(_m *Simulation) *SimulationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SimulationClient) DeleteOneID(id int) *SimulationDeleteOne {
+	builder := c.Delete().Where(simulation.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SimulationDeleteOne{builder}
+}
+
+// Query returns a query builder for Simulation.
+func (c *SimulationClient) Query() *SimulationQuery {
+	return &SimulationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSimulation},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Simulation entity by its id.
+func (c *SimulationClient) Get(ctx context.Context, id int) (*Simulation, error) {
+	return c.Query().Where(simulation.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SimulationClient) GetX(ctx context.Context, id int) *Simulation {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SimulationClient) Hooks() []Hook {
+	return c.hooks.Simulation
+}
+
+// Interceptors returns the client interceptors.
+func (c *SimulationClient) Interceptors() []Interceptor {
+	return c.inters.Simulation
+}
+
+func (c *SimulationClient) mutate(ctx context.Context, m *SimulationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SimulationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SimulationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SimulationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SimulationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Simulation mutation op: %q", m.Op())
+	}
+}
+
 // StageClient is a client for the Stage schema.
 type StageClient struct {
 	config
@@ -3753,6 +3960,38 @@ func (c *UserClient) QueryOwnedLeads(_m *User) *LeadQuery {
 			sqlgraph.From(user.Table, user.FieldID, id),
 			sqlgraph.To(lead.Table, lead.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, user.OwnedLeadsTable, user.OwnedLeadsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryManager queries the manager edge of a User.
+func (c *UserClient) QueryManager(_m *User) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, user.ManagerTable, user.ManagerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryReports queries the reports edge of a User.
+func (c *UserClient) QueryReports(_m *User) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.ReportsTable, user.ReportsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -4270,14 +4509,14 @@ type (
 		APIKey, Account, Activity, AuditEvent, Contact, DecisionLog, FunnelBuild,
 		FunnelCount, FunnelExit, FunnelReach, FunnelSketch, ImportMapping, ImportRun,
 		Lead, LeadEscalation, PolicyReplica, PolicyRevision, Project, RequalifyJob,
-		Stage, StageTransition, User, WebhookAttempt, WebhookDelivery,
+		Simulation, Stage, StageTransition, User, WebhookAttempt, WebhookDelivery,
 		WebhookEndpoint []ent.Hook
 	}
 	inters struct {
 		APIKey, Account, Activity, AuditEvent, Contact, DecisionLog, FunnelBuild,
 		FunnelCount, FunnelExit, FunnelReach, FunnelSketch, ImportMapping, ImportRun,
 		Lead, LeadEscalation, PolicyReplica, PolicyRevision, Project, RequalifyJob,
-		Stage, StageTransition, User, WebhookAttempt, WebhookDelivery,
+		Simulation, Stage, StageTransition, User, WebhookAttempt, WebhookDelivery,
 		WebhookEndpoint []ent.Interceptor
 	}
 )

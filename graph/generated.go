@@ -25,10 +25,12 @@ import (
 	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/importrun"
 	"github.com/qualify/qualify/ent/lead"
+	"github.com/qualify/qualify/ent/leadescalation"
 	"github.com/qualify/qualify/ent/policyrevision"
 	"github.com/qualify/qualify/ent/project"
 	"github.com/qualify/qualify/ent/requalifyjob"
 	"github.com/qualify/qualify/ent/schema/qualtype"
+	"github.com/qualify/qualify/ent/simulation"
 	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/ent/user"
@@ -38,7 +40,9 @@ import (
 	"github.com/qualify/qualify/internal/funnel"
 	"github.com/qualify/qualify/internal/gqlid"
 	"github.com/qualify/qualify/internal/heartbeat"
+	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/policyadmin"
+	"github.com/qualify/qualify/internal/sla"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -62,8 +66,10 @@ type ResolverRoot interface {
 	PolicyRevision() PolicyRevisionResolver
 	PolicyStatus() PolicyStatusResolver
 	Query() QueryResolver
+	Simulation() SimulationResolver
 	StageTransition() StageTransitionResolver
 	Subscription() SubscriptionResolver
+	Viewer() ViewerResolver
 }
 
 type DirectiveRoot struct {
@@ -358,6 +364,37 @@ type ComplexityRoot struct {
 		UnknownColumns func(childComplexity int) int
 	}
 
+	Job struct {
+		Args        func(childComplexity int) int
+		Attempt     func(childComplexity int) int
+		AttemptedAt func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Errors      func(childComplexity int) int
+		FinalizedAt func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		MaxAttempts func(childComplexity int) int
+		Progress    func(childComplexity int) int
+		ScheduledAt func(childComplexity int) int
+		State       func(childComplexity int) int
+	}
+
+	JobConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	JobEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	JobError struct {
+		At      func(childComplexity int) int
+		Attempt func(childComplexity int) int
+		Error   func(childComplexity int) int
+	}
+
 	Lead struct {
 		Account              func(childComplexity int) int
 		AccountID            func(childComplexity int) int
@@ -417,6 +454,42 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	LeadEscalation struct {
+		AcknowledgedAt   func(childComplexity int) int
+		AcknowledgedBy   func(childComplexity int) int
+		AcknowledgedByID func(childComplexity int) int
+		Action           func(childComplexity int) int
+		DecisionID       func(childComplexity int) int
+		DueAt            func(childComplexity int) int
+		EscalatedAt      func(childComplexity int) int
+		FlagNote         func(childComplexity int) int
+		FlaggedUser      func(childComplexity int) int
+		FlaggedUserID    func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Lead             func(childComplexity int) int
+		LeadID           func(childComplexity int) int
+		Owner            func(childComplexity int) int
+		OwnerID          func(childComplexity int) int
+		PolicyHash       func(childComplexity int) int
+		PolicyRevision   func(childComplexity int) int
+		ReassignedTo     func(childComplexity int) int
+		Rule             func(childComplexity int) int
+		Stage            func(childComplexity int) int
+		StageEnteredAt   func(childComplexity int) int
+		Team             func(childComplexity int) int
+	}
+
+	LeadEscalationConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	LeadEscalationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	LeadStageChangedEvent struct {
 		At           func(childComplexity int) int
 		From         func(childComplexity int) int
@@ -429,7 +502,9 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AcknowledgeEscalation func(childComplexity int, id int) int
 		ApprovePolicyDraft    func(childComplexity int, input model.ApprovePolicyDraftInput) int
+		CancelJob             func(childComplexity int, id int) int
 		ConvertLead           func(childComplexity int, input model.ConvertLeadInput) int
 		CreateAPIKey          func(childComplexity int, input model.CreateAPIKeyInput) int
 		CreateAccount         func(childComplexity int, input ent.CreateAccountInput) int
@@ -444,10 +519,12 @@ type ComplexityRoot struct {
 		PublishPolicy         func(childComplexity int, input model.PublishPolicyInput) int
 		RedeliverWebhook      func(childComplexity int, deliveryID int) int
 		RequalifyLeads        func(childComplexity int, input model.RequalifyLeadsInput) int
+		RetryJob              func(childComplexity int, id int) int
 		RevokeAPIKey          func(childComplexity int, id int) int
 		RollbackPolicy        func(childComplexity int, input model.RollbackPolicyInput) int
 		RotateWebhookSecret   func(childComplexity int, id int, graceSeconds *int) int
 		SaveImportMapping     func(childComplexity int, name string, columns []*model.ImportColumnInput) int
+		StartSimulation       func(childComplexity int, draft policyadmin.PolicyDraftInput, where *ent.LeadWhereInput, sample *int) int
 		TransitionLead        func(childComplexity int, input model.TransitionLeadInput) int
 		UpdateAccount         func(childComplexity int, id int, input ent.UpdateAccountInput) int
 		UpdateActivity        func(childComplexity int, id int, input ent.UpdateActivityInput) int
@@ -669,16 +746,17 @@ type ComplexityRoot struct {
 
 	Query struct {
 		APIKeys            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.APIKeyOrder, where *ent.APIKeyWhereInput) int
-		Accounts           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AccountOrder, where *ent.AccountWhereInput) int
+		Accounts           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AccountOrder, where *ent.AccountWhereInput, search *string) int
 		Activities         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ActivityOrder, where *ent.ActivityWhereInput) int
 		AuditEvents        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
-		Contacts           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput) int
+		Contacts           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput, search *string) int
 		ConversionTrend    func(childComplexity int, input funnel.TrendInput) int
 		Decision           func(childComplexity int, id string) int
 		Funnel             func(childComplexity int, input funnel.Input) int
 		ImportMappings     func(childComplexity int) int
 		ImportRun          func(childComplexity int, id int) int
-		Leads              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LeadOrder, where *ent.LeadWhereInput) int
+		Jobs               func(childComplexity int, kinds []string, states []model.JobState, first *int, after *entgql.Cursor[int]) int
+		Leads              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LeadOrder, where *ent.LeadWhereInput, search *string) int
 		Node               func(childComplexity int, id int) int
 		Nodes              func(childComplexity int, ids []int) int
 		PolicyRevisionDiff func(childComplexity int, from string, to string) int
@@ -687,7 +765,9 @@ type ComplexityRoot struct {
 		Projects           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ProjectOrder, where *ent.ProjectWhereInput) int
 		ReplayDecision     func(childComplexity int, id string, revision string) int
 		RequalifyJob       func(childComplexity int, id int) int
+		SLAReport          func(childComplexity int, period funnel.Period, groupBy *sla.GroupBy) int
 		SimulatePolicy     func(childComplexity int, draft policyadmin.PolicyDraftInput, where *ent.LeadWhereInput, sample *int) int
+		Simulation         func(childComplexity int, id int) int
 		StageDurations     func(childComplexity int, input funnel.Input) int
 		Stages             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StageOrder, where *ent.StageWhereInput) int
 		TestPolicy         func(childComplexity int, draft policyadmin.PolicyDraftInput) int
@@ -763,6 +843,55 @@ type ComplexityRoot struct {
 		OldScore       func(childComplexity int) int
 		OldStage       func(childComplexity int) int
 		OldTemperature func(childComplexity int) int
+	}
+
+	Simulation struct {
+		ActiveHash  func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		DraftHash   func(childComplexity int) int
+		Errors      func(childComplexity int) int
+		FinishedAt  func(childComplexity int) int
+		ID          func(childComplexity int) int
+		JobID       func(childComplexity int) int
+		Processed   func(childComplexity int) int
+		RequestedBy func(childComplexity int) int
+		Result      func(childComplexity int) int
+		Sample      func(childComplexity int) int
+		StartedAt   func(childComplexity int) int
+		Status      func(childComplexity int) int
+		Total       func(childComplexity int) int
+		Where       func(childComplexity int) int
+	}
+
+	SlaGroup struct {
+		OwnerID   func(childComplexity int) int
+		OwnerName func(childComplexity int) int
+		SLAs      func(childComplexity int) int
+		Team      func(childComplexity int) int
+	}
+
+	SlaReport struct {
+		Groups func(childComplexity int) int
+		Rules  func(childComplexity int) int
+	}
+
+	SlaRule struct {
+		Action       func(childComplexity int) int
+		BusinessDays func(childComplexity int) int
+		Key          func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Stage        func(childComplexity int) int
+	}
+
+	SlaStats struct {
+		Breached          func(childComplexity int) int
+		Entered           func(childComplexity int) int
+		MedianDaysToLeave func(childComplexity int) int
+		Met               func(childComplexity int) int
+		Open              func(childComplexity int) int
+		P90DaysToLeave    func(childComplexity int) int
+		Rule              func(childComplexity int) int
+		Stage             func(childComplexity int) int
 	}
 
 	Stage struct {
@@ -841,6 +970,7 @@ type ComplexityRoot struct {
 		Lead            func(childComplexity int) int
 		LeadID          func(childComplexity int) int
 		OccurredAt      func(childComplexity int) int
+		OwnerID         func(childComplexity int) int
 		PolicyHash      func(childComplexity int) int
 		PolicyRevision  func(childComplexity int) int
 		Reason          func(childComplexity int) int
@@ -885,8 +1015,11 @@ type ComplexityRoot struct {
 		CreatedAt  func(childComplexity int) int
 		Email      func(childComplexity int) int
 		ID         func(childComplexity int) int
+		Manager    func(childComplexity int) int
+		ManagerID  func(childComplexity int) int
 		Name       func(childComplexity int) int
 		OwnedLeads func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LeadOrder, where *ent.LeadWhereInput) int
+		Reports    func(childComplexity int) int
 		Role       func(childComplexity int) int
 		Team       func(childComplexity int) int
 		UpdatedAt  func(childComplexity int) int
@@ -904,12 +1037,13 @@ type ComplexityRoot struct {
 	}
 
 	Viewer struct {
-		Redacted  func(childComplexity int) int
-		Role      func(childComplexity int) int
-		RowFilter func(childComplexity int) int
-		Team      func(childComplexity int) int
-		User      func(childComplexity int) int
-		Via       func(childComplexity int) int
+		Escalations func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, open *bool) int
+		Redacted    func(childComplexity int) int
+		Role        func(childComplexity int) int
+		RowFilter   func(childComplexity int) int
+		Team        func(childComplexity int) int
+		User        func(childComplexity int) int
+		Via         func(childComplexity int) int
 	}
 
 	WebhookAttempt struct {
@@ -1021,8 +1155,12 @@ type MutationResolver interface {
 	RedeliverWebhook(ctx context.Context, deliveryID int) (*ent.WebhookDelivery, error)
 	ImportLeads(ctx context.Context, file graphql.Upload, input *model.ImportLeadsInput) (*ent.ImportRun, error)
 	SaveImportMapping(ctx context.Context, name string, columns []*model.ImportColumnInput) (*ent.ImportMapping, error)
+	RetryJob(ctx context.Context, id int) (*model.Job, error)
+	CancelJob(ctx context.Context, id int) (*model.Job, error)
+	StartSimulation(ctx context.Context, draft policyadmin.PolicyDraftInput, where *ent.LeadWhereInput, sample *int) (*ent.Simulation, error)
 	TransitionLead(ctx context.Context, input model.TransitionLeadInput) (*model.TransitionLeadPayload, error)
 	ConvertLead(ctx context.Context, input model.ConvertLeadInput) (*model.ConvertLeadPayload, error)
+	AcknowledgeEscalation(ctx context.Context, id int) (*ent.LeadEscalation, error)
 }
 type PolicyRevisionResolver interface {
 	Files(ctx context.Context, obj *ent.PolicyRevision) ([]*model.PolicyFile, error)
@@ -1033,11 +1171,11 @@ type PolicyStatusResolver interface {
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
 	Nodes(ctx context.Context, ids []int) ([]ent.Noder, error)
-	Accounts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AccountOrder, where *ent.AccountWhereInput) (*ent.AccountConnection, error)
+	Accounts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AccountOrder, where *ent.AccountWhereInput, search *string) (*ent.AccountConnection, error)
 	Activities(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ActivityOrder, where *ent.ActivityWhereInput) (*ent.ActivityConnection, error)
 	AuditEvents(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error)
-	Contacts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput) (*ent.ContactConnection, error)
-	Leads(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LeadOrder, where *ent.LeadWhereInput) (*ent.LeadConnection, error)
+	Contacts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput, search *string) (*ent.ContactConnection, error)
+	Leads(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LeadOrder, where *ent.LeadWhereInput, search *string) (*ent.LeadConnection, error)
 	PolicyRevisions(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PolicyRevisionOrder, where *ent.PolicyRevisionWhereInput) (*ent.PolicyRevisionConnection, error)
 	Projects(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ProjectOrder, where *ent.ProjectWhereInput) (*ent.ProjectConnection, error)
 	Stages(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StageOrder, where *ent.StageWhereInput) (*ent.StageConnection, error)
@@ -1058,7 +1196,14 @@ type QueryResolver interface {
 	WebhookDeliveries(ctx context.Context, endpointID int, status *webhookdelivery.Status, first *int) ([]*ent.WebhookDelivery, error)
 	ImportMappings(ctx context.Context) ([]*ent.ImportMapping, error)
 	ImportRun(ctx context.Context, id int) (*ent.ImportRun, error)
+	Jobs(ctx context.Context, kinds []string, states []model.JobState, first *int, after *entgql.Cursor[int]) (*model.JobConnection, error)
+	Simulation(ctx context.Context, id int) (*ent.Simulation, error)
 	PolicyStatus(ctx context.Context) (*model.PolicyStatus, error)
+	SLAReport(ctx context.Context, period funnel.Period, groupBy *sla.GroupBy) (*sla.Report, error)
+}
+type SimulationResolver interface {
+	Result(ctx context.Context, obj *ent.Simulation) (*policyadmin.PolicySimulation, error)
+	JobID(ctx context.Context, obj *ent.Simulation) (*int, error)
 }
 type StageTransitionResolver interface {
 	FromStage(ctx context.Context, obj *ent.StageTransition) (*ent.Stage, error)
@@ -1066,6 +1211,9 @@ type StageTransitionResolver interface {
 }
 type SubscriptionResolver interface {
 	LeadStageChanged(ctx context.Context, after *int, where *model.LeadStageChangedFilter) (<-chan *model.LeadStageChangedEvent, error)
+}
+type ViewerResolver interface {
+	Escalations(ctx context.Context, obj *model.Viewer, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, open *bool) (*ent.LeadEscalationConnection, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -2266,6 +2414,124 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ImportRun.UnknownColumns(childComplexity), true
 
+	case "Job.args":
+		if e.ComplexityRoot.Job.Args == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Job.Args(childComplexity), true
+	case "Job.attempt":
+		if e.ComplexityRoot.Job.Attempt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Job.Attempt(childComplexity), true
+	case "Job.attemptedAt":
+		if e.ComplexityRoot.Job.AttemptedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Job.AttemptedAt(childComplexity), true
+	case "Job.createdAt":
+		if e.ComplexityRoot.Job.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Job.CreatedAt(childComplexity), true
+	case "Job.errors":
+		if e.ComplexityRoot.Job.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Job.Errors(childComplexity), true
+	case "Job.finalizedAt":
+		if e.ComplexityRoot.Job.FinalizedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Job.FinalizedAt(childComplexity), true
+	case "Job.id":
+		if e.ComplexityRoot.Job.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Job.ID(childComplexity), true
+	case "Job.kind":
+		if e.ComplexityRoot.Job.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Job.Kind(childComplexity), true
+	case "Job.maxAttempts":
+		if e.ComplexityRoot.Job.MaxAttempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Job.MaxAttempts(childComplexity), true
+	case "Job.progress":
+		if e.ComplexityRoot.Job.Progress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Job.Progress(childComplexity), true
+	case "Job.scheduledAt":
+		if e.ComplexityRoot.Job.ScheduledAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Job.ScheduledAt(childComplexity), true
+	case "Job.state":
+		if e.ComplexityRoot.Job.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Job.State(childComplexity), true
+
+	case "JobConnection.edges":
+		if e.ComplexityRoot.JobConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobConnection.Edges(childComplexity), true
+	case "JobConnection.pageInfo":
+		if e.ComplexityRoot.JobConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobConnection.PageInfo(childComplexity), true
+
+	case "JobEdge.cursor":
+		if e.ComplexityRoot.JobEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobEdge.Cursor(childComplexity), true
+	case "JobEdge.node":
+		if e.ComplexityRoot.JobEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobEdge.Node(childComplexity), true
+
+	case "JobError.at":
+		if e.ComplexityRoot.JobError.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobError.At(childComplexity), true
+	case "JobError.attempt":
+		if e.ComplexityRoot.JobError.Attempt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobError.Attempt(childComplexity), true
+	case "JobError.error":
+		if e.ComplexityRoot.JobError.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobError.Error(childComplexity), true
+
 	case "Lead.account":
 		if e.ComplexityRoot.Lead.Account == nil {
 			break
@@ -2589,6 +2855,171 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LeadEdge.Node(childComplexity), true
 
+	case "LeadEscalation.acknowledgedAt":
+		if e.ComplexityRoot.LeadEscalation.AcknowledgedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.AcknowledgedAt(childComplexity), true
+	case "LeadEscalation.acknowledgedBy":
+		if e.ComplexityRoot.LeadEscalation.AcknowledgedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.AcknowledgedBy(childComplexity), true
+	case "LeadEscalation.acknowledgedByID":
+		if e.ComplexityRoot.LeadEscalation.AcknowledgedByID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.AcknowledgedByID(childComplexity), true
+	case "LeadEscalation.action":
+		if e.ComplexityRoot.LeadEscalation.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.Action(childComplexity), true
+	case "LeadEscalation.decisionID":
+		if e.ComplexityRoot.LeadEscalation.DecisionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.DecisionID(childComplexity), true
+	case "LeadEscalation.dueAt":
+		if e.ComplexityRoot.LeadEscalation.DueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.DueAt(childComplexity), true
+	case "LeadEscalation.escalatedAt":
+		if e.ComplexityRoot.LeadEscalation.EscalatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.EscalatedAt(childComplexity), true
+	case "LeadEscalation.flagNote":
+		if e.ComplexityRoot.LeadEscalation.FlagNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.FlagNote(childComplexity), true
+	case "LeadEscalation.flaggedUser":
+		if e.ComplexityRoot.LeadEscalation.FlaggedUser == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.FlaggedUser(childComplexity), true
+	case "LeadEscalation.flaggedUserID":
+		if e.ComplexityRoot.LeadEscalation.FlaggedUserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.FlaggedUserID(childComplexity), true
+	case "LeadEscalation.id":
+		if e.ComplexityRoot.LeadEscalation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.ID(childComplexity), true
+	case "LeadEscalation.lead":
+		if e.ComplexityRoot.LeadEscalation.Lead == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.Lead(childComplexity), true
+	case "LeadEscalation.leadID":
+		if e.ComplexityRoot.LeadEscalation.LeadID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.LeadID(childComplexity), true
+	case "LeadEscalation.owner":
+		if e.ComplexityRoot.LeadEscalation.Owner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.Owner(childComplexity), true
+	case "LeadEscalation.ownerID":
+		if e.ComplexityRoot.LeadEscalation.OwnerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.OwnerID(childComplexity), true
+	case "LeadEscalation.policyHash":
+		if e.ComplexityRoot.LeadEscalation.PolicyHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.PolicyHash(childComplexity), true
+	case "LeadEscalation.policyRevision":
+		if e.ComplexityRoot.LeadEscalation.PolicyRevision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.PolicyRevision(childComplexity), true
+	case "LeadEscalation.reassignedTo":
+		if e.ComplexityRoot.LeadEscalation.ReassignedTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.ReassignedTo(childComplexity), true
+	case "LeadEscalation.rule":
+		if e.ComplexityRoot.LeadEscalation.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.Rule(childComplexity), true
+	case "LeadEscalation.stage":
+		if e.ComplexityRoot.LeadEscalation.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.Stage(childComplexity), true
+	case "LeadEscalation.stageEnteredAt":
+		if e.ComplexityRoot.LeadEscalation.StageEnteredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.StageEnteredAt(childComplexity), true
+	case "LeadEscalation.team":
+		if e.ComplexityRoot.LeadEscalation.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalation.Team(childComplexity), true
+
+	case "LeadEscalationConnection.edges":
+		if e.ComplexityRoot.LeadEscalationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalationConnection.Edges(childComplexity), true
+	case "LeadEscalationConnection.pageInfo":
+		if e.ComplexityRoot.LeadEscalationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalationConnection.PageInfo(childComplexity), true
+	case "LeadEscalationConnection.totalCount":
+		if e.ComplexityRoot.LeadEscalationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalationConnection.TotalCount(childComplexity), true
+
+	case "LeadEscalationEdge.cursor":
+		if e.ComplexityRoot.LeadEscalationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalationEdge.Cursor(childComplexity), true
+	case "LeadEscalationEdge.node":
+		if e.ComplexityRoot.LeadEscalationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEscalationEdge.Node(childComplexity), true
+
 	case "LeadStageChangedEvent.at":
 		if e.ComplexityRoot.LeadStageChangedEvent.At == nil {
 			break
@@ -2638,6 +3069,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LeadStageChangedEvent.Trigger(childComplexity), true
 
+	case "Mutation.acknowledgeEscalation":
+		if e.ComplexityRoot.Mutation.AcknowledgeEscalation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acknowledgeEscalation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcknowledgeEscalation(childComplexity, args["id"].(int)), true
 	case "Mutation.approvePolicyDraft":
 		if e.ComplexityRoot.Mutation.ApprovePolicyDraft == nil {
 			break
@@ -2649,6 +3091,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ApprovePolicyDraft(childComplexity, args["input"].(model.ApprovePolicyDraftInput)), true
+	case "Mutation.cancelJob":
+		if e.ComplexityRoot.Mutation.CancelJob == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelJob_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelJob(childComplexity, args["id"].(int)), true
 	case "Mutation.convertLead":
 		if e.ComplexityRoot.Mutation.ConvertLead == nil {
 			break
@@ -2803,6 +3256,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RequalifyLeads(childComplexity, args["input"].(model.RequalifyLeadsInput)), true
+	case "Mutation.retryJob":
+		if e.ComplexityRoot.Mutation.RetryJob == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_retryJob_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RetryJob(childComplexity, args["id"].(int)), true
 	case "Mutation.revokeApiKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -2847,6 +3311,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SaveImportMapping(childComplexity, args["name"].(string), args["columns"].([]*model.ImportColumnInput)), true
+	case "Mutation.startSimulation":
+		if e.ComplexityRoot.Mutation.StartSimulation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_startSimulation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StartSimulation(childComplexity, args["draft"].(policyadmin.PolicyDraftInput), args["where"].(*ent.LeadWhereInput), args["sample"].(*int)), true
 	case "Mutation.transitionLead":
 		if e.ComplexityRoot.Mutation.TransitionLead == nil {
 			break
@@ -3825,7 +4300,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Accounts(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.AccountOrder), args["where"].(*ent.AccountWhereInput)), true
+		return e.ComplexityRoot.Query.Accounts(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.AccountOrder), args["where"].(*ent.AccountWhereInput), args["search"].(*string)), true
 	case "Query.activities":
 		if e.ComplexityRoot.Query.Activities == nil {
 			break
@@ -3858,7 +4333,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Contacts(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.ContactOrder), args["where"].(*ent.ContactWhereInput)), true
+		return e.ComplexityRoot.Query.Contacts(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.ContactOrder), args["where"].(*ent.ContactWhereInput), args["search"].(*string)), true
 	case "Query.conversionTrend":
 		if e.ComplexityRoot.Query.ConversionTrend == nil {
 			break
@@ -3910,6 +4385,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.ImportRun(childComplexity, args["id"].(int)), true
 
+	case "Query.jobs":
+		if e.ComplexityRoot.Query.Jobs == nil {
+			break
+		}
+
+		args, err := ec.field_Query_jobs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Jobs(childComplexity, args["kinds"].([]string), args["states"].([]model.JobState), args["first"].(*int), args["after"].(*entgql.Cursor[int])), true
 	case "Query.leads":
 		if e.ComplexityRoot.Query.Leads == nil {
 			break
@@ -3920,7 +4406,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Leads(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.LeadOrder), args["where"].(*ent.LeadWhereInput)), true
+		return e.ComplexityRoot.Query.Leads(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.LeadOrder), args["where"].(*ent.LeadWhereInput), args["search"].(*string)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -4004,6 +4490,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.RequalifyJob(childComplexity, args["id"].(int)), true
+	case "Query.slaReport":
+		if e.ComplexityRoot.Query.SLAReport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_slaReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SLAReport(childComplexity, args["period"].(funnel.Period), args["groupBy"].(*sla.GroupBy)), true
 	case "Query.simulatePolicy":
 		if e.ComplexityRoot.Query.SimulatePolicy == nil {
 			break
@@ -4015,6 +4512,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SimulatePolicy(childComplexity, args["draft"].(policyadmin.PolicyDraftInput), args["where"].(*ent.LeadWhereInput), args["sample"].(*int)), true
+	case "Query.simulation":
+		if e.ComplexityRoot.Query.Simulation == nil {
+			break
+		}
+
+		args, err := ec.field_Query_simulation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Simulation(childComplexity, args["id"].(int)), true
 	case "Query.stageDurations":
 		if e.ComplexityRoot.Query.StageDurations == nil {
 			break
@@ -4365,6 +4873,215 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SimulatedLead.OldTemperature(childComplexity), true
 
+	case "Simulation.activeHash":
+		if e.ComplexityRoot.Simulation.ActiveHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.ActiveHash(childComplexity), true
+	case "Simulation.createdAt":
+		if e.ComplexityRoot.Simulation.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.CreatedAt(childComplexity), true
+	case "Simulation.draftHash":
+		if e.ComplexityRoot.Simulation.DraftHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.DraftHash(childComplexity), true
+	case "Simulation.errors":
+		if e.ComplexityRoot.Simulation.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.Errors(childComplexity), true
+	case "Simulation.finishedAt":
+		if e.ComplexityRoot.Simulation.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.FinishedAt(childComplexity), true
+	case "Simulation.id":
+		if e.ComplexityRoot.Simulation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.ID(childComplexity), true
+	case "Simulation.jobId":
+		if e.ComplexityRoot.Simulation.JobID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.JobID(childComplexity), true
+	case "Simulation.processed":
+		if e.ComplexityRoot.Simulation.Processed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.Processed(childComplexity), true
+	case "Simulation.requestedBy":
+		if e.ComplexityRoot.Simulation.RequestedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.RequestedBy(childComplexity), true
+	case "Simulation.result":
+		if e.ComplexityRoot.Simulation.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.Result(childComplexity), true
+	case "Simulation.sample":
+		if e.ComplexityRoot.Simulation.Sample == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.Sample(childComplexity), true
+	case "Simulation.startedAt":
+		if e.ComplexityRoot.Simulation.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.StartedAt(childComplexity), true
+	case "Simulation.status":
+		if e.ComplexityRoot.Simulation.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.Status(childComplexity), true
+	case "Simulation.total":
+		if e.ComplexityRoot.Simulation.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.Total(childComplexity), true
+	case "Simulation.where":
+		if e.ComplexityRoot.Simulation.Where == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.Where(childComplexity), true
+
+	case "SlaGroup.ownerId":
+		if e.ComplexityRoot.SlaGroup.OwnerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaGroup.OwnerID(childComplexity), true
+	case "SlaGroup.ownerName":
+		if e.ComplexityRoot.SlaGroup.OwnerName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaGroup.OwnerName(childComplexity), true
+	case "SlaGroup.slas":
+		if e.ComplexityRoot.SlaGroup.SLAs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaGroup.SLAs(childComplexity), true
+	case "SlaGroup.team":
+		if e.ComplexityRoot.SlaGroup.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaGroup.Team(childComplexity), true
+
+	case "SlaReport.groups":
+		if e.ComplexityRoot.SlaReport.Groups == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaReport.Groups(childComplexity), true
+	case "SlaReport.rules":
+		if e.ComplexityRoot.SlaReport.Rules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaReport.Rules(childComplexity), true
+
+	case "SlaRule.action":
+		if e.ComplexityRoot.SlaRule.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaRule.Action(childComplexity), true
+	case "SlaRule.businessDays":
+		if e.ComplexityRoot.SlaRule.BusinessDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaRule.BusinessDays(childComplexity), true
+	case "SlaRule.key":
+		if e.ComplexityRoot.SlaRule.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaRule.Key(childComplexity), true
+	case "SlaRule.name":
+		if e.ComplexityRoot.SlaRule.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaRule.Name(childComplexity), true
+	case "SlaRule.stage":
+		if e.ComplexityRoot.SlaRule.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaRule.Stage(childComplexity), true
+
+	case "SlaStats.breached":
+		if e.ComplexityRoot.SlaStats.Breached == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaStats.Breached(childComplexity), true
+	case "SlaStats.entered":
+		if e.ComplexityRoot.SlaStats.Entered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaStats.Entered(childComplexity), true
+	case "SlaStats.medianDaysToLeave":
+		if e.ComplexityRoot.SlaStats.MedianDaysToLeave == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaStats.MedianDaysToLeave(childComplexity), true
+	case "SlaStats.met":
+		if e.ComplexityRoot.SlaStats.Met == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaStats.Met(childComplexity), true
+	case "SlaStats.open":
+		if e.ComplexityRoot.SlaStats.Open == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaStats.Open(childComplexity), true
+	case "SlaStats.p90DaysToLeave":
+		if e.ComplexityRoot.SlaStats.P90DaysToLeave == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaStats.P90DaysToLeave(childComplexity), true
+	case "SlaStats.rule":
+		if e.ComplexityRoot.SlaStats.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaStats.Rule(childComplexity), true
+	case "SlaStats.stage":
+		if e.ComplexityRoot.SlaStats.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SlaStats.Stage(childComplexity), true
+
 	case "Stage.id":
 		if e.ComplexityRoot.Stage.ID == nil {
 			break
@@ -4662,6 +5379,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StageTransition.OccurredAt(childComplexity), true
+	case "StageTransition.ownerID":
+		if e.ComplexityRoot.StageTransition.OwnerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageTransition.OwnerID(childComplexity), true
 	case "StageTransition.policyHash":
 		if e.ComplexityRoot.StageTransition.PolicyHash == nil {
 			break
@@ -4829,6 +5552,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.ID(childComplexity), true
+	case "User.manager":
+		if e.ComplexityRoot.User.Manager == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Manager(childComplexity), true
+	case "User.managerID":
+		if e.ComplexityRoot.User.ManagerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.ManagerID(childComplexity), true
 	case "User.name":
 		if e.ComplexityRoot.User.Name == nil {
 			break
@@ -4846,6 +5581,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.OwnedLeads(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.LeadOrder), args["where"].(*ent.LeadWhereInput)), true
+	case "User.reports":
+		if e.ComplexityRoot.User.Reports == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Reports(childComplexity), true
 	case "User.role":
 		if e.ComplexityRoot.User.Role == nil {
 			break
@@ -4897,6 +5638,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UserEdge.Node(childComplexity), true
 
+	case "Viewer.escalations":
+		if e.ComplexityRoot.Viewer.Escalations == nil {
+			break
+		}
+
+		args, err := ec.field_Viewer_escalations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Viewer.Escalations(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["open"].(*bool)), true
 	case "Viewer.redacted":
 		if e.ComplexityRoot.Viewer.Redacted == nil {
 			break
@@ -5213,6 +5965,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("FunnelPeriod", ec.unmarshalInputFunnelPeriod),
 			graphql.NewInputUnmarshaler("ImportColumnInput", ec.unmarshalInputImportColumnInput),
 			graphql.NewInputUnmarshaler("ImportLeadsInput", ec.unmarshalInputImportLeadsInput),
+			graphql.NewInputUnmarshaler("LeadEscalationOrder", ec.unmarshalInputLeadEscalationOrder),
 			graphql.NewInputUnmarshaler("LeadOrder", ec.unmarshalInputLeadOrder),
 			graphql.NewInputUnmarshaler("LeadStageChangedFilter", ec.unmarshalInputLeadStageChangedFilter),
 			graphql.NewInputUnmarshaler("LeadWhereInput", ec.unmarshalInputLeadWhereInput),
@@ -5331,7 +6084,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "admin.graphqls" "auth.graphqls" "decisions.graphqls" "ent.graphqls" "funnel.graphqls" "hooks.graphqls" "lifecycle.graphqls" "qualify.graphqls" "reach.graphqls" "replicas.graphqls" "stages.graphqls"
+//go:embed "admin.graphqls" "auth.graphqls" "decisions.graphqls" "ent.graphqls" "funnel.graphqls" "hooks.graphqls" "jobs.graphqls" "lifecycle.graphqls" "qualify.graphqls" "reach.graphqls" "replicas.graphqls" "sla.graphqls" "stages.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -5349,10 +6102,12 @@ var sources = []*ast.Source{
 	{Name: "ent.graphqls", Input: sourceData("ent.graphqls"), BuiltIn: false},
 	{Name: "funnel.graphqls", Input: sourceData("funnel.graphqls"), BuiltIn: false},
 	{Name: "hooks.graphqls", Input: sourceData("hooks.graphqls"), BuiltIn: false},
+	{Name: "jobs.graphqls", Input: sourceData("jobs.graphqls"), BuiltIn: false},
 	{Name: "lifecycle.graphqls", Input: sourceData("lifecycle.graphqls"), BuiltIn: false},
 	{Name: "qualify.graphqls", Input: sourceData("qualify.graphqls"), BuiltIn: false},
 	{Name: "reach.graphqls", Input: sourceData("reach.graphqls"), BuiltIn: false},
 	{Name: "replicas.graphqls", Input: sourceData("replicas.graphqls"), BuiltIn: false},
+	{Name: "sla.graphqls", Input: sourceData("sla.graphqls"), BuiltIn: false},
 	{Name: "stages.graphqls", Input: sourceData("stages.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -5937,6 +6692,68 @@ func (ec *executionContext) childFields_ImportRun(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type ImportRun", field.Name)
 }
 
+func (ec *executionContext) childFields_Job(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Job_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_Job_kind(ctx, field)
+	case "state":
+		return ec.fieldContext_Job_state(ctx, field)
+	case "attempt":
+		return ec.fieldContext_Job_attempt(ctx, field)
+	case "maxAttempts":
+		return ec.fieldContext_Job_maxAttempts(ctx, field)
+	case "attemptedAt":
+		return ec.fieldContext_Job_attemptedAt(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Job_createdAt(ctx, field)
+	case "scheduledAt":
+		return ec.fieldContext_Job_scheduledAt(ctx, field)
+	case "finalizedAt":
+		return ec.fieldContext_Job_finalizedAt(ctx, field)
+	case "args":
+		return ec.fieldContext_Job_args(ctx, field)
+	case "progress":
+		return ec.fieldContext_Job_progress(ctx, field)
+	case "errors":
+		return ec.fieldContext_Job_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Job", field.Name)
+}
+
+func (ec *executionContext) childFields_JobConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_JobConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_JobConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JobConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_JobEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_JobEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_JobEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JobEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_JobError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "attempt":
+		return ec.fieldContext_JobError_attempt(ctx, field)
+	case "at":
+		return ec.fieldContext_JobError_at(ctx, field)
+	case "error":
+		return ec.fieldContext_JobError_error(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JobError", field.Name)
+}
+
 func (ec *executionContext) childFields_Lead(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6053,6 +6870,78 @@ func (ec *executionContext) childFields_LeadEdge(ctx context.Context, field grap
 		return ec.fieldContext_LeadEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LeadEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_LeadEscalation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_LeadEscalation_id(ctx, field)
+	case "leadID":
+		return ec.fieldContext_LeadEscalation_leadID(ctx, field)
+	case "rule":
+		return ec.fieldContext_LeadEscalation_rule(ctx, field)
+	case "stage":
+		return ec.fieldContext_LeadEscalation_stage(ctx, field)
+	case "stageEnteredAt":
+		return ec.fieldContext_LeadEscalation_stageEnteredAt(ctx, field)
+	case "action":
+		return ec.fieldContext_LeadEscalation_action(ctx, field)
+	case "dueAt":
+		return ec.fieldContext_LeadEscalation_dueAt(ctx, field)
+	case "escalatedAt":
+		return ec.fieldContext_LeadEscalation_escalatedAt(ctx, field)
+	case "ownerID":
+		return ec.fieldContext_LeadEscalation_ownerID(ctx, field)
+	case "team":
+		return ec.fieldContext_LeadEscalation_team(ctx, field)
+	case "reassignedTo":
+		return ec.fieldContext_LeadEscalation_reassignedTo(ctx, field)
+	case "flaggedUserID":
+		return ec.fieldContext_LeadEscalation_flaggedUserID(ctx, field)
+	case "flagNote":
+		return ec.fieldContext_LeadEscalation_flagNote(ctx, field)
+	case "acknowledgedAt":
+		return ec.fieldContext_LeadEscalation_acknowledgedAt(ctx, field)
+	case "acknowledgedByID":
+		return ec.fieldContext_LeadEscalation_acknowledgedByID(ctx, field)
+	case "policyRevision":
+		return ec.fieldContext_LeadEscalation_policyRevision(ctx, field)
+	case "policyHash":
+		return ec.fieldContext_LeadEscalation_policyHash(ctx, field)
+	case "decisionID":
+		return ec.fieldContext_LeadEscalation_decisionID(ctx, field)
+	case "lead":
+		return ec.fieldContext_LeadEscalation_lead(ctx, field)
+	case "owner":
+		return ec.fieldContext_LeadEscalation_owner(ctx, field)
+	case "flaggedUser":
+		return ec.fieldContext_LeadEscalation_flaggedUser(ctx, field)
+	case "acknowledgedBy":
+		return ec.fieldContext_LeadEscalation_acknowledgedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LeadEscalation", field.Name)
+}
+
+func (ec *executionContext) childFields_LeadEscalationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_LeadEscalationConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_LeadEscalationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_LeadEscalationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LeadEscalationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_LeadEscalationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_LeadEscalationEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_LeadEscalationEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LeadEscalationEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_LeadStageChangedEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6629,6 +7518,104 @@ func (ec *executionContext) childFields_SimulatedLead(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type SimulatedLead", field.Name)
 }
 
+func (ec *executionContext) childFields_Simulation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Simulation_id(ctx, field)
+	case "status":
+		return ec.fieldContext_Simulation_status(ctx, field)
+	case "draftHash":
+		return ec.fieldContext_Simulation_draftHash(ctx, field)
+	case "activeHash":
+		return ec.fieldContext_Simulation_activeHash(ctx, field)
+	case "where":
+		return ec.fieldContext_Simulation_where(ctx, field)
+	case "sample":
+		return ec.fieldContext_Simulation_sample(ctx, field)
+	case "requestedBy":
+		return ec.fieldContext_Simulation_requestedBy(ctx, field)
+	case "total":
+		return ec.fieldContext_Simulation_total(ctx, field)
+	case "processed":
+		return ec.fieldContext_Simulation_processed(ctx, field)
+	case "errors":
+		return ec.fieldContext_Simulation_errors(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Simulation_createdAt(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_Simulation_startedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_Simulation_finishedAt(ctx, field)
+	case "result":
+		return ec.fieldContext_Simulation_result(ctx, field)
+	case "jobId":
+		return ec.fieldContext_Simulation_jobId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Simulation", field.Name)
+}
+
+func (ec *executionContext) childFields_SlaGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ownerId":
+		return ec.fieldContext_SlaGroup_ownerId(ctx, field)
+	case "ownerName":
+		return ec.fieldContext_SlaGroup_ownerName(ctx, field)
+	case "team":
+		return ec.fieldContext_SlaGroup_team(ctx, field)
+	case "slas":
+		return ec.fieldContext_SlaGroup_slas(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SlaGroup", field.Name)
+}
+
+func (ec *executionContext) childFields_SlaReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rules":
+		return ec.fieldContext_SlaReport_rules(ctx, field)
+	case "groups":
+		return ec.fieldContext_SlaReport_groups(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SlaReport", field.Name)
+}
+
+func (ec *executionContext) childFields_SlaRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_SlaRule_key(ctx, field)
+	case "name":
+		return ec.fieldContext_SlaRule_name(ctx, field)
+	case "stage":
+		return ec.fieldContext_SlaRule_stage(ctx, field)
+	case "businessDays":
+		return ec.fieldContext_SlaRule_businessDays(ctx, field)
+	case "action":
+		return ec.fieldContext_SlaRule_action(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SlaRule", field.Name)
+}
+
+func (ec *executionContext) childFields_SlaStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rule":
+		return ec.fieldContext_SlaStats_rule(ctx, field)
+	case "stage":
+		return ec.fieldContext_SlaStats_stage(ctx, field)
+	case "entered":
+		return ec.fieldContext_SlaStats_entered(ctx, field)
+	case "met":
+		return ec.fieldContext_SlaStats_met(ctx, field)
+	case "breached":
+		return ec.fieldContext_SlaStats_breached(ctx, field)
+	case "open":
+		return ec.fieldContext_SlaStats_open(ctx, field)
+	case "medianDaysToLeave":
+		return ec.fieldContext_SlaStats_medianDaysToLeave(ctx, field)
+	case "p90DaysToLeave":
+		return ec.fieldContext_SlaStats_p90DaysToLeave(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SlaStats", field.Name)
+}
+
 func (ec *executionContext) childFields_Stage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6785,6 +7772,8 @@ func (ec *executionContext) childFields_StageTransition(ctx context.Context, fie
 		return ec.fieldContext_StageTransition_decisionID(ctx, field)
 	case "assignedOwnerID":
 		return ec.fieldContext_StageTransition_assignedOwnerID(ctx, field)
+	case "ownerID":
+		return ec.fieldContext_StageTransition_ownerID(ctx, field)
 	case "routingTeam":
 		return ec.fieldContext_StageTransition_routingTeam(ctx, field)
 	case "routingCode":
@@ -6869,8 +7858,14 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_team(ctx, field)
 	case "active":
 		return ec.fieldContext_User_active(ctx, field)
+	case "managerID":
+		return ec.fieldContext_User_managerID(ctx, field)
 	case "ownedLeads":
 		return ec.fieldContext_User_ownedLeads(ctx, field)
+	case "manager":
+		return ec.fieldContext_User_manager(ctx, field)
+	case "reports":
+		return ec.fieldContext_User_reports(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }
@@ -6911,6 +7906,8 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_rowFilter(ctx, field)
 	case "redacted":
 		return ec.fieldContext_Viewer_redacted(ctx, field)
+	case "escalations":
+		return ec.fieldContext_Viewer_escalations(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }
@@ -7667,6 +8664,20 @@ func (ec *executionContext) field_Lead_transitions_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_acknowledgeEscalation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_approvePolicyDraft_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7678,6 +8689,20 @@ func (ec *executionContext) field_Mutation_approvePolicyDraft_args(ctx context.C
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_cancelJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -7893,6 +8918,20 @@ func (ec *executionContext) field_Mutation_requalifyLeads_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_retryJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_revokeApiKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7962,6 +9001,36 @@ func (ec *executionContext) field_Mutation_saveImportMapping_args(ctx context.Co
 		return nil, err
 	}
 	args["columns"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_startSimulation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "draft",
+		func(ctx context.Context, v any) (policyadmin.PolicyDraftInput, error) {
+			return ec.unmarshalNPolicyDraftInput2githubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐPolicyDraftInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["draft"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.LeadWhereInput, error) {
+			return ec.unmarshalOLeadWhereInput2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "sample",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sample"] = arg2
 	return args, nil
 }
 
@@ -8260,6 +9329,14 @@ func (ec *executionContext) field_Query_accounts_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["where"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "search",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["search"] = arg6
 	return args, nil
 }
 
@@ -8476,6 +9553,14 @@ func (ec *executionContext) field_Query_contacts_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["where"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "search",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["search"] = arg6
 	return args, nil
 }
 
@@ -8535,6 +9620,44 @@ func (ec *executionContext) field_Query_importRun_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_jobs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "states",
+		func(ctx context.Context, v any) ([]model.JobState, error) {
+			return ec.unmarshalOJobState2ᚕgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐJobStateᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["states"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_leads_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8586,6 +9709,14 @@ func (ec *executionContext) field_Query_leads_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["where"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "search",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["search"] = arg6
 	return args, nil
 }
 
@@ -8810,6 +9941,42 @@ func (ec *executionContext) field_Query_simulatePolicy_args(ctx context.Context,
 		return nil, err
 	}
 	args["sample"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_simulation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_slaReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "period",
+		func(ctx context.Context, v any) (funnel.Period, error) {
+			return ec.unmarshalNFunnelPeriod2githubᚗcomᚋqualifyᚋqualifyᚋinternalᚋfunnelᚐPeriod(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["period"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) (*sla.GroupBy, error) {
+			return ec.unmarshalOSlaGroupBy2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐGroupBy(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
 	return args, nil
 }
 
@@ -9088,6 +10255,52 @@ func (ec *executionContext) field_User_ownedLeads_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Viewer_escalations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "open",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["open"] = arg4
 	return args, nil
 }
 
@@ -13942,6 +15155,479 @@ func (ec *executionContext) fieldContext_ImportRun_finishedAt(_ context.Context,
 	return graphql.NewScalarFieldContext("ImportRun", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Job_id(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Job_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Job_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Job", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Job_kind(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Job_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Job_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Job", field, false, false, "String")
+}
+
+func (ec *executionContext) _Job_state(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Job_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.JobState) graphql.Marshaler {
+			return ec.marshalNJobState2githubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐJobState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Job_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Job", field, false, false, "JobState")
+}
+
+func (ec *executionContext) _Job_attempt(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Job_attempt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Job_attempt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Job", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Job_maxAttempts(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Job_maxAttempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxAttempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Job_maxAttempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Job", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Job_attemptedAt(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Job_attemptedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttemptedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Job_attemptedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Job", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Job_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Job_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Job_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Job", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Job_scheduledAt(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Job_scheduledAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScheduledAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Job_scheduledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Job", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Job_finalizedAt(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Job_finalizedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinalizedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Job_finalizedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Job", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Job_args(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Job_args(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Args, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalOMap2map(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Job_args(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Job", field, false, false, "Map")
+}
+
+func (ec *executionContext) _Job_progress(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Job_progress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Progress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalOMap2map(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Job_progress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Job", field, false, false, "Map")
+}
+
+func (ec *executionContext) _Job_errors(ctx context.Context, field graphql.CollectedField, obj *model.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Job_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.JobError) graphql.Marshaler {
+			return ec.marshalNJobError2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐJobErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Job_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Job",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JobError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JobConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.JobConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.JobEdge) graphql.Marshaler {
+			return ec.marshalNJobEdge2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐJobEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JobConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JobEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JobConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.JobConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JobConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JobEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.JobEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Job) graphql.Marshaler {
+			return ec.marshalNJob2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐJob(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JobEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Job(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JobEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.JobEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _JobError_attempt(ctx context.Context, field graphql.CollectedField, obj *model.JobError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobError_attempt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobError_attempt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobError", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JobError_at(ctx context.Context, field graphql.CollectedField, obj *model.JobError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobError_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobError_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobError", field, false, false, "Time")
+}
+
+func (ec *executionContext) _JobError_error(ctx context.Context, field graphql.CollectedField, obj *model.JobError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobError_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobError_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobError", field, false, false, "String")
+}
+
 func (ec *executionContext) _Lead_id(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15266,6 +16952,690 @@ func (ec *executionContext) fieldContext_LeadEdge_cursor(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("LeadEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _LeadEscalation_id(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LeadEscalation_leadID(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_leadID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LeadID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_leadID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LeadEscalation_rule(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeadEscalation_stage(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_stage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeadEscalation_stageEnteredAt(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_stageEnteredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StageEnteredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_stageEnteredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LeadEscalation_action(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v leadescalation.Action) graphql.Marshaler {
+			return ec.marshalNLeadEscalationAction2githubᚗcomᚋqualifyᚋqualifyᚋentᚋleadescalationᚐAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "LeadEscalationAction")
+}
+
+func (ec *executionContext) _LeadEscalation_dueAt(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_dueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_dueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LeadEscalation_escalatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_escalatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EscalatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_escalatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LeadEscalation_ownerID(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_ownerID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OwnerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_ownerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LeadEscalation_team(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_team(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Team, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_team(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeadEscalation_reassignedTo(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_reassignedTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReassignedTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_reassignedTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LeadEscalation_flaggedUserID(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_flaggedUserID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FlaggedUserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_flaggedUserID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LeadEscalation_flagNote(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_flagNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FlagNote, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_flagNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeadEscalation_acknowledgedAt(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_acknowledgedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AcknowledgedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_acknowledgedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LeadEscalation_acknowledgedByID(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_acknowledgedByID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AcknowledgedByID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_acknowledgedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LeadEscalation_policyRevision(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_policyRevision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PolicyRevision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_policyRevision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeadEscalation_policyHash(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_policyHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PolicyHash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_policyHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeadEscalation_decisionID(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_decisionID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecisionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_decisionID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalation", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeadEscalation_lead(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_lead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lead(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLead(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_lead(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadEscalation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadEscalation_owner(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_owner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Owner(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_owner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadEscalation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadEscalation_flaggedUser(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_flaggedUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FlaggedUser(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_flaggedUser(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadEscalation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadEscalation_acknowledgedBy(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalation_acknowledgedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AcknowledgedBy(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalation_acknowledgedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadEscalation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadEscalationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalationConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.LeadEscalationEdge) graphql.Marshaler {
+			return ec.marshalOLeadEscalationEdge2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadEscalationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeadEscalationEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadEscalationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalationConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadEscalationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadEscalationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalationConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalationConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LeadEscalationEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalationEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.LeadEscalation) graphql.Marshaler {
+			return ec.marshalOLeadEscalation2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadEscalationEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeadEscalation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadEscalationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.LeadEscalationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEscalationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEscalationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEscalationEdge", field, false, false, "Cursor")
+}
+
 func (ec *executionContext) _LeadStageChangedEvent_leadId(ctx context.Context, field graphql.CollectedField, obj *model.LeadStageChangedEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16568,6 +18938,138 @@ func (ec *executionContext) fieldContext_Mutation_saveImportMapping(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_retryJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_retryJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RetryJob(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Job) graphql.Marshaler {
+			return ec.marshalNJob2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐJob(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_retryJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Job(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_retryJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelJob(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Job) graphql.Marshaler {
+			return ec.marshalNJob2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐJob(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Job(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_startSimulation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startSimulation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartSimulation(ctx, fc.Args["draft"].(policyadmin.PolicyDraftInput), fc.Args["where"].(*ent.LeadWhereInput), fc.Args["sample"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Simulation) graphql.Marshaler {
+			return ec.marshalNSimulation2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐSimulation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startSimulation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Simulation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startSimulation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_transitionLead(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16650,6 +19152,50 @@ func (ec *executionContext) fieldContext_Mutation_convertLead(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_convertLead_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_acknowledgeEscalation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_acknowledgeEscalation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AcknowledgeEscalation(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.LeadEscalation) graphql.Marshaler {
+			return ec.marshalNLeadEscalation2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_acknowledgeEscalation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeadEscalation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_acknowledgeEscalation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20256,7 +22802,7 @@ func (ec *executionContext) _Query_accounts(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Accounts(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.AccountOrder), fc.Args["where"].(*ent.AccountWhereInput))
+			return ec.Resolvers.Query().Accounts(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.AccountOrder), fc.Args["where"].(*ent.AccountWhereInput), fc.Args["search"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.AccountConnection) graphql.Marshaler {
@@ -20388,7 +22934,7 @@ func (ec *executionContext) _Query_contacts(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Contacts(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.ContactOrder), fc.Args["where"].(*ent.ContactWhereInput))
+			return ec.Resolvers.Query().Contacts(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.ContactOrder), fc.Args["where"].(*ent.ContactWhereInput), fc.Args["search"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.ContactConnection) graphql.Marshaler {
@@ -20432,7 +22978,7 @@ func (ec *executionContext) _Query_leads(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Leads(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.LeadOrder), fc.Args["where"].(*ent.LeadWhereInput))
+			return ec.Resolvers.Query().Leads(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.LeadOrder), fc.Args["where"].(*ent.LeadWhereInput), fc.Args["search"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.LeadConnection) graphql.Marshaler {
@@ -21322,6 +23868,94 @@ func (ec *executionContext) fieldContext_Query_importRun(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_jobs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_jobs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Jobs(ctx, fc.Args["kinds"].([]string), fc.Args["states"].([]model.JobState), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[int]))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.JobConnection) graphql.Marshaler {
+			return ec.marshalNJobConnection2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐJobConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_jobs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JobConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_jobs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_simulation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_simulation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Simulation(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Simulation) graphql.Marshaler {
+			return ec.marshalOSimulation2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐSimulation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_simulation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Simulation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_simulation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_policyStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21350,6 +23984,50 @@ func (ec *executionContext) fieldContext_Query_policyStatus(_ context.Context, f
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PolicyStatus(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_slaReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_slaReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SLAReport(ctx, fc.Args["period"].(funnel.Period), fc.Args["groupBy"].(*sla.GroupBy))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sla.Report) graphql.Marshaler {
+			return ec.marshalNSlaReport2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_slaReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SlaReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_slaReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -22462,6 +25140,824 @@ func (ec *executionContext) fieldContext_SimulatedLead_newReasons(_ context.Cont
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Simulation_id(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Simulation_status(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v simulation.Status) graphql.Marshaler {
+			return ec.marshalNSimulationStatus2githubᚗcomᚋqualifyᚋqualifyᚋentᚋsimulationᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "SimulationStatus")
+}
+
+func (ec *executionContext) _Simulation_draftHash(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_draftHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DraftHash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_draftHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Simulation_activeHash(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_activeHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActiveHash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_activeHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Simulation_where(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_where(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Where, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalOMap2map(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_where(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "Map")
+}
+
+func (ec *executionContext) _Simulation_sample(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_sample(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sample, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_sample(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Simulation_requestedBy(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_requestedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequestedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_requestedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Simulation_total(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Simulation_processed(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_processed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Processed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_processed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Simulation_errors(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Simulation_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Simulation_startedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Simulation_finishedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Simulation_result(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_result(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Simulation().Result(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *policyadmin.PolicySimulation) graphql.Marshaler {
+			return ec.marshalOPolicySimulation2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐPolicySimulation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_result(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Simulation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicySimulation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Simulation_jobId(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_jobId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Simulation().JobID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_jobId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, true, true, "ID")
+}
+
+func (ec *executionContext) _SlaGroup_ownerId(ctx context.Context, field graphql.CollectedField, obj *sla.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaGroup_ownerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OwnerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SlaGroup_ownerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaGroup", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SlaGroup_ownerName(ctx context.Context, field graphql.CollectedField, obj *sla.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaGroup_ownerName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OwnerName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SlaGroup_ownerName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _SlaGroup_team(ctx context.Context, field graphql.CollectedField, obj *sla.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaGroup_team(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Team, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SlaGroup_team(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _SlaGroup_slas(ctx context.Context, field graphql.CollectedField, obj *sla.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaGroup_slas(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SLAs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []sla.Stats) graphql.Marshaler {
+			return ec.marshalNSlaStats2ᚕgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐStatsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaGroup_slas(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SlaGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SlaStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SlaReport_rules(ctx context.Context, field graphql.CollectedField, obj *sla.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaReport_rules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rules, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []policy.SLA) graphql.Marshaler {
+			return ec.marshalNSlaRule2ᚕgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyᚐSLAᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaReport_rules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SlaReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SlaRule(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SlaReport_groups(ctx context.Context, field graphql.CollectedField, obj *sla.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaReport_groups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Groups, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sla.Group) graphql.Marshaler {
+			return ec.marshalNSlaGroup2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaReport_groups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SlaReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SlaGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SlaRule_key(ctx context.Context, field graphql.CollectedField, obj *policy.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaRule_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaRule_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _SlaRule_name(ctx context.Context, field graphql.CollectedField, obj *policy.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaRule_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaRule_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _SlaRule_stage(ctx context.Context, field graphql.CollectedField, obj *policy.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaRule_stage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaRule_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _SlaRule_businessDays(ctx context.Context, field graphql.CollectedField, obj *policy.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaRule_businessDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BusinessDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaRule_businessDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaRule", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SlaRule_action(ctx context.Context, field graphql.CollectedField, obj *policy.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaRule_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaRule_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _SlaStats_rule(ctx context.Context, field graphql.CollectedField, obj *sla.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaStats_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaStats_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaStats", field, false, false, "String")
+}
+
+func (ec *executionContext) _SlaStats_stage(ctx context.Context, field graphql.CollectedField, obj *sla.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaStats_stage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaStats_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaStats", field, false, false, "String")
+}
+
+func (ec *executionContext) _SlaStats_entered(ctx context.Context, field graphql.CollectedField, obj *sla.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaStats_entered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaStats_entered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SlaStats_met(ctx context.Context, field graphql.CollectedField, obj *sla.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaStats_met(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Met, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaStats_met(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SlaStats_breached(ctx context.Context, field graphql.CollectedField, obj *sla.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaStats_breached(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Breached, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaStats_breached(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SlaStats_open(ctx context.Context, field graphql.CollectedField, obj *sla.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaStats_open(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Open, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SlaStats_open(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SlaStats_medianDaysToLeave(ctx context.Context, field graphql.CollectedField, obj *sla.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaStats_medianDaysToLeave(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianDaysToLeave, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SlaStats_medianDaysToLeave(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SlaStats_p90DaysToLeave(ctx context.Context, field graphql.CollectedField, obj *sla.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SlaStats_p90DaysToLeave(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P90DaysToLeave, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SlaStats_p90DaysToLeave(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SlaStats", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Stage_id(ctx context.Context, field graphql.CollectedField, obj *ent.Stage) (ret graphql.Marshaler) {
@@ -23704,6 +27200,29 @@ func (ec *executionContext) fieldContext_StageTransition_assignedOwnerID(_ conte
 	return graphql.NewScalarFieldContext("StageTransition", field, false, false, "ID")
 }
 
+func (ec *executionContext) _StageTransition_ownerID(ctx context.Context, field graphql.CollectedField, obj *ent.StageTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageTransition_ownerID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OwnerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StageTransition_ownerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageTransition", field, false, false, "Int")
+}
+
 func (ec *executionContext) _StageTransition_routingTeam(ctx context.Context, field graphql.CollectedField, obj *ent.StageTransition) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24459,6 +27978,29 @@ func (ec *executionContext) fieldContext_User_active(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("User", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _User_managerID(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_managerID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ManagerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_managerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "ID")
+}
+
 func (ec *executionContext) _User_ownedLeads(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24499,6 +28041,70 @@ func (ec *executionContext) fieldContext_User_ownedLeads(ctx context.Context, fi
 	if fc.Args, err = ec.field_User_ownedLeads_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _User_manager(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_manager(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Manager(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_manager(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _User_reports(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_reports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reports(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUserᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_reports(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -24790,6 +28396,50 @@ func (ec *executionContext) _Viewer_redacted(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Viewer_redacted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Viewer", field, false, false, "String")
+}
+
+func (ec *executionContext) _Viewer_escalations(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_escalations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Viewer().Escalations(ctx, obj, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["open"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.LeadEscalationConnection) graphql.Marshaler {
+			return ec.marshalNLeadEscalationConnection2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_escalations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Viewer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeadEscalationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Viewer_escalations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _WebhookAttempt_id(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookAttempt) (ret graphql.Marshaler) {
@@ -31376,7 +35026,7 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "email", "role", "team", "active", "ownedLeadIDs"}
+	fieldsInOrder := [...]string{"name", "email", "role", "team", "active", "ownedLeadIDs", "managerID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -31425,6 +35075,13 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 				return it, err
 			}
 			it.OwnedLeadIDs = data
+		case "managerID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerID = data
 		}
 	}
 	return it, nil
@@ -31814,6 +35471,59 @@ func (ec *executionContext) unmarshalInputImportLeadsInput(ctx context.Context, 
 func UnmarshalImportLeadsInput(ctx context.Context, raw any) (model.ImportLeadsInput, error) {
 	var out model.ImportLeadsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImportLeadsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLeadEscalationOrder(ctx context.Context, obj any) (ent.LeadEscalationOrder, error) {
+	var it ent.LeadEscalationOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNLeadEscalationOrderField2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLeadEscalationOrder unmarshals raw into the LeadEscalationOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLeadEscalationOrder(ctx context.Context, raw any) (ent.LeadEscalationOrder, error) {
+	var out ent.LeadEscalationOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LeadEscalationOrder", raw, &out)
 	return out, err
 }
 
@@ -35992,7 +39702,7 @@ func (ec *executionContext) unmarshalInputStageTransitionWhereInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "leadID", "leadIDNEQ", "leadIDIn", "leadIDNotIn", "fromStageID", "fromStageIDNEQ", "fromStageIDIn", "fromStageIDNotIn", "fromStageIDIsNil", "fromStageIDNotNil", "toStageID", "toStageIDNEQ", "toStageIDIn", "toStageIDNotIn", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE", "fromEnteredAt", "fromEnteredAtNEQ", "fromEnteredAtIn", "fromEnteredAtNotIn", "fromEnteredAtGT", "fromEnteredAtGTE", "fromEnteredAtLT", "fromEnteredAtLTE", "fromEnteredAtIsNil", "fromEnteredAtNotNil", "actorID", "actorIDNEQ", "actorIDIn", "actorIDNotIn", "actorIDIsNil", "actorIDNotNil", "actorKind", "actorKindNEQ", "actorKindIn", "actorKindNotIn", "trigger", "triggerNEQ", "triggerIn", "triggerNotIn", "reasonCode", "reasonCodeNEQ", "reasonCodeIn", "reasonCodeNotIn", "reasonCodeGT", "reasonCodeGTE", "reasonCodeLT", "reasonCodeLTE", "reasonCodeContains", "reasonCodeHasPrefix", "reasonCodeHasSuffix", "reasonCodeEqualFold", "reasonCodeContainsFold", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonEqualFold", "reasonContainsFold", "policyRevision", "policyRevisionNEQ", "policyRevisionIn", "policyRevisionNotIn", "policyRevisionGT", "policyRevisionGTE", "policyRevisionLT", "policyRevisionLTE", "policyRevisionContains", "policyRevisionHasPrefix", "policyRevisionHasSuffix", "policyRevisionEqualFold", "policyRevisionContainsFold", "policyHash", "policyHashNEQ", "policyHashIn", "policyHashNotIn", "policyHashGT", "policyHashGTE", "policyHashLT", "policyHashLTE", "policyHashContains", "policyHashHasPrefix", "policyHashHasSuffix", "policyHashEqualFold", "policyHashContainsFold", "decisionID", "decisionIDNEQ", "decisionIDIn", "decisionIDNotIn", "decisionIDGT", "decisionIDGTE", "decisionIDLT", "decisionIDLTE", "decisionIDContains", "decisionIDHasPrefix", "decisionIDHasSuffix", "decisionIDEqualFold", "decisionIDContainsFold", "assignedOwnerID", "assignedOwnerIDNEQ", "assignedOwnerIDIn", "assignedOwnerIDNotIn", "assignedOwnerIDIsNil", "assignedOwnerIDNotNil", "routingTeam", "routingTeamNEQ", "routingTeamIn", "routingTeamNotIn", "routingTeamGT", "routingTeamGTE", "routingTeamLT", "routingTeamLTE", "routingTeamContains", "routingTeamHasPrefix", "routingTeamHasSuffix", "routingTeamEqualFold", "routingTeamContainsFold", "routingCode", "routingCodeNEQ", "routingCodeIn", "routingCodeNotIn", "routingCodeGT", "routingCodeGTE", "routingCodeLT", "routingCodeLTE", "routingCodeContains", "routingCodeHasPrefix", "routingCodeHasSuffix", "routingCodeEqualFold", "routingCodeContainsFold", "routingReason", "routingReasonNEQ", "routingReasonIn", "routingReasonNotIn", "routingReasonGT", "routingReasonGTE", "routingReasonLT", "routingReasonLTE", "routingReasonContains", "routingReasonHasPrefix", "routingReasonHasSuffix", "routingReasonEqualFold", "routingReasonContainsFold", "hasLead", "hasLeadWith", "hasFromStage", "hasFromStageWith", "hasToStage", "hasToStageWith", "hasActor", "hasActorWith", "hasAssignedOwner", "hasAssignedOwnerWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "leadID", "leadIDNEQ", "leadIDIn", "leadIDNotIn", "fromStageID", "fromStageIDNEQ", "fromStageIDIn", "fromStageIDNotIn", "fromStageIDIsNil", "fromStageIDNotNil", "toStageID", "toStageIDNEQ", "toStageIDIn", "toStageIDNotIn", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE", "fromEnteredAt", "fromEnteredAtNEQ", "fromEnteredAtIn", "fromEnteredAtNotIn", "fromEnteredAtGT", "fromEnteredAtGTE", "fromEnteredAtLT", "fromEnteredAtLTE", "fromEnteredAtIsNil", "fromEnteredAtNotNil", "actorID", "actorIDNEQ", "actorIDIn", "actorIDNotIn", "actorIDIsNil", "actorIDNotNil", "actorKind", "actorKindNEQ", "actorKindIn", "actorKindNotIn", "trigger", "triggerNEQ", "triggerIn", "triggerNotIn", "reasonCode", "reasonCodeNEQ", "reasonCodeIn", "reasonCodeNotIn", "reasonCodeGT", "reasonCodeGTE", "reasonCodeLT", "reasonCodeLTE", "reasonCodeContains", "reasonCodeHasPrefix", "reasonCodeHasSuffix", "reasonCodeEqualFold", "reasonCodeContainsFold", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonEqualFold", "reasonContainsFold", "policyRevision", "policyRevisionNEQ", "policyRevisionIn", "policyRevisionNotIn", "policyRevisionGT", "policyRevisionGTE", "policyRevisionLT", "policyRevisionLTE", "policyRevisionContains", "policyRevisionHasPrefix", "policyRevisionHasSuffix", "policyRevisionEqualFold", "policyRevisionContainsFold", "policyHash", "policyHashNEQ", "policyHashIn", "policyHashNotIn", "policyHashGT", "policyHashGTE", "policyHashLT", "policyHashLTE", "policyHashContains", "policyHashHasPrefix", "policyHashHasSuffix", "policyHashEqualFold", "policyHashContainsFold", "decisionID", "decisionIDNEQ", "decisionIDIn", "decisionIDNotIn", "decisionIDGT", "decisionIDGTE", "decisionIDLT", "decisionIDLTE", "decisionIDContains", "decisionIDHasPrefix", "decisionIDHasSuffix", "decisionIDEqualFold", "decisionIDContainsFold", "assignedOwnerID", "assignedOwnerIDNEQ", "assignedOwnerIDIn", "assignedOwnerIDNotIn", "assignedOwnerIDIsNil", "assignedOwnerIDNotNil", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDGT", "ownerIDGTE", "ownerIDLT", "ownerIDLTE", "ownerIDIsNil", "ownerIDNotNil", "routingTeam", "routingTeamNEQ", "routingTeamIn", "routingTeamNotIn", "routingTeamGT", "routingTeamGTE", "routingTeamLT", "routingTeamLTE", "routingTeamContains", "routingTeamHasPrefix", "routingTeamHasSuffix", "routingTeamEqualFold", "routingTeamContainsFold", "routingCode", "routingCodeNEQ", "routingCodeIn", "routingCodeNotIn", "routingCodeGT", "routingCodeGTE", "routingCodeLT", "routingCodeLTE", "routingCodeContains", "routingCodeHasPrefix", "routingCodeHasSuffix", "routingCodeEqualFold", "routingCodeContainsFold", "routingReason", "routingReasonNEQ", "routingReasonIn", "routingReasonNotIn", "routingReasonGT", "routingReasonGTE", "routingReasonLT", "routingReasonLTE", "routingReasonContains", "routingReasonHasPrefix", "routingReasonHasSuffix", "routingReasonEqualFold", "routingReasonContainsFold", "hasLead", "hasLeadWith", "hasFromStage", "hasFromStageWith", "hasToStage", "hasToStageWith", "hasActor", "hasActorWith", "hasAssignedOwner", "hasAssignedOwnerWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -36895,6 +40605,76 @@ func (ec *executionContext) unmarshalInputStageTransitionWhereInput(ctx context.
 				return it, err
 			}
 			it.AssignedOwnerIDNotNil = data
+		case "ownerID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerID"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerID = data
+		case "ownerIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerIDNEQ = data
+		case "ownerIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerIDIn = data
+		case "ownerIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerIDNotIn = data
+		case "ownerIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerIDGT = data
+		case "ownerIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerIDGTE = data
+		case "ownerIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerIDLT = data
+		case "ownerIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerIDLTE = data
+		case "ownerIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerIDIsNil = data
+		case "ownerIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerIDNotNil = data
 		case "routingTeam":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingTeam"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -38519,7 +42299,7 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "email", "role", "team", "active", "addOwnedLeadIDs", "removeOwnedLeadIDs", "clearOwnedLeads"}
+	fieldsInOrder := [...]string{"name", "email", "role", "team", "active", "addOwnedLeadIDs", "removeOwnedLeadIDs", "clearOwnedLeads", "managerID", "clearManager"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -38582,6 +42362,20 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 				return it, err
 			}
 			it.ClearOwnedLeads = data
+		case "managerID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerID = data
+		case "clearManager":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearManager"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearManager = data
 		}
 	}
 	return it, nil
@@ -38754,7 +42548,7 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "role", "roleNEQ", "roleIn", "roleNotIn", "team", "teamNEQ", "teamIn", "teamNotIn", "teamGT", "teamGTE", "teamLT", "teamLTE", "teamContains", "teamHasPrefix", "teamHasSuffix", "teamEqualFold", "teamContainsFold", "active", "activeNEQ", "hasOwnedLeads", "hasOwnedLeadsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "role", "roleNEQ", "roleIn", "roleNotIn", "team", "teamNEQ", "teamIn", "teamNotIn", "teamGT", "teamGTE", "teamLT", "teamLTE", "teamContains", "teamHasPrefix", "teamHasSuffix", "teamEqualFold", "teamContainsFold", "active", "activeNEQ", "managerID", "managerIDNEQ", "managerIDIn", "managerIDNotIn", "managerIDIsNil", "managerIDNotNil", "hasOwnedLeads", "hasOwnedLeadsWith", "hasManager", "hasManagerWith", "hasReports", "hasReportsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -39265,6 +43059,48 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.ActiveNEQ = data
+		case "managerID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerID = data
+		case "managerIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerIDNEQ = data
+		case "managerIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerIDIn = data
+		case "managerIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerIDNotIn = data
+		case "managerIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerIDIsNil = data
+		case "managerIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerIDNotNil = data
 		case "hasOwnedLeads":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOwnedLeads"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -39279,6 +43115,34 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.HasOwnedLeadsWith = data
+		case "hasManager":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasManager"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasManager = data
+		case "hasManagerWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasManagerWith"))
+			data, err := ec.unmarshalOUserWhereInput2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUserWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasManagerWith = data
+		case "hasReports":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasReports"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasReports = data
+		case "hasReportsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasReportsWith"))
+			data, err := ec.unmarshalOUserWhereInput2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUserWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasReportsWith = data
 		}
 	}
 	return it, nil
@@ -39334,6 +43198,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Stage(ctx, sel, obj)
+	case *ent.Simulation:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Simulation(ctx, sel, obj)
 	case *ent.RequalifyJob:
 		if obj == nil {
 			return graphql.Null
@@ -39349,6 +43218,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._PolicyRevision(ctx, sel, obj)
+	case *ent.LeadEscalation:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._LeadEscalation(ctx, sel, obj)
 	case *ent.Lead:
 		if obj == nil {
 			return graphql.Null
@@ -41310,6 +45184,213 @@ func (ec *executionContext) _ImportRun(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var jobImplementors = []string{"Job"}
+
+func (ec *executionContext) _Job(ctx context.Context, sel ast.SelectionSet, obj *model.Job) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, jobImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Job")
+		case "id":
+			out.Values[i] = ec._Job_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._Job_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._Job_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attempt":
+			out.Values[i] = ec._Job_attempt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maxAttempts":
+			out.Values[i] = ec._Job_maxAttempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attemptedAt":
+			out.Values[i] = ec._Job_attemptedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._Job_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scheduledAt":
+			out.Values[i] = ec._Job_scheduledAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "finalizedAt":
+			out.Values[i] = ec._Job_finalizedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "args":
+			out.Values[i] = ec._Job_args(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "progress":
+			out.Values[i] = ec._Job_progress(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._Job_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var jobConnectionImplementors = []string{"JobConnection"}
+
+func (ec *executionContext) _JobConnection(ctx context.Context, sel ast.SelectionSet, obj *model.JobConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, jobConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("JobConnection")
+		case "edges":
+			out.Values[i] = ec._JobConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._JobConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var jobEdgeImplementors = []string{"JobEdge"}
+
+func (ec *executionContext) _JobEdge(ctx context.Context, sel ast.SelectionSet, obj *model.JobEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, jobEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("JobEdge")
+		case "node":
+			out.Values[i] = ec._JobEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._JobEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var jobErrorImplementors = []string{"JobError"}
+
+func (ec *executionContext) _JobError(ctx context.Context, sel ast.SelectionSet, obj *model.JobError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, jobErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("JobError")
+		case "attempt":
+			out.Values[i] = ec._JobError_attempt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._JobError_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._JobError_error(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var leadImplementors = []string{"Lead", "Node"}
 
 func (ec *executionContext) _Lead(ctx context.Context, sel ast.SelectionSet, obj *ent.Lead) graphql.Marshaler {
@@ -41656,6 +45737,229 @@ func (ec *executionContext) _LeadEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var leadEscalationImplementors = []string{"LeadEscalation", "Node"}
+
+func (ec *executionContext) _LeadEscalation(ctx context.Context, sel ast.SelectionSet, obj *ent.LeadEscalation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, leadEscalationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LeadEscalation")
+		case "id":
+			out.Values[i] = ec._LeadEscalation_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "leadID":
+			out.Values[i] = ec._LeadEscalation_leadID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rule":
+			out.Values[i] = ec._LeadEscalation_rule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "stage":
+			out.Values[i] = ec._LeadEscalation_stage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "stageEnteredAt":
+			out.Values[i] = ec._LeadEscalation_stageEnteredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "action":
+			out.Values[i] = ec._LeadEscalation_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dueAt":
+			out.Values[i] = ec._LeadEscalation_dueAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "escalatedAt":
+			out.Values[i] = ec._LeadEscalation_escalatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ownerID":
+			out.Values[i] = ec._LeadEscalation_ownerID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "team":
+			out.Values[i] = ec._LeadEscalation_team(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reassignedTo":
+			out.Values[i] = ec._LeadEscalation_reassignedTo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "flaggedUserID":
+			out.Values[i] = ec._LeadEscalation_flaggedUserID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "flagNote":
+			out.Values[i] = ec._LeadEscalation_flagNote(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "acknowledgedAt":
+			out.Values[i] = ec._LeadEscalation_acknowledgedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "acknowledgedByID":
+			out.Values[i] = ec._LeadEscalation_acknowledgedByID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "policyRevision":
+			out.Values[i] = ec._LeadEscalation_policyRevision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "policyHash":
+			out.Values[i] = ec._LeadEscalation_policyHash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decisionID":
+			out.Values[i] = ec._LeadEscalation_decisionID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lead":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LeadEscalation_lead(ctx, field, obj)
+				})
+		case "owner":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LeadEscalation_owner(ctx, field, obj)
+				})
+		case "flaggedUser":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LeadEscalation_flaggedUser(ctx, field, obj)
+				})
+		case "acknowledgedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LeadEscalation_acknowledgedBy(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var leadEscalationConnectionImplementors = []string{"LeadEscalationConnection"}
+
+func (ec *executionContext) _LeadEscalationConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.LeadEscalationConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, leadEscalationConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LeadEscalationConnection")
+		case "edges":
+			out.Values[i] = ec._LeadEscalationConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._LeadEscalationConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._LeadEscalationConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var leadEscalationEdgeImplementors = []string{"LeadEscalationEdge"}
+
+func (ec *executionContext) _LeadEscalationEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.LeadEscalationEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, leadEscalationEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LeadEscalationEdge")
+		case "node":
+			out.Values[i] = ec._LeadEscalationEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._LeadEscalationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var leadStageChangedEventImplementors = []string{"LeadStageChangedEvent"}
 
 func (ec *executionContext) _LeadStageChangedEvent(ctx context.Context, sel ast.SelectionSet, obj *model.LeadStageChangedEvent) graphql.Marshaler {
@@ -41918,6 +46222,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "retryJob":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_retryJob(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelJob":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelJob(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startSimulation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startSimulation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "transitionLead":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_transitionLead(ctx, field)
@@ -41928,6 +46253,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "convertLead":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_convertLead(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acknowledgeEscalation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_acknowledgeEscalation(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -43478,11 +47810,29 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_importRun(ctx, field)
 				})
+		case "jobs":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_jobs(ctx, field)
+				})
+		case "simulation":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_simulation(ctx, field)
+				})
 		case "policyStatus":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_policyStatus(ctx, field)
+				})
+		case "slaReport":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_slaReport(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -43935,6 +48285,318 @@ func (ec *executionContext) _SimulatedLead(ctx context.Context, sel ast.Selectio
 		case "newReasons":
 			out.Values[i] = ec._SimulatedLead_newReasons(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var simulationImplementors = []string{"Simulation", "Node"}
+
+func (ec *executionContext) _Simulation(ctx context.Context, sel ast.SelectionSet, obj *ent.Simulation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, simulationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Simulation")
+		case "id":
+			out.Values[i] = ec._Simulation_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Simulation_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "draftHash":
+			out.Values[i] = ec._Simulation_draftHash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "activeHash":
+			out.Values[i] = ec._Simulation_activeHash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "where":
+			out.Values[i] = ec._Simulation_where(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sample":
+			out.Values[i] = ec._Simulation_sample(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requestedBy":
+			out.Values[i] = ec._Simulation_requestedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "total":
+			out.Values[i] = ec._Simulation_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "processed":
+			out.Values[i] = ec._Simulation_processed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "errors":
+			out.Values[i] = ec._Simulation_errors(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Simulation_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startedAt":
+			out.Values[i] = ec._Simulation_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "finishedAt":
+			out.Values[i] = ec._Simulation_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "result":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Simulation_result(ctx, field, obj)
+				})
+		case "jobId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Simulation_jobId(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var slaGroupImplementors = []string{"SlaGroup"}
+
+func (ec *executionContext) _SlaGroup(ctx context.Context, sel ast.SelectionSet, obj *sla.Group) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, slaGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SlaGroup")
+		case "ownerId":
+			out.Values[i] = ec._SlaGroup_ownerId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ownerName":
+			out.Values[i] = ec._SlaGroup_ownerName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "team":
+			out.Values[i] = ec._SlaGroup_team(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "slas":
+			out.Values[i] = ec._SlaGroup_slas(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var slaReportImplementors = []string{"SlaReport"}
+
+func (ec *executionContext) _SlaReport(ctx context.Context, sel ast.SelectionSet, obj *sla.Report) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, slaReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SlaReport")
+		case "rules":
+			out.Values[i] = ec._SlaReport_rules(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "groups":
+			out.Values[i] = ec._SlaReport_groups(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var slaRuleImplementors = []string{"SlaRule"}
+
+func (ec *executionContext) _SlaRule(ctx context.Context, sel ast.SelectionSet, obj *policy.SLA) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, slaRuleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SlaRule")
+		case "key":
+			out.Values[i] = ec._SlaRule_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._SlaRule_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stage":
+			out.Values[i] = ec._SlaRule_stage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "businessDays":
+			out.Values[i] = ec._SlaRule_businessDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._SlaRule_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var slaStatsImplementors = []string{"SlaStats"}
+
+func (ec *executionContext) _SlaStats(ctx context.Context, sel ast.SelectionSet, obj *sla.Stats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, slaStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SlaStats")
+		case "rule":
+			out.Values[i] = ec._SlaStats_rule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stage":
+			out.Values[i] = ec._SlaStats_stage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entered":
+			out.Values[i] = ec._SlaStats_entered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "met":
+			out.Values[i] = ec._SlaStats_met(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "breached":
+			out.Values[i] = ec._SlaStats_breached(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "open":
+			out.Values[i] = ec._SlaStats_open(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "medianDaysToLeave":
+			out.Values[i] = ec._SlaStats_medianDaysToLeave(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "p90DaysToLeave":
+			out.Values[i] = ec._SlaStats_p90DaysToLeave(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -44467,6 +49129,11 @@ func (ec *executionContext) _StageTransition(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "ownerID":
+			out.Values[i] = ec._StageTransition_ownerID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "routingTeam":
 			out.Values[i] = ec._StageTransition_routingTeam(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -44767,11 +49434,28 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "managerID":
+			out.Values[i] = ec._User_managerID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "ownedLeads":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_ownedLeads(ctx, field, obj)
+				})
+		case "manager":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_manager(ctx, field, obj)
+				})
+		case "reports":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_reports(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -44885,33 +49569,39 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 		case "user":
 			out.Values[i] = ec._Viewer_user(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "role":
 			out.Values[i] = ec._Viewer_role(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "team":
 			out.Values[i] = ec._Viewer_team(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "via":
 			out.Values[i] = ec._Viewer_via(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "rowFilter":
 			out.Values[i] = ec._Viewer_rowFilter(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "redacted":
 			out.Values[i] = ec._Viewer_redacted(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "escalations":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Viewer_escalations(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -46374,6 +51064,80 @@ func (ec *executionContext) marshalNInt2ᚕintᚄ(ctx context.Context, sel ast.S
 	return ret
 }
 
+func (ec *executionContext) marshalNJob2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐJob(ctx context.Context, sel ast.SelectionSet, v *model.Job) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Job!")
+		return graphql.Null
+	}
+	return ec._Job(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNJobConnection2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐJobConnection(ctx context.Context, sel ast.SelectionSet, v *model.JobConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "JobConnection!")
+		return graphql.Null
+	}
+	return ec._JobConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNJobEdge2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐJobEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.JobEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNJobEdge2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐJobEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNJobEdge2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐJobEdge(ctx context.Context, sel ast.SelectionSet, v *model.JobEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "JobEdge!")
+		return graphql.Null
+	}
+	return ec._JobEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNJobError2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐJobErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.JobError) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNJobError2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐJobError(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNJobError2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐJobError(ctx context.Context, sel ast.SelectionSet, v *model.JobError) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "JobError!")
+		return graphql.Null
+	}
+	return ec._JobError(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNJobState2githubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐJobState(ctx context.Context, v any) (model.JobState, error) {
+	var res model.JobState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNJobState2githubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐJobState(ctx context.Context, sel ast.SelectionSet, v model.JobState) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNLead2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLead(ctx context.Context, sel ast.SelectionSet, v *ent.Lead) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Lead!")
@@ -46408,6 +51172,46 @@ func (ec *executionContext) marshalNLeadConnection2ᚖgithubᚗcomᚋqualifyᚋq
 		return graphql.Null
 	}
 	return ec._LeadConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLeadEscalation2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalation(ctx context.Context, sel ast.SelectionSet, v *ent.LeadEscalation) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LeadEscalation!")
+		return graphql.Null
+	}
+	return ec._LeadEscalation(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLeadEscalationAction2githubᚗcomᚋqualifyᚋqualifyᚋentᚋleadescalationᚐAction(ctx context.Context, v any) (leadescalation.Action, error) {
+	var res leadescalation.Action
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLeadEscalationAction2githubᚗcomᚋqualifyᚋqualifyᚋentᚋleadescalationᚐAction(ctx context.Context, sel ast.SelectionSet, v leadescalation.Action) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNLeadEscalationConnection2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationConnection(ctx context.Context, sel ast.SelectionSet, v *ent.LeadEscalationConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LeadEscalationConnection!")
+		return graphql.Null
+	}
+	return ec._LeadEscalationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLeadEscalationOrderField2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationOrderField(ctx context.Context, v any) (*ent.LeadEscalationOrderField, error) {
+	var res = new(ent.LeadEscalationOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLeadEscalationOrderField2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.LeadEscalationOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LeadEscalationOrderField!")
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalNLeadGrade2githubᚗcomᚋqualifyᚋqualifyᚋentᚋleadᚐGrade(ctx context.Context, v any) (lead.Grade, error) {
@@ -46532,6 +51336,14 @@ func (ec *executionContext) marshalNOrderDirection2entgoᚗioᚋcontribᚋentgql
 
 func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *entgql.PageInfo[int]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PageInfo!")
+		return graphql.Null
+	}
+	return ec._PageInfo(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNPercentileMethod2githubᚗcomᚋqualifyᚋqualifyᚋinternalᚋfunnelᚐPercentileMethod(ctx context.Context, v any) (funnel.PercentileMethod, error) {
@@ -47100,6 +51912,96 @@ func (ec *executionContext) marshalNSimulatedLead2ᚖgithubᚗcomᚋqualifyᚋqu
 		return graphql.Null
 	}
 	return ec._SimulatedLead(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSimulation2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐSimulation(ctx context.Context, sel ast.SelectionSet, v *ent.Simulation) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Simulation!")
+		return graphql.Null
+	}
+	return ec._Simulation(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSimulationStatus2githubᚗcomᚋqualifyᚋqualifyᚋentᚋsimulationᚐStatus(ctx context.Context, v any) (simulation.Status, error) {
+	var res simulation.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSimulationStatus2githubᚗcomᚋqualifyᚋqualifyᚋentᚋsimulationᚐStatus(ctx context.Context, sel ast.SelectionSet, v simulation.Status) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNSlaGroup2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*sla.Group) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSlaGroup2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSlaGroup2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐGroup(ctx context.Context, sel ast.SelectionSet, v *sla.Group) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SlaGroup!")
+		return graphql.Null
+	}
+	return ec._SlaGroup(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSlaReport2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐReport(ctx context.Context, sel ast.SelectionSet, v *sla.Report) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SlaReport!")
+		return graphql.Null
+	}
+	return ec._SlaReport(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSlaRule2githubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyᚐSLA(ctx context.Context, sel ast.SelectionSet, v policy.SLA) graphql.Marshaler {
+	return ec._SlaRule(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSlaRule2ᚕgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyᚐSLAᚄ(ctx context.Context, sel ast.SelectionSet, v []policy.SLA) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSlaRule2githubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyᚐSLA(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSlaStats2githubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐStats(ctx context.Context, sel ast.SelectionSet, v sla.Stats) graphql.Marshaler {
+	return ec._SlaStats(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSlaStats2ᚕgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐStatsᚄ(ctx context.Context, sel ast.SelectionSet, v []sla.Stats) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSlaStats2githubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐStats(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStage(ctx context.Context, sel ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
@@ -48801,6 +53703,42 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) unmarshalOJobState2ᚕgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐJobStateᚄ(ctx context.Context, v any) ([]model.JobState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.JobState, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNJobState2githubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐJobState(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOJobState2ᚕgithubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐJobStateᚄ(ctx context.Context, sel ast.SelectionSet, v []model.JobState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNJobState2githubᚗcomᚋqualifyᚋqualifyᚋgraphᚋmodelᚐJobState(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalOLead2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLead(ctx context.Context, sel ast.SelectionSet, v *ent.Lead) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -48930,6 +53868,33 @@ func (ec *executionContext) marshalOLeadEdge2ᚖgithubᚗcomᚋqualifyᚋqualify
 		return graphql.Null
 	}
 	return ec._LeadEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOLeadEscalation2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalation(ctx context.Context, sel ast.SelectionSet, v *ent.LeadEscalation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LeadEscalation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOLeadEscalationEdge2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.LeadEscalationEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOLeadEscalationEdge2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOLeadEscalationEdge2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐLeadEscalationEdge(ctx context.Context, sel ast.SelectionSet, v *ent.LeadEscalationEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LeadEscalationEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOLeadGrade2ᚕgithubᚗcomᚋqualifyᚋqualifyᚋentᚋleadᚐGradeᚄ(ctx context.Context, v any) ([]lead.Grade, error) {
@@ -49403,6 +54368,13 @@ func (ec *executionContext) unmarshalOPolicyRevisionWhereInput2ᚖgithubᚗcom�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOPolicySimulation2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋpolicyadminᚐPolicySimulation(ctx context.Context, sel ast.SelectionSet, v *policyadmin.PolicySimulation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PolicySimulation(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOProject2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐProject(ctx context.Context, sel ast.SelectionSet, v *ent.Project) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -49529,6 +54501,32 @@ func (ec *executionContext) marshalORequalifyJob2ᚖgithubᚗcomᚋqualifyᚋqua
 		return graphql.Null
 	}
 	return ec._RequalifyJob(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSimulation2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐSimulation(ctx context.Context, sel ast.SelectionSet, v *ent.Simulation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Simulation(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSlaGroupBy2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐGroupBy(ctx context.Context, v any) (*sla.GroupBy, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := sla.GroupBy(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSlaGroupBy2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋslaᚐGroupBy(ctx context.Context, sel ast.SelectionSet, v *sla.GroupBy) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
 }
 
 func (ec *executionContext) marshalOStage2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐStage(ctx context.Context, sel ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
@@ -49923,6 +54921,25 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := graphql.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOUser2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.User) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUser2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUser(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋentᚐUser(ctx context.Context, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {

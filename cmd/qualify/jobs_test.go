@@ -66,7 +66,7 @@ func TestJobsCommand(t *testing.T) {
 // `qualify jobs list` shows a simulation's progress as its row id and leads done of total.
 func TestJobsListShowsSimulationProgress(t *testing.T) {
 	t.Setenv("DATABASE_URL", "")
-	path := filepath.Join(t.TempDir(), "q.db")
+	path := testenv.SQLiteFile(t)
 	if out, err := run(t, "migrate", "--sqlite", path); err != nil {
 		t.Fatalf("migrate: %v\n%s", err, out)
 	}

@@ -1103,7 +1103,7 @@ func init() {
 		IncrementStart: func(i int) *int { return &i }(77309411328),
 	}
 	PolicyReplicasTable.Annotation = &entsql.Annotation{
-		IncrementStart: func(i int) *int { return &i }(103079215104),
+		IncrementStart: func(i int) *int { return &i }(107374182400),
 	}
 	PolicyRevisionsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(17179869184),

@@ -25,6 +25,7 @@ import (
 	"github.com/qualify/qualify/ent/project"
 	"github.com/qualify/qualify/ent/requalifyjob"
 	"github.com/qualify/qualify/ent/schema"
+	"github.com/qualify/qualify/ent/simulation"
 	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/ent/user"
@@ -308,6 +309,14 @@ func init() {
 	importrunDescCreatedAt := importrunFields[12].Descriptor()
 	// importrun.DefaultCreatedAt holds the default value on creation for the created_at field.
 	importrun.DefaultCreatedAt = importrunDescCreatedAt.Default.(func() time.Time)
+	// importrunDescDefaultSource is the schema descriptor for default_source field.
+	importrunDescDefaultSource := importrunFields[16].Descriptor()
+	// importrun.DefaultDefaultSource holds the default value on creation for the default_source field.
+	importrun.DefaultDefaultSource = importrunDescDefaultSource.Default.(string)
+	// importrunDescCheckpoint is the schema descriptor for checkpoint field.
+	importrunDescCheckpoint := importrunFields[17].Descriptor()
+	// importrun.DefaultCheckpoint holds the default value on creation for the checkpoint field.
+	importrun.DefaultCheckpoint = importrunDescCheckpoint.Default.(int)
 	leadMixin := schema.Lead{}.Mixin()
 	leadHooks := schema.Lead{}.Hooks()
 	lead.Hooks[0] = leadHooks[0]
@@ -375,6 +384,10 @@ func init() {
 	leadescalationDescTeam := leadescalationFields[8].Descriptor()
 	// leadescalation.DefaultTeam holds the default value on creation for the team field.
 	leadescalation.DefaultTeam = leadescalationDescTeam.Default.(string)
+	// leadescalationDescFlagNote is the schema descriptor for flag_note field.
+	leadescalationDescFlagNote := leadescalationFields[11].Descriptor()
+	// leadescalation.DefaultFlagNote holds the default value on creation for the flag_note field.
+	leadescalation.DefaultFlagNote = leadescalationDescFlagNote.Default.(string)
 	policyreplicaFields := schema.PolicyReplica{}.Fields()
 	_ = policyreplicaFields
 	// policyreplicaDescRevision is the schema descriptor for revision field.
@@ -460,6 +473,32 @@ func init() {
 	requalifyjobDescOnlyChangedFrom := requalifyjobFields[14].Descriptor()
 	// requalifyjob.DefaultOnlyChangedFrom holds the default value on creation for the only_changed_from field.
 	requalifyjob.DefaultOnlyChangedFrom = requalifyjobDescOnlyChangedFrom.Default.(string)
+	simulationFields := schema.Simulation{}.Fields()
+	_ = simulationFields
+	// simulationDescSample is the schema descriptor for sample field.
+	simulationDescSample := simulationFields[5].Descriptor()
+	// simulation.DefaultSample holds the default value on creation for the sample field.
+	simulation.DefaultSample = simulationDescSample.Default.(int)
+	// simulationDescRequestedBy is the schema descriptor for requested_by field.
+	simulationDescRequestedBy := simulationFields[6].Descriptor()
+	// simulation.DefaultRequestedBy holds the default value on creation for the requested_by field.
+	simulation.DefaultRequestedBy = simulationDescRequestedBy.Default.(string)
+	// simulationDescTotal is the schema descriptor for total field.
+	simulationDescTotal := simulationFields[7].Descriptor()
+	// simulation.DefaultTotal holds the default value on creation for the total field.
+	simulation.DefaultTotal = simulationDescTotal.Default.(int)
+	// simulationDescProcessed is the schema descriptor for processed field.
+	simulationDescProcessed := simulationFields[8].Descriptor()
+	// simulation.DefaultProcessed holds the default value on creation for the processed field.
+	simulation.DefaultProcessed = simulationDescProcessed.Default.(int)
+	// simulationDescCreatedAt is the schema descriptor for created_at field.
+	simulationDescCreatedAt := simulationFields[10].Descriptor()
+	// simulation.DefaultCreatedAt holds the default value on creation for the created_at field.
+	simulation.DefaultCreatedAt = simulationDescCreatedAt.Default.(func() time.Time)
+	// simulationDescCheckpoint is the schema descriptor for checkpoint field.
+	simulationDescCheckpoint := simulationFields[14].Descriptor()
+	// simulation.DefaultCheckpoint holds the default value on creation for the checkpoint field.
+	simulation.DefaultCheckpoint = simulationDescCheckpoint.Default.(int)
 	stageFields := schema.Stage{}.Fields()
 	_ = stageFields
 	// stageDescKey is the schema descriptor for key field.
@@ -503,15 +542,15 @@ func init() {
 	// stagetransition.DefaultDecisionID holds the default value on creation for the decision_id field.
 	stagetransition.DefaultDecisionID = stagetransitionDescDecisionID.Default.(string)
 	// stagetransitionDescRoutingTeam is the schema descriptor for routing_team field.
-	stagetransitionDescRoutingTeam := stagetransitionFields[14].Descriptor()
+	stagetransitionDescRoutingTeam := stagetransitionFields[15].Descriptor()
 	// stagetransition.DefaultRoutingTeam holds the default value on creation for the routing_team field.
 	stagetransition.DefaultRoutingTeam = stagetransitionDescRoutingTeam.Default.(string)
 	// stagetransitionDescRoutingCode is the schema descriptor for routing_code field.
-	stagetransitionDescRoutingCode := stagetransitionFields[15].Descriptor()
+	stagetransitionDescRoutingCode := stagetransitionFields[16].Descriptor()
 	// stagetransition.DefaultRoutingCode holds the default value on creation for the routing_code field.
 	stagetransition.DefaultRoutingCode = stagetransitionDescRoutingCode.Default.(string)
 	// stagetransitionDescRoutingReason is the schema descriptor for routing_reason field.
-	stagetransitionDescRoutingReason := stagetransitionFields[16].Descriptor()
+	stagetransitionDescRoutingReason := stagetransitionFields[17].Descriptor()
 	// stagetransition.DefaultRoutingReason holds the default value on creation for the routing_reason field.
 	stagetransition.DefaultRoutingReason = stagetransitionDescRoutingReason.Default.(string)
 	userMixin := schema.User{}.Mixin()

@@ -2,7 +2,6 @@ package fulltext_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,7 +17,7 @@ func TestMigrationIndexesExistingRows(t *testing.T) {
 	for _, d := range []string{"sqlite", "postgres"} {
 		t.Run(d, func(t *testing.T) {
 			ctx := context.Background()
-			cfg := store.Config{SQLitePath: filepath.Join(t.TempDir(), "q.db")}
+			cfg := store.Config{SQLitePath: testenv.SQLiteFile(t)}
 			if d == "postgres" {
 				cfg = store.Config{URL: testenv.EmptyPostgresURL(t)}
 			}

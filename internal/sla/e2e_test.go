@@ -115,7 +115,9 @@ func (w *world) mql(t *testing.T, owner string) string {
 	id := l.CreateLead.ID
 	w.api.Data(t, `mutation($l: ID!, $at: Time!) { createActivity(input: {kind: FORM_FILL, leadID: $l, occurredAt: $at}) { id } }`,
 		map[string]any{"l": id, "at": w.clock.Now()}, &struct{}{})
-	var got struct{ Node struct{ Stage struct{ Key string } } }
+	var got struct {
+		Node struct{ Stage struct{ Key string } }
+	}
 	w.api.Data(t, `query($id: ID!) { node(id: $id) { ... on Lead { stage { key } } } }`, map[string]any{"id": id}, &got)
 	if got.Node.Stage.Key != "mql" {
 		t.Fatalf("lead %s at %q, want mql", id, got.Node.Stage.Key)
