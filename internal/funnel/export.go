@@ -1,7 +1,6 @@
 package funnel
 
 import (
-	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -9,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/qualify/qualify/internal/gqlcall"
 )
 
 // exportQuery is the GraphQL operation the CSV export runs.
@@ -30,63 +31,14 @@ func ExportHandler(api func() http.Handler) http.Handler {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		body, _ := json.Marshal(map[string]any{"query": exportQuery, "variables": map[string]any{"input": input}})
-		req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, "/graphql", bytes.NewReader(body))
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		req.Header = r.Header.Clone()
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Del("Accept-Encoding")
-		req.RemoteAddr = r.RemoteAddr
-		rec := &recorder{header: http.Header{}, status: http.StatusOK}
-		api().ServeHTTP(rec, req)
-		var resp struct {
-			Data struct {
-				Funnel *exportResult `json:"funnel"`
-			} `json:"data"`
-			Errors []struct {
-				Message    string         `json:"message"`
-				Extensions map[string]any `json:"extensions"`
-			} `json:"errors"`
-		}
-		if rec.status != http.StatusOK {
-			http.Error(w, strings.TrimSpace(rec.body.String()), rec.status)
-			return
-		}
-		if err := json.Unmarshal(rec.body.Bytes(), &resp); err != nil {
-			http.Error(w, "funnel: bad GraphQL response: "+err.Error(), http.StatusBadGateway)
-			return
-		}
-		if len(resp.Errors) > 0 || resp.Data.Funnel == nil {
-			status, msg := http.StatusInternalServerError, "funnel query failed"
-			if len(resp.Errors) > 0 {
-				msg = resp.Errors[0].Message
-				code, _ := resp.Errors[0].Extensions["code"].(string)
-				status = statusOf(code)
-			}
-			http.Error(w, msg, status)
+		var result *exportResult
+		if !gqlcall.Do(w, r, api(), exportQuery, map[string]any{"input": input}, "funnel", &result) {
 			return
 		}
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="funnel.csv"`)
-		_ = writeCSV(w, by, resp.Data.Funnel)
+		_ = writeCSV(w, by, result)
 	})
-}
-
-func statusOf(code string) int {
-	switch code {
-	case "UNAUTHENTICATED":
-		return http.StatusUnauthorized
-	case "FORBIDDEN":
-		return http.StatusForbidden
-	case "VALIDATION_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT":
-		return http.StatusBadRequest
-	case "RATE_LIMITED":
-		return http.StatusTooManyRequests
-	}
-	return http.StatusInternalServerError
 }
 
 // exportInput reads the query parameters into the GraphQL FunnelInput variables.
@@ -219,14 +171,3 @@ type exportResult struct {
 		OwnerID *string `json:"ownerId"` // shadows GroupKey.OwnerID
 	} `json:"groups"`
 }
-
-// recorder buffers the GraphQL response.
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (r *recorder) Header() http.Header         { return r.header }
-func (r *recorder) WriteHeader(status int)      { r.status = status }
-func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }

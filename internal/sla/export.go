@@ -1,14 +1,14 @@
 package sla
 
 import (
-	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/qualify/qualify/internal/gqlcall"
 )
 
 // exportQuery is the GraphQL operation the CSV export runs.
@@ -27,50 +27,15 @@ func ExportHandler(api func() http.Handler) http.Handler {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		body, _ := json.Marshal(map[string]any{"query": exportQuery, "variables": vars})
-		req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, "/graphql", bytes.NewReader(body))
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
+		var result struct {
+			Groups []exportGroup `json:"groups"`
 		}
-		req.Header = r.Header.Clone()
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Del("Accept-Encoding")
-		req.RemoteAddr = r.RemoteAddr
-		rec := &recorder{header: http.Header{}, status: http.StatusOK}
-		api().ServeHTTP(rec, req)
-		if rec.status != http.StatusOK {
-			http.Error(w, strings.TrimSpace(rec.body.String()), rec.status)
-			return
-		}
-		var resp struct {
-			Data struct {
-				SLAReport *struct {
-					Groups []exportGroup `json:"groups"`
-				} `json:"slaReport"`
-			} `json:"data"`
-			Errors []struct {
-				Message    string         `json:"message"`
-				Extensions map[string]any `json:"extensions"`
-			} `json:"errors"`
-		}
-		if err := json.Unmarshal(rec.body.Bytes(), &resp); err != nil {
-			http.Error(w, "sla: bad GraphQL response: "+err.Error(), http.StatusBadGateway)
-			return
-		}
-		if len(resp.Errors) > 0 || resp.Data.SLAReport == nil {
-			status, msg := http.StatusInternalServerError, "sla report failed"
-			if len(resp.Errors) > 0 {
-				msg = resp.Errors[0].Message
-				code, _ := resp.Errors[0].Extensions["code"].(string)
-				status = statusOf(code)
-			}
-			http.Error(w, msg, status)
+		if !gqlcall.Do(w, r, api(), exportQuery, vars, "slaReport", &result) {
 			return
 		}
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="sla.csv"`)
-		_ = writeCSV(w, by, resp.Data.SLAReport.Groups)
+		_ = writeCSV(w, by, result.Groups)
 	})
 }
 
@@ -149,28 +114,3 @@ func writeCSV(w http.ResponseWriter, by GroupBy, groups []exportGroup) error {
 	cw.Flush()
 	return cw.Error()
 }
-
-func statusOf(code string) int {
-	switch code {
-	case "UNAUTHENTICATED":
-		return http.StatusUnauthorized
-	case "FORBIDDEN":
-		return http.StatusForbidden
-	case "VALIDATION_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT":
-		return http.StatusBadRequest
-	case "RATE_LIMITED":
-		return http.StatusTooManyRequests
-	}
-	return http.StatusInternalServerError
-}
-
-// recorder buffers the GraphQL response.
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (r *recorder) Header() http.Header         { return r.header }
-func (r *recorder) WriteHeader(status int)      { r.status = status }
-func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
