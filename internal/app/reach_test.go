@@ -110,3 +110,33 @@ func TestLastActivityAndDecisionMakerReachAcrossLeadAndContact(t *testing.T) {
 		}
 	})
 }
+
+// A lead whose email changes becomes another person: the contact with the new email takes the
+// lead's activity at once, and the contact with the old one loses it.
+func TestLeadEmailChangeMovesItsActivityBetweenContacts(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
+		api := apitest.Start(t, db)
+		var lead struct{ CreateLead struct{ ID string } }
+		api.Data(t, `mutation { createLead(input: {lastName: "Roe", email: "j.roe@initech.com", source: NEWSLETTER}) { id } }`, nil, &lead)
+		signup := time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
+		api.Data(t, `mutation($l: ID!, $at: Time!) { createActivity(input: {kind: NEWSLETTER_SIGNUP, leadID: $l, occurredAt: $at}) { id } }`,
+			map[string]any{"l": lead.CreateLead.ID, "at": signup}, &struct{}{})
+		var old, jane struct{ CreateContact struct{ ID string } }
+		api.Data(t, `mutation { createContact(input: {lastName: "Roe", email: "j.roe@initech.com"}) { id } }`, nil, &old)
+		api.Data(t, `mutation { createContact(input: {firstName: "Jane", lastName: "Roe", email: "jane@initech.com"}) { id } }`, nil, &jane)
+
+		api.Data(t, `mutation($l: ID!) { updateLead(id: $l, input: {email: "Jane@Initech.com"}) { id } }`,
+			map[string]any{"l": lead.CreateLead.ID}, &struct{}{})
+		var got struct {
+			Old, Jane struct{ LastActivityAt *time.Time }
+		}
+		api.Data(t, `query($o: ID!, $j: ID!) { old: node(id: $o) { ... on Contact { lastActivityAt } } jane: node(id: $j) { ... on Contact { lastActivityAt } } }`,
+			map[string]any{"o": old.CreateContact.ID, "j": jane.CreateContact.ID}, &got)
+		if at := got.Jane.LastActivityAt; at == nil || !at.Equal(signup) {
+			t.Errorf("the contact of the new email: lastActivityAt = %v, want the lead's sign-up %v", at, signup)
+		}
+		if got.Old.LastActivityAt != nil {
+			t.Errorf("the contact of the old email: lastActivityAt = %v, want null (the lead is someone else now)", got.Old.LastActivityAt)
+		}
+	})
+}

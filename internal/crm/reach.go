@@ -90,6 +90,25 @@ func keepLastActivity(ctx context.Context, tx *ent.Client, leadIDs, contactIDs [
 	return nil
 }
 
+// KeepContactsOfEmails recomputes lastActivityAt of the contacts with any of emails, in the
+// transaction of tx: a lead that took or left an email brings its activities to that person,
+// or takes them away.
+func KeepContactsOfEmails(ctx context.Context, tx *ent.Client, emails ...string) error {
+	if len(emails) == 0 {
+		return nil
+	}
+	cs, err := tx.Contact.Query().Where(contact.EmailIn(emails...)).All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if _, err := keepContactLastActivity(ctx, tx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // keepContactLastActivity sets c's lastActivityAt from its activities and its leads'.
 // A contact created or given an email takes the activity of leads with that email at once.
 func keepContactLastActivity(ctx context.Context, tx *ent.Client, c *ent.Contact) (*ent.Contact, error) {

@@ -217,6 +217,18 @@ func (s *Service) UpdateLead(ctx context.Context, id int, in ent.UpdateLeadInput
 		if n == 0 {
 			return staleVersion(ctx, tx, id, cur.Version)
 		}
+		if in.Email != nil || in.ClearEmail {
+			// Another email is another person: the contacts of both emails recount.
+			var emails []string
+			for _, e := range []*string{cur.Email, in.Email} {
+				if e != nil {
+					emails = append(emails, *e)
+				}
+			}
+			if err := crm.KeepContactsOfEmails(ctx, tx, emails...); err != nil {
+				return err
+			}
+		}
 		f, err := loadFunnel(ctx, tx)
 		if err != nil {
 			return err
