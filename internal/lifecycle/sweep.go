@@ -131,7 +131,8 @@ func (s *Service) Review(ctx context.Context, id int) (ReviewResult, error) {
 
 // escalate records an SLA breach once per lead, rule and stay. FLAG_MANAGER flags the owner's
 // manager, who then sees it (viewer.escalations); REASSIGN gives the lead to another active user
-// of the owner's team (the lowest id, deterministic). When neither can be done the row says why
+// of the owner's team (the lowest id, deterministic), or, for reassign_previous_owner, back to
+// the owner it had before the current one (handBack). When neither can be done the row says why
 // in flag_note: an escalation is never silent.
 func (s *Service) escalate(ctx context.Context, tx *ent.Client, l *ent.Lead, e policy.Escalation, meta policy.Meta, now time.Time) error {
 	due, err := time.Parse(time.RFC3339, e.DueAt)
@@ -140,7 +141,7 @@ func (s *Service) escalate(ctx context.Context, tx *ent.Client, l *ent.Lead, e p
 			Err: fmt.Errorf("%w: escalations.due_at %q", policy.ErrWrongShape, e.DueAt)}
 	}
 	action := leadescalation.ActionFLAG_MANAGER
-	if e.Action == "reassign" {
+	if e.Action == "reassign" || e.Action == actionPreviousOwner {
 		action = leadescalation.ActionREASSIGN
 	}
 	var owner *ent.User
@@ -158,6 +159,8 @@ func (s *Service) escalate(ctx context.Context, tx *ent.Client, l *ent.Lead, e p
 	}
 	var note string
 	switch {
+	case e.Action == actionPreviousOwner:
+		note, err = handBack(ctx, tx, l, create)
 	case owner == nil:
 		note = "the lead has no owner"
 	case action == leadescalation.ActionFLAG_MANAGER:

@@ -226,10 +226,10 @@ type ScheduleMove struct {
 	Rule       string `json:"rule"`
 }
 
-// Escalation is an SLA of config.schedule.slas past its deadline.
+// Escalation is an SLA of config.schedule.slas (or activity_slas) past its deadline.
 type Escalation struct {
 	Rule   string `json:"rule"`
-	Action string `json:"action"` // flag_manager or reassign
+	Action string `json:"action"` // flag_manager, reassign or reassign_previous_owner
 	DueAt  string `json:"due_at"` // RFC 3339
 }
 

@@ -5,8 +5,9 @@
 #                  end of the idle window): deciding the lead again changes its engagement, score,
 #                  grade, temperature and perhaps its stage
 #   move           a rule of config.schedule.moves is due: {to, reason_code, rule}, else absent
-#   escalations    the SLAs of config.schedule.slas past their deadline and not yet escalated for
-#                  this stay in the stage: {rule, action, due_at}
+#   escalations    the SLAs of config.schedule.slas past their deadline, and the rules of
+#                  config.schedule.activity_slas whose activity did not occur in time, not yet
+#                  escalated for this stay in the stage: {rule, action, due_at}
 #   next_review_at the earliest moment a rule may fall due after now (RFC 3339), "" when none
 # A person's move back respects config.manual like the lead decision does: no scheduled move
 # while it holds.
@@ -141,11 +142,37 @@ sla_deadlines := [[t, s] |
 	t := business_deadline(entered_ns, s.business_days)
 ]
 
-escalations := [{"rule": s.key, "action": s.action, "due_at": time.format(t)} |
+sla_escalations := [{"rule": s.key, "action": s.action, "due_at": time.format(t)} |
 	some [t, s] in sla_deadlines
 	t <= now_ns
 	not s.key in escalated
 ]
+
+# --- activity SLAs: an activity of met_by_activities within `days` calendar days of the stay --------
+
+# Met by the activity, not by leaving the stage: an SQL without a meeting in 14 days goes back to
+# its BDR. An activity at or after the entry counts even when it came late, so that a lead that has
+# its meeting by the time it is reviewed is not handed back.
+activity_deadlines := [[t, s] |
+	some s in object.get(cal, "activity_slas", [])
+	s.stage == stage
+	not met_in_stay(s)
+	t := entered_ns + days(s.days)
+]
+
+met_in_stay(s) if {
+	some a in object.get(input, "activities", [])
+	a.kind in s.met_by_activities
+	ns(a.occurred_at) >= entered_ns
+}
+
+activity_escalations := [{"rule": s.key, "action": s.action, "due_at": time.format(t)} |
+	some [t, s] in activity_deadlines
+	t <= now_ns
+	not s.key in escalated
+]
+
+escalations := array.concat(sla_escalations, activity_escalations)
 
 # --- next review ---------------------------------------------------------------------------------
 
@@ -167,6 +194,11 @@ candidates contains t if {
 
 candidates contains t if {
 	some [t, _] in sla_deadlines
+	t > now_ns
+}
+
+candidates contains t if {
+	some [t, _] in activity_deadlines
 	t > now_ns
 }
 

@@ -16,11 +16,14 @@ decide(x) := d if {
 	d := schedule.decision with input as x
 }
 
-# A hot lead: a demo on 2026-11-02, qualified right then, at mql since October.
+# A hot lead: a demo and a meeting on 2026-11-02, qualified right then, an SQL since then.
 hot(now) := {
 	"now": now,
 	"lead": {"id": "l1", "stage": "sql", "created_at": "2026-10-01T08:00:00Z", "stage_entered_at": "2026-11-02T10:00:00Z"},
-	"activities": [{"kind": "demo", "occurred_at": "2026-11-02T10:00:00Z"}],
+	"activities": [
+		{"kind": "demo", "occurred_at": "2026-11-02T10:00:00Z"},
+		{"kind": "meeting", "occurred_at": "2026-11-02T10:00:00Z"},
+	],
 	"qualified_at": "2026-11-02T10:00:00Z",
 	"escalated": [],
 }
@@ -66,7 +69,7 @@ test_idle_sql_moves_to_nurture if {
 test_idle_move_waits_for_the_last_touch if {
 	m := config.schedule.moves[0]
 	x := object.union(hot(at("2026-11-02T10:00:00Z", m.idle_days)), {"activities": [
-		{"kind": "demo", "occurred_at": "2026-11-02T10:00:00Z"},
+		{"kind": "meeting", "occurred_at": "2026-11-02T10:00:00Z"},
 		{"kind": "web_visit", "occurred_at": "2026-11-20T10:00:00Z"},
 	]})
 	d := decide(x)
@@ -159,4 +162,42 @@ test_first_due_move_wins if {
 	]
 	d := decide(hot(at("2026-11-02T10:00:00Z", 20))) with data.qualify.config.schedule.moves as moves
 	d.move.rule == "first"
+}
+
+# An SQL since 2026-11-02 10:00 with only a demo before its stay: the shipped sql_meeting rule
+# wants a meeting within its days (calendar days) of the entry.
+sql_lead(now, activities, escalated) := object.union(hot(now), {"activities": activities, "escalated": escalated})
+
+test_sql_meeting_deadline_is_the_next_review if {
+	r := config.schedule.activity_slas[0]
+	d := decide(sql_lead(at("2026-11-02T10:00:00Z", 1), [{"kind": "demo", "occurred_at": "2026-11-01T10:00:00Z"}], []))
+	d.escalations == []
+	d.next_review_at == at("2026-11-02T10:00:00Z", r.days)
+}
+
+test_sql_without_meeting_is_handed_back if {
+	r := config.schedule.activity_slas[0]
+	d := decide(sql_lead(at("2026-11-02T10:00:00Z", r.days), [{"kind": "meeting", "occurred_at": "2026-11-01T10:00:00Z"}], []))
+	d.escalations == [{"rule": r.key, "action": "reassign_previous_owner", "due_at": at("2026-11-02T10:00:00Z", r.days)}]
+	"SCHEDULE_ESCALATE" in {x.code | some x in d.reasons}
+}
+
+test_sql_with_meeting_in_its_stay_is_left_alone if {
+	r := config.schedule.activity_slas[0]
+	meeting := [{"kind": "meeting", "occurred_at": at("2026-11-02T10:00:00Z", 3)}]
+	d := decide(sql_lead(at("2026-11-02T10:00:00Z", r.days + 1), meeting, []))
+	d.escalations == []
+	d.next_review_at > at("2026-11-02T10:00:00Z", r.days + 1)
+}
+
+test_sql_meeting_escalated_once if {
+	r := config.schedule.activity_slas[0]
+	d := decide(sql_lead(at("2026-11-02T10:00:00Z", r.days + 5), [], [r.key]))
+	d.escalations == []
+}
+
+test_meeting_rule_only_in_its_stage if {
+	r := config.schedule.activity_slas[0]
+	x := object.union(sql_lead(at("2026-11-02T10:00:00Z", r.days), [], []), {"lead": {"stage": "opportunity"}})
+	decide(x).escalations == []
 }
