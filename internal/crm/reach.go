@@ -78,6 +78,11 @@ func keepLastActivity(ctx context.Context, tx *ent.Client, leadIDs, contactIDs [
 	default:
 		return nil
 	}
+	return keepContacts(ctx, tx, q)
+}
+
+// keepContacts recomputes lastActivityAt of the contacts q selects.
+func keepContacts(ctx context.Context, tx *ent.Client, q *ent.ContactQuery) error {
 	cs, err := q.All(ctx)
 	if err != nil {
 		return err
@@ -97,16 +102,7 @@ func KeepContactsOfEmails(ctx context.Context, tx *ent.Client, emails ...string)
 	if len(emails) == 0 {
 		return nil
 	}
-	cs, err := tx.Contact.Query().Where(contact.EmailIn(emails...)).All(ctx)
-	if err != nil {
-		return err
-	}
-	for _, c := range cs {
-		if _, err := keepContactLastActivity(ctx, tx, c); err != nil {
-			return err
-		}
-	}
-	return nil
+	return keepContacts(ctx, tx, tx.Contact.Query().Where(contact.EmailIn(emails...)))
 }
 
 // keepContactLastActivity sets c's lastActivityAt from its activities and its leads'.
