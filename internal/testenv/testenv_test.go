@@ -189,7 +189,7 @@ func TestWithoutServer(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHelperPostgres$", "-test.v", "-test.count=1")
-			cmd.Env = append(withoutEnv("DATABASE_URL", "CI", helperEnv), helperEnv+"=1", "CI="+c.ci)
+			cmd.Env = append(withoutEnv("DATABASE_URL", "CI", helperEnv, DatabasesEnv), helperEnv+"=1", "CI="+c.ci)
 			start := time.Now()
 			out, err := cmd.CombinedOutput()
 			if failed := err != nil; failed != c.wantFail {
