@@ -87,7 +87,7 @@ func (r *queryResolver) ImportMappings(ctx context.Context) ([]*ent.ImportMappin
 
 // ImportRun is the resolver for the importRun field.
 func (r *queryResolver) ImportRun(ctx context.Context, id int) (*ent.ImportRun, error) {
-	run, err := r.Client.ImportRun.Get(ctx, id)
+	run, err := r.Import.Run(ctx, id)
 	if ent.IsNotFound(err) {
 		return nil, nil
 	}
