@@ -71,19 +71,14 @@ func exportRange(r *http.Request, now time.Time) (from, to time.Time, err error)
 }
 
 func statusOf(err error) int {
-	var (
-		unauth    *domainerr.UnauthenticatedError
-		forbidden *domainerr.ForbiddenError
-	)
+	var coded domainerr.Coded
 	switch {
-	case errors.As(err, &unauth):
-		return http.StatusUnauthorized
-	case errors.As(err, &forbidden):
-		return http.StatusForbidden
+	case errors.As(err, &coded):
+		return coded.Code().HTTPStatus()
 	case errors.Is(err, context.DeadlineExceeded):
-		return http.StatusGatewayTimeout
+		return domainerr.CodeTimeout.HTTPStatus()
 	case dberr.Classify(err) == dberr.Unavailable:
-		return http.StatusServiceUnavailable
+		return domainerr.CodeUnavailable.HTTPStatus()
 	}
 	return http.StatusInternalServerError
 }

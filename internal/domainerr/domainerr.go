@@ -38,6 +38,30 @@ const (
 	CodeInternal         Code = "INTERNAL"
 )
 
+// HTTPStatus is the status an endpoint outside GraphQL (the exports) answers an error of code c
+// with, so that every one of them says a refusal, an outage or a timeout alike.
+func (c Code) HTTPStatus() int {
+	switch c {
+	case CodeUnauthenticated:
+		return 401
+	case CodeForbidden:
+		return 403
+	case CodeValidation, CodeCostLimit, "GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED", "BAD_USER_INPUT":
+		return 400
+	case CodeNotFound:
+		return 404
+	case CodeConflict, CodeIdempotencyKeyReused:
+		return 409
+	case CodeRateLimited, CodeConcurrencyLimit:
+		return 429
+	case CodeUnavailable, CodePolicyUnavailable:
+		return 503
+	case CodeTimeout, CodePolicyTimeout:
+		return 504
+	}
+	return 500
+}
+
 // Coded is implemented by every domain error: its code and the extensions it adds.
 type Coded interface {
 	error

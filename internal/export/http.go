@@ -89,7 +89,7 @@ func (o *responseWriter) Flush() { _ = o.rc.Flush() }
 // writeError answers with a GraphQL-shaped error body: {"errors":[{"message", "extensions":
 // {"code", "field", "reason"}}]}, as the API reports the same errors.
 func writeError(w http.ResponseWriter, err error) {
-	status, code, msg := http.StatusInternalServerError, domainerr.CodeInternal, "export failed"
+	code, msg := domainerr.CodeInternal, "export failed"
 	ext := map[string]any{}
 	var coded domainerr.Coded
 	switch {
@@ -98,19 +98,12 @@ func writeError(w http.ResponseWriter, err error) {
 		for k, v := range coded.Extensions() {
 			ext[k] = v
 		}
-		switch code {
-		case domainerr.CodeValidation:
-			status = http.StatusBadRequest
-		case domainerr.CodeUnauthenticated:
-			status = http.StatusUnauthorized
-		case domainerr.CodeForbidden:
-			status = http.StatusForbidden
-		}
 	case errors.Is(err, context.DeadlineExceeded):
-		status, code, msg = http.StatusGatewayTimeout, domainerr.CodeTimeout, "export timed out"
+		code, msg = domainerr.CodeTimeout, "export timed out"
 	case dberr.Classify(err) == dberr.Unavailable:
-		status, code, msg = http.StatusServiceUnavailable, domainerr.CodeUnavailable, "database unavailable"
+		code, msg = domainerr.CodeUnavailable, "database unavailable"
 	}
+	status := code.HTTPStatus()
 	ext["code"] = code
 	body := map[string]any{"message": msg, "extensions": ext}
 	w.Header().Set("Content-Type", "application/json")

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/qualify/qualify/internal/gqlcall"
 )
@@ -44,15 +43,11 @@ func ExportHandler(api func() http.Handler) http.Handler {
 // exportInput reads the query parameters into the GraphQL FunnelInput variables.
 func exportInput(r *http.Request) (map[string]any, []Dimension, error) {
 	q := r.URL.Query()
-	from, err := parseTime(q.Get("from"))
+	period, err := gqlcall.Period(q)
 	if err != nil {
-		return nil, nil, fmt.Errorf("from: %w", err)
+		return nil, nil, err
 	}
-	to, err := parseTime(q.Get("to"))
-	if err != nil {
-		return nil, nil, fmt.Errorf("to: %w", err)
-	}
-	in := map[string]any{"period": map[string]any{"from": from, "to": to}}
+	in := map[string]any{"period": period}
 	if st := list(q["stages"]); len(st) > 0 {
 		in["stages"] = st
 	}
@@ -81,13 +76,6 @@ func exportInput(r *http.Request) (map[string]any, []Dimension, error) {
 		in["where"] = raw
 	}
 	return in, by, nil
-}
-
-func parseTime(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	return time.Parse(time.DateOnly, s)
 }
 
 func list(vals []string) []string {

@@ -8,7 +8,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
+	"time"
+
+	"github.com/qualify/qualify/internal/domainerr"
 )
 
 // Do runs query with vars through api as the request r would, and decodes the operation's field
@@ -48,7 +52,7 @@ func Do(w http.ResponseWriter, r *http.Request, api http.Handler, query string, 
 	}
 	if len(resp.Errors) > 0 {
 		code, _ := resp.Errors[0].Extensions["code"].(string)
-		http.Error(w, resp.Errors[0].Message, Status(code))
+		http.Error(w, resp.Errors[0].Message, domainerr.Code(code).HTTPStatus())
 		return false
 	}
 	raw, ok := resp.Data[field]
@@ -63,23 +67,21 @@ func Do(w http.ResponseWriter, r *http.Request, api http.Handler, query string, 
 	return true
 }
 
-// Status is the HTTP status of a GraphQL error's extensions.code.
-func Status(code string) int {
-	switch code {
-	case "UNAUTHENTICATED":
-		return http.StatusUnauthorized
-	case "FORBIDDEN":
-		return http.StatusForbidden
-	case "VALIDATION_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT", "COST_LIMIT":
-		return http.StatusBadRequest
-	case "RATE_LIMITED", "CONCURRENCY_LIMIT":
-		return http.StatusTooManyRequests
-	case "UNAVAILABLE":
-		return http.StatusServiceUnavailable
-	case "TIMEOUT", "POLICY_TIMEOUT":
-		return http.StatusGatewayTimeout
+// Period reads the query parameters from and to (RFC 3339, or YYYY-MM-DD for midnight UTC) into
+// the FunnelPeriod variable the analytics queries take.
+func Period(q url.Values) (map[string]any, error) {
+	p := map[string]any{}
+	for _, name := range []string{"from", "to"} {
+		s := q.Get(name)
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			if t, err = time.Parse(time.DateOnly, s); err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+		}
+		p[name] = t
 	}
-	return http.StatusInternalServerError
+	return p, nil
 }
 
 // recorder keeps what the API handler writes.

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/qualify/qualify/internal/gqlcall"
 )
@@ -49,15 +48,11 @@ type exportGroup struct {
 
 func exportVars(r *http.Request) (map[string]any, GroupBy, error) {
 	q := r.URL.Query()
-	from, err := parseTime(q.Get("from"))
+	period, err := gqlcall.Period(q)
 	if err != nil {
-		return nil, "", fmt.Errorf("from: %w", err)
+		return nil, "", err
 	}
-	to, err := parseTime(q.Get("to"))
-	if err != nil {
-		return nil, "", fmt.Errorf("to: %w", err)
-	}
-	vars := map[string]any{"period": map[string]any{"from": from, "to": to}}
+	vars := map[string]any{"period": period}
 	by := GroupBy(strings.ToUpper(strings.TrimSpace(q.Get("groupBy"))))
 	switch by {
 	case "":
@@ -67,13 +62,6 @@ func exportVars(r *http.Request) (map[string]any, GroupBy, error) {
 		return nil, "", fmt.Errorf("groupBy: %q is neither owner nor team", q.Get("groupBy"))
 	}
 	return vars, by, nil
-}
-
-func parseTime(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	return time.Parse(time.DateOnly, s)
 }
 
 func writeCSV(w http.ResponseWriter, by GroupBy, groups []exportGroup) error {
