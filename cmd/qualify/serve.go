@@ -25,6 +25,7 @@ func serveCmd() *cobra.Command {
 		seedIfEmpty int
 		seedValue   uint64
 		access      accessFlags
+		pprofAddr   string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -55,6 +56,9 @@ func serveCmd() *cobra.Command {
 				cfg.TracerProvider = tp
 				db.tracer = tp
 				log.Info("tracing on", "exporter", "otlp")
+			}
+			if pprofAddr != "" {
+				servePprof(ctx, pprofAddr, log)
 			}
 			d, err := db.open(ctx, log)
 			if err != nil {
@@ -135,6 +139,7 @@ func serveCmd() *cobra.Command {
 		"batches one sweep run reviews at most; the rest waits for the next run (env QUALIFY_SWEEP_MAX_BATCHES)")
 	f.IntVar(&seedIfEmpty, "seed-if-empty", 0, "seed this many demo leads when the database has none")
 	f.Uint64Var(&seedValue, "seed", 1, "random seed of the demo data")
+	f.StringVar(&pprofAddr, "pprof-addr", "", "serve Go's /debug/pprof on this address (e.g. 127.0.0.1:6060), apart from the API; empty: off")
 	access.register(cmd)
 	return cmd
 }

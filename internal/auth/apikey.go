@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/qualify/qualify/ent"
@@ -27,6 +28,10 @@ const touchEvery = time.Minute
 type Keys struct {
 	client *ent.Client
 	now    func() time.Time
+	// ttl is how long a key found valid is trusted without reading it again; 0 reads every use.
+	ttl     time.Duration
+	valid   credentialCache[principal.Principal]
+	lookups atomic.Int64 // reads of a key, for tests
 }
 
 // NewKeys returns the API-key store over client.
@@ -77,7 +82,11 @@ func (k *Keys) Revoke(ctx context.Context, id int) (*ent.APIKey, error) {
 	if rec.RevokedAt != nil {
 		return rec, nil
 	}
-	return rec.Update().SetRevokedAt(k.now()).Save(ctx)
+	rec, err = rec.Update().SetRevokedAt(k.now()).Save(ctx)
+	if err == nil {
+		k.valid.clear() // refused from the next request on, on this replica
+	}
+	return rec, err
 }
 
 // Authenticate checks a key and returns its principal. Unknown and revoked keys are refused.
@@ -85,7 +94,13 @@ func (k *Keys) Authenticate(ctx context.Context, key string) (principal.Principa
 	if len(key) > 128 {
 		return principal.Principal{}, unauthenticated("malformed API key")
 	}
-	rec, err := k.client.APIKey.Query().Where(apikey.KeyHash(hashKey(key))).Only(ctx)
+	now := k.now()
+	hash := hashOf(key)
+	if p, ok := k.valid.get(hash, now); ok {
+		return p, nil
+	}
+	k.lookups.Add(1)
+	rec, err := k.client.APIKey.Query().Where(apikey.KeyHash(hex.EncodeToString(hash[:]))).Only(ctx)
 	if ent.IsNotFound(err) {
 		return principal.Principal{}, unauthenticated("unknown API key")
 	}
@@ -95,7 +110,7 @@ func (k *Keys) Authenticate(ctx context.Context, key string) (principal.Principa
 	if rec.RevokedAt != nil {
 		return principal.Principal{}, unauthenticated("API key %s was revoked", rec.Prefix)
 	}
-	if now := k.now(); rec.LastUsedAt == nil || now.Sub(*rec.LastUsedAt) > touchEvery {
+	if rec.LastUsedAt == nil || now.Sub(*rec.LastUsedAt) > touchEvery {
 		// Best effort: a failed touch must not refuse a good key.
 		_ = k.client.APIKey.UpdateOneID(rec.ID).SetLastUsedAt(now).Exec(ctx)
 	}
@@ -107,6 +122,9 @@ func (k *Keys) Authenticate(ctx context.Context, key string) (principal.Principa
 	}
 	if rec.UserID != nil {
 		p.UserID = *rec.UserID
+	}
+	if k.ttl > 0 {
+		k.valid.put(hash, p, now.Add(k.ttl), now)
 	}
 	return p, nil
 }

@@ -25,8 +25,8 @@ type Claims struct {
 var roles = map[string]bool{"marketing": true, "bdr": true, "ae": true, "revops": true, "analyst": true, "admin": true}
 
 // verifyJWT checks the signature (HS256 with the secret; RS256/ES256 with the JWKS), exp (required),
-// nbf, iss and aud, and maps the claims to a principal.
-func (a *Authenticator) verifyJWT(token string) (principal.Principal, error) {
+// nbf, iss and aud, and maps the claims to a principal, which is good until exp.
+func (a *Authenticator) verifyJWT(token string) (principal.Principal, time.Time, error) {
 	var methods []string
 	if len(a.cfg.Secret) > 0 {
 		methods = append(methods, jwt.SigningMethodHS256.Alg())
@@ -35,12 +35,13 @@ func (a *Authenticator) verifyJWT(token string) (principal.Principal, error) {
 		methods = append(methods, jwt.SigningMethodRS256.Alg(), jwt.SigningMethodES256.Alg())
 	}
 	if len(methods) == 0 {
-		return principal.Principal{}, unauthenticated("bearer tokens are not accepted by this server; use an API key")
+		return principal.Principal{}, time.Time{}, unauthenticated("bearer tokens are not accepted by this server; use an API key")
 	}
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods(methods),
 		jwt.WithExpirationRequired(),
 		jwt.WithLeeway(a.cfg.Leeway),
+		jwt.WithTimeFunc(a.now),
 	}
 	if a.cfg.Issuer != "" {
 		opts = append(opts, jwt.WithIssuer(a.cfg.Issuer))
@@ -51,9 +52,10 @@ func (a *Authenticator) verifyJWT(token string) (principal.Principal, error) {
 	var c Claims
 	_, err := jwt.ParseWithClaims(token, &c, a.keyFor, opts...)
 	if err != nil {
-		return principal.Principal{}, unauthenticated("invalid token: %s", jwtReason(err))
+		return principal.Principal{}, time.Time{}, unauthenticated("invalid token: %s", jwtReason(err))
 	}
-	return claimsPrincipal(&c)
+	p, err := claimsPrincipal(&c)
+	return p, c.ExpiresAt.Time, err
 }
 
 func (a *Authenticator) keyFor(t *jwt.Token) (any, error) {

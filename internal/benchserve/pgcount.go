@@ -1,0 +1,116 @@
+package benchserve
+
+import (
+	"bufio"
+	"encoding/binary"
+	"io"
+	"net"
+	"strings"
+	"sync"
+)
+
+// StatementCounter is a TCP proxy in front of PostgreSQL that counts the statements clients run,
+// by their first word (SELECT, INSERT, BEGIN…), from the frontend protocol: a simple Query, or an
+// Execute of a portal bound to a parsed statement. Servers run behind it only to be counted.
+type StatementCounter struct {
+	ln       net.Listener
+	upstream string
+
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+// NewStatementCounter listens on a free local port and forwards to upstream (host:port).
+func NewStatementCounter(upstream string) (*StatementCounter, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	c := &StatementCounter{ln: ln, upstream: upstream, counts: map[string]int{}}
+	go c.accept()
+	return c, nil
+}
+
+// Addr is the proxy's host:port.
+func (c *StatementCounter) Addr() string { return c.ln.Addr().String() }
+
+// Close stops listening.
+func (c *StatementCounter) Close() error { return c.ln.Close() }
+
+// Take returns the counts so far and starts again from zero.
+func (c *StatementCounter) Take() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.counts
+	c.counts = map[string]int{}
+	return out
+}
+
+func (c *StatementCounter) accept() {
+	for {
+		down, err := c.ln.Accept()
+		if err != nil {
+			return
+		}
+		up, err := net.Dial("tcp", c.upstream)
+		if err != nil {
+			_ = down.Close()
+			continue
+		}
+		go func() { _, _ = io.Copy(down, up); _ = down.Close() }()
+		go func() { c.read(io.TeeReader(down, up)); _ = up.Close() }()
+	}
+}
+
+// read follows one client's messages; they are forwarded as they are read.
+func (c *StatementCounter) read(r io.Reader) {
+	br := bufio.NewReader(r)
+	var head [4]byte
+	if _, err := io.ReadFull(br, head[:]); err != nil { // the startup message has no type byte
+		return
+	}
+	if _, err := io.CopyN(io.Discard, br, int64(binary.BigEndian.Uint32(head[:]))-4); err != nil {
+		return
+	}
+	statements := map[string]string{} // prepared statement name → text
+	portals := map[string]string{}    // portal name → text
+	for {
+		kind, err := br.ReadByte()
+		if err != nil {
+			return
+		}
+		if _, err := io.ReadFull(br, head[:]); err != nil {
+			return
+		}
+		msg := make([]byte, int(binary.BigEndian.Uint32(head[:]))-4)
+		if _, err := io.ReadFull(br, msg); err != nil {
+			return
+		}
+		fields := strings.Split(string(msg), "\x00")
+		switch kind {
+		case 'Q':
+			c.count(fields[0])
+		case 'P':
+			if len(fields) > 1 {
+				statements[fields[0]] = fields[1]
+			}
+		case 'B':
+			if len(fields) > 1 {
+				portals[fields[0]] = statements[fields[1]]
+			}
+		case 'E':
+			c.count(portals[fields[0]])
+		}
+	}
+}
+
+func (c *StatementCounter) count(query string) {
+	word, _, _ := strings.Cut(strings.TrimSpace(query), " ")
+	word = strings.ToUpper(strings.TrimRight(word, ";"))
+	if word == "" {
+		return
+	}
+	c.mu.Lock()
+	c.counts[word]++
+	c.mu.Unlock()
+}
