@@ -153,7 +153,9 @@ func startAll(ctx context.Context, cfg Config, databaseURL, token, tag, pprofAdd
 		return nil, err
 	}
 	servers := []*server{{proc: ref, target: target{name: "reference", request: graphqlRequest,
-		url: func(shape string) string { return ref.base + "/" + map[string]string{ShapeNode: "node", ShapeList: "list", ShapeActivity: "activity"}[shape] }}}}
+		url: func(shape string) string {
+			return ref.base + "/" + map[string]string{ShapeNode: "node", ShapeList: "list", ShapeActivity: "activity"}[shape]
+		}}}}
 	q, err := startQualify(ctx, cfg, databaseURL, logf("qualify"), pprofAddr)
 	if err != nil {
 		stopAll(servers)
