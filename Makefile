@@ -5,7 +5,7 @@ DB       ?= qualify.db
 DEMO     ?= 5000
 PKGS     := ./...
 
-.PHONY: run build test test-go test-policy test-fuzz generate migration lint bench console console-deps console-screenshots
+.PHONY: run build test test-go test-policy test-fuzz generate migration lint bench bench-serve console console-deps console-screenshots
 
 build:
 	$(GO) build -o bin/qualify ./cmd/qualify
@@ -68,6 +68,14 @@ console-screenshots: console-deps
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+
+## bench-serve: Qualify's serving cost beside a hand-written net/http + pgx reference and PostGraphile
+## (from npm into ~/.cache/qualify-bench, when npm is there) on a seeded PostgreSQL database:
+## make bench-serve BENCH_DB=postgres://…/bench  (seed it first: qualify seed --leads 100000). README: "Serving cost".
+BENCH_DB    ?= $(DATABASE_URL)
+BENCH_FLAGS ?=
+bench-serve: build
+	$(GO) run ./cmd/benchserve --database-url '$(BENCH_DB)' --qualify bin/qualify --policies policies $(BENCH_FLAGS)
 
 ## bench: the benchmarks of the targets in PRODUCT.md §7.
 bench:

@@ -16,6 +16,7 @@ import (
 
 func main() {
 	nullAwarePagination()
+	servedFieldsSelectTheirColumn()
 	ex, err := entgql.NewExtension(
 		entgql.WithConfigPath("./gqlgen.yml"),
 		entgql.WithSchemaGenerator(),
@@ -100,6 +101,56 @@ func nullAwarePagination() {
 		if done[i] == 0 {
 			log.Fatalf("entc: entgql's pagination template no longer contains %q; review internal/keyset", r.from)
 		}
+	}
+}
+
+// servedFieldsSelectTheirColumn lets entgql's field collection narrow a query's columns when it
+// meets a field graph/ serves from memory (a stage edge skipped in ent/schema's servedFromMemory):
+// it selects the column the field reads (ent/served.go) where entgql took any field it does not
+// know for one that may read every column, and selected all of them (JSON included) per row.
+func servedFieldsSelectTheirColumn() {
+	const from = "unknownSeen = true"
+	const to = `if c := servedColumn(_q.ctx.Type, field.Name); c != "" {
+						if _, ok := fieldSeen[c]; !ok {
+							selectedFields = append(selectedFields, c)
+							fieldSeen[c] = struct{}{}
+						}
+					} else {
+						unknownSeen = true
+					}`
+	n := 0
+	var walk func(parse.Node)
+	walk = func(node parse.Node) {
+		switch node := node.(type) {
+		case *parse.ListNode:
+			if node != nil {
+				for _, c := range node.Nodes {
+					walk(c)
+				}
+			}
+		case *parse.TextNode:
+			if c := bytes.Count(node.Text, []byte(from)); c > 0 {
+				node.Text = bytes.ReplaceAll(node.Text, []byte(from), []byte(to))
+				n += c
+			}
+		case *parse.IfNode:
+			walk(node.List)
+			walk(node.ElseList)
+		case *parse.RangeNode:
+			walk(node.List)
+			walk(node.ElseList)
+		case *parse.WithNode:
+			walk(node.List)
+			walk(node.ElseList)
+		}
+	}
+	for _, t := range entgql.CollectionTemplate.Templates() {
+		if t.Tree != nil {
+			walk(t.Tree.Root)
+		}
+	}
+	if n != 1 {
+		log.Fatalf("entc: entgql's collection template has %d %q, want 1; review ent/served.go", n, from)
 	}
 }
 

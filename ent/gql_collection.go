@@ -111,7 +111,14 @@ func (_q *APIKeyQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 		case "id":
 		case "__typename":
 		default:
-			unknownSeen = true
+			if c := servedColumn(_q.ctx.Type, field.Name); c != "" {
+				if _, ok := fieldSeen[c]; !ok {
+					selectedFields = append(selectedFields, c)
+					fieldSeen[c] = struct{}{}
+				}
+			} else {
+				unknownSeen = true
+			}
 		}
 	}
 	if !unknownSeen {
@@ -513,7 +520,14 @@ func (_q *AccountQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 		case "id":
 		case "__typename":
 		default:
-			unknownSeen = true
+			if c := servedColumn(_q.ctx.Type, field.Name); c != "" {
+				if _, ok := fieldSeen[c]; !ok {
+					selectedFields = append(selectedFields, c)
+					fieldSeen[c] = struct{}{}
+				}
+			} else {
+				unknownSeen = true
+			}
 		}
 	}
 	if !unknownSeen {
@@ -668,7 +682,14 @@ func (_q *ActivityQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 		case "id":
 		case "__typename":
 		default:
-			unknownSeen = true
+			if c := servedColumn(_q.ctx.Type, field.Name); c != "" {
+				if _, ok := fieldSeen[c]; !ok {
+					selectedFields = append(selectedFields, c)
+					fieldSeen[c] = struct{}{}
+				}
+			} else {
+				unknownSeen = true
+			}
 		}
 	}
 	if !unknownSeen {
@@ -818,7 +839,14 @@ func (_q *AuditEventQuery) collectField(ctx context.Context, oneNode bool, opCtx
 		case "id":
 		case "__typename":
 		default:
-			unknownSeen = true
+			if c := servedColumn(_q.ctx.Type, field.Name); c != "" {
+				if _, ok := fieldSeen[c]; !ok {
+					selectedFields = append(selectedFields, c)
+					fieldSeen[c] = struct{}{}
+				}
+			} else {
+				unknownSeen = true
+			}
 		}
 	}
 	if !unknownSeen {
@@ -1247,7 +1275,14 @@ func (_q *ContactQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 		case "id":
 		case "__typename":
 		default:
-			unknownSeen = true
+			if c := servedColumn(_q.ctx.Type, field.Name); c != "" {
+				if _, ok := fieldSeen[c]; !ok {
+					selectedFields = append(selectedFields, c)
+					fieldSeen[c] = struct{}{}
+				}
+			} else {
+				unknownSeen = true
+			}
 		}
 	}
 	if !unknownSeen {
@@ -1407,7 +1442,14 @@ func (_q *DecisionLogQuery) collectField(ctx context.Context, oneNode bool, opCt
 		case "id":
 		case "__typename":
 		default:
-			unknownSeen = true
+			if c := servedColumn(_q.ctx.Type, field.Name); c != "" {
+				if _, ok := fieldSeen[c]; !ok {
+					selectedFields = append(selectedFields, c)
+					fieldSeen[c] = struct{}{}
+				}
+			} else {
+				unknownSeen = true
+			}
 		}
 	}
 	if !unknownSeen {
@@ -1503,7 +1545,14 @@ func (_q *ImportMappingQuery) collectField(ctx context.Context, oneNode bool, op
 		case "id":
 		case "__typename":
 		default:
-			unknownSeen = true
+			if c := servedColumn(_q.ctx.Type, field.Name); c != "" {
+				if _, ok := fieldSeen[c]; !ok {
+					selectedFields = append(selectedFields, c)
+					fieldSeen[c] = struct{}{}
+				}
+			} else {
+				unknownSeen = true
+			}
 		}
 	}
 	if !unknownSeen {
@@ -1632,7 +1681,14 @@ func (_q *ImportRunQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 		case "id":
 		case "__typename":
 		default:
-			unknownSeen = true
+			if c := servedColumn(_q.ctx.Type, field.Name); c != "" {
+				if _, ok := fieldSeen[c]; !ok {
+					selectedFields = append(selectedFields, c)
+					fieldSeen[c] = struct{}{}
+				}
+			} else {
+				unknownSeen = true
+			}
 		}
 	}
 	if !unknownSeen {
@@ -2241,7 +2297,14 @@ func (_q *LeadQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 		case "id":
 		case "__typename":
 		default:
-			unknownSeen = true
+			if c := servedColumn(_q.ctx.Type, field.Name); c != "" {
+				if _, ok := fieldSeen[c]; !ok {
+					selectedFields = append(selectedFields, c)
+					fieldSeen[c] = struct{}{}
+				}
+			} else {
+				unknownSeen = true
+			}
 		}
 	}
 	if !unknownSeen {
@@ -2476,7 +2539,14 @@ func (_q *LeadEscalationQuery) collectField(ctx context.Context, oneNode bool, o
 		case "id":
 		case "__typename":
 		default:
-			unknownSeen = true
+			if c := servedColumn(_q.ctx.Type, field.Name); c != "" {
+				if _, ok := fieldSeen[c]; !ok {
+					selectedFields = append(selectedFields, c)
+					fieldSeen[c] = struct{}{}
+				}
+			} else {
+				unknownSeen = true
+			}
 		}
 	}
 	if !unknownSeen {
@@ -2597,7 +2667,14 @@ func (_q *PolicyRevisionQuery) collectField(ctx context.Context, oneNode bool, o
 		case "id":
 		case "__typename":
 		default:
-			unknownSeen = true
+			if c := servedColumn(_q.ctx.Type, field.Name); c != "" {
+				if _, ok := fieldSeen[c]; !ok {
+					selectedFields = append(selectedFields, c)
+					fieldSeen[c] = struct{}{}
+				}
+			} else {
+				unknownSeen = true
+			}
 		}
 	}
 	if !unknownSeen {
@@ -2834,7 +2911,14 @@ func (_q *ProjectQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 		case "id":
 		case "__typename":
 		default:
-			unknownSeen = true
+			if c := servedColumn(_q.ctx.Type, field.Name); c != "" {
+				if _, ok := fieldSeen[c]; !ok {
+					selectedFields = append(selectedFields, c)
+					fieldSeen[c] = struct{}{}
+				}
+			} else {
+				unknownSeen = true
+			}
 		}
 	}
 	if !unknownSeen {
@@ -2984,7 +3068,14 @@ func (_q *RequalifyJobQuery) collectField(ctx context.Context, oneNode bool, opC
 		case "id":
 		case "__typename":
 		default:
-			unknownSeen = true
+			if c := servedColumn(_q.ctx.Type, field.Name); c != "" {
+				if _, ok := fieldSeen[c]; !ok {
+					selectedFields = append(selectedFields, c)
+					fieldSeen[c] = struct{}{}
+				}
+			} else {
+				unknownSeen = true
+			}
 		}
 	}
 	if !unknownSeen {
@@ -3103,7 +3194,14 @@ func (_q *SimulationQuery) collectField(ctx context.Context, oneNode bool, opCtx
 		case "id":
 		case "__typename":
 		default:
-			unknownSeen = true
+			if c := servedColumn(_q.ctx.Type, field.Name); c != "" {
+				if _, ok := fieldSeen[c]; !ok {
+					selectedFields = append(selectedFields, c)
+					fieldSeen[c] = struct{}{}
+				}
+			} else {
+				unknownSeen = true
+			}
 		}
 	}
 	if !unknownSeen {
@@ -3187,7 +3285,14 @@ func (_q *StageQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 		case "id":
 		case "__typename":
 		default:
-			unknownSeen = true
+			if c := servedColumn(_q.ctx.Type, field.Name); c != "" {
+				if _, ok := fieldSeen[c]; !ok {
+					selectedFields = append(selectedFields, c)
+					fieldSeen[c] = struct{}{}
+				}
+			} else {
+				unknownSeen = true
+			}
 		}
 	}
 	if !unknownSeen {
@@ -3406,7 +3511,14 @@ func (_q *StageTransitionQuery) collectField(ctx context.Context, oneNode bool, 
 		case "id":
 		case "__typename":
 		default:
-			unknownSeen = true
+			if c := servedColumn(_q.ctx.Type, field.Name); c != "" {
+				if _, ok := fieldSeen[c]; !ok {
+					selectedFields = append(selectedFields, c)
+					fieldSeen[c] = struct{}{}
+				}
+			} else {
+				unknownSeen = true
+			}
 		}
 	}
 	if !unknownSeen {
@@ -3647,7 +3759,14 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 		case "id":
 		case "__typename":
 		default:
-			unknownSeen = true
+			if c := servedColumn(_q.ctx.Type, field.Name); c != "" {
+				if _, ok := fieldSeen[c]; !ok {
+					selectedFields = append(selectedFields, c)
+					fieldSeen[c] = struct{}{}
+				}
+			} else {
+				unknownSeen = true
+			}
 		}
 	}
 	if !unknownSeen {
@@ -3777,7 +3896,14 @@ func (_q *WebhookAttemptQuery) collectField(ctx context.Context, oneNode bool, o
 		case "id":
 		case "__typename":
 		default:
-			unknownSeen = true
+			if c := servedColumn(_q.ctx.Type, field.Name); c != "" {
+				if _, ok := fieldSeen[c]; !ok {
+					selectedFields = append(selectedFields, c)
+					fieldSeen[c] = struct{}{}
+				}
+			} else {
+				unknownSeen = true
+			}
 		}
 	}
 	if !unknownSeen {
@@ -3924,7 +4050,14 @@ func (_q *WebhookDeliveryQuery) collectField(ctx context.Context, oneNode bool, 
 		case "id":
 		case "__typename":
 		default:
-			unknownSeen = true
+			if c := servedColumn(_q.ctx.Type, field.Name); c != "" {
+				if _, ok := fieldSeen[c]; !ok {
+					selectedFields = append(selectedFields, c)
+					fieldSeen[c] = struct{}{}
+				}
+			} else {
+				unknownSeen = true
+			}
 		}
 	}
 	if !unknownSeen {
@@ -4068,7 +4201,14 @@ func (_q *WebhookEndpointQuery) collectField(ctx context.Context, oneNode bool, 
 		case "id":
 		case "__typename":
 		default:
-			unknownSeen = true
+			if c := servedColumn(_q.ctx.Type, field.Name); c != "" {
+				if _, ok := fieldSeen[c]; !ok {
+					selectedFields = append(selectedFields, c)
+					fieldSeen[c] = struct{}{}
+				}
+			} else {
+				unknownSeen = true
+			}
 		}
 	}
 	if !unknownSeen {

@@ -105,7 +105,16 @@ func (c *StatementCounter) read(r io.Reader) {
 }
 
 func (c *StatementCounter) count(query string) {
-	word, _, _ := strings.Cut(strings.TrimSpace(query), " ")
+	query = strings.TrimSpace(query)
+	for strings.HasPrefix(query, "--") { // a leading comment; pgx's pool pings with "-- ping"
+		comment, rest, _ := strings.Cut(query, "\n")
+		if strings.TrimSpace(rest) == "" {
+			query = "ping" + strings.TrimPrefix(comment, "-- ping")
+			break
+		}
+		query = strings.TrimSpace(rest)
+	}
+	word, _, _ := strings.Cut(query, " ")
 	word = strings.ToUpper(strings.TrimRight(word, ";"))
 	if word == "" {
 		return

@@ -64,23 +64,32 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	fmt.Fprintf(cfg.Out, "bench-serve: %d leads to pick from, admin user %d, %s per measurement, %d rounds\n", len(leads), admin, cfg.Duration, cfg.Rounds)
 
-	// Phase 1: statements per request and the answers, through the counting proxy.
+	// Phase 1: statements per request and the answers, each server behind a counting proxy of its own.
 	u, err := url.Parse(cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
-	counter, err := NewStatementCounter(u.Host)
+	counters := map[string]*StatementCounter{}
+	servers, err := startAll(ctx, cfg, func(name string) string {
+		c, cerr := NewStatementCounter(u.Host)
+		if cerr != nil {
+			err = cerr
+			return cfg.DatabaseURL
+		}
+		counters[name] = c
+		counted := *u
+		counted.Host = c.Addr()
+		return counted.String()
+	}, token, "counted", "")
+	defer func() {
+		for _, c := range counters {
+			_ = c.Close()
+		}
+	}()
 	if err != nil {
 		return err
 	}
-	defer counter.Close()
-	counted := *u
-	counted.Host = counter.Addr()
-	servers, err := startAll(ctx, cfg, counted.String(), token, "counted", "")
-	if err != nil {
-		return err
-	}
-	err = countAndCheck(ctx, cfg, servers, counter, leads)
+	err = countAndCheck(ctx, cfg, servers, counters, leads)
 	stopAll(servers)
 	if err != nil {
 		return err
@@ -93,7 +102,7 @@ func Run(ctx context.Context, cfg Config) error {
 			return err
 		}
 	}
-	servers, err = startAll(ctx, cfg, cfg.DatabaseURL, token, "timed", pprofAddr)
+	servers, err = startAll(ctx, cfg, func(string) string { return cfg.DatabaseURL }, token, "timed", pprofAddr)
 	if err != nil {
 		return err
 	}
@@ -146,9 +155,9 @@ func benchData(ctx context.Context, db *pgxpool.Pool) ([]int64, int, error) {
 	return leads, admin, err
 }
 
-func startAll(ctx context.Context, cfg Config, databaseURL, token, tag, pprofAddr string) ([]*server, error) {
+func startAll(ctx context.Context, cfg Config, databaseURL func(server string) string, token, tag, pprofAddr string) ([]*server, error) {
 	logf := func(name string) string { return filepath.Join(cfg.WorkDir, name+"-"+tag+".log") }
-	ref, err := startReference(ctx, cfg.Self, databaseURL, logf("reference"))
+	ref, err := startReference(ctx, cfg.Self, databaseURL("reference"), logf("reference"))
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +165,7 @@ func startAll(ctx context.Context, cfg Config, databaseURL, token, tag, pprofAdd
 		url: func(shape string) string {
 			return ref.base + "/" + map[string]string{ShapeNode: "node", ShapeList: "list", ShapeActivity: "activity"}[shape]
 		}}}}
-	q, err := startQualify(ctx, cfg, databaseURL, logf("qualify"), pprofAddr)
+	q, err := startQualify(ctx, cfg, databaseURL("qualify"), logf("qualify"), pprofAddr)
 	if err != nil {
 		stopAll(servers)
 		return nil, err
@@ -164,7 +173,7 @@ func startAll(ctx context.Context, cfg Config, databaseURL, token, tag, pprofAdd
 	servers = append(servers, &server{proc: q, target: target{name: "qualify", request: graphqlRequest,
 		url: func(string) string { return q.base + "/graphql" }, header: map[string]string{"Authorization": "Bearer " + token}}})
 	if cfg.PostGraphile != "" {
-		pg, err := startPostGraphile(ctx, cfg.PostGraphile, databaseURL, logf("postgraphile"))
+		pg, err := startPostGraphile(ctx, cfg.PostGraphile, databaseURL("postgraphile"), logf("postgraphile"))
 		if err != nil {
 			stopAll(servers)
 			return nil, err
@@ -191,7 +200,7 @@ func (s *server) headers() http.Header {
 
 // countAndCheck sends each read shape's requests one by one to every server, compares the
 // answers, and prints the statements per request of every shape.
-func countAndCheck(ctx context.Context, cfg Config, servers []*server, counter *StatementCounter, leads []int64) error {
+func countAndCheck(ctx context.Context, cfg Config, servers []*server, counters map[string]*StatementCounter, leads []int64) error {
 	const n = 20
 	client := NewClient(1)
 	fmt.Fprintf(cfg.Out, "\nstatements per request (mean of %d sequential requests, through a counting proxy):\n", n)
@@ -201,6 +210,7 @@ func countAndCheck(ctx context.Context, cfg Config, servers []*server, counter *
 			if shape == ShapeActivity && s.name == "postgraphile" {
 				continue
 			}
+			counter := counters[s.name]
 			_, _, _ = post(ctx, client, s.url(shape), s.headers(), s.request(shape, leads, 99, 0)) // warm caches
 			counter.Take()
 			for i := range n {

@@ -24,7 +24,7 @@ const (
 	qualifyAct  = `mutation Act($lead: ID!) { createActivity(input: {leadID: $lead, kind: WEB_VISIT}) { id kind } }`
 
 	// PostGraphile's default inflection of the same tables; turned into Qualify's shape by fromPostGraphile.
-	pgNode = `query Node($id: Int!) { leadById(id: $id) { id firstName lastName email companyName score stageByStageId { key name } } }`
+	pgNode = `query Node($id: BigInt!) { leadById(id: $id) { id firstName lastName email companyName score stageByStageId { key name } } }`
 	pgList = `query Page { allLeads(first: 50, orderBy: PRIMARY_KEY_ASC) { totalCount nodes { id lastName accountByAccountId { name domain } leadContactsByLeadId(first: 5, orderBy: PRIMARY_KEY_ASC) { nodes { contactByContactId { email buyingRole } } } stageByStageId { key name } } } }`
 )
 
@@ -62,7 +62,7 @@ func graphqlRequest(shape string, leads []int64, w, i int) []byte {
 
 func postgraphileRequest(shape string, leads []int64, w, i int) []byte {
 	if shape == ShapeNode {
-		return body(pgNode, map[string]any{"id": pick(leads, w, i)})
+		return body(pgNode, map[string]any{"id": strconv.FormatInt(pick(leads, w, i), 10)})
 	}
 	return body(pgList, nil)
 }
@@ -94,6 +94,9 @@ func fromPostGraphile(shape string, data map[string]any) map[string]any {
 			switch k {
 			case "id":
 				out["id"] = fmt.Sprint(v)
+			case "score": // bigint: a string in PostGraphile, an Int in Qualify
+				n, _ := strconv.ParseFloat(fmt.Sprint(v), 64)
+				out["score"] = n
 			case "stageByStageId":
 				out["stage"] = v
 			case "accountByAccountId":
