@@ -15,6 +15,7 @@ import (
 type Cache struct {
 	client *ent.Client
 
+	load sync.Mutex // one load at a time: the misses of a page's 50 leads wait for it
 	mu   sync.Mutex
 	byID map[int]*ent.Stage
 	gen  uint64 // bumped by Invalidate; a load that saw another generation is not kept
@@ -33,11 +34,16 @@ func (c *Cache) Invalidate() {
 
 // Get returns the stage of id.
 func (c *Cache) Get(ctx context.Context, id int) (*ent.Stage, error) {
+	if s, ok := c.lookup(id); ok {
+		return s, nil
+	}
+	c.load.Lock()
+	defer c.load.Unlock()
 	c.mu.Lock()
 	s, ok := c.byID[id]
 	gen := c.gen
 	c.mu.Unlock()
-	if ok {
+	if ok { // loaded by the miss this one waited for
 		return s, nil
 	}
 	// Stages are shared reference data, never row-filtered; read them all.
@@ -58,4 +64,11 @@ func (c *Cache) Get(ctx context.Context, id int) (*ent.Stage, error) {
 		return s, nil
 	}
 	return nil, fmt.Errorf("stagecache: no stage %d", id)
+}
+
+func (c *Cache) lookup(id int) (*ent.Stage, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.byID[id]
+	return s, ok
 }
