@@ -4,6 +4,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -14,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/qualify/qualify/internal/policy"
+	"github.com/qualify/qualify/internal/server"
 	"github.com/qualify/qualify/internal/store"
 )
 
@@ -74,16 +76,24 @@ func envDuration(key string, def time.Duration) time.Duration {
 	return def
 }
 
-func logger() *slog.Logger {
+func logger() *slog.Logger { return slog.New(logHandler(os.Stderr)) }
+
+// serveLogger is logger() for serve, over a server.LogWriter that writes the access log's lines
+// together every 100 ms (warnings and errors at once); flush writes what is held, at exit.
+func serveLogger() (log *slog.Logger, flush func()) {
+	w := server.NewLogWriter(context.Background(), os.Stderr, 100*time.Millisecond)
+	return slog.New(server.FlushAbove(logHandler(w), w, slog.LevelWarn)), func() { _ = w.Flush() }
+}
+
+func logHandler(w io.Writer) slog.Handler {
 	level := slog.LevelInfo
 	if os.Getenv("QUALIFY_DEBUG") != "" {
 		level = slog.LevelDebug
 	}
-	var h slog.Handler = slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})
 	if os.Getenv("QUALIFY_LOG_FORMAT") == "text" {
-		h = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})
+		return slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})
 	}
-	return slog.New(h)
+	return slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})
 }
 
 func root() *cobra.Command {

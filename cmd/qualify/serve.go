@@ -32,7 +32,8 @@ func serveCmd() *cobra.Command {
 		Short: "Serve the GraphQL API, GraphiQL, health and metrics",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			log := logger()
+			log, flushLog := serveLogger()
+			defer flushLog()
 			cfg.Logger = log
 			if err := access.apply(&cfg, db.url, log); err != nil {
 				return err
