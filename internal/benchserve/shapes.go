@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"strconv"
 )
 
@@ -83,6 +84,7 @@ func normalize(server, shape string, raw []byte) (string, error) {
 	if server == "postgraphile" {
 		data = fromPostGraphile(shape, data)
 	}
+	sortContacts(data)
 	b, err := json.Marshal(data)
 	return string(b), err
 }
@@ -123,4 +125,18 @@ func fromPostGraphile(shape string, data map[string]any) map[string]any {
 		edges = append(edges, map[string]any{"node": lead(n.(map[string]any))})
 	}
 	return map[string]any{"leads": map[string]any{"totalCount": all["totalCount"], "edges": edges}}
+}
+
+// sortContacts orders each lead's contacts by email: a nested connection without orderBy has no
+// defined order, and entgql's nested page (a window over the contacts, with no ORDER BY around
+// it) comes back in whatever order the database's plan gives.
+func sortContacts(data map[string]any) {
+	leads, _ := data["leads"].(map[string]any)
+	edges, _ := leads["edges"].([]any)
+	for _, e := range edges {
+		node, _ := e.(map[string]any)["node"].(map[string]any)
+		contacts, _ := node["contacts"].(map[string]any)
+		list, _ := contacts["edges"].([]any)
+		sort.SliceStable(list, func(i, j int) bool { return fmt.Sprint(list[i]) < fmt.Sprint(list[j]) })
+	}
 }

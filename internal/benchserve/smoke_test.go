@@ -29,7 +29,7 @@ func TestHarnessOnSmallData(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := seed.Run(ctx, db.Client, seed.Options{Leads: 60, Seed: 3, Now: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+	if _, err := seed.Run(ctx, db.Client, seed.Options{Leads: 25, Seed: 3, Now: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
 		t.Fatal(err)
 	}
 	api := apitest.Start(t, db)
