@@ -57,7 +57,9 @@ type Authenticator struct {
 	now  func() time.Time
 
 	// tokens holds the principals of verified tokens until their exp: a signature check per
-	// request was a twentieth of a small read's CPU. The user is still re-checked (live).
+	// request was a twentieth of a small read's CPU. The user is still re-checked (live). A
+	// token signed by a key the JWKS later drops stays good until its exp, as a token does that
+	// a client holds.
 	tokens   credentialCache[principal.Principal]
 	verified atomic.Int64 // signature checks done, for tests
 }
