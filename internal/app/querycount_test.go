@@ -20,14 +20,21 @@ import (
 	"github.com/qualify/qualify/internal/apitest"
 	"github.com/qualify/qualify/internal/app"
 	"github.com/qualify/qualify/internal/seed"
+	"github.com/qualify/qualify/internal/server"
 	"github.com/qualify/qualify/internal/store"
 	"github.com/qualify/qualify/internal/testenv"
 )
 
-// countingDB returns db with an ent client that counts every SQL statement it sends.
+// countingDB returns db with an ent client that counts every SQL statement sent on behalf of
+// an HTTP request. The app's background work (the replica heartbeat, the job engine) shares the
+// client and would otherwise land in whichever request it happened to run beside.
 func countingDB(db *store.DB) (*store.DB, *atomic.Int64) {
 	var n atomic.Int64
-	drv := dialect.DebugWithContext(entsql.OpenDB(db.Dialect, db.SQL), func(context.Context, ...any) { n.Add(1) })
+	drv := dialect.DebugWithContext(entsql.OpenDB(db.Dialect, db.SQL), func(ctx context.Context, _ ...any) {
+		if server.RequestID(ctx) != "" {
+			n.Add(1)
+		}
+	})
 	counted := *db
 	counted.Client = ent.NewClient(ent.Driver(drv))
 	return &counted, &n
@@ -91,8 +98,8 @@ func TestLeadPageQueryCount(t *testing.T) {
 				t.Fatalf("page %d: no lead has contacts; the shape is not exercised", size)
 			}
 			t.Logf("%s: page of %d leads (%s) with account, contacts, stage: %d SQL statements", db.Dialect, size, shape.args, got)
-			if got > 5 {
-				t.Errorf("page of %d leads (%s) took %d SQL statements, want <= 5", size, shape.args, got)
+			if got == 0 || got > 5 {
+				t.Errorf("page of %d leads (%s) took %d SQL statements, want 1 to 5", size, shape.args, got)
 			}
 		}
 	})
@@ -170,8 +177,8 @@ func TestLeadPageWithTransitionsQueryCount(t *testing.T) {
 				if len(out.Leads.Edges) != size {
 					t.Fatalf("%s: %d rows, want a full page of %d", name, len(out.Leads.Edges), size)
 				}
-				if got > 5 {
-					t.Errorf("%s, page of %d: %d SQL statements, want <= 5", name, size, got)
+				if got == 0 || got > 5 {
+					t.Errorf("%s, page of %d: %d SQL statements, want 1 to 5", name, size, got)
 				}
 			}
 		}
