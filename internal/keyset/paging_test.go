@@ -409,3 +409,23 @@ func busiestParent(t *testing.T, api *apitest.Instance, root, field string) (str
 	}
 	return id, most
 }
+
+// TestCursorPagesKeepTheRowFilter pages the leads as a BDR, who sees fewer of them than an
+// admin: a page after a cursor holds the caller's rows only (the cursor's OR once escaped the
+// row filter and read hidden rows past the cursor).
+func TestCursorPagesKeepTheRowFilter(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
+		seedWithNullsAndTies(t, db)
+		admin := apitest.Start(t, db, func(c *app.Config) { c.PageMax = 1000 })
+		bdr := admin.As(t, "bdr", "emea-bdr", admin.User(t, "Bea", "BDR", "emea-bdr"))
+		var all, mine struct{ Leads struct{ TotalCount int } }
+		admin.Data(t, `{ leads { totalCount } }`, nil, &all)
+		bdr.Data(t, `{ leads { totalCount } }`, nil, &mine)
+		if mine.Leads.TotalCount == 0 || mine.Leads.TotalCount >= all.Leads.TotalCount {
+			t.Fatalf("the BDR sees %d of %d leads: the filter is not exercised", mine.Leads.TotalCount, all.Leads.TotalCount)
+		}
+		for _, o := range []string{`[{field: CREATED_AT, direction: DESC}]`, `[{field: ESTIMATED_VALUE, direction: ASC}]`} {
+			checkPaging(t, bdr, connection{name: "leads"}, o)
+		}
+	})
+}
