@@ -14,5 +14,5 @@ import (
 
 // DecisionMakerCoverage is the resolver for the decisionMakerCoverage field.
 func (r *accountResolver) DecisionMakerCoverage(ctx context.Context, obj *ent.Account) ([]*model.DecisionMakerReach, error) {
-	return decisionMakerCoverage(ctx, r.CRM, obj.ID)
+	return r.decisionMakerCoverage(ctx, obj)
 }

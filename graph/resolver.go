@@ -58,7 +58,10 @@ type Services struct {
 // Resolver is the root resolver.
 type Resolver struct {
 	Services
+	coverage *coverageBatches // Account.decisionMakerCoverage of the accounts of a list at once
 }
 
 // NewResolver wires the resolvers to their services.
-func NewResolver(s Services) *Resolver { return &Resolver{Services: s} }
+func NewResolver(s Services) *Resolver {
+	return &Resolver{Services: s, coverage: &coverageBatches{}}
+}

@@ -3,6 +3,7 @@ package authz
 import (
 	"context"
 
+	entgo "entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
 
@@ -50,7 +51,12 @@ func Install(client *ent.Client) {
 	client.Contact.Intercept(
 		intercept.TraverseContact(func(ctx context.Context, q *ent.ContactQuery) error {
 			if f, ok := rowFiltersOf(ctx); ok {
-				q.Where(f.contact)
+				// A count reads the whole filtered set: the set shape. A select reads a page.
+				if qc := entgo.QueryFromContext(ctx); qc != nil && qc.Op == entgo.OpQueryCount {
+					q.Where(f.contact)
+				} else {
+					q.Where(f.contactRows)
+				}
 			}
 			return nil
 		}))

@@ -126,23 +126,74 @@ func keepContactLastActivity(ctx context.Context, tx *ent.Client, c *ent.Contact
 type Reach struct {
 	Contact *ent.Contact
 	Last    *ent.Activity // nil: never reached
+	// Lead is the lead Last was logged on when it was logged on a lead rather than the contact.
+	Lead *ent.Lead
 }
 
 // DecisionMakerReach lists the account's decision makers with their newest activity.
 func (s *Service) DecisionMakerReach(ctx context.Context, accountID int) ([]Reach, error) {
+	m, err := s.DecisionMakerReachOf(ctx, []int{accountID})
+	return m[accountID], err
+}
+
+// DecisionMakerReachOf is DecisionMakerReach for several accounts in three statements, whatever
+// their number: the decision makers, every activity of theirs or of leads with their emails
+// (newest first), and those leads.
+func (s *Service) DecisionMakerReachOf(ctx context.Context, accountIDs []int) (map[int][]Reach, error) {
 	cs, err := s.client.Contact.Query().
-		Where(contact.AccountID(accountID), contact.BuyingRoleEQ(contact.BuyingRoleDECISION_MAKER)).
+		Where(contact.AccountIDIn(accountIDs...), contact.BuyingRoleEQ(contact.BuyingRoleDECISION_MAKER)).
 		Order(ent.Asc(contact.FieldID)).All(ctx)
+	if err != nil || len(cs) == 0 {
+		return map[int][]Reach{}, err
+	}
+	ids, emails := make([]int, 0, len(cs)), []string{}
+	for _, c := range cs {
+		ids = append(ids, c.ID)
+		if c.Email != nil {
+			emails = append(emails, *c.Email)
+		}
+	}
+	mine := activity.ContactIDIn(ids...)
+	if len(emails) > 0 {
+		mine = activity.Or(mine, activity.HasLeadWith(lead.EmailIn(emails...)))
+	}
+	acts, err := s.client.Activity.Query().Where(mine).
+		Order(ent.Desc(activity.FieldOccurredAt), ent.Desc(activity.FieldID)).
+		WithLead().All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Reach, len(cs))
-	for i, c := range cs {
-		last, err := latestActivity(ctx, contactActivities(c)(s.client.Activity.Query()))
-		if err != nil {
-			return nil, err
+	// The newest activity of each person: by contact id, and by email for those on leads.
+	byContact, byEmail := map[int]*ent.Activity{}, map[string]*ent.Activity{}
+	for _, a := range acts {
+		if a.ContactID != nil && byContact[*a.ContactID] == nil {
+			byContact[*a.ContactID] = a
 		}
-		out[i] = Reach{Contact: c, Last: last}
+		if l := a.Edges.Lead; l != nil && l.Email != nil && byEmail[*l.Email] == nil {
+			byEmail[*l.Email] = a
+		}
+	}
+	out := map[int][]Reach{}
+	for _, c := range cs {
+		last := byContact[c.ID]
+		if c.Email != nil {
+			if a := byEmail[*c.Email]; a != nil && (last == nil || newer(a, last)) {
+				last = a
+			}
+		}
+		r := Reach{Contact: c, Last: last}
+		if last != nil && last.Edges.Lead != nil && (last.ContactID == nil || *last.ContactID != c.ID) {
+			r.Lead = last.Edges.Lead
+		}
+		out[*c.AccountID] = append(out[*c.AccountID], r)
 	}
 	return out, nil
+}
+
+// newer orders activities as latestActivity does: occurred at, then id.
+func newer(a, b *ent.Activity) bool {
+	if !a.OccurredAt.Equal(b.OccurredAt) {
+		return a.OccurredAt.After(b.OccurredAt)
+	}
+	return a.ID > b.ID
 }

@@ -142,7 +142,9 @@ func rowsBeyond(fields []string, dirs []entgql.OrderDirection, values []any) fun
 				b.Join(sql.False())
 				return
 			}
-			b.Join(sql.Or(or...))
+			// In parentheses: ent joins this predicate with the query's others (the parent's key
+			// of a nested page, the row filter, where) by AND without them.
+			b.Wrap(func(b *sql.Builder) { b.Join(sql.Or(or...)) })
 		}))
 	}
 }

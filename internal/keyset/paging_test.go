@@ -105,17 +105,24 @@ type page struct {
 	Edges []struct{ Node struct{ ID string } }
 }
 
+const pageFields = `totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { node { id } }`
+
 func checkPaging(t *testing.T, api *apitest.Instance, c connection, order string) {
 	t.Helper()
-	read := func(args string, vars map[string]any) page {
+	comparePages(t, func(args string, vars map[string]any) page {
 		t.Helper()
-		q := fmt.Sprintf(`query($after: Cursor, $before: Cursor) { c: %s(%s, after: $after, before: $before, orderBy: %s) {
-			totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { node { id } } } }`,
-			c.name, args, order)
+		q := fmt.Sprintf(`query($after: Cursor, $before: Cursor) { c: %s(%s, after: $after, before: $before, orderBy: %s) { %s } }`,
+			c.name, args, order, pageFields)
 		var out struct{ C page }
 		api.Data(t, q, vars, &out)
 		return out.C
-	}
+	})
+}
+
+// comparePages pages a connection through read (its arguments, and the after and before
+// variables) forward and backward, and compares both with the whole list in one page.
+func comparePages(t *testing.T, read func(args string, vars map[string]any) page) {
+	t.Helper()
 	all := read("first: 1000", nil)
 	want := ids(all)
 	if len(want) != all.TotalCount {
@@ -296,4 +303,129 @@ func seedWithNullsAndTies(t *testing.T, db *store.DB) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// TestEveryNestedOrderPagesEveryRow does for the connections nested in a node (an account's
+// contacts, a lead's transitions and activities, a contact's leads, …) what
+// TestEveryOrderPagesEveryRow does for the root ones: every orderBy field, both directions,
+// forward and backward, under the parent with the most rows, through node(id).
+func TestEveryNestedOrderPagesEveryRow(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
+		seedWithNullsAndTies(t, db)
+		api := apitest.Start(t, db, func(c *app.Config) { c.PageMax = 1000 })
+		checked := 0
+		for typ, root := range map[string]string{"Account": "accounts", "Contact": "contacts", "Lead": "leads", "User": "users", "Project": "projects"} {
+			for _, c := range nestedConnections(t, api, typ) {
+				parent, n := busiestParent(t, api, root, c.name)
+				if n < 3 {
+					t.Logf("%s.%s: at most %d rows under one parent, not paged", typ, c.name, n)
+					continue
+				}
+				checked++
+				for i, f := range c.fields {
+					orders := [][]string{{f, "ASC"}, {f, "DESC"}}
+					if c.multi {
+						orders = append(orders, []string{f, "DESC", c.fields[(i+1)%len(c.fields)], "ASC"})
+					}
+					for _, o := range orders {
+						t.Run(typ+"."+c.name+"/"+strings.Join(o, "_"), func(t *testing.T) {
+							comparePages(t, func(args string, vars map[string]any) page {
+								t.Helper()
+								q := fmt.Sprintf(`query($id: ID!, $after: Cursor, $before: Cursor) { node(id: $id) { ... on %s {
+									c: %s(%s, after: $after, before: $before, orderBy: %s) { %s } } } }`, typ, c.name, args, orderArg(c.multi, o), pageFields)
+								var out struct{ Node struct{ C page } }
+								v := map[string]any{"id": parent}
+								for k, x := range vars {
+									v[k] = x
+								}
+								api.Data(t, q, v, &out)
+								return out.Node.C
+							})
+						})
+					}
+				}
+			}
+		}
+		if checked < 4 {
+			t.Fatalf("paged %d nested connections, want the lot", checked)
+		}
+	})
+}
+
+// nestedConnections reads the ordered connection fields of an object type from introspection.
+func nestedConnections(t *testing.T, api *apitest.Instance, typ string) []connection {
+	t.Helper()
+	var in struct {
+		Type struct {
+			Fields []struct {
+				Name string
+				Type typeRef
+				Args []struct {
+					Name string
+					Type typeRef
+				}
+			}
+		} `json:"__type"`
+	}
+	api.Data(t, `query($n: String!) { __type(name: $n) { fields { name type { `+refFields+` } args { name type { `+refFields+` } } } } }`, map[string]any{"n": typ}, &in)
+	var out []connection
+	for _, f := range in.Type.Fields {
+		if name, _ := f.Type.named(); !strings.HasSuffix(name, "Connection") {
+			continue
+		}
+		c := connection{name: f.Name}
+		for _, a := range f.Args {
+			if a.Name == "orderBy" {
+				input, list := a.Type.named()
+				c.multi, c.fields = list, orderFields(t, api, input)
+			}
+		}
+		if len(c.fields) > 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// busiestParent is the node of root with the most rows in its connection field.
+func busiestParent(t *testing.T, api *apitest.Instance, root, field string) (string, int) {
+	t.Helper()
+	var out struct {
+		R struct {
+			Edges []struct {
+				Node struct {
+					ID string
+					C  struct{ TotalCount int }
+				}
+			}
+		}
+	}
+	api.Data(t, fmt.Sprintf(`{ r: %s(first: 1000) { edges { node { id c: %s(first: 1) { totalCount } } } } }`, root, field), nil, &out)
+	id, most := "", 0
+	for _, e := range out.R.Edges {
+		if e.Node.C.TotalCount > most {
+			id, most = e.Node.ID, e.Node.C.TotalCount
+		}
+	}
+	return id, most
+}
+
+// TestCursorPagesKeepTheRowFilter pages the leads as a BDR, who sees fewer of them than an
+// admin: a page after a cursor holds the caller's rows only (the cursor's OR once escaped the
+// row filter and read hidden rows past the cursor).
+func TestCursorPagesKeepTheRowFilter(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
+		seedWithNullsAndTies(t, db)
+		admin := apitest.Start(t, db, func(c *app.Config) { c.PageMax = 1000 })
+		bdr := admin.As(t, "bdr", "emea-bdr", admin.User(t, "Bea", "BDR", "emea-bdr"))
+		var all, mine struct{ Leads struct{ TotalCount int } }
+		admin.Data(t, `{ leads { totalCount } }`, nil, &all)
+		bdr.Data(t, `{ leads { totalCount } }`, nil, &mine)
+		if mine.Leads.TotalCount == 0 || mine.Leads.TotalCount >= all.Leads.TotalCount {
+			t.Fatalf("the BDR sees %d of %d leads: the filter is not exercised", mine.Leads.TotalCount, all.Leads.TotalCount)
+		}
+		for _, o := range []string{`[{field: CREATED_AT, direction: DESC}]`, `[{field: ESTIMATED_VALUE, direction: ASC}]`} {
+			checkPaging(t, bdr, connection{name: "leads"}, o)
+		}
+	})
 }
