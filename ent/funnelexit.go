@@ -21,7 +21,9 @@ type FunnelExit struct {
 	// StageID holds the value of the "stage_id" field.
 	StageID int `json:"stage_id,omitempty"`
 	// ReasonCode holds the value of the "reason_code" field.
-	ReasonCode   string `json:"reason_code,omitempty"`
+	ReasonCode string `json:"reason_code,omitempty"`
+	// the stage the lead left for the exit; 0 for none
+	FromStageID  int `json:"from_stage_id,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -30,7 +32,7 @@ func (*FunnelExit) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case funnelexit.FieldID, funnelexit.FieldLeadID, funnelexit.FieldStageID:
+		case funnelexit.FieldID, funnelexit.FieldLeadID, funnelexit.FieldStageID, funnelexit.FieldFromStageID:
 			values[i] = new(sql.NullInt64)
 		case funnelexit.FieldReasonCode:
 			values[i] = new(sql.NullString)
@@ -72,6 +74,12 @@ func (_m *FunnelExit) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field reason_code", values[i])
 			} else if value.Valid {
 				_m.ReasonCode = value.String
+			}
+		case funnelexit.FieldFromStageID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field from_stage_id", values[i])
+			} else if value.Valid {
+				_m.FromStageID = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -117,6 +125,9 @@ func (_m *FunnelExit) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("reason_code=")
 	builder.WriteString(_m.ReasonCode)
+	builder.WriteString(", ")
+	builder.WriteString("from_stage_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.FromStageID))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -68,6 +68,7 @@ func (w *world) bruteFunnel(in funnel.Input, keep filter) map[string]*funnel.Gro
 		return g
 	}
 	for _, m := range w.cohort(in, steps[0], keep) {
+		group(m) // a group of the cohort shows with zeros when none of its leads reached a step
 		var at []time.Time
 		for i, s := range steps {
 			t, ok := w.reach(m, s)
