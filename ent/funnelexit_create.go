@@ -61,6 +61,20 @@ func (_c *FunnelExitCreate) SetNillableFromStageID(v *int) *FunnelExitCreate {
 	return _c
 }
 
+// SetCounted sets the "counted" field.
+func (_c *FunnelExitCreate) SetCounted(v bool) *FunnelExitCreate {
+	_c.mutation.SetCounted(v)
+	return _c
+}
+
+// SetNillableCounted sets the "counted" field if the given value is not nil.
+func (_c *FunnelExitCreate) SetNillableCounted(v *bool) *FunnelExitCreate {
+	if v != nil {
+		_c.SetCounted(*v)
+	}
+	return _c
+}
+
 // Mutation returns the FunnelExitMutation object of the builder.
 func (_c *FunnelExitCreate) Mutation() *FunnelExitMutation {
 	return _c.mutation
@@ -104,6 +118,10 @@ func (_c *FunnelExitCreate) defaults() {
 		v := funnelexit.DefaultFromStageID
 		_c.mutation.SetFromStageID(v)
 	}
+	if _, ok := _c.mutation.Counted(); !ok {
+		v := funnelexit.DefaultCounted
+		_c.mutation.SetCounted(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -119,6 +137,9 @@ func (_c *FunnelExitCreate) check() error {
 	}
 	if _, ok := _c.mutation.FromStageID(); !ok {
 		return &ValidationError{Name: "from_stage_id", err: errors.New(`ent: missing required field "FunnelExit.from_stage_id"`)}
+	}
+	if _, ok := _c.mutation.Counted(); !ok {
+		return &ValidationError{Name: "counted", err: errors.New(`ent: missing required field "FunnelExit.counted"`)}
 	}
 	return nil
 }
@@ -162,6 +183,10 @@ func (_c *FunnelExitCreate) createSpec() (*FunnelExit, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.FromStageID(); ok {
 		_spec.SetField(funnelexit.FieldFromStageID, field.TypeInt, value)
 		_node.FromStageID = value
+	}
+	if value, ok := _c.mutation.Counted(); ok {
+		_spec.SetField(funnelexit.FieldCounted, field.TypeBool, value)
+		_node.Counted = value
 	}
 	return _node, _spec
 }
@@ -281,6 +306,18 @@ func (u *FunnelExitUpsert) AddFromStageID(v int) *FunnelExitUpsert {
 	return u
 }
 
+// SetCounted sets the "counted" field.
+func (u *FunnelExitUpsert) SetCounted(v bool) *FunnelExitUpsert {
+	u.Set(funnelexit.FieldCounted, v)
+	return u
+}
+
+// UpdateCounted sets the "counted" field to the value that was provided on create.
+func (u *FunnelExitUpsert) UpdateCounted() *FunnelExitUpsert {
+	u.SetExcluded(funnelexit.FieldCounted)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -395,6 +432,20 @@ func (u *FunnelExitUpsertOne) AddFromStageID(v int) *FunnelExitUpsertOne {
 func (u *FunnelExitUpsertOne) UpdateFromStageID() *FunnelExitUpsertOne {
 	return u.Update(func(s *FunnelExitUpsert) {
 		s.UpdateFromStageID()
+	})
+}
+
+// SetCounted sets the "counted" field.
+func (u *FunnelExitUpsertOne) SetCounted(v bool) *FunnelExitUpsertOne {
+	return u.Update(func(s *FunnelExitUpsert) {
+		s.SetCounted(v)
+	})
+}
+
+// UpdateCounted sets the "counted" field to the value that was provided on create.
+func (u *FunnelExitUpsertOne) UpdateCounted() *FunnelExitUpsertOne {
+	return u.Update(func(s *FunnelExitUpsert) {
+		s.UpdateCounted()
 	})
 }
 
@@ -676,6 +727,20 @@ func (u *FunnelExitUpsertBulk) AddFromStageID(v int) *FunnelExitUpsertBulk {
 func (u *FunnelExitUpsertBulk) UpdateFromStageID() *FunnelExitUpsertBulk {
 	return u.Update(func(s *FunnelExitUpsert) {
 		s.UpdateFromStageID()
+	})
+}
+
+// SetCounted sets the "counted" field.
+func (u *FunnelExitUpsertBulk) SetCounted(v bool) *FunnelExitUpsertBulk {
+	return u.Update(func(s *FunnelExitUpsert) {
+		s.SetCounted(v)
+	})
+}
+
+// UpdateCounted sets the "counted" field to the value that was provided on create.
+func (u *FunnelExitUpsertBulk) UpdateCounted() *FunnelExitUpsertBulk {
+	return u.Update(func(s *FunnelExitUpsert) {
+		s.UpdateCounted()
 	})
 }
 

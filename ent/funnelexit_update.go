@@ -105,6 +105,20 @@ func (_u *FunnelExitUpdate) AddFromStageID(v int) *FunnelExitUpdate {
 	return _u
 }
 
+// SetCounted sets the "counted" field.
+func (_u *FunnelExitUpdate) SetCounted(v bool) *FunnelExitUpdate {
+	_u.mutation.SetCounted(v)
+	return _u
+}
+
+// SetNillableCounted sets the "counted" field if the given value is not nil.
+func (_u *FunnelExitUpdate) SetNillableCounted(v *bool) *FunnelExitUpdate {
+	if v != nil {
+		_u.SetCounted(*v)
+	}
+	return _u
+}
+
 // Mutation returns the FunnelExitMutation object of the builder.
 func (_u *FunnelExitUpdate) Mutation() *FunnelExitMutation {
 	return _u.mutation
@@ -172,6 +186,9 @@ func (_u *FunnelExitUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if value, ok := _u.mutation.AddedFromStageID(); ok {
 		_spec.AddField(funnelexit.FieldFromStageID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Counted(); ok {
+		_spec.SetField(funnelexit.FieldCounted, field.TypeBool, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -272,6 +289,20 @@ func (_u *FunnelExitUpdateOne) AddFromStageID(v int) *FunnelExitUpdateOne {
 	return _u
 }
 
+// SetCounted sets the "counted" field.
+func (_u *FunnelExitUpdateOne) SetCounted(v bool) *FunnelExitUpdateOne {
+	_u.mutation.SetCounted(v)
+	return _u
+}
+
+// SetNillableCounted sets the "counted" field if the given value is not nil.
+func (_u *FunnelExitUpdateOne) SetNillableCounted(v *bool) *FunnelExitUpdateOne {
+	if v != nil {
+		_u.SetCounted(*v)
+	}
+	return _u
+}
+
 // Mutation returns the FunnelExitMutation object of the builder.
 func (_u *FunnelExitUpdateOne) Mutation() *FunnelExitMutation {
 	return _u.mutation
@@ -369,6 +400,9 @@ func (_u *FunnelExitUpdateOne) sqlSave(ctx context.Context) (_node *FunnelExit, 
 	}
 	if value, ok := _u.mutation.AddedFromStageID(); ok {
 		_spec.AddField(funnelexit.FieldFromStageID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Counted(); ok {
+		_spec.SetField(funnelexit.FieldCounted, field.TypeBool, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &FunnelExit{config: _u.config}

@@ -32,30 +32,30 @@ type FunnelLead struct {
 	Industry string `json:"industry,omitempty"`
 	// Region holds the value of the "region" field.
 	Region string `json:"region,omitempty"`
-	// first time the lead entered the slot's stage or a later funnel stage
-	R1 *time.Time `json:"r1,omitempty"`
-	// first time the lead entered the slot's stage or a later funnel stage
-	R2 *time.Time `json:"r2,omitempty"`
-	// first time the lead entered the slot's stage or a later funnel stage
-	R3 *time.Time `json:"r3,omitempty"`
-	// first time the lead entered the slot's stage or a later funnel stage
-	R4 *time.Time `json:"r4,omitempty"`
-	// first time the lead entered the slot's stage or a later funnel stage
-	R5 *time.Time `json:"r5,omitempty"`
-	// first time the lead entered the slot's stage or a later funnel stage
-	R6 *time.Time `json:"r6,omitempty"`
-	// first time the lead entered the slot's stage or a later funnel stage
-	R7 *time.Time `json:"r7,omitempty"`
-	// first time the lead entered the slot's stage or a later funnel stage
-	R8 *time.Time `json:"r8,omitempty"`
-	// first time the lead entered the slot's stage or a later funnel stage
-	R9 *time.Time `json:"r9,omitempty"`
-	// first time the lead entered the slot's stage or a later funnel stage
-	R10 *time.Time `json:"r10,omitempty"`
-	// first time the lead entered the slot's stage or a later funnel stage
-	R11 *time.Time `json:"r11,omitempty"`
-	// first time the lead entered the slot's stage or a later funnel stage
-	R12 *time.Time `json:"r12,omitempty"`
+	// first time the lead entered the slot's stage or a later funnel stage, seconds since 1970 UTC
+	R1 *float64 `json:"r1,omitempty"`
+	// first time the lead entered the slot's stage or a later funnel stage, seconds since 1970 UTC
+	R2 *float64 `json:"r2,omitempty"`
+	// first time the lead entered the slot's stage or a later funnel stage, seconds since 1970 UTC
+	R3 *float64 `json:"r3,omitempty"`
+	// first time the lead entered the slot's stage or a later funnel stage, seconds since 1970 UTC
+	R4 *float64 `json:"r4,omitempty"`
+	// first time the lead entered the slot's stage or a later funnel stage, seconds since 1970 UTC
+	R5 *float64 `json:"r5,omitempty"`
+	// first time the lead entered the slot's stage or a later funnel stage, seconds since 1970 UTC
+	R6 *float64 `json:"r6,omitempty"`
+	// first time the lead entered the slot's stage or a later funnel stage, seconds since 1970 UTC
+	R7 *float64 `json:"r7,omitempty"`
+	// first time the lead entered the slot's stage or a later funnel stage, seconds since 1970 UTC
+	R8 *float64 `json:"r8,omitempty"`
+	// first time the lead entered the slot's stage or a later funnel stage, seconds since 1970 UTC
+	R9 *float64 `json:"r9,omitempty"`
+	// first time the lead entered the slot's stage or a later funnel stage, seconds since 1970 UTC
+	R10 *float64 `json:"r10,omitempty"`
+	// first time the lead entered the slot's stage or a later funnel stage, seconds since 1970 UTC
+	R11 *float64 `json:"r11,omitempty"`
+	// first time the lead entered the slot's stage or a later funnel stage, seconds since 1970 UTC
+	R12 *float64 `json:"r12,omitempty"`
 	// the lead's owner at that time
 	O1 *int `json:"o1,omitempty"`
 	// the lead's owner at that time
@@ -136,13 +136,13 @@ func (*FunnelLead) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case funnellead.FieldL1, funnellead.FieldL2, funnellead.FieldL3, funnellead.FieldL4, funnellead.FieldL5, funnellead.FieldL6, funnellead.FieldL7, funnellead.FieldL8, funnellead.FieldL9, funnellead.FieldL10, funnellead.FieldL11, funnellead.FieldL12, funnellead.FieldC1, funnellead.FieldC2, funnellead.FieldC3, funnellead.FieldC4, funnellead.FieldC5, funnellead.FieldC6, funnellead.FieldC7, funnellead.FieldC8, funnellead.FieldC9, funnellead.FieldC10, funnellead.FieldC11, funnellead.FieldC12:
+		case funnellead.FieldR1, funnellead.FieldR2, funnellead.FieldR3, funnellead.FieldR4, funnellead.FieldR5, funnellead.FieldR6, funnellead.FieldR7, funnellead.FieldR8, funnellead.FieldR9, funnellead.FieldR10, funnellead.FieldR11, funnellead.FieldR12, funnellead.FieldL1, funnellead.FieldL2, funnellead.FieldL3, funnellead.FieldL4, funnellead.FieldL5, funnellead.FieldL6, funnellead.FieldL7, funnellead.FieldL8, funnellead.FieldL9, funnellead.FieldL10, funnellead.FieldL11, funnellead.FieldL12, funnellead.FieldC1, funnellead.FieldC2, funnellead.FieldC3, funnellead.FieldC4, funnellead.FieldC5, funnellead.FieldC6, funnellead.FieldC7, funnellead.FieldC8, funnellead.FieldC9, funnellead.FieldC10, funnellead.FieldC11, funnellead.FieldC12:
 			values[i] = new(sql.NullFloat64)
 		case funnellead.FieldID, funnellead.FieldOwnerID, funnellead.FieldO1, funnellead.FieldO2, funnellead.FieldO3, funnellead.FieldO4, funnellead.FieldO5, funnellead.FieldO6, funnellead.FieldO7, funnellead.FieldO8, funnellead.FieldO9, funnellead.FieldO10, funnellead.FieldO11, funnellead.FieldO12:
 			values[i] = new(sql.NullInt64)
 		case funnellead.FieldCohortMonth, funnellead.FieldSource, funnellead.FieldTeam, funnellead.FieldIndustry, funnellead.FieldRegion:
 			values[i] = new(sql.NullString)
-		case funnellead.FieldCreatedAt, funnellead.FieldR1, funnellead.FieldR2, funnellead.FieldR3, funnellead.FieldR4, funnellead.FieldR5, funnellead.FieldR6, funnellead.FieldR7, funnellead.FieldR8, funnellead.FieldR9, funnellead.FieldR10, funnellead.FieldR11, funnellead.FieldR12:
+		case funnellead.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -209,88 +209,88 @@ func (_m *FunnelLead) assignValues(columns []string, values []any) error {
 				_m.Region = value.String
 			}
 		case funnellead.FieldR1:
-			if value, ok := values[i].(*sql.NullTime); !ok {
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
 				return fmt.Errorf("unexpected type %T for field r1", values[i])
 			} else if value.Valid {
-				_m.R1 = new(time.Time)
-				*_m.R1 = value.Time
+				_m.R1 = new(float64)
+				*_m.R1 = value.Float64
 			}
 		case funnellead.FieldR2:
-			if value, ok := values[i].(*sql.NullTime); !ok {
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
 				return fmt.Errorf("unexpected type %T for field r2", values[i])
 			} else if value.Valid {
-				_m.R2 = new(time.Time)
-				*_m.R2 = value.Time
+				_m.R2 = new(float64)
+				*_m.R2 = value.Float64
 			}
 		case funnellead.FieldR3:
-			if value, ok := values[i].(*sql.NullTime); !ok {
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
 				return fmt.Errorf("unexpected type %T for field r3", values[i])
 			} else if value.Valid {
-				_m.R3 = new(time.Time)
-				*_m.R3 = value.Time
+				_m.R3 = new(float64)
+				*_m.R3 = value.Float64
 			}
 		case funnellead.FieldR4:
-			if value, ok := values[i].(*sql.NullTime); !ok {
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
 				return fmt.Errorf("unexpected type %T for field r4", values[i])
 			} else if value.Valid {
-				_m.R4 = new(time.Time)
-				*_m.R4 = value.Time
+				_m.R4 = new(float64)
+				*_m.R4 = value.Float64
 			}
 		case funnellead.FieldR5:
-			if value, ok := values[i].(*sql.NullTime); !ok {
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
 				return fmt.Errorf("unexpected type %T for field r5", values[i])
 			} else if value.Valid {
-				_m.R5 = new(time.Time)
-				*_m.R5 = value.Time
+				_m.R5 = new(float64)
+				*_m.R5 = value.Float64
 			}
 		case funnellead.FieldR6:
-			if value, ok := values[i].(*sql.NullTime); !ok {
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
 				return fmt.Errorf("unexpected type %T for field r6", values[i])
 			} else if value.Valid {
-				_m.R6 = new(time.Time)
-				*_m.R6 = value.Time
+				_m.R6 = new(float64)
+				*_m.R6 = value.Float64
 			}
 		case funnellead.FieldR7:
-			if value, ok := values[i].(*sql.NullTime); !ok {
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
 				return fmt.Errorf("unexpected type %T for field r7", values[i])
 			} else if value.Valid {
-				_m.R7 = new(time.Time)
-				*_m.R7 = value.Time
+				_m.R7 = new(float64)
+				*_m.R7 = value.Float64
 			}
 		case funnellead.FieldR8:
-			if value, ok := values[i].(*sql.NullTime); !ok {
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
 				return fmt.Errorf("unexpected type %T for field r8", values[i])
 			} else if value.Valid {
-				_m.R8 = new(time.Time)
-				*_m.R8 = value.Time
+				_m.R8 = new(float64)
+				*_m.R8 = value.Float64
 			}
 		case funnellead.FieldR9:
-			if value, ok := values[i].(*sql.NullTime); !ok {
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
 				return fmt.Errorf("unexpected type %T for field r9", values[i])
 			} else if value.Valid {
-				_m.R9 = new(time.Time)
-				*_m.R9 = value.Time
+				_m.R9 = new(float64)
+				*_m.R9 = value.Float64
 			}
 		case funnellead.FieldR10:
-			if value, ok := values[i].(*sql.NullTime); !ok {
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
 				return fmt.Errorf("unexpected type %T for field r10", values[i])
 			} else if value.Valid {
-				_m.R10 = new(time.Time)
-				*_m.R10 = value.Time
+				_m.R10 = new(float64)
+				*_m.R10 = value.Float64
 			}
 		case funnellead.FieldR11:
-			if value, ok := values[i].(*sql.NullTime); !ok {
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
 				return fmt.Errorf("unexpected type %T for field r11", values[i])
 			} else if value.Valid {
-				_m.R11 = new(time.Time)
-				*_m.R11 = value.Time
+				_m.R11 = new(float64)
+				*_m.R11 = value.Float64
 			}
 		case funnellead.FieldR12:
-			if value, ok := values[i].(*sql.NullTime); !ok {
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
 				return fmt.Errorf("unexpected type %T for field r12", values[i])
 			} else if value.Valid {
-				_m.R12 = new(time.Time)
-				*_m.R12 = value.Time
+				_m.R12 = new(float64)
+				*_m.R12 = value.Float64
 			}
 		case funnellead.FieldO1:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -605,62 +605,62 @@ func (_m *FunnelLead) String() string {
 	builder.WriteString(", ")
 	if v := _m.R1; v != nil {
 		builder.WriteString("r1=")
-		builder.WriteString(v.Format(time.ANSIC))
+		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
 	if v := _m.R2; v != nil {
 		builder.WriteString("r2=")
-		builder.WriteString(v.Format(time.ANSIC))
+		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
 	if v := _m.R3; v != nil {
 		builder.WriteString("r3=")
-		builder.WriteString(v.Format(time.ANSIC))
+		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
 	if v := _m.R4; v != nil {
 		builder.WriteString("r4=")
-		builder.WriteString(v.Format(time.ANSIC))
+		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
 	if v := _m.R5; v != nil {
 		builder.WriteString("r5=")
-		builder.WriteString(v.Format(time.ANSIC))
+		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
 	if v := _m.R6; v != nil {
 		builder.WriteString("r6=")
-		builder.WriteString(v.Format(time.ANSIC))
+		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
 	if v := _m.R7; v != nil {
 		builder.WriteString("r7=")
-		builder.WriteString(v.Format(time.ANSIC))
+		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
 	if v := _m.R8; v != nil {
 		builder.WriteString("r8=")
-		builder.WriteString(v.Format(time.ANSIC))
+		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
 	if v := _m.R9; v != nil {
 		builder.WriteString("r9=")
-		builder.WriteString(v.Format(time.ANSIC))
+		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
 	if v := _m.R10; v != nil {
 		builder.WriteString("r10=")
-		builder.WriteString(v.Format(time.ANSIC))
+		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
 	if v := _m.R11; v != nil {
 		builder.WriteString("r11=")
-		builder.WriteString(v.Format(time.ANSIC))
+		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
 	if v := _m.R12; v != nil {
 		builder.WriteString("r12=")
-		builder.WriteString(v.Format(time.ANSIC))
+		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
 	if v := _m.O1; v != nil {

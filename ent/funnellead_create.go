@@ -97,13 +97,13 @@ func (_c *FunnelLeadCreate) SetNillableRegion(v *string) *FunnelLeadCreate {
 }
 
 // SetR1 sets the "r1" field.
-func (_c *FunnelLeadCreate) SetR1(v time.Time) *FunnelLeadCreate {
+func (_c *FunnelLeadCreate) SetR1(v float64) *FunnelLeadCreate {
 	_c.mutation.SetR1(v)
 	return _c
 }
 
 // SetNillableR1 sets the "r1" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableR1(v *time.Time) *FunnelLeadCreate {
+func (_c *FunnelLeadCreate) SetNillableR1(v *float64) *FunnelLeadCreate {
 	if v != nil {
 		_c.SetR1(*v)
 	}
@@ -111,13 +111,13 @@ func (_c *FunnelLeadCreate) SetNillableR1(v *time.Time) *FunnelLeadCreate {
 }
 
 // SetR2 sets the "r2" field.
-func (_c *FunnelLeadCreate) SetR2(v time.Time) *FunnelLeadCreate {
+func (_c *FunnelLeadCreate) SetR2(v float64) *FunnelLeadCreate {
 	_c.mutation.SetR2(v)
 	return _c
 }
 
 // SetNillableR2 sets the "r2" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableR2(v *time.Time) *FunnelLeadCreate {
+func (_c *FunnelLeadCreate) SetNillableR2(v *float64) *FunnelLeadCreate {
 	if v != nil {
 		_c.SetR2(*v)
 	}
@@ -125,13 +125,13 @@ func (_c *FunnelLeadCreate) SetNillableR2(v *time.Time) *FunnelLeadCreate {
 }
 
 // SetR3 sets the "r3" field.
-func (_c *FunnelLeadCreate) SetR3(v time.Time) *FunnelLeadCreate {
+func (_c *FunnelLeadCreate) SetR3(v float64) *FunnelLeadCreate {
 	_c.mutation.SetR3(v)
 	return _c
 }
 
 // SetNillableR3 sets the "r3" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableR3(v *time.Time) *FunnelLeadCreate {
+func (_c *FunnelLeadCreate) SetNillableR3(v *float64) *FunnelLeadCreate {
 	if v != nil {
 		_c.SetR3(*v)
 	}
@@ -139,13 +139,13 @@ func (_c *FunnelLeadCreate) SetNillableR3(v *time.Time) *FunnelLeadCreate {
 }
 
 // SetR4 sets the "r4" field.
-func (_c *FunnelLeadCreate) SetR4(v time.Time) *FunnelLeadCreate {
+func (_c *FunnelLeadCreate) SetR4(v float64) *FunnelLeadCreate {
 	_c.mutation.SetR4(v)
 	return _c
 }
 
 // SetNillableR4 sets the "r4" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableR4(v *time.Time) *FunnelLeadCreate {
+func (_c *FunnelLeadCreate) SetNillableR4(v *float64) *FunnelLeadCreate {
 	if v != nil {
 		_c.SetR4(*v)
 	}
@@ -153,13 +153,13 @@ func (_c *FunnelLeadCreate) SetNillableR4(v *time.Time) *FunnelLeadCreate {
 }
 
 // SetR5 sets the "r5" field.
-func (_c *FunnelLeadCreate) SetR5(v time.Time) *FunnelLeadCreate {
+func (_c *FunnelLeadCreate) SetR5(v float64) *FunnelLeadCreate {
 	_c.mutation.SetR5(v)
 	return _c
 }
 
 // SetNillableR5 sets the "r5" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableR5(v *time.Time) *FunnelLeadCreate {
+func (_c *FunnelLeadCreate) SetNillableR5(v *float64) *FunnelLeadCreate {
 	if v != nil {
 		_c.SetR5(*v)
 	}
@@ -167,13 +167,13 @@ func (_c *FunnelLeadCreate) SetNillableR5(v *time.Time) *FunnelLeadCreate {
 }
 
 // SetR6 sets the "r6" field.
-func (_c *FunnelLeadCreate) SetR6(v time.Time) *FunnelLeadCreate {
+func (_c *FunnelLeadCreate) SetR6(v float64) *FunnelLeadCreate {
 	_c.mutation.SetR6(v)
 	return _c
 }
 
 // SetNillableR6 sets the "r6" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableR6(v *time.Time) *FunnelLeadCreate {
+func (_c *FunnelLeadCreate) SetNillableR6(v *float64) *FunnelLeadCreate {
 	if v != nil {
 		_c.SetR6(*v)
 	}
@@ -181,13 +181,13 @@ func (_c *FunnelLeadCreate) SetNillableR6(v *time.Time) *FunnelLeadCreate {
 }
 
 // SetR7 sets the "r7" field.
-func (_c *FunnelLeadCreate) SetR7(v time.Time) *FunnelLeadCreate {
+func (_c *FunnelLeadCreate) SetR7(v float64) *FunnelLeadCreate {
 	_c.mutation.SetR7(v)
 	return _c
 }
 
 // SetNillableR7 sets the "r7" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableR7(v *time.Time) *FunnelLeadCreate {
+func (_c *FunnelLeadCreate) SetNillableR7(v *float64) *FunnelLeadCreate {
 	if v != nil {
 		_c.SetR7(*v)
 	}
@@ -195,13 +195,13 @@ func (_c *FunnelLeadCreate) SetNillableR7(v *time.Time) *FunnelLeadCreate {
 }
 
 // SetR8 sets the "r8" field.
-func (_c *FunnelLeadCreate) SetR8(v time.Time) *FunnelLeadCreate {
+func (_c *FunnelLeadCreate) SetR8(v float64) *FunnelLeadCreate {
 	_c.mutation.SetR8(v)
 	return _c
 }
 
 // SetNillableR8 sets the "r8" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableR8(v *time.Time) *FunnelLeadCreate {
+func (_c *FunnelLeadCreate) SetNillableR8(v *float64) *FunnelLeadCreate {
 	if v != nil {
 		_c.SetR8(*v)
 	}
@@ -209,13 +209,13 @@ func (_c *FunnelLeadCreate) SetNillableR8(v *time.Time) *FunnelLeadCreate {
 }
 
 // SetR9 sets the "r9" field.
-func (_c *FunnelLeadCreate) SetR9(v time.Time) *FunnelLeadCreate {
+func (_c *FunnelLeadCreate) SetR9(v float64) *FunnelLeadCreate {
 	_c.mutation.SetR9(v)
 	return _c
 }
 
 // SetNillableR9 sets the "r9" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableR9(v *time.Time) *FunnelLeadCreate {
+func (_c *FunnelLeadCreate) SetNillableR9(v *float64) *FunnelLeadCreate {
 	if v != nil {
 		_c.SetR9(*v)
 	}
@@ -223,13 +223,13 @@ func (_c *FunnelLeadCreate) SetNillableR9(v *time.Time) *FunnelLeadCreate {
 }
 
 // SetR10 sets the "r10" field.
-func (_c *FunnelLeadCreate) SetR10(v time.Time) *FunnelLeadCreate {
+func (_c *FunnelLeadCreate) SetR10(v float64) *FunnelLeadCreate {
 	_c.mutation.SetR10(v)
 	return _c
 }
 
 // SetNillableR10 sets the "r10" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableR10(v *time.Time) *FunnelLeadCreate {
+func (_c *FunnelLeadCreate) SetNillableR10(v *float64) *FunnelLeadCreate {
 	if v != nil {
 		_c.SetR10(*v)
 	}
@@ -237,13 +237,13 @@ func (_c *FunnelLeadCreate) SetNillableR10(v *time.Time) *FunnelLeadCreate {
 }
 
 // SetR11 sets the "r11" field.
-func (_c *FunnelLeadCreate) SetR11(v time.Time) *FunnelLeadCreate {
+func (_c *FunnelLeadCreate) SetR11(v float64) *FunnelLeadCreate {
 	_c.mutation.SetR11(v)
 	return _c
 }
 
 // SetNillableR11 sets the "r11" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableR11(v *time.Time) *FunnelLeadCreate {
+func (_c *FunnelLeadCreate) SetNillableR11(v *float64) *FunnelLeadCreate {
 	if v != nil {
 		_c.SetR11(*v)
 	}
@@ -251,13 +251,13 @@ func (_c *FunnelLeadCreate) SetNillableR11(v *time.Time) *FunnelLeadCreate {
 }
 
 // SetR12 sets the "r12" field.
-func (_c *FunnelLeadCreate) SetR12(v time.Time) *FunnelLeadCreate {
+func (_c *FunnelLeadCreate) SetR12(v float64) *FunnelLeadCreate {
 	_c.mutation.SetR12(v)
 	return _c
 }
 
 // SetNillableR12 sets the "r12" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableR12(v *time.Time) *FunnelLeadCreate {
+func (_c *FunnelLeadCreate) SetNillableR12(v *float64) *FunnelLeadCreate {
 	if v != nil {
 		_c.SetR12(*v)
 	}
@@ -905,51 +905,51 @@ func (_c *FunnelLeadCreate) createSpec() (*FunnelLead, *sqlgraph.CreateSpec) {
 		_node.Region = value
 	}
 	if value, ok := _c.mutation.R1(); ok {
-		_spec.SetField(funnellead.FieldR1, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR1, field.TypeFloat64, value)
 		_node.R1 = &value
 	}
 	if value, ok := _c.mutation.R2(); ok {
-		_spec.SetField(funnellead.FieldR2, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR2, field.TypeFloat64, value)
 		_node.R2 = &value
 	}
 	if value, ok := _c.mutation.R3(); ok {
-		_spec.SetField(funnellead.FieldR3, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR3, field.TypeFloat64, value)
 		_node.R3 = &value
 	}
 	if value, ok := _c.mutation.R4(); ok {
-		_spec.SetField(funnellead.FieldR4, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR4, field.TypeFloat64, value)
 		_node.R4 = &value
 	}
 	if value, ok := _c.mutation.R5(); ok {
-		_spec.SetField(funnellead.FieldR5, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR5, field.TypeFloat64, value)
 		_node.R5 = &value
 	}
 	if value, ok := _c.mutation.R6(); ok {
-		_spec.SetField(funnellead.FieldR6, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR6, field.TypeFloat64, value)
 		_node.R6 = &value
 	}
 	if value, ok := _c.mutation.R7(); ok {
-		_spec.SetField(funnellead.FieldR7, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR7, field.TypeFloat64, value)
 		_node.R7 = &value
 	}
 	if value, ok := _c.mutation.R8(); ok {
-		_spec.SetField(funnellead.FieldR8, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR8, field.TypeFloat64, value)
 		_node.R8 = &value
 	}
 	if value, ok := _c.mutation.R9(); ok {
-		_spec.SetField(funnellead.FieldR9, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR9, field.TypeFloat64, value)
 		_node.R9 = &value
 	}
 	if value, ok := _c.mutation.R10(); ok {
-		_spec.SetField(funnellead.FieldR10, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR10, field.TypeFloat64, value)
 		_node.R10 = &value
 	}
 	if value, ok := _c.mutation.R11(); ok {
-		_spec.SetField(funnellead.FieldR11, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR11, field.TypeFloat64, value)
 		_node.R11 = &value
 	}
 	if value, ok := _c.mutation.R12(); ok {
-		_spec.SetField(funnellead.FieldR12, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR12, field.TypeFloat64, value)
 		_node.R12 = &value
 	}
 	if value, ok := _c.mutation.O1(); ok {
@@ -1245,7 +1245,7 @@ func (u *FunnelLeadUpsert) UpdateRegion() *FunnelLeadUpsert {
 }
 
 // SetR1 sets the "r1" field.
-func (u *FunnelLeadUpsert) SetR1(v time.Time) *FunnelLeadUpsert {
+func (u *FunnelLeadUpsert) SetR1(v float64) *FunnelLeadUpsert {
 	u.Set(funnellead.FieldR1, v)
 	return u
 }
@@ -1256,6 +1256,12 @@ func (u *FunnelLeadUpsert) UpdateR1() *FunnelLeadUpsert {
 	return u
 }
 
+// AddR1 adds v to the "r1" field.
+func (u *FunnelLeadUpsert) AddR1(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldR1, v)
+	return u
+}
+
 // ClearR1 clears the value of the "r1" field.
 func (u *FunnelLeadUpsert) ClearR1() *FunnelLeadUpsert {
 	u.SetNull(funnellead.FieldR1)
@@ -1263,7 +1269,7 @@ func (u *FunnelLeadUpsert) ClearR1() *FunnelLeadUpsert {
 }
 
 // SetR2 sets the "r2" field.
-func (u *FunnelLeadUpsert) SetR2(v time.Time) *FunnelLeadUpsert {
+func (u *FunnelLeadUpsert) SetR2(v float64) *FunnelLeadUpsert {
 	u.Set(funnellead.FieldR2, v)
 	return u
 }
@@ -1274,6 +1280,12 @@ func (u *FunnelLeadUpsert) UpdateR2() *FunnelLeadUpsert {
 	return u
 }
 
+// AddR2 adds v to the "r2" field.
+func (u *FunnelLeadUpsert) AddR2(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldR2, v)
+	return u
+}
+
 // ClearR2 clears the value of the "r2" field.
 func (u *FunnelLeadUpsert) ClearR2() *FunnelLeadUpsert {
 	u.SetNull(funnellead.FieldR2)
@@ -1281,7 +1293,7 @@ func (u *FunnelLeadUpsert) ClearR2() *FunnelLeadUpsert {
 }
 
 // SetR3 sets the "r3" field.
-func (u *FunnelLeadUpsert) SetR3(v time.Time) *FunnelLeadUpsert {
+func (u *FunnelLeadUpsert) SetR3(v float64) *FunnelLeadUpsert {
 	u.Set(funnellead.FieldR3, v)
 	return u
 }
@@ -1292,6 +1304,12 @@ func (u *FunnelLeadUpsert) UpdateR3() *FunnelLeadUpsert {
 	return u
 }
 
+// AddR3 adds v to the "r3" field.
+func (u *FunnelLeadUpsert) AddR3(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldR3, v)
+	return u
+}
+
 // ClearR3 clears the value of the "r3" field.
 func (u *FunnelLeadUpsert) ClearR3() *FunnelLeadUpsert {
 	u.SetNull(funnellead.FieldR3)
@@ -1299,7 +1317,7 @@ func (u *FunnelLeadUpsert) ClearR3() *FunnelLeadUpsert {
 }
 
 // SetR4 sets the "r4" field.
-func (u *FunnelLeadUpsert) SetR4(v time.Time) *FunnelLeadUpsert {
+func (u *FunnelLeadUpsert) SetR4(v float64) *FunnelLeadUpsert {
 	u.Set(funnellead.FieldR4, v)
 	return u
 }
@@ -1310,6 +1328,12 @@ func (u *FunnelLeadUpsert) UpdateR4() *FunnelLeadUpsert {
 	return u
 }
 
+// AddR4 adds v to the "r4" field.
+func (u *FunnelLeadUpsert) AddR4(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldR4, v)
+	return u
+}
+
 // ClearR4 clears the value of the "r4" field.
 func (u *FunnelLeadUpsert) ClearR4() *FunnelLeadUpsert {
 	u.SetNull(funnellead.FieldR4)
@@ -1317,7 +1341,7 @@ func (u *FunnelLeadUpsert) ClearR4() *FunnelLeadUpsert {
 }
 
 // SetR5 sets the "r5" field.
-func (u *FunnelLeadUpsert) SetR5(v time.Time) *FunnelLeadUpsert {
+func (u *FunnelLeadUpsert) SetR5(v float64) *FunnelLeadUpsert {
 	u.Set(funnellead.FieldR5, v)
 	return u
 }
@@ -1328,6 +1352,12 @@ func (u *FunnelLeadUpsert) UpdateR5() *FunnelLeadUpsert {
 	return u
 }
 
+// AddR5 adds v to the "r5" field.
+func (u *FunnelLeadUpsert) AddR5(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldR5, v)
+	return u
+}
+
 // ClearR5 clears the value of the "r5" field.
 func (u *FunnelLeadUpsert) ClearR5() *FunnelLeadUpsert {
 	u.SetNull(funnellead.FieldR5)
@@ -1335,7 +1365,7 @@ func (u *FunnelLeadUpsert) ClearR5() *FunnelLeadUpsert {
 }
 
 // SetR6 sets the "r6" field.
-func (u *FunnelLeadUpsert) SetR6(v time.Time) *FunnelLeadUpsert {
+func (u *FunnelLeadUpsert) SetR6(v float64) *FunnelLeadUpsert {
 	u.Set(funnellead.FieldR6, v)
 	return u
 }
@@ -1346,6 +1376,12 @@ func (u *FunnelLeadUpsert) UpdateR6() *FunnelLeadUpsert {
 	return u
 }
 
+// AddR6 adds v to the "r6" field.
+func (u *FunnelLeadUpsert) AddR6(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldR6, v)
+	return u
+}
+
 // ClearR6 clears the value of the "r6" field.
 func (u *FunnelLeadUpsert) ClearR6() *FunnelLeadUpsert {
 	u.SetNull(funnellead.FieldR6)
@@ -1353,7 +1389,7 @@ func (u *FunnelLeadUpsert) ClearR6() *FunnelLeadUpsert {
 }
 
 // SetR7 sets the "r7" field.
-func (u *FunnelLeadUpsert) SetR7(v time.Time) *FunnelLeadUpsert {
+func (u *FunnelLeadUpsert) SetR7(v float64) *FunnelLeadUpsert {
 	u.Set(funnellead.FieldR7, v)
 	return u
 }
@@ -1364,6 +1400,12 @@ func (u *FunnelLeadUpsert) UpdateR7() *FunnelLeadUpsert {
 	return u
 }
 
+// AddR7 adds v to the "r7" field.
+func (u *FunnelLeadUpsert) AddR7(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldR7, v)
+	return u
+}
+
 // ClearR7 clears the value of the "r7" field.
 func (u *FunnelLeadUpsert) ClearR7() *FunnelLeadUpsert {
 	u.SetNull(funnellead.FieldR7)
@@ -1371,7 +1413,7 @@ func (u *FunnelLeadUpsert) ClearR7() *FunnelLeadUpsert {
 }
 
 // SetR8 sets the "r8" field.
-func (u *FunnelLeadUpsert) SetR8(v time.Time) *FunnelLeadUpsert {
+func (u *FunnelLeadUpsert) SetR8(v float64) *FunnelLeadUpsert {
 	u.Set(funnellead.FieldR8, v)
 	return u
 }
@@ -1382,6 +1424,12 @@ func (u *FunnelLeadUpsert) UpdateR8() *FunnelLeadUpsert {
 	return u
 }
 
+// AddR8 adds v to the "r8" field.
+func (u *FunnelLeadUpsert) AddR8(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldR8, v)
+	return u
+}
+
 // ClearR8 clears the value of the "r8" field.
 func (u *FunnelLeadUpsert) ClearR8() *FunnelLeadUpsert {
 	u.SetNull(funnellead.FieldR8)
@@ -1389,7 +1437,7 @@ func (u *FunnelLeadUpsert) ClearR8() *FunnelLeadUpsert {
 }
 
 // SetR9 sets the "r9" field.
-func (u *FunnelLeadUpsert) SetR9(v time.Time) *FunnelLeadUpsert {
+func (u *FunnelLeadUpsert) SetR9(v float64) *FunnelLeadUpsert {
 	u.Set(funnellead.FieldR9, v)
 	return u
 }
@@ -1400,6 +1448,12 @@ func (u *FunnelLeadUpsert) UpdateR9() *FunnelLeadUpsert {
 	return u
 }
 
+// AddR9 adds v to the "r9" field.
+func (u *FunnelLeadUpsert) AddR9(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldR9, v)
+	return u
+}
+
 // ClearR9 clears the value of the "r9" field.
 func (u *FunnelLeadUpsert) ClearR9() *FunnelLeadUpsert {
 	u.SetNull(funnellead.FieldR9)
@@ -1407,7 +1461,7 @@ func (u *FunnelLeadUpsert) ClearR9() *FunnelLeadUpsert {
 }
 
 // SetR10 sets the "r10" field.
-func (u *FunnelLeadUpsert) SetR10(v time.Time) *FunnelLeadUpsert {
+func (u *FunnelLeadUpsert) SetR10(v float64) *FunnelLeadUpsert {
 	u.Set(funnellead.FieldR10, v)
 	return u
 }
@@ -1418,6 +1472,12 @@ func (u *FunnelLeadUpsert) UpdateR10() *FunnelLeadUpsert {
 	return u
 }
 
+// AddR10 adds v to the "r10" field.
+func (u *FunnelLeadUpsert) AddR10(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldR10, v)
+	return u
+}
+
 // ClearR10 clears the value of the "r10" field.
 func (u *FunnelLeadUpsert) ClearR10() *FunnelLeadUpsert {
 	u.SetNull(funnellead.FieldR10)
@@ -1425,7 +1485,7 @@ func (u *FunnelLeadUpsert) ClearR10() *FunnelLeadUpsert {
 }
 
 // SetR11 sets the "r11" field.
-func (u *FunnelLeadUpsert) SetR11(v time.Time) *FunnelLeadUpsert {
+func (u *FunnelLeadUpsert) SetR11(v float64) *FunnelLeadUpsert {
 	u.Set(funnellead.FieldR11, v)
 	return u
 }
@@ -1436,6 +1496,12 @@ func (u *FunnelLeadUpsert) UpdateR11() *FunnelLeadUpsert {
 	return u
 }
 
+// AddR11 adds v to the "r11" field.
+func (u *FunnelLeadUpsert) AddR11(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldR11, v)
+	return u
+}
+
 // ClearR11 clears the value of the "r11" field.
 func (u *FunnelLeadUpsert) ClearR11() *FunnelLeadUpsert {
 	u.SetNull(funnellead.FieldR11)
@@ -1443,7 +1509,7 @@ func (u *FunnelLeadUpsert) ClearR11() *FunnelLeadUpsert {
 }
 
 // SetR12 sets the "r12" field.
-func (u *FunnelLeadUpsert) SetR12(v time.Time) *FunnelLeadUpsert {
+func (u *FunnelLeadUpsert) SetR12(v float64) *FunnelLeadUpsert {
 	u.Set(funnellead.FieldR12, v)
 	return u
 }
@@ -1451,6 +1517,12 @@ func (u *FunnelLeadUpsert) SetR12(v time.Time) *FunnelLeadUpsert {
 // UpdateR12 sets the "r12" field to the value that was provided on create.
 func (u *FunnelLeadUpsert) UpdateR12() *FunnelLeadUpsert {
 	u.SetExcluded(funnellead.FieldR12)
+	return u
+}
+
+// AddR12 adds v to the "r12" field.
+func (u *FunnelLeadUpsert) AddR12(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldR12, v)
 	return u
 }
 
@@ -2485,9 +2557,16 @@ func (u *FunnelLeadUpsertOne) UpdateRegion() *FunnelLeadUpsertOne {
 }
 
 // SetR1 sets the "r1" field.
-func (u *FunnelLeadUpsertOne) SetR1(v time.Time) *FunnelLeadUpsertOne {
+func (u *FunnelLeadUpsertOne) SetR1(v float64) *FunnelLeadUpsertOne {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.SetR1(v)
+	})
+}
+
+// AddR1 adds v to the "r1" field.
+func (u *FunnelLeadUpsertOne) AddR1(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddR1(v)
 	})
 }
 
@@ -2506,9 +2585,16 @@ func (u *FunnelLeadUpsertOne) ClearR1() *FunnelLeadUpsertOne {
 }
 
 // SetR2 sets the "r2" field.
-func (u *FunnelLeadUpsertOne) SetR2(v time.Time) *FunnelLeadUpsertOne {
+func (u *FunnelLeadUpsertOne) SetR2(v float64) *FunnelLeadUpsertOne {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.SetR2(v)
+	})
+}
+
+// AddR2 adds v to the "r2" field.
+func (u *FunnelLeadUpsertOne) AddR2(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddR2(v)
 	})
 }
 
@@ -2527,9 +2613,16 @@ func (u *FunnelLeadUpsertOne) ClearR2() *FunnelLeadUpsertOne {
 }
 
 // SetR3 sets the "r3" field.
-func (u *FunnelLeadUpsertOne) SetR3(v time.Time) *FunnelLeadUpsertOne {
+func (u *FunnelLeadUpsertOne) SetR3(v float64) *FunnelLeadUpsertOne {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.SetR3(v)
+	})
+}
+
+// AddR3 adds v to the "r3" field.
+func (u *FunnelLeadUpsertOne) AddR3(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddR3(v)
 	})
 }
 
@@ -2548,9 +2641,16 @@ func (u *FunnelLeadUpsertOne) ClearR3() *FunnelLeadUpsertOne {
 }
 
 // SetR4 sets the "r4" field.
-func (u *FunnelLeadUpsertOne) SetR4(v time.Time) *FunnelLeadUpsertOne {
+func (u *FunnelLeadUpsertOne) SetR4(v float64) *FunnelLeadUpsertOne {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.SetR4(v)
+	})
+}
+
+// AddR4 adds v to the "r4" field.
+func (u *FunnelLeadUpsertOne) AddR4(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddR4(v)
 	})
 }
 
@@ -2569,9 +2669,16 @@ func (u *FunnelLeadUpsertOne) ClearR4() *FunnelLeadUpsertOne {
 }
 
 // SetR5 sets the "r5" field.
-func (u *FunnelLeadUpsertOne) SetR5(v time.Time) *FunnelLeadUpsertOne {
+func (u *FunnelLeadUpsertOne) SetR5(v float64) *FunnelLeadUpsertOne {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.SetR5(v)
+	})
+}
+
+// AddR5 adds v to the "r5" field.
+func (u *FunnelLeadUpsertOne) AddR5(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddR5(v)
 	})
 }
 
@@ -2590,9 +2697,16 @@ func (u *FunnelLeadUpsertOne) ClearR5() *FunnelLeadUpsertOne {
 }
 
 // SetR6 sets the "r6" field.
-func (u *FunnelLeadUpsertOne) SetR6(v time.Time) *FunnelLeadUpsertOne {
+func (u *FunnelLeadUpsertOne) SetR6(v float64) *FunnelLeadUpsertOne {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.SetR6(v)
+	})
+}
+
+// AddR6 adds v to the "r6" field.
+func (u *FunnelLeadUpsertOne) AddR6(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddR6(v)
 	})
 }
 
@@ -2611,9 +2725,16 @@ func (u *FunnelLeadUpsertOne) ClearR6() *FunnelLeadUpsertOne {
 }
 
 // SetR7 sets the "r7" field.
-func (u *FunnelLeadUpsertOne) SetR7(v time.Time) *FunnelLeadUpsertOne {
+func (u *FunnelLeadUpsertOne) SetR7(v float64) *FunnelLeadUpsertOne {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.SetR7(v)
+	})
+}
+
+// AddR7 adds v to the "r7" field.
+func (u *FunnelLeadUpsertOne) AddR7(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddR7(v)
 	})
 }
 
@@ -2632,9 +2753,16 @@ func (u *FunnelLeadUpsertOne) ClearR7() *FunnelLeadUpsertOne {
 }
 
 // SetR8 sets the "r8" field.
-func (u *FunnelLeadUpsertOne) SetR8(v time.Time) *FunnelLeadUpsertOne {
+func (u *FunnelLeadUpsertOne) SetR8(v float64) *FunnelLeadUpsertOne {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.SetR8(v)
+	})
+}
+
+// AddR8 adds v to the "r8" field.
+func (u *FunnelLeadUpsertOne) AddR8(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddR8(v)
 	})
 }
 
@@ -2653,9 +2781,16 @@ func (u *FunnelLeadUpsertOne) ClearR8() *FunnelLeadUpsertOne {
 }
 
 // SetR9 sets the "r9" field.
-func (u *FunnelLeadUpsertOne) SetR9(v time.Time) *FunnelLeadUpsertOne {
+func (u *FunnelLeadUpsertOne) SetR9(v float64) *FunnelLeadUpsertOne {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.SetR9(v)
+	})
+}
+
+// AddR9 adds v to the "r9" field.
+func (u *FunnelLeadUpsertOne) AddR9(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddR9(v)
 	})
 }
 
@@ -2674,9 +2809,16 @@ func (u *FunnelLeadUpsertOne) ClearR9() *FunnelLeadUpsertOne {
 }
 
 // SetR10 sets the "r10" field.
-func (u *FunnelLeadUpsertOne) SetR10(v time.Time) *FunnelLeadUpsertOne {
+func (u *FunnelLeadUpsertOne) SetR10(v float64) *FunnelLeadUpsertOne {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.SetR10(v)
+	})
+}
+
+// AddR10 adds v to the "r10" field.
+func (u *FunnelLeadUpsertOne) AddR10(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddR10(v)
 	})
 }
 
@@ -2695,9 +2837,16 @@ func (u *FunnelLeadUpsertOne) ClearR10() *FunnelLeadUpsertOne {
 }
 
 // SetR11 sets the "r11" field.
-func (u *FunnelLeadUpsertOne) SetR11(v time.Time) *FunnelLeadUpsertOne {
+func (u *FunnelLeadUpsertOne) SetR11(v float64) *FunnelLeadUpsertOne {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.SetR11(v)
+	})
+}
+
+// AddR11 adds v to the "r11" field.
+func (u *FunnelLeadUpsertOne) AddR11(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddR11(v)
 	})
 }
 
@@ -2716,9 +2865,16 @@ func (u *FunnelLeadUpsertOne) ClearR11() *FunnelLeadUpsertOne {
 }
 
 // SetR12 sets the "r12" field.
-func (u *FunnelLeadUpsertOne) SetR12(v time.Time) *FunnelLeadUpsertOne {
+func (u *FunnelLeadUpsertOne) SetR12(v float64) *FunnelLeadUpsertOne {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.SetR12(v)
+	})
+}
+
+// AddR12 adds v to the "r12" field.
+func (u *FunnelLeadUpsertOne) AddR12(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddR12(v)
 	})
 }
 
@@ -4071,9 +4227,16 @@ func (u *FunnelLeadUpsertBulk) UpdateRegion() *FunnelLeadUpsertBulk {
 }
 
 // SetR1 sets the "r1" field.
-func (u *FunnelLeadUpsertBulk) SetR1(v time.Time) *FunnelLeadUpsertBulk {
+func (u *FunnelLeadUpsertBulk) SetR1(v float64) *FunnelLeadUpsertBulk {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.SetR1(v)
+	})
+}
+
+// AddR1 adds v to the "r1" field.
+func (u *FunnelLeadUpsertBulk) AddR1(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddR1(v)
 	})
 }
 
@@ -4092,9 +4255,16 @@ func (u *FunnelLeadUpsertBulk) ClearR1() *FunnelLeadUpsertBulk {
 }
 
 // SetR2 sets the "r2" field.
-func (u *FunnelLeadUpsertBulk) SetR2(v time.Time) *FunnelLeadUpsertBulk {
+func (u *FunnelLeadUpsertBulk) SetR2(v float64) *FunnelLeadUpsertBulk {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.SetR2(v)
+	})
+}
+
+// AddR2 adds v to the "r2" field.
+func (u *FunnelLeadUpsertBulk) AddR2(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddR2(v)
 	})
 }
 
@@ -4113,9 +4283,16 @@ func (u *FunnelLeadUpsertBulk) ClearR2() *FunnelLeadUpsertBulk {
 }
 
 // SetR3 sets the "r3" field.
-func (u *FunnelLeadUpsertBulk) SetR3(v time.Time) *FunnelLeadUpsertBulk {
+func (u *FunnelLeadUpsertBulk) SetR3(v float64) *FunnelLeadUpsertBulk {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.SetR3(v)
+	})
+}
+
+// AddR3 adds v to the "r3" field.
+func (u *FunnelLeadUpsertBulk) AddR3(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddR3(v)
 	})
 }
 
@@ -4134,9 +4311,16 @@ func (u *FunnelLeadUpsertBulk) ClearR3() *FunnelLeadUpsertBulk {
 }
 
 // SetR4 sets the "r4" field.
-func (u *FunnelLeadUpsertBulk) SetR4(v time.Time) *FunnelLeadUpsertBulk {
+func (u *FunnelLeadUpsertBulk) SetR4(v float64) *FunnelLeadUpsertBulk {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.SetR4(v)
+	})
+}
+
+// AddR4 adds v to the "r4" field.
+func (u *FunnelLeadUpsertBulk) AddR4(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddR4(v)
 	})
 }
 
@@ -4155,9 +4339,16 @@ func (u *FunnelLeadUpsertBulk) ClearR4() *FunnelLeadUpsertBulk {
 }
 
 // SetR5 sets the "r5" field.
-func (u *FunnelLeadUpsertBulk) SetR5(v time.Time) *FunnelLeadUpsertBulk {
+func (u *FunnelLeadUpsertBulk) SetR5(v float64) *FunnelLeadUpsertBulk {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.SetR5(v)
+	})
+}
+
+// AddR5 adds v to the "r5" field.
+func (u *FunnelLeadUpsertBulk) AddR5(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddR5(v)
 	})
 }
 
@@ -4176,9 +4367,16 @@ func (u *FunnelLeadUpsertBulk) ClearR5() *FunnelLeadUpsertBulk {
 }
 
 // SetR6 sets the "r6" field.
-func (u *FunnelLeadUpsertBulk) SetR6(v time.Time) *FunnelLeadUpsertBulk {
+func (u *FunnelLeadUpsertBulk) SetR6(v float64) *FunnelLeadUpsertBulk {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.SetR6(v)
+	})
+}
+
+// AddR6 adds v to the "r6" field.
+func (u *FunnelLeadUpsertBulk) AddR6(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddR6(v)
 	})
 }
 
@@ -4197,9 +4395,16 @@ func (u *FunnelLeadUpsertBulk) ClearR6() *FunnelLeadUpsertBulk {
 }
 
 // SetR7 sets the "r7" field.
-func (u *FunnelLeadUpsertBulk) SetR7(v time.Time) *FunnelLeadUpsertBulk {
+func (u *FunnelLeadUpsertBulk) SetR7(v float64) *FunnelLeadUpsertBulk {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.SetR7(v)
+	})
+}
+
+// AddR7 adds v to the "r7" field.
+func (u *FunnelLeadUpsertBulk) AddR7(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddR7(v)
 	})
 }
 
@@ -4218,9 +4423,16 @@ func (u *FunnelLeadUpsertBulk) ClearR7() *FunnelLeadUpsertBulk {
 }
 
 // SetR8 sets the "r8" field.
-func (u *FunnelLeadUpsertBulk) SetR8(v time.Time) *FunnelLeadUpsertBulk {
+func (u *FunnelLeadUpsertBulk) SetR8(v float64) *FunnelLeadUpsertBulk {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.SetR8(v)
+	})
+}
+
+// AddR8 adds v to the "r8" field.
+func (u *FunnelLeadUpsertBulk) AddR8(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddR8(v)
 	})
 }
 
@@ -4239,9 +4451,16 @@ func (u *FunnelLeadUpsertBulk) ClearR8() *FunnelLeadUpsertBulk {
 }
 
 // SetR9 sets the "r9" field.
-func (u *FunnelLeadUpsertBulk) SetR9(v time.Time) *FunnelLeadUpsertBulk {
+func (u *FunnelLeadUpsertBulk) SetR9(v float64) *FunnelLeadUpsertBulk {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.SetR9(v)
+	})
+}
+
+// AddR9 adds v to the "r9" field.
+func (u *FunnelLeadUpsertBulk) AddR9(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddR9(v)
 	})
 }
 
@@ -4260,9 +4479,16 @@ func (u *FunnelLeadUpsertBulk) ClearR9() *FunnelLeadUpsertBulk {
 }
 
 // SetR10 sets the "r10" field.
-func (u *FunnelLeadUpsertBulk) SetR10(v time.Time) *FunnelLeadUpsertBulk {
+func (u *FunnelLeadUpsertBulk) SetR10(v float64) *FunnelLeadUpsertBulk {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.SetR10(v)
+	})
+}
+
+// AddR10 adds v to the "r10" field.
+func (u *FunnelLeadUpsertBulk) AddR10(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddR10(v)
 	})
 }
 
@@ -4281,9 +4507,16 @@ func (u *FunnelLeadUpsertBulk) ClearR10() *FunnelLeadUpsertBulk {
 }
 
 // SetR11 sets the "r11" field.
-func (u *FunnelLeadUpsertBulk) SetR11(v time.Time) *FunnelLeadUpsertBulk {
+func (u *FunnelLeadUpsertBulk) SetR11(v float64) *FunnelLeadUpsertBulk {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.SetR11(v)
+	})
+}
+
+// AddR11 adds v to the "r11" field.
+func (u *FunnelLeadUpsertBulk) AddR11(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddR11(v)
 	})
 }
 
@@ -4302,9 +4535,16 @@ func (u *FunnelLeadUpsertBulk) ClearR11() *FunnelLeadUpsertBulk {
 }
 
 // SetR12 sets the "r12" field.
-func (u *FunnelLeadUpsertBulk) SetR12(v time.Time) *FunnelLeadUpsertBulk {
+func (u *FunnelLeadUpsertBulk) SetR12(v float64) *FunnelLeadUpsertBulk {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.SetR12(v)
+	})
+}
+
+// AddR12 adds v to the "r12" field.
+func (u *FunnelLeadUpsertBulk) AddR12(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddR12(v)
 	})
 }
 

@@ -141,16 +141,23 @@ func (_u *FunnelLeadUpdate) SetNillableRegion(v *string) *FunnelLeadUpdate {
 }
 
 // SetR1 sets the "r1" field.
-func (_u *FunnelLeadUpdate) SetR1(v time.Time) *FunnelLeadUpdate {
+func (_u *FunnelLeadUpdate) SetR1(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetR1()
 	_u.mutation.SetR1(v)
 	return _u
 }
 
 // SetNillableR1 sets the "r1" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableR1(v *time.Time) *FunnelLeadUpdate {
+func (_u *FunnelLeadUpdate) SetNillableR1(v *float64) *FunnelLeadUpdate {
 	if v != nil {
 		_u.SetR1(*v)
 	}
+	return _u
+}
+
+// AddR1 adds value to the "r1" field.
+func (_u *FunnelLeadUpdate) AddR1(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddR1(v)
 	return _u
 }
 
@@ -161,16 +168,23 @@ func (_u *FunnelLeadUpdate) ClearR1() *FunnelLeadUpdate {
 }
 
 // SetR2 sets the "r2" field.
-func (_u *FunnelLeadUpdate) SetR2(v time.Time) *FunnelLeadUpdate {
+func (_u *FunnelLeadUpdate) SetR2(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetR2()
 	_u.mutation.SetR2(v)
 	return _u
 }
 
 // SetNillableR2 sets the "r2" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableR2(v *time.Time) *FunnelLeadUpdate {
+func (_u *FunnelLeadUpdate) SetNillableR2(v *float64) *FunnelLeadUpdate {
 	if v != nil {
 		_u.SetR2(*v)
 	}
+	return _u
+}
+
+// AddR2 adds value to the "r2" field.
+func (_u *FunnelLeadUpdate) AddR2(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddR2(v)
 	return _u
 }
 
@@ -181,16 +195,23 @@ func (_u *FunnelLeadUpdate) ClearR2() *FunnelLeadUpdate {
 }
 
 // SetR3 sets the "r3" field.
-func (_u *FunnelLeadUpdate) SetR3(v time.Time) *FunnelLeadUpdate {
+func (_u *FunnelLeadUpdate) SetR3(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetR3()
 	_u.mutation.SetR3(v)
 	return _u
 }
 
 // SetNillableR3 sets the "r3" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableR3(v *time.Time) *FunnelLeadUpdate {
+func (_u *FunnelLeadUpdate) SetNillableR3(v *float64) *FunnelLeadUpdate {
 	if v != nil {
 		_u.SetR3(*v)
 	}
+	return _u
+}
+
+// AddR3 adds value to the "r3" field.
+func (_u *FunnelLeadUpdate) AddR3(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddR3(v)
 	return _u
 }
 
@@ -201,16 +222,23 @@ func (_u *FunnelLeadUpdate) ClearR3() *FunnelLeadUpdate {
 }
 
 // SetR4 sets the "r4" field.
-func (_u *FunnelLeadUpdate) SetR4(v time.Time) *FunnelLeadUpdate {
+func (_u *FunnelLeadUpdate) SetR4(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetR4()
 	_u.mutation.SetR4(v)
 	return _u
 }
 
 // SetNillableR4 sets the "r4" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableR4(v *time.Time) *FunnelLeadUpdate {
+func (_u *FunnelLeadUpdate) SetNillableR4(v *float64) *FunnelLeadUpdate {
 	if v != nil {
 		_u.SetR4(*v)
 	}
+	return _u
+}
+
+// AddR4 adds value to the "r4" field.
+func (_u *FunnelLeadUpdate) AddR4(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddR4(v)
 	return _u
 }
 
@@ -221,16 +249,23 @@ func (_u *FunnelLeadUpdate) ClearR4() *FunnelLeadUpdate {
 }
 
 // SetR5 sets the "r5" field.
-func (_u *FunnelLeadUpdate) SetR5(v time.Time) *FunnelLeadUpdate {
+func (_u *FunnelLeadUpdate) SetR5(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetR5()
 	_u.mutation.SetR5(v)
 	return _u
 }
 
 // SetNillableR5 sets the "r5" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableR5(v *time.Time) *FunnelLeadUpdate {
+func (_u *FunnelLeadUpdate) SetNillableR5(v *float64) *FunnelLeadUpdate {
 	if v != nil {
 		_u.SetR5(*v)
 	}
+	return _u
+}
+
+// AddR5 adds value to the "r5" field.
+func (_u *FunnelLeadUpdate) AddR5(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddR5(v)
 	return _u
 }
 
@@ -241,16 +276,23 @@ func (_u *FunnelLeadUpdate) ClearR5() *FunnelLeadUpdate {
 }
 
 // SetR6 sets the "r6" field.
-func (_u *FunnelLeadUpdate) SetR6(v time.Time) *FunnelLeadUpdate {
+func (_u *FunnelLeadUpdate) SetR6(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetR6()
 	_u.mutation.SetR6(v)
 	return _u
 }
 
 // SetNillableR6 sets the "r6" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableR6(v *time.Time) *FunnelLeadUpdate {
+func (_u *FunnelLeadUpdate) SetNillableR6(v *float64) *FunnelLeadUpdate {
 	if v != nil {
 		_u.SetR6(*v)
 	}
+	return _u
+}
+
+// AddR6 adds value to the "r6" field.
+func (_u *FunnelLeadUpdate) AddR6(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddR6(v)
 	return _u
 }
 
@@ -261,16 +303,23 @@ func (_u *FunnelLeadUpdate) ClearR6() *FunnelLeadUpdate {
 }
 
 // SetR7 sets the "r7" field.
-func (_u *FunnelLeadUpdate) SetR7(v time.Time) *FunnelLeadUpdate {
+func (_u *FunnelLeadUpdate) SetR7(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetR7()
 	_u.mutation.SetR7(v)
 	return _u
 }
 
 // SetNillableR7 sets the "r7" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableR7(v *time.Time) *FunnelLeadUpdate {
+func (_u *FunnelLeadUpdate) SetNillableR7(v *float64) *FunnelLeadUpdate {
 	if v != nil {
 		_u.SetR7(*v)
 	}
+	return _u
+}
+
+// AddR7 adds value to the "r7" field.
+func (_u *FunnelLeadUpdate) AddR7(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddR7(v)
 	return _u
 }
 
@@ -281,16 +330,23 @@ func (_u *FunnelLeadUpdate) ClearR7() *FunnelLeadUpdate {
 }
 
 // SetR8 sets the "r8" field.
-func (_u *FunnelLeadUpdate) SetR8(v time.Time) *FunnelLeadUpdate {
+func (_u *FunnelLeadUpdate) SetR8(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetR8()
 	_u.mutation.SetR8(v)
 	return _u
 }
 
 // SetNillableR8 sets the "r8" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableR8(v *time.Time) *FunnelLeadUpdate {
+func (_u *FunnelLeadUpdate) SetNillableR8(v *float64) *FunnelLeadUpdate {
 	if v != nil {
 		_u.SetR8(*v)
 	}
+	return _u
+}
+
+// AddR8 adds value to the "r8" field.
+func (_u *FunnelLeadUpdate) AddR8(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddR8(v)
 	return _u
 }
 
@@ -301,16 +357,23 @@ func (_u *FunnelLeadUpdate) ClearR8() *FunnelLeadUpdate {
 }
 
 // SetR9 sets the "r9" field.
-func (_u *FunnelLeadUpdate) SetR9(v time.Time) *FunnelLeadUpdate {
+func (_u *FunnelLeadUpdate) SetR9(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetR9()
 	_u.mutation.SetR9(v)
 	return _u
 }
 
 // SetNillableR9 sets the "r9" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableR9(v *time.Time) *FunnelLeadUpdate {
+func (_u *FunnelLeadUpdate) SetNillableR9(v *float64) *FunnelLeadUpdate {
 	if v != nil {
 		_u.SetR9(*v)
 	}
+	return _u
+}
+
+// AddR9 adds value to the "r9" field.
+func (_u *FunnelLeadUpdate) AddR9(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddR9(v)
 	return _u
 }
 
@@ -321,16 +384,23 @@ func (_u *FunnelLeadUpdate) ClearR9() *FunnelLeadUpdate {
 }
 
 // SetR10 sets the "r10" field.
-func (_u *FunnelLeadUpdate) SetR10(v time.Time) *FunnelLeadUpdate {
+func (_u *FunnelLeadUpdate) SetR10(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetR10()
 	_u.mutation.SetR10(v)
 	return _u
 }
 
 // SetNillableR10 sets the "r10" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableR10(v *time.Time) *FunnelLeadUpdate {
+func (_u *FunnelLeadUpdate) SetNillableR10(v *float64) *FunnelLeadUpdate {
 	if v != nil {
 		_u.SetR10(*v)
 	}
+	return _u
+}
+
+// AddR10 adds value to the "r10" field.
+func (_u *FunnelLeadUpdate) AddR10(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddR10(v)
 	return _u
 }
 
@@ -341,16 +411,23 @@ func (_u *FunnelLeadUpdate) ClearR10() *FunnelLeadUpdate {
 }
 
 // SetR11 sets the "r11" field.
-func (_u *FunnelLeadUpdate) SetR11(v time.Time) *FunnelLeadUpdate {
+func (_u *FunnelLeadUpdate) SetR11(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetR11()
 	_u.mutation.SetR11(v)
 	return _u
 }
 
 // SetNillableR11 sets the "r11" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableR11(v *time.Time) *FunnelLeadUpdate {
+func (_u *FunnelLeadUpdate) SetNillableR11(v *float64) *FunnelLeadUpdate {
 	if v != nil {
 		_u.SetR11(*v)
 	}
+	return _u
+}
+
+// AddR11 adds value to the "r11" field.
+func (_u *FunnelLeadUpdate) AddR11(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddR11(v)
 	return _u
 }
 
@@ -361,16 +438,23 @@ func (_u *FunnelLeadUpdate) ClearR11() *FunnelLeadUpdate {
 }
 
 // SetR12 sets the "r12" field.
-func (_u *FunnelLeadUpdate) SetR12(v time.Time) *FunnelLeadUpdate {
+func (_u *FunnelLeadUpdate) SetR12(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetR12()
 	_u.mutation.SetR12(v)
 	return _u
 }
 
 // SetNillableR12 sets the "r12" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableR12(v *time.Time) *FunnelLeadUpdate {
+func (_u *FunnelLeadUpdate) SetNillableR12(v *float64) *FunnelLeadUpdate {
 	if v != nil {
 		_u.SetR12(*v)
 	}
+	return _u
+}
+
+// AddR12 adds value to the "r12" field.
+func (_u *FunnelLeadUpdate) AddR12(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddR12(v)
 	return _u
 }
 
@@ -1427,76 +1511,112 @@ func (_u *FunnelLeadUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 		_spec.SetField(funnellead.FieldRegion, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.R1(); ok {
-		_spec.SetField(funnellead.FieldR1, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR1, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedR1(); ok {
+		_spec.AddField(funnellead.FieldR1, field.TypeFloat64, value)
 	}
 	if _u.mutation.R1Cleared() {
-		_spec.ClearField(funnellead.FieldR1, field.TypeTime)
+		_spec.ClearField(funnellead.FieldR1, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.R2(); ok {
-		_spec.SetField(funnellead.FieldR2, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR2, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedR2(); ok {
+		_spec.AddField(funnellead.FieldR2, field.TypeFloat64, value)
 	}
 	if _u.mutation.R2Cleared() {
-		_spec.ClearField(funnellead.FieldR2, field.TypeTime)
+		_spec.ClearField(funnellead.FieldR2, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.R3(); ok {
-		_spec.SetField(funnellead.FieldR3, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR3, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedR3(); ok {
+		_spec.AddField(funnellead.FieldR3, field.TypeFloat64, value)
 	}
 	if _u.mutation.R3Cleared() {
-		_spec.ClearField(funnellead.FieldR3, field.TypeTime)
+		_spec.ClearField(funnellead.FieldR3, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.R4(); ok {
-		_spec.SetField(funnellead.FieldR4, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR4, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedR4(); ok {
+		_spec.AddField(funnellead.FieldR4, field.TypeFloat64, value)
 	}
 	if _u.mutation.R4Cleared() {
-		_spec.ClearField(funnellead.FieldR4, field.TypeTime)
+		_spec.ClearField(funnellead.FieldR4, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.R5(); ok {
-		_spec.SetField(funnellead.FieldR5, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR5, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedR5(); ok {
+		_spec.AddField(funnellead.FieldR5, field.TypeFloat64, value)
 	}
 	if _u.mutation.R5Cleared() {
-		_spec.ClearField(funnellead.FieldR5, field.TypeTime)
+		_spec.ClearField(funnellead.FieldR5, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.R6(); ok {
-		_spec.SetField(funnellead.FieldR6, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR6, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedR6(); ok {
+		_spec.AddField(funnellead.FieldR6, field.TypeFloat64, value)
 	}
 	if _u.mutation.R6Cleared() {
-		_spec.ClearField(funnellead.FieldR6, field.TypeTime)
+		_spec.ClearField(funnellead.FieldR6, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.R7(); ok {
-		_spec.SetField(funnellead.FieldR7, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR7, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedR7(); ok {
+		_spec.AddField(funnellead.FieldR7, field.TypeFloat64, value)
 	}
 	if _u.mutation.R7Cleared() {
-		_spec.ClearField(funnellead.FieldR7, field.TypeTime)
+		_spec.ClearField(funnellead.FieldR7, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.R8(); ok {
-		_spec.SetField(funnellead.FieldR8, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR8, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedR8(); ok {
+		_spec.AddField(funnellead.FieldR8, field.TypeFloat64, value)
 	}
 	if _u.mutation.R8Cleared() {
-		_spec.ClearField(funnellead.FieldR8, field.TypeTime)
+		_spec.ClearField(funnellead.FieldR8, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.R9(); ok {
-		_spec.SetField(funnellead.FieldR9, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR9, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedR9(); ok {
+		_spec.AddField(funnellead.FieldR9, field.TypeFloat64, value)
 	}
 	if _u.mutation.R9Cleared() {
-		_spec.ClearField(funnellead.FieldR9, field.TypeTime)
+		_spec.ClearField(funnellead.FieldR9, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.R10(); ok {
-		_spec.SetField(funnellead.FieldR10, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR10, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedR10(); ok {
+		_spec.AddField(funnellead.FieldR10, field.TypeFloat64, value)
 	}
 	if _u.mutation.R10Cleared() {
-		_spec.ClearField(funnellead.FieldR10, field.TypeTime)
+		_spec.ClearField(funnellead.FieldR10, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.R11(); ok {
-		_spec.SetField(funnellead.FieldR11, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR11, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedR11(); ok {
+		_spec.AddField(funnellead.FieldR11, field.TypeFloat64, value)
 	}
 	if _u.mutation.R11Cleared() {
-		_spec.ClearField(funnellead.FieldR11, field.TypeTime)
+		_spec.ClearField(funnellead.FieldR11, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.R12(); ok {
-		_spec.SetField(funnellead.FieldR12, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR12, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedR12(); ok {
+		_spec.AddField(funnellead.FieldR12, field.TypeFloat64, value)
 	}
 	if _u.mutation.R12Cleared() {
-		_spec.ClearField(funnellead.FieldR12, field.TypeTime)
+		_spec.ClearField(funnellead.FieldR12, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.O1(); ok {
 		_spec.SetField(funnellead.FieldO1, field.TypeInt, value)
@@ -1956,16 +2076,23 @@ func (_u *FunnelLeadUpdateOne) SetNillableRegion(v *string) *FunnelLeadUpdateOne
 }
 
 // SetR1 sets the "r1" field.
-func (_u *FunnelLeadUpdateOne) SetR1(v time.Time) *FunnelLeadUpdateOne {
+func (_u *FunnelLeadUpdateOne) SetR1(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetR1()
 	_u.mutation.SetR1(v)
 	return _u
 }
 
 // SetNillableR1 sets the "r1" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableR1(v *time.Time) *FunnelLeadUpdateOne {
+func (_u *FunnelLeadUpdateOne) SetNillableR1(v *float64) *FunnelLeadUpdateOne {
 	if v != nil {
 		_u.SetR1(*v)
 	}
+	return _u
+}
+
+// AddR1 adds value to the "r1" field.
+func (_u *FunnelLeadUpdateOne) AddR1(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddR1(v)
 	return _u
 }
 
@@ -1976,16 +2103,23 @@ func (_u *FunnelLeadUpdateOne) ClearR1() *FunnelLeadUpdateOne {
 }
 
 // SetR2 sets the "r2" field.
-func (_u *FunnelLeadUpdateOne) SetR2(v time.Time) *FunnelLeadUpdateOne {
+func (_u *FunnelLeadUpdateOne) SetR2(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetR2()
 	_u.mutation.SetR2(v)
 	return _u
 }
 
 // SetNillableR2 sets the "r2" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableR2(v *time.Time) *FunnelLeadUpdateOne {
+func (_u *FunnelLeadUpdateOne) SetNillableR2(v *float64) *FunnelLeadUpdateOne {
 	if v != nil {
 		_u.SetR2(*v)
 	}
+	return _u
+}
+
+// AddR2 adds value to the "r2" field.
+func (_u *FunnelLeadUpdateOne) AddR2(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddR2(v)
 	return _u
 }
 
@@ -1996,16 +2130,23 @@ func (_u *FunnelLeadUpdateOne) ClearR2() *FunnelLeadUpdateOne {
 }
 
 // SetR3 sets the "r3" field.
-func (_u *FunnelLeadUpdateOne) SetR3(v time.Time) *FunnelLeadUpdateOne {
+func (_u *FunnelLeadUpdateOne) SetR3(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetR3()
 	_u.mutation.SetR3(v)
 	return _u
 }
 
 // SetNillableR3 sets the "r3" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableR3(v *time.Time) *FunnelLeadUpdateOne {
+func (_u *FunnelLeadUpdateOne) SetNillableR3(v *float64) *FunnelLeadUpdateOne {
 	if v != nil {
 		_u.SetR3(*v)
 	}
+	return _u
+}
+
+// AddR3 adds value to the "r3" field.
+func (_u *FunnelLeadUpdateOne) AddR3(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddR3(v)
 	return _u
 }
 
@@ -2016,16 +2157,23 @@ func (_u *FunnelLeadUpdateOne) ClearR3() *FunnelLeadUpdateOne {
 }
 
 // SetR4 sets the "r4" field.
-func (_u *FunnelLeadUpdateOne) SetR4(v time.Time) *FunnelLeadUpdateOne {
+func (_u *FunnelLeadUpdateOne) SetR4(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetR4()
 	_u.mutation.SetR4(v)
 	return _u
 }
 
 // SetNillableR4 sets the "r4" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableR4(v *time.Time) *FunnelLeadUpdateOne {
+func (_u *FunnelLeadUpdateOne) SetNillableR4(v *float64) *FunnelLeadUpdateOne {
 	if v != nil {
 		_u.SetR4(*v)
 	}
+	return _u
+}
+
+// AddR4 adds value to the "r4" field.
+func (_u *FunnelLeadUpdateOne) AddR4(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddR4(v)
 	return _u
 }
 
@@ -2036,16 +2184,23 @@ func (_u *FunnelLeadUpdateOne) ClearR4() *FunnelLeadUpdateOne {
 }
 
 // SetR5 sets the "r5" field.
-func (_u *FunnelLeadUpdateOne) SetR5(v time.Time) *FunnelLeadUpdateOne {
+func (_u *FunnelLeadUpdateOne) SetR5(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetR5()
 	_u.mutation.SetR5(v)
 	return _u
 }
 
 // SetNillableR5 sets the "r5" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableR5(v *time.Time) *FunnelLeadUpdateOne {
+func (_u *FunnelLeadUpdateOne) SetNillableR5(v *float64) *FunnelLeadUpdateOne {
 	if v != nil {
 		_u.SetR5(*v)
 	}
+	return _u
+}
+
+// AddR5 adds value to the "r5" field.
+func (_u *FunnelLeadUpdateOne) AddR5(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddR5(v)
 	return _u
 }
 
@@ -2056,16 +2211,23 @@ func (_u *FunnelLeadUpdateOne) ClearR5() *FunnelLeadUpdateOne {
 }
 
 // SetR6 sets the "r6" field.
-func (_u *FunnelLeadUpdateOne) SetR6(v time.Time) *FunnelLeadUpdateOne {
+func (_u *FunnelLeadUpdateOne) SetR6(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetR6()
 	_u.mutation.SetR6(v)
 	return _u
 }
 
 // SetNillableR6 sets the "r6" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableR6(v *time.Time) *FunnelLeadUpdateOne {
+func (_u *FunnelLeadUpdateOne) SetNillableR6(v *float64) *FunnelLeadUpdateOne {
 	if v != nil {
 		_u.SetR6(*v)
 	}
+	return _u
+}
+
+// AddR6 adds value to the "r6" field.
+func (_u *FunnelLeadUpdateOne) AddR6(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddR6(v)
 	return _u
 }
 
@@ -2076,16 +2238,23 @@ func (_u *FunnelLeadUpdateOne) ClearR6() *FunnelLeadUpdateOne {
 }
 
 // SetR7 sets the "r7" field.
-func (_u *FunnelLeadUpdateOne) SetR7(v time.Time) *FunnelLeadUpdateOne {
+func (_u *FunnelLeadUpdateOne) SetR7(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetR7()
 	_u.mutation.SetR7(v)
 	return _u
 }
 
 // SetNillableR7 sets the "r7" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableR7(v *time.Time) *FunnelLeadUpdateOne {
+func (_u *FunnelLeadUpdateOne) SetNillableR7(v *float64) *FunnelLeadUpdateOne {
 	if v != nil {
 		_u.SetR7(*v)
 	}
+	return _u
+}
+
+// AddR7 adds value to the "r7" field.
+func (_u *FunnelLeadUpdateOne) AddR7(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddR7(v)
 	return _u
 }
 
@@ -2096,16 +2265,23 @@ func (_u *FunnelLeadUpdateOne) ClearR7() *FunnelLeadUpdateOne {
 }
 
 // SetR8 sets the "r8" field.
-func (_u *FunnelLeadUpdateOne) SetR8(v time.Time) *FunnelLeadUpdateOne {
+func (_u *FunnelLeadUpdateOne) SetR8(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetR8()
 	_u.mutation.SetR8(v)
 	return _u
 }
 
 // SetNillableR8 sets the "r8" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableR8(v *time.Time) *FunnelLeadUpdateOne {
+func (_u *FunnelLeadUpdateOne) SetNillableR8(v *float64) *FunnelLeadUpdateOne {
 	if v != nil {
 		_u.SetR8(*v)
 	}
+	return _u
+}
+
+// AddR8 adds value to the "r8" field.
+func (_u *FunnelLeadUpdateOne) AddR8(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddR8(v)
 	return _u
 }
 
@@ -2116,16 +2292,23 @@ func (_u *FunnelLeadUpdateOne) ClearR8() *FunnelLeadUpdateOne {
 }
 
 // SetR9 sets the "r9" field.
-func (_u *FunnelLeadUpdateOne) SetR9(v time.Time) *FunnelLeadUpdateOne {
+func (_u *FunnelLeadUpdateOne) SetR9(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetR9()
 	_u.mutation.SetR9(v)
 	return _u
 }
 
 // SetNillableR9 sets the "r9" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableR9(v *time.Time) *FunnelLeadUpdateOne {
+func (_u *FunnelLeadUpdateOne) SetNillableR9(v *float64) *FunnelLeadUpdateOne {
 	if v != nil {
 		_u.SetR9(*v)
 	}
+	return _u
+}
+
+// AddR9 adds value to the "r9" field.
+func (_u *FunnelLeadUpdateOne) AddR9(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddR9(v)
 	return _u
 }
 
@@ -2136,16 +2319,23 @@ func (_u *FunnelLeadUpdateOne) ClearR9() *FunnelLeadUpdateOne {
 }
 
 // SetR10 sets the "r10" field.
-func (_u *FunnelLeadUpdateOne) SetR10(v time.Time) *FunnelLeadUpdateOne {
+func (_u *FunnelLeadUpdateOne) SetR10(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetR10()
 	_u.mutation.SetR10(v)
 	return _u
 }
 
 // SetNillableR10 sets the "r10" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableR10(v *time.Time) *FunnelLeadUpdateOne {
+func (_u *FunnelLeadUpdateOne) SetNillableR10(v *float64) *FunnelLeadUpdateOne {
 	if v != nil {
 		_u.SetR10(*v)
 	}
+	return _u
+}
+
+// AddR10 adds value to the "r10" field.
+func (_u *FunnelLeadUpdateOne) AddR10(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddR10(v)
 	return _u
 }
 
@@ -2156,16 +2346,23 @@ func (_u *FunnelLeadUpdateOne) ClearR10() *FunnelLeadUpdateOne {
 }
 
 // SetR11 sets the "r11" field.
-func (_u *FunnelLeadUpdateOne) SetR11(v time.Time) *FunnelLeadUpdateOne {
+func (_u *FunnelLeadUpdateOne) SetR11(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetR11()
 	_u.mutation.SetR11(v)
 	return _u
 }
 
 // SetNillableR11 sets the "r11" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableR11(v *time.Time) *FunnelLeadUpdateOne {
+func (_u *FunnelLeadUpdateOne) SetNillableR11(v *float64) *FunnelLeadUpdateOne {
 	if v != nil {
 		_u.SetR11(*v)
 	}
+	return _u
+}
+
+// AddR11 adds value to the "r11" field.
+func (_u *FunnelLeadUpdateOne) AddR11(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddR11(v)
 	return _u
 }
 
@@ -2176,16 +2373,23 @@ func (_u *FunnelLeadUpdateOne) ClearR11() *FunnelLeadUpdateOne {
 }
 
 // SetR12 sets the "r12" field.
-func (_u *FunnelLeadUpdateOne) SetR12(v time.Time) *FunnelLeadUpdateOne {
+func (_u *FunnelLeadUpdateOne) SetR12(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetR12()
 	_u.mutation.SetR12(v)
 	return _u
 }
 
 // SetNillableR12 sets the "r12" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableR12(v *time.Time) *FunnelLeadUpdateOne {
+func (_u *FunnelLeadUpdateOne) SetNillableR12(v *float64) *FunnelLeadUpdateOne {
 	if v != nil {
 		_u.SetR12(*v)
 	}
+	return _u
+}
+
+// AddR12 adds value to the "r12" field.
+func (_u *FunnelLeadUpdateOne) AddR12(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddR12(v)
 	return _u
 }
 
@@ -3272,76 +3476,112 @@ func (_u *FunnelLeadUpdateOne) sqlSave(ctx context.Context) (_node *FunnelLead, 
 		_spec.SetField(funnellead.FieldRegion, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.R1(); ok {
-		_spec.SetField(funnellead.FieldR1, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR1, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedR1(); ok {
+		_spec.AddField(funnellead.FieldR1, field.TypeFloat64, value)
 	}
 	if _u.mutation.R1Cleared() {
-		_spec.ClearField(funnellead.FieldR1, field.TypeTime)
+		_spec.ClearField(funnellead.FieldR1, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.R2(); ok {
-		_spec.SetField(funnellead.FieldR2, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR2, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedR2(); ok {
+		_spec.AddField(funnellead.FieldR2, field.TypeFloat64, value)
 	}
 	if _u.mutation.R2Cleared() {
-		_spec.ClearField(funnellead.FieldR2, field.TypeTime)
+		_spec.ClearField(funnellead.FieldR2, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.R3(); ok {
-		_spec.SetField(funnellead.FieldR3, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR3, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedR3(); ok {
+		_spec.AddField(funnellead.FieldR3, field.TypeFloat64, value)
 	}
 	if _u.mutation.R3Cleared() {
-		_spec.ClearField(funnellead.FieldR3, field.TypeTime)
+		_spec.ClearField(funnellead.FieldR3, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.R4(); ok {
-		_spec.SetField(funnellead.FieldR4, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR4, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedR4(); ok {
+		_spec.AddField(funnellead.FieldR4, field.TypeFloat64, value)
 	}
 	if _u.mutation.R4Cleared() {
-		_spec.ClearField(funnellead.FieldR4, field.TypeTime)
+		_spec.ClearField(funnellead.FieldR4, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.R5(); ok {
-		_spec.SetField(funnellead.FieldR5, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR5, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedR5(); ok {
+		_spec.AddField(funnellead.FieldR5, field.TypeFloat64, value)
 	}
 	if _u.mutation.R5Cleared() {
-		_spec.ClearField(funnellead.FieldR5, field.TypeTime)
+		_spec.ClearField(funnellead.FieldR5, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.R6(); ok {
-		_spec.SetField(funnellead.FieldR6, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR6, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedR6(); ok {
+		_spec.AddField(funnellead.FieldR6, field.TypeFloat64, value)
 	}
 	if _u.mutation.R6Cleared() {
-		_spec.ClearField(funnellead.FieldR6, field.TypeTime)
+		_spec.ClearField(funnellead.FieldR6, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.R7(); ok {
-		_spec.SetField(funnellead.FieldR7, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR7, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedR7(); ok {
+		_spec.AddField(funnellead.FieldR7, field.TypeFloat64, value)
 	}
 	if _u.mutation.R7Cleared() {
-		_spec.ClearField(funnellead.FieldR7, field.TypeTime)
+		_spec.ClearField(funnellead.FieldR7, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.R8(); ok {
-		_spec.SetField(funnellead.FieldR8, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR8, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedR8(); ok {
+		_spec.AddField(funnellead.FieldR8, field.TypeFloat64, value)
 	}
 	if _u.mutation.R8Cleared() {
-		_spec.ClearField(funnellead.FieldR8, field.TypeTime)
+		_spec.ClearField(funnellead.FieldR8, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.R9(); ok {
-		_spec.SetField(funnellead.FieldR9, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR9, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedR9(); ok {
+		_spec.AddField(funnellead.FieldR9, field.TypeFloat64, value)
 	}
 	if _u.mutation.R9Cleared() {
-		_spec.ClearField(funnellead.FieldR9, field.TypeTime)
+		_spec.ClearField(funnellead.FieldR9, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.R10(); ok {
-		_spec.SetField(funnellead.FieldR10, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR10, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedR10(); ok {
+		_spec.AddField(funnellead.FieldR10, field.TypeFloat64, value)
 	}
 	if _u.mutation.R10Cleared() {
-		_spec.ClearField(funnellead.FieldR10, field.TypeTime)
+		_spec.ClearField(funnellead.FieldR10, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.R11(); ok {
-		_spec.SetField(funnellead.FieldR11, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR11, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedR11(); ok {
+		_spec.AddField(funnellead.FieldR11, field.TypeFloat64, value)
 	}
 	if _u.mutation.R11Cleared() {
-		_spec.ClearField(funnellead.FieldR11, field.TypeTime)
+		_spec.ClearField(funnellead.FieldR11, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.R12(); ok {
-		_spec.SetField(funnellead.FieldR12, field.TypeTime, value)
+		_spec.SetField(funnellead.FieldR12, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedR12(); ok {
+		_spec.AddField(funnellead.FieldR12, field.TypeFloat64, value)
 	}
 	if _u.mutation.R12Cleared() {
-		_spec.ClearField(funnellead.FieldR12, field.TypeTime)
+		_spec.ClearField(funnellead.FieldR12, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.O1(); ok {
 		_spec.SetField(funnellead.FieldO1, field.TypeInt, value)

@@ -6645,6 +6645,7 @@ type FunnelExitMutation struct {
 	reason_code      *string
 	from_stage_id    *int
 	addfrom_stage_id *int
+	counted          *bool
 	clearedFields    map[string]struct{}
 	done             bool
 	oldValue         func(context.Context) (*FunnelExit, error)
@@ -6953,6 +6954,42 @@ func (m *FunnelExitMutation) ResetFromStageID() {
 	m.addfrom_stage_id = nil
 }
 
+// SetCounted sets the "counted" field.
+func (m *FunnelExitMutation) SetCounted(b bool) {
+	m.counted = &b
+}
+
+// Counted returns the value of the "counted" field in the mutation.
+func (m *FunnelExitMutation) Counted() (r bool, exists bool) {
+	v := m.counted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCounted returns the old "counted" field's value of the FunnelExit entity.
+// If the FunnelExit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelExitMutation) OldCounted(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCounted is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCounted requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCounted: %w", err)
+	}
+	return oldValue.Counted, nil
+}
+
+// ResetCounted resets all changes to the "counted" field.
+func (m *FunnelExitMutation) ResetCounted() {
+	m.counted = nil
+}
+
 // Where appends a list predicates to the FunnelExitMutation builder.
 func (m *FunnelExitMutation) Where(ps ...predicate.FunnelExit) {
 	m.predicates = append(m.predicates, ps...)
@@ -6987,7 +7024,7 @@ func (m *FunnelExitMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *FunnelExitMutation) Fields() []string {
-	fields := make([]string, 0, 4)
+	fields := make([]string, 0, 5)
 	if m.lead_id != nil {
 		fields = append(fields, funnelexit.FieldLeadID)
 	}
@@ -6999,6 +7036,9 @@ func (m *FunnelExitMutation) Fields() []string {
 	}
 	if m.from_stage_id != nil {
 		fields = append(fields, funnelexit.FieldFromStageID)
+	}
+	if m.counted != nil {
+		fields = append(fields, funnelexit.FieldCounted)
 	}
 	return fields
 }
@@ -7016,6 +7056,8 @@ func (m *FunnelExitMutation) Field(name string) (ent.Value, bool) {
 		return m.ReasonCode()
 	case funnelexit.FieldFromStageID:
 		return m.FromStageID()
+	case funnelexit.FieldCounted:
+		return m.Counted()
 	}
 	return nil, false
 }
@@ -7033,6 +7075,8 @@ func (m *FunnelExitMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldReasonCode(ctx)
 	case funnelexit.FieldFromStageID:
 		return m.OldFromStageID(ctx)
+	case funnelexit.FieldCounted:
+		return m.OldCounted(ctx)
 	}
 	return nil, fmt.Errorf("unknown FunnelExit field %s", name)
 }
@@ -7069,6 +7113,13 @@ func (m *FunnelExitMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetFromStageID(v)
+		return nil
+	case funnelexit.FieldCounted:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCounted(v)
 		return nil
 	}
 	return fmt.Errorf("unknown FunnelExit field %s", name)
@@ -7170,6 +7221,9 @@ func (m *FunnelExitMutation) ResetField(name string) error {
 	case funnelexit.FieldFromStageID:
 		m.ResetFromStageID()
 		return nil
+	case funnelexit.FieldCounted:
+		m.ResetCounted()
+		return nil
 	}
 	return fmt.Errorf("unknown FunnelExit field %s", name)
 }
@@ -7236,18 +7290,30 @@ type FunnelLeadMutation struct {
 	team          *string
 	industry      *string
 	region        *string
-	r1            *time.Time
-	r2            *time.Time
-	r3            *time.Time
-	r4            *time.Time
-	r5            *time.Time
-	r6            *time.Time
-	r7            *time.Time
-	r8            *time.Time
-	r9            *time.Time
-	r10           *time.Time
-	r11           *time.Time
-	r12           *time.Time
+	r1            *float64
+	addr1         *float64
+	r2            *float64
+	addr2         *float64
+	r3            *float64
+	addr3         *float64
+	r4            *float64
+	addr4         *float64
+	r5            *float64
+	addr5         *float64
+	r6            *float64
+	addr6         *float64
+	r7            *float64
+	addr7         *float64
+	r8            *float64
+	addr8         *float64
+	r9            *float64
+	addr9         *float64
+	r10           *float64
+	addr10        *float64
+	r11           *float64
+	addr11        *float64
+	r12           *float64
+	addr12        *float64
 	o1            *int
 	addo1         *int
 	o2            *int
@@ -7717,12 +7783,13 @@ func (m *FunnelLeadMutation) ResetRegion() {
 }
 
 // SetR1 sets the "r1" field.
-func (m *FunnelLeadMutation) SetR1(t time.Time) {
-	m.r1 = &t
+func (m *FunnelLeadMutation) SetR1(f float64) {
+	m.r1 = &f
+	m.addr1 = nil
 }
 
 // R1 returns the value of the "r1" field in the mutation.
-func (m *FunnelLeadMutation) R1() (r time.Time, exists bool) {
+func (m *FunnelLeadMutation) R1() (r float64, exists bool) {
 	v := m.r1
 	if v == nil {
 		return
@@ -7733,7 +7800,7 @@ func (m *FunnelLeadMutation) R1() (r time.Time, exists bool) {
 // OldR1 returns the old "r1" field's value of the FunnelLead entity.
 // If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldR1(ctx context.Context) (v *time.Time, err error) {
+func (m *FunnelLeadMutation) OldR1(ctx context.Context) (v *float64, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldR1 is only allowed on UpdateOne operations")
 	}
@@ -7747,9 +7814,28 @@ func (m *FunnelLeadMutation) OldR1(ctx context.Context) (v *time.Time, err error
 	return oldValue.R1, nil
 }
 
+// AddR1 adds f to the "r1" field.
+func (m *FunnelLeadMutation) AddR1(f float64) {
+	if m.addr1 != nil {
+		*m.addr1 += f
+	} else {
+		m.addr1 = &f
+	}
+}
+
+// AddedR1 returns the value that was added to the "r1" field in this mutation.
+func (m *FunnelLeadMutation) AddedR1() (r float64, exists bool) {
+	v := m.addr1
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
 // ClearR1 clears the value of the "r1" field.
 func (m *FunnelLeadMutation) ClearR1() {
 	m.r1 = nil
+	m.addr1 = nil
 	m.clearedFields[funnellead.FieldR1] = struct{}{}
 }
 
@@ -7762,16 +7848,18 @@ func (m *FunnelLeadMutation) R1Cleared() bool {
 // ResetR1 resets all changes to the "r1" field.
 func (m *FunnelLeadMutation) ResetR1() {
 	m.r1 = nil
+	m.addr1 = nil
 	delete(m.clearedFields, funnellead.FieldR1)
 }
 
 // SetR2 sets the "r2" field.
-func (m *FunnelLeadMutation) SetR2(t time.Time) {
-	m.r2 = &t
+func (m *FunnelLeadMutation) SetR2(f float64) {
+	m.r2 = &f
+	m.addr2 = nil
 }
 
 // R2 returns the value of the "r2" field in the mutation.
-func (m *FunnelLeadMutation) R2() (r time.Time, exists bool) {
+func (m *FunnelLeadMutation) R2() (r float64, exists bool) {
 	v := m.r2
 	if v == nil {
 		return
@@ -7782,7 +7870,7 @@ func (m *FunnelLeadMutation) R2() (r time.Time, exists bool) {
 // OldR2 returns the old "r2" field's value of the FunnelLead entity.
 // If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldR2(ctx context.Context) (v *time.Time, err error) {
+func (m *FunnelLeadMutation) OldR2(ctx context.Context) (v *float64, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldR2 is only allowed on UpdateOne operations")
 	}
@@ -7796,9 +7884,28 @@ func (m *FunnelLeadMutation) OldR2(ctx context.Context) (v *time.Time, err error
 	return oldValue.R2, nil
 }
 
+// AddR2 adds f to the "r2" field.
+func (m *FunnelLeadMutation) AddR2(f float64) {
+	if m.addr2 != nil {
+		*m.addr2 += f
+	} else {
+		m.addr2 = &f
+	}
+}
+
+// AddedR2 returns the value that was added to the "r2" field in this mutation.
+func (m *FunnelLeadMutation) AddedR2() (r float64, exists bool) {
+	v := m.addr2
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
 // ClearR2 clears the value of the "r2" field.
 func (m *FunnelLeadMutation) ClearR2() {
 	m.r2 = nil
+	m.addr2 = nil
 	m.clearedFields[funnellead.FieldR2] = struct{}{}
 }
 
@@ -7811,16 +7918,18 @@ func (m *FunnelLeadMutation) R2Cleared() bool {
 // ResetR2 resets all changes to the "r2" field.
 func (m *FunnelLeadMutation) ResetR2() {
 	m.r2 = nil
+	m.addr2 = nil
 	delete(m.clearedFields, funnellead.FieldR2)
 }
 
 // SetR3 sets the "r3" field.
-func (m *FunnelLeadMutation) SetR3(t time.Time) {
-	m.r3 = &t
+func (m *FunnelLeadMutation) SetR3(f float64) {
+	m.r3 = &f
+	m.addr3 = nil
 }
 
 // R3 returns the value of the "r3" field in the mutation.
-func (m *FunnelLeadMutation) R3() (r time.Time, exists bool) {
+func (m *FunnelLeadMutation) R3() (r float64, exists bool) {
 	v := m.r3
 	if v == nil {
 		return
@@ -7831,7 +7940,7 @@ func (m *FunnelLeadMutation) R3() (r time.Time, exists bool) {
 // OldR3 returns the old "r3" field's value of the FunnelLead entity.
 // If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldR3(ctx context.Context) (v *time.Time, err error) {
+func (m *FunnelLeadMutation) OldR3(ctx context.Context) (v *float64, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldR3 is only allowed on UpdateOne operations")
 	}
@@ -7845,9 +7954,28 @@ func (m *FunnelLeadMutation) OldR3(ctx context.Context) (v *time.Time, err error
 	return oldValue.R3, nil
 }
 
+// AddR3 adds f to the "r3" field.
+func (m *FunnelLeadMutation) AddR3(f float64) {
+	if m.addr3 != nil {
+		*m.addr3 += f
+	} else {
+		m.addr3 = &f
+	}
+}
+
+// AddedR3 returns the value that was added to the "r3" field in this mutation.
+func (m *FunnelLeadMutation) AddedR3() (r float64, exists bool) {
+	v := m.addr3
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
 // ClearR3 clears the value of the "r3" field.
 func (m *FunnelLeadMutation) ClearR3() {
 	m.r3 = nil
+	m.addr3 = nil
 	m.clearedFields[funnellead.FieldR3] = struct{}{}
 }
 
@@ -7860,16 +7988,18 @@ func (m *FunnelLeadMutation) R3Cleared() bool {
 // ResetR3 resets all changes to the "r3" field.
 func (m *FunnelLeadMutation) ResetR3() {
 	m.r3 = nil
+	m.addr3 = nil
 	delete(m.clearedFields, funnellead.FieldR3)
 }
 
 // SetR4 sets the "r4" field.
-func (m *FunnelLeadMutation) SetR4(t time.Time) {
-	m.r4 = &t
+func (m *FunnelLeadMutation) SetR4(f float64) {
+	m.r4 = &f
+	m.addr4 = nil
 }
 
 // R4 returns the value of the "r4" field in the mutation.
-func (m *FunnelLeadMutation) R4() (r time.Time, exists bool) {
+func (m *FunnelLeadMutation) R4() (r float64, exists bool) {
 	v := m.r4
 	if v == nil {
 		return
@@ -7880,7 +8010,7 @@ func (m *FunnelLeadMutation) R4() (r time.Time, exists bool) {
 // OldR4 returns the old "r4" field's value of the FunnelLead entity.
 // If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldR4(ctx context.Context) (v *time.Time, err error) {
+func (m *FunnelLeadMutation) OldR4(ctx context.Context) (v *float64, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldR4 is only allowed on UpdateOne operations")
 	}
@@ -7894,9 +8024,28 @@ func (m *FunnelLeadMutation) OldR4(ctx context.Context) (v *time.Time, err error
 	return oldValue.R4, nil
 }
 
+// AddR4 adds f to the "r4" field.
+func (m *FunnelLeadMutation) AddR4(f float64) {
+	if m.addr4 != nil {
+		*m.addr4 += f
+	} else {
+		m.addr4 = &f
+	}
+}
+
+// AddedR4 returns the value that was added to the "r4" field in this mutation.
+func (m *FunnelLeadMutation) AddedR4() (r float64, exists bool) {
+	v := m.addr4
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
 // ClearR4 clears the value of the "r4" field.
 func (m *FunnelLeadMutation) ClearR4() {
 	m.r4 = nil
+	m.addr4 = nil
 	m.clearedFields[funnellead.FieldR4] = struct{}{}
 }
 
@@ -7909,16 +8058,18 @@ func (m *FunnelLeadMutation) R4Cleared() bool {
 // ResetR4 resets all changes to the "r4" field.
 func (m *FunnelLeadMutation) ResetR4() {
 	m.r4 = nil
+	m.addr4 = nil
 	delete(m.clearedFields, funnellead.FieldR4)
 }
 
 // SetR5 sets the "r5" field.
-func (m *FunnelLeadMutation) SetR5(t time.Time) {
-	m.r5 = &t
+func (m *FunnelLeadMutation) SetR5(f float64) {
+	m.r5 = &f
+	m.addr5 = nil
 }
 
 // R5 returns the value of the "r5" field in the mutation.
-func (m *FunnelLeadMutation) R5() (r time.Time, exists bool) {
+func (m *FunnelLeadMutation) R5() (r float64, exists bool) {
 	v := m.r5
 	if v == nil {
 		return
@@ -7929,7 +8080,7 @@ func (m *FunnelLeadMutation) R5() (r time.Time, exists bool) {
 // OldR5 returns the old "r5" field's value of the FunnelLead entity.
 // If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldR5(ctx context.Context) (v *time.Time, err error) {
+func (m *FunnelLeadMutation) OldR5(ctx context.Context) (v *float64, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldR5 is only allowed on UpdateOne operations")
 	}
@@ -7943,9 +8094,28 @@ func (m *FunnelLeadMutation) OldR5(ctx context.Context) (v *time.Time, err error
 	return oldValue.R5, nil
 }
 
+// AddR5 adds f to the "r5" field.
+func (m *FunnelLeadMutation) AddR5(f float64) {
+	if m.addr5 != nil {
+		*m.addr5 += f
+	} else {
+		m.addr5 = &f
+	}
+}
+
+// AddedR5 returns the value that was added to the "r5" field in this mutation.
+func (m *FunnelLeadMutation) AddedR5() (r float64, exists bool) {
+	v := m.addr5
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
 // ClearR5 clears the value of the "r5" field.
 func (m *FunnelLeadMutation) ClearR5() {
 	m.r5 = nil
+	m.addr5 = nil
 	m.clearedFields[funnellead.FieldR5] = struct{}{}
 }
 
@@ -7958,16 +8128,18 @@ func (m *FunnelLeadMutation) R5Cleared() bool {
 // ResetR5 resets all changes to the "r5" field.
 func (m *FunnelLeadMutation) ResetR5() {
 	m.r5 = nil
+	m.addr5 = nil
 	delete(m.clearedFields, funnellead.FieldR5)
 }
 
 // SetR6 sets the "r6" field.
-func (m *FunnelLeadMutation) SetR6(t time.Time) {
-	m.r6 = &t
+func (m *FunnelLeadMutation) SetR6(f float64) {
+	m.r6 = &f
+	m.addr6 = nil
 }
 
 // R6 returns the value of the "r6" field in the mutation.
-func (m *FunnelLeadMutation) R6() (r time.Time, exists bool) {
+func (m *FunnelLeadMutation) R6() (r float64, exists bool) {
 	v := m.r6
 	if v == nil {
 		return
@@ -7978,7 +8150,7 @@ func (m *FunnelLeadMutation) R6() (r time.Time, exists bool) {
 // OldR6 returns the old "r6" field's value of the FunnelLead entity.
 // If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldR6(ctx context.Context) (v *time.Time, err error) {
+func (m *FunnelLeadMutation) OldR6(ctx context.Context) (v *float64, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldR6 is only allowed on UpdateOne operations")
 	}
@@ -7992,9 +8164,28 @@ func (m *FunnelLeadMutation) OldR6(ctx context.Context) (v *time.Time, err error
 	return oldValue.R6, nil
 }
 
+// AddR6 adds f to the "r6" field.
+func (m *FunnelLeadMutation) AddR6(f float64) {
+	if m.addr6 != nil {
+		*m.addr6 += f
+	} else {
+		m.addr6 = &f
+	}
+}
+
+// AddedR6 returns the value that was added to the "r6" field in this mutation.
+func (m *FunnelLeadMutation) AddedR6() (r float64, exists bool) {
+	v := m.addr6
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
 // ClearR6 clears the value of the "r6" field.
 func (m *FunnelLeadMutation) ClearR6() {
 	m.r6 = nil
+	m.addr6 = nil
 	m.clearedFields[funnellead.FieldR6] = struct{}{}
 }
 
@@ -8007,16 +8198,18 @@ func (m *FunnelLeadMutation) R6Cleared() bool {
 // ResetR6 resets all changes to the "r6" field.
 func (m *FunnelLeadMutation) ResetR6() {
 	m.r6 = nil
+	m.addr6 = nil
 	delete(m.clearedFields, funnellead.FieldR6)
 }
 
 // SetR7 sets the "r7" field.
-func (m *FunnelLeadMutation) SetR7(t time.Time) {
-	m.r7 = &t
+func (m *FunnelLeadMutation) SetR7(f float64) {
+	m.r7 = &f
+	m.addr7 = nil
 }
 
 // R7 returns the value of the "r7" field in the mutation.
-func (m *FunnelLeadMutation) R7() (r time.Time, exists bool) {
+func (m *FunnelLeadMutation) R7() (r float64, exists bool) {
 	v := m.r7
 	if v == nil {
 		return
@@ -8027,7 +8220,7 @@ func (m *FunnelLeadMutation) R7() (r time.Time, exists bool) {
 // OldR7 returns the old "r7" field's value of the FunnelLead entity.
 // If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldR7(ctx context.Context) (v *time.Time, err error) {
+func (m *FunnelLeadMutation) OldR7(ctx context.Context) (v *float64, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldR7 is only allowed on UpdateOne operations")
 	}
@@ -8041,9 +8234,28 @@ func (m *FunnelLeadMutation) OldR7(ctx context.Context) (v *time.Time, err error
 	return oldValue.R7, nil
 }
 
+// AddR7 adds f to the "r7" field.
+func (m *FunnelLeadMutation) AddR7(f float64) {
+	if m.addr7 != nil {
+		*m.addr7 += f
+	} else {
+		m.addr7 = &f
+	}
+}
+
+// AddedR7 returns the value that was added to the "r7" field in this mutation.
+func (m *FunnelLeadMutation) AddedR7() (r float64, exists bool) {
+	v := m.addr7
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
 // ClearR7 clears the value of the "r7" field.
 func (m *FunnelLeadMutation) ClearR7() {
 	m.r7 = nil
+	m.addr7 = nil
 	m.clearedFields[funnellead.FieldR7] = struct{}{}
 }
 
@@ -8056,16 +8268,18 @@ func (m *FunnelLeadMutation) R7Cleared() bool {
 // ResetR7 resets all changes to the "r7" field.
 func (m *FunnelLeadMutation) ResetR7() {
 	m.r7 = nil
+	m.addr7 = nil
 	delete(m.clearedFields, funnellead.FieldR7)
 }
 
 // SetR8 sets the "r8" field.
-func (m *FunnelLeadMutation) SetR8(t time.Time) {
-	m.r8 = &t
+func (m *FunnelLeadMutation) SetR8(f float64) {
+	m.r8 = &f
+	m.addr8 = nil
 }
 
 // R8 returns the value of the "r8" field in the mutation.
-func (m *FunnelLeadMutation) R8() (r time.Time, exists bool) {
+func (m *FunnelLeadMutation) R8() (r float64, exists bool) {
 	v := m.r8
 	if v == nil {
 		return
@@ -8076,7 +8290,7 @@ func (m *FunnelLeadMutation) R8() (r time.Time, exists bool) {
 // OldR8 returns the old "r8" field's value of the FunnelLead entity.
 // If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldR8(ctx context.Context) (v *time.Time, err error) {
+func (m *FunnelLeadMutation) OldR8(ctx context.Context) (v *float64, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldR8 is only allowed on UpdateOne operations")
 	}
@@ -8090,9 +8304,28 @@ func (m *FunnelLeadMutation) OldR8(ctx context.Context) (v *time.Time, err error
 	return oldValue.R8, nil
 }
 
+// AddR8 adds f to the "r8" field.
+func (m *FunnelLeadMutation) AddR8(f float64) {
+	if m.addr8 != nil {
+		*m.addr8 += f
+	} else {
+		m.addr8 = &f
+	}
+}
+
+// AddedR8 returns the value that was added to the "r8" field in this mutation.
+func (m *FunnelLeadMutation) AddedR8() (r float64, exists bool) {
+	v := m.addr8
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
 // ClearR8 clears the value of the "r8" field.
 func (m *FunnelLeadMutation) ClearR8() {
 	m.r8 = nil
+	m.addr8 = nil
 	m.clearedFields[funnellead.FieldR8] = struct{}{}
 }
 
@@ -8105,16 +8338,18 @@ func (m *FunnelLeadMutation) R8Cleared() bool {
 // ResetR8 resets all changes to the "r8" field.
 func (m *FunnelLeadMutation) ResetR8() {
 	m.r8 = nil
+	m.addr8 = nil
 	delete(m.clearedFields, funnellead.FieldR8)
 }
 
 // SetR9 sets the "r9" field.
-func (m *FunnelLeadMutation) SetR9(t time.Time) {
-	m.r9 = &t
+func (m *FunnelLeadMutation) SetR9(f float64) {
+	m.r9 = &f
+	m.addr9 = nil
 }
 
 // R9 returns the value of the "r9" field in the mutation.
-func (m *FunnelLeadMutation) R9() (r time.Time, exists bool) {
+func (m *FunnelLeadMutation) R9() (r float64, exists bool) {
 	v := m.r9
 	if v == nil {
 		return
@@ -8125,7 +8360,7 @@ func (m *FunnelLeadMutation) R9() (r time.Time, exists bool) {
 // OldR9 returns the old "r9" field's value of the FunnelLead entity.
 // If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldR9(ctx context.Context) (v *time.Time, err error) {
+func (m *FunnelLeadMutation) OldR9(ctx context.Context) (v *float64, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldR9 is only allowed on UpdateOne operations")
 	}
@@ -8139,9 +8374,28 @@ func (m *FunnelLeadMutation) OldR9(ctx context.Context) (v *time.Time, err error
 	return oldValue.R9, nil
 }
 
+// AddR9 adds f to the "r9" field.
+func (m *FunnelLeadMutation) AddR9(f float64) {
+	if m.addr9 != nil {
+		*m.addr9 += f
+	} else {
+		m.addr9 = &f
+	}
+}
+
+// AddedR9 returns the value that was added to the "r9" field in this mutation.
+func (m *FunnelLeadMutation) AddedR9() (r float64, exists bool) {
+	v := m.addr9
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
 // ClearR9 clears the value of the "r9" field.
 func (m *FunnelLeadMutation) ClearR9() {
 	m.r9 = nil
+	m.addr9 = nil
 	m.clearedFields[funnellead.FieldR9] = struct{}{}
 }
 
@@ -8154,16 +8408,18 @@ func (m *FunnelLeadMutation) R9Cleared() bool {
 // ResetR9 resets all changes to the "r9" field.
 func (m *FunnelLeadMutation) ResetR9() {
 	m.r9 = nil
+	m.addr9 = nil
 	delete(m.clearedFields, funnellead.FieldR9)
 }
 
 // SetR10 sets the "r10" field.
-func (m *FunnelLeadMutation) SetR10(t time.Time) {
-	m.r10 = &t
+func (m *FunnelLeadMutation) SetR10(f float64) {
+	m.r10 = &f
+	m.addr10 = nil
 }
 
 // R10 returns the value of the "r10" field in the mutation.
-func (m *FunnelLeadMutation) R10() (r time.Time, exists bool) {
+func (m *FunnelLeadMutation) R10() (r float64, exists bool) {
 	v := m.r10
 	if v == nil {
 		return
@@ -8174,7 +8430,7 @@ func (m *FunnelLeadMutation) R10() (r time.Time, exists bool) {
 // OldR10 returns the old "r10" field's value of the FunnelLead entity.
 // If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldR10(ctx context.Context) (v *time.Time, err error) {
+func (m *FunnelLeadMutation) OldR10(ctx context.Context) (v *float64, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldR10 is only allowed on UpdateOne operations")
 	}
@@ -8188,9 +8444,28 @@ func (m *FunnelLeadMutation) OldR10(ctx context.Context) (v *time.Time, err erro
 	return oldValue.R10, nil
 }
 
+// AddR10 adds f to the "r10" field.
+func (m *FunnelLeadMutation) AddR10(f float64) {
+	if m.addr10 != nil {
+		*m.addr10 += f
+	} else {
+		m.addr10 = &f
+	}
+}
+
+// AddedR10 returns the value that was added to the "r10" field in this mutation.
+func (m *FunnelLeadMutation) AddedR10() (r float64, exists bool) {
+	v := m.addr10
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
 // ClearR10 clears the value of the "r10" field.
 func (m *FunnelLeadMutation) ClearR10() {
 	m.r10 = nil
+	m.addr10 = nil
 	m.clearedFields[funnellead.FieldR10] = struct{}{}
 }
 
@@ -8203,16 +8478,18 @@ func (m *FunnelLeadMutation) R10Cleared() bool {
 // ResetR10 resets all changes to the "r10" field.
 func (m *FunnelLeadMutation) ResetR10() {
 	m.r10 = nil
+	m.addr10 = nil
 	delete(m.clearedFields, funnellead.FieldR10)
 }
 
 // SetR11 sets the "r11" field.
-func (m *FunnelLeadMutation) SetR11(t time.Time) {
-	m.r11 = &t
+func (m *FunnelLeadMutation) SetR11(f float64) {
+	m.r11 = &f
+	m.addr11 = nil
 }
 
 // R11 returns the value of the "r11" field in the mutation.
-func (m *FunnelLeadMutation) R11() (r time.Time, exists bool) {
+func (m *FunnelLeadMutation) R11() (r float64, exists bool) {
 	v := m.r11
 	if v == nil {
 		return
@@ -8223,7 +8500,7 @@ func (m *FunnelLeadMutation) R11() (r time.Time, exists bool) {
 // OldR11 returns the old "r11" field's value of the FunnelLead entity.
 // If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldR11(ctx context.Context) (v *time.Time, err error) {
+func (m *FunnelLeadMutation) OldR11(ctx context.Context) (v *float64, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldR11 is only allowed on UpdateOne operations")
 	}
@@ -8237,9 +8514,28 @@ func (m *FunnelLeadMutation) OldR11(ctx context.Context) (v *time.Time, err erro
 	return oldValue.R11, nil
 }
 
+// AddR11 adds f to the "r11" field.
+func (m *FunnelLeadMutation) AddR11(f float64) {
+	if m.addr11 != nil {
+		*m.addr11 += f
+	} else {
+		m.addr11 = &f
+	}
+}
+
+// AddedR11 returns the value that was added to the "r11" field in this mutation.
+func (m *FunnelLeadMutation) AddedR11() (r float64, exists bool) {
+	v := m.addr11
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
 // ClearR11 clears the value of the "r11" field.
 func (m *FunnelLeadMutation) ClearR11() {
 	m.r11 = nil
+	m.addr11 = nil
 	m.clearedFields[funnellead.FieldR11] = struct{}{}
 }
 
@@ -8252,16 +8548,18 @@ func (m *FunnelLeadMutation) R11Cleared() bool {
 // ResetR11 resets all changes to the "r11" field.
 func (m *FunnelLeadMutation) ResetR11() {
 	m.r11 = nil
+	m.addr11 = nil
 	delete(m.clearedFields, funnellead.FieldR11)
 }
 
 // SetR12 sets the "r12" field.
-func (m *FunnelLeadMutation) SetR12(t time.Time) {
-	m.r12 = &t
+func (m *FunnelLeadMutation) SetR12(f float64) {
+	m.r12 = &f
+	m.addr12 = nil
 }
 
 // R12 returns the value of the "r12" field in the mutation.
-func (m *FunnelLeadMutation) R12() (r time.Time, exists bool) {
+func (m *FunnelLeadMutation) R12() (r float64, exists bool) {
 	v := m.r12
 	if v == nil {
 		return
@@ -8272,7 +8570,7 @@ func (m *FunnelLeadMutation) R12() (r time.Time, exists bool) {
 // OldR12 returns the old "r12" field's value of the FunnelLead entity.
 // If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldR12(ctx context.Context) (v *time.Time, err error) {
+func (m *FunnelLeadMutation) OldR12(ctx context.Context) (v *float64, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldR12 is only allowed on UpdateOne operations")
 	}
@@ -8286,9 +8584,28 @@ func (m *FunnelLeadMutation) OldR12(ctx context.Context) (v *time.Time, err erro
 	return oldValue.R12, nil
 }
 
+// AddR12 adds f to the "r12" field.
+func (m *FunnelLeadMutation) AddR12(f float64) {
+	if m.addr12 != nil {
+		*m.addr12 += f
+	} else {
+		m.addr12 = &f
+	}
+}
+
+// AddedR12 returns the value that was added to the "r12" field in this mutation.
+func (m *FunnelLeadMutation) AddedR12() (r float64, exists bool) {
+	v := m.addr12
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
 // ClearR12 clears the value of the "r12" field.
 func (m *FunnelLeadMutation) ClearR12() {
 	m.r12 = nil
+	m.addr12 = nil
 	m.clearedFields[funnellead.FieldR12] = struct{}{}
 }
 
@@ -8301,6 +8618,7 @@ func (m *FunnelLeadMutation) R12Cleared() bool {
 // ResetR12 resets all changes to the "r12" field.
 func (m *FunnelLeadMutation) ResetR12() {
 	m.r12 = nil
+	m.addr12 = nil
 	delete(m.clearedFields, funnellead.FieldR12)
 }
 
@@ -11320,84 +11638,84 @@ func (m *FunnelLeadMutation) SetField(name string, value ent.Value) error {
 		m.SetRegion(v)
 		return nil
 	case funnellead.FieldR1:
-		v, ok := value.(time.Time)
+		v, ok := value.(float64)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetR1(v)
 		return nil
 	case funnellead.FieldR2:
-		v, ok := value.(time.Time)
+		v, ok := value.(float64)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetR2(v)
 		return nil
 	case funnellead.FieldR3:
-		v, ok := value.(time.Time)
+		v, ok := value.(float64)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetR3(v)
 		return nil
 	case funnellead.FieldR4:
-		v, ok := value.(time.Time)
+		v, ok := value.(float64)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetR4(v)
 		return nil
 	case funnellead.FieldR5:
-		v, ok := value.(time.Time)
+		v, ok := value.(float64)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetR5(v)
 		return nil
 	case funnellead.FieldR6:
-		v, ok := value.(time.Time)
+		v, ok := value.(float64)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetR6(v)
 		return nil
 	case funnellead.FieldR7:
-		v, ok := value.(time.Time)
+		v, ok := value.(float64)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetR7(v)
 		return nil
 	case funnellead.FieldR8:
-		v, ok := value.(time.Time)
+		v, ok := value.(float64)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetR8(v)
 		return nil
 	case funnellead.FieldR9:
-		v, ok := value.(time.Time)
+		v, ok := value.(float64)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetR9(v)
 		return nil
 	case funnellead.FieldR10:
-		v, ok := value.(time.Time)
+		v, ok := value.(float64)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetR10(v)
 		return nil
 	case funnellead.FieldR11:
-		v, ok := value.(time.Time)
+		v, ok := value.(float64)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetR11(v)
 		return nil
 	case funnellead.FieldR12:
-		v, ok := value.(time.Time)
+		v, ok := value.(float64)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -11666,6 +11984,42 @@ func (m *FunnelLeadMutation) AddedFields() []string {
 	if m.addowner_id != nil {
 		fields = append(fields, funnellead.FieldOwnerID)
 	}
+	if m.addr1 != nil {
+		fields = append(fields, funnellead.FieldR1)
+	}
+	if m.addr2 != nil {
+		fields = append(fields, funnellead.FieldR2)
+	}
+	if m.addr3 != nil {
+		fields = append(fields, funnellead.FieldR3)
+	}
+	if m.addr4 != nil {
+		fields = append(fields, funnellead.FieldR4)
+	}
+	if m.addr5 != nil {
+		fields = append(fields, funnellead.FieldR5)
+	}
+	if m.addr6 != nil {
+		fields = append(fields, funnellead.FieldR6)
+	}
+	if m.addr7 != nil {
+		fields = append(fields, funnellead.FieldR7)
+	}
+	if m.addr8 != nil {
+		fields = append(fields, funnellead.FieldR8)
+	}
+	if m.addr9 != nil {
+		fields = append(fields, funnellead.FieldR9)
+	}
+	if m.addr10 != nil {
+		fields = append(fields, funnellead.FieldR10)
+	}
+	if m.addr11 != nil {
+		fields = append(fields, funnellead.FieldR11)
+	}
+	if m.addr12 != nil {
+		fields = append(fields, funnellead.FieldR12)
+	}
 	if m.addo1 != nil {
 		fields = append(fields, funnellead.FieldO1)
 	}
@@ -11784,6 +12138,30 @@ func (m *FunnelLeadMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case funnellead.FieldOwnerID:
 		return m.AddedOwnerID()
+	case funnellead.FieldR1:
+		return m.AddedR1()
+	case funnellead.FieldR2:
+		return m.AddedR2()
+	case funnellead.FieldR3:
+		return m.AddedR3()
+	case funnellead.FieldR4:
+		return m.AddedR4()
+	case funnellead.FieldR5:
+		return m.AddedR5()
+	case funnellead.FieldR6:
+		return m.AddedR6()
+	case funnellead.FieldR7:
+		return m.AddedR7()
+	case funnellead.FieldR8:
+		return m.AddedR8()
+	case funnellead.FieldR9:
+		return m.AddedR9()
+	case funnellead.FieldR10:
+		return m.AddedR10()
+	case funnellead.FieldR11:
+		return m.AddedR11()
+	case funnellead.FieldR12:
+		return m.AddedR12()
 	case funnellead.FieldO1:
 		return m.AddedO1()
 	case funnellead.FieldO2:
@@ -11871,6 +12249,90 @@ func (m *FunnelLeadMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddOwnerID(v)
+		return nil
+	case funnellead.FieldR1:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddR1(v)
+		return nil
+	case funnellead.FieldR2:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddR2(v)
+		return nil
+	case funnellead.FieldR3:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddR3(v)
+		return nil
+	case funnellead.FieldR4:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddR4(v)
+		return nil
+	case funnellead.FieldR5:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddR5(v)
+		return nil
+	case funnellead.FieldR6:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddR6(v)
+		return nil
+	case funnellead.FieldR7:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddR7(v)
+		return nil
+	case funnellead.FieldR8:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddR8(v)
+		return nil
+	case funnellead.FieldR9:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddR9(v)
+		return nil
+	case funnellead.FieldR10:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddR10(v)
+		return nil
+	case funnellead.FieldR11:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddR11(v)
+		return nil
+	case funnellead.FieldR12:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddR12(v)
 		return nil
 	case funnellead.FieldO1:
 		v, ok := value.(int)

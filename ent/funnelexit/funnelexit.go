@@ -19,6 +19,8 @@ const (
 	FieldReasonCode = "reason_code"
 	// FieldFromStageID holds the string denoting the from_stage_id field in the database.
 	FieldFromStageID = "from_stage_id"
+	// FieldCounted holds the string denoting the counted field in the database.
+	FieldCounted = "counted"
 	// Table holds the table name of the funnelexit in the database.
 	Table = "funnel_exits"
 )
@@ -30,6 +32,7 @@ var Columns = []string{
 	FieldStageID,
 	FieldReasonCode,
 	FieldFromStageID,
+	FieldCounted,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -47,6 +50,8 @@ var (
 	DefaultReasonCode string
 	// DefaultFromStageID holds the default value on creation for the "from_stage_id" field.
 	DefaultFromStageID int
+	// DefaultCounted holds the default value on creation for the "counted" field.
+	DefaultCounted bool
 )
 
 // OrderOption defines the ordering options for the FunnelExit queries.
@@ -75,4 +80,9 @@ func ByReasonCode(opts ...sql.OrderTermOption) OrderOption {
 // ByFromStageID orders the results by the from_stage_id field.
 func ByFromStageID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldFromStageID, opts...).ToFunc()
+}
+
+// ByCounted orders the results by the counted field.
+func ByCounted(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCounted, opts...).ToFunc()
 }

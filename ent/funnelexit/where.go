@@ -72,6 +72,11 @@ func FromStageID(v int) predicate.FunnelExit {
 	return predicate.FunnelExit(sql.FieldEQ(FieldFromStageID, v))
 }
 
+// Counted applies equality check predicate on the "counted" field. It's identical to CountedEQ.
+func Counted(v bool) predicate.FunnelExit {
+	return predicate.FunnelExit(sql.FieldEQ(FieldCounted, v))
+}
+
 // LeadIDEQ applies the EQ predicate on the "lead_id" field.
 func LeadIDEQ(v int) predicate.FunnelExit {
 	return predicate.FunnelExit(sql.FieldEQ(FieldLeadID, v))
@@ -255,6 +260,16 @@ func FromStageIDLT(v int) predicate.FunnelExit {
 // FromStageIDLTE applies the LTE predicate on the "from_stage_id" field.
 func FromStageIDLTE(v int) predicate.FunnelExit {
 	return predicate.FunnelExit(sql.FieldLTE(FieldFromStageID, v))
+}
+
+// CountedEQ applies the EQ predicate on the "counted" field.
+func CountedEQ(v bool) predicate.FunnelExit {
+	return predicate.FunnelExit(sql.FieldEQ(FieldCounted, v))
+}
+
+// CountedNEQ applies the NEQ predicate on the "counted" field.
+func CountedNEQ(v bool) predicate.FunnelExit {
+	return predicate.FunnelExit(sql.FieldNEQ(FieldCounted, v))
 }
 
 // And groups predicates with the AND operator between them.

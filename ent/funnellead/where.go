@@ -90,62 +90,62 @@ func Region(v string) predicate.FunnelLead {
 }
 
 // R1 applies equality check predicate on the "r1" field. It's identical to R1EQ.
-func R1(v time.Time) predicate.FunnelLead {
+func R1(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR1, v))
 }
 
 // R2 applies equality check predicate on the "r2" field. It's identical to R2EQ.
-func R2(v time.Time) predicate.FunnelLead {
+func R2(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR2, v))
 }
 
 // R3 applies equality check predicate on the "r3" field. It's identical to R3EQ.
-func R3(v time.Time) predicate.FunnelLead {
+func R3(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR3, v))
 }
 
 // R4 applies equality check predicate on the "r4" field. It's identical to R4EQ.
-func R4(v time.Time) predicate.FunnelLead {
+func R4(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR4, v))
 }
 
 // R5 applies equality check predicate on the "r5" field. It's identical to R5EQ.
-func R5(v time.Time) predicate.FunnelLead {
+func R5(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR5, v))
 }
 
 // R6 applies equality check predicate on the "r6" field. It's identical to R6EQ.
-func R6(v time.Time) predicate.FunnelLead {
+func R6(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR6, v))
 }
 
 // R7 applies equality check predicate on the "r7" field. It's identical to R7EQ.
-func R7(v time.Time) predicate.FunnelLead {
+func R7(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR7, v))
 }
 
 // R8 applies equality check predicate on the "r8" field. It's identical to R8EQ.
-func R8(v time.Time) predicate.FunnelLead {
+func R8(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR8, v))
 }
 
 // R9 applies equality check predicate on the "r9" field. It's identical to R9EQ.
-func R9(v time.Time) predicate.FunnelLead {
+func R9(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR9, v))
 }
 
 // R10 applies equality check predicate on the "r10" field. It's identical to R10EQ.
-func R10(v time.Time) predicate.FunnelLead {
+func R10(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR10, v))
 }
 
 // R11 applies equality check predicate on the "r11" field. It's identical to R11EQ.
-func R11(v time.Time) predicate.FunnelLead {
+func R11(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR11, v))
 }
 
 // R12 applies equality check predicate on the "r12" field. It's identical to R12EQ.
-func R12(v time.Time) predicate.FunnelLead {
+func R12(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR12, v))
 }
 
@@ -745,42 +745,42 @@ func RegionContainsFold(v string) predicate.FunnelLead {
 }
 
 // R1EQ applies the EQ predicate on the "r1" field.
-func R1EQ(v time.Time) predicate.FunnelLead {
+func R1EQ(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR1, v))
 }
 
 // R1NEQ applies the NEQ predicate on the "r1" field.
-func R1NEQ(v time.Time) predicate.FunnelLead {
+func R1NEQ(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNEQ(FieldR1, v))
 }
 
 // R1In applies the In predicate on the "r1" field.
-func R1In(vs ...time.Time) predicate.FunnelLead {
+func R1In(vs ...float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldIn(FieldR1, vs...))
 }
 
 // R1NotIn applies the NotIn predicate on the "r1" field.
-func R1NotIn(vs ...time.Time) predicate.FunnelLead {
+func R1NotIn(vs ...float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNotIn(FieldR1, vs...))
 }
 
 // R1GT applies the GT predicate on the "r1" field.
-func R1GT(v time.Time) predicate.FunnelLead {
+func R1GT(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldGT(FieldR1, v))
 }
 
 // R1GTE applies the GTE predicate on the "r1" field.
-func R1GTE(v time.Time) predicate.FunnelLead {
+func R1GTE(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldGTE(FieldR1, v))
 }
 
 // R1LT applies the LT predicate on the "r1" field.
-func R1LT(v time.Time) predicate.FunnelLead {
+func R1LT(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldLT(FieldR1, v))
 }
 
 // R1LTE applies the LTE predicate on the "r1" field.
-func R1LTE(v time.Time) predicate.FunnelLead {
+func R1LTE(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldLTE(FieldR1, v))
 }
 
@@ -795,42 +795,42 @@ func R1NotNil() predicate.FunnelLead {
 }
 
 // R2EQ applies the EQ predicate on the "r2" field.
-func R2EQ(v time.Time) predicate.FunnelLead {
+func R2EQ(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR2, v))
 }
 
 // R2NEQ applies the NEQ predicate on the "r2" field.
-func R2NEQ(v time.Time) predicate.FunnelLead {
+func R2NEQ(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNEQ(FieldR2, v))
 }
 
 // R2In applies the In predicate on the "r2" field.
-func R2In(vs ...time.Time) predicate.FunnelLead {
+func R2In(vs ...float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldIn(FieldR2, vs...))
 }
 
 // R2NotIn applies the NotIn predicate on the "r2" field.
-func R2NotIn(vs ...time.Time) predicate.FunnelLead {
+func R2NotIn(vs ...float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNotIn(FieldR2, vs...))
 }
 
 // R2GT applies the GT predicate on the "r2" field.
-func R2GT(v time.Time) predicate.FunnelLead {
+func R2GT(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldGT(FieldR2, v))
 }
 
 // R2GTE applies the GTE predicate on the "r2" field.
-func R2GTE(v time.Time) predicate.FunnelLead {
+func R2GTE(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldGTE(FieldR2, v))
 }
 
 // R2LT applies the LT predicate on the "r2" field.
-func R2LT(v time.Time) predicate.FunnelLead {
+func R2LT(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldLT(FieldR2, v))
 }
 
 // R2LTE applies the LTE predicate on the "r2" field.
-func R2LTE(v time.Time) predicate.FunnelLead {
+func R2LTE(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldLTE(FieldR2, v))
 }
 
@@ -845,42 +845,42 @@ func R2NotNil() predicate.FunnelLead {
 }
 
 // R3EQ applies the EQ predicate on the "r3" field.
-func R3EQ(v time.Time) predicate.FunnelLead {
+func R3EQ(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR3, v))
 }
 
 // R3NEQ applies the NEQ predicate on the "r3" field.
-func R3NEQ(v time.Time) predicate.FunnelLead {
+func R3NEQ(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNEQ(FieldR3, v))
 }
 
 // R3In applies the In predicate on the "r3" field.
-func R3In(vs ...time.Time) predicate.FunnelLead {
+func R3In(vs ...float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldIn(FieldR3, vs...))
 }
 
 // R3NotIn applies the NotIn predicate on the "r3" field.
-func R3NotIn(vs ...time.Time) predicate.FunnelLead {
+func R3NotIn(vs ...float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNotIn(FieldR3, vs...))
 }
 
 // R3GT applies the GT predicate on the "r3" field.
-func R3GT(v time.Time) predicate.FunnelLead {
+func R3GT(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldGT(FieldR3, v))
 }
 
 // R3GTE applies the GTE predicate on the "r3" field.
-func R3GTE(v time.Time) predicate.FunnelLead {
+func R3GTE(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldGTE(FieldR3, v))
 }
 
 // R3LT applies the LT predicate on the "r3" field.
-func R3LT(v time.Time) predicate.FunnelLead {
+func R3LT(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldLT(FieldR3, v))
 }
 
 // R3LTE applies the LTE predicate on the "r3" field.
-func R3LTE(v time.Time) predicate.FunnelLead {
+func R3LTE(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldLTE(FieldR3, v))
 }
 
@@ -895,42 +895,42 @@ func R3NotNil() predicate.FunnelLead {
 }
 
 // R4EQ applies the EQ predicate on the "r4" field.
-func R4EQ(v time.Time) predicate.FunnelLead {
+func R4EQ(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR4, v))
 }
 
 // R4NEQ applies the NEQ predicate on the "r4" field.
-func R4NEQ(v time.Time) predicate.FunnelLead {
+func R4NEQ(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNEQ(FieldR4, v))
 }
 
 // R4In applies the In predicate on the "r4" field.
-func R4In(vs ...time.Time) predicate.FunnelLead {
+func R4In(vs ...float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldIn(FieldR4, vs...))
 }
 
 // R4NotIn applies the NotIn predicate on the "r4" field.
-func R4NotIn(vs ...time.Time) predicate.FunnelLead {
+func R4NotIn(vs ...float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNotIn(FieldR4, vs...))
 }
 
 // R4GT applies the GT predicate on the "r4" field.
-func R4GT(v time.Time) predicate.FunnelLead {
+func R4GT(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldGT(FieldR4, v))
 }
 
 // R4GTE applies the GTE predicate on the "r4" field.
-func R4GTE(v time.Time) predicate.FunnelLead {
+func R4GTE(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldGTE(FieldR4, v))
 }
 
 // R4LT applies the LT predicate on the "r4" field.
-func R4LT(v time.Time) predicate.FunnelLead {
+func R4LT(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldLT(FieldR4, v))
 }
 
 // R4LTE applies the LTE predicate on the "r4" field.
-func R4LTE(v time.Time) predicate.FunnelLead {
+func R4LTE(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldLTE(FieldR4, v))
 }
 
@@ -945,42 +945,42 @@ func R4NotNil() predicate.FunnelLead {
 }
 
 // R5EQ applies the EQ predicate on the "r5" field.
-func R5EQ(v time.Time) predicate.FunnelLead {
+func R5EQ(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR5, v))
 }
 
 // R5NEQ applies the NEQ predicate on the "r5" field.
-func R5NEQ(v time.Time) predicate.FunnelLead {
+func R5NEQ(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNEQ(FieldR5, v))
 }
 
 // R5In applies the In predicate on the "r5" field.
-func R5In(vs ...time.Time) predicate.FunnelLead {
+func R5In(vs ...float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldIn(FieldR5, vs...))
 }
 
 // R5NotIn applies the NotIn predicate on the "r5" field.
-func R5NotIn(vs ...time.Time) predicate.FunnelLead {
+func R5NotIn(vs ...float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNotIn(FieldR5, vs...))
 }
 
 // R5GT applies the GT predicate on the "r5" field.
-func R5GT(v time.Time) predicate.FunnelLead {
+func R5GT(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldGT(FieldR5, v))
 }
 
 // R5GTE applies the GTE predicate on the "r5" field.
-func R5GTE(v time.Time) predicate.FunnelLead {
+func R5GTE(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldGTE(FieldR5, v))
 }
 
 // R5LT applies the LT predicate on the "r5" field.
-func R5LT(v time.Time) predicate.FunnelLead {
+func R5LT(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldLT(FieldR5, v))
 }
 
 // R5LTE applies the LTE predicate on the "r5" field.
-func R5LTE(v time.Time) predicate.FunnelLead {
+func R5LTE(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldLTE(FieldR5, v))
 }
 
@@ -995,42 +995,42 @@ func R5NotNil() predicate.FunnelLead {
 }
 
 // R6EQ applies the EQ predicate on the "r6" field.
-func R6EQ(v time.Time) predicate.FunnelLead {
+func R6EQ(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR6, v))
 }
 
 // R6NEQ applies the NEQ predicate on the "r6" field.
-func R6NEQ(v time.Time) predicate.FunnelLead {
+func R6NEQ(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNEQ(FieldR6, v))
 }
 
 // R6In applies the In predicate on the "r6" field.
-func R6In(vs ...time.Time) predicate.FunnelLead {
+func R6In(vs ...float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldIn(FieldR6, vs...))
 }
 
 // R6NotIn applies the NotIn predicate on the "r6" field.
-func R6NotIn(vs ...time.Time) predicate.FunnelLead {
+func R6NotIn(vs ...float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNotIn(FieldR6, vs...))
 }
 
 // R6GT applies the GT predicate on the "r6" field.
-func R6GT(v time.Time) predicate.FunnelLead {
+func R6GT(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldGT(FieldR6, v))
 }
 
 // R6GTE applies the GTE predicate on the "r6" field.
-func R6GTE(v time.Time) predicate.FunnelLead {
+func R6GTE(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldGTE(FieldR6, v))
 }
 
 // R6LT applies the LT predicate on the "r6" field.
-func R6LT(v time.Time) predicate.FunnelLead {
+func R6LT(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldLT(FieldR6, v))
 }
 
 // R6LTE applies the LTE predicate on the "r6" field.
-func R6LTE(v time.Time) predicate.FunnelLead {
+func R6LTE(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldLTE(FieldR6, v))
 }
 
@@ -1045,42 +1045,42 @@ func R6NotNil() predicate.FunnelLead {
 }
 
 // R7EQ applies the EQ predicate on the "r7" field.
-func R7EQ(v time.Time) predicate.FunnelLead {
+func R7EQ(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR7, v))
 }
 
 // R7NEQ applies the NEQ predicate on the "r7" field.
-func R7NEQ(v time.Time) predicate.FunnelLead {
+func R7NEQ(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNEQ(FieldR7, v))
 }
 
 // R7In applies the In predicate on the "r7" field.
-func R7In(vs ...time.Time) predicate.FunnelLead {
+func R7In(vs ...float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldIn(FieldR7, vs...))
 }
 
 // R7NotIn applies the NotIn predicate on the "r7" field.
-func R7NotIn(vs ...time.Time) predicate.FunnelLead {
+func R7NotIn(vs ...float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNotIn(FieldR7, vs...))
 }
 
 // R7GT applies the GT predicate on the "r7" field.
-func R7GT(v time.Time) predicate.FunnelLead {
+func R7GT(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldGT(FieldR7, v))
 }
 
 // R7GTE applies the GTE predicate on the "r7" field.
-func R7GTE(v time.Time) predicate.FunnelLead {
+func R7GTE(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldGTE(FieldR7, v))
 }
 
 // R7LT applies the LT predicate on the "r7" field.
-func R7LT(v time.Time) predicate.FunnelLead {
+func R7LT(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldLT(FieldR7, v))
 }
 
 // R7LTE applies the LTE predicate on the "r7" field.
-func R7LTE(v time.Time) predicate.FunnelLead {
+func R7LTE(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldLTE(FieldR7, v))
 }
 
@@ -1095,42 +1095,42 @@ func R7NotNil() predicate.FunnelLead {
 }
 
 // R8EQ applies the EQ predicate on the "r8" field.
-func R8EQ(v time.Time) predicate.FunnelLead {
+func R8EQ(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR8, v))
 }
 
 // R8NEQ applies the NEQ predicate on the "r8" field.
-func R8NEQ(v time.Time) predicate.FunnelLead {
+func R8NEQ(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNEQ(FieldR8, v))
 }
 
 // R8In applies the In predicate on the "r8" field.
-func R8In(vs ...time.Time) predicate.FunnelLead {
+func R8In(vs ...float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldIn(FieldR8, vs...))
 }
 
 // R8NotIn applies the NotIn predicate on the "r8" field.
-func R8NotIn(vs ...time.Time) predicate.FunnelLead {
+func R8NotIn(vs ...float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNotIn(FieldR8, vs...))
 }
 
 // R8GT applies the GT predicate on the "r8" field.
-func R8GT(v time.Time) predicate.FunnelLead {
+func R8GT(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldGT(FieldR8, v))
 }
 
 // R8GTE applies the GTE predicate on the "r8" field.
-func R8GTE(v time.Time) predicate.FunnelLead {
+func R8GTE(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldGTE(FieldR8, v))
 }
 
 // R8LT applies the LT predicate on the "r8" field.
-func R8LT(v time.Time) predicate.FunnelLead {
+func R8LT(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldLT(FieldR8, v))
 }
 
 // R8LTE applies the LTE predicate on the "r8" field.
-func R8LTE(v time.Time) predicate.FunnelLead {
+func R8LTE(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldLTE(FieldR8, v))
 }
 
@@ -1145,42 +1145,42 @@ func R8NotNil() predicate.FunnelLead {
 }
 
 // R9EQ applies the EQ predicate on the "r9" field.
-func R9EQ(v time.Time) predicate.FunnelLead {
+func R9EQ(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR9, v))
 }
 
 // R9NEQ applies the NEQ predicate on the "r9" field.
-func R9NEQ(v time.Time) predicate.FunnelLead {
+func R9NEQ(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNEQ(FieldR9, v))
 }
 
 // R9In applies the In predicate on the "r9" field.
-func R9In(vs ...time.Time) predicate.FunnelLead {
+func R9In(vs ...float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldIn(FieldR9, vs...))
 }
 
 // R9NotIn applies the NotIn predicate on the "r9" field.
-func R9NotIn(vs ...time.Time) predicate.FunnelLead {
+func R9NotIn(vs ...float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNotIn(FieldR9, vs...))
 }
 
 // R9GT applies the GT predicate on the "r9" field.
-func R9GT(v time.Time) predicate.FunnelLead {
+func R9GT(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldGT(FieldR9, v))
 }
 
 // R9GTE applies the GTE predicate on the "r9" field.
-func R9GTE(v time.Time) predicate.FunnelLead {
+func R9GTE(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldGTE(FieldR9, v))
 }
 
 // R9LT applies the LT predicate on the "r9" field.
-func R9LT(v time.Time) predicate.FunnelLead {
+func R9LT(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldLT(FieldR9, v))
 }
 
 // R9LTE applies the LTE predicate on the "r9" field.
-func R9LTE(v time.Time) predicate.FunnelLead {
+func R9LTE(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldLTE(FieldR9, v))
 }
 
@@ -1195,42 +1195,42 @@ func R9NotNil() predicate.FunnelLead {
 }
 
 // R10EQ applies the EQ predicate on the "r10" field.
-func R10EQ(v time.Time) predicate.FunnelLead {
+func R10EQ(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR10, v))
 }
 
 // R10NEQ applies the NEQ predicate on the "r10" field.
-func R10NEQ(v time.Time) predicate.FunnelLead {
+func R10NEQ(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNEQ(FieldR10, v))
 }
 
 // R10In applies the In predicate on the "r10" field.
-func R10In(vs ...time.Time) predicate.FunnelLead {
+func R10In(vs ...float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldIn(FieldR10, vs...))
 }
 
 // R10NotIn applies the NotIn predicate on the "r10" field.
-func R10NotIn(vs ...time.Time) predicate.FunnelLead {
+func R10NotIn(vs ...float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNotIn(FieldR10, vs...))
 }
 
 // R10GT applies the GT predicate on the "r10" field.
-func R10GT(v time.Time) predicate.FunnelLead {
+func R10GT(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldGT(FieldR10, v))
 }
 
 // R10GTE applies the GTE predicate on the "r10" field.
-func R10GTE(v time.Time) predicate.FunnelLead {
+func R10GTE(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldGTE(FieldR10, v))
 }
 
 // R10LT applies the LT predicate on the "r10" field.
-func R10LT(v time.Time) predicate.FunnelLead {
+func R10LT(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldLT(FieldR10, v))
 }
 
 // R10LTE applies the LTE predicate on the "r10" field.
-func R10LTE(v time.Time) predicate.FunnelLead {
+func R10LTE(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldLTE(FieldR10, v))
 }
 
@@ -1245,42 +1245,42 @@ func R10NotNil() predicate.FunnelLead {
 }
 
 // R11EQ applies the EQ predicate on the "r11" field.
-func R11EQ(v time.Time) predicate.FunnelLead {
+func R11EQ(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR11, v))
 }
 
 // R11NEQ applies the NEQ predicate on the "r11" field.
-func R11NEQ(v time.Time) predicate.FunnelLead {
+func R11NEQ(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNEQ(FieldR11, v))
 }
 
 // R11In applies the In predicate on the "r11" field.
-func R11In(vs ...time.Time) predicate.FunnelLead {
+func R11In(vs ...float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldIn(FieldR11, vs...))
 }
 
 // R11NotIn applies the NotIn predicate on the "r11" field.
-func R11NotIn(vs ...time.Time) predicate.FunnelLead {
+func R11NotIn(vs ...float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNotIn(FieldR11, vs...))
 }
 
 // R11GT applies the GT predicate on the "r11" field.
-func R11GT(v time.Time) predicate.FunnelLead {
+func R11GT(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldGT(FieldR11, v))
 }
 
 // R11GTE applies the GTE predicate on the "r11" field.
-func R11GTE(v time.Time) predicate.FunnelLead {
+func R11GTE(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldGTE(FieldR11, v))
 }
 
 // R11LT applies the LT predicate on the "r11" field.
-func R11LT(v time.Time) predicate.FunnelLead {
+func R11LT(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldLT(FieldR11, v))
 }
 
 // R11LTE applies the LTE predicate on the "r11" field.
-func R11LTE(v time.Time) predicate.FunnelLead {
+func R11LTE(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldLTE(FieldR11, v))
 }
 
@@ -1295,42 +1295,42 @@ func R11NotNil() predicate.FunnelLead {
 }
 
 // R12EQ applies the EQ predicate on the "r12" field.
-func R12EQ(v time.Time) predicate.FunnelLead {
+func R12EQ(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR12, v))
 }
 
 // R12NEQ applies the NEQ predicate on the "r12" field.
-func R12NEQ(v time.Time) predicate.FunnelLead {
+func R12NEQ(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNEQ(FieldR12, v))
 }
 
 // R12In applies the In predicate on the "r12" field.
-func R12In(vs ...time.Time) predicate.FunnelLead {
+func R12In(vs ...float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldIn(FieldR12, vs...))
 }
 
 // R12NotIn applies the NotIn predicate on the "r12" field.
-func R12NotIn(vs ...time.Time) predicate.FunnelLead {
+func R12NotIn(vs ...float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNotIn(FieldR12, vs...))
 }
 
 // R12GT applies the GT predicate on the "r12" field.
-func R12GT(v time.Time) predicate.FunnelLead {
+func R12GT(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldGT(FieldR12, v))
 }
 
 // R12GTE applies the GTE predicate on the "r12" field.
-func R12GTE(v time.Time) predicate.FunnelLead {
+func R12GTE(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldGTE(FieldR12, v))
 }
 
 // R12LT applies the LT predicate on the "r12" field.
-func R12LT(v time.Time) predicate.FunnelLead {
+func R12LT(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldLT(FieldR12, v))
 }
 
 // R12LTE applies the LTE predicate on the "r12" field.
-func R12LTE(v time.Time) predicate.FunnelLead {
+func R12LTE(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldLTE(FieldR12, v))
 }
 

@@ -199,6 +199,10 @@ func init() {
 	funnelexitDescFromStageID := funnelexitFields[3].Descriptor()
 	// funnelexit.DefaultFromStageID holds the default value on creation for the from_stage_id field.
 	funnelexit.DefaultFromStageID = funnelexitDescFromStageID.Default.(int)
+	// funnelexitDescCounted is the schema descriptor for counted field.
+	funnelexitDescCounted := funnelexitFields[4].Descriptor()
+	// funnelexit.DefaultCounted holds the default value on creation for the counted field.
+	funnelexit.DefaultCounted = funnelexitDescCounted.Default.(bool)
 	funnelleadFields := schema.FunnelLead{}.Fields()
 	_ = funnelleadFields
 	// funnelleadDescTeam is the schema descriptor for team field.

@@ -20,6 +20,7 @@ func (FunnelExit) Fields() []ent.Field {
 		field.Int("stage_id"),
 		field.String("reason_code").Default(""),
 		field.Int("from_stage_id").Default(0).Comment("the stage the lead left for the exit; 0 for none"),
+		field.Bool("counted").Default(true).Comment("the lead's first row of this stage and reason (by stage left): counting these counts leads"),
 	}
 }
 

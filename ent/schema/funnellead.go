@@ -17,7 +17,8 @@ const FunnelLeadSlots = 12
 // FunnelLead is the funnel rollup: one row per lead (its id is the lead's), holding the
 // dimensions the funnel groups by, and per stage slot (FunnelBuild records which stage list the
 // slots follow) when the lead first reached it (r), whose it was then (o), and its latest and
-// cumulative closed stays in days (l, c). Derived from StageTransition by internal/funnel in the
+// cumulative closed stays in days (l, c). Reach times are seconds (float), so that the days
+// between two stages are a subtraction. Derived from StageTransition by internal/funnel in the
 // transaction of each transition or dimension change, and rebuilt by `qualify funnel rebuild`.
 type FunnelLead struct {
 	ent.Schema
@@ -37,7 +38,7 @@ func (FunnelLead) Fields() []ent.Field {
 	// Columns grouped by kind, so that the queries, which read a few reach times, deform only
 	// the start of a row.
 	for _, k := range []struct{ prefix, comment string }{
-		{"r", "first time the lead entered the slot's stage or a later funnel stage"},
+		{"r", "first time the lead entered the slot's stage or a later funnel stage, seconds since 1970 UTC"},
 		{"o", "the lead's owner at that time"},
 		{"l", "latest closed stay in the slot's stage, days"},
 		{"c", "cumulative closed stays in the slot's stage, days"},
@@ -45,8 +46,6 @@ func (FunnelLead) Fields() []ent.Field {
 		for i := 1; i <= FunnelLeadSlots; i++ {
 			name := fmt.Sprintf("%s%d", k.prefix, i)
 			switch k.prefix {
-			case "r":
-				fs = append(fs, field.Time(name).Optional().Nillable().Comment(k.comment))
 			case "o":
 				fs = append(fs, field.Int(name).Optional().Nillable().Comment(k.comment))
 			default:

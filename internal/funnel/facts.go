@@ -72,9 +72,9 @@ func (s *Service) factsSQL(set *stageSet, leadCond string, n int) string {
 	}
 	for i := range n {
 		if st := at(i); st != nil && st.funnel {
-			cols = append(cols, fmt.Sprintf("MIN(CASE WHEN x.pos >= %d THEN x.occurred_at END)", st.pos))
+			cols = append(cols, fmt.Sprintf("MIN(CASE WHEN x.pos >= %d THEN x.at END)", st.pos))
 		} else {
-			cols = append(cols, s.nullTime())
+			cols = append(cols, "CAST(NULL AS DOUBLE PRECISION)")
 		}
 	}
 	for i := range n {
@@ -108,7 +108,7 @@ func (s *Service) factsSQL(set *stageSet, leadCond string, n int) string {
   ` + strings.Join(cols, ",\n  ") + `
 FROM leads l
 JOIN (
-  SELECT t.lead_id, t.occurred_at, t.owner_id, ` + pos + ` AS pos,
+  SELECT t.lead_id, ` + s.epochSQL("t.occurred_at") + ` AS at, t.owner_id, ` + pos + ` AS pos,
     MAX(` + pos + `) OVER (PARTITION BY t.lead_id ORDER BY t.occurred_at, t.id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev,
     ` + fs + ` AS fs, ` + s.daysSQL("t.occurred_at", "t.from_entered_at") + ` AS d,
     ROW_NUMBER() OVER (PARTITION BY t.lead_id, ` + fs + ` ORDER BY t.occurred_at DESC, t.id DESC) AS rn
@@ -121,19 +121,36 @@ WHERE ` + fmt.Sprintf(leadCond, "l.id") + `
 GROUP BY l.id, l.created_at, l.source, l.owner_id, u.team, a.industry, a.region`
 }
 
-// exitsSQL derives the FunnelExit rows of the leads matching leadCond from the transitions.
+// exitsSQL derives the FunnelExit rows of the leads matching leadCond from the transitions,
+// with counted set on one row per lead, stage and reason.
 func exitsSQL(leadCond string) string {
-	return `SELECT DISTINCT t.lead_id, t.to_stage_id AS stage_id, t.reason_code, COALESCE(t.from_stage_id, 0) AS from_stage_id
+	return `SELECT lead_id, stage_id, reason_code, from_stage_id,
+  ROW_NUMBER() OVER (PARTITION BY lead_id, stage_id, reason_code ORDER BY from_stage_id) = 1 AS counted FROM (
+SELECT DISTINCT t.lead_id, t.to_stage_id AS stage_id, t.reason_code, COALESCE(t.from_stage_id, 0) AS from_stage_id
 FROM stage_transitions t JOIN stages s ON s.id = t.to_stage_id
-WHERE s.kind NOT IN ('OPEN', 'WON') AND ` + fmt.Sprintf(leadCond, "t.lead_id")
+WHERE s.kind NOT IN ('OPEN', 'WON') AND ` + fmt.Sprintf(leadCond, "t.lead_id") + `) e`
 }
 
-func (s *Service) nullTime() string {
+// epochSQL is a timestamp as seconds since 1970 (UTC), a float: how reach times are kept. A
+// period's bounds go through the same expression (epochParam), so a time on a bound compares
+// equal to it on both databases.
+func (s *Service) epochSQL(col string) string {
 	if s.pg() {
-		return "CAST(NULL AS TIMESTAMPTZ)"
+		return "date_part('epoch', " + col + ")"
 	}
-	return "NULL"
+	return "((julianday(" + col + ") - 2440587.5) * 86400.0)"
 }
+
+// epochParam is epochSQL of a placeholder holding a time.
+func (s *Service) epochParam() string {
+	if s.pg() {
+		return s.epochSQL("CAST(? AS TIMESTAMPTZ)")
+	}
+	return s.epochSQL("?")
+}
+
+// secondsDays is the days between two reach times (seconds).
+func secondsDays(a, b string) string { return "((" + a + " - " + b + ") / 86400.0)" }
 
 // daysSQL is the number of days from b to a, as a float.
 func (s *Service) daysSQL(a, b string) string {
@@ -152,17 +169,18 @@ func (s *Service) monthSQL(col string) string {
 	return fmt.Sprintf("strftime('%%Y-%%m', %s)", col)
 }
 
-// bucketSQL is the first day ("YYYY-MM-DD", UTC) of the week (Monday) or month of a timestamp.
+// bucketSQL is the first day ("YYYY-MM-DD", UTC) of the week (Monday) or month of a reach
+// time (seconds).
 func (s *Service) bucketSQL(col string, iv Interval) string {
 	unit := "month"
 	if iv == IntervalWeek {
 		unit = "week"
 	}
 	if s.pg() {
-		return fmt.Sprintf("to_char(date_trunc('%s', %s AT TIME ZONE 'UTC'), 'YYYY-MM-DD')", unit, col)
+		return fmt.Sprintf("to_char(date_trunc('%s', to_timestamp(%s) AT TIME ZONE 'UTC'), 'YYYY-MM-DD')", unit, col)
 	}
 	if iv == IntervalWeek {
-		return fmt.Sprintf("date(%s, '-6 days', 'weekday 1')", col)
+		return fmt.Sprintf("date(%s, 'unixepoch', '-6 days', 'weekday 1')", col)
 	}
-	return fmt.Sprintf("strftime('%%Y-%%m-01', %s)", col)
+	return fmt.Sprintf("strftime('%%Y-%%m-01', %s, 'unixepoch')", col)
 }

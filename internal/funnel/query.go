@@ -73,7 +73,7 @@ func (s *Service) funnel(ctx context.Context, in Input) (*Result, error) {
 		c := sc.col("r", 'r', id)
 		counts[i] = "COUNT(" + c + ")"
 		if in.WindowDays != nil && i > 0 {
-			counts[i] = fmt.Sprintf("COUNT(CASE WHEN %s <= %d THEN 1 END)", s.daysSQL(c, sc.col("r", 'r', first)), *in.WindowDays)
+			counts[i] = fmt.Sprintf("COUNT(CASE WHEN %s - %s <= %d THEN 1 END)", c, sc.col("r", 'r', first), *in.WindowDays*86400)
 		}
 	}
 	st := sc.stmt()
@@ -105,7 +105,7 @@ func (s *Service) funnel(ctx context.Context, in Input) (*Result, error) {
 	if len(ids) > 1 {
 		vals := make([]kmv, 0, len(ids)-1)
 		for i := 0; i+1 < len(ids); i++ {
-			vals = append(vals, kmv{k: ids[i], v: s.daysSQL(sc.col("r", 'r', ids[i+1]), sc.col("r", 'r', ids[i]))})
+			vals = append(vals, kmv{k: ids[i], v: secondsDays(sc.col("r", 'r', ids[i+1]), sc.col("r", 'r', ids[i]))})
 		}
 		join, k, m, v := s.unpivot("r", vals)
 		st := sc.stmt()
@@ -137,15 +137,14 @@ func finish(res *Result) *Result {
 
 // exitCounts counts the leads of the cohort that entered an exit stage, per stage and reason
 // code, and per stage left from. A lead counts once per stage and reason however many stages it
-// left from: the first of its rows (by stage left) carries it.
+// left from: its row marked counted carries it.
 func (sc *scope) exitCounts(ctx context.Context, in Input, first int, from, where string, args []any, group func(dims) *Group) error {
 	if len(sc.set.exits) == 0 {
 		return nil
 	}
 	st := sc.stmt()
 	st.add(`SELECT `+dimList+`, k, rc, fr, COUNT(*), SUM(one) FROM (SELECT `+sc.dimCols("r", in.GroupBy, first)+`,
-  e.stage_id AS k, e.reason_code AS rc, e.from_stage_id AS fr,
-  CASE WHEN ROW_NUMBER() OVER (PARTITION BY e.lead_id, e.stage_id, e.reason_code ORDER BY e.from_stage_id) = 1 THEN 1 ELSE 0 END AS one
+  e.stage_id AS k, e.reason_code AS rc, e.from_stage_id AS fr, CASE WHEN e.counted THEN 1 ELSE 0 END AS one
 FROM `+sc.exits+` e JOIN `+from+` ON r.id = e.lead_id`+where+`) q
 GROUP BY `+dimList+`, k, rc, fr ORDER BY k, rc, fr`, args...)
 	type key struct {

@@ -91,7 +91,7 @@ func (r *Rollups) recordLeads(ctx context.Context, tx *ent.Client, leadIDs []int
 	for _, q := range []string{
 		"INSERT INTO funnel_leads (" + leadColumns(n) + ") " + s.factsSQL(set, in, n) + " ORDER BY 1\nON CONFLICT (id) DO UPDATE SET " + strings.Join(set2, ", "),
 		"DELETE FROM funnel_exits WHERE " + fmt.Sprintf(in, "lead_id"),
-		"INSERT INTO funnel_exits (lead_id, stage_id, reason_code, from_stage_id) " + exitsSQL(in),
+		"INSERT INTO funnel_exits (lead_id, stage_id, reason_code, from_stage_id, counted) " + exitsSQL(in),
 	} {
 		st := &stmt{pg: s.pg()}
 		st.add(q, slices.Repeat(args, strings.Count(q, "?")/len(args))...)
@@ -201,7 +201,7 @@ func (r *Rollups) RebuildProgress(ctx context.Context, progress func(done, total
 			return err
 		}
 		step("leads")
-		if err := exec(&stats.Exits, "INSERT INTO funnel_exits (lead_id, stage_id, reason_code, from_stage_id) "+exitsSQL("%s IS NOT NULL")); err != nil {
+		if err := exec(&stats.Exits, "INSERT INTO funnel_exits (lead_id, stage_id, reason_code, from_stage_id, counted) "+exitsSQL("%s IS NOT NULL")); err != nil {
 			return err
 		}
 		step("exits")

@@ -80,10 +80,11 @@ func (sc *scope) col(alias string, kind byte, id int) string {
 // cohortCond selects the rows of alias whose lead is in the cohort of the period.
 func (sc *scope) cohortCond(alias string, c Cohort, first int, p Period) (string, []any) {
 	from, to := p.From.UTC(), p.To.UTC()
-	col := alias + ".created_at"
 	if c == CohortEnteredFirstStage {
-		col = sc.col(alias, 'r', first)
+		col, b := sc.col(alias, 'r', first), sc.svc.epochParam()
+		return fmt.Sprintf(" AND %s >= %s AND %s < %s", col, b, col, b), []any{from, to}
 	}
+	col := alias + ".created_at"
 	return fmt.Sprintf(" AND %s >= ? AND %s < ?", col, col), []any{from, to}
 }
 

@@ -53,7 +53,7 @@ func (s *Service) ConversionTrend(ctx context.Context, in TrendInput) (*Trend, e
 	st := sc.stmt()
 	at, to := sc.col("r", 'r', steps[0].ID), sc.col("r", 'r', steps[1].ID)
 	st.add(`SELECT `+s.bucketSQL(at, in.Interval)+` AS b, COUNT(*), COUNT(`+to+`)
-FROM `+sc.table+` r WHERE `+at+` >= ? AND `+at+` < ?`+sc.rowCond("r")+` GROUP BY b ORDER BY b`,
+FROM `+sc.table+` r WHERE `+at+` >= `+s.epochParam()+` AND `+at+` < `+s.epochParam()+sc.rowCond("r")+` GROUP BY b ORDER BY b`,
 		in.Period.From.UTC(), in.Period.To.UTC())
 	err = sc.run(ctx, st, func(rows *sql.Rows) error {
 		p := &TrendPoint{}
