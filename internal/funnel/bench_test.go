@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -104,11 +105,16 @@ func BenchmarkFunnel(b *testing.B) {
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
+			var took []float64
 			for b.Loop() {
+				start := time.Now()
 				if err := tc.run(tc.ctx); err != nil {
 					b.Fatal(err)
 				}
+				took = append(took, float64(time.Since(start).Microseconds())/1000)
 			}
+			slices.Sort(took)
+			b.ReportMetric(took[len(took)/2], "median-ms")
 			if os.Getenv("FUNNEL_BENCH_EXPLAIN") != "" {
 				explain(b, db, svc, tc.ctx, tc.run)
 			}

@@ -46,11 +46,16 @@ func (w *world) randomInput(rng *rand.Rand) funnel.Input {
 			}
 		}
 	}
-	dims := []funnel.Dimension{funnel.DimSource, funnel.DimOwner, funnel.DimTeam, funnel.DimIndustry, funnel.DimRegion, funnel.DimCohortMonth}
+	dims := []funnel.Dimension{funnel.DimSource, funnel.DimOwner, funnel.DimTeam, funnel.DimIndustry, funnel.DimRegion, funnel.DimCohortMonth,
+		funnel.DimOwnerAtReach, funnel.DimTeamAtReach}
 	for _, i := range rng.Perm(len(dims))[:rng.IntN(3)] {
 		in.GroupBy = append(in.GroupBy, dims[i])
 	}
 	in.Exact = rng.IntN(4) == 0
+	if rng.IntN(3) == 0 {
+		in.WindowDays = ptr(rng.IntN(40))
+		in.Now = base.AddDate(0, 4, 0) // some periods end within a window of it: still maturing
+	}
 	return in
 }
 
@@ -105,7 +110,7 @@ func TestFunnelMatchesBruteForce(t *testing.T) {
 			t.Fatalf("the rebuilt rollup has %d rows, the incremental one %d", len(after), len(before))
 		}
 		t.Run("rebuilt rollup", func(t *testing.T) { check(t, false, funnel.SourceRollup) })
-		for _, path := range []string{"funnel ROLLUP", "funnel TRANSITIONS", "durations ROLLUP", "durations TRANSITIONS",
+		for _, path := range []string{"funnel ROLLUP", "funnel TRANSITIONS", "funnel maturing", "durations ROLLUP", "durations TRANSITIONS",
 			"trend ROLLUP", "trend TRANSITIONS"} {
 			if seen[path] == 0 {
 				t.Errorf("no case took the path %q (%v)", path, seen)
@@ -164,6 +169,12 @@ func checkCase(t *testing.T, ctx context.Context, svc *funnel.Service, w *world,
 		t.Fatalf("funnel %s: source %s %s, want %s %s", desc, got.Source, got.Percentiles, source, method)
 	}
 	paths := []string{fmt.Sprintf("funnel %s", got.Source)}
+	if maturing := in.WindowDays != nil && in.Period.To.AddDate(0, 0, *in.WindowDays).After(in.Now); got.Maturing != maturing {
+		t.Fatalf("funnel %s: maturing %v, want %v", desc, got.Maturing, maturing)
+	}
+	if got.Maturing {
+		paths = append(paths, "funnel maturing")
+	}
 	compareFunnel(t, string(desc), got.Groups, w.bruteFunnel(in, keep), sketch)
 
 	dur, err := svc.StageDurations(ctx, in)
@@ -238,6 +249,20 @@ func compareFunnel(t *testing.T, desc string, got []*funnel.Group, want map[stri
 				t.Fatalf("funnel %s group %s step %s: got reached %d conv %v/%v days %v/%v, want %d %v/%v %v/%v", desc, ks, s.Stage,
 					s.Reached, fl(s.ConversionFromPrevious), fl(s.ConversionFromFirst), fl(s.MedianDaysToNext), fl(s.P90DaysToNext),
 					ws.Reached, fl(ws.ConversionFromPrevious), fl(ws.ConversionFromFirst), fl(ws.MedianDaysToNext), fl(ws.P90DaysToNext))
+			}
+		}
+		if g.ExitsFrom != nil { // asked for (over HTTP, only when selected)
+			from := map[[3]string]int{}
+			for _, e := range wg.ExitsFrom {
+				from[[3]string{e.FromStage, e.Stage, e.ReasonCode}] = e.Count
+			}
+			for _, e := range g.ExitsFrom {
+				if k := [3]string{e.FromStage, e.Stage, e.ReasonCode}; from[k] != e.Count {
+					t.Fatalf("funnel %s group %s: exit from %v = %d, want %d", desc, ks, k, e.Count, from[k])
+				}
+			}
+			if len(g.ExitsFrom) != len(wg.ExitsFrom) {
+				t.Fatalf("funnel %s group %s: %d exits by stage left, want %d", desc, ks, len(g.ExitsFrom), len(wg.ExitsFrom))
 			}
 		}
 		exits := map[[2]string]int{}

@@ -97,7 +97,7 @@ func (s *Service) funnel(ctx context.Context, in Input) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := sc.exitCounts(ctx, in, first, from, where, cohortArgs, group); err != nil {
+	if err := sc.exitCounts(ctx, in, first, where, cohortArgs, group); err != nil {
 		return nil, err
 	}
 
@@ -138,14 +138,14 @@ func finish(res *Result) *Result {
 // exitCounts counts the leads of the cohort that entered an exit stage, per stage and reason
 // code, and per stage left from. A lead counts once per stage and reason however many stages it
 // left from: its row marked counted carries it.
-func (sc *scope) exitCounts(ctx context.Context, in Input, first int, from, where string, args []any, group func(dims) *Group) error {
+func (sc *scope) exitCounts(ctx context.Context, in Input, first int, where string, args []any, group func(dims) *Group) error {
 	if len(sc.set.exits) == 0 {
 		return nil
 	}
 	st := sc.stmt()
 	st.add(`SELECT `+dimList+`, k, rc, fr, COUNT(*), SUM(one) FROM (SELECT `+sc.dimCols("r", in.GroupBy, first)+`,
   e.stage_id AS k, e.reason_code AS rc, e.from_stage_id AS fr, CASE WHEN e.counted THEN 1 ELSE 0 END AS one
-FROM `+sc.exits+` e JOIN `+from+` ON r.id = e.lead_id`+where+`) q
+FROM `+sc.exits+` e JOIN `+sc.table+` r ON r.id = e.lead_id`+sc.dimJoin("r", in.GroupBy, first)+where+`) q
 GROUP BY `+dimList+`, k, rc, fr ORDER BY k, rc, fr`, args...)
 	type key struct {
 		d  dims
