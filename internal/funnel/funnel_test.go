@@ -154,7 +154,7 @@ func rollupRows(t *testing.T, ctx context.Context, db *store.DB) []string {
 }
 
 // checkCase compares funnel, stageDurations and conversionTrend of in with the brute force and
-// returns the paths that answered ("funnel AGGREGATE SKETCH", ...), after checking them
+// returns the paths that answered ("funnel ROLLUP", ...), after checking them
 // against plan.
 func checkCase(t *testing.T, ctx context.Context, svc *funnel.Service, w *world, in funnel.Input, keep filter, source funnel.Source) []string {
 	t.Helper()
