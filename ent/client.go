@@ -22,10 +22,8 @@ import (
 	"github.com/qualify/qualify/ent/contact"
 	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/funnelbuild"
-	"github.com/qualify/qualify/ent/funnelcount"
 	"github.com/qualify/qualify/ent/funnelexit"
-	"github.com/qualify/qualify/ent/funnelreach"
-	"github.com/qualify/qualify/ent/funnelsketch"
+	"github.com/qualify/qualify/ent/funnellead"
 	"github.com/qualify/qualify/ent/importmapping"
 	"github.com/qualify/qualify/ent/importrun"
 	"github.com/qualify/qualify/ent/lead"
@@ -64,14 +62,10 @@ type Client struct {
 	DecisionLog *DecisionLogClient
 	// FunnelBuild is the client for interacting with the FunnelBuild builders.
 	FunnelBuild *FunnelBuildClient
-	// FunnelCount is the client for interacting with the FunnelCount builders.
-	FunnelCount *FunnelCountClient
 	// FunnelExit is the client for interacting with the FunnelExit builders.
 	FunnelExit *FunnelExitClient
-	// FunnelReach is the client for interacting with the FunnelReach builders.
-	FunnelReach *FunnelReachClient
-	// FunnelSketch is the client for interacting with the FunnelSketch builders.
-	FunnelSketch *FunnelSketchClient
+	// FunnelLead is the client for interacting with the FunnelLead builders.
+	FunnelLead *FunnelLeadClient
 	// ImportMapping is the client for interacting with the ImportMapping builders.
 	ImportMapping *ImportMappingClient
 	// ImportRun is the client for interacting with the ImportRun builders.
@@ -120,10 +114,8 @@ func (c *Client) init() {
 	c.Contact = NewContactClient(c.config)
 	c.DecisionLog = NewDecisionLogClient(c.config)
 	c.FunnelBuild = NewFunnelBuildClient(c.config)
-	c.FunnelCount = NewFunnelCountClient(c.config)
 	c.FunnelExit = NewFunnelExitClient(c.config)
-	c.FunnelReach = NewFunnelReachClient(c.config)
-	c.FunnelSketch = NewFunnelSketchClient(c.config)
+	c.FunnelLead = NewFunnelLeadClient(c.config)
 	c.ImportMapping = NewImportMappingClient(c.config)
 	c.ImportRun = NewImportRunClient(c.config)
 	c.Lead = NewLeadClient(c.config)
@@ -238,10 +230,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Contact:         NewContactClient(cfg),
 		DecisionLog:     NewDecisionLogClient(cfg),
 		FunnelBuild:     NewFunnelBuildClient(cfg),
-		FunnelCount:     NewFunnelCountClient(cfg),
 		FunnelExit:      NewFunnelExitClient(cfg),
-		FunnelReach:     NewFunnelReachClient(cfg),
-		FunnelSketch:    NewFunnelSketchClient(cfg),
+		FunnelLead:      NewFunnelLeadClient(cfg),
 		ImportMapping:   NewImportMappingClient(cfg),
 		ImportRun:       NewImportRunClient(cfg),
 		Lead:            NewLeadClient(cfg),
@@ -283,10 +273,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Contact:         NewContactClient(cfg),
 		DecisionLog:     NewDecisionLogClient(cfg),
 		FunnelBuild:     NewFunnelBuildClient(cfg),
-		FunnelCount:     NewFunnelCountClient(cfg),
 		FunnelExit:      NewFunnelExitClient(cfg),
-		FunnelReach:     NewFunnelReachClient(cfg),
-		FunnelSketch:    NewFunnelSketchClient(cfg),
+		FunnelLead:      NewFunnelLeadClient(cfg),
 		ImportMapping:   NewImportMappingClient(cfg),
 		ImportRun:       NewImportRunClient(cfg),
 		Lead:            NewLeadClient(cfg),
@@ -332,11 +320,10 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Account, c.Activity, c.AuditEvent, c.Contact, c.DecisionLog,
-		c.FunnelBuild, c.FunnelCount, c.FunnelExit, c.FunnelReach, c.FunnelSketch,
-		c.ImportMapping, c.ImportRun, c.Lead, c.LeadEscalation, c.PolicyReplica,
-		c.PolicyRevision, c.Project, c.RequalifyJob, c.Simulation, c.Stage,
-		c.StageTransition, c.User, c.WebhookAttempt, c.WebhookDelivery,
-		c.WebhookEndpoint,
+		c.FunnelBuild, c.FunnelExit, c.FunnelLead, c.ImportMapping, c.ImportRun,
+		c.Lead, c.LeadEscalation, c.PolicyReplica, c.PolicyRevision, c.Project,
+		c.RequalifyJob, c.Simulation, c.Stage, c.StageTransition, c.User,
+		c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Use(hooks...)
 	}
@@ -347,11 +334,10 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Account, c.Activity, c.AuditEvent, c.Contact, c.DecisionLog,
-		c.FunnelBuild, c.FunnelCount, c.FunnelExit, c.FunnelReach, c.FunnelSketch,
-		c.ImportMapping, c.ImportRun, c.Lead, c.LeadEscalation, c.PolicyReplica,
-		c.PolicyRevision, c.Project, c.RequalifyJob, c.Simulation, c.Stage,
-		c.StageTransition, c.User, c.WebhookAttempt, c.WebhookDelivery,
-		c.WebhookEndpoint,
+		c.FunnelBuild, c.FunnelExit, c.FunnelLead, c.ImportMapping, c.ImportRun,
+		c.Lead, c.LeadEscalation, c.PolicyReplica, c.PolicyRevision, c.Project,
+		c.RequalifyJob, c.Simulation, c.Stage, c.StageTransition, c.User,
+		c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -374,14 +360,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.DecisionLog.mutate(ctx, m)
 	case *FunnelBuildMutation:
 		return c.FunnelBuild.mutate(ctx, m)
-	case *FunnelCountMutation:
-		return c.FunnelCount.mutate(ctx, m)
 	case *FunnelExitMutation:
 		return c.FunnelExit.mutate(ctx, m)
-	case *FunnelReachMutation:
-		return c.FunnelReach.mutate(ctx, m)
-	case *FunnelSketchMutation:
-		return c.FunnelSketch.mutate(ctx, m)
+	case *FunnelLeadMutation:
+		return c.FunnelLead.mutate(ctx, m)
 	case *ImportMappingMutation:
 		return c.ImportMapping.mutate(ctx, m)
 	case *ImportRunMutation:
@@ -1542,139 +1524,6 @@ func (c *FunnelBuildClient) mutate(ctx context.Context, m *FunnelBuildMutation) 
 	}
 }
 
-// FunnelCountClient is a client for the FunnelCount schema.
-type FunnelCountClient struct {
-	config
-}
-
-// NewFunnelCountClient returns a client for the FunnelCount from the given config.
-func NewFunnelCountClient(c config) *FunnelCountClient {
-	return &FunnelCountClient{config: c}
-}
-
-// Use adds a list of mutation hooks to the hooks stack.
-// A call to `Use(f, g, h)` equals to `funnelcount.Hooks(f(g(h())))`.
-func (c *FunnelCountClient) Use(hooks ...Hook) {
-	c.hooks.FunnelCount = append(c.hooks.FunnelCount, hooks...)
-}
-
-// Intercept adds a list of query interceptors to the interceptors stack.
-// A call to `Intercept(f, g, h)` equals to `funnelcount.Intercept(f(g(h())))`.
-func (c *FunnelCountClient) Intercept(interceptors ...Interceptor) {
-	c.inters.FunnelCount = append(c.inters.FunnelCount, interceptors...)
-}
-
-// Create returns a builder for creating a FunnelCount entity.
-func (c *FunnelCountClient) Create() *FunnelCountCreate {
-	mutation := newFunnelCountMutation(c.config, OpCreate)
-	return &FunnelCountCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// CreateBulk returns a builder for creating a bulk of FunnelCount entities.
-func (c *FunnelCountClient) CreateBulk(builders ...*FunnelCountCreate) *FunnelCountCreateBulk {
-	return &FunnelCountCreateBulk{config: c.config, builders: builders}
-}
-
-// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
-// a builder and applies setFunc on it.
-func (c *FunnelCountClient) MapCreateBulk(slice any, setFunc func(*FunnelCountCreate, int)) *FunnelCountCreateBulk {
-	rv := reflect.ValueOf(slice)
-	if rv.Kind() != reflect.Slice {
-		return &FunnelCountCreateBulk{err: fmt.Errorf("calling to FunnelCountClient.MapCreateBulk with wrong type %T, need slice", slice)}
-	}
-	builders := make([]*FunnelCountCreate, rv.Len())
-	for i := 0; i < rv.Len(); i++ {
-		builders[i] = c.Create()
-		setFunc(builders[i], i)
-	}
-	return &FunnelCountCreateBulk{config: c.config, builders: builders}
-}
-
-// Update returns an update builder for FunnelCount.
-func (c *FunnelCountClient) Update() *FunnelCountUpdate {
-	mutation := newFunnelCountMutation(c.config, OpUpdate)
-	return &FunnelCountUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// UpdateOne returns an update builder for the given entity.
-func (c *FunnelCountClient) UpdateOne(_m *FunnelCount) *FunnelCountUpdateOne {
-	mutation := newFunnelCountMutation(c.config, OpUpdateOne, withFunnelCount(_m))
-	return &FunnelCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// UpdateOneID returns an update builder for the given id.
-func (c *FunnelCountClient) UpdateOneID(id int) *FunnelCountUpdateOne {
-	mutation := newFunnelCountMutation(c.config, OpUpdateOne, withFunnelCountID(id))
-	return &FunnelCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// Delete returns a delete builder for FunnelCount.
-func (c *FunnelCountClient) Delete() *FunnelCountDelete {
-	mutation := newFunnelCountMutation(c.config, OpDelete)
-	return &FunnelCountDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// DeleteOne returns a builder for deleting the given entity.
-func (c *FunnelCountClient) DeleteOne(_m *FunnelCount) *FunnelCountDeleteOne {
-	return c.DeleteOneID(_m.ID)
-}
-
-// DeleteOneID returns a builder for deleting the given entity by its id.
-func (c *FunnelCountClient) DeleteOneID(id int) *FunnelCountDeleteOne {
-	builder := c.Delete().Where(funnelcount.ID(id))
-	builder.mutation.id = &id
-	builder.mutation.op = OpDeleteOne
-	return &FunnelCountDeleteOne{builder}
-}
-
-// Query returns a query builder for FunnelCount.
-func (c *FunnelCountClient) Query() *FunnelCountQuery {
-	return &FunnelCountQuery{
-		config: c.config,
-		ctx:    &QueryContext{Type: TypeFunnelCount},
-		inters: c.Interceptors(),
-	}
-}
-
-// Get returns a FunnelCount entity by its id.
-func (c *FunnelCountClient) Get(ctx context.Context, id int) (*FunnelCount, error) {
-	return c.Query().Where(funnelcount.ID(id)).Only(ctx)
-}
-
-// GetX is like Get, but panics if an error occurs.
-func (c *FunnelCountClient) GetX(ctx context.Context, id int) *FunnelCount {
-	obj, err := c.Get(ctx, id)
-	if err != nil {
-		panic(err)
-	}
-	return obj
-}
-
-// Hooks returns the client hooks.
-func (c *FunnelCountClient) Hooks() []Hook {
-	return c.hooks.FunnelCount
-}
-
-// Interceptors returns the client interceptors.
-func (c *FunnelCountClient) Interceptors() []Interceptor {
-	return c.inters.FunnelCount
-}
-
-func (c *FunnelCountClient) mutate(ctx context.Context, m *FunnelCountMutation) (Value, error) {
-	switch m.Op() {
-	case OpCreate:
-		return (&FunnelCountCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
-	case OpUpdate:
-		return (&FunnelCountUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
-	case OpUpdateOne:
-		return (&FunnelCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
-	case OpDelete, OpDeleteOne:
-		return (&FunnelCountDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
-	default:
-		return nil, fmt.Errorf("ent: unknown FunnelCount mutation op: %q", m.Op())
-	}
-}
-
 // FunnelExitClient is a client for the FunnelExit schema.
 type FunnelExitClient struct {
 	config
@@ -1808,107 +1657,107 @@ func (c *FunnelExitClient) mutate(ctx context.Context, m *FunnelExitMutation) (V
 	}
 }
 
-// FunnelReachClient is a client for the FunnelReach schema.
-type FunnelReachClient struct {
+// FunnelLeadClient is a client for the FunnelLead schema.
+type FunnelLeadClient struct {
 	config
 }
 
-// NewFunnelReachClient returns a client for the FunnelReach from the given config.
-func NewFunnelReachClient(c config) *FunnelReachClient {
-	return &FunnelReachClient{config: c}
+// NewFunnelLeadClient returns a client for the FunnelLead from the given config.
+func NewFunnelLeadClient(c config) *FunnelLeadClient {
+	return &FunnelLeadClient{config: c}
 }
 
 // Use adds a list of mutation hooks to the hooks stack.
-// A call to `Use(f, g, h)` equals to `funnelreach.Hooks(f(g(h())))`.
-func (c *FunnelReachClient) Use(hooks ...Hook) {
-	c.hooks.FunnelReach = append(c.hooks.FunnelReach, hooks...)
+// A call to `Use(f, g, h)` equals to `funnellead.Hooks(f(g(h())))`.
+func (c *FunnelLeadClient) Use(hooks ...Hook) {
+	c.hooks.FunnelLead = append(c.hooks.FunnelLead, hooks...)
 }
 
 // Intercept adds a list of query interceptors to the interceptors stack.
-// A call to `Intercept(f, g, h)` equals to `funnelreach.Intercept(f(g(h())))`.
-func (c *FunnelReachClient) Intercept(interceptors ...Interceptor) {
-	c.inters.FunnelReach = append(c.inters.FunnelReach, interceptors...)
+// A call to `Intercept(f, g, h)` equals to `funnellead.Intercept(f(g(h())))`.
+func (c *FunnelLeadClient) Intercept(interceptors ...Interceptor) {
+	c.inters.FunnelLead = append(c.inters.FunnelLead, interceptors...)
 }
 
-// Create returns a builder for creating a FunnelReach entity.
-func (c *FunnelReachClient) Create() *FunnelReachCreate {
-	mutation := newFunnelReachMutation(c.config, OpCreate)
-	return &FunnelReachCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+// Create returns a builder for creating a FunnelLead entity.
+func (c *FunnelLeadClient) Create() *FunnelLeadCreate {
+	mutation := newFunnelLeadMutation(c.config, OpCreate)
+	return &FunnelLeadCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
 }
 
-// CreateBulk returns a builder for creating a bulk of FunnelReach entities.
-func (c *FunnelReachClient) CreateBulk(builders ...*FunnelReachCreate) *FunnelReachCreateBulk {
-	return &FunnelReachCreateBulk{config: c.config, builders: builders}
+// CreateBulk returns a builder for creating a bulk of FunnelLead entities.
+func (c *FunnelLeadClient) CreateBulk(builders ...*FunnelLeadCreate) *FunnelLeadCreateBulk {
+	return &FunnelLeadCreateBulk{config: c.config, builders: builders}
 }
 
 // MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
 // a builder and applies setFunc on it.
-func (c *FunnelReachClient) MapCreateBulk(slice any, setFunc func(*FunnelReachCreate, int)) *FunnelReachCreateBulk {
+func (c *FunnelLeadClient) MapCreateBulk(slice any, setFunc func(*FunnelLeadCreate, int)) *FunnelLeadCreateBulk {
 	rv := reflect.ValueOf(slice)
 	if rv.Kind() != reflect.Slice {
-		return &FunnelReachCreateBulk{err: fmt.Errorf("calling to FunnelReachClient.MapCreateBulk with wrong type %T, need slice", slice)}
+		return &FunnelLeadCreateBulk{err: fmt.Errorf("calling to FunnelLeadClient.MapCreateBulk with wrong type %T, need slice", slice)}
 	}
-	builders := make([]*FunnelReachCreate, rv.Len())
+	builders := make([]*FunnelLeadCreate, rv.Len())
 	for i := 0; i < rv.Len(); i++ {
 		builders[i] = c.Create()
 		setFunc(builders[i], i)
 	}
-	return &FunnelReachCreateBulk{config: c.config, builders: builders}
+	return &FunnelLeadCreateBulk{config: c.config, builders: builders}
 }
 
-// Update returns an update builder for FunnelReach.
-func (c *FunnelReachClient) Update() *FunnelReachUpdate {
-	mutation := newFunnelReachMutation(c.config, OpUpdate)
-	return &FunnelReachUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+// Update returns an update builder for FunnelLead.
+func (c *FunnelLeadClient) Update() *FunnelLeadUpdate {
+	mutation := newFunnelLeadMutation(c.config, OpUpdate)
+	return &FunnelLeadUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
 }
 
 // UpdateOne returns an update builder for the given entity.
-func (c *FunnelReachClient) UpdateOne(_m *FunnelReach) *FunnelReachUpdateOne {
-	mutation := newFunnelReachMutation(c.config, OpUpdateOne, withFunnelReach(_m))
-	return &FunnelReachUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+func (c *FunnelLeadClient) UpdateOne(_m *FunnelLead) *FunnelLeadUpdateOne {
+	mutation := newFunnelLeadMutation(c.config, OpUpdateOne, withFunnelLead(_m))
+	return &FunnelLeadUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
 }
 
 // UpdateOneID returns an update builder for the given id.
-func (c *FunnelReachClient) UpdateOneID(id int) *FunnelReachUpdateOne {
-	mutation := newFunnelReachMutation(c.config, OpUpdateOne, withFunnelReachID(id))
-	return &FunnelReachUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+func (c *FunnelLeadClient) UpdateOneID(id int) *FunnelLeadUpdateOne {
+	mutation := newFunnelLeadMutation(c.config, OpUpdateOne, withFunnelLeadID(id))
+	return &FunnelLeadUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
 }
 
-// Delete returns a delete builder for FunnelReach.
-func (c *FunnelReachClient) Delete() *FunnelReachDelete {
-	mutation := newFunnelReachMutation(c.config, OpDelete)
-	return &FunnelReachDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+// Delete returns a delete builder for FunnelLead.
+func (c *FunnelLeadClient) Delete() *FunnelLeadDelete {
+	mutation := newFunnelLeadMutation(c.config, OpDelete)
+	return &FunnelLeadDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
 }
 
 // DeleteOne returns a builder for deleting the given entity.
-func (c *FunnelReachClient) DeleteOne(_m *FunnelReach) *FunnelReachDeleteOne {
+func (c *FunnelLeadClient) DeleteOne(_m *FunnelLead) *FunnelLeadDeleteOne {
 	return c.DeleteOneID(_m.ID)
 }
 
 // DeleteOneID returns a builder for deleting the given entity by its id.
-func (c *FunnelReachClient) DeleteOneID(id int) *FunnelReachDeleteOne {
-	builder := c.Delete().Where(funnelreach.ID(id))
+func (c *FunnelLeadClient) DeleteOneID(id int) *FunnelLeadDeleteOne {
+	builder := c.Delete().Where(funnellead.ID(id))
 	builder.mutation.id = &id
 	builder.mutation.op = OpDeleteOne
-	return &FunnelReachDeleteOne{builder}
+	return &FunnelLeadDeleteOne{builder}
 }
 
-// Query returns a query builder for FunnelReach.
-func (c *FunnelReachClient) Query() *FunnelReachQuery {
-	return &FunnelReachQuery{
+// Query returns a query builder for FunnelLead.
+func (c *FunnelLeadClient) Query() *FunnelLeadQuery {
+	return &FunnelLeadQuery{
 		config: c.config,
-		ctx:    &QueryContext{Type: TypeFunnelReach},
+		ctx:    &QueryContext{Type: TypeFunnelLead},
 		inters: c.Interceptors(),
 	}
 }
 
-// Get returns a FunnelReach entity by its id.
-func (c *FunnelReachClient) Get(ctx context.Context, id int) (*FunnelReach, error) {
-	return c.Query().Where(funnelreach.ID(id)).Only(ctx)
+// Get returns a FunnelLead entity by its id.
+func (c *FunnelLeadClient) Get(ctx context.Context, id int) (*FunnelLead, error) {
+	return c.Query().Where(funnellead.ID(id)).Only(ctx)
 }
 
 // GetX is like Get, but panics if an error occurs.
-func (c *FunnelReachClient) GetX(ctx context.Context, id int) *FunnelReach {
+func (c *FunnelLeadClient) GetX(ctx context.Context, id int) *FunnelLead {
 	obj, err := c.Get(ctx, id)
 	if err != nil {
 		panic(err)
@@ -1917,160 +1766,27 @@ func (c *FunnelReachClient) GetX(ctx context.Context, id int) *FunnelReach {
 }
 
 // Hooks returns the client hooks.
-func (c *FunnelReachClient) Hooks() []Hook {
-	return c.hooks.FunnelReach
+func (c *FunnelLeadClient) Hooks() []Hook {
+	return c.hooks.FunnelLead
 }
 
 // Interceptors returns the client interceptors.
-func (c *FunnelReachClient) Interceptors() []Interceptor {
-	return c.inters.FunnelReach
+func (c *FunnelLeadClient) Interceptors() []Interceptor {
+	return c.inters.FunnelLead
 }
 
-func (c *FunnelReachClient) mutate(ctx context.Context, m *FunnelReachMutation) (Value, error) {
+func (c *FunnelLeadClient) mutate(ctx context.Context, m *FunnelLeadMutation) (Value, error) {
 	switch m.Op() {
 	case OpCreate:
-		return (&FunnelReachCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+		return (&FunnelLeadCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
 	case OpUpdate:
-		return (&FunnelReachUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+		return (&FunnelLeadUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
 	case OpUpdateOne:
-		return (&FunnelReachUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+		return (&FunnelLeadUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
 	case OpDelete, OpDeleteOne:
-		return (&FunnelReachDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+		return (&FunnelLeadDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
-		return nil, fmt.Errorf("ent: unknown FunnelReach mutation op: %q", m.Op())
-	}
-}
-
-// FunnelSketchClient is a client for the FunnelSketch schema.
-type FunnelSketchClient struct {
-	config
-}
-
-// NewFunnelSketchClient returns a client for the FunnelSketch from the given config.
-func NewFunnelSketchClient(c config) *FunnelSketchClient {
-	return &FunnelSketchClient{config: c}
-}
-
-// Use adds a list of mutation hooks to the hooks stack.
-// A call to `Use(f, g, h)` equals to `funnelsketch.Hooks(f(g(h())))`.
-func (c *FunnelSketchClient) Use(hooks ...Hook) {
-	c.hooks.FunnelSketch = append(c.hooks.FunnelSketch, hooks...)
-}
-
-// Intercept adds a list of query interceptors to the interceptors stack.
-// A call to `Intercept(f, g, h)` equals to `funnelsketch.Intercept(f(g(h())))`.
-func (c *FunnelSketchClient) Intercept(interceptors ...Interceptor) {
-	c.inters.FunnelSketch = append(c.inters.FunnelSketch, interceptors...)
-}
-
-// Create returns a builder for creating a FunnelSketch entity.
-func (c *FunnelSketchClient) Create() *FunnelSketchCreate {
-	mutation := newFunnelSketchMutation(c.config, OpCreate)
-	return &FunnelSketchCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// CreateBulk returns a builder for creating a bulk of FunnelSketch entities.
-func (c *FunnelSketchClient) CreateBulk(builders ...*FunnelSketchCreate) *FunnelSketchCreateBulk {
-	return &FunnelSketchCreateBulk{config: c.config, builders: builders}
-}
-
-// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
-// a builder and applies setFunc on it.
-func (c *FunnelSketchClient) MapCreateBulk(slice any, setFunc func(*FunnelSketchCreate, int)) *FunnelSketchCreateBulk {
-	rv := reflect.ValueOf(slice)
-	if rv.Kind() != reflect.Slice {
-		return &FunnelSketchCreateBulk{err: fmt.Errorf("calling to FunnelSketchClient.MapCreateBulk with wrong type %T, need slice", slice)}
-	}
-	builders := make([]*FunnelSketchCreate, rv.Len())
-	for i := 0; i < rv.Len(); i++ {
-		builders[i] = c.Create()
-		setFunc(builders[i], i)
-	}
-	return &FunnelSketchCreateBulk{config: c.config, builders: builders}
-}
-
-// Update returns an update builder for FunnelSketch.
-func (c *FunnelSketchClient) Update() *FunnelSketchUpdate {
-	mutation := newFunnelSketchMutation(c.config, OpUpdate)
-	return &FunnelSketchUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// UpdateOne returns an update builder for the given entity.
-func (c *FunnelSketchClient) UpdateOne(_m *FunnelSketch) *FunnelSketchUpdateOne {
-	mutation := newFunnelSketchMutation(c.config, OpUpdateOne, withFunnelSketch(_m))
-	return &FunnelSketchUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// UpdateOneID returns an update builder for the given id.
-func (c *FunnelSketchClient) UpdateOneID(id int) *FunnelSketchUpdateOne {
-	mutation := newFunnelSketchMutation(c.config, OpUpdateOne, withFunnelSketchID(id))
-	return &FunnelSketchUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// Delete returns a delete builder for FunnelSketch.
-func (c *FunnelSketchClient) Delete() *FunnelSketchDelete {
-	mutation := newFunnelSketchMutation(c.config, OpDelete)
-	return &FunnelSketchDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// DeleteOne returns a builder for deleting the given entity.
-func (c *FunnelSketchClient) DeleteOne(_m *FunnelSketch) *FunnelSketchDeleteOne {
-	return c.DeleteOneID(_m.ID)
-}
-
-// DeleteOneID returns a builder for deleting the given entity by its id.
-func (c *FunnelSketchClient) DeleteOneID(id int) *FunnelSketchDeleteOne {
-	builder := c.Delete().Where(funnelsketch.ID(id))
-	builder.mutation.id = &id
-	builder.mutation.op = OpDeleteOne
-	return &FunnelSketchDeleteOne{builder}
-}
-
-// Query returns a query builder for FunnelSketch.
-func (c *FunnelSketchClient) Query() *FunnelSketchQuery {
-	return &FunnelSketchQuery{
-		config: c.config,
-		ctx:    &QueryContext{Type: TypeFunnelSketch},
-		inters: c.Interceptors(),
-	}
-}
-
-// Get returns a FunnelSketch entity by its id.
-func (c *FunnelSketchClient) Get(ctx context.Context, id int) (*FunnelSketch, error) {
-	return c.Query().Where(funnelsketch.ID(id)).Only(ctx)
-}
-
-// GetX is like Get, but panics if an error occurs.
-func (c *FunnelSketchClient) GetX(ctx context.Context, id int) *FunnelSketch {
-	obj, err := c.Get(ctx, id)
-	if err != nil {
-		panic(err)
-	}
-	return obj
-}
-
-// Hooks returns the client hooks.
-func (c *FunnelSketchClient) Hooks() []Hook {
-	return c.hooks.FunnelSketch
-}
-
-// Interceptors returns the client interceptors.
-func (c *FunnelSketchClient) Interceptors() []Interceptor {
-	return c.inters.FunnelSketch
-}
-
-func (c *FunnelSketchClient) mutate(ctx context.Context, m *FunnelSketchMutation) (Value, error) {
-	switch m.Op() {
-	case OpCreate:
-		return (&FunnelSketchCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
-	case OpUpdate:
-		return (&FunnelSketchUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
-	case OpUpdateOne:
-		return (&FunnelSketchUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
-	case OpDelete, OpDeleteOne:
-		return (&FunnelSketchDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
-	default:
-		return nil, fmt.Errorf("ent: unknown FunnelSketch mutation op: %q", m.Op())
+		return nil, fmt.Errorf("ent: unknown FunnelLead mutation op: %q", m.Op())
 	}
 }
 
@@ -4507,16 +4223,16 @@ func (c *WebhookEndpointClient) mutate(ctx context.Context, m *WebhookEndpointMu
 type (
 	hooks struct {
 		APIKey, Account, Activity, AuditEvent, Contact, DecisionLog, FunnelBuild,
-		FunnelCount, FunnelExit, FunnelReach, FunnelSketch, ImportMapping, ImportRun,
-		Lead, LeadEscalation, PolicyReplica, PolicyRevision, Project, RequalifyJob,
-		Simulation, Stage, StageTransition, User, WebhookAttempt, WebhookDelivery,
+		FunnelExit, FunnelLead, ImportMapping, ImportRun, Lead, LeadEscalation,
+		PolicyReplica, PolicyRevision, Project, RequalifyJob, Simulation, Stage,
+		StageTransition, User, WebhookAttempt, WebhookDelivery,
 		WebhookEndpoint []ent.Hook
 	}
 	inters struct {
 		APIKey, Account, Activity, AuditEvent, Contact, DecisionLog, FunnelBuild,
-		FunnelCount, FunnelExit, FunnelReach, FunnelSketch, ImportMapping, ImportRun,
-		Lead, LeadEscalation, PolicyReplica, PolicyRevision, Project, RequalifyJob,
-		Simulation, Stage, StageTransition, User, WebhookAttempt, WebhookDelivery,
+		FunnelExit, FunnelLead, ImportMapping, ImportRun, Lead, LeadEscalation,
+		PolicyReplica, PolicyRevision, Project, RequalifyJob, Simulation, Stage,
+		StageTransition, User, WebhookAttempt, WebhookDelivery,
 		WebhookEndpoint []ent.Interceptor
 	}
 )

@@ -19,10 +19,8 @@ import (
 	"github.com/qualify/qualify/ent/contact"
 	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/funnelbuild"
-	"github.com/qualify/qualify/ent/funnelcount"
 	"github.com/qualify/qualify/ent/funnelexit"
-	"github.com/qualify/qualify/ent/funnelreach"
-	"github.com/qualify/qualify/ent/funnelsketch"
+	"github.com/qualify/qualify/ent/funnellead"
 	"github.com/qualify/qualify/ent/importmapping"
 	"github.com/qualify/qualify/ent/importrun"
 	"github.com/qualify/qualify/ent/lead"
@@ -105,10 +103,8 @@ func checkColumn(t, c string) error {
 			contact.Table:         contact.ValidColumn,
 			decisionlog.Table:     decisionlog.ValidColumn,
 			funnelbuild.Table:     funnelbuild.ValidColumn,
-			funnelcount.Table:     funnelcount.ValidColumn,
 			funnelexit.Table:      funnelexit.ValidColumn,
-			funnelreach.Table:     funnelreach.ValidColumn,
-			funnelsketch.Table:    funnelsketch.ValidColumn,
+			funnellead.Table:      funnellead.ValidColumn,
 			importmapping.Table:   importmapping.ValidColumn,
 			importrun.Table:       importrun.ValidColumn,
 			lead.Table:            lead.ValidColumn,

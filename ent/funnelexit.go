@@ -21,7 +21,11 @@ type FunnelExit struct {
 	// StageID holds the value of the "stage_id" field.
 	StageID int `json:"stage_id,omitempty"`
 	// ReasonCode holds the value of the "reason_code" field.
-	ReasonCode   string `json:"reason_code,omitempty"`
+	ReasonCode string `json:"reason_code,omitempty"`
+	// the stage the lead left for the exit; 0 for none
+	FromStageID int `json:"from_stage_id,omitempty"`
+	// the lead's first row of this stage and reason (by stage left): counting these counts leads
+	Counted      bool `json:"counted,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -30,7 +34,9 @@ func (*FunnelExit) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case funnelexit.FieldID, funnelexit.FieldLeadID, funnelexit.FieldStageID:
+		case funnelexit.FieldCounted:
+			values[i] = new(sql.NullBool)
+		case funnelexit.FieldID, funnelexit.FieldLeadID, funnelexit.FieldStageID, funnelexit.FieldFromStageID:
 			values[i] = new(sql.NullInt64)
 		case funnelexit.FieldReasonCode:
 			values[i] = new(sql.NullString)
@@ -72,6 +78,18 @@ func (_m *FunnelExit) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field reason_code", values[i])
 			} else if value.Valid {
 				_m.ReasonCode = value.String
+			}
+		case funnelexit.FieldFromStageID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field from_stage_id", values[i])
+			} else if value.Valid {
+				_m.FromStageID = int(value.Int64)
+			}
+		case funnelexit.FieldCounted:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field counted", values[i])
+			} else if value.Valid {
+				_m.Counted = value.Bool
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -117,6 +135,12 @@ func (_m *FunnelExit) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("reason_code=")
 	builder.WriteString(_m.ReasonCode)
+	builder.WriteString(", ")
+	builder.WriteString("from_stage_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.FromStageID))
+	builder.WriteString(", ")
+	builder.WriteString("counted=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Counted))
 	builder.WriteByte(')')
 	return builder.String()
 }

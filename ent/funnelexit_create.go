@@ -47,6 +47,34 @@ func (_c *FunnelExitCreate) SetNillableReasonCode(v *string) *FunnelExitCreate {
 	return _c
 }
 
+// SetFromStageID sets the "from_stage_id" field.
+func (_c *FunnelExitCreate) SetFromStageID(v int) *FunnelExitCreate {
+	_c.mutation.SetFromStageID(v)
+	return _c
+}
+
+// SetNillableFromStageID sets the "from_stage_id" field if the given value is not nil.
+func (_c *FunnelExitCreate) SetNillableFromStageID(v *int) *FunnelExitCreate {
+	if v != nil {
+		_c.SetFromStageID(*v)
+	}
+	return _c
+}
+
+// SetCounted sets the "counted" field.
+func (_c *FunnelExitCreate) SetCounted(v bool) *FunnelExitCreate {
+	_c.mutation.SetCounted(v)
+	return _c
+}
+
+// SetNillableCounted sets the "counted" field if the given value is not nil.
+func (_c *FunnelExitCreate) SetNillableCounted(v *bool) *FunnelExitCreate {
+	if v != nil {
+		_c.SetCounted(*v)
+	}
+	return _c
+}
+
 // Mutation returns the FunnelExitMutation object of the builder.
 func (_c *FunnelExitCreate) Mutation() *FunnelExitMutation {
 	return _c.mutation
@@ -86,6 +114,14 @@ func (_c *FunnelExitCreate) defaults() {
 		v := funnelexit.DefaultReasonCode
 		_c.mutation.SetReasonCode(v)
 	}
+	if _, ok := _c.mutation.FromStageID(); !ok {
+		v := funnelexit.DefaultFromStageID
+		_c.mutation.SetFromStageID(v)
+	}
+	if _, ok := _c.mutation.Counted(); !ok {
+		v := funnelexit.DefaultCounted
+		_c.mutation.SetCounted(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -98,6 +134,12 @@ func (_c *FunnelExitCreate) check() error {
 	}
 	if _, ok := _c.mutation.ReasonCode(); !ok {
 		return &ValidationError{Name: "reason_code", err: errors.New(`ent: missing required field "FunnelExit.reason_code"`)}
+	}
+	if _, ok := _c.mutation.FromStageID(); !ok {
+		return &ValidationError{Name: "from_stage_id", err: errors.New(`ent: missing required field "FunnelExit.from_stage_id"`)}
+	}
+	if _, ok := _c.mutation.Counted(); !ok {
+		return &ValidationError{Name: "counted", err: errors.New(`ent: missing required field "FunnelExit.counted"`)}
 	}
 	return nil
 }
@@ -137,6 +179,14 @@ func (_c *FunnelExitCreate) createSpec() (*FunnelExit, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ReasonCode(); ok {
 		_spec.SetField(funnelexit.FieldReasonCode, field.TypeString, value)
 		_node.ReasonCode = value
+	}
+	if value, ok := _c.mutation.FromStageID(); ok {
+		_spec.SetField(funnelexit.FieldFromStageID, field.TypeInt, value)
+		_node.FromStageID = value
+	}
+	if value, ok := _c.mutation.Counted(); ok {
+		_spec.SetField(funnelexit.FieldCounted, field.TypeBool, value)
+		_node.Counted = value
 	}
 	return _node, _spec
 }
@@ -238,6 +288,36 @@ func (u *FunnelExitUpsert) UpdateReasonCode() *FunnelExitUpsert {
 	return u
 }
 
+// SetFromStageID sets the "from_stage_id" field.
+func (u *FunnelExitUpsert) SetFromStageID(v int) *FunnelExitUpsert {
+	u.Set(funnelexit.FieldFromStageID, v)
+	return u
+}
+
+// UpdateFromStageID sets the "from_stage_id" field to the value that was provided on create.
+func (u *FunnelExitUpsert) UpdateFromStageID() *FunnelExitUpsert {
+	u.SetExcluded(funnelexit.FieldFromStageID)
+	return u
+}
+
+// AddFromStageID adds v to the "from_stage_id" field.
+func (u *FunnelExitUpsert) AddFromStageID(v int) *FunnelExitUpsert {
+	u.Add(funnelexit.FieldFromStageID, v)
+	return u
+}
+
+// SetCounted sets the "counted" field.
+func (u *FunnelExitUpsert) SetCounted(v bool) *FunnelExitUpsert {
+	u.Set(funnelexit.FieldCounted, v)
+	return u
+}
+
+// UpdateCounted sets the "counted" field to the value that was provided on create.
+func (u *FunnelExitUpsert) UpdateCounted() *FunnelExitUpsert {
+	u.SetExcluded(funnelexit.FieldCounted)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -331,6 +411,41 @@ func (u *FunnelExitUpsertOne) SetReasonCode(v string) *FunnelExitUpsertOne {
 func (u *FunnelExitUpsertOne) UpdateReasonCode() *FunnelExitUpsertOne {
 	return u.Update(func(s *FunnelExitUpsert) {
 		s.UpdateReasonCode()
+	})
+}
+
+// SetFromStageID sets the "from_stage_id" field.
+func (u *FunnelExitUpsertOne) SetFromStageID(v int) *FunnelExitUpsertOne {
+	return u.Update(func(s *FunnelExitUpsert) {
+		s.SetFromStageID(v)
+	})
+}
+
+// AddFromStageID adds v to the "from_stage_id" field.
+func (u *FunnelExitUpsertOne) AddFromStageID(v int) *FunnelExitUpsertOne {
+	return u.Update(func(s *FunnelExitUpsert) {
+		s.AddFromStageID(v)
+	})
+}
+
+// UpdateFromStageID sets the "from_stage_id" field to the value that was provided on create.
+func (u *FunnelExitUpsertOne) UpdateFromStageID() *FunnelExitUpsertOne {
+	return u.Update(func(s *FunnelExitUpsert) {
+		s.UpdateFromStageID()
+	})
+}
+
+// SetCounted sets the "counted" field.
+func (u *FunnelExitUpsertOne) SetCounted(v bool) *FunnelExitUpsertOne {
+	return u.Update(func(s *FunnelExitUpsert) {
+		s.SetCounted(v)
+	})
+}
+
+// UpdateCounted sets the "counted" field to the value that was provided on create.
+func (u *FunnelExitUpsertOne) UpdateCounted() *FunnelExitUpsertOne {
+	return u.Update(func(s *FunnelExitUpsert) {
+		s.UpdateCounted()
 	})
 }
 
@@ -591,6 +706,41 @@ func (u *FunnelExitUpsertBulk) SetReasonCode(v string) *FunnelExitUpsertBulk {
 func (u *FunnelExitUpsertBulk) UpdateReasonCode() *FunnelExitUpsertBulk {
 	return u.Update(func(s *FunnelExitUpsert) {
 		s.UpdateReasonCode()
+	})
+}
+
+// SetFromStageID sets the "from_stage_id" field.
+func (u *FunnelExitUpsertBulk) SetFromStageID(v int) *FunnelExitUpsertBulk {
+	return u.Update(func(s *FunnelExitUpsert) {
+		s.SetFromStageID(v)
+	})
+}
+
+// AddFromStageID adds v to the "from_stage_id" field.
+func (u *FunnelExitUpsertBulk) AddFromStageID(v int) *FunnelExitUpsertBulk {
+	return u.Update(func(s *FunnelExitUpsert) {
+		s.AddFromStageID(v)
+	})
+}
+
+// UpdateFromStageID sets the "from_stage_id" field to the value that was provided on create.
+func (u *FunnelExitUpsertBulk) UpdateFromStageID() *FunnelExitUpsertBulk {
+	return u.Update(func(s *FunnelExitUpsert) {
+		s.UpdateFromStageID()
+	})
+}
+
+// SetCounted sets the "counted" field.
+func (u *FunnelExitUpsertBulk) SetCounted(v bool) *FunnelExitUpsertBulk {
+	return u.Update(func(s *FunnelExitUpsert) {
+		s.SetCounted(v)
+	})
+}
+
+// UpdateCounted sets the "counted" field to the value that was provided on create.
+func (u *FunnelExitUpsertBulk) UpdateCounted() *FunnelExitUpsertBulk {
+	return u.Update(func(s *FunnelExitUpsert) {
+		s.UpdateCounted()
 	})
 }
 

@@ -84,6 +84,41 @@ func (_u *FunnelExitUpdate) SetNillableReasonCode(v *string) *FunnelExitUpdate {
 	return _u
 }
 
+// SetFromStageID sets the "from_stage_id" field.
+func (_u *FunnelExitUpdate) SetFromStageID(v int) *FunnelExitUpdate {
+	_u.mutation.ResetFromStageID()
+	_u.mutation.SetFromStageID(v)
+	return _u
+}
+
+// SetNillableFromStageID sets the "from_stage_id" field if the given value is not nil.
+func (_u *FunnelExitUpdate) SetNillableFromStageID(v *int) *FunnelExitUpdate {
+	if v != nil {
+		_u.SetFromStageID(*v)
+	}
+	return _u
+}
+
+// AddFromStageID adds value to the "from_stage_id" field.
+func (_u *FunnelExitUpdate) AddFromStageID(v int) *FunnelExitUpdate {
+	_u.mutation.AddFromStageID(v)
+	return _u
+}
+
+// SetCounted sets the "counted" field.
+func (_u *FunnelExitUpdate) SetCounted(v bool) *FunnelExitUpdate {
+	_u.mutation.SetCounted(v)
+	return _u
+}
+
+// SetNillableCounted sets the "counted" field if the given value is not nil.
+func (_u *FunnelExitUpdate) SetNillableCounted(v *bool) *FunnelExitUpdate {
+	if v != nil {
+		_u.SetCounted(*v)
+	}
+	return _u
+}
+
 // Mutation returns the FunnelExitMutation object of the builder.
 func (_u *FunnelExitUpdate) Mutation() *FunnelExitMutation {
 	return _u.mutation
@@ -145,6 +180,15 @@ func (_u *FunnelExitUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if value, ok := _u.mutation.ReasonCode(); ok {
 		_spec.SetField(funnelexit.FieldReasonCode, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.FromStageID(); ok {
+		_spec.SetField(funnelexit.FieldFromStageID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedFromStageID(); ok {
+		_spec.AddField(funnelexit.FieldFromStageID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Counted(); ok {
+		_spec.SetField(funnelexit.FieldCounted, field.TypeBool, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -220,6 +264,41 @@ func (_u *FunnelExitUpdateOne) SetReasonCode(v string) *FunnelExitUpdateOne {
 func (_u *FunnelExitUpdateOne) SetNillableReasonCode(v *string) *FunnelExitUpdateOne {
 	if v != nil {
 		_u.SetReasonCode(*v)
+	}
+	return _u
+}
+
+// SetFromStageID sets the "from_stage_id" field.
+func (_u *FunnelExitUpdateOne) SetFromStageID(v int) *FunnelExitUpdateOne {
+	_u.mutation.ResetFromStageID()
+	_u.mutation.SetFromStageID(v)
+	return _u
+}
+
+// SetNillableFromStageID sets the "from_stage_id" field if the given value is not nil.
+func (_u *FunnelExitUpdateOne) SetNillableFromStageID(v *int) *FunnelExitUpdateOne {
+	if v != nil {
+		_u.SetFromStageID(*v)
+	}
+	return _u
+}
+
+// AddFromStageID adds value to the "from_stage_id" field.
+func (_u *FunnelExitUpdateOne) AddFromStageID(v int) *FunnelExitUpdateOne {
+	_u.mutation.AddFromStageID(v)
+	return _u
+}
+
+// SetCounted sets the "counted" field.
+func (_u *FunnelExitUpdateOne) SetCounted(v bool) *FunnelExitUpdateOne {
+	_u.mutation.SetCounted(v)
+	return _u
+}
+
+// SetNillableCounted sets the "counted" field if the given value is not nil.
+func (_u *FunnelExitUpdateOne) SetNillableCounted(v *bool) *FunnelExitUpdateOne {
+	if v != nil {
+		_u.SetCounted(*v)
 	}
 	return _u
 }
@@ -315,6 +394,15 @@ func (_u *FunnelExitUpdateOne) sqlSave(ctx context.Context) (_node *FunnelExit, 
 	}
 	if value, ok := _u.mutation.ReasonCode(); ok {
 		_spec.SetField(funnelexit.FieldReasonCode, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.FromStageID(); ok {
+		_spec.SetField(funnelexit.FieldFromStageID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedFromStageID(); ok {
+		_spec.AddField(funnelexit.FieldFromStageID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Counted(); ok {
+		_spec.SetField(funnelexit.FieldCounted, field.TypeBool, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &FunnelExit{config: _u.config}

@@ -19,10 +19,8 @@ import (
 	"github.com/qualify/qualify/ent/contact"
 	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/funnelbuild"
-	"github.com/qualify/qualify/ent/funnelcount"
 	"github.com/qualify/qualify/ent/funnelexit"
-	"github.com/qualify/qualify/ent/funnelreach"
-	"github.com/qualify/qualify/ent/funnelsketch"
+	"github.com/qualify/qualify/ent/funnellead"
 	"github.com/qualify/qualify/ent/importmapping"
 	"github.com/qualify/qualify/ent/importrun"
 	"github.com/qualify/qualify/ent/lead"
@@ -58,10 +56,8 @@ const (
 	TypeContact         = "Contact"
 	TypeDecisionLog     = "DecisionLog"
 	TypeFunnelBuild     = "FunnelBuild"
-	TypeFunnelCount     = "FunnelCount"
 	TypeFunnelExit      = "FunnelExit"
-	TypeFunnelReach     = "FunnelReach"
-	TypeFunnelSketch    = "FunnelSketch"
+	TypeFunnelLead      = "FunnelLead"
 	TypeImportMapping   = "ImportMapping"
 	TypeImportRun       = "ImportRun"
 	TypeLead            = "Lead"
@@ -6636,773 +6632,24 @@ func (m *FunnelBuildMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown FunnelBuild edge %s", name)
 }
 
-// FunnelCountMutation represents an operation that mutates the FunnelCount nodes in the graph.
-type FunnelCountMutation struct {
-	config
-	op              Op
-	typ             string
-	id              *int
-	cohort_stage    *int
-	addcohort_stage *int
-	cohort_day      *string
-	stage_id        *int
-	addstage_id     *int
-	reason_code     *string
-	dim             *string
-	dim_value       *string
-	n               *int
-	addn            *int
-	clearedFields   map[string]struct{}
-	done            bool
-	oldValue        func(context.Context) (*FunnelCount, error)
-	predicates      []predicate.FunnelCount
-}
-
-var _ ent.Mutation = (*FunnelCountMutation)(nil)
-
-// funnelcountOption allows management of the mutation configuration using functional options.
-type funnelcountOption func(*FunnelCountMutation)
-
-// newFunnelCountMutation creates new mutation for the FunnelCount entity.
-func newFunnelCountMutation(c config, op Op, opts ...funnelcountOption) *FunnelCountMutation {
-	m := &FunnelCountMutation{
-		config:        c,
-		op:            op,
-		typ:           TypeFunnelCount,
-		clearedFields: make(map[string]struct{}),
-	}
-	for _, opt := range opts {
-		opt(m)
-	}
-	return m
-}
-
-// withFunnelCountID sets the ID field of the mutation.
-func withFunnelCountID(id int) funnelcountOption {
-	return func(m *FunnelCountMutation) {
-		var (
-			err   error
-			once  sync.Once
-			value *FunnelCount
-		)
-		m.oldValue = func(ctx context.Context) (*FunnelCount, error) {
-			once.Do(func() {
-				if m.done {
-					err = errors.New("querying old values post mutation is not allowed")
-				} else {
-					value, err = m.Client().FunnelCount.Get(ctx, id)
-				}
-			})
-			return value, err
-		}
-		m.id = &id
-	}
-}
-
-// withFunnelCount sets the old FunnelCount of the mutation.
-func withFunnelCount(node *FunnelCount) funnelcountOption {
-	return func(m *FunnelCountMutation) {
-		m.oldValue = func(context.Context) (*FunnelCount, error) {
-			return node, nil
-		}
-		m.id = &node.ID
-	}
-}
-
-// Client returns a new `ent.Client` from the mutation. If the mutation was
-// executed in a transaction (ent.Tx), a transactional client is returned.
-func (m FunnelCountMutation) Client() *Client {
-	client := &Client{config: m.config}
-	client.init()
-	return client
-}
-
-// Tx returns an `ent.Tx` for mutations that were executed in transactions;
-// it returns an error otherwise.
-func (m FunnelCountMutation) Tx() (*Tx, error) {
-	if _, ok := m.driver.(*txDriver); !ok {
-		return nil, errors.New("ent: mutation is not running in a transaction")
-	}
-	tx := &Tx{config: m.config}
-	tx.init()
-	return tx, nil
-}
-
-// ID returns the ID value in the mutation. Note that the ID is only available
-// if it was provided to the builder or after it was returned from the database.
-func (m *FunnelCountMutation) ID() (id int, exists bool) {
-	if m.id == nil {
-		return
-	}
-	return *m.id, true
-}
-
-// IDs queries the database and returns the entity ids that match the mutation's predicate.
-// That means, if the mutation is applied within a transaction with an isolation level such
-// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
-// or updated by the mutation.
-func (m *FunnelCountMutation) IDs(ctx context.Context) ([]int, error) {
-	switch {
-	case m.op.Is(OpUpdateOne | OpDeleteOne):
-		id, exists := m.ID()
-		if exists {
-			return []int{id}, nil
-		}
-		fallthrough
-	case m.op.Is(OpUpdate | OpDelete):
-		return m.Client().FunnelCount.Query().Where(m.predicates...).IDs(ctx)
-	default:
-		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
-	}
-}
-
-// SetCohortStage sets the "cohort_stage" field.
-func (m *FunnelCountMutation) SetCohortStage(i int) {
-	m.cohort_stage = &i
-	m.addcohort_stage = nil
-}
-
-// CohortStage returns the value of the "cohort_stage" field in the mutation.
-func (m *FunnelCountMutation) CohortStage() (r int, exists bool) {
-	v := m.cohort_stage
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldCohortStage returns the old "cohort_stage" field's value of the FunnelCount entity.
-// If the FunnelCount object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelCountMutation) OldCohortStage(ctx context.Context) (v int, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldCohortStage is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldCohortStage requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldCohortStage: %w", err)
-	}
-	return oldValue.CohortStage, nil
-}
-
-// AddCohortStage adds i to the "cohort_stage" field.
-func (m *FunnelCountMutation) AddCohortStage(i int) {
-	if m.addcohort_stage != nil {
-		*m.addcohort_stage += i
-	} else {
-		m.addcohort_stage = &i
-	}
-}
-
-// AddedCohortStage returns the value that was added to the "cohort_stage" field in this mutation.
-func (m *FunnelCountMutation) AddedCohortStage() (r int, exists bool) {
-	v := m.addcohort_stage
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ResetCohortStage resets all changes to the "cohort_stage" field.
-func (m *FunnelCountMutation) ResetCohortStage() {
-	m.cohort_stage = nil
-	m.addcohort_stage = nil
-}
-
-// SetCohortDay sets the "cohort_day" field.
-func (m *FunnelCountMutation) SetCohortDay(s string) {
-	m.cohort_day = &s
-}
-
-// CohortDay returns the value of the "cohort_day" field in the mutation.
-func (m *FunnelCountMutation) CohortDay() (r string, exists bool) {
-	v := m.cohort_day
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldCohortDay returns the old "cohort_day" field's value of the FunnelCount entity.
-// If the FunnelCount object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelCountMutation) OldCohortDay(ctx context.Context) (v string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldCohortDay is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldCohortDay requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldCohortDay: %w", err)
-	}
-	return oldValue.CohortDay, nil
-}
-
-// ResetCohortDay resets all changes to the "cohort_day" field.
-func (m *FunnelCountMutation) ResetCohortDay() {
-	m.cohort_day = nil
-}
-
-// SetStageID sets the "stage_id" field.
-func (m *FunnelCountMutation) SetStageID(i int) {
-	m.stage_id = &i
-	m.addstage_id = nil
-}
-
-// StageID returns the value of the "stage_id" field in the mutation.
-func (m *FunnelCountMutation) StageID() (r int, exists bool) {
-	v := m.stage_id
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldStageID returns the old "stage_id" field's value of the FunnelCount entity.
-// If the FunnelCount object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelCountMutation) OldStageID(ctx context.Context) (v int, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldStageID is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldStageID requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldStageID: %w", err)
-	}
-	return oldValue.StageID, nil
-}
-
-// AddStageID adds i to the "stage_id" field.
-func (m *FunnelCountMutation) AddStageID(i int) {
-	if m.addstage_id != nil {
-		*m.addstage_id += i
-	} else {
-		m.addstage_id = &i
-	}
-}
-
-// AddedStageID returns the value that was added to the "stage_id" field in this mutation.
-func (m *FunnelCountMutation) AddedStageID() (r int, exists bool) {
-	v := m.addstage_id
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ResetStageID resets all changes to the "stage_id" field.
-func (m *FunnelCountMutation) ResetStageID() {
-	m.stage_id = nil
-	m.addstage_id = nil
-}
-
-// SetReasonCode sets the "reason_code" field.
-func (m *FunnelCountMutation) SetReasonCode(s string) {
-	m.reason_code = &s
-}
-
-// ReasonCode returns the value of the "reason_code" field in the mutation.
-func (m *FunnelCountMutation) ReasonCode() (r string, exists bool) {
-	v := m.reason_code
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldReasonCode returns the old "reason_code" field's value of the FunnelCount entity.
-// If the FunnelCount object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelCountMutation) OldReasonCode(ctx context.Context) (v string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldReasonCode is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldReasonCode requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldReasonCode: %w", err)
-	}
-	return oldValue.ReasonCode, nil
-}
-
-// ResetReasonCode resets all changes to the "reason_code" field.
-func (m *FunnelCountMutation) ResetReasonCode() {
-	m.reason_code = nil
-}
-
-// SetDim sets the "dim" field.
-func (m *FunnelCountMutation) SetDim(s string) {
-	m.dim = &s
-}
-
-// Dim returns the value of the "dim" field in the mutation.
-func (m *FunnelCountMutation) Dim() (r string, exists bool) {
-	v := m.dim
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldDim returns the old "dim" field's value of the FunnelCount entity.
-// If the FunnelCount object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelCountMutation) OldDim(ctx context.Context) (v string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldDim is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldDim requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldDim: %w", err)
-	}
-	return oldValue.Dim, nil
-}
-
-// ResetDim resets all changes to the "dim" field.
-func (m *FunnelCountMutation) ResetDim() {
-	m.dim = nil
-}
-
-// SetDimValue sets the "dim_value" field.
-func (m *FunnelCountMutation) SetDimValue(s string) {
-	m.dim_value = &s
-}
-
-// DimValue returns the value of the "dim_value" field in the mutation.
-func (m *FunnelCountMutation) DimValue() (r string, exists bool) {
-	v := m.dim_value
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldDimValue returns the old "dim_value" field's value of the FunnelCount entity.
-// If the FunnelCount object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelCountMutation) OldDimValue(ctx context.Context) (v string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldDimValue is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldDimValue requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldDimValue: %w", err)
-	}
-	return oldValue.DimValue, nil
-}
-
-// ResetDimValue resets all changes to the "dim_value" field.
-func (m *FunnelCountMutation) ResetDimValue() {
-	m.dim_value = nil
-}
-
-// SetN sets the "n" field.
-func (m *FunnelCountMutation) SetN(i int) {
-	m.n = &i
-	m.addn = nil
-}
-
-// N returns the value of the "n" field in the mutation.
-func (m *FunnelCountMutation) N() (r int, exists bool) {
-	v := m.n
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldN returns the old "n" field's value of the FunnelCount entity.
-// If the FunnelCount object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelCountMutation) OldN(ctx context.Context) (v int, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldN is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldN requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldN: %w", err)
-	}
-	return oldValue.N, nil
-}
-
-// AddN adds i to the "n" field.
-func (m *FunnelCountMutation) AddN(i int) {
-	if m.addn != nil {
-		*m.addn += i
-	} else {
-		m.addn = &i
-	}
-}
-
-// AddedN returns the value that was added to the "n" field in this mutation.
-func (m *FunnelCountMutation) AddedN() (r int, exists bool) {
-	v := m.addn
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ResetN resets all changes to the "n" field.
-func (m *FunnelCountMutation) ResetN() {
-	m.n = nil
-	m.addn = nil
-}
-
-// Where appends a list predicates to the FunnelCountMutation builder.
-func (m *FunnelCountMutation) Where(ps ...predicate.FunnelCount) {
-	m.predicates = append(m.predicates, ps...)
-}
-
-// WhereP appends storage-level predicates to the FunnelCountMutation builder. Using this method,
-// users can use type-assertion to append predicates that do not depend on any generated package.
-func (m *FunnelCountMutation) WhereP(ps ...func(*sql.Selector)) {
-	p := make([]predicate.FunnelCount, len(ps))
-	for i := range ps {
-		p[i] = ps[i]
-	}
-	m.Where(p...)
-}
-
-// Op returns the operation name.
-func (m *FunnelCountMutation) Op() Op {
-	return m.op
-}
-
-// SetOp allows setting the mutation operation.
-func (m *FunnelCountMutation) SetOp(op Op) {
-	m.op = op
-}
-
-// Type returns the node type of this mutation (FunnelCount).
-func (m *FunnelCountMutation) Type() string {
-	return m.typ
-}
-
-// Fields returns all fields that were changed during this mutation. Note that in
-// order to get all numeric fields that were incremented/decremented, call
-// AddedFields().
-func (m *FunnelCountMutation) Fields() []string {
-	fields := make([]string, 0, 7)
-	if m.cohort_stage != nil {
-		fields = append(fields, funnelcount.FieldCohortStage)
-	}
-	if m.cohort_day != nil {
-		fields = append(fields, funnelcount.FieldCohortDay)
-	}
-	if m.stage_id != nil {
-		fields = append(fields, funnelcount.FieldStageID)
-	}
-	if m.reason_code != nil {
-		fields = append(fields, funnelcount.FieldReasonCode)
-	}
-	if m.dim != nil {
-		fields = append(fields, funnelcount.FieldDim)
-	}
-	if m.dim_value != nil {
-		fields = append(fields, funnelcount.FieldDimValue)
-	}
-	if m.n != nil {
-		fields = append(fields, funnelcount.FieldN)
-	}
-	return fields
-}
-
-// Field returns the value of a field with the given name. The second boolean
-// return value indicates that this field was not set, or was not defined in the
-// schema.
-func (m *FunnelCountMutation) Field(name string) (ent.Value, bool) {
-	switch name {
-	case funnelcount.FieldCohortStage:
-		return m.CohortStage()
-	case funnelcount.FieldCohortDay:
-		return m.CohortDay()
-	case funnelcount.FieldStageID:
-		return m.StageID()
-	case funnelcount.FieldReasonCode:
-		return m.ReasonCode()
-	case funnelcount.FieldDim:
-		return m.Dim()
-	case funnelcount.FieldDimValue:
-		return m.DimValue()
-	case funnelcount.FieldN:
-		return m.N()
-	}
-	return nil, false
-}
-
-// OldField returns the old value of the field from the database. An error is
-// returned if the mutation operation is not UpdateOne, or the query to the
-// database failed.
-func (m *FunnelCountMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
-	switch name {
-	case funnelcount.FieldCohortStage:
-		return m.OldCohortStage(ctx)
-	case funnelcount.FieldCohortDay:
-		return m.OldCohortDay(ctx)
-	case funnelcount.FieldStageID:
-		return m.OldStageID(ctx)
-	case funnelcount.FieldReasonCode:
-		return m.OldReasonCode(ctx)
-	case funnelcount.FieldDim:
-		return m.OldDim(ctx)
-	case funnelcount.FieldDimValue:
-		return m.OldDimValue(ctx)
-	case funnelcount.FieldN:
-		return m.OldN(ctx)
-	}
-	return nil, fmt.Errorf("unknown FunnelCount field %s", name)
-}
-
-// SetField sets the value of a field with the given name. It returns an error if
-// the field is not defined in the schema, or if the type mismatched the field
-// type.
-func (m *FunnelCountMutation) SetField(name string, value ent.Value) error {
-	switch name {
-	case funnelcount.FieldCohortStage:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetCohortStage(v)
-		return nil
-	case funnelcount.FieldCohortDay:
-		v, ok := value.(string)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetCohortDay(v)
-		return nil
-	case funnelcount.FieldStageID:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetStageID(v)
-		return nil
-	case funnelcount.FieldReasonCode:
-		v, ok := value.(string)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetReasonCode(v)
-		return nil
-	case funnelcount.FieldDim:
-		v, ok := value.(string)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetDim(v)
-		return nil
-	case funnelcount.FieldDimValue:
-		v, ok := value.(string)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetDimValue(v)
-		return nil
-	case funnelcount.FieldN:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetN(v)
-		return nil
-	}
-	return fmt.Errorf("unknown FunnelCount field %s", name)
-}
-
-// AddedFields returns all numeric fields that were incremented/decremented during
-// this mutation.
-func (m *FunnelCountMutation) AddedFields() []string {
-	var fields []string
-	if m.addcohort_stage != nil {
-		fields = append(fields, funnelcount.FieldCohortStage)
-	}
-	if m.addstage_id != nil {
-		fields = append(fields, funnelcount.FieldStageID)
-	}
-	if m.addn != nil {
-		fields = append(fields, funnelcount.FieldN)
-	}
-	return fields
-}
-
-// AddedField returns the numeric value that was incremented/decremented on a field
-// with the given name. The second boolean return value indicates that this field
-// was not set, or was not defined in the schema.
-func (m *FunnelCountMutation) AddedField(name string) (ent.Value, bool) {
-	switch name {
-	case funnelcount.FieldCohortStage:
-		return m.AddedCohortStage()
-	case funnelcount.FieldStageID:
-		return m.AddedStageID()
-	case funnelcount.FieldN:
-		return m.AddedN()
-	}
-	return nil, false
-}
-
-// AddField adds the value to the field with the given name. It returns an error if
-// the field is not defined in the schema, or if the type mismatched the field
-// type.
-func (m *FunnelCountMutation) AddField(name string, value ent.Value) error {
-	switch name {
-	case funnelcount.FieldCohortStage:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddCohortStage(v)
-		return nil
-	case funnelcount.FieldStageID:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddStageID(v)
-		return nil
-	case funnelcount.FieldN:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddN(v)
-		return nil
-	}
-	return fmt.Errorf("unknown FunnelCount numeric field %s", name)
-}
-
-// ClearedFields returns all nullable fields that were cleared during this
-// mutation.
-func (m *FunnelCountMutation) ClearedFields() []string {
-	return nil
-}
-
-// FieldCleared returns a boolean indicating if a field with the given name was
-// cleared in this mutation.
-func (m *FunnelCountMutation) FieldCleared(name string) bool {
-	_, ok := m.clearedFields[name]
-	return ok
-}
-
-// ClearField clears the value of the field with the given name. It returns an
-// error if the field is not defined in the schema.
-func (m *FunnelCountMutation) ClearField(name string) error {
-	return fmt.Errorf("unknown FunnelCount nullable field %s", name)
-}
-
-// ResetField resets all changes in the mutation for the field with the given name.
-// It returns an error if the field is not defined in the schema.
-func (m *FunnelCountMutation) ResetField(name string) error {
-	switch name {
-	case funnelcount.FieldCohortStage:
-		m.ResetCohortStage()
-		return nil
-	case funnelcount.FieldCohortDay:
-		m.ResetCohortDay()
-		return nil
-	case funnelcount.FieldStageID:
-		m.ResetStageID()
-		return nil
-	case funnelcount.FieldReasonCode:
-		m.ResetReasonCode()
-		return nil
-	case funnelcount.FieldDim:
-		m.ResetDim()
-		return nil
-	case funnelcount.FieldDimValue:
-		m.ResetDimValue()
-		return nil
-	case funnelcount.FieldN:
-		m.ResetN()
-		return nil
-	}
-	return fmt.Errorf("unknown FunnelCount field %s", name)
-}
-
-// AddedEdges returns all edge names that were set/added in this mutation.
-func (m *FunnelCountMutation) AddedEdges() []string {
-	edges := make([]string, 0, 0)
-	return edges
-}
-
-// AddedIDs returns all IDs (to other nodes) that were added for the given edge
-// name in this mutation.
-func (m *FunnelCountMutation) AddedIDs(name string) []ent.Value {
-	return nil
-}
-
-// RemovedEdges returns all edge names that were removed in this mutation.
-func (m *FunnelCountMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 0)
-	return edges
-}
-
-// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
-// the given name in this mutation.
-func (m *FunnelCountMutation) RemovedIDs(name string) []ent.Value {
-	return nil
-}
-
-// ClearedEdges returns all edge names that were cleared in this mutation.
-func (m *FunnelCountMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 0)
-	return edges
-}
-
-// EdgeCleared returns a boolean which indicates if the edge with the given name
-// was cleared in this mutation.
-func (m *FunnelCountMutation) EdgeCleared(name string) bool {
-	return false
-}
-
-// ClearEdge clears the value of the edge with the given name. It returns an error
-// if that edge is not defined in the schema.
-func (m *FunnelCountMutation) ClearEdge(name string) error {
-	return fmt.Errorf("unknown FunnelCount unique edge %s", name)
-}
-
-// ResetEdge resets all changes to the edge with the given name in this mutation.
-// It returns an error if the edge is not defined in the schema.
-func (m *FunnelCountMutation) ResetEdge(name string) error {
-	return fmt.Errorf("unknown FunnelCount edge %s", name)
-}
-
 // FunnelExitMutation represents an operation that mutates the FunnelExit nodes in the graph.
 type FunnelExitMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *int
-	lead_id       *int
-	addlead_id    *int
-	stage_id      *int
-	addstage_id   *int
-	reason_code   *string
-	clearedFields map[string]struct{}
-	done          bool
-	oldValue      func(context.Context) (*FunnelExit, error)
-	predicates    []predicate.FunnelExit
+	op               Op
+	typ              string
+	id               *int
+	lead_id          *int
+	addlead_id       *int
+	stage_id         *int
+	addstage_id      *int
+	reason_code      *string
+	from_stage_id    *int
+	addfrom_stage_id *int
+	counted          *bool
+	clearedFields    map[string]struct{}
+	done             bool
+	oldValue         func(context.Context) (*FunnelExit, error)
+	predicates       []predicate.FunnelExit
 }
 
 var _ ent.Mutation = (*FunnelExitMutation)(nil)
@@ -7651,6 +6898,98 @@ func (m *FunnelExitMutation) ResetReasonCode() {
 	m.reason_code = nil
 }
 
+// SetFromStageID sets the "from_stage_id" field.
+func (m *FunnelExitMutation) SetFromStageID(i int) {
+	m.from_stage_id = &i
+	m.addfrom_stage_id = nil
+}
+
+// FromStageID returns the value of the "from_stage_id" field in the mutation.
+func (m *FunnelExitMutation) FromStageID() (r int, exists bool) {
+	v := m.from_stage_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFromStageID returns the old "from_stage_id" field's value of the FunnelExit entity.
+// If the FunnelExit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelExitMutation) OldFromStageID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFromStageID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFromStageID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFromStageID: %w", err)
+	}
+	return oldValue.FromStageID, nil
+}
+
+// AddFromStageID adds i to the "from_stage_id" field.
+func (m *FunnelExitMutation) AddFromStageID(i int) {
+	if m.addfrom_stage_id != nil {
+		*m.addfrom_stage_id += i
+	} else {
+		m.addfrom_stage_id = &i
+	}
+}
+
+// AddedFromStageID returns the value that was added to the "from_stage_id" field in this mutation.
+func (m *FunnelExitMutation) AddedFromStageID() (r int, exists bool) {
+	v := m.addfrom_stage_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetFromStageID resets all changes to the "from_stage_id" field.
+func (m *FunnelExitMutation) ResetFromStageID() {
+	m.from_stage_id = nil
+	m.addfrom_stage_id = nil
+}
+
+// SetCounted sets the "counted" field.
+func (m *FunnelExitMutation) SetCounted(b bool) {
+	m.counted = &b
+}
+
+// Counted returns the value of the "counted" field in the mutation.
+func (m *FunnelExitMutation) Counted() (r bool, exists bool) {
+	v := m.counted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCounted returns the old "counted" field's value of the FunnelExit entity.
+// If the FunnelExit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelExitMutation) OldCounted(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCounted is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCounted requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCounted: %w", err)
+	}
+	return oldValue.Counted, nil
+}
+
+// ResetCounted resets all changes to the "counted" field.
+func (m *FunnelExitMutation) ResetCounted() {
+	m.counted = nil
+}
+
 // Where appends a list predicates to the FunnelExitMutation builder.
 func (m *FunnelExitMutation) Where(ps ...predicate.FunnelExit) {
 	m.predicates = append(m.predicates, ps...)
@@ -7685,7 +7024,7 @@ func (m *FunnelExitMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *FunnelExitMutation) Fields() []string {
-	fields := make([]string, 0, 3)
+	fields := make([]string, 0, 5)
 	if m.lead_id != nil {
 		fields = append(fields, funnelexit.FieldLeadID)
 	}
@@ -7694,6 +7033,12 @@ func (m *FunnelExitMutation) Fields() []string {
 	}
 	if m.reason_code != nil {
 		fields = append(fields, funnelexit.FieldReasonCode)
+	}
+	if m.from_stage_id != nil {
+		fields = append(fields, funnelexit.FieldFromStageID)
+	}
+	if m.counted != nil {
+		fields = append(fields, funnelexit.FieldCounted)
 	}
 	return fields
 }
@@ -7709,6 +7054,10 @@ func (m *FunnelExitMutation) Field(name string) (ent.Value, bool) {
 		return m.StageID()
 	case funnelexit.FieldReasonCode:
 		return m.ReasonCode()
+	case funnelexit.FieldFromStageID:
+		return m.FromStageID()
+	case funnelexit.FieldCounted:
+		return m.Counted()
 	}
 	return nil, false
 }
@@ -7724,6 +7073,10 @@ func (m *FunnelExitMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldStageID(ctx)
 	case funnelexit.FieldReasonCode:
 		return m.OldReasonCode(ctx)
+	case funnelexit.FieldFromStageID:
+		return m.OldFromStageID(ctx)
+	case funnelexit.FieldCounted:
+		return m.OldCounted(ctx)
 	}
 	return nil, fmt.Errorf("unknown FunnelExit field %s", name)
 }
@@ -7754,6 +7107,20 @@ func (m *FunnelExitMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetReasonCode(v)
 		return nil
+	case funnelexit.FieldFromStageID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFromStageID(v)
+		return nil
+	case funnelexit.FieldCounted:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCounted(v)
+		return nil
 	}
 	return fmt.Errorf("unknown FunnelExit field %s", name)
 }
@@ -7768,6 +7135,9 @@ func (m *FunnelExitMutation) AddedFields() []string {
 	if m.addstage_id != nil {
 		fields = append(fields, funnelexit.FieldStageID)
 	}
+	if m.addfrom_stage_id != nil {
+		fields = append(fields, funnelexit.FieldFromStageID)
+	}
 	return fields
 }
 
@@ -7780,6 +7150,8 @@ func (m *FunnelExitMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedLeadID()
 	case funnelexit.FieldStageID:
 		return m.AddedStageID()
+	case funnelexit.FieldFromStageID:
+		return m.AddedFromStageID()
 	}
 	return nil, false
 }
@@ -7802,6 +7174,13 @@ func (m *FunnelExitMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddStageID(v)
+		return nil
+	case funnelexit.FieldFromStageID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFromStageID(v)
 		return nil
 	}
 	return fmt.Errorf("unknown FunnelExit numeric field %s", name)
@@ -7838,6 +7217,12 @@ func (m *FunnelExitMutation) ResetField(name string) error {
 		return nil
 	case funnelexit.FieldReasonCode:
 		m.ResetReasonCode()
+		return nil
+	case funnelexit.FieldFromStageID:
+		m.ResetFromStageID()
+		return nil
+	case funnelexit.FieldCounted:
+		m.ResetCounted()
 		return nil
 	}
 	return fmt.Errorf("unknown FunnelExit field %s", name)
@@ -7891,49 +7276,133 @@ func (m *FunnelExitMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown FunnelExit edge %s", name)
 }
 
-// FunnelReachMutation represents an operation that mutates the FunnelReach nodes in the graph.
-type FunnelReachMutation struct {
+// FunnelLeadMutation represents an operation that mutates the FunnelLead nodes in the graph.
+type FunnelLeadMutation struct {
 	config
-	op                  Op
-	typ                 string
-	id                  *int
-	lead_id             *int
-	addlead_id          *int
-	stage_id            *int
-	addstage_id         *int
-	lead_created_at     *time.Time
-	cohort_month        *string
-	reached_at          *time.Time
-	entered             *bool
-	source              *string
-	owner_id            *int
-	addowner_id         *int
-	team                *string
-	industry            *string
-	region              *string
-	stays               *int
-	addstays            *int
-	latest_stay_days    *float64
-	addlatest_stay_days *float64
-	total_stay_days     *float64
-	addtotal_stay_days  *float64
-	clearedFields       map[string]struct{}
-	done                bool
-	oldValue            func(context.Context) (*FunnelReach, error)
-	predicates          []predicate.FunnelReach
+	op            Op
+	typ           string
+	id            *int
+	created_at    *time.Time
+	cohort_month  *string
+	source        *string
+	owner_id      *int
+	addowner_id   *int
+	team          *string
+	industry      *string
+	region        *string
+	r1            *float64
+	addr1         *float64
+	r2            *float64
+	addr2         *float64
+	r3            *float64
+	addr3         *float64
+	r4            *float64
+	addr4         *float64
+	r5            *float64
+	addr5         *float64
+	r6            *float64
+	addr6         *float64
+	r7            *float64
+	addr7         *float64
+	r8            *float64
+	addr8         *float64
+	r9            *float64
+	addr9         *float64
+	r10           *float64
+	addr10        *float64
+	r11           *float64
+	addr11        *float64
+	r12           *float64
+	addr12        *float64
+	o1            *int
+	addo1         *int
+	o2            *int
+	addo2         *int
+	o3            *int
+	addo3         *int
+	o4            *int
+	addo4         *int
+	o5            *int
+	addo5         *int
+	o6            *int
+	addo6         *int
+	o7            *int
+	addo7         *int
+	o8            *int
+	addo8         *int
+	o9            *int
+	addo9         *int
+	o10           *int
+	addo10        *int
+	o11           *int
+	addo11        *int
+	o12           *int
+	addo12        *int
+	l1            *float64
+	addl1         *float64
+	l2            *float64
+	addl2         *float64
+	l3            *float64
+	addl3         *float64
+	l4            *float64
+	addl4         *float64
+	l5            *float64
+	addl5         *float64
+	l6            *float64
+	addl6         *float64
+	l7            *float64
+	addl7         *float64
+	l8            *float64
+	addl8         *float64
+	l9            *float64
+	addl9         *float64
+	l10           *float64
+	addl10        *float64
+	l11           *float64
+	addl11        *float64
+	l12           *float64
+	addl12        *float64
+	c1            *float64
+	addc1         *float64
+	c2            *float64
+	addc2         *float64
+	c3            *float64
+	addc3         *float64
+	c4            *float64
+	addc4         *float64
+	c5            *float64
+	addc5         *float64
+	c6            *float64
+	addc6         *float64
+	c7            *float64
+	addc7         *float64
+	c8            *float64
+	addc8         *float64
+	c9            *float64
+	addc9         *float64
+	c10           *float64
+	addc10        *float64
+	c11           *float64
+	addc11        *float64
+	c12           *float64
+	addc12        *float64
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*FunnelLead, error)
+	predicates    []predicate.FunnelLead
 }
 
-var _ ent.Mutation = (*FunnelReachMutation)(nil)
+var _ ent.Mutation = (*FunnelLeadMutation)(nil)
 
-// funnelreachOption allows management of the mutation configuration using functional options.
-type funnelreachOption func(*FunnelReachMutation)
+// funnelleadOption allows management of the mutation configuration using functional options.
+type funnelleadOption func(*FunnelLeadMutation)
 
-// newFunnelReachMutation creates new mutation for the FunnelReach entity.
-func newFunnelReachMutation(c config, op Op, opts ...funnelreachOption) *FunnelReachMutation {
-	m := &FunnelReachMutation{
+// newFunnelLeadMutation creates new mutation for the FunnelLead entity.
+func newFunnelLeadMutation(c config, op Op, opts ...funnelleadOption) *FunnelLeadMutation {
+	m := &FunnelLeadMutation{
 		config:        c,
 		op:            op,
-		typ:           TypeFunnelReach,
+		typ:           TypeFunnelLead,
 		clearedFields: make(map[string]struct{}),
 	}
 	for _, opt := range opts {
@@ -7942,20 +7411,20 @@ func newFunnelReachMutation(c config, op Op, opts ...funnelreachOption) *FunnelR
 	return m
 }
 
-// withFunnelReachID sets the ID field of the mutation.
-func withFunnelReachID(id int) funnelreachOption {
-	return func(m *FunnelReachMutation) {
+// withFunnelLeadID sets the ID field of the mutation.
+func withFunnelLeadID(id int) funnelleadOption {
+	return func(m *FunnelLeadMutation) {
 		var (
 			err   error
 			once  sync.Once
-			value *FunnelReach
+			value *FunnelLead
 		)
-		m.oldValue = func(ctx context.Context) (*FunnelReach, error) {
+		m.oldValue = func(ctx context.Context) (*FunnelLead, error) {
 			once.Do(func() {
 				if m.done {
 					err = errors.New("querying old values post mutation is not allowed")
 				} else {
-					value, err = m.Client().FunnelReach.Get(ctx, id)
+					value, err = m.Client().FunnelLead.Get(ctx, id)
 				}
 			})
 			return value, err
@@ -7964,10 +7433,10 @@ func withFunnelReachID(id int) funnelreachOption {
 	}
 }
 
-// withFunnelReach sets the old FunnelReach of the mutation.
-func withFunnelReach(node *FunnelReach) funnelreachOption {
-	return func(m *FunnelReachMutation) {
-		m.oldValue = func(context.Context) (*FunnelReach, error) {
+// withFunnelLead sets the old FunnelLead of the mutation.
+func withFunnelLead(node *FunnelLead) funnelleadOption {
+	return func(m *FunnelLeadMutation) {
+		m.oldValue = func(context.Context) (*FunnelLead, error) {
 			return node, nil
 		}
 		m.id = &node.ID
@@ -7976,7 +7445,7 @@ func withFunnelReach(node *FunnelReach) funnelreachOption {
 
 // Client returns a new `ent.Client` from the mutation. If the mutation was
 // executed in a transaction (ent.Tx), a transactional client is returned.
-func (m FunnelReachMutation) Client() *Client {
+func (m FunnelLeadMutation) Client() *Client {
 	client := &Client{config: m.config}
 	client.init()
 	return client
@@ -7984,7 +7453,7 @@ func (m FunnelReachMutation) Client() *Client {
 
 // Tx returns an `ent.Tx` for mutations that were executed in transactions;
 // it returns an error otherwise.
-func (m FunnelReachMutation) Tx() (*Tx, error) {
+func (m FunnelLeadMutation) Tx() (*Tx, error) {
 	if _, ok := m.driver.(*txDriver); !ok {
 		return nil, errors.New("ent: mutation is not running in a transaction")
 	}
@@ -7993,9 +7462,15 @@ func (m FunnelReachMutation) Tx() (*Tx, error) {
 	return tx, nil
 }
 
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of FunnelLead entities.
+func (m *FunnelLeadMutation) SetID(id int) {
+	m.id = &id
+}
+
 // ID returns the ID value in the mutation. Note that the ID is only available
 // if it was provided to the builder or after it was returned from the database.
-func (m *FunnelReachMutation) ID() (id int, exists bool) {
+func (m *FunnelLeadMutation) ID() (id int, exists bool) {
 	if m.id == nil {
 		return
 	}
@@ -8006,7 +7481,7 @@ func (m *FunnelReachMutation) ID() (id int, exists bool) {
 // That means, if the mutation is applied within a transaction with an isolation level such
 // as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
 // or updated by the mutation.
-func (m *FunnelReachMutation) IDs(ctx context.Context) ([]int, error) {
+func (m *FunnelLeadMutation) IDs(ctx context.Context) ([]int, error) {
 	switch {
 	case m.op.Is(OpUpdateOne | OpDeleteOne):
 		id, exists := m.ID()
@@ -8015,167 +7490,55 @@ func (m *FunnelReachMutation) IDs(ctx context.Context) ([]int, error) {
 		}
 		fallthrough
 	case m.op.Is(OpUpdate | OpDelete):
-		return m.Client().FunnelReach.Query().Where(m.predicates...).IDs(ctx)
+		return m.Client().FunnelLead.Query().Where(m.predicates...).IDs(ctx)
 	default:
 		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
 	}
 }
 
-// SetLeadID sets the "lead_id" field.
-func (m *FunnelReachMutation) SetLeadID(i int) {
-	m.lead_id = &i
-	m.addlead_id = nil
+// SetCreatedAt sets the "created_at" field.
+func (m *FunnelLeadMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
 }
 
-// LeadID returns the value of the "lead_id" field in the mutation.
-func (m *FunnelReachMutation) LeadID() (r int, exists bool) {
-	v := m.lead_id
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *FunnelLeadMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
 	if v == nil {
 		return
 	}
 	return *v, true
 }
 
-// OldLeadID returns the old "lead_id" field's value of the FunnelReach entity.
-// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
+// OldCreatedAt returns the old "created_at" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelReachMutation) OldLeadID(ctx context.Context) (v int, err error) {
+func (m *FunnelLeadMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
 	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldLeadID is only allowed on UpdateOne operations")
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
 	}
 	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldLeadID requires an ID field in the mutation")
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
 	}
 	oldValue, err := m.oldValue(ctx)
 	if err != nil {
-		return v, fmt.Errorf("querying old value for OldLeadID: %w", err)
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
 	}
-	return oldValue.LeadID, nil
+	return oldValue.CreatedAt, nil
 }
 
-// AddLeadID adds i to the "lead_id" field.
-func (m *FunnelReachMutation) AddLeadID(i int) {
-	if m.addlead_id != nil {
-		*m.addlead_id += i
-	} else {
-		m.addlead_id = &i
-	}
-}
-
-// AddedLeadID returns the value that was added to the "lead_id" field in this mutation.
-func (m *FunnelReachMutation) AddedLeadID() (r int, exists bool) {
-	v := m.addlead_id
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ResetLeadID resets all changes to the "lead_id" field.
-func (m *FunnelReachMutation) ResetLeadID() {
-	m.lead_id = nil
-	m.addlead_id = nil
-}
-
-// SetStageID sets the "stage_id" field.
-func (m *FunnelReachMutation) SetStageID(i int) {
-	m.stage_id = &i
-	m.addstage_id = nil
-}
-
-// StageID returns the value of the "stage_id" field in the mutation.
-func (m *FunnelReachMutation) StageID() (r int, exists bool) {
-	v := m.stage_id
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldStageID returns the old "stage_id" field's value of the FunnelReach entity.
-// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelReachMutation) OldStageID(ctx context.Context) (v int, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldStageID is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldStageID requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldStageID: %w", err)
-	}
-	return oldValue.StageID, nil
-}
-
-// AddStageID adds i to the "stage_id" field.
-func (m *FunnelReachMutation) AddStageID(i int) {
-	if m.addstage_id != nil {
-		*m.addstage_id += i
-	} else {
-		m.addstage_id = &i
-	}
-}
-
-// AddedStageID returns the value that was added to the "stage_id" field in this mutation.
-func (m *FunnelReachMutation) AddedStageID() (r int, exists bool) {
-	v := m.addstage_id
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ResetStageID resets all changes to the "stage_id" field.
-func (m *FunnelReachMutation) ResetStageID() {
-	m.stage_id = nil
-	m.addstage_id = nil
-}
-
-// SetLeadCreatedAt sets the "lead_created_at" field.
-func (m *FunnelReachMutation) SetLeadCreatedAt(t time.Time) {
-	m.lead_created_at = &t
-}
-
-// LeadCreatedAt returns the value of the "lead_created_at" field in the mutation.
-func (m *FunnelReachMutation) LeadCreatedAt() (r time.Time, exists bool) {
-	v := m.lead_created_at
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldLeadCreatedAt returns the old "lead_created_at" field's value of the FunnelReach entity.
-// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelReachMutation) OldLeadCreatedAt(ctx context.Context) (v time.Time, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldLeadCreatedAt is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldLeadCreatedAt requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldLeadCreatedAt: %w", err)
-	}
-	return oldValue.LeadCreatedAt, nil
-}
-
-// ResetLeadCreatedAt resets all changes to the "lead_created_at" field.
-func (m *FunnelReachMutation) ResetLeadCreatedAt() {
-	m.lead_created_at = nil
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *FunnelLeadMutation) ResetCreatedAt() {
+	m.created_at = nil
 }
 
 // SetCohortMonth sets the "cohort_month" field.
-func (m *FunnelReachMutation) SetCohortMonth(s string) {
+func (m *FunnelLeadMutation) SetCohortMonth(s string) {
 	m.cohort_month = &s
 }
 
 // CohortMonth returns the value of the "cohort_month" field in the mutation.
-func (m *FunnelReachMutation) CohortMonth() (r string, exists bool) {
+func (m *FunnelLeadMutation) CohortMonth() (r string, exists bool) {
 	v := m.cohort_month
 	if v == nil {
 		return
@@ -8183,10 +7546,10 @@ func (m *FunnelReachMutation) CohortMonth() (r string, exists bool) {
 	return *v, true
 }
 
-// OldCohortMonth returns the old "cohort_month" field's value of the FunnelReach entity.
-// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
+// OldCohortMonth returns the old "cohort_month" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelReachMutation) OldCohortMonth(ctx context.Context) (v string, err error) {
+func (m *FunnelLeadMutation) OldCohortMonth(ctx context.Context) (v string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldCohortMonth is only allowed on UpdateOne operations")
 	}
@@ -8201,89 +7564,17 @@ func (m *FunnelReachMutation) OldCohortMonth(ctx context.Context) (v string, err
 }
 
 // ResetCohortMonth resets all changes to the "cohort_month" field.
-func (m *FunnelReachMutation) ResetCohortMonth() {
+func (m *FunnelLeadMutation) ResetCohortMonth() {
 	m.cohort_month = nil
 }
 
-// SetReachedAt sets the "reached_at" field.
-func (m *FunnelReachMutation) SetReachedAt(t time.Time) {
-	m.reached_at = &t
-}
-
-// ReachedAt returns the value of the "reached_at" field in the mutation.
-func (m *FunnelReachMutation) ReachedAt() (r time.Time, exists bool) {
-	v := m.reached_at
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldReachedAt returns the old "reached_at" field's value of the FunnelReach entity.
-// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelReachMutation) OldReachedAt(ctx context.Context) (v time.Time, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldReachedAt is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldReachedAt requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldReachedAt: %w", err)
-	}
-	return oldValue.ReachedAt, nil
-}
-
-// ResetReachedAt resets all changes to the "reached_at" field.
-func (m *FunnelReachMutation) ResetReachedAt() {
-	m.reached_at = nil
-}
-
-// SetEntered sets the "entered" field.
-func (m *FunnelReachMutation) SetEntered(b bool) {
-	m.entered = &b
-}
-
-// Entered returns the value of the "entered" field in the mutation.
-func (m *FunnelReachMutation) Entered() (r bool, exists bool) {
-	v := m.entered
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldEntered returns the old "entered" field's value of the FunnelReach entity.
-// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelReachMutation) OldEntered(ctx context.Context) (v bool, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldEntered is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldEntered requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldEntered: %w", err)
-	}
-	return oldValue.Entered, nil
-}
-
-// ResetEntered resets all changes to the "entered" field.
-func (m *FunnelReachMutation) ResetEntered() {
-	m.entered = nil
-}
-
 // SetSource sets the "source" field.
-func (m *FunnelReachMutation) SetSource(s string) {
+func (m *FunnelLeadMutation) SetSource(s string) {
 	m.source = &s
 }
 
 // Source returns the value of the "source" field in the mutation.
-func (m *FunnelReachMutation) Source() (r string, exists bool) {
+func (m *FunnelLeadMutation) Source() (r string, exists bool) {
 	v := m.source
 	if v == nil {
 		return
@@ -8291,10 +7582,10 @@ func (m *FunnelReachMutation) Source() (r string, exists bool) {
 	return *v, true
 }
 
-// OldSource returns the old "source" field's value of the FunnelReach entity.
-// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
+// OldSource returns the old "source" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelReachMutation) OldSource(ctx context.Context) (v string, err error) {
+func (m *FunnelLeadMutation) OldSource(ctx context.Context) (v string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldSource is only allowed on UpdateOne operations")
 	}
@@ -8309,18 +7600,18 @@ func (m *FunnelReachMutation) OldSource(ctx context.Context) (v string, err erro
 }
 
 // ResetSource resets all changes to the "source" field.
-func (m *FunnelReachMutation) ResetSource() {
+func (m *FunnelLeadMutation) ResetSource() {
 	m.source = nil
 }
 
 // SetOwnerID sets the "owner_id" field.
-func (m *FunnelReachMutation) SetOwnerID(i int) {
+func (m *FunnelLeadMutation) SetOwnerID(i int) {
 	m.owner_id = &i
 	m.addowner_id = nil
 }
 
 // OwnerID returns the value of the "owner_id" field in the mutation.
-func (m *FunnelReachMutation) OwnerID() (r int, exists bool) {
+func (m *FunnelLeadMutation) OwnerID() (r int, exists bool) {
 	v := m.owner_id
 	if v == nil {
 		return
@@ -8328,10 +7619,10 @@ func (m *FunnelReachMutation) OwnerID() (r int, exists bool) {
 	return *v, true
 }
 
-// OldOwnerID returns the old "owner_id" field's value of the FunnelReach entity.
-// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
+// OldOwnerID returns the old "owner_id" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelReachMutation) OldOwnerID(ctx context.Context) (v *int, err error) {
+func (m *FunnelLeadMutation) OldOwnerID(ctx context.Context) (v *int, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldOwnerID is only allowed on UpdateOne operations")
 	}
@@ -8346,7 +7637,7 @@ func (m *FunnelReachMutation) OldOwnerID(ctx context.Context) (v *int, err error
 }
 
 // AddOwnerID adds i to the "owner_id" field.
-func (m *FunnelReachMutation) AddOwnerID(i int) {
+func (m *FunnelLeadMutation) AddOwnerID(i int) {
 	if m.addowner_id != nil {
 		*m.addowner_id += i
 	} else {
@@ -8355,7 +7646,7 @@ func (m *FunnelReachMutation) AddOwnerID(i int) {
 }
 
 // AddedOwnerID returns the value that was added to the "owner_id" field in this mutation.
-func (m *FunnelReachMutation) AddedOwnerID() (r int, exists bool) {
+func (m *FunnelLeadMutation) AddedOwnerID() (r int, exists bool) {
 	v := m.addowner_id
 	if v == nil {
 		return
@@ -8364,32 +7655,32 @@ func (m *FunnelReachMutation) AddedOwnerID() (r int, exists bool) {
 }
 
 // ClearOwnerID clears the value of the "owner_id" field.
-func (m *FunnelReachMutation) ClearOwnerID() {
+func (m *FunnelLeadMutation) ClearOwnerID() {
 	m.owner_id = nil
 	m.addowner_id = nil
-	m.clearedFields[funnelreach.FieldOwnerID] = struct{}{}
+	m.clearedFields[funnellead.FieldOwnerID] = struct{}{}
 }
 
 // OwnerIDCleared returns if the "owner_id" field was cleared in this mutation.
-func (m *FunnelReachMutation) OwnerIDCleared() bool {
-	_, ok := m.clearedFields[funnelreach.FieldOwnerID]
+func (m *FunnelLeadMutation) OwnerIDCleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldOwnerID]
 	return ok
 }
 
 // ResetOwnerID resets all changes to the "owner_id" field.
-func (m *FunnelReachMutation) ResetOwnerID() {
+func (m *FunnelLeadMutation) ResetOwnerID() {
 	m.owner_id = nil
 	m.addowner_id = nil
-	delete(m.clearedFields, funnelreach.FieldOwnerID)
+	delete(m.clearedFields, funnellead.FieldOwnerID)
 }
 
 // SetTeam sets the "team" field.
-func (m *FunnelReachMutation) SetTeam(s string) {
+func (m *FunnelLeadMutation) SetTeam(s string) {
 	m.team = &s
 }
 
 // Team returns the value of the "team" field in the mutation.
-func (m *FunnelReachMutation) Team() (r string, exists bool) {
+func (m *FunnelLeadMutation) Team() (r string, exists bool) {
 	v := m.team
 	if v == nil {
 		return
@@ -8397,10 +7688,10 @@ func (m *FunnelReachMutation) Team() (r string, exists bool) {
 	return *v, true
 }
 
-// OldTeam returns the old "team" field's value of the FunnelReach entity.
-// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
+// OldTeam returns the old "team" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelReachMutation) OldTeam(ctx context.Context) (v string, err error) {
+func (m *FunnelLeadMutation) OldTeam(ctx context.Context) (v string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldTeam is only allowed on UpdateOne operations")
 	}
@@ -8415,17 +7706,17 @@ func (m *FunnelReachMutation) OldTeam(ctx context.Context) (v string, err error)
 }
 
 // ResetTeam resets all changes to the "team" field.
-func (m *FunnelReachMutation) ResetTeam() {
+func (m *FunnelLeadMutation) ResetTeam() {
 	m.team = nil
 }
 
 // SetIndustry sets the "industry" field.
-func (m *FunnelReachMutation) SetIndustry(s string) {
+func (m *FunnelLeadMutation) SetIndustry(s string) {
 	m.industry = &s
 }
 
 // Industry returns the value of the "industry" field in the mutation.
-func (m *FunnelReachMutation) Industry() (r string, exists bool) {
+func (m *FunnelLeadMutation) Industry() (r string, exists bool) {
 	v := m.industry
 	if v == nil {
 		return
@@ -8433,10 +7724,10 @@ func (m *FunnelReachMutation) Industry() (r string, exists bool) {
 	return *v, true
 }
 
-// OldIndustry returns the old "industry" field's value of the FunnelReach entity.
-// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
+// OldIndustry returns the old "industry" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelReachMutation) OldIndustry(ctx context.Context) (v string, err error) {
+func (m *FunnelLeadMutation) OldIndustry(ctx context.Context) (v string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldIndustry is only allowed on UpdateOne operations")
 	}
@@ -8451,17 +7742,17 @@ func (m *FunnelReachMutation) OldIndustry(ctx context.Context) (v string, err er
 }
 
 // ResetIndustry resets all changes to the "industry" field.
-func (m *FunnelReachMutation) ResetIndustry() {
+func (m *FunnelLeadMutation) ResetIndustry() {
 	m.industry = nil
 }
 
 // SetRegion sets the "region" field.
-func (m *FunnelReachMutation) SetRegion(s string) {
+func (m *FunnelLeadMutation) SetRegion(s string) {
 	m.region = &s
 }
 
 // Region returns the value of the "region" field in the mutation.
-func (m *FunnelReachMutation) Region() (r string, exists bool) {
+func (m *FunnelLeadMutation) Region() (r string, exists bool) {
 	v := m.region
 	if v == nil {
 		return
@@ -8469,10 +7760,10 @@ func (m *FunnelReachMutation) Region() (r string, exists bool) {
 	return *v, true
 }
 
-// OldRegion returns the old "region" field's value of the FunnelReach entity.
-// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
+// OldRegion returns the old "region" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelReachMutation) OldRegion(ctx context.Context) (v string, err error) {
+func (m *FunnelLeadMutation) OldRegion(ctx context.Context) (v string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldRegion is only allowed on UpdateOne operations")
 	}
@@ -8487,215 +7778,3379 @@ func (m *FunnelReachMutation) OldRegion(ctx context.Context) (v string, err erro
 }
 
 // ResetRegion resets all changes to the "region" field.
-func (m *FunnelReachMutation) ResetRegion() {
+func (m *FunnelLeadMutation) ResetRegion() {
 	m.region = nil
 }
 
-// SetStays sets the "stays" field.
-func (m *FunnelReachMutation) SetStays(i int) {
-	m.stays = &i
-	m.addstays = nil
+// SetR1 sets the "r1" field.
+func (m *FunnelLeadMutation) SetR1(f float64) {
+	m.r1 = &f
+	m.addr1 = nil
 }
 
-// Stays returns the value of the "stays" field in the mutation.
-func (m *FunnelReachMutation) Stays() (r int, exists bool) {
-	v := m.stays
+// R1 returns the value of the "r1" field in the mutation.
+func (m *FunnelLeadMutation) R1() (r float64, exists bool) {
+	v := m.r1
 	if v == nil {
 		return
 	}
 	return *v, true
 }
 
-// OldStays returns the old "stays" field's value of the FunnelReach entity.
-// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
+// OldR1 returns the old "r1" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelReachMutation) OldStays(ctx context.Context) (v int, err error) {
+func (m *FunnelLeadMutation) OldR1(ctx context.Context) (v *float64, err error) {
 	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldStays is only allowed on UpdateOne operations")
+		return v, errors.New("OldR1 is only allowed on UpdateOne operations")
 	}
 	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldStays requires an ID field in the mutation")
+		return v, errors.New("OldR1 requires an ID field in the mutation")
 	}
 	oldValue, err := m.oldValue(ctx)
 	if err != nil {
-		return v, fmt.Errorf("querying old value for OldStays: %w", err)
+		return v, fmt.Errorf("querying old value for OldR1: %w", err)
 	}
-	return oldValue.Stays, nil
+	return oldValue.R1, nil
 }
 
-// AddStays adds i to the "stays" field.
-func (m *FunnelReachMutation) AddStays(i int) {
-	if m.addstays != nil {
-		*m.addstays += i
+// AddR1 adds f to the "r1" field.
+func (m *FunnelLeadMutation) AddR1(f float64) {
+	if m.addr1 != nil {
+		*m.addr1 += f
 	} else {
-		m.addstays = &i
+		m.addr1 = &f
 	}
 }
 
-// AddedStays returns the value that was added to the "stays" field in this mutation.
-func (m *FunnelReachMutation) AddedStays() (r int, exists bool) {
-	v := m.addstays
+// AddedR1 returns the value that was added to the "r1" field in this mutation.
+func (m *FunnelLeadMutation) AddedR1() (r float64, exists bool) {
+	v := m.addr1
 	if v == nil {
 		return
 	}
 	return *v, true
 }
 
-// ResetStays resets all changes to the "stays" field.
-func (m *FunnelReachMutation) ResetStays() {
-	m.stays = nil
-	m.addstays = nil
+// ClearR1 clears the value of the "r1" field.
+func (m *FunnelLeadMutation) ClearR1() {
+	m.r1 = nil
+	m.addr1 = nil
+	m.clearedFields[funnellead.FieldR1] = struct{}{}
 }
 
-// SetLatestStayDays sets the "latest_stay_days" field.
-func (m *FunnelReachMutation) SetLatestStayDays(f float64) {
-	m.latest_stay_days = &f
-	m.addlatest_stay_days = nil
-}
-
-// LatestStayDays returns the value of the "latest_stay_days" field in the mutation.
-func (m *FunnelReachMutation) LatestStayDays() (r float64, exists bool) {
-	v := m.latest_stay_days
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldLatestStayDays returns the old "latest_stay_days" field's value of the FunnelReach entity.
-// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelReachMutation) OldLatestStayDays(ctx context.Context) (v *float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldLatestStayDays is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldLatestStayDays requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldLatestStayDays: %w", err)
-	}
-	return oldValue.LatestStayDays, nil
-}
-
-// AddLatestStayDays adds f to the "latest_stay_days" field.
-func (m *FunnelReachMutation) AddLatestStayDays(f float64) {
-	if m.addlatest_stay_days != nil {
-		*m.addlatest_stay_days += f
-	} else {
-		m.addlatest_stay_days = &f
-	}
-}
-
-// AddedLatestStayDays returns the value that was added to the "latest_stay_days" field in this mutation.
-func (m *FunnelReachMutation) AddedLatestStayDays() (r float64, exists bool) {
-	v := m.addlatest_stay_days
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearLatestStayDays clears the value of the "latest_stay_days" field.
-func (m *FunnelReachMutation) ClearLatestStayDays() {
-	m.latest_stay_days = nil
-	m.addlatest_stay_days = nil
-	m.clearedFields[funnelreach.FieldLatestStayDays] = struct{}{}
-}
-
-// LatestStayDaysCleared returns if the "latest_stay_days" field was cleared in this mutation.
-func (m *FunnelReachMutation) LatestStayDaysCleared() bool {
-	_, ok := m.clearedFields[funnelreach.FieldLatestStayDays]
+// R1Cleared returns if the "r1" field was cleared in this mutation.
+func (m *FunnelLeadMutation) R1Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldR1]
 	return ok
 }
 
-// ResetLatestStayDays resets all changes to the "latest_stay_days" field.
-func (m *FunnelReachMutation) ResetLatestStayDays() {
-	m.latest_stay_days = nil
-	m.addlatest_stay_days = nil
-	delete(m.clearedFields, funnelreach.FieldLatestStayDays)
+// ResetR1 resets all changes to the "r1" field.
+func (m *FunnelLeadMutation) ResetR1() {
+	m.r1 = nil
+	m.addr1 = nil
+	delete(m.clearedFields, funnellead.FieldR1)
 }
 
-// SetTotalStayDays sets the "total_stay_days" field.
-func (m *FunnelReachMutation) SetTotalStayDays(f float64) {
-	m.total_stay_days = &f
-	m.addtotal_stay_days = nil
+// SetR2 sets the "r2" field.
+func (m *FunnelLeadMutation) SetR2(f float64) {
+	m.r2 = &f
+	m.addr2 = nil
 }
 
-// TotalStayDays returns the value of the "total_stay_days" field in the mutation.
-func (m *FunnelReachMutation) TotalStayDays() (r float64, exists bool) {
-	v := m.total_stay_days
+// R2 returns the value of the "r2" field in the mutation.
+func (m *FunnelLeadMutation) R2() (r float64, exists bool) {
+	v := m.r2
 	if v == nil {
 		return
 	}
 	return *v, true
 }
 
-// OldTotalStayDays returns the old "total_stay_days" field's value of the FunnelReach entity.
-// If the FunnelReach object wasn't provided to the builder, the object is fetched from the database.
+// OldR2 returns the old "r2" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelReachMutation) OldTotalStayDays(ctx context.Context) (v *float64, err error) {
+func (m *FunnelLeadMutation) OldR2(ctx context.Context) (v *float64, err error) {
 	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldTotalStayDays is only allowed on UpdateOne operations")
+		return v, errors.New("OldR2 is only allowed on UpdateOne operations")
 	}
 	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldTotalStayDays requires an ID field in the mutation")
+		return v, errors.New("OldR2 requires an ID field in the mutation")
 	}
 	oldValue, err := m.oldValue(ctx)
 	if err != nil {
-		return v, fmt.Errorf("querying old value for OldTotalStayDays: %w", err)
+		return v, fmt.Errorf("querying old value for OldR2: %w", err)
 	}
-	return oldValue.TotalStayDays, nil
+	return oldValue.R2, nil
 }
 
-// AddTotalStayDays adds f to the "total_stay_days" field.
-func (m *FunnelReachMutation) AddTotalStayDays(f float64) {
-	if m.addtotal_stay_days != nil {
-		*m.addtotal_stay_days += f
+// AddR2 adds f to the "r2" field.
+func (m *FunnelLeadMutation) AddR2(f float64) {
+	if m.addr2 != nil {
+		*m.addr2 += f
 	} else {
-		m.addtotal_stay_days = &f
+		m.addr2 = &f
 	}
 }
 
-// AddedTotalStayDays returns the value that was added to the "total_stay_days" field in this mutation.
-func (m *FunnelReachMutation) AddedTotalStayDays() (r float64, exists bool) {
-	v := m.addtotal_stay_days
+// AddedR2 returns the value that was added to the "r2" field in this mutation.
+func (m *FunnelLeadMutation) AddedR2() (r float64, exists bool) {
+	v := m.addr2
 	if v == nil {
 		return
 	}
 	return *v, true
 }
 
-// ClearTotalStayDays clears the value of the "total_stay_days" field.
-func (m *FunnelReachMutation) ClearTotalStayDays() {
-	m.total_stay_days = nil
-	m.addtotal_stay_days = nil
-	m.clearedFields[funnelreach.FieldTotalStayDays] = struct{}{}
+// ClearR2 clears the value of the "r2" field.
+func (m *FunnelLeadMutation) ClearR2() {
+	m.r2 = nil
+	m.addr2 = nil
+	m.clearedFields[funnellead.FieldR2] = struct{}{}
 }
 
-// TotalStayDaysCleared returns if the "total_stay_days" field was cleared in this mutation.
-func (m *FunnelReachMutation) TotalStayDaysCleared() bool {
-	_, ok := m.clearedFields[funnelreach.FieldTotalStayDays]
+// R2Cleared returns if the "r2" field was cleared in this mutation.
+func (m *FunnelLeadMutation) R2Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldR2]
 	return ok
 }
 
-// ResetTotalStayDays resets all changes to the "total_stay_days" field.
-func (m *FunnelReachMutation) ResetTotalStayDays() {
-	m.total_stay_days = nil
-	m.addtotal_stay_days = nil
-	delete(m.clearedFields, funnelreach.FieldTotalStayDays)
+// ResetR2 resets all changes to the "r2" field.
+func (m *FunnelLeadMutation) ResetR2() {
+	m.r2 = nil
+	m.addr2 = nil
+	delete(m.clearedFields, funnellead.FieldR2)
 }
 
-// Where appends a list predicates to the FunnelReachMutation builder.
-func (m *FunnelReachMutation) Where(ps ...predicate.FunnelReach) {
+// SetR3 sets the "r3" field.
+func (m *FunnelLeadMutation) SetR3(f float64) {
+	m.r3 = &f
+	m.addr3 = nil
+}
+
+// R3 returns the value of the "r3" field in the mutation.
+func (m *FunnelLeadMutation) R3() (r float64, exists bool) {
+	v := m.r3
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldR3 returns the old "r3" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldR3(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldR3 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldR3 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldR3: %w", err)
+	}
+	return oldValue.R3, nil
+}
+
+// AddR3 adds f to the "r3" field.
+func (m *FunnelLeadMutation) AddR3(f float64) {
+	if m.addr3 != nil {
+		*m.addr3 += f
+	} else {
+		m.addr3 = &f
+	}
+}
+
+// AddedR3 returns the value that was added to the "r3" field in this mutation.
+func (m *FunnelLeadMutation) AddedR3() (r float64, exists bool) {
+	v := m.addr3
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearR3 clears the value of the "r3" field.
+func (m *FunnelLeadMutation) ClearR3() {
+	m.r3 = nil
+	m.addr3 = nil
+	m.clearedFields[funnellead.FieldR3] = struct{}{}
+}
+
+// R3Cleared returns if the "r3" field was cleared in this mutation.
+func (m *FunnelLeadMutation) R3Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldR3]
+	return ok
+}
+
+// ResetR3 resets all changes to the "r3" field.
+func (m *FunnelLeadMutation) ResetR3() {
+	m.r3 = nil
+	m.addr3 = nil
+	delete(m.clearedFields, funnellead.FieldR3)
+}
+
+// SetR4 sets the "r4" field.
+func (m *FunnelLeadMutation) SetR4(f float64) {
+	m.r4 = &f
+	m.addr4 = nil
+}
+
+// R4 returns the value of the "r4" field in the mutation.
+func (m *FunnelLeadMutation) R4() (r float64, exists bool) {
+	v := m.r4
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldR4 returns the old "r4" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldR4(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldR4 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldR4 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldR4: %w", err)
+	}
+	return oldValue.R4, nil
+}
+
+// AddR4 adds f to the "r4" field.
+func (m *FunnelLeadMutation) AddR4(f float64) {
+	if m.addr4 != nil {
+		*m.addr4 += f
+	} else {
+		m.addr4 = &f
+	}
+}
+
+// AddedR4 returns the value that was added to the "r4" field in this mutation.
+func (m *FunnelLeadMutation) AddedR4() (r float64, exists bool) {
+	v := m.addr4
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearR4 clears the value of the "r4" field.
+func (m *FunnelLeadMutation) ClearR4() {
+	m.r4 = nil
+	m.addr4 = nil
+	m.clearedFields[funnellead.FieldR4] = struct{}{}
+}
+
+// R4Cleared returns if the "r4" field was cleared in this mutation.
+func (m *FunnelLeadMutation) R4Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldR4]
+	return ok
+}
+
+// ResetR4 resets all changes to the "r4" field.
+func (m *FunnelLeadMutation) ResetR4() {
+	m.r4 = nil
+	m.addr4 = nil
+	delete(m.clearedFields, funnellead.FieldR4)
+}
+
+// SetR5 sets the "r5" field.
+func (m *FunnelLeadMutation) SetR5(f float64) {
+	m.r5 = &f
+	m.addr5 = nil
+}
+
+// R5 returns the value of the "r5" field in the mutation.
+func (m *FunnelLeadMutation) R5() (r float64, exists bool) {
+	v := m.r5
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldR5 returns the old "r5" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldR5(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldR5 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldR5 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldR5: %w", err)
+	}
+	return oldValue.R5, nil
+}
+
+// AddR5 adds f to the "r5" field.
+func (m *FunnelLeadMutation) AddR5(f float64) {
+	if m.addr5 != nil {
+		*m.addr5 += f
+	} else {
+		m.addr5 = &f
+	}
+}
+
+// AddedR5 returns the value that was added to the "r5" field in this mutation.
+func (m *FunnelLeadMutation) AddedR5() (r float64, exists bool) {
+	v := m.addr5
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearR5 clears the value of the "r5" field.
+func (m *FunnelLeadMutation) ClearR5() {
+	m.r5 = nil
+	m.addr5 = nil
+	m.clearedFields[funnellead.FieldR5] = struct{}{}
+}
+
+// R5Cleared returns if the "r5" field was cleared in this mutation.
+func (m *FunnelLeadMutation) R5Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldR5]
+	return ok
+}
+
+// ResetR5 resets all changes to the "r5" field.
+func (m *FunnelLeadMutation) ResetR5() {
+	m.r5 = nil
+	m.addr5 = nil
+	delete(m.clearedFields, funnellead.FieldR5)
+}
+
+// SetR6 sets the "r6" field.
+func (m *FunnelLeadMutation) SetR6(f float64) {
+	m.r6 = &f
+	m.addr6 = nil
+}
+
+// R6 returns the value of the "r6" field in the mutation.
+func (m *FunnelLeadMutation) R6() (r float64, exists bool) {
+	v := m.r6
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldR6 returns the old "r6" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldR6(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldR6 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldR6 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldR6: %w", err)
+	}
+	return oldValue.R6, nil
+}
+
+// AddR6 adds f to the "r6" field.
+func (m *FunnelLeadMutation) AddR6(f float64) {
+	if m.addr6 != nil {
+		*m.addr6 += f
+	} else {
+		m.addr6 = &f
+	}
+}
+
+// AddedR6 returns the value that was added to the "r6" field in this mutation.
+func (m *FunnelLeadMutation) AddedR6() (r float64, exists bool) {
+	v := m.addr6
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearR6 clears the value of the "r6" field.
+func (m *FunnelLeadMutation) ClearR6() {
+	m.r6 = nil
+	m.addr6 = nil
+	m.clearedFields[funnellead.FieldR6] = struct{}{}
+}
+
+// R6Cleared returns if the "r6" field was cleared in this mutation.
+func (m *FunnelLeadMutation) R6Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldR6]
+	return ok
+}
+
+// ResetR6 resets all changes to the "r6" field.
+func (m *FunnelLeadMutation) ResetR6() {
+	m.r6 = nil
+	m.addr6 = nil
+	delete(m.clearedFields, funnellead.FieldR6)
+}
+
+// SetR7 sets the "r7" field.
+func (m *FunnelLeadMutation) SetR7(f float64) {
+	m.r7 = &f
+	m.addr7 = nil
+}
+
+// R7 returns the value of the "r7" field in the mutation.
+func (m *FunnelLeadMutation) R7() (r float64, exists bool) {
+	v := m.r7
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldR7 returns the old "r7" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldR7(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldR7 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldR7 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldR7: %w", err)
+	}
+	return oldValue.R7, nil
+}
+
+// AddR7 adds f to the "r7" field.
+func (m *FunnelLeadMutation) AddR7(f float64) {
+	if m.addr7 != nil {
+		*m.addr7 += f
+	} else {
+		m.addr7 = &f
+	}
+}
+
+// AddedR7 returns the value that was added to the "r7" field in this mutation.
+func (m *FunnelLeadMutation) AddedR7() (r float64, exists bool) {
+	v := m.addr7
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearR7 clears the value of the "r7" field.
+func (m *FunnelLeadMutation) ClearR7() {
+	m.r7 = nil
+	m.addr7 = nil
+	m.clearedFields[funnellead.FieldR7] = struct{}{}
+}
+
+// R7Cleared returns if the "r7" field was cleared in this mutation.
+func (m *FunnelLeadMutation) R7Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldR7]
+	return ok
+}
+
+// ResetR7 resets all changes to the "r7" field.
+func (m *FunnelLeadMutation) ResetR7() {
+	m.r7 = nil
+	m.addr7 = nil
+	delete(m.clearedFields, funnellead.FieldR7)
+}
+
+// SetR8 sets the "r8" field.
+func (m *FunnelLeadMutation) SetR8(f float64) {
+	m.r8 = &f
+	m.addr8 = nil
+}
+
+// R8 returns the value of the "r8" field in the mutation.
+func (m *FunnelLeadMutation) R8() (r float64, exists bool) {
+	v := m.r8
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldR8 returns the old "r8" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldR8(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldR8 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldR8 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldR8: %w", err)
+	}
+	return oldValue.R8, nil
+}
+
+// AddR8 adds f to the "r8" field.
+func (m *FunnelLeadMutation) AddR8(f float64) {
+	if m.addr8 != nil {
+		*m.addr8 += f
+	} else {
+		m.addr8 = &f
+	}
+}
+
+// AddedR8 returns the value that was added to the "r8" field in this mutation.
+func (m *FunnelLeadMutation) AddedR8() (r float64, exists bool) {
+	v := m.addr8
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearR8 clears the value of the "r8" field.
+func (m *FunnelLeadMutation) ClearR8() {
+	m.r8 = nil
+	m.addr8 = nil
+	m.clearedFields[funnellead.FieldR8] = struct{}{}
+}
+
+// R8Cleared returns if the "r8" field was cleared in this mutation.
+func (m *FunnelLeadMutation) R8Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldR8]
+	return ok
+}
+
+// ResetR8 resets all changes to the "r8" field.
+func (m *FunnelLeadMutation) ResetR8() {
+	m.r8 = nil
+	m.addr8 = nil
+	delete(m.clearedFields, funnellead.FieldR8)
+}
+
+// SetR9 sets the "r9" field.
+func (m *FunnelLeadMutation) SetR9(f float64) {
+	m.r9 = &f
+	m.addr9 = nil
+}
+
+// R9 returns the value of the "r9" field in the mutation.
+func (m *FunnelLeadMutation) R9() (r float64, exists bool) {
+	v := m.r9
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldR9 returns the old "r9" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldR9(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldR9 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldR9 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldR9: %w", err)
+	}
+	return oldValue.R9, nil
+}
+
+// AddR9 adds f to the "r9" field.
+func (m *FunnelLeadMutation) AddR9(f float64) {
+	if m.addr9 != nil {
+		*m.addr9 += f
+	} else {
+		m.addr9 = &f
+	}
+}
+
+// AddedR9 returns the value that was added to the "r9" field in this mutation.
+func (m *FunnelLeadMutation) AddedR9() (r float64, exists bool) {
+	v := m.addr9
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearR9 clears the value of the "r9" field.
+func (m *FunnelLeadMutation) ClearR9() {
+	m.r9 = nil
+	m.addr9 = nil
+	m.clearedFields[funnellead.FieldR9] = struct{}{}
+}
+
+// R9Cleared returns if the "r9" field was cleared in this mutation.
+func (m *FunnelLeadMutation) R9Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldR9]
+	return ok
+}
+
+// ResetR9 resets all changes to the "r9" field.
+func (m *FunnelLeadMutation) ResetR9() {
+	m.r9 = nil
+	m.addr9 = nil
+	delete(m.clearedFields, funnellead.FieldR9)
+}
+
+// SetR10 sets the "r10" field.
+func (m *FunnelLeadMutation) SetR10(f float64) {
+	m.r10 = &f
+	m.addr10 = nil
+}
+
+// R10 returns the value of the "r10" field in the mutation.
+func (m *FunnelLeadMutation) R10() (r float64, exists bool) {
+	v := m.r10
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldR10 returns the old "r10" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldR10(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldR10 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldR10 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldR10: %w", err)
+	}
+	return oldValue.R10, nil
+}
+
+// AddR10 adds f to the "r10" field.
+func (m *FunnelLeadMutation) AddR10(f float64) {
+	if m.addr10 != nil {
+		*m.addr10 += f
+	} else {
+		m.addr10 = &f
+	}
+}
+
+// AddedR10 returns the value that was added to the "r10" field in this mutation.
+func (m *FunnelLeadMutation) AddedR10() (r float64, exists bool) {
+	v := m.addr10
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearR10 clears the value of the "r10" field.
+func (m *FunnelLeadMutation) ClearR10() {
+	m.r10 = nil
+	m.addr10 = nil
+	m.clearedFields[funnellead.FieldR10] = struct{}{}
+}
+
+// R10Cleared returns if the "r10" field was cleared in this mutation.
+func (m *FunnelLeadMutation) R10Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldR10]
+	return ok
+}
+
+// ResetR10 resets all changes to the "r10" field.
+func (m *FunnelLeadMutation) ResetR10() {
+	m.r10 = nil
+	m.addr10 = nil
+	delete(m.clearedFields, funnellead.FieldR10)
+}
+
+// SetR11 sets the "r11" field.
+func (m *FunnelLeadMutation) SetR11(f float64) {
+	m.r11 = &f
+	m.addr11 = nil
+}
+
+// R11 returns the value of the "r11" field in the mutation.
+func (m *FunnelLeadMutation) R11() (r float64, exists bool) {
+	v := m.r11
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldR11 returns the old "r11" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldR11(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldR11 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldR11 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldR11: %w", err)
+	}
+	return oldValue.R11, nil
+}
+
+// AddR11 adds f to the "r11" field.
+func (m *FunnelLeadMutation) AddR11(f float64) {
+	if m.addr11 != nil {
+		*m.addr11 += f
+	} else {
+		m.addr11 = &f
+	}
+}
+
+// AddedR11 returns the value that was added to the "r11" field in this mutation.
+func (m *FunnelLeadMutation) AddedR11() (r float64, exists bool) {
+	v := m.addr11
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearR11 clears the value of the "r11" field.
+func (m *FunnelLeadMutation) ClearR11() {
+	m.r11 = nil
+	m.addr11 = nil
+	m.clearedFields[funnellead.FieldR11] = struct{}{}
+}
+
+// R11Cleared returns if the "r11" field was cleared in this mutation.
+func (m *FunnelLeadMutation) R11Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldR11]
+	return ok
+}
+
+// ResetR11 resets all changes to the "r11" field.
+func (m *FunnelLeadMutation) ResetR11() {
+	m.r11 = nil
+	m.addr11 = nil
+	delete(m.clearedFields, funnellead.FieldR11)
+}
+
+// SetR12 sets the "r12" field.
+func (m *FunnelLeadMutation) SetR12(f float64) {
+	m.r12 = &f
+	m.addr12 = nil
+}
+
+// R12 returns the value of the "r12" field in the mutation.
+func (m *FunnelLeadMutation) R12() (r float64, exists bool) {
+	v := m.r12
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldR12 returns the old "r12" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldR12(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldR12 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldR12 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldR12: %w", err)
+	}
+	return oldValue.R12, nil
+}
+
+// AddR12 adds f to the "r12" field.
+func (m *FunnelLeadMutation) AddR12(f float64) {
+	if m.addr12 != nil {
+		*m.addr12 += f
+	} else {
+		m.addr12 = &f
+	}
+}
+
+// AddedR12 returns the value that was added to the "r12" field in this mutation.
+func (m *FunnelLeadMutation) AddedR12() (r float64, exists bool) {
+	v := m.addr12
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearR12 clears the value of the "r12" field.
+func (m *FunnelLeadMutation) ClearR12() {
+	m.r12 = nil
+	m.addr12 = nil
+	m.clearedFields[funnellead.FieldR12] = struct{}{}
+}
+
+// R12Cleared returns if the "r12" field was cleared in this mutation.
+func (m *FunnelLeadMutation) R12Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldR12]
+	return ok
+}
+
+// ResetR12 resets all changes to the "r12" field.
+func (m *FunnelLeadMutation) ResetR12() {
+	m.r12 = nil
+	m.addr12 = nil
+	delete(m.clearedFields, funnellead.FieldR12)
+}
+
+// SetO1 sets the "o1" field.
+func (m *FunnelLeadMutation) SetO1(i int) {
+	m.o1 = &i
+	m.addo1 = nil
+}
+
+// O1 returns the value of the "o1" field in the mutation.
+func (m *FunnelLeadMutation) O1() (r int, exists bool) {
+	v := m.o1
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldO1 returns the old "o1" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldO1(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldO1 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldO1 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldO1: %w", err)
+	}
+	return oldValue.O1, nil
+}
+
+// AddO1 adds i to the "o1" field.
+func (m *FunnelLeadMutation) AddO1(i int) {
+	if m.addo1 != nil {
+		*m.addo1 += i
+	} else {
+		m.addo1 = &i
+	}
+}
+
+// AddedO1 returns the value that was added to the "o1" field in this mutation.
+func (m *FunnelLeadMutation) AddedO1() (r int, exists bool) {
+	v := m.addo1
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearO1 clears the value of the "o1" field.
+func (m *FunnelLeadMutation) ClearO1() {
+	m.o1 = nil
+	m.addo1 = nil
+	m.clearedFields[funnellead.FieldO1] = struct{}{}
+}
+
+// O1Cleared returns if the "o1" field was cleared in this mutation.
+func (m *FunnelLeadMutation) O1Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldO1]
+	return ok
+}
+
+// ResetO1 resets all changes to the "o1" field.
+func (m *FunnelLeadMutation) ResetO1() {
+	m.o1 = nil
+	m.addo1 = nil
+	delete(m.clearedFields, funnellead.FieldO1)
+}
+
+// SetO2 sets the "o2" field.
+func (m *FunnelLeadMutation) SetO2(i int) {
+	m.o2 = &i
+	m.addo2 = nil
+}
+
+// O2 returns the value of the "o2" field in the mutation.
+func (m *FunnelLeadMutation) O2() (r int, exists bool) {
+	v := m.o2
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldO2 returns the old "o2" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldO2(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldO2 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldO2 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldO2: %w", err)
+	}
+	return oldValue.O2, nil
+}
+
+// AddO2 adds i to the "o2" field.
+func (m *FunnelLeadMutation) AddO2(i int) {
+	if m.addo2 != nil {
+		*m.addo2 += i
+	} else {
+		m.addo2 = &i
+	}
+}
+
+// AddedO2 returns the value that was added to the "o2" field in this mutation.
+func (m *FunnelLeadMutation) AddedO2() (r int, exists bool) {
+	v := m.addo2
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearO2 clears the value of the "o2" field.
+func (m *FunnelLeadMutation) ClearO2() {
+	m.o2 = nil
+	m.addo2 = nil
+	m.clearedFields[funnellead.FieldO2] = struct{}{}
+}
+
+// O2Cleared returns if the "o2" field was cleared in this mutation.
+func (m *FunnelLeadMutation) O2Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldO2]
+	return ok
+}
+
+// ResetO2 resets all changes to the "o2" field.
+func (m *FunnelLeadMutation) ResetO2() {
+	m.o2 = nil
+	m.addo2 = nil
+	delete(m.clearedFields, funnellead.FieldO2)
+}
+
+// SetO3 sets the "o3" field.
+func (m *FunnelLeadMutation) SetO3(i int) {
+	m.o3 = &i
+	m.addo3 = nil
+}
+
+// O3 returns the value of the "o3" field in the mutation.
+func (m *FunnelLeadMutation) O3() (r int, exists bool) {
+	v := m.o3
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldO3 returns the old "o3" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldO3(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldO3 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldO3 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldO3: %w", err)
+	}
+	return oldValue.O3, nil
+}
+
+// AddO3 adds i to the "o3" field.
+func (m *FunnelLeadMutation) AddO3(i int) {
+	if m.addo3 != nil {
+		*m.addo3 += i
+	} else {
+		m.addo3 = &i
+	}
+}
+
+// AddedO3 returns the value that was added to the "o3" field in this mutation.
+func (m *FunnelLeadMutation) AddedO3() (r int, exists bool) {
+	v := m.addo3
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearO3 clears the value of the "o3" field.
+func (m *FunnelLeadMutation) ClearO3() {
+	m.o3 = nil
+	m.addo3 = nil
+	m.clearedFields[funnellead.FieldO3] = struct{}{}
+}
+
+// O3Cleared returns if the "o3" field was cleared in this mutation.
+func (m *FunnelLeadMutation) O3Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldO3]
+	return ok
+}
+
+// ResetO3 resets all changes to the "o3" field.
+func (m *FunnelLeadMutation) ResetO3() {
+	m.o3 = nil
+	m.addo3 = nil
+	delete(m.clearedFields, funnellead.FieldO3)
+}
+
+// SetO4 sets the "o4" field.
+func (m *FunnelLeadMutation) SetO4(i int) {
+	m.o4 = &i
+	m.addo4 = nil
+}
+
+// O4 returns the value of the "o4" field in the mutation.
+func (m *FunnelLeadMutation) O4() (r int, exists bool) {
+	v := m.o4
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldO4 returns the old "o4" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldO4(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldO4 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldO4 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldO4: %w", err)
+	}
+	return oldValue.O4, nil
+}
+
+// AddO4 adds i to the "o4" field.
+func (m *FunnelLeadMutation) AddO4(i int) {
+	if m.addo4 != nil {
+		*m.addo4 += i
+	} else {
+		m.addo4 = &i
+	}
+}
+
+// AddedO4 returns the value that was added to the "o4" field in this mutation.
+func (m *FunnelLeadMutation) AddedO4() (r int, exists bool) {
+	v := m.addo4
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearO4 clears the value of the "o4" field.
+func (m *FunnelLeadMutation) ClearO4() {
+	m.o4 = nil
+	m.addo4 = nil
+	m.clearedFields[funnellead.FieldO4] = struct{}{}
+}
+
+// O4Cleared returns if the "o4" field was cleared in this mutation.
+func (m *FunnelLeadMutation) O4Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldO4]
+	return ok
+}
+
+// ResetO4 resets all changes to the "o4" field.
+func (m *FunnelLeadMutation) ResetO4() {
+	m.o4 = nil
+	m.addo4 = nil
+	delete(m.clearedFields, funnellead.FieldO4)
+}
+
+// SetO5 sets the "o5" field.
+func (m *FunnelLeadMutation) SetO5(i int) {
+	m.o5 = &i
+	m.addo5 = nil
+}
+
+// O5 returns the value of the "o5" field in the mutation.
+func (m *FunnelLeadMutation) O5() (r int, exists bool) {
+	v := m.o5
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldO5 returns the old "o5" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldO5(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldO5 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldO5 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldO5: %w", err)
+	}
+	return oldValue.O5, nil
+}
+
+// AddO5 adds i to the "o5" field.
+func (m *FunnelLeadMutation) AddO5(i int) {
+	if m.addo5 != nil {
+		*m.addo5 += i
+	} else {
+		m.addo5 = &i
+	}
+}
+
+// AddedO5 returns the value that was added to the "o5" field in this mutation.
+func (m *FunnelLeadMutation) AddedO5() (r int, exists bool) {
+	v := m.addo5
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearO5 clears the value of the "o5" field.
+func (m *FunnelLeadMutation) ClearO5() {
+	m.o5 = nil
+	m.addo5 = nil
+	m.clearedFields[funnellead.FieldO5] = struct{}{}
+}
+
+// O5Cleared returns if the "o5" field was cleared in this mutation.
+func (m *FunnelLeadMutation) O5Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldO5]
+	return ok
+}
+
+// ResetO5 resets all changes to the "o5" field.
+func (m *FunnelLeadMutation) ResetO5() {
+	m.o5 = nil
+	m.addo5 = nil
+	delete(m.clearedFields, funnellead.FieldO5)
+}
+
+// SetO6 sets the "o6" field.
+func (m *FunnelLeadMutation) SetO6(i int) {
+	m.o6 = &i
+	m.addo6 = nil
+}
+
+// O6 returns the value of the "o6" field in the mutation.
+func (m *FunnelLeadMutation) O6() (r int, exists bool) {
+	v := m.o6
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldO6 returns the old "o6" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldO6(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldO6 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldO6 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldO6: %w", err)
+	}
+	return oldValue.O6, nil
+}
+
+// AddO6 adds i to the "o6" field.
+func (m *FunnelLeadMutation) AddO6(i int) {
+	if m.addo6 != nil {
+		*m.addo6 += i
+	} else {
+		m.addo6 = &i
+	}
+}
+
+// AddedO6 returns the value that was added to the "o6" field in this mutation.
+func (m *FunnelLeadMutation) AddedO6() (r int, exists bool) {
+	v := m.addo6
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearO6 clears the value of the "o6" field.
+func (m *FunnelLeadMutation) ClearO6() {
+	m.o6 = nil
+	m.addo6 = nil
+	m.clearedFields[funnellead.FieldO6] = struct{}{}
+}
+
+// O6Cleared returns if the "o6" field was cleared in this mutation.
+func (m *FunnelLeadMutation) O6Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldO6]
+	return ok
+}
+
+// ResetO6 resets all changes to the "o6" field.
+func (m *FunnelLeadMutation) ResetO6() {
+	m.o6 = nil
+	m.addo6 = nil
+	delete(m.clearedFields, funnellead.FieldO6)
+}
+
+// SetO7 sets the "o7" field.
+func (m *FunnelLeadMutation) SetO7(i int) {
+	m.o7 = &i
+	m.addo7 = nil
+}
+
+// O7 returns the value of the "o7" field in the mutation.
+func (m *FunnelLeadMutation) O7() (r int, exists bool) {
+	v := m.o7
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldO7 returns the old "o7" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldO7(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldO7 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldO7 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldO7: %w", err)
+	}
+	return oldValue.O7, nil
+}
+
+// AddO7 adds i to the "o7" field.
+func (m *FunnelLeadMutation) AddO7(i int) {
+	if m.addo7 != nil {
+		*m.addo7 += i
+	} else {
+		m.addo7 = &i
+	}
+}
+
+// AddedO7 returns the value that was added to the "o7" field in this mutation.
+func (m *FunnelLeadMutation) AddedO7() (r int, exists bool) {
+	v := m.addo7
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearO7 clears the value of the "o7" field.
+func (m *FunnelLeadMutation) ClearO7() {
+	m.o7 = nil
+	m.addo7 = nil
+	m.clearedFields[funnellead.FieldO7] = struct{}{}
+}
+
+// O7Cleared returns if the "o7" field was cleared in this mutation.
+func (m *FunnelLeadMutation) O7Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldO7]
+	return ok
+}
+
+// ResetO7 resets all changes to the "o7" field.
+func (m *FunnelLeadMutation) ResetO7() {
+	m.o7 = nil
+	m.addo7 = nil
+	delete(m.clearedFields, funnellead.FieldO7)
+}
+
+// SetO8 sets the "o8" field.
+func (m *FunnelLeadMutation) SetO8(i int) {
+	m.o8 = &i
+	m.addo8 = nil
+}
+
+// O8 returns the value of the "o8" field in the mutation.
+func (m *FunnelLeadMutation) O8() (r int, exists bool) {
+	v := m.o8
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldO8 returns the old "o8" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldO8(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldO8 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldO8 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldO8: %w", err)
+	}
+	return oldValue.O8, nil
+}
+
+// AddO8 adds i to the "o8" field.
+func (m *FunnelLeadMutation) AddO8(i int) {
+	if m.addo8 != nil {
+		*m.addo8 += i
+	} else {
+		m.addo8 = &i
+	}
+}
+
+// AddedO8 returns the value that was added to the "o8" field in this mutation.
+func (m *FunnelLeadMutation) AddedO8() (r int, exists bool) {
+	v := m.addo8
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearO8 clears the value of the "o8" field.
+func (m *FunnelLeadMutation) ClearO8() {
+	m.o8 = nil
+	m.addo8 = nil
+	m.clearedFields[funnellead.FieldO8] = struct{}{}
+}
+
+// O8Cleared returns if the "o8" field was cleared in this mutation.
+func (m *FunnelLeadMutation) O8Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldO8]
+	return ok
+}
+
+// ResetO8 resets all changes to the "o8" field.
+func (m *FunnelLeadMutation) ResetO8() {
+	m.o8 = nil
+	m.addo8 = nil
+	delete(m.clearedFields, funnellead.FieldO8)
+}
+
+// SetO9 sets the "o9" field.
+func (m *FunnelLeadMutation) SetO9(i int) {
+	m.o9 = &i
+	m.addo9 = nil
+}
+
+// O9 returns the value of the "o9" field in the mutation.
+func (m *FunnelLeadMutation) O9() (r int, exists bool) {
+	v := m.o9
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldO9 returns the old "o9" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldO9(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldO9 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldO9 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldO9: %w", err)
+	}
+	return oldValue.O9, nil
+}
+
+// AddO9 adds i to the "o9" field.
+func (m *FunnelLeadMutation) AddO9(i int) {
+	if m.addo9 != nil {
+		*m.addo9 += i
+	} else {
+		m.addo9 = &i
+	}
+}
+
+// AddedO9 returns the value that was added to the "o9" field in this mutation.
+func (m *FunnelLeadMutation) AddedO9() (r int, exists bool) {
+	v := m.addo9
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearO9 clears the value of the "o9" field.
+func (m *FunnelLeadMutation) ClearO9() {
+	m.o9 = nil
+	m.addo9 = nil
+	m.clearedFields[funnellead.FieldO9] = struct{}{}
+}
+
+// O9Cleared returns if the "o9" field was cleared in this mutation.
+func (m *FunnelLeadMutation) O9Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldO9]
+	return ok
+}
+
+// ResetO9 resets all changes to the "o9" field.
+func (m *FunnelLeadMutation) ResetO9() {
+	m.o9 = nil
+	m.addo9 = nil
+	delete(m.clearedFields, funnellead.FieldO9)
+}
+
+// SetO10 sets the "o10" field.
+func (m *FunnelLeadMutation) SetO10(i int) {
+	m.o10 = &i
+	m.addo10 = nil
+}
+
+// O10 returns the value of the "o10" field in the mutation.
+func (m *FunnelLeadMutation) O10() (r int, exists bool) {
+	v := m.o10
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldO10 returns the old "o10" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldO10(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldO10 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldO10 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldO10: %w", err)
+	}
+	return oldValue.O10, nil
+}
+
+// AddO10 adds i to the "o10" field.
+func (m *FunnelLeadMutation) AddO10(i int) {
+	if m.addo10 != nil {
+		*m.addo10 += i
+	} else {
+		m.addo10 = &i
+	}
+}
+
+// AddedO10 returns the value that was added to the "o10" field in this mutation.
+func (m *FunnelLeadMutation) AddedO10() (r int, exists bool) {
+	v := m.addo10
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearO10 clears the value of the "o10" field.
+func (m *FunnelLeadMutation) ClearO10() {
+	m.o10 = nil
+	m.addo10 = nil
+	m.clearedFields[funnellead.FieldO10] = struct{}{}
+}
+
+// O10Cleared returns if the "o10" field was cleared in this mutation.
+func (m *FunnelLeadMutation) O10Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldO10]
+	return ok
+}
+
+// ResetO10 resets all changes to the "o10" field.
+func (m *FunnelLeadMutation) ResetO10() {
+	m.o10 = nil
+	m.addo10 = nil
+	delete(m.clearedFields, funnellead.FieldO10)
+}
+
+// SetO11 sets the "o11" field.
+func (m *FunnelLeadMutation) SetO11(i int) {
+	m.o11 = &i
+	m.addo11 = nil
+}
+
+// O11 returns the value of the "o11" field in the mutation.
+func (m *FunnelLeadMutation) O11() (r int, exists bool) {
+	v := m.o11
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldO11 returns the old "o11" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldO11(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldO11 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldO11 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldO11: %w", err)
+	}
+	return oldValue.O11, nil
+}
+
+// AddO11 adds i to the "o11" field.
+func (m *FunnelLeadMutation) AddO11(i int) {
+	if m.addo11 != nil {
+		*m.addo11 += i
+	} else {
+		m.addo11 = &i
+	}
+}
+
+// AddedO11 returns the value that was added to the "o11" field in this mutation.
+func (m *FunnelLeadMutation) AddedO11() (r int, exists bool) {
+	v := m.addo11
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearO11 clears the value of the "o11" field.
+func (m *FunnelLeadMutation) ClearO11() {
+	m.o11 = nil
+	m.addo11 = nil
+	m.clearedFields[funnellead.FieldO11] = struct{}{}
+}
+
+// O11Cleared returns if the "o11" field was cleared in this mutation.
+func (m *FunnelLeadMutation) O11Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldO11]
+	return ok
+}
+
+// ResetO11 resets all changes to the "o11" field.
+func (m *FunnelLeadMutation) ResetO11() {
+	m.o11 = nil
+	m.addo11 = nil
+	delete(m.clearedFields, funnellead.FieldO11)
+}
+
+// SetO12 sets the "o12" field.
+func (m *FunnelLeadMutation) SetO12(i int) {
+	m.o12 = &i
+	m.addo12 = nil
+}
+
+// O12 returns the value of the "o12" field in the mutation.
+func (m *FunnelLeadMutation) O12() (r int, exists bool) {
+	v := m.o12
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldO12 returns the old "o12" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldO12(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldO12 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldO12 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldO12: %w", err)
+	}
+	return oldValue.O12, nil
+}
+
+// AddO12 adds i to the "o12" field.
+func (m *FunnelLeadMutation) AddO12(i int) {
+	if m.addo12 != nil {
+		*m.addo12 += i
+	} else {
+		m.addo12 = &i
+	}
+}
+
+// AddedO12 returns the value that was added to the "o12" field in this mutation.
+func (m *FunnelLeadMutation) AddedO12() (r int, exists bool) {
+	v := m.addo12
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearO12 clears the value of the "o12" field.
+func (m *FunnelLeadMutation) ClearO12() {
+	m.o12 = nil
+	m.addo12 = nil
+	m.clearedFields[funnellead.FieldO12] = struct{}{}
+}
+
+// O12Cleared returns if the "o12" field was cleared in this mutation.
+func (m *FunnelLeadMutation) O12Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldO12]
+	return ok
+}
+
+// ResetO12 resets all changes to the "o12" field.
+func (m *FunnelLeadMutation) ResetO12() {
+	m.o12 = nil
+	m.addo12 = nil
+	delete(m.clearedFields, funnellead.FieldO12)
+}
+
+// SetL1 sets the "l1" field.
+func (m *FunnelLeadMutation) SetL1(f float64) {
+	m.l1 = &f
+	m.addl1 = nil
+}
+
+// L1 returns the value of the "l1" field in the mutation.
+func (m *FunnelLeadMutation) L1() (r float64, exists bool) {
+	v := m.l1
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldL1 returns the old "l1" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldL1(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldL1 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldL1 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldL1: %w", err)
+	}
+	return oldValue.L1, nil
+}
+
+// AddL1 adds f to the "l1" field.
+func (m *FunnelLeadMutation) AddL1(f float64) {
+	if m.addl1 != nil {
+		*m.addl1 += f
+	} else {
+		m.addl1 = &f
+	}
+}
+
+// AddedL1 returns the value that was added to the "l1" field in this mutation.
+func (m *FunnelLeadMutation) AddedL1() (r float64, exists bool) {
+	v := m.addl1
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearL1 clears the value of the "l1" field.
+func (m *FunnelLeadMutation) ClearL1() {
+	m.l1 = nil
+	m.addl1 = nil
+	m.clearedFields[funnellead.FieldL1] = struct{}{}
+}
+
+// L1Cleared returns if the "l1" field was cleared in this mutation.
+func (m *FunnelLeadMutation) L1Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldL1]
+	return ok
+}
+
+// ResetL1 resets all changes to the "l1" field.
+func (m *FunnelLeadMutation) ResetL1() {
+	m.l1 = nil
+	m.addl1 = nil
+	delete(m.clearedFields, funnellead.FieldL1)
+}
+
+// SetL2 sets the "l2" field.
+func (m *FunnelLeadMutation) SetL2(f float64) {
+	m.l2 = &f
+	m.addl2 = nil
+}
+
+// L2 returns the value of the "l2" field in the mutation.
+func (m *FunnelLeadMutation) L2() (r float64, exists bool) {
+	v := m.l2
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldL2 returns the old "l2" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldL2(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldL2 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldL2 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldL2: %w", err)
+	}
+	return oldValue.L2, nil
+}
+
+// AddL2 adds f to the "l2" field.
+func (m *FunnelLeadMutation) AddL2(f float64) {
+	if m.addl2 != nil {
+		*m.addl2 += f
+	} else {
+		m.addl2 = &f
+	}
+}
+
+// AddedL2 returns the value that was added to the "l2" field in this mutation.
+func (m *FunnelLeadMutation) AddedL2() (r float64, exists bool) {
+	v := m.addl2
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearL2 clears the value of the "l2" field.
+func (m *FunnelLeadMutation) ClearL2() {
+	m.l2 = nil
+	m.addl2 = nil
+	m.clearedFields[funnellead.FieldL2] = struct{}{}
+}
+
+// L2Cleared returns if the "l2" field was cleared in this mutation.
+func (m *FunnelLeadMutation) L2Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldL2]
+	return ok
+}
+
+// ResetL2 resets all changes to the "l2" field.
+func (m *FunnelLeadMutation) ResetL2() {
+	m.l2 = nil
+	m.addl2 = nil
+	delete(m.clearedFields, funnellead.FieldL2)
+}
+
+// SetL3 sets the "l3" field.
+func (m *FunnelLeadMutation) SetL3(f float64) {
+	m.l3 = &f
+	m.addl3 = nil
+}
+
+// L3 returns the value of the "l3" field in the mutation.
+func (m *FunnelLeadMutation) L3() (r float64, exists bool) {
+	v := m.l3
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldL3 returns the old "l3" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldL3(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldL3 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldL3 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldL3: %w", err)
+	}
+	return oldValue.L3, nil
+}
+
+// AddL3 adds f to the "l3" field.
+func (m *FunnelLeadMutation) AddL3(f float64) {
+	if m.addl3 != nil {
+		*m.addl3 += f
+	} else {
+		m.addl3 = &f
+	}
+}
+
+// AddedL3 returns the value that was added to the "l3" field in this mutation.
+func (m *FunnelLeadMutation) AddedL3() (r float64, exists bool) {
+	v := m.addl3
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearL3 clears the value of the "l3" field.
+func (m *FunnelLeadMutation) ClearL3() {
+	m.l3 = nil
+	m.addl3 = nil
+	m.clearedFields[funnellead.FieldL3] = struct{}{}
+}
+
+// L3Cleared returns if the "l3" field was cleared in this mutation.
+func (m *FunnelLeadMutation) L3Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldL3]
+	return ok
+}
+
+// ResetL3 resets all changes to the "l3" field.
+func (m *FunnelLeadMutation) ResetL3() {
+	m.l3 = nil
+	m.addl3 = nil
+	delete(m.clearedFields, funnellead.FieldL3)
+}
+
+// SetL4 sets the "l4" field.
+func (m *FunnelLeadMutation) SetL4(f float64) {
+	m.l4 = &f
+	m.addl4 = nil
+}
+
+// L4 returns the value of the "l4" field in the mutation.
+func (m *FunnelLeadMutation) L4() (r float64, exists bool) {
+	v := m.l4
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldL4 returns the old "l4" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldL4(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldL4 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldL4 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldL4: %w", err)
+	}
+	return oldValue.L4, nil
+}
+
+// AddL4 adds f to the "l4" field.
+func (m *FunnelLeadMutation) AddL4(f float64) {
+	if m.addl4 != nil {
+		*m.addl4 += f
+	} else {
+		m.addl4 = &f
+	}
+}
+
+// AddedL4 returns the value that was added to the "l4" field in this mutation.
+func (m *FunnelLeadMutation) AddedL4() (r float64, exists bool) {
+	v := m.addl4
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearL4 clears the value of the "l4" field.
+func (m *FunnelLeadMutation) ClearL4() {
+	m.l4 = nil
+	m.addl4 = nil
+	m.clearedFields[funnellead.FieldL4] = struct{}{}
+}
+
+// L4Cleared returns if the "l4" field was cleared in this mutation.
+func (m *FunnelLeadMutation) L4Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldL4]
+	return ok
+}
+
+// ResetL4 resets all changes to the "l4" field.
+func (m *FunnelLeadMutation) ResetL4() {
+	m.l4 = nil
+	m.addl4 = nil
+	delete(m.clearedFields, funnellead.FieldL4)
+}
+
+// SetL5 sets the "l5" field.
+func (m *FunnelLeadMutation) SetL5(f float64) {
+	m.l5 = &f
+	m.addl5 = nil
+}
+
+// L5 returns the value of the "l5" field in the mutation.
+func (m *FunnelLeadMutation) L5() (r float64, exists bool) {
+	v := m.l5
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldL5 returns the old "l5" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldL5(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldL5 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldL5 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldL5: %w", err)
+	}
+	return oldValue.L5, nil
+}
+
+// AddL5 adds f to the "l5" field.
+func (m *FunnelLeadMutation) AddL5(f float64) {
+	if m.addl5 != nil {
+		*m.addl5 += f
+	} else {
+		m.addl5 = &f
+	}
+}
+
+// AddedL5 returns the value that was added to the "l5" field in this mutation.
+func (m *FunnelLeadMutation) AddedL5() (r float64, exists bool) {
+	v := m.addl5
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearL5 clears the value of the "l5" field.
+func (m *FunnelLeadMutation) ClearL5() {
+	m.l5 = nil
+	m.addl5 = nil
+	m.clearedFields[funnellead.FieldL5] = struct{}{}
+}
+
+// L5Cleared returns if the "l5" field was cleared in this mutation.
+func (m *FunnelLeadMutation) L5Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldL5]
+	return ok
+}
+
+// ResetL5 resets all changes to the "l5" field.
+func (m *FunnelLeadMutation) ResetL5() {
+	m.l5 = nil
+	m.addl5 = nil
+	delete(m.clearedFields, funnellead.FieldL5)
+}
+
+// SetL6 sets the "l6" field.
+func (m *FunnelLeadMutation) SetL6(f float64) {
+	m.l6 = &f
+	m.addl6 = nil
+}
+
+// L6 returns the value of the "l6" field in the mutation.
+func (m *FunnelLeadMutation) L6() (r float64, exists bool) {
+	v := m.l6
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldL6 returns the old "l6" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldL6(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldL6 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldL6 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldL6: %w", err)
+	}
+	return oldValue.L6, nil
+}
+
+// AddL6 adds f to the "l6" field.
+func (m *FunnelLeadMutation) AddL6(f float64) {
+	if m.addl6 != nil {
+		*m.addl6 += f
+	} else {
+		m.addl6 = &f
+	}
+}
+
+// AddedL6 returns the value that was added to the "l6" field in this mutation.
+func (m *FunnelLeadMutation) AddedL6() (r float64, exists bool) {
+	v := m.addl6
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearL6 clears the value of the "l6" field.
+func (m *FunnelLeadMutation) ClearL6() {
+	m.l6 = nil
+	m.addl6 = nil
+	m.clearedFields[funnellead.FieldL6] = struct{}{}
+}
+
+// L6Cleared returns if the "l6" field was cleared in this mutation.
+func (m *FunnelLeadMutation) L6Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldL6]
+	return ok
+}
+
+// ResetL6 resets all changes to the "l6" field.
+func (m *FunnelLeadMutation) ResetL6() {
+	m.l6 = nil
+	m.addl6 = nil
+	delete(m.clearedFields, funnellead.FieldL6)
+}
+
+// SetL7 sets the "l7" field.
+func (m *FunnelLeadMutation) SetL7(f float64) {
+	m.l7 = &f
+	m.addl7 = nil
+}
+
+// L7 returns the value of the "l7" field in the mutation.
+func (m *FunnelLeadMutation) L7() (r float64, exists bool) {
+	v := m.l7
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldL7 returns the old "l7" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldL7(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldL7 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldL7 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldL7: %w", err)
+	}
+	return oldValue.L7, nil
+}
+
+// AddL7 adds f to the "l7" field.
+func (m *FunnelLeadMutation) AddL7(f float64) {
+	if m.addl7 != nil {
+		*m.addl7 += f
+	} else {
+		m.addl7 = &f
+	}
+}
+
+// AddedL7 returns the value that was added to the "l7" field in this mutation.
+func (m *FunnelLeadMutation) AddedL7() (r float64, exists bool) {
+	v := m.addl7
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearL7 clears the value of the "l7" field.
+func (m *FunnelLeadMutation) ClearL7() {
+	m.l7 = nil
+	m.addl7 = nil
+	m.clearedFields[funnellead.FieldL7] = struct{}{}
+}
+
+// L7Cleared returns if the "l7" field was cleared in this mutation.
+func (m *FunnelLeadMutation) L7Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldL7]
+	return ok
+}
+
+// ResetL7 resets all changes to the "l7" field.
+func (m *FunnelLeadMutation) ResetL7() {
+	m.l7 = nil
+	m.addl7 = nil
+	delete(m.clearedFields, funnellead.FieldL7)
+}
+
+// SetL8 sets the "l8" field.
+func (m *FunnelLeadMutation) SetL8(f float64) {
+	m.l8 = &f
+	m.addl8 = nil
+}
+
+// L8 returns the value of the "l8" field in the mutation.
+func (m *FunnelLeadMutation) L8() (r float64, exists bool) {
+	v := m.l8
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldL8 returns the old "l8" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldL8(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldL8 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldL8 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldL8: %w", err)
+	}
+	return oldValue.L8, nil
+}
+
+// AddL8 adds f to the "l8" field.
+func (m *FunnelLeadMutation) AddL8(f float64) {
+	if m.addl8 != nil {
+		*m.addl8 += f
+	} else {
+		m.addl8 = &f
+	}
+}
+
+// AddedL8 returns the value that was added to the "l8" field in this mutation.
+func (m *FunnelLeadMutation) AddedL8() (r float64, exists bool) {
+	v := m.addl8
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearL8 clears the value of the "l8" field.
+func (m *FunnelLeadMutation) ClearL8() {
+	m.l8 = nil
+	m.addl8 = nil
+	m.clearedFields[funnellead.FieldL8] = struct{}{}
+}
+
+// L8Cleared returns if the "l8" field was cleared in this mutation.
+func (m *FunnelLeadMutation) L8Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldL8]
+	return ok
+}
+
+// ResetL8 resets all changes to the "l8" field.
+func (m *FunnelLeadMutation) ResetL8() {
+	m.l8 = nil
+	m.addl8 = nil
+	delete(m.clearedFields, funnellead.FieldL8)
+}
+
+// SetL9 sets the "l9" field.
+func (m *FunnelLeadMutation) SetL9(f float64) {
+	m.l9 = &f
+	m.addl9 = nil
+}
+
+// L9 returns the value of the "l9" field in the mutation.
+func (m *FunnelLeadMutation) L9() (r float64, exists bool) {
+	v := m.l9
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldL9 returns the old "l9" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldL9(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldL9 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldL9 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldL9: %w", err)
+	}
+	return oldValue.L9, nil
+}
+
+// AddL9 adds f to the "l9" field.
+func (m *FunnelLeadMutation) AddL9(f float64) {
+	if m.addl9 != nil {
+		*m.addl9 += f
+	} else {
+		m.addl9 = &f
+	}
+}
+
+// AddedL9 returns the value that was added to the "l9" field in this mutation.
+func (m *FunnelLeadMutation) AddedL9() (r float64, exists bool) {
+	v := m.addl9
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearL9 clears the value of the "l9" field.
+func (m *FunnelLeadMutation) ClearL9() {
+	m.l9 = nil
+	m.addl9 = nil
+	m.clearedFields[funnellead.FieldL9] = struct{}{}
+}
+
+// L9Cleared returns if the "l9" field was cleared in this mutation.
+func (m *FunnelLeadMutation) L9Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldL9]
+	return ok
+}
+
+// ResetL9 resets all changes to the "l9" field.
+func (m *FunnelLeadMutation) ResetL9() {
+	m.l9 = nil
+	m.addl9 = nil
+	delete(m.clearedFields, funnellead.FieldL9)
+}
+
+// SetL10 sets the "l10" field.
+func (m *FunnelLeadMutation) SetL10(f float64) {
+	m.l10 = &f
+	m.addl10 = nil
+}
+
+// L10 returns the value of the "l10" field in the mutation.
+func (m *FunnelLeadMutation) L10() (r float64, exists bool) {
+	v := m.l10
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldL10 returns the old "l10" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldL10(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldL10 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldL10 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldL10: %w", err)
+	}
+	return oldValue.L10, nil
+}
+
+// AddL10 adds f to the "l10" field.
+func (m *FunnelLeadMutation) AddL10(f float64) {
+	if m.addl10 != nil {
+		*m.addl10 += f
+	} else {
+		m.addl10 = &f
+	}
+}
+
+// AddedL10 returns the value that was added to the "l10" field in this mutation.
+func (m *FunnelLeadMutation) AddedL10() (r float64, exists bool) {
+	v := m.addl10
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearL10 clears the value of the "l10" field.
+func (m *FunnelLeadMutation) ClearL10() {
+	m.l10 = nil
+	m.addl10 = nil
+	m.clearedFields[funnellead.FieldL10] = struct{}{}
+}
+
+// L10Cleared returns if the "l10" field was cleared in this mutation.
+func (m *FunnelLeadMutation) L10Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldL10]
+	return ok
+}
+
+// ResetL10 resets all changes to the "l10" field.
+func (m *FunnelLeadMutation) ResetL10() {
+	m.l10 = nil
+	m.addl10 = nil
+	delete(m.clearedFields, funnellead.FieldL10)
+}
+
+// SetL11 sets the "l11" field.
+func (m *FunnelLeadMutation) SetL11(f float64) {
+	m.l11 = &f
+	m.addl11 = nil
+}
+
+// L11 returns the value of the "l11" field in the mutation.
+func (m *FunnelLeadMutation) L11() (r float64, exists bool) {
+	v := m.l11
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldL11 returns the old "l11" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldL11(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldL11 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldL11 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldL11: %w", err)
+	}
+	return oldValue.L11, nil
+}
+
+// AddL11 adds f to the "l11" field.
+func (m *FunnelLeadMutation) AddL11(f float64) {
+	if m.addl11 != nil {
+		*m.addl11 += f
+	} else {
+		m.addl11 = &f
+	}
+}
+
+// AddedL11 returns the value that was added to the "l11" field in this mutation.
+func (m *FunnelLeadMutation) AddedL11() (r float64, exists bool) {
+	v := m.addl11
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearL11 clears the value of the "l11" field.
+func (m *FunnelLeadMutation) ClearL11() {
+	m.l11 = nil
+	m.addl11 = nil
+	m.clearedFields[funnellead.FieldL11] = struct{}{}
+}
+
+// L11Cleared returns if the "l11" field was cleared in this mutation.
+func (m *FunnelLeadMutation) L11Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldL11]
+	return ok
+}
+
+// ResetL11 resets all changes to the "l11" field.
+func (m *FunnelLeadMutation) ResetL11() {
+	m.l11 = nil
+	m.addl11 = nil
+	delete(m.clearedFields, funnellead.FieldL11)
+}
+
+// SetL12 sets the "l12" field.
+func (m *FunnelLeadMutation) SetL12(f float64) {
+	m.l12 = &f
+	m.addl12 = nil
+}
+
+// L12 returns the value of the "l12" field in the mutation.
+func (m *FunnelLeadMutation) L12() (r float64, exists bool) {
+	v := m.l12
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldL12 returns the old "l12" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldL12(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldL12 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldL12 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldL12: %w", err)
+	}
+	return oldValue.L12, nil
+}
+
+// AddL12 adds f to the "l12" field.
+func (m *FunnelLeadMutation) AddL12(f float64) {
+	if m.addl12 != nil {
+		*m.addl12 += f
+	} else {
+		m.addl12 = &f
+	}
+}
+
+// AddedL12 returns the value that was added to the "l12" field in this mutation.
+func (m *FunnelLeadMutation) AddedL12() (r float64, exists bool) {
+	v := m.addl12
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearL12 clears the value of the "l12" field.
+func (m *FunnelLeadMutation) ClearL12() {
+	m.l12 = nil
+	m.addl12 = nil
+	m.clearedFields[funnellead.FieldL12] = struct{}{}
+}
+
+// L12Cleared returns if the "l12" field was cleared in this mutation.
+func (m *FunnelLeadMutation) L12Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldL12]
+	return ok
+}
+
+// ResetL12 resets all changes to the "l12" field.
+func (m *FunnelLeadMutation) ResetL12() {
+	m.l12 = nil
+	m.addl12 = nil
+	delete(m.clearedFields, funnellead.FieldL12)
+}
+
+// SetC1 sets the "c1" field.
+func (m *FunnelLeadMutation) SetC1(f float64) {
+	m.c1 = &f
+	m.addc1 = nil
+}
+
+// C1 returns the value of the "c1" field in the mutation.
+func (m *FunnelLeadMutation) C1() (r float64, exists bool) {
+	v := m.c1
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldC1 returns the old "c1" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldC1(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldC1 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldC1 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldC1: %w", err)
+	}
+	return oldValue.C1, nil
+}
+
+// AddC1 adds f to the "c1" field.
+func (m *FunnelLeadMutation) AddC1(f float64) {
+	if m.addc1 != nil {
+		*m.addc1 += f
+	} else {
+		m.addc1 = &f
+	}
+}
+
+// AddedC1 returns the value that was added to the "c1" field in this mutation.
+func (m *FunnelLeadMutation) AddedC1() (r float64, exists bool) {
+	v := m.addc1
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearC1 clears the value of the "c1" field.
+func (m *FunnelLeadMutation) ClearC1() {
+	m.c1 = nil
+	m.addc1 = nil
+	m.clearedFields[funnellead.FieldC1] = struct{}{}
+}
+
+// C1Cleared returns if the "c1" field was cleared in this mutation.
+func (m *FunnelLeadMutation) C1Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldC1]
+	return ok
+}
+
+// ResetC1 resets all changes to the "c1" field.
+func (m *FunnelLeadMutation) ResetC1() {
+	m.c1 = nil
+	m.addc1 = nil
+	delete(m.clearedFields, funnellead.FieldC1)
+}
+
+// SetC2 sets the "c2" field.
+func (m *FunnelLeadMutation) SetC2(f float64) {
+	m.c2 = &f
+	m.addc2 = nil
+}
+
+// C2 returns the value of the "c2" field in the mutation.
+func (m *FunnelLeadMutation) C2() (r float64, exists bool) {
+	v := m.c2
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldC2 returns the old "c2" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldC2(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldC2 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldC2 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldC2: %w", err)
+	}
+	return oldValue.C2, nil
+}
+
+// AddC2 adds f to the "c2" field.
+func (m *FunnelLeadMutation) AddC2(f float64) {
+	if m.addc2 != nil {
+		*m.addc2 += f
+	} else {
+		m.addc2 = &f
+	}
+}
+
+// AddedC2 returns the value that was added to the "c2" field in this mutation.
+func (m *FunnelLeadMutation) AddedC2() (r float64, exists bool) {
+	v := m.addc2
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearC2 clears the value of the "c2" field.
+func (m *FunnelLeadMutation) ClearC2() {
+	m.c2 = nil
+	m.addc2 = nil
+	m.clearedFields[funnellead.FieldC2] = struct{}{}
+}
+
+// C2Cleared returns if the "c2" field was cleared in this mutation.
+func (m *FunnelLeadMutation) C2Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldC2]
+	return ok
+}
+
+// ResetC2 resets all changes to the "c2" field.
+func (m *FunnelLeadMutation) ResetC2() {
+	m.c2 = nil
+	m.addc2 = nil
+	delete(m.clearedFields, funnellead.FieldC2)
+}
+
+// SetC3 sets the "c3" field.
+func (m *FunnelLeadMutation) SetC3(f float64) {
+	m.c3 = &f
+	m.addc3 = nil
+}
+
+// C3 returns the value of the "c3" field in the mutation.
+func (m *FunnelLeadMutation) C3() (r float64, exists bool) {
+	v := m.c3
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldC3 returns the old "c3" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldC3(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldC3 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldC3 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldC3: %w", err)
+	}
+	return oldValue.C3, nil
+}
+
+// AddC3 adds f to the "c3" field.
+func (m *FunnelLeadMutation) AddC3(f float64) {
+	if m.addc3 != nil {
+		*m.addc3 += f
+	} else {
+		m.addc3 = &f
+	}
+}
+
+// AddedC3 returns the value that was added to the "c3" field in this mutation.
+func (m *FunnelLeadMutation) AddedC3() (r float64, exists bool) {
+	v := m.addc3
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearC3 clears the value of the "c3" field.
+func (m *FunnelLeadMutation) ClearC3() {
+	m.c3 = nil
+	m.addc3 = nil
+	m.clearedFields[funnellead.FieldC3] = struct{}{}
+}
+
+// C3Cleared returns if the "c3" field was cleared in this mutation.
+func (m *FunnelLeadMutation) C3Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldC3]
+	return ok
+}
+
+// ResetC3 resets all changes to the "c3" field.
+func (m *FunnelLeadMutation) ResetC3() {
+	m.c3 = nil
+	m.addc3 = nil
+	delete(m.clearedFields, funnellead.FieldC3)
+}
+
+// SetC4 sets the "c4" field.
+func (m *FunnelLeadMutation) SetC4(f float64) {
+	m.c4 = &f
+	m.addc4 = nil
+}
+
+// C4 returns the value of the "c4" field in the mutation.
+func (m *FunnelLeadMutation) C4() (r float64, exists bool) {
+	v := m.c4
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldC4 returns the old "c4" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldC4(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldC4 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldC4 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldC4: %w", err)
+	}
+	return oldValue.C4, nil
+}
+
+// AddC4 adds f to the "c4" field.
+func (m *FunnelLeadMutation) AddC4(f float64) {
+	if m.addc4 != nil {
+		*m.addc4 += f
+	} else {
+		m.addc4 = &f
+	}
+}
+
+// AddedC4 returns the value that was added to the "c4" field in this mutation.
+func (m *FunnelLeadMutation) AddedC4() (r float64, exists bool) {
+	v := m.addc4
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearC4 clears the value of the "c4" field.
+func (m *FunnelLeadMutation) ClearC4() {
+	m.c4 = nil
+	m.addc4 = nil
+	m.clearedFields[funnellead.FieldC4] = struct{}{}
+}
+
+// C4Cleared returns if the "c4" field was cleared in this mutation.
+func (m *FunnelLeadMutation) C4Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldC4]
+	return ok
+}
+
+// ResetC4 resets all changes to the "c4" field.
+func (m *FunnelLeadMutation) ResetC4() {
+	m.c4 = nil
+	m.addc4 = nil
+	delete(m.clearedFields, funnellead.FieldC4)
+}
+
+// SetC5 sets the "c5" field.
+func (m *FunnelLeadMutation) SetC5(f float64) {
+	m.c5 = &f
+	m.addc5 = nil
+}
+
+// C5 returns the value of the "c5" field in the mutation.
+func (m *FunnelLeadMutation) C5() (r float64, exists bool) {
+	v := m.c5
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldC5 returns the old "c5" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldC5(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldC5 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldC5 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldC5: %w", err)
+	}
+	return oldValue.C5, nil
+}
+
+// AddC5 adds f to the "c5" field.
+func (m *FunnelLeadMutation) AddC5(f float64) {
+	if m.addc5 != nil {
+		*m.addc5 += f
+	} else {
+		m.addc5 = &f
+	}
+}
+
+// AddedC5 returns the value that was added to the "c5" field in this mutation.
+func (m *FunnelLeadMutation) AddedC5() (r float64, exists bool) {
+	v := m.addc5
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearC5 clears the value of the "c5" field.
+func (m *FunnelLeadMutation) ClearC5() {
+	m.c5 = nil
+	m.addc5 = nil
+	m.clearedFields[funnellead.FieldC5] = struct{}{}
+}
+
+// C5Cleared returns if the "c5" field was cleared in this mutation.
+func (m *FunnelLeadMutation) C5Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldC5]
+	return ok
+}
+
+// ResetC5 resets all changes to the "c5" field.
+func (m *FunnelLeadMutation) ResetC5() {
+	m.c5 = nil
+	m.addc5 = nil
+	delete(m.clearedFields, funnellead.FieldC5)
+}
+
+// SetC6 sets the "c6" field.
+func (m *FunnelLeadMutation) SetC6(f float64) {
+	m.c6 = &f
+	m.addc6 = nil
+}
+
+// C6 returns the value of the "c6" field in the mutation.
+func (m *FunnelLeadMutation) C6() (r float64, exists bool) {
+	v := m.c6
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldC6 returns the old "c6" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldC6(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldC6 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldC6 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldC6: %w", err)
+	}
+	return oldValue.C6, nil
+}
+
+// AddC6 adds f to the "c6" field.
+func (m *FunnelLeadMutation) AddC6(f float64) {
+	if m.addc6 != nil {
+		*m.addc6 += f
+	} else {
+		m.addc6 = &f
+	}
+}
+
+// AddedC6 returns the value that was added to the "c6" field in this mutation.
+func (m *FunnelLeadMutation) AddedC6() (r float64, exists bool) {
+	v := m.addc6
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearC6 clears the value of the "c6" field.
+func (m *FunnelLeadMutation) ClearC6() {
+	m.c6 = nil
+	m.addc6 = nil
+	m.clearedFields[funnellead.FieldC6] = struct{}{}
+}
+
+// C6Cleared returns if the "c6" field was cleared in this mutation.
+func (m *FunnelLeadMutation) C6Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldC6]
+	return ok
+}
+
+// ResetC6 resets all changes to the "c6" field.
+func (m *FunnelLeadMutation) ResetC6() {
+	m.c6 = nil
+	m.addc6 = nil
+	delete(m.clearedFields, funnellead.FieldC6)
+}
+
+// SetC7 sets the "c7" field.
+func (m *FunnelLeadMutation) SetC7(f float64) {
+	m.c7 = &f
+	m.addc7 = nil
+}
+
+// C7 returns the value of the "c7" field in the mutation.
+func (m *FunnelLeadMutation) C7() (r float64, exists bool) {
+	v := m.c7
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldC7 returns the old "c7" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldC7(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldC7 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldC7 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldC7: %w", err)
+	}
+	return oldValue.C7, nil
+}
+
+// AddC7 adds f to the "c7" field.
+func (m *FunnelLeadMutation) AddC7(f float64) {
+	if m.addc7 != nil {
+		*m.addc7 += f
+	} else {
+		m.addc7 = &f
+	}
+}
+
+// AddedC7 returns the value that was added to the "c7" field in this mutation.
+func (m *FunnelLeadMutation) AddedC7() (r float64, exists bool) {
+	v := m.addc7
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearC7 clears the value of the "c7" field.
+func (m *FunnelLeadMutation) ClearC7() {
+	m.c7 = nil
+	m.addc7 = nil
+	m.clearedFields[funnellead.FieldC7] = struct{}{}
+}
+
+// C7Cleared returns if the "c7" field was cleared in this mutation.
+func (m *FunnelLeadMutation) C7Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldC7]
+	return ok
+}
+
+// ResetC7 resets all changes to the "c7" field.
+func (m *FunnelLeadMutation) ResetC7() {
+	m.c7 = nil
+	m.addc7 = nil
+	delete(m.clearedFields, funnellead.FieldC7)
+}
+
+// SetC8 sets the "c8" field.
+func (m *FunnelLeadMutation) SetC8(f float64) {
+	m.c8 = &f
+	m.addc8 = nil
+}
+
+// C8 returns the value of the "c8" field in the mutation.
+func (m *FunnelLeadMutation) C8() (r float64, exists bool) {
+	v := m.c8
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldC8 returns the old "c8" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldC8(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldC8 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldC8 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldC8: %w", err)
+	}
+	return oldValue.C8, nil
+}
+
+// AddC8 adds f to the "c8" field.
+func (m *FunnelLeadMutation) AddC8(f float64) {
+	if m.addc8 != nil {
+		*m.addc8 += f
+	} else {
+		m.addc8 = &f
+	}
+}
+
+// AddedC8 returns the value that was added to the "c8" field in this mutation.
+func (m *FunnelLeadMutation) AddedC8() (r float64, exists bool) {
+	v := m.addc8
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearC8 clears the value of the "c8" field.
+func (m *FunnelLeadMutation) ClearC8() {
+	m.c8 = nil
+	m.addc8 = nil
+	m.clearedFields[funnellead.FieldC8] = struct{}{}
+}
+
+// C8Cleared returns if the "c8" field was cleared in this mutation.
+func (m *FunnelLeadMutation) C8Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldC8]
+	return ok
+}
+
+// ResetC8 resets all changes to the "c8" field.
+func (m *FunnelLeadMutation) ResetC8() {
+	m.c8 = nil
+	m.addc8 = nil
+	delete(m.clearedFields, funnellead.FieldC8)
+}
+
+// SetC9 sets the "c9" field.
+func (m *FunnelLeadMutation) SetC9(f float64) {
+	m.c9 = &f
+	m.addc9 = nil
+}
+
+// C9 returns the value of the "c9" field in the mutation.
+func (m *FunnelLeadMutation) C9() (r float64, exists bool) {
+	v := m.c9
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldC9 returns the old "c9" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldC9(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldC9 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldC9 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldC9: %w", err)
+	}
+	return oldValue.C9, nil
+}
+
+// AddC9 adds f to the "c9" field.
+func (m *FunnelLeadMutation) AddC9(f float64) {
+	if m.addc9 != nil {
+		*m.addc9 += f
+	} else {
+		m.addc9 = &f
+	}
+}
+
+// AddedC9 returns the value that was added to the "c9" field in this mutation.
+func (m *FunnelLeadMutation) AddedC9() (r float64, exists bool) {
+	v := m.addc9
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearC9 clears the value of the "c9" field.
+func (m *FunnelLeadMutation) ClearC9() {
+	m.c9 = nil
+	m.addc9 = nil
+	m.clearedFields[funnellead.FieldC9] = struct{}{}
+}
+
+// C9Cleared returns if the "c9" field was cleared in this mutation.
+func (m *FunnelLeadMutation) C9Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldC9]
+	return ok
+}
+
+// ResetC9 resets all changes to the "c9" field.
+func (m *FunnelLeadMutation) ResetC9() {
+	m.c9 = nil
+	m.addc9 = nil
+	delete(m.clearedFields, funnellead.FieldC9)
+}
+
+// SetC10 sets the "c10" field.
+func (m *FunnelLeadMutation) SetC10(f float64) {
+	m.c10 = &f
+	m.addc10 = nil
+}
+
+// C10 returns the value of the "c10" field in the mutation.
+func (m *FunnelLeadMutation) C10() (r float64, exists bool) {
+	v := m.c10
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldC10 returns the old "c10" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldC10(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldC10 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldC10 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldC10: %w", err)
+	}
+	return oldValue.C10, nil
+}
+
+// AddC10 adds f to the "c10" field.
+func (m *FunnelLeadMutation) AddC10(f float64) {
+	if m.addc10 != nil {
+		*m.addc10 += f
+	} else {
+		m.addc10 = &f
+	}
+}
+
+// AddedC10 returns the value that was added to the "c10" field in this mutation.
+func (m *FunnelLeadMutation) AddedC10() (r float64, exists bool) {
+	v := m.addc10
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearC10 clears the value of the "c10" field.
+func (m *FunnelLeadMutation) ClearC10() {
+	m.c10 = nil
+	m.addc10 = nil
+	m.clearedFields[funnellead.FieldC10] = struct{}{}
+}
+
+// C10Cleared returns if the "c10" field was cleared in this mutation.
+func (m *FunnelLeadMutation) C10Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldC10]
+	return ok
+}
+
+// ResetC10 resets all changes to the "c10" field.
+func (m *FunnelLeadMutation) ResetC10() {
+	m.c10 = nil
+	m.addc10 = nil
+	delete(m.clearedFields, funnellead.FieldC10)
+}
+
+// SetC11 sets the "c11" field.
+func (m *FunnelLeadMutation) SetC11(f float64) {
+	m.c11 = &f
+	m.addc11 = nil
+}
+
+// C11 returns the value of the "c11" field in the mutation.
+func (m *FunnelLeadMutation) C11() (r float64, exists bool) {
+	v := m.c11
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldC11 returns the old "c11" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldC11(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldC11 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldC11 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldC11: %w", err)
+	}
+	return oldValue.C11, nil
+}
+
+// AddC11 adds f to the "c11" field.
+func (m *FunnelLeadMutation) AddC11(f float64) {
+	if m.addc11 != nil {
+		*m.addc11 += f
+	} else {
+		m.addc11 = &f
+	}
+}
+
+// AddedC11 returns the value that was added to the "c11" field in this mutation.
+func (m *FunnelLeadMutation) AddedC11() (r float64, exists bool) {
+	v := m.addc11
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearC11 clears the value of the "c11" field.
+func (m *FunnelLeadMutation) ClearC11() {
+	m.c11 = nil
+	m.addc11 = nil
+	m.clearedFields[funnellead.FieldC11] = struct{}{}
+}
+
+// C11Cleared returns if the "c11" field was cleared in this mutation.
+func (m *FunnelLeadMutation) C11Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldC11]
+	return ok
+}
+
+// ResetC11 resets all changes to the "c11" field.
+func (m *FunnelLeadMutation) ResetC11() {
+	m.c11 = nil
+	m.addc11 = nil
+	delete(m.clearedFields, funnellead.FieldC11)
+}
+
+// SetC12 sets the "c12" field.
+func (m *FunnelLeadMutation) SetC12(f float64) {
+	m.c12 = &f
+	m.addc12 = nil
+}
+
+// C12 returns the value of the "c12" field in the mutation.
+func (m *FunnelLeadMutation) C12() (r float64, exists bool) {
+	v := m.c12
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldC12 returns the old "c12" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldC12(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldC12 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldC12 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldC12: %w", err)
+	}
+	return oldValue.C12, nil
+}
+
+// AddC12 adds f to the "c12" field.
+func (m *FunnelLeadMutation) AddC12(f float64) {
+	if m.addc12 != nil {
+		*m.addc12 += f
+	} else {
+		m.addc12 = &f
+	}
+}
+
+// AddedC12 returns the value that was added to the "c12" field in this mutation.
+func (m *FunnelLeadMutation) AddedC12() (r float64, exists bool) {
+	v := m.addc12
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearC12 clears the value of the "c12" field.
+func (m *FunnelLeadMutation) ClearC12() {
+	m.c12 = nil
+	m.addc12 = nil
+	m.clearedFields[funnellead.FieldC12] = struct{}{}
+}
+
+// C12Cleared returns if the "c12" field was cleared in this mutation.
+func (m *FunnelLeadMutation) C12Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldC12]
+	return ok
+}
+
+// ResetC12 resets all changes to the "c12" field.
+func (m *FunnelLeadMutation) ResetC12() {
+	m.c12 = nil
+	m.addc12 = nil
+	delete(m.clearedFields, funnellead.FieldC12)
+}
+
+// Where appends a list predicates to the FunnelLeadMutation builder.
+func (m *FunnelLeadMutation) Where(ps ...predicate.FunnelLead) {
 	m.predicates = append(m.predicates, ps...)
 }
 
-// WhereP appends storage-level predicates to the FunnelReachMutation builder. Using this method,
+// WhereP appends storage-level predicates to the FunnelLeadMutation builder. Using this method,
 // users can use type-assertion to append predicates that do not depend on any generated package.
-func (m *FunnelReachMutation) WhereP(ps ...func(*sql.Selector)) {
-	p := make([]predicate.FunnelReach, len(ps))
+func (m *FunnelLeadMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.FunnelLead, len(ps))
 	for i := range ps {
 		p[i] = ps[i]
 	}
@@ -8703,66 +11158,189 @@ func (m *FunnelReachMutation) WhereP(ps ...func(*sql.Selector)) {
 }
 
 // Op returns the operation name.
-func (m *FunnelReachMutation) Op() Op {
+func (m *FunnelLeadMutation) Op() Op {
 	return m.op
 }
 
 // SetOp allows setting the mutation operation.
-func (m *FunnelReachMutation) SetOp(op Op) {
+func (m *FunnelLeadMutation) SetOp(op Op) {
 	m.op = op
 }
 
-// Type returns the node type of this mutation (FunnelReach).
-func (m *FunnelReachMutation) Type() string {
+// Type returns the node type of this mutation (FunnelLead).
+func (m *FunnelLeadMutation) Type() string {
 	return m.typ
 }
 
 // Fields returns all fields that were changed during this mutation. Note that in
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
-func (m *FunnelReachMutation) Fields() []string {
-	fields := make([]string, 0, 14)
-	if m.lead_id != nil {
-		fields = append(fields, funnelreach.FieldLeadID)
-	}
-	if m.stage_id != nil {
-		fields = append(fields, funnelreach.FieldStageID)
-	}
-	if m.lead_created_at != nil {
-		fields = append(fields, funnelreach.FieldLeadCreatedAt)
+func (m *FunnelLeadMutation) Fields() []string {
+	fields := make([]string, 0, 55)
+	if m.created_at != nil {
+		fields = append(fields, funnellead.FieldCreatedAt)
 	}
 	if m.cohort_month != nil {
-		fields = append(fields, funnelreach.FieldCohortMonth)
-	}
-	if m.reached_at != nil {
-		fields = append(fields, funnelreach.FieldReachedAt)
-	}
-	if m.entered != nil {
-		fields = append(fields, funnelreach.FieldEntered)
+		fields = append(fields, funnellead.FieldCohortMonth)
 	}
 	if m.source != nil {
-		fields = append(fields, funnelreach.FieldSource)
+		fields = append(fields, funnellead.FieldSource)
 	}
 	if m.owner_id != nil {
-		fields = append(fields, funnelreach.FieldOwnerID)
+		fields = append(fields, funnellead.FieldOwnerID)
 	}
 	if m.team != nil {
-		fields = append(fields, funnelreach.FieldTeam)
+		fields = append(fields, funnellead.FieldTeam)
 	}
 	if m.industry != nil {
-		fields = append(fields, funnelreach.FieldIndustry)
+		fields = append(fields, funnellead.FieldIndustry)
 	}
 	if m.region != nil {
-		fields = append(fields, funnelreach.FieldRegion)
+		fields = append(fields, funnellead.FieldRegion)
 	}
-	if m.stays != nil {
-		fields = append(fields, funnelreach.FieldStays)
+	if m.r1 != nil {
+		fields = append(fields, funnellead.FieldR1)
 	}
-	if m.latest_stay_days != nil {
-		fields = append(fields, funnelreach.FieldLatestStayDays)
+	if m.r2 != nil {
+		fields = append(fields, funnellead.FieldR2)
 	}
-	if m.total_stay_days != nil {
-		fields = append(fields, funnelreach.FieldTotalStayDays)
+	if m.r3 != nil {
+		fields = append(fields, funnellead.FieldR3)
+	}
+	if m.r4 != nil {
+		fields = append(fields, funnellead.FieldR4)
+	}
+	if m.r5 != nil {
+		fields = append(fields, funnellead.FieldR5)
+	}
+	if m.r6 != nil {
+		fields = append(fields, funnellead.FieldR6)
+	}
+	if m.r7 != nil {
+		fields = append(fields, funnellead.FieldR7)
+	}
+	if m.r8 != nil {
+		fields = append(fields, funnellead.FieldR8)
+	}
+	if m.r9 != nil {
+		fields = append(fields, funnellead.FieldR9)
+	}
+	if m.r10 != nil {
+		fields = append(fields, funnellead.FieldR10)
+	}
+	if m.r11 != nil {
+		fields = append(fields, funnellead.FieldR11)
+	}
+	if m.r12 != nil {
+		fields = append(fields, funnellead.FieldR12)
+	}
+	if m.o1 != nil {
+		fields = append(fields, funnellead.FieldO1)
+	}
+	if m.o2 != nil {
+		fields = append(fields, funnellead.FieldO2)
+	}
+	if m.o3 != nil {
+		fields = append(fields, funnellead.FieldO3)
+	}
+	if m.o4 != nil {
+		fields = append(fields, funnellead.FieldO4)
+	}
+	if m.o5 != nil {
+		fields = append(fields, funnellead.FieldO5)
+	}
+	if m.o6 != nil {
+		fields = append(fields, funnellead.FieldO6)
+	}
+	if m.o7 != nil {
+		fields = append(fields, funnellead.FieldO7)
+	}
+	if m.o8 != nil {
+		fields = append(fields, funnellead.FieldO8)
+	}
+	if m.o9 != nil {
+		fields = append(fields, funnellead.FieldO9)
+	}
+	if m.o10 != nil {
+		fields = append(fields, funnellead.FieldO10)
+	}
+	if m.o11 != nil {
+		fields = append(fields, funnellead.FieldO11)
+	}
+	if m.o12 != nil {
+		fields = append(fields, funnellead.FieldO12)
+	}
+	if m.l1 != nil {
+		fields = append(fields, funnellead.FieldL1)
+	}
+	if m.l2 != nil {
+		fields = append(fields, funnellead.FieldL2)
+	}
+	if m.l3 != nil {
+		fields = append(fields, funnellead.FieldL3)
+	}
+	if m.l4 != nil {
+		fields = append(fields, funnellead.FieldL4)
+	}
+	if m.l5 != nil {
+		fields = append(fields, funnellead.FieldL5)
+	}
+	if m.l6 != nil {
+		fields = append(fields, funnellead.FieldL6)
+	}
+	if m.l7 != nil {
+		fields = append(fields, funnellead.FieldL7)
+	}
+	if m.l8 != nil {
+		fields = append(fields, funnellead.FieldL8)
+	}
+	if m.l9 != nil {
+		fields = append(fields, funnellead.FieldL9)
+	}
+	if m.l10 != nil {
+		fields = append(fields, funnellead.FieldL10)
+	}
+	if m.l11 != nil {
+		fields = append(fields, funnellead.FieldL11)
+	}
+	if m.l12 != nil {
+		fields = append(fields, funnellead.FieldL12)
+	}
+	if m.c1 != nil {
+		fields = append(fields, funnellead.FieldC1)
+	}
+	if m.c2 != nil {
+		fields = append(fields, funnellead.FieldC2)
+	}
+	if m.c3 != nil {
+		fields = append(fields, funnellead.FieldC3)
+	}
+	if m.c4 != nil {
+		fields = append(fields, funnellead.FieldC4)
+	}
+	if m.c5 != nil {
+		fields = append(fields, funnellead.FieldC5)
+	}
+	if m.c6 != nil {
+		fields = append(fields, funnellead.FieldC6)
+	}
+	if m.c7 != nil {
+		fields = append(fields, funnellead.FieldC7)
+	}
+	if m.c8 != nil {
+		fields = append(fields, funnellead.FieldC8)
+	}
+	if m.c9 != nil {
+		fields = append(fields, funnellead.FieldC9)
+	}
+	if m.c10 != nil {
+		fields = append(fields, funnellead.FieldC10)
+	}
+	if m.c11 != nil {
+		fields = append(fields, funnellead.FieldC11)
+	}
+	if m.c12 != nil {
+		fields = append(fields, funnellead.FieldC12)
 	}
 	return fields
 }
@@ -8770,36 +11348,118 @@ func (m *FunnelReachMutation) Fields() []string {
 // Field returns the value of a field with the given name. The second boolean
 // return value indicates that this field was not set, or was not defined in the
 // schema.
-func (m *FunnelReachMutation) Field(name string) (ent.Value, bool) {
+func (m *FunnelLeadMutation) Field(name string) (ent.Value, bool) {
 	switch name {
-	case funnelreach.FieldLeadID:
-		return m.LeadID()
-	case funnelreach.FieldStageID:
-		return m.StageID()
-	case funnelreach.FieldLeadCreatedAt:
-		return m.LeadCreatedAt()
-	case funnelreach.FieldCohortMonth:
+	case funnellead.FieldCreatedAt:
+		return m.CreatedAt()
+	case funnellead.FieldCohortMonth:
 		return m.CohortMonth()
-	case funnelreach.FieldReachedAt:
-		return m.ReachedAt()
-	case funnelreach.FieldEntered:
-		return m.Entered()
-	case funnelreach.FieldSource:
+	case funnellead.FieldSource:
 		return m.Source()
-	case funnelreach.FieldOwnerID:
+	case funnellead.FieldOwnerID:
 		return m.OwnerID()
-	case funnelreach.FieldTeam:
+	case funnellead.FieldTeam:
 		return m.Team()
-	case funnelreach.FieldIndustry:
+	case funnellead.FieldIndustry:
 		return m.Industry()
-	case funnelreach.FieldRegion:
+	case funnellead.FieldRegion:
 		return m.Region()
-	case funnelreach.FieldStays:
-		return m.Stays()
-	case funnelreach.FieldLatestStayDays:
-		return m.LatestStayDays()
-	case funnelreach.FieldTotalStayDays:
-		return m.TotalStayDays()
+	case funnellead.FieldR1:
+		return m.R1()
+	case funnellead.FieldR2:
+		return m.R2()
+	case funnellead.FieldR3:
+		return m.R3()
+	case funnellead.FieldR4:
+		return m.R4()
+	case funnellead.FieldR5:
+		return m.R5()
+	case funnellead.FieldR6:
+		return m.R6()
+	case funnellead.FieldR7:
+		return m.R7()
+	case funnellead.FieldR8:
+		return m.R8()
+	case funnellead.FieldR9:
+		return m.R9()
+	case funnellead.FieldR10:
+		return m.R10()
+	case funnellead.FieldR11:
+		return m.R11()
+	case funnellead.FieldR12:
+		return m.R12()
+	case funnellead.FieldO1:
+		return m.O1()
+	case funnellead.FieldO2:
+		return m.O2()
+	case funnellead.FieldO3:
+		return m.O3()
+	case funnellead.FieldO4:
+		return m.O4()
+	case funnellead.FieldO5:
+		return m.O5()
+	case funnellead.FieldO6:
+		return m.O6()
+	case funnellead.FieldO7:
+		return m.O7()
+	case funnellead.FieldO8:
+		return m.O8()
+	case funnellead.FieldO9:
+		return m.O9()
+	case funnellead.FieldO10:
+		return m.O10()
+	case funnellead.FieldO11:
+		return m.O11()
+	case funnellead.FieldO12:
+		return m.O12()
+	case funnellead.FieldL1:
+		return m.L1()
+	case funnellead.FieldL2:
+		return m.L2()
+	case funnellead.FieldL3:
+		return m.L3()
+	case funnellead.FieldL4:
+		return m.L4()
+	case funnellead.FieldL5:
+		return m.L5()
+	case funnellead.FieldL6:
+		return m.L6()
+	case funnellead.FieldL7:
+		return m.L7()
+	case funnellead.FieldL8:
+		return m.L8()
+	case funnellead.FieldL9:
+		return m.L9()
+	case funnellead.FieldL10:
+		return m.L10()
+	case funnellead.FieldL11:
+		return m.L11()
+	case funnellead.FieldL12:
+		return m.L12()
+	case funnellead.FieldC1:
+		return m.C1()
+	case funnellead.FieldC2:
+		return m.C2()
+	case funnellead.FieldC3:
+		return m.C3()
+	case funnellead.FieldC4:
+		return m.C4()
+	case funnellead.FieldC5:
+		return m.C5()
+	case funnellead.FieldC6:
+		return m.C6()
+	case funnellead.FieldC7:
+		return m.C7()
+	case funnellead.FieldC8:
+		return m.C8()
+	case funnellead.FieldC9:
+		return m.C9()
+	case funnellead.FieldC10:
+		return m.C10()
+	case funnellead.FieldC11:
+		return m.C11()
+	case funnellead.FieldC12:
+		return m.C12()
 	}
 	return nil, false
 }
@@ -8807,168 +11467,666 @@ func (m *FunnelReachMutation) Field(name string) (ent.Value, bool) {
 // OldField returns the old value of the field from the database. An error is
 // returned if the mutation operation is not UpdateOne, or the query to the
 // database failed.
-func (m *FunnelReachMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+func (m *FunnelLeadMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
 	switch name {
-	case funnelreach.FieldLeadID:
-		return m.OldLeadID(ctx)
-	case funnelreach.FieldStageID:
-		return m.OldStageID(ctx)
-	case funnelreach.FieldLeadCreatedAt:
-		return m.OldLeadCreatedAt(ctx)
-	case funnelreach.FieldCohortMonth:
+	case funnellead.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case funnellead.FieldCohortMonth:
 		return m.OldCohortMonth(ctx)
-	case funnelreach.FieldReachedAt:
-		return m.OldReachedAt(ctx)
-	case funnelreach.FieldEntered:
-		return m.OldEntered(ctx)
-	case funnelreach.FieldSource:
+	case funnellead.FieldSource:
 		return m.OldSource(ctx)
-	case funnelreach.FieldOwnerID:
+	case funnellead.FieldOwnerID:
 		return m.OldOwnerID(ctx)
-	case funnelreach.FieldTeam:
+	case funnellead.FieldTeam:
 		return m.OldTeam(ctx)
-	case funnelreach.FieldIndustry:
+	case funnellead.FieldIndustry:
 		return m.OldIndustry(ctx)
-	case funnelreach.FieldRegion:
+	case funnellead.FieldRegion:
 		return m.OldRegion(ctx)
-	case funnelreach.FieldStays:
-		return m.OldStays(ctx)
-	case funnelreach.FieldLatestStayDays:
-		return m.OldLatestStayDays(ctx)
-	case funnelreach.FieldTotalStayDays:
-		return m.OldTotalStayDays(ctx)
+	case funnellead.FieldR1:
+		return m.OldR1(ctx)
+	case funnellead.FieldR2:
+		return m.OldR2(ctx)
+	case funnellead.FieldR3:
+		return m.OldR3(ctx)
+	case funnellead.FieldR4:
+		return m.OldR4(ctx)
+	case funnellead.FieldR5:
+		return m.OldR5(ctx)
+	case funnellead.FieldR6:
+		return m.OldR6(ctx)
+	case funnellead.FieldR7:
+		return m.OldR7(ctx)
+	case funnellead.FieldR8:
+		return m.OldR8(ctx)
+	case funnellead.FieldR9:
+		return m.OldR9(ctx)
+	case funnellead.FieldR10:
+		return m.OldR10(ctx)
+	case funnellead.FieldR11:
+		return m.OldR11(ctx)
+	case funnellead.FieldR12:
+		return m.OldR12(ctx)
+	case funnellead.FieldO1:
+		return m.OldO1(ctx)
+	case funnellead.FieldO2:
+		return m.OldO2(ctx)
+	case funnellead.FieldO3:
+		return m.OldO3(ctx)
+	case funnellead.FieldO4:
+		return m.OldO4(ctx)
+	case funnellead.FieldO5:
+		return m.OldO5(ctx)
+	case funnellead.FieldO6:
+		return m.OldO6(ctx)
+	case funnellead.FieldO7:
+		return m.OldO7(ctx)
+	case funnellead.FieldO8:
+		return m.OldO8(ctx)
+	case funnellead.FieldO9:
+		return m.OldO9(ctx)
+	case funnellead.FieldO10:
+		return m.OldO10(ctx)
+	case funnellead.FieldO11:
+		return m.OldO11(ctx)
+	case funnellead.FieldO12:
+		return m.OldO12(ctx)
+	case funnellead.FieldL1:
+		return m.OldL1(ctx)
+	case funnellead.FieldL2:
+		return m.OldL2(ctx)
+	case funnellead.FieldL3:
+		return m.OldL3(ctx)
+	case funnellead.FieldL4:
+		return m.OldL4(ctx)
+	case funnellead.FieldL5:
+		return m.OldL5(ctx)
+	case funnellead.FieldL6:
+		return m.OldL6(ctx)
+	case funnellead.FieldL7:
+		return m.OldL7(ctx)
+	case funnellead.FieldL8:
+		return m.OldL8(ctx)
+	case funnellead.FieldL9:
+		return m.OldL9(ctx)
+	case funnellead.FieldL10:
+		return m.OldL10(ctx)
+	case funnellead.FieldL11:
+		return m.OldL11(ctx)
+	case funnellead.FieldL12:
+		return m.OldL12(ctx)
+	case funnellead.FieldC1:
+		return m.OldC1(ctx)
+	case funnellead.FieldC2:
+		return m.OldC2(ctx)
+	case funnellead.FieldC3:
+		return m.OldC3(ctx)
+	case funnellead.FieldC4:
+		return m.OldC4(ctx)
+	case funnellead.FieldC5:
+		return m.OldC5(ctx)
+	case funnellead.FieldC6:
+		return m.OldC6(ctx)
+	case funnellead.FieldC7:
+		return m.OldC7(ctx)
+	case funnellead.FieldC8:
+		return m.OldC8(ctx)
+	case funnellead.FieldC9:
+		return m.OldC9(ctx)
+	case funnellead.FieldC10:
+		return m.OldC10(ctx)
+	case funnellead.FieldC11:
+		return m.OldC11(ctx)
+	case funnellead.FieldC12:
+		return m.OldC12(ctx)
 	}
-	return nil, fmt.Errorf("unknown FunnelReach field %s", name)
+	return nil, fmt.Errorf("unknown FunnelLead field %s", name)
 }
 
 // SetField sets the value of a field with the given name. It returns an error if
 // the field is not defined in the schema, or if the type mismatched the field
 // type.
-func (m *FunnelReachMutation) SetField(name string, value ent.Value) error {
+func (m *FunnelLeadMutation) SetField(name string, value ent.Value) error {
 	switch name {
-	case funnelreach.FieldLeadID:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetLeadID(v)
-		return nil
-	case funnelreach.FieldStageID:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetStageID(v)
-		return nil
-	case funnelreach.FieldLeadCreatedAt:
+	case funnellead.FieldCreatedAt:
 		v, ok := value.(time.Time)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
-		m.SetLeadCreatedAt(v)
+		m.SetCreatedAt(v)
 		return nil
-	case funnelreach.FieldCohortMonth:
+	case funnellead.FieldCohortMonth:
 		v, ok := value.(string)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCohortMonth(v)
 		return nil
-	case funnelreach.FieldReachedAt:
-		v, ok := value.(time.Time)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetReachedAt(v)
-		return nil
-	case funnelreach.FieldEntered:
-		v, ok := value.(bool)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetEntered(v)
-		return nil
-	case funnelreach.FieldSource:
+	case funnellead.FieldSource:
 		v, ok := value.(string)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetSource(v)
 		return nil
-	case funnelreach.FieldOwnerID:
+	case funnellead.FieldOwnerID:
 		v, ok := value.(int)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetOwnerID(v)
 		return nil
-	case funnelreach.FieldTeam:
+	case funnellead.FieldTeam:
 		v, ok := value.(string)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetTeam(v)
 		return nil
-	case funnelreach.FieldIndustry:
+	case funnellead.FieldIndustry:
 		v, ok := value.(string)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetIndustry(v)
 		return nil
-	case funnelreach.FieldRegion:
+	case funnellead.FieldRegion:
 		v, ok := value.(string)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetRegion(v)
 		return nil
-	case funnelreach.FieldStays:
+	case funnellead.FieldR1:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetR1(v)
+		return nil
+	case funnellead.FieldR2:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetR2(v)
+		return nil
+	case funnellead.FieldR3:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetR3(v)
+		return nil
+	case funnellead.FieldR4:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetR4(v)
+		return nil
+	case funnellead.FieldR5:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetR5(v)
+		return nil
+	case funnellead.FieldR6:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetR6(v)
+		return nil
+	case funnellead.FieldR7:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetR7(v)
+		return nil
+	case funnellead.FieldR8:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetR8(v)
+		return nil
+	case funnellead.FieldR9:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetR9(v)
+		return nil
+	case funnellead.FieldR10:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetR10(v)
+		return nil
+	case funnellead.FieldR11:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetR11(v)
+		return nil
+	case funnellead.FieldR12:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetR12(v)
+		return nil
+	case funnellead.FieldO1:
 		v, ok := value.(int)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
-		m.SetStays(v)
+		m.SetO1(v)
 		return nil
-	case funnelreach.FieldLatestStayDays:
+	case funnellead.FieldO2:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetO2(v)
+		return nil
+	case funnellead.FieldO3:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetO3(v)
+		return nil
+	case funnellead.FieldO4:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetO4(v)
+		return nil
+	case funnellead.FieldO5:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetO5(v)
+		return nil
+	case funnellead.FieldO6:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetO6(v)
+		return nil
+	case funnellead.FieldO7:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetO7(v)
+		return nil
+	case funnellead.FieldO8:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetO8(v)
+		return nil
+	case funnellead.FieldO9:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetO9(v)
+		return nil
+	case funnellead.FieldO10:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetO10(v)
+		return nil
+	case funnellead.FieldO11:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetO11(v)
+		return nil
+	case funnellead.FieldO12:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetO12(v)
+		return nil
+	case funnellead.FieldL1:
 		v, ok := value.(float64)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
-		m.SetLatestStayDays(v)
+		m.SetL1(v)
 		return nil
-	case funnelreach.FieldTotalStayDays:
+	case funnellead.FieldL2:
 		v, ok := value.(float64)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
-		m.SetTotalStayDays(v)
+		m.SetL2(v)
+		return nil
+	case funnellead.FieldL3:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetL3(v)
+		return nil
+	case funnellead.FieldL4:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetL4(v)
+		return nil
+	case funnellead.FieldL5:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetL5(v)
+		return nil
+	case funnellead.FieldL6:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetL6(v)
+		return nil
+	case funnellead.FieldL7:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetL7(v)
+		return nil
+	case funnellead.FieldL8:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetL8(v)
+		return nil
+	case funnellead.FieldL9:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetL9(v)
+		return nil
+	case funnellead.FieldL10:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetL10(v)
+		return nil
+	case funnellead.FieldL11:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetL11(v)
+		return nil
+	case funnellead.FieldL12:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetL12(v)
+		return nil
+	case funnellead.FieldC1:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetC1(v)
+		return nil
+	case funnellead.FieldC2:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetC2(v)
+		return nil
+	case funnellead.FieldC3:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetC3(v)
+		return nil
+	case funnellead.FieldC4:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetC4(v)
+		return nil
+	case funnellead.FieldC5:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetC5(v)
+		return nil
+	case funnellead.FieldC6:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetC6(v)
+		return nil
+	case funnellead.FieldC7:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetC7(v)
+		return nil
+	case funnellead.FieldC8:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetC8(v)
+		return nil
+	case funnellead.FieldC9:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetC9(v)
+		return nil
+	case funnellead.FieldC10:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetC10(v)
+		return nil
+	case funnellead.FieldC11:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetC11(v)
+		return nil
+	case funnellead.FieldC12:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetC12(v)
 		return nil
 	}
-	return fmt.Errorf("unknown FunnelReach field %s", name)
+	return fmt.Errorf("unknown FunnelLead field %s", name)
 }
 
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
-func (m *FunnelReachMutation) AddedFields() []string {
+func (m *FunnelLeadMutation) AddedFields() []string {
 	var fields []string
-	if m.addlead_id != nil {
-		fields = append(fields, funnelreach.FieldLeadID)
-	}
-	if m.addstage_id != nil {
-		fields = append(fields, funnelreach.FieldStageID)
-	}
 	if m.addowner_id != nil {
-		fields = append(fields, funnelreach.FieldOwnerID)
+		fields = append(fields, funnellead.FieldOwnerID)
 	}
-	if m.addstays != nil {
-		fields = append(fields, funnelreach.FieldStays)
+	if m.addr1 != nil {
+		fields = append(fields, funnellead.FieldR1)
 	}
-	if m.addlatest_stay_days != nil {
-		fields = append(fields, funnelreach.FieldLatestStayDays)
+	if m.addr2 != nil {
+		fields = append(fields, funnellead.FieldR2)
 	}
-	if m.addtotal_stay_days != nil {
-		fields = append(fields, funnelreach.FieldTotalStayDays)
+	if m.addr3 != nil {
+		fields = append(fields, funnellead.FieldR3)
+	}
+	if m.addr4 != nil {
+		fields = append(fields, funnellead.FieldR4)
+	}
+	if m.addr5 != nil {
+		fields = append(fields, funnellead.FieldR5)
+	}
+	if m.addr6 != nil {
+		fields = append(fields, funnellead.FieldR6)
+	}
+	if m.addr7 != nil {
+		fields = append(fields, funnellead.FieldR7)
+	}
+	if m.addr8 != nil {
+		fields = append(fields, funnellead.FieldR8)
+	}
+	if m.addr9 != nil {
+		fields = append(fields, funnellead.FieldR9)
+	}
+	if m.addr10 != nil {
+		fields = append(fields, funnellead.FieldR10)
+	}
+	if m.addr11 != nil {
+		fields = append(fields, funnellead.FieldR11)
+	}
+	if m.addr12 != nil {
+		fields = append(fields, funnellead.FieldR12)
+	}
+	if m.addo1 != nil {
+		fields = append(fields, funnellead.FieldO1)
+	}
+	if m.addo2 != nil {
+		fields = append(fields, funnellead.FieldO2)
+	}
+	if m.addo3 != nil {
+		fields = append(fields, funnellead.FieldO3)
+	}
+	if m.addo4 != nil {
+		fields = append(fields, funnellead.FieldO4)
+	}
+	if m.addo5 != nil {
+		fields = append(fields, funnellead.FieldO5)
+	}
+	if m.addo6 != nil {
+		fields = append(fields, funnellead.FieldO6)
+	}
+	if m.addo7 != nil {
+		fields = append(fields, funnellead.FieldO7)
+	}
+	if m.addo8 != nil {
+		fields = append(fields, funnellead.FieldO8)
+	}
+	if m.addo9 != nil {
+		fields = append(fields, funnellead.FieldO9)
+	}
+	if m.addo10 != nil {
+		fields = append(fields, funnellead.FieldO10)
+	}
+	if m.addo11 != nil {
+		fields = append(fields, funnellead.FieldO11)
+	}
+	if m.addo12 != nil {
+		fields = append(fields, funnellead.FieldO12)
+	}
+	if m.addl1 != nil {
+		fields = append(fields, funnellead.FieldL1)
+	}
+	if m.addl2 != nil {
+		fields = append(fields, funnellead.FieldL2)
+	}
+	if m.addl3 != nil {
+		fields = append(fields, funnellead.FieldL3)
+	}
+	if m.addl4 != nil {
+		fields = append(fields, funnellead.FieldL4)
+	}
+	if m.addl5 != nil {
+		fields = append(fields, funnellead.FieldL5)
+	}
+	if m.addl6 != nil {
+		fields = append(fields, funnellead.FieldL6)
+	}
+	if m.addl7 != nil {
+		fields = append(fields, funnellead.FieldL7)
+	}
+	if m.addl8 != nil {
+		fields = append(fields, funnellead.FieldL8)
+	}
+	if m.addl9 != nil {
+		fields = append(fields, funnellead.FieldL9)
+	}
+	if m.addl10 != nil {
+		fields = append(fields, funnellead.FieldL10)
+	}
+	if m.addl11 != nil {
+		fields = append(fields, funnellead.FieldL11)
+	}
+	if m.addl12 != nil {
+		fields = append(fields, funnellead.FieldL12)
+	}
+	if m.addc1 != nil {
+		fields = append(fields, funnellead.FieldC1)
+	}
+	if m.addc2 != nil {
+		fields = append(fields, funnellead.FieldC2)
+	}
+	if m.addc3 != nil {
+		fields = append(fields, funnellead.FieldC3)
+	}
+	if m.addc4 != nil {
+		fields = append(fields, funnellead.FieldC4)
+	}
+	if m.addc5 != nil {
+		fields = append(fields, funnellead.FieldC5)
+	}
+	if m.addc6 != nil {
+		fields = append(fields, funnellead.FieldC6)
+	}
+	if m.addc7 != nil {
+		fields = append(fields, funnellead.FieldC7)
+	}
+	if m.addc8 != nil {
+		fields = append(fields, funnellead.FieldC8)
+	}
+	if m.addc9 != nil {
+		fields = append(fields, funnellead.FieldC9)
+	}
+	if m.addc10 != nil {
+		fields = append(fields, funnellead.FieldC10)
+	}
+	if m.addc11 != nil {
+		fields = append(fields, funnellead.FieldC11)
+	}
+	if m.addc12 != nil {
+		fields = append(fields, funnellead.FieldC12)
 	}
 	return fields
 }
@@ -8976,20 +12134,106 @@ func (m *FunnelReachMutation) AddedFields() []string {
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
-func (m *FunnelReachMutation) AddedField(name string) (ent.Value, bool) {
+func (m *FunnelLeadMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
-	case funnelreach.FieldLeadID:
-		return m.AddedLeadID()
-	case funnelreach.FieldStageID:
-		return m.AddedStageID()
-	case funnelreach.FieldOwnerID:
+	case funnellead.FieldOwnerID:
 		return m.AddedOwnerID()
-	case funnelreach.FieldStays:
-		return m.AddedStays()
-	case funnelreach.FieldLatestStayDays:
-		return m.AddedLatestStayDays()
-	case funnelreach.FieldTotalStayDays:
-		return m.AddedTotalStayDays()
+	case funnellead.FieldR1:
+		return m.AddedR1()
+	case funnellead.FieldR2:
+		return m.AddedR2()
+	case funnellead.FieldR3:
+		return m.AddedR3()
+	case funnellead.FieldR4:
+		return m.AddedR4()
+	case funnellead.FieldR5:
+		return m.AddedR5()
+	case funnellead.FieldR6:
+		return m.AddedR6()
+	case funnellead.FieldR7:
+		return m.AddedR7()
+	case funnellead.FieldR8:
+		return m.AddedR8()
+	case funnellead.FieldR9:
+		return m.AddedR9()
+	case funnellead.FieldR10:
+		return m.AddedR10()
+	case funnellead.FieldR11:
+		return m.AddedR11()
+	case funnellead.FieldR12:
+		return m.AddedR12()
+	case funnellead.FieldO1:
+		return m.AddedO1()
+	case funnellead.FieldO2:
+		return m.AddedO2()
+	case funnellead.FieldO3:
+		return m.AddedO3()
+	case funnellead.FieldO4:
+		return m.AddedO4()
+	case funnellead.FieldO5:
+		return m.AddedO5()
+	case funnellead.FieldO6:
+		return m.AddedO6()
+	case funnellead.FieldO7:
+		return m.AddedO7()
+	case funnellead.FieldO8:
+		return m.AddedO8()
+	case funnellead.FieldO9:
+		return m.AddedO9()
+	case funnellead.FieldO10:
+		return m.AddedO10()
+	case funnellead.FieldO11:
+		return m.AddedO11()
+	case funnellead.FieldO12:
+		return m.AddedO12()
+	case funnellead.FieldL1:
+		return m.AddedL1()
+	case funnellead.FieldL2:
+		return m.AddedL2()
+	case funnellead.FieldL3:
+		return m.AddedL3()
+	case funnellead.FieldL4:
+		return m.AddedL4()
+	case funnellead.FieldL5:
+		return m.AddedL5()
+	case funnellead.FieldL6:
+		return m.AddedL6()
+	case funnellead.FieldL7:
+		return m.AddedL7()
+	case funnellead.FieldL8:
+		return m.AddedL8()
+	case funnellead.FieldL9:
+		return m.AddedL9()
+	case funnellead.FieldL10:
+		return m.AddedL10()
+	case funnellead.FieldL11:
+		return m.AddedL11()
+	case funnellead.FieldL12:
+		return m.AddedL12()
+	case funnellead.FieldC1:
+		return m.AddedC1()
+	case funnellead.FieldC2:
+		return m.AddedC2()
+	case funnellead.FieldC3:
+		return m.AddedC3()
+	case funnellead.FieldC4:
+		return m.AddedC4()
+	case funnellead.FieldC5:
+		return m.AddedC5()
+	case funnellead.FieldC6:
+		return m.AddedC6()
+	case funnellead.FieldC7:
+		return m.AddedC7()
+	case funnellead.FieldC8:
+		return m.AddedC8()
+	case funnellead.FieldC9:
+		return m.AddedC9()
+	case funnellead.FieldC10:
+		return m.AddedC10()
+	case funnellead.FieldC11:
+		return m.AddedC11()
+	case funnellead.FieldC12:
+		return m.AddedC12()
 	}
 	return nil, false
 }
@@ -8997,1236 +12241,890 @@ func (m *FunnelReachMutation) AddedField(name string) (ent.Value, bool) {
 // AddField adds the value to the field with the given name. It returns an error if
 // the field is not defined in the schema, or if the type mismatched the field
 // type.
-func (m *FunnelReachMutation) AddField(name string, value ent.Value) error {
+func (m *FunnelLeadMutation) AddField(name string, value ent.Value) error {
 	switch name {
-	case funnelreach.FieldLeadID:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddLeadID(v)
-		return nil
-	case funnelreach.FieldStageID:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddStageID(v)
-		return nil
-	case funnelreach.FieldOwnerID:
+	case funnellead.FieldOwnerID:
 		v, ok := value.(int)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddOwnerID(v)
 		return nil
-	case funnelreach.FieldStays:
+	case funnellead.FieldR1:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddR1(v)
+		return nil
+	case funnellead.FieldR2:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddR2(v)
+		return nil
+	case funnellead.FieldR3:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddR3(v)
+		return nil
+	case funnellead.FieldR4:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddR4(v)
+		return nil
+	case funnellead.FieldR5:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddR5(v)
+		return nil
+	case funnellead.FieldR6:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddR6(v)
+		return nil
+	case funnellead.FieldR7:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddR7(v)
+		return nil
+	case funnellead.FieldR8:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddR8(v)
+		return nil
+	case funnellead.FieldR9:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddR9(v)
+		return nil
+	case funnellead.FieldR10:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddR10(v)
+		return nil
+	case funnellead.FieldR11:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddR11(v)
+		return nil
+	case funnellead.FieldR12:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddR12(v)
+		return nil
+	case funnellead.FieldO1:
 		v, ok := value.(int)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
-		m.AddStays(v)
+		m.AddO1(v)
 		return nil
-	case funnelreach.FieldLatestStayDays:
+	case funnellead.FieldO2:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddO2(v)
+		return nil
+	case funnellead.FieldO3:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddO3(v)
+		return nil
+	case funnellead.FieldO4:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddO4(v)
+		return nil
+	case funnellead.FieldO5:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddO5(v)
+		return nil
+	case funnellead.FieldO6:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddO6(v)
+		return nil
+	case funnellead.FieldO7:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddO7(v)
+		return nil
+	case funnellead.FieldO8:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddO8(v)
+		return nil
+	case funnellead.FieldO9:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddO9(v)
+		return nil
+	case funnellead.FieldO10:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddO10(v)
+		return nil
+	case funnellead.FieldO11:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddO11(v)
+		return nil
+	case funnellead.FieldO12:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddO12(v)
+		return nil
+	case funnellead.FieldL1:
 		v, ok := value.(float64)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
-		m.AddLatestStayDays(v)
+		m.AddL1(v)
 		return nil
-	case funnelreach.FieldTotalStayDays:
+	case funnellead.FieldL2:
 		v, ok := value.(float64)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
-		m.AddTotalStayDays(v)
+		m.AddL2(v)
+		return nil
+	case funnellead.FieldL3:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddL3(v)
+		return nil
+	case funnellead.FieldL4:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddL4(v)
+		return nil
+	case funnellead.FieldL5:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddL5(v)
+		return nil
+	case funnellead.FieldL6:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddL6(v)
+		return nil
+	case funnellead.FieldL7:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddL7(v)
+		return nil
+	case funnellead.FieldL8:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddL8(v)
+		return nil
+	case funnellead.FieldL9:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddL9(v)
+		return nil
+	case funnellead.FieldL10:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddL10(v)
+		return nil
+	case funnellead.FieldL11:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddL11(v)
+		return nil
+	case funnellead.FieldL12:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddL12(v)
+		return nil
+	case funnellead.FieldC1:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddC1(v)
+		return nil
+	case funnellead.FieldC2:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddC2(v)
+		return nil
+	case funnellead.FieldC3:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddC3(v)
+		return nil
+	case funnellead.FieldC4:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddC4(v)
+		return nil
+	case funnellead.FieldC5:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddC5(v)
+		return nil
+	case funnellead.FieldC6:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddC6(v)
+		return nil
+	case funnellead.FieldC7:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddC7(v)
+		return nil
+	case funnellead.FieldC8:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddC8(v)
+		return nil
+	case funnellead.FieldC9:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddC9(v)
+		return nil
+	case funnellead.FieldC10:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddC10(v)
+		return nil
+	case funnellead.FieldC11:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddC11(v)
+		return nil
+	case funnellead.FieldC12:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddC12(v)
 		return nil
 	}
-	return fmt.Errorf("unknown FunnelReach numeric field %s", name)
+	return fmt.Errorf("unknown FunnelLead numeric field %s", name)
 }
 
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
-func (m *FunnelReachMutation) ClearedFields() []string {
+func (m *FunnelLeadMutation) ClearedFields() []string {
 	var fields []string
-	if m.FieldCleared(funnelreach.FieldOwnerID) {
-		fields = append(fields, funnelreach.FieldOwnerID)
+	if m.FieldCleared(funnellead.FieldOwnerID) {
+		fields = append(fields, funnellead.FieldOwnerID)
 	}
-	if m.FieldCleared(funnelreach.FieldLatestStayDays) {
-		fields = append(fields, funnelreach.FieldLatestStayDays)
+	if m.FieldCleared(funnellead.FieldR1) {
+		fields = append(fields, funnellead.FieldR1)
 	}
-	if m.FieldCleared(funnelreach.FieldTotalStayDays) {
-		fields = append(fields, funnelreach.FieldTotalStayDays)
+	if m.FieldCleared(funnellead.FieldR2) {
+		fields = append(fields, funnellead.FieldR2)
+	}
+	if m.FieldCleared(funnellead.FieldR3) {
+		fields = append(fields, funnellead.FieldR3)
+	}
+	if m.FieldCleared(funnellead.FieldR4) {
+		fields = append(fields, funnellead.FieldR4)
+	}
+	if m.FieldCleared(funnellead.FieldR5) {
+		fields = append(fields, funnellead.FieldR5)
+	}
+	if m.FieldCleared(funnellead.FieldR6) {
+		fields = append(fields, funnellead.FieldR6)
+	}
+	if m.FieldCleared(funnellead.FieldR7) {
+		fields = append(fields, funnellead.FieldR7)
+	}
+	if m.FieldCleared(funnellead.FieldR8) {
+		fields = append(fields, funnellead.FieldR8)
+	}
+	if m.FieldCleared(funnellead.FieldR9) {
+		fields = append(fields, funnellead.FieldR9)
+	}
+	if m.FieldCleared(funnellead.FieldR10) {
+		fields = append(fields, funnellead.FieldR10)
+	}
+	if m.FieldCleared(funnellead.FieldR11) {
+		fields = append(fields, funnellead.FieldR11)
+	}
+	if m.FieldCleared(funnellead.FieldR12) {
+		fields = append(fields, funnellead.FieldR12)
+	}
+	if m.FieldCleared(funnellead.FieldO1) {
+		fields = append(fields, funnellead.FieldO1)
+	}
+	if m.FieldCleared(funnellead.FieldO2) {
+		fields = append(fields, funnellead.FieldO2)
+	}
+	if m.FieldCleared(funnellead.FieldO3) {
+		fields = append(fields, funnellead.FieldO3)
+	}
+	if m.FieldCleared(funnellead.FieldO4) {
+		fields = append(fields, funnellead.FieldO4)
+	}
+	if m.FieldCleared(funnellead.FieldO5) {
+		fields = append(fields, funnellead.FieldO5)
+	}
+	if m.FieldCleared(funnellead.FieldO6) {
+		fields = append(fields, funnellead.FieldO6)
+	}
+	if m.FieldCleared(funnellead.FieldO7) {
+		fields = append(fields, funnellead.FieldO7)
+	}
+	if m.FieldCleared(funnellead.FieldO8) {
+		fields = append(fields, funnellead.FieldO8)
+	}
+	if m.FieldCleared(funnellead.FieldO9) {
+		fields = append(fields, funnellead.FieldO9)
+	}
+	if m.FieldCleared(funnellead.FieldO10) {
+		fields = append(fields, funnellead.FieldO10)
+	}
+	if m.FieldCleared(funnellead.FieldO11) {
+		fields = append(fields, funnellead.FieldO11)
+	}
+	if m.FieldCleared(funnellead.FieldO12) {
+		fields = append(fields, funnellead.FieldO12)
+	}
+	if m.FieldCleared(funnellead.FieldL1) {
+		fields = append(fields, funnellead.FieldL1)
+	}
+	if m.FieldCleared(funnellead.FieldL2) {
+		fields = append(fields, funnellead.FieldL2)
+	}
+	if m.FieldCleared(funnellead.FieldL3) {
+		fields = append(fields, funnellead.FieldL3)
+	}
+	if m.FieldCleared(funnellead.FieldL4) {
+		fields = append(fields, funnellead.FieldL4)
+	}
+	if m.FieldCleared(funnellead.FieldL5) {
+		fields = append(fields, funnellead.FieldL5)
+	}
+	if m.FieldCleared(funnellead.FieldL6) {
+		fields = append(fields, funnellead.FieldL6)
+	}
+	if m.FieldCleared(funnellead.FieldL7) {
+		fields = append(fields, funnellead.FieldL7)
+	}
+	if m.FieldCleared(funnellead.FieldL8) {
+		fields = append(fields, funnellead.FieldL8)
+	}
+	if m.FieldCleared(funnellead.FieldL9) {
+		fields = append(fields, funnellead.FieldL9)
+	}
+	if m.FieldCleared(funnellead.FieldL10) {
+		fields = append(fields, funnellead.FieldL10)
+	}
+	if m.FieldCleared(funnellead.FieldL11) {
+		fields = append(fields, funnellead.FieldL11)
+	}
+	if m.FieldCleared(funnellead.FieldL12) {
+		fields = append(fields, funnellead.FieldL12)
+	}
+	if m.FieldCleared(funnellead.FieldC1) {
+		fields = append(fields, funnellead.FieldC1)
+	}
+	if m.FieldCleared(funnellead.FieldC2) {
+		fields = append(fields, funnellead.FieldC2)
+	}
+	if m.FieldCleared(funnellead.FieldC3) {
+		fields = append(fields, funnellead.FieldC3)
+	}
+	if m.FieldCleared(funnellead.FieldC4) {
+		fields = append(fields, funnellead.FieldC4)
+	}
+	if m.FieldCleared(funnellead.FieldC5) {
+		fields = append(fields, funnellead.FieldC5)
+	}
+	if m.FieldCleared(funnellead.FieldC6) {
+		fields = append(fields, funnellead.FieldC6)
+	}
+	if m.FieldCleared(funnellead.FieldC7) {
+		fields = append(fields, funnellead.FieldC7)
+	}
+	if m.FieldCleared(funnellead.FieldC8) {
+		fields = append(fields, funnellead.FieldC8)
+	}
+	if m.FieldCleared(funnellead.FieldC9) {
+		fields = append(fields, funnellead.FieldC9)
+	}
+	if m.FieldCleared(funnellead.FieldC10) {
+		fields = append(fields, funnellead.FieldC10)
+	}
+	if m.FieldCleared(funnellead.FieldC11) {
+		fields = append(fields, funnellead.FieldC11)
+	}
+	if m.FieldCleared(funnellead.FieldC12) {
+		fields = append(fields, funnellead.FieldC12)
 	}
 	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
 // cleared in this mutation.
-func (m *FunnelReachMutation) FieldCleared(name string) bool {
+func (m *FunnelLeadMutation) FieldCleared(name string) bool {
 	_, ok := m.clearedFields[name]
 	return ok
 }
 
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
-func (m *FunnelReachMutation) ClearField(name string) error {
+func (m *FunnelLeadMutation) ClearField(name string) error {
 	switch name {
-	case funnelreach.FieldOwnerID:
+	case funnellead.FieldOwnerID:
 		m.ClearOwnerID()
 		return nil
-	case funnelreach.FieldLatestStayDays:
-		m.ClearLatestStayDays()
+	case funnellead.FieldR1:
+		m.ClearR1()
 		return nil
-	case funnelreach.FieldTotalStayDays:
-		m.ClearTotalStayDays()
+	case funnellead.FieldR2:
+		m.ClearR2()
+		return nil
+	case funnellead.FieldR3:
+		m.ClearR3()
+		return nil
+	case funnellead.FieldR4:
+		m.ClearR4()
+		return nil
+	case funnellead.FieldR5:
+		m.ClearR5()
+		return nil
+	case funnellead.FieldR6:
+		m.ClearR6()
+		return nil
+	case funnellead.FieldR7:
+		m.ClearR7()
+		return nil
+	case funnellead.FieldR8:
+		m.ClearR8()
+		return nil
+	case funnellead.FieldR9:
+		m.ClearR9()
+		return nil
+	case funnellead.FieldR10:
+		m.ClearR10()
+		return nil
+	case funnellead.FieldR11:
+		m.ClearR11()
+		return nil
+	case funnellead.FieldR12:
+		m.ClearR12()
+		return nil
+	case funnellead.FieldO1:
+		m.ClearO1()
+		return nil
+	case funnellead.FieldO2:
+		m.ClearO2()
+		return nil
+	case funnellead.FieldO3:
+		m.ClearO3()
+		return nil
+	case funnellead.FieldO4:
+		m.ClearO4()
+		return nil
+	case funnellead.FieldO5:
+		m.ClearO5()
+		return nil
+	case funnellead.FieldO6:
+		m.ClearO6()
+		return nil
+	case funnellead.FieldO7:
+		m.ClearO7()
+		return nil
+	case funnellead.FieldO8:
+		m.ClearO8()
+		return nil
+	case funnellead.FieldO9:
+		m.ClearO9()
+		return nil
+	case funnellead.FieldO10:
+		m.ClearO10()
+		return nil
+	case funnellead.FieldO11:
+		m.ClearO11()
+		return nil
+	case funnellead.FieldO12:
+		m.ClearO12()
+		return nil
+	case funnellead.FieldL1:
+		m.ClearL1()
+		return nil
+	case funnellead.FieldL2:
+		m.ClearL2()
+		return nil
+	case funnellead.FieldL3:
+		m.ClearL3()
+		return nil
+	case funnellead.FieldL4:
+		m.ClearL4()
+		return nil
+	case funnellead.FieldL5:
+		m.ClearL5()
+		return nil
+	case funnellead.FieldL6:
+		m.ClearL6()
+		return nil
+	case funnellead.FieldL7:
+		m.ClearL7()
+		return nil
+	case funnellead.FieldL8:
+		m.ClearL8()
+		return nil
+	case funnellead.FieldL9:
+		m.ClearL9()
+		return nil
+	case funnellead.FieldL10:
+		m.ClearL10()
+		return nil
+	case funnellead.FieldL11:
+		m.ClearL11()
+		return nil
+	case funnellead.FieldL12:
+		m.ClearL12()
+		return nil
+	case funnellead.FieldC1:
+		m.ClearC1()
+		return nil
+	case funnellead.FieldC2:
+		m.ClearC2()
+		return nil
+	case funnellead.FieldC3:
+		m.ClearC3()
+		return nil
+	case funnellead.FieldC4:
+		m.ClearC4()
+		return nil
+	case funnellead.FieldC5:
+		m.ClearC5()
+		return nil
+	case funnellead.FieldC6:
+		m.ClearC6()
+		return nil
+	case funnellead.FieldC7:
+		m.ClearC7()
+		return nil
+	case funnellead.FieldC8:
+		m.ClearC8()
+		return nil
+	case funnellead.FieldC9:
+		m.ClearC9()
+		return nil
+	case funnellead.FieldC10:
+		m.ClearC10()
+		return nil
+	case funnellead.FieldC11:
+		m.ClearC11()
+		return nil
+	case funnellead.FieldC12:
+		m.ClearC12()
 		return nil
 	}
-	return fmt.Errorf("unknown FunnelReach nullable field %s", name)
+	return fmt.Errorf("unknown FunnelLead nullable field %s", name)
 }
 
 // ResetField resets all changes in the mutation for the field with the given name.
 // It returns an error if the field is not defined in the schema.
-func (m *FunnelReachMutation) ResetField(name string) error {
+func (m *FunnelLeadMutation) ResetField(name string) error {
 	switch name {
-	case funnelreach.FieldLeadID:
-		m.ResetLeadID()
+	case funnellead.FieldCreatedAt:
+		m.ResetCreatedAt()
 		return nil
-	case funnelreach.FieldStageID:
-		m.ResetStageID()
-		return nil
-	case funnelreach.FieldLeadCreatedAt:
-		m.ResetLeadCreatedAt()
-		return nil
-	case funnelreach.FieldCohortMonth:
+	case funnellead.FieldCohortMonth:
 		m.ResetCohortMonth()
 		return nil
-	case funnelreach.FieldReachedAt:
-		m.ResetReachedAt()
-		return nil
-	case funnelreach.FieldEntered:
-		m.ResetEntered()
-		return nil
-	case funnelreach.FieldSource:
+	case funnellead.FieldSource:
 		m.ResetSource()
 		return nil
-	case funnelreach.FieldOwnerID:
+	case funnellead.FieldOwnerID:
 		m.ResetOwnerID()
 		return nil
-	case funnelreach.FieldTeam:
+	case funnellead.FieldTeam:
 		m.ResetTeam()
 		return nil
-	case funnelreach.FieldIndustry:
+	case funnellead.FieldIndustry:
 		m.ResetIndustry()
 		return nil
-	case funnelreach.FieldRegion:
+	case funnellead.FieldRegion:
 		m.ResetRegion()
 		return nil
-	case funnelreach.FieldStays:
-		m.ResetStays()
+	case funnellead.FieldR1:
+		m.ResetR1()
 		return nil
-	case funnelreach.FieldLatestStayDays:
-		m.ResetLatestStayDays()
+	case funnellead.FieldR2:
+		m.ResetR2()
 		return nil
-	case funnelreach.FieldTotalStayDays:
-		m.ResetTotalStayDays()
+	case funnellead.FieldR3:
+		m.ResetR3()
+		return nil
+	case funnellead.FieldR4:
+		m.ResetR4()
+		return nil
+	case funnellead.FieldR5:
+		m.ResetR5()
+		return nil
+	case funnellead.FieldR6:
+		m.ResetR6()
+		return nil
+	case funnellead.FieldR7:
+		m.ResetR7()
+		return nil
+	case funnellead.FieldR8:
+		m.ResetR8()
+		return nil
+	case funnellead.FieldR9:
+		m.ResetR9()
+		return nil
+	case funnellead.FieldR10:
+		m.ResetR10()
+		return nil
+	case funnellead.FieldR11:
+		m.ResetR11()
+		return nil
+	case funnellead.FieldR12:
+		m.ResetR12()
+		return nil
+	case funnellead.FieldO1:
+		m.ResetO1()
+		return nil
+	case funnellead.FieldO2:
+		m.ResetO2()
+		return nil
+	case funnellead.FieldO3:
+		m.ResetO3()
+		return nil
+	case funnellead.FieldO4:
+		m.ResetO4()
+		return nil
+	case funnellead.FieldO5:
+		m.ResetO5()
+		return nil
+	case funnellead.FieldO6:
+		m.ResetO6()
+		return nil
+	case funnellead.FieldO7:
+		m.ResetO7()
+		return nil
+	case funnellead.FieldO8:
+		m.ResetO8()
+		return nil
+	case funnellead.FieldO9:
+		m.ResetO9()
+		return nil
+	case funnellead.FieldO10:
+		m.ResetO10()
+		return nil
+	case funnellead.FieldO11:
+		m.ResetO11()
+		return nil
+	case funnellead.FieldO12:
+		m.ResetO12()
+		return nil
+	case funnellead.FieldL1:
+		m.ResetL1()
+		return nil
+	case funnellead.FieldL2:
+		m.ResetL2()
+		return nil
+	case funnellead.FieldL3:
+		m.ResetL3()
+		return nil
+	case funnellead.FieldL4:
+		m.ResetL4()
+		return nil
+	case funnellead.FieldL5:
+		m.ResetL5()
+		return nil
+	case funnellead.FieldL6:
+		m.ResetL6()
+		return nil
+	case funnellead.FieldL7:
+		m.ResetL7()
+		return nil
+	case funnellead.FieldL8:
+		m.ResetL8()
+		return nil
+	case funnellead.FieldL9:
+		m.ResetL9()
+		return nil
+	case funnellead.FieldL10:
+		m.ResetL10()
+		return nil
+	case funnellead.FieldL11:
+		m.ResetL11()
+		return nil
+	case funnellead.FieldL12:
+		m.ResetL12()
+		return nil
+	case funnellead.FieldC1:
+		m.ResetC1()
+		return nil
+	case funnellead.FieldC2:
+		m.ResetC2()
+		return nil
+	case funnellead.FieldC3:
+		m.ResetC3()
+		return nil
+	case funnellead.FieldC4:
+		m.ResetC4()
+		return nil
+	case funnellead.FieldC5:
+		m.ResetC5()
+		return nil
+	case funnellead.FieldC6:
+		m.ResetC6()
+		return nil
+	case funnellead.FieldC7:
+		m.ResetC7()
+		return nil
+	case funnellead.FieldC8:
+		m.ResetC8()
+		return nil
+	case funnellead.FieldC9:
+		m.ResetC9()
+		return nil
+	case funnellead.FieldC10:
+		m.ResetC10()
+		return nil
+	case funnellead.FieldC11:
+		m.ResetC11()
+		return nil
+	case funnellead.FieldC12:
+		m.ResetC12()
 		return nil
 	}
-	return fmt.Errorf("unknown FunnelReach field %s", name)
+	return fmt.Errorf("unknown FunnelLead field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
-func (m *FunnelReachMutation) AddedEdges() []string {
+func (m *FunnelLeadMutation) AddedEdges() []string {
 	edges := make([]string, 0, 0)
 	return edges
 }
 
 // AddedIDs returns all IDs (to other nodes) that were added for the given edge
 // name in this mutation.
-func (m *FunnelReachMutation) AddedIDs(name string) []ent.Value {
+func (m *FunnelLeadMutation) AddedIDs(name string) []ent.Value {
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
-func (m *FunnelReachMutation) RemovedEdges() []string {
+func (m *FunnelLeadMutation) RemovedEdges() []string {
 	edges := make([]string, 0, 0)
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
-func (m *FunnelReachMutation) RemovedIDs(name string) []ent.Value {
+func (m *FunnelLeadMutation) RemovedIDs(name string) []ent.Value {
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
-func (m *FunnelReachMutation) ClearedEdges() []string {
+func (m *FunnelLeadMutation) ClearedEdges() []string {
 	edges := make([]string, 0, 0)
 	return edges
 }
 
 // EdgeCleared returns a boolean which indicates if the edge with the given name
 // was cleared in this mutation.
-func (m *FunnelReachMutation) EdgeCleared(name string) bool {
+func (m *FunnelLeadMutation) EdgeCleared(name string) bool {
 	return false
 }
 
 // ClearEdge clears the value of the edge with the given name. It returns an error
 // if that edge is not defined in the schema.
-func (m *FunnelReachMutation) ClearEdge(name string) error {
-	return fmt.Errorf("unknown FunnelReach unique edge %s", name)
+func (m *FunnelLeadMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown FunnelLead unique edge %s", name)
 }
 
 // ResetEdge resets all changes to the edge with the given name in this mutation.
 // It returns an error if the edge is not defined in the schema.
-func (m *FunnelReachMutation) ResetEdge(name string) error {
-	return fmt.Errorf("unknown FunnelReach edge %s", name)
-}
-
-// FunnelSketchMutation represents an operation that mutates the FunnelSketch nodes in the graph.
-type FunnelSketchMutation struct {
-	config
-	op              Op
-	typ             string
-	id              *int
-	cohort_stage    *int
-	addcohort_stage *int
-	cohort_month    *string
-	metric          *int
-	addmetric       *int
-	stage_id        *int
-	addstage_id     *int
-	to_stage_id     *int
-	addto_stage_id  *int
-	dim             *string
-	dim_value       *string
-	bucket          *int
-	addbucket       *int
-	n               *int
-	addn            *int
-	value_sum       *float64
-	addvalue_sum    *float64
-	clearedFields   map[string]struct{}
-	done            bool
-	oldValue        func(context.Context) (*FunnelSketch, error)
-	predicates      []predicate.FunnelSketch
-}
-
-var _ ent.Mutation = (*FunnelSketchMutation)(nil)
-
-// funnelsketchOption allows management of the mutation configuration using functional options.
-type funnelsketchOption func(*FunnelSketchMutation)
-
-// newFunnelSketchMutation creates new mutation for the FunnelSketch entity.
-func newFunnelSketchMutation(c config, op Op, opts ...funnelsketchOption) *FunnelSketchMutation {
-	m := &FunnelSketchMutation{
-		config:        c,
-		op:            op,
-		typ:           TypeFunnelSketch,
-		clearedFields: make(map[string]struct{}),
-	}
-	for _, opt := range opts {
-		opt(m)
-	}
-	return m
-}
-
-// withFunnelSketchID sets the ID field of the mutation.
-func withFunnelSketchID(id int) funnelsketchOption {
-	return func(m *FunnelSketchMutation) {
-		var (
-			err   error
-			once  sync.Once
-			value *FunnelSketch
-		)
-		m.oldValue = func(ctx context.Context) (*FunnelSketch, error) {
-			once.Do(func() {
-				if m.done {
-					err = errors.New("querying old values post mutation is not allowed")
-				} else {
-					value, err = m.Client().FunnelSketch.Get(ctx, id)
-				}
-			})
-			return value, err
-		}
-		m.id = &id
-	}
-}
-
-// withFunnelSketch sets the old FunnelSketch of the mutation.
-func withFunnelSketch(node *FunnelSketch) funnelsketchOption {
-	return func(m *FunnelSketchMutation) {
-		m.oldValue = func(context.Context) (*FunnelSketch, error) {
-			return node, nil
-		}
-		m.id = &node.ID
-	}
-}
-
-// Client returns a new `ent.Client` from the mutation. If the mutation was
-// executed in a transaction (ent.Tx), a transactional client is returned.
-func (m FunnelSketchMutation) Client() *Client {
-	client := &Client{config: m.config}
-	client.init()
-	return client
-}
-
-// Tx returns an `ent.Tx` for mutations that were executed in transactions;
-// it returns an error otherwise.
-func (m FunnelSketchMutation) Tx() (*Tx, error) {
-	if _, ok := m.driver.(*txDriver); !ok {
-		return nil, errors.New("ent: mutation is not running in a transaction")
-	}
-	tx := &Tx{config: m.config}
-	tx.init()
-	return tx, nil
-}
-
-// ID returns the ID value in the mutation. Note that the ID is only available
-// if it was provided to the builder or after it was returned from the database.
-func (m *FunnelSketchMutation) ID() (id int, exists bool) {
-	if m.id == nil {
-		return
-	}
-	return *m.id, true
-}
-
-// IDs queries the database and returns the entity ids that match the mutation's predicate.
-// That means, if the mutation is applied within a transaction with an isolation level such
-// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
-// or updated by the mutation.
-func (m *FunnelSketchMutation) IDs(ctx context.Context) ([]int, error) {
-	switch {
-	case m.op.Is(OpUpdateOne | OpDeleteOne):
-		id, exists := m.ID()
-		if exists {
-			return []int{id}, nil
-		}
-		fallthrough
-	case m.op.Is(OpUpdate | OpDelete):
-		return m.Client().FunnelSketch.Query().Where(m.predicates...).IDs(ctx)
-	default:
-		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
-	}
-}
-
-// SetCohortStage sets the "cohort_stage" field.
-func (m *FunnelSketchMutation) SetCohortStage(i int) {
-	m.cohort_stage = &i
-	m.addcohort_stage = nil
-}
-
-// CohortStage returns the value of the "cohort_stage" field in the mutation.
-func (m *FunnelSketchMutation) CohortStage() (r int, exists bool) {
-	v := m.cohort_stage
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldCohortStage returns the old "cohort_stage" field's value of the FunnelSketch entity.
-// If the FunnelSketch object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelSketchMutation) OldCohortStage(ctx context.Context) (v int, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldCohortStage is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldCohortStage requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldCohortStage: %w", err)
-	}
-	return oldValue.CohortStage, nil
-}
-
-// AddCohortStage adds i to the "cohort_stage" field.
-func (m *FunnelSketchMutation) AddCohortStage(i int) {
-	if m.addcohort_stage != nil {
-		*m.addcohort_stage += i
-	} else {
-		m.addcohort_stage = &i
-	}
-}
-
-// AddedCohortStage returns the value that was added to the "cohort_stage" field in this mutation.
-func (m *FunnelSketchMutation) AddedCohortStage() (r int, exists bool) {
-	v := m.addcohort_stage
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ResetCohortStage resets all changes to the "cohort_stage" field.
-func (m *FunnelSketchMutation) ResetCohortStage() {
-	m.cohort_stage = nil
-	m.addcohort_stage = nil
-}
-
-// SetCohortMonth sets the "cohort_month" field.
-func (m *FunnelSketchMutation) SetCohortMonth(s string) {
-	m.cohort_month = &s
-}
-
-// CohortMonth returns the value of the "cohort_month" field in the mutation.
-func (m *FunnelSketchMutation) CohortMonth() (r string, exists bool) {
-	v := m.cohort_month
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldCohortMonth returns the old "cohort_month" field's value of the FunnelSketch entity.
-// If the FunnelSketch object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelSketchMutation) OldCohortMonth(ctx context.Context) (v string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldCohortMonth is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldCohortMonth requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldCohortMonth: %w", err)
-	}
-	return oldValue.CohortMonth, nil
-}
-
-// ResetCohortMonth resets all changes to the "cohort_month" field.
-func (m *FunnelSketchMutation) ResetCohortMonth() {
-	m.cohort_month = nil
-}
-
-// SetMetric sets the "metric" field.
-func (m *FunnelSketchMutation) SetMetric(i int) {
-	m.metric = &i
-	m.addmetric = nil
-}
-
-// Metric returns the value of the "metric" field in the mutation.
-func (m *FunnelSketchMutation) Metric() (r int, exists bool) {
-	v := m.metric
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldMetric returns the old "metric" field's value of the FunnelSketch entity.
-// If the FunnelSketch object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelSketchMutation) OldMetric(ctx context.Context) (v int, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldMetric is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldMetric requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldMetric: %w", err)
-	}
-	return oldValue.Metric, nil
-}
-
-// AddMetric adds i to the "metric" field.
-func (m *FunnelSketchMutation) AddMetric(i int) {
-	if m.addmetric != nil {
-		*m.addmetric += i
-	} else {
-		m.addmetric = &i
-	}
-}
-
-// AddedMetric returns the value that was added to the "metric" field in this mutation.
-func (m *FunnelSketchMutation) AddedMetric() (r int, exists bool) {
-	v := m.addmetric
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ResetMetric resets all changes to the "metric" field.
-func (m *FunnelSketchMutation) ResetMetric() {
-	m.metric = nil
-	m.addmetric = nil
-}
-
-// SetStageID sets the "stage_id" field.
-func (m *FunnelSketchMutation) SetStageID(i int) {
-	m.stage_id = &i
-	m.addstage_id = nil
-}
-
-// StageID returns the value of the "stage_id" field in the mutation.
-func (m *FunnelSketchMutation) StageID() (r int, exists bool) {
-	v := m.stage_id
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldStageID returns the old "stage_id" field's value of the FunnelSketch entity.
-// If the FunnelSketch object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelSketchMutation) OldStageID(ctx context.Context) (v int, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldStageID is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldStageID requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldStageID: %w", err)
-	}
-	return oldValue.StageID, nil
-}
-
-// AddStageID adds i to the "stage_id" field.
-func (m *FunnelSketchMutation) AddStageID(i int) {
-	if m.addstage_id != nil {
-		*m.addstage_id += i
-	} else {
-		m.addstage_id = &i
-	}
-}
-
-// AddedStageID returns the value that was added to the "stage_id" field in this mutation.
-func (m *FunnelSketchMutation) AddedStageID() (r int, exists bool) {
-	v := m.addstage_id
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ResetStageID resets all changes to the "stage_id" field.
-func (m *FunnelSketchMutation) ResetStageID() {
-	m.stage_id = nil
-	m.addstage_id = nil
-}
-
-// SetToStageID sets the "to_stage_id" field.
-func (m *FunnelSketchMutation) SetToStageID(i int) {
-	m.to_stage_id = &i
-	m.addto_stage_id = nil
-}
-
-// ToStageID returns the value of the "to_stage_id" field in the mutation.
-func (m *FunnelSketchMutation) ToStageID() (r int, exists bool) {
-	v := m.to_stage_id
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldToStageID returns the old "to_stage_id" field's value of the FunnelSketch entity.
-// If the FunnelSketch object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelSketchMutation) OldToStageID(ctx context.Context) (v int, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldToStageID is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldToStageID requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldToStageID: %w", err)
-	}
-	return oldValue.ToStageID, nil
-}
-
-// AddToStageID adds i to the "to_stage_id" field.
-func (m *FunnelSketchMutation) AddToStageID(i int) {
-	if m.addto_stage_id != nil {
-		*m.addto_stage_id += i
-	} else {
-		m.addto_stage_id = &i
-	}
-}
-
-// AddedToStageID returns the value that was added to the "to_stage_id" field in this mutation.
-func (m *FunnelSketchMutation) AddedToStageID() (r int, exists bool) {
-	v := m.addto_stage_id
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ResetToStageID resets all changes to the "to_stage_id" field.
-func (m *FunnelSketchMutation) ResetToStageID() {
-	m.to_stage_id = nil
-	m.addto_stage_id = nil
-}
-
-// SetDim sets the "dim" field.
-func (m *FunnelSketchMutation) SetDim(s string) {
-	m.dim = &s
-}
-
-// Dim returns the value of the "dim" field in the mutation.
-func (m *FunnelSketchMutation) Dim() (r string, exists bool) {
-	v := m.dim
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldDim returns the old "dim" field's value of the FunnelSketch entity.
-// If the FunnelSketch object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelSketchMutation) OldDim(ctx context.Context) (v string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldDim is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldDim requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldDim: %w", err)
-	}
-	return oldValue.Dim, nil
-}
-
-// ResetDim resets all changes to the "dim" field.
-func (m *FunnelSketchMutation) ResetDim() {
-	m.dim = nil
-}
-
-// SetDimValue sets the "dim_value" field.
-func (m *FunnelSketchMutation) SetDimValue(s string) {
-	m.dim_value = &s
-}
-
-// DimValue returns the value of the "dim_value" field in the mutation.
-func (m *FunnelSketchMutation) DimValue() (r string, exists bool) {
-	v := m.dim_value
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldDimValue returns the old "dim_value" field's value of the FunnelSketch entity.
-// If the FunnelSketch object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelSketchMutation) OldDimValue(ctx context.Context) (v string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldDimValue is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldDimValue requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldDimValue: %w", err)
-	}
-	return oldValue.DimValue, nil
-}
-
-// ResetDimValue resets all changes to the "dim_value" field.
-func (m *FunnelSketchMutation) ResetDimValue() {
-	m.dim_value = nil
-}
-
-// SetBucket sets the "bucket" field.
-func (m *FunnelSketchMutation) SetBucket(i int) {
-	m.bucket = &i
-	m.addbucket = nil
-}
-
-// Bucket returns the value of the "bucket" field in the mutation.
-func (m *FunnelSketchMutation) Bucket() (r int, exists bool) {
-	v := m.bucket
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldBucket returns the old "bucket" field's value of the FunnelSketch entity.
-// If the FunnelSketch object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelSketchMutation) OldBucket(ctx context.Context) (v int, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldBucket is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldBucket requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldBucket: %w", err)
-	}
-	return oldValue.Bucket, nil
-}
-
-// AddBucket adds i to the "bucket" field.
-func (m *FunnelSketchMutation) AddBucket(i int) {
-	if m.addbucket != nil {
-		*m.addbucket += i
-	} else {
-		m.addbucket = &i
-	}
-}
-
-// AddedBucket returns the value that was added to the "bucket" field in this mutation.
-func (m *FunnelSketchMutation) AddedBucket() (r int, exists bool) {
-	v := m.addbucket
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ResetBucket resets all changes to the "bucket" field.
-func (m *FunnelSketchMutation) ResetBucket() {
-	m.bucket = nil
-	m.addbucket = nil
-}
-
-// SetN sets the "n" field.
-func (m *FunnelSketchMutation) SetN(i int) {
-	m.n = &i
-	m.addn = nil
-}
-
-// N returns the value of the "n" field in the mutation.
-func (m *FunnelSketchMutation) N() (r int, exists bool) {
-	v := m.n
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldN returns the old "n" field's value of the FunnelSketch entity.
-// If the FunnelSketch object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelSketchMutation) OldN(ctx context.Context) (v int, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldN is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldN requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldN: %w", err)
-	}
-	return oldValue.N, nil
-}
-
-// AddN adds i to the "n" field.
-func (m *FunnelSketchMutation) AddN(i int) {
-	if m.addn != nil {
-		*m.addn += i
-	} else {
-		m.addn = &i
-	}
-}
-
-// AddedN returns the value that was added to the "n" field in this mutation.
-func (m *FunnelSketchMutation) AddedN() (r int, exists bool) {
-	v := m.addn
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ResetN resets all changes to the "n" field.
-func (m *FunnelSketchMutation) ResetN() {
-	m.n = nil
-	m.addn = nil
-}
-
-// SetValueSum sets the "value_sum" field.
-func (m *FunnelSketchMutation) SetValueSum(f float64) {
-	m.value_sum = &f
-	m.addvalue_sum = nil
-}
-
-// ValueSum returns the value of the "value_sum" field in the mutation.
-func (m *FunnelSketchMutation) ValueSum() (r float64, exists bool) {
-	v := m.value_sum
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldValueSum returns the old "value_sum" field's value of the FunnelSketch entity.
-// If the FunnelSketch object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelSketchMutation) OldValueSum(ctx context.Context) (v float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldValueSum is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldValueSum requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldValueSum: %w", err)
-	}
-	return oldValue.ValueSum, nil
-}
-
-// AddValueSum adds f to the "value_sum" field.
-func (m *FunnelSketchMutation) AddValueSum(f float64) {
-	if m.addvalue_sum != nil {
-		*m.addvalue_sum += f
-	} else {
-		m.addvalue_sum = &f
-	}
-}
-
-// AddedValueSum returns the value that was added to the "value_sum" field in this mutation.
-func (m *FunnelSketchMutation) AddedValueSum() (r float64, exists bool) {
-	v := m.addvalue_sum
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ResetValueSum resets all changes to the "value_sum" field.
-func (m *FunnelSketchMutation) ResetValueSum() {
-	m.value_sum = nil
-	m.addvalue_sum = nil
-}
-
-// Where appends a list predicates to the FunnelSketchMutation builder.
-func (m *FunnelSketchMutation) Where(ps ...predicate.FunnelSketch) {
-	m.predicates = append(m.predicates, ps...)
-}
-
-// WhereP appends storage-level predicates to the FunnelSketchMutation builder. Using this method,
-// users can use type-assertion to append predicates that do not depend on any generated package.
-func (m *FunnelSketchMutation) WhereP(ps ...func(*sql.Selector)) {
-	p := make([]predicate.FunnelSketch, len(ps))
-	for i := range ps {
-		p[i] = ps[i]
-	}
-	m.Where(p...)
-}
-
-// Op returns the operation name.
-func (m *FunnelSketchMutation) Op() Op {
-	return m.op
-}
-
-// SetOp allows setting the mutation operation.
-func (m *FunnelSketchMutation) SetOp(op Op) {
-	m.op = op
-}
-
-// Type returns the node type of this mutation (FunnelSketch).
-func (m *FunnelSketchMutation) Type() string {
-	return m.typ
-}
-
-// Fields returns all fields that were changed during this mutation. Note that in
-// order to get all numeric fields that were incremented/decremented, call
-// AddedFields().
-func (m *FunnelSketchMutation) Fields() []string {
-	fields := make([]string, 0, 10)
-	if m.cohort_stage != nil {
-		fields = append(fields, funnelsketch.FieldCohortStage)
-	}
-	if m.cohort_month != nil {
-		fields = append(fields, funnelsketch.FieldCohortMonth)
-	}
-	if m.metric != nil {
-		fields = append(fields, funnelsketch.FieldMetric)
-	}
-	if m.stage_id != nil {
-		fields = append(fields, funnelsketch.FieldStageID)
-	}
-	if m.to_stage_id != nil {
-		fields = append(fields, funnelsketch.FieldToStageID)
-	}
-	if m.dim != nil {
-		fields = append(fields, funnelsketch.FieldDim)
-	}
-	if m.dim_value != nil {
-		fields = append(fields, funnelsketch.FieldDimValue)
-	}
-	if m.bucket != nil {
-		fields = append(fields, funnelsketch.FieldBucket)
-	}
-	if m.n != nil {
-		fields = append(fields, funnelsketch.FieldN)
-	}
-	if m.value_sum != nil {
-		fields = append(fields, funnelsketch.FieldValueSum)
-	}
-	return fields
-}
-
-// Field returns the value of a field with the given name. The second boolean
-// return value indicates that this field was not set, or was not defined in the
-// schema.
-func (m *FunnelSketchMutation) Field(name string) (ent.Value, bool) {
-	switch name {
-	case funnelsketch.FieldCohortStage:
-		return m.CohortStage()
-	case funnelsketch.FieldCohortMonth:
-		return m.CohortMonth()
-	case funnelsketch.FieldMetric:
-		return m.Metric()
-	case funnelsketch.FieldStageID:
-		return m.StageID()
-	case funnelsketch.FieldToStageID:
-		return m.ToStageID()
-	case funnelsketch.FieldDim:
-		return m.Dim()
-	case funnelsketch.FieldDimValue:
-		return m.DimValue()
-	case funnelsketch.FieldBucket:
-		return m.Bucket()
-	case funnelsketch.FieldN:
-		return m.N()
-	case funnelsketch.FieldValueSum:
-		return m.ValueSum()
-	}
-	return nil, false
-}
-
-// OldField returns the old value of the field from the database. An error is
-// returned if the mutation operation is not UpdateOne, or the query to the
-// database failed.
-func (m *FunnelSketchMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
-	switch name {
-	case funnelsketch.FieldCohortStage:
-		return m.OldCohortStage(ctx)
-	case funnelsketch.FieldCohortMonth:
-		return m.OldCohortMonth(ctx)
-	case funnelsketch.FieldMetric:
-		return m.OldMetric(ctx)
-	case funnelsketch.FieldStageID:
-		return m.OldStageID(ctx)
-	case funnelsketch.FieldToStageID:
-		return m.OldToStageID(ctx)
-	case funnelsketch.FieldDim:
-		return m.OldDim(ctx)
-	case funnelsketch.FieldDimValue:
-		return m.OldDimValue(ctx)
-	case funnelsketch.FieldBucket:
-		return m.OldBucket(ctx)
-	case funnelsketch.FieldN:
-		return m.OldN(ctx)
-	case funnelsketch.FieldValueSum:
-		return m.OldValueSum(ctx)
-	}
-	return nil, fmt.Errorf("unknown FunnelSketch field %s", name)
-}
-
-// SetField sets the value of a field with the given name. It returns an error if
-// the field is not defined in the schema, or if the type mismatched the field
-// type.
-func (m *FunnelSketchMutation) SetField(name string, value ent.Value) error {
-	switch name {
-	case funnelsketch.FieldCohortStage:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetCohortStage(v)
-		return nil
-	case funnelsketch.FieldCohortMonth:
-		v, ok := value.(string)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetCohortMonth(v)
-		return nil
-	case funnelsketch.FieldMetric:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetMetric(v)
-		return nil
-	case funnelsketch.FieldStageID:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetStageID(v)
-		return nil
-	case funnelsketch.FieldToStageID:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetToStageID(v)
-		return nil
-	case funnelsketch.FieldDim:
-		v, ok := value.(string)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetDim(v)
-		return nil
-	case funnelsketch.FieldDimValue:
-		v, ok := value.(string)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetDimValue(v)
-		return nil
-	case funnelsketch.FieldBucket:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetBucket(v)
-		return nil
-	case funnelsketch.FieldN:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetN(v)
-		return nil
-	case funnelsketch.FieldValueSum:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetValueSum(v)
-		return nil
-	}
-	return fmt.Errorf("unknown FunnelSketch field %s", name)
-}
-
-// AddedFields returns all numeric fields that were incremented/decremented during
-// this mutation.
-func (m *FunnelSketchMutation) AddedFields() []string {
-	var fields []string
-	if m.addcohort_stage != nil {
-		fields = append(fields, funnelsketch.FieldCohortStage)
-	}
-	if m.addmetric != nil {
-		fields = append(fields, funnelsketch.FieldMetric)
-	}
-	if m.addstage_id != nil {
-		fields = append(fields, funnelsketch.FieldStageID)
-	}
-	if m.addto_stage_id != nil {
-		fields = append(fields, funnelsketch.FieldToStageID)
-	}
-	if m.addbucket != nil {
-		fields = append(fields, funnelsketch.FieldBucket)
-	}
-	if m.addn != nil {
-		fields = append(fields, funnelsketch.FieldN)
-	}
-	if m.addvalue_sum != nil {
-		fields = append(fields, funnelsketch.FieldValueSum)
-	}
-	return fields
-}
-
-// AddedField returns the numeric value that was incremented/decremented on a field
-// with the given name. The second boolean return value indicates that this field
-// was not set, or was not defined in the schema.
-func (m *FunnelSketchMutation) AddedField(name string) (ent.Value, bool) {
-	switch name {
-	case funnelsketch.FieldCohortStage:
-		return m.AddedCohortStage()
-	case funnelsketch.FieldMetric:
-		return m.AddedMetric()
-	case funnelsketch.FieldStageID:
-		return m.AddedStageID()
-	case funnelsketch.FieldToStageID:
-		return m.AddedToStageID()
-	case funnelsketch.FieldBucket:
-		return m.AddedBucket()
-	case funnelsketch.FieldN:
-		return m.AddedN()
-	case funnelsketch.FieldValueSum:
-		return m.AddedValueSum()
-	}
-	return nil, false
-}
-
-// AddField adds the value to the field with the given name. It returns an error if
-// the field is not defined in the schema, or if the type mismatched the field
-// type.
-func (m *FunnelSketchMutation) AddField(name string, value ent.Value) error {
-	switch name {
-	case funnelsketch.FieldCohortStage:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddCohortStage(v)
-		return nil
-	case funnelsketch.FieldMetric:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddMetric(v)
-		return nil
-	case funnelsketch.FieldStageID:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddStageID(v)
-		return nil
-	case funnelsketch.FieldToStageID:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddToStageID(v)
-		return nil
-	case funnelsketch.FieldBucket:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddBucket(v)
-		return nil
-	case funnelsketch.FieldN:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddN(v)
-		return nil
-	case funnelsketch.FieldValueSum:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddValueSum(v)
-		return nil
-	}
-	return fmt.Errorf("unknown FunnelSketch numeric field %s", name)
-}
-
-// ClearedFields returns all nullable fields that were cleared during this
-// mutation.
-func (m *FunnelSketchMutation) ClearedFields() []string {
-	return nil
-}
-
-// FieldCleared returns a boolean indicating if a field with the given name was
-// cleared in this mutation.
-func (m *FunnelSketchMutation) FieldCleared(name string) bool {
-	_, ok := m.clearedFields[name]
-	return ok
-}
-
-// ClearField clears the value of the field with the given name. It returns an
-// error if the field is not defined in the schema.
-func (m *FunnelSketchMutation) ClearField(name string) error {
-	return fmt.Errorf("unknown FunnelSketch nullable field %s", name)
-}
-
-// ResetField resets all changes in the mutation for the field with the given name.
-// It returns an error if the field is not defined in the schema.
-func (m *FunnelSketchMutation) ResetField(name string) error {
-	switch name {
-	case funnelsketch.FieldCohortStage:
-		m.ResetCohortStage()
-		return nil
-	case funnelsketch.FieldCohortMonth:
-		m.ResetCohortMonth()
-		return nil
-	case funnelsketch.FieldMetric:
-		m.ResetMetric()
-		return nil
-	case funnelsketch.FieldStageID:
-		m.ResetStageID()
-		return nil
-	case funnelsketch.FieldToStageID:
-		m.ResetToStageID()
-		return nil
-	case funnelsketch.FieldDim:
-		m.ResetDim()
-		return nil
-	case funnelsketch.FieldDimValue:
-		m.ResetDimValue()
-		return nil
-	case funnelsketch.FieldBucket:
-		m.ResetBucket()
-		return nil
-	case funnelsketch.FieldN:
-		m.ResetN()
-		return nil
-	case funnelsketch.FieldValueSum:
-		m.ResetValueSum()
-		return nil
-	}
-	return fmt.Errorf("unknown FunnelSketch field %s", name)
-}
-
-// AddedEdges returns all edge names that were set/added in this mutation.
-func (m *FunnelSketchMutation) AddedEdges() []string {
-	edges := make([]string, 0, 0)
-	return edges
-}
-
-// AddedIDs returns all IDs (to other nodes) that were added for the given edge
-// name in this mutation.
-func (m *FunnelSketchMutation) AddedIDs(name string) []ent.Value {
-	return nil
-}
-
-// RemovedEdges returns all edge names that were removed in this mutation.
-func (m *FunnelSketchMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 0)
-	return edges
-}
-
-// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
-// the given name in this mutation.
-func (m *FunnelSketchMutation) RemovedIDs(name string) []ent.Value {
-	return nil
-}
-
-// ClearedEdges returns all edge names that were cleared in this mutation.
-func (m *FunnelSketchMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 0)
-	return edges
-}
-
-// EdgeCleared returns a boolean which indicates if the edge with the given name
-// was cleared in this mutation.
-func (m *FunnelSketchMutation) EdgeCleared(name string) bool {
-	return false
-}
-
-// ClearEdge clears the value of the edge with the given name. It returns an error
-// if that edge is not defined in the schema.
-func (m *FunnelSketchMutation) ClearEdge(name string) error {
-	return fmt.Errorf("unknown FunnelSketch unique edge %s", name)
-}
-
-// ResetEdge resets all changes to the edge with the given name in this mutation.
-// It returns an error if the edge is not defined in the schema.
-func (m *FunnelSketchMutation) ResetEdge(name string) error {
-	return fmt.Errorf("unknown FunnelSketch edge %s", name)
+func (m *FunnelLeadMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown FunnelLead edge %s", name)
 }
 
 // ImportMappingMutation represents an operation that mutates the ImportMapping nodes in the graph.

@@ -28,14 +28,10 @@ type Tx struct {
 	DecisionLog *DecisionLogClient
 	// FunnelBuild is the client for interacting with the FunnelBuild builders.
 	FunnelBuild *FunnelBuildClient
-	// FunnelCount is the client for interacting with the FunnelCount builders.
-	FunnelCount *FunnelCountClient
 	// FunnelExit is the client for interacting with the FunnelExit builders.
 	FunnelExit *FunnelExitClient
-	// FunnelReach is the client for interacting with the FunnelReach builders.
-	FunnelReach *FunnelReachClient
-	// FunnelSketch is the client for interacting with the FunnelSketch builders.
-	FunnelSketch *FunnelSketchClient
+	// FunnelLead is the client for interacting with the FunnelLead builders.
+	FunnelLead *FunnelLeadClient
 	// ImportMapping is the client for interacting with the ImportMapping builders.
 	ImportMapping *ImportMappingClient
 	// ImportRun is the client for interacting with the ImportRun builders.
@@ -204,10 +200,8 @@ func (tx *Tx) init() {
 	tx.Contact = NewContactClient(tx.config)
 	tx.DecisionLog = NewDecisionLogClient(tx.config)
 	tx.FunnelBuild = NewFunnelBuildClient(tx.config)
-	tx.FunnelCount = NewFunnelCountClient(tx.config)
 	tx.FunnelExit = NewFunnelExitClient(tx.config)
-	tx.FunnelReach = NewFunnelReachClient(tx.config)
-	tx.FunnelSketch = NewFunnelSketchClient(tx.config)
+	tx.FunnelLead = NewFunnelLeadClient(tx.config)
 	tx.ImportMapping = NewImportMappingClient(tx.config)
 	tx.ImportRun = NewImportRunClient(tx.config)
 	tx.Lead = NewLeadClient(tx.config)

@@ -306,20 +306,32 @@ type ComplexityRoot struct {
 		Stage      func(childComplexity int) int
 	}
 
+	FunnelExitFrom struct {
+		Count      func(childComplexity int) int
+		FromStage  func(childComplexity int) int
+		ReasonCode func(childComplexity int) int
+		Stage      func(childComplexity int) int
+	}
+
 	FunnelGroup struct {
-		CohortMonth func(childComplexity int) int
-		Exits       func(childComplexity int) int
-		Industry    func(childComplexity int) int
-		OwnerID     func(childComplexity int) int
-		OwnerName   func(childComplexity int) int
-		Region      func(childComplexity int) int
-		Source      func(childComplexity int) int
-		Steps       func(childComplexity int) int
-		Team        func(childComplexity int) int
+		CohortMonth      func(childComplexity int) int
+		Exits            func(childComplexity int) int
+		ExitsFrom        func(childComplexity int) int
+		Industry         func(childComplexity int) int
+		OwnerAtReachID   func(childComplexity int) int
+		OwnerAtReachName func(childComplexity int) int
+		OwnerID          func(childComplexity int) int
+		OwnerName        func(childComplexity int) int
+		Region           func(childComplexity int) int
+		Source           func(childComplexity int) int
+		Steps            func(childComplexity int) int
+		Team             func(childComplexity int) int
+		TeamAtReach      func(childComplexity int) int
 	}
 
 	FunnelResult struct {
 		Groups      func(childComplexity int) int
+		Maturing    func(childComplexity int) int
 		Percentiles func(childComplexity int) int
 		Source      func(childComplexity int) int
 	}
@@ -923,14 +935,17 @@ type ComplexityRoot struct {
 	}
 
 	StageDurationGroup struct {
-		CohortMonth func(childComplexity int) int
-		Industry    func(childComplexity int) int
-		OwnerID     func(childComplexity int) int
-		OwnerName   func(childComplexity int) int
-		Region      func(childComplexity int) int
-		Source      func(childComplexity int) int
-		Stages      func(childComplexity int) int
-		Team        func(childComplexity int) int
+		CohortMonth      func(childComplexity int) int
+		Industry         func(childComplexity int) int
+		OwnerAtReachID   func(childComplexity int) int
+		OwnerAtReachName func(childComplexity int) int
+		OwnerID          func(childComplexity int) int
+		OwnerName        func(childComplexity int) int
+		Region           func(childComplexity int) int
+		Source           func(childComplexity int) int
+		Stages           func(childComplexity int) int
+		Team             func(childComplexity int) int
+		TeamAtReach      func(childComplexity int) int
 	}
 
 	StageDurations struct {
@@ -2168,6 +2183,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FunnelExit.Stage(childComplexity), true
 
+	case "FunnelExitFrom.count":
+		if e.ComplexityRoot.FunnelExitFrom.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelExitFrom.Count(childComplexity), true
+	case "FunnelExitFrom.fromStage":
+		if e.ComplexityRoot.FunnelExitFrom.FromStage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelExitFrom.FromStage(childComplexity), true
+	case "FunnelExitFrom.reasonCode":
+		if e.ComplexityRoot.FunnelExitFrom.ReasonCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelExitFrom.ReasonCode(childComplexity), true
+	case "FunnelExitFrom.stage":
+		if e.ComplexityRoot.FunnelExitFrom.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelExitFrom.Stage(childComplexity), true
+
 	case "FunnelGroup.cohortMonth":
 		if e.ComplexityRoot.FunnelGroup.CohortMonth == nil {
 			break
@@ -2180,12 +2220,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FunnelGroup.Exits(childComplexity), true
+	case "FunnelGroup.exitsFrom":
+		if e.ComplexityRoot.FunnelGroup.ExitsFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelGroup.ExitsFrom(childComplexity), true
 	case "FunnelGroup.industry":
 		if e.ComplexityRoot.FunnelGroup.Industry == nil {
 			break
 		}
 
 		return e.ComplexityRoot.FunnelGroup.Industry(childComplexity), true
+	case "FunnelGroup.ownerAtReachId":
+		if e.ComplexityRoot.FunnelGroup.OwnerAtReachID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelGroup.OwnerAtReachID(childComplexity), true
+	case "FunnelGroup.ownerAtReachName":
+		if e.ComplexityRoot.FunnelGroup.OwnerAtReachName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelGroup.OwnerAtReachName(childComplexity), true
 	case "FunnelGroup.ownerId":
 		if e.ComplexityRoot.FunnelGroup.OwnerID == nil {
 			break
@@ -2222,6 +2280,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FunnelGroup.Team(childComplexity), true
+	case "FunnelGroup.teamAtReach":
+		if e.ComplexityRoot.FunnelGroup.TeamAtReach == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelGroup.TeamAtReach(childComplexity), true
 
 	case "FunnelResult.groups":
 		if e.ComplexityRoot.FunnelResult.Groups == nil {
@@ -2229,6 +2293,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FunnelResult.Groups(childComplexity), true
+	case "FunnelResult.maturing":
+		if e.ComplexityRoot.FunnelResult.Maturing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelResult.Maturing(childComplexity), true
 	case "FunnelResult.percentiles":
 		if e.ComplexityRoot.FunnelResult.Percentiles == nil {
 			break
@@ -5194,6 +5264,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StageDurationGroup.Industry(childComplexity), true
+	case "StageDurationGroup.ownerAtReachId":
+		if e.ComplexityRoot.StageDurationGroup.OwnerAtReachID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageDurationGroup.OwnerAtReachID(childComplexity), true
+	case "StageDurationGroup.ownerAtReachName":
+		if e.ComplexityRoot.StageDurationGroup.OwnerAtReachName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageDurationGroup.OwnerAtReachName(childComplexity), true
 	case "StageDurationGroup.ownerId":
 		if e.ComplexityRoot.StageDurationGroup.OwnerID == nil {
 			break
@@ -5230,6 +5312,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StageDurationGroup.Team(childComplexity), true
+	case "StageDurationGroup.teamAtReach":
+		if e.ComplexityRoot.StageDurationGroup.TeamAtReach == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageDurationGroup.TeamAtReach(childComplexity), true
 
 	case "StageDurations.groups":
 		if e.ComplexityRoot.StageDurations.Groups == nil {
@@ -6576,6 +6664,20 @@ func (ec *executionContext) childFields_FunnelExit(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type FunnelExit", field.Name)
 }
 
+func (ec *executionContext) childFields_FunnelExitFrom(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "fromStage":
+		return ec.fieldContext_FunnelExitFrom_fromStage(ctx, field)
+	case "stage":
+		return ec.fieldContext_FunnelExitFrom_stage(ctx, field)
+	case "reasonCode":
+		return ec.fieldContext_FunnelExitFrom_reasonCode(ctx, field)
+	case "count":
+		return ec.fieldContext_FunnelExitFrom_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FunnelExitFrom", field.Name)
+}
+
 func (ec *executionContext) childFields_FunnelGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "source":
@@ -6592,10 +6694,18 @@ func (ec *executionContext) childFields_FunnelGroup(ctx context.Context, field g
 		return ec.fieldContext_FunnelGroup_region(ctx, field)
 	case "cohortMonth":
 		return ec.fieldContext_FunnelGroup_cohortMonth(ctx, field)
+	case "ownerAtReachId":
+		return ec.fieldContext_FunnelGroup_ownerAtReachId(ctx, field)
+	case "ownerAtReachName":
+		return ec.fieldContext_FunnelGroup_ownerAtReachName(ctx, field)
+	case "teamAtReach":
+		return ec.fieldContext_FunnelGroup_teamAtReach(ctx, field)
 	case "steps":
 		return ec.fieldContext_FunnelGroup_steps(ctx, field)
 	case "exits":
 		return ec.fieldContext_FunnelGroup_exits(ctx, field)
+	case "exitsFrom":
+		return ec.fieldContext_FunnelGroup_exitsFrom(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FunnelGroup", field.Name)
 }
@@ -6606,6 +6716,8 @@ func (ec *executionContext) childFields_FunnelResult(ctx context.Context, field 
 		return ec.fieldContext_FunnelResult_source(ctx, field)
 	case "percentiles":
 		return ec.fieldContext_FunnelResult_percentiles(ctx, field)
+	case "maturing":
+		return ec.fieldContext_FunnelResult_maturing(ctx, field)
 	case "groups":
 		return ec.fieldContext_FunnelResult_groups(ctx, field)
 	}
@@ -7688,6 +7800,12 @@ func (ec *executionContext) childFields_StageDurationGroup(ctx context.Context, 
 		return ec.fieldContext_StageDurationGroup_region(ctx, field)
 	case "cohortMonth":
 		return ec.fieldContext_StageDurationGroup_cohortMonth(ctx, field)
+	case "ownerAtReachId":
+		return ec.fieldContext_StageDurationGroup_ownerAtReachId(ctx, field)
+	case "ownerAtReachName":
+		return ec.fieldContext_StageDurationGroup_ownerAtReachName(ctx, field)
+	case "teamAtReach":
+		return ec.fieldContext_StageDurationGroup_teamAtReach(ctx, field)
 	case "stages":
 		return ec.fieldContext_StageDurationGroup_stages(ctx, field)
 	}
@@ -14199,6 +14317,98 @@ func (ec *executionContext) fieldContext_FunnelExit_count(_ context.Context, fie
 	return graphql.NewScalarFieldContext("FunnelExit", field, false, false, "Int")
 }
 
+func (ec *executionContext) _FunnelExitFrom_fromStage(ctx context.Context, field graphql.CollectedField, obj *funnel.ExitFrom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelExitFrom_fromStage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromStage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelExitFrom_fromStage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelExitFrom", field, false, false, "String")
+}
+
+func (ec *executionContext) _FunnelExitFrom_stage(ctx context.Context, field graphql.CollectedField, obj *funnel.ExitFrom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelExitFrom_stage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelExitFrom_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelExitFrom", field, false, false, "String")
+}
+
+func (ec *executionContext) _FunnelExitFrom_reasonCode(ctx context.Context, field graphql.CollectedField, obj *funnel.ExitFrom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelExitFrom_reasonCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelExitFrom_reasonCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelExitFrom", field, false, false, "String")
+}
+
+func (ec *executionContext) _FunnelExitFrom_count(ctx context.Context, field graphql.CollectedField, obj *funnel.ExitFrom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelExitFrom_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelExitFrom_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelExitFrom", field, false, false, "Int")
+}
+
 func (ec *executionContext) _FunnelGroup_source(ctx context.Context, field graphql.CollectedField, obj *funnel.Group) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14360,6 +14570,75 @@ func (ec *executionContext) fieldContext_FunnelGroup_cohortMonth(_ context.Conte
 	return graphql.NewScalarFieldContext("FunnelGroup", field, false, false, "String")
 }
 
+func (ec *executionContext) _FunnelGroup_ownerAtReachId(ctx context.Context, field graphql.CollectedField, obj *funnel.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelGroup_ownerAtReachId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OwnerAtReachID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelGroup_ownerAtReachId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelGroup", field, false, false, "ID")
+}
+
+func (ec *executionContext) _FunnelGroup_ownerAtReachName(ctx context.Context, field graphql.CollectedField, obj *funnel.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelGroup_ownerAtReachName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OwnerAtReachName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelGroup_ownerAtReachName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _FunnelGroup_teamAtReach(ctx context.Context, field graphql.CollectedField, obj *funnel.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelGroup_teamAtReach(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TeamAtReach, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelGroup_teamAtReach(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelGroup", field, false, false, "String")
+}
+
 func (ec *executionContext) _FunnelGroup_steps(ctx context.Context, field graphql.CollectedField, obj *funnel.Group) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14424,6 +14703,38 @@ func (ec *executionContext) fieldContext_FunnelGroup_exits(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _FunnelGroup_exitsFrom(ctx context.Context, field graphql.CollectedField, obj *funnel.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelGroup_exitsFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExitsFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*funnel.ExitFrom) graphql.Marshaler {
+			return ec.marshalNFunnelExitFrom2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋfunnelᚐExitFromᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelGroup_exitsFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FunnelGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FunnelExitFrom(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _FunnelResult_source(ctx context.Context, field graphql.CollectedField, obj *funnel.Result) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14468,6 +14779,29 @@ func (ec *executionContext) _FunnelResult_percentiles(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_FunnelResult_percentiles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FunnelResult", field, false, false, "PercentileMethod")
+}
+
+func (ec *executionContext) _FunnelResult_maturing(ctx context.Context, field graphql.CollectedField, obj *funnel.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelResult_maturing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Maturing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelResult_maturing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelResult", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _FunnelResult_groups(ctx context.Context, field graphql.CollectedField, obj *funnel.Result) (ret graphql.Marshaler) {
@@ -26543,6 +26877,75 @@ func (ec *executionContext) fieldContext_StageDurationGroup_cohortMonth(_ contex
 	return graphql.NewScalarFieldContext("StageDurationGroup", field, false, false, "String")
 }
 
+func (ec *executionContext) _StageDurationGroup_ownerAtReachId(ctx context.Context, field graphql.CollectedField, obj *funnel.DurationGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageDurationGroup_ownerAtReachId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OwnerAtReachID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StageDurationGroup_ownerAtReachId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageDurationGroup", field, false, false, "ID")
+}
+
+func (ec *executionContext) _StageDurationGroup_ownerAtReachName(ctx context.Context, field graphql.CollectedField, obj *funnel.DurationGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageDurationGroup_ownerAtReachName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OwnerAtReachName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StageDurationGroup_ownerAtReachName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageDurationGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _StageDurationGroup_teamAtReach(ctx context.Context, field graphql.CollectedField, obj *funnel.DurationGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageDurationGroup_teamAtReach(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TeamAtReach, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StageDurationGroup_teamAtReach(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageDurationGroup", field, false, false, "String")
+}
+
 func (ec *executionContext) _StageDurationGroup_stages(ctx context.Context, field graphql.CollectedField, obj *funnel.DurationGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -35247,7 +35650,7 @@ func (ec *executionContext) unmarshalInputFunnelInput(ctx context.Context, obj a
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"stages", "period", "cohort", "where", "groupBy", "exact"}
+	fieldsInOrder := [...]string{"stages", "period", "cohort", "where", "groupBy", "exact", "windowDays"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -35296,6 +35699,13 @@ func (ec *executionContext) unmarshalInputFunnelInput(ctx context.Context, obj a
 				return it, err
 			}
 			it.Exact = data
+		case "windowDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("windowDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WindowDays = data
 		}
 	}
 	return it, nil
@@ -44815,6 +45225,54 @@ func (ec *executionContext) _FunnelExit(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var funnelExitFromImplementors = []string{"FunnelExitFrom"}
+
+func (ec *executionContext) _FunnelExitFrom(ctx context.Context, sel ast.SelectionSet, obj *funnel.ExitFrom) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, funnelExitFromImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FunnelExitFrom")
+		case "fromStage":
+			out.Values[i] = ec._FunnelExitFrom_fromStage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stage":
+			out.Values[i] = ec._FunnelExitFrom_stage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reasonCode":
+			out.Values[i] = ec._FunnelExitFrom_reasonCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._FunnelExitFrom_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var funnelGroupImplementors = []string{"FunnelGroup"}
 
 func (ec *executionContext) _FunnelGroup(ctx context.Context, sel ast.SelectionSet, obj *funnel.Group) graphql.Marshaler {
@@ -44861,6 +45319,21 @@ func (ec *executionContext) _FunnelGroup(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "ownerAtReachId":
+			out.Values[i] = ec._FunnelGroup_ownerAtReachId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ownerAtReachName":
+			out.Values[i] = ec._FunnelGroup_ownerAtReachName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "teamAtReach":
+			out.Values[i] = ec._FunnelGroup_teamAtReach(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "steps":
 			out.Values[i] = ec._FunnelGroup_steps(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -44868,6 +45341,11 @@ func (ec *executionContext) _FunnelGroup(ctx context.Context, sel ast.SelectionS
 			}
 		case "exits":
 			out.Values[i] = ec._FunnelGroup_exits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exitsFrom":
+			out.Values[i] = ec._FunnelGroup_exitsFrom(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -44906,6 +45384,11 @@ func (ec *executionContext) _FunnelResult(ctx context.Context, sel ast.Selection
 			}
 		case "percentiles":
 			out.Values[i] = ec._FunnelResult_percentiles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maturing":
+			out.Values[i] = ec._FunnelResult_maturing(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -48854,6 +49337,21 @@ func (ec *executionContext) _StageDurationGroup(ctx context.Context, sel ast.Sel
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "ownerAtReachId":
+			out.Values[i] = ec._StageDurationGroup_ownerAtReachId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ownerAtReachName":
+			out.Values[i] = ec._StageDurationGroup_ownerAtReachName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "teamAtReach":
+			out.Values[i] = ec._StageDurationGroup_teamAtReach(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "stages":
 			out.Values[i] = ec._StageDurationGroup_stages(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -50810,6 +51308,30 @@ func (ec *executionContext) marshalNFunnelExit2ᚖgithubᚗcomᚋqualifyᚋquali
 		return graphql.Null
 	}
 	return ec._FunnelExit(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFunnelExitFrom2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋfunnelᚐExitFromᚄ(ctx context.Context, sel ast.SelectionSet, v []*funnel.ExitFrom) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFunnelExitFrom2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋfunnelᚐExitFrom(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFunnelExitFrom2ᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋfunnelᚐExitFrom(ctx context.Context, sel ast.SelectionSet, v *funnel.ExitFrom) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FunnelExitFrom!")
+		return graphql.Null
+	}
+	return ec._FunnelExitFrom(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNFunnelGroup2ᚕᚖgithubᚗcomᚋqualifyᚋqualifyᚋinternalᚋfunnelᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*funnel.Group) graphql.Marshaler {

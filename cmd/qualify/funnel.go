@@ -45,8 +45,7 @@ func funnelRebuildCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			log.Info("rebuilt the funnel rollups", "reaches", st.Rows, "exits", st.Exits, "counts", st.Counts,
-				"sketches", st.Sketches, "elapsed", st.Duration.Round(time.Millisecond))
+			log.Info("rebuilt the funnel rollup", "leads", st.Rows, "exits", st.Exits, "elapsed", st.Duration.Round(time.Millisecond))
 			return nil
 		},
 	}

@@ -17,6 +17,10 @@ const (
 	FieldStageID = "stage_id"
 	// FieldReasonCode holds the string denoting the reason_code field in the database.
 	FieldReasonCode = "reason_code"
+	// FieldFromStageID holds the string denoting the from_stage_id field in the database.
+	FieldFromStageID = "from_stage_id"
+	// FieldCounted holds the string denoting the counted field in the database.
+	FieldCounted = "counted"
 	// Table holds the table name of the funnelexit in the database.
 	Table = "funnel_exits"
 )
@@ -27,6 +31,8 @@ var Columns = []string{
 	FieldLeadID,
 	FieldStageID,
 	FieldReasonCode,
+	FieldFromStageID,
+	FieldCounted,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -42,6 +48,10 @@ func ValidColumn(column string) bool {
 var (
 	// DefaultReasonCode holds the default value on creation for the "reason_code" field.
 	DefaultReasonCode string
+	// DefaultFromStageID holds the default value on creation for the "from_stage_id" field.
+	DefaultFromStageID int
+	// DefaultCounted holds the default value on creation for the "counted" field.
+	DefaultCounted bool
 )
 
 // OrderOption defines the ordering options for the FunnelExit queries.
@@ -65,4 +75,14 @@ func ByStageID(opts ...sql.OrderTermOption) OrderOption {
 // ByReasonCode orders the results by the reason_code field.
 func ByReasonCode(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldReasonCode, opts...).ToFunc()
+}
+
+// ByFromStageID orders the results by the from_stage_id field.
+func ByFromStageID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFromStageID, opts...).ToFunc()
+}
+
+// ByCounted orders the results by the counted field.
+func ByCounted(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCounted, opts...).ToFunc()
 }

@@ -67,6 +67,16 @@ func ReasonCode(v string) predicate.FunnelExit {
 	return predicate.FunnelExit(sql.FieldEQ(FieldReasonCode, v))
 }
 
+// FromStageID applies equality check predicate on the "from_stage_id" field. It's identical to FromStageIDEQ.
+func FromStageID(v int) predicate.FunnelExit {
+	return predicate.FunnelExit(sql.FieldEQ(FieldFromStageID, v))
+}
+
+// Counted applies equality check predicate on the "counted" field. It's identical to CountedEQ.
+func Counted(v bool) predicate.FunnelExit {
+	return predicate.FunnelExit(sql.FieldEQ(FieldCounted, v))
+}
+
 // LeadIDEQ applies the EQ predicate on the "lead_id" field.
 func LeadIDEQ(v int) predicate.FunnelExit {
 	return predicate.FunnelExit(sql.FieldEQ(FieldLeadID, v))
@@ -210,6 +220,56 @@ func ReasonCodeEqualFold(v string) predicate.FunnelExit {
 // ReasonCodeContainsFold applies the ContainsFold predicate on the "reason_code" field.
 func ReasonCodeContainsFold(v string) predicate.FunnelExit {
 	return predicate.FunnelExit(sql.FieldContainsFold(FieldReasonCode, v))
+}
+
+// FromStageIDEQ applies the EQ predicate on the "from_stage_id" field.
+func FromStageIDEQ(v int) predicate.FunnelExit {
+	return predicate.FunnelExit(sql.FieldEQ(FieldFromStageID, v))
+}
+
+// FromStageIDNEQ applies the NEQ predicate on the "from_stage_id" field.
+func FromStageIDNEQ(v int) predicate.FunnelExit {
+	return predicate.FunnelExit(sql.FieldNEQ(FieldFromStageID, v))
+}
+
+// FromStageIDIn applies the In predicate on the "from_stage_id" field.
+func FromStageIDIn(vs ...int) predicate.FunnelExit {
+	return predicate.FunnelExit(sql.FieldIn(FieldFromStageID, vs...))
+}
+
+// FromStageIDNotIn applies the NotIn predicate on the "from_stage_id" field.
+func FromStageIDNotIn(vs ...int) predicate.FunnelExit {
+	return predicate.FunnelExit(sql.FieldNotIn(FieldFromStageID, vs...))
+}
+
+// FromStageIDGT applies the GT predicate on the "from_stage_id" field.
+func FromStageIDGT(v int) predicate.FunnelExit {
+	return predicate.FunnelExit(sql.FieldGT(FieldFromStageID, v))
+}
+
+// FromStageIDGTE applies the GTE predicate on the "from_stage_id" field.
+func FromStageIDGTE(v int) predicate.FunnelExit {
+	return predicate.FunnelExit(sql.FieldGTE(FieldFromStageID, v))
+}
+
+// FromStageIDLT applies the LT predicate on the "from_stage_id" field.
+func FromStageIDLT(v int) predicate.FunnelExit {
+	return predicate.FunnelExit(sql.FieldLT(FieldFromStageID, v))
+}
+
+// FromStageIDLTE applies the LTE predicate on the "from_stage_id" field.
+func FromStageIDLTE(v int) predicate.FunnelExit {
+	return predicate.FunnelExit(sql.FieldLTE(FieldFromStageID, v))
+}
+
+// CountedEQ applies the EQ predicate on the "counted" field.
+func CountedEQ(v bool) predicate.FunnelExit {
+	return predicate.FunnelExit(sql.FieldEQ(FieldCounted, v))
+}
+
+// CountedNEQ applies the NEQ predicate on the "counted" field.
+func CountedNEQ(v bool) predicate.FunnelExit {
+	return predicate.FunnelExit(sql.FieldNEQ(FieldCounted, v))
 }
 
 // And groups predicates with the AND operator between them.

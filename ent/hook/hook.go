@@ -93,18 +93,6 @@ func (f FunnelBuildFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.FunnelBuildMutation", m)
 }
 
-// The FunnelCountFunc type is an adapter to allow the use of ordinary
-// function as FunnelCount mutator.
-type FunnelCountFunc func(context.Context, *ent.FunnelCountMutation) (ent.Value, error)
-
-// Mutate calls f(ctx, m).
-func (f FunnelCountFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-	if mv, ok := m.(*ent.FunnelCountMutation); ok {
-		return f(ctx, mv)
-	}
-	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.FunnelCountMutation", m)
-}
-
 // The FunnelExitFunc type is an adapter to allow the use of ordinary
 // function as FunnelExit mutator.
 type FunnelExitFunc func(context.Context, *ent.FunnelExitMutation) (ent.Value, error)
@@ -117,28 +105,16 @@ func (f FunnelExitFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.FunnelExitMutation", m)
 }
 
-// The FunnelReachFunc type is an adapter to allow the use of ordinary
-// function as FunnelReach mutator.
-type FunnelReachFunc func(context.Context, *ent.FunnelReachMutation) (ent.Value, error)
+// The FunnelLeadFunc type is an adapter to allow the use of ordinary
+// function as FunnelLead mutator.
+type FunnelLeadFunc func(context.Context, *ent.FunnelLeadMutation) (ent.Value, error)
 
 // Mutate calls f(ctx, m).
-func (f FunnelReachFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-	if mv, ok := m.(*ent.FunnelReachMutation); ok {
+func (f FunnelLeadFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.FunnelLeadMutation); ok {
 		return f(ctx, mv)
 	}
-	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.FunnelReachMutation", m)
-}
-
-// The FunnelSketchFunc type is an adapter to allow the use of ordinary
-// function as FunnelSketch mutator.
-type FunnelSketchFunc func(context.Context, *ent.FunnelSketchMutation) (ent.Value, error)
-
-// Mutate calls f(ctx, m).
-func (f FunnelSketchFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-	if mv, ok := m.(*ent.FunnelSketchMutation); ok {
-		return f(ctx, mv)
-	}
-	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.FunnelSketchMutation", m)
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.FunnelLeadMutation", m)
 }
 
 // The ImportMappingFunc type is an adapter to allow the use of ordinary

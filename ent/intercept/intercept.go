@@ -15,10 +15,8 @@ import (
 	"github.com/qualify/qualify/ent/contact"
 	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/funnelbuild"
-	"github.com/qualify/qualify/ent/funnelcount"
 	"github.com/qualify/qualify/ent/funnelexit"
-	"github.com/qualify/qualify/ent/funnelreach"
-	"github.com/qualify/qualify/ent/funnelsketch"
+	"github.com/qualify/qualify/ent/funnellead"
 	"github.com/qualify/qualify/ent/importmapping"
 	"github.com/qualify/qualify/ent/importrun"
 	"github.com/qualify/qualify/ent/lead"
@@ -282,33 +280,6 @@ func (f TraverseFunnelBuild) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.FunnelBuildQuery", q)
 }
 
-// The FunnelCountFunc type is an adapter to allow the use of ordinary function as a Querier.
-type FunnelCountFunc func(context.Context, *ent.FunnelCountQuery) (ent.Value, error)
-
-// Query calls f(ctx, q).
-func (f FunnelCountFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
-	if q, ok := q.(*ent.FunnelCountQuery); ok {
-		return f(ctx, q)
-	}
-	return nil, fmt.Errorf("unexpected query type %T. expect *ent.FunnelCountQuery", q)
-}
-
-// The TraverseFunnelCount type is an adapter to allow the use of ordinary function as Traverser.
-type TraverseFunnelCount func(context.Context, *ent.FunnelCountQuery) error
-
-// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
-func (f TraverseFunnelCount) Intercept(next ent.Querier) ent.Querier {
-	return next
-}
-
-// Traverse calls f(ctx, q).
-func (f TraverseFunnelCount) Traverse(ctx context.Context, q ent.Query) error {
-	if q, ok := q.(*ent.FunnelCountQuery); ok {
-		return f(ctx, q)
-	}
-	return fmt.Errorf("unexpected query type %T. expect *ent.FunnelCountQuery", q)
-}
-
 // The FunnelExitFunc type is an adapter to allow the use of ordinary function as a Querier.
 type FunnelExitFunc func(context.Context, *ent.FunnelExitQuery) (ent.Value, error)
 
@@ -336,58 +307,31 @@ func (f TraverseFunnelExit) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.FunnelExitQuery", q)
 }
 
-// The FunnelReachFunc type is an adapter to allow the use of ordinary function as a Querier.
-type FunnelReachFunc func(context.Context, *ent.FunnelReachQuery) (ent.Value, error)
+// The FunnelLeadFunc type is an adapter to allow the use of ordinary function as a Querier.
+type FunnelLeadFunc func(context.Context, *ent.FunnelLeadQuery) (ent.Value, error)
 
 // Query calls f(ctx, q).
-func (f FunnelReachFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
-	if q, ok := q.(*ent.FunnelReachQuery); ok {
+func (f FunnelLeadFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.FunnelLeadQuery); ok {
 		return f(ctx, q)
 	}
-	return nil, fmt.Errorf("unexpected query type %T. expect *ent.FunnelReachQuery", q)
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.FunnelLeadQuery", q)
 }
 
-// The TraverseFunnelReach type is an adapter to allow the use of ordinary function as Traverser.
-type TraverseFunnelReach func(context.Context, *ent.FunnelReachQuery) error
+// The TraverseFunnelLead type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseFunnelLead func(context.Context, *ent.FunnelLeadQuery) error
 
 // Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
-func (f TraverseFunnelReach) Intercept(next ent.Querier) ent.Querier {
+func (f TraverseFunnelLead) Intercept(next ent.Querier) ent.Querier {
 	return next
 }
 
 // Traverse calls f(ctx, q).
-func (f TraverseFunnelReach) Traverse(ctx context.Context, q ent.Query) error {
-	if q, ok := q.(*ent.FunnelReachQuery); ok {
+func (f TraverseFunnelLead) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.FunnelLeadQuery); ok {
 		return f(ctx, q)
 	}
-	return fmt.Errorf("unexpected query type %T. expect *ent.FunnelReachQuery", q)
-}
-
-// The FunnelSketchFunc type is an adapter to allow the use of ordinary function as a Querier.
-type FunnelSketchFunc func(context.Context, *ent.FunnelSketchQuery) (ent.Value, error)
-
-// Query calls f(ctx, q).
-func (f FunnelSketchFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
-	if q, ok := q.(*ent.FunnelSketchQuery); ok {
-		return f(ctx, q)
-	}
-	return nil, fmt.Errorf("unexpected query type %T. expect *ent.FunnelSketchQuery", q)
-}
-
-// The TraverseFunnelSketch type is an adapter to allow the use of ordinary function as Traverser.
-type TraverseFunnelSketch func(context.Context, *ent.FunnelSketchQuery) error
-
-// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
-func (f TraverseFunnelSketch) Intercept(next ent.Querier) ent.Querier {
-	return next
-}
-
-// Traverse calls f(ctx, q).
-func (f TraverseFunnelSketch) Traverse(ctx context.Context, q ent.Query) error {
-	if q, ok := q.(*ent.FunnelSketchQuery); ok {
-		return f(ctx, q)
-	}
-	return fmt.Errorf("unexpected query type %T. expect *ent.FunnelSketchQuery", q)
+	return fmt.Errorf("unexpected query type %T. expect *ent.FunnelLeadQuery", q)
 }
 
 // The ImportMappingFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -812,14 +756,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.DecisionLogQuery, predicate.DecisionLog, decisionlog.OrderOption]{typ: ent.TypeDecisionLog, tq: q}, nil
 	case *ent.FunnelBuildQuery:
 		return &query[*ent.FunnelBuildQuery, predicate.FunnelBuild, funnelbuild.OrderOption]{typ: ent.TypeFunnelBuild, tq: q}, nil
-	case *ent.FunnelCountQuery:
-		return &query[*ent.FunnelCountQuery, predicate.FunnelCount, funnelcount.OrderOption]{typ: ent.TypeFunnelCount, tq: q}, nil
 	case *ent.FunnelExitQuery:
 		return &query[*ent.FunnelExitQuery, predicate.FunnelExit, funnelexit.OrderOption]{typ: ent.TypeFunnelExit, tq: q}, nil
-	case *ent.FunnelReachQuery:
-		return &query[*ent.FunnelReachQuery, predicate.FunnelReach, funnelreach.OrderOption]{typ: ent.TypeFunnelReach, tq: q}, nil
-	case *ent.FunnelSketchQuery:
-		return &query[*ent.FunnelSketchQuery, predicate.FunnelSketch, funnelsketch.OrderOption]{typ: ent.TypeFunnelSketch, tq: q}, nil
+	case *ent.FunnelLeadQuery:
+		return &query[*ent.FunnelLeadQuery, predicate.FunnelLead, funnellead.OrderOption]{typ: ent.TypeFunnelLead, tq: q}, nil
 	case *ent.ImportMappingQuery:
 		return &query[*ent.ImportMappingQuery, predicate.ImportMapping, importmapping.OrderOption]{typ: ent.TypeImportMapping, tq: q}, nil
 	case *ent.ImportRunQuery:

@@ -249,36 +249,14 @@ var (
 		Columns:    FunnelBuildsColumns,
 		PrimaryKey: []*schema.Column{FunnelBuildsColumns[0]},
 	}
-	// FunnelCountsColumns holds the columns for the "funnel_counts" table.
-	FunnelCountsColumns = []*schema.Column{
-		{Name: "id", Type: field.TypeInt, Increment: true},
-		{Name: "cohort_stage", Type: field.TypeInt},
-		{Name: "cohort_day", Type: field.TypeString},
-		{Name: "stage_id", Type: field.TypeInt},
-		{Name: "reason_code", Type: field.TypeString, Default: ""},
-		{Name: "dim", Type: field.TypeString, Default: ""},
-		{Name: "dim_value", Type: field.TypeString, Default: ""},
-		{Name: "n", Type: field.TypeInt},
-	}
-	// FunnelCountsTable holds the schema information for the "funnel_counts" table.
-	FunnelCountsTable = &schema.Table{
-		Name:       "funnel_counts",
-		Columns:    FunnelCountsColumns,
-		PrimaryKey: []*schema.Column{FunnelCountsColumns[0]},
-		Indexes: []*schema.Index{
-			{
-				Name:    "funnelcount_key",
-				Unique:  true,
-				Columns: []*schema.Column{FunnelCountsColumns[1], FunnelCountsColumns[5], FunnelCountsColumns[2], FunnelCountsColumns[3], FunnelCountsColumns[4], FunnelCountsColumns[6]},
-			},
-		},
-	}
 	// FunnelExitsColumns holds the columns for the "funnel_exits" table.
 	FunnelExitsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "lead_id", Type: field.TypeInt},
 		{Name: "stage_id", Type: field.TypeInt},
 		{Name: "reason_code", Type: field.TypeString, Default: ""},
+		{Name: "from_stage_id", Type: field.TypeInt, Default: 0},
+		{Name: "counted", Type: field.TypeBool, Default: true},
 	}
 	// FunnelExitsTable holds the schema information for the "funnel_exits" table.
 	FunnelExitsTable = &schema.Table{
@@ -287,79 +265,76 @@ var (
 		PrimaryKey: []*schema.Column{FunnelExitsColumns[0]},
 		Indexes: []*schema.Index{
 			{
-				Name:    "funnelexit_lead_id_stage_id_reason_code",
+				Name:    "funnelexit_lead_id_stage_id_reason_code_from_stage_id",
 				Unique:  true,
-				Columns: []*schema.Column{FunnelExitsColumns[1], FunnelExitsColumns[2], FunnelExitsColumns[3]},
+				Columns: []*schema.Column{FunnelExitsColumns[1], FunnelExitsColumns[2], FunnelExitsColumns[3], FunnelExitsColumns[4]},
 			},
 		},
 	}
-	// FunnelReachesColumns holds the columns for the "funnel_reaches" table.
-	FunnelReachesColumns = []*schema.Column{
+	// FunnelLeadsColumns holds the columns for the "funnel_leads" table.
+	FunnelLeadsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
-		{Name: "lead_id", Type: field.TypeInt},
-		{Name: "stage_id", Type: field.TypeInt},
-		{Name: "lead_created_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime},
 		{Name: "cohort_month", Type: field.TypeString},
-		{Name: "reached_at", Type: field.TypeTime},
-		{Name: "entered", Type: field.TypeBool},
 		{Name: "source", Type: field.TypeString},
 		{Name: "owner_id", Type: field.TypeInt, Nullable: true},
 		{Name: "team", Type: field.TypeString, Default: ""},
 		{Name: "industry", Type: field.TypeString, Default: ""},
 		{Name: "region", Type: field.TypeString, Default: ""},
-		{Name: "stays", Type: field.TypeInt, Default: 0},
-		{Name: "latest_stay_days", Type: field.TypeFloat64, Nullable: true},
-		{Name: "total_stay_days", Type: field.TypeFloat64, Nullable: true},
+		{Name: "r1", Type: field.TypeFloat64, Nullable: true},
+		{Name: "r2", Type: field.TypeFloat64, Nullable: true},
+		{Name: "r3", Type: field.TypeFloat64, Nullable: true},
+		{Name: "r4", Type: field.TypeFloat64, Nullable: true},
+		{Name: "r5", Type: field.TypeFloat64, Nullable: true},
+		{Name: "r6", Type: field.TypeFloat64, Nullable: true},
+		{Name: "r7", Type: field.TypeFloat64, Nullable: true},
+		{Name: "r8", Type: field.TypeFloat64, Nullable: true},
+		{Name: "r9", Type: field.TypeFloat64, Nullable: true},
+		{Name: "r10", Type: field.TypeFloat64, Nullable: true},
+		{Name: "r11", Type: field.TypeFloat64, Nullable: true},
+		{Name: "r12", Type: field.TypeFloat64, Nullable: true},
+		{Name: "o1", Type: field.TypeInt, Nullable: true},
+		{Name: "o2", Type: field.TypeInt, Nullable: true},
+		{Name: "o3", Type: field.TypeInt, Nullable: true},
+		{Name: "o4", Type: field.TypeInt, Nullable: true},
+		{Name: "o5", Type: field.TypeInt, Nullable: true},
+		{Name: "o6", Type: field.TypeInt, Nullable: true},
+		{Name: "o7", Type: field.TypeInt, Nullable: true},
+		{Name: "o8", Type: field.TypeInt, Nullable: true},
+		{Name: "o9", Type: field.TypeInt, Nullable: true},
+		{Name: "o10", Type: field.TypeInt, Nullable: true},
+		{Name: "o11", Type: field.TypeInt, Nullable: true},
+		{Name: "o12", Type: field.TypeInt, Nullable: true},
+		{Name: "l1", Type: field.TypeFloat64, Nullable: true},
+		{Name: "l2", Type: field.TypeFloat64, Nullable: true},
+		{Name: "l3", Type: field.TypeFloat64, Nullable: true},
+		{Name: "l4", Type: field.TypeFloat64, Nullable: true},
+		{Name: "l5", Type: field.TypeFloat64, Nullable: true},
+		{Name: "l6", Type: field.TypeFloat64, Nullable: true},
+		{Name: "l7", Type: field.TypeFloat64, Nullable: true},
+		{Name: "l8", Type: field.TypeFloat64, Nullable: true},
+		{Name: "l9", Type: field.TypeFloat64, Nullable: true},
+		{Name: "l10", Type: field.TypeFloat64, Nullable: true},
+		{Name: "l11", Type: field.TypeFloat64, Nullable: true},
+		{Name: "l12", Type: field.TypeFloat64, Nullable: true},
+		{Name: "c1", Type: field.TypeFloat64, Nullable: true},
+		{Name: "c2", Type: field.TypeFloat64, Nullable: true},
+		{Name: "c3", Type: field.TypeFloat64, Nullable: true},
+		{Name: "c4", Type: field.TypeFloat64, Nullable: true},
+		{Name: "c5", Type: field.TypeFloat64, Nullable: true},
+		{Name: "c6", Type: field.TypeFloat64, Nullable: true},
+		{Name: "c7", Type: field.TypeFloat64, Nullable: true},
+		{Name: "c8", Type: field.TypeFloat64, Nullable: true},
+		{Name: "c9", Type: field.TypeFloat64, Nullable: true},
+		{Name: "c10", Type: field.TypeFloat64, Nullable: true},
+		{Name: "c11", Type: field.TypeFloat64, Nullable: true},
+		{Name: "c12", Type: field.TypeFloat64, Nullable: true},
 	}
-	// FunnelReachesTable holds the schema information for the "funnel_reaches" table.
-	FunnelReachesTable = &schema.Table{
-		Name:       "funnel_reaches",
-		Columns:    FunnelReachesColumns,
-		PrimaryKey: []*schema.Column{FunnelReachesColumns[0]},
-		Indexes: []*schema.Index{
-			{
-				Name:    "funnelreach_lead_id_stage_id",
-				Unique:  true,
-				Columns: []*schema.Column{FunnelReachesColumns[1], FunnelReachesColumns[2]},
-			},
-			{
-				Name:    "funnelreach_stage_id_lead_created_at",
-				Unique:  false,
-				Columns: []*schema.Column{FunnelReachesColumns[2], FunnelReachesColumns[3]},
-			},
-			{
-				Name:    "funnelreach_stage_id_reached_at",
-				Unique:  false,
-				Columns: []*schema.Column{FunnelReachesColumns[2], FunnelReachesColumns[5]},
-			},
-		},
-	}
-	// FunnelSketchesColumns holds the columns for the "funnel_sketches" table.
-	FunnelSketchesColumns = []*schema.Column{
-		{Name: "id", Type: field.TypeInt, Increment: true},
-		{Name: "cohort_stage", Type: field.TypeInt},
-		{Name: "cohort_month", Type: field.TypeString},
-		{Name: "metric", Type: field.TypeInt},
-		{Name: "stage_id", Type: field.TypeInt},
-		{Name: "to_stage_id", Type: field.TypeInt, Default: 0},
-		{Name: "dim", Type: field.TypeString, Default: ""},
-		{Name: "dim_value", Type: field.TypeString, Default: ""},
-		{Name: "bucket", Type: field.TypeInt},
-		{Name: "n", Type: field.TypeInt},
-		{Name: "value_sum", Type: field.TypeFloat64, Default: 0},
-	}
-	// FunnelSketchesTable holds the schema information for the "funnel_sketches" table.
-	FunnelSketchesTable = &schema.Table{
-		Name:       "funnel_sketches",
-		Columns:    FunnelSketchesColumns,
-		PrimaryKey: []*schema.Column{FunnelSketchesColumns[0]},
-		Indexes: []*schema.Index{
-			{
-				Name:    "funnelsketch_key",
-				Unique:  true,
-				Columns: []*schema.Column{FunnelSketchesColumns[1], FunnelSketchesColumns[6], FunnelSketchesColumns[3], FunnelSketchesColumns[4], FunnelSketchesColumns[5], FunnelSketchesColumns[2], FunnelSketchesColumns[7], FunnelSketchesColumns[8]},
-			},
-		},
+	// FunnelLeadsTable holds the schema information for the "funnel_leads" table.
+	FunnelLeadsTable = &schema.Table{
+		Name:       "funnel_leads",
+		Columns:    FunnelLeadsColumns,
+		PrimaryKey: []*schema.Column{FunnelLeadsColumns[0]},
 	}
 	// ImportMappingsColumns holds the columns for the "import_mappings" table.
 	ImportMappingsColumns = []*schema.Column{
@@ -1018,10 +993,8 @@ var (
 		ContactsTable,
 		DecisionLogsTable,
 		FunnelBuildsTable,
-		FunnelCountsTable,
 		FunnelExitsTable,
-		FunnelReachesTable,
-		FunnelSketchesTable,
+		FunnelLeadsTable,
 		ImportMappingsTable,
 		ImportRunsTable,
 		LeadsTable,
@@ -1070,17 +1043,11 @@ func init() {
 	FunnelBuildsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(73014444032),
 	}
-	FunnelCountsTable.Annotation = &entsql.Annotation{
-		IncrementStart: func(i int) *int { return &i }(51539607552),
-	}
 	FunnelExitsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(55834574848),
 	}
-	FunnelReachesTable.Annotation = &entsql.Annotation{
-		IncrementStart: func(i int) *int { return &i }(47244640256),
-	}
-	FunnelSketchesTable.Annotation = &entsql.Annotation{
-		IncrementStart: func(i int) *int { return &i }(60129542144),
+	FunnelLeadsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(124554051584),
 	}
 	ImportMappingsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(81604378624),

@@ -27,17 +27,11 @@ type DecisionLog func(*sql.Selector)
 // FunnelBuild is the predicate function for funnelbuild builders.
 type FunnelBuild func(*sql.Selector)
 
-// FunnelCount is the predicate function for funnelcount builders.
-type FunnelCount func(*sql.Selector)
-
 // FunnelExit is the predicate function for funnelexit builders.
 type FunnelExit func(*sql.Selector)
 
-// FunnelReach is the predicate function for funnelreach builders.
-type FunnelReach func(*sql.Selector)
-
-// FunnelSketch is the predicate function for funnelsketch builders.
-type FunnelSketch func(*sql.Selector)
+// FunnelLead is the predicate function for funnellead builders.
+type FunnelLead func(*sql.Selector)
 
 // ImportMapping is the predicate function for importmapping builders.
 type ImportMapping func(*sql.Selector)

@@ -12,10 +12,8 @@ import (
 	"github.com/qualify/qualify/ent/contact"
 	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/funnelbuild"
-	"github.com/qualify/qualify/ent/funnelcount"
 	"github.com/qualify/qualify/ent/funnelexit"
-	"github.com/qualify/qualify/ent/funnelreach"
-	"github.com/qualify/qualify/ent/funnelsketch"
+	"github.com/qualify/qualify/ent/funnellead"
 	"github.com/qualify/qualify/ent/importmapping"
 	"github.com/qualify/qualify/ent/importrun"
 	"github.com/qualify/qualify/ent/lead"
@@ -191,62 +189,34 @@ func init() {
 	funnelbuildDescKey := funnelbuildFields[0].Descriptor()
 	// funnelbuild.KeyValidator is a validator for the "key" field. It is called by the builders before save.
 	funnelbuild.KeyValidator = funnelbuildDescKey.Validators[0].(func(string) error)
-	funnelcountFields := schema.FunnelCount{}.Fields()
-	_ = funnelcountFields
-	// funnelcountDescReasonCode is the schema descriptor for reason_code field.
-	funnelcountDescReasonCode := funnelcountFields[3].Descriptor()
-	// funnelcount.DefaultReasonCode holds the default value on creation for the reason_code field.
-	funnelcount.DefaultReasonCode = funnelcountDescReasonCode.Default.(string)
-	// funnelcountDescDim is the schema descriptor for dim field.
-	funnelcountDescDim := funnelcountFields[4].Descriptor()
-	// funnelcount.DefaultDim holds the default value on creation for the dim field.
-	funnelcount.DefaultDim = funnelcountDescDim.Default.(string)
-	// funnelcountDescDimValue is the schema descriptor for dim_value field.
-	funnelcountDescDimValue := funnelcountFields[5].Descriptor()
-	// funnelcount.DefaultDimValue holds the default value on creation for the dim_value field.
-	funnelcount.DefaultDimValue = funnelcountDescDimValue.Default.(string)
 	funnelexitFields := schema.FunnelExit{}.Fields()
 	_ = funnelexitFields
 	// funnelexitDescReasonCode is the schema descriptor for reason_code field.
 	funnelexitDescReasonCode := funnelexitFields[2].Descriptor()
 	// funnelexit.DefaultReasonCode holds the default value on creation for the reason_code field.
 	funnelexit.DefaultReasonCode = funnelexitDescReasonCode.Default.(string)
-	funnelreachFields := schema.FunnelReach{}.Fields()
-	_ = funnelreachFields
-	// funnelreachDescTeam is the schema descriptor for team field.
-	funnelreachDescTeam := funnelreachFields[8].Descriptor()
-	// funnelreach.DefaultTeam holds the default value on creation for the team field.
-	funnelreach.DefaultTeam = funnelreachDescTeam.Default.(string)
-	// funnelreachDescIndustry is the schema descriptor for industry field.
-	funnelreachDescIndustry := funnelreachFields[9].Descriptor()
-	// funnelreach.DefaultIndustry holds the default value on creation for the industry field.
-	funnelreach.DefaultIndustry = funnelreachDescIndustry.Default.(string)
-	// funnelreachDescRegion is the schema descriptor for region field.
-	funnelreachDescRegion := funnelreachFields[10].Descriptor()
-	// funnelreach.DefaultRegion holds the default value on creation for the region field.
-	funnelreach.DefaultRegion = funnelreachDescRegion.Default.(string)
-	// funnelreachDescStays is the schema descriptor for stays field.
-	funnelreachDescStays := funnelreachFields[11].Descriptor()
-	// funnelreach.DefaultStays holds the default value on creation for the stays field.
-	funnelreach.DefaultStays = funnelreachDescStays.Default.(int)
-	funnelsketchFields := schema.FunnelSketch{}.Fields()
-	_ = funnelsketchFields
-	// funnelsketchDescToStageID is the schema descriptor for to_stage_id field.
-	funnelsketchDescToStageID := funnelsketchFields[4].Descriptor()
-	// funnelsketch.DefaultToStageID holds the default value on creation for the to_stage_id field.
-	funnelsketch.DefaultToStageID = funnelsketchDescToStageID.Default.(int)
-	// funnelsketchDescDim is the schema descriptor for dim field.
-	funnelsketchDescDim := funnelsketchFields[5].Descriptor()
-	// funnelsketch.DefaultDim holds the default value on creation for the dim field.
-	funnelsketch.DefaultDim = funnelsketchDescDim.Default.(string)
-	// funnelsketchDescDimValue is the schema descriptor for dim_value field.
-	funnelsketchDescDimValue := funnelsketchFields[6].Descriptor()
-	// funnelsketch.DefaultDimValue holds the default value on creation for the dim_value field.
-	funnelsketch.DefaultDimValue = funnelsketchDescDimValue.Default.(string)
-	// funnelsketchDescValueSum is the schema descriptor for value_sum field.
-	funnelsketchDescValueSum := funnelsketchFields[9].Descriptor()
-	// funnelsketch.DefaultValueSum holds the default value on creation for the value_sum field.
-	funnelsketch.DefaultValueSum = funnelsketchDescValueSum.Default.(float64)
+	// funnelexitDescFromStageID is the schema descriptor for from_stage_id field.
+	funnelexitDescFromStageID := funnelexitFields[3].Descriptor()
+	// funnelexit.DefaultFromStageID holds the default value on creation for the from_stage_id field.
+	funnelexit.DefaultFromStageID = funnelexitDescFromStageID.Default.(int)
+	// funnelexitDescCounted is the schema descriptor for counted field.
+	funnelexitDescCounted := funnelexitFields[4].Descriptor()
+	// funnelexit.DefaultCounted holds the default value on creation for the counted field.
+	funnelexit.DefaultCounted = funnelexitDescCounted.Default.(bool)
+	funnelleadFields := schema.FunnelLead{}.Fields()
+	_ = funnelleadFields
+	// funnelleadDescTeam is the schema descriptor for team field.
+	funnelleadDescTeam := funnelleadFields[5].Descriptor()
+	// funnellead.DefaultTeam holds the default value on creation for the team field.
+	funnellead.DefaultTeam = funnelleadDescTeam.Default.(string)
+	// funnelleadDescIndustry is the schema descriptor for industry field.
+	funnelleadDescIndustry := funnelleadFields[6].Descriptor()
+	// funnellead.DefaultIndustry holds the default value on creation for the industry field.
+	funnellead.DefaultIndustry = funnelleadDescIndustry.Default.(string)
+	// funnelleadDescRegion is the schema descriptor for region field.
+	funnelleadDescRegion := funnelleadFields[7].Descriptor()
+	// funnellead.DefaultRegion holds the default value on creation for the region field.
+	funnellead.DefaultRegion = funnelleadDescRegion.Default.(string)
 	importmappingFields := schema.ImportMapping{}.Fields()
 	_ = importmappingFields
 	// importmappingDescName is the schema descriptor for name field.

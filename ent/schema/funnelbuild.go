@@ -7,9 +7,8 @@ import (
 	"entgo.io/ent/schema/field"
 )
 
-// FunnelBuild records what the funnel rollup (FunnelReach, FunnelExit, FunnelCount,
-// FunnelSketch) was last rebuilt for: the fingerprint of the stage list (keys, positions, kinds,
-// retired flags), since reached rows and aggregates depend on the stage order. One row, key
+// FunnelBuild records what the funnel rollup (FunnelLead, FunnelExit) was last rebuilt for: the fingerprint of the stage list (keys, positions, kinds,
+// retired flags), since the rollup's stage slots follow that list. One row, key
 // "rollup"; a stage list that differs from it makes the funnel rebuild in the background.
 type FunnelBuild struct {
 	ent.Schema

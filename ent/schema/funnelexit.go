@@ -8,10 +8,8 @@ import (
 	"entgo.io/ent/schema/index"
 )
 
-// FunnelExit is the per-lead ledger of exits: one row per lead, exit stage and reason code it
-// entered that stage with. With FunnelReach it is what a lead currently contributes to the
-// FunnelCount aggregate, so a lead's old contribution can be subtracted when its history
-// changes. Derived from StageTransition by internal/funnel like FunnelReach.
+// FunnelExit lists the exits of each lead: one row per lead, exit stage, reason code and the
+// stage it left from. Derived from StageTransition by internal/funnel like FunnelLead.
 type FunnelExit struct {
 	ent.Schema
 }
@@ -21,12 +19,14 @@ func (FunnelExit) Fields() []ent.Field {
 		field.Int("lead_id"),
 		field.Int("stage_id"),
 		field.String("reason_code").Default(""),
+		field.Int("from_stage_id").Default(0).Comment("the stage the lead left for the exit; 0 for none"),
+		field.Bool("counted").Default(true).Comment("the lead's first row of this stage and reason (by stage left): counting these counts leads"),
 	}
 }
 
 func (FunnelExit) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("lead_id", "stage_id", "reason_code").Unique(),
+		index.Fields("lead_id", "stage_id", "reason_code", "from_stage_id").Unique(),
 	}
 }
 

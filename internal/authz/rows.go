@@ -9,7 +9,7 @@ import (
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/ent/decisionlog"
-	"github.com/qualify/qualify/ent/funnelreach"
+	"github.com/qualify/qualify/ent/funnellead"
 	"github.com/qualify/qualify/ent/intercept"
 	"github.com/qualify/qualify/ent/leadescalation"
 	"github.com/qualify/qualify/ent/predicate"
@@ -33,7 +33,7 @@ var simulationOperations = map[string]bool{"simulation": true, "startSimulation"
 //	Activity         on a visible lead; without a lead, on a visible contact
 //	StageTransition  of a visible lead
 //	DecisionLog      of a visible lead (decisions about no lead only unfiltered)
-//	FunnelReach      of a visible lead (owner and team are copied onto the rollup)
+//	FunnelLead       of a visible lead (owner and team are copied onto the rollup)
 //	LeadEscalation   of a visible lead, or flagging the caller (the owner's manager)
 //	APIKey           only through the API-key operations
 //	Simulation       only through the simulation operations
@@ -82,8 +82,8 @@ func Install(client *ent.Client) {
 			return nil
 		}),
 		redactDecisions)
-	client.FunnelReach.Intercept(
-		intercept.TraverseFunnelReach(func(ctx context.Context, q *ent.FunnelReachQuery) error {
+	client.FunnelLead.Intercept(
+		intercept.TraverseFunnelLead(func(ctx context.Context, q *ent.FunnelLeadQuery) error {
 			if s, ok := restriction(ctx); ok {
 				q.Where(reachPredicate(s))
 			}
@@ -167,23 +167,23 @@ func rowFiltersOf(ctx context.Context) (rowFilters, bool) {
 	return filtersFor(s)
 }
 
-func reachPredicate(s *Scope) predicate.FunnelReach {
+func reachPredicate(s *Scope) predicate.FunnelLead {
 	p := s.Principal
-	none := predicate.FunnelReach(func(sel *sql.Selector) { sel.Where(sql.False()) })
+	none := predicate.FunnelLead(func(sel *sql.Selector) { sel.Where(sql.False()) })
 	own, team := none, none
 	if p.UserID > 0 {
-		own = funnelreach.OwnerID(p.UserID)
+		own = funnellead.OwnerID(p.UserID)
 	}
 	if p.Team != "" {
-		team = funnelreach.Team(p.Team)
+		team = funnellead.Team(p.Team)
 	}
 	switch s.RowFilter {
 	case RowsOwn:
 		return own
 	case RowsTeam:
-		return funnelreach.Or(team, funnelreach.OwnerIDIsNil())
+		return funnellead.Or(team, funnellead.OwnerIDIsNil())
 	case RowsOwnOrTeam:
-		return funnelreach.Or(own, team, funnelreach.OwnerIDIsNil())
+		return funnellead.Or(own, team, funnellead.OwnerIDIsNil())
 	default:
 		return none
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,7 +16,10 @@ import (
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/ent/lead"
+	"github.com/qualify/qualify/ent/user"
+	"github.com/qualify/qualify/internal/authz"
 	"github.com/qualify/qualify/internal/funnel"
+	"github.com/qualify/qualify/internal/principal"
 	"github.com/qualify/qualify/internal/seed"
 	"github.com/qualify/qualify/internal/stagesync"
 	"github.com/qualify/qualify/internal/store"
@@ -27,7 +31,9 @@ var benchNow = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 
 // BenchmarkFunnel runs the funnel queries on PostgreSQL (DATABASE_URL) over FUNNEL_BENCH_LEADS
 // seeded leads (default 20000), seeded once into the database qualify_funnel_bench_<n> and
-// reused by later runs. FUNNEL_BENCH_EXPLAIN=1 logs the EXPLAIN ANALYZE of each statement.
+// reused by later runs; FUNNEL_BENCH_DATABASE_URL names an already seeded database instead
+// (e.g. one `qualify seed --leads 1000000` filled). FUNNEL_BENCH_EXPLAIN=1 logs the EXPLAIN
+// ANALYZE of each statement. The periods are relative to the newest lead.
 //
 //	FUNNEL_BENCH_LEADS=1000000 DATABASE_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable \
 //	  go test ./internal/funnel -run '^$' -bench Funnel -benchtime 10x -v
@@ -41,58 +47,83 @@ func BenchmarkFunnel(b *testing.B) {
 		leads = n
 	}
 	db := benchDB(b, leads)
+	ctx := context.Background()
 	svc := funnel.New(db.Client, db.Dialect)
-	year := funnel.Period{From: benchNow.AddDate(-1, 0, 0), To: benchNow}
-	all := funnel.Period{From: benchNow.AddDate(-2, 0, 0), To: benchNow}
-	src := []funnel.Dimension{funnel.DimSource}
+	authz.Install(db.Client)
+	newest := db.Client.Lead.Query().Order(ent.Desc(lead.FieldCreatedAt)).FirstX(ctx).CreatedAt.UTC()
+	now := newest.Truncate(24*time.Hour).AddDate(0, 0, 1)
+	year := funnel.Period{From: now.AddDate(-1, 0, 0), To: now}
+	all := funnel.Period{From: now.AddDate(-2, 0, 0), To: now}
+	by := func(d ...funnel.Dimension) []funnel.Dimension { return d }
+	// A BDR of the team with the most BDRs, with the row filter of the team.
+	bdr := db.Client.User.Query().Where(user.RoleEQ(user.RoleBDR)).Order(ent.Asc(user.FieldTeam)).FirstX(ctx)
+	asBDR := authz.WithScope(ctx, &authz.Scope{Principal: principal.Principal{UserID: bdr.ID, Role: "bdr", Team: bdr.Team},
+		Operation: "funnel", Kind: "query", RowFilter: authz.RowsTeam})
+	since := now.AddDate(0, -6, 0)
+	dateAndIndustry := &ent.LeadWhereInput{CreatedAtGTE: &since,
+		HasAccountWith: []*ent.AccountWhereInput{{Industry: ptr("software")}}}
+	f := func(in funnel.Input) func(context.Context) error {
+		return func(ctx context.Context) error { _, err := svc.Funnel(ctx, in); return err }
+	}
 	cases := []struct {
 		name string
+		ctx  context.Context
 		run  func(context.Context) error
 	}{
-		{"funnel/source/all", func(ctx context.Context) error {
-			_, err := svc.Funnel(ctx, funnel.Input{Period: all, GroupBy: src})
+		{"funnel/none/year", ctx, f(funnel.Input{Period: year})},
+		{"funnel/source/all", ctx, f(funnel.Input{Period: all, GroupBy: by(funnel.DimSource)})},
+		{"funnel/owner/year", ctx, f(funnel.Input{Period: year, GroupBy: by(funnel.DimOwner)})},
+		{"funnel/team/year", ctx, f(funnel.Input{Period: year, GroupBy: by(funnel.DimTeam)})},
+		{"funnel/cohort_month/year", ctx, f(funnel.Input{Period: year, GroupBy: by(funnel.DimCohortMonth)})},
+		{"funnel/source+cohort_month/year", ctx, f(funnel.Input{Period: year, GroupBy: by(funnel.DimSource, funnel.DimCohortMonth)})},
+		{"funnel/owner_at_reach/mql-sql/entered", ctx, f(funnel.Input{Period: year, Stages: []string{"mql", "sql"},
+			Cohort: ptr(funnel.CohortEnteredFirstStage), GroupBy: by(funnel.DimOwnerAtReach)})},
+		{"funnel/where-date-industry/source", ctx, f(funnel.Input{Period: all, GroupBy: by(funnel.DimSource), Where: dateAndIndustry})},
+		{"funnel/where-source/year", ctx, f(funnel.Input{Period: year, GroupBy: by(funnel.DimSource),
+			Where: &ent.LeadWhereInput{SourceIn: []lead.Source{lead.SourcePAID_AD}}})},
+		{"funnel/bdr-row-filter/team", asBDR, f(funnel.Input{Period: year, GroupBy: by(funnel.DimTeam)})},
+		{"funnel/exact/source/year", ctx, f(funnel.Input{Period: year, GroupBy: by(funnel.DimSource), Exact: true})},
+		{"funnel/odd-hours/owner", ctx, f(funnel.Input{Period: funnel.Period{From: year.From.Add(7 * time.Hour), To: year.To.Add(-3 * time.Hour)},
+			GroupBy: by(funnel.DimOwner)})},
+		{"funnel/window30/year", ctx, f(funnel.Input{Period: year, WindowDays: ptr(30)})},
+		{"durations/source/all", ctx, func(ctx context.Context) error {
+			_, err := svc.StageDurations(ctx, funnel.Input{Period: all, GroupBy: by(funnel.DimSource)})
 			return err
 		}},
-		{"funnel/source/year", func(ctx context.Context) error {
-			_, err := svc.Funnel(ctx, funnel.Input{Period: year, GroupBy: src})
+		{"durations/bdr-row-filter", asBDR, func(ctx context.Context) error {
+			_, err := svc.StageDurations(ctx, funnel.Input{Period: all})
 			return err
 		}},
-		{"funnel/mql-sql/entered/year", func(ctx context.Context) error {
-			_, err := svc.Funnel(ctx, funnel.Input{Period: year, Stages: []string{"mql", "sql"},
-				Cohort: ptr(funnel.CohortEnteredFirstStage)})
-			return err
-		}},
-		{"durations/source/all", func(ctx context.Context) error {
-			_, err := svc.StageDurations(ctx, funnel.Input{Period: all, GroupBy: src})
-			return err
-		}},
-		{"trend/mql-sql/month", func(ctx context.Context) error {
+		{"trend/mql-sql/month", ctx, func(ctx context.Context) error {
 			_, err := svc.ConversionTrend(ctx, funnel.TrendInput{From: "mql", To: "sql", Period: year, Interval: funnel.IntervalMonth})
 			return err
 		}},
-		{"funnel/source/year/where", func(ctx context.Context) error {
-			_, err := svc.Funnel(ctx, funnel.Input{Period: year, GroupBy: src,
-				Where: &ent.LeadWhereInput{SourceIn: []lead.Source{lead.SourceWEB_FORM, lead.SourceREFERRAL}}})
+		{"trend/bdr-row-filter/week", asBDR, func(ctx context.Context) error {
+			_, err := svc.ConversionTrend(ctx, funnel.TrendInput{From: "mql", To: "sql", Period: year, Interval: funnel.IntervalWeek})
 			return err
 		}},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
-			ctx := context.Background()
+			var took []float64
 			for b.Loop() {
-				if err := tc.run(ctx); err != nil {
+				start := time.Now()
+				if err := tc.run(tc.ctx); err != nil {
 					b.Fatal(err)
 				}
+				took = append(took, float64(time.Since(start).Microseconds())/1000)
 			}
+			slices.Sort(took)
+			b.ReportMetric(took[len(took)/2], "median-ms")
 			if os.Getenv("FUNNEL_BENCH_EXPLAIN") != "" {
-				explain(b, db, svc, tc.run)
+				explain(b, db, svc, tc.ctx, tc.run)
 			}
 		})
 	}
 }
 
 // explain logs the plan of each statement of one run.
-func explain(b *testing.B, db *store.DB, svc *funnel.Service, run func(context.Context) error) {
+func explain(b *testing.B, db *store.DB, svc *funnel.Service, ctx context.Context, run func(context.Context) error) {
 	var stmts []struct {
 		q    string
 		args []any
@@ -104,7 +135,7 @@ func explain(b *testing.B, db *store.DB, svc *funnel.Service, run func(context.C
 		}{q, args})
 	})
 	defer funnel.SetTrace(svc, nil)
-	if err := run(context.Background()); err != nil {
+	if err := run(ctx); err != nil {
 		b.Fatal(err)
 	}
 	for _, st := range stmts {
@@ -126,6 +157,14 @@ func explain(b *testing.B, db *store.DB, svc *funnel.Service, run func(context.C
 // benchDB opens qualify_funnel_bench_<leads> on the server of DATABASE_URL, seeding it when it
 // is new and rebuilding the rollups when they are empty (new, or from before the aggregate).
 func benchDB(b testing.TB, leads int) *store.DB {
+	if u := os.Getenv("FUNNEL_BENCH_DATABASE_URL"); u != "" {
+		db, err := store.Open(context.Background(), store.Config{URL: u})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = db.Close() })
+		return db
+	}
 	base := os.Getenv("DATABASE_URL")
 	if base == "" {
 		b.Skip("BenchmarkFunnel needs DATABASE_URL (PostgreSQL)")
@@ -156,7 +195,7 @@ func benchDB(b testing.TB, leads int) *store.DB {
 	if err := db.Migrate(ctx); err != nil {
 		b.Fatal(err)
 	}
-	if db.Client.FunnelReach.Query().Limit(1).CountX(ctx) > 0 && db.Client.FunnelCount.Query().Limit(1).CountX(ctx) > 0 {
+	if db.Client.FunnelLead.Query().Limit(1).CountX(ctx) > 0 {
 		return db // seeded and rolled up by an earlier run
 	}
 	if err := stagesync.Sync(ctx, db.Client, testenv.Stages(b)); err != nil {
@@ -176,7 +215,6 @@ func benchDB(b testing.TB, leads int) *store.DB {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("rebuilt the rollup: %d reach rows, %d exit rows, %d count rows, %d sketch rows in %s",
-		st.Rows, st.Exits, st.Counts, st.Sketches, st.Duration.Round(time.Millisecond))
+	b.Logf("rebuilt the rollup: %d lead rows, %d exit rows in %s", st.Rows, st.Exits, st.Duration.Round(time.Millisecond))
 	return db
 }

@@ -52,6 +52,7 @@ func (w *world) resolve(keys []string, any bool) []*ent.Stage {
 // bruteFunnel computes the funnel of in by brute force.
 func (w *world) bruteFunnel(in funnel.Input, keep filter) map[string]*funnel.Group {
 	steps := w.resolve(in.Stages, false)
+	w.first = steps[0]
 	groups := map[string]*funnel.Group{}
 	gaps := map[string][][]float64{}
 	group := func(m *mlead) *funnel.Group {
@@ -68,10 +69,14 @@ func (w *world) bruteFunnel(in funnel.Input, keep filter) map[string]*funnel.Gro
 		return g
 	}
 	for _, m := range w.cohort(in, steps[0], keep) {
+		group(m) // a group of the cohort shows with zeros when none of its leads reached a step
 		var at []time.Time
 		for i, s := range steps {
 			t, ok := w.reach(m, s)
 			at = append(at, t)
+			if ok && in.WindowDays != nil && i > 0 && days(t.Sub(at[0])) > float64(*in.WindowDays) {
+				ok = false
+			}
 			if ok {
 				group(m).Steps[i].Reached++
 			}
@@ -80,6 +85,27 @@ func (w *world) bruteFunnel(in funnel.Input, keep filter) map[string]*funnel.Gro
 			if !at[i].IsZero() && !at[i+1].IsZero() {
 				ks := keyString(w.key(m, in.GroupBy))
 				gaps[ks][i] = append(gaps[ks][i], days(at[i+1].Sub(at[i])))
+			}
+		}
+		exitsFrom := map[[3]string]bool{}
+		for _, tr := range m.trs {
+			if s := w.stages[tr.to]; slices.Contains(w.exits, s) {
+				from := ""
+				if tr.from != 0 {
+					from = w.stages[tr.from].Key
+				}
+				if k := [3]string{from, s.Key, tr.reason}; !exitsFrom[k] {
+					exitsFrom[k] = true
+					g := group(m)
+					i := slices.IndexFunc(g.ExitsFrom, func(e *funnel.ExitFrom) bool {
+						return e.FromStage == from && e.Stage == s.Key && e.ReasonCode == tr.reason
+					})
+					if i < 0 {
+						g.ExitsFrom = append(g.ExitsFrom, &funnel.ExitFrom{FromStage: from, Stage: s.Key, ReasonCode: tr.reason})
+						i = len(g.ExitsFrom) - 1
+					}
+					g.ExitsFrom[i].Count++
+				}
 			}
 		}
 		exits := map[[2]string]bool{}
@@ -119,6 +145,7 @@ func (w *world) bruteDurations(in funnel.Input, keep filter) map[string]*funnel.
 	if slices.Contains(w.funnel, stages[0]) {
 		first = stages[0]
 	}
+	w.first = first
 	groups := map[string]*funnel.DurationGroup{}
 	vals := map[string][][2][]float64{}
 	for _, m := range w.cohort(in, first, keep) {

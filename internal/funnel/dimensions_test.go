@@ -15,7 +15,7 @@ import (
 )
 
 const dimsQuery = `query($input: FunnelInput!) { funnel(input: $input) { source percentiles groups {
-  ownerId team industry region
+  ownerId team industry region source
   steps { stage reached conversionFromPrevious conversionFromFirst medianDaysToNext p90DaysToNext }
   exits { stage reasonCode count } } } }`
 
@@ -111,6 +111,12 @@ func TestDimensionChangesReachTheFunnel(t *testing.T) {
 			byID[joined].region = string(*a1.Region)
 		}
 
+		// A lead's source is corrected.
+		resourced := pick(func(m *mlead) bool { return m.source != "PARTNER" })
+		api.Data(t, `mutation($id: ID!) { updateLead(id: $id, input: {source: PARTNER}) { id } }`,
+			map[string]any{"id": gid(resourced.id)}, &struct{}{})
+		resourced.source = "PARTNER"
+
 		// Reclassifying an account re-qualifies its leads, which may move them (the policy's
 		// own transitions): the model takes the histories as stored.
 		for _, m := range w.leads {
@@ -131,6 +137,7 @@ func TestDimensionChangesReachTheFunnel(t *testing.T) {
 		period := funnel.Period{From: base, To: base.AddDate(0, 6, 0)}
 		for _, by := range [][]funnel.Dimension{
 			{funnel.DimTeam}, {funnel.DimOwner}, {funnel.DimIndustry}, {funnel.DimRegion}, {funnel.DimIndustry, funnel.DimRegion},
+			{funnel.DimSource},
 		} {
 			in := funnel.Input{Period: period, GroupBy: by}
 			var f struct {

@@ -71,7 +71,7 @@ func (s *Service) stageDurations(ctx context.Context, in Input) (*Durations, err
 	for i, st := range stages {
 		ids[i], index[st.ID] = st.ID, i
 	}
-	res := &Durations{Source: sc.source, Percentiles: PercentilesExact}
+	res := &Durations{Source: sc.source, Percentiles: PercentilesExact, Groups: []*DurationGroup{}}
 	groups := map[dims]*DurationGroup{}
 	add := func(x *stats) {
 		g, ok := groups[x.dims]
@@ -91,43 +91,30 @@ func (s *Service) stageDurations(ctx context.Context, in Input) (*Durations, err
 			sd.Cumulative = ds
 		}
 	}
-	// Every figure here is a percentile or comes with one, so the aggregate answers only with
-	// its sketches.
-	if p := sc.aggregate(in); p != nil && p.sketch {
-		res.Source, res.Percentiles = SourceAggregate, PercentilesSketch
-		cohortStage := 0
-		if in.cohort() == CohortEnteredFirstStage {
-			cohortStage = first
+	cohort, cohortArgs := sc.cohortCond("r", in.cohort(), first, in.Period)
+	vals := make([]kmv, 0, 2*len(ids))
+	for _, id := range ids {
+		if sc.set.slot(id) == 0 {
+			continue // a retired stage asked for by key: no stays are kept for it
 		}
-		err = sc.aggSketches(ctx, p, cohortStage, staysCond(ids), add)
+		vals = append(vals, kmv{k: id, m: 0, v: sc.col("r", 'l', id)}, kmv{k: id, m: 1, v: sc.col("r", 'c', id)})
+	}
+	if len(vals) > 0 {
+		join, k, m, v := s.unpivot("r", vals)
+		st := sc.stmt()
+		st.add(s.percentileSQL(`SELECT * FROM (SELECT `+sc.dimCols("r", in.GroupBy, first)+`, `+k+` AS k, `+m+` AS m, `+v+` AS v
+FROM `+sc.table+` r`+sc.dimJoin("r", in.GroupBy, first)+join+` WHERE 1 = 1`+cohort+sc.rowCond("r")+`) q0 WHERE v IS NOT NULL`), cohortArgs...)
+		err = sc.run(ctx, st, func(rows *sql.Rows) error {
+			var x stats
+			if err := rows.Scan(append(x.dest(), &x.k, &x.m, &x.n, &x.mean, &x.p50, &x.p90)...); err != nil {
+				return err
+			}
+			add(&x)
+			return nil
+		})
 		if err != nil {
 			return nil, err
 		}
-		sortGroups(res.Groups)
-		return res, nil
-	}
-	cohort, cohortArgs := sc.cohortCond("r", in.cohort(), first, in.Period)
-	inner := &stmt{}
-	for m, col := range []string{"latest_stay_days", "total_stay_days"} {
-		if m > 0 {
-			inner.add("\nUNION ALL\n")
-		}
-		inner.add(`SELECT ` + dimCols("r", in.GroupBy) + `, r.stage_id AS k, ` + []string{"0", "1"}[m] + ` AS m, r.` + col + ` AS v
-FROM ` + sc.table + ` r WHERE r.stays > 0 AND r.stage_id IN (` + intList(ids) + `)`)
-		inner.add(cohort+sc.rowCond("r"), cohortArgs...)
-	}
-	st := sc.stmt()
-	st.add(s.percentileSQL(inner.body.String()), inner.args...)
-	err = sc.run(ctx, st, func(rows *sql.Rows) error {
-		var x stats
-		if err := rows.Scan(append(x.dest(), &x.k, &x.m, &x.n, &x.mean, &x.p50, &x.p90)...); err != nil {
-			return err
-		}
-		add(&x)
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
 	sortGroups(res.Groups)
 	return res, nil

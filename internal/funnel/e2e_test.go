@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/qualify/qualify/ent"
-	"github.com/qualify/qualify/ent/funnelreach"
+	"github.com/qualify/qualify/ent/funnellead"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/internal/apitest"
 	"github.com/qualify/qualify/internal/funnel"
@@ -46,33 +46,20 @@ func TestFunnelOverHTTP(t *testing.T) {
 
 		var got struct{ Funnel funnel.Result }
 		api.Data(t, funnelQuery, vars(in), &got)
-		if got.Funnel.Source != funnel.SourceAggregate || got.Funnel.Percentiles != funnel.PercentilesExact {
-			t.Fatalf("source %s %s, want AGGREGATE EXACT (whole days, not whole months)", got.Funnel.Source, got.Funnel.Percentiles)
+		if got.Funnel.Source != funnel.SourceRollup || got.Funnel.Percentiles != funnel.PercentilesExact {
+			t.Fatalf("source %s %s, want ROLLUP EXACT", got.Funnel.Source, got.Funnel.Percentiles)
 		}
 		compareFunnel(t, "http", got.Funnel.Groups, w.bruteFunnel(in, nil), false)
 
-		// Whole months: the sketches answer the percentiles, unless exact ones are asked for.
-		months := funnel.Input{Period: funnel.Period{From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)},
-			GroupBy: []funnel.Dimension{funnel.DimIndustry}}
-		for _, exact := range []bool{false, true} {
-			months.Exact = exact
-			var mf struct{ Funnel funnel.Result }
-			api.Data(t, funnelQuery, vars(months), &mf)
-			if want := map[bool]funnel.PercentileMethod{false: funnel.PercentilesSketch, true: funnel.PercentilesExact}[exact]; mf.Funnel.Source != funnel.SourceAggregate || mf.Funnel.Percentiles != want {
-				t.Fatalf("months, exact %v: source %s %s, want AGGREGATE %s", exact, mf.Funnel.Source, mf.Funnel.Percentiles, want)
-			}
-			compareFunnel(t, "http months", mf.Funnel.Groups, w.bruteFunnel(months, nil), !exact)
-		}
-
-		// A where filter answers from the transitions.
+		// A where filter answers from the rollup, joined with the leads it keeps.
 		sources := []lead.Source{"WEB_FORM", "PARTNER"}
 		keep := func(m *mlead) bool { return m.source == "WEB_FORM" || m.source == "PARTNER" }
 		din := funnel.Input{Period: period, Cohort: ptr(funnel.CohortEnteredFirstStage), Stages: []string{"mql", "sql", "nurture"},
 			Where: &ent.LeadWhereInput{SourceIn: sources}, GroupBy: []funnel.Dimension{funnel.DimRegion}}
 		var dur struct{ StageDurations funnel.Durations }
 		api.Data(t, durationsQuery, vars(din), &dur)
-		if dur.StageDurations.Source != funnel.SourceTransitions {
-			t.Fatalf("source %s, want TRANSITIONS", dur.StageDurations.Source)
+		if dur.StageDurations.Source != funnel.SourceRollup {
+			t.Fatalf("source %s, want ROLLUP", dur.StageDurations.Source)
 		}
 		compareDurations(t, "http", dur.StageDurations.Groups, w.bruteDurations(din, keep), false)
 
@@ -94,7 +81,7 @@ func TestFunnelOverHTTP(t *testing.T) {
 			t.Fatalf("bdr of north: groups %s", mustJSON(bdr.Funnel.Groups))
 		}
 		if bdr.Funnel.Source != funnel.SourceRollup {
-			t.Fatalf("bdr of north: source %s, want ROLLUP (the aggregate cannot apply a row filter)", bdr.Funnel.Source)
+			t.Fatalf("bdr of north: source %s, want ROLLUP", bdr.Funnel.Source)
 		}
 		compareFunnel(t, "bdr", bdr.Funnel.Groups, w.bruteFunnel(in, north), false)
 		if e := api.As(t, "marketing", "", "").Fail(t, "FORBIDDEN", funnelQuery, vars(in)); e.Message == "" {
@@ -130,23 +117,23 @@ func TestFunnelOverHTTP(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := db.Client.FunnelReach.Query().Where(funnelreach.LeadID(l.ID), funnelreach.StageID(l.StageID)).CountX(ctx); n != 1 {
-			t.Fatalf("new lead: %d rollup rows for its stage, want 1", n)
+		if n := db.Client.FunnelLead.Query().Where(funnellead.ID(l.ID), funnellead.R1NotNil()).CountX(ctx); n != 1 {
+			t.Fatalf("new lead: %d rollup rows that reached its stage, want 1", n)
 		}
 		today := funnel.Period{From: l.CreatedAt.UTC().Truncate(24 * time.Hour)}
 		today.To = today.From.AddDate(0, 0, 1)
 		byOwner := funnel.Input{Period: today, Stages: []string{"lead"}, GroupBy: []funnel.Dimension{funnel.DimOwner}}
-		if f, err := svc.Funnel(ctx, byOwner); err != nil || f.Source != funnel.SourceAggregate || len(f.Groups) != 1 || f.Groups[0].OwnerID != nil || f.Groups[0].Steps[0].Reached != 1 {
-			t.Fatalf("new lead: the aggregate does not count it: %s %v", mustJSON(f), err)
+		if f, err := svc.Funnel(ctx, byOwner); err != nil || f.Source != funnel.SourceRollup || len(f.Groups) != 1 || f.Groups[0].OwnerID != nil || f.Groups[0].Steps[0].Reached != 1 {
+			t.Fatalf("new lead: the rollup does not count it: %s %v", mustJSON(f), err)
 		}
 		// and when a lead changes owner outside a transition.
 		owner := db.Client.User.Query().FirstX(ctx)
 		db.Client.Lead.UpdateOneID(l.ID).SetOwnerID(owner.ID).ExecX(ctx)
-		if n := db.Client.FunnelReach.Query().Where(funnelreach.LeadID(l.ID), funnelreach.OwnerID(owner.ID), funnelreach.Team(owner.Team)).CountX(ctx); n == 0 {
+		if n := db.Client.FunnelLead.Query().Where(funnellead.ID(l.ID), funnellead.OwnerID(owner.ID), funnellead.Team(owner.Team)).CountX(ctx); n == 0 {
 			t.Fatal("reassigned lead: the rollup keeps the old owner")
 		}
 		if f, err := svc.Funnel(ctx, byOwner); err != nil || len(f.Groups) != 1 || f.Groups[0].OwnerID == nil || *f.Groups[0].OwnerID != owner.ID || f.Groups[0].Steps[0].Reached != 1 {
-			t.Fatalf("reassigned lead: the aggregate keeps the old owner: %s %v", mustJSON(f), err)
+			t.Fatalf("reassigned lead: the rollup keeps the old owner: %s %v", mustJSON(f), err)
 		}
 	})
 }

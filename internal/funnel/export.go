@@ -13,7 +13,7 @@ import (
 
 // exportQuery is the GraphQL operation the CSV export runs.
 const exportQuery = `query FunnelExport($input: FunnelInput!) { funnel(input: $input) {
-  groups { source ownerId ownerName team industry region cohortMonth
+  groups { source ownerId ownerName team industry region cohortMonth ownerAtReachId ownerAtReachName teamAtReach
     steps { stage reached conversionFromPrevious conversionFromFirst medianDaysToNext p90DaysToNext }
     exits { stage reasonCode count } } } }`
 
@@ -96,8 +96,11 @@ func writeCSV(w http.ResponseWriter, by []Dimension, res *exportResult) error {
 	head := []string{"row"}
 	for _, d := range by {
 		head = append(head, strings.ToLower(string(d)))
-		if d == DimOwner {
+		switch d {
+		case DimOwner:
 			head = append(head, "owner_name")
+		case DimOwnerAtReach:
+			head = append(head, "owner_at_reach_name")
 		}
 	}
 	head = append(head, "stage", "reason_code", "count", "conversion_from_previous", "conversion_from_first",
@@ -110,7 +113,7 @@ func writeCSV(w http.ResponseWriter, by []Dimension, res *exportResult) error {
 		return strconv.FormatFloat(*p, 'f', -1, 64)
 	}
 	for _, g := range res.Groups {
-		key := keyValues(by, g.GroupKey, g.OwnerID)
+		key := keyValues(by, g.GroupKey, g.OwnerID, g.OwnerAtReachID)
 		for _, s := range g.Steps {
 			_ = cw.Write(append(append([]string{"step"}, key...), s.Stage, "", strconv.Itoa(s.Reached),
 				f(s.ConversionFromPrevious), f(s.ConversionFromFirst), f(s.MedianDaysToNext), f(s.P90DaysToNext)))
@@ -123,7 +126,7 @@ func writeCSV(w http.ResponseWriter, by []Dimension, res *exportResult) error {
 	return cw.Error()
 }
 
-func keyValues(by []Dimension, k GroupKey, ownerID *string) []string {
+func keyValues(by []Dimension, k GroupKey, ownerID, ownerAtReachID *string) []string {
 	s := func(p *string) string {
 		if p == nil {
 			return ""
@@ -145,6 +148,10 @@ func keyValues(by []Dimension, k GroupKey, ownerID *string) []string {
 			out = append(out, s(k.Region))
 		case DimCohortMonth:
 			out = append(out, s(k.CohortMonth))
+		case DimOwnerAtReach:
+			out = append(out, s(ownerAtReachID), s(k.OwnerAtReachName))
+		case DimTeamAtReach:
+			out = append(out, s(k.TeamAtReach))
 		default:
 			out = append(out, "")
 		}
@@ -156,6 +163,7 @@ func keyValues(by []Dimension, k GroupKey, ownerID *string) []string {
 type exportResult struct {
 	Groups []*struct {
 		Group
-		OwnerID *string `json:"ownerId"` // shadows GroupKey.OwnerID
+		OwnerID        *string `json:"ownerId"`        // shadows GroupKey.OwnerID
+		OwnerAtReachID *string `json:"ownerAtReachId"` // shadows GroupKey.OwnerAtReachID
 	} `json:"groups"`
 }

@@ -1,7 +1,7 @@
 // Package funnel answers the analysts' questions (conversion between stages, time in stage,
-// conversion trends) in SQL on SQLite and PostgreSQL: from the pre-aggregated FunnelCount and
-// FunnelSketch when the request allows, else from the per-lead FunnelReach rollup, or straight
-// from the transitions when the filter needs it. The rollups follow every stage transition.
+// conversion trends) in SQL on SQLite and PostgreSQL, from the per-lead FunnelLead rollup (or
+// straight from the transitions while it is rebuilt). The rollup follows every stage
+// transition and every change of a dimension it groups by.
 package funnel
 
 import (
@@ -39,13 +39,17 @@ const (
 	DimIndustry    Dimension = "INDUSTRY"
 	DimRegion      Dimension = "REGION"
 	DimCohortMonth Dimension = "COHORT_MONTH"
+	// DimOwnerAtReach is the lead's owner when it reached the first requested stage (the
+	// cohort's stage), as that transition recorded it.
+	DimOwnerAtReach Dimension = "OWNER_AT_REACH"
+	// DimTeamAtReach is the team of DimOwnerAtReach's owner (as the team is now).
+	DimTeamAtReach Dimension = "TEAM_AT_REACH"
 )
 
 // Source says where an answer was computed from.
 type Source string
 
 const (
-	SourceAggregate   Source = "AGGREGATE"
 	SourceRollup      Source = "ROLLUP"
 	SourceTransitions Source = "TRANSITIONS"
 )
@@ -54,11 +58,8 @@ const (
 type PercentileMethod string
 
 const (
-	// PercentilesExact is percentile_cont over the values.
+	// PercentilesExact is percentile_cont over the values: every answer's.
 	PercentilesExact PercentileMethod = "EXACT"
-	// PercentilesSketch is percentile_cont's interpolation over the aggregate's log-bucketed
-	// histograms, within SketchRelativeError of the exact value.
-	PercentilesSketch PercentileMethod = "SKETCH"
 )
 
 // Interval is the bucket of a trend.
@@ -83,8 +84,14 @@ type Input struct {
 	Cohort  *Cohort             `json:"cohort"`
 	Where   *ent.LeadWhereInput `json:"where"`
 	GroupBy []Dimension         `json:"groupBy"`
-	// Exact asks for percentile_cont percentiles even when a sketch could answer.
+	// Exact is accepted for compatibility: percentiles are always exact.
 	Exact bool `json:"exact"`
+	// WindowDays, when set, counts a later step as reached only within that many days of the
+	// lead reaching the first step; steps of leads whose window is still open count as well,
+	// and the answer says whether the period is still maturing.
+	WindowDays *int `json:"windowDays"`
+	// Now is the clock of Maturing (tests); zero means the time of the query.
+	Now time.Time `json:"-"`
 }
 
 // GroupKey holds the dimension values of a group; only the grouped ones are set.
@@ -96,13 +103,21 @@ type GroupKey struct {
 	Industry    *string `json:"industry"`
 	Region      *string `json:"region"`
 	CohortMonth *string `json:"cohortMonth"`
+	// OwnerAtReachID is the owner when the lead reached the first requested stage.
+	OwnerAtReachID   *int    `json:"ownerAtReachId"`
+	OwnerAtReachName *string `json:"ownerAtReachName"`
+	TeamAtReach      *string `json:"teamAtReach"`
 }
 
 // Result is a funnel.
 type Result struct {
 	Source      Source           `json:"source"`
 	Percentiles PercentileMethod `json:"percentiles"`
-	Groups      []*Group         `json:"groups"`
+	// Maturing is set with a conversion window when the window of some leads of the cohort
+	// has not closed yet (the period ends less than the window before now): their later
+	// steps may still come.
+	Maturing bool     `json:"maturing"`
+	Groups   []*Group `json:"groups"`
 }
 
 // Group is the funnel of one group of leads.
@@ -110,6 +125,16 @@ type Group struct {
 	GroupKey
 	Steps []*Step `json:"steps"`
 	Exits []*Exit `json:"exits"`
+	// ExitsFrom are the exits by the stage the leads left from.
+	ExitsFrom []*ExitFrom `json:"exitsFrom"`
+}
+
+// ExitFrom counts the leads of a group that left FromStage for an exit stage with a reason.
+type ExitFrom struct {
+	FromStage  string `json:"fromStage"`
+	Stage      string `json:"stage"`
+	ReasonCode string `json:"reasonCode"`
+	Count      int    `json:"count"`
 }
 
 // Step is one stage of a funnel. Conversions are nil when the denominator is zero; the days to

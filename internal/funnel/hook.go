@@ -8,15 +8,16 @@ import (
 	"github.com/qualify/qualify/ent/lead"
 )
 
-// LeadHook keeps a lead's rollup rows in step when its owner or account changes outside a
-// transition (reassignment, edits), in the mutation's transaction (once, before it commits). Register it with
+// LeadHook keeps a lead's rollup rows in step when its owner, account or source changes outside
+// a transition (reassignment, edits), in the mutation's transaction (once, before it commits). Register it with
 // client.Lead.Use. UserHook and AccountHook cover the same changes made from the other side.
 func (r *Rollups) LeadHook() ent.Hook {
 	return hook.On(func(next ent.Mutator) ent.Mutator {
 		return hook.LeadFunc(func(ctx context.Context, m *ent.LeadMutation) (ent.Value, error) {
 			_, owner := m.OwnerID()
 			_, account := m.AccountID()
-			if !owner && !account && !m.OwnerIDCleared() && !m.AccountIDCleared() {
+			_, source := m.Source()
+			if !owner && !account && !source && !m.OwnerIDCleared() && !m.AccountIDCleared() {
 				return next.Mutate(ctx, m)
 			}
 			ids, err := m.IDs(ctx)

@@ -26,6 +26,10 @@ type world struct {
 	exits  []*ent.Stage
 	stages map[int]*ent.Stage
 	leads  []*mlead
+	teamOf map[int]string // users' teams
+	// first is the stage the attribution at the time (OWNER_AT_REACH) reads: the brute force
+	// sets it per question.
+	first *ent.Stage
 }
 
 type mlead struct {
@@ -41,6 +45,7 @@ type mtr struct {
 	to             int
 	at, fromEnterd time.Time
 	reason         string
+	owner          int // the owner the transition recorded; 0 for none
 }
 
 var (
@@ -57,7 +62,7 @@ var (
 func buildWorld(t *testing.T, ctx context.Context, c *ent.Client, svc *funnel.Service, rng *rand.Rand, n int, record bool) *world {
 	t.Helper()
 	all := c.Stage.Query().Order(ent.Asc(stage.FieldPosition)).AllX(ctx)
-	w := &world{stages: map[int]*ent.Stage{}}
+	w := &world{stages: map[int]*ent.Stage{}, teamOf: map[int]string{}}
 	for _, s := range all {
 		w.stages[s.ID] = s
 		if s.Kind == stage.KindOPEN || s.Kind == stage.KindWON {
@@ -70,6 +75,7 @@ func buildWorld(t *testing.T, ctx context.Context, c *ent.Client, svc *funnel.Se
 	for i := range 5 {
 		users = append(users, c.User.Create().SetName(fmt.Sprintf("u%d", i)).SetEmail(fmt.Sprintf("u%d@x.test", i)).
 			SetRole(user.RoleBDR).SetTeam(teams[i%2]).SaveX(ctx))
+		w.teamOf[users[i].ID] = users[i].Team
 	}
 	var accounts []*ent.Account
 	for i := range 6 {
@@ -125,6 +131,13 @@ func buildWorld(t *testing.T, ctx context.Context, c *ent.Client, svc *funnel.Se
 		}
 		l := create.SetStageID(cur.ID).SetFurthestStageID(furthest.ID).SetStageEnteredAt(entered).SaveX(ctx)
 		m.id = l.ID
+		// Owners at the time, from a generator of their own so the worlds stay as they were.
+		orng := rand.New(rand.NewPCG(uint64(l.ID), 99))
+		for i := range m.trs {
+			if k := orng.IntN(len(users) + 1); k < len(users) {
+				m.trs[i].owner = users[k].ID
+			}
+		}
 		for _, tr := range m.trs {
 			tx, err := c.Tx(ctx)
 			if err != nil {
@@ -134,6 +147,9 @@ func buildWorld(t *testing.T, ctx context.Context, c *ent.Client, svc *funnel.Se
 				SetActorKind(stagetransition.ActorKindSYSTEM).SetTrigger(stagetransition.TriggerIMPORT).SetReasonCode(tr.reason)
 			if tr.from != 0 {
 				cr.SetFromStageID(tr.from).SetFromEnteredAt(tr.fromEnterd)
+			}
+			if tr.owner != 0 {
+				cr.SetOwnerID(tr.owner)
 			}
 			row := cr.SaveX(ctx)
 			if record {
@@ -152,17 +168,24 @@ func buildWorld(t *testing.T, ctx context.Context, c *ent.Client, svc *funnel.Se
 
 // reach is when m first reached s: entered it or, for a funnel stage, a later one.
 func (w *world) reach(m *mlead, s *ent.Stage) (time.Time, bool) {
+	t, _, ok := w.reachBy(m, s)
+	return t, ok
+}
+
+// reachBy is reach with the owner the transition that first reached s recorded.
+func (w *world) reachBy(m *mlead, s *ent.Stage) (time.Time, int, bool) {
 	pos := slices.Index(w.funnel, s)
 	var best time.Time
+	owner := 0
 	for _, tr := range m.trs {
 		tp := slices.Index(w.funnel, w.stages[tr.to])
 		if tr.to == s.ID || (pos >= 0 && tp >= pos) {
 			if best.IsZero() || tr.at.Before(best) {
-				best = tr.at
+				best, owner = tr.at, tr.owner
 			}
 		}
 	}
-	return best, !best.IsZero()
+	return best, owner, !best.IsZero()
 }
 
 // stays are m's closed stays in s, in days: the latest and the sum.
@@ -202,6 +225,16 @@ func (w *world) key(m *mlead, by []funnel.Dimension) funnel.GroupKey {
 			k.Region = &m.region
 		case funnel.DimCohortMonth:
 			k.CohortMonth = &m.month
+		case funnel.DimOwnerAtReach, funnel.DimTeamAtReach:
+			owner := 0
+			if w.first != nil {
+				_, owner, _ = w.reachBy(m, w.first)
+			}
+			if d == funnel.DimTeamAtReach {
+				k.TeamAtReach = ptr(w.teamOf[owner])
+			} else if owner != 0 {
+				k.OwnerAtReachID = &owner
+			}
 		}
 	}
 	return k
@@ -218,7 +251,11 @@ func keyString(k funnel.GroupKey) string {
 	if k.OwnerID != nil {
 		o = fmt.Sprint(*k.OwnerID)
 	}
-	return fmt.Sprintf("%s|%s|%s|%s|%s|%s", s(k.Source), o, s(k.Team), s(k.Industry), s(k.Region), s(k.CohortMonth))
+	oa := "-"
+	if k.OwnerAtReachID != nil {
+		oa = fmt.Sprint(*k.OwnerAtReachID)
+	}
+	return fmt.Sprintf("%s|%s|%s|%s|%s|%s|%s|%s", s(k.Source), o, s(k.Team), s(k.Industry), s(k.Region), s(k.CohortMonth), oa, s(k.TeamAtReach))
 }
 
 // percentile is percentile_cont: linear interpolation between the closest ranks.

@@ -6,12 +6,16 @@ import (
 	"github.com/qualify/qualify/ent/user"
 )
 
-// nameOwners sets OwnerName on the groups grouped by owner, with one query for all of them.
+// nameOwners sets OwnerName and OwnerAtReachName on the groups grouped by an owner, with one
+// query for all of them.
 func nameOwners[G keyed](ctx context.Context, s *Service, groups []G) error {
 	var ids []int
 	for _, g := range groups {
-		if k := g.groupKey(); k.OwnerID != nil {
-			ids = append(ids, *k.OwnerID)
+		k := g.groupKey()
+		for _, id := range []*int{k.OwnerID, k.OwnerAtReachID} {
+			if id != nil {
+				ids = append(ids, *id)
+			}
 		}
 	}
 	if len(ids) == 0 {
@@ -25,14 +29,18 @@ func nameOwners[G keyed](ctx context.Context, s *Service, groups []G) error {
 	for _, u := range users {
 		names[u.ID] = u.Name
 	}
+	name := func(id *int) *string {
+		if id == nil {
+			return nil
+		}
+		if n, ok := names[*id]; ok {
+			return &n
+		}
+		return nil
+	}
 	for _, g := range groups {
 		k := g.groupKey()
-		if k.OwnerID == nil {
-			continue
-		}
-		if n, ok := names[*k.OwnerID]; ok {
-			k.OwnerName = &n
-		}
+		k.OwnerName, k.OwnerAtReachName = name(k.OwnerID), name(k.OwnerAtReachID)
 	}
 	return nil
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 	"strings"
+	"time"
+
+	"github.com/qualify/qualify/internal/domainerr"
 )
 
 // Funnel counts, per group, the leads of the cohort that reached each requested stage, the
-// days between consecutive steps and the exits by reason code.
+// days between consecutive steps and the exits by reason code (and by the stage left).
 func (s *Service) Funnel(ctx context.Context, in Input) (*Result, error) {
 	res, err := s.funnel(ctx, in)
 	if err != nil {
@@ -22,6 +24,9 @@ func (s *Service) funnel(ctx context.Context, in Input) (*Result, error) {
 	if err := validPeriod(in.Period); err != nil {
 		return nil, err
 	}
+	if in.WindowDays != nil && *in.WindowDays < 0 {
+		return nil, domainerr.Validation("windowDays", "must not be negative")
+	}
 	sc, err := s.open(ctx, in.Where)
 	if err != nil {
 		return nil, err
@@ -31,15 +36,24 @@ func (s *Service) funnel(ctx context.Context, in Input) (*Result, error) {
 		return nil, err
 	}
 	ids := make([]int, len(steps))
+	index := map[int]int{}
 	for i, st := range steps {
-		ids[i] = st.ID
+		ids[i], index[st.ID] = st.ID, i
 	}
-	res := &Result{Source: sc.source, Percentiles: PercentilesExact}
+	first := ids[0]
+	res := &Result{Source: sc.source, Percentiles: PercentilesExact, Groups: []*Group{}}
+	if in.WindowDays != nil {
+		now := in.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		res.Maturing = in.Period.To.Add(time.Duration(*in.WindowDays) * 24 * time.Hour).After(now)
+	}
 	groups := map[dims]*Group{}
 	group := func(d dims) *Group {
 		g, ok := groups[d]
 		if !ok {
-			g = &Group{GroupKey: d.key(in.GroupBy), Steps: make([]*Step, len(steps)), Exits: []*Exit{}}
+			g = &Group{GroupKey: d.key(in.GroupBy), Steps: make([]*Step, len(steps)), Exits: []*Exit{}, ExitsFrom: []*ExitFrom{}}
 			for i, st := range steps {
 				g.Steps[i] = &Step{Stage: st.Key}
 			}
@@ -48,48 +62,54 @@ func (s *Service) funnel(ctx context.Context, in Input) (*Result, error) {
 		}
 		return g
 	}
-	index := map[int]int{}
+	cohort, cohortArgs := sc.cohortCond("r", in.cohort(), first, in.Period)
+	from := sc.table + " r" + sc.dimJoin("r", in.GroupBy, first)
+	where := " WHERE 1 = 1" + cohort + sc.rowCond("r")
+	dcols := sc.dimCols("r", in.GroupBy, first)
+
+	// One scan counts every step of every group: a lead is one row.
+	counts := make([]string, len(ids))
 	for i, id := range ids {
-		index[id] = i
-	}
-	plan := sc.aggregate(in)
-	if plan != nil {
-		res.Source = SourceAggregate
-		if err := sc.aggFunnel(ctx, in, plan, ids, index, group); err != nil {
-			return nil, err
-		}
-		if plan.sketch || len(ids) < 2 {
-			if plan.sketch {
-				res.Percentiles = PercentilesSketch
-			}
-			return finish(res), nil
+		c := sc.col("r", 'r', id)
+		counts[i] = "COUNT(" + c + ")"
+		if in.WindowDays != nil && i > 0 {
+			counts[i] = fmt.Sprintf("COUNT(CASE WHEN %s - %s <= %d THEN 1 END)", c, sc.col("r", 'r', first), *in.WindowDays*86400)
 		}
 	}
-	cohort, cohortArgs := sc.cohortCond("r", in.cohort(), ids[0], in.Period)
-	if plan == nil {
-		if err := sc.reached(ctx, in, ids, index, cohort, cohortArgs, group); err != nil {
-			return nil, err
+	st := sc.stmt()
+	st.add(`SELECT `+dcols+`, `+strings.Join(counts, ", ")+` FROM `+from+where+` GROUP BY `+dimList, cohortArgs...)
+	err = sc.run(ctx, st, func(rows *sql.Rows) error {
+		var d dims
+		n := make([]int, len(ids))
+		dest := d.dest()
+		for i := range n {
+			dest = append(dest, &n[i])
 		}
-		if err := sc.exits(ctx, in, ids[0], cohort, cohortArgs, group); err != nil {
-			return nil, err
+		if err := rows.Scan(dest...); err != nil {
+			return err
 		}
+		g := group(d)
+		for i := range n {
+			g.Steps[i].Reached = n[i]
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := sc.exitCounts(ctx, in, first, where, cohortArgs, group); err != nil {
+		return nil, err
 	}
 
 	// Days from reaching one step to reaching the next, over the leads that reached both.
 	if len(ids) > 1 {
-		st := sc.stmt()
-		var next strings.Builder
-		next.WriteString("CASE r.stage_id")
+		vals := make([]kmv, 0, len(ids)-1)
 		for i := 0; i+1 < len(ids); i++ {
-			fmt.Fprintf(&next, " WHEN %d THEN %d", ids[i], ids[i+1])
+			vals = append(vals, kmv{k: ids[i], v: secondsDays(sc.col("r", 'r', ids[i+1]), sc.col("r", 'r', ids[i]))})
 		}
-		next.WriteString(" END")
-		inner := &stmt{}
-		inner.add(`SELECT ` + dimCols("r", in.GroupBy) + `, r.stage_id AS k, 0 AS m, ` + s.daysSQL("nx.reached_at", "r.reached_at") + ` AS v
-FROM ` + sc.table + ` r JOIN ` + sc.table + ` nx ON nx.lead_id = r.lead_id AND nx.stage_id = ` + next.String())
-		inner.add(` WHERE r.stage_id IN (` + intList(ids[:len(ids)-1]) + `) AND nx.stage_id IN (` + intList(ids[1:]) + `)`)
-		inner.add(cohort+sc.rowCond("r"), cohortArgs...)
-		st.add(s.percentileSQL(inner.body.String()), inner.args...)
+		join, k, m, v := s.unpivot("r", vals)
+		st := sc.stmt()
+		st.add(s.percentileSQL(`SELECT * FROM (SELECT `+dcols+`, `+k+` AS k, `+m+` AS m, `+v+` AS v FROM `+from+join+where+`) q0 WHERE v IS NOT NULL`), cohortArgs...)
 		err = sc.run(ctx, st, func(rows *sql.Rows) error {
 			var x stats
 			if err := rows.Scan(append(x.dest(), &x.k, &x.m, &x.n, &x.mean, &x.p50, &x.p90)...); err != nil {
@@ -115,72 +135,48 @@ func finish(res *Result) *Result {
 	return res
 }
 
-// reached counts the leads of the cohort per group and stage: one FunnelReach row per lead
-// and stage.
-func (sc *scope) reached(ctx context.Context, in Input, ids []int, index map[int]int, cohort string, cohortArgs []any, group func(dims) *Group) error {
-	st := sc.stmt()
-	st.add(`SELECT ` + dimList + `, stage_id, COUNT(*) FROM (SELECT ` + dimCols("r", in.GroupBy) + `, r.stage_id
-FROM ` + sc.table + ` r WHERE r.stage_id IN (` + intList(ids) + `)`)
-	st.add(cohort+sc.rowCond("r")+`) q GROUP BY `+dimList+`, stage_id`, cohortArgs...)
-	return sc.run(ctx, st, func(rows *sql.Rows) error {
-		var d dims
-		var stageID, n int
-		if err := rows.Scan(append(d.dest(), &stageID, &n)...); err != nil {
-			return err
-		}
-		group(d).Steps[index[stageID]].Reached = n
-		return nil
-	})
-}
-
-// aggFunnel answers the counts (and with a sketch plan the days to next) from the aggregate.
-func (sc *scope) aggFunnel(ctx context.Context, in Input, p *aggPlan, ids []int, index map[int]int, group func(dims) *Group) error {
-	cohortStage := 0
-	if in.cohort() == CohortEnteredFirstStage {
-		cohortStage = ids[0]
-	}
-	err := sc.aggCounts(ctx, p, cohortStage, ids, func(d dims, k int, rc string, n int) {
-		g := group(d)
-		if i, ok := index[k]; ok {
-			g.Steps[i].Reached = n
-			return
-		}
-		g.Exits = append(g.Exits, &Exit{Stage: sc.set.byID[k].Key, ReasonCode: rc, Count: n})
-	})
-	if err != nil || !p.sketch || len(ids) < 2 {
-		return err
-	}
-	return sc.aggSketches(ctx, p, cohortStage, pairsCond(ids), func(x *stats) {
-		step := group(x.dims).Steps[index[x.k]]
-		step.MedianDaysToNext, step.P90DaysToNext = nullable(x.p50), nullable(x.p90)
-	})
-}
-
-// exits counts the leads of the cohort that entered an exit stage, per stage and reason code.
-func (sc *scope) exits(ctx context.Context, in Input, first int, cohort string, cohortArgs []any, group func(dims) *Group) error {
+// exitCounts counts the leads of the cohort that entered an exit stage, per stage and reason
+// code, and per stage left from. A lead counts once per stage and reason however many stages it
+// left from: its row marked counted carries it.
+func (sc *scope) exitCounts(ctx context.Context, in Input, first int, where string, args []any, group func(dims) *Group) error {
 	if len(sc.set.exits) == 0 {
 		return nil
 	}
-	exitIDs := make([]int, len(sc.set.exits))
-	for i, e := range sc.set.exits {
-		exitIDs[i] = e.ID
-	}
-	// Every lead in the funnel reached its first stage: that row carries the lead's dimensions.
 	st := sc.stmt()
-	st.add(`SELECT ` + dimList + `, k, rc, COUNT(DISTINCT lead_id) FROM (SELECT ` + dimCols("r", in.GroupBy) + `,
-  t.to_stage_id AS k, t.reason_code AS rc, t.lead_id
-FROM ` + sc.table + ` r JOIN stage_transitions t ON t.lead_id = r.lead_id AND t.to_stage_id IN (` + intList(exitIDs) + `)`)
-	st.add(` WHERE r.stage_id = ` + strconv.Itoa(sc.set.funnel[0].ID))
-	st.add(cohort+sc.rowCond("r")+`) q GROUP BY `+dimList+`, k, rc ORDER BY k, rc`, cohortArgs...)
+	st.add(`SELECT `+dimList+`, k, rc, fr, COUNT(*), SUM(one) FROM (SELECT `+sc.dimCols("r", in.GroupBy, first)+`,
+  e.stage_id AS k, e.reason_code AS rc, e.from_stage_id AS fr, CASE WHEN e.counted THEN 1 ELSE 0 END AS one
+FROM `+sc.exits+` e JOIN `+sc.table+` r ON r.id = e.lead_id`+sc.dimJoin("r", in.GroupBy, first)+where+`) q
+GROUP BY `+dimList+`, k, rc, fr ORDER BY k, rc, fr`, args...)
+	type key struct {
+		d  dims
+		k  int
+		rc string
+	}
+	exits := map[key]*Exit{}
 	return sc.run(ctx, st, func(rows *sql.Rows) error {
 		var d dims
-		var k, n int
+		var k, fr, n, leads int
 		var rc string
-		if err := rows.Scan(append(d.dest(), &k, &rc, &n)...); err != nil {
+		if err := rows.Scan(append(d.dest(), &k, &rc, &fr, &n, &leads)...); err != nil {
 			return err
 		}
 		g := group(d)
-		g.Exits = append(g.Exits, &Exit{Stage: sc.set.byID[k].Key, ReasonCode: rc, Count: n})
+		stage := sc.set.byID[k]
+		if stage == nil {
+			return nil
+		}
+		e := exits[key{d, k, rc}]
+		if e == nil {
+			e = &Exit{Stage: stage.Key, ReasonCode: rc}
+			exits[key{d, k, rc}] = e
+			g.Exits = append(g.Exits, e)
+		}
+		e.Count += leads
+		fromKey := ""
+		if f := sc.set.byID[fr]; f != nil {
+			fromKey = f.Key
+		}
+		g.ExitsFrom = append(g.ExitsFrom, &ExitFrom{FromStage: fromKey, Stage: stage.Key, ReasonCode: rc, Count: n})
 		return nil
 	})
 }

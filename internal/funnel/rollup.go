@@ -9,11 +9,12 @@ import (
 	"time"
 
 	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/ent/schema"
 	"github.com/qualify/qualify/internal/txn"
 )
 
-// Rollups keeps the ledger (funnel_reaches, funnel_exits) and the aggregate (funnel_counts,
-// funnel_sketches) in step with stage_transitions. Record is the hook lifecycle
+// Rollups keeps the rollup (funnel_leads, funnel_exits) in step with stage_transitions and
+// with the dimensions it copies (owner, team, industry, region). Record is the hook lifecycle
 // calls after each StageTransition insert, inside the transaction of the insert.
 type Rollups struct {
 	svc *Service
@@ -39,16 +40,13 @@ func (r *Rollups) Record(ctx context.Context, tx *ent.Client, t *ent.StageTransi
 }
 
 // touch defers the rewrite of a lead's rollup rows to the end of the transaction of ctx (see
-// txn.Defer): every lead the transaction touched is rewritten once, by one statement per
-// table, whose upserts take their row locks in key order. Two transactions then lock the
-// aggregate rows they share in the same order, so they cannot deadlock, however many moves and
-// reassignments each made and in whatever order.
+// txn.Defer): every lead the transaction touched is rewritten once, by one upsert in lead order
+// and one rewrite of its exits, so two transactions lock the rows they share in the same order.
 func (r *Rollups) touch(ctx context.Context, tx *ent.Client, leadID int) error {
 	return txn.Defer(ctx, tx, rollupKey{}, leadID, r.RecordLeads)
 }
 
-// RecordLead rewrites the ledger rows of one lead (FunnelReach, FunnelExit) through tx, and
-// moves the lead's contribution in the aggregate from its old rows to its new ones.
+// RecordLead rewrites the rollup rows of one lead (FunnelLead, FunnelExit) through tx.
 func (r *Rollups) RecordLead(ctx context.Context, tx *ent.Client, leadID int) error {
 	return r.RecordLeads(ctx, tx, []int{leadID})
 }
@@ -73,27 +71,30 @@ func (r *Rollups) recordLeads(ctx context.Context, tx *ent.Client, leadIDs []int
 		return nil
 	}
 	s := r.svc
-	in := "%s IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(leadIDs)), ", ") + ")"
-	ids := make([]any, len(leadIDs))
-	for i, id := range leadIDs {
-		ids[i] = id
+	set, err := s.stagesOf(ctx, tx)
+	if err != nil {
+		return err
 	}
-	counts := s.deltaWith(in, ids)
-	counts.add(s.countsSQL("lr", "le", aggDims))
-	sketches := s.deltaWith(in, ids)
-	sketches.add(sketchesSQL("("+s.sketchRowsSQL("lr")+")", aggDims))
-	stmts := []*stmt{counts, sketches}
+	ids := slices.Clone(leadIDs)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	in := "%s IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")"
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	n := schema.FunnelLeadSlots
+	var set2 []string
+	for _, c := range strings.Split(leadColumns(n), ", ")[1:] {
+		set2 = append(set2, c+" = excluded."+c)
+	}
 	for _, q := range []string{
-		"DELETE FROM funnel_reaches WHERE " + fmt.Sprintf(in, "lead_id"),
+		"INSERT INTO funnel_leads (" + leadColumns(n) + ") " + s.factsSQL(set, in, n) + " ORDER BY 1\nON CONFLICT (id) DO UPDATE SET " + strings.Join(set2, ", "),
 		"DELETE FROM funnel_exits WHERE " + fmt.Sprintf(in, "lead_id"),
-		"INSERT INTO funnel_reaches (" + factColumns + ") " + s.factsSQL(in),
-		"INSERT INTO funnel_exits (lead_id, stage_id, reason_code) " + exitsSQL(in),
+		"INSERT INTO funnel_exits (lead_id, stage_id, reason_code, from_stage_id, counted) " + exitsSQL(in),
 	} {
 		st := &stmt{pg: s.pg()}
-		st.add(q, slices.Repeat(ids, strings.Count(q, "?")/len(ids))...)
-		stmts = append(stmts, st)
-	}
-	for _, st := range stmts {
+		st.add(q, slices.Repeat(args, strings.Count(q, "?")/len(args))...)
 		if _, err := tx.ExecContext(ctx, st.String(), st.args...); err != nil {
 			return fmt.Errorf("funnel: record leads %v: %w", leadIDs, err)
 		}
@@ -115,7 +116,7 @@ func (r *Rollups) Stale(ctx context.Context) (bool, error) {
 	var transitions, reaches bool
 	for q, v := range map[string]*bool{
 		"SELECT EXISTS (SELECT 1 FROM stage_transitions)": &transitions,
-		"SELECT EXISTS (SELECT 1 FROM funnel_reaches)":    &reaches,
+		"SELECT EXISTS (SELECT 1 FROM funnel_leads)":      &reaches,
 	} {
 		rows, err := r.svc.client.QueryContext(ctx, q)
 		if err != nil {
@@ -134,15 +135,13 @@ func (r *Rollups) Stale(ctx context.Context) (bool, error) {
 
 // RebuildStats reports a rebuild: the rows of each table and how long it took.
 type RebuildStats struct {
-	Rows     int64 // funnel_reaches
+	Rows     int64 // funnel_leads
 	Exits    int64
-	Counts   int64
-	Sketches int64
 	Duration time.Duration
 }
 
-// Rebuild recomputes the ledger and the aggregate from the transitions in one transaction:
-// what `qualify funnel rebuild` runs after bulk writes such as the seed.
+// Rebuild recomputes the rollup from the transitions in one transaction: what `qualify funnel
+// rebuild` runs after bulk writes such as the seed.
 func (r *Rollups) Rebuild(ctx context.Context) (RebuildStats, error) {
 	return r.RebuildProgress(ctx, nil)
 }
@@ -152,7 +151,7 @@ func (r *Rollups) RebuildProgress(ctx context.Context, progress func(done, total
 	start := time.Now()
 	var stats RebuildStats
 	s := r.svc
-	total, done := 4+len(aggDims), 0
+	total, done := 3, 0
 	if s.pg() {
 		total++
 	}
@@ -162,13 +161,12 @@ func (r *Rollups) RebuildProgress(ctx context.Context, progress func(done, total
 		}
 	}
 	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
-		done = 0 // a retried transaction starts over
+		done, stats = 0, RebuildStats{} // a retried transaction starts over
 		if s.pg() {
-			// Writers that record a lead while the rebuild runs wait for it: otherwise a lead
-			// committed between the rebuild's ledger and aggregate statements is counted by
-			// both the rebuild and its own delta. Readers are not blocked. The tables are
-			// locked in the order RecordLeads writes them, so neither waits on the other twice.
-			if _, err := tx.ExecContext(ctx, "LOCK TABLE funnel_counts, funnel_sketches, funnel_reaches, funnel_exits IN EXCLUSIVE MODE"); err != nil {
+			// Writers that record a lead while the rebuild runs wait for it, so none of their
+			// rows is lost under the rebuild's. Readers are not blocked. The tables are locked
+			// in the order RecordLeads writes them.
+			if _, err := tx.ExecContext(ctx, "LOCK TABLE funnel_leads, funnel_exits IN EXCLUSIVE MODE"); err != nil {
 				return err
 			}
 		}
@@ -184,49 +182,30 @@ func (r *Rollups) RebuildProgress(ctx context.Context, progress func(done, total
 		if progress != nil {
 			progress(0, total, "clearing")
 		}
-		for _, t := range []string{"funnel_counts", "funnel_sketches", "funnel_exits", "funnel_reaches"} {
+		for _, t := range []string{"funnel_exits", "funnel_leads"} {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM "+t); err != nil {
 				return err
 			}
 		}
+		step("cleared")
 		exec := func(n *int64, q string) error {
 			res, err := tx.ExecContext(ctx, q)
 			if err != nil {
 				return err
 			}
-			k, _ := res.RowsAffected()
-			*n += k
+			*n, _ = res.RowsAffected()
 			return nil
 		}
-		step("cleared")
-		if err := exec(&stats.Rows, "INSERT INTO funnel_reaches ("+factColumns+") "+s.factsSQL("%s IS NOT NULL")); err != nil {
+		n := schema.FunnelLeadSlots
+		if err := exec(&stats.Rows, "INSERT INTO funnel_leads ("+leadColumns(n)+") "+s.factsSQL(set, "%s IS NOT NULL", n)); err != nil {
 			return err
 		}
-		step("reaches")
-		if err := exec(&stats.Exits, "INSERT INTO funnel_exits (lead_id, stage_id, reason_code) "+exitsSQL("%s IS NOT NULL")); err != nil {
+		step("leads")
+		if err := exec(&stats.Exits, "INSERT INTO funnel_exits (lead_id, stage_id, reason_code, from_stage_id, counted) "+exitsSQL("%s IS NOT NULL")); err != nil {
 			return err
 		}
 		step("exits")
-		lr := "(SELECT " + ledgerCols + ", 1 AS sg FROM funnel_reaches)"
-		le := "(SELECT lead_id, stage_id, reason_code, 1 AS sg FROM funnel_exits)"
-		// The histogram entries come from self-joins of the ledger: join once into a scratch
-		// table, then aggregate it one dimension per statement (each GROUP BY a sixth of the
-		// size). The transaction's single connection sees its TEMP table.
-		if _, err := tx.ExecContext(ctx, "CREATE TEMP TABLE funnel_sketch_rows AS "+s.sketchRowsSQL(lr)); err != nil {
-			return err
-		}
-		step("pairs")
-		for _, d := range aggDims {
-			if err := exec(&stats.Counts, s.countsSQL(lr, le, []Dimension{d})); err != nil {
-				return err
-			}
-			if err := exec(&stats.Sketches, sketchesSQL("funnel_sketch_rows", []Dimension{d})); err != nil {
-				return err
-			}
-			step("by " + string(d))
-		}
-		_, err = tx.ExecContext(ctx, "DROP TABLE funnel_sketch_rows")
-		return err
+		return nil
 	})
 	if err != nil {
 		return stats, fmt.Errorf("funnel: rebuild: %w", err)
@@ -234,7 +213,7 @@ func (r *Rollups) RebuildProgress(ctx context.Context, progress func(done, total
 	if s.pg() {
 		// VACUUM as well: the deleted rows' space is reused by the next rebuild, and the
 		// visibility map spares the first queries from writing hint bits on every page.
-		if _, err := s.client.ExecContext(ctx, "VACUUM ANALYZE funnel_reaches, funnel_exits, funnel_counts, funnel_sketches"); err != nil {
+		if _, err := s.client.ExecContext(ctx, "VACUUM ANALYZE funnel_leads, funnel_exits"); err != nil {
 			return stats, fmt.Errorf("funnel: vacuum: %w", err)
 		}
 		step("vacuum")

@@ -10,17 +10,20 @@ import (
 	"github.com/qualify/qualify/ent"
 )
 
-// scope is where one query reads its FunnelReach rows from, and which leads it may see.
+// scope is where one query reads its FunnelLead rows (and exits) from, and which leads it may
+// see.
 type scope struct {
 	svc    *Service
 	source Source
 	set    *stageSet
-	table  string // funnel_reaches, or the CTE f derived from the transitions
+	table  string // funnel_leads, or the CTE f derived from the transitions
+	exits  string // funnel_exits, or the CTE fx
 	lf     *leadFilter
 }
 
-// open picks the source (the rollup unless a where filter asks for the transitions), captures
-// the caller's lead filter and starts the statement.
+// open captures the caller's lead filter (the where input and the row filter) and picks the
+// source: the rollup, unless it is being rebuilt, was built for another stage list or has no
+// column for a stage; then the rows are derived from the transitions in the statement.
 func (s *Service) open(ctx context.Context, where *ent.LeadWhereInput) (*scope, error) {
 	set, err := s.stages(ctx)
 	if err != nil {
@@ -34,17 +37,15 @@ func (s *Service) open(ctx context.Context, where *ent.LeadWhereInput) (*scope, 
 	if err != nil {
 		return nil, err
 	}
-	sc := &scope{svc: s, source: SourceRollup, set: set, table: "funnel_reaches", lf: lf}
-	// A rollup built for another stage list (a stage added, retired or moved since) is wrong
-	// until its rebuild: the transitions answer meanwhile.
-	if where != nil || s.rebuilding.Load() > 0 || !current {
-		sc.source, sc.table = SourceTransitions, "f"
+	sc := &scope{svc: s, source: SourceRollup, set: set, table: "funnel_leads", exits: "funnel_exits", lf: lf}
+	if s.rebuilding.Load() > 0 || !current || !set.fitsTable() {
+		sc.source, sc.table, sc.exits = SourceTransitions, "f", "fx"
 	}
 	return sc, nil
 }
 
 // stmt starts a statement of the scope: the lead filter and, from the transitions, the rows
-// derived on the fly as the CTE f.
+// derived on the fly as the CTEs f and fx.
 func (sc *scope) stmt() *stmt {
 	st := sc.svc.newStmt(sc.lf)
 	if sc.source == SourceTransitions {
@@ -56,31 +57,41 @@ func (sc *scope) stmt() *stmt {
 		if sc.lf.filtered {
 			cond = "%s IN (SELECT id FROM fl)"
 		}
-		st.add(sep + "f AS (" + sc.svc.factsSQL(cond) + ")\n")
+		n := max(len(sc.set.funnel)+len(sc.set.exits), 1)
+		st.add(sep + "f AS (" + sc.svc.factsSQL(sc.set, cond, n) + "),\nfx AS (" + exitsSQL(cond) + ")\n")
 	}
 	return st
 }
 
-// rowCond restricts rows of alias to the visible leads when the rollup is read under a filter.
+// rowCond restricts rows of alias (a FunnelLead) to the visible leads matching the filter: a
+// semi-join on the lead's own columns, so any where input and any row filter apply alike.
 func (sc *scope) rowCond(alias string) string {
 	if sc.source == SourceRollup && sc.lf.filtered {
-		return " AND " + alias + ".lead_id IN (SELECT id FROM fl)"
+		return " AND " + alias + ".id IN (SELECT id FROM fl)"
 	}
 	return ""
+}
+
+// col is the column of kind (r, o, l or c) of the slot of stage id for alias.
+func (sc *scope) col(alias string, kind byte, id int) string {
+	return alias + "." + string(kind) + strconv.Itoa(sc.set.slot(id))
 }
 
 // cohortCond selects the rows of alias whose lead is in the cohort of the period.
 func (sc *scope) cohortCond(alias string, c Cohort, first int, p Period) (string, []any) {
 	from, to := p.From.UTC(), p.To.UTC()
 	if c == CohortEnteredFirstStage {
-		return fmt.Sprintf(" AND %s.lead_id IN (SELECT c.lead_id FROM %s c WHERE c.stage_id = %d AND c.reached_at >= ? AND c.reached_at < ?)",
-			alias, sc.table, first), []any{from, to}
+		col, b := sc.col(alias, 'r', first), sc.svc.epochParam()
+		return fmt.Sprintf(" AND %s >= %s AND %s < %s", col, b, col, b), []any{from, to}
 	}
-	return fmt.Sprintf(" AND %s.lead_created_at >= ? AND %s.lead_created_at < ?", alias, alias), []any{from, to}
+	col := alias + ".created_at"
+	return fmt.Sprintf(" AND %s >= ? AND %s < ?", col, col), []any{from, to}
 }
 
-// dimCols are the six dimension columns d1..d6 of alias, constant when not grouped.
-func dimCols(alias string, by []Dimension) string {
+// dimCols are the dimension columns d1..d8 of alias, constant when not grouped. first is the
+// stage whose reach the attribution at the time (OWNER_AT_REACH, TEAM_AT_REACH) reads; the
+// latter reads the team of that owner from the users joined as alias+"u" (see dimJoin).
+func (sc *scope) dimCols(alias string, by []Dimension, first int) string {
 	has := map[Dimension]bool{}
 	for _, d := range by {
 		has[d] = true
@@ -98,20 +109,34 @@ func dimCols(alias string, by []Dimension) string {
 		col(DimIndustry, alias+".industry", "''") + " AS d4",
 		col(DimRegion, alias+".region", "''") + " AS d5",
 		col(DimCohortMonth, alias+".cohort_month", "''") + " AS d6",
+		col(DimOwnerAtReach, "COALESCE("+sc.col(alias, 'o', first)+", 0)", "0") + " AS d7",
+		col(DimTeamAtReach, "COALESCE("+alias+"u.team, '')", "''") + " AS d8",
 	}, ", ")
 }
 
-const dimList = "d1, d2, d3, d4, d5, d6"
+// dimJoin joins the users of the owners at the time when grouped by TEAM_AT_REACH.
+func (sc *scope) dimJoin(alias string, by []Dimension, first int) string {
+	for _, d := range by {
+		if d == DimTeamAtReach {
+			return " LEFT JOIN users " + alias + "u ON " + alias + "u.id = " + sc.col(alias, 'o', first)
+		}
+	}
+	return ""
+}
+
+const dimList = "d1, d2, d3, d4, d5, d6, d7, d8"
 
 // dims are the scanned dimension values of a row.
 type dims struct {
 	source                            string
 	owner                             int
 	team, industry, region, cohortMon string
+	ownerAt                           int
+	teamAt                            string
 }
 
 func (d *dims) dest() []any {
-	return []any{&d.source, &d.owner, &d.team, &d.industry, &d.region, &d.cohortMon}
+	return []any{&d.source, &d.owner, &d.team, &d.industry, &d.region, &d.cohortMon, &d.ownerAt, &d.teamAt}
 }
 
 // key is the GroupKey of d with only the dimensions of by set.
@@ -133,6 +158,12 @@ func (d dims) key(by []Dimension) GroupKey {
 			k.Region = ptr(d.region)
 		case DimCohortMonth:
 			k.CohortMonth = ptr(d.cohortMon)
+		case DimOwnerAtReach:
+			if d.ownerAt != 0 {
+				k.OwnerAtReachID = ptr(d.ownerAt)
+			}
+		case DimTeamAtReach:
+			k.TeamAtReach = ptr(d.teamAt)
 		}
 	}
 	return k
@@ -140,7 +171,7 @@ func (d dims) key(by []Dimension) GroupKey {
 
 func ptr[T any](v T) *T { return &v }
 
-// percentileSQL aggregates inner (columns d1..d6, k, m, v) into d1..d6, k, m, count, mean, the
+// percentileSQL aggregates inner (columns d1..d8, k, m, v) into d1..d8, k, m, count, mean, the
 // median and the 90th percentile of v. Both are percentile_cont (linear interpolation between
 // the closest ranks): PostgreSQL's own, and on SQLite the same formula over ROW_NUMBER and
 // COUNT windows, so both databases give the same figures.
@@ -161,6 +192,34 @@ FROM (` + inner + `) q GROUP BY ` + dimList + `, k, m`
 FROM (SELECT q.*, ROW_NUMBER() OVER (PARTITION BY ` + dimList + `, k, m ORDER BY v) AS rn,
   COUNT(*) OVER (PARTITION BY ` + dimList + `, k, m) AS cnt FROM (` + inner + `) q) w
 GROUP BY ` + dimList + `, k, m`
+}
+
+// unpivot is the rows (k, m, v) of the FunnelLead rows of alias, one per value of vals that is
+// not null: on PostgreSQL a LATERAL VALUES list, so the table is scanned once; on SQLite, which
+// has no LATERAL, through a join with the constant list of keys.
+func (s *Service) unpivot(alias string, vals []kmv) (from, k, m, v string) {
+	if s.pg() {
+		rows := make([]string, len(vals))
+		for i, x := range vals {
+			rows[i] = fmt.Sprintf("(%d, %d, %s)", x.k, x.m, x.v)
+		}
+		return " CROSS JOIN LATERAL (VALUES " + strings.Join(rows, ", ") + ") p(k, m, v)", "p.k", "p.m", "p.v"
+	}
+	rows := make([]string, len(vals))
+	var cv strings.Builder
+	cv.WriteString("CASE p.i")
+	for i, x := range vals {
+		rows[i] = fmt.Sprintf("SELECT %d AS i, %d AS k, %d AS m", i, x.k, x.m)
+		fmt.Fprintf(&cv, " WHEN %d THEN %s", i, x.v)
+	}
+	cv.WriteString(" END")
+	return " CROSS JOIN (" + strings.Join(rows, " UNION ALL ") + ") p", "p.k", "p.m", cv.String()
+}
+
+// kmv is one value of a FunnelLead row for unpivot: the expression v under the keys k and m.
+type kmv struct {
+	k, m int
+	v    string
 }
 
 // stats is one row of percentileSQL.

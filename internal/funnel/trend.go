@@ -3,7 +3,6 @@ package funnel
 import (
 	"context"
 	"database/sql"
-	"strconv"
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/internal/domainerr"
@@ -51,19 +50,10 @@ func (s *Service) ConversionTrend(ctx context.Context, in TrendInput) (*Trend, e
 		return nil, err
 	}
 	res := &Trend{Source: sc.source, Points: []*TrendPoint{}}
-	// The trend is the ENTERED_FIRST_STAGE cohort of From by day, which the aggregate counts.
-	if p := sc.aggregate(Input{Period: in.Period, Where: in.Where}); p != nil {
-		res.Source = SourceAggregate
-		if err := sc.aggTrend(ctx, p, in.Interval, steps[0].ID, steps[1].ID, res); err != nil {
-			return nil, err
-		}
-		return res, nil
-	}
 	st := sc.stmt()
-	bucket := s.bucketSQL("r.reached_at", in.Interval)
-	st.add(`SELECT b, COUNT(*), COUNT(nx) FROM (SELECT `+bucket+` AS b, nx.lead_id AS nx
-FROM `+sc.table+` r LEFT JOIN `+sc.table+` nx ON nx.lead_id = r.lead_id AND nx.stage_id = `+strconv.Itoa(steps[1].ID)+`
-WHERE r.stage_id = `+strconv.Itoa(steps[0].ID)+` AND r.reached_at >= ? AND r.reached_at < ?`+sc.rowCond("r")+`) q GROUP BY b ORDER BY b`,
+	at, to := sc.col("r", 'r', steps[0].ID), sc.col("r", 'r', steps[1].ID)
+	st.add(`SELECT `+s.bucketSQL(at, in.Interval)+` AS b, COUNT(*), COUNT(`+to+`)
+FROM `+sc.table+` r WHERE `+at+` >= `+s.epochParam()+` AND `+at+` < `+s.epochParam()+sc.rowCond("r")+` GROUP BY b ORDER BY b`,
 		in.Period.From.UTC(), in.Period.To.UTC())
 	err = sc.run(ctx, st, func(rows *sql.Rows) error {
 		p := &TrendPoint{}

@@ -69,16 +69,16 @@ func TestComparisonFilters(t *testing.T) {
 
 		// The CSV export groups by every dimension, owner included, with the owner's name.
 		where, _ := json.Marshal(&ent.LeadWhereInput{CreatedAtGT: &cut})
-		for _, dim := range []string{"source", "owner", "team", "industry", "region", "cohort_month"} {
+		for _, dim := range []string{"source", "owner", "team", "industry", "region", "cohort_month", "owner_at_reach", "team_at_reach"} {
 			q := fmt.Sprintf("/export/funnel.csv?from=%s&to=%s&groupBy=%s&where=%s", period.From.Format(time.RFC3339),
 				period.To.Format(time.DateOnly), dim, url.QueryEscape(string(where)))
 			rows := getCSV(t, api, q, http.StatusOK)
 			if len(rows) < 2 {
 				t.Fatalf("csv by %s: %d rows", dim, len(rows))
 			}
-			if dim == "owner" {
-				if rows[0][1] != "owner" || rows[0][2] != "owner_name" {
-					t.Fatalf("csv by owner: header %v", rows[0])
+			if dim == "owner" || dim == "owner_at_reach" {
+				if rows[0][1] != dim || rows[0][2] != dim+"_name" {
+					t.Fatalf("csv by %s: header %v", dim, rows[0])
 				}
 				named := 0
 				for _, r := range rows[1:] {
@@ -87,7 +87,7 @@ func TestComparisonFilters(t *testing.T) {
 					}
 				}
 				if named == 0 {
-					t.Fatalf("csv by owner: no owner names in %v", rows)
+					t.Fatalf("csv by %s: no owner names in %v", dim, rows)
 				}
 			}
 		}

@@ -8,30 +8,30 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
-	"github.com/qualify/qualify/ent/funnelcount"
+	"github.com/qualify/qualify/ent/funnellead"
 	"github.com/qualify/qualify/ent/predicate"
 )
 
-// FunnelCountDelete is the builder for deleting a FunnelCount entity.
-type FunnelCountDelete struct {
+// FunnelLeadDelete is the builder for deleting a FunnelLead entity.
+type FunnelLeadDelete struct {
 	config
 	hooks    []Hook
-	mutation *FunnelCountMutation
+	mutation *FunnelLeadMutation
 }
 
-// Where appends a list predicates to the FunnelCountDelete builder.
-func (_d *FunnelCountDelete) Where(ps ...predicate.FunnelCount) *FunnelCountDelete {
+// Where appends a list predicates to the FunnelLeadDelete builder.
+func (_d *FunnelLeadDelete) Where(ps ...predicate.FunnelLead) *FunnelLeadDelete {
 	_d.mutation.Where(ps...)
 	return _d
 }
 
 // Exec executes the deletion query and returns how many vertices were deleted.
-func (_d *FunnelCountDelete) Exec(ctx context.Context) (int, error) {
+func (_d *FunnelLeadDelete) Exec(ctx context.Context) (int, error) {
 	return withHooks(ctx, _d.sqlExec, _d.mutation, _d.hooks)
 }
 
 // ExecX is like Exec, but panics if an error occurs.
-func (_d *FunnelCountDelete) ExecX(ctx context.Context) int {
+func (_d *FunnelLeadDelete) ExecX(ctx context.Context) int {
 	n, err := _d.Exec(ctx)
 	if err != nil {
 		panic(err)
@@ -39,8 +39,8 @@ func (_d *FunnelCountDelete) ExecX(ctx context.Context) int {
 	return n
 }
 
-func (_d *FunnelCountDelete) sqlExec(ctx context.Context) (int, error) {
-	_spec := sqlgraph.NewDeleteSpec(funnelcount.Table, sqlgraph.NewFieldSpec(funnelcount.FieldID, field.TypeInt))
+func (_d *FunnelLeadDelete) sqlExec(ctx context.Context) (int, error) {
+	_spec := sqlgraph.NewDeleteSpec(funnellead.Table, sqlgraph.NewFieldSpec(funnellead.FieldID, field.TypeInt))
 	if ps := _d.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
 			for i := range ps {
@@ -56,32 +56,32 @@ func (_d *FunnelCountDelete) sqlExec(ctx context.Context) (int, error) {
 	return affected, err
 }
 
-// FunnelCountDeleteOne is the builder for deleting a single FunnelCount entity.
-type FunnelCountDeleteOne struct {
-	_d *FunnelCountDelete
+// FunnelLeadDeleteOne is the builder for deleting a single FunnelLead entity.
+type FunnelLeadDeleteOne struct {
+	_d *FunnelLeadDelete
 }
 
-// Where appends a list predicates to the FunnelCountDelete builder.
-func (_d *FunnelCountDeleteOne) Where(ps ...predicate.FunnelCount) *FunnelCountDeleteOne {
+// Where appends a list predicates to the FunnelLeadDelete builder.
+func (_d *FunnelLeadDeleteOne) Where(ps ...predicate.FunnelLead) *FunnelLeadDeleteOne {
 	_d._d.mutation.Where(ps...)
 	return _d
 }
 
 // Exec executes the deletion query.
-func (_d *FunnelCountDeleteOne) Exec(ctx context.Context) error {
+func (_d *FunnelLeadDeleteOne) Exec(ctx context.Context) error {
 	n, err := _d._d.Exec(ctx)
 	switch {
 	case err != nil:
 		return err
 	case n == 0:
-		return &NotFoundError{funnelcount.Label}
+		return &NotFoundError{funnellead.Label}
 	default:
 		return nil
 	}
 }
 
 // ExecX is like Exec, but panics if an error occurs.
-func (_d *FunnelCountDeleteOne) ExecX(ctx context.Context) {
+func (_d *FunnelLeadDeleteOne) ExecX(ctx context.Context) {
 	if err := _d.Exec(ctx); err != nil {
 		panic(err)
 	}

@@ -12,70 +12,70 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
-	"github.com/qualify/qualify/ent/funnelsketch"
+	"github.com/qualify/qualify/ent/funnellead"
 	"github.com/qualify/qualify/ent/predicate"
 )
 
-// FunnelSketchQuery is the builder for querying FunnelSketch entities.
-type FunnelSketchQuery struct {
+// FunnelLeadQuery is the builder for querying FunnelLead entities.
+type FunnelLeadQuery struct {
 	config
 	ctx        *QueryContext
-	order      []funnelsketch.OrderOption
+	order      []funnellead.OrderOption
 	inters     []Interceptor
-	predicates []predicate.FunnelSketch
-	loadTotal  []func(context.Context, []*FunnelSketch) error
+	predicates []predicate.FunnelLead
+	loadTotal  []func(context.Context, []*FunnelLead) error
 	modifiers  []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
 }
 
-// Where adds a new predicate for the FunnelSketchQuery builder.
-func (_q *FunnelSketchQuery) Where(ps ...predicate.FunnelSketch) *FunnelSketchQuery {
+// Where adds a new predicate for the FunnelLeadQuery builder.
+func (_q *FunnelLeadQuery) Where(ps ...predicate.FunnelLead) *FunnelLeadQuery {
 	_q.predicates = append(_q.predicates, ps...)
 	return _q
 }
 
 // Limit the number of records to be returned by this query.
-func (_q *FunnelSketchQuery) Limit(limit int) *FunnelSketchQuery {
+func (_q *FunnelLeadQuery) Limit(limit int) *FunnelLeadQuery {
 	_q.ctx.Limit = &limit
 	return _q
 }
 
 // Offset to start from.
-func (_q *FunnelSketchQuery) Offset(offset int) *FunnelSketchQuery {
+func (_q *FunnelLeadQuery) Offset(offset int) *FunnelLeadQuery {
 	_q.ctx.Offset = &offset
 	return _q
 }
 
 // Unique configures the query builder to filter duplicate records on query.
 // By default, unique is set to true, and can be disabled using this method.
-func (_q *FunnelSketchQuery) Unique(unique bool) *FunnelSketchQuery {
+func (_q *FunnelLeadQuery) Unique(unique bool) *FunnelLeadQuery {
 	_q.ctx.Unique = &unique
 	return _q
 }
 
 // Order specifies how the records should be ordered.
-func (_q *FunnelSketchQuery) Order(o ...funnelsketch.OrderOption) *FunnelSketchQuery {
+func (_q *FunnelLeadQuery) Order(o ...funnellead.OrderOption) *FunnelLeadQuery {
 	_q.order = append(_q.order, o...)
 	return _q
 }
 
-// First returns the first FunnelSketch entity from the query.
-// Returns a *NotFoundError when no FunnelSketch was found.
-func (_q *FunnelSketchQuery) First(ctx context.Context) (*FunnelSketch, error) {
+// First returns the first FunnelLead entity from the query.
+// Returns a *NotFoundError when no FunnelLead was found.
+func (_q *FunnelLeadQuery) First(ctx context.Context) (*FunnelLead, error) {
 	nodes, err := _q.Limit(1).All(setContextOp(ctx, _q.ctx, ent.OpQueryFirst))
 	if err != nil {
 		return nil, err
 	}
 	if len(nodes) == 0 {
-		return nil, &NotFoundError{funnelsketch.Label}
+		return nil, &NotFoundError{funnellead.Label}
 	}
 	return nodes[0], nil
 }
 
 // FirstX is like First, but panics if an error occurs.
-func (_q *FunnelSketchQuery) FirstX(ctx context.Context) *FunnelSketch {
+func (_q *FunnelLeadQuery) FirstX(ctx context.Context) *FunnelLead {
 	node, err := _q.First(ctx)
 	if err != nil && !IsNotFound(err) {
 		panic(err)
@@ -83,22 +83,22 @@ func (_q *FunnelSketchQuery) FirstX(ctx context.Context) *FunnelSketch {
 	return node
 }
 
-// FirstID returns the first FunnelSketch ID from the query.
-// Returns a *NotFoundError when no FunnelSketch ID was found.
-func (_q *FunnelSketchQuery) FirstID(ctx context.Context) (id int, err error) {
+// FirstID returns the first FunnelLead ID from the query.
+// Returns a *NotFoundError when no FunnelLead ID was found.
+func (_q *FunnelLeadQuery) FirstID(ctx context.Context) (id int, err error) {
 	var ids []int
 	if ids, err = _q.Limit(1).IDs(setContextOp(ctx, _q.ctx, ent.OpQueryFirstID)); err != nil {
 		return
 	}
 	if len(ids) == 0 {
-		err = &NotFoundError{funnelsketch.Label}
+		err = &NotFoundError{funnellead.Label}
 		return
 	}
 	return ids[0], nil
 }
 
 // FirstIDX is like FirstID, but panics if an error occurs.
-func (_q *FunnelSketchQuery) FirstIDX(ctx context.Context) int {
+func (_q *FunnelLeadQuery) FirstIDX(ctx context.Context) int {
 	id, err := _q.FirstID(ctx)
 	if err != nil && !IsNotFound(err) {
 		panic(err)
@@ -106,10 +106,10 @@ func (_q *FunnelSketchQuery) FirstIDX(ctx context.Context) int {
 	return id
 }
 
-// Only returns a single FunnelSketch entity found by the query, ensuring it only returns one.
-// Returns a *NotSingularError when more than one FunnelSketch entity is found.
-// Returns a *NotFoundError when no FunnelSketch entities are found.
-func (_q *FunnelSketchQuery) Only(ctx context.Context) (*FunnelSketch, error) {
+// Only returns a single FunnelLead entity found by the query, ensuring it only returns one.
+// Returns a *NotSingularError when more than one FunnelLead entity is found.
+// Returns a *NotFoundError when no FunnelLead entities are found.
+func (_q *FunnelLeadQuery) Only(ctx context.Context) (*FunnelLead, error) {
 	nodes, err := _q.Limit(2).All(setContextOp(ctx, _q.ctx, ent.OpQueryOnly))
 	if err != nil {
 		return nil, err
@@ -118,14 +118,14 @@ func (_q *FunnelSketchQuery) Only(ctx context.Context) (*FunnelSketch, error) {
 	case 1:
 		return nodes[0], nil
 	case 0:
-		return nil, &NotFoundError{funnelsketch.Label}
+		return nil, &NotFoundError{funnellead.Label}
 	default:
-		return nil, &NotSingularError{funnelsketch.Label}
+		return nil, &NotSingularError{funnellead.Label}
 	}
 }
 
 // OnlyX is like Only, but panics if an error occurs.
-func (_q *FunnelSketchQuery) OnlyX(ctx context.Context) *FunnelSketch {
+func (_q *FunnelLeadQuery) OnlyX(ctx context.Context) *FunnelLead {
 	node, err := _q.Only(ctx)
 	if err != nil {
 		panic(err)
@@ -133,10 +133,10 @@ func (_q *FunnelSketchQuery) OnlyX(ctx context.Context) *FunnelSketch {
 	return node
 }
 
-// OnlyID is like Only, but returns the only FunnelSketch ID in the query.
-// Returns a *NotSingularError when more than one FunnelSketch ID is found.
+// OnlyID is like Only, but returns the only FunnelLead ID in the query.
+// Returns a *NotSingularError when more than one FunnelLead ID is found.
 // Returns a *NotFoundError when no entities are found.
-func (_q *FunnelSketchQuery) OnlyID(ctx context.Context) (id int, err error) {
+func (_q *FunnelLeadQuery) OnlyID(ctx context.Context) (id int, err error) {
 	var ids []int
 	if ids, err = _q.Limit(2).IDs(setContextOp(ctx, _q.ctx, ent.OpQueryOnlyID)); err != nil {
 		return
@@ -145,15 +145,15 @@ func (_q *FunnelSketchQuery) OnlyID(ctx context.Context) (id int, err error) {
 	case 1:
 		id = ids[0]
 	case 0:
-		err = &NotFoundError{funnelsketch.Label}
+		err = &NotFoundError{funnellead.Label}
 	default:
-		err = &NotSingularError{funnelsketch.Label}
+		err = &NotSingularError{funnellead.Label}
 	}
 	return
 }
 
 // OnlyIDX is like OnlyID, but panics if an error occurs.
-func (_q *FunnelSketchQuery) OnlyIDX(ctx context.Context) int {
+func (_q *FunnelLeadQuery) OnlyIDX(ctx context.Context) int {
 	id, err := _q.OnlyID(ctx)
 	if err != nil {
 		panic(err)
@@ -161,18 +161,18 @@ func (_q *FunnelSketchQuery) OnlyIDX(ctx context.Context) int {
 	return id
 }
 
-// All executes the query and returns a list of FunnelSketches.
-func (_q *FunnelSketchQuery) All(ctx context.Context) ([]*FunnelSketch, error) {
+// All executes the query and returns a list of FunnelLeads.
+func (_q *FunnelLeadQuery) All(ctx context.Context) ([]*FunnelLead, error) {
 	ctx = setContextOp(ctx, _q.ctx, ent.OpQueryAll)
 	if err := _q.prepareQuery(ctx); err != nil {
 		return nil, err
 	}
-	qr := querierAll[[]*FunnelSketch, *FunnelSketchQuery]()
-	return withInterceptors[[]*FunnelSketch](ctx, _q, qr, _q.inters)
+	qr := querierAll[[]*FunnelLead, *FunnelLeadQuery]()
+	return withInterceptors[[]*FunnelLead](ctx, _q, qr, _q.inters)
 }
 
 // AllX is like All, but panics if an error occurs.
-func (_q *FunnelSketchQuery) AllX(ctx context.Context) []*FunnelSketch {
+func (_q *FunnelLeadQuery) AllX(ctx context.Context) []*FunnelLead {
 	nodes, err := _q.All(ctx)
 	if err != nil {
 		panic(err)
@@ -180,20 +180,20 @@ func (_q *FunnelSketchQuery) AllX(ctx context.Context) []*FunnelSketch {
 	return nodes
 }
 
-// IDs executes the query and returns a list of FunnelSketch IDs.
-func (_q *FunnelSketchQuery) IDs(ctx context.Context) (ids []int, err error) {
+// IDs executes the query and returns a list of FunnelLead IDs.
+func (_q *FunnelLeadQuery) IDs(ctx context.Context) (ids []int, err error) {
 	if _q.ctx.Unique == nil && _q.path != nil {
 		_q.Unique(true)
 	}
 	ctx = setContextOp(ctx, _q.ctx, ent.OpQueryIDs)
-	if err = _q.Select(funnelsketch.FieldID).Scan(ctx, &ids); err != nil {
+	if err = _q.Select(funnellead.FieldID).Scan(ctx, &ids); err != nil {
 		return nil, err
 	}
 	return ids, nil
 }
 
 // IDsX is like IDs, but panics if an error occurs.
-func (_q *FunnelSketchQuery) IDsX(ctx context.Context) []int {
+func (_q *FunnelLeadQuery) IDsX(ctx context.Context) []int {
 	ids, err := _q.IDs(ctx)
 	if err != nil {
 		panic(err)
@@ -202,16 +202,16 @@ func (_q *FunnelSketchQuery) IDsX(ctx context.Context) []int {
 }
 
 // Count returns the count of the given query.
-func (_q *FunnelSketchQuery) Count(ctx context.Context) (int, error) {
+func (_q *FunnelLeadQuery) Count(ctx context.Context) (int, error) {
 	ctx = setContextOp(ctx, _q.ctx, ent.OpQueryCount)
 	if err := _q.prepareQuery(ctx); err != nil {
 		return 0, err
 	}
-	return withInterceptors[int](ctx, _q, querierCount[*FunnelSketchQuery](), _q.inters)
+	return withInterceptors[int](ctx, _q, querierCount[*FunnelLeadQuery](), _q.inters)
 }
 
 // CountX is like Count, but panics if an error occurs.
-func (_q *FunnelSketchQuery) CountX(ctx context.Context) int {
+func (_q *FunnelLeadQuery) CountX(ctx context.Context) int {
 	count, err := _q.Count(ctx)
 	if err != nil {
 		panic(err)
@@ -220,7 +220,7 @@ func (_q *FunnelSketchQuery) CountX(ctx context.Context) int {
 }
 
 // Exist returns true if the query has elements in the graph.
-func (_q *FunnelSketchQuery) Exist(ctx context.Context) (bool, error) {
+func (_q *FunnelLeadQuery) Exist(ctx context.Context) (bool, error) {
 	ctx = setContextOp(ctx, _q.ctx, ent.OpQueryExist)
 	switch _, err := _q.FirstID(ctx); {
 	case IsNotFound(err):
@@ -233,7 +233,7 @@ func (_q *FunnelSketchQuery) Exist(ctx context.Context) (bool, error) {
 }
 
 // ExistX is like Exist, but panics if an error occurs.
-func (_q *FunnelSketchQuery) ExistX(ctx context.Context) bool {
+func (_q *FunnelLeadQuery) ExistX(ctx context.Context) bool {
 	exist, err := _q.Exist(ctx)
 	if err != nil {
 		panic(err)
@@ -241,18 +241,18 @@ func (_q *FunnelSketchQuery) ExistX(ctx context.Context) bool {
 	return exist
 }
 
-// Clone returns a duplicate of the FunnelSketchQuery builder, including all associated steps. It can be
+// Clone returns a duplicate of the FunnelLeadQuery builder, including all associated steps. It can be
 // used to prepare common query builders and use them differently after the clone is made.
-func (_q *FunnelSketchQuery) Clone() *FunnelSketchQuery {
+func (_q *FunnelLeadQuery) Clone() *FunnelLeadQuery {
 	if _q == nil {
 		return nil
 	}
-	return &FunnelSketchQuery{
+	return &FunnelLeadQuery{
 		config:     _q.config,
 		ctx:        _q.ctx.Clone(),
-		order:      append([]funnelsketch.OrderOption{}, _q.order...),
+		order:      append([]funnellead.OrderOption{}, _q.order...),
 		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.FunnelSketch{}, _q.predicates...),
+		predicates: append([]predicate.FunnelLead{}, _q.predicates...),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -266,19 +266,19 @@ func (_q *FunnelSketchQuery) Clone() *FunnelSketchQuery {
 // Example:
 //
 //	var v []struct {
-//		CohortStage int `json:"cohort_stage,omitempty"`
+//		CreatedAt time.Time `json:"created_at,omitempty"`
 //		Count int `json:"count,omitempty"`
 //	}
 //
-//	client.FunnelSketch.Query().
-//		GroupBy(funnelsketch.FieldCohortStage).
+//	client.FunnelLead.Query().
+//		GroupBy(funnellead.FieldCreatedAt).
 //		Aggregate(ent.Count()).
 //		Scan(ctx, &v)
-func (_q *FunnelSketchQuery) GroupBy(field string, fields ...string) *FunnelSketchGroupBy {
+func (_q *FunnelLeadQuery) GroupBy(field string, fields ...string) *FunnelLeadGroupBy {
 	_q.ctx.Fields = append([]string{field}, fields...)
-	grbuild := &FunnelSketchGroupBy{build: _q}
+	grbuild := &FunnelLeadGroupBy{build: _q}
 	grbuild.flds = &_q.ctx.Fields
-	grbuild.label = funnelsketch.Label
+	grbuild.label = funnellead.Label
 	grbuild.scan = grbuild.Scan
 	return grbuild
 }
@@ -289,26 +289,26 @@ func (_q *FunnelSketchQuery) GroupBy(field string, fields ...string) *FunnelSket
 // Example:
 //
 //	var v []struct {
-//		CohortStage int `json:"cohort_stage,omitempty"`
+//		CreatedAt time.Time `json:"created_at,omitempty"`
 //	}
 //
-//	client.FunnelSketch.Query().
-//		Select(funnelsketch.FieldCohortStage).
+//	client.FunnelLead.Query().
+//		Select(funnellead.FieldCreatedAt).
 //		Scan(ctx, &v)
-func (_q *FunnelSketchQuery) Select(fields ...string) *FunnelSketchSelect {
+func (_q *FunnelLeadQuery) Select(fields ...string) *FunnelLeadSelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)
-	sbuild := &FunnelSketchSelect{FunnelSketchQuery: _q}
-	sbuild.label = funnelsketch.Label
+	sbuild := &FunnelLeadSelect{FunnelLeadQuery: _q}
+	sbuild.label = funnellead.Label
 	sbuild.flds, sbuild.scan = &_q.ctx.Fields, sbuild.Scan
 	return sbuild
 }
 
-// Aggregate returns a FunnelSketchSelect configured with the given aggregations.
-func (_q *FunnelSketchQuery) Aggregate(fns ...AggregateFunc) *FunnelSketchSelect {
+// Aggregate returns a FunnelLeadSelect configured with the given aggregations.
+func (_q *FunnelLeadQuery) Aggregate(fns ...AggregateFunc) *FunnelLeadSelect {
 	return _q.Select().Aggregate(fns...)
 }
 
-func (_q *FunnelSketchQuery) prepareQuery(ctx context.Context) error {
+func (_q *FunnelLeadQuery) prepareQuery(ctx context.Context) error {
 	for _, inter := range _q.inters {
 		if inter == nil {
 			return fmt.Errorf("ent: uninitialized interceptor (forgotten import ent/runtime?)")
@@ -320,7 +320,7 @@ func (_q *FunnelSketchQuery) prepareQuery(ctx context.Context) error {
 		}
 	}
 	for _, f := range _q.ctx.Fields {
-		if !funnelsketch.ValidColumn(f) {
+		if !funnellead.ValidColumn(f) {
 			return &ValidationError{Name: f, err: fmt.Errorf("ent: invalid field %q for query", f)}
 		}
 	}
@@ -334,16 +334,16 @@ func (_q *FunnelSketchQuery) prepareQuery(ctx context.Context) error {
 	return nil
 }
 
-func (_q *FunnelSketchQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*FunnelSketch, error) {
+func (_q *FunnelLeadQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*FunnelLead, error) {
 	var (
-		nodes = []*FunnelSketch{}
+		nodes = []*FunnelLead{}
 		_spec = _q.querySpec()
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
-		return (*FunnelSketch).scanValues(nil, columns)
+		return (*FunnelLead).scanValues(nil, columns)
 	}
 	_spec.Assign = func(columns []string, values []any) error {
-		node := &FunnelSketch{config: _q.config}
+		node := &FunnelLead{config: _q.config}
 		nodes = append(nodes, node)
 		return node.assignValues(columns, values)
 	}
@@ -367,7 +367,7 @@ func (_q *FunnelSketchQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	return nodes, nil
 }
 
-func (_q *FunnelSketchQuery) sqlCount(ctx context.Context) (int, error) {
+func (_q *FunnelLeadQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
@@ -379,8 +379,8 @@ func (_q *FunnelSketchQuery) sqlCount(ctx context.Context) (int, error) {
 	return sqlgraph.CountNodes(ctx, _q.driver, _spec)
 }
 
-func (_q *FunnelSketchQuery) querySpec() *sqlgraph.QuerySpec {
-	_spec := sqlgraph.NewQuerySpec(funnelsketch.Table, funnelsketch.Columns, sqlgraph.NewFieldSpec(funnelsketch.FieldID, field.TypeInt))
+func (_q *FunnelLeadQuery) querySpec() *sqlgraph.QuerySpec {
+	_spec := sqlgraph.NewQuerySpec(funnellead.Table, funnellead.Columns, sqlgraph.NewFieldSpec(funnellead.FieldID, field.TypeInt))
 	_spec.From = _q.sql
 	if unique := _q.ctx.Unique; unique != nil {
 		_spec.Unique = *unique
@@ -389,9 +389,9 @@ func (_q *FunnelSketchQuery) querySpec() *sqlgraph.QuerySpec {
 	}
 	if fields := _q.ctx.Fields; len(fields) > 0 {
 		_spec.Node.Columns = make([]string, 0, len(fields))
-		_spec.Node.Columns = append(_spec.Node.Columns, funnelsketch.FieldID)
+		_spec.Node.Columns = append(_spec.Node.Columns, funnellead.FieldID)
 		for i := range fields {
-			if fields[i] != funnelsketch.FieldID {
+			if fields[i] != funnellead.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
 		}
@@ -419,12 +419,12 @@ func (_q *FunnelSketchQuery) querySpec() *sqlgraph.QuerySpec {
 	return _spec
 }
 
-func (_q *FunnelSketchQuery) sqlQuery(ctx context.Context) *sql.Selector {
+func (_q *FunnelLeadQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	builder := sql.Dialect(_q.driver.Dialect())
-	t1 := builder.Table(funnelsketch.Table)
+	t1 := builder.Table(funnellead.Table)
 	columns := _q.ctx.Fields
 	if len(columns) == 0 {
-		columns = funnelsketch.Columns
+		columns = funnellead.Columns
 	}
 	selector := builder.Select(t1.Columns(columns...)...).From(t1)
 	if _q.sql != nil {
@@ -457,7 +457,7 @@ func (_q *FunnelSketchQuery) sqlQuery(ctx context.Context) *sql.Selector {
 // ForUpdate locks the selected rows against concurrent updates, and prevent them from being
 // updated, deleted or "selected ... for update" by other sessions, until the transaction is
 // either committed or rolled-back.
-func (_q *FunnelSketchQuery) ForUpdate(opts ...sql.LockOption) *FunnelSketchQuery {
+func (_q *FunnelLeadQuery) ForUpdate(opts ...sql.LockOption) *FunnelLeadQuery {
 	if _q.driver.Dialect() == dialect.Postgres {
 		_q.Unique(false)
 	}
@@ -470,7 +470,7 @@ func (_q *FunnelSketchQuery) ForUpdate(opts ...sql.LockOption) *FunnelSketchQuer
 // ForShare behaves similarly to ForUpdate, except that it acquires a shared mode lock
 // on any rows that are read. Other sessions can read the rows, but cannot modify them
 // until your transaction commits.
-func (_q *FunnelSketchQuery) ForShare(opts ...sql.LockOption) *FunnelSketchQuery {
+func (_q *FunnelLeadQuery) ForShare(opts ...sql.LockOption) *FunnelLeadQuery {
 	if _q.driver.Dialect() == dialect.Postgres {
 		_q.Unique(false)
 	}
@@ -481,33 +481,33 @@ func (_q *FunnelSketchQuery) ForShare(opts ...sql.LockOption) *FunnelSketchQuery
 }
 
 // Modify adds a query modifier for attaching custom logic to queries.
-func (_q *FunnelSketchQuery) Modify(modifiers ...func(s *sql.Selector)) *FunnelSketchSelect {
+func (_q *FunnelLeadQuery) Modify(modifiers ...func(s *sql.Selector)) *FunnelLeadSelect {
 	_q.modifiers = append(_q.modifiers, modifiers...)
 	return _q.Select()
 }
 
-// FunnelSketchGroupBy is the group-by builder for FunnelSketch entities.
-type FunnelSketchGroupBy struct {
+// FunnelLeadGroupBy is the group-by builder for FunnelLead entities.
+type FunnelLeadGroupBy struct {
 	selector
-	build *FunnelSketchQuery
+	build *FunnelLeadQuery
 }
 
 // Aggregate adds the given aggregation functions to the group-by query.
-func (_g *FunnelSketchGroupBy) Aggregate(fns ...AggregateFunc) *FunnelSketchGroupBy {
+func (_g *FunnelLeadGroupBy) Aggregate(fns ...AggregateFunc) *FunnelLeadGroupBy {
 	_g.fns = append(_g.fns, fns...)
 	return _g
 }
 
 // Scan applies the selector query and scans the result into the given value.
-func (_g *FunnelSketchGroupBy) Scan(ctx context.Context, v any) error {
+func (_g *FunnelLeadGroupBy) Scan(ctx context.Context, v any) error {
 	ctx = setContextOp(ctx, _g.build.ctx, ent.OpQueryGroupBy)
 	if err := _g.build.prepareQuery(ctx); err != nil {
 		return err
 	}
-	return scanWithInterceptors[*FunnelSketchQuery, *FunnelSketchGroupBy](ctx, _g.build, _g, _g.build.inters, v)
+	return scanWithInterceptors[*FunnelLeadQuery, *FunnelLeadGroupBy](ctx, _g.build, _g, _g.build.inters, v)
 }
 
-func (_g *FunnelSketchGroupBy) sqlScan(ctx context.Context, root *FunnelSketchQuery, v any) error {
+func (_g *FunnelLeadGroupBy) sqlScan(ctx context.Context, root *FunnelLeadQuery, v any) error {
 	selector := root.sqlQuery(ctx).Select()
 	aggregation := make([]string, 0, len(_g.fns))
 	for _, fn := range _g.fns {
@@ -534,28 +534,28 @@ func (_g *FunnelSketchGroupBy) sqlScan(ctx context.Context, root *FunnelSketchQu
 	return sql.ScanSlice(rows, v)
 }
 
-// FunnelSketchSelect is the builder for selecting fields of FunnelSketch entities.
-type FunnelSketchSelect struct {
-	*FunnelSketchQuery
+// FunnelLeadSelect is the builder for selecting fields of FunnelLead entities.
+type FunnelLeadSelect struct {
+	*FunnelLeadQuery
 	selector
 }
 
 // Aggregate adds the given aggregation functions to the selector query.
-func (_s *FunnelSketchSelect) Aggregate(fns ...AggregateFunc) *FunnelSketchSelect {
+func (_s *FunnelLeadSelect) Aggregate(fns ...AggregateFunc) *FunnelLeadSelect {
 	_s.fns = append(_s.fns, fns...)
 	return _s
 }
 
 // Scan applies the selector query and scans the result into the given value.
-func (_s *FunnelSketchSelect) Scan(ctx context.Context, v any) error {
+func (_s *FunnelLeadSelect) Scan(ctx context.Context, v any) error {
 	ctx = setContextOp(ctx, _s.ctx, ent.OpQuerySelect)
 	if err := _s.prepareQuery(ctx); err != nil {
 		return err
 	}
-	return scanWithInterceptors[*FunnelSketchQuery, *FunnelSketchSelect](ctx, _s.FunnelSketchQuery, _s, _s.inters, v)
+	return scanWithInterceptors[*FunnelLeadQuery, *FunnelLeadSelect](ctx, _s.FunnelLeadQuery, _s, _s.inters, v)
 }
 
-func (_s *FunnelSketchSelect) sqlScan(ctx context.Context, root *FunnelSketchQuery, v any) error {
+func (_s *FunnelLeadSelect) sqlScan(ctx context.Context, root *FunnelLeadQuery, v any) error {
 	selector := root.sqlQuery(ctx)
 	aggregation := make([]string, 0, len(_s.fns))
 	for _, fn := range _s.fns {
@@ -577,7 +577,7 @@ func (_s *FunnelSketchSelect) sqlScan(ctx context.Context, root *FunnelSketchQue
 }
 
 // Modify adds a query modifier for attaching custom logic to queries.
-func (_s *FunnelSketchSelect) Modify(modifiers ...func(s *sql.Selector)) *FunnelSketchSelect {
+func (_s *FunnelLeadSelect) Modify(modifiers ...func(s *sql.Selector)) *FunnelLeadSelect {
 	_s.modifiers = append(_s.modifiers, modifiers...)
 	return _s
 }
