@@ -5,6 +5,7 @@ package seed
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -26,11 +27,14 @@ type Options struct {
 	// Now anchors the data set: histories lie in the ~18 months before it, nothing after it.
 	// It is required; the seed never reads the clock for data.
 	Now time.Time
-	// BatchSize caps the rows of one INSERT statement and so the leads written per
-	// transaction. Zero takes as many as the dialect's bind-parameter limit allows.
+	// BatchSize is the number of leads written per transaction, with their history and
+	// activities; zero takes a few thousand.
 	BatchSize int
 	// Progress, when set, is called after each committed batch of leads.
 	Progress func(done, total int)
+	// Pool, when it is the PostgreSQL pool under the client, lets the seed write with COPY;
+	// without it rows go as multi-row INSERTs through the client. The data is the same.
+	Pool *sql.DB
 }
 
 // Stats counts what Run wrote.
@@ -48,8 +52,9 @@ var ErrNotEmpty = errors.New("seed: the database already holds accounts or leads
 // Run generates the data set described by opts and writes it with client, which must point at
 // a migrated database whose Stage table holds the policy bundle's stages (lead, mql, sal, sql,
 // opportunity, customer, nurture, disqualified). The team, accounts, contacts and projects are
-// written in a transaction each; leads follow in batches of one transaction each with their
-// contact links, stage transitions and activities. On error, batches already committed stay.
+// written in one transaction; leads follow in batches of one transaction each with their
+// contact links, stage transitions and activities, generated on every core while the previous
+// batch is written. On error, batches already committed stay.
 func Run(ctx context.Context, client *ent.Client, opts Options) (st Stats, err error) {
 	began := time.Now() // for Stats.Elapsed only
 	defer func() { st.Elapsed = time.Since(began) }()
@@ -69,7 +74,7 @@ func Run(ctx context.Context, client *ent.Client, opts Options) (st Stats, err e
 	if err := ensureEmpty(ctx, client); err != nil {
 		return st, err
 	}
-	w := &writer{client: client, stages: stages, limit: paramLimit(dia), batch: opts.BatchSize}
+	w := &writer{load: newLoader(client, opts.Pool, dia), stages: stages, limit: paramLimit(dia), batch: opts.BatchSize}
 
 	now := opts.Now.UTC().Truncate(time.Second)
 	start := now.Add(-window)
@@ -88,23 +93,17 @@ func Run(ctx context.Context, client *ent.Client, opts Options) (st Stats, err e
 	if err := w.companies(ctx, cs, &st); err != nil {
 		return st, err
 	}
-	per := w.leadBatch()
-	batch := make([]*prospect, 0, per)
-	for lo := 0; lo < len(plan); lo += per {
-		batch = batch[:0]
-		for i := lo; i < min(lo+per, len(plan)); i++ {
-			r.reseed(opts.Seed, streamLead, uint64(i))
-			batch = append(batch, newProspect(r, team, cs, plan[i], now))
-		}
+	err = generate(ctx, opts.Seed, plan, w.leadBatch(), team, cs, now, func(batch []*prospect) error {
 		if err := w.leads(ctx, batch, cs, team, &st); err != nil {
-			return st, err
+			return err
 		}
 		if opts.Progress != nil {
 			opts.Progress(st.Leads, len(plan))
 		}
-		if err := ctx.Err(); err != nil {
-			return st, err
-		}
+		return nil
+	})
+	if err != nil {
+		return st, err
 	}
 	return st, nil
 }
