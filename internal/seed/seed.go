@@ -91,19 +91,19 @@ func Run(ctx context.Context, client *ent.Client, opts Options) (st Stats, err e
 		return st, err
 	}
 	st.Users = len(team.members)
-	if err := w.companies(ctx, cs, &st); err != nil {
-		return st, err
-	}
-	err = generate(ctx, opts.Seed, plan, w.leadBatch(), team, cs, now, func(batch []*prospect) error {
-		if err := w.leads(ctx, batch, cs, team, &st); err != nil {
-			return err
+	if cl, ok := w.load.(copyLoader); ok {
+		d, err := cl.deferIndexes(ctx, seededTables[1:])
+		if err != nil {
+			return st, err
 		}
-		if opts.Progress != nil {
-			opts.Progress(st.Leads, len(plan))
+		err = write(ctx, w, opts, cs, team, plan, now, &st)
+		if rerr := cl.restore(ctx, d); err == nil {
+			err = rerr
 		}
-		return nil
-	})
-	if err != nil {
+		if err != nil {
+			return st, err
+		}
+	} else if err := write(ctx, w, opts, cs, team, plan, now, &st); err != nil {
 		return st, err
 	}
 	// Fresh statistics: PostgreSQL plans the first reads of tables it has never analyzed badly
@@ -117,7 +117,24 @@ func Run(ctx context.Context, client *ent.Client, opts Options) (st Stats, err e
 	return st, nil
 }
 
-// seededTables are the tables the seed fills.
+// write writes the accounts with their people and projects, then the leads.
+func write(ctx context.Context, w *writer, opts Options, cs []company, team *staff, plan []slot, now time.Time, st *Stats) error {
+	if err := w.companies(ctx, cs, st); err != nil {
+		return err
+	}
+	return generate(ctx, opts.Seed, plan, w.leadBatch(), team, cs, now, func(batch []*prospect) error {
+		if err := w.leads(ctx, batch, cs, team, st); err != nil {
+			return err
+		}
+		if opts.Progress != nil {
+			opts.Progress(st.Leads, len(plan))
+		}
+		return nil
+	})
+}
+
+// seededTables are the tables the seed fills; those after users get their indexes and foreign
+// keys deferred on PostgreSQL.
 var seededTables = []string{"users", "accounts", "contacts", "projects", "project_key_contacts", "leads",
 	"lead_contacts", "stage_transitions", "activities"}
 
