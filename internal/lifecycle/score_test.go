@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"os"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 
@@ -126,4 +128,36 @@ func scores(t *testing.T, c *ent.Client) []map[string]any {
 		out[i] = m
 	}
 	return out
+}
+
+// BenchmarkScore scores SCORE_BENCH_LEADS seeded leads (2,000 by default) on PostgreSQL:
+//
+//	SCORE_BENCH_LEADS=20000 go test ./internal/lifecycle -run '^$' -bench Score -benchtime 1x
+func BenchmarkScore(b *testing.B) {
+	n := 2000
+	if v, err := strconv.Atoi(os.Getenv("SCORE_BENCH_LEADS")); err == nil && v > 0 {
+		n = v
+	}
+	e := policy.New(policy.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), EvalTimeout: 10 * time.Second})
+	files, err := policy.ReadDir("../../policies")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := e.Load(context.Background(), files, "bench"); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		db := testenv.Postgres(b)
+		if _, err := seed.Run(ctx, db.Client, seed.Options{Leads: n, Seed: 9, Now: time.Now().UTC().Truncate(24 * time.Hour), Pool: db.SQL}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		began := time.Now()
+		if _, err := New(db.Client, e).Score(ctx, nil); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(n)/time.Since(began).Seconds(), "leads/s")
+	}
 }

@@ -71,28 +71,54 @@ func (l copyLoader) restore(ctx context.Context, d *deferred) error {
 	ctx = context.WithoutCancel(ctx)
 	ctx, cancel := context.WithTimeout(ctx, time.Hour)
 	defer cancel()
-	return l.onConn(ctx, func(c *pgx.Conn) error {
-		// Index builds sort in memory this large before spilling to disk.
-		if _, err := c.Exec(ctx, "SET maintenance_work_mem = '256MB'"); err != nil {
-			return err
-		}
-		var errs []error
-		for _, ix := range d.indexes {
-			if _, err := c.Exec(ctx, ix.Def); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", ix.Name, err))
+	// Two builds at a time: a GIN build uses one core, and there are several per table.
+	todo := make(chan ddl)
+	errs := make(chan error, restoreWorkers)
+	for range restoreWorkers {
+		go func() {
+			err := l.onConn(ctx, func(c *pgx.Conn) error {
+				// Index builds sort in memory this large before spilling to disk.
+				if _, err := c.Exec(ctx, "SET maintenance_work_mem = '512MB'"); err != nil {
+					return err
+				}
+				var failed []error
+				for ix := range todo {
+					if _, err := c.Exec(ctx, ix.Def); err != nil {
+						failed = append(failed, fmt.Errorf("%s: %w", ix.Name, err))
+					}
+				}
+				return errors.Join(failed...)
+			})
+			for ix := range todo { // a worker without a connection leaves the indexes to the other
+				err = errors.Join(err, fmt.Errorf("%s: not rebuilt", ix.Name))
 			}
-		}
+			errs <- err
+		}()
+	}
+	for _, ix := range d.indexes {
+		todo <- ix
+	}
+	close(todo)
+	var failed []error
+	for range restoreWorkers {
+		failed = append(failed, <-errs)
+	}
+	err := l.onConn(ctx, func(c *pgx.Conn) error {
 		for _, k := range d.fkeys {
 			if _, err := c.Exec(ctx, fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT %s %s", k.Table, pgx.Identifier{k.Name}.Sanitize(), k.Def)); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", k.Name, err))
+				failed = append(failed, fmt.Errorf("%s: %w", k.Name, err))
 			}
-		}
-		if err := errors.Join(errs...); err != nil {
-			return fmt.Errorf("seed: restore indexes and foreign keys: %w", err)
 		}
 		return nil
 	})
+	if err := errors.Join(append(failed, err)...); err != nil {
+		return fmt.Errorf("seed: restore indexes and foreign keys: %w", err)
+	}
+	return nil
 }
+
+// restoreWorkers is how many indexes are built at once.
+const restoreWorkers = 2
 
 // onConn runs fn on one pgx connection of the pool.
 func (l copyLoader) onConn(ctx context.Context, fn func(*pgx.Conn) error) error {

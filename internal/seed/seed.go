@@ -33,6 +33,10 @@ type Options struct {
 	BatchSize int
 	// Progress, when set, is called after each committed batch of leads.
 	Progress func(done, total int)
+	// Phase, when set, is called as each step without a count of its own begins: "accounts"
+	// (with their people and projects), "indexes" (PostgreSQL builds the deferred indexes and
+	// checks the foreign keys) and "statistics".
+	Phase func(name string)
 	// Pool, when it is the PostgreSQL pool under the client, lets the seed write with COPY;
 	// without it rows go as multi-row INSERTs through the client. The data is the same.
 	Pool *sql.DB
@@ -97,6 +101,7 @@ func Run(ctx context.Context, client *ent.Client, opts Options) (st Stats, err e
 			return st, err
 		}
 		err = write(ctx, w, opts, cs, team, plan, now, &st)
+		opts.phase("indexes")
 		if rerr := cl.restore(ctx, d); err == nil {
 			err = rerr
 		}
@@ -110,6 +115,7 @@ func Run(ctx context.Context, client *ent.Client, opts Options) (st Stats, err e
 	// (scoring read the last manual move of 1,000 leads in seconds instead of milliseconds), and
 	// autovacuum gets to them only later.
 	if dia == dialect.Postgres {
+		opts.phase("statistics")
 		if _, err := client.ExecContext(ctx, "ANALYZE "+strings.Join(seededTables, ", ")); err != nil {
 			return st, fmt.Errorf("seed: analyze: %w", err)
 		}
@@ -119,6 +125,7 @@ func Run(ctx context.Context, client *ent.Client, opts Options) (st Stats, err e
 
 // write writes the accounts with their people and projects, then the leads.
 func write(ctx context.Context, w *writer, opts Options, cs []company, team *staff, plan []slot, now time.Time, st *Stats) error {
+	opts.phase("accounts")
 	if err := w.companies(ctx, cs, st); err != nil {
 		return err
 	}
@@ -131,6 +138,12 @@ func write(ctx context.Context, w *writer, opts Options, cs []company, team *sta
 		}
 		return nil
 	})
+}
+
+func (o Options) phase(name string) {
+	if o.Phase != nil {
+		o.Phase(name)
+	}
 }
 
 // seededTables are the tables the seed fills; those after users get their indexes and foreign
