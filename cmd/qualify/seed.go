@@ -90,7 +90,8 @@ func runSeed(ctx context.Context, a *app.App, leads int, value uint64, log *slog
 		progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
 	st, err := seed.Run(ctx, a.DB.Client, seed.Options{
 		Leads: leads, Seed: value, Now: time.Now().UTC().Truncate(24 * time.Hour),
-		Progress: func(done, _ int) { _ = bar.Set(done) },
+		Progress: func(done, _ int) { _ = bar.Set(done) }, Pool: a.DB.SQL,
+		Phase: func(name string) { log.Info("seeding", "step", name) },
 	})
 	_ = bar.Finish()
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/qualify/qualify/internal/app"
 	"github.com/qualify/qualify/internal/jobs"
 	"github.com/qualify/qualify/internal/policy"
+	"github.com/qualify/qualify/internal/store"
 	"github.com/qualify/qualify/internal/sweep"
 	"github.com/qualify/qualify/internal/tracing"
 )
@@ -26,6 +27,7 @@ func serveCmd() *cobra.Command {
 		seedValue   uint64
 		access      accessFlags
 		pprofAddr   string
+		analytics   string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -66,6 +68,15 @@ func serveCmd() *cobra.Command {
 				return err
 			}
 			defer d.Close()
+			if analytics != "" {
+				// A replica is read as it is: never migrated from here.
+				an, err := store.Open(ctx, store.Config{URL: analytics, AcquireTimeout: db.acquire, Logger: log, TracerProvider: db.tracer})
+				if err != nil {
+					return fmt.Errorf("analytics database: %w", err)
+				}
+				defer an.Close()
+				cfg.Analytics = an
+			}
 			a, err := app.New(ctx, d, cfg)
 			if err != nil {
 				return err
@@ -94,6 +105,8 @@ func serveCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	db.register(cmd)
+	f.StringVar(&analytics, "analytics-database-url", os.Getenv("QUALIFY_ANALYTICS_DATABASE_URL"),
+		"PostgreSQL read replica answering the analytics queries (funnel, stage durations, trends, SLA report, their CSVs); empty: the primary (env QUALIFY_ANALYTICS_DATABASE_URL)")
 	f.StringVar(&cfg.Server.Addr, "addr", envOr("QUALIFY_ADDR", ":8080"), "listen address (env QUALIFY_ADDR)")
 	f.StringVar(&cfg.PoliciesDir, "policies", envOr("QUALIFY_POLICIES", "./policies"), "watched policy bundle directory (env QUALIFY_POLICIES)")
 	f.StringVar(&cfg.BundleURL, "policy-bundle-url", os.Getenv("QUALIFY_POLICY_BUNDLE_URL"), "OPA bundle service URL; replaces --policies (env QUALIFY_POLICY_BUNDLE_URL)")

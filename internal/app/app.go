@@ -100,6 +100,10 @@ type Config struct {
 	Sweep sweep.Config
 	// Clock, if set, replaces time.Now for the lifecycle and the sweep (tests).
 	Clock func() time.Time
+	// Analytics, if set, is a read replica of the database (same dialect, same schema) that
+	// answers the analytics queries: funnel, stageDurations, conversionTrend, slaReport and
+	// their CSV exports. Writes and every other read stay on the primary.
+	Analytics *store.DB
 	// TracerProvider, if set, traces requests, operations and policy decisions (internal/tracing).
 	TracerProvider trace.TracerProvider
 	Logger         *slog.Logger
@@ -183,6 +187,15 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 
 	a.Feed = stagefeed.New(db.Raw, db.Dialect, cfg.Logger)
 	a.Funnel = funnel.New(db.Client, db.Dialect)
+	slaOpts := []sla.Option{}
+	if an := cfg.Analytics; an != nil {
+		if an.Dialect != db.Dialect {
+			return nil, fmt.Errorf("the analytics database is %s, the primary %s: a replica must be the same", an.Dialect, db.Dialect)
+		}
+		authz.Install(an.Client) // the replica sees through the same row filters
+		a.Funnel.ReadFrom(an.Client)
+		slaOpts = append(slaOpts, sla.WithReader(an.Client))
+	}
 	db.Client.Lead.Use(a.Funnel.Rollups().LeadHook())
 	db.Client.User.Use(a.Funnel.Rollups().UserHook())
 	db.Client.Account.Use(a.Funnel.Rollups().AccountHook())
@@ -242,7 +255,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	a.Lifecycle = lifecycle.New(db.Client, engine, lifecycle.WithLogger(cfg.Logger), lifecycle.WithPublisher(a.Feed),
 		lifecycle.WithTransitionHook(a.Funnel.Rollups().Record), lifecycle.WithStats(a.Stats), lifecycle.WithClock(clock),
 		lifecycle.WithTransitionHook(webhook.NewOutbox(hookQueue).Record))
-	slas := sla.New(db.Client, engine, sla.WithClock(clock))
+	slas := sla.New(db.Client, engine, append(slaOpts, sla.WithClock(clock))...)
 	sweepMetrics := sweep.NewMetrics()
 	a.Sweeper = sweep.New(a.Lifecycle, cfg.Sweep, sweepMetrics, cfg.Logger)
 	sweep.Schedule(a.Jobs, a.Sweeper)

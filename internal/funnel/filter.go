@@ -23,7 +23,7 @@ type leadFilter struct {
 // leads captures the SQL of client.Lead.Query() for where: the query runs once with its
 // interceptors, and records the finished SELECT before making it return nothing.
 func (s *Service) leads(ctx context.Context, where *ent.LeadWhereInput) (*leadFilter, error) {
-	q := s.client.Lead.Query()
+	q := s.read().Lead.Query()
 	if where != nil {
 		p, err := where.P()
 		if err != nil {

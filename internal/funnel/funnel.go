@@ -158,6 +158,7 @@ type Exit struct {
 // Service answers funnel queries over one database.
 type Service struct {
 	client  *ent.Client
+	reader  *ent.Client // where the analytics queries read (ReadFrom); client when nil
 	dialect string
 	trace   func(query string, args []any) // tests: each statement before it runs
 	// rebuilding counts the rollup rebuilds under way in this process: while one runs, queries
@@ -171,6 +172,19 @@ func New(client *ent.Client, dialectName string) *Service {
 	return &Service{client: client, dialect: dialectName}
 }
 
+// ReadFrom sends the analytics queries (funnel, stage durations, conversion trend and their
+// exports) to reader, a client on a read replica of the same database with the same row
+// filters installed; the rollups and everything that writes stay on the primary.
+func (s *Service) ReadFrom(reader *ent.Client) { s.reader = reader }
+
+// read is the client the analytics queries go through.
+func (s *Service) read() *ent.Client {
+	if s.reader != nil {
+		return s.reader
+	}
+	return s.client
+}
+
 func (s *Service) pg() bool { return s.dialect == dialect.Postgres }
 
 // stageSet is the stage catalogue resolved for one query.
@@ -181,7 +195,7 @@ type stageSet struct {
 	exits  []*ent.Stage // parked and lost stages, not retired
 }
 
-func (s *Service) stages(ctx context.Context) (*stageSet, error) { return s.stagesOf(ctx, s.client) }
+func (s *Service) stages(ctx context.Context) (*stageSet, error) { return s.stagesOf(ctx, s.read()) }
 
 // stagesOf reads the stage catalogue through c. Retired stages are known by key and id (history
 // names them) but are not in the funnel.

@@ -21,7 +21,7 @@ func nameOwners[G keyed](ctx context.Context, s *Service, groups []G) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	users, err := s.client.User.Query().Where(user.IDIn(ids...)).Select(user.FieldID, user.FieldName).All(ctx)
+	users, err := s.read().User.Query().Where(user.IDIn(ids...)).Select(user.FieldID, user.FieldName).All(ctx)
 	if err != nil {
 		return err
 	}

@@ -235,7 +235,7 @@ func (sc *scope) run(ctx context.Context, st *stmt, scan func(*sql.Rows) error) 
 	if sc.svc.trace != nil {
 		sc.svc.trace(st.String(), st.args)
 	}
-	rows, err := sc.svc.client.QueryContext(ctx, st.String(), st.args...)
+	rows, err := sc.svc.read().QueryContext(ctx, st.String(), st.args...)
 	if err != nil {
 		return fmt.Errorf("funnel: %w [%s]", err, st.String())
 	}

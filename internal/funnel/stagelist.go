@@ -48,7 +48,7 @@ func (s *Service) builtFor(ctx context.Context, c *ent.Client) (string, error) {
 
 // current reports whether the rollup was built for the stage list of set.
 func (s *Service) current(ctx context.Context, set *stageSet) (bool, error) {
-	fp, err := s.builtFor(ctx, s.client)
+	fp, err := s.builtFor(ctx, s.read())
 	return fp == "" || fp == set.fingerprint(), err
 }
 

@@ -35,7 +35,7 @@ func BenchmarkSeed(b *testing.B) {
 				b.StopTimer()
 				db := tc.open(b)
 				b.StartTimer()
-				st := run(b, db, seed.Options{Leads: leads, Seed: uint64(i), Now: now})
+				st := run(b, db, seed.Options{Leads: leads, Seed: uint64(i), Now: now, Pool: db.SQL})
 				b.StopTimer()
 				b.ReportMetric(float64(st.Leads)/st.Elapsed.Seconds(), "leads/s")
 				b.ReportMetric(float64(st.Leads+st.Transitions+st.Activities+st.Contacts+st.LeadContacts)/st.Elapsed.Seconds(), "rows/s")

@@ -5,11 +5,13 @@ package seed
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/qualify/qualify/ent"
@@ -26,11 +28,18 @@ type Options struct {
 	// Now anchors the data set: histories lie in the ~18 months before it, nothing after it.
 	// It is required; the seed never reads the clock for data.
 	Now time.Time
-	// BatchSize caps the rows of one INSERT statement and so the leads written per
-	// transaction. Zero takes as many as the dialect's bind-parameter limit allows.
+	// BatchSize is the number of leads written per transaction, with their history and
+	// activities; zero takes a few thousand.
 	BatchSize int
 	// Progress, when set, is called after each committed batch of leads.
 	Progress func(done, total int)
+	// Phase, when set, is called as each step without a count of its own begins: "accounts"
+	// (with their people and projects), "indexes" (PostgreSQL builds the deferred indexes and
+	// checks the foreign keys) and "statistics".
+	Phase func(name string)
+	// Pool, when it is the PostgreSQL pool under the client, lets the seed write with COPY;
+	// without it rows go as multi-row INSERTs through the client. The data is the same.
+	Pool *sql.DB
 }
 
 // Stats counts what Run wrote.
@@ -48,8 +57,9 @@ var ErrNotEmpty = errors.New("seed: the database already holds accounts or leads
 // Run generates the data set described by opts and writes it with client, which must point at
 // a migrated database whose Stage table holds the policy bundle's stages (lead, mql, sal, sql,
 // opportunity, customer, nurture, disqualified). The team, accounts, contacts and projects are
-// written in a transaction each; leads follow in batches of one transaction each with their
-// contact links, stage transitions and activities. On error, batches already committed stay.
+// written in one transaction; leads follow in batches of one transaction each with their
+// contact links, stage transitions and activities, generated on every core while the previous
+// batch is written. On error, batches already committed stay.
 func Run(ctx context.Context, client *ent.Client, opts Options) (st Stats, err error) {
 	began := time.Now() // for Stats.Elapsed only
 	defer func() { st.Elapsed = time.Since(began) }()
@@ -69,7 +79,7 @@ func Run(ctx context.Context, client *ent.Client, opts Options) (st Stats, err e
 	if err := ensureEmpty(ctx, client); err != nil {
 		return st, err
 	}
-	w := &writer{client: client, stages: stages, limit: paramLimit(dia), batch: opts.BatchSize}
+	w := &writer{load: newLoader(client, opts.Pool, dia), stages: stages, limit: paramLimit(dia), batch: opts.BatchSize}
 
 	now := opts.Now.UTC().Truncate(time.Second)
 	start := now.Add(-window)
@@ -85,29 +95,61 @@ func Run(ctx context.Context, client *ent.Client, opts Options) (st Stats, err e
 		return st, err
 	}
 	st.Users = len(team.members)
-	if err := w.companies(ctx, cs, &st); err != nil {
+	if cl, ok := w.load.(copyLoader); ok {
+		d, err := cl.deferIndexes(ctx, seededTables[1:])
+		if err != nil {
+			return st, err
+		}
+		err = write(ctx, w, opts, cs, team, plan, now, &st)
+		opts.phase("indexes")
+		if rerr := cl.restore(ctx, d); err == nil {
+			err = rerr
+		}
+		if err != nil {
+			return st, err
+		}
+	} else if err := write(ctx, w, opts, cs, team, plan, now, &st); err != nil {
 		return st, err
 	}
-	per := w.leadBatch()
-	batch := make([]*prospect, 0, per)
-	for lo := 0; lo < len(plan); lo += per {
-		batch = batch[:0]
-		for i := lo; i < min(lo+per, len(plan)); i++ {
-			r.reseed(opts.Seed, streamLead, uint64(i))
-			batch = append(batch, newProspect(r, team, cs, plan[i], now))
-		}
-		if err := w.leads(ctx, batch, cs, team, &st); err != nil {
-			return st, err
-		}
-		if opts.Progress != nil {
-			opts.Progress(st.Leads, len(plan))
-		}
-		if err := ctx.Err(); err != nil {
-			return st, err
+	// Fresh statistics: PostgreSQL plans the first reads of tables it has never analyzed badly
+	// (scoring read the last manual move of 1,000 leads in seconds instead of milliseconds), and
+	// autovacuum gets to them only later.
+	if dia == dialect.Postgres {
+		opts.phase("statistics")
+		if _, err := client.ExecContext(ctx, "ANALYZE "+strings.Join(seededTables, ", ")); err != nil {
+			return st, fmt.Errorf("seed: analyze: %w", err)
 		}
 	}
 	return st, nil
 }
+
+// write writes the accounts with their people and projects, then the leads.
+func write(ctx context.Context, w *writer, opts Options, cs []company, team *staff, plan []slot, now time.Time, st *Stats) error {
+	opts.phase("accounts")
+	if err := w.companies(ctx, cs, st); err != nil {
+		return err
+	}
+	return generate(ctx, opts.Seed, plan, w.leadBatch(), team, cs, now, func(batch []*prospect) error {
+		if err := w.leads(ctx, batch, cs, team, st); err != nil {
+			return err
+		}
+		if opts.Progress != nil {
+			opts.Progress(st.Leads, len(plan))
+		}
+		return nil
+	})
+}
+
+func (o Options) phase(name string) {
+	if o.Phase != nil {
+		o.Phase(name)
+	}
+}
+
+// seededTables are the tables the seed fills; those after users get their indexes and foreign
+// keys deferred on PostgreSQL.
+var seededTables = []string{"users", "accounts", "contacts", "projects", "project_key_contacts", "leads",
+	"lead_contacts", "stage_transitions", "activities"}
 
 // stageRow is a stage as the Stage table has it.
 type stageRow struct {

@@ -52,14 +52,17 @@ func TestDeterminism(t *testing.T) {
 	}
 }
 
-// TestSameDataOnBothDatabases seeds SQLite and PostgreSQL alike and compares the rows.
+// TestSameDataOnBothDatabases seeds SQLite and PostgreSQL alike, PostgreSQL both through COPY
+// and through INSERTs, and compares the rows.
 func TestSameDataOnBothDatabases(t *testing.T) {
-	opts := seed.Options{Leads: 400, Seed: 3, Now: now}
-	lite, pg := testenv.SQLite(t), testenv.Postgres(t)
+	opts := seed.Options{Leads: 400, Seed: 3, Now: now, BatchSize: 150}
+	lite, pg, copied := testenv.SQLite(t), testenv.Postgres(t), testenv.Postgres(t)
 	run(t, lite, opts)
 	run(t, pg, opts)
-	if a, b := fingerprint(t, lite.Client), fingerprint(t, pg.Client); a != b {
-		t.Errorf("fingerprints differ: sqlite %s, postgres %s", a, b)
+	run(t, copied, with(opts, func(o *seed.Options) { o.Pool = copied.SQL }))
+	a, b, c := fingerprint(t, lite.Client), fingerprint(t, pg.Client), fingerprint(t, copied.Client)
+	if a != b || a != c {
+		t.Errorf("fingerprints differ: sqlite %s, postgres %s, postgres by COPY %s", a, b, c)
 	}
 }
 

@@ -2,18 +2,12 @@ package seed
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
-
-	"github.com/qualify/qualify/ent"
-	"github.com/qualify/qualify/ent/activity"
-	"github.com/qualify/qualify/ent/contact"
-	"github.com/qualify/qualify/ent/lead"
-	"github.com/qualify/qualify/ent/migrate"
-	"github.com/qualify/qualify/ent/project"
-	"github.com/qualify/qualify/ent/stagetransition"
 )
 
 // maxLinks is the most contacts a lead or a project is linked to: three.
@@ -30,13 +24,18 @@ func paramLimit(d string) int {
 	return 999
 }
 
-// writer stores generated rows with ent's bulk inserts, every statement under the dialect's
-// bind-parameter limit.
+// defaultLeadBatch is how many leads go in one transaction when Options.BatchSize is zero:
+// large enough that statements and commits cost little, small enough that progress moves and
+// SQLite's other writers get their turn about every second.
+const defaultLeadBatch = 4000
+
+// writer stores generated rows through a loader: the columns the seed sets, the rest left to
+// the tables' defaults, as ent's builders would.
 type writer struct {
-	client *ent.Client
+	load   loader
 	stages [numStages]stageRow
 	limit  int // bind parameters per statement
-	batch  int // Options.BatchSize: a cap on rows per statement, 0 for none
+	batch  int // Options.BatchSize: a cap on the leads per transaction, 0 for the default
 }
 
 // rows is how many rows of a table with cols columns (and links M2M rows of two columns per
@@ -53,251 +52,213 @@ func (w *writer) rows(cols, links int) int {
 }
 
 // leadBatch is how many leads are written per transaction, with their history and activities.
-func (w *writer) leadBatch() int { return w.rows(len(migrate.LeadsColumns), maxLinks) }
-
-// inTx runs fn in one transaction; errors say what was being written.
-func (w *writer) inTx(ctx context.Context, what string, fn func(c *ent.Client) error) error {
-	tx, err := w.client.Tx(ctx)
-	if err != nil {
-		return fmt.Errorf("seed: %s: begin: %w", what, err)
+func (w *writer) leadBatch() int {
+	if w.batch > 0 {
+		return w.batch
 	}
-	if err := fn(tx.Client()); err != nil {
-		if rerr := tx.Rollback(); rerr != nil {
-			return fmt.Errorf("seed: %s: %w (rollback: %v)", what, err, rerr)
-		}
-		return fmt.Errorf("seed: %s: %w", what, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("seed: %s: commit: %w", what, err)
-	}
-	return nil
+	return defaultLeadBatch
 }
 
-var errIDOrder = errors.New("bulk insert returned ids out of insertion order")
+var errIDOrder = errors.New("seed: the sequence returned ids out of order")
 
-// bulk inserts n rows, per at a time: build makes the builder of row i, save runs one bulk
-// statement, and set receives the id of row i. Ids must come back in insertion order, as ent
-// itself assumes when it wires edges; bulk checks that they do.
-func bulk[B, E any](ctx context.Context, n, per int, build func(i int) B,
-	save func(context.Context, []B) ([]E, error), id func(E) int, set func(i, id int)) error {
-	bs := make([]B, 0, min(per, n))
-	last := 0
-	for lo := 0; lo < n; lo += per {
-		hi := min(lo+per, n)
-		bs = bs[:0]
-		for i := lo; i < hi; i++ {
-			bs = append(bs, build(i))
-		}
-		es, err := save(ctx, bs)
-		if err != nil {
-			return err
-		}
-		for k, e := range es {
-			v := id(e)
-			if v <= last {
-				return errIDOrder
-			}
-			last = v
-			set(lo+k, v)
-		}
+// The columns the seed writes, table by table.
+var (
+	userCols       = []string{"id", "name", "email", "role", "team", "active", "created_at", "updated_at"}
+	accountCols    = []string{"id", "name", "domain", "industry", "country", "region", "employee_count", "annual_revenue", "created_at", "updated_at"}
+	contactCols    = []string{"id", "first_name", "last_name", "title", "seniority", "buying_role", "account_id", "email", "phone", "created_at", "updated_at"}
+	projectCols    = []string{"id", "name", "description", "status", "account_id", "starts_at", "ends_at", "budget", "created_at", "updated_at"}
+	keyContactCols = []string{"project_id", "contact_id"}
+	leadCols       = []string{"id", "source", "company_name", "country", "account_id", "budget", "authority", "need", "timing",
+		"stage_id", "stage_entered_at", "furthest_stage_id", "version", "created_at", "updated_at", "first_name", "last_name",
+		"job_title", "email", "phone", "owner_id", "budget_amount", "timing_date", "estimated_value"}
+	leadContactCols = []string{"lead_id", "contact_id"}
+	moveCols        = []string{"id", "lead_id", "to_stage_id", "occurred_at", "actor_kind", "trigger", "reason_code", "reason",
+		"from_stage_id", "from_entered_at", "actor_id", "assigned_owner_id"}
+	activityCols = []string{"id", "kind", "occurred_at", "lead_id", "created_at", "updated_at", "properties", "contact_id"}
+)
+
+// orNil is v, or NULL when v is its type's zero value (an unknown amount, date or email).
+func orNil[T comparable](v T) any {
+	var zero T
+	if v == zero {
+		return nil
 	}
-	return nil
+	return v
+}
+
+func orNilTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
 }
 
 func (w *writer) users(ctx context.Context, s *staff) error {
-	return w.inTx(ctx, "users", func(c *ent.Client) error {
-		return bulk(ctx, len(s.members), w.rows(len(migrate.UsersColumns), 0),
-			func(i int) *ent.UserCreate {
-				m := &s.members[i]
-				return c.User.Create().SetName(m.name).SetEmail(m.email).SetRole(m.role).SetTeam(m.team).
-					SetActive(m.left.IsZero()).SetCreatedAt(m.joined).SetUpdatedAt(later(m.joined, m.left))
-			},
-			func(ctx context.Context, bs []*ent.UserCreate) ([]*ent.User, error) {
-				return c.User.CreateBulk(bs...).Save(ctx)
-			},
-			func(u *ent.User) int { return u.ID },
-			func(i, id int) { s.members[i].id = id })
+	return w.inTx(ctx, "users", func(tx loadTx) error {
+		ids, err := tx.reserve(ctx, "users", len(s.members))
+		if err != nil {
+			return err
+		}
+		rows := make([][]any, len(s.members))
+		for i := range s.members {
+			m := &s.members[i]
+			m.id = ids[i]
+			rows[i] = []any{m.id, m.name, m.email, string(m.role), m.team, m.left.IsZero(), m.joined, later(m.joined, m.left)}
+		}
+		return tx.write(ctx, "users", userCols, rows)
 	})
 }
 
 // companies writes accounts, their contacts and projects with key contacts, in one transaction.
 func (w *writer) companies(ctx context.Context, cs []company, st *Stats) error {
-	type ref struct{ a, p int }
-	var people []ref
-	var projects []int
-	for i := range cs {
-		for j := range cs[i].people {
-			people = append(people, ref{i, j})
+	return w.inTx(ctx, "accounts", func(tx loadTx) error {
+		people, projects := 0, 0
+		for i := range cs {
+			people += len(cs[i].people)
+			if cs[i].project != nil {
+				projects++
+			}
 		}
-		if cs[i].project != nil {
-			projects = append(projects, i)
-		}
-	}
-	return w.inTx(ctx, "accounts", func(c *ent.Client) error {
-		err := bulk(ctx, len(cs), w.rows(len(migrate.AccountsColumns), 0),
-			func(i int) *ent.AccountCreate {
-				a := &cs[i]
-				b := c.Account.Create().SetName(a.name).SetDomain(a.domain).
-					SetIndustry(industries[a.industry].key).SetCountry(countries[a.country].code).
-					SetRegion(countries[a.country].region).SetCreatedAt(a.created).SetUpdatedAt(a.created)
-				if a.employees > 0 {
-					b.SetEmployeeCount(a.employees)
-				}
-				if a.revenueKnown {
-					b.SetAnnualRevenue(a.revenue)
-				}
-				return b
-			},
-			func(ctx context.Context, bs []*ent.AccountCreate) ([]*ent.Account, error) {
-				return c.Account.CreateBulk(bs...).Save(ctx)
-			},
-			func(a *ent.Account) int { return a.ID },
-			func(i, id int) { cs[i].id = id })
+		aids, err := tx.reserve(ctx, "accounts", len(cs))
 		if err != nil {
-			return fmt.Errorf("accounts: %w", err)
+			return err
 		}
-		err = bulk(ctx, len(people), w.rows(len(migrate.ContactsColumns), 0),
-			func(i int) *ent.ContactCreate {
-				a := &cs[people[i].a]
-				p := &a.people[people[i].p]
-				b := c.Contact.Create().SetFirstName(p.first).SetLastName(p.last).SetTitle(p.title).
-					SetSeniority(contact.Seniority(p.seniority)).SetBuyingRole(contact.BuyingRole(p.role)).
-					SetAccountID(a.id).SetCreatedAt(p.created).SetUpdatedAt(p.created)
-				if p.email != "" {
-					b.SetEmail(p.email)
-				}
-				if p.phone != "" {
-					b.SetPhone(p.phone)
-				}
-				return b
-			},
-			func(ctx context.Context, bs []*ent.ContactCreate) ([]*ent.Contact, error) {
-				return c.Contact.CreateBulk(bs...).Save(ctx)
-			},
-			func(p *ent.Contact) int { return p.ID },
-			func(i, id int) { cs[people[i].a].people[people[i].p].id = id })
+		cids, err := tx.reserve(ctx, "contacts", people)
 		if err != nil {
-			return fmt.Errorf("contacts: %w", err)
+			return err
 		}
-		err = bulk(ctx, len(projects), w.rows(len(migrate.ProjectsColumns), maxLinks),
-			func(i int) *ent.ProjectCreate {
-				a := &cs[projects[i]]
-				p := a.project
-				b := c.Project.Create().SetName(p.name).SetDescription(p.description).
-					SetStatus(project.Status(p.status)).SetAccountID(a.id).
-					SetCreatedAt(p.created).SetUpdatedAt(p.created)
-				if !p.starts.IsZero() {
-					b.SetStartsAt(p.starts)
-				}
-				if !p.ends.IsZero() {
-					b.SetEndsAt(p.ends)
-				}
-				if p.budget > 0 {
-					b.SetBudget(p.budget)
-				}
+		pids, err := tx.reserve(ctx, "projects", projects)
+		if err != nil {
+			return err
+		}
+		accounts := make([][]any, 0, len(cs))
+		contacts := make([][]any, 0, people)
+		var projs, keys [][]any
+		for i := range cs {
+			a := &cs[i]
+			a.id = aids[i]
+			accounts = append(accounts, []any{a.id, a.name, a.domain, industries[a.industry].key, countries[a.country].code,
+				countries[a.country].region, orNil(a.employees), revenue(a), a.created, a.created})
+			for j := range a.people {
+				p := &a.people[j]
+				p.id = cids[len(contacts)]
+				contacts = append(contacts, []any{p.id, p.first, p.last, p.title, p.seniority, p.role, a.id,
+					orNil(p.email), orNil(p.phone), p.created, p.created})
+			}
+			if p := a.project; p != nil {
+				id := pids[len(projs)]
+				projs = append(projs, []any{id, p.name, p.description, p.status, a.id, orNilTime(p.starts),
+					orNilTime(p.ends), orNil(p.budget), p.created, p.created})
 				for _, k := range p.keyContacts {
-					b.AddKeyContactIDs(a.people[k].id)
+					keys = append(keys, []any{id, a.people[k].id})
 				}
-				st.ProjectContacts += len(p.keyContacts)
-				return b
-			},
-			func(ctx context.Context, bs []*ent.ProjectCreate) ([]*ent.Project, error) {
-				return c.Project.CreateBulk(bs...).Save(ctx)
-			},
-			func(p *ent.Project) int { return p.ID },
-			func(int, int) {})
-		if err != nil {
-			return fmt.Errorf("projects: %w", err)
+			}
 		}
-		st.Accounts, st.Contacts, st.Projects = len(cs), len(people), len(projects)
+		for _, t := range []struct {
+			name string
+			cols []string
+			rows [][]any
+		}{
+			{"accounts", accountCols, accounts},
+			{"contacts", contactCols, contacts},
+			{"projects", projectCols, projs},
+			{"project_key_contacts", keyContactCols, keys},
+		} {
+			if err := tx.write(ctx, t.name, t.cols, t.rows); err != nil {
+				return err
+			}
+		}
+		st.Accounts, st.Contacts, st.Projects, st.ProjectContacts = len(cs), people, projects, len(keys)
 		return nil
 	})
+}
+
+func revenue(a *company) any {
+	if !a.revenueKnown {
+		return nil
+	}
+	return a.revenue
 }
 
 // leads writes a batch of leads with their contact links, stage history and activities, in
 // one transaction.
 func (w *writer) leads(ctx context.Context, ps []*prospect, cs []company, s *staff, st *Stats) error {
-	ids := make([]int, len(ps))
-	type ref struct{ p, k int }
-	var moves, acts []ref
-	for i, p := range ps {
-		for k := range p.moves {
-			moves = append(moves, ref{i, k})
-		}
-		for k := range p.acts {
-			acts = append(acts, ref{i, k})
-		}
+	nMoves, nActs := 0, 0
+	for _, p := range ps {
+		nMoves += len(p.moves)
+		nActs += len(p.acts)
 	}
-	return w.inTx(ctx, "leads", func(c *ent.Client) error {
-		err := bulk(ctx, len(ps), w.rows(len(migrate.LeadsColumns), maxLinks),
-			func(i int) *ent.LeadCreate { return w.lead(c, ps[i], cs, s, st) },
-			func(ctx context.Context, bs []*ent.LeadCreate) ([]*ent.Lead, error) {
-				return c.Lead.CreateBulk(bs...).Save(ctx)
-			},
-			func(l *ent.Lead) int { return l.ID },
-			func(i, id int) { ids[i] = id })
+	links := 0
+	return w.inTx(ctx, "leads", func(tx loadTx) error {
+		ids, err := tx.reserve(ctx, "leads", len(ps))
 		if err != nil {
-			return fmt.Errorf("leads: %w", err)
+			return err
 		}
-		err = bulk(ctx, len(moves), w.rows(len(migrate.StageTransitionsColumns), 0),
-			func(i int) *ent.StageTransitionCreate {
-				p := ps[moves[i].p]
-				m := &p.moves[moves[i].k]
-				b := c.StageTransition.Create().SetLeadID(ids[moves[i].p]).SetToStageID(w.stages[m.to].id).
-					SetOccurredAt(m.at).SetActorKind(stagetransition.ActorKind(m.actorKind)).
-					SetTrigger(stagetransition.Trigger(m.trigger)).SetReasonCode(m.reasonCode).SetReason(m.reason)
-				if k := moves[i].k; k > 0 {
-					b.SetFromStageID(w.stages[m.from].id).SetFromEnteredAt(p.moves[k-1].at)
-				}
-				if m.actor >= 0 {
-					b.SetActorID(s.members[m.actor].id)
-				}
-				if m.assigned >= 0 {
-					b.SetAssignedOwnerID(s.members[m.assigned].id)
-				}
-				return b
-			},
-			func(ctx context.Context, bs []*ent.StageTransitionCreate) ([]*ent.StageTransition, error) {
-				return c.StageTransition.CreateBulk(bs...).Save(ctx)
-			},
-			func(t *ent.StageTransition) int { return t.ID },
-			func(int, int) {})
+		mids, err := tx.reserve(ctx, "stage_transitions", nMoves)
 		if err != nil {
-			return fmt.Errorf("stage transitions: %w", err)
+			return err
 		}
-		err = bulk(ctx, len(acts), w.rows(len(migrate.ActivitiesColumns), 0),
-			func(i int) *ent.ActivityCreate {
-				p := ps[acts[i].p]
-				e := &p.acts[acts[i].k]
-				b := c.Activity.Create().SetKind(activity.Kind(e.kind)).SetOccurredAt(e.at).
-					SetLeadID(ids[acts[i].p]).SetCreatedAt(e.at).SetUpdatedAt(e.at)
+		aids, err := tx.reserve(ctx, "activities", nActs)
+		if err != nil {
+			return err
+		}
+		leads := make([][]any, len(ps))
+		moves := make([][]any, 0, nMoves)
+		acts := make([][]any, 0, nActs)
+		var contacts [][]any
+		for i, p := range ps {
+			a := &cs[p.acct]
+			leads[i] = w.lead(ids[i], p, a, s)
+			for _, k := range p.contacts {
+				contacts = append(contacts, []any{ids[i], a.people[k].id})
+			}
+			for k := range p.moves {
+				moves = append(moves, w.move(mids[len(moves)], ids[i], p, k, s))
+			}
+			for k := range p.acts {
+				e := &p.acts[k]
+				var props, contact any
 				if e.props != nil {
-					b.SetProperties(e.props)
+					buf, err := json.Marshal(e.props)
+					if err != nil {
+						return err
+					}
+					props = json.RawMessage(buf)
 				}
 				if e.contact >= 0 {
-					b.SetContactID(cs[p.acct].people[e.contact].id)
+					contact = a.people[e.contact].id
 				}
-				return b
-			},
-			func(ctx context.Context, bs []*ent.ActivityCreate) ([]*ent.Activity, error) {
-				return c.Activity.CreateBulk(bs...).Save(ctx)
-			},
-			func(a *ent.Activity) int { return a.ID },
-			func(int, int) {})
-		if err != nil {
-			return fmt.Errorf("activities: %w", err)
+				acts = append(acts, []any{aids[len(acts)], e.kind, e.at, ids[i], e.at, e.at, props, contact})
+			}
 		}
-		st.Leads += len(ps)
-		st.Transitions += len(moves)
-		st.Activities += len(acts)
+		if err := tx.write(ctx, "leads", leadCols, leads); err != nil {
+			return err
+		}
+		if err := tx.write(ctx, "lead_contacts", leadContactCols, contacts); err != nil {
+			return err
+		}
+		if err := tx.write(ctx, "stage_transitions", moveCols, moves); err != nil {
+			return err
+		}
+		if err := tx.write(ctx, "activities", activityCols, acts); err != nil {
+			return err
+		}
+		links = len(contacts)
 		return nil
+	}, func() {
+		st.Leads += len(ps)
+		st.LeadContacts += links
+		st.Transitions += nMoves
+		st.Activities += nActs
+		for _, p := range ps {
+			st.ByStage[stageKeys[p.moves[len(p.moves)-1].to]]++
+		}
 	})
 }
 
-// lead builds a lead row. Its stage fields follow from its history: the stage of the last
-// move, entered then; the furthest open or won stage reached by the Stage table's positions.
-func (w *writer) lead(c *ent.Client, p *prospect, cs []company, s *staff, st *Stats) *ent.LeadCreate {
-	a := &cs[p.acct]
+// lead is a lead row. Its stage fields follow from its history: the stage of the last move,
+// entered then; the furthest open or won stage reached by the Stage table's positions.
+func (w *writer) lead(id int, p *prospect, a *company, s *staff) []any {
 	first, last := p.moves[0], p.moves[len(p.moves)-1]
 	furthest := w.stages[stLead]
 	updated := last.at
@@ -309,38 +270,46 @@ func (w *writer) lead(c *ent.Client, p *prospect, cs []company, s *staff, st *St
 	if n := len(p.acts); n > 0 && p.acts[n-1].at.After(updated) {
 		updated = p.acts[n-1].at
 	}
-	b := c.Lead.Create().SetSource(lead.Source(sources[p.src].key)).
-		SetCompanyName(a.name).SetCountry(countries[a.country].code).SetAccountID(a.id).
-		SetBudget(lead.Budget(p.budget)).SetAuthority(lead.Authority(p.authority)).
-		SetNeed(lead.Need(p.need)).SetTiming(lead.Timing(p.timing)).
-		SetStageID(w.stages[last.to].id).SetStageEnteredAt(last.at).SetFurthestStageID(furthest.id).
-		SetVersion(len(p.moves)).SetCreatedAt(first.at).SetUpdatedAt(updated)
+	var firstName, lastName, title string
+	var email, phone, owner any
 	if len(p.contacts) > 0 {
 		pc := &a.people[p.contacts[0]]
-		b.SetFirstName(pc.first).SetLastName(pc.last).SetJobTitle(pc.title)
-		if pc.email != "" {
-			b.SetEmail(pc.email)
-		}
-		if pc.phone != "" {
-			b.SetPhone(pc.phone)
-		}
-		for _, k := range p.contacts {
-			b.AddContactIDs(a.people[k].id)
-		}
-		st.LeadContacts += len(p.contacts)
+		firstName, lastName, title = pc.first, pc.last, pc.title
+		email, phone = orNil(pc.email), orNil(pc.phone)
 	}
 	if p.owner >= 0 {
-		b.SetOwnerID(s.members[p.owner].id)
+		owner = s.members[p.owner].id
 	}
-	if p.budgetAmount > 0 {
-		b.SetBudgetAmount(p.budgetAmount)
+	return []any{id, sources[p.src].key, a.name, countries[a.country].code, a.id, p.budget, p.authority, p.need, p.timing,
+		w.stages[last.to].id, last.at, furthest.id, len(p.moves), first.at, updated, firstName, lastName,
+		title, email, phone, owner, orNil(p.budgetAmount), orNilTime(p.timingDate), orNil(p.value)}
+}
+
+// move is the row of the lead's k-th stage transition.
+func (w *writer) move(id, lead int, p *prospect, k int, s *staff) []any {
+	m := &p.moves[k]
+	var from, fromAt, actor, assigned any
+	if k > 0 {
+		from, fromAt = w.stages[m.from].id, p.moves[k-1].at
 	}
-	if !p.timingDate.IsZero() {
-		b.SetTimingDate(p.timingDate)
+	if m.actor >= 0 {
+		actor = s.members[m.actor].id
 	}
-	if p.value > 0 {
-		b.SetEstimatedValue(p.value)
+	if m.assigned >= 0 {
+		assigned = s.members[m.assigned].id
 	}
-	st.ByStage[stageKeys[last.to]]++
-	return b
+	return []any{id, lead, w.stages[m.to].id, m.at, m.actorKind, m.trigger, m.reasonCode, m.reason,
+		from, fromAt, actor, assigned}
+}
+
+// inTx runs fn in one transaction of the loader and, once it committed, the done functions
+// (which count what it wrote); errors say what was being written.
+func (w *writer) inTx(ctx context.Context, what string, fn func(tx loadTx) error, done ...func()) error {
+	if err := w.load.inTx(ctx, fn); err != nil {
+		return fmt.Errorf("seed: %s: %w", what, err)
+	}
+	for _, f := range done {
+		f()
+	}
+	return nil
 }

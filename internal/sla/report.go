@@ -64,6 +64,7 @@ type Stats struct {
 // Service computes reports and serves escalations.
 type Service struct {
 	client *ent.Client
+	reader *ent.Client // where reports read: an analytics replica (WithReader), else client
 	policy *policy.Engine
 	now    func() time.Time
 }
@@ -74,9 +75,13 @@ type Option func(*Service)
 // WithClock sets the clock that says which stays are past due (tests).
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
+// WithReader sends the report's queries to reader, a client on a read replica of the same
+// database with the same row filters installed; escalations stay on the primary.
+func WithReader(reader *ent.Client) Option { return func(s *Service) { s.reader = reader } }
+
 // New returns the service on client, with the SLAs of engine's active revision.
 func New(client *ent.Client, engine *policy.Engine, opts ...Option) *Service {
-	s := &Service{client: client, policy: engine, now: time.Now}
+	s := &Service{client: client, reader: client, policy: engine, now: time.Now}
 	for _, o := range opts {
 		o(s)
 	}
@@ -198,7 +203,7 @@ func count(st *Stats, s stay, cal *Calendar, days int, now time.Time) {
 // next transition of the lead (the one leaving). Two queries whatever the number of stays; the
 // transitions' row filter applies to both.
 func (s *Service) stays(ctx context.Context, key string, p funnel.Period) ([]stay, error) {
-	st, err := s.client.Stage.Query().Where(stage.Key(key)).Only(ctx)
+	st, err := s.reader.Stage.Query().Where(stage.Key(key)).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, nil // a rule on a stage the funnel does not have: no stays
 	}
@@ -207,13 +212,13 @@ func (s *Service) stays(ctx context.Context, key string, p funnel.Period) ([]sta
 	}
 	inPeriod := []predicate.StageTransition{stagetransition.ToStageID(st.ID),
 		stagetransition.OccurredAtGTE(p.From), stagetransition.OccurredAtLT(p.To)}
-	ins, err := s.client.StageTransition.Query().Where(inPeriod...).
+	ins, err := s.reader.StageTransition.Query().Where(inPeriod...).
 		WithLead(func(q *ent.LeadQuery) { q.Select(lead.FieldOwnerID) }).
 		Order(ent.Asc(stagetransition.FieldID)).All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	outs, err := s.client.StageTransition.Query().
+	outs, err := s.reader.StageTransition.Query().
 		Where(stagetransition.FromStageID(st.ID), stagetransition.OccurredAtGTE(p.From),
 			stagetransition.HasLeadWith(lead.HasTransitionsWith(inPeriod...))).
 		Select(stagetransition.FieldLeadID, stagetransition.FieldOccurredAt).
@@ -255,7 +260,7 @@ func (s *Service) users(ctx context.Context, ids map[int]bool) (map[int]*ent.Use
 			list = append(list, id)
 		}
 	}
-	us, err := s.client.User.Query().Where(user.IDIn(list...)).All(ctx)
+	us, err := s.reader.User.Query().Where(user.IDIn(list...)).All(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -198,7 +198,10 @@ func withConnectTimeout(raw string) string {
 		return raw
 	}
 	q.Set("connect_timeout", defaultConnectTimeout)
-	u.RawQuery = q.Encode()
+	// Encode writes a space as '+', which pgx (like libpq) takes literally: an options value
+	// such as "-c default_transaction_read_only=on" must stay %20. A '+' of the value itself
+	// is written %2B, so every '+' here is a space.
+	u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20")
 	return u.String()
 }
 

@@ -1,0 +1,163 @@
+package lifecycle
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"reflect"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/ent/decisionlog"
+	"github.com/qualify/qualify/ent/lead"
+	dlog "github.com/qualify/qualify/internal/decisionlog"
+	"github.com/qualify/qualify/internal/policy"
+	"github.com/qualify/qualify/internal/seed"
+	"github.com/qualify/qualify/internal/store"
+	"github.com/qualify/qualify/internal/testenv"
+	"github.com/qualify/qualify/internal/txn"
+)
+
+// The bulk score writes each lead what qualifying it alone through its ent mutation writes, and
+// logs the same decisions, on both databases.
+func TestScoreMatchesOneLeadAtATime(t *testing.T) {
+	e := policy.New(policy.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), EvalTimeout: 10 * time.Second})
+	files, err := policy.ReadDir("../../policies")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Load(context.Background(), files, "test"); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	testenv.EachDB(t, func(t *testing.T, bulk *store.DB) {
+		ctx := context.Background()
+		one := testenv.SQLite(t)
+		if bulk.Dialect == "postgres" {
+			one = testenv.Postgres(t)
+		}
+		for _, db := range []*store.DB{bulk, one} {
+			if _, err := seed.Run(ctx, db.Client, seed.Options{Leads: 2500, Seed: 9, Now: now.Truncate(24 * time.Hour), Pool: db.SQL}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clock := WithClock(func() time.Time { return now })
+		n, err := New(bulk.Client, e, clock).Score(ctx, nil)
+		if err != nil || n != 2500 {
+			t.Fatalf("Score = %d, %v; want 2500 leads", n, err)
+		}
+		scoreOneByOne(t, New(one.Client, e, clock))
+		got, want := scores(t, bulk.Client), scores(t, one.Client)
+		if len(got) != len(want) {
+			t.Fatalf("%d leads, want %d", len(got), len(want))
+		}
+		graded := 0
+		for i := range want {
+			if !reflect.DeepEqual(got[i], want[i]) {
+				t.Fatalf("lead %d:\nbulk     %s\none by one %s", i, got[i], want[i])
+			}
+			if got[i]["grade"] != nil {
+				graded++
+			}
+		}
+		if graded == 0 {
+			t.Error("no lead got a grade: the comparison proves little")
+		}
+		for _, db := range []*store.DB{bulk, one} {
+			if logs := db.Client.DecisionLog.Query().Where(decisionlog.TriggerEQ("score")).CountX(ctx); logs != 2500 {
+				t.Errorf("%d score decisions logged, want 2500", logs)
+			}
+		}
+	})
+}
+
+// scoreOneByOne is the score as it was written before it went in bulk: one UPDATE per lead.
+func scoreOneByOne(t *testing.T, s *Service) {
+	ctx := context.Background()
+	err := s.ScanLeads(ctx, nil, 500, func(batch []Candidate) error {
+		now := s.now()
+		return txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
+			var logged []dlog.Entry
+			for _, c := range batch {
+				d, meta, err := s.decider.DecideLead(ctx, c.Input)
+				if err != nil {
+					return err
+				}
+				logged = append(logged, dlog.Entry{Kind: dlog.Lead, LeadID: c.ID, Meta: meta, Input: c.Input, Result: d, Trigger: "score"})
+				upd := tx.Lead.UpdateOneID(c.ID)
+				setDecision(upd.Mutation(), d, meta, now)
+				sd, _, err := s.decider.DecideSchedule(ctx, scheduleInput(reviewState{in: c.Input, qualifiedAt: &now}, now, nil))
+				if err != nil {
+					return err
+				}
+				setNextReview(upd.Mutation(), sd)
+				if err := upd.Exec(ctx); err != nil {
+					return err
+				}
+			}
+			return dlog.WriteAll(ctx, tx, logged)
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// scores are the leads in id order as JSON objects, without id and updated_at (which the
+// single update takes from the wall clock).
+func scores(t *testing.T, c *ent.Client) []map[string]any {
+	t.Helper()
+	ls := c.Lead.Query().Order(ent.Asc(lead.FieldID)).AllX(context.Background())
+	out := make([]map[string]any, len(ls))
+	for i, l := range ls {
+		buf, err := json.Marshal(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(buf, &m); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"id", "updated_at", "account_id", "owner_id"} {
+			delete(m, k)
+		}
+		out[i] = m
+	}
+	return out
+}
+
+// BenchmarkScore scores SCORE_BENCH_LEADS seeded leads (2,000 by default) on PostgreSQL:
+//
+//	SCORE_BENCH_LEADS=20000 go test ./internal/lifecycle -run '^$' -bench Score -benchtime 1x
+func BenchmarkScore(b *testing.B) {
+	n := 2000
+	if v, err := strconv.Atoi(os.Getenv("SCORE_BENCH_LEADS")); err == nil && v > 0 {
+		n = v
+	}
+	e := policy.New(policy.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), EvalTimeout: 10 * time.Second})
+	files, err := policy.ReadDir("../../policies")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := e.Load(context.Background(), files, "bench"); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		db := testenv.Postgres(b)
+		if _, err := seed.Run(ctx, db.Client, seed.Options{Leads: n, Seed: 9, Now: time.Now().UTC().Truncate(24 * time.Hour), Pool: db.SQL}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		began := time.Now()
+		if _, err := New(db.Client, e).Score(ctx, nil); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(n)/time.Since(began).Seconds(), "leads/s")
+	}
+}
