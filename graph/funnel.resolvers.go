@@ -13,6 +13,10 @@ import (
 
 // Funnel is the resolver for the funnel field.
 func (r *queryResolver) Funnel(ctx context.Context, input funnel.Input) (*funnel.Result, error) {
+	input.Omit = funnel.Omit{
+		DaysToNext: !selectsAny(ctx, "medianDaysToNext", "p90DaysToNext"),
+		Exits:      !selectsAny(ctx, "exits", "exitsFrom"),
+	}
 	return r.Services.Funnel.Funnel(ctx, input)
 }
 

@@ -161,3 +161,51 @@ func getCSV(t *testing.T, api *apitest.Instance, path string, status int) [][]st
 }
 
 func mustJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+// TestFunnelSkipsWhatIsNotAsked: a funnel query that selects only the counts runs only the
+// counting scan, and its counts equal those of the full query; the days between steps (a
+// sort of every stay) and the exits run only when some field of theirs is selected.
+func TestFunnelSkipsWhatIsNotAsked(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		svc := funnel.New(db.Client, db.Dialect)
+		buildWorld(t, ctx, db.Client, svc, rand.New(rand.NewPCG(5, 8)), 40, false)
+		if _, err := svc.Rollups().Rebuild(ctx); err != nil {
+			t.Fatal(err)
+		}
+		api := apitest.Start(t, db)
+		var statements int
+		funnel.SetTrace(api.App.Funnel, func(string, []any) { statements++ })
+		vars := map[string]any{"input": funnel.Input{Period: funnel.Period{From: base, To: base.AddDate(0, 6, 0)},
+			GroupBy: []funnel.Dimension{funnel.DimSource}}}
+		reached := func(r funnel.Result) (out []int) {
+			for _, g := range r.Groups {
+				for _, s := range g.Steps {
+					out = append(out, s.Reached)
+				}
+			}
+			return out
+		}
+		for _, c := range []struct {
+			name, query string
+			want        int
+		}{
+			{"counts", `query($input: FunnelInput!) { funnel(input: $input) { groups { source steps { stage reached } } } }`, 1},
+			{"counts and exits", `query($input: FunnelInput!) { funnel(input: $input) { groups { source steps { stage reached } ...x } } }
+fragment x on FunnelGroup { exitsFrom { stage count } }`, 2},
+			{"everything", funnelQuery, 3},
+		} {
+			statements = 0
+			var got struct{ Funnel funnel.Result }
+			api.Data(t, c.query, vars, &got)
+			if statements != c.want {
+				t.Errorf("%s: %d statements, want %d", c.name, statements, c.want)
+			}
+			var full struct{ Funnel funnel.Result }
+			api.Data(t, funnelQuery, vars, &full)
+			if a, b := mustJSON(reached(got.Funnel)), mustJSON(reached(full.Funnel)); a != b || a == "null" {
+				t.Errorf("%s: reached %s, the full query %s", c.name, a, b)
+			}
+		}
+	})
+}

@@ -92,7 +92,14 @@ type Input struct {
 	WindowDays *int `json:"windowDays"`
 	// Now is the clock of Maturing (tests); zero means the time of the query.
 	Now time.Time `json:"-"`
+	// Omit names parts of the answer the caller did not ask for, so the query skips their
+	// statements (the GraphQL resolver fills it from the selection); the zero value computes all.
+	Omit Omit `json:"-"`
 }
+
+// Omit lists the optional parts of a funnel answer: the days between steps (a sort of every
+// lead's stay, the costliest statement) and the exits.
+type Omit struct{ DaysToNext, Exits bool }
 
 // GroupKey holds the dimension values of a group; only the grouped ones are set.
 type GroupKey struct {

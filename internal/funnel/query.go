@@ -97,12 +97,14 @@ func (s *Service) funnel(ctx context.Context, in Input) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := sc.exitCounts(ctx, in, first, where, cohortArgs, group); err != nil {
-		return nil, err
+	if !in.Omit.Exits {
+		if err := sc.exitCounts(ctx, in, first, where, cohortArgs, group); err != nil {
+			return nil, err
+		}
 	}
 
 	// Days from reaching one step to reaching the next, over the leads that reached both.
-	if len(ids) > 1 {
+	if len(ids) > 1 && !in.Omit.DaysToNext {
 		vals := make([]kmv, 0, len(ids)-1)
 		for i := 0; i+1 < len(ids); i++ {
 			vals = append(vals, kmv{k: ids[i], v: secondsDays(sc.col("r", 'r', ids[i+1]), sc.col("r", 'r', ids[i]))})
