@@ -96,7 +96,7 @@ func (s *Service) createLead(ctx context.Context, in ent.CreateLeadInput, idempo
 		if err := s.matchLead(ctx, tx, &in); err != nil {
 			return err
 		}
-		f, err := loadFunnel(ctx, tx)
+		f, err := s.funnel(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -191,13 +191,8 @@ func (s *Service) UpdateLead(ctx context.Context, id int, in ent.UpdateLeadInput
 	defer release()
 	var out *ent.Lead
 	err = txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
-		if err := lockLead(ctx, tx, id); err != nil {
-			return err
-		}
-		cur, err := tx.Lead.Get(ctx, id)
-		if ent.IsNotFound(err) {
-			return domainerr.NotFound("Lead", id)
-		} else if err != nil {
+		cur, _, err := leadRow(ctx, tx, id, true)
+		if err != nil {
 			return err
 		}
 		if expectedVersion != nil && *expectedVersion != cur.Version {
@@ -229,7 +224,7 @@ func (s *Service) UpdateLead(ctx context.Context, id int, in ent.UpdateLeadInput
 				return err
 			}
 		}
-		f, err := loadFunnel(ctx, tx)
+		f, err := s.funnel(ctx, tx)
 		if err != nil {
 			return err
 		}

@@ -22,7 +22,7 @@ func (s *Service) Requalify(ctx context.Context, tx *ent.Client, t crm.Touched) 
 	if err != nil {
 		return err
 	}
-	f, err := loadFunnel(ctx, tx)
+	f, err := s.funnel(ctx, tx)
 	if err != nil {
 		return err
 	}
@@ -56,18 +56,12 @@ func touchedLeads(ctx context.Context, c *ent.Client, t crm.Touched) ([]int, err
 // UPDATE. When the policy recommends another stage and the transition policy allows the move
 // (trigger auto or requalify), the lead moves in the same write.
 func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int, trigger stagetransition.Trigger) error {
-	if err := lockLead(ctx, tx, id); err != nil {
-		return err
-	}
 	now := s.now()
-	l, err := loadLead(ctx, tx, id, now)
+	l, err := loadLead(ctx, tx, f, id, now, true)
 	if err != nil {
 		return err
 	}
-	in, err := loadInput(ctx, tx, f, l, rfc3339(now))
-	if err != nil {
-		return err
-	}
+	in := loadInput(l, rfc3339(now))
 	d, meta, err := s.decideLead(ctx, tx, id, in, lower(trigger))
 	if err != nil {
 		return fmt.Errorf("qualify lead %d: %w", id, err)
@@ -89,7 +83,7 @@ func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int
 	}
 	if planned.To != "" {
 		move = &plannedMove{
-			lead: l, from: l.Edges.Stage, to: to, trigger: trigger, actorKind: stagetransition.ActorKindPOLICY,
+			lead: l.Lead, from: l.Edges.Stage, to: to, trigger: trigger, actorKind: stagetransition.ActorKindPOLICY,
 			reasonCode: d.DisqualifyReasonCode, reason: stageReason(d), meta: planned.Meta,
 		}
 		if err := s.route(ctx, tx, move, in); err != nil {
@@ -97,7 +91,7 @@ func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int
 		}
 		move.apply(upd.Mutation(), f, now)
 	}
-	st := reviewState{in: in, qualifiedAt: &now, enteredAt: l.StageEnteredAt}
+	st := reviewState{in: in, qualifiedAt: &now, enteredAt: l.StageEnteredAt, escalated: l.escalated}
 	if move != nil {
 		st = st.moved(move.to.Key, now)
 	}

@@ -1,0 +1,76 @@
+package lifecycle_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/qualify/qualify/internal/apitest"
+	"github.com/qualify/qualify/internal/store"
+	"github.com/qualify/qualify/internal/testenv"
+)
+
+type leadState struct {
+	Node struct {
+		Stage   struct{ Key string }
+		Version int
+	}
+}
+
+func stateOf(t *testing.T, api *apitest.Instance, id string) leadState {
+	t.Helper()
+	var out leadState
+	api.Data(t, `query($id: ID!) { node(id: $id) { ... on Lead { stage { key } version } } }`, map[string]any{"id": id}, &out)
+	return out
+}
+
+// A createActivity over HTTP costs a bounded number of SQL statements, counted from the request
+// in: at most 6 when the re-qualification leaves the stage, at most 12 when it moves the lead
+// (its history row, decision log and funnel rollup included).
+func TestCreateActivityStatements(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
+		counted, st := apitest.CountStatements(db)
+		api := apitest.Start(t, counted)
+		capi := st.Serve(t, api)
+		newLead := func(email string) string {
+			var out struct{ CreateLead struct{ ID string } }
+			api.Data(t, `mutation($e: String!) { createLead(input: {lastName: "News", email: $e, source: WEB_FORM, country: "DE"}) { id } }`,
+				map[string]any{"e": email}, &out)
+			return out.CreateLead.ID
+		}
+		activity := func(id string) []string {
+			st.Take()
+			capi.Data(t, `mutation($id: ID!) { createActivity(input: {kind: NEWSLETTER_SIGNUP, leadID: $id}) { id } }`, map[string]any{"id": id}, &struct{}{})
+			return st.Take()
+		}
+		// A first write warms what the app keeps in memory (stages, the active revision).
+		activity(newLead("warm@gmail.com"))
+
+		id := newLead("nina@gmail.com")
+		before := stateOf(t, api, id)
+		moving := activity(id)
+		after := stateOf(t, api, id)
+		if before.Node.Stage.Key != "lead" || after.Node.Stage.Key != "mql" {
+			t.Fatalf("the first sign-up moved the lead %s → %s, want lead → mql", before.Node.Stage.Key, after.Node.Stage.Key)
+		}
+		staying := activity(id)
+		again := stateOf(t, api, id)
+		if again.Node.Stage.Key != "mql" || again.Node.Version <= after.Node.Version {
+			t.Fatalf("the second sign-up: stage %s version %d → %d, want mql and re-qualified", again.Node.Stage.Key, after.Node.Version, again.Node.Version)
+		}
+		for _, c := range []struct {
+			name  string
+			stmts []string
+			max   int
+		}{{"no move", staying, 6}, {"move", moving, 12}} {
+			t.Logf("%s: createActivity (%s): %d statements", db.Dialect, c.name, len(c.stmts))
+			if len(c.stmts) > c.max || testing.Verbose() {
+				for i, s := range c.stmts {
+					t.Logf("  %2d %s", i+1, strings.Join(strings.Fields(s), " "))
+				}
+			}
+			if len(c.stmts) > c.max {
+				t.Errorf("createActivity (%s) sent %d statements, want <= %d", c.name, len(c.stmts), c.max)
+			}
+		}
+	})
+}
