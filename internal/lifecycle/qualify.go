@@ -12,7 +12,6 @@ import (
 	"github.com/qualify/qualify/ent/schema/qualtype"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/internal/crm"
-	"github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/policy"
 )
 
@@ -27,7 +26,11 @@ func (s *Service) Requalify(ctx context.Context, tx *ent.Client, t crm.Touched) 
 		return err
 	}
 	for _, id := range ids {
-		if err := s.qualify(ctx, tx, f, id, stagetransition.TriggerAUTO); err != nil {
+		var extra []leadChange
+		if t.LeadActivityAt != nil && t.LeadID != nil && id == *t.LeadID {
+			extra = append(extra, raiseLastActivity(*t.LeadActivityAt))
+		}
+		if err := s.qualify(ctx, tx, f, id, stagetransition.TriggerAUTO, extra...); err != nil {
 			return err
 		}
 	}
@@ -55,7 +58,7 @@ func touchedLeads(ctx context.Context, c *ent.Client, t crm.Touched) ([]int, err
 // qualify evaluates the qualification policy for one lead and stores the decision with a single
 // UPDATE. When the policy recommends another stage and the transition policy allows the move
 // (trigger auto or requalify), the lead moves in the same write.
-func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int, trigger stagetransition.Trigger) error {
+func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int, trigger stagetransition.Trigger, extra ...leadChange) error {
 	now := s.now()
 	l, err := loadLead(ctx, tx, f, id, now, true)
 	if err != nil {
@@ -68,6 +71,9 @@ func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int
 	}
 	upd := tx.Lead.Update().Where(lead.ID(l.ID), lead.Version(l.Version)).AddVersion(1)
 	setDecision(upd.Mutation(), d, meta, now)
+	for _, change := range extra {
+		change(upd.Mutation(), l.Lead)
+	}
 
 	var move *plannedMove
 	to, known := f.byKey[d.Stage]
@@ -77,7 +83,7 @@ func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int
 	}
 	if planned.Asked {
 		e := s.transitionEntry(id, planned.Input, planned.Decision, planned.Meta, planned.Latency)
-		if err := decisionlog.Write(ctx, tx, e); err != nil {
+		if err := logDecision(ctx, tx, e); err != nil {
 			return err
 		}
 	}
@@ -110,6 +116,19 @@ func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int
 	}
 	_, err = s.record(ctx, tx, move, now)
 	return err
+}
+
+// leadChange is a caller's change to a lead, made in the UPDATE of its re-qualification; l is
+// the lead as read under its lock.
+type leadChange func(m *ent.LeadMutation, l *ent.Lead)
+
+// raiseLastActivity sets lastActivityAt to at if that is later: an activity was added.
+func raiseLastActivity(at time.Time) leadChange {
+	return func(m *ent.LeadMutation, l *ent.Lead) {
+		if l.LastActivityAt == nil || l.LastActivityAt.Before(at) {
+			m.SetLastActivityAt(at)
+		}
+	}
 }
 
 // setDecision writes a qualification decision onto a lead mutation.

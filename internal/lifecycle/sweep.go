@@ -71,7 +71,7 @@ func (s *Service) Review(ctx context.Context, id int) (ReviewResult, error) {
 		if err != nil {
 			return fmt.Errorf("schedule policy for lead %d: %w", id, err)
 		}
-		if err := decisionlog.Write(ctx, tx, decisionlog.Entry{Kind: decisionlog.Schedule, LeadID: id, Meta: meta,
+		if err := logDecision(ctx, tx, decisionlog.Entry{Kind: decisionlog.Schedule, LeadID: id, Meta: meta,
 			Input: sin, Result: d, Trigger: "schedule"}); err != nil {
 			return err
 		}
@@ -103,7 +103,7 @@ func (s *Service) Review(ctx context.Context, id int) (ReviewResult, error) {
 			case errors.As(err, &r):
 				// A refused timed move changes nothing but is logged like a refused manual one.
 				res.Refused = true
-				if err := decisionlog.Write(ctx, tx, r.entry); err != nil {
+				if err := logDecision(ctx, tx, r.entry); err != nil {
 					return err
 				}
 			case err != nil:

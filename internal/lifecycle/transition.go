@@ -116,7 +116,7 @@ func (s *Service) transitionTx(ctx context.Context, tx *ent.Client, req Transiti
 	if !d.Allow || !known {
 		return nil, nil, &refusal{denied: denied(l.Edges.Stage.Key, req.To, d.Reasons, known), entry: entry}
 	}
-	if err := decisionlog.Write(ctx, tx, entry); err != nil {
+	if err := logDecision(ctx, tx, entry); err != nil {
 		return nil, nil, err
 	}
 	m := &plannedMove{
