@@ -1,7 +1,9 @@
 package lifecycle_test
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/qualify/qualify/internal/apitest"
@@ -85,6 +87,45 @@ func TestCreateActivityStatements(t *testing.T) {
 			if bad {
 				t.Errorf("createActivity (%s) sent %d statements and %d of the rollup, want <= %d and <= %d", c.name, len(c.stmts)-r, r, c.max, c.rollup)
 			}
+		}
+	})
+}
+
+// Writes that send no expected version never fail on each other: concurrent activities and
+// updates of one lead queue on its row and all succeed, each re-qualifying it once.
+func TestConcurrentWritesWithoutVersionNeverConflict(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
+		api := apitest.Start(t, db)
+		var out struct{ CreateLead struct{ ID string } }
+		api.Data(t, `mutation { createLead(input: {lastName: "Hot", email: "hot@gmail.com", source: WEB_FORM, country: "DE"}) { id } }`, nil, &out)
+		id := out.CreateLead.ID
+		before := stateOf(t, api, id)
+		const writers = 16
+		errs := make(chan []apitest.Error, writers)
+		var wg sync.WaitGroup
+		for i := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if i%4 == 3 {
+					errs <- api.Do(t, `mutation($id: ID!, $t: String!) { updateLead(id: $id, input: {jobTitle: $t}) { id } }`,
+						map[string]any{"id": id, "t": fmt.Sprint("title ", i)}).Errors
+					return
+				}
+				errs <- api.Do(t, `mutation($id: ID!) { createActivity(input: {kind: WEB_VISIT, leadID: $id}) { id } }`,
+					map[string]any{"id": id}).Errors
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for e := range errs {
+			if len(e) > 0 {
+				t.Errorf("a write without an expected version failed: %s %s", e[0].Code(), e[0].Message)
+			}
+		}
+		// Each write re-qualifies the lead once; an update also bumps the version for its change.
+		if got := stateOf(t, api, id).Node.Version; got < before.Node.Version+writers {
+			t.Errorf("version %d after %d writes from %d", got, writers, before.Node.Version)
 		}
 	})
 }
