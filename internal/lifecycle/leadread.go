@@ -41,10 +41,17 @@ type leadRead struct {
 // when it writes, as concurrent writers queue on the row instead of failing the version check.
 // SQLite needs nothing: its write transactions begin IMMEDIATE and run one at a time.
 func loadLead(ctx context.Context, c *ent.Client, f *funnel, id int, now time.Time, lock bool) (*leadRead, error) {
-	l, pg, err := leadRow(ctx, c, id, lock)
+	l, err := leadRow(ctx, c, id, lock)
 	if err != nil {
 		return nil, err
 	}
+	return readAround(ctx, c, f, l, now)
+}
+
+// readAround reads what is around lead l for a decision (loadLead's second statement); l is
+// read already, or has just been created.
+func readAround(ctx context.Context, c *ent.Client, f *funnel, l *ent.Lead, now time.Time) (*leadRead, error) {
+	var err error
 	if l.Edges.Stage = f.byID[l.StageID]; l.Edges.Stage == nil { // retired since
 		if l.Edges.Stage, err = c.Stage.Get(ctx, l.StageID); err != nil {
 			return nil, err
@@ -53,12 +60,12 @@ func loadLead(ctx context.Context, c *ent.Client, f *funnel, id int, now time.Ti
 	r := &leadRead{Lead: l}
 	l.Edges.Contacts, l.Edges.Activities = []*ent.Contact{}, []*ent.Activity{}
 	q, args := aroundSQL(l, now)
-	if pg {
+	if f.pg {
 		q = dollars(q)
 	}
 	rows, err := c.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("read the facts of lead %d: %w", id, err)
+		return nil, fmt.Errorf("read the facts of lead %d: %w", l.ID, err)
 	}
 	defer rows.Close()
 	var (
@@ -145,17 +152,17 @@ func loadLead(ctx context.Context, c *ent.Client, f *funnel, id int, now time.Ti
 }
 
 // leadRow reads the lead's row, locked for the rest of the transaction when lock is set (see
-// loadLead), and reports whether the database is PostgreSQL.
-func leadRow(ctx context.Context, c *ent.Client, id int, lock bool) (l *ent.Lead, pg bool, err error) {
-	l, err = c.Lead.Query().Where(lead.ID(id), func(s *sql.Selector) {
-		if pg = s.Dialect() == dialect.Postgres; pg && lock {
+// loadLead).
+func leadRow(ctx context.Context, c *ent.Client, id int, lock bool) (*ent.Lead, error) {
+	l, err := c.Lead.Query().Where(lead.ID(id), func(s *sql.Selector) {
+		if lock && s.Dialect() == dialect.Postgres {
 			s.For(sql.LockNoKeyUpdate)
 		}
 	}).Unique(false).Only(ctx)
 	if ent.IsNotFound(err) {
-		return nil, pg, domainerr.NotFound("Lead", id)
+		return nil, domainerr.NotFound("Lead", id)
 	}
-	return l, pg, err
+	return l, err
 }
 
 // aroundSQL is the statement of everything around lead l: its contacts ("lc"), its activities

@@ -59,8 +59,17 @@ func touchedLeads(ctx context.Context, c *ent.Client, t crm.Touched) ([]int, err
 // UPDATE. When the policy recommends another stage and the transition policy allows the move
 // (trigger auto or requalify), the lead moves in the same write.
 func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int, trigger stagetransition.Trigger, extra ...leadChange) error {
-	now := s.now()
-	l, err := loadLead(ctx, tx, f, id, now, true)
+	row, err := leadRow(ctx, tx, id, true)
+	if err != nil {
+		return err
+	}
+	return s.qualifyRow(ctx, tx, f, row, trigger, extra...)
+}
+
+// qualifyRow is qualify of a lead whose row is read (locked) or was just created by tx.
+func (s *Service) qualifyRow(ctx context.Context, tx *ent.Client, f *funnel, row *ent.Lead, trigger stagetransition.Trigger, extra ...leadChange) error {
+	id, now := row.ID, s.now()
+	l, err := readAround(ctx, tx, f, row, now)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
+
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/internal/policy"
@@ -15,6 +18,7 @@ type funnel struct {
 	byKey map[string]*ent.Stage
 	byID  map[int]*ent.Stage
 	first *ent.Stage // the entry stage: the lowest open stage
+	pg    bool       // the database is PostgreSQL (hand-written statements number their parameters)
 }
 
 // activeRevision is the policy engine's view of its active revision: the stage table is synced
@@ -49,11 +53,13 @@ func (s *Service) funnel(ctx context.Context, c *ent.Client) (*funnel, error) {
 }
 
 func loadFunnel(ctx context.Context, c *ent.Client) (*funnel, error) {
-	all, err := c.Stage.Query().Where(stage.Retired(false)).Order(ent.Asc(stage.FieldPosition)).All(ctx)
+	var pg bool
+	all, err := c.Stage.Query().Where(stage.Retired(false), func(s *sql.Selector) { pg = s.Dialect() == dialect.Postgres }).
+		Order(ent.Asc(stage.FieldPosition)).All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	f := &funnel{all: all, byKey: map[string]*ent.Stage{}, byID: map[int]*ent.Stage{}}
+	f := &funnel{all: all, byKey: map[string]*ent.Stage{}, byID: map[int]*ent.Stage{}, pg: pg}
 	for _, s := range all {
 		f.byKey[s.Key], f.byID[s.ID] = s, s
 		if f.first == nil && s.Kind == stage.KindOPEN {

@@ -73,3 +73,34 @@ func TestBatchRollsBackAFailedUnitAlone(t *testing.T) {
 		}
 	})
 }
+
+// Memo loads a value once per transaction, savepoints included, and again in another one.
+func TestMemoOncePerTransaction(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		loads := 0
+		load := func() (int, error) { loads++; return 42, nil }
+		for range 2 {
+			err := txn.Batch(ctx, db.Client, func(ctx context.Context, _ *ent.Client) error {
+				for range 3 {
+					if err := txn.Run(ctx, db.Client, func(ctx context.Context, _ *ent.Client) error {
+						v, err := txn.Memo(ctx, "answer", load)
+						if v != 42 {
+							t.Errorf("memo %d", v)
+						}
+						return err
+					}); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if loads != 2 {
+			t.Errorf("%d loads in two transactions, want 2", loads)
+		}
+	})
+}

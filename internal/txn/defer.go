@@ -24,6 +24,7 @@ type scope struct {
 	depth  int
 	replay []func(*scope) error // Defer calls of a savepoint, for its parent
 	after  []func()             // AfterCommit calls of a savepoint
+	memo   map[any]any          // Memo's values (the outermost scope's)
 }
 
 // deferred is the work kept under one key: its item set (a map[T]struct{}) and what flushes it.
@@ -123,4 +124,31 @@ func deferListIn[T any](sc *scope, key any, item T, flush func(ctx context.Conte
 	}
 	*list = append(*list, item)
 	return nil
+}
+
+// Memo returns the value kept under key in the transaction of ctx, loading it with load the
+// first time: a read that many units of one transaction repeat (the enabled webhook endpoints,
+// once per imported row) is then made once per transaction, or per batch. It is for data the
+// transaction itself does not change; a retried attempt loads again. Without a transaction of
+// Run in ctx, load runs every time.
+func Memo[T any](ctx context.Context, key any, load func() (T, error)) (T, error) {
+	sc, _ := ctx.Value(scopeKey{}).(*scope)
+	if sc == nil {
+		return load()
+	}
+	for sc.parent != nil {
+		sc = sc.parent
+	}
+	if v, ok := sc.memo[key].(T); ok {
+		return v, nil
+	}
+	v, err := load()
+	if err != nil {
+		return v, err
+	}
+	if sc.memo == nil {
+		sc.memo = map[any]any{}
+	}
+	sc.memo[key] = v
+	return v, nil
 }
