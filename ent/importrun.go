@@ -55,8 +55,18 @@ type ImportRun struct {
 	// rows committed, in file order: a resumed run starts after them
 	Checkpoint int `json:"checkpoint,omitempty"`
 	// RiverJobID holds the value of the "river_job_id" field.
-	RiverJobID   *int64 `json:"river_job_id,omitempty"`
-	selectValues sql.SelectValues
+	RiverJobID *int64 `json:"river_job_id,omitempty"`
+	// the user who started the run; none for a service client or the CLI
+	StartedByID *int `json:"started_by_id,omitempty"`
+	// StartedByRole holds the value of the "started_by_role" field.
+	StartedByRole string `json:"started_by_role,omitempty"`
+	// StartedByTeam holds the value of the "started_by_team" field.
+	StartedByTeam string `json:"started_by_team,omitempty"`
+	// StartedByVia holds the value of the "started_by_via" field.
+	StartedByVia string `json:"started_by_via,omitempty"`
+	// StartedBySubject holds the value of the "started_by_subject" field.
+	StartedBySubject string `json:"started_by_subject,omitempty"`
+	selectValues     sql.SelectValues
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -68,9 +78,9 @@ func (*ImportRun) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case importrun.FieldDryRun:
 			values[i] = new(sql.NullBool)
-		case importrun.FieldID, importrun.FieldTotal, importrun.FieldProcessed, importrun.FieldCreated, importrun.FieldMatched, importrun.FieldRefused, importrun.FieldCheckpoint, importrun.FieldRiverJobID:
+		case importrun.FieldID, importrun.FieldTotal, importrun.FieldProcessed, importrun.FieldCreated, importrun.FieldMatched, importrun.FieldRefused, importrun.FieldCheckpoint, importrun.FieldRiverJobID, importrun.FieldStartedByID:
 			values[i] = new(sql.NullInt64)
-		case importrun.FieldFileName, importrun.FieldStatus, importrun.FieldEncoding, importrun.FieldDelimiter, importrun.FieldErrorCsv, importrun.FieldDefaultSource:
+		case importrun.FieldFileName, importrun.FieldStatus, importrun.FieldEncoding, importrun.FieldDelimiter, importrun.FieldErrorCsv, importrun.FieldDefaultSource, importrun.FieldStartedByRole, importrun.FieldStartedByTeam, importrun.FieldStartedByVia, importrun.FieldStartedBySubject:
 			values[i] = new(sql.NullString)
 		case importrun.FieldCreatedAt, importrun.FieldFinishedAt:
 			values[i] = new(sql.NullTime)
@@ -215,6 +225,37 @@ func (_m *ImportRun) assignValues(columns []string, values []any) error {
 				_m.RiverJobID = new(int64)
 				*_m.RiverJobID = value.Int64
 			}
+		case importrun.FieldStartedByID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field started_by_id", values[i])
+			} else if value.Valid {
+				_m.StartedByID = new(int)
+				*_m.StartedByID = int(value.Int64)
+			}
+		case importrun.FieldStartedByRole:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field started_by_role", values[i])
+			} else if value.Valid {
+				_m.StartedByRole = value.String
+			}
+		case importrun.FieldStartedByTeam:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field started_by_team", values[i])
+			} else if value.Valid {
+				_m.StartedByTeam = value.String
+			}
+		case importrun.FieldStartedByVia:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field started_by_via", values[i])
+			} else if value.Valid {
+				_m.StartedByVia = value.String
+			}
+		case importrun.FieldStartedBySubject:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field started_by_subject", values[i])
+			} else if value.Valid {
+				_m.StartedBySubject = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -313,6 +354,23 @@ func (_m *ImportRun) String() string {
 		builder.WriteString("river_job_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
+	builder.WriteString(", ")
+	if v := _m.StartedByID; v != nil {
+		builder.WriteString("started_by_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("started_by_role=")
+	builder.WriteString(_m.StartedByRole)
+	builder.WriteString(", ")
+	builder.WriteString("started_by_team=")
+	builder.WriteString(_m.StartedByTeam)
+	builder.WriteString(", ")
+	builder.WriteString("started_by_via=")
+	builder.WriteString(_m.StartedByVia)
+	builder.WriteString(", ")
+	builder.WriteString("started_by_subject=")
+	builder.WriteString(_m.StartedBySubject)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -264,6 +264,76 @@ func (_c *ImportRunCreate) SetNillableRiverJobID(v *int64) *ImportRunCreate {
 	return _c
 }
 
+// SetStartedByID sets the "started_by_id" field.
+func (_c *ImportRunCreate) SetStartedByID(v int) *ImportRunCreate {
+	_c.mutation.SetStartedByID(v)
+	return _c
+}
+
+// SetNillableStartedByID sets the "started_by_id" field if the given value is not nil.
+func (_c *ImportRunCreate) SetNillableStartedByID(v *int) *ImportRunCreate {
+	if v != nil {
+		_c.SetStartedByID(*v)
+	}
+	return _c
+}
+
+// SetStartedByRole sets the "started_by_role" field.
+func (_c *ImportRunCreate) SetStartedByRole(v string) *ImportRunCreate {
+	_c.mutation.SetStartedByRole(v)
+	return _c
+}
+
+// SetNillableStartedByRole sets the "started_by_role" field if the given value is not nil.
+func (_c *ImportRunCreate) SetNillableStartedByRole(v *string) *ImportRunCreate {
+	if v != nil {
+		_c.SetStartedByRole(*v)
+	}
+	return _c
+}
+
+// SetStartedByTeam sets the "started_by_team" field.
+func (_c *ImportRunCreate) SetStartedByTeam(v string) *ImportRunCreate {
+	_c.mutation.SetStartedByTeam(v)
+	return _c
+}
+
+// SetNillableStartedByTeam sets the "started_by_team" field if the given value is not nil.
+func (_c *ImportRunCreate) SetNillableStartedByTeam(v *string) *ImportRunCreate {
+	if v != nil {
+		_c.SetStartedByTeam(*v)
+	}
+	return _c
+}
+
+// SetStartedByVia sets the "started_by_via" field.
+func (_c *ImportRunCreate) SetStartedByVia(v string) *ImportRunCreate {
+	_c.mutation.SetStartedByVia(v)
+	return _c
+}
+
+// SetNillableStartedByVia sets the "started_by_via" field if the given value is not nil.
+func (_c *ImportRunCreate) SetNillableStartedByVia(v *string) *ImportRunCreate {
+	if v != nil {
+		_c.SetStartedByVia(*v)
+	}
+	return _c
+}
+
+// SetStartedBySubject sets the "started_by_subject" field.
+func (_c *ImportRunCreate) SetStartedBySubject(v string) *ImportRunCreate {
+	_c.mutation.SetStartedBySubject(v)
+	return _c
+}
+
+// SetNillableStartedBySubject sets the "started_by_subject" field if the given value is not nil.
+func (_c *ImportRunCreate) SetNillableStartedBySubject(v *string) *ImportRunCreate {
+	if v != nil {
+		_c.SetStartedBySubject(*v)
+	}
+	return _c
+}
+
 // Mutation returns the ImportRunMutation object of the builder.
 func (_c *ImportRunCreate) Mutation() *ImportRunMutation {
 	return _c.mutation
@@ -355,6 +425,22 @@ func (_c *ImportRunCreate) defaults() {
 		v := importrun.DefaultCheckpoint
 		_c.mutation.SetCheckpoint(v)
 	}
+	if _, ok := _c.mutation.StartedByRole(); !ok {
+		v := importrun.DefaultStartedByRole
+		_c.mutation.SetStartedByRole(v)
+	}
+	if _, ok := _c.mutation.StartedByTeam(); !ok {
+		v := importrun.DefaultStartedByTeam
+		_c.mutation.SetStartedByTeam(v)
+	}
+	if _, ok := _c.mutation.StartedByVia(); !ok {
+		v := importrun.DefaultStartedByVia
+		_c.mutation.SetStartedByVia(v)
+	}
+	if _, ok := _c.mutation.StartedBySubject(); !ok {
+		v := importrun.DefaultStartedBySubject
+		_c.mutation.SetStartedBySubject(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -405,6 +491,18 @@ func (_c *ImportRunCreate) check() error {
 	}
 	if _, ok := _c.mutation.Checkpoint(); !ok {
 		return &ValidationError{Name: "checkpoint", err: errors.New(`ent: missing required field "ImportRun.checkpoint"`)}
+	}
+	if _, ok := _c.mutation.StartedByRole(); !ok {
+		return &ValidationError{Name: "started_by_role", err: errors.New(`ent: missing required field "ImportRun.started_by_role"`)}
+	}
+	if _, ok := _c.mutation.StartedByTeam(); !ok {
+		return &ValidationError{Name: "started_by_team", err: errors.New(`ent: missing required field "ImportRun.started_by_team"`)}
+	}
+	if _, ok := _c.mutation.StartedByVia(); !ok {
+		return &ValidationError{Name: "started_by_via", err: errors.New(`ent: missing required field "ImportRun.started_by_via"`)}
+	}
+	if _, ok := _c.mutation.StartedBySubject(); !ok {
+		return &ValidationError{Name: "started_by_subject", err: errors.New(`ent: missing required field "ImportRun.started_by_subject"`)}
 	}
 	return nil
 }
@@ -508,6 +606,26 @@ func (_c *ImportRunCreate) createSpec() (*ImportRun, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.RiverJobID(); ok {
 		_spec.SetField(importrun.FieldRiverJobID, field.TypeInt64, value)
 		_node.RiverJobID = &value
+	}
+	if value, ok := _c.mutation.StartedByID(); ok {
+		_spec.SetField(importrun.FieldStartedByID, field.TypeInt, value)
+		_node.StartedByID = &value
+	}
+	if value, ok := _c.mutation.StartedByRole(); ok {
+		_spec.SetField(importrun.FieldStartedByRole, field.TypeString, value)
+		_node.StartedByRole = value
+	}
+	if value, ok := _c.mutation.StartedByTeam(); ok {
+		_spec.SetField(importrun.FieldStartedByTeam, field.TypeString, value)
+		_node.StartedByTeam = value
+	}
+	if value, ok := _c.mutation.StartedByVia(); ok {
+		_spec.SetField(importrun.FieldStartedByVia, field.TypeString, value)
+		_node.StartedByVia = value
+	}
+	if value, ok := _c.mutation.StartedBySubject(); ok {
+		_spec.SetField(importrun.FieldStartedBySubject, field.TypeString, value)
+		_node.StartedBySubject = value
 	}
 	return _node, _spec
 }
@@ -846,6 +964,78 @@ func (u *ImportRunUpsert) AddRiverJobID(v int64) *ImportRunUpsert {
 // ClearRiverJobID clears the value of the "river_job_id" field.
 func (u *ImportRunUpsert) ClearRiverJobID() *ImportRunUpsert {
 	u.SetNull(importrun.FieldRiverJobID)
+	return u
+}
+
+// SetStartedByID sets the "started_by_id" field.
+func (u *ImportRunUpsert) SetStartedByID(v int) *ImportRunUpsert {
+	u.Set(importrun.FieldStartedByID, v)
+	return u
+}
+
+// UpdateStartedByID sets the "started_by_id" field to the value that was provided on create.
+func (u *ImportRunUpsert) UpdateStartedByID() *ImportRunUpsert {
+	u.SetExcluded(importrun.FieldStartedByID)
+	return u
+}
+
+// AddStartedByID adds v to the "started_by_id" field.
+func (u *ImportRunUpsert) AddStartedByID(v int) *ImportRunUpsert {
+	u.Add(importrun.FieldStartedByID, v)
+	return u
+}
+
+// ClearStartedByID clears the value of the "started_by_id" field.
+func (u *ImportRunUpsert) ClearStartedByID() *ImportRunUpsert {
+	u.SetNull(importrun.FieldStartedByID)
+	return u
+}
+
+// SetStartedByRole sets the "started_by_role" field.
+func (u *ImportRunUpsert) SetStartedByRole(v string) *ImportRunUpsert {
+	u.Set(importrun.FieldStartedByRole, v)
+	return u
+}
+
+// UpdateStartedByRole sets the "started_by_role" field to the value that was provided on create.
+func (u *ImportRunUpsert) UpdateStartedByRole() *ImportRunUpsert {
+	u.SetExcluded(importrun.FieldStartedByRole)
+	return u
+}
+
+// SetStartedByTeam sets the "started_by_team" field.
+func (u *ImportRunUpsert) SetStartedByTeam(v string) *ImportRunUpsert {
+	u.Set(importrun.FieldStartedByTeam, v)
+	return u
+}
+
+// UpdateStartedByTeam sets the "started_by_team" field to the value that was provided on create.
+func (u *ImportRunUpsert) UpdateStartedByTeam() *ImportRunUpsert {
+	u.SetExcluded(importrun.FieldStartedByTeam)
+	return u
+}
+
+// SetStartedByVia sets the "started_by_via" field.
+func (u *ImportRunUpsert) SetStartedByVia(v string) *ImportRunUpsert {
+	u.Set(importrun.FieldStartedByVia, v)
+	return u
+}
+
+// UpdateStartedByVia sets the "started_by_via" field to the value that was provided on create.
+func (u *ImportRunUpsert) UpdateStartedByVia() *ImportRunUpsert {
+	u.SetExcluded(importrun.FieldStartedByVia)
+	return u
+}
+
+// SetStartedBySubject sets the "started_by_subject" field.
+func (u *ImportRunUpsert) SetStartedBySubject(v string) *ImportRunUpsert {
+	u.Set(importrun.FieldStartedBySubject, v)
+	return u
+}
+
+// UpdateStartedBySubject sets the "started_by_subject" field to the value that was provided on create.
+func (u *ImportRunUpsert) UpdateStartedBySubject() *ImportRunUpsert {
+	u.SetExcluded(importrun.FieldStartedBySubject)
 	return u
 }
 
@@ -1227,6 +1417,90 @@ func (u *ImportRunUpsertOne) UpdateRiverJobID() *ImportRunUpsertOne {
 func (u *ImportRunUpsertOne) ClearRiverJobID() *ImportRunUpsertOne {
 	return u.Update(func(s *ImportRunUpsert) {
 		s.ClearRiverJobID()
+	})
+}
+
+// SetStartedByID sets the "started_by_id" field.
+func (u *ImportRunUpsertOne) SetStartedByID(v int) *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.SetStartedByID(v)
+	})
+}
+
+// AddStartedByID adds v to the "started_by_id" field.
+func (u *ImportRunUpsertOne) AddStartedByID(v int) *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.AddStartedByID(v)
+	})
+}
+
+// UpdateStartedByID sets the "started_by_id" field to the value that was provided on create.
+func (u *ImportRunUpsertOne) UpdateStartedByID() *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.UpdateStartedByID()
+	})
+}
+
+// ClearStartedByID clears the value of the "started_by_id" field.
+func (u *ImportRunUpsertOne) ClearStartedByID() *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.ClearStartedByID()
+	})
+}
+
+// SetStartedByRole sets the "started_by_role" field.
+func (u *ImportRunUpsertOne) SetStartedByRole(v string) *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.SetStartedByRole(v)
+	})
+}
+
+// UpdateStartedByRole sets the "started_by_role" field to the value that was provided on create.
+func (u *ImportRunUpsertOne) UpdateStartedByRole() *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.UpdateStartedByRole()
+	})
+}
+
+// SetStartedByTeam sets the "started_by_team" field.
+func (u *ImportRunUpsertOne) SetStartedByTeam(v string) *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.SetStartedByTeam(v)
+	})
+}
+
+// UpdateStartedByTeam sets the "started_by_team" field to the value that was provided on create.
+func (u *ImportRunUpsertOne) UpdateStartedByTeam() *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.UpdateStartedByTeam()
+	})
+}
+
+// SetStartedByVia sets the "started_by_via" field.
+func (u *ImportRunUpsertOne) SetStartedByVia(v string) *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.SetStartedByVia(v)
+	})
+}
+
+// UpdateStartedByVia sets the "started_by_via" field to the value that was provided on create.
+func (u *ImportRunUpsertOne) UpdateStartedByVia() *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.UpdateStartedByVia()
+	})
+}
+
+// SetStartedBySubject sets the "started_by_subject" field.
+func (u *ImportRunUpsertOne) SetStartedBySubject(v string) *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.SetStartedBySubject(v)
+	})
+}
+
+// UpdateStartedBySubject sets the "started_by_subject" field to the value that was provided on create.
+func (u *ImportRunUpsertOne) UpdateStartedBySubject() *ImportRunUpsertOne {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.UpdateStartedBySubject()
 	})
 }
 
@@ -1774,6 +2048,90 @@ func (u *ImportRunUpsertBulk) UpdateRiverJobID() *ImportRunUpsertBulk {
 func (u *ImportRunUpsertBulk) ClearRiverJobID() *ImportRunUpsertBulk {
 	return u.Update(func(s *ImportRunUpsert) {
 		s.ClearRiverJobID()
+	})
+}
+
+// SetStartedByID sets the "started_by_id" field.
+func (u *ImportRunUpsertBulk) SetStartedByID(v int) *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.SetStartedByID(v)
+	})
+}
+
+// AddStartedByID adds v to the "started_by_id" field.
+func (u *ImportRunUpsertBulk) AddStartedByID(v int) *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.AddStartedByID(v)
+	})
+}
+
+// UpdateStartedByID sets the "started_by_id" field to the value that was provided on create.
+func (u *ImportRunUpsertBulk) UpdateStartedByID() *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.UpdateStartedByID()
+	})
+}
+
+// ClearStartedByID clears the value of the "started_by_id" field.
+func (u *ImportRunUpsertBulk) ClearStartedByID() *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.ClearStartedByID()
+	})
+}
+
+// SetStartedByRole sets the "started_by_role" field.
+func (u *ImportRunUpsertBulk) SetStartedByRole(v string) *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.SetStartedByRole(v)
+	})
+}
+
+// UpdateStartedByRole sets the "started_by_role" field to the value that was provided on create.
+func (u *ImportRunUpsertBulk) UpdateStartedByRole() *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.UpdateStartedByRole()
+	})
+}
+
+// SetStartedByTeam sets the "started_by_team" field.
+func (u *ImportRunUpsertBulk) SetStartedByTeam(v string) *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.SetStartedByTeam(v)
+	})
+}
+
+// UpdateStartedByTeam sets the "started_by_team" field to the value that was provided on create.
+func (u *ImportRunUpsertBulk) UpdateStartedByTeam() *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.UpdateStartedByTeam()
+	})
+}
+
+// SetStartedByVia sets the "started_by_via" field.
+func (u *ImportRunUpsertBulk) SetStartedByVia(v string) *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.SetStartedByVia(v)
+	})
+}
+
+// UpdateStartedByVia sets the "started_by_via" field to the value that was provided on create.
+func (u *ImportRunUpsertBulk) UpdateStartedByVia() *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.UpdateStartedByVia()
+	})
+}
+
+// SetStartedBySubject sets the "started_by_subject" field.
+func (u *ImportRunUpsertBulk) SetStartedBySubject(v string) *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.SetStartedBySubject(v)
+	})
+}
+
+// UpdateStartedBySubject sets the "started_by_subject" field to the value that was provided on create.
+func (u *ImportRunUpsertBulk) UpdateStartedBySubject() *ImportRunUpsertBulk {
+	return u.Update(func(s *ImportRunUpsert) {
+		s.UpdateStartedBySubject()
 	})
 }
 

@@ -343,6 +343,89 @@ func (_u *ImportRunUpdate) ClearRiverJobID() *ImportRunUpdate {
 	return _u
 }
 
+// SetStartedByID sets the "started_by_id" field.
+func (_u *ImportRunUpdate) SetStartedByID(v int) *ImportRunUpdate {
+	_u.mutation.ResetStartedByID()
+	_u.mutation.SetStartedByID(v)
+	return _u
+}
+
+// SetNillableStartedByID sets the "started_by_id" field if the given value is not nil.
+func (_u *ImportRunUpdate) SetNillableStartedByID(v *int) *ImportRunUpdate {
+	if v != nil {
+		_u.SetStartedByID(*v)
+	}
+	return _u
+}
+
+// AddStartedByID adds value to the "started_by_id" field.
+func (_u *ImportRunUpdate) AddStartedByID(v int) *ImportRunUpdate {
+	_u.mutation.AddStartedByID(v)
+	return _u
+}
+
+// ClearStartedByID clears the value of the "started_by_id" field.
+func (_u *ImportRunUpdate) ClearStartedByID() *ImportRunUpdate {
+	_u.mutation.ClearStartedByID()
+	return _u
+}
+
+// SetStartedByRole sets the "started_by_role" field.
+func (_u *ImportRunUpdate) SetStartedByRole(v string) *ImportRunUpdate {
+	_u.mutation.SetStartedByRole(v)
+	return _u
+}
+
+// SetNillableStartedByRole sets the "started_by_role" field if the given value is not nil.
+func (_u *ImportRunUpdate) SetNillableStartedByRole(v *string) *ImportRunUpdate {
+	if v != nil {
+		_u.SetStartedByRole(*v)
+	}
+	return _u
+}
+
+// SetStartedByTeam sets the "started_by_team" field.
+func (_u *ImportRunUpdate) SetStartedByTeam(v string) *ImportRunUpdate {
+	_u.mutation.SetStartedByTeam(v)
+	return _u
+}
+
+// SetNillableStartedByTeam sets the "started_by_team" field if the given value is not nil.
+func (_u *ImportRunUpdate) SetNillableStartedByTeam(v *string) *ImportRunUpdate {
+	if v != nil {
+		_u.SetStartedByTeam(*v)
+	}
+	return _u
+}
+
+// SetStartedByVia sets the "started_by_via" field.
+func (_u *ImportRunUpdate) SetStartedByVia(v string) *ImportRunUpdate {
+	_u.mutation.SetStartedByVia(v)
+	return _u
+}
+
+// SetNillableStartedByVia sets the "started_by_via" field if the given value is not nil.
+func (_u *ImportRunUpdate) SetNillableStartedByVia(v *string) *ImportRunUpdate {
+	if v != nil {
+		_u.SetStartedByVia(*v)
+	}
+	return _u
+}
+
+// SetStartedBySubject sets the "started_by_subject" field.
+func (_u *ImportRunUpdate) SetStartedBySubject(v string) *ImportRunUpdate {
+	_u.mutation.SetStartedBySubject(v)
+	return _u
+}
+
+// SetNillableStartedBySubject sets the "started_by_subject" field if the given value is not nil.
+func (_u *ImportRunUpdate) SetNillableStartedBySubject(v *string) *ImportRunUpdate {
+	if v != nil {
+		_u.SetStartedBySubject(*v)
+	}
+	return _u
+}
+
 // Mutation returns the ImportRunMutation object of the builder.
 func (_u *ImportRunUpdate) Mutation() *ImportRunMutation {
 	return _u.mutation
@@ -497,6 +580,27 @@ func (_u *ImportRunUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.RiverJobIDCleared() {
 		_spec.ClearField(importrun.FieldRiverJobID, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.StartedByID(); ok {
+		_spec.SetField(importrun.FieldStartedByID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedStartedByID(); ok {
+		_spec.AddField(importrun.FieldStartedByID, field.TypeInt, value)
+	}
+	if _u.mutation.StartedByIDCleared() {
+		_spec.ClearField(importrun.FieldStartedByID, field.TypeInt)
+	}
+	if value, ok := _u.mutation.StartedByRole(); ok {
+		_spec.SetField(importrun.FieldStartedByRole, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.StartedByTeam(); ok {
+		_spec.SetField(importrun.FieldStartedByTeam, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.StartedByVia(); ok {
+		_spec.SetField(importrun.FieldStartedByVia, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.StartedBySubject(); ok {
+		_spec.SetField(importrun.FieldStartedBySubject, field.TypeString, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -833,6 +937,89 @@ func (_u *ImportRunUpdateOne) ClearRiverJobID() *ImportRunUpdateOne {
 	return _u
 }
 
+// SetStartedByID sets the "started_by_id" field.
+func (_u *ImportRunUpdateOne) SetStartedByID(v int) *ImportRunUpdateOne {
+	_u.mutation.ResetStartedByID()
+	_u.mutation.SetStartedByID(v)
+	return _u
+}
+
+// SetNillableStartedByID sets the "started_by_id" field if the given value is not nil.
+func (_u *ImportRunUpdateOne) SetNillableStartedByID(v *int) *ImportRunUpdateOne {
+	if v != nil {
+		_u.SetStartedByID(*v)
+	}
+	return _u
+}
+
+// AddStartedByID adds value to the "started_by_id" field.
+func (_u *ImportRunUpdateOne) AddStartedByID(v int) *ImportRunUpdateOne {
+	_u.mutation.AddStartedByID(v)
+	return _u
+}
+
+// ClearStartedByID clears the value of the "started_by_id" field.
+func (_u *ImportRunUpdateOne) ClearStartedByID() *ImportRunUpdateOne {
+	_u.mutation.ClearStartedByID()
+	return _u
+}
+
+// SetStartedByRole sets the "started_by_role" field.
+func (_u *ImportRunUpdateOne) SetStartedByRole(v string) *ImportRunUpdateOne {
+	_u.mutation.SetStartedByRole(v)
+	return _u
+}
+
+// SetNillableStartedByRole sets the "started_by_role" field if the given value is not nil.
+func (_u *ImportRunUpdateOne) SetNillableStartedByRole(v *string) *ImportRunUpdateOne {
+	if v != nil {
+		_u.SetStartedByRole(*v)
+	}
+	return _u
+}
+
+// SetStartedByTeam sets the "started_by_team" field.
+func (_u *ImportRunUpdateOne) SetStartedByTeam(v string) *ImportRunUpdateOne {
+	_u.mutation.SetStartedByTeam(v)
+	return _u
+}
+
+// SetNillableStartedByTeam sets the "started_by_team" field if the given value is not nil.
+func (_u *ImportRunUpdateOne) SetNillableStartedByTeam(v *string) *ImportRunUpdateOne {
+	if v != nil {
+		_u.SetStartedByTeam(*v)
+	}
+	return _u
+}
+
+// SetStartedByVia sets the "started_by_via" field.
+func (_u *ImportRunUpdateOne) SetStartedByVia(v string) *ImportRunUpdateOne {
+	_u.mutation.SetStartedByVia(v)
+	return _u
+}
+
+// SetNillableStartedByVia sets the "started_by_via" field if the given value is not nil.
+func (_u *ImportRunUpdateOne) SetNillableStartedByVia(v *string) *ImportRunUpdateOne {
+	if v != nil {
+		_u.SetStartedByVia(*v)
+	}
+	return _u
+}
+
+// SetStartedBySubject sets the "started_by_subject" field.
+func (_u *ImportRunUpdateOne) SetStartedBySubject(v string) *ImportRunUpdateOne {
+	_u.mutation.SetStartedBySubject(v)
+	return _u
+}
+
+// SetNillableStartedBySubject sets the "started_by_subject" field if the given value is not nil.
+func (_u *ImportRunUpdateOne) SetNillableStartedBySubject(v *string) *ImportRunUpdateOne {
+	if v != nil {
+		_u.SetStartedBySubject(*v)
+	}
+	return _u
+}
+
 // Mutation returns the ImportRunMutation object of the builder.
 func (_u *ImportRunUpdateOne) Mutation() *ImportRunMutation {
 	return _u.mutation
@@ -1017,6 +1204,27 @@ func (_u *ImportRunUpdateOne) sqlSave(ctx context.Context) (_node *ImportRun, er
 	}
 	if _u.mutation.RiverJobIDCleared() {
 		_spec.ClearField(importrun.FieldRiverJobID, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.StartedByID(); ok {
+		_spec.SetField(importrun.FieldStartedByID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedStartedByID(); ok {
+		_spec.AddField(importrun.FieldStartedByID, field.TypeInt, value)
+	}
+	if _u.mutation.StartedByIDCleared() {
+		_spec.ClearField(importrun.FieldStartedByID, field.TypeInt)
+	}
+	if value, ok := _u.mutation.StartedByRole(); ok {
+		_spec.SetField(importrun.FieldStartedByRole, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.StartedByTeam(); ok {
+		_spec.SetField(importrun.FieldStartedByTeam, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.StartedByVia(); ok {
+		_spec.SetField(importrun.FieldStartedByVia, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.StartedBySubject(); ok {
+		_spec.SetField(importrun.FieldStartedBySubject, field.TypeString, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &ImportRun{config: _u.config}

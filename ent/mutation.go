@@ -13648,6 +13648,12 @@ type ImportRunMutation struct {
 	addcheckpoint         *int
 	river_job_id          *int64
 	addriver_job_id       *int64
+	started_by_id         *int
+	addstarted_by_id      *int
+	started_by_role       *string
+	started_by_team       *string
+	started_by_via        *string
+	started_by_subject    *string
 	clearedFields         map[string]struct{}
 	done                  bool
 	oldValue              func(context.Context) (*ImportRun, error)
@@ -14658,6 +14664,220 @@ func (m *ImportRunMutation) ResetRiverJobID() {
 	delete(m.clearedFields, importrun.FieldRiverJobID)
 }
 
+// SetStartedByID sets the "started_by_id" field.
+func (m *ImportRunMutation) SetStartedByID(i int) {
+	m.started_by_id = &i
+	m.addstarted_by_id = nil
+}
+
+// StartedByID returns the value of the "started_by_id" field in the mutation.
+func (m *ImportRunMutation) StartedByID() (r int, exists bool) {
+	v := m.started_by_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedByID returns the old "started_by_id" field's value of the ImportRun entity.
+// If the ImportRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ImportRunMutation) OldStartedByID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedByID: %w", err)
+	}
+	return oldValue.StartedByID, nil
+}
+
+// AddStartedByID adds i to the "started_by_id" field.
+func (m *ImportRunMutation) AddStartedByID(i int) {
+	if m.addstarted_by_id != nil {
+		*m.addstarted_by_id += i
+	} else {
+		m.addstarted_by_id = &i
+	}
+}
+
+// AddedStartedByID returns the value that was added to the "started_by_id" field in this mutation.
+func (m *ImportRunMutation) AddedStartedByID() (r int, exists bool) {
+	v := m.addstarted_by_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearStartedByID clears the value of the "started_by_id" field.
+func (m *ImportRunMutation) ClearStartedByID() {
+	m.started_by_id = nil
+	m.addstarted_by_id = nil
+	m.clearedFields[importrun.FieldStartedByID] = struct{}{}
+}
+
+// StartedByIDCleared returns if the "started_by_id" field was cleared in this mutation.
+func (m *ImportRunMutation) StartedByIDCleared() bool {
+	_, ok := m.clearedFields[importrun.FieldStartedByID]
+	return ok
+}
+
+// ResetStartedByID resets all changes to the "started_by_id" field.
+func (m *ImportRunMutation) ResetStartedByID() {
+	m.started_by_id = nil
+	m.addstarted_by_id = nil
+	delete(m.clearedFields, importrun.FieldStartedByID)
+}
+
+// SetStartedByRole sets the "started_by_role" field.
+func (m *ImportRunMutation) SetStartedByRole(s string) {
+	m.started_by_role = &s
+}
+
+// StartedByRole returns the value of the "started_by_role" field in the mutation.
+func (m *ImportRunMutation) StartedByRole() (r string, exists bool) {
+	v := m.started_by_role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedByRole returns the old "started_by_role" field's value of the ImportRun entity.
+// If the ImportRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ImportRunMutation) OldStartedByRole(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedByRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedByRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedByRole: %w", err)
+	}
+	return oldValue.StartedByRole, nil
+}
+
+// ResetStartedByRole resets all changes to the "started_by_role" field.
+func (m *ImportRunMutation) ResetStartedByRole() {
+	m.started_by_role = nil
+}
+
+// SetStartedByTeam sets the "started_by_team" field.
+func (m *ImportRunMutation) SetStartedByTeam(s string) {
+	m.started_by_team = &s
+}
+
+// StartedByTeam returns the value of the "started_by_team" field in the mutation.
+func (m *ImportRunMutation) StartedByTeam() (r string, exists bool) {
+	v := m.started_by_team
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedByTeam returns the old "started_by_team" field's value of the ImportRun entity.
+// If the ImportRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ImportRunMutation) OldStartedByTeam(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedByTeam is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedByTeam requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedByTeam: %w", err)
+	}
+	return oldValue.StartedByTeam, nil
+}
+
+// ResetStartedByTeam resets all changes to the "started_by_team" field.
+func (m *ImportRunMutation) ResetStartedByTeam() {
+	m.started_by_team = nil
+}
+
+// SetStartedByVia sets the "started_by_via" field.
+func (m *ImportRunMutation) SetStartedByVia(s string) {
+	m.started_by_via = &s
+}
+
+// StartedByVia returns the value of the "started_by_via" field in the mutation.
+func (m *ImportRunMutation) StartedByVia() (r string, exists bool) {
+	v := m.started_by_via
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedByVia returns the old "started_by_via" field's value of the ImportRun entity.
+// If the ImportRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ImportRunMutation) OldStartedByVia(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedByVia is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedByVia requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedByVia: %w", err)
+	}
+	return oldValue.StartedByVia, nil
+}
+
+// ResetStartedByVia resets all changes to the "started_by_via" field.
+func (m *ImportRunMutation) ResetStartedByVia() {
+	m.started_by_via = nil
+}
+
+// SetStartedBySubject sets the "started_by_subject" field.
+func (m *ImportRunMutation) SetStartedBySubject(s string) {
+	m.started_by_subject = &s
+}
+
+// StartedBySubject returns the value of the "started_by_subject" field in the mutation.
+func (m *ImportRunMutation) StartedBySubject() (r string, exists bool) {
+	v := m.started_by_subject
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedBySubject returns the old "started_by_subject" field's value of the ImportRun entity.
+// If the ImportRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ImportRunMutation) OldStartedBySubject(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedBySubject is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedBySubject requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedBySubject: %w", err)
+	}
+	return oldValue.StartedBySubject, nil
+}
+
+// ResetStartedBySubject resets all changes to the "started_by_subject" field.
+func (m *ImportRunMutation) ResetStartedBySubject() {
+	m.started_by_subject = nil
+}
+
 // Where appends a list predicates to the ImportRunMutation builder.
 func (m *ImportRunMutation) Where(ps ...predicate.ImportRun) {
 	m.predicates = append(m.predicates, ps...)
@@ -14692,7 +14912,7 @@ func (m *ImportRunMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ImportRunMutation) Fields() []string {
-	fields := make([]string, 0, 19)
+	fields := make([]string, 0, 24)
 	if m.file_name != nil {
 		fields = append(fields, importrun.FieldFileName)
 	}
@@ -14750,6 +14970,21 @@ func (m *ImportRunMutation) Fields() []string {
 	if m.river_job_id != nil {
 		fields = append(fields, importrun.FieldRiverJobID)
 	}
+	if m.started_by_id != nil {
+		fields = append(fields, importrun.FieldStartedByID)
+	}
+	if m.started_by_role != nil {
+		fields = append(fields, importrun.FieldStartedByRole)
+	}
+	if m.started_by_team != nil {
+		fields = append(fields, importrun.FieldStartedByTeam)
+	}
+	if m.started_by_via != nil {
+		fields = append(fields, importrun.FieldStartedByVia)
+	}
+	if m.started_by_subject != nil {
+		fields = append(fields, importrun.FieldStartedBySubject)
+	}
 	return fields
 }
 
@@ -14796,6 +15031,16 @@ func (m *ImportRunMutation) Field(name string) (ent.Value, bool) {
 		return m.Checkpoint()
 	case importrun.FieldRiverJobID:
 		return m.RiverJobID()
+	case importrun.FieldStartedByID:
+		return m.StartedByID()
+	case importrun.FieldStartedByRole:
+		return m.StartedByRole()
+	case importrun.FieldStartedByTeam:
+		return m.StartedByTeam()
+	case importrun.FieldStartedByVia:
+		return m.StartedByVia()
+	case importrun.FieldStartedBySubject:
+		return m.StartedBySubject()
 	}
 	return nil, false
 }
@@ -14843,6 +15088,16 @@ func (m *ImportRunMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldCheckpoint(ctx)
 	case importrun.FieldRiverJobID:
 		return m.OldRiverJobID(ctx)
+	case importrun.FieldStartedByID:
+		return m.OldStartedByID(ctx)
+	case importrun.FieldStartedByRole:
+		return m.OldStartedByRole(ctx)
+	case importrun.FieldStartedByTeam:
+		return m.OldStartedByTeam(ctx)
+	case importrun.FieldStartedByVia:
+		return m.OldStartedByVia(ctx)
+	case importrun.FieldStartedBySubject:
+		return m.OldStartedBySubject(ctx)
 	}
 	return nil, fmt.Errorf("unknown ImportRun field %s", name)
 }
@@ -14985,6 +15240,41 @@ func (m *ImportRunMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetRiverJobID(v)
 		return nil
+	case importrun.FieldStartedByID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedByID(v)
+		return nil
+	case importrun.FieldStartedByRole:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedByRole(v)
+		return nil
+	case importrun.FieldStartedByTeam:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedByTeam(v)
+		return nil
+	case importrun.FieldStartedByVia:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedByVia(v)
+		return nil
+	case importrun.FieldStartedBySubject:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedBySubject(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ImportRun field %s", name)
 }
@@ -15014,6 +15304,9 @@ func (m *ImportRunMutation) AddedFields() []string {
 	if m.addriver_job_id != nil {
 		fields = append(fields, importrun.FieldRiverJobID)
 	}
+	if m.addstarted_by_id != nil {
+		fields = append(fields, importrun.FieldStartedByID)
+	}
 	return fields
 }
 
@@ -15036,6 +15329,8 @@ func (m *ImportRunMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedCheckpoint()
 	case importrun.FieldRiverJobID:
 		return m.AddedRiverJobID()
+	case importrun.FieldStartedByID:
+		return m.AddedStartedByID()
 	}
 	return nil, false
 }
@@ -15094,6 +15389,13 @@ func (m *ImportRunMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddRiverJobID(v)
 		return nil
+	case importrun.FieldStartedByID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStartedByID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ImportRun numeric field %s", name)
 }
@@ -15116,6 +15418,9 @@ func (m *ImportRunMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(importrun.FieldRiverJobID) {
 		fields = append(fields, importrun.FieldRiverJobID)
+	}
+	if m.FieldCleared(importrun.FieldStartedByID) {
+		fields = append(fields, importrun.FieldStartedByID)
 	}
 	return fields
 }
@@ -15145,6 +15450,9 @@ func (m *ImportRunMutation) ClearField(name string) error {
 		return nil
 	case importrun.FieldRiverJobID:
 		m.ClearRiverJobID()
+		return nil
+	case importrun.FieldStartedByID:
+		m.ClearStartedByID()
 		return nil
 	}
 	return fmt.Errorf("unknown ImportRun nullable field %s", name)
@@ -15210,6 +15518,21 @@ func (m *ImportRunMutation) ResetField(name string) error {
 		return nil
 	case importrun.FieldRiverJobID:
 		m.ResetRiverJobID()
+		return nil
+	case importrun.FieldStartedByID:
+		m.ResetStartedByID()
+		return nil
+	case importrun.FieldStartedByRole:
+		m.ResetStartedByRole()
+		return nil
+	case importrun.FieldStartedByTeam:
+		m.ResetStartedByTeam()
+		return nil
+	case importrun.FieldStartedByVia:
+		m.ResetStartedByVia()
+		return nil
+	case importrun.FieldStartedBySubject:
+		m.ResetStartedBySubject()
 		return nil
 	}
 	return fmt.Errorf("unknown ImportRun field %s", name)

@@ -104,6 +104,7 @@ const (
 	ActionAPI_KEY_REVOKE  Action = "API_KEY_REVOKE"
 	ActionJOB_RETRY       Action = "JOB_RETRY"
 	ActionJOB_CANCEL      Action = "JOB_CANCEL"
+	ActionIMPORT_START    Action = "IMPORT_START"
 )
 
 func (a Action) String() string {
@@ -113,7 +114,7 @@ func (a Action) String() string {
 // ActionValidator is a validator for the "action" field enum values. It is called by the builders before save.
 func ActionValidator(a Action) error {
 	switch a {
-	case ActionPOLICY_PUBLISH, ActionPOLICY_ROLLBACK, ActionPOLICY_APPROVE, ActionPOLICY_SIMULATE, ActionREQUALIFY_START, ActionAPI_KEY_CREATE, ActionAPI_KEY_REVOKE, ActionJOB_RETRY, ActionJOB_CANCEL:
+	case ActionPOLICY_PUBLISH, ActionPOLICY_ROLLBACK, ActionPOLICY_APPROVE, ActionPOLICY_SIMULATE, ActionREQUALIFY_START, ActionAPI_KEY_CREATE, ActionAPI_KEY_REVOKE, ActionJOB_RETRY, ActionJOB_CANCEL, ActionIMPORT_START:
 		return nil
 	default:
 		return fmt.Errorf("auditevent: invalid enum value for action field: %q", a)

@@ -54,6 +54,16 @@ const (
 	FieldCheckpoint = "checkpoint"
 	// FieldRiverJobID holds the string denoting the river_job_id field in the database.
 	FieldRiverJobID = "river_job_id"
+	// FieldStartedByID holds the string denoting the started_by_id field in the database.
+	FieldStartedByID = "started_by_id"
+	// FieldStartedByRole holds the string denoting the started_by_role field in the database.
+	FieldStartedByRole = "started_by_role"
+	// FieldStartedByTeam holds the string denoting the started_by_team field in the database.
+	FieldStartedByTeam = "started_by_team"
+	// FieldStartedByVia holds the string denoting the started_by_via field in the database.
+	FieldStartedByVia = "started_by_via"
+	// FieldStartedBySubject holds the string denoting the started_by_subject field in the database.
+	FieldStartedBySubject = "started_by_subject"
 	// Table holds the table name of the importrun in the database.
 	Table = "import_runs"
 )
@@ -80,6 +90,11 @@ var Columns = []string{
 	FieldDefaultSource,
 	FieldCheckpoint,
 	FieldRiverJobID,
+	FieldStartedByID,
+	FieldStartedByRole,
+	FieldStartedByTeam,
+	FieldStartedByVia,
+	FieldStartedBySubject,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -119,6 +134,14 @@ var (
 	DefaultDefaultSource string
 	// DefaultCheckpoint holds the default value on creation for the "checkpoint" field.
 	DefaultCheckpoint int
+	// DefaultStartedByRole holds the default value on creation for the "started_by_role" field.
+	DefaultStartedByRole string
+	// DefaultStartedByTeam holds the default value on creation for the "started_by_team" field.
+	DefaultStartedByTeam string
+	// DefaultStartedByVia holds the default value on creation for the "started_by_via" field.
+	DefaultStartedByVia string
+	// DefaultStartedBySubject holds the default value on creation for the "started_by_subject" field.
+	DefaultStartedBySubject string
 )
 
 // Status defines the type for the "status" enum field.
@@ -235,6 +258,31 @@ func ByCheckpoint(opts ...sql.OrderTermOption) OrderOption {
 // ByRiverJobID orders the results by the river_job_id field.
 func ByRiverJobID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRiverJobID, opts...).ToFunc()
+}
+
+// ByStartedByID orders the results by the started_by_id field.
+func ByStartedByID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStartedByID, opts...).ToFunc()
+}
+
+// ByStartedByRole orders the results by the started_by_role field.
+func ByStartedByRole(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStartedByRole, opts...).ToFunc()
+}
+
+// ByStartedByTeam orders the results by the started_by_team field.
+func ByStartedByTeam(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStartedByTeam, opts...).ToFunc()
+}
+
+// ByStartedByVia orders the results by the started_by_via field.
+func ByStartedByVia(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStartedByVia, opts...).ToFunc()
+}
+
+// ByStartedBySubject orders the results by the started_by_subject field.
+func ByStartedBySubject(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStartedBySubject, opts...).ToFunc()
 }
 
 // MarshalGQL implements graphql.Marshaler interface.

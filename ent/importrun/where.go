@@ -134,6 +134,31 @@ func RiverJobID(v int64) predicate.ImportRun {
 	return predicate.ImportRun(sql.FieldEQ(FieldRiverJobID, v))
 }
 
+// StartedByID applies equality check predicate on the "started_by_id" field. It's identical to StartedByIDEQ.
+func StartedByID(v int) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldEQ(FieldStartedByID, v))
+}
+
+// StartedByRole applies equality check predicate on the "started_by_role" field. It's identical to StartedByRoleEQ.
+func StartedByRole(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldEQ(FieldStartedByRole, v))
+}
+
+// StartedByTeam applies equality check predicate on the "started_by_team" field. It's identical to StartedByTeamEQ.
+func StartedByTeam(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldEQ(FieldStartedByTeam, v))
+}
+
+// StartedByVia applies equality check predicate on the "started_by_via" field. It's identical to StartedByViaEQ.
+func StartedByVia(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldEQ(FieldStartedByVia, v))
+}
+
+// StartedBySubject applies equality check predicate on the "started_by_subject" field. It's identical to StartedBySubjectEQ.
+func StartedBySubject(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldEQ(FieldStartedBySubject, v))
+}
+
 // FileNameEQ applies the EQ predicate on the "file_name" field.
 func FileNameEQ(v string) predicate.ImportRun {
 	return predicate.ImportRun(sql.FieldEQ(FieldFileName, v))
@@ -937,6 +962,316 @@ func RiverJobIDIsNil() predicate.ImportRun {
 // RiverJobIDNotNil applies the NotNil predicate on the "river_job_id" field.
 func RiverJobIDNotNil() predicate.ImportRun {
 	return predicate.ImportRun(sql.FieldNotNull(FieldRiverJobID))
+}
+
+// StartedByIDEQ applies the EQ predicate on the "started_by_id" field.
+func StartedByIDEQ(v int) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldEQ(FieldStartedByID, v))
+}
+
+// StartedByIDNEQ applies the NEQ predicate on the "started_by_id" field.
+func StartedByIDNEQ(v int) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldNEQ(FieldStartedByID, v))
+}
+
+// StartedByIDIn applies the In predicate on the "started_by_id" field.
+func StartedByIDIn(vs ...int) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldIn(FieldStartedByID, vs...))
+}
+
+// StartedByIDNotIn applies the NotIn predicate on the "started_by_id" field.
+func StartedByIDNotIn(vs ...int) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldNotIn(FieldStartedByID, vs...))
+}
+
+// StartedByIDGT applies the GT predicate on the "started_by_id" field.
+func StartedByIDGT(v int) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldGT(FieldStartedByID, v))
+}
+
+// StartedByIDGTE applies the GTE predicate on the "started_by_id" field.
+func StartedByIDGTE(v int) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldGTE(FieldStartedByID, v))
+}
+
+// StartedByIDLT applies the LT predicate on the "started_by_id" field.
+func StartedByIDLT(v int) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldLT(FieldStartedByID, v))
+}
+
+// StartedByIDLTE applies the LTE predicate on the "started_by_id" field.
+func StartedByIDLTE(v int) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldLTE(FieldStartedByID, v))
+}
+
+// StartedByIDIsNil applies the IsNil predicate on the "started_by_id" field.
+func StartedByIDIsNil() predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldIsNull(FieldStartedByID))
+}
+
+// StartedByIDNotNil applies the NotNil predicate on the "started_by_id" field.
+func StartedByIDNotNil() predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldNotNull(FieldStartedByID))
+}
+
+// StartedByRoleEQ applies the EQ predicate on the "started_by_role" field.
+func StartedByRoleEQ(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldEQ(FieldStartedByRole, v))
+}
+
+// StartedByRoleNEQ applies the NEQ predicate on the "started_by_role" field.
+func StartedByRoleNEQ(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldNEQ(FieldStartedByRole, v))
+}
+
+// StartedByRoleIn applies the In predicate on the "started_by_role" field.
+func StartedByRoleIn(vs ...string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldIn(FieldStartedByRole, vs...))
+}
+
+// StartedByRoleNotIn applies the NotIn predicate on the "started_by_role" field.
+func StartedByRoleNotIn(vs ...string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldNotIn(FieldStartedByRole, vs...))
+}
+
+// StartedByRoleGT applies the GT predicate on the "started_by_role" field.
+func StartedByRoleGT(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldGT(FieldStartedByRole, v))
+}
+
+// StartedByRoleGTE applies the GTE predicate on the "started_by_role" field.
+func StartedByRoleGTE(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldGTE(FieldStartedByRole, v))
+}
+
+// StartedByRoleLT applies the LT predicate on the "started_by_role" field.
+func StartedByRoleLT(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldLT(FieldStartedByRole, v))
+}
+
+// StartedByRoleLTE applies the LTE predicate on the "started_by_role" field.
+func StartedByRoleLTE(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldLTE(FieldStartedByRole, v))
+}
+
+// StartedByRoleContains applies the Contains predicate on the "started_by_role" field.
+func StartedByRoleContains(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldContains(FieldStartedByRole, v))
+}
+
+// StartedByRoleHasPrefix applies the HasPrefix predicate on the "started_by_role" field.
+func StartedByRoleHasPrefix(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldHasPrefix(FieldStartedByRole, v))
+}
+
+// StartedByRoleHasSuffix applies the HasSuffix predicate on the "started_by_role" field.
+func StartedByRoleHasSuffix(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldHasSuffix(FieldStartedByRole, v))
+}
+
+// StartedByRoleEqualFold applies the EqualFold predicate on the "started_by_role" field.
+func StartedByRoleEqualFold(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldEqualFold(FieldStartedByRole, v))
+}
+
+// StartedByRoleContainsFold applies the ContainsFold predicate on the "started_by_role" field.
+func StartedByRoleContainsFold(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldContainsFold(FieldStartedByRole, v))
+}
+
+// StartedByTeamEQ applies the EQ predicate on the "started_by_team" field.
+func StartedByTeamEQ(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldEQ(FieldStartedByTeam, v))
+}
+
+// StartedByTeamNEQ applies the NEQ predicate on the "started_by_team" field.
+func StartedByTeamNEQ(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldNEQ(FieldStartedByTeam, v))
+}
+
+// StartedByTeamIn applies the In predicate on the "started_by_team" field.
+func StartedByTeamIn(vs ...string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldIn(FieldStartedByTeam, vs...))
+}
+
+// StartedByTeamNotIn applies the NotIn predicate on the "started_by_team" field.
+func StartedByTeamNotIn(vs ...string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldNotIn(FieldStartedByTeam, vs...))
+}
+
+// StartedByTeamGT applies the GT predicate on the "started_by_team" field.
+func StartedByTeamGT(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldGT(FieldStartedByTeam, v))
+}
+
+// StartedByTeamGTE applies the GTE predicate on the "started_by_team" field.
+func StartedByTeamGTE(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldGTE(FieldStartedByTeam, v))
+}
+
+// StartedByTeamLT applies the LT predicate on the "started_by_team" field.
+func StartedByTeamLT(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldLT(FieldStartedByTeam, v))
+}
+
+// StartedByTeamLTE applies the LTE predicate on the "started_by_team" field.
+func StartedByTeamLTE(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldLTE(FieldStartedByTeam, v))
+}
+
+// StartedByTeamContains applies the Contains predicate on the "started_by_team" field.
+func StartedByTeamContains(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldContains(FieldStartedByTeam, v))
+}
+
+// StartedByTeamHasPrefix applies the HasPrefix predicate on the "started_by_team" field.
+func StartedByTeamHasPrefix(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldHasPrefix(FieldStartedByTeam, v))
+}
+
+// StartedByTeamHasSuffix applies the HasSuffix predicate on the "started_by_team" field.
+func StartedByTeamHasSuffix(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldHasSuffix(FieldStartedByTeam, v))
+}
+
+// StartedByTeamEqualFold applies the EqualFold predicate on the "started_by_team" field.
+func StartedByTeamEqualFold(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldEqualFold(FieldStartedByTeam, v))
+}
+
+// StartedByTeamContainsFold applies the ContainsFold predicate on the "started_by_team" field.
+func StartedByTeamContainsFold(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldContainsFold(FieldStartedByTeam, v))
+}
+
+// StartedByViaEQ applies the EQ predicate on the "started_by_via" field.
+func StartedByViaEQ(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldEQ(FieldStartedByVia, v))
+}
+
+// StartedByViaNEQ applies the NEQ predicate on the "started_by_via" field.
+func StartedByViaNEQ(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldNEQ(FieldStartedByVia, v))
+}
+
+// StartedByViaIn applies the In predicate on the "started_by_via" field.
+func StartedByViaIn(vs ...string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldIn(FieldStartedByVia, vs...))
+}
+
+// StartedByViaNotIn applies the NotIn predicate on the "started_by_via" field.
+func StartedByViaNotIn(vs ...string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldNotIn(FieldStartedByVia, vs...))
+}
+
+// StartedByViaGT applies the GT predicate on the "started_by_via" field.
+func StartedByViaGT(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldGT(FieldStartedByVia, v))
+}
+
+// StartedByViaGTE applies the GTE predicate on the "started_by_via" field.
+func StartedByViaGTE(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldGTE(FieldStartedByVia, v))
+}
+
+// StartedByViaLT applies the LT predicate on the "started_by_via" field.
+func StartedByViaLT(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldLT(FieldStartedByVia, v))
+}
+
+// StartedByViaLTE applies the LTE predicate on the "started_by_via" field.
+func StartedByViaLTE(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldLTE(FieldStartedByVia, v))
+}
+
+// StartedByViaContains applies the Contains predicate on the "started_by_via" field.
+func StartedByViaContains(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldContains(FieldStartedByVia, v))
+}
+
+// StartedByViaHasPrefix applies the HasPrefix predicate on the "started_by_via" field.
+func StartedByViaHasPrefix(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldHasPrefix(FieldStartedByVia, v))
+}
+
+// StartedByViaHasSuffix applies the HasSuffix predicate on the "started_by_via" field.
+func StartedByViaHasSuffix(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldHasSuffix(FieldStartedByVia, v))
+}
+
+// StartedByViaEqualFold applies the EqualFold predicate on the "started_by_via" field.
+func StartedByViaEqualFold(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldEqualFold(FieldStartedByVia, v))
+}
+
+// StartedByViaContainsFold applies the ContainsFold predicate on the "started_by_via" field.
+func StartedByViaContainsFold(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldContainsFold(FieldStartedByVia, v))
+}
+
+// StartedBySubjectEQ applies the EQ predicate on the "started_by_subject" field.
+func StartedBySubjectEQ(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldEQ(FieldStartedBySubject, v))
+}
+
+// StartedBySubjectNEQ applies the NEQ predicate on the "started_by_subject" field.
+func StartedBySubjectNEQ(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldNEQ(FieldStartedBySubject, v))
+}
+
+// StartedBySubjectIn applies the In predicate on the "started_by_subject" field.
+func StartedBySubjectIn(vs ...string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldIn(FieldStartedBySubject, vs...))
+}
+
+// StartedBySubjectNotIn applies the NotIn predicate on the "started_by_subject" field.
+func StartedBySubjectNotIn(vs ...string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldNotIn(FieldStartedBySubject, vs...))
+}
+
+// StartedBySubjectGT applies the GT predicate on the "started_by_subject" field.
+func StartedBySubjectGT(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldGT(FieldStartedBySubject, v))
+}
+
+// StartedBySubjectGTE applies the GTE predicate on the "started_by_subject" field.
+func StartedBySubjectGTE(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldGTE(FieldStartedBySubject, v))
+}
+
+// StartedBySubjectLT applies the LT predicate on the "started_by_subject" field.
+func StartedBySubjectLT(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldLT(FieldStartedBySubject, v))
+}
+
+// StartedBySubjectLTE applies the LTE predicate on the "started_by_subject" field.
+func StartedBySubjectLTE(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldLTE(FieldStartedBySubject, v))
+}
+
+// StartedBySubjectContains applies the Contains predicate on the "started_by_subject" field.
+func StartedBySubjectContains(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldContains(FieldStartedBySubject, v))
+}
+
+// StartedBySubjectHasPrefix applies the HasPrefix predicate on the "started_by_subject" field.
+func StartedBySubjectHasPrefix(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldHasPrefix(FieldStartedBySubject, v))
+}
+
+// StartedBySubjectHasSuffix applies the HasSuffix predicate on the "started_by_subject" field.
+func StartedBySubjectHasSuffix(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldHasSuffix(FieldStartedBySubject, v))
+}
+
+// StartedBySubjectEqualFold applies the EqualFold predicate on the "started_by_subject" field.
+func StartedBySubjectEqualFold(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldEqualFold(FieldStartedBySubject, v))
+}
+
+// StartedBySubjectContainsFold applies the ContainsFold predicate on the "started_by_subject" field.
+func StartedBySubjectContainsFold(v string) predicate.ImportRun {
+	return predicate.ImportRun(sql.FieldContainsFold(FieldStartedBySubject, v))
 }
 
 // And groups predicates with the AND operator between them.

@@ -121,7 +121,7 @@ var (
 	AuditEventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "occurred_at", Type: field.TypeTime},
-		{Name: "action", Type: field.TypeEnum, Enums: []string{"POLICY_PUBLISH", "POLICY_ROLLBACK", "POLICY_APPROVE", "POLICY_SIMULATE", "REQUALIFY_START", "API_KEY_CREATE", "API_KEY_REVOKE", "JOB_RETRY", "JOB_CANCEL"}},
+		{Name: "action", Type: field.TypeEnum, Enums: []string{"POLICY_PUBLISH", "POLICY_ROLLBACK", "POLICY_APPROVE", "POLICY_SIMULATE", "REQUALIFY_START", "API_KEY_CREATE", "API_KEY_REVOKE", "JOB_RETRY", "JOB_CANCEL", "IMPORT_START"}},
 		{Name: "actor", Type: field.TypeString},
 		{Name: "actor_role", Type: field.TypeString, Default: ""},
 		{Name: "via", Type: field.TypeEnum, Enums: []string{"API", "CLI"}, Default: "API"},
@@ -372,6 +372,11 @@ var (
 		{Name: "default_source", Type: field.TypeString, Default: ""},
 		{Name: "checkpoint", Type: field.TypeInt, Default: 0},
 		{Name: "river_job_id", Type: field.TypeInt64, Nullable: true},
+		{Name: "started_by_id", Type: field.TypeInt, Nullable: true},
+		{Name: "started_by_role", Type: field.TypeString, Default: ""},
+		{Name: "started_by_team", Type: field.TypeString, Default: ""},
+		{Name: "started_by_via", Type: field.TypeString, Default: ""},
+		{Name: "started_by_subject", Type: field.TypeString, Default: ""},
 	}
 	// ImportRunsTable holds the schema information for the "import_runs" table.
 	ImportRunsTable = &schema.Table{

@@ -287,6 +287,22 @@ func init() {
 	importrunDescCheckpoint := importrunFields[17].Descriptor()
 	// importrun.DefaultCheckpoint holds the default value on creation for the checkpoint field.
 	importrun.DefaultCheckpoint = importrunDescCheckpoint.Default.(int)
+	// importrunDescStartedByRole is the schema descriptor for started_by_role field.
+	importrunDescStartedByRole := importrunFields[20].Descriptor()
+	// importrun.DefaultStartedByRole holds the default value on creation for the started_by_role field.
+	importrun.DefaultStartedByRole = importrunDescStartedByRole.Default.(string)
+	// importrunDescStartedByTeam is the schema descriptor for started_by_team field.
+	importrunDescStartedByTeam := importrunFields[21].Descriptor()
+	// importrun.DefaultStartedByTeam holds the default value on creation for the started_by_team field.
+	importrun.DefaultStartedByTeam = importrunDescStartedByTeam.Default.(string)
+	// importrunDescStartedByVia is the schema descriptor for started_by_via field.
+	importrunDescStartedByVia := importrunFields[22].Descriptor()
+	// importrun.DefaultStartedByVia holds the default value on creation for the started_by_via field.
+	importrun.DefaultStartedByVia = importrunDescStartedByVia.Default.(string)
+	// importrunDescStartedBySubject is the schema descriptor for started_by_subject field.
+	importrunDescStartedBySubject := importrunFields[23].Descriptor()
+	// importrun.DefaultStartedBySubject holds the default value on creation for the started_by_subject field.
+	importrun.DefaultStartedBySubject = importrunDescStartedBySubject.Default.(string)
 	leadMixin := schema.Lead{}.Mixin()
 	leadHooks := schema.Lead{}.Hooks()
 	lead.Hooks[0] = leadHooks[0]

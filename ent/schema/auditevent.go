@@ -28,6 +28,7 @@ func (AuditEvent) Fields() []ent.Field {
 		field.Enum("action").Values(
 			"POLICY_PUBLISH", "POLICY_ROLLBACK", "POLICY_APPROVE", "POLICY_SIMULATE",
 			"REQUALIFY_START", "API_KEY_CREATE", "API_KEY_REVOKE", "JOB_RETRY", "JOB_CANCEL",
+			"IMPORT_START",
 		).Immutable().Annotations(entgql.OrderField("ACTION")),
 		field.String("actor").Immutable().
 			Comment(`who: "user:12", "apikey:7", a token subject, or "cli:<os user>"`),

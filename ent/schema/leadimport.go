@@ -62,6 +62,14 @@ func (ImportRun) Fields() []ent.Field {
 		field.Int("checkpoint").Default(0).Annotations(entgql.Skip()).
 			Comment("rows committed, in file order: a resumed run starts after them"),
 		field.Int64("river_job_id").Optional().Nillable().Annotations(entgql.Skip()),
+		// Who started the run: its job acts as them, so the leads, history rows and decisions it
+		// writes carry them as actor, as an import worked in the request would.
+		field.Int("started_by_id").Optional().Nillable().Annotations(entgql.Skip()).
+			Comment("the user who started the run; none for a service client or the CLI"),
+		field.String("started_by_role").Default("").Annotations(entgql.Skip()),
+		field.String("started_by_team").Default("").Annotations(entgql.Skip()),
+		field.String("started_by_via").Default("").Annotations(entgql.Skip()),
+		field.String("started_by_subject").Default("").Annotations(entgql.Skip()),
 	}
 }
 

@@ -3,7 +3,12 @@ package crm
 import (
 	"context"
 
+	"entgo.io/ent/dialect/sql"
+
 	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/ent/contact"
+	"github.com/qualify/qualify/ent/lead"
+	"github.com/qualify/qualify/ent/predicate"
 	"github.com/qualify/qualify/internal/domainerr"
 	"github.com/qualify/qualify/internal/txn"
 )
@@ -21,12 +26,41 @@ func (s *Service) CreateActivity(ctx context.Context, in ent.CreateActivityInput
 			return err
 		}
 		out = a
-		if err := keepLastActivity(ctx, c, []*int{a.LeadID}, []*int{a.ContactID}); err != nil {
+		t := Touched{LeadID: a.LeadID, ContactID: a.ContactID}
+		if a.LeadID != nil && s.requalifier != nil {
+			t.LeadActivityAt = &a.OccurredAt // the lead's re-qualification raises its lastActivityAt
+		} else if err := keepLastActivity(ctx, c, []*int{a.LeadID}, nil); err != nil {
 			return err
 		}
-		return s.requalify(ctx, c, Touched{LeadID: a.LeadID, ContactID: a.ContactID})
+		if err := raiseContactsLastActivity(ctx, c, a); err != nil {
+			return err
+		}
+		return s.requalify(ctx, c, t)
 	})
 	return txn.Detach(out, err)
+}
+
+// raiseContactsLastActivity raises lastActivityAt to a new activity's time on the contacts it
+// concerns (its contact, and the contact with its lead's email), in one statement: an added
+// activity can only make a person's latest activity later.
+func raiseContactsLastActivity(ctx context.Context, tx *ent.Client, a *ent.Activity) error {
+	var who []predicate.Contact
+	if a.ContactID != nil {
+		who = append(who, contact.ID(*a.ContactID))
+	}
+	if a.LeadID != nil {
+		leadID := *a.LeadID
+		who = append(who, func(s *sql.Selector) {
+			l := sql.Table(lead.Table)
+			s.Where(sql.In(s.C(contact.FieldEmail), sql.Select(l.C(lead.FieldEmail)).From(l).Where(sql.EQ(l.C(lead.FieldID), leadID))))
+		})
+	}
+	if len(who) == 0 {
+		return nil
+	}
+	return tx.Contact.Update().
+		Where(contact.Or(who...), contact.Or(contact.LastActivityAtIsNil(), contact.LastActivityAtLT(a.OccurredAt))).
+		SetLastActivityAt(a.OccurredAt).Exec(ctx)
 }
 
 // UpdateActivity corrects an activity (its kind, time or properties).

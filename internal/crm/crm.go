@@ -5,6 +5,7 @@ package crm
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/internal/domainerr"
@@ -17,6 +18,9 @@ type Touched struct {
 	AccountID *int
 	ContactID *int
 	LeadID    *int
+	// LeadActivityAt: an activity at this time was added to LeadID. The requalifier raises the
+	// lead's lastActivityAt to it in the lead's own UPDATE, which saves a statement per activity.
+	LeadActivityAt *time.Time
 }
 
 // Requalifier re-evaluates the leads behind a change inside the change's transaction (tx), so a

@@ -72,6 +72,8 @@ func BenchmarkFunnel(b *testing.B) {
 	}{
 		{"funnel/none/year", ctx, f(funnel.Input{Period: year})},
 		{"funnel/source/all", ctx, f(funnel.Input{Period: all, GroupBy: by(funnel.DimSource)})},
+		{"funnel/source/all/counts-only", ctx, f(funnel.Input{Period: all, GroupBy: by(funnel.DimSource),
+			Omit: funnel.Omit{DaysToNext: true, Exits: true}})},
 		{"funnel/owner/year", ctx, f(funnel.Input{Period: year, GroupBy: by(funnel.DimOwner)})},
 		{"funnel/team/year", ctx, f(funnel.Input{Period: year, GroupBy: by(funnel.DimTeam)})},
 		{"funnel/cohort_month/year", ctx, f(funnel.Input{Period: year, GroupBy: by(funnel.DimCohortMonth)})},
@@ -202,7 +204,7 @@ func benchDB(b testing.TB, leads int) *store.DB {
 		b.Fatal(err)
 	}
 	if db.Client.Lead.Query().Limit(1).CountX(ctx) == 0 {
-		st, err := seed.Run(ctx, db.Client, seed.Options{Leads: leads, Seed: 1, Now: benchNow})
+		st, err := seed.Run(ctx, db.Client, seed.Options{Leads: leads, Seed: 1, Now: benchNow, Pool: db.SQL})
 		if err != nil {
 			b.Fatal(err)
 		}

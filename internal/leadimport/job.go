@@ -12,9 +12,12 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/ent/auditevent"
 	"github.com/qualify/qualify/ent/importrun"
 	"github.com/qualify/qualify/ent/lead"
+	"github.com/qualify/qualify/internal/audit"
 	"github.com/qualify/qualify/internal/jobs"
+	"github.com/qualify/qualify/internal/principal"
 	"github.com/qualify/qualify/internal/txn"
 )
 
@@ -37,14 +40,26 @@ var ErrTakenOver = errors.New("import: another run advanced the checkpoint; this
 // neither exists without the other.
 func (s *Service) queue(ctx context.Context, raw []byte, f *File, o Options, mapping map[string]string, unknown []string) (*ent.ImportRun, error) {
 	var run *ent.ImportRun
+	p, _ := principal.From(ctx)
 	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
-		var err error
-		run, err = tx.ImportRun.Create().SetFileName(o.FileName).SetStatus(importrun.StatusQUEUED).
+		create := tx.ImportRun.Create().SetFileName(o.FileName).SetStatus(importrun.StatusQUEUED).
 			SetEncoding(f.Encoding).SetDelimiter(string(f.Delimiter)).SetTotal(len(f.Records)).
 			SetUnknownColumns(unknown).SetErrorCsv(newReport(f.Header).String()).
-			SetFile(raw).SetColumns(mapping).SetDefaultSource(string(o.DefaultSource)).Save(ctx)
-		if err != nil || s.jobs == nil {
+			SetFile(raw).SetColumns(mapping).SetDefaultSource(string(o.DefaultSource)).
+			SetStartedByRole(p.Role).SetStartedByTeam(p.Team).SetStartedByVia(p.Via).SetStartedBySubject(p.Subject)
+		if p.UserID != 0 {
+			create.SetStartedByID(p.UserID)
+		}
+		var err error
+		if run, err = create.Save(ctx); err != nil {
 			return err
+		}
+		if _, err := audit.Record(ctx, tx, audit.Event{Action: auditevent.ActionIMPORT_START, Target: fmt.Sprint(run.ID),
+			Details: map[string]any{"fileName": o.FileName, "rows": len(f.Records)}}); err != nil {
+			return err
+		}
+		if s.jobs == nil {
+			return nil
 		}
 		res, err := s.jobs.Insert(ctx, ImportArgs{ImportRunID: run.ID}, &river.InsertOpts{MaxAttempts: jobMaxAttempts})
 		if err != nil {
@@ -69,6 +84,7 @@ func (s *Service) Work(ctx context.Context, id int, progress func(processed, tot
 	if err != nil {
 		return nil, err
 	}
+	ctx = actAs(ctx, run)
 	if run.Status == importrun.StatusSUCCEEDED || run.Status == importrun.StatusFAILED {
 		return run, nil
 	}
@@ -126,11 +142,15 @@ func (s *Service) commit(ctx context.Context, id int, f *File, fields []string, 
 		if n == 0 {
 			return ErrTakenOver
 		}
+		rows, m, err := s.parse(ctx, f, fields, o, lo, hi)
+		if err != nil {
+			return err
+		}
 		var created, matched, refused int
 		var buf bytes.Buffer
 		w := csv.NewWriter(&buf)
 		for i := lo; i < hi; i++ {
-			res, err := s.one(ctx, f, fields, o, i)
+			res, err := s.one(ctx, rows[i-lo], m)
 			switch {
 			case err != nil:
 				return err // the batch rolls back; the run resumes at lo
@@ -154,6 +174,20 @@ func (s *Service) commit(ctx context.Context, id int, f *File, fields []string, 
 		}
 		return upd.Exec(ctx)
 	})
+}
+
+// actAs is ctx acting as the principal who started run (on any replica, after any restart), so
+// that what the run writes carries them as it would in their own request; a run recorded
+// without one acts as the system.
+func actAs(ctx context.Context, run *ent.ImportRun) context.Context {
+	if run.StartedByRole == "" {
+		return principal.With(ctx, principal.System)
+	}
+	p := principal.Principal{Role: run.StartedByRole, Team: run.StartedByTeam, Via: run.StartedByVia, Subject: run.StartedBySubject}
+	if run.StartedByID != nil {
+		p.UserID = *run.StartedByID
+	}
+	return principal.With(ctx, p)
 }
 
 // fail marks the run FAILED and returns err.

@@ -23,9 +23,11 @@ import (
 	"github.com/qualify/qualify/internal/lifecycle"
 )
 
-// Importer creates one lead of a row (lifecycle.Service.ImportLead).
+// Importer creates the leads of rows (lifecycle.Service): MatchImport reads what a batch of rows
+// matches at once, ImportLead creates one row's lead with it.
 type Importer interface {
-	ImportLead(ctx context.Context, in ent.CreateLeadInput, rowKey string) (*ent.Lead, bool, error)
+	MatchImport(ctx context.Context, rows []lifecycle.ImportRow) (*lifecycle.ImportMatch, error)
+	ImportLead(ctx context.Context, in ent.CreateLeadInput, rowKey string, m *lifecycle.ImportMatch) (bool, error)
 }
 
 // Service runs imports.
@@ -157,14 +159,35 @@ func (s *Service) dryRun(ctx context.Context, f *File, fields []string, o Option
 // each row in a savepoint of its own so that a bad row is refused alone.
 const batchSize = 200
 
-// one imports row i. The row's own faults (validation, policy refusals, conflicts) refuse it;
-// an error of the system (database down) stops the import.
-func (s *Service) one(ctx context.Context, f *File, fields []string, o Options, i int) (result, error) {
-	in, key, rerr := row(f.Header, fields, f.Records[i], o.DefaultSource)
-	if rerr != nil {
-		return result{err: rerr}, nil
+// parsed is a row read from its record: its lead input and key, or why it is refused.
+type parsed struct {
+	lifecycle.ImportRow
+	err *rowError
+}
+
+// parse reads rows [lo, hi) and what their valid rows match (one query each for the batch).
+func (s *Service) parse(ctx context.Context, f *File, fields []string, o Options, lo, hi int) ([]parsed, *lifecycle.ImportMatch, error) {
+	out := make([]parsed, 0, hi-lo)
+	valid := make([]lifecycle.ImportRow, 0, hi-lo)
+	for i := lo; i < hi; i++ {
+		in, key, rerr := row(f.Header, fields, f.Records[i], o.DefaultSource)
+		p := parsed{ImportRow: lifecycle.ImportRow{In: in, Key: key}, err: rerr}
+		if rerr == nil {
+			valid = append(valid, p.ImportRow)
+		}
+		out = append(out, p)
 	}
-	_, created, err := s.importer.ImportLead(ctx, in, key)
+	m, err := s.importer.MatchImport(ctx, valid)
+	return out, m, err
+}
+
+// one imports a parsed row. The row's own faults (validation, policy refusals, conflicts)
+// refuse it; an error of the system (database down) stops the import.
+func (s *Service) one(ctx context.Context, p parsed, m *lifecycle.ImportMatch) (result, error) {
+	if p.err != nil {
+		return result{err: p.err}, nil
+	}
+	created, err := s.importer.ImportLead(ctx, p.In, p.Key, m)
 	if err == nil {
 		return result{created: created}, nil
 	}

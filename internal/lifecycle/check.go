@@ -23,22 +23,22 @@ type StageOption struct {
 func (s *Service) AvailableTransitions(ctx context.Context, leadID int) ([]StageOption, error) {
 	actor, _ := principal.From(ctx)
 	now := s.now()
-	f, err := loadFunnel(ctx, s.client)
+	f, err := s.funnel(ctx, s.client)
 	if err != nil {
 		return nil, err
 	}
-	l, err := loadLead(ctx, s.client, leadID, now)
+	l, err := loadLead(ctx, s.client, f, leadID, now, false)
 	if err != nil {
 		return nil, err
 	}
-	in, qual, err := s.qualification(ctx, s.client, f, l, now)
+	in, qual, err := s.qualification(ctx, l, now)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]StageOption, 0, len(f.byID))
 	for _, st := range f.ordered() {
 		req := TransitionRequest{LeadID: leadID, To: st.Key, Trigger: stagetransition.TriggerMANUAL}
-		d, _, err := s.decider.DecideTransition(ctx, transitionInput(l, in, qual, req, actor))
+		d, _, err := s.decider.DecideTransition(ctx, transitionInput(l.Lead, in, qual, req, actor))
 		if err != nil {
 			return nil, err
 		}

@@ -7,12 +7,25 @@ import (
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/policy"
+	"github.com/qualify/qualify/internal/txn"
 )
 
 // The decisions lifecycle makes are logged (decisionlog) with the transaction of the change they
 // decide, so a lead's stored qualification, its history row and the logged decision that made
 // them commit together. A refused manual transition changes nothing: it is logged after its
 // transaction rolls back.
+
+type decisionsKey struct{}
+
+// logDecision logs e with the transaction of ctx: the entries of one transaction (or of an
+// import's batch) go in one INSERT just before it commits, and those of a unit rolled back
+// never go.
+func logDecision(ctx context.Context, tx *ent.Client, e decisionlog.Entry) error {
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
+	return txn.DeferList(ctx, tx, decisionsKey{}, e, decisionlog.WriteAll)
+}
 
 // decideLead makes and logs the qualification decision of a lead.
 func (s *Service) decideLead(ctx context.Context, tx *ent.Client, leadID int, in policy.LeadInput, trigger string) (policy.LeadDecision, policy.Meta, error) {
@@ -23,7 +36,7 @@ func (s *Service) decideLead(ctx context.Context, tx *ent.Client, leadID int, in
 	if err != nil {
 		return d, meta, err
 	}
-	return d, meta, decisionlog.Write(ctx, tx, decisionlog.Entry{
+	return d, meta, logDecision(ctx, tx, decisionlog.Entry{
 		Kind: decisionlog.Lead, LeadID: leadID, Meta: meta, Input: in, Result: d, Latency: latency, Trigger: trigger,
 	})
 }
@@ -45,7 +58,7 @@ func (s *Service) decideRouting(ctx context.Context, tx *ent.Client, leadID int,
 	if err != nil {
 		return d, err
 	}
-	return d, decisionlog.Write(ctx, tx, decisionlog.Entry{
+	return d, logDecision(ctx, tx, decisionlog.Entry{
 		Kind: decisionlog.Routing, LeadID: leadID, Meta: meta, Input: in, Result: d, Latency: latency,
 	})
 }

@@ -1,19 +1,11 @@
 package lifecycle
 
 import (
-	"context"
 	"strconv"
 	"strings"
 	"time"
 
-	"entgo.io/ent/dialect"
-	"entgo.io/ent/dialect/sql"
-
 	"github.com/qualify/qualify/ent"
-	"github.com/qualify/qualify/ent/activity"
-	"github.com/qualify/qualify/ent/lead"
-	"github.com/qualify/qualify/ent/project"
-	"github.com/qualify/qualify/internal/domainerr"
 	"github.com/qualify/qualify/internal/policy"
 )
 
@@ -23,49 +15,6 @@ const (
 	activityWindow = 365 * 24 * time.Hour
 	maxActivities  = 100
 )
-
-// withFacts eager-loads everything the qualification policy looks at: the stage, the account
-// with its contacts and open projects, the lead's contacts and its activities in the window.
-// limitActivities caps them per lead, which is only correct when q reads a single lead (ent
-// applies an eager-load limit to the whole batch).
-func withFacts(q *ent.LeadQuery, now time.Time, limitActivities bool) *ent.LeadQuery {
-	return q.WithStage().
-		WithAccount(func(q *ent.AccountQuery) {
-			q.WithContacts().WithProjects(func(pq *ent.ProjectQuery) {
-				pq.Where(project.StatusNEQ(project.StatusDONE))
-			})
-		}).
-		WithContacts().
-		WithActivities(func(q *ent.ActivityQuery) {
-			q.Where(activity.OccurredAtGTE(now.Add(-activityWindow))).Order(ent.Desc(activity.FieldOccurredAt))
-			if limitActivities {
-				q.Limit(maxActivities)
-			}
-		})
-}
-
-// loadLead reads a lead with everything the qualification policy looks at.
-func loadLead(ctx context.Context, c *ent.Client, id int, now time.Time) (*ent.Lead, error) {
-	l, err := withFacts(c.Lead.Query().Where(lead.ID(id)), now, true).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, domainerr.NotFound("Lead", id)
-	}
-	return l, err
-}
-
-// lockLead locks the lead's row for the rest of the transaction (PostgreSQL: FOR NO KEY UPDATE,
-// which the foreign keys of rows inserted beside it do not wait for), so a write that read the
-// lead cannot find it changed by a concurrent one when it writes: concurrent writers queue on
-// the row instead of failing the version check. SQLite needs nothing: its write transactions
-// begin IMMEDIATE and run one at a time.
-func lockLead(ctx context.Context, c *ent.Client, id int) error {
-	_, err := c.Lead.Query().Where(lead.ID(id)).Select(lead.FieldID).Modify(func(s *sql.Selector) {
-		if s.Dialect() == dialect.Postgres {
-			s.For(sql.LockNoKeyUpdate)
-		}
-	}).Ints(ctx)
-	return err
-}
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 

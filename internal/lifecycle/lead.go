@@ -39,7 +39,7 @@ func (s *Service) CreateLead(ctx context.Context, in ent.CreateLeadInput, idempo
 			return l, err
 		}
 	}
-	out, err := s.createLead(ctx, in, idempotencyKey, idem, stagetransition.TriggerAPI, stagetransition.TriggerAUTO)
+	out, err := s.createLead(ctx, in, idempotencyKey, idem, nil, stagetransition.TriggerAPI, stagetransition.TriggerAUTO)
 	if ent.IsConstraintError(err) && idem != nil {
 		// A concurrent request of the same caller with the same key won the race: answer as a replay.
 		if l, lerr := s.replay(ctx, idem); l != nil || lerr != nil {
@@ -57,46 +57,52 @@ func (s *Service) CreateLead(ctx context.Context, in ent.CreateLeadInput, idempo
 const ImportScope = "import"
 
 // ImportLead creates the lead of an import row with trigger IMPORT (its first history row and
-// its qualification), keyed by rowKey: a lead imported under the key before is returned with
-// created false and nothing is written. Matching and normalization are CreateLead's.
-func (s *Service) ImportLead(ctx context.Context, in ent.CreateLeadInput, rowKey string) (l *ent.Lead, created bool, err error) {
+// its qualification), keyed by rowKey: when a lead was imported under the key before, created
+// is false and nothing is written. Matching and normalization are CreateLead's; m, if not nil,
+// is what the row's batch matches (MatchImport), which saves the row its own lookups.
+func (s *Service) ImportLead(ctx context.Context, in ent.CreateLeadInput, rowKey string, m *ImportMatch) (created bool, err error) {
 	c := s.client
 	if tx := ent.TxFromContext(ctx); tx != nil {
 		c = tx.Client() // an import's batch (txn.Batch): rows it created before are not committed yet
 	}
-	find := func() (*ent.Lead, error) {
-		l, err := c.Lead.Query().
-			Where(lead.IdempotencyScope(ImportScope), lead.IdempotencyKey(rowKey)).Only(ctx)
-		if ent.IsNotFound(err) {
-			return nil, nil
-		}
-		return l, err
+	find := func() (bool, error) {
+		// A key is one lead whoever imported it: looked up past the importer's row access.
+		return c.Lead.Query().Where(lead.IdempotencyScope(ImportScope), lead.IdempotencyKey(rowKey)).
+			Exist(principal.With(ctx, principal.System))
 	}
-	if l, err := find(); l != nil || err != nil {
-		return l, false, err
+	if m != nil {
+		if m.leads[rowKey] {
+			return false, nil
+		}
+	} else if found, err := find(); found || err != nil {
+		return false, err
 	}
 	idem := &idempotency{key: rowKey, scope: ImportScope}
-	out, err := s.createLead(ctx, in, &rowKey, idem, stagetransition.TriggerIMPORT, stagetransition.TriggerIMPORT)
-	if ent.IsConstraintError(err) {
-		if l, ferr := find(); l != nil || ferr != nil {
-			return l, false, ferr
+	_, err = s.createLead(ctx, in, &rowKey, idem, m, stagetransition.TriggerIMPORT, stagetransition.TriggerIMPORT)
+	if ent.IsConstraintError(err) { // imported meanwhile by another run
+		if found, ferr := find(); found || ferr != nil {
+			return false, ferr
 		}
 	}
 	if err != nil {
-		return nil, false, err
+		return false, err
 	}
-	return out.Unwrap(), true, nil
+	if m != nil {
+		m.leads[rowKey] = true
+	}
+	return true, nil
 }
 
 // createLead writes a new lead, its first history row (trigger first) and its qualification
-// (trigger qualify) in one transaction.
-func (s *Service) createLead(ctx context.Context, in ent.CreateLeadInput, idempotencyKey *string, idem *idempotency, first, qualify stagetransition.Trigger) (*ent.Lead, error) {
+// (trigger qualify) in one transaction, and returns the lead as it stored it. With m (an
+// import's batch) the lead is matched from m, and not read back: nil is returned.
+func (s *Service) createLead(ctx context.Context, in ent.CreateLeadInput, idempotencyKey *string, idem *idempotency, m *ImportMatch, first, qualify stagetransition.Trigger) (*ent.Lead, error) {
 	var out *ent.Lead
 	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
-		if err := s.matchLead(ctx, tx, &in); err != nil {
+		if err := s.matchLead(ctx, tx, &in, m); err != nil {
 			return err
 		}
-		f, err := loadFunnel(ctx, tx)
+		f, err := s.funnel(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -128,8 +134,12 @@ func (s *Service) createLead(ctx context.Context, in ent.CreateLeadInput, idempo
 				return err
 			}
 		}
-		if err := s.qualify(ctx, tx, f, l.ID, qualify); err != nil {
+		// The row just created is the lead's: no one else can see it, let alone change it.
+		if err := s.qualifyRow(ctx, tx, f, l, qualify); err != nil {
 			return err
+		}
+		if m != nil {
+			return nil
 		}
 		out, err = tx.Lead.Get(ctx, l.ID)
 		return err
@@ -138,8 +148,8 @@ func (s *Service) createLead(ctx context.Context, in ent.CreateLeadInput, idempo
 }
 
 // matchLead cleans the lead's email and phone and links the existing account and contact the
-// email points at.
-func (s *Service) matchLead(ctx context.Context, tx *ent.Client, in *ent.CreateLeadInput) error {
+// email points at: those m holds when it is not nil, else read.
+func (s *Service) matchLead(ctx context.Context, tx *ent.Client, in *ent.CreateLeadInput, m *ImportMatch) error {
 	country := ""
 	if in.Country != nil {
 		country = *in.Country
@@ -153,6 +163,10 @@ func (s *Service) matchLead(ctx context.Context, tx *ent.Client, in *ent.CreateL
 		return err
 	}
 	if in.Email == nil {
+		return nil
+	}
+	if m != nil {
+		m.match(in)
 		return nil
 	}
 	email := *in.Email
@@ -191,13 +205,8 @@ func (s *Service) UpdateLead(ctx context.Context, id int, in ent.UpdateLeadInput
 	defer release()
 	var out *ent.Lead
 	err = txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
-		if err := lockLead(ctx, tx, id); err != nil {
-			return err
-		}
-		cur, err := tx.Lead.Get(ctx, id)
-		if ent.IsNotFound(err) {
-			return domainerr.NotFound("Lead", id)
-		} else if err != nil {
+		cur, err := leadRow(ctx, tx, id, true)
+		if err != nil {
 			return err
 		}
 		if expectedVersion != nil && *expectedVersion != cur.Version {
@@ -229,7 +238,7 @@ func (s *Service) UpdateLead(ctx context.Context, id int, in ent.UpdateLeadInput
 				return err
 			}
 		}
-		f, err := loadFunnel(ctx, tx)
+		f, err := s.funnel(ctx, tx)
 		if err != nil {
 			return err
 		}

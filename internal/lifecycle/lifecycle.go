@@ -5,6 +5,7 @@ package lifecycle
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/qualify/qualify/ent"
@@ -53,6 +54,9 @@ type Service struct {
 	// on PostgreSQL they would otherwise each hold one while waiting on the lead's row lock,
 	// and fifty moves of a hot lead would starve every other request of the pool.
 	turns keyqueue.Queue[int]
+
+	stagesMu sync.Mutex
+	stages   map[string]*funnel // by the revision hash they were read under (Service.funnel)
 }
 
 // Option configures a Service.

@@ -51,11 +51,3 @@ func (f *funnel) stageKey(id int) string {
 	}
 	return ""
 }
-
-// loadInput is the qualification input of a lead loaded by loadLead, with its manual decision.
-func loadInput(ctx context.Context, c *ent.Client, f *funnel, l *ent.Lead, now string) (policy.LeadInput, error) {
-	in := leadInputAt(l, l.Edges.Stage.Key, now)
-	m, err := manualDecisions(ctx, c, []int{l.ID}, f.stageKey)
-	in.Lead.Manual = m[l.ID]
-	return in, err
-}

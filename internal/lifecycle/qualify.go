@@ -12,7 +12,6 @@ import (
 	"github.com/qualify/qualify/ent/schema/qualtype"
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/internal/crm"
-	"github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/policy"
 )
 
@@ -22,12 +21,16 @@ func (s *Service) Requalify(ctx context.Context, tx *ent.Client, t crm.Touched) 
 	if err != nil {
 		return err
 	}
-	f, err := loadFunnel(ctx, tx)
+	f, err := s.funnel(ctx, tx)
 	if err != nil {
 		return err
 	}
 	for _, id := range ids {
-		if err := s.qualify(ctx, tx, f, id, stagetransition.TriggerAUTO); err != nil {
+		var extra []leadChange
+		if t.LeadActivityAt != nil && t.LeadID != nil && id == *t.LeadID {
+			extra = append(extra, raiseLastActivity(*t.LeadActivityAt))
+		}
+		if err := s.qualify(ctx, tx, f, id, stagetransition.TriggerAUTO, extra...); err != nil {
 			return err
 		}
 	}
@@ -55,25 +58,31 @@ func touchedLeads(ctx context.Context, c *ent.Client, t crm.Touched) ([]int, err
 // qualify evaluates the qualification policy for one lead and stores the decision with a single
 // UPDATE. When the policy recommends another stage and the transition policy allows the move
 // (trigger auto or requalify), the lead moves in the same write.
-func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int, trigger stagetransition.Trigger) error {
-	if err := lockLead(ctx, tx, id); err != nil {
-		return err
-	}
-	now := s.now()
-	l, err := loadLead(ctx, tx, id, now)
+func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int, trigger stagetransition.Trigger, extra ...leadChange) error {
+	row, err := leadRow(ctx, tx, id, true)
 	if err != nil {
 		return err
 	}
-	in, err := loadInput(ctx, tx, f, l, rfc3339(now))
+	return s.qualifyRow(ctx, tx, f, row, trigger, extra...)
+}
+
+// qualifyRow is qualify of a lead whose row is read (locked) or was just created by tx.
+func (s *Service) qualifyRow(ctx context.Context, tx *ent.Client, f *funnel, row *ent.Lead, trigger stagetransition.Trigger, extra ...leadChange) error {
+	id, now := row.ID, s.now()
+	l, err := readAround(ctx, tx, f, row, now)
 	if err != nil {
 		return err
 	}
+	in := loadInput(l, rfc3339(now))
 	d, meta, err := s.decideLead(ctx, tx, id, in, lower(trigger))
 	if err != nil {
 		return fmt.Errorf("qualify lead %d: %w", id, err)
 	}
 	upd := tx.Lead.Update().Where(lead.ID(l.ID), lead.Version(l.Version)).AddVersion(1)
 	setDecision(upd.Mutation(), d, meta, now)
+	for _, change := range extra {
+		change(upd.Mutation(), l.Lead)
+	}
 
 	var move *plannedMove
 	to, known := f.byKey[d.Stage]
@@ -83,13 +92,13 @@ func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int
 	}
 	if planned.Asked {
 		e := s.transitionEntry(id, planned.Input, planned.Decision, planned.Meta, planned.Latency)
-		if err := decisionlog.Write(ctx, tx, e); err != nil {
+		if err := logDecision(ctx, tx, e); err != nil {
 			return err
 		}
 	}
 	if planned.To != "" {
 		move = &plannedMove{
-			lead: l, from: l.Edges.Stage, to: to, trigger: trigger, actorKind: stagetransition.ActorKindPOLICY,
+			lead: l.Lead, from: l.Edges.Stage, to: to, trigger: trigger, actorKind: stagetransition.ActorKindPOLICY,
 			reasonCode: d.DisqualifyReasonCode, reason: stageReason(d), meta: planned.Meta,
 		}
 		if err := s.route(ctx, tx, move, in); err != nil {
@@ -97,7 +106,7 @@ func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int
 		}
 		move.apply(upd.Mutation(), f, now)
 	}
-	st := reviewState{in: in, qualifiedAt: &now, enteredAt: l.StageEnteredAt}
+	st := reviewState{in: in, qualifiedAt: &now, enteredAt: l.StageEnteredAt, escalated: l.escalated}
 	if move != nil {
 		st = st.moved(move.to.Key, now)
 	}
@@ -116,6 +125,19 @@ func (s *Service) qualify(ctx context.Context, tx *ent.Client, f *funnel, id int
 	}
 	_, err = s.record(ctx, tx, move, now)
 	return err
+}
+
+// leadChange is a caller's change to a lead, made in the UPDATE of its re-qualification; l is
+// the lead as read under its lock.
+type leadChange func(m *ent.LeadMutation, l *ent.Lead)
+
+// raiseLastActivity sets lastActivityAt to at if that is later: an activity was added.
+func raiseLastActivity(at time.Time) leadChange {
+	return func(m *ent.LeadMutation, l *ent.Lead) {
+		if l.LastActivityAt == nil || l.LastActivityAt.Before(at) {
+			m.SetLastActivityAt(at)
+		}
+	}
 }
 
 // setDecision writes a qualification decision onto a lead mutation.

@@ -95,7 +95,7 @@ func (s *Service) RequalifyLead(ctx context.Context, id int) (bool, error) {
 // RequalifyLeadTx is RequalifyLead in the caller's transaction tx (a batch of a requalify job,
 // committed with the job's checkpoint).
 func (s *Service) RequalifyLeadTx(ctx context.Context, tx *ent.Client, id int) (bool, error) {
-	f, err := loadFunnel(ctx, tx)
+	f, err := s.funnel(ctx, tx)
 	if err != nil {
 		return false, err
 	}

@@ -38,14 +38,11 @@ func TestFactsReaderMatchesSingleLead(t *testing.T) {
 			}
 			for _, c := range batch {
 				seen = append(seen, c.ID)
-				l, err := loadLead(ctx, db.Client, c.ID, now)
+				l, err := loadLead(ctx, db.Client, f, c.ID, now, false)
 				if err != nil {
 					return err
 				}
-				want, err := loadInput(ctx, db.Client, f, l, rfc3339(now))
-				if err != nil {
-					return err
-				}
+				want := loadInput(l, rfc3339(now))
 				if !reflect.DeepEqual(sortedInput(c.Input), sortedInput(want)) {
 					t.Errorf("lead %d:\nbulk   %+v\nsingle %+v", c.ID, c.Input, want)
 				}

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/qualify/qualify/ent"
-	"github.com/qualify/qualify/ent/leadescalation"
 	"github.com/qualify/qualify/internal/policy"
 )
 
@@ -17,7 +16,7 @@ import (
 // moved is st after a move into stage `to` at now: a new stay, and no person's decision holds it.
 func (st reviewState) moved(to string, now time.Time) reviewState {
 	st.in.Lead.Stage, st.in.Lead.StageEnteredAt, st.in.Lead.Manual = to, rfc3339(now), nil
-	st.enteredAt, st.newStay = now, true
+	st.enteredAt, st.newStay, st.escalated = now, true, nil
 	return st
 }
 
@@ -30,6 +29,8 @@ type reviewState struct {
 	enteredAt time.Time
 	// newStay: the write moves the lead, so no SLA of its new stay has been escalated yet.
 	newStay bool
+	// escalated are the SLA rules escalated in the stay at enteredAt, as loadLead read them.
+	escalated []string
 }
 
 // scheduleInput builds the schedule decision's input at now.
@@ -49,23 +50,9 @@ func scheduleInput(st reviewState, now time.Time, escalated []string) policy.Sch
 	return in
 }
 
-// escalatedRules lists the SLA rules already escalated for the lead's stay that began at entered.
-func escalatedRules(ctx context.Context, c *ent.Client, leadID int, entered time.Time) ([]string, error) {
-	return c.LeadEscalation.Query().
-		Where(leadescalation.LeadID(leadID), leadescalation.StageEnteredAt(entered)).
-		Select(leadescalation.FieldRule).Strings(ctx)
-}
-
 // decideReview makes the schedule decision of a lead in the state st.
 func (s *Service) decideReview(ctx context.Context, tx *ent.Client, leadID int, st reviewState, now time.Time) (policy.ScheduleDecision, policy.Meta, policy.ScheduleInput, error) {
-	var escalated []string
-	if !st.newStay {
-		var err error
-		if escalated, err = escalatedRules(ctx, tx, leadID, st.enteredAt); err != nil {
-			return policy.ScheduleDecision{}, policy.Meta{}, policy.ScheduleInput{}, err
-		}
-	}
-	in := scheduleInput(st, now, escalated)
+	in := scheduleInput(st, now, st.escalated)
 	start := time.Now()
 	d, meta, err := s.decider.DecideSchedule(ctx, in)
 	s.stats.Observe(policy.QuerySchedule, meta, time.Since(start), err)

@@ -51,32 +51,27 @@ func (s *Service) Review(ctx context.Context, id int) (ReviewResult, error) {
 	var res ReviewResult
 	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		res = ReviewResult{}
-		if err := lockLead(ctx, tx, id); err != nil {
+		f, err := s.funnel(ctx, tx)
+		if err != nil {
 			return err
 		}
+		read, err := loadLead(ctx, tx, f, id, s.now(), true)
+		if err != nil {
+			return err
+		}
+		l := read.Lead
 		now := s.now()
-		f, err := loadFunnel(ctx, tx)
-		if err != nil {
-			return err
-		}
-		l, err := loadLead(ctx, tx, id, now)
-		if err != nil {
-			return err
-		}
 		if l.NextReviewAt == nil || l.NextReviewAt.After(now) {
 			res.NotDue = true
 			return nil
 		}
-		in, err := loadInput(ctx, tx, f, l, rfc3339(now))
-		if err != nil {
-			return err
-		}
-		st := reviewState{in: in, qualifiedAt: l.QualifiedAt, enteredAt: l.StageEnteredAt}
+		in := loadInput(read, rfc3339(now))
+		st := reviewState{in: in, qualifiedAt: l.QualifiedAt, enteredAt: l.StageEnteredAt, escalated: read.escalated}
 		d, meta, sin, err := s.decideReview(ctx, tx, id, st, now)
 		if err != nil {
 			return fmt.Errorf("schedule policy for lead %d: %w", id, err)
 		}
-		if err := decisionlog.Write(ctx, tx, decisionlog.Entry{Kind: decisionlog.Schedule, LeadID: id, Meta: meta,
+		if err := logDecision(ctx, tx, decisionlog.Entry{Kind: decisionlog.Schedule, LeadID: id, Meta: meta,
 			Input: sin, Result: d, Trigger: "schedule"}); err != nil {
 			return err
 		}
@@ -108,7 +103,7 @@ func (s *Service) Review(ctx context.Context, id int) (ReviewResult, error) {
 			case errors.As(err, &r):
 				// A refused timed move changes nothing but is logged like a refused manual one.
 				res.Refused = true
-				if err := decisionlog.Write(ctx, tx, r.entry); err != nil {
+				if err := logDecision(ctx, tx, r.entry); err != nil {
 					return err
 				}
 			case err != nil:

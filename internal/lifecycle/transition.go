@@ -82,30 +82,29 @@ func (s *Service) transitionTx(ctx context.Context, tx *ent.Client, req Transiti
 	if req.Trigger == "" {
 		req.Trigger = stagetransition.TriggerMANUAL
 	}
-	// The lock first, the clock after it: a move that waited for another one is later in time too.
-	if err := lockLead(ctx, tx, req.LeadID); err != nil {
+	f, err := s.funnel(ctx, tx)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The lock first, the clock after it: a move that waited for another one is later in time
+	// too. The window of the activities read is the clock's before the lock, which a wait makes
+	// differ by the wait only.
+	l, err := loadLead(ctx, tx, f, req.LeadID, s.now(), true)
+	if err != nil {
 		return nil, nil, err
 	}
 	now := s.now()
-	f, err := loadFunnel(ctx, tx)
-	if err != nil {
-		return nil, nil, err
-	}
-	l, err := loadLead(ctx, tx, req.LeadID, now)
-	if err != nil {
-		return nil, nil, err
-	}
 	if req.ExpectedVersion != nil && *req.ExpectedVersion != l.Version {
 		return nil, nil, &domainerr.ConflictError{
 			Message: fmt.Sprintf("the lead is at version %d, not %d; reload it and try again", l.Version, *req.ExpectedVersion),
 			Field:   "input.expectedVersion", CurrentVersion: l.Version,
 		}
 	}
-	in, qual, err := s.qualification(ctx, tx, f, l, now)
+	in, qual, err := s.qualification(ctx, l, now)
 	if err != nil {
 		return nil, nil, err
 	}
-	tin := transitionInput(l, in, qual, req, actor)
+	tin := transitionInput(l.Lead, in, qual, req, actor)
 	start := time.Now()
 	d, meta, err := s.decider.DecideTransition(ctx, tin)
 	if err != nil {
@@ -117,11 +116,11 @@ func (s *Service) transitionTx(ctx context.Context, tx *ent.Client, req Transiti
 	if !d.Allow || !known {
 		return nil, nil, &refusal{denied: denied(l.Edges.Stage.Key, req.To, d.Reasons, known), entry: entry}
 	}
-	if err := decisionlog.Write(ctx, tx, entry); err != nil {
+	if err := logDecision(ctx, tx, entry); err != nil {
 		return nil, nil, err
 	}
 	m := &plannedMove{
-		lead: l, from: l.Edges.Stage, to: to, trigger: req.Trigger, actorKind: actorKind(actor),
+		lead: l.Lead, from: l.Edges.Stage, to: to, trigger: req.Trigger, actorKind: actorKind(actor),
 		reasonCode: req.ReasonCode, reason: req.Reason, meta: meta,
 	}
 	if actor.UserID != 0 {
@@ -159,11 +158,8 @@ func (s *Service) transitionTx(ctx context.Context, tx *ent.Client, req Transiti
 
 // qualification is the lead's policy input and the qualification decision a transition is
 // decided with.
-func (s *Service) qualification(ctx context.Context, c *ent.Client, f *funnel, l *ent.Lead, now time.Time) (policy.LeadInput, policy.LeadDecision, error) {
-	in, err := loadInput(ctx, c, f, l, rfc3339(now))
-	if err != nil {
-		return in, policy.LeadDecision{}, err
-	}
+func (s *Service) qualification(ctx context.Context, l *leadRead, now time.Time) (policy.LeadInput, policy.LeadDecision, error) {
+	in := loadInput(l, rfc3339(now))
 	qual, _, err := s.decider.DecideLead(ctx, in)
 	return in, qual, err
 }

@@ -20,11 +20,11 @@ import (
 func TestBatchRollsBackAFailedUnitAlone(t *testing.T) {
 	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		var announced, flushed []string
+		var announced, flushed, listed []string
 		refused := errors.New("refused")
 		var errs []error
 		err := txn.Batch(ctx, db.Client, func(ctx context.Context, _ *ent.Client) error {
-			announced, flushed, errs = nil, nil, nil
+			announced, flushed, listed, errs = nil, nil, nil, nil
 			for i, name := range []string{"u1", "u2", "u1", "u3", "u4"} {
 				errs = append(errs, txn.Run(ctx, db.Client, func(ctx context.Context, tx *ent.Client) error {
 					if _, err := newUser(ctx, tx, fmt.Sprint(name, "-", i)); err != nil {
@@ -32,6 +32,12 @@ func TestBatchRollsBackAFailedUnitAlone(t *testing.T) {
 					}
 					if err := txn.Defer(ctx, tx, "names", name, func(_ context.Context, _ *ent.Client, items []string) error {
 						flushed = append(flushed, items...)
+						return nil
+					}); err != nil {
+						return err
+					}
+					if err := txn.DeferList(ctx, tx, "list", name, func(_ context.Context, _ *ent.Client, items []string) error {
+						listed = append(listed, items...)
 						return nil
 					}); err != nil {
 						return err
@@ -61,8 +67,40 @@ func TestBatchRollsBackAFailedUnitAlone(t *testing.T) {
 			t.Errorf("users %v", names)
 		}
 		slices.Sort(announced) // ent runs commit hooks last registered first
-		if !slices.Equal(announced, []string{"u1", "u2", "u3"}) || !slices.Equal(flushed, []string{"u1", "u2", "u3"}) {
-			t.Errorf("announced %v, flushed %v", announced, flushed)
+		if !slices.Equal(announced, []string{"u1", "u2", "u3"}) || !slices.Equal(flushed, []string{"u1", "u2", "u3"}) ||
+			!slices.Equal(listed, []string{"u1", "u2", "u3"}) {
+			t.Errorf("announced %v, flushed %v, listed %v", announced, flushed, listed)
+		}
+	})
+}
+
+// Memo loads a value once per transaction, savepoints included, and again in another one.
+func TestMemoOncePerTransaction(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		loads := 0
+		load := func() (int, error) { loads++; return 42, nil }
+		for range 2 {
+			err := txn.Batch(ctx, db.Client, func(ctx context.Context, _ *ent.Client) error {
+				for range 3 {
+					if err := txn.Run(ctx, db.Client, func(ctx context.Context, _ *ent.Client) error {
+						v, err := txn.Memo(ctx, "answer", load)
+						if v != 42 {
+							t.Errorf("memo %d", v)
+						}
+						return err
+					}); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if loads != 2 {
+			t.Errorf("%d loads in two transactions, want 2", loads)
 		}
 	})
 }

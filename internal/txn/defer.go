@@ -24,6 +24,7 @@ type scope struct {
 	depth  int
 	replay []func(*scope) error // Defer calls of a savepoint, for its parent
 	after  []func()             // AfterCommit calls of a savepoint
+	memo   map[any]any          // Memo's values (the outermost scope's)
 }
 
 // deferred is the work kept under one key: its item set (a map[T]struct{}) and what flushes it.
@@ -84,4 +85,70 @@ func (sc *scope) flush(ctx context.Context, tx *ent.Client) error {
 		}
 	}
 	return nil
+}
+
+// DeferList appends item to the list kept under key in the transaction of ctx (a transaction Run
+// started); just before that transaction commits, flush runs once, in it, with the items in the
+// order they were added. Rows written once per change (a decision log entry) then go in one
+// statement per transaction, or per batch. Without a transaction of Run in ctx, flush runs at
+// once with item alone.
+func DeferList[T any](ctx context.Context, tx *ent.Client, key any, item T,
+	flush func(ctx context.Context, tx *ent.Client, items []T) error) error {
+	sc, _ := ctx.Value(scopeKey{}).(*scope)
+	if sc == nil {
+		return flush(ctx, tx, []T{item})
+	}
+	return deferListIn(sc, key, item, flush)
+}
+
+func deferListIn[T any](sc *scope, key any, item T, flush func(ctx context.Context, tx *ent.Client, items []T) error) error {
+	if sc.parent != nil {
+		sc.replay = append(sc.replay, func(p *scope) error { return deferListIn(p, key, item, flush) })
+		return nil
+	}
+	if sc.pending == nil {
+		sc.pending = map[any]*deferred{}
+	}
+	d, ok := sc.pending[key]
+	if !ok {
+		list := &[]T{}
+		d = &deferred{set: list, flush: func(ctx context.Context, tx *ent.Client) error {
+			return flush(ctx, tx, *list)
+		}}
+		sc.pending[key] = d
+		sc.order = append(sc.order, key)
+	}
+	list, ok := d.set.(*[]T)
+	if !ok {
+		return fmt.Errorf("txn: items of another type deferred under key %v", key)
+	}
+	*list = append(*list, item)
+	return nil
+}
+
+// Memo returns the value kept under key in the transaction of ctx, loading it with load the
+// first time: a read that many units of one transaction repeat (the enabled webhook endpoints,
+// once per imported row) is then made once per transaction, or per batch. It is for data the
+// transaction itself does not change; a retried attempt loads again. Without a transaction of
+// Run in ctx, load runs every time.
+func Memo[T any](ctx context.Context, key any, load func() (T, error)) (T, error) {
+	sc, _ := ctx.Value(scopeKey{}).(*scope)
+	if sc == nil {
+		return load()
+	}
+	for sc.parent != nil {
+		sc = sc.parent
+	}
+	if v, ok := sc.memo[key].(T); ok {
+		return v, nil
+	}
+	v, err := load()
+	if err != nil {
+		return v, err
+	}
+	if sc.memo == nil {
+		sc.memo = map[any]any{}
+	}
+	sc.memo[key] = v
+	return v, nil
 }

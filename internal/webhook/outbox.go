@@ -16,6 +16,7 @@ import (
 	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/ent/user"
 	"github.com/qualify/qualify/ent/webhookendpoint"
+	"github.com/qualify/qualify/internal/txn"
 )
 
 // The event types an endpoint can subscribe to.
@@ -55,10 +56,16 @@ type Outbox struct {
 // deliveries it writes, in the same transaction.
 func NewOutbox(q Queue) *Outbox { return &Outbox{queue: q} }
 
+// enabledKey keeps the enabled endpoints of a transaction (txn.Memo): an import's batch writes
+// hundreds of transitions.
+type enabledKey struct{}
+
 // Record writes one delivery per enabled endpoint whose filters match the transition, inside
 // the transition's transaction (lifecycle.TransitionHook).
 func (o *Outbox) Record(ctx context.Context, tx *ent.Client, t *ent.StageTransition) error {
-	eps, err := tx.WebhookEndpoint.Query().Where(webhookendpoint.Enabled(true)).All(ctx)
+	eps, err := txn.Memo(ctx, enabledKey{}, func() ([]*ent.WebhookEndpoint, error) {
+		return tx.WebhookEndpoint.Query().Where(webhookendpoint.Enabled(true)).All(ctx)
+	})
 	if err != nil || len(eps) == 0 {
 		return err
 	}
