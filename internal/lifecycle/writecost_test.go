@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/qualify/qualify/internal/apitest"
 	"github.com/qualify/qualify/internal/store"
 	"github.com/qualify/qualify/internal/testenv"
@@ -60,32 +62,27 @@ func TestCreateActivityStatements(t *testing.T) {
 		if again.Node.Stage.Key != "mql" || again.Node.Version <= after.Node.Version {
 			t.Fatalf("the second sign-up: stage %s version %d → %d, want mql and re-qualified", again.Node.Stage.Key, after.Node.Version, again.Node.Version)
 		}
-		// The funnel rollup's rewrite (statements on funnel_*) belongs to the funnel package,
-		// whose tables are being redesigned; it is counted apart, and the rest of a move must
-		// leave it room within the 12.
-		rollup := func(stmts []string) (n int) {
-			for _, s := range stmts {
-				if strings.Contains(s, "funnel_") {
-					n++
-				}
-			}
-			return n
+		// The bounds: 6 statements for a write that leaves the stage, 12 for one that
+		// moves it. PostgreSQL sends one more on a move, the stage feed's pg_notify; the rest of
+		// the gap to a tighter bound is the funnel rollup's read of the stage list (rollup.go).
+		notify := 0
+		if db.Dialect == dialect.Postgres {
+			notify = 1
 		}
 		for _, c := range []struct {
-			name        string
-			stmts       []string
-			max, rollup int
-		}{{"no move", staying, 6, 0}, {"move", moving, 9, 6}} {
-			r := rollup(c.stmts)
-			t.Logf("%s: createActivity (%s): %d statements, %d of them the funnel rollup's", db.Dialect, c.name, len(c.stmts), r)
-			bad := len(c.stmts)-r > c.max || r > c.rollup
+			name  string
+			stmts []string
+			max   int
+		}{{"no move", staying, 6}, {"move", moving, 12 + notify}} {
+			t.Logf("%s: createActivity (%s): %d statements", db.Dialect, c.name, len(c.stmts))
+			bad := len(c.stmts) > c.max
 			if bad || testing.Verbose() {
 				for i, s := range c.stmts {
 					t.Logf("  %2d %.160s", i+1, strings.Join(strings.Fields(s), " "))
 				}
 			}
 			if bad {
-				t.Errorf("createActivity (%s) sent %d statements and %d of the rollup, want <= %d and <= %d", c.name, len(c.stmts)-r, r, c.max, c.rollup)
+				t.Errorf("createActivity (%s) sent %d statements, want <= %d", c.name, len(c.stmts), c.max)
 			}
 		}
 	})
