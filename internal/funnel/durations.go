@@ -3,7 +3,6 @@ package funnel
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"slices"
 
 	"github.com/qualify/qualify/ent"
@@ -100,19 +99,9 @@ func (s *Service) stageDurations(ctx context.Context, in Input) (*Durations, err
 		vals = append(vals, kmv{k: id, m: 0, v: sc.col("r", 'l', id)}, kmv{k: id, m: 1, v: sc.col("r", 'c', id)})
 	}
 	if len(vals) > 0 {
-		join, k, m, v := s.unpivot("r", vals)
-		st := sc.stmt()
-		st.add(s.percentileSQL(`SELECT * FROM (SELECT `+sc.dimCols("r", in.GroupBy, first)+`, `+k+` AS k, `+m+` AS m, `+v+` AS v
-FROM `+sc.table+` r`+sc.dimJoin("r", in.GroupBy, first)+join+` WHERE 1 = 1`+cohort+sc.rowCond("r")+`) q0 WHERE v IS NOT NULL`), cohortArgs...)
-		err = sc.run(ctx, st, func(rows *sql.Rows) error {
-			var x stats
-			if err := rows.Scan(append(x.dest(), &x.k, &x.m, &x.n, &x.mean, &x.p50, &x.p90)...); err != nil {
-				return err
-			}
-			add(&x)
-			return nil
-		})
-		if err != nil {
+		from := sc.table + " r" + sc.dimJoin("r", in.GroupBy, first)
+		where := " WHERE 1 = 1" + cohort + sc.rowCond("r")
+		if err := sc.stayStats(ctx, sc.dimCols("r", in.GroupBy, first), from, where, cohortArgs, vals, add); err != nil {
 			return nil, err
 		}
 	}

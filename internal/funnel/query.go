@@ -109,17 +109,9 @@ func (s *Service) funnel(ctx context.Context, in Input) (*Result, error) {
 		for i := 0; i+1 < len(ids); i++ {
 			vals = append(vals, kmv{k: ids[i], v: secondsDays(sc.col("r", 'r', ids[i+1]), sc.col("r", 'r', ids[i]))})
 		}
-		join, k, m, v := s.unpivot("r", vals)
-		st := sc.stmt()
-		st.add(s.percentileSQL(`SELECT * FROM (SELECT `+dcols+`, `+k+` AS k, `+m+` AS m, `+v+` AS v FROM `+from+join+where+`) q0 WHERE v IS NOT NULL`), cohortArgs...)
-		err = sc.run(ctx, st, func(rows *sql.Rows) error {
-			var x stats
-			if err := rows.Scan(append(x.dest(), &x.k, &x.m, &x.n, &x.mean, &x.p50, &x.p90)...); err != nil {
-				return err
-			}
+		err := sc.stayStats(ctx, dcols, from, where, cohortArgs, vals, func(x *stats) {
 			step := group(x.dims).Steps[index[x.k]]
 			step.MedianDaysToNext, step.P90DaysToNext = nullable(x.p50), nullable(x.p90)
-			return nil
 		})
 		if err != nil {
 			return nil, err

@@ -46,17 +46,8 @@ func newLoader(c *ent.Client, pool *sql.DB, dia string) loader {
 type copyLoader struct{ pool *sql.DB }
 
 func (l copyLoader) inTx(ctx context.Context, fn func(loadTx) error) error {
-	conn, err := l.pool.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("seed: COPY needs a pgx connection, got %T", dc)
-		}
-		return pgx.BeginFunc(ctx, c.Conn(), func(tx pgx.Tx) error { return fn(copyTx{tx}) })
+	return l.onConn(ctx, func(c *pgx.Conn) error {
+		return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error { return fn(copyTx{tx}) })
 	})
 }
 
