@@ -95,11 +95,12 @@ func TestEndpointLifecycle(t *testing.T) {
 				}
 			}
 		}
-		api.Data(t, `query($id: ID!) { webhookDeliveries(endpointID: $id, status: DELIVERED) { id eventID status attempts attemptLog { statusCode durationMs } } }`,
-			map[string]any{"id": id}, &log)
-		if len(log.WebhookDeliveries) != 3 {
-			t.Fatalf("%d delivered", len(log.WebhookDeliveries))
-		}
+		// The receiver answers before the dispatcher records the delivery: wait for the record.
+		eventually(t, "three deliveries recorded as delivered", func() bool {
+			api.Data(t, `query($id: ID!) { webhookDeliveries(endpointID: $id, status: DELIVERED) { id eventID status attempts attemptLog { statusCode durationMs } } }`,
+				map[string]any{"id": id}, &log)
+			return len(log.WebhookDeliveries) == 3
+		})
 		var failedFirst string
 		for _, d := range log.WebhookDeliveries {
 			if d.Attempts > 1 {
