@@ -6,39 +6,31 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	entsql "entgo.io/ent/dialect/sql"
-
-	"entgo.io/ent/dialect"
-
-	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/stage"
 	"github.com/qualify/qualify/internal/apitest"
 	"github.com/qualify/qualify/internal/app"
 	"github.com/qualify/qualify/internal/seed"
-	"github.com/qualify/qualify/internal/server"
 	"github.com/qualify/qualify/internal/store"
 	"github.com/qualify/qualify/internal/testenv"
 )
 
-// countingDB returns db with an ent client that counts every SQL statement sent on behalf of
-// an HTTP request. The app's background work (the replica heartbeat, the job engine) shares the
-// client and would otherwise land in whichever request it happened to run beside.
-func countingDB(db *store.DB) (*store.DB, *atomic.Int64) {
-	var n atomic.Int64
-	drv := dialect.DebugWithContext(entsql.OpenDB(db.Dialect, db.SQL), func(ctx context.Context, _ ...any) {
-		if server.RequestID(ctx) != "" {
-			n.Add(1)
-		}
-	})
-	counted := *db
-	counted.Client = ent.NewClient(ent.Driver(drv))
-	return &counted, &n
+// countingDB returns db with an ent client that counts the statements sent for HTTP requests
+// (apitest.CountStatements): the app's background work shares the client and would otherwise
+// land in whichever request it happened to run beside.
+func countingDB(db *store.DB) (*store.DB, *requestStatements) {
+	counted, st := apitest.CountStatements(db)
+	return counted, &requestStatements{st}
 }
+
+// requestStatements counts what apitest.Statements records.
+type requestStatements struct{ st *apitest.Statements }
+
+func (r *requestStatements) Store(int64) { r.st.Take() }
+func (r *requestStatements) Load() int64 { return int64(r.st.Len()) }
 
 // A page of leads with account, contacts and stage costs a constant number of statements,
 // whatever the page size: no N+1.
