@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"time"
@@ -36,7 +37,7 @@ func seedCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return runSeed(ctx, a, leads, value, log)
+			return runSeed(ctx, a, leads, value, true, log)
 		},
 	}
 	db.register(cmd)
@@ -58,7 +59,9 @@ func startBackgroundFill(ctx context.Context, a *app.App, seedIfEmpty int, value
 			return err
 		}
 		if n == 0 {
-			work = func(ctx context.Context) error { return runSeed(ctx, a, seedIfEmpty, value, log) }
+			// The server is already answering: no COPY, whose PostgreSQL path drops the seeded
+			// tables' foreign keys and unique indexes (idempotency keys among them) until it ends.
+			work = func(ctx context.Context) error { return runSeed(ctx, a, seedIfEmpty, value, false, log) }
 		}
 	}
 	if work == nil {
@@ -85,12 +88,18 @@ func startBackgroundFill(ctx context.Context, a *app.App, seedIfEmpty int, value
 	return nil
 }
 
-func runSeed(ctx context.Context, a *app.App, leads int, value uint64, log *slog.Logger) error {
+// runSeed seeds leads into a's database; bulk lets PostgreSQL write with COPY and deferred
+// indexes, which only a database nobody else is writing to may take.
+func runSeed(ctx context.Context, a *app.App, leads int, value uint64, bulk bool, log *slog.Logger) error {
+	var pool *sql.DB
+	if bulk {
+		pool = a.DB.SQL
+	}
 	bar := progressbar.NewOptions(leads, progressbar.OptionSetDescription("seeding leads"),
 		progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
 	st, err := seed.Run(ctx, a.DB.Client, seed.Options{
 		Leads: leads, Seed: value, Now: time.Now().UTC().Truncate(24 * time.Hour),
-		Progress: func(done, _ int) { _ = bar.Set(done) }, Pool: a.DB.SQL,
+		Progress: func(done, _ int) { _ = bar.Set(done) }, Pool: pool,
 		Phase: func(name string) { log.Info("seeding", "step", name) },
 	})
 	_ = bar.Finish()
