@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,7 +66,7 @@ func Start(t testing.TB, db *store.DB, opts ...Option) *Instance {
 		// A decision on a loaded 2-core machine under -race can take longer than the product's
 		// 1 s; the tests of POLICY_TIMEOUT set their own.
 		PolicyEvalTimeout: 10 * time.Second,
-		Logger:            testLogger(),
+		Logger:            testLogger(t),
 		Auth:              auth.Config{Secret: []byte(Secret), Issuer: Issuer, Audience: Audience},
 	}
 	for _, o := range opts {
@@ -207,10 +208,44 @@ func (in *Instance) Fail(t testing.TB, code, query string, vars map[string]any) 
 	return Error{}
 }
 
-// testLogger discards logs unless QUALIFY_TEST_LOG is set.
-func testLogger() *slog.Logger {
+// testLogger writes every log line to stderr when QUALIFY_TEST_LOG is set. Otherwise it keeps the
+// server's warnings and errors, which carry the causes a client never sees (the error behind an
+// INTERNAL or UNAVAILABLE answer), and prints them only if the test fails: a failure seen once in
+// CI then says why.
+func testLogger(t testing.TB) *slog.Logger {
 	if os.Getenv("QUALIFY_TEST_LOG") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
+	kept := &tailBuffer{limit: 64 << 10}
+	t.Cleanup(func() {
+		if t.Failed() {
+			if s := kept.String(); s != "" {
+				t.Logf("apitest: the server's warnings and errors:\n%s", s)
+			}
+		}
+	})
+	return slog.New(slog.NewTextHandler(kept, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// tailBuffer keeps the last limit bytes written to it; the server's goroutines write concurrently.
+type tailBuffer struct {
+	mu    sync.Mutex
+	limit int
+	buf   []byte
+}
+
+func (b *tailBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	if over := len(b.buf) - b.limit; over > 0 {
+		b.buf = append(b.buf[:0], b.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+func (b *tailBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.buf)
 }
