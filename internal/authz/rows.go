@@ -51,8 +51,7 @@ func Install(client *ent.Client) {
 	client.Contact.Intercept(
 		intercept.TraverseContact(func(ctx context.Context, q *ent.ContactQuery) error {
 			if f, ok := rowFiltersOf(ctx); ok {
-				// A count reads the whole filtered set: the set shape. A select reads a page.
-				if qc := entgo.QueryFromContext(ctx); qc != nil && qc.Op == entgo.OpQueryCount {
+				if counting(ctx) {
 					q.Where(f.contact)
 				} else {
 					q.Where(f.contactRows)
@@ -63,14 +62,22 @@ func Install(client *ent.Client) {
 	client.Activity.Intercept(
 		intercept.TraverseActivity(func(ctx context.Context, q *ent.ActivityQuery) error {
 			if f, ok := rowFiltersOf(ctx); ok {
-				q.Where(f.activity)
+				if counting(ctx) {
+					q.Where(f.activity)
+				} else {
+					q.Where(f.activityRows)
+				}
 			}
 			return nil
 		}))
 	client.StageTransition.Intercept(
 		intercept.TraverseStageTransition(func(ctx context.Context, q *ent.StageTransitionQuery) error {
 			if f, ok := rowFiltersOf(ctx); ok {
-				q.Where(f.transition)
+				if counting(ctx) {
+					q.Where(f.transition)
+				} else {
+					q.Where(f.transitionRows)
+				}
 			}
 			return nil
 		}))
@@ -113,6 +120,13 @@ func Install(client *ent.Client) {
 			}
 			return nil
 		}))
+}
+
+// counting reports whether ctx runs a count, which reads the whole filtered set (the set shape);
+// a select, or the per-parent counts of a nested totalCount (a group by), reads a page's rows.
+func counting(ctx context.Context) bool {
+	qc := entgo.QueryFromContext(ctx)
+	return qc != nil && qc.Op == entgo.OpQueryCount
 }
 
 // redactDecisions removes the fields the caller may not see (the scope's redactions) from the
