@@ -48,11 +48,14 @@ func (r *recorder) take() []stmt {
 	return s
 }
 
-// BenchmarkRowFilteredPage compares a BDR's pages of leads, contacts and accounts (row-filtered: own, team and the unowned
-// pool) with revops' (unfiltered) over GraphQL on a seeded PostgreSQL database with stock
-// settings (JIT on), alternating the two callers request by request, and reports the ratio of
-// their mean latencies per shape. It then prints the plan (EXPLAIN ANALYZE) of every statement of
-// the BDR's last request. It reads only; seed the database first:
+// BenchmarkRowFilteredPage compares a BDR's pages (row-filtered: own, team and the unowned pool)
+// with revops' (unfiltered) over GraphQL on a seeded PostgreSQL database with stock settings
+// (JIT on), alternating the two callers request by request, and reports the ratio of their mean
+// latencies per shape: leads with their edges, the README's list query, search, contacts with
+// their totalCount and with a where, accounts counted by a where on their contacts, and leads
+// with their activities. It then prints the plan summary (EXPLAIN ANALYZE; the whole plans with
+// QUALIFY_BENCH_PLANS=1) of every statement of the BDR's last request. It reads only; seed the
+// database first (a shape runs alone with -bench 'RowFiltered/contacts_count'):
 //
 //	psql -h 127.0.0.1 -U postgres -c 'CREATE DATABASE bench_x'
 //	qualify migrate --database-url $URL && qualify seed --database-url $URL --leads 100000 --seed 16
