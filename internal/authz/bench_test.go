@@ -107,9 +107,11 @@ func BenchmarkRowFilteredPage(b *testing.B) {
 		{"README list query", readmeListQuery(b)},
 		{"search", fmt.Sprintf(`{ leads(first: 20, search: %q) { totalCount edges { node { id firstName lastName } } } }`, prefix)},
 		{"contacts count", `{ contacts(first: 20) { totalCount edges { node { id email buyingRole } } } }`},
+		{"contacts by name", `{ contacts(first: 20, orderBy: [{field: LAST_NAME}]) { totalCount edges { node { id lastName } } } }`},
 		{"contacts where", `{ contacts(first: 20, where: {buyingRole: DECISION_MAKER, hasLeadsWith: [{hasAccount: true}]}) { totalCount edges { node { id email } } } }`},
 		{"accounts count", `{ accounts(first: 20, where: {hasContactsWith: [{buyingRole: DECISION_MAKER}]}) { totalCount edges { node {
 			name contacts { totalCount } leads { totalCount } } } } }`},
+		{"activities page", `{ activities(first: 20, orderBy: {field: OCCURRED_AT, direction: DESC}) { totalCount edges { node { id kind } } } }`},
 		{"lead activities", `{ leads(first: 50, orderBy: [{field: CREATED_AT, direction: DESC}]) { totalCount edges { node {
 			id lastName activities(first: 5) { totalCount edges { node { kind occurredAt contact { email } } } } } } } }`},
 	} {

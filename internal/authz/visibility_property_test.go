@@ -205,9 +205,15 @@ func (w *randomWorld) check(t *testing.T, api *apitest.Instance, me string, roun
 
 	// Root pages: the world's rows among all the caller sees (other rounds' rows are there too),
 	// and counts restricted to this round by a where on the round's accounts and ids.
-	var root struct{ Contacts, Activities idPage }
+	// In id order a page is checked row by row; sorted, it reads the visible set (wholeSet).
+	var root, sorted struct{ Contacts, Activities idPage }
 	api.Data(t, `{ contacts(first: 200) { totalCount edges { node { id } } }
 		activities(first: 200) { totalCount edges { node { id } } } }`, nil, &root)
+	api.Data(t, `{ contacts(first: 200, orderBy: [{field: LAST_NAME}]) { totalCount edges { node { id } } }
+		activities(first: 200, orderBy: [{field: OCCURRED_AT, direction: DESC}]) { totalCount edges { node { id } } } }`, nil, &sorted)
+	if !slices.Equal(root.Contacts.ids(), sorted.Contacts.ids()) || !slices.Equal(root.Activities.ids(), sorted.Activities.ids()) {
+		t.Errorf("round %d, %s: sorted pages hold other rows than pages in id order", round, me)
+	}
 	if _, got := ofWorld(root.Contacts, contactsOf); !slices.Equal(got, want(w.contactAcct, contactOK)) {
 		t.Errorf("round %d, %s: contacts = %v, want %v", round, me, got, want(w.contactAcct, contactOK))
 	}
