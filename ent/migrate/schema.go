@@ -474,6 +474,11 @@ var (
 				Columns: []*schema.Column{LeadsColumns[43], LeadsColumns[41]},
 			},
 			{
+				Name:    "lead_owner_id_id_account_id",
+				Unique:  false,
+				Columns: []*schema.Column{LeadsColumns[43], LeadsColumns[0], LeadsColumns[40]},
+			},
+			{
 				Name:    "lead_source_created_at",
 				Unique:  false,
 				Columns: []*schema.Column{LeadsColumns[10], LeadsColumns[1]},

@@ -116,6 +116,9 @@ func (Lead) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("stage_id", "created_at"),
 		index.Fields("owner_id", "stage_id"),
+		// The row filter (internal/authz) reads which leads a caller sees, and their accounts,
+		// from this index alone: a count or where of contacts never reads the wide lead rows.
+		index.Fields("owner_id", "id", "account_id"),
 		index.Fields("source", "created_at"),
 		index.Fields("created_at"),
 		index.Fields("account_id"),

@@ -48,11 +48,14 @@ func (r *recorder) take() []stmt {
 	return s
 }
 
-// BenchmarkRowFilteredPage compares a BDR's lead pages (row-filtered: own, team and the unowned
-// pool) with revops' (unfiltered) over GraphQL on a seeded PostgreSQL database with stock
-// settings (JIT on), alternating the two callers request by request, and reports the ratio of
-// their mean latencies per shape. It then prints the plan (EXPLAIN ANALYZE) of every statement of
-// the BDR's last request. It reads only; seed the database first:
+// BenchmarkRowFilteredPage compares a BDR's pages (row-filtered: own, team and the unowned pool)
+// with revops' (unfiltered) over GraphQL on a seeded PostgreSQL database with stock settings
+// (JIT on), alternating the two callers request by request, and reports the ratio of their mean
+// latencies per shape: leads with their edges, the README's list query, search, contacts with
+// their totalCount and with a where, accounts counted by a where on their contacts, and leads
+// with their activities. It then prints the plan summary (EXPLAIN ANALYZE; the whole plans with
+// QUALIFY_BENCH_PLANS=1) of every statement of the BDR's last request. It reads only; seed the
+// database first (a shape runs alone with -bench 'RowFiltered/contacts_count'):
 //
 //	psql -h 127.0.0.1 -U postgres -c 'CREATE DATABASE bench_x'
 //	qualify migrate --database-url $URL && qualify seed --database-url $URL --leads 100000 --seed 16
@@ -103,6 +106,14 @@ func BenchmarkRowFilteredPage(b *testing.B) {
 			transitions(last: 3) { edges { node { fromStage { key } toStage { key } occurredAt } } } } } } }`},
 		{"README list query", readmeListQuery(b)},
 		{"search", fmt.Sprintf(`{ leads(first: 20, search: %q) { totalCount edges { node { id firstName lastName } } } }`, prefix)},
+		{"contacts count", `{ contacts(first: 20) { totalCount edges { node { id email buyingRole } } } }`},
+		{"contacts by name", `{ contacts(first: 20, orderBy: [{field: LAST_NAME}]) { totalCount edges { node { id lastName } } } }`},
+		{"contacts where", `{ contacts(first: 20, where: {buyingRole: DECISION_MAKER, hasLeadsWith: [{hasAccount: true}]}) { totalCount edges { node { id email } } } }`},
+		{"accounts count", `{ accounts(first: 20, where: {hasContactsWith: [{buyingRole: DECISION_MAKER}]}) { totalCount edges { node {
+			name contacts { totalCount } leads { totalCount } } } } }`},
+		{"activities page", `{ activities(first: 20, orderBy: {field: OCCURRED_AT, direction: DESC}) { totalCount edges { node { id kind } } } }`},
+		{"lead activities", `{ leads(first: 50, orderBy: [{field: CREATED_AT, direction: DESC}]) { totalCount edges { node {
+			id lastName activities(first: 5) { totalCount edges { node { kind occurredAt contact { email } } } } } } } }`},
 	} {
 		b.Run(shape.name, func(b *testing.B) {
 			spent := map[string]time.Duration{}
@@ -140,10 +151,14 @@ func BenchmarkRowFilteredPage(b *testing.B) {
 	}
 }
 
+// page runs q and returns the totalCount of its root connection.
 func page(b *testing.B, api *apitest.Instance, q string) int {
-	var out struct{ Leads struct{ TotalCount int } }
+	var out map[string]struct{ TotalCount int }
 	api.Data(b, q, nil, &out)
-	return out.Leads.TotalCount
+	for _, root := range out {
+		return root.TotalCount
+	}
+	return 0
 }
 
 // explain prints the statement's plan summary: cost, JIT and execution time.

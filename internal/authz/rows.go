@@ -2,6 +2,7 @@ package authz
 
 import (
 	"context"
+	"reflect"
 
 	entgo "entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
@@ -51,8 +52,7 @@ func Install(client *ent.Client) {
 	client.Contact.Intercept(
 		intercept.TraverseContact(func(ctx context.Context, q *ent.ContactQuery) error {
 			if f, ok := rowFiltersOf(ctx); ok {
-				// A count reads the whole filtered set: the set shape. A select reads a page.
-				if qc := entgo.QueryFromContext(ctx); qc != nil && qc.Op == entgo.OpQueryCount {
+				if wholeSet(ctx, "Contact") {
 					q.Where(f.contact)
 				} else {
 					q.Where(f.contactRows)
@@ -63,14 +63,22 @@ func Install(client *ent.Client) {
 	client.Activity.Intercept(
 		intercept.TraverseActivity(func(ctx context.Context, q *ent.ActivityQuery) error {
 			if f, ok := rowFiltersOf(ctx); ok {
-				q.Where(f.activity)
+				if wholeSet(ctx, "Activity") {
+					q.Where(f.activity)
+				} else {
+					q.Where(f.activityRows)
+				}
 			}
 			return nil
 		}))
 	client.StageTransition.Intercept(
 		intercept.TraverseStageTransition(func(ctx context.Context, q *ent.StageTransitionQuery) error {
 			if f, ok := rowFiltersOf(ctx); ok {
-				q.Where(f.transition)
+				if wholeSet(ctx, "StageTransition") {
+					q.Where(f.transition)
+				} else {
+					q.Where(f.transitionRows)
+				}
 			}
 			return nil
 		}))
@@ -113,6 +121,41 @@ func Install(client *ent.Client) {
 			}
 			return nil
 		}))
+}
+
+// wholeSet reports whether the query of ctx, of type typ, reads the whole filtered set before it
+// returns a row, so that it needs the set shape: a count, or the root field's own list sorted by
+// orderBy or ranked by search (a sort over every visible row; in the row shape PostgreSQL
+// costs its EXISTS per row, 3.9M for 126k contacts, and compiles it: 3.5 s for 20 contacts by
+// name). A list in id order stops after a page, and a nested edge or the per-parent counts
+// of a nested totalCount (a group by) read their parents' rows only: the row shape.
+func wholeSet(ctx context.Context, typ string) bool {
+	if qc := entgo.QueryFromContext(ctx); qc != nil && qc.Op == entgo.OpQueryCount {
+		return true
+	}
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || !isRoot(fc) || fc.Field.Definition == nil || fc.Field.Definition.Type.Name() != typ+"Connection" {
+		return false
+	}
+	return given(fc.Args["orderBy"]) || given(fc.Args["search"])
+}
+
+// given reports whether an argument holds a value: not nil, not an empty list or string.
+func given(v any) bool {
+	r := reflect.ValueOf(v)
+	for r.IsValid() && (r.Kind() == reflect.Pointer || r.Kind() == reflect.Interface) {
+		if r.IsNil() {
+			return false
+		}
+		r = r.Elem()
+	}
+	switch r.Kind() {
+	case reflect.Invalid:
+		return false
+	case reflect.Slice, reflect.String, reflect.Map:
+		return r.Len() > 0
+	}
+	return true
 }
 
 // redactDecisions removes the fields the caller may not see (the scope's redactions) from the

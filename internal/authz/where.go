@@ -12,12 +12,15 @@ import (
 // rowFilters are the rows of each filtered type a scope may see: the same predicates the ent
 // interceptors add to every query, so a where input and a query agree on what exists.
 type rowFilters struct {
-	lead    predicate.Lead
-	contact predicate.Contact
-	// contactRows is contact in the row shape, for the selects of the interceptor (visibility).
-	contactRows predicate.Contact
-	activity    predicate.Activity
-	transition  predicate.StageTransition
+	lead       predicate.Lead
+	contact    predicate.Contact
+	activity   predicate.Activity
+	transition predicate.StageTransition
+	// contactRows, activityRows and transitionRows are the row shape of the same filters, for
+	// the selects of the interceptors (visibility).
+	contactRows    predicate.Contact
+	activityRows   predicate.Activity
+	transitionRows predicate.StageTransition
 }
 
 // filtersFor returns the row filters of s; ok is false when s sees every row.
@@ -26,7 +29,10 @@ func filtersFor(s *Scope) (rowFilters, bool) {
 		return rowFilters{}, false
 	}
 	v := visibilityOf(s)
-	return rowFilters{lead: v.lead(), contact: v.contact(), contactRows: v.contactRows(), activity: v.activity(), transition: v.transition()}, true
+	return rowFilters{
+		lead: v.lead(), contact: v.contact(), activity: v.activity(), transition: v.transition(),
+		contactRows: v.contactRows(), activityRows: v.activityRows(), transitionRows: v.transitionRows(),
+	}, true
 }
 
 // restrictWhere ANDs the row filter into every Lead, Contact, Activity and StageTransition where
