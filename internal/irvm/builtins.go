@@ -95,9 +95,24 @@ var natives = map[string]native{
 	"is_array":  func(a []Value) (Value, bool) { return rank(a[0]) == rankArray, true },
 	"is_object": func(a []Value) (Value, bool) { return rank(a[0]) == rankObject, true },
 	"is_set":    func(a []Value) (Value, bool) { return rank(a[0]) == rankSet, true },
-	"plus":      arith(func(x, y int64) (int64, bool) { return x + y, true }),
-	"minus":     arith(func(x, y int64) (int64, bool) { return x - y, true }),
-	"mul":       arith(func(x, y int64) (int64, bool) { return x * y, true }),
+	// Beyond the int32 window OPA adds, subtracts and multiplies integers exactly (big.Int),
+	// which an int64 matches until it overflows: times in nanoseconds (the schedule policy's
+	// next review) stay on the native path.
+	"plus": exactArith(func(x, y int64) (int64, bool) {
+		r := x + y
+		return r, (r > x) == (y > 0)
+	}),
+	"minus": exactArith(func(x, y int64) (int64, bool) {
+		r := x - y
+		return r, (r < x) == (y > 0)
+	}),
+	"mul": exactArith(func(x, y int64) (int64, bool) {
+		if x == 0 || y == 0 {
+			return 0, true
+		}
+		r := x * y
+		return r, r/y == x && !(x == -1 && y == math.MinInt64) && !(y == -1 && x == math.MinInt64)
+	}),
 	// OPA divides integers as integers only when the quotient is exact and not 0.
 	"div": arith(func(x, y int64) (int64, bool) {
 		if x == 0 && y > 0 {
@@ -136,6 +151,23 @@ func arith(f func(x, y int64) (int64, bool)) native {
 	return func(a []Value) (Value, bool) {
 		x, ok1 := smallInt(a[0])
 		y, ok2 := smallInt(a[1])
+		if !ok1 || !ok2 {
+			return nil, false
+		}
+		r, ok := f(x, y)
+		if !ok {
+			return nil, false
+		}
+		return r, true
+	}
+}
+
+// exactArith is an integer operation OPA computes exactly at any size; f reports false on an
+// int64 overflow, and OPA's big integers take over.
+func exactArith(f func(x, y int64) (int64, bool)) native {
+	return func(a []Value) (Value, bool) {
+		x, ok1 := a[0].(int64)
+		y, ok2 := a[1].(int64)
 		if !ok1 || !ok2 {
 			return nil, false
 		}
