@@ -96,6 +96,7 @@ func (c *StatementCounter) read(r io.Reader) {
 	}
 	statements := map[string]string{} // prepared statement name → text
 	portals := map[string]string{}    // portal name → text
+	var tx txState
 	for {
 		kind, err := br.ReadByte()
 		if err != nil {
@@ -111,7 +112,7 @@ func (c *StatementCounter) read(r io.Reader) {
 		fields := strings.Split(string(msg), "\x00")
 		switch kind {
 		case 'Q':
-			c.count(fields[0])
+			c.count(&tx, fields[0])
 		case 'P':
 			if len(fields) > 1 {
 				statements[fields[0]] = fields[1]
@@ -121,27 +122,50 @@ func (c *StatementCounter) read(r io.Reader) {
 				portals[fields[0]] = statements[fields[1]]
 			}
 		case 'E':
-			c.count(portals[fields[0]])
+			c.count(&tx, portals[fields[0]])
 		}
 	}
 }
 
-func (c *StatementCounter) count(query string) {
+// txState follows one connection's transaction, so that a background transaction (River's
+// BEGIN, its marked queries, COMMIT) is left out whole: a BEGIN is counted with the first
+// statement after it, and the COMMIT or ROLLBACK of one whose first statement was River's is not.
+type txState struct {
+	begin      string // a BEGIN not counted yet
+	background bool
+}
+
+func (c *StatementCounter) count(tx *txState, query string) {
 	query = strings.TrimSpace(query)
 	for strings.HasPrefix(query, "--") { // a leading comment
 		comment, rest, _ := strings.Cut(query, "\n")
 		if strings.HasPrefix(comment, "-- name: ") || strings.HasPrefix(comment, "-- ping") {
-			return // River's own queries, or the pool's health check: no request's work
+			// River's own queries, or the pool's health check: no request's work.
+			if tx.begin != "" {
+				tx.begin, tx.background = "", true
+			}
+			return
 		}
 		query = strings.TrimSpace(rest)
 	}
-	c.seen.Add(1)
 	word, _, _ := strings.Cut(query, " ")
 	word = strings.ToUpper(strings.TrimRight(word, ";"))
-	if word == "" {
+	switch {
+	case word == "":
+		return
+	case word == "BEGIN" || word == "START":
+		tx.begin, tx.background = word, false
+		return
+	case (word == "COMMIT" || word == "ROLLBACK" || word == "END") && tx.background:
+		tx.background = false
 		return
 	}
 	c.mu.Lock()
+	if tx.begin != "" {
+		c.counts[tx.begin]++
+		tx.begin = ""
+	}
 	c.counts[word]++
 	c.mu.Unlock()
+	c.seen.Add(1)
 }
