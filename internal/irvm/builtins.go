@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -59,6 +60,17 @@ var natives = map[string]native{
 		}
 		return time.Unix(0, ns).UTC().Format(time.RFC3339Nano), true
 	},
+	// A time's calendar fields in a zone, as the schedule policy asks them for every day it
+	// looks at (business days, holidays, local noon).
+	"time.date": zonedTime(func(t time.Time) Value {
+		y, m, d := t.Date()
+		return NewArray(int64(y), int64(m), int64(d))
+	}),
+	"time.clock": zonedTime(func(t time.Time) Value {
+		h, m, s := t.Clock()
+		return NewArray(int64(h), int64(m), int64(s))
+	}),
+	"time.weekday": zonedTime(func(t time.Time) Value { return t.Weekday().String() }),
 	"internal.member_2": func(a []Value) (Value, bool) {
 		switch c := a[1].(type) {
 		case *Set:
@@ -160,6 +172,56 @@ func arith(f func(x, y int64) (int64, bool)) native {
 		}
 		return r, true
 	}
+}
+
+// zonedTime reads a time as OPA's time built-ins take it: ns, [ns] or [ns, zone], with "" and
+// "UTC" for UTC and any other zone from the tz database. A layout, the "Local" zone or a zone
+// that does not load is left to OPA (and its error).
+func zonedTime(f func(time.Time) Value) native {
+	var zones sync.Map // name → *time.Location loaded (LoadLocation reads a file each time)
+	return func(a []Value) (Value, bool) {
+		ns, ok := a[0].(int64)
+		loc := time.UTC
+		if arr, isArray := a[0].(*Array); isArray {
+			if len(arr.elems) == 0 || len(arr.elems) > 2 {
+				return nil, false
+			}
+			if ns, ok = arr.elems[0].(int64); !ok {
+				return nil, false
+			}
+			if len(arr.elems) == 2 {
+				zone, isString := arr.elems[1].(string)
+				if !isString {
+					return nil, false
+				}
+				if loc, ok = location(&zones, zone); !ok {
+					return nil, false
+				}
+			}
+		}
+		if !ok {
+			return nil, false
+		}
+		return f(time.Unix(0, ns).In(loc)), true
+	}
+}
+
+func location(zones *sync.Map, name string) (*time.Location, bool) {
+	switch name {
+	case "", "UTC":
+		return time.UTC, true
+	case "Local":
+		return nil, false
+	}
+	if l, ok := zones.Load(name); ok {
+		return l.(*time.Location), true
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, false
+	}
+	zones.Store(name, l)
+	return l, true
 }
 
 // exactArith is an integer operation OPA computes exactly at any size; f reports false on an
