@@ -71,6 +71,26 @@ var natives = map[string]native{
 		return NewArray(int64(h), int64(m), int64(s))
 	}),
 	"time.weekday": zonedTime(func(t time.Time) Value { return t.Weekday().String() }),
+	// The days the schedule policy walks; a long range is left to OPA, which can cancel it.
+	"numbers.range": func(a []Value) (Value, bool) {
+		x, ok1 := smallInt(a[0])
+		y, ok2 := smallInt(a[1])
+		if !ok1 || !ok2 || max(x-y, y-x) > 1<<16 {
+			return nil, false
+		}
+		step := int64(1)
+		if x > y {
+			step = -1
+		}
+		out := make([]Value, 0, max(x-y, y-x)+1)
+		for i := x; ; i += step {
+			out = append(out, i)
+			if i == y {
+				break
+			}
+		}
+		return NewArray(out...), true
+	},
 	"internal.member_2": func(a []Value) (Value, bool) {
 		switch c := a[1].(type) {
 		case *Set:
