@@ -45,7 +45,7 @@ test-policy:
 ## generate: ent client, GraphQL schema and gqlgen code. Idempotent.
 generate:
 	$(GO) run -mod=mod ./ent/entc.go
-	$(GO) tool gqlgen generate
+	$(GO) run ./graph/gqlgen.go
 
 ## migration: write a new versioned migration for both databases from the ent schema: make migration name=add_x
 migration:

@@ -28,6 +28,7 @@ func serveCmd() *cobra.Command {
 		access      accessFlags
 		pprofAddr   string
 		analytics   string
+		gcPercent   int
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -60,6 +61,7 @@ func serveCmd() *cobra.Command {
 				db.tracer = tp
 				log.Info("tracing on", "exporter", "otlp")
 			}
+			setGCPercent(gcPercent, log)
 			if pprofAddr != "" {
 				servePprof(ctx, pprofAddr, log)
 			}
@@ -153,6 +155,8 @@ func serveCmd() *cobra.Command {
 		"batches one sweep run reviews at most; the rest waits for the next run (env QUALIFY_SWEEP_MAX_BATCHES)")
 	f.IntVar(&seedIfEmpty, "seed-if-empty", 0, "seed this many demo leads when the database has none")
 	f.Uint64Var(&seedValue, "seed", 1, "random seed of the demo data")
+	f.IntVar(&gcPercent, "gc-percent", envInt("QUALIFY_GC_PERCENT", defaultGCPercent),
+		"the garbage collector's target, as GOGC (which wins when set); 0: Go's default (env QUALIFY_GC_PERCENT)")
 	f.StringVar(&pprofAddr, "pprof-addr", "", "serve Go's /debug/pprof on this address (e.g. 127.0.0.1:6060), apart from the API; empty: off")
 	access.register(cmd)
 	return cmd

@@ -212,6 +212,7 @@ func countAndCheck(ctx context.Context, cfg Config, servers []*server, counters 
 			}
 			counter := counters[s.name]
 			_, _, _ = post(ctx, client, s.url(shape), s.headers(), s.request(shape, leads, 99, 0)) // warm caches
+			counter.Settle(settleQuiet, settleLimit)
 			counter.Take()
 			for i := range n {
 				status, raw, err := post(ctx, client, s.url(shape), s.headers(), s.request(shape, leads, 0, i))
@@ -226,6 +227,7 @@ func countAndCheck(ctx context.Context, cfg Config, servers []*server, counters 
 					answers[si] = append(answers[si], a)
 				}
 			}
+			counter.Settle(settleQuiet, settleLimit)
 			fmt.Fprintf(cfg.Out, "  %-15s %-13s %s\n", shape, s.name, perRequest(counter.Take(), n))
 		}
 		for si := 1; si < len(servers) && shape != ShapeActivity; si++ {
@@ -242,6 +244,9 @@ func countAndCheck(ctx context.Context, cfg Config, servers []*server, counters 
 	}
 	return nil
 }
+
+// A count is taken once the proxy has seen no statement for settleQuiet (see Settle).
+const settleQuiet, settleLimit = 200 * time.Millisecond, 5 * time.Second
 
 func perRequest(counts map[string]int, n int) string {
 	total := 0

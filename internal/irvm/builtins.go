@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -59,6 +60,37 @@ var natives = map[string]native{
 		}
 		return time.Unix(0, ns).UTC().Format(time.RFC3339Nano), true
 	},
+	// A time's calendar fields in a zone, as the schedule policy asks them for every day it
+	// looks at (business days, holidays, local noon).
+	"time.date": zonedTime(func(t time.Time) Value {
+		y, m, d := t.Date()
+		return NewArray(int64(y), int64(m), int64(d))
+	}),
+	"time.clock": zonedTime(func(t time.Time) Value {
+		h, m, s := t.Clock()
+		return NewArray(int64(h), int64(m), int64(s))
+	}),
+	"time.weekday": zonedTime(func(t time.Time) Value { return t.Weekday().String() }),
+	// The days the schedule policy walks; a long range is left to OPA, which can cancel it.
+	"numbers.range": func(a []Value) (Value, bool) {
+		x, ok1 := smallInt(a[0])
+		y, ok2 := smallInt(a[1])
+		if !ok1 || !ok2 || max(x-y, y-x) > 1<<16 {
+			return nil, false
+		}
+		step := int64(1)
+		if x > y {
+			step = -1
+		}
+		out := make([]Value, 0, max(x-y, y-x)+1)
+		for i := x; ; i += step {
+			out = append(out, i)
+			if i == y {
+				break
+			}
+		}
+		return NewArray(out...), true
+	},
 	"internal.member_2": func(a []Value) (Value, bool) {
 		switch c := a[1].(type) {
 		case *Set:
@@ -95,9 +127,24 @@ var natives = map[string]native{
 	"is_array":  func(a []Value) (Value, bool) { return rank(a[0]) == rankArray, true },
 	"is_object": func(a []Value) (Value, bool) { return rank(a[0]) == rankObject, true },
 	"is_set":    func(a []Value) (Value, bool) { return rank(a[0]) == rankSet, true },
-	"plus":      arith(func(x, y int64) (int64, bool) { return x + y, true }),
-	"minus":     arith(func(x, y int64) (int64, bool) { return x - y, true }),
-	"mul":       arith(func(x, y int64) (int64, bool) { return x * y, true }),
+	// Beyond the int32 window OPA adds, subtracts and multiplies integers exactly (big.Int),
+	// which an int64 matches until it overflows: times in nanoseconds (the schedule policy's
+	// next review) stay on the native path.
+	"plus": exactArith(func(x, y int64) (int64, bool) {
+		r := x + y
+		return r, (r > x) == (y > 0)
+	}),
+	"minus": exactArith(func(x, y int64) (int64, bool) {
+		r := x - y
+		return r, (r < x) == (y > 0)
+	}),
+	"mul": exactArith(func(x, y int64) (int64, bool) {
+		if x == 0 || y == 0 {
+			return 0, true
+		}
+		r := x * y
+		return r, r/y == x && !(x == -1 && y == math.MinInt64) && !(y == -1 && x == math.MinInt64)
+	}),
 	// OPA divides integers as integers only when the quotient is exact and not 0.
 	"div": arith(func(x, y int64) (int64, bool) {
 		if x == 0 && y > 0 {
@@ -136,6 +183,73 @@ func arith(f func(x, y int64) (int64, bool)) native {
 	return func(a []Value) (Value, bool) {
 		x, ok1 := smallInt(a[0])
 		y, ok2 := smallInt(a[1])
+		if !ok1 || !ok2 {
+			return nil, false
+		}
+		r, ok := f(x, y)
+		if !ok {
+			return nil, false
+		}
+		return r, true
+	}
+}
+
+// zonedTime reads a time as OPA's time built-ins take it: ns, [ns] or [ns, zone], with "" and
+// "UTC" for UTC and any other zone from the tz database. A layout, the "Local" zone or a zone
+// that does not load is left to OPA (and its error).
+func zonedTime(f func(time.Time) Value) native {
+	var zones sync.Map // name → *time.Location loaded (LoadLocation reads a file each time)
+	return func(a []Value) (Value, bool) {
+		ns, ok := a[0].(int64)
+		loc := time.UTC
+		if arr, isArray := a[0].(*Array); isArray {
+			if len(arr.elems) == 0 || len(arr.elems) > 2 {
+				return nil, false
+			}
+			if ns, ok = arr.elems[0].(int64); !ok {
+				return nil, false
+			}
+			if len(arr.elems) == 2 {
+				zone, isString := arr.elems[1].(string)
+				if !isString {
+					return nil, false
+				}
+				if loc, ok = location(&zones, zone); !ok {
+					return nil, false
+				}
+			}
+		}
+		if !ok {
+			return nil, false
+		}
+		return f(time.Unix(0, ns).In(loc)), true
+	}
+}
+
+func location(zones *sync.Map, name string) (*time.Location, bool) {
+	switch name {
+	case "", "UTC":
+		return time.UTC, true
+	case "Local":
+		return nil, false
+	}
+	if l, ok := zones.Load(name); ok {
+		return l.(*time.Location), true
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, false
+	}
+	zones.Store(name, l)
+	return l, true
+}
+
+// exactArith is an integer operation OPA computes exactly at any size; f reports false on an
+// int64 overflow, and OPA's big integers take over.
+func exactArith(f func(x, y int64) (int64, bool)) native {
+	return func(a []Value) (Value, bool) {
+		x, ok1 := a[0].(int64)
+		y, ok2 := a[1].(int64)
 		if !ok1 || !ok2 {
 			return nil, false
 		}

@@ -111,6 +111,27 @@ paths := [object.get(input.obj, [], "d"), object.get(input.byk, ["a"], "d"), obj
 				`{"ns": [9007199254740993, 9007199254740993], "mixed": [], "a": 2147483648, "b": 2147483647, "strs": [], "obj": {}, "byk": {"x": 1}, "t": "not a time"}`,
 				`{"ns": [], "mixed": ["b", "a"], "a": 6, "b": 0, "strs": "ab", "obj": [], "byk": []}`,
 				`{"ns": {3, 1}, "a": -7, "b": 2, "strs": {"b", "a"}}`,
+				// Integers past the int32 window: nanosecond times, and int64 overflows.
+				`{"ns": [1733356800000000000, 86400000000000], "a": 1733356800000000000, "b": -86400000000000}`,
+				`{"a": 9223372036854775807, "b": 9223372036854775807}`,
+				`{"a": -9223372036854775808, "b": -1}`,
+				`{"a": 4294967296, "b": -4294967296}`,
+			}},
+		{"times in zones", `package p
+import rego.v1
+zoned := [time.weekday([input.n, input.tz]), time.date([input.n, input.tz]), time.clock([input.n, input.tz])]
+utc := [time.weekday(input.n), time.date([input.n, ""]), time.clock([input.n, "UTC"])]
+odd := [time.date(input.v), time.clock(input.v), time.weekday(input.v)]
+ranges := [numbers.range(1, input.k), numbers.range(input.k, -2), numbers.range(input.k, input.k)]`, `{}`,
+			[]string{`data.p.zoned`, `data.p.utc`, `data.p.odd`, `data.p.ranges`},
+			[]string{
+				`{"n": 1774872000000000000, "tz": "Europe/Berlin", "v": [1774872000000000000], "k": 14}`, // 2026-03-30, clocks gone forward
+				`{"n": 1764547200000000000, "tz": "America/New_York", "v": [1764547200000000000, "Asia/Tokyo", "2006"], "k": -5}`,
+				`{"n": -86400000000000, "tz": "Asia/Kolkata", "v": [], "k": 1.5}`,
+				`{"n": 1764547200000000000, "tz": "Not/A_Zone", "v": ["UTC", 1764547200000000000], "k": 70000}`,
+				`{"n": 1764547200000000000, "tz": "Local", "v": 1.5e18, "k": 1}`,
+				`{"n": 1.5e18, "tz": "", "v": "x"}`,
+				`{"n": "x", "tz": 3, "v": [1764547200000000000, 3]}`,
 			}},
 	}
 	ctx := context.Background()
