@@ -110,8 +110,19 @@ func (s *Service) stageDurations(ctx context.Context, in Input) (*Durations, err
 			}
 		}
 		where := " WHERE 1 = 1" + cohort + rc + " AND (" + strings.Join(some, " OR ") + ")"
-		job := sc.statsJob(in.GroupBy, sc.dimCols("r", in.GroupBy, first), from, where, append(cohortArgs, rcArgs...), vals, add)
-		if err := sc.runAll(ctx, job); err != nil {
+		args, dcols := append(cohortArgs, rcArgs...), sc.dimCols("r", in.GroupBy, first)
+		// On PostgreSQL the latest and the cumulative stays (as many of each) are sorted by two
+		// statements at once.
+		var jobs []job
+		if sc.svc.pg() {
+			for m := range 2 {
+				part := slices.DeleteFunc(slices.Clone(vals), func(x kmv) bool { return x.m != m })
+				jobs = append(jobs, sc.statsJob(in.GroupBy, dcols, from, where, args, part, add))
+			}
+		} else {
+			jobs = append(jobs, sc.statsJob(in.GroupBy, dcols, from, where, args, vals, add))
+		}
+		if err := sc.runAll(ctx, jobs...); err != nil {
 			return nil, err
 		}
 	}

@@ -120,4 +120,6 @@ func unescapeReason(s string) string {
 
 type errBadExits string
 
-func (e errBadExits) Error() string { return "funnel: malformed exits line " + strconv.Quote(string(e)) }
+func (e errBadExits) Error() string {
+	return "funnel: malformed exits line " + strconv.Quote(string(e))
+}

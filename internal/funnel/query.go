@@ -108,11 +108,21 @@ func (s *Service) funnel(ctx context.Context, in Input) (*Result, error) {
 		for i := 0; i+1 < len(ids); i++ {
 			vals = append(vals, kmv{k: ids[i], v: secondsDays(sc.col("r", 'r', ids[i+1]), sc.col("r", 'r', ids[i]))})
 		}
-		some := " AND " + sc.col("r", 'r', ids[1]) + " IS NOT NULL"
-		jobs = append(jobs, sc.statsJob(in.GroupBy, dcols, from, where+some, cohortArgs, vals, func(x *stats) {
+		each := func(x *stats) {
 			step := group(x.dims).Steps[index[x.k]]
 			step.MedianDaysToNext, step.P90DaysToNext = nullable(x.p50), nullable(x.p90)
-		}))
+		}
+		// The first step's stays are the most (every lead that reached the second step has one):
+		// on PostgreSQL one statement sorts them while another sorts the later ones, over the
+		// rows that reached the third step.
+		parts := [][]kmv{vals}
+		if sc.svc.pg() && len(vals) > 1 {
+			parts = [][]kmv{vals[:1], vals[1:]}
+		}
+		for i, part := range parts {
+			some := " AND " + sc.col("r", 'r', ids[i+1]) + " IS NOT NULL"
+			jobs = append(jobs, sc.statsJob(in.GroupBy, dcols, from, where+some, cohortArgs, part, each))
+		}
 	}
 	if err := sc.runAll(ctx, jobs...); err != nil {
 		return nil, err

@@ -115,15 +115,24 @@ func (sc *scope) dimCols(alias string, by []Dimension, first int) string {
 		}
 		return zero
 	}
+	// Text keys group by bytes: the same groups as the database's collation (a deterministic
+	// one), but the sort before the ordered-set aggregates compares bytes rather than calling
+	// strcoll (a quarter less time for the stays of a year by cohort month at 1M leads).
+	text := func(expr string) string {
+		if sc.svc.pg() {
+			return expr + ` COLLATE "C"`
+		}
+		return expr
+	}
 	return strings.Join([]string{
-		col(DimSource, alias+".source", "''") + " AS d1",
+		col(DimSource, text(alias+".source"), "''") + " AS d1",
 		col(DimOwner, "COALESCE("+alias+".owner_id, 0)", "0") + " AS d2",
-		col(DimTeam, alias+".team", "''") + " AS d3",
-		col(DimIndustry, alias+".industry", "''") + " AS d4",
-		col(DimRegion, alias+".region", "''") + " AS d5",
-		col(DimCohortMonth, alias+".cohort_month", "''") + " AS d6",
+		col(DimTeam, text(alias+".team"), "''") + " AS d3",
+		col(DimIndustry, text(alias+".industry"), "''") + " AS d4",
+		col(DimRegion, text(alias+".region"), "''") + " AS d5",
+		col(DimCohortMonth, text(alias+".cohort_month"), "''") + " AS d6",
 		col(DimOwnerAtReach, "COALESCE("+sc.col(alias, 'o', first)+", 0)", "0") + " AS d7",
-		col(DimTeamAtReach, "COALESCE("+alias+"u.team, '')", "''") + " AS d8",
+		col(DimTeamAtReach, text("COALESCE("+alias+"u.team, '')"), "''") + " AS d8",
 	}, ", ")
 }
 
