@@ -22,7 +22,6 @@ import (
 	"github.com/qualify/qualify/ent/contact"
 	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/funnelbuild"
-	"github.com/qualify/qualify/ent/funnelexit"
 	"github.com/qualify/qualify/ent/funnellead"
 	"github.com/qualify/qualify/ent/importmapping"
 	"github.com/qualify/qualify/ent/importrun"
@@ -62,8 +61,6 @@ type Client struct {
 	DecisionLog *DecisionLogClient
 	// FunnelBuild is the client for interacting with the FunnelBuild builders.
 	FunnelBuild *FunnelBuildClient
-	// FunnelExit is the client for interacting with the FunnelExit builders.
-	FunnelExit *FunnelExitClient
 	// FunnelLead is the client for interacting with the FunnelLead builders.
 	FunnelLead *FunnelLeadClient
 	// ImportMapping is the client for interacting with the ImportMapping builders.
@@ -114,7 +111,6 @@ func (c *Client) init() {
 	c.Contact = NewContactClient(c.config)
 	c.DecisionLog = NewDecisionLogClient(c.config)
 	c.FunnelBuild = NewFunnelBuildClient(c.config)
-	c.FunnelExit = NewFunnelExitClient(c.config)
 	c.FunnelLead = NewFunnelLeadClient(c.config)
 	c.ImportMapping = NewImportMappingClient(c.config)
 	c.ImportRun = NewImportRunClient(c.config)
@@ -230,7 +226,6 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Contact:         NewContactClient(cfg),
 		DecisionLog:     NewDecisionLogClient(cfg),
 		FunnelBuild:     NewFunnelBuildClient(cfg),
-		FunnelExit:      NewFunnelExitClient(cfg),
 		FunnelLead:      NewFunnelLeadClient(cfg),
 		ImportMapping:   NewImportMappingClient(cfg),
 		ImportRun:       NewImportRunClient(cfg),
@@ -273,7 +268,6 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Contact:         NewContactClient(cfg),
 		DecisionLog:     NewDecisionLogClient(cfg),
 		FunnelBuild:     NewFunnelBuildClient(cfg),
-		FunnelExit:      NewFunnelExitClient(cfg),
 		FunnelLead:      NewFunnelLeadClient(cfg),
 		ImportMapping:   NewImportMappingClient(cfg),
 		ImportRun:       NewImportRunClient(cfg),
@@ -320,10 +314,10 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Account, c.Activity, c.AuditEvent, c.Contact, c.DecisionLog,
-		c.FunnelBuild, c.FunnelExit, c.FunnelLead, c.ImportMapping, c.ImportRun,
-		c.Lead, c.LeadEscalation, c.PolicyReplica, c.PolicyRevision, c.Project,
-		c.RequalifyJob, c.Simulation, c.Stage, c.StageTransition, c.User,
-		c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
+		c.FunnelBuild, c.FunnelLead, c.ImportMapping, c.ImportRun, c.Lead,
+		c.LeadEscalation, c.PolicyReplica, c.PolicyRevision, c.Project, c.RequalifyJob,
+		c.Simulation, c.Stage, c.StageTransition, c.User, c.WebhookAttempt,
+		c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Use(hooks...)
 	}
@@ -334,10 +328,10 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Account, c.Activity, c.AuditEvent, c.Contact, c.DecisionLog,
-		c.FunnelBuild, c.FunnelExit, c.FunnelLead, c.ImportMapping, c.ImportRun,
-		c.Lead, c.LeadEscalation, c.PolicyReplica, c.PolicyRevision, c.Project,
-		c.RequalifyJob, c.Simulation, c.Stage, c.StageTransition, c.User,
-		c.WebhookAttempt, c.WebhookDelivery, c.WebhookEndpoint,
+		c.FunnelBuild, c.FunnelLead, c.ImportMapping, c.ImportRun, c.Lead,
+		c.LeadEscalation, c.PolicyReplica, c.PolicyRevision, c.Project, c.RequalifyJob,
+		c.Simulation, c.Stage, c.StageTransition, c.User, c.WebhookAttempt,
+		c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -360,8 +354,6 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.DecisionLog.mutate(ctx, m)
 	case *FunnelBuildMutation:
 		return c.FunnelBuild.mutate(ctx, m)
-	case *FunnelExitMutation:
-		return c.FunnelExit.mutate(ctx, m)
 	case *FunnelLeadMutation:
 		return c.FunnelLead.mutate(ctx, m)
 	case *ImportMappingMutation:
@@ -1521,139 +1513,6 @@ func (c *FunnelBuildClient) mutate(ctx context.Context, m *FunnelBuildMutation) 
 		return (&FunnelBuildDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown FunnelBuild mutation op: %q", m.Op())
-	}
-}
-
-// FunnelExitClient is a client for the FunnelExit schema.
-type FunnelExitClient struct {
-	config
-}
-
-// NewFunnelExitClient returns a client for the FunnelExit from the given config.
-func NewFunnelExitClient(c config) *FunnelExitClient {
-	return &FunnelExitClient{config: c}
-}
-
-// Use adds a list of mutation hooks to the hooks stack.
-// A call to `Use(f, g, h)` equals to `funnelexit.Hooks(f(g(h())))`.
-func (c *FunnelExitClient) Use(hooks ...Hook) {
-	c.hooks.FunnelExit = append(c.hooks.FunnelExit, hooks...)
-}
-
-// Intercept adds a list of query interceptors to the interceptors stack.
-// A call to `Intercept(f, g, h)` equals to `funnelexit.Intercept(f(g(h())))`.
-func (c *FunnelExitClient) Intercept(interceptors ...Interceptor) {
-	c.inters.FunnelExit = append(c.inters.FunnelExit, interceptors...)
-}
-
-// Create returns a builder for creating a FunnelExit entity.
-func (c *FunnelExitClient) Create() *FunnelExitCreate {
-	mutation := newFunnelExitMutation(c.config, OpCreate)
-	return &FunnelExitCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// CreateBulk returns a builder for creating a bulk of FunnelExit entities.
-func (c *FunnelExitClient) CreateBulk(builders ...*FunnelExitCreate) *FunnelExitCreateBulk {
-	return &FunnelExitCreateBulk{config: c.config, builders: builders}
-}
-
-// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
-// a builder and applies setFunc on it.
-func (c *FunnelExitClient) MapCreateBulk(slice any, setFunc func(*FunnelExitCreate, int)) *FunnelExitCreateBulk {
-	rv := reflect.ValueOf(slice)
-	if rv.Kind() != reflect.Slice {
-		return &FunnelExitCreateBulk{err: fmt.Errorf("calling to FunnelExitClient.MapCreateBulk with wrong type %T, need slice", slice)}
-	}
-	builders := make([]*FunnelExitCreate, rv.Len())
-	for i := 0; i < rv.Len(); i++ {
-		builders[i] = c.Create()
-		setFunc(builders[i], i)
-	}
-	return &FunnelExitCreateBulk{config: c.config, builders: builders}
-}
-
-// Update returns an update builder for FunnelExit.
-func (c *FunnelExitClient) Update() *FunnelExitUpdate {
-	mutation := newFunnelExitMutation(c.config, OpUpdate)
-	return &FunnelExitUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// UpdateOne returns an update builder for the given entity.
-func (c *FunnelExitClient) UpdateOne(_m *FunnelExit) *FunnelExitUpdateOne {
-	mutation := newFunnelExitMutation(c.config, OpUpdateOne, withFunnelExit(_m))
-	return &FunnelExitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// UpdateOneID returns an update builder for the given id.
-func (c *FunnelExitClient) UpdateOneID(id int) *FunnelExitUpdateOne {
-	mutation := newFunnelExitMutation(c.config, OpUpdateOne, withFunnelExitID(id))
-	return &FunnelExitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// Delete returns a delete builder for FunnelExit.
-func (c *FunnelExitClient) Delete() *FunnelExitDelete {
-	mutation := newFunnelExitMutation(c.config, OpDelete)
-	return &FunnelExitDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
-}
-
-// DeleteOne returns a builder for deleting the given entity.
-func (c *FunnelExitClient) DeleteOne(_m *FunnelExit) *FunnelExitDeleteOne {
-	return c.DeleteOneID(_m.ID)
-}
-
-// DeleteOneID returns a builder for deleting the given entity by its id.
-func (c *FunnelExitClient) DeleteOneID(id int) *FunnelExitDeleteOne {
-	builder := c.Delete().Where(funnelexit.ID(id))
-	builder.mutation.id = &id
-	builder.mutation.op = OpDeleteOne
-	return &FunnelExitDeleteOne{builder}
-}
-
-// Query returns a query builder for FunnelExit.
-func (c *FunnelExitClient) Query() *FunnelExitQuery {
-	return &FunnelExitQuery{
-		config: c.config,
-		ctx:    &QueryContext{Type: TypeFunnelExit},
-		inters: c.Interceptors(),
-	}
-}
-
-// Get returns a FunnelExit entity by its id.
-func (c *FunnelExitClient) Get(ctx context.Context, id int) (*FunnelExit, error) {
-	return c.Query().Where(funnelexit.ID(id)).Only(ctx)
-}
-
-// GetX is like Get, but panics if an error occurs.
-func (c *FunnelExitClient) GetX(ctx context.Context, id int) *FunnelExit {
-	obj, err := c.Get(ctx, id)
-	if err != nil {
-		panic(err)
-	}
-	return obj
-}
-
-// Hooks returns the client hooks.
-func (c *FunnelExitClient) Hooks() []Hook {
-	return c.hooks.FunnelExit
-}
-
-// Interceptors returns the client interceptors.
-func (c *FunnelExitClient) Interceptors() []Interceptor {
-	return c.inters.FunnelExit
-}
-
-func (c *FunnelExitClient) mutate(ctx context.Context, m *FunnelExitMutation) (Value, error) {
-	switch m.Op() {
-	case OpCreate:
-		return (&FunnelExitCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
-	case OpUpdate:
-		return (&FunnelExitUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
-	case OpUpdateOne:
-		return (&FunnelExitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
-	case OpDelete, OpDeleteOne:
-		return (&FunnelExitDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
-	default:
-		return nil, fmt.Errorf("ent: unknown FunnelExit mutation op: %q", m.Op())
 	}
 }
 
@@ -4223,17 +4082,15 @@ func (c *WebhookEndpointClient) mutate(ctx context.Context, m *WebhookEndpointMu
 type (
 	hooks struct {
 		APIKey, Account, Activity, AuditEvent, Contact, DecisionLog, FunnelBuild,
-		FunnelExit, FunnelLead, ImportMapping, ImportRun, Lead, LeadEscalation,
-		PolicyReplica, PolicyRevision, Project, RequalifyJob, Simulation, Stage,
-		StageTransition, User, WebhookAttempt, WebhookDelivery,
-		WebhookEndpoint []ent.Hook
+		FunnelLead, ImportMapping, ImportRun, Lead, LeadEscalation, PolicyReplica,
+		PolicyRevision, Project, RequalifyJob, Simulation, Stage, StageTransition,
+		User, WebhookAttempt, WebhookDelivery, WebhookEndpoint []ent.Hook
 	}
 	inters struct {
 		APIKey, Account, Activity, AuditEvent, Contact, DecisionLog, FunnelBuild,
-		FunnelExit, FunnelLead, ImportMapping, ImportRun, Lead, LeadEscalation,
-		PolicyReplica, PolicyRevision, Project, RequalifyJob, Simulation, Stage,
-		StageTransition, User, WebhookAttempt, WebhookDelivery,
-		WebhookEndpoint []ent.Interceptor
+		FunnelLead, ImportMapping, ImportRun, Lead, LeadEscalation, PolicyReplica,
+		PolicyRevision, Project, RequalifyJob, Simulation, Stage, StageTransition,
+		User, WebhookAttempt, WebhookDelivery, WebhookEndpoint []ent.Interceptor
 	}
 )
 

@@ -19,7 +19,6 @@ import (
 	"github.com/qualify/qualify/ent/contact"
 	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/funnelbuild"
-	"github.com/qualify/qualify/ent/funnelexit"
 	"github.com/qualify/qualify/ent/funnellead"
 	"github.com/qualify/qualify/ent/importmapping"
 	"github.com/qualify/qualify/ent/importrun"
@@ -103,7 +102,6 @@ func checkColumn(t, c string) error {
 			contact.Table:         contact.ValidColumn,
 			decisionlog.Table:     decisionlog.ValidColumn,
 			funnelbuild.Table:     funnelbuild.ValidColumn,
-			funnelexit.Table:      funnelexit.ValidColumn,
 			funnellead.Table:      funnellead.ValidColumn,
 			importmapping.Table:   importmapping.ValidColumn,
 			importrun.Table:       importrun.ValidColumn,

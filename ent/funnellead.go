@@ -32,6 +32,10 @@ type FunnelLead struct {
 	Industry string `json:"industry,omitempty"`
 	// Region holds the value of the "region" field.
 	Region string `json:"region,omitempty"`
+	// the lead's account: where filters on the account read it without the leads table
+	AccountID *int `json:"account_id,omitempty"`
+	// the lead's exits, one line each (see internal/funnel exitLines); null for none
+	Exits *string `json:"exits,omitempty"`
 	// first time the lead entered the slot's stage or a later funnel stage, seconds since 1970 UTC
 	R1 *float64 `json:"r1,omitempty"`
 	// first time the lead entered the slot's stage or a later funnel stage, seconds since 1970 UTC
@@ -138,9 +142,9 @@ func (*FunnelLead) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case funnellead.FieldR1, funnellead.FieldR2, funnellead.FieldR3, funnellead.FieldR4, funnellead.FieldR5, funnellead.FieldR6, funnellead.FieldR7, funnellead.FieldR8, funnellead.FieldR9, funnellead.FieldR10, funnellead.FieldR11, funnellead.FieldR12, funnellead.FieldL1, funnellead.FieldL2, funnellead.FieldL3, funnellead.FieldL4, funnellead.FieldL5, funnellead.FieldL6, funnellead.FieldL7, funnellead.FieldL8, funnellead.FieldL9, funnellead.FieldL10, funnellead.FieldL11, funnellead.FieldL12, funnellead.FieldC1, funnellead.FieldC2, funnellead.FieldC3, funnellead.FieldC4, funnellead.FieldC5, funnellead.FieldC6, funnellead.FieldC7, funnellead.FieldC8, funnellead.FieldC9, funnellead.FieldC10, funnellead.FieldC11, funnellead.FieldC12:
 			values[i] = new(sql.NullFloat64)
-		case funnellead.FieldID, funnellead.FieldOwnerID, funnellead.FieldO1, funnellead.FieldO2, funnellead.FieldO3, funnellead.FieldO4, funnellead.FieldO5, funnellead.FieldO6, funnellead.FieldO7, funnellead.FieldO8, funnellead.FieldO9, funnellead.FieldO10, funnellead.FieldO11, funnellead.FieldO12:
+		case funnellead.FieldID, funnellead.FieldOwnerID, funnellead.FieldAccountID, funnellead.FieldO1, funnellead.FieldO2, funnellead.FieldO3, funnellead.FieldO4, funnellead.FieldO5, funnellead.FieldO6, funnellead.FieldO7, funnellead.FieldO8, funnellead.FieldO9, funnellead.FieldO10, funnellead.FieldO11, funnellead.FieldO12:
 			values[i] = new(sql.NullInt64)
-		case funnellead.FieldCohortMonth, funnellead.FieldSource, funnellead.FieldTeam, funnellead.FieldIndustry, funnellead.FieldRegion:
+		case funnellead.FieldCohortMonth, funnellead.FieldSource, funnellead.FieldTeam, funnellead.FieldIndustry, funnellead.FieldRegion, funnellead.FieldExits:
 			values[i] = new(sql.NullString)
 		case funnellead.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
@@ -207,6 +211,20 @@ func (_m *FunnelLead) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field region", values[i])
 			} else if value.Valid {
 				_m.Region = value.String
+			}
+		case funnellead.FieldAccountID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field account_id", values[i])
+			} else if value.Valid {
+				_m.AccountID = new(int)
+				*_m.AccountID = int(value.Int64)
+			}
+		case funnellead.FieldExits:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field exits", values[i])
+			} else if value.Valid {
+				_m.Exits = new(string)
+				*_m.Exits = value.String
 			}
 		case funnellead.FieldR1:
 			if value, ok := values[i].(*sql.NullFloat64); !ok {
@@ -602,6 +620,16 @@ func (_m *FunnelLead) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("region=")
 	builder.WriteString(_m.Region)
+	builder.WriteString(", ")
+	if v := _m.AccountID; v != nil {
+		builder.WriteString("account_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.Exits; v != nil {
+		builder.WriteString("exits=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	if v := _m.R1; v != nil {
 		builder.WriteString("r1=")

@@ -96,6 +96,34 @@ func (_c *FunnelLeadCreate) SetNillableRegion(v *string) *FunnelLeadCreate {
 	return _c
 }
 
+// SetAccountID sets the "account_id" field.
+func (_c *FunnelLeadCreate) SetAccountID(v int) *FunnelLeadCreate {
+	_c.mutation.SetAccountID(v)
+	return _c
+}
+
+// SetNillableAccountID sets the "account_id" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableAccountID(v *int) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetAccountID(*v)
+	}
+	return _c
+}
+
+// SetExits sets the "exits" field.
+func (_c *FunnelLeadCreate) SetExits(v string) *FunnelLeadCreate {
+	_c.mutation.SetExits(v)
+	return _c
+}
+
+// SetNillableExits sets the "exits" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableExits(v *string) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetExits(*v)
+	}
+	return _c
+}
+
 // SetR1 sets the "r1" field.
 func (_c *FunnelLeadCreate) SetR1(v float64) *FunnelLeadCreate {
 	_c.mutation.SetR1(v)
@@ -904,6 +932,14 @@ func (_c *FunnelLeadCreate) createSpec() (*FunnelLead, *sqlgraph.CreateSpec) {
 		_spec.SetField(funnellead.FieldRegion, field.TypeString, value)
 		_node.Region = value
 	}
+	if value, ok := _c.mutation.AccountID(); ok {
+		_spec.SetField(funnellead.FieldAccountID, field.TypeInt, value)
+		_node.AccountID = &value
+	}
+	if value, ok := _c.mutation.Exits(); ok {
+		_spec.SetField(funnellead.FieldExits, field.TypeString, value)
+		_node.Exits = &value
+	}
 	if value, ok := _c.mutation.R1(); ok {
 		_spec.SetField(funnellead.FieldR1, field.TypeFloat64, value)
 		_node.R1 = &value
@@ -1241,6 +1277,48 @@ func (u *FunnelLeadUpsert) SetRegion(v string) *FunnelLeadUpsert {
 // UpdateRegion sets the "region" field to the value that was provided on create.
 func (u *FunnelLeadUpsert) UpdateRegion() *FunnelLeadUpsert {
 	u.SetExcluded(funnellead.FieldRegion)
+	return u
+}
+
+// SetAccountID sets the "account_id" field.
+func (u *FunnelLeadUpsert) SetAccountID(v int) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldAccountID, v)
+	return u
+}
+
+// UpdateAccountID sets the "account_id" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateAccountID() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldAccountID)
+	return u
+}
+
+// AddAccountID adds v to the "account_id" field.
+func (u *FunnelLeadUpsert) AddAccountID(v int) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldAccountID, v)
+	return u
+}
+
+// ClearAccountID clears the value of the "account_id" field.
+func (u *FunnelLeadUpsert) ClearAccountID() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldAccountID)
+	return u
+}
+
+// SetExits sets the "exits" field.
+func (u *FunnelLeadUpsert) SetExits(v string) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldExits, v)
+	return u
+}
+
+// UpdateExits sets the "exits" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateExits() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldExits)
+	return u
+}
+
+// ClearExits clears the value of the "exits" field.
+func (u *FunnelLeadUpsert) ClearExits() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldExits)
 	return u
 }
 
@@ -2553,6 +2631,55 @@ func (u *FunnelLeadUpsertOne) SetRegion(v string) *FunnelLeadUpsertOne {
 func (u *FunnelLeadUpsertOne) UpdateRegion() *FunnelLeadUpsertOne {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.UpdateRegion()
+	})
+}
+
+// SetAccountID sets the "account_id" field.
+func (u *FunnelLeadUpsertOne) SetAccountID(v int) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetAccountID(v)
+	})
+}
+
+// AddAccountID adds v to the "account_id" field.
+func (u *FunnelLeadUpsertOne) AddAccountID(v int) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddAccountID(v)
+	})
+}
+
+// UpdateAccountID sets the "account_id" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateAccountID() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateAccountID()
+	})
+}
+
+// ClearAccountID clears the value of the "account_id" field.
+func (u *FunnelLeadUpsertOne) ClearAccountID() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearAccountID()
+	})
+}
+
+// SetExits sets the "exits" field.
+func (u *FunnelLeadUpsertOne) SetExits(v string) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetExits(v)
+	})
+}
+
+// UpdateExits sets the "exits" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateExits() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateExits()
+	})
+}
+
+// ClearExits clears the value of the "exits" field.
+func (u *FunnelLeadUpsertOne) ClearExits() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearExits()
 	})
 }
 
@@ -4223,6 +4350,55 @@ func (u *FunnelLeadUpsertBulk) SetRegion(v string) *FunnelLeadUpsertBulk {
 func (u *FunnelLeadUpsertBulk) UpdateRegion() *FunnelLeadUpsertBulk {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.UpdateRegion()
+	})
+}
+
+// SetAccountID sets the "account_id" field.
+func (u *FunnelLeadUpsertBulk) SetAccountID(v int) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetAccountID(v)
+	})
+}
+
+// AddAccountID adds v to the "account_id" field.
+func (u *FunnelLeadUpsertBulk) AddAccountID(v int) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddAccountID(v)
+	})
+}
+
+// UpdateAccountID sets the "account_id" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateAccountID() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateAccountID()
+	})
+}
+
+// ClearAccountID clears the value of the "account_id" field.
+func (u *FunnelLeadUpsertBulk) ClearAccountID() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearAccountID()
+	})
+}
+
+// SetExits sets the "exits" field.
+func (u *FunnelLeadUpsertBulk) SetExits(v string) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetExits(v)
+	})
+}
+
+// UpdateExits sets the "exits" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateExits() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateExits()
+	})
+}
+
+// ClearExits clears the value of the "exits" field.
+func (u *FunnelLeadUpsertBulk) ClearExits() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearExits()
 	})
 }
 

@@ -140,6 +140,53 @@ func (_u *FunnelLeadUpdate) SetNillableRegion(v *string) *FunnelLeadUpdate {
 	return _u
 }
 
+// SetAccountID sets the "account_id" field.
+func (_u *FunnelLeadUpdate) SetAccountID(v int) *FunnelLeadUpdate {
+	_u.mutation.ResetAccountID()
+	_u.mutation.SetAccountID(v)
+	return _u
+}
+
+// SetNillableAccountID sets the "account_id" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableAccountID(v *int) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetAccountID(*v)
+	}
+	return _u
+}
+
+// AddAccountID adds value to the "account_id" field.
+func (_u *FunnelLeadUpdate) AddAccountID(v int) *FunnelLeadUpdate {
+	_u.mutation.AddAccountID(v)
+	return _u
+}
+
+// ClearAccountID clears the value of the "account_id" field.
+func (_u *FunnelLeadUpdate) ClearAccountID() *FunnelLeadUpdate {
+	_u.mutation.ClearAccountID()
+	return _u
+}
+
+// SetExits sets the "exits" field.
+func (_u *FunnelLeadUpdate) SetExits(v string) *FunnelLeadUpdate {
+	_u.mutation.SetExits(v)
+	return _u
+}
+
+// SetNillableExits sets the "exits" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableExits(v *string) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetExits(*v)
+	}
+	return _u
+}
+
+// ClearExits clears the value of the "exits" field.
+func (_u *FunnelLeadUpdate) ClearExits() *FunnelLeadUpdate {
+	_u.mutation.ClearExits()
+	return _u
+}
+
 // SetR1 sets the "r1" field.
 func (_u *FunnelLeadUpdate) SetR1(v float64) *FunnelLeadUpdate {
 	_u.mutation.ResetR1()
@@ -1510,6 +1557,21 @@ func (_u *FunnelLeadUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if value, ok := _u.mutation.Region(); ok {
 		_spec.SetField(funnellead.FieldRegion, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.AccountID(); ok {
+		_spec.SetField(funnellead.FieldAccountID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedAccountID(); ok {
+		_spec.AddField(funnellead.FieldAccountID, field.TypeInt, value)
+	}
+	if _u.mutation.AccountIDCleared() {
+		_spec.ClearField(funnellead.FieldAccountID, field.TypeInt)
+	}
+	if value, ok := _u.mutation.Exits(); ok {
+		_spec.SetField(funnellead.FieldExits, field.TypeString, value)
+	}
+	if _u.mutation.ExitsCleared() {
+		_spec.ClearField(funnellead.FieldExits, field.TypeString)
+	}
 	if value, ok := _u.mutation.R1(); ok {
 		_spec.SetField(funnellead.FieldR1, field.TypeFloat64, value)
 	}
@@ -2072,6 +2134,53 @@ func (_u *FunnelLeadUpdateOne) SetNillableRegion(v *string) *FunnelLeadUpdateOne
 	if v != nil {
 		_u.SetRegion(*v)
 	}
+	return _u
+}
+
+// SetAccountID sets the "account_id" field.
+func (_u *FunnelLeadUpdateOne) SetAccountID(v int) *FunnelLeadUpdateOne {
+	_u.mutation.ResetAccountID()
+	_u.mutation.SetAccountID(v)
+	return _u
+}
+
+// SetNillableAccountID sets the "account_id" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableAccountID(v *int) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetAccountID(*v)
+	}
+	return _u
+}
+
+// AddAccountID adds value to the "account_id" field.
+func (_u *FunnelLeadUpdateOne) AddAccountID(v int) *FunnelLeadUpdateOne {
+	_u.mutation.AddAccountID(v)
+	return _u
+}
+
+// ClearAccountID clears the value of the "account_id" field.
+func (_u *FunnelLeadUpdateOne) ClearAccountID() *FunnelLeadUpdateOne {
+	_u.mutation.ClearAccountID()
+	return _u
+}
+
+// SetExits sets the "exits" field.
+func (_u *FunnelLeadUpdateOne) SetExits(v string) *FunnelLeadUpdateOne {
+	_u.mutation.SetExits(v)
+	return _u
+}
+
+// SetNillableExits sets the "exits" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableExits(v *string) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetExits(*v)
+	}
+	return _u
+}
+
+// ClearExits clears the value of the "exits" field.
+func (_u *FunnelLeadUpdateOne) ClearExits() *FunnelLeadUpdateOne {
+	_u.mutation.ClearExits()
 	return _u
 }
 
@@ -3474,6 +3583,21 @@ func (_u *FunnelLeadUpdateOne) sqlSave(ctx context.Context) (_node *FunnelLead, 
 	}
 	if value, ok := _u.mutation.Region(); ok {
 		_spec.SetField(funnellead.FieldRegion, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.AccountID(); ok {
+		_spec.SetField(funnellead.FieldAccountID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedAccountID(); ok {
+		_spec.AddField(funnellead.FieldAccountID, field.TypeInt, value)
+	}
+	if _u.mutation.AccountIDCleared() {
+		_spec.ClearField(funnellead.FieldAccountID, field.TypeInt)
+	}
+	if value, ok := _u.mutation.Exits(); ok {
+		_spec.SetField(funnellead.FieldExits, field.TypeString, value)
+	}
+	if _u.mutation.ExitsCleared() {
+		_spec.ClearField(funnellead.FieldExits, field.TypeString)
 	}
 	if value, ok := _u.mutation.R1(); ok {
 		_spec.SetField(funnellead.FieldR1, field.TypeFloat64, value)

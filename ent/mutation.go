@@ -19,7 +19,6 @@ import (
 	"github.com/qualify/qualify/ent/contact"
 	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/funnelbuild"
-	"github.com/qualify/qualify/ent/funnelexit"
 	"github.com/qualify/qualify/ent/funnellead"
 	"github.com/qualify/qualify/ent/importmapping"
 	"github.com/qualify/qualify/ent/importrun"
@@ -56,7 +55,6 @@ const (
 	TypeContact         = "Contact"
 	TypeDecisionLog     = "DecisionLog"
 	TypeFunnelBuild     = "FunnelBuild"
-	TypeFunnelExit      = "FunnelExit"
 	TypeFunnelLead      = "FunnelLead"
 	TypeImportMapping   = "ImportMapping"
 	TypeImportRun       = "ImportRun"
@@ -6632,650 +6630,6 @@ func (m *FunnelBuildMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown FunnelBuild edge %s", name)
 }
 
-// FunnelExitMutation represents an operation that mutates the FunnelExit nodes in the graph.
-type FunnelExitMutation struct {
-	config
-	op               Op
-	typ              string
-	id               *int
-	lead_id          *int
-	addlead_id       *int
-	stage_id         *int
-	addstage_id      *int
-	reason_code      *string
-	from_stage_id    *int
-	addfrom_stage_id *int
-	counted          *bool
-	clearedFields    map[string]struct{}
-	done             bool
-	oldValue         func(context.Context) (*FunnelExit, error)
-	predicates       []predicate.FunnelExit
-}
-
-var _ ent.Mutation = (*FunnelExitMutation)(nil)
-
-// funnelexitOption allows management of the mutation configuration using functional options.
-type funnelexitOption func(*FunnelExitMutation)
-
-// newFunnelExitMutation creates new mutation for the FunnelExit entity.
-func newFunnelExitMutation(c config, op Op, opts ...funnelexitOption) *FunnelExitMutation {
-	m := &FunnelExitMutation{
-		config:        c,
-		op:            op,
-		typ:           TypeFunnelExit,
-		clearedFields: make(map[string]struct{}),
-	}
-	for _, opt := range opts {
-		opt(m)
-	}
-	return m
-}
-
-// withFunnelExitID sets the ID field of the mutation.
-func withFunnelExitID(id int) funnelexitOption {
-	return func(m *FunnelExitMutation) {
-		var (
-			err   error
-			once  sync.Once
-			value *FunnelExit
-		)
-		m.oldValue = func(ctx context.Context) (*FunnelExit, error) {
-			once.Do(func() {
-				if m.done {
-					err = errors.New("querying old values post mutation is not allowed")
-				} else {
-					value, err = m.Client().FunnelExit.Get(ctx, id)
-				}
-			})
-			return value, err
-		}
-		m.id = &id
-	}
-}
-
-// withFunnelExit sets the old FunnelExit of the mutation.
-func withFunnelExit(node *FunnelExit) funnelexitOption {
-	return func(m *FunnelExitMutation) {
-		m.oldValue = func(context.Context) (*FunnelExit, error) {
-			return node, nil
-		}
-		m.id = &node.ID
-	}
-}
-
-// Client returns a new `ent.Client` from the mutation. If the mutation was
-// executed in a transaction (ent.Tx), a transactional client is returned.
-func (m FunnelExitMutation) Client() *Client {
-	client := &Client{config: m.config}
-	client.init()
-	return client
-}
-
-// Tx returns an `ent.Tx` for mutations that were executed in transactions;
-// it returns an error otherwise.
-func (m FunnelExitMutation) Tx() (*Tx, error) {
-	if _, ok := m.driver.(*txDriver); !ok {
-		return nil, errors.New("ent: mutation is not running in a transaction")
-	}
-	tx := &Tx{config: m.config}
-	tx.init()
-	return tx, nil
-}
-
-// ID returns the ID value in the mutation. Note that the ID is only available
-// if it was provided to the builder or after it was returned from the database.
-func (m *FunnelExitMutation) ID() (id int, exists bool) {
-	if m.id == nil {
-		return
-	}
-	return *m.id, true
-}
-
-// IDs queries the database and returns the entity ids that match the mutation's predicate.
-// That means, if the mutation is applied within a transaction with an isolation level such
-// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
-// or updated by the mutation.
-func (m *FunnelExitMutation) IDs(ctx context.Context) ([]int, error) {
-	switch {
-	case m.op.Is(OpUpdateOne | OpDeleteOne):
-		id, exists := m.ID()
-		if exists {
-			return []int{id}, nil
-		}
-		fallthrough
-	case m.op.Is(OpUpdate | OpDelete):
-		return m.Client().FunnelExit.Query().Where(m.predicates...).IDs(ctx)
-	default:
-		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
-	}
-}
-
-// SetLeadID sets the "lead_id" field.
-func (m *FunnelExitMutation) SetLeadID(i int) {
-	m.lead_id = &i
-	m.addlead_id = nil
-}
-
-// LeadID returns the value of the "lead_id" field in the mutation.
-func (m *FunnelExitMutation) LeadID() (r int, exists bool) {
-	v := m.lead_id
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldLeadID returns the old "lead_id" field's value of the FunnelExit entity.
-// If the FunnelExit object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelExitMutation) OldLeadID(ctx context.Context) (v int, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldLeadID is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldLeadID requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldLeadID: %w", err)
-	}
-	return oldValue.LeadID, nil
-}
-
-// AddLeadID adds i to the "lead_id" field.
-func (m *FunnelExitMutation) AddLeadID(i int) {
-	if m.addlead_id != nil {
-		*m.addlead_id += i
-	} else {
-		m.addlead_id = &i
-	}
-}
-
-// AddedLeadID returns the value that was added to the "lead_id" field in this mutation.
-func (m *FunnelExitMutation) AddedLeadID() (r int, exists bool) {
-	v := m.addlead_id
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ResetLeadID resets all changes to the "lead_id" field.
-func (m *FunnelExitMutation) ResetLeadID() {
-	m.lead_id = nil
-	m.addlead_id = nil
-}
-
-// SetStageID sets the "stage_id" field.
-func (m *FunnelExitMutation) SetStageID(i int) {
-	m.stage_id = &i
-	m.addstage_id = nil
-}
-
-// StageID returns the value of the "stage_id" field in the mutation.
-func (m *FunnelExitMutation) StageID() (r int, exists bool) {
-	v := m.stage_id
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldStageID returns the old "stage_id" field's value of the FunnelExit entity.
-// If the FunnelExit object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelExitMutation) OldStageID(ctx context.Context) (v int, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldStageID is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldStageID requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldStageID: %w", err)
-	}
-	return oldValue.StageID, nil
-}
-
-// AddStageID adds i to the "stage_id" field.
-func (m *FunnelExitMutation) AddStageID(i int) {
-	if m.addstage_id != nil {
-		*m.addstage_id += i
-	} else {
-		m.addstage_id = &i
-	}
-}
-
-// AddedStageID returns the value that was added to the "stage_id" field in this mutation.
-func (m *FunnelExitMutation) AddedStageID() (r int, exists bool) {
-	v := m.addstage_id
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ResetStageID resets all changes to the "stage_id" field.
-func (m *FunnelExitMutation) ResetStageID() {
-	m.stage_id = nil
-	m.addstage_id = nil
-}
-
-// SetReasonCode sets the "reason_code" field.
-func (m *FunnelExitMutation) SetReasonCode(s string) {
-	m.reason_code = &s
-}
-
-// ReasonCode returns the value of the "reason_code" field in the mutation.
-func (m *FunnelExitMutation) ReasonCode() (r string, exists bool) {
-	v := m.reason_code
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldReasonCode returns the old "reason_code" field's value of the FunnelExit entity.
-// If the FunnelExit object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelExitMutation) OldReasonCode(ctx context.Context) (v string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldReasonCode is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldReasonCode requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldReasonCode: %w", err)
-	}
-	return oldValue.ReasonCode, nil
-}
-
-// ResetReasonCode resets all changes to the "reason_code" field.
-func (m *FunnelExitMutation) ResetReasonCode() {
-	m.reason_code = nil
-}
-
-// SetFromStageID sets the "from_stage_id" field.
-func (m *FunnelExitMutation) SetFromStageID(i int) {
-	m.from_stage_id = &i
-	m.addfrom_stage_id = nil
-}
-
-// FromStageID returns the value of the "from_stage_id" field in the mutation.
-func (m *FunnelExitMutation) FromStageID() (r int, exists bool) {
-	v := m.from_stage_id
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldFromStageID returns the old "from_stage_id" field's value of the FunnelExit entity.
-// If the FunnelExit object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelExitMutation) OldFromStageID(ctx context.Context) (v int, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldFromStageID is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldFromStageID requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldFromStageID: %w", err)
-	}
-	return oldValue.FromStageID, nil
-}
-
-// AddFromStageID adds i to the "from_stage_id" field.
-func (m *FunnelExitMutation) AddFromStageID(i int) {
-	if m.addfrom_stage_id != nil {
-		*m.addfrom_stage_id += i
-	} else {
-		m.addfrom_stage_id = &i
-	}
-}
-
-// AddedFromStageID returns the value that was added to the "from_stage_id" field in this mutation.
-func (m *FunnelExitMutation) AddedFromStageID() (r int, exists bool) {
-	v := m.addfrom_stage_id
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ResetFromStageID resets all changes to the "from_stage_id" field.
-func (m *FunnelExitMutation) ResetFromStageID() {
-	m.from_stage_id = nil
-	m.addfrom_stage_id = nil
-}
-
-// SetCounted sets the "counted" field.
-func (m *FunnelExitMutation) SetCounted(b bool) {
-	m.counted = &b
-}
-
-// Counted returns the value of the "counted" field in the mutation.
-func (m *FunnelExitMutation) Counted() (r bool, exists bool) {
-	v := m.counted
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldCounted returns the old "counted" field's value of the FunnelExit entity.
-// If the FunnelExit object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelExitMutation) OldCounted(ctx context.Context) (v bool, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldCounted is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldCounted requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldCounted: %w", err)
-	}
-	return oldValue.Counted, nil
-}
-
-// ResetCounted resets all changes to the "counted" field.
-func (m *FunnelExitMutation) ResetCounted() {
-	m.counted = nil
-}
-
-// Where appends a list predicates to the FunnelExitMutation builder.
-func (m *FunnelExitMutation) Where(ps ...predicate.FunnelExit) {
-	m.predicates = append(m.predicates, ps...)
-}
-
-// WhereP appends storage-level predicates to the FunnelExitMutation builder. Using this method,
-// users can use type-assertion to append predicates that do not depend on any generated package.
-func (m *FunnelExitMutation) WhereP(ps ...func(*sql.Selector)) {
-	p := make([]predicate.FunnelExit, len(ps))
-	for i := range ps {
-		p[i] = ps[i]
-	}
-	m.Where(p...)
-}
-
-// Op returns the operation name.
-func (m *FunnelExitMutation) Op() Op {
-	return m.op
-}
-
-// SetOp allows setting the mutation operation.
-func (m *FunnelExitMutation) SetOp(op Op) {
-	m.op = op
-}
-
-// Type returns the node type of this mutation (FunnelExit).
-func (m *FunnelExitMutation) Type() string {
-	return m.typ
-}
-
-// Fields returns all fields that were changed during this mutation. Note that in
-// order to get all numeric fields that were incremented/decremented, call
-// AddedFields().
-func (m *FunnelExitMutation) Fields() []string {
-	fields := make([]string, 0, 5)
-	if m.lead_id != nil {
-		fields = append(fields, funnelexit.FieldLeadID)
-	}
-	if m.stage_id != nil {
-		fields = append(fields, funnelexit.FieldStageID)
-	}
-	if m.reason_code != nil {
-		fields = append(fields, funnelexit.FieldReasonCode)
-	}
-	if m.from_stage_id != nil {
-		fields = append(fields, funnelexit.FieldFromStageID)
-	}
-	if m.counted != nil {
-		fields = append(fields, funnelexit.FieldCounted)
-	}
-	return fields
-}
-
-// Field returns the value of a field with the given name. The second boolean
-// return value indicates that this field was not set, or was not defined in the
-// schema.
-func (m *FunnelExitMutation) Field(name string) (ent.Value, bool) {
-	switch name {
-	case funnelexit.FieldLeadID:
-		return m.LeadID()
-	case funnelexit.FieldStageID:
-		return m.StageID()
-	case funnelexit.FieldReasonCode:
-		return m.ReasonCode()
-	case funnelexit.FieldFromStageID:
-		return m.FromStageID()
-	case funnelexit.FieldCounted:
-		return m.Counted()
-	}
-	return nil, false
-}
-
-// OldField returns the old value of the field from the database. An error is
-// returned if the mutation operation is not UpdateOne, or the query to the
-// database failed.
-func (m *FunnelExitMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
-	switch name {
-	case funnelexit.FieldLeadID:
-		return m.OldLeadID(ctx)
-	case funnelexit.FieldStageID:
-		return m.OldStageID(ctx)
-	case funnelexit.FieldReasonCode:
-		return m.OldReasonCode(ctx)
-	case funnelexit.FieldFromStageID:
-		return m.OldFromStageID(ctx)
-	case funnelexit.FieldCounted:
-		return m.OldCounted(ctx)
-	}
-	return nil, fmt.Errorf("unknown FunnelExit field %s", name)
-}
-
-// SetField sets the value of a field with the given name. It returns an error if
-// the field is not defined in the schema, or if the type mismatched the field
-// type.
-func (m *FunnelExitMutation) SetField(name string, value ent.Value) error {
-	switch name {
-	case funnelexit.FieldLeadID:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetLeadID(v)
-		return nil
-	case funnelexit.FieldStageID:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetStageID(v)
-		return nil
-	case funnelexit.FieldReasonCode:
-		v, ok := value.(string)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetReasonCode(v)
-		return nil
-	case funnelexit.FieldFromStageID:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetFromStageID(v)
-		return nil
-	case funnelexit.FieldCounted:
-		v, ok := value.(bool)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetCounted(v)
-		return nil
-	}
-	return fmt.Errorf("unknown FunnelExit field %s", name)
-}
-
-// AddedFields returns all numeric fields that were incremented/decremented during
-// this mutation.
-func (m *FunnelExitMutation) AddedFields() []string {
-	var fields []string
-	if m.addlead_id != nil {
-		fields = append(fields, funnelexit.FieldLeadID)
-	}
-	if m.addstage_id != nil {
-		fields = append(fields, funnelexit.FieldStageID)
-	}
-	if m.addfrom_stage_id != nil {
-		fields = append(fields, funnelexit.FieldFromStageID)
-	}
-	return fields
-}
-
-// AddedField returns the numeric value that was incremented/decremented on a field
-// with the given name. The second boolean return value indicates that this field
-// was not set, or was not defined in the schema.
-func (m *FunnelExitMutation) AddedField(name string) (ent.Value, bool) {
-	switch name {
-	case funnelexit.FieldLeadID:
-		return m.AddedLeadID()
-	case funnelexit.FieldStageID:
-		return m.AddedStageID()
-	case funnelexit.FieldFromStageID:
-		return m.AddedFromStageID()
-	}
-	return nil, false
-}
-
-// AddField adds the value to the field with the given name. It returns an error if
-// the field is not defined in the schema, or if the type mismatched the field
-// type.
-func (m *FunnelExitMutation) AddField(name string, value ent.Value) error {
-	switch name {
-	case funnelexit.FieldLeadID:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddLeadID(v)
-		return nil
-	case funnelexit.FieldStageID:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddStageID(v)
-		return nil
-	case funnelexit.FieldFromStageID:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddFromStageID(v)
-		return nil
-	}
-	return fmt.Errorf("unknown FunnelExit numeric field %s", name)
-}
-
-// ClearedFields returns all nullable fields that were cleared during this
-// mutation.
-func (m *FunnelExitMutation) ClearedFields() []string {
-	return nil
-}
-
-// FieldCleared returns a boolean indicating if a field with the given name was
-// cleared in this mutation.
-func (m *FunnelExitMutation) FieldCleared(name string) bool {
-	_, ok := m.clearedFields[name]
-	return ok
-}
-
-// ClearField clears the value of the field with the given name. It returns an
-// error if the field is not defined in the schema.
-func (m *FunnelExitMutation) ClearField(name string) error {
-	return fmt.Errorf("unknown FunnelExit nullable field %s", name)
-}
-
-// ResetField resets all changes in the mutation for the field with the given name.
-// It returns an error if the field is not defined in the schema.
-func (m *FunnelExitMutation) ResetField(name string) error {
-	switch name {
-	case funnelexit.FieldLeadID:
-		m.ResetLeadID()
-		return nil
-	case funnelexit.FieldStageID:
-		m.ResetStageID()
-		return nil
-	case funnelexit.FieldReasonCode:
-		m.ResetReasonCode()
-		return nil
-	case funnelexit.FieldFromStageID:
-		m.ResetFromStageID()
-		return nil
-	case funnelexit.FieldCounted:
-		m.ResetCounted()
-		return nil
-	}
-	return fmt.Errorf("unknown FunnelExit field %s", name)
-}
-
-// AddedEdges returns all edge names that were set/added in this mutation.
-func (m *FunnelExitMutation) AddedEdges() []string {
-	edges := make([]string, 0, 0)
-	return edges
-}
-
-// AddedIDs returns all IDs (to other nodes) that were added for the given edge
-// name in this mutation.
-func (m *FunnelExitMutation) AddedIDs(name string) []ent.Value {
-	return nil
-}
-
-// RemovedEdges returns all edge names that were removed in this mutation.
-func (m *FunnelExitMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 0)
-	return edges
-}
-
-// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
-// the given name in this mutation.
-func (m *FunnelExitMutation) RemovedIDs(name string) []ent.Value {
-	return nil
-}
-
-// ClearedEdges returns all edge names that were cleared in this mutation.
-func (m *FunnelExitMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 0)
-	return edges
-}
-
-// EdgeCleared returns a boolean which indicates if the edge with the given name
-// was cleared in this mutation.
-func (m *FunnelExitMutation) EdgeCleared(name string) bool {
-	return false
-}
-
-// ClearEdge clears the value of the edge with the given name. It returns an error
-// if that edge is not defined in the schema.
-func (m *FunnelExitMutation) ClearEdge(name string) error {
-	return fmt.Errorf("unknown FunnelExit unique edge %s", name)
-}
-
-// ResetEdge resets all changes to the edge with the given name in this mutation.
-// It returns an error if the edge is not defined in the schema.
-func (m *FunnelExitMutation) ResetEdge(name string) error {
-	return fmt.Errorf("unknown FunnelExit edge %s", name)
-}
-
 // FunnelLeadMutation represents an operation that mutates the FunnelLead nodes in the graph.
 type FunnelLeadMutation struct {
 	config
@@ -7290,6 +6644,9 @@ type FunnelLeadMutation struct {
 	team          *string
 	industry      *string
 	region        *string
+	account_id    *int
+	addaccount_id *int
+	exits         *string
 	r1            *float64
 	addr1         *float64
 	r2            *float64
@@ -7780,6 +7137,125 @@ func (m *FunnelLeadMutation) OldRegion(ctx context.Context) (v string, err error
 // ResetRegion resets all changes to the "region" field.
 func (m *FunnelLeadMutation) ResetRegion() {
 	m.region = nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *FunnelLeadMutation) SetAccountID(i int) {
+	m.account_id = &i
+	m.addaccount_id = nil
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *FunnelLeadMutation) AccountID() (r int, exists bool) {
+	v := m.account_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldAccountID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// AddAccountID adds i to the "account_id" field.
+func (m *FunnelLeadMutation) AddAccountID(i int) {
+	if m.addaccount_id != nil {
+		*m.addaccount_id += i
+	} else {
+		m.addaccount_id = &i
+	}
+}
+
+// AddedAccountID returns the value that was added to the "account_id" field in this mutation.
+func (m *FunnelLeadMutation) AddedAccountID() (r int, exists bool) {
+	v := m.addaccount_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearAccountID clears the value of the "account_id" field.
+func (m *FunnelLeadMutation) ClearAccountID() {
+	m.account_id = nil
+	m.addaccount_id = nil
+	m.clearedFields[funnellead.FieldAccountID] = struct{}{}
+}
+
+// AccountIDCleared returns if the "account_id" field was cleared in this mutation.
+func (m *FunnelLeadMutation) AccountIDCleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldAccountID]
+	return ok
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *FunnelLeadMutation) ResetAccountID() {
+	m.account_id = nil
+	m.addaccount_id = nil
+	delete(m.clearedFields, funnellead.FieldAccountID)
+}
+
+// SetExits sets the "exits" field.
+func (m *FunnelLeadMutation) SetExits(s string) {
+	m.exits = &s
+}
+
+// Exits returns the value of the "exits" field in the mutation.
+func (m *FunnelLeadMutation) Exits() (r string, exists bool) {
+	v := m.exits
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExits returns the old "exits" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldExits(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExits is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExits requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExits: %w", err)
+	}
+	return oldValue.Exits, nil
+}
+
+// ClearExits clears the value of the "exits" field.
+func (m *FunnelLeadMutation) ClearExits() {
+	m.exits = nil
+	m.clearedFields[funnellead.FieldExits] = struct{}{}
+}
+
+// ExitsCleared returns if the "exits" field was cleared in this mutation.
+func (m *FunnelLeadMutation) ExitsCleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldExits]
+	return ok
+}
+
+// ResetExits resets all changes to the "exits" field.
+func (m *FunnelLeadMutation) ResetExits() {
+	m.exits = nil
+	delete(m.clearedFields, funnellead.FieldExits)
 }
 
 // SetR1 sets the "r1" field.
@@ -11176,7 +10652,7 @@ func (m *FunnelLeadMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *FunnelLeadMutation) Fields() []string {
-	fields := make([]string, 0, 55)
+	fields := make([]string, 0, 57)
 	if m.created_at != nil {
 		fields = append(fields, funnellead.FieldCreatedAt)
 	}
@@ -11197,6 +10673,12 @@ func (m *FunnelLeadMutation) Fields() []string {
 	}
 	if m.region != nil {
 		fields = append(fields, funnellead.FieldRegion)
+	}
+	if m.account_id != nil {
+		fields = append(fields, funnellead.FieldAccountID)
+	}
+	if m.exits != nil {
+		fields = append(fields, funnellead.FieldExits)
 	}
 	if m.r1 != nil {
 		fields = append(fields, funnellead.FieldR1)
@@ -11364,6 +10846,10 @@ func (m *FunnelLeadMutation) Field(name string) (ent.Value, bool) {
 		return m.Industry()
 	case funnellead.FieldRegion:
 		return m.Region()
+	case funnellead.FieldAccountID:
+		return m.AccountID()
+	case funnellead.FieldExits:
+		return m.Exits()
 	case funnellead.FieldR1:
 		return m.R1()
 	case funnellead.FieldR2:
@@ -11483,6 +10969,10 @@ func (m *FunnelLeadMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldIndustry(ctx)
 	case funnellead.FieldRegion:
 		return m.OldRegion(ctx)
+	case funnellead.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case funnellead.FieldExits:
+		return m.OldExits(ctx)
 	case funnellead.FieldR1:
 		return m.OldR1(ctx)
 	case funnellead.FieldR2:
@@ -11636,6 +11126,20 @@ func (m *FunnelLeadMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetRegion(v)
+		return nil
+	case funnellead.FieldAccountID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case funnellead.FieldExits:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExits(v)
 		return nil
 	case funnellead.FieldR1:
 		v, ok := value.(float64)
@@ -11984,6 +11488,9 @@ func (m *FunnelLeadMutation) AddedFields() []string {
 	if m.addowner_id != nil {
 		fields = append(fields, funnellead.FieldOwnerID)
 	}
+	if m.addaccount_id != nil {
+		fields = append(fields, funnellead.FieldAccountID)
+	}
 	if m.addr1 != nil {
 		fields = append(fields, funnellead.FieldR1)
 	}
@@ -12138,6 +11645,8 @@ func (m *FunnelLeadMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case funnellead.FieldOwnerID:
 		return m.AddedOwnerID()
+	case funnellead.FieldAccountID:
+		return m.AddedAccountID()
 	case funnellead.FieldR1:
 		return m.AddedR1()
 	case funnellead.FieldR2:
@@ -12249,6 +11758,13 @@ func (m *FunnelLeadMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddOwnerID(v)
+		return nil
+	case funnellead.FieldAccountID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAccountID(v)
 		return nil
 	case funnellead.FieldR1:
 		v, ok := value.(float64)
@@ -12597,6 +12113,12 @@ func (m *FunnelLeadMutation) ClearedFields() []string {
 	if m.FieldCleared(funnellead.FieldOwnerID) {
 		fields = append(fields, funnellead.FieldOwnerID)
 	}
+	if m.FieldCleared(funnellead.FieldAccountID) {
+		fields = append(fields, funnellead.FieldAccountID)
+	}
+	if m.FieldCleared(funnellead.FieldExits) {
+		fields = append(fields, funnellead.FieldExits)
+	}
 	if m.FieldCleared(funnellead.FieldR1) {
 		fields = append(fields, funnellead.FieldR1)
 	}
@@ -12757,6 +12279,12 @@ func (m *FunnelLeadMutation) ClearField(name string) error {
 	switch name {
 	case funnellead.FieldOwnerID:
 		m.ClearOwnerID()
+		return nil
+	case funnellead.FieldAccountID:
+		m.ClearAccountID()
+		return nil
+	case funnellead.FieldExits:
+		m.ClearExits()
 		return nil
 	case funnellead.FieldR1:
 		m.ClearR1()
@@ -12930,6 +12458,12 @@ func (m *FunnelLeadMutation) ResetField(name string) error {
 		return nil
 	case funnellead.FieldRegion:
 		m.ResetRegion()
+		return nil
+	case funnellead.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case funnellead.FieldExits:
+		m.ResetExits()
 		return nil
 	case funnellead.FieldR1:
 		m.ResetR1()

@@ -28,8 +28,6 @@ type Tx struct {
 	DecisionLog *DecisionLogClient
 	// FunnelBuild is the client for interacting with the FunnelBuild builders.
 	FunnelBuild *FunnelBuildClient
-	// FunnelExit is the client for interacting with the FunnelExit builders.
-	FunnelExit *FunnelExitClient
 	// FunnelLead is the client for interacting with the FunnelLead builders.
 	FunnelLead *FunnelLeadClient
 	// ImportMapping is the client for interacting with the ImportMapping builders.
@@ -200,7 +198,6 @@ func (tx *Tx) init() {
 	tx.Contact = NewContactClient(tx.config)
 	tx.DecisionLog = NewDecisionLogClient(tx.config)
 	tx.FunnelBuild = NewFunnelBuildClient(tx.config)
-	tx.FunnelExit = NewFunnelExitClient(tx.config)
 	tx.FunnelLead = NewFunnelLeadClient(tx.config)
 	tx.ImportMapping = NewImportMappingClient(tx.config)
 	tx.ImportRun = NewImportRunClient(tx.config)

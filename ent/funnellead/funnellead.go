@@ -25,6 +25,10 @@ const (
 	FieldIndustry = "industry"
 	// FieldRegion holds the string denoting the region field in the database.
 	FieldRegion = "region"
+	// FieldAccountID holds the string denoting the account_id field in the database.
+	FieldAccountID = "account_id"
+	// FieldExits holds the string denoting the exits field in the database.
+	FieldExits = "exits"
 	// FieldR1 holds the string denoting the r1 field in the database.
 	FieldR1 = "r1"
 	// FieldR2 holds the string denoting the r2 field in the database.
@@ -135,6 +139,8 @@ var Columns = []string{
 	FieldTeam,
 	FieldIndustry,
 	FieldRegion,
+	FieldAccountID,
+	FieldExits,
 	FieldR1,
 	FieldR2,
 	FieldR3,
@@ -245,6 +251,16 @@ func ByIndustry(opts ...sql.OrderTermOption) OrderOption {
 // ByRegion orders the results by the region field.
 func ByRegion(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRegion, opts...).ToFunc()
+}
+
+// ByAccountID orders the results by the account_id field.
+func ByAccountID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAccountID, opts...).ToFunc()
+}
+
+// ByExits orders the results by the exits field.
+func ByExits(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldExits, opts...).ToFunc()
 }
 
 // ByR1 orders the results by the r1 field.

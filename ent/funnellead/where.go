@@ -89,6 +89,16 @@ func Region(v string) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldRegion, v))
 }
 
+// AccountID applies equality check predicate on the "account_id" field. It's identical to AccountIDEQ.
+func AccountID(v int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldAccountID, v))
+}
+
+// Exits applies equality check predicate on the "exits" field. It's identical to ExitsEQ.
+func Exits(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldExits, v))
+}
+
 // R1 applies equality check predicate on the "r1" field. It's identical to R1EQ.
 func R1(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR1, v))
@@ -742,6 +752,131 @@ func RegionEqualFold(v string) predicate.FunnelLead {
 // RegionContainsFold applies the ContainsFold predicate on the "region" field.
 func RegionContainsFold(v string) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldContainsFold(FieldRegion, v))
+}
+
+// AccountIDEQ applies the EQ predicate on the "account_id" field.
+func AccountIDEQ(v int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldAccountID, v))
+}
+
+// AccountIDNEQ applies the NEQ predicate on the "account_id" field.
+func AccountIDNEQ(v int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldAccountID, v))
+}
+
+// AccountIDIn applies the In predicate on the "account_id" field.
+func AccountIDIn(vs ...int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldAccountID, vs...))
+}
+
+// AccountIDNotIn applies the NotIn predicate on the "account_id" field.
+func AccountIDNotIn(vs ...int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldAccountID, vs...))
+}
+
+// AccountIDGT applies the GT predicate on the "account_id" field.
+func AccountIDGT(v int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldAccountID, v))
+}
+
+// AccountIDGTE applies the GTE predicate on the "account_id" field.
+func AccountIDGTE(v int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldAccountID, v))
+}
+
+// AccountIDLT applies the LT predicate on the "account_id" field.
+func AccountIDLT(v int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldAccountID, v))
+}
+
+// AccountIDLTE applies the LTE predicate on the "account_id" field.
+func AccountIDLTE(v int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldAccountID, v))
+}
+
+// AccountIDIsNil applies the IsNil predicate on the "account_id" field.
+func AccountIDIsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldAccountID))
+}
+
+// AccountIDNotNil applies the NotNil predicate on the "account_id" field.
+func AccountIDNotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldAccountID))
+}
+
+// ExitsEQ applies the EQ predicate on the "exits" field.
+func ExitsEQ(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldExits, v))
+}
+
+// ExitsNEQ applies the NEQ predicate on the "exits" field.
+func ExitsNEQ(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldExits, v))
+}
+
+// ExitsIn applies the In predicate on the "exits" field.
+func ExitsIn(vs ...string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldExits, vs...))
+}
+
+// ExitsNotIn applies the NotIn predicate on the "exits" field.
+func ExitsNotIn(vs ...string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldExits, vs...))
+}
+
+// ExitsGT applies the GT predicate on the "exits" field.
+func ExitsGT(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldExits, v))
+}
+
+// ExitsGTE applies the GTE predicate on the "exits" field.
+func ExitsGTE(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldExits, v))
+}
+
+// ExitsLT applies the LT predicate on the "exits" field.
+func ExitsLT(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldExits, v))
+}
+
+// ExitsLTE applies the LTE predicate on the "exits" field.
+func ExitsLTE(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldExits, v))
+}
+
+// ExitsContains applies the Contains predicate on the "exits" field.
+func ExitsContains(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldContains(FieldExits, v))
+}
+
+// ExitsHasPrefix applies the HasPrefix predicate on the "exits" field.
+func ExitsHasPrefix(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldHasPrefix(FieldExits, v))
+}
+
+// ExitsHasSuffix applies the HasSuffix predicate on the "exits" field.
+func ExitsHasSuffix(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldHasSuffix(FieldExits, v))
+}
+
+// ExitsIsNil applies the IsNil predicate on the "exits" field.
+func ExitsIsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldExits))
+}
+
+// ExitsNotNil applies the NotNil predicate on the "exits" field.
+func ExitsNotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldExits))
+}
+
+// ExitsEqualFold applies the EqualFold predicate on the "exits" field.
+func ExitsEqualFold(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEqualFold(FieldExits, v))
+}
+
+// ExitsContainsFold applies the ContainsFold predicate on the "exits" field.
+func ExitsContainsFold(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldContainsFold(FieldExits, v))
 }
 
 // R1EQ applies the EQ predicate on the "r1" field.

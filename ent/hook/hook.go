@@ -93,18 +93,6 @@ func (f FunnelBuildFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.FunnelBuildMutation", m)
 }
 
-// The FunnelExitFunc type is an adapter to allow the use of ordinary
-// function as FunnelExit mutator.
-type FunnelExitFunc func(context.Context, *ent.FunnelExitMutation) (ent.Value, error)
-
-// Mutate calls f(ctx, m).
-func (f FunnelExitFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-	if mv, ok := m.(*ent.FunnelExitMutation); ok {
-		return f(ctx, mv)
-	}
-	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.FunnelExitMutation", m)
-}
-
 // The FunnelLeadFunc type is an adapter to allow the use of ordinary
 // function as FunnelLead mutator.
 type FunnelLeadFunc func(context.Context, *ent.FunnelLeadMutation) (ent.Value, error)

@@ -15,7 +15,6 @@ import (
 	"github.com/qualify/qualify/ent/contact"
 	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/funnelbuild"
-	"github.com/qualify/qualify/ent/funnelexit"
 	"github.com/qualify/qualify/ent/funnellead"
 	"github.com/qualify/qualify/ent/importmapping"
 	"github.com/qualify/qualify/ent/importrun"
@@ -278,33 +277,6 @@ func (f TraverseFunnelBuild) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.FunnelBuildQuery", q)
-}
-
-// The FunnelExitFunc type is an adapter to allow the use of ordinary function as a Querier.
-type FunnelExitFunc func(context.Context, *ent.FunnelExitQuery) (ent.Value, error)
-
-// Query calls f(ctx, q).
-func (f FunnelExitFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
-	if q, ok := q.(*ent.FunnelExitQuery); ok {
-		return f(ctx, q)
-	}
-	return nil, fmt.Errorf("unexpected query type %T. expect *ent.FunnelExitQuery", q)
-}
-
-// The TraverseFunnelExit type is an adapter to allow the use of ordinary function as Traverser.
-type TraverseFunnelExit func(context.Context, *ent.FunnelExitQuery) error
-
-// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
-func (f TraverseFunnelExit) Intercept(next ent.Querier) ent.Querier {
-	return next
-}
-
-// Traverse calls f(ctx, q).
-func (f TraverseFunnelExit) Traverse(ctx context.Context, q ent.Query) error {
-	if q, ok := q.(*ent.FunnelExitQuery); ok {
-		return f(ctx, q)
-	}
-	return fmt.Errorf("unexpected query type %T. expect *ent.FunnelExitQuery", q)
 }
 
 // The FunnelLeadFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -756,8 +728,6 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.DecisionLogQuery, predicate.DecisionLog, decisionlog.OrderOption]{typ: ent.TypeDecisionLog, tq: q}, nil
 	case *ent.FunnelBuildQuery:
 		return &query[*ent.FunnelBuildQuery, predicate.FunnelBuild, funnelbuild.OrderOption]{typ: ent.TypeFunnelBuild, tq: q}, nil
-	case *ent.FunnelExitQuery:
-		return &query[*ent.FunnelExitQuery, predicate.FunnelExit, funnelexit.OrderOption]{typ: ent.TypeFunnelExit, tq: q}, nil
 	case *ent.FunnelLeadQuery:
 		return &query[*ent.FunnelLeadQuery, predicate.FunnelLead, funnellead.OrderOption]{typ: ent.TypeFunnelLead, tq: q}, nil
 	case *ent.ImportMappingQuery:

@@ -249,28 +249,6 @@ var (
 		Columns:    FunnelBuildsColumns,
 		PrimaryKey: []*schema.Column{FunnelBuildsColumns[0]},
 	}
-	// FunnelExitsColumns holds the columns for the "funnel_exits" table.
-	FunnelExitsColumns = []*schema.Column{
-		{Name: "id", Type: field.TypeInt, Increment: true},
-		{Name: "lead_id", Type: field.TypeInt},
-		{Name: "stage_id", Type: field.TypeInt},
-		{Name: "reason_code", Type: field.TypeString, Default: ""},
-		{Name: "from_stage_id", Type: field.TypeInt, Default: 0},
-		{Name: "counted", Type: field.TypeBool, Default: true},
-	}
-	// FunnelExitsTable holds the schema information for the "funnel_exits" table.
-	FunnelExitsTable = &schema.Table{
-		Name:       "funnel_exits",
-		Columns:    FunnelExitsColumns,
-		PrimaryKey: []*schema.Column{FunnelExitsColumns[0]},
-		Indexes: []*schema.Index{
-			{
-				Name:    "funnelexit_lead_id_stage_id_reason_code_from_stage_id",
-				Unique:  true,
-				Columns: []*schema.Column{FunnelExitsColumns[1], FunnelExitsColumns[2], FunnelExitsColumns[3], FunnelExitsColumns[4]},
-			},
-		},
-	}
 	// FunnelLeadsColumns holds the columns for the "funnel_leads" table.
 	FunnelLeadsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -281,6 +259,8 @@ var (
 		{Name: "team", Type: field.TypeString, Default: ""},
 		{Name: "industry", Type: field.TypeString, Default: ""},
 		{Name: "region", Type: field.TypeString, Default: ""},
+		{Name: "account_id", Type: field.TypeInt, Nullable: true},
+		{Name: "exits", Type: field.TypeString, Nullable: true, Size: 2147483647},
 		{Name: "r1", Type: field.TypeFloat64, Nullable: true},
 		{Name: "r2", Type: field.TypeFloat64, Nullable: true},
 		{Name: "r3", Type: field.TypeFloat64, Nullable: true},
@@ -1003,7 +983,6 @@ var (
 		ContactsTable,
 		DecisionLogsTable,
 		FunnelBuildsTable,
-		FunnelExitsTable,
 		FunnelLeadsTable,
 		ImportMappingsTable,
 		ImportRunsTable,
@@ -1052,9 +1031,6 @@ func init() {
 	}
 	FunnelBuildsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(73014444032),
-	}
-	FunnelExitsTable.Annotation = &entsql.Annotation{
-		IncrementStart: func(i int) *int { return &i }(55834574848),
 	}
 	FunnelLeadsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(124554051584),

@@ -27,9 +27,6 @@ type DecisionLog func(*sql.Selector)
 // FunnelBuild is the predicate function for funnelbuild builders.
 type FunnelBuild func(*sql.Selector)
 
-// FunnelExit is the predicate function for funnelexit builders.
-type FunnelExit func(*sql.Selector)
-
 // FunnelLead is the predicate function for funnellead builders.
 type FunnelLead func(*sql.Selector)
 

@@ -12,7 +12,6 @@ import (
 	"github.com/qualify/qualify/ent/contact"
 	"github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/ent/funnelbuild"
-	"github.com/qualify/qualify/ent/funnelexit"
 	"github.com/qualify/qualify/ent/funnellead"
 	"github.com/qualify/qualify/ent/importmapping"
 	"github.com/qualify/qualify/ent/importrun"
@@ -189,20 +188,6 @@ func init() {
 	funnelbuildDescKey := funnelbuildFields[0].Descriptor()
 	// funnelbuild.KeyValidator is a validator for the "key" field. It is called by the builders before save.
 	funnelbuild.KeyValidator = funnelbuildDescKey.Validators[0].(func(string) error)
-	funnelexitFields := schema.FunnelExit{}.Fields()
-	_ = funnelexitFields
-	// funnelexitDescReasonCode is the schema descriptor for reason_code field.
-	funnelexitDescReasonCode := funnelexitFields[2].Descriptor()
-	// funnelexit.DefaultReasonCode holds the default value on creation for the reason_code field.
-	funnelexit.DefaultReasonCode = funnelexitDescReasonCode.Default.(string)
-	// funnelexitDescFromStageID is the schema descriptor for from_stage_id field.
-	funnelexitDescFromStageID := funnelexitFields[3].Descriptor()
-	// funnelexit.DefaultFromStageID holds the default value on creation for the from_stage_id field.
-	funnelexit.DefaultFromStageID = funnelexitDescFromStageID.Default.(int)
-	// funnelexitDescCounted is the schema descriptor for counted field.
-	funnelexitDescCounted := funnelexitFields[4].Descriptor()
-	// funnelexit.DefaultCounted holds the default value on creation for the counted field.
-	funnelexit.DefaultCounted = funnelexitDescCounted.Default.(bool)
 	funnelleadFields := schema.FunnelLead{}.Fields()
 	_ = funnelleadFields
 	// funnelleadDescTeam is the schema descriptor for team field.

@@ -17,7 +17,7 @@ const FunnelLeadSlots = 12
 // FunnelLead is the funnel rollup: one row per lead (its id is the lead's), holding the
 // dimensions the funnel groups by, and per stage slot (FunnelBuild records which stage list the
 // slots follow) when the lead first reached it (r), whose it was then (o), and its latest and
-// cumulative closed stays in days (l, c). Reach times are seconds (float), so that the days
+// cumulative closed stays in days (l, c), and its exits as text. Reach times are seconds (float), so that the days
 // between two stages are a subtraction. Derived from StageTransition by internal/funnel in the
 // transaction of each transition or dimension change, and rebuilt by `qualify funnel rebuild`.
 type FunnelLead struct {
@@ -34,6 +34,8 @@ func (FunnelLead) Fields() []ent.Field {
 		field.String("team").Default("").Comment("the current owner's team"),
 		field.String("industry").Default(""),
 		field.String("region").Default(""),
+		field.Int("account_id").Optional().Nillable().Comment("the lead's account: where filters on the account read it without the leads table"),
+		field.Text("exits").Optional().Nillable().Comment("the lead's exits, one line each (see internal/funnel exitLines); null for none"),
 	}
 	// Columns grouped by kind, so that the queries, which read a few reach times, deform only
 	// the start of a row.

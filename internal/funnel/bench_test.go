@@ -141,7 +141,14 @@ func explain(b *testing.B, db *store.DB, svc *funnel.Service, ctx context.Contex
 		b.Fatal(err)
 	}
 	for _, st := range stmts {
-		rows, err := db.Client.QueryContext(context.Background(), "EXPLAIN (ANALYZE, COSTS OFF) "+st.q, st.args...)
+		tx, err := db.Client.Tx(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tx.ExecContext(context.Background(), funnel.StatementSettings); err != nil {
+			b.Fatal(err)
+		}
+		rows, err := tx.QueryContext(context.Background(), "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "+st.q, st.args...)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -152,6 +159,7 @@ func explain(b *testing.B, db *store.DB, svc *funnel.Service, ctx context.Contex
 			plan = append(plan, line)
 		}
 		rows.Close()
+		_ = tx.Rollback()
 		b.Logf("\n%s\n%s", st.q, strings.Join(plan, "\n"))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/internal/domainerr"
@@ -100,8 +101,28 @@ func (s *Service) stageDurations(ctx context.Context, in Input) (*Durations, err
 	}
 	if len(vals) > 0 {
 		from := sc.table + " r" + sc.dimJoin("r", in.GroupBy, first)
-		where := " WHERE 1 = 1" + cohort + sc.rowCond("r")
-		if err := sc.stayStats(ctx, sc.dimCols("r", in.GroupBy, first), from, where, cohortArgs, vals, add); err != nil {
+		rc, rcArgs := sc.rowCond()
+		// Only rows with a closed stay in some asked stage have a value.
+		some := make([]string, 0, len(vals))
+		for _, v := range vals {
+			if v.m == 0 {
+				some = append(some, v.v+" IS NOT NULL")
+			}
+		}
+		where := " WHERE 1 = 1" + cohort + rc + " AND (" + strings.Join(some, " OR ") + ")"
+		args, dcols := append(cohortArgs, rcArgs...), sc.dimCols("r", in.GroupBy, first)
+		// On PostgreSQL the latest and the cumulative stays (as many of each) are sorted by two
+		// statements at once.
+		var jobs []job
+		if sc.svc.pg() {
+			for m := range 2 {
+				part := slices.DeleteFunc(slices.Clone(vals), func(x kmv) bool { return x.m != m })
+				jobs = append(jobs, sc.statsJob(in.GroupBy, dcols, from, where, args, part, add))
+			}
+		} else {
+			jobs = append(jobs, sc.statsJob(in.GroupBy, dcols, from, where, args, vals, add))
+		}
+		if err := sc.runAll(ctx, jobs...); err != nil {
 			return nil, err
 		}
 	}
@@ -152,6 +173,7 @@ func sortGroups[G keyed](gs []G) {
 		x, y := a.groupKey(), b.groupKey()
 		return cmp.Or(cmp.Compare(str(x.Source), str(y.Source)), cmp.Compare(num(x.OwnerID), num(y.OwnerID)),
 			cmp.Compare(str(x.Team), str(y.Team)), cmp.Compare(str(x.Industry), str(y.Industry)),
-			cmp.Compare(str(x.Region), str(y.Region)), cmp.Compare(str(x.CohortMonth), str(y.CohortMonth)))
+			cmp.Compare(str(x.Region), str(y.Region)), cmp.Compare(str(x.CohortMonth), str(y.CohortMonth)),
+			cmp.Compare(num(x.OwnerAtReachID), num(y.OwnerAtReachID)), cmp.Compare(str(x.TeamAtReach), str(y.TeamAtReach)))
 	})
 }

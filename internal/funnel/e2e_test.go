@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/ent/funnellead"
 	"github.com/qualify/qualify/ent/lead"
@@ -193,7 +195,8 @@ func TestFunnelSkipsWhatIsNotAsked(t *testing.T) {
 			{"counts", `query($input: FunnelInput!) { funnel(input: $input) { groups { source steps { stage reached } } } }`, 1},
 			{"counts and exits", `query($input: FunnelInput!) { funnel(input: $input) { groups { source steps { stage reached } ...x } } }
 fragment x on FunnelGroup { exitsFrom { stage count } }`, 2},
-			{"everything", funnelQuery, 3},
+			// On PostgreSQL the stays of the first step and of the later ones are two statements.
+			{"everything", funnelQuery, map[bool]int{false: 3, true: 4}[db.Dialect == dialect.Postgres]},
 		} {
 			statements = 0
 			var got struct{ Funnel funnel.Result }

@@ -2,9 +2,11 @@ package funnel
 
 import (
 	"context"
+	"regexp"
 	"strconv"
 	"strings"
 
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 
 	"github.com/qualify/qualify/ent"
@@ -18,6 +20,7 @@ type leadFilter struct {
 	query    string
 	args     []any
 	filtered bool
+	dialect  string
 }
 
 // leads captures the SQL of client.Lead.Query() for where: the query runs once with its
@@ -51,7 +54,59 @@ func (s *Service) leads(ctx context.Context, where *ent.LeadWhereInput) (*leadFi
 		return nil, err
 	}
 	lf.filtered = strings.Contains(lf.query, " WHERE ")
+	lf.dialect = s.dialect
 	return &lf, nil
+}
+
+// rollupColumns are the lead's columns that a FunnelLead row copies under the same name, kept in
+// step by the rollup's hooks: a filter reading only these needs no leads table.
+var rollupColumns = map[string]bool{"id": true, "created_at": true, "source": true, "owner_id": true, "account_id": true}
+
+var (
+	leadRef     = regexp.MustCompile("[\"`]leads[\"`]\\.[\"`]([a-z_0-9]+)[\"`]")
+	leadTable   = regexp.MustCompile("(?i)(FROM|JOIN)\\s+[\"`]?leads[\"`]?(\\s|$|\\))")
+	placeholder = regexp.MustCompile(`\$([0-9]+)`)
+)
+
+// inline is the filter as a condition on the FunnelLead row of alias r itself, with "?"
+// placeholders, when every column of the lead it reads is one the row copies (rollupColumns):
+// then the query reads only funnel_leads, where the semi-join on the leads table read 1M lead
+// rows for a filter on the owner. Edge predicates stay subqueries on their own tables (users,
+// accounts) keyed by the copied foreign keys. ok is false for anything else (another column,
+// a nested subquery over leads, whose references could not be told from the outer ones).
+func (lf *leadFilter) inline() (cond string, args []any, ok bool) {
+	const head = " FROM "
+	i := strings.Index(lf.query, " WHERE ")
+	if !lf.filtered || i < 0 || !strings.Contains(lf.query[:i], head) {
+		return "", nil, false
+	}
+	pred := lf.query[i+len(" WHERE "):]
+	if leadTable.MatchString(pred) {
+		return "", nil, false
+	}
+	for _, m := range leadRef.FindAllStringSubmatch(pred, -1) {
+		if !rollupColumns[m[1]] {
+			return "", nil, false
+		}
+	}
+	if lf.dialect == dialect.Postgres {
+		// Back to "?" in text order, so the condition numbers like the rest of the statement.
+		if strings.Contains(pred, "?") {
+			return "", nil, false
+		}
+		n, inOrder := 0, true
+		pred = placeholder.ReplaceAllStringFunc(pred, func(p string) string {
+			n++
+			inOrder = inOrder && p == "$"+strconv.Itoa(n)
+			return "?"
+		})
+		if !inOrder || n != len(lf.args) {
+			return "", nil, false
+		}
+	} else if strings.Count(pred, "?") != len(lf.args) {
+		return "", nil, false
+	}
+	return "(" + leadRef.ReplaceAllString(pred, "r.$1") + ")", lf.args, true
 }
 
 // stmt assembles one statement: an optional prefix already in the dialect's placeholders

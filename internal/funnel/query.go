@@ -64,7 +64,8 @@ func (s *Service) funnel(ctx context.Context, in Input) (*Result, error) {
 	}
 	cohort, cohortArgs := sc.cohortCond("r", in.cohort(), first, in.Period)
 	from := sc.table + " r" + sc.dimJoin("r", in.GroupBy, first)
-	where := " WHERE 1 = 1" + cohort + sc.rowCond("r")
+	rc, rcArgs := sc.rowCond()
+	where, cohortArgs := " WHERE 1 = 1"+cohort+rc, append(cohortArgs, rcArgs...)
 	dcols := sc.dimCols("r", in.GroupBy, first)
 
 	// One scan counts every step of every group: a lead is one row.
@@ -77,8 +78,8 @@ func (s *Service) funnel(ctx context.Context, in Input) (*Result, error) {
 		}
 	}
 	st := sc.stmt()
-	st.add(`SELECT `+dcols+`, `+strings.Join(counts, ", ")+` FROM `+from+where+` GROUP BY `+dimList, cohortArgs...)
-	err = sc.run(ctx, st, func(rows *sql.Rows) error {
+	st.add(`SELECT `+dcols+`, `+strings.Join(counts, ", ")+` FROM `+from+where+groupBy(in.GroupBy), cohortArgs...)
+	jobs := []job{{st, func(rows *sql.Rows) error {
 		var d dims
 		n := make([]int, len(ids))
 		dest := d.dest()
@@ -93,29 +94,41 @@ func (s *Service) funnel(ctx context.Context, in Input) (*Result, error) {
 			g.Steps[i].Reached = n[i]
 		}
 		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if !in.Omit.Exits {
-		if err := sc.exitCounts(ctx, in, first, where, cohortArgs, group); err != nil {
-			return nil, err
-		}
+	}}}
+	var exits *exitTally
+	if !in.Omit.Exits && len(sc.set.exits) > 0 {
+		exits = &exitTally{leads: map[exitKey]int{}, rows: map[exitFromKey]int{}}
+		jobs = append(jobs, sc.exitJob(in, dcols, from, where, cohortArgs, exits))
 	}
 
-	// Days from reaching one step to reaching the next, over the leads that reached both.
+	// Days from reaching one step to reaching the next, over the leads that reached both: only
+	// the rows that reached the second step have any.
 	if len(ids) > 1 && !in.Omit.DaysToNext {
 		vals := make([]kmv, 0, len(ids)-1)
 		for i := 0; i+1 < len(ids); i++ {
 			vals = append(vals, kmv{k: ids[i], v: secondsDays(sc.col("r", 'r', ids[i+1]), sc.col("r", 'r', ids[i]))})
 		}
-		err := sc.stayStats(ctx, dcols, from, where, cohortArgs, vals, func(x *stats) {
+		each := func(x *stats) {
 			step := group(x.dims).Steps[index[x.k]]
 			step.MedianDaysToNext, step.P90DaysToNext = nullable(x.p50), nullable(x.p90)
-		})
-		if err != nil {
-			return nil, err
 		}
+		// The first step's stays are the most (every lead that reached the second step has one):
+		// on PostgreSQL one statement sorts them while another sorts the later ones, over the
+		// rows that reached the third step.
+		parts := [][]kmv{vals}
+		if sc.svc.pg() && len(vals) > 1 {
+			parts = [][]kmv{vals[:1], vals[1:]}
+		}
+		for i, part := range parts {
+			some := " AND " + sc.col("r", 'r', ids[i+1]) + " IS NOT NULL"
+			jobs = append(jobs, sc.statsJob(in.GroupBy, dcols, from, where+some, cohortArgs, part, each))
+		}
+	}
+	if err := sc.runAll(ctx, jobs...); err != nil {
+		return nil, err
+	}
+	if exits != nil {
+		exits.fill(sc.set, group)
 	}
 	return finish(res), nil
 }
@@ -127,52 +140,6 @@ func finish(res *Result) *Result {
 	}
 	sortGroups(res.Groups)
 	return res
-}
-
-// exitCounts counts the leads of the cohort that entered an exit stage, per stage and reason
-// code, and per stage left from. A lead counts once per stage and reason however many stages it
-// left from: its row marked counted carries it.
-func (sc *scope) exitCounts(ctx context.Context, in Input, first int, where string, args []any, group func(dims) *Group) error {
-	if len(sc.set.exits) == 0 {
-		return nil
-	}
-	st := sc.stmt()
-	st.add(`SELECT `+dimList+`, k, rc, fr, COUNT(*), SUM(one) FROM (SELECT `+sc.dimCols("r", in.GroupBy, first)+`,
-  e.stage_id AS k, e.reason_code AS rc, e.from_stage_id AS fr, CASE WHEN e.counted THEN 1 ELSE 0 END AS one
-FROM `+sc.exits+` e JOIN `+sc.table+` r ON r.id = e.lead_id`+sc.dimJoin("r", in.GroupBy, first)+where+`) q
-GROUP BY `+dimList+`, k, rc, fr ORDER BY k, rc, fr`, args...)
-	type key struct {
-		d  dims
-		k  int
-		rc string
-	}
-	exits := map[key]*Exit{}
-	return sc.run(ctx, st, func(rows *sql.Rows) error {
-		var d dims
-		var k, fr, n, leads int
-		var rc string
-		if err := rows.Scan(append(d.dest(), &k, &rc, &fr, &n, &leads)...); err != nil {
-			return err
-		}
-		g := group(d)
-		stage := sc.set.byID[k]
-		if stage == nil {
-			return nil
-		}
-		e := exits[key{d, k, rc}]
-		if e == nil {
-			e = &Exit{Stage: stage.Key, ReasonCode: rc}
-			exits[key{d, k, rc}] = e
-			g.Exits = append(g.Exits, e)
-		}
-		e.Count += leads
-		fromKey := ""
-		if f := sc.set.byID[fr]; f != nil {
-			fromKey = f.Key
-		}
-		g.ExitsFrom = append(g.ExitsFrom, &ExitFrom{FromStage: fromKey, Stage: stage.Key, ReasonCode: rc, Count: n})
-		return nil
-	})
 }
 
 // conversions fills the ratios of the steps from their reached counts.

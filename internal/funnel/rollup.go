@@ -13,7 +13,7 @@ import (
 	"github.com/qualify/qualify/internal/txn"
 )
 
-// Rollups keeps the rollup (funnel_leads, funnel_exits) in step with stage_transitions and
+// Rollups keeps the rollup (funnel_leads) in step with stage_transitions and
 // with the dimensions it copies (owner, team, industry, region). Record is the hook lifecycle
 // calls after each StageTransition insert, inside the transaction of the insert.
 type Rollups struct {
@@ -40,13 +40,13 @@ func (r *Rollups) Record(ctx context.Context, tx *ent.Client, t *ent.StageTransi
 }
 
 // touch defers the rewrite of a lead's rollup rows to the end of the transaction of ctx (see
-// txn.Defer): every lead the transaction touched is rewritten once, by one upsert in lead order
-// and one rewrite of its exits, so two transactions lock the rows they share in the same order.
+// txn.Defer): every lead the transaction touched is rewritten once, by one upsert in lead order,
+// so two transactions lock the rows they share in the same order.
 func (r *Rollups) touch(ctx context.Context, tx *ent.Client, leadID int) error {
 	return txn.Defer(ctx, tx, rollupKey{}, leadID, r.RecordLeads)
 }
 
-// RecordLead rewrites the rollup rows of one lead (FunnelLead, FunnelExit) through tx.
+// RecordLead rewrites the rollup row of one lead (FunnelLead) through tx.
 func (r *Rollups) RecordLead(ctx context.Context, tx *ent.Client, leadID int) error {
 	return r.RecordLeads(ctx, tx, []int{leadID})
 }
@@ -55,8 +55,8 @@ func (r *Rollups) RecordLead(ctx context.Context, tx *ent.Client, leadID int) er
 // leads, and each statement repeats the id list (SQLite allows 32,766 parameters).
 const recordChunk = 2000
 
-// RecordLeads is RecordLead for several leads at once, in one statement per table (per
-// recordChunk leads).
+// RecordLeads is RecordLead for several leads at once, in one statement (per recordChunk
+// leads).
 func (r *Rollups) RecordLeads(ctx context.Context, tx *ent.Client, leadIDs []int) error {
 	for chunk := range slices.Chunk(leadIDs, recordChunk) {
 		if err := r.recordLeads(ctx, tx, chunk); err != nil {
@@ -88,16 +88,11 @@ func (r *Rollups) recordLeads(ctx context.Context, tx *ent.Client, leadIDs []int
 	for _, c := range strings.Split(leadColumns(n), ", ")[1:] {
 		set2 = append(set2, c+" = excluded."+c)
 	}
-	for _, q := range []string{
-		"INSERT INTO funnel_leads (" + leadColumns(n) + ") " + s.factsSQL(set, in, n) + " ORDER BY 1\nON CONFLICT (id) DO UPDATE SET " + strings.Join(set2, ", "),
-		"DELETE FROM funnel_exits WHERE " + fmt.Sprintf(in, "lead_id"),
-		"INSERT INTO funnel_exits (lead_id, stage_id, reason_code, from_stage_id, counted) " + exitsSQL(in),
-	} {
-		st := &stmt{pg: s.pg()}
-		st.add(q, slices.Repeat(args, strings.Count(q, "?")/len(args))...)
-		if _, err := tx.ExecContext(ctx, st.String(), st.args...); err != nil {
-			return fmt.Errorf("funnel: record leads %v: %w", leadIDs, err)
-		}
+	q := "INSERT INTO funnel_leads (" + leadColumns(n) + ") " + s.factsSQL(set, in, n) + " ORDER BY 1\nON CONFLICT (id) DO UPDATE SET " + strings.Join(set2, ", ")
+	st := &stmt{pg: s.pg()}
+	st.add(q, slices.Repeat(args, strings.Count(q, "?")/len(args))...)
+	if _, err := tx.ExecContext(ctx, st.String(), st.args...); err != nil {
+		return fmt.Errorf("funnel: record leads %v: %w", leadIDs, err)
 	}
 	return nil
 }
@@ -136,7 +131,7 @@ func (r *Rollups) Stale(ctx context.Context) (bool, error) {
 // RebuildStats reports a rebuild: the rows of each table and how long it took.
 type RebuildStats struct {
 	Rows     int64 // funnel_leads
-	Exits    int64
+	Exits    int64 // of them with exits
 	Duration time.Duration
 }
 
@@ -151,7 +146,7 @@ func (r *Rollups) RebuildProgress(ctx context.Context, progress func(done, total
 	start := time.Now()
 	var stats RebuildStats
 	s := r.svc
-	total, done := 3, 0
+	total, done := 2, 0
 	if s.pg() {
 		total++
 	}
@@ -166,7 +161,7 @@ func (r *Rollups) RebuildProgress(ctx context.Context, progress func(done, total
 			// Writers that record a lead while the rebuild runs wait for it, so none of their
 			// rows is lost under the rebuild's. Readers are not blocked. The tables are locked
 			// in the order RecordLeads writes them.
-			if _, err := tx.ExecContext(ctx, "LOCK TABLE funnel_leads, funnel_exits IN EXCLUSIVE MODE"); err != nil {
+			if _, err := tx.ExecContext(ctx, "LOCK TABLE funnel_leads IN EXCLUSIVE MODE"); err != nil {
 				return err
 			}
 		}
@@ -182,10 +177,8 @@ func (r *Rollups) RebuildProgress(ctx context.Context, progress func(done, total
 		if progress != nil {
 			progress(0, total, "clearing")
 		}
-		for _, t := range []string{"funnel_exits", "funnel_leads"} {
-			if _, err := tx.ExecContext(ctx, "DELETE FROM "+t); err != nil {
-				return err
-			}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM funnel_leads"); err != nil {
+			return err
 		}
 		step("cleared")
 		exec := func(n *int64, q string) error {
@@ -201,11 +194,17 @@ func (r *Rollups) RebuildProgress(ctx context.Context, progress func(done, total
 			return err
 		}
 		step("leads")
-		if err := exec(&stats.Exits, "INSERT INTO funnel_exits (lead_id, stage_id, reason_code, from_stage_id, counted) "+exitsSQL("%s IS NOT NULL")); err != nil {
+		rows, err := tx.QueryContext(ctx, "SELECT COUNT(*) FROM funnel_leads WHERE exits IS NOT NULL")
+		if err != nil {
 			return err
 		}
-		step("exits")
-		return nil
+		defer rows.Close()
+		if rows.Next() {
+			if err := rows.Scan(&stats.Exits); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
 	})
 	if err != nil {
 		return stats, fmt.Errorf("funnel: rebuild: %w", err)
@@ -213,7 +212,7 @@ func (r *Rollups) RebuildProgress(ctx context.Context, progress func(done, total
 	if s.pg() {
 		// VACUUM as well: the deleted rows' space is reused by the next rebuild, and the
 		// visibility map spares the first queries from writing hint bits on every page.
-		if _, err := s.client.ExecContext(ctx, "VACUUM ANALYZE funnel_leads, funnel_exits"); err != nil {
+		if _, err := s.client.ExecContext(ctx, "VACUUM ANALYZE funnel_leads"); err != nil {
 			return stats, fmt.Errorf("funnel: vacuum: %w", err)
 		}
 		step("vacuum")

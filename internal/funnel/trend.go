@@ -52,10 +52,11 @@ func (s *Service) ConversionTrend(ctx context.Context, in TrendInput) (*Trend, e
 	res := &Trend{Source: sc.source, Points: []*TrendPoint{}}
 	st := sc.stmt()
 	at, to := sc.col("r", 'r', steps[0].ID), sc.col("r", 'r', steps[1].ID)
+	rc, rcArgs := sc.rowCond()
 	st.add(`SELECT `+s.bucketSQL(at, in.Interval)+` AS b, COUNT(*), COUNT(`+to+`)
-FROM `+sc.table+` r WHERE `+at+` >= `+s.epochParam()+` AND `+at+` < `+s.epochParam()+sc.rowCond("r")+` GROUP BY b ORDER BY b`,
-		in.Period.From.UTC(), in.Period.To.UTC())
-	err = sc.run(ctx, st, func(rows *sql.Rows) error {
+FROM `+sc.table+` r WHERE `+at+` >= `+s.epochParam()+` AND `+at+` < `+s.epochParam()+rc+` GROUP BY b ORDER BY b`,
+		append([]any{in.Period.From.UTC(), in.Period.To.UTC()}, rcArgs...)...)
+	err = sc.runAll(ctx, job{st, func(rows *sql.Rows) error {
 		p := &TrendPoint{}
 		if err := rows.Scan(&p.PeriodStart, &p.ReachedFrom, &p.ReachedTo); err != nil {
 			return err
@@ -65,7 +66,7 @@ FROM `+sc.table+` r WHERE `+at+` >= `+s.epochParam()+` AND `+at+` < `+s.epochPar
 		}
 		res.Points = append(res.Points, p)
 		return nil
-	})
+	}})
 	if err != nil {
 		return nil, err
 	}
