@@ -179,10 +179,21 @@ func smallInt(v Value) (int64, bool) {
 	return i, ok && -1<<31 <= i && i <= 1<<31-1
 }
 
-func arith(f func(x, y int64) (int64, bool)) native {
+// arith is an integer operation on operands within smallInt; f reports false where OPA's
+// answer is not an int64 (a division by zero, say), which OPA then gives.
+func arith(f func(x, y int64) (int64, bool)) native { return intOp(smallInt, f) }
+
+// exactArith is an integer operation OPA computes exactly at any size; f reports false on an
+// int64 overflow, and OPA's big integers take over.
+func exactArith(f func(x, y int64) (int64, bool)) native { return intOp(anyInt, f) }
+
+func anyInt(v Value) (int64, bool) { i, ok := v.(int64); return i, ok }
+
+// intOp applies f to two integers that operand accepts; anything else goes to OPA.
+func intOp(operand func(Value) (int64, bool), f func(x, y int64) (int64, bool)) native {
 	return func(a []Value) (Value, bool) {
-		x, ok1 := smallInt(a[0])
-		y, ok2 := smallInt(a[1])
+		x, ok1 := operand(a[0])
+		y, ok2 := operand(a[1])
 		if !ok1 || !ok2 {
 			return nil, false
 		}
@@ -242,23 +253,6 @@ func location(zones *sync.Map, name string) (*time.Location, bool) {
 	}
 	zones.Store(name, l)
 	return l, true
-}
-
-// exactArith is an integer operation OPA computes exactly at any size; f reports false on an
-// int64 overflow, and OPA's big integers take over.
-func exactArith(f func(x, y int64) (int64, bool)) native {
-	return func(a []Value) (Value, bool) {
-		x, ok1 := a[0].(int64)
-		y, ok2 := a[1].(int64)
-		if !ok1 || !ok2 {
-			return nil, false
-		}
-		r, ok := f(x, y)
-		if !ok {
-			return nil, false
-		}
-		return r, true
-	}
 }
 
 func stringFunc(f func(string) string) native {
