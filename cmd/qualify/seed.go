@@ -20,6 +20,7 @@ func seedCmd() *cobra.Command {
 		policies string
 		leads    int
 		value    uint64
+		profile  string
 	)
 	cmd := &cobra.Command{
 		Use:   "seed",
@@ -27,6 +28,13 @@ func seedCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			log := logger()
+			if profile != "" {
+				stop, err := startCPUProfile(profile)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			d, err := db.open(ctx, log)
 			if err != nil {
 				return err
@@ -44,6 +52,7 @@ func seedCmd() *cobra.Command {
 	cmd.Flags().StringVar(&policies, "policies", envOr("QUALIFY_POLICIES", "./policies"), "policy bundle directory (its stage list is the funnel)")
 	cmd.Flags().IntVar(&leads, "leads", 10000, "number of leads")
 	cmd.Flags().Uint64Var(&value, "seed", 1, "random seed: the same seed gives the same data")
+	cmd.Flags().StringVar(&profile, "cpu-profile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	return cmd
 }
 
