@@ -2,10 +2,15 @@ package lifecycle
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"runtime"
 	"sync"
 	"time"
+
+	"entgo.io/ent/dialect"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/internal/decisionlog"
@@ -22,12 +27,24 @@ type scored struct {
 	log decisionlog.Entry
 }
 
+// ScoreOptions says how Score reports and writes.
+type ScoreOptions struct {
+	// Progress, if set, is called after each batch is committed, by one goroutine at a time.
+	Progress func(done, total int)
+	// Pool, when it is the PostgreSQL pool under the client, lets Score write the batches on
+	// several connections at once, the decision logs with COPY: a bulk score is bound by the
+	// database's work on its writes, which one connection does on one core.
+	Pool *sql.DB
+}
+
 // Score evaluates the qualification policy for every stored lead and stores scores, grade,
 // temperature and reasons, without moving any lead: imported or seeded histories stay as they
-// are. Leads are read in batches with their facts (FactsReader), decided on every core while
-// the previous batch is written, and each batch is written with one UPDATE per few thousand
-// leads and one INSERT of their decision logs. progress, if set, is called after each batch.
-func (s *Service) Score(ctx context.Context, progress func(done, total int)) (int, error) {
+// are. It is a pipeline: pages of lead ids are read with their facts (FactsReader) and decided
+// on every core by several readers, and the decided batches are written, each in a transaction
+// of its own (one UPDATE per few thousand leads and the batch's decision logs), by one writer,
+// or several with a PostgreSQL Pool. A lead is decided exactly as alone: the same input, the
+// same decisions, the same columns and decision log.
+func (s *Service) Score(ctx context.Context, opts ScoreOptions) (int, error) {
 	total, err := s.client.Lead.Query().Count(ctx)
 	if err != nil {
 		return 0, err
@@ -36,16 +53,36 @@ func (s *Service) Score(ctx context.Context, progress func(done, total int)) (in
 	if err != nil {
 		return 0, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type batch struct {
-		rows []scored
-		err  error
+	write := s.writeScoresTx(r.dialect)
+	readers, writers := runtime.GOMAXPROCS(0), 1
+	if opts.Pool != nil && r.dialect == dialect.Postgres {
+		write, writers = copyScores(opts.Pool), runtime.GOMAXPROCS(0)
 	}
-	ready := make(chan batch, 1) // one batch decided ahead of the one being written
-	go func() {
-		defer close(ready)
-		err := s.PageLeadIDs(ctx, nil, scoreBatch, func(ids []int) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	stage := func(n int, fn func() error, then func()) {
+		var stageWG sync.WaitGroup
+		for range n {
+			wg.Add(1)
+			stageWG.Add(1)
+			go func() {
+				defer wg.Done()
+				defer stageWG.Done()
+				if err := fn(); err != nil {
+					cancel(err)
+				}
+			}()
+		}
+		go func() { stageWG.Wait(); then() }()
+	}
+	pages := make(chan []int, readers)
+	decided := make(chan []scored, writers) // batches decided ahead of the writers
+	stage(1, func() error {
+		return s.PageLeadIDs(ctx, nil, scoreBatch, func(ids []int) error { return send(ctx, pages, ids) })
+	}, func() { close(pages) })
+	stage(readers, func() error {
+		for ids := range pages {
 			cs, err := r.Load(ctx, ids)
 			if err != nil {
 				return err
@@ -54,41 +91,96 @@ func (s *Service) Score(ctx context.Context, progress func(done, total int)) (in
 			if err != nil {
 				return err
 			}
-			select {
-			case ready <- batch{rows: rows}:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		})
-		if err != nil {
-			ready <- batch{err: err}
-		}
-	}()
-	done := 0
-	for b := range ready {
-		if b.err != nil {
-			return done, b.err
-		}
-		err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
-			if err := updateScores(ctx, tx, r.dialect, b.rows); err != nil {
+			if err := send(ctx, decided, rows); err != nil {
 				return err
 			}
-			logged := make([]decisionlog.Entry, len(b.rows))
-			for i := range b.rows {
-				logged[i] = b.rows[i].log
+		}
+		return nil
+	}, func() { close(decided) })
+	var mu sync.Mutex
+	done := 0
+	stage(writers, func() error {
+		for rows := range decided {
+			if err := write(ctx, rows); err != nil {
+				return err
 			}
-			return decisionlog.WriteAll(ctx, tx, logged)
-		})
-		if err != nil {
-			return done, err
+			mu.Lock()
+			done += len(rows)
+			if opts.Progress != nil {
+				opts.Progress(done, total)
+			}
+			mu.Unlock()
 		}
-		done += len(b.rows)
-		if progress != nil {
-			progress(done, total)
-		}
+		return nil
+	}, func() {})
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return done, err
 	}
-	return done, ctx.Err()
+	return done, nil
+}
+
+// send passes v on, unless ctx ends first: after a failure no stage waits for one that
+// stopped.
+func send[T any](ctx context.Context, ch chan<- T, v T) error {
+	select {
+	case ch <- v:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// writeScoresTx writes a batch in a transaction of the client.
+func (s *Service) writeScoresTx(dia string) func(context.Context, []scored) error {
+	return func(ctx context.Context, rows []scored) error {
+		return txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
+			err := updateScores(ctx, dia, rows, func(ctx context.Context, q string, args ...any) error {
+				_, err := tx.ExecContext(ctx, q, args...)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			return decisionlog.WriteAll(ctx, tx, logsOf(rows))
+		})
+	}
+}
+
+// copyScores writes a batch in a transaction of a pgx connection of pool, the decision logs
+// with COPY.
+func copyScores(pool *sql.DB) func(context.Context, []scored) error {
+	return func(ctx context.Context, rows []scored) error {
+		conn, err := pool.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		return conn.Raw(func(dc any) error {
+			c, ok := dc.(*stdlib.Conn)
+			if !ok {
+				return fmt.Errorf("score: COPY needs a pgx connection, got %T", dc)
+			}
+			return pgx.BeginFunc(ctx, c.Conn(), func(tx pgx.Tx) error {
+				err := updateScores(ctx, dialect.Postgres, rows, func(ctx context.Context, q string, args ...any) error {
+					_, err := tx.Exec(ctx, q, args...)
+					return err
+				})
+				if err != nil {
+					return err
+				}
+				return decisionlog.CopyAll(ctx, tx, logsOf(rows))
+			})
+		})
+	}
+}
+
+func logsOf(rows []scored) []decisionlog.Entry {
+	out := make([]decisionlog.Entry, len(rows))
+	for i := range rows {
+		out[i] = rows[i].log
+	}
+	return out
 }
 
 // decideAll decides the leads of a batch on every core.
