@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/internal/decisionlog"
+	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/txn"
 )
 
@@ -54,7 +56,8 @@ func (s *Service) Score(ctx context.Context, opts ScoreOptions) (int, error) {
 		return 0, err
 	}
 	write := s.writeScoresTx(r.dialect)
-	readers, writers := runtime.GOMAXPROCS(0), 1
+	// Twice as many readers as cores: one decides while another waits for its facts.
+	readers, writers := 2*runtime.GOMAXPROCS(0), 1
 	if opts.Pool != nil && r.dialect == dialect.Postgres {
 		write, writers = copyScores(opts.Pool), runtime.GOMAXPROCS(0)
 	}
@@ -211,15 +214,27 @@ func (s *Service) decideAll(ctx context.Context, cs []Candidate) ([]scored, erro
 }
 
 func (s *Service) decideOne(ctx context.Context, c Candidate, now time.Time, out *scored) error {
-	start := time.Now()
-	d, meta, err := s.decider.DecideLead(ctx, c.Input)
+	var (
+		d       policy.LeadDecision
+		meta    policy.Meta
+		latency time.Duration
+	)
+	err := patiently(ctx, func() (err error) {
+		start := time.Now()
+		d, meta, err = s.decider.DecideLead(ctx, c.Input)
+		latency = time.Since(start)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("score lead %d: %w", c.ID, err)
 	}
-	latency := time.Since(start)
 	// Escalations are not read here (a batch stays a constant number of statements): a review
 	// that finds an SLA already escalated only moves the date on.
-	sd, _, err := s.decider.DecideSchedule(ctx, scheduleInput(reviewState{in: c.Input, qualifiedAt: &now}, now, nil))
+	var sd policy.ScheduleDecision
+	err = patiently(ctx, func() (err error) {
+		sd, _, err = s.decider.DecideSchedule(ctx, scheduleInput(reviewState{in: c.Input, qualifiedAt: &now}, now, nil))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("schedule lead %d: %w", c.ID, err)
 	}
@@ -230,4 +245,21 @@ func (s *Service) decideOne(ctx context.Context, c Candidate, now time.Time, out
 	*out = scored{Candidate: c, row: row, log: decisionlog.Entry{Kind: decisionlog.Lead, LeadID: c.ID, Meta: meta,
 		Input: c.Input, Result: d, Latency: latency, Trigger: "score"}}
 	return nil
+}
+
+// scoreAttempts is how many times a bulk score asks for a decision that ran out of time.
+const scoreAttempts = 3
+
+// patiently runs decide again when it ran out of the policy's time while ctx goes on: the
+// deadline guards a request against a runaway policy, and a bulk score on a loaded machine
+// (two cores, a load of twenty) met it on a decision of a tenth of a millisecond, descheduled;
+// the answer asked again is the same, and a policy that always needs longer still fails.
+func patiently(ctx context.Context, decide func() error) error {
+	var err error
+	for range scoreAttempts {
+		if err = decide(); err == nil || !errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
 }
