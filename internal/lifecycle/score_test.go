@@ -3,6 +3,8 @@ package lifecycle
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -207,5 +209,38 @@ func BenchmarkScore(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportMetric(float64(n)/time.Since(began).Seconds(), "leads/s")
+	}
+}
+
+// A bulk score asks again for a decision that ran out of the policy's time, a few times at
+// most, and for no other failure, nor once its own context has ended.
+func TestPatientlyAsksAgainAfterTheDeadline(t *testing.T) {
+	timedOut := &policy.EvalError{Query: "data.qualify.schedule.decision", Err: fmt.Errorf("evaluation stopped after 1s: %w", context.DeadlineExceeded)}
+	other := errors.New("undefined")
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tc := range []struct {
+		name    string
+		ctx     context.Context
+		answers []error // the decision's answers, one per call
+		calls   int
+		want    error
+	}{
+		{"answered at once", context.Background(), []error{nil}, 1, nil},
+		{"answered the second time", context.Background(), []error{timedOut, nil}, 2, nil},
+		{"always too long", context.Background(), []error{timedOut, timedOut, timedOut, nil}, scoreAttempts, timedOut},
+		{"another failure", context.Background(), []error{other, nil}, 1, other},
+		{"the caller gave up", ended, []error{timedOut, nil}, 1, timedOut},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			calls := 0
+			err := patiently(tc.ctx, func() error {
+				calls++
+				return tc.answers[calls-1]
+			})
+			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) || calls != tc.calls {
+				t.Errorf("patiently = %v after %d calls; want %v after %d", err, calls, tc.want, tc.calls)
+			}
+		})
 	}
 }
