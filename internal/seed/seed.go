@@ -35,7 +35,7 @@ type Options struct {
 	Progress func(done, total int)
 	// Phase, when set, is called as each step begins: "accounts" (with their people and
 	// projects), "leads" (counted by Progress), "indexes" (PostgreSQL builds the deferred
-	// indexes and checks the foreign keys), "statistics", "loaded" (Loaded runs) and "lead
+	// indexes and checks the foreign keys), "statistics" and, after Loaded, "lead
 	// indexes" (PostgreSQL builds the leads' own, deferred past Loaded).
 	Phase func(name string)
 	// Pool, when it is the PostgreSQL pool under the client, lets the seed write with COPY;
@@ -146,7 +146,6 @@ func loaded(ctx context.Context, client *ent.Client, dia string, opts Options) e
 	if opts.Loaded == nil {
 		return nil
 	}
-	opts.phase("loaded")
 	return opts.Loaded(ctx)
 }
 
