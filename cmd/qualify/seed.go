@@ -32,8 +32,8 @@ func seedCmd() *cobra.Command {
 			ctx := cmd.Context()
 			log := logger()
 			if os.Getenv("GOGC") == "" {
-				// A batch job alone in its process: collecting a quarter as often left the
-				// policy's decisions, most of the seed's own CPU, a fifth more of it.
+				// A batch job alone in its process, whose profile spent a quarter of its CPU
+				// collecting garbage: collecting a quarter as often leaves more to deciding.
 				debug.SetGCPercent(400)
 			}
 			if profile != "" {
