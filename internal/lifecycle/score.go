@@ -56,10 +56,14 @@ func (s *Service) Score(ctx context.Context, opts ScoreOptions) (int, error) {
 		return 0, err
 	}
 	write := s.writeScoresTx(r.dialect)
-	// Twice as many readers as cores: one decides while another waits for its facts.
-	readers, writers := 2*runtime.GOMAXPROCS(0), 1
+	// One reader and one writer through the client, as a server seeding beside its requests
+	// or SQLite wants: with four readers, a 100k score on SQLite stopped moving for minutes
+	// (its WAL stopped being checkpointed, as when readers never pause). With a pool, twice
+	// as many readers as cores (one decides while another waits for its facts) and a writer
+	// per core.
+	readers, writers := 1, 1
 	if opts.Pool != nil && r.dialect == dialect.Postgres {
-		write, writers = copyScores(opts.Pool), runtime.GOMAXPROCS(0)
+		write, readers, writers = copyScores(opts.Pool), 2*runtime.GOMAXPROCS(0), runtime.GOMAXPROCS(0)
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
