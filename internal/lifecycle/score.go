@@ -58,7 +58,7 @@ func (s *Service) Score(ctx context.Context, opts ScoreOptions) (int, error) {
 	write := s.writeScoresTx(r.dialect)
 	// One reader and one writer through the client, as a server seeding beside its requests
 	// or SQLite wants: with four readers, a 100k score on SQLite stopped moving for minutes
-	// (its WAL stopped being checkpointed, as when readers never pause). With a pool, twice
+	// (no write reached its WAL; why is not known). With a pool, twice
 	// as many readers as cores (one decides while another waits for its facts) and a writer
 	// per core.
 	readers, writers := 1, 1
