@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
+	"os"
+	rpprof "runtime/pprof"
 	"time"
 )
 
@@ -26,4 +28,21 @@ func servePprof(ctx context.Context, addr string, log *slog.Logger) {
 	}()
 	context.AfterFunc(ctx, func() { _ = srv.Close() })
 	log.Info("pprof serving", "addr", addr)
+}
+
+// startCPUProfile profiles the process's CPU into the file at path until the returned stop is
+// called: a one-shot command such as seed has no server to ask.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := rpprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		rpprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }

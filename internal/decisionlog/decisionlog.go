@@ -97,12 +97,17 @@ func builder(ctx context.Context, c *ent.Client, e Entry) (*ent.DecisionLogCreat
 	if !e.At.IsZero() {
 		create.SetDecidedAt(e.At)
 	}
-	if p, ok := principal.From(ctx); ok {
-		create.SetCaller(p.Subject).SetCallerRole(p.Role)
-	} else {
-		create.SetCaller(principal.System.Subject).SetCallerRole(principal.System.Role)
+	caller, role := callerOf(ctx)
+	return create.SetCaller(caller).SetCallerRole(role), nil
+}
+
+// callerOf is the subject and role of ctx's principal, the system's without one.
+func callerOf(ctx context.Context) (subject, role string) {
+	p, ok := principal.From(ctx)
+	if !ok {
+		p = principal.System
 	}
-	return create, nil
+	return p.Subject, p.Role
 }
 
 // toMap is v as the policy saw it: through its JSON tags.

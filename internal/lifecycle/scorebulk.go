@@ -86,10 +86,10 @@ func pgType(col string) string {
 	}
 }
 
-// updateScores writes rows with one statement per bind-parameter limit:
+// updateScores writes rows with exec, one statement per bind-parameter limit:
 // WITH v(id, …) AS (VALUES …) UPDATE leads SET … FROM v WHERE leads.id = v.id, which both
 // SQLite and PostgreSQL take.
-func updateScores(ctx context.Context, tx *ent.Client, dia string, rows []scored) error {
+func updateScores(ctx context.Context, dia string, rows []scored, exec func(ctx context.Context, q string, args ...any) error) error {
 	limit := 32766
 	if dia == dialect.Postgres {
 		limit = 65535
@@ -131,7 +131,7 @@ func updateScores(ctx context.Context, tx *ent.Client, dia string, rows []scored
 			}
 		}
 		b.WriteString(" FROM v WHERE leads.id = v.id")
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		if err := exec(ctx, b.String(), args...); err != nil {
 			return fmt.Errorf("write scores: %w", err)
 		}
 	}

@@ -21,7 +21,23 @@ type deferred struct {
 
 type ddl struct{ Table, Name, Def string } // exported for pgx.RowToStructByPos
 
-// deferPostgres drops the foreign keys and secondary indexes of tables and returns how to put
+// take removes the indexes of table from d and returns them, to be restored apart; the
+// foreign keys stay with d.
+func (d *deferred) take(table string) *deferred {
+	out := &deferred{}
+	kept := d.indexes[:0]
+	for _, ix := range d.indexes {
+		if ix.Table == table {
+			out.indexes = append(out.indexes, ix)
+		} else {
+			kept = append(kept, ix)
+		}
+	}
+	d.indexes = kept
+	return out
+}
+
+// deferIndexes drops the foreign keys and secondary indexes of tables and returns how to put
 // them back. The seed refuses a database holding leads, so nothing but the seed is slowed down
 // by their absence.
 func (l copyLoader) deferIndexes(ctx context.Context, tables []string) (*deferred, error) {

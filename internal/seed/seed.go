@@ -33,13 +33,19 @@ type Options struct {
 	BatchSize int
 	// Progress, when set, is called after each committed batch of leads.
 	Progress func(done, total int)
-	// Phase, when set, is called as each step without a count of its own begins: "accounts"
-	// (with their people and projects), "indexes" (PostgreSQL builds the deferred indexes and
-	// checks the foreign keys) and "statistics".
+	// Phase, when set, is called as each step begins: "accounts" (with their people and
+	// projects), "leads" (counted by Progress), "indexes" (PostgreSQL builds the deferred
+	// indexes and checks the foreign keys), "statistics" and, after Loaded, "lead
+	// indexes" (PostgreSQL builds the leads' own, deferred past Loaded).
 	Phase func(name string)
 	// Pool, when it is the PostgreSQL pool under the client, lets the seed write with COPY;
 	// without it rows go as multi-row INSERTs through the client. The data is the same.
 	Pool *sql.DB
+	// Loaded, when set, runs once every row is written, indexed for reading and analyzed, but
+	// on the COPY path before the leads table's own secondary indexes are built ("lead
+	// indexes"): work that updates every lead once, as scoring does, costs a fifth without
+	// them, and each is built in one pass after it. Its error ends the seed.
+	Loaded func(ctx context.Context) error
 }
 
 // Stats counts what Run wrote.
@@ -95,32 +101,59 @@ func Run(ctx context.Context, client *ent.Client, opts Options) (st Stats, err e
 		return st, err
 	}
 	st.Users = len(team.members)
-	if cl, ok := w.load.(copyLoader); ok {
-		d, err := cl.deferIndexes(ctx, seededTables[1:])
-		if err != nil {
+	cl, bulk := w.load.(copyLoader)
+	if !bulk {
+		if err := write(ctx, w, opts, cs, team, plan, now, &st); err != nil {
 			return st, err
 		}
-		err = write(ctx, w, opts, cs, team, plan, now, &st)
-		opts.phase("indexes")
-		if rerr := cl.restore(ctx, d); err == nil {
-			err = rerr
-		}
-		if err != nil {
-			return st, err
-		}
-	} else if err := write(ctx, w, opts, cs, team, plan, now, &st); err != nil {
+		return st, loaded(ctx, client, dia, opts)
+	}
+	d, err := cl.deferIndexes(ctx, seededTables[1:])
+	if err != nil {
 		return st, err
 	}
+	leads := d.take("leads")
+	err = write(ctx, w, opts, cs, team, plan, now, &st)
+	opts.phase("indexes")
+	if rerr := cl.restore(ctx, d); err == nil {
+		err = rerr
+	}
+	if err == nil {
+		err = loaded(ctx, client, dia, opts)
+	}
+	// Put back even after a failure, so that a half-seeded database keeps its schema.
+	opts.phase("lead indexes")
+	if rerr := cl.restore(ctx, leads); err == nil {
+		err = rerr
+	}
+	if err == nil {
+		err = analyze(ctx, client, "leads")
+	}
+	return st, err
+}
+
+// loaded analyzes the seeded tables on PostgreSQL and runs opts.Loaded.
+func loaded(ctx context.Context, client *ent.Client, dia string, opts Options) error {
 	// Fresh statistics: PostgreSQL plans the first reads of tables it has never analyzed badly
 	// (scoring read the last manual move of 1,000 leads in seconds instead of milliseconds), and
 	// autovacuum gets to them only later.
 	if dia == dialect.Postgres {
 		opts.phase("statistics")
-		if _, err := client.ExecContext(ctx, "ANALYZE "+strings.Join(seededTables, ", ")); err != nil {
-			return st, fmt.Errorf("seed: analyze: %w", err)
+		if err := analyze(ctx, client, seededTables...); err != nil {
+			return err
 		}
 	}
-	return st, nil
+	if opts.Loaded == nil {
+		return nil
+	}
+	return opts.Loaded(ctx)
+}
+
+func analyze(ctx context.Context, client *ent.Client, tables ...string) error {
+	if _, err := client.ExecContext(ctx, "ANALYZE "+strings.Join(tables, ", ")); err != nil {
+		return fmt.Errorf("seed: analyze: %w", err)
+	}
+	return nil
 }
 
 // write writes the accounts with their people and projects, then the leads.
@@ -129,6 +162,7 @@ func write(ctx context.Context, w *writer, opts Options, cs []company, team *sta
 	if err := w.companies(ctx, cs, st); err != nil {
 		return err
 	}
+	opts.phase("leads")
 	return generate(ctx, opts.Seed, plan, w.leadBatch(), team, cs, now, func(batch []*prospect) error {
 		if err := w.leads(ctx, batch, cs, team, st); err != nil {
 			return err
