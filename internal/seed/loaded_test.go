@@ -53,3 +53,29 @@ func TestLoadedRunsBeforeTheLeadIndexes(t *testing.T) {
 		}
 	})
 }
+
+// Loaded (the scoring) rewrites every lead; the seed leaves the leads vacuumed, every page
+// all-visible, so that a list's totalCount is an index-only scan from the first request.
+func TestSeedLeavesTheLeadsVacuumed(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
+		if db.Dialect != "postgres" {
+			t.Skip("VACUUM and the visibility map are PostgreSQL's")
+		}
+		ctx := context.Background()
+		_, err := seed.Run(ctx, db.Client, seed.Options{Leads: 2000, Seed: 2, Now: now, Pool: db.SQL,
+			Loaded: func(ctx context.Context) error {
+				_, err := db.SQL.ExecContext(ctx, "UPDATE leads SET score = score + 1")
+				return err
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pages, visible int
+		if err := db.SQL.QueryRowContext(ctx, "SELECT relpages, relallvisible FROM pg_class WHERE relname = 'leads'").Scan(&pages, &visible); err != nil {
+			t.Fatal(err)
+		}
+		if pages == 0 || visible != pages {
+			t.Errorf("leads after the seed: %d of %d pages all-visible", visible, pages)
+		}
+	})
+}
