@@ -11,6 +11,7 @@ import (
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/ent/lead"
+	"github.com/qualify/qualify/internal/store"
 )
 
 // leadFilter is the SELECT of the ids of the leads the caller may see that match where, as ent
@@ -140,16 +141,5 @@ func (st *stmt) String() string {
 	if !st.pg {
 		return st.prefix + body
 	}
-	n := st.prefixN // the prefix's placeholders are $1..$n
-	var b strings.Builder
-	b.WriteString(st.prefix)
-	for _, r := range body {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	return st.prefix + store.Dollars(body, st.prefixN) // the prefix's placeholders are $1..$prefixN
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/qualify/qualify/ent/stagetransition"
 	"github.com/qualify/qualify/internal/domainerr"
 	"github.com/qualify/qualify/internal/policy"
+	"github.com/qualify/qualify/internal/store"
 )
 
 // leadRead is a lead as one decision about it reads it: the row with the edges the policies look
@@ -61,7 +62,7 @@ func readAround(ctx context.Context, c *ent.Client, f *funnel, l *ent.Lead, now 
 	l.Edges.Contacts, l.Edges.Activities = []*ent.Contact{}, []*ent.Activity{}
 	q, args := aroundSQL(l, now)
 	if f.pg {
-		q = dollars(q)
+		q = store.Dollars(q, 0)
 	}
 	rows, err := c.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -200,21 +201,6 @@ func aroundSQL(l *ent.Lead, now time.Time) (string, []any) {
 		args = append(args, *l.AccountID, *l.AccountID, *l.AccountID)
 	}
 	return strings.Join(branches, " UNION ALL "), args
-}
-
-// dollars numbers the ? placeholders of q as PostgreSQL's $1, $2, … (q has no ? in a literal).
-func dollars(q string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // sqliteTimes are the layouts SQLite gives times in where it cannot tell a column's type (a

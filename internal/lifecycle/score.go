@@ -11,11 +11,11 @@ import (
 
 	"entgo.io/ent/dialect"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/internal/decisionlog"
 	"github.com/qualify/qualify/internal/policy"
+	"github.com/qualify/qualify/internal/store"
 	"github.com/qualify/qualify/internal/txn"
 )
 
@@ -158,17 +158,8 @@ func (s *Service) writeScoresTx(dia string) func(context.Context, []scored) erro
 // with COPY.
 func copyScores(pool *sql.DB) func(context.Context, []scored) error {
 	return func(ctx context.Context, rows []scored) error {
-		conn, err := pool.Conn(ctx)
-		if err != nil {
-			return err
-		}
-		defer conn.Close()
-		return conn.Raw(func(dc any) error {
-			c, ok := dc.(*stdlib.Conn)
-			if !ok {
-				return fmt.Errorf("score: COPY needs a pgx connection, got %T", dc)
-			}
-			return pgx.BeginFunc(ctx, c.Conn(), func(tx pgx.Tx) error {
+		return store.OnPgxConn(ctx, pool, func(c *pgx.Conn) error {
+			return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
 				err := updateScores(ctx, dialect.Postgres, rows, func(ctx context.Context, q string, args ...any) error {
 					_, err := tx.Exec(ctx, q, args...)
 					return err

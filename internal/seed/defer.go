@@ -7,7 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/qualify/qualify/internal/store"
 )
 
 // deferred is what a PostgreSQL seed takes off the tables it fills before the leads go in and
@@ -42,7 +43,7 @@ func (d *deferred) take(table string) *deferred {
 // by their absence.
 func (l copyLoader) deferIndexes(ctx context.Context, tables []string) (*deferred, error) {
 	d := &deferred{}
-	err := l.onConn(ctx, func(c *pgx.Conn) error {
+	err := store.OnPgxConn(ctx, l.pool, func(c *pgx.Conn) error {
 		rows, err := c.Query(ctx, `SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
 			WHERE contype = 'f' AND conrelid = ANY($1::regclass[]) ORDER BY 1, 2`, tables)
 		if err != nil {
@@ -92,7 +93,7 @@ func (l copyLoader) restore(ctx context.Context, d *deferred) error {
 	errs := make(chan error, restoreWorkers)
 	for range restoreWorkers {
 		go func() {
-			err := l.onConn(ctx, func(c *pgx.Conn) error {
+			err := store.OnPgxConn(ctx, l.pool, func(c *pgx.Conn) error {
 				// Index builds sort in memory this large before spilling to disk.
 				if _, err := c.Exec(ctx, "SET maintenance_work_mem = '512MB'"); err != nil {
 					return err
@@ -119,7 +120,7 @@ func (l copyLoader) restore(ctx context.Context, d *deferred) error {
 	for range restoreWorkers {
 		failed = append(failed, <-errs)
 	}
-	err := l.onConn(ctx, func(c *pgx.Conn) error {
+	err := store.OnPgxConn(ctx, l.pool, func(c *pgx.Conn) error {
 		for _, k := range d.fkeys {
 			if _, err := c.Exec(ctx, fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT %s %s", k.Table, pgx.Identifier{k.Name}.Sanitize(), k.Def)); err != nil {
 				failed = append(failed, fmt.Errorf("%s: %w", k.Name, err))
@@ -135,19 +136,3 @@ func (l copyLoader) restore(ctx context.Context, d *deferred) error {
 
 // restoreWorkers is how many indexes are built at once.
 const restoreWorkers = 2
-
-// onConn runs fn on one pgx connection of the pool.
-func (l copyLoader) onConn(ctx context.Context, fn func(*pgx.Conn) error) error {
-	conn, err := l.pool.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("seed: COPY needs a pgx connection, got %T", dc)
-		}
-		return fn(c.Conn())
-	})
-}

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/internal/store"
 )
 
 // loader opens the transactions the seed writes in. The rows of a table are written in bulk,
@@ -46,7 +47,7 @@ func newLoader(c *ent.Client, pool *sql.DB, dia string) loader {
 type copyLoader struct{ pool *sql.DB }
 
 func (l copyLoader) inTx(ctx context.Context, fn func(loadTx) error) error {
-	return l.onConn(ctx, func(c *pgx.Conn) error {
+	return store.OnPgxConn(ctx, l.pool, func(c *pgx.Conn) error {
 		return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error { return fn(copyTx{tx}) })
 	})
 }

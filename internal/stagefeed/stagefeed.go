@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
-	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/qualify/qualify/ent"
@@ -182,17 +182,7 @@ func (b *Broker) Run(ctx context.Context) error {
 // after a lost connection (replay), the subscribers catch up from the table: what committed
 // while nobody listened is there, and what commits from now on is notified.
 func (b *Broker) listen(ctx context.Context, replay bool) error {
-	conn, err := b.db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return errors.New("stagefeed: not a pgx connection")
-		}
-		pg := c.Conn()
+	return store.OnPgxConn(ctx, b.db, func(pg *pgx.Conn) error {
 		if _, err := pg.Exec(ctx, "LISTEN "+Channel); err != nil {
 			return fmt.Errorf("listen: %w", err)
 		}
@@ -225,14 +215,5 @@ func (b *Broker) sql(q string) string {
 	if b.dialect != dialect.Postgres {
 		return q
 	}
-	out, n := make([]byte, 0, len(q)+8), 0
-	for i := 0; i < len(q); i++ {
-		if q[i] == '?' {
-			n++
-			out = fmt.Appendf(out, "$%d", n)
-			continue
-		}
-		out = append(out, q[i])
-	}
-	return string(out)
+	return store.Dollars(q, 0)
 }
