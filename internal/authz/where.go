@@ -16,10 +16,8 @@ type rowFilters struct {
 	contact    predicate.Contact
 	activity   predicate.Activity
 	transition predicate.StageTransition
-	// contactRows, activityRows and transitionRows are the row shape of the same filters, for
-	// the selects of the interceptors (visibility).
-	contactRows    predicate.Contact
-	activityRows   predicate.Activity
+	// transitionRows is the row shape of the same filter, for the selects of the interceptors
+	// (visibility).
 	transitionRows predicate.StageTransition
 }
 
@@ -31,7 +29,7 @@ func filtersFor(s *Scope) (rowFilters, bool) {
 	v := visibilityOf(s)
 	return rowFilters{
 		lead: v.lead(), contact: v.contact(), activity: v.activity(), transition: v.transition(),
-		contactRows: v.contactRows(), activityRows: v.activityRows(), transitionRows: v.transitionRows(),
+		transitionRows: v.transitionRows(),
 	}, true
 }
 

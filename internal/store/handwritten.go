@@ -11,7 +11,9 @@ import (
 // generator, the drift check): it keeps the objects a migration adds by hand, which ent/schema
 // cannot describe and a diff would otherwise drop. They are the search indexes of the migration
 // "search" (internal/fulltext), named <table>_search_words and <table>_search_trigrams, and the
-// index lead_contacts_search_contact that finds leads by contact.
+// index lead_contacts_search_contact that finds leads by contact; and the row filter's reach
+// (migration "contact_reach", internal/authz): the columns contacts.reach and activities.reach,
+// kept by triggers, and their indexes.
 func KeepHandWritten(next entschema.Differ) entschema.Differ {
 	return entschema.DiffFunc(func(current, desired *atlas.Schema) ([]atlas.Change, error) {
 		changes, err := next.Diff(current, desired)
@@ -38,6 +40,9 @@ func dropHandWritten(changes []atlas.Change) []atlas.Change {
 		if d, ok := c.(*atlas.DropIndex); ok && handWrittenIndex(d.I.Name) {
 			continue
 		}
+		if d, ok := c.(*atlas.DropColumn); ok && d.C.Name == reachColumn {
+			continue
+		}
 		kept = append(kept, c)
 	}
 	return kept
@@ -45,5 +50,8 @@ func dropHandWritten(changes []atlas.Change) []atlas.Change {
 
 func handWrittenIndex(name string) bool {
 	return strings.HasSuffix(name, "_search_words") || strings.HasSuffix(name, "_search_trigrams") ||
-		name == "lead_contacts_search_contact"
+		name == "lead_contacts_search_contact" || strings.HasSuffix(name, "_reach") || name == "leads_reach_account"
 }
+
+// reachColumn is the hand-written column of contacts and activities that holds their reach.
+const reachColumn = "reach"
