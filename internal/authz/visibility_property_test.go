@@ -23,6 +23,7 @@ type randomWorld struct {
 	actLead     map[string]string
 	actContact  map[string]string
 	accounts    []string
+	owners      []string
 }
 
 // TestRowFilterMatchesBruteForce draws random worlds and compares, for a rep of each team, what
@@ -37,6 +38,14 @@ func TestRowFilterMatchesBruteForce(t *testing.T) {
 		for round := range 3 {
 			rng := rand.New(rand.NewPCG(16, uint64(round)))
 			w := newRandomWorld(t, api, rng, round)
+			for _, name := range []string{fmt.Sprintf("bdrA%d", round), fmt.Sprintf("aeB%d", round)} {
+				id := w.users[name]
+				caller := api.As(t, map[bool]string{true: "bdr", false: "ae"}[name[0] == 'b'], w.team[id], id)
+				w.check(t, caller, id, round)
+			}
+			// Every path of the stored reach moves: leads change owner and account, contacts
+			// move account and gain and lose links, activities move between leads and contacts.
+			w.mutate(t, api, rng)
 			for _, name := range []string{fmt.Sprintf("bdrA%d", round), fmt.Sprintf("aeB%d", round)} {
 				id := w.users[name]
 				caller := api.As(t, map[bool]string{true: "bdr", false: "ae"}[name[0] == 'b'], w.team[id], id)
@@ -82,6 +91,7 @@ func newRandomWorld(t *testing.T, api *apitest.Instance, rng *rand.Rand, round i
 			createAccount(input: {name: $n, domain: $d, country: "DE"}) { id } }`,
 			map[string]any{"n": fmt.Sprintf("Acct %d-%d", round, i), "d": fmt.Sprintf("acct%d-%d.example", round, i)}))
 	}
+	w.owners = owners
 	var leads []string
 	for i := range 12 {
 		owner, acct := pick(owners, 2), pick(w.accounts, 2)
@@ -118,6 +128,76 @@ func newRandomWorld(t *testing.T, api *apitest.Instance, rng *rand.Rand, round i
 		w.actLead[id], w.actContact[id] = lead, contact
 	}
 	return w
+}
+
+// mutate applies random writes over the API to every link the row filter reads, and records
+// them: a lead's owner (to another, or none) and account, a contact's account and lead links,
+// an activity's lead and contact.
+func (w *randomWorld) mutate(t *testing.T, api *apitest.Instance, rng *rand.Rand) {
+	t.Helper()
+	pick := func(ids []string, none int) string {
+		if none > 0 && rng.IntN(none+1) == 0 {
+			return ""
+		}
+		return ids[rng.IntN(len(ids))]
+	}
+	var out map[string]any
+	leads, contacts, acts := want(w.leadOwner, func(string) bool { return true }),
+		want(w.contactAcct, func(string) bool { return true }), want(w.actLead, func(string) bool { return true })
+	for range 12 {
+		switch rng.IntN(5) {
+		case 0: // a lead changes owner
+			l, o := pick(leads, 0), pick(w.owners, 2)
+			input := map[string]any{"ownerID": o}
+			if o == "" {
+				input = map[string]any{"clearOwner": true}
+			}
+			api.Data(t, `mutation($id: ID!, $in: UpdateLeadInput!) { updateLead(id: $id, input: $in) { id } }`,
+				map[string]any{"id": l, "in": input}, &out)
+			w.leadOwner[l] = o
+		case 1: // a lead changes account
+			l, a := pick(leads, 0), pick(w.accounts, 2)
+			input := map[string]any{"accountID": a}
+			if a == "" {
+				input = map[string]any{"clearAccount": true}
+			}
+			api.Data(t, `mutation($id: ID!, $in: UpdateLeadInput!) { updateLead(id: $id, input: $in) { id } }`,
+				map[string]any{"id": l, "in": input}, &out)
+			w.leadAccount[l] = a
+		case 2: // a contact moves account
+			c, a := pick(contacts, 0), pick(w.accounts, 2)
+			input := map[string]any{"accountID": a}
+			if a == "" {
+				input = map[string]any{"clearAccount": true}
+			}
+			api.Data(t, `mutation($id: ID!, $in: UpdateContactInput!) { updateContact(id: $id, input: $in) { id } }`,
+				map[string]any{"id": c, "in": input}, &out)
+			w.contactAcct[c] = a
+		case 3: // a contact loses a link and gains another
+			c, add := pick(contacts, 0), pick(leads, 0)
+			input := map[string]any{}
+			if linked := w.contactLead[c]; len(linked) > 0 {
+				drop := linked[rng.IntN(len(linked))]
+				input["removeLeadIDs"] = []string{drop}
+				w.contactLead[c] = slices.DeleteFunc(slices.Clone(linked), func(l string) bool { return l == drop })
+			}
+			if !slices.Contains(w.contactLead[c], add) && rng.IntN(2) == 0 {
+				input["addLeadIDs"] = []string{add}
+				w.contactLead[c] = append(w.contactLead[c], add)
+			}
+			api.Data(t, `mutation($id: ID!, $in: UpdateContactInput!) { updateContact(id: $id, input: $in) { id } }`,
+				map[string]any{"id": c, "in": input}, &out)
+		case 4: // an activity moves to another lead (or none) and contact
+			a, l, c := pick(acts, 0), pick(leads, 1), pick(contacts, 0)
+			input := map[string]any{"contactID": c, "leadID": l}
+			if l == "" {
+				input = map[string]any{"contactID": c, "clearLead": true}
+			}
+			api.Data(t, `mutation($id: ID!, $in: UpdateActivityInput!) { updateActivity(id: $id, input: $in) { id } }`,
+				map[string]any{"id": a, "in": input}, &out)
+			w.actLead[a], w.actContact[a] = l, c
+		}
+	}
 }
 
 func nilIfEmpty(s string) any {

@@ -113,7 +113,14 @@ func Run(ctx context.Context, client *ent.Client, opts Options) (st Stats, err e
 		return st, err
 	}
 	leads := d.take("leads")
+	if err := cl.pauseReach(ctx); err != nil {
+		return st, errors.Join(err, cl.restore(ctx, d), cl.restore(ctx, leads))
+	}
 	err = write(ctx, w, opts, cs, team, plan, now, &st)
+	// Before the indexes: the fill rewrites contacts, cheaper without them.
+	if rerr := cl.resumeReach(ctx); err == nil {
+		err = rerr
+	}
 	opts.phase("indexes")
 	if rerr := cl.restore(ctx, d); err == nil {
 		err = rerr

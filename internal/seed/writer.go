@@ -189,6 +189,7 @@ func (w *writer) leads(ctx context.Context, ps []*prospect, cs []company, s *sta
 		nActs += len(p.acts)
 	}
 	links := 0
+	_, bulk := w.load.(copyLoader)
 	return w.inTx(ctx, "leads", func(tx loadTx) error {
 		ids, err := tx.reserve(ctx, "leads", len(ps))
 		if err != nil {
@@ -209,6 +210,12 @@ func (w *writer) leads(ctx context.Context, ps []*prospect, cs []company, s *sta
 		for i, p := range ps {
 			a := &cs[p.acct]
 			leads[i] = w.lead(ids[i], p, a, s)
+			// An activity of a lead reaches its owner (0: the pool), as the trigger the COPY
+			// path turns off would have written (reach.go).
+			reach := []int64{0}
+			if p.owner >= 0 {
+				reach[0] = int64(s.members[p.owner].id)
+			}
 			for _, k := range p.contacts {
 				contacts = append(contacts, []any{ids[i], a.people[k].id})
 			}
@@ -228,7 +235,11 @@ func (w *writer) leads(ctx context.Context, ps []*prospect, cs []company, s *sta
 				if e.contact >= 0 {
 					contact = a.people[e.contact].id
 				}
-				acts = append(acts, []any{aids[len(acts)], e.kind, e.at, ids[i], e.at, e.at, props, contact})
+				act := []any{aids[len(acts)], e.kind, e.at, ids[i], e.at, e.at, props, contact}
+				if bulk {
+					act = append(act, reach)
+				}
+				acts = append(acts, act)
 			}
 		}
 		if err := tx.write(ctx, "leads", leadCols, leads); err != nil {
@@ -240,7 +251,11 @@ func (w *writer) leads(ctx context.Context, ps []*prospect, cs []company, s *sta
 		if err := tx.write(ctx, "stage_transitions", moveCols, moves); err != nil {
 			return err
 		}
-		if err := tx.write(ctx, "activities", activityCols, acts); err != nil {
+		cols := activityCols
+		if bulk {
+			cols = append(cols[:len(cols):len(cols)], reachColumn)
+		}
+		if err := tx.write(ctx, "activities", cols, acts); err != nil {
 			return err
 		}
 		links = len(contacts)
