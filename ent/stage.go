@@ -16,7 +16,7 @@ type Stage struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// Key holds the value of the "key" field.
+	// the key the policy bundle gives the stage, in lower_snake_case (sql, nurture): data of the bundle, not a schema enum
 	Key string `json:"key,omitempty"`
 	// Name holds the value of the "name" field.
 	Name string `json:"name,omitempty"`

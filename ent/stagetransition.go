@@ -36,7 +36,7 @@ type StageTransition struct {
 	ActorKind stagetransition.ActorKind `json:"actor_kind,omitempty"`
 	// Trigger holds the value of the "trigger" field.
 	Trigger stagetransition.Trigger `json:"trigger,omitempty"`
-	// ReasonCode holds the value of the "reason_code" field.
+	// the reason the policy asked for the move, as the bundle spells it, in lower_snake_case (no_budget); empty when none
 	ReasonCode string `json:"reason_code,omitempty"`
 	// Reason holds the value of the "reason" field.
 	Reason string `json:"reason,omitempty"`

@@ -16,7 +16,8 @@ type Stage struct {
 // Fields of the Stage.
 func (Stage) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("key").NotEmpty().Unique().Annotations(entgql.OrderField("KEY")),
+		field.String("key").NotEmpty().Unique().Annotations(entgql.OrderField("KEY")).
+			Comment("the key the policy bundle gives the stage, in lower_snake_case (sql, nurture): data of the bundle, not a schema enum"),
 		field.String("name").NotEmpty(),
 		field.Int("position").Annotations(entgql.OrderField("POSITION")),
 		field.Enum("kind").Values("OPEN", "WON", "LOST", "PARKED"),

@@ -33,7 +33,8 @@ func (StageTransition) Fields() []ent.Field {
 		field.Int("actor_id").Optional().Nillable().Immutable(),
 		field.Enum("actor_kind").Values("USER", "POLICY", "IMPORT", "SYSTEM").Immutable(),
 		field.Enum("trigger").Values("MANUAL", "AUTO", "API", "IMPORT", "REQUALIFY", "SCHEDULE").Immutable(),
-		field.String("reason_code").Default("").Immutable(),
+		field.String("reason_code").Default("").Immutable().
+			Comment("the reason the policy asked for the move, as the bundle spells it, in lower_snake_case (no_budget); empty when none"),
 		field.String("reason").Default("").Immutable(),
 		field.String("policy_revision").Default("").Immutable().Comment("the manifest revision: a label"),
 		field.String("policy_hash").Default("").Immutable().Comment("content hash of the revision that decided: its identity"),

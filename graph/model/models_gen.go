@@ -238,7 +238,7 @@ type Qualification struct {
 	Score           int               `json:"score"`
 	Grade           *lead.Grade       `json:"grade,omitempty"`
 	Temperature     *lead.Temperature `json:"temperature,omitempty"`
-	// The stage the policy says the lead belongs in now.
+	// The key of the stage the policy says the lead belongs in now, in lower_snake_case as Stage.key.
 	RecommendedStage *string            `json:"recommendedStage,omitempty"`
 	Bant             *qualtype.BANT     `json:"bant,omitempty"`
 	Coverage         *qualtype.Coverage `json:"coverage,omitempty"`
