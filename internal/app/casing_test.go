@@ -58,7 +58,9 @@ func TestCasingConventionInTheSchema(t *testing.T) {
 		}
 
 		var stages struct {
-			Stages struct{ Edges []struct{ Node struct{ Key string } } }
+			Stages struct {
+				Edges []struct{ Node struct{ Key string } }
+			}
 		}
 		api.Data(t, `{ stages(first: 50) { edges { node { key } } } }`, nil, &stages)
 		if len(stages.Stages.Edges) == 0 {
