@@ -1,6 +1,7 @@
 package authz_test
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -46,6 +47,14 @@ func TestRowFilterMatchesBruteForce(t *testing.T) {
 			// Every path of the stored reach moves: leads change owner and account, contacts
 			// move account and gain and lose links, activities move between leads and contacts.
 			w.mutate(t, api, rng)
+			for _, name := range []string{fmt.Sprintf("bdrA%d", round), fmt.Sprintf("aeB%d", round)} {
+				id := w.users[name]
+				caller := api.As(t, map[bool]string{true: "bdr", false: "ae"}[name[0] == 'b'], w.team[id], id)
+				w.check(t, caller, id, round)
+			}
+			// Deletes, which the API does not offer but the database allows (and cascades):
+			// a lead, a contact, an account, an owner.
+			w.remove(t, db, rng, round)
 			for _, name := range []string{fmt.Sprintf("bdrA%d", round), fmt.Sprintf("aeB%d", round)} {
 				id := w.users[name]
 				caller := api.As(t, map[bool]string{true: "bdr", false: "ae"}[name[0] == 'b'], w.team[id], id)
@@ -198,6 +207,54 @@ func (w *randomWorld) mutate(t *testing.T, api *apitest.Instance, rng *rand.Rand
 			w.actLead[a], w.actContact[a] = l, c
 		}
 	}
+}
+
+// remove deletes rows in SQL, as an operator or a future mutation could, and records what the
+// foreign keys do: lead_contacts rows go with their lead or contact (CASCADE), and the leads,
+// contacts and activities that named a deleted row keep none (SET NULL).
+func (w *randomWorld) remove(t *testing.T, db *store.DB, rng *rand.Rand, round int) {
+	t.Helper()
+	exec := func(q string) {
+		t.Helper()
+		if _, err := db.SQL.ExecContext(context.Background(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	unset := func(m map[string]string, id string) {
+		for k, v := range m {
+			if v == id {
+				m[k] = ""
+			}
+		}
+	}
+	leads := want(w.leadOwner, func(string) bool { return true })
+	for _, l := range []string{leads[rng.IntN(len(leads))], leads[rng.IntN(len(leads))]} {
+		if _, ok := w.leadOwner[l]; !ok {
+			continue
+		}
+		exec("DELETE FROM stage_transitions WHERE lead_id = " + l)
+		exec("DELETE FROM leads WHERE id = " + l)
+		delete(w.leadOwner, l)
+		delete(w.leadAccount, l)
+		for c, linked := range w.contactLead {
+			w.contactLead[c] = slices.DeleteFunc(linked, func(x string) bool { return x == l })
+		}
+		unset(w.actLead, l)
+	}
+	contacts := want(w.contactAcct, func(string) bool { return true })
+	c := contacts[rng.IntN(len(contacts))]
+	exec("DELETE FROM contacts WHERE id = " + c)
+	delete(w.contactAcct, c)
+	delete(w.contactLead, c)
+	unset(w.actContact, c)
+	a := w.accounts[rng.IntN(len(w.accounts))]
+	exec("DELETE FROM accounts WHERE id = " + a)
+	w.accounts = slices.DeleteFunc(w.accounts, func(x string) bool { return x == a })
+	unset(w.leadAccount, a)
+	unset(w.contactAcct, a)
+	owner := w.users[fmt.Sprintf("aeA%d", round)] // neither caller
+	exec("DELETE FROM users WHERE id = " + owner)
+	unset(w.leadOwner, owner)
 }
 
 func nilIfEmpty(s string) any {
