@@ -50,7 +50,8 @@ func dropHandWritten(changes []atlas.Change) []atlas.Change {
 
 func handWrittenIndex(name string) bool {
 	return strings.HasSuffix(name, "_search_words") || strings.HasSuffix(name, "_search_trigrams") ||
-		name == "lead_contacts_search_contact" || strings.HasSuffix(name, "_reach") || name == "leads_reach_account"
+		name == "lead_contacts_search_contact" || name == "contacts_reach" || name == "activities_reach" ||
+		name == "leads_reach_account"
 }
 
 // reachColumn is the hand-written column of contacts and activities that holds their reach.
