@@ -43,15 +43,16 @@ BEGIN
 END $$;
 CREATE TRIGGER "contacts_reach_changed" AFTER UPDATE OF "reach", "account_id" ON "contacts"
   FOR EACH ROW WHEN (OLD.reach IS DISTINCT FROM NEW.reach) EXECUTE FUNCTION public.qualify_contacts_reach_changed();
+-- A lead's write refreshes its linked contacts and those at its account, before and after.
 CREATE FUNCTION public.qualify_leads_reach() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  r leads;
 BEGIN
-  IF TG_OP <> 'INSERT' THEN
-    PERFORM qualify_refresh_contacts(ARRAY(SELECT contact_id FROM lead_contacts WHERE lead_id = OLD.id
-      UNION SELECT id FROM contacts WHERE account_id = OLD.account_id));
-  END IF;
+  IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;
+  PERFORM qualify_refresh_contacts(ARRAY(SELECT contact_id FROM lead_contacts WHERE lead_id = r.id
+    UNION SELECT id FROM contacts WHERE account_id = r.account_id
+    UNION SELECT id FROM contacts WHERE TG_OP = 'UPDATE' AND account_id = OLD.account_id));
   IF TG_OP <> 'DELETE' THEN
-    PERFORM qualify_refresh_contacts(ARRAY(SELECT contact_id FROM lead_contacts WHERE lead_id = NEW.id
-      UNION SELECT id FROM contacts WHERE account_id = NEW.account_id));
     UPDATE activities SET reach = ARRAY[coalesce(NEW.owner_id, 0)] WHERE lead_id = NEW.id AND reach <> ARRAY[coalesce(NEW.owner_id, 0)];
   END IF;
   RETURN NULL;
