@@ -13,7 +13,7 @@ import (
 // "search" (internal/fulltext), named <table>_search_words and <table>_search_trigrams, and the
 // index lead_contacts_search_contact that finds leads by contact; and the row filter's reach
 // (migration "contact_reach", internal/authz): the columns contacts.reach and activities.reach,
-// kept by triggers, and their indexes.
+// kept by triggers, and the index leads_reach_account they read.
 func KeepHandWritten(next entschema.Differ) entschema.Differ {
 	return entschema.DiffFunc(func(current, desired *atlas.Schema) ([]atlas.Change, error) {
 		changes, err := next.Diff(current, desired)
@@ -50,8 +50,7 @@ func dropHandWritten(changes []atlas.Change) []atlas.Change {
 
 func handWrittenIndex(name string) bool {
 	return strings.HasSuffix(name, "_search_words") || strings.HasSuffix(name, "_search_trigrams") ||
-		name == "lead_contacts_search_contact" || name == "contacts_reach" || name == "activities_reach" ||
-		name == "leads_reach_account"
+		name == "lead_contacts_search_contact" || name == "leads_reach_account"
 }
 
 // reachColumn is the hand-written column of contacts and activities that holds their reach.
