@@ -11,7 +11,8 @@ import (
 // generator, the drift check): it keeps the objects a migration adds by hand, which ent/schema
 // cannot describe and a diff would otherwise drop. They are the search indexes of the migration
 // "search" (internal/fulltext), named <table>_search_words and <table>_search_trigrams, and the
-// index lead_contacts_search_contact that finds leads by contact.
+// index lead_contacts_search_contact that finds leads by contact; and the table lead_counts of the
+// migration "lead_counts" (internal/leadcount), kept by triggers.
 func KeepHandWritten(next entschema.Differ) entschema.Differ {
 	return entschema.DiffFunc(func(current, desired *atlas.Schema) ([]atlas.Change, error) {
 		changes, err := next.Diff(current, desired)
@@ -20,6 +21,9 @@ func KeepHandWritten(next entschema.Differ) entschema.Differ {
 		}
 		kept := changes[:0]
 		for _, c := range changes {
+			if d, ok := c.(*atlas.DropTable); ok && handWrittenTables[d.T.Name] {
+				continue
+			}
 			if m, ok := c.(*atlas.ModifyTable); ok {
 				m.Changes = dropHandWritten(m.Changes)
 				if len(m.Changes) == 0 {
@@ -42,6 +46,9 @@ func dropHandWritten(changes []atlas.Change) []atlas.Change {
 	}
 	return kept
 }
+
+// handWrittenTables are the tables no ent schema describes.
+var handWrittenTables = map[string]bool{"lead_counts": true}
 
 func handWrittenIndex(name string) bool {
 	return strings.HasSuffix(name, "_search_words") || strings.HasSuffix(name, "_search_trigrams") ||
