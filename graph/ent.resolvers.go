@@ -9,7 +9,6 @@ import (
 	"context"
 
 	"entgo.io/contrib/entgql"
-
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/internal/fulltext"
 	"github.com/qualify/qualify/internal/leadcount"
