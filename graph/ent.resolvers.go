@@ -11,6 +11,7 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/internal/fulltext"
+	"github.com/qualify/qualify/internal/leadcount"
 )
 
 // Node is the resolver for the node field.
@@ -64,6 +65,9 @@ func (r *queryResolver) Leads(ctx context.Context, after *entgql.Cursor[int], fi
 		return nil, err
 	}
 	query, orderBy := fulltext.Leads(q, r.Client.Lead.Query(), orderBy)
+	if q == nil && where == nil {
+		ctx = leadcount.Unfiltered(ctx) // totalCount from the per-owner counters
+	}
 	return query.Paginate(ctx, after, first, before, last,
 		ent.WithLeadOrder(orderBy), ent.WithLeadFilter(where.Filter))
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/qualify/qualify/internal/heartbeat"
 	"github.com/qualify/qualify/internal/inputlimit"
 	"github.com/qualify/qualify/internal/jobs"
+	"github.com/qualify/qualify/internal/leadcount"
 	"github.com/qualify/qualify/internal/leadimport"
 	"github.com/qualify/qualify/internal/lifecycle"
 	"github.com/qualify/qualify/internal/policy"
@@ -275,6 +276,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	}
 	// Access control: rows filtered by the authz scope of each GraphQL field (none outside the API).
 	authz.Install(db.Client)
+	leadcount.Install(db.Client, db.Dialect)
 	authn, err := auth.New(ctx, db.Client, cfg.Auth, cfg.Logger)
 	if err != nil {
 		return nil, err

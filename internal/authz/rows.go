@@ -100,16 +100,22 @@ func Install(client *ent.Client) {
 	client.APIKey.Intercept(
 		intercept.TraverseAPIKey(func(ctx context.Context, q *ent.APIKeyQuery) error {
 			s, ok := ScopeFrom(ctx)
-			if ok && !s.Principal.IsSystem() && !keyOperations[s.Operation] && !s.KeysVisible {
-				q.Where(func(sel *sql.Selector) { sel.Where(sql.False()) })
+			if ok && !s.Principal.IsSystem() && !keyOperations[s.Operation] {
+				if visible, err := s.KeysVisible(ctx); err != nil || !visible {
+					q.Where(func(sel *sql.Selector) { sel.Where(sql.False()) })
+					return err
+				}
 			}
 			return nil
 		}))
 	client.Simulation.Intercept(
 		intercept.TraverseSimulation(func(ctx context.Context, q *ent.SimulationQuery) error {
 			s, ok := ScopeFrom(ctx)
-			if ok && !s.Principal.IsSystem() && !simulationOperations[s.Operation] && !s.SimulationsVisible {
-				q.Where(func(sel *sql.Selector) { sel.Where(sql.False()) })
+			if ok && !s.Principal.IsSystem() && !simulationOperations[s.Operation] {
+				if visible, err := s.SimulationsVisible(ctx); err != nil || !visible {
+					q.Where(func(sel *sql.Selector) { sel.Where(sql.False()) })
+					return err
+				}
 			}
 			return nil
 		}))

@@ -11,9 +11,10 @@ import (
 // generator, the drift check): it keeps the objects a migration adds by hand, which ent/schema
 // cannot describe and a diff would otherwise drop. They are the search indexes of the migration
 // "search" (internal/fulltext), named <table>_search_words and <table>_search_trigrams, and the
-// index lead_contacts_search_contact that finds leads by contact; and the row filter's reach
+// index lead_contacts_search_contact that finds leads by contact; the row filter's reach
 // (migration "contact_reach", internal/authz): the columns contacts.reach and activities.reach,
-// kept by triggers, and the index leads_reach_account they read.
+// kept by triggers, and the index leads_reach_account they read; and the table lead_counts
+// (internal/leadcount), kept by triggers.
 func KeepHandWritten(next entschema.Differ) entschema.Differ {
 	return entschema.DiffFunc(func(current, desired *atlas.Schema) ([]atlas.Change, error) {
 		changes, err := next.Diff(current, desired)
@@ -22,6 +23,9 @@ func KeepHandWritten(next entschema.Differ) entschema.Differ {
 		}
 		kept := changes[:0]
 		for _, c := range changes {
+			if d, ok := c.(*atlas.DropTable); ok && handWrittenTables[d.T.Name] {
+				continue
+			}
 			if m, ok := c.(*atlas.ModifyTable); ok {
 				m.Changes = dropHandWritten(m.Changes)
 				if len(m.Changes) == 0 {
@@ -47,6 +51,9 @@ func dropHandWritten(changes []atlas.Change) []atlas.Change {
 	}
 	return kept
 }
+
+// handWrittenTables are the tables no ent schema describes.
+var handWrittenTables = map[string]bool{"lead_counts": true}
 
 func handWrittenIndex(name string) bool {
 	return strings.HasSuffix(name, "_search_words") || strings.HasSuffix(name, "_search_trigrams") ||
