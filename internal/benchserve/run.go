@@ -112,6 +112,7 @@ func Run(ctx context.Context, cfg Config) error {
 		if err := measure(ctx, cfg, servers, shape, leads); err != nil {
 			return err
 		}
+		printMemory(cfg.Out, shape, servers)
 		if cfg.Profile > 0 {
 			if err := profile(ctx, cfg, servers[1], shape, leads, pprofAddr); err != nil {
 				return err
