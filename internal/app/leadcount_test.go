@@ -81,6 +81,29 @@ func TestLeadTotalCountFromCounters(t *testing.T) {
 				if strings.Contains(stmts, "lead_counts") {
 					t.Errorf("%s, %s: a count with a where read the counters", step, name)
 				}
+				// A nested leads connection under the unfiltered root counts its own leads: the
+				// root's mark must not reach the counts of its edges.
+				var nested struct {
+					Leads struct {
+						Edges []struct {
+							Node struct {
+								Account *struct {
+									Leads struct {
+										TotalCount int
+										Edges      []struct{ Node struct{ ID string } }
+									}
+								}
+							}
+						}
+					}
+				}
+				c.Data(t, `{ leads(first: 100) { edges { node { account { leads(first: 15) { totalCount edges { node { id } } } } } } } }`, nil, &nested)
+				for _, e := range nested.Leads.Edges {
+					if a := e.Node.Account; a != nil && (a.Leads.TotalCount < len(a.Leads.Edges) || len(a.Leads.Edges) < 15 && a.Leads.TotalCount != len(a.Leads.Edges)) {
+						t.Errorf("%s, %s: an account's leads totalCount %d, %d leads", step, name, a.Leads.TotalCount, len(a.Leads.Edges))
+						break
+					}
+				}
 			}
 		}
 		check("seeded")
