@@ -39,6 +39,7 @@ func TestRowFilterMatchesBruteForce(t *testing.T) {
 		for round := range 3 {
 			rng := rand.New(rand.NewPCG(16, uint64(round)))
 			w := newRandomWorld(t, api, rng, round)
+			checkReach(t, db, fmt.Sprintf("round %d, created", round))
 			for _, name := range []string{fmt.Sprintf("bdrA%d", round), fmt.Sprintf("aeB%d", round)} {
 				id := w.users[name]
 				caller := api.As(t, map[bool]string{true: "bdr", false: "ae"}[name[0] == 'b'], w.team[id], id)
@@ -47,6 +48,7 @@ func TestRowFilterMatchesBruteForce(t *testing.T) {
 			// Every path of the stored reach moves: leads change owner and account, contacts
 			// move account and gain and lose links, activities move between leads and contacts.
 			w.mutate(t, api, rng)
+			checkReach(t, db, fmt.Sprintf("round %d, changed", round))
 			for _, name := range []string{fmt.Sprintf("bdrA%d", round), fmt.Sprintf("aeB%d", round)} {
 				id := w.users[name]
 				caller := api.As(t, map[bool]string{true: "bdr", false: "ae"}[name[0] == 'b'], w.team[id], id)
@@ -55,6 +57,7 @@ func TestRowFilterMatchesBruteForce(t *testing.T) {
 			// Deletes, which the API does not offer but the database allows (and cascades):
 			// a lead, a contact, an account, an owner.
 			w.remove(t, db, rng, round)
+			checkReach(t, db, fmt.Sprintf("round %d, deleted", round))
 			for _, name := range []string{fmt.Sprintf("bdrA%d", round), fmt.Sprintf("aeB%d", round)} {
 				id := w.users[name]
 				caller := api.As(t, map[bool]string{true: "bdr", false: "ae"}[name[0] == 'b'], w.team[id], id)

@@ -44,17 +44,33 @@ BEGIN
 END $$;
 CREATE TRIGGER "contacts_reach_changed" AFTER UPDATE OF "reach", "account_id" ON "contacts"
   FOR EACH ROW WHEN (OLD.reach IS DISTINCT FROM NEW.reach) EXECUTE FUNCTION public.qualify_contacts_reach_changed();
--- A lead's write refreshes its linked contacts and those at its account, before and after.
+-- A lead's write: the owner its contacts (those at its account and those linked to it) now
+-- reach through it is added to their reach, a union with no recomputation, so that a lead
+-- created at an account of many contacts costs one UPDATE of the contacts that lack the owner,
+-- not a recomputation of every one from every lead there. The owner they may no longer reach
+-- through it (its old owner, or its old account's) is recomputed from the links, and only for
+-- the contacts that hold it and can lose it: at the old account unless another lead there has
+-- that owner, and linked to the lead.
 CREATE FUNCTION public.qualify_leads_reach() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  r leads;
+  gained bigint;
+  lost bigint;
 BEGIN
-  IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;
-  PERFORM qualify_refresh_contacts(ARRAY(SELECT contact_id FROM lead_contacts WHERE lead_id = r.id
-    UNION SELECT id FROM contacts WHERE account_id = r.account_id
-    UNION SELECT id FROM contacts WHERE TG_OP = 'UPDATE' AND account_id = OLD.account_id));
   IF TG_OP <> 'DELETE' THEN
-    UPDATE activities SET reach = ARRAY[coalesce(NEW.owner_id, 0)] WHERE lead_id = NEW.id AND reach <> ARRAY[coalesce(NEW.owner_id, 0)];
+    gained := coalesce(NEW.owner_id, 0);
+    UPDATE contacts SET reach = ARRAY(SELECT DISTINCT x FROM unnest(reach || gained) AS x ORDER BY x)
+    WHERE (account_id = NEW.account_id OR id IN (SELECT contact_id FROM lead_contacts WHERE lead_id = NEW.id))
+      AND NOT reach @> ARRAY[gained];
+    UPDATE activities SET reach = ARRAY[gained] WHERE lead_id = NEW.id AND reach <> ARRAY[gained];
+  END IF;
+  IF TG_OP <> 'INSERT' THEN
+    lost := coalesce(OLD.owner_id, 0);
+    PERFORM qualify_refresh_contacts(ARRAY(
+      SELECT id FROM contacts WHERE account_id = OLD.account_id AND reach @> ARRAY[lost]
+        AND NOT EXISTS (SELECT 1 FROM leads WHERE account_id = OLD.account_id AND id <> OLD.id
+          AND (owner_id = lost OR (lost = 0 AND owner_id IS NULL)))
+      UNION SELECT c.id FROM lead_contacts lc JOIN contacts c ON c.id = lc.contact_id
+        WHERE lc.lead_id = OLD.id AND c.reach @> ARRAY[lost]));
   END IF;
   RETURN NULL;
 END $$;

@@ -20,25 +20,37 @@ END;
 CREATE TRIGGER `contacts_reach_changed` AFTER UPDATE OF `reach` ON `contacts` WHEN old.`reach` IS NOT new.`reach` BEGIN
   UPDATE `activities` SET `reach` = new.`reach` WHERE `contact_id` = new.`id` AND `lead_id` IS NULL;
 END;
+-- As on PostgreSQL: the owner a lead's contacts gain through it is a union into their reach; the
+-- one they may lose is recomputed, only for the contacts that hold it and can lose it.
 CREATE TRIGGER `leads_reach_insert` AFTER INSERT ON `leads` BEGIN
-  UPDATE `contacts` SET `reach` = (SELECT json_group_array(o) FROM (SELECT DISTINCT o FROM (
-    SELECT coalesce(l.`owner_id`, 0) AS o FROM `lead_contacts` lc JOIN `leads` l ON l.`id` = lc.`lead_id` WHERE lc.`contact_id` = `contacts`.`id`
-    UNION ALL SELECT coalesce(`owner_id`, 0) FROM `leads` WHERE `leads`.`account_id` = `contacts`.`account_id`) ORDER BY o))
-  WHERE `account_id` = new.`account_id` OR `id` IN (SELECT `contact_id` FROM `lead_contacts` WHERE `lead_id` = new.`id`);
+  UPDATE `contacts` SET `reach` = (SELECT json_group_array(o) FROM (SELECT o FROM (
+    SELECT value AS o FROM json_each(`contacts`.`reach`) UNION SELECT coalesce(new.`owner_id`, 0)) ORDER BY o))
+  WHERE (`account_id` = new.`account_id` OR `id` IN (SELECT `contact_id` FROM `lead_contacts` WHERE `lead_id` = new.`id`))
+    AND NOT EXISTS (SELECT 1 FROM json_each(`contacts`.`reach`) WHERE value = coalesce(new.`owner_id`, 0));
 END;
 CREATE TRIGGER `leads_reach_update` AFTER UPDATE OF `owner_id`, `account_id` ON `leads`
 WHEN old.`owner_id` IS NOT new.`owner_id` OR old.`account_id` IS NOT new.`account_id` BEGIN
+  UPDATE `contacts` SET `reach` = (SELECT json_group_array(o) FROM (SELECT o FROM (
+    SELECT value AS o FROM json_each(`contacts`.`reach`) UNION SELECT coalesce(new.`owner_id`, 0)) ORDER BY o))
+  WHERE (`account_id` = new.`account_id` OR `id` IN (SELECT `contact_id` FROM `lead_contacts` WHERE `lead_id` = new.`id`))
+    AND NOT EXISTS (SELECT 1 FROM json_each(`contacts`.`reach`) WHERE value = coalesce(new.`owner_id`, 0));
   UPDATE `contacts` SET `reach` = (SELECT json_group_array(o) FROM (SELECT DISTINCT o FROM (
     SELECT coalesce(l.`owner_id`, 0) AS o FROM `lead_contacts` lc JOIN `leads` l ON l.`id` = lc.`lead_id` WHERE lc.`contact_id` = `contacts`.`id`
     UNION ALL SELECT coalesce(`owner_id`, 0) FROM `leads` WHERE `leads`.`account_id` = `contacts`.`account_id`) ORDER BY o))
-  WHERE `account_id` IN (old.`account_id`, new.`account_id`) OR `id` IN (SELECT `contact_id` FROM `lead_contacts` WHERE `lead_id` = new.`id`);
+  WHERE EXISTS (SELECT 1 FROM json_each(`contacts`.`reach`) WHERE value = coalesce(old.`owner_id`, 0))
+    AND ((`account_id` = old.`account_id` AND NOT EXISTS (SELECT 1 FROM `leads` WHERE `account_id` = old.`account_id`
+        AND `id` <> old.`id` AND coalesce(`owner_id`, 0) = coalesce(old.`owner_id`, 0)))
+      OR `id` IN (SELECT `contact_id` FROM `lead_contacts` WHERE `lead_id` = old.`id`));
   UPDATE `activities` SET `reach` = json_array(coalesce(new.`owner_id`, 0)) WHERE `lead_id` = new.`id`;
 END;
 CREATE TRIGGER `leads_reach_delete` AFTER DELETE ON `leads` BEGIN
   UPDATE `contacts` SET `reach` = (SELECT json_group_array(o) FROM (SELECT DISTINCT o FROM (
     SELECT coalesce(l.`owner_id`, 0) AS o FROM `lead_contacts` lc JOIN `leads` l ON l.`id` = lc.`lead_id` WHERE lc.`contact_id` = `contacts`.`id`
     UNION ALL SELECT coalesce(`owner_id`, 0) FROM `leads` WHERE `leads`.`account_id` = `contacts`.`account_id`) ORDER BY o))
-  WHERE `account_id` = old.`account_id` OR `id` IN (SELECT `contact_id` FROM `lead_contacts` WHERE `lead_id` = old.`id`);
+  WHERE EXISTS (SELECT 1 FROM json_each(`contacts`.`reach`) WHERE value = coalesce(old.`owner_id`, 0))
+    AND ((`account_id` = old.`account_id` AND NOT EXISTS (SELECT 1 FROM `leads` WHERE `account_id` = old.`account_id`
+        AND `id` <> old.`id` AND coalesce(`owner_id`, 0) = coalesce(old.`owner_id`, 0)))
+      OR `id` IN (SELECT `contact_id` FROM `lead_contacts` WHERE `lead_id` = old.`id`));
 END;
 CREATE TRIGGER `lead_contacts_reach_insert` AFTER INSERT ON `lead_contacts` BEGIN
   UPDATE `contacts` SET `reach` = (SELECT json_group_array(o) FROM (SELECT DISTINCT o FROM (
