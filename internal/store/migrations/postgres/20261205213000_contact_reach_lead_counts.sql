@@ -58,9 +58,11 @@ DECLARE
 BEGIN
   IF TG_OP <> 'DELETE' THEN
     gained := coalesce(NEW.owner_id, 0);
+    -- Two statements, not an OR of the two sets: each reads its own index.
     UPDATE contacts SET reach = ARRAY(SELECT DISTINCT x FROM unnest(reach || gained) AS x ORDER BY x)
-    WHERE (account_id = NEW.account_id OR id IN (SELECT contact_id FROM lead_contacts WHERE lead_id = NEW.id))
-      AND NOT reach @> ARRAY[gained];
+    WHERE account_id = NEW.account_id AND NOT reach @> ARRAY[gained];
+    UPDATE contacts SET reach = ARRAY(SELECT DISTINCT x FROM unnest(reach || gained) AS x ORDER BY x)
+    WHERE id IN (SELECT contact_id FROM lead_contacts WHERE lead_id = NEW.id) AND NOT reach @> ARRAY[gained];
     UPDATE activities SET reach = ARRAY[gained] WHERE lead_id = NEW.id AND reach <> ARRAY[gained];
   END IF;
   IF TG_OP <> 'INSERT' THEN
