@@ -51,7 +51,7 @@ func (sc *scope) countJob(in Input, ids []int, first int, dcols, from, where str
 		ex, by = "r.exits, COUNT(r.exits)", groupBy(in.GroupBy, "r.exits")
 	}
 	st.add(`SELECT `+dcols+`, `+ex+`, `+strings.Join(counts, ", ")+` FROM `+from+where+by, args...)
-	return job{st, func(rows *sql.Rows) error {
+	return job{st: st, scan: func(rows *sql.Rows) error {
 		var d dims
 		var text sql.NullString
 		var withExits int
