@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"entgo.io/ent/dialect"
-
 	"github.com/qualify/qualify/internal/apitest"
 	"github.com/qualify/qualify/internal/funnel"
 	"github.com/qualify/qualify/internal/store"
@@ -71,38 +69,6 @@ func TestFunnelUnavailableWhileRebuildingALargeHistory(t *testing.T) {
 		api.Data(t, funnelQuery, vars, &got)
 		if got.Funnel.Source != funnel.SourceRollup {
 			t.Errorf("source %s after the rebuild, want ROLLUP", got.Funnel.Source)
-		}
-	})
-}
-
-// A rebuild leaves the rollup as compact as a first build: the rows it replaced in its own
-// transaction left a table twice its size (every scan of it read the empty half).
-func TestRebuildLeavesTheRollupCompact(t *testing.T) {
-	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
-		if db.Dialect != dialect.Postgres {
-			t.Skip("PostgreSQL keeps the replaced rows' space in the table")
-		}
-		ctx := context.Background()
-		svc := funnel.New(db.Client, db.Dialect)
-		buildWorld(t, ctx, db.Client, svc, rand.New(rand.NewPCG(9, 9)), 300, false)
-		pages := func() int64 {
-			var n int64
-			if err := db.SQL.QueryRowContext(ctx, "SELECT pg_relation_size('funnel_leads') / 8192").Scan(&n); err != nil {
-				t.Fatal(err)
-			}
-			return n
-		}
-		if _, err := svc.Rollups().Rebuild(ctx); err != nil {
-			t.Fatal(err)
-		}
-		first := pages()
-		for i := range 2 {
-			if _, err := svc.Rollups().Rebuild(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if got := pages(); got > first {
-				t.Errorf("the rollup has %d pages after rebuild %d, %d after the first", got, i+2, first)
-			}
 		}
 	})
 }
