@@ -48,8 +48,12 @@ func (s *Service) open(ctx context.Context, where *ent.LeadWhereInput) (*scope, 
 	}
 	sc := &scope{svc: s, source: SourceRollup, set: set, table: "funnel_leads", lf: lf}
 	if s.rebuilding.Load() > 0 || !current || !set.fitsTable() {
-		if err := s.fewTransitions(ctx); err != nil {
-			return nil, err
+		// A rebuild will end the wait; a stage list longer than the table's slots will not,
+		// so that is answered from the transitions at any size.
+		if set.fitsTable() {
+			if err := s.fewTransitions(ctx); err != nil {
+				return nil, err
+			}
 		}
 		sc.source, sc.table = SourceTransitions, "f"
 	} else if cond, args, ok := lf.inline(); ok {
