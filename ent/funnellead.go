@@ -20,22 +20,8 @@ type FunnelLead struct {
 	ID int `json:"id,omitempty"`
 	// the lead's; cohort CREATED
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// YYYY-MM of created_at, UTC
-	CohortMonth string `json:"cohort_month,omitempty"`
 	// Source holds the value of the "source" field.
 	Source string `json:"source,omitempty"`
-	// the current owner
-	OwnerID *int `json:"owner_id,omitempty"`
-	// the current owner's team
-	Team string `json:"team,omitempty"`
-	// Industry holds the value of the "industry" field.
-	Industry string `json:"industry,omitempty"`
-	// Region holds the value of the "region" field.
-	Region string `json:"region,omitempty"`
-	// the lead's account: where filters on the account read it without the leads table
-	AccountID *int `json:"account_id,omitempty"`
-	// the lead's exits, one line each (see internal/funnel exitLines); null for none
-	Exits *string `json:"exits,omitempty"`
 	// first time the lead entered the slot's stage or a later funnel stage, seconds since 1970 UTC
 	R1 *float64 `json:"r1,omitempty"`
 	// first time the lead entered the slot's stage or a later funnel stage, seconds since 1970 UTC
@@ -60,6 +46,68 @@ type FunnelLead struct {
 	R11 *float64 `json:"r11,omitempty"`
 	// first time the lead entered the slot's stage or a later funnel stage, seconds since 1970 UTC
 	R12 *float64 `json:"r12,omitempty"`
+	// the lead's exits, one line each (see internal/funnel exitLines); null for none
+	Exits *string `json:"exits,omitempty"`
+	// the current owner
+	OwnerID *int `json:"owner_id,omitempty"`
+	// the current owner's team
+	Team string `json:"team,omitempty"`
+	// Industry holds the value of the "industry" field.
+	Industry string `json:"industry,omitempty"`
+	// Region holds the value of the "region" field.
+	Region string `json:"region,omitempty"`
+	// YYYY-MM of created_at, UTC
+	CohortMonth string `json:"cohort_month,omitempty"`
+	// the lead's account: where filters on the account read it without the leads table
+	AccountID *int `json:"account_id,omitempty"`
+	// latest closed stay in the slot's stage, days
+	L1 *float64 `json:"l1,omitempty"`
+	// cumulative closed stays in the slot's stage, days
+	C1 *float64 `json:"c1,omitempty"`
+	// latest closed stay in the slot's stage, days
+	L2 *float64 `json:"l2,omitempty"`
+	// cumulative closed stays in the slot's stage, days
+	C2 *float64 `json:"c2,omitempty"`
+	// latest closed stay in the slot's stage, days
+	L3 *float64 `json:"l3,omitempty"`
+	// cumulative closed stays in the slot's stage, days
+	C3 *float64 `json:"c3,omitempty"`
+	// latest closed stay in the slot's stage, days
+	L4 *float64 `json:"l4,omitempty"`
+	// cumulative closed stays in the slot's stage, days
+	C4 *float64 `json:"c4,omitempty"`
+	// latest closed stay in the slot's stage, days
+	L5 *float64 `json:"l5,omitempty"`
+	// cumulative closed stays in the slot's stage, days
+	C5 *float64 `json:"c5,omitempty"`
+	// latest closed stay in the slot's stage, days
+	L6 *float64 `json:"l6,omitempty"`
+	// cumulative closed stays in the slot's stage, days
+	C6 *float64 `json:"c6,omitempty"`
+	// latest closed stay in the slot's stage, days
+	L7 *float64 `json:"l7,omitempty"`
+	// cumulative closed stays in the slot's stage, days
+	C7 *float64 `json:"c7,omitempty"`
+	// latest closed stay in the slot's stage, days
+	L8 *float64 `json:"l8,omitempty"`
+	// cumulative closed stays in the slot's stage, days
+	C8 *float64 `json:"c8,omitempty"`
+	// latest closed stay in the slot's stage, days
+	L9 *float64 `json:"l9,omitempty"`
+	// cumulative closed stays in the slot's stage, days
+	C9 *float64 `json:"c9,omitempty"`
+	// latest closed stay in the slot's stage, days
+	L10 *float64 `json:"l10,omitempty"`
+	// cumulative closed stays in the slot's stage, days
+	C10 *float64 `json:"c10,omitempty"`
+	// latest closed stay in the slot's stage, days
+	L11 *float64 `json:"l11,omitempty"`
+	// cumulative closed stays in the slot's stage, days
+	C11 *float64 `json:"c11,omitempty"`
+	// latest closed stay in the slot's stage, days
+	L12 *float64 `json:"l12,omitempty"`
+	// cumulative closed stays in the slot's stage, days
+	C12 *float64 `json:"c12,omitempty"`
 	// the lead's owner at that time
 	O1 *int `json:"o1,omitempty"`
 	// the lead's owner at that time
@@ -83,55 +131,7 @@ type FunnelLead struct {
 	// the lead's owner at that time
 	O11 *int `json:"o11,omitempty"`
 	// the lead's owner at that time
-	O12 *int `json:"o12,omitempty"`
-	// latest closed stay in the slot's stage, days
-	L1 *float64 `json:"l1,omitempty"`
-	// latest closed stay in the slot's stage, days
-	L2 *float64 `json:"l2,omitempty"`
-	// latest closed stay in the slot's stage, days
-	L3 *float64 `json:"l3,omitempty"`
-	// latest closed stay in the slot's stage, days
-	L4 *float64 `json:"l4,omitempty"`
-	// latest closed stay in the slot's stage, days
-	L5 *float64 `json:"l5,omitempty"`
-	// latest closed stay in the slot's stage, days
-	L6 *float64 `json:"l6,omitempty"`
-	// latest closed stay in the slot's stage, days
-	L7 *float64 `json:"l7,omitempty"`
-	// latest closed stay in the slot's stage, days
-	L8 *float64 `json:"l8,omitempty"`
-	// latest closed stay in the slot's stage, days
-	L9 *float64 `json:"l9,omitempty"`
-	// latest closed stay in the slot's stage, days
-	L10 *float64 `json:"l10,omitempty"`
-	// latest closed stay in the slot's stage, days
-	L11 *float64 `json:"l11,omitempty"`
-	// latest closed stay in the slot's stage, days
-	L12 *float64 `json:"l12,omitempty"`
-	// cumulative closed stays in the slot's stage, days
-	C1 *float64 `json:"c1,omitempty"`
-	// cumulative closed stays in the slot's stage, days
-	C2 *float64 `json:"c2,omitempty"`
-	// cumulative closed stays in the slot's stage, days
-	C3 *float64 `json:"c3,omitempty"`
-	// cumulative closed stays in the slot's stage, days
-	C4 *float64 `json:"c4,omitempty"`
-	// cumulative closed stays in the slot's stage, days
-	C5 *float64 `json:"c5,omitempty"`
-	// cumulative closed stays in the slot's stage, days
-	C6 *float64 `json:"c6,omitempty"`
-	// cumulative closed stays in the slot's stage, days
-	C7 *float64 `json:"c7,omitempty"`
-	// cumulative closed stays in the slot's stage, days
-	C8 *float64 `json:"c8,omitempty"`
-	// cumulative closed stays in the slot's stage, days
-	C9 *float64 `json:"c9,omitempty"`
-	// cumulative closed stays in the slot's stage, days
-	C10 *float64 `json:"c10,omitempty"`
-	// cumulative closed stays in the slot's stage, days
-	C11 *float64 `json:"c11,omitempty"`
-	// cumulative closed stays in the slot's stage, days
-	C12          *float64 `json:"c12,omitempty"`
+	O12          *int `json:"o12,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -140,11 +140,11 @@ func (*FunnelLead) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case funnellead.FieldR1, funnellead.FieldR2, funnellead.FieldR3, funnellead.FieldR4, funnellead.FieldR5, funnellead.FieldR6, funnellead.FieldR7, funnellead.FieldR8, funnellead.FieldR9, funnellead.FieldR10, funnellead.FieldR11, funnellead.FieldR12, funnellead.FieldL1, funnellead.FieldL2, funnellead.FieldL3, funnellead.FieldL4, funnellead.FieldL5, funnellead.FieldL6, funnellead.FieldL7, funnellead.FieldL8, funnellead.FieldL9, funnellead.FieldL10, funnellead.FieldL11, funnellead.FieldL12, funnellead.FieldC1, funnellead.FieldC2, funnellead.FieldC3, funnellead.FieldC4, funnellead.FieldC5, funnellead.FieldC6, funnellead.FieldC7, funnellead.FieldC8, funnellead.FieldC9, funnellead.FieldC10, funnellead.FieldC11, funnellead.FieldC12:
+		case funnellead.FieldR1, funnellead.FieldR2, funnellead.FieldR3, funnellead.FieldR4, funnellead.FieldR5, funnellead.FieldR6, funnellead.FieldR7, funnellead.FieldR8, funnellead.FieldR9, funnellead.FieldR10, funnellead.FieldR11, funnellead.FieldR12, funnellead.FieldL1, funnellead.FieldC1, funnellead.FieldL2, funnellead.FieldC2, funnellead.FieldL3, funnellead.FieldC3, funnellead.FieldL4, funnellead.FieldC4, funnellead.FieldL5, funnellead.FieldC5, funnellead.FieldL6, funnellead.FieldC6, funnellead.FieldL7, funnellead.FieldC7, funnellead.FieldL8, funnellead.FieldC8, funnellead.FieldL9, funnellead.FieldC9, funnellead.FieldL10, funnellead.FieldC10, funnellead.FieldL11, funnellead.FieldC11, funnellead.FieldL12, funnellead.FieldC12:
 			values[i] = new(sql.NullFloat64)
 		case funnellead.FieldID, funnellead.FieldOwnerID, funnellead.FieldAccountID, funnellead.FieldO1, funnellead.FieldO2, funnellead.FieldO3, funnellead.FieldO4, funnellead.FieldO5, funnellead.FieldO6, funnellead.FieldO7, funnellead.FieldO8, funnellead.FieldO9, funnellead.FieldO10, funnellead.FieldO11, funnellead.FieldO12:
 			values[i] = new(sql.NullInt64)
-		case funnellead.FieldCohortMonth, funnellead.FieldSource, funnellead.FieldTeam, funnellead.FieldIndustry, funnellead.FieldRegion, funnellead.FieldExits:
+		case funnellead.FieldSource, funnellead.FieldExits, funnellead.FieldTeam, funnellead.FieldIndustry, funnellead.FieldRegion, funnellead.FieldCohortMonth:
 			values[i] = new(sql.NullString)
 		case funnellead.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
@@ -175,56 +175,11 @@ func (_m *FunnelLead) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.CreatedAt = value.Time
 			}
-		case funnellead.FieldCohortMonth:
-			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field cohort_month", values[i])
-			} else if value.Valid {
-				_m.CohortMonth = value.String
-			}
 		case funnellead.FieldSource:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field source", values[i])
 			} else if value.Valid {
 				_m.Source = value.String
-			}
-		case funnellead.FieldOwnerID:
-			if value, ok := values[i].(*sql.NullInt64); !ok {
-				return fmt.Errorf("unexpected type %T for field owner_id", values[i])
-			} else if value.Valid {
-				_m.OwnerID = new(int)
-				*_m.OwnerID = int(value.Int64)
-			}
-		case funnellead.FieldTeam:
-			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field team", values[i])
-			} else if value.Valid {
-				_m.Team = value.String
-			}
-		case funnellead.FieldIndustry:
-			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field industry", values[i])
-			} else if value.Valid {
-				_m.Industry = value.String
-			}
-		case funnellead.FieldRegion:
-			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field region", values[i])
-			} else if value.Valid {
-				_m.Region = value.String
-			}
-		case funnellead.FieldAccountID:
-			if value, ok := values[i].(*sql.NullInt64); !ok {
-				return fmt.Errorf("unexpected type %T for field account_id", values[i])
-			} else if value.Valid {
-				_m.AccountID = new(int)
-				*_m.AccountID = int(value.Int64)
-			}
-		case funnellead.FieldExits:
-			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field exits", values[i])
-			} else if value.Valid {
-				_m.Exits = new(string)
-				*_m.Exits = value.String
 			}
 		case funnellead.FieldR1:
 			if value, ok := values[i].(*sql.NullFloat64); !ok {
@@ -310,6 +265,219 @@ func (_m *FunnelLead) assignValues(columns []string, values []any) error {
 				_m.R12 = new(float64)
 				*_m.R12 = value.Float64
 			}
+		case funnellead.FieldExits:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field exits", values[i])
+			} else if value.Valid {
+				_m.Exits = new(string)
+				*_m.Exits = value.String
+			}
+		case funnellead.FieldOwnerID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field owner_id", values[i])
+			} else if value.Valid {
+				_m.OwnerID = new(int)
+				*_m.OwnerID = int(value.Int64)
+			}
+		case funnellead.FieldTeam:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field team", values[i])
+			} else if value.Valid {
+				_m.Team = value.String
+			}
+		case funnellead.FieldIndustry:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field industry", values[i])
+			} else if value.Valid {
+				_m.Industry = value.String
+			}
+		case funnellead.FieldRegion:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field region", values[i])
+			} else if value.Valid {
+				_m.Region = value.String
+			}
+		case funnellead.FieldCohortMonth:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field cohort_month", values[i])
+			} else if value.Valid {
+				_m.CohortMonth = value.String
+			}
+		case funnellead.FieldAccountID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field account_id", values[i])
+			} else if value.Valid {
+				_m.AccountID = new(int)
+				*_m.AccountID = int(value.Int64)
+			}
+		case funnellead.FieldL1:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field l1", values[i])
+			} else if value.Valid {
+				_m.L1 = new(float64)
+				*_m.L1 = value.Float64
+			}
+		case funnellead.FieldC1:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field c1", values[i])
+			} else if value.Valid {
+				_m.C1 = new(float64)
+				*_m.C1 = value.Float64
+			}
+		case funnellead.FieldL2:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field l2", values[i])
+			} else if value.Valid {
+				_m.L2 = new(float64)
+				*_m.L2 = value.Float64
+			}
+		case funnellead.FieldC2:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field c2", values[i])
+			} else if value.Valid {
+				_m.C2 = new(float64)
+				*_m.C2 = value.Float64
+			}
+		case funnellead.FieldL3:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field l3", values[i])
+			} else if value.Valid {
+				_m.L3 = new(float64)
+				*_m.L3 = value.Float64
+			}
+		case funnellead.FieldC3:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field c3", values[i])
+			} else if value.Valid {
+				_m.C3 = new(float64)
+				*_m.C3 = value.Float64
+			}
+		case funnellead.FieldL4:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field l4", values[i])
+			} else if value.Valid {
+				_m.L4 = new(float64)
+				*_m.L4 = value.Float64
+			}
+		case funnellead.FieldC4:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field c4", values[i])
+			} else if value.Valid {
+				_m.C4 = new(float64)
+				*_m.C4 = value.Float64
+			}
+		case funnellead.FieldL5:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field l5", values[i])
+			} else if value.Valid {
+				_m.L5 = new(float64)
+				*_m.L5 = value.Float64
+			}
+		case funnellead.FieldC5:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field c5", values[i])
+			} else if value.Valid {
+				_m.C5 = new(float64)
+				*_m.C5 = value.Float64
+			}
+		case funnellead.FieldL6:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field l6", values[i])
+			} else if value.Valid {
+				_m.L6 = new(float64)
+				*_m.L6 = value.Float64
+			}
+		case funnellead.FieldC6:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field c6", values[i])
+			} else if value.Valid {
+				_m.C6 = new(float64)
+				*_m.C6 = value.Float64
+			}
+		case funnellead.FieldL7:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field l7", values[i])
+			} else if value.Valid {
+				_m.L7 = new(float64)
+				*_m.L7 = value.Float64
+			}
+		case funnellead.FieldC7:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field c7", values[i])
+			} else if value.Valid {
+				_m.C7 = new(float64)
+				*_m.C7 = value.Float64
+			}
+		case funnellead.FieldL8:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field l8", values[i])
+			} else if value.Valid {
+				_m.L8 = new(float64)
+				*_m.L8 = value.Float64
+			}
+		case funnellead.FieldC8:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field c8", values[i])
+			} else if value.Valid {
+				_m.C8 = new(float64)
+				*_m.C8 = value.Float64
+			}
+		case funnellead.FieldL9:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field l9", values[i])
+			} else if value.Valid {
+				_m.L9 = new(float64)
+				*_m.L9 = value.Float64
+			}
+		case funnellead.FieldC9:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field c9", values[i])
+			} else if value.Valid {
+				_m.C9 = new(float64)
+				*_m.C9 = value.Float64
+			}
+		case funnellead.FieldL10:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field l10", values[i])
+			} else if value.Valid {
+				_m.L10 = new(float64)
+				*_m.L10 = value.Float64
+			}
+		case funnellead.FieldC10:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field c10", values[i])
+			} else if value.Valid {
+				_m.C10 = new(float64)
+				*_m.C10 = value.Float64
+			}
+		case funnellead.FieldL11:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field l11", values[i])
+			} else if value.Valid {
+				_m.L11 = new(float64)
+				*_m.L11 = value.Float64
+			}
+		case funnellead.FieldC11:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field c11", values[i])
+			} else if value.Valid {
+				_m.C11 = new(float64)
+				*_m.C11 = value.Float64
+			}
+		case funnellead.FieldL12:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field l12", values[i])
+			} else if value.Valid {
+				_m.L12 = new(float64)
+				*_m.L12 = value.Float64
+			}
+		case funnellead.FieldC12:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field c12", values[i])
+			} else if value.Valid {
+				_m.C12 = new(float64)
+				*_m.C12 = value.Float64
+			}
 		case funnellead.FieldO1:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field o1", values[i])
@@ -394,174 +562,6 @@ func (_m *FunnelLead) assignValues(columns []string, values []any) error {
 				_m.O12 = new(int)
 				*_m.O12 = int(value.Int64)
 			}
-		case funnellead.FieldL1:
-			if value, ok := values[i].(*sql.NullFloat64); !ok {
-				return fmt.Errorf("unexpected type %T for field l1", values[i])
-			} else if value.Valid {
-				_m.L1 = new(float64)
-				*_m.L1 = value.Float64
-			}
-		case funnellead.FieldL2:
-			if value, ok := values[i].(*sql.NullFloat64); !ok {
-				return fmt.Errorf("unexpected type %T for field l2", values[i])
-			} else if value.Valid {
-				_m.L2 = new(float64)
-				*_m.L2 = value.Float64
-			}
-		case funnellead.FieldL3:
-			if value, ok := values[i].(*sql.NullFloat64); !ok {
-				return fmt.Errorf("unexpected type %T for field l3", values[i])
-			} else if value.Valid {
-				_m.L3 = new(float64)
-				*_m.L3 = value.Float64
-			}
-		case funnellead.FieldL4:
-			if value, ok := values[i].(*sql.NullFloat64); !ok {
-				return fmt.Errorf("unexpected type %T for field l4", values[i])
-			} else if value.Valid {
-				_m.L4 = new(float64)
-				*_m.L4 = value.Float64
-			}
-		case funnellead.FieldL5:
-			if value, ok := values[i].(*sql.NullFloat64); !ok {
-				return fmt.Errorf("unexpected type %T for field l5", values[i])
-			} else if value.Valid {
-				_m.L5 = new(float64)
-				*_m.L5 = value.Float64
-			}
-		case funnellead.FieldL6:
-			if value, ok := values[i].(*sql.NullFloat64); !ok {
-				return fmt.Errorf("unexpected type %T for field l6", values[i])
-			} else if value.Valid {
-				_m.L6 = new(float64)
-				*_m.L6 = value.Float64
-			}
-		case funnellead.FieldL7:
-			if value, ok := values[i].(*sql.NullFloat64); !ok {
-				return fmt.Errorf("unexpected type %T for field l7", values[i])
-			} else if value.Valid {
-				_m.L7 = new(float64)
-				*_m.L7 = value.Float64
-			}
-		case funnellead.FieldL8:
-			if value, ok := values[i].(*sql.NullFloat64); !ok {
-				return fmt.Errorf("unexpected type %T for field l8", values[i])
-			} else if value.Valid {
-				_m.L8 = new(float64)
-				*_m.L8 = value.Float64
-			}
-		case funnellead.FieldL9:
-			if value, ok := values[i].(*sql.NullFloat64); !ok {
-				return fmt.Errorf("unexpected type %T for field l9", values[i])
-			} else if value.Valid {
-				_m.L9 = new(float64)
-				*_m.L9 = value.Float64
-			}
-		case funnellead.FieldL10:
-			if value, ok := values[i].(*sql.NullFloat64); !ok {
-				return fmt.Errorf("unexpected type %T for field l10", values[i])
-			} else if value.Valid {
-				_m.L10 = new(float64)
-				*_m.L10 = value.Float64
-			}
-		case funnellead.FieldL11:
-			if value, ok := values[i].(*sql.NullFloat64); !ok {
-				return fmt.Errorf("unexpected type %T for field l11", values[i])
-			} else if value.Valid {
-				_m.L11 = new(float64)
-				*_m.L11 = value.Float64
-			}
-		case funnellead.FieldL12:
-			if value, ok := values[i].(*sql.NullFloat64); !ok {
-				return fmt.Errorf("unexpected type %T for field l12", values[i])
-			} else if value.Valid {
-				_m.L12 = new(float64)
-				*_m.L12 = value.Float64
-			}
-		case funnellead.FieldC1:
-			if value, ok := values[i].(*sql.NullFloat64); !ok {
-				return fmt.Errorf("unexpected type %T for field c1", values[i])
-			} else if value.Valid {
-				_m.C1 = new(float64)
-				*_m.C1 = value.Float64
-			}
-		case funnellead.FieldC2:
-			if value, ok := values[i].(*sql.NullFloat64); !ok {
-				return fmt.Errorf("unexpected type %T for field c2", values[i])
-			} else if value.Valid {
-				_m.C2 = new(float64)
-				*_m.C2 = value.Float64
-			}
-		case funnellead.FieldC3:
-			if value, ok := values[i].(*sql.NullFloat64); !ok {
-				return fmt.Errorf("unexpected type %T for field c3", values[i])
-			} else if value.Valid {
-				_m.C3 = new(float64)
-				*_m.C3 = value.Float64
-			}
-		case funnellead.FieldC4:
-			if value, ok := values[i].(*sql.NullFloat64); !ok {
-				return fmt.Errorf("unexpected type %T for field c4", values[i])
-			} else if value.Valid {
-				_m.C4 = new(float64)
-				*_m.C4 = value.Float64
-			}
-		case funnellead.FieldC5:
-			if value, ok := values[i].(*sql.NullFloat64); !ok {
-				return fmt.Errorf("unexpected type %T for field c5", values[i])
-			} else if value.Valid {
-				_m.C5 = new(float64)
-				*_m.C5 = value.Float64
-			}
-		case funnellead.FieldC6:
-			if value, ok := values[i].(*sql.NullFloat64); !ok {
-				return fmt.Errorf("unexpected type %T for field c6", values[i])
-			} else if value.Valid {
-				_m.C6 = new(float64)
-				*_m.C6 = value.Float64
-			}
-		case funnellead.FieldC7:
-			if value, ok := values[i].(*sql.NullFloat64); !ok {
-				return fmt.Errorf("unexpected type %T for field c7", values[i])
-			} else if value.Valid {
-				_m.C7 = new(float64)
-				*_m.C7 = value.Float64
-			}
-		case funnellead.FieldC8:
-			if value, ok := values[i].(*sql.NullFloat64); !ok {
-				return fmt.Errorf("unexpected type %T for field c8", values[i])
-			} else if value.Valid {
-				_m.C8 = new(float64)
-				*_m.C8 = value.Float64
-			}
-		case funnellead.FieldC9:
-			if value, ok := values[i].(*sql.NullFloat64); !ok {
-				return fmt.Errorf("unexpected type %T for field c9", values[i])
-			} else if value.Valid {
-				_m.C9 = new(float64)
-				*_m.C9 = value.Float64
-			}
-		case funnellead.FieldC10:
-			if value, ok := values[i].(*sql.NullFloat64); !ok {
-				return fmt.Errorf("unexpected type %T for field c10", values[i])
-			} else if value.Valid {
-				_m.C10 = new(float64)
-				*_m.C10 = value.Float64
-			}
-		case funnellead.FieldC11:
-			if value, ok := values[i].(*sql.NullFloat64); !ok {
-				return fmt.Errorf("unexpected type %T for field c11", values[i])
-			} else if value.Valid {
-				_m.C11 = new(float64)
-				*_m.C11 = value.Float64
-			}
-		case funnellead.FieldC12:
-			if value, ok := values[i].(*sql.NullFloat64); !ok {
-				return fmt.Errorf("unexpected type %T for field c12", values[i])
-			} else if value.Valid {
-				_m.C12 = new(float64)
-				*_m.C12 = value.Float64
-			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -601,35 +601,8 @@ func (_m *FunnelLead) String() string {
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
 	builder.WriteString(", ")
-	builder.WriteString("cohort_month=")
-	builder.WriteString(_m.CohortMonth)
-	builder.WriteString(", ")
 	builder.WriteString("source=")
 	builder.WriteString(_m.Source)
-	builder.WriteString(", ")
-	if v := _m.OwnerID; v != nil {
-		builder.WriteString("owner_id=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	builder.WriteString("team=")
-	builder.WriteString(_m.Team)
-	builder.WriteString(", ")
-	builder.WriteString("industry=")
-	builder.WriteString(_m.Industry)
-	builder.WriteString(", ")
-	builder.WriteString("region=")
-	builder.WriteString(_m.Region)
-	builder.WriteString(", ")
-	if v := _m.AccountID; v != nil {
-		builder.WriteString("account_id=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	if v := _m.Exits; v != nil {
-		builder.WriteString("exits=")
-		builder.WriteString(*v)
-	}
 	builder.WriteString(", ")
 	if v := _m.R1; v != nil {
 		builder.WriteString("r1=")
@@ -691,6 +664,153 @@ func (_m *FunnelLead) String() string {
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
+	if v := _m.Exits; v != nil {
+		builder.WriteString("exits=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.OwnerID; v != nil {
+		builder.WriteString("owner_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("team=")
+	builder.WriteString(_m.Team)
+	builder.WriteString(", ")
+	builder.WriteString("industry=")
+	builder.WriteString(_m.Industry)
+	builder.WriteString(", ")
+	builder.WriteString("region=")
+	builder.WriteString(_m.Region)
+	builder.WriteString(", ")
+	builder.WriteString("cohort_month=")
+	builder.WriteString(_m.CohortMonth)
+	builder.WriteString(", ")
+	if v := _m.AccountID; v != nil {
+		builder.WriteString("account_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.L1; v != nil {
+		builder.WriteString("l1=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.C1; v != nil {
+		builder.WriteString("c1=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.L2; v != nil {
+		builder.WriteString("l2=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.C2; v != nil {
+		builder.WriteString("c2=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.L3; v != nil {
+		builder.WriteString("l3=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.C3; v != nil {
+		builder.WriteString("c3=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.L4; v != nil {
+		builder.WriteString("l4=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.C4; v != nil {
+		builder.WriteString("c4=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.L5; v != nil {
+		builder.WriteString("l5=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.C5; v != nil {
+		builder.WriteString("c5=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.L6; v != nil {
+		builder.WriteString("l6=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.C6; v != nil {
+		builder.WriteString("c6=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.L7; v != nil {
+		builder.WriteString("l7=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.C7; v != nil {
+		builder.WriteString("c7=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.L8; v != nil {
+		builder.WriteString("l8=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.C8; v != nil {
+		builder.WriteString("c8=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.L9; v != nil {
+		builder.WriteString("l9=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.C9; v != nil {
+		builder.WriteString("c9=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.L10; v != nil {
+		builder.WriteString("l10=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.C10; v != nil {
+		builder.WriteString("c10=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.L11; v != nil {
+		builder.WriteString("l11=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.C11; v != nil {
+		builder.WriteString("c11=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.L12; v != nil {
+		builder.WriteString("l12=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.C12; v != nil {
+		builder.WriteString("c12=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
 	if v := _m.O1; v != nil {
 		builder.WriteString("o1=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
@@ -748,126 +868,6 @@ func (_m *FunnelLead) String() string {
 	builder.WriteString(", ")
 	if v := _m.O12; v != nil {
 		builder.WriteString("o12=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	if v := _m.L1; v != nil {
-		builder.WriteString("l1=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	if v := _m.L2; v != nil {
-		builder.WriteString("l2=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	if v := _m.L3; v != nil {
-		builder.WriteString("l3=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	if v := _m.L4; v != nil {
-		builder.WriteString("l4=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	if v := _m.L5; v != nil {
-		builder.WriteString("l5=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	if v := _m.L6; v != nil {
-		builder.WriteString("l6=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	if v := _m.L7; v != nil {
-		builder.WriteString("l7=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	if v := _m.L8; v != nil {
-		builder.WriteString("l8=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	if v := _m.L9; v != nil {
-		builder.WriteString("l9=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	if v := _m.L10; v != nil {
-		builder.WriteString("l10=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	if v := _m.L11; v != nil {
-		builder.WriteString("l11=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	if v := _m.L12; v != nil {
-		builder.WriteString("l12=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	if v := _m.C1; v != nil {
-		builder.WriteString("c1=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	if v := _m.C2; v != nil {
-		builder.WriteString("c2=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	if v := _m.C3; v != nil {
-		builder.WriteString("c3=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	if v := _m.C4; v != nil {
-		builder.WriteString("c4=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	if v := _m.C5; v != nil {
-		builder.WriteString("c5=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	if v := _m.C6; v != nil {
-		builder.WriteString("c6=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	if v := _m.C7; v != nil {
-		builder.WriteString("c7=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	if v := _m.C8; v != nil {
-		builder.WriteString("c8=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	if v := _m.C9; v != nil {
-		builder.WriteString("c9=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	if v := _m.C10; v != nil {
-		builder.WriteString("c10=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	if v := _m.C11; v != nil {
-		builder.WriteString("c11=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
-	builder.WriteString(", ")
-	if v := _m.C12; v != nil {
-		builder.WriteString("c12=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteByte(')')

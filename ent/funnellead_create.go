@@ -28,99 +28,9 @@ func (_c *FunnelLeadCreate) SetCreatedAt(v time.Time) *FunnelLeadCreate {
 	return _c
 }
 
-// SetCohortMonth sets the "cohort_month" field.
-func (_c *FunnelLeadCreate) SetCohortMonth(v string) *FunnelLeadCreate {
-	_c.mutation.SetCohortMonth(v)
-	return _c
-}
-
 // SetSource sets the "source" field.
 func (_c *FunnelLeadCreate) SetSource(v string) *FunnelLeadCreate {
 	_c.mutation.SetSource(v)
-	return _c
-}
-
-// SetOwnerID sets the "owner_id" field.
-func (_c *FunnelLeadCreate) SetOwnerID(v int) *FunnelLeadCreate {
-	_c.mutation.SetOwnerID(v)
-	return _c
-}
-
-// SetNillableOwnerID sets the "owner_id" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableOwnerID(v *int) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetOwnerID(*v)
-	}
-	return _c
-}
-
-// SetTeam sets the "team" field.
-func (_c *FunnelLeadCreate) SetTeam(v string) *FunnelLeadCreate {
-	_c.mutation.SetTeam(v)
-	return _c
-}
-
-// SetNillableTeam sets the "team" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableTeam(v *string) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetTeam(*v)
-	}
-	return _c
-}
-
-// SetIndustry sets the "industry" field.
-func (_c *FunnelLeadCreate) SetIndustry(v string) *FunnelLeadCreate {
-	_c.mutation.SetIndustry(v)
-	return _c
-}
-
-// SetNillableIndustry sets the "industry" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableIndustry(v *string) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetIndustry(*v)
-	}
-	return _c
-}
-
-// SetRegion sets the "region" field.
-func (_c *FunnelLeadCreate) SetRegion(v string) *FunnelLeadCreate {
-	_c.mutation.SetRegion(v)
-	return _c
-}
-
-// SetNillableRegion sets the "region" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableRegion(v *string) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetRegion(*v)
-	}
-	return _c
-}
-
-// SetAccountID sets the "account_id" field.
-func (_c *FunnelLeadCreate) SetAccountID(v int) *FunnelLeadCreate {
-	_c.mutation.SetAccountID(v)
-	return _c
-}
-
-// SetNillableAccountID sets the "account_id" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableAccountID(v *int) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetAccountID(*v)
-	}
-	return _c
-}
-
-// SetExits sets the "exits" field.
-func (_c *FunnelLeadCreate) SetExits(v string) *FunnelLeadCreate {
-	_c.mutation.SetExits(v)
-	return _c
-}
-
-// SetNillableExits sets the "exits" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableExits(v *string) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetExits(*v)
-	}
 	return _c
 }
 
@@ -288,6 +198,432 @@ func (_c *FunnelLeadCreate) SetR12(v float64) *FunnelLeadCreate {
 func (_c *FunnelLeadCreate) SetNillableR12(v *float64) *FunnelLeadCreate {
 	if v != nil {
 		_c.SetR12(*v)
+	}
+	return _c
+}
+
+// SetExits sets the "exits" field.
+func (_c *FunnelLeadCreate) SetExits(v string) *FunnelLeadCreate {
+	_c.mutation.SetExits(v)
+	return _c
+}
+
+// SetNillableExits sets the "exits" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableExits(v *string) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetExits(*v)
+	}
+	return _c
+}
+
+// SetOwnerID sets the "owner_id" field.
+func (_c *FunnelLeadCreate) SetOwnerID(v int) *FunnelLeadCreate {
+	_c.mutation.SetOwnerID(v)
+	return _c
+}
+
+// SetNillableOwnerID sets the "owner_id" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableOwnerID(v *int) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetOwnerID(*v)
+	}
+	return _c
+}
+
+// SetTeam sets the "team" field.
+func (_c *FunnelLeadCreate) SetTeam(v string) *FunnelLeadCreate {
+	_c.mutation.SetTeam(v)
+	return _c
+}
+
+// SetNillableTeam sets the "team" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableTeam(v *string) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetTeam(*v)
+	}
+	return _c
+}
+
+// SetIndustry sets the "industry" field.
+func (_c *FunnelLeadCreate) SetIndustry(v string) *FunnelLeadCreate {
+	_c.mutation.SetIndustry(v)
+	return _c
+}
+
+// SetNillableIndustry sets the "industry" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableIndustry(v *string) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetIndustry(*v)
+	}
+	return _c
+}
+
+// SetRegion sets the "region" field.
+func (_c *FunnelLeadCreate) SetRegion(v string) *FunnelLeadCreate {
+	_c.mutation.SetRegion(v)
+	return _c
+}
+
+// SetNillableRegion sets the "region" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableRegion(v *string) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetRegion(*v)
+	}
+	return _c
+}
+
+// SetCohortMonth sets the "cohort_month" field.
+func (_c *FunnelLeadCreate) SetCohortMonth(v string) *FunnelLeadCreate {
+	_c.mutation.SetCohortMonth(v)
+	return _c
+}
+
+// SetAccountID sets the "account_id" field.
+func (_c *FunnelLeadCreate) SetAccountID(v int) *FunnelLeadCreate {
+	_c.mutation.SetAccountID(v)
+	return _c
+}
+
+// SetNillableAccountID sets the "account_id" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableAccountID(v *int) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetAccountID(*v)
+	}
+	return _c
+}
+
+// SetL1 sets the "l1" field.
+func (_c *FunnelLeadCreate) SetL1(v float64) *FunnelLeadCreate {
+	_c.mutation.SetL1(v)
+	return _c
+}
+
+// SetNillableL1 sets the "l1" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableL1(v *float64) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetL1(*v)
+	}
+	return _c
+}
+
+// SetC1 sets the "c1" field.
+func (_c *FunnelLeadCreate) SetC1(v float64) *FunnelLeadCreate {
+	_c.mutation.SetC1(v)
+	return _c
+}
+
+// SetNillableC1 sets the "c1" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableC1(v *float64) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetC1(*v)
+	}
+	return _c
+}
+
+// SetL2 sets the "l2" field.
+func (_c *FunnelLeadCreate) SetL2(v float64) *FunnelLeadCreate {
+	_c.mutation.SetL2(v)
+	return _c
+}
+
+// SetNillableL2 sets the "l2" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableL2(v *float64) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetL2(*v)
+	}
+	return _c
+}
+
+// SetC2 sets the "c2" field.
+func (_c *FunnelLeadCreate) SetC2(v float64) *FunnelLeadCreate {
+	_c.mutation.SetC2(v)
+	return _c
+}
+
+// SetNillableC2 sets the "c2" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableC2(v *float64) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetC2(*v)
+	}
+	return _c
+}
+
+// SetL3 sets the "l3" field.
+func (_c *FunnelLeadCreate) SetL3(v float64) *FunnelLeadCreate {
+	_c.mutation.SetL3(v)
+	return _c
+}
+
+// SetNillableL3 sets the "l3" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableL3(v *float64) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetL3(*v)
+	}
+	return _c
+}
+
+// SetC3 sets the "c3" field.
+func (_c *FunnelLeadCreate) SetC3(v float64) *FunnelLeadCreate {
+	_c.mutation.SetC3(v)
+	return _c
+}
+
+// SetNillableC3 sets the "c3" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableC3(v *float64) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetC3(*v)
+	}
+	return _c
+}
+
+// SetL4 sets the "l4" field.
+func (_c *FunnelLeadCreate) SetL4(v float64) *FunnelLeadCreate {
+	_c.mutation.SetL4(v)
+	return _c
+}
+
+// SetNillableL4 sets the "l4" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableL4(v *float64) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetL4(*v)
+	}
+	return _c
+}
+
+// SetC4 sets the "c4" field.
+func (_c *FunnelLeadCreate) SetC4(v float64) *FunnelLeadCreate {
+	_c.mutation.SetC4(v)
+	return _c
+}
+
+// SetNillableC4 sets the "c4" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableC4(v *float64) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetC4(*v)
+	}
+	return _c
+}
+
+// SetL5 sets the "l5" field.
+func (_c *FunnelLeadCreate) SetL5(v float64) *FunnelLeadCreate {
+	_c.mutation.SetL5(v)
+	return _c
+}
+
+// SetNillableL5 sets the "l5" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableL5(v *float64) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetL5(*v)
+	}
+	return _c
+}
+
+// SetC5 sets the "c5" field.
+func (_c *FunnelLeadCreate) SetC5(v float64) *FunnelLeadCreate {
+	_c.mutation.SetC5(v)
+	return _c
+}
+
+// SetNillableC5 sets the "c5" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableC5(v *float64) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetC5(*v)
+	}
+	return _c
+}
+
+// SetL6 sets the "l6" field.
+func (_c *FunnelLeadCreate) SetL6(v float64) *FunnelLeadCreate {
+	_c.mutation.SetL6(v)
+	return _c
+}
+
+// SetNillableL6 sets the "l6" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableL6(v *float64) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetL6(*v)
+	}
+	return _c
+}
+
+// SetC6 sets the "c6" field.
+func (_c *FunnelLeadCreate) SetC6(v float64) *FunnelLeadCreate {
+	_c.mutation.SetC6(v)
+	return _c
+}
+
+// SetNillableC6 sets the "c6" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableC6(v *float64) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetC6(*v)
+	}
+	return _c
+}
+
+// SetL7 sets the "l7" field.
+func (_c *FunnelLeadCreate) SetL7(v float64) *FunnelLeadCreate {
+	_c.mutation.SetL7(v)
+	return _c
+}
+
+// SetNillableL7 sets the "l7" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableL7(v *float64) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetL7(*v)
+	}
+	return _c
+}
+
+// SetC7 sets the "c7" field.
+func (_c *FunnelLeadCreate) SetC7(v float64) *FunnelLeadCreate {
+	_c.mutation.SetC7(v)
+	return _c
+}
+
+// SetNillableC7 sets the "c7" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableC7(v *float64) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetC7(*v)
+	}
+	return _c
+}
+
+// SetL8 sets the "l8" field.
+func (_c *FunnelLeadCreate) SetL8(v float64) *FunnelLeadCreate {
+	_c.mutation.SetL8(v)
+	return _c
+}
+
+// SetNillableL8 sets the "l8" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableL8(v *float64) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetL8(*v)
+	}
+	return _c
+}
+
+// SetC8 sets the "c8" field.
+func (_c *FunnelLeadCreate) SetC8(v float64) *FunnelLeadCreate {
+	_c.mutation.SetC8(v)
+	return _c
+}
+
+// SetNillableC8 sets the "c8" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableC8(v *float64) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetC8(*v)
+	}
+	return _c
+}
+
+// SetL9 sets the "l9" field.
+func (_c *FunnelLeadCreate) SetL9(v float64) *FunnelLeadCreate {
+	_c.mutation.SetL9(v)
+	return _c
+}
+
+// SetNillableL9 sets the "l9" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableL9(v *float64) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetL9(*v)
+	}
+	return _c
+}
+
+// SetC9 sets the "c9" field.
+func (_c *FunnelLeadCreate) SetC9(v float64) *FunnelLeadCreate {
+	_c.mutation.SetC9(v)
+	return _c
+}
+
+// SetNillableC9 sets the "c9" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableC9(v *float64) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetC9(*v)
+	}
+	return _c
+}
+
+// SetL10 sets the "l10" field.
+func (_c *FunnelLeadCreate) SetL10(v float64) *FunnelLeadCreate {
+	_c.mutation.SetL10(v)
+	return _c
+}
+
+// SetNillableL10 sets the "l10" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableL10(v *float64) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetL10(*v)
+	}
+	return _c
+}
+
+// SetC10 sets the "c10" field.
+func (_c *FunnelLeadCreate) SetC10(v float64) *FunnelLeadCreate {
+	_c.mutation.SetC10(v)
+	return _c
+}
+
+// SetNillableC10 sets the "c10" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableC10(v *float64) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetC10(*v)
+	}
+	return _c
+}
+
+// SetL11 sets the "l11" field.
+func (_c *FunnelLeadCreate) SetL11(v float64) *FunnelLeadCreate {
+	_c.mutation.SetL11(v)
+	return _c
+}
+
+// SetNillableL11 sets the "l11" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableL11(v *float64) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetL11(*v)
+	}
+	return _c
+}
+
+// SetC11 sets the "c11" field.
+func (_c *FunnelLeadCreate) SetC11(v float64) *FunnelLeadCreate {
+	_c.mutation.SetC11(v)
+	return _c
+}
+
+// SetNillableC11 sets the "c11" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableC11(v *float64) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetC11(*v)
+	}
+	return _c
+}
+
+// SetL12 sets the "l12" field.
+func (_c *FunnelLeadCreate) SetL12(v float64) *FunnelLeadCreate {
+	_c.mutation.SetL12(v)
+	return _c
+}
+
+// SetNillableL12 sets the "l12" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableL12(v *float64) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetL12(*v)
+	}
+	return _c
+}
+
+// SetC12 sets the "c12" field.
+func (_c *FunnelLeadCreate) SetC12(v float64) *FunnelLeadCreate {
+	_c.mutation.SetC12(v)
+	return _c
+}
+
+// SetNillableC12 sets the "c12" field if the given value is not nil.
+func (_c *FunnelLeadCreate) SetNillableC12(v *float64) *FunnelLeadCreate {
+	if v != nil {
+		_c.SetC12(*v)
 	}
 	return _c
 }
@@ -460,342 +796,6 @@ func (_c *FunnelLeadCreate) SetNillableO12(v *int) *FunnelLeadCreate {
 	return _c
 }
 
-// SetL1 sets the "l1" field.
-func (_c *FunnelLeadCreate) SetL1(v float64) *FunnelLeadCreate {
-	_c.mutation.SetL1(v)
-	return _c
-}
-
-// SetNillableL1 sets the "l1" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableL1(v *float64) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetL1(*v)
-	}
-	return _c
-}
-
-// SetL2 sets the "l2" field.
-func (_c *FunnelLeadCreate) SetL2(v float64) *FunnelLeadCreate {
-	_c.mutation.SetL2(v)
-	return _c
-}
-
-// SetNillableL2 sets the "l2" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableL2(v *float64) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetL2(*v)
-	}
-	return _c
-}
-
-// SetL3 sets the "l3" field.
-func (_c *FunnelLeadCreate) SetL3(v float64) *FunnelLeadCreate {
-	_c.mutation.SetL3(v)
-	return _c
-}
-
-// SetNillableL3 sets the "l3" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableL3(v *float64) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetL3(*v)
-	}
-	return _c
-}
-
-// SetL4 sets the "l4" field.
-func (_c *FunnelLeadCreate) SetL4(v float64) *FunnelLeadCreate {
-	_c.mutation.SetL4(v)
-	return _c
-}
-
-// SetNillableL4 sets the "l4" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableL4(v *float64) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetL4(*v)
-	}
-	return _c
-}
-
-// SetL5 sets the "l5" field.
-func (_c *FunnelLeadCreate) SetL5(v float64) *FunnelLeadCreate {
-	_c.mutation.SetL5(v)
-	return _c
-}
-
-// SetNillableL5 sets the "l5" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableL5(v *float64) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetL5(*v)
-	}
-	return _c
-}
-
-// SetL6 sets the "l6" field.
-func (_c *FunnelLeadCreate) SetL6(v float64) *FunnelLeadCreate {
-	_c.mutation.SetL6(v)
-	return _c
-}
-
-// SetNillableL6 sets the "l6" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableL6(v *float64) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetL6(*v)
-	}
-	return _c
-}
-
-// SetL7 sets the "l7" field.
-func (_c *FunnelLeadCreate) SetL7(v float64) *FunnelLeadCreate {
-	_c.mutation.SetL7(v)
-	return _c
-}
-
-// SetNillableL7 sets the "l7" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableL7(v *float64) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetL7(*v)
-	}
-	return _c
-}
-
-// SetL8 sets the "l8" field.
-func (_c *FunnelLeadCreate) SetL8(v float64) *FunnelLeadCreate {
-	_c.mutation.SetL8(v)
-	return _c
-}
-
-// SetNillableL8 sets the "l8" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableL8(v *float64) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetL8(*v)
-	}
-	return _c
-}
-
-// SetL9 sets the "l9" field.
-func (_c *FunnelLeadCreate) SetL9(v float64) *FunnelLeadCreate {
-	_c.mutation.SetL9(v)
-	return _c
-}
-
-// SetNillableL9 sets the "l9" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableL9(v *float64) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetL9(*v)
-	}
-	return _c
-}
-
-// SetL10 sets the "l10" field.
-func (_c *FunnelLeadCreate) SetL10(v float64) *FunnelLeadCreate {
-	_c.mutation.SetL10(v)
-	return _c
-}
-
-// SetNillableL10 sets the "l10" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableL10(v *float64) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetL10(*v)
-	}
-	return _c
-}
-
-// SetL11 sets the "l11" field.
-func (_c *FunnelLeadCreate) SetL11(v float64) *FunnelLeadCreate {
-	_c.mutation.SetL11(v)
-	return _c
-}
-
-// SetNillableL11 sets the "l11" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableL11(v *float64) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetL11(*v)
-	}
-	return _c
-}
-
-// SetL12 sets the "l12" field.
-func (_c *FunnelLeadCreate) SetL12(v float64) *FunnelLeadCreate {
-	_c.mutation.SetL12(v)
-	return _c
-}
-
-// SetNillableL12 sets the "l12" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableL12(v *float64) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetL12(*v)
-	}
-	return _c
-}
-
-// SetC1 sets the "c1" field.
-func (_c *FunnelLeadCreate) SetC1(v float64) *FunnelLeadCreate {
-	_c.mutation.SetC1(v)
-	return _c
-}
-
-// SetNillableC1 sets the "c1" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableC1(v *float64) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetC1(*v)
-	}
-	return _c
-}
-
-// SetC2 sets the "c2" field.
-func (_c *FunnelLeadCreate) SetC2(v float64) *FunnelLeadCreate {
-	_c.mutation.SetC2(v)
-	return _c
-}
-
-// SetNillableC2 sets the "c2" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableC2(v *float64) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetC2(*v)
-	}
-	return _c
-}
-
-// SetC3 sets the "c3" field.
-func (_c *FunnelLeadCreate) SetC3(v float64) *FunnelLeadCreate {
-	_c.mutation.SetC3(v)
-	return _c
-}
-
-// SetNillableC3 sets the "c3" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableC3(v *float64) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetC3(*v)
-	}
-	return _c
-}
-
-// SetC4 sets the "c4" field.
-func (_c *FunnelLeadCreate) SetC4(v float64) *FunnelLeadCreate {
-	_c.mutation.SetC4(v)
-	return _c
-}
-
-// SetNillableC4 sets the "c4" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableC4(v *float64) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetC4(*v)
-	}
-	return _c
-}
-
-// SetC5 sets the "c5" field.
-func (_c *FunnelLeadCreate) SetC5(v float64) *FunnelLeadCreate {
-	_c.mutation.SetC5(v)
-	return _c
-}
-
-// SetNillableC5 sets the "c5" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableC5(v *float64) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetC5(*v)
-	}
-	return _c
-}
-
-// SetC6 sets the "c6" field.
-func (_c *FunnelLeadCreate) SetC6(v float64) *FunnelLeadCreate {
-	_c.mutation.SetC6(v)
-	return _c
-}
-
-// SetNillableC6 sets the "c6" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableC6(v *float64) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetC6(*v)
-	}
-	return _c
-}
-
-// SetC7 sets the "c7" field.
-func (_c *FunnelLeadCreate) SetC7(v float64) *FunnelLeadCreate {
-	_c.mutation.SetC7(v)
-	return _c
-}
-
-// SetNillableC7 sets the "c7" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableC7(v *float64) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetC7(*v)
-	}
-	return _c
-}
-
-// SetC8 sets the "c8" field.
-func (_c *FunnelLeadCreate) SetC8(v float64) *FunnelLeadCreate {
-	_c.mutation.SetC8(v)
-	return _c
-}
-
-// SetNillableC8 sets the "c8" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableC8(v *float64) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetC8(*v)
-	}
-	return _c
-}
-
-// SetC9 sets the "c9" field.
-func (_c *FunnelLeadCreate) SetC9(v float64) *FunnelLeadCreate {
-	_c.mutation.SetC9(v)
-	return _c
-}
-
-// SetNillableC9 sets the "c9" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableC9(v *float64) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetC9(*v)
-	}
-	return _c
-}
-
-// SetC10 sets the "c10" field.
-func (_c *FunnelLeadCreate) SetC10(v float64) *FunnelLeadCreate {
-	_c.mutation.SetC10(v)
-	return _c
-}
-
-// SetNillableC10 sets the "c10" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableC10(v *float64) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetC10(*v)
-	}
-	return _c
-}
-
-// SetC11 sets the "c11" field.
-func (_c *FunnelLeadCreate) SetC11(v float64) *FunnelLeadCreate {
-	_c.mutation.SetC11(v)
-	return _c
-}
-
-// SetNillableC11 sets the "c11" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableC11(v *float64) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetC11(*v)
-	}
-	return _c
-}
-
-// SetC12 sets the "c12" field.
-func (_c *FunnelLeadCreate) SetC12(v float64) *FunnelLeadCreate {
-	_c.mutation.SetC12(v)
-	return _c
-}
-
-// SetNillableC12 sets the "c12" field if the given value is not nil.
-func (_c *FunnelLeadCreate) SetNillableC12(v *float64) *FunnelLeadCreate {
-	if v != nil {
-		_c.SetC12(*v)
-	}
-	return _c
-}
-
 // SetID sets the "id" field.
 func (_c *FunnelLeadCreate) SetID(v int) *FunnelLeadCreate {
 	_c.mutation.SetID(v)
@@ -856,9 +856,6 @@ func (_c *FunnelLeadCreate) check() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "FunnelLead.created_at"`)}
 	}
-	if _, ok := _c.mutation.CohortMonth(); !ok {
-		return &ValidationError{Name: "cohort_month", err: errors.New(`ent: missing required field "FunnelLead.cohort_month"`)}
-	}
 	if _, ok := _c.mutation.Source(); !ok {
 		return &ValidationError{Name: "source", err: errors.New(`ent: missing required field "FunnelLead.source"`)}
 	}
@@ -870,6 +867,9 @@ func (_c *FunnelLeadCreate) check() error {
 	}
 	if _, ok := _c.mutation.Region(); !ok {
 		return &ValidationError{Name: "region", err: errors.New(`ent: missing required field "FunnelLead.region"`)}
+	}
+	if _, ok := _c.mutation.CohortMonth(); !ok {
+		return &ValidationError{Name: "cohort_month", err: errors.New(`ent: missing required field "FunnelLead.cohort_month"`)}
 	}
 	return nil
 }
@@ -908,37 +908,9 @@ func (_c *FunnelLeadCreate) createSpec() (*FunnelLead, *sqlgraph.CreateSpec) {
 		_spec.SetField(funnellead.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
 	}
-	if value, ok := _c.mutation.CohortMonth(); ok {
-		_spec.SetField(funnellead.FieldCohortMonth, field.TypeString, value)
-		_node.CohortMonth = value
-	}
 	if value, ok := _c.mutation.Source(); ok {
 		_spec.SetField(funnellead.FieldSource, field.TypeString, value)
 		_node.Source = value
-	}
-	if value, ok := _c.mutation.OwnerID(); ok {
-		_spec.SetField(funnellead.FieldOwnerID, field.TypeInt, value)
-		_node.OwnerID = &value
-	}
-	if value, ok := _c.mutation.Team(); ok {
-		_spec.SetField(funnellead.FieldTeam, field.TypeString, value)
-		_node.Team = value
-	}
-	if value, ok := _c.mutation.Industry(); ok {
-		_spec.SetField(funnellead.FieldIndustry, field.TypeString, value)
-		_node.Industry = value
-	}
-	if value, ok := _c.mutation.Region(); ok {
-		_spec.SetField(funnellead.FieldRegion, field.TypeString, value)
-		_node.Region = value
-	}
-	if value, ok := _c.mutation.AccountID(); ok {
-		_spec.SetField(funnellead.FieldAccountID, field.TypeInt, value)
-		_node.AccountID = &value
-	}
-	if value, ok := _c.mutation.Exits(); ok {
-		_spec.SetField(funnellead.FieldExits, field.TypeString, value)
-		_node.Exits = &value
 	}
 	if value, ok := _c.mutation.R1(); ok {
 		_spec.SetField(funnellead.FieldR1, field.TypeFloat64, value)
@@ -988,6 +960,130 @@ func (_c *FunnelLeadCreate) createSpec() (*FunnelLead, *sqlgraph.CreateSpec) {
 		_spec.SetField(funnellead.FieldR12, field.TypeFloat64, value)
 		_node.R12 = &value
 	}
+	if value, ok := _c.mutation.Exits(); ok {
+		_spec.SetField(funnellead.FieldExits, field.TypeString, value)
+		_node.Exits = &value
+	}
+	if value, ok := _c.mutation.OwnerID(); ok {
+		_spec.SetField(funnellead.FieldOwnerID, field.TypeInt, value)
+		_node.OwnerID = &value
+	}
+	if value, ok := _c.mutation.Team(); ok {
+		_spec.SetField(funnellead.FieldTeam, field.TypeString, value)
+		_node.Team = value
+	}
+	if value, ok := _c.mutation.Industry(); ok {
+		_spec.SetField(funnellead.FieldIndustry, field.TypeString, value)
+		_node.Industry = value
+	}
+	if value, ok := _c.mutation.Region(); ok {
+		_spec.SetField(funnellead.FieldRegion, field.TypeString, value)
+		_node.Region = value
+	}
+	if value, ok := _c.mutation.CohortMonth(); ok {
+		_spec.SetField(funnellead.FieldCohortMonth, field.TypeString, value)
+		_node.CohortMonth = value
+	}
+	if value, ok := _c.mutation.AccountID(); ok {
+		_spec.SetField(funnellead.FieldAccountID, field.TypeInt, value)
+		_node.AccountID = &value
+	}
+	if value, ok := _c.mutation.L1(); ok {
+		_spec.SetField(funnellead.FieldL1, field.TypeFloat64, value)
+		_node.L1 = &value
+	}
+	if value, ok := _c.mutation.C1(); ok {
+		_spec.SetField(funnellead.FieldC1, field.TypeFloat64, value)
+		_node.C1 = &value
+	}
+	if value, ok := _c.mutation.L2(); ok {
+		_spec.SetField(funnellead.FieldL2, field.TypeFloat64, value)
+		_node.L2 = &value
+	}
+	if value, ok := _c.mutation.C2(); ok {
+		_spec.SetField(funnellead.FieldC2, field.TypeFloat64, value)
+		_node.C2 = &value
+	}
+	if value, ok := _c.mutation.L3(); ok {
+		_spec.SetField(funnellead.FieldL3, field.TypeFloat64, value)
+		_node.L3 = &value
+	}
+	if value, ok := _c.mutation.C3(); ok {
+		_spec.SetField(funnellead.FieldC3, field.TypeFloat64, value)
+		_node.C3 = &value
+	}
+	if value, ok := _c.mutation.L4(); ok {
+		_spec.SetField(funnellead.FieldL4, field.TypeFloat64, value)
+		_node.L4 = &value
+	}
+	if value, ok := _c.mutation.C4(); ok {
+		_spec.SetField(funnellead.FieldC4, field.TypeFloat64, value)
+		_node.C4 = &value
+	}
+	if value, ok := _c.mutation.L5(); ok {
+		_spec.SetField(funnellead.FieldL5, field.TypeFloat64, value)
+		_node.L5 = &value
+	}
+	if value, ok := _c.mutation.C5(); ok {
+		_spec.SetField(funnellead.FieldC5, field.TypeFloat64, value)
+		_node.C5 = &value
+	}
+	if value, ok := _c.mutation.L6(); ok {
+		_spec.SetField(funnellead.FieldL6, field.TypeFloat64, value)
+		_node.L6 = &value
+	}
+	if value, ok := _c.mutation.C6(); ok {
+		_spec.SetField(funnellead.FieldC6, field.TypeFloat64, value)
+		_node.C6 = &value
+	}
+	if value, ok := _c.mutation.L7(); ok {
+		_spec.SetField(funnellead.FieldL7, field.TypeFloat64, value)
+		_node.L7 = &value
+	}
+	if value, ok := _c.mutation.C7(); ok {
+		_spec.SetField(funnellead.FieldC7, field.TypeFloat64, value)
+		_node.C7 = &value
+	}
+	if value, ok := _c.mutation.L8(); ok {
+		_spec.SetField(funnellead.FieldL8, field.TypeFloat64, value)
+		_node.L8 = &value
+	}
+	if value, ok := _c.mutation.C8(); ok {
+		_spec.SetField(funnellead.FieldC8, field.TypeFloat64, value)
+		_node.C8 = &value
+	}
+	if value, ok := _c.mutation.L9(); ok {
+		_spec.SetField(funnellead.FieldL9, field.TypeFloat64, value)
+		_node.L9 = &value
+	}
+	if value, ok := _c.mutation.C9(); ok {
+		_spec.SetField(funnellead.FieldC9, field.TypeFloat64, value)
+		_node.C9 = &value
+	}
+	if value, ok := _c.mutation.L10(); ok {
+		_spec.SetField(funnellead.FieldL10, field.TypeFloat64, value)
+		_node.L10 = &value
+	}
+	if value, ok := _c.mutation.C10(); ok {
+		_spec.SetField(funnellead.FieldC10, field.TypeFloat64, value)
+		_node.C10 = &value
+	}
+	if value, ok := _c.mutation.L11(); ok {
+		_spec.SetField(funnellead.FieldL11, field.TypeFloat64, value)
+		_node.L11 = &value
+	}
+	if value, ok := _c.mutation.C11(); ok {
+		_spec.SetField(funnellead.FieldC11, field.TypeFloat64, value)
+		_node.C11 = &value
+	}
+	if value, ok := _c.mutation.L12(); ok {
+		_spec.SetField(funnellead.FieldL12, field.TypeFloat64, value)
+		_node.L12 = &value
+	}
+	if value, ok := _c.mutation.C12(); ok {
+		_spec.SetField(funnellead.FieldC12, field.TypeFloat64, value)
+		_node.C12 = &value
+	}
 	if value, ok := _c.mutation.O1(); ok {
 		_spec.SetField(funnellead.FieldO1, field.TypeInt, value)
 		_node.O1 = &value
@@ -1035,102 +1131,6 @@ func (_c *FunnelLeadCreate) createSpec() (*FunnelLead, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.O12(); ok {
 		_spec.SetField(funnellead.FieldO12, field.TypeInt, value)
 		_node.O12 = &value
-	}
-	if value, ok := _c.mutation.L1(); ok {
-		_spec.SetField(funnellead.FieldL1, field.TypeFloat64, value)
-		_node.L1 = &value
-	}
-	if value, ok := _c.mutation.L2(); ok {
-		_spec.SetField(funnellead.FieldL2, field.TypeFloat64, value)
-		_node.L2 = &value
-	}
-	if value, ok := _c.mutation.L3(); ok {
-		_spec.SetField(funnellead.FieldL3, field.TypeFloat64, value)
-		_node.L3 = &value
-	}
-	if value, ok := _c.mutation.L4(); ok {
-		_spec.SetField(funnellead.FieldL4, field.TypeFloat64, value)
-		_node.L4 = &value
-	}
-	if value, ok := _c.mutation.L5(); ok {
-		_spec.SetField(funnellead.FieldL5, field.TypeFloat64, value)
-		_node.L5 = &value
-	}
-	if value, ok := _c.mutation.L6(); ok {
-		_spec.SetField(funnellead.FieldL6, field.TypeFloat64, value)
-		_node.L6 = &value
-	}
-	if value, ok := _c.mutation.L7(); ok {
-		_spec.SetField(funnellead.FieldL7, field.TypeFloat64, value)
-		_node.L7 = &value
-	}
-	if value, ok := _c.mutation.L8(); ok {
-		_spec.SetField(funnellead.FieldL8, field.TypeFloat64, value)
-		_node.L8 = &value
-	}
-	if value, ok := _c.mutation.L9(); ok {
-		_spec.SetField(funnellead.FieldL9, field.TypeFloat64, value)
-		_node.L9 = &value
-	}
-	if value, ok := _c.mutation.L10(); ok {
-		_spec.SetField(funnellead.FieldL10, field.TypeFloat64, value)
-		_node.L10 = &value
-	}
-	if value, ok := _c.mutation.L11(); ok {
-		_spec.SetField(funnellead.FieldL11, field.TypeFloat64, value)
-		_node.L11 = &value
-	}
-	if value, ok := _c.mutation.L12(); ok {
-		_spec.SetField(funnellead.FieldL12, field.TypeFloat64, value)
-		_node.L12 = &value
-	}
-	if value, ok := _c.mutation.C1(); ok {
-		_spec.SetField(funnellead.FieldC1, field.TypeFloat64, value)
-		_node.C1 = &value
-	}
-	if value, ok := _c.mutation.C2(); ok {
-		_spec.SetField(funnellead.FieldC2, field.TypeFloat64, value)
-		_node.C2 = &value
-	}
-	if value, ok := _c.mutation.C3(); ok {
-		_spec.SetField(funnellead.FieldC3, field.TypeFloat64, value)
-		_node.C3 = &value
-	}
-	if value, ok := _c.mutation.C4(); ok {
-		_spec.SetField(funnellead.FieldC4, field.TypeFloat64, value)
-		_node.C4 = &value
-	}
-	if value, ok := _c.mutation.C5(); ok {
-		_spec.SetField(funnellead.FieldC5, field.TypeFloat64, value)
-		_node.C5 = &value
-	}
-	if value, ok := _c.mutation.C6(); ok {
-		_spec.SetField(funnellead.FieldC6, field.TypeFloat64, value)
-		_node.C6 = &value
-	}
-	if value, ok := _c.mutation.C7(); ok {
-		_spec.SetField(funnellead.FieldC7, field.TypeFloat64, value)
-		_node.C7 = &value
-	}
-	if value, ok := _c.mutation.C8(); ok {
-		_spec.SetField(funnellead.FieldC8, field.TypeFloat64, value)
-		_node.C8 = &value
-	}
-	if value, ok := _c.mutation.C9(); ok {
-		_spec.SetField(funnellead.FieldC9, field.TypeFloat64, value)
-		_node.C9 = &value
-	}
-	if value, ok := _c.mutation.C10(); ok {
-		_spec.SetField(funnellead.FieldC10, field.TypeFloat64, value)
-		_node.C10 = &value
-	}
-	if value, ok := _c.mutation.C11(); ok {
-		_spec.SetField(funnellead.FieldC11, field.TypeFloat64, value)
-		_node.C11 = &value
-	}
-	if value, ok := _c.mutation.C12(); ok {
-		_spec.SetField(funnellead.FieldC12, field.TypeFloat64, value)
-		_node.C12 = &value
 	}
 	return _node, _spec
 }
@@ -1196,18 +1196,6 @@ func (u *FunnelLeadUpsert) UpdateCreatedAt() *FunnelLeadUpsert {
 	return u
 }
 
-// SetCohortMonth sets the "cohort_month" field.
-func (u *FunnelLeadUpsert) SetCohortMonth(v string) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldCohortMonth, v)
-	return u
-}
-
-// UpdateCohortMonth sets the "cohort_month" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateCohortMonth() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldCohortMonth)
-	return u
-}
-
 // SetSource sets the "source" field.
 func (u *FunnelLeadUpsert) SetSource(v string) *FunnelLeadUpsert {
 	u.Set(funnellead.FieldSource, v)
@@ -1217,108 +1205,6 @@ func (u *FunnelLeadUpsert) SetSource(v string) *FunnelLeadUpsert {
 // UpdateSource sets the "source" field to the value that was provided on create.
 func (u *FunnelLeadUpsert) UpdateSource() *FunnelLeadUpsert {
 	u.SetExcluded(funnellead.FieldSource)
-	return u
-}
-
-// SetOwnerID sets the "owner_id" field.
-func (u *FunnelLeadUpsert) SetOwnerID(v int) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldOwnerID, v)
-	return u
-}
-
-// UpdateOwnerID sets the "owner_id" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateOwnerID() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldOwnerID)
-	return u
-}
-
-// AddOwnerID adds v to the "owner_id" field.
-func (u *FunnelLeadUpsert) AddOwnerID(v int) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldOwnerID, v)
-	return u
-}
-
-// ClearOwnerID clears the value of the "owner_id" field.
-func (u *FunnelLeadUpsert) ClearOwnerID() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldOwnerID)
-	return u
-}
-
-// SetTeam sets the "team" field.
-func (u *FunnelLeadUpsert) SetTeam(v string) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldTeam, v)
-	return u
-}
-
-// UpdateTeam sets the "team" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateTeam() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldTeam)
-	return u
-}
-
-// SetIndustry sets the "industry" field.
-func (u *FunnelLeadUpsert) SetIndustry(v string) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldIndustry, v)
-	return u
-}
-
-// UpdateIndustry sets the "industry" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateIndustry() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldIndustry)
-	return u
-}
-
-// SetRegion sets the "region" field.
-func (u *FunnelLeadUpsert) SetRegion(v string) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldRegion, v)
-	return u
-}
-
-// UpdateRegion sets the "region" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateRegion() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldRegion)
-	return u
-}
-
-// SetAccountID sets the "account_id" field.
-func (u *FunnelLeadUpsert) SetAccountID(v int) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldAccountID, v)
-	return u
-}
-
-// UpdateAccountID sets the "account_id" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateAccountID() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldAccountID)
-	return u
-}
-
-// AddAccountID adds v to the "account_id" field.
-func (u *FunnelLeadUpsert) AddAccountID(v int) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldAccountID, v)
-	return u
-}
-
-// ClearAccountID clears the value of the "account_id" field.
-func (u *FunnelLeadUpsert) ClearAccountID() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldAccountID)
-	return u
-}
-
-// SetExits sets the "exits" field.
-func (u *FunnelLeadUpsert) SetExits(v string) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldExits, v)
-	return u
-}
-
-// UpdateExits sets the "exits" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateExits() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldExits)
-	return u
-}
-
-// ClearExits clears the value of the "exits" field.
-func (u *FunnelLeadUpsert) ClearExits() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldExits)
 	return u
 }
 
@@ -1610,6 +1496,696 @@ func (u *FunnelLeadUpsert) ClearR12() *FunnelLeadUpsert {
 	return u
 }
 
+// SetExits sets the "exits" field.
+func (u *FunnelLeadUpsert) SetExits(v string) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldExits, v)
+	return u
+}
+
+// UpdateExits sets the "exits" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateExits() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldExits)
+	return u
+}
+
+// ClearExits clears the value of the "exits" field.
+func (u *FunnelLeadUpsert) ClearExits() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldExits)
+	return u
+}
+
+// SetOwnerID sets the "owner_id" field.
+func (u *FunnelLeadUpsert) SetOwnerID(v int) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldOwnerID, v)
+	return u
+}
+
+// UpdateOwnerID sets the "owner_id" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateOwnerID() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldOwnerID)
+	return u
+}
+
+// AddOwnerID adds v to the "owner_id" field.
+func (u *FunnelLeadUpsert) AddOwnerID(v int) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldOwnerID, v)
+	return u
+}
+
+// ClearOwnerID clears the value of the "owner_id" field.
+func (u *FunnelLeadUpsert) ClearOwnerID() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldOwnerID)
+	return u
+}
+
+// SetTeam sets the "team" field.
+func (u *FunnelLeadUpsert) SetTeam(v string) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldTeam, v)
+	return u
+}
+
+// UpdateTeam sets the "team" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateTeam() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldTeam)
+	return u
+}
+
+// SetIndustry sets the "industry" field.
+func (u *FunnelLeadUpsert) SetIndustry(v string) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldIndustry, v)
+	return u
+}
+
+// UpdateIndustry sets the "industry" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateIndustry() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldIndustry)
+	return u
+}
+
+// SetRegion sets the "region" field.
+func (u *FunnelLeadUpsert) SetRegion(v string) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldRegion, v)
+	return u
+}
+
+// UpdateRegion sets the "region" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateRegion() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldRegion)
+	return u
+}
+
+// SetCohortMonth sets the "cohort_month" field.
+func (u *FunnelLeadUpsert) SetCohortMonth(v string) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldCohortMonth, v)
+	return u
+}
+
+// UpdateCohortMonth sets the "cohort_month" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateCohortMonth() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldCohortMonth)
+	return u
+}
+
+// SetAccountID sets the "account_id" field.
+func (u *FunnelLeadUpsert) SetAccountID(v int) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldAccountID, v)
+	return u
+}
+
+// UpdateAccountID sets the "account_id" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateAccountID() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldAccountID)
+	return u
+}
+
+// AddAccountID adds v to the "account_id" field.
+func (u *FunnelLeadUpsert) AddAccountID(v int) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldAccountID, v)
+	return u
+}
+
+// ClearAccountID clears the value of the "account_id" field.
+func (u *FunnelLeadUpsert) ClearAccountID() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldAccountID)
+	return u
+}
+
+// SetL1 sets the "l1" field.
+func (u *FunnelLeadUpsert) SetL1(v float64) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldL1, v)
+	return u
+}
+
+// UpdateL1 sets the "l1" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateL1() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldL1)
+	return u
+}
+
+// AddL1 adds v to the "l1" field.
+func (u *FunnelLeadUpsert) AddL1(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldL1, v)
+	return u
+}
+
+// ClearL1 clears the value of the "l1" field.
+func (u *FunnelLeadUpsert) ClearL1() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldL1)
+	return u
+}
+
+// SetC1 sets the "c1" field.
+func (u *FunnelLeadUpsert) SetC1(v float64) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldC1, v)
+	return u
+}
+
+// UpdateC1 sets the "c1" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateC1() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldC1)
+	return u
+}
+
+// AddC1 adds v to the "c1" field.
+func (u *FunnelLeadUpsert) AddC1(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldC1, v)
+	return u
+}
+
+// ClearC1 clears the value of the "c1" field.
+func (u *FunnelLeadUpsert) ClearC1() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldC1)
+	return u
+}
+
+// SetL2 sets the "l2" field.
+func (u *FunnelLeadUpsert) SetL2(v float64) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldL2, v)
+	return u
+}
+
+// UpdateL2 sets the "l2" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateL2() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldL2)
+	return u
+}
+
+// AddL2 adds v to the "l2" field.
+func (u *FunnelLeadUpsert) AddL2(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldL2, v)
+	return u
+}
+
+// ClearL2 clears the value of the "l2" field.
+func (u *FunnelLeadUpsert) ClearL2() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldL2)
+	return u
+}
+
+// SetC2 sets the "c2" field.
+func (u *FunnelLeadUpsert) SetC2(v float64) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldC2, v)
+	return u
+}
+
+// UpdateC2 sets the "c2" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateC2() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldC2)
+	return u
+}
+
+// AddC2 adds v to the "c2" field.
+func (u *FunnelLeadUpsert) AddC2(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldC2, v)
+	return u
+}
+
+// ClearC2 clears the value of the "c2" field.
+func (u *FunnelLeadUpsert) ClearC2() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldC2)
+	return u
+}
+
+// SetL3 sets the "l3" field.
+func (u *FunnelLeadUpsert) SetL3(v float64) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldL3, v)
+	return u
+}
+
+// UpdateL3 sets the "l3" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateL3() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldL3)
+	return u
+}
+
+// AddL3 adds v to the "l3" field.
+func (u *FunnelLeadUpsert) AddL3(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldL3, v)
+	return u
+}
+
+// ClearL3 clears the value of the "l3" field.
+func (u *FunnelLeadUpsert) ClearL3() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldL3)
+	return u
+}
+
+// SetC3 sets the "c3" field.
+func (u *FunnelLeadUpsert) SetC3(v float64) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldC3, v)
+	return u
+}
+
+// UpdateC3 sets the "c3" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateC3() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldC3)
+	return u
+}
+
+// AddC3 adds v to the "c3" field.
+func (u *FunnelLeadUpsert) AddC3(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldC3, v)
+	return u
+}
+
+// ClearC3 clears the value of the "c3" field.
+func (u *FunnelLeadUpsert) ClearC3() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldC3)
+	return u
+}
+
+// SetL4 sets the "l4" field.
+func (u *FunnelLeadUpsert) SetL4(v float64) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldL4, v)
+	return u
+}
+
+// UpdateL4 sets the "l4" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateL4() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldL4)
+	return u
+}
+
+// AddL4 adds v to the "l4" field.
+func (u *FunnelLeadUpsert) AddL4(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldL4, v)
+	return u
+}
+
+// ClearL4 clears the value of the "l4" field.
+func (u *FunnelLeadUpsert) ClearL4() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldL4)
+	return u
+}
+
+// SetC4 sets the "c4" field.
+func (u *FunnelLeadUpsert) SetC4(v float64) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldC4, v)
+	return u
+}
+
+// UpdateC4 sets the "c4" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateC4() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldC4)
+	return u
+}
+
+// AddC4 adds v to the "c4" field.
+func (u *FunnelLeadUpsert) AddC4(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldC4, v)
+	return u
+}
+
+// ClearC4 clears the value of the "c4" field.
+func (u *FunnelLeadUpsert) ClearC4() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldC4)
+	return u
+}
+
+// SetL5 sets the "l5" field.
+func (u *FunnelLeadUpsert) SetL5(v float64) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldL5, v)
+	return u
+}
+
+// UpdateL5 sets the "l5" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateL5() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldL5)
+	return u
+}
+
+// AddL5 adds v to the "l5" field.
+func (u *FunnelLeadUpsert) AddL5(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldL5, v)
+	return u
+}
+
+// ClearL5 clears the value of the "l5" field.
+func (u *FunnelLeadUpsert) ClearL5() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldL5)
+	return u
+}
+
+// SetC5 sets the "c5" field.
+func (u *FunnelLeadUpsert) SetC5(v float64) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldC5, v)
+	return u
+}
+
+// UpdateC5 sets the "c5" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateC5() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldC5)
+	return u
+}
+
+// AddC5 adds v to the "c5" field.
+func (u *FunnelLeadUpsert) AddC5(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldC5, v)
+	return u
+}
+
+// ClearC5 clears the value of the "c5" field.
+func (u *FunnelLeadUpsert) ClearC5() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldC5)
+	return u
+}
+
+// SetL6 sets the "l6" field.
+func (u *FunnelLeadUpsert) SetL6(v float64) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldL6, v)
+	return u
+}
+
+// UpdateL6 sets the "l6" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateL6() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldL6)
+	return u
+}
+
+// AddL6 adds v to the "l6" field.
+func (u *FunnelLeadUpsert) AddL6(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldL6, v)
+	return u
+}
+
+// ClearL6 clears the value of the "l6" field.
+func (u *FunnelLeadUpsert) ClearL6() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldL6)
+	return u
+}
+
+// SetC6 sets the "c6" field.
+func (u *FunnelLeadUpsert) SetC6(v float64) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldC6, v)
+	return u
+}
+
+// UpdateC6 sets the "c6" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateC6() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldC6)
+	return u
+}
+
+// AddC6 adds v to the "c6" field.
+func (u *FunnelLeadUpsert) AddC6(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldC6, v)
+	return u
+}
+
+// ClearC6 clears the value of the "c6" field.
+func (u *FunnelLeadUpsert) ClearC6() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldC6)
+	return u
+}
+
+// SetL7 sets the "l7" field.
+func (u *FunnelLeadUpsert) SetL7(v float64) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldL7, v)
+	return u
+}
+
+// UpdateL7 sets the "l7" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateL7() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldL7)
+	return u
+}
+
+// AddL7 adds v to the "l7" field.
+func (u *FunnelLeadUpsert) AddL7(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldL7, v)
+	return u
+}
+
+// ClearL7 clears the value of the "l7" field.
+func (u *FunnelLeadUpsert) ClearL7() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldL7)
+	return u
+}
+
+// SetC7 sets the "c7" field.
+func (u *FunnelLeadUpsert) SetC7(v float64) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldC7, v)
+	return u
+}
+
+// UpdateC7 sets the "c7" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateC7() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldC7)
+	return u
+}
+
+// AddC7 adds v to the "c7" field.
+func (u *FunnelLeadUpsert) AddC7(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldC7, v)
+	return u
+}
+
+// ClearC7 clears the value of the "c7" field.
+func (u *FunnelLeadUpsert) ClearC7() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldC7)
+	return u
+}
+
+// SetL8 sets the "l8" field.
+func (u *FunnelLeadUpsert) SetL8(v float64) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldL8, v)
+	return u
+}
+
+// UpdateL8 sets the "l8" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateL8() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldL8)
+	return u
+}
+
+// AddL8 adds v to the "l8" field.
+func (u *FunnelLeadUpsert) AddL8(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldL8, v)
+	return u
+}
+
+// ClearL8 clears the value of the "l8" field.
+func (u *FunnelLeadUpsert) ClearL8() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldL8)
+	return u
+}
+
+// SetC8 sets the "c8" field.
+func (u *FunnelLeadUpsert) SetC8(v float64) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldC8, v)
+	return u
+}
+
+// UpdateC8 sets the "c8" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateC8() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldC8)
+	return u
+}
+
+// AddC8 adds v to the "c8" field.
+func (u *FunnelLeadUpsert) AddC8(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldC8, v)
+	return u
+}
+
+// ClearC8 clears the value of the "c8" field.
+func (u *FunnelLeadUpsert) ClearC8() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldC8)
+	return u
+}
+
+// SetL9 sets the "l9" field.
+func (u *FunnelLeadUpsert) SetL9(v float64) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldL9, v)
+	return u
+}
+
+// UpdateL9 sets the "l9" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateL9() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldL9)
+	return u
+}
+
+// AddL9 adds v to the "l9" field.
+func (u *FunnelLeadUpsert) AddL9(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldL9, v)
+	return u
+}
+
+// ClearL9 clears the value of the "l9" field.
+func (u *FunnelLeadUpsert) ClearL9() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldL9)
+	return u
+}
+
+// SetC9 sets the "c9" field.
+func (u *FunnelLeadUpsert) SetC9(v float64) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldC9, v)
+	return u
+}
+
+// UpdateC9 sets the "c9" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateC9() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldC9)
+	return u
+}
+
+// AddC9 adds v to the "c9" field.
+func (u *FunnelLeadUpsert) AddC9(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldC9, v)
+	return u
+}
+
+// ClearC9 clears the value of the "c9" field.
+func (u *FunnelLeadUpsert) ClearC9() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldC9)
+	return u
+}
+
+// SetL10 sets the "l10" field.
+func (u *FunnelLeadUpsert) SetL10(v float64) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldL10, v)
+	return u
+}
+
+// UpdateL10 sets the "l10" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateL10() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldL10)
+	return u
+}
+
+// AddL10 adds v to the "l10" field.
+func (u *FunnelLeadUpsert) AddL10(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldL10, v)
+	return u
+}
+
+// ClearL10 clears the value of the "l10" field.
+func (u *FunnelLeadUpsert) ClearL10() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldL10)
+	return u
+}
+
+// SetC10 sets the "c10" field.
+func (u *FunnelLeadUpsert) SetC10(v float64) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldC10, v)
+	return u
+}
+
+// UpdateC10 sets the "c10" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateC10() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldC10)
+	return u
+}
+
+// AddC10 adds v to the "c10" field.
+func (u *FunnelLeadUpsert) AddC10(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldC10, v)
+	return u
+}
+
+// ClearC10 clears the value of the "c10" field.
+func (u *FunnelLeadUpsert) ClearC10() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldC10)
+	return u
+}
+
+// SetL11 sets the "l11" field.
+func (u *FunnelLeadUpsert) SetL11(v float64) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldL11, v)
+	return u
+}
+
+// UpdateL11 sets the "l11" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateL11() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldL11)
+	return u
+}
+
+// AddL11 adds v to the "l11" field.
+func (u *FunnelLeadUpsert) AddL11(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldL11, v)
+	return u
+}
+
+// ClearL11 clears the value of the "l11" field.
+func (u *FunnelLeadUpsert) ClearL11() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldL11)
+	return u
+}
+
+// SetC11 sets the "c11" field.
+func (u *FunnelLeadUpsert) SetC11(v float64) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldC11, v)
+	return u
+}
+
+// UpdateC11 sets the "c11" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateC11() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldC11)
+	return u
+}
+
+// AddC11 adds v to the "c11" field.
+func (u *FunnelLeadUpsert) AddC11(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldC11, v)
+	return u
+}
+
+// ClearC11 clears the value of the "c11" field.
+func (u *FunnelLeadUpsert) ClearC11() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldC11)
+	return u
+}
+
+// SetL12 sets the "l12" field.
+func (u *FunnelLeadUpsert) SetL12(v float64) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldL12, v)
+	return u
+}
+
+// UpdateL12 sets the "l12" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateL12() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldL12)
+	return u
+}
+
+// AddL12 adds v to the "l12" field.
+func (u *FunnelLeadUpsert) AddL12(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldL12, v)
+	return u
+}
+
+// ClearL12 clears the value of the "l12" field.
+func (u *FunnelLeadUpsert) ClearL12() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldL12)
+	return u
+}
+
+// SetC12 sets the "c12" field.
+func (u *FunnelLeadUpsert) SetC12(v float64) *FunnelLeadUpsert {
+	u.Set(funnellead.FieldC12, v)
+	return u
+}
+
+// UpdateC12 sets the "c12" field to the value that was provided on create.
+func (u *FunnelLeadUpsert) UpdateC12() *FunnelLeadUpsert {
+	u.SetExcluded(funnellead.FieldC12)
+	return u
+}
+
+// AddC12 adds v to the "c12" field.
+func (u *FunnelLeadUpsert) AddC12(v float64) *FunnelLeadUpsert {
+	u.Add(funnellead.FieldC12, v)
+	return u
+}
+
+// ClearC12 clears the value of the "c12" field.
+func (u *FunnelLeadUpsert) ClearC12() *FunnelLeadUpsert {
+	u.SetNull(funnellead.FieldC12)
+	return u
+}
+
 // SetO1 sets the "o1" field.
 func (u *FunnelLeadUpsert) SetO1(v int) *FunnelLeadUpsert {
 	u.Set(funnellead.FieldO1, v)
@@ -1898,582 +2474,6 @@ func (u *FunnelLeadUpsert) ClearO12() *FunnelLeadUpsert {
 	return u
 }
 
-// SetL1 sets the "l1" field.
-func (u *FunnelLeadUpsert) SetL1(v float64) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldL1, v)
-	return u
-}
-
-// UpdateL1 sets the "l1" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateL1() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldL1)
-	return u
-}
-
-// AddL1 adds v to the "l1" field.
-func (u *FunnelLeadUpsert) AddL1(v float64) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldL1, v)
-	return u
-}
-
-// ClearL1 clears the value of the "l1" field.
-func (u *FunnelLeadUpsert) ClearL1() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldL1)
-	return u
-}
-
-// SetL2 sets the "l2" field.
-func (u *FunnelLeadUpsert) SetL2(v float64) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldL2, v)
-	return u
-}
-
-// UpdateL2 sets the "l2" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateL2() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldL2)
-	return u
-}
-
-// AddL2 adds v to the "l2" field.
-func (u *FunnelLeadUpsert) AddL2(v float64) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldL2, v)
-	return u
-}
-
-// ClearL2 clears the value of the "l2" field.
-func (u *FunnelLeadUpsert) ClearL2() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldL2)
-	return u
-}
-
-// SetL3 sets the "l3" field.
-func (u *FunnelLeadUpsert) SetL3(v float64) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldL3, v)
-	return u
-}
-
-// UpdateL3 sets the "l3" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateL3() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldL3)
-	return u
-}
-
-// AddL3 adds v to the "l3" field.
-func (u *FunnelLeadUpsert) AddL3(v float64) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldL3, v)
-	return u
-}
-
-// ClearL3 clears the value of the "l3" field.
-func (u *FunnelLeadUpsert) ClearL3() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldL3)
-	return u
-}
-
-// SetL4 sets the "l4" field.
-func (u *FunnelLeadUpsert) SetL4(v float64) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldL4, v)
-	return u
-}
-
-// UpdateL4 sets the "l4" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateL4() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldL4)
-	return u
-}
-
-// AddL4 adds v to the "l4" field.
-func (u *FunnelLeadUpsert) AddL4(v float64) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldL4, v)
-	return u
-}
-
-// ClearL4 clears the value of the "l4" field.
-func (u *FunnelLeadUpsert) ClearL4() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldL4)
-	return u
-}
-
-// SetL5 sets the "l5" field.
-func (u *FunnelLeadUpsert) SetL5(v float64) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldL5, v)
-	return u
-}
-
-// UpdateL5 sets the "l5" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateL5() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldL5)
-	return u
-}
-
-// AddL5 adds v to the "l5" field.
-func (u *FunnelLeadUpsert) AddL5(v float64) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldL5, v)
-	return u
-}
-
-// ClearL5 clears the value of the "l5" field.
-func (u *FunnelLeadUpsert) ClearL5() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldL5)
-	return u
-}
-
-// SetL6 sets the "l6" field.
-func (u *FunnelLeadUpsert) SetL6(v float64) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldL6, v)
-	return u
-}
-
-// UpdateL6 sets the "l6" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateL6() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldL6)
-	return u
-}
-
-// AddL6 adds v to the "l6" field.
-func (u *FunnelLeadUpsert) AddL6(v float64) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldL6, v)
-	return u
-}
-
-// ClearL6 clears the value of the "l6" field.
-func (u *FunnelLeadUpsert) ClearL6() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldL6)
-	return u
-}
-
-// SetL7 sets the "l7" field.
-func (u *FunnelLeadUpsert) SetL7(v float64) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldL7, v)
-	return u
-}
-
-// UpdateL7 sets the "l7" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateL7() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldL7)
-	return u
-}
-
-// AddL7 adds v to the "l7" field.
-func (u *FunnelLeadUpsert) AddL7(v float64) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldL7, v)
-	return u
-}
-
-// ClearL7 clears the value of the "l7" field.
-func (u *FunnelLeadUpsert) ClearL7() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldL7)
-	return u
-}
-
-// SetL8 sets the "l8" field.
-func (u *FunnelLeadUpsert) SetL8(v float64) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldL8, v)
-	return u
-}
-
-// UpdateL8 sets the "l8" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateL8() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldL8)
-	return u
-}
-
-// AddL8 adds v to the "l8" field.
-func (u *FunnelLeadUpsert) AddL8(v float64) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldL8, v)
-	return u
-}
-
-// ClearL8 clears the value of the "l8" field.
-func (u *FunnelLeadUpsert) ClearL8() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldL8)
-	return u
-}
-
-// SetL9 sets the "l9" field.
-func (u *FunnelLeadUpsert) SetL9(v float64) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldL9, v)
-	return u
-}
-
-// UpdateL9 sets the "l9" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateL9() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldL9)
-	return u
-}
-
-// AddL9 adds v to the "l9" field.
-func (u *FunnelLeadUpsert) AddL9(v float64) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldL9, v)
-	return u
-}
-
-// ClearL9 clears the value of the "l9" field.
-func (u *FunnelLeadUpsert) ClearL9() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldL9)
-	return u
-}
-
-// SetL10 sets the "l10" field.
-func (u *FunnelLeadUpsert) SetL10(v float64) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldL10, v)
-	return u
-}
-
-// UpdateL10 sets the "l10" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateL10() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldL10)
-	return u
-}
-
-// AddL10 adds v to the "l10" field.
-func (u *FunnelLeadUpsert) AddL10(v float64) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldL10, v)
-	return u
-}
-
-// ClearL10 clears the value of the "l10" field.
-func (u *FunnelLeadUpsert) ClearL10() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldL10)
-	return u
-}
-
-// SetL11 sets the "l11" field.
-func (u *FunnelLeadUpsert) SetL11(v float64) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldL11, v)
-	return u
-}
-
-// UpdateL11 sets the "l11" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateL11() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldL11)
-	return u
-}
-
-// AddL11 adds v to the "l11" field.
-func (u *FunnelLeadUpsert) AddL11(v float64) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldL11, v)
-	return u
-}
-
-// ClearL11 clears the value of the "l11" field.
-func (u *FunnelLeadUpsert) ClearL11() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldL11)
-	return u
-}
-
-// SetL12 sets the "l12" field.
-func (u *FunnelLeadUpsert) SetL12(v float64) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldL12, v)
-	return u
-}
-
-// UpdateL12 sets the "l12" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateL12() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldL12)
-	return u
-}
-
-// AddL12 adds v to the "l12" field.
-func (u *FunnelLeadUpsert) AddL12(v float64) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldL12, v)
-	return u
-}
-
-// ClearL12 clears the value of the "l12" field.
-func (u *FunnelLeadUpsert) ClearL12() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldL12)
-	return u
-}
-
-// SetC1 sets the "c1" field.
-func (u *FunnelLeadUpsert) SetC1(v float64) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldC1, v)
-	return u
-}
-
-// UpdateC1 sets the "c1" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateC1() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldC1)
-	return u
-}
-
-// AddC1 adds v to the "c1" field.
-func (u *FunnelLeadUpsert) AddC1(v float64) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldC1, v)
-	return u
-}
-
-// ClearC1 clears the value of the "c1" field.
-func (u *FunnelLeadUpsert) ClearC1() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldC1)
-	return u
-}
-
-// SetC2 sets the "c2" field.
-func (u *FunnelLeadUpsert) SetC2(v float64) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldC2, v)
-	return u
-}
-
-// UpdateC2 sets the "c2" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateC2() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldC2)
-	return u
-}
-
-// AddC2 adds v to the "c2" field.
-func (u *FunnelLeadUpsert) AddC2(v float64) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldC2, v)
-	return u
-}
-
-// ClearC2 clears the value of the "c2" field.
-func (u *FunnelLeadUpsert) ClearC2() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldC2)
-	return u
-}
-
-// SetC3 sets the "c3" field.
-func (u *FunnelLeadUpsert) SetC3(v float64) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldC3, v)
-	return u
-}
-
-// UpdateC3 sets the "c3" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateC3() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldC3)
-	return u
-}
-
-// AddC3 adds v to the "c3" field.
-func (u *FunnelLeadUpsert) AddC3(v float64) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldC3, v)
-	return u
-}
-
-// ClearC3 clears the value of the "c3" field.
-func (u *FunnelLeadUpsert) ClearC3() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldC3)
-	return u
-}
-
-// SetC4 sets the "c4" field.
-func (u *FunnelLeadUpsert) SetC4(v float64) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldC4, v)
-	return u
-}
-
-// UpdateC4 sets the "c4" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateC4() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldC4)
-	return u
-}
-
-// AddC4 adds v to the "c4" field.
-func (u *FunnelLeadUpsert) AddC4(v float64) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldC4, v)
-	return u
-}
-
-// ClearC4 clears the value of the "c4" field.
-func (u *FunnelLeadUpsert) ClearC4() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldC4)
-	return u
-}
-
-// SetC5 sets the "c5" field.
-func (u *FunnelLeadUpsert) SetC5(v float64) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldC5, v)
-	return u
-}
-
-// UpdateC5 sets the "c5" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateC5() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldC5)
-	return u
-}
-
-// AddC5 adds v to the "c5" field.
-func (u *FunnelLeadUpsert) AddC5(v float64) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldC5, v)
-	return u
-}
-
-// ClearC5 clears the value of the "c5" field.
-func (u *FunnelLeadUpsert) ClearC5() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldC5)
-	return u
-}
-
-// SetC6 sets the "c6" field.
-func (u *FunnelLeadUpsert) SetC6(v float64) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldC6, v)
-	return u
-}
-
-// UpdateC6 sets the "c6" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateC6() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldC6)
-	return u
-}
-
-// AddC6 adds v to the "c6" field.
-func (u *FunnelLeadUpsert) AddC6(v float64) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldC6, v)
-	return u
-}
-
-// ClearC6 clears the value of the "c6" field.
-func (u *FunnelLeadUpsert) ClearC6() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldC6)
-	return u
-}
-
-// SetC7 sets the "c7" field.
-func (u *FunnelLeadUpsert) SetC7(v float64) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldC7, v)
-	return u
-}
-
-// UpdateC7 sets the "c7" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateC7() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldC7)
-	return u
-}
-
-// AddC7 adds v to the "c7" field.
-func (u *FunnelLeadUpsert) AddC7(v float64) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldC7, v)
-	return u
-}
-
-// ClearC7 clears the value of the "c7" field.
-func (u *FunnelLeadUpsert) ClearC7() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldC7)
-	return u
-}
-
-// SetC8 sets the "c8" field.
-func (u *FunnelLeadUpsert) SetC8(v float64) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldC8, v)
-	return u
-}
-
-// UpdateC8 sets the "c8" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateC8() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldC8)
-	return u
-}
-
-// AddC8 adds v to the "c8" field.
-func (u *FunnelLeadUpsert) AddC8(v float64) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldC8, v)
-	return u
-}
-
-// ClearC8 clears the value of the "c8" field.
-func (u *FunnelLeadUpsert) ClearC8() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldC8)
-	return u
-}
-
-// SetC9 sets the "c9" field.
-func (u *FunnelLeadUpsert) SetC9(v float64) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldC9, v)
-	return u
-}
-
-// UpdateC9 sets the "c9" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateC9() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldC9)
-	return u
-}
-
-// AddC9 adds v to the "c9" field.
-func (u *FunnelLeadUpsert) AddC9(v float64) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldC9, v)
-	return u
-}
-
-// ClearC9 clears the value of the "c9" field.
-func (u *FunnelLeadUpsert) ClearC9() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldC9)
-	return u
-}
-
-// SetC10 sets the "c10" field.
-func (u *FunnelLeadUpsert) SetC10(v float64) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldC10, v)
-	return u
-}
-
-// UpdateC10 sets the "c10" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateC10() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldC10)
-	return u
-}
-
-// AddC10 adds v to the "c10" field.
-func (u *FunnelLeadUpsert) AddC10(v float64) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldC10, v)
-	return u
-}
-
-// ClearC10 clears the value of the "c10" field.
-func (u *FunnelLeadUpsert) ClearC10() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldC10)
-	return u
-}
-
-// SetC11 sets the "c11" field.
-func (u *FunnelLeadUpsert) SetC11(v float64) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldC11, v)
-	return u
-}
-
-// UpdateC11 sets the "c11" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateC11() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldC11)
-	return u
-}
-
-// AddC11 adds v to the "c11" field.
-func (u *FunnelLeadUpsert) AddC11(v float64) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldC11, v)
-	return u
-}
-
-// ClearC11 clears the value of the "c11" field.
-func (u *FunnelLeadUpsert) ClearC11() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldC11)
-	return u
-}
-
-// SetC12 sets the "c12" field.
-func (u *FunnelLeadUpsert) SetC12(v float64) *FunnelLeadUpsert {
-	u.Set(funnellead.FieldC12, v)
-	return u
-}
-
-// UpdateC12 sets the "c12" field to the value that was provided on create.
-func (u *FunnelLeadUpsert) UpdateC12() *FunnelLeadUpsert {
-	u.SetExcluded(funnellead.FieldC12)
-	return u
-}
-
-// AddC12 adds v to the "c12" field.
-func (u *FunnelLeadUpsert) AddC12(v float64) *FunnelLeadUpsert {
-	u.Add(funnellead.FieldC12, v)
-	return u
-}
-
-// ClearC12 clears the value of the "c12" field.
-func (u *FunnelLeadUpsert) ClearC12() *FunnelLeadUpsert {
-	u.SetNull(funnellead.FieldC12)
-	return u
-}
-
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -2536,20 +2536,6 @@ func (u *FunnelLeadUpsertOne) UpdateCreatedAt() *FunnelLeadUpsertOne {
 	})
 }
 
-// SetCohortMonth sets the "cohort_month" field.
-func (u *FunnelLeadUpsertOne) SetCohortMonth(v string) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetCohortMonth(v)
-	})
-}
-
-// UpdateCohortMonth sets the "cohort_month" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateCohortMonth() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateCohortMonth()
-	})
-}
-
 // SetSource sets the "source" field.
 func (u *FunnelLeadUpsertOne) SetSource(v string) *FunnelLeadUpsertOne {
 	return u.Update(func(s *FunnelLeadUpsert) {
@@ -2561,125 +2547,6 @@ func (u *FunnelLeadUpsertOne) SetSource(v string) *FunnelLeadUpsertOne {
 func (u *FunnelLeadUpsertOne) UpdateSource() *FunnelLeadUpsertOne {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.UpdateSource()
-	})
-}
-
-// SetOwnerID sets the "owner_id" field.
-func (u *FunnelLeadUpsertOne) SetOwnerID(v int) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetOwnerID(v)
-	})
-}
-
-// AddOwnerID adds v to the "owner_id" field.
-func (u *FunnelLeadUpsertOne) AddOwnerID(v int) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddOwnerID(v)
-	})
-}
-
-// UpdateOwnerID sets the "owner_id" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateOwnerID() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateOwnerID()
-	})
-}
-
-// ClearOwnerID clears the value of the "owner_id" field.
-func (u *FunnelLeadUpsertOne) ClearOwnerID() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearOwnerID()
-	})
-}
-
-// SetTeam sets the "team" field.
-func (u *FunnelLeadUpsertOne) SetTeam(v string) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetTeam(v)
-	})
-}
-
-// UpdateTeam sets the "team" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateTeam() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateTeam()
-	})
-}
-
-// SetIndustry sets the "industry" field.
-func (u *FunnelLeadUpsertOne) SetIndustry(v string) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetIndustry(v)
-	})
-}
-
-// UpdateIndustry sets the "industry" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateIndustry() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateIndustry()
-	})
-}
-
-// SetRegion sets the "region" field.
-func (u *FunnelLeadUpsertOne) SetRegion(v string) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetRegion(v)
-	})
-}
-
-// UpdateRegion sets the "region" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateRegion() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateRegion()
-	})
-}
-
-// SetAccountID sets the "account_id" field.
-func (u *FunnelLeadUpsertOne) SetAccountID(v int) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetAccountID(v)
-	})
-}
-
-// AddAccountID adds v to the "account_id" field.
-func (u *FunnelLeadUpsertOne) AddAccountID(v int) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddAccountID(v)
-	})
-}
-
-// UpdateAccountID sets the "account_id" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateAccountID() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateAccountID()
-	})
-}
-
-// ClearAccountID clears the value of the "account_id" field.
-func (u *FunnelLeadUpsertOne) ClearAccountID() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearAccountID()
-	})
-}
-
-// SetExits sets the "exits" field.
-func (u *FunnelLeadUpsertOne) SetExits(v string) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetExits(v)
-	})
-}
-
-// UpdateExits sets the "exits" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateExits() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateExits()
-	})
-}
-
-// ClearExits clears the value of the "exits" field.
-func (u *FunnelLeadUpsertOne) ClearExits() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearExits()
 	})
 }
 
@@ -3019,6 +2886,811 @@ func (u *FunnelLeadUpsertOne) ClearR12() *FunnelLeadUpsertOne {
 	})
 }
 
+// SetExits sets the "exits" field.
+func (u *FunnelLeadUpsertOne) SetExits(v string) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetExits(v)
+	})
+}
+
+// UpdateExits sets the "exits" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateExits() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateExits()
+	})
+}
+
+// ClearExits clears the value of the "exits" field.
+func (u *FunnelLeadUpsertOne) ClearExits() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearExits()
+	})
+}
+
+// SetOwnerID sets the "owner_id" field.
+func (u *FunnelLeadUpsertOne) SetOwnerID(v int) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetOwnerID(v)
+	})
+}
+
+// AddOwnerID adds v to the "owner_id" field.
+func (u *FunnelLeadUpsertOne) AddOwnerID(v int) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddOwnerID(v)
+	})
+}
+
+// UpdateOwnerID sets the "owner_id" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateOwnerID() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateOwnerID()
+	})
+}
+
+// ClearOwnerID clears the value of the "owner_id" field.
+func (u *FunnelLeadUpsertOne) ClearOwnerID() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearOwnerID()
+	})
+}
+
+// SetTeam sets the "team" field.
+func (u *FunnelLeadUpsertOne) SetTeam(v string) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetTeam(v)
+	})
+}
+
+// UpdateTeam sets the "team" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateTeam() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateTeam()
+	})
+}
+
+// SetIndustry sets the "industry" field.
+func (u *FunnelLeadUpsertOne) SetIndustry(v string) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetIndustry(v)
+	})
+}
+
+// UpdateIndustry sets the "industry" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateIndustry() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateIndustry()
+	})
+}
+
+// SetRegion sets the "region" field.
+func (u *FunnelLeadUpsertOne) SetRegion(v string) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetRegion(v)
+	})
+}
+
+// UpdateRegion sets the "region" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateRegion() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateRegion()
+	})
+}
+
+// SetCohortMonth sets the "cohort_month" field.
+func (u *FunnelLeadUpsertOne) SetCohortMonth(v string) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetCohortMonth(v)
+	})
+}
+
+// UpdateCohortMonth sets the "cohort_month" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateCohortMonth() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateCohortMonth()
+	})
+}
+
+// SetAccountID sets the "account_id" field.
+func (u *FunnelLeadUpsertOne) SetAccountID(v int) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetAccountID(v)
+	})
+}
+
+// AddAccountID adds v to the "account_id" field.
+func (u *FunnelLeadUpsertOne) AddAccountID(v int) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddAccountID(v)
+	})
+}
+
+// UpdateAccountID sets the "account_id" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateAccountID() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateAccountID()
+	})
+}
+
+// ClearAccountID clears the value of the "account_id" field.
+func (u *FunnelLeadUpsertOne) ClearAccountID() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearAccountID()
+	})
+}
+
+// SetL1 sets the "l1" field.
+func (u *FunnelLeadUpsertOne) SetL1(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetL1(v)
+	})
+}
+
+// AddL1 adds v to the "l1" field.
+func (u *FunnelLeadUpsertOne) AddL1(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddL1(v)
+	})
+}
+
+// UpdateL1 sets the "l1" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateL1() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateL1()
+	})
+}
+
+// ClearL1 clears the value of the "l1" field.
+func (u *FunnelLeadUpsertOne) ClearL1() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearL1()
+	})
+}
+
+// SetC1 sets the "c1" field.
+func (u *FunnelLeadUpsertOne) SetC1(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetC1(v)
+	})
+}
+
+// AddC1 adds v to the "c1" field.
+func (u *FunnelLeadUpsertOne) AddC1(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddC1(v)
+	})
+}
+
+// UpdateC1 sets the "c1" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateC1() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateC1()
+	})
+}
+
+// ClearC1 clears the value of the "c1" field.
+func (u *FunnelLeadUpsertOne) ClearC1() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearC1()
+	})
+}
+
+// SetL2 sets the "l2" field.
+func (u *FunnelLeadUpsertOne) SetL2(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetL2(v)
+	})
+}
+
+// AddL2 adds v to the "l2" field.
+func (u *FunnelLeadUpsertOne) AddL2(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddL2(v)
+	})
+}
+
+// UpdateL2 sets the "l2" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateL2() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateL2()
+	})
+}
+
+// ClearL2 clears the value of the "l2" field.
+func (u *FunnelLeadUpsertOne) ClearL2() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearL2()
+	})
+}
+
+// SetC2 sets the "c2" field.
+func (u *FunnelLeadUpsertOne) SetC2(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetC2(v)
+	})
+}
+
+// AddC2 adds v to the "c2" field.
+func (u *FunnelLeadUpsertOne) AddC2(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddC2(v)
+	})
+}
+
+// UpdateC2 sets the "c2" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateC2() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateC2()
+	})
+}
+
+// ClearC2 clears the value of the "c2" field.
+func (u *FunnelLeadUpsertOne) ClearC2() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearC2()
+	})
+}
+
+// SetL3 sets the "l3" field.
+func (u *FunnelLeadUpsertOne) SetL3(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetL3(v)
+	})
+}
+
+// AddL3 adds v to the "l3" field.
+func (u *FunnelLeadUpsertOne) AddL3(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddL3(v)
+	})
+}
+
+// UpdateL3 sets the "l3" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateL3() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateL3()
+	})
+}
+
+// ClearL3 clears the value of the "l3" field.
+func (u *FunnelLeadUpsertOne) ClearL3() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearL3()
+	})
+}
+
+// SetC3 sets the "c3" field.
+func (u *FunnelLeadUpsertOne) SetC3(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetC3(v)
+	})
+}
+
+// AddC3 adds v to the "c3" field.
+func (u *FunnelLeadUpsertOne) AddC3(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddC3(v)
+	})
+}
+
+// UpdateC3 sets the "c3" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateC3() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateC3()
+	})
+}
+
+// ClearC3 clears the value of the "c3" field.
+func (u *FunnelLeadUpsertOne) ClearC3() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearC3()
+	})
+}
+
+// SetL4 sets the "l4" field.
+func (u *FunnelLeadUpsertOne) SetL4(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetL4(v)
+	})
+}
+
+// AddL4 adds v to the "l4" field.
+func (u *FunnelLeadUpsertOne) AddL4(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddL4(v)
+	})
+}
+
+// UpdateL4 sets the "l4" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateL4() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateL4()
+	})
+}
+
+// ClearL4 clears the value of the "l4" field.
+func (u *FunnelLeadUpsertOne) ClearL4() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearL4()
+	})
+}
+
+// SetC4 sets the "c4" field.
+func (u *FunnelLeadUpsertOne) SetC4(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetC4(v)
+	})
+}
+
+// AddC4 adds v to the "c4" field.
+func (u *FunnelLeadUpsertOne) AddC4(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddC4(v)
+	})
+}
+
+// UpdateC4 sets the "c4" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateC4() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateC4()
+	})
+}
+
+// ClearC4 clears the value of the "c4" field.
+func (u *FunnelLeadUpsertOne) ClearC4() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearC4()
+	})
+}
+
+// SetL5 sets the "l5" field.
+func (u *FunnelLeadUpsertOne) SetL5(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetL5(v)
+	})
+}
+
+// AddL5 adds v to the "l5" field.
+func (u *FunnelLeadUpsertOne) AddL5(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddL5(v)
+	})
+}
+
+// UpdateL5 sets the "l5" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateL5() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateL5()
+	})
+}
+
+// ClearL5 clears the value of the "l5" field.
+func (u *FunnelLeadUpsertOne) ClearL5() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearL5()
+	})
+}
+
+// SetC5 sets the "c5" field.
+func (u *FunnelLeadUpsertOne) SetC5(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetC5(v)
+	})
+}
+
+// AddC5 adds v to the "c5" field.
+func (u *FunnelLeadUpsertOne) AddC5(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddC5(v)
+	})
+}
+
+// UpdateC5 sets the "c5" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateC5() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateC5()
+	})
+}
+
+// ClearC5 clears the value of the "c5" field.
+func (u *FunnelLeadUpsertOne) ClearC5() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearC5()
+	})
+}
+
+// SetL6 sets the "l6" field.
+func (u *FunnelLeadUpsertOne) SetL6(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetL6(v)
+	})
+}
+
+// AddL6 adds v to the "l6" field.
+func (u *FunnelLeadUpsertOne) AddL6(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddL6(v)
+	})
+}
+
+// UpdateL6 sets the "l6" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateL6() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateL6()
+	})
+}
+
+// ClearL6 clears the value of the "l6" field.
+func (u *FunnelLeadUpsertOne) ClearL6() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearL6()
+	})
+}
+
+// SetC6 sets the "c6" field.
+func (u *FunnelLeadUpsertOne) SetC6(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetC6(v)
+	})
+}
+
+// AddC6 adds v to the "c6" field.
+func (u *FunnelLeadUpsertOne) AddC6(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddC6(v)
+	})
+}
+
+// UpdateC6 sets the "c6" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateC6() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateC6()
+	})
+}
+
+// ClearC6 clears the value of the "c6" field.
+func (u *FunnelLeadUpsertOne) ClearC6() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearC6()
+	})
+}
+
+// SetL7 sets the "l7" field.
+func (u *FunnelLeadUpsertOne) SetL7(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetL7(v)
+	})
+}
+
+// AddL7 adds v to the "l7" field.
+func (u *FunnelLeadUpsertOne) AddL7(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddL7(v)
+	})
+}
+
+// UpdateL7 sets the "l7" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateL7() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateL7()
+	})
+}
+
+// ClearL7 clears the value of the "l7" field.
+func (u *FunnelLeadUpsertOne) ClearL7() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearL7()
+	})
+}
+
+// SetC7 sets the "c7" field.
+func (u *FunnelLeadUpsertOne) SetC7(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetC7(v)
+	})
+}
+
+// AddC7 adds v to the "c7" field.
+func (u *FunnelLeadUpsertOne) AddC7(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddC7(v)
+	})
+}
+
+// UpdateC7 sets the "c7" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateC7() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateC7()
+	})
+}
+
+// ClearC7 clears the value of the "c7" field.
+func (u *FunnelLeadUpsertOne) ClearC7() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearC7()
+	})
+}
+
+// SetL8 sets the "l8" field.
+func (u *FunnelLeadUpsertOne) SetL8(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetL8(v)
+	})
+}
+
+// AddL8 adds v to the "l8" field.
+func (u *FunnelLeadUpsertOne) AddL8(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddL8(v)
+	})
+}
+
+// UpdateL8 sets the "l8" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateL8() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateL8()
+	})
+}
+
+// ClearL8 clears the value of the "l8" field.
+func (u *FunnelLeadUpsertOne) ClearL8() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearL8()
+	})
+}
+
+// SetC8 sets the "c8" field.
+func (u *FunnelLeadUpsertOne) SetC8(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetC8(v)
+	})
+}
+
+// AddC8 adds v to the "c8" field.
+func (u *FunnelLeadUpsertOne) AddC8(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddC8(v)
+	})
+}
+
+// UpdateC8 sets the "c8" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateC8() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateC8()
+	})
+}
+
+// ClearC8 clears the value of the "c8" field.
+func (u *FunnelLeadUpsertOne) ClearC8() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearC8()
+	})
+}
+
+// SetL9 sets the "l9" field.
+func (u *FunnelLeadUpsertOne) SetL9(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetL9(v)
+	})
+}
+
+// AddL9 adds v to the "l9" field.
+func (u *FunnelLeadUpsertOne) AddL9(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddL9(v)
+	})
+}
+
+// UpdateL9 sets the "l9" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateL9() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateL9()
+	})
+}
+
+// ClearL9 clears the value of the "l9" field.
+func (u *FunnelLeadUpsertOne) ClearL9() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearL9()
+	})
+}
+
+// SetC9 sets the "c9" field.
+func (u *FunnelLeadUpsertOne) SetC9(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetC9(v)
+	})
+}
+
+// AddC9 adds v to the "c9" field.
+func (u *FunnelLeadUpsertOne) AddC9(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddC9(v)
+	})
+}
+
+// UpdateC9 sets the "c9" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateC9() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateC9()
+	})
+}
+
+// ClearC9 clears the value of the "c9" field.
+func (u *FunnelLeadUpsertOne) ClearC9() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearC9()
+	})
+}
+
+// SetL10 sets the "l10" field.
+func (u *FunnelLeadUpsertOne) SetL10(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetL10(v)
+	})
+}
+
+// AddL10 adds v to the "l10" field.
+func (u *FunnelLeadUpsertOne) AddL10(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddL10(v)
+	})
+}
+
+// UpdateL10 sets the "l10" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateL10() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateL10()
+	})
+}
+
+// ClearL10 clears the value of the "l10" field.
+func (u *FunnelLeadUpsertOne) ClearL10() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearL10()
+	})
+}
+
+// SetC10 sets the "c10" field.
+func (u *FunnelLeadUpsertOne) SetC10(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetC10(v)
+	})
+}
+
+// AddC10 adds v to the "c10" field.
+func (u *FunnelLeadUpsertOne) AddC10(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddC10(v)
+	})
+}
+
+// UpdateC10 sets the "c10" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateC10() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateC10()
+	})
+}
+
+// ClearC10 clears the value of the "c10" field.
+func (u *FunnelLeadUpsertOne) ClearC10() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearC10()
+	})
+}
+
+// SetL11 sets the "l11" field.
+func (u *FunnelLeadUpsertOne) SetL11(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetL11(v)
+	})
+}
+
+// AddL11 adds v to the "l11" field.
+func (u *FunnelLeadUpsertOne) AddL11(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddL11(v)
+	})
+}
+
+// UpdateL11 sets the "l11" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateL11() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateL11()
+	})
+}
+
+// ClearL11 clears the value of the "l11" field.
+func (u *FunnelLeadUpsertOne) ClearL11() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearL11()
+	})
+}
+
+// SetC11 sets the "c11" field.
+func (u *FunnelLeadUpsertOne) SetC11(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetC11(v)
+	})
+}
+
+// AddC11 adds v to the "c11" field.
+func (u *FunnelLeadUpsertOne) AddC11(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddC11(v)
+	})
+}
+
+// UpdateC11 sets the "c11" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateC11() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateC11()
+	})
+}
+
+// ClearC11 clears the value of the "c11" field.
+func (u *FunnelLeadUpsertOne) ClearC11() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearC11()
+	})
+}
+
+// SetL12 sets the "l12" field.
+func (u *FunnelLeadUpsertOne) SetL12(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetL12(v)
+	})
+}
+
+// AddL12 adds v to the "l12" field.
+func (u *FunnelLeadUpsertOne) AddL12(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddL12(v)
+	})
+}
+
+// UpdateL12 sets the "l12" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateL12() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateL12()
+	})
+}
+
+// ClearL12 clears the value of the "l12" field.
+func (u *FunnelLeadUpsertOne) ClearL12() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearL12()
+	})
+}
+
+// SetC12 sets the "c12" field.
+func (u *FunnelLeadUpsertOne) SetC12(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetC12(v)
+	})
+}
+
+// AddC12 adds v to the "c12" field.
+func (u *FunnelLeadUpsertOne) AddC12(v float64) *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddC12(v)
+	})
+}
+
+// UpdateC12 sets the "c12" field to the value that was provided on create.
+func (u *FunnelLeadUpsertOne) UpdateC12() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateC12()
+	})
+}
+
+// ClearC12 clears the value of the "c12" field.
+func (u *FunnelLeadUpsertOne) ClearC12() *FunnelLeadUpsertOne {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearC12()
+	})
+}
+
 // SetO1 sets the "o1" field.
 func (u *FunnelLeadUpsertOne) SetO1(v int) *FunnelLeadUpsertOne {
 	return u.Update(func(s *FunnelLeadUpsert) {
@@ -3355,678 +4027,6 @@ func (u *FunnelLeadUpsertOne) ClearO12() *FunnelLeadUpsertOne {
 	})
 }
 
-// SetL1 sets the "l1" field.
-func (u *FunnelLeadUpsertOne) SetL1(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetL1(v)
-	})
-}
-
-// AddL1 adds v to the "l1" field.
-func (u *FunnelLeadUpsertOne) AddL1(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddL1(v)
-	})
-}
-
-// UpdateL1 sets the "l1" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateL1() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateL1()
-	})
-}
-
-// ClearL1 clears the value of the "l1" field.
-func (u *FunnelLeadUpsertOne) ClearL1() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearL1()
-	})
-}
-
-// SetL2 sets the "l2" field.
-func (u *FunnelLeadUpsertOne) SetL2(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetL2(v)
-	})
-}
-
-// AddL2 adds v to the "l2" field.
-func (u *FunnelLeadUpsertOne) AddL2(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddL2(v)
-	})
-}
-
-// UpdateL2 sets the "l2" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateL2() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateL2()
-	})
-}
-
-// ClearL2 clears the value of the "l2" field.
-func (u *FunnelLeadUpsertOne) ClearL2() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearL2()
-	})
-}
-
-// SetL3 sets the "l3" field.
-func (u *FunnelLeadUpsertOne) SetL3(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetL3(v)
-	})
-}
-
-// AddL3 adds v to the "l3" field.
-func (u *FunnelLeadUpsertOne) AddL3(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddL3(v)
-	})
-}
-
-// UpdateL3 sets the "l3" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateL3() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateL3()
-	})
-}
-
-// ClearL3 clears the value of the "l3" field.
-func (u *FunnelLeadUpsertOne) ClearL3() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearL3()
-	})
-}
-
-// SetL4 sets the "l4" field.
-func (u *FunnelLeadUpsertOne) SetL4(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetL4(v)
-	})
-}
-
-// AddL4 adds v to the "l4" field.
-func (u *FunnelLeadUpsertOne) AddL4(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddL4(v)
-	})
-}
-
-// UpdateL4 sets the "l4" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateL4() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateL4()
-	})
-}
-
-// ClearL4 clears the value of the "l4" field.
-func (u *FunnelLeadUpsertOne) ClearL4() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearL4()
-	})
-}
-
-// SetL5 sets the "l5" field.
-func (u *FunnelLeadUpsertOne) SetL5(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetL5(v)
-	})
-}
-
-// AddL5 adds v to the "l5" field.
-func (u *FunnelLeadUpsertOne) AddL5(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddL5(v)
-	})
-}
-
-// UpdateL5 sets the "l5" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateL5() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateL5()
-	})
-}
-
-// ClearL5 clears the value of the "l5" field.
-func (u *FunnelLeadUpsertOne) ClearL5() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearL5()
-	})
-}
-
-// SetL6 sets the "l6" field.
-func (u *FunnelLeadUpsertOne) SetL6(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetL6(v)
-	})
-}
-
-// AddL6 adds v to the "l6" field.
-func (u *FunnelLeadUpsertOne) AddL6(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddL6(v)
-	})
-}
-
-// UpdateL6 sets the "l6" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateL6() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateL6()
-	})
-}
-
-// ClearL6 clears the value of the "l6" field.
-func (u *FunnelLeadUpsertOne) ClearL6() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearL6()
-	})
-}
-
-// SetL7 sets the "l7" field.
-func (u *FunnelLeadUpsertOne) SetL7(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetL7(v)
-	})
-}
-
-// AddL7 adds v to the "l7" field.
-func (u *FunnelLeadUpsertOne) AddL7(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddL7(v)
-	})
-}
-
-// UpdateL7 sets the "l7" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateL7() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateL7()
-	})
-}
-
-// ClearL7 clears the value of the "l7" field.
-func (u *FunnelLeadUpsertOne) ClearL7() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearL7()
-	})
-}
-
-// SetL8 sets the "l8" field.
-func (u *FunnelLeadUpsertOne) SetL8(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetL8(v)
-	})
-}
-
-// AddL8 adds v to the "l8" field.
-func (u *FunnelLeadUpsertOne) AddL8(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddL8(v)
-	})
-}
-
-// UpdateL8 sets the "l8" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateL8() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateL8()
-	})
-}
-
-// ClearL8 clears the value of the "l8" field.
-func (u *FunnelLeadUpsertOne) ClearL8() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearL8()
-	})
-}
-
-// SetL9 sets the "l9" field.
-func (u *FunnelLeadUpsertOne) SetL9(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetL9(v)
-	})
-}
-
-// AddL9 adds v to the "l9" field.
-func (u *FunnelLeadUpsertOne) AddL9(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddL9(v)
-	})
-}
-
-// UpdateL9 sets the "l9" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateL9() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateL9()
-	})
-}
-
-// ClearL9 clears the value of the "l9" field.
-func (u *FunnelLeadUpsertOne) ClearL9() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearL9()
-	})
-}
-
-// SetL10 sets the "l10" field.
-func (u *FunnelLeadUpsertOne) SetL10(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetL10(v)
-	})
-}
-
-// AddL10 adds v to the "l10" field.
-func (u *FunnelLeadUpsertOne) AddL10(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddL10(v)
-	})
-}
-
-// UpdateL10 sets the "l10" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateL10() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateL10()
-	})
-}
-
-// ClearL10 clears the value of the "l10" field.
-func (u *FunnelLeadUpsertOne) ClearL10() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearL10()
-	})
-}
-
-// SetL11 sets the "l11" field.
-func (u *FunnelLeadUpsertOne) SetL11(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetL11(v)
-	})
-}
-
-// AddL11 adds v to the "l11" field.
-func (u *FunnelLeadUpsertOne) AddL11(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddL11(v)
-	})
-}
-
-// UpdateL11 sets the "l11" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateL11() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateL11()
-	})
-}
-
-// ClearL11 clears the value of the "l11" field.
-func (u *FunnelLeadUpsertOne) ClearL11() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearL11()
-	})
-}
-
-// SetL12 sets the "l12" field.
-func (u *FunnelLeadUpsertOne) SetL12(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetL12(v)
-	})
-}
-
-// AddL12 adds v to the "l12" field.
-func (u *FunnelLeadUpsertOne) AddL12(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddL12(v)
-	})
-}
-
-// UpdateL12 sets the "l12" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateL12() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateL12()
-	})
-}
-
-// ClearL12 clears the value of the "l12" field.
-func (u *FunnelLeadUpsertOne) ClearL12() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearL12()
-	})
-}
-
-// SetC1 sets the "c1" field.
-func (u *FunnelLeadUpsertOne) SetC1(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetC1(v)
-	})
-}
-
-// AddC1 adds v to the "c1" field.
-func (u *FunnelLeadUpsertOne) AddC1(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddC1(v)
-	})
-}
-
-// UpdateC1 sets the "c1" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateC1() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateC1()
-	})
-}
-
-// ClearC1 clears the value of the "c1" field.
-func (u *FunnelLeadUpsertOne) ClearC1() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearC1()
-	})
-}
-
-// SetC2 sets the "c2" field.
-func (u *FunnelLeadUpsertOne) SetC2(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetC2(v)
-	})
-}
-
-// AddC2 adds v to the "c2" field.
-func (u *FunnelLeadUpsertOne) AddC2(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddC2(v)
-	})
-}
-
-// UpdateC2 sets the "c2" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateC2() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateC2()
-	})
-}
-
-// ClearC2 clears the value of the "c2" field.
-func (u *FunnelLeadUpsertOne) ClearC2() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearC2()
-	})
-}
-
-// SetC3 sets the "c3" field.
-func (u *FunnelLeadUpsertOne) SetC3(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetC3(v)
-	})
-}
-
-// AddC3 adds v to the "c3" field.
-func (u *FunnelLeadUpsertOne) AddC3(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddC3(v)
-	})
-}
-
-// UpdateC3 sets the "c3" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateC3() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateC3()
-	})
-}
-
-// ClearC3 clears the value of the "c3" field.
-func (u *FunnelLeadUpsertOne) ClearC3() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearC3()
-	})
-}
-
-// SetC4 sets the "c4" field.
-func (u *FunnelLeadUpsertOne) SetC4(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetC4(v)
-	})
-}
-
-// AddC4 adds v to the "c4" field.
-func (u *FunnelLeadUpsertOne) AddC4(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddC4(v)
-	})
-}
-
-// UpdateC4 sets the "c4" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateC4() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateC4()
-	})
-}
-
-// ClearC4 clears the value of the "c4" field.
-func (u *FunnelLeadUpsertOne) ClearC4() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearC4()
-	})
-}
-
-// SetC5 sets the "c5" field.
-func (u *FunnelLeadUpsertOne) SetC5(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetC5(v)
-	})
-}
-
-// AddC5 adds v to the "c5" field.
-func (u *FunnelLeadUpsertOne) AddC5(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddC5(v)
-	})
-}
-
-// UpdateC5 sets the "c5" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateC5() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateC5()
-	})
-}
-
-// ClearC5 clears the value of the "c5" field.
-func (u *FunnelLeadUpsertOne) ClearC5() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearC5()
-	})
-}
-
-// SetC6 sets the "c6" field.
-func (u *FunnelLeadUpsertOne) SetC6(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetC6(v)
-	})
-}
-
-// AddC6 adds v to the "c6" field.
-func (u *FunnelLeadUpsertOne) AddC6(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddC6(v)
-	})
-}
-
-// UpdateC6 sets the "c6" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateC6() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateC6()
-	})
-}
-
-// ClearC6 clears the value of the "c6" field.
-func (u *FunnelLeadUpsertOne) ClearC6() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearC6()
-	})
-}
-
-// SetC7 sets the "c7" field.
-func (u *FunnelLeadUpsertOne) SetC7(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetC7(v)
-	})
-}
-
-// AddC7 adds v to the "c7" field.
-func (u *FunnelLeadUpsertOne) AddC7(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddC7(v)
-	})
-}
-
-// UpdateC7 sets the "c7" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateC7() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateC7()
-	})
-}
-
-// ClearC7 clears the value of the "c7" field.
-func (u *FunnelLeadUpsertOne) ClearC7() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearC7()
-	})
-}
-
-// SetC8 sets the "c8" field.
-func (u *FunnelLeadUpsertOne) SetC8(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetC8(v)
-	})
-}
-
-// AddC8 adds v to the "c8" field.
-func (u *FunnelLeadUpsertOne) AddC8(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddC8(v)
-	})
-}
-
-// UpdateC8 sets the "c8" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateC8() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateC8()
-	})
-}
-
-// ClearC8 clears the value of the "c8" field.
-func (u *FunnelLeadUpsertOne) ClearC8() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearC8()
-	})
-}
-
-// SetC9 sets the "c9" field.
-func (u *FunnelLeadUpsertOne) SetC9(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetC9(v)
-	})
-}
-
-// AddC9 adds v to the "c9" field.
-func (u *FunnelLeadUpsertOne) AddC9(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddC9(v)
-	})
-}
-
-// UpdateC9 sets the "c9" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateC9() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateC9()
-	})
-}
-
-// ClearC9 clears the value of the "c9" field.
-func (u *FunnelLeadUpsertOne) ClearC9() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearC9()
-	})
-}
-
-// SetC10 sets the "c10" field.
-func (u *FunnelLeadUpsertOne) SetC10(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetC10(v)
-	})
-}
-
-// AddC10 adds v to the "c10" field.
-func (u *FunnelLeadUpsertOne) AddC10(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddC10(v)
-	})
-}
-
-// UpdateC10 sets the "c10" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateC10() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateC10()
-	})
-}
-
-// ClearC10 clears the value of the "c10" field.
-func (u *FunnelLeadUpsertOne) ClearC10() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearC10()
-	})
-}
-
-// SetC11 sets the "c11" field.
-func (u *FunnelLeadUpsertOne) SetC11(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetC11(v)
-	})
-}
-
-// AddC11 adds v to the "c11" field.
-func (u *FunnelLeadUpsertOne) AddC11(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddC11(v)
-	})
-}
-
-// UpdateC11 sets the "c11" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateC11() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateC11()
-	})
-}
-
-// ClearC11 clears the value of the "c11" field.
-func (u *FunnelLeadUpsertOne) ClearC11() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearC11()
-	})
-}
-
-// SetC12 sets the "c12" field.
-func (u *FunnelLeadUpsertOne) SetC12(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetC12(v)
-	})
-}
-
-// AddC12 adds v to the "c12" field.
-func (u *FunnelLeadUpsertOne) AddC12(v float64) *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddC12(v)
-	})
-}
-
-// UpdateC12 sets the "c12" field to the value that was provided on create.
-func (u *FunnelLeadUpsertOne) UpdateC12() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateC12()
-	})
-}
-
-// ClearC12 clears the value of the "c12" field.
-func (u *FunnelLeadUpsertOne) ClearC12() *FunnelLeadUpsertOne {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearC12()
-	})
-}
-
 // Exec executes the query.
 func (u *FunnelLeadUpsertOne) Exec(ctx context.Context) error {
 	if len(u.create.conflict) == 0 {
@@ -4255,20 +4255,6 @@ func (u *FunnelLeadUpsertBulk) UpdateCreatedAt() *FunnelLeadUpsertBulk {
 	})
 }
 
-// SetCohortMonth sets the "cohort_month" field.
-func (u *FunnelLeadUpsertBulk) SetCohortMonth(v string) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetCohortMonth(v)
-	})
-}
-
-// UpdateCohortMonth sets the "cohort_month" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateCohortMonth() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateCohortMonth()
-	})
-}
-
 // SetSource sets the "source" field.
 func (u *FunnelLeadUpsertBulk) SetSource(v string) *FunnelLeadUpsertBulk {
 	return u.Update(func(s *FunnelLeadUpsert) {
@@ -4280,125 +4266,6 @@ func (u *FunnelLeadUpsertBulk) SetSource(v string) *FunnelLeadUpsertBulk {
 func (u *FunnelLeadUpsertBulk) UpdateSource() *FunnelLeadUpsertBulk {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.UpdateSource()
-	})
-}
-
-// SetOwnerID sets the "owner_id" field.
-func (u *FunnelLeadUpsertBulk) SetOwnerID(v int) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetOwnerID(v)
-	})
-}
-
-// AddOwnerID adds v to the "owner_id" field.
-func (u *FunnelLeadUpsertBulk) AddOwnerID(v int) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddOwnerID(v)
-	})
-}
-
-// UpdateOwnerID sets the "owner_id" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateOwnerID() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateOwnerID()
-	})
-}
-
-// ClearOwnerID clears the value of the "owner_id" field.
-func (u *FunnelLeadUpsertBulk) ClearOwnerID() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearOwnerID()
-	})
-}
-
-// SetTeam sets the "team" field.
-func (u *FunnelLeadUpsertBulk) SetTeam(v string) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetTeam(v)
-	})
-}
-
-// UpdateTeam sets the "team" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateTeam() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateTeam()
-	})
-}
-
-// SetIndustry sets the "industry" field.
-func (u *FunnelLeadUpsertBulk) SetIndustry(v string) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetIndustry(v)
-	})
-}
-
-// UpdateIndustry sets the "industry" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateIndustry() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateIndustry()
-	})
-}
-
-// SetRegion sets the "region" field.
-func (u *FunnelLeadUpsertBulk) SetRegion(v string) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetRegion(v)
-	})
-}
-
-// UpdateRegion sets the "region" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateRegion() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateRegion()
-	})
-}
-
-// SetAccountID sets the "account_id" field.
-func (u *FunnelLeadUpsertBulk) SetAccountID(v int) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetAccountID(v)
-	})
-}
-
-// AddAccountID adds v to the "account_id" field.
-func (u *FunnelLeadUpsertBulk) AddAccountID(v int) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddAccountID(v)
-	})
-}
-
-// UpdateAccountID sets the "account_id" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateAccountID() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateAccountID()
-	})
-}
-
-// ClearAccountID clears the value of the "account_id" field.
-func (u *FunnelLeadUpsertBulk) ClearAccountID() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearAccountID()
-	})
-}
-
-// SetExits sets the "exits" field.
-func (u *FunnelLeadUpsertBulk) SetExits(v string) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetExits(v)
-	})
-}
-
-// UpdateExits sets the "exits" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateExits() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateExits()
-	})
-}
-
-// ClearExits clears the value of the "exits" field.
-func (u *FunnelLeadUpsertBulk) ClearExits() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearExits()
 	})
 }
 
@@ -4738,6 +4605,811 @@ func (u *FunnelLeadUpsertBulk) ClearR12() *FunnelLeadUpsertBulk {
 	})
 }
 
+// SetExits sets the "exits" field.
+func (u *FunnelLeadUpsertBulk) SetExits(v string) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetExits(v)
+	})
+}
+
+// UpdateExits sets the "exits" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateExits() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateExits()
+	})
+}
+
+// ClearExits clears the value of the "exits" field.
+func (u *FunnelLeadUpsertBulk) ClearExits() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearExits()
+	})
+}
+
+// SetOwnerID sets the "owner_id" field.
+func (u *FunnelLeadUpsertBulk) SetOwnerID(v int) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetOwnerID(v)
+	})
+}
+
+// AddOwnerID adds v to the "owner_id" field.
+func (u *FunnelLeadUpsertBulk) AddOwnerID(v int) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddOwnerID(v)
+	})
+}
+
+// UpdateOwnerID sets the "owner_id" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateOwnerID() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateOwnerID()
+	})
+}
+
+// ClearOwnerID clears the value of the "owner_id" field.
+func (u *FunnelLeadUpsertBulk) ClearOwnerID() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearOwnerID()
+	})
+}
+
+// SetTeam sets the "team" field.
+func (u *FunnelLeadUpsertBulk) SetTeam(v string) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetTeam(v)
+	})
+}
+
+// UpdateTeam sets the "team" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateTeam() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateTeam()
+	})
+}
+
+// SetIndustry sets the "industry" field.
+func (u *FunnelLeadUpsertBulk) SetIndustry(v string) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetIndustry(v)
+	})
+}
+
+// UpdateIndustry sets the "industry" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateIndustry() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateIndustry()
+	})
+}
+
+// SetRegion sets the "region" field.
+func (u *FunnelLeadUpsertBulk) SetRegion(v string) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetRegion(v)
+	})
+}
+
+// UpdateRegion sets the "region" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateRegion() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateRegion()
+	})
+}
+
+// SetCohortMonth sets the "cohort_month" field.
+func (u *FunnelLeadUpsertBulk) SetCohortMonth(v string) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetCohortMonth(v)
+	})
+}
+
+// UpdateCohortMonth sets the "cohort_month" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateCohortMonth() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateCohortMonth()
+	})
+}
+
+// SetAccountID sets the "account_id" field.
+func (u *FunnelLeadUpsertBulk) SetAccountID(v int) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetAccountID(v)
+	})
+}
+
+// AddAccountID adds v to the "account_id" field.
+func (u *FunnelLeadUpsertBulk) AddAccountID(v int) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddAccountID(v)
+	})
+}
+
+// UpdateAccountID sets the "account_id" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateAccountID() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateAccountID()
+	})
+}
+
+// ClearAccountID clears the value of the "account_id" field.
+func (u *FunnelLeadUpsertBulk) ClearAccountID() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearAccountID()
+	})
+}
+
+// SetL1 sets the "l1" field.
+func (u *FunnelLeadUpsertBulk) SetL1(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetL1(v)
+	})
+}
+
+// AddL1 adds v to the "l1" field.
+func (u *FunnelLeadUpsertBulk) AddL1(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddL1(v)
+	})
+}
+
+// UpdateL1 sets the "l1" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateL1() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateL1()
+	})
+}
+
+// ClearL1 clears the value of the "l1" field.
+func (u *FunnelLeadUpsertBulk) ClearL1() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearL1()
+	})
+}
+
+// SetC1 sets the "c1" field.
+func (u *FunnelLeadUpsertBulk) SetC1(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetC1(v)
+	})
+}
+
+// AddC1 adds v to the "c1" field.
+func (u *FunnelLeadUpsertBulk) AddC1(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddC1(v)
+	})
+}
+
+// UpdateC1 sets the "c1" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateC1() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateC1()
+	})
+}
+
+// ClearC1 clears the value of the "c1" field.
+func (u *FunnelLeadUpsertBulk) ClearC1() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearC1()
+	})
+}
+
+// SetL2 sets the "l2" field.
+func (u *FunnelLeadUpsertBulk) SetL2(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetL2(v)
+	})
+}
+
+// AddL2 adds v to the "l2" field.
+func (u *FunnelLeadUpsertBulk) AddL2(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddL2(v)
+	})
+}
+
+// UpdateL2 sets the "l2" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateL2() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateL2()
+	})
+}
+
+// ClearL2 clears the value of the "l2" field.
+func (u *FunnelLeadUpsertBulk) ClearL2() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearL2()
+	})
+}
+
+// SetC2 sets the "c2" field.
+func (u *FunnelLeadUpsertBulk) SetC2(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetC2(v)
+	})
+}
+
+// AddC2 adds v to the "c2" field.
+func (u *FunnelLeadUpsertBulk) AddC2(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddC2(v)
+	})
+}
+
+// UpdateC2 sets the "c2" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateC2() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateC2()
+	})
+}
+
+// ClearC2 clears the value of the "c2" field.
+func (u *FunnelLeadUpsertBulk) ClearC2() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearC2()
+	})
+}
+
+// SetL3 sets the "l3" field.
+func (u *FunnelLeadUpsertBulk) SetL3(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetL3(v)
+	})
+}
+
+// AddL3 adds v to the "l3" field.
+func (u *FunnelLeadUpsertBulk) AddL3(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddL3(v)
+	})
+}
+
+// UpdateL3 sets the "l3" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateL3() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateL3()
+	})
+}
+
+// ClearL3 clears the value of the "l3" field.
+func (u *FunnelLeadUpsertBulk) ClearL3() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearL3()
+	})
+}
+
+// SetC3 sets the "c3" field.
+func (u *FunnelLeadUpsertBulk) SetC3(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetC3(v)
+	})
+}
+
+// AddC3 adds v to the "c3" field.
+func (u *FunnelLeadUpsertBulk) AddC3(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddC3(v)
+	})
+}
+
+// UpdateC3 sets the "c3" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateC3() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateC3()
+	})
+}
+
+// ClearC3 clears the value of the "c3" field.
+func (u *FunnelLeadUpsertBulk) ClearC3() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearC3()
+	})
+}
+
+// SetL4 sets the "l4" field.
+func (u *FunnelLeadUpsertBulk) SetL4(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetL4(v)
+	})
+}
+
+// AddL4 adds v to the "l4" field.
+func (u *FunnelLeadUpsertBulk) AddL4(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddL4(v)
+	})
+}
+
+// UpdateL4 sets the "l4" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateL4() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateL4()
+	})
+}
+
+// ClearL4 clears the value of the "l4" field.
+func (u *FunnelLeadUpsertBulk) ClearL4() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearL4()
+	})
+}
+
+// SetC4 sets the "c4" field.
+func (u *FunnelLeadUpsertBulk) SetC4(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetC4(v)
+	})
+}
+
+// AddC4 adds v to the "c4" field.
+func (u *FunnelLeadUpsertBulk) AddC4(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddC4(v)
+	})
+}
+
+// UpdateC4 sets the "c4" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateC4() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateC4()
+	})
+}
+
+// ClearC4 clears the value of the "c4" field.
+func (u *FunnelLeadUpsertBulk) ClearC4() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearC4()
+	})
+}
+
+// SetL5 sets the "l5" field.
+func (u *FunnelLeadUpsertBulk) SetL5(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetL5(v)
+	})
+}
+
+// AddL5 adds v to the "l5" field.
+func (u *FunnelLeadUpsertBulk) AddL5(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddL5(v)
+	})
+}
+
+// UpdateL5 sets the "l5" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateL5() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateL5()
+	})
+}
+
+// ClearL5 clears the value of the "l5" field.
+func (u *FunnelLeadUpsertBulk) ClearL5() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearL5()
+	})
+}
+
+// SetC5 sets the "c5" field.
+func (u *FunnelLeadUpsertBulk) SetC5(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetC5(v)
+	})
+}
+
+// AddC5 adds v to the "c5" field.
+func (u *FunnelLeadUpsertBulk) AddC5(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddC5(v)
+	})
+}
+
+// UpdateC5 sets the "c5" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateC5() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateC5()
+	})
+}
+
+// ClearC5 clears the value of the "c5" field.
+func (u *FunnelLeadUpsertBulk) ClearC5() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearC5()
+	})
+}
+
+// SetL6 sets the "l6" field.
+func (u *FunnelLeadUpsertBulk) SetL6(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetL6(v)
+	})
+}
+
+// AddL6 adds v to the "l6" field.
+func (u *FunnelLeadUpsertBulk) AddL6(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddL6(v)
+	})
+}
+
+// UpdateL6 sets the "l6" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateL6() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateL6()
+	})
+}
+
+// ClearL6 clears the value of the "l6" field.
+func (u *FunnelLeadUpsertBulk) ClearL6() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearL6()
+	})
+}
+
+// SetC6 sets the "c6" field.
+func (u *FunnelLeadUpsertBulk) SetC6(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetC6(v)
+	})
+}
+
+// AddC6 adds v to the "c6" field.
+func (u *FunnelLeadUpsertBulk) AddC6(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddC6(v)
+	})
+}
+
+// UpdateC6 sets the "c6" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateC6() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateC6()
+	})
+}
+
+// ClearC6 clears the value of the "c6" field.
+func (u *FunnelLeadUpsertBulk) ClearC6() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearC6()
+	})
+}
+
+// SetL7 sets the "l7" field.
+func (u *FunnelLeadUpsertBulk) SetL7(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetL7(v)
+	})
+}
+
+// AddL7 adds v to the "l7" field.
+func (u *FunnelLeadUpsertBulk) AddL7(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddL7(v)
+	})
+}
+
+// UpdateL7 sets the "l7" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateL7() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateL7()
+	})
+}
+
+// ClearL7 clears the value of the "l7" field.
+func (u *FunnelLeadUpsertBulk) ClearL7() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearL7()
+	})
+}
+
+// SetC7 sets the "c7" field.
+func (u *FunnelLeadUpsertBulk) SetC7(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetC7(v)
+	})
+}
+
+// AddC7 adds v to the "c7" field.
+func (u *FunnelLeadUpsertBulk) AddC7(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddC7(v)
+	})
+}
+
+// UpdateC7 sets the "c7" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateC7() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateC7()
+	})
+}
+
+// ClearC7 clears the value of the "c7" field.
+func (u *FunnelLeadUpsertBulk) ClearC7() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearC7()
+	})
+}
+
+// SetL8 sets the "l8" field.
+func (u *FunnelLeadUpsertBulk) SetL8(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetL8(v)
+	})
+}
+
+// AddL8 adds v to the "l8" field.
+func (u *FunnelLeadUpsertBulk) AddL8(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddL8(v)
+	})
+}
+
+// UpdateL8 sets the "l8" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateL8() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateL8()
+	})
+}
+
+// ClearL8 clears the value of the "l8" field.
+func (u *FunnelLeadUpsertBulk) ClearL8() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearL8()
+	})
+}
+
+// SetC8 sets the "c8" field.
+func (u *FunnelLeadUpsertBulk) SetC8(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetC8(v)
+	})
+}
+
+// AddC8 adds v to the "c8" field.
+func (u *FunnelLeadUpsertBulk) AddC8(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddC8(v)
+	})
+}
+
+// UpdateC8 sets the "c8" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateC8() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateC8()
+	})
+}
+
+// ClearC8 clears the value of the "c8" field.
+func (u *FunnelLeadUpsertBulk) ClearC8() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearC8()
+	})
+}
+
+// SetL9 sets the "l9" field.
+func (u *FunnelLeadUpsertBulk) SetL9(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetL9(v)
+	})
+}
+
+// AddL9 adds v to the "l9" field.
+func (u *FunnelLeadUpsertBulk) AddL9(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddL9(v)
+	})
+}
+
+// UpdateL9 sets the "l9" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateL9() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateL9()
+	})
+}
+
+// ClearL9 clears the value of the "l9" field.
+func (u *FunnelLeadUpsertBulk) ClearL9() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearL9()
+	})
+}
+
+// SetC9 sets the "c9" field.
+func (u *FunnelLeadUpsertBulk) SetC9(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetC9(v)
+	})
+}
+
+// AddC9 adds v to the "c9" field.
+func (u *FunnelLeadUpsertBulk) AddC9(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddC9(v)
+	})
+}
+
+// UpdateC9 sets the "c9" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateC9() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateC9()
+	})
+}
+
+// ClearC9 clears the value of the "c9" field.
+func (u *FunnelLeadUpsertBulk) ClearC9() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearC9()
+	})
+}
+
+// SetL10 sets the "l10" field.
+func (u *FunnelLeadUpsertBulk) SetL10(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetL10(v)
+	})
+}
+
+// AddL10 adds v to the "l10" field.
+func (u *FunnelLeadUpsertBulk) AddL10(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddL10(v)
+	})
+}
+
+// UpdateL10 sets the "l10" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateL10() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateL10()
+	})
+}
+
+// ClearL10 clears the value of the "l10" field.
+func (u *FunnelLeadUpsertBulk) ClearL10() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearL10()
+	})
+}
+
+// SetC10 sets the "c10" field.
+func (u *FunnelLeadUpsertBulk) SetC10(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetC10(v)
+	})
+}
+
+// AddC10 adds v to the "c10" field.
+func (u *FunnelLeadUpsertBulk) AddC10(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddC10(v)
+	})
+}
+
+// UpdateC10 sets the "c10" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateC10() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateC10()
+	})
+}
+
+// ClearC10 clears the value of the "c10" field.
+func (u *FunnelLeadUpsertBulk) ClearC10() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearC10()
+	})
+}
+
+// SetL11 sets the "l11" field.
+func (u *FunnelLeadUpsertBulk) SetL11(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetL11(v)
+	})
+}
+
+// AddL11 adds v to the "l11" field.
+func (u *FunnelLeadUpsertBulk) AddL11(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddL11(v)
+	})
+}
+
+// UpdateL11 sets the "l11" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateL11() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateL11()
+	})
+}
+
+// ClearL11 clears the value of the "l11" field.
+func (u *FunnelLeadUpsertBulk) ClearL11() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearL11()
+	})
+}
+
+// SetC11 sets the "c11" field.
+func (u *FunnelLeadUpsertBulk) SetC11(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetC11(v)
+	})
+}
+
+// AddC11 adds v to the "c11" field.
+func (u *FunnelLeadUpsertBulk) AddC11(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddC11(v)
+	})
+}
+
+// UpdateC11 sets the "c11" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateC11() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateC11()
+	})
+}
+
+// ClearC11 clears the value of the "c11" field.
+func (u *FunnelLeadUpsertBulk) ClearC11() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearC11()
+	})
+}
+
+// SetL12 sets the "l12" field.
+func (u *FunnelLeadUpsertBulk) SetL12(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetL12(v)
+	})
+}
+
+// AddL12 adds v to the "l12" field.
+func (u *FunnelLeadUpsertBulk) AddL12(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddL12(v)
+	})
+}
+
+// UpdateL12 sets the "l12" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateL12() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateL12()
+	})
+}
+
+// ClearL12 clears the value of the "l12" field.
+func (u *FunnelLeadUpsertBulk) ClearL12() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearL12()
+	})
+}
+
+// SetC12 sets the "c12" field.
+func (u *FunnelLeadUpsertBulk) SetC12(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.SetC12(v)
+	})
+}
+
+// AddC12 adds v to the "c12" field.
+func (u *FunnelLeadUpsertBulk) AddC12(v float64) *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.AddC12(v)
+	})
+}
+
+// UpdateC12 sets the "c12" field to the value that was provided on create.
+func (u *FunnelLeadUpsertBulk) UpdateC12() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.UpdateC12()
+	})
+}
+
+// ClearC12 clears the value of the "c12" field.
+func (u *FunnelLeadUpsertBulk) ClearC12() *FunnelLeadUpsertBulk {
+	return u.Update(func(s *FunnelLeadUpsert) {
+		s.ClearC12()
+	})
+}
+
 // SetO1 sets the "o1" field.
 func (u *FunnelLeadUpsertBulk) SetO1(v int) *FunnelLeadUpsertBulk {
 	return u.Update(func(s *FunnelLeadUpsert) {
@@ -5071,678 +5743,6 @@ func (u *FunnelLeadUpsertBulk) UpdateO12() *FunnelLeadUpsertBulk {
 func (u *FunnelLeadUpsertBulk) ClearO12() *FunnelLeadUpsertBulk {
 	return u.Update(func(s *FunnelLeadUpsert) {
 		s.ClearO12()
-	})
-}
-
-// SetL1 sets the "l1" field.
-func (u *FunnelLeadUpsertBulk) SetL1(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetL1(v)
-	})
-}
-
-// AddL1 adds v to the "l1" field.
-func (u *FunnelLeadUpsertBulk) AddL1(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddL1(v)
-	})
-}
-
-// UpdateL1 sets the "l1" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateL1() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateL1()
-	})
-}
-
-// ClearL1 clears the value of the "l1" field.
-func (u *FunnelLeadUpsertBulk) ClearL1() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearL1()
-	})
-}
-
-// SetL2 sets the "l2" field.
-func (u *FunnelLeadUpsertBulk) SetL2(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetL2(v)
-	})
-}
-
-// AddL2 adds v to the "l2" field.
-func (u *FunnelLeadUpsertBulk) AddL2(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddL2(v)
-	})
-}
-
-// UpdateL2 sets the "l2" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateL2() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateL2()
-	})
-}
-
-// ClearL2 clears the value of the "l2" field.
-func (u *FunnelLeadUpsertBulk) ClearL2() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearL2()
-	})
-}
-
-// SetL3 sets the "l3" field.
-func (u *FunnelLeadUpsertBulk) SetL3(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetL3(v)
-	})
-}
-
-// AddL3 adds v to the "l3" field.
-func (u *FunnelLeadUpsertBulk) AddL3(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddL3(v)
-	})
-}
-
-// UpdateL3 sets the "l3" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateL3() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateL3()
-	})
-}
-
-// ClearL3 clears the value of the "l3" field.
-func (u *FunnelLeadUpsertBulk) ClearL3() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearL3()
-	})
-}
-
-// SetL4 sets the "l4" field.
-func (u *FunnelLeadUpsertBulk) SetL4(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetL4(v)
-	})
-}
-
-// AddL4 adds v to the "l4" field.
-func (u *FunnelLeadUpsertBulk) AddL4(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddL4(v)
-	})
-}
-
-// UpdateL4 sets the "l4" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateL4() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateL4()
-	})
-}
-
-// ClearL4 clears the value of the "l4" field.
-func (u *FunnelLeadUpsertBulk) ClearL4() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearL4()
-	})
-}
-
-// SetL5 sets the "l5" field.
-func (u *FunnelLeadUpsertBulk) SetL5(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetL5(v)
-	})
-}
-
-// AddL5 adds v to the "l5" field.
-func (u *FunnelLeadUpsertBulk) AddL5(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddL5(v)
-	})
-}
-
-// UpdateL5 sets the "l5" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateL5() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateL5()
-	})
-}
-
-// ClearL5 clears the value of the "l5" field.
-func (u *FunnelLeadUpsertBulk) ClearL5() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearL5()
-	})
-}
-
-// SetL6 sets the "l6" field.
-func (u *FunnelLeadUpsertBulk) SetL6(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetL6(v)
-	})
-}
-
-// AddL6 adds v to the "l6" field.
-func (u *FunnelLeadUpsertBulk) AddL6(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddL6(v)
-	})
-}
-
-// UpdateL6 sets the "l6" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateL6() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateL6()
-	})
-}
-
-// ClearL6 clears the value of the "l6" field.
-func (u *FunnelLeadUpsertBulk) ClearL6() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearL6()
-	})
-}
-
-// SetL7 sets the "l7" field.
-func (u *FunnelLeadUpsertBulk) SetL7(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetL7(v)
-	})
-}
-
-// AddL7 adds v to the "l7" field.
-func (u *FunnelLeadUpsertBulk) AddL7(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddL7(v)
-	})
-}
-
-// UpdateL7 sets the "l7" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateL7() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateL7()
-	})
-}
-
-// ClearL7 clears the value of the "l7" field.
-func (u *FunnelLeadUpsertBulk) ClearL7() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearL7()
-	})
-}
-
-// SetL8 sets the "l8" field.
-func (u *FunnelLeadUpsertBulk) SetL8(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetL8(v)
-	})
-}
-
-// AddL8 adds v to the "l8" field.
-func (u *FunnelLeadUpsertBulk) AddL8(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddL8(v)
-	})
-}
-
-// UpdateL8 sets the "l8" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateL8() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateL8()
-	})
-}
-
-// ClearL8 clears the value of the "l8" field.
-func (u *FunnelLeadUpsertBulk) ClearL8() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearL8()
-	})
-}
-
-// SetL9 sets the "l9" field.
-func (u *FunnelLeadUpsertBulk) SetL9(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetL9(v)
-	})
-}
-
-// AddL9 adds v to the "l9" field.
-func (u *FunnelLeadUpsertBulk) AddL9(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddL9(v)
-	})
-}
-
-// UpdateL9 sets the "l9" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateL9() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateL9()
-	})
-}
-
-// ClearL9 clears the value of the "l9" field.
-func (u *FunnelLeadUpsertBulk) ClearL9() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearL9()
-	})
-}
-
-// SetL10 sets the "l10" field.
-func (u *FunnelLeadUpsertBulk) SetL10(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetL10(v)
-	})
-}
-
-// AddL10 adds v to the "l10" field.
-func (u *FunnelLeadUpsertBulk) AddL10(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddL10(v)
-	})
-}
-
-// UpdateL10 sets the "l10" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateL10() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateL10()
-	})
-}
-
-// ClearL10 clears the value of the "l10" field.
-func (u *FunnelLeadUpsertBulk) ClearL10() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearL10()
-	})
-}
-
-// SetL11 sets the "l11" field.
-func (u *FunnelLeadUpsertBulk) SetL11(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetL11(v)
-	})
-}
-
-// AddL11 adds v to the "l11" field.
-func (u *FunnelLeadUpsertBulk) AddL11(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddL11(v)
-	})
-}
-
-// UpdateL11 sets the "l11" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateL11() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateL11()
-	})
-}
-
-// ClearL11 clears the value of the "l11" field.
-func (u *FunnelLeadUpsertBulk) ClearL11() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearL11()
-	})
-}
-
-// SetL12 sets the "l12" field.
-func (u *FunnelLeadUpsertBulk) SetL12(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetL12(v)
-	})
-}
-
-// AddL12 adds v to the "l12" field.
-func (u *FunnelLeadUpsertBulk) AddL12(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddL12(v)
-	})
-}
-
-// UpdateL12 sets the "l12" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateL12() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateL12()
-	})
-}
-
-// ClearL12 clears the value of the "l12" field.
-func (u *FunnelLeadUpsertBulk) ClearL12() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearL12()
-	})
-}
-
-// SetC1 sets the "c1" field.
-func (u *FunnelLeadUpsertBulk) SetC1(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetC1(v)
-	})
-}
-
-// AddC1 adds v to the "c1" field.
-func (u *FunnelLeadUpsertBulk) AddC1(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddC1(v)
-	})
-}
-
-// UpdateC1 sets the "c1" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateC1() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateC1()
-	})
-}
-
-// ClearC1 clears the value of the "c1" field.
-func (u *FunnelLeadUpsertBulk) ClearC1() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearC1()
-	})
-}
-
-// SetC2 sets the "c2" field.
-func (u *FunnelLeadUpsertBulk) SetC2(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetC2(v)
-	})
-}
-
-// AddC2 adds v to the "c2" field.
-func (u *FunnelLeadUpsertBulk) AddC2(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddC2(v)
-	})
-}
-
-// UpdateC2 sets the "c2" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateC2() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateC2()
-	})
-}
-
-// ClearC2 clears the value of the "c2" field.
-func (u *FunnelLeadUpsertBulk) ClearC2() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearC2()
-	})
-}
-
-// SetC3 sets the "c3" field.
-func (u *FunnelLeadUpsertBulk) SetC3(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetC3(v)
-	})
-}
-
-// AddC3 adds v to the "c3" field.
-func (u *FunnelLeadUpsertBulk) AddC3(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddC3(v)
-	})
-}
-
-// UpdateC3 sets the "c3" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateC3() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateC3()
-	})
-}
-
-// ClearC3 clears the value of the "c3" field.
-func (u *FunnelLeadUpsertBulk) ClearC3() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearC3()
-	})
-}
-
-// SetC4 sets the "c4" field.
-func (u *FunnelLeadUpsertBulk) SetC4(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetC4(v)
-	})
-}
-
-// AddC4 adds v to the "c4" field.
-func (u *FunnelLeadUpsertBulk) AddC4(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddC4(v)
-	})
-}
-
-// UpdateC4 sets the "c4" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateC4() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateC4()
-	})
-}
-
-// ClearC4 clears the value of the "c4" field.
-func (u *FunnelLeadUpsertBulk) ClearC4() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearC4()
-	})
-}
-
-// SetC5 sets the "c5" field.
-func (u *FunnelLeadUpsertBulk) SetC5(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetC5(v)
-	})
-}
-
-// AddC5 adds v to the "c5" field.
-func (u *FunnelLeadUpsertBulk) AddC5(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddC5(v)
-	})
-}
-
-// UpdateC5 sets the "c5" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateC5() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateC5()
-	})
-}
-
-// ClearC5 clears the value of the "c5" field.
-func (u *FunnelLeadUpsertBulk) ClearC5() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearC5()
-	})
-}
-
-// SetC6 sets the "c6" field.
-func (u *FunnelLeadUpsertBulk) SetC6(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetC6(v)
-	})
-}
-
-// AddC6 adds v to the "c6" field.
-func (u *FunnelLeadUpsertBulk) AddC6(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddC6(v)
-	})
-}
-
-// UpdateC6 sets the "c6" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateC6() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateC6()
-	})
-}
-
-// ClearC6 clears the value of the "c6" field.
-func (u *FunnelLeadUpsertBulk) ClearC6() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearC6()
-	})
-}
-
-// SetC7 sets the "c7" field.
-func (u *FunnelLeadUpsertBulk) SetC7(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetC7(v)
-	})
-}
-
-// AddC7 adds v to the "c7" field.
-func (u *FunnelLeadUpsertBulk) AddC7(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddC7(v)
-	})
-}
-
-// UpdateC7 sets the "c7" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateC7() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateC7()
-	})
-}
-
-// ClearC7 clears the value of the "c7" field.
-func (u *FunnelLeadUpsertBulk) ClearC7() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearC7()
-	})
-}
-
-// SetC8 sets the "c8" field.
-func (u *FunnelLeadUpsertBulk) SetC8(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetC8(v)
-	})
-}
-
-// AddC8 adds v to the "c8" field.
-func (u *FunnelLeadUpsertBulk) AddC8(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddC8(v)
-	})
-}
-
-// UpdateC8 sets the "c8" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateC8() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateC8()
-	})
-}
-
-// ClearC8 clears the value of the "c8" field.
-func (u *FunnelLeadUpsertBulk) ClearC8() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearC8()
-	})
-}
-
-// SetC9 sets the "c9" field.
-func (u *FunnelLeadUpsertBulk) SetC9(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetC9(v)
-	})
-}
-
-// AddC9 adds v to the "c9" field.
-func (u *FunnelLeadUpsertBulk) AddC9(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddC9(v)
-	})
-}
-
-// UpdateC9 sets the "c9" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateC9() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateC9()
-	})
-}
-
-// ClearC9 clears the value of the "c9" field.
-func (u *FunnelLeadUpsertBulk) ClearC9() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearC9()
-	})
-}
-
-// SetC10 sets the "c10" field.
-func (u *FunnelLeadUpsertBulk) SetC10(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetC10(v)
-	})
-}
-
-// AddC10 adds v to the "c10" field.
-func (u *FunnelLeadUpsertBulk) AddC10(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddC10(v)
-	})
-}
-
-// UpdateC10 sets the "c10" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateC10() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateC10()
-	})
-}
-
-// ClearC10 clears the value of the "c10" field.
-func (u *FunnelLeadUpsertBulk) ClearC10() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearC10()
-	})
-}
-
-// SetC11 sets the "c11" field.
-func (u *FunnelLeadUpsertBulk) SetC11(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetC11(v)
-	})
-}
-
-// AddC11 adds v to the "c11" field.
-func (u *FunnelLeadUpsertBulk) AddC11(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddC11(v)
-	})
-}
-
-// UpdateC11 sets the "c11" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateC11() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateC11()
-	})
-}
-
-// ClearC11 clears the value of the "c11" field.
-func (u *FunnelLeadUpsertBulk) ClearC11() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearC11()
-	})
-}
-
-// SetC12 sets the "c12" field.
-func (u *FunnelLeadUpsertBulk) SetC12(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.SetC12(v)
-	})
-}
-
-// AddC12 adds v to the "c12" field.
-func (u *FunnelLeadUpsertBulk) AddC12(v float64) *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.AddC12(v)
-	})
-}
-
-// UpdateC12 sets the "c12" field to the value that was provided on create.
-func (u *FunnelLeadUpsertBulk) UpdateC12() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.UpdateC12()
-	})
-}
-
-// ClearC12 clears the value of the "c12" field.
-func (u *FunnelLeadUpsertBulk) ClearC12() *FunnelLeadUpsertBulk {
-	return u.Update(func(s *FunnelLeadUpsert) {
-		s.ClearC12()
 	})
 }
 

@@ -43,20 +43,6 @@ func (_u *FunnelLeadUpdate) SetNillableCreatedAt(v *time.Time) *FunnelLeadUpdate
 	return _u
 }
 
-// SetCohortMonth sets the "cohort_month" field.
-func (_u *FunnelLeadUpdate) SetCohortMonth(v string) *FunnelLeadUpdate {
-	_u.mutation.SetCohortMonth(v)
-	return _u
-}
-
-// SetNillableCohortMonth sets the "cohort_month" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableCohortMonth(v *string) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetCohortMonth(*v)
-	}
-	return _u
-}
-
 // SetSource sets the "source" field.
 func (_u *FunnelLeadUpdate) SetSource(v string) *FunnelLeadUpdate {
 	_u.mutation.SetSource(v)
@@ -68,122 +54,6 @@ func (_u *FunnelLeadUpdate) SetNillableSource(v *string) *FunnelLeadUpdate {
 	if v != nil {
 		_u.SetSource(*v)
 	}
-	return _u
-}
-
-// SetOwnerID sets the "owner_id" field.
-func (_u *FunnelLeadUpdate) SetOwnerID(v int) *FunnelLeadUpdate {
-	_u.mutation.ResetOwnerID()
-	_u.mutation.SetOwnerID(v)
-	return _u
-}
-
-// SetNillableOwnerID sets the "owner_id" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableOwnerID(v *int) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetOwnerID(*v)
-	}
-	return _u
-}
-
-// AddOwnerID adds value to the "owner_id" field.
-func (_u *FunnelLeadUpdate) AddOwnerID(v int) *FunnelLeadUpdate {
-	_u.mutation.AddOwnerID(v)
-	return _u
-}
-
-// ClearOwnerID clears the value of the "owner_id" field.
-func (_u *FunnelLeadUpdate) ClearOwnerID() *FunnelLeadUpdate {
-	_u.mutation.ClearOwnerID()
-	return _u
-}
-
-// SetTeam sets the "team" field.
-func (_u *FunnelLeadUpdate) SetTeam(v string) *FunnelLeadUpdate {
-	_u.mutation.SetTeam(v)
-	return _u
-}
-
-// SetNillableTeam sets the "team" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableTeam(v *string) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetTeam(*v)
-	}
-	return _u
-}
-
-// SetIndustry sets the "industry" field.
-func (_u *FunnelLeadUpdate) SetIndustry(v string) *FunnelLeadUpdate {
-	_u.mutation.SetIndustry(v)
-	return _u
-}
-
-// SetNillableIndustry sets the "industry" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableIndustry(v *string) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetIndustry(*v)
-	}
-	return _u
-}
-
-// SetRegion sets the "region" field.
-func (_u *FunnelLeadUpdate) SetRegion(v string) *FunnelLeadUpdate {
-	_u.mutation.SetRegion(v)
-	return _u
-}
-
-// SetNillableRegion sets the "region" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableRegion(v *string) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetRegion(*v)
-	}
-	return _u
-}
-
-// SetAccountID sets the "account_id" field.
-func (_u *FunnelLeadUpdate) SetAccountID(v int) *FunnelLeadUpdate {
-	_u.mutation.ResetAccountID()
-	_u.mutation.SetAccountID(v)
-	return _u
-}
-
-// SetNillableAccountID sets the "account_id" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableAccountID(v *int) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetAccountID(*v)
-	}
-	return _u
-}
-
-// AddAccountID adds value to the "account_id" field.
-func (_u *FunnelLeadUpdate) AddAccountID(v int) *FunnelLeadUpdate {
-	_u.mutation.AddAccountID(v)
-	return _u
-}
-
-// ClearAccountID clears the value of the "account_id" field.
-func (_u *FunnelLeadUpdate) ClearAccountID() *FunnelLeadUpdate {
-	_u.mutation.ClearAccountID()
-	return _u
-}
-
-// SetExits sets the "exits" field.
-func (_u *FunnelLeadUpdate) SetExits(v string) *FunnelLeadUpdate {
-	_u.mutation.SetExits(v)
-	return _u
-}
-
-// SetNillableExits sets the "exits" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableExits(v *string) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetExits(*v)
-	}
-	return _u
-}
-
-// ClearExits clears the value of the "exits" field.
-func (_u *FunnelLeadUpdate) ClearExits() *FunnelLeadUpdate {
-	_u.mutation.ClearExits()
 	return _u
 }
 
@@ -511,6 +381,784 @@ func (_u *FunnelLeadUpdate) ClearR12() *FunnelLeadUpdate {
 	return _u
 }
 
+// SetExits sets the "exits" field.
+func (_u *FunnelLeadUpdate) SetExits(v string) *FunnelLeadUpdate {
+	_u.mutation.SetExits(v)
+	return _u
+}
+
+// SetNillableExits sets the "exits" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableExits(v *string) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetExits(*v)
+	}
+	return _u
+}
+
+// ClearExits clears the value of the "exits" field.
+func (_u *FunnelLeadUpdate) ClearExits() *FunnelLeadUpdate {
+	_u.mutation.ClearExits()
+	return _u
+}
+
+// SetOwnerID sets the "owner_id" field.
+func (_u *FunnelLeadUpdate) SetOwnerID(v int) *FunnelLeadUpdate {
+	_u.mutation.ResetOwnerID()
+	_u.mutation.SetOwnerID(v)
+	return _u
+}
+
+// SetNillableOwnerID sets the "owner_id" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableOwnerID(v *int) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetOwnerID(*v)
+	}
+	return _u
+}
+
+// AddOwnerID adds value to the "owner_id" field.
+func (_u *FunnelLeadUpdate) AddOwnerID(v int) *FunnelLeadUpdate {
+	_u.mutation.AddOwnerID(v)
+	return _u
+}
+
+// ClearOwnerID clears the value of the "owner_id" field.
+func (_u *FunnelLeadUpdate) ClearOwnerID() *FunnelLeadUpdate {
+	_u.mutation.ClearOwnerID()
+	return _u
+}
+
+// SetTeam sets the "team" field.
+func (_u *FunnelLeadUpdate) SetTeam(v string) *FunnelLeadUpdate {
+	_u.mutation.SetTeam(v)
+	return _u
+}
+
+// SetNillableTeam sets the "team" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableTeam(v *string) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetTeam(*v)
+	}
+	return _u
+}
+
+// SetIndustry sets the "industry" field.
+func (_u *FunnelLeadUpdate) SetIndustry(v string) *FunnelLeadUpdate {
+	_u.mutation.SetIndustry(v)
+	return _u
+}
+
+// SetNillableIndustry sets the "industry" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableIndustry(v *string) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetIndustry(*v)
+	}
+	return _u
+}
+
+// SetRegion sets the "region" field.
+func (_u *FunnelLeadUpdate) SetRegion(v string) *FunnelLeadUpdate {
+	_u.mutation.SetRegion(v)
+	return _u
+}
+
+// SetNillableRegion sets the "region" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableRegion(v *string) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetRegion(*v)
+	}
+	return _u
+}
+
+// SetCohortMonth sets the "cohort_month" field.
+func (_u *FunnelLeadUpdate) SetCohortMonth(v string) *FunnelLeadUpdate {
+	_u.mutation.SetCohortMonth(v)
+	return _u
+}
+
+// SetNillableCohortMonth sets the "cohort_month" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableCohortMonth(v *string) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetCohortMonth(*v)
+	}
+	return _u
+}
+
+// SetAccountID sets the "account_id" field.
+func (_u *FunnelLeadUpdate) SetAccountID(v int) *FunnelLeadUpdate {
+	_u.mutation.ResetAccountID()
+	_u.mutation.SetAccountID(v)
+	return _u
+}
+
+// SetNillableAccountID sets the "account_id" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableAccountID(v *int) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetAccountID(*v)
+	}
+	return _u
+}
+
+// AddAccountID adds value to the "account_id" field.
+func (_u *FunnelLeadUpdate) AddAccountID(v int) *FunnelLeadUpdate {
+	_u.mutation.AddAccountID(v)
+	return _u
+}
+
+// ClearAccountID clears the value of the "account_id" field.
+func (_u *FunnelLeadUpdate) ClearAccountID() *FunnelLeadUpdate {
+	_u.mutation.ClearAccountID()
+	return _u
+}
+
+// SetL1 sets the "l1" field.
+func (_u *FunnelLeadUpdate) SetL1(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetL1()
+	_u.mutation.SetL1(v)
+	return _u
+}
+
+// SetNillableL1 sets the "l1" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableL1(v *float64) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetL1(*v)
+	}
+	return _u
+}
+
+// AddL1 adds value to the "l1" field.
+func (_u *FunnelLeadUpdate) AddL1(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddL1(v)
+	return _u
+}
+
+// ClearL1 clears the value of the "l1" field.
+func (_u *FunnelLeadUpdate) ClearL1() *FunnelLeadUpdate {
+	_u.mutation.ClearL1()
+	return _u
+}
+
+// SetC1 sets the "c1" field.
+func (_u *FunnelLeadUpdate) SetC1(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetC1()
+	_u.mutation.SetC1(v)
+	return _u
+}
+
+// SetNillableC1 sets the "c1" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableC1(v *float64) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetC1(*v)
+	}
+	return _u
+}
+
+// AddC1 adds value to the "c1" field.
+func (_u *FunnelLeadUpdate) AddC1(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddC1(v)
+	return _u
+}
+
+// ClearC1 clears the value of the "c1" field.
+func (_u *FunnelLeadUpdate) ClearC1() *FunnelLeadUpdate {
+	_u.mutation.ClearC1()
+	return _u
+}
+
+// SetL2 sets the "l2" field.
+func (_u *FunnelLeadUpdate) SetL2(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetL2()
+	_u.mutation.SetL2(v)
+	return _u
+}
+
+// SetNillableL2 sets the "l2" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableL2(v *float64) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetL2(*v)
+	}
+	return _u
+}
+
+// AddL2 adds value to the "l2" field.
+func (_u *FunnelLeadUpdate) AddL2(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddL2(v)
+	return _u
+}
+
+// ClearL2 clears the value of the "l2" field.
+func (_u *FunnelLeadUpdate) ClearL2() *FunnelLeadUpdate {
+	_u.mutation.ClearL2()
+	return _u
+}
+
+// SetC2 sets the "c2" field.
+func (_u *FunnelLeadUpdate) SetC2(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetC2()
+	_u.mutation.SetC2(v)
+	return _u
+}
+
+// SetNillableC2 sets the "c2" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableC2(v *float64) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetC2(*v)
+	}
+	return _u
+}
+
+// AddC2 adds value to the "c2" field.
+func (_u *FunnelLeadUpdate) AddC2(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddC2(v)
+	return _u
+}
+
+// ClearC2 clears the value of the "c2" field.
+func (_u *FunnelLeadUpdate) ClearC2() *FunnelLeadUpdate {
+	_u.mutation.ClearC2()
+	return _u
+}
+
+// SetL3 sets the "l3" field.
+func (_u *FunnelLeadUpdate) SetL3(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetL3()
+	_u.mutation.SetL3(v)
+	return _u
+}
+
+// SetNillableL3 sets the "l3" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableL3(v *float64) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetL3(*v)
+	}
+	return _u
+}
+
+// AddL3 adds value to the "l3" field.
+func (_u *FunnelLeadUpdate) AddL3(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddL3(v)
+	return _u
+}
+
+// ClearL3 clears the value of the "l3" field.
+func (_u *FunnelLeadUpdate) ClearL3() *FunnelLeadUpdate {
+	_u.mutation.ClearL3()
+	return _u
+}
+
+// SetC3 sets the "c3" field.
+func (_u *FunnelLeadUpdate) SetC3(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetC3()
+	_u.mutation.SetC3(v)
+	return _u
+}
+
+// SetNillableC3 sets the "c3" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableC3(v *float64) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetC3(*v)
+	}
+	return _u
+}
+
+// AddC3 adds value to the "c3" field.
+func (_u *FunnelLeadUpdate) AddC3(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddC3(v)
+	return _u
+}
+
+// ClearC3 clears the value of the "c3" field.
+func (_u *FunnelLeadUpdate) ClearC3() *FunnelLeadUpdate {
+	_u.mutation.ClearC3()
+	return _u
+}
+
+// SetL4 sets the "l4" field.
+func (_u *FunnelLeadUpdate) SetL4(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetL4()
+	_u.mutation.SetL4(v)
+	return _u
+}
+
+// SetNillableL4 sets the "l4" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableL4(v *float64) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetL4(*v)
+	}
+	return _u
+}
+
+// AddL4 adds value to the "l4" field.
+func (_u *FunnelLeadUpdate) AddL4(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddL4(v)
+	return _u
+}
+
+// ClearL4 clears the value of the "l4" field.
+func (_u *FunnelLeadUpdate) ClearL4() *FunnelLeadUpdate {
+	_u.mutation.ClearL4()
+	return _u
+}
+
+// SetC4 sets the "c4" field.
+func (_u *FunnelLeadUpdate) SetC4(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetC4()
+	_u.mutation.SetC4(v)
+	return _u
+}
+
+// SetNillableC4 sets the "c4" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableC4(v *float64) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetC4(*v)
+	}
+	return _u
+}
+
+// AddC4 adds value to the "c4" field.
+func (_u *FunnelLeadUpdate) AddC4(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddC4(v)
+	return _u
+}
+
+// ClearC4 clears the value of the "c4" field.
+func (_u *FunnelLeadUpdate) ClearC4() *FunnelLeadUpdate {
+	_u.mutation.ClearC4()
+	return _u
+}
+
+// SetL5 sets the "l5" field.
+func (_u *FunnelLeadUpdate) SetL5(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetL5()
+	_u.mutation.SetL5(v)
+	return _u
+}
+
+// SetNillableL5 sets the "l5" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableL5(v *float64) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetL5(*v)
+	}
+	return _u
+}
+
+// AddL5 adds value to the "l5" field.
+func (_u *FunnelLeadUpdate) AddL5(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddL5(v)
+	return _u
+}
+
+// ClearL5 clears the value of the "l5" field.
+func (_u *FunnelLeadUpdate) ClearL5() *FunnelLeadUpdate {
+	_u.mutation.ClearL5()
+	return _u
+}
+
+// SetC5 sets the "c5" field.
+func (_u *FunnelLeadUpdate) SetC5(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetC5()
+	_u.mutation.SetC5(v)
+	return _u
+}
+
+// SetNillableC5 sets the "c5" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableC5(v *float64) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetC5(*v)
+	}
+	return _u
+}
+
+// AddC5 adds value to the "c5" field.
+func (_u *FunnelLeadUpdate) AddC5(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddC5(v)
+	return _u
+}
+
+// ClearC5 clears the value of the "c5" field.
+func (_u *FunnelLeadUpdate) ClearC5() *FunnelLeadUpdate {
+	_u.mutation.ClearC5()
+	return _u
+}
+
+// SetL6 sets the "l6" field.
+func (_u *FunnelLeadUpdate) SetL6(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetL6()
+	_u.mutation.SetL6(v)
+	return _u
+}
+
+// SetNillableL6 sets the "l6" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableL6(v *float64) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetL6(*v)
+	}
+	return _u
+}
+
+// AddL6 adds value to the "l6" field.
+func (_u *FunnelLeadUpdate) AddL6(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddL6(v)
+	return _u
+}
+
+// ClearL6 clears the value of the "l6" field.
+func (_u *FunnelLeadUpdate) ClearL6() *FunnelLeadUpdate {
+	_u.mutation.ClearL6()
+	return _u
+}
+
+// SetC6 sets the "c6" field.
+func (_u *FunnelLeadUpdate) SetC6(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetC6()
+	_u.mutation.SetC6(v)
+	return _u
+}
+
+// SetNillableC6 sets the "c6" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableC6(v *float64) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetC6(*v)
+	}
+	return _u
+}
+
+// AddC6 adds value to the "c6" field.
+func (_u *FunnelLeadUpdate) AddC6(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddC6(v)
+	return _u
+}
+
+// ClearC6 clears the value of the "c6" field.
+func (_u *FunnelLeadUpdate) ClearC6() *FunnelLeadUpdate {
+	_u.mutation.ClearC6()
+	return _u
+}
+
+// SetL7 sets the "l7" field.
+func (_u *FunnelLeadUpdate) SetL7(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetL7()
+	_u.mutation.SetL7(v)
+	return _u
+}
+
+// SetNillableL7 sets the "l7" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableL7(v *float64) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetL7(*v)
+	}
+	return _u
+}
+
+// AddL7 adds value to the "l7" field.
+func (_u *FunnelLeadUpdate) AddL7(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddL7(v)
+	return _u
+}
+
+// ClearL7 clears the value of the "l7" field.
+func (_u *FunnelLeadUpdate) ClearL7() *FunnelLeadUpdate {
+	_u.mutation.ClearL7()
+	return _u
+}
+
+// SetC7 sets the "c7" field.
+func (_u *FunnelLeadUpdate) SetC7(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetC7()
+	_u.mutation.SetC7(v)
+	return _u
+}
+
+// SetNillableC7 sets the "c7" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableC7(v *float64) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetC7(*v)
+	}
+	return _u
+}
+
+// AddC7 adds value to the "c7" field.
+func (_u *FunnelLeadUpdate) AddC7(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddC7(v)
+	return _u
+}
+
+// ClearC7 clears the value of the "c7" field.
+func (_u *FunnelLeadUpdate) ClearC7() *FunnelLeadUpdate {
+	_u.mutation.ClearC7()
+	return _u
+}
+
+// SetL8 sets the "l8" field.
+func (_u *FunnelLeadUpdate) SetL8(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetL8()
+	_u.mutation.SetL8(v)
+	return _u
+}
+
+// SetNillableL8 sets the "l8" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableL8(v *float64) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetL8(*v)
+	}
+	return _u
+}
+
+// AddL8 adds value to the "l8" field.
+func (_u *FunnelLeadUpdate) AddL8(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddL8(v)
+	return _u
+}
+
+// ClearL8 clears the value of the "l8" field.
+func (_u *FunnelLeadUpdate) ClearL8() *FunnelLeadUpdate {
+	_u.mutation.ClearL8()
+	return _u
+}
+
+// SetC8 sets the "c8" field.
+func (_u *FunnelLeadUpdate) SetC8(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetC8()
+	_u.mutation.SetC8(v)
+	return _u
+}
+
+// SetNillableC8 sets the "c8" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableC8(v *float64) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetC8(*v)
+	}
+	return _u
+}
+
+// AddC8 adds value to the "c8" field.
+func (_u *FunnelLeadUpdate) AddC8(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddC8(v)
+	return _u
+}
+
+// ClearC8 clears the value of the "c8" field.
+func (_u *FunnelLeadUpdate) ClearC8() *FunnelLeadUpdate {
+	_u.mutation.ClearC8()
+	return _u
+}
+
+// SetL9 sets the "l9" field.
+func (_u *FunnelLeadUpdate) SetL9(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetL9()
+	_u.mutation.SetL9(v)
+	return _u
+}
+
+// SetNillableL9 sets the "l9" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableL9(v *float64) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetL9(*v)
+	}
+	return _u
+}
+
+// AddL9 adds value to the "l9" field.
+func (_u *FunnelLeadUpdate) AddL9(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddL9(v)
+	return _u
+}
+
+// ClearL9 clears the value of the "l9" field.
+func (_u *FunnelLeadUpdate) ClearL9() *FunnelLeadUpdate {
+	_u.mutation.ClearL9()
+	return _u
+}
+
+// SetC9 sets the "c9" field.
+func (_u *FunnelLeadUpdate) SetC9(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetC9()
+	_u.mutation.SetC9(v)
+	return _u
+}
+
+// SetNillableC9 sets the "c9" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableC9(v *float64) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetC9(*v)
+	}
+	return _u
+}
+
+// AddC9 adds value to the "c9" field.
+func (_u *FunnelLeadUpdate) AddC9(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddC9(v)
+	return _u
+}
+
+// ClearC9 clears the value of the "c9" field.
+func (_u *FunnelLeadUpdate) ClearC9() *FunnelLeadUpdate {
+	_u.mutation.ClearC9()
+	return _u
+}
+
+// SetL10 sets the "l10" field.
+func (_u *FunnelLeadUpdate) SetL10(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetL10()
+	_u.mutation.SetL10(v)
+	return _u
+}
+
+// SetNillableL10 sets the "l10" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableL10(v *float64) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetL10(*v)
+	}
+	return _u
+}
+
+// AddL10 adds value to the "l10" field.
+func (_u *FunnelLeadUpdate) AddL10(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddL10(v)
+	return _u
+}
+
+// ClearL10 clears the value of the "l10" field.
+func (_u *FunnelLeadUpdate) ClearL10() *FunnelLeadUpdate {
+	_u.mutation.ClearL10()
+	return _u
+}
+
+// SetC10 sets the "c10" field.
+func (_u *FunnelLeadUpdate) SetC10(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetC10()
+	_u.mutation.SetC10(v)
+	return _u
+}
+
+// SetNillableC10 sets the "c10" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableC10(v *float64) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetC10(*v)
+	}
+	return _u
+}
+
+// AddC10 adds value to the "c10" field.
+func (_u *FunnelLeadUpdate) AddC10(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddC10(v)
+	return _u
+}
+
+// ClearC10 clears the value of the "c10" field.
+func (_u *FunnelLeadUpdate) ClearC10() *FunnelLeadUpdate {
+	_u.mutation.ClearC10()
+	return _u
+}
+
+// SetL11 sets the "l11" field.
+func (_u *FunnelLeadUpdate) SetL11(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetL11()
+	_u.mutation.SetL11(v)
+	return _u
+}
+
+// SetNillableL11 sets the "l11" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableL11(v *float64) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetL11(*v)
+	}
+	return _u
+}
+
+// AddL11 adds value to the "l11" field.
+func (_u *FunnelLeadUpdate) AddL11(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddL11(v)
+	return _u
+}
+
+// ClearL11 clears the value of the "l11" field.
+func (_u *FunnelLeadUpdate) ClearL11() *FunnelLeadUpdate {
+	_u.mutation.ClearL11()
+	return _u
+}
+
+// SetC11 sets the "c11" field.
+func (_u *FunnelLeadUpdate) SetC11(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetC11()
+	_u.mutation.SetC11(v)
+	return _u
+}
+
+// SetNillableC11 sets the "c11" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableC11(v *float64) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetC11(*v)
+	}
+	return _u
+}
+
+// AddC11 adds value to the "c11" field.
+func (_u *FunnelLeadUpdate) AddC11(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddC11(v)
+	return _u
+}
+
+// ClearC11 clears the value of the "c11" field.
+func (_u *FunnelLeadUpdate) ClearC11() *FunnelLeadUpdate {
+	_u.mutation.ClearC11()
+	return _u
+}
+
+// SetL12 sets the "l12" field.
+func (_u *FunnelLeadUpdate) SetL12(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetL12()
+	_u.mutation.SetL12(v)
+	return _u
+}
+
+// SetNillableL12 sets the "l12" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableL12(v *float64) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetL12(*v)
+	}
+	return _u
+}
+
+// AddL12 adds value to the "l12" field.
+func (_u *FunnelLeadUpdate) AddL12(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddL12(v)
+	return _u
+}
+
+// ClearL12 clears the value of the "l12" field.
+func (_u *FunnelLeadUpdate) ClearL12() *FunnelLeadUpdate {
+	_u.mutation.ClearL12()
+	return _u
+}
+
+// SetC12 sets the "c12" field.
+func (_u *FunnelLeadUpdate) SetC12(v float64) *FunnelLeadUpdate {
+	_u.mutation.ResetC12()
+	_u.mutation.SetC12(v)
+	return _u
+}
+
+// SetNillableC12 sets the "c12" field if the given value is not nil.
+func (_u *FunnelLeadUpdate) SetNillableC12(v *float64) *FunnelLeadUpdate {
+	if v != nil {
+		_u.SetC12(*v)
+	}
+	return _u
+}
+
+// AddC12 adds value to the "c12" field.
+func (_u *FunnelLeadUpdate) AddC12(v float64) *FunnelLeadUpdate {
+	_u.mutation.AddC12(v)
+	return _u
+}
+
+// ClearC12 clears the value of the "c12" field.
+func (_u *FunnelLeadUpdate) ClearC12() *FunnelLeadUpdate {
+	_u.mutation.ClearC12()
+	return _u
+}
+
 // SetO1 sets the "o1" field.
 func (_u *FunnelLeadUpdate) SetO1(v int) *FunnelLeadUpdate {
 	_u.mutation.ResetO1()
@@ -835,654 +1483,6 @@ func (_u *FunnelLeadUpdate) ClearO12() *FunnelLeadUpdate {
 	return _u
 }
 
-// SetL1 sets the "l1" field.
-func (_u *FunnelLeadUpdate) SetL1(v float64) *FunnelLeadUpdate {
-	_u.mutation.ResetL1()
-	_u.mutation.SetL1(v)
-	return _u
-}
-
-// SetNillableL1 sets the "l1" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableL1(v *float64) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetL1(*v)
-	}
-	return _u
-}
-
-// AddL1 adds value to the "l1" field.
-func (_u *FunnelLeadUpdate) AddL1(v float64) *FunnelLeadUpdate {
-	_u.mutation.AddL1(v)
-	return _u
-}
-
-// ClearL1 clears the value of the "l1" field.
-func (_u *FunnelLeadUpdate) ClearL1() *FunnelLeadUpdate {
-	_u.mutation.ClearL1()
-	return _u
-}
-
-// SetL2 sets the "l2" field.
-func (_u *FunnelLeadUpdate) SetL2(v float64) *FunnelLeadUpdate {
-	_u.mutation.ResetL2()
-	_u.mutation.SetL2(v)
-	return _u
-}
-
-// SetNillableL2 sets the "l2" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableL2(v *float64) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetL2(*v)
-	}
-	return _u
-}
-
-// AddL2 adds value to the "l2" field.
-func (_u *FunnelLeadUpdate) AddL2(v float64) *FunnelLeadUpdate {
-	_u.mutation.AddL2(v)
-	return _u
-}
-
-// ClearL2 clears the value of the "l2" field.
-func (_u *FunnelLeadUpdate) ClearL2() *FunnelLeadUpdate {
-	_u.mutation.ClearL2()
-	return _u
-}
-
-// SetL3 sets the "l3" field.
-func (_u *FunnelLeadUpdate) SetL3(v float64) *FunnelLeadUpdate {
-	_u.mutation.ResetL3()
-	_u.mutation.SetL3(v)
-	return _u
-}
-
-// SetNillableL3 sets the "l3" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableL3(v *float64) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetL3(*v)
-	}
-	return _u
-}
-
-// AddL3 adds value to the "l3" field.
-func (_u *FunnelLeadUpdate) AddL3(v float64) *FunnelLeadUpdate {
-	_u.mutation.AddL3(v)
-	return _u
-}
-
-// ClearL3 clears the value of the "l3" field.
-func (_u *FunnelLeadUpdate) ClearL3() *FunnelLeadUpdate {
-	_u.mutation.ClearL3()
-	return _u
-}
-
-// SetL4 sets the "l4" field.
-func (_u *FunnelLeadUpdate) SetL4(v float64) *FunnelLeadUpdate {
-	_u.mutation.ResetL4()
-	_u.mutation.SetL4(v)
-	return _u
-}
-
-// SetNillableL4 sets the "l4" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableL4(v *float64) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetL4(*v)
-	}
-	return _u
-}
-
-// AddL4 adds value to the "l4" field.
-func (_u *FunnelLeadUpdate) AddL4(v float64) *FunnelLeadUpdate {
-	_u.mutation.AddL4(v)
-	return _u
-}
-
-// ClearL4 clears the value of the "l4" field.
-func (_u *FunnelLeadUpdate) ClearL4() *FunnelLeadUpdate {
-	_u.mutation.ClearL4()
-	return _u
-}
-
-// SetL5 sets the "l5" field.
-func (_u *FunnelLeadUpdate) SetL5(v float64) *FunnelLeadUpdate {
-	_u.mutation.ResetL5()
-	_u.mutation.SetL5(v)
-	return _u
-}
-
-// SetNillableL5 sets the "l5" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableL5(v *float64) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetL5(*v)
-	}
-	return _u
-}
-
-// AddL5 adds value to the "l5" field.
-func (_u *FunnelLeadUpdate) AddL5(v float64) *FunnelLeadUpdate {
-	_u.mutation.AddL5(v)
-	return _u
-}
-
-// ClearL5 clears the value of the "l5" field.
-func (_u *FunnelLeadUpdate) ClearL5() *FunnelLeadUpdate {
-	_u.mutation.ClearL5()
-	return _u
-}
-
-// SetL6 sets the "l6" field.
-func (_u *FunnelLeadUpdate) SetL6(v float64) *FunnelLeadUpdate {
-	_u.mutation.ResetL6()
-	_u.mutation.SetL6(v)
-	return _u
-}
-
-// SetNillableL6 sets the "l6" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableL6(v *float64) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetL6(*v)
-	}
-	return _u
-}
-
-// AddL6 adds value to the "l6" field.
-func (_u *FunnelLeadUpdate) AddL6(v float64) *FunnelLeadUpdate {
-	_u.mutation.AddL6(v)
-	return _u
-}
-
-// ClearL6 clears the value of the "l6" field.
-func (_u *FunnelLeadUpdate) ClearL6() *FunnelLeadUpdate {
-	_u.mutation.ClearL6()
-	return _u
-}
-
-// SetL7 sets the "l7" field.
-func (_u *FunnelLeadUpdate) SetL7(v float64) *FunnelLeadUpdate {
-	_u.mutation.ResetL7()
-	_u.mutation.SetL7(v)
-	return _u
-}
-
-// SetNillableL7 sets the "l7" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableL7(v *float64) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetL7(*v)
-	}
-	return _u
-}
-
-// AddL7 adds value to the "l7" field.
-func (_u *FunnelLeadUpdate) AddL7(v float64) *FunnelLeadUpdate {
-	_u.mutation.AddL7(v)
-	return _u
-}
-
-// ClearL7 clears the value of the "l7" field.
-func (_u *FunnelLeadUpdate) ClearL7() *FunnelLeadUpdate {
-	_u.mutation.ClearL7()
-	return _u
-}
-
-// SetL8 sets the "l8" field.
-func (_u *FunnelLeadUpdate) SetL8(v float64) *FunnelLeadUpdate {
-	_u.mutation.ResetL8()
-	_u.mutation.SetL8(v)
-	return _u
-}
-
-// SetNillableL8 sets the "l8" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableL8(v *float64) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetL8(*v)
-	}
-	return _u
-}
-
-// AddL8 adds value to the "l8" field.
-func (_u *FunnelLeadUpdate) AddL8(v float64) *FunnelLeadUpdate {
-	_u.mutation.AddL8(v)
-	return _u
-}
-
-// ClearL8 clears the value of the "l8" field.
-func (_u *FunnelLeadUpdate) ClearL8() *FunnelLeadUpdate {
-	_u.mutation.ClearL8()
-	return _u
-}
-
-// SetL9 sets the "l9" field.
-func (_u *FunnelLeadUpdate) SetL9(v float64) *FunnelLeadUpdate {
-	_u.mutation.ResetL9()
-	_u.mutation.SetL9(v)
-	return _u
-}
-
-// SetNillableL9 sets the "l9" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableL9(v *float64) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetL9(*v)
-	}
-	return _u
-}
-
-// AddL9 adds value to the "l9" field.
-func (_u *FunnelLeadUpdate) AddL9(v float64) *FunnelLeadUpdate {
-	_u.mutation.AddL9(v)
-	return _u
-}
-
-// ClearL9 clears the value of the "l9" field.
-func (_u *FunnelLeadUpdate) ClearL9() *FunnelLeadUpdate {
-	_u.mutation.ClearL9()
-	return _u
-}
-
-// SetL10 sets the "l10" field.
-func (_u *FunnelLeadUpdate) SetL10(v float64) *FunnelLeadUpdate {
-	_u.mutation.ResetL10()
-	_u.mutation.SetL10(v)
-	return _u
-}
-
-// SetNillableL10 sets the "l10" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableL10(v *float64) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetL10(*v)
-	}
-	return _u
-}
-
-// AddL10 adds value to the "l10" field.
-func (_u *FunnelLeadUpdate) AddL10(v float64) *FunnelLeadUpdate {
-	_u.mutation.AddL10(v)
-	return _u
-}
-
-// ClearL10 clears the value of the "l10" field.
-func (_u *FunnelLeadUpdate) ClearL10() *FunnelLeadUpdate {
-	_u.mutation.ClearL10()
-	return _u
-}
-
-// SetL11 sets the "l11" field.
-func (_u *FunnelLeadUpdate) SetL11(v float64) *FunnelLeadUpdate {
-	_u.mutation.ResetL11()
-	_u.mutation.SetL11(v)
-	return _u
-}
-
-// SetNillableL11 sets the "l11" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableL11(v *float64) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetL11(*v)
-	}
-	return _u
-}
-
-// AddL11 adds value to the "l11" field.
-func (_u *FunnelLeadUpdate) AddL11(v float64) *FunnelLeadUpdate {
-	_u.mutation.AddL11(v)
-	return _u
-}
-
-// ClearL11 clears the value of the "l11" field.
-func (_u *FunnelLeadUpdate) ClearL11() *FunnelLeadUpdate {
-	_u.mutation.ClearL11()
-	return _u
-}
-
-// SetL12 sets the "l12" field.
-func (_u *FunnelLeadUpdate) SetL12(v float64) *FunnelLeadUpdate {
-	_u.mutation.ResetL12()
-	_u.mutation.SetL12(v)
-	return _u
-}
-
-// SetNillableL12 sets the "l12" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableL12(v *float64) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetL12(*v)
-	}
-	return _u
-}
-
-// AddL12 adds value to the "l12" field.
-func (_u *FunnelLeadUpdate) AddL12(v float64) *FunnelLeadUpdate {
-	_u.mutation.AddL12(v)
-	return _u
-}
-
-// ClearL12 clears the value of the "l12" field.
-func (_u *FunnelLeadUpdate) ClearL12() *FunnelLeadUpdate {
-	_u.mutation.ClearL12()
-	return _u
-}
-
-// SetC1 sets the "c1" field.
-func (_u *FunnelLeadUpdate) SetC1(v float64) *FunnelLeadUpdate {
-	_u.mutation.ResetC1()
-	_u.mutation.SetC1(v)
-	return _u
-}
-
-// SetNillableC1 sets the "c1" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableC1(v *float64) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetC1(*v)
-	}
-	return _u
-}
-
-// AddC1 adds value to the "c1" field.
-func (_u *FunnelLeadUpdate) AddC1(v float64) *FunnelLeadUpdate {
-	_u.mutation.AddC1(v)
-	return _u
-}
-
-// ClearC1 clears the value of the "c1" field.
-func (_u *FunnelLeadUpdate) ClearC1() *FunnelLeadUpdate {
-	_u.mutation.ClearC1()
-	return _u
-}
-
-// SetC2 sets the "c2" field.
-func (_u *FunnelLeadUpdate) SetC2(v float64) *FunnelLeadUpdate {
-	_u.mutation.ResetC2()
-	_u.mutation.SetC2(v)
-	return _u
-}
-
-// SetNillableC2 sets the "c2" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableC2(v *float64) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetC2(*v)
-	}
-	return _u
-}
-
-// AddC2 adds value to the "c2" field.
-func (_u *FunnelLeadUpdate) AddC2(v float64) *FunnelLeadUpdate {
-	_u.mutation.AddC2(v)
-	return _u
-}
-
-// ClearC2 clears the value of the "c2" field.
-func (_u *FunnelLeadUpdate) ClearC2() *FunnelLeadUpdate {
-	_u.mutation.ClearC2()
-	return _u
-}
-
-// SetC3 sets the "c3" field.
-func (_u *FunnelLeadUpdate) SetC3(v float64) *FunnelLeadUpdate {
-	_u.mutation.ResetC3()
-	_u.mutation.SetC3(v)
-	return _u
-}
-
-// SetNillableC3 sets the "c3" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableC3(v *float64) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetC3(*v)
-	}
-	return _u
-}
-
-// AddC3 adds value to the "c3" field.
-func (_u *FunnelLeadUpdate) AddC3(v float64) *FunnelLeadUpdate {
-	_u.mutation.AddC3(v)
-	return _u
-}
-
-// ClearC3 clears the value of the "c3" field.
-func (_u *FunnelLeadUpdate) ClearC3() *FunnelLeadUpdate {
-	_u.mutation.ClearC3()
-	return _u
-}
-
-// SetC4 sets the "c4" field.
-func (_u *FunnelLeadUpdate) SetC4(v float64) *FunnelLeadUpdate {
-	_u.mutation.ResetC4()
-	_u.mutation.SetC4(v)
-	return _u
-}
-
-// SetNillableC4 sets the "c4" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableC4(v *float64) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetC4(*v)
-	}
-	return _u
-}
-
-// AddC4 adds value to the "c4" field.
-func (_u *FunnelLeadUpdate) AddC4(v float64) *FunnelLeadUpdate {
-	_u.mutation.AddC4(v)
-	return _u
-}
-
-// ClearC4 clears the value of the "c4" field.
-func (_u *FunnelLeadUpdate) ClearC4() *FunnelLeadUpdate {
-	_u.mutation.ClearC4()
-	return _u
-}
-
-// SetC5 sets the "c5" field.
-func (_u *FunnelLeadUpdate) SetC5(v float64) *FunnelLeadUpdate {
-	_u.mutation.ResetC5()
-	_u.mutation.SetC5(v)
-	return _u
-}
-
-// SetNillableC5 sets the "c5" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableC5(v *float64) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetC5(*v)
-	}
-	return _u
-}
-
-// AddC5 adds value to the "c5" field.
-func (_u *FunnelLeadUpdate) AddC5(v float64) *FunnelLeadUpdate {
-	_u.mutation.AddC5(v)
-	return _u
-}
-
-// ClearC5 clears the value of the "c5" field.
-func (_u *FunnelLeadUpdate) ClearC5() *FunnelLeadUpdate {
-	_u.mutation.ClearC5()
-	return _u
-}
-
-// SetC6 sets the "c6" field.
-func (_u *FunnelLeadUpdate) SetC6(v float64) *FunnelLeadUpdate {
-	_u.mutation.ResetC6()
-	_u.mutation.SetC6(v)
-	return _u
-}
-
-// SetNillableC6 sets the "c6" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableC6(v *float64) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetC6(*v)
-	}
-	return _u
-}
-
-// AddC6 adds value to the "c6" field.
-func (_u *FunnelLeadUpdate) AddC6(v float64) *FunnelLeadUpdate {
-	_u.mutation.AddC6(v)
-	return _u
-}
-
-// ClearC6 clears the value of the "c6" field.
-func (_u *FunnelLeadUpdate) ClearC6() *FunnelLeadUpdate {
-	_u.mutation.ClearC6()
-	return _u
-}
-
-// SetC7 sets the "c7" field.
-func (_u *FunnelLeadUpdate) SetC7(v float64) *FunnelLeadUpdate {
-	_u.mutation.ResetC7()
-	_u.mutation.SetC7(v)
-	return _u
-}
-
-// SetNillableC7 sets the "c7" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableC7(v *float64) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetC7(*v)
-	}
-	return _u
-}
-
-// AddC7 adds value to the "c7" field.
-func (_u *FunnelLeadUpdate) AddC7(v float64) *FunnelLeadUpdate {
-	_u.mutation.AddC7(v)
-	return _u
-}
-
-// ClearC7 clears the value of the "c7" field.
-func (_u *FunnelLeadUpdate) ClearC7() *FunnelLeadUpdate {
-	_u.mutation.ClearC7()
-	return _u
-}
-
-// SetC8 sets the "c8" field.
-func (_u *FunnelLeadUpdate) SetC8(v float64) *FunnelLeadUpdate {
-	_u.mutation.ResetC8()
-	_u.mutation.SetC8(v)
-	return _u
-}
-
-// SetNillableC8 sets the "c8" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableC8(v *float64) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetC8(*v)
-	}
-	return _u
-}
-
-// AddC8 adds value to the "c8" field.
-func (_u *FunnelLeadUpdate) AddC8(v float64) *FunnelLeadUpdate {
-	_u.mutation.AddC8(v)
-	return _u
-}
-
-// ClearC8 clears the value of the "c8" field.
-func (_u *FunnelLeadUpdate) ClearC8() *FunnelLeadUpdate {
-	_u.mutation.ClearC8()
-	return _u
-}
-
-// SetC9 sets the "c9" field.
-func (_u *FunnelLeadUpdate) SetC9(v float64) *FunnelLeadUpdate {
-	_u.mutation.ResetC9()
-	_u.mutation.SetC9(v)
-	return _u
-}
-
-// SetNillableC9 sets the "c9" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableC9(v *float64) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetC9(*v)
-	}
-	return _u
-}
-
-// AddC9 adds value to the "c9" field.
-func (_u *FunnelLeadUpdate) AddC9(v float64) *FunnelLeadUpdate {
-	_u.mutation.AddC9(v)
-	return _u
-}
-
-// ClearC9 clears the value of the "c9" field.
-func (_u *FunnelLeadUpdate) ClearC9() *FunnelLeadUpdate {
-	_u.mutation.ClearC9()
-	return _u
-}
-
-// SetC10 sets the "c10" field.
-func (_u *FunnelLeadUpdate) SetC10(v float64) *FunnelLeadUpdate {
-	_u.mutation.ResetC10()
-	_u.mutation.SetC10(v)
-	return _u
-}
-
-// SetNillableC10 sets the "c10" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableC10(v *float64) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetC10(*v)
-	}
-	return _u
-}
-
-// AddC10 adds value to the "c10" field.
-func (_u *FunnelLeadUpdate) AddC10(v float64) *FunnelLeadUpdate {
-	_u.mutation.AddC10(v)
-	return _u
-}
-
-// ClearC10 clears the value of the "c10" field.
-func (_u *FunnelLeadUpdate) ClearC10() *FunnelLeadUpdate {
-	_u.mutation.ClearC10()
-	return _u
-}
-
-// SetC11 sets the "c11" field.
-func (_u *FunnelLeadUpdate) SetC11(v float64) *FunnelLeadUpdate {
-	_u.mutation.ResetC11()
-	_u.mutation.SetC11(v)
-	return _u
-}
-
-// SetNillableC11 sets the "c11" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableC11(v *float64) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetC11(*v)
-	}
-	return _u
-}
-
-// AddC11 adds value to the "c11" field.
-func (_u *FunnelLeadUpdate) AddC11(v float64) *FunnelLeadUpdate {
-	_u.mutation.AddC11(v)
-	return _u
-}
-
-// ClearC11 clears the value of the "c11" field.
-func (_u *FunnelLeadUpdate) ClearC11() *FunnelLeadUpdate {
-	_u.mutation.ClearC11()
-	return _u
-}
-
-// SetC12 sets the "c12" field.
-func (_u *FunnelLeadUpdate) SetC12(v float64) *FunnelLeadUpdate {
-	_u.mutation.ResetC12()
-	_u.mutation.SetC12(v)
-	return _u
-}
-
-// SetNillableC12 sets the "c12" field if the given value is not nil.
-func (_u *FunnelLeadUpdate) SetNillableC12(v *float64) *FunnelLeadUpdate {
-	if v != nil {
-		_u.SetC12(*v)
-	}
-	return _u
-}
-
-// AddC12 adds value to the "c12" field.
-func (_u *FunnelLeadUpdate) AddC12(v float64) *FunnelLeadUpdate {
-	_u.mutation.AddC12(v)
-	return _u
-}
-
-// ClearC12 clears the value of the "c12" field.
-func (_u *FunnelLeadUpdate) ClearC12() *FunnelLeadUpdate {
-	_u.mutation.ClearC12()
-	return _u
-}
-
 // Mutation returns the FunnelLeadMutation object of the builder.
 func (_u *FunnelLeadUpdate) Mutation() *FunnelLeadMutation {
 	return _u.mutation
@@ -1533,44 +1533,8 @@ func (_u *FunnelLeadUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if value, ok := _u.mutation.CreatedAt(); ok {
 		_spec.SetField(funnellead.FieldCreatedAt, field.TypeTime, value)
 	}
-	if value, ok := _u.mutation.CohortMonth(); ok {
-		_spec.SetField(funnellead.FieldCohortMonth, field.TypeString, value)
-	}
 	if value, ok := _u.mutation.Source(); ok {
 		_spec.SetField(funnellead.FieldSource, field.TypeString, value)
-	}
-	if value, ok := _u.mutation.OwnerID(); ok {
-		_spec.SetField(funnellead.FieldOwnerID, field.TypeInt, value)
-	}
-	if value, ok := _u.mutation.AddedOwnerID(); ok {
-		_spec.AddField(funnellead.FieldOwnerID, field.TypeInt, value)
-	}
-	if _u.mutation.OwnerIDCleared() {
-		_spec.ClearField(funnellead.FieldOwnerID, field.TypeInt)
-	}
-	if value, ok := _u.mutation.Team(); ok {
-		_spec.SetField(funnellead.FieldTeam, field.TypeString, value)
-	}
-	if value, ok := _u.mutation.Industry(); ok {
-		_spec.SetField(funnellead.FieldIndustry, field.TypeString, value)
-	}
-	if value, ok := _u.mutation.Region(); ok {
-		_spec.SetField(funnellead.FieldRegion, field.TypeString, value)
-	}
-	if value, ok := _u.mutation.AccountID(); ok {
-		_spec.SetField(funnellead.FieldAccountID, field.TypeInt, value)
-	}
-	if value, ok := _u.mutation.AddedAccountID(); ok {
-		_spec.AddField(funnellead.FieldAccountID, field.TypeInt, value)
-	}
-	if _u.mutation.AccountIDCleared() {
-		_spec.ClearField(funnellead.FieldAccountID, field.TypeInt)
-	}
-	if value, ok := _u.mutation.Exits(); ok {
-		_spec.SetField(funnellead.FieldExits, field.TypeString, value)
-	}
-	if _u.mutation.ExitsCleared() {
-		_spec.ClearField(funnellead.FieldExits, field.TypeString)
 	}
 	if value, ok := _u.mutation.R1(); ok {
 		_spec.SetField(funnellead.FieldR1, field.TypeFloat64, value)
@@ -1680,6 +1644,258 @@ func (_u *FunnelLeadUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if _u.mutation.R12Cleared() {
 		_spec.ClearField(funnellead.FieldR12, field.TypeFloat64)
 	}
+	if value, ok := _u.mutation.Exits(); ok {
+		_spec.SetField(funnellead.FieldExits, field.TypeString, value)
+	}
+	if _u.mutation.ExitsCleared() {
+		_spec.ClearField(funnellead.FieldExits, field.TypeString)
+	}
+	if value, ok := _u.mutation.OwnerID(); ok {
+		_spec.SetField(funnellead.FieldOwnerID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedOwnerID(); ok {
+		_spec.AddField(funnellead.FieldOwnerID, field.TypeInt, value)
+	}
+	if _u.mutation.OwnerIDCleared() {
+		_spec.ClearField(funnellead.FieldOwnerID, field.TypeInt)
+	}
+	if value, ok := _u.mutation.Team(); ok {
+		_spec.SetField(funnellead.FieldTeam, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Industry(); ok {
+		_spec.SetField(funnellead.FieldIndustry, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Region(); ok {
+		_spec.SetField(funnellead.FieldRegion, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.CohortMonth(); ok {
+		_spec.SetField(funnellead.FieldCohortMonth, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.AccountID(); ok {
+		_spec.SetField(funnellead.FieldAccountID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedAccountID(); ok {
+		_spec.AddField(funnellead.FieldAccountID, field.TypeInt, value)
+	}
+	if _u.mutation.AccountIDCleared() {
+		_spec.ClearField(funnellead.FieldAccountID, field.TypeInt)
+	}
+	if value, ok := _u.mutation.L1(); ok {
+		_spec.SetField(funnellead.FieldL1, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedL1(); ok {
+		_spec.AddField(funnellead.FieldL1, field.TypeFloat64, value)
+	}
+	if _u.mutation.L1Cleared() {
+		_spec.ClearField(funnellead.FieldL1, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.C1(); ok {
+		_spec.SetField(funnellead.FieldC1, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedC1(); ok {
+		_spec.AddField(funnellead.FieldC1, field.TypeFloat64, value)
+	}
+	if _u.mutation.C1Cleared() {
+		_spec.ClearField(funnellead.FieldC1, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.L2(); ok {
+		_spec.SetField(funnellead.FieldL2, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedL2(); ok {
+		_spec.AddField(funnellead.FieldL2, field.TypeFloat64, value)
+	}
+	if _u.mutation.L2Cleared() {
+		_spec.ClearField(funnellead.FieldL2, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.C2(); ok {
+		_spec.SetField(funnellead.FieldC2, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedC2(); ok {
+		_spec.AddField(funnellead.FieldC2, field.TypeFloat64, value)
+	}
+	if _u.mutation.C2Cleared() {
+		_spec.ClearField(funnellead.FieldC2, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.L3(); ok {
+		_spec.SetField(funnellead.FieldL3, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedL3(); ok {
+		_spec.AddField(funnellead.FieldL3, field.TypeFloat64, value)
+	}
+	if _u.mutation.L3Cleared() {
+		_spec.ClearField(funnellead.FieldL3, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.C3(); ok {
+		_spec.SetField(funnellead.FieldC3, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedC3(); ok {
+		_spec.AddField(funnellead.FieldC3, field.TypeFloat64, value)
+	}
+	if _u.mutation.C3Cleared() {
+		_spec.ClearField(funnellead.FieldC3, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.L4(); ok {
+		_spec.SetField(funnellead.FieldL4, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedL4(); ok {
+		_spec.AddField(funnellead.FieldL4, field.TypeFloat64, value)
+	}
+	if _u.mutation.L4Cleared() {
+		_spec.ClearField(funnellead.FieldL4, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.C4(); ok {
+		_spec.SetField(funnellead.FieldC4, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedC4(); ok {
+		_spec.AddField(funnellead.FieldC4, field.TypeFloat64, value)
+	}
+	if _u.mutation.C4Cleared() {
+		_spec.ClearField(funnellead.FieldC4, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.L5(); ok {
+		_spec.SetField(funnellead.FieldL5, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedL5(); ok {
+		_spec.AddField(funnellead.FieldL5, field.TypeFloat64, value)
+	}
+	if _u.mutation.L5Cleared() {
+		_spec.ClearField(funnellead.FieldL5, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.C5(); ok {
+		_spec.SetField(funnellead.FieldC5, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedC5(); ok {
+		_spec.AddField(funnellead.FieldC5, field.TypeFloat64, value)
+	}
+	if _u.mutation.C5Cleared() {
+		_spec.ClearField(funnellead.FieldC5, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.L6(); ok {
+		_spec.SetField(funnellead.FieldL6, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedL6(); ok {
+		_spec.AddField(funnellead.FieldL6, field.TypeFloat64, value)
+	}
+	if _u.mutation.L6Cleared() {
+		_spec.ClearField(funnellead.FieldL6, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.C6(); ok {
+		_spec.SetField(funnellead.FieldC6, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedC6(); ok {
+		_spec.AddField(funnellead.FieldC6, field.TypeFloat64, value)
+	}
+	if _u.mutation.C6Cleared() {
+		_spec.ClearField(funnellead.FieldC6, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.L7(); ok {
+		_spec.SetField(funnellead.FieldL7, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedL7(); ok {
+		_spec.AddField(funnellead.FieldL7, field.TypeFloat64, value)
+	}
+	if _u.mutation.L7Cleared() {
+		_spec.ClearField(funnellead.FieldL7, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.C7(); ok {
+		_spec.SetField(funnellead.FieldC7, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedC7(); ok {
+		_spec.AddField(funnellead.FieldC7, field.TypeFloat64, value)
+	}
+	if _u.mutation.C7Cleared() {
+		_spec.ClearField(funnellead.FieldC7, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.L8(); ok {
+		_spec.SetField(funnellead.FieldL8, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedL8(); ok {
+		_spec.AddField(funnellead.FieldL8, field.TypeFloat64, value)
+	}
+	if _u.mutation.L8Cleared() {
+		_spec.ClearField(funnellead.FieldL8, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.C8(); ok {
+		_spec.SetField(funnellead.FieldC8, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedC8(); ok {
+		_spec.AddField(funnellead.FieldC8, field.TypeFloat64, value)
+	}
+	if _u.mutation.C8Cleared() {
+		_spec.ClearField(funnellead.FieldC8, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.L9(); ok {
+		_spec.SetField(funnellead.FieldL9, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedL9(); ok {
+		_spec.AddField(funnellead.FieldL9, field.TypeFloat64, value)
+	}
+	if _u.mutation.L9Cleared() {
+		_spec.ClearField(funnellead.FieldL9, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.C9(); ok {
+		_spec.SetField(funnellead.FieldC9, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedC9(); ok {
+		_spec.AddField(funnellead.FieldC9, field.TypeFloat64, value)
+	}
+	if _u.mutation.C9Cleared() {
+		_spec.ClearField(funnellead.FieldC9, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.L10(); ok {
+		_spec.SetField(funnellead.FieldL10, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedL10(); ok {
+		_spec.AddField(funnellead.FieldL10, field.TypeFloat64, value)
+	}
+	if _u.mutation.L10Cleared() {
+		_spec.ClearField(funnellead.FieldL10, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.C10(); ok {
+		_spec.SetField(funnellead.FieldC10, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedC10(); ok {
+		_spec.AddField(funnellead.FieldC10, field.TypeFloat64, value)
+	}
+	if _u.mutation.C10Cleared() {
+		_spec.ClearField(funnellead.FieldC10, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.L11(); ok {
+		_spec.SetField(funnellead.FieldL11, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedL11(); ok {
+		_spec.AddField(funnellead.FieldL11, field.TypeFloat64, value)
+	}
+	if _u.mutation.L11Cleared() {
+		_spec.ClearField(funnellead.FieldL11, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.C11(); ok {
+		_spec.SetField(funnellead.FieldC11, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedC11(); ok {
+		_spec.AddField(funnellead.FieldC11, field.TypeFloat64, value)
+	}
+	if _u.mutation.C11Cleared() {
+		_spec.ClearField(funnellead.FieldC11, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.L12(); ok {
+		_spec.SetField(funnellead.FieldL12, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedL12(); ok {
+		_spec.AddField(funnellead.FieldL12, field.TypeFloat64, value)
+	}
+	if _u.mutation.L12Cleared() {
+		_spec.ClearField(funnellead.FieldL12, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.C12(); ok {
+		_spec.SetField(funnellead.FieldC12, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedC12(); ok {
+		_spec.AddField(funnellead.FieldC12, field.TypeFloat64, value)
+	}
+	if _u.mutation.C12Cleared() {
+		_spec.ClearField(funnellead.FieldC12, field.TypeFloat64)
+	}
 	if value, ok := _u.mutation.O1(); ok {
 		_spec.SetField(funnellead.FieldO1, field.TypeInt, value)
 	}
@@ -1788,222 +2004,6 @@ func (_u *FunnelLeadUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if _u.mutation.O12Cleared() {
 		_spec.ClearField(funnellead.FieldO12, field.TypeInt)
 	}
-	if value, ok := _u.mutation.L1(); ok {
-		_spec.SetField(funnellead.FieldL1, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedL1(); ok {
-		_spec.AddField(funnellead.FieldL1, field.TypeFloat64, value)
-	}
-	if _u.mutation.L1Cleared() {
-		_spec.ClearField(funnellead.FieldL1, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.L2(); ok {
-		_spec.SetField(funnellead.FieldL2, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedL2(); ok {
-		_spec.AddField(funnellead.FieldL2, field.TypeFloat64, value)
-	}
-	if _u.mutation.L2Cleared() {
-		_spec.ClearField(funnellead.FieldL2, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.L3(); ok {
-		_spec.SetField(funnellead.FieldL3, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedL3(); ok {
-		_spec.AddField(funnellead.FieldL3, field.TypeFloat64, value)
-	}
-	if _u.mutation.L3Cleared() {
-		_spec.ClearField(funnellead.FieldL3, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.L4(); ok {
-		_spec.SetField(funnellead.FieldL4, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedL4(); ok {
-		_spec.AddField(funnellead.FieldL4, field.TypeFloat64, value)
-	}
-	if _u.mutation.L4Cleared() {
-		_spec.ClearField(funnellead.FieldL4, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.L5(); ok {
-		_spec.SetField(funnellead.FieldL5, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedL5(); ok {
-		_spec.AddField(funnellead.FieldL5, field.TypeFloat64, value)
-	}
-	if _u.mutation.L5Cleared() {
-		_spec.ClearField(funnellead.FieldL5, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.L6(); ok {
-		_spec.SetField(funnellead.FieldL6, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedL6(); ok {
-		_spec.AddField(funnellead.FieldL6, field.TypeFloat64, value)
-	}
-	if _u.mutation.L6Cleared() {
-		_spec.ClearField(funnellead.FieldL6, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.L7(); ok {
-		_spec.SetField(funnellead.FieldL7, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedL7(); ok {
-		_spec.AddField(funnellead.FieldL7, field.TypeFloat64, value)
-	}
-	if _u.mutation.L7Cleared() {
-		_spec.ClearField(funnellead.FieldL7, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.L8(); ok {
-		_spec.SetField(funnellead.FieldL8, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedL8(); ok {
-		_spec.AddField(funnellead.FieldL8, field.TypeFloat64, value)
-	}
-	if _u.mutation.L8Cleared() {
-		_spec.ClearField(funnellead.FieldL8, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.L9(); ok {
-		_spec.SetField(funnellead.FieldL9, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedL9(); ok {
-		_spec.AddField(funnellead.FieldL9, field.TypeFloat64, value)
-	}
-	if _u.mutation.L9Cleared() {
-		_spec.ClearField(funnellead.FieldL9, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.L10(); ok {
-		_spec.SetField(funnellead.FieldL10, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedL10(); ok {
-		_spec.AddField(funnellead.FieldL10, field.TypeFloat64, value)
-	}
-	if _u.mutation.L10Cleared() {
-		_spec.ClearField(funnellead.FieldL10, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.L11(); ok {
-		_spec.SetField(funnellead.FieldL11, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedL11(); ok {
-		_spec.AddField(funnellead.FieldL11, field.TypeFloat64, value)
-	}
-	if _u.mutation.L11Cleared() {
-		_spec.ClearField(funnellead.FieldL11, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.L12(); ok {
-		_spec.SetField(funnellead.FieldL12, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedL12(); ok {
-		_spec.AddField(funnellead.FieldL12, field.TypeFloat64, value)
-	}
-	if _u.mutation.L12Cleared() {
-		_spec.ClearField(funnellead.FieldL12, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.C1(); ok {
-		_spec.SetField(funnellead.FieldC1, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedC1(); ok {
-		_spec.AddField(funnellead.FieldC1, field.TypeFloat64, value)
-	}
-	if _u.mutation.C1Cleared() {
-		_spec.ClearField(funnellead.FieldC1, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.C2(); ok {
-		_spec.SetField(funnellead.FieldC2, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedC2(); ok {
-		_spec.AddField(funnellead.FieldC2, field.TypeFloat64, value)
-	}
-	if _u.mutation.C2Cleared() {
-		_spec.ClearField(funnellead.FieldC2, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.C3(); ok {
-		_spec.SetField(funnellead.FieldC3, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedC3(); ok {
-		_spec.AddField(funnellead.FieldC3, field.TypeFloat64, value)
-	}
-	if _u.mutation.C3Cleared() {
-		_spec.ClearField(funnellead.FieldC3, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.C4(); ok {
-		_spec.SetField(funnellead.FieldC4, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedC4(); ok {
-		_spec.AddField(funnellead.FieldC4, field.TypeFloat64, value)
-	}
-	if _u.mutation.C4Cleared() {
-		_spec.ClearField(funnellead.FieldC4, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.C5(); ok {
-		_spec.SetField(funnellead.FieldC5, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedC5(); ok {
-		_spec.AddField(funnellead.FieldC5, field.TypeFloat64, value)
-	}
-	if _u.mutation.C5Cleared() {
-		_spec.ClearField(funnellead.FieldC5, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.C6(); ok {
-		_spec.SetField(funnellead.FieldC6, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedC6(); ok {
-		_spec.AddField(funnellead.FieldC6, field.TypeFloat64, value)
-	}
-	if _u.mutation.C6Cleared() {
-		_spec.ClearField(funnellead.FieldC6, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.C7(); ok {
-		_spec.SetField(funnellead.FieldC7, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedC7(); ok {
-		_spec.AddField(funnellead.FieldC7, field.TypeFloat64, value)
-	}
-	if _u.mutation.C7Cleared() {
-		_spec.ClearField(funnellead.FieldC7, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.C8(); ok {
-		_spec.SetField(funnellead.FieldC8, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedC8(); ok {
-		_spec.AddField(funnellead.FieldC8, field.TypeFloat64, value)
-	}
-	if _u.mutation.C8Cleared() {
-		_spec.ClearField(funnellead.FieldC8, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.C9(); ok {
-		_spec.SetField(funnellead.FieldC9, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedC9(); ok {
-		_spec.AddField(funnellead.FieldC9, field.TypeFloat64, value)
-	}
-	if _u.mutation.C9Cleared() {
-		_spec.ClearField(funnellead.FieldC9, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.C10(); ok {
-		_spec.SetField(funnellead.FieldC10, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedC10(); ok {
-		_spec.AddField(funnellead.FieldC10, field.TypeFloat64, value)
-	}
-	if _u.mutation.C10Cleared() {
-		_spec.ClearField(funnellead.FieldC10, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.C11(); ok {
-		_spec.SetField(funnellead.FieldC11, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedC11(); ok {
-		_spec.AddField(funnellead.FieldC11, field.TypeFloat64, value)
-	}
-	if _u.mutation.C11Cleared() {
-		_spec.ClearField(funnellead.FieldC11, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.C12(); ok {
-		_spec.SetField(funnellead.FieldC12, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedC12(); ok {
-		_spec.AddField(funnellead.FieldC12, field.TypeFloat64, value)
-	}
-	if _u.mutation.C12Cleared() {
-		_spec.ClearField(funnellead.FieldC12, field.TypeFloat64)
-	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -2040,20 +2040,6 @@ func (_u *FunnelLeadUpdateOne) SetNillableCreatedAt(v *time.Time) *FunnelLeadUpd
 	return _u
 }
 
-// SetCohortMonth sets the "cohort_month" field.
-func (_u *FunnelLeadUpdateOne) SetCohortMonth(v string) *FunnelLeadUpdateOne {
-	_u.mutation.SetCohortMonth(v)
-	return _u
-}
-
-// SetNillableCohortMonth sets the "cohort_month" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableCohortMonth(v *string) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetCohortMonth(*v)
-	}
-	return _u
-}
-
 // SetSource sets the "source" field.
 func (_u *FunnelLeadUpdateOne) SetSource(v string) *FunnelLeadUpdateOne {
 	_u.mutation.SetSource(v)
@@ -2065,122 +2051,6 @@ func (_u *FunnelLeadUpdateOne) SetNillableSource(v *string) *FunnelLeadUpdateOne
 	if v != nil {
 		_u.SetSource(*v)
 	}
-	return _u
-}
-
-// SetOwnerID sets the "owner_id" field.
-func (_u *FunnelLeadUpdateOne) SetOwnerID(v int) *FunnelLeadUpdateOne {
-	_u.mutation.ResetOwnerID()
-	_u.mutation.SetOwnerID(v)
-	return _u
-}
-
-// SetNillableOwnerID sets the "owner_id" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableOwnerID(v *int) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetOwnerID(*v)
-	}
-	return _u
-}
-
-// AddOwnerID adds value to the "owner_id" field.
-func (_u *FunnelLeadUpdateOne) AddOwnerID(v int) *FunnelLeadUpdateOne {
-	_u.mutation.AddOwnerID(v)
-	return _u
-}
-
-// ClearOwnerID clears the value of the "owner_id" field.
-func (_u *FunnelLeadUpdateOne) ClearOwnerID() *FunnelLeadUpdateOne {
-	_u.mutation.ClearOwnerID()
-	return _u
-}
-
-// SetTeam sets the "team" field.
-func (_u *FunnelLeadUpdateOne) SetTeam(v string) *FunnelLeadUpdateOne {
-	_u.mutation.SetTeam(v)
-	return _u
-}
-
-// SetNillableTeam sets the "team" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableTeam(v *string) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetTeam(*v)
-	}
-	return _u
-}
-
-// SetIndustry sets the "industry" field.
-func (_u *FunnelLeadUpdateOne) SetIndustry(v string) *FunnelLeadUpdateOne {
-	_u.mutation.SetIndustry(v)
-	return _u
-}
-
-// SetNillableIndustry sets the "industry" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableIndustry(v *string) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetIndustry(*v)
-	}
-	return _u
-}
-
-// SetRegion sets the "region" field.
-func (_u *FunnelLeadUpdateOne) SetRegion(v string) *FunnelLeadUpdateOne {
-	_u.mutation.SetRegion(v)
-	return _u
-}
-
-// SetNillableRegion sets the "region" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableRegion(v *string) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetRegion(*v)
-	}
-	return _u
-}
-
-// SetAccountID sets the "account_id" field.
-func (_u *FunnelLeadUpdateOne) SetAccountID(v int) *FunnelLeadUpdateOne {
-	_u.mutation.ResetAccountID()
-	_u.mutation.SetAccountID(v)
-	return _u
-}
-
-// SetNillableAccountID sets the "account_id" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableAccountID(v *int) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetAccountID(*v)
-	}
-	return _u
-}
-
-// AddAccountID adds value to the "account_id" field.
-func (_u *FunnelLeadUpdateOne) AddAccountID(v int) *FunnelLeadUpdateOne {
-	_u.mutation.AddAccountID(v)
-	return _u
-}
-
-// ClearAccountID clears the value of the "account_id" field.
-func (_u *FunnelLeadUpdateOne) ClearAccountID() *FunnelLeadUpdateOne {
-	_u.mutation.ClearAccountID()
-	return _u
-}
-
-// SetExits sets the "exits" field.
-func (_u *FunnelLeadUpdateOne) SetExits(v string) *FunnelLeadUpdateOne {
-	_u.mutation.SetExits(v)
-	return _u
-}
-
-// SetNillableExits sets the "exits" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableExits(v *string) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetExits(*v)
-	}
-	return _u
-}
-
-// ClearExits clears the value of the "exits" field.
-func (_u *FunnelLeadUpdateOne) ClearExits() *FunnelLeadUpdateOne {
-	_u.mutation.ClearExits()
 	return _u
 }
 
@@ -2508,6 +2378,784 @@ func (_u *FunnelLeadUpdateOne) ClearR12() *FunnelLeadUpdateOne {
 	return _u
 }
 
+// SetExits sets the "exits" field.
+func (_u *FunnelLeadUpdateOne) SetExits(v string) *FunnelLeadUpdateOne {
+	_u.mutation.SetExits(v)
+	return _u
+}
+
+// SetNillableExits sets the "exits" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableExits(v *string) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetExits(*v)
+	}
+	return _u
+}
+
+// ClearExits clears the value of the "exits" field.
+func (_u *FunnelLeadUpdateOne) ClearExits() *FunnelLeadUpdateOne {
+	_u.mutation.ClearExits()
+	return _u
+}
+
+// SetOwnerID sets the "owner_id" field.
+func (_u *FunnelLeadUpdateOne) SetOwnerID(v int) *FunnelLeadUpdateOne {
+	_u.mutation.ResetOwnerID()
+	_u.mutation.SetOwnerID(v)
+	return _u
+}
+
+// SetNillableOwnerID sets the "owner_id" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableOwnerID(v *int) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetOwnerID(*v)
+	}
+	return _u
+}
+
+// AddOwnerID adds value to the "owner_id" field.
+func (_u *FunnelLeadUpdateOne) AddOwnerID(v int) *FunnelLeadUpdateOne {
+	_u.mutation.AddOwnerID(v)
+	return _u
+}
+
+// ClearOwnerID clears the value of the "owner_id" field.
+func (_u *FunnelLeadUpdateOne) ClearOwnerID() *FunnelLeadUpdateOne {
+	_u.mutation.ClearOwnerID()
+	return _u
+}
+
+// SetTeam sets the "team" field.
+func (_u *FunnelLeadUpdateOne) SetTeam(v string) *FunnelLeadUpdateOne {
+	_u.mutation.SetTeam(v)
+	return _u
+}
+
+// SetNillableTeam sets the "team" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableTeam(v *string) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetTeam(*v)
+	}
+	return _u
+}
+
+// SetIndustry sets the "industry" field.
+func (_u *FunnelLeadUpdateOne) SetIndustry(v string) *FunnelLeadUpdateOne {
+	_u.mutation.SetIndustry(v)
+	return _u
+}
+
+// SetNillableIndustry sets the "industry" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableIndustry(v *string) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetIndustry(*v)
+	}
+	return _u
+}
+
+// SetRegion sets the "region" field.
+func (_u *FunnelLeadUpdateOne) SetRegion(v string) *FunnelLeadUpdateOne {
+	_u.mutation.SetRegion(v)
+	return _u
+}
+
+// SetNillableRegion sets the "region" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableRegion(v *string) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetRegion(*v)
+	}
+	return _u
+}
+
+// SetCohortMonth sets the "cohort_month" field.
+func (_u *FunnelLeadUpdateOne) SetCohortMonth(v string) *FunnelLeadUpdateOne {
+	_u.mutation.SetCohortMonth(v)
+	return _u
+}
+
+// SetNillableCohortMonth sets the "cohort_month" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableCohortMonth(v *string) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetCohortMonth(*v)
+	}
+	return _u
+}
+
+// SetAccountID sets the "account_id" field.
+func (_u *FunnelLeadUpdateOne) SetAccountID(v int) *FunnelLeadUpdateOne {
+	_u.mutation.ResetAccountID()
+	_u.mutation.SetAccountID(v)
+	return _u
+}
+
+// SetNillableAccountID sets the "account_id" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableAccountID(v *int) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetAccountID(*v)
+	}
+	return _u
+}
+
+// AddAccountID adds value to the "account_id" field.
+func (_u *FunnelLeadUpdateOne) AddAccountID(v int) *FunnelLeadUpdateOne {
+	_u.mutation.AddAccountID(v)
+	return _u
+}
+
+// ClearAccountID clears the value of the "account_id" field.
+func (_u *FunnelLeadUpdateOne) ClearAccountID() *FunnelLeadUpdateOne {
+	_u.mutation.ClearAccountID()
+	return _u
+}
+
+// SetL1 sets the "l1" field.
+func (_u *FunnelLeadUpdateOne) SetL1(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetL1()
+	_u.mutation.SetL1(v)
+	return _u
+}
+
+// SetNillableL1 sets the "l1" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableL1(v *float64) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetL1(*v)
+	}
+	return _u
+}
+
+// AddL1 adds value to the "l1" field.
+func (_u *FunnelLeadUpdateOne) AddL1(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddL1(v)
+	return _u
+}
+
+// ClearL1 clears the value of the "l1" field.
+func (_u *FunnelLeadUpdateOne) ClearL1() *FunnelLeadUpdateOne {
+	_u.mutation.ClearL1()
+	return _u
+}
+
+// SetC1 sets the "c1" field.
+func (_u *FunnelLeadUpdateOne) SetC1(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetC1()
+	_u.mutation.SetC1(v)
+	return _u
+}
+
+// SetNillableC1 sets the "c1" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableC1(v *float64) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetC1(*v)
+	}
+	return _u
+}
+
+// AddC1 adds value to the "c1" field.
+func (_u *FunnelLeadUpdateOne) AddC1(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddC1(v)
+	return _u
+}
+
+// ClearC1 clears the value of the "c1" field.
+func (_u *FunnelLeadUpdateOne) ClearC1() *FunnelLeadUpdateOne {
+	_u.mutation.ClearC1()
+	return _u
+}
+
+// SetL2 sets the "l2" field.
+func (_u *FunnelLeadUpdateOne) SetL2(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetL2()
+	_u.mutation.SetL2(v)
+	return _u
+}
+
+// SetNillableL2 sets the "l2" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableL2(v *float64) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetL2(*v)
+	}
+	return _u
+}
+
+// AddL2 adds value to the "l2" field.
+func (_u *FunnelLeadUpdateOne) AddL2(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddL2(v)
+	return _u
+}
+
+// ClearL2 clears the value of the "l2" field.
+func (_u *FunnelLeadUpdateOne) ClearL2() *FunnelLeadUpdateOne {
+	_u.mutation.ClearL2()
+	return _u
+}
+
+// SetC2 sets the "c2" field.
+func (_u *FunnelLeadUpdateOne) SetC2(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetC2()
+	_u.mutation.SetC2(v)
+	return _u
+}
+
+// SetNillableC2 sets the "c2" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableC2(v *float64) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetC2(*v)
+	}
+	return _u
+}
+
+// AddC2 adds value to the "c2" field.
+func (_u *FunnelLeadUpdateOne) AddC2(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddC2(v)
+	return _u
+}
+
+// ClearC2 clears the value of the "c2" field.
+func (_u *FunnelLeadUpdateOne) ClearC2() *FunnelLeadUpdateOne {
+	_u.mutation.ClearC2()
+	return _u
+}
+
+// SetL3 sets the "l3" field.
+func (_u *FunnelLeadUpdateOne) SetL3(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetL3()
+	_u.mutation.SetL3(v)
+	return _u
+}
+
+// SetNillableL3 sets the "l3" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableL3(v *float64) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetL3(*v)
+	}
+	return _u
+}
+
+// AddL3 adds value to the "l3" field.
+func (_u *FunnelLeadUpdateOne) AddL3(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddL3(v)
+	return _u
+}
+
+// ClearL3 clears the value of the "l3" field.
+func (_u *FunnelLeadUpdateOne) ClearL3() *FunnelLeadUpdateOne {
+	_u.mutation.ClearL3()
+	return _u
+}
+
+// SetC3 sets the "c3" field.
+func (_u *FunnelLeadUpdateOne) SetC3(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetC3()
+	_u.mutation.SetC3(v)
+	return _u
+}
+
+// SetNillableC3 sets the "c3" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableC3(v *float64) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetC3(*v)
+	}
+	return _u
+}
+
+// AddC3 adds value to the "c3" field.
+func (_u *FunnelLeadUpdateOne) AddC3(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddC3(v)
+	return _u
+}
+
+// ClearC3 clears the value of the "c3" field.
+func (_u *FunnelLeadUpdateOne) ClearC3() *FunnelLeadUpdateOne {
+	_u.mutation.ClearC3()
+	return _u
+}
+
+// SetL4 sets the "l4" field.
+func (_u *FunnelLeadUpdateOne) SetL4(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetL4()
+	_u.mutation.SetL4(v)
+	return _u
+}
+
+// SetNillableL4 sets the "l4" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableL4(v *float64) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetL4(*v)
+	}
+	return _u
+}
+
+// AddL4 adds value to the "l4" field.
+func (_u *FunnelLeadUpdateOne) AddL4(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddL4(v)
+	return _u
+}
+
+// ClearL4 clears the value of the "l4" field.
+func (_u *FunnelLeadUpdateOne) ClearL4() *FunnelLeadUpdateOne {
+	_u.mutation.ClearL4()
+	return _u
+}
+
+// SetC4 sets the "c4" field.
+func (_u *FunnelLeadUpdateOne) SetC4(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetC4()
+	_u.mutation.SetC4(v)
+	return _u
+}
+
+// SetNillableC4 sets the "c4" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableC4(v *float64) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetC4(*v)
+	}
+	return _u
+}
+
+// AddC4 adds value to the "c4" field.
+func (_u *FunnelLeadUpdateOne) AddC4(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddC4(v)
+	return _u
+}
+
+// ClearC4 clears the value of the "c4" field.
+func (_u *FunnelLeadUpdateOne) ClearC4() *FunnelLeadUpdateOne {
+	_u.mutation.ClearC4()
+	return _u
+}
+
+// SetL5 sets the "l5" field.
+func (_u *FunnelLeadUpdateOne) SetL5(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetL5()
+	_u.mutation.SetL5(v)
+	return _u
+}
+
+// SetNillableL5 sets the "l5" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableL5(v *float64) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetL5(*v)
+	}
+	return _u
+}
+
+// AddL5 adds value to the "l5" field.
+func (_u *FunnelLeadUpdateOne) AddL5(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddL5(v)
+	return _u
+}
+
+// ClearL5 clears the value of the "l5" field.
+func (_u *FunnelLeadUpdateOne) ClearL5() *FunnelLeadUpdateOne {
+	_u.mutation.ClearL5()
+	return _u
+}
+
+// SetC5 sets the "c5" field.
+func (_u *FunnelLeadUpdateOne) SetC5(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetC5()
+	_u.mutation.SetC5(v)
+	return _u
+}
+
+// SetNillableC5 sets the "c5" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableC5(v *float64) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetC5(*v)
+	}
+	return _u
+}
+
+// AddC5 adds value to the "c5" field.
+func (_u *FunnelLeadUpdateOne) AddC5(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddC5(v)
+	return _u
+}
+
+// ClearC5 clears the value of the "c5" field.
+func (_u *FunnelLeadUpdateOne) ClearC5() *FunnelLeadUpdateOne {
+	_u.mutation.ClearC5()
+	return _u
+}
+
+// SetL6 sets the "l6" field.
+func (_u *FunnelLeadUpdateOne) SetL6(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetL6()
+	_u.mutation.SetL6(v)
+	return _u
+}
+
+// SetNillableL6 sets the "l6" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableL6(v *float64) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetL6(*v)
+	}
+	return _u
+}
+
+// AddL6 adds value to the "l6" field.
+func (_u *FunnelLeadUpdateOne) AddL6(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddL6(v)
+	return _u
+}
+
+// ClearL6 clears the value of the "l6" field.
+func (_u *FunnelLeadUpdateOne) ClearL6() *FunnelLeadUpdateOne {
+	_u.mutation.ClearL6()
+	return _u
+}
+
+// SetC6 sets the "c6" field.
+func (_u *FunnelLeadUpdateOne) SetC6(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetC6()
+	_u.mutation.SetC6(v)
+	return _u
+}
+
+// SetNillableC6 sets the "c6" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableC6(v *float64) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetC6(*v)
+	}
+	return _u
+}
+
+// AddC6 adds value to the "c6" field.
+func (_u *FunnelLeadUpdateOne) AddC6(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddC6(v)
+	return _u
+}
+
+// ClearC6 clears the value of the "c6" field.
+func (_u *FunnelLeadUpdateOne) ClearC6() *FunnelLeadUpdateOne {
+	_u.mutation.ClearC6()
+	return _u
+}
+
+// SetL7 sets the "l7" field.
+func (_u *FunnelLeadUpdateOne) SetL7(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetL7()
+	_u.mutation.SetL7(v)
+	return _u
+}
+
+// SetNillableL7 sets the "l7" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableL7(v *float64) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetL7(*v)
+	}
+	return _u
+}
+
+// AddL7 adds value to the "l7" field.
+func (_u *FunnelLeadUpdateOne) AddL7(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddL7(v)
+	return _u
+}
+
+// ClearL7 clears the value of the "l7" field.
+func (_u *FunnelLeadUpdateOne) ClearL7() *FunnelLeadUpdateOne {
+	_u.mutation.ClearL7()
+	return _u
+}
+
+// SetC7 sets the "c7" field.
+func (_u *FunnelLeadUpdateOne) SetC7(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetC7()
+	_u.mutation.SetC7(v)
+	return _u
+}
+
+// SetNillableC7 sets the "c7" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableC7(v *float64) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetC7(*v)
+	}
+	return _u
+}
+
+// AddC7 adds value to the "c7" field.
+func (_u *FunnelLeadUpdateOne) AddC7(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddC7(v)
+	return _u
+}
+
+// ClearC7 clears the value of the "c7" field.
+func (_u *FunnelLeadUpdateOne) ClearC7() *FunnelLeadUpdateOne {
+	_u.mutation.ClearC7()
+	return _u
+}
+
+// SetL8 sets the "l8" field.
+func (_u *FunnelLeadUpdateOne) SetL8(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetL8()
+	_u.mutation.SetL8(v)
+	return _u
+}
+
+// SetNillableL8 sets the "l8" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableL8(v *float64) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetL8(*v)
+	}
+	return _u
+}
+
+// AddL8 adds value to the "l8" field.
+func (_u *FunnelLeadUpdateOne) AddL8(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddL8(v)
+	return _u
+}
+
+// ClearL8 clears the value of the "l8" field.
+func (_u *FunnelLeadUpdateOne) ClearL8() *FunnelLeadUpdateOne {
+	_u.mutation.ClearL8()
+	return _u
+}
+
+// SetC8 sets the "c8" field.
+func (_u *FunnelLeadUpdateOne) SetC8(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetC8()
+	_u.mutation.SetC8(v)
+	return _u
+}
+
+// SetNillableC8 sets the "c8" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableC8(v *float64) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetC8(*v)
+	}
+	return _u
+}
+
+// AddC8 adds value to the "c8" field.
+func (_u *FunnelLeadUpdateOne) AddC8(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddC8(v)
+	return _u
+}
+
+// ClearC8 clears the value of the "c8" field.
+func (_u *FunnelLeadUpdateOne) ClearC8() *FunnelLeadUpdateOne {
+	_u.mutation.ClearC8()
+	return _u
+}
+
+// SetL9 sets the "l9" field.
+func (_u *FunnelLeadUpdateOne) SetL9(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetL9()
+	_u.mutation.SetL9(v)
+	return _u
+}
+
+// SetNillableL9 sets the "l9" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableL9(v *float64) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetL9(*v)
+	}
+	return _u
+}
+
+// AddL9 adds value to the "l9" field.
+func (_u *FunnelLeadUpdateOne) AddL9(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddL9(v)
+	return _u
+}
+
+// ClearL9 clears the value of the "l9" field.
+func (_u *FunnelLeadUpdateOne) ClearL9() *FunnelLeadUpdateOne {
+	_u.mutation.ClearL9()
+	return _u
+}
+
+// SetC9 sets the "c9" field.
+func (_u *FunnelLeadUpdateOne) SetC9(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetC9()
+	_u.mutation.SetC9(v)
+	return _u
+}
+
+// SetNillableC9 sets the "c9" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableC9(v *float64) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetC9(*v)
+	}
+	return _u
+}
+
+// AddC9 adds value to the "c9" field.
+func (_u *FunnelLeadUpdateOne) AddC9(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddC9(v)
+	return _u
+}
+
+// ClearC9 clears the value of the "c9" field.
+func (_u *FunnelLeadUpdateOne) ClearC9() *FunnelLeadUpdateOne {
+	_u.mutation.ClearC9()
+	return _u
+}
+
+// SetL10 sets the "l10" field.
+func (_u *FunnelLeadUpdateOne) SetL10(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetL10()
+	_u.mutation.SetL10(v)
+	return _u
+}
+
+// SetNillableL10 sets the "l10" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableL10(v *float64) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetL10(*v)
+	}
+	return _u
+}
+
+// AddL10 adds value to the "l10" field.
+func (_u *FunnelLeadUpdateOne) AddL10(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddL10(v)
+	return _u
+}
+
+// ClearL10 clears the value of the "l10" field.
+func (_u *FunnelLeadUpdateOne) ClearL10() *FunnelLeadUpdateOne {
+	_u.mutation.ClearL10()
+	return _u
+}
+
+// SetC10 sets the "c10" field.
+func (_u *FunnelLeadUpdateOne) SetC10(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetC10()
+	_u.mutation.SetC10(v)
+	return _u
+}
+
+// SetNillableC10 sets the "c10" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableC10(v *float64) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetC10(*v)
+	}
+	return _u
+}
+
+// AddC10 adds value to the "c10" field.
+func (_u *FunnelLeadUpdateOne) AddC10(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddC10(v)
+	return _u
+}
+
+// ClearC10 clears the value of the "c10" field.
+func (_u *FunnelLeadUpdateOne) ClearC10() *FunnelLeadUpdateOne {
+	_u.mutation.ClearC10()
+	return _u
+}
+
+// SetL11 sets the "l11" field.
+func (_u *FunnelLeadUpdateOne) SetL11(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetL11()
+	_u.mutation.SetL11(v)
+	return _u
+}
+
+// SetNillableL11 sets the "l11" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableL11(v *float64) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetL11(*v)
+	}
+	return _u
+}
+
+// AddL11 adds value to the "l11" field.
+func (_u *FunnelLeadUpdateOne) AddL11(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddL11(v)
+	return _u
+}
+
+// ClearL11 clears the value of the "l11" field.
+func (_u *FunnelLeadUpdateOne) ClearL11() *FunnelLeadUpdateOne {
+	_u.mutation.ClearL11()
+	return _u
+}
+
+// SetC11 sets the "c11" field.
+func (_u *FunnelLeadUpdateOne) SetC11(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetC11()
+	_u.mutation.SetC11(v)
+	return _u
+}
+
+// SetNillableC11 sets the "c11" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableC11(v *float64) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetC11(*v)
+	}
+	return _u
+}
+
+// AddC11 adds value to the "c11" field.
+func (_u *FunnelLeadUpdateOne) AddC11(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddC11(v)
+	return _u
+}
+
+// ClearC11 clears the value of the "c11" field.
+func (_u *FunnelLeadUpdateOne) ClearC11() *FunnelLeadUpdateOne {
+	_u.mutation.ClearC11()
+	return _u
+}
+
+// SetL12 sets the "l12" field.
+func (_u *FunnelLeadUpdateOne) SetL12(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetL12()
+	_u.mutation.SetL12(v)
+	return _u
+}
+
+// SetNillableL12 sets the "l12" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableL12(v *float64) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetL12(*v)
+	}
+	return _u
+}
+
+// AddL12 adds value to the "l12" field.
+func (_u *FunnelLeadUpdateOne) AddL12(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddL12(v)
+	return _u
+}
+
+// ClearL12 clears the value of the "l12" field.
+func (_u *FunnelLeadUpdateOne) ClearL12() *FunnelLeadUpdateOne {
+	_u.mutation.ClearL12()
+	return _u
+}
+
+// SetC12 sets the "c12" field.
+func (_u *FunnelLeadUpdateOne) SetC12(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.ResetC12()
+	_u.mutation.SetC12(v)
+	return _u
+}
+
+// SetNillableC12 sets the "c12" field if the given value is not nil.
+func (_u *FunnelLeadUpdateOne) SetNillableC12(v *float64) *FunnelLeadUpdateOne {
+	if v != nil {
+		_u.SetC12(*v)
+	}
+	return _u
+}
+
+// AddC12 adds value to the "c12" field.
+func (_u *FunnelLeadUpdateOne) AddC12(v float64) *FunnelLeadUpdateOne {
+	_u.mutation.AddC12(v)
+	return _u
+}
+
+// ClearC12 clears the value of the "c12" field.
+func (_u *FunnelLeadUpdateOne) ClearC12() *FunnelLeadUpdateOne {
+	_u.mutation.ClearC12()
+	return _u
+}
+
 // SetO1 sets the "o1" field.
 func (_u *FunnelLeadUpdateOne) SetO1(v int) *FunnelLeadUpdateOne {
 	_u.mutation.ResetO1()
@@ -2832,654 +3480,6 @@ func (_u *FunnelLeadUpdateOne) ClearO12() *FunnelLeadUpdateOne {
 	return _u
 }
 
-// SetL1 sets the "l1" field.
-func (_u *FunnelLeadUpdateOne) SetL1(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.ResetL1()
-	_u.mutation.SetL1(v)
-	return _u
-}
-
-// SetNillableL1 sets the "l1" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableL1(v *float64) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetL1(*v)
-	}
-	return _u
-}
-
-// AddL1 adds value to the "l1" field.
-func (_u *FunnelLeadUpdateOne) AddL1(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.AddL1(v)
-	return _u
-}
-
-// ClearL1 clears the value of the "l1" field.
-func (_u *FunnelLeadUpdateOne) ClearL1() *FunnelLeadUpdateOne {
-	_u.mutation.ClearL1()
-	return _u
-}
-
-// SetL2 sets the "l2" field.
-func (_u *FunnelLeadUpdateOne) SetL2(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.ResetL2()
-	_u.mutation.SetL2(v)
-	return _u
-}
-
-// SetNillableL2 sets the "l2" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableL2(v *float64) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetL2(*v)
-	}
-	return _u
-}
-
-// AddL2 adds value to the "l2" field.
-func (_u *FunnelLeadUpdateOne) AddL2(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.AddL2(v)
-	return _u
-}
-
-// ClearL2 clears the value of the "l2" field.
-func (_u *FunnelLeadUpdateOne) ClearL2() *FunnelLeadUpdateOne {
-	_u.mutation.ClearL2()
-	return _u
-}
-
-// SetL3 sets the "l3" field.
-func (_u *FunnelLeadUpdateOne) SetL3(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.ResetL3()
-	_u.mutation.SetL3(v)
-	return _u
-}
-
-// SetNillableL3 sets the "l3" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableL3(v *float64) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetL3(*v)
-	}
-	return _u
-}
-
-// AddL3 adds value to the "l3" field.
-func (_u *FunnelLeadUpdateOne) AddL3(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.AddL3(v)
-	return _u
-}
-
-// ClearL3 clears the value of the "l3" field.
-func (_u *FunnelLeadUpdateOne) ClearL3() *FunnelLeadUpdateOne {
-	_u.mutation.ClearL3()
-	return _u
-}
-
-// SetL4 sets the "l4" field.
-func (_u *FunnelLeadUpdateOne) SetL4(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.ResetL4()
-	_u.mutation.SetL4(v)
-	return _u
-}
-
-// SetNillableL4 sets the "l4" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableL4(v *float64) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetL4(*v)
-	}
-	return _u
-}
-
-// AddL4 adds value to the "l4" field.
-func (_u *FunnelLeadUpdateOne) AddL4(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.AddL4(v)
-	return _u
-}
-
-// ClearL4 clears the value of the "l4" field.
-func (_u *FunnelLeadUpdateOne) ClearL4() *FunnelLeadUpdateOne {
-	_u.mutation.ClearL4()
-	return _u
-}
-
-// SetL5 sets the "l5" field.
-func (_u *FunnelLeadUpdateOne) SetL5(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.ResetL5()
-	_u.mutation.SetL5(v)
-	return _u
-}
-
-// SetNillableL5 sets the "l5" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableL5(v *float64) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetL5(*v)
-	}
-	return _u
-}
-
-// AddL5 adds value to the "l5" field.
-func (_u *FunnelLeadUpdateOne) AddL5(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.AddL5(v)
-	return _u
-}
-
-// ClearL5 clears the value of the "l5" field.
-func (_u *FunnelLeadUpdateOne) ClearL5() *FunnelLeadUpdateOne {
-	_u.mutation.ClearL5()
-	return _u
-}
-
-// SetL6 sets the "l6" field.
-func (_u *FunnelLeadUpdateOne) SetL6(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.ResetL6()
-	_u.mutation.SetL6(v)
-	return _u
-}
-
-// SetNillableL6 sets the "l6" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableL6(v *float64) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetL6(*v)
-	}
-	return _u
-}
-
-// AddL6 adds value to the "l6" field.
-func (_u *FunnelLeadUpdateOne) AddL6(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.AddL6(v)
-	return _u
-}
-
-// ClearL6 clears the value of the "l6" field.
-func (_u *FunnelLeadUpdateOne) ClearL6() *FunnelLeadUpdateOne {
-	_u.mutation.ClearL6()
-	return _u
-}
-
-// SetL7 sets the "l7" field.
-func (_u *FunnelLeadUpdateOne) SetL7(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.ResetL7()
-	_u.mutation.SetL7(v)
-	return _u
-}
-
-// SetNillableL7 sets the "l7" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableL7(v *float64) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetL7(*v)
-	}
-	return _u
-}
-
-// AddL7 adds value to the "l7" field.
-func (_u *FunnelLeadUpdateOne) AddL7(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.AddL7(v)
-	return _u
-}
-
-// ClearL7 clears the value of the "l7" field.
-func (_u *FunnelLeadUpdateOne) ClearL7() *FunnelLeadUpdateOne {
-	_u.mutation.ClearL7()
-	return _u
-}
-
-// SetL8 sets the "l8" field.
-func (_u *FunnelLeadUpdateOne) SetL8(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.ResetL8()
-	_u.mutation.SetL8(v)
-	return _u
-}
-
-// SetNillableL8 sets the "l8" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableL8(v *float64) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetL8(*v)
-	}
-	return _u
-}
-
-// AddL8 adds value to the "l8" field.
-func (_u *FunnelLeadUpdateOne) AddL8(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.AddL8(v)
-	return _u
-}
-
-// ClearL8 clears the value of the "l8" field.
-func (_u *FunnelLeadUpdateOne) ClearL8() *FunnelLeadUpdateOne {
-	_u.mutation.ClearL8()
-	return _u
-}
-
-// SetL9 sets the "l9" field.
-func (_u *FunnelLeadUpdateOne) SetL9(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.ResetL9()
-	_u.mutation.SetL9(v)
-	return _u
-}
-
-// SetNillableL9 sets the "l9" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableL9(v *float64) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetL9(*v)
-	}
-	return _u
-}
-
-// AddL9 adds value to the "l9" field.
-func (_u *FunnelLeadUpdateOne) AddL9(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.AddL9(v)
-	return _u
-}
-
-// ClearL9 clears the value of the "l9" field.
-func (_u *FunnelLeadUpdateOne) ClearL9() *FunnelLeadUpdateOne {
-	_u.mutation.ClearL9()
-	return _u
-}
-
-// SetL10 sets the "l10" field.
-func (_u *FunnelLeadUpdateOne) SetL10(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.ResetL10()
-	_u.mutation.SetL10(v)
-	return _u
-}
-
-// SetNillableL10 sets the "l10" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableL10(v *float64) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetL10(*v)
-	}
-	return _u
-}
-
-// AddL10 adds value to the "l10" field.
-func (_u *FunnelLeadUpdateOne) AddL10(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.AddL10(v)
-	return _u
-}
-
-// ClearL10 clears the value of the "l10" field.
-func (_u *FunnelLeadUpdateOne) ClearL10() *FunnelLeadUpdateOne {
-	_u.mutation.ClearL10()
-	return _u
-}
-
-// SetL11 sets the "l11" field.
-func (_u *FunnelLeadUpdateOne) SetL11(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.ResetL11()
-	_u.mutation.SetL11(v)
-	return _u
-}
-
-// SetNillableL11 sets the "l11" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableL11(v *float64) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetL11(*v)
-	}
-	return _u
-}
-
-// AddL11 adds value to the "l11" field.
-func (_u *FunnelLeadUpdateOne) AddL11(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.AddL11(v)
-	return _u
-}
-
-// ClearL11 clears the value of the "l11" field.
-func (_u *FunnelLeadUpdateOne) ClearL11() *FunnelLeadUpdateOne {
-	_u.mutation.ClearL11()
-	return _u
-}
-
-// SetL12 sets the "l12" field.
-func (_u *FunnelLeadUpdateOne) SetL12(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.ResetL12()
-	_u.mutation.SetL12(v)
-	return _u
-}
-
-// SetNillableL12 sets the "l12" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableL12(v *float64) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetL12(*v)
-	}
-	return _u
-}
-
-// AddL12 adds value to the "l12" field.
-func (_u *FunnelLeadUpdateOne) AddL12(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.AddL12(v)
-	return _u
-}
-
-// ClearL12 clears the value of the "l12" field.
-func (_u *FunnelLeadUpdateOne) ClearL12() *FunnelLeadUpdateOne {
-	_u.mutation.ClearL12()
-	return _u
-}
-
-// SetC1 sets the "c1" field.
-func (_u *FunnelLeadUpdateOne) SetC1(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.ResetC1()
-	_u.mutation.SetC1(v)
-	return _u
-}
-
-// SetNillableC1 sets the "c1" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableC1(v *float64) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetC1(*v)
-	}
-	return _u
-}
-
-// AddC1 adds value to the "c1" field.
-func (_u *FunnelLeadUpdateOne) AddC1(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.AddC1(v)
-	return _u
-}
-
-// ClearC1 clears the value of the "c1" field.
-func (_u *FunnelLeadUpdateOne) ClearC1() *FunnelLeadUpdateOne {
-	_u.mutation.ClearC1()
-	return _u
-}
-
-// SetC2 sets the "c2" field.
-func (_u *FunnelLeadUpdateOne) SetC2(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.ResetC2()
-	_u.mutation.SetC2(v)
-	return _u
-}
-
-// SetNillableC2 sets the "c2" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableC2(v *float64) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetC2(*v)
-	}
-	return _u
-}
-
-// AddC2 adds value to the "c2" field.
-func (_u *FunnelLeadUpdateOne) AddC2(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.AddC2(v)
-	return _u
-}
-
-// ClearC2 clears the value of the "c2" field.
-func (_u *FunnelLeadUpdateOne) ClearC2() *FunnelLeadUpdateOne {
-	_u.mutation.ClearC2()
-	return _u
-}
-
-// SetC3 sets the "c3" field.
-func (_u *FunnelLeadUpdateOne) SetC3(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.ResetC3()
-	_u.mutation.SetC3(v)
-	return _u
-}
-
-// SetNillableC3 sets the "c3" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableC3(v *float64) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetC3(*v)
-	}
-	return _u
-}
-
-// AddC3 adds value to the "c3" field.
-func (_u *FunnelLeadUpdateOne) AddC3(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.AddC3(v)
-	return _u
-}
-
-// ClearC3 clears the value of the "c3" field.
-func (_u *FunnelLeadUpdateOne) ClearC3() *FunnelLeadUpdateOne {
-	_u.mutation.ClearC3()
-	return _u
-}
-
-// SetC4 sets the "c4" field.
-func (_u *FunnelLeadUpdateOne) SetC4(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.ResetC4()
-	_u.mutation.SetC4(v)
-	return _u
-}
-
-// SetNillableC4 sets the "c4" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableC4(v *float64) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetC4(*v)
-	}
-	return _u
-}
-
-// AddC4 adds value to the "c4" field.
-func (_u *FunnelLeadUpdateOne) AddC4(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.AddC4(v)
-	return _u
-}
-
-// ClearC4 clears the value of the "c4" field.
-func (_u *FunnelLeadUpdateOne) ClearC4() *FunnelLeadUpdateOne {
-	_u.mutation.ClearC4()
-	return _u
-}
-
-// SetC5 sets the "c5" field.
-func (_u *FunnelLeadUpdateOne) SetC5(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.ResetC5()
-	_u.mutation.SetC5(v)
-	return _u
-}
-
-// SetNillableC5 sets the "c5" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableC5(v *float64) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetC5(*v)
-	}
-	return _u
-}
-
-// AddC5 adds value to the "c5" field.
-func (_u *FunnelLeadUpdateOne) AddC5(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.AddC5(v)
-	return _u
-}
-
-// ClearC5 clears the value of the "c5" field.
-func (_u *FunnelLeadUpdateOne) ClearC5() *FunnelLeadUpdateOne {
-	_u.mutation.ClearC5()
-	return _u
-}
-
-// SetC6 sets the "c6" field.
-func (_u *FunnelLeadUpdateOne) SetC6(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.ResetC6()
-	_u.mutation.SetC6(v)
-	return _u
-}
-
-// SetNillableC6 sets the "c6" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableC6(v *float64) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetC6(*v)
-	}
-	return _u
-}
-
-// AddC6 adds value to the "c6" field.
-func (_u *FunnelLeadUpdateOne) AddC6(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.AddC6(v)
-	return _u
-}
-
-// ClearC6 clears the value of the "c6" field.
-func (_u *FunnelLeadUpdateOne) ClearC6() *FunnelLeadUpdateOne {
-	_u.mutation.ClearC6()
-	return _u
-}
-
-// SetC7 sets the "c7" field.
-func (_u *FunnelLeadUpdateOne) SetC7(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.ResetC7()
-	_u.mutation.SetC7(v)
-	return _u
-}
-
-// SetNillableC7 sets the "c7" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableC7(v *float64) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetC7(*v)
-	}
-	return _u
-}
-
-// AddC7 adds value to the "c7" field.
-func (_u *FunnelLeadUpdateOne) AddC7(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.AddC7(v)
-	return _u
-}
-
-// ClearC7 clears the value of the "c7" field.
-func (_u *FunnelLeadUpdateOne) ClearC7() *FunnelLeadUpdateOne {
-	_u.mutation.ClearC7()
-	return _u
-}
-
-// SetC8 sets the "c8" field.
-func (_u *FunnelLeadUpdateOne) SetC8(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.ResetC8()
-	_u.mutation.SetC8(v)
-	return _u
-}
-
-// SetNillableC8 sets the "c8" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableC8(v *float64) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetC8(*v)
-	}
-	return _u
-}
-
-// AddC8 adds value to the "c8" field.
-func (_u *FunnelLeadUpdateOne) AddC8(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.AddC8(v)
-	return _u
-}
-
-// ClearC8 clears the value of the "c8" field.
-func (_u *FunnelLeadUpdateOne) ClearC8() *FunnelLeadUpdateOne {
-	_u.mutation.ClearC8()
-	return _u
-}
-
-// SetC9 sets the "c9" field.
-func (_u *FunnelLeadUpdateOne) SetC9(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.ResetC9()
-	_u.mutation.SetC9(v)
-	return _u
-}
-
-// SetNillableC9 sets the "c9" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableC9(v *float64) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetC9(*v)
-	}
-	return _u
-}
-
-// AddC9 adds value to the "c9" field.
-func (_u *FunnelLeadUpdateOne) AddC9(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.AddC9(v)
-	return _u
-}
-
-// ClearC9 clears the value of the "c9" field.
-func (_u *FunnelLeadUpdateOne) ClearC9() *FunnelLeadUpdateOne {
-	_u.mutation.ClearC9()
-	return _u
-}
-
-// SetC10 sets the "c10" field.
-func (_u *FunnelLeadUpdateOne) SetC10(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.ResetC10()
-	_u.mutation.SetC10(v)
-	return _u
-}
-
-// SetNillableC10 sets the "c10" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableC10(v *float64) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetC10(*v)
-	}
-	return _u
-}
-
-// AddC10 adds value to the "c10" field.
-func (_u *FunnelLeadUpdateOne) AddC10(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.AddC10(v)
-	return _u
-}
-
-// ClearC10 clears the value of the "c10" field.
-func (_u *FunnelLeadUpdateOne) ClearC10() *FunnelLeadUpdateOne {
-	_u.mutation.ClearC10()
-	return _u
-}
-
-// SetC11 sets the "c11" field.
-func (_u *FunnelLeadUpdateOne) SetC11(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.ResetC11()
-	_u.mutation.SetC11(v)
-	return _u
-}
-
-// SetNillableC11 sets the "c11" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableC11(v *float64) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetC11(*v)
-	}
-	return _u
-}
-
-// AddC11 adds value to the "c11" field.
-func (_u *FunnelLeadUpdateOne) AddC11(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.AddC11(v)
-	return _u
-}
-
-// ClearC11 clears the value of the "c11" field.
-func (_u *FunnelLeadUpdateOne) ClearC11() *FunnelLeadUpdateOne {
-	_u.mutation.ClearC11()
-	return _u
-}
-
-// SetC12 sets the "c12" field.
-func (_u *FunnelLeadUpdateOne) SetC12(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.ResetC12()
-	_u.mutation.SetC12(v)
-	return _u
-}
-
-// SetNillableC12 sets the "c12" field if the given value is not nil.
-func (_u *FunnelLeadUpdateOne) SetNillableC12(v *float64) *FunnelLeadUpdateOne {
-	if v != nil {
-		_u.SetC12(*v)
-	}
-	return _u
-}
-
-// AddC12 adds value to the "c12" field.
-func (_u *FunnelLeadUpdateOne) AddC12(v float64) *FunnelLeadUpdateOne {
-	_u.mutation.AddC12(v)
-	return _u
-}
-
-// ClearC12 clears the value of the "c12" field.
-func (_u *FunnelLeadUpdateOne) ClearC12() *FunnelLeadUpdateOne {
-	_u.mutation.ClearC12()
-	return _u
-}
-
 // Mutation returns the FunnelLeadMutation object of the builder.
 func (_u *FunnelLeadUpdateOne) Mutation() *FunnelLeadMutation {
 	return _u.mutation
@@ -3560,44 +3560,8 @@ func (_u *FunnelLeadUpdateOne) sqlSave(ctx context.Context) (_node *FunnelLead, 
 	if value, ok := _u.mutation.CreatedAt(); ok {
 		_spec.SetField(funnellead.FieldCreatedAt, field.TypeTime, value)
 	}
-	if value, ok := _u.mutation.CohortMonth(); ok {
-		_spec.SetField(funnellead.FieldCohortMonth, field.TypeString, value)
-	}
 	if value, ok := _u.mutation.Source(); ok {
 		_spec.SetField(funnellead.FieldSource, field.TypeString, value)
-	}
-	if value, ok := _u.mutation.OwnerID(); ok {
-		_spec.SetField(funnellead.FieldOwnerID, field.TypeInt, value)
-	}
-	if value, ok := _u.mutation.AddedOwnerID(); ok {
-		_spec.AddField(funnellead.FieldOwnerID, field.TypeInt, value)
-	}
-	if _u.mutation.OwnerIDCleared() {
-		_spec.ClearField(funnellead.FieldOwnerID, field.TypeInt)
-	}
-	if value, ok := _u.mutation.Team(); ok {
-		_spec.SetField(funnellead.FieldTeam, field.TypeString, value)
-	}
-	if value, ok := _u.mutation.Industry(); ok {
-		_spec.SetField(funnellead.FieldIndustry, field.TypeString, value)
-	}
-	if value, ok := _u.mutation.Region(); ok {
-		_spec.SetField(funnellead.FieldRegion, field.TypeString, value)
-	}
-	if value, ok := _u.mutation.AccountID(); ok {
-		_spec.SetField(funnellead.FieldAccountID, field.TypeInt, value)
-	}
-	if value, ok := _u.mutation.AddedAccountID(); ok {
-		_spec.AddField(funnellead.FieldAccountID, field.TypeInt, value)
-	}
-	if _u.mutation.AccountIDCleared() {
-		_spec.ClearField(funnellead.FieldAccountID, field.TypeInt)
-	}
-	if value, ok := _u.mutation.Exits(); ok {
-		_spec.SetField(funnellead.FieldExits, field.TypeString, value)
-	}
-	if _u.mutation.ExitsCleared() {
-		_spec.ClearField(funnellead.FieldExits, field.TypeString)
 	}
 	if value, ok := _u.mutation.R1(); ok {
 		_spec.SetField(funnellead.FieldR1, field.TypeFloat64, value)
@@ -3707,6 +3671,258 @@ func (_u *FunnelLeadUpdateOne) sqlSave(ctx context.Context) (_node *FunnelLead, 
 	if _u.mutation.R12Cleared() {
 		_spec.ClearField(funnellead.FieldR12, field.TypeFloat64)
 	}
+	if value, ok := _u.mutation.Exits(); ok {
+		_spec.SetField(funnellead.FieldExits, field.TypeString, value)
+	}
+	if _u.mutation.ExitsCleared() {
+		_spec.ClearField(funnellead.FieldExits, field.TypeString)
+	}
+	if value, ok := _u.mutation.OwnerID(); ok {
+		_spec.SetField(funnellead.FieldOwnerID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedOwnerID(); ok {
+		_spec.AddField(funnellead.FieldOwnerID, field.TypeInt, value)
+	}
+	if _u.mutation.OwnerIDCleared() {
+		_spec.ClearField(funnellead.FieldOwnerID, field.TypeInt)
+	}
+	if value, ok := _u.mutation.Team(); ok {
+		_spec.SetField(funnellead.FieldTeam, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Industry(); ok {
+		_spec.SetField(funnellead.FieldIndustry, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Region(); ok {
+		_spec.SetField(funnellead.FieldRegion, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.CohortMonth(); ok {
+		_spec.SetField(funnellead.FieldCohortMonth, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.AccountID(); ok {
+		_spec.SetField(funnellead.FieldAccountID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedAccountID(); ok {
+		_spec.AddField(funnellead.FieldAccountID, field.TypeInt, value)
+	}
+	if _u.mutation.AccountIDCleared() {
+		_spec.ClearField(funnellead.FieldAccountID, field.TypeInt)
+	}
+	if value, ok := _u.mutation.L1(); ok {
+		_spec.SetField(funnellead.FieldL1, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedL1(); ok {
+		_spec.AddField(funnellead.FieldL1, field.TypeFloat64, value)
+	}
+	if _u.mutation.L1Cleared() {
+		_spec.ClearField(funnellead.FieldL1, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.C1(); ok {
+		_spec.SetField(funnellead.FieldC1, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedC1(); ok {
+		_spec.AddField(funnellead.FieldC1, field.TypeFloat64, value)
+	}
+	if _u.mutation.C1Cleared() {
+		_spec.ClearField(funnellead.FieldC1, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.L2(); ok {
+		_spec.SetField(funnellead.FieldL2, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedL2(); ok {
+		_spec.AddField(funnellead.FieldL2, field.TypeFloat64, value)
+	}
+	if _u.mutation.L2Cleared() {
+		_spec.ClearField(funnellead.FieldL2, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.C2(); ok {
+		_spec.SetField(funnellead.FieldC2, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedC2(); ok {
+		_spec.AddField(funnellead.FieldC2, field.TypeFloat64, value)
+	}
+	if _u.mutation.C2Cleared() {
+		_spec.ClearField(funnellead.FieldC2, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.L3(); ok {
+		_spec.SetField(funnellead.FieldL3, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedL3(); ok {
+		_spec.AddField(funnellead.FieldL3, field.TypeFloat64, value)
+	}
+	if _u.mutation.L3Cleared() {
+		_spec.ClearField(funnellead.FieldL3, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.C3(); ok {
+		_spec.SetField(funnellead.FieldC3, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedC3(); ok {
+		_spec.AddField(funnellead.FieldC3, field.TypeFloat64, value)
+	}
+	if _u.mutation.C3Cleared() {
+		_spec.ClearField(funnellead.FieldC3, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.L4(); ok {
+		_spec.SetField(funnellead.FieldL4, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedL4(); ok {
+		_spec.AddField(funnellead.FieldL4, field.TypeFloat64, value)
+	}
+	if _u.mutation.L4Cleared() {
+		_spec.ClearField(funnellead.FieldL4, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.C4(); ok {
+		_spec.SetField(funnellead.FieldC4, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedC4(); ok {
+		_spec.AddField(funnellead.FieldC4, field.TypeFloat64, value)
+	}
+	if _u.mutation.C4Cleared() {
+		_spec.ClearField(funnellead.FieldC4, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.L5(); ok {
+		_spec.SetField(funnellead.FieldL5, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedL5(); ok {
+		_spec.AddField(funnellead.FieldL5, field.TypeFloat64, value)
+	}
+	if _u.mutation.L5Cleared() {
+		_spec.ClearField(funnellead.FieldL5, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.C5(); ok {
+		_spec.SetField(funnellead.FieldC5, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedC5(); ok {
+		_spec.AddField(funnellead.FieldC5, field.TypeFloat64, value)
+	}
+	if _u.mutation.C5Cleared() {
+		_spec.ClearField(funnellead.FieldC5, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.L6(); ok {
+		_spec.SetField(funnellead.FieldL6, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedL6(); ok {
+		_spec.AddField(funnellead.FieldL6, field.TypeFloat64, value)
+	}
+	if _u.mutation.L6Cleared() {
+		_spec.ClearField(funnellead.FieldL6, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.C6(); ok {
+		_spec.SetField(funnellead.FieldC6, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedC6(); ok {
+		_spec.AddField(funnellead.FieldC6, field.TypeFloat64, value)
+	}
+	if _u.mutation.C6Cleared() {
+		_spec.ClearField(funnellead.FieldC6, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.L7(); ok {
+		_spec.SetField(funnellead.FieldL7, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedL7(); ok {
+		_spec.AddField(funnellead.FieldL7, field.TypeFloat64, value)
+	}
+	if _u.mutation.L7Cleared() {
+		_spec.ClearField(funnellead.FieldL7, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.C7(); ok {
+		_spec.SetField(funnellead.FieldC7, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedC7(); ok {
+		_spec.AddField(funnellead.FieldC7, field.TypeFloat64, value)
+	}
+	if _u.mutation.C7Cleared() {
+		_spec.ClearField(funnellead.FieldC7, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.L8(); ok {
+		_spec.SetField(funnellead.FieldL8, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedL8(); ok {
+		_spec.AddField(funnellead.FieldL8, field.TypeFloat64, value)
+	}
+	if _u.mutation.L8Cleared() {
+		_spec.ClearField(funnellead.FieldL8, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.C8(); ok {
+		_spec.SetField(funnellead.FieldC8, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedC8(); ok {
+		_spec.AddField(funnellead.FieldC8, field.TypeFloat64, value)
+	}
+	if _u.mutation.C8Cleared() {
+		_spec.ClearField(funnellead.FieldC8, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.L9(); ok {
+		_spec.SetField(funnellead.FieldL9, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedL9(); ok {
+		_spec.AddField(funnellead.FieldL9, field.TypeFloat64, value)
+	}
+	if _u.mutation.L9Cleared() {
+		_spec.ClearField(funnellead.FieldL9, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.C9(); ok {
+		_spec.SetField(funnellead.FieldC9, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedC9(); ok {
+		_spec.AddField(funnellead.FieldC9, field.TypeFloat64, value)
+	}
+	if _u.mutation.C9Cleared() {
+		_spec.ClearField(funnellead.FieldC9, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.L10(); ok {
+		_spec.SetField(funnellead.FieldL10, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedL10(); ok {
+		_spec.AddField(funnellead.FieldL10, field.TypeFloat64, value)
+	}
+	if _u.mutation.L10Cleared() {
+		_spec.ClearField(funnellead.FieldL10, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.C10(); ok {
+		_spec.SetField(funnellead.FieldC10, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedC10(); ok {
+		_spec.AddField(funnellead.FieldC10, field.TypeFloat64, value)
+	}
+	if _u.mutation.C10Cleared() {
+		_spec.ClearField(funnellead.FieldC10, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.L11(); ok {
+		_spec.SetField(funnellead.FieldL11, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedL11(); ok {
+		_spec.AddField(funnellead.FieldL11, field.TypeFloat64, value)
+	}
+	if _u.mutation.L11Cleared() {
+		_spec.ClearField(funnellead.FieldL11, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.C11(); ok {
+		_spec.SetField(funnellead.FieldC11, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedC11(); ok {
+		_spec.AddField(funnellead.FieldC11, field.TypeFloat64, value)
+	}
+	if _u.mutation.C11Cleared() {
+		_spec.ClearField(funnellead.FieldC11, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.L12(); ok {
+		_spec.SetField(funnellead.FieldL12, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedL12(); ok {
+		_spec.AddField(funnellead.FieldL12, field.TypeFloat64, value)
+	}
+	if _u.mutation.L12Cleared() {
+		_spec.ClearField(funnellead.FieldL12, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.C12(); ok {
+		_spec.SetField(funnellead.FieldC12, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedC12(); ok {
+		_spec.AddField(funnellead.FieldC12, field.TypeFloat64, value)
+	}
+	if _u.mutation.C12Cleared() {
+		_spec.ClearField(funnellead.FieldC12, field.TypeFloat64)
+	}
 	if value, ok := _u.mutation.O1(); ok {
 		_spec.SetField(funnellead.FieldO1, field.TypeInt, value)
 	}
@@ -3814,222 +4030,6 @@ func (_u *FunnelLeadUpdateOne) sqlSave(ctx context.Context) (_node *FunnelLead, 
 	}
 	if _u.mutation.O12Cleared() {
 		_spec.ClearField(funnellead.FieldO12, field.TypeInt)
-	}
-	if value, ok := _u.mutation.L1(); ok {
-		_spec.SetField(funnellead.FieldL1, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedL1(); ok {
-		_spec.AddField(funnellead.FieldL1, field.TypeFloat64, value)
-	}
-	if _u.mutation.L1Cleared() {
-		_spec.ClearField(funnellead.FieldL1, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.L2(); ok {
-		_spec.SetField(funnellead.FieldL2, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedL2(); ok {
-		_spec.AddField(funnellead.FieldL2, field.TypeFloat64, value)
-	}
-	if _u.mutation.L2Cleared() {
-		_spec.ClearField(funnellead.FieldL2, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.L3(); ok {
-		_spec.SetField(funnellead.FieldL3, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedL3(); ok {
-		_spec.AddField(funnellead.FieldL3, field.TypeFloat64, value)
-	}
-	if _u.mutation.L3Cleared() {
-		_spec.ClearField(funnellead.FieldL3, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.L4(); ok {
-		_spec.SetField(funnellead.FieldL4, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedL4(); ok {
-		_spec.AddField(funnellead.FieldL4, field.TypeFloat64, value)
-	}
-	if _u.mutation.L4Cleared() {
-		_spec.ClearField(funnellead.FieldL4, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.L5(); ok {
-		_spec.SetField(funnellead.FieldL5, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedL5(); ok {
-		_spec.AddField(funnellead.FieldL5, field.TypeFloat64, value)
-	}
-	if _u.mutation.L5Cleared() {
-		_spec.ClearField(funnellead.FieldL5, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.L6(); ok {
-		_spec.SetField(funnellead.FieldL6, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedL6(); ok {
-		_spec.AddField(funnellead.FieldL6, field.TypeFloat64, value)
-	}
-	if _u.mutation.L6Cleared() {
-		_spec.ClearField(funnellead.FieldL6, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.L7(); ok {
-		_spec.SetField(funnellead.FieldL7, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedL7(); ok {
-		_spec.AddField(funnellead.FieldL7, field.TypeFloat64, value)
-	}
-	if _u.mutation.L7Cleared() {
-		_spec.ClearField(funnellead.FieldL7, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.L8(); ok {
-		_spec.SetField(funnellead.FieldL8, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedL8(); ok {
-		_spec.AddField(funnellead.FieldL8, field.TypeFloat64, value)
-	}
-	if _u.mutation.L8Cleared() {
-		_spec.ClearField(funnellead.FieldL8, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.L9(); ok {
-		_spec.SetField(funnellead.FieldL9, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedL9(); ok {
-		_spec.AddField(funnellead.FieldL9, field.TypeFloat64, value)
-	}
-	if _u.mutation.L9Cleared() {
-		_spec.ClearField(funnellead.FieldL9, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.L10(); ok {
-		_spec.SetField(funnellead.FieldL10, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedL10(); ok {
-		_spec.AddField(funnellead.FieldL10, field.TypeFloat64, value)
-	}
-	if _u.mutation.L10Cleared() {
-		_spec.ClearField(funnellead.FieldL10, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.L11(); ok {
-		_spec.SetField(funnellead.FieldL11, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedL11(); ok {
-		_spec.AddField(funnellead.FieldL11, field.TypeFloat64, value)
-	}
-	if _u.mutation.L11Cleared() {
-		_spec.ClearField(funnellead.FieldL11, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.L12(); ok {
-		_spec.SetField(funnellead.FieldL12, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedL12(); ok {
-		_spec.AddField(funnellead.FieldL12, field.TypeFloat64, value)
-	}
-	if _u.mutation.L12Cleared() {
-		_spec.ClearField(funnellead.FieldL12, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.C1(); ok {
-		_spec.SetField(funnellead.FieldC1, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedC1(); ok {
-		_spec.AddField(funnellead.FieldC1, field.TypeFloat64, value)
-	}
-	if _u.mutation.C1Cleared() {
-		_spec.ClearField(funnellead.FieldC1, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.C2(); ok {
-		_spec.SetField(funnellead.FieldC2, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedC2(); ok {
-		_spec.AddField(funnellead.FieldC2, field.TypeFloat64, value)
-	}
-	if _u.mutation.C2Cleared() {
-		_spec.ClearField(funnellead.FieldC2, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.C3(); ok {
-		_spec.SetField(funnellead.FieldC3, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedC3(); ok {
-		_spec.AddField(funnellead.FieldC3, field.TypeFloat64, value)
-	}
-	if _u.mutation.C3Cleared() {
-		_spec.ClearField(funnellead.FieldC3, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.C4(); ok {
-		_spec.SetField(funnellead.FieldC4, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedC4(); ok {
-		_spec.AddField(funnellead.FieldC4, field.TypeFloat64, value)
-	}
-	if _u.mutation.C4Cleared() {
-		_spec.ClearField(funnellead.FieldC4, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.C5(); ok {
-		_spec.SetField(funnellead.FieldC5, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedC5(); ok {
-		_spec.AddField(funnellead.FieldC5, field.TypeFloat64, value)
-	}
-	if _u.mutation.C5Cleared() {
-		_spec.ClearField(funnellead.FieldC5, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.C6(); ok {
-		_spec.SetField(funnellead.FieldC6, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedC6(); ok {
-		_spec.AddField(funnellead.FieldC6, field.TypeFloat64, value)
-	}
-	if _u.mutation.C6Cleared() {
-		_spec.ClearField(funnellead.FieldC6, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.C7(); ok {
-		_spec.SetField(funnellead.FieldC7, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedC7(); ok {
-		_spec.AddField(funnellead.FieldC7, field.TypeFloat64, value)
-	}
-	if _u.mutation.C7Cleared() {
-		_spec.ClearField(funnellead.FieldC7, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.C8(); ok {
-		_spec.SetField(funnellead.FieldC8, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedC8(); ok {
-		_spec.AddField(funnellead.FieldC8, field.TypeFloat64, value)
-	}
-	if _u.mutation.C8Cleared() {
-		_spec.ClearField(funnellead.FieldC8, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.C9(); ok {
-		_spec.SetField(funnellead.FieldC9, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedC9(); ok {
-		_spec.AddField(funnellead.FieldC9, field.TypeFloat64, value)
-	}
-	if _u.mutation.C9Cleared() {
-		_spec.ClearField(funnellead.FieldC9, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.C10(); ok {
-		_spec.SetField(funnellead.FieldC10, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedC10(); ok {
-		_spec.AddField(funnellead.FieldC10, field.TypeFloat64, value)
-	}
-	if _u.mutation.C10Cleared() {
-		_spec.ClearField(funnellead.FieldC10, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.C11(); ok {
-		_spec.SetField(funnellead.FieldC11, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedC11(); ok {
-		_spec.AddField(funnellead.FieldC11, field.TypeFloat64, value)
-	}
-	if _u.mutation.C11Cleared() {
-		_spec.ClearField(funnellead.FieldC11, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.C12(); ok {
-		_spec.SetField(funnellead.FieldC12, field.TypeFloat64, value)
-	}
-	if value, ok := _u.mutation.AddedC12(); ok {
-		_spec.AddField(funnellead.FieldC12, field.TypeFloat64, value)
-	}
-	if _u.mutation.C12Cleared() {
-		_spec.ClearField(funnellead.FieldC12, field.TypeFloat64)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &FunnelLead{config: _u.config}

@@ -6637,16 +6637,7 @@ type FunnelLeadMutation struct {
 	typ           string
 	id            *int
 	created_at    *time.Time
-	cohort_month  *string
 	source        *string
-	owner_id      *int
-	addowner_id   *int
-	team          *string
-	industry      *string
-	region        *string
-	account_id    *int
-	addaccount_id *int
-	exits         *string
 	r1            *float64
 	addr1         *float64
 	r2            *float64
@@ -6671,6 +6662,63 @@ type FunnelLeadMutation struct {
 	addr11        *float64
 	r12           *float64
 	addr12        *float64
+	exits         *string
+	owner_id      *int
+	addowner_id   *int
+	team          *string
+	industry      *string
+	region        *string
+	cohort_month  *string
+	account_id    *int
+	addaccount_id *int
+	l1            *float64
+	addl1         *float64
+	c1            *float64
+	addc1         *float64
+	l2            *float64
+	addl2         *float64
+	c2            *float64
+	addc2         *float64
+	l3            *float64
+	addl3         *float64
+	c3            *float64
+	addc3         *float64
+	l4            *float64
+	addl4         *float64
+	c4            *float64
+	addc4         *float64
+	l5            *float64
+	addl5         *float64
+	c5            *float64
+	addc5         *float64
+	l6            *float64
+	addl6         *float64
+	c6            *float64
+	addc6         *float64
+	l7            *float64
+	addl7         *float64
+	c7            *float64
+	addc7         *float64
+	l8            *float64
+	addl8         *float64
+	c8            *float64
+	addc8         *float64
+	l9            *float64
+	addl9         *float64
+	c9            *float64
+	addc9         *float64
+	l10           *float64
+	addl10        *float64
+	c10           *float64
+	addc10        *float64
+	l11           *float64
+	addl11        *float64
+	c11           *float64
+	addc11        *float64
+	l12           *float64
+	addl12        *float64
+	c12           *float64
+	addc12        *float64
 	o1            *int
 	addo1         *int
 	o2            *int
@@ -6695,54 +6743,6 @@ type FunnelLeadMutation struct {
 	addo11        *int
 	o12           *int
 	addo12        *int
-	l1            *float64
-	addl1         *float64
-	l2            *float64
-	addl2         *float64
-	l3            *float64
-	addl3         *float64
-	l4            *float64
-	addl4         *float64
-	l5            *float64
-	addl5         *float64
-	l6            *float64
-	addl6         *float64
-	l7            *float64
-	addl7         *float64
-	l8            *float64
-	addl8         *float64
-	l9            *float64
-	addl9         *float64
-	l10           *float64
-	addl10        *float64
-	l11           *float64
-	addl11        *float64
-	l12           *float64
-	addl12        *float64
-	c1            *float64
-	addc1         *float64
-	c2            *float64
-	addc2         *float64
-	c3            *float64
-	addc3         *float64
-	c4            *float64
-	addc4         *float64
-	c5            *float64
-	addc5         *float64
-	c6            *float64
-	addc6         *float64
-	c7            *float64
-	addc7         *float64
-	c8            *float64
-	addc8         *float64
-	c9            *float64
-	addc9         *float64
-	c10           *float64
-	addc10        *float64
-	c11           *float64
-	addc11        *float64
-	c12           *float64
-	addc12        *float64
 	clearedFields map[string]struct{}
 	done          bool
 	oldValue      func(context.Context) (*FunnelLead, error)
@@ -6889,42 +6889,6 @@ func (m *FunnelLeadMutation) ResetCreatedAt() {
 	m.created_at = nil
 }
 
-// SetCohortMonth sets the "cohort_month" field.
-func (m *FunnelLeadMutation) SetCohortMonth(s string) {
-	m.cohort_month = &s
-}
-
-// CohortMonth returns the value of the "cohort_month" field in the mutation.
-func (m *FunnelLeadMutation) CohortMonth() (r string, exists bool) {
-	v := m.cohort_month
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldCohortMonth returns the old "cohort_month" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldCohortMonth(ctx context.Context) (v string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldCohortMonth is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldCohortMonth requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldCohortMonth: %w", err)
-	}
-	return oldValue.CohortMonth, nil
-}
-
-// ResetCohortMonth resets all changes to the "cohort_month" field.
-func (m *FunnelLeadMutation) ResetCohortMonth() {
-	m.cohort_month = nil
-}
-
 // SetSource sets the "source" field.
 func (m *FunnelLeadMutation) SetSource(s string) {
 	m.source = &s
@@ -6959,303 +6923,6 @@ func (m *FunnelLeadMutation) OldSource(ctx context.Context) (v string, err error
 // ResetSource resets all changes to the "source" field.
 func (m *FunnelLeadMutation) ResetSource() {
 	m.source = nil
-}
-
-// SetOwnerID sets the "owner_id" field.
-func (m *FunnelLeadMutation) SetOwnerID(i int) {
-	m.owner_id = &i
-	m.addowner_id = nil
-}
-
-// OwnerID returns the value of the "owner_id" field in the mutation.
-func (m *FunnelLeadMutation) OwnerID() (r int, exists bool) {
-	v := m.owner_id
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldOwnerID returns the old "owner_id" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldOwnerID(ctx context.Context) (v *int, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldOwnerID is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldOwnerID requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldOwnerID: %w", err)
-	}
-	return oldValue.OwnerID, nil
-}
-
-// AddOwnerID adds i to the "owner_id" field.
-func (m *FunnelLeadMutation) AddOwnerID(i int) {
-	if m.addowner_id != nil {
-		*m.addowner_id += i
-	} else {
-		m.addowner_id = &i
-	}
-}
-
-// AddedOwnerID returns the value that was added to the "owner_id" field in this mutation.
-func (m *FunnelLeadMutation) AddedOwnerID() (r int, exists bool) {
-	v := m.addowner_id
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearOwnerID clears the value of the "owner_id" field.
-func (m *FunnelLeadMutation) ClearOwnerID() {
-	m.owner_id = nil
-	m.addowner_id = nil
-	m.clearedFields[funnellead.FieldOwnerID] = struct{}{}
-}
-
-// OwnerIDCleared returns if the "owner_id" field was cleared in this mutation.
-func (m *FunnelLeadMutation) OwnerIDCleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldOwnerID]
-	return ok
-}
-
-// ResetOwnerID resets all changes to the "owner_id" field.
-func (m *FunnelLeadMutation) ResetOwnerID() {
-	m.owner_id = nil
-	m.addowner_id = nil
-	delete(m.clearedFields, funnellead.FieldOwnerID)
-}
-
-// SetTeam sets the "team" field.
-func (m *FunnelLeadMutation) SetTeam(s string) {
-	m.team = &s
-}
-
-// Team returns the value of the "team" field in the mutation.
-func (m *FunnelLeadMutation) Team() (r string, exists bool) {
-	v := m.team
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldTeam returns the old "team" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldTeam(ctx context.Context) (v string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldTeam is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldTeam requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldTeam: %w", err)
-	}
-	return oldValue.Team, nil
-}
-
-// ResetTeam resets all changes to the "team" field.
-func (m *FunnelLeadMutation) ResetTeam() {
-	m.team = nil
-}
-
-// SetIndustry sets the "industry" field.
-func (m *FunnelLeadMutation) SetIndustry(s string) {
-	m.industry = &s
-}
-
-// Industry returns the value of the "industry" field in the mutation.
-func (m *FunnelLeadMutation) Industry() (r string, exists bool) {
-	v := m.industry
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldIndustry returns the old "industry" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldIndustry(ctx context.Context) (v string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldIndustry is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldIndustry requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldIndustry: %w", err)
-	}
-	return oldValue.Industry, nil
-}
-
-// ResetIndustry resets all changes to the "industry" field.
-func (m *FunnelLeadMutation) ResetIndustry() {
-	m.industry = nil
-}
-
-// SetRegion sets the "region" field.
-func (m *FunnelLeadMutation) SetRegion(s string) {
-	m.region = &s
-}
-
-// Region returns the value of the "region" field in the mutation.
-func (m *FunnelLeadMutation) Region() (r string, exists bool) {
-	v := m.region
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldRegion returns the old "region" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldRegion(ctx context.Context) (v string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldRegion is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldRegion requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldRegion: %w", err)
-	}
-	return oldValue.Region, nil
-}
-
-// ResetRegion resets all changes to the "region" field.
-func (m *FunnelLeadMutation) ResetRegion() {
-	m.region = nil
-}
-
-// SetAccountID sets the "account_id" field.
-func (m *FunnelLeadMutation) SetAccountID(i int) {
-	m.account_id = &i
-	m.addaccount_id = nil
-}
-
-// AccountID returns the value of the "account_id" field in the mutation.
-func (m *FunnelLeadMutation) AccountID() (r int, exists bool) {
-	v := m.account_id
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldAccountID returns the old "account_id" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldAccountID(ctx context.Context) (v *int, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldAccountID requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
-	}
-	return oldValue.AccountID, nil
-}
-
-// AddAccountID adds i to the "account_id" field.
-func (m *FunnelLeadMutation) AddAccountID(i int) {
-	if m.addaccount_id != nil {
-		*m.addaccount_id += i
-	} else {
-		m.addaccount_id = &i
-	}
-}
-
-// AddedAccountID returns the value that was added to the "account_id" field in this mutation.
-func (m *FunnelLeadMutation) AddedAccountID() (r int, exists bool) {
-	v := m.addaccount_id
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearAccountID clears the value of the "account_id" field.
-func (m *FunnelLeadMutation) ClearAccountID() {
-	m.account_id = nil
-	m.addaccount_id = nil
-	m.clearedFields[funnellead.FieldAccountID] = struct{}{}
-}
-
-// AccountIDCleared returns if the "account_id" field was cleared in this mutation.
-func (m *FunnelLeadMutation) AccountIDCleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldAccountID]
-	return ok
-}
-
-// ResetAccountID resets all changes to the "account_id" field.
-func (m *FunnelLeadMutation) ResetAccountID() {
-	m.account_id = nil
-	m.addaccount_id = nil
-	delete(m.clearedFields, funnellead.FieldAccountID)
-}
-
-// SetExits sets the "exits" field.
-func (m *FunnelLeadMutation) SetExits(s string) {
-	m.exits = &s
-}
-
-// Exits returns the value of the "exits" field in the mutation.
-func (m *FunnelLeadMutation) Exits() (r string, exists bool) {
-	v := m.exits
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldExits returns the old "exits" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldExits(ctx context.Context) (v *string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldExits is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldExits requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldExits: %w", err)
-	}
-	return oldValue.Exits, nil
-}
-
-// ClearExits clears the value of the "exits" field.
-func (m *FunnelLeadMutation) ClearExits() {
-	m.exits = nil
-	m.clearedFields[funnellead.FieldExits] = struct{}{}
-}
-
-// ExitsCleared returns if the "exits" field was cleared in this mutation.
-func (m *FunnelLeadMutation) ExitsCleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldExits]
-	return ok
-}
-
-// ResetExits resets all changes to the "exits" field.
-func (m *FunnelLeadMutation) ResetExits() {
-	m.exits = nil
-	delete(m.clearedFields, funnellead.FieldExits)
 }
 
 // SetR1 sets the "r1" field.
@@ -8098,6 +7765,2019 @@ func (m *FunnelLeadMutation) ResetR12() {
 	delete(m.clearedFields, funnellead.FieldR12)
 }
 
+// SetExits sets the "exits" field.
+func (m *FunnelLeadMutation) SetExits(s string) {
+	m.exits = &s
+}
+
+// Exits returns the value of the "exits" field in the mutation.
+func (m *FunnelLeadMutation) Exits() (r string, exists bool) {
+	v := m.exits
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExits returns the old "exits" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldExits(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExits is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExits requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExits: %w", err)
+	}
+	return oldValue.Exits, nil
+}
+
+// ClearExits clears the value of the "exits" field.
+func (m *FunnelLeadMutation) ClearExits() {
+	m.exits = nil
+	m.clearedFields[funnellead.FieldExits] = struct{}{}
+}
+
+// ExitsCleared returns if the "exits" field was cleared in this mutation.
+func (m *FunnelLeadMutation) ExitsCleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldExits]
+	return ok
+}
+
+// ResetExits resets all changes to the "exits" field.
+func (m *FunnelLeadMutation) ResetExits() {
+	m.exits = nil
+	delete(m.clearedFields, funnellead.FieldExits)
+}
+
+// SetOwnerID sets the "owner_id" field.
+func (m *FunnelLeadMutation) SetOwnerID(i int) {
+	m.owner_id = &i
+	m.addowner_id = nil
+}
+
+// OwnerID returns the value of the "owner_id" field in the mutation.
+func (m *FunnelLeadMutation) OwnerID() (r int, exists bool) {
+	v := m.owner_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOwnerID returns the old "owner_id" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldOwnerID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOwnerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOwnerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOwnerID: %w", err)
+	}
+	return oldValue.OwnerID, nil
+}
+
+// AddOwnerID adds i to the "owner_id" field.
+func (m *FunnelLeadMutation) AddOwnerID(i int) {
+	if m.addowner_id != nil {
+		*m.addowner_id += i
+	} else {
+		m.addowner_id = &i
+	}
+}
+
+// AddedOwnerID returns the value that was added to the "owner_id" field in this mutation.
+func (m *FunnelLeadMutation) AddedOwnerID() (r int, exists bool) {
+	v := m.addowner_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearOwnerID clears the value of the "owner_id" field.
+func (m *FunnelLeadMutation) ClearOwnerID() {
+	m.owner_id = nil
+	m.addowner_id = nil
+	m.clearedFields[funnellead.FieldOwnerID] = struct{}{}
+}
+
+// OwnerIDCleared returns if the "owner_id" field was cleared in this mutation.
+func (m *FunnelLeadMutation) OwnerIDCleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldOwnerID]
+	return ok
+}
+
+// ResetOwnerID resets all changes to the "owner_id" field.
+func (m *FunnelLeadMutation) ResetOwnerID() {
+	m.owner_id = nil
+	m.addowner_id = nil
+	delete(m.clearedFields, funnellead.FieldOwnerID)
+}
+
+// SetTeam sets the "team" field.
+func (m *FunnelLeadMutation) SetTeam(s string) {
+	m.team = &s
+}
+
+// Team returns the value of the "team" field in the mutation.
+func (m *FunnelLeadMutation) Team() (r string, exists bool) {
+	v := m.team
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTeam returns the old "team" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldTeam(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTeam is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTeam requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTeam: %w", err)
+	}
+	return oldValue.Team, nil
+}
+
+// ResetTeam resets all changes to the "team" field.
+func (m *FunnelLeadMutation) ResetTeam() {
+	m.team = nil
+}
+
+// SetIndustry sets the "industry" field.
+func (m *FunnelLeadMutation) SetIndustry(s string) {
+	m.industry = &s
+}
+
+// Industry returns the value of the "industry" field in the mutation.
+func (m *FunnelLeadMutation) Industry() (r string, exists bool) {
+	v := m.industry
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIndustry returns the old "industry" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldIndustry(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIndustry is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIndustry requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIndustry: %w", err)
+	}
+	return oldValue.Industry, nil
+}
+
+// ResetIndustry resets all changes to the "industry" field.
+func (m *FunnelLeadMutation) ResetIndustry() {
+	m.industry = nil
+}
+
+// SetRegion sets the "region" field.
+func (m *FunnelLeadMutation) SetRegion(s string) {
+	m.region = &s
+}
+
+// Region returns the value of the "region" field in the mutation.
+func (m *FunnelLeadMutation) Region() (r string, exists bool) {
+	v := m.region
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegion returns the old "region" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldRegion(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegion: %w", err)
+	}
+	return oldValue.Region, nil
+}
+
+// ResetRegion resets all changes to the "region" field.
+func (m *FunnelLeadMutation) ResetRegion() {
+	m.region = nil
+}
+
+// SetCohortMonth sets the "cohort_month" field.
+func (m *FunnelLeadMutation) SetCohortMonth(s string) {
+	m.cohort_month = &s
+}
+
+// CohortMonth returns the value of the "cohort_month" field in the mutation.
+func (m *FunnelLeadMutation) CohortMonth() (r string, exists bool) {
+	v := m.cohort_month
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCohortMonth returns the old "cohort_month" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldCohortMonth(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCohortMonth is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCohortMonth requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCohortMonth: %w", err)
+	}
+	return oldValue.CohortMonth, nil
+}
+
+// ResetCohortMonth resets all changes to the "cohort_month" field.
+func (m *FunnelLeadMutation) ResetCohortMonth() {
+	m.cohort_month = nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *FunnelLeadMutation) SetAccountID(i int) {
+	m.account_id = &i
+	m.addaccount_id = nil
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *FunnelLeadMutation) AccountID() (r int, exists bool) {
+	v := m.account_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldAccountID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// AddAccountID adds i to the "account_id" field.
+func (m *FunnelLeadMutation) AddAccountID(i int) {
+	if m.addaccount_id != nil {
+		*m.addaccount_id += i
+	} else {
+		m.addaccount_id = &i
+	}
+}
+
+// AddedAccountID returns the value that was added to the "account_id" field in this mutation.
+func (m *FunnelLeadMutation) AddedAccountID() (r int, exists bool) {
+	v := m.addaccount_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearAccountID clears the value of the "account_id" field.
+func (m *FunnelLeadMutation) ClearAccountID() {
+	m.account_id = nil
+	m.addaccount_id = nil
+	m.clearedFields[funnellead.FieldAccountID] = struct{}{}
+}
+
+// AccountIDCleared returns if the "account_id" field was cleared in this mutation.
+func (m *FunnelLeadMutation) AccountIDCleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldAccountID]
+	return ok
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *FunnelLeadMutation) ResetAccountID() {
+	m.account_id = nil
+	m.addaccount_id = nil
+	delete(m.clearedFields, funnellead.FieldAccountID)
+}
+
+// SetL1 sets the "l1" field.
+func (m *FunnelLeadMutation) SetL1(f float64) {
+	m.l1 = &f
+	m.addl1 = nil
+}
+
+// L1 returns the value of the "l1" field in the mutation.
+func (m *FunnelLeadMutation) L1() (r float64, exists bool) {
+	v := m.l1
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldL1 returns the old "l1" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldL1(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldL1 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldL1 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldL1: %w", err)
+	}
+	return oldValue.L1, nil
+}
+
+// AddL1 adds f to the "l1" field.
+func (m *FunnelLeadMutation) AddL1(f float64) {
+	if m.addl1 != nil {
+		*m.addl1 += f
+	} else {
+		m.addl1 = &f
+	}
+}
+
+// AddedL1 returns the value that was added to the "l1" field in this mutation.
+func (m *FunnelLeadMutation) AddedL1() (r float64, exists bool) {
+	v := m.addl1
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearL1 clears the value of the "l1" field.
+func (m *FunnelLeadMutation) ClearL1() {
+	m.l1 = nil
+	m.addl1 = nil
+	m.clearedFields[funnellead.FieldL1] = struct{}{}
+}
+
+// L1Cleared returns if the "l1" field was cleared in this mutation.
+func (m *FunnelLeadMutation) L1Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldL1]
+	return ok
+}
+
+// ResetL1 resets all changes to the "l1" field.
+func (m *FunnelLeadMutation) ResetL1() {
+	m.l1 = nil
+	m.addl1 = nil
+	delete(m.clearedFields, funnellead.FieldL1)
+}
+
+// SetC1 sets the "c1" field.
+func (m *FunnelLeadMutation) SetC1(f float64) {
+	m.c1 = &f
+	m.addc1 = nil
+}
+
+// C1 returns the value of the "c1" field in the mutation.
+func (m *FunnelLeadMutation) C1() (r float64, exists bool) {
+	v := m.c1
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldC1 returns the old "c1" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldC1(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldC1 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldC1 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldC1: %w", err)
+	}
+	return oldValue.C1, nil
+}
+
+// AddC1 adds f to the "c1" field.
+func (m *FunnelLeadMutation) AddC1(f float64) {
+	if m.addc1 != nil {
+		*m.addc1 += f
+	} else {
+		m.addc1 = &f
+	}
+}
+
+// AddedC1 returns the value that was added to the "c1" field in this mutation.
+func (m *FunnelLeadMutation) AddedC1() (r float64, exists bool) {
+	v := m.addc1
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearC1 clears the value of the "c1" field.
+func (m *FunnelLeadMutation) ClearC1() {
+	m.c1 = nil
+	m.addc1 = nil
+	m.clearedFields[funnellead.FieldC1] = struct{}{}
+}
+
+// C1Cleared returns if the "c1" field was cleared in this mutation.
+func (m *FunnelLeadMutation) C1Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldC1]
+	return ok
+}
+
+// ResetC1 resets all changes to the "c1" field.
+func (m *FunnelLeadMutation) ResetC1() {
+	m.c1 = nil
+	m.addc1 = nil
+	delete(m.clearedFields, funnellead.FieldC1)
+}
+
+// SetL2 sets the "l2" field.
+func (m *FunnelLeadMutation) SetL2(f float64) {
+	m.l2 = &f
+	m.addl2 = nil
+}
+
+// L2 returns the value of the "l2" field in the mutation.
+func (m *FunnelLeadMutation) L2() (r float64, exists bool) {
+	v := m.l2
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldL2 returns the old "l2" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldL2(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldL2 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldL2 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldL2: %w", err)
+	}
+	return oldValue.L2, nil
+}
+
+// AddL2 adds f to the "l2" field.
+func (m *FunnelLeadMutation) AddL2(f float64) {
+	if m.addl2 != nil {
+		*m.addl2 += f
+	} else {
+		m.addl2 = &f
+	}
+}
+
+// AddedL2 returns the value that was added to the "l2" field in this mutation.
+func (m *FunnelLeadMutation) AddedL2() (r float64, exists bool) {
+	v := m.addl2
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearL2 clears the value of the "l2" field.
+func (m *FunnelLeadMutation) ClearL2() {
+	m.l2 = nil
+	m.addl2 = nil
+	m.clearedFields[funnellead.FieldL2] = struct{}{}
+}
+
+// L2Cleared returns if the "l2" field was cleared in this mutation.
+func (m *FunnelLeadMutation) L2Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldL2]
+	return ok
+}
+
+// ResetL2 resets all changes to the "l2" field.
+func (m *FunnelLeadMutation) ResetL2() {
+	m.l2 = nil
+	m.addl2 = nil
+	delete(m.clearedFields, funnellead.FieldL2)
+}
+
+// SetC2 sets the "c2" field.
+func (m *FunnelLeadMutation) SetC2(f float64) {
+	m.c2 = &f
+	m.addc2 = nil
+}
+
+// C2 returns the value of the "c2" field in the mutation.
+func (m *FunnelLeadMutation) C2() (r float64, exists bool) {
+	v := m.c2
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldC2 returns the old "c2" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldC2(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldC2 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldC2 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldC2: %w", err)
+	}
+	return oldValue.C2, nil
+}
+
+// AddC2 adds f to the "c2" field.
+func (m *FunnelLeadMutation) AddC2(f float64) {
+	if m.addc2 != nil {
+		*m.addc2 += f
+	} else {
+		m.addc2 = &f
+	}
+}
+
+// AddedC2 returns the value that was added to the "c2" field in this mutation.
+func (m *FunnelLeadMutation) AddedC2() (r float64, exists bool) {
+	v := m.addc2
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearC2 clears the value of the "c2" field.
+func (m *FunnelLeadMutation) ClearC2() {
+	m.c2 = nil
+	m.addc2 = nil
+	m.clearedFields[funnellead.FieldC2] = struct{}{}
+}
+
+// C2Cleared returns if the "c2" field was cleared in this mutation.
+func (m *FunnelLeadMutation) C2Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldC2]
+	return ok
+}
+
+// ResetC2 resets all changes to the "c2" field.
+func (m *FunnelLeadMutation) ResetC2() {
+	m.c2 = nil
+	m.addc2 = nil
+	delete(m.clearedFields, funnellead.FieldC2)
+}
+
+// SetL3 sets the "l3" field.
+func (m *FunnelLeadMutation) SetL3(f float64) {
+	m.l3 = &f
+	m.addl3 = nil
+}
+
+// L3 returns the value of the "l3" field in the mutation.
+func (m *FunnelLeadMutation) L3() (r float64, exists bool) {
+	v := m.l3
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldL3 returns the old "l3" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldL3(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldL3 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldL3 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldL3: %w", err)
+	}
+	return oldValue.L3, nil
+}
+
+// AddL3 adds f to the "l3" field.
+func (m *FunnelLeadMutation) AddL3(f float64) {
+	if m.addl3 != nil {
+		*m.addl3 += f
+	} else {
+		m.addl3 = &f
+	}
+}
+
+// AddedL3 returns the value that was added to the "l3" field in this mutation.
+func (m *FunnelLeadMutation) AddedL3() (r float64, exists bool) {
+	v := m.addl3
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearL3 clears the value of the "l3" field.
+func (m *FunnelLeadMutation) ClearL3() {
+	m.l3 = nil
+	m.addl3 = nil
+	m.clearedFields[funnellead.FieldL3] = struct{}{}
+}
+
+// L3Cleared returns if the "l3" field was cleared in this mutation.
+func (m *FunnelLeadMutation) L3Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldL3]
+	return ok
+}
+
+// ResetL3 resets all changes to the "l3" field.
+func (m *FunnelLeadMutation) ResetL3() {
+	m.l3 = nil
+	m.addl3 = nil
+	delete(m.clearedFields, funnellead.FieldL3)
+}
+
+// SetC3 sets the "c3" field.
+func (m *FunnelLeadMutation) SetC3(f float64) {
+	m.c3 = &f
+	m.addc3 = nil
+}
+
+// C3 returns the value of the "c3" field in the mutation.
+func (m *FunnelLeadMutation) C3() (r float64, exists bool) {
+	v := m.c3
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldC3 returns the old "c3" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldC3(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldC3 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldC3 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldC3: %w", err)
+	}
+	return oldValue.C3, nil
+}
+
+// AddC3 adds f to the "c3" field.
+func (m *FunnelLeadMutation) AddC3(f float64) {
+	if m.addc3 != nil {
+		*m.addc3 += f
+	} else {
+		m.addc3 = &f
+	}
+}
+
+// AddedC3 returns the value that was added to the "c3" field in this mutation.
+func (m *FunnelLeadMutation) AddedC3() (r float64, exists bool) {
+	v := m.addc3
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearC3 clears the value of the "c3" field.
+func (m *FunnelLeadMutation) ClearC3() {
+	m.c3 = nil
+	m.addc3 = nil
+	m.clearedFields[funnellead.FieldC3] = struct{}{}
+}
+
+// C3Cleared returns if the "c3" field was cleared in this mutation.
+func (m *FunnelLeadMutation) C3Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldC3]
+	return ok
+}
+
+// ResetC3 resets all changes to the "c3" field.
+func (m *FunnelLeadMutation) ResetC3() {
+	m.c3 = nil
+	m.addc3 = nil
+	delete(m.clearedFields, funnellead.FieldC3)
+}
+
+// SetL4 sets the "l4" field.
+func (m *FunnelLeadMutation) SetL4(f float64) {
+	m.l4 = &f
+	m.addl4 = nil
+}
+
+// L4 returns the value of the "l4" field in the mutation.
+func (m *FunnelLeadMutation) L4() (r float64, exists bool) {
+	v := m.l4
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldL4 returns the old "l4" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldL4(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldL4 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldL4 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldL4: %w", err)
+	}
+	return oldValue.L4, nil
+}
+
+// AddL4 adds f to the "l4" field.
+func (m *FunnelLeadMutation) AddL4(f float64) {
+	if m.addl4 != nil {
+		*m.addl4 += f
+	} else {
+		m.addl4 = &f
+	}
+}
+
+// AddedL4 returns the value that was added to the "l4" field in this mutation.
+func (m *FunnelLeadMutation) AddedL4() (r float64, exists bool) {
+	v := m.addl4
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearL4 clears the value of the "l4" field.
+func (m *FunnelLeadMutation) ClearL4() {
+	m.l4 = nil
+	m.addl4 = nil
+	m.clearedFields[funnellead.FieldL4] = struct{}{}
+}
+
+// L4Cleared returns if the "l4" field was cleared in this mutation.
+func (m *FunnelLeadMutation) L4Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldL4]
+	return ok
+}
+
+// ResetL4 resets all changes to the "l4" field.
+func (m *FunnelLeadMutation) ResetL4() {
+	m.l4 = nil
+	m.addl4 = nil
+	delete(m.clearedFields, funnellead.FieldL4)
+}
+
+// SetC4 sets the "c4" field.
+func (m *FunnelLeadMutation) SetC4(f float64) {
+	m.c4 = &f
+	m.addc4 = nil
+}
+
+// C4 returns the value of the "c4" field in the mutation.
+func (m *FunnelLeadMutation) C4() (r float64, exists bool) {
+	v := m.c4
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldC4 returns the old "c4" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldC4(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldC4 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldC4 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldC4: %w", err)
+	}
+	return oldValue.C4, nil
+}
+
+// AddC4 adds f to the "c4" field.
+func (m *FunnelLeadMutation) AddC4(f float64) {
+	if m.addc4 != nil {
+		*m.addc4 += f
+	} else {
+		m.addc4 = &f
+	}
+}
+
+// AddedC4 returns the value that was added to the "c4" field in this mutation.
+func (m *FunnelLeadMutation) AddedC4() (r float64, exists bool) {
+	v := m.addc4
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearC4 clears the value of the "c4" field.
+func (m *FunnelLeadMutation) ClearC4() {
+	m.c4 = nil
+	m.addc4 = nil
+	m.clearedFields[funnellead.FieldC4] = struct{}{}
+}
+
+// C4Cleared returns if the "c4" field was cleared in this mutation.
+func (m *FunnelLeadMutation) C4Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldC4]
+	return ok
+}
+
+// ResetC4 resets all changes to the "c4" field.
+func (m *FunnelLeadMutation) ResetC4() {
+	m.c4 = nil
+	m.addc4 = nil
+	delete(m.clearedFields, funnellead.FieldC4)
+}
+
+// SetL5 sets the "l5" field.
+func (m *FunnelLeadMutation) SetL5(f float64) {
+	m.l5 = &f
+	m.addl5 = nil
+}
+
+// L5 returns the value of the "l5" field in the mutation.
+func (m *FunnelLeadMutation) L5() (r float64, exists bool) {
+	v := m.l5
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldL5 returns the old "l5" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldL5(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldL5 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldL5 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldL5: %w", err)
+	}
+	return oldValue.L5, nil
+}
+
+// AddL5 adds f to the "l5" field.
+func (m *FunnelLeadMutation) AddL5(f float64) {
+	if m.addl5 != nil {
+		*m.addl5 += f
+	} else {
+		m.addl5 = &f
+	}
+}
+
+// AddedL5 returns the value that was added to the "l5" field in this mutation.
+func (m *FunnelLeadMutation) AddedL5() (r float64, exists bool) {
+	v := m.addl5
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearL5 clears the value of the "l5" field.
+func (m *FunnelLeadMutation) ClearL5() {
+	m.l5 = nil
+	m.addl5 = nil
+	m.clearedFields[funnellead.FieldL5] = struct{}{}
+}
+
+// L5Cleared returns if the "l5" field was cleared in this mutation.
+func (m *FunnelLeadMutation) L5Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldL5]
+	return ok
+}
+
+// ResetL5 resets all changes to the "l5" field.
+func (m *FunnelLeadMutation) ResetL5() {
+	m.l5 = nil
+	m.addl5 = nil
+	delete(m.clearedFields, funnellead.FieldL5)
+}
+
+// SetC5 sets the "c5" field.
+func (m *FunnelLeadMutation) SetC5(f float64) {
+	m.c5 = &f
+	m.addc5 = nil
+}
+
+// C5 returns the value of the "c5" field in the mutation.
+func (m *FunnelLeadMutation) C5() (r float64, exists bool) {
+	v := m.c5
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldC5 returns the old "c5" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldC5(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldC5 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldC5 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldC5: %w", err)
+	}
+	return oldValue.C5, nil
+}
+
+// AddC5 adds f to the "c5" field.
+func (m *FunnelLeadMutation) AddC5(f float64) {
+	if m.addc5 != nil {
+		*m.addc5 += f
+	} else {
+		m.addc5 = &f
+	}
+}
+
+// AddedC5 returns the value that was added to the "c5" field in this mutation.
+func (m *FunnelLeadMutation) AddedC5() (r float64, exists bool) {
+	v := m.addc5
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearC5 clears the value of the "c5" field.
+func (m *FunnelLeadMutation) ClearC5() {
+	m.c5 = nil
+	m.addc5 = nil
+	m.clearedFields[funnellead.FieldC5] = struct{}{}
+}
+
+// C5Cleared returns if the "c5" field was cleared in this mutation.
+func (m *FunnelLeadMutation) C5Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldC5]
+	return ok
+}
+
+// ResetC5 resets all changes to the "c5" field.
+func (m *FunnelLeadMutation) ResetC5() {
+	m.c5 = nil
+	m.addc5 = nil
+	delete(m.clearedFields, funnellead.FieldC5)
+}
+
+// SetL6 sets the "l6" field.
+func (m *FunnelLeadMutation) SetL6(f float64) {
+	m.l6 = &f
+	m.addl6 = nil
+}
+
+// L6 returns the value of the "l6" field in the mutation.
+func (m *FunnelLeadMutation) L6() (r float64, exists bool) {
+	v := m.l6
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldL6 returns the old "l6" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldL6(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldL6 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldL6 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldL6: %w", err)
+	}
+	return oldValue.L6, nil
+}
+
+// AddL6 adds f to the "l6" field.
+func (m *FunnelLeadMutation) AddL6(f float64) {
+	if m.addl6 != nil {
+		*m.addl6 += f
+	} else {
+		m.addl6 = &f
+	}
+}
+
+// AddedL6 returns the value that was added to the "l6" field in this mutation.
+func (m *FunnelLeadMutation) AddedL6() (r float64, exists bool) {
+	v := m.addl6
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearL6 clears the value of the "l6" field.
+func (m *FunnelLeadMutation) ClearL6() {
+	m.l6 = nil
+	m.addl6 = nil
+	m.clearedFields[funnellead.FieldL6] = struct{}{}
+}
+
+// L6Cleared returns if the "l6" field was cleared in this mutation.
+func (m *FunnelLeadMutation) L6Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldL6]
+	return ok
+}
+
+// ResetL6 resets all changes to the "l6" field.
+func (m *FunnelLeadMutation) ResetL6() {
+	m.l6 = nil
+	m.addl6 = nil
+	delete(m.clearedFields, funnellead.FieldL6)
+}
+
+// SetC6 sets the "c6" field.
+func (m *FunnelLeadMutation) SetC6(f float64) {
+	m.c6 = &f
+	m.addc6 = nil
+}
+
+// C6 returns the value of the "c6" field in the mutation.
+func (m *FunnelLeadMutation) C6() (r float64, exists bool) {
+	v := m.c6
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldC6 returns the old "c6" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldC6(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldC6 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldC6 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldC6: %w", err)
+	}
+	return oldValue.C6, nil
+}
+
+// AddC6 adds f to the "c6" field.
+func (m *FunnelLeadMutation) AddC6(f float64) {
+	if m.addc6 != nil {
+		*m.addc6 += f
+	} else {
+		m.addc6 = &f
+	}
+}
+
+// AddedC6 returns the value that was added to the "c6" field in this mutation.
+func (m *FunnelLeadMutation) AddedC6() (r float64, exists bool) {
+	v := m.addc6
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearC6 clears the value of the "c6" field.
+func (m *FunnelLeadMutation) ClearC6() {
+	m.c6 = nil
+	m.addc6 = nil
+	m.clearedFields[funnellead.FieldC6] = struct{}{}
+}
+
+// C6Cleared returns if the "c6" field was cleared in this mutation.
+func (m *FunnelLeadMutation) C6Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldC6]
+	return ok
+}
+
+// ResetC6 resets all changes to the "c6" field.
+func (m *FunnelLeadMutation) ResetC6() {
+	m.c6 = nil
+	m.addc6 = nil
+	delete(m.clearedFields, funnellead.FieldC6)
+}
+
+// SetL7 sets the "l7" field.
+func (m *FunnelLeadMutation) SetL7(f float64) {
+	m.l7 = &f
+	m.addl7 = nil
+}
+
+// L7 returns the value of the "l7" field in the mutation.
+func (m *FunnelLeadMutation) L7() (r float64, exists bool) {
+	v := m.l7
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldL7 returns the old "l7" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldL7(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldL7 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldL7 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldL7: %w", err)
+	}
+	return oldValue.L7, nil
+}
+
+// AddL7 adds f to the "l7" field.
+func (m *FunnelLeadMutation) AddL7(f float64) {
+	if m.addl7 != nil {
+		*m.addl7 += f
+	} else {
+		m.addl7 = &f
+	}
+}
+
+// AddedL7 returns the value that was added to the "l7" field in this mutation.
+func (m *FunnelLeadMutation) AddedL7() (r float64, exists bool) {
+	v := m.addl7
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearL7 clears the value of the "l7" field.
+func (m *FunnelLeadMutation) ClearL7() {
+	m.l7 = nil
+	m.addl7 = nil
+	m.clearedFields[funnellead.FieldL7] = struct{}{}
+}
+
+// L7Cleared returns if the "l7" field was cleared in this mutation.
+func (m *FunnelLeadMutation) L7Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldL7]
+	return ok
+}
+
+// ResetL7 resets all changes to the "l7" field.
+func (m *FunnelLeadMutation) ResetL7() {
+	m.l7 = nil
+	m.addl7 = nil
+	delete(m.clearedFields, funnellead.FieldL7)
+}
+
+// SetC7 sets the "c7" field.
+func (m *FunnelLeadMutation) SetC7(f float64) {
+	m.c7 = &f
+	m.addc7 = nil
+}
+
+// C7 returns the value of the "c7" field in the mutation.
+func (m *FunnelLeadMutation) C7() (r float64, exists bool) {
+	v := m.c7
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldC7 returns the old "c7" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldC7(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldC7 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldC7 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldC7: %w", err)
+	}
+	return oldValue.C7, nil
+}
+
+// AddC7 adds f to the "c7" field.
+func (m *FunnelLeadMutation) AddC7(f float64) {
+	if m.addc7 != nil {
+		*m.addc7 += f
+	} else {
+		m.addc7 = &f
+	}
+}
+
+// AddedC7 returns the value that was added to the "c7" field in this mutation.
+func (m *FunnelLeadMutation) AddedC7() (r float64, exists bool) {
+	v := m.addc7
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearC7 clears the value of the "c7" field.
+func (m *FunnelLeadMutation) ClearC7() {
+	m.c7 = nil
+	m.addc7 = nil
+	m.clearedFields[funnellead.FieldC7] = struct{}{}
+}
+
+// C7Cleared returns if the "c7" field was cleared in this mutation.
+func (m *FunnelLeadMutation) C7Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldC7]
+	return ok
+}
+
+// ResetC7 resets all changes to the "c7" field.
+func (m *FunnelLeadMutation) ResetC7() {
+	m.c7 = nil
+	m.addc7 = nil
+	delete(m.clearedFields, funnellead.FieldC7)
+}
+
+// SetL8 sets the "l8" field.
+func (m *FunnelLeadMutation) SetL8(f float64) {
+	m.l8 = &f
+	m.addl8 = nil
+}
+
+// L8 returns the value of the "l8" field in the mutation.
+func (m *FunnelLeadMutation) L8() (r float64, exists bool) {
+	v := m.l8
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldL8 returns the old "l8" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldL8(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldL8 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldL8 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldL8: %w", err)
+	}
+	return oldValue.L8, nil
+}
+
+// AddL8 adds f to the "l8" field.
+func (m *FunnelLeadMutation) AddL8(f float64) {
+	if m.addl8 != nil {
+		*m.addl8 += f
+	} else {
+		m.addl8 = &f
+	}
+}
+
+// AddedL8 returns the value that was added to the "l8" field in this mutation.
+func (m *FunnelLeadMutation) AddedL8() (r float64, exists bool) {
+	v := m.addl8
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearL8 clears the value of the "l8" field.
+func (m *FunnelLeadMutation) ClearL8() {
+	m.l8 = nil
+	m.addl8 = nil
+	m.clearedFields[funnellead.FieldL8] = struct{}{}
+}
+
+// L8Cleared returns if the "l8" field was cleared in this mutation.
+func (m *FunnelLeadMutation) L8Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldL8]
+	return ok
+}
+
+// ResetL8 resets all changes to the "l8" field.
+func (m *FunnelLeadMutation) ResetL8() {
+	m.l8 = nil
+	m.addl8 = nil
+	delete(m.clearedFields, funnellead.FieldL8)
+}
+
+// SetC8 sets the "c8" field.
+func (m *FunnelLeadMutation) SetC8(f float64) {
+	m.c8 = &f
+	m.addc8 = nil
+}
+
+// C8 returns the value of the "c8" field in the mutation.
+func (m *FunnelLeadMutation) C8() (r float64, exists bool) {
+	v := m.c8
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldC8 returns the old "c8" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldC8(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldC8 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldC8 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldC8: %w", err)
+	}
+	return oldValue.C8, nil
+}
+
+// AddC8 adds f to the "c8" field.
+func (m *FunnelLeadMutation) AddC8(f float64) {
+	if m.addc8 != nil {
+		*m.addc8 += f
+	} else {
+		m.addc8 = &f
+	}
+}
+
+// AddedC8 returns the value that was added to the "c8" field in this mutation.
+func (m *FunnelLeadMutation) AddedC8() (r float64, exists bool) {
+	v := m.addc8
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearC8 clears the value of the "c8" field.
+func (m *FunnelLeadMutation) ClearC8() {
+	m.c8 = nil
+	m.addc8 = nil
+	m.clearedFields[funnellead.FieldC8] = struct{}{}
+}
+
+// C8Cleared returns if the "c8" field was cleared in this mutation.
+func (m *FunnelLeadMutation) C8Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldC8]
+	return ok
+}
+
+// ResetC8 resets all changes to the "c8" field.
+func (m *FunnelLeadMutation) ResetC8() {
+	m.c8 = nil
+	m.addc8 = nil
+	delete(m.clearedFields, funnellead.FieldC8)
+}
+
+// SetL9 sets the "l9" field.
+func (m *FunnelLeadMutation) SetL9(f float64) {
+	m.l9 = &f
+	m.addl9 = nil
+}
+
+// L9 returns the value of the "l9" field in the mutation.
+func (m *FunnelLeadMutation) L9() (r float64, exists bool) {
+	v := m.l9
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldL9 returns the old "l9" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldL9(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldL9 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldL9 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldL9: %w", err)
+	}
+	return oldValue.L9, nil
+}
+
+// AddL9 adds f to the "l9" field.
+func (m *FunnelLeadMutation) AddL9(f float64) {
+	if m.addl9 != nil {
+		*m.addl9 += f
+	} else {
+		m.addl9 = &f
+	}
+}
+
+// AddedL9 returns the value that was added to the "l9" field in this mutation.
+func (m *FunnelLeadMutation) AddedL9() (r float64, exists bool) {
+	v := m.addl9
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearL9 clears the value of the "l9" field.
+func (m *FunnelLeadMutation) ClearL9() {
+	m.l9 = nil
+	m.addl9 = nil
+	m.clearedFields[funnellead.FieldL9] = struct{}{}
+}
+
+// L9Cleared returns if the "l9" field was cleared in this mutation.
+func (m *FunnelLeadMutation) L9Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldL9]
+	return ok
+}
+
+// ResetL9 resets all changes to the "l9" field.
+func (m *FunnelLeadMutation) ResetL9() {
+	m.l9 = nil
+	m.addl9 = nil
+	delete(m.clearedFields, funnellead.FieldL9)
+}
+
+// SetC9 sets the "c9" field.
+func (m *FunnelLeadMutation) SetC9(f float64) {
+	m.c9 = &f
+	m.addc9 = nil
+}
+
+// C9 returns the value of the "c9" field in the mutation.
+func (m *FunnelLeadMutation) C9() (r float64, exists bool) {
+	v := m.c9
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldC9 returns the old "c9" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldC9(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldC9 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldC9 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldC9: %w", err)
+	}
+	return oldValue.C9, nil
+}
+
+// AddC9 adds f to the "c9" field.
+func (m *FunnelLeadMutation) AddC9(f float64) {
+	if m.addc9 != nil {
+		*m.addc9 += f
+	} else {
+		m.addc9 = &f
+	}
+}
+
+// AddedC9 returns the value that was added to the "c9" field in this mutation.
+func (m *FunnelLeadMutation) AddedC9() (r float64, exists bool) {
+	v := m.addc9
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearC9 clears the value of the "c9" field.
+func (m *FunnelLeadMutation) ClearC9() {
+	m.c9 = nil
+	m.addc9 = nil
+	m.clearedFields[funnellead.FieldC9] = struct{}{}
+}
+
+// C9Cleared returns if the "c9" field was cleared in this mutation.
+func (m *FunnelLeadMutation) C9Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldC9]
+	return ok
+}
+
+// ResetC9 resets all changes to the "c9" field.
+func (m *FunnelLeadMutation) ResetC9() {
+	m.c9 = nil
+	m.addc9 = nil
+	delete(m.clearedFields, funnellead.FieldC9)
+}
+
+// SetL10 sets the "l10" field.
+func (m *FunnelLeadMutation) SetL10(f float64) {
+	m.l10 = &f
+	m.addl10 = nil
+}
+
+// L10 returns the value of the "l10" field in the mutation.
+func (m *FunnelLeadMutation) L10() (r float64, exists bool) {
+	v := m.l10
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldL10 returns the old "l10" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldL10(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldL10 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldL10 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldL10: %w", err)
+	}
+	return oldValue.L10, nil
+}
+
+// AddL10 adds f to the "l10" field.
+func (m *FunnelLeadMutation) AddL10(f float64) {
+	if m.addl10 != nil {
+		*m.addl10 += f
+	} else {
+		m.addl10 = &f
+	}
+}
+
+// AddedL10 returns the value that was added to the "l10" field in this mutation.
+func (m *FunnelLeadMutation) AddedL10() (r float64, exists bool) {
+	v := m.addl10
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearL10 clears the value of the "l10" field.
+func (m *FunnelLeadMutation) ClearL10() {
+	m.l10 = nil
+	m.addl10 = nil
+	m.clearedFields[funnellead.FieldL10] = struct{}{}
+}
+
+// L10Cleared returns if the "l10" field was cleared in this mutation.
+func (m *FunnelLeadMutation) L10Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldL10]
+	return ok
+}
+
+// ResetL10 resets all changes to the "l10" field.
+func (m *FunnelLeadMutation) ResetL10() {
+	m.l10 = nil
+	m.addl10 = nil
+	delete(m.clearedFields, funnellead.FieldL10)
+}
+
+// SetC10 sets the "c10" field.
+func (m *FunnelLeadMutation) SetC10(f float64) {
+	m.c10 = &f
+	m.addc10 = nil
+}
+
+// C10 returns the value of the "c10" field in the mutation.
+func (m *FunnelLeadMutation) C10() (r float64, exists bool) {
+	v := m.c10
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldC10 returns the old "c10" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldC10(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldC10 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldC10 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldC10: %w", err)
+	}
+	return oldValue.C10, nil
+}
+
+// AddC10 adds f to the "c10" field.
+func (m *FunnelLeadMutation) AddC10(f float64) {
+	if m.addc10 != nil {
+		*m.addc10 += f
+	} else {
+		m.addc10 = &f
+	}
+}
+
+// AddedC10 returns the value that was added to the "c10" field in this mutation.
+func (m *FunnelLeadMutation) AddedC10() (r float64, exists bool) {
+	v := m.addc10
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearC10 clears the value of the "c10" field.
+func (m *FunnelLeadMutation) ClearC10() {
+	m.c10 = nil
+	m.addc10 = nil
+	m.clearedFields[funnellead.FieldC10] = struct{}{}
+}
+
+// C10Cleared returns if the "c10" field was cleared in this mutation.
+func (m *FunnelLeadMutation) C10Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldC10]
+	return ok
+}
+
+// ResetC10 resets all changes to the "c10" field.
+func (m *FunnelLeadMutation) ResetC10() {
+	m.c10 = nil
+	m.addc10 = nil
+	delete(m.clearedFields, funnellead.FieldC10)
+}
+
+// SetL11 sets the "l11" field.
+func (m *FunnelLeadMutation) SetL11(f float64) {
+	m.l11 = &f
+	m.addl11 = nil
+}
+
+// L11 returns the value of the "l11" field in the mutation.
+func (m *FunnelLeadMutation) L11() (r float64, exists bool) {
+	v := m.l11
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldL11 returns the old "l11" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldL11(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldL11 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldL11 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldL11: %w", err)
+	}
+	return oldValue.L11, nil
+}
+
+// AddL11 adds f to the "l11" field.
+func (m *FunnelLeadMutation) AddL11(f float64) {
+	if m.addl11 != nil {
+		*m.addl11 += f
+	} else {
+		m.addl11 = &f
+	}
+}
+
+// AddedL11 returns the value that was added to the "l11" field in this mutation.
+func (m *FunnelLeadMutation) AddedL11() (r float64, exists bool) {
+	v := m.addl11
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearL11 clears the value of the "l11" field.
+func (m *FunnelLeadMutation) ClearL11() {
+	m.l11 = nil
+	m.addl11 = nil
+	m.clearedFields[funnellead.FieldL11] = struct{}{}
+}
+
+// L11Cleared returns if the "l11" field was cleared in this mutation.
+func (m *FunnelLeadMutation) L11Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldL11]
+	return ok
+}
+
+// ResetL11 resets all changes to the "l11" field.
+func (m *FunnelLeadMutation) ResetL11() {
+	m.l11 = nil
+	m.addl11 = nil
+	delete(m.clearedFields, funnellead.FieldL11)
+}
+
+// SetC11 sets the "c11" field.
+func (m *FunnelLeadMutation) SetC11(f float64) {
+	m.c11 = &f
+	m.addc11 = nil
+}
+
+// C11 returns the value of the "c11" field in the mutation.
+func (m *FunnelLeadMutation) C11() (r float64, exists bool) {
+	v := m.c11
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldC11 returns the old "c11" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldC11(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldC11 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldC11 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldC11: %w", err)
+	}
+	return oldValue.C11, nil
+}
+
+// AddC11 adds f to the "c11" field.
+func (m *FunnelLeadMutation) AddC11(f float64) {
+	if m.addc11 != nil {
+		*m.addc11 += f
+	} else {
+		m.addc11 = &f
+	}
+}
+
+// AddedC11 returns the value that was added to the "c11" field in this mutation.
+func (m *FunnelLeadMutation) AddedC11() (r float64, exists bool) {
+	v := m.addc11
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearC11 clears the value of the "c11" field.
+func (m *FunnelLeadMutation) ClearC11() {
+	m.c11 = nil
+	m.addc11 = nil
+	m.clearedFields[funnellead.FieldC11] = struct{}{}
+}
+
+// C11Cleared returns if the "c11" field was cleared in this mutation.
+func (m *FunnelLeadMutation) C11Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldC11]
+	return ok
+}
+
+// ResetC11 resets all changes to the "c11" field.
+func (m *FunnelLeadMutation) ResetC11() {
+	m.c11 = nil
+	m.addc11 = nil
+	delete(m.clearedFields, funnellead.FieldC11)
+}
+
+// SetL12 sets the "l12" field.
+func (m *FunnelLeadMutation) SetL12(f float64) {
+	m.l12 = &f
+	m.addl12 = nil
+}
+
+// L12 returns the value of the "l12" field in the mutation.
+func (m *FunnelLeadMutation) L12() (r float64, exists bool) {
+	v := m.l12
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldL12 returns the old "l12" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldL12(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldL12 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldL12 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldL12: %w", err)
+	}
+	return oldValue.L12, nil
+}
+
+// AddL12 adds f to the "l12" field.
+func (m *FunnelLeadMutation) AddL12(f float64) {
+	if m.addl12 != nil {
+		*m.addl12 += f
+	} else {
+		m.addl12 = &f
+	}
+}
+
+// AddedL12 returns the value that was added to the "l12" field in this mutation.
+func (m *FunnelLeadMutation) AddedL12() (r float64, exists bool) {
+	v := m.addl12
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearL12 clears the value of the "l12" field.
+func (m *FunnelLeadMutation) ClearL12() {
+	m.l12 = nil
+	m.addl12 = nil
+	m.clearedFields[funnellead.FieldL12] = struct{}{}
+}
+
+// L12Cleared returns if the "l12" field was cleared in this mutation.
+func (m *FunnelLeadMutation) L12Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldL12]
+	return ok
+}
+
+// ResetL12 resets all changes to the "l12" field.
+func (m *FunnelLeadMutation) ResetL12() {
+	m.l12 = nil
+	m.addl12 = nil
+	delete(m.clearedFields, funnellead.FieldL12)
+}
+
+// SetC12 sets the "c12" field.
+func (m *FunnelLeadMutation) SetC12(f float64) {
+	m.c12 = &f
+	m.addc12 = nil
+}
+
+// C12 returns the value of the "c12" field in the mutation.
+func (m *FunnelLeadMutation) C12() (r float64, exists bool) {
+	v := m.c12
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldC12 returns the old "c12" field's value of the FunnelLead entity.
+// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FunnelLeadMutation) OldC12(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldC12 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldC12 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldC12: %w", err)
+	}
+	return oldValue.C12, nil
+}
+
+// AddC12 adds f to the "c12" field.
+func (m *FunnelLeadMutation) AddC12(f float64) {
+	if m.addc12 != nil {
+		*m.addc12 += f
+	} else {
+		m.addc12 = &f
+	}
+}
+
+// AddedC12 returns the value that was added to the "c12" field in this mutation.
+func (m *FunnelLeadMutation) AddedC12() (r float64, exists bool) {
+	v := m.addc12
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearC12 clears the value of the "c12" field.
+func (m *FunnelLeadMutation) ClearC12() {
+	m.c12 = nil
+	m.addc12 = nil
+	m.clearedFields[funnellead.FieldC12] = struct{}{}
+}
+
+// C12Cleared returns if the "c12" field was cleared in this mutation.
+func (m *FunnelLeadMutation) C12Cleared() bool {
+	_, ok := m.clearedFields[funnellead.FieldC12]
+	return ok
+}
+
+// ResetC12 resets all changes to the "c12" field.
+func (m *FunnelLeadMutation) ResetC12() {
+	m.c12 = nil
+	m.addc12 = nil
+	delete(m.clearedFields, funnellead.FieldC12)
+}
+
 // SetO1 sets the "o1" field.
 func (m *FunnelLeadMutation) SetO1(i int) {
 	m.o1 = &i
@@ -8938,1686 +10618,6 @@ func (m *FunnelLeadMutation) ResetO12() {
 	delete(m.clearedFields, funnellead.FieldO12)
 }
 
-// SetL1 sets the "l1" field.
-func (m *FunnelLeadMutation) SetL1(f float64) {
-	m.l1 = &f
-	m.addl1 = nil
-}
-
-// L1 returns the value of the "l1" field in the mutation.
-func (m *FunnelLeadMutation) L1() (r float64, exists bool) {
-	v := m.l1
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldL1 returns the old "l1" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldL1(ctx context.Context) (v *float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldL1 is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldL1 requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldL1: %w", err)
-	}
-	return oldValue.L1, nil
-}
-
-// AddL1 adds f to the "l1" field.
-func (m *FunnelLeadMutation) AddL1(f float64) {
-	if m.addl1 != nil {
-		*m.addl1 += f
-	} else {
-		m.addl1 = &f
-	}
-}
-
-// AddedL1 returns the value that was added to the "l1" field in this mutation.
-func (m *FunnelLeadMutation) AddedL1() (r float64, exists bool) {
-	v := m.addl1
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearL1 clears the value of the "l1" field.
-func (m *FunnelLeadMutation) ClearL1() {
-	m.l1 = nil
-	m.addl1 = nil
-	m.clearedFields[funnellead.FieldL1] = struct{}{}
-}
-
-// L1Cleared returns if the "l1" field was cleared in this mutation.
-func (m *FunnelLeadMutation) L1Cleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldL1]
-	return ok
-}
-
-// ResetL1 resets all changes to the "l1" field.
-func (m *FunnelLeadMutation) ResetL1() {
-	m.l1 = nil
-	m.addl1 = nil
-	delete(m.clearedFields, funnellead.FieldL1)
-}
-
-// SetL2 sets the "l2" field.
-func (m *FunnelLeadMutation) SetL2(f float64) {
-	m.l2 = &f
-	m.addl2 = nil
-}
-
-// L2 returns the value of the "l2" field in the mutation.
-func (m *FunnelLeadMutation) L2() (r float64, exists bool) {
-	v := m.l2
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldL2 returns the old "l2" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldL2(ctx context.Context) (v *float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldL2 is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldL2 requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldL2: %w", err)
-	}
-	return oldValue.L2, nil
-}
-
-// AddL2 adds f to the "l2" field.
-func (m *FunnelLeadMutation) AddL2(f float64) {
-	if m.addl2 != nil {
-		*m.addl2 += f
-	} else {
-		m.addl2 = &f
-	}
-}
-
-// AddedL2 returns the value that was added to the "l2" field in this mutation.
-func (m *FunnelLeadMutation) AddedL2() (r float64, exists bool) {
-	v := m.addl2
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearL2 clears the value of the "l2" field.
-func (m *FunnelLeadMutation) ClearL2() {
-	m.l2 = nil
-	m.addl2 = nil
-	m.clearedFields[funnellead.FieldL2] = struct{}{}
-}
-
-// L2Cleared returns if the "l2" field was cleared in this mutation.
-func (m *FunnelLeadMutation) L2Cleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldL2]
-	return ok
-}
-
-// ResetL2 resets all changes to the "l2" field.
-func (m *FunnelLeadMutation) ResetL2() {
-	m.l2 = nil
-	m.addl2 = nil
-	delete(m.clearedFields, funnellead.FieldL2)
-}
-
-// SetL3 sets the "l3" field.
-func (m *FunnelLeadMutation) SetL3(f float64) {
-	m.l3 = &f
-	m.addl3 = nil
-}
-
-// L3 returns the value of the "l3" field in the mutation.
-func (m *FunnelLeadMutation) L3() (r float64, exists bool) {
-	v := m.l3
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldL3 returns the old "l3" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldL3(ctx context.Context) (v *float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldL3 is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldL3 requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldL3: %w", err)
-	}
-	return oldValue.L3, nil
-}
-
-// AddL3 adds f to the "l3" field.
-func (m *FunnelLeadMutation) AddL3(f float64) {
-	if m.addl3 != nil {
-		*m.addl3 += f
-	} else {
-		m.addl3 = &f
-	}
-}
-
-// AddedL3 returns the value that was added to the "l3" field in this mutation.
-func (m *FunnelLeadMutation) AddedL3() (r float64, exists bool) {
-	v := m.addl3
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearL3 clears the value of the "l3" field.
-func (m *FunnelLeadMutation) ClearL3() {
-	m.l3 = nil
-	m.addl3 = nil
-	m.clearedFields[funnellead.FieldL3] = struct{}{}
-}
-
-// L3Cleared returns if the "l3" field was cleared in this mutation.
-func (m *FunnelLeadMutation) L3Cleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldL3]
-	return ok
-}
-
-// ResetL3 resets all changes to the "l3" field.
-func (m *FunnelLeadMutation) ResetL3() {
-	m.l3 = nil
-	m.addl3 = nil
-	delete(m.clearedFields, funnellead.FieldL3)
-}
-
-// SetL4 sets the "l4" field.
-func (m *FunnelLeadMutation) SetL4(f float64) {
-	m.l4 = &f
-	m.addl4 = nil
-}
-
-// L4 returns the value of the "l4" field in the mutation.
-func (m *FunnelLeadMutation) L4() (r float64, exists bool) {
-	v := m.l4
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldL4 returns the old "l4" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldL4(ctx context.Context) (v *float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldL4 is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldL4 requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldL4: %w", err)
-	}
-	return oldValue.L4, nil
-}
-
-// AddL4 adds f to the "l4" field.
-func (m *FunnelLeadMutation) AddL4(f float64) {
-	if m.addl4 != nil {
-		*m.addl4 += f
-	} else {
-		m.addl4 = &f
-	}
-}
-
-// AddedL4 returns the value that was added to the "l4" field in this mutation.
-func (m *FunnelLeadMutation) AddedL4() (r float64, exists bool) {
-	v := m.addl4
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearL4 clears the value of the "l4" field.
-func (m *FunnelLeadMutation) ClearL4() {
-	m.l4 = nil
-	m.addl4 = nil
-	m.clearedFields[funnellead.FieldL4] = struct{}{}
-}
-
-// L4Cleared returns if the "l4" field was cleared in this mutation.
-func (m *FunnelLeadMutation) L4Cleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldL4]
-	return ok
-}
-
-// ResetL4 resets all changes to the "l4" field.
-func (m *FunnelLeadMutation) ResetL4() {
-	m.l4 = nil
-	m.addl4 = nil
-	delete(m.clearedFields, funnellead.FieldL4)
-}
-
-// SetL5 sets the "l5" field.
-func (m *FunnelLeadMutation) SetL5(f float64) {
-	m.l5 = &f
-	m.addl5 = nil
-}
-
-// L5 returns the value of the "l5" field in the mutation.
-func (m *FunnelLeadMutation) L5() (r float64, exists bool) {
-	v := m.l5
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldL5 returns the old "l5" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldL5(ctx context.Context) (v *float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldL5 is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldL5 requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldL5: %w", err)
-	}
-	return oldValue.L5, nil
-}
-
-// AddL5 adds f to the "l5" field.
-func (m *FunnelLeadMutation) AddL5(f float64) {
-	if m.addl5 != nil {
-		*m.addl5 += f
-	} else {
-		m.addl5 = &f
-	}
-}
-
-// AddedL5 returns the value that was added to the "l5" field in this mutation.
-func (m *FunnelLeadMutation) AddedL5() (r float64, exists bool) {
-	v := m.addl5
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearL5 clears the value of the "l5" field.
-func (m *FunnelLeadMutation) ClearL5() {
-	m.l5 = nil
-	m.addl5 = nil
-	m.clearedFields[funnellead.FieldL5] = struct{}{}
-}
-
-// L5Cleared returns if the "l5" field was cleared in this mutation.
-func (m *FunnelLeadMutation) L5Cleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldL5]
-	return ok
-}
-
-// ResetL5 resets all changes to the "l5" field.
-func (m *FunnelLeadMutation) ResetL5() {
-	m.l5 = nil
-	m.addl5 = nil
-	delete(m.clearedFields, funnellead.FieldL5)
-}
-
-// SetL6 sets the "l6" field.
-func (m *FunnelLeadMutation) SetL6(f float64) {
-	m.l6 = &f
-	m.addl6 = nil
-}
-
-// L6 returns the value of the "l6" field in the mutation.
-func (m *FunnelLeadMutation) L6() (r float64, exists bool) {
-	v := m.l6
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldL6 returns the old "l6" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldL6(ctx context.Context) (v *float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldL6 is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldL6 requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldL6: %w", err)
-	}
-	return oldValue.L6, nil
-}
-
-// AddL6 adds f to the "l6" field.
-func (m *FunnelLeadMutation) AddL6(f float64) {
-	if m.addl6 != nil {
-		*m.addl6 += f
-	} else {
-		m.addl6 = &f
-	}
-}
-
-// AddedL6 returns the value that was added to the "l6" field in this mutation.
-func (m *FunnelLeadMutation) AddedL6() (r float64, exists bool) {
-	v := m.addl6
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearL6 clears the value of the "l6" field.
-func (m *FunnelLeadMutation) ClearL6() {
-	m.l6 = nil
-	m.addl6 = nil
-	m.clearedFields[funnellead.FieldL6] = struct{}{}
-}
-
-// L6Cleared returns if the "l6" field was cleared in this mutation.
-func (m *FunnelLeadMutation) L6Cleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldL6]
-	return ok
-}
-
-// ResetL6 resets all changes to the "l6" field.
-func (m *FunnelLeadMutation) ResetL6() {
-	m.l6 = nil
-	m.addl6 = nil
-	delete(m.clearedFields, funnellead.FieldL6)
-}
-
-// SetL7 sets the "l7" field.
-func (m *FunnelLeadMutation) SetL7(f float64) {
-	m.l7 = &f
-	m.addl7 = nil
-}
-
-// L7 returns the value of the "l7" field in the mutation.
-func (m *FunnelLeadMutation) L7() (r float64, exists bool) {
-	v := m.l7
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldL7 returns the old "l7" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldL7(ctx context.Context) (v *float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldL7 is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldL7 requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldL7: %w", err)
-	}
-	return oldValue.L7, nil
-}
-
-// AddL7 adds f to the "l7" field.
-func (m *FunnelLeadMutation) AddL7(f float64) {
-	if m.addl7 != nil {
-		*m.addl7 += f
-	} else {
-		m.addl7 = &f
-	}
-}
-
-// AddedL7 returns the value that was added to the "l7" field in this mutation.
-func (m *FunnelLeadMutation) AddedL7() (r float64, exists bool) {
-	v := m.addl7
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearL7 clears the value of the "l7" field.
-func (m *FunnelLeadMutation) ClearL7() {
-	m.l7 = nil
-	m.addl7 = nil
-	m.clearedFields[funnellead.FieldL7] = struct{}{}
-}
-
-// L7Cleared returns if the "l7" field was cleared in this mutation.
-func (m *FunnelLeadMutation) L7Cleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldL7]
-	return ok
-}
-
-// ResetL7 resets all changes to the "l7" field.
-func (m *FunnelLeadMutation) ResetL7() {
-	m.l7 = nil
-	m.addl7 = nil
-	delete(m.clearedFields, funnellead.FieldL7)
-}
-
-// SetL8 sets the "l8" field.
-func (m *FunnelLeadMutation) SetL8(f float64) {
-	m.l8 = &f
-	m.addl8 = nil
-}
-
-// L8 returns the value of the "l8" field in the mutation.
-func (m *FunnelLeadMutation) L8() (r float64, exists bool) {
-	v := m.l8
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldL8 returns the old "l8" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldL8(ctx context.Context) (v *float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldL8 is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldL8 requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldL8: %w", err)
-	}
-	return oldValue.L8, nil
-}
-
-// AddL8 adds f to the "l8" field.
-func (m *FunnelLeadMutation) AddL8(f float64) {
-	if m.addl8 != nil {
-		*m.addl8 += f
-	} else {
-		m.addl8 = &f
-	}
-}
-
-// AddedL8 returns the value that was added to the "l8" field in this mutation.
-func (m *FunnelLeadMutation) AddedL8() (r float64, exists bool) {
-	v := m.addl8
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearL8 clears the value of the "l8" field.
-func (m *FunnelLeadMutation) ClearL8() {
-	m.l8 = nil
-	m.addl8 = nil
-	m.clearedFields[funnellead.FieldL8] = struct{}{}
-}
-
-// L8Cleared returns if the "l8" field was cleared in this mutation.
-func (m *FunnelLeadMutation) L8Cleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldL8]
-	return ok
-}
-
-// ResetL8 resets all changes to the "l8" field.
-func (m *FunnelLeadMutation) ResetL8() {
-	m.l8 = nil
-	m.addl8 = nil
-	delete(m.clearedFields, funnellead.FieldL8)
-}
-
-// SetL9 sets the "l9" field.
-func (m *FunnelLeadMutation) SetL9(f float64) {
-	m.l9 = &f
-	m.addl9 = nil
-}
-
-// L9 returns the value of the "l9" field in the mutation.
-func (m *FunnelLeadMutation) L9() (r float64, exists bool) {
-	v := m.l9
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldL9 returns the old "l9" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldL9(ctx context.Context) (v *float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldL9 is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldL9 requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldL9: %w", err)
-	}
-	return oldValue.L9, nil
-}
-
-// AddL9 adds f to the "l9" field.
-func (m *FunnelLeadMutation) AddL9(f float64) {
-	if m.addl9 != nil {
-		*m.addl9 += f
-	} else {
-		m.addl9 = &f
-	}
-}
-
-// AddedL9 returns the value that was added to the "l9" field in this mutation.
-func (m *FunnelLeadMutation) AddedL9() (r float64, exists bool) {
-	v := m.addl9
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearL9 clears the value of the "l9" field.
-func (m *FunnelLeadMutation) ClearL9() {
-	m.l9 = nil
-	m.addl9 = nil
-	m.clearedFields[funnellead.FieldL9] = struct{}{}
-}
-
-// L9Cleared returns if the "l9" field was cleared in this mutation.
-func (m *FunnelLeadMutation) L9Cleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldL9]
-	return ok
-}
-
-// ResetL9 resets all changes to the "l9" field.
-func (m *FunnelLeadMutation) ResetL9() {
-	m.l9 = nil
-	m.addl9 = nil
-	delete(m.clearedFields, funnellead.FieldL9)
-}
-
-// SetL10 sets the "l10" field.
-func (m *FunnelLeadMutation) SetL10(f float64) {
-	m.l10 = &f
-	m.addl10 = nil
-}
-
-// L10 returns the value of the "l10" field in the mutation.
-func (m *FunnelLeadMutation) L10() (r float64, exists bool) {
-	v := m.l10
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldL10 returns the old "l10" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldL10(ctx context.Context) (v *float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldL10 is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldL10 requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldL10: %w", err)
-	}
-	return oldValue.L10, nil
-}
-
-// AddL10 adds f to the "l10" field.
-func (m *FunnelLeadMutation) AddL10(f float64) {
-	if m.addl10 != nil {
-		*m.addl10 += f
-	} else {
-		m.addl10 = &f
-	}
-}
-
-// AddedL10 returns the value that was added to the "l10" field in this mutation.
-func (m *FunnelLeadMutation) AddedL10() (r float64, exists bool) {
-	v := m.addl10
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearL10 clears the value of the "l10" field.
-func (m *FunnelLeadMutation) ClearL10() {
-	m.l10 = nil
-	m.addl10 = nil
-	m.clearedFields[funnellead.FieldL10] = struct{}{}
-}
-
-// L10Cleared returns if the "l10" field was cleared in this mutation.
-func (m *FunnelLeadMutation) L10Cleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldL10]
-	return ok
-}
-
-// ResetL10 resets all changes to the "l10" field.
-func (m *FunnelLeadMutation) ResetL10() {
-	m.l10 = nil
-	m.addl10 = nil
-	delete(m.clearedFields, funnellead.FieldL10)
-}
-
-// SetL11 sets the "l11" field.
-func (m *FunnelLeadMutation) SetL11(f float64) {
-	m.l11 = &f
-	m.addl11 = nil
-}
-
-// L11 returns the value of the "l11" field in the mutation.
-func (m *FunnelLeadMutation) L11() (r float64, exists bool) {
-	v := m.l11
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldL11 returns the old "l11" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldL11(ctx context.Context) (v *float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldL11 is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldL11 requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldL11: %w", err)
-	}
-	return oldValue.L11, nil
-}
-
-// AddL11 adds f to the "l11" field.
-func (m *FunnelLeadMutation) AddL11(f float64) {
-	if m.addl11 != nil {
-		*m.addl11 += f
-	} else {
-		m.addl11 = &f
-	}
-}
-
-// AddedL11 returns the value that was added to the "l11" field in this mutation.
-func (m *FunnelLeadMutation) AddedL11() (r float64, exists bool) {
-	v := m.addl11
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearL11 clears the value of the "l11" field.
-func (m *FunnelLeadMutation) ClearL11() {
-	m.l11 = nil
-	m.addl11 = nil
-	m.clearedFields[funnellead.FieldL11] = struct{}{}
-}
-
-// L11Cleared returns if the "l11" field was cleared in this mutation.
-func (m *FunnelLeadMutation) L11Cleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldL11]
-	return ok
-}
-
-// ResetL11 resets all changes to the "l11" field.
-func (m *FunnelLeadMutation) ResetL11() {
-	m.l11 = nil
-	m.addl11 = nil
-	delete(m.clearedFields, funnellead.FieldL11)
-}
-
-// SetL12 sets the "l12" field.
-func (m *FunnelLeadMutation) SetL12(f float64) {
-	m.l12 = &f
-	m.addl12 = nil
-}
-
-// L12 returns the value of the "l12" field in the mutation.
-func (m *FunnelLeadMutation) L12() (r float64, exists bool) {
-	v := m.l12
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldL12 returns the old "l12" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldL12(ctx context.Context) (v *float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldL12 is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldL12 requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldL12: %w", err)
-	}
-	return oldValue.L12, nil
-}
-
-// AddL12 adds f to the "l12" field.
-func (m *FunnelLeadMutation) AddL12(f float64) {
-	if m.addl12 != nil {
-		*m.addl12 += f
-	} else {
-		m.addl12 = &f
-	}
-}
-
-// AddedL12 returns the value that was added to the "l12" field in this mutation.
-func (m *FunnelLeadMutation) AddedL12() (r float64, exists bool) {
-	v := m.addl12
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearL12 clears the value of the "l12" field.
-func (m *FunnelLeadMutation) ClearL12() {
-	m.l12 = nil
-	m.addl12 = nil
-	m.clearedFields[funnellead.FieldL12] = struct{}{}
-}
-
-// L12Cleared returns if the "l12" field was cleared in this mutation.
-func (m *FunnelLeadMutation) L12Cleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldL12]
-	return ok
-}
-
-// ResetL12 resets all changes to the "l12" field.
-func (m *FunnelLeadMutation) ResetL12() {
-	m.l12 = nil
-	m.addl12 = nil
-	delete(m.clearedFields, funnellead.FieldL12)
-}
-
-// SetC1 sets the "c1" field.
-func (m *FunnelLeadMutation) SetC1(f float64) {
-	m.c1 = &f
-	m.addc1 = nil
-}
-
-// C1 returns the value of the "c1" field in the mutation.
-func (m *FunnelLeadMutation) C1() (r float64, exists bool) {
-	v := m.c1
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldC1 returns the old "c1" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldC1(ctx context.Context) (v *float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldC1 is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldC1 requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldC1: %w", err)
-	}
-	return oldValue.C1, nil
-}
-
-// AddC1 adds f to the "c1" field.
-func (m *FunnelLeadMutation) AddC1(f float64) {
-	if m.addc1 != nil {
-		*m.addc1 += f
-	} else {
-		m.addc1 = &f
-	}
-}
-
-// AddedC1 returns the value that was added to the "c1" field in this mutation.
-func (m *FunnelLeadMutation) AddedC1() (r float64, exists bool) {
-	v := m.addc1
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearC1 clears the value of the "c1" field.
-func (m *FunnelLeadMutation) ClearC1() {
-	m.c1 = nil
-	m.addc1 = nil
-	m.clearedFields[funnellead.FieldC1] = struct{}{}
-}
-
-// C1Cleared returns if the "c1" field was cleared in this mutation.
-func (m *FunnelLeadMutation) C1Cleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldC1]
-	return ok
-}
-
-// ResetC1 resets all changes to the "c1" field.
-func (m *FunnelLeadMutation) ResetC1() {
-	m.c1 = nil
-	m.addc1 = nil
-	delete(m.clearedFields, funnellead.FieldC1)
-}
-
-// SetC2 sets the "c2" field.
-func (m *FunnelLeadMutation) SetC2(f float64) {
-	m.c2 = &f
-	m.addc2 = nil
-}
-
-// C2 returns the value of the "c2" field in the mutation.
-func (m *FunnelLeadMutation) C2() (r float64, exists bool) {
-	v := m.c2
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldC2 returns the old "c2" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldC2(ctx context.Context) (v *float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldC2 is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldC2 requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldC2: %w", err)
-	}
-	return oldValue.C2, nil
-}
-
-// AddC2 adds f to the "c2" field.
-func (m *FunnelLeadMutation) AddC2(f float64) {
-	if m.addc2 != nil {
-		*m.addc2 += f
-	} else {
-		m.addc2 = &f
-	}
-}
-
-// AddedC2 returns the value that was added to the "c2" field in this mutation.
-func (m *FunnelLeadMutation) AddedC2() (r float64, exists bool) {
-	v := m.addc2
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearC2 clears the value of the "c2" field.
-func (m *FunnelLeadMutation) ClearC2() {
-	m.c2 = nil
-	m.addc2 = nil
-	m.clearedFields[funnellead.FieldC2] = struct{}{}
-}
-
-// C2Cleared returns if the "c2" field was cleared in this mutation.
-func (m *FunnelLeadMutation) C2Cleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldC2]
-	return ok
-}
-
-// ResetC2 resets all changes to the "c2" field.
-func (m *FunnelLeadMutation) ResetC2() {
-	m.c2 = nil
-	m.addc2 = nil
-	delete(m.clearedFields, funnellead.FieldC2)
-}
-
-// SetC3 sets the "c3" field.
-func (m *FunnelLeadMutation) SetC3(f float64) {
-	m.c3 = &f
-	m.addc3 = nil
-}
-
-// C3 returns the value of the "c3" field in the mutation.
-func (m *FunnelLeadMutation) C3() (r float64, exists bool) {
-	v := m.c3
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldC3 returns the old "c3" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldC3(ctx context.Context) (v *float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldC3 is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldC3 requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldC3: %w", err)
-	}
-	return oldValue.C3, nil
-}
-
-// AddC3 adds f to the "c3" field.
-func (m *FunnelLeadMutation) AddC3(f float64) {
-	if m.addc3 != nil {
-		*m.addc3 += f
-	} else {
-		m.addc3 = &f
-	}
-}
-
-// AddedC3 returns the value that was added to the "c3" field in this mutation.
-func (m *FunnelLeadMutation) AddedC3() (r float64, exists bool) {
-	v := m.addc3
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearC3 clears the value of the "c3" field.
-func (m *FunnelLeadMutation) ClearC3() {
-	m.c3 = nil
-	m.addc3 = nil
-	m.clearedFields[funnellead.FieldC3] = struct{}{}
-}
-
-// C3Cleared returns if the "c3" field was cleared in this mutation.
-func (m *FunnelLeadMutation) C3Cleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldC3]
-	return ok
-}
-
-// ResetC3 resets all changes to the "c3" field.
-func (m *FunnelLeadMutation) ResetC3() {
-	m.c3 = nil
-	m.addc3 = nil
-	delete(m.clearedFields, funnellead.FieldC3)
-}
-
-// SetC4 sets the "c4" field.
-func (m *FunnelLeadMutation) SetC4(f float64) {
-	m.c4 = &f
-	m.addc4 = nil
-}
-
-// C4 returns the value of the "c4" field in the mutation.
-func (m *FunnelLeadMutation) C4() (r float64, exists bool) {
-	v := m.c4
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldC4 returns the old "c4" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldC4(ctx context.Context) (v *float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldC4 is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldC4 requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldC4: %w", err)
-	}
-	return oldValue.C4, nil
-}
-
-// AddC4 adds f to the "c4" field.
-func (m *FunnelLeadMutation) AddC4(f float64) {
-	if m.addc4 != nil {
-		*m.addc4 += f
-	} else {
-		m.addc4 = &f
-	}
-}
-
-// AddedC4 returns the value that was added to the "c4" field in this mutation.
-func (m *FunnelLeadMutation) AddedC4() (r float64, exists bool) {
-	v := m.addc4
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearC4 clears the value of the "c4" field.
-func (m *FunnelLeadMutation) ClearC4() {
-	m.c4 = nil
-	m.addc4 = nil
-	m.clearedFields[funnellead.FieldC4] = struct{}{}
-}
-
-// C4Cleared returns if the "c4" field was cleared in this mutation.
-func (m *FunnelLeadMutation) C4Cleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldC4]
-	return ok
-}
-
-// ResetC4 resets all changes to the "c4" field.
-func (m *FunnelLeadMutation) ResetC4() {
-	m.c4 = nil
-	m.addc4 = nil
-	delete(m.clearedFields, funnellead.FieldC4)
-}
-
-// SetC5 sets the "c5" field.
-func (m *FunnelLeadMutation) SetC5(f float64) {
-	m.c5 = &f
-	m.addc5 = nil
-}
-
-// C5 returns the value of the "c5" field in the mutation.
-func (m *FunnelLeadMutation) C5() (r float64, exists bool) {
-	v := m.c5
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldC5 returns the old "c5" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldC5(ctx context.Context) (v *float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldC5 is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldC5 requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldC5: %w", err)
-	}
-	return oldValue.C5, nil
-}
-
-// AddC5 adds f to the "c5" field.
-func (m *FunnelLeadMutation) AddC5(f float64) {
-	if m.addc5 != nil {
-		*m.addc5 += f
-	} else {
-		m.addc5 = &f
-	}
-}
-
-// AddedC5 returns the value that was added to the "c5" field in this mutation.
-func (m *FunnelLeadMutation) AddedC5() (r float64, exists bool) {
-	v := m.addc5
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearC5 clears the value of the "c5" field.
-func (m *FunnelLeadMutation) ClearC5() {
-	m.c5 = nil
-	m.addc5 = nil
-	m.clearedFields[funnellead.FieldC5] = struct{}{}
-}
-
-// C5Cleared returns if the "c5" field was cleared in this mutation.
-func (m *FunnelLeadMutation) C5Cleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldC5]
-	return ok
-}
-
-// ResetC5 resets all changes to the "c5" field.
-func (m *FunnelLeadMutation) ResetC5() {
-	m.c5 = nil
-	m.addc5 = nil
-	delete(m.clearedFields, funnellead.FieldC5)
-}
-
-// SetC6 sets the "c6" field.
-func (m *FunnelLeadMutation) SetC6(f float64) {
-	m.c6 = &f
-	m.addc6 = nil
-}
-
-// C6 returns the value of the "c6" field in the mutation.
-func (m *FunnelLeadMutation) C6() (r float64, exists bool) {
-	v := m.c6
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldC6 returns the old "c6" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldC6(ctx context.Context) (v *float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldC6 is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldC6 requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldC6: %w", err)
-	}
-	return oldValue.C6, nil
-}
-
-// AddC6 adds f to the "c6" field.
-func (m *FunnelLeadMutation) AddC6(f float64) {
-	if m.addc6 != nil {
-		*m.addc6 += f
-	} else {
-		m.addc6 = &f
-	}
-}
-
-// AddedC6 returns the value that was added to the "c6" field in this mutation.
-func (m *FunnelLeadMutation) AddedC6() (r float64, exists bool) {
-	v := m.addc6
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearC6 clears the value of the "c6" field.
-func (m *FunnelLeadMutation) ClearC6() {
-	m.c6 = nil
-	m.addc6 = nil
-	m.clearedFields[funnellead.FieldC6] = struct{}{}
-}
-
-// C6Cleared returns if the "c6" field was cleared in this mutation.
-func (m *FunnelLeadMutation) C6Cleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldC6]
-	return ok
-}
-
-// ResetC6 resets all changes to the "c6" field.
-func (m *FunnelLeadMutation) ResetC6() {
-	m.c6 = nil
-	m.addc6 = nil
-	delete(m.clearedFields, funnellead.FieldC6)
-}
-
-// SetC7 sets the "c7" field.
-func (m *FunnelLeadMutation) SetC7(f float64) {
-	m.c7 = &f
-	m.addc7 = nil
-}
-
-// C7 returns the value of the "c7" field in the mutation.
-func (m *FunnelLeadMutation) C7() (r float64, exists bool) {
-	v := m.c7
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldC7 returns the old "c7" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldC7(ctx context.Context) (v *float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldC7 is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldC7 requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldC7: %w", err)
-	}
-	return oldValue.C7, nil
-}
-
-// AddC7 adds f to the "c7" field.
-func (m *FunnelLeadMutation) AddC7(f float64) {
-	if m.addc7 != nil {
-		*m.addc7 += f
-	} else {
-		m.addc7 = &f
-	}
-}
-
-// AddedC7 returns the value that was added to the "c7" field in this mutation.
-func (m *FunnelLeadMutation) AddedC7() (r float64, exists bool) {
-	v := m.addc7
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearC7 clears the value of the "c7" field.
-func (m *FunnelLeadMutation) ClearC7() {
-	m.c7 = nil
-	m.addc7 = nil
-	m.clearedFields[funnellead.FieldC7] = struct{}{}
-}
-
-// C7Cleared returns if the "c7" field was cleared in this mutation.
-func (m *FunnelLeadMutation) C7Cleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldC7]
-	return ok
-}
-
-// ResetC7 resets all changes to the "c7" field.
-func (m *FunnelLeadMutation) ResetC7() {
-	m.c7 = nil
-	m.addc7 = nil
-	delete(m.clearedFields, funnellead.FieldC7)
-}
-
-// SetC8 sets the "c8" field.
-func (m *FunnelLeadMutation) SetC8(f float64) {
-	m.c8 = &f
-	m.addc8 = nil
-}
-
-// C8 returns the value of the "c8" field in the mutation.
-func (m *FunnelLeadMutation) C8() (r float64, exists bool) {
-	v := m.c8
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldC8 returns the old "c8" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldC8(ctx context.Context) (v *float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldC8 is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldC8 requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldC8: %w", err)
-	}
-	return oldValue.C8, nil
-}
-
-// AddC8 adds f to the "c8" field.
-func (m *FunnelLeadMutation) AddC8(f float64) {
-	if m.addc8 != nil {
-		*m.addc8 += f
-	} else {
-		m.addc8 = &f
-	}
-}
-
-// AddedC8 returns the value that was added to the "c8" field in this mutation.
-func (m *FunnelLeadMutation) AddedC8() (r float64, exists bool) {
-	v := m.addc8
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearC8 clears the value of the "c8" field.
-func (m *FunnelLeadMutation) ClearC8() {
-	m.c8 = nil
-	m.addc8 = nil
-	m.clearedFields[funnellead.FieldC8] = struct{}{}
-}
-
-// C8Cleared returns if the "c8" field was cleared in this mutation.
-func (m *FunnelLeadMutation) C8Cleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldC8]
-	return ok
-}
-
-// ResetC8 resets all changes to the "c8" field.
-func (m *FunnelLeadMutation) ResetC8() {
-	m.c8 = nil
-	m.addc8 = nil
-	delete(m.clearedFields, funnellead.FieldC8)
-}
-
-// SetC9 sets the "c9" field.
-func (m *FunnelLeadMutation) SetC9(f float64) {
-	m.c9 = &f
-	m.addc9 = nil
-}
-
-// C9 returns the value of the "c9" field in the mutation.
-func (m *FunnelLeadMutation) C9() (r float64, exists bool) {
-	v := m.c9
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldC9 returns the old "c9" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldC9(ctx context.Context) (v *float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldC9 is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldC9 requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldC9: %w", err)
-	}
-	return oldValue.C9, nil
-}
-
-// AddC9 adds f to the "c9" field.
-func (m *FunnelLeadMutation) AddC9(f float64) {
-	if m.addc9 != nil {
-		*m.addc9 += f
-	} else {
-		m.addc9 = &f
-	}
-}
-
-// AddedC9 returns the value that was added to the "c9" field in this mutation.
-func (m *FunnelLeadMutation) AddedC9() (r float64, exists bool) {
-	v := m.addc9
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearC9 clears the value of the "c9" field.
-func (m *FunnelLeadMutation) ClearC9() {
-	m.c9 = nil
-	m.addc9 = nil
-	m.clearedFields[funnellead.FieldC9] = struct{}{}
-}
-
-// C9Cleared returns if the "c9" field was cleared in this mutation.
-func (m *FunnelLeadMutation) C9Cleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldC9]
-	return ok
-}
-
-// ResetC9 resets all changes to the "c9" field.
-func (m *FunnelLeadMutation) ResetC9() {
-	m.c9 = nil
-	m.addc9 = nil
-	delete(m.clearedFields, funnellead.FieldC9)
-}
-
-// SetC10 sets the "c10" field.
-func (m *FunnelLeadMutation) SetC10(f float64) {
-	m.c10 = &f
-	m.addc10 = nil
-}
-
-// C10 returns the value of the "c10" field in the mutation.
-func (m *FunnelLeadMutation) C10() (r float64, exists bool) {
-	v := m.c10
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldC10 returns the old "c10" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldC10(ctx context.Context) (v *float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldC10 is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldC10 requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldC10: %w", err)
-	}
-	return oldValue.C10, nil
-}
-
-// AddC10 adds f to the "c10" field.
-func (m *FunnelLeadMutation) AddC10(f float64) {
-	if m.addc10 != nil {
-		*m.addc10 += f
-	} else {
-		m.addc10 = &f
-	}
-}
-
-// AddedC10 returns the value that was added to the "c10" field in this mutation.
-func (m *FunnelLeadMutation) AddedC10() (r float64, exists bool) {
-	v := m.addc10
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearC10 clears the value of the "c10" field.
-func (m *FunnelLeadMutation) ClearC10() {
-	m.c10 = nil
-	m.addc10 = nil
-	m.clearedFields[funnellead.FieldC10] = struct{}{}
-}
-
-// C10Cleared returns if the "c10" field was cleared in this mutation.
-func (m *FunnelLeadMutation) C10Cleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldC10]
-	return ok
-}
-
-// ResetC10 resets all changes to the "c10" field.
-func (m *FunnelLeadMutation) ResetC10() {
-	m.c10 = nil
-	m.addc10 = nil
-	delete(m.clearedFields, funnellead.FieldC10)
-}
-
-// SetC11 sets the "c11" field.
-func (m *FunnelLeadMutation) SetC11(f float64) {
-	m.c11 = &f
-	m.addc11 = nil
-}
-
-// C11 returns the value of the "c11" field in the mutation.
-func (m *FunnelLeadMutation) C11() (r float64, exists bool) {
-	v := m.c11
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldC11 returns the old "c11" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldC11(ctx context.Context) (v *float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldC11 is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldC11 requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldC11: %w", err)
-	}
-	return oldValue.C11, nil
-}
-
-// AddC11 adds f to the "c11" field.
-func (m *FunnelLeadMutation) AddC11(f float64) {
-	if m.addc11 != nil {
-		*m.addc11 += f
-	} else {
-		m.addc11 = &f
-	}
-}
-
-// AddedC11 returns the value that was added to the "c11" field in this mutation.
-func (m *FunnelLeadMutation) AddedC11() (r float64, exists bool) {
-	v := m.addc11
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearC11 clears the value of the "c11" field.
-func (m *FunnelLeadMutation) ClearC11() {
-	m.c11 = nil
-	m.addc11 = nil
-	m.clearedFields[funnellead.FieldC11] = struct{}{}
-}
-
-// C11Cleared returns if the "c11" field was cleared in this mutation.
-func (m *FunnelLeadMutation) C11Cleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldC11]
-	return ok
-}
-
-// ResetC11 resets all changes to the "c11" field.
-func (m *FunnelLeadMutation) ResetC11() {
-	m.c11 = nil
-	m.addc11 = nil
-	delete(m.clearedFields, funnellead.FieldC11)
-}
-
-// SetC12 sets the "c12" field.
-func (m *FunnelLeadMutation) SetC12(f float64) {
-	m.c12 = &f
-	m.addc12 = nil
-}
-
-// C12 returns the value of the "c12" field in the mutation.
-func (m *FunnelLeadMutation) C12() (r float64, exists bool) {
-	v := m.c12
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldC12 returns the old "c12" field's value of the FunnelLead entity.
-// If the FunnelLead object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FunnelLeadMutation) OldC12(ctx context.Context) (v *float64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldC12 is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldC12 requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldC12: %w", err)
-	}
-	return oldValue.C12, nil
-}
-
-// AddC12 adds f to the "c12" field.
-func (m *FunnelLeadMutation) AddC12(f float64) {
-	if m.addc12 != nil {
-		*m.addc12 += f
-	} else {
-		m.addc12 = &f
-	}
-}
-
-// AddedC12 returns the value that was added to the "c12" field in this mutation.
-func (m *FunnelLeadMutation) AddedC12() (r float64, exists bool) {
-	v := m.addc12
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ClearC12 clears the value of the "c12" field.
-func (m *FunnelLeadMutation) ClearC12() {
-	m.c12 = nil
-	m.addc12 = nil
-	m.clearedFields[funnellead.FieldC12] = struct{}{}
-}
-
-// C12Cleared returns if the "c12" field was cleared in this mutation.
-func (m *FunnelLeadMutation) C12Cleared() bool {
-	_, ok := m.clearedFields[funnellead.FieldC12]
-	return ok
-}
-
-// ResetC12 resets all changes to the "c12" field.
-func (m *FunnelLeadMutation) ResetC12() {
-	m.c12 = nil
-	m.addc12 = nil
-	delete(m.clearedFields, funnellead.FieldC12)
-}
-
 // Where appends a list predicates to the FunnelLeadMutation builder.
 func (m *FunnelLeadMutation) Where(ps ...predicate.FunnelLead) {
 	m.predicates = append(m.predicates, ps...)
@@ -10656,29 +10656,8 @@ func (m *FunnelLeadMutation) Fields() []string {
 	if m.created_at != nil {
 		fields = append(fields, funnellead.FieldCreatedAt)
 	}
-	if m.cohort_month != nil {
-		fields = append(fields, funnellead.FieldCohortMonth)
-	}
 	if m.source != nil {
 		fields = append(fields, funnellead.FieldSource)
-	}
-	if m.owner_id != nil {
-		fields = append(fields, funnellead.FieldOwnerID)
-	}
-	if m.team != nil {
-		fields = append(fields, funnellead.FieldTeam)
-	}
-	if m.industry != nil {
-		fields = append(fields, funnellead.FieldIndustry)
-	}
-	if m.region != nil {
-		fields = append(fields, funnellead.FieldRegion)
-	}
-	if m.account_id != nil {
-		fields = append(fields, funnellead.FieldAccountID)
-	}
-	if m.exits != nil {
-		fields = append(fields, funnellead.FieldExits)
 	}
 	if m.r1 != nil {
 		fields = append(fields, funnellead.FieldR1)
@@ -10716,6 +10695,99 @@ func (m *FunnelLeadMutation) Fields() []string {
 	if m.r12 != nil {
 		fields = append(fields, funnellead.FieldR12)
 	}
+	if m.exits != nil {
+		fields = append(fields, funnellead.FieldExits)
+	}
+	if m.owner_id != nil {
+		fields = append(fields, funnellead.FieldOwnerID)
+	}
+	if m.team != nil {
+		fields = append(fields, funnellead.FieldTeam)
+	}
+	if m.industry != nil {
+		fields = append(fields, funnellead.FieldIndustry)
+	}
+	if m.region != nil {
+		fields = append(fields, funnellead.FieldRegion)
+	}
+	if m.cohort_month != nil {
+		fields = append(fields, funnellead.FieldCohortMonth)
+	}
+	if m.account_id != nil {
+		fields = append(fields, funnellead.FieldAccountID)
+	}
+	if m.l1 != nil {
+		fields = append(fields, funnellead.FieldL1)
+	}
+	if m.c1 != nil {
+		fields = append(fields, funnellead.FieldC1)
+	}
+	if m.l2 != nil {
+		fields = append(fields, funnellead.FieldL2)
+	}
+	if m.c2 != nil {
+		fields = append(fields, funnellead.FieldC2)
+	}
+	if m.l3 != nil {
+		fields = append(fields, funnellead.FieldL3)
+	}
+	if m.c3 != nil {
+		fields = append(fields, funnellead.FieldC3)
+	}
+	if m.l4 != nil {
+		fields = append(fields, funnellead.FieldL4)
+	}
+	if m.c4 != nil {
+		fields = append(fields, funnellead.FieldC4)
+	}
+	if m.l5 != nil {
+		fields = append(fields, funnellead.FieldL5)
+	}
+	if m.c5 != nil {
+		fields = append(fields, funnellead.FieldC5)
+	}
+	if m.l6 != nil {
+		fields = append(fields, funnellead.FieldL6)
+	}
+	if m.c6 != nil {
+		fields = append(fields, funnellead.FieldC6)
+	}
+	if m.l7 != nil {
+		fields = append(fields, funnellead.FieldL7)
+	}
+	if m.c7 != nil {
+		fields = append(fields, funnellead.FieldC7)
+	}
+	if m.l8 != nil {
+		fields = append(fields, funnellead.FieldL8)
+	}
+	if m.c8 != nil {
+		fields = append(fields, funnellead.FieldC8)
+	}
+	if m.l9 != nil {
+		fields = append(fields, funnellead.FieldL9)
+	}
+	if m.c9 != nil {
+		fields = append(fields, funnellead.FieldC9)
+	}
+	if m.l10 != nil {
+		fields = append(fields, funnellead.FieldL10)
+	}
+	if m.c10 != nil {
+		fields = append(fields, funnellead.FieldC10)
+	}
+	if m.l11 != nil {
+		fields = append(fields, funnellead.FieldL11)
+	}
+	if m.c11 != nil {
+		fields = append(fields, funnellead.FieldC11)
+	}
+	if m.l12 != nil {
+		fields = append(fields, funnellead.FieldL12)
+	}
+	if m.c12 != nil {
+		fields = append(fields, funnellead.FieldC12)
+	}
 	if m.o1 != nil {
 		fields = append(fields, funnellead.FieldO1)
 	}
@@ -10752,78 +10824,6 @@ func (m *FunnelLeadMutation) Fields() []string {
 	if m.o12 != nil {
 		fields = append(fields, funnellead.FieldO12)
 	}
-	if m.l1 != nil {
-		fields = append(fields, funnellead.FieldL1)
-	}
-	if m.l2 != nil {
-		fields = append(fields, funnellead.FieldL2)
-	}
-	if m.l3 != nil {
-		fields = append(fields, funnellead.FieldL3)
-	}
-	if m.l4 != nil {
-		fields = append(fields, funnellead.FieldL4)
-	}
-	if m.l5 != nil {
-		fields = append(fields, funnellead.FieldL5)
-	}
-	if m.l6 != nil {
-		fields = append(fields, funnellead.FieldL6)
-	}
-	if m.l7 != nil {
-		fields = append(fields, funnellead.FieldL7)
-	}
-	if m.l8 != nil {
-		fields = append(fields, funnellead.FieldL8)
-	}
-	if m.l9 != nil {
-		fields = append(fields, funnellead.FieldL9)
-	}
-	if m.l10 != nil {
-		fields = append(fields, funnellead.FieldL10)
-	}
-	if m.l11 != nil {
-		fields = append(fields, funnellead.FieldL11)
-	}
-	if m.l12 != nil {
-		fields = append(fields, funnellead.FieldL12)
-	}
-	if m.c1 != nil {
-		fields = append(fields, funnellead.FieldC1)
-	}
-	if m.c2 != nil {
-		fields = append(fields, funnellead.FieldC2)
-	}
-	if m.c3 != nil {
-		fields = append(fields, funnellead.FieldC3)
-	}
-	if m.c4 != nil {
-		fields = append(fields, funnellead.FieldC4)
-	}
-	if m.c5 != nil {
-		fields = append(fields, funnellead.FieldC5)
-	}
-	if m.c6 != nil {
-		fields = append(fields, funnellead.FieldC6)
-	}
-	if m.c7 != nil {
-		fields = append(fields, funnellead.FieldC7)
-	}
-	if m.c8 != nil {
-		fields = append(fields, funnellead.FieldC8)
-	}
-	if m.c9 != nil {
-		fields = append(fields, funnellead.FieldC9)
-	}
-	if m.c10 != nil {
-		fields = append(fields, funnellead.FieldC10)
-	}
-	if m.c11 != nil {
-		fields = append(fields, funnellead.FieldC11)
-	}
-	if m.c12 != nil {
-		fields = append(fields, funnellead.FieldC12)
-	}
 	return fields
 }
 
@@ -10834,22 +10834,8 @@ func (m *FunnelLeadMutation) Field(name string) (ent.Value, bool) {
 	switch name {
 	case funnellead.FieldCreatedAt:
 		return m.CreatedAt()
-	case funnellead.FieldCohortMonth:
-		return m.CohortMonth()
 	case funnellead.FieldSource:
 		return m.Source()
-	case funnellead.FieldOwnerID:
-		return m.OwnerID()
-	case funnellead.FieldTeam:
-		return m.Team()
-	case funnellead.FieldIndustry:
-		return m.Industry()
-	case funnellead.FieldRegion:
-		return m.Region()
-	case funnellead.FieldAccountID:
-		return m.AccountID()
-	case funnellead.FieldExits:
-		return m.Exits()
 	case funnellead.FieldR1:
 		return m.R1()
 	case funnellead.FieldR2:
@@ -10874,6 +10860,68 @@ func (m *FunnelLeadMutation) Field(name string) (ent.Value, bool) {
 		return m.R11()
 	case funnellead.FieldR12:
 		return m.R12()
+	case funnellead.FieldExits:
+		return m.Exits()
+	case funnellead.FieldOwnerID:
+		return m.OwnerID()
+	case funnellead.FieldTeam:
+		return m.Team()
+	case funnellead.FieldIndustry:
+		return m.Industry()
+	case funnellead.FieldRegion:
+		return m.Region()
+	case funnellead.FieldCohortMonth:
+		return m.CohortMonth()
+	case funnellead.FieldAccountID:
+		return m.AccountID()
+	case funnellead.FieldL1:
+		return m.L1()
+	case funnellead.FieldC1:
+		return m.C1()
+	case funnellead.FieldL2:
+		return m.L2()
+	case funnellead.FieldC2:
+		return m.C2()
+	case funnellead.FieldL3:
+		return m.L3()
+	case funnellead.FieldC3:
+		return m.C3()
+	case funnellead.FieldL4:
+		return m.L4()
+	case funnellead.FieldC4:
+		return m.C4()
+	case funnellead.FieldL5:
+		return m.L5()
+	case funnellead.FieldC5:
+		return m.C5()
+	case funnellead.FieldL6:
+		return m.L6()
+	case funnellead.FieldC6:
+		return m.C6()
+	case funnellead.FieldL7:
+		return m.L7()
+	case funnellead.FieldC7:
+		return m.C7()
+	case funnellead.FieldL8:
+		return m.L8()
+	case funnellead.FieldC8:
+		return m.C8()
+	case funnellead.FieldL9:
+		return m.L9()
+	case funnellead.FieldC9:
+		return m.C9()
+	case funnellead.FieldL10:
+		return m.L10()
+	case funnellead.FieldC10:
+		return m.C10()
+	case funnellead.FieldL11:
+		return m.L11()
+	case funnellead.FieldC11:
+		return m.C11()
+	case funnellead.FieldL12:
+		return m.L12()
+	case funnellead.FieldC12:
+		return m.C12()
 	case funnellead.FieldO1:
 		return m.O1()
 	case funnellead.FieldO2:
@@ -10898,54 +10946,6 @@ func (m *FunnelLeadMutation) Field(name string) (ent.Value, bool) {
 		return m.O11()
 	case funnellead.FieldO12:
 		return m.O12()
-	case funnellead.FieldL1:
-		return m.L1()
-	case funnellead.FieldL2:
-		return m.L2()
-	case funnellead.FieldL3:
-		return m.L3()
-	case funnellead.FieldL4:
-		return m.L4()
-	case funnellead.FieldL5:
-		return m.L5()
-	case funnellead.FieldL6:
-		return m.L6()
-	case funnellead.FieldL7:
-		return m.L7()
-	case funnellead.FieldL8:
-		return m.L8()
-	case funnellead.FieldL9:
-		return m.L9()
-	case funnellead.FieldL10:
-		return m.L10()
-	case funnellead.FieldL11:
-		return m.L11()
-	case funnellead.FieldL12:
-		return m.L12()
-	case funnellead.FieldC1:
-		return m.C1()
-	case funnellead.FieldC2:
-		return m.C2()
-	case funnellead.FieldC3:
-		return m.C3()
-	case funnellead.FieldC4:
-		return m.C4()
-	case funnellead.FieldC5:
-		return m.C5()
-	case funnellead.FieldC6:
-		return m.C6()
-	case funnellead.FieldC7:
-		return m.C7()
-	case funnellead.FieldC8:
-		return m.C8()
-	case funnellead.FieldC9:
-		return m.C9()
-	case funnellead.FieldC10:
-		return m.C10()
-	case funnellead.FieldC11:
-		return m.C11()
-	case funnellead.FieldC12:
-		return m.C12()
 	}
 	return nil, false
 }
@@ -10957,22 +10957,8 @@ func (m *FunnelLeadMutation) OldField(ctx context.Context, name string) (ent.Val
 	switch name {
 	case funnellead.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
-	case funnellead.FieldCohortMonth:
-		return m.OldCohortMonth(ctx)
 	case funnellead.FieldSource:
 		return m.OldSource(ctx)
-	case funnellead.FieldOwnerID:
-		return m.OldOwnerID(ctx)
-	case funnellead.FieldTeam:
-		return m.OldTeam(ctx)
-	case funnellead.FieldIndustry:
-		return m.OldIndustry(ctx)
-	case funnellead.FieldRegion:
-		return m.OldRegion(ctx)
-	case funnellead.FieldAccountID:
-		return m.OldAccountID(ctx)
-	case funnellead.FieldExits:
-		return m.OldExits(ctx)
 	case funnellead.FieldR1:
 		return m.OldR1(ctx)
 	case funnellead.FieldR2:
@@ -10997,6 +10983,68 @@ func (m *FunnelLeadMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldR11(ctx)
 	case funnellead.FieldR12:
 		return m.OldR12(ctx)
+	case funnellead.FieldExits:
+		return m.OldExits(ctx)
+	case funnellead.FieldOwnerID:
+		return m.OldOwnerID(ctx)
+	case funnellead.FieldTeam:
+		return m.OldTeam(ctx)
+	case funnellead.FieldIndustry:
+		return m.OldIndustry(ctx)
+	case funnellead.FieldRegion:
+		return m.OldRegion(ctx)
+	case funnellead.FieldCohortMonth:
+		return m.OldCohortMonth(ctx)
+	case funnellead.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case funnellead.FieldL1:
+		return m.OldL1(ctx)
+	case funnellead.FieldC1:
+		return m.OldC1(ctx)
+	case funnellead.FieldL2:
+		return m.OldL2(ctx)
+	case funnellead.FieldC2:
+		return m.OldC2(ctx)
+	case funnellead.FieldL3:
+		return m.OldL3(ctx)
+	case funnellead.FieldC3:
+		return m.OldC3(ctx)
+	case funnellead.FieldL4:
+		return m.OldL4(ctx)
+	case funnellead.FieldC4:
+		return m.OldC4(ctx)
+	case funnellead.FieldL5:
+		return m.OldL5(ctx)
+	case funnellead.FieldC5:
+		return m.OldC5(ctx)
+	case funnellead.FieldL6:
+		return m.OldL6(ctx)
+	case funnellead.FieldC6:
+		return m.OldC6(ctx)
+	case funnellead.FieldL7:
+		return m.OldL7(ctx)
+	case funnellead.FieldC7:
+		return m.OldC7(ctx)
+	case funnellead.FieldL8:
+		return m.OldL8(ctx)
+	case funnellead.FieldC8:
+		return m.OldC8(ctx)
+	case funnellead.FieldL9:
+		return m.OldL9(ctx)
+	case funnellead.FieldC9:
+		return m.OldC9(ctx)
+	case funnellead.FieldL10:
+		return m.OldL10(ctx)
+	case funnellead.FieldC10:
+		return m.OldC10(ctx)
+	case funnellead.FieldL11:
+		return m.OldL11(ctx)
+	case funnellead.FieldC11:
+		return m.OldC11(ctx)
+	case funnellead.FieldL12:
+		return m.OldL12(ctx)
+	case funnellead.FieldC12:
+		return m.OldC12(ctx)
 	case funnellead.FieldO1:
 		return m.OldO1(ctx)
 	case funnellead.FieldO2:
@@ -11021,54 +11069,6 @@ func (m *FunnelLeadMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldO11(ctx)
 	case funnellead.FieldO12:
 		return m.OldO12(ctx)
-	case funnellead.FieldL1:
-		return m.OldL1(ctx)
-	case funnellead.FieldL2:
-		return m.OldL2(ctx)
-	case funnellead.FieldL3:
-		return m.OldL3(ctx)
-	case funnellead.FieldL4:
-		return m.OldL4(ctx)
-	case funnellead.FieldL5:
-		return m.OldL5(ctx)
-	case funnellead.FieldL6:
-		return m.OldL6(ctx)
-	case funnellead.FieldL7:
-		return m.OldL7(ctx)
-	case funnellead.FieldL8:
-		return m.OldL8(ctx)
-	case funnellead.FieldL9:
-		return m.OldL9(ctx)
-	case funnellead.FieldL10:
-		return m.OldL10(ctx)
-	case funnellead.FieldL11:
-		return m.OldL11(ctx)
-	case funnellead.FieldL12:
-		return m.OldL12(ctx)
-	case funnellead.FieldC1:
-		return m.OldC1(ctx)
-	case funnellead.FieldC2:
-		return m.OldC2(ctx)
-	case funnellead.FieldC3:
-		return m.OldC3(ctx)
-	case funnellead.FieldC4:
-		return m.OldC4(ctx)
-	case funnellead.FieldC5:
-		return m.OldC5(ctx)
-	case funnellead.FieldC6:
-		return m.OldC6(ctx)
-	case funnellead.FieldC7:
-		return m.OldC7(ctx)
-	case funnellead.FieldC8:
-		return m.OldC8(ctx)
-	case funnellead.FieldC9:
-		return m.OldC9(ctx)
-	case funnellead.FieldC10:
-		return m.OldC10(ctx)
-	case funnellead.FieldC11:
-		return m.OldC11(ctx)
-	case funnellead.FieldC12:
-		return m.OldC12(ctx)
 	}
 	return nil, fmt.Errorf("unknown FunnelLead field %s", name)
 }
@@ -11085,61 +11085,12 @@ func (m *FunnelLeadMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCreatedAt(v)
 		return nil
-	case funnellead.FieldCohortMonth:
-		v, ok := value.(string)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetCohortMonth(v)
-		return nil
 	case funnellead.FieldSource:
 		v, ok := value.(string)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetSource(v)
-		return nil
-	case funnellead.FieldOwnerID:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetOwnerID(v)
-		return nil
-	case funnellead.FieldTeam:
-		v, ok := value.(string)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetTeam(v)
-		return nil
-	case funnellead.FieldIndustry:
-		v, ok := value.(string)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetIndustry(v)
-		return nil
-	case funnellead.FieldRegion:
-		v, ok := value.(string)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetRegion(v)
-		return nil
-	case funnellead.FieldAccountID:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetAccountID(v)
-		return nil
-	case funnellead.FieldExits:
-		v, ok := value.(string)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetExits(v)
 		return nil
 	case funnellead.FieldR1:
 		v, ok := value.(float64)
@@ -11225,6 +11176,223 @@ func (m *FunnelLeadMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetR12(v)
 		return nil
+	case funnellead.FieldExits:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExits(v)
+		return nil
+	case funnellead.FieldOwnerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOwnerID(v)
+		return nil
+	case funnellead.FieldTeam:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTeam(v)
+		return nil
+	case funnellead.FieldIndustry:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIndustry(v)
+		return nil
+	case funnellead.FieldRegion:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegion(v)
+		return nil
+	case funnellead.FieldCohortMonth:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCohortMonth(v)
+		return nil
+	case funnellead.FieldAccountID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case funnellead.FieldL1:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetL1(v)
+		return nil
+	case funnellead.FieldC1:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetC1(v)
+		return nil
+	case funnellead.FieldL2:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetL2(v)
+		return nil
+	case funnellead.FieldC2:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetC2(v)
+		return nil
+	case funnellead.FieldL3:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetL3(v)
+		return nil
+	case funnellead.FieldC3:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetC3(v)
+		return nil
+	case funnellead.FieldL4:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetL4(v)
+		return nil
+	case funnellead.FieldC4:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetC4(v)
+		return nil
+	case funnellead.FieldL5:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetL5(v)
+		return nil
+	case funnellead.FieldC5:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetC5(v)
+		return nil
+	case funnellead.FieldL6:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetL6(v)
+		return nil
+	case funnellead.FieldC6:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetC6(v)
+		return nil
+	case funnellead.FieldL7:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetL7(v)
+		return nil
+	case funnellead.FieldC7:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetC7(v)
+		return nil
+	case funnellead.FieldL8:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetL8(v)
+		return nil
+	case funnellead.FieldC8:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetC8(v)
+		return nil
+	case funnellead.FieldL9:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetL9(v)
+		return nil
+	case funnellead.FieldC9:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetC9(v)
+		return nil
+	case funnellead.FieldL10:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetL10(v)
+		return nil
+	case funnellead.FieldC10:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetC10(v)
+		return nil
+	case funnellead.FieldL11:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetL11(v)
+		return nil
+	case funnellead.FieldC11:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetC11(v)
+		return nil
+	case funnellead.FieldL12:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetL12(v)
+		return nil
+	case funnellead.FieldC12:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetC12(v)
+		return nil
 	case funnellead.FieldO1:
 		v, ok := value.(int)
 		if !ok {
@@ -11309,174 +11477,6 @@ func (m *FunnelLeadMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetO12(v)
 		return nil
-	case funnellead.FieldL1:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetL1(v)
-		return nil
-	case funnellead.FieldL2:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetL2(v)
-		return nil
-	case funnellead.FieldL3:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetL3(v)
-		return nil
-	case funnellead.FieldL4:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetL4(v)
-		return nil
-	case funnellead.FieldL5:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetL5(v)
-		return nil
-	case funnellead.FieldL6:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetL6(v)
-		return nil
-	case funnellead.FieldL7:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetL7(v)
-		return nil
-	case funnellead.FieldL8:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetL8(v)
-		return nil
-	case funnellead.FieldL9:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetL9(v)
-		return nil
-	case funnellead.FieldL10:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetL10(v)
-		return nil
-	case funnellead.FieldL11:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetL11(v)
-		return nil
-	case funnellead.FieldL12:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetL12(v)
-		return nil
-	case funnellead.FieldC1:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetC1(v)
-		return nil
-	case funnellead.FieldC2:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetC2(v)
-		return nil
-	case funnellead.FieldC3:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetC3(v)
-		return nil
-	case funnellead.FieldC4:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetC4(v)
-		return nil
-	case funnellead.FieldC5:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetC5(v)
-		return nil
-	case funnellead.FieldC6:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetC6(v)
-		return nil
-	case funnellead.FieldC7:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetC7(v)
-		return nil
-	case funnellead.FieldC8:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetC8(v)
-		return nil
-	case funnellead.FieldC9:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetC9(v)
-		return nil
-	case funnellead.FieldC10:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetC10(v)
-		return nil
-	case funnellead.FieldC11:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetC11(v)
-		return nil
-	case funnellead.FieldC12:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetC12(v)
-		return nil
 	}
 	return fmt.Errorf("unknown FunnelLead field %s", name)
 }
@@ -11485,12 +11485,6 @@ func (m *FunnelLeadMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *FunnelLeadMutation) AddedFields() []string {
 	var fields []string
-	if m.addowner_id != nil {
-		fields = append(fields, funnellead.FieldOwnerID)
-	}
-	if m.addaccount_id != nil {
-		fields = append(fields, funnellead.FieldAccountID)
-	}
 	if m.addr1 != nil {
 		fields = append(fields, funnellead.FieldR1)
 	}
@@ -11526,6 +11520,84 @@ func (m *FunnelLeadMutation) AddedFields() []string {
 	}
 	if m.addr12 != nil {
 		fields = append(fields, funnellead.FieldR12)
+	}
+	if m.addowner_id != nil {
+		fields = append(fields, funnellead.FieldOwnerID)
+	}
+	if m.addaccount_id != nil {
+		fields = append(fields, funnellead.FieldAccountID)
+	}
+	if m.addl1 != nil {
+		fields = append(fields, funnellead.FieldL1)
+	}
+	if m.addc1 != nil {
+		fields = append(fields, funnellead.FieldC1)
+	}
+	if m.addl2 != nil {
+		fields = append(fields, funnellead.FieldL2)
+	}
+	if m.addc2 != nil {
+		fields = append(fields, funnellead.FieldC2)
+	}
+	if m.addl3 != nil {
+		fields = append(fields, funnellead.FieldL3)
+	}
+	if m.addc3 != nil {
+		fields = append(fields, funnellead.FieldC3)
+	}
+	if m.addl4 != nil {
+		fields = append(fields, funnellead.FieldL4)
+	}
+	if m.addc4 != nil {
+		fields = append(fields, funnellead.FieldC4)
+	}
+	if m.addl5 != nil {
+		fields = append(fields, funnellead.FieldL5)
+	}
+	if m.addc5 != nil {
+		fields = append(fields, funnellead.FieldC5)
+	}
+	if m.addl6 != nil {
+		fields = append(fields, funnellead.FieldL6)
+	}
+	if m.addc6 != nil {
+		fields = append(fields, funnellead.FieldC6)
+	}
+	if m.addl7 != nil {
+		fields = append(fields, funnellead.FieldL7)
+	}
+	if m.addc7 != nil {
+		fields = append(fields, funnellead.FieldC7)
+	}
+	if m.addl8 != nil {
+		fields = append(fields, funnellead.FieldL8)
+	}
+	if m.addc8 != nil {
+		fields = append(fields, funnellead.FieldC8)
+	}
+	if m.addl9 != nil {
+		fields = append(fields, funnellead.FieldL9)
+	}
+	if m.addc9 != nil {
+		fields = append(fields, funnellead.FieldC9)
+	}
+	if m.addl10 != nil {
+		fields = append(fields, funnellead.FieldL10)
+	}
+	if m.addc10 != nil {
+		fields = append(fields, funnellead.FieldC10)
+	}
+	if m.addl11 != nil {
+		fields = append(fields, funnellead.FieldL11)
+	}
+	if m.addc11 != nil {
+		fields = append(fields, funnellead.FieldC11)
+	}
+	if m.addl12 != nil {
+		fields = append(fields, funnellead.FieldL12)
+	}
+	if m.addc12 != nil {
+		fields = append(fields, funnellead.FieldC12)
 	}
 	if m.addo1 != nil {
 		fields = append(fields, funnellead.FieldO1)
@@ -11563,78 +11635,6 @@ func (m *FunnelLeadMutation) AddedFields() []string {
 	if m.addo12 != nil {
 		fields = append(fields, funnellead.FieldO12)
 	}
-	if m.addl1 != nil {
-		fields = append(fields, funnellead.FieldL1)
-	}
-	if m.addl2 != nil {
-		fields = append(fields, funnellead.FieldL2)
-	}
-	if m.addl3 != nil {
-		fields = append(fields, funnellead.FieldL3)
-	}
-	if m.addl4 != nil {
-		fields = append(fields, funnellead.FieldL4)
-	}
-	if m.addl5 != nil {
-		fields = append(fields, funnellead.FieldL5)
-	}
-	if m.addl6 != nil {
-		fields = append(fields, funnellead.FieldL6)
-	}
-	if m.addl7 != nil {
-		fields = append(fields, funnellead.FieldL7)
-	}
-	if m.addl8 != nil {
-		fields = append(fields, funnellead.FieldL8)
-	}
-	if m.addl9 != nil {
-		fields = append(fields, funnellead.FieldL9)
-	}
-	if m.addl10 != nil {
-		fields = append(fields, funnellead.FieldL10)
-	}
-	if m.addl11 != nil {
-		fields = append(fields, funnellead.FieldL11)
-	}
-	if m.addl12 != nil {
-		fields = append(fields, funnellead.FieldL12)
-	}
-	if m.addc1 != nil {
-		fields = append(fields, funnellead.FieldC1)
-	}
-	if m.addc2 != nil {
-		fields = append(fields, funnellead.FieldC2)
-	}
-	if m.addc3 != nil {
-		fields = append(fields, funnellead.FieldC3)
-	}
-	if m.addc4 != nil {
-		fields = append(fields, funnellead.FieldC4)
-	}
-	if m.addc5 != nil {
-		fields = append(fields, funnellead.FieldC5)
-	}
-	if m.addc6 != nil {
-		fields = append(fields, funnellead.FieldC6)
-	}
-	if m.addc7 != nil {
-		fields = append(fields, funnellead.FieldC7)
-	}
-	if m.addc8 != nil {
-		fields = append(fields, funnellead.FieldC8)
-	}
-	if m.addc9 != nil {
-		fields = append(fields, funnellead.FieldC9)
-	}
-	if m.addc10 != nil {
-		fields = append(fields, funnellead.FieldC10)
-	}
-	if m.addc11 != nil {
-		fields = append(fields, funnellead.FieldC11)
-	}
-	if m.addc12 != nil {
-		fields = append(fields, funnellead.FieldC12)
-	}
 	return fields
 }
 
@@ -11643,10 +11643,6 @@ func (m *FunnelLeadMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *FunnelLeadMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
-	case funnellead.FieldOwnerID:
-		return m.AddedOwnerID()
-	case funnellead.FieldAccountID:
-		return m.AddedAccountID()
 	case funnellead.FieldR1:
 		return m.AddedR1()
 	case funnellead.FieldR2:
@@ -11671,6 +11667,58 @@ func (m *FunnelLeadMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedR11()
 	case funnellead.FieldR12:
 		return m.AddedR12()
+	case funnellead.FieldOwnerID:
+		return m.AddedOwnerID()
+	case funnellead.FieldAccountID:
+		return m.AddedAccountID()
+	case funnellead.FieldL1:
+		return m.AddedL1()
+	case funnellead.FieldC1:
+		return m.AddedC1()
+	case funnellead.FieldL2:
+		return m.AddedL2()
+	case funnellead.FieldC2:
+		return m.AddedC2()
+	case funnellead.FieldL3:
+		return m.AddedL3()
+	case funnellead.FieldC3:
+		return m.AddedC3()
+	case funnellead.FieldL4:
+		return m.AddedL4()
+	case funnellead.FieldC4:
+		return m.AddedC4()
+	case funnellead.FieldL5:
+		return m.AddedL5()
+	case funnellead.FieldC5:
+		return m.AddedC5()
+	case funnellead.FieldL6:
+		return m.AddedL6()
+	case funnellead.FieldC6:
+		return m.AddedC6()
+	case funnellead.FieldL7:
+		return m.AddedL7()
+	case funnellead.FieldC7:
+		return m.AddedC7()
+	case funnellead.FieldL8:
+		return m.AddedL8()
+	case funnellead.FieldC8:
+		return m.AddedC8()
+	case funnellead.FieldL9:
+		return m.AddedL9()
+	case funnellead.FieldC9:
+		return m.AddedC9()
+	case funnellead.FieldL10:
+		return m.AddedL10()
+	case funnellead.FieldC10:
+		return m.AddedC10()
+	case funnellead.FieldL11:
+		return m.AddedL11()
+	case funnellead.FieldC11:
+		return m.AddedC11()
+	case funnellead.FieldL12:
+		return m.AddedL12()
+	case funnellead.FieldC12:
+		return m.AddedC12()
 	case funnellead.FieldO1:
 		return m.AddedO1()
 	case funnellead.FieldO2:
@@ -11695,54 +11743,6 @@ func (m *FunnelLeadMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedO11()
 	case funnellead.FieldO12:
 		return m.AddedO12()
-	case funnellead.FieldL1:
-		return m.AddedL1()
-	case funnellead.FieldL2:
-		return m.AddedL2()
-	case funnellead.FieldL3:
-		return m.AddedL3()
-	case funnellead.FieldL4:
-		return m.AddedL4()
-	case funnellead.FieldL5:
-		return m.AddedL5()
-	case funnellead.FieldL6:
-		return m.AddedL6()
-	case funnellead.FieldL7:
-		return m.AddedL7()
-	case funnellead.FieldL8:
-		return m.AddedL8()
-	case funnellead.FieldL9:
-		return m.AddedL9()
-	case funnellead.FieldL10:
-		return m.AddedL10()
-	case funnellead.FieldL11:
-		return m.AddedL11()
-	case funnellead.FieldL12:
-		return m.AddedL12()
-	case funnellead.FieldC1:
-		return m.AddedC1()
-	case funnellead.FieldC2:
-		return m.AddedC2()
-	case funnellead.FieldC3:
-		return m.AddedC3()
-	case funnellead.FieldC4:
-		return m.AddedC4()
-	case funnellead.FieldC5:
-		return m.AddedC5()
-	case funnellead.FieldC6:
-		return m.AddedC6()
-	case funnellead.FieldC7:
-		return m.AddedC7()
-	case funnellead.FieldC8:
-		return m.AddedC8()
-	case funnellead.FieldC9:
-		return m.AddedC9()
-	case funnellead.FieldC10:
-		return m.AddedC10()
-	case funnellead.FieldC11:
-		return m.AddedC11()
-	case funnellead.FieldC12:
-		return m.AddedC12()
 	}
 	return nil, false
 }
@@ -11752,20 +11752,6 @@ func (m *FunnelLeadMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *FunnelLeadMutation) AddField(name string, value ent.Value) error {
 	switch name {
-	case funnellead.FieldOwnerID:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddOwnerID(v)
-		return nil
-	case funnellead.FieldAccountID:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddAccountID(v)
-		return nil
 	case funnellead.FieldR1:
 		v, ok := value.(float64)
 		if !ok {
@@ -11849,6 +11835,188 @@ func (m *FunnelLeadMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddR12(v)
+		return nil
+	case funnellead.FieldOwnerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOwnerID(v)
+		return nil
+	case funnellead.FieldAccountID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAccountID(v)
+		return nil
+	case funnellead.FieldL1:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddL1(v)
+		return nil
+	case funnellead.FieldC1:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddC1(v)
+		return nil
+	case funnellead.FieldL2:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddL2(v)
+		return nil
+	case funnellead.FieldC2:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddC2(v)
+		return nil
+	case funnellead.FieldL3:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddL3(v)
+		return nil
+	case funnellead.FieldC3:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddC3(v)
+		return nil
+	case funnellead.FieldL4:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddL4(v)
+		return nil
+	case funnellead.FieldC4:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddC4(v)
+		return nil
+	case funnellead.FieldL5:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddL5(v)
+		return nil
+	case funnellead.FieldC5:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddC5(v)
+		return nil
+	case funnellead.FieldL6:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddL6(v)
+		return nil
+	case funnellead.FieldC6:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddC6(v)
+		return nil
+	case funnellead.FieldL7:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddL7(v)
+		return nil
+	case funnellead.FieldC7:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddC7(v)
+		return nil
+	case funnellead.FieldL8:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddL8(v)
+		return nil
+	case funnellead.FieldC8:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddC8(v)
+		return nil
+	case funnellead.FieldL9:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddL9(v)
+		return nil
+	case funnellead.FieldC9:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddC9(v)
+		return nil
+	case funnellead.FieldL10:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddL10(v)
+		return nil
+	case funnellead.FieldC10:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddC10(v)
+		return nil
+	case funnellead.FieldL11:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddL11(v)
+		return nil
+	case funnellead.FieldC11:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddC11(v)
+		return nil
+	case funnellead.FieldL12:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddL12(v)
+		return nil
+	case funnellead.FieldC12:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddC12(v)
 		return nil
 	case funnellead.FieldO1:
 		v, ok := value.(int)
@@ -11934,174 +12102,6 @@ func (m *FunnelLeadMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddO12(v)
 		return nil
-	case funnellead.FieldL1:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddL1(v)
-		return nil
-	case funnellead.FieldL2:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddL2(v)
-		return nil
-	case funnellead.FieldL3:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddL3(v)
-		return nil
-	case funnellead.FieldL4:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddL4(v)
-		return nil
-	case funnellead.FieldL5:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddL5(v)
-		return nil
-	case funnellead.FieldL6:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddL6(v)
-		return nil
-	case funnellead.FieldL7:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddL7(v)
-		return nil
-	case funnellead.FieldL8:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddL8(v)
-		return nil
-	case funnellead.FieldL9:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddL9(v)
-		return nil
-	case funnellead.FieldL10:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddL10(v)
-		return nil
-	case funnellead.FieldL11:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddL11(v)
-		return nil
-	case funnellead.FieldL12:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddL12(v)
-		return nil
-	case funnellead.FieldC1:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddC1(v)
-		return nil
-	case funnellead.FieldC2:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddC2(v)
-		return nil
-	case funnellead.FieldC3:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddC3(v)
-		return nil
-	case funnellead.FieldC4:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddC4(v)
-		return nil
-	case funnellead.FieldC5:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddC5(v)
-		return nil
-	case funnellead.FieldC6:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddC6(v)
-		return nil
-	case funnellead.FieldC7:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddC7(v)
-		return nil
-	case funnellead.FieldC8:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddC8(v)
-		return nil
-	case funnellead.FieldC9:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddC9(v)
-		return nil
-	case funnellead.FieldC10:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddC10(v)
-		return nil
-	case funnellead.FieldC11:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddC11(v)
-		return nil
-	case funnellead.FieldC12:
-		v, ok := value.(float64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddC12(v)
-		return nil
 	}
 	return fmt.Errorf("unknown FunnelLead numeric field %s", name)
 }
@@ -12110,15 +12110,6 @@ func (m *FunnelLeadMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *FunnelLeadMutation) ClearedFields() []string {
 	var fields []string
-	if m.FieldCleared(funnellead.FieldOwnerID) {
-		fields = append(fields, funnellead.FieldOwnerID)
-	}
-	if m.FieldCleared(funnellead.FieldAccountID) {
-		fields = append(fields, funnellead.FieldAccountID)
-	}
-	if m.FieldCleared(funnellead.FieldExits) {
-		fields = append(fields, funnellead.FieldExits)
-	}
 	if m.FieldCleared(funnellead.FieldR1) {
 		fields = append(fields, funnellead.FieldR1)
 	}
@@ -12154,6 +12145,87 @@ func (m *FunnelLeadMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(funnellead.FieldR12) {
 		fields = append(fields, funnellead.FieldR12)
+	}
+	if m.FieldCleared(funnellead.FieldExits) {
+		fields = append(fields, funnellead.FieldExits)
+	}
+	if m.FieldCleared(funnellead.FieldOwnerID) {
+		fields = append(fields, funnellead.FieldOwnerID)
+	}
+	if m.FieldCleared(funnellead.FieldAccountID) {
+		fields = append(fields, funnellead.FieldAccountID)
+	}
+	if m.FieldCleared(funnellead.FieldL1) {
+		fields = append(fields, funnellead.FieldL1)
+	}
+	if m.FieldCleared(funnellead.FieldC1) {
+		fields = append(fields, funnellead.FieldC1)
+	}
+	if m.FieldCleared(funnellead.FieldL2) {
+		fields = append(fields, funnellead.FieldL2)
+	}
+	if m.FieldCleared(funnellead.FieldC2) {
+		fields = append(fields, funnellead.FieldC2)
+	}
+	if m.FieldCleared(funnellead.FieldL3) {
+		fields = append(fields, funnellead.FieldL3)
+	}
+	if m.FieldCleared(funnellead.FieldC3) {
+		fields = append(fields, funnellead.FieldC3)
+	}
+	if m.FieldCleared(funnellead.FieldL4) {
+		fields = append(fields, funnellead.FieldL4)
+	}
+	if m.FieldCleared(funnellead.FieldC4) {
+		fields = append(fields, funnellead.FieldC4)
+	}
+	if m.FieldCleared(funnellead.FieldL5) {
+		fields = append(fields, funnellead.FieldL5)
+	}
+	if m.FieldCleared(funnellead.FieldC5) {
+		fields = append(fields, funnellead.FieldC5)
+	}
+	if m.FieldCleared(funnellead.FieldL6) {
+		fields = append(fields, funnellead.FieldL6)
+	}
+	if m.FieldCleared(funnellead.FieldC6) {
+		fields = append(fields, funnellead.FieldC6)
+	}
+	if m.FieldCleared(funnellead.FieldL7) {
+		fields = append(fields, funnellead.FieldL7)
+	}
+	if m.FieldCleared(funnellead.FieldC7) {
+		fields = append(fields, funnellead.FieldC7)
+	}
+	if m.FieldCleared(funnellead.FieldL8) {
+		fields = append(fields, funnellead.FieldL8)
+	}
+	if m.FieldCleared(funnellead.FieldC8) {
+		fields = append(fields, funnellead.FieldC8)
+	}
+	if m.FieldCleared(funnellead.FieldL9) {
+		fields = append(fields, funnellead.FieldL9)
+	}
+	if m.FieldCleared(funnellead.FieldC9) {
+		fields = append(fields, funnellead.FieldC9)
+	}
+	if m.FieldCleared(funnellead.FieldL10) {
+		fields = append(fields, funnellead.FieldL10)
+	}
+	if m.FieldCleared(funnellead.FieldC10) {
+		fields = append(fields, funnellead.FieldC10)
+	}
+	if m.FieldCleared(funnellead.FieldL11) {
+		fields = append(fields, funnellead.FieldL11)
+	}
+	if m.FieldCleared(funnellead.FieldC11) {
+		fields = append(fields, funnellead.FieldC11)
+	}
+	if m.FieldCleared(funnellead.FieldL12) {
+		fields = append(fields, funnellead.FieldL12)
+	}
+	if m.FieldCleared(funnellead.FieldC12) {
+		fields = append(fields, funnellead.FieldC12)
 	}
 	if m.FieldCleared(funnellead.FieldO1) {
 		fields = append(fields, funnellead.FieldO1)
@@ -12191,78 +12263,6 @@ func (m *FunnelLeadMutation) ClearedFields() []string {
 	if m.FieldCleared(funnellead.FieldO12) {
 		fields = append(fields, funnellead.FieldO12)
 	}
-	if m.FieldCleared(funnellead.FieldL1) {
-		fields = append(fields, funnellead.FieldL1)
-	}
-	if m.FieldCleared(funnellead.FieldL2) {
-		fields = append(fields, funnellead.FieldL2)
-	}
-	if m.FieldCleared(funnellead.FieldL3) {
-		fields = append(fields, funnellead.FieldL3)
-	}
-	if m.FieldCleared(funnellead.FieldL4) {
-		fields = append(fields, funnellead.FieldL4)
-	}
-	if m.FieldCleared(funnellead.FieldL5) {
-		fields = append(fields, funnellead.FieldL5)
-	}
-	if m.FieldCleared(funnellead.FieldL6) {
-		fields = append(fields, funnellead.FieldL6)
-	}
-	if m.FieldCleared(funnellead.FieldL7) {
-		fields = append(fields, funnellead.FieldL7)
-	}
-	if m.FieldCleared(funnellead.FieldL8) {
-		fields = append(fields, funnellead.FieldL8)
-	}
-	if m.FieldCleared(funnellead.FieldL9) {
-		fields = append(fields, funnellead.FieldL9)
-	}
-	if m.FieldCleared(funnellead.FieldL10) {
-		fields = append(fields, funnellead.FieldL10)
-	}
-	if m.FieldCleared(funnellead.FieldL11) {
-		fields = append(fields, funnellead.FieldL11)
-	}
-	if m.FieldCleared(funnellead.FieldL12) {
-		fields = append(fields, funnellead.FieldL12)
-	}
-	if m.FieldCleared(funnellead.FieldC1) {
-		fields = append(fields, funnellead.FieldC1)
-	}
-	if m.FieldCleared(funnellead.FieldC2) {
-		fields = append(fields, funnellead.FieldC2)
-	}
-	if m.FieldCleared(funnellead.FieldC3) {
-		fields = append(fields, funnellead.FieldC3)
-	}
-	if m.FieldCleared(funnellead.FieldC4) {
-		fields = append(fields, funnellead.FieldC4)
-	}
-	if m.FieldCleared(funnellead.FieldC5) {
-		fields = append(fields, funnellead.FieldC5)
-	}
-	if m.FieldCleared(funnellead.FieldC6) {
-		fields = append(fields, funnellead.FieldC6)
-	}
-	if m.FieldCleared(funnellead.FieldC7) {
-		fields = append(fields, funnellead.FieldC7)
-	}
-	if m.FieldCleared(funnellead.FieldC8) {
-		fields = append(fields, funnellead.FieldC8)
-	}
-	if m.FieldCleared(funnellead.FieldC9) {
-		fields = append(fields, funnellead.FieldC9)
-	}
-	if m.FieldCleared(funnellead.FieldC10) {
-		fields = append(fields, funnellead.FieldC10)
-	}
-	if m.FieldCleared(funnellead.FieldC11) {
-		fields = append(fields, funnellead.FieldC11)
-	}
-	if m.FieldCleared(funnellead.FieldC12) {
-		fields = append(fields, funnellead.FieldC12)
-	}
 	return fields
 }
 
@@ -12277,15 +12277,6 @@ func (m *FunnelLeadMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *FunnelLeadMutation) ClearField(name string) error {
 	switch name {
-	case funnellead.FieldOwnerID:
-		m.ClearOwnerID()
-		return nil
-	case funnellead.FieldAccountID:
-		m.ClearAccountID()
-		return nil
-	case funnellead.FieldExits:
-		m.ClearExits()
-		return nil
 	case funnellead.FieldR1:
 		m.ClearR1()
 		return nil
@@ -12321,6 +12312,87 @@ func (m *FunnelLeadMutation) ClearField(name string) error {
 		return nil
 	case funnellead.FieldR12:
 		m.ClearR12()
+		return nil
+	case funnellead.FieldExits:
+		m.ClearExits()
+		return nil
+	case funnellead.FieldOwnerID:
+		m.ClearOwnerID()
+		return nil
+	case funnellead.FieldAccountID:
+		m.ClearAccountID()
+		return nil
+	case funnellead.FieldL1:
+		m.ClearL1()
+		return nil
+	case funnellead.FieldC1:
+		m.ClearC1()
+		return nil
+	case funnellead.FieldL2:
+		m.ClearL2()
+		return nil
+	case funnellead.FieldC2:
+		m.ClearC2()
+		return nil
+	case funnellead.FieldL3:
+		m.ClearL3()
+		return nil
+	case funnellead.FieldC3:
+		m.ClearC3()
+		return nil
+	case funnellead.FieldL4:
+		m.ClearL4()
+		return nil
+	case funnellead.FieldC4:
+		m.ClearC4()
+		return nil
+	case funnellead.FieldL5:
+		m.ClearL5()
+		return nil
+	case funnellead.FieldC5:
+		m.ClearC5()
+		return nil
+	case funnellead.FieldL6:
+		m.ClearL6()
+		return nil
+	case funnellead.FieldC6:
+		m.ClearC6()
+		return nil
+	case funnellead.FieldL7:
+		m.ClearL7()
+		return nil
+	case funnellead.FieldC7:
+		m.ClearC7()
+		return nil
+	case funnellead.FieldL8:
+		m.ClearL8()
+		return nil
+	case funnellead.FieldC8:
+		m.ClearC8()
+		return nil
+	case funnellead.FieldL9:
+		m.ClearL9()
+		return nil
+	case funnellead.FieldC9:
+		m.ClearC9()
+		return nil
+	case funnellead.FieldL10:
+		m.ClearL10()
+		return nil
+	case funnellead.FieldC10:
+		m.ClearC10()
+		return nil
+	case funnellead.FieldL11:
+		m.ClearL11()
+		return nil
+	case funnellead.FieldC11:
+		m.ClearC11()
+		return nil
+	case funnellead.FieldL12:
+		m.ClearL12()
+		return nil
+	case funnellead.FieldC12:
+		m.ClearC12()
 		return nil
 	case funnellead.FieldO1:
 		m.ClearO1()
@@ -12358,78 +12430,6 @@ func (m *FunnelLeadMutation) ClearField(name string) error {
 	case funnellead.FieldO12:
 		m.ClearO12()
 		return nil
-	case funnellead.FieldL1:
-		m.ClearL1()
-		return nil
-	case funnellead.FieldL2:
-		m.ClearL2()
-		return nil
-	case funnellead.FieldL3:
-		m.ClearL3()
-		return nil
-	case funnellead.FieldL4:
-		m.ClearL4()
-		return nil
-	case funnellead.FieldL5:
-		m.ClearL5()
-		return nil
-	case funnellead.FieldL6:
-		m.ClearL6()
-		return nil
-	case funnellead.FieldL7:
-		m.ClearL7()
-		return nil
-	case funnellead.FieldL8:
-		m.ClearL8()
-		return nil
-	case funnellead.FieldL9:
-		m.ClearL9()
-		return nil
-	case funnellead.FieldL10:
-		m.ClearL10()
-		return nil
-	case funnellead.FieldL11:
-		m.ClearL11()
-		return nil
-	case funnellead.FieldL12:
-		m.ClearL12()
-		return nil
-	case funnellead.FieldC1:
-		m.ClearC1()
-		return nil
-	case funnellead.FieldC2:
-		m.ClearC2()
-		return nil
-	case funnellead.FieldC3:
-		m.ClearC3()
-		return nil
-	case funnellead.FieldC4:
-		m.ClearC4()
-		return nil
-	case funnellead.FieldC5:
-		m.ClearC5()
-		return nil
-	case funnellead.FieldC6:
-		m.ClearC6()
-		return nil
-	case funnellead.FieldC7:
-		m.ClearC7()
-		return nil
-	case funnellead.FieldC8:
-		m.ClearC8()
-		return nil
-	case funnellead.FieldC9:
-		m.ClearC9()
-		return nil
-	case funnellead.FieldC10:
-		m.ClearC10()
-		return nil
-	case funnellead.FieldC11:
-		m.ClearC11()
-		return nil
-	case funnellead.FieldC12:
-		m.ClearC12()
-		return nil
 	}
 	return fmt.Errorf("unknown FunnelLead nullable field %s", name)
 }
@@ -12441,29 +12441,8 @@ func (m *FunnelLeadMutation) ResetField(name string) error {
 	case funnellead.FieldCreatedAt:
 		m.ResetCreatedAt()
 		return nil
-	case funnellead.FieldCohortMonth:
-		m.ResetCohortMonth()
-		return nil
 	case funnellead.FieldSource:
 		m.ResetSource()
-		return nil
-	case funnellead.FieldOwnerID:
-		m.ResetOwnerID()
-		return nil
-	case funnellead.FieldTeam:
-		m.ResetTeam()
-		return nil
-	case funnellead.FieldIndustry:
-		m.ResetIndustry()
-		return nil
-	case funnellead.FieldRegion:
-		m.ResetRegion()
-		return nil
-	case funnellead.FieldAccountID:
-		m.ResetAccountID()
-		return nil
-	case funnellead.FieldExits:
-		m.ResetExits()
 		return nil
 	case funnellead.FieldR1:
 		m.ResetR1()
@@ -12501,6 +12480,99 @@ func (m *FunnelLeadMutation) ResetField(name string) error {
 	case funnellead.FieldR12:
 		m.ResetR12()
 		return nil
+	case funnellead.FieldExits:
+		m.ResetExits()
+		return nil
+	case funnellead.FieldOwnerID:
+		m.ResetOwnerID()
+		return nil
+	case funnellead.FieldTeam:
+		m.ResetTeam()
+		return nil
+	case funnellead.FieldIndustry:
+		m.ResetIndustry()
+		return nil
+	case funnellead.FieldRegion:
+		m.ResetRegion()
+		return nil
+	case funnellead.FieldCohortMonth:
+		m.ResetCohortMonth()
+		return nil
+	case funnellead.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case funnellead.FieldL1:
+		m.ResetL1()
+		return nil
+	case funnellead.FieldC1:
+		m.ResetC1()
+		return nil
+	case funnellead.FieldL2:
+		m.ResetL2()
+		return nil
+	case funnellead.FieldC2:
+		m.ResetC2()
+		return nil
+	case funnellead.FieldL3:
+		m.ResetL3()
+		return nil
+	case funnellead.FieldC3:
+		m.ResetC3()
+		return nil
+	case funnellead.FieldL4:
+		m.ResetL4()
+		return nil
+	case funnellead.FieldC4:
+		m.ResetC4()
+		return nil
+	case funnellead.FieldL5:
+		m.ResetL5()
+		return nil
+	case funnellead.FieldC5:
+		m.ResetC5()
+		return nil
+	case funnellead.FieldL6:
+		m.ResetL6()
+		return nil
+	case funnellead.FieldC6:
+		m.ResetC6()
+		return nil
+	case funnellead.FieldL7:
+		m.ResetL7()
+		return nil
+	case funnellead.FieldC7:
+		m.ResetC7()
+		return nil
+	case funnellead.FieldL8:
+		m.ResetL8()
+		return nil
+	case funnellead.FieldC8:
+		m.ResetC8()
+		return nil
+	case funnellead.FieldL9:
+		m.ResetL9()
+		return nil
+	case funnellead.FieldC9:
+		m.ResetC9()
+		return nil
+	case funnellead.FieldL10:
+		m.ResetL10()
+		return nil
+	case funnellead.FieldC10:
+		m.ResetC10()
+		return nil
+	case funnellead.FieldL11:
+		m.ResetL11()
+		return nil
+	case funnellead.FieldC11:
+		m.ResetC11()
+		return nil
+	case funnellead.FieldL12:
+		m.ResetL12()
+		return nil
+	case funnellead.FieldC12:
+		m.ResetC12()
+		return nil
 	case funnellead.FieldO1:
 		m.ResetO1()
 		return nil
@@ -12536,78 +12608,6 @@ func (m *FunnelLeadMutation) ResetField(name string) error {
 		return nil
 	case funnellead.FieldO12:
 		m.ResetO12()
-		return nil
-	case funnellead.FieldL1:
-		m.ResetL1()
-		return nil
-	case funnellead.FieldL2:
-		m.ResetL2()
-		return nil
-	case funnellead.FieldL3:
-		m.ResetL3()
-		return nil
-	case funnellead.FieldL4:
-		m.ResetL4()
-		return nil
-	case funnellead.FieldL5:
-		m.ResetL5()
-		return nil
-	case funnellead.FieldL6:
-		m.ResetL6()
-		return nil
-	case funnellead.FieldL7:
-		m.ResetL7()
-		return nil
-	case funnellead.FieldL8:
-		m.ResetL8()
-		return nil
-	case funnellead.FieldL9:
-		m.ResetL9()
-		return nil
-	case funnellead.FieldL10:
-		m.ResetL10()
-		return nil
-	case funnellead.FieldL11:
-		m.ResetL11()
-		return nil
-	case funnellead.FieldL12:
-		m.ResetL12()
-		return nil
-	case funnellead.FieldC1:
-		m.ResetC1()
-		return nil
-	case funnellead.FieldC2:
-		m.ResetC2()
-		return nil
-	case funnellead.FieldC3:
-		m.ResetC3()
-		return nil
-	case funnellead.FieldC4:
-		m.ResetC4()
-		return nil
-	case funnellead.FieldC5:
-		m.ResetC5()
-		return nil
-	case funnellead.FieldC6:
-		m.ResetC6()
-		return nil
-	case funnellead.FieldC7:
-		m.ResetC7()
-		return nil
-	case funnellead.FieldC8:
-		m.ResetC8()
-		return nil
-	case funnellead.FieldC9:
-		m.ResetC9()
-		return nil
-	case funnellead.FieldC10:
-		m.ResetC10()
-		return nil
-	case funnellead.FieldC11:
-		m.ResetC11()
-		return nil
-	case funnellead.FieldC12:
-		m.ResetC12()
 		return nil
 	}
 	return fmt.Errorf("unknown FunnelLead field %s", name)

@@ -13,22 +13,8 @@ const (
 	FieldID = "id"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
-	// FieldCohortMonth holds the string denoting the cohort_month field in the database.
-	FieldCohortMonth = "cohort_month"
 	// FieldSource holds the string denoting the source field in the database.
 	FieldSource = "source"
-	// FieldOwnerID holds the string denoting the owner_id field in the database.
-	FieldOwnerID = "owner_id"
-	// FieldTeam holds the string denoting the team field in the database.
-	FieldTeam = "team"
-	// FieldIndustry holds the string denoting the industry field in the database.
-	FieldIndustry = "industry"
-	// FieldRegion holds the string denoting the region field in the database.
-	FieldRegion = "region"
-	// FieldAccountID holds the string denoting the account_id field in the database.
-	FieldAccountID = "account_id"
-	// FieldExits holds the string denoting the exits field in the database.
-	FieldExits = "exits"
 	// FieldR1 holds the string denoting the r1 field in the database.
 	FieldR1 = "r1"
 	// FieldR2 holds the string denoting the r2 field in the database.
@@ -53,6 +39,68 @@ const (
 	FieldR11 = "r11"
 	// FieldR12 holds the string denoting the r12 field in the database.
 	FieldR12 = "r12"
+	// FieldExits holds the string denoting the exits field in the database.
+	FieldExits = "exits"
+	// FieldOwnerID holds the string denoting the owner_id field in the database.
+	FieldOwnerID = "owner_id"
+	// FieldTeam holds the string denoting the team field in the database.
+	FieldTeam = "team"
+	// FieldIndustry holds the string denoting the industry field in the database.
+	FieldIndustry = "industry"
+	// FieldRegion holds the string denoting the region field in the database.
+	FieldRegion = "region"
+	// FieldCohortMonth holds the string denoting the cohort_month field in the database.
+	FieldCohortMonth = "cohort_month"
+	// FieldAccountID holds the string denoting the account_id field in the database.
+	FieldAccountID = "account_id"
+	// FieldL1 holds the string denoting the l1 field in the database.
+	FieldL1 = "l1"
+	// FieldC1 holds the string denoting the c1 field in the database.
+	FieldC1 = "c1"
+	// FieldL2 holds the string denoting the l2 field in the database.
+	FieldL2 = "l2"
+	// FieldC2 holds the string denoting the c2 field in the database.
+	FieldC2 = "c2"
+	// FieldL3 holds the string denoting the l3 field in the database.
+	FieldL3 = "l3"
+	// FieldC3 holds the string denoting the c3 field in the database.
+	FieldC3 = "c3"
+	// FieldL4 holds the string denoting the l4 field in the database.
+	FieldL4 = "l4"
+	// FieldC4 holds the string denoting the c4 field in the database.
+	FieldC4 = "c4"
+	// FieldL5 holds the string denoting the l5 field in the database.
+	FieldL5 = "l5"
+	// FieldC5 holds the string denoting the c5 field in the database.
+	FieldC5 = "c5"
+	// FieldL6 holds the string denoting the l6 field in the database.
+	FieldL6 = "l6"
+	// FieldC6 holds the string denoting the c6 field in the database.
+	FieldC6 = "c6"
+	// FieldL7 holds the string denoting the l7 field in the database.
+	FieldL7 = "l7"
+	// FieldC7 holds the string denoting the c7 field in the database.
+	FieldC7 = "c7"
+	// FieldL8 holds the string denoting the l8 field in the database.
+	FieldL8 = "l8"
+	// FieldC8 holds the string denoting the c8 field in the database.
+	FieldC8 = "c8"
+	// FieldL9 holds the string denoting the l9 field in the database.
+	FieldL9 = "l9"
+	// FieldC9 holds the string denoting the c9 field in the database.
+	FieldC9 = "c9"
+	// FieldL10 holds the string denoting the l10 field in the database.
+	FieldL10 = "l10"
+	// FieldC10 holds the string denoting the c10 field in the database.
+	FieldC10 = "c10"
+	// FieldL11 holds the string denoting the l11 field in the database.
+	FieldL11 = "l11"
+	// FieldC11 holds the string denoting the c11 field in the database.
+	FieldC11 = "c11"
+	// FieldL12 holds the string denoting the l12 field in the database.
+	FieldL12 = "l12"
+	// FieldC12 holds the string denoting the c12 field in the database.
+	FieldC12 = "c12"
 	// FieldO1 holds the string denoting the o1 field in the database.
 	FieldO1 = "o1"
 	// FieldO2 holds the string denoting the o2 field in the database.
@@ -77,54 +125,6 @@ const (
 	FieldO11 = "o11"
 	// FieldO12 holds the string denoting the o12 field in the database.
 	FieldO12 = "o12"
-	// FieldL1 holds the string denoting the l1 field in the database.
-	FieldL1 = "l1"
-	// FieldL2 holds the string denoting the l2 field in the database.
-	FieldL2 = "l2"
-	// FieldL3 holds the string denoting the l3 field in the database.
-	FieldL3 = "l3"
-	// FieldL4 holds the string denoting the l4 field in the database.
-	FieldL4 = "l4"
-	// FieldL5 holds the string denoting the l5 field in the database.
-	FieldL5 = "l5"
-	// FieldL6 holds the string denoting the l6 field in the database.
-	FieldL6 = "l6"
-	// FieldL7 holds the string denoting the l7 field in the database.
-	FieldL7 = "l7"
-	// FieldL8 holds the string denoting the l8 field in the database.
-	FieldL8 = "l8"
-	// FieldL9 holds the string denoting the l9 field in the database.
-	FieldL9 = "l9"
-	// FieldL10 holds the string denoting the l10 field in the database.
-	FieldL10 = "l10"
-	// FieldL11 holds the string denoting the l11 field in the database.
-	FieldL11 = "l11"
-	// FieldL12 holds the string denoting the l12 field in the database.
-	FieldL12 = "l12"
-	// FieldC1 holds the string denoting the c1 field in the database.
-	FieldC1 = "c1"
-	// FieldC2 holds the string denoting the c2 field in the database.
-	FieldC2 = "c2"
-	// FieldC3 holds the string denoting the c3 field in the database.
-	FieldC3 = "c3"
-	// FieldC4 holds the string denoting the c4 field in the database.
-	FieldC4 = "c4"
-	// FieldC5 holds the string denoting the c5 field in the database.
-	FieldC5 = "c5"
-	// FieldC6 holds the string denoting the c6 field in the database.
-	FieldC6 = "c6"
-	// FieldC7 holds the string denoting the c7 field in the database.
-	FieldC7 = "c7"
-	// FieldC8 holds the string denoting the c8 field in the database.
-	FieldC8 = "c8"
-	// FieldC9 holds the string denoting the c9 field in the database.
-	FieldC9 = "c9"
-	// FieldC10 holds the string denoting the c10 field in the database.
-	FieldC10 = "c10"
-	// FieldC11 holds the string denoting the c11 field in the database.
-	FieldC11 = "c11"
-	// FieldC12 holds the string denoting the c12 field in the database.
-	FieldC12 = "c12"
 	// Table holds the table name of the funnellead in the database.
 	Table = "funnel_leads"
 )
@@ -133,14 +133,7 @@ const (
 var Columns = []string{
 	FieldID,
 	FieldCreatedAt,
-	FieldCohortMonth,
 	FieldSource,
-	FieldOwnerID,
-	FieldTeam,
-	FieldIndustry,
-	FieldRegion,
-	FieldAccountID,
-	FieldExits,
 	FieldR1,
 	FieldR2,
 	FieldR3,
@@ -153,6 +146,37 @@ var Columns = []string{
 	FieldR10,
 	FieldR11,
 	FieldR12,
+	FieldExits,
+	FieldOwnerID,
+	FieldTeam,
+	FieldIndustry,
+	FieldRegion,
+	FieldCohortMonth,
+	FieldAccountID,
+	FieldL1,
+	FieldC1,
+	FieldL2,
+	FieldC2,
+	FieldL3,
+	FieldC3,
+	FieldL4,
+	FieldC4,
+	FieldL5,
+	FieldC5,
+	FieldL6,
+	FieldC6,
+	FieldL7,
+	FieldC7,
+	FieldL8,
+	FieldC8,
+	FieldL9,
+	FieldC9,
+	FieldL10,
+	FieldC10,
+	FieldL11,
+	FieldC11,
+	FieldL12,
+	FieldC12,
 	FieldO1,
 	FieldO2,
 	FieldO3,
@@ -165,30 +189,6 @@ var Columns = []string{
 	FieldO10,
 	FieldO11,
 	FieldO12,
-	FieldL1,
-	FieldL2,
-	FieldL3,
-	FieldL4,
-	FieldL5,
-	FieldL6,
-	FieldL7,
-	FieldL8,
-	FieldL9,
-	FieldL10,
-	FieldL11,
-	FieldL12,
-	FieldC1,
-	FieldC2,
-	FieldC3,
-	FieldC4,
-	FieldC5,
-	FieldC6,
-	FieldC7,
-	FieldC8,
-	FieldC9,
-	FieldC10,
-	FieldC11,
-	FieldC12,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -223,44 +223,9 @@ func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
 }
 
-// ByCohortMonth orders the results by the cohort_month field.
-func ByCohortMonth(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldCohortMonth, opts...).ToFunc()
-}
-
 // BySource orders the results by the source field.
 func BySource(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSource, opts...).ToFunc()
-}
-
-// ByOwnerID orders the results by the owner_id field.
-func ByOwnerID(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldOwnerID, opts...).ToFunc()
-}
-
-// ByTeam orders the results by the team field.
-func ByTeam(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldTeam, opts...).ToFunc()
-}
-
-// ByIndustry orders the results by the industry field.
-func ByIndustry(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldIndustry, opts...).ToFunc()
-}
-
-// ByRegion orders the results by the region field.
-func ByRegion(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldRegion, opts...).ToFunc()
-}
-
-// ByAccountID orders the results by the account_id field.
-func ByAccountID(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldAccountID, opts...).ToFunc()
-}
-
-// ByExits orders the results by the exits field.
-func ByExits(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldExits, opts...).ToFunc()
 }
 
 // ByR1 orders the results by the r1 field.
@@ -323,6 +288,161 @@ func ByR12(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldR12, opts...).ToFunc()
 }
 
+// ByExits orders the results by the exits field.
+func ByExits(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldExits, opts...).ToFunc()
+}
+
+// ByOwnerID orders the results by the owner_id field.
+func ByOwnerID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOwnerID, opts...).ToFunc()
+}
+
+// ByTeam orders the results by the team field.
+func ByTeam(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTeam, opts...).ToFunc()
+}
+
+// ByIndustry orders the results by the industry field.
+func ByIndustry(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIndustry, opts...).ToFunc()
+}
+
+// ByRegion orders the results by the region field.
+func ByRegion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRegion, opts...).ToFunc()
+}
+
+// ByCohortMonth orders the results by the cohort_month field.
+func ByCohortMonth(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCohortMonth, opts...).ToFunc()
+}
+
+// ByAccountID orders the results by the account_id field.
+func ByAccountID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAccountID, opts...).ToFunc()
+}
+
+// ByL1 orders the results by the l1 field.
+func ByL1(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldL1, opts...).ToFunc()
+}
+
+// ByC1 orders the results by the c1 field.
+func ByC1(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldC1, opts...).ToFunc()
+}
+
+// ByL2 orders the results by the l2 field.
+func ByL2(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldL2, opts...).ToFunc()
+}
+
+// ByC2 orders the results by the c2 field.
+func ByC2(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldC2, opts...).ToFunc()
+}
+
+// ByL3 orders the results by the l3 field.
+func ByL3(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldL3, opts...).ToFunc()
+}
+
+// ByC3 orders the results by the c3 field.
+func ByC3(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldC3, opts...).ToFunc()
+}
+
+// ByL4 orders the results by the l4 field.
+func ByL4(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldL4, opts...).ToFunc()
+}
+
+// ByC4 orders the results by the c4 field.
+func ByC4(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldC4, opts...).ToFunc()
+}
+
+// ByL5 orders the results by the l5 field.
+func ByL5(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldL5, opts...).ToFunc()
+}
+
+// ByC5 orders the results by the c5 field.
+func ByC5(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldC5, opts...).ToFunc()
+}
+
+// ByL6 orders the results by the l6 field.
+func ByL6(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldL6, opts...).ToFunc()
+}
+
+// ByC6 orders the results by the c6 field.
+func ByC6(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldC6, opts...).ToFunc()
+}
+
+// ByL7 orders the results by the l7 field.
+func ByL7(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldL7, opts...).ToFunc()
+}
+
+// ByC7 orders the results by the c7 field.
+func ByC7(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldC7, opts...).ToFunc()
+}
+
+// ByL8 orders the results by the l8 field.
+func ByL8(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldL8, opts...).ToFunc()
+}
+
+// ByC8 orders the results by the c8 field.
+func ByC8(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldC8, opts...).ToFunc()
+}
+
+// ByL9 orders the results by the l9 field.
+func ByL9(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldL9, opts...).ToFunc()
+}
+
+// ByC9 orders the results by the c9 field.
+func ByC9(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldC9, opts...).ToFunc()
+}
+
+// ByL10 orders the results by the l10 field.
+func ByL10(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldL10, opts...).ToFunc()
+}
+
+// ByC10 orders the results by the c10 field.
+func ByC10(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldC10, opts...).ToFunc()
+}
+
+// ByL11 orders the results by the l11 field.
+func ByL11(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldL11, opts...).ToFunc()
+}
+
+// ByC11 orders the results by the c11 field.
+func ByC11(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldC11, opts...).ToFunc()
+}
+
+// ByL12 orders the results by the l12 field.
+func ByL12(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldL12, opts...).ToFunc()
+}
+
+// ByC12 orders the results by the c12 field.
+func ByC12(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldC12, opts...).ToFunc()
+}
+
 // ByO1 orders the results by the o1 field.
 func ByO1(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldO1, opts...).ToFunc()
@@ -381,124 +501,4 @@ func ByO11(opts ...sql.OrderTermOption) OrderOption {
 // ByO12 orders the results by the o12 field.
 func ByO12(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldO12, opts...).ToFunc()
-}
-
-// ByL1 orders the results by the l1 field.
-func ByL1(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldL1, opts...).ToFunc()
-}
-
-// ByL2 orders the results by the l2 field.
-func ByL2(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldL2, opts...).ToFunc()
-}
-
-// ByL3 orders the results by the l3 field.
-func ByL3(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldL3, opts...).ToFunc()
-}
-
-// ByL4 orders the results by the l4 field.
-func ByL4(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldL4, opts...).ToFunc()
-}
-
-// ByL5 orders the results by the l5 field.
-func ByL5(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldL5, opts...).ToFunc()
-}
-
-// ByL6 orders the results by the l6 field.
-func ByL6(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldL6, opts...).ToFunc()
-}
-
-// ByL7 orders the results by the l7 field.
-func ByL7(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldL7, opts...).ToFunc()
-}
-
-// ByL8 orders the results by the l8 field.
-func ByL8(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldL8, opts...).ToFunc()
-}
-
-// ByL9 orders the results by the l9 field.
-func ByL9(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldL9, opts...).ToFunc()
-}
-
-// ByL10 orders the results by the l10 field.
-func ByL10(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldL10, opts...).ToFunc()
-}
-
-// ByL11 orders the results by the l11 field.
-func ByL11(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldL11, opts...).ToFunc()
-}
-
-// ByL12 orders the results by the l12 field.
-func ByL12(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldL12, opts...).ToFunc()
-}
-
-// ByC1 orders the results by the c1 field.
-func ByC1(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldC1, opts...).ToFunc()
-}
-
-// ByC2 orders the results by the c2 field.
-func ByC2(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldC2, opts...).ToFunc()
-}
-
-// ByC3 orders the results by the c3 field.
-func ByC3(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldC3, opts...).ToFunc()
-}
-
-// ByC4 orders the results by the c4 field.
-func ByC4(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldC4, opts...).ToFunc()
-}
-
-// ByC5 orders the results by the c5 field.
-func ByC5(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldC5, opts...).ToFunc()
-}
-
-// ByC6 orders the results by the c6 field.
-func ByC6(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldC6, opts...).ToFunc()
-}
-
-// ByC7 orders the results by the c7 field.
-func ByC7(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldC7, opts...).ToFunc()
-}
-
-// ByC8 orders the results by the c8 field.
-func ByC8(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldC8, opts...).ToFunc()
-}
-
-// ByC9 orders the results by the c9 field.
-func ByC9(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldC9, opts...).ToFunc()
-}
-
-// ByC10 orders the results by the c10 field.
-func ByC10(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldC10, opts...).ToFunc()
-}
-
-// ByC11 orders the results by the c11 field.
-func ByC11(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldC11, opts...).ToFunc()
-}
-
-// ByC12 orders the results by the c12 field.
-func ByC12(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldC12, opts...).ToFunc()
 }

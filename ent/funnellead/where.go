@@ -59,44 +59,9 @@ func CreatedAt(v time.Time) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldCreatedAt, v))
 }
 
-// CohortMonth applies equality check predicate on the "cohort_month" field. It's identical to CohortMonthEQ.
-func CohortMonth(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldCohortMonth, v))
-}
-
 // Source applies equality check predicate on the "source" field. It's identical to SourceEQ.
 func Source(v string) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldSource, v))
-}
-
-// OwnerID applies equality check predicate on the "owner_id" field. It's identical to OwnerIDEQ.
-func OwnerID(v int) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldOwnerID, v))
-}
-
-// Team applies equality check predicate on the "team" field. It's identical to TeamEQ.
-func Team(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldTeam, v))
-}
-
-// Industry applies equality check predicate on the "industry" field. It's identical to IndustryEQ.
-func Industry(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldIndustry, v))
-}
-
-// Region applies equality check predicate on the "region" field. It's identical to RegionEQ.
-func Region(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldRegion, v))
-}
-
-// AccountID applies equality check predicate on the "account_id" field. It's identical to AccountIDEQ.
-func AccountID(v int) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldAccountID, v))
-}
-
-// Exits applies equality check predicate on the "exits" field. It's identical to ExitsEQ.
-func Exits(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldExits, v))
 }
 
 // R1 applies equality check predicate on the "r1" field. It's identical to R1EQ.
@@ -159,6 +124,161 @@ func R12(v float64) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldR12, v))
 }
 
+// Exits applies equality check predicate on the "exits" field. It's identical to ExitsEQ.
+func Exits(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldExits, v))
+}
+
+// OwnerID applies equality check predicate on the "owner_id" field. It's identical to OwnerIDEQ.
+func OwnerID(v int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldOwnerID, v))
+}
+
+// Team applies equality check predicate on the "team" field. It's identical to TeamEQ.
+func Team(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldTeam, v))
+}
+
+// Industry applies equality check predicate on the "industry" field. It's identical to IndustryEQ.
+func Industry(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldIndustry, v))
+}
+
+// Region applies equality check predicate on the "region" field. It's identical to RegionEQ.
+func Region(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldRegion, v))
+}
+
+// CohortMonth applies equality check predicate on the "cohort_month" field. It's identical to CohortMonthEQ.
+func CohortMonth(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldCohortMonth, v))
+}
+
+// AccountID applies equality check predicate on the "account_id" field. It's identical to AccountIDEQ.
+func AccountID(v int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldAccountID, v))
+}
+
+// L1 applies equality check predicate on the "l1" field. It's identical to L1EQ.
+func L1(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldL1, v))
+}
+
+// C1 applies equality check predicate on the "c1" field. It's identical to C1EQ.
+func C1(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldC1, v))
+}
+
+// L2 applies equality check predicate on the "l2" field. It's identical to L2EQ.
+func L2(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldL2, v))
+}
+
+// C2 applies equality check predicate on the "c2" field. It's identical to C2EQ.
+func C2(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldC2, v))
+}
+
+// L3 applies equality check predicate on the "l3" field. It's identical to L3EQ.
+func L3(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldL3, v))
+}
+
+// C3 applies equality check predicate on the "c3" field. It's identical to C3EQ.
+func C3(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldC3, v))
+}
+
+// L4 applies equality check predicate on the "l4" field. It's identical to L4EQ.
+func L4(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldL4, v))
+}
+
+// C4 applies equality check predicate on the "c4" field. It's identical to C4EQ.
+func C4(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldC4, v))
+}
+
+// L5 applies equality check predicate on the "l5" field. It's identical to L5EQ.
+func L5(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldL5, v))
+}
+
+// C5 applies equality check predicate on the "c5" field. It's identical to C5EQ.
+func C5(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldC5, v))
+}
+
+// L6 applies equality check predicate on the "l6" field. It's identical to L6EQ.
+func L6(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldL6, v))
+}
+
+// C6 applies equality check predicate on the "c6" field. It's identical to C6EQ.
+func C6(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldC6, v))
+}
+
+// L7 applies equality check predicate on the "l7" field. It's identical to L7EQ.
+func L7(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldL7, v))
+}
+
+// C7 applies equality check predicate on the "c7" field. It's identical to C7EQ.
+func C7(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldC7, v))
+}
+
+// L8 applies equality check predicate on the "l8" field. It's identical to L8EQ.
+func L8(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldL8, v))
+}
+
+// C8 applies equality check predicate on the "c8" field. It's identical to C8EQ.
+func C8(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldC8, v))
+}
+
+// L9 applies equality check predicate on the "l9" field. It's identical to L9EQ.
+func L9(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldL9, v))
+}
+
+// C9 applies equality check predicate on the "c9" field. It's identical to C9EQ.
+func C9(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldC9, v))
+}
+
+// L10 applies equality check predicate on the "l10" field. It's identical to L10EQ.
+func L10(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldL10, v))
+}
+
+// C10 applies equality check predicate on the "c10" field. It's identical to C10EQ.
+func C10(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldC10, v))
+}
+
+// L11 applies equality check predicate on the "l11" field. It's identical to L11EQ.
+func L11(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldL11, v))
+}
+
+// C11 applies equality check predicate on the "c11" field. It's identical to C11EQ.
+func C11(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldC11, v))
+}
+
+// L12 applies equality check predicate on the "l12" field. It's identical to L12EQ.
+func L12(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldL12, v))
+}
+
+// C12 applies equality check predicate on the "c12" field. It's identical to C12EQ.
+func C12(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldC12, v))
+}
+
 // O1 applies equality check predicate on the "o1" field. It's identical to O1EQ.
 func O1(v int) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldO1, v))
@@ -219,126 +339,6 @@ func O12(v int) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldO12, v))
 }
 
-// L1 applies equality check predicate on the "l1" field. It's identical to L1EQ.
-func L1(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldL1, v))
-}
-
-// L2 applies equality check predicate on the "l2" field. It's identical to L2EQ.
-func L2(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldL2, v))
-}
-
-// L3 applies equality check predicate on the "l3" field. It's identical to L3EQ.
-func L3(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldL3, v))
-}
-
-// L4 applies equality check predicate on the "l4" field. It's identical to L4EQ.
-func L4(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldL4, v))
-}
-
-// L5 applies equality check predicate on the "l5" field. It's identical to L5EQ.
-func L5(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldL5, v))
-}
-
-// L6 applies equality check predicate on the "l6" field. It's identical to L6EQ.
-func L6(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldL6, v))
-}
-
-// L7 applies equality check predicate on the "l7" field. It's identical to L7EQ.
-func L7(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldL7, v))
-}
-
-// L8 applies equality check predicate on the "l8" field. It's identical to L8EQ.
-func L8(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldL8, v))
-}
-
-// L9 applies equality check predicate on the "l9" field. It's identical to L9EQ.
-func L9(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldL9, v))
-}
-
-// L10 applies equality check predicate on the "l10" field. It's identical to L10EQ.
-func L10(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldL10, v))
-}
-
-// L11 applies equality check predicate on the "l11" field. It's identical to L11EQ.
-func L11(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldL11, v))
-}
-
-// L12 applies equality check predicate on the "l12" field. It's identical to L12EQ.
-func L12(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldL12, v))
-}
-
-// C1 applies equality check predicate on the "c1" field. It's identical to C1EQ.
-func C1(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldC1, v))
-}
-
-// C2 applies equality check predicate on the "c2" field. It's identical to C2EQ.
-func C2(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldC2, v))
-}
-
-// C3 applies equality check predicate on the "c3" field. It's identical to C3EQ.
-func C3(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldC3, v))
-}
-
-// C4 applies equality check predicate on the "c4" field. It's identical to C4EQ.
-func C4(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldC4, v))
-}
-
-// C5 applies equality check predicate on the "c5" field. It's identical to C5EQ.
-func C5(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldC5, v))
-}
-
-// C6 applies equality check predicate on the "c6" field. It's identical to C6EQ.
-func C6(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldC6, v))
-}
-
-// C7 applies equality check predicate on the "c7" field. It's identical to C7EQ.
-func C7(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldC7, v))
-}
-
-// C8 applies equality check predicate on the "c8" field. It's identical to C8EQ.
-func C8(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldC8, v))
-}
-
-// C9 applies equality check predicate on the "c9" field. It's identical to C9EQ.
-func C9(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldC9, v))
-}
-
-// C10 applies equality check predicate on the "c10" field. It's identical to C10EQ.
-func C10(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldC10, v))
-}
-
-// C11 applies equality check predicate on the "c11" field. It's identical to C11EQ.
-func C11(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldC11, v))
-}
-
-// C12 applies equality check predicate on the "c12" field. It's identical to C12EQ.
-func C12(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldC12, v))
-}
-
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldCreatedAt, v))
@@ -377,71 +377,6 @@ func CreatedAtLT(v time.Time) predicate.FunnelLead {
 // CreatedAtLTE applies the LTE predicate on the "created_at" field.
 func CreatedAtLTE(v time.Time) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldLTE(FieldCreatedAt, v))
-}
-
-// CohortMonthEQ applies the EQ predicate on the "cohort_month" field.
-func CohortMonthEQ(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldCohortMonth, v))
-}
-
-// CohortMonthNEQ applies the NEQ predicate on the "cohort_month" field.
-func CohortMonthNEQ(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldCohortMonth, v))
-}
-
-// CohortMonthIn applies the In predicate on the "cohort_month" field.
-func CohortMonthIn(vs ...string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldCohortMonth, vs...))
-}
-
-// CohortMonthNotIn applies the NotIn predicate on the "cohort_month" field.
-func CohortMonthNotIn(vs ...string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldCohortMonth, vs...))
-}
-
-// CohortMonthGT applies the GT predicate on the "cohort_month" field.
-func CohortMonthGT(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldCohortMonth, v))
-}
-
-// CohortMonthGTE applies the GTE predicate on the "cohort_month" field.
-func CohortMonthGTE(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldCohortMonth, v))
-}
-
-// CohortMonthLT applies the LT predicate on the "cohort_month" field.
-func CohortMonthLT(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldCohortMonth, v))
-}
-
-// CohortMonthLTE applies the LTE predicate on the "cohort_month" field.
-func CohortMonthLTE(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldCohortMonth, v))
-}
-
-// CohortMonthContains applies the Contains predicate on the "cohort_month" field.
-func CohortMonthContains(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldContains(FieldCohortMonth, v))
-}
-
-// CohortMonthHasPrefix applies the HasPrefix predicate on the "cohort_month" field.
-func CohortMonthHasPrefix(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldHasPrefix(FieldCohortMonth, v))
-}
-
-// CohortMonthHasSuffix applies the HasSuffix predicate on the "cohort_month" field.
-func CohortMonthHasSuffix(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldHasSuffix(FieldCohortMonth, v))
-}
-
-// CohortMonthEqualFold applies the EqualFold predicate on the "cohort_month" field.
-func CohortMonthEqualFold(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEqualFold(FieldCohortMonth, v))
-}
-
-// CohortMonthContainsFold applies the ContainsFold predicate on the "cohort_month" field.
-func CohortMonthContainsFold(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldContainsFold(FieldCohortMonth, v))
 }
 
 // SourceEQ applies the EQ predicate on the "source" field.
@@ -507,376 +442,6 @@ func SourceEqualFold(v string) predicate.FunnelLead {
 // SourceContainsFold applies the ContainsFold predicate on the "source" field.
 func SourceContainsFold(v string) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldContainsFold(FieldSource, v))
-}
-
-// OwnerIDEQ applies the EQ predicate on the "owner_id" field.
-func OwnerIDEQ(v int) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldOwnerID, v))
-}
-
-// OwnerIDNEQ applies the NEQ predicate on the "owner_id" field.
-func OwnerIDNEQ(v int) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldOwnerID, v))
-}
-
-// OwnerIDIn applies the In predicate on the "owner_id" field.
-func OwnerIDIn(vs ...int) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldOwnerID, vs...))
-}
-
-// OwnerIDNotIn applies the NotIn predicate on the "owner_id" field.
-func OwnerIDNotIn(vs ...int) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldOwnerID, vs...))
-}
-
-// OwnerIDGT applies the GT predicate on the "owner_id" field.
-func OwnerIDGT(v int) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldOwnerID, v))
-}
-
-// OwnerIDGTE applies the GTE predicate on the "owner_id" field.
-func OwnerIDGTE(v int) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldOwnerID, v))
-}
-
-// OwnerIDLT applies the LT predicate on the "owner_id" field.
-func OwnerIDLT(v int) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldOwnerID, v))
-}
-
-// OwnerIDLTE applies the LTE predicate on the "owner_id" field.
-func OwnerIDLTE(v int) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldOwnerID, v))
-}
-
-// OwnerIDIsNil applies the IsNil predicate on the "owner_id" field.
-func OwnerIDIsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldOwnerID))
-}
-
-// OwnerIDNotNil applies the NotNil predicate on the "owner_id" field.
-func OwnerIDNotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldOwnerID))
-}
-
-// TeamEQ applies the EQ predicate on the "team" field.
-func TeamEQ(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldTeam, v))
-}
-
-// TeamNEQ applies the NEQ predicate on the "team" field.
-func TeamNEQ(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldTeam, v))
-}
-
-// TeamIn applies the In predicate on the "team" field.
-func TeamIn(vs ...string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldTeam, vs...))
-}
-
-// TeamNotIn applies the NotIn predicate on the "team" field.
-func TeamNotIn(vs ...string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldTeam, vs...))
-}
-
-// TeamGT applies the GT predicate on the "team" field.
-func TeamGT(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldTeam, v))
-}
-
-// TeamGTE applies the GTE predicate on the "team" field.
-func TeamGTE(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldTeam, v))
-}
-
-// TeamLT applies the LT predicate on the "team" field.
-func TeamLT(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldTeam, v))
-}
-
-// TeamLTE applies the LTE predicate on the "team" field.
-func TeamLTE(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldTeam, v))
-}
-
-// TeamContains applies the Contains predicate on the "team" field.
-func TeamContains(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldContains(FieldTeam, v))
-}
-
-// TeamHasPrefix applies the HasPrefix predicate on the "team" field.
-func TeamHasPrefix(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldHasPrefix(FieldTeam, v))
-}
-
-// TeamHasSuffix applies the HasSuffix predicate on the "team" field.
-func TeamHasSuffix(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldHasSuffix(FieldTeam, v))
-}
-
-// TeamEqualFold applies the EqualFold predicate on the "team" field.
-func TeamEqualFold(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEqualFold(FieldTeam, v))
-}
-
-// TeamContainsFold applies the ContainsFold predicate on the "team" field.
-func TeamContainsFold(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldContainsFold(FieldTeam, v))
-}
-
-// IndustryEQ applies the EQ predicate on the "industry" field.
-func IndustryEQ(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldIndustry, v))
-}
-
-// IndustryNEQ applies the NEQ predicate on the "industry" field.
-func IndustryNEQ(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldIndustry, v))
-}
-
-// IndustryIn applies the In predicate on the "industry" field.
-func IndustryIn(vs ...string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldIndustry, vs...))
-}
-
-// IndustryNotIn applies the NotIn predicate on the "industry" field.
-func IndustryNotIn(vs ...string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldIndustry, vs...))
-}
-
-// IndustryGT applies the GT predicate on the "industry" field.
-func IndustryGT(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldIndustry, v))
-}
-
-// IndustryGTE applies the GTE predicate on the "industry" field.
-func IndustryGTE(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldIndustry, v))
-}
-
-// IndustryLT applies the LT predicate on the "industry" field.
-func IndustryLT(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldIndustry, v))
-}
-
-// IndustryLTE applies the LTE predicate on the "industry" field.
-func IndustryLTE(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldIndustry, v))
-}
-
-// IndustryContains applies the Contains predicate on the "industry" field.
-func IndustryContains(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldContains(FieldIndustry, v))
-}
-
-// IndustryHasPrefix applies the HasPrefix predicate on the "industry" field.
-func IndustryHasPrefix(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldHasPrefix(FieldIndustry, v))
-}
-
-// IndustryHasSuffix applies the HasSuffix predicate on the "industry" field.
-func IndustryHasSuffix(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldHasSuffix(FieldIndustry, v))
-}
-
-// IndustryEqualFold applies the EqualFold predicate on the "industry" field.
-func IndustryEqualFold(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEqualFold(FieldIndustry, v))
-}
-
-// IndustryContainsFold applies the ContainsFold predicate on the "industry" field.
-func IndustryContainsFold(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldContainsFold(FieldIndustry, v))
-}
-
-// RegionEQ applies the EQ predicate on the "region" field.
-func RegionEQ(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldRegion, v))
-}
-
-// RegionNEQ applies the NEQ predicate on the "region" field.
-func RegionNEQ(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldRegion, v))
-}
-
-// RegionIn applies the In predicate on the "region" field.
-func RegionIn(vs ...string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldRegion, vs...))
-}
-
-// RegionNotIn applies the NotIn predicate on the "region" field.
-func RegionNotIn(vs ...string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldRegion, vs...))
-}
-
-// RegionGT applies the GT predicate on the "region" field.
-func RegionGT(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldRegion, v))
-}
-
-// RegionGTE applies the GTE predicate on the "region" field.
-func RegionGTE(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldRegion, v))
-}
-
-// RegionLT applies the LT predicate on the "region" field.
-func RegionLT(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldRegion, v))
-}
-
-// RegionLTE applies the LTE predicate on the "region" field.
-func RegionLTE(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldRegion, v))
-}
-
-// RegionContains applies the Contains predicate on the "region" field.
-func RegionContains(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldContains(FieldRegion, v))
-}
-
-// RegionHasPrefix applies the HasPrefix predicate on the "region" field.
-func RegionHasPrefix(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldHasPrefix(FieldRegion, v))
-}
-
-// RegionHasSuffix applies the HasSuffix predicate on the "region" field.
-func RegionHasSuffix(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldHasSuffix(FieldRegion, v))
-}
-
-// RegionEqualFold applies the EqualFold predicate on the "region" field.
-func RegionEqualFold(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEqualFold(FieldRegion, v))
-}
-
-// RegionContainsFold applies the ContainsFold predicate on the "region" field.
-func RegionContainsFold(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldContainsFold(FieldRegion, v))
-}
-
-// AccountIDEQ applies the EQ predicate on the "account_id" field.
-func AccountIDEQ(v int) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldAccountID, v))
-}
-
-// AccountIDNEQ applies the NEQ predicate on the "account_id" field.
-func AccountIDNEQ(v int) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldAccountID, v))
-}
-
-// AccountIDIn applies the In predicate on the "account_id" field.
-func AccountIDIn(vs ...int) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldAccountID, vs...))
-}
-
-// AccountIDNotIn applies the NotIn predicate on the "account_id" field.
-func AccountIDNotIn(vs ...int) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldAccountID, vs...))
-}
-
-// AccountIDGT applies the GT predicate on the "account_id" field.
-func AccountIDGT(v int) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldAccountID, v))
-}
-
-// AccountIDGTE applies the GTE predicate on the "account_id" field.
-func AccountIDGTE(v int) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldAccountID, v))
-}
-
-// AccountIDLT applies the LT predicate on the "account_id" field.
-func AccountIDLT(v int) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldAccountID, v))
-}
-
-// AccountIDLTE applies the LTE predicate on the "account_id" field.
-func AccountIDLTE(v int) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldAccountID, v))
-}
-
-// AccountIDIsNil applies the IsNil predicate on the "account_id" field.
-func AccountIDIsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldAccountID))
-}
-
-// AccountIDNotNil applies the NotNil predicate on the "account_id" field.
-func AccountIDNotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldAccountID))
-}
-
-// ExitsEQ applies the EQ predicate on the "exits" field.
-func ExitsEQ(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldExits, v))
-}
-
-// ExitsNEQ applies the NEQ predicate on the "exits" field.
-func ExitsNEQ(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldExits, v))
-}
-
-// ExitsIn applies the In predicate on the "exits" field.
-func ExitsIn(vs ...string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldExits, vs...))
-}
-
-// ExitsNotIn applies the NotIn predicate on the "exits" field.
-func ExitsNotIn(vs ...string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldExits, vs...))
-}
-
-// ExitsGT applies the GT predicate on the "exits" field.
-func ExitsGT(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldExits, v))
-}
-
-// ExitsGTE applies the GTE predicate on the "exits" field.
-func ExitsGTE(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldExits, v))
-}
-
-// ExitsLT applies the LT predicate on the "exits" field.
-func ExitsLT(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldExits, v))
-}
-
-// ExitsLTE applies the LTE predicate on the "exits" field.
-func ExitsLTE(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldExits, v))
-}
-
-// ExitsContains applies the Contains predicate on the "exits" field.
-func ExitsContains(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldContains(FieldExits, v))
-}
-
-// ExitsHasPrefix applies the HasPrefix predicate on the "exits" field.
-func ExitsHasPrefix(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldHasPrefix(FieldExits, v))
-}
-
-// ExitsHasSuffix applies the HasSuffix predicate on the "exits" field.
-func ExitsHasSuffix(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldHasSuffix(FieldExits, v))
-}
-
-// ExitsIsNil applies the IsNil predicate on the "exits" field.
-func ExitsIsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldExits))
-}
-
-// ExitsNotNil applies the NotNil predicate on the "exits" field.
-func ExitsNotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldExits))
-}
-
-// ExitsEqualFold applies the EqualFold predicate on the "exits" field.
-func ExitsEqualFold(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEqualFold(FieldExits, v))
-}
-
-// ExitsContainsFold applies the ContainsFold predicate on the "exits" field.
-func ExitsContainsFold(v string) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldContainsFold(FieldExits, v))
 }
 
 // R1EQ applies the EQ predicate on the "r1" field.
@@ -1479,6 +1044,1641 @@ func R12NotNil() predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNotNull(FieldR12))
 }
 
+// ExitsEQ applies the EQ predicate on the "exits" field.
+func ExitsEQ(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldExits, v))
+}
+
+// ExitsNEQ applies the NEQ predicate on the "exits" field.
+func ExitsNEQ(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldExits, v))
+}
+
+// ExitsIn applies the In predicate on the "exits" field.
+func ExitsIn(vs ...string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldExits, vs...))
+}
+
+// ExitsNotIn applies the NotIn predicate on the "exits" field.
+func ExitsNotIn(vs ...string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldExits, vs...))
+}
+
+// ExitsGT applies the GT predicate on the "exits" field.
+func ExitsGT(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldExits, v))
+}
+
+// ExitsGTE applies the GTE predicate on the "exits" field.
+func ExitsGTE(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldExits, v))
+}
+
+// ExitsLT applies the LT predicate on the "exits" field.
+func ExitsLT(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldExits, v))
+}
+
+// ExitsLTE applies the LTE predicate on the "exits" field.
+func ExitsLTE(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldExits, v))
+}
+
+// ExitsContains applies the Contains predicate on the "exits" field.
+func ExitsContains(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldContains(FieldExits, v))
+}
+
+// ExitsHasPrefix applies the HasPrefix predicate on the "exits" field.
+func ExitsHasPrefix(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldHasPrefix(FieldExits, v))
+}
+
+// ExitsHasSuffix applies the HasSuffix predicate on the "exits" field.
+func ExitsHasSuffix(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldHasSuffix(FieldExits, v))
+}
+
+// ExitsIsNil applies the IsNil predicate on the "exits" field.
+func ExitsIsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldExits))
+}
+
+// ExitsNotNil applies the NotNil predicate on the "exits" field.
+func ExitsNotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldExits))
+}
+
+// ExitsEqualFold applies the EqualFold predicate on the "exits" field.
+func ExitsEqualFold(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEqualFold(FieldExits, v))
+}
+
+// ExitsContainsFold applies the ContainsFold predicate on the "exits" field.
+func ExitsContainsFold(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldContainsFold(FieldExits, v))
+}
+
+// OwnerIDEQ applies the EQ predicate on the "owner_id" field.
+func OwnerIDEQ(v int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldOwnerID, v))
+}
+
+// OwnerIDNEQ applies the NEQ predicate on the "owner_id" field.
+func OwnerIDNEQ(v int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldOwnerID, v))
+}
+
+// OwnerIDIn applies the In predicate on the "owner_id" field.
+func OwnerIDIn(vs ...int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldOwnerID, vs...))
+}
+
+// OwnerIDNotIn applies the NotIn predicate on the "owner_id" field.
+func OwnerIDNotIn(vs ...int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldOwnerID, vs...))
+}
+
+// OwnerIDGT applies the GT predicate on the "owner_id" field.
+func OwnerIDGT(v int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldOwnerID, v))
+}
+
+// OwnerIDGTE applies the GTE predicate on the "owner_id" field.
+func OwnerIDGTE(v int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldOwnerID, v))
+}
+
+// OwnerIDLT applies the LT predicate on the "owner_id" field.
+func OwnerIDLT(v int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldOwnerID, v))
+}
+
+// OwnerIDLTE applies the LTE predicate on the "owner_id" field.
+func OwnerIDLTE(v int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldOwnerID, v))
+}
+
+// OwnerIDIsNil applies the IsNil predicate on the "owner_id" field.
+func OwnerIDIsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldOwnerID))
+}
+
+// OwnerIDNotNil applies the NotNil predicate on the "owner_id" field.
+func OwnerIDNotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldOwnerID))
+}
+
+// TeamEQ applies the EQ predicate on the "team" field.
+func TeamEQ(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldTeam, v))
+}
+
+// TeamNEQ applies the NEQ predicate on the "team" field.
+func TeamNEQ(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldTeam, v))
+}
+
+// TeamIn applies the In predicate on the "team" field.
+func TeamIn(vs ...string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldTeam, vs...))
+}
+
+// TeamNotIn applies the NotIn predicate on the "team" field.
+func TeamNotIn(vs ...string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldTeam, vs...))
+}
+
+// TeamGT applies the GT predicate on the "team" field.
+func TeamGT(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldTeam, v))
+}
+
+// TeamGTE applies the GTE predicate on the "team" field.
+func TeamGTE(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldTeam, v))
+}
+
+// TeamLT applies the LT predicate on the "team" field.
+func TeamLT(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldTeam, v))
+}
+
+// TeamLTE applies the LTE predicate on the "team" field.
+func TeamLTE(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldTeam, v))
+}
+
+// TeamContains applies the Contains predicate on the "team" field.
+func TeamContains(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldContains(FieldTeam, v))
+}
+
+// TeamHasPrefix applies the HasPrefix predicate on the "team" field.
+func TeamHasPrefix(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldHasPrefix(FieldTeam, v))
+}
+
+// TeamHasSuffix applies the HasSuffix predicate on the "team" field.
+func TeamHasSuffix(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldHasSuffix(FieldTeam, v))
+}
+
+// TeamEqualFold applies the EqualFold predicate on the "team" field.
+func TeamEqualFold(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEqualFold(FieldTeam, v))
+}
+
+// TeamContainsFold applies the ContainsFold predicate on the "team" field.
+func TeamContainsFold(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldContainsFold(FieldTeam, v))
+}
+
+// IndustryEQ applies the EQ predicate on the "industry" field.
+func IndustryEQ(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldIndustry, v))
+}
+
+// IndustryNEQ applies the NEQ predicate on the "industry" field.
+func IndustryNEQ(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldIndustry, v))
+}
+
+// IndustryIn applies the In predicate on the "industry" field.
+func IndustryIn(vs ...string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldIndustry, vs...))
+}
+
+// IndustryNotIn applies the NotIn predicate on the "industry" field.
+func IndustryNotIn(vs ...string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldIndustry, vs...))
+}
+
+// IndustryGT applies the GT predicate on the "industry" field.
+func IndustryGT(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldIndustry, v))
+}
+
+// IndustryGTE applies the GTE predicate on the "industry" field.
+func IndustryGTE(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldIndustry, v))
+}
+
+// IndustryLT applies the LT predicate on the "industry" field.
+func IndustryLT(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldIndustry, v))
+}
+
+// IndustryLTE applies the LTE predicate on the "industry" field.
+func IndustryLTE(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldIndustry, v))
+}
+
+// IndustryContains applies the Contains predicate on the "industry" field.
+func IndustryContains(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldContains(FieldIndustry, v))
+}
+
+// IndustryHasPrefix applies the HasPrefix predicate on the "industry" field.
+func IndustryHasPrefix(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldHasPrefix(FieldIndustry, v))
+}
+
+// IndustryHasSuffix applies the HasSuffix predicate on the "industry" field.
+func IndustryHasSuffix(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldHasSuffix(FieldIndustry, v))
+}
+
+// IndustryEqualFold applies the EqualFold predicate on the "industry" field.
+func IndustryEqualFold(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEqualFold(FieldIndustry, v))
+}
+
+// IndustryContainsFold applies the ContainsFold predicate on the "industry" field.
+func IndustryContainsFold(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldContainsFold(FieldIndustry, v))
+}
+
+// RegionEQ applies the EQ predicate on the "region" field.
+func RegionEQ(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldRegion, v))
+}
+
+// RegionNEQ applies the NEQ predicate on the "region" field.
+func RegionNEQ(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldRegion, v))
+}
+
+// RegionIn applies the In predicate on the "region" field.
+func RegionIn(vs ...string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldRegion, vs...))
+}
+
+// RegionNotIn applies the NotIn predicate on the "region" field.
+func RegionNotIn(vs ...string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldRegion, vs...))
+}
+
+// RegionGT applies the GT predicate on the "region" field.
+func RegionGT(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldRegion, v))
+}
+
+// RegionGTE applies the GTE predicate on the "region" field.
+func RegionGTE(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldRegion, v))
+}
+
+// RegionLT applies the LT predicate on the "region" field.
+func RegionLT(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldRegion, v))
+}
+
+// RegionLTE applies the LTE predicate on the "region" field.
+func RegionLTE(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldRegion, v))
+}
+
+// RegionContains applies the Contains predicate on the "region" field.
+func RegionContains(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldContains(FieldRegion, v))
+}
+
+// RegionHasPrefix applies the HasPrefix predicate on the "region" field.
+func RegionHasPrefix(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldHasPrefix(FieldRegion, v))
+}
+
+// RegionHasSuffix applies the HasSuffix predicate on the "region" field.
+func RegionHasSuffix(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldHasSuffix(FieldRegion, v))
+}
+
+// RegionEqualFold applies the EqualFold predicate on the "region" field.
+func RegionEqualFold(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEqualFold(FieldRegion, v))
+}
+
+// RegionContainsFold applies the ContainsFold predicate on the "region" field.
+func RegionContainsFold(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldContainsFold(FieldRegion, v))
+}
+
+// CohortMonthEQ applies the EQ predicate on the "cohort_month" field.
+func CohortMonthEQ(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldCohortMonth, v))
+}
+
+// CohortMonthNEQ applies the NEQ predicate on the "cohort_month" field.
+func CohortMonthNEQ(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldCohortMonth, v))
+}
+
+// CohortMonthIn applies the In predicate on the "cohort_month" field.
+func CohortMonthIn(vs ...string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldCohortMonth, vs...))
+}
+
+// CohortMonthNotIn applies the NotIn predicate on the "cohort_month" field.
+func CohortMonthNotIn(vs ...string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldCohortMonth, vs...))
+}
+
+// CohortMonthGT applies the GT predicate on the "cohort_month" field.
+func CohortMonthGT(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldCohortMonth, v))
+}
+
+// CohortMonthGTE applies the GTE predicate on the "cohort_month" field.
+func CohortMonthGTE(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldCohortMonth, v))
+}
+
+// CohortMonthLT applies the LT predicate on the "cohort_month" field.
+func CohortMonthLT(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldCohortMonth, v))
+}
+
+// CohortMonthLTE applies the LTE predicate on the "cohort_month" field.
+func CohortMonthLTE(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldCohortMonth, v))
+}
+
+// CohortMonthContains applies the Contains predicate on the "cohort_month" field.
+func CohortMonthContains(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldContains(FieldCohortMonth, v))
+}
+
+// CohortMonthHasPrefix applies the HasPrefix predicate on the "cohort_month" field.
+func CohortMonthHasPrefix(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldHasPrefix(FieldCohortMonth, v))
+}
+
+// CohortMonthHasSuffix applies the HasSuffix predicate on the "cohort_month" field.
+func CohortMonthHasSuffix(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldHasSuffix(FieldCohortMonth, v))
+}
+
+// CohortMonthEqualFold applies the EqualFold predicate on the "cohort_month" field.
+func CohortMonthEqualFold(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEqualFold(FieldCohortMonth, v))
+}
+
+// CohortMonthContainsFold applies the ContainsFold predicate on the "cohort_month" field.
+func CohortMonthContainsFold(v string) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldContainsFold(FieldCohortMonth, v))
+}
+
+// AccountIDEQ applies the EQ predicate on the "account_id" field.
+func AccountIDEQ(v int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldAccountID, v))
+}
+
+// AccountIDNEQ applies the NEQ predicate on the "account_id" field.
+func AccountIDNEQ(v int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldAccountID, v))
+}
+
+// AccountIDIn applies the In predicate on the "account_id" field.
+func AccountIDIn(vs ...int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldAccountID, vs...))
+}
+
+// AccountIDNotIn applies the NotIn predicate on the "account_id" field.
+func AccountIDNotIn(vs ...int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldAccountID, vs...))
+}
+
+// AccountIDGT applies the GT predicate on the "account_id" field.
+func AccountIDGT(v int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldAccountID, v))
+}
+
+// AccountIDGTE applies the GTE predicate on the "account_id" field.
+func AccountIDGTE(v int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldAccountID, v))
+}
+
+// AccountIDLT applies the LT predicate on the "account_id" field.
+func AccountIDLT(v int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldAccountID, v))
+}
+
+// AccountIDLTE applies the LTE predicate on the "account_id" field.
+func AccountIDLTE(v int) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldAccountID, v))
+}
+
+// AccountIDIsNil applies the IsNil predicate on the "account_id" field.
+func AccountIDIsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldAccountID))
+}
+
+// AccountIDNotNil applies the NotNil predicate on the "account_id" field.
+func AccountIDNotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldAccountID))
+}
+
+// L1EQ applies the EQ predicate on the "l1" field.
+func L1EQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldL1, v))
+}
+
+// L1NEQ applies the NEQ predicate on the "l1" field.
+func L1NEQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldL1, v))
+}
+
+// L1In applies the In predicate on the "l1" field.
+func L1In(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldL1, vs...))
+}
+
+// L1NotIn applies the NotIn predicate on the "l1" field.
+func L1NotIn(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldL1, vs...))
+}
+
+// L1GT applies the GT predicate on the "l1" field.
+func L1GT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldL1, v))
+}
+
+// L1GTE applies the GTE predicate on the "l1" field.
+func L1GTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldL1, v))
+}
+
+// L1LT applies the LT predicate on the "l1" field.
+func L1LT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldL1, v))
+}
+
+// L1LTE applies the LTE predicate on the "l1" field.
+func L1LTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldL1, v))
+}
+
+// L1IsNil applies the IsNil predicate on the "l1" field.
+func L1IsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldL1))
+}
+
+// L1NotNil applies the NotNil predicate on the "l1" field.
+func L1NotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldL1))
+}
+
+// C1EQ applies the EQ predicate on the "c1" field.
+func C1EQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldC1, v))
+}
+
+// C1NEQ applies the NEQ predicate on the "c1" field.
+func C1NEQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldC1, v))
+}
+
+// C1In applies the In predicate on the "c1" field.
+func C1In(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldC1, vs...))
+}
+
+// C1NotIn applies the NotIn predicate on the "c1" field.
+func C1NotIn(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldC1, vs...))
+}
+
+// C1GT applies the GT predicate on the "c1" field.
+func C1GT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldC1, v))
+}
+
+// C1GTE applies the GTE predicate on the "c1" field.
+func C1GTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldC1, v))
+}
+
+// C1LT applies the LT predicate on the "c1" field.
+func C1LT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldC1, v))
+}
+
+// C1LTE applies the LTE predicate on the "c1" field.
+func C1LTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldC1, v))
+}
+
+// C1IsNil applies the IsNil predicate on the "c1" field.
+func C1IsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldC1))
+}
+
+// C1NotNil applies the NotNil predicate on the "c1" field.
+func C1NotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldC1))
+}
+
+// L2EQ applies the EQ predicate on the "l2" field.
+func L2EQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldL2, v))
+}
+
+// L2NEQ applies the NEQ predicate on the "l2" field.
+func L2NEQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldL2, v))
+}
+
+// L2In applies the In predicate on the "l2" field.
+func L2In(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldL2, vs...))
+}
+
+// L2NotIn applies the NotIn predicate on the "l2" field.
+func L2NotIn(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldL2, vs...))
+}
+
+// L2GT applies the GT predicate on the "l2" field.
+func L2GT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldL2, v))
+}
+
+// L2GTE applies the GTE predicate on the "l2" field.
+func L2GTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldL2, v))
+}
+
+// L2LT applies the LT predicate on the "l2" field.
+func L2LT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldL2, v))
+}
+
+// L2LTE applies the LTE predicate on the "l2" field.
+func L2LTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldL2, v))
+}
+
+// L2IsNil applies the IsNil predicate on the "l2" field.
+func L2IsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldL2))
+}
+
+// L2NotNil applies the NotNil predicate on the "l2" field.
+func L2NotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldL2))
+}
+
+// C2EQ applies the EQ predicate on the "c2" field.
+func C2EQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldC2, v))
+}
+
+// C2NEQ applies the NEQ predicate on the "c2" field.
+func C2NEQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldC2, v))
+}
+
+// C2In applies the In predicate on the "c2" field.
+func C2In(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldC2, vs...))
+}
+
+// C2NotIn applies the NotIn predicate on the "c2" field.
+func C2NotIn(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldC2, vs...))
+}
+
+// C2GT applies the GT predicate on the "c2" field.
+func C2GT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldC2, v))
+}
+
+// C2GTE applies the GTE predicate on the "c2" field.
+func C2GTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldC2, v))
+}
+
+// C2LT applies the LT predicate on the "c2" field.
+func C2LT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldC2, v))
+}
+
+// C2LTE applies the LTE predicate on the "c2" field.
+func C2LTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldC2, v))
+}
+
+// C2IsNil applies the IsNil predicate on the "c2" field.
+func C2IsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldC2))
+}
+
+// C2NotNil applies the NotNil predicate on the "c2" field.
+func C2NotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldC2))
+}
+
+// L3EQ applies the EQ predicate on the "l3" field.
+func L3EQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldL3, v))
+}
+
+// L3NEQ applies the NEQ predicate on the "l3" field.
+func L3NEQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldL3, v))
+}
+
+// L3In applies the In predicate on the "l3" field.
+func L3In(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldL3, vs...))
+}
+
+// L3NotIn applies the NotIn predicate on the "l3" field.
+func L3NotIn(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldL3, vs...))
+}
+
+// L3GT applies the GT predicate on the "l3" field.
+func L3GT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldL3, v))
+}
+
+// L3GTE applies the GTE predicate on the "l3" field.
+func L3GTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldL3, v))
+}
+
+// L3LT applies the LT predicate on the "l3" field.
+func L3LT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldL3, v))
+}
+
+// L3LTE applies the LTE predicate on the "l3" field.
+func L3LTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldL3, v))
+}
+
+// L3IsNil applies the IsNil predicate on the "l3" field.
+func L3IsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldL3))
+}
+
+// L3NotNil applies the NotNil predicate on the "l3" field.
+func L3NotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldL3))
+}
+
+// C3EQ applies the EQ predicate on the "c3" field.
+func C3EQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldC3, v))
+}
+
+// C3NEQ applies the NEQ predicate on the "c3" field.
+func C3NEQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldC3, v))
+}
+
+// C3In applies the In predicate on the "c3" field.
+func C3In(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldC3, vs...))
+}
+
+// C3NotIn applies the NotIn predicate on the "c3" field.
+func C3NotIn(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldC3, vs...))
+}
+
+// C3GT applies the GT predicate on the "c3" field.
+func C3GT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldC3, v))
+}
+
+// C3GTE applies the GTE predicate on the "c3" field.
+func C3GTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldC3, v))
+}
+
+// C3LT applies the LT predicate on the "c3" field.
+func C3LT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldC3, v))
+}
+
+// C3LTE applies the LTE predicate on the "c3" field.
+func C3LTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldC3, v))
+}
+
+// C3IsNil applies the IsNil predicate on the "c3" field.
+func C3IsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldC3))
+}
+
+// C3NotNil applies the NotNil predicate on the "c3" field.
+func C3NotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldC3))
+}
+
+// L4EQ applies the EQ predicate on the "l4" field.
+func L4EQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldL4, v))
+}
+
+// L4NEQ applies the NEQ predicate on the "l4" field.
+func L4NEQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldL4, v))
+}
+
+// L4In applies the In predicate on the "l4" field.
+func L4In(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldL4, vs...))
+}
+
+// L4NotIn applies the NotIn predicate on the "l4" field.
+func L4NotIn(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldL4, vs...))
+}
+
+// L4GT applies the GT predicate on the "l4" field.
+func L4GT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldL4, v))
+}
+
+// L4GTE applies the GTE predicate on the "l4" field.
+func L4GTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldL4, v))
+}
+
+// L4LT applies the LT predicate on the "l4" field.
+func L4LT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldL4, v))
+}
+
+// L4LTE applies the LTE predicate on the "l4" field.
+func L4LTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldL4, v))
+}
+
+// L4IsNil applies the IsNil predicate on the "l4" field.
+func L4IsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldL4))
+}
+
+// L4NotNil applies the NotNil predicate on the "l4" field.
+func L4NotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldL4))
+}
+
+// C4EQ applies the EQ predicate on the "c4" field.
+func C4EQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldC4, v))
+}
+
+// C4NEQ applies the NEQ predicate on the "c4" field.
+func C4NEQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldC4, v))
+}
+
+// C4In applies the In predicate on the "c4" field.
+func C4In(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldC4, vs...))
+}
+
+// C4NotIn applies the NotIn predicate on the "c4" field.
+func C4NotIn(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldC4, vs...))
+}
+
+// C4GT applies the GT predicate on the "c4" field.
+func C4GT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldC4, v))
+}
+
+// C4GTE applies the GTE predicate on the "c4" field.
+func C4GTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldC4, v))
+}
+
+// C4LT applies the LT predicate on the "c4" field.
+func C4LT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldC4, v))
+}
+
+// C4LTE applies the LTE predicate on the "c4" field.
+func C4LTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldC4, v))
+}
+
+// C4IsNil applies the IsNil predicate on the "c4" field.
+func C4IsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldC4))
+}
+
+// C4NotNil applies the NotNil predicate on the "c4" field.
+func C4NotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldC4))
+}
+
+// L5EQ applies the EQ predicate on the "l5" field.
+func L5EQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldL5, v))
+}
+
+// L5NEQ applies the NEQ predicate on the "l5" field.
+func L5NEQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldL5, v))
+}
+
+// L5In applies the In predicate on the "l5" field.
+func L5In(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldL5, vs...))
+}
+
+// L5NotIn applies the NotIn predicate on the "l5" field.
+func L5NotIn(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldL5, vs...))
+}
+
+// L5GT applies the GT predicate on the "l5" field.
+func L5GT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldL5, v))
+}
+
+// L5GTE applies the GTE predicate on the "l5" field.
+func L5GTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldL5, v))
+}
+
+// L5LT applies the LT predicate on the "l5" field.
+func L5LT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldL5, v))
+}
+
+// L5LTE applies the LTE predicate on the "l5" field.
+func L5LTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldL5, v))
+}
+
+// L5IsNil applies the IsNil predicate on the "l5" field.
+func L5IsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldL5))
+}
+
+// L5NotNil applies the NotNil predicate on the "l5" field.
+func L5NotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldL5))
+}
+
+// C5EQ applies the EQ predicate on the "c5" field.
+func C5EQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldC5, v))
+}
+
+// C5NEQ applies the NEQ predicate on the "c5" field.
+func C5NEQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldC5, v))
+}
+
+// C5In applies the In predicate on the "c5" field.
+func C5In(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldC5, vs...))
+}
+
+// C5NotIn applies the NotIn predicate on the "c5" field.
+func C5NotIn(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldC5, vs...))
+}
+
+// C5GT applies the GT predicate on the "c5" field.
+func C5GT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldC5, v))
+}
+
+// C5GTE applies the GTE predicate on the "c5" field.
+func C5GTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldC5, v))
+}
+
+// C5LT applies the LT predicate on the "c5" field.
+func C5LT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldC5, v))
+}
+
+// C5LTE applies the LTE predicate on the "c5" field.
+func C5LTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldC5, v))
+}
+
+// C5IsNil applies the IsNil predicate on the "c5" field.
+func C5IsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldC5))
+}
+
+// C5NotNil applies the NotNil predicate on the "c5" field.
+func C5NotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldC5))
+}
+
+// L6EQ applies the EQ predicate on the "l6" field.
+func L6EQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldL6, v))
+}
+
+// L6NEQ applies the NEQ predicate on the "l6" field.
+func L6NEQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldL6, v))
+}
+
+// L6In applies the In predicate on the "l6" field.
+func L6In(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldL6, vs...))
+}
+
+// L6NotIn applies the NotIn predicate on the "l6" field.
+func L6NotIn(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldL6, vs...))
+}
+
+// L6GT applies the GT predicate on the "l6" field.
+func L6GT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldL6, v))
+}
+
+// L6GTE applies the GTE predicate on the "l6" field.
+func L6GTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldL6, v))
+}
+
+// L6LT applies the LT predicate on the "l6" field.
+func L6LT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldL6, v))
+}
+
+// L6LTE applies the LTE predicate on the "l6" field.
+func L6LTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldL6, v))
+}
+
+// L6IsNil applies the IsNil predicate on the "l6" field.
+func L6IsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldL6))
+}
+
+// L6NotNil applies the NotNil predicate on the "l6" field.
+func L6NotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldL6))
+}
+
+// C6EQ applies the EQ predicate on the "c6" field.
+func C6EQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldC6, v))
+}
+
+// C6NEQ applies the NEQ predicate on the "c6" field.
+func C6NEQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldC6, v))
+}
+
+// C6In applies the In predicate on the "c6" field.
+func C6In(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldC6, vs...))
+}
+
+// C6NotIn applies the NotIn predicate on the "c6" field.
+func C6NotIn(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldC6, vs...))
+}
+
+// C6GT applies the GT predicate on the "c6" field.
+func C6GT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldC6, v))
+}
+
+// C6GTE applies the GTE predicate on the "c6" field.
+func C6GTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldC6, v))
+}
+
+// C6LT applies the LT predicate on the "c6" field.
+func C6LT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldC6, v))
+}
+
+// C6LTE applies the LTE predicate on the "c6" field.
+func C6LTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldC6, v))
+}
+
+// C6IsNil applies the IsNil predicate on the "c6" field.
+func C6IsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldC6))
+}
+
+// C6NotNil applies the NotNil predicate on the "c6" field.
+func C6NotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldC6))
+}
+
+// L7EQ applies the EQ predicate on the "l7" field.
+func L7EQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldL7, v))
+}
+
+// L7NEQ applies the NEQ predicate on the "l7" field.
+func L7NEQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldL7, v))
+}
+
+// L7In applies the In predicate on the "l7" field.
+func L7In(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldL7, vs...))
+}
+
+// L7NotIn applies the NotIn predicate on the "l7" field.
+func L7NotIn(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldL7, vs...))
+}
+
+// L7GT applies the GT predicate on the "l7" field.
+func L7GT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldL7, v))
+}
+
+// L7GTE applies the GTE predicate on the "l7" field.
+func L7GTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldL7, v))
+}
+
+// L7LT applies the LT predicate on the "l7" field.
+func L7LT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldL7, v))
+}
+
+// L7LTE applies the LTE predicate on the "l7" field.
+func L7LTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldL7, v))
+}
+
+// L7IsNil applies the IsNil predicate on the "l7" field.
+func L7IsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldL7))
+}
+
+// L7NotNil applies the NotNil predicate on the "l7" field.
+func L7NotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldL7))
+}
+
+// C7EQ applies the EQ predicate on the "c7" field.
+func C7EQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldC7, v))
+}
+
+// C7NEQ applies the NEQ predicate on the "c7" field.
+func C7NEQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldC7, v))
+}
+
+// C7In applies the In predicate on the "c7" field.
+func C7In(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldC7, vs...))
+}
+
+// C7NotIn applies the NotIn predicate on the "c7" field.
+func C7NotIn(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldC7, vs...))
+}
+
+// C7GT applies the GT predicate on the "c7" field.
+func C7GT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldC7, v))
+}
+
+// C7GTE applies the GTE predicate on the "c7" field.
+func C7GTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldC7, v))
+}
+
+// C7LT applies the LT predicate on the "c7" field.
+func C7LT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldC7, v))
+}
+
+// C7LTE applies the LTE predicate on the "c7" field.
+func C7LTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldC7, v))
+}
+
+// C7IsNil applies the IsNil predicate on the "c7" field.
+func C7IsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldC7))
+}
+
+// C7NotNil applies the NotNil predicate on the "c7" field.
+func C7NotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldC7))
+}
+
+// L8EQ applies the EQ predicate on the "l8" field.
+func L8EQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldL8, v))
+}
+
+// L8NEQ applies the NEQ predicate on the "l8" field.
+func L8NEQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldL8, v))
+}
+
+// L8In applies the In predicate on the "l8" field.
+func L8In(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldL8, vs...))
+}
+
+// L8NotIn applies the NotIn predicate on the "l8" field.
+func L8NotIn(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldL8, vs...))
+}
+
+// L8GT applies the GT predicate on the "l8" field.
+func L8GT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldL8, v))
+}
+
+// L8GTE applies the GTE predicate on the "l8" field.
+func L8GTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldL8, v))
+}
+
+// L8LT applies the LT predicate on the "l8" field.
+func L8LT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldL8, v))
+}
+
+// L8LTE applies the LTE predicate on the "l8" field.
+func L8LTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldL8, v))
+}
+
+// L8IsNil applies the IsNil predicate on the "l8" field.
+func L8IsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldL8))
+}
+
+// L8NotNil applies the NotNil predicate on the "l8" field.
+func L8NotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldL8))
+}
+
+// C8EQ applies the EQ predicate on the "c8" field.
+func C8EQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldC8, v))
+}
+
+// C8NEQ applies the NEQ predicate on the "c8" field.
+func C8NEQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldC8, v))
+}
+
+// C8In applies the In predicate on the "c8" field.
+func C8In(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldC8, vs...))
+}
+
+// C8NotIn applies the NotIn predicate on the "c8" field.
+func C8NotIn(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldC8, vs...))
+}
+
+// C8GT applies the GT predicate on the "c8" field.
+func C8GT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldC8, v))
+}
+
+// C8GTE applies the GTE predicate on the "c8" field.
+func C8GTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldC8, v))
+}
+
+// C8LT applies the LT predicate on the "c8" field.
+func C8LT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldC8, v))
+}
+
+// C8LTE applies the LTE predicate on the "c8" field.
+func C8LTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldC8, v))
+}
+
+// C8IsNil applies the IsNil predicate on the "c8" field.
+func C8IsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldC8))
+}
+
+// C8NotNil applies the NotNil predicate on the "c8" field.
+func C8NotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldC8))
+}
+
+// L9EQ applies the EQ predicate on the "l9" field.
+func L9EQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldL9, v))
+}
+
+// L9NEQ applies the NEQ predicate on the "l9" field.
+func L9NEQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldL9, v))
+}
+
+// L9In applies the In predicate on the "l9" field.
+func L9In(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldL9, vs...))
+}
+
+// L9NotIn applies the NotIn predicate on the "l9" field.
+func L9NotIn(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldL9, vs...))
+}
+
+// L9GT applies the GT predicate on the "l9" field.
+func L9GT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldL9, v))
+}
+
+// L9GTE applies the GTE predicate on the "l9" field.
+func L9GTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldL9, v))
+}
+
+// L9LT applies the LT predicate on the "l9" field.
+func L9LT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldL9, v))
+}
+
+// L9LTE applies the LTE predicate on the "l9" field.
+func L9LTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldL9, v))
+}
+
+// L9IsNil applies the IsNil predicate on the "l9" field.
+func L9IsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldL9))
+}
+
+// L9NotNil applies the NotNil predicate on the "l9" field.
+func L9NotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldL9))
+}
+
+// C9EQ applies the EQ predicate on the "c9" field.
+func C9EQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldC9, v))
+}
+
+// C9NEQ applies the NEQ predicate on the "c9" field.
+func C9NEQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldC9, v))
+}
+
+// C9In applies the In predicate on the "c9" field.
+func C9In(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldC9, vs...))
+}
+
+// C9NotIn applies the NotIn predicate on the "c9" field.
+func C9NotIn(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldC9, vs...))
+}
+
+// C9GT applies the GT predicate on the "c9" field.
+func C9GT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldC9, v))
+}
+
+// C9GTE applies the GTE predicate on the "c9" field.
+func C9GTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldC9, v))
+}
+
+// C9LT applies the LT predicate on the "c9" field.
+func C9LT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldC9, v))
+}
+
+// C9LTE applies the LTE predicate on the "c9" field.
+func C9LTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldC9, v))
+}
+
+// C9IsNil applies the IsNil predicate on the "c9" field.
+func C9IsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldC9))
+}
+
+// C9NotNil applies the NotNil predicate on the "c9" field.
+func C9NotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldC9))
+}
+
+// L10EQ applies the EQ predicate on the "l10" field.
+func L10EQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldL10, v))
+}
+
+// L10NEQ applies the NEQ predicate on the "l10" field.
+func L10NEQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldL10, v))
+}
+
+// L10In applies the In predicate on the "l10" field.
+func L10In(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldL10, vs...))
+}
+
+// L10NotIn applies the NotIn predicate on the "l10" field.
+func L10NotIn(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldL10, vs...))
+}
+
+// L10GT applies the GT predicate on the "l10" field.
+func L10GT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldL10, v))
+}
+
+// L10GTE applies the GTE predicate on the "l10" field.
+func L10GTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldL10, v))
+}
+
+// L10LT applies the LT predicate on the "l10" field.
+func L10LT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldL10, v))
+}
+
+// L10LTE applies the LTE predicate on the "l10" field.
+func L10LTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldL10, v))
+}
+
+// L10IsNil applies the IsNil predicate on the "l10" field.
+func L10IsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldL10))
+}
+
+// L10NotNil applies the NotNil predicate on the "l10" field.
+func L10NotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldL10))
+}
+
+// C10EQ applies the EQ predicate on the "c10" field.
+func C10EQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldC10, v))
+}
+
+// C10NEQ applies the NEQ predicate on the "c10" field.
+func C10NEQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldC10, v))
+}
+
+// C10In applies the In predicate on the "c10" field.
+func C10In(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldC10, vs...))
+}
+
+// C10NotIn applies the NotIn predicate on the "c10" field.
+func C10NotIn(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldC10, vs...))
+}
+
+// C10GT applies the GT predicate on the "c10" field.
+func C10GT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldC10, v))
+}
+
+// C10GTE applies the GTE predicate on the "c10" field.
+func C10GTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldC10, v))
+}
+
+// C10LT applies the LT predicate on the "c10" field.
+func C10LT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldC10, v))
+}
+
+// C10LTE applies the LTE predicate on the "c10" field.
+func C10LTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldC10, v))
+}
+
+// C10IsNil applies the IsNil predicate on the "c10" field.
+func C10IsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldC10))
+}
+
+// C10NotNil applies the NotNil predicate on the "c10" field.
+func C10NotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldC10))
+}
+
+// L11EQ applies the EQ predicate on the "l11" field.
+func L11EQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldL11, v))
+}
+
+// L11NEQ applies the NEQ predicate on the "l11" field.
+func L11NEQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldL11, v))
+}
+
+// L11In applies the In predicate on the "l11" field.
+func L11In(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldL11, vs...))
+}
+
+// L11NotIn applies the NotIn predicate on the "l11" field.
+func L11NotIn(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldL11, vs...))
+}
+
+// L11GT applies the GT predicate on the "l11" field.
+func L11GT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldL11, v))
+}
+
+// L11GTE applies the GTE predicate on the "l11" field.
+func L11GTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldL11, v))
+}
+
+// L11LT applies the LT predicate on the "l11" field.
+func L11LT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldL11, v))
+}
+
+// L11LTE applies the LTE predicate on the "l11" field.
+func L11LTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldL11, v))
+}
+
+// L11IsNil applies the IsNil predicate on the "l11" field.
+func L11IsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldL11))
+}
+
+// L11NotNil applies the NotNil predicate on the "l11" field.
+func L11NotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldL11))
+}
+
+// C11EQ applies the EQ predicate on the "c11" field.
+func C11EQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldC11, v))
+}
+
+// C11NEQ applies the NEQ predicate on the "c11" field.
+func C11NEQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldC11, v))
+}
+
+// C11In applies the In predicate on the "c11" field.
+func C11In(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldC11, vs...))
+}
+
+// C11NotIn applies the NotIn predicate on the "c11" field.
+func C11NotIn(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldC11, vs...))
+}
+
+// C11GT applies the GT predicate on the "c11" field.
+func C11GT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldC11, v))
+}
+
+// C11GTE applies the GTE predicate on the "c11" field.
+func C11GTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldC11, v))
+}
+
+// C11LT applies the LT predicate on the "c11" field.
+func C11LT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldC11, v))
+}
+
+// C11LTE applies the LTE predicate on the "c11" field.
+func C11LTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldC11, v))
+}
+
+// C11IsNil applies the IsNil predicate on the "c11" field.
+func C11IsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldC11))
+}
+
+// C11NotNil applies the NotNil predicate on the "c11" field.
+func C11NotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldC11))
+}
+
+// L12EQ applies the EQ predicate on the "l12" field.
+func L12EQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldL12, v))
+}
+
+// L12NEQ applies the NEQ predicate on the "l12" field.
+func L12NEQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldL12, v))
+}
+
+// L12In applies the In predicate on the "l12" field.
+func L12In(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldL12, vs...))
+}
+
+// L12NotIn applies the NotIn predicate on the "l12" field.
+func L12NotIn(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldL12, vs...))
+}
+
+// L12GT applies the GT predicate on the "l12" field.
+func L12GT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldL12, v))
+}
+
+// L12GTE applies the GTE predicate on the "l12" field.
+func L12GTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldL12, v))
+}
+
+// L12LT applies the LT predicate on the "l12" field.
+func L12LT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldL12, v))
+}
+
+// L12LTE applies the LTE predicate on the "l12" field.
+func L12LTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldL12, v))
+}
+
+// L12IsNil applies the IsNil predicate on the "l12" field.
+func L12IsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldL12))
+}
+
+// L12NotNil applies the NotNil predicate on the "l12" field.
+func L12NotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldL12))
+}
+
+// C12EQ applies the EQ predicate on the "c12" field.
+func C12EQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldEQ(FieldC12, v))
+}
+
+// C12NEQ applies the NEQ predicate on the "c12" field.
+func C12NEQ(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNEQ(FieldC12, v))
+}
+
+// C12In applies the In predicate on the "c12" field.
+func C12In(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIn(FieldC12, vs...))
+}
+
+// C12NotIn applies the NotIn predicate on the "c12" field.
+func C12NotIn(vs ...float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotIn(FieldC12, vs...))
+}
+
+// C12GT applies the GT predicate on the "c12" field.
+func C12GT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGT(FieldC12, v))
+}
+
+// C12GTE applies the GTE predicate on the "c12" field.
+func C12GTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldGTE(FieldC12, v))
+}
+
+// C12LT applies the LT predicate on the "c12" field.
+func C12LT(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLT(FieldC12, v))
+}
+
+// C12LTE applies the LTE predicate on the "c12" field.
+func C12LTE(v float64) predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldLTE(FieldC12, v))
+}
+
+// C12IsNil applies the IsNil predicate on the "c12" field.
+func C12IsNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldIsNull(FieldC12))
+}
+
+// C12NotNil applies the NotNil predicate on the "c12" field.
+func C12NotNil() predicate.FunnelLead {
+	return predicate.FunnelLead(sql.FieldNotNull(FieldC12))
+}
+
 // O1EQ applies the EQ predicate on the "o1" field.
 func O1EQ(v int) predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldEQ(FieldO1, v))
@@ -2077,1206 +3277,6 @@ func O12IsNil() predicate.FunnelLead {
 // O12NotNil applies the NotNil predicate on the "o12" field.
 func O12NotNil() predicate.FunnelLead {
 	return predicate.FunnelLead(sql.FieldNotNull(FieldO12))
-}
-
-// L1EQ applies the EQ predicate on the "l1" field.
-func L1EQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldL1, v))
-}
-
-// L1NEQ applies the NEQ predicate on the "l1" field.
-func L1NEQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldL1, v))
-}
-
-// L1In applies the In predicate on the "l1" field.
-func L1In(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldL1, vs...))
-}
-
-// L1NotIn applies the NotIn predicate on the "l1" field.
-func L1NotIn(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldL1, vs...))
-}
-
-// L1GT applies the GT predicate on the "l1" field.
-func L1GT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldL1, v))
-}
-
-// L1GTE applies the GTE predicate on the "l1" field.
-func L1GTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldL1, v))
-}
-
-// L1LT applies the LT predicate on the "l1" field.
-func L1LT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldL1, v))
-}
-
-// L1LTE applies the LTE predicate on the "l1" field.
-func L1LTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldL1, v))
-}
-
-// L1IsNil applies the IsNil predicate on the "l1" field.
-func L1IsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldL1))
-}
-
-// L1NotNil applies the NotNil predicate on the "l1" field.
-func L1NotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldL1))
-}
-
-// L2EQ applies the EQ predicate on the "l2" field.
-func L2EQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldL2, v))
-}
-
-// L2NEQ applies the NEQ predicate on the "l2" field.
-func L2NEQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldL2, v))
-}
-
-// L2In applies the In predicate on the "l2" field.
-func L2In(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldL2, vs...))
-}
-
-// L2NotIn applies the NotIn predicate on the "l2" field.
-func L2NotIn(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldL2, vs...))
-}
-
-// L2GT applies the GT predicate on the "l2" field.
-func L2GT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldL2, v))
-}
-
-// L2GTE applies the GTE predicate on the "l2" field.
-func L2GTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldL2, v))
-}
-
-// L2LT applies the LT predicate on the "l2" field.
-func L2LT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldL2, v))
-}
-
-// L2LTE applies the LTE predicate on the "l2" field.
-func L2LTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldL2, v))
-}
-
-// L2IsNil applies the IsNil predicate on the "l2" field.
-func L2IsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldL2))
-}
-
-// L2NotNil applies the NotNil predicate on the "l2" field.
-func L2NotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldL2))
-}
-
-// L3EQ applies the EQ predicate on the "l3" field.
-func L3EQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldL3, v))
-}
-
-// L3NEQ applies the NEQ predicate on the "l3" field.
-func L3NEQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldL3, v))
-}
-
-// L3In applies the In predicate on the "l3" field.
-func L3In(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldL3, vs...))
-}
-
-// L3NotIn applies the NotIn predicate on the "l3" field.
-func L3NotIn(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldL3, vs...))
-}
-
-// L3GT applies the GT predicate on the "l3" field.
-func L3GT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldL3, v))
-}
-
-// L3GTE applies the GTE predicate on the "l3" field.
-func L3GTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldL3, v))
-}
-
-// L3LT applies the LT predicate on the "l3" field.
-func L3LT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldL3, v))
-}
-
-// L3LTE applies the LTE predicate on the "l3" field.
-func L3LTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldL3, v))
-}
-
-// L3IsNil applies the IsNil predicate on the "l3" field.
-func L3IsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldL3))
-}
-
-// L3NotNil applies the NotNil predicate on the "l3" field.
-func L3NotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldL3))
-}
-
-// L4EQ applies the EQ predicate on the "l4" field.
-func L4EQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldL4, v))
-}
-
-// L4NEQ applies the NEQ predicate on the "l4" field.
-func L4NEQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldL4, v))
-}
-
-// L4In applies the In predicate on the "l4" field.
-func L4In(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldL4, vs...))
-}
-
-// L4NotIn applies the NotIn predicate on the "l4" field.
-func L4NotIn(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldL4, vs...))
-}
-
-// L4GT applies the GT predicate on the "l4" field.
-func L4GT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldL4, v))
-}
-
-// L4GTE applies the GTE predicate on the "l4" field.
-func L4GTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldL4, v))
-}
-
-// L4LT applies the LT predicate on the "l4" field.
-func L4LT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldL4, v))
-}
-
-// L4LTE applies the LTE predicate on the "l4" field.
-func L4LTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldL4, v))
-}
-
-// L4IsNil applies the IsNil predicate on the "l4" field.
-func L4IsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldL4))
-}
-
-// L4NotNil applies the NotNil predicate on the "l4" field.
-func L4NotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldL4))
-}
-
-// L5EQ applies the EQ predicate on the "l5" field.
-func L5EQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldL5, v))
-}
-
-// L5NEQ applies the NEQ predicate on the "l5" field.
-func L5NEQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldL5, v))
-}
-
-// L5In applies the In predicate on the "l5" field.
-func L5In(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldL5, vs...))
-}
-
-// L5NotIn applies the NotIn predicate on the "l5" field.
-func L5NotIn(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldL5, vs...))
-}
-
-// L5GT applies the GT predicate on the "l5" field.
-func L5GT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldL5, v))
-}
-
-// L5GTE applies the GTE predicate on the "l5" field.
-func L5GTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldL5, v))
-}
-
-// L5LT applies the LT predicate on the "l5" field.
-func L5LT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldL5, v))
-}
-
-// L5LTE applies the LTE predicate on the "l5" field.
-func L5LTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldL5, v))
-}
-
-// L5IsNil applies the IsNil predicate on the "l5" field.
-func L5IsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldL5))
-}
-
-// L5NotNil applies the NotNil predicate on the "l5" field.
-func L5NotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldL5))
-}
-
-// L6EQ applies the EQ predicate on the "l6" field.
-func L6EQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldL6, v))
-}
-
-// L6NEQ applies the NEQ predicate on the "l6" field.
-func L6NEQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldL6, v))
-}
-
-// L6In applies the In predicate on the "l6" field.
-func L6In(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldL6, vs...))
-}
-
-// L6NotIn applies the NotIn predicate on the "l6" field.
-func L6NotIn(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldL6, vs...))
-}
-
-// L6GT applies the GT predicate on the "l6" field.
-func L6GT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldL6, v))
-}
-
-// L6GTE applies the GTE predicate on the "l6" field.
-func L6GTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldL6, v))
-}
-
-// L6LT applies the LT predicate on the "l6" field.
-func L6LT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldL6, v))
-}
-
-// L6LTE applies the LTE predicate on the "l6" field.
-func L6LTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldL6, v))
-}
-
-// L6IsNil applies the IsNil predicate on the "l6" field.
-func L6IsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldL6))
-}
-
-// L6NotNil applies the NotNil predicate on the "l6" field.
-func L6NotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldL6))
-}
-
-// L7EQ applies the EQ predicate on the "l7" field.
-func L7EQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldL7, v))
-}
-
-// L7NEQ applies the NEQ predicate on the "l7" field.
-func L7NEQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldL7, v))
-}
-
-// L7In applies the In predicate on the "l7" field.
-func L7In(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldL7, vs...))
-}
-
-// L7NotIn applies the NotIn predicate on the "l7" field.
-func L7NotIn(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldL7, vs...))
-}
-
-// L7GT applies the GT predicate on the "l7" field.
-func L7GT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldL7, v))
-}
-
-// L7GTE applies the GTE predicate on the "l7" field.
-func L7GTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldL7, v))
-}
-
-// L7LT applies the LT predicate on the "l7" field.
-func L7LT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldL7, v))
-}
-
-// L7LTE applies the LTE predicate on the "l7" field.
-func L7LTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldL7, v))
-}
-
-// L7IsNil applies the IsNil predicate on the "l7" field.
-func L7IsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldL7))
-}
-
-// L7NotNil applies the NotNil predicate on the "l7" field.
-func L7NotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldL7))
-}
-
-// L8EQ applies the EQ predicate on the "l8" field.
-func L8EQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldL8, v))
-}
-
-// L8NEQ applies the NEQ predicate on the "l8" field.
-func L8NEQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldL8, v))
-}
-
-// L8In applies the In predicate on the "l8" field.
-func L8In(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldL8, vs...))
-}
-
-// L8NotIn applies the NotIn predicate on the "l8" field.
-func L8NotIn(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldL8, vs...))
-}
-
-// L8GT applies the GT predicate on the "l8" field.
-func L8GT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldL8, v))
-}
-
-// L8GTE applies the GTE predicate on the "l8" field.
-func L8GTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldL8, v))
-}
-
-// L8LT applies the LT predicate on the "l8" field.
-func L8LT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldL8, v))
-}
-
-// L8LTE applies the LTE predicate on the "l8" field.
-func L8LTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldL8, v))
-}
-
-// L8IsNil applies the IsNil predicate on the "l8" field.
-func L8IsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldL8))
-}
-
-// L8NotNil applies the NotNil predicate on the "l8" field.
-func L8NotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldL8))
-}
-
-// L9EQ applies the EQ predicate on the "l9" field.
-func L9EQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldL9, v))
-}
-
-// L9NEQ applies the NEQ predicate on the "l9" field.
-func L9NEQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldL9, v))
-}
-
-// L9In applies the In predicate on the "l9" field.
-func L9In(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldL9, vs...))
-}
-
-// L9NotIn applies the NotIn predicate on the "l9" field.
-func L9NotIn(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldL9, vs...))
-}
-
-// L9GT applies the GT predicate on the "l9" field.
-func L9GT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldL9, v))
-}
-
-// L9GTE applies the GTE predicate on the "l9" field.
-func L9GTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldL9, v))
-}
-
-// L9LT applies the LT predicate on the "l9" field.
-func L9LT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldL9, v))
-}
-
-// L9LTE applies the LTE predicate on the "l9" field.
-func L9LTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldL9, v))
-}
-
-// L9IsNil applies the IsNil predicate on the "l9" field.
-func L9IsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldL9))
-}
-
-// L9NotNil applies the NotNil predicate on the "l9" field.
-func L9NotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldL9))
-}
-
-// L10EQ applies the EQ predicate on the "l10" field.
-func L10EQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldL10, v))
-}
-
-// L10NEQ applies the NEQ predicate on the "l10" field.
-func L10NEQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldL10, v))
-}
-
-// L10In applies the In predicate on the "l10" field.
-func L10In(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldL10, vs...))
-}
-
-// L10NotIn applies the NotIn predicate on the "l10" field.
-func L10NotIn(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldL10, vs...))
-}
-
-// L10GT applies the GT predicate on the "l10" field.
-func L10GT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldL10, v))
-}
-
-// L10GTE applies the GTE predicate on the "l10" field.
-func L10GTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldL10, v))
-}
-
-// L10LT applies the LT predicate on the "l10" field.
-func L10LT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldL10, v))
-}
-
-// L10LTE applies the LTE predicate on the "l10" field.
-func L10LTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldL10, v))
-}
-
-// L10IsNil applies the IsNil predicate on the "l10" field.
-func L10IsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldL10))
-}
-
-// L10NotNil applies the NotNil predicate on the "l10" field.
-func L10NotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldL10))
-}
-
-// L11EQ applies the EQ predicate on the "l11" field.
-func L11EQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldL11, v))
-}
-
-// L11NEQ applies the NEQ predicate on the "l11" field.
-func L11NEQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldL11, v))
-}
-
-// L11In applies the In predicate on the "l11" field.
-func L11In(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldL11, vs...))
-}
-
-// L11NotIn applies the NotIn predicate on the "l11" field.
-func L11NotIn(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldL11, vs...))
-}
-
-// L11GT applies the GT predicate on the "l11" field.
-func L11GT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldL11, v))
-}
-
-// L11GTE applies the GTE predicate on the "l11" field.
-func L11GTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldL11, v))
-}
-
-// L11LT applies the LT predicate on the "l11" field.
-func L11LT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldL11, v))
-}
-
-// L11LTE applies the LTE predicate on the "l11" field.
-func L11LTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldL11, v))
-}
-
-// L11IsNil applies the IsNil predicate on the "l11" field.
-func L11IsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldL11))
-}
-
-// L11NotNil applies the NotNil predicate on the "l11" field.
-func L11NotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldL11))
-}
-
-// L12EQ applies the EQ predicate on the "l12" field.
-func L12EQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldL12, v))
-}
-
-// L12NEQ applies the NEQ predicate on the "l12" field.
-func L12NEQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldL12, v))
-}
-
-// L12In applies the In predicate on the "l12" field.
-func L12In(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldL12, vs...))
-}
-
-// L12NotIn applies the NotIn predicate on the "l12" field.
-func L12NotIn(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldL12, vs...))
-}
-
-// L12GT applies the GT predicate on the "l12" field.
-func L12GT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldL12, v))
-}
-
-// L12GTE applies the GTE predicate on the "l12" field.
-func L12GTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldL12, v))
-}
-
-// L12LT applies the LT predicate on the "l12" field.
-func L12LT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldL12, v))
-}
-
-// L12LTE applies the LTE predicate on the "l12" field.
-func L12LTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldL12, v))
-}
-
-// L12IsNil applies the IsNil predicate on the "l12" field.
-func L12IsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldL12))
-}
-
-// L12NotNil applies the NotNil predicate on the "l12" field.
-func L12NotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldL12))
-}
-
-// C1EQ applies the EQ predicate on the "c1" field.
-func C1EQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldC1, v))
-}
-
-// C1NEQ applies the NEQ predicate on the "c1" field.
-func C1NEQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldC1, v))
-}
-
-// C1In applies the In predicate on the "c1" field.
-func C1In(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldC1, vs...))
-}
-
-// C1NotIn applies the NotIn predicate on the "c1" field.
-func C1NotIn(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldC1, vs...))
-}
-
-// C1GT applies the GT predicate on the "c1" field.
-func C1GT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldC1, v))
-}
-
-// C1GTE applies the GTE predicate on the "c1" field.
-func C1GTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldC1, v))
-}
-
-// C1LT applies the LT predicate on the "c1" field.
-func C1LT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldC1, v))
-}
-
-// C1LTE applies the LTE predicate on the "c1" field.
-func C1LTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldC1, v))
-}
-
-// C1IsNil applies the IsNil predicate on the "c1" field.
-func C1IsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldC1))
-}
-
-// C1NotNil applies the NotNil predicate on the "c1" field.
-func C1NotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldC1))
-}
-
-// C2EQ applies the EQ predicate on the "c2" field.
-func C2EQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldC2, v))
-}
-
-// C2NEQ applies the NEQ predicate on the "c2" field.
-func C2NEQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldC2, v))
-}
-
-// C2In applies the In predicate on the "c2" field.
-func C2In(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldC2, vs...))
-}
-
-// C2NotIn applies the NotIn predicate on the "c2" field.
-func C2NotIn(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldC2, vs...))
-}
-
-// C2GT applies the GT predicate on the "c2" field.
-func C2GT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldC2, v))
-}
-
-// C2GTE applies the GTE predicate on the "c2" field.
-func C2GTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldC2, v))
-}
-
-// C2LT applies the LT predicate on the "c2" field.
-func C2LT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldC2, v))
-}
-
-// C2LTE applies the LTE predicate on the "c2" field.
-func C2LTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldC2, v))
-}
-
-// C2IsNil applies the IsNil predicate on the "c2" field.
-func C2IsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldC2))
-}
-
-// C2NotNil applies the NotNil predicate on the "c2" field.
-func C2NotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldC2))
-}
-
-// C3EQ applies the EQ predicate on the "c3" field.
-func C3EQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldC3, v))
-}
-
-// C3NEQ applies the NEQ predicate on the "c3" field.
-func C3NEQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldC3, v))
-}
-
-// C3In applies the In predicate on the "c3" field.
-func C3In(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldC3, vs...))
-}
-
-// C3NotIn applies the NotIn predicate on the "c3" field.
-func C3NotIn(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldC3, vs...))
-}
-
-// C3GT applies the GT predicate on the "c3" field.
-func C3GT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldC3, v))
-}
-
-// C3GTE applies the GTE predicate on the "c3" field.
-func C3GTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldC3, v))
-}
-
-// C3LT applies the LT predicate on the "c3" field.
-func C3LT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldC3, v))
-}
-
-// C3LTE applies the LTE predicate on the "c3" field.
-func C3LTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldC3, v))
-}
-
-// C3IsNil applies the IsNil predicate on the "c3" field.
-func C3IsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldC3))
-}
-
-// C3NotNil applies the NotNil predicate on the "c3" field.
-func C3NotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldC3))
-}
-
-// C4EQ applies the EQ predicate on the "c4" field.
-func C4EQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldC4, v))
-}
-
-// C4NEQ applies the NEQ predicate on the "c4" field.
-func C4NEQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldC4, v))
-}
-
-// C4In applies the In predicate on the "c4" field.
-func C4In(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldC4, vs...))
-}
-
-// C4NotIn applies the NotIn predicate on the "c4" field.
-func C4NotIn(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldC4, vs...))
-}
-
-// C4GT applies the GT predicate on the "c4" field.
-func C4GT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldC4, v))
-}
-
-// C4GTE applies the GTE predicate on the "c4" field.
-func C4GTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldC4, v))
-}
-
-// C4LT applies the LT predicate on the "c4" field.
-func C4LT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldC4, v))
-}
-
-// C4LTE applies the LTE predicate on the "c4" field.
-func C4LTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldC4, v))
-}
-
-// C4IsNil applies the IsNil predicate on the "c4" field.
-func C4IsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldC4))
-}
-
-// C4NotNil applies the NotNil predicate on the "c4" field.
-func C4NotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldC4))
-}
-
-// C5EQ applies the EQ predicate on the "c5" field.
-func C5EQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldC5, v))
-}
-
-// C5NEQ applies the NEQ predicate on the "c5" field.
-func C5NEQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldC5, v))
-}
-
-// C5In applies the In predicate on the "c5" field.
-func C5In(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldC5, vs...))
-}
-
-// C5NotIn applies the NotIn predicate on the "c5" field.
-func C5NotIn(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldC5, vs...))
-}
-
-// C5GT applies the GT predicate on the "c5" field.
-func C5GT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldC5, v))
-}
-
-// C5GTE applies the GTE predicate on the "c5" field.
-func C5GTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldC5, v))
-}
-
-// C5LT applies the LT predicate on the "c5" field.
-func C5LT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldC5, v))
-}
-
-// C5LTE applies the LTE predicate on the "c5" field.
-func C5LTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldC5, v))
-}
-
-// C5IsNil applies the IsNil predicate on the "c5" field.
-func C5IsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldC5))
-}
-
-// C5NotNil applies the NotNil predicate on the "c5" field.
-func C5NotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldC5))
-}
-
-// C6EQ applies the EQ predicate on the "c6" field.
-func C6EQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldC6, v))
-}
-
-// C6NEQ applies the NEQ predicate on the "c6" field.
-func C6NEQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldC6, v))
-}
-
-// C6In applies the In predicate on the "c6" field.
-func C6In(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldC6, vs...))
-}
-
-// C6NotIn applies the NotIn predicate on the "c6" field.
-func C6NotIn(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldC6, vs...))
-}
-
-// C6GT applies the GT predicate on the "c6" field.
-func C6GT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldC6, v))
-}
-
-// C6GTE applies the GTE predicate on the "c6" field.
-func C6GTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldC6, v))
-}
-
-// C6LT applies the LT predicate on the "c6" field.
-func C6LT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldC6, v))
-}
-
-// C6LTE applies the LTE predicate on the "c6" field.
-func C6LTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldC6, v))
-}
-
-// C6IsNil applies the IsNil predicate on the "c6" field.
-func C6IsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldC6))
-}
-
-// C6NotNil applies the NotNil predicate on the "c6" field.
-func C6NotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldC6))
-}
-
-// C7EQ applies the EQ predicate on the "c7" field.
-func C7EQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldC7, v))
-}
-
-// C7NEQ applies the NEQ predicate on the "c7" field.
-func C7NEQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldC7, v))
-}
-
-// C7In applies the In predicate on the "c7" field.
-func C7In(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldC7, vs...))
-}
-
-// C7NotIn applies the NotIn predicate on the "c7" field.
-func C7NotIn(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldC7, vs...))
-}
-
-// C7GT applies the GT predicate on the "c7" field.
-func C7GT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldC7, v))
-}
-
-// C7GTE applies the GTE predicate on the "c7" field.
-func C7GTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldC7, v))
-}
-
-// C7LT applies the LT predicate on the "c7" field.
-func C7LT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldC7, v))
-}
-
-// C7LTE applies the LTE predicate on the "c7" field.
-func C7LTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldC7, v))
-}
-
-// C7IsNil applies the IsNil predicate on the "c7" field.
-func C7IsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldC7))
-}
-
-// C7NotNil applies the NotNil predicate on the "c7" field.
-func C7NotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldC7))
-}
-
-// C8EQ applies the EQ predicate on the "c8" field.
-func C8EQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldC8, v))
-}
-
-// C8NEQ applies the NEQ predicate on the "c8" field.
-func C8NEQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldC8, v))
-}
-
-// C8In applies the In predicate on the "c8" field.
-func C8In(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldC8, vs...))
-}
-
-// C8NotIn applies the NotIn predicate on the "c8" field.
-func C8NotIn(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldC8, vs...))
-}
-
-// C8GT applies the GT predicate on the "c8" field.
-func C8GT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldC8, v))
-}
-
-// C8GTE applies the GTE predicate on the "c8" field.
-func C8GTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldC8, v))
-}
-
-// C8LT applies the LT predicate on the "c8" field.
-func C8LT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldC8, v))
-}
-
-// C8LTE applies the LTE predicate on the "c8" field.
-func C8LTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldC8, v))
-}
-
-// C8IsNil applies the IsNil predicate on the "c8" field.
-func C8IsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldC8))
-}
-
-// C8NotNil applies the NotNil predicate on the "c8" field.
-func C8NotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldC8))
-}
-
-// C9EQ applies the EQ predicate on the "c9" field.
-func C9EQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldC9, v))
-}
-
-// C9NEQ applies the NEQ predicate on the "c9" field.
-func C9NEQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldC9, v))
-}
-
-// C9In applies the In predicate on the "c9" field.
-func C9In(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldC9, vs...))
-}
-
-// C9NotIn applies the NotIn predicate on the "c9" field.
-func C9NotIn(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldC9, vs...))
-}
-
-// C9GT applies the GT predicate on the "c9" field.
-func C9GT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldC9, v))
-}
-
-// C9GTE applies the GTE predicate on the "c9" field.
-func C9GTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldC9, v))
-}
-
-// C9LT applies the LT predicate on the "c9" field.
-func C9LT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldC9, v))
-}
-
-// C9LTE applies the LTE predicate on the "c9" field.
-func C9LTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldC9, v))
-}
-
-// C9IsNil applies the IsNil predicate on the "c9" field.
-func C9IsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldC9))
-}
-
-// C9NotNil applies the NotNil predicate on the "c9" field.
-func C9NotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldC9))
-}
-
-// C10EQ applies the EQ predicate on the "c10" field.
-func C10EQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldC10, v))
-}
-
-// C10NEQ applies the NEQ predicate on the "c10" field.
-func C10NEQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldC10, v))
-}
-
-// C10In applies the In predicate on the "c10" field.
-func C10In(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldC10, vs...))
-}
-
-// C10NotIn applies the NotIn predicate on the "c10" field.
-func C10NotIn(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldC10, vs...))
-}
-
-// C10GT applies the GT predicate on the "c10" field.
-func C10GT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldC10, v))
-}
-
-// C10GTE applies the GTE predicate on the "c10" field.
-func C10GTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldC10, v))
-}
-
-// C10LT applies the LT predicate on the "c10" field.
-func C10LT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldC10, v))
-}
-
-// C10LTE applies the LTE predicate on the "c10" field.
-func C10LTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldC10, v))
-}
-
-// C10IsNil applies the IsNil predicate on the "c10" field.
-func C10IsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldC10))
-}
-
-// C10NotNil applies the NotNil predicate on the "c10" field.
-func C10NotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldC10))
-}
-
-// C11EQ applies the EQ predicate on the "c11" field.
-func C11EQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldC11, v))
-}
-
-// C11NEQ applies the NEQ predicate on the "c11" field.
-func C11NEQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldC11, v))
-}
-
-// C11In applies the In predicate on the "c11" field.
-func C11In(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldC11, vs...))
-}
-
-// C11NotIn applies the NotIn predicate on the "c11" field.
-func C11NotIn(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldC11, vs...))
-}
-
-// C11GT applies the GT predicate on the "c11" field.
-func C11GT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldC11, v))
-}
-
-// C11GTE applies the GTE predicate on the "c11" field.
-func C11GTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldC11, v))
-}
-
-// C11LT applies the LT predicate on the "c11" field.
-func C11LT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldC11, v))
-}
-
-// C11LTE applies the LTE predicate on the "c11" field.
-func C11LTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldC11, v))
-}
-
-// C11IsNil applies the IsNil predicate on the "c11" field.
-func C11IsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldC11))
-}
-
-// C11NotNil applies the NotNil predicate on the "c11" field.
-func C11NotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldC11))
-}
-
-// C12EQ applies the EQ predicate on the "c12" field.
-func C12EQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldEQ(FieldC12, v))
-}
-
-// C12NEQ applies the NEQ predicate on the "c12" field.
-func C12NEQ(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNEQ(FieldC12, v))
-}
-
-// C12In applies the In predicate on the "c12" field.
-func C12In(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIn(FieldC12, vs...))
-}
-
-// C12NotIn applies the NotIn predicate on the "c12" field.
-func C12NotIn(vs ...float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotIn(FieldC12, vs...))
-}
-
-// C12GT applies the GT predicate on the "c12" field.
-func C12GT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGT(FieldC12, v))
-}
-
-// C12GTE applies the GTE predicate on the "c12" field.
-func C12GTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldGTE(FieldC12, v))
-}
-
-// C12LT applies the LT predicate on the "c12" field.
-func C12LT(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLT(FieldC12, v))
-}
-
-// C12LTE applies the LTE predicate on the "c12" field.
-func C12LTE(v float64) predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldLTE(FieldC12, v))
-}
-
-// C12IsNil applies the IsNil predicate on the "c12" field.
-func C12IsNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldIsNull(FieldC12))
-}
-
-// C12NotNil applies the NotNil predicate on the "c12" field.
-func C12NotNil() predicate.FunnelLead {
-	return predicate.FunnelLead(sql.FieldNotNull(FieldC12))
 }
 
 // And groups predicates with the AND operator between them.

@@ -191,15 +191,15 @@ func init() {
 	funnelleadFields := schema.FunnelLead{}.Fields()
 	_ = funnelleadFields
 	// funnelleadDescTeam is the schema descriptor for team field.
-	funnelleadDescTeam := funnelleadFields[5].Descriptor()
+	funnelleadDescTeam := funnelleadFields[17].Descriptor()
 	// funnellead.DefaultTeam holds the default value on creation for the team field.
 	funnellead.DefaultTeam = funnelleadDescTeam.Default.(string)
 	// funnelleadDescIndustry is the schema descriptor for industry field.
-	funnelleadDescIndustry := funnelleadFields[6].Descriptor()
+	funnelleadDescIndustry := funnelleadFields[18].Descriptor()
 	// funnellead.DefaultIndustry holds the default value on creation for the industry field.
 	funnellead.DefaultIndustry = funnelleadDescIndustry.Default.(string)
 	// funnelleadDescRegion is the schema descriptor for region field.
-	funnelleadDescRegion := funnelleadFields[7].Descriptor()
+	funnelleadDescRegion := funnelleadFields[19].Descriptor()
 	// funnellead.DefaultRegion holds the default value on creation for the region field.
 	funnellead.DefaultRegion = funnelleadDescRegion.Default.(string)
 	importmappingFields := schema.ImportMapping{}.Fields()

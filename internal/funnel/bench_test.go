@@ -145,7 +145,11 @@ func explain(b *testing.B, db *store.DB, svc *funnel.Service, ctx context.Contex
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := tx.ExecContext(context.Background(), funnel.StatementSettings); err != nil {
+		settings := funnel.StatementSettings
+		if strings.Contains(st.q, "WITHIN GROUP") {
+			settings += funnel.SerialSettings
+		}
+		if _, err := tx.ExecContext(context.Background(), settings); err != nil {
 			b.Fatal(err)
 		}
 		rows, err := tx.QueryContext(context.Background(), "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "+st.q, st.args...)

@@ -102,25 +102,26 @@ func (s *Service) stageDurations(ctx context.Context, in Input) (*Durations, err
 	if len(vals) > 0 {
 		from := sc.table + " r" + sc.dimJoin("r", in.GroupBy, first)
 		rc, rcArgs := sc.rowCond()
-		// Only rows with a closed stay in some asked stage have a value.
-		some := make([]string, 0, len(vals))
-		for _, v := range vals {
-			if v.m == 0 {
-				some = append(some, v.v+" IS NOT NULL")
-			}
-		}
-		where := " WHERE 1 = 1" + cohort + rc + " AND (" + strings.Join(some, " OR ") + ")"
+		base := " WHERE 1 = 1" + cohort + rc
 		args, dcols := append(cohortArgs, rcArgs...), sc.dimCols("r", in.GroupBy, first)
-		// On PostgreSQL the latest and the cumulative stays (as many of each) are sorted by two
-		// statements at once.
+		// Each statement sorts only the rows with a closed stay in one of its stages. On
+		// PostgreSQL the first stage's stays (latest and cumulative: nearly every lead has one)
+		// are sorted by one statement while another sorts the later stages' (their rows are
+		// half as many): a split by latest and cumulative sorted every row twice.
+		parts := [][]kmv{vals}
+		if sc.svc.pg() && len(vals) > 2 {
+			parts = [][]kmv{vals[:2], vals[2:]}
+		}
 		var jobs []job
-		if sc.svc.pg() {
-			for m := range 2 {
-				part := slices.DeleteFunc(slices.Clone(vals), func(x kmv) bool { return x.m != m })
-				jobs = append(jobs, sc.statsJob(in.GroupBy, dcols, from, where, args, part, add))
+		for _, part := range parts {
+			some := make([]string, 0, len(part))
+			for _, v := range part {
+				if v.m == 0 {
+					some = append(some, v.v+" IS NOT NULL")
+				}
 			}
-		} else {
-			jobs = append(jobs, sc.statsJob(in.GroupBy, dcols, from, where, args, vals, add))
+			where := base + " AND (" + strings.Join(some, " OR ") + ")"
+			jobs = append(jobs, sc.statsJob(in.GroupBy, dcols, from, where, args, part, add))
 		}
 		if err := sc.runAll(ctx, jobs...); err != nil {
 			return nil, err

@@ -194,9 +194,9 @@ func TestFunnelSkipsWhatIsNotAsked(t *testing.T) {
 		}{
 			{"counts", `query($input: FunnelInput!) { funnel(input: $input) { groups { source steps { stage reached } } } }`, 1},
 			{"counts and exits", `query($input: FunnelInput!) { funnel(input: $input) { groups { source steps { stage reached } ...x } } }
-fragment x on FunnelGroup { exitsFrom { stage count } }`, 2},
+fragment x on FunnelGroup { exitsFrom { stage count } }`, 1}, // one scan counts both
 			// On PostgreSQL the stays of the first step and of the later ones are two statements.
-			{"everything", funnelQuery, map[bool]int{false: 3, true: 4}[db.Dialect == dialect.Postgres]},
+			{"everything", funnelQuery, map[bool]int{false: 2, true: 3}[db.Dialect == dialect.Postgres]},
 		} {
 			statements = 0
 			var got struct{ Funnel funnel.Result }

@@ -171,6 +171,26 @@ type Service struct {
 	// rebuilding counts the rollup rebuilds under way in this process: while one runs, queries
 	// read the transitions (source TRANSITIONS) rather than a rollup that is not complete.
 	rebuilding atomic.Int32
+	// maxTransitions is how many transitions a query derives its rows from when the rollup
+	// cannot answer; 0 means defaultMaxTransitions.
+	maxTransitions int
+}
+
+// defaultMaxTransitions bounds the transitions a funnel query reads while the rollup is
+// rebuilt: 100,000 (some 40,000 leads) answer within a second or two; at 2.6M (1M leads) the
+// answers took until their timeout, so a larger history answers UNAVAILABLE until rebuilt.
+const defaultMaxTransitions = 100_000
+
+// AnswerFromTransitionsUpTo sets how many transitions a query may derive its answer from
+// while the rollup cannot answer (being rebuilt, or built for another stage list); above it
+// the query answers UNAVAILABLE with a retry hint.
+func (s *Service) AnswerFromTransitionsUpTo(n int) { s.maxTransitions = n }
+
+func (s *Service) transitionsLimit() int {
+	if s.maxTransitions > 0 {
+		return s.maxTransitions
+	}
+	return defaultMaxTransitions
 }
 
 // New returns the funnel service over client, whose database is of dialect (dialect.SQLite or

@@ -2,9 +2,6 @@ package funnel
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/qualify/qualify/internal/domainerr"
@@ -68,38 +65,11 @@ func (s *Service) funnel(ctx context.Context, in Input) (*Result, error) {
 	where, cohortArgs := " WHERE 1 = 1"+cohort+rc, append(cohortArgs, rcArgs...)
 	dcols := sc.dimCols("r", in.GroupBy, first)
 
-	// One scan counts every step of every group: a lead is one row.
-	counts := make([]string, len(ids))
-	for i, id := range ids {
-		c := sc.col("r", 'r', id)
-		counts[i] = "COUNT(" + c + ")"
-		if in.WindowDays != nil && i > 0 {
-			counts[i] = fmt.Sprintf("COUNT(CASE WHEN %s - %s <= %d THEN 1 END)", c, sc.col("r", 'r', first), *in.WindowDays*86400)
-		}
-	}
-	st := sc.stmt()
-	st.add(`SELECT `+dcols+`, `+strings.Join(counts, ", ")+` FROM `+from+where+groupBy(in.GroupBy), cohortArgs...)
-	jobs := []job{{st, func(rows *sql.Rows) error {
-		var d dims
-		n := make([]int, len(ids))
-		dest := d.dest()
-		for i := range n {
-			dest = append(dest, &n[i])
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return err
-		}
-		g := group(d)
-		for i := range n {
-			g.Steps[i].Reached = n[i]
-		}
-		return nil
-	}}}
 	var exits *exitTally
 	if !in.Omit.Exits && len(sc.set.exits) > 0 {
 		exits = &exitTally{leads: map[exitKey]int{}, rows: map[exitFromKey]int{}}
-		jobs = append(jobs, sc.exitJob(in, dcols, from, where, cohortArgs, exits))
 	}
+	jobs := []job{sc.countJob(in, ids, first, dcols, from, where, cohortArgs, group, exits)}
 
 	// Days from reaching one step to reaching the next, over the leads that reached both: only
 	// the rows that reached the second step have any.

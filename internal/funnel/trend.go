@@ -56,7 +56,7 @@ func (s *Service) ConversionTrend(ctx context.Context, in TrendInput) (*Trend, e
 	st.add(`SELECT `+s.bucketSQL(at, in.Interval)+` AS b, COUNT(*), COUNT(`+to+`)
 FROM `+sc.table+` r WHERE `+at+` >= `+s.epochParam()+` AND `+at+` < `+s.epochParam()+rc+` GROUP BY b ORDER BY b`,
 		append([]any{in.Period.From.UTC(), in.Period.To.UTC()}, rcArgs...)...)
-	err = sc.runAll(ctx, job{st, func(rows *sql.Rows) error {
+	err = sc.runAll(ctx, job{st: st, scan: func(rows *sql.Rows) error {
 		p := &TrendPoint{}
 		if err := rows.Scan(&p.PeriodStart, &p.ReachedFrom, &p.ReachedTo); err != nil {
 			return err

@@ -104,3 +104,12 @@ CREATE TRIGGER `lead_counts_owner` AFTER UPDATE OF `owner_id` ON `leads` WHEN ol
     ON CONFLICT (`owner_key`, `slot`) DO UPDATE SET `n` = `n` + 1;
 END;
 INSERT INTO `lead_counts` (`owner_key`, `slot`, `n`) SELECT coalesce(`owner_id`, 0), `id` % 8, count(*) FROM `leads` WHERE true GROUP BY 1, 2;
+
+-- Hand-written (internal/funnel, issue 21): funnel_leads again with its columns in the order the
+-- queries read them (see ent/schema/funnellead.go): a scan deforms each row up to the last column
+-- it needs, and the exits sat behind the 48 stage columns. PostgreSQL cannot move a column, so the
+-- table is made anew, empty: the rollup is stale and the server rebuilds it at start.
+DROP TABLE `funnel_leads`;
+CREATE TABLE `funnel_leads` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `source` text NOT NULL, `r1` real NULL, `r2` real NULL, `r3` real NULL, `r4` real NULL, `r5` real NULL, `r6` real NULL, `r7` real NULL, `r8` real NULL, `r9` real NULL, `r10` real NULL, `r11` real NULL, `r12` real NULL, `exits` text NULL, `owner_id` integer NULL, `team` text NOT NULL DEFAULT (''), `industry` text NOT NULL DEFAULT (''), `region` text NOT NULL DEFAULT (''), `cohort_month` text NOT NULL, `account_id` integer NULL, `l1` real NULL, `c1` real NULL, `l2` real NULL, `c2` real NULL, `l3` real NULL, `c3` real NULL, `l4` real NULL, `c4` real NULL, `l5` real NULL, `c5` real NULL, `l6` real NULL, `c6` real NULL, `l7` real NULL, `c7` real NULL, `l8` real NULL, `c8` real NULL, `l9` real NULL, `c9` real NULL, `l10` real NULL, `c10` real NULL, `l11` real NULL, `c11` real NULL, `l12` real NULL, `c12` real NULL, `o1` integer NULL, `o2` integer NULL, `o3` integer NULL, `o4` integer NULL, `o5` integer NULL, `o6` integer NULL, `o7` integer NULL, `o8` integer NULL, `o9` integer NULL, `o10` integer NULL, `o11` integer NULL, `o12` integer NULL);
+-- Set sequence for "funnel_leads" table
+INSERT INTO sqlite_sequence (name, seq) VALUES ('funnel_leads', 124554051584);
