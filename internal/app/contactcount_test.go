@@ -40,6 +40,9 @@ func TestContactTotalCountFromCounters(t *testing.T) {
 			"analyst team emea-bdr":  reader.As(t, "analyst", "emea-bdr", ""),
 			"analyst team (no team)": reader.As(t, "analyst", "", ""),
 		}
+		// The count is asked with first: 1, for a page short of the whole set would have its
+		// totalCount taken from the page when the count said 0 (entgql); the visible contacts are a
+		// page without totalCount (no count at all).
 		type page struct {
 			Contacts struct {
 				TotalCount int
@@ -49,22 +52,21 @@ func TestContactTotalCountFromCounters(t *testing.T) {
 		check := func(step string) {
 			t.Helper()
 			for name, c := range callers {
-				var p page
+				var all, p, f page
+				c.Data(t, `{ contacts(first: 1000) { edges { node { id } } } }`, nil, &all)
 				st.Take()
-				c.Data(t, `{ contacts(first: 1000) { totalCount edges { node { id } } } }`, nil, &p)
+				c.Data(t, `{ contacts(first: 1) { totalCount edges { node { id } } } }`, nil, &p)
 				stmts := strings.Join(st.Take(), "\n")
-				if p.Contacts.TotalCount != len(p.Contacts.Edges) {
-					t.Errorf("%s, %s: totalCount %d, %d contacts visible", step, name, p.Contacts.TotalCount, len(p.Contacts.Edges))
+				if p.Contacts.TotalCount != len(all.Contacts.Edges) {
+					t.Errorf("%s, %s: totalCount %d, %d contacts visible", step, name, p.Contacts.TotalCount, len(all.Contacts.Edges))
 				}
 				if !strings.Contains(stmts, "contact_reach_counts") || strings.Contains(strings.ToUpper(stmts), "COUNT(") {
 					t.Errorf("%s, %s: totalCount not read from the counters:\n%s", step, name, stmts)
 				}
-				var f page
-				c.Data(t, `{ contacts(first: 1000, where: {lastNameNEQ: "nobody is called this"}) { totalCount edges { node { id } } } }`, nil, &f)
+				c.Data(t, `{ contacts(first: 1, where: {lastNameNEQ: "nobody is called this"}) { totalCount edges { node { id } } } }`, nil, &f)
 				stmts = strings.Join(st.Take(), "\n")
-				if f.Contacts.TotalCount != len(f.Contacts.Edges) || f.Contacts.TotalCount != p.Contacts.TotalCount {
-					t.Errorf("%s, %s: with a where totalCount %d of %d contacts, without %d", step, name,
-						f.Contacts.TotalCount, len(f.Contacts.Edges), p.Contacts.TotalCount)
+				if f.Contacts.TotalCount != len(all.Contacts.Edges) {
+					t.Errorf("%s, %s: with a where totalCount %d, %d contacts visible", step, name, f.Contacts.TotalCount, len(all.Contacts.Edges))
 				}
 				if strings.Contains(stmts, "contact_reach_counts") {
 					t.Errorf("%s, %s: a count with a where read the counters", step, name)

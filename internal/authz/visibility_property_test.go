@@ -364,6 +364,13 @@ func (w *randomWorld) check(t *testing.T, api *apitest.Instance, me string, roun
 		t.Errorf("round %d, %s: totalCount %d/%d, edges %d/%d", round, me, root.Contacts.TotalCount,
 			root.Activities.TotalCount, len(root.Contacts.Edges), len(root.Activities.Edges))
 	}
+	// A page of one: a page holding the whole set takes its totalCount from its rows when the
+	// count says 0 (entgql), which would hide a counter at 0.
+	var one struct{ Contacts idPage }
+	api.Data(t, `{ contacts(first: 1) { totalCount edges { node { id } } } }`, nil, &one)
+	if one.Contacts.TotalCount != len(root.Contacts.Edges) {
+		t.Errorf("round %d, %s: totalCount %d with a page of one, %d contacts visible", round, me, one.Contacts.TotalCount, len(root.Contacts.Edges))
+	}
 	ids := func(m map[string]string) []string { return want(m, func(string) bool { return true }) }
 	var counted struct{ Contacts, Activities idPage }
 	api.Data(t, `query($c: [ID!], $a: [ID!]) { contacts(where: {idIn: $c}) { totalCount }
