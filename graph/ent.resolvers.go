@@ -10,8 +10,8 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"github.com/qualify/qualify/ent"
-	"github.com/qualify/qualify/internal/fulltext"
 	"github.com/qualify/qualify/internal/contactcount"
+	"github.com/qualify/qualify/internal/fulltext"
 	"github.com/qualify/qualify/internal/leadcount"
 )
 
