@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"github.com/qualify/qualify/ent"
+	"github.com/qualify/qualify/internal/contactcount"
 	"github.com/qualify/qualify/internal/fulltext"
 	"github.com/qualify/qualify/internal/leadcount"
 )
@@ -54,6 +55,9 @@ func (r *queryResolver) Contacts(ctx context.Context, after *entgql.Cursor[int],
 		return nil, err
 	}
 	query, orderBy := fulltext.Contacts(q, r.Client.Contact.Query(), orderBy)
+	if q == nil && where == nil {
+		ctx = contactcount.Unfiltered(ctx) // totalCount from the per-signature counters
+	}
 	return query.Paginate(ctx, after, first, before, last,
 		ent.WithContactOrder(orderBy), ent.WithContactFilter(where.Filter))
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/qualify/qualify/graph"
 	"github.com/qualify/qualify/internal/auth"
 	"github.com/qualify/qualify/internal/authz"
+	"github.com/qualify/qualify/internal/contactcount"
 	"github.com/qualify/qualify/internal/cost"
 	"github.com/qualify/qualify/internal/crm"
 	"github.com/qualify/qualify/internal/decisionlog"
@@ -277,6 +278,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	// Access control: rows filtered by the authz scope of each GraphQL field (none outside the API).
 	authz.Install(db.Client)
 	leadcount.Install(db.Client, db.Dialect)
+	contactcount.Install(db.Client, db.Dialect)
 	authn, err := auth.New(ctx, db.Client, cfg.Auth, cfg.Logger)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package authz_test
 
 import (
 	"context"
+	stdsql "database/sql"
 	"fmt"
 	"os"
 	"regexp"
@@ -38,6 +39,21 @@ func (r *recorder) Query(ctx context.Context, query string, args, v any) error {
 	r.stmts = append(r.stmts, stmt{query, a})
 	r.mu.Unlock()
 	return r.Driver.Query(ctx, query, args, v)
+}
+
+// QueryContext serves the raw statements of the counters (internal/leadcount, contactcount),
+// which the embedded interface would not expose.
+func (r *recorder) QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error) {
+	r.mu.Lock()
+	r.stmts = append(r.stmts, stmt{query, args})
+	r.mu.Unlock()
+	q, ok := r.Driver.(interface {
+		QueryContext(context.Context, string, ...any) (*stdsql.Rows, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("recorder: %T has no QueryContext", r.Driver)
+	}
+	return q.QueryContext(ctx, query, args...)
 }
 
 func (r *recorder) take() []stmt {

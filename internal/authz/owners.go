@@ -1,6 +1,10 @@
 package authz
 
-import "context"
+import (
+	"context"
+
+	"entgo.io/ent/dialect/sql"
+)
 
 // LeadOwners says whose leads the caller of a context sees, as the row filter on leads has it:
 // every lead (All), or those owned by UserID (when non-zero), by the users of Team (when not
@@ -29,4 +33,15 @@ func VisibleLeadOwners(ctx context.Context) LeadOwners {
 		o.Team, o.Pool = v.team, true
 	}
 	return o
+}
+
+// VisibleReach returns the condition that the reach column of a selector's rows meets the owners
+// whose leads the caller of ctx sees: the row filter on contacts and activities (reachWhere), for
+// a table keyed by reach such as the counters of internal/contactcount. Not ok: unrestricted.
+func VisibleReach(ctx context.Context) (func(*sql.Selector) *sql.Predicate, bool) {
+	s, ok := restriction(ctx)
+	if !ok {
+		return nil, false
+	}
+	return visibilityOf(s).reachWhere, true
 }

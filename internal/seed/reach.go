@@ -17,9 +17,12 @@ const reachColumn = "reach"
 // Row by row they would recompute a contact's reach for every lead written at its account; the
 // COPY path turns them off while it writes and fills the column after, in one pass
 // (qualify_backfill_reach, the migration's own backfill). Activities are written with their
-// reach already (their lead's owner), which the pass then leaves as it is.
+// reach already (their lead's owner), which the pass then leaves as it is. The counters of
+// contacts per reach (migration "contact_reach_counts") are off with them and recounted after
+// the pass (qualify_backfill_contact_reach_counts).
 var reachTriggers = map[string][]string{
-	"contacts":      {"contacts_reach_insert", "contacts_reach_update", "contacts_reach_changed"},
+	"contacts": {"contacts_reach_insert", "contacts_reach_update", "contacts_reach_changed",
+		"contact_reach_counts_insert", "contact_reach_counts_update", "contact_reach_counts_delete"},
 	"leads":         {"leads_reach_insert", "leads_reach_update", "leads_reach_delete"},
 	"lead_contacts": {"lead_contacts_reach"},
 	"activities":    {"activities_reach_insert", "activities_reach_update"},
@@ -30,12 +33,15 @@ func (l copyLoader) pauseReach(ctx context.Context) error {
 	return l.reachTriggers(ctx, "DISABLE")
 }
 
-// resumeReach fills the reach of the rows written and turns the triggers back on; the triggers
+// resumeReach fills the reach of the rows written, recounts the contacts per reach, and turns the triggers back on; the triggers
 // go back on even when the fill fails, so that later writes keep the reach.
 func (l copyLoader) resumeReach(ctx context.Context) error {
 	ctx = context.WithoutCancel(ctx)
 	err := store.OnPgxConn(ctx, l.pool, func(c *pgx.Conn) error {
-		_, err := c.Exec(ctx, "SELECT public.qualify_backfill_reach()")
+		if _, err := c.Exec(ctx, "SELECT public.qualify_backfill_reach()"); err != nil {
+			return err
+		}
+		_, err := c.Exec(ctx, "SELECT public.qualify_backfill_contact_reach_counts()")
 		return err
 	})
 	if err != nil {

@@ -113,3 +113,31 @@ DROP TABLE `funnel_leads`;
 CREATE TABLE `funnel_leads` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `source` text NOT NULL, `r1` real NULL, `r2` real NULL, `r3` real NULL, `r4` real NULL, `r5` real NULL, `r6` real NULL, `r7` real NULL, `r8` real NULL, `r9` real NULL, `r10` real NULL, `r11` real NULL, `r12` real NULL, `exits` text NULL, `owner_id` integer NULL, `team` text NOT NULL DEFAULT (''), `industry` text NOT NULL DEFAULT (''), `region` text NOT NULL DEFAULT (''), `cohort_month` text NOT NULL, `account_id` integer NULL, `l1` real NULL, `c1` real NULL, `l2` real NULL, `c2` real NULL, `l3` real NULL, `c3` real NULL, `l4` real NULL, `c4` real NULL, `l5` real NULL, `c5` real NULL, `l6` real NULL, `c6` real NULL, `l7` real NULL, `c7` real NULL, `l8` real NULL, `c8` real NULL, `l9` real NULL, `c9` real NULL, `l10` real NULL, `c10` real NULL, `l11` real NULL, `c11` real NULL, `l12` real NULL, `c12` real NULL, `o1` integer NULL, `o2` integer NULL, `o3` integer NULL, `o4` integer NULL, `o5` integer NULL, `o6` integer NULL, `o7` integer NULL, `o8` integer NULL, `o9` integer NULL, `o10` integer NULL, `o11` integer NULL, `o12` integer NULL);
 -- Set sequence for "funnel_leads" table
 INSERT INTO sqlite_sequence (name, seq) VALUES ('funnel_leads', 124554051584);
+
+-- contact_reach_counts (internal/contactcount), hand-written: the number of contacts per reach
+-- signature (their JSON reach, migration "contact_reach_lead_counts"), kept exact by the
+-- triggers below, so that an unfiltered contacts page's totalCount for a row-filtered caller
+-- sums the signatures whose reach meets the caller's owners instead of testing every contact.
+-- The slots (a contact's id modulo 8 for a reach of at most one owner, else 0) are PostgreSQL's,
+-- against concurrent writes on one row.
+-- A contact is inserted with the reach it is given and the trigger contacts_reach_insert then
+-- sets it by an UPDATE, counted as a move (an upsert of -1: the move may be counted before the
+-- insert), whichever of the two insert triggers runs first. Rows at zero go.
+CREATE TABLE `contact_reach_counts` (`reach` text NOT NULL, `slot` integer NOT NULL, `n` integer NOT NULL, PRIMARY KEY (`reach`, `slot`));
+CREATE TRIGGER `contact_reach_counts_insert` AFTER INSERT ON `contacts` BEGIN
+  INSERT INTO `contact_reach_counts` (`reach`, `slot`, `n`) VALUES (new.`reach`, CASE WHEN json_array_length(new.`reach`) <= 1 THEN new.`id` % 8 ELSE 0 END, 1)
+    ON CONFLICT (`reach`, `slot`) DO UPDATE SET `n` = `n` + 1;
+END;
+CREATE TRIGGER `contact_reach_counts_delete` AFTER DELETE ON `contacts` BEGIN
+  INSERT INTO `contact_reach_counts` (`reach`, `slot`, `n`) VALUES (old.`reach`, CASE WHEN json_array_length(old.`reach`) <= 1 THEN old.`id` % 8 ELSE 0 END, -1)
+    ON CONFLICT (`reach`, `slot`) DO UPDATE SET `n` = `n` - 1;
+  DELETE FROM `contact_reach_counts` WHERE `reach` = old.`reach` AND `slot` = CASE WHEN json_array_length(old.`reach`) <= 1 THEN old.`id` % 8 ELSE 0 END AND `n` = 0;
+END;
+CREATE TRIGGER `contact_reach_counts_update` AFTER UPDATE OF `reach` ON `contacts` WHEN old.`reach` IS NOT new.`reach` BEGIN
+  INSERT INTO `contact_reach_counts` (`reach`, `slot`, `n`) VALUES (old.`reach`, CASE WHEN json_array_length(old.`reach`) <= 1 THEN old.`id` % 8 ELSE 0 END, -1)
+    ON CONFLICT (`reach`, `slot`) DO UPDATE SET `n` = `n` - 1;
+  DELETE FROM `contact_reach_counts` WHERE `reach` = old.`reach` AND `slot` = CASE WHEN json_array_length(old.`reach`) <= 1 THEN old.`id` % 8 ELSE 0 END AND `n` = 0;
+  INSERT INTO `contact_reach_counts` (`reach`, `slot`, `n`) VALUES (new.`reach`, CASE WHEN json_array_length(new.`reach`) <= 1 THEN new.`id` % 8 ELSE 0 END, 1)
+    ON CONFLICT (`reach`, `slot`) DO UPDATE SET `n` = `n` + 1;
+END;
+INSERT INTO `contact_reach_counts` (`reach`, `slot`, `n`) SELECT `reach`, CASE WHEN json_array_length(`reach`) <= 1 THEN `id` % 8 ELSE 0 END, count(*) FROM `contacts` WHERE true GROUP BY 1, 2;
