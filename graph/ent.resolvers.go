@@ -10,9 +10,8 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"github.com/qualify/qualify/ent"
-	"github.com/qualify/qualify/internal/contactcount"
 	"github.com/qualify/qualify/internal/fulltext"
-	"github.com/qualify/qualify/internal/leadcount"
+	"github.com/qualify/qualify/internal/totalcount"
 )
 
 // Node is the resolver for the node field.
@@ -56,7 +55,7 @@ func (r *queryResolver) Contacts(ctx context.Context, after *entgql.Cursor[int],
 	}
 	query, orderBy := fulltext.Contacts(q, r.Client.Contact.Query(), orderBy)
 	if q == nil && where == nil {
-		ctx = contactcount.Unfiltered(ctx) // totalCount from the per-signature counters
+		ctx = totalcount.Unfiltered(ctx, ent.TypeContact) // totalCount from the per-signature counters
 	}
 	return query.Paginate(ctx, after, first, before, last,
 		ent.WithContactOrder(orderBy), ent.WithContactFilter(where.Filter))
@@ -70,7 +69,7 @@ func (r *queryResolver) Leads(ctx context.Context, after *entgql.Cursor[int], fi
 	}
 	query, orderBy := fulltext.Leads(q, r.Client.Lead.Query(), orderBy)
 	if q == nil && where == nil {
-		ctx = leadcount.Unfiltered(ctx) // totalCount from the per-owner counters
+		ctx = totalcount.Unfiltered(ctx, ent.TypeLead) // totalCount from the per-owner counters
 	}
 	return query.Paginate(ctx, after, first, before, last,
 		ent.WithLeadOrder(orderBy), ent.WithLeadFilter(where.Filter))

@@ -20,7 +20,6 @@ import (
 	"github.com/qualify/qualify/graph"
 	"github.com/qualify/qualify/internal/auth"
 	"github.com/qualify/qualify/internal/authz"
-	"github.com/qualify/qualify/internal/contactcount"
 	"github.com/qualify/qualify/internal/cost"
 	"github.com/qualify/qualify/internal/crm"
 	"github.com/qualify/qualify/internal/decisionlog"
@@ -29,7 +28,6 @@ import (
 	"github.com/qualify/qualify/internal/heartbeat"
 	"github.com/qualify/qualify/internal/inputlimit"
 	"github.com/qualify/qualify/internal/jobs"
-	"github.com/qualify/qualify/internal/leadcount"
 	"github.com/qualify/qualify/internal/leadimport"
 	"github.com/qualify/qualify/internal/lifecycle"
 	"github.com/qualify/qualify/internal/policy"
@@ -42,6 +40,7 @@ import (
 	"github.com/qualify/qualify/internal/stagefeed"
 	"github.com/qualify/qualify/internal/store"
 	"github.com/qualify/qualify/internal/sweep"
+	"github.com/qualify/qualify/internal/totalcount"
 	"github.com/qualify/qualify/internal/txn"
 	"github.com/qualify/qualify/internal/webhook"
 )
@@ -277,8 +276,7 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	}
 	// Access control: rows filtered by the authz scope of each GraphQL field (none outside the API).
 	authz.Install(db.Client)
-	leadcount.Install(db.Client, db.Dialect)
-	contactcount.Install(db.Client, db.Dialect)
+	totalcount.Install(db.Client, db.Dialect)
 	authn, err := auth.New(ctx, db.Client, cfg.Auth, cfg.Logger)
 	if err != nil {
 		return nil, err

@@ -9,7 +9,7 @@ import (
 // LeadOwners says whose leads the caller of a context sees, as the row filter on leads has it:
 // every lead (All), or those owned by UserID (when non-zero), by the users of Team (when not
 // empty), and those with no owner yet (Pool). Nothing set: no lead. Counters kept per owner
-// (internal/leadcount) sum over it instead of filtering lead rows.
+// (internal/totalcount) sum over it instead of filtering lead rows.
 type LeadOwners struct {
 	All    bool
 	UserID int
@@ -37,7 +37,7 @@ func VisibleLeadOwners(ctx context.Context) LeadOwners {
 
 // VisibleReach returns the condition that the reach column of a selector's rows meets the owners
 // whose leads the caller of ctx sees: the row filter on contacts and activities (reachWhere), for
-// a table keyed by reach such as the counters of internal/contactcount. Not ok: unrestricted.
+// a table keyed by reach such as the counters of internal/totalcount. Not ok: unrestricted.
 func VisibleReach(ctx context.Context) (func(*sql.Selector) *sql.Predicate, bool) {
 	s, ok := restriction(ctx)
 	if !ok {

@@ -14,7 +14,7 @@ import (
 // index lead_contacts_search_contact that finds leads by contact; the row filter's reach
 // (migration "contact_reach", internal/authz): the columns contacts.reach and activities.reach,
 // kept by triggers, and the index leads_reach_account they read; and the tables lead_counts
-// (internal/leadcount) and contact_reach_counts (internal/contactcount), kept by triggers.
+// (internal/totalcount) and contact_reach_counts (internal/totalcount), kept by triggers.
 func KeepHandWritten(next entschema.Differ) entschema.Differ {
 	return entschema.DiffFunc(func(current, desired *atlas.Schema) ([]atlas.Change, error) {
 		changes, err := next.Diff(current, desired)

@@ -86,7 +86,7 @@ UPDATE `activities` SET `reach` = CASE WHEN `lead_id` IS NOT NULL
 
 -- lead_counts: the number of leads per owner (owner_key 0: no owner, the inbound pool), kept
 -- exact by the triggers below, so that an unfiltered page's totalCount sums a few rows instead
--- of counting every visible lead (internal/leadcount). The slots (a lead's id modulo 8) are
+-- of counting every visible lead (internal/totalcount). The slots (a lead's id modulo 8) are
 -- PostgreSQL's, against concurrent inserts on one row; SQLite keeps them for one reading.
 CREATE TABLE `lead_counts` (`owner_key` integer NOT NULL, `slot` integer NOT NULL, `n` integer NOT NULL, PRIMARY KEY (`owner_key`, `slot`));
 CREATE TRIGGER `lead_counts_insert` AFTER INSERT ON `leads` BEGIN
@@ -114,7 +114,7 @@ CREATE TABLE `funnel_leads` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `c
 -- Set sequence for "funnel_leads" table
 INSERT INTO sqlite_sequence (name, seq) VALUES ('funnel_leads', 124554051584);
 
--- contact_reach_counts (internal/contactcount), hand-written: the number of contacts per reach
+-- contact_reach_counts (internal/totalcount), hand-written: the number of contacts per reach
 -- signature (their JSON reach, migration "contact_reach_lead_counts"), kept exact by the
 -- triggers below, so that an unfiltered contacts page's totalCount for a row-filtered caller
 -- sums the signatures whose reach meets the caller's owners instead of testing every contact.
