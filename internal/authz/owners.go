@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"entgo.io/ent/dialect/sql"
+
+	"github.com/qualify/qualify/ent/user"
 )
 
 // LeadOwners says whose leads the caller of a context sees, as the row filter on leads has it:
@@ -24,15 +26,16 @@ func VisibleLeadOwners(ctx context.Context) LeadOwners {
 	if !ok {
 		return LeadOwners{All: true}
 	}
-	v := visibilityOf(s)
-	var o LeadOwners
-	if (v.filter == RowsOwn || v.filter == RowsOwnOrTeam) && v.userID > 0 {
-		o.UserID = v.userID
+	return visibilityOf(s).owners()
+}
+
+// TeamMembers selects the ids of the users of o's team, read at the time of the query; nil when
+// o names no team.
+func (o LeadOwners) TeamMembers(dialect string) *sql.Selector {
+	if o.Team == "" {
+		return nil
 	}
-	if v.filter == RowsTeam || v.filter == RowsOwnOrTeam {
-		o.Team, o.Pool = v.team, true
-	}
-	return o
+	return sql.Dialect(dialect).Select(user.FieldID).From(sql.Table(user.Table)).Where(sql.EQ(user.FieldTeam, o.Team))
 }
 
 // VisibleReach returns the condition that the reach column of a selector's rows meets the owners

@@ -7,7 +7,6 @@ import (
 	"github.com/qualify/qualify/ent/lead"
 	"github.com/qualify/qualify/ent/predicate"
 	"github.com/qualify/qualify/ent/stagetransition"
-	"github.com/qualify/qualify/ent/user"
 )
 
 // visibility is a scope's row filter as SQL. Leads are filtered by their owner. Which leads a
@@ -29,20 +28,32 @@ func visibilityOf(s *Scope) visibility {
 	return visibility{filter: s.RowFilter, userID: s.Principal.UserID, team: s.Principal.Team}
 }
 
-// leadWhere is the condition on the leads of selector s: own (owner is the caller), team (owner
-// in the caller's team, or no owner yet: the inbound pool), own_or_team (either), else nothing.
-func (v visibility) leadWhere(s *sql.Selector) *sql.Predicate {
-	owner := s.C(lead.FieldOwnerID)
-	var or []*sql.Predicate
+// owners is whose leads the caller sees, the one rule behind the row filter of leads (leadWhere),
+// of contacts and activities (reachWhere) and of the counters (VisibleLeadOwners): own (owner is
+// the caller), team (owner in the caller's team, or no owner yet: the inbound pool), own_or_team
+// (either), else none.
+func (v visibility) owners() LeadOwners {
+	var o LeadOwners
 	if (v.filter == RowsOwn || v.filter == RowsOwnOrTeam) && v.userID > 0 {
-		or = append(or, sql.EQ(owner, v.userID))
+		o.UserID = v.userID
 	}
 	if v.filter == RowsTeam || v.filter == RowsOwnOrTeam {
-		if v.team != "" {
-			team := sql.Dialect(s.Dialect()).Select(user.FieldID).From(sql.Table(user.Table)).
-				Where(sql.EQ(user.FieldTeam, v.team))
-			or = append(or, sql.In(owner, team))
-		}
+		o.Team, o.Pool = v.team, true
+	}
+	return o
+}
+
+// leadWhere is the condition on the leads of selector s: their owner is one the caller sees.
+func (v visibility) leadWhere(s *sql.Selector) *sql.Predicate {
+	o, owner := v.owners(), s.C(lead.FieldOwnerID)
+	var or []*sql.Predicate
+	if o.UserID > 0 {
+		or = append(or, sql.EQ(owner, o.UserID))
+	}
+	if team := o.TeamMembers(s.Dialect()); team != nil {
+		or = append(or, sql.In(owner, team))
+	}
+	if o.Pool {
 		or = append(or, sql.IsNull(owner))
 	}
 	if len(or) == 0 {
@@ -77,19 +88,16 @@ const reachColumn = "reach"
 // all of them (own_or_team). Team membership is read at query time. On PostgreSQL one array
 // overlap against an array built once per statement; on SQLite a lookup in the JSON array.
 func (v visibility) reachWhere(s *sql.Selector) *sql.Predicate {
+	o := v.owners()
 	var owners []any
-	var team *sql.Selector
-	if (v.filter == RowsOwn || v.filter == RowsOwnOrTeam) && v.userID > 0 {
-		owners = append(owners, v.userID)
+	if o.UserID > 0 {
+		owners = append(owners, o.UserID)
 	}
-	if v.filter == RowsTeam || v.filter == RowsOwnOrTeam {
-		if v.team != "" {
-			team = sql.Dialect(s.Dialect()).Select(user.FieldID).From(sql.Table(user.Table)).
-				Where(sql.EQ(user.FieldTeam, v.team))
-		}
+	if o.Pool {
 		owners = append(owners, 0)
 	}
-	if len(owners) == 0 {
+	team := o.TeamMembers(s.Dialect())
+	if len(owners) == 0 && team == nil {
 		return sql.False()
 	}
 	col := s.C(reachColumn)

@@ -13,7 +13,6 @@ import (
 	"entgo.io/ent/dialect/sql"
 
 	"github.com/qualify/qualify/ent"
-	"github.com/qualify/qualify/ent/user"
 	"github.com/qualify/qualify/internal/authz"
 )
 
@@ -59,9 +58,8 @@ func leads(ctx context.Context, client *ent.Client, dialect string) (int, error)
 		if o.UserID > 0 {
 			or = append(or, sql.EQ("owner_key", o.UserID))
 		}
-		if o.Team != "" {
-			or = append(or, sql.In("owner_key", sql.Dialect(dialect).Select(user.FieldID).
-				From(sql.Table(user.Table)).Where(sql.EQ(user.FieldTeam, o.Team))))
+		if team := o.TeamMembers(dialect); team != nil {
+			or = append(or, sql.In("owner_key", team))
 		}
 		if o.Pool {
 			or = append(or, sql.EQ("owner_key", 0))
