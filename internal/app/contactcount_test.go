@@ -29,17 +29,7 @@ func TestContactTotalCountFromCounters(t *testing.T) {
 		api := apitest.Start(t, db, bundle)
 		counted, st := apitest.CountStatements(db)
 		reader := apitest.Start(t, counted, bundle)
-		bea := api.User(t, "Bea", "BDR", "emea-bdr")
-		nat := api.User(t, "Nat", "BDR", "na-bdr")
-		abe := api.User(t, "Abe", "AE", "emea-ae")
-		callers := map[string]*apitest.Instance{
-			"admin":                  reader,
-			"bdr own_or_team (Bea)":  reader.As(t, "bdr", "emea-bdr", bea),
-			"bdr own_or_team (Nat)":  reader.As(t, "bdr", "na-bdr", nat),
-			"ae own (Abe)":           reader.As(t, "ae", "emea-ae", abe),
-			"analyst team emea-bdr":  reader.As(t, "analyst", "emea-bdr", ""),
-			"analyst team (no team)": reader.As(t, "analyst", "", ""),
-		}
+		callers, bea, nat, abe := counterCallers(t, api, reader)
 		// The count is asked with first: 1, for a page short of the whole set would have its
 		// totalCount taken from the page when the count said 0 (entgql); the visible contacts are a
 		// page without totalCount (no count at all).

@@ -36,18 +36,8 @@ func TestLeadTotalCountFromCounters(t *testing.T) {
 		api := apitest.Start(t, db, bundle)
 		counted, st := apitest.CountStatements(db)
 		reader := apitest.Start(t, counted, bundle)
-		bea := api.User(t, "Bea", "BDR", "emea-bdr")
+		callers, bea, nat, abe := counterCallers(t, api, reader)
 		ben := api.User(t, "Ben", "BDR", "emea-bdr")
-		nat := api.User(t, "Nat", "BDR", "na-bdr")
-		abe := api.User(t, "Abe", "AE", "emea-ae")
-		callers := map[string]*apitest.Instance{
-			"admin":                  reader,
-			"bdr own_or_team (Bea)":  reader.As(t, "bdr", "emea-bdr", bea),
-			"bdr own_or_team (Nat)":  reader.As(t, "bdr", "na-bdr", nat),
-			"ae own (Abe)":           reader.As(t, "ae", "emea-ae", abe),
-			"analyst team emea-bdr":  reader.As(t, "analyst", "emea-bdr", ""),
-			"analyst team (no team)": reader.As(t, "analyst", "", ""),
-		}
 		check := func(step string) {
 			t.Helper()
 			for name, c := range callers {
@@ -173,6 +163,24 @@ func TestLeadTotalCountFromCounters(t *testing.T) {
 
 // ownAndTeamBundle is the shipped bundle with the row filters own for ae and team for analyst
 // (the shipped roles use all and own_or_team only), without the shipped authz tests that pin them.
+// counterCallers are the callers the counter tests read as, on reader: an admin and one of each
+// row filter of ownAndTeamBundle (own_or_team for BDRs of two teams, own for an AE, team for an
+// analyst with and without a team); bea, nat (the BDRs) and abe (the AE) are made on api.
+func counterCallers(t *testing.T, api, reader *apitest.Instance) (callers map[string]*apitest.Instance, bea, nat, abe string) {
+	t.Helper()
+	bea = api.User(t, "Bea", "BDR", "emea-bdr")
+	nat = api.User(t, "Nat", "BDR", "na-bdr")
+	abe = api.User(t, "Abe", "AE", "emea-ae")
+	return map[string]*apitest.Instance{
+		"admin":                  reader,
+		"bdr own_or_team (Bea)":  reader.As(t, "bdr", "emea-bdr", bea),
+		"bdr own_or_team (Nat)":  reader.As(t, "bdr", "na-bdr", nat),
+		"ae own (Abe)":           reader.As(t, "ae", "emea-ae", abe),
+		"analyst team emea-bdr":  reader.As(t, "analyst", "emea-bdr", ""),
+		"analyst team (no team)": reader.As(t, "analyst", "", ""),
+	}, bea, nat, abe
+}
+
 func ownAndTeamBundle(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()

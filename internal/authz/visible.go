@@ -13,7 +13,7 @@ import (
 // caller sees, it reads from the index leads(owner_id, id, account_id) alone, never from the wide
 // lead rows (at 100k leads: 21k pages, more than the default shared buffers). Contacts and
 // activities carry their reach, the owners of the leads that make them visible (0 for no
-// owner), kept by the triggers of the migration "contact_reach": a contact or activity is
+// owner), kept by the triggers of the migration "reach_counts_funnel_narrow": a contact or activity is
 // visible when its reach meets the owners the caller sees, one test on its own row, the same
 // for a count, a sorted page and a nested edge. Evaluated from the links instead, the set of
 // visible contacts cost 0.5-1 s per request at 100k leads, and a per-row EXISTS crossed

@@ -10,15 +10,15 @@ import (
 )
 
 // reachColumn is the column of contacts and activities that holds their reach, the owners that
-// make them visible (migration "contact_reach", internal/authz).
+// make them visible (migration "reach_counts_funnel_narrow", internal/authz).
 const reachColumn = "reach"
 
-// reachTriggers are the triggers of the migration "contact_reach" that keep the reach, by table.
+// reachTriggers are the triggers of the migration "reach_counts_funnel_narrow" that keep the reach, by table.
 // Row by row they would recompute a contact's reach for every lead written at its account; the
 // COPY path turns them off while it writes and fills the column after, in one pass
 // (qualify_backfill_reach, the migration's own backfill). Activities are written with their
 // reach already (their lead's owner), which the pass then leaves as it is. The counters of
-// contacts per reach (migration "contact_reach_counts") are off with them and recounted after
+// contacts per reach (the same migration) are off with them and recounted after
 // the pass (qualify_backfill_contact_reach_counts).
 var reachTriggers = map[string][]string{
 	"contacts": {"contacts_reach_insert", "contacts_reach_update", "contacts_reach_changed",

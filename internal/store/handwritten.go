@@ -12,7 +12,7 @@ import (
 // cannot describe and a diff would otherwise drop. They are the search indexes of the migration
 // "search" (internal/fulltext), named <table>_search_words and <table>_search_trigrams, and the
 // index lead_contacts_search_contact that finds leads by contact; the row filter's reach
-// (migration "contact_reach", internal/authz): the columns contacts.reach and activities.reach,
+// (migration "reach_counts_funnel_narrow", internal/authz): the columns contacts.reach and activities.reach,
 // kept by triggers, and the index leads_reach_account they read; and the tables lead_counts
 // (internal/totalcount) and contact_reach_counts (internal/totalcount), kept by triggers.
 func KeepHandWritten(next entschema.Differ) entschema.Differ {

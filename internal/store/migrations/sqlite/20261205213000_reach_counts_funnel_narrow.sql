@@ -115,7 +115,7 @@ CREATE TABLE `funnel_leads` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `c
 INSERT INTO sqlite_sequence (name, seq) VALUES ('funnel_leads', 124554051584);
 
 -- contact_reach_counts (internal/totalcount), hand-written: the number of contacts per reach
--- signature (their JSON reach, migration "contact_reach_lead_counts"), kept exact by the
+-- signature (their JSON reach, above), kept exact by the
 -- triggers below, so that an unfiltered contacts page's totalCount for a row-filtered caller
 -- sums the signatures whose reach meets the caller's owners instead of testing every contact.
 -- The slots (a contact's id modulo 8 for a reach of at most one owner, else 0) are PostgreSQL's,
