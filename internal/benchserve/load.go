@@ -24,6 +24,9 @@ type Result struct {
 	Errors   int
 	Took     time.Duration
 	P50, P99 time.Duration
+	// CPU is the server process's CPU time (user and system) during the measurement; 0 where
+	// it could not be read.
+	CPU time.Duration
 	// FirstError is the body of the first failed answer, for the report.
 	FirstError string
 }
@@ -34,6 +37,16 @@ func (r Result) RPS() float64 {
 		return 0
 	}
 	return float64(r.Requests) / r.Took.Seconds()
+}
+
+// cpuPerRequest is the server's CPU time per answered request in µs, "-" when unknown. It counts
+// what the server spends on its own during the measurement too (its collector, its pool), which
+// is part of what serving costs.
+func (r Result) cpuPerRequest() string {
+	if r.CPU <= 0 || r.Requests == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0fµs", float64(r.CPU.Microseconds())/float64(r.Requests))
 }
 
 // Load posts requests to url from workers concurrent clients, each sending its next request as

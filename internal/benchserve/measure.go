@@ -27,7 +27,12 @@ func measure(ctx context.Context, cfg Config, servers []*server, shape string, l
 	}
 	client := NewClient(workers)
 	run := func(s *server, d time.Duration) Result {
-		return Load(ctx, client, s.url(shape), s.headers(), workers, d, func(w, i int) []byte { return s.request(shape, leads, w, i) })
+		before, cpuErr := s.proc.cpu()
+		r := Load(ctx, client, s.url(shape), s.headers(), workers, d, func(w, i int) []byte { return s.request(shape, leads, w, i) })
+		if after, err := s.proc.cpu(); err == nil && cpuErr == nil {
+			r.CPU = after - before
+		}
+		return r
 	}
 	if cfg.Warmup > 0 {
 		for _, si := range order[:len(order)/2+1] {
@@ -62,8 +67,8 @@ func measure(ctx context.Context, cfg Config, servers []*server, shape string, l
 			} else {
 				ratios = fmt.Sprintf("%10s %10s", "", "")
 			}
-			fmt.Fprintf(cfg.Out, "%-15s %-5d %-13s %9.0f %9s %9s %7d %s  %s\n", shape, round, s.name, m.RPS(),
-				m.P50.Round(10*time.Microsecond), m.P99.Round(10*time.Microsecond), m.Errors, ratios, load)
+			fmt.Fprintf(cfg.Out, "%-15s %-5d %-13s %9.0f %9s %9s %7d %9s %s  %s\n", shape, round, s.name, m.RPS(),
+				m.P50.Round(10*time.Microsecond), m.P99.Round(10*time.Microsecond), m.Errors, m.cpuPerRequest(), ratios, load)
 			if m.FirstError != "" {
 				fmt.Fprintf(cfg.Out, "    first error: %s\n", m.FirstError)
 			}
@@ -79,6 +84,7 @@ func meanOf(rs []Result) Result {
 	for _, r := range rs {
 		m.Requests += r.Requests
 		m.Errors += r.Errors
+		m.CPU += r.CPU
 		took += r.Took
 		m.P50 += r.P50 / time.Duration(len(rs))
 		m.P99 += r.P99 / time.Duration(len(rs))
@@ -117,11 +123,16 @@ func profile(ctx context.Context, cfg Config, q *server, shape string, leads []i
 		}
 		done <- err
 	}()
+	before, cpuErr := q.proc.cpu()
 	r := Load(ctx, NewClient(workers), q.url(shape), q.headers(), workers, cfg.Profile+time.Second,
 		func(w, i int) []byte { return q.request(shape, leads, w+1000, i) })
+	if after, err := q.proc.cpu(); err == nil && cpuErr == nil {
+		r.CPU = after - before
+	}
 	if err := <-done; err != nil {
 		return fmt.Errorf("profile %s: %w", shape, err)
 	}
-	fmt.Fprintf(cfg.Out, "  profile of qualify serving %s (%.0f req/s while profiled): go tool pprof -top %s\n", shape, r.RPS(), file)
+	fmt.Fprintf(cfg.Out, "  profile of qualify serving %s (%.0f req/s, %s CPU per request while profiled, load %s): go tool pprof -top %s\n",
+		shape, r.RPS(), r.cpuPerRequest(), loadAvg(), file)
 	return nil
 }

@@ -34,6 +34,14 @@ func (p *proc) stop() {
 	}
 }
 
+// cpu is the CPU time the process has used so far.
+func (p *proc) cpu() (time.Duration, error) {
+	if p == nil || p.cmd.Process == nil {
+		return 0, fmt.Errorf("not running")
+	}
+	return cpuOf(p.cmd.Process.Pid)
+}
+
 func freeAddr() (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

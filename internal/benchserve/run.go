@@ -107,7 +107,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer stopAll(servers)
-	fmt.Fprintf(cfg.Out, "\n%-15s %-5s %-13s %9s %9s %9s %7s %10s %10s  %s\n", "shape", "round", "server", "req/s", "p50", "p99", "errors", "Q/ref", "Q/PG", "load avg")
+	fmt.Fprintf(cfg.Out, "\n%-15s %-5s %-13s %9s %9s %9s %7s %9s %10s %10s  %s\n", "shape", "round", "server", "req/s", "p50", "p99", "errors", "cpu/req", "Q/ref", "Q/PG", "load avg")
 	for _, shape := range cfg.Shapes {
 		if err := measure(ctx, cfg, servers, shape, leads); err != nil {
 			return err
