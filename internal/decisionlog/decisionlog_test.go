@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -74,4 +75,51 @@ func TestRedact(t *testing.T) {
 	if _, ok := in["lead"].(map[string]any)["email"]; !ok {
 		t.Error("Redact changed its argument")
 	}
+}
+
+// WriteAll stores each entry as the policy saw it, in one statement: the input's integers exact
+// (past 2^53 too, as OPA compares them), no result for a failed decision, the caller of ctx.
+func TestWriteAllStoresTheInputAsThePolicySawIt(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		const big = int64(1)<<53 + 1
+		err := decisionlog.WriteAll(ctx, db.Client, []decisionlog.Entry{
+			{Kind: decisionlog.Lead, Meta: policy.Meta{Revision: "r1", Hash: "h1", DecisionID: "w-ok"},
+				Input: map[string]any{"n": big}, Result: map[string]any{"score": 7}, Latency: time.Millisecond, Trigger: "auto"},
+			{Kind: decisionlog.Schedule, Meta: policy.Meta{Hash: "h1", DecisionID: "w-err"},
+				Input: map[string]any{"n": 1}, Result: map[string]any{"ignored": true}, Err: errors.New("boom")},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok, err := decisionlog.Get(ctx, db.Client, "w-ok")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok.Kind != decisionlog.Lead || ok.Path != "qualify/lead/decision" || ok.Revision != "r1" || ok.RevisionHash != "h1" ||
+			ok.LatencyNs != 1e6 || ok.Trigger != "auto" || ok.Caller != "system" || ok.Result["score"] != 7.0 || ok.LeadID != nil ||
+			time.Since(ok.DecidedAt) > time.Minute {
+			t.Errorf("stored %+v", ok)
+		}
+		failed, err := decisionlog.Get(ctx, db.Client, "w-err")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if failed.Error != "boom" || failed.Result != nil || failed.Path != "qualify/schedule/decision" {
+			t.Errorf("the failed decision: error %q, result %v, path %s", failed.Error, failed.Result, failed.Path)
+		}
+		q := "SELECT input FROM decision_logs WHERE decision_id = 'w-ok'"
+		rows, err := db.Client.QueryContext(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var raw string
+		if !rows.Next() || rows.Scan(&raw) != nil {
+			t.Fatalf("%s: no row", q)
+		}
+		if !strings.Contains(raw, "9007199254740993") {
+			t.Errorf("the input's integer is stored as %s, want 9007199254740993", raw)
+		}
+	})
 }
