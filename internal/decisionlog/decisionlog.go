@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	entsql "entgo.io/ent/dialect/sql"
+
 	"github.com/qualify/qualify/ent"
 	entdl "github.com/qualify/qualify/ent/decisionlog"
 	"github.com/qualify/qualify/internal/policy"
@@ -63,6 +65,32 @@ func WriteAll(ctx context.Context, c *ent.Client, entries []Entry) error {
 	if len(entries) == 0 {
 		return nil
 	}
+	q, args, err := insertSQL(ctx, entries)
+	if err != nil {
+		return err
+	}
+	if _, err := c.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("decision log: %w", err)
+	}
+	return nil
+}
+
+// With is the WITH clause that inserts entries, to prefix a PostgreSQL statement sent anyway
+// (ent's UpdateBuilder.Prefix): the decisions of a lead's re-qualification go in the UPDATE
+// that stores it, a round trip fewer per write. PostgreSQL runs a data-modifying WITH to
+// completion whatever the statement after it does. Its parameters are $1…$n; a builder it
+// prefixes numbers its own after them.
+func With(ctx context.Context, entries []Entry) (entsql.Querier, error) {
+	q, args, err := insertSQL(ctx, entries)
+	if err != nil {
+		return nil, err
+	}
+	return entsql.Expr("WITH decision_log_rows AS ("+q+")", args...), nil
+}
+
+// insertSQL is the INSERT of entries (one row each, columns copyColumns) with $n parameters:
+// SQLite binds $NNN to the NNNth argument as PostgreSQL does.
+func insertSQL(ctx context.Context, entries []Entry) (string, []any, error) {
 	caller, role := callerOf(ctx)
 	now := time.Now()
 	var q strings.Builder
@@ -71,7 +99,7 @@ func WriteAll(ctx context.Context, c *ent.Client, entries []Entry) error {
 	for i, e := range entries {
 		row, err := rowOf(e, caller, role, now)
 		if err != nil {
-			return err
+			return "", nil, err
 		}
 		if i > 0 {
 			q.WriteString(", ")
@@ -81,16 +109,12 @@ func WriteAll(ctx context.Context, c *ent.Client, entries []Entry) error {
 			if j > 0 {
 				q.WriteString(", ")
 			}
-			// $n on both databases: SQLite binds $NNN to the NNNth argument as PostgreSQL does.
 			q.WriteString("$" + strconv.Itoa(len(args)+j+1))
 		}
 		q.WriteByte(')')
 		args = append(args, row...)
 	}
-	if _, err := c.ExecContext(ctx, q.String(), args...); err != nil {
-		return fmt.Errorf("decision log: %w", err)
-	}
-	return nil
+	return q.String(), args, nil
 }
 
 // rowOf is e's values in the order of copyColumns: what ent's builder would store (NULL result

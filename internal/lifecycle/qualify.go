@@ -113,6 +113,9 @@ func (s *Service) qualifyRow(ctx context.Context, tx *ent.Client, f *funnel, row
 	if err := s.setReview(ctx, tx, id, st, now, upd.Mutation()); err != nil {
 		return fmt.Errorf("schedule policy for lead %d: %w", id, err)
 	}
+	if err := logWithUpdate(ctx, f.pg, upd); err != nil {
+		return err
+	}
 	n, err := upd.Save(ctx)
 	if err != nil {
 		return err

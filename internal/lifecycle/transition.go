@@ -141,6 +141,9 @@ func (s *Service) transitionTx(ctx context.Context, tx *ent.Client, req Transiti
 	if extra != nil {
 		extra(upd.Mutation())
 	}
+	if err := logWithUpdate(ctx, f.pg, upd); err != nil {
+		return nil, nil, err
+	}
 	n, err := upd.Save(ctx)
 	if err != nil {
 		return nil, nil, err

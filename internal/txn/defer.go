@@ -152,3 +152,26 @@ func Memo[T any](ctx context.Context, key any, load func() (T, error)) (T, error
 	sc.memo[key] = v
 	return v, nil
 }
+
+// TakeList removes and returns the items DeferList has kept under key so far in the transaction
+// of ctx, for a caller that writes them itself in a statement it sends anyway (the decisions of
+// a lead's re-qualification, in its UPDATE); what is deferred later is flushed as before. In a
+// savepoint of a Batch, and without a transaction of Run, it returns nothing: the items stay
+// with the unit that may still roll back, or were written at once.
+func TakeList[T any](ctx context.Context, key any) []T {
+	sc, _ := ctx.Value(scopeKey{}).(*scope)
+	if sc == nil || sc.parent != nil || sc.pending == nil {
+		return nil
+	}
+	d, ok := sc.pending[key]
+	if !ok {
+		return nil
+	}
+	list, ok := d.set.(*[]T)
+	if !ok {
+		return nil
+	}
+	items := *list
+	*list = nil
+	return items
+}

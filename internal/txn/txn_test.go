@@ -146,3 +146,48 @@ func TestDeferFlushesOncePerTransaction(t *testing.T) {
 		t.Fatalf("without a transaction: flushed %v, want [[9]]", flushed)
 	}
 }
+
+// TakeList hands over what DeferList kept so far; what is deferred after it is flushed at the
+// commit as before. A savepoint of a Batch keeps its items (it may still roll back).
+func TestTakeListHandsOverTheItemsSoFar(t *testing.T) {
+	db := testenv.SQLite(t)
+	ctx := context.Background()
+	type key struct{}
+	var flushed [][]string
+	flush := func(_ context.Context, _ *ent.Client, items []string) error {
+		flushed = append(flushed, items)
+		return nil
+	}
+	var taken []string
+	err := txn.Run(ctx, db.Client, func(ctx context.Context, tx *ent.Client) error {
+		for _, s := range []string{"a", "b"} {
+			if err := txn.DeferList(ctx, tx, key{}, s, flush); err != nil {
+				return err
+			}
+		}
+		taken = txn.TakeList[string](ctx, key{})
+		return txn.DeferList(ctx, tx, key{}, "c", flush)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(taken) != "[a b]" || fmt.Sprint(flushed) != "[[c]]" {
+		t.Fatalf("taken %v, flushed %v; want [a b] and [[c]]", taken, flushed)
+	}
+	flushed, taken = nil, []string{"unset"}
+	err = txn.Batch(ctx, db.Client, func(ctx context.Context, tx *ent.Client) error {
+		return txn.Run(ctx, tx, func(ctx context.Context, tx *ent.Client) error {
+			if err := txn.DeferList(ctx, tx, key{}, "d", flush); err != nil {
+				return err
+			}
+			taken = txn.TakeList[string](ctx, key{})
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if taken != nil || fmt.Sprint(flushed) != "[[d]]" {
+		t.Fatalf("in a savepoint: taken %v, flushed %v; want nothing taken and [[d]]", taken, flushed)
+	}
+}
