@@ -51,7 +51,7 @@ func (s *Server) graphqlHandler(deps Deps) http.Handler {
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](s.cfg.APQCacheSize)})
 	srv.Use(depthLimit{max: s.cfg.MaxDepth})
-	srv.Use(complexityLimit{extension.FixedComplexityLimit(s.cfg.ComplexityLimit)})
+	srv.Use(newComplexityLimit(s.cfg.ComplexityLimit, s.cfg.QueryCacheSize))
 	srv.Use(observer{metrics: s.metrics})
 	if deps.TracerProvider != nil {
 		srv.Use(tracer{deps.TracerProvider.Tracer(tracerName)})

@@ -88,3 +88,34 @@ func aliases(n int) string {
 	}
 	return b.String()
 }
+
+// An operation's complexity is remembered only while no field of it has a complexity function:
+// one that reads an argument makes the figure depend on the variables, so each request counts.
+func TestComplexityFollowsTheVariablesOfComplexityFunctions(t *testing.T) {
+	var c testschema.ComplexityRoot
+	c.Query.Slow = func(child, ms int) int { return ms }
+	s, _ := newTestServer(t, Config{ComplexityLimit: 10}, func(d *Deps) {
+		d.Schema = testschema.NewExecutableSchema(testschema.Config{Resolvers: &testschema.Resolver{}, Complexity: c})
+	})
+	slow := `query($ms: Int!) { slow(ms: $ms) }`
+	for _, tt := range []struct {
+		ms      int
+		refused bool
+	}{{1, false}, {50, true}, {2, false}, {50, true}} {
+		res, body := post(t, s.Handler(), gqlRequest{Query: slow, Variables: map[string]any{"ms": tt.ms}})
+		refused := res.StatusCode == http.StatusUnprocessableEntity && len(body.Errors) == 1 &&
+			body.Errors[0].Extensions["code"] == "COMPLEXITY_LIMIT" && body.Errors[0].Extensions["complexity"] == float64(tt.ms)
+		if refused != tt.refused {
+			t.Errorf("slow(ms: %d): status %d, errors %+v; want refused %v", tt.ms, res.StatusCode, body.Errors, tt.refused)
+		}
+	}
+	// Without complexity functions the figure is the document's: the same on every request.
+	plain, _ := newTestServer(t, Config{ComplexityLimit: 10})
+	wide := "{ hello" + aliases(11) + " }"
+	for range 2 {
+		res, body := post(t, plain.Handler(), gqlRequest{Query: wide})
+		if res.StatusCode != http.StatusUnprocessableEntity || len(body.Errors) != 1 || body.Errors[0].Extensions["complexity"] != 12.0 {
+			t.Errorf("wide: status %d, errors %+v; want refused with complexity 12", res.StatusCode, body.Errors)
+		}
+	}
+}
