@@ -14,7 +14,9 @@ import (
 type Durations struct {
 	Source      Source           `json:"source"`
 	Percentiles PercentileMethod `json:"percentiles"`
-	Groups      []*DurationGroup `json:"groups"`
+	// PercentileSampleRate is SampleRate when the percentiles are sampled, else nil.
+	PercentileSampleRate *float64        `json:"percentileSampleRate"`
+	Groups               []*DurationGroup `json:"groups"`
 }
 
 // DurationGroup is the time in stage of one group of leads.
@@ -84,11 +86,18 @@ func (s *Service) stageDurations(ctx context.Context, in Input) (*Durations, err
 			res.Groups = append(res.Groups, g)
 		}
 		sd := g.Stages[index[x.k]]
-		ds := DurationStats{Median: nullable(x.p50), P90: nullable(x.p90), Mean: nullable(x.mean)}
-		if x.m == 0 {
-			sd.Leads, sd.Latest = x.n, ds
-		} else {
-			sd.Cumulative = ds
+		ds := &sd.Latest
+		if x.m == 1 {
+			ds = &sd.Cumulative
+		}
+		if x.parts&statCounts != 0 {
+			ds.Mean = nullable(x.mean)
+			if x.m == 0 {
+				sd.Leads = x.n
+			}
+		}
+		if x.parts&statPercentiles != 0 {
+			ds.Median, ds.P90 = nullable(x.p50), nullable(x.p90)
 		}
 	}
 	cohort, cohortArgs := sc.cohortCond("r", in.cohort(), first, in.Period)
@@ -100,7 +109,13 @@ func (s *Service) stageDurations(ctx context.Context, in Input) (*Durations, err
 		vals = append(vals, kmv{k: id, m: 0, v: sc.col("r", 'l', id)}, kmv{k: id, m: 1, v: sc.col("r", 'c', id)})
 	}
 	if len(vals) > 0 {
+		sampled, err := sc.samplesPercentiles(ctx, in.Exact)
+		if err != nil {
+			return nil, err
+		}
+		res.Percentiles, res.PercentileSampleRate = method(sampled)
 		from := sc.table + " r" + sc.dimJoin("r", in.GroupBy, first)
+		pfrom := sc.percentileTable(sampled) + " r" + sc.dimJoin("r", in.GroupBy, first)
 		rc, rcArgs := sc.rowCond()
 		base := " WHERE 1 = 1" + cohort + rc
 		args, dcols := append(cohortArgs, rcArgs...), sc.dimCols("r", in.GroupBy, first)
@@ -113,6 +128,10 @@ func (s *Service) stageDurations(ctx context.Context, in Input) (*Durations, err
 			parts = [][]kmv{vals[:2], vals[2:]}
 		}
 		var jobs []job
+		if sampled {
+			// The counts and means of every lead, in one hash aggregate beside the sample's sorts.
+			jobs = append(jobs, sc.wideStats(in.GroupBy, dcols, from, base, args, vals, statCounts, add))
+		}
 		for _, part := range parts {
 			some := make([]string, 0, len(part))
 			for _, v := range part {
@@ -121,7 +140,11 @@ func (s *Service) stageDurations(ctx context.Context, in Input) (*Durations, err
 				}
 			}
 			where := base + " AND (" + strings.Join(some, " OR ") + ")"
-			jobs = append(jobs, sc.statsJob(in.GroupBy, dcols, from, where, args, part, add))
+			if sampled {
+				jobs = append(jobs, sc.wideStats(in.GroupBy, dcols, pfrom, where, args, part, statPercentiles, add))
+				continue
+			}
+			jobs = append(jobs, sc.statsJob(in.GroupBy, dcols, pfrom, where, args, part, add))
 		}
 		if err := sc.runAll(ctx, jobs...); err != nil {
 			return nil, err
