@@ -15,7 +15,7 @@ type Durations struct {
 	Source      Source           `json:"source"`
 	Percentiles PercentileMethod `json:"percentiles"`
 	// PercentileSampleRate is SampleRate when the percentiles are sampled, else nil.
-	PercentileSampleRate *float64        `json:"percentileSampleRate"`
+	PercentileSampleRate *float64         `json:"percentileSampleRate"`
 	Groups               []*DurationGroup `json:"groups"`
 }
 
