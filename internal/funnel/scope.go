@@ -256,29 +256,24 @@ func (sc *scope) statsJob(by []Dimension, dcols, from, where string, args []any,
 // the 90th percentile share the sort); unpivoting every lead into one row per value first and
 // sorting those (the SQLite shape) took 2.8× as long at 100k leads. The ordered-set aggregates
 // need their input sorted by group: the callers keep the rows to those with a value. parts
-// says which figures the caller takes from it: without the percentiles (the counts and means of
-// a sampled answer, from every lead) it is a hash aggregate any worker may share.
+// says which figures the caller takes from it (a sample's counts and means are not the
+// answer's).
 func (sc *scope) wideStats(by []Dimension, dcols, from, where string, args []any, vals []kmv, parts statParts, each func(*stats)) job {
 	cols := make([]string, 0, 4*len(vals))
 	for _, x := range vals {
 		// SUM, not AVG: float8's AVG keeps the sum of squares as well (an array state per row);
 		// the mean is the same division of the same sum (see below).
-		cols = append(cols, "COUNT("+x.v+")", "SUM("+x.v+")")
-		if parts&statPercentiles != 0 {
-			cols = append(cols, "percentile_cont(0.5) WITHIN GROUP (ORDER BY "+x.v+")", "percentile_cont(0.9) WITHIN GROUP (ORDER BY "+x.v+")")
-		}
+		cols = append(cols, "COUNT("+x.v+")", "SUM("+x.v+")",
+			"percentile_cont(0.5) WITHIN GROUP (ORDER BY "+x.v+")", "percentile_cont(0.9) WITHIN GROUP (ORDER BY "+x.v+")")
 	}
 	st := sc.stmt()
 	st.add(`SELECT `+dcols+`, `+strings.Join(cols, ", ")+` FROM `+from+where+groupBy(by), args...)
-	return job{st: st, serial: parts&statPercentiles != 0, scan: func(rows *sql.Rows) error {
+	return job{st: st, serial: true, scan: func(rows *sql.Rows) error {
 		var d dims
 		xs := make([]stats, len(vals))
 		dest := d.dest()
 		for i := range xs {
-			dest = append(dest, &xs[i].n, &xs[i].mean)
-			if parts&statPercentiles != 0 {
-				dest = append(dest, &xs[i].p50, &xs[i].p90)
-			}
+			dest = append(dest, &xs[i].n, &xs[i].mean, &xs[i].p50, &xs[i].p90)
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return err
