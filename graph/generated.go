@@ -330,10 +330,11 @@ type ComplexityRoot struct {
 	}
 
 	FunnelResult struct {
-		Groups      func(childComplexity int) int
-		Maturing    func(childComplexity int) int
-		Percentiles func(childComplexity int) int
-		Source      func(childComplexity int) int
+		Groups               func(childComplexity int) int
+		Maturing             func(childComplexity int) int
+		PercentileSampleRate func(childComplexity int) int
+		Percentiles          func(childComplexity int) int
+		Source               func(childComplexity int) int
 	}
 
 	FunnelStep struct {
@@ -949,9 +950,10 @@ type ComplexityRoot struct {
 	}
 
 	StageDurations struct {
-		Groups      func(childComplexity int) int
-		Percentiles func(childComplexity int) int
-		Source      func(childComplexity int) int
+		Groups               func(childComplexity int) int
+		PercentileSampleRate func(childComplexity int) int
+		Percentiles          func(childComplexity int) int
+		Source               func(childComplexity int) int
 	}
 
 	StageEdge struct {
@@ -2299,6 +2301,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FunnelResult.Maturing(childComplexity), true
+	case "FunnelResult.percentileSampleRate":
+		if e.ComplexityRoot.FunnelResult.PercentileSampleRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelResult.PercentileSampleRate(childComplexity), true
 	case "FunnelResult.percentiles":
 		if e.ComplexityRoot.FunnelResult.Percentiles == nil {
 			break
@@ -5325,6 +5333,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StageDurations.Groups(childComplexity), true
+	case "StageDurations.percentileSampleRate":
+		if e.ComplexityRoot.StageDurations.PercentileSampleRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageDurations.PercentileSampleRate(childComplexity), true
 	case "StageDurations.percentiles":
 		if e.ComplexityRoot.StageDurations.Percentiles == nil {
 			break
@@ -6716,6 +6730,8 @@ func (ec *executionContext) childFields_FunnelResult(ctx context.Context, field 
 		return ec.fieldContext_FunnelResult_source(ctx, field)
 	case "percentiles":
 		return ec.fieldContext_FunnelResult_percentiles(ctx, field)
+	case "percentileSampleRate":
+		return ec.fieldContext_FunnelResult_percentileSampleRate(ctx, field)
 	case "maturing":
 		return ec.fieldContext_FunnelResult_maturing(ctx, field)
 	case "groups":
@@ -7818,6 +7834,8 @@ func (ec *executionContext) childFields_StageDurations(ctx context.Context, fiel
 		return ec.fieldContext_StageDurations_source(ctx, field)
 	case "percentiles":
 		return ec.fieldContext_StageDurations_percentiles(ctx, field)
+	case "percentileSampleRate":
+		return ec.fieldContext_StageDurations_percentileSampleRate(ctx, field)
 	case "groups":
 		return ec.fieldContext_StageDurations_groups(ctx, field)
 	}
@@ -14779,6 +14797,29 @@ func (ec *executionContext) _FunnelResult_percentiles(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_FunnelResult_percentiles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FunnelResult", field, false, false, "PercentileMethod")
+}
+
+func (ec *executionContext) _FunnelResult_percentileSampleRate(ctx context.Context, field graphql.CollectedField, obj *funnel.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelResult_percentileSampleRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PercentileSampleRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelResult_percentileSampleRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelResult", field, false, false, "Float")
 }
 
 func (ec *executionContext) _FunnelResult_maturing(ctx context.Context, field graphql.CollectedField, obj *funnel.Result) (ret graphql.Marshaler) {
@@ -27022,6 +27063,29 @@ func (ec *executionContext) _StageDurations_percentiles(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_StageDurations_percentiles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StageDurations", field, false, false, "PercentileMethod")
+}
+
+func (ec *executionContext) _StageDurations_percentileSampleRate(ctx context.Context, field graphql.CollectedField, obj *funnel.Durations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageDurations_percentileSampleRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PercentileSampleRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StageDurations_percentileSampleRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageDurations", field, false, false, "Float")
 }
 
 func (ec *executionContext) _StageDurations_groups(ctx context.Context, field graphql.CollectedField, obj *funnel.Durations) (ret graphql.Marshaler) {
@@ -45367,6 +45431,11 @@ func (ec *executionContext) _FunnelResult(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "percentileSampleRate":
+			out.Values[i] = ec._FunnelResult_percentileSampleRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "maturing":
 			out.Values[i] = ec._FunnelResult_maturing(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -49350,6 +49419,11 @@ func (ec *executionContext) _StageDurations(ctx context.Context, sel ast.Selecti
 		case "percentiles":
 			out.Values[i] = ec._StageDurations_percentiles(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "percentileSampleRate":
+			out.Values[i] = ec._StageDurations_percentileSampleRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "groups":

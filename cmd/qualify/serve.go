@@ -109,6 +109,8 @@ func serveCmd() *cobra.Command {
 	db.register(cmd)
 	f.StringVar(&analytics, "analytics-database-url", os.Getenv("QUALIFY_ANALYTICS_DATABASE_URL"),
 		"PostgreSQL read replica answering the analytics queries (funnel, stage durations, trends, SLA report, their CSVs); empty: the primary (env QUALIFY_ANALYTICS_DATABASE_URL)")
+	f.Int64Var(&cfg.FunnelSampleAbove, "funnel-sample-above", int64(envInt("QUALIFY_FUNNEL_SAMPLE_ABOVE", 0)),
+		"rollup size (leads) above which funnel medians and p90s come from the one-in-eight sample; 0: 250000, -1: never (env QUALIFY_FUNNEL_SAMPLE_ABOVE)")
 	f.StringVar(&cfg.Server.Addr, "addr", envOr("QUALIFY_ADDR", ":8080"), "listen address (env QUALIFY_ADDR)")
 	f.StringVar(&cfg.PoliciesDir, "policies", envOr("QUALIFY_POLICIES", "./policies"), "watched policy bundle directory (env QUALIFY_POLICIES)")
 	f.StringVar(&cfg.BundleURL, "policy-bundle-url", os.Getenv("QUALIFY_POLICY_BUNDLE_URL"), "OPA bundle service URL; replaces --policies (env QUALIFY_POLICY_BUNDLE_URL)")

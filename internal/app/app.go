@@ -105,6 +105,9 @@ type Config struct {
 	// answers the analytics queries: funnel, stageDurations, conversionTrend, slaReport and
 	// their CSV exports. Writes and every other read stay on the primary.
 	Analytics *store.DB
+	// FunnelSampleAbove is the rollup size (leads) above which funnel medians and p90s come
+	// from the sample (funnel.SamplePercentilesAbove): 0 keeps the default, negative never samples.
+	FunnelSampleAbove int64
 	// TracerProvider, if set, traces requests, operations and policy decisions (internal/tracing).
 	TracerProvider trace.TracerProvider
 	Logger         *slog.Logger
@@ -189,6 +192,9 @@ func New(ctx context.Context, db *store.DB, cfg Config) (*App, error) {
 	a.Feed = stagefeed.New(db.Raw, db.Dialect, cfg.Logger)
 	a.Funnel = funnel.New(db.Client, db.Dialect)
 	slaOpts := []sla.Option{}
+	if cfg.FunnelSampleAbove != 0 {
+		a.Funnel.SamplePercentilesAbove(cfg.FunnelSampleAbove)
+	}
 	if an := cfg.Analytics; an != nil {
 		if an.Dialect != db.Dialect {
 			return nil, fmt.Errorf("the analytics database is %s, the primary %s: a replica must be the same", an.Dialect, db.Dialect)

@@ -22,7 +22,7 @@ import (
 )
 
 const (
-	funnelQuery = `query($input: FunnelInput!) { funnel(input: $input) { source percentiles groups { source team industry
+	funnelQuery = `query($input: FunnelInput!) { funnel(input: $input) { source percentiles percentileSampleRate groups { source team industry
   steps { stage reached conversionFromPrevious conversionFromFirst medianDaysToNext p90DaysToNext }
   exits { stage reasonCode count } } } }`
 	durationsQuery = `query($input: FunnelInput!) { stageDurations(input: $input) { source percentiles groups { source region

@@ -12,7 +12,7 @@ import (
 )
 
 // exportQuery is the GraphQL operation the CSV export runs.
-const exportQuery = `query FunnelExport($input: FunnelInput!) { funnel(input: $input) {
+const exportQuery = `query FunnelExport($input: FunnelInput!) { funnel(input: $input) { percentiles percentileSampleRate
   groups { source ownerId ownerName team industry region cohortMonth ownerAtReachId ownerAtReachName teamAtReach
     steps { stage reached conversionFromPrevious conversionFromFirst medianDaysToNext p90DaysToNext }
     exits { stage reasonCode count } } } }`
@@ -36,6 +36,12 @@ func ExportHandler(api func() http.Handler) http.Handler {
 		}
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="funnel.csv"`)
+		// How the median and p90 columns were computed (the CSV has no place for it).
+		percentiles := string(result.Percentiles)
+		if result.PercentileSampleRate != nil {
+			percentiles += "; rate=" + strconv.FormatFloat(*result.PercentileSampleRate, 'f', -1, 64)
+		}
+		w.Header().Set("Qualify-Percentiles", percentiles)
 		_ = writeCSV(w, by, result)
 	})
 }
@@ -161,7 +167,9 @@ func keyValues(by []Dimension, k GroupKey, ownerID, ownerAtReachID *string) []st
 
 // exportResult is the funnel as the API returns it: owners by their global ID, a string.
 type exportResult struct {
-	Groups []*struct {
+	Percentiles          PercentileMethod `json:"percentiles"`
+	PercentileSampleRate *float64         `json:"percentileSampleRate"`
+	Groups               []*struct {
 		Group
 		OwnerID        *string `json:"ownerId"`        // shadows GroupKey.OwnerID
 		OwnerAtReachID *string `json:"ownerAtReachId"` // shadows GroupKey.OwnerAtReachID

@@ -181,18 +181,3 @@ func (s *Service) monthSQL(col string) string {
 	return fmt.Sprintf("strftime('%%Y-%%m', %s)", col)
 }
 
-// bucketSQL is the first day ("YYYY-MM-DD", UTC) of the week (Monday) or month of a reach
-// time (seconds).
-func (s *Service) bucketSQL(col string, iv Interval) string {
-	unit := "month"
-	if iv == IntervalWeek {
-		unit = "week"
-	}
-	if s.pg() {
-		return fmt.Sprintf("to_char(date_trunc('%s', to_timestamp(%s) AT TIME ZONE 'UTC'), 'YYYY-MM-DD')", unit, col)
-	}
-	if iv == IntervalWeek {
-		return fmt.Sprintf("date(%s, 'unixepoch', '-6 days', 'weekday 1')", col)
-	}
-	return fmt.Sprintf("strftime('%%Y-%%m-01', %s, 'unixepoch')", col)
-}

@@ -58,9 +58,18 @@ const (
 type PercentileMethod string
 
 const (
-	// PercentilesExact is percentile_cont over the values: every answer's.
+	// PercentilesExact is percentile_cont over every value.
 	PercentilesExact PercentileMethod = "EXACT"
+	// PercentilesSampled is percentile_cont over the values of a fixed, uniform sample of the
+	// leads (one in SampleRate, by a hash of the lead's id: the same leads every time), used on
+	// PostgreSQL when the rollup holds more leads than the sampling threshold and the input
+	// does not ask for exact percentiles. Counts and means stay exact.
+	PercentilesSampled PercentileMethod = "SAMPLED"
 )
+
+// SampleRate is the share of the leads in the sample that sampled percentiles are computed
+// from (the migration's qualify_funnel_sampled: hashint8(id) below -2^31 + 2^29).
+const SampleRate = 0.125
 
 // Interval is the bucket of a trend.
 type Interval string
@@ -84,7 +93,8 @@ type Input struct {
 	Cohort  *Cohort             `json:"cohort"`
 	Where   *ent.LeadWhereInput `json:"where"`
 	GroupBy []Dimension         `json:"groupBy"`
-	// Exact is accepted for compatibility: percentiles are always exact.
+	// Exact computes the percentiles over every value even when the rollup is large enough
+	// to sample them (PercentilesSampled): slower at scale.
 	Exact bool `json:"exact"`
 	// WindowDays, when set, counts a later step as reached only within that many days of the
 	// lead reaching the first step; steps of leads whose window is still open count as well,
@@ -120,6 +130,8 @@ type GroupKey struct {
 type Result struct {
 	Source      Source           `json:"source"`
 	Percentiles PercentileMethod `json:"percentiles"`
+	// PercentileSampleRate is SampleRate when the percentiles are sampled, else nil.
+	PercentileSampleRate *float64 `json:"percentileSampleRate"`
 	// Maturing is set with a conversion window when the window of some leads of the cohort
 	// has not closed yet (the period ends less than the window before now): their later
 	// steps may still come.
@@ -174,6 +186,10 @@ type Service struct {
 	// maxTransitions is how many transitions a query derives its rows from when the rollup
 	// cannot answer; 0 means defaultMaxTransitions.
 	maxTransitions int
+	// sampleAbove is the rollup size above which percentiles are sampled (SamplePercentilesAbove).
+	sampleAbove atomic.Int64
+	// rollupRows caches the rollup's row estimate for rollupRowsFor.
+	rollupRows atomic.Pointer[rowEstimate]
 }
 
 // defaultMaxTransitions bounds the transitions a funnel query reads while the rollup is
@@ -196,7 +212,9 @@ func (s *Service) transitionsLimit() int {
 // New returns the funnel service over client, whose database is of dialect (dialect.SQLite or
 // dialect.Postgres).
 func New(client *ent.Client, dialectName string) *Service {
-	return &Service{client: client, dialect: dialectName}
+	s := &Service{client: client, dialect: dialectName}
+	s.sampleAbove.Store(defaultSampleAbove)
+	return s
 }
 
 // ReadFrom sends the analytics queries (funnel, stage durations, conversion trend and their

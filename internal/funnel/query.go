@@ -74,6 +74,12 @@ func (s *Service) funnel(ctx context.Context, in Input) (*Result, error) {
 	// Days from reaching one step to reaching the next, over the leads that reached both: only
 	// the rows that reached the second step have any.
 	if len(ids) > 1 && !in.Omit.DaysToNext {
+		sampled, err := sc.samplesPercentiles(ctx, in.Exact)
+		if err != nil {
+			return nil, err
+		}
+		res.Percentiles, res.PercentileSampleRate = method(sampled)
+		pfrom := sc.percentileTable(sampled) + " r" + sc.dimJoin("r", in.GroupBy, first)
 		vals := make([]kmv, 0, len(ids)-1)
 		for i := 0; i+1 < len(ids); i++ {
 			vals = append(vals, kmv{k: ids[i], v: secondsDays(sc.col("r", 'r', ids[i+1]), sc.col("r", 'r', ids[i]))})
@@ -91,7 +97,7 @@ func (s *Service) funnel(ctx context.Context, in Input) (*Result, error) {
 		}
 		for i, part := range parts {
 			some := " AND " + sc.col("r", 'r', ids[i+1]) + " IS NOT NULL"
-			jobs = append(jobs, sc.statsJob(in.GroupBy, dcols, from, where+some, cohortArgs, part, each))
+			jobs = append(jobs, sc.statsJob(in.GroupBy, dcols, pfrom, where+some, cohortArgs, part, each))
 		}
 	}
 	if err := sc.runAll(ctx, jobs...); err != nil {

@@ -236,13 +236,13 @@ func ptr[T any](v T) *T { return &v }
 // closest ranks) on both databases, so both give the same figures.
 func (sc *scope) statsJob(by []Dimension, dcols, from, where string, args []any, vals []kmv, each func(*stats)) job {
 	if sc.svc.pg() {
-		return sc.wideStats(by, dcols, from, where, args, vals, each)
+		return sc.wideStats(by, dcols, from, where, args, vals, statAll, each)
 	}
 	join, k, m, v := sc.svc.unpivot("r", vals)
 	st := sc.stmt()
 	st.add(percentileSQL(`SELECT * FROM (SELECT `+dcols+`, `+k+` AS k, `+m+` AS m, `+v+` AS v FROM `+from+join+where+`) q0 WHERE v IS NOT NULL`), args...)
 	return job{st: st, scan: func(rows *sql.Rows) error {
-		var x stats
+		x := stats{parts: statAll}
 		if err := rows.Scan(append(x.dest(), &x.k, &x.m, &x.n, &x.mean, &x.p50, &x.p90)...); err != nil {
 			return err
 		}
@@ -255,8 +255,10 @@ func (sc *scope) statsJob(by []Dimension, dcols, from, where string, args []any,
 // skip the value's nulls. Each ordered-set aggregate sorts only its own values (the median and
 // the 90th percentile share the sort); unpivoting every lead into one row per value first and
 // sorting those (the SQLite shape) took 2.8× as long at 100k leads. The ordered-set aggregates
-// need their input sorted by group: the callers keep the rows to those with a value.
-func (sc *scope) wideStats(by []Dimension, dcols, from, where string, args []any, vals []kmv, each func(*stats)) job {
+// need their input sorted by group: the callers keep the rows to those with a value. parts
+// says which figures the caller takes from it (a sample's counts and means are not the
+// answer's).
+func (sc *scope) wideStats(by []Dimension, dcols, from, where string, args []any, vals []kmv, parts statParts, each func(*stats)) job {
 	cols := make([]string, 0, 4*len(vals))
 	for _, x := range vals {
 		// SUM, not AVG: float8's AVG keeps the sum of squares as well (an array state per row);
@@ -281,7 +283,7 @@ func (sc *scope) wideStats(by []Dimension, dcols, from, where string, args []any
 				continue
 			}
 			xs[i].mean.Float64 /= float64(xs[i].n) // float8_avg's Sx / N
-			xs[i].dims, xs[i].k, xs[i].m = d, vals[i].k, vals[i].m
+			xs[i].dims, xs[i].k, xs[i].m, xs[i].parts = d, vals[i].k, vals[i].m, parts
 			each(&xs[i])
 		}
 		return nil
@@ -350,7 +352,17 @@ type stats struct {
 	k, m           int
 	n              int
 	mean, p50, p90 sql.NullFloat64
+	parts          statParts // which of the figures the statement computed for the caller
 }
+
+// statParts are the figures of a stats row: the count and mean, the median and p90.
+type statParts uint8
+
+const (
+	statCounts statParts = 1 << iota
+	statPercentiles
+	statAll = statCounts | statPercentiles
+)
 
 // job is one statement of an answer and the scan of each of its rows.
 type job struct {

@@ -3,6 +3,9 @@ package funnel
 import (
 	"context"
 	"database/sql"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/internal/domainerr"
@@ -53,22 +56,45 @@ func (s *Service) ConversionTrend(ctx context.Context, in TrendInput) (*Trend, e
 	st := sc.stmt()
 	at, to := sc.col("r", 'r', steps[0].ID), sc.col("r", 'r', steps[1].ID)
 	rc, rcArgs := sc.rowCond()
-	st.add(`SELECT `+s.bucketSQL(at, in.Interval)+` AS b, COUNT(*), COUNT(`+to+`)
-FROM `+sc.table+` r WHERE `+at+` >= `+s.epochParam()+` AND `+at+` < `+s.epochParam()+rc+` GROUP BY b ORDER BY b`,
+	// Counted per UTC day, which Go folds into weeks and months: formatting a calendar bucket
+	// per row (to_char of date_trunc) cost a third of the statement at 1M leads.
+	st.add(`SELECT CAST(floor(`+at+` / 86400) AS INTEGER) AS b, COUNT(*), COUNT(`+to+`)
+FROM `+sc.table+` r WHERE `+at+` >= `+s.epochParam()+` AND `+at+` < `+s.epochParam()+rc+` GROUP BY b`,
 		append([]any{in.Period.From.UTC(), in.Period.To.UTC()}, rcArgs...)...)
+	points := map[string]*TrendPoint{}
 	err = sc.runAll(ctx, job{st: st, scan: func(rows *sql.Rows) error {
-		p := &TrendPoint{}
-		if err := rows.Scan(&p.PeriodStart, &p.ReachedFrom, &p.ReachedTo); err != nil {
+		var day int64
+		var from, reached int
+		if err := rows.Scan(&day, &from, &reached); err != nil {
 			return err
 		}
-		if p.ReachedFrom > 0 {
-			p.Conversion = ptr(float64(p.ReachedTo) / float64(p.ReachedFrom))
+		start := bucketStart(time.Unix(day*86400, 0).UTC(), in.Interval)
+		p := points[start]
+		if p == nil {
+			p = &TrendPoint{PeriodStart: start}
+			points[start] = p
+			res.Points = append(res.Points, p)
 		}
-		res.Points = append(res.Points, p)
+		p.ReachedFrom += from
+		p.ReachedTo += reached
 		return nil
 	}})
 	if err != nil {
 		return nil, err
 	}
+	slices.SortFunc(res.Points, func(a, b *TrendPoint) int { return strings.Compare(a.PeriodStart, b.PeriodStart) })
+	for _, p := range res.Points {
+		if p.ReachedFrom > 0 {
+			p.Conversion = ptr(float64(p.ReachedTo) / float64(p.ReachedFrom))
+		}
+	}
 	return res, nil
+}
+
+// bucketStart is the first day ("YYYY-MM-DD", UTC) of the week (Monday) or month of day.
+func bucketStart(day time.Time, iv Interval) string {
+	if iv == IntervalWeek {
+		return day.AddDate(0, 0, -((int(day.Weekday())+6)%7)).Format(time.DateOnly)
+	}
+	return time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
 }

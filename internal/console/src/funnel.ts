@@ -39,7 +39,7 @@ interface Duration {
 
 // One request for the whole screen: the funnel, the time in stage and the trend.
 const FUNNEL = `query ConsoleFunnel($input: FunnelInput!, $durations: FunnelInput!, $trend: ConversionTrendInput!) {
-  funnel(input: $input) { source groups { source ownerId ownerName team industry region cohortMonth
+  funnel(input: $input) { source percentiles percentileSampleRate groups { source ownerId ownerName team industry region cohortMonth
     steps { stage reached conversionFromPrevious conversionFromFirst medianDaysToNext }
     exits { stage reasonCode count } } }
   stageDurations(input: $durations) { groups { stages { stage leads latest { median p90 mean } } } }
@@ -105,7 +105,7 @@ export function funnelScreen(root: HTMLElement) {
     const input = { period, cohort: cohort.value, groupBy: [dim.value] };
     replace(say, "Loading the funnel…");
     try {
-      const data = await gql<{ funnel: { source: string; groups: Group[] }; stageDurations: { groups: { stages: Duration[] }[] }; conversionTrend: { points: TrendPoint[] } }>(FUNNEL, {
+      const data = await gql<{ funnel: { source: string; percentiles: string; percentileSampleRate: number | null; groups: Group[] }; stageDurations: { groups: { stages: Duration[] }[] }; conversionTrend: { points: TrendPoint[] } }>(FUNNEL, {
         input,
         durations: { period, cohort: cohort.value },
         trend: { from: "mql", to: "sql", period, interval: "MONTH" },
@@ -118,7 +118,10 @@ export function funnelScreen(root: HTMLElement) {
         funnelTable(data.funnel.groups, dim.value, label),
         h("div", { class: "pair" }, trendChart(data.conversionTrend.points), durationTable(data.stageDurations.groups[0]?.stages ?? [])),
       );
-      replace(say, `${data.funnel.groups.length} groups by ${label.toLowerCase()}, from the ${data.funnel.source.toLowerCase()}.`);
+      // Sampled medians are said, with their rate: an analyst reads them as estimates.
+      const rate = data.funnel.percentileSampleRate;
+      const medians = data.funnel.percentiles === "SAMPLED" && rate ? ` Medians from a sample of 1 lead in ${Math.round(1 / rate)}.` : "";
+      replace(say, `${data.funnel.groups.length} groups by ${label.toLowerCase()}, from the ${data.funnel.source.toLowerCase()}.${medians}`);
     } catch (err) {
       replace(say, h("span", { role: "alert", class: "error" }, String(err instanceof ApiError ? `${err.code}: ${err.message}` : err)));
     }
