@@ -22,6 +22,10 @@ func (r *queryResolver) Funnel(ctx context.Context, input funnel.Input) (*funnel
 
 // StageDurations is the resolver for the stageDurations field.
 func (r *queryResolver) StageDurations(ctx context.Context, input funnel.Input) (*funnel.Durations, error) {
+	input.Omit = funnel.Omit{
+		Cumulative:  !selectsAny(ctx, "cumulative"),
+		Percentiles: !selectsAny(ctx, "median", "p90"),
+	}
 	return r.Services.Funnel.StageDurations(ctx, input)
 }
 

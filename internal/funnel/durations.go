@@ -107,9 +107,20 @@ func (s *Service) stageDurations(ctx context.Context, in Input) (*Durations, err
 		if sc.set.slot(id) == 0 {
 			continue // a retired stage asked for by key: no stays are kept for it
 		}
-		vals = append(vals, kmv{k: id, m: 0, v: sc.col("r", 'l', id)}, kmv{k: id, m: 1, v: sc.col("r", 'c', id)})
+		vals = append(vals, kmv{k: id, m: 0, v: sc.col("r", 'l', id)})
+		if !in.Omit.Cumulative {
+			vals = append(vals, kmv{k: id, m: 1, v: sc.col("r", 'c', id)})
+		}
 	}
-	if len(vals) > 0 {
+	if len(vals) > 0 && in.Omit.Percentiles {
+		// Counts and means only: one hash aggregate, no sort.
+		from := sc.table + " r" + sc.dimJoin("r", in.GroupBy, first)
+		rc, rcArgs := sc.rowCond()
+		job := sc.stayCounts(in.GroupBy, sc.dimCols("r", in.GroupBy, first), from, " WHERE 1 = 1"+cohort+rc, append(cohortArgs, rcArgs...), vals, add)
+		if err := sc.runAll(ctx, job); err != nil {
+			return nil, err
+		}
+	} else if len(vals) > 0 {
 		sampled, err := sc.samplesPercentiles(ctx, in.Exact)
 		if err != nil {
 			return nil, err
@@ -125,8 +136,8 @@ func (s *Service) stageDurations(ctx context.Context, in Input) (*Durations, err
 		// are sorted by one statement while another sorts the later stages' (their rows are
 		// half as many): a split by latest and cumulative sorted every row twice.
 		parts := [][]kmv{vals}
-		if sc.svc.pg() && len(vals) > 2 {
-			parts = [][]kmv{vals[:2], vals[2:]}
+		if firsts := 1 + btoi(!in.Omit.Cumulative); sc.svc.pg() && len(vals) > firsts {
+			parts = [][]kmv{vals[:firsts], vals[firsts:]}
 		}
 		var jobs []job
 		if sampled {
@@ -204,40 +215,54 @@ func sortGroups[G keyed](gs []G) {
 }
 
 // stayCounts counts, per group of the rows of from and where, the leads with a closed stay in
-// each stage and sums their latest and cumulative stays, for the means: a hash aggregate (no
-// percentiles) that parallel workers share. vals are the stages' (latest, cumulative) pairs; a
-// lead has a cumulative stay exactly when it has a latest one (both come from its transitions
-// out of the stage), so one count serves both: a ninth of the statement's time at 1M leads.
+// each stage and sums their stays, for the means: a hash aggregate (no percentiles) that
+// parallel workers share. vals hold each stage's latest stay (m 0), then its cumulative one
+// (m 1) when asked for; a lead has a cumulative stay exactly when it has a latest one (both
+// come from its transitions out of the stage), so the latest's count serves both: a ninth of
+// the statement's time at 1M leads.
 func (sc *scope) stayCounts(by []Dimension, dcols, from, where string, args []any, vals []kmv, each func(*stats)) job {
-	cols := make([]string, 0, 3*len(vals)/2)
-	for i := 0; i+1 < len(vals); i += 2 {
-		cols = append(cols, "COUNT("+vals[i].v+")", "SUM("+vals[i].v+")", "SUM("+vals[i+1].v+")")
+	cols := make([]string, 0, 2*len(vals))
+	for _, v := range vals {
+		if v.m == 0 {
+			cols = append(cols, "COUNT("+v.v+")")
+		}
+		cols = append(cols, "SUM("+v.v+")")
 	}
 	st := sc.stmt()
 	st.add(`SELECT `+dcols+`, `+strings.Join(cols, ", ")+` FROM `+from+where+groupBy(by), args...)
 	return job{st: st, scan: func(rows *sql.Rows) error {
 		var d dims
-		type sums struct {
-			n            int
-			latest, cumu sql.NullFloat64
-		}
-		xs := make([]sums, len(vals)/2)
+		ns := make([]int, len(vals))
+		sums := make([]sql.NullFloat64, len(vals))
 		dest := d.dest()
-		for i := range xs {
-			dest = append(dest, &xs[i].n, &xs[i].latest, &xs[i].cumu)
+		for i, v := range vals {
+			if v.m == 0 {
+				dest = append(dest, &ns[i])
+			}
+			dest = append(dest, &sums[i])
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		for i, x := range xs {
-			if x.n == 0 {
+		n := 0
+		for i, v := range vals {
+			if v.m == 0 {
+				n = ns[i]
+			}
+			if n == 0 {
 				continue
 			}
-			for m, sum := range []sql.NullFloat64{x.latest, x.cumu} {
-				sum.Float64 /= float64(x.n)
-				each(&stats{dims: d, k: vals[2*i].k, m: m, n: x.n, mean: sum, parts: statCounts})
-			}
+			mean := sums[i]
+			mean.Float64 /= float64(n)
+			each(&stats{dims: d, k: v.k, m: v.m, n: n, mean: mean, parts: statCounts})
 		}
 		return nil
 	}}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -180,4 +180,3 @@ func (s *Service) monthSQL(col string) string {
 	}
 	return fmt.Sprintf("strftime('%%Y-%%m', %s)", col)
 }
-

@@ -107,9 +107,10 @@ type Input struct {
 	Omit Omit `json:"-"`
 }
 
-// Omit lists the optional parts of a funnel answer: the days between steps (a sort of every
-// lead's stay, the costliest statement) and the exits.
-type Omit struct{ DaysToNext, Exits bool }
+// Omit lists the optional parts of an answer: of a funnel, the days between steps (a sort of
+// every lead's stay, the costliest statement) and the exits; of stage durations, the cumulative
+// stays and the percentiles (without them, one hash aggregate of counts and sums answers).
+type Omit struct{ DaysToNext, Exits, Cumulative, Percentiles bool }
 
 // GroupKey holds the dimension values of a group; only the grouped ones are set.
 type GroupKey struct {

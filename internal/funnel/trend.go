@@ -94,7 +94,7 @@ FROM `+sc.table+` r WHERE `+at+` >= `+s.epochParam()+` AND `+at+` < `+s.epochPar
 // bucketStart is the first day ("YYYY-MM-DD", UTC) of the week (Monday) or month of day.
 func bucketStart(day time.Time, iv Interval) string {
 	if iv == IntervalWeek {
-		return day.AddDate(0, 0, -((int(day.Weekday())+6)%7)).Format(time.DateOnly)
+		return day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7)).Format(time.DateOnly)
 	}
 	return time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
 }
