@@ -153,6 +153,13 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	select {
+	case <-e.stopping:
+		// Stopped before it started (the app starts its engine in the background; a shutdown
+		// or a test may come first): starting now would work jobs nobody will stop.
+		return nil
+	default:
+	}
 	e.started = true
 	for _, p := range e.periodic {
 		e.client.PeriodicJobs().Add(p)

@@ -225,3 +225,34 @@ func TestLongJobYieldsAtSafePoints(t *testing.T) {
 		t.Errorf("attempts ended in errors (cut by the engine?): %+v", row.Errors)
 	}
 }
+
+// An engine asked to stop before it started never starts: the app starts its engine in the
+// background, and a stop that came first (a test's, or a SIGTERM during start-up) was lost, so
+// the jobs ran anyway.
+func TestStopBeforeStartKeepsTheEngineStopped(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
+		w := &noteWorker{}
+		e, err := jobs.New(db, jobs.Config{PollInterval: 20 * time.Millisecond, MaxAttempts: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		jobs.Register(e, w)
+		ctx := context.Background()
+		if err := e.Stop(ctx); err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.Insert(ctx, noteArgs{N: 1}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = e.Stop(ctx) })
+		// A started engine fetches at once and then every 20 ms: 25 polls leave the job alone.
+		time.Sleep(500 * time.Millisecond)
+		if j, err := e.Get(ctx, res.Job.ID); err != nil || j.State != rivertype.JobStateAvailable || w.done.Load() != 0 {
+			t.Fatalf("after a stop, start worked the job: %v %+v (worked %d)", err, j, w.done.Load())
+		}
+	})
+}
