@@ -36,12 +36,7 @@ const (
 func TestFunnelOverHTTP(t *testing.T) {
 	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		svc := funnel.New(db.Client, db.Dialect)
-		w := buildWorld(t, ctx, db.Client, svc, rand.New(rand.NewPCG(11, 3)), 80, false)
-		if _, err := svc.Rollups().Rebuild(ctx); err != nil {
-			t.Fatal(err)
-		}
-		api := apitest.Start(t, db)
+		w, svc, api := servedWorld(t, db, rand.New(rand.NewPCG(11, 3)), 80)
 		period := funnel.Period{From: base, To: base.AddDate(0, 6, 0)}
 		vars := func(in any) map[string]any { return map[string]any{"input": in} }
 		in := funnel.Input{Period: period, GroupBy: []funnel.Dimension{funnel.DimSource}}
@@ -160,6 +155,18 @@ func getCSV(t *testing.T, api *apitest.Instance, path string, status int) [][]st
 		t.Fatal(err)
 	}
 	return rows
+}
+
+// servedWorld builds a world of n leads, rebuilds its rollup and serves the API over it.
+func servedWorld(t *testing.T, db *store.DB, rng *rand.Rand, n int) (*world, *funnel.Service, *apitest.Instance) {
+	t.Helper()
+	ctx := context.Background()
+	svc := funnel.New(db.Client, db.Dialect)
+	w := buildWorld(t, ctx, db.Client, svc, rng, n, false)
+	if _, err := svc.Rollups().Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return w, svc, apitest.Start(t, db)
 }
 
 func mustJSON(v any) string { b, _ := json.Marshal(v); return string(b) }

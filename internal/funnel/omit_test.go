@@ -1,14 +1,12 @@
 package funnel_test
 
 import (
-	"context"
 	"math/rand/v2"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/qualify/qualify/internal/apitest"
 	"github.com/qualify/qualify/internal/funnel"
 	"github.com/qualify/qualify/internal/store"
 	"github.com/qualify/qualify/internal/testenv"
@@ -19,13 +17,7 @@ import (
 // and that what it selects equals the brute force.
 func TestStageDurationsComputeOnlyWhatIsSelected(t *testing.T) {
 	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
-		svc := funnel.New(db.Client, db.Dialect)
-		w := buildWorld(t, ctx, db.Client, svc, rand.New(rand.NewPCG(17, 4)), 120, false)
-		if _, err := svc.Rollups().Rebuild(ctx); err != nil {
-			t.Fatal(err)
-		}
-		api := apitest.Start(t, db)
+		w, _, api := servedWorld(t, db, rand.New(rand.NewPCG(17, 4)), 120)
 		var mu sync.Mutex
 		var stmts []string
 		funnel.SetTrace(api.App.Funnel, func(q string, _ []any) { mu.Lock(); stmts = append(stmts, q); mu.Unlock() })

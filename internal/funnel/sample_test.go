@@ -12,7 +12,6 @@ import (
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/ent/lead"
-	"github.com/qualify/qualify/internal/apitest"
 	"github.com/qualify/qualify/internal/funnel"
 	"github.com/qualify/qualify/internal/store"
 	"github.com/qualify/qualify/internal/testenv"
@@ -33,12 +32,7 @@ const (
 func TestSampledPercentiles(t *testing.T) {
 	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		svc := funnel.New(db.Client, db.Dialect)
-		w := buildWorld(t, ctx, db.Client, svc, rand.New(rand.NewPCG(21, 8)), 400, false)
-		if _, err := svc.Rollups().Rebuild(ctx); err != nil {
-			t.Fatal(err)
-		}
-		api := apitest.Start(t, db)
+		w, _, api := servedWorld(t, db, rand.New(rand.NewPCG(21, 8)), 400)
 		api.App.Funnel.SamplePercentilesAbove(0)
 		pg := db.Dialect == dialect.Postgres
 		sampled := map[int]bool{}
