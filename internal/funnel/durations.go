@@ -112,25 +112,25 @@ func (s *Service) stageDurations(ctx context.Context, in Input) (*Durations, err
 			vals = append(vals, kmv{k: id, m: 1, v: sc.col("r", 'c', id)})
 		}
 	}
-	if len(vals) > 0 && in.Omit.Percentiles {
+	if len(vals) == 0 {
+		return res, nil // only retired stages: no stays are kept
+	}
+	from := sc.table + " r" + sc.dimJoin("r", in.GroupBy, first)
+	rc, rcArgs := sc.rowCond()
+	base := " WHERE 1 = 1" + cohort + rc
+	args, dcols := append(cohortArgs, rcArgs...), sc.dimCols("r", in.GroupBy, first)
+	if in.Omit.Percentiles {
 		// Counts and means only: one hash aggregate, no sort.
-		from := sc.table + " r" + sc.dimJoin("r", in.GroupBy, first)
-		rc, rcArgs := sc.rowCond()
-		job := sc.stayCounts(in.GroupBy, sc.dimCols("r", in.GroupBy, first), from, " WHERE 1 = 1"+cohort+rc, append(cohortArgs, rcArgs...), vals, add)
-		if err := sc.runAll(ctx, job); err != nil {
+		if err := sc.runAll(ctx, sc.stayCounts(in.GroupBy, dcols, from, base, args, vals, add)); err != nil {
 			return nil, err
 		}
-	} else if len(vals) > 0 {
+	} else {
 		sampled, err := sc.samplesPercentiles(ctx, in.Exact)
 		if err != nil {
 			return nil, err
 		}
 		res.Percentiles, res.PercentileSampleRate = method(sampled)
-		from := sc.table + " r" + sc.dimJoin("r", in.GroupBy, first)
 		pfrom := sc.percentileTable(sampled) + " r" + sc.dimJoin("r", in.GroupBy, first)
-		rc, rcArgs := sc.rowCond()
-		base := " WHERE 1 = 1" + cohort + rc
-		args, dcols := append(cohortArgs, rcArgs...), sc.dimCols("r", in.GroupBy, first)
 		// Each statement sorts only the rows with a closed stay in one of its stages. On
 		// PostgreSQL the first stage's stays (latest and cumulative: nearly every lead has one)
 		// are sorted by one statement while another sorts the later stages' (their rows are

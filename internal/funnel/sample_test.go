@@ -2,6 +2,7 @@ package funnel_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/qualify/qualify/ent"
 	"github.com/qualify/qualify/ent/lead"
+	"github.com/qualify/qualify/internal/apitest"
+	"github.com/qualify/qualify/internal/app"
 	"github.com/qualify/qualify/internal/funnel"
 	"github.com/qualify/qualify/internal/store"
 	"github.com/qualify/qualify/internal/testenv"
@@ -234,4 +237,25 @@ func sampledDurations(want, sample map[string]*funnel.DurationGroup) {
 			}
 		}
 	}
+}
+
+// TestSampleThresholdFollowsTheRollupsSize checks the configured threshold
+// (app.Config.FunnelSampleAbove, serve's --funnel-sample-above) against the rollup's size as
+// PostgreSQL estimates it after the rebuild: above it the answer is sampled, at or under it and
+// when sampling is off it is exact; SQLite is always exact.
+func TestSampleThresholdFollowsTheRollupsSize(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
+		w, _, _ := servedWorld(t, db, rand.New(rand.NewPCG(9, 2)), 60)
+		period := funnel.Period{From: base, To: base.AddDate(0, 6, 0)}
+		for _, tc := range []struct {
+			above   int64
+			sampled bool
+		}{{int64(len(w.leads)) - 1, true}, {int64(len(w.leads)), false}, {-1, false}} {
+			api := apitest.Start(t, db, func(c *app.Config) { c.FunnelSampleAbove = tc.above })
+			var got struct{ Funnel funnel.Result }
+			api.Data(t, sampledFunnelQuery, map[string]any{"input": funnel.Input{Period: period}}, &got)
+			checkMethod(t, fmt.Sprintf("%d leads, sampled above %d", len(w.leads), tc.above), got.Funnel.Percentiles,
+				got.Funnel.PercentileSampleRate, tc.sampled && db.Dialect == dialect.Postgres)
+		}
+	})
 }
