@@ -15,7 +15,8 @@ import (
 type Durations struct {
 	Source      Source           `json:"source"`
 	Percentiles PercentileMethod `json:"percentiles"`
-	// PercentileSampleRate is SampleRate when the percentiles are sampled, else nil.
+	// PercentileSampleRate is the share of the leads the percentiles were computed from when
+	// sampled, else nil.
 	PercentileSampleRate *float64         `json:"percentileSampleRate"`
 	Groups               []*DurationGroup `json:"groups"`
 }
@@ -125,23 +126,29 @@ func (s *Service) stageDurations(ctx context.Context, in Input) (*Durations, err
 			return nil, err
 		}
 	} else {
-		sampled, err := sc.samplesPercentiles(ctx, in.Exact)
+		rate, err := sc.sampleRate(ctx, in.Exact)
 		if err != nil {
 			return nil, err
 		}
-		res.Percentiles, res.PercentileSampleRate = method(sampled)
-		pfrom := sc.percentileTable(sampled) + " r" + sc.dimJoin("r", in.GroupBy, first)
-		// Each statement sorts only the rows with a closed stay in one of its stages. On
-		// PostgreSQL the first stage's stays (latest and cumulative: nearly every lead has one)
-		// are sorted by one statement while another sorts the later stages' (their rows are
-		// half as many): a split by latest and cumulative sorted every row twice.
+		sampled := rate > 0
+		res.Percentiles, res.PercentileSampleRate = method(rate)
+		ptable, share := sc.percentileFrom(rate, "r")
+		pfrom := ptable + " r" + sc.dimJoin("r", in.GroupBy, first)
+		// Each statement sorts only the rows with a closed stay in one of its stages. Over
+		// every lead on PostgreSQL, the first stage's stays (latest and cumulative: nearly every
+		// lead has one) are sorted by one statement while another sorts the later stages' (their
+		// rows are half as many): a split by latest and cumulative sorted every row twice. The
+		// sample is read once: its sorts are an eighth as long, and a second statement would
+		// scan it again for a core the counts below are using.
 		parts := [][]kmv{vals}
-		if firsts := 1 + btoi(!in.Omit.Cumulative); sc.svc.pg() && len(vals) > firsts {
+		if firsts := 1 + btoi(!in.Omit.Cumulative); sc.svc.pg() && !sampled && len(vals) > firsts {
 			parts = [][]kmv{vals[:firsts], vals[firsts:]}
 		}
+		figures := statAll
 		var jobs []job
 		if sampled {
 			// The counts and means of every lead, in one hash aggregate beside the sample's sorts.
+			figures = statPercentiles
 			jobs = append(jobs, sc.stayCounts(in.GroupBy, dcols, from, base, args, vals, add))
 		}
 		for _, part := range parts {
@@ -151,12 +158,8 @@ func (s *Service) stageDurations(ctx context.Context, in Input) (*Durations, err
 					some = append(some, v.v+" IS NOT NULL")
 				}
 			}
-			where := base + " AND (" + strings.Join(some, " OR ") + ")"
-			if sampled {
-				jobs = append(jobs, sc.wideStats(in.GroupBy, dcols, pfrom, where, args, part, statPercentiles, add))
-				continue
-			}
-			jobs = append(jobs, sc.statsJob(in.GroupBy, dcols, pfrom, where, args, part, add))
+			where := base + share + " AND (" + strings.Join(some, " OR ") + ")"
+			jobs = append(jobs, sc.statsJob(in.GroupBy, dcols, pfrom, where, args, part, figures, add))
 		}
 		if err := sc.runAll(ctx, jobs...); err != nil {
 			return nil, err

@@ -61,14 +61,15 @@ const (
 	// PercentilesExact is percentile_cont over every value.
 	PercentilesExact PercentileMethod = "EXACT"
 	// PercentilesSampled is percentile_cont over the values of a fixed, uniform sample of the
-	// leads (one in SampleRate, by a hash of the lead's id: the same leads every time), used on
+	// leads (by a hash of the lead's id: the same leads every time; SampleRate of them, or a
+	// half, a quarter... of that on a rollup large enough to pass SampleAtMost), used on
 	// PostgreSQL when the rollup holds more leads than the sampling threshold and the input
 	// does not ask for exact percentiles. Counts and means stay exact.
 	PercentilesSampled PercentileMethod = "SAMPLED"
 )
 
-// SampleRate is the share of the leads in the sample that sampled percentiles are computed
-// from (the migration's qualify_funnel_sampled: hashint8(id) below -2^31 + 2^29).
+// SampleRate is the share of the leads in the sample (the migration's qualify_funnel_sampled:
+// hashint8(id) below -2^31 + 2^29), the most that sampled percentiles are computed from.
 const SampleRate = 0.125
 
 // Interval is the bucket of a trend.
@@ -131,7 +132,8 @@ type GroupKey struct {
 type Result struct {
 	Source      Source           `json:"source"`
 	Percentiles PercentileMethod `json:"percentiles"`
-	// PercentileSampleRate is SampleRate when the percentiles are sampled, else nil.
+	// PercentileSampleRate is the share of the leads the percentiles were computed from when
+	// sampled, else nil.
 	PercentileSampleRate *float64 `json:"percentileSampleRate"`
 	// Maturing is set with a conversion window when the window of some leads of the cohort
 	// has not closed yet (the period ends less than the window before now): their later
@@ -189,6 +191,8 @@ type Service struct {
 	maxTransitions int
 	// sampleAbove is the rollup size above which percentiles are sampled (SamplePercentilesAbove).
 	sampleAbove atomic.Int64
+	// sampleAtMost is about the most leads sampled percentiles are computed from (SampleAtMost).
+	sampleAtMost atomic.Int64
 	// rollupRows caches the rollup's row estimate for rollupRowsFor.
 	rollupRows atomic.Pointer[rowEstimate]
 }
@@ -215,6 +219,7 @@ func (s *Service) transitionsLimit() int {
 func New(client *ent.Client, dialectName string) *Service {
 	s := &Service{client: client, dialect: dialectName}
 	s.sampleAbove.Store(defaultSampleAbove)
+	s.sampleAtMost.Store(defaultSampleAtMost)
 	return s
 }
 

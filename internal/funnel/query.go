@@ -74,12 +74,13 @@ func (s *Service) funnel(ctx context.Context, in Input) (*Result, error) {
 	// Days from reaching one step to reaching the next, over the leads that reached both: only
 	// the rows that reached the second step have any.
 	if len(ids) > 1 && !in.Omit.DaysToNext {
-		sampled, err := sc.samplesPercentiles(ctx, in.Exact)
+		rate, err := sc.sampleRate(ctx, in.Exact)
 		if err != nil {
 			return nil, err
 		}
-		res.Percentiles, res.PercentileSampleRate = method(sampled)
-		pfrom := sc.percentileTable(sampled) + " r" + sc.dimJoin("r", in.GroupBy, first)
+		res.Percentiles, res.PercentileSampleRate = method(rate)
+		ptable, share := sc.percentileFrom(rate, "r")
+		pfrom := ptable + " r" + sc.dimJoin("r", in.GroupBy, first)
 		vals := make([]kmv, 0, len(ids)-1)
 		for i := 0; i+1 < len(ids); i++ {
 			vals = append(vals, kmv{k: ids[i], v: secondsDays(sc.col("r", 'r', ids[i+1]), sc.col("r", 'r', ids[i]))})
@@ -89,15 +90,16 @@ func (s *Service) funnel(ctx context.Context, in Input) (*Result, error) {
 			step.MedianDaysToNext, step.P90DaysToNext = nullable(x.p50), nullable(x.p90)
 		}
 		// The first step's stays are the most (every lead that reached the second step has one):
-		// on PostgreSQL one statement sorts them while another sorts the later ones, over the
-		// rows that reached the third step.
+		// over every lead on PostgreSQL one statement sorts them while another sorts the later
+		// ones, over the rows that reached the third step. The sample is read once (see
+		// stageDurations).
 		parts := [][]kmv{vals}
-		if sc.svc.pg() && len(vals) > 1 {
+		if sc.svc.pg() && rate == 0 && len(vals) > 1 {
 			parts = [][]kmv{vals[:1], vals[1:]}
 		}
 		for i, part := range parts {
-			some := " AND " + sc.col("r", 'r', ids[i+1]) + " IS NOT NULL"
-			jobs = append(jobs, sc.statsJob(in.GroupBy, dcols, pfrom, where+some, cohortArgs, part, each))
+			some := share + " AND " + sc.col("r", 'r', ids[i+1]) + " IS NOT NULL"
+			jobs = append(jobs, sc.statsJob(in.GroupBy, dcols, pfrom, where+some, cohortArgs, part, statPercentiles, each))
 		}
 	}
 	if err := sc.runAll(ctx, jobs...); err != nil {

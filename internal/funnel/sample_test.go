@@ -3,6 +3,7 @@ package funnel_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -60,7 +61,7 @@ func TestSampledPercentiles(t *testing.T) {
 			if pg && !exact {
 				sampledFunnel(want, w.bruteFunnel(in, inSample))
 			}
-			checkMethod(t, "funnel", got.Funnel.Percentiles, got.Funnel.PercentileSampleRate, pg && !exact)
+			checkMethod(t, "funnel", got.Funnel.Percentiles, got.Funnel.PercentileSampleRate, sampledAt(pg && !exact, funnel.SampleRate))
 			compareFunnel(t, "sampled", got.Funnel.Groups, want, false)
 
 			keep := func(m *mlead) bool { return m.source == "WEB_FORM" || m.source == "PARTNER" }
@@ -72,7 +73,7 @@ func TestSampledPercentiles(t *testing.T) {
 			if pg && !exact {
 				sampledDurations(dwant, w.bruteDurations(din, func(m *mlead) bool { return keep(m) && inSample(m) }))
 			}
-			checkMethod(t, "stageDurations", dur.StageDurations.Percentiles, dur.StageDurations.PercentileSampleRate, pg && !exact)
+			checkMethod(t, "stageDurations", dur.StageDurations.Percentiles, dur.StageDurations.PercentileSampleRate, sampledAt(pg && !exact, funnel.SampleRate))
 			compareDurations(t, "sampled", dur.StageDurations.Groups, dwant, false)
 
 			// The caller's row filter applies to the sample as to every lead.
@@ -105,11 +106,45 @@ func TestSampledPercentiles(t *testing.T) {
 			}
 		}
 
+		if pg {
+			// A rollup whose sample passes the bound is read at half its rate, or less: at
+			// 400 leads and a bound of 25, a sixteenth. The share is the lowest sixteenth of
+			// hashint8's range, as the sample is its lowest eighth.
+			api.App.Funnel.SampleAtMost(25)
+			const rate = 1.0 / 16
+			half := map[int]bool{}
+			for _, id := range hashedBelow(t, db, math.MinInt32+int64(rate*(1<<32))) {
+				if !sampled[id] {
+					t.Fatalf("lead %d is in the sixteenth but not in the eighth", id)
+				}
+				half[id] = true
+			}
+			if n := len(half); n < len(w.leads)/32 || n > len(w.leads)/8 {
+				t.Fatalf("%d of %d leads in the sixteenth", n, len(w.leads))
+			}
+			inHalf := func(m *mlead) bool { return half[m.id] }
+			in := funnel.Input{Period: period, GroupBy: []funnel.Dimension{funnel.DimSource}}
+			var got struct{ Funnel funnel.Result }
+			api.Data(t, sampledFunnelQuery, vars(in), &got)
+			want := w.bruteFunnel(in, nil)
+			sampledFunnel(want, w.bruteFunnel(in, inHalf))
+			checkMethod(t, "funnel at a sixteenth", got.Funnel.Percentiles, got.Funnel.PercentileSampleRate, rate)
+			compareFunnel(t, "sixteenth", got.Funnel.Groups, want, false)
+			din := funnel.Input{Period: period, GroupBy: []funnel.Dimension{funnel.DimRegion}}
+			var dur struct{ StageDurations funnel.Durations }
+			api.Data(t, sampledDurationsQuery, vars(din), &dur)
+			dwant := w.bruteDurations(din, nil)
+			sampledDurations(dwant, w.bruteDurations(din, inHalf))
+			checkMethod(t, "stageDurations at a sixteenth", dur.StageDurations.Percentiles, dur.StageDurations.PercentileSampleRate, rate)
+			compareDurations(t, "sixteenth", dur.StageDurations.Groups, dwant, false)
+			api.App.Funnel.SampleAtMost(0)
+		}
+
 		// A rollup under the threshold answers exactly.
 		api.App.Funnel.SamplePercentilesAbove(1_000_000)
 		var small struct{ Funnel funnel.Result }
 		api.Data(t, sampledFunnelQuery, vars(funnel.Input{Period: period}), &small)
-		checkMethod(t, "under the threshold", small.Funnel.Percentiles, small.Funnel.PercentileSampleRate, false)
+		checkMethod(t, "under the threshold", small.Funnel.Percentiles, small.Funnel.PercentileSampleRate, 0)
 
 		if pg {
 			// Writes after the rebuild: a new lead's transition, an owner change, a deletion.
@@ -160,6 +195,36 @@ WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_posit
 	})
 }
 
+// sampledAt is rate when sampled, else 0 (exact).
+func sampledAt(sampled bool, rate float64) float64 {
+	if sampled {
+		return rate
+	}
+	return 0
+}
+
+// hashedBelow are the ids of the leads whose hashint8 is below bound, in order.
+func hashedBelow(t *testing.T, db *store.DB, bound int64) []int {
+	t.Helper()
+	rows, err := db.Client.QueryContext(context.Background(), "SELECT id FROM leads WHERE hashint8(id) < $1 ORDER BY id", bound)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var ids []int
+	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
 // sampledIDs are the ids of the leads in the sample, in order.
 func sampledIDs(t *testing.T, db *store.DB) []int {
 	t.Helper()
@@ -202,12 +267,13 @@ func checkSampleMirror(t *testing.T, db *store.DB) {
 	}
 }
 
-func checkMethod(t *testing.T, what string, m funnel.PercentileMethod, rate *float64, sampled bool) {
+// checkMethod checks an answer's percentiles were sampled at wantRate, or exact when it is 0.
+func checkMethod(t *testing.T, what string, m funnel.PercentileMethod, rate *float64, wantRate float64) {
 	t.Helper()
-	if sampled && (m != funnel.PercentilesSampled || rate == nil || *rate != funnel.SampleRate) {
-		t.Fatalf("%s: percentiles %s rate %v, want SAMPLED %v", what, m, fl(rate), funnel.SampleRate)
+	if wantRate > 0 && (m != funnel.PercentilesSampled || rate == nil || *rate != wantRate) {
+		t.Fatalf("%s: percentiles %s rate %v, want SAMPLED %v", what, m, fl(rate), wantRate)
 	}
-	if !sampled && (m != funnel.PercentilesExact || rate != nil) {
+	if wantRate == 0 && (m != funnel.PercentilesExact || rate != nil) {
 		t.Fatalf("%s: percentiles %s rate %v, want EXACT without a rate", what, m, fl(rate))
 	}
 }
@@ -255,7 +321,7 @@ func TestSampleThresholdFollowsTheRollupsSize(t *testing.T) {
 			var got struct{ Funnel funnel.Result }
 			api.Data(t, sampledFunnelQuery, map[string]any{"input": funnel.Input{Period: period}}, &got)
 			checkMethod(t, fmt.Sprintf("%d leads, sampled above %d", len(w.leads), tc.above), got.Funnel.Percentiles,
-				got.Funnel.PercentileSampleRate, tc.sampled && db.Dialect == dialect.Postgres)
+				got.Funnel.PercentileSampleRate, sampledAt(tc.sampled && db.Dialect == dialect.Postgres, funnel.SampleRate))
 		}
 	})
 }

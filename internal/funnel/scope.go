@@ -230,19 +230,20 @@ func (d dims) key(by []Dimension) GroupKey {
 
 func ptr[T any](v T) *T { return &v }
 
-// statsJob computes, per group of the FunnelLead rows (alias r) of from and where, the count,
-// mean, median and 90th percentile of each value of vals, and calls each for every (group, value)
-// with at least one lead. The percentiles are percentile_cont (linear interpolation between the
-// closest ranks) on both databases, so both give the same figures.
-func (sc *scope) statsJob(by []Dimension, dcols, from, where string, args []any, vals []kmv, each func(*stats)) job {
+// statsJob computes, per group of the FunnelLead rows (alias r) of from and where, the figures
+// parts names of each value of vals (the count and mean, the median and 90th percentile), and
+// calls each for every (group, value) with at least one lead. The percentiles are
+// percentile_cont (linear interpolation between the closest ranks) on both databases, so both
+// give the same figures.
+func (sc *scope) statsJob(by []Dimension, dcols, from, where string, args []any, vals []kmv, parts statParts, each func(*stats)) job {
 	if sc.svc.pg() {
-		return sc.wideStats(by, dcols, from, where, args, vals, statAll, each)
+		return sc.wideStats(by, dcols, from, where, args, vals, parts, each)
 	}
 	join, k, m, v := sc.svc.unpivot("r", vals)
 	st := sc.stmt()
 	st.add(percentileSQL(`SELECT * FROM (SELECT `+dcols+`, `+k+` AS k, `+m+` AS m, `+v+` AS v FROM `+from+join+where+`) q0 WHERE v IS NOT NULL`), args...)
 	return job{st: st, scan: func(rows *sql.Rows) error {
-		x := stats{parts: statAll}
+		x := stats{parts: parts}
 		if err := rows.Scan(append(x.dest(), &x.k, &x.m, &x.n, &x.mean, &x.p50, &x.p90)...); err != nil {
 			return err
 		}
@@ -251,20 +252,25 @@ func (sc *scope) statsJob(by []Dimension, dcols, from, where string, args []any,
 	}}
 }
 
-// wideStats is statsJob on PostgreSQL: one row per group with four aggregates per value, which
-// skip the value's nulls. Each ordered-set aggregate sorts only its own values (the median and
-// the 90th percentile share the sort); unpivoting every lead into one row per value first and
-// sorting those (the SQLite shape) took 2.8× as long at 100k leads. The ordered-set aggregates
-// need their input sorted by group: the callers keep the rows to those with a value. parts
-// says which figures the caller takes from it (a sample's counts and means are not the
-// answer's).
+// wideStats is statsJob on PostgreSQL: one row per group with the aggregates of parts per
+// value, which skip the value's nulls. Each ordered-set aggregate sorts only its own values
+// (the median and the 90th percentile share the sort); unpivoting every lead into one row per
+// value first and sorting those (the SQLite shape) took 2.8x as long at 100k leads. The
+// ordered-set aggregates need their input sorted by group: the callers keep the rows to those
+// with a value. Only the figures asked for are computed: the funnel's days to the next step
+// take no count or mean, nor do a sample's stays (the answer's come from every lead).
 func (sc *scope) wideStats(by []Dimension, dcols, from, where string, args []any, vals []kmv, parts statParts, each func(*stats)) job {
 	cols := make([]string, 0, 4*len(vals))
 	for _, x := range vals {
-		// SUM, not AVG: float8's AVG keeps the sum of squares as well (an array state per row);
-		// the mean is the same division of the same sum (see below).
-		cols = append(cols, "COUNT("+x.v+")", "SUM("+x.v+")",
-			"percentile_cont(0.5) WITHIN GROUP (ORDER BY "+x.v+")", "percentile_cont(0.9) WITHIN GROUP (ORDER BY "+x.v+")")
+		if parts&statCounts != 0 {
+			// SUM, not AVG: float8's AVG keeps the sum of squares as well (an array state per
+			// row); the mean is the same division of the same sum (see below).
+			cols = append(cols, "COUNT("+x.v+")", "SUM("+x.v+")")
+		}
+		if parts&statPercentiles != 0 {
+			cols = append(cols, "percentile_cont(0.5) WITHIN GROUP (ORDER BY "+x.v+")",
+				"percentile_cont(0.9) WITHIN GROUP (ORDER BY "+x.v+")")
+		}
 	}
 	st := sc.stmt()
 	st.add(`SELECT `+dcols+`, `+strings.Join(cols, ", ")+` FROM `+from+where+groupBy(by), args...)
@@ -273,16 +279,23 @@ func (sc *scope) wideStats(by []Dimension, dcols, from, where string, args []any
 		xs := make([]stats, len(vals))
 		dest := d.dest()
 		for i := range xs {
-			dest = append(dest, &xs[i].n, &xs[i].mean, &xs[i].p50, &xs[i].p90)
+			if parts&statCounts != 0 {
+				dest = append(dest, &xs[i].n, &xs[i].mean)
+			}
+			if parts&statPercentiles != 0 {
+				dest = append(dest, &xs[i].p50, &xs[i].p90)
+			}
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
 		for i := range xs {
-			if xs[i].n == 0 {
-				continue
+			if parts&statCounts != 0 && xs[i].n == 0 || parts&statCounts == 0 && !xs[i].p50.Valid {
+				continue // no lead of the group has the value
 			}
-			xs[i].mean.Float64 /= float64(xs[i].n) // float8_avg's Sx / N
+			if parts&statCounts != 0 {
+				xs[i].mean.Float64 /= float64(xs[i].n) // float8_avg's Sx / N
+			}
 			xs[i].dims, xs[i].k, xs[i].m, xs[i].parts = d, vals[i].k, vals[i].m, parts
 			each(&xs[i])
 		}

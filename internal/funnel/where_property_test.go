@@ -198,7 +198,7 @@ func TestWhereFiltersMatchBruteForce(t *testing.T) {
 				if sampled {
 					sampledFunnel(want, w.bruteFunnel(in, keepSampled))
 				}
-				checkMethod(t, desc, fr.Funnel.Percentiles, fr.Funnel.PercentileSampleRate, sampled)
+				checkMethod(t, desc, fr.Funnel.Percentiles, fr.Funnel.PercentileSampleRate, sampledAt(sampled, funnel.SampleRate))
 				compareFunnel(t, desc, fr.Funnel.Groups, want, false)
 				for _, g := range want {
 					if len(g.Steps) > 0 && g.Steps[0].Reached > 0 {
