@@ -116,15 +116,17 @@ func (s *Service) stageDurations(ctx context.Context, in Input) (*Durations, err
 	if len(vals) == 0 {
 		return res, nil // only retired stages: no stays are kept
 	}
-	from := sc.table + " r" + sc.dimJoin("r", in.GroupBy, first)
+	join := sc.dimJoin("r", in.GroupBy, first)
 	rc, rcArgs := sc.rowCond()
 	base := " WHERE 1 = 1" + cohort + rc
 	args, dcols := append(cohortArgs, rcArgs...), sc.dimCols("r", in.GroupBy, first)
 	if in.Omit.Percentiles {
 		// Counts and means only: one hash aggregate, no sort.
-		if err := sc.runAll(ctx, sc.stayCounts(in.GroupBy, dcols, from, base, args, vals, add)); err != nil {
+		counts, finish := sc.stayCounts(in.GroupBy, dcols, join, base, args, vals, add)
+		if err := sc.runAll(ctx, counts); err != nil {
 			return nil, err
 		}
+		finish()
 	} else {
 		rate, err := sc.sampleRate(ctx, in.Exact)
 		if err != nil {
@@ -133,7 +135,7 @@ func (s *Service) stageDurations(ctx context.Context, in Input) (*Durations, err
 		sampled := rate > 0
 		res.Percentiles, res.PercentileSampleRate = method(rate)
 		ptable, share := sc.percentileFrom(rate, "r")
-		pfrom := ptable + " r" + sc.dimJoin("r", in.GroupBy, first)
+		pfrom := ptable + " r" + join
 		// Each statement sorts only the rows with a closed stay in one of its stages. Over
 		// every lead on PostgreSQL, the first stage's stays (latest and cumulative: nearly every
 		// lead has one) are sorted by one statement while another sorts the later stages' (their
@@ -144,12 +146,14 @@ func (s *Service) stageDurations(ctx context.Context, in Input) (*Durations, err
 		if firsts := 1 + btoi(!in.Omit.Cumulative); sc.svc.pg() && !sampled && len(vals) > firsts {
 			parts = [][]kmv{vals[:firsts], vals[firsts:]}
 		}
-		figures := statAll
+		figures, finish := statAll, func() {}
 		var jobs []job
 		if sampled {
 			// The counts and means of every lead, in one hash aggregate beside the sample's sorts.
+			var counts job
 			figures = statPercentiles
-			jobs = append(jobs, sc.stayCounts(in.GroupBy, dcols, from, base, args, vals, add))
+			counts, finish = sc.stayCounts(in.GroupBy, dcols, join, base, args, vals, add)
+			jobs = append(jobs, counts)
 		}
 		for _, part := range parts {
 			some := make([]string, 0, len(part))
@@ -164,6 +168,7 @@ func (s *Service) stageDurations(ctx context.Context, in Input) (*Durations, err
 		if err := sc.runAll(ctx, jobs...); err != nil {
 			return nil, err
 		}
+		finish()
 	}
 	sortGroups(res.Groups)
 	return res, nil
@@ -217,50 +222,98 @@ func sortGroups[G keyed](gs []G) {
 	})
 }
 
-// stayCounts counts, per group of the rows of from and where, the leads with a closed stay in
-// each stage and sums their stays, for the means: a hash aggregate (no percentiles) that
-// parallel workers share. vals hold each stage's latest stay (m 0), then its cumulative one
-// (m 1) when asked for; a lead has a cumulative stay exactly when it has a latest one (both
-// come from its transitions out of the stage), so the latest's count serves both: a ninth of
-// the statement's time at 1M leads.
-func (sc *scope) stayCounts(by []Dimension, dcols, from, where string, args []any, vals []kmv, each func(*stats)) job {
-	cols := make([]string, 0, 2*len(vals))
+// stayCounts counts, per group of the rows of the scope's table (joined with join) and where, the
+// leads with a closed stay in each stage and sums their stays, for the means: a hash aggregate
+// (no percentiles) that parallel workers share. vals hold each stage's latest stay (m 0), then
+// its cumulative one (m 1) when asked for; a lead has a cumulative stay exactly when it has a
+// latest one (both come from its transitions out of the stage), so the latest's count serves
+// both: a ninth of the statement's time at 1M leads. The figures are handed to each by the
+// returned finish, once the job has run.
+//
+// On PostgreSQL the rollup's scan sums no cumulative stay either: a lead's equals its latest
+// unless it stayed in the stage more than once, and those leads' rows are copied to
+// funnel_restays (some 3-4% of them), so the cumulative sum is the latest one plus their
+// differences, summed in the same statement (one snapshot) over that table: 8 of the scan's
+// 24 aggregates a row.
+func (sc *scope) stayCounts(by []Dimension, dcols, join, where string, args []any, vals []kmv, each func(*stats)) (job, func()) {
+	restays := sc.svc.pg() && sc.table == "funnel_leads"
+	scan := make([]string, 0, 2*len(vals))
+	diffs := make([]string, 0, 2*len(vals))
 	for _, v := range vals {
-		if v.m == 0 {
-			cols = append(cols, "COUNT("+v.v+")")
+		switch {
+		case v.m == 0:
+			scan = append(scan, "COUNT("+v.v+")", "SUM("+v.v+")")
+			diffs = append(diffs, "0", "NULL")
+		case restays:
+			latest := strings.Replace(v.v, ".c", ".l", 1)
+			scan = append(scan, "0", "NULL")
+			diffs = append(diffs, "0", "SUM("+v.v+" - "+latest+")")
+		default:
+			scan = append(scan, "0", "SUM("+v.v+")")
 		}
-		cols = append(cols, "SUM("+v.v+")")
 	}
 	st := sc.stmt()
-	st.add(`SELECT `+dcols+`, `+strings.Join(cols, ", ")+` FROM `+from+where+groupBy(by), args...)
-	return job{st: st, scan: func(rows *sql.Rows) error {
+	st.add(`SELECT `+dcols+`, `+strings.Join(scan, ", ")+` FROM `+sc.table+` r`+join+where+groupBy(by), args...)
+	if restays {
+		st.add(`
+UNION ALL SELECT `+dcols+`, `+strings.Join(diffs, ", ")+` FROM funnel_restays r`+join+where+groupBy(by), args...)
+	}
+	type key struct {
+		dims
+		k int
+	}
+	type sums struct {
+		n      int
+		of     [2]float64 // by m
+		summed [2]bool
+	}
+	acc := map[key]*sums{}
+	j := job{st: st, scan: func(rows *sql.Rows) error {
 		var d dims
 		ns := make([]int, len(vals))
-		sums := make([]sql.NullFloat64, len(vals))
+		ss := make([]sql.NullFloat64, len(vals))
 		dest := d.dest()
-		for i, v := range vals {
-			if v.m == 0 {
-				dest = append(dest, &ns[i])
-			}
-			dest = append(dest, &sums[i])
+		for i := range vals {
+			dest = append(dest, &ns[i], &ss[i])
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		n := 0
 		for i, v := range vals {
+			a := acc[key{d, v.k}]
+			if a == nil {
+				a = &sums{}
+				acc[key{d, v.k}] = a
+			}
 			if v.m == 0 {
-				n = ns[i]
+				a.n += ns[i]
 			}
-			if n == 0 {
-				continue
+			if ss[i].Valid {
+				a.of[v.m] += ss[i].Float64
+				a.summed[v.m] = true
 			}
-			mean := sums[i]
-			mean.Float64 /= float64(n)
-			each(&stats{dims: d, k: v.k, m: v.m, n: n, mean: mean, parts: statCounts})
 		}
 		return nil
 	}}
+	finish := func() {
+		for k, a := range acc {
+			if a.n == 0 {
+				continue
+			}
+			for _, v := range vals {
+				if v.k != k.k {
+					continue
+				}
+				// The cumulative sum is the latest's plus the differences (restays).
+				total, ok := a.of[v.m], a.summed[v.m]
+				if v.m == 1 && restays {
+					total, ok = a.of[0]+a.of[1], a.summed[0]
+				}
+				each(&stats{dims: k.dims, k: v.k, m: v.m, n: a.n, mean: sql.NullFloat64{Float64: total / float64(a.n), Valid: ok}, parts: statCounts})
+			}
+		}
+	}
+	return j, finish
 }
 
 func btoi(b bool) int {

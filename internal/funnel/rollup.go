@@ -212,7 +212,7 @@ func (r *Rollups) RebuildProgress(ctx context.Context, progress func(done, total
 	if s.pg() {
 		// VACUUM as well: the deleted rows' space is reused by the next rebuild, and the
 		// visibility map spares the first queries from writing hint bits on every page.
-		if _, err := s.client.ExecContext(ctx, "VACUUM ANALYZE funnel_leads, funnel_sample"); err != nil {
+		if _, err := s.client.ExecContext(ctx, "VACUUM ANALYZE funnel_leads, funnel_sample, funnel_restays"); err != nil {
 			return stats, fmt.Errorf("funnel: vacuum: %w", err)
 		}
 		step("vacuum")

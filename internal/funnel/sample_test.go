@@ -164,9 +164,9 @@ func TestSampledPercentiles(t *testing.T) {
 	})
 }
 
-// TestSampleHasTheRollupsColumns guards the sample's copy of the rollup's columns: a column
-// added to funnel_leads (ent/schema/funnellead.go) must be added to funnel_sample in the same
-// migration, or every rollup write of a sampled lead fails.
+// TestSampleHasTheRollupsColumns guards the copies of the rollup's columns: a column added to
+// funnel_leads (ent/schema/funnellead.go) must be added to funnel_sample and funnel_restays in
+// the same migration, or every rollup write of a lead they copy fails.
 func TestSampleHasTheRollupsColumns(t *testing.T) {
 	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
 		if db.Dialect != dialect.Postgres {
@@ -189,8 +189,10 @@ WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_posit
 			}
 			return out
 		}
-		if a, b := cols("funnel_leads"), cols("funnel_sample"); len(a) == 0 || !slices.Equal(a, b) {
-			t.Fatalf("funnel_sample's columns %v differ from funnel_leads' %v", b, a)
+		for _, copied := range []string{"funnel_sample", "funnel_restays"} {
+			if a, b := cols("funnel_leads"), cols(copied); len(a) == 0 || !slices.Equal(a, b) {
+				t.Fatalf("%s's columns %v differ from funnel_leads' %v", copied, b, a)
+			}
 		}
 	})
 }
@@ -244,26 +246,32 @@ func sampledIDs(t *testing.T, db *store.DB) []int {
 	return ids
 }
 
-// checkSampleMirror checks funnel_sample holds exactly the sampled rows of funnel_leads.
+// checkSampleMirror checks the copies of funnel_leads rows hold exactly the rows they copy:
+// funnel_sample the sampled leads', funnel_restays those of the leads that stayed in a stage
+// more than once; neither may be empty.
 func checkSampleMirror(t *testing.T, db *store.DB) {
 	t.Helper()
-	var missing, extra, n int
-	rows, err := db.Client.QueryContext(context.Background(), `SELECT
-  (SELECT count(*) FROM (SELECT * FROM funnel_leads WHERE qualify_funnel_sampled(id) EXCEPT ALL SELECT * FROM funnel_sample) a),
-  (SELECT count(*) FROM (SELECT * FROM funnel_sample EXCEPT ALL SELECT * FROM funnel_leads WHERE qualify_funnel_sampled(id)) b),
-  (SELECT count(*) FROM funnel_sample)`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		t.Fatal(rows.Err())
-	}
-	if err := rows.Scan(&missing, &extra, &n); err != nil {
-		t.Fatal(err)
-	}
-	if missing != 0 || extra != 0 || n == 0 {
-		t.Fatalf("funnel_sample: %d sampled rollup rows missing or stale, %d rows not in the rollup, %d rows", missing, extra, n)
+	for table, cond := range map[string]string{"funnel_sample": "qualify_funnel_sampled(f.id)", "funnel_restays": "qualify_funnel_restayed(f)"} {
+		var missing, extra, n int
+		q := fmt.Sprintf(`SELECT
+  (SELECT count(*) FROM (SELECT * FROM funnel_leads f WHERE %[2]s EXCEPT ALL SELECT * FROM %[1]s) a),
+  (SELECT count(*) FROM (SELECT * FROM %[1]s EXCEPT ALL SELECT * FROM funnel_leads f WHERE %[2]s) b),
+  (SELECT count(*) FROM %[1]s)`, table, cond)
+		rows, err := db.Client.QueryContext(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rows.Next() {
+			t.Fatal(rows.Err())
+		}
+		err = rows.Scan(&missing, &extra, &n)
+		_ = rows.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if missing != 0 || extra != 0 || n == 0 {
+			t.Fatalf("%s: %d rollup rows missing or stale, %d rows not in the rollup, %d rows", table, missing, extra, n)
+		}
 	}
 }
 

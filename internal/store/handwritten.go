@@ -53,7 +53,7 @@ func dropHandWritten(changes []atlas.Change) []atlas.Change {
 }
 
 // handWrittenTables are the tables no ent schema describes.
-var handWrittenTables = map[string]bool{"lead_counts": true, "contact_reach_counts": true, "funnel_sample": true}
+var handWrittenTables = map[string]bool{"lead_counts": true, "contact_reach_counts": true, "funnel_sample": true, "funnel_restays": true}
 
 func handWrittenIndex(name string) bool {
 	return strings.HasSuffix(name, "_search_words") || strings.HasSuffix(name, "_search_trigrams") ||
