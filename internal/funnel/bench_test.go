@@ -92,6 +92,25 @@ func BenchmarkFunnel(b *testing.B) {
 			_, err := svc.StageDurations(ctx, funnel.Input{Period: all, GroupBy: by(funnel.DimSource)})
 			return err
 		}},
+		{"durations/owner/year", ctx, func(ctx context.Context) error {
+			_, err := svc.StageDurations(ctx, funnel.Input{Period: year, GroupBy: by(funnel.DimOwner)})
+			return err
+		}},
+		{"durations/where-date-industry/source", ctx, func(ctx context.Context) error {
+			_, err := svc.StageDurations(ctx, funnel.Input{Period: all, GroupBy: by(funnel.DimSource), Where: dateAndIndustry})
+			return err
+		}},
+		{"durations/exact/source/year", ctx, func(ctx context.Context) error {
+			_, err := svc.StageDurations(ctx, funnel.Input{Period: year, GroupBy: by(funnel.DimSource), Exact: true})
+			return err
+		}},
+		{"funnel/owner+source/year", ctx, f(funnel.Input{Period: year, GroupBy: by(funnel.DimOwner, funnel.DimSource)})},
+		{"funnel/owner+cohort_month/year", ctx, f(funnel.Input{Period: year, GroupBy: by(funnel.DimOwner, funnel.DimCohortMonth)})},
+		{"funnel/team+industry+region/year", ctx, f(funnel.Input{Period: year, GroupBy: by(funnel.DimTeam, funnel.DimIndustry, funnel.DimRegion)})},
+		{"trend/where-date-industry/week", ctx, func(ctx context.Context) error {
+			_, err := svc.ConversionTrend(ctx, funnel.TrendInput{From: "lead", To: "sql", Period: all, Interval: funnel.IntervalWeek, Where: dateAndIndustry})
+			return err
+		}},
 		{"durations/bdr-row-filter", asBDR, func(ctx context.Context) error {
 			_, err := svc.StageDurations(ctx, funnel.Input{Period: all})
 			return err

@@ -14,21 +14,43 @@ import (
 // the reason with backslash and newline escaped. Counted is 1 on one line per stage and reason,
 // so adding up the counted lines counts leads.
 
-type exitKey struct {
-	d  dims
+// exitKind is an exit stage and reason.
+type exitKind struct {
 	k  int
 	rc string
 }
 
-type exitFromKey struct {
-	exitKey
+// exitLine is one line of an exits text, its kind interned (exitTally.kinds).
+type exitLine struct {
+	kind, fr int
+	counted  bool
+}
+
+// exitAt is an exit kind in a group; exitFromAt adds the stage left from.
+type exitAt struct {
+	g    *Group
+	kind int
+}
+
+type exitFromAt struct {
+	exitAt
 	fr int
 }
 
-// exitTally adds up the exit lines of the rows of each group.
+// exitTally adds up the exit lines of the rows of each group. The rows are many (32k for a
+// funnel by owner and source at 1M leads) and their texts few, so each text is parsed once and
+// the tallies are keyed by the group's pointer and the interned kind rather than by the
+// group's dimensions and the reason text: hashing those was a third of that answer's time.
 type exitTally struct {
-	leads map[exitKey]int     // leads per group, exit stage and reason
-	rows  map[exitFromKey]int // leads per group, exit stage, reason and stage left from
+	parsed map[string][]exitLine
+	kinds  []exitKind
+	kindOf map[exitKind]int
+	leads  map[exitAt]int     // leads per group, exit stage and reason
+	rows   map[exitFromAt]int // leads per group, exit stage, reason and stage left from
+}
+
+func newExitTally() *exitTally {
+	return &exitTally{parsed: map[string][]exitLine{}, kindOf: map[exitKind]int{}, leads: map[exitAt]int{}, rows: map[exitFromAt]int{}}
 }
 
 // countJob counts, in one scan, the leads of the cohort that reached each step per group and,
@@ -68,62 +90,86 @@ func (sc *scope) countJob(in Input, ids []int, first int, dcols, from, where str
 			g.Steps[i].Reached += n[i]
 		}
 		if t != nil && text.Valid {
-			return t.add(d, text.String, withExits)
+			return t.add(g, text.String, withExits)
 		}
 		return nil
 	}}
 }
 
-// add counts n rows of group d whose exits are text.
-func (t *exitTally) add(d dims, text string, n int) error {
-	for line := range strings.SplitSeq(text, "\n") {
-		f := strings.SplitN(line, " ", 4)
-		if len(f) != 4 {
-			return errBadExits(line)
+// add counts n rows of group g whose exits are text.
+func (t *exitTally) add(g *Group, text string, n int) error {
+	lines, ok := t.parsed[text]
+	if !ok {
+		var err error
+		if lines, err = t.parse(text); err != nil {
+			return err
 		}
-		k, err1 := strconv.Atoi(f[0])
-		fr, err2 := strconv.Atoi(f[1])
-		if err1 != nil || err2 != nil {
-			return errBadExits(line)
+		t.parsed[text] = lines
+	}
+	for _, l := range lines {
+		at := exitAt{g, l.kind}
+		c := t.leads[at] // a kind with no counted line still lists, with 0 leads
+		if l.counted {
+			c += n
 		}
-		key := exitKey{d, k, unescapeReason(f[3])}
-		if _, ok := t.leads[key]; !ok {
-			t.leads[key] = 0
-		}
-		if f[2] == "1" {
-			t.leads[key] += n
-		}
-		t.rows[exitFromKey{key, fr}] += n
+		t.leads[at] = c
+		t.rows[exitFromAt{at, l.fr}] += n
 	}
 	return nil
 }
 
+// parse reads an exits text into its lines.
+func (t *exitTally) parse(text string) ([]exitLine, error) {
+	var lines []exitLine
+	for line := range strings.SplitSeq(text, "\n") {
+		f := strings.SplitN(line, " ", 4)
+		if len(f) != 4 {
+			return nil, errBadExits(line)
+		}
+		k, err1 := strconv.Atoi(f[0])
+		fr, err2 := strconv.Atoi(f[1])
+		if err1 != nil || err2 != nil {
+			return nil, errBadExits(line)
+		}
+		kind := exitKind{k, unescapeReason(f[3])}
+		i, ok := t.kindOf[kind]
+		if !ok {
+			i = len(t.kinds)
+			t.kinds = append(t.kinds, kind)
+			t.kindOf[kind] = i
+		}
+		lines = append(lines, exitLine{kind: i, fr: fr, counted: f[2] == "1"})
+	}
+	return lines, nil
+}
+
 // fill adds the tallied exits to their groups, by exit stage and reason, and then stage left
 // from (stage ids in order, as the funnel's exits have always been listed).
-func (t *exitTally) fill(set *stageSet, group func(dims) *Group) {
-	keys := make([]exitFromKey, 0, len(t.rows))
+func (t *exitTally) fill(set *stageSet) {
+	keys := make([]exitFromAt, 0, len(t.rows))
 	for k := range t.rows {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(a, b exitFromKey) int {
-		return cmp.Or(cmp.Compare(a.k, b.k), cmp.Compare(a.rc, b.rc), cmp.Compare(a.fr, b.fr))
+	slices.SortFunc(keys, func(a, b exitFromAt) int {
+		x, y := t.kinds[a.kind], t.kinds[b.kind]
+		return cmp.Or(cmp.Compare(x.k, y.k), cmp.Compare(x.rc, y.rc), cmp.Compare(a.fr, b.fr))
 	})
-	seen := map[exitKey]bool{}
+	seen := map[exitAt]bool{}
 	for _, k := range keys {
-		g := group(k.d)
-		stage := set.byID[k.k]
+		kind := t.kinds[k.kind]
+		stage := set.byID[kind.k]
 		if stage == nil {
 			continue
 		}
-		if !seen[k.exitKey] {
-			seen[k.exitKey] = true
-			g.Exits = append(g.Exits, &Exit{Stage: stage.Key, ReasonCode: k.rc, Count: t.leads[k.exitKey]})
+		if !seen[k.exitAt] {
+			seen[k.exitAt] = true
+			k.g.Exits = append(k.g.Exits, &Exit{Stage: stage.Key, ReasonCode: kind.rc, Count: t.leads[k.exitAt]})
 		}
 		fromKey := ""
 		if f := set.byID[k.fr]; f != nil {
 			fromKey = f.Key
 		}
-		g.ExitsFrom = append(g.ExitsFrom, &ExitFrom{FromStage: fromKey, Stage: stage.Key, ReasonCode: k.rc, Count: t.rows[k]})
+		k.g.ExitsFrom = append(k.g.ExitsFrom, &ExitFrom{FromStage: fromKey, Stage: stage.Key, ReasonCode: kind.rc, Count: t.rows[k]})
 	}
 }
 

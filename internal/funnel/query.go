@@ -67,7 +67,7 @@ func (s *Service) funnel(ctx context.Context, in Input) (*Result, error) {
 
 	var exits *exitTally
 	if !in.Omit.Exits && len(sc.set.exits) > 0 {
-		exits = &exitTally{leads: map[exitKey]int{}, rows: map[exitFromKey]int{}}
+		exits = newExitTally()
 	}
 	jobs := []job{sc.countJob(in, ids, first, dcols, from, where, cohortArgs, group, exits)}
 
@@ -106,7 +106,7 @@ func (s *Service) funnel(ctx context.Context, in Input) (*Result, error) {
 		return nil, err
 	}
 	if exits != nil {
-		exits.fill(sc.set, group)
+		exits.fill(sc.set)
 	}
 	return finish(res), nil
 }
