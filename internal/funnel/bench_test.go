@@ -105,6 +105,8 @@ func BenchmarkFunnel(b *testing.B) {
 			return err
 		}},
 		{"funnel/owner+source/year", ctx, f(funnel.Input{Period: year, GroupBy: by(funnel.DimOwner, funnel.DimSource)})},
+		{"funnel/owner+source/year/counts-only", ctx, f(funnel.Input{Period: year, GroupBy: by(funnel.DimOwner, funnel.DimSource),
+			Omit: funnel.Omit{DaysToNext: true, Exits: true}})},
 		{"funnel/owner+cohort_month/year", ctx, f(funnel.Input{Period: year, GroupBy: by(funnel.DimOwner, funnel.DimCohortMonth)})},
 		{"funnel/team+industry+region/year", ctx, f(funnel.Input{Period: year, GroupBy: by(funnel.DimTeam, funnel.DimIndustry, funnel.DimRegion)})},
 		{"trend/where-date-industry/week", ctx, func(ctx context.Context) error {
