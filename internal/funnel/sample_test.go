@@ -173,21 +173,8 @@ func TestSampleHasTheRollupsColumns(t *testing.T) {
 			t.Skip("the sample is kept on PostgreSQL only")
 		}
 		cols := func(table string) []string {
-			rows, err := db.Client.QueryContext(context.Background(), `SELECT column_name || ' ' || data_type FROM information_schema.columns
+			return column[string](t, db, `SELECT column_name || ' ' || data_type FROM information_schema.columns
 WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`, table)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			var out []string
-			for rows.Next() {
-				var c string
-				if err := rows.Scan(&c); err != nil {
-					t.Fatal(err)
-				}
-				out = append(out, c)
-			}
-			return out
 		}
 		for _, copied := range []string{"funnel_sample", "funnel_restays"} {
 			if a, b := cols("funnel_leads"), cols(copied); len(a) == 0 || !slices.Equal(a, b) {
@@ -207,43 +194,34 @@ func sampledAt(sampled bool, rate float64) float64 {
 
 // hashedBelow are the ids of the leads whose hashint8 is below bound, in order.
 func hashedBelow(t *testing.T, db *store.DB, bound int64) []int {
-	t.Helper()
-	rows, err := db.Client.QueryContext(context.Background(), "SELECT id FROM leads WHERE hashint8(id) < $1 ORDER BY id", bound)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var ids []int
-	for rows.Next() {
-		var id int
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return ids
+	return column[int](t, db, "SELECT id FROM leads WHERE hashint8(id) < $1 ORDER BY id", bound)
 }
 
 // sampledIDs are the ids of the leads in the sample, in order.
 func sampledIDs(t *testing.T, db *store.DB) []int {
+	return column[int](t, db, "SELECT id FROM leads WHERE qualify_funnel_sampled(id) ORDER BY id")
+}
+
+// column is the one column of the rows of query q.
+func column[T any](t *testing.T, db *store.DB, q string, args ...any) []T {
 	t.Helper()
-	rows, err := db.Client.QueryContext(context.Background(), "SELECT id FROM leads WHERE qualify_funnel_sampled(id) ORDER BY id")
+	rows, err := db.Client.QueryContext(context.Background(), q, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	var ids []int
+	var out []T
 	for rows.Next() {
-		var id int
-		if err := rows.Scan(&id); err != nil {
+		var v T
+		if err := rows.Scan(&v); err != nil {
 			t.Fatal(err)
 		}
-		ids = append(ids, id)
+		out = append(out, v)
 	}
-	return ids
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // checkSampleMirror checks the copies of funnel_leads rows hold exactly the rows they copy:
