@@ -40,7 +40,7 @@ type exitFromAt struct {
 // exitTally adds up the exit lines of the rows of each group. The rows are many (32k for a
 // funnel by owner and source at 1M leads) and their texts few, so each text is parsed once and
 // the tallies are keyed by the group's pointer and the interned kind rather than by the
-// group's dimensions and the reason text: hashing those was a third of that answer's time.
+// group's dimensions and the reason text: hashing those was a third of that answer's Go time.
 type exitTally struct {
 	parsed map[string][]exitLine
 	kinds  []exitKind
