@@ -20,44 +20,48 @@ type exitKind struct {
 	rc string
 }
 
-// exitLine is one line of an exits text, its kind interned (exitTally.kinds).
-type exitLine struct {
+// exitPair is an exit kind (by its index in exitTally.kinds) left from a stage.
+type exitPair struct {
 	kind, fr int
-	counted  bool
 }
 
-// exitAt is an exit kind in a group; exitFromAt adds the stage left from.
-type exitAt struct {
-	g    *Group
-	kind int
+// exitLine is one line of an exits text: its pair's index in exitTally.pairs, and whether it
+// counts its leads.
+type exitLine struct {
+	pair    int
+	counted bool
 }
 
-type exitFromAt struct {
-	exitAt
-	fr int
-}
-
-// exitTally adds up the exit lines of the rows of each group. The rows are many (32k for a
-// funnel by owner and source at 1M leads) and their texts few, so each text is parsed once and
-// the tallies are keyed by the group's pointer and the interned kind rather than by the
-// group's dimensions and the reason text: hashing those was a third of that answer's Go time.
+// exitTally adds up the exit lines of the rows of each group. The rows are many (46k for a
+// funnel by owner and cohort month over a year at 1M leads) and their texts few, so each text
+// is parsed once into dense indexes of its kinds and pairs, and each group adds up its rows in
+// slices by those indexes: no map is written per line (hashing the group's dimensions and the
+// reason text per line had been a third of that answer's Go time, maps keyed by the group and
+// the index still a fifth).
 type exitTally struct {
 	parsed map[string][]exitLine
 	kinds  []exitKind
 	kindOf map[exitKind]int
-	leads  map[exitAt]int     // leads per group, exit stage and reason
-	rows   map[exitFromAt]int // leads per group, exit stage, reason and stage left from
+	pairs  []exitPair
+	pairOf map[exitPair]int
+	groups map[*Group]*groupExits
+}
+
+// groupExits are a group's tallies: leads by kind, rows (leads by stage left from) by pair.
+type groupExits struct {
+	leads, rows []int
 }
 
 func newExitTally() *exitTally {
-	return &exitTally{parsed: map[string][]exitLine{}, kindOf: map[exitKind]int{}, leads: map[exitAt]int{}, rows: map[exitFromAt]int{}}
+	return &exitTally{parsed: map[string][]exitLine{}, kindOf: map[exitKind]int{}, pairOf: map[exitPair]int{},
+		groups: map[*Group]*groupExits{}}
 }
 
 // countJob counts, in one scan, the leads of the cohort that reached each step per group and,
-// with exits, per group and exits text: the texts are few (373 at 1M leads), so the grouping
-// stays a small hash aggregate, and the counts of a group are the sums over its texts. A
-// separate statement for the exits scanned the rollup a second time (a fifth of a funnel's
-// time at 1M leads), and read another snapshot.
+// with exits, per group and exits text: the texts are few (370 at 1M leads), so the counts of a
+// group are the sums over its texts. A separate statement for the exits scanned the rollup a
+// second time (a fifth of a funnel's time at 1M leads), and read another snapshot. The rows are
+// scanned into the same destinations each time, integers without database/sql's reflection.
 func (sc *scope) countJob(in Input, ids []int, first int, dcols, from, where string, args []any, group func(dims) *Group, t *exitTally) job {
 	counts := make([]string, len(ids))
 	for i, id := range ids {
@@ -73,15 +77,15 @@ func (sc *scope) countJob(in Input, ids []int, first int, dcols, from, where str
 		ex, by = "r.exits, COUNT(r.exits)", groupBy(in.GroupBy, "r.exits")
 	}
 	st.add(`SELECT `+dcols+`, `+ex+`, `+strings.Join(counts, ", ")+` FROM `+from+where+by, args...)
+	var d dims
+	var text sql.NullString
+	var withExits int
+	n := make([]int, len(ids))
+	dest := append(d.dest(), &text, intCol{&withExits})
+	for i := range n {
+		dest = append(dest, intCol{&n[i]})
+	}
 	return job{st: st, scan: func(rows *sql.Rows) error {
-		var d dims
-		var text sql.NullString
-		var withExits int
-		n := make([]int, len(ids))
-		dest := append(d.dest(), &text, &withExits)
-		for i := range n {
-			dest = append(dest, &n[i])
-		}
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
@@ -106,19 +110,25 @@ func (t *exitTally) add(g *Group, text string, n int) error {
 		}
 		t.parsed[text] = lines
 	}
+	ge := t.groups[g]
+	if ge == nil {
+		ge = &groupExits{}
+		t.groups[g] = ge
+	}
+	if len(ge.rows) < len(t.pairs) {
+		ge.leads = append(ge.leads, make([]int, len(t.kinds)-len(ge.leads))...)
+		ge.rows = append(ge.rows, make([]int, len(t.pairs)-len(ge.rows))...)
+	}
 	for _, l := range lines {
-		at := exitAt{g, l.kind}
-		c := t.leads[at] // a kind with no counted line still lists, with 0 leads
 		if l.counted {
-			c += n
+			ge.leads[t.pairs[l.pair].kind] += n
 		}
-		t.leads[at] = c
-		t.rows[exitFromAt{at, l.fr}] += n
+		ge.rows[l.pair] += n
 	}
 	return nil
 }
 
-// parse reads an exits text into its lines.
+// parse reads an exits text into its lines, interning their kinds and pairs.
 func (t *exitTally) parse(text string) ([]exitLine, error) {
 	var lines []exitLine
 	for line := range strings.SplitSeq(text, "\n") {
@@ -132,44 +142,58 @@ func (t *exitTally) parse(text string) ([]exitLine, error) {
 			return nil, errBadExits(line)
 		}
 		kind := exitKind{k, unescapeReason(f[3])}
-		i, ok := t.kindOf[kind]
+		ki, ok := t.kindOf[kind]
 		if !ok {
-			i = len(t.kinds)
+			ki = len(t.kinds)
 			t.kinds = append(t.kinds, kind)
-			t.kindOf[kind] = i
+			t.kindOf[kind] = ki
 		}
-		lines = append(lines, exitLine{kind: i, fr: fr, counted: f[2] == "1"})
+		pair := exitPair{ki, fr}
+		pi, ok := t.pairOf[pair]
+		if !ok {
+			pi = len(t.pairs)
+			t.pairs = append(t.pairs, pair)
+			t.pairOf[pair] = pi
+		}
+		lines = append(lines, exitLine{pair: pi, counted: f[2] == "1"})
 	}
 	return lines, nil
 }
 
 // fill adds the tallied exits to their groups, by exit stage and reason, and then stage left
-// from (stage ids in order, as the funnel's exits have always been listed).
+// from (stage ids in order, as the funnel's exits have always been listed). A kind is listed
+// when a row of the group has a line of it, with 0 leads when none counted.
 func (t *exitTally) fill(set *stageSet) {
-	keys := make([]exitFromAt, 0, len(t.rows))
-	for k := range t.rows {
-		keys = append(keys, k)
+	order := make([]int, len(t.pairs))
+	for i := range order {
+		order[i] = i
 	}
-	slices.SortFunc(keys, func(a, b exitFromAt) int {
-		x, y := t.kinds[a.kind], t.kinds[b.kind]
-		return cmp.Or(cmp.Compare(x.k, y.k), cmp.Compare(x.rc, y.rc), cmp.Compare(a.fr, b.fr))
+	slices.SortFunc(order, func(a, b int) int {
+		x, y := t.kinds[t.pairs[a].kind], t.kinds[t.pairs[b].kind]
+		return cmp.Or(cmp.Compare(x.k, y.k), cmp.Compare(x.rc, y.rc), cmp.Compare(t.pairs[a].fr, t.pairs[b].fr))
 	})
-	seen := map[exitAt]bool{}
-	for _, k := range keys {
-		kind := t.kinds[k.kind]
-		stage := set.byID[kind.k]
-		if stage == nil {
-			continue
+	for g, ge := range t.groups {
+		listed := -1
+		for _, pi := range order {
+			if pi >= len(ge.rows) || ge.rows[pi] == 0 {
+				continue
+			}
+			p := t.pairs[pi]
+			kind := t.kinds[p.kind]
+			stage := set.byID[kind.k]
+			if stage == nil {
+				continue
+			}
+			if p.kind != listed {
+				listed = p.kind
+				g.Exits = append(g.Exits, &Exit{Stage: stage.Key, ReasonCode: kind.rc, Count: ge.leads[p.kind]})
+			}
+			fromKey := ""
+			if f := set.byID[p.fr]; f != nil {
+				fromKey = f.Key
+			}
+			g.ExitsFrom = append(g.ExitsFrom, &ExitFrom{FromStage: fromKey, Stage: stage.Key, ReasonCode: kind.rc, Count: ge.rows[pi]})
 		}
-		if !seen[k.exitAt] {
-			seen[k.exitAt] = true
-			k.g.Exits = append(k.g.Exits, &Exit{Stage: stage.Key, ReasonCode: kind.rc, Count: t.leads[k.exitAt]})
-		}
-		fromKey := ""
-		if f := set.byID[k.fr]; f != nil {
-			fromKey = f.Key
-		}
-		k.g.ExitsFrom = append(k.g.ExitsFrom, &ExitFrom{FromStage: fromKey, Stage: stage.Key, ReasonCode: kind.rc, Count: t.rows[k]})
 	}
 }
 

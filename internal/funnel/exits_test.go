@@ -3,43 +3,58 @@ package funnel
 import (
 	"reflect"
 	"testing"
+
+	"github.com/qualify/qualify/ent"
 )
 
 // TestExitTally reads the exit lines as exitLinesSQL writes them: reasons with spaces,
-// backslashes and newlines (escaped) come back as they were, and only counted lines count leads.
+// backslashes and newlines (escaped) come back as they were, only counted lines count leads, a
+// kind with no counted line lists 0 leads, and each group adds up only its own rows.
 func TestExitTally(t *testing.T) {
-	type from struct {
-		exitKind
-		fr int
-	}
+	set := &stageSet{byID: map[int]*ent.Stage{3: {Key: "mql"}, 4: {Key: "sal"}, 7: {Key: "lost"}, 8: {Key: "nurture"}}}
 	for _, tc := range []struct {
-		text  string
-		n     int
-		leads map[exitKind]int
-		rows  map[from]int
+		texts     []string // each tallied twice, for one lead a row
+		exits     []Exit
+		exitsFrom []ExitFrom
 	}{
-		{"7 3 1 no budget", 2, map[exitKind]int{{7, "no budget"}: 2}, map[from]int{{exitKind{7, "no budget"}, 3}: 2}},
-		{"7 3 1 a\\\\b\n7 4 0 a\\\\b", 1, map[exitKind]int{{7, `a\b`}: 1},
-			map[from]int{{exitKind{7, `a\b`}, 3}: 1, {exitKind{7, `a\b`}, 4}: 1}},
-		{"8 0 1 line\\nbreak\n8 0 1 ", 3, map[exitKind]int{{8, "line\nbreak"}: 3, {8, ""}: 3},
-			map[from]int{{exitKind{8, "line\nbreak"}, 0}: 3, {exitKind{8, ""}, 0}: 3}},
+		{[]string{"7 3 1 no budget"}, []Exit{{"lost", "no budget", 2}}, []ExitFrom{{"mql", "lost", "no budget", 2}}},
+		{[]string{"7 3 1 a\\\\b\n7 4 0 a\\\\b"}, []Exit{{"lost", `a\b`, 2}},
+			[]ExitFrom{{"mql", "lost", `a\b`, 2}, {"sal", "lost", `a\b`, 2}}},
+		{[]string{"8 0 1 line\\nbreak\n8 0 1 "}, []Exit{{"nurture", "", 2}, {"nurture", "line\nbreak", 2}},
+			[]ExitFrom{{"", "nurture", "", 2}, {"", "nurture", "line\nbreak", 2}}},
+		// A lead that left twice for the same reason counts once (its second line is not
+		// counted); a row of another text adds to the same kind.
+		{[]string{"7 4 0 x\n7 3 1 x", "7 3 1 x"}, []Exit{{"lost", "x", 4}},
+			[]ExitFrom{{"mql", "lost", "x", 4}, {"sal", "lost", "x", 2}}},
+		{[]string{"7 4 0 y"}, []Exit{{"lost", "y", 0}}, []ExitFrom{{"sal", "lost", "y", 2}}},
+		{[]string{"9 3 1 retired"}, nil, nil}, // a stage no longer in the catalogue
 	} {
-		tl, g := newExitTally(), &Group{}
-		// Twice: the second row of the same text is tallied from the parsed lines.
-		for range 2 {
-			if err := tl.add(g, tc.text, tc.n); err != nil {
-				t.Fatalf("%q: %v", tc.text, err)
+		tl, g, other := newExitTally(), &Group{}, &Group{}
+		if err := tl.add(other, "8 0 1 elsewhere", 5); err != nil {
+			t.Fatal(err)
+		}
+		for _, text := range tc.texts {
+			// Twice: the second row of the same text is tallied from the parsed lines.
+			for range 2 {
+				if err := tl.add(g, text, 1); err != nil {
+					t.Fatalf("%q: %v", text, err)
+				}
 			}
 		}
-		leads, rows := map[exitKind]int{}, map[from]int{}
-		for k, n := range tl.leads {
-			leads[tl.kinds[k.kind]] = n / 2
+		tl.fill(set)
+		var exits []Exit
+		var from []ExitFrom
+		for _, e := range g.Exits {
+			exits = append(exits, *e)
 		}
-		for k, n := range tl.rows {
-			rows[from{tl.kinds[k.kind], k.fr}] = n / 2
+		for _, e := range g.ExitsFrom {
+			from = append(from, *e)
 		}
-		if !reflect.DeepEqual(leads, tc.leads) || !reflect.DeepEqual(rows, tc.rows) {
-			t.Errorf("%q: got %v %v, want %v %v", tc.text, leads, rows, tc.leads, tc.rows)
+		if !reflect.DeepEqual(exits, tc.exits) || !reflect.DeepEqual(from, tc.exitsFrom) {
+			t.Errorf("%q: got %v %v, want %v %v", tc.texts, exits, from, tc.exits, tc.exitsFrom)
+		}
+		if len(other.Exits) != 1 || *other.Exits[0] != (Exit{"nurture", "elsewhere", 5}) {
+			t.Errorf("%q: the other group's exits are %v", tc.texts, other.Exits)
 		}
 	}
 	if err := newExitTally().add(&Group{}, "7 x 1 r", 1); err == nil {
