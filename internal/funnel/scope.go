@@ -144,8 +144,9 @@ func (sc *scope) cohortCond(alias string, c Cohort, first int, p Period) (string
 // joined as alias+"u" (see dimJoin). The text keys are the columns themselves: the planner's
 // statistics of funnel_leads know columns, not expressions, and a key with a collation of its
 // own was estimated from each column alone (65,797 groups of a funnel by owner, cohort month
-// and exits at 1M leads, for 46,579 with the statistics' 12,056): that hash aggregate took 30%
-// longer (psql, median of 15).
+// and exits at 1M leads, for 46,579 with the statistics' 12,056). With the collated keys the
+// statement of a funnel by team, industry and region with exits took 615 ms against 319, by
+// owner and cohort month 413 against 360 (psql, median of 9).
 func (sc *scope) dimCols(alias string, by []Dimension, first int) string {
 	return sc.dimColsCollated(alias, by, first, "")
 }
