@@ -2,11 +2,14 @@ package server
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+
+	"github.com/klauspost/compress/gzhttp"
 	"net/url"
 	"strings"
 	"time"
@@ -47,7 +50,7 @@ func (s *Server) routes(gql http.Handler, deps Deps) http.Handler {
 		for i := len(deps.Middleware) - 1; i >= 0; i-- {
 			h = deps.Middleware[i](h)
 		}
-		mux.Handle(pattern, s.limitBody(s.withTimeout(h)))
+		mux.Handle(pattern, gzipped(s.limitBody(s.withTimeout(h))))
 	}
 	metrics := s.metrics.handler()
 	if deps.MetricsMiddleware != nil {
@@ -75,7 +78,7 @@ func (s *Server) graphqlRoute(gql http.Handler, middleware []func(http.Handler) 
 	for i := len(middleware) - 1; i >= 0; i-- {
 		h = middleware[i](h)
 	}
-	plain := s.limitBody(s.withTimeout(h))
+	plain := gzipped(s.limitBody(s.withTimeout(h)))
 	ws := s.websocket(h)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The same test gqlgen's websocket transport uses to claim a request.
@@ -86,6 +89,18 @@ func (s *Server) graphqlRoute(gql http.Handler, middleware []func(http.Handler) 
 		plain.ServeHTTP(w, r)
 	})
 }
+
+// gzipped compresses an answer of over 1 kB for a client that accepts gzip, and says Vary:
+// Accept-Encoding. Answers can be large: a funnel by owner and cohort month with its exits is
+// 6.6 MB of JSON at 1M leads, the CSV exports more. The fastest level: JSON shrinks about
+// tenfold at it, and the server's two cores serve the queries.
+var gzipped = func() func(http.Handler) http.HandlerFunc {
+	wrap, err := gzhttp.NewWrapper(gzhttp.MinSize(1024), gzhttp.CompressionLevel(gzip.BestSpeed))
+	if err != nil {
+		panic(err) // the options are constants
+	}
+	return wrap
+}()
 
 // limitBody reads the whole body up front, so a body over Config.MaxBodyBytes is refused with 413
 // (gqlgen would report a failed read as a GraphQL error with status 200).
