@@ -136,7 +136,6 @@ func (s *Service) stageDurations(ctx context.Context, in Input) (*Durations, err
 		res.Percentiles, res.PercentileSampleRate = method(rate)
 		ptable, share := sc.percentileFrom(rate, "r")
 		pfrom := ptable + " r" + join
-		sdcols := sc.sortedDimCols("r", in.GroupBy, first)
 		// Each statement sorts only the rows with a closed stay in one of its stages. Over
 		// every lead on PostgreSQL, the first stage's stays (latest and cumulative: nearly every
 		// lead has one) are sorted by one statement while another sorts the later stages' (their
@@ -164,7 +163,7 @@ func (s *Service) stageDurations(ctx context.Context, in Input) (*Durations, err
 				}
 			}
 			where := base + share + " AND (" + strings.Join(some, " OR ") + ")"
-			jobs = append(jobs, sc.statsJob(in.GroupBy, sdcols, pfrom, where, args, part, figures, add))
+			jobs = append(jobs, sc.statsJob(in.GroupBy, first, pfrom, where, args, part, figures, add))
 		}
 		if err := sc.runAll(ctx, jobs...); err != nil {
 			return nil, err

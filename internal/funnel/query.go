@@ -81,7 +81,6 @@ func (s *Service) funnel(ctx context.Context, in Input) (*Result, error) {
 		res.Percentiles, res.PercentileSampleRate = method(rate)
 		ptable, share := sc.percentileFrom(rate, "r")
 		pfrom := ptable + " r" + sc.dimJoin("r", in.GroupBy, first)
-		sdcols := sc.sortedDimCols("r", in.GroupBy, first)
 		vals := make([]kmv, 0, len(ids)-1)
 		for i := 0; i+1 < len(ids); i++ {
 			vals = append(vals, kmv{k: ids[i], v: secondsDays(sc.col("r", 'r', ids[i+1]), sc.col("r", 'r', ids[i]))})
@@ -100,7 +99,7 @@ func (s *Service) funnel(ctx context.Context, in Input) (*Result, error) {
 		}
 		for i, part := range parts {
 			some := share + " AND " + sc.col("r", 'r', ids[i+1]) + " IS NOT NULL"
-			jobs = append(jobs, sc.statsJob(in.GroupBy, sdcols, pfrom, where+some, cohortArgs, part, statPercentiles, each))
+			jobs = append(jobs, sc.statsJob(in.GroupBy, first, pfrom, where+some, cohortArgs, part, statPercentiles, each))
 		}
 	}
 	if err := sc.runAll(ctx, jobs...); err != nil {

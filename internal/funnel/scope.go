@@ -139,9 +139,9 @@ func (sc *scope) cohortCond(alias string, c Cohort, first int, p Period) (string
 }
 
 // dimCols are the dimension columns d1..d8 of alias, constant when not grouped, for a
-// statement that hashes its groups. first is the stage whose reach the attribution at the time
-// (OWNER_AT_REACH, TEAM_AT_REACH) reads; the latter reads the team of that owner from the users
-// joined as alias+"u" (see dimJoin). The text keys are the columns themselves: the planner's
+// statement that hashes its groups (wideStats sorts its own). first is the stage whose reach
+// the attribution at the time (OWNER_AT_REACH, TEAM_AT_REACH) reads; the latter reads the team
+// of that owner from the users joined as alias+"u" (see dimJoin). The text keys are the columns themselves: the planner's
 // statistics of funnel_leads know columns, not expressions, and a key with a collation of its
 // own was estimated from each column alone (65,797 groups of a funnel by owner, cohort month
 // and exits at 1M leads, for 46,579 with the statistics' 12,056). With the collated keys the
@@ -151,17 +151,7 @@ func (sc *scope) dimCols(alias string, by []Dimension, first int) string {
 	return sc.dimColsCollated(alias, by, first, "")
 }
 
-// sortedDimCols are dimCols for a statement that sorts its rows by group (the ordered-set
-// aggregates): text keys compare by bytes, the same groups as the database's collation (a
-// deterministic one), but the sort calls no strcoll (a quarter less time for the stays of a
-// year by cohort month at 1M leads).
-func (sc *scope) sortedDimCols(alias string, by []Dimension, first int) string {
-	if !sc.svc.pg() {
-		return sc.dimCols(alias, by, first)
-	}
-	return sc.dimColsCollated(alias, by, first, ` COLLATE "C"`)
-}
-
+// dimColsCollated are dimCols with collate after each text key (wideStats).
 func (sc *scope) dimColsCollated(alias string, by []Dimension, first int, collate string) string {
 	has := map[Dimension]bool{}
 	for _, d := range by {
@@ -264,11 +254,12 @@ func ptr[T any](v T) *T { return &v }
 // parts names of each value of vals (the count and mean, the median and 90th percentile), and
 // calls each for every (group, value) with at least one lead. The percentiles are
 // percentile_cont (linear interpolation between the closest ranks) on both databases, so both
-// give the same figures.
-func (sc *scope) statsJob(by []Dimension, dcols, from, where string, args []any, vals []kmv, parts statParts, each func(*stats)) job {
+// give the same figures. The rows are from's alias r; first is dimCols'.
+func (sc *scope) statsJob(by []Dimension, first int, from, where string, args []any, vals []kmv, parts statParts, each func(*stats)) job {
 	if sc.svc.pg() {
-		return sc.wideStats(by, dcols, from, where, args, vals, parts, each)
+		return sc.wideStats(by, first, from, where, args, vals, parts, each)
 	}
+	dcols := sc.dimCols("r", by, first)
 	join, k, m, v := sc.svc.unpivot("r", vals)
 	st := sc.stmt()
 	st.add(percentileSQL(`SELECT * FROM (SELECT `+dcols+`, `+k+` AS k, `+m+` AS m, `+v+` AS v FROM `+from+join+where+`) q0 WHERE v IS NOT NULL`), args...)
@@ -289,7 +280,11 @@ func (sc *scope) statsJob(by []Dimension, dcols, from, where string, args []any,
 // ordered-set aggregates need their input sorted by group: the callers keep the rows to those
 // with a value. Only the figures asked for are computed: the funnel's days to the next step
 // take no count or mean, nor do a sample's stays (the answer's come from every lead).
-func (sc *scope) wideStats(by []Dimension, dcols, from, where string, args []any, vals []kmv, parts statParts, each func(*stats)) job {
+func (sc *scope) wideStats(by []Dimension, first int, from, where string, args []any, vals []kmv, parts statParts, each func(*stats)) job {
+	// Its groups are sorted: text keys compare by bytes, the same groups as the database's
+	// collation (a deterministic one), but the sort calls no strcoll (a quarter less time for
+	// the stays of a year by cohort month at 1M leads).
+	dcols := sc.dimColsCollated("r", by, first, ` COLLATE "C"`)
 	cols := make([]string, 0, 4*len(vals))
 	for _, x := range vals {
 		if parts&statCounts != 0 {
