@@ -25,7 +25,7 @@ func TestContactTotalCountFromCounters(t *testing.T) {
 		if _, err := seed.Run(ctx, db.Client, seed.Options{Leads: 60, Seed: 5, Now: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Pool: db.SQL}); err != nil {
 			t.Fatal(err)
 		}
-		bundle := func(c *app.Config) { c.PoliciesDir, c.PolicyCache, c.PageMax = ownAndTeamBundle(t), nil, 1000 }
+		bundle := func(c *app.Config) { c.PoliciesDir, c.PageMax = ownAndTeamBundle(t), 1000 }
 		api := apitest.Start(t, db, bundle)
 		counted, st := apitest.CountStatements(db)
 		reader := apitest.Start(t, counted, bundle)

@@ -32,7 +32,7 @@ func TestLeadTotalCountFromCounters(t *testing.T) {
 		}
 		// Writes go to one app; the checks read through a second on a client that records statements
 		// (an import's job needs the store's own client).
-		bundle := func(c *app.Config) { c.PoliciesDir, c.PolicyCache, c.PageMax = ownAndTeamBundle(t), nil, 1000 }
+		bundle := func(c *app.Config) { c.PoliciesDir, c.PageMax = ownAndTeamBundle(t), 1000 }
 		api := apitest.Start(t, db, bundle)
 		counted, st := apitest.CountStatements(db)
 		reader := apitest.Start(t, counted, bundle)

@@ -61,3 +61,23 @@ func TestExitTally(t *testing.T) {
 		t.Error("a malformed line was accepted")
 	}
 }
+
+// TestIntCol scans what the drivers hand an integer column: int64, NULL as 0, and anything else
+// (a column that is not an integer) as an error, leaving the destination as it was.
+func TestIntCol(t *testing.T) {
+	n := -1
+	for _, tc := range []struct {
+		v    any
+		want int
+	}{{int64(46579), 46579}, {nil, 0}, {int64(-3), -3}} {
+		if err := (intCol{&n}).Scan(tc.v); err != nil || n != tc.want {
+			t.Errorf("Scan(%v) = %d, %v; want %d", tc.v, n, err, tc.want)
+		}
+	}
+	for _, v := range []any{"12", 1.5, []byte("7")} {
+		n = 9
+		if err := (intCol{&n}).Scan(v); err == nil || n != 9 {
+			t.Errorf("Scan(%#v) = %d, %v; want an error and 9 kept", v, n, err)
+		}
+	}
+}

@@ -21,15 +21,19 @@ import (
 	"github.com/qualify/qualify/internal/testenv"
 )
 
+// verified is shared by the engines of simulationSetup: the shipped bundle and the draft are
+// verified once per test binary (seconds under the race detector), as apitest's apps share theirs.
+var verified = policy.NewVerifiedCache()
+
 // simulationSetup seeds n leads and returns the lifecycle and the shipped and lowered-MQL
-// revisions, outside any server, and how long verifying the draft took.
-func simulationSetup(t *testing.T, db *store.DB, n int) (*lifecycle.Service, *policy.Revision, *policy.Revision, time.Duration) {
+// revisions, outside any server.
+func simulationSetup(t *testing.T, db *store.DB, n int) (*lifecycle.Service, *policy.Revision, *policy.Revision) {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := seed.Run(ctx, db.Client, seed.Options{Leads: n, Seed: 5, Now: time.Now().UTC().Truncate(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	engine := policy.New(policy.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), EvalTimeout: 10 * time.Second})
+	engine := policy.New(policy.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), EvalTimeout: 10 * time.Second, Verified: verified})
 	files, err := policy.ReadDir(apitest.PoliciesDir())
 	if err != nil {
 		t.Fatal(err)
@@ -46,19 +50,18 @@ func simulationSetup(t *testing.T, db *store.DB, n int) (*lifecycle.Service, *po
 	if err != nil {
 		t.Fatal(err)
 	}
-	began := time.Now()
 	draft, rep := engine.Verify(ctx, draftFiles)
 	if draft == nil {
 		t.Fatalf("draft refused: %+v", rep.Problems)
 	}
-	return lifecycle.New(db.Client, engine), active, draft, time.Since(began)
+	return lifecycle.New(db.Client, engine), active, draft
 }
 
 // A cancelled context stops every stage of the pipeline: Compare returns the cancellation, and
 // no batch is reported done after it.
 func TestSimulationStopsWithItsContext(t *testing.T) {
 	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
-		lc, active, draft, _ := simulationSetup(t, db, 600)
+		lc, active, draft := simulationSetup(t, db, 600)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		calls, last, total := 0, 0, 0
@@ -83,7 +86,7 @@ const simulateNoneQuery = `query($d: PolicyDraftInput!) { simulatePolicy(draft: 
 // it answers TIMEOUT at about that deadline, well before the whole run would have finished.
 func TestSimulationWithinRequestTimeout(t *testing.T) {
 	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
-		lc, active, draft, _ := simulationSetup(t, db, 4000)
+		lc, active, draft := simulationSetup(t, db, 4000)
 		began := time.Now()
 		if _, err := policyadmin.Compare(context.Background(), lc, active, draft, policyadmin.SimulateOptions{}); err != nil {
 			t.Fatal(err)
