@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,12 +22,17 @@ import (
 	"github.com/qualify/qualify/internal/auth"
 	"github.com/qualify/qualify/internal/policy"
 	"github.com/qualify/qualify/internal/store"
+	"github.com/qualify/qualify/internal/testenv"
 )
 
-// PoliciesDir is the shipped bundle of this repository.
+// PoliciesDir is the shipped bundle of this repository, found as testenv finds the repository
+// (also in a binary built with -trimpath, whose source paths are not the files').
 func PoliciesDir() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "policies")
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		panic("apitest: " + err.Error())
+	}
+	return filepath.Join(root, "policies")
 }
 
 // The JWT settings of every test app: tests mint tokens with them (As, Token).

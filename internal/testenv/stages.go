@@ -29,7 +29,7 @@ var fallbackStages = []policy.Stage{
 
 // bundleStages reads qualify.stages from the shipped bundle's data.json once per test binary.
 var bundleStages = sync.OnceValues(func() ([]policy.Stage, error) {
-	root, err := repoRoot()
+	root, err := RepoRoot()
 	if err != nil {
 		return nil, err
 	}
@@ -66,9 +66,9 @@ func Stages(t testing.TB) []policy.Stage {
 	return slices.Clone(stages)
 }
 
-// repoRoot is the directory of go.mod: two levels above this file, or else the first directory
+// RepoRoot is the directory of go.mod: two levels above this file, or else the first directory
 // with a go.mod above the working directory (when built with -trimpath).
-func repoRoot() (string, error) {
+func RepoRoot() (string, error) {
 	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
 		root := filepath.Join(filepath.Dir(file), "..", "..")
 		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {

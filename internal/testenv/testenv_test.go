@@ -68,7 +68,7 @@ func TestStagesFromBundle(t *testing.T) {
 	if got := strings.Join(keys, ","); !strings.HasPrefix(got, "lead,mql,sal,sql,opportunity,customer") {
 		t.Errorf("stages = %s", got)
 	}
-	root, err := repoRoot()
+	root, err := RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
