@@ -44,7 +44,13 @@ func TestBrowserJourneys(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "qualify")
-	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, "./cmd/qualify")
+	// The toolchain running the test, else the one on PATH: a test binary built with -trimpath
+	// (as CI builds) records no GOROOT.
+	goCmd := "go"
+	if r := runtime.GOROOT(); r != "" {
+		goCmd = filepath.Join(r, "bin", "go")
+	}
+	build := exec.Command(goCmd, "build", "-o", bin, "./cmd/qualify")
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
