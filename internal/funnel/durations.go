@@ -252,10 +252,10 @@ func (sc *scope) stayCounts(by []Dimension, dcols, join, where string, args []an
 		}
 	}
 	st := sc.stmt()
-	st.add(`SELECT `+dcols+`, `+strings.Join(scan, ", ")+` FROM `+sc.table+` r`+join+where+groupBy(by), args...)
+	st.add(`SELECT `+dcols+strings.Join(scan, ", ")+` FROM `+sc.table+` r`+join+where+groupBy(by), args...)
 	if restays {
 		st.add(`
-UNION ALL SELECT `+dcols+`, `+strings.Join(diffs, ", ")+` FROM funnel_restays r`+join+where+groupBy(by), args...)
+UNION ALL SELECT `+dcols+strings.Join(diffs, ", ")+` FROM funnel_restays r`+join+where+groupBy(by), args...)
 	}
 	type key struct {
 		dims
@@ -271,7 +271,7 @@ UNION ALL SELECT `+dcols+`, `+strings.Join(diffs, ", ")+` FROM funnel_restays r`
 		var d dims
 		ns := make([]int, len(vals))
 		ss := make([]sql.NullFloat64, len(vals))
-		dest := d.dest()
+		dest := d.destOf(by, false)
 		for i := range vals {
 			dest = append(dest, &ns[i], &ss[i])
 		}

@@ -76,12 +76,12 @@ func (sc *scope) countJob(in Input, ids []int, first int, dcols, from, where str
 	if t != nil {
 		ex, by = "r.exits, COUNT(r.exits)", groupBy(in.GroupBy, "r.exits")
 	}
-	st.add(`SELECT `+dcols+`, `+ex+`, `+strings.Join(counts, ", ")+` FROM `+from+where+by, args...)
+	st.add(`SELECT `+dcols+ex+`, `+strings.Join(counts, ", ")+` FROM `+from+where+by, args...)
 	var d dims
 	var text sql.NullString
 	var withExits int
 	n := make([]int, len(ids))
-	dest := append(d.dest(), &text, intCol{&withExits})
+	dest := append(d.destOf(in.GroupBy, false), &text, intCol{&withExits})
 	for i := range n {
 		dest = append(dest, intCol{&n[i]})
 	}

@@ -138,42 +138,51 @@ func (sc *scope) cohortCond(alias string, c Cohort, first int, p Period) (string
 	return fmt.Sprintf(" AND %s >= ? AND %s < ?", col, col), []any{from, to}
 }
 
-// dimCols are the dimension columns d1..d8 of alias, constant when not grouped, for a
-// statement that hashes its groups (wideStats sorts its own). first is the stage whose reach
-// the attribution at the time (OWNER_AT_REACH, TEAM_AT_REACH) reads; the latter reads the team
-// of that owner from the users joined as alias+"u" (see dimJoin). The text keys are the columns themselves: the planner's
-// statistics of funnel_leads know columns, not expressions, and a key with a collation of its
-// own was estimated from each column alone (65,797 groups of a funnel by owner, cohort month
-// and exits at 1M leads, for 46,579 with the statistics' 12,056). With the collated keys the
-// statement of a funnel by team, industry and region with exits took 615 ms against 319, by
+// dimCols are the select list of the grouped dimensions of alias, as columns d1..d8 in that
+// order (see dimOrder), followed by a comma when not empty; a dimension not grouped is not
+// selected and scans as zero (destOf). A row carries no constant columns: a funnel by owner and
+// cohort month with its exits at 1M leads reads 46k rows, and each constant column cost a
+// driver value and a conversion per row. first is the stage whose reach the attribution at the
+// time (OWNER_AT_REACH, TEAM_AT_REACH) reads; the latter reads the team of that owner from the
+// users joined as alias+"u" (see dimJoin). The text keys are the columns themselves: the
+// planner's statistics of funnel_leads know columns, not expressions, and a key with a collation
+// of its own was estimated from each column alone (65,797 groups of a funnel by owner, cohort
+// month and exits at 1M leads, for 46,579 with the statistics' 12,056). With the collated keys
+// the statement of a funnel by team, industry and region with exits took 615 ms against 319, by
 // owner and cohort month 413 against 360 (psql, median of 9).
 func (sc *scope) dimCols(alias string, by []Dimension, first int) string {
-	return sc.dimColsCollated(alias, by, first, "")
+	return sc.dimColsCollated(alias, by, first, "", false)
 }
 
-// dimColsCollated are dimCols with collate after each text key (wideStats).
-func (sc *scope) dimColsCollated(alias string, by []Dimension, first int, collate string) string {
-	has := map[Dimension]bool{}
-	for _, d := range by {
-		has[d] = true
-	}
-	col := func(d Dimension, expr, zero string) string {
-		if has[d] {
-			return expr
-		}
-		return zero
-	}
+// dimColsCollated are dimCols with collate after each text key (wideStats); with all, every
+// dimension is selected, those not grouped as constants (percentileSQL's d1..d8).
+func (sc *scope) dimColsCollated(alias string, by []Dimension, first int, collate string, all bool) string {
 	text := func(expr string) string { return expr + collate }
-	return strings.Join([]string{
-		col(DimSource, text(alias+".source"), "''") + " AS d1",
-		col(DimOwner, "COALESCE("+alias+".owner_id, 0)", "0") + " AS d2",
-		col(DimTeam, text(alias+".team"), "''") + " AS d3",
-		col(DimIndustry, text(alias+".industry"), "''") + " AS d4",
-		col(DimRegion, text(alias+".region"), "''") + " AS d5",
-		col(DimCohortMonth, text(alias+".cohort_month"), "''") + " AS d6",
-		col(DimOwnerAtReach, "COALESCE("+sc.col(alias, 'o', first)+", 0)", "0") + " AS d7",
-		col(DimTeamAtReach, text("COALESCE("+alias+"u.team, '')"), "''") + " AS d8",
-	}, ", ")
+	expr := map[Dimension]string{
+		DimSource:       text(alias + ".source"),
+		DimOwner:        "COALESCE(" + alias + ".owner_id, 0)",
+		DimTeam:         text(alias + ".team"),
+		DimIndustry:     text(alias + ".industry"),
+		DimRegion:       text(alias + ".region"),
+		DimCohortMonth:  text(alias + ".cohort_month"),
+		DimOwnerAtReach: "COALESCE(" + sc.col(alias, 'o', first) + ", 0)",
+		DimTeamAtReach:  text("COALESCE(" + alias + "u.team, '')"),
+	}
+	var b strings.Builder
+	for _, d := range dimOrder {
+		switch {
+		case slices.Contains(by, d):
+			b.WriteString(expr[d])
+		case all && (d == DimOwner || d == DimOwnerAtReach):
+			b.WriteString("0")
+		case all:
+			b.WriteString("''")
+		default:
+			continue
+		}
+		b.WriteString(" AS " + dimAlias[d] + ", ")
+	}
+	return b.String()
 }
 
 // dimJoin joins the users of the owners at the time when grouped by TEAM_AT_REACH.
@@ -197,8 +206,34 @@ type dims struct {
 	teamAt                            string
 }
 
-func (d *dims) dest() []any {
-	return []any{&d.source, intCol{&d.owner}, &d.team, &d.industry, &d.region, &d.cohortMon, intCol{&d.ownerAt}, &d.teamAt}
+// destOf are the scan destinations of the columns of dimCols: those of the grouped dimensions
+// of by, or with all every dimension's.
+func (d *dims) destOf(by []Dimension, all bool) []any {
+	out := make([]any, 0, len(dimOrder))
+	for _, dim := range dimOrder {
+		if !all && !slices.Contains(by, dim) {
+			continue
+		}
+		switch dim {
+		case DimSource:
+			out = append(out, &d.source)
+		case DimOwner:
+			out = append(out, intCol{&d.owner})
+		case DimTeam:
+			out = append(out, &d.team)
+		case DimIndustry:
+			out = append(out, &d.industry)
+		case DimRegion:
+			out = append(out, &d.region)
+		case DimCohortMonth:
+			out = append(out, &d.cohortMon)
+		case DimOwnerAtReach:
+			out = append(out, intCol{&d.ownerAt})
+		case DimTeamAtReach:
+			out = append(out, &d.teamAt)
+		}
+	}
+	return out
 }
 
 // intCol scans an integer column (NULL as 0) into p. database/sql converts a driver's int64 to
@@ -259,13 +294,13 @@ func (sc *scope) statsJob(by []Dimension, first int, from, where string, args []
 	if sc.svc.pg() {
 		return sc.wideStats(by, first, from, where, args, vals, parts, each)
 	}
-	dcols := sc.dimCols("r", by, first)
+	dcols := sc.dimColsCollated("r", by, first, "", true)
 	join, k, m, v := sc.svc.unpivot("r", vals)
 	st := sc.stmt()
-	st.add(percentileSQL(`SELECT * FROM (SELECT `+dcols+`, `+k+` AS k, `+m+` AS m, `+v+` AS v FROM `+from+join+where+`) q0 WHERE v IS NOT NULL`), args...)
+	st.add(percentileSQL(`SELECT * FROM (SELECT `+dcols+k+` AS k, `+m+` AS m, `+v+` AS v FROM `+from+join+where+`) q0 WHERE v IS NOT NULL`), args...)
 	return job{st: st, scan: func(rows *sql.Rows) error {
 		x := stats{parts: parts}
-		if err := rows.Scan(append(x.dest(), &x.k, &x.m, &x.n, &x.mean, &x.p50, &x.p90)...); err != nil {
+		if err := rows.Scan(append(x.destOf(by, true), &x.k, &x.m, &x.n, &x.mean, &x.p50, &x.p90)...); err != nil {
 			return err
 		}
 		each(&x)
@@ -284,7 +319,7 @@ func (sc *scope) wideStats(by []Dimension, first int, from, where string, args [
 	// Its groups are sorted: text keys compare by bytes, the same groups as the database's
 	// collation (a deterministic one), but the sort calls no strcoll (a quarter less time for
 	// the stays of a year by cohort month at 1M leads).
-	dcols := sc.dimColsCollated("r", by, first, ` COLLATE "C"`)
+	dcols := sc.dimColsCollated("r", by, first, ` COLLATE "C"`, false)
 	cols := make([]string, 0, 4*len(vals))
 	for _, x := range vals {
 		if parts&statCounts != 0 {
@@ -298,11 +333,11 @@ func (sc *scope) wideStats(by []Dimension, first int, from, where string, args [
 		}
 	}
 	st := sc.stmt()
-	st.add(`SELECT `+dcols+`, `+strings.Join(cols, ", ")+` FROM `+from+where+groupBy(by), args...)
+	st.add(`SELECT `+dcols+strings.Join(cols, ", ")+` FROM `+from+where+groupBy(by), args...)
 	return job{st: st, serial: true, scan: func(rows *sql.Rows) error {
 		var d dims
 		xs := make([]stats, len(vals))
-		dest := d.dest()
+		dest := d.destOf(by, false)
 		for i := range xs {
 			if parts&statCounts != 0 {
 				dest = append(dest, &xs[i].n, &xs[i].mean)
@@ -342,6 +377,9 @@ func groupBy(by []Dimension, extra ...string) string {
 	slices.Sort(cols)
 	return " GROUP BY " + strings.Join(slices.Compact(cols), ", ")
 }
+
+// dimOrder is the order of the columns of dimCols, d1..d8.
+var dimOrder = []Dimension{DimSource, DimOwner, DimTeam, DimIndustry, DimRegion, DimCohortMonth, DimOwnerAtReach, DimTeamAtReach}
 
 // dimAlias is the column of dimCols that holds each dimension.
 var dimAlias = map[Dimension]string{DimSource: "d1", DimOwner: "d2", DimTeam: "d3", DimIndustry: "d4", DimRegion: "d5",
