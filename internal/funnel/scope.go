@@ -209,28 +209,11 @@ type dims struct {
 // destOf are the scan destinations of the columns of dimCols: those of the grouped dimensions
 // of by, or with all every dimension's.
 func (d *dims) destOf(by []Dimension, all bool) []any {
-	out := make([]any, 0, len(dimOrder))
-	for _, dim := range dimOrder {
-		if !all && !slices.Contains(by, dim) {
-			continue
-		}
-		switch dim {
-		case DimSource:
-			out = append(out, &d.source)
-		case DimOwner:
-			out = append(out, intCol{&d.owner})
-		case DimTeam:
-			out = append(out, &d.team)
-		case DimIndustry:
-			out = append(out, &d.industry)
-		case DimRegion:
-			out = append(out, &d.region)
-		case DimCohortMonth:
-			out = append(out, &d.cohortMon)
-		case DimOwnerAtReach:
-			out = append(out, intCol{&d.ownerAt})
-		case DimTeamAtReach:
-			out = append(out, &d.teamAt)
+	every := [...]any{&d.source, intCol{&d.owner}, &d.team, &d.industry, &d.region, &d.cohortMon, intCol{&d.ownerAt}, &d.teamAt} // in dimOrder
+	out := make([]any, 0, len(every))
+	for i, dim := range dimOrder {
+		if all || slices.Contains(by, dim) {
+			out = append(out, every[i])
 		}
 	}
 	return out
