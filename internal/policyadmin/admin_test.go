@@ -20,17 +20,34 @@ import (
 )
 
 // seeded starts the API on db with a seeded data set and a private, followed copy of the bundle.
+// The seed's clock is two hours before the clock the decisions read: the data set's engagement
+// has decayed by the same time at every run (seeded at the hour, it decayed 0–60 min, and
+// TestRequalifyOnlyChanged found no lead the draft alone moves at 4 and at 30 minutes past 10:00
+// UTC). The data set still follows the time of day and the weekday (the seed's office hours,
+// its days): a test that needs a given data set uses seededAt.
 func seeded(t *testing.T, db *store.DB, leads int, opts ...apitest.Option) (*apitest.Instance, string) {
+	t.Helper()
+	return seedAndStart(t, db, leads, time.Now().UTC().Add(-2*time.Hour), opts...)
+}
+
+// seededAt is seeded with the data set of a fixed time at: the decisions' clock (the lifecycle's
+// and the sweeps') starts two hours after it and runs from there, so every run decides the same
+// leads at the same ages. Activities created through the API still take the real time.
+func seededAt(t *testing.T, db *store.DB, leads int, at time.Time, opts ...apitest.Option) (*apitest.Instance, string) {
+	t.Helper()
+	start := time.Now()
+	clock := func() time.Time { return at.Add(2*time.Hour + time.Since(start)) }
+	return seedAndStart(t, db, leads, at, append([]apitest.Option{func(c *app.Config) { c.Clock = clock }}, opts...)...)
+}
+
+func seedAndStart(t *testing.T, db *store.DB, leads int, at time.Time, opts ...apitest.Option) (*apitest.Instance, string) {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS(apitest.PoliciesDir())); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	// Two hours before the clock the decisions read: the data set's engagement has decayed by the
-	// same time at every run (seeded at the hour, it decayed 0–60 min, and TestRequalifyOnlyChanged
-	// found no lead the draft alone moves at 4 and at 30 minutes past 10:00 UTC).
-	if _, err := seed.Run(ctx, db.Client, seed.Options{Leads: leads, Seed: 7, Now: time.Now().UTC().Add(-2 * time.Hour)}); err != nil {
+	if _, err := seed.Run(ctx, db.Client, seed.Options{Leads: leads, Seed: 7, Now: at}); err != nil {
 		t.Fatal(err)
 	}
 	// A functional test, not a speed check: under -race the simulation's early TIMEOUT projection
