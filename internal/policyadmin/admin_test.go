@@ -20,11 +20,11 @@ import (
 )
 
 // seeded starts the API on db with a seeded data set and a private, followed copy of the bundle.
-// The seed's clock is two hours before the clock the decisions read: the data set's engagement
-// has decayed by the same time at every run (seeded at the hour, it decayed 0–60 min, and
-// TestRequalifyOnlyChanged found no lead the draft alone moves at 4 and at 30 minutes past 10:00
-// UTC). The data set still follows the time of day and the weekday (the seed's office hours,
-// its days): a test that needs a given data set uses seededAt.
+// The seed's clock is two hours before the real clock the decisions read, so the data set's
+// engagement has decayed by the same time at every run. The data set itself follows the time of
+// day and the weekday (the seed's office hours, weekends, days cut at midnight): a test that
+// needs a given data set uses seededAt (seeded at 09:50 UTC on 2026-12-06, no lead fell between
+// the MQL thresholds of TestRequalifyOnlyChanged).
 func seeded(t *testing.T, db *store.DB, leads int, opts ...apitest.Option) (*apitest.Instance, string) {
 	t.Helper()
 	return seedAndStart(t, db, leads, time.Now().UTC().Add(-2*time.Hour), opts...)
