@@ -364,9 +364,14 @@ func groupBy(by []Dimension, extra ...string) string {
 // dimOrder is the order of the columns of dimCols, d1..d8.
 var dimOrder = []Dimension{DimSource, DimOwner, DimTeam, DimIndustry, DimRegion, DimCohortMonth, DimOwnerAtReach, DimTeamAtReach}
 
-// dimAlias is the column of dimCols that holds each dimension.
-var dimAlias = map[Dimension]string{DimSource: "d1", DimOwner: "d2", DimTeam: "d3", DimIndustry: "d4", DimRegion: "d5",
-	DimCohortMonth: "d6", DimOwnerAtReach: "d7", DimTeamAtReach: "d8"}
+// dimAlias is the column of dimCols that holds each dimension: d and its place in dimOrder.
+var dimAlias = func() map[Dimension]string {
+	m := make(map[Dimension]string, len(dimOrder))
+	for i, d := range dimOrder {
+		m[d] = "d" + strconv.Itoa(i+1)
+	}
+	return m
+}()
 
 // percentileSQL aggregates inner (columns d1..d8, k, m, v) into d1..d8, k, m, count, mean, the
 // median and the 90th percentile of v, percentile_cont's formula over ROW_NUMBER and COUNT

@@ -27,8 +27,11 @@ import (
 // the MQL thresholds of TestRequalifyOnlyChanged).
 func seeded(t *testing.T, db *store.DB, leads int, opts ...apitest.Option) (*apitest.Instance, string) {
 	t.Helper()
-	return seedAndStart(t, db, leads, time.Now().UTC().Add(-2*time.Hour), opts...)
+	return seedAndStart(t, db, leads, time.Now().UTC().Add(-decisionsAfterSeed), opts...)
 }
+
+// decisionsAfterSeed is how long before the decisions' clock the data set is seeded.
+const decisionsAfterSeed = 2 * time.Hour
 
 // seededAt is seeded with the data set of a fixed time at: the decisions' clock (the lifecycle's
 // and the sweeps') starts two hours after it and runs from there, so every run decides the same
@@ -36,7 +39,7 @@ func seeded(t *testing.T, db *store.DB, leads int, opts ...apitest.Option) (*api
 func seededAt(t *testing.T, db *store.DB, leads int, at time.Time, opts ...apitest.Option) (*apitest.Instance, string) {
 	t.Helper()
 	start := time.Now()
-	clock := func() time.Time { return at.Add(2*time.Hour + time.Since(start)) }
+	clock := func() time.Time { return at.Add(decisionsAfterSeed + time.Since(start)) }
 	return seedAndStart(t, db, leads, at, append([]apitest.Option{func(c *app.Config) { c.Clock = clock }}, opts...)...)
 }
 
