@@ -2,6 +2,7 @@ package funnel
 
 import (
 	"reflect"
+	"strconv"
 	"testing"
 
 	"github.com/qualify/qualify/ent"
@@ -59,6 +60,33 @@ func TestExitTally(t *testing.T) {
 	}
 	if err := newExitTally().add(&Group{}, "7 x 1 r", 1); err == nil {
 		t.Error("a malformed line was accepted")
+	}
+}
+
+// TestExitsFolded reads a group's exits as exitsFolded writes them: each text after its length
+// in bytes and its leads, texts holding colons, digits, newlines and letters of two bytes; and
+// refuses a fold cut short or without its counts.
+func TestExitsFolded(t *testing.T) {
+	set := &stageSet{byID: map[int]*ent.Stage{3: {Key: "mql"}, 7: {Key: "lost"}}}
+	a, b := "7 3 1 coût: 2", `7 3 1 x\n:9\\`+"\n7 3 0 y"
+	fold := func(text string, n int) string { return strconv.Itoa(len(text)) + ":" + strconv.Itoa(n) + ":" + text }
+	tl, g := newExitTally(), &Group{}
+	if err := tl.addFolded(g, fold(a, 3)+fold(b, 12)+fold(a, 1)); err != nil {
+		t.Fatal(err)
+	}
+	tl.fill(set)
+	var got []Exit
+	for _, e := range g.Exits {
+		got = append(got, *e)
+	}
+	want := []Exit{{"lost", "coût: 2", 4}, {"lost", "x\n:9\\", 12}, {"lost", "y", 0}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	for _, bad := range []string{fold(a, 3)[:9], "12:1", "x:1:" + a, "13:-:" + a, "99:1:" + a} {
+		if err := newExitTally().addFolded(&Group{}, bad); err == nil {
+			t.Errorf("%q was accepted", bad)
+		}
 	}
 }
 

@@ -53,8 +53,11 @@ var (
 	industries = []string{"software", "retail", "financial_services"} // canonical: the app normalizes stored industries at start
 	regions    = []string{"EMEA", "NA", "APAC"}
 	teams      = []string{"north", "south"}
-	reasons    = []string{"NO_BUDGET", "BAD_FIT", "TIMING"}
-	base       = time.Date(2025, 1, 6, 0, 0, 0, 0, time.UTC)
+	// Reasons as a policy or an import may spell them: beside codes, one with a colon, a digit,
+	// spaces and letters of two bytes, one with a backslash and a newline. The exits text
+	// escapes the latter and the folded exits count bytes (exitsFolded).
+	reasons = []string{"NO_BUDGET", "BAD_FIT", "TIMING", "coût: 2 élevé", `a\b` + "\n:c"}
+	base    = time.Date(2025, 1, 6, 0, 0, 0, 0, time.UTC)
 )
 
 // buildWorld writes n leads with random histories (skips, back-moves, exits and returns). With
