@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/qualify/qualify/ent/schema"
 )
@@ -144,8 +145,8 @@ WHERE s.kind NOT IN ('OPEN', 'WON') AND ` + fmt.Sprintf(leadCond, "t.lead_id") +
 }
 
 // epochSQL is a timestamp as seconds since 1970 (UTC), a float: how reach times are kept. A
-// period's bounds go through the same expression (epochParam), so a time on a bound compares
-// equal to it on both databases.
+// period's bounds become the same float (epochBound), so a time on a bound compares equal to
+// it on both databases.
 func (s *Service) epochSQL(col string) string {
 	if s.pg() {
 		return "date_part('epoch', " + col + ")"
@@ -153,12 +154,17 @@ func (s *Service) epochSQL(col string) string {
 	return "((julianday(" + col + ") - 2440587.5) * 86400.0)"
 }
 
-// epochParam is epochSQL of a placeholder holding a time.
-func (s *Service) epochParam() string {
+// epochBound is a period's bound compared with reach times: its SQL and its argument. On
+// PostgreSQL the argument is the float date_part computes for the time (its microseconds over
+// 1e6, both IEEE divisions of the same integer), so it compares equal to a reach time of the
+// same instant. A bound of date_part(CAST(? AS TIMESTAMPTZ)), a stable function, was computed
+// again for every row: two fifths of a conversion trend at 1M leads. SQLite compares
+// julianday of both, evaluated once.
+func (s *Service) epochBound(t time.Time) (string, any) {
 	if s.pg() {
-		return s.epochSQL("CAST(? AS TIMESTAMPTZ)")
+		return "CAST(? AS DOUBLE PRECISION)", float64(t.UnixMicro()) / 1e6
 	}
-	return s.epochSQL("?")
+	return s.epochSQL("?"), t.UTC()
 }
 
 // secondsDays is the days between two reach times (seconds).

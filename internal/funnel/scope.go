@@ -131,8 +131,10 @@ func (sc *scope) col(alias string, kind byte, id int) string {
 func (sc *scope) cohortCond(alias string, c Cohort, first int, p Period) (string, []any) {
 	from, to := p.From.UTC(), p.To.UTC()
 	if c == CohortEnteredFirstStage {
-		col, b := sc.col(alias, 'r', first), sc.svc.epochParam()
-		return fmt.Sprintf(" AND %s >= %s AND %s < %s", col, b, col, b), []any{from, to}
+		col := sc.col(alias, 'r', first)
+		lo, loArg := sc.svc.epochBound(from)
+		hi, hiArg := sc.svc.epochBound(to)
+		return fmt.Sprintf(" AND %s >= %s AND %s < %s", col, lo, col, hi), []any{loArg, hiArg}
 	}
 	col := alias + ".created_at"
 	return fmt.Sprintf(" AND %s >= ? AND %s < ?", col, col), []any{from, to}

@@ -58,9 +58,11 @@ func (s *Service) ConversionTrend(ctx context.Context, in TrendInput) (*Trend, e
 	rc, rcArgs := sc.rowCond()
 	// Counted per UTC day, which Go folds into weeks and months: formatting a calendar bucket
 	// per row (to_char of date_trunc) cost a third of the statement at 1M leads.
+	lo, loArg := s.epochBound(in.Period.From)
+	hi, hiArg := s.epochBound(in.Period.To)
 	st.add(`SELECT CAST(floor(`+at+` / 86400) AS INTEGER) AS b, COUNT(*), COUNT(`+to+`)
-FROM `+sc.table+` r WHERE `+at+` >= `+s.epochParam()+` AND `+at+` < `+s.epochParam()+rc+` GROUP BY b`,
-		append([]any{in.Period.From.UTC(), in.Period.To.UTC()}, rcArgs...)...)
+FROM `+sc.table+` r WHERE `+at+` >= `+lo+` AND `+at+` < `+hi+rc+` GROUP BY b`,
+		append([]any{loArg, hiArg}, rcArgs...)...)
 	points := map[string]*TrendPoint{}
 	err = sc.runAll(ctx, job{st: st, scan: func(rows *sql.Rows) error {
 		var day int64
