@@ -158,8 +158,8 @@ func (s *Service) epochSQL(col string) string {
 // PostgreSQL the argument is the float date_part computes for the time (its microseconds over
 // 1e6, both IEEE divisions of the same integer), so it compares equal to a reach time of the
 // same instant. A bound of date_part(CAST(? AS TIMESTAMPTZ)), a stable function, was computed
-// again for every row: two fifths of a conversion trend at 1M leads. SQLite compares
-// julianday of both, evaluated once.
+// again for every row: two fifths of a conversion trend at 1M leads. On SQLite both are
+// julianday's, whose times keep milliseconds.
 func (s *Service) epochBound(t time.Time) (string, any) {
 	if s.pg() {
 		return "CAST(? AS DOUBLE PRECISION)", float64(t.UnixMicro()) / 1e6
