@@ -198,7 +198,9 @@ func TestWhereFiltersMatchBruteForce(t *testing.T) {
 				if sampled {
 					sampledFunnel(want, w.bruteFunnel(in, keepSampled))
 				}
-				checkMethod(t, desc, fr.Funnel.Percentiles, fr.Funnel.PercentileSampleRate, sampledAt(sampled, funnel.SampleRate))
+				// A funnel of one stage has no days to a next step: it sorts nothing, samples
+				// nothing and says EXACT.
+				checkMethod(t, desc, fr.Funnel.Percentiles, fr.Funnel.PercentileSampleRate, sampledAt(sampled && len(in.Stages) != 1, funnel.SampleRate))
 				compareFunnel(t, desc, fr.Funnel.Groups, want, false)
 				for _, g := range want {
 					if len(g.Steps) > 0 && g.Steps[0].Reached > 0 {
