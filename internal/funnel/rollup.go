@@ -128,6 +128,10 @@ func (r *Rollups) Stale(ctx context.Context) (bool, error) {
 	return transitions && !reaches, nil
 }
 
+// rollupTables are the tables of the rollup on PostgreSQL: funnel_leads, and the sample and the
+// restays that its row triggers keep.
+const rollupTables = "funnel_leads, funnel_sample, funnel_restays"
+
 // RebuildStats reports a rebuild: the rows of each table and how long it took.
 type RebuildStats struct {
 	Rows     int64 // funnel_leads
@@ -159,9 +163,11 @@ func (r *Rollups) RebuildProgress(ctx context.Context, progress func(done, total
 		done, stats = 0, RebuildStats{} // a retried transaction starts over
 		if s.pg() {
 			// Writers that record a lead while the rebuild runs wait for it, so none of their
-			// rows is lost under the rebuild's. Readers are not blocked. The tables are locked
-			// in the order RecordLeads writes them.
-			if _, err := tx.ExecContext(ctx, "LOCK TABLE funnel_leads IN EXCLUSIVE MODE"); err != nil {
+			// rows is lost under the rebuild's; so do readers, for the TRUNCATE below (those of
+			// this process read the transitions meanwhile; others answer UNAVAILABLE after
+			// statementSettings' lock_timeout). The tables are locked in the order RecordLeads
+			// writes them.
+			if _, err := tx.ExecContext(ctx, "LOCK TABLE "+rollupTables+" IN ACCESS EXCLUSIVE MODE"); err != nil {
 				return err
 			}
 		}
@@ -177,7 +183,16 @@ func (r *Rollups) RebuildProgress(ctx context.Context, progress func(done, total
 		if progress != nil {
 			progress(0, total, "clearing")
 		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM funnel_leads"); err != nil {
+		// On PostgreSQL the rows are replaced in new files: deleted, they would have left their
+		// pages in the table for every later scan to read (after one rebuild at 1M leads,
+		// funnel_leads was 342 MB for 171 MB of rows and its scans took a fifth longer). The
+		// sample and the restays are truncated with it, as no row trigger runs. SQLite's scans
+		// skip the pages a DELETE frees.
+		clear := "DELETE FROM funnel_leads"
+		if s.pg() {
+			clear = "TRUNCATE " + rollupTables
+		}
+		if _, err := tx.ExecContext(ctx, clear); err != nil {
 			return err
 		}
 		step("cleared")
@@ -210,9 +225,9 @@ func (r *Rollups) RebuildProgress(ctx context.Context, progress func(done, total
 		return stats, fmt.Errorf("funnel: rebuild: %w", err)
 	}
 	if s.pg() {
-		// VACUUM as well: the deleted rows' space is reused by the next rebuild, and the
-		// visibility map spares the first queries from writing hint bits on every page.
-		if _, err := s.client.ExecContext(ctx, "VACUUM ANALYZE funnel_leads, funnel_sample, funnel_restays"); err != nil {
+		// VACUUM as well: the visibility map spares the first queries from writing hint bits
+		// on every page.
+		if _, err := s.client.ExecContext(ctx, "VACUUM ANALYZE "+rollupTables); err != nil {
 			return stats, fmt.Errorf("funnel: vacuum: %w", err)
 		}
 		step("vacuum")
