@@ -49,12 +49,7 @@ func TestFunnelSaysWhileRebuilding(t *testing.T) {
 // the transitions took seconds per answer); the rebuilt rollup answers again.
 func TestFunnelUnavailableWhileRebuildingALargeHistory(t *testing.T) {
 	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
-		svc := funnel.New(db.Client, db.Dialect)
-		buildWorld(t, ctx, db.Client, svc, rand.New(rand.NewPCG(3, 4)), 20, false)
-		if _, err := svc.Rollups().Rebuild(ctx); err != nil {
-			t.Fatal(err)
-		}
+		rebuiltWorld(t, db, rand.New(rand.NewPCG(3, 4)), 20)
 		api := apitest.Start(t, db)
 		api.App.Funnel.AnswerFromTransitionsUpTo(5) // the world has more
 		vars := map[string]any{"input": funnel.Input{Period: funnel.Period{From: base, To: base.AddDate(1, 0, 0)}}}
@@ -86,12 +81,9 @@ func TestRebuildLeavesTheRollupCompact(t *testing.T) {
 			t.Skip("SQLite's scans do not read a table's free pages")
 		}
 		ctx := context.Background()
-		svc := funnel.New(db.Client, db.Dialect)
-		buildWorld(t, ctx, db.Client, svc, rand.New(rand.NewPCG(5, 6)), 400, false)
-		for range 2 {
-			if _, err := svc.Rollups().Rebuild(ctx); err != nil {
-				t.Fatal(err)
-			}
+		svc := rebuiltWorld(t, db, rand.New(rand.NewPCG(5, 6)), 400)
+		if _, err := svc.Rollups().Rebuild(ctx); err != nil {
+			t.Fatal(err)
 		}
 		for _, table := range []string{"funnel_leads", "funnel_sample", "funnel_restays"} {
 			db.Client.ExecContext(ctx, "DROP TABLE IF EXISTS compact_copy")
@@ -120,11 +112,7 @@ func TestFunnelUnavailableWhileAnotherProcessRebuilds(t *testing.T) {
 			t.Skip("SQLite has one writer and no table locks")
 		}
 		ctx := context.Background()
-		svc := funnel.New(db.Client, db.Dialect)
-		buildWorld(t, ctx, db.Client, svc, rand.New(rand.NewPCG(7, 8)), 20, false)
-		if _, err := svc.Rollups().Rebuild(ctx); err != nil {
-			t.Fatal(err)
-		}
+		rebuiltWorld(t, db, rand.New(rand.NewPCG(7, 8)), 20)
 		api := apitest.Start(t, db)
 		vars := map[string]any{"input": funnel.Input{Period: funnel.Period{From: base, To: base.AddDate(1, 0, 0)}}}
 		// The other process's rebuild, as far as the tables see it: its lock, held until it ends.
@@ -158,4 +146,17 @@ func TestFunnelUnavailableWhileAnotherProcessRebuilds(t *testing.T) {
 			t.Errorf("source %s after the rebuild, want ROLLUP", got.Funnel.Source)
 		}
 	})
+}
+
+// rebuiltWorld builds a world of n leads from rng (their transitions, not their rollup rows) and
+// rebuilds the rollup from them.
+func rebuiltWorld(t *testing.T, db *store.DB, rng *rand.Rand, n int) *funnel.Service {
+	t.Helper()
+	ctx := context.Background()
+	svc := funnel.New(db.Client, db.Dialect)
+	buildWorld(t, ctx, db.Client, svc, rng, n, false)
+	if _, err := svc.Rollups().Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return svc
 }
