@@ -2,6 +2,7 @@ package funnel_test
 
 import (
 	"context"
+	"encoding/json"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -159,4 +160,51 @@ func rebuiltWorld(t *testing.T, db *store.DB, rng *rand.Rand, n int) *funnel.Ser
 		t.Fatal(err)
 	}
 	return svc
+}
+
+// A rebuild waits for the writers that hold the rollup (a long import, say) without holding up
+// the funnel meanwhile: only its TRUNCATE, once they are done, makes readers wait.
+func TestRebuildWaitingForAWriterLeavesReadersBe(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
+		if db.Dialect != dialect.Postgres {
+			t.Skip("SQLite has one writer and no table locks")
+		}
+		ctx := context.Background()
+		other := rebuiltWorld(t, db, rand.New(rand.NewPCG(9, 10)), 20) // another process's
+		api := apitest.Start(t, db)
+		vars := map[string]any{"input": funnel.Input{Period: funnel.Period{From: base, To: base.AddDate(1, 0, 0)}}}
+		writer, err := db.SQL.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer writer.Rollback()
+		if _, err := writer.ExecContext(ctx, "LOCK TABLE funnel_leads IN ROW EXCLUSIVE MODE"); err != nil {
+			t.Fatal(err)
+		}
+		rebuilt := make(chan error, 1)
+		go func() { _, err := other.Rollups().Rebuild(ctx); rebuilt <- err }()
+		for waiting := 0; waiting == 0; {
+			waiting = column[int](t, db, "SELECT COUNT(*) FROM pg_locks WHERE relation = 'funnel_leads'::regclass AND NOT granted")[0]
+			select {
+			case err := <-rebuilt:
+				t.Fatalf("the rebuild did not wait for the writer: %v", err)
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+		res := api.Do(t, funnelQuery, vars)
+		_ = writer.Rollback()
+		if err := <-rebuilt; err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Errors) > 0 {
+			t.Fatalf("while a rebuild waited for a writer: %+v", res.Errors)
+		}
+		var got struct{ Funnel funnel.Result }
+		if err := json.Unmarshal(res.Data, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Funnel.Source != funnel.SourceRollup {
+			t.Errorf("source %s, want ROLLUP", got.Funnel.Source)
+		}
+	})
 }

@@ -163,11 +163,12 @@ func (r *Rollups) RebuildProgress(ctx context.Context, progress func(done, total
 		done, stats = 0, RebuildStats{} // a retried transaction starts over
 		if s.pg() {
 			// Writers that record a lead while the rebuild runs wait for it, so none of their
-			// rows is lost under the rebuild's; so do readers, for the TRUNCATE below (those of
-			// this process read the transitions meanwhile; others answer UNAVAILABLE after
-			// statementSettings' lock_timeout). The tables are locked in the order RecordLeads
-			// writes them.
-			if _, err := tx.ExecContext(ctx, "LOCK TABLE "+rollupTables+" IN ACCESS EXCLUSIVE MODE"); err != nil {
+			// rows is lost under the rebuild's. This lock lets readers on while the rebuild
+			// waits for the writers before it (a long import); only the TRUNCATE below, which
+			// then waits for the statements already reading, holds new ones back (those of this
+			// process read the transitions meanwhile; others answer UNAVAILABLE after
+			// statementSettings' lock_timeout).
+			if _, err := tx.ExecContext(ctx, "LOCK TABLE funnel_leads IN EXCLUSIVE MODE"); err != nil {
 				return err
 			}
 		}
