@@ -75,7 +75,7 @@ func TestFunnelUnavailableWhileRebuildingALargeHistory(t *testing.T) {
 // restays that mirror it, no larger than a compact copy of their rows: a DELETE and an INSERT in
 // one transaction left the deleted rows' pages in the table, which every later scan read as
 // well (at 1M leads 342 MB for 171 MB of rows after one rebuild; a funnel by owner and cohort
-// month with its exits took 283 ms against 232).
+// month with its exits took 281 ms against 245).
 func TestRebuildLeavesTheRollupCompact(t *testing.T) {
 	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
 		if db.Dialect != dialect.Postgres {
@@ -105,7 +105,7 @@ func TestRebuildLeavesTheRollupCompact(t *testing.T) {
 
 // A rebuild by another process (`qualify funnel rebuild` beside `serve`) holds the rollup's
 // tables until it commits. Meanwhile a funnel query answers UNAVAILABLE with a retry hint, as it
-// does during a rebuild of its own process, rather than waiting for the rebuild (about 20 s at
+// does during a rebuild of its own process, rather than waiting for the rebuild (about 15 s at
 // 1M leads) or past its request's deadline.
 func TestFunnelUnavailableWhileAnotherProcessRebuilds(t *testing.T) {
 	testenv.EachDB(t, func(t *testing.T, db *store.DB) {

@@ -536,7 +536,7 @@ func (sc *scope) run(ctx context.Context, j job, mu *sync.Mutex) error {
 }
 
 // errRollupLocked answers a statement that waited lockWait for the rollup's tables: a rebuild
-// in another process holds them until it commits (about 20 s at 1M leads).
+// in another process holds them until it commits (about 15 s at 1M leads).
 var errRollupLocked = &domainerr.UnavailableError{What: "funnel rollup (being rebuilt)", RetryAfter: rebuildRetryAfter}
 
 // lockNotAvailable says whether err is PostgreSQL's lock_not_available (a lock_timeout).
