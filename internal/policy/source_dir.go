@@ -74,6 +74,7 @@ type DirSource struct {
 	lastErr   string
 
 	watched map[string]os.FileInfo // owned by Run's goroutine
+	linked  map[string]bool        // of watched, the directories of symlinked files' targets
 }
 
 // NewDirSource returns a source for dir; call Sync to load it once, Run to follow it.
@@ -218,26 +219,31 @@ func (s *DirSource) refresh(ctx context.Context, w *fsnotify.Watcher) {
 }
 
 // concerns reports whether an event may change the bundle: anything at or under the root, which
-// includes ConfigMap's "..data" swap and editor temp files (a hash compare settles those).
+// includes ConfigMap's "..data" swap and editor temp files (a hash compare settles those), and
+// anything in a directory watched for the target of a symlinked file, wherever it is.
 // Attribute changes alone do not change content.
 func (s *DirSource) concerns(ev fsnotify.Event) bool {
 	if ev.Op == fsnotify.Chmod {
 		return false
 	}
+	if s.linked[filepath.Dir(ev.Name)] {
+		return true
+	}
 	return ev.Name == s.dir || strings.HasPrefix(ev.Name, s.dir+string(filepath.Separator))
 }
 
 // syncWatches watches the root's parent, the root and every directory below it that ReadDir
-// reads. A path whose directory was replaced (a new inode behind the same name, e.g. a swapped
+// reads, and the directories of its symlinked files' targets (listDirs). A path whose directory was replaced (a new inode behind the same name, e.g. a swapped
 // symlink) is watched anew; inotify follows a symlink once, when the watch is added.
 func (s *DirSource) syncWatches(w *fsnotify.Watcher) {
 	want := map[string]os.FileInfo{}
+	s.linked = map[string]bool{}
 	if info, err := os.Stat(filepath.Dir(s.dir)); err == nil {
 		want[filepath.Dir(s.dir)] = info
 	}
 	if info, err := os.Stat(s.dir); err == nil && info.IsDir() {
 		want[s.dir] = info
-		listDirs(s.dir, want, 0)
+		listDirs(s.dir, want, s.linked, 0)
 	}
 	for p, old := range s.watched {
 		if info, ok := want[p]; !ok || !os.SameFile(old, info) {
@@ -259,8 +265,11 @@ func (s *DirSource) syncWatches(w *fsnotify.Watcher) {
 	}
 }
 
-// listDirs adds the directories under dir that readTree descends into.
-func listDirs(dir string, into map[string]os.FileInfo, depth int) {
+// listDirs adds the directories under dir that readTree descends into, and those that hold the
+// targets of its symlinked files (a ConfigMap's .manifest lives in "..data"'s directory): a watch
+// reports the changes of a directory's entries, and a link's own entry does not change when the
+// file it points to is written.
+func listDirs(dir string, into map[string]os.FileInfo, linked map[string]bool, depth int) {
 	if depth > 32 {
 		return
 	}
@@ -269,13 +278,22 @@ func listDirs(dir string, into map[string]os.FileInfo, depth int) {
 		return
 	}
 	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		if e.Type()&fs.ModeSymlink != 0 {
+			if target, err := filepath.EvalSymlinks(p); err == nil {
+				if info, err := os.Stat(target); err == nil && !info.IsDir() {
+					if home, err := os.Stat(filepath.Dir(target)); err == nil {
+						into[filepath.Dir(target)], linked[filepath.Dir(target)] = home, true
+					}
+				}
+			}
+		}
 		if strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
-		p := filepath.Join(dir, e.Name())
 		if info, err := os.Stat(p); err == nil && info.IsDir() {
 			into[p] = info
-			listDirs(p, into, depth+1)
+			listDirs(p, into, linked, depth+1)
 		}
 	}
 }

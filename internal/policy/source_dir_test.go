@@ -210,6 +210,42 @@ func TestDirSourceConfigMapSwap(t *testing.T) {
 	activeHashIs(t, e, v3)
 }
 
+// Files that the root reaches through symlinks are watched where they live: a save of .manifest
+// into the ConfigMap's current directory releases the changes staged before it, however long
+// after them it comes. Only the rego directory was watched (through its symlink): the save of
+// .manifest raised no event, and the staged changes waited for the next poll (never, here).
+// CI once read a half-written .manifest that way (TestDirSourceConfigMapSwap, 15 s timeout).
+func TestDirSourceSymlinkedManifestSaveReleases(t *testing.T) {
+	dir := t.TempDir()
+	v1 := fixture(t)
+	writeTree(t, filepath.Join(dir, "..2025_03_01_v1"), v1)
+	mustSymlink(t, "..2025_03_01_v1", filepath.Join(dir, "..data"))
+	for _, name := range []string{".manifest", "data.json", "qualify"} {
+		mustSymlink(t, filepath.Join("..data", name), filepath.Join(dir, name))
+	}
+	e := startDir(t, dir, DirOptions{PollInterval: -1})
+	activeHashIs(t, e, v1)
+
+	v2 := edit(t, v1, map[string]string{
+		".manifest":            `{"revision": "in-place-2", "roots": ["qualify"]}`,
+		"qualify/routing.rego": strings.Replace(readFixture(t, "qualify/routing.rego"), `"role": role`, `"role": "ae"`, 1),
+	})
+	target := filepath.Join(dir, "..2025_03_01_v1")
+	rego, _ := v2.Get("qualify/routing.rego")
+	if err := os.WriteFile(filepath.Join(target, "qualify", "routing.rego"), rego, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(10 * 25 * time.Millisecond) // ten debounces: the rego change is read and staged
+	if r := e.Active(); r == nil || r.Hash() != v1.Hash() {
+		t.Fatal("a change without a save of .manifest was released")
+	}
+	manifest, _ := v2.Get(".manifest")
+	if err := os.WriteFile(filepath.Join(target, ".manifest"), manifest, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	activeHashIs(t, e, v2)
+}
+
 // The whole directory replaced by another (a deploy that renames a fresh checkout into place).
 func TestDirSourceRootReplaced(t *testing.T) {
 	parent := t.TempDir()
