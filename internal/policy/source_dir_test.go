@@ -177,16 +177,23 @@ func TestDirSourceMultiFileSaveNeverMixes(t *testing.T) {
 	}
 }
 
-// A Kubernetes ConfigMap volume: every name is a symlink into ..data, itself a symlink to a
-// timestamped directory; an update writes a new directory and renames a new ..data over the old.
-func TestDirSourceConfigMapSwap(t *testing.T) {
-	dir := t.TempDir()
-	v1 := fixture(t)
+// configMapDir lays out the fixture as a Kubernetes ConfigMap volume does: every name a symlink
+// into ..data, itself a symlink to the timestamped directory ..2025_03_01_v1.
+func configMapDir(t *testing.T) (dir string, v1 Files) {
+	t.Helper()
+	dir, v1 = t.TempDir(), fixture(t)
 	writeTree(t, filepath.Join(dir, "..2025_03_01_v1"), v1)
 	mustSymlink(t, "..2025_03_01_v1", filepath.Join(dir, "..data"))
 	for _, name := range []string{".manifest", "data.json", "qualify"} {
 		mustSymlink(t, filepath.Join("..data", name), filepath.Join(dir, name))
 	}
+	return dir, v1
+}
+
+// A Kubernetes ConfigMap volume: every name is a symlink into ..data, itself a symlink to a
+// timestamped directory; an update writes a new directory and renames a new ..data over the old.
+func TestDirSourceConfigMapSwap(t *testing.T) {
+	dir, v1 := configMapDir(t)
 	e := startDir(t, dir, DirOptions{PollInterval: -1})
 	activeHashIs(t, e, v1)
 
@@ -216,13 +223,7 @@ func TestDirSourceConfigMapSwap(t *testing.T) {
 // .manifest raised no event, and the staged changes waited for the next poll (never, here).
 // CI once read a half-written .manifest that way (TestDirSourceConfigMapSwap, 15 s timeout).
 func TestDirSourceSymlinkedManifestSaveReleases(t *testing.T) {
-	dir := t.TempDir()
-	v1 := fixture(t)
-	writeTree(t, filepath.Join(dir, "..2025_03_01_v1"), v1)
-	mustSymlink(t, "..2025_03_01_v1", filepath.Join(dir, "..data"))
-	for _, name := range []string{".manifest", "data.json", "qualify"} {
-		mustSymlink(t, filepath.Join("..data", name), filepath.Join(dir, name))
-	}
+	dir, v1 := configMapDir(t)
 	e := startDir(t, dir, DirOptions{PollInterval: -1})
 	activeHashIs(t, e, v1)
 
