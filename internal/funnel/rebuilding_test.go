@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math/rand/v2"
+	"net/http"
 	"testing"
 	"time"
 
@@ -87,8 +88,7 @@ func TestRebuildLeavesTheRollupCompact(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, table := range []string{"funnel_leads", "funnel_sample", "funnel_restays"} {
-			db.Client.ExecContext(ctx, "DROP TABLE IF EXISTS compact_copy")
-			if _, err := db.Client.ExecContext(ctx, "CREATE TABLE compact_copy AS SELECT * FROM "+table); err != nil {
+			if _, err := db.Client.ExecContext(ctx, "DROP TABLE IF EXISTS compact_copy; CREATE TABLE compact_copy AS SELECT * FROM "+table); err != nil {
 				t.Fatal(err)
 			}
 			size := column[int](t, db, "SELECT pg_relation_size($1::regclass)", table)[0]
@@ -99,54 +99,83 @@ func TestRebuildLeavesTheRollupCompact(t *testing.T) {
 				t.Errorf("%s after two rebuilds: %d bytes for %d rows, a compact copy %d", table, size, rows, compact)
 			}
 		}
-		db.Client.ExecContext(ctx, "DROP TABLE compact_copy")
 	})
 }
 
 // A rebuild by another process (`qualify funnel rebuild` beside `serve`) holds the rollup's
-// tables until it commits. Meanwhile a funnel query answers UNAVAILABLE with a retry hint, as it
-// does during a rebuild of its own process, rather than waiting for the rebuild (about 15 s at
-// 1M leads) or past its request's deadline.
+// tables from its TRUNCATE until it commits. Meanwhile the funnel, stage durations, the trend and
+// the CSV export answer UNAVAILABLE with a retry hint, as during a rebuild of their own process,
+// rather than waiting for the rebuild (about 15 s at 1M leads) or past their request's deadline.
+// Before the statements' lock_timeout they waited: TIMEOUT after the request's 15 s.
 func TestFunnelUnavailableWhileAnotherProcessRebuilds(t *testing.T) {
 	testenv.EachDB(t, func(t *testing.T, db *store.DB) {
 		if db.Dialect != dialect.Postgres {
 			t.Skip("SQLite has one writer and no table locks")
 		}
-		ctx := context.Background()
-		rebuiltWorld(t, db, rand.New(rand.NewPCG(7, 8)), 20)
+		other := rebuiltWorld(t, db, rand.New(rand.NewPCG(7, 8)), 20) // another process's
 		api := apitest.Start(t, db)
-		vars := map[string]any{"input": funnel.Input{Period: funnel.Period{From: base, To: base.AddDate(1, 0, 0)}}}
-		// The other process's rebuild, as far as the tables see it: its lock, held until it ends.
-		other, err := db.SQL.BeginTx(ctx, nil)
-		if err != nil {
+		in := funnel.Input{Period: funnel.Period{From: base, To: base.AddDate(1, 0, 0)}}
+		vars := map[string]any{"input": in}
+		var before struct{ Funnel funnel.Result }
+		api.Data(t, funnelQuery, vars, &before)
+
+		// The rebuild is held after its TRUNCATE: its INSERT reads the accounts, which a
+		// migration, say, has locked.
+		release := rebuildBehindLock(t, db, other, "accounts", "ACCESS EXCLUSIVE")
+
+		trend := map[string]any{"input": funnel.TrendInput{From: "lead", To: "mql", Period: in.Period, Interval: funnel.IntervalMonth}}
+		for name, q := range map[string]struct {
+			query string
+			vars  map[string]any
+		}{"funnel": {funnelQuery, vars}, "stageDurations": {durationsQuery, vars}, "conversionTrend": {trendQuery, trend}} {
+			e := api.Fail(t, "UNAVAILABLE", q.query, q.vars)
+			if e.Extensions["dependency"] != "funnel rollup (being rebuilt)" {
+				t.Errorf("%s during another process's rebuild: %+v, want the rollup named", name, e)
+			}
+			if after, _ := e.Extensions["retryAfter"].(float64); after <= 0 {
+				t.Errorf("%s: UNAVAILABLE without a retry hint: %+v", name, e)
+			}
+		}
+		getCSV(t, api, "/export/funnel.csv?from="+in.Period.From.Format(time.DateOnly)+"&to="+in.Period.To.Format(time.DateOnly), http.StatusServiceUnavailable)
+
+		if err := release(); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := other.ExecContext(ctx, "LOCK TABLE funnel_leads, funnel_sample, funnel_restays IN ACCESS EXCLUSIVE MODE"); err != nil {
-			t.Fatal(err)
-		}
-		answered := make(chan apitest.Response, 1)
-		go func() { answered <- api.Do(t, funnelQuery, vars) }()
-		var res apitest.Response
-		select {
-		case res = <-answered:
-		case <-time.After(20 * time.Second):
-			t.Error("the funnel waited for the other process's rebuild")
-			_ = other.Rollback()
-			res = <-answered
-		}
-		_ = other.Rollback()
-		if len(res.Errors) != 1 || res.Errors[0].Code() != "UNAVAILABLE" {
-			t.Fatalf("during another process's rebuild: errors %+v, data %s; want UNAVAILABLE", res.Errors, res.Data)
-		}
-		if after, _ := res.Errors[0].Extensions["retryAfter"].(float64); after <= 0 {
-			t.Errorf("UNAVAILABLE without a retry hint: %+v", res.Errors[0])
-		}
-		var got struct{ Funnel funnel.Result }
-		api.Data(t, funnelQuery, vars, &got)
-		if got.Funnel.Source != funnel.SourceRollup {
-			t.Errorf("source %s after the rebuild, want ROLLUP", got.Funnel.Source)
+		var after struct{ Funnel funnel.Result }
+		api.Data(t, funnelQuery, vars, &after)
+		if after.Funnel.Source != funnel.SourceRollup || mustJSON(after.Funnel) != mustJSON(before.Funnel) {
+			t.Errorf("after the rebuild: %s, want %s", mustJSON(after.Funnel), mustJSON(before.Funnel))
 		}
 	})
+}
+
+// rebuildBehindLock locks table in mode in a transaction of its own, starts other's rebuild and
+// returns once the rebuild waits for that lock. release rolls the lock back and returns the
+// rebuild's error.
+func rebuildBehindLock(t *testing.T, db *store.DB, other *funnel.Service, table, mode string) (release func() error) {
+	t.Helper()
+	ctx := context.Background()
+	holder, err := db.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = holder.Rollback() })
+	if _, err := holder.ExecContext(ctx, "LOCK TABLE "+table+" IN "+mode+" MODE"); err != nil {
+		t.Fatal(err)
+	}
+	rebuilt := make(chan error, 1)
+	go func() { _, err := other.Rollups().Rebuild(ctx); rebuilt <- err }()
+	for column[int](t, db, "SELECT COUNT(*) FROM pg_locks WHERE relation = $1::regclass AND NOT granted", table)[0] == 0 {
+		select {
+		case err := <-rebuilt:
+			t.Fatalf("the rebuild did not wait for the lock on %s: %v", table, err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return func() error {
+		_ = holder.Rollback()
+		return <-rebuilt
+	}
 }
 
 // rebuiltWorld builds a world of n leads from rng (their transitions, not their rollup rows) and
@@ -169,31 +198,12 @@ func TestRebuildWaitingForAWriterLeavesReadersBe(t *testing.T) {
 		if db.Dialect != dialect.Postgres {
 			t.Skip("SQLite has one writer and no table locks")
 		}
-		ctx := context.Background()
 		other := rebuiltWorld(t, db, rand.New(rand.NewPCG(9, 10)), 20) // another process's
 		api := apitest.Start(t, db)
 		vars := map[string]any{"input": funnel.Input{Period: funnel.Period{From: base, To: base.AddDate(1, 0, 0)}}}
-		writer, err := db.SQL.BeginTx(ctx, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer writer.Rollback()
-		if _, err := writer.ExecContext(ctx, "LOCK TABLE funnel_leads IN ROW EXCLUSIVE MODE"); err != nil {
-			t.Fatal(err)
-		}
-		rebuilt := make(chan error, 1)
-		go func() { _, err := other.Rollups().Rebuild(ctx); rebuilt <- err }()
-		for waiting := 0; waiting == 0; {
-			waiting = column[int](t, db, "SELECT COUNT(*) FROM pg_locks WHERE relation = 'funnel_leads'::regclass AND NOT granted")[0]
-			select {
-			case err := <-rebuilt:
-				t.Fatalf("the rebuild did not wait for the writer: %v", err)
-			case <-time.After(10 * time.Millisecond):
-			}
-		}
+		release := rebuildBehindLock(t, db, other, "funnel_leads", "ROW EXCLUSIVE") // a writer's
 		res := api.Do(t, funnelQuery, vars)
-		_ = writer.Rollback()
-		if err := <-rebuilt; err != nil {
+		if err := release(); err != nil {
 			t.Fatal(err)
 		}
 		if len(res.Errors) > 0 {

@@ -92,7 +92,7 @@ func (s *Service) fewTransitions(ctx context.Context) error {
 }
 
 // rebuildRetryAfter is the retry hint, in seconds, of a query refused while the rollup is
-// rebuilt: a rebuild at 1M leads takes about 20 s.
+// rebuilt: a rebuild at 1M leads takes about 15 s.
 const rebuildRetryAfter = 30
 
 // stmt starts a statement of the scope: the lead filter and, from the transitions, the rows
@@ -514,10 +514,7 @@ func (sc *scope) run(ctx context.Context, j job, mu *sync.Mutex) error {
 	}
 	rows, err := c.QueryContext(ctx, q, j.st.args...)
 	if err != nil {
-		if lockNotAvailable(err) {
-			return errRollupLocked
-		}
-		return fmt.Errorf("funnel: %w [%s]", err, q)
+		return statementErr(err, q)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -532,7 +529,19 @@ func (sc *scope) run(ctx context.Context, j job, mu *sync.Mutex) error {
 			return fmt.Errorf("funnel: scan: %w", err)
 		}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return statementErr(err, q)
+	}
+	return nil
+}
+
+// statementErr is the error of statement q: errRollupLocked when it waited lockWait for a lock
+// (the driver may report it on the statement or on its rows).
+func statementErr(err error, q string) error {
+	if lockNotAvailable(err) {
+		return errRollupLocked
+	}
+	return fmt.Errorf("funnel: %w [%s]", err, q)
 }
 
 // errRollupLocked answers a statement that waited lockWait for the rollup's tables: a rebuild

@@ -233,8 +233,9 @@ func (s *DirSource) concerns(ev fsnotify.Event) bool {
 }
 
 // syncWatches watches the root's parent, the root and every directory below it that ReadDir
-// reads, and the directories of its symlinked files' targets (listDirs). A path whose directory was replaced (a new inode behind the same name, e.g. a swapped
-// symlink) is watched anew; inotify follows a symlink once, when the watch is added.
+// reads, and the directories of its symlinked files' targets (listDirs). A path whose directory
+// was replaced (a new inode behind the same name, e.g. a swapped symlink) is watched anew;
+// inotify follows a symlink once, when the watch is added.
 func (s *DirSource) syncWatches(w *fsnotify.Watcher) {
 	want := map[string]os.FileInfo{}
 	s.linked = map[string]bool{}
